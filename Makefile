@@ -1,0 +1,45 @@
+# make demo / make test work on a fresh machine with only Python 3.11+: each runs setup first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo test test-fast bench lint lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/journeys demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+lint: setup
+	$(BIN)/ruff check src pipelines tests benchmarks
+	$(BIN)/ruff format --check src pipelines tests benchmarks
+
+# Re-resolve the pinned set from pyproject.toml (needs the package index).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet -e ".[dev,dask]"
+	{ echo "# Pinned set that installs together (Python 3.11, pip). Regenerate with: make lock"; \
+	  .lockenv/bin/python -m pip freeze --all | grep -viE "^(pip|journeys|-e )"; } > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) warehouse reports demo .pytest_cache

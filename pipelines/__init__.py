@@ -1,0 +1,1 @@
+"""Thin Prefect flows: they call journeys functions and nothing else."""

@@ -1,0 +1,266 @@
+"""The ``journeys`` command: the command contract of DESIGN.md.
+
+Exit codes: 0 success; 1 a user error, printed as one line naming the file, row or field and the
+fix; 2 a usage error (or a command whose capability is not built yet).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from journeys.errors import JourneysError, NotBuiltYet
+
+app = typer.Typer(
+    name="journeys",
+    help="Observed customer journeys from your event data, beside the journeys you assumed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+DEFAULT_WAREHOUSE = "warehouse/journeys.duckdb"
+_state: dict[str, Any] = {}
+
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option("--warehouse", help="DuckDB file [env JOURNEYS_WAREHOUSE].", show_default=False),
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="journeys.yaml with sources, touchpoints, maps.")
+]
+
+
+@app.callback()
+def _main(
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            envvar="JOURNEYS_WAREHOUSE",
+            help=f"DuckDB warehouse file (default {DEFAULT_WAREHOUSE}).",
+        ),
+    ] = None,
+) -> None:
+    _state["warehouse"] = warehouse
+
+
+def _module(name: str, command: str) -> Any:
+    if importlib.util.find_spec(name) is None:
+        raise NotBuiltYet(f"`journeys {command}` is not built yet; see the open issues")
+    return importlib.import_module(name)
+
+
+def settings_for(config: Path | None, warehouse: Path | None = None, **overrides: Any) -> Any:
+    """Settings from --config, with the global --warehouse (or env) taking precedence."""
+    from journeys.config import load_settings
+
+    chosen = warehouse or _state.get("warehouse")
+    return load_settings(config, warehouse=chosen, **overrides)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the four sources into.")],
+    customers: Annotated[int, typer.Option("--customers", min=1, help="How many customers.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
+) -> None:
+    """Write synthetic customers, transactions, web and support sources with known behaviours.
+
+    Example: journeys generate --customers 1000 --seed 7 --out data/sample
+    """
+    mod = _module("journeys.generate", "generate")
+    result = mod.generate_sources(out, customers=customers, seed=seed)
+    typer.echo(result.summary())
+
+
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Argument(help="transactions, web, support or customers.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to load.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Load files of one source into raw.* (skips files already loaded; bad rows to raw.rejects).
+
+    Example: journeys ingest web data/sample/web_events.jsonl
+    """
+    from journeys.config import SOURCES
+
+    if source not in SOURCES:
+        raise typer.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
+    mod = _module("journeys.ingest.load", "ingest")
+    settings = settings_for(config)
+    from journeys.warehouse import Warehouse
+
+    with Warehouse(settings.warehouse) as wh:
+        for batch in mod.load_source(wh, settings, source, paths):
+            typer.echo(batch.summary())
+
+
+@app.command("import-log")
+def import_log(
+    file: Annotated[Path, typer.Argument(help="An event log: CSV, Parquet, JSONL or XES(.gz).")],
+    case_col: Annotated[str, typer.Option("--case-col", help="Case id column.")],
+    activity_col: Annotated[str, typer.Option("--activity-col", help="Activity column.")],
+    timestamp_col: Annotated[str, typer.Option("--timestamp-col", help="Timestamp column.")],
+    channel_col: Annotated[str | None, typer.Option("--channel-col")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Bring any event log; each case becomes one journey as is.
+
+    Example: journeys import-log helpdesk.csv --case-col case_id --activity-col activity
+    --timestamp-col timestamp
+    """
+    mod = _module("journeys.ingest.eventlog", "import-log")
+    settings = settings_for(config)
+    from journeys.warehouse import Warehouse
+
+    with Warehouse(settings.warehouse) as wh:
+        result = mod.import_log(
+            wh,
+            settings,
+            file,
+            case_col=case_col,
+            activity_col=activity_col,
+            timestamp_col=timestamp_col,
+            channel_col=channel_col,
+            fmt=fmt,
+        )
+        typer.echo(result.summary())
+
+
+@app.command()
+def build(config: ConfigOpt = None) -> None:
+    """Stitch identities, build events, sessions, journeys and the mining marts.
+
+    Example: journeys build --config data/sample/journeys.yaml
+    """
+    mod = _module("journeys.build", "build")
+    settings = settings_for(config)
+    typer.echo(mod.build_warehouse(settings).summary())
+
+
+@app.command()
+def compare(
+    maps: Annotated[list[Path] | None, typer.Option("--map", help="Map YAML; repeatable.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Align the observed journeys to each assumptive map; write map_* marts.
+
+    Example: journeys compare --map data/sample/maps/online_purchase.yaml
+    """
+    mod = _module("journeys.compare.conformance", "compare")
+    settings = settings_for(config, maps=tuple(maps) if maps else None)
+    typer.echo(mod.compare_maps(settings).summary())
+
+
+@app.command()
+def report(
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the HTML reports: index.html and one page per map, offline.
+
+    Example: journeys report --out reports
+    """
+    mod = _module("journeys.report.pages", "report")
+    settings = settings_for(config, reports=out)
+    index = mod.write_reports(settings)
+    typer.echo(f"report: {index}")
+
+
+@app.command("validate-map")
+def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")]) -> None:
+    """Check an assumptive map; every error names the file, the field path and the fix.
+
+    Example: journeys validate-map data/sample/maps/online_purchase.yaml
+    """
+    mod = _module("journeys.compare.maps", "validate-map")
+    journey_map = mod.load_map(file)
+    typer.echo(f"{file}: ok ({journey_map.describe()})")
+
+
+@app.command("suggest-map")
+def suggest_map(
+    map_file: Annotated[Path, typer.Option("--map", help="The assumed map to revise.")],
+    coverage: Annotated[float, typer.Option("--coverage", min=0.0, max=1.0)] = 0.8,
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the revised map.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write a revised map explaining the journeys that cover a share, and print the diff.
+
+    Example: journeys suggest-map --map maps/online_purchase.yaml --coverage 0.8 --out new.yaml
+    """
+    mod = _module("journeys.compare.suggest", "suggest-map")
+    settings = settings_for(config)
+    typer.echo(mod.suggest_map(settings, map_file, coverage=coverage, out=out))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Working folder for the demo.")] = Path("demo"),
+) -> None:
+    """Run the whole pipeline on data/sample/ and print where the reports are.
+
+    Example: journeys demo
+    """
+    mod = _module("journeys.demo", "demo")
+    typer.echo(mod.run_demo(out, warehouse=_state.get("warehouse")))
+
+
+@app.command()
+def run(config: ConfigOpt = None) -> None:
+    """Run the end-to-end Prefect flow (ingest, build, compare, report) on configured folders.
+
+    Example: journeys run --config data/sample/journeys.yaml
+    """
+    mod = _module("pipelines.daily", "run")
+    settings = settings_for(config)
+    typer.echo(mod.run_daily(settings))
+
+
+@app.command()
+def serve() -> None:
+    """Serve the scheduled deployments of prefect.yaml locally (Ctrl-C stops).
+
+    Example: journeys serve
+    """
+    mod = _module("pipelines.serve", "serve")
+    mod.serve_deployments()
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        app(args=argv, standalone_mode=False)
+    except NotBuiltYet as exc:
+        typer.echo(str(exc), err=True)
+        return 2
+    except JourneysError as exc:
+        typer.echo(str(exc), err=True)
+        return 1
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except Exception as exc:
+        # Usage errors of the click that typer vendors: they know how to show themselves.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""One frozen ``Settings``, built at the CLI or flow edge from a YAML file and passed down.
+
+Library code never reads environment variables: the CLI and the flows do, and pass the result in.
+Durations are written ``30m``, ``2h``, ``14d``, ``90s`` (or plain seconds).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from journeys.errors import ConfigError
+
+SOURCES = ("customers", "transactions", "web", "support")
+EVENT_SOURCES = ("transactions", "web", "support")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
+    """``'30m'`` -> 1800. Raises ``ValueError`` naming the field and the accepted forms."""
+    if isinstance(value, bool):
+        raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"{field}: {value!r} is negative; durations are >= 0")
+        return int(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
+    return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceSettings(_Frozen):
+    """Where one source's files land and how to read them."""
+
+    path: str | None = None
+    """A folder or glob, relative to the configuration file's folder."""
+    format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
+    timezone: str = "UTC"
+    """Timezone of naive timestamps in this source."""
+    column_map: dict[str, str] = Field(default_factory=dict)
+    """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
+
+
+class TouchpointRule(_Frozen):
+    """Maps (source, event_type, optional field globs) to a touchpoint name and its owners."""
+
+    source: str
+    event_type: str = "*"
+    match: dict[str, str] = Field(default_factory=dict)
+    touchpoint: str
+    channel: str | None = None
+    team: str | None = None
+    system: str | None = None
+
+
+class SessionSettings(_Frozen):
+    gap_seconds: int = 1800
+    """A new session starts when the gap to the previous event is strictly greater than this."""
+    max_seconds: int = 86400
+    """A session is cut when it would last longer than this."""
+    split_by_channel: bool = False
+
+    @field_validator("gap_seconds", "max_seconds", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: Any) -> int:
+        return parse_duration(value, field=f"sessions.{info.field_name}")
+
+
+class JourneySettings(_Frozen):
+    horizon_seconds: int = 14 * 86400
+    """A new journey starts when the gap to the previous event is strictly greater than this."""
+    start_touchpoints: tuple[str, ...] = ()
+    end_touchpoints: tuple[str, ...] = ()
+    cutoff: datetime | None = None
+    """The data's cut-off for in-flight status; default: the latest event in the warehouse."""
+
+    @field_validator("horizon_seconds", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: Any) -> int:
+        return parse_duration(value, field=f"journeys.{info.field_name}")
+
+
+class Settings(_Frozen):
+    """Everything a run needs. Paths are absolute once loaded."""
+
+    warehouse: Path = Path("warehouse/journeys.duckdb")
+    landing: Path | None = None
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    touchpoints: tuple[TouchpointRule, ...] = ()
+    sessions: SessionSettings = SessionSettings()
+    journeys: JourneySettings = JourneySettings()
+    maps: tuple[Path, ...] = ()
+    reports: Path = Path("reports")
+    salt: str = "journeys-default-salt"
+    """Key for hashing direct identifiers (emails, phones). Set your own in production."""
+    min_support: int = 20
+    """Gaps affecting fewer journeys than this are not ranked."""
+
+    def source(self, name: str) -> SourceSettings:
+        return self.sources.get(name, SourceSettings())
+
+
+def _resolve(base: Path, value: Any) -> Any:
+    return str((base / value).resolve()) if isinstance(value, str) else value
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read a YAML configuration (or defaults) and apply keyword overrides (``None`` is ignored).
+
+    Relative paths in the file are relative to the file's folder.
+    """
+    data: dict[str, Any] = {}
+    base = Path.cwd()
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: file not found; pass an existing --config file")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: top level must be a mapping of settings")
+        data = loaded or {}
+        base = path.parent.resolve()
+        for key in ("warehouse", "landing", "reports"):
+            if key in data:
+                data[key] = _resolve(base, data[key])
+        if "maps" in data and isinstance(data["maps"], list):
+            data["maps"] = [_resolve(base, m) for m in data["maps"]]
+        for src in (data.get("sources") or {}).values():
+            if isinstance(src, dict) and "path" in src:
+                src["path"] = _resolve(base, src["path"])
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        where = path or "settings"
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{where}: field '{field}': {first['msg']}; see docs/configuration.md"
+        ) from exc
+    unknown = set(settings.sources) - set(SOURCES)
+    if unknown:
+        raise ConfigError(
+            f"{path or 'settings'}: field 'sources.{sorted(unknown)[0]}': unknown source; "
+            f"use one of {', '.join(SOURCES)}"
+        )
+    return settings

@@ -1,0 +1,1 @@
+"""paths stage of the pipeline."""

@@ -1,0 +1,246 @@
+"""The only module that executes SQL.
+
+Models live in ``sql/<layer>/<table>.sql``: a header comment stating the grain, then one SELECT.
+``run_model("marts/events")`` materialises it as ``marts.events`` (``CREATE OR REPLACE TABLE``).
+Values are bound as named parameters (``$horizon_seconds``); identifiers go through
+``quote_ident``. Files under ``sql/ddl/`` are scripts (several statements, no parameters).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from journeys.errors import WarehouseError
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SCHEMAS = ("raw", "staging", "intermediate", "marts")
+_PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
+
+
+def quote_ident(name: str) -> str:
+    """Quote one identifier, or a dotted ``schema.table``, for DuckDB."""
+    if not name:
+        raise WarehouseError("empty identifier; name the table or column")
+    parts = name.split(".") if "." in name and '"' not in name else [name]
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def sql_path(model: str) -> Path:
+    path = SQL_DIR / f"{model}.sql"
+    if not path.is_file():
+        raise WarehouseError(f"sql/{model}.sql: model not found; check the model name")
+    return path
+
+
+def read_sql(model: str) -> str:
+    return sql_path(model).read_text(encoding="utf-8")
+
+
+def _strip_trailing(sql: str) -> str:
+    return sql.strip().rstrip(";").strip()
+
+
+def _bind(sql: str, params: Mapping[str, Any], model: str) -> dict[str, Any]:
+    wanted = set(_PARAM.findall(_without_comments(sql)))
+    missing = wanted - set(params)
+    if missing:
+        raise WarehouseError(f"sql/{model}.sql: parameter ${sorted(missing)[0]} was not given")
+    return {k: params[k] for k in wanted}
+
+
+def _without_comments(sql: str) -> str:
+    sql = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+class Warehouse:
+    """A DuckDB warehouse file (or ``:memory:``), with the layered schemas created on open."""
+
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        read_only: bool = False,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+    ) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.read_only = read_only
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = str(temp_directory)
+        if self.path is not None and not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path is not None and read_only and not self.path.exists():
+            raise WarehouseError(f"{self.path}: warehouse not found; run `journeys build` first")
+        try:
+            self._con = duckdb.connect(
+                str(self.path) if self.path else ":memory:", read_only=read_only, config=config
+            )
+        except duckdb.IOException as exc:
+            raise WarehouseError(
+                f"{self.path}: cannot open the warehouse ({str(exc).splitlines()[0]}); "
+                "another process is writing it, wait for it to finish"
+            ) from exc
+        self._run("SET TimeZone = 'UTC'")
+        if not read_only:
+            for schema in SCHEMAS:
+                self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cursor(self) -> Warehouse:
+        """A second handle on the same database for another thread."""
+        other = object.__new__(Warehouse)
+        other.path, other.read_only = self.path, self.read_only
+        other._con = self._con.cursor()
+        return other
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._run("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._run("ROLLBACK")
+            raise
+        self._run("COMMIT")
+
+    # -- models --------------------------------------------------------------------------------
+    def run_model(self, model: str, **params: Any) -> int:
+        """Materialise ``sql/<layer>/<name>.sql`` as table ``<layer>.<name>``; return its rows."""
+        layer, _, name = model.partition("/")
+        if layer not in SCHEMAS or not name:
+            raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
+        body = _strip_trailing(read_sql(model))
+        table = f"{quote_ident(layer)}.{quote_ident(name)}"
+        self._execute(f"CREATE OR REPLACE TABLE {table} AS\n{body}", _bind(body, params, model), model)
+        return self.count(f"{layer}.{name}")
+
+    def run_models(self, models: Sequence[str], **params: Any) -> dict[str, int]:
+        return {model: self.run_model(model, **params) for model in models}
+
+    def query(self, model: str, **params: Any) -> pl.DataFrame:
+        """Run the SELECT in ``sql/<model>.sql`` and return its rows."""
+        body = _strip_trailing(read_sql(model))
+        return self._fetch(body, _bind(body, params, model), model)
+
+    def execute(self, model: str, **params: Any) -> None:
+        """Run one statement from ``sql/<model>.sql`` (an INSERT, DELETE or UPDATE)."""
+        body = _strip_trailing(read_sql(model))
+        self._execute(body, _bind(body, params, model), model)
+
+    def run_script(self, model: str) -> None:
+        """Run a parameterless multi-statement script such as ``ddl/raw``."""
+        self._execute(read_sql(model), None, model)
+
+    # -- tables --------------------------------------------------------------------------------
+    def table_exists(self, table: str) -> bool:
+        schema, _, name = table.rpartition(".")
+        rows = self._run(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = $schema AND table_name = $name",
+            {"schema": schema or "main", "name": name},
+        )
+        return bool(rows[0][0])
+
+    def columns(self, table: str) -> list[str]:
+        schema, _, name = table.rpartition(".")
+        rows = self._run(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = $schema AND table_name = $name ORDER BY ordinal_position",
+            {"schema": schema or "main", "name": name},
+        )
+        return [r[0] for r in rows]
+
+    def tables(self, schema: str) -> list[str]:
+        rows = self._run(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $schema "
+            "ORDER BY table_name",
+            {"schema": schema},
+        )
+        return [r[0] for r in rows]
+
+    def count(self, table: str) -> int:
+        return int(self._run(f"SELECT count(*) FROM {quote_ident(table)}")[0][0])
+
+    def read_table(
+        self,
+        table: str,
+        *,
+        columns: Sequence[str] | None = None,
+        order_by: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
+        order = f" ORDER BY {', '.join(quote_ident(c) for c in order_by)}" if order_by else ""
+        return self._fetch(f"SELECT {cols} FROM {quote_ident(table)}{order}", None, table)
+
+    def write_table(
+        self,
+        table: str,
+        frame: pl.DataFrame | pa.Table,
+        *,
+        mode: Literal["replace", "append"] = "replace",
+    ) -> int:
+        """Write a frame as ``table`` (replace) or append it (columns matched by name)."""
+        view = f"_frame_{uuid.uuid4().hex}"
+        data = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
+        self._con.register(view, data)
+        try:
+            target = quote_ident(table)
+            if mode == "replace" or not self.table_exists(table):
+                self._run(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}")
+            else:
+                self._run(f"INSERT INTO {target} BY NAME SELECT * FROM {view}")
+        finally:
+            self._con.unregister(view)
+        return data.num_rows
+
+    def drop_table(self, table: str) -> None:
+        self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+
+    def export_parquet(self, table: str, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._run(
+            f"COPY (SELECT * FROM {quote_ident(table)}) TO $path (FORMAT parquet)",
+            {"path": str(path)},
+        )
+
+    # -- internals -----------------------------------------------------------------------------
+    def _run(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Execute and drain (duckdb 2 keeps a connection busy until its result is fetched)."""
+        return self._con.execute(sql, dict(params) if params else None).fetchall()
+
+    def _execute(self, sql: str, params: Mapping[str, Any] | None, where: str) -> None:
+        try:
+            self._run(sql, params)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"sql/{where}.sql: {str(exc).splitlines()[0]}") from exc
+
+    def _fetch(self, sql: str, params: Mapping[str, Any] | None, where: str) -> pl.DataFrame:
+        try:
+            return self._con.sql(sql, params=dict(params) if params else None).pl()
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{where}: {str(exc).splitlines()[0]}") from exc

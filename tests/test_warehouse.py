@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from journeys.errors import WarehouseError
+from journeys.warehouse import Warehouse, quote_ident
+
+
+def test_quote_ident_escapes_quotes_and_splits_schema():
+    assert quote_ident("marts.events") == '"marts"."events"'
+    assert quote_ident('we"ird') == '"we""ird"'
+
+
+def test_write_and_read_roundtrip(wh: Warehouse):
+    frame = pl.DataFrame({"a": [3, 1, 2], "b": ["x", "y", "z"]})
+    wh.write_table("staging.t", frame)
+    wh.write_table("staging.t", frame.head(1), mode="append")
+    out = wh.read_table("staging.t", order_by=["a"])
+    assert out["a"].to_list() == [1, 2, 3, 3]
+    assert wh.count("staging.t") == 4
+    assert wh.columns("staging.t") == ["a", "b"]
+
+
+def test_schemas_exist(wh: Warehouse):
+    for schema in ("raw", "staging", "intermediate", "marts"):
+        wh.write_table(f"{schema}.probe", pl.DataFrame({"x": [1]}))
+        assert wh.table_exists(f"{schema}.probe")
+
+
+def test_missing_model_names_the_file(wh: Warehouse):
+    with pytest.raises(WarehouseError, match="sql/marts/nope.sql"):
+        wh.run_model("marts/nope")
