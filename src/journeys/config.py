@@ -49,6 +49,8 @@ class SourceSettings(_Frozen):
     format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
     timezone: str = "UTC"
     """Timezone of naive timestamps in this source."""
+    encoding: str = "utf-8"
+    """Text encoding of CSV/JSONL files: utf-8, utf-16 or latin-1."""
     column_map: dict[str, str] = Field(default_factory=dict)
     """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
 

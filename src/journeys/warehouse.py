@@ -136,7 +136,9 @@ class Warehouse:
             raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
         body = _strip_trailing(read_sql(model))
         table = f"{quote_ident(layer)}.{quote_ident(name)}"
-        self._execute(f"CREATE OR REPLACE TABLE {table} AS\n{body}", _bind(body, params, model), model)
+        self._execute(
+            f"CREATE OR REPLACE TABLE {table} AS\n{body}", _bind(body, params, model), model
+        )
         return self.count(f"{layer}.{name}")
 
     def run_models(self, models: Sequence[str], **params: Any) -> dict[str, int]:
@@ -155,6 +157,61 @@ class Warehouse:
     def run_script(self, model: str) -> None:
         """Run a parameterless multi-statement script such as ``ddl/raw``."""
         self._execute(read_sql(model), None, model)
+
+    def materialize_temp(
+        self, name: str, model: str | None = None, *, select: str | None = None, **params: Any
+    ) -> int:
+        """``CREATE OR REPLACE TEMP TABLE name AS`` a model file's SELECT (or a composed one).
+
+        A composed ``select`` is for shapes only known at run time (a delivered file's columns);
+        it must build identifiers with ``quote_ident`` and bind every value as ``$param``.
+        """
+        body = _strip_trailing(read_sql(model) if model else (select or ""))
+        where = model or f"temp {name}"
+        self._execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS\n{body}",
+            _bind(body, params, where),
+            where,
+        )
+        return self.count(name)
+
+    def insert_select(self, target: str, source: str, *, columns: Sequence[str], where: str) -> int:
+        """Append ``columns`` of temp/table ``source`` to ``target`` for rows where the boolean
+        column ``where`` is true; return the rows appended."""
+        cols = ", ".join(quote_ident(c) for c in columns)
+        before = self.count(target)
+        self._execute(
+            f"INSERT INTO {quote_ident(target)} ({cols}) SELECT {cols} FROM {quote_ident(source)} "
+            f"WHERE {quote_ident(where)}",
+            None,
+            f"insert into {target}",
+        )
+        return self.count(target) - before
+
+    def drop_temp(self, *names: str) -> None:
+        temps = {
+            (r[0], r[1])
+            for r in self._run(
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_catalog = 'temp'"
+            )
+        }
+        for name in names:
+            if (name, "VIEW") in temps:
+                self._run(f"DROP VIEW temp.{quote_ident(name)}")
+            elif (name, "LOCAL TEMPORARY") in temps or (name, "BASE TABLE") in temps:
+                self._run(f"DROP TABLE temp.{quote_ident(name)}")
+
+    def create_temp_view(self, name: str, table: str) -> None:
+        """A temp view aliasing ``table``, so one SQL file can serve several tables."""
+        self._run(
+            f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT * FROM {quote_ident(table)}"
+        )
+
+    def scalar(self, model: str, **params: Any) -> Any:
+        """The single value of a one-row, one-column query file."""
+        frame = self.query(model, **params)
+        return frame.item() if frame.height else None
 
     # -- tables --------------------------------------------------------------------------------
     def table_exists(self, table: str) -> bool:
@@ -182,6 +239,10 @@ class Warehouse:
             {"schema": schema},
         )
         return [r[0] for r in rows]
+
+    def columns_of(self, relation: str) -> list[str]:
+        """Column names of any table or temp table, in order."""
+        return list(self._con.sql(f"SELECT * FROM {quote_ident(relation)} LIMIT 0").columns)
 
     def count(self, table: str) -> int:
         return int(self._run(f"SELECT count(*) FROM {quote_ident(table)}")[0][0])

@@ -1,0 +1,3 @@
+-- Keep every record the reader could not parse, with its line, raw text and reason.
+INSERT INTO raw.rejects (batch_id, source, file, row_number, raw, reason)
+SELECT $batch_id, $source, $file, _line, _raw, _reason FROM landing_parse_rejects

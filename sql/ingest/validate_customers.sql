@@ -1,0 +1,13 @@
+-- grain: one delivered CRM customer row with the first contract violation in _reason (NULL when
+-- valid). A CRM export is a snapshot: the dedup key is the row's content, so an unchanged row
+-- delivered again is a duplicate and a changed one is an update (the latest wins in staging).
+SELECT *,
+    CAST(NULL AS TIMESTAMPTZ) AS occurred_at_utc,
+    md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) AS _key,
+    CASE
+        WHEN journeys_blank(customer_id) THEN 'customer_id is empty; every CRM row needs its id'
+        WHEN NOT journeys_blank(created_at) AND try_cast(trim(created_at) AS DATE) IS NULL
+            AND journeys_parse_ts(created_at, $tz) IS NULL
+            THEN 'created_at ''' || created_at || ''' is not a date; use YYYY-MM-DD'
+    END AS _reason
+FROM landing_std

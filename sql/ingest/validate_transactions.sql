@@ -1,0 +1,23 @@
+-- grain: one delivered transactions row, typed, with the first contract violation in _reason
+-- (NULL when the row is valid) and its dedup key (event_id).
+WITH typed AS (
+    SELECT *,
+        journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc,
+        try_cast(trim(amount) AS DOUBLE) AS _amount
+    FROM landing_std
+)
+SELECT * EXCLUDE (_amount),
+    event_id AS _key,
+    CASE
+        WHEN journeys_blank(event_id) THEN 'event_id is empty; every transaction needs its id'
+        WHEN journeys_blank(customer_id) THEN 'customer_id is empty; every transaction names its customer'
+        WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. order_placed'
+        WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
+        WHEN occurred_at_utc IS NULL THEN 'occurred_at ''' || occurred_at
+            || ''' is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'
+        WHEN NOT journeys_blank(amount) AND _amount IS NULL THEN 'amount ''' || amount
+            || ''' is not a number; use a plain decimal such as 19.90'
+        WHEN _amount < 0 THEN 'amount ''' || amount
+            || ''' is negative; send refunds as refund_issued with a positive amount'
+    END AS _reason
+FROM typed

@@ -1,0 +1,17 @@
+-- grain: one delivered web event, typed, with the first contract violation in _reason
+-- (NULL when the row is valid) and its dedup key (event_id).
+WITH typed AS (
+    SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc FROM landing_std
+)
+SELECT *,
+    event_id AS _key,
+    CASE
+        WHEN journeys_blank(event_id) THEN 'event_id is empty; every web event needs its id'
+        WHEN journeys_blank(anonymous_id) AND journeys_blank(user_id)
+            THEN 'anonymous_id and user_id are both empty; one of them must name the visitor'
+        WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. page_view'
+        WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
+        WHEN occurred_at_utc IS NULL THEN 'occurred_at ''' || occurred_at
+            || ''' is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
+    END AS _reason
+FROM typed

@@ -1,0 +1,93 @@
+"""Source contracts: the columns each source must deliver, and how files are recognised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from journeys.errors import IngestError
+
+
+@dataclass(frozen=True)
+class SourceContract:
+    name: str
+    columns: tuple[str, ...]
+    """Contract columns, in order; every other delivered column is kept in ``attributes``."""
+    is_event_source: bool = True
+
+
+CONTRACTS: dict[str, SourceContract] = {
+    "customers": SourceContract(
+        "customers", ("customer_id", "email", "phone", "segment", "created_at"), False
+    ),
+    "transactions": SourceContract(
+        "transactions",
+        ("event_id", "customer_id", "order_id", "event_type", "occurred_at", "amount", "currency"),
+    ),
+    "web": SourceContract(
+        "web",
+        (
+            "event_id",
+            "anonymous_id",
+            "user_id",
+            "event_type",
+            "occurred_at",
+            "page_path",
+            "referrer",
+            "device",
+        ),
+    ),
+    "support": SourceContract(
+        "support",
+        (
+            "event_id",
+            "ticket_id",
+            "email",
+            "phone",
+            "channel",
+            "team",
+            "system",
+            "category",
+            "event_type",
+            "occurred_at",
+        ),
+    ),
+    "log": SourceContract("log", ("event_id", "case_id", "activity", "occurred_at", "channel")),
+}
+
+_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xes": "xes",
+}
+
+
+def detect_format(path: Path, declared: str = "auto") -> str:
+    """The file's format from its declared setting or its name (``.csv.gz`` is csv)."""
+    if declared != "auto":
+        return declared
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes = suffixes[:-1]
+    fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        raise IngestError(
+            f"{path.name}: cannot tell the format from the name; use .csv, .jsonl, .parquet "
+            "(optionally .gz) or set the source's format in the configuration"
+        )
+    return fmt
+
+
+def contract_for(source: str) -> SourceContract:
+    try:
+        return CONTRACTS[source]
+    except KeyError:
+        raise IngestError(
+            f"'{source}' is not a source; use one of {', '.join(CONTRACTS)}"
+        ) from None

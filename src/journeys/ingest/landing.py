@@ -1,0 +1,187 @@
+"""Read one delivered file into the temp table ``landing_std``: contract columns as text.
+
+Every delivered row ends up in ``landing_std`` (with ``_line`` and ``_raw``) or, when the reader
+cannot parse it at all, in ``landing_parse_rejects``. A file that is not its declared format, or
+lacks contract columns, raises ``IngestError`` and nothing is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from journeys.errors import IngestError, WarehouseError
+from journeys.warehouse import Warehouse, quote_ident
+
+PARSE_REJECT_TABLES = ("landing_rejects", "landing_scans")
+TEMP_TABLES = (
+    "landing_raw",
+    "landing",
+    "landing_lines",
+    "landing_std",
+    "landing_checked",
+    "landing_marked",
+    "landing_parse_rejects",
+    "raw_keys",
+    *PARSE_REJECT_TABLES,
+)
+
+
+def read_landing(
+    wh: Warehouse,
+    path: Path,
+    *,
+    fmt: str,
+    columns: Sequence[str],
+    column_map: dict[str, str],
+    encoding: str = "utf-8",
+    optional: Sequence[str] = (),
+) -> None:
+    """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``."""
+    wh.drop_temp(*TEMP_TABLES)
+    if fmt == "jsonl":
+        _read_jsonl(wh, path, columns, column_map, encoding, optional)
+    elif fmt == "csv":
+        _read_table(wh, path, "csv", columns, column_map, encoding, optional)
+    elif fmt == "parquet":
+        _read_table(wh, path, "parquet", columns, column_map, encoding, optional)
+    else:
+        raise IngestError(
+            f"{path.name}: format '{fmt}' is not supported here; use csv, jsonl or parquet"
+        )
+
+
+def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
+    detail = str(exc).split(": ", 2)[-1][:200]
+    return IngestError(
+        f"{path.name}: not a readable {fmt} file ({detail}); check the file is complete and "
+        f"really {fmt}, or set the source's format in the configuration. Nothing was loaded from it"
+    )
+
+
+def _resolve_columns(
+    path: Path,
+    delivered: Sequence[str],
+    columns: Sequence[str],
+    column_map: dict[str, str],
+    optional: Sequence[str],
+) -> dict[str, str | None]:
+    """Contract column -> delivered column (exact name, else case/space-insensitive)."""
+    loose = {c.strip().lower(): c for c in delivered}
+    chosen: dict[str, str | None] = {}
+    missing: list[str] = []
+    for column in columns:
+        wanted = column_map.get(column, column)
+        if wanted in delivered:
+            chosen[column] = wanted
+        elif wanted.strip().lower() in loose:
+            chosen[column] = loose[wanted.strip().lower()]
+        elif column in optional:
+            chosen[column] = None
+        else:
+            missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
+    if missing:
+        seen = ", ".join(delivered[:12]) + (" …" if len(delivered) > 12 else "")
+        raise IngestError(
+            f"{path.name}: missing column(s) {', '.join(missing)}; the file has {seen}. "
+            "Rename them in the export or map them under sources.<source>.column_map "
+            "(e.g. occurred_at: ts). Nothing was loaded from it"
+        )
+    return chosen
+
+
+def _read_table(
+    wh: Warehouse,
+    path: Path,
+    fmt: str,
+    columns: Sequence[str],
+    column_map: dict[str, str],
+    encoding: str,
+    optional: Sequence[str],
+) -> None:
+    try:
+        if fmt == "csv":
+            wh.materialize_temp("landing_raw", "ingest/read_csv", path=str(path), encoding=encoding)
+            wh.materialize_temp("landing", "ingest/number_csv_rows")
+            wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
+        else:
+            wh.materialize_temp("landing", "ingest/read_parquet", path=str(path))
+    except WarehouseError as exc:
+        raise _fail_unreadable(path, fmt, exc) from exc
+    delivered = [c for c in wh.columns_of("landing") if c != "_line"]
+    chosen = _resolve_columns(path, delivered, columns, column_map, optional)
+    used = {c for c in chosen.values() if c}
+    extras = [c for c in delivered if c not in used]
+    params: dict[str, str] = {}
+    select = [
+        (f"CAST({quote_ident(src)} AS VARCHAR)" if src else "CAST(NULL AS VARCHAR)")
+        + f" AS {quote_ident(col)}"
+        for col, src in chosen.items()
+    ]
+    select.append(_json_object(extras, params, "a") + " AS attributes")
+    select.append(_json_object(delivered, params, "r") + "::VARCHAR AS _raw")
+    select.append("_line")
+    select.append("CAST(NULL AS VARCHAR) AS _parse_error")
+    wh.materialize_temp("landing_std", select=f"SELECT {', '.join(select)} FROM landing", **params)
+
+
+def _json_object(names: Sequence[str], params: dict[str, str], prefix: str) -> str:
+    if not names:
+        return "CAST(NULL AS JSON)"
+    parts = []
+    for i, name in enumerate(names):
+        key = f"{prefix}{i}"
+        params[key] = name
+        parts.append(f"${key}, CAST({quote_ident(name)} AS VARCHAR)")
+    return f"json_object({', '.join(parts)})"
+
+
+def _read_jsonl(
+    wh: Warehouse,
+    path: Path,
+    columns: Sequence[str],
+    column_map: dict[str, str],
+    encoding: str,
+    optional: Sequence[str],
+) -> None:
+    try:
+        lines = wh.materialize_temp(
+            "landing_lines", "ingest/read_jsonl", path=str(path), encoding=encoding
+        )
+        wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
+    except WarehouseError as exc:
+        raise _fail_unreadable(path, "jsonl", exc) from exc
+    keys = wh.query("ingest/jsonl_keys")["key"].to_list()
+    if lines and not keys:
+        raise IngestError(
+            f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
+            "one JSON object per line, or set the source's format. Nothing was loaded from it"
+        )
+    chosen = _resolve_columns(path, keys, columns, column_map, optional)
+    params: dict[str, str] = {}
+    select = []
+    for i, (col, key) in enumerate(chosen.items()):
+        if key is None:
+            select.append(f"CAST(NULL AS VARCHAR) AS {quote_ident(col)}")
+            continue
+        params[f"p{i}"] = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        select.append(
+            f"CASE WHEN _object THEN json_extract_string(line, $p{i}) END AS {quote_ident(col)}"
+        )
+    select += [
+        "CASE WHEN _object THEN CAST(line AS JSON) END AS attributes",
+        "line AS _raw",
+        "_line",
+        "CASE WHEN NOT _valid THEN 'line is not valid JSON; each line must be one JSON object' "
+        "WHEN NOT _object THEN 'line is JSON but not an object; each line must be one JSON "
+        "object' END AS _parse_error",
+    ]
+    wh.materialize_temp(
+        "landing_std",
+        select=(
+            f"SELECT {', '.join(select)} FROM (SELECT *, json_valid(line) AS _valid, "
+            "CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS _object "
+            "FROM landing_lines)"
+        ),
+        **params,
+    )

@@ -1,0 +1,235 @@
+"""Load delivered files into ``raw.*``: one batch per file, atomic, idempotent, nothing lost.
+
+For every file: skip it when the same path with the same content was loaded before (manifest);
+otherwise read it, check each row against the source contract, and in one transaction append the
+valid rows to ``raw.<source>`` (re-delivered event ids flagged ``_is_duplicate``), every invalid
+row to ``raw.rejects`` with its line, raw text and reason, and the batch's counts to
+``raw.manifest``: rows_read = rows_accepted + rows_rejected + duplicates.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from journeys.config import SOURCES, Settings
+from journeys.errors import IngestError
+from journeys.ingest.contracts import contract_for, detect_format
+from journeys.ingest.landing import TEMP_TABLES, read_landing
+from journeys.warehouse import Warehouse
+
+# Columns a real export may lack without losing the row's meaning: missing ones load as empty.
+OPTIONAL_COLUMNS = {
+    "customers": ("email", "phone", "segment", "created_at"),
+    "transactions": ("order_id", "amount", "currency"),
+    "web": ("anonymous_id", "user_id", "page_path", "referrer", "device"),
+    "support": ("email", "phone", "channel", "team", "system", "category"),
+    "log": ("event_id", "channel"),
+}
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one file's load did."""
+
+    batch_id: str
+    source: str
+    file: str
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    duplicates: int = 0
+    late_events: int = 0
+    skipped: bool = False
+    note: str = ""
+
+    def summary(self) -> str:
+        name = Path(self.file).name
+        if self.skipped:
+            return f"{self.source} {name}: skipped, {self.note}"
+        text = (
+            f"{self.source} {name}: {self.rows_read} read, {self.rows_accepted} accepted, "
+            f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
+        )
+        return text + (f" ({self.note})" if self.note else "")
+
+
+def ensure_raw(wh: Warehouse) -> None:
+    """Create the raw tables and the SQL macros the staging models use (idempotent)."""
+    wh.run_script("ddl/raw")
+
+
+def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
+    """Files named directly, files in folders (recursively), or glob matches; sorted, unique."""
+    found: list[Path] = []
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found += sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            found.append(path)
+        elif any(ch in str(entry) for ch in "*?["):
+            found += sorted(
+                Path(p) for p in glob.glob(str(entry), recursive=True) if Path(p).is_file()
+            )
+        else:
+            raise IngestError(f"{entry}: no such file or folder; check the path")
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+def load_source(
+    wh: Warehouse, settings: Settings, source: str, paths: Sequence[Path | str]
+) -> list[BatchResult]:
+    """Load every file under ``paths`` as ``source``; one batch per file, in path order."""
+    if source not in SOURCES:
+        raise IngestError(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
+    ensure_raw(wh)
+    return [load_file(wh, settings, source, path) for path in expand_paths(paths)]
+
+
+def load_landing(wh: Warehouse, settings: Settings) -> list[BatchResult]:
+    """Load every configured source's files; customers first so stitching sees the CRM."""
+    results: list[BatchResult] = []
+    for source in SOURCES:
+        configured = settings.sources.get(source)
+        if configured is None or configured.path is None:
+            continue
+        files = expand_paths([configured.path]) if _has_matches(configured.path) else []
+        ensure_raw(wh)
+        results += [load_file(wh, settings, source, path) for path in files]
+    return results
+
+
+def _has_matches(pattern: str) -> bool:
+    path = Path(pattern)
+    return path.exists() or bool(glob.glob(pattern, recursive=True))
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_file(
+    wh: Warehouse,
+    settings: Settings,
+    source: str,
+    path: Path,
+    *,
+    column_map: dict[str, str] | None = None,
+    timezone: str | None = None,
+    fmt: str | None = None,
+) -> BatchResult:
+    """Load one file as one batch (see the module docstring)."""
+    path = path.resolve()
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file; check the path")
+    contract = contract_for(source)
+    configured = settings.source(source)
+    content_hash = file_hash(path)
+    earlier = wh.query("ingest/manifest_lookup", file=str(path), content_hash=content_hash)
+    if earlier.height:
+        return BatchResult(
+            earlier["batch_id"][0],
+            source,
+            str(path),
+            skipped=True,
+            note=f"already loaded in batch {earlier['batch_id'][0]}",
+        )
+    batch_id = f"b_{datetime.now(UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
+    loaded_at = datetime.now(UTC)
+    file_seq = int(wh.scalar("ingest/next_file_seq"))
+    if path.stat().st_size == 0:
+        result = BatchResult(batch_id, source, str(path), note="empty file, nothing to load")
+        _record(wh, result, content_hash, file_seq, loaded_at)
+        return result
+    read_landing(
+        wh,
+        path,
+        fmt=detect_format(path, fmt or configured.format),
+        columns=contract.columns,
+        column_map=column_map if column_map is not None else dict(configured.column_map),
+        encoding=configured.encoding,
+        optional=OPTIONAL_COLUMNS.get(source, ()),
+    )
+    with wh.transaction():
+        wh.materialize_temp(
+            "landing_checked", f"ingest/validate_{source}", tz=timezone or configured.timezone
+        )
+        wh.create_temp_view("raw_keys", f"raw.{source}")
+        watermark = wh.scalar("ingest/watermark") if contract.is_event_source else None
+        wh.materialize_temp(
+            "landing_marked",
+            "ingest/mark_landing",
+            file_seq=file_seq,
+            batch_id=batch_id,
+            file=str(path),
+            loaded_at=loaded_at,
+            watermark=watermark,
+        )
+        counts = wh.query("ingest/batch_counts").row(0, named=True)
+        parse_rejects = (
+            wh.count("landing_parse_rejects") if _exists(wh, "landing_parse_rejects") else 0
+        )
+        raw_columns = wh.columns(f"raw.{source}")
+        wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
+        params = {"batch_id": batch_id, "source": source, "file": str(path)}
+        wh.execute("ingest/insert_rejects", **params)
+        if parse_rejects:
+            wh.execute("ingest/insert_parse_rejects", **params)
+        rejected = counts["invalid"] + parse_rejects
+        result = BatchResult(
+            batch_id,
+            source,
+            str(path),
+            rows_read=counts["parsed"] + parse_rejects,
+            rows_accepted=counts["parsed"] - counts["invalid"] - counts["duplicates"],
+            rows_rejected=rejected,
+            duplicates=counts["duplicates"],
+            late_events=counts["late_events"],
+            note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
+        )
+        _record(wh, result, content_hash, file_seq, loaded_at)
+    wh.drop_temp(*TEMP_TABLES)
+    return result
+
+
+def _exists(wh: Warehouse, temp: str) -> bool:
+    try:
+        wh.columns_of(temp)
+    except Exception:
+        return False
+    return True
+
+
+def _record(
+    wh: Warehouse, result: BatchResult, content_hash: str, file_seq: int, loaded_at: datetime
+) -> None:
+    wh.execute(
+        "ingest/insert_manifest",
+        batch_id=result.batch_id,
+        source=result.source,
+        file=result.file,
+        content_hash=content_hash,
+        file_seq=file_seq,
+        loaded_at=loaded_at,
+        rows_read=result.rows_read,
+        rows_accepted=result.rows_accepted,
+        rows_rejected=result.rows_rejected,
+        duplicates=result.duplicates,
+        late_events=result.late_events,
+        note=result.note or None,
+    )
