@@ -1,0 +1,460 @@
+"""Assumptive journey maps: the YAML format of DESIGN.md, validated with every error at once.
+
+``load_map(path)`` reads and validates a map file; ``parse_map(data, source=...)`` validates an
+already-loaded mapping. Every problem is reported together, one per line, each naming the file,
+the field path (``stages[1].steps[0].next[0]``), what is wrong and the fix, plus the YAML line
+when the map came from a file. The designed graph (``edges()``) applies the rules of the format:
+each step leads to the next one in file order unless ``next:`` says otherwise, predecessors of an
+``optional`` step also lead to its successors (transitively through consecutive optional steps),
+and a ``repeatable`` step loops on itself. See docs/maps.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from journeys.compare.mapgraph import MapGraph, build_graph
+from journeys.config import parse_duration
+from journeys.errors import MapError
+
+MAP_KEYS = ("name", "description", "owner", "goal", "entry", "exit", "ignore", "stages")
+STAGE_KEYS = ("name", "description", "steps")
+STEP_KEYS = (
+    "name",
+    "description",
+    "optional",
+    "repeatable",
+    "channel",
+    "team",
+    "system",
+    "within",
+    "next",
+)
+
+
+class MapValidationError(MapError):
+    """A map with one or more problems; ``problems`` holds one complete message per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class MapStep:
+    """One designed step (a touchpoint name exactly as in ``marts.events``)."""
+
+    name: str
+    stage: str
+    position: int
+    """1-based position in file order across stages."""
+    optional: bool = False
+    repeatable: bool = False
+    channel: str | None = None
+    team: str | None = None
+    system: str | None = None
+    within_seconds: int | None = None
+    """SLA: the most seconds allowed since the previous step of the journey."""
+    next: tuple[str, ...] | None = None
+    """Explicit ``next:`` as written; ``None`` means the default (next step in file order)."""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    """A validated map. Build it with ``load_map`` or ``parse_map``, not by hand."""
+
+    name: str
+    source: str
+    description: str | None
+    owner: str | None
+    goal: str | None
+    ignore: tuple[str, ...]
+    entry: tuple[str, ...]
+    """Declared entry steps (default: the first step)."""
+    exit: tuple[str, ...]
+    """Declared exit steps (default: the last step)."""
+    stages: tuple[str, ...]
+    steps: tuple[MapStep, ...]
+    graph: MapGraph
+
+    # -- lookups -------------------------------------------------------------------------------
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        return tuple(step.name for step in self.steps)
+
+    def step(self, name: str) -> MapStep:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def is_ignored(self, touchpoint: str) -> bool:
+        """True when ``touchpoint`` matches an ``ignore:`` entry (``*`` globs allowed)."""
+        return any(fnmatch.fnmatchcase(touchpoint, pattern) for pattern in self.ignore)
+
+    def filter_trace(self, trace: Sequence[str]) -> tuple[str, ...]:
+        """The trace without ignored touchpoints (what conformance aligns)."""
+        if not self.ignore:
+            return tuple(trace)
+        return tuple(t for t in trace if not self.is_ignored(t))
+
+    # -- graph ---------------------------------------------------------------------------------
+    def edges(self) -> frozenset[tuple[str, str]]:
+        """The designed directly-follows graph (defaults, ``next:``, optional skips, loops)."""
+        return self.graph.edges
+
+    @property
+    def start_steps(self) -> tuple[str, ...]:
+        """Where a conforming journey may start: entries, and past optional entries."""
+        return self.graph.starts
+
+    @property
+    def end_steps(self) -> tuple[str, ...]:
+        """Where a conforming journey may end: exits, and before optional exits."""
+        return self.graph.ends
+
+    def shortest_walk(self) -> tuple[str, ...]:
+        """A shortest entry-to-exit walk (ties: earliest steps in file order)."""
+        return self.graph.shortest_walk
+
+    def describe(self) -> str:
+        return (
+            f"'{self.name}': {len(self.stages)} stages, {len(self.steps)} steps, "
+            f"{len(self.graph.edges)} designed transitions"
+        )
+
+    # -- frames --------------------------------------------------------------------------------
+    def steps_frame(self) -> pl.DataFrame:
+        """One row per step in file order (is_entry/is_exit: declared or default)."""
+        entry, exit_ = set(self.entry), set(self.exit)
+        return pl.DataFrame(
+            {
+                "step": [s.name for s in self.steps],
+                "stage": [s.stage for s in self.steps],
+                "position": [s.position for s in self.steps],
+                "optional": [s.optional for s in self.steps],
+                "repeatable": [s.repeatable for s in self.steps],
+                "channel": [s.channel for s in self.steps],
+                "team": [s.team for s in self.steps],
+                "system": [s.system for s in self.steps],
+                "within_seconds": [s.within_seconds for s in self.steps],
+                "is_entry": [s.name in entry for s in self.steps],
+                "is_exit": [s.name in exit_ for s in self.steps],
+                "is_goal": [s.name == self.goal for s in self.steps],
+            },
+            schema_overrides={
+                "channel": pl.String,
+                "team": pl.String,
+                "system": pl.String,
+                "within_seconds": pl.Int64,
+                "position": pl.Int64,
+            },
+        )
+
+    def edges_frame(self) -> pl.DataFrame:
+        """One row per designed transition, sorted by the steps' file positions."""
+        pos = {s.name: s.position for s in self.steps}
+        rows = sorted(self.graph.edges, key=lambda e: (pos[e[0]], pos[e[1]]))
+        return pl.DataFrame(
+            {"from_step": [a for a, _ in rows], "to_step": [b for _, b in rows]},
+            schema={"from_step": pl.String, "to_step": pl.String},
+        )
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_map(path: Path) -> JourneyMap:
+    """Read and validate one map file; raise ``MapValidationError`` listing every problem."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise MapValidationError([f"{source}: file not found; pass the path of a map YAML file"])
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise MapValidationError(
+            [
+                f"{source}{where}: not valid YAML ({what}); "
+                "fix the syntax (indentation, colons, quotes)"
+            ]
+        ) from exc
+    lines: dict[str, int] = {}
+    if node is not None:
+        _index_lines(node, "", lines)
+    return parse_map(data, source=source, lines=lines)
+
+
+def _index_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = f"{path}.{key.value}" if path else str(key.value)
+            lines[child] = key.start_mark.line + 1
+            _index_lines(value, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, f"{path}[{i}]", lines)
+
+
+class _Problems:
+    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+        self.source, self.lines, self.items = source, lines, []
+
+    def add(self, path: str, message: str) -> None:
+        line = self._line(path)
+        suffix = f" (line {line})" if line else ""
+        where = f"{path}: " if path else ""
+        self.items.append(f"{self.source}: {where}{message}{suffix}")
+
+    def _line(self, path: str) -> int | None:
+        """The YAML line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            if cut <= 0:
+                return None
+            path = path[:cut]
+        return None
+
+
+def _unknown_keys(p: _Problems, data: Mapping[Any, Any], allowed: Sequence[str], at: str) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            where = f"{at}.{key}" if at else str(key)
+            p.add(where, f"unknown key '{key}'; {hint}allowed keys: {', '.join(allowed)}")
+
+
+def _text(p: _Problems, data: Mapping[str, Any], key: str, at: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        p.add(_join(at, key), f"{value!r} is not text; write a plain string")
+        return None
+    return str(value)
+
+
+def _names(p: _Problems, data: Mapping[str, Any], key: str, at: str) -> tuple[str, ...] | None:
+    """A string or a list of strings; None when the key is absent or invalid."""
+    if key not in data or data[key] is None:
+        return None
+    value = data[key]
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list):
+        p.add(_join(at, key), f"{value!r} is not a list of step names; write [Step A, Step B]")
+        return None
+    out: list[str] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            p.add(f"{_join(at, key)}[{i}]", f"{item!r} is not a step name; write the name as text")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _flag(p: _Problems, data: Mapping[str, Any], key: str, at: str) -> bool:
+    value = data.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        p.add(_join(at, key), f"{value!r} is not true or false; write {key}: true")
+        return False
+    return value
+
+
+def _join(at: str, key: str) -> str:
+    return f"{at}.{key}" if at else key
+
+
+def _choices(names: Sequence[str]) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:8])
+    return shown + (", ..." if len(names) > 8 else "")
+
+
+def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None) -> JourneyMap:
+    """Validate a loaded map document; raise ``MapValidationError`` listing every problem."""
+    p = _Problems(source, lines or {})
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        p.add("", f"the map is {kind}; write a mapping with name: and stages: (see docs/maps.md)")
+        raise MapValidationError(p.items)
+    _unknown_keys(p, data, MAP_KEYS, "")
+    name = _text(p, data, "name", "")
+    if not name or not name.strip():
+        p.add("name", "missing; give the map a unique name, e.g. name: online-purchase")
+    steps, stages, paths = _parse_stages(p, data.get("stages"))
+    known = [s.name for s in steps]
+    known_set = set(known)
+
+    def check_refs(key: str, values: tuple[str, ...] | None, what: str) -> tuple[str, ...]:
+        if values is None:
+            return ()
+        if not values and key in ("entry", "exit"):
+            p.add(key, f"is empty; list at least one step, or remove {key}: to use the default")
+        kept = []
+        for i, value in enumerate(values):
+            if value in known_set:
+                kept.append(value)
+            elif known:
+                p.add(
+                    f"{key}[{i}]" if isinstance(data.get(key), list) else key,
+                    f"'{value}' is not a step of this map; {what} one of {_choices(known)}",
+                )
+        return tuple(dict.fromkeys(kept))
+
+    entry = check_refs("entry", _names(p, data, "entry", ""), "use")
+    exit_ = check_refs("exit", _names(p, data, "exit", ""), "use")
+    goal = _text(p, data, "goal", "")
+    if goal is not None and known and goal not in known_set:
+        p.add("goal", f"'{goal}' is not a step of this map; use one of {_choices(known)}")
+        goal = None
+    ignore = _names(p, data, "ignore", "") or ()
+    for i, pattern in enumerate(ignore):
+        clash = [s for s in known if fnmatch.fnmatchcase(s, pattern)]
+        if clash:
+            field = f"ignore[{i}]" if isinstance(data.get("ignore"), list) else "ignore"
+            p.add(
+                field,
+                f"'{pattern}' matches step '{clash[0]}' of this map; a step cannot be "
+                "out of scope, remove it from ignore:",
+            )
+    for step in steps:
+        for j, target in enumerate(step.next or ()):
+            if target not in known_set:
+                p.add(
+                    f"{paths[step.name]}.next[{j}]",
+                    f"'{target}' is not a step of this map; use one of {_choices(known)}",
+                )
+    if not steps:
+        raise MapValidationError(p.items)
+    entry = entry or (steps[0].name,)
+    exit_ = exit_ or (steps[-1].name,)
+    graph = build_graph(steps, entry=entry, exit=exit_)
+    for bad in graph.unreachable:
+        p.add(
+            paths[bad],
+            f"step '{bad}' is unreachable from the entry steps "
+            f"({_choices(list(entry))}); add it to the next: of an earlier step or to entry:",
+        )
+    for bad in graph.dead_ends:
+        p.add(
+            paths[bad],
+            f"no exit step is reachable from step '{bad}' (a dead end or a cycle "
+            f"without exit); add an exit to its next:, or list it in exit: "
+            f"(exits: {_choices(list(exit_))})",
+        )
+    if p.items:
+        raise MapValidationError(p.items)
+    return JourneyMap(
+        name=str(name),
+        source=source,
+        description=_text(p, data, "description", ""),
+        owner=_text(p, data, "owner", ""),
+        goal=goal,
+        ignore=tuple(ignore),
+        entry=entry,
+        exit=exit_,
+        stages=stages,
+        steps=steps,
+        graph=graph,
+    )
+
+
+def _parse_stages(
+    p: _Problems, raw: Any
+) -> tuple[tuple[MapStep, ...], tuple[str, ...], dict[str, str]]:
+    steps: list[MapStep] = []
+    stages: list[str] = []
+    paths: dict[str, str] = {}
+    if raw is None:
+        p.add("stages", "missing; list the stages, each with a name: and its steps:")
+        return (), (), paths
+    if not isinstance(raw, list) or not raw:
+        p.add("stages", "must be a non-empty list of stages, each with a name: and steps:")
+        return (), (), paths
+    for i, stage in enumerate(raw):
+        at = f"stages[{i}]"
+        if not isinstance(stage, dict):
+            p.add(at, f"{stage!r} is not a stage; write - name: Buy, then steps: [...]")
+            continue
+        _unknown_keys(p, stage, STAGE_KEYS, at)
+        stage_name = _text(p, stage, "name", at)
+        if not stage_name:
+            p.add(f"{at}.name", "missing; give every stage a name, e.g. name: Discover")
+            stage_name = f"stage {i + 1}"
+        elif stage_name in stages:
+            p.add(
+                f"{at}.name", f"stage '{stage_name}' is named twice; give each stage its own name"
+            )
+        stages.append(stage_name)
+        items = stage.get("steps")
+        if not isinstance(items, list) or not items:
+            p.add(f"{at}.steps", "must be a non-empty list of steps, e.g. - name: Visit site")
+            continue
+        for j, item in enumerate(items):
+            step = _parse_step(p, item, f"{at}.steps[{j}]", stage_name, len(steps) + 1, paths)
+            if step is not None:
+                steps.append(step)
+    return tuple(steps), tuple(stages), paths
+
+
+def _parse_step(
+    p: _Problems, item: Any, at: str, stage: str, position: int, paths: dict[str, str]
+) -> MapStep | None:
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, dict):
+        p.add(at, f"{item!r} is not a step; write - name: Step name")
+        return None
+    _unknown_keys(p, item, STEP_KEYS, at)
+    name = _text(p, item, "name", at)
+    if not name or not name.strip():
+        p.add(f"{at}.name", "missing; every step needs the touchpoint name it stands for")
+        return None
+    if name in paths:
+        p.add(
+            f"{at}.name",
+            f"step '{name}' is already defined at {paths[name]}; step names "
+            "are unique in a map, rename one or merge them",
+        )
+        return None
+    paths[name] = at
+    within: int | None = None
+    if item.get("within") is not None:
+        try:
+            within = parse_duration(item["within"], field="within")
+        except ValueError as exc:
+            p.add(f"{at}.within", str(exc).removeprefix("within: "))
+    nxt = _names(p, item, "next", at)
+    if nxt is not None and len(set(nxt)) != len(nxt):
+        p.add(f"{at}.next", "names a step twice; list each successor once")
+    return MapStep(
+        name=name,
+        stage=stage,
+        position=position,
+        optional=_flag(p, item, "optional", at),
+        repeatable=_flag(p, item, "repeatable", at),
+        channel=_text(p, item, "channel", at),
+        team=_text(p, item, "team", at),
+        system=_text(p, item, "system", at),
+        within_seconds=within,
+        next=nxt,
+        description=_text(p, item, "description", at),
+    )
