@@ -69,7 +69,9 @@ def settings_for(config: Path | None, warehouse: Path | None = None, **overrides
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the four sources into.")],
-    customers: Annotated[int, typer.Option("--customers", min=1, help="How many customers.")] = 1000,
+    customers: Annotated[
+        int, typer.Option("--customers", min=1, help="How many customers.")
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
 ) -> None:
     """Write synthetic customers, transactions, web and support sources with known behaviours.
@@ -95,13 +97,10 @@ def ingest(
 
     if source not in SOURCES:
         raise typer.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
-    mod = _module("journeys.ingest.load", "ingest")
-    settings = settings_for(config)
-    from journeys.warehouse import Warehouse
+    from journeys import steps
 
-    with Warehouse(settings.warehouse) as wh:
-        for batch in mod.load_source(wh, settings, source, paths):
-            typer.echo(batch.summary())
+    for batch in steps.ingest_files(settings_for(config), source, paths):
+        typer.echo(batch.summary())
 
 
 @app.command("import-log")
@@ -119,33 +118,33 @@ def import_log(
     Example: journeys import-log helpdesk.csv --case-col case_id --activity-col activity
     --timestamp-col timestamp
     """
-    mod = _module("journeys.ingest.eventlog", "import-log")
-    settings = settings_for(config)
-    from journeys.warehouse import Warehouse
+    from journeys import steps
 
-    with Warehouse(settings.warehouse) as wh:
-        result = mod.import_log(
-            wh,
-            settings,
-            file,
-            case_col=case_col,
-            activity_col=activity_col,
-            timestamp_col=timestamp_col,
-            channel_col=channel_col,
-            fmt=fmt,
-        )
-        typer.echo(result.summary())
+    result = steps.import_event_log(
+        settings_for(config),
+        file,
+        case_col=case_col,
+        activity_col=activity_col,
+        timestamp_col=timestamp_col,
+        channel_col=channel_col,
+        fmt=fmt,
+    )
+    typer.echo(result.summary())
 
 
 @app.command()
-def build(config: ConfigOpt = None) -> None:
-    """Stitch identities, build events, sessions, journeys and the mining marts.
+def build(
+    config: ConfigOpt = None,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild every customer.")] = False,
+) -> None:
+    """Stitch identities, build events, sessions, journeys and the mining marts; publish them.
 
     Example: journeys build --config data/sample/journeys.yaml
     """
-    mod = _module("journeys.build", "build")
-    settings = settings_for(config)
-    typer.echo(mod.build_warehouse(settings).summary())
+    _module("journeys.paths", "build")
+    from journeys import steps
+
+    typer.echo(steps.build_marts(settings_for(config), full=full).summary())
 
 
 @app.command()
@@ -157,9 +156,11 @@ def compare(
 
     Example: journeys compare --map data/sample/maps/online_purchase.yaml
     """
-    mod = _module("journeys.compare.conformance", "compare")
-    settings = settings_for(config, maps=tuple(maps) if maps else None)
-    typer.echo(mod.compare_maps(settings).summary())
+    _module("journeys.compare.conformance", "compare")
+    from journeys import steps
+
+    settings = settings_for(config)
+    typer.echo(steps.compare_maps(settings, maps or ()).summary())
 
 
 @app.command()
@@ -171,9 +172,10 @@ def report(
 
     Example: journeys report --out reports
     """
-    mod = _module("journeys.report.pages", "report")
-    settings = settings_for(config, reports=out)
-    index = mod.write_reports(settings)
+    _module("journeys.report.pages", "report")
+    from journeys import steps
+
+    index = steps.write_reports(settings_for(config), out)
     typer.echo(f"report: {index}")
 
 
@@ -192,16 +194,19 @@ def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")])
 def suggest_map(
     map_file: Annotated[Path, typer.Option("--map", help="The assumed map to revise.")],
     coverage: Annotated[float, typer.Option("--coverage", min=0.0, max=1.0)] = 0.8,
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the revised map.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the revised map.")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Write a revised map explaining the journeys that cover a share, and print the diff.
 
     Example: journeys suggest-map --map maps/online_purchase.yaml --coverage 0.8 --out new.yaml
     """
-    mod = _module("journeys.compare.suggest", "suggest-map")
-    settings = settings_for(config)
-    typer.echo(mod.suggest_map(settings, map_file, coverage=coverage, out=out))
+    _module("journeys.compare.suggest", "suggest-map")
+    from journeys import steps
+
+    typer.echo(steps.suggest_map(settings_for(config), map_file, coverage=coverage, out=out))
 
 
 @app.command()

@@ -279,6 +279,28 @@ class Warehouse:
             self._con.unregister(view)
         return data.num_rows
 
+    def copy_schema_from(self, other: Path, *, schema: str) -> list[str]:
+        """Copy every table of ``schema`` from another warehouse file into this one."""
+        self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
+        try:
+            names = [
+                r[0]
+                for r in self._run(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_catalog = 'source_wh' AND table_schema = $schema "
+                    "ORDER BY table_name",
+                    {"schema": schema},
+                )
+            ]
+            for name in names:
+                qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
+                self._run(
+                    f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM source_wh.{qualified}"
+                )
+        finally:
+            self._run("DETACH source_wh")
+        return names
+
     def drop_table(self, table: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 

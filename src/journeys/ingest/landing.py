@@ -8,6 +8,7 @@ lacks contract columns, raises ``IngestError`` and nothing is kept.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from journeys.errors import IngestError, WarehouseError
@@ -27,6 +28,19 @@ TEMP_TABLES = (
 )
 
 
+MISSING_FIX = (
+    "rename them in the export or map them under sources.<source>.column_map (e.g. occurred_at: ts)"
+)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    columns: tuple[str, ...]
+    column_map: dict[str, str]
+    optional: tuple[str, ...]
+    missing_fix: str
+
+
 def read_landing(
     wh: Warehouse,
     path: Path,
@@ -36,15 +50,15 @@ def read_landing(
     column_map: dict[str, str],
     encoding: str = "utf-8",
     optional: Sequence[str] = (),
+    missing_fix: str = MISSING_FIX,
 ) -> None:
     """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``."""
     wh.drop_temp(*TEMP_TABLES)
+    spec = _Spec(tuple(columns), column_map, tuple(optional), missing_fix)
     if fmt == "jsonl":
-        _read_jsonl(wh, path, columns, column_map, encoding, optional)
-    elif fmt == "csv":
-        _read_table(wh, path, "csv", columns, column_map, encoding, optional)
-    elif fmt == "parquet":
-        _read_table(wh, path, "parquet", columns, column_map, encoding, optional)
+        _read_jsonl(wh, path, spec, encoding)
+    elif fmt in ("csv", "parquet"):
+        _read_table(wh, path, fmt, spec, encoding)
     else:
         raise IngestError(
             f"{path.name}: format '{fmt}' is not supported here; use csv, jsonl or parquet"
@@ -59,24 +73,18 @@ def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
     )
 
 
-def _resolve_columns(
-    path: Path,
-    delivered: Sequence[str],
-    columns: Sequence[str],
-    column_map: dict[str, str],
-    optional: Sequence[str],
-) -> dict[str, str | None]:
+def _resolve_columns(path: Path, delivered: Sequence[str], spec: _Spec) -> dict[str, str | None]:
     """Contract column -> delivered column (exact name, else case/space-insensitive)."""
     loose = {c.strip().lower(): c for c in delivered}
     chosen: dict[str, str | None] = {}
     missing: list[str] = []
-    for column in columns:
-        wanted = column_map.get(column, column)
+    for column in spec.columns:
+        wanted = spec.column_map.get(column, column)
         if wanted in delivered:
             chosen[column] = wanted
         elif wanted.strip().lower() in loose:
             chosen[column] = loose[wanted.strip().lower()]
-        elif column in optional:
+        elif column in spec.optional:
             chosen[column] = None
         else:
             missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
@@ -84,21 +92,12 @@ def _resolve_columns(
         seen = ", ".join(delivered[:12]) + (" …" if len(delivered) > 12 else "")
         raise IngestError(
             f"{path.name}: missing column(s) {', '.join(missing)}; the file has {seen}. "
-            "Rename them in the export or map them under sources.<source>.column_map "
-            "(e.g. occurred_at: ts). Nothing was loaded from it"
+            f"To fix, {spec.missing_fix}. Nothing was loaded from it"
         )
     return chosen
 
 
-def _read_table(
-    wh: Warehouse,
-    path: Path,
-    fmt: str,
-    columns: Sequence[str],
-    column_map: dict[str, str],
-    encoding: str,
-    optional: Sequence[str],
-) -> None:
+def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str) -> None:
     try:
         if fmt == "csv":
             wh.materialize_temp("landing_raw", "ingest/read_csv", path=str(path), encoding=encoding)
@@ -109,7 +108,7 @@ def _read_table(
     except WarehouseError as exc:
         raise _fail_unreadable(path, fmt, exc) from exc
     delivered = [c for c in wh.columns_of("landing") if c != "_line"]
-    chosen = _resolve_columns(path, delivered, columns, column_map, optional)
+    chosen = _resolve_columns(path, delivered, spec)
     used = {c for c in chosen.values() if c}
     extras = [c for c in delivered if c not in used]
     params: dict[str, str] = {}
@@ -136,14 +135,7 @@ def _json_object(names: Sequence[str], params: dict[str, str], prefix: str) -> s
     return f"json_object({', '.join(parts)})"
 
 
-def _read_jsonl(
-    wh: Warehouse,
-    path: Path,
-    columns: Sequence[str],
-    column_map: dict[str, str],
-    encoding: str,
-    optional: Sequence[str],
-) -> None:
+def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
     try:
         lines = wh.materialize_temp(
             "landing_lines", "ingest/read_jsonl", path=str(path), encoding=encoding
@@ -157,7 +149,7 @@ def _read_jsonl(
             f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
             "one JSON object per line, or set the source's format. Nothing was loaded from it"
         )
-    chosen = _resolve_columns(path, keys, columns, column_map, optional)
+    chosen = _resolve_columns(path, keys, spec)
     params: dict[str, str] = {}
     select = []
     for i, (col, key) in enumerate(chosen.items()):

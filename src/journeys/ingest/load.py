@@ -10,6 +10,7 @@ row to ``raw.rejects`` with its line, raw text and reason, and the batch's count
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
 import uuid
 from collections.abc import Sequence
@@ -132,6 +133,7 @@ def load_file(
     column_map: dict[str, str] | None = None,
     timezone: str | None = None,
     fmt: str | None = None,
+    missing_fix: str | None = None,
 ) -> BatchResult:
     """Load one file as one batch (see the module docstring)."""
     path = path.resolve()
@@ -139,6 +141,7 @@ def load_file(
         raise IngestError(f"{path}: no such file; check the path")
     contract = contract_for(source)
     configured = settings.source(source)
+    ensure_raw(wh)
     content_hash = file_hash(path)
     earlier = wh.query("ingest/manifest_lookup", file=str(path), content_hash=content_hash)
     if earlier.height:
@@ -156,14 +159,17 @@ def load_file(
         result = BatchResult(batch_id, source, str(path), note="empty file, nothing to load")
         _record(wh, result, content_hash, file_seq, loaded_at)
         return result
+    kind = detect_format(path, fmt or configured.format)
+    sniff_text(path, kind, configured.encoding)
     read_landing(
         wh,
         path,
-        fmt=detect_format(path, fmt or configured.format),
+        fmt=kind,
         columns=contract.columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
         encoding=configured.encoding,
         optional=OPTIONAL_COLUMNS.get(source, ()),
+        **({"missing_fix": missing_fix} if missing_fix else {}),
     )
     with wh.transaction():
         wh.materialize_temp(
@@ -205,6 +211,31 @@ def load_file(
         _record(wh, result, content_hash, file_seq, loaded_at)
     wh.drop_temp(*TEMP_TABLES)
     return result
+
+
+def sniff_text(path: Path, kind: str, encoding: str) -> None:
+    """Refuse a text source whose first bytes are plainly not text (Parquet, gzip, binary)."""
+    if kind not in ("csv", "jsonl") or encoding.lower().startswith("utf-16"):
+        return
+    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(8192)
+    except (OSError, EOFError) as exc:
+        raise IngestError(
+            f"{path.name}: not a readable {kind} file ({exc}); check the file is complete. "
+            "Nothing was loaded from it"
+        ) from exc
+    if head.startswith(b"PAR1"):
+        what = "a Parquet file"
+    elif b"\x00" in head:
+        what = "binary data"
+    else:
+        return
+    raise IngestError(
+        f"{path.name}: not a readable {kind} file (it holds {what}); deliver {kind} text or set "
+        "the source's format. Nothing was loaded from it"
+    )
 
 
 def _exists(wh: Warehouse, temp: str) -> bool:

@@ -1,0 +1,76 @@
+"""The pipeline's steps as the CLI and the Prefect flows call them.
+
+Each writing step takes the writer lock, works in the work file and publishes the marts when it
+has finished, so a failure half-way leaves the previously published marts as they were.
+Reports read the published marts only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from journeys.config import Settings
+from journeys.publish import open_published, open_work, publish_marts
+
+
+def ingest_landing(settings: Settings) -> list[Any]:
+    """Load every configured source's new files (``journeys run``'s first step)."""
+    from journeys.ingest.load import load_landing
+
+    with open_work(settings, step="ingest") as wh:
+        return load_landing(wh, settings)
+
+
+def ingest_files(settings: Settings, source: str, paths: Sequence[Path]) -> list[Any]:
+    from journeys.ingest.load import load_source
+
+    with open_work(settings, step="ingest") as wh:
+        return load_source(wh, settings, source, paths)
+
+
+def import_event_log(settings: Settings, path: Path, **options: Any) -> Any:
+    from journeys.ingest.eventlog import import_log
+
+    with open_work(settings, step="import-log") as wh:
+        return import_log(wh, settings, path, **options)
+
+
+def build_marts(settings: Settings, *, full: bool = False, publish: bool = True) -> Any:
+    from journeys.build import build_warehouse
+
+    with open_work(settings, step="build") as wh:
+        result = build_warehouse(wh, settings, full=full)
+    if publish:
+        publish_marts(settings)
+    return result
+
+
+def compare_maps(settings: Settings, maps: Sequence[Path] = (), *, publish: bool = True) -> Any:
+    from journeys.compare.conformance import compare_maps as compare
+
+    with open_work(settings, step="compare") as wh:
+        result = compare(wh, settings, list(maps) or list(settings.maps))
+    if publish:
+        publish_marts(settings)
+    return result
+
+
+def publish(settings: Settings) -> Path:
+    with open_work(settings, step="publish"):
+        return publish_marts(settings)
+
+
+def write_reports(settings: Settings, out: Path | None = None) -> Path:
+    from journeys.report.pages import write_reports as write
+
+    with open_published(settings) as wh:
+        return write(wh, settings, Path(out or settings.reports))
+
+
+def suggest_map(settings: Settings, map_file: Path, *, coverage: float, out: Path | None) -> str:
+    from journeys.compare.suggest import suggest_map as suggest
+
+    with open_published(settings) as wh:
+        return suggest(wh, settings, map_file, coverage=coverage, out=out)

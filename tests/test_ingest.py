@@ -1,0 +1,195 @@
+"""Ingest: every delivered row is accepted or kept in raw.rejects; batches reconcile."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from journeys.config import Settings
+from journeys.errors import IngestError
+from journeys.ingest.load import load_file, load_source
+from journeys.warehouse import Warehouse
+
+TX_HEADER = "event_id,customer_id,order_id,event_type,occurred_at,amount,currency,sales_channel\n"
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def manifest(wh: Warehouse) -> pl.DataFrame:
+    return wh.read_table("raw.manifest")
+
+
+def test_batch_reconciles_and_keeps_every_bad_row(wh: Warehouse, tmp_path: Path):
+    path = write(
+        tmp_path,
+        "tx.csv",
+        TX_HEADER
+        + "t1,c1,o1,order_placed,2026-03-01T10:00:00+01:00,19.90,EUR,web\n"
+        + "t2,c1,o1,payment_captured,yesterday,19.90,EUR,web\n"
+        + "t3,c1,o1\n"
+        + "t1,c1,o1,order_placed,2026-03-01T10:00:00+01:00,19.90,EUR,web\n"
+        + "t4,c1,o1,payment_captured,2026-03-01T10:05:00+01:00,abc,EUR,web\n"
+        + "t5,c1,o1,payment_captured,2026-03-01T10:06:00+01:00,19.90,EUR,web\n",
+    )
+    [batch] = load_source(wh, Settings(), "transactions", [path])
+    assert (batch.rows_read, batch.rows_accepted, batch.rows_rejected, batch.duplicates) == (
+        6,
+        2,
+        3,
+        1,
+    )
+    rejects = wh.read_table("raw.rejects", order_by=["row_number"])
+    assert rejects["row_number"].to_list() == [3, 4, 6]
+    reasons = rejects["reason"].to_list()
+    assert "occurred_at 'yesterday' is not a timestamp" in reasons[0]
+    assert "could not be parsed" in reasons[1]
+    assert "amount 'abc' is not a number" in reasons[2]
+    assert rejects["raw"][1] == "t3,c1,o1"
+    accepted = wh.read_table("raw.transactions", order_by=["_seq"])
+    assert accepted.filter(~pl.col("_is_duplicate"))["event_id"].to_list() == ["t1", "t5"]
+    # timestamps are normalised to UTC; extra columns are kept as attributes
+    assert str(accepted["occurred_at_utc"][0]) == "2026-03-01 09:00:00+00:00"
+    assert '"sales_channel":"web"' in accepted["attributes"][0]
+
+
+def test_same_file_twice_changes_nothing(wh: Warehouse, tmp_path: Path):
+    path = write(
+        tmp_path, "tx.csv", TX_HEADER + "t1,c1,o1,order_placed,2026-03-01T10:00:00Z,1,EUR,web\n"
+    )
+    load_source(wh, Settings(), "transactions", [path])
+    before = {t: wh.count(f"raw.{t}") for t in ("transactions", "rejects", "manifest")}
+    [again] = load_source(wh, Settings(), "transactions", [tmp_path])
+    assert again.skipped and "already loaded" in again.note
+    assert {t: wh.count(f"raw.{t}") for t in before} == before
+
+
+def test_redelivery_under_another_name_is_all_duplicates(wh: Warehouse, tmp_path: Path):
+    rows = [f"t{i},c1,o1,order_placed,2026-03-01T10:0{i}:00Z,1,EUR,web\n" for i in range(5)]
+    first = write(tmp_path, "a.csv", TX_HEADER + "".join(rows))
+    second = write(tmp_path, "b.csv", TX_HEADER + "".join(reversed(rows)))
+    load_source(wh, Settings(), "transactions", [first])
+    [batch] = load_source(wh, Settings(), "transactions", [second])
+    assert (batch.rows_read, batch.rows_accepted, batch.duplicates) == (5, 0, 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("wrong.csv", "id,cust,when\n1,2,3\n", r"missing column\(s\) event_id"),
+        ("binary.csv", b"\x00\x01PAR1\x00\xff\xfe" * 50, "not a readable csv file"),
+        ("notjson.jsonl", "this is not json\nneither is this\n", "not a JSON-lines file"),
+        ("x.parquet", "event_id,customer_id\n", "not a readable parquet file"),
+    ],
+)
+def test_file_that_is_not_its_format_fails_and_loads_nothing(
+    wh: Warehouse, tmp_path: Path, name: str, content: str | bytes, message: str
+):
+    path = write(tmp_path, name, content)
+    source = "web" if name.endswith("jsonl") else "transactions"
+    with pytest.raises(IngestError, match=message) as info:
+        load_source(wh, Settings(), source, [path])
+    assert name in str(info.value) and "Nothing was loaded" in str(info.value)
+    assert wh.count("raw.manifest") == 0 and wh.count(f"raw.{source}") == 0
+
+
+def test_column_map_loads_a_real_export_without_editing_it(wh: Warehouse, tmp_path: Path):
+    path = write(
+        tmp_path,
+        "orders.csv",
+        "id,cust,order,type,ts,amt,cur\nt1,c1,o1,order_placed,2026-03-01 10:00:00,5,EUR\n",
+    )
+    column_map = {
+        "event_id": "id",
+        "customer_id": "cust",
+        "order_id": "order",
+        "event_type": "type",
+        "occurred_at": "ts",
+        "amount": "amt",
+        "currency": "cur",
+    }
+    batch = load_file(
+        wh, Settings(), "transactions", path, column_map=column_map, timezone="Europe/Berlin"
+    )
+    assert batch.rows_accepted == 1
+    # a naive timestamp takes the source's timezone: 10:00 in Berlin is 09:00 UTC
+    assert (
+        str(wh.read_table("raw.transactions")["occurred_at_utc"][0]) == "2026-03-01 09:00:00+00:00"
+    )
+
+
+def test_wrong_encoding_rejects_the_bad_rows_and_keeps_the_rest(wh: Warehouse, tmp_path: Path):
+    body = (
+        TX_HEADER.encode()
+        + "t1,c1,o1,order_placed,2026-03-01T10:00:00Z,1,EUR,café\n".encode("latin-1")
+        + b"t2,c1,o1,order_placed,2026-03-01T10:01:00Z,1,EUR,web\n"
+    )
+    [batch] = load_source(wh, Settings(), "transactions", [write(tmp_path, "l1.csv", body)])
+    assert (batch.rows_accepted, batch.rows_rejected) == (1, 1)
+    assert "encoding" in wh.read_table("raw.rejects")["reason"][0].lower()
+
+
+def test_truncated_and_empty_files(wh: Warehouse, tmp_path: Path):
+    truncated = write(
+        tmp_path,
+        "t.csv",
+        TX_HEADER + "t1,c1,o1,order_placed,2026-03-01T10:00:00Z,1,EUR,web\nt2,c1,o",
+    )
+    empty = write(tmp_path, "e.csv", "")
+    [cut] = load_source(wh, Settings(), "transactions", [truncated])
+    assert (cut.rows_read, cut.rows_accepted, cut.rows_rejected) == (2, 1, 1)
+    [nothing] = load_source(wh, Settings(), "transactions", [empty])
+    assert nothing.rows_read == 0 and "empty file" in nothing.note
+
+
+def test_jsonl_gz_with_a_bad_line(wh: Warehouse, tmp_path: Path):
+    lines = [
+        '{"event_id":"w1","anonymous_id":"a1","user_id":null,"event_type":"page_view",'
+        '"occurred_at":"2026-03-01T09:00:00.000Z","page_path":"/","referrer":"","device":"m"}',
+        "{not json",
+        '{"event_id":"w2","anonymous_id":"a1","user_id":"c1","event_type":"login",'
+        '"occurred_at":"2026-03-01T09:01:00.000Z","page_path":"/login","referrer":"","device":"m"}',
+    ]
+    path = tmp_path / "web.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    [batch] = load_source(wh, Settings(), "web", [path])
+    assert (batch.rows_read, batch.rows_accepted, batch.rows_rejected) == (3, 2, 1)
+    reject = wh.read_table("raw.rejects").row(0, named=True)
+    assert reject["row_number"] == 2 and reject["raw"] == "{not json"
+    assert "not valid JSON" in reject["reason"]
+
+
+def test_parquet_source(wh: Warehouse, tmp_path: Path):
+    frame = pl.DataFrame(
+        {
+            "event_id": ["s1", "s2"],
+            "ticket_id": ["k1", "k1"],
+            "email": ["A@x.io ", ""],
+            "phone": ["", "+49 30 1"],
+            "channel": ["phone", "email"],
+            "team": ["T1", "T1"],
+            "system": ["Zendesk", "Zendesk"],
+            "category": ["billing", "billing"],
+            "event_type": ["ticket_opened", "ticket_resolved"],
+            "occurred_at": ["2026-03-01 10:00:00", "2026-03-01 11:00:00"],
+        }
+    )
+    frame.write_parquet(tmp_path / "support.parquet")
+    [batch] = load_source(wh, Settings(), "support", [tmp_path / "support.parquet"])
+    assert batch.rows_accepted == 2
+
+
+def test_rows_read_always_reconciles(wh: Warehouse, tmp_path: Path):
+    path = write(tmp_path, "tx.csv", TX_HEADER + "t1,c1,o1,order_placed,bad,1,EUR,web\n" * 3)
+    load_source(wh, Settings(), "transactions", [path])
+    m = manifest(wh).row(0, named=True)
+    assert m["rows_read"] == m["rows_accepted"] + m["rows_rejected"] + m["duplicates"] == 3
