@@ -1,0 +1,389 @@
+"""Pure chart data: frames in, frames out. Figures (figures.py) and pages (pages.py) draw these.
+
+The observed-journeys Sankey (:func:`sankey_data`) has one node per (step position, touchpoint),
+labelled ``"1 · Visit site"``, so the graph is acyclic and every node reconciles exactly:
+``inflow = outflow + dropoff`` where ``dropoff`` counts journeys that end right after the node
+(they flow into an ``End: <status>`` node). A ``Start`` node feeds position 1. The ``top_k`` most
+frequent paths are drawn in full; every other journey follows the drawn nodes while its path is a
+prefix of a drawn path, then flows into one ``Other paths`` node. So the ``End`` nodes receive
+exactly the top-k journeys and ``Other paths`` exactly the rest, and together the total.
+
+Labels here are raw (redaction and escaping happen at render time, in text.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from journeys.errors import ReportError
+
+SEP = "\x1f"
+START, OTHER, END = "\x00start", "\x00other", "\x00end" + SEP
+END_LABELS = {
+    "completed": "End: completed",
+    "abandoned": "End: abandoned",
+    "in_flight": "End: in flight",
+}
+END_ORDER = ("completed", "abandoned", "in_flight", "")
+LINK_KINDS = ("designed", "off_map", "entry", "exit", "other")
+NODE_COLUMNS = (
+    "node", "key", "label", "kind", "position", "touchpoint", "is_designed",
+    "journeys", "inflow", "outflow", "dropoff", "share",
+)  # fmt: skip
+LINK_COLUMNS = (
+    "source", "target", "source_label", "target_label", "from_touchpoint", "to_touchpoint",
+    "kind", "journeys", "share", "median_seconds",
+)  # fmt: skip
+GAP_LABELS = {
+    "skipped_step": "Skipped step",
+    "unexpected_step": "Unexpected step",
+    "unexpected_transition": "Off-map transition",
+    "unused_transition": "Designed transition nobody used",
+    "loop": "Loop",
+    "sla_breach": "SLA breach",
+    "channel_switch": "Channel switch",
+    "dropoff": "Drop-off",
+}
+
+
+@dataclass(frozen=True)
+class SankeyData:
+    """Nodes and links of one observed-journeys Sankey, with the paths it draws.
+
+    nodes: node (0-based index), key, label, kind (start/step/end/other), position, touchpoint,
+    is_designed, journeys, inflow, outflow, dropoff, share.
+    links: source, target, source_label, target_label, from_touchpoint, to_touchpoint, kind
+    (designed/off_map/entry/exit/other), journeys, share, median_seconds.
+    paths: rank, path, journeys, share (the top-k paths).
+    """
+
+    nodes: pl.DataFrame
+    links: pl.DataFrame
+    paths: pl.DataFrame
+    unreached: tuple[str, ...]
+    total_journeys: int
+    other_journeys: int
+
+
+def require_columns(frame: pl.DataFrame, columns: Sequence[str], *, table: str) -> None:
+    """Raise a ReportError naming the table and the missing column."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ReportError(
+            f"{table}: column '{missing[0]}' is missing (has {', '.join(frame.columns) or 'none'})"
+            "; rebuild it with `journeys build` / `journeys compare`"
+        )
+
+
+def scoped_journeys(journeys: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl.DataFrame:
+    """Journeys with the map's ``ignore`` touchpoints dropped from ``path``; empty paths removed."""
+    require_columns(journeys, ("journey_id", "path"), table="marts.journeys")
+    frame = journeys
+    if ignore:
+        frame = frame.with_columns(
+            pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(list(ignore))))
+        )
+    if "status" not in frame.columns:
+        frame = frame.with_columns(status=pl.lit(None, dtype=pl.String))
+    return frame.filter(pl.col("path").list.len() > 0)
+
+
+def _shown_lengths(variants: pl.DataFrame, top_k: int) -> pl.DataFrame:
+    """Per variant: is_top and shown (how many of its steps the Sankey draws)."""
+    paths = variants["path"].to_list()
+    trie: dict[str, dict] = {}
+    for path in paths[:top_k]:
+        level = trie
+        for step in path:
+            level = level.setdefault(step, {})
+    shown = []
+    for i, path in enumerate(paths):
+        if i < top_k:
+            shown.append(len(path))
+            continue
+        level, depth = trie, 0
+        for step in path:
+            if step not in level:
+                break
+            level, depth = level[step], depth + 1
+        shown.append(depth)
+    return variants.with_columns(
+        is_top=pl.Series([i < top_k for i in range(len(paths))], dtype=pl.Boolean),
+        shown=pl.Series(shown, dtype=pl.Int64),
+    )
+
+
+def _step_seconds(events: pl.DataFrame | None, ignore: Sequence[str]) -> pl.DataFrame | None:
+    """Per (journey_id, position after ignoring): seconds since the previous kept step."""
+    if events is None:
+        return None
+    require_columns(
+        events, ("journey_id", "step_index", "touchpoint", "occurred_at"), table="marts.events"
+    )
+    return (
+        events.filter(~pl.col("touchpoint").is_in(list(ignore)))
+        .sort(["journey_id", "step_index"])
+        .with_columns(pos=pl.col("step_index").cum_count().over("journey_id").cast(pl.Int64))
+        .with_columns(
+            seconds=(
+                pl.col("occurred_at") - pl.col("occurred_at").shift(1).over("journey_id")
+            ).dt.total_milliseconds()
+            / 1000.0
+        )
+        .select("journey_id", "pos", "seconds")
+    )
+
+
+def sankey_data(
+    journeys: pl.DataFrame,
+    *,
+    designed_steps: pl.DataFrame,
+    designed_edges: pl.DataFrame,
+    top_k: int = 10,
+    ignore: Sequence[str] = (),
+    events: pl.DataFrame | None = None,
+) -> SankeyData:
+    """The observed Sankey of ``journeys`` with the map overlaid (see the module docstring).
+
+    ``designed_steps`` needs ``step``; ``designed_edges`` needs ``from_step``, ``to_step``; a
+    step-to-step link is ``designed`` exactly when its (from, to) touchpoints are a designed edge.
+    ``events`` (journey_id, step_index, touchpoint, occurred_at) adds median seconds per link.
+    """
+    if top_k < 1:
+        raise ReportError(f"top_k={top_k}: draw at least one path; pass top_k >= 1")
+    require_columns(designed_steps, ("step",), table="map steps")
+    require_columns(designed_edges, ("from_step", "to_step"), table="map edges")
+    frame = scoped_journeys(journeys, ignore=ignore).select(
+        "journey_id", "path", pl.col("status").cast(pl.String).fill_null("")
+    )
+    total = frame.height
+    frame = frame.with_columns(key=pl.col("path").list.join(SEP))
+    variants = (
+        frame.group_by("key")
+        .agg(journeys=pl.len().cast(pl.Int64), path=pl.col("path").first())
+        .sort(["journeys", "key"], descending=[True, False])
+    )
+    variants = _shown_lengths(variants, top_k)
+    paths = (
+        variants.filter("is_top")
+        .with_row_index("rank", offset=1)
+        .select(
+            pl.col("rank").cast(pl.Int64),
+            "path",
+            "journeys",
+            share=pl.col("journeys") / max(total, 1),
+        )
+    )
+    per_journey = frame.join(variants.select("key", "is_top", "shown"), on="key")
+    steps = (
+        per_journey.with_columns(pos=pl.int_ranges(1, pl.col("path").list.len() + 1))
+        .explode(["path", "pos"])
+        .rename({"path": "to_touchpoint"})
+        .filter(pl.col("pos") <= pl.col("shown"))
+        .with_columns(
+            from_touchpoint=pl.col("to_touchpoint").shift(1).over("journey_id"),
+            to_key=pl.col("pos").cast(pl.String) + SEP + pl.col("to_touchpoint"),
+        )
+        .with_columns(
+            from_key=pl.col("to_key").shift(1).over("journey_id").fill_null(START),
+        )
+    )
+    seconds = _step_seconds(events, ignore)
+    if seconds is not None:
+        steps = steps.join(seconds, on=["journey_id", "pos"], how="left")
+        steps = steps.with_columns(
+            seconds=pl.when(pl.col("pos") > 1).then(pl.col("seconds")).otherwise(None)
+        )
+    else:
+        steps = steps.with_columns(seconds=pl.lit(None, dtype=pl.Float64))
+    last = steps.group_by("journey_id").agg(
+        from_key=pl.col("to_key").last(), from_touchpoint=pl.col("to_touchpoint").last()
+    )
+    terminal = per_journey.select("journey_id", "status", "is_top").join(
+        last, on="journey_id", how="left"
+    )
+    terminal = terminal.select(
+        "journey_id",
+        pl.col("from_key").fill_null(START),
+        "from_touchpoint",
+        to_key=pl.when("is_top").then(pl.lit(END) + pl.col("status")).otherwise(pl.lit(OTHER)),
+        to_touchpoint=pl.lit(None, dtype=pl.String),
+        seconds=pl.lit(None, dtype=pl.Float64),
+    )
+    rows = pl.concat([steps.select(terminal.columns), terminal], how="vertical_relaxed")
+    links = rows.group_by(["from_key", "to_key"]).agg(
+        from_touchpoint=pl.col("from_touchpoint").first(),
+        to_touchpoint=pl.col("to_touchpoint").first(),
+        journeys=pl.len().cast(pl.Int64),
+        median_seconds=pl.col("seconds").median(),
+    )
+    nodes = _nodes(links, designed_steps, total)
+    links = _classify_links(links, designed_edges, nodes, total)
+    reached = set(frame["path"].explode().unique().to_list()) if total else set()
+    unreached = tuple(s for s in designed_steps["step"].to_list() if s not in reached)
+    return SankeyData(
+        nodes=nodes,
+        links=links,
+        paths=paths,
+        unreached=unreached,
+        total_journeys=total,
+        other_journeys=int(variants.filter(~pl.col("is_top"))["journeys"].sum()),
+    )
+
+
+def _node_row(key: str) -> tuple[str, str, int | None, str | None, int, int]:
+    """(label, kind, position, touchpoint, group, rank) of a node key; groups order the nodes."""
+    if key == START:
+        return "Start", "start", 0, None, 0, 0
+    if key == OTHER:
+        return "Other paths", "other", None, None, 3, 0
+    if key.startswith(END):
+        status = key[len(END) :]
+        label = END_LABELS.get(status, f"End: {status}" if status else "End")
+        rank = END_ORDER.index(status) if status in END_ORDER else len(END_ORDER)
+        return label, "end", None, None, 2, rank
+    pos, touchpoint = key.split(SEP, 1)
+    return f"{pos} · {touchpoint}", "step", int(pos), touchpoint, 1, int(pos)
+
+
+def _node_frame(keys: list[str]) -> pl.DataFrame:
+    rows = [_node_row(key) for key in keys]
+    schema = {
+        "label": pl.String, "kind": pl.String, "position": pl.Int64,
+        "touchpoint": pl.String, "_group": pl.Int64, "_rank": pl.Int64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row").with_columns(key=pl.Series(keys, dtype=pl.String))
+
+
+def _nodes(links: pl.DataFrame, designed_steps: pl.DataFrame, total: int) -> pl.DataFrame:
+    keys = sorted(set(links["from_key"].to_list()) | set(links["to_key"].to_list()))
+    is_end = pl.col("to_key").str.starts_with(END)
+    inflow = links.group_by(key="to_key").agg(inflow=pl.col("journeys").sum())
+    outflow = links.group_by(key="from_key").agg(
+        outflow=pl.col("journeys").filter(~is_end).sum(),
+        dropoff=pl.col("journeys").filter(is_end).sum(),
+    )
+    designed = set(designed_steps["step"].to_list())
+    nodes = (
+        _node_frame(keys)
+        .join(inflow, on="key", how="left")
+        .join(outflow, on="key", how="left")
+        .with_columns(pl.col("inflow", "outflow", "dropoff").fill_null(0).cast(pl.Int64))
+        .with_columns(
+            journeys=pl.max_horizontal("inflow", pl.col("outflow") + pl.col("dropoff")),
+            is_designed=pl.col("touchpoint").is_in(list(designed)).fill_null(False),
+        )
+        .sort(["_group", "_rank", "journeys", "label"], descending=[False, False, True, False])
+        .with_row_index("node")
+        .with_columns(pl.col("node").cast(pl.Int64), share=pl.col("journeys") / max(total, 1))
+    )
+    return nodes.select(NODE_COLUMNS)
+
+
+def _classify_links(
+    links: pl.DataFrame, designed_edges: pl.DataFrame, nodes: pl.DataFrame, total: int
+) -> pl.DataFrame:
+    edges = designed_edges.select(
+        from_touchpoint=pl.col("from_step").cast(pl.String),
+        to_touchpoint=pl.col("to_step").cast(pl.String),
+        _designed=pl.lit(True),
+    ).unique()
+    index = nodes.select("key", "node", "label")
+    kind = (
+        pl.when(pl.col("from_key") == START)
+        .then(pl.lit("entry"))
+        .when(pl.col("to_key") == OTHER)
+        .then(pl.lit("other"))
+        .when(pl.col("to_key").str.starts_with(END))
+        .then(pl.lit("exit"))
+        .when(pl.col("_designed"))
+        .then(pl.lit("designed"))
+        .otherwise(pl.lit("off_map"))
+    )
+    return (
+        links.join(edges, on=["from_touchpoint", "to_touchpoint"], how="left", nulls_equal=False)
+        .with_columns(pl.col("_designed").fill_null(False))
+        .with_columns(kind=kind, share=pl.col("journeys") / max(total, 1))
+        .join(
+            index.rename({"key": "from_key", "node": "source", "label": "source_label"}),
+            on="from_key",
+        )
+        .join(
+            index.rename({"key": "to_key", "node": "target", "label": "target_label"}), on="to_key"
+        )
+        .sort(["source", "target"])
+        .select(LINK_COLUMNS)
+    )
+
+
+# -- funnel and gaps --------------------------------------------------------------
+FUNNEL_COLUMNS = (
+    "step",
+    "journeys_reached",
+    "conversion_from_previous",
+    "median_seconds_from_previous",
+    "sla_breaches",
+)
+GAP_COLUMNS = (
+    "rank",
+    "gap_type",
+    "from_step",
+    "to_step",
+    "journeys",
+    "customers",
+    "share",
+    "value_at_risk",
+    "outcome_rate_with",
+    "outcome_rate_without",
+    "ci_low",
+    "ci_high",
+    "example_journey_ids",
+)
+
+
+def funnel_data(
+    map_steps: pl.DataFrame, *, designed_steps: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The designed funnel in map order: step, stage, journeys_reached, share_of_entry, ...
+
+    With ``designed_steps`` every designed step appears (0 reached when compare found none).
+    """
+    require_columns(map_steps, FUNNEL_COLUMNS, table="marts.map_steps")
+    funnel = map_steps.select(FUNNEL_COLUMNS)
+    if designed_steps is not None:
+        order = designed_steps.with_row_index("_order").select(
+            "_order", "step", *[c for c in ("stage", "optional") if c in designed_steps.columns]
+        )
+        funnel = order.join(funnel, on="step", how="left").sort("_order").drop("_order")
+        funnel = funnel.with_columns(pl.col("journeys_reached").fill_null(0))
+    first = funnel["journeys_reached"].head(1).to_list()
+    entry = first[0] if first and first[0] else None
+    return funnel.with_columns(
+        pl.col("journeys_reached").cast(pl.Int64),
+        share_of_entry=(pl.col("journeys_reached") / entry) if entry else pl.lit(None, pl.Float64),
+    )
+
+
+def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.DataFrame:
+    """Ranked gaps with a readable ``gap`` and ``where``, ``impact`` (outcome rate difference)
+    and up to three ``examples`` (journey ids)."""
+    require_columns(map_gaps, GAP_COLUMNS, table="marts.map_gaps")
+    where = (
+        pl.when(pl.col("from_step").is_not_null() & pl.col("to_step").is_not_null())
+        .then(pl.col("from_step") + " → " + pl.col("to_step"))
+        .otherwise(pl.coalesce("from_step", "to_step").fill_null(""))
+    )
+    frame = (
+        map_gaps.sort("rank")
+        .with_columns(
+            gap=pl.col("gap_type").replace_strict(GAP_LABELS, default=pl.col("gap_type")),
+            where=where,
+            impact=pl.col("outcome_rate_with") - pl.col("outcome_rate_without"),
+            examples=pl.col("example_journey_ids").list.head(3),
+        )
+        .select("rank", "gap_type", "gap", "where", *GAP_COLUMNS[4:12], "impact", "examples")
+    )
+    return frame.head(top_n) if top_n is not None else frame

@@ -1,0 +1,65 @@
+"""Index-page data: one headline per map, and the data quality summary per source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from journeys.report.charts import gap_table_data, require_columns
+
+QUALITY_COLUMNS = (
+    "rows_read",
+    "rows_accepted",
+    "rows_rejected",
+    "duplicates",
+    "late_events",
+    "unstitched",
+)
+
+
+@dataclass(frozen=True)
+class MapHeadline:
+    """The index page's row for one map."""
+
+    journeys: int
+    conforming_share: float | None
+    top_gap: str | None
+    value_at_risk: float | None
+
+
+def headline_data(
+    *, journeys: int, conformance: pl.DataFrame | None, gaps: pl.DataFrame | None
+) -> MapHeadline:
+    """Journeys in the map's scope, conforming share (from map_conformance) and the top gap."""
+    share = None
+    if conformance is not None and conformance.height:
+        journeys = conformance.height
+        share = float(conformance["is_conforming"].cast(pl.Float64).mean())
+    top, risk = None, None
+    if gaps is not None and gaps.height:
+        table = gap_table_data(gaps, top_n=1).row(0, named=True)
+        top = f"{table['gap']}: {table['where']}" if table["where"] else table["gap"]
+        risk = table["value_at_risk"]
+    return MapHeadline(journeys=journeys, conforming_share=share, top_gap=top, value_at_risk=risk)
+
+
+def quality_data(data_quality: pl.DataFrame) -> pl.DataFrame:
+    """Totals per source: batches, files, the row counts and the reject rate."""
+    require_columns(
+        data_quality, ("batch_id", "source", "file", *QUALITY_COLUMNS), table="marts.data_quality"
+    )
+    return (
+        data_quality.group_by("source")
+        .agg(
+            pl.col("batch_id").n_unique().alias("batches"),
+            pl.col("file").n_unique().alias("files"),
+            *[pl.col(c).sum().cast(pl.Int64) for c in QUALITY_COLUMNS],
+        )
+        .with_columns(
+            reject_rate=pl.when(pl.col("rows_read") > 0).then(
+                pl.col("rows_rejected") / pl.col("rows_read")
+            )
+        )
+        .sort("source")
+    )

@@ -1,0 +1,101 @@
+"""Text that reaches a report: redacted (no emails, no phone numbers) and escaped.
+
+Labels come from customer data (touchpoint names, segments, file names, journey ids) and may hold
+``<``, ``&``, quotes, ``<script>`` or a stray email address. Every string shown in a page goes
+through :func:`html_text` (HTML tables and headings) or :func:`plotly_text` (figure labels, hover
+text and menus: plotly.js turns ``<b>``, ``<a href>``, ``<br>`` in them into markup, and decodes
+entities, so escaping ``&`` and ``<`` makes it show the characters as typed). Both redact first.
+
+Numbers formatted here (:func:`format_count`, :func:`format_pct`, :func:`format_seconds`, ...)
+never pass through the redaction, so a large count is never mistaken for a phone number.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from datetime import datetime
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){8,14}(?!\w)")
+"""9 to 15 digits with optional separators, not glued to letters, ``_`` or other digits."""
+
+EMAIL_MASK = "[email]"
+PHONE_MASK = "[phone]"
+
+
+def redact_text(value: object) -> str:
+    """``'mail jane@x.com'`` -> ``'mail [email]'``; phone numbers become ``[phone]``."""
+    text = "" if value is None else str(value)
+    return PHONE.sub(PHONE_MASK, EMAIL.sub(EMAIL_MASK, text))
+
+
+def html_text(value: object) -> str:
+    """Redacted, then escaped for HTML text and attribute values."""
+    return html.escape(redact_text(value), quote=True)
+
+
+def plotly_text(value: object) -> str:
+    """Redacted, then escaped so plotly.js shows it as typed (no tags, no entities)."""
+    text = redact_text(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_count(value: float | int | None) -> str:
+    """``12345`` -> ``'12,345'``; missing -> ``'–'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{round(value):,}"
+
+
+def format_pct(value: float | None, *, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage: ``0.4567`` -> ``'45.7%'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:.{digits}f}%"
+
+
+def format_money(value: float | None) -> str:
+    """``1234.5`` -> ``'1,234.50'`` (the warehouse holds one currency per deployment)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.2f}"
+
+
+def format_seconds(value: float | None) -> str:
+    """For people: ``45`` -> ``'45s'``, ``7500`` -> ``'2h 5m'``, ``93600`` -> ``'1d 2h'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    seconds = max(0, round(value))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    return f"{secs}s"
+
+
+def format_timestamp(value: datetime | None) -> str:
+    """``2024-03-01 09:30 UTC``; missing -> ``'–'``."""
+    if value is None:
+        return "–"
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def slugify(name: str, *, taken: set[str] | None = None) -> str:
+    """A file-name-safe slug, unique among ``taken`` (which it updates): ``'Online purchase'`` ->
+    ``'online-purchase'``. Never ``index``, never empty."""
+    slug = re.sub(r"[^a-z0-9]+", "-", redact_text(name).lower()).strip("-")[:60].strip("-") or "map"
+    if slug == "index":
+        slug = "index-map"
+    taken = taken if taken is not None else set()
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
