@@ -58,8 +58,27 @@ def _bind(sql: str, params: Mapping[str, Any], model: str) -> dict[str, Any]:
 
 
 def _without_comments(sql: str) -> str:
-    sql = re.sub(r"'(?:[^']|'')*'", "''", sql)
-    return re.sub(r"--[^\n]*", "", sql)
+    """The SQL with string literals emptied and comments removed (a one-pass scanner)."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "'":
+            j = i + 1
+            while j < n and not (sql[j] == "'" and (j + 1 >= n or sql[j + 1] != "'")):
+                j += 2 if sql[j] == "'" else 1
+            out.append("''")
+            i = j + 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 class Warehouse:

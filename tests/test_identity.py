@@ -1,0 +1,120 @@
+"""Identity stitching: logins, emails and phones join a person's identifiers into one customer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from journeys.build import build_events
+from journeys.config import Settings, TouchpointRule
+from journeys.ingest.identity import connected_components
+from journeys.ingest.load import load_source
+from journeys.warehouse import Warehouse
+
+
+def test_components_on_a_long_chain_and_a_star():
+    chain = [(f"n{i:03d}", f"n{i + 1:03d}") for i in range(200)]
+    star = [("hub", f"leaf{i}") for i in range(5)]
+    edges = pl.DataFrame(
+        chain + star + [("lone", "lone")], schema=["left_node", "right_node"], orient="row"
+    )
+    comps = connected_components(edges)
+    labels = dict(zip(comps["node"], comps["component"], strict=True))
+    assert {labels[f"n{i:03d}"] for i in range(201)} == {"n000"}
+    assert {labels[f"leaf{i}"] for i in range(5)} | {labels["hub"]} == {"hub"}
+    assert labels["lone"] == "lone"
+    assert comps.height == 201 + 6 + 1
+
+
+def _land(tmp_path: Path, wh: Warehouse, settings: Settings) -> None:
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,email,phone,segment,created_at,name\n"
+        "c1,ann@example.com,+4930111,consumer,2025-01-01,Ann\n"
+        "c2,bob@example.com,+4930222,business,2025-01-02,Bob\n"
+        "c3,desk@example.com,+4930999,business,2025-01-03,Cy\n"
+        "c4,dee@example.com,+4930999,business,2025-01-03,Dee\n"
+    )
+    (tmp_path / "web.jsonl").write_text(
+        "\n".join(
+            [
+                '{"event_id":"w1","anonymous_id":"a1","user_id":"","event_type":"page_view",'
+                '"occurred_at":"2026-03-01T09:00:00Z","page_path":"/pricing","referrer":"","device":"m"}',
+                '{"event_id":"w2","anonymous_id":"a1","user_id":"","event_type":"page_view",'
+                '"occurred_at":"2026-03-03T09:00:00Z","page_path":"/products/x","referrer":"","device":"m"}',
+                '{"event_id":"w3","anonymous_id":"a1","user_id":"c1","event_type":"login",'
+                '"occurred_at":"2026-03-04T09:00:00Z","page_path":"/login","referrer":"","device":"m"}',
+                '{"event_id":"w4","anonymous_id":"a9","user_id":"","event_type":"page_view",'
+                '"occurred_at":"2026-03-04T09:00:00Z","page_path":"/","referrer":"","device":"m"}',
+            ]
+        )
+        + "\n"
+    )
+    (tmp_path / "support.csv").write_text(
+        "event_id,ticket_id,email,phone,channel,team,system,category,event_type,occurred_at\n"
+        "s1,k1, ANN@Example.com ,,phone,Billing,Phones,billing,contact,2026-03-05 10:00:00\n"
+        "s2,k2,,(+49) 30-222,chat,Tier 1,Zendesk,product,contact,2026-03-05 10:00:00\n"
+        "s3,k3,,+49 30 999,phone,Tier 1,Phones,product,contact,2026-03-05 10:00:00\n"
+        "s4,k4,stranger@example.com,,email,Tier 1,Zendesk,product,contact,2026-03-05 10:00:00\n"
+    )
+    load_source(wh, settings, "customers", [tmp_path / "customers.csv"])
+    load_source(wh, settings, "web", [tmp_path / "web.jsonl"])
+    load_source(wh, settings, "support", [tmp_path / "support.csv"])
+
+
+def test_stitching_across_channels(wh: Warehouse, tmp_path: Path):
+    settings = Settings(
+        touchpoints=(
+            TouchpointRule(
+                source="web",
+                event_type="page_view",
+                match={"page_path": "/products/*"},
+                touchpoint="View product",
+            ),
+            TouchpointRule(
+                source="support",
+                event_type="contact",
+                match={"channel": "phone"},
+                touchpoint="Phone support",
+                team="Support",
+            ),
+        )
+    )
+    _land(tmp_path, wh, settings)
+    build_events(wh, settings)
+    events = wh.read_table("intermediate.int_events")
+    key = dict(zip(events["event_id"], events["customer_key"], strict=True))
+    # anonymous browsing before the login, and the support call by (messy) email, are Ann's
+    assert key["w1"] == key["w2"] == key["w3"] == key["s1"]
+    # a phone written differently still finds Bob
+    assert key["s2"] != key["s1"]
+    profiles = wh.read_table("intermediate.int_customer_profiles")
+    bob = profiles.filter(pl.col("customer_key") == key["s2"]).row(0, named=True)
+    assert bob["segment"] == "business" and bob["is_stitched"]
+    # a phone shared by two CRM customers links nobody; an unknown email stays unstitched
+    stitched = dict(zip(events["event_id"], events["is_stitched"], strict=True))
+    assert not stitched["s3"] and not stitched["s4"] and not stitched["w4"]
+    assert wh.read_table("intermediate.int_identity_ambiguous")["kind"].to_list() == [
+        "shared_contact"
+    ]
+    # mapping: first matching rule wins; unmapped events keep their event_type
+    touch = dict(zip(events["event_id"], events["touchpoint"], strict=True))
+    assert (touch["w2"], touch["w1"], touch["s1"], touch["s2"]) == (
+        "View product",
+        "page_view",
+        "Phone support",
+        "contact",
+    )
+    team = dict(zip(events["event_id"], events["team"], strict=True))
+    assert (team["s1"], team["s2"]) == ("Support", "Tier 1")
+
+
+def test_no_direct_identifier_leaves_raw(wh: Warehouse, tmp_path: Path):
+    settings = Settings()
+    _land(tmp_path, wh, settings)
+    build_events(wh, settings)
+    for schema in ("staging", "intermediate"):
+        for table in wh.tables(schema):
+            text = wh.read_table(f"{schema}.{table}").write_csv()
+            for secret in ("ann@example.com", "ANN@Example", "4930111", "Ann,", "Bob"):
+                assert secret not in text, f"{secret} leaked into {schema}.{table}"
