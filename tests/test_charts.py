@@ -149,6 +149,13 @@ def test_ignored_touchpoints_are_dropped_before_drawing():
     assert link["journeys"] == 2 and link["median_seconds"] == pytest.approx(900.0)
 
 
+def test_ignore_accepts_globs_like_the_map():
+    frame = journeys(["A", "Newsletter opened", "B"], ["Newsletter clicked"], ["A", "N*"])
+    data = sankey(frame, ignore=["Newsletter *", "N[*]"])
+    assert data.total_journeys == 2
+    assert data.paths["path"].to_list() == [["A"], ["A", "B"]]  # ties: path order
+
+
 def test_links_have_median_seconds_and_share():
     frame = journeys(["A", "B"], ["A", "B"], ["A"])
     data = sankey(frame, events=events_of(frame, minutes=30))

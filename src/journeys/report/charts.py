@@ -13,6 +13,7 @@ Labels here are raw (redaction and escaping happen at render time, in text.py).
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,13 +79,23 @@ def require_columns(frame: pl.DataFrame, columns: Sequence[str], *, table: str) 
         )
 
 
+def ignored_touchpoints(touchpoints: pl.Series, ignore: Sequence[str]) -> list[str]:
+    """The distinct touchpoints matching an ``ignore:`` pattern (``*`` globs, as the map does)."""
+    if not ignore:
+        return []
+    names = touchpoints.drop_nulls().unique().to_list()
+    return [t for t in names if any(fnmatch.fnmatchcase(t, pattern) for pattern in ignore)]
+
+
 def scoped_journeys(journeys: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl.DataFrame:
-    """Journeys with the map's ``ignore`` touchpoints dropped from ``path``; empty paths removed."""
+    """Journeys with the map's ``ignore`` touchpoints (globs allowed) dropped from ``path``;
+    journeys left empty are removed."""
     require_columns(journeys, ("journey_id", "path"), table="marts.journeys")
     frame = journeys
-    if ignore:
+    dropped = ignored_touchpoints(frame["path"].explode(), ignore)
+    if dropped:
         frame = frame.with_columns(
-            pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(list(ignore))))
+            pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(dropped)))
         )
     if "status" not in frame.columns:
         frame = frame.with_columns(status=pl.lit(None, dtype=pl.String))
@@ -123,8 +134,9 @@ def _step_seconds(events: pl.DataFrame | None, ignore: Sequence[str]) -> pl.Data
     require_columns(
         events, ("journey_id", "step_index", "touchpoint", "occurred_at"), table="marts.events"
     )
+    dropped = ignored_touchpoints(events["touchpoint"], ignore)
     return (
-        events.filter(~pl.col("touchpoint").is_in(list(ignore)))
+        events.filter(~pl.col("touchpoint").is_in(dropped))
         .sort(["journey_id", "step_index"])
         .with_columns(pos=pl.col("step_index").cum_count().over("journey_id").cast(pl.Int64))
         .with_columns(
@@ -255,7 +267,9 @@ def _node_frame(keys: list[str]) -> pl.DataFrame:
         "label": pl.String, "kind": pl.String, "position": pl.Int64,
         "touchpoint": pl.String, "_group": pl.Int64, "_rank": pl.Int64,
     }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema, orient="row").with_columns(key=pl.Series(keys, dtype=pl.String))
+    return pl.DataFrame(rows, schema=schema, orient="row").with_columns(
+        key=pl.Series(keys, dtype=pl.String)
+    )
 
 
 def _nodes(links: pl.DataFrame, designed_steps: pl.DataFrame, total: int) -> pl.DataFrame:
