@@ -180,6 +180,7 @@ def funnel_figure(funnel: pl.DataFrame, *, title: str) -> go.Figure:
             x=[r["journeys_reached"] or 0 for r in rows],
             marker={"color": [DESIGNED if r["journeys_reached"] else NEUTRAL for r in rows]},
             textinfo="value+percent initial",
+            connector={"fillcolor": "#e2e8f0", "line": {"width": 0}},
             customdata=[
                 [
                     plotly_text(r["step"]),

@@ -29,6 +29,10 @@ def _period(first: datetime | None, last: datetime | None) -> str:
     return f"{format_timestamp(first)} to {format_timestamp(last)}"
 
 
+def _journeys(n: int) -> str:
+    return f"{format_count(n)} journey touches" if n == 1 else f"{format_count(n)} journeys touch"
+
+
 def map_header(
     name: str,
     description: str,
@@ -56,8 +60,8 @@ def map_cards(headline: MapHeadline, *, ignored: int) -> str:
         card("Value at risk in the top gap", format_money(headline.value_at_risk)),
     ]
     note = (
-        f'<p class="note">{format_count(ignored)} journeys touch only touchpoints this map '
-        "ignores and are left out.</p>"
+        f'<p class="note">{_journeys(ignored)} only touchpoints this map ignores and '
+        f"{'is' if ignored == 1 else 'are'} left out.</p>"
         if ignored
         else ""
     )

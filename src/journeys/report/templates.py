@@ -34,12 +34,14 @@ section h2 { font-size:20px; margin:0 0 4px; }
 .card .label { color:var(--muted); font-size:13px; }
 .card .value { font-size:24px; font-weight:650; }
 .card .value.small { font-size:16px; font-weight:600; }
-.legend { display:flex; flex-wrap:wrap; gap:18px; font-size:14px; margin:6px 0 8px; }
+.legend { display:flex; flex-wrap:wrap; align-items:center; gap:8px 18px; font-size:14px;
+  margin:6px 0 8px; }
 .swatch { display:inline-block; width:26px; height:12px; border-radius:3px; margin-right:6px;
   vertical-align:middle; }
 .sw-designed { background:var(--designed); opacity:.7; }
 .sw-offmap { background:var(--offmap); opacity:.8; }
 .sw-neutral { background:var(--neutral); opacity:.6; }
+.swatch.node { width:8px; height:16px; opacity:1; }
 table { border-collapse:collapse; width:100%; font-size:14px; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line);
   vertical-align:top; }
@@ -100,12 +102,13 @@ def card(label: str, value_html: str, *, small: bool = False) -> str:
 
 def legend(top_k: int) -> str:
     return (
-        '<div class="legend" aria-label="legend">'
+        '<div class="legend" aria-label="legend"><b>Bands:</b>'
         '<span><span class="swatch sw-designed"></span>designed transition (on the map)</span>'
         '<span><span class="swatch sw-offmap"></span>off-map flow (not designed)</span>'
         '<span><span class="swatch sw-neutral"></span>start, end, or leaving the top '
-        f"{top_k} paths</span>"
-        "<span>Node colour: blue = a step of the map, orange = a touchpoint the map lacks</span>"
+        f"{top_k} paths</span><b>Steps:</b>"
+        '<span><span class="swatch sw-designed node"></span>a step of the map</span>'
+        '<span><span class="swatch sw-offmap node"></span>a touchpoint the map lacks</span>'
         "</div>"
     )
 
