@@ -36,6 +36,18 @@ def lock_path(settings: Settings) -> Path:
     return published.with_name(published.name + ".lock")
 
 
+class WriterBusy(WarehouseError):
+    """Another process holds the warehouse's writer lock (transient: retrying later may work)."""
+
+
+def _describe_holder(text: str) -> str:
+    try:
+        holder = json.loads(text)
+        return f"pid {holder['pid']}, step {holder['step']}, since {holder['since']}"
+    except (ValueError, TypeError, KeyError):
+        return text or "another process"
+
+
 @contextmanager
 def writer_lock(settings: Settings, *, step: str) -> Iterator[None]:
     """Hold the warehouse's writer lock, or refuse at once naming who holds it."""
@@ -46,9 +58,9 @@ def writer_lock(settings: Settings, *, step: str) -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        holder = handle.read().strip() or "another process"
+        holder = _describe_holder(handle.read().strip())
         handle.close()
-        raise WarehouseError(
+        raise WriterBusy(
             f"{settings.warehouse}: another journeys run is writing it ({holder}); wait for it to "
             "finish, or stop it, then run again",
             step=step,
@@ -76,20 +88,28 @@ def writer_lock(settings: Settings, *, step: str) -> Iterator[None]:
 
 
 @contextmanager
-def open_work(settings: Settings, *, step: str) -> Iterator[Warehouse]:
-    """The writer's warehouse, under the lock. Publish after the block with ``publish_marts``."""
-    with writer_lock(settings, step=step), Warehouse(work_path(settings)) as wh:
-        yield wh
+def open_work(settings: Settings, *, step: str, publish: bool = False) -> Iterator[Warehouse]:
+    """The writer's warehouse, under the lock. With ``publish=True`` the marts are published when
+    the block succeeds, after the work file is closed and before the lock is released (so no
+    other writer can touch the work file in between)."""
+    with writer_lock(settings, step=step):
+        with Warehouse(work_path(settings)) as wh:
+            yield wh
+        if publish:
+            publish_marts(settings)
 
 
 def publish_marts(settings: Settings) -> Path:
-    """Copy every marts table of the work file into a new file and swap it in atomically."""
+    """Copy every marts table of the work file into a new file and swap it in atomically.
+
+    Call it holding the writer lock with the work file closed (``open_work(publish=True)``)."""
     published = Path(settings.warehouse)
     work = work_path(settings)
     if not work.exists():
         raise WarehouseError(f"{work}: nothing built yet; run `journeys build` first")
+    for stale in published.parent.glob(f".{published.name}.*.next"):
+        stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
-    staging.unlink(missing_ok=True)
     with Warehouse(staging) as target:
         target.copy_schema_from(work, schema="marts")
     os.replace(staging, published)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from journeys.config import Settings
-from journeys.publish import open_published, open_work, publish_marts
+from journeys.publish import open_published, open_work, publish_marts, writer_lock
 
 
 def ingest_landing(settings: Settings) -> list[Any]:
@@ -40,25 +40,22 @@ def import_event_log(settings: Settings, path: Path, **options: Any) -> Any:
 def build_marts(settings: Settings, *, full: bool = False, publish: bool = True) -> Any:
     from journeys.build import build_warehouse
 
-    with open_work(settings, step="build") as wh:
+    with open_work(settings, step="build", publish=publish) as wh:
         result = build_warehouse(wh, settings, full=full)
-    if publish:
-        publish_marts(settings)
     return result
 
 
 def compare_maps(settings: Settings, maps: Sequence[Path] = (), *, publish: bool = True) -> Any:
     from journeys.compare.conformance import compare_maps as compare
 
-    with open_work(settings, step="compare") as wh:
+    with open_work(settings, step="compare", publish=publish) as wh:
         result = compare(wh, settings, list(maps) or list(settings.maps))
-    if publish:
-        publish_marts(settings)
     return result
 
 
 def publish(settings: Settings) -> Path:
-    with open_work(settings, step="publish"):
+    """Publish the work file's marts (under the writer lock, without opening the work file)."""
+    with writer_lock(settings, step="publish"):
         return publish_marts(settings)
 
 
