@@ -8,7 +8,9 @@ plus a start state before the first step. Moves:
 - **log move** (cost 1): the next touchpoint is consumed and the map stays where it is;
 - **model move** (cost 1): the map takes a designed edge (or enters) without a touchpoint.
 
-An alignment must consume the whole trace and stop on a step a journey may end at. Touchpoints
+An alignment must consume the whole trace and stop on a step a journey may end at (with
+``complete=False``, for a journey still in flight, it may stop on any step: a prefix alignment
+that judges what the journey did so far). Touchpoints
 the map ``ignore``s are removed first (they produce no move and do not count in fitness).
 ``fitness = 1 - cost / (len(trace) + len(shortest entry-to-exit walk))``.
 
@@ -132,15 +134,20 @@ def _index(journey_map: JourneyMap) -> _Index:
     )
 
 
-def align_trace(journey_map: JourneyMap, trace: Sequence[str]) -> Alignment:
-    """The optimal alignment of one trace (touchpoint names in journey order)."""
+def align_trace(
+    journey_map: JourneyMap, trace: Sequence[str], *, complete: bool = True
+) -> Alignment:
+    """The optimal alignment of one trace (touchpoint names in journey order).
+
+    ``complete=False`` aligns an unfinished journey: it may stop on any step.
+    """
     ix = _index(journey_map)
     kept = [(i, t) for i, t in enumerate(trace) if not journey_map.is_ignored(t)]
     codes = [ix.node.get(t, -1) for _, t in kept]
     n = len(codes)
     # cost-to-go, backwards over trace positions
     h = np.empty((n + 1, len(ix.names)))
-    h[n] = ix.to_end
+    h[n] = ix.to_end if complete else 0.0
     for i in range(n - 1, -1, -1):
         base = h[i + 1] + 1.0  # log move
         c = codes[i]
@@ -151,7 +158,7 @@ def align_trace(journey_map: JourneyMap, trace: Sequence[str]) -> Alignment:
     # forward: read one optimal alignment with the documented tie-break
     moves: list[Move] = []
     i, q = 0, 0
-    while not (i == n and ix.is_end[q]):
+    while not (i == n and (ix.is_end[q] or not complete)):
         here = h[i, q]
         if i < n:
             c = codes[i]
@@ -183,10 +190,12 @@ def align_trace(journey_map: JourneyMap, trace: Sequence[str]) -> Alignment:
 def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
     """Align each row of ``variants`` (variant_id, path) once; identical traces share the work.
 
-    Returns variant_id, cost, fitness, is_conforming, deviations (list of text), n_log_moves,
-    n_model_moves and moves (list of struct kind, position, touchpoint, step).
+    An optional boolean column ``complete`` (default true) marks rows to align as finished
+    journeys; false rows get a prefix alignment (see ``align_trace``) and the column is kept.
+    Returns variant_id, [complete,] cost, fitness, is_conforming, deviations (list of text),
+    n_log_moves, n_model_moves and moves (list of struct kind, position, touchpoint, step).
     """
-    cache: dict[tuple[str, ...], Alignment] = {}
+    cache: dict[tuple[tuple[str, ...], bool], Alignment] = {}
     rows: dict[str, list[object]] = {
         k: []
         for k in (
@@ -199,11 +208,13 @@ def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
             "moves",
         )
     }
-    for path in variants["path"].to_list():
-        trace = tuple(path or ())
-        result = cache.get(trace)
+    has_complete = "complete" in variants.columns
+    flags = variants["complete"].to_list() if has_complete else [True] * variants.height
+    for path, complete in zip(variants["path"].to_list(), flags, strict=True):
+        key = (tuple(path or ()), complete is not False)
+        result = cache.get(key)
         if result is None:
-            result = cache[trace] = align_trace(journey_map, trace)
+            result = cache[key] = align_trace(journey_map, key[0], complete=key[1])
         rows["cost"].append(result.cost)
         rows["fitness"].append(result.fitness)
         rows["is_conforming"].append(result.is_conforming)
@@ -216,8 +227,9 @@ def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
                 for m in result.moves
             ]
         )
+    keys = variants.select("variant_id", *(["complete"] if has_complete else []))
     return pl.DataFrame(
-        {"variant_id": variants["variant_id"], **rows},
+        {**keys.to_dict(), **rows},
         schema_overrides={
             "cost": pl.Int64,
             "fitness": pl.Float64,

@@ -11,7 +11,6 @@ and a ``repeatable`` step loops on itself. See docs/maps.md.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,15 @@ from typing import Any
 import polars as pl
 import yaml
 
+from journeys.compare.mapfields import (
+    Problems,
+    check_keys,
+    index_lines,
+    list_choices,
+    read_flag,
+    read_names,
+    read_text,
+)
 from journeys.compare.mapgraph import MapGraph, build_graph
 from journeys.config import parse_duration
 from journeys.errors import MapError
@@ -170,6 +178,14 @@ class JourneyMap:
         )
 
 
+def format_duration(seconds: int) -> str:
+    """3600 -> '1h', 5400 -> '90m': the largest whole unit, as ``within:`` is written."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 # -- loading ---------------------------------------------------------------------------------
 def load_map(path: Path) -> JourneyMap:
     """Read and validate one map file; raise ``MapValidationError`` listing every problem."""
@@ -193,110 +209,19 @@ def load_map(path: Path) -> JourneyMap:
         ) from exc
     lines: dict[str, int] = {}
     if node is not None:
-        _index_lines(node, "", lines)
+        index_lines(node, "", lines)
     return parse_map(data, source=source, lines=lines)
-
-
-def _index_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = f"{path}.{key.value}" if path else str(key.value)
-            lines[child] = key.start_mark.line + 1
-            _index_lines(value, child, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, f"{path}[{i}]", lines)
-
-
-class _Problems:
-    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
-        self.source, self.lines, self.items = source, lines, []
-
-    def add(self, path: str, message: str) -> None:
-        line = self._line(path)
-        suffix = f" (line {line})" if line else ""
-        where = f"{path}: " if path else ""
-        self.items.append(f"{self.source}: {where}{message}{suffix}")
-
-    def _line(self, path: str) -> int | None:
-        """The YAML line of ``path``, or of its nearest ancestor that has one."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            if cut <= 0:
-                return None
-            path = path[:cut]
-        return None
-
-
-def _unknown_keys(p: _Problems, data: Mapping[Any, Any], allowed: Sequence[str], at: str) -> None:
-    for key in data:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            where = f"{at}.{key}" if at else str(key)
-            p.add(where, f"unknown key '{key}'; {hint}allowed keys: {', '.join(allowed)}")
-
-
-def _text(p: _Problems, data: Mapping[str, Any], key: str, at: str) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        p.add(_join(at, key), f"{value!r} is not text; write a plain string")
-        return None
-    return str(value)
-
-
-def _names(p: _Problems, data: Mapping[str, Any], key: str, at: str) -> tuple[str, ...] | None:
-    """A string or a list of strings; None when the key is absent or invalid."""
-    if key not in data or data[key] is None:
-        return None
-    value = data[key]
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, list):
-        p.add(_join(at, key), f"{value!r} is not a list of step names; write [Step A, Step B]")
-        return None
-    out: list[str] = []
-    for i, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            p.add(f"{_join(at, key)}[{i}]", f"{item!r} is not a step name; write the name as text")
-        else:
-            out.append(item)
-    return tuple(out)
-
-
-def _flag(p: _Problems, data: Mapping[str, Any], key: str, at: str) -> bool:
-    value = data.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        p.add(_join(at, key), f"{value!r} is not true or false; write {key}: true")
-        return False
-    return value
-
-
-def _join(at: str, key: str) -> str:
-    return f"{at}.{key}" if at else key
-
-
-def _choices(names: Sequence[str]) -> str:
-    shown = ", ".join(f"'{n}'" for n in names[:8])
-    return shown + (", ..." if len(names) > 8 else "")
 
 
 def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None) -> JourneyMap:
     """Validate a loaded map document; raise ``MapValidationError`` listing every problem."""
-    p = _Problems(source, lines or {})
+    p = Problems(source, lines or {})
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         p.add("", f"the map is {kind}; write a mapping with name: and stages: (see docs/maps.md)")
         raise MapValidationError(p.items)
-    _unknown_keys(p, data, MAP_KEYS, "")
-    name = _text(p, data, "name", "")
+    check_keys(p, data, MAP_KEYS, "")
+    name = read_text(p, data, "name", "")
     if not name or not name.strip():
         p.add("name", "missing; give the map a unique name, e.g. name: online-purchase")
     steps, stages, paths = _parse_stages(p, data.get("stages"))
@@ -315,17 +240,17 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
             elif known:
                 p.add(
                     f"{key}[{i}]" if isinstance(data.get(key), list) else key,
-                    f"'{value}' is not a step of this map; {what} one of {_choices(known)}",
+                    f"'{value}' is not a step of this map; {what} one of {list_choices(known)}",
                 )
         return tuple(dict.fromkeys(kept))
 
-    entry = check_refs("entry", _names(p, data, "entry", ""), "use")
-    exit_ = check_refs("exit", _names(p, data, "exit", ""), "use")
-    goal = _text(p, data, "goal", "")
+    entry = check_refs("entry", read_names(p, data, "entry", ""), "use")
+    exit_ = check_refs("exit", read_names(p, data, "exit", ""), "use")
+    goal = read_text(p, data, "goal", "")
     if goal is not None and known and goal not in known_set:
-        p.add("goal", f"'{goal}' is not a step of this map; use one of {_choices(known)}")
+        p.add("goal", f"'{goal}' is not a step of this map; use one of {list_choices(known)}")
         goal = None
-    ignore = _names(p, data, "ignore", "") or ()
+    ignore = read_names(p, data, "ignore", "") or ()
     for i, pattern in enumerate(ignore):
         clash = [s for s in known if fnmatch.fnmatchcase(s, pattern)]
         if clash:
@@ -340,7 +265,7 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
             if target not in known_set:
                 p.add(
                     f"{paths[step.name]}.next[{j}]",
-                    f"'{target}' is not a step of this map; use one of {_choices(known)}",
+                    f"'{target}' is not a step of this map; use one of {list_choices(known)}",
                 )
     if not steps:
         raise MapValidationError(p.items)
@@ -351,22 +276,22 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
         p.add(
             paths[bad],
             f"step '{bad}' is unreachable from the entry steps "
-            f"({_choices(list(entry))}); add it to the next: of an earlier step or to entry:",
+            f"({list_choices(list(entry))}); add it to the next: of an earlier step or to entry:",
         )
     for bad in graph.dead_ends:
         p.add(
             paths[bad],
             f"no exit step is reachable from step '{bad}' (a dead end or a cycle "
             f"without exit); add an exit to its next:, or list it in exit: "
-            f"(exits: {_choices(list(exit_))})",
+            f"(exits: {list_choices(list(exit_))})",
         )
     if p.items:
         raise MapValidationError(p.items)
     return JourneyMap(
         name=str(name),
         source=source,
-        description=_text(p, data, "description", ""),
-        owner=_text(p, data, "owner", ""),
+        description=read_text(p, data, "description", ""),
+        owner=read_text(p, data, "owner", ""),
         goal=goal,
         ignore=tuple(ignore),
         entry=entry,
@@ -378,7 +303,7 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
 
 
 def _parse_stages(
-    p: _Problems, raw: Any
+    p: Problems, raw: Any
 ) -> tuple[tuple[MapStep, ...], tuple[str, ...], dict[str, str]]:
     steps: list[MapStep] = []
     stages: list[str] = []
@@ -394,8 +319,8 @@ def _parse_stages(
         if not isinstance(stage, dict):
             p.add(at, f"{stage!r} is not a stage; write - name: Buy, then steps: [...]")
             continue
-        _unknown_keys(p, stage, STAGE_KEYS, at)
-        stage_name = _text(p, stage, "name", at)
+        check_keys(p, stage, STAGE_KEYS, at)
+        stage_name = read_text(p, stage, "name", at)
         if not stage_name:
             p.add(f"{at}.name", "missing; give every stage a name, e.g. name: Discover")
             stage_name = f"stage {i + 1}"
@@ -416,15 +341,15 @@ def _parse_stages(
 
 
 def _parse_step(
-    p: _Problems, item: Any, at: str, stage: str, position: int, paths: dict[str, str]
+    p: Problems, item: Any, at: str, stage: str, position: int, paths: dict[str, str]
 ) -> MapStep | None:
     if isinstance(item, str):
         item = {"name": item}
     if not isinstance(item, dict):
         p.add(at, f"{item!r} is not a step; write - name: Step name")
         return None
-    _unknown_keys(p, item, STEP_KEYS, at)
-    name = _text(p, item, "name", at)
+    check_keys(p, item, STEP_KEYS, at)
+    name = read_text(p, item, "name", at)
     if not name or not name.strip():
         p.add(f"{at}.name", "missing; every step needs the touchpoint name it stands for")
         return None
@@ -442,19 +367,19 @@ def _parse_step(
             within = parse_duration(item["within"], field="within")
         except ValueError as exc:
             p.add(f"{at}.within", str(exc).removeprefix("within: "))
-    nxt = _names(p, item, "next", at)
+    nxt = read_names(p, item, "next", at)
     if nxt is not None and len(set(nxt)) != len(nxt):
         p.add(f"{at}.next", "names a step twice; list each successor once")
     return MapStep(
         name=name,
         stage=stage,
         position=position,
-        optional=_flag(p, item, "optional", at),
-        repeatable=_flag(p, item, "repeatable", at),
-        channel=_text(p, item, "channel", at),
-        team=_text(p, item, "team", at),
-        system=_text(p, item, "system", at),
+        optional=read_flag(p, item, "optional", at),
+        repeatable=read_flag(p, item, "repeatable", at),
+        channel=read_text(p, item, "channel", at),
+        team=read_text(p, item, "team", at),
+        system=read_text(p, item, "system", at),
         within_seconds=within,
         next=nxt,
-        description=_text(p, item, "description", at),
+        description=read_text(p, item, "description", at),
     )

@@ -1,0 +1,208 @@
+"""Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps.
+
+``compare_maps`` reads ``marts.journeys`` and ``marts.events`` once, then for each map aligns
+every distinct in-scope variant once (``alignment.align_variants``) and spreads the results to
+journeys with polars joins. Each map's rows replace that map's previous rows in the three tables
+(rows of other maps stay), inside one transaction, so readers never see a half-written compare.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from journeys.compare.alignment import align_variants
+from journeys.compare.funnel import measure_steps
+from journeys.compare.gaps import find_gaps
+from journeys.compare.maps import JourneyMap, load_map
+from journeys.compare.scope import (
+    EVENT_COLUMNS,
+    JOURNEY_COLUMNS,
+    collect_step_events,
+    scope_journeys,
+    scope_variants,
+)
+from journeys.config import Settings
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps")
+
+
+@dataclass(frozen=True)
+class MapSummary:
+    """Headline numbers of one map's comparison."""
+
+    map_name: str
+    source: str
+    journeys: int
+    """Journeys in the map's scope (touching at least one of its steps)."""
+    out_of_scope: int
+    variants: int
+    conforming: int
+    mean_fitness: float | None
+    gaps: int
+    ranked_gaps: int
+    top_gap: str | None
+    seconds: float
+
+    @property
+    def conforming_share(self) -> float | None:
+        return self.conforming / self.journeys if self.journeys else None
+
+    def line(self) -> str:
+        if not self.journeys:
+            return (
+                f"{self.map_name}: no journey touches this map's steps "
+                f"({self.out_of_scope} journeys out of scope); check the step names"
+            )
+        share = self.conforming_share or 0.0
+        top = f"; top gap: {self.top_gap}" if self.top_gap else ""
+        return (
+            f"{self.map_name}: {self.journeys} journeys ({self.variants} variants), "
+            f"{self.conforming} conforming ({share:.1%}), mean fitness {self.mean_fitness:.3f}, "
+            f"{self.gaps} gaps ({self.ranked_gaps} ranked){top}"
+        )
+
+
+@dataclass(frozen=True)
+class MapComparison:
+    """One map's result frames (the rows written to the three marts) and its summary."""
+
+    conformance: pl.DataFrame
+    steps: pl.DataFrame
+    gaps: pl.DataFrame
+    summary: MapSummary
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    maps: tuple[MapSummary, ...]
+    seconds: float
+
+    def summary(self) -> str:
+        lines = [m.line() for m in self.maps]
+        lines.append(
+            f"compare: {len(self.maps)} map(s) in {self.seconds:.1f}s -> " + ", ".join(TABLES)
+        )
+        return "\n".join(lines)
+
+
+def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> CompareResult:
+    """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts."""
+    started = time.perf_counter()
+    paths = list(maps) or list(settings.maps)
+    if not paths:
+        raise CompareError(
+            "no maps to compare; pass --map FILE or list maps: in the configuration file"
+        )
+    loaded = [load_map(Path(p)) for p in paths]
+    _check_unique(loaded)
+    journeys = _read(wh, "marts.journeys", JOURNEY_COLUMNS)
+    events = _read(wh, "marts.events", EVENT_COLUMNS)
+    results = [
+        compare_map(m, journeys=journeys, events=events, min_support=settings.min_support)
+        for m in loaded
+    ]
+    names = [m.name for m in loaded]
+    with wh.transaction():
+        for table, attr in zip(TABLES, ("conformance", "steps", "gaps"), strict=True):
+            _replace_rows(wh, table, names, [getattr(r, attr) for r in results])
+    return CompareResult(
+        maps=tuple(r.summary for r in results), seconds=time.perf_counter() - started
+    )
+
+
+def compare_map(
+    journey_map: JourneyMap,
+    *,
+    journeys: pl.DataFrame,
+    events: pl.DataFrame,
+    min_support: int,
+) -> MapComparison:
+    """Compare one map with journeys (marts.journeys columns) and events (marts.events)."""
+    started = time.perf_counter()
+    variants = scope_variants(journey_map, journeys)
+    scoped = scope_journeys(journeys, variants)
+    # align each distinct (variant, finished) once; in-flight journeys get a prefix alignment
+    to_align = (
+        scoped.select("variant_id", pl.col("finished").alias("complete"))
+        .unique()
+        .join(variants.select("variant_id", "path"), on="variant_id")
+        .sort("variant_id", "complete")
+    )
+    aligned = align_variants(journey_map, to_align)
+    step_events = collect_step_events(journey_map, events, scoped)
+    conformance = (
+        scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
+        .join(
+            aligned.drop("moves"),
+            left_on=["variant_id", "finished"],
+            right_on=["variant_id", "complete"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
+    )
+    gaps = find_gaps(
+        journey_map,
+        variants=variants,
+        aligned=aligned,
+        journeys=scoped,
+        step_events=step_events,
+        min_support=min_support,
+    )
+    steps = measure_steps(journey_map, variants=variants, step_events=step_events)
+    ranked = gaps.filter(pl.col("rank").is_not_null()).sort("rank")
+    fitness = conformance["fitness"].mean() if conformance.height else None
+    summary = MapSummary(
+        map_name=journey_map.name,
+        source=journey_map.source,
+        journeys=scoped.height,
+        out_of_scope=journeys.height - scoped.height,
+        variants=variants.height,
+        conforming=int(conformance["is_conforming"].sum()),
+        mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
+        gaps=gaps.height,
+        ranked_gaps=ranked.height,
+        top_gap=ranked["description"][0] if ranked.height else None,
+        seconds=time.perf_counter() - started,
+    )
+    return MapComparison(conformance=conformance, steps=steps, gaps=gaps, summary=summary)
+
+
+def _check_unique(maps: Sequence[JourneyMap]) -> None:
+    seen: dict[str, str] = {}
+    for m in maps:
+        if m.name in seen:
+            raise CompareError(
+                f"{m.source}: name '{m.name}' is also the name of {seen[m.name]}; "
+                "map names are unique, rename one of them"
+            )
+        seen[m.name] = m.source
+
+
+def _read(wh: Warehouse, table: str, columns: Sequence[str]) -> pl.DataFrame:
+    if not wh.table_exists(table):
+        raise CompareError(f"{table} not found; run `journeys build` before `journeys compare`")
+    missing = [c for c in columns if c not in wh.columns(table)]
+    if missing:
+        raise CompareError(
+            f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
+        )
+    return wh.read_table(table, columns=list(columns))
+
+
+def _replace_rows(
+    wh: Warehouse, table: str, names: Sequence[str], frames: Sequence[pl.DataFrame]
+) -> None:
+    parts = list(frames)
+    if wh.table_exists(table):
+        kept = wh.read_table(table).filter(~pl.col("map_name").is_in(list(names)))
+        if kept.height:
+            parts.insert(0, kept)
+    wh.write_table(table, pl.concat(parts, how="diagonal_relaxed"))

@@ -1,0 +1,362 @@
+"""Typed, measured and ranked gaps between a map and the journeys in its scope (marts.map_gaps).
+
+Gap types (the step sequence, scope, outcome and finished are defined in ``scope.py``):
+
+- ``skipped_step`` (to_step): a model move on the step in the journey's optimal alignment;
+- ``unexpected_step`` (touchpoint, between from_step and to_step): a log move; from/to are the
+  map steps aligned just before and after it (NULL at the start or end);
+- ``unexpected_transition`` (from_step, to_step): consecutive steps of the step sequence that
+  are not a designed edge (a step following itself is a ``loop`` instead);
+- ``unused_transition`` (from_step, to_step): a designed edge no journey in scope took;
+- ``loop`` (to_step): a step that is not ``repeatable`` occurs more than once;
+- ``sla_breach`` (to_step): the step came more than its ``within`` after the previous step of
+  the step sequence;
+- ``channel_switch`` (from_step, to_step, detail ``web → phone``): consecutive steps on different
+  channels where the map names a channel for one of them and the observed channels differ from
+  the designed ones (a designed switch, web step then store step, is not a gap);
+- ``dropoff`` (from_step): an ``abandoned`` journey that did not reach the outcome; from_step is
+  its last map step. ``in_flight`` journeys are never drop-offs.
+
+Measures, per gap: journeys and customers affected, share of the journeys in scope, outcome
+rate with and without the gap (finished journeys only), the 95% confidence interval of their
+difference (Newcombe's hybrid score interval from two Wilson intervals), ``missed_outcomes`` =
+max(0, rate_without - rate_with) x finished journeys with the gap (the outcomes lost if those
+journeys had converted like the others), and ``value_at_risk`` = missed_outcomes x the average
+value of journeys in scope that reached the outcome. Ranked by value_at_risk, then
+missed_outcomes, then journeys; a gap affecting fewer than ``min_support`` journeys is kept with
+rank NULL, as are unused transitions (they affect no journey).
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from journeys.compare.maps import JourneyMap, format_duration
+
+GAP_TYPES = (
+    "skipped_step",
+    "unexpected_step",
+    "unexpected_transition",
+    "unused_transition",
+    "loop",
+    "sla_breach",
+    "channel_switch",
+    "dropoff",
+)
+KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
+_KEY_SCHEMA = {k: pl.String for k in KEY}
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (trials > 0)."""
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_interval(
+    k1: int, n1: int, k2: int, n2: int, *, z: float = Z95
+) -> tuple[float, float] | None:
+    """95% interval of p1 - p2 (Newcombe 1998, method 10); None when a group is empty."""
+    if n1 <= 0 or n2 <= 0:
+        return None
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson_interval(k1, n1, z=z)
+    l2, u2 = wilson_interval(k2, n2, z=z)
+    d = p1 - p2
+    return (
+        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+    )
+
+
+def find_gaps(
+    journey_map: JourneyMap,
+    *,
+    variants: pl.DataFrame,
+    aligned: pl.DataFrame,
+    journeys: pl.DataFrame,
+    step_events: pl.DataFrame,
+    min_support: int,
+) -> pl.DataFrame:
+    """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map).
+
+    ``variants``: scope_variants() (variant_id, seq). ``aligned``: align_variants() of the
+    (variant_id, complete) pairs of the journeys. ``journeys``: scope_journeys().
+    ``step_events``: collect_step_events().
+    """
+    keys = journeys.select("journey_id", "customer_key", "variant_id", "finished")
+    members = pl.concat(
+        [
+            _move_members(aligned).join(
+                keys,
+                left_on=["variant_id", "complete"],
+                right_on=["variant_id", "finished"],
+            ),
+            _sequence_members(journey_map, variants).join(keys, on="variant_id"),
+            _journey_members(journeys),
+            _event_members(step_events, journeys),
+        ],
+        how="diagonal_relaxed",
+    ).select("journey_id", "customer_key", *KEY)
+    members = members.unique(subset=["journey_id", *KEY])
+    measured = _measure(members, journeys)
+    unused = _unused(journey_map, variants)
+    frame = pl.concat([measured, unused], how="diagonal_relaxed")
+    return _finish(journey_map, frame, journeys.height, min_support)
+
+
+def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
+    cols = []
+    for name in KEY:
+        value = values.get(name)
+        expr = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.String)
+        cols.append(expr.cast(pl.String).alias(name))
+    keep = [
+        c for c in ("variant_id", "complete", "journey_id", "customer_key") if c in frame.columns
+    ]
+    return frame.select(*keep, *cols)
+
+
+def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
+    """skipped_step and unexpected_step, per aligned (variant_id, complete)."""
+    moves = (
+        aligned.select("variant_id", "complete", "moves")
+        .with_row_index("_row")
+        .explode("moves")
+        .drop_nulls("moves")
+        .unnest("moves")
+        .with_columns(anchor=pl.when(pl.col("kind") != "log").then(pl.col("step")))
+        .with_columns(
+            before=pl.col("anchor").forward_fill().over("_row"),
+            after=pl.col("anchor").backward_fill().over("_row"),
+        )
+    )
+    skipped = _key(
+        moves.filter(pl.col("kind") == "model"), gap_type="skipped_step", to_step=pl.col("step")
+    )
+    unexpected = _key(
+        moves.filter(pl.col("kind") == "log"),
+        gap_type="unexpected_step",
+        from_step=pl.col("before"),
+        to_step=pl.col("after"),
+        touchpoint=pl.col("touchpoint"),
+    )
+    return pl.concat([skipped, unexpected], how="vertical_relaxed").unique()
+
+
+def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
+    """unexpected_transition and loop, per variant (from its step sequence)."""
+    seq = (
+        variants.select("variant_id", "seq")
+        .explode("seq")
+        .rename({"seq": "step"})
+        .with_columns(next_step=pl.col("step").shift(-1).over("variant_id"))
+    )
+    designed = journey_map.edges_frame().rename({"from_step": "step", "to_step": "next_step"})
+    transitions = _key(
+        seq.filter(
+            pl.col("next_step").is_not_null() & (pl.col("step") != pl.col("next_step"))
+        ).join(designed, on=["step", "next_step"], how="anti"),
+        gap_type="unexpected_transition",
+        from_step=pl.col("step"),
+        to_step=pl.col("next_step"),
+    )
+    repeatable = [s.name for s in journey_map.steps if s.repeatable]
+    loops = _key(
+        seq.filter(~pl.col("step").is_in(repeatable))
+        .group_by("variant_id", "step")
+        .agg(pl.len().alias("times"))
+        .filter(pl.col("times") > 1),
+        gap_type="loop",
+        to_step=pl.col("step"),
+    )
+    return pl.concat([transitions, loops], how="vertical_relaxed").unique()
+
+
+def _journey_members(journeys: pl.DataFrame) -> pl.DataFrame:
+    dropped = journeys.filter((pl.col("status") == "abandoned") & ~pl.col("outcome"))
+    return _key(dropped, gap_type="dropoff", from_step=pl.col("last_step"))
+
+
+def _event_members(step_events: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
+    sla = _key(
+        step_events.filter(pl.col("sla_breach")),
+        gap_type="sla_breach",
+        to_step=pl.col("step"),
+    )
+    expected_prev = pl.coalesce("prev_designed_channel", "prev_channel")
+    expected_this = pl.coalesce("designed_channel", "channel")
+    switched = step_events.filter(
+        pl.col("prev_channel").is_not_null()
+        & pl.col("channel").is_not_null()
+        & (pl.col("prev_channel") != pl.col("channel"))
+        & (pl.col("prev_designed_channel").is_not_null() | pl.col("designed_channel").is_not_null())
+        & ((expected_prev != pl.col("prev_channel")) | (expected_this != pl.col("channel")))
+    )
+    switches = _key(
+        switched,
+        gap_type="channel_switch",
+        from_step=pl.col("prev_step"),
+        to_step=pl.col("step"),
+        detail=pl.col("prev_channel") + " → " + pl.col("channel"),
+    )
+    return pl.concat([sla, switches], how="vertical_relaxed").join(
+        journeys.select("journey_id", "customer_key"), on="journey_id"
+    )
+
+
+def _measure(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
+    finished = journeys.filter(pl.col("finished"))
+    n_fin, k_fin = finished.height, int(finished["outcome"].sum())
+    goal_values = finished.filter(pl.col("outcome"))["value"]
+    goal_value = float(goal_values.mean()) if goal_values.len() else 0.0  # type: ignore[arg-type]
+    stats = (
+        members.join(
+            journeys.select("journey_id", "finished", "outcome"), on="journey_id", how="left"
+        )
+        .group_by(*KEY)
+        .agg(
+            pl.len().alias("journeys"),
+            pl.col("customer_key").n_unique().alias("customers"),
+            pl.col("finished").sum().alias("n_with"),
+            (pl.col("finished") & pl.col("outcome")).sum().alias("k_with"),
+            pl.col("journey_id").cast(pl.String).bottom_k(5).sort().alias("example_journey_ids"),
+        )
+    )
+    rows = []
+    for n_with, k_with in stats.select("n_with", "k_with").iter_rows():
+        n_without, k_without = n_fin - n_with, k_fin - k_with
+        with_rate = k_with / n_with if n_with else None
+        without_rate = k_without / n_without if n_without else None
+        ci = newcombe_interval(k_with, n_with, k_without, n_without)
+        missed = (
+            max(0.0, without_rate - with_rate) * n_with
+            if with_rate is not None and without_rate is not None
+            else 0.0
+        )
+        rows.append((with_rate, without_rate, *(ci or (None, None)), missed, missed * goal_value))
+    extra = pl.DataFrame(
+        rows,
+        schema={
+            "outcome_rate_with": pl.Float64,
+            "outcome_rate_without": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "missed_outcomes": pl.Float64,
+            "value_at_risk": pl.Float64,
+        },
+        orient="row",
+    )
+    return pl.concat([stats.drop("n_with", "k_with"), extra], how="horizontal")
+
+
+def _unused(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
+    taken = (
+        variants.select(
+            pl.col("seq").alias("from_step"), pl.col("seq").list.shift(-1).alias("to_step")
+        )
+        .explode("from_step", "to_step")
+        .drop_nulls()
+        .unique()
+    )
+    unused = journey_map.edges_frame().join(taken, on=["from_step", "to_step"], how="anti")
+    return _key(
+        unused,
+        gap_type="unused_transition",
+        from_step=pl.col("from_step"),
+        to_step=pl.col("to_step"),
+    ).with_columns(
+        journeys=pl.lit(0, pl.UInt32),
+        customers=pl.lit(0, pl.UInt32),
+        missed_outcomes=pl.lit(0.0),
+        value_at_risk=pl.lit(0.0),
+        example_journey_ids=pl.lit([], dtype=pl.List(pl.String)),
+    )
+
+
+_DESCRIBE = {
+    "skipped_step": "'{to_step}' skipped",
+    "unexpected_step": "unexpected '{touchpoint}' {where}",
+    "unexpected_transition": "'{from_step}' → '{to_step}' is not a designed transition",
+    "unused_transition": "designed '{from_step}' → '{to_step}' never taken",
+    "loop": "'{to_step}' repeated",
+    "sla_breach": "'{to_step}' later than {detail} after the previous step",
+    "channel_switch": "channel switch {detail} from '{from_step}' to '{to_step}'",
+    "dropoff": "abandoned after '{from_step}'",
+}
+
+
+def _describe(row: dict[str, object]) -> str:
+    before, after = row["from_step"], row["to_step"]
+    if before and after:
+        where = f"between '{before}' and '{after}'"
+    elif before:
+        where = f"after '{before}', at the end"
+    elif after:
+        where = f"at the start, before '{after}'"
+    else:
+        where = "with no map step around it"
+    return _DESCRIBE[str(row["gap_type"])].format(where=where, **row)
+
+
+def _finish(
+    journey_map: JourneyMap, frame: pl.DataFrame, in_scope: int, min_support: int
+) -> pl.DataFrame:
+    within = {
+        s.name: format_duration(s.within_seconds)
+        for s in journey_map.steps
+        if s.within_seconds is not None
+    }
+    if within:
+        frame = frame.with_columns(
+            detail=pl.when(pl.col("gap_type") == "sla_breach")
+            .then(pl.col("to_step").replace_strict(within, default=None, return_dtype=pl.String))
+            .otherwise(pl.col("detail"))
+        )
+    ranked = (
+        frame.with_columns(
+            share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
+            _eligible=(pl.col("journeys") >= max(min_support, 1))
+            & (pl.col("gap_type") != "unused_transition"),
+        )
+        .sort(
+            ["_eligible", "value_at_risk", "missed_outcomes", "journeys", *KEY],
+            descending=[True, True, True, True, False, False, False, False, False],
+            nulls_last=True,
+        )
+        .with_columns(
+            rank=pl.when(pl.col("_eligible")).then(pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+        )
+    )
+    description = [_describe(r) for r in ranked.select(*KEY).iter_rows(named=True)]
+    return ranked.with_columns(
+        map_name=pl.lit(journey_map.name),
+        description=pl.Series(description, dtype=pl.String),
+        journeys=pl.col("journeys").cast(pl.Int64),
+        customers=pl.col("customers").cast(pl.Int64),
+    ).select(
+        "map_name",
+        "rank",
+        "gap_type",
+        "from_step",
+        "to_step",
+        "touchpoint",
+        "detail",
+        "description",
+        "journeys",
+        "customers",
+        "share",
+        "value_at_risk",
+        "missed_outcomes",
+        "outcome_rate_with",
+        "outcome_rate_without",
+        "ci_low",
+        "ci_high",
+        pl.col("example_journey_ids").cast(pl.List(pl.String)),
+    )

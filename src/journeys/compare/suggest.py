@@ -1,0 +1,375 @@
+"""Suggest a revised map that explains the most frequent observed journeys (``suggest-map``).
+
+The revision keeps the original's name, metadata, step names, stages and flags. It is built from
+the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
+
+1. take finished journeys' step sequences from the most frequent down, until the share of
+   conforming journeys under the revised map reaches ``coverage`` (the revised map may bring
+   new journeys into scope through its new steps, so the share is re-measured and more
+   sequences are taken until it holds; in-flight journeys count with the prefix rule);
+2. designed transitions = the original ones that some journey took + every transition of the
+   chosen sequences; entries and exits = the original ones + where the chosen sequences start
+   and end; new touchpoints become steps in the stage of their most frequent neighbour (or a new
+   stage "Observed");
+3. original steps no journey reached, and steps no longer on an entry-to-exit walk, are removed;
+4. a step becomes ``optional`` when journeys skip it and the flag adds no transition that was
+   not observed; ``next:`` is written only where it differs from the default.
+
+Returns a readable diff (and the YAML when ``out`` is None).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from journeys.compare.mapgraph import build_graph
+from journeys.compare.maps import JourneyMap, MapStep, format_duration, load_map, parse_map
+from journeys.config import Settings
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+OBSERVED_STAGE = "Observed"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A suggested map, its YAML text and the conforming shares before and after."""
+
+    journey_map: JourneyMap
+    text: str
+    share_before: float
+    share_after: float
+    journeys: int
+    """Journeys in the revised map's scope."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A distinct journey sequence after removing ignored touchpoints, with its journeys."""
+
+    steps: tuple[str, ...]
+    finished: bool
+    journeys: int
+
+
+def suggest_map(
+    wh: Warehouse, settings: Settings, map_file: Path, *, coverage: float, out: Path | None
+) -> str:
+    """Write (to ``out``) or return a revised map covering ``coverage`` of journeys; return the
+    diff against the original."""
+    if not 0.0 <= coverage <= 1.0:
+        raise CompareError(f"--coverage {coverage}: must be between 0 and 1, e.g. 0.8")
+    original = load_map(Path(map_file))
+    if not wh.table_exists("marts.journeys"):
+        raise CompareError("marts.journeys not found; run `journeys build` before suggest-map")
+    journeys = wh.read_table("marts.journeys", columns=["variant_id", "path", "status"])
+    revision = revise_map(original, collect_traces(original, journeys), coverage=coverage)
+    head = (
+        f"suggest-map '{original.name}' ({original.source}): the revision explains "
+        f"{revision.share_after:.1%} of {revision.journeys} journeys in scope "
+        f"(the original: {revision.share_before:.1%}; target {coverage:.0%})"
+    )
+    diff = describe_changes(original, revision.journey_map)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(revision.text, encoding="utf-8")
+        return "\n".join([head, *diff, f"written to {out}"])
+    return "\n".join([head, *diff, "", revision.text])
+
+
+def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame) -> list[Trace]:
+    """Distinct (sequence, finished) pairs with journey counts, most frequent first."""
+    grouped = (
+        journeys.group_by("variant_id", pl.col("status") != "in_flight")
+        .agg(pl.col("path").first(), pl.len().alias("n"))
+        .rename({"status": "finished"})
+    )
+    counts: Counter[tuple[tuple[str, ...], bool]] = Counter()
+    for path, finished, n in grouped.select("path", "finished", "n").iter_rows():
+        counts[(journey_map.filter_trace(path or ()), bool(finished))] += n
+    return [
+        Trace(steps=k[0], finished=k[1], journeys=n)
+        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], not kv[0][1]))
+        if k[0]
+    ]
+
+
+def conforms(journey_map: JourneyMap, trace: Trace) -> bool:
+    """Cost 0 against the map: a walk from a start (to an end, when finished)."""
+    steps, edges = trace.steps, journey_map.edges()
+    if steps[0] not in journey_map.start_steps:
+        return False
+    if any(pair not in edges for pair in zip(steps, steps[1:], strict=False)):
+        return False
+    return not trace.finished or steps[-1] in journey_map.end_steps
+
+
+def measure_share(journey_map: JourneyMap, traces: Sequence[Trace]) -> tuple[float, int]:
+    """(share of in-scope journeys conforming, journeys in scope)."""
+    names = set(journey_map.step_names)
+    scope = [t for t in traces if names.intersection(t.steps)]
+    total = sum(t.journeys for t in scope)
+    good = sum(t.journeys for t in scope if conforms(journey_map, t))
+    return (good / total if total else 1.0), total
+
+
+def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
+    """The smallest revision (most frequent sequences first) reaching ``coverage``."""
+    before, _ = measure_share(original, traces)
+    pairs = {p for t in traces for p in zip(t.steps, t.steps[1:], strict=False)}
+    seen = {s for t in traces for s in t.steps}
+    chosen: list[Trace] = []
+    taken: set[Trace] = set()
+    revised, data = _build(original, chosen, pairs, seen)
+    while True:
+        share, total = measure_share(revised, traces)
+        names = set(revised.step_names)
+        todo = [
+            t
+            for t in traces
+            if t.finished
+            and t not in taken
+            and names.intersection(t.steps)
+            and not conforms(revised, t)
+        ]
+        if share >= coverage or not todo:
+            header = (
+                f"# Suggested by `journeys suggest-map --coverage {coverage}` from {total} "
+                "journeys.\n# Review it like code before it replaces the assumed map.\n"
+            )
+            text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+            return Revision(revised, text, before, share, total)
+        deficit = math.ceil(coverage * total - share * total - 1e-9)
+        for t in todo:
+            chosen.append(t)
+            taken.add(t)
+            deficit -= t.journeys
+            if deficit <= 0:
+                break
+        revised, data = _build(original, chosen, pairs, seen)
+
+
+def _build(
+    original: JourneyMap,
+    chosen: Sequence[Trace],
+    pairs: set[tuple[str, str]],
+    seen: set[str],
+) -> tuple[JourneyMap, dict[str, Any]]:
+    required = {e for e in original.edges() if e in pairs}
+    required |= {p for t in chosen for p in zip(t.steps, t.steps[1:], strict=False)}
+    entries = set(original.entry) | {t.steps[0] for t in chosen}
+    exits = set(original.exit) | {t.steps[-1] for t in chosen}
+    keep = {s for s in original.step_names if s in seen} | {s for t in chosen for s in t.steps}
+    keep = _prune(keep, required, entries, exits)
+    if not keep:  # nothing observed fits yet: start from the original as designed
+        keep, required = set(original.step_names), set(original.edges())
+        entries, exits = set(original.entry), set(original.exit)
+    required = {(a, b) for a, b in required if a in keep and b in keep}
+    steps = _place(original, chosen, keep)
+    data = _document(original, steps, required, entries, exits)
+    return parse_map(data, source=original.source), data
+
+
+def _prune(
+    keep: set[str], edges: set[tuple[str, str]], entries: set[str], exits: set[str]
+) -> set[str]:
+    """Drop steps that are not on an entry-to-exit walk, until none are left to drop."""
+    while True:
+        live = {(a, b) for a, b in edges if a in keep and b in keep}
+        fwd = _reach(entries & keep, live)
+        back = _reach(exits & keep, {(b, a) for a, b in live})
+        nxt = keep & fwd & back
+        if nxt == keep:
+            return keep
+        keep = nxt
+
+
+def _reach(seeds: set[str], edges: set[tuple[str, str]]) -> set[str]:
+    links: dict[str, list[str]] = {}
+    for a, b in edges:
+        links.setdefault(a, []).append(b)
+    seen, stack = set(seeds), list(seeds)
+    while stack:
+        for b in links.get(stack.pop(), ()):
+            if b not in seen:
+                seen.add(b)
+                stack.append(b)
+    return seen
+
+
+def _place(
+    original: JourneyMap, chosen: Sequence[Trace], keep: set[str]
+) -> list[tuple[str, str, MapStep | None]]:
+    """(name, stage, original step or None) in file order; new steps beside their neighbours."""
+    order: list[tuple[str, str, MapStep | None]] = [
+        (s.name, s.stage, s) for s in original.steps if s.name in keep
+    ]
+    weights = Counter({t.steps: t.journeys for t in chosen})
+    known = {s.name for s in original.steps}
+    pending = list(dict.fromkeys(s for t in chosen for s in t.steps if s not in known))
+    while pending:  # place steps whose neighbours are placed; repeat; leftovers to "Observed"
+        for name in pending:
+            if _insert(order, name, weights):
+                pending.remove(name)
+                break
+        else:
+            order.append((pending.pop(0), OBSERVED_STAGE, None))
+    return order
+
+
+def _insert(
+    order: list[tuple[str, str, MapStep | None]], name: str, weights: Counter[tuple[str, ...]]
+) -> bool:
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    for steps, n in weights.items():
+        for a, b in zip(steps, steps[1:], strict=False):
+            if b == name and a != name:
+                before[a] += n
+            if a == name and b != name:
+                after[b] += n
+    placed = [o[0] for o in order]
+    anchor = next((a for a, _ in before.most_common() if a in placed), None)
+    if anchor is not None:
+        i = placed.index(anchor) + 1
+        stage = order[i - 1][1]
+        while i < len(order) and order[i][2] is None and order[i][1] == stage:
+            i += 1  # after new steps already placed behind the same anchor
+        order.insert(i, (name, stage, None))
+        return True
+    anchor = next((b for b, _ in after.most_common() if b in placed), None)
+    if anchor is not None:
+        i = placed.index(anchor)
+        order.insert(i, (name, order[i][1], None))
+        return True
+    return False
+
+
+def _document(
+    original: JourneyMap,
+    steps: Sequence[tuple[str, str, MapStep | None]],
+    required: set[tuple[str, str]],
+    entries: set[str],
+    exits: set[str],
+) -> dict[str, Any]:
+    names = [s[0] for s in steps]
+    succ = {n: [b for b in names if (n, b) in required and b != n] for n in names}
+    optional = {n: bool(o and o.optional) for n, _, o in steps}
+    repeatable = {n: (n, n) in required for n in names}
+    nexts: dict[str, list[str]] = {n: list(v) for n, v in succ.items()}
+
+    def edges_of(opt: dict[str, bool], nxt: dict[str, list[str]]) -> frozenset[tuple[str, str]]:
+        fake = [
+            MapStep(
+                name=n,
+                stage="",
+                position=i + 1,
+                optional=opt[n],
+                repeatable=repeatable[n],
+                next=tuple(nxt[n]),
+            )
+            for i, n in enumerate(names)
+        ]
+        return build_graph(fake, entry=names[:1], exit=names[-1:]).edges
+
+    target = edges_of(optional, nexts)
+    for name in names:  # optional when journeys skip it and the flag adds nothing unobserved
+        if optional[name] or not any(
+            (a, b) in required for a in names for b in succ[name] if (a, name) in required
+        ):
+            continue
+        trial = {**optional, name: True}
+        if edges_of(trial, nexts) == target:
+            optional = trial
+    for name in names:  # drop explicit successors the optional skips already imply
+        for b in list(nexts[name]):
+            trial = {**nexts, name: [x for x in nexts[name] if x != b]}
+            if edges_of(optional, trial) == target:
+                nexts = trial
+    stages: list[dict[str, Any]] = []
+    for i, (name, stage, orig) in enumerate(steps):
+        item: dict[str, Any] = {"name": name}
+        if orig is not None and orig.description:
+            item["description"] = orig.description
+        if optional[name]:
+            item["optional"] = True
+        if repeatable[name]:
+            item["repeatable"] = True
+        for key in ("channel", "team", "system"):
+            if orig is not None and getattr(orig, key):
+                item[key] = getattr(orig, key)
+        if orig is not None and orig.within_seconds is not None:
+            item["within"] = format_duration(orig.within_seconds)
+        default = names[i + 1 : i + 2]
+        if nexts[name] != default:
+            item["next"] = nexts[name]
+        if not stages or stages[-1]["name"] != stage:
+            stages.append({"name": stage, "steps": []})
+        stages[-1]["steps"].append(item)
+    entry = [n for n in names if n in entries]
+    exit_ = [n for n in names if n in exits]
+    data: dict[str, Any] = {"name": original.name}
+    for key in ("description", "owner"):
+        if getattr(original, key):
+            data[key] = getattr(original, key)
+    if original.goal in names:
+        data["goal"] = original.goal
+    if entry != names[:1]:
+        data["entry"] = entry
+    if exit_ != names[-1:]:
+        data["exit"] = exit_
+    if original.ignore:
+        data["ignore"] = list(original.ignore)
+    data["stages"] = stages
+    return data
+
+
+def describe_changes(original: JourneyMap, revised: JourneyMap) -> list[str]:
+    """Readable lines: steps added/removed/made optional, transitions added/removed, ends."""
+    old, new = set(original.step_names), set(revised.step_names)
+    lines: list[str] = []
+
+    def names(items: Sequence[str]) -> str:
+        return ", ".join(f"'{n}'" for n in items)
+
+    def edges(items: Sequence[tuple[str, str]]) -> str:
+        return ", ".join(f"'{a}' → '{b}'" for a, b in items)
+
+    added = [n for n in revised.step_names if n not in old]
+    removed = [n for n in original.step_names if n not in new]
+    optional = [
+        s.name
+        for s in revised.steps
+        if s.optional and s.name in old and not original.step(s.name).optional
+    ]
+    pos = {n: i for i, n in enumerate([*original.step_names, *added])}
+    more = sorted(revised.edges() - original.edges(), key=lambda e: (pos[e[0]], pos[e[1]]))
+    less = sorted(original.edges() - revised.edges(), key=lambda e: (pos[e[0]], pos[e[1]]))
+    if added:
+        where = ", ".join(f"'{n}' ({revised.step(n).stage})" for n in added)
+        lines.append(f"steps added: {where}")
+    if removed:
+        lines.append(f"steps removed: {names(removed)}")
+    if optional:
+        lines.append(f"made optional: {names(optional)}")
+    if more:
+        lines.append(f"transitions added: {edges(more)}")
+    if less:
+        lines.append(f"transitions removed: {edges(less)}")
+    for label, a, b in (
+        ("entry", original.entry, revised.entry),
+        ("exit", original.exit, revised.exit),
+    ):
+        if set(a) != set(b):
+            lines.append(f"{label}: {names(list(a))} -> {names(list(b))}")
+    if original.goal and revised.goal is None:
+        lines.append(f"goal '{original.goal}' dropped: no suggested journey reaches it")
+    return lines or ["no changes: the original map already explains these journeys"]

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import itertools
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from journeys.compare.conformance import compare_maps
+from journeys.config import Settings
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+MAPS = Path(__file__).parent / "maps"
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def load(wh: Warehouse, rows: list[dict]) -> None:
+    """rows: dicts with id, path and optional status, customer, value, seconds, channels."""
+    journeys, events = [], []
+    for r in rows:
+        at = T0
+        for i, touchpoint in enumerate(r["path"]):
+            at += timedelta(seconds=(r.get("seconds") or [60] * len(r["path"]))[i])
+            channel = (r.get("channels") or ["web"] * len(r["path"]))[i]
+            events.append((r["id"], i + 1, touchpoint, at, channel))
+        journeys.append(
+            {
+                "journey_id": r["id"],
+                "customer_key": r.get("customer", f"ck_{r['id']}"),
+                "started_at": T0,
+                "ended_at": at,
+                "n_steps": len(r["path"]),
+                "variant_id": "|".join(r["path"]),
+                "path": r["path"],
+                "status": r.get("status", "completed"),
+                "value": r.get("value", 0.0),
+            }
+        )
+    wh.write_table(
+        "marts.journeys", pl.DataFrame(journeys, schema_overrides={"path": pl.List(pl.String)})
+    )
+    wh.write_table(
+        "marts.events",
+        pl.DataFrame(
+            events,
+            schema={
+                "journey_id": pl.String,
+                "step_index": pl.Int64,
+                "touchpoint": pl.String,
+                "occurred_at": pl.Datetime("us", "UTC"),
+                "channel": pl.String,
+            },
+            orient="row",
+        ),
+    )
+
+
+def write_map(tmp_path: Path, name: str, steps: str, **top: str) -> Path:
+    head = "".join(f"{k}: {v}\n" for k, v in {"name": name, **top}.items())
+    body = "stages:\n  - name: S\n    steps:\n" + textwrap.indent(textwrap.dedent(steps), "      ")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+SETTINGS = Settings(min_support=1)
+
+
+def test_a_map_that_fits_the_log_gives_fitness_one_everywhere(wh: Warehouse):
+    walks = [
+        ["Visit site", "View product", "Add to cart", "Payment captured", "Order cancelled"],
+        ["Visit site", "View product", "View product", "Add to cart", "Apply coupon"]
+        + ["Payment captured", "Order shipped", "Order delivered"],
+        ["Visit site", "Newsletter opened", "View product", "Add to cart", "Payment captured"]
+        + ["Order shipped", "Order delivered"],
+    ]
+    load(wh, [{"id": f"j{i}", "path": p} for i, p in enumerate(walks * 3)])
+    result = compare_maps(wh, SETTINGS, [MAPS / "online_purchase.yaml"])
+    rows = wh.read_table("marts.map_conformance")
+    assert rows.height == 9
+    assert rows["fitness"].to_list() == [1.0] * 9
+    assert rows["is_conforming"].all()
+    assert rows["deviations"].to_list() == [[]] * 9
+    assert result.maps[0].conforming == 9
+    assert "9 conforming (100.0%)" in result.summary()
+
+
+def test_writes_the_three_marts_with_the_contract_columns(wh: Warehouse, tmp_path: Path):
+    load(wh, [{"id": "j1", "path": ["A", "B", "C"]}, {"id": "j2", "path": ["A", "C"]}])
+    compare_maps(wh, SETTINGS, [write_map(tmp_path, "abc", "- A\n- B\n- C\n")])
+    conformance = wh.read_table("marts.map_conformance", order_by=["journey_id"])
+    assert {"map_name", "journey_id", "cost", "fitness", "is_conforming", "deviations"} <= set(
+        conformance.columns
+    )
+    assert conformance.select("journey_id", "cost", "deviations").rows() == [
+        ("j1", 0, []),
+        ("j2", 1, ["skipped 'B'"]),
+    ]
+    assert conformance["fitness"].to_list() == [1.0, pytest.approx(0.8)]
+    steps = wh.read_table("marts.map_steps")
+    assert {
+        "map_name",
+        "step",
+        "journeys_reached",
+        "conversion_from_previous",
+        "median_seconds_from_previous",
+        "sla_breaches",
+    } <= set(steps.columns)
+    gaps = wh.read_table("marts.map_gaps")
+    for column in ("map_name", "rank", "gap_type", "from_step", "to_step", "journeys"):
+        assert column in gaps.columns
+    for column in ("customers", "share", "value_at_risk", "outcome_rate_with"):
+        assert column in gaps.columns
+    for column in ("outcome_rate_without", "ci_low", "ci_high", "example_journey_ids"):
+        assert column in gaps.columns
+
+
+def test_journeys_that_never_touch_the_map_are_out_of_scope(wh: Warehouse, tmp_path: Path):
+    load(wh, [{"id": "j1", "path": ["A", "B"]}, {"id": "j2", "path": ["Support call"]}])
+    result = compare_maps(wh, SETTINGS, [write_map(tmp_path, "ab", "- A\n- B\n")])
+    assert wh.read_table("marts.map_conformance")["journey_id"].to_list() == ["j1"]
+    assert (result.maps[0].journeys, result.maps[0].out_of_scope) == (1, 1)
+
+
+def test_rerun_replaces_only_that_maps_rows(wh: Warehouse, tmp_path: Path):
+    load(wh, [{"id": "j1", "path": ["A", "B"]}, {"id": "j2", "path": ["A", "X"]}])
+    ab = write_map(tmp_path, "ab", "- A\n- B\n")
+    ax = write_map(tmp_path, "ax", "- A\n- X\n")
+    compare_maps(wh, SETTINGS, [ab, ax])
+    compare_maps(wh, SETTINGS, [ab])
+    counts = wh.read_table("marts.map_conformance").group_by("map_name").len().sort("map_name")
+    assert counts.rows() == [("ab", 2), ("ax", 2)]
+    steps = wh.read_table("marts.map_steps").group_by("map_name").len().sort("map_name")
+    assert steps.rows() == [("ab", 2), ("ax", 2)]
+
+
+def test_in_flight_journeys_are_judged_on_what_they_did_so_far(wh: Warehouse, tmp_path: Path):
+    load(
+        wh,
+        [
+            {"id": "j1", "path": ["A", "B"], "status": "in_flight"},
+            {"id": "j2", "path": ["A", "B"], "status": "abandoned"},
+        ],
+    )
+    compare_maps(wh, SETTINGS, [write_map(tmp_path, "abc", "- A\n- B\n- C\n")])
+    rows = wh.read_table("marts.map_conformance", order_by=["journey_id"])
+    assert rows.select("journey_id", "is_conforming", "deviations").rows() == [
+        ("j1", True, []),
+        ("j2", False, ["skipped 'C'"]),
+    ]
+
+
+def test_map_steps_funnel_timing_and_sla(wh: Warehouse, tmp_path: Path):
+    load(
+        wh,
+        [
+            {"id": "j1", "path": ["A", "B", "C"], "seconds": [0, 100, 4000]},
+            {"id": "j2", "path": ["A", "B", "C"], "seconds": [0, 300, 60]},
+            {"id": "j3", "path": ["A", "B"], "seconds": [0, 200], "status": "abandoned"},
+            {"id": "j4", "path": ["A"], "status": "abandoned"},
+        ],
+    )
+    path = write_map(tmp_path, "abc", "- A\n- B\n- name: C\n  within: 1h\n")
+    compare_maps(wh, SETTINGS, [path])
+    steps = wh.read_table("marts.map_steps").sort("position")
+    assert steps.select(
+        "step",
+        "journeys_reached",
+        "conversion_from_previous",
+        "median_seconds_from_previous",
+        "sla_breaches",
+    ).rows() == [
+        ("A", 4, None, None, 0),
+        ("B", 3, 0.75, 200.0, 0),
+        ("C", 2, pytest.approx(2 / 3), 2030.0, 1),
+    ]
+
+
+def test_settings_maps_are_used_when_none_are_given(wh: Warehouse, tmp_path: Path):
+    load(wh, [{"id": "j1", "path": ["A", "B"]}])
+    settings = Settings(min_support=1, maps=(write_map(tmp_path, "ab", "- A\n- B\n"),))
+    assert compare_maps(wh, settings, []).maps[0].map_name == "ab"
+
+
+def test_no_maps_is_an_error_naming_the_fix(wh: Warehouse):
+    with pytest.raises(CompareError, match="pass --map FILE or list maps:"):
+        compare_maps(wh, Settings(), [])
+
+
+def test_duplicate_map_names_are_an_error(wh: Warehouse, tmp_path: Path):
+    load(wh, [{"id": "j1", "path": ["A", "B"]}])
+    first = write_map(tmp_path, "ab", "- A\n- B\n")
+    second = tmp_path / "copy.yaml"
+    second.write_text(first.read_text(), encoding="utf-8")
+    with pytest.raises(CompareError, match="copy.yaml: name 'ab' is also the name of"):
+        compare_maps(wh, SETTINGS, [first, second])
+
+
+def test_missing_marts_say_to_build_first(wh: Warehouse, tmp_path: Path):
+    with pytest.raises(CompareError, match="marts.journeys not found; run `journeys build`"):
+        compare_maps(wh, SETTINGS, [write_map(tmp_path, "ab", "- A\n- B\n")])
+
+
+def test_distinct_variants_are_aligned_once(wh: Warehouse, tmp_path: Path, monkeypatch):
+    from journeys.compare import alignment
+
+    calls = []
+    real = alignment.align_trace
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(alignment, "align_trace", counting)
+    paths = itertools.islice(itertools.cycle([["A", "B"], ["A"], ["B"]]), 30)
+    load(wh, [{"id": f"j{i:02d}", "path": p} for i, p in enumerate(paths)])
+    compare_maps(wh, SETTINGS, [write_map(tmp_path, "ab", "- A\n- B\n")])
+    assert sorted(calls) == [("A",), ("A", "B"), ("B",)]
+    assert wh.count("marts.map_conformance") == 30

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from journeys.compare.conformance import compare_maps
+from journeys.compare.maps import load_map, parse_map
+from journeys.compare.suggest import suggest_map
+from journeys.config import Settings
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+SETTINGS = Settings(min_support=1)
+MAP = """\
+name: shop
+description: How we think people buy.
+owner: CX team
+goal: Paid
+ignore: [Newsletter]
+stages:
+  - name: Browse
+    steps:
+      - name: Visit
+        channel: web
+      - View
+  - name: Buy
+    steps:
+      - name: Cart
+      - name: Paid
+        within: 2h
+        team: payments
+  - name: After
+    steps:
+      - Review
+"""
+
+# (path, journeys, status); the assumed map says Visit View Cart Paid Review.
+OBSERVED = [
+    (["Visit", "View", "Cart", "Paid"], 40, "completed"),
+    (["Visit", "Cart", "Paid"], 25, "completed"),
+    (["Visit", "View", "Cart", "Chat", "Paid"], 15, "completed"),
+    (["Visit", "Newsletter", "View", "Cart", "Paid"], 5, "completed"),
+    (["Visit", "View", "View", "Cart"], 6, "abandoned"),
+    (["Visit", "View"], 4, "in_flight"),
+    (["Visit", "Coupon", "Promo", "Paid"], 3, "completed"),
+    (["Call"], 10, "completed"),
+    (["Visit", "Call", "Survey", "Paid"], 2, "completed"),
+]
+
+
+def load(wh: Warehouse, observed=OBSERVED) -> None:
+    rows, events = [], []
+    for v, (path, count, status) in enumerate(observed):
+        for k in range(count):
+            jid = f"v{v}j{k:02d}"
+            rows.append((jid, f"ck_{jid}", f"v{v}", path, status, 0.0))
+            events += [(jid, i + 1, t, i * 60, "web") for i, t in enumerate(path)]
+    wh.write_table(
+        "marts.journeys",
+        pl.DataFrame(
+            rows,
+            schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
+            orient="row",
+        ),
+    )
+    wh.write_table(
+        "marts.events",
+        pl.DataFrame(
+            events,
+            schema=["journey_id", "step_index", "touchpoint", "seconds", "channel"],
+            orient="row",
+        ).with_columns(occurred_at=pl.from_epoch("seconds").dt.replace_time_zone("UTC")),
+    )
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    path = tmp_path / "shop.yaml"
+    path.write_text(MAP, encoding="utf-8")
+    return path
+
+
+def conforming_share(wh: Warehouse, path: Path) -> float:
+    result = compare_maps(wh, SETTINGS, [path])
+    return result.maps[0].conforming_share or 0.0
+
+
+@pytest.mark.parametrize("coverage", [0.5, 0.8, 0.95, 1.0])
+def test_recomparing_with_the_suggestion_reaches_the_coverage(
+    wh: Warehouse, shop: Path, tmp_path: Path, coverage: float
+):
+    load(wh)
+    assert conforming_share(wh, shop) < 0.5
+    out = tmp_path / "suggested.yaml"
+    suggest_map(wh, SETTINGS, shop, coverage=coverage, out=out)
+    assert conforming_share(wh, out) >= coverage
+
+
+def test_keeps_names_stages_and_metadata_and_explains_the_diff(
+    wh: Warehouse, shop: Path, tmp_path: Path
+):
+    load(wh)
+    out = tmp_path / "suggested.yaml"
+    diff = suggest_map(wh, SETTINGS, shop, coverage=0.8, out=out)
+    revised = load_map(out)
+    assert (revised.name, revised.description, revised.owner, revised.goal) == (
+        "shop",
+        "How we think people buy.",
+        "CX team",
+        "Paid",
+    )
+    assert revised.ignore == ("Newsletter",)
+    assert revised.step("Visit").channel == "web"
+    assert (revised.step("Paid").within_seconds, revised.step("Paid").team) == (7200, "payments")
+    assert revised.step("Chat").stage == "Buy"  # beside its most frequent neighbour, Cart
+    assert revised.step("View").optional  # Visit -> Cart skips it, and that adds nothing else
+    assert revised.step("View").repeatable is False  # the View loop is below the coverage cut
+    assert "Review" not in revised.step_names
+    lines = diff.splitlines()
+    assert lines[0].startswith("suggest-map 'shop'")
+    assert "steps added: 'Chat' (Buy)" in lines
+    assert "steps removed: 'Review'" in lines
+    assert "made optional: 'View'" in lines
+    assert "transitions removed: 'Paid' → 'Review'" in lines
+    assert any(
+        line.startswith("transitions added: ") and "'Cart' → 'Chat'" in line for line in lines
+    )
+    assert "exit: 'Review' -> 'Paid'" in lines
+    assert lines[-1] == f"written to {out}"
+
+
+def test_new_steps_go_beside_their_neighbours(wh: Warehouse, shop: Path):
+    load(wh)
+    text = suggest_map(wh, SETTINGS, shop, coverage=1.0, out=None)
+    document = yaml.safe_load(text.split("\n\n", 1)[1])
+    revised = parse_map(document, source="suggested")
+    assert revised.step("Coupon").stage == "Browse"  # after Visit
+    assert revised.step("Promo").stage == "Browse"  # after Coupon
+    assert revised.step("Call").stage == "Browse"  # after Visit in the 1.0 cut
+    assert [s for s in revised.stages] == ["Browse", "Buy"]
+
+
+def test_a_chain_of_new_steps_is_placed_from_its_known_end(wh: Warehouse, shop: Path):
+    happy = (["Visit", "View", "Cart", "Paid"], 5, "completed")
+    load(wh, [happy, (["Ping", "Pong", "Visit", "View", "Cart", "Paid"], 5, "completed")])
+    text = suggest_map(wh, SETTINGS, shop, coverage=1.0, out=None)
+    revised = parse_map(yaml.safe_load(text.split("\n\n", 1)[1]), source="s")
+    assert revised.step_names[:3] == ("Ping", "Pong", "Visit")
+    assert revised.step("Ping").stage == revised.step("Pong").stage == "Browse"
+    assert revised.start_steps == ("Ping", "Visit")
+
+
+def test_coverage_out_of_range(wh: Warehouse, shop: Path):
+    with pytest.raises(CompareError, match="between 0 and 1"):
+        suggest_map(wh, SETTINGS, shop, coverage=1.5, out=None)
