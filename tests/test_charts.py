@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from journeys.errors import ReportError
-from journeys.report.charts import funnel_data, gap_table_data, sankey_data
+from journeys.report.charts import funnel_data, gap_table_data, sankey_data, step_times
 from journeys.report.filters import JourneyView, filter_journeys, view_data
 from journeys.report.overview import headline_data, quality_data
 from journeys.report.text import (
@@ -140,7 +140,8 @@ def test_nodes_know_designed_steps_and_unreached_steps_are_listed():
 
 def test_ignored_touchpoints_are_dropped_before_drawing():
     frame = journeys(["A", "N", "B"], ["N"], ["A", "B"])
-    data = sankey(frame, ignore=["N"], events=events_of(frame))
+    times = step_times(events_of(frame), ignore=["N"])
+    data = sankey(frame, ignore=["N"], step_seconds=times)
     assert data.total_journeys == 2
     assert "N" not in data.nodes["touchpoint"].to_list()
     assert data.paths["path"].to_list() == [["A", "B"]]
@@ -158,7 +159,7 @@ def test_ignore_accepts_globs_like_the_map():
 
 def test_links_have_median_seconds_and_share():
     frame = journeys(["A", "B"], ["A", "B"], ["A"])
-    data = sankey(frame, events=events_of(frame, minutes=30))
+    data = sankey(frame, step_seconds=step_times(events_of(frame, minutes=30)))
     ab = data.links.filter(pl.col("kind") == "designed").row(0, named=True)
     assert ab["median_seconds"] == 1800.0 and ab["share"] == pytest.approx(2 / 3)
     assert data.links.filter(pl.col("kind") == "exit")["median_seconds"].null_count() == 2

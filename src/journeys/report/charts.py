@@ -127,10 +127,10 @@ def _shown_lengths(variants: pl.DataFrame, top_k: int) -> pl.DataFrame:
     )
 
 
-def _step_seconds(events: pl.DataFrame | None, ignore: Sequence[str]) -> pl.DataFrame | None:
-    """Per (journey_id, position after ignoring): seconds since the previous kept step."""
-    if events is None:
-        return None
+def step_times(events: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl.DataFrame:
+    """Per (journey_id, pos): seconds since the previous step, positions counted after dropping
+    the ``ignore`` touchpoints (as ``sankey_data`` counts them). Compute once, pass to each view.
+    """
     require_columns(
         events, ("journey_id", "step_index", "touchpoint", "occurred_at"), table="marts.events"
     )
@@ -156,13 +156,13 @@ def sankey_data(
     designed_edges: pl.DataFrame,
     top_k: int = 10,
     ignore: Sequence[str] = (),
-    events: pl.DataFrame | None = None,
+    step_seconds: pl.DataFrame | None = None,
 ) -> SankeyData:
     """The observed Sankey of ``journeys`` with the map overlaid (see the module docstring).
 
     ``designed_steps`` needs ``step``; ``designed_edges`` needs ``from_step``, ``to_step``; a
     step-to-step link is ``designed`` exactly when its (from, to) touchpoints are a designed edge.
-    ``events`` (journey_id, step_index, touchpoint, occurred_at) adds median seconds per link.
+    ``step_seconds`` (from :func:`step_times`, same ``ignore``) adds median seconds per link.
     """
     if top_k < 1:
         raise ReportError(f"top_k={top_k}: draw at least one path; pass top_k >= 1")
@@ -190,37 +190,40 @@ def sankey_data(
         )
     )
     per_journey = frame.join(variants.select("key", "is_top", "shown"), on="key")
+
+    def key(pos: pl.Expr, touchpoint: pl.Expr) -> pl.Expr:
+        return pos.cast(pl.String) + SEP + touchpoint
+
+    drawn = per_journey.with_columns(pl.col("path").list.head(pl.col("shown")))
     steps = (
-        per_journey.with_columns(pos=pl.int_ranges(1, pl.col("path").list.len() + 1))
-        .explode(["path", "pos"])
-        .rename({"path": "to_touchpoint"})
-        .filter(pl.col("pos") <= pl.col("shown"))
-        .with_columns(
-            from_touchpoint=pl.col("to_touchpoint").shift(1).over("journey_id"),
-            to_key=pl.col("pos").cast(pl.String) + SEP + pl.col("to_touchpoint"),
+        drawn.with_columns(
+            pos=pl.int_ranges(1, pl.col("shown") + 1),
+            from_touchpoint=pl.col("path").list.shift(1),
         )
+        .explode(["path", "pos", "from_touchpoint"])
+        .drop_nulls("pos")
+        .rename({"path": "to_touchpoint"})
         .with_columns(
-            from_key=pl.col("to_key").shift(1).over("journey_id").fill_null(START),
+            to_key=key(pl.col("pos"), pl.col("to_touchpoint")),
+            from_key=pl.when(pl.col("pos") == 1)
+            .then(pl.lit(START))
+            .otherwise(key(pl.col("pos") - 1, pl.col("from_touchpoint"))),
         )
     )
-    seconds = _step_seconds(events, ignore)
-    if seconds is not None:
-        steps = steps.join(seconds, on=["journey_id", "pos"], how="left")
+    if step_seconds is not None:
+        steps = steps.join(step_seconds, on=["journey_id", "pos"], how="left")
         steps = steps.with_columns(
             seconds=pl.when(pl.col("pos") > 1).then(pl.col("seconds")).otherwise(None)
         )
     else:
         steps = steps.with_columns(seconds=pl.lit(None, dtype=pl.Float64))
-    last = steps.group_by("journey_id").agg(
-        from_key=pl.col("to_key").last(), from_touchpoint=pl.col("to_touchpoint").last()
-    )
-    terminal = per_journey.select("journey_id", "status", "is_top").join(
-        last, on="journey_id", how="left"
-    )
-    terminal = terminal.select(
+    last = pl.col("path").list.last()
+    terminal = drawn.select(
         "journey_id",
-        pl.col("from_key").fill_null(START),
-        "from_touchpoint",
+        from_key=pl.when(pl.col("shown") > 0)
+        .then(key(pl.col("shown"), last))
+        .otherwise(pl.lit(START)),
+        from_touchpoint=last,
         to_key=pl.when("is_top").then(pl.lit(END) + pl.col("status")).otherwise(pl.lit(OTHER)),
         to_touchpoint=pl.lit(None, dtype=pl.String),
         seconds=pl.lit(None, dtype=pl.Float64),

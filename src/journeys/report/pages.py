@@ -21,7 +21,13 @@ from plotly.offline import get_plotlyjs
 from journeys.config import Settings
 from journeys.errors import ReportError
 from journeys.report import sections
-from journeys.report.charts import funnel_data, gap_table_data, sankey_data, scoped_journeys
+from journeys.report.charts import (
+    funnel_data,
+    gap_table_data,
+    sankey_data,
+    scoped_journeys,
+    step_times,
+)
 from journeys.report.figures import funnel_figure, sankey_figure
 from journeys.report.filters import filter_journeys, view_data
 from journeys.report.overview import MapHeadline, headline_data
@@ -162,19 +168,17 @@ def render_map_page(
 ) -> MapPage:
     """The page of one map: Sankey with overlay and filters, ranked gaps, designed funnel."""
     scoped = scoped_journeys(inputs.journeys, ignore=spec.ignore)
+    times = step_times(inputs.events, ignore=spec.ignore) if inputs.events is not None else None
     sankeys = []
     for view in view_data(scoped):
         subset = filter_journeys(scoped, view)
-        events = inputs.events
-        if events is not None and view.kind != "all":
-            events = events.join(subset.select("journey_id"), on="journey_id", how="semi")
         data = sankey_data(
             subset,
             designed_steps=spec.steps,
             designed_edges=spec.edges,
             top_k=top_k,
             ignore=spec.ignore,
-            events=events,
+            step_seconds=times,
         )
         sankeys.append((view, data))
     sankey = sankey_figure(sankeys, title=f"{spec.name}: observed journeys", top_k=top_k)
