@@ -179,6 +179,23 @@ def report(
     typer.echo(f"report: {index}")
 
 
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet")] = "parquet",
+    config: ConfigOpt = None,
+) -> None:
+    """Write every published mart as Parquet (large ones partitioned by month).
+
+    Example: journeys export --format parquet --out exports/
+    """
+    from journeys.export import export_marts
+    from journeys.publish import open_published
+
+    with open_published(settings_for(config)) as wh:
+        typer.echo(export_marts(wh, out, fmt=fmt).summary())
+
+
 @app.command("validate-map")
 def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")]) -> None:
     """Check an assumptive map; every error names the file, the field path and the fix.

@@ -323,10 +323,19 @@ class Warehouse:
     def drop_table(self, table: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 
-    def export_parquet(self, table: str, path: Path) -> None:
+    def export_parquet(self, table: str, path: Path, *, month_of: str | None = None) -> None:
+        """Write a table as one Parquet file, or as a folder partitioned by month of a column."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        if month_of is None:
+            self._run(
+                f"COPY (SELECT * FROM {quote_ident(table)}) TO $path (FORMAT parquet)",
+                {"path": str(path)},
+            )
+            return
         self._run(
-            f"COPY (SELECT * FROM {quote_ident(table)}) TO $path (FORMAT parquet)",
+            f"COPY (SELECT *, strftime({quote_ident(month_of)}, '%Y-%m') AS month "
+            f"FROM {quote_ident(table)}) TO $path "
+            "(FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)",
             {"path": str(path)},
         )
 

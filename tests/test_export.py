@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pyarrow.dataset as ds
+
+from journeys.export import export_marts
+from journeys.warehouse import Warehouse
+
+
+def test_every_mart_exported_and_large_ones_partitioned(wh: Warehouse, tmp_path: Path):
+    start = datetime(2026, 1, 30, tzinfo=UTC)
+    events = pl.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(6)],
+            "occurred_at": [start + timedelta(days=i) for i in range(6)],
+        }
+    )
+    wh.write_table("marts.events", events)
+    wh.write_table("marts.variants", pl.DataFrame({"variant_id": ["v1"], "journeys": [3]}))
+    result = export_marts(wh, tmp_path, partition_rows=5)
+    assert {t for t, _, _ in result.tables} == {"events", "variants"}
+    assert pl.read_parquet(tmp_path / "variants.parquet")["journeys"].to_list() == [3]
+    months = sorted(p.name for p in (tmp_path / "events").iterdir())
+    assert months == ["month=2026-01", "month=2026-02"]
+    table = ds.dataset(tmp_path / "events", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == 6
