@@ -60,7 +60,7 @@ def assert_reconciles(data) -> None:
     steps = nodes.filter(pl.col("kind") == "step")
     assert (steps["inflow"] == steps["outflow"] + steps["dropoff"]).all()
     start = nodes.filter(pl.col("kind") == "start")
-    assert start["outflow"].to_list() == [data.total_journeys]
+    assert start["outflow"].to_list() == ([data.total_journeys] if data.total_journeys else [])
     terminal = nodes.filter(pl.col("kind").is_in(["end", "other"]))
     assert int(terminal["inflow"].sum()) == data.total_journeys
     assert (terminal["outflow"] == 0).all()
@@ -72,7 +72,7 @@ def assert_reconciles(data) -> None:
 
 
 def test_sankey_flows_reconcile_at_every_node():
-    frame = journeys(["A", "B", "C"], ["A", "B", "C"], ["A", "B"], ["A", "X", "C"], ["Z"])
+    frame = journeys(["A", "B", "C"], ["A", "B", "C"], ["A", "B"], ["A", "X", "C"], ["Z", "C"])
     frame = frame.with_columns(
         status=pl.Series(["completed", "completed", "abandoned", "in_flight", "abandoned"])
     )
@@ -98,12 +98,13 @@ def test_sankey_reconciles_and_top_k_plus_other_is_total_for_any_journeys(paths,
     )
     data = sankey(frame, top_k=top_k)
     assert_reconciles(data)
-    assert data.total_journeys == len(paths)
+    in_scope = [p for p in paths if set(p) - {"X"}]  # a journey must touch a map step
+    assert data.total_journeys == len(in_scope)
     assert int(data.paths["journeys"].sum()) + data.other_journeys == data.total_journeys
     other = data.nodes.filter(pl.col("kind") == "other")["inflow"].sum()
     ends = data.nodes.filter(pl.col("kind") == "end")["inflow"].sum()
     assert other == data.other_journeys and ends == int(data.paths["journeys"].sum())
-    assert data.paths.height == min(top_k, len({tuple(p) for p in paths}))
+    assert data.paths.height == min(top_k, len({tuple(p) for p in in_scope}))
 
 
 def test_top_k_paths_plus_other_equal_total_journeys():
@@ -136,6 +137,11 @@ def test_nodes_know_designed_steps_and_unreached_steps_are_listed():
     designed = dict(zip(data.nodes["touchpoint"], data.nodes["is_designed"], strict=True))
     assert designed["A"] is True and designed["X"] is False
     assert data.unreached == ("B", "C", "Q")
+
+
+def test_only_journeys_touching_a_map_step_are_in_scope():
+    data = sankey(journeys(["X", "Y"], ["X", "A"], ["Y"]))
+    assert data.total_journeys == 1 and data.paths["path"].to_list() == [["X", "A"]]
 
 
 def test_ignored_touchpoints_are_dropped_before_drawing():
@@ -248,10 +254,28 @@ def test_gap_table_is_ranked_readable_with_impact_and_examples():
     table = gap_table_data(gaps_frame())
     assert table["rank"].to_list() == [1, 2]
     assert table["gap"].to_list() == ["Off-map transition", "Skipped step"]
-    assert table["where"].to_list() == ["A → X", "B"]
+    assert table["where"].to_list() == ["A → X", "B"] == table["what"].to_list()
     assert table["examples"].to_list() == [["j2", "j3", "j4"], ["j1"]]
     assert table["impact"].to_list() == pytest.approx([0.1, -0.4])
     assert {"ci_low", "ci_high", "value_at_risk", "customers"} <= set(table.columns)
+
+
+def test_gap_table_uses_compare_descriptions_and_puts_unranked_gaps_last():
+    frame = gaps_frame(
+        rank=[None, 1],
+        touchpoint=["Z", None],
+        gap_type=["unexpected_step", "dropoff"],
+        description=[None, "abandoned after 'A'"],
+    )
+    table = gap_table_data(frame)
+    assert table["ranked"].to_list() == [True, False]
+    assert table["what"].to_list() == ["abandoned after 'A'", "Z"]
+    headline = headline_data(journeys=3, conformance=None, gaps=frame.reverse())
+    assert headline.top_gap == "Drop-off: abandoned after 'A'"
+    unranked = headline_data(
+        journeys=3, conformance=None, gaps=frame.filter(pl.col("rank").is_null())
+    )
+    assert unranked.top_gap is None
 
 
 def test_headline_uses_conformance_and_the_top_gap():

@@ -240,7 +240,7 @@ def test_ignored_touchpoints_are_out_of_the_observed_sankey(wh, tmp_path):
     write(wh, out)
     page = (out / "online-purchase.html").read_text(encoding="utf-8")
     assert "· Newsletter opened" not in page
-    assert "1 journey touches only touchpoints this map ignores and is left out" in page
+    assert "1 journey touches none of this map's steps" in page
 
 
 def test_pages_explain_what_is_missing_before_compare(wh, tmp_path):

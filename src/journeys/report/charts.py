@@ -87,9 +87,11 @@ def ignored_touchpoints(touchpoints: pl.Series, ignore: Sequence[str]) -> list[s
     return [t for t in names if any(fnmatch.fnmatchcase(t, pattern) for pattern in ignore)]
 
 
-def scoped_journeys(journeys: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl.DataFrame:
-    """Journeys with the map's ``ignore`` touchpoints (globs allowed) dropped from ``path``;
-    journeys left empty are removed."""
+def scoped_journeys(
+    journeys: pl.DataFrame, *, ignore: Sequence[str] = (), steps: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The journeys a map is about, as compare scopes them: ``ignore`` touchpoints (globs allowed)
+    dropped from ``path``, then only journeys touching at least one of ``steps`` (when given)."""
     require_columns(journeys, ("journey_id", "path"), table="marts.journeys")
     frame = journeys
     dropped = ignored_touchpoints(frame["path"].explode(), ignore)
@@ -99,6 +101,9 @@ def scoped_journeys(journeys: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl
         )
     if "status" not in frame.columns:
         frame = frame.with_columns(status=pl.lit(None, dtype=pl.String))
+    if steps is not None:
+        touches = pl.col("path").list.eval(pl.element().is_in(list(steps))).list.any()
+        return frame.filter(touches)
     return frame.filter(pl.col("path").list.len() > 0)
 
 
@@ -168,7 +173,8 @@ def sankey_data(
         raise ReportError(f"top_k={top_k}: draw at least one path; pass top_k >= 1")
     require_columns(designed_steps, ("step",), table="map steps")
     require_columns(designed_edges, ("from_step", "to_step"), table="map edges")
-    frame = scoped_journeys(journeys, ignore=ignore).select(
+    scope = designed_steps["step"].to_list()
+    frame = scoped_journeys(journeys, ignore=ignore, steps=scope).select(
         "journey_id", "path", pl.col("status").cast(pl.String).fill_null("")
     )
     total = frame.height
@@ -385,22 +391,35 @@ def funnel_data(
 
 
 def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.DataFrame:
-    """Ranked gaps with a readable ``gap`` and ``where``, ``impact`` (outcome rate difference)
-    and up to three ``examples`` (journey ids)."""
+    """Gaps in rank order (unranked ones, rank NULL, last) with a readable ``gap`` label, a
+    ``what`` text (compare's ``description`` when present), ``impact`` = outcome rate with minus
+    without (``ci_low``..``ci_high`` is its 95% interval) and up to three ``examples``."""
     require_columns(map_gaps, GAP_COLUMNS, table="marts.map_gaps")
+    frame = map_gaps
+    for optional in ("touchpoint", "description"):
+        if optional not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    unexpected = pl.col("gap_type") == "unexpected_step"
     where = (
-        pl.when(pl.col("from_step").is_not_null() & pl.col("to_step").is_not_null())
+        pl.when(unexpected & pl.col("touchpoint").is_not_null())
+        .then(pl.col("touchpoint"))
+        .when(pl.col("from_step").is_not_null() & pl.col("to_step").is_not_null())
         .then(pl.col("from_step") + " → " + pl.col("to_step"))
         .otherwise(pl.coalesce("from_step", "to_step").fill_null(""))
     )
     frame = (
-        map_gaps.sort("rank")
+        frame.sort(["rank", "journeys"], descending=[False, True], nulls_last=True)
         .with_columns(
+            ranked=pl.col("rank").is_not_null(),
             gap=pl.col("gap_type").replace_strict(GAP_LABELS, default=pl.col("gap_type")),
             where=where,
+        )
+        .with_columns(
+            what=pl.coalesce("description", "where"),
             impact=pl.col("outcome_rate_with") - pl.col("outcome_rate_without"),
             examples=pl.col("example_journey_ids").list.head(3),
         )
-        .select("rank", "gap_type", "gap", "where", *GAP_COLUMNS[4:12], "impact", "examples")
-    )
+        .select("rank", "ranked", "gap_type", "gap", "where", "what", *GAP_COLUMNS[4:12], "impact",
+                "examples")
+    )  # fmt: skip
     return frame.head(top_n) if top_n is not None else frame

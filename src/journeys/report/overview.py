@@ -37,10 +37,11 @@ def headline_data(
         journeys = conformance.height
         share = float(conformance["is_conforming"].cast(pl.Float64).mean())
     top, risk = None, None
-    if gaps is not None and gaps.height:
-        table = gap_table_data(gaps, top_n=1).row(0, named=True)
-        top = f"{table['gap']}: {table['where']}" if table["where"] else table["gap"]
-        risk = table["value_at_risk"]
+    ranked = gap_table_data(gaps).filter("ranked") if gaps is not None else None
+    if ranked is not None and ranked.height:
+        first = ranked.row(0, named=True)
+        top = f"{first['gap']}: {first['what']}" if first["what"] else first["gap"]
+        risk = first["value_at_risk"]
     return MapHeadline(journeys=journeys, conforming_share=share, top_gap=top, value_at_risk=risk)
 
 

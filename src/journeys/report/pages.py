@@ -167,7 +167,8 @@ def render_map_page(
     scripts: str = "",
 ) -> MapPage:
     """The page of one map: Sankey with overlay and filters, ranked gaps, designed funnel."""
-    scoped = scoped_journeys(inputs.journeys, ignore=spec.ignore)
+    scope = spec.steps["step"].to_list()
+    scoped = scoped_journeys(inputs.journeys, ignore=spec.ignore, steps=scope)
     times = step_times(inputs.events, ignore=spec.ignore) if inputs.events is not None else None
     sankeys = []
     for view in view_data(scoped):
@@ -196,7 +197,7 @@ def render_map_page(
     body = "".join(
         [
             sections.map_header(spec.name, spec.description, spec.goal, first, last, built_at),
-            sections.map_cards(headline, ignored=inputs.journeys.height - scoped.height),
+            sections.map_cards(headline, outside=inputs.journeys.height - scoped.height),
             sections.observed(sankey, sankeys[0][1], top_k=top_k, filters=len(sankeys) > 1),
             sections.gaps(gap_rows, inputs.journeys),
             sections.funnel(funnel, funnel_chart),

@@ -51,7 +51,7 @@ def map_header(
     )
 
 
-def map_cards(headline: MapHeadline, *, ignored: int) -> str:
+def map_cards(headline: MapHeadline, *, outside: int) -> str:
     share = format_pct(headline.conforming_share)
     cards = [
         card("Journeys in this map's scope", format_count(headline.journeys)),
@@ -60,9 +60,9 @@ def map_cards(headline: MapHeadline, *, ignored: int) -> str:
         card("Value at risk in the top gap", format_money(headline.value_at_risk)),
     ]
     note = (
-        f'<p class="note">{_journeys(ignored)} only touchpoints this map ignores and '
-        f"{'is' if ignored == 1 else 'are'} left out.</p>"
-        if ignored
+        f'<p class="note">{_journeys(outside)} none of this map\'s steps (only other or '
+        f"ignored touchpoints) and {'is' if outside == 1 else 'are'} left out, as in compare.</p>"
+        if outside
         else ""
     )
     return f'<section class="cards">{"".join(cards)}</section>{note}'
@@ -119,52 +119,81 @@ def _examples(ids: Sequence[str], paths: dict[str, list[str]]) -> str:
     return " ".join(items)
 
 
+def _points(value: float | None) -> str:
+    """A rate difference in percentage points: ``-0.123`` -> ``'−12.3 pts'``."""
+    if value is None:
+        return "–"
+    return f"{value * 100:+.1f} pts".replace("-", "−")
+
+
+def _gap_rows(frame: pl.DataFrame, paths: dict[str, list[str]]) -> list[list[Cell]]:
+    widest = max(float(frame["share"].fill_null(0).max() or 0), 1e-9)
+    rows = []
+    for r in frame.iter_rows(named=True):
+        bar = f'<span class="bar" style="width:{60 * (r["share"] or 0) / widest:.0f}px"></span>'
+        low, high = r["ci_low"], r["ci_high"]
+        interval = f"{_points(low)} to {_points(high)}" if low is not None else "–"
+        rows.append(
+            [
+                num_cell(str(r["rank"]) if r["rank"] is not None else "–"),
+                Cell(f'<span class="tag">{html_text(r["gap"])}</span>'),
+                text_cell(r["what"]),
+                Cell(bar + html_text(format_count(r["journeys"])), numeric=True),
+                num_cell(format_pct(r["share"])),
+                num_cell(format_count(r["customers"])),
+                num_cell(format_money(r["value_at_risk"])),
+                num_cell(f"{format_pct(r['outcome_rate_with'])} vs "
+                         f"{format_pct(r['outcome_rate_without'])}"),
+                Cell(html_text(_points(r["impact"])) + f"<br><small>{html_text(interval)}</small>",
+                     numeric=True),
+                Cell(_examples(r["examples"] or [], paths)),
+            ]
+        )  # fmt: skip
+    return rows
+
+
+GAP_HEADERS = [
+    ("#", True), ("Gap", False), ("What happens", False), ("Journeys", True), ("Share", True),
+    ("Customers", True), ("Value at risk", True), ("Goal reached: with vs without", True),
+    ("Difference (95% interval)", True), ("Example journeys", False),
+]  # fmt: skip
+
+
 def gaps(gap_rows: pl.DataFrame | None, journeys: pl.DataFrame) -> str:
     head = '<section id="gaps"><h2>Where reality differs from the map</h2>'
     if gap_rows is None:
         return (
             head + '<p class="note">No gaps yet: run <code>journeys compare</code>.</p></section>'
         )
-    if not gap_rows.height:
-        return head + '<p class="note">No gap reaches the minimum support.</p></section>'
-    shown = gap_rows.head(MAX_GAP_ROWS)
-    wanted = shown["examples"].explode().drop_nulls().unique()
+    ranked = gap_rows.filter("ranked")
+    shown = ranked.head(MAX_GAP_ROWS)
+    rest = gap_rows.filter(~pl.col("ranked"))
+    wanted = pl.concat([shown["examples"], rest["examples"]]).explode().drop_nulls().unique()
     found = journeys.filter(pl.col("journey_id").is_in(wanted.implode()))
     paths = dict(zip(found["journey_id"].to_list(), found["path"].to_list(), strict=True))
-    widest = max(float(shown["share"].fill_null(0).max() or 0), 1e-9)
-    rows = []
-    for r in shown.iter_rows(named=True):
-        without = format_pct(r["outcome_rate_without"])
-        bar = f'<span class="bar" style="width:{60 * (r["share"] or 0) / widest:.0f}px"></span>'
-        rows.append(
-            [
-                num_cell(str(r["rank"])),
-                Cell(f'<span class="tag">{html_text(r["gap"])}</span>'),
-                text_cell(r["where"]),
-                Cell(bar + html_text(format_count(r["journeys"])), numeric=True),
-                num_cell(format_pct(r["share"])),
-                num_cell(format_count(r["customers"])),
-                num_cell(format_money(r["value_at_risk"])),
-                num_cell(f"{format_pct(r['outcome_rate_with'])} vs {without}"),
-                num_cell(f"{format_pct(r['ci_low'])} to {format_pct(r['ci_high'])}"),
-                Cell(_examples(r["examples"] or [], paths)),
-            ]
-        )
-    headers = [
-        ("#", True), ("Gap", False), ("Where", False), ("Journeys", True), ("Share", True),
-        ("Customers", True), ("Value at risk", True), ("Goal reached: with vs without", True),
-        ("95% interval", True), ("Example journeys", False),
-    ]  # fmt: skip
+    body = (
+        table(GAP_HEADERS, _gap_rows(shown, paths), id="gap-table")
+        if shown.height
+        else '<p class="note">No gap affects enough journeys to be ranked.</p>'
+    )
     more = (
-        f'<p class="note">{len(gap_rows) - len(shown)} more gaps in marts.map_gaps.</p>'
-        if len(gap_rows) > len(shown)
+        f'<p class="note">{len(ranked) - len(shown)} more ranked gaps in marts.map_gaps.</p>'
+        if len(ranked) > len(shown)
         else ""
     )
+    if rest.height:
+        more += (
+            f"<details><summary>{rest.height} gaps not ranked: too few journeys, or designed "
+            "transitions nobody took</summary>"
+            + table(GAP_HEADERS, _gap_rows(rest.head(MAX_GAP_ROWS), paths), id="unranked-gaps")
+            + "</details>"
+        )
     return (
-        head + '<p class="explain">Each row is a way journeys depart from the map, most important '
-        "first. <i>Goal reached</i> compares the share of journeys reaching the map's goal with "
-        "and without the gap, with its 95% interval; hover an example journey id for its path."
-        "</p>" + table(headers, rows, id="gap-table") + more + "</section>"
+        head + '<p class="explain">Each row is a way journeys depart from the map, the most '
+        "valuable to fix first. <i>Goal reached</i> compares the share of finished journeys "
+        "reaching the map's goal with and without the gap; the difference comes with its 95% "
+        "interval (an interval that crosses 0 is not conclusive). Hover an example journey id "
+        "for its path.</p>" + body + more + "</section>"
     )
 
 
