@@ -259,6 +259,21 @@ def test_no_maps_gives_an_index_that_says_how_to_add_them(wh, tmp_path):
     assert [p.name for p in (tmp_path / "r").iterdir()] == ["index.html"]
 
 
+def test_a_map_nobody_touches_gets_a_note_instead_of_an_empty_chart(wh, tmp_path):
+    build_marts(wh, compare=False)
+    other = MapFrames(
+        name="support",
+        description="",
+        goal=None,
+        ignore=(),
+        steps=pl.DataFrame({"step": ["Ticket opened", "Ticket resolved"]}),
+        edges=pl.DataFrame({"from_step": ["Ticket opened"], "to_step": ["Ticket resolved"]}),
+    )
+    write(wh, tmp_path / "r", maps=[other])
+    page = (tmp_path / "r" / "support.html").read_text(encoding="utf-8")
+    assert "No journey in this map's scope yet" in page and 'id="sankey"' not in page
+
+
 def test_missing_journeys_mart_names_the_fix(wh, tmp_path):
     with pytest.raises(ReportError, match=r"marts.journeys not found; run `journeys build` first"):
         write(wh, tmp_path / "r")

@@ -69,6 +69,12 @@ def map_cards(headline: MapHeadline, *, outside: int) -> str:
 
 
 def observed(figure: go.Figure, overall: SankeyData, *, top_k: int, filters: bool) -> str:
+    if not overall.total_journeys:
+        return (
+            '<section id="observed"><h2>How customers really move</h2><p class="note">No journey '
+            "in this map's scope yet: none touches one of its steps. Check that the map's step "
+            "names match the touchpoint names in marts.events.</p></section>"
+        )
     paths = overall.paths
     covered = float(paths["share"].sum()) if paths.height else 0.0
     unreached = (

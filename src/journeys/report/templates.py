@@ -55,6 +55,7 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-spac
 code { font-size:12px; background:var(--bg); padding:0 3px; border-radius:3px; }
 details summary { cursor:pointer; color:var(--designed); margin:6px 0; }
 .unreached { color:#9a3412; }
+#gap-table td:nth-child(3), #unranked-gaps td:nth-child(3) { min-width:17em; }
 footer { color:var(--muted); font-size:13px; margin-top:24px; }
 """
 
