@@ -1,0 +1,367 @@
+"""Purchases: the web or phone order, payment, fulfilment, and the support it sometimes needs.
+
+Support rows carry ``slot`` 0 for a phone-system call and 1 for a Zendesk ticket; an episode has
+at most one of each, so (episode, slot) identifies a ticket until real ids are assigned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from journeys.generate.browsing import emit_session
+from journeys.generate.episodes import (
+    PAY_FAIL_CANCEL,
+    PAY_OK,
+    PAY_PHONE,
+    PAY_RETRY,
+    PURCHASE_AGENT,
+    PURCHASE_WEB,
+    SHIP_BOUNCE,
+    SHIP_CANCEL,
+    SHIP_CHASE,
+    SHIP_NORMAL,
+    SHIP_RETURN,
+    Episodes,
+)
+from journeys.generate.timeline import DAY, HOUR, MINUTE, SECOND, Column, Timeline
+
+CALL, TICKET = 0, 1
+MAX_TRANSFERS = 5
+
+
+def emit_desk_action(
+    tl: Timeline, mask: np.ndarray, event_type: str, gap: np.ndarray, **columns: Column
+) -> None:
+    """An agent's action: wait ``gap``, then the next moment the desk is open."""
+    tl.wait(mask, gap)
+    tl.open_hours(mask)
+    tl.emit("support", mask, event_type, SECOND, **columns)
+
+
+def run_purchases(tl: Timeline, ep: Episodes) -> None:
+    """Web and agent-assisted orders from first visit to delivery (or cancel, or refund)."""
+    web = ep.kind == PURCHASE_WEB
+    agent = ep.kind == PURCHASE_AGENT
+    _web_visits(tl, ep, web, agent)
+    _sales_call(tl, agent)
+    captured = _order_and_payment(tl, ep, web, agent)
+    _fulfil(tl, ep, captured)
+
+
+def _web_visits(tl: Timeline, ep: Episodes, web: np.ndarray, agent: np.ndarray) -> None:
+    none = np.zeros(ep.size, dtype=bool)
+    research = web & ep.research
+    sessions = tl.rng.integers(2, 4, size=ep.size)
+    for s in range(3):
+        emit_session(
+            tl,
+            research & (sessions > s),
+            anon=ep.anon,
+            gap=0 if s == 0 else tl.uniform_ms(1 * DAY, 3 * DAY),
+            login=none,
+            remembered=none,
+            products=tl.rng.integers(1, 5, size=ep.size),
+            pricing=tl.chance(0.35),
+            help_page=tl.chance(0.1),
+            cart=none,
+            view_cart=none,
+            checkout=none,
+        )
+    login = research | tl.chance(0.55)
+    emit_session(
+        tl,
+        web,
+        anon=ep.anon,
+        gap=np.where(research, tl.uniform_ms(1 * DAY, 3 * DAY), 0),
+        login=login,
+        remembered=~login,
+        products=tl.rng.integers(1, 7, size=ep.size),
+        pricing=tl.chance(0.25),
+        help_page=none,
+        cart=~none,
+        view_cart=tl.chance(0.6),
+        checkout=~none,
+    )
+    # Some agent-assisted buyers looked at the site days before calling, never adding to cart.
+    prelude = agent & tl.chance(0.4)
+    login = tl.chance(0.5)
+    emit_session(
+        tl,
+        prelude,
+        anon=ep.anon,
+        gap=0,
+        login=login,
+        remembered=~login,
+        products=tl.rng.integers(1, 4, size=ep.size),
+        pricing=tl.chance(0.6),
+        help_page=none,
+        cart=none,
+        view_cart=none,
+        checkout=none,
+    )
+    tl.wait(prelude, tl.uniform_ms(1 * DAY, 4 * DAY))
+
+
+def _sales_call(tl: Timeline, agent: np.ndarray) -> None:
+    tl.open_hours(agent)
+    tl.emit(
+        "support",
+        agent,
+        "contact",
+        tl.uniform_ms(1 * SECOND, 5 * MINUTE),
+        slot=CALL,
+        channel="phone",
+        team="Sales desk",
+        system="Phone system",
+        category="product",
+    )
+
+
+def _order_and_payment(
+    tl: Timeline, ep: Episodes, web: np.ndarray, agent: np.ndarray
+) -> np.ndarray:
+    """Order, then payment; returns the episodes whose payment was captured."""
+    order = web | agent
+    method = np.where(
+        agent,
+        tl.pick(("card", "invoice"), (0.4, 0.6)),
+        tl.pick(("card", "paypal", "invoice"), (0.6, 0.3, 0.1)),
+    )
+    pay = np.where(agent, PAY_OK, ep.payment)
+    money = {"amount_cents": ep.amount_cents, "payment_method": method}
+    tl.emit(
+        "transactions",
+        order,
+        "order_placed",
+        np.where(
+            agent, tl.uniform_ms(3 * MINUTE, 15 * MINUTE), tl.uniform_ms(40 * SECOND, 6 * MINUTE)
+        ),
+        sales_channel=np.where(agent, "agent", "web"),
+        **money,
+    )
+    failed = order & (pay != PAY_OK)
+    tl.emit(
+        "transactions", failed, "payment_failed", tl.uniform_ms(3 * SECOND, 40 * SECOND), **money
+    )
+    # Retry online: back to checkout, pay again.
+    retry = order & (pay == PAY_RETRY)
+    tl.emit(
+        "web",
+        retry,
+        "checkout_started",
+        tl.uniform_ms(1 * MINUTE, 10 * MINUTE),
+        anon=ep.anon,
+        logged_in=True,
+        page_path="/checkout",
+    )
+    # Phone before payment: the customer calls billing, then the payment goes through.
+    phone = order & (pay == PAY_PHONE)
+    tl.wait(phone, tl.uniform_ms(30 * MINUTE, 5 * HOUR))
+    tl.open_hours(phone)
+    tl.emit(
+        "support",
+        phone,
+        "contact",
+        SECOND,
+        slot=CALL,
+        channel="phone",
+        team="Billing",
+        system="Phone system",
+        category="billing",
+    )
+    captured = order & (pay != PAY_FAIL_CANCEL)
+    gap = np.select(
+        [pay == PAY_RETRY, pay == PAY_PHONE],
+        [tl.uniform_ms(20 * SECOND, 2 * MINUTE), tl.uniform_ms(4 * MINUTE, 15 * MINUTE)],
+        tl.uniform_ms(3 * SECOND, 60 * SECOND),
+    )
+    tl.emit("transactions", captured, "payment_captured", gap, **money)
+    unpaid = order & (pay == PAY_FAIL_CANCEL)
+    tl.emit("transactions", unpaid, "order_cancelled", tl.uniform_ms(20 * HOUR, 48 * HOUR))
+    return captured
+
+
+def _fulfil(tl: Timeline, ep: Episodes, captured: np.ndarray) -> None:
+    # Cancelled before shipping: the payment is voided with the order, no separate refund.
+    cancel = captured & (ep.fulfil == SHIP_CANCEL)
+    tl.emit("transactions", cancel, "order_cancelled", tl.uniform_ms(1 * HOUR, 10 * HOUR))
+    shipped = captured & ~cancel
+    late_ship = tl.chance(0.06)
+    ship_gap = np.where(
+        late_ship,
+        tl.uniform_ms(50 * HOUR, 90 * HOUR),
+        np.where(
+            tl.chance(0.7), tl.uniform_ms(14 * HOUR, 30 * HOUR), tl.uniform_ms(30 * HOUR, 46 * HOUR)
+        ),
+    )
+    tl.emit("transactions", shipped, "order_shipped", ship_gap)
+    on_time = shipped & ((ep.fulfil == SHIP_NORMAL) | (ep.fulfil == SHIP_RETURN))
+    deliver_gap = np.where(
+        tl.chance(0.05), tl.uniform_ms(4 * DAY, 6 * DAY), tl.uniform_ms(20 * HOUR, 80 * HOUR)
+    )
+    tl.emit("transactions", on_time, "order_delivered", deliver_gap)
+    _delivery_problem(tl, ep, shipped & ((ep.fulfil == SHIP_BOUNCE) | (ep.fulfil == SHIP_CHASE)))
+    _return(tl, ep, shipped & (ep.fulfil == SHIP_RETURN))
+
+
+def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
+    """The parcel does not arrive: a ticket, chasing contacts, and for some a team ping-pong."""
+    tl.wait(problem, tl.uniform_ms(int(3.5 * DAY), 5 * DAY))
+    tl.emit(
+        "web",
+        problem & tl.chance(0.5),
+        "page_view",
+        SECOND,
+        anon=ep.anon,
+        logged_in=True,
+        page_path="/help/delivery",
+    )
+    channel = tl.pick(("email", "chat"), (0.6, 0.4))
+    ticket = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
+    tl.emit(
+        "support",
+        problem,
+        "ticket_opened",
+        tl.uniform_ms(1 * MINUTE, 20 * MINUTE),
+        channel=channel,
+        team="Tier 1",
+        **ticket,
+    )
+    emit_desk_action(
+        tl,
+        problem,
+        "contact",
+        tl.lognormal_ms(1.5 * HOUR, 0.8, low=5 * MINUTE, high=20 * HOUR),
+        channel=channel,
+        team="Tier 1",
+        **ticket,
+    )
+    bounce = problem & (ep.fulfil == SHIP_BOUNCE)
+    transfers = tl.rng.integers(3, MAX_TRANSFERS + 1, size=ep.size)
+    for j in range(MAX_TRANSFERS):
+        hop = bounce & (transfers > j)
+        team = "Logistics" if j % 2 == 0 else "Tier 1"
+        emit_desk_action(
+            tl,
+            hop,
+            "ticket_transferred",
+            tl.uniform_ms(2 * HOUR, 20 * HOUR),
+            channel=channel,
+            team=team,
+            **ticket,
+        )
+        chase = hop & tl.chance(0.6)
+        emit_desk_action(
+            tl,
+            chase,
+            "contact",
+            tl.uniform_ms(1 * HOUR, 8 * HOUR),
+            channel=np.where(tl.chance(0.3), "phone", channel),
+            team=team,
+            **ticket,
+        )
+    chaser = problem & (ep.fulfil == SHIP_CHASE)
+    extra = tl.rng.integers(2, 4, size=ep.size)
+    for j in range(3):
+        emit_desk_action(
+            tl,
+            chaser & (extra > j),
+            "contact",
+            tl.uniform_ms(6 * HOUR, 24 * HOUR),
+            channel=np.where(tl.chance(0.3), "phone", channel),
+            team="Tier 1",
+            **ticket,
+        )
+    tl.emit("transactions", problem, "order_delivered", tl.uniform_ms(4 * HOUR, 30 * HOUR))
+    last_team = np.where(bounce & (transfers % 2 == 1), "Logistics", "Tier 1")
+    emit_desk_action(
+        tl,
+        problem,
+        "ticket_resolved",
+        tl.uniform_ms(10 * MINUTE, 3 * HOUR),
+        channel=channel,
+        team=last_team,
+        **ticket,
+    )
+
+
+def _return(tl: Timeline, ep: Episodes, returned: np.ndarray) -> None:
+    """Delivered, then sent back: a ticket, a refund for part of the order, resolution."""
+    ticket = {
+        "slot": TICKET,
+        "channel": "email",
+        "team": "Tier 1",
+        "system": "Zendesk",
+        "category": "product",
+    }
+    tl.wait(returned, tl.uniform_ms(2 * DAY, 6 * DAY))
+    tl.emit("support", returned, "ticket_opened", SECOND, **ticket)
+    emit_desk_action(
+        tl,
+        returned,
+        "contact",
+        tl.lognormal_ms(2 * HOUR, 0.8, low=5 * MINUTE, high=20 * HOUR),
+        **ticket,
+    )
+    share = tl.rng.uniform(0.3, 1.0, size=ep.size)
+    refund = np.maximum((ep.amount_cents * share).astype(np.int64), 100)
+    tl.emit(
+        "transactions",
+        returned,
+        "refund_issued",
+        tl.uniform_ms(20 * HOUR, 60 * HOUR),
+        amount_cents=refund,
+    )
+    emit_desk_action(tl, returned, "ticket_resolved", tl.uniform_ms(5 * MINUTE, 1 * HOUR), **ticket)
+
+
+def run_support(tl: Timeline, ep: Episodes, questions: np.ndarray) -> None:
+    """Stand-alone questions (account, product, billing) from customers and unknown people."""
+    channel = np.where(
+        ep.business,
+        tl.pick(("email", "chat", "phone"), (0.4, 0.2, 0.4)),
+        tl.pick(("email", "chat", "phone"), (0.55, 0.35, 0.10)),
+    )
+    category = tl.pick(("account", "product", "billing"), (0.4, 0.4, 0.2))
+    team = np.where(category == "billing", "Billing", "Tier 1")
+    ticket = {
+        "slot": TICKET,
+        "channel": channel,
+        "team": team,
+        "system": "Zendesk",
+        "category": category,
+    }
+    live = questions & (channel != "email")
+    tl.open_hours(live)
+    tl.emit("support", questions, "ticket_opened", SECOND, **ticket)
+    email = questions & (channel == "email")
+    first_reply = np.select(
+        [channel == "email", channel == "chat"],
+        [
+            tl.lognormal_ms(2 * HOUR, 0.9, low=10 * MINUTE, high=30 * HOUR),
+            tl.uniform_ms(30 * SECOND, 8 * MINUTE),
+        ],
+        tl.uniform_ms(5 * SECOND, 60 * SECOND),
+    )
+    tl.wait(questions, first_reply)
+    tl.open_hours(email)
+    tl.emit("support", questions, "contact", SECOND, **ticket)
+    extra = np.select(
+        [tl.chance(0.72), tl.chance(0.45)], [0, 1], tl.rng.integers(2, 5, size=ep.size)
+    )
+    for j in range(4):
+        emit_desk_action(
+            tl,
+            questions & (extra > j),
+            "contact",
+            tl.uniform_ms(3 * HOUR, 30 * HOUR),
+            **{**ticket, "channel": np.where(tl.chance(0.2), "phone", channel)},
+        )
+    emit_desk_action(
+        tl, questions, "ticket_resolved", tl.uniform_ms(10 * MINUTE, 20 * HOUR), **ticket
+    )
+    reopen = questions & tl.chance(0.08)
+    tl.wait(reopen, tl.uniform_ms(1 * DAY, 3 * DAY))
+    tl.emit("support", reopen, "ticket_reopened", SECOND, **ticket)
+    emit_desk_action(tl, reopen, "contact", tl.uniform_ms(1 * HOUR, 6 * HOUR), **ticket)
+    emit_desk_action(tl, reopen, "ticket_resolved", tl.uniform_ms(10 * MINUTE, 6 * HOUR), **ticket)

@@ -1,0 +1,277 @@
+"""Internal events -> the three event sources as each system would export them.
+
+Ids are assigned in time order (orders, tickets, events), timestamps get each system's own
+format, and the support desk's copy of emails and phones is typed in by hand (messy).
+Columns starting with ``_`` are internal (episode, customer, epoch ms) and never written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from journeys.generate.episodes import UNKNOWN_CONTACT, Episodes
+from journeys.generate.people import FIRST_NAMES, LAST_NAMES, People, format_hex_ids, make_phones
+from journeys.generate.timeline import LOCAL_TZ
+
+TRANSACTION_COLUMNS = (
+    "event_id", "customer_id", "order_id", "event_type", "occurred_at", "amount", "currency",
+    "sales_channel", "payment_method",
+)  # fmt: skip
+WEB_COLUMNS = (
+    "event_id", "anonymous_id", "user_id", "event_type", "occurred_at", "page_path", "referrer",
+    "device",
+)  # fmt: skip
+SUPPORT_COLUMNS = (
+    "event_id", "ticket_id", "email", "phone", "channel", "team", "system", "category",
+    "event_type", "occurred_at",
+)  # fmt: skip
+CUSTOMER_COLUMNS = (
+    "customer_id", "email", "phone", "segment", "created_at", "name", "country", "company",
+)  # fmt: skip
+EVENT_ID_KEY = 0x5EB_E7E7
+ANON_ID_KEY = 0xA11_0C00
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The three event sources, every event once, public columns plus ``_`` internals."""
+
+    transactions: pl.DataFrame
+    web: pl.DataFrame
+    support: pl.DataFrame
+    episodes: pl.DataFrame
+    """One row per episode: _ep, _kind, _cust, customer_id, segment and the plan's flags."""
+
+
+def _epoch(col: str = "_t") -> pl.Expr:
+    return pl.col(col).cast(pl.Datetime("ms", "UTC"))
+
+
+def _money(cents: pl.Expr) -> pl.Expr:
+    return (cents // 100).cast(pl.String) + "." + (cents % 100).cast(pl.String).str.zfill(2)
+
+
+def _episode_frame(ep: Episodes, people: People) -> pl.DataFrame:
+    crm = people.crm.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_cust"),
+        "customer_id",
+        "segment",
+        "email",
+        "_cc",
+        "_area",
+        "_sub",
+    )
+    frame = pl.DataFrame(
+        {
+            "_ep": np.arange(ep.size, dtype=np.int32),
+            "_kind": ep.kind,
+            "_cust": ep.cust,
+            "_anon": ep.anon,
+            "_research": ep.research,
+            "_payment": ep.payment,
+            "_fulfil": ep.fulfil,
+            "_contact": ep.contact,
+            "currency": ep.currency,
+        }
+    )
+    frame = frame.join(crm, on="_cust", how="left", maintain_order="left")
+    return frame.with_columns(_cust=pl.when(pl.col("_cust") >= 0).then(pl.col("_cust")))
+
+
+def _unknown_contacts(rng: np.random.Generator, people: People, n: int) -> pl.DataFrame:
+    """Made-up people who contact support but are not in the CRM (they never stitch)."""
+    first = np.asarray(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), size=n)]
+    last = np.asarray(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), size=n)]
+    phones = make_phones(
+        rng, np.zeros(n, dtype=np.int64), offset=people.size, shift=people.phone_shift
+    )
+    return (
+        pl.DataFrame({"_contact": np.arange(n, dtype=np.int64), "_first": first, "_last": last})
+        .with_columns(
+            phones,
+            email=pl.col("_first")
+            + "."
+            + pl.col("_last")
+            + "."
+            + pl.col("_contact").cast(pl.String)
+            + "@inbox.example",
+        )
+        .drop("_first", "_last")
+    )
+
+
+def _transactions(tx: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
+    orders = (
+        tx.filter(pl.col("event_type") == "order_placed")
+        .sort("t", "ep")
+        .select(
+            pl.col("ep").alias("_ep"),
+            order_id=pl.lit("ORD-") + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(7),
+            _channel=pl.col("sales_channel"),
+        )
+    )
+    berlin = _epoch().dt.convert_time_zone(LOCAL_TZ).dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
+    out = (
+        tx.rename({"ep": "_ep", "t": "_t", "step": "_step"})
+        .join(orders, on="_ep", how="left", maintain_order="left")
+        .join(
+            episodes.select("_ep", "_cust", "customer_id", "currency"),
+            on="_ep",
+            how="left",
+            maintain_order="left",
+        )
+        .sort("_t", "_ep", "_step")
+        .with_columns(
+            event_id=pl.lit("T") + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(8),
+            occurred_at=berlin,
+            amount=_money(pl.col("amount_cents")),
+            sales_channel=pl.col("_channel"),
+        )
+    )
+    return out.select(*TRANSACTION_COLUMNS, "_ep", "_t", "_cust")
+
+
+def _web(web: pl.DataFrame, episodes: pl.DataFrame, anon_device: np.ndarray) -> pl.DataFrame:
+    anon_ids = pl.DataFrame(
+        {
+            "_anon": np.arange(len(anon_device), dtype=np.int64),
+            "anonymous_id": format_hex_ids(np.arange(len(anon_device)), ANON_ID_KEY),
+            "device": anon_device,
+        }
+    )
+    out = (
+        web.rename({"ep": "_ep", "t": "_t", "step": "_step", "anon": "_anon"})
+        .join(anon_ids, on="_anon", how="left", maintain_order="left")
+        .join(
+            episodes.select("_ep", "_cust", "customer_id"),
+            on="_ep",
+            how="left",
+            maintain_order="left",
+        )
+        .sort("_t", "_ep", "_step")
+        .with_columns(
+            event_id=format_hex_ids(np.arange(web.height), EVENT_ID_KEY),
+            # Before login the app sends an empty string, the website sends null.
+            user_id=pl.when(pl.col("logged_in"))
+            .then(pl.col("customer_id"))
+            .when(pl.col("device") == "mobile")
+            .then(pl.lit(""))
+            .otherwise(None),
+            occurred_at=_epoch().dt.to_string("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            referrer=pl.when(pl.col("referrer") == "").then(None).otherwise(pl.col("referrer")),
+        )
+    )
+    return out.select(*WEB_COLUMNS, "_ep", "_t", "_cust", "_anon")
+
+
+def _messy_email(email: pl.Expr, style: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(style == 1)
+        .then(email.str.to_uppercase())
+        .when(style == 2)
+        .then(email.str.to_titlecase())
+        .when(style == 3)
+        .then(pl.lit("  ") + email + pl.lit(" "))
+        .otherwise(email)
+    )
+
+
+def _messy_phone(style: pl.Expr) -> pl.Expr:
+    cc, area, sub = pl.col("_cc"), pl.col("_area"), pl.col("_sub")
+    return (
+        pl.when(style == 1)
+        .then(pl.concat_str(pl.lit("+"), cc, pl.lit(" "), area, pl.lit(" "), sub))
+        .when(style == 2)
+        .then(pl.concat_str(pl.lit("+"), cc, pl.lit("-"), area, pl.lit("-"), sub))
+        .when(style == 3)
+        .then(pl.concat_str(pl.lit("(+"), cc, pl.lit(") "), area, sub))
+        .otherwise(pl.concat_str(pl.lit("+"), cc, area, sub))
+    )
+
+
+def _support(
+    rng: np.random.Generator, sup: pl.DataFrame, episodes: pl.DataFrame, unknown: pl.DataFrame
+) -> pl.DataFrame:
+    tickets = (
+        sup.group_by("ep", "slot")
+        .agg(pl.col("t").min().alias("_first"))
+        .sort("_first", "ep", "slot")
+        .with_columns(_rank=pl.int_range(pl.len()).over("slot") + 1)
+        .select(
+            pl.col("ep").alias("_ep"),
+            "slot",
+            ticket_id=pl.when(pl.col("slot") == 0)
+            .then(pl.lit("CALL-") + pl.col("_rank").cast(pl.String).str.zfill(6))
+            .otherwise(pl.lit("ZD-") + (pl.col("_rank") + 100_000).cast(pl.String)),
+        )
+    )
+    people = episodes.select(
+        "_ep", "_kind", "_cust", "_contact", "customer_id", "email", "_cc", "_area", "_sub"
+    )
+    known = people.filter(pl.col("_kind") != UNKNOWN_CONTACT)
+    strangers = (
+        people.filter(pl.col("_kind") == UNKNOWN_CONTACT)
+        .select("_ep", "_kind", "_cust", "_contact", "customer_id")
+        .join(unknown, on="_contact", how="left", maintain_order="left")
+        .select(known.columns)
+    )
+    n = sup.height
+    rolls = {name: rng.random(n) for name in ("has_email", "has_phone", "email_style")}
+    phone_style = rng.choice(4, size=n, p=(0.25, 0.30, 0.25, 0.20))
+    email_style = np.searchsorted(np.cumsum((0.6, 0.1, 0.15, 0.15)), rolls["email_style"])
+    local = _epoch().dt.convert_time_zone(LOCAL_TZ).dt.to_string("%Y-%m-%d %H:%M:%S")
+    out = (
+        sup.rename({"ep": "_ep", "t": "_t", "step": "_step"})
+        .join(tickets, on=["_ep", "slot"], how="left", maintain_order="left")
+        .join(pl.concat([known, strangers]), on="_ep", how="left", maintain_order="left")
+        .sort("_t", "_ep", "_step")
+        .with_columns(
+            _roll_email=pl.Series(rolls["has_email"]),
+            _roll_phone=pl.Series(rolls["has_phone"]),
+            _email_style=pl.Series(np.minimum(email_style, 3)),
+            _phone_style=pl.Series(phone_style),
+        )
+        .with_columns(
+            # Zendesk always knows the requester's email; the phone system the caller's number.
+            _show_email=(pl.col("system") == "Zendesk") & (pl.col("channel") != "phone")
+            | (pl.col("_roll_email") < 0.15),
+            _show_phone=(pl.col("channel") == "phone")
+            | (pl.col("system") == "Phone system")
+            | (pl.col("_roll_phone") < 0.1),
+        )
+        .with_columns(
+            # Unknown contacts who write have no phone on file, those who call no email.
+            _show_email=pl.col("_show_email")
+            | ~pl.col("_show_phone")
+            & ~((pl.col("_kind") == UNKNOWN_CONTACT) & (pl.col("channel") == "phone")),
+        )
+        .with_columns(
+            email=pl.when(pl.col("_show_email"))
+            .then(_messy_email(pl.col("email"), pl.col("_email_style")))
+            .otherwise(None),
+            phone=pl.when(pl.col("_show_phone")).then(_messy_phone(pl.col("_phone_style"))),
+            event_id=pl.lit("S") + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(8),
+            occurred_at=local,
+        )
+    )
+    return out.select(*SUPPORT_COLUMNS, "_ep", "_t", "_cust", "_kind")
+
+
+def build_sources(
+    rng: np.random.Generator,
+    frames: dict[str, pl.DataFrame],
+    ep: Episodes,
+    people: People,
+) -> Sources:
+    """Ids, formats and messy contact details; every event exactly once."""
+    episodes = _episode_frame(ep, people)
+    unknown = _unknown_contacts(rng, people, int((ep.kind == UNKNOWN_CONTACT).sum()))
+    return Sources(
+        transactions=_transactions(frames["transactions"], episodes),
+        web=_web(frames["web"], episodes, ep.anon_device),
+        support=_support(rng, frames["support"], episodes, unknown),
+        episodes=episodes.drop("email", "_cc", "_area", "_sub"),
+    )

@@ -1,0 +1,465 @@
+"""The synthetic sources: deterministic, shaped like the contracts, and every behaviour that
+ground_truth.json claims is really in the files (read here with csv/json/polars only)."""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+import yaml
+
+from journeys.errors import JourneysError
+from journeys.generate import generate_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+FILES = (
+    "customers.csv",
+    "transactions.csv",
+    "web_events.jsonl",
+    "support_interactions.csv",
+    "late/transactions.csv",
+    "late/support_interactions.csv",
+    "ground_truth.json",
+)
+CONTRACT = {
+    "customers.csv": {"customer_id", "email", "phone", "segment", "created_at"},
+    "transactions.csv": {
+        "event_id",
+        "customer_id",
+        "order_id",
+        "event_type",
+        "occurred_at",
+        "amount",
+        "currency",
+    },
+    "web_events.jsonl": {
+        "event_id",
+        "anonymous_id",
+        "user_id",
+        "event_type",
+        "occurred_at",
+        "page_path",
+        "referrer",
+        "device",
+    },
+    "support_interactions.csv": {
+        "event_id",
+        "ticket_id",
+        "email",
+        "phone",
+        "channel",
+        "team",
+        "system",
+        "category",
+        "event_type",
+        "occurred_at",
+    },
+}
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+# -- reading the files as a loader would, without the ingest code ---------------------------------
+def read_csv(path: Path) -> list[dict[str, str | None]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_jsonl(path: Path) -> tuple[list[dict], list[int]]:
+    rows, bad = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            bad.append(number)
+    return rows, bad
+
+
+def parse_time(value: str | None, *, naive_tz: ZoneInfo | None = None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=naive_tz or UTC)
+    return moment.astimezone(UTC)
+
+
+def digits(phone: str | None) -> str:
+    return re.sub(r"\D", "", phone or "")
+
+
+class Data:
+    """One generated folder, read back: frames with parsed UTC times, both deliveries."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+        self.customers = pl.DataFrame(read_csv(folder / "customers.csv"))
+        web, self.bad_json_lines = read_jsonl(folder / "web_events.jsonl")
+        self.web = self._timed(pl.DataFrame(web, infer_schema_length=None), None)
+        self.tx = self._both("transactions.csv", None)
+        self.support = self._both("support_interactions.csv", BERLIN)
+
+    def _both(self, name: str, tz: ZoneInfo | None) -> pl.DataFrame:
+        main = pl.DataFrame(read_csv(self.folder / name)).with_columns(delivery=pl.lit("main"))
+        late = pl.DataFrame(read_csv(self.folder / "late" / name)).with_columns(
+            delivery=pl.lit("late")
+        )
+        return self._timed(pl.concat([main, late], how="diagonal"), tz)
+
+    @staticmethod
+    def _timed(frame: pl.DataFrame, tz: ZoneInfo | None) -> pl.DataFrame:
+        times = [parse_time(v, naive_tz=tz) for v in frame["occurred_at"].to_list()]
+        return frame.with_columns(at=pl.Series(times, dtype=pl.Datetime("us", "UTC")))
+
+    def events(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Every event once: duplicates dropped, bad rows (no parsable time) left out."""
+        return frame.filter(pl.col("at").is_not_null()).unique("event_id", keep="first")
+
+    def behaviour(self, name: str) -> dict:
+        return self.truth["behaviours"][name]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Data:
+    folder = tmp_path_factory.mktemp("generated")
+    generate_sources(folder, customers=200, seed=11)
+    return Data(folder)
+
+
+# -- determinism and shape -------------------------------------------------------------------------
+def test_same_seed_writes_the_same_bytes_and_another_seed_does_not(tmp_path: Path) -> None:
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        generate_sources(tmp_path / name, customers=60, seed=seed)
+    for file in FILES:
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+    assert (tmp_path / "a" / "transactions.csv").read_bytes() != (
+        tmp_path / "c" / "transactions.csv"
+    ).read_bytes()
+
+
+def test_every_file_has_its_contract_columns(data: Data) -> None:
+    for name, required in CONTRACT.items():
+        path = data.folder / name
+        if name.endswith(".jsonl"):
+            header = set(json.loads(path.read_text().splitlines()[0]))
+        else:
+            header = set(path.read_text(encoding="utf-8").splitlines()[0].split(","))
+        assert required <= header, (name, required - header)
+    for name in ("transactions.csv", "support_interactions.csv"):
+        main = (data.folder / name).read_text().splitlines()[0]
+        assert (data.folder / "late" / name).read_text().splitlines()[0] == main
+
+
+def test_volume_is_20_to_60_events_per_customer(data: Data) -> None:
+    events = sum(data.truth["counts"]["rows"].values())
+    assert 20 <= events / data.customers.height <= 60
+    assert data.customers.height == 200
+
+
+def test_crm_identifiers_are_clean_and_unique(data: Data) -> None:
+    crm = data.customers
+    assert crm["customer_id"].n_unique() == crm.height
+    assert crm["email"].n_unique() == crm.height
+    assert crm["phone"].map_elements(digits, return_dtype=pl.String).n_unique() == crm.height
+    assert all(email == email.lower().strip() for email in crm["email"])
+    assert all(re.fullmatch(r"\+[1-9]\d{7,14}", phone) for phone in crm["phone"])
+    assert set(crm["segment"]) == {"consumer", "business"}
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) for day in crm["created_at"])
+
+
+def test_each_system_writes_its_own_timestamp_format(data: Data) -> None:
+    bad = {row["event_id"] for row in data.truth["data_quality"]["malformed_rows"]}
+    formats = {
+        "tx": (data.tx, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"),
+        "web": (data.web, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"),
+        "support": (data.support, r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"),
+    }
+    for name, (frame, pattern) in formats.items():
+        good = frame.filter(~pl.col("event_id").is_in(sorted(bad)))
+        assert good.height > 0
+        assert all(re.fullmatch(pattern, v or "") for v in good["occurred_at"]), name
+    offsets = {v[-6:] for v in data.tx["occurred_at"] if v and v[-6] in "+-"}
+    assert offsets == {"+01:00", "+02:00"}  # Berlin winter and summer time
+
+
+def test_support_identifies_people_only_by_messy_email_or_phone(data: Data) -> None:
+    emails = set(data.customers["email"])
+    phones = {digits(p) for p in data.customers["phone"]}
+    unknown = set(data.behaviour("unstitched")["unknown_support_tickets_list"])
+    sup = data.events(data.support)
+    assert "customer_id" not in sup.columns
+    matched = [
+        (row["email"] or "").strip().lower() in emails or digits(row["phone"]) in phones
+        for row in sup.iter_rows(named=True)
+    ]
+    for row, hit in zip(sup.iter_rows(named=True), matched, strict=True):
+        assert hit != (row["ticket_id"] in unknown), row
+    raw = [row["email"] for row in sup.iter_rows(named=True) if row["email"]]
+    assert any(e != e.strip().lower() for e in raw)  # messy: case and whitespace
+    shown = [p for p in sup["phone"].to_list() if p]
+    assert any(" " in p for p in shown) and any("-" in p for p in shown)
+    assert any(p.startswith("(+") for p in shown)
+
+
+# -- behaviours in ground_truth.json are really in the files --------------------------------------
+def test_phone_before_payment(data: Data) -> None:
+    truth = data.behaviour("phone_before_payment")
+    assert truth["count"] == len(truth["orders"]) > 0
+    tx, sup = data.events(data.tx), data.events(data.support)
+    phone_of = dict(zip(data.customers["customer_id"], data.customers["phone"], strict=True))
+    for order, call in zip(truth["orders"], truth["calls"], strict=True):
+        rows = tx.filter(pl.col("order_id") == order)
+        failed = rows.filter(pl.col("event_type") == "payment_failed")["at"].min()
+        captured = rows.filter(pl.col("event_type") == "payment_captured")["at"].min()
+        calls = sup.filter(pl.col("ticket_id") == call)
+        assert calls.height == 1 and calls["channel"][0] == "phone"
+        assert calls["category"][0] == "billing"
+        assert failed < calls["at"][0] < captured
+        assert digits(calls["phone"][0]) == digits(phone_of[rows["customer_id"][0]])
+
+
+def test_agent_assisted_orders_have_no_web_cart_before(data: Data) -> None:
+    truth = data.behaviour("agent_assisted_orders")
+    tx, web = data.events(data.tx), data.events(data.web)
+    placed = tx.filter(pl.col("event_type") == "order_placed")
+    agent = placed.filter(pl.col("sales_channel") == "agent")
+    assert sorted(agent["order_id"]) == truth["orders"] and truth["count"] > 0
+    cookies = web.filter(pl.col("user_id").is_not_null() & (pl.col("user_id") != ""))
+    cookies = cookies.select("anonymous_id", customer_id="user_id").unique()
+    carts = web.filter(pl.col("event_type").is_in(["add_to_cart", "checkout_started"]))
+    carts = carts.join(cookies, on="anonymous_id").select("customer_id", cart_at="at")
+    before = agent.join(carts, on="customer_id").filter(
+        (pl.col("cart_at") < pl.col("at")) & (pl.col("cart_at") > pl.col("at") - timedelta(days=7))
+    )
+    assert before.is_empty()
+    assert truth["orders_with_web_cart_before"] == 0
+
+
+def test_delivery_bounce_tickets_ping_pong_between_two_teams(data: Data) -> None:
+    truth = data.behaviour("delivery_bounce")
+    assert truth["count"] > 0
+    sup = data.events(data.support).sort("at")
+    tx = data.events(data.tx)
+    for ticket, order in zip(truth["tickets"], truth["orders"], strict=True):
+        rows = sup.filter(pl.col("ticket_id") == ticket)
+        teams = rows.filter(pl.col("event_type") == "ticket_transferred")["team"].to_list()
+        assert len(teams) == truth["transfers"][ticket] >= 3
+        assert set(teams) == {"Logistics", "Tier 1"}
+        assert all(a != b for a, b in zip(teams, teams[1:], strict=False))
+        assert rows["category"][0] == "delivery" and rows["event_type"][0] == "ticket_opened"
+        shipped = tx.filter(
+            (pl.col("order_id") == order) & (pl.col("event_type") == "order_shipped")
+        )
+        assert shipped["at"][0] < rows["at"][0]
+
+
+def test_repeat_contacts_are_exactly_the_tickets_with_three_contacts(data: Data) -> None:
+    truth = data.behaviour("repeat_contacts")
+    unknown = set(data.behaviour("unstitched")["unknown_support_tickets_list"])
+    contacts = (
+        data.events(data.support)
+        .filter((pl.col("event_type") == "contact") & ~pl.col("ticket_id").is_in(sorted(unknown)))
+        .group_by("ticket_id")
+        .len()
+        .filter(pl.col("len") >= 3)
+    )
+    assert sorted(contacts["ticket_id"]) == truth["tickets"] and truth["count"] > 0
+    assert all(truth["contacts"][t] == n for t, n in contacts.rows())
+
+
+def test_anonymous_visitors_log_in_days_later(data: Data) -> None:
+    truth = data.behaviour("anonymous_then_login")
+    assert truth["count"] == len(truth["anonymous_to_customer"]) > 0
+    web = data.events(data.web).sort("at")
+    customers = set(data.customers["customer_id"])
+    for anon, customer in truth["anonymous_to_customer"].items():
+        rows = web.filter(pl.col("anonymous_id") == anon)
+        signed = rows.filter(pl.col("user_id").is_not_null() & (pl.col("user_id") != ""))
+        first = signed.row(0, named=True)
+        assert first["event_type"] == "login" and first["user_id"] == customer in customers
+        before = rows.filter(pl.col("at") < first["at"])
+        days = {t.astimezone(BERLIN).date() for t in before["at"]}
+        assert len(days) == truth["anonymous_days"][anon] >= 2
+
+
+def test_business_customers_behave_measurably_differently(data: Data) -> None:
+    truth = data.behaviour("segment_difference")
+    segment = dict(zip(data.customers["customer_id"], data.customers["segment"], strict=True))
+    placed = data.events(data.tx).filter(pl.col("event_type") == "order_placed")
+    placed = placed.with_columns(segment=pl.col("customer_id").replace_strict(segment))
+    for name, rates in truth["rates"].items():
+        orders = placed.filter(pl.col("segment") == name)
+        agent = orders.filter(pl.col("sales_channel") == "agent").height
+        assert orders.height == rates["orders"]
+        assert agent / orders.height == pytest.approx(rates["agent_order_rate"], abs=1e-4)
+    business, consumer = truth["rates"]["business"], truth["rates"]["consumer"]
+    assert business["agent_order_rate"] > 3 * consumer["agent_order_rate"]
+    assert business["phone_contact_rate"] > consumer["phone_contact_rate"]
+
+
+def test_most_orders_follow_the_happy_path_and_some_are_in_flight(data: Data) -> None:
+    assert data.behaviour("happy_path")["share_of_orders"] >= 0.5
+    open_orders = data.behaviour("in_flight")["orders"]
+    assert open_orders
+    tx = data.events(data.tx)
+    outcomes = tx.filter(pl.col("event_type").is_in(["order_delivered", "order_cancelled"]))
+    assert not set(open_orders) & set(outcomes["order_id"])
+    cutoff = parse_time(data.truth["generator"]["cutoff"])
+    assert all(t < cutoff for t in tx["at"])
+
+
+def test_unstitched_identities_are_counted(data: Data) -> None:
+    truth = data.behaviour("unstitched")
+    web = data.events(data.web)
+    signed = web.filter(pl.col("user_id").is_not_null() & (pl.col("user_id") != ""))
+    lonely = web.join(signed.select("anonymous_id").unique(), on="anonymous_id", how="anti")
+    assert lonely["anonymous_id"].n_unique() == truth["anonymous_ids"] > 0
+    assert truth["unknown_support_tickets"] == len(truth["unknown_support_tickets_list"]) > 0
+
+
+# -- deliveries: late events, duplicates, damaged rows -------------------------------------------
+def test_late_events_are_older_than_the_main_drop_and_only_in_late(data: Data) -> None:
+    late = data.truth["data_quality"]["late_events"]
+    for frame, file, key in (
+        (data.tx, "late/transactions.csv", "customer_id"),
+        (data.support, "late/support_interactions.csv", "ticket_id"),
+    ):
+        ids = late[file]
+        assert ids
+        main = frame.filter(pl.col("delivery") == "main")
+        assert not set(ids) & set(main["event_id"])
+        latest = main.group_by(key).agg(pl.col("at").max().alias("latest"))
+        rows = frame.filter(pl.col("event_id").is_in(ids)).join(latest, on=key)
+        assert rows.height == len(ids)
+        assert (rows["at"] < rows["latest"]).all()
+
+
+def test_duplicates_repeat_the_same_row(data: Data) -> None:
+    quality = data.truth["data_quality"]
+    for file, ids in quality["duplicates"].items():
+        lines = (data.folder / file).read_text(encoding="utf-8").splitlines()
+        for event_id in ids:
+            same = [line for line in lines if event_id in line]
+            assert len(same) == 2 and same[0] == same[1], (file, event_id)
+    for file, ids in quality["redelivered_duplicates"].items():
+        late_lines = set((data.folder / file).read_text(encoding="utf-8").splitlines())
+        main_lines = set((data.folder / file.removeprefix("late/")).read_text().splitlines())
+        assert ids
+        for event_id in ids:
+            copies = {line for line in late_lines if line.startswith(event_id + ",")}
+            assert len(copies) == 1 and copies <= main_lines
+
+
+def test_malformed_rows_are_where_ground_truth_says(data: Data) -> None:
+    bad = data.truth["data_quality"]["malformed_rows"]
+    assert {row["file"] for row in bad} == {
+        "transactions.csv",
+        "web_events.jsonl",
+        "support_interactions.csv",
+    }
+    for row in bad:
+        lines = (data.folder / row["file"]).read_text(encoding="utf-8").splitlines()
+        line = lines[row["line"] - 1]
+        assert row["event_id"] in line
+        if row["file"].endswith(".jsonl"):
+            assert ("not valid JSON" in row["reason"]) == (row["line"] in data.bad_json_lines)
+            continue
+        header = lines[0].split(",")
+        fields = next(csv.reader([line]))
+        if "fewer columns" in row["reason"]:
+            assert len(fields) == len(header) - 1
+            continue
+        value = dict(zip(header, fields, strict=True))
+        if "occurred_at" in row["reason"]:
+            assert parse_time(value["occurred_at"]) is None
+        else:
+            amount = value["amount"]
+            assert amount.startswith("-") or not re.fullmatch(r"-?\d+\.\d\d", amount)
+    reasons = " ".join(row["reason"] for row in bad)
+    assert "negative" in reasons and "not a number" in reasons and "not valid JSON" in reasons
+
+
+# -- the public function and the sample folder ---------------------------------------------------
+def test_generate_leaves_configuration_and_maps_alone(tmp_path: Path) -> None:
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "journeys.yaml").write_text("salt: mine\n")
+    (tmp_path / "maps" / "mine.yaml").write_text("name: mine\n")
+    result = generate_sources(tmp_path, customers=30, seed=1)
+    assert (tmp_path / "journeys.yaml").read_text() == "salt: mine\n"
+    assert (tmp_path / "maps" / "mine.yaml").read_text() == "name: mine\n"
+    assert result.customers == 30 and result.events == sum(
+        json.loads((tmp_path / "ground_truth.json").read_text())["counts"]["rows"].values()
+    )
+    assert "30 customers" in result.summary() and "ground_truth.json" in result.summary()
+
+
+@pytest.mark.parametrize("customers", [0, -5, 10_000_000])
+def test_impossible_customer_counts_are_refused(tmp_path: Path, customers: int) -> None:
+    with pytest.raises(JourneysError, match="--customers"):
+        generate_sources(tmp_path, customers=customers, seed=1)
+
+
+def test_sample_folder_is_what_seed_7_generates(tmp_path: Path) -> None:
+    if not (SAMPLE / "ground_truth.json").exists():
+        pytest.skip("data/sample has not been generated")
+    generate_sources(tmp_path, customers=1000, seed=7)
+    for file in FILES:
+        assert (tmp_path / file).read_bytes() == (SAMPLE / file).read_bytes(), (
+            f"data/sample/{file} is stale: run journeys generate --customers 1000 --seed 7 "
+            "--out data/sample"
+        )
+    size = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
+    assert size <= 10 * 1024 * 1024
+
+
+def _touchpoint(rules: tuple, source: str, row: dict) -> str:
+    for rule in rules:
+        if rule.source != source or not fnmatch.fnmatchcase(row["event_type"], rule.event_type):
+            continue
+        if all(fnmatch.fnmatchcase(str(row.get(k) or ""), v) for k, v in rule.match.items()):
+            return rule.touchpoint
+    return row["event_type"]
+
+
+def test_sample_maps_use_exactly_the_touchpoints_the_rules_produce() -> None:
+    from journeys.config import load_settings
+
+    if not (SAMPLE / "ground_truth.json").exists():
+        pytest.skip("data/sample has not been generated")
+    settings = load_settings(SAMPLE / "journeys.yaml")
+    assert settings.source("support").timezone == "Europe/Berlin"
+    assert settings.journeys.horizon_seconds == 14 * 86400
+    web, _ = read_jsonl(SAMPLE / "web_events.jsonl")
+    frames = {
+        "transactions": pl.read_csv(SAMPLE / "transactions.csv", infer_schema=False),
+        "web": pl.DataFrame(web).select("event_type", "page_path"),
+        "support": pl.read_csv(SAMPLE / "support_interactions.csv", infer_schema=False),
+    }
+    keys = {"transactions": "sales_channel", "web": "page_path", "support": "channel"}
+    produced = set()
+    for source, frame in frames.items():
+        kinds = frame.select("event_type", keys[source]).unique()
+        produced |= {
+            _touchpoint(settings.touchpoints, source, r) for r in kinds.iter_rows(named=True)
+        }
+    rule_names = {rule.touchpoint for rule in settings.touchpoints}
+    assert produced <= rule_names  # no event falls through to its raw event_type
+    assert set(settings.journeys.end_touchpoints) <= produced
+    assert len(settings.maps) >= 2
+    for path in settings.maps:
+        journey_map = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        steps = [s for stage in journey_map["stages"] for s in stage["steps"]]
+        names = {s["name"] for s in steps}
+        assert names <= produced, (path, names - produced)
+        assert set(journey_map.get("ignore", [])) <= rule_names
+        assert {journey_map["goal"], *journey_map["entry"], *journey_map["exit"]} <= names
+        assert any(s.get("within") for s in steps) and journey_map["owner"]
