@@ -252,6 +252,14 @@ def test_pages_explain_what_is_missing_before_compare(wh, tmp_path):
     assert 'id="sankey"' in page
 
 
+def test_a_map_compare_has_not_seen_is_reported_as_not_compared(wh, tmp_path):
+    build_marts(wh)
+    renamed = MapFrames("renamed", "", None, (), online_purchase().steps, online_purchase().edges)
+    write(wh, tmp_path / "r", maps=[renamed])
+    page = (tmp_path / "r" / "renamed.html").read_text(encoding="utf-8")
+    assert page.count("run <code>journeys compare</code>") == 2
+
+
 def test_no_maps_gives_an_index_that_says_how_to_add_them(wh, tmp_path):
     build_marts(wh)
     index = write(wh, tmp_path / "r", maps=[])

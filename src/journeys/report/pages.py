@@ -183,13 +183,14 @@ def render_map_page(
         )
         sankeys.append((view, data))
     sankey = sankey_figure(sankeys, title=f"{spec.name}: observed journeys", top_k=top_k)
-    gaps = _for_map(inputs.map_gaps, spec.name)
     steps = _for_map(inputs.map_steps, spec.name)
+    compared = steps is not None and steps.height > 0  # compare writes a row per designed step
+    steps = steps if compared else None
+    gaps = _for_map(inputs.map_gaps, spec.name) if compared else None
+    conformance = _for_map(inputs.conformance, spec.name) if compared else None
     gap_rows = gap_table_data(gaps) if gaps is not None else None
     funnel = funnel_data(steps, designed_steps=spec.steps) if steps is not None else None
-    headline = headline_data(
-        journeys=scoped.height, conformance=_for_map(inputs.conformance, spec.name), gaps=gaps
-    )
+    headline = headline_data(journeys=scoped.height, conformance=conformance, gaps=gaps)
     funnel_chart = None
     if funnel is not None:
         funnel_chart = funnel_figure(funnel, title=f"{spec.name}: designed funnel")
