@@ -1,0 +1,63 @@
+"""``journeys-daily``: ingest -> build -> compare -> publish -> report, then the run's artifacts.
+
+The deployment in ``prefect.yaml`` runs this flow (entrypoint ``pipelines/daily.py:journeys_daily``)
+and ``journeys run`` calls ``run_daily``. Build and compare work in the writer's private file;
+the marts are published once, after both have succeeded, so readers see either yesterday's
+marts or today's, never a mix, and a failure leaves the published marts as they were.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from prefect import flow, get_run_logger
+from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+from journeys.config import Settings
+from journeys.errors import JourneysError
+from pipelines import tasks
+from pipelines.artifacts import DailyRun, create_run_artifacts
+from pipelines.params import DailyParams
+
+FLOW_NAME = "journeys-daily"
+EPHEMERAL_STARTUP_SECONDS = 90
+"""A temporary Prefect server takes 15-20 s to start on a fresh home; Prefect waits 20 s."""
+
+
+@flow(name=FLOW_NAME, persist_result=False, validate_parameters=True)
+def journeys_daily(params: DailyParams | None = None) -> DailyRun:
+    """Load new landing files, rebuild the marts, compare the maps, publish, write the reports.
+
+    ``params`` default to ``$JOURNEYS_CONFIG`` (and ``$JOURNEYS_WAREHOUSE``) read here, at the
+    flow edge. A failure raises the step's error (``[build] ...``) after recording the run's
+    summary artifact; the previously published marts stay as they were.
+    """
+    params = params or DailyParams()
+    settings = params.to_settings(environ=os.environ)
+    logger = get_run_logger()
+    logger.info(f"journeys-daily: warehouse {settings.warehouse}, {len(settings.maps)} map(s)")
+    run = DailyRun(warehouse=settings.warehouse)
+    try:
+        run = replace(run, ingest=tasks.ingest(settings))
+        run = replace(run, build=tasks.build(settings, full=params.full))
+        run = replace(run, compare=tasks.compare(settings))
+        run = replace(run, published=tasks.publish(settings))
+        run = replace(run, report_index=tasks.report(settings))
+    except JourneysError as exc:
+        run = replace(run, failed_step=exc.step, error=str(exc))
+        create_run_artifacts(run, settings)
+        raise
+    create_run_artifacts(run, settings)
+    logger.info(run.summary())
+    return run
+
+
+def run_daily(settings: Settings) -> str:
+    """Run ``journeys-daily`` on ``settings`` (``journeys run``); return what ran and where the
+    report index is. Raises the failing step's ``JourneysError``."""
+    with temporary_settings(
+        set_defaults={PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: EPHEMERAL_STARTUP_SECONDS}
+    ):
+        run = journeys_daily(DailyParams(settings=settings))
+    return run.summary()

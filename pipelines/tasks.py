@@ -1,0 +1,215 @@
+"""The daily flow's tasks: one per pipeline step, each a thin call into ``journeys.steps``.
+
+Retries (exponential backoff with jitter) only on the I/O tasks — ingest, publish and report —
+and only for transient failures: another writer holding the warehouse lock, or an ``OSError``.
+A user error (a bad file, a bad map) fails at once: retrying cannot fix it.
+
+No task caches its result: every step reads or writes the warehouse, whose state is not among
+the task's inputs (same settings, new landing files: the step must run again), so a cache keyed
+on inputs would be wrong. ``cache_policy=NONE`` and ``persist_result=False`` say so explicitly.
+
+Errors leave a task as a ``JourneysError`` whose ``[step]`` prefix names the pipeline step, with
+emails and phone numbers masked, and without chained causes (Prefect stores messages and
+tracebacks on its server; raw rows must not travel there).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
+from prefect.tasks import Task, exponential_backoff
+
+from journeys import steps
+from journeys.config import Settings
+from journeys.errors import JourneysError
+from journeys.publish import WriterBusy
+from journeys.report.text import redact_text
+
+T = TypeVar("T")
+
+WRITER_TAG = "journeys-writer"
+"""Tag of every task that takes the warehouse's writer lock (for a Prefect concurrency limit)."""
+
+IO_RETRIES = 3
+IO_BACKOFF_SECONDS = 30.0
+"""First retry after ~30 s, then ~60 s and ~120 s (each +/- 50 % jitter)."""
+
+
+class StepFailed(JourneysError):
+    """A step failed for a reason that is not a journeys error (an OSError, or a bug)."""
+
+    def __init__(self, message: str, *, step: str, transient: bool = False) -> None:
+        super().__init__(message, step=step)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class IngestTotals:
+    """What the ingest step loaded, summed over its batches (one batch per file)."""
+
+    files_loaded: int
+    files_skipped: int
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    duplicates: int
+    late_events: int
+
+    @classmethod
+    def of(cls, batches: Sequence[Any]) -> IngestTotals:
+        loaded = [b for b in batches if not b.skipped]
+        return cls(
+            files_loaded=len(loaded),
+            files_skipped=len(batches) - len(loaded),
+            rows_read=sum(b.rows_read for b in loaded),
+            rows_loaded=sum(b.rows_accepted for b in loaded),
+            rows_rejected=sum(b.rows_rejected for b in loaded),
+            duplicates=sum(b.duplicates for b in loaded),
+            late_events=sum(b.late_events for b in loaded),
+        )
+
+    def line(self) -> str:
+        return (
+            f"ingest: {self.files_loaded} file(s) loaded ({self.files_skipped} already loaded), "
+            f"{self.rows_read} rows read, {self.rows_loaded} loaded, {self.rows_rejected} "
+            f"rejected, {self.duplicates} duplicates, {self.late_events} late"
+        )
+
+
+@dataclass(frozen=True)
+class BuildTotals:
+    events: int
+    customers: int
+    journeys: int
+    full_rebuild: bool
+    text: str
+
+    @classmethod
+    def of(cls, result: Any) -> BuildTotals:
+        return cls(
+            events=int(result.events),
+            customers=int(result.customers),
+            journeys=int(result.journeys),
+            full_rebuild=bool(result.full_rebuild),
+            text=redact_text(result.summary()),
+        )
+
+
+@dataclass(frozen=True)
+class CompareTotals:
+    maps: tuple[Path, ...]
+    text: str
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """Worth retrying: the writer lock was busy, or the file system failed."""
+    return isinstance(exc, WriterBusy | OSError) or (isinstance(exc, StepFailed) and exc.transient)
+
+
+def retry_if_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """``retry_condition_fn`` of the I/O tasks."""
+    exc = state.data if isinstance(state.data, BaseException) else None
+    return is_transient(exc)
+
+
+def clean_error(exc: BaseException, *, step: str) -> JourneysError:
+    """The error to raise from ``step``: ``[step]`` prefixed, PII masked, no chained cause."""
+    if isinstance(exc, JourneysError):
+        message = redact_text(exc.args[0] if exc.args else str(exc))
+        if exc.step not in (step, JourneysError.step):
+            message = f"{exc.step} error: {message}"
+        try:
+            cleaned = type(exc)(message, step=step)
+        except TypeError:
+            cleaned = StepFailed(message, step=step)
+        if isinstance(exc, StepFailed) and isinstance(cleaned, StepFailed):
+            cleaned.transient = exc.transient
+        return cleaned
+    if isinstance(exc, OSError):
+        return StepFailed(
+            f"{type(exc).__name__}: {redact_text(exc)}; check the path, free space and "
+            "permissions, then run again",
+            step=step,
+            transient=True,
+        )
+    return StepFailed(
+        f"unexpected {type(exc).__name__}: {redact_text(exc)}; this is a bug, the masked "
+        "traceback is in the flow run's logs",
+        step=step,
+    )
+
+
+def run_step(step: str, call: Callable[[], T]) -> T:
+    """Run one step's call; failures leave as ``clean_error``."""
+    try:
+        return call()
+    except Exception as exc:
+        if not isinstance(exc, JourneysError | OSError):
+            get_run_logger().error(redact_text("".join(traceback.format_exception(exc))))
+        raise clean_error(exc, step=step) from None
+
+
+_IO = {
+    "retries": IO_RETRIES,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=IO_BACKOFF_SECONDS),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": retry_if_transient,
+}
+_NO_CACHE = {"cache_policy": NONE, "persist_result": False}
+
+
+@task(name="ingest", tags=[WRITER_TAG], **_IO, **_NO_CACHE)
+def ingest(settings: Settings) -> IngestTotals:
+    """Load every configured source's new files into raw (files loaded before are skipped)."""
+    batches = run_step("ingest", lambda: steps.ingest_landing(settings))
+    logger = get_run_logger()
+    for batch in batches:
+        logger.info(redact_text(batch.summary()))
+    totals = IngestTotals.of(batches)
+    logger.info(totals.line())
+    return totals
+
+
+@task(name="build", tags=[WRITER_TAG], **_NO_CACHE)
+def build(settings: Settings, *, full: bool = False) -> BuildTotals:
+    """Identity, events, sessions, journeys and mining marts, in the work file (not published)."""
+    result = run_step("build", lambda: steps.build_marts(settings, full=full, publish=False))
+    totals = BuildTotals.of(result)
+    get_run_logger().info(totals.text)
+    return totals
+
+
+@task(name="compare", tags=[WRITER_TAG], **_NO_CACHE)
+def compare(settings: Settings) -> CompareTotals:
+    """Align the journeys to each configured map; write the map_* marts (not published)."""
+    if not settings.maps:
+        text = "compare: skipped, no maps configured"
+    else:
+        result = run_step("compare", lambda: steps.compare_maps(settings, publish=False))
+        text = redact_text(result.summary())
+    get_run_logger().info(text)
+    return CompareTotals(maps=tuple(settings.maps), text=text)
+
+
+@task(name="publish", tags=[WRITER_TAG], **_IO, **_NO_CACHE)
+def publish(settings: Settings) -> Path:
+    """Swap the work file's marts in as the published warehouse, atomically."""
+    published = run_step("publish", lambda: steps.publish(settings))
+    get_run_logger().info(f"publish: marts published to {published}")
+    return published
+
+
+@task(name="report", **_IO, **_NO_CACHE)
+def report(settings: Settings) -> Path:
+    """Write index.html and one page per map from the published marts."""
+    index = run_step("report", lambda: steps.write_reports(settings))
+    get_run_logger().info(f"report: {index}")
+    return Path(index)
