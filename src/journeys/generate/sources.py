@@ -31,8 +31,6 @@ SUPPORT_COLUMNS = (
 CUSTOMER_COLUMNS = (
     "customer_id", "email", "phone", "segment", "created_at", "name", "country", "company",
 )  # fmt: skip
-EVENT_ID_KEY = 0x5EB_E7E7
-ANON_ID_KEY = 0xA11_0C00
 
 
 @dataclass(frozen=True)
@@ -134,11 +132,14 @@ def _transactions(tx: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
     return out.select(*TRANSACTION_COLUMNS, "_ep", "_t", "_cust")
 
 
-def _web(web: pl.DataFrame, episodes: pl.DataFrame, anon_device: np.ndarray) -> pl.DataFrame:
+def _web(
+    rng: np.random.Generator, web: pl.DataFrame, episodes: pl.DataFrame, anon_device: np.ndarray
+) -> pl.DataFrame:
+    anon_key, event_key = (int(k) for k in rng.integers(0, 2**63, size=2))
     anon_ids = pl.DataFrame(
         {
             "_anon": np.arange(len(anon_device), dtype=np.int64),
-            "anonymous_id": format_hex_ids(np.arange(len(anon_device)), ANON_ID_KEY),
+            "anonymous_id": format_hex_ids(np.arange(len(anon_device)), anon_key),
             "device": anon_device,
         }
     )
@@ -153,7 +154,7 @@ def _web(web: pl.DataFrame, episodes: pl.DataFrame, anon_device: np.ndarray) -> 
         )
         .sort("_t", "_ep", "_step")
         .with_columns(
-            event_id=format_hex_ids(np.arange(web.height), EVENT_ID_KEY),
+            event_id=format_hex_ids(np.arange(web.height), event_key),
             # Before login the app sends an empty string, the website sends null.
             user_id=pl.when(pl.col("logged_in"))
             .then(pl.col("customer_id"))
@@ -271,7 +272,7 @@ def build_sources(
     unknown = _unknown_contacts(rng, people, int((ep.kind == UNKNOWN_CONTACT).sum()))
     return Sources(
         transactions=_transactions(frames["transactions"], episodes),
-        web=_web(frames["web"], episodes, ep.anon_device),
+        web=_web(rng, frames["web"], episodes, ep.anon_device),
         support=_support(rng, frames["support"], episodes, unknown),
         episodes=episodes.drop("email", "_cc", "_area", "_sub"),
     )
