@@ -99,7 +99,6 @@ def test_every_gap_is_typed_from_moves_and_events():
         ("dropoff", "B", None, None, 2),
         ("loop", None, "B", None, 1),
         ("skipped_step", None, "B", None, 2),
-        ("skipped_step", None, "C", None, 2),
         ("sla_breach", None, "C", None, 1),
         ("unexpected_step", "A", "B", "X", 2),
         ("unexpected_step", "B", "C", "B", 1),
@@ -130,10 +129,9 @@ def test_ranking_by_impact_with_minimum_support():
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("rank")
     assert ranked.select("rank", "gap_type", "to_step", "touchpoint").rows() == [
         (1, "dropoff", None, None),
-        (2, "skipped_step", "C", None),
-        (3, "unexpected_step", "B", "X"),
-        (4, "skipped_step", "B", None),
-        (5, "unexpected_transition", "C", None),
+        (2, "unexpected_step", "B", "X"),
+        (3, "skipped_step", "B", None),
+        (4, "unexpected_transition", "C", None),
     ]
     unranked = gaps.filter(pl.col("rank").is_null())
     assert set(unranked["journeys"].to_list()) == {0, 1}  # below support, and the unused edge
@@ -148,6 +146,21 @@ def test_in_flight_journeys_are_never_dropoffs():
     gaps = gaps_of(rows)
     assert gaps.filter(pl.col("gap_type") == "dropoff").height == 0
     assert gaps.filter(pl.col("gap_type") == "skipped_step").height == 0
+
+
+def test_steps_an_abandoned_journey_never_got_to_are_its_dropoff_not_skips():
+    rows = [
+        {"id": "j1", "path": ["A"], "status": "abandoned"},
+        {"id": "j2", "path": ["A"], "status": "completed"},
+        {"id": "j3", "path": ["B", "C"], "status": "abandoned"},
+    ]
+    gaps = gaps_of(rows).filter(pl.col("journeys") > 0)
+    assert key(gaps.sort("gap_type", "to_step", nulls_last=True)) == [
+        ("dropoff", "A", None, None, 1),
+        ("skipped_step", None, "A", None, 1),  # j3 skipped the entry A, then went on
+        ("skipped_step", None, "B", None, 1),  # j2 completed without ever reaching B, C
+        ("skipped_step", None, "C", None, 1),
+    ]
 
 
 def test_designed_channel_switch_is_not_a_gap():

@@ -4,6 +4,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from journeys.compare.maps import MapValidationError, load_map, parse_map
 from journeys.errors import MapError
@@ -243,3 +244,34 @@ def test_document_must_be_a_mapping():
 def test_missing_file():
     with pytest.raises(MapError, match="nope.yaml: file not found"):
         load_map(MAPS / "nope.yaml")
+
+
+def doc_examples() -> dict[str, dict]:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "maps.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    return {doc["name"]: doc for doc in map(yaml.safe_load, blocks)}
+
+
+def test_every_example_in_the_map_guide_is_valid():
+    examples = doc_examples()
+    assert len(examples) == 6
+    for name, doc in examples.items():
+        assert parse_map(doc, source="docs/maps.md").name == name
+
+
+def test_the_guide_states_the_designed_graph_of_its_optional_example():
+    m = parse_map(doc_examples()["browse-and-buy"], source="docs/maps.md")
+    assert m.edges() == {
+        ("Visit site", "View product"),
+        ("View product", "View product"),
+        ("View product", "Add to cart"),
+        ("Add to cart", "Apply coupon"),
+        ("Add to cart", "Gift wrap"),
+        ("Add to cart", "Payment captured"),
+        ("Apply coupon", "Gift wrap"),
+        ("Apply coupon", "Payment captured"),
+        ("Gift wrap", "Payment captured"),
+    }
+    branches = parse_map(doc_examples()["order-outcomes"], source="docs/maps.md")
+    assert branches.start_steps == ("Visit site", "Open app")
+    assert ("Visit site", "Open app") not in branches.edges()

@@ -67,13 +67,13 @@ class Alignment:
         return self.cost == 0
 
     def deviations(self) -> tuple[str, ...]:
-        """Readable deviations, in journey order: skipped steps and unexpected touchpoints."""
+        """Readable deviations, in journey order: skipped steps and unexpected touchpoints
+        (placed after the last step the journey did)."""
         out: list[str] = []
         previous: str | None = None
         for move in self.moves:
             if move.kind == "model":
                 out.append(f"skipped '{move.step}'")
-                previous = move.step
             elif move.kind == "log":
                 where = f"after '{previous}'" if previous else "at the start"
                 out.append(f"unexpected '{move.touchpoint}' {where}")

@@ -41,9 +41,13 @@ def measure_steps(
             first = next(i for i, s in enumerate(seq) if s in preds)
             if name in seq[first + 1 :]:
                 converted[name] += count
-    timing = step_events.group_by("step").agg(
-        pl.col("seconds_from_previous").median().alias("median_seconds_from_previous"),
-        pl.col("journey_id").filter(pl.col("sla_breach")).n_unique().alias("sla_breaches"),
+    timing = (
+        step_events.group_by("step")
+        .agg(
+            pl.col("seconds_from_previous").median().alias("median_seconds_from_previous"),
+            pl.col("jx").filter(pl.col("sla_breach")).n_unique().alias("sla_breaches"),
+        )
+        .with_columns(pl.col("step").cast(pl.String))
     )
     frame = pl.DataFrame(
         {

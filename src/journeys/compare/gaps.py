@@ -2,9 +2,11 @@
 
 Gap types (the step sequence, scope, outcome and finished are defined in ``scope.py``):
 
-- ``skipped_step`` (to_step): a model move on the step in the journey's optimal alignment;
+- ``skipped_step`` (to_step): a model move on the step in the journey's optimal alignment
+  (except, for an ``abandoned`` journey, the model moves after its last touchpoint: the steps
+  it never got to are its ``dropoff``, not skips);
 - ``unexpected_step`` (touchpoint, between from_step and to_step): a log move; from/to are the
-  map steps aligned just before and after it (NULL at the start or end);
+  map steps the journey did just before and after it (sync moves; NULL at the start or end);
 - ``unexpected_transition`` (from_step, to_step): consecutive steps of the step sequence that
   are not a designed edge (a step following itself is a ``loop`` instead);
 - ``unused_transition`` (from_step, to_step): a designed edge no journey in scope took;
@@ -86,28 +88,44 @@ def find_gaps(
 ) -> pl.DataFrame:
     """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map).
 
-    ``variants``: scope_variants() (variant_id, seq). ``aligned``: align_variants() of the
-    (variant_id, complete) pairs of the journeys. ``journeys``: scope_journeys().
-    ``step_events``: collect_step_events().
+    ``variants``: scope_variants(). ``aligned``: align_variants() of the (variant_id, complete)
+    pairs of the journeys. ``journeys``: scope_journeys(). ``step_events``:
+    collect_step_events(). Gaps are found per variant where they depend on the path only, and
+    spread to journeys through compact integer keys, so the journey-level work is a few joins.
     """
-    keys = journeys.select("journey_id", "customer_key", "variant_id", "finished")
+    vx = variants.select("variant_id", "vx")
+    moves = _move_members(aligned).join(vx, on="variant_id")
+    sequences = _sequence_members(journey_map, variants).join(vx, on="variant_id")
+    drops = _key(variants, gap_type="dropoff", from_step=pl.col("last_step"))
+    events = _event_members(step_events)
+    catalog = (
+        pl.concat([f.select(KEY) for f in (moves, sequences, drops, events)])
+        .unique()
+        .sort(KEY, nulls_last=True)
+        .with_row_index("gap_id")
+    )
+
+    def ids(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.join(catalog, on=list(KEY), nulls_equal=True).drop(KEY)
+
+    keys = journeys.select("jx", "vx", "finished", "status", "outcome")
+    abandoned = pl.col("status") == "abandoned"
     members = pl.concat(
         [
-            _move_members(aligned).join(
-                keys,
-                left_on=["variant_id", "complete"],
-                right_on=["variant_id", "finished"],
-            ),
-            _sequence_members(journey_map, variants).join(keys, on="variant_id"),
-            _journey_members(journeys),
-            _event_members(step_events, journeys),
-        ],
-        how="diagonal_relaxed",
-    ).select("journey_id", "customer_key", *KEY)
-    members = members.unique(subset=["journey_id", *KEY])
-    measured = _measure(members, journeys)
-    unused = _unused(journey_map, variants)
-    frame = pl.concat([measured, unused], how="diagonal_relaxed")
+            ids(moves)
+            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
+            # the steps an abandoned journey never got to are its drop-off, not skipped steps
+            .filter(~(pl.col("trailing") & abandoned))
+            .select("gap_id", "jx"),
+            ids(sequences).join(keys, on="vx").select("gap_id", "jx"),
+            ids(drops)
+            .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
+            .select("gap_id", "jx"),
+            ids(events).select("gap_id", "jx"),
+        ]
+    ).unique()
+    measured = _measure(members, journeys).join(catalog, on="gap_id").drop("gap_id")
+    frame = pl.concat([measured, _unused(journey_map, variants)], how="diagonal_relaxed")
     return _finish(journey_map, frame, journeys.height, min_support)
 
 
@@ -117,24 +135,28 @@ def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
         value = values.get(name)
         expr = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.String)
         cols.append(expr.cast(pl.String).alias(name))
-    keep = [
-        c for c in ("variant_id", "complete", "journey_id", "customer_key") if c in frame.columns
-    ]
+    keep = [c for c in ("variant_id", "vx", "complete", "jx", "trailing") if c in frame.columns]
     return frame.select(*keep, *cols)
 
 
 def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
-    """skipped_step and unexpected_step, per aligned (variant_id, complete)."""
+    """skipped_step and unexpected_step, per aligned (variant_id, complete), with a flag for
+    model moves after the last touchpoint (``trailing``)."""
     moves = (
         aligned.select("variant_id", "complete", "moves")
         .with_row_index("_row")
         .explode("moves")
         .drop_nulls("moves")
         .unnest("moves")
-        .with_columns(anchor=pl.when(pl.col("kind") != "log").then(pl.col("step")))
+        .with_columns(
+            anchor=pl.when(pl.col("kind") == "sync").then(pl.col("step")),
+            observed=(pl.col("kind") != "model").cast(pl.Int32),
+        )
         .with_columns(
             before=pl.col("anchor").forward_fill().over("_row"),
             after=pl.col("anchor").backward_fill().over("_row"),
+            # a model move after the journey's last touchpoint
+            trailing=pl.col("observed").cum_sum(reverse=True).over("_row") == 0,
         )
     )
     skipped = _key(
@@ -179,14 +201,10 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
     return pl.concat([transitions, loops], how="vertical_relaxed").unique()
 
 
-def _journey_members(journeys: pl.DataFrame) -> pl.DataFrame:
-    dropped = journeys.filter((pl.col("status") == "abandoned") & ~pl.col("outcome"))
-    return _key(dropped, gap_type="dropoff", from_step=pl.col("last_step"))
-
-
-def _event_members(step_events: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
+def _event_members(step_events: pl.DataFrame) -> pl.DataFrame:
+    """sla_breach and channel_switch, per journey (jx)."""
     sla = _key(
-        step_events.filter(pl.col("sla_breach")),
+        step_events.filter(pl.col("sla_breach")).select("jx", "step").unique(),
         gap_type="sla_breach",
         to_step=pl.col("step"),
     )
@@ -198,37 +216,37 @@ def _event_members(step_events: pl.DataFrame, journeys: pl.DataFrame) -> pl.Data
         & (pl.col("prev_channel") != pl.col("channel"))
         & (pl.col("prev_designed_channel").is_not_null() | pl.col("designed_channel").is_not_null())
         & ((expected_prev != pl.col("prev_channel")) | (expected_this != pl.col("channel")))
-    )
+    ).select("jx", "prev_step", "step", "prev_channel", "channel")
     switches = _key(
-        switched,
+        switched.unique(),
         gap_type="channel_switch",
         from_step=pl.col("prev_step"),
         to_step=pl.col("step"),
         detail=pl.col("prev_channel") + " → " + pl.col("channel"),
     )
-    return pl.concat([sla, switches], how="vertical_relaxed").join(
-        journeys.select("journey_id", "customer_key"), on="journey_id"
-    )
+    return pl.concat([sla, switches], how="vertical_relaxed")
 
 
 def _measure(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
+    """Per gap_id: journeys, customers, outcome rates, interval, missed outcomes, value."""
     finished = journeys.filter(pl.col("finished"))
     n_fin, k_fin = finished.height, int(finished["outcome"].sum())
     goal_values = finished.filter(pl.col("outcome"))["value"]
     goal_value = float(goal_values.mean()) if goal_values.len() else 0.0  # type: ignore[arg-type]
     stats = (
-        members.join(
-            journeys.select("journey_id", "finished", "outcome"), on="journey_id", how="left"
-        )
-        .group_by(*KEY)
+        members.join(journeys.select("jx", "cx", "finished", "outcome"), on="jx")
+        .group_by("gap_id")
         .agg(
             pl.len().alias("journeys"),
-            pl.col("customer_key").n_unique().alias("customers"),
+            pl.col("cx").n_unique().alias("customers"),
             pl.col("finished").sum().alias("n_with"),
             (pl.col("finished") & pl.col("outcome")).sum().alias("k_with"),
-            pl.col("journey_id").cast(pl.String).bottom_k(5).sort().alias("example_journey_ids"),
+            pl.col("jx").bottom_k(5).sort().alias("examples"),
         )
+        .sort("gap_id")
     )
+    journey_ids = journeys["journey_id"].cast(pl.String)
+    examples = [journey_ids.gather(jx).to_list() for jx in stats["examples"].to_list()]
     rows = []
     for n_with, k_with in stats.select("n_with", "k_with").iter_rows():
         n_without, k_without = n_fin - n_with, k_fin - k_with
@@ -253,7 +271,17 @@ def _measure(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
         },
         orient="row",
     )
-    return pl.concat([stats.drop("n_with", "k_with"), extra], how="horizontal")
+    return pl.concat(
+        [
+            stats.drop("n_with", "k_with", "examples"),
+            extra,
+            pl.DataFrame(
+                {"example_journey_ids": examples},
+                schema={"example_journey_ids": pl.List(pl.String)},
+            ),
+        ],
+        how="horizontal",
+    )
 
 
 def _unused(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:

@@ -25,9 +25,9 @@ EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at", "chann
 
 
 def scope_variants(journey_map: JourneyMap, journeys: pl.DataFrame) -> pl.DataFrame:
-    """One row per distinct in-scope variant.
+    """One row per distinct in-scope variant, sorted by variant_id.
 
-    Columns: variant_id, path, journeys, seq, outcome, last_step.
+    Columns: variant_id, path, journeys, seq, outcome, last_step, vx (a compact row key).
     """
     steps = list(journey_map.step_names)
     if journey_map.goal is not None:
@@ -45,26 +45,32 @@ def scope_variants(journey_map: JourneyMap, journeys: pl.DataFrame) -> pl.DataFr
             last_step=pl.col("seq").list.last(),
         )
         .sort("variant_id")
+        .with_row_index("vx")
         .collect()
     )
 
 
 def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
-    """In-scope journeys with their variant's outcome: journey_id, customer_key, variant_id,
-    status, value, finished, outcome, last_step."""
+    """In-scope journeys, sorted by journey_id, with their variant's outcome.
+
+    Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, last_step,
+    and compact keys for joins: jx (the row number), vx (the variant's), cx (the customer's).
+    """
     return (
         journeys.lazy()
         .select("journey_id", "customer_key", "variant_id", "status", "value")
         .join(
-            variants.lazy().select("variant_id", "outcome", "last_step"),
+            variants.lazy().select("variant_id", "vx", "outcome", "last_step"),
             on="variant_id",
             how="inner",
         )
         .with_columns(
             value=pl.col("value").cast(pl.Float64).fill_null(0.0),
             finished=pl.col("status") != "in_flight",
+            cx=pl.col("customer_key").rank("dense").cast(pl.UInt32),
         )
         .sort("journey_id")
+        .with_row_index("jx")
         .collect()
     )
 
@@ -74,43 +80,46 @@ def collect_step_events(
 ) -> pl.DataFrame:
     """The in-scope journeys' events on map steps, each with its previous map step.
 
-    Columns: journey_id, step, occurred_at, channel, prev_step, prev_channel,
-    seconds_from_previous, within_seconds, designed_channel, prev_designed_channel, sla_breach.
+    Columns: jx (the journey's key in ``journeys``), step (an Enum of the map's steps),
+    channel, prev_step, prev_channel, seconds_from_previous, designed_channel,
+    prev_designed_channel, sla_breach.
     """
-    designed = journey_map.steps_frame().select(
-        pl.col("step"), pl.col("within_seconds"), pl.col("channel").alias("designed_channel")
-    )
-    same = pl.col("journey_id") == pl.col("journey_id").shift(1)
+    names = list(journey_map.step_names)
+    steps = pl.Enum(names)
+    within = {s.name: s.within_seconds for s in journey_map.steps}
+    designed = {s.name: s.channel for s in journey_map.steps}
+    same = pl.col("jx") == pl.col("jx").shift(1)
     return (
         events.lazy()
         .select(*EVENT_COLUMNS)
-        .filter(pl.col("touchpoint").is_in(list(journey_map.step_names)))
-        .join(journeys.lazy().select("journey_id"), on="journey_id", how="semi")
-        .sort("journey_id", "step_index")
-        .rename({"touchpoint": "step"})
+        .filter(pl.col("touchpoint").is_in(names))
+        .join(journeys.lazy().select("journey_id", "jx"), on="journey_id", how="inner")
+        .select(
+            "jx",
+            "step_index",
+            pl.col("touchpoint").cast(steps).alias("step"),
+            "occurred_at",
+            pl.col("channel").cast(pl.String),
+        )
+        .sort("jx", "step_index")
         .with_columns(
             prev_step=pl.when(same).then(pl.col("step").shift(1)),
-            prev_at=pl.when(same).then(pl.col("occurred_at").shift(1)),
+            seconds_from_previous=pl.when(same).then(
+                (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds()
+                / 1000.0
+            ),
             prev_channel=pl.when(same).then(pl.col("channel").shift(1)),
         )
         .with_columns(
-            seconds_from_previous=(
-                pl.col("occurred_at") - pl.col("prev_at")
-            ).dt.total_milliseconds()
-            / 1000.0
-        )
-        .join(designed.lazy(), on="step", how="left")
-        .join(
-            designed.lazy().select(
-                pl.col("step").alias("prev_step"),
-                pl.col("designed_channel").alias("prev_designed_channel"),
+            designed_channel=pl.col("step").replace_strict(designed, return_dtype=pl.String),
+            prev_designed_channel=pl.col("prev_step").replace_strict(
+                designed, default=None, return_dtype=pl.String
             ),
-            on="prev_step",
-            how="left",
+            sla_breach=(
+                pl.col("seconds_from_previous")
+                > pl.col("step").replace_strict(within, return_dtype=pl.Int64)
+            ).fill_null(False),
         )
-        .with_columns(
-            sla_breach=(pl.col("seconds_from_previous") > pl.col("within_seconds")).fill_null(False)
-        )
-        .drop("prev_at")
+        .drop("occurred_at", "step_index")
         .collect()
     )
