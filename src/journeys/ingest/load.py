@@ -66,26 +66,32 @@ def ensure_raw(wh: Warehouse) -> None:
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
-    """Files named directly, files in folders (recursively), or glob matches; sorted, unique."""
+    """Files named directly, files in folders (recursively), or glob matches, in delivery order."""
     found: list[Path] = []
     for entry in paths:
         path = Path(entry)
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                (p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")),
+                key=_delivery_order,
             )
         elif path.is_file():
             found.append(path)
         elif any(ch in str(entry) for ch in "*?["):
-            found += sorted(
-                Path(p) for p in glob.glob(str(entry), recursive=True) if Path(p).is_file()
-            )
+            matches = (Path(p) for p in glob.glob(str(entry), recursive=True))
+            found += sorted((p for p in matches if p.is_file()), key=_delivery_order)
         else:
             raise IngestError(f"{entry}: no such file or folder; check the path")
     unique: dict[Path, None] = {}
     for path in found:
         unique.setdefault(path.resolve(), None)
     return list(unique)
+
+
+def _delivery_order(path: Path) -> tuple[int, str]:
+    """Files directly in a folder load before those in its subfolders (later deliveries), then
+    by path: name daily files by date (``2026-03-01.csv``) and they load in arrival order."""
+    return (len(path.parts), str(path))
 
 
 def load_source(
