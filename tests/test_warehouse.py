@@ -38,3 +38,11 @@ def test_parameters_in_comments_and_strings_are_not_parameters():
 
     sql = "-- the row's $nope\nSELECT '$x it''s' AS a, $yes /* $no */ FROM t -- $gone"
     assert _PARAM.findall(_without_comments(sql)) == ["yes"]
+
+
+def test_scan_table_is_lazy_and_filters_per_batch(wh: Warehouse):
+    wh.write_table("marts.t", pl.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}))
+    lazy = wh.scan_table("marts.t", columns=["a"])
+    wh.write_table("marts.u", pl.DataFrame({"a": [1]}))  # other statements in between are fine
+    assert lazy.filter(pl.col("a") > 1).collect()["a"].to_list() == [2, 3]
+    assert lazy.collect().columns == ["a"]

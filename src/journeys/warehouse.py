@@ -277,6 +277,15 @@ class Warehouse:
         order = f" ORDER BY {', '.join(quote_ident(c) for c in order_by)}" if order_by else ""
         return self._fetch(f"SELECT {cols} FROM {quote_ident(table)}{order}", None, table)
 
+    def scan_table(self, table: str, *, columns: Sequence[str] | None = None) -> pl.LazyFrame:
+        """A lazy frame over a table: each collect reads it in batches (filters and projections
+        apply per batch), so a large table never sits in memory whole."""
+        cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
+        try:
+            return self._con.sql(f"SELECT {cols} FROM {quote_ident(table)}").pl(lazy=True)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{table}: {str(exc).splitlines()[0]}") from exc
+
     def write_table(
         self,
         table: str,
