@@ -160,6 +160,25 @@ class Warehouse:
         )
         return self.count(f"{layer}.{name}")
 
+    def append_model(self, model: str, **params: Any) -> int:
+        """Append the SELECT of ``sql/<layer>/<name>.sql`` to the existing table ``<layer>.<name>``
+        (columns matched by name); return the rows appended."""
+        layer, _, name = model.partition("/")
+        body = _strip_trailing(read_sql(model))
+        table = f"{quote_ident(layer)}.{quote_ident(name)}"
+        before = self.count(f"{layer}.{name}")
+        self._execute(f"INSERT INTO {table} BY NAME\n{body}", _bind(body, params, model), model)
+        return self.count(f"{layer}.{name}") - before
+
+    def delete_keys(self, table: str, *, column: str, keys: str) -> None:
+        """Delete the rows of ``table`` whose ``column`` value is in the same column of ``keys``."""
+        col, source = quote_ident(column), quote_ident(keys)
+        self._execute(
+            f"DELETE FROM {quote_ident(table)} WHERE {col} IN (SELECT {col} FROM {source})",
+            None,
+            f"delete from {table}",
+        )
+
     def run_models(self, models: Sequence[str], **params: Any) -> dict[str, int]:
         return {model: self.run_model(model, **params) for model in models}
 

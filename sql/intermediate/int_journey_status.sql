@@ -1,0 +1,18 @@
+-- grain: one row per journey of marts.journeys, with its status at the cut-off
+-- (intermediate.int_path_cutoff):
+--   completed   its last touchpoint is one of $end_touchpoints; with none configured, when more
+--               than the horizon has passed between its last event and the cut-off
+--   in_flight   not completed, and its last event is within the horizon of the cut-off
+--               (cut-off - ended_at <= $horizon_seconds: one more event could still join it)
+--   abandoned   otherwise: the horizon passed without reaching an end touchpoint
+SELECT
+    j.journey_id,
+    CASE
+        WHEN list_contains($end_touchpoints::VARCHAR[], j.last_touchpoint) THEN 'completed'
+        WHEN epoch_us(c.cutoff_at) - epoch_us(j.ended_at) <= $horizon_seconds::BIGINT * 1000000
+            THEN 'in_flight'
+        WHEN len($end_touchpoints::VARCHAR[]) = 0 THEN 'completed'
+        ELSE 'abandoned'
+    END AS status
+FROM marts.journeys AS j
+CROSS JOIN intermediate.int_path_cutoff AS c

@@ -1,0 +1,140 @@
+"""Build ``marts.events``, ``marts.sessions``, ``marts.journeys`` and ``marts.customers``.
+
+The SQL lives in ``sql/marts/`` and ``sql/intermediate/``; this module only orders the steps.
+Every rule (ordering by occurred_at then seq, strict gaps, the greedy max-length cut, journey
+boundaries, status) is written once, in SQL, and documented in the model headers.
+
+Incremental builds: when the marts exist and ``intermediate.int_dirty_customers`` lists the
+customers whose events changed, only their rows are deleted and rebuilt (a customer's journeys
+depend on that customer's events only). Journey status depends on the cut-off, which moves with
+every build, so it is recomputed for every journey (cheap: one row per journey), and
+``marts.customers`` is rebuilt whole (one row per customer). Incremental == full rebuild.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from journeys.config import Settings
+from journeys.errors import BuildError
+from journeys.warehouse import Warehouse
+
+EVENTS = "intermediate.int_events"
+PROFILES = "intermediate.int_customer_profiles"
+DIRTY = "intermediate.int_dirty_customers"
+SCOPE = "intermediate.int_path_scope"
+PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
+PROFILE_SCHEMA = {
+    "customer_key": pl.String,
+    "n_identities": pl.Int64,
+    "segment": pl.String,
+    "created_at": pl.Datetime("us", "UTC"),
+    "is_stitched": pl.Boolean,
+}
+
+
+@dataclass(frozen=True)
+class PathsResult:
+    """What ``build_paths`` wrote."""
+
+    events: int
+    sessions: int
+    journeys: int
+    customers: int
+    rebuilt_customers: int
+    """Customers whose rows were rebuilt (every customer on a full build)."""
+    full: bool
+    cutoff: datetime | None
+    seconds: float
+
+    def summary(self) -> str:
+        how = "full rebuild" if self.full else f"{self.rebuilt_customers} customers rebuilt"
+        return (
+            f"paths: {self.events} events, {self.sessions} sessions, {self.journeys} journeys, "
+            f"{self.customers} customers ({how}, cut-off {self.cutoff}) in {self.seconds:.1f}s"
+        )
+
+
+def path_params(settings: Settings, *, full: bool) -> dict[str, Any]:
+    """The ``$parameters`` of the path models, from the settings."""
+    return {
+        "full": full,
+        "gap_seconds": settings.sessions.gap_seconds,
+        "max_seconds": settings.sessions.max_seconds,
+        "horizon_seconds": settings.journeys.horizon_seconds,
+        "start_touchpoints": list(settings.journeys.start_touchpoints),
+        "end_touchpoints": list(settings.journeys.end_touchpoints),
+        "cutoff": settings.journeys.cutoff,
+    }
+
+
+def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> PathsResult:
+    """Sessions, journeys, their events and customers from ``intermediate.int_events``.
+
+    ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
+    path marts already exist; otherwise (or with ``full=True``) everything is rebuilt.
+    """
+    started = time.perf_counter()
+    if not wh.table_exists(EVENTS):
+        raise BuildError(
+            f"{EVENTS}: table not found; load events first (`journeys ingest` or "
+            "`journeys import-log`), then run `journeys build`"
+        )
+    full = full or not wh.table_exists(DIRTY) or not all(wh.table_exists(t) for t in PATH_MARTS)
+    ensure_profiles(wh)
+    params = path_params(settings, full=full)
+    rebuilt = 0
+    with wh.transaction():
+        if full:
+            wh.write_table(SCOPE, pl.DataFrame(schema={"customer_key": pl.String}))
+            wh.run_model("marts/events", **params)
+        else:
+            rebuilt = wh.run_model("intermediate/int_path_scope")
+            wh.delete_keys("marts.events", column="customer_key", keys=SCOPE)
+            wh.append_model("marts/events", **params)
+        split_sessions(wh, settings, params)
+        if full:
+            wh.run_model("marts/sessions", **params)
+            wh.run_model("marts/journeys", **params)
+        else:
+            for table in ("marts.sessions", "marts.journeys"):
+                wh.delete_keys(table, column="customer_key", keys=SCOPE)
+                wh.append_model(table.replace(".", "/"), **params)
+        wh.run_model("intermediate/int_path_cutoff", **params)
+        wh.run_model("intermediate/int_journey_status", **params)
+        wh.execute("marts/update_journeys_status")
+        wh.run_model("marts/customers")
+    cutoff = wh.read_table("intermediate.int_path_cutoff")["cutoff_at"].item()
+    customers = wh.count("marts.customers")
+    return PathsResult(
+        events=wh.count("marts.events"),
+        sessions=wh.count("marts.sessions"),
+        journeys=wh.count("marts.journeys"),
+        customers=customers,
+        rebuilt_customers=customers if full else rebuilt,
+        full=full,
+        cutoff=cutoff,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def split_sessions(wh: Warehouse, settings: Settings, params: dict[str, Any]) -> int:
+    """Apply the optional per-channel sessions and the max-length cut to the events in scope;
+    return how many events moved to a cut session."""
+    if settings.sessions.split_by_channel:
+        wh.execute("marts/update_events_sessions_by_channel", **params)
+    moved = wh.run_model("intermediate/int_session_cuts", **params)
+    if moved:
+        wh.execute("marts/update_events_session_cuts")
+    return moved
+
+
+def ensure_profiles(wh: Warehouse) -> None:
+    """An imported event log has no CRM: give it an empty ``int_customer_profiles``."""
+    if not wh.table_exists(PROFILES):
+        wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
