@@ -135,6 +135,10 @@ def _json_object(names: Sequence[str], params: dict[str, str], prefix: str) -> s
     return f"json_object({', '.join(parts)})"
 
 
+def _json_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
     try:
         lines = wh.materialize_temp(
@@ -156,12 +160,21 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
         if key is None:
             select.append(f"CAST(NULL AS VARCHAR) AS {quote_ident(col)}")
             continue
-        params[f"p{i}"] = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        params[f"p{i}"] = _json_path(key)
         select.append(
             f"CASE WHEN _object THEN json_extract_string(line, $p{i}) END AS {quote_ident(col)}"
         )
+    used = {key for key in chosen.values() if key}
+    extras = [key for key in keys if key not in used]
+    if extras:
+        pairs = []
+        for i, key in enumerate(extras):
+            params[f"k{i}"], params[f"q{i}"] = key, _json_path(key)
+            pairs.append(f"$k{i}, json_extract(line, $q{i})")
+        select.append(f"CASE WHEN _object THEN json_object({', '.join(pairs)}) END AS attributes")
+    else:
+        select.append("CAST(NULL AS JSON) AS attributes")
     select += [
-        "CASE WHEN _object THEN CAST(line AS JSON) END AS attributes",
         "line AS _raw",
         "_line",
         "CASE WHEN NOT _valid THEN 'line is not valid JSON; each line must be one JSON object' "
