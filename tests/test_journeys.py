@@ -1,0 +1,277 @@
+"""Journeys: horizon gaps, start/end touchpoints, cases kept as is, status at the cut-off,
+stable ids, the events and customers marts, and incremental == full rebuild."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from journeys.config import JourneySettings, Settings
+from journeys.errors import BuildError
+from journeys.paths import build_paths, variant_id_of
+from journeys.warehouse import Warehouse
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+DAY = 86400
+
+
+def _events(*rows: tuple, first_seq: int = 0) -> pl.DataFrame:
+    """Rows ``(customer, seconds after T0, touchpoint)`` or with extra keys in a 4th dict item
+    (case_id, channel, team, system, value); seq is the row number (arrival order)."""
+    out = []
+    for i, (customer, seconds, touchpoint, *extra) in enumerate(rows, start=first_seq):
+        row = {
+            "event_id": f"e{i}",
+            "source": "web",
+            "customer_key": customer,
+            "case_id": None,
+            "occurred_at": T0 + timedelta(seconds=seconds),
+            "seq": i,
+            "event_type": touchpoint.lower(),
+            "touchpoint": touchpoint,
+            "channel": "web",
+            "team": None,
+            "system": None,
+            "value": 0.0,
+            "batch_id": "b1",
+        }
+        row.update(extra[0] if extra else {})
+        out.append(row)
+    schema = {"case_id": pl.String, "team": pl.String, "system": pl.String, "channel": pl.String}
+    return pl.DataFrame(out, schema_overrides=schema)
+
+
+def _settings(**journeys: object) -> Settings:
+    return Settings(journeys=JourneySettings(**journeys))
+
+
+def _journeys(wh: Warehouse, events: pl.DataFrame, **journeys: object) -> pl.DataFrame:
+    wh.write_table("intermediate.int_events", events)
+    build_paths(wh, _settings(**journeys), full=True)
+    return wh.read_table("marts.journeys", order_by=["customer_key", "started_at"])
+
+
+def _paths(journeys: pl.DataFrame) -> list[list[str]]:
+    return journeys["path"].to_list()
+
+
+def test_gap_equal_to_the_horizon_stays_and_a_longer_gap_starts_a_journey(wh: Warehouse):
+    events = _events(("a", 0, "Visit"), ("a", 14 * DAY, "Buy"), ("a", 28 * DAY + 1, "Visit"))
+    journeys = _journeys(wh, events)
+    assert _paths(journeys) == [["Visit", "Buy"], ["Visit"]]
+    assert journeys["journey_id"].to_list() == ["a-j1", "a-j2"]
+
+
+def test_start_touchpoint_opens_and_end_touchpoint_closes_a_journey(wh: Warehouse):
+    events = _events(
+        ("a", 0, "Browse"),
+        ("a", 60, "Visit"),  # start touchpoint: a new journey
+        ("a", 120, "Pay"),
+        ("a", 180, "Delivered"),  # end touchpoint: the next event starts a new journey
+        ("a", 240, "Review"),
+    )
+    journeys = _journeys(wh, events, start_touchpoints=("Visit",), end_touchpoints=("Delivered",))
+    assert _paths(journeys) == [["Browse"], ["Visit", "Pay", "Delivered"], ["Review"]]
+    assert journeys["status"].to_list() == ["in_flight", "completed", "in_flight"]
+
+
+def test_status_at_the_cutoff_with_end_touchpoints(wh: Warehouse):
+    events = _events(
+        ("done", 0, "Delivered"),
+        ("gone", 0, "Visit"),  # last event 20 days before the cut-off: abandoned
+        ("open", 6 * DAY, "Visit"),  # 14 days before the cut-off exactly: still in flight
+        ("late", 20 * DAY, "Visit"),  # sets the default cut-off (latest event)
+    )
+    journeys = _journeys(wh, events, end_touchpoints=("Delivered",))
+    status = dict(zip(journeys["customer_key"], journeys["status"], strict=True))
+    assert status == {
+        "done": "completed",
+        "gone": "abandoned",
+        "open": "in_flight",
+        "late": "in_flight",
+    }
+
+
+def test_status_without_end_touchpoints_completes_once_the_horizon_has_passed(wh: Warehouse):
+    events = _events(("old", 0, "Visit"), ("new", 10 * DAY, "Visit"))
+    journeys = _journeys(wh, events, cutoff=T0 + timedelta(days=15))
+    status = dict(zip(journeys["customer_key"], journeys["status"], strict=True))
+    assert status == {"old": "completed", "new": "in_flight"}
+    assert set(journeys["status"]) <= {"completed", "in_flight", "abandoned"}
+
+
+def test_case_ids_are_kept_as_journeys_as_is(wh: Warehouse):
+    case = {"case_id": "T-7"}
+    events = _events(
+        ("c", 0, "Open", case),
+        ("c", 60 * DAY, "Delivered", case),  # far beyond the horizon, an end touchpoint
+        ("c", 61 * DAY, "Visit", case),  # a start touchpoint
+        ("c", 62 * DAY, "Web visit"),  # no case: a journey of the customer
+    )
+    journeys = _journeys(wh, events, start_touchpoints=("Visit",), end_touchpoints=("Delivered",))
+    assert journeys["journey_id"].to_list() == ["T-7", "c-j1"]
+    assert _paths(journeys) == [["Open", "Delivered", "Visit"], ["Web visit"]]
+    case_events = wh.read_table("marts.events", order_by=["seq"]).filter(
+        pl.col("case_id").is_not_null()
+    )
+    assert case_events["step_index"].to_list() == [1, 2, 3]
+    assert case_events["journey_id"].unique().to_list() == ["T-7"]
+
+
+def test_a_customer_with_one_event(wh: Warehouse):
+    journeys = _journeys(wh, _events(("solo", 0, "Visit")))
+    row = journeys.row(0, named=True)
+    assert (row["n_steps"], row["path"], row["duration_seconds"]) == (1, ["Visit"], 0.0)
+    assert row["first_touchpoint"] == row["last_touchpoint"] == "Visit"
+    event = wh.read_table("marts.events").row(0, named=True)
+    assert (event["step_index"], event["next_touchpoint"], event["journey_id"]) == (
+        1,
+        None,
+        "solo-j1",
+    )
+
+
+def test_ties_take_seq_order_in_paths_and_steps(wh: Warehouse):
+    events = _events(("a", 0, "B"), ("a", 0, "A")).with_columns(seq=pl.Series([5, 2]))
+    journeys = _journeys(wh, events)
+    assert _paths(journeys) == [["A", "B"]]
+
+
+def test_journey_measures_switches_handoffs_systems_and_value(wh: Warehouse):
+    events = _events(
+        ("a", 0, "Visit", {"channel": "web", "team": "growth", "system": "cms"}),
+        ("a", 60, "Call", {"channel": "phone", "team": "support", "system": "crm"}),
+        ("a", 120, "Note", {"channel": None, "team": "support", "system": "crm"}),
+        ("a", 180, "Pay", {"channel": "web", "team": "payments", "system": "psp", "value": 40.0}),
+        ("a", 240, "Refund", {"channel": "web", "team": "payments", "value": -15.0}),
+    )
+    row = _journeys(wh, events).row(0, named=True)
+    # web->phone switches; phone->NULL->web does not count (unknown channel in between)
+    assert row["n_channel_switches"] == 1
+    assert row["n_team_handoffs"] == 2
+    assert row["n_systems"] == 3
+    assert row["value"] == pytest.approx(25.0)
+
+
+def test_variant_id_is_the_python_hash_of_the_path(wh: Warehouse):
+    journeys = _journeys(wh, _events(("a", 0, "Visit"), ("a", 5, "Buy"), ("b", 0, "Visit")))
+    for path, variant in zip(journeys["path"], journeys["variant_id"], strict=True):
+        assert variant == variant_id_of(path)
+    assert variant_id_of(["a", "b"]) != variant_id_of(["a b"])
+    assert len(set(journeys["variant_id"])) == 2
+
+
+def test_events_mart_has_the_contract_columns_and_one_row_per_event(wh: Warehouse):
+    events = _events(("a", 0, "Visit"), ("a", 5, "Buy"), ("b", 0, "Visit"))
+    _journeys(wh, events)
+    marts = wh.read_table("marts.events", order_by=["seq"])
+    contract = {
+        "event_id", "source", "customer_key", "journey_id", "session_id", "occurred_at", "seq",
+        "step_index", "touchpoint", "channel", "team", "system", "value", "event_type",
+    }  # fmt: skip
+    assert contract <= set(marts.columns)
+    assert marts["event_id"].to_list() == events["event_id"].to_list()
+    assert marts["step_index"].to_list() == [1, 2, 1]
+
+
+def test_customers_mart_joins_profiles_and_journeys(wh: Warehouse):
+    profiles = pl.DataFrame(
+        {
+            "customer_key": ["a", "z"],
+            "n_identities": [3, 1],
+            "segment": ["smb", "enterprise"],
+            "created_at": [T0, T0],
+            "is_stitched": [True, True],
+        }
+    )
+    wh.write_table("intermediate.int_customer_profiles", profiles)
+    events = _events(
+        ("a", 0, "Pay", {"value": 10.0}),
+        ("a", 30 * DAY, "Pay", {"value": 5.0}),
+        ("b", 0, "Visit"),
+    )
+    journeys = _journeys(wh, events)
+    assert journeys.filter(pl.col("customer_key") == "a")["segment"].to_list() == ["smb", "smb"]
+    customers = wh.read_table("marts.customers", order_by=["customer_key"])
+    rows = {r["customer_key"]: r for r in customers.iter_rows(named=True)}
+    assert (rows["a"]["n_identities"], rows["a"]["n_journeys"], rows["a"]["total_value"]) == (
+        3,
+        2,
+        15.0,
+    )
+    assert rows["a"]["last_seen_at"] == T0 + timedelta(days=30)
+    assert (rows["b"]["n_identities"], rows["b"]["segment"], rows["b"]["n_journeys"]) == (
+        1,
+        None,
+        1,
+    )
+    assert (rows["z"]["n_journeys"], rows["z"]["first_seen_at"]) == (0, None)
+
+
+def test_missing_events_table_names_it_and_the_fix(wh: Warehouse):
+    with pytest.raises(BuildError, match=r"intermediate.int_events: table not found; load events"):
+        build_paths(wh, Settings())
+
+
+def _marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    keys = {
+        "marts.events": ["seq"],
+        "marts.sessions": ["session_id"],
+        "marts.journeys": ["journey_id"],
+        "marts.customers": ["customer_key"],
+    }
+    return {table: wh.read_table(table, order_by=order) for table, order in keys.items()}
+
+
+def test_incremental_rebuild_equals_full_rebuild_when_the_cutoff_moves(wh: Warehouse):
+    settings = _settings(end_touchpoints=("Delivered",))
+    day1 = _events(
+        ("a", 0, "Visit"),
+        ("a", 60, "Pay"),
+        ("b", 0, "Visit"),  # not touched again; in flight now, abandoned once the cut-off moves
+        ("c", 0, "Visit"),
+        ("c", 60, "Delivered"),
+    )
+    day2 = _events(
+        ("a", 120, "Delivered"),  # joins a's journey
+        ("c", 30 * DAY, "Visit"),  # a new journey for c; moves the cut-off 30 days on
+        ("d", 30 * DAY, "Visit"),  # a new customer
+        ("a", 30, "Late"),  # a late event inside a's journey
+        first_seq=100,
+    )
+    wh.write_table("intermediate.int_events", day1)
+    wh.write_table(
+        "intermediate.int_dirty_customers", pl.DataFrame({"customer_key": ["a", "b", "c"]})
+    )
+    assert build_paths(wh, settings).full  # no marts yet: a full build
+    assert (
+        wh.read_table("marts.journeys").filter(pl.col("customer_key") == "b")["status"].item()
+        == "in_flight"
+    )
+
+    wh.write_table("intermediate.int_events", day2, mode="append")
+    wh.write_table(
+        "intermediate.int_dirty_customers", pl.DataFrame({"customer_key": ["a", "c", "d"]})
+    )
+    result = build_paths(wh, settings)
+    assert (result.full, result.rebuilt_customers) == (False, 3)
+    incremental = _marts(wh)
+
+    with Warehouse() as fresh:
+        fresh.write_table("intermediate.int_events", pl.concat([day1, day2]))
+        build_paths(fresh, settings, full=True)
+        full = _marts(fresh)
+    for table, frame in full.items():
+        assert incremental[table].equals(frame), table
+    journeys = incremental["marts.journeys"]
+    assert journeys.filter(pl.col("customer_key") == "b")["status"].item() == "abandoned"
+    assert journeys.filter(pl.col("customer_key") == "a")["path"].to_list() == [
+        [
+            "Visit",
+            "Late",
+            "Pay",
+            "Delivered",
+        ]
+    ]
