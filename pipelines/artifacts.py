@@ -50,7 +50,7 @@ TABLE_PER_MAP = 50
 class DailyRun:
     """What one run of ``journeys-daily`` did; a failed run has ``failed_step`` and ``error``."""
 
-    warehouse: Path
+    warehouse: Path | None
     ingest: IngestTotals | None = None
     build: BuildTotals | None = None
     compare: CompareTotals | None = None
@@ -75,9 +75,9 @@ class DailyRun:
         return "\n".join(lines)
 
 
-def read_gaps(settings: Settings) -> pl.DataFrame | None:
+def read_gaps(settings: Settings | None) -> pl.DataFrame | None:
     """``marts.map_gaps`` of the published warehouse (known columns only), or None."""
-    if not Path(settings.warehouse).exists():
+    if settings is None or not Path(settings.warehouse).exists():
         return None
     try:
         with open_published(settings) as wh:
@@ -145,23 +145,30 @@ def summary_markdown(run: DailyRun, gaps: pl.DataFrame | None, *, at: datetime) 
         lines.append(f"| report | [{run.report_index.name}]({run.report_index.as_uri()}) |")
     if run.error:
         lines += ["", f"**Failed:** {_cell(run.error, 'error')}", ""]
-        lines.append("The previously published marts are unchanged.")
+        lines.append(
+            "The marts were published; the reports were not rewritten."
+            if run.published
+            else "The previously published marts are unchanged."
+        )
     top = top_gaps(gaps)
     lines += ["", f"## Top {TOP_PER_MAP} gaps per map", ""]
     if top.is_empty():
         lines.append("No ranked gaps (no maps compared, or none with enough support).")
     shown = [c for c in GAP_COLUMNS[1:] if c in top.columns]
     for map_name in top["map_name"].unique(maintain_order=True).to_list():
-        lines += ["", f"### {_cell(map_name, 'map_name')}", ""]
+        lines += [f"### {_cell(map_name, 'map_name')}", ""]
         lines.append("| " + " | ".join(c.replace("_", " ") for c in shown) + " |")
         lines.append("|" + "---|" * len(shown))
         for row in top.filter(pl.col("map_name") == map_name).iter_rows(named=True):
             lines.append("| " + " | ".join(_cell(row[c], c) for c in shown) + " |")
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def create_run_artifacts(run: DailyRun, settings: Settings) -> None:
-    """Summary, gap table and (when written) the report link, keyed so Prefect keeps history."""
+def create_run_artifacts(run: DailyRun, settings: Settings | None) -> None:
+    """Summary, gap table and (when written) the report link, keyed so Prefect keeps history.
+
+    ``settings`` is None when the run failed before it had any (a bad configuration)."""
     gaps = read_gaps(settings)
     create_markdown_artifact(
         markdown=summary_markdown(run, gaps, at=datetime.now(UTC)),

@@ -34,7 +34,11 @@ def journeys_daily(params: DailyParams | None = None) -> DailyRun:
     summary artifact; the previously published marts stay as they were.
     """
     params = params or DailyParams()
-    settings = params.to_settings(environ=os.environ)
+    try:
+        settings = params.to_settings(environ=os.environ)
+    except JourneysError as exc:
+        create_run_artifacts(DailyRun(warehouse=None, failed_step=exc.step, error=str(exc)), None)
+        raise
     logger = get_run_logger()
     logger.info(f"journeys-daily: warehouse {settings.warehouse}, {len(settings.maps)} map(s)")
     run = DailyRun(warehouse=settings.warehouse)

@@ -23,7 +23,7 @@ import pytest
 
 import journeys.build
 from journeys import steps
-from journeys.config import Settings
+from journeys.config import Settings, SourceSettings
 from journeys.publish import WriterBusy, open_published, work_path
 from journeys.warehouse import Warehouse
 
@@ -74,7 +74,7 @@ import sys
 import polars as pl
 import journeys.build
 from journeys import steps
-from journeys.config import Settings
+from journeys.config import Settings, SourceSettings
 
 def half_build(wh, settings, *, full=False):
     wh.write_table("marts.events", pl.DataFrame({"v": [2]}))
@@ -85,6 +85,25 @@ def half_build(wh, settings, *, full=False):
 
 journeys.build.build_warehouse = half_build
 steps.build_marts(Settings(warehouse=sys.argv[1]))
+print("finished", flush=True)
+"""
+
+KILLED_REAL_BUILD = """
+import sys
+from journeys import steps
+from journeys.config import Settings, SourceSettings
+from journeys.warehouse import Warehouse
+
+original = Warehouse.run_model
+
+def run_model(self, model, **params):
+    if model == "marts/transitions":  # paths committed, mining half done, build not recorded
+        print("halfway", flush=True)
+        sys.stdin.readline()  # parked here until the test kills the process
+    return original(self, model, **params)
+
+Warehouse.run_model = run_model
+steps.build_marts(Settings.model_validate_json(sys.argv[1]))
 print("finished", flush=True)
 """
 
@@ -204,3 +223,70 @@ def test_a_build_killed_half_way_leaves_the_old_marts_and_the_next_run_completes
 
     steps.build_marts(settings)  # the lock died with the process: the next run just works
     assert published_versions(settings) == [2, 2, 2]
+
+
+def write_events(folder: Path, name: str, customers: range, *, days_later: int = 0) -> None:
+    """Web and transaction events of a few customers, one file per source."""
+    web, tx = folder / "web", folder / "transactions"
+    web.mkdir(parents=True, exist_ok=True)
+    tx.mkdir(parents=True, exist_ok=True)
+    web_rows = ["event_id,anonymous_id,user_id,event_type,occurred_at,page_path,referrer,device"]
+    tx_rows = ["event_id,customer_id,order_id,event_type,occurred_at,amount,currency"]
+    for c in customers:
+        day, e = 1 + c % 20 + days_later, f"{name}-{c}"
+        web_rows += [
+            f"w{e}a,a{c},c{c},page_view,2026-03-{day:02d}T10:00:00Z,/,,mobile",
+            f"w{e}b,a{c},c{c},add_to_cart,2026-03-{day:02d}T10:0{c % 7}:00Z,/cart,,mobile",
+        ]
+        tx_rows += [f"t{e},c{c},o{e},payment_captured,2026-03-{day:02d}T10:30:00Z,{c}.5,EUR"]
+        if c % 3:
+            tx_rows += [f"t{e}s,c{c},o{e},order_shipped,2026-03-{day + 1:02d}T08:00:00Z,,EUR"]
+    (web / f"web_{name}.csv").write_text("\n".join(web_rows) + "\n", encoding="utf-8")
+    (tx / f"transactions_{name}.csv").write_text("\n".join(tx_rows) + "\n", encoding="utf-8")
+
+
+def landing_settings(root: Path) -> Settings:
+    sources = {s: SourceSettings(path=str(root / "landing" / s)) for s in ("web", "transactions")}
+    return Settings(warehouse=root / "wh" / "journeys.duckdb", sources=sources)
+
+
+def mart_rows(settings: Settings) -> dict[str, list[Any]]:
+    """Every path and mining mart's rows, order-free and without generated ids."""
+    with open_published(settings) as wh:
+        return {
+            "journeys": sorted(
+                str(r) for r in wh.read_table("marts.journeys", columns=["path", "status"]).rows()
+            ),
+            "events": [wh.count("marts.events")],
+            "transitions": sorted(str(r) for r in wh.read_table("marts.transitions").rows()),
+            "variants": sorted(
+                str(r) for r in wh.read_table("marts.variants", columns=["path", "journeys"]).rows()
+            ),
+        }
+
+
+def test_a_real_build_killed_half_way_recovers_to_what_a_clean_build_gives(tmp_path: Path):
+    settings = landing_settings(tmp_path)
+    write_events(tmp_path / "landing", "day1", range(0, 12))
+    steps.ingest_landing(settings)
+    steps.build_marts(settings)
+    day1 = mart_rows(settings)
+
+    write_events(tmp_path / "landing", "day2", range(8, 20), days_later=5)  # new, returning
+    steps.ingest_landing(settings)
+    build = Helper(KILLED_REAL_BUILD, settings.model_dump_json())
+    try:
+        assert build.next_message() == "halfway"
+    finally:
+        assert build.kill() == -signal.SIGKILL
+    assert mart_rows(settings) == day1  # readers still see day 1, whole
+
+    steps.build_marts(settings)  # the next run completes ...
+    recovered = mart_rows(settings)
+    clean = landing_settings(tmp_path / "clean")
+    write_events(tmp_path / "clean" / "landing", "day1", range(0, 12))
+    write_events(tmp_path / "clean" / "landing", "day2", range(8, 20), days_later=5)
+    steps.ingest_landing(clean)
+    steps.build_marts(clean)
+    assert recovered == mart_rows(clean)  # ... with the marts a build without the kill gives
+    assert recovered != day1

@@ -373,6 +373,18 @@ def test_a_failing_step_names_itself_and_keeps_the_published_marts(
     assert published_journeys(settings) == ["j_c1", "j_c2", "j_c3"]
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_without_configuration_fails_clearly_and_still_leaves_a_summary(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.delenv("JOURNEYS_CONFIG", raising=False)
+    state = journeys_daily(return_state=True)
+    assert state.is_failed() and "[config] no configuration" in state.message
+    found = artifacts_of(state.state_details.flow_run_id)
+    assert "failed at config" in found["journeys-daily-summary"].data
+    assert "journeys-report" not in found
+
+
 @pytest.mark.usefixtures("prefect_harness", "fakes", "quick_retries")
 def test_transient_io_failures_are_retried_user_errors_are_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
