@@ -7,9 +7,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from journeys.config import Settings
-from journeys.mining import build_mining
+from journeys.mining import (
+    build_mining,
+    journeys_from_events,
+    touchpoint_stats,
+    transition_stats,
+    variant_stats,
+)
 from journeys.paths import build_paths
 from journeys.warehouse import Warehouse
 
@@ -43,7 +50,7 @@ def helpdesk_marts(helpdesk_csv: Path) -> dict[str, pl.DataFrame]:
         build_mining(wh, Settings())
         return {
             name: wh.read_table(f"marts.{name}")
-            for name in ("journeys", "transitions", "variants", "touchpoints")
+            for name in ("journeys", "transitions", "variants", "touchpoints", "events")
         }
 
 
@@ -95,6 +102,17 @@ def test_helpdesk_cases_stay_whole_journeys(helpdesk_marts, helpdesk_csv: Path):
     assert journeys["journey_id"].sort().to_list() == raw["case_id"].unique().sort().to_list()
     # the log ends 2014-01-03; without end touchpoints only the last 14 days are in flight
     assert set(journeys["status"]) == {"completed", "in_flight"}
+
+
+def test_helpdesk_polars_twins_equal_the_sql_marts(helpdesk_marts):
+    events = helpdesk_marts["events"]
+    twins = {
+        "touchpoints": touchpoint_stats(events),
+        "transitions": transition_stats(events),
+        "variants": variant_stats(journeys_from_events(events)),
+    }
+    for name, twin in twins.items():
+        assert_frame_equal(helpdesk_marts[name], twin, check_exact=False, rel_tol=1e-9)
 
 
 def test_helpdesk_through_import_log(helpdesk_csv: Path):
