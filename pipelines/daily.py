@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import State, flow, get_run_logger
 from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+from prefect.states import Failed
 
 from journeys.config import Settings
 from journeys.errors import JourneysError
@@ -26,19 +28,20 @@ EPHEMERAL_STARTUP_SECONDS = 90
 
 
 @flow(name=FLOW_NAME, persist_result=False, validate_parameters=True)
-def journeys_daily(params: DailyParams | None = None) -> DailyRun:
+def journeys_daily(params: DailyParams | None = None) -> DailyRun | State[Any]:
     """Load new landing files, rebuild the marts, compare the maps, publish, write the reports.
 
     ``params`` default to ``$JOURNEYS_CONFIG`` (and ``$JOURNEYS_WAREHOUSE``) read here, at the
-    flow edge. A failure raises the step's error (``[build] ...``) after recording the run's
-    summary artifact; the previously published marts stay as they were.
+    flow edge. A step's error ends the run Failed with the error's one line (``[build] ...``)
+    as the state message, after recording the summary artifact; calling the flow raises it.
+    Nothing is published before ``publish``, so the previous marts stay as they were.
     """
     params = params or DailyParams()
     try:
         settings = params.to_settings(environ=os.environ)
     except JourneysError as exc:
         create_run_artifacts(DailyRun(warehouse=None, failed_step=exc.step, error=str(exc)), None)
-        raise
+        return failed(exc)
     logger = get_run_logger()
     logger.info(f"journeys-daily: warehouse {settings.warehouse}, {len(settings.maps)} map(s)")
     run = DailyRun(warehouse=settings.warehouse)
@@ -51,10 +54,16 @@ def journeys_daily(params: DailyParams | None = None) -> DailyRun:
     except JourneysError as exc:
         run = replace(run, failed_step=exc.step, error=str(exc))
         create_run_artifacts(run, settings)
-        raise
+        return failed(exc)
     create_run_artifacts(run, settings)
     logger.info(run.summary())
     return run
+
+
+def failed(error: JourneysError) -> State[Any]:
+    """The final state of a run a journeys error stopped: its one-line message, no traceback
+    (the message names the step, the place and the fix); calling the flow raises ``error``."""
+    return Failed(message=str(error), data=error)
 
 
 def run_daily(settings: Settings) -> str:
@@ -63,5 +72,6 @@ def run_daily(settings: Settings) -> str:
     with temporary_settings(
         set_defaults={PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: EPHEMERAL_STARTUP_SECONDS}
     ):
-        run = journeys_daily(DailyParams(settings=settings))
+        state = journeys_daily(DailyParams(settings=settings), return_state=True)
+    run: DailyRun = state.result()  # raises the failed step's JourneysError
     return run.summary()

@@ -148,13 +148,15 @@ def clean_error(exc: BaseException, *, step: str) -> JourneysError:
 
 
 def run_step(step: str, call: Callable[[], T]) -> T:
-    """Run one step's call; failures leave as ``clean_error``."""
+    """Run one step's call; failures leave as ``clean_error``, raised outside the ``except`` so
+    the original (its message, its frames and the connections they hold) is not kept."""
     try:
         return call()
     except Exception as exc:
         if not isinstance(exc, JourneysError | OSError):
             get_run_logger().error(redact_text("".join(traceback.format_exception(exc))))
-        raise clean_error(exc, step=step) from None
+        error = clean_error(exc, step=step)
+    raise error
 
 
 _IO = {
