@@ -175,18 +175,26 @@ def main() -> None:
     parser.add_argument("--journeys", type=int, default=1_000_000)
     parser.add_argument("--variants", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--compare-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["generate", "compare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     db, map_path = OUT / "bench_conformance.duckdb", OUT / "bench_purchase.yaml"
-    if args.compare_only:
+    if args.phase == "generate":
+        map_path.write_text(MAP_YAML, encoding="utf-8")
+        started = time.perf_counter()
+        what = generate(
+            db, map_path, journeys=args.journeys, variants=args.variants, seed=args.seed
+        )
+        print(f"generated {what} in {time.perf_counter() - started:.1f} s")
+    elif args.phase == "compare":
         run_compare(db, map_path)
-        return
-    map_path.write_text(MAP_YAML, encoding="utf-8")
-    started = time.perf_counter()
-    what = generate(db, map_path, journeys=args.journeys, variants=args.variants, seed=args.seed)
-    print(f"generated {what} in {time.perf_counter() - started:.1f} s")
-    subprocess.run([sys.executable, __file__, "--compare-only"], check=True)
+    else:
+        # each phase in its own small child: Linux keeps ru_maxrss across fork and exec, so a
+        # child of a process that generated gigabytes would report the parent's peak
+        for phase in ("generate", "compare"):
+            options = [f"--journeys={args.journeys}", f"--variants={args.variants}"]
+            options.append(f"--seed={args.seed}")
+            subprocess.run([sys.executable, __file__, f"--phase={phase}", *options], check=True)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.scope import (
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
-    collect_step_events,
+    distinct_variants,
     scope_journeys,
     scope_variants,
 )
+from journeys.compare.timing import time_steps
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
@@ -102,10 +103,20 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
         )
     loaded = [load_map(Path(p)) for p in paths]
     _check_unique(loaded)
-    journeys = _read(wh, "marts.journeys", JOURNEY_COLUMNS)
-    events = _read(wh, "marts.events", EVENT_COLUMNS)
+    _require(wh, "marts.journeys", JOURNEY_COLUMNS)
+    _require(wh, "marts.events", EVENT_COLUMNS)
+    # paths are only needed once per variant; events are scanned in batches, never whole
+    journeys = wh.read_table("marts.journeys", columns=[c for c in JOURNEY_COLUMNS if c != "path"])
+    variants = distinct_variants(wh.scan_table("marts.journeys", columns=["variant_id", "path"]))
+    events = wh.scan_table("marts.events", columns=EVENT_COLUMNS)
     results = [
-        compare_map(m, journeys=journeys, events=events, min_support=settings.min_support)
+        compare_map(
+            m,
+            journeys=journeys,
+            events=events,
+            variants=variants,
+            min_support=settings.min_support,
+        )
         for m in loaded
     ]
     names = [m.name for m in loaded]
@@ -121,12 +132,18 @@ def compare_map(
     journey_map: JourneyMap,
     *,
     journeys: pl.DataFrame,
-    events: pl.DataFrame,
+    events: pl.DataFrame | pl.LazyFrame,
     min_support: int,
+    variants: pl.DataFrame | None = None,
 ) -> MapComparison:
-    """Compare one map with journeys (marts.journeys columns) and events (marts.events)."""
+    """Compare one map with journeys (marts.journeys columns) and events (marts.events).
+
+    ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
+    its ``path`` column.
+    """
     started = time.perf_counter()
-    variants = scope_variants(journey_map, journeys)
+    all_variants = variants if variants is not None else distinct_variants(journeys)
+    variants = scope_variants(journey_map, all_variants)
     scoped = scope_journeys(journeys, variants)
     # align each distinct (variant, finished) once; in-flight journeys get a prefix alignment
     to_align = (
@@ -136,7 +153,7 @@ def compare_map(
         .sort("variant_id", "complete")
     )
     aligned = align_variants(journey_map, to_align)
-    step_events = collect_step_events(journey_map, events, scoped)
+    timing = time_steps(journey_map, events, scoped)
     conformance = (
         scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
         .join(
@@ -153,10 +170,10 @@ def compare_map(
         variants=variants,
         aligned=aligned,
         journeys=scoped,
-        step_events=step_events,
+        timing=timing,
         min_support=min_support,
     )
-    steps = measure_steps(journey_map, variants=variants, step_events=step_events)
+    steps = measure_steps(journey_map, variants=variants, timing=timing)
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
     summary = MapSummary(
@@ -186,7 +203,7 @@ def _check_unique(maps: Sequence[JourneyMap]) -> None:
         seen[m.name] = m.source
 
 
-def _read(wh: Warehouse, table: str, columns: Sequence[str]) -> pl.DataFrame:
+def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
     if not wh.table_exists(table):
         raise CompareError(f"{table} not found; run `journeys build` before `journeys compare`")
     missing = [c for c in columns if c not in wh.columns(table)]
@@ -194,7 +211,6 @@ def _read(wh: Warehouse, table: str, columns: Sequence[str]) -> pl.DataFrame:
         raise CompareError(
             f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
         )
-    return wh.read_table(table, columns=list(columns))
 
 
 def _replace_rows(

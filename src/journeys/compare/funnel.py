@@ -15,10 +15,11 @@ from __future__ import annotations
 import polars as pl
 
 from journeys.compare.maps import JourneyMap
+from journeys.compare.timing import StepTiming
 
 
 def measure_steps(
-    journey_map: JourneyMap, *, variants: pl.DataFrame, step_events: pl.DataFrame
+    journey_map: JourneyMap, *, variants: pl.DataFrame, timing: StepTiming
 ) -> pl.DataFrame:
     """map_name, step, stage, position, journeys_reached, conversion_from_previous,
     median_seconds_from_previous, sla_breaches, for every designed step in file order."""
@@ -41,13 +42,12 @@ def measure_steps(
             first = next(i for i, s in enumerate(seq) if s in preds)
             if name in seq[first + 1 :]:
                 converted[name] += count
-    timing = (
-        step_events.group_by("step")
-        .agg(
-            pl.col("seconds_from_previous").median().alias("median_seconds_from_previous"),
-            pl.col("jx").filter(pl.col("sla_breach")).n_unique().alias("sla_breaches"),
-        )
-        .with_columns(pl.col("step").cast(pl.String))
+    medians = timing.seconds.group_by("step").agg(
+        pl.col("seconds_from_previous").median().alias("median_seconds_from_previous")
+    )
+    breaches = timing.breaches.group_by("step").agg(pl.col("jx").n_unique().alias("sla_breaches"))
+    per_step = medians.join(breaches, on="step", how="full", coalesce=True).with_columns(
+        pl.col("step").cast(pl.String)
     )
     frame = pl.DataFrame(
         {
@@ -68,7 +68,7 @@ def measure_steps(
         },
     )
     return (
-        frame.join(timing, on="step", how="left", maintain_order="left")
+        frame.join(per_step, on="step", how="left", maintain_order="left")
         .with_columns(
             pl.col("median_seconds_from_previous").cast(pl.Float64),
             pl.col("sla_breaches").fill_null(0).cast(pl.Int64),

@@ -36,6 +36,7 @@ import math
 import polars as pl
 
 from journeys.compare.maps import JourneyMap, format_duration
+from journeys.compare.timing import StepTiming
 
 GAP_TYPES = (
     "skipped_step",
@@ -83,21 +84,21 @@ def find_gaps(
     variants: pl.DataFrame,
     aligned: pl.DataFrame,
     journeys: pl.DataFrame,
-    step_events: pl.DataFrame,
+    timing: StepTiming,
     min_support: int,
 ) -> pl.DataFrame:
     """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map).
 
     ``variants``: scope_variants(). ``aligned``: align_variants() of the (variant_id, complete)
-    pairs of the journeys. ``journeys``: scope_journeys(). ``step_events``:
-    collect_step_events(). Gaps are found per variant where they depend on the path only, and
+    pairs of the journeys. ``journeys``: scope_journeys(). ``timing``: time_steps().
+    Gaps are found per variant where they depend on the path only, and
     spread to journeys through compact integer keys, so the journey-level work is a few joins.
     """
     vx = variants.select("variant_id", "vx")
     moves = _move_members(aligned).join(vx, on="variant_id")
     sequences = _sequence_members(journey_map, variants).join(vx, on="variant_id")
     drops = _key(variants, gap_type="dropoff", from_step=pl.col("last_step"))
-    events = _event_members(step_events)
+    events = _event_members(timing)
     catalog = (
         pl.concat([f.select(KEY) for f in (moves, sequences, drops, events)])
         .unique()
@@ -201,24 +202,11 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
     return pl.concat([transitions, loops], how="vertical_relaxed").unique()
 
 
-def _event_members(step_events: pl.DataFrame) -> pl.DataFrame:
+def _event_members(timing: StepTiming) -> pl.DataFrame:
     """sla_breach and channel_switch, per journey (jx)."""
-    sla = _key(
-        step_events.filter(pl.col("sla_breach")).select("jx", "step").unique(),
-        gap_type="sla_breach",
-        to_step=pl.col("step"),
-    )
-    expected_prev = pl.coalesce("prev_designed_channel", "prev_channel")
-    expected_this = pl.coalesce("designed_channel", "channel")
-    switched = step_events.filter(
-        pl.col("prev_channel").is_not_null()
-        & pl.col("channel").is_not_null()
-        & (pl.col("prev_channel") != pl.col("channel"))
-        & (pl.col("prev_designed_channel").is_not_null() | pl.col("designed_channel").is_not_null())
-        & ((expected_prev != pl.col("prev_channel")) | (expected_this != pl.col("channel")))
-    ).select("jx", "prev_step", "step", "prev_channel", "channel")
+    sla = _key(timing.breaches, gap_type="sla_breach", to_step=pl.col("step"))
     switches = _key(
-        switched.unique(),
+        timing.switches,
         gap_type="channel_switch",
         from_step=pl.col("prev_step"),
         to_step=pl.col("step"),

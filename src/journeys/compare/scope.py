@@ -24,10 +24,21 @@ JOURNEY_COLUMNS = ("journey_id", "customer_key", "variant_id", "path", "status",
 EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at", "channel")
 
 
-def scope_variants(journey_map: JourneyMap, journeys: pl.DataFrame) -> pl.DataFrame:
+def distinct_variants(journeys: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """variant_id, path, journeys: one row per variant of marts.journeys (any map)."""
+    return (
+        journeys.lazy()
+        .group_by("variant_id")
+        .agg(pl.col("path").first(), pl.len().alias("journeys"))
+        .collect(engine="streaming")
+    )
+
+
+def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
     """One row per distinct in-scope variant, sorted by variant_id.
 
-    Columns: variant_id, path, journeys, seq, outcome, last_step, vx (a compact row key).
+    ``variants``: distinct_variants(). Columns: variant_id, path, journeys, seq, outcome,
+    last_step, vx (a compact row key).
     """
     steps = list(journey_map.step_names)
     if journey_map.goal is not None:
@@ -35,9 +46,7 @@ def scope_variants(journey_map: JourneyMap, journeys: pl.DataFrame) -> pl.DataFr
     else:
         outcome = pl.col("seq").list.eval(pl.element().is_in(list(journey_map.exit))).list.any()
     return (
-        journeys.lazy()
-        .group_by("variant_id")
-        .agg(pl.col("path").first(), pl.len().alias("journeys"))
+        variants.lazy()
         .with_columns(seq=pl.col("path").list.eval(pl.element().filter(pl.element().is_in(steps))))
         .filter(pl.col("seq").list.len() > 0)
         .with_columns(
@@ -71,55 +80,5 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
         )
         .sort("journey_id")
         .with_row_index("jx")
-        .collect()
-    )
-
-
-def collect_step_events(
-    journey_map: JourneyMap, events: pl.DataFrame, journeys: pl.DataFrame
-) -> pl.DataFrame:
-    """The in-scope journeys' events on map steps, each with its previous map step.
-
-    Columns: jx (the journey's key in ``journeys``), step (an Enum of the map's steps),
-    channel, prev_step, prev_channel, seconds_from_previous, designed_channel,
-    prev_designed_channel, sla_breach.
-    """
-    names = list(journey_map.step_names)
-    steps = pl.Enum(names)
-    within = {s.name: s.within_seconds for s in journey_map.steps}
-    designed = {s.name: s.channel for s in journey_map.steps}
-    same = pl.col("jx") == pl.col("jx").shift(1)
-    return (
-        events.lazy()
-        .select(*EVENT_COLUMNS)
-        .filter(pl.col("touchpoint").is_in(names))
-        .join(journeys.lazy().select("journey_id", "jx"), on="journey_id", how="inner")
-        .select(
-            "jx",
-            "step_index",
-            pl.col("touchpoint").cast(steps).alias("step"),
-            "occurred_at",
-            pl.col("channel").cast(pl.String),
-        )
-        .sort("jx", "step_index")
-        .with_columns(
-            prev_step=pl.when(same).then(pl.col("step").shift(1)),
-            seconds_from_previous=pl.when(same).then(
-                (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds()
-                / 1000.0
-            ),
-            prev_channel=pl.when(same).then(pl.col("channel").shift(1)),
-        )
-        .with_columns(
-            designed_channel=pl.col("step").replace_strict(designed, return_dtype=pl.String),
-            prev_designed_channel=pl.col("prev_step").replace_strict(
-                designed, default=None, return_dtype=pl.String
-            ),
-            sla_breach=(
-                pl.col("seconds_from_previous")
-                > pl.col("step").replace_strict(within, return_dtype=pl.Int64)
-            ).fill_null(False),
-        )
-        .drop("occurred_at", "step_index")
         .collect()
     )
