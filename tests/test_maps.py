@@ -275,3 +275,19 @@ def test_the_guide_states_the_designed_graph_of_its_optional_example():
     branches = parse_map(doc_examples()["order-outcomes"], source="docs/maps.md")
     assert branches.start_steps == ("Visit site", "Open app")
     assert ("Visit site", "Open app") not in branches.edges()
+
+
+def test_wrong_types_are_reported_with_the_rest():
+    with pytest.raises(MapValidationError) as info:
+        parse_map(
+            {
+                "name": "t",
+                "owner": ["a"],
+                "stages": [{"name": "S", "steps": [{"name": "A", "optional": "yes"}]}],
+            },
+            source="t.yaml",
+        )
+    assert info.value.problems == (
+        "t.yaml: owner: ['a'] is not text; write a plain string",
+        "t.yaml: stages[0].steps[0].optional: 'yes' is not true or false; write optional: true",
+    )

@@ -8,6 +8,8 @@ journeys with polars joins. Each map's rows replace that map's previous rows in 
 
 from __future__ import annotations
 
+import functools
+import operator
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -218,7 +220,8 @@ def _replace_rows(
 ) -> None:
     parts = list(frames)
     if wh.table_exists(table):
-        kept = wh.read_table(table).filter(~pl.col("map_name").is_in(list(names)))
+        others = functools.reduce(operator.and_, [pl.col("map_name") != pl.lit(n) for n in names])
+        kept = wh.scan_table(table).filter(others).collect()
         if kept.height:
             parts.insert(0, kept)
     wh.write_table(table, pl.concat(parts, how="diagonal_relaxed"))

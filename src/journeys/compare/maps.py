@@ -224,11 +224,13 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
     name = read_text(p, data, "name", "")
     if not name or not name.strip():
         p.add("name", "missing; give the map a unique name, e.g. name: online-purchase")
+    description = read_text(p, data, "description", "")
+    owner = read_text(p, data, "owner", "")
     steps, stages, paths = _parse_stages(p, data.get("stages"))
     known = [s.name for s in steps]
     known_set = set(known)
 
-    def check_refs(key: str, values: tuple[str, ...] | None, what: str) -> tuple[str, ...]:
+    def check_refs(key: str, values: tuple[str, ...] | None) -> tuple[str, ...]:
         if values is None:
             return ()
         if not values and key in ("entry", "exit"):
@@ -240,12 +242,12 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
             elif known:
                 p.add(
                     f"{key}[{i}]" if isinstance(data.get(key), list) else key,
-                    f"'{value}' is not a step of this map; {what} one of {list_choices(known)}",
+                    f"'{value}' is not a step of this map; use one of {list_choices(known)}",
                 )
         return tuple(dict.fromkeys(kept))
 
-    entry = check_refs("entry", read_names(p, data, "entry", ""), "use")
-    exit_ = check_refs("exit", read_names(p, data, "exit", ""), "use")
+    entry = check_refs("entry", read_names(p, data, "entry", ""))
+    exit_ = check_refs("exit", read_names(p, data, "exit", ""))
     goal = read_text(p, data, "goal", "")
     if goal is not None and known and goal not in known_set:
         p.add("goal", f"'{goal}' is not a step of this map; use one of {list_choices(known)}")
@@ -290,8 +292,8 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
     return JourneyMap(
         name=str(name),
         source=source,
-        description=read_text(p, data, "description", ""),
-        owner=read_text(p, data, "owner", ""),
+        description=description,
+        owner=owner,
         goal=goal,
         ignore=tuple(ignore),
         entry=entry,

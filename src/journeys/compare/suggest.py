@@ -70,7 +70,7 @@ def suggest_map(
     original = load_map(Path(map_file))
     if not wh.table_exists("marts.journeys"):
         raise CompareError("marts.journeys not found; run `journeys build` before suggest-map")
-    journeys = wh.read_table("marts.journeys", columns=["variant_id", "path", "status"])
+    journeys = wh.scan_table("marts.journeys", columns=["variant_id", "path", "status"])
     revision = revise_map(original, collect_traces(original, journeys), coverage=coverage)
     head = (
         f"suggest-map '{original.name}' ({original.source}): the revision explains "
@@ -85,12 +85,13 @@ def suggest_map(
     return "\n".join([head, *diff, "", revision.text])
 
 
-def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame) -> list[Trace]:
+def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame | pl.LazyFrame) -> list[Trace]:
     """Distinct (sequence, finished) pairs with journey counts, most frequent first."""
     grouped = (
-        journeys.group_by("variant_id", pl.col("status") != "in_flight")
+        journeys.lazy()
+        .group_by("variant_id", (pl.col("status") != "in_flight").alias("finished"))
         .agg(pl.col("path").first(), pl.len().alias("n"))
-        .rename({"status": "finished"})
+        .collect(engine="streaming")
     )
     counts: Counter[tuple[tuple[str, ...], bool]] = Counter()
     for path, finished, n in grouped.select("path", "finished", "n").iter_rows():
