@@ -2,9 +2,9 @@
 
 Generates ``--journeys`` journeys over ``--variants`` distinct variants with a long-tail (Zipf)
 distribution: walks of the map with random branches, optional skips and repeats, half of them
-perturbed (skipped steps, foreign touchpoints, swaps, loops, early ends). Writes marts.journeys
-and marts.events to a DuckDB file under benchmarks/out/, then times ``compare_maps`` in a fresh
-process, so its peak RSS (``ru_maxrss``) is the comparison's alone.
+perturbed (skipped steps, foreign touchpoints, swaps, loops, early ends). Writes marts.journeys,
+marts.events and marts.variants to a DuckDB file under benchmarks/out/, then times
+``compare_maps`` in a fresh process, so its peak RSS (``ru_maxrss``) is the comparison's alone.
 
     .venv/bin/python benchmarks/bench_conformance.py --journeys 1000000 --variants 3000
 """
@@ -157,6 +157,8 @@ def generate(db: Path, map_path: Path, *, journeys: int, variants: int, seed: in
     with Warehouse(db) as wh:
         wh.write_table("marts.journeys", journeys_mart)
         wh.write_table("marts.events", events.drop("gap", "started_at"))
+        counts = frame.group_by("variant_id").agg(pl.len().alias("journeys"))
+        wh.write_table("marts.variants", table.join(counts, on="variant_id"))
     return f"{journeys:,} journeys, {len(paths):,} variants, {events.height:,} events"
 
 

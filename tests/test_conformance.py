@@ -220,3 +220,19 @@ def test_distinct_variants_are_aligned_once(wh: Warehouse, tmp_path: Path, monke
     compare_maps(wh, SETTINGS, [write_map(tmp_path, "ab", "- A\n- B\n")])
     assert sorted(calls) == [("A",), ("A", "B"), ("B",)]
     assert wh.count("marts.map_conformance") == 30
+
+
+def test_paths_come_from_marts_variants_only_when_it_has_every_variant(
+    wh: Warehouse, tmp_path: Path
+):
+    load(wh, [{"id": "j1", "path": ["A", "B"]}, {"id": "j2", "path": ["A"]}])
+    path = write_map(tmp_path, "ab", "- A\n- B\n")
+    compare_maps(wh, SETTINGS, [path])
+    expected = wh.read_table("marts.map_conformance", order_by=["journey_id"])
+    variants = wh.read_table("marts.journeys", columns=["variant_id", "path"])
+    wh.write_table("marts.variants", variants)
+    compare_maps(wh, SETTINGS, [path])
+    assert wh.read_table("marts.map_conformance", order_by=["journey_id"]).equals(expected)
+    wh.write_table("marts.variants", variants.head(1))  # stale: falls back to journeys' paths
+    compare_maps(wh, SETTINGS, [path])
+    assert wh.read_table("marts.map_conformance", order_by=["journey_id"]).equals(expected)

@@ -109,7 +109,7 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     _require(wh, "marts.events", EVENT_COLUMNS)
     # paths are only needed once per variant; events are scanned in batches, never whole
     journeys = wh.read_table("marts.journeys", columns=[c for c in JOURNEY_COLUMNS if c != "path"])
-    variants = distinct_variants(wh.scan_table("marts.journeys", columns=["variant_id", "path"]))
+    variants = _read_variants(wh)
     events = wh.scan_table("marts.events", columns=EVENT_COLUMNS)
     results = [
         compare_map(
@@ -203,6 +203,26 @@ def _check_unique(maps: Sequence[JourneyMap]) -> None:
                 "map names are unique, rename one of them"
             )
         seen[m.name] = m.source
+
+
+def _read_variants(wh: Warehouse) -> pl.DataFrame:
+    """variant_id, path, journeys. The path comes from marts.variants when it has every variant
+    (variant_id is content-addressed, md5 of the path, so the paths agree), else from
+    marts.journeys (the paths of millions of journeys, read only when needed)."""
+    counts = (
+        wh.scan_table("marts.journeys", columns=["variant_id"])
+        .group_by("variant_id")
+        .agg(pl.len().alias("journeys"))
+        .collect(engine="streaming")
+    )
+    if wh.table_exists("marts.variants") and {"variant_id", "path"} <= set(
+        wh.columns("marts.variants")
+    ):
+        paths = wh.read_table("marts.variants", columns=["variant_id", "path"])
+        found = counts.join(paths.unique("variant_id"), on="variant_id", how="left")
+        if found["path"].null_count() == 0:
+            return found.select("variant_id", "path", "journeys")
+    return distinct_variants(wh.scan_table("marts.journeys", columns=["variant_id", "path"]))
 
 
 def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
