@@ -5,8 +5,9 @@ Writers work in a private file beside the published one (``journeys.work.duckdb`
 has finished, ``publish_marts`` copies every ``marts.*`` table into a new file and renames it
 over the published warehouse in one atomic step. Analysts open the published file read-only:
 they never block a run (the run never opens that file for writing) and a connection opened
-before a publish keeps reading the snapshot it opened. Raw, staging and rejects stay in the
-work file, where direct identifiers are allowed to live.
+before a publish keeps reading the snapshot it opened. Raw and staging stay in the work file,
+where direct identifiers are allowed to live; ``raw.rejects`` is published with emails and
+phone numbers in its raw text masked, so analysts see why rows were rejected.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def publish_marts(settings: Settings) -> Path:
         stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
     with Warehouse(staging) as target:
-        target.copy_schema_from(work, schema="marts")
+        target.copy_schema_from(work, schema="marts", models=("raw/rejects",))
     os.replace(staging, published)
     return published
 

@@ -326,8 +326,12 @@ class Warehouse:
             self._con.unregister(view)
         return data.num_rows
 
-    def copy_schema_from(self, other: Path, *, schema: str) -> list[str]:
-        """Copy every table of ``schema`` from another warehouse file into this one."""
+    def copy_schema_from(
+        self, other: Path, *, schema: str, models: Sequence[str] = ()
+    ) -> list[str]:
+        """Copy every table of ``schema`` from another warehouse file into this one, then
+        materialise ``models`` here (they read the other file as ``source_wh``; a model whose
+        source tables the other file lacks is skipped)."""
         self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
         try:
             names = [
@@ -344,6 +348,17 @@ class Warehouse:
                 self._run(
                     f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM source_wh.{qualified}"
                 )
+            present = {
+                f"{r[0]}.{r[1]}"
+                for r in self._run(
+                    "SELECT table_schema, table_name FROM information_schema.tables "
+                    "WHERE table_catalog = 'source_wh'"
+                )
+            }
+            for model in models:
+                needed = set(re.findall(r"source_wh\.(\w+\.\w+)", read_sql(model)))
+                if needed <= present:
+                    self.run_model(model)
         finally:
             self._run("DETACH source_wh")
         return names
