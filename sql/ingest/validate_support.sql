@@ -4,7 +4,7 @@ WITH typed AS (
     SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc FROM landing_std
 )
 SELECT *,
-    event_id AS _key,
+    trim(event_id) AS _key,
     CASE
         WHEN journeys_blank(event_id) THEN 'event_id is empty; every interaction needs its id'
         WHEN journeys_blank(ticket_id) THEN 'ticket_id is empty; every interaction belongs to a ticket'

@@ -7,7 +7,7 @@ WITH typed AS (
     FROM landing_std
 )
 SELECT * EXCLUDE (_amount),
-    event_id AS _key,
+    trim(event_id) AS _key,
     CASE
         WHEN journeys_blank(event_id) THEN 'event_id is empty; every transaction needs its id'
         WHEN journeys_blank(customer_id) THEN 'customer_id is empty; every transaction names its customer'
