@@ -61,14 +61,21 @@ CREATE TABLE IF NOT EXISTS raw.log (
 );
 -- Timestamps: ISO-8601 with Z or an offset are absolute; epoch seconds (10 digits) and
 -- milliseconds (13 digits) are UTC; anything else is a naive local time in the source's timezone.
-CREATE OR REPLACE MACRO journeys_parse_ts(s, tz) AS CASE
-    WHEN s IS NULL OR trim(s) = '' THEN NULL
-    WHEN regexp_full_match(trim(s), '\d{10}') THEN to_timestamp(CAST(trim(s) AS BIGINT))
-    WHEN regexp_full_match(trim(s), '\d{13}') THEN to_timestamp(CAST(trim(s) AS BIGINT) / 1000.0)
-    WHEN regexp_matches(trim(s), '\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$')
-        THEN try_cast(trim(s) AS TIMESTAMPTZ)
-    ELSE timezone(tz, try_cast(trim(s) AS TIMESTAMP))
-END;
+-- Only instants from 1900 up to (not including) 2200 are timestamps: DuckDB also reads words
+-- ('infinity', 'epoch') and years such as 12026, which no analyst's tool (Python, polars) can
+-- hold, and one such event would break every later build.
+CREATE OR REPLACE MACRO journeys_parse_ts(s, tz) AS (
+    SELECT CASE WHEN t >= TIMESTAMPTZ '1900-01-01 00:00:00+00'
+        AND t < TIMESTAMPTZ '2200-01-01 00:00:00+00' THEN t END
+    FROM (SELECT CASE
+        WHEN s IS NULL OR NOT regexp_matches(s, '\d') THEN NULL
+        WHEN regexp_full_match(trim(s), '\d{10}') THEN to_timestamp(CAST(trim(s) AS BIGINT))
+        WHEN regexp_full_match(trim(s), '\d{13}') THEN to_timestamp(CAST(trim(s) AS BIGINT) / 1000.0)
+        WHEN regexp_matches(trim(s), '\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$')
+            THEN try_cast(upper(trim(s)) AS TIMESTAMPTZ)
+        ELSE timezone(tz, try_cast(trim(s) AS TIMESTAMP))
+    END AS t)
+);
 -- Normalised contact identifiers: case and whitespace for emails; digits only for phones
 -- (a leading 00 international prefix is dropped, so 0049… and +49… agree).
 CREATE OR REPLACE MACRO journeys_norm_email(s) AS nullif(lower(regexp_replace(coalesce(s, ''), '\s+', '', 'g')), '');
