@@ -15,7 +15,8 @@ SELECT * EXCLUDE (_amount),
         WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
         WHEN occurred_at_utc IS NULL THEN 'occurred_at ''' || occurred_at
             || ''' is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'
-        WHEN NOT journeys_blank(amount) AND _amount IS NULL THEN 'amount ''' || amount
+        WHEN NOT journeys_blank(amount) AND (_amount IS NULL OR NOT isfinite(_amount))
+            THEN 'amount ''' || amount
             || ''' is not a number; use a plain decimal such as 19.90'
         WHEN _amount < 0 THEN 'amount ''' || amount
             || ''' is negative; send refunds as refund_issued with a positive amount'
