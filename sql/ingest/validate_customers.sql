@@ -6,7 +6,11 @@ SELECT *,
     md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) AS _key,
     CASE
         WHEN journeys_blank(customer_id) THEN 'customer_id is empty; every CRM row needs its id'
-        WHEN NOT journeys_blank(created_at) AND try_cast(trim(created_at) AS DATE) IS NULL
+        WHEN NOT journeys_blank(created_at)
+            AND NOT coalesce(
+                try_cast(trim(created_at) AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31',
+                false
+            )
             AND journeys_parse_ts(created_at, $tz) IS NULL
             THEN 'created_at ''' || created_at || ''' is not a date; use YYYY-MM-DD'
     END AS _reason
