@@ -29,7 +29,7 @@ export JOURNEYS_HOME="$ROOT"   # the pull step's working directory (see prefect.
 SERVER_PID=""
 cleanup() {
   if [[ -n "$SERVER_PID" ]]; then
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true   # the server's own process group
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   rm -rf "$WORK"
@@ -37,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== starting a local Prefect server on $PREFECT_API_URL"
-setsid "$BIN/prefect" server start --host 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
+"$BIN/prefect" server start --host 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   curl -sf "$PREFECT_API_URL/health" >/dev/null 2>&1 && break
