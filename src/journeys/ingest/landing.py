@@ -7,7 +7,11 @@ lacks contract columns, raises ``IngestError`` and nothing is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gzip
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +108,8 @@ def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str)
             wh.materialize_temp("landing", "ingest/number_csv_rows")
             wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
         else:
-            wh.materialize_temp("landing", "ingest/read_parquet", path=str(path))
+            with _plain_parquet(path) as plain:
+                wh.materialize_temp("landing", "ingest/read_parquet", path=str(plain))
     except WarehouseError as exc:
         raise _fail_unreadable(path, fmt, exc) from exc
     delivered = [c for c in wh.columns_of("landing") if c != "_line"]
@@ -122,6 +127,26 @@ def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str)
     select.append("_line")
     select.append("CAST(NULL AS VARCHAR) AS _parse_error")
     wh.materialize_temp("landing_std", select=f"SELECT {', '.join(select)} FROM landing", **params)
+
+
+@contextmanager
+def _plain_parquet(path: Path) -> Iterator[Path]:
+    """The Parquet file itself, or a temporary gunzipped copy of a ``.parquet.gz`` delivery
+    (DuckDB reads gzipped CSV and JSON lines, but not gzipped Parquet)."""
+    if not path.name.lower().endswith((".gz", ".gzip")):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="journeys-landing-") as tmp:
+        plain = Path(tmp) / "landing.parquet"
+        try:
+            with gzip.open(path, "rb") as packed, plain.open("wb") as out:
+                shutil.copyfileobj(packed, out, 1 << 20)
+        except (OSError, EOFError) as exc:
+            raise IngestError(
+                f"{path.name}: not a readable gzipped parquet file ({exc}); check the file is "
+                "complete. Nothing was loaded from it"
+            ) from exc
+        yield plain
 
 
 def _json_object(names: Sequence[str], params: dict[str, str], prefix: str) -> str:
