@@ -161,11 +161,11 @@ def load_file(
     batch_id = f"b_{datetime.now(UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
     loaded_at = datetime.now(UTC)
     file_seq = int(wh.scalar("ingest/next_file_seq"))
-    if path.stat().st_size == 0:
+    kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
+    if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
         result = BatchResult(batch_id, source, str(path), note="empty file, nothing to load")
         _record(wh, result, content_hash, file_seq, loaded_at)
         return result
-    kind = detect_format(path, fmt or configured.format)
     sniff_text(path, kind, configured.encoding)
     read_landing(
         wh,
@@ -217,6 +217,19 @@ def load_file(
         _record(wh, result, content_hash, file_seq, loaded_at)
     wh.drop_temp(*TEMP_TABLES)
     return result
+
+
+def is_blank_text(path: Path, encoding: str) -> bool:
+    """True when a text file holds nothing but white space and a byte-order mark once
+    decompressed (an empty ``.csv.gz``, a file of blank lines): it is an empty delivery."""
+    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(4096)
+        text = head.decode(encoding, errors="replace")
+    except (OSError, EOFError, LookupError):
+        return False  # sniff_text or the reader names the problem
+    return len(head) < 4096 and not text.replace("\ufeff", "").strip()
 
 
 def sniff_text(path: Path, kind: str, encoding: str) -> None:
