@@ -58,16 +58,17 @@ def _bind(sql: str, params: Mapping[str, Any], model: str) -> dict[str, Any]:
 
 
 def _without_comments(sql: str) -> str:
-    """The SQL with string literals emptied and comments removed (a one-pass scanner)."""
+    """The SQL with string literals and quoted identifiers emptied and comments removed (a
+    one-pass scanner): a delivered column named ``"$salt"`` is a name, not a parameter."""
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:
         ch = sql[i]
-        if ch == "'":
+        if ch in "'\"":
             j = i + 1
-            while j < n and not (sql[j] == "'" and (j + 1 >= n or sql[j + 1] != "'")):
-                j += 2 if sql[j] == "'" else 1
-            out.append("''")
+            while j < n and not (sql[j] == ch and (j + 1 >= n or sql[j + 1] != ch)):
+                j += 2 if sql[j] == ch else 1
+            out.append(ch * 2)
             i = j + 1
         elif sql.startswith("--", i):
             j = sql.find("\n", i)
