@@ -62,23 +62,23 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
 def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
     """In-scope journeys, sorted by journey_id, with their variant's outcome.
 
-    Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, last_step,
-    and compact keys for joins: jx (the row number), vx (the variant's), cx (the customer's).
+    Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, and
+    compact keys for joins: jx (the row number), vx (the variant's), cx (the customer's).
     """
+    frame = journeys.select("journey_id", "customer_key", "variant_id", "status", "value")
+    if not frame["journey_id"].is_sorted():  # the warehouse usually returns them in order
+        frame = frame.sort("journey_id")
     return (
-        journeys.lazy()
-        .select("journey_id", "customer_key", "variant_id", "status", "value")
-        .join(
-            variants.lazy().select("variant_id", "vx", "outcome", "last_step"),
+        frame.join(
+            variants.select("variant_id", "vx", "outcome"),
             on="variant_id",
             how="inner",
+            maintain_order="left",
         )
         .with_columns(
             value=pl.col("value").cast(pl.Float64).fill_null(0.0),
             finished=pl.col("status") != "in_flight",
             cx=pl.col("customer_key").rank("dense").cast(pl.UInt32),
         )
-        .sort("journey_id")
         .with_row_index("jx")
-        .collect()
     )

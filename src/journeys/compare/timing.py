@@ -23,7 +23,7 @@ import polars as pl
 from journeys.compare.maps import JourneyMap
 from journeys.compare.scope import EVENT_COLUMNS
 
-PART_JOURNEYS = 500_000
+PART_JOURNEYS = 200_000
 """Journeys per pass over the events."""
 
 
@@ -70,23 +70,24 @@ def _time_part(
     names = list(journey_map.step_names)
     step_type = pl.Enum(names)
     within = {s.name: s.within_seconds for s in journey_map.steps}
-    same = pl.col("jx") == pl.col("jx").shift(1)
+    same = pl.col("journey_id") == pl.col("journey_id").shift(1)
+    # No join with the journeys here (the slow part at scale): a journey without events on map
+    # steps is out of scope by definition, so these events are the in-scope journeys' events.
     frame = (
         events.select(*EVENT_COLUMNS)
         # equalities rather than is_in: the warehouse applies them itself while scanning
         .filter(functools.reduce(operator.or_, [pl.col("touchpoint") == pl.lit(n) for n in names]))
-        .join(keys, on="journey_id")
         .select(
-            "jx",
+            "journey_id",
             "step_index",
             pl.col("touchpoint").cast(step_type).alias("step"),
             "occurred_at",
             pl.col("channel").cast(pl.Categorical),
         )
         .collect(engine="streaming")
-        .sort("jx", "step_index")
+        .sort("journey_id", "step_index")
         .select(
-            "jx",
+            "journey_id",
             "step",
             "channel",
             prev_step=pl.when(same).then(pl.col("step").shift(1)),
@@ -105,22 +106,30 @@ def _time_part(
             pl.col("seconds_from_previous")
             > pl.col("step").replace_strict(within, return_dtype=pl.Int64)
         )
-        .select("jx", "step")
+        .select("journey_id", "step")
         .unique()
     )
-    return seconds, breaches, _unplanned_switches(journey_map, frame)
+    switches = _unplanned_switches(journey_map, frame)
+    keys = keys.collect()
+    return (
+        seconds,
+        breaches.join(keys, on="journey_id").select("jx", "step"),
+        switches.join(keys, on="journey_id").select(
+            "jx", "prev_step", "step", "prev_channel", "channel"
+        ),
+    )
 
 
 def _unplanned_switches(journey_map: JourneyMap, frame: pl.DataFrame) -> pl.DataFrame:
     designed = {s.name: s.channel for s in journey_map.steps}
     if not any(designed.values()):
-        return frame.select("jx", "prev_step", "step", "prev_channel", "channel").clear()
+        return frame.select("journey_id", "prev_step", "step", "prev_channel", "channel").clear()
     switched = frame.filter(
         pl.col("prev_channel").is_not_null()
         & pl.col("channel").is_not_null()
         & (pl.col("prev_channel") != pl.col("channel"))
     ).select(
-        "jx",
+        "journey_id",
         "prev_step",
         "step",
         pl.col("prev_channel").cast(pl.String),
