@@ -429,21 +429,6 @@ def test_run_daily_returns_what_ran_and_where_the_report_is(tmp_path: Path):
     assert (settings.reports / "index.html").is_file()
 
 
-def _real_steps_present() -> bool:
-    try:
-        from journeys.compare.conformance import compare_maps  # noqa: F401
-        from journeys.mining import build_mining  # noqa: F401
-        from journeys.paths import build_paths  # noqa: F401
-        from journeys.report.pages import write_reports  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-REAL_STEPS = _real_steps_present()
-
-
-@pytest.mark.skipif(not REAL_STEPS, reason="build/mining not in this checkout yet")
 @pytest.mark.usefixtures("prefect_harness")
 def test_daily_flow_runs_the_real_steps(tmp_path: Path):
     config = write_landing(tmp_path)
