@@ -123,7 +123,8 @@ def measure_share(journey_map: JourneyMap, traces: Sequence[Trace]) -> tuple[flo
 
 
 def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
-    """The smallest revision (most frequent sequences first) reaching ``coverage``."""
+    """A revision built from the most frequent finished sequences first, adding sequences until
+    ``coverage`` is reached (or every finished sequence is explained)."""
     before, _ = measure_share(original, traces)
     pairs = {p for t in traces for p in zip(t.steps, t.steps[1:], strict=False)}
     seen = {s for t in traces for s in t.steps}
