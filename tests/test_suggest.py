@@ -156,3 +156,13 @@ def test_a_chain_of_new_steps_is_placed_from_its_known_end(wh: Warehouse, shop: 
 def test_coverage_out_of_range(wh: Warehouse, shop: Path):
     with pytest.raises(CompareError, match="between 0 and 1"):
         suggest_map(wh, SETTINGS, shop, coverage=1.5, out=None)
+
+
+def test_in_flight_journeys_shape_the_revision_without_making_exits(wh: Warehouse, shop: Path):
+    happy = (["Visit", "View", "Cart", "Paid"], 5, "completed")
+    load(wh, [happy, (["Visit", "Chat", "View"], 10, "in_flight")])
+    text = suggest_map(wh, SETTINGS, shop, coverage=0.9, out=None)
+    revised = parse_map(yaml.safe_load(text.split("\n\n", 1)[1]), source="s")
+    assert ("Visit", "Chat") in revised.edges() and ("Chat", "View") in revised.edges()
+    assert revised.end_steps == ("Paid",)
+    assert "explains 100.0% of 15 journeys" in text.splitlines()[0]

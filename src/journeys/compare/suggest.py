@@ -3,14 +3,15 @@
 The revision keeps the original's name, metadata, step names, stages and flags. It is built from
 the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
 
-1. take finished journeys' step sequences from the most frequent down, until the share of
+1. take the journeys' step sequences from the most frequent down, until the share of
    conforming journeys under the revised map reaches ``coverage`` (the revised map may bring
    new journeys into scope through its new steps, so the share is re-measured and more
    sequences are taken until it holds; in-flight journeys count with the prefix rule);
 2. designed transitions = the original ones that some journey took + every transition of the
    chosen sequences; entries and exits = the original ones + where the chosen sequences start
-   and end; new touchpoints become steps in the stage of their most frequent neighbour (or a new
-   stage "Observed");
+   and where the finished ones end (an in-flight journey's last step is not an exit; a new step
+   at the end of one, with no way on to an exit, is left out); new touchpoints become steps in
+   the stage of their most frequent neighbour (or a new stage "Observed");
 3. original steps no journey reached, and steps no longer on an entry-to-exit walk, are removed;
 4. a step becomes ``optional`` when journeys skip it and the flag adds no transition that was
    not observed; ``next:`` is written only where it differs from the default.
@@ -123,8 +124,8 @@ def measure_share(journey_map: JourneyMap, traces: Sequence[Trace]) -> tuple[flo
 
 
 def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
-    """A revision built from the most frequent finished sequences first, adding sequences until
-    ``coverage`` is reached (or every finished sequence is explained)."""
+    """A revision built from the most frequent sequences first, adding sequences until
+    ``coverage`` is reached (or every sequence has been taken)."""
     before, _ = measure_share(original, traces)
     pairs = {p for t in traces for p in zip(t.steps, t.steps[1:], strict=False)}
     seen = {s for t in traces for s in t.steps}
@@ -137,10 +138,7 @@ def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float
         todo = [
             t
             for t in traces
-            if t.finished
-            and t not in taken
-            and names.intersection(t.steps)
-            and not conforms(revised, t)
+            if t not in taken and names.intersection(t.steps) and not conforms(revised, t)
         ]
         if share >= coverage or not todo:
             header = (
@@ -168,7 +166,7 @@ def _build(
     required = {e for e in original.edges() if e in pairs}
     required |= {p for t in chosen for p in zip(t.steps, t.steps[1:], strict=False)}
     entries = set(original.entry) | {t.steps[0] for t in chosen}
-    exits = set(original.exit) | {t.steps[-1] for t in chosen}
+    exits = set(original.exit) | {t.steps[-1] for t in chosen if t.finished}
     keep = {s for s in original.step_names if s in seen} | {s for t in chosen for s in t.steps}
     keep = _prune(keep, required, entries, exits)
     if not keep:  # nothing observed fits yet: start from the original as designed
