@@ -137,6 +137,15 @@ def test_ranking_by_impact_with_minimum_support():
     assert set(unranked["journeys"].to_list()) == {0, 1}  # below support, and the unused edge
 
 
+def test_value_at_risk_is_never_negative():
+    rows = [
+        {"id": "j1", "path": ["A", "B", "C"], "value": -30.0},  # a refund
+        {"id": "j2", "path": ["A"], "status": "abandoned"},
+    ]
+    drop = gaps_of(rows).filter(pl.col("gap_type") == "dropoff").row(0, named=True)
+    assert (drop["missed_outcomes"], drop["value_at_risk"]) == (1.0, 0.0)
+
+
 def test_in_flight_journeys_are_never_dropoffs():
     rows = [
         {"id": "j1", "path": ["A", "B"], "status": "in_flight"},

@@ -24,7 +24,8 @@ rate with and without the gap (finished journeys only), the 95% confidence inter
 difference (Newcombe's hybrid score interval from two Wilson intervals), ``missed_outcomes`` =
 max(0, rate_without - rate_with) x finished journeys with the gap (the outcomes lost if those
 journeys had converted like the others), and ``value_at_risk`` = missed_outcomes x the average
-value of journeys in scope that reached the outcome. Ranked by value_at_risk, then
+value of finished journeys in scope that reached the outcome (0 when that average is negative,
+as refunds can make it). Ranked by value_at_risk, then
 missed_outcomes, then journeys; a gap affecting fewer than ``min_support`` journeys is kept with
 rank NULL, as are unused transitions (they affect no journey).
 """
@@ -220,7 +221,9 @@ def _measure(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
     finished = journeys.filter(pl.col("finished"))
     n_fin, k_fin = finished.height, int(finished["outcome"].sum())
     goal_values = finished.filter(pl.col("outcome"))["value"]
-    goal_value = float(goal_values.mean()) if goal_values.len() else 0.0  # type: ignore[arg-type]
+    # refunds can make journeys' value negative; a gap never puts negative value at risk
+    mean_value = goal_values.mean() if goal_values.len() else None
+    goal_value = max(0.0, float(mean_value or 0.0))  # type: ignore[arg-type]
     stats = (
         members.join(journeys.select("jx", "cx", "finished", "outcome"), on="jx")
         .group_by("gap_id")
