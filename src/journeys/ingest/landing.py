@@ -7,6 +7,7 @@ lacks contract columns, raises ``IngestError`` and nothing is kept.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import shutil
 import tempfile
@@ -104,7 +105,10 @@ def _resolve_columns(path: Path, delivered: Sequence[str], spec: _Spec) -> dict[
 def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str) -> None:
     try:
         if fmt == "csv":
-            wh.materialize_temp("landing_raw", "ingest/read_csv", path=str(path), encoding=encoding)
+            with _utf8_text(path, encoding) as (readable, enc):
+                wh.materialize_temp(
+                    "landing_raw", "ingest/read_csv", path=str(readable), encoding=enc
+                )
             wh.materialize_temp("landing", "ingest/number_csv_rows")
             wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
         else:
@@ -127,6 +131,38 @@ def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str)
     select.append("_line")
     select.append("CAST(NULL AS VARCHAR) AS _parse_error")
     wh.materialize_temp("landing_std", select=f"SELECT {', '.join(select)} FROM landing", **params)
+
+
+@contextmanager
+def _utf8_text(path: Path, encoding: str) -> Iterator[tuple[Path, str]]:
+    """The text file and the encoding DuckDB reads it in: UTF-8 files as they are; any other
+    encoding is decoded by Python into a temporary UTF-8 copy first, because DuckDB's own
+    decoders refuse whole files for one character: UTF-16 with any character outside the
+    basic plane (an emoji), latin-1 with any byte from 0x80 to 0x9F."""
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise IngestError(
+            f"{path.name}: encoding '{encoding}' is not known; set the source's encoding to "
+            "utf-8, utf-16 or latin-1"
+        ) from None
+    if codec.name == "utf-8":
+        yield path, "utf-8"
+        return
+    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+    with tempfile.TemporaryDirectory(prefix="journeys-landing-") as tmp:
+        plain = Path(tmp) / "landing.txt"
+        try:
+            with opener(path, "rb") as raw, plain.open("w", encoding="utf-8", newline="") as out:
+                if codec.name == "utf-16" and raw.peek(2)[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+                    codec = codecs.lookup("utf-16-le")  # no byte-order mark: little-endian
+                shutil.copyfileobj(codec.streamreader(raw, errors="strict"), out, 1 << 20)
+        except (OSError, EOFError, UnicodeError) as exc:
+            raise IngestError(
+                f"{path.name}: not readable as {encoding} ({exc}); check the file is complete "
+                "and set the source's encoding. Nothing was loaded from it"
+            ) from exc
+        yield plain, "utf-8"
 
 
 @contextmanager
@@ -166,9 +202,10 @@ def _json_path(key: str) -> str:
 
 def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
     try:
-        lines = wh.materialize_temp(
-            "landing_lines", "ingest/read_jsonl", path=str(path), encoding=encoding
-        )
+        with _utf8_text(path, encoding) as (readable, enc):
+            lines = wh.materialize_temp(
+                "landing_lines", "ingest/read_jsonl", path=str(readable), encoding=enc
+            )
         wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
     except WarehouseError as exc:
         raise _fail_unreadable(path, "jsonl", exc) from exc
