@@ -216,15 +216,25 @@ def test_phone_before_payment(data: Data) -> None:
     assert truth["count"] == len(truth["orders"]) > 0
     tx, sup = data.events(data.tx), data.events(data.support)
     phone_of = dict(zip(data.customers["customer_id"], data.customers["phone"], strict=True))
+    gave_up = set(truth["gave_up_orders"])
+    assert gave_up < set(truth["orders"])
     for order, call in zip(truth["orders"], truth["calls"], strict=True):
         rows = tx.filter(pl.col("order_id") == order)
         failed = rows.filter(pl.col("event_type") == "payment_failed")["at"].min()
         captured = rows.filter(pl.col("event_type") == "payment_captured")["at"].min()
+        cancelled = rows.filter(pl.col("event_type") == "order_cancelled")["at"].min()
         calls = sup.filter(pl.col("ticket_id") == call)
         assert calls.height == 1 and calls["channel"][0] == "phone"
         assert calls["category"][0] == "billing"
-        assert failed < calls["at"][0] < captured
+        if order in gave_up:  # never paid: the shop cancels the order after the call
+            assert captured is None and failed < calls["at"][0] < cancelled
+        else:
+            assert failed < calls["at"][0] < captured
         assert digits(calls["phone"][0]) == digits(phone_of[rows["customer_id"][0]])
+    # a costly detour: about a third give up, so those orders are delivered less often
+    assert truth["give_up_share"] == pytest.approx(len(gave_up) / truth["count"], abs=1e-4)
+    assert 0.1 < truth["give_up_share"] < 0.6 and truth["intended_give_up_share"] == 0.3333
+    assert truth["delivered_rate"] < truth["other_orders_delivered_rate"] - 0.15
 
 
 def test_agent_assisted_orders_have_no_web_cart_before(data: Data) -> None:

@@ -20,9 +20,23 @@ KIND_P = {
     False: (0.63, 0.03, 0.24, 0.10),  # consumer
     True: (0.40, 0.30, 0.15, 0.15),  # business: far more agent-assisted orders
 }
-# Payment outcomes of an order.
-PAY_OK, PAY_RETRY, PAY_PHONE, PAY_FAIL_CANCEL = range(4)
-PAY_P = {False: (0.89, 0.04, 0.04, 0.03), True: (0.81, 0.03, 0.13, 0.03)}
+# Payment outcomes of an order. PAY_PHONE and PAY_PHONE_GIVE_UP both phone Billing after the
+# failure; a third of those callers then give up (the unpaid order is cancelled). The give-up
+# share is carved out of the phone share right after it, so every other outcome keeps the same
+# random draws as before it existed.
+PAY_OK, PAY_RETRY, PAY_PHONE, PAY_PHONE_GIVE_UP, PAY_FAIL_CANCEL = range(5)
+PHONE_GIVE_UP_SHARE = 1 / 3
+_PHONE_P = {False: 0.04, True: 0.13}
+PAY_P = {
+    business: (
+        ok,
+        retry,
+        _PHONE_P[business] * (1 - PHONE_GIVE_UP_SHARE),
+        _PHONE_P[business] * PHONE_GIVE_UP_SHARE,
+        0.03,
+    )
+    for business, ok, retry in ((False, 0.89, 0.04), (True, 0.81, 0.03))
+}
 # Fulfilment outcomes of a paid order.
 SHIP_NORMAL, SHIP_BOUNCE, SHIP_CHASE, SHIP_CANCEL, SHIP_RETURN = range(5)
 SHIP_P = (0.86, 0.04, 0.03, 0.03, 0.04)

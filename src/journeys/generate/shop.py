@@ -13,6 +13,7 @@ from journeys.generate.episodes import (
     PAY_FAIL_CANCEL,
     PAY_OK,
     PAY_PHONE,
+    PAY_PHONE_GIVE_UP,
     PAY_RETRY,
     PURCHASE_AGENT,
     PURCHASE_WEB,
@@ -154,8 +155,10 @@ def _order_and_payment(
         logged_in=True,
         page_path="/checkout",
     )
-    # Phone before payment: the customer calls billing, then the payment goes through.
-    phone = order & (pay == PAY_PHONE)
+    # Phone before payment: the customer calls billing; then the payment goes through, or (a
+    # third of them) they give up and never pay, and the shop cancels the unpaid order.
+    gave_up = order & (pay == PAY_PHONE_GIVE_UP)
+    phone = order & ((pay == PAY_PHONE) | gave_up)
     tl.wait(phone, tl.uniform_ms(30 * MINUTE, 5 * HOUR))
     tl.open_hours(phone)
     tl.emit(
@@ -169,14 +172,14 @@ def _order_and_payment(
         system="Phone system",
         category="billing",
     )
-    captured = order & (pay != PAY_FAIL_CANCEL)
+    captured = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
     gap = np.select(
         [pay == PAY_RETRY, pay == PAY_PHONE],
         [tl.uniform_ms(20 * SECOND, 2 * MINUTE), tl.uniform_ms(4 * MINUTE, 15 * MINUTE)],
         tl.uniform_ms(3 * SECOND, 60 * SECOND),
     )
     tl.emit("transactions", captured, "payment_captured", gap, **money)
-    unpaid = order & (pay == PAY_FAIL_CANCEL)
+    unpaid = order & ((pay == PAY_FAIL_CANCEL) | gave_up)
     tl.emit("transactions", unpaid, "order_cancelled", tl.uniform_ms(20 * HOUR, 48 * HOUR))
     return captured
 
