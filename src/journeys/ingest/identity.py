@@ -78,8 +78,8 @@ def customer_key(anchor: str, salt: str) -> str:
 
 def stitch_identities(wh: Warehouse, *, salt: str) -> IdentityResult:
     """Build ``intermediate.int_identity`` (node, customer_key, is_stitched) from the edges."""
-    wh.run_model("intermediate/int_identity_edges")
     wh.run_model("intermediate/int_identity_ambiguous")
+    wh.run_model("intermediate/int_identity_edges")
     edges = wh.read_table("intermediate.int_identity_edges", columns=["left_node", "right_node"])
     if edges.height == 0:
         frame = pl.DataFrame(
