@@ -1,12 +1,14 @@
 """Patterns inside journeys: loops and rework, common sub-paths, drop-offs.
 
 Each function takes a journeys frame with ``journey_id`` and ``path`` (``marts.journeys`` or a
-``Selection``'s journeys) and returns one frame; nothing is read from the warehouse.
+``Selection``'s journeys) and returns one frame; nothing is read from the warehouse. Steps are
+handled as integer codes (journey row, touchpoint code), so millions of journeys stay fast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -16,15 +18,35 @@ from journeys.mining.stats import require_columns
 SUBPATH_SEPARATOR = " > "
 
 
-def _steps(journeys: pl.DataFrame) -> pl.DataFrame:
-    """One row per step: journey_id, position (0-based), touchpoint."""
+@dataclass(frozen=True)
+class _Steps:
+    """One row per step: journey (row number in the journeys frame), position (0-based), code
+    (index of the touchpoint in ``names``); rows in journey order, then step order."""
+
+    frame: pl.DataFrame
+    names: tuple[str, ...]
+
+    def decode(self, codes: pl.Expr) -> pl.Expr:
+        """Touchpoint names for a column of codes."""
+        return codes.replace_strict(range(len(self.names)), self.names, return_dtype=pl.String)
+
+
+def _steps(journeys: pl.DataFrame) -> _Steps:
     require_columns(journeys, ("journey_id", "path"), what="journeys")
-    return (
-        journeys.select("journey_id", "path")
-        .with_columns(position=pl.int_ranges(0, pl.col("path").list.len()))
-        .explode("path", "position")
-        .rename({"path": "touchpoint"})
+    names = tuple(
+        journeys.select(pl.col("path").explode().drop_nulls().unique().sort())["path"].to_list()
     )
+    frame = (
+        journeys.select(
+            journey=pl.int_range(pl.len(), dtype=pl.UInt32),
+            code=pl.col("path").cast(pl.List(pl.Enum(names))),
+        )
+        .with_columns(position=pl.int_ranges(0, pl.col("code").list.len(), dtype=pl.UInt32))
+        .explode("code", "position")
+        .drop_nulls("code")
+        .with_columns(pl.col("code").to_physical().cast(pl.Int64))
+    )
+    return _Steps(frame, names)
 
 
 def find_loops(journeys: pl.DataFrame) -> pl.DataFrame:
@@ -35,42 +57,28 @@ def find_loops(journeys: pl.DataFrame) -> pl.DataFrame:
     repeats A -> A). Sorted by journeys_with_repeat, most first.
     """
     steps = _steps(journeys)
-    per_journey = steps.group_by("journey_id", "touchpoint").agg(visits=pl.len())
-    self_loops = (
-        steps.sort("journey_id", "position")
-        .filter(
-            (pl.col("touchpoint") == pl.col("touchpoint").shift(1))
-            & (pl.col("journey_id") == pl.col("journey_id").shift(1))
-        )
-        .group_by("touchpoint")
-        .agg(self_loops=pl.len())
+    frame = steps.frame
+    per_journey = frame.group_by("journey", "code").agg(visits=pl.len())
+    repeat = (pl.col("code") == pl.col("code").shift(1)) & (
+        pl.col("journey") == pl.col("journey").shift(1)
     )
+    self_loops = frame.filter(repeat).group_by("code").agg(self_loops=pl.len())
+    counts = ("journeys", "journeys_with_repeat", "extra_visits", "self_loops")
     return (
-        per_journey.group_by("touchpoint")
+        per_journey.group_by("code")
         .agg(
             journeys=pl.len(),
             journeys_with_repeat=(pl.col("visits") > 1).sum(),
             extra_visits=(pl.col("visits") - 1).sum(),
         )
-        .join(self_loops, on="touchpoint", how="left")
+        .join(self_loops, on="code", how="left")
         .with_columns(
             pl.col("self_loops").fill_null(0),
             share_repeated=pl.col("journeys_with_repeat") / pl.col("journeys"),
+            touchpoint=steps.decode(pl.col("code")),
         )
-        .select(
-            "touchpoint",
-            "journeys",
-            "journeys_with_repeat",
-            "share_repeated",
-            "extra_visits",
-            "self_loops",
-        )  # fmt: skip
-        .cast(
-            {
-                c: pl.Int64
-                for c in ("journeys", "journeys_with_repeat", "extra_visits", "self_loops")
-            }
-        )
+        .cast({c: pl.Int64 for c in counts})
+        .select("touchpoint", "journeys", "journeys_with_repeat", "share_repeated", *counts[2:])
         .sort(["journeys_with_repeat", "touchpoint"], descending=[True, False])
     )
 
@@ -93,34 +101,50 @@ def common_subpaths(
             f"common_subpaths: lengths {min_length}..{max_length} are not a range; "
             "use 1 <= min_length <= max_length, e.g. 2..4"
         )
-    steps = (
-        _steps(journeys)
-        .sort("journey_id", "position")
-        .with_columns(steps=pl.len().over("journey_id"))
-    )
-    total = journeys.height
+    steps = _steps(journeys)
+    base = len(steps.names) + 1
+    if base**max_length >= 2**62:
+        raise BuildError(
+            f"common_subpaths: {base - 1} touchpoints are too many for {max_length}-step "
+            "sub-paths; group rare touchpoints first (group_rare_touchpoints) or lower max_length"
+        )
+    # a journey's rows are contiguous and in step order: a plain shift stays inside the journey
+    # whenever position + n <= its number of steps (filtered after shifting)
+    frame = steps.frame.with_columns(steps=pl.len().over("journey"))
     frames = []
     for n in range(min_length, max_length + 1):
-        shifted = [pl.col("touchpoint").shift(-k).over("journey_id") for k in range(n)]
-        grams = steps.with_columns(subpath=pl.concat_list(shifted)).filter(
-            pl.col("position") + n <= pl.col("steps")
-        )
+        key = pl.lit(0, pl.Int64)
+        for k in range(n):
+            key = key * base + pl.col("code").shift(-k) + 1
         frames.append(
-            grams.group_by("subpath").agg(
-                journeys=pl.col("journey_id").n_unique(), occurrences=pl.len()
-            )
+            frame.with_columns(key=key)
+            .filter(pl.col("position") + n <= pl.col("steps"))
+            .group_by("key")
+            .agg(journeys=pl.col("journey").n_unique(), occurrences=pl.len())
+            .with_columns(length=pl.lit(n, pl.Int64))
         )
-    out = pl.concat(frames).filter(pl.col("journeys") >= min_journeys)
+    found = pl.concat(frames).filter(pl.col("journeys") >= min_journeys)
+    names = [
+        [steps.names[code - 1] for code in _digits(key, base)] for key in found["key"].to_list()
+    ]
     return (
-        out.with_columns(
+        found.with_columns(subpath=pl.Series(names, dtype=pl.List(pl.String)))
+        .with_columns(
             label=pl.col("subpath").list.join(SUBPATH_SEPARATOR),
-            length=pl.col("subpath").list.len().cast(pl.Int64),
-            support=pl.col("journeys") / max(total, 1),
+            support=pl.col("journeys") / max(journeys.height, 1),
         )
         .cast({"journeys": pl.Int64, "occurrences": pl.Int64})
         .select("subpath", "label", "length", "journeys", "support", "occurrences")
         .sort(["journeys", "length", "label"], descending=[True, False, False])
     )
+
+
+def _digits(key: int, base: int) -> list[int]:
+    out = []
+    while key:
+        key, digit = divmod(key, base)
+        out.append(digit)
+    return out[::-1]
 
 
 def find_dropoffs(journeys: pl.DataFrame, *, goals: Sequence[str]) -> pl.DataFrame:
@@ -137,20 +161,23 @@ def find_dropoffs(journeys: pl.DataFrame, *, goals: Sequence[str]) -> pl.DataFra
     frame = journeys
     if "status" in frame.columns:
         frame = frame.filter(pl.col("status").fill_null("") != "in_flight")
-    reached = pl.col("path").list.eval(pl.element().is_in(list(goals)).any()).list.first()
-    dropped = frame.filter(~reached).select(touchpoint=pl.col("path").list.last())
-    passing = _steps(frame).unique(["journey_id", "touchpoint"]).group_by("touchpoint").len()
-    counts = dropped.group_by("touchpoint").agg(dropoffs=pl.len())
-    total = max(dropped.height, 1)
+    steps = _steps(frame)
+    goal_codes = [i for i, name in enumerate(steps.names) if name in set(goals)]
+    per_journey = steps.frame.group_by("journey").agg(
+        reached=pl.col("code").is_in(goal_codes).any(), last=pl.col("code").last()
+    )
+    dropped = per_journey.filter(~pl.col("reached")).group_by(code="last").agg(dropoffs=pl.len())
+    passing = steps.frame.unique(["journey", "code"]).group_by("code").agg(journeys=pl.len())
     return (
-        passing.rename({"len": "journeys"})
-        .join(counts, on="touchpoint", how="left")
+        passing.join(dropped, on="code", how="left")
+        .filter(~pl.col("code").is_in(goal_codes))
         .with_columns(pl.col("dropoffs").fill_null(0))
         .cast({"journeys": pl.Int64, "dropoffs": pl.Int64})
         .with_columns(
+            touchpoint=steps.decode(pl.col("code")),
             dropoff_rate=pl.col("dropoffs") / pl.col("journeys"),
-            share_of_dropoffs=pl.col("dropoffs") / total,
+            share_of_dropoffs=pl.col("dropoffs") / max(int(dropped["dropoffs"].sum()), 1),
         )
-        .filter(~pl.col("touchpoint").is_in(list(goals)))
+        .select("touchpoint", "journeys", "dropoffs", "dropoff_rate", "share_of_dropoffs")
         .sort(["dropoffs", "touchpoint"], descending=[True, False])
     )

@@ -13,6 +13,7 @@ every build, so it is recomputed for every journey (cheap: one row per journey),
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,9 @@ PROFILES = "intermediate.int_customer_profiles"
 DIRTY = "intermediate.int_dirty_customers"
 SCOPE = "intermediate.int_path_scope"
 PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
+EVENTS_PER_PART = 20_000_000
+"""Sessions and journeys are aggregated in parts of about this many events (customer hash
+buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
 PROFILE_SCHEMA = {
     "customer_key": pl.String,
     "n_identities": pl.Int64,
@@ -92,19 +96,21 @@ def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> Pat
     with wh.transaction():
         if full:
             wh.write_table(SCOPE, pl.DataFrame(schema={"customer_key": pl.String}))
-            wh.run_model("marts/events", **params)
+            events = wh.run_model("marts/events", **params)
         else:
             rebuilt = wh.run_model("intermediate/int_path_scope")
             wh.delete_keys("marts.events", column="customer_key", keys=SCOPE)
-            wh.append_model("marts/events", **params)
+            events = wh.append_model("marts/events", **params)
         split_sessions(wh, settings, params)
-        if full:
-            wh.run_model("marts/sessions", **params)
-            wh.run_model("marts/journeys", **params)
-        else:
-            for table in ("marts.sessions", "marts.journeys"):
-                wh.delete_keys(table, column="customer_key", keys=SCOPE)
-                wh.append_model(table.replace(".", "/"), **params)
+        parts = max(1, math.ceil(events / EVENTS_PER_PART))
+        for model in ("marts/sessions", "marts/journeys"):
+            if not full:
+                wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
+            for part in range(parts):
+                if full and part == 0:
+                    wh.run_model(model, **params, parts=parts, part=part)
+                else:
+                    wh.append_model(model, **params, parts=parts, part=part)
         wh.run_model("intermediate/int_path_cutoff", **params)
         wh.run_model("intermediate/int_journey_status", **params)
         wh.execute("marts/update_journeys_status")
