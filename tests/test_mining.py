@@ -223,3 +223,67 @@ def test_selection_is_frozen():
     selection = Selection(_journeys(["A"]), pl.DataFrame())
     with pytest.raises(AttributeError):
         selection.journeys = pl.DataFrame()  # type: ignore[misc]
+
+
+@pytest.mark.slow
+def test_sample_shop_patterns_match_the_ground_truth_and_late_drop_builds_incrementally(tmp_path):
+    import json
+
+    from conftest import SAMPLE
+    from journeys.build import build_events, build_warehouse
+    from journeys.config import load_settings
+    from journeys.ingest.load import load_source
+    from journeys.mining import compare_segments, find_bottlenecks
+
+    settings = load_settings(SAMPLE / "journeys.yaml")
+    main_drop = {
+        "customers": "customers.csv",
+        "transactions": "transactions.csv",
+        "web": "web_events.jsonl",
+        "support": "support_interactions.csv",
+    }
+    late_drop = {
+        "transactions": "late/transactions.csv",
+        "support": "late/support_interactions.csv",
+    }
+
+    def load(wh: Warehouse, drop: dict[str, str]) -> None:
+        for source, name in drop.items():
+            load_source(wh, settings, source, [SAMPLE / name])
+
+    with Warehouse(tmp_path / "daily.duckdb") as wh:
+        load(wh, main_drop)
+        assert build_warehouse(wh, settings).full_rebuild
+        load(wh, late_drop)
+        late = build_warehouse(wh, settings)  # build_paths(full=False) + build_mining
+        assert not late.full_rebuild and 0 < late.rebuilt_customers < 100
+        daily = {
+            t: wh.read_table(f"marts.{t}") for t in ("events", "journeys", "sessions", "customers")
+        }
+        selection = load_selection(wh)
+        transitions = wh.read_table("marts.transitions")
+    with Warehouse(tmp_path / "full.duckdb") as wh:
+        load(wh, main_drop)
+        load(wh, late_drop)
+        build_events(wh, settings)
+        build_paths(wh, settings, full=True)
+        for table, frame in daily.items():
+            order = {
+                "events": "seq",
+                "journeys": "journey_id",
+                "sessions": "session_id",
+                "customers": "customer_key",
+            }[table]
+            full = wh.read_table(f"marts.{table}").sort(order)
+            assert_frame_equal(frame.sort(order), full)
+
+    truth = json.loads((SAMPLE / "ground_truth.json").read_text())["behaviours"]
+    grams = common_subpaths(selection.journeys, max_length=2)
+    called = grams.filter(pl.col("label") == "Payment failed > Phone support")["journeys"].item()
+    assert called == len(truth["phone_before_payment"]["orders"])
+    loops = find_loops(selection.journeys).filter(pl.col("touchpoint") == "Ticket transferred")
+    assert loops["journeys_with_repeat"].item() >= len(truth["delivery_bounce"]["tickets"])
+    segments = compare_segments(selection, "consumer", "business")
+    phone = segments.filter((pl.col("kind") == "touchpoint") & (pl.col("item") == "Phone support"))
+    assert phone["flagged"].item() and phone["difference"].item() > 0.2
+    assert find_bottlenecks(transitions, min_transitions=30).height > 0
