@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from journeys.config import JourneySettings, Settings
+from journeys.config import JourneySettings, SessionSettings, Settings
 from journeys.errors import BuildError
 from journeys.paths import build_paths, variant_id_of
 from journeys.warehouse import Warehouse
@@ -225,8 +227,14 @@ def _marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
     return {table: wh.read_table(table, order_by=order) for table, order in keys.items()}
 
 
-def test_incremental_rebuild_equals_full_rebuild_when_the_cutoff_moves(wh: Warehouse):
-    settings = _settings(end_touchpoints=("Delivered",))
+@pytest.mark.parametrize(
+    "sessions",
+    [SessionSettings(), SessionSettings(split_by_channel=True, max_seconds=90, gap_seconds=60)],
+)
+def test_incremental_rebuild_equals_full_rebuild_when_the_cutoff_moves(
+    wh: Warehouse, sessions: SessionSettings
+):
+    settings = Settings(journeys=JourneySettings(end_touchpoints=("Delivered",)), sessions=sessions)
     day1 = _events(
         ("a", 0, "Visit"),
         ("a", 60, "Pay"),
@@ -238,7 +246,7 @@ def test_incremental_rebuild_equals_full_rebuild_when_the_cutoff_moves(wh: Wareh
         ("a", 120, "Delivered"),  # joins a's journey
         ("c", 30 * DAY, "Visit"),  # a new journey for c; moves the cut-off 30 days on
         ("d", 30 * DAY, "Visit"),  # a new customer
-        ("a", 30, "Late"),  # a late event inside a's journey
+        ("a", 30, "Late", {"channel": "phone"}),  # a late event inside a's journey
         first_seq=100,
     )
     wh.write_table("intermediate.int_events", day1)
@@ -289,3 +297,72 @@ def test_aggregating_in_customer_parts_gives_the_same_marts(wh: Warehouse, monke
     for table, frame in _marts(wh).items():
         assert frame.equals(whole[table]), table
     assert whole["marts.journeys"]["customer_key"].n_unique() == 7
+
+
+def _reference(rows: list[dict], gap: int, longest: int, horizon: int) -> dict[str, tuple]:
+    """Plain-Python statement of the rules: event_id -> (journey_id, session_id, step_index)."""
+    start, end = {"B"}, {"C"}
+    out: dict[str, tuple] = {}
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["customer_key"], row["case_id"]), []).append(row)
+    for (customer, case), events in groups.items():
+        events.sort(key=lambda r: (r["occurred_at"], r["seq"]))
+        journey = session = part = step = 0
+        part_start = prev = None
+        for row in events:
+            at = row["occurred_at"]
+            if prev is None or (at - prev["occurred_at"]).total_seconds() > gap:
+                session, part, part_start = session + 1, 1, at
+            elif (at - part_start).total_seconds() > longest:
+                part, part_start = part + 1, at
+            new_journey = prev is None or (
+                case is None
+                and (
+                    (at - prev["occurred_at"]).total_seconds() > horizon
+                    or row["touchpoint"] in start
+                    or prev["touchpoint"] in end
+                )
+            )
+            journey, step = (journey + 1, 1) if new_journey else (journey, step + 1)
+            journey_id = case if case is not None else f"{customer}-j{journey}"
+            session_id = f"{case or customer}-s{session}" + (f".{part}" if part > 1 else "")
+            out[row["event_id"]] = (journey_id, session_id, step)
+            prev = row
+    return out
+
+
+EVENT = st.tuples(
+    st.sampled_from(["a", "b", "k"]),
+    st.integers(0, 40).map(lambda m: m * 15 * 60),  # quarter hours: ties and equal gaps
+    st.sampled_from("ABCD"),
+    st.sampled_from(["K1", "K2"]),
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(EVENT, min_size=1, max_size=25))
+def test_sql_matches_a_plain_statement_of_the_rules(rows):
+    events = _events(
+        *[
+            (customer, seconds, tp, {"case_id": case if customer == "k" else None})
+            for customer, seconds, tp, case in rows
+        ]
+    )
+    with Warehouse() as wh:
+        wh.write_table("intermediate.int_events", events)
+        build_paths(
+            wh,
+            Settings(
+                sessions=SessionSettings(gap_seconds="30m", max_seconds="1h"),
+                journeys=JourneySettings(
+                    horizon_seconds="90m", start_touchpoints=("B",), end_touchpoints=("C",)
+                ),
+            ),
+            full=True,
+        )
+        got = wh.read_table(
+            "marts.events", columns=["event_id", "journey_id", "session_id", "step_index"]
+        )
+    expected = _reference(events.to_dicts(), gap=1800, longest=3600, horizon=5400)
+    assert {r[0]: tuple(r[1:]) for r in got.iter_rows()} == expected
