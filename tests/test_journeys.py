@@ -366,3 +366,12 @@ def test_sql_matches_a_plain_statement_of_the_rules(rows):
         )
     expected = _reference(events.to_dicts(), gap=1800, longest=3600, horizon=5400)
     assert {r[0]: tuple(r[1:]) for r in got.iter_rows()} == expected
+
+
+def test_changed_rules_force_a_full_rebuild(wh: Warehouse):
+    wh.write_table("intermediate.int_events", _events(("a", 0, "Visit"), ("a", 3 * DAY, "Buy")))
+    wh.write_table("intermediate.int_dirty_customers", pl.DataFrame({"customer_key": ["zzz"]}))
+    assert build_paths(wh, _settings()).full  # first build
+    assert not build_paths(wh, _settings()).full  # same rules: incremental (nothing dirty)
+    changed = build_paths(wh, _settings(horizon_seconds="1d"))
+    assert changed.full and changed.journeys == 2

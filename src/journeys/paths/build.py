@@ -29,6 +29,8 @@ EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
 DIRTY = "intermediate.int_dirty_customers"
 SCOPE = "intermediate.int_path_scope"
+RULES = "intermediate.int_path_rules"
+"""The session and journey rules of the last build: a change forces a full rebuild."""
 PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
@@ -77,11 +79,30 @@ def path_params(settings: Settings, *, full: bool) -> dict[str, Any]:
     }
 
 
+def path_rules(settings: Settings) -> pl.DataFrame:
+    """The settings that shape sessions and journeys, as one row (not the moving cut-off)."""
+    return pl.DataFrame(
+        {
+            "gap_seconds": [settings.sessions.gap_seconds],
+            "max_seconds": [settings.sessions.max_seconds],
+            "split_by_channel": [settings.sessions.split_by_channel],
+            "horizon_seconds": [settings.journeys.horizon_seconds],
+            "start_touchpoints": [list(settings.journeys.start_touchpoints)],
+            "end_touchpoints": [list(settings.journeys.end_touchpoints)],
+        },
+        schema_overrides={
+            "start_touchpoints": pl.List(pl.String),
+            "end_touchpoints": pl.List(pl.String),
+        },
+    )
+
+
 def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> PathsResult:
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
-    path marts already exist; otherwise (or with ``full=True``) everything is rebuilt.
+    path marts already exist and were built with the same session and journey rules; otherwise
+    (or with ``full=True``) everything is rebuilt.
     """
     started = time.perf_counter()
     if not wh.table_exists(EVENTS):
@@ -89,7 +110,14 @@ def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> Pat
             f"{EVENTS}: table not found; load events first (`journeys ingest` or "
             "`journeys import-log`), then run `journeys build`"
         )
-    full = full or not wh.table_exists(DIRTY) or not all(wh.table_exists(t) for t in PATH_MARTS)
+    rules = path_rules(settings)
+    full = (
+        full
+        or not wh.table_exists(DIRTY)
+        or not all(wh.table_exists(t) for t in PATH_MARTS)
+        or not wh.table_exists(RULES)
+        or not wh.read_table(RULES).equals(rules)
+    )
     ensure_profiles(wh)
     params = path_params(settings, full=full)
     rebuilt = 0
@@ -115,6 +143,7 @@ def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> Pat
         wh.run_model("intermediate/int_journey_status", **params)
         wh.execute("marts/update_journeys_status")
         wh.run_model("marts/customers")
+        wh.write_table(RULES, rules)
     cutoff = wh.read_table("intermediate.int_path_cutoff")["cutoff_at"].item()
     customers = wh.count("marts.customers")
     return PathsResult(
