@@ -247,8 +247,8 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
         ) from exc
     if head.startswith(b"PAR1"):
         what = "a Parquet file"
-    elif b"\x00" in head:
-        what = "binary data"
+    elif head.startswith((b"\x1f\x8b", b"PK\x03\x04")) or head.count(b"\x00") * 100 > len(head):
+        what = "binary data"  # compressed, or NUL-riddled; one stray NUL in a row is not binary
     else:
         return
     raise IngestError(
