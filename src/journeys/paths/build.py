@@ -66,7 +66,7 @@ class PathsResult:
         )
 
 
-def path_params(settings: Settings, *, full: bool) -> dict[str, Any]:
+def _path_params(settings: Settings, *, full: bool) -> dict[str, Any]:
     """The ``$parameters`` of the path models, from the settings."""
     return {
         "full": full,
@@ -119,7 +119,7 @@ def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> Pat
         or not wh.read_table(RULES).equals(rules)
     )
     ensure_profiles(wh)
-    params = path_params(settings, full=full)
+    params = _path_params(settings, full=full)
     rebuilt = 0
     with wh.transaction():
         if full:
