@@ -5,12 +5,12 @@
 -- marts.variants and journeys.paths.journeys.variant_id_of() in Python.
 -- n_channel_switches / n_team_handoffs: consecutive steps whose known channel / team differ.
 -- status is filled by marts/update_journeys_status.sql (it depends on the moving cut-off).
--- Large builds run this model in $parts parts over customer hash buckets ($part = 0, 1, ...)
--- so the per-journey lists never have to fit in memory at once.
 WITH steps AS (
     SELECT *
     FROM marts.events
     WHERE ($full OR customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s))
+        -- large builds run in $parts parts over customer hash buckets ($part = 0, 1, ...),
+        -- so the per-journey lists never have to fit in memory at once
         AND hash(customer_key) % $parts = $part
 ),
 
@@ -25,6 +25,7 @@ journeys AS (
         count(*) FILTER (WHERE is_channel_switch) AS n_channel_switches,
         count(*) FILTER (WHERE is_team_handoff) AS n_team_handoffs,
         count(DISTINCT system) AS n_systems,
+        count(DISTINCT channel) AS n_channels,
         sum(value) AS value,
         bool_or(case_id IS NOT NULL) AS is_case
     FROM steps
@@ -48,6 +49,7 @@ SELECT
     (epoch_us(j.ended_at) - epoch_us(j.started_at)) / 1e6 AS duration_seconds,
     j.path[1] AS first_touchpoint,
     j.path[-1] AS last_touchpoint,
+    j.n_channels,
     j.is_case
 FROM journeys AS j
 LEFT JOIN intermediate.int_customer_profiles AS p ON p.customer_key = j.customer_key

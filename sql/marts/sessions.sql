@@ -1,7 +1,6 @@
 -- grain: one row per session (a customer's run of events without an inactivity gap longer than
 -- sessions.gap_seconds, cut at sessions.max_seconds; see marts/events.sql).
 -- channels: the distinct non-null channels of the session, sorted.
--- Large builds run it in $parts parts over customer hash buckets ($part = 0, 1, ...).
 SELECT
     session_id,
     any_value(customer_key) AS customer_key,
@@ -12,5 +11,6 @@ SELECT
     (epoch_us(max(occurred_at)) - epoch_us(min(occurred_at))) / 1e6 AS duration_seconds
 FROM marts.events
 WHERE ($full OR customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s))
+    -- large builds run in $parts parts over customer hash buckets ($part = 0, 1, ...)
     AND hash(customer_key) % $parts = $part
 GROUP BY session_id
