@@ -113,13 +113,16 @@ def test_every_gap_is_typed_from_moves_and_events():
 def test_impact_measures_of_a_dropoff():
     gaps = gaps_of(ROWS)
     drop = gaps.filter(pl.col("gap_type") == "dropoff").row(0, named=True)
-    # 11 finished journeys in scope (j10 is in flight); 9 reached the goal C, the 2 drop-offs not
+    # 11 finished journeys in scope (j10 is in flight); the baseline is the finished journeys
+    # that reached 'B' without dropping off there: j01-j04, j09, j11, j12, all reached C
     assert drop["customers"] == 1
     assert drop["share"] == pytest.approx(2 / 12)
     assert (drop["outcome_rate_with"], drop["outcome_rate_without"]) == (0.0, 1.0)
+    assert (drop["baseline_steps"], drop["baseline_journeys"]) == (["B"], 7)
     assert drop["missed_outcomes"] == 2.0
     assert drop["value_at_risk"] == 20.0  # 2 missed outcomes x 10 average goal value
-    assert (drop["ci_low"], drop["ci_high"]) == pytest.approx(newcombe_interval(0, 2, 9, 9))
+    assert (drop["ci_low"], drop["ci_high"]) == pytest.approx(newcombe_interval(0, 2, 7, 7))
+    assert (drop["effect"], drop["impact"], drop["impact_unit"]) == ("harms", -20.0, "value")
     assert drop["example_journey_ids"] == ["j07", "j08"]
     assert drop["description"] == "abandoned after 'B'"
 
@@ -213,3 +216,119 @@ def test_wilson_and_newcombe_match_published_values():
     low, high = newcombe_interval(56, 70, 48, 80)
     assert (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
     assert newcombe_interval(1, 0, 1, 2) is None
+
+
+# -- like with like: the baseline reached the same point of the map ------------------------------
+def test_the_baseline_is_the_journeys_that_reached_the_same_step_without_the_gap():
+    rows = [
+        *[{"id": f"a{i}", "path": ["A"], "status": "abandoned"} for i in range(10)],
+        *[{"id": f"c{i}", "path": ["A", "B", "C"], "value": 10.0} for i in range(6)],
+        *[{"id": f"d{i}", "path": ["A", "B", "D"]} for i in range(2)],
+        *[{"id": f"x{i}", "path": ["A", "B", "X", "C"], "value": 10.0} for i in range(4)],
+        {"id": "y0", "path": ["A", "B", "X"], "status": "in_flight"},
+    ]
+    x = gaps_of(rows).filter(pl.col("touchpoint") == "X").row(0, named=True)
+    # not the 18 finished journeys without X (6 reached C: 0.33, X would look helpful), but the
+    # 8 that reached 'B' without it (6 reached C); the in-flight journey is not judged
+    assert (x["baseline_steps"], x["baseline_journeys"]) == (["B"], 8)
+    assert (x["journeys"], x["outcome_rate_with"], x["outcome_rate_without"]) == (5, 1.0, 0.75)
+    assert (x["ci_low"], x["ci_high"]) == pytest.approx(newcombe_interval(4, 4, 6, 8))
+    assert x["effect"] == "no clear effect"  # 4 journeys cannot show it
+    assert x["missed_outcomes"] == pytest.approx(-1.0)  # one outcome gained, not missed
+
+
+def test_baseline_steps_per_gap_type():
+    rows = [
+        *[{"id": f"c{i}", "path": ["A", "B", "C"], "value": 10.0} for i in range(3)],
+        {"id": "late", "path": ["A", "B", "C"], "value": 10.0, "seconds": [0, 60, 7200]},
+        {"id": "skip", "path": ["A", "C"], "value": 10.0},
+        {"id": "loop", "path": ["A", "B", "B", "D"]},
+        {"id": "start", "path": ["X", "A", "B", "C"], "value": 10.0},
+        {"id": "drop", "path": ["A", "B"], "status": "abandoned"},
+    ]
+    gaps = gaps_of(rows).filter(pl.col("journeys") > 0)
+    baseline = {
+        (r["gap_type"], r["touchpoint"] or r["to_step"] or r["from_step"]): r["baseline_steps"]
+        for r in gaps.iter_rows(named=True)
+    }
+    assert baseline[("skipped_step", "B")] == ["A"]  # the designed predecessor
+    assert baseline[("unexpected_transition", "C")] == ["A"]  # from_step
+    assert baseline[("sla_breach", "C")] == ["C"]  # the step itself: late vs in time
+    assert baseline[("loop", "B")] == ["B"]
+    assert baseline[("dropoff", "B")] == ["B"]
+    assert baseline[("unexpected_step", "X")] is None  # at the start: every journey in scope
+    late = gaps.filter(pl.col("gap_type") == "sla_breach").row(0, named=True)
+    # a late 'C' still reached 'C': compared with the 5 other journeys that reached it, no effect
+    assert (late["outcome_rate_with"], late["outcome_rate_without"]) == (1.0, 1.0)
+    assert (late["baseline_journeys"], late["impact"]) == (5, 0.0)
+
+
+# -- impact with a direction, and the ranking ------------------------------------------------------
+RANKED = [
+    *[{"id": f"c{i:02d}", "path": ["A", "B", "C"], "value": 10.0} for i in range(40)],
+    *[{"id": f"x{i:02d}", "path": ["A", "B", "X", "D"]} for i in range(20)],  # harms
+    *[{"id": f"s{i:02d}", "path": ["A", "C"], "value": 10.0} for i in range(20)],  # helps
+    # Y after A: 50 of 80 reach C against 60 of 80 without it: 10 outcomes, but not clear
+    *[{"id": f"y{i:02d}", "path": ["A", "Y", "B", "C"], "value": 10.0} for i in range(50)],
+    *[{"id": f"z{i:02d}", "path": ["A", "Y", "B", "D"]} for i in range(30)],
+]
+
+
+def test_a_helpful_gap_has_a_positive_impact_and_no_value_at_risk():
+    gaps = gaps_of(RANKED)
+    skip = gaps.filter(pl.col("gap_type") == "skipped_step").row(0, named=True)
+    # 20 of 20 skippers reach C; of the 140 others that reached 'A' (all of them), 90 do
+    assert skip["outcome_rate_with"] == 1.0
+    assert skip["outcome_rate_without"] == pytest.approx(90 / 140)
+    assert skip["effect"] == "helps" and skip["ci_low"] > 0
+    assert skip["missed_outcomes"] == pytest.approx(-20 * 50 / 140)  # 7.1 outcomes gained
+    assert skip["value_at_risk"] == 0.0
+    assert (skip["impact"], skip["impact_unit"]) == (pytest.approx(10 * 20 * 50 / 140), "value")
+    harm = gaps.filter(pl.col("touchpoint") == "X").row(0, named=True)
+    # none of the 20 reach C; of the 120 others that reached 'B', 90 do
+    assert (harm["effect"], harm["missed_outcomes"]) == ("harms", pytest.approx(15.0))
+    assert harm["impact"] == pytest.approx(-harm["value_at_risk"])
+
+
+def test_ranked_by_size_of_impact_harm_or_help_clear_effects_first():
+    gaps = gaps_of(RANKED, min_support=10)
+    ranked = gaps.filter(pl.col("rank").is_not_null()).sort("rank")
+    clear = ranked["effect"] != "no clear effect"
+    # every gap with a clear effect ranks before every uncertain one ...
+    assert clear.to_list() == sorted(clear.to_list(), reverse=True)
+    # ... and inside each group by |impact|, costs and gains alike
+    for group in (ranked.filter(clear), ranked.filter(~clear)):
+        sizes = group["impact"].abs().to_list()
+        assert sizes == sorted(sizes, reverse=True)
+    effects = dict(zip(ranked["description"], ranked["effect"], strict=True))
+    assert effects["'B' skipped"] == "helps" and "no clear effect" in effects.values()
+    assert ranked.filter(pl.col("effect") == "helps")["rank"].min() < ranked["rank"].max()
+    uncertain = ranked.filter(~clear)
+    assert uncertain["impact"].abs().max() > ranked.filter(clear)["impact"].abs().min()
+
+
+def test_without_money_impact_counts_outcomes():
+    rows = [
+        *[{"id": f"c{i}", "path": ["A", "B", "C"]} for i in range(6)],
+        *[{"id": f"d{i}", "path": ["A", "B", "X", "D"]} for i in range(3)],
+    ]
+    x = gaps_of(rows).filter(pl.col("touchpoint") == "X").row(0, named=True)
+    assert (x["impact_unit"], x["value_at_risk"]) == ("outcomes", 0.0)
+    assert x["impact"] == -x["missed_outcomes"] == pytest.approx(-3.0)
+
+
+# -- one behaviour, one gap ---------------------------------------------------------------------
+def test_an_unexpected_step_is_one_gap_whatever_came_next():
+    rows = [
+        *[{"id": f"c{i}", "path": ["A", "B", "X", "C"]} for i in range(3)],
+        {"id": "d0", "path": ["A", "B", "X", "D"]},
+        {"id": "e0", "path": ["A", "X", "B", "C"]},
+    ]
+    gaps = gaps_of(rows).filter(pl.col("gap_type") == "unexpected_step").sort("from_step")
+    assert gaps.select("from_step", "to_step", "touchpoint", "journeys", "detail").rows() == [
+        ("A", "B", "X", 1, "'B' 100%"),
+        ("B", "C", "X", 4, "'C' 75%, 'D' 25%"),
+    ]
+    after_b = gaps.filter(pl.col("from_step") == "B").row(0, named=True)
+    assert after_b["description"] == "unexpected 'X' after 'B', then 'C' 75%, 'D' 25%"
+    assert (after_b["outcome_rate_with"], after_b["outcome_rate_without"]) == (0.75, 1.0)

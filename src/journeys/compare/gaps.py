@@ -5,8 +5,11 @@ Gap types (the step sequence, scope, outcome and finished are defined in ``scope
 - ``skipped_step`` (to_step): a model move on the step in the journey's optimal alignment
   (except, for an ``abandoned`` journey, the model moves after its last touchpoint: the steps
   it never got to are its ``dropoff``, not skips);
-- ``unexpected_step`` (touchpoint, between from_step and to_step): a log move; from/to are the
-  map steps the journey did just before and after it (sync moves; NULL at the start or end);
+- ``unexpected_step`` (touchpoint, after from_step): a log move; from_step is the map step the
+  journey did just before it (a sync move; NULL at the start). One behaviour is one gap: the
+  gap is keyed by (touchpoint, from_step), whatever came next, because what came next is often
+  the outcome itself (a call after a failed payment, then paid or cancelled). ``to_step`` is the
+  map step most of its journeys did next (NULL: the end), ``detail`` lists where they went;
 - ``unexpected_transition`` (from_step, to_step): consecutive steps of the step sequence that
   are not a designed edge (a step following itself is a ``loop`` instead);
 - ``unused_transition`` (from_step, to_step): a designed edge no journey in scope took;
@@ -19,25 +22,50 @@ Gap types (the step sequence, scope, outcome and finished are defined in ``scope
 - ``dropoff`` (from_step): an ``abandoned`` journey that did not reach the outcome; from_step is
   its last map step. ``in_flight`` journeys are never drop-offs.
 
-Measures, per gap: journeys and customers affected, share of the journeys in scope, outcome
-rate with and without the gap (finished journeys only), the 95% confidence interval of their
-difference (Newcombe's hybrid score interval from two Wilson intervals), ``missed_outcomes`` =
-max(0, rate_without - rate_with) x finished journeys with the gap (the outcomes lost if those
-journeys had converted like the others), and ``value_at_risk`` = missed_outcomes x the average
-value of finished journeys in scope that reached the outcome (0 when that average is negative,
-as refunds can make it). Ranked by value_at_risk, then
-missed_outcomes, then journeys; a gap affecting fewer than ``min_support`` journeys is kept with
+Measures (``impact.py`` computes them): journeys and customers affected, share of the journeys in
+scope, and the outcome compared like with like, over finished journeys only: journeys *with* the
+gap against journeys *without* it that reached the same point of the map, the gap's
+**baseline steps** (``baseline_steps``; the journeys compared are ``baseline_journeys``):
+
+- ``unexpected_step``, ``unexpected_transition``, ``channel_switch``: from_step, the step the
+  deviation leaves from (every journey in scope for an unexpected step at the start);
+- ``skipped_step``: the step's designed predecessors (any of them; every journey in scope for a
+  step without one, such as the entry);
+- ``sla_breach``, ``loop``: the step itself (only a journey that reached it can be late or
+  repeat it; the previous step would count journeys that never got there as on time);
+- ``dropoff``: from_step, the step the journeys were abandoned after.
+
+``outcome_rate_with`` / ``outcome_rate_without``, ``ci_low``..``ci_high`` (95% interval of their
+difference, Newcombe's hybrid score interval from two Wilson intervals), ``effect`` (``harms``
+or ``helps`` when that interval excludes 0, else ``no clear effect``), ``missed_outcomes`` =
+(rate_without - rate_with) x finished journeys with the gap (negative: outcomes gained),
+``value_at_risk`` = max(0, missed_outcomes) x the average value of finished in-scope journeys
+that reached the outcome (0 when that average is not positive), and ``impact`` = -missed_outcomes
+in value (x that average, ``impact_unit`` = ``value``) when it is positive, else in outcomes
+(``impact_unit`` = ``outcomes``): negative costs, positive helps.
+
+Ranking: gaps with a clear effect first, then those whose interval crosses 0; inside each, by
+``|impact|`` (harmful and helpful deviations alike: a frequent helpful one is a path the map
+should adopt), then journeys. A gap affecting fewer than ``min_support`` journeys is kept with
 rank NULL, as are unused transitions (they affect no journey).
 """
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
 
+from journeys.compare.impact import (
+    UNCLEAR,
+    Z95,
+    goal_value,
+    measure_impact,
+    newcombe_interval,
+    wilson_interval,
+)
 from journeys.compare.maps import JourneyMap, format_duration
 from journeys.compare.timing import StepTiming
+
+__all__ = ["GAP_TYPES", "KEY", "Z95", "find_gaps", "newcombe_interval", "wilson_interval"]
 
 GAP_TYPES = (
     "skipped_step",
@@ -50,33 +78,8 @@ GAP_TYPES = (
     "dropoff",
 )
 KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
-_KEY_SCHEMA = {k: pl.String for k in KEY}
-Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (trials > 0)."""
-    p = successes / trials
-    denom = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denom
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def newcombe_interval(
-    k1: int, n1: int, k2: int, n2: int, *, z: float = Z95
-) -> tuple[float, float] | None:
-    """95% interval of p1 - p2 (Newcombe 1998, method 10); None when a group is empty."""
-    if n1 <= 0 or n2 <= 0:
-        return None
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson_interval(k1, n1, z=z)
-    l2, u2 = wilson_interval(k2, n2, z=z)
-    d = p1 - p2
-    return (
-        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
-    )
+NEXT_SHOWN = 3
+"""Where an unexpected step's journeys went next: the most frequent steps named in detail."""
 
 
 def find_gaps(
@@ -112,13 +115,15 @@ def find_gaps(
 
     keys = journeys.select("jx", "vx", "finished", "status", "outcome")
     abandoned = pl.col("status") == "abandoned"
+    moved = (
+        ids(moves)
+        .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
+        # the steps an abandoned journey never got to are its drop-off, not skipped steps
+        .filter(~(pl.col("trailing") & abandoned))
+    )
     members = pl.concat(
         [
-            ids(moves)
-            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
-            # the steps an abandoned journey never got to are its drop-off, not skipped steps
-            .filter(~(pl.col("trailing") & abandoned))
-            .select("gap_id", "jx"),
+            moved.select("gap_id", "jx"),
             ids(sequences).join(keys, on="vx").select("gap_id", "jx"),
             ids(drops)
             .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
@@ -126,8 +131,21 @@ def find_gaps(
             ids(events).select("gap_id", "jx"),
         ]
     ).unique()
-    measured = _measure(members, journeys).join(catalog, on="gap_id").drop("gap_id")
-    frame = pl.concat([measured, _unused(journey_map, variants)], how="diagonal_relaxed")
+    baselines = _baselines(journey_map, catalog)
+    measured = (
+        measure_impact(members, journeys, variants=variants, baselines=baselines)
+        .join(catalog, on="gap_id")
+        .join(baselines, on="gap_id")
+        .join(_next_steps(moved, catalog), on="gap_id", how="left")
+        .with_columns(
+            to_step=pl.coalesce("next_step", "to_step"),
+            detail=pl.coalesce("next_detail", "detail"),
+        )
+        .with_columns(pl.col("_mixed").fill_null(False))
+        .drop("gap_id", "next_step", "next_detail")
+    )
+    unit = "value" if goal_value(journeys) else "outcomes"
+    frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
     return _finish(journey_map, frame, journeys.height, min_support)
 
 
@@ -137,13 +155,16 @@ def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
         value = values.get(name)
         expr = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.String)
         cols.append(expr.cast(pl.String).alias(name))
-    keep = [c for c in ("variant_id", "vx", "complete", "jx", "trailing") if c in frame.columns]
+    keep = [
+        c for c in ("variant_id", "vx", "complete", "jx", "trailing", "after") if c in frame.columns
+    ]
     return frame.select(*keep, *cols)
 
 
 def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
     """skipped_step and unexpected_step, per aligned (variant_id, complete), with a flag for
-    model moves after the last touchpoint (``trailing``)."""
+    model moves after the last touchpoint (``trailing``) and, for unexpected steps, the map
+    step that came next (``after``, NULL at the end; not part of the gap's key)."""
     moves = (
         aligned.select("variant_id", "complete", "moves")
         .with_row_index("_row")
@@ -162,16 +183,42 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
         )
     )
     skipped = _key(
-        moves.filter(pl.col("kind") == "model"), gap_type="skipped_step", to_step=pl.col("step")
+        moves.filter(pl.col("kind") == "model").with_columns(after=pl.lit(None, pl.String)),
+        gap_type="skipped_step",
+        to_step=pl.col("step"),
     )
     unexpected = _key(
         moves.filter(pl.col("kind") == "log"),
         gap_type="unexpected_step",
         from_step=pl.col("before"),
-        to_step=pl.col("after"),
         touchpoint=pl.col("touchpoint"),
     )
     return pl.concat([skipped, unexpected], how="vertical_relaxed").unique()
+
+
+def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Per unexpected_step gap: ``next_step``, the map step most of its journeys did next (ties:
+    a step before the end, then alphabetical), and ``next_detail``, where they went with the
+    share of the gap's journeys (``'Payment captured' 61%, 'Order cancelled' 39%``)."""
+    unexpected = catalog.filter(pl.col("gap_type") == "unexpected_step").select("gap_id")
+    logs = moved.join(unexpected, on="gap_id").select("gap_id", "jx", "after").unique()
+    step = pl.lit("'") + pl.col("after") + pl.lit("'")
+    share = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64).cast(pl.String)
+    return (
+        logs.group_by("gap_id", "after")
+        .agg(pl.len().alias("n"))
+        .join(logs.group_by("gap_id").agg(pl.col("jx").n_unique().alias("of")), on="gap_id")
+        .sort(["gap_id", "n", "after"], descending=[False, True, False], nulls_last=True)
+        .with_columns(
+            label=pl.coalesce(step, pl.lit("the end")) + pl.lit(" ") + share + pl.lit("%")
+        )
+        .group_by("gap_id", maintain_order=True)
+        .agg(
+            pl.col("after").first().alias("next_step"),
+            pl.col("label").head(NEXT_SHOWN).str.join(", ").alias("next_detail"),
+            (pl.len() > 1).alias("_mixed"),
+        )
+    )
 
 
 def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
@@ -216,66 +263,27 @@ def _event_members(timing: StepTiming) -> pl.DataFrame:
     return pl.concat([sla, switches], how="vertical_relaxed")
 
 
-def _measure(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
-    """Per gap_id: journeys, customers, outcome rates, interval, missed outcomes, value."""
-    finished = journeys.filter(pl.col("finished"))
-    n_fin, k_fin = finished.height, int(finished["outcome"].sum())
-    goal_values = finished.filter(pl.col("outcome"))["value"]
-    # refunds can make journeys' value negative; a gap never puts negative value at risk
-    mean_value = goal_values.mean() if goal_values.len() else None
-    goal_value = max(0.0, float(mean_value or 0.0))  # type: ignore[arg-type]
-    stats = (
-        members.join(journeys.select("jx", "cx", "finished", "outcome"), on="jx")
-        .group_by("gap_id")
-        .agg(
-            pl.len().alias("journeys"),
-            pl.col("cx").n_unique().alias("customers"),
-            pl.col("finished").sum().alias("n_with"),
-            (pl.col("finished") & pl.col("outcome")).sum().alias("k_with"),
-            pl.col("jx").bottom_k(5).sort().alias("examples"),
-        )
-        .sort("gap_id")
-    )
-    journey_ids = journeys["journey_id"].cast(pl.String)
-    examples = [journey_ids.gather(jx).to_list() for jx in stats["examples"].to_list()]
-    rows = []
-    for n_with, k_with in stats.select("n_with", "k_with").iter_rows():
-        n_without, k_without = n_fin - n_with, k_fin - k_with
-        with_rate = k_with / n_with if n_with else None
-        without_rate = k_without / n_without if n_without else None
-        ci = newcombe_interval(k_with, n_with, k_without, n_without)
-        missed = (
-            max(0.0, without_rate - with_rate) * n_with
-            if with_rate is not None and without_rate is not None
-            else 0.0
-        )
-        rows.append((with_rate, without_rate, *(ci or (None, None)), missed, missed * goal_value))
-    extra = pl.DataFrame(
-        rows,
-        schema={
-            "outcome_rate_with": pl.Float64,
-            "outcome_rate_without": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "missed_outcomes": pl.Float64,
-            "value_at_risk": pl.Float64,
-        },
-        orient="row",
-    )
-    return pl.concat(
-        [
-            stats.drop("n_with", "k_with", "examples"),
-            extra,
-            pl.DataFrame(
-                {"example_journey_ids": examples},
-                schema={"example_journey_ids": pl.List(pl.String)},
-            ),
-        ],
-        how="horizontal",
-    )
+def _baselines(journey_map: JourneyMap, catalog: pl.DataFrame) -> pl.DataFrame:
+    """gap_id, baseline_steps: the map steps the gap's baseline journeys reached (any of them;
+    NULL = every journey in scope). See the module docstring for the rule per gap type."""
+    order = {name: i for i, name in enumerate(journey_map.step_names)}
+    predecessors = {
+        name: sorted({a for a, b in journey_map.edges() if b == name and a != name}, key=order.get)
+        for name in journey_map.step_names
+    }
+    steps: list[list[str] | None] = []
+    for gap_type, before, after in catalog.select("gap_type", "from_step", "to_step").iter_rows():
+        if gap_type == "skipped_step":
+            found = predecessors.get(after, [])
+        elif gap_type in ("sla_breach", "loop"):
+            found = [after]
+        else:  # unexpected_step, unexpected_transition, channel_switch, dropoff
+            found = [before] if before is not None else []
+        steps.append(found or None)
+    return catalog.select("gap_id", pl.Series("baseline_steps", steps, dtype=pl.List(pl.String)))
 
 
-def _unused(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
+def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.DataFrame:
     taken = (
         variants.select(
             pl.col("seq").alias("from_step"), pl.col("seq").list.shift(-1).alias("to_step")
@@ -295,6 +303,8 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
         customers=pl.lit(0, pl.UInt32),
         missed_outcomes=pl.lit(0.0),
         value_at_risk=pl.lit(0.0),
+        impact=pl.lit(0.0),
+        impact_unit=pl.lit(unit),
         example_journey_ids=pl.lit([], dtype=pl.List(pl.String)),
     )
 
@@ -313,7 +323,11 @@ _DESCRIBE = {
 
 def _describe(row: dict[str, object]) -> str:
     before, after = row["from_step"], row["to_step"]
-    if before and after:
+    if row["_mixed"]:
+        # its journeys went on to different steps: say where, with the shares
+        start = f"after '{before}'" if before else "at the start"
+        where = f"{start}, then {row['detail']}"
+    elif before and after:
         where = f"between '{before}' and '{after}'"
     elif before:
         where = f"after '{before}', at the end"
@@ -341,11 +355,15 @@ def _finish(
     ranked = (
         frame.with_columns(
             share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
+            _mixed=pl.col("_mixed").fill_null(False),
             _eligible=(pl.col("journeys") >= max(min_support, 1))
             & (pl.col("gap_type") != "unused_transition"),
+            # a clear effect (the interval excludes 0) first, then by size, harm or help
+            _clear=pl.col("effect").is_not_null() & (pl.col("effect") != UNCLEAR),
+            _size=pl.col("impact").abs(),
         )
         .sort(
-            ["_eligible", "value_at_risk", "missed_outcomes", "journeys", *KEY],
+            ["_eligible", "_clear", "_size", "journeys", *KEY],
             descending=[True, True, True, True, False, False, False, False, False],
             nulls_last=True,
         )
@@ -353,7 +371,7 @@ def _finish(
             rank=pl.when(pl.col("_eligible")).then(pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
         )
     )
-    description = [_describe(r) for r in ranked.select(*KEY).iter_rows(named=True)]
+    description = [_describe(r) for r in ranked.select(*KEY, "_mixed").iter_rows(named=True)]
     return ranked.with_columns(
         map_name=pl.lit(journey_map.name),
         description=pl.Series(description, dtype=pl.String),
@@ -371,11 +389,16 @@ def _finish(
         "journeys",
         "customers",
         "share",
+        "effect",
+        "impact",
+        "impact_unit",
         "value_at_risk",
         "missed_outcomes",
         "outcome_rate_with",
         "outcome_rate_without",
         "ci_low",
         "ci_high",
+        pl.col("baseline_steps").cast(pl.List(pl.String)),
+        pl.col("baseline_journeys").cast(pl.Int64),
         pl.col("example_journey_ids").cast(pl.List(pl.String)),
     )

@@ -393,12 +393,22 @@ def funnel_data(
 def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.DataFrame:
     """Gaps in rank order (unranked ones, rank NULL, last) with a readable ``gap`` label, a
     ``what`` text (compare's ``description`` when present), ``impact`` = outcome rate with minus
-    without (``ci_low``..``ci_high`` is its 95% interval) and up to three ``examples``."""
+    without (``ci_low``..``ci_high`` is its 95% interval) and up to three ``examples``.
+
+    From compare's optional columns: ``effect`` (harms, helps, no clear effect) and
+    ``net_impact`` / ``impact_unit`` (marts.map_gaps ``impact``: the outcomes, or their value,
+    the gap costs, negative, or brings, positive); NULL when the marts predate them."""
     require_columns(map_gaps, GAP_COLUMNS, table="marts.map_gaps")
-    frame = map_gaps
-    for optional in ("touchpoint", "description"):
+    frame = map_gaps.rename({"impact": "net_impact"}, strict=False)
+    for optional, dtype in (
+        ("touchpoint", pl.String),
+        ("description", pl.String),
+        ("effect", pl.String),
+        ("net_impact", pl.Float64),
+        ("impact_unit", pl.String),
+    ):
         if optional not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+            frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(optional))
     unexpected = pl.col("gap_type") == "unexpected_step"
     where = (
         pl.when(unexpected & pl.col("touchpoint").is_not_null())
@@ -420,6 +430,6 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
             examples=pl.col("example_journey_ids").list.head(3),
         )
         .select("rank", "ranked", "gap_type", "gap", "where", "what", *GAP_COLUMNS[4:12], "impact",
-                "examples")
+                "effect", "net_impact", "impact_unit", "examples")
     )  # fmt: skip
     return frame.head(top_n) if top_n is not None else frame

@@ -26,6 +26,9 @@ class MapHeadline:
     conforming_share: float | None
     top_gap: str | None
     value_at_risk: float | None
+    impact: float | None = None
+    """The top gap's signed impact (marts.map_gaps ``impact``), NULL on older marts."""
+    impact_unit: str | None = None
 
 
 def headline_data(
@@ -36,13 +39,20 @@ def headline_data(
     if conformance is not None and conformance.height:
         journeys = conformance.height
         share = float(conformance["is_conforming"].cast(pl.Float64).mean())
-    top, risk = None, None
+    top, risk, impact, unit = None, None, None, None
     ranked = gap_table_data(gaps).filter("ranked") if gaps is not None else None
     if ranked is not None and ranked.height:
         first = ranked.row(0, named=True)
         top = f"{first['gap']}: {first['what']}" if first["what"] else first["gap"]
-        risk = first["value_at_risk"]
-    return MapHeadline(journeys=journeys, conforming_share=share, top_gap=top, value_at_risk=risk)
+        risk, impact, unit = first["value_at_risk"], first["net_impact"], first["impact_unit"]
+    return MapHeadline(
+        journeys=journeys,
+        conforming_share=share,
+        top_gap=top,
+        value_at_risk=risk,
+        impact=impact,
+        impact_unit=unit,
+    )
 
 
 def quality_data(data_quality: pl.DataFrame) -> pl.DataFrame:

@@ -51,13 +51,27 @@ def map_header(
     )
 
 
+def format_impact(impact: float | None, unit: str | None) -> str:
+    """A gap's signed impact: ``-1234.5`` value -> ``'−1,234.50'``; outcomes -> ``'+3.2 goals'``."""
+    if impact is None:
+        return "–"
+    text = f"{impact:+,.1f} goals" if unit == "outcomes" else f"{impact:+,.2f}"
+    return text.replace("-", "−")
+
+
+def _headline_impact(headline: MapHeadline) -> str:
+    if headline.impact is None:  # marts from before impact: the value at risk
+        return format_money(headline.value_at_risk)
+    return format_impact(headline.impact, headline.impact_unit)
+
+
 def map_cards(headline: MapHeadline, *, outside: int) -> str:
     share = format_pct(headline.conforming_share)
     cards = [
         card("Journeys in this map's scope", format_count(headline.journeys)),
         card("Follow the map exactly", share if headline.conforming_share is not None else "–"),
         card("Top gap", html_text(headline.top_gap or "–"), small=True),
-        card("Value at risk in the top gap", format_money(headline.value_at_risk)),
+        card("Impact of the top gap", _headline_impact(headline)),
     ]
     note = (
         f'<p class="note">{_journeys(outside)} none of this map\'s steps (only other or '
@@ -147,7 +161,12 @@ def _gap_rows(frame: pl.DataFrame, paths: dict[str, list[str]]) -> list[list[Cel
                 Cell(bar + html_text(format_count(r["journeys"])), numeric=True),
                 num_cell(format_pct(r["share"])),
                 num_cell(format_count(r["customers"])),
-                num_cell(format_money(r["value_at_risk"])),
+                num_cell(
+                    format_impact(r["net_impact"], r["impact_unit"])
+                    if r["net_impact"] is not None
+                    else format_money(r["value_at_risk"])
+                ),
+                text_cell(r["effect"] or "–"),
                 num_cell(f"{format_pct(r['outcome_rate_with'])} vs "
                          f"{format_pct(r['outcome_rate_without'])}"),
                 Cell(html_text(_points(r["impact"])) + f"<br><small>{html_text(interval)}</small>",
@@ -160,8 +179,9 @@ def _gap_rows(frame: pl.DataFrame, paths: dict[str, list[str]]) -> list[list[Cel
 
 GAP_HEADERS = [
     ("#", True), ("Gap", False), ("What happens", False), ("Journeys", True), ("Share", True),
-    ("Customers", True), ("Value at risk", True), ("Goal reached: with vs without", True),
-    ("Difference (95% interval)", True), ("Example journeys", False),
+    ("Customers", True), ("Impact", True), ("Effect", False),
+    ("Goal reached: with vs without", True), ("Difference (95% interval)", True),
+    ("Example journeys", False),
 ]  # fmt: skip
 
 
@@ -195,11 +215,15 @@ def gaps(gap_rows: pl.DataFrame | None, journeys: pl.DataFrame) -> str:
             + "</details>"
         )
     return (
-        head + '<p class="explain">Each row is a way journeys depart from the map, the most '
-        "valuable to fix first. <i>Goal reached</i> compares the share of finished journeys "
-        "reaching the map's goal with and without the gap; the difference comes with its 95% "
-        "interval (an interval that crosses 0 is not conclusive). Hover an example journey id "
-        "for its path.</p>" + body + more + "</section>"
+        head + '<p class="explain">Each row is a way journeys depart from the map, the biggest '
+        "first, whether it costs or helps. <i>Goal reached</i> compares the share of finished "
+        "journeys reaching the map's goal with the gap and without it, among journeys that "
+        "reached the same step of the map; the difference comes with its 95% interval. "
+        "<i>Effect</i> is <i>harms</i> or <i>helps</i> when that interval is below or above 0, "
+        "else <i>no clear effect</i> (ranked after the clear ones). <i>Impact</i> is the goal "
+        "outcomes the gap costs (−) or brings (+), in value when the map's journeys carry "
+        "value, else in goals: a large positive one is a path the map should adopt. Hover an "
+        "example journey id for its path.</p>" + body + more + "</section>"
     )
 
 
@@ -281,13 +305,13 @@ def map_list(maps: Sequence[tuple[str, str, str, MapHeadline]]) -> str:
             num_cell(format_count(h.journeys)),
             num_cell(format_pct(h.conforming_share)),
             text_cell(h.top_gap or "–"),
-            num_cell(format_money(h.value_at_risk)),
+            num_cell(_headline_impact(h)),
         ]
         for name, description, slug, h in maps
     ]
     headers = [
         ("Map", False), ("What it describes", False), ("Journeys", True),
-        ("Follow the map", True), ("Top gap", False), ("Its value at risk", True),
+        ("Follow the map", True), ("Top gap", False), ("Its impact", True),
     ]  # fmt: skip
     return (
         head

@@ -1,0 +1,190 @@
+"""What a gap does to the map's outcome: like-with-like rates, their interval, effect and impact.
+
+The definitions (the same words as in ``gaps.py`` and docs/maps.md, section *Gaps*):
+
+- Only **finished** journeys are judged (an ``in_flight`` journey may still reach the goal).
+- **With**: finished journeys that have the gap. **Without** (the baseline): finished journeys
+  that do *not* have the gap but reached the gap's **baseline steps**, the same point of the map
+  (any of them, when there are several; NULL = every journey in scope, as at the start).
+- ``outcome_rate_with`` / ``outcome_rate_without``: the share of each group that reached the
+  outcome; ``ci_low``..``ci_high``: the 95% interval of ``rate_with - rate_without`` (Newcombe's
+  hybrid score interval from two Wilson intervals). ``effect`` is ``harms`` when the whole
+  interval is below 0, ``helps`` when it is above 0, else ``no clear effect``.
+- ``missed_outcomes`` = (rate_without - rate_with) x finished journeys with the gap: the
+  outcomes lost (negative: gained) against journeys that reached the same point without it.
+- ``value_at_risk`` = max(0, missed_outcomes) x the average value of the finished in-scope
+  journeys that reached the outcome (0 when that average is not positive, as refunds can make
+  it): gains never put value at risk.
+- ``impact`` = -missed_outcomes, times that average value when it is positive
+  (``impact_unit`` = ``value``), else in outcomes (``impact_unit`` = ``outcomes``). Negative:
+  the gap costs; positive: it helps. It has the sign of the interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+Z95 = 1.959963984540054
+HARMS, HELPS, UNCLEAR = "harms", "helps", "no clear effect"
+EFFECTS = (HARMS, HELPS, UNCLEAR)
+
+
+def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (trials > 0)."""
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_interval(
+    k1: int, n1: int, k2: int, n2: int, *, z: float = Z95
+) -> tuple[float, float] | None:
+    """95% interval of p1 - p2 (Newcombe 1998, method 10); None when a group is empty."""
+    if n1 <= 0 or n2 <= 0:
+        return None
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson_interval(k1, n1, z=z)
+    l2, u2 = wilson_interval(k2, n2, z=z)
+    d = p1 - p2
+    return (
+        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+    )
+
+
+def effect_of(interval: tuple[float, float] | None) -> str:
+    """``harms`` / ``helps`` when the 95% interval excludes 0, else ``no clear effect``."""
+    if interval is None:
+        return UNCLEAR
+    low, high = interval
+    if high < 0:
+        return HARMS
+    if low > 0:
+        return HELPS
+    return UNCLEAR
+
+
+def goal_value(journeys: pl.DataFrame) -> float:
+    """The average value of finished journeys that reached the outcome, or 0 when that is not
+    positive (refunds can make it negative) or no journey reached it."""
+    values = journeys.filter(pl.col("finished") & pl.col("outcome"))["value"]
+    mean = values.mean() if values.len() else None
+    return max(0.0, float(mean or 0.0))  # type: ignore[arg-type]
+
+
+def measure_impact(
+    members: pl.DataFrame,
+    journeys: pl.DataFrame,
+    *,
+    variants: pl.DataFrame,
+    baselines: pl.DataFrame,
+) -> pl.DataFrame:
+    """Per gap_id: journeys, customers, the rates with and without, the interval, effect,
+    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples.
+
+    ``members``: (gap_id, jx), one row per journey with the gap. ``journeys``: scope_journeys().
+    ``variants``: scope_variants(). ``baselines``: (gap_id, baseline_steps) with
+    baseline_steps a list of map steps, NULL for every journey in scope.
+    """
+    # Which variants reached each distinct set of baseline steps; NULL reaches them all.
+    sets = (
+        baselines.select("baseline_steps")
+        .unique()
+        .sort("baseline_steps", nulls_last=True)
+        .with_row_index("bx")
+    )
+    gap_sets = baselines.join(sets, on="baseline_steps", nulls_equal=True).select("gap_id", "bx")
+    steps_of = variants.select("vx", pl.col("seq").alias("step")).explode("step").unique()
+    everyone = sets.filter(pl.col("baseline_steps").is_null()).select("bx")
+    reach = pl.concat(
+        [
+            sets.explode("baseline_steps")
+            .drop_nulls("baseline_steps")
+            .join(steps_of, left_on="baseline_steps", right_on="step")
+            .select("bx", "vx"),
+            everyone.join(variants.select("vx"), how="cross"),
+        ]
+    ).unique()
+    finished = journeys.filter(pl.col("finished"))
+    per_variant = finished.group_by("vx").agg(
+        pl.len().alias("n"), pl.col("outcome").sum().alias("k")
+    )
+    reached = (
+        reach.join(per_variant, on="vx")
+        .group_by("bx")
+        .agg(pl.col("n").sum().alias("n_base"), pl.col("k").sum().alias("k_base"))
+    )
+    stats = (
+        members.join(journeys.select("jx", "vx", "cx", "finished", "outcome"), on="jx")
+        .join(gap_sets, on="gap_id")
+        .join(reach.with_columns(at_base=pl.lit(True)), on=["bx", "vx"], how="left")
+        .with_columns(
+            fin=pl.col("finished"),
+            won=pl.col("finished") & pl.col("outcome"),
+            fin_base=pl.col("finished") & pl.col("at_base").fill_null(False),
+            won_base=pl.col("finished") & pl.col("outcome") & pl.col("at_base").fill_null(False),
+        )
+        .group_by("gap_id", "bx")
+        .agg(
+            pl.len().alias("journeys"),
+            pl.col("cx").n_unique().alias("customers"),
+            pl.col("fin").sum().alias("n_with"),
+            pl.col("won").sum().alias("k_with"),
+            pl.col("fin_base").sum().alias("n_with_base"),
+            pl.col("won_base").sum().alias("k_with_base"),
+            pl.col("jx").bottom_k(5).sort().alias("examples"),
+        )
+        .join(reached, on="bx", how="left")
+        .sort("gap_id")
+    )
+    unit_value = goal_value(journeys)
+    journey_ids = journeys["journey_id"].cast(pl.String)
+    rows = []
+    for r in stats.iter_rows(named=True):
+        n_with, k_with = r["n_with"], r["k_with"]
+        n_without = (r["n_base"] or 0) - r["n_with_base"]
+        k_without = (r["k_base"] or 0) - r["k_with_base"]
+        with_rate = k_with / n_with if n_with else None
+        without_rate = k_without / n_without if n_without else None
+        interval = newcombe_interval(k_with, n_with, k_without, n_without)
+        missed = (
+            (without_rate - with_rate) * n_with
+            if with_rate is not None and without_rate is not None
+            else 0.0
+        )
+        rows.append(
+            (
+                with_rate,
+                without_rate,
+                *(interval or (None, None)),
+                effect_of(interval),
+                missed,
+                max(0.0, missed) * unit_value,
+                -missed * (unit_value or 1.0) + 0.0,  # + 0.0: no negative zero
+                "value" if unit_value else "outcomes",
+                n_without,
+                journey_ids.gather(r["examples"]).to_list(),
+            )
+        )
+    extra = pl.DataFrame(
+        rows,
+        schema={
+            "outcome_rate_with": pl.Float64,
+            "outcome_rate_without": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "effect": pl.String,
+            "missed_outcomes": pl.Float64,
+            "value_at_risk": pl.Float64,
+            "impact": pl.Float64,
+            "impact_unit": pl.String,
+            "baseline_journeys": pl.Int64,
+            "example_journey_ids": pl.List(pl.String),
+        },
+        orient="row",
+    )
+    return pl.concat([stats.select("gap_id", "journeys", "customers"), extra], how="horizontal")
