@@ -271,6 +271,7 @@ def count_happy_path(s: Sources) -> dict[str, Any]:
         "cart, checkout, order, payment captured, shipped, delivered, no support contact.",
         "orders": delivered.height,
         "share_of_orders": round(delivered.height / max(orders, 1), 4),
+        "order_ids": sorted(delivered["order_id"].to_list()),
     }
 
 
