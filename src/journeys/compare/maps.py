@@ -193,10 +193,22 @@ def load_map(path: Path) -> JourneyMap:
     source = str(path)
     if not path.is_file():
         raise MapValidationError([f"{source}: file not found; pass the path of a map YAML file"])
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MapValidationError(
+            [f"{source}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+             f"{exc.start}); save the map as UTF-8"]
+        ) from None  # fmt: skip
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and (shape := _shape_problems(node, source)):
+            raise MapValidationError(shape)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise MapValidationError(
+            [f"{source}: nested too deeply to be a map; write stages and steps as in docs/maps.md"]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -211,6 +223,51 @@ def load_map(path: Path) -> JourneyMap:
     if node is not None:
         index_lines(node, "", lines)
     return parse_map(data, source=source, lines=lines)
+
+
+MAX_DEPTH = 32
+"""A map nests six levels (stages, steps, next); anything far deeper is not a map."""
+
+
+def _shape_problems(root: yaml.Node, source: str) -> list[str]:
+    """What the YAML loader lets through silently: a key given twice in one mapping (the last
+    one would win unseen), aliases (``*name``: a few lines can expand to millions of values)
+    and absurd nesting. One pass over the composed nodes, each node visited once."""
+    problems: list[str] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        line = node.start_mark.line + 1
+        if id(node) in seen:
+            problems.append(
+                f"{source}: {path}: is a YAML alias (*name) of the value at line {line}; "
+                "write the value out instead"
+            )
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            problems.append(f"{source}: {path}: nested more than {MAX_DEPTH} levels deep; "
+                            f"write stages and steps as in docs/maps.md (line {line})")  # fmt: skip
+            continue
+        children: list[tuple[yaml.Node, str, int]] = []
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                child = f"{path}.{name}" if path else name
+                at = key.start_mark.line + 1
+                if name in first:
+                    problems.append(
+                        f"{source}: {child}: given twice (lines {first[name]} and {at}); the "
+                        "second would silently win, keep one"
+                    )
+                first.setdefault(name, at)
+                children.append((value, child, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)]
+        stack += reversed(children)  # visit in document order: an anchor before its aliases
+    return problems
 
 
 def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None) -> JourneyMap:
