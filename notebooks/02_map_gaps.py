@@ -15,7 +15,7 @@
 #
 # `journeys compare` aligns every journey with each assumptive map (`maps/*.yaml`) and writes
 # three marts: `map_conformance` (one row per map and journey), `map_steps` (the map as a
-# funnel) and `map_gaps` (where reality differs from the map, ranked by what it costs). This
+# funnel) and `map_gaps` (where reality differs from the map, ranked by impact). This
 # notebook reads one map's results and drills from a gap to the events of example journeys.
 #
 # Set `JOURNEYS_WAREHOUSE` to read another published warehouse, and `MAP_NAME` to pick a map
@@ -106,15 +106,18 @@ assert (steps["sla_breaches"] <= steps["journeys_reached"]).all()
 # %% [markdown]
 # ## The gaps, ranked
 #
-# Ranked by value at risk (outcomes lost x the value of a journey that reaches the outcome),
-# then missed outcomes, then journeys. Gaps seen in fewer than `min_support` journeys, and
-# designed transitions nobody took, are kept without a rank.
+# Each gap compares finished journeys with it against finished journeys without it that reached
+# the same step of the map (`baseline_steps`). `effect` says whether the 95% interval of the
+# difference is below 0 (`harms`), above 0 (`helps`) or crosses it; `impact` is the goal outcomes
+# the gap costs (negative) or brings (positive), in value when the map's journeys carry value.
+# Clear effects are ranked first, by the size of their impact, then the uncertain ones. Gaps seen
+# in fewer than `min_support` journeys, and designed transitions nobody took, have no rank.
 
 # %%
 gaps = query(
     """
     SELECT rank, gap_type, description, journeys, customers, share,
-           outcome_rate_with, outcome_rate_without, ci_low, ci_high,
+           outcome_rate_with, outcome_rate_without, ci_low, ci_high, effect, impact,
            missed_outcomes, value_at_risk, from_step, to_step, example_journey_ids
     FROM marts.map_gaps
     WHERE map_name = $map
@@ -132,7 +135,8 @@ display(
         pl.col("share").round(3),
         pl.col("outcome_rate_with").round(3),
         pl.col("outcome_rate_without").round(3),
-        pl.col("value_at_risk").round(2),
+        "effect",
+        pl.col("impact").round(2),
     )
 )
 gaps.group_by("gap_type").agg(

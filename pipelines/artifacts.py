@@ -39,6 +39,8 @@ GAP_COLUMNS = (
     "journeys",
     "customers",
     "share",
+    "effect",
+    "impact",
     "value_at_risk",
 )
 TOP_PER_MAP = 5
