@@ -156,7 +156,9 @@ def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
         expr = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.String)
         cols.append(expr.cast(pl.String).alias(name))
     keep = [
-        c for c in ("variant_id", "vx", "complete", "jx", "trailing", "after") if c in frame.columns
+        c
+        for c in ("variant_id", "vx", "complete", "jx", "trailing", "position", "after")
+        if c in frame.columns
     ]
     return frame.select(*keep, *cols)
 
@@ -199,9 +201,16 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
 def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Per unexpected_step gap: ``next_step``, the map step most of its journeys did next (ties:
     a step before the end, then alphabetical), and ``next_detail``, where they went with the
-    share of the gap's journeys (``'Payment captured' 61%, 'Order cancelled' 39%``)."""
+    share of the gap's journeys (``'Payment captured' 61%, 'Order cancelled' 39%``). A journey
+    with the gap more than once counts where it went after the first time."""
     unexpected = catalog.filter(pl.col("gap_type") == "unexpected_step").select("gap_id")
-    logs = moved.join(unexpected, on="gap_id").select("gap_id", "jx", "after").unique()
+    logs = (
+        moved.join(unexpected, on="gap_id")
+        .select("gap_id", "jx", "position", "after")
+        .sort("gap_id", "jx", "position")
+        .group_by("gap_id", "jx", maintain_order=True)
+        .agg(pl.col("after").first())
+    )
     step = pl.lit("'") + pl.col("after") + pl.lit("'")
     share = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64).cast(pl.String)
     return (
