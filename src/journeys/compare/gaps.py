@@ -212,7 +212,8 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("after").first())
     )
     step = pl.lit("'") + pl.col("after") + pl.lit("'")
-    share = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64).cast(pl.String)
+    percent = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64)
+    share = pl.when(percent < 1).then(pl.lit("<1")).otherwise(percent.cast(pl.String))
     return (
         logs.group_by("gap_id", "after")
         .agg(pl.len().alias("n"))
