@@ -49,6 +49,14 @@ class DailyParams(BaseModel):
         default=None, description="Gap that starts a new journey, e.g. 14d."
     )
     full: bool = Field(default=False, description="Rebuild every customer, not only changed ones.")
+    partitions: int | None = Field(
+        default=None, ge=1, description="Customer-hash partitions of the path build (1: none)."
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="Dask scheduler for the partitions (tcp://host:8786, or local); "
+        "default: threads.",
+    )
     settings: Settings | None = Field(
         default=None,
         description="A complete configuration (what `journeys run` passes); replaces `config`.",
@@ -107,6 +115,10 @@ class DailyParams(BaseModel):
         for key, value in (("gap_seconds", self.session_gap), ("max_seconds", self.session_max)):
             if value is not None:
                 data["sessions"] = {**data["sessions"], key: value}
+        if self.partitions is not None:
+            data["partitions"] = self.partitions
+        if self.dask_address is not None:
+            data["dask_address"] = self.dask_address
         if self.journey_horizon is not None:
             data["journeys"] = {**data["journeys"], "horizon_seconds": self.journey_horizon}
         try:

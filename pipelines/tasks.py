@@ -182,8 +182,16 @@ def ingest(settings: Settings) -> IngestTotals:
 
 @task(name="build", tags=[WRITER_TAG], **_NO_CACHE)
 def build(settings: Settings, *, full: bool = False) -> BuildTotals:
-    """Identity, events, sessions, journeys and mining marts, in the work file (not published)."""
-    result = run_step("build", lambda: steps.build_marts(settings, full=full, publish=False))
+    """Identity, events, sessions, journeys and mining marts, in the work file (not published).
+    With ``settings.partitions > 1`` the path marts are built as mapped partition tasks
+    (``pipelines.partitions``) while this task holds the writer lock."""
+    from pipelines.partitions import partition_runner
+
+    runner = partition_runner(settings)
+    extra = {} if runner is None else {"run_partitions": runner}
+    result = run_step(
+        "build", lambda: steps.build_marts(settings, full=full, publish=False, **extra)
+    )
     totals = BuildTotals.of(result)
     get_run_logger().info(totals.text)
     return totals

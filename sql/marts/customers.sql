@@ -6,7 +6,9 @@ WITH journeys AS (
         min(started_at) AS first_seen_at,
         max(ended_at) AS last_seen_at,
         count(*) AS n_journeys,
-        sum(value) AS total_value
+        -- summed in a fixed order, so the same journeys give the same bits however they are
+        -- stored (float addition is not associative; partitioned builds store them differently)
+        sum(value ORDER BY journey_id) AS total_value
     FROM marts.journeys
     GROUP BY customer_key
 )

@@ -26,7 +26,7 @@ journeys AS (
         count(*) FILTER (WHERE is_team_handoff) AS n_team_handoffs,
         count(DISTINCT system) AS n_systems,
         count(DISTINCT channel) AS n_channels,
-        sum(value) AS value,
+        sum(value ORDER BY step_index) AS value,  -- fixed order: reproducible float sums
         bool_or(case_id IS NOT NULL) AS is_case
     FROM steps
     GROUP BY journey_id

@@ -9,12 +9,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from journeys.config import Settings
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.touchpoints import write_rules
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from journeys.paths.partitions import PartitionRunner
 
 STAGING_MODELS = (
     "staging/stg_customers",
@@ -41,7 +45,11 @@ class BuildResult:
             f"build: {self.events} events, {self.customers} customers "
             f"({self.stitched_customers} linked to the CRM), {self.journeys} journeys; "
             f"{self.unstitched_events} events unstitched, {self.unmapped_events} unmapped; "
-            f"{'full rebuild' if self.full_rebuild else f'{self.rebuilt_customers} customers rebuilt'}"
+            + (
+                "full rebuild"
+                if self.full_rebuild
+                else f"{self.rebuilt_customers} customers rebuilt"
+            )
         )
 
 
@@ -69,15 +77,23 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
     return identity, last_file_seq
 
 
-def build_warehouse(wh: Warehouse, settings: Settings, *, full: bool = False) -> BuildResult:
-    """Build every mart from what raw holds now (see the module docstring)."""
+def build_warehouse(
+    wh: Warehouse,
+    settings: Settings,
+    *,
+    full: bool = False,
+    run_partitions: PartitionRunner | None = None,
+) -> BuildResult:
+    """Build every mart from what raw holds now (see the module docstring). With
+    ``settings.partitions > 1`` the path marts are built in customer-hash partitions by
+    ``run_partitions`` (see ``journeys.paths.partitions``); the marts are the same."""
     from journeys.mining import build_mining
     from journeys.paths import build_paths
 
     identity, last_file_seq = build_events(wh, settings)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.query("queries/build_counts").row(0, named=True)
-    build_paths(wh, settings, full=full)
+    build_paths(wh, settings, full=full, run_partitions=run_partitions)
     build_mining(wh, settings)
     wh.run_model("marts/data_quality")
     wh.execute(

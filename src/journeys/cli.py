@@ -239,13 +239,28 @@ def demo(
 
 
 @app.command()
-def run(config: ConfigOpt = None) -> None:
+def run(
+    config: ConfigOpt = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option("--partitions", min=1, help="Build paths in N customer-hash partitions."),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            help="Run the partitions on this Dask scheduler (tcp://host:8786, or 'local').",
+        ),
+    ] = None,
+) -> None:
     """Run the end-to-end Prefect flow (ingest, build, compare, report) on configured folders.
 
-    Example: journeys run --config data/sample/journeys.yaml
+    Example: journeys run --config data/sample/journeys.yaml --partitions 8 --dask-address tcp://scheduler:8786
     """
     mod = _module("pipelines.daily", "run")
-    settings = settings_for(config)
+    settings = settings_for(config, partitions=partitions, dask_address=dask_address)
+    if settings.dask_address and settings.partitions == 1:
+        settings = settings.model_copy(update={"partitions": 2 * (os.cpu_count() or 1)})
     typer.echo(mod.run_daily(settings))
 
 

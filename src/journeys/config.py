@@ -109,6 +109,21 @@ class Settings(_Frozen):
     """Key for hashing direct identifiers (emails, phones). Set your own in production."""
     min_support: int = 20
     """Gaps affecting fewer journeys than this are not ranked."""
+    partitions: int = Field(default=1, ge=1, le=4096)
+    """Split the path build into this many customer-hash partitions (1: one process, as before).
+    Each partition builds its customers' events, sessions and journeys in its own DuckDB file;
+    the writer merges them, so the marts are identical to a one-process build."""
+    dask_address: str | None = None
+    """Run the partitions on this Dask scheduler (``tcp://host:8786``) through prefect-dask;
+    ``local`` starts a local cluster for the run; unset: threads in the flow's process."""
+    partition_folder: Path | None = None
+    """Where partitions exchange Parquet files (default: ``<warehouse>.partitions`` beside the
+    warehouse). On a remote cluster it must be a folder every worker sees at the same path."""
+    memory_limit: str | None = None
+    """DuckDB ``memory_limit`` of the writer and of each partition (e.g. ``8GB``); beyond it DuckDB
+    spills to ``temp_directory``. Unset: DuckDB's default (80 % of RAM)."""
+    temp_directory: Path | None = None
+    """Where DuckDB spills (default: DuckDB's, beside the database file)."""
 
     def source(self, name: str) -> SourceSettings:
         return self.sources.get(name, SourceSettings())
@@ -137,7 +152,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{path}: top level must be a mapping of settings")
         data = loaded or {}
         base = path.parent.resolve()
-        for key in ("warehouse", "landing", "reports"):
+        for key in ("warehouse", "landing", "reports", "partition_folder", "temp_directory"):
             if key in data:
                 data[key] = _resolve(base, data[key])
         if "maps" in data and isinstance(data["maps"], list):

@@ -94,7 +94,11 @@ def open_work(settings: Settings, *, step: str, publish: bool = False) -> Iterat
     the block succeeds, after the work file is closed and before the lock is released (so no
     other writer can touch the work file in between)."""
     with writer_lock(settings, step=step):
-        with Warehouse(work_path(settings)) as wh:
+        with Warehouse(
+            work_path(settings),
+            memory_limit=settings.memory_limit,
+            temp_directory=settings.temp_directory,
+        ) as wh:
             yield wh
         if publish:
             publish_marts(settings)

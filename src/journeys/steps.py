@@ -7,7 +7,7 @@ Reports read the published marts only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,20 @@ def import_event_log(settings: Settings, path: Path, **options: Any) -> Any:
         return import_log(wh, settings, path, **options)
 
 
-def build_marts(settings: Settings, *, full: bool = False, publish: bool = True) -> Any:
+def build_marts(
+    settings: Settings,
+    *,
+    full: bool = False,
+    publish: bool = True,
+    run_partitions: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+) -> Any:
+    """Build the marts under the writer lock. With ``settings.partitions > 1``,
+    ``run_partitions`` builds the partitions (default: one after the other in this process; the
+    flows map them as tasks on threads or a Dask cluster) while this writer holds the lock."""
     from journeys.build import build_warehouse
 
     with open_work(settings, step="build", publish=publish) as wh:
-        result = build_warehouse(wh, settings, full=full)
+        result = build_warehouse(wh, settings, full=full, run_partitions=run_partitions)
     return result
 
 

@@ -383,6 +383,39 @@ class Warehouse:
             {"path": str(path)},
         )
 
+    def export_model_parquet(
+        self, model: str, path: Path, *, partition_by: str | None = None, **params: Any
+    ) -> None:
+        """Write the SELECT of ``sql/<model>.sql`` as Parquet: one file, or a folder with one
+        ``<column>=<value>/`` sub-folder per value of ``partition_by`` (written in one pass)."""
+        body = _strip_trailing(read_sql(model))
+        options = "FORMAT parquet"
+        if partition_by is not None:
+            options += f", PARTITION_BY ({quote_ident(partition_by)}), OVERWRITE_OR_IGNORE true"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        bound = {**_bind(body, params, model), "out_path": str(path)}
+        self._execute(f"COPY ({body}) TO $out_path ({options})", bound, model)
+
+    def load_parquet(
+        self,
+        table: str,
+        paths: Sequence[Path],
+        *,
+        mode: Literal["replace", "append"] = "replace",
+    ) -> int:
+        """Create ``table`` from Parquet files (replace) or append them (columns matched by
+        name); return the rows read."""
+        files = [str(p) for p in paths]
+        source = "read_parquet($files, hive_partitioning = false)"
+        target = quote_ident(table)
+        before = 0 if mode == "replace" or not self.table_exists(table) else self.count(table)
+        if mode == "replace" or not self.table_exists(table):
+            sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}"
+        else:
+            sql = f"INSERT INTO {target} BY NAME SELECT * FROM {source}"
+        self._execute(sql, {"files": files}, f"load {table}")
+        return self.count(table) - before
+
     # -- internals -----------------------------------------------------------------------------
     def _run(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute and drain (duckdb 2 keeps a connection busy until its result is fetched)."""

@@ -17,13 +17,16 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from journeys.config import Settings
 from journeys.errors import BuildError
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from journeys.paths.partitions import PartitionRunner
 
 EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
@@ -97,13 +100,23 @@ def path_rules(settings: Settings) -> pl.DataFrame:
     )
 
 
-def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> PathsResult:
+def build_paths(
+    wh: Warehouse,
+    settings: Settings,
+    *,
+    full: bool = False,
+    run_partitions: PartitionRunner | None = None,
+) -> PathsResult:
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
     path marts already exist and were built with the same session and journey rules; otherwise
-    (or with ``full=True``) everything is rebuilt.
+    (or with ``full=True``) everything is rebuilt. With ``settings.partitions > 1`` the customers
+    in scope are split into hash partitions that ``run_partitions`` builds (default: one after
+    the other in this process; the flows pass a Prefect task runner) and merged here.
     """
+    from journeys.paths.partitions import build_partitioned
+
     started = time.perf_counter()
     if not wh.table_exists(EVENTS):
         raise BuildError(
@@ -124,21 +137,14 @@ def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> Pat
     with wh.transaction():
         if full:
             wh.write_table(SCOPE, pl.DataFrame(schema={"customer_key": pl.String}))
-            events = wh.run_model("marts/events", **params)
         else:
             rebuilt = wh.run_model("intermediate/int_path_scope")
-            wh.delete_keys("marts.events", column="customer_key", keys=SCOPE)
-            events = wh.append_model("marts/events", **params)
-        split_sessions(wh, settings, params)
-        parts = max(1, math.ceil(events / EVENTS_PER_PART))
-        for model in ("marts/sessions", "marts/journeys"):
-            if not full:
-                wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
-            for part in range(parts):
-                if full and part == 0:
-                    wh.run_model(model, **params, parts=parts, part=part)
-                else:
-                    wh.append_model(model, **params, parts=parts, part=part)
+        if settings.partitions <= 1 or not build_partitioned(
+            wh, settings, full=full, run_partitions=run_partitions
+        ):
+            build_scope_marts(
+                wh, params, split_by_channel=settings.sessions.split_by_channel, full=full
+            )
         wh.run_model("intermediate/int_path_cutoff", **params)
         wh.run_model("intermediate/int_journey_status", **params)
         wh.execute("marts/update_journeys_status")
@@ -158,10 +164,34 @@ def build_paths(wh: Warehouse, settings: Settings, *, full: bool = False) -> Pat
     )
 
 
-def split_sessions(wh: Warehouse, settings: Settings, params: dict[str, Any]) -> int:
+def build_scope_marts(
+    wh: Warehouse, params: dict[str, Any], *, split_by_channel: bool, full: bool
+) -> int:
+    """``marts.events``, ``marts.sessions`` and ``marts.journeys`` (status still NULL) for the
+    customers in scope (all when ``full``; else ``intermediate.int_path_scope``, whose old rows
+    are deleted first); return the events written. The same steps build one partition."""
+    if full:
+        events = wh.run_model("marts/events", **params)
+    else:
+        wh.delete_keys("marts.events", column="customer_key", keys=SCOPE)
+        events = wh.append_model("marts/events", **params)
+    split_sessions(wh, params, split_by_channel=split_by_channel)
+    parts = max(1, math.ceil(events / EVENTS_PER_PART))
+    for model in ("marts/sessions", "marts/journeys"):
+        if not full:
+            wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
+        for part in range(parts):
+            if full and part == 0:
+                wh.run_model(model, **params, parts=parts, part=part)
+            else:
+                wh.append_model(model, **params, parts=parts, part=part)
+    return events
+
+
+def split_sessions(wh: Warehouse, params: dict[str, Any], *, split_by_channel: bool) -> int:
     """Apply the optional per-channel sessions and the max-length cut to the events in scope;
     return how many events moved to a cut session."""
-    if settings.sessions.split_by_channel:
+    if split_by_channel:
         wh.execute("marts/update_events_sessions_by_channel", **params)
     moved = wh.run_model("intermediate/int_session_cuts", **params)
     if moved:
