@@ -1,15 +1,19 @@
 -- grain: one rejected input row, as published for analysts: the work file's raw.rejects with
 -- emails and phone numbers in the raw text masked ([email]; [phone] for numbers written with a
 -- + or 00 prefix, or 9-15 digits in a row); the reason is kept whole.
+-- A CRM row is not published at all (raw is NULL): CRM exports carry names, addresses and
+-- companies in their other columns, which no mask recognises; its reason, file and line are.
 -- Runs inside publish, where the work file is attached as source_wh.
 SELECT
     batch_id,
     source,
     regexp_extract(file, '[^/\\]+$') AS file,
     row_number,
-    regexp_replace(regexp_replace(regexp_replace(raw,
-        '[^\s,;"<>()\[\]{}:]+@[^\s,;"<>()\[\]{}]+', '[email]', 'g'),
-        '(^|[^\d])\(?(\+|00)\d[\d ()./-]{5,}\d', '\1[phone]', 'g'),
-        '(^|[^\d])\d{9,15}($|[^\d])', '\1[phone]\2', 'g') AS raw,
+    CASE WHEN source <> 'customers' THEN
+        regexp_replace(regexp_replace(regexp_replace(raw,
+            '[^\s,;"<>()\[\]{}:]+@[^\s,;"<>()\[\]{}]+', '[email]', 'g'),
+            '(^|[^\d])\(?(\+|00)\d[\d ()./-]{5,}\d', '\1[phone]', 'g'),
+            '(^|[^\d])\d{9,15}($|[^\d])', '\1[phone]\2', 'g')
+    END AS raw,
     reason
 FROM source_wh.raw.rejects
