@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,18 @@ app = typer.Typer(
 )
 
 DEFAULT_WAREHOUSE = "warehouse/journeys.duckdb"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def echo(message: object, *, err: bool = False) -> None:
+    """Print a result or an error. Names come from delivered data (a touchpoint, a map step):
+    control and bidi characters in them are shown escaped (``\\x1b``), never sent to the
+    terminal, where they could clear the screen, retitle it or reorder the line."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\x80"
+                        else f"\\u{ord(m.group()):04x}", str(message))  # fmt: skip
+    typer.echo(text, err=err)
+
+
 _state: dict[str, Any] = {}
 
 WarehouseOpt = Annotated[
@@ -80,7 +93,7 @@ def generate(
     """
     mod = _module("journeys.generate", "generate")
     result = mod.generate_sources(out, customers=customers, seed=seed)
-    typer.echo(result.summary())
+    echo(result.summary())
 
 
 @app.command()
@@ -100,7 +113,7 @@ def ingest(
     from journeys import steps
 
     for batch in steps.ingest_files(settings_for(config), source, paths):
-        typer.echo(batch.summary())
+        echo(batch.summary())
 
 
 @app.command("import-log")
@@ -129,7 +142,7 @@ def import_log(
         channel_col=channel_col,
         fmt=fmt,
     )
-    typer.echo(result.summary())
+    echo(result.summary())
 
 
 @app.command()
@@ -144,7 +157,7 @@ def build(
     _module("journeys.paths", "build")
     from journeys import steps
 
-    typer.echo(steps.build_marts(settings_for(config), full=full).summary())
+    echo(steps.build_marts(settings_for(config), full=full).summary())
 
 
 @app.command()
@@ -160,7 +173,7 @@ def compare(
     from journeys import steps
 
     settings = settings_for(config)
-    typer.echo(steps.compare_maps(settings, maps or ()).summary())
+    echo(steps.compare_maps(settings, maps or ()).summary())
 
 
 @app.command()
@@ -176,7 +189,7 @@ def report(
     from journeys import steps
 
     index = steps.write_reports(settings_for(config), out)
-    typer.echo(f"report: {index}")
+    echo(f"report: {index}")
 
 
 @app.command()
@@ -193,7 +206,7 @@ def export(
     from journeys.publish import open_published
 
     with open_published(settings_for(config)) as wh:
-        typer.echo(export_marts(wh, out, fmt=fmt).summary())
+        echo(export_marts(wh, out, fmt=fmt).summary())
 
 
 @app.command("validate-map")
@@ -204,7 +217,7 @@ def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")])
     """
     mod = _module("journeys.compare.maps", "validate-map")
     journey_map = mod.load_map(file)
-    typer.echo(f"{file}: ok ({journey_map.describe()})")
+    echo(f"{file}: ok ({journey_map.describe()})")
 
 
 @app.command("suggest-map")
@@ -223,7 +236,7 @@ def suggest_map(
     _module("journeys.compare.suggest", "suggest-map")
     from journeys import steps
 
-    typer.echo(steps.suggest_map(settings_for(config), map_file, coverage=coverage, out=out))
+    echo(steps.suggest_map(settings_for(config), map_file, coverage=coverage, out=out))
 
 
 @app.command()
@@ -235,7 +248,7 @@ def demo(
     Example: journeys demo
     """
     mod = _module("journeys.demo", "demo")
-    typer.echo(mod.run_demo(out, warehouse=_state.get("warehouse")))
+    echo(mod.run_demo(out, warehouse=_state.get("warehouse")))
 
 
 @app.command()
@@ -261,7 +274,7 @@ def run(
     settings = settings_for(config, partitions=partitions, dask_address=dask_address)
     if settings.dask_address and settings.partitions == 1:
         settings = settings.model_copy(update={"partitions": 2 * (os.cpu_count() or 1)})
-    typer.echo(mod.run_daily(settings))
+    echo(mod.run_daily(settings))
 
 
 @app.command()
@@ -280,13 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except NotBuiltYet as exc:
-        typer.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         return 2
     except JourneysError as exc:
-        typer.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         return 1
     except typer.Abort:
-        typer.echo("aborted", err=True)
+        echo("aborted", err=True)
         return 1
     except typer.Exit as exc:
         return exc.exit_code
