@@ -339,3 +339,21 @@ def test_the_hostile_text_is_shown_as_text(hostile: Run):
     assert SCRIPT in text and SQL in text  # the gap table names the hostile steps as text
     index = "".join(check_page(hostile.root / "reports" / "index.html").text)
     assert MAP_NAME in index and f"zz_{IMG}.csv" in index  # the data-quality table's file
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"salt: caf\xe9\n", "not UTF-8 text (byte 0xe9 at offset 9)"),
+        (b"salt: " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b"sources: [\n", "line 2: not valid YAML"),
+    ],
+    ids=["latin-1", "deep", "unclosed"],
+)
+def test_a_broken_configuration_file_is_one_line(tmp_path: Path, body: bytes, expected: str):
+    config = tmp_path / "journeys.yaml"
+    config.write_bytes(body)
+    code, out, err = cli("build", "--config", str(config))
+    assert (code, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"[config] {config}") and expected in line
