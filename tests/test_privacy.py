@@ -267,7 +267,7 @@ def test_no_identifier_in_logs_artifacts_parameters_or_messages(
 # -- keyed hashes --------------------------------------------------------------------------------
 
 
-def build_with_salt(root: Path, salt: str) -> dict[str, list[str]]:
+def build_with_salt(root: Path, salt: str, *, folder: str = "") -> dict[str, list[str]]:
     land = root / "landing"
     land.mkdir(parents=True, exist_ok=True)
     (land / "customers.csv").write_text(
@@ -284,7 +284,7 @@ def build_with_salt(root: Path, salt: str) -> dict[str, list[str]]:
         encoding="utf-8",
     )
     settings = Settings(
-        warehouse=root / salt / "journeys.duckdb",
+        warehouse=root / (folder or salt) / "journeys.duckdb",
         salt=salt,
         sources={
             "customers": SourceSettings(path=str(land / "customers.csv")),
@@ -319,6 +319,20 @@ def test_hashes_are_keyed_by_the_salt(tmp_path: Path):
     plain = {hashlib.sha256(f"e:{e}".encode()).hexdigest() for e in ("ann@example.com",)}
     plain |= {hashlib.sha256(b"ann@example.com").hexdigest()}
     assert not plain & set(one["hashes"])
+
+
+def test_changing_the_salt_rekeys_every_customer_on_the_next_build(tmp_path: Path):
+    before = build_with_salt(tmp_path, "old-salt", folder="wh")
+    after = build_with_salt(tmp_path, "new-salt", folder="wh")  # same warehouse, incremental
+    assert after == build_with_salt(tmp_path / "fresh", "new-salt")
+    with open_published(Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")) as wh:
+        published = {
+            key
+            for table in ("marts.events", "marts.journeys", "marts.customers")
+            for key in wh.read_table(table)["customer_key"].to_list()
+        }
+    assert set(after["keys"]) <= published
+    assert not published & set(before["keys"])  # no customer left under the old key
 
 
 def test_a_rejected_crm_row_is_published_without_its_raw_text(tmp_path: Path):
