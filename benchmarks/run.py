@@ -59,6 +59,7 @@ def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, floa
     return {
         "stage": name,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
         "output": output.strip().splitlines()[-1] if output.strip() else "",
     }

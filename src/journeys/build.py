@@ -65,13 +65,14 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
     identity = stitch_identities(wh, salt=settings.salt)
     if first:
         wh.run_model("intermediate/int_identity_previous")
-    wh.run_models(
-        (
-            "intermediate/int_source_events",
-            "intermediate/int_events",
-            "intermediate/int_customer_profiles",
+    with wh.insertion_order(preserve=False):  # wide unordered tables: parallel, leaner writes
+        wh.run_models(
+            (
+                "intermediate/int_source_events",
+                "intermediate/int_events",
+                "intermediate/int_customer_profiles",
+            )
         )
-    )
     last_file_seq = int(wh.scalar("queries/last_build"))
     wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
     return identity, last_file_seq
@@ -93,7 +94,8 @@ def build_warehouse(
     identity, last_file_seq = build_events(wh, settings)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.query("queries/build_counts").row(0, named=True)
-    build_paths(wh, settings, full=full, run_partitions=run_partitions)
+    with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
+        build_paths(wh, settings, full=full, run_partitions=run_partitions)
     build_mining(wh, settings)
     wh.run_model("marts/data_quality")
     wh.execute(

@@ -148,6 +148,18 @@ class Warehouse:
             raise
         self._run("COMMIT")
 
+    @contextmanager
+    def insertion_order(self, *, preserve: bool) -> Iterator[None]:
+        """Inside the block, tables keep (or need not keep) the order rows were produced in.
+        ``preserve=False`` lets DuckDB write in parallel and hold less in memory; use it only
+        where every reader orders explicitly (the build: its models never rely on row order)."""
+        before = self._run("SELECT current_setting('preserve_insertion_order')")[0][0]
+        self._run(f"SET preserve_insertion_order = {'true' if preserve else 'false'}")
+        try:
+            yield
+        finally:
+            self._run(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+
     # -- models --------------------------------------------------------------------------------
     def run_model(self, model: str, **params: Any) -> int:
         """Materialise ``sql/<layer>/<name>.sql`` as table ``<layer>.<name>``; return its rows."""

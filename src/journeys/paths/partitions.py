@@ -155,9 +155,12 @@ def build_partition(job: PartitionJob) -> PartitionResult:
     out.mkdir(parents=True)
     database = out / "work.duckdb"
     try:
-        with Warehouse(
-            database, memory_limit=job.memory_limit, temp_directory=job.temp_directory
-        ) as wh:
+        with (
+            Warehouse(
+                database, memory_limit=job.memory_limit, temp_directory=job.temp_directory
+            ) as wh,
+            wh.insertion_order(preserve=False),
+        ):
             wh.load_parquet(EVENTS, job.events)
             if job.profiles:
                 wh.load_parquet(PROFILES, job.profiles)
@@ -205,9 +208,7 @@ def merge_partitions(
         table = f"marts.{mart}"
         if not full:
             wh.delete_keys(table, column="customer_key", keys=SCOPE)
-        wh.load_parquet(
-            table, [r.files[i] for r in ordered], mode="replace" if full else "append"
-        )
+        wh.load_parquet(table, [r.files[i] for r in ordered], mode="replace" if full else "append")
     return sum(r.events for r in ordered)
 
 
