@@ -38,7 +38,7 @@ TZ = "Asia/Kolkata"  # naive timestamps are local time here: +05:30 all year, no
 TZ_OFFSET = timedelta(hours=5, minutes=30)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PROPERTY = settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
