@@ -166,3 +166,35 @@ def test_in_flight_journeys_shape_the_revision_without_making_exits(wh: Warehous
     assert ("Visit", "Chat") in revised.edges() and ("Chat", "View") in revised.edges()
     assert revised.end_steps == ("Paid",)
     assert "explains 100.0% of 15 journeys" in text.splitlines()[0]
+
+
+def test_a_new_step_only_an_in_flight_journey_reached_is_left_out(wh: Warehouse, tmp_path: Path):
+    """An in-flight journey's last step is no exit; a new step there, with no way on to an exit,
+    would make the revision invalid, so it is left out (the journey still conforms as a prefix)."""
+    from journeys.paths import variant_id_of
+
+    path = ["A", "B", "C", "X"]
+    wh.write_table(
+        "marts.journeys",
+        pl.DataFrame(
+            [("j1", "c1", variant_id_of(path), path, "in_flight", 0.0)],
+            schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
+            orient="row",
+        ),
+    )
+    wh.write_table(
+        "marts.events",
+        pl.DataFrame(
+            [("j1", i + 1, t, i * 60, "web") for i, t in enumerate(path)],
+            schema=["journey_id", "step_index", "touchpoint", "seconds", "channel"],
+            orient="row",
+        ).with_columns(occurred_at=pl.from_epoch("seconds").dt.replace_time_zone("UTC")),
+    )
+    original = tmp_path / "abc.yaml"
+    original.write_text(
+        "name: abc\nstages:\n  - name: S\n    steps:\n      - name: A\n"
+        "      - name: B\n      - name: C\n"
+    )
+    out = tmp_path / "abc.suggested.yaml"
+    suggest_map(wh, SETTINGS, original, coverage=1.0, out=out)
+    assert load_map(out).step_names == ("A", "B", "C")

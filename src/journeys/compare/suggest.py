@@ -214,7 +214,9 @@ def _place(
     ]
     weights = Counter({t.steps: t.journeys for t in chosen})
     known = {s.name for s in original.steps}
-    pending = list(dict.fromkeys(s for t in chosen for s in t.steps if s not in known))
+    pending = list(
+        dict.fromkeys(s for t in chosen for s in t.steps if s not in known and s in keep)
+    )
     while pending:  # place steps whose neighbours are placed; repeat; leftovers to "Observed"
         for name in pending:
             if _insert(order, name, weights):
