@@ -1,9 +1,10 @@
 """``make bench``: time every pipeline stage on generated data, with peak memory per stage.
 
 Each stage runs in its own process (the way a scheduler runs it), so its wall time and peak RSS
-are its own: generate, ingest, build (identity, events, sessions, journeys, mining), compare (both
-sample maps), report. Results go to ``benchmarks/out/results.json`` and, with ``--write-doc``, to the
-stage table in ``docs/benchmarks.md``.
+are its own: generate, ingest, build (identity, events, sessions, journeys, mining), compare
+(both sample maps), report. Results go to ``benchmarks/out/results.json`` and, with
+``--write-doc``, to the stage table in ``docs/benchmarks.md`` (``--append-doc`` adds rows to the
+table's previous runs, e.g. the same size with ``--partitions``).
 
     python benchmarks/run.py                      # 1M events
     python benchmarks/run.py --sizes 1M,10M       # as the issue asks
@@ -65,7 +66,7 @@ def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, floa
     }
 
 
-def bench_size(events: int, *, keep: bool) -> dict:
+def bench_size(events: int, *, keep: bool, overrides: dict[str, object] | None = None) -> dict:
     customers = max(1, round(events / EVENTS_PER_CUSTOMER))
     folder = OUT / f"{events}"
     if folder.exists():
@@ -97,8 +98,9 @@ def bench_size(events: int, *, keep: bool) -> dict:
     shutil.copytree(ROOT / "data" / "sample" / "maps", landing / "maps")
     setup = (
         "from pathlib import Path; from journeys.config import load_settings; "
-        f"s = load_settings(Path({str(config)!r}), warehouse=Path({str(folder / 'wh' / 'journeys.duckdb')!r}), "
-        f"reports=Path({str(folder / 'reports')!r})); "
+        f"s = load_settings(Path({str(config)!r}), "
+        f"warehouse=Path({str(folder / 'wh' / 'journeys.duckdb')!r}), "
+        f"reports=Path({str(folder / 'reports')!r}), **{overrides or {}!r}); "
     )
     for name, code in STAGE_CODE.items():
         stages.append(run_stage(name, [py, "-c", setup + code], env))
@@ -113,8 +115,10 @@ def bench_size(events: int, *, keep: bool) -> dict:
         "customers": customers,
         "stages": stages,
         "ingest_to_compare_seconds": round(seconds, 2),
+        "ingest_to_compare_cpu_seconds": round(sum(float(s["cpu_seconds"]) for s in pipeline), 2),
         "events_per_second": round((event_rows or events) / seconds),
         "files": rows,
+        "settings": {k: str(v) for k, v in (overrides or {}).items()},
     }
     if not keep:
         shutil.rmtree(folder / "landing", ignore_errors=True)
@@ -122,6 +126,7 @@ def bench_size(events: int, *, keep: bool) -> dict:
 
 
 def write_doc(results: list[dict]) -> None:
+    """Replace the stage table of docs/benchmarks.md with these results."""
     lines = [
         BEGIN,
         "",
@@ -129,18 +134,20 @@ def write_doc(results: list[dict]) -> None:
         f"measured {time.strftime('%Y-%m-%d')} with `python benchmarks/run.py --sizes "
         f"{','.join(str(r['events_requested']) for r in results)} --write-doc`.",
         "",
-        "| events | customers | stage | seconds | peak RSS (MiB) |",
-        "|---:|---:|---|---:|---:|",
+        "| events | customers | settings | stage | seconds | CPU-seconds | peak RSS (MiB) |",
+        "|---:|---:|---|---|---:|---:|---:|",
     ]
     for r in results:
+        how = ", ".join(f"{k}={v}" for k, v in r.get("settings", {}).items()) or "defaults"
         for s in r["stages"]:
             lines.append(
-                f"| {r['event_rows']:,} | {r['customers']:,} | {s['stage']} | {s['seconds']} "
-                f"| {s['peak_rss_mib']:,} |"
+                f"| {r['event_rows']:,} | {r['customers']:,} | {how} | {s['stage']} "
+                f"| {s['seconds']} | {s.get('cpu_seconds', '')} | {s['peak_rss_mib']:,} |"
             )
         lines.append(
-            f"| {r['event_rows']:,} | {r['customers']:,} | **ingest → compare** | "
-            f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s) | |"
+            f"| {r['event_rows']:,} | {r['customers']:,} | {how} | **ingest → compare** | "
+            f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s) "
+            f"| {r.get('ingest_to_compare_cpu_seconds', '')} | |"
         )
     lines += ["", END]
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
@@ -159,11 +166,30 @@ def main() -> None:
     parser.add_argument("--sizes", default="1M", help="comma-separated event counts, e.g. 1M,10M")
     parser.add_argument("--keep", action="store_true", help="keep the generated landing files")
     parser.add_argument("--write-doc", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument(
+        "--append-doc", action="store_true", help="add these runs to the table's previous runs"
+    )
+    parser.add_argument("--partitions", type=int, help="build in N customer-hash partitions")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 8GB (spills beyond)")
+    parser.add_argument("--temp-directory", help="where DuckDB spills")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run benchmarks/baseline_pm4py.py (pm4py in a throwaway venv)",
+    )
+    parser.add_argument("--baseline-size", default="1M", help="generated log for --baseline")
     args = parser.parse_args()
+    overrides: dict[str, object] = {}
+    if args.partitions:
+        overrides["partitions"] = args.partitions
+    if args.memory_limit:
+        overrides["memory_limit"] = args.memory_limit
+    if args.temp_directory:
+        overrides["temp_directory"] = args.temp_directory
     OUT.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes.split(","):
-        result = bench_size(parse_size(size), keep=args.keep)
+        result = bench_size(parse_size(size), keep=args.keep, overrides=overrides)
         results.append(result)
         for s in result["stages"]:
             print(
@@ -175,8 +201,17 @@ def main() -> None:
             f"{result['events_per_second']:,} events/s"
         )
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
-    if args.write_doc:
+    if args.write_doc or args.append_doc:
+        history = OUT / "doc_results.json"
+        if args.append_doc and history.exists():
+            results = json.loads(history.read_text()) + results
+        history.write_text(json.dumps(results, indent=2))
         write_doc(results)
+    if args.baseline:
+        import baseline_pm4py
+
+        extra = ["--write-doc"] if args.write_doc else []
+        baseline_pm4py.main(["--generated", args.baseline_size, *extra])
 
 
 if __name__ == "__main__":
