@@ -118,7 +118,7 @@ def versioned_build(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Replace the builder: each build writes the next version into every mart, table by table."""
     versions: list[int] = []
 
-    def build(wh: Warehouse, settings: Settings, *, full: bool = False) -> int:
+    def build(wh: Warehouse, settings: Settings, *, full: bool = False, **_: object) -> int:
         version = len(versions) + 1
         for table in TABLES:
             wh.write_table(table, pl.DataFrame({"v": [version] * 100}))
