@@ -76,7 +76,7 @@ import journeys.build
 from journeys import steps
 from journeys.config import Settings, SourceSettings
 
-def half_build(wh, settings, *, full=False):
+def half_build(wh, settings, *, full=False, **_):
     wh.write_table("marts.events", pl.DataFrame({"v": [2]}))
     print("halfway", flush=True)
     sys.stdin.readline()  # parked here, holding the lock, until the test kills the process
