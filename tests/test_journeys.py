@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import after, int_event, int_events_frame
 from journeys.config import JourneySettings, SessionSettings, Settings
 from journeys.errors import BuildError
 from journeys.paths import build_paths, variant_id_of
@@ -22,27 +23,14 @@ DAY = 86400
 def _events(*rows: tuple, first_seq: int = 0) -> pl.DataFrame:
     """Rows ``(customer, seconds after T0, touchpoint)`` or with extra keys in a 4th dict item
     (case_id, channel, team, system, value); seq is the row number (arrival order)."""
-    out = []
-    for i, (customer, seconds, touchpoint, *extra) in enumerate(rows, start=first_seq):
-        row = {
-            "event_id": f"e{i}",
-            "source": "web",
-            "customer_key": customer,
-            "case_id": None,
-            "occurred_at": T0 + timedelta(seconds=seconds),
-            "seq": i,
-            "event_type": touchpoint.lower(),
-            "touchpoint": touchpoint,
-            "channel": "web",
-            "team": None,
-            "system": None,
-            "value": 0.0,
-            "batch_id": "b1",
-        }
-        row.update(extra[0] if extra else {})
-        out.append(row)
-    schema = {"case_id": pl.String, "team": pl.String, "system": pl.String, "channel": pl.String}
-    return pl.DataFrame(out, schema_overrides=schema)
+    return int_events_frame(
+        [
+            int_event(
+                customer, after(T0, seconds), touchpoint, seq=i, **(extra[0] if extra else {})
+            )
+            for i, (customer, seconds, touchpoint, *extra) in enumerate(rows, start=first_seq)
+        ]
+    )
 
 
 def _settings(**journeys: object) -> Settings:

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from builders import after, int_event, int_events_frame
 from journeys.config import JourneySettings, Settings
 from journeys.errors import BuildError
 from journeys.mining import (
@@ -40,29 +41,23 @@ JOURNEYS = {
 
 
 def _int_events(journeys: dict[str, list[tuple[str, int, str]]] = JOURNEYS) -> pl.DataFrame:
-    rows = []
-    for customer, steps in journeys.items():
-        for touchpoint, seconds, channel in steps:
-            seq = len(rows)
-            rows.append(
-                {
-                    "event_id": f"e{seq}",
-                    "source": "web",
-                    "customer_key": customer,
-                    "case_id": None,
-                    "occurred_at": T0 + timedelta(seconds=seconds),
-                    "seq": seq,
-                    "event_type": touchpoint,
-                    "touchpoint": touchpoint,
-                    "channel": channel,
-                    "team": None,
-                    "system": None,
-                    "value": 0.0,
-                    "batch_id": "b1",
-                }
+    rows = [
+        (customer, touchpoint, seconds, channel)
+        for customer, steps in journeys.items()
+        for touchpoint, seconds, channel in steps
+    ]
+    return int_events_frame(
+        [
+            int_event(
+                customer,
+                after(T0, seconds),
+                touchpoint,
+                seq=seq,
+                channel=channel,
+                event_type=touchpoint,
             )
-    return pl.DataFrame(
-        rows, schema_overrides={"case_id": pl.String, "team": pl.String, "system": pl.String}
+            for seq, (customer, touchpoint, seconds, channel) in enumerate(rows)
+        ]
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
+from builders import after, int_event, int_events_frame
 from journeys.config import SessionSettings, Settings
 from journeys.paths import build_paths
 from journeys.warehouse import Warehouse
@@ -18,30 +19,20 @@ def _events(*rows: tuple) -> pl.DataFrame:
     """Rows ``(customer, seconds after T0, touchpoint[, channel[, seq]])``; seq defaults to the
     row number, so the list order is the arrival order."""
     out = []
-    for i, row in enumerate(rows):
-        customer, seconds, touchpoint, *rest = row
+    for i, (customer, seconds, touchpoint, *rest) in enumerate(rows):
         channel = rest[0] if rest else "web"
         seq = rest[1] if len(rest) > 1 else i
         out.append(
-            {
-                "event_id": f"e{seq}",
-                "source": "web",
-                "customer_key": customer,
-                "case_id": None,
-                "occurred_at": T0 + timedelta(seconds=seconds),
-                "seq": seq,
-                "event_type": touchpoint,
-                "touchpoint": touchpoint,
-                "channel": channel,
-                "team": None,
-                "system": None,
-                "value": 0.0,
-                "batch_id": "b1",
-            }
+            int_event(
+                customer,
+                after(T0, seconds),
+                touchpoint,
+                seq=seq,
+                channel=channel,
+                event_type=touchpoint,
+            )
         )
-    return pl.DataFrame(
-        out, schema_overrides={"case_id": pl.String, "team": pl.String, "system": pl.String}
-    )
+    return int_events_frame(out)
 
 
 def _sessions(wh: Warehouse, events: pl.DataFrame, **options: object) -> pl.DataFrame:
