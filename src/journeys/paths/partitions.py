@@ -88,6 +88,8 @@ class PartitionResult:
     pid: int
     seconds: float
     cpu_seconds: float
+    """CPU time of the whole worker process meanwhile (DuckDB works in its own threads; on the
+    thread runner this includes the other partitions running beside it)."""
 
 
 PartitionRunner = Callable[[Sequence[PartitionJob]], Sequence[PartitionResult]]
