@@ -212,3 +212,25 @@ def test_daily_flow_maps_partitions_on_threads(
     import asyncio
 
     assert asyncio.run(partition_runs()) >= 3
+
+
+def test_task_runner_and_params_choose_the_runner(tmp_path: Path) -> None:
+    """Threads by default, prefect-dask for an address; the flow parameters set both."""
+    from pipelines.params import DailyParams
+    from pipelines.partitions import partition_runner, task_runner_for
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    base = Settings(warehouse=tmp_path / "journeys.duckdb")
+    assert partition_runner(base) is None  # one partition: the plain build
+    assert isinstance(
+        task_runner_for(base.model_copy(update={"partitions": 4})), ThreadPoolTaskRunner
+    )
+    remote = base.model_copy(update={"partitions": 4, "dask_address": "tcp://10.0.0.5:8786"})
+    assert isinstance(task_runner_for(remote), DaskTaskRunner)
+    settings = DailyParams(
+        settings=base, partitions=6, dask_address="tcp://10.0.0.5:8786"
+    ).to_settings()
+    assert (settings.partitions, settings.dask_address) == (6, "tcp://10.0.0.5:8786")
+    with pytest.raises(ValueError):
+        DailyParams(settings=base, partitions=0)
