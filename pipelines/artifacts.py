@@ -144,7 +144,9 @@ def summary_markdown(run: DailyRun, gaps: pl.DataFrame | None, *, at: datetime) 
     if run.published:
         lines.append(f"| publish | `{run.published}` |")
     if run.report_index:
-        lines.append(f"| report | [{run.report_index.name}]({run.report_index.as_uri()}) |")
+        lines.append(
+            f"| report | [{run.report_index.name}]({Path(run.report_index).resolve().as_uri()}) |"
+        )
     if run.error:
         lines += ["", f"**Failed:** {_cell(run.error, 'error')}", ""]
         lines.append(

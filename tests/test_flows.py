@@ -477,3 +477,17 @@ def test_serve_needs_a_prefect_server():
         pytest.raises(JourneysError, match=r"^\[serve\] no Prefect server"),
     ):
         serve_deployments()
+
+
+def test_summary_links_a_relative_report_index_as_an_absolute_file_uri(tmp_path: Path, monkeypatch):
+    """Settings default to reports/ (relative); the summary used to fail on as_uri()."""
+    monkeypatch.chdir(tmp_path)
+    run = DailyRun(
+        warehouse=Path("w.duckdb"),
+        ingest=tasks.IngestTotals(0, 0, 0, 0, 0, 0, 0),
+        build=tasks.BuildTotals(0, 0, 0, False, "build: ok"),
+        report_index=Path("reports") / "index.html",
+    )
+    empty = pl.DataFrame(schema={"map_name": pl.String, "rank": pl.Int64})
+    text = summary_markdown(run, empty, at=datetime(2026, 3, 5, 6, tzinfo=UTC))
+    assert (tmp_path / "reports" / "index.html").as_uri() in text
