@@ -17,6 +17,7 @@ import yaml
 
 from journeys.errors import JourneysError
 from journeys.generate import generate_sources
+from journeys.ingest.contracts import CONTRACTS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -29,39 +30,15 @@ FILES = (
     "late/support_interactions.csv",
     "ground_truth.json",
 )
+# The files must satisfy the ingest contracts (DESIGN.md "Source contracts").
 CONTRACT = {
-    "customers.csv": {"customer_id", "email", "phone", "segment", "created_at"},
-    "transactions.csv": {
-        "event_id",
-        "customer_id",
-        "order_id",
-        "event_type",
-        "occurred_at",
-        "amount",
-        "currency",
-    },
-    "web_events.jsonl": {
-        "event_id",
-        "anonymous_id",
-        "user_id",
-        "event_type",
-        "occurred_at",
-        "page_path",
-        "referrer",
-        "device",
-    },
-    "support_interactions.csv": {
-        "event_id",
-        "ticket_id",
-        "email",
-        "phone",
-        "channel",
-        "team",
-        "system",
-        "category",
-        "event_type",
-        "occurred_at",
-    },
+    file: set(CONTRACTS[source].columns)
+    for file, source in (
+        ("customers.csv", "customers"),
+        ("transactions.csv", "transactions"),
+        ("web_events.jsonl", "web"),
+        ("support_interactions.csv", "support"),
+    )
 }
 BERLIN = ZoneInfo("Europe/Berlin")
 
