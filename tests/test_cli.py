@@ -6,8 +6,19 @@ from journeys.cli import main
 def test_help_lists_every_contract_command(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("demo", "run", "ingest", "import-log", "build", "compare", "report",
-                    "validate-map", "suggest-map", "generate", "serve"):
+    for command in (
+        "demo",
+        "run",
+        "ingest",
+        "import-log",
+        "build",
+        "compare",
+        "report",
+        "validate-map",
+        "suggest-map",
+        "generate",
+        "serve",
+    ):
         assert command in out
 
 

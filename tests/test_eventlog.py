@@ -1,4 +1,4 @@
-"""import-log: any event log becomes journeys; the real help-desk log gives the reference figures."""
+"""import-log: any event log becomes journeys; the help-desk log gives the reference figures."""
 
 from __future__ import annotations
 
@@ -17,11 +17,14 @@ from journeys.warehouse import Warehouse
 XES = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
   <trace><string key="concept:name" value="NA"/>
-    <event><string key="concept:name" value="Open"/><date key="time:timestamp" value="2024-01-01T10:00:00.000+01:00"/></event>
-    <event><string key="concept:name" value="Close"/><date key="time:timestamp" value="2024-01-01T11:00:00.000+01:00"/></event>
+    <event><string key="concept:name" value="Open"/>
+      <date key="time:timestamp" value="2024-01-01T10:00:00.000+01:00"/></event>
+    <event><string key="concept:name" value="Close"/>
+      <date key="time:timestamp" value="2024-01-01T11:00:00.000+01:00"/></event>
   </trace>
   <trace><string key="concept:name" value="null"/>
-    <event><string key="concept:name" value="Open"/><date key="time:timestamp" value="2024-01-02T10:00:00.000+00:00"/></event>
+    <event><string key="concept:name" value="Open"/>
+      <date key="time:timestamp" value="2024-01-02T10:00:00.000+00:00"/></event>
   </trace>
 </log>
 """

@@ -11,12 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import SAMPLE
 from journeys.build import build_events
 from journeys.config import load_settings
 from journeys.ingest.load import load_landing, load_source
 from journeys.warehouse import Warehouse
-
-from conftest import SAMPLE
 
 pytestmark = pytest.mark.slow
 
