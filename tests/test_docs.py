@@ -127,7 +127,7 @@ def test_model_header_grain_runs_to_the_end_of_its_first_sentence(tmp_path: Path
 
 def test_update_statements_in_sql_marts_are_not_marts():
     headers = model_headers()
-    updates = {p.stem for p in MARTS_SQL.glob("update_*.sql")}
+    updates = {p.stem for p in (MARTS_SQL / "updates").glob("*.sql")}
     assert updates and not updates & headers.keys()
     assert {"events", "journeys", "variants"} <= headers.keys()
 

@@ -8,7 +8,7 @@
 -- Sessions: a new session starts when the gap to the previous event of the customer is
 -- STRICTLY greater than $gap_seconds; a gap exactly equal to $gap_seconds stays in the session.
 -- (Sessions longer than max_seconds are cut afterwards: intermediate.int_session_cuts; the
--- split_by_channel option re-numbers them: marts/update_events_sessions_by_channel.sql.)
+-- split_by_channel option re-numbers them: marts/updates/events_sessions_by_channel.sql.)
 -- Journeys: a new journey starts at a customer's first event, after a gap strictly greater than
 -- $horizon_seconds, at an event whose touchpoint is in $start_touchpoints, and at the event after
 -- one whose touchpoint is in $end_touchpoints. Events with a case_id (imported logs) keep their

@@ -4,7 +4,7 @@
 -- chr(31) (ASCII unit separator, which touchpoint names do not contain); the same id as
 -- marts.variants and journeys.paths.journeys.variant_id_of() in Python.
 -- n_channel_switches / n_team_handoffs: consecutive steps whose known channel / team differ.
--- status is filled by marts/update_journeys_status.sql (it depends on the moving cut-off).
+-- status is filled by marts/updates/journeys_status.sql (it depends on the moving cut-off).
 WITH steps AS (
     SELECT *
     FROM marts.events

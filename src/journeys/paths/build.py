@@ -147,7 +147,7 @@ def build_paths(
             )
         wh.run_model("intermediate/int_path_cutoff", **params)
         wh.run_model("intermediate/int_journey_status", **params)
-        wh.execute("marts/update_journeys_status")
+        wh.execute("marts/updates/journeys_status")
         wh.run_model("marts/customers")
         wh.write_table(RULES, rules)
     cutoff = wh.read_table("intermediate.int_path_cutoff")["cutoff_at"].item()
@@ -192,10 +192,10 @@ def split_sessions(wh: Warehouse, params: dict[str, Any], *, split_by_channel: b
     """Apply the optional per-channel sessions and the max-length cut to the events in scope;
     return how many events moved to a cut session."""
     if split_by_channel:
-        wh.execute("marts/update_events_sessions_by_channel", **params)
+        wh.execute("marts/updates/events_sessions_by_channel", **params)
     moved = wh.run_model("intermediate/int_session_cuts", **params)
     if moved:
-        wh.execute("marts/update_events_session_cuts")
+        wh.execute("marts/updates/events_session_cuts")
     return moved
 
 
