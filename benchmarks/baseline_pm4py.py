@@ -403,24 +403,10 @@ def export_generated(events: int) -> Path:
         return log
     shutil.rmtree(folder, ignore_errors=True)
     landing = folder / "landing"
+    from run import generate_command  # the same generator call as `make bench`
+
     py = sys.executable
-    customers = max(1, round(events / 26.6))
-    subprocess.run(
-        [
-            py,
-            "-m",
-            "journeys.cli",
-            "generate",
-            "--customers",
-            str(customers),
-            "--seed",
-            "11",
-            "--out",
-            str(landing),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(generate_command(events, landing), check=True, capture_output=True)
     shutil.copy(ROOT / "data" / "sample" / "journeys.yaml", landing / "journeys.yaml")
     code = (
         "from pathlib import Path; from journeys import steps; "

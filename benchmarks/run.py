@@ -46,6 +46,23 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
+def generate_command(events: int, out: Path) -> list[str]:
+    """The `journeys generate` call that writes about ``events`` event rows into ``out``."""
+    customers = max(1, round(events / EVENTS_PER_CUSTOMER))
+    return [
+        sys.executable,
+        "-m",
+        "journeys.cli",
+        "generate",
+        "--customers",
+        str(customers),
+        "--seed",
+        "11",
+        "--out",
+        str(out),
+    ]
+
+
 def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, float | str]:
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -74,24 +91,7 @@ def bench_size(events: int, *, keep: bool, overrides: dict[str, object] | None =
     landing = folder / "landing"
     env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     py = sys.executable
-    stages = [
-        run_stage(
-            "generate",
-            [
-                py,
-                "-m",
-                "journeys.cli",
-                "generate",
-                "--customers",
-                str(customers),
-                "--seed",
-                "11",
-                "--out",
-                str(landing),
-            ],
-            env,
-        )
-    ]
+    stages = [run_stage("generate", generate_command(events, landing), env)]
     config = landing / "journeys.yaml"
     text = (ROOT / "data" / "sample" / "journeys.yaml").read_text()
     config.write_text(text)
