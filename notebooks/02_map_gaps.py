@@ -110,22 +110,25 @@ assert (steps["sla_breaches"] <= steps["journeys_reached"]).all()
 # the same step of the map (`baseline_steps`). `effect` says whether the 95% interval of the
 # difference is below 0 (`harms`), above 0 (`helps`) or crosses it; `impact` is the goal outcomes
 # the gap costs (negative) or brings (positive), in value when the map's journeys carry value.
-# Clear effects are ranked first, by the size of their impact, then the uncertain ones. Gaps seen
-# in fewer than `min_support` journeys, and designed transitions nobody took, have no rank.
+# Clear effects are ranked first, by the size of their impact, then the uncertain ones. There are
+# two rankings (`ranking`): the `deviations` from the designed path, and the `dropoffs` (ways of
+# ending without the goal, whose goal rate is 0 by definition). A gap that re-describes a ranked
+# one (the same journeys) has no rank and points to it (`same_behaviour_as`); so do gaps seen in
+# fewer than `min_support` journeys, and designed transitions nobody took.
 
 # %%
 gaps = query(
     """
-    SELECT rank, gap_type, description, journeys, customers, share,
+    SELECT ranking, rank, same_behaviour_as, gap_type, description, journeys, customers, share,
            outcome_rate_with, outcome_rate_without, ci_low, ci_high, effect, impact,
            missed_outcomes, value_at_risk, from_step, to_step, example_journey_ids
     FROM marts.map_gaps
     WHERE map_name = $map
-    ORDER BY rank NULLS LAST, journeys DESC, description
+    ORDER BY ranking, rank NULLS LAST, journeys DESC, description
     """,
     map=MAP_NAME,
 )
-ranked = gaps.filter(pl.col("rank").is_not_null())
+ranked = gaps.filter(pl.col("rank").is_not_null() & (pl.col("ranking") == "deviations"))
 display(
     ranked.head(10).select(
         "rank",
@@ -148,6 +151,8 @@ gaps.group_by("gap_type").agg(
 
 # %%
 assert ranked["rank"].to_list() == list(range(1, ranked.height + 1))
+same = gaps.drop_nulls("same_behaviour_as")
+assert same["rank"].is_null().all(), "a gap re-describing a ranked one has no rank of its own"
 assert ((gaps["share"] - gaps["journeys"] / in_scope).abs() < 1e-9).all(), "share of the scope"
 assert (gaps["customers"] <= gaps["journeys"]).all()
 examples = gaps["example_journey_ids"].list.len()
@@ -212,7 +217,7 @@ example_paths = query(
     WITH examples AS (
         SELECT rank, description, unnest(example_journey_ids) AS journey_id
         FROM marts.map_gaps
-        WHERE map_name = $map AND rank <= 3
+        WHERE map_name = $map AND ranking = 'deviations' AND rank <= 3
     )
     SELECT x.rank, x.description, x.journey_id,
            array_to_string(list(e.touchpoint ORDER BY e.step_index), ' → ') AS path

@@ -129,15 +129,62 @@ def test_impact_measures_of_a_dropoff():
 
 def test_ranking_by_impact_with_minimum_support():
     gaps = gaps_of(ROWS, min_support=2)
-    ranked = gaps.filter(pl.col("rank").is_not_null()).sort("rank")
-    assert ranked.select("rank", "gap_type", "to_step", "touchpoint").rows() == [
-        (1, "dropoff", None, None),
-        (2, "unexpected_step", "B", "X"),
-        (3, "skipped_step", "B", None),
-        (4, "unexpected_transition", "C", None),
+    ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
+    assert ranked.select("ranking", "rank", "gap_type", "to_step", "touchpoint").rows() == [
+        ("deviations", 1, "unexpected_step", "B", "X"),
+        ("deviations", 2, "skipped_step", "B", None),
+        # a drop-off's rate with is 0 by definition: ranked apart, not against the detours
+        ("dropoffs", 1, "dropoff", None, None),
     ]
-    unranked = gaps.filter(pl.col("rank").is_null())
+    # j05 and j06 skip B *and* so go A -> C: one behaviour, one ranked gap
+    same = gaps.filter(pl.col("same_behaviour_as").is_not_null())
+    assert same.select("gap_type", "from_step", "to_step", "same_behaviour_as").rows() == [
+        ("unexpected_transition", "A", "C", 2)
+    ]
+    unranked = gaps.filter(pl.col("rank").is_null() & pl.col("same_behaviour_as").is_null())
     assert set(unranked["journeys"].to_list()) == {0, 1}  # below support, and the unused edge
+
+
+def test_a_nested_gap_about_something_else_stays_its_own():
+    # every call follows a failed payment (the call is nested in it) yet it is its own
+    # behaviour; the transition into the call is the call itself, seen as an edge
+    rows = [
+        *[{"id": f"ok{i}", "path": ["A", "B", "C"]} for i in range(8)],
+        *[{"id": f"pf{i}", "path": ["A", "F", "B", "C"]} for i in range(4)],
+        *[{"id": f"call{i}", "path": ["A", "F", "P", "B", "D"]} for i in range(4)],
+    ]
+    gaps = gaps_of(rows, min_support=2)
+    ranked = gaps.filter(pl.col("rank").is_not_null())
+    steps = ranked.filter(pl.col("gap_type") == "unexpected_step")
+    assert sorted(steps["touchpoint"].to_list()) == ["F", "P"]
+    assert ranked["ranking"].unique().to_list() == ["deviations"]
+    call = steps.filter(pl.col("touchpoint") == "P").row(0, named=True)
+    assert call["effect"] == "harms" and call["journeys"] == 4
+
+
+def test_skipping_the_goal_and_leaving_after_a_detour_rank_with_the_dropoffs():
+    rows = [
+        *[{"id": f"ok{i}", "path": ["A", "B", "C"]} for i in range(6)],
+        *[{"id": f"d{i}", "path": ["A", "B", "D"]} for i in range(3)],  # the other exit, designed
+        *[{"id": f"x{i}", "path": ["A", "B", "X"], "status": "abandoned"} for i in range(3)],
+    ]
+    gaps = gaps_of(rows, min_support=2)
+    ranking = dict(zip(gaps["description"].to_list(), gaps["ranking"].to_list(), strict=True))
+    # left after B through an off-map page: its rate with is 0 by definition
+    assert ranking["unexpected 'X' after 'B', at the end"] == "dropoffs"
+    goal_skip = parse_map(
+        {"name": "ab", "goal": "C", "stages": [{"name": "S", "steps": ["A", "B", "C"]}]},
+        source="ab.yaml",
+    )
+    skipped = gaps_of(
+        [
+            *[{"id": f"ok{i}", "path": ["A", "B", "C"]} for i in range(4)],
+            *[{"id": f"no{i}", "path": ["A", "B", "B2"]} for i in range(3)],
+        ],
+        journey_map=goal_skip,
+        min_support=2,
+    ).filter(pl.col("gap_type") == "skipped_step")
+    assert skipped.select("to_step", "ranking").rows() == [("C", "dropoffs")]
 
 
 def test_value_at_risk_is_never_negative():

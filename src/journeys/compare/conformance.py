@@ -176,7 +176,7 @@ def compare_map(
         min_support=min_support,
     )
     steps = measure_steps(journey_map, variants=variants, timing=timing)
-    ranked = gaps.filter(pl.col("rank").is_not_null()).sort("rank")
+    ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
     summary = MapSummary(
         map_name=journey_map.name,

@@ -47,7 +47,11 @@ in value (x that average, ``impact_unit`` = ``value``) when it is positive, else
 Ranking: gaps with a clear effect first, then those whose interval crosses 0; inside each, by
 ``|impact|`` (harmful and helpful deviations alike: a frequent helpful one is a path the map
 should adopt), then journeys. A gap affecting fewer than ``min_support`` journeys is kept with
-rank NULL, as are unused transitions (they affect no journey).
+rank NULL, as are unused transitions (they affect no journey). There are two rankings
+(``ranking``): the ways of ending without the outcome (``dropoffs``: drop-offs, the goal step
+skipped, an unexpected step its journeys ended after; their rate with is 0 by definition) apart
+from the ``deviations``. One behaviour is one ranked gap: a gap re-describing a higher-ranked
+one (``_same_behaviour``) has rank NULL and ``same_behaviour_as`` = that rank.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ from __future__ import annotations
 import polars as pl
 
 from journeys.compare.impact import (
+    HARMS,
+    HELPS,
     UNCLEAR,
     Z95,
     goal_value,
@@ -80,6 +86,9 @@ GAP_TYPES = (
 KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
+DEVIATIONS, DROPOFFS = "deviations", "dropoffs"
+SAME_SHARE = 0.9
+"""Two gaps are one behaviour when they share this much of their journeys (see _same_behaviour)."""
 
 
 def find_gaps(
@@ -142,11 +151,11 @@ def find_gaps(
             detail=pl.coalesce("next_detail", "detail"),
         )
         .with_columns(pl.col("_mixed").fill_null(False))
-        .drop("gap_id", "next_step", "next_detail")
+        .drop("next_step", "next_detail")
     )
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
-    return _finish(journey_map, frame, journeys.height, min_support)
+    return _finish(journey_map, frame, members, journeys.height, min_support)
 
 
 def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
@@ -319,6 +328,81 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.Da
     )
 
 
+def _subject(gap_type: str, from_step: str | None, to_step: str | None, touchpoint: str | None):
+    """What a gap is about: the unexpected touchpoint, or the map step it names last."""
+    if gap_type == "unexpected_step":
+        return touchpoint
+    return from_step if gap_type == "dropoff" else to_step
+
+
+def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
+    """The gaps that are a way of ending without the outcome, whose outcome rate is 0 by
+    definition: drop-offs, the goal step skipped, and an unexpected step after which its
+    journeys all ended, left from a step that is not an outcome. They are ranked apart
+    (``dropoffs``) so they do not crowd out the deviations, whose rates are comparable."""
+    outcomes = [journey_map.goal] if journey_map.goal else list(journey_map.exit)
+    kind = pl.col("gap_type")
+    return (
+        (kind == "dropoff")
+        | ((kind == "skipped_step") & pl.col("to_step").is_in(outcomes))
+        | (
+            (kind == "unexpected_step")
+            & pl.col("to_step").is_null()
+            & ~pl.col("_mixed").fill_null(False)
+            & pl.col("from_step").is_not_null()
+            & ~pl.col("from_step").is_in(outcomes)
+        )
+    )
+
+
+def _same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """gap_id, _same_as: the ranked gap an eligible gap merely re-describes (one behaviour, one
+    gap). In rank order, a gap joins the first higher-ranked gap of its ranking, without the
+    opposite effect, when the two share ``SAME_SHARE`` of their journeys (Jaccard: one detour
+    seen as a step, a transition and a channel switch), or when ``SAME_SHARE`` of its journeys
+    have that gap and both are about the same step or touchpoint (a loop back to 'Visit site'
+    and the transitions into it). A gap nested in another about something else stays its own
+    (the call after a failed payment is not the failed payment)."""
+    eligible = ordered.filter(pl.col("_eligible") & pl.col("gap_id").is_not_null())
+    empty = pl.DataFrame(schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32})
+    if eligible.height < 2:
+        return empty
+    ids = eligible.select("gap_id")
+    mine = members.join(ids, on="gap_id")
+    shared = (
+        mine.join(mine, on="jx", suffix="_other")
+        .filter(pl.col("gap_id") != pl.col("gap_id_other"))
+        .group_by("gap_id", "gap_id_other")
+        .len()
+    )
+    overlap = {(a, b): n for a, b, n in shared.iter_rows()}
+    sizes = dict(mine.group_by("gap_id").len().iter_rows())
+    kept: dict[str, list[tuple[int, str | None, str | None]]] = {}
+    same: dict[int, int] = {}
+    rows = eligible.select(
+        "gap_id", "ranking", "gap_type", "from_step", "to_step", "touchpoint", "effect"
+    )
+    for gap, ranking, gap_type, before, after, touchpoint, effect in rows.iter_rows():
+        subject = _subject(gap_type, before, after, touchpoint)
+        size = sizes.get(gap, 0)
+        for other, other_subject, other_effect in kept.setdefault(ranking, []):
+            n = overlap.get((gap, other), 0)
+            if not n or {effect, other_effect} == {HARMS, HELPS}:
+                continue
+            union = size + sizes[other] - n
+            if n >= SAME_SHARE * union or (n >= SAME_SHARE * size and subject == other_subject):
+                same[gap] = other
+                break
+        else:
+            kept[ranking].append((gap, subject, effect))
+    if not same:
+        return empty
+    return pl.DataFrame(
+        {"gap_id": list(same), "_same_as": list(same.values())},
+        schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32},
+    )
+
+
 _DESCRIBE = {
     "skipped_step": "'{to_step}' skipped",
     "unexpected_step": "unexpected '{touchpoint}' {where}",
@@ -349,7 +433,11 @@ def _describe(row: dict[str, object]) -> str:
 
 
 def _finish(
-    journey_map: JourneyMap, frame: pl.DataFrame, in_scope: int, min_support: int
+    journey_map: JourneyMap,
+    frame: pl.DataFrame,
+    members: pl.DataFrame,
+    in_scope: int,
+    min_support: int,
 ) -> pl.DataFrame:
     within = {
         s.name: format_duration(s.within_seconds)
@@ -362,25 +450,36 @@ def _finish(
             .then(pl.col("to_step").replace_strict(within, default=None, return_dtype=pl.String))
             .otherwise(pl.col("detail"))
         )
+    ordered = frame.with_columns(
+        ranking=pl.when(_ends_without_outcome(journey_map))
+        .then(pl.lit(DROPOFFS))
+        .otherwise(pl.lit(DEVIATIONS)),
+        share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
+        _mixed=pl.col("_mixed").fill_null(False),
+        _eligible=(pl.col("journeys") >= max(min_support, 1))
+        & (pl.col("gap_type") != "unused_transition"),
+        # a clear effect (the interval excludes 0) first, then by size, harm or help
+        _clear=pl.col("effect").is_not_null() & (pl.col("effect") != UNCLEAR),
+        _size=pl.col("impact").abs(),
+    ).sort(
+        ["ranking", "_eligible", "_clear", "_size", "journeys", *KEY],
+        descending=[True, True, True, True, True, False, False, False, False, False],
+        nulls_last=True,
+    )
+    same = _same_behaviour(ordered, members)
     ranked = (
-        frame.with_columns(
-            share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
-            _mixed=pl.col("_mixed").fill_null(False),
-            _eligible=(pl.col("journeys") >= max(min_support, 1))
-            & (pl.col("gap_type") != "unused_transition"),
-            # a clear effect (the interval excludes 0) first, then by size, harm or help
-            _clear=pl.col("effect").is_not_null() & (pl.col("effect") != UNCLEAR),
-            _size=pl.col("impact").abs(),
-        )
-        .sort(
-            ["_eligible", "_clear", "_size", "journeys", *KEY],
-            descending=[True, True, True, True, False, False, False, False, False],
-            nulls_last=True,
-        )
+        ordered.join(same, on="gap_id", how="left", maintain_order="left")
+        .with_columns(_ranked=pl.col("_eligible") & pl.col("_same_as").is_null())
         .with_columns(
-            rank=pl.when(pl.col("_eligible")).then(pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+            rank=pl.when(pl.col("_ranked")).then(
+                pl.col("_ranked").cast(pl.Int64).cum_sum().over("ranking")
+            )
         )
     )
+    rank_of = ranked.filter(pl.col("_ranked")).select(
+        pl.col("gap_id").alias("_same_as"), pl.col("rank").alias("same_behaviour_as")
+    )
+    ranked = ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")
     description = [_describe(r) for r in ranked.select(*KEY, "_mixed").iter_rows(named=True)]
     return ranked.with_columns(
         map_name=pl.lit(journey_map.name),
@@ -389,7 +488,9 @@ def _finish(
         customers=pl.col("customers").cast(pl.Int64),
     ).select(
         "map_name",
+        "ranking",
         "rank",
+        "same_behaviour_as",
         "gap_type",
         "from_step",
         "to_step",

@@ -391,7 +391,9 @@ def funnel_data(
 
 
 def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.DataFrame:
-    """Gaps in rank order (unranked ones, rank NULL, last) with a readable ``gap`` label, a
+    """Gaps in rank order, the deviations then the drop-offs (marts.map_gaps ``ranking``; the
+    unranked ones, rank NULL, last in each, those re-describing a ranked gap first, by
+    ``same_behaviour_as``), with a readable ``gap`` label, a
     ``what`` text (compare's ``description`` when present), ``impact`` = outcome rate with minus
     without (``ci_low``..``ci_high`` is its 95% interval) and up to three ``examples``.
 
@@ -401,6 +403,8 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
     require_columns(map_gaps, GAP_COLUMNS, table="marts.map_gaps")
     frame = map_gaps.rename({"impact": "net_impact"}, strict=False)
     for optional, dtype in (
+        ("ranking", pl.String),
+        ("same_behaviour_as", pl.Int64),
         ("touchpoint", pl.String),
         ("description", pl.String),
         ("effect", pl.String),
@@ -418,7 +422,12 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
         .otherwise(pl.coalesce("from_step", "to_step").fill_null(""))
     )
     frame = (
-        frame.sort(["rank", "journeys"], descending=[False, True], nulls_last=True)
+        frame.with_columns(pl.col("ranking").fill_null("deviations"))
+        .sort(
+            ["ranking", "rank", "same_behaviour_as", "journeys"],
+            descending=[False, False, False, True],
+            nulls_last=True,
+        )
         .with_columns(
             ranked=pl.col("rank").is_not_null(),
             gap=pl.col("gap_type").replace_strict(GAP_LABELS, default=pl.col("gap_type")),
@@ -429,7 +438,8 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
             impact=pl.col("outcome_rate_with") - pl.col("outcome_rate_without"),
             examples=pl.col("example_journey_ids").list.head(3),
         )
-        .select("rank", "ranked", "gap_type", "gap", "where", "what", *GAP_COLUMNS[4:12], "impact",
-                "effect", "net_impact", "impact_unit", "examples")
+        .select("rank", "ranked", "ranking", "same_behaviour_as", "gap_type", "gap", "where",
+                "what", *GAP_COLUMNS[4:12], "impact", "effect", "net_impact", "impact_unit",
+                "examples")
     )  # fmt: skip
     return frame.head(top_n) if top_n is not None else frame

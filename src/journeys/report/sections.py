@@ -146,6 +146,14 @@ def _points(value: float | None) -> str:
     return f"{value * 100:+.1f} pts".replace("-", "−")
 
 
+def _rank_label(row: dict) -> str:
+    if row["rank"] is not None:
+        return str(row["rank"])
+    if row.get("same_behaviour_as") is not None:
+        return f"= {row['same_behaviour_as']}"  # the same journeys as that ranked gap
+    return "–"
+
+
 def _gap_rows(frame: pl.DataFrame, paths: dict[str, list[str]]) -> list[list[Cell]]:
     widest = max(float(frame["share"].fill_null(0).max() or 0), 1e-9)
     rows = []
@@ -155,7 +163,7 @@ def _gap_rows(frame: pl.DataFrame, paths: dict[str, list[str]]) -> list[list[Cel
         interval = f"{_points(low)} to {_points(high)}" if low is not None else "–"
         rows.append(
             [
-                num_cell(str(r["rank"]) if r["rank"] is not None else "–"),
+                num_cell(_rank_label(r)),
                 Cell(f'<span class="tag">{html_text(r["gap"])}</span>'),
                 text_cell(r["what"]),
                 Cell(bar + html_text(format_count(r["journeys"])), numeric=True),
@@ -191,10 +199,17 @@ def gaps(gap_rows: pl.DataFrame | None, journeys: pl.DataFrame) -> str:
         return (
             head + '<p class="note">No gaps yet: run <code>journeys compare</code>.</p></section>'
         )
-    ranked = gap_rows.filter("ranked")
+    deviation = pl.col("ranking") == "deviations"
+    ranked = gap_rows.filter(pl.col("ranked") & deviation)
     shown = ranked.head(MAX_GAP_ROWS)
+    dropoffs = gap_rows.filter(pl.col("ranked") & ~deviation).head(MAX_GAP_ROWS)
     rest = gap_rows.filter(~pl.col("ranked"))
-    wanted = pl.concat([shown["examples"], rest["examples"]]).explode().drop_nulls().unique()
+    wanted = (
+        pl.concat([shown["examples"], dropoffs["examples"], rest["examples"]])
+        .explode()
+        .drop_nulls()
+        .unique()
+    )
     found = journeys.filter(pl.col("journey_id").is_in(wanted.implode()))
     paths = dict(zip(found["journey_id"].to_list(), found["path"].to_list(), strict=True))
     body = (
@@ -207,23 +222,33 @@ def gaps(gap_rows: pl.DataFrame | None, journeys: pl.DataFrame) -> str:
         if len(ranked) > len(shown)
         else ""
     )
+    if dropoffs.height:
+        more += (
+            "<h3>Where journeys leave the map</h3>"
+            '<p class="explain">Drop-offs, the goal step skipped, and leaving after an off-map '
+            "step: journeys that ended without the goal, so their goal rate is 0 by definition. "
+            "They are ranked apart, by the goals they cost; the designed funnel below shows the "
+            "same leaks step by step.</p>"
+            + table(GAP_HEADERS, _gap_rows(dropoffs, paths), id="dropoff-table")
+        )
     if rest.height:
         more += (
-            f"<details><summary>{rest.height} gaps not ranked: too few journeys, or designed "
-            "transitions nobody took</summary>"
+            f"<details><summary>{rest.height} gaps not ranked: the same journeys as a ranked "
+            "gap (<i>= n</i>), too few journeys, or designed transitions nobody took</summary>"
             + table(GAP_HEADERS, _gap_rows(rest.head(MAX_GAP_ROWS), paths), id="unranked-gaps")
             + "</details>"
         )
     return (
         head + '<p class="explain">Each row is a way journeys depart from the map, the biggest '
-        "first, whether it costs or helps. <i>Goal reached</i> compares the share of finished "
-        "journeys reaching the map's goal with the gap and without it, among journeys that "
-        "reached the same step of the map; the difference comes with its 95% interval. "
-        "<i>Effect</i> is <i>harms</i> or <i>helps</i> when that interval is below or above 0, "
-        "else <i>no clear effect</i> (ranked after the clear ones). <i>Impact</i> is the goal "
-        "outcomes the gap costs (−) or brings (+), in value when the map's journeys carry "
-        "value, else in goals: a large positive one is a path the map should adopt. Hover an "
-        "example journey id for its path.</p>" + body + more + "</section>"
+        "first, whether it costs or helps; one behaviour is one row (a detour seen as a step, a "
+        "transition and a channel switch is ranked once). <i>Goal reached</i> compares the share "
+        "of finished journeys reaching the map's goal with the gap and without it, among "
+        "journeys that reached the same step of the map; the difference comes with its 95% "
+        "interval. <i>Effect</i> is <i>harms</i> or <i>helps</i> when that interval is below or "
+        "above 0, else <i>no clear effect</i> (ranked after the clear ones). <i>Impact</i> is "
+        "the goal outcomes the gap costs (−) or brings (+), in value when the map's journeys "
+        "carry value, else in goals: a large positive one is a path the map should adopt. Hover "
+        "an example journey id for its path.</p>" + body + more + "</section>"
     )
 
 
