@@ -95,6 +95,37 @@ def test_phone_support_after_a_failed_payment_is_a_costly_unexpected_step(wareho
     assert failed["journeys"] > call["journeys"]
 
 
+def test_every_deviation_ranked_above_the_call_is_an_injected_behaviour(warehouse, gaps, marts):
+    """Ahead of the call there is nothing the generator did not put there: the orders whose
+    payment failed, the agent orders, and browsing (the browse and visitor episodes, which never
+    order, and the research visits some buyers make days before ordering: return visits, carts
+    left behind). Checked on every example journey."""
+    online = ranked_deviations(gaps, "online-purchase")
+    call = one(online, touchpoint="Phone support", from_step="Order placed")
+    failed_orders = source_rows("transactions").filter(pl.col("event_type") == "payment_failed")
+    injected = {
+        "failed payment": set(
+            order_journeys(warehouse, failed_orders["order_id"].unique())["journey_id"]
+        ),
+        "agent order": set(
+            order_journeys(warehouse, behaviour("agent_assisted_orders")["orders"])["journey_id"]
+        ),
+    }
+    paths = dict(zip(marts[0]["journey_id"], marts[0]["path"], strict=True))
+    kinds = set()
+    for gap in online.filter(pl.col("rank") < call["rank"]).iter_rows(named=True):
+        for journey_id in gap["example_journey_ids"]:
+            found = [name for name, ids in injected.items() if journey_id in ids]
+            if not found:
+                # browsing that never orders, or research visits days before the order
+                path = paths[journey_id].to_list()
+                browsing = "Order placed" not in path or path.count("Visit site") > 1
+                assert browsing, (gap["description"], journey_id)
+                found = ["browsing"]
+            kinds.update(found)
+    assert kinds == {"failed payment", "agent order", "browsing"}
+
+
 def test_one_behaviour_is_one_ranked_gap(gaps):
     for map_name in ("online-purchase", "support-resolution"):
         ranked = ranked_deviations(gaps, map_name)
