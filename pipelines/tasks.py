@@ -31,7 +31,7 @@ from journeys import steps
 from journeys.config import Settings
 from journeys.errors import JourneysError
 from journeys.publish import WriterBusy
-from journeys.report.text import redact_text
+from journeys.report.text import log_text
 
 T = TypeVar("T")
 
@@ -99,7 +99,7 @@ class BuildTotals:
             customers=int(result.customers),
             journeys=int(result.journeys),
             full_rebuild=bool(result.full_rebuild),
-            text=redact_text(result.summary()),
+            text=log_text(result.summary()),
         )
 
 
@@ -123,7 +123,7 @@ def retry_if_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any
 def clean_error(exc: BaseException, *, step: str) -> JourneysError:
     """The error to raise from ``step``: ``[step]`` prefixed, PII masked, no chained cause."""
     if isinstance(exc, JourneysError):
-        message = redact_text(exc.args[0] if exc.args else str(exc))
+        message = log_text(exc.args[0] if exc.args else str(exc))
         if exc.step not in (step, JourneysError.step):
             message = f"{exc.step} error: {message}"
         try:
@@ -135,13 +135,13 @@ def clean_error(exc: BaseException, *, step: str) -> JourneysError:
         return cleaned
     if isinstance(exc, OSError):
         return StepFailed(
-            f"{type(exc).__name__}: {redact_text(exc)}; check the path, free space and "
+            f"{type(exc).__name__}: {log_text(exc)}; check the path, free space and "
             "permissions, then run again",
             step=step,
             transient=True,
         )
     return StepFailed(
-        f"unexpected {type(exc).__name__}: {redact_text(exc)}; this is a bug, the masked "
+        f"unexpected {type(exc).__name__}: {log_text(exc)}; this is a bug, the masked "
         "traceback is in the flow run's logs",
         step=step,
     )
@@ -154,7 +154,7 @@ def run_step(step: str, call: Callable[[], T]) -> T:
         return call()
     except Exception as exc:
         if not isinstance(exc, JourneysError | OSError):
-            get_run_logger().error(redact_text("".join(traceback.format_exception(exc))))
+            get_run_logger().error(log_text("".join(traceback.format_exception(exc))))
         error = clean_error(exc, step=step)
     raise error
 
@@ -174,9 +174,9 @@ def ingest(settings: Settings) -> IngestTotals:
     batches = run_step("ingest", lambda: steps.ingest_landing(settings))
     logger = get_run_logger()
     for batch in batches:
-        logger.info(redact_text(batch.summary()))
+        logger.info(log_text(batch.summary()))
     totals = IngestTotals.of(batches)
-    logger.info(totals.line())
+    logger.info(log_text(totals.line()))
     return totals
 
 
@@ -193,7 +193,7 @@ def build(settings: Settings, *, full: bool = False) -> BuildTotals:
         "build", lambda: steps.build_marts(settings, full=full, publish=False, **extra)
     )
     totals = BuildTotals.of(result)
-    get_run_logger().info(totals.text)
+    get_run_logger().info(log_text(totals.text))
     return totals
 
 
@@ -204,7 +204,7 @@ def compare(settings: Settings) -> CompareTotals:
         text = "compare: skipped, no maps configured"
     else:
         result = run_step("compare", lambda: steps.compare_maps(settings, publish=False))
-        text = redact_text(result.summary())
+        text = log_text(result.summary())
     get_run_logger().info(text)
     return CompareTotals(maps=tuple(settings.maps), text=text)
 

@@ -273,6 +273,33 @@ def test_errors_leave_a_task_with_the_step_and_without_pii():
     assert error.__cause__ is None
 
 
+def test_task_logs_escape_control_characters_and_mask_contacts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A map or touchpoint name from delivered data reaches the Prefect log as text: no raw
+    escape sequence (it would clear or retitle a terminal tailing the worker), no email."""
+
+    class Lines:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def info(self, message: str) -> None:
+            self.lines.append(message)
+
+        error = info
+
+    class Result:
+        def summary(self) -> str:
+            return "map \x1b[2J\x1b]0;title\x07 \u202eevil: mail jane@example.com"
+
+    log = Lines()
+    monkeypatch.setattr(tasks, "get_run_logger", lambda: log)
+    monkeypatch.setattr(steps, "compare_maps", lambda *a, **k: Result())
+    settings = Settings(warehouse=tmp_path / "wh.duckdb", maps=(tmp_path / "m.yaml",))
+    tasks.compare.fn(settings)
+    assert log.lines == ["map \\x1b[2J\\x1b]0;title\\x07 \\u202eevil: mail [email]"]
+
+
 def test_summary_markdown_counts_and_top_five_gaps_per_map(tmp_path: Path):
     frame = pl.DataFrame(
         {

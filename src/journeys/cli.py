@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from journeys.errors import JourneysError, NotBuiltYet
+from journeys.report.text import escape_controls
 
 app = typer.Typer(
     name="journeys",
@@ -28,16 +28,13 @@ app = typer.Typer(
 )
 
 DEFAULT_WAREHOUSE = "warehouse/journeys.duckdb"
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def echo(message: object, *, err: bool = False) -> None:
     """Print a result or an error. Names come from delivered data (a touchpoint, a map step):
     control and bidi characters in them are shown escaped (``\\x1b``), never sent to the
     terminal, where they could clear the screen, retitle it or reorder the line."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\x80"
-                        else f"\\u{ord(m.group()):04x}", str(message))  # fmt: skip
-    typer.echo(text, err=err)
+    typer.echo(escape_controls(message), err=err)
 
 
 _state: dict[str, Any] = {}

@@ -31,6 +31,24 @@ def redact_text(value: object) -> str:
     return PHONE.sub(PHONE_MASK, EMAIL.sub(EMAIL_MASK, text))
 
 
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control and bidi characters (not tab or newline): they can clear a terminal, retitle it or
+reorder a line."""
+
+
+def escape_controls(value: object) -> str:
+    """Control and bidi characters shown escaped: ESC becomes the four characters ``\\x1b``."""
+    return CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\x80" else f"\\u{ord(m.group()):04x}",
+        "" if value is None else str(value),
+    )
+
+
+def log_text(value: object) -> str:
+    """A line for a log (Prefect, terminal): redacted, control characters escaped."""
+    return escape_controls(redact_text(value))
+
+
 def html_text(value: object) -> str:
     """Redacted, then escaped for HTML text and attribute values."""
     return html.escape(redact_text(value), quote=True)
