@@ -56,7 +56,8 @@ def journeys_daily(params: DailyParams | None = None) -> DailyRun | State[Any]:
         create_run_artifacts(run, settings)
         return failed(exc)
     create_run_artifacts(run, settings)
-    logger.info(run.summary())
+    # each task logged its own line; the caller (journeys run/demo) prints the summary once
+    logger.info(f"journeys-daily: done, report {run.report_index}")
     return run
 
 
