@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from journeys.config import Settings
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
+from journeys.ingest.money import write_exchange_rates
 from journeys.ingest.touchpoints import write_rules
 from journeys.warehouse import Warehouse
 
@@ -59,6 +60,7 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
     ensure_raw(wh)
     write_rules(wh, settings)
     wh.run_models(STAGING_MODELS, salt=settings.salt)
+    write_exchange_rates(wh, settings)
     first = not wh.table_exists("intermediate.int_identity")
     if not first:
         wh.run_model("intermediate/int_identity_previous")
@@ -95,7 +97,8 @@ def build_warehouse(
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.query("queries/build_counts").row(0, named=True)
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
-        build_paths(wh, settings, full=full, run_partitions=run_partitions)
+        # the session, journey, touchpoint or currency rules changed: a full rebuild after all
+        full = build_paths(wh, settings, full=full, run_partitions=run_partitions).full
     build_mining(wh, settings)
     wh.run_model("marts/data_quality")
     wh.execute(

@@ -37,6 +37,16 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
     return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
+def _code(value: Any, field: str) -> str:
+    """``' eur '`` -> ``'EUR'``; a currency code is three letters."""
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(
+            f"{field}: {value!r} is not a currency code; write three letters, e.g. EUR"
+        )
+    return code
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,6 +119,33 @@ class Settings(_Frozen):
     """Key for hashing direct identifiers (emails, phones). Set your own in production."""
     min_support: int = 20
     """Gaps affecting fewer journeys than this are not ranked."""
+    currency: str | None = None
+    """The currency journey values are added up in (ISO code, e.g. ``EUR``). Unset: the one
+    currency the transactions use; transactions in several currencies need it."""
+    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    """Units of ``currency`` per unit of another currency (``CHF: 1.06``): amounts in that
+    currency are converted. A transaction currency without a rate stops the build, naming it."""
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency_code(cls, value: Any) -> Any:
+        return _code(value, "currency") if value is not None else None
+
+    @field_validator("exchange_rates", mode="before")
+    @classmethod
+    def _rates(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        rates = {}
+        for code, rate in value.items():
+            where = f"exchange_rates.{code}"
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+                raise ValueError(f"{where}: {rate!r} is not a positive number; write e.g. 1.06")
+            if rate == float("inf"):
+                raise ValueError(f"{where}: {rate!r} is not a finite number; write e.g. 1.06")
+            rates[_code(code, where)] = float(rate)
+        return rates
+
     partitions: int = Field(default=1, ge=1, le=4096)
     """Split the path build into this many customer-hash partitions (1: one process, as before).
     Each partition builds its customers' events, sessions and journeys in its own DuckDB file;

@@ -13,6 +13,7 @@ every build, so it is recomputed for every journey (cheap: one row per journey),
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -83,9 +84,17 @@ def _path_params(settings: Settings, *, full: bool) -> dict[str, Any]:
 
 
 def path_rules(settings: Settings) -> pl.DataFrame:
-    """The settings that shape sessions and journeys, as one row (not the moving cut-off)."""
+    """The settings that shape the events, sessions and journeys of every customer, as one row
+    (not the moving cut-off): the touchpoint rules and the currency included, since a changed
+    rule or rate must reach the customers with no new events too."""
+    events = {
+        "touchpoints": [rule.model_dump(mode="json") for rule in settings.touchpoints],
+        "currency": settings.currency,
+        "exchange_rates": settings.exchange_rates,
+    }
     return pl.DataFrame(
         {
+            "event_rules": [json.dumps(events, sort_keys=True)],
             "gap_seconds": [settings.sessions.gap_seconds],
             "max_seconds": [settings.sessions.max_seconds],
             "split_by_channel": [settings.sessions.split_by_channel],
@@ -110,7 +119,7 @@ def build_paths(
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
-    path marts already exist and were built with the same session and journey rules; otherwise
+    path marts already exist and were built with the same rules (``path_rules``); otherwise
     (or with ``full=True``) everything is rebuilt. With ``settings.partitions > 1`` the customers
     in scope are split into hash partitions that ``run_partitions`` builds (default: one after
     the other in this process; the flows pass a Prefect task runner) and merged here.
