@@ -215,3 +215,233 @@ def test_alignment_is_deterministic():
     m = make_map("A", {"name": "B", "next": ["C", "D"]}, "C", "D")
     first = align_trace(m, ["A", "D", "C", "B"])
     assert all(align_trace(m, ["A", "D", "C", "B"]) == first for _ in range(5))
+
+
+# -- prefix alignments, and many traces at once -----------------------------------------------
+def brute_force_prefix_cost(m: JourneyMap, trace: tuple[str, ...]) -> int:
+    """Exact minimum of a prefix alignment (complete=False): it may stop in any state."""
+    edges, starts = m.edges(), set(m.start_steps)
+    n = len(trace)
+
+    def search(i: int, q: str | None, budget: int) -> bool:
+        if i == n:
+            return True
+        t = trace[i]
+        can_sync = (q is None and t in starts) or (q is not None and (q, t) in edges)
+        if can_sync and search(i + 1, t, budget):
+            return True
+        if budget and search(i + 1, q, budget - 1):
+            return True
+        if budget:
+            for s in m.step_names:
+                legal = (q is None and s in starts) or (q is not None and (q, s) in edges)
+                if legal and search(i, s, budget - 1):
+                    return True
+        return False
+
+    bound = 0
+    while not search(0, None, bound):
+        bound += 1
+    return bound
+
+
+def test_prefix_alignment_is_optimal_on_random_small_cases():
+    rng = random.Random(20261123)
+    checked = 0
+    while checked < 300:
+        m = random_map(rng)
+        if m is None:
+            continue
+        alphabet = [*m.step_names, "X"]
+        trace = tuple(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+        a = align_trace(m, trace, complete=False)
+        assert a.cost == brute_force_prefix_cost(m, trace), (m.edges(), trace)
+        assert a.cost <= align_trace(m, trace).cost
+        checked += 1
+
+
+def test_unfinished_journey_may_stop_anywhere():
+    a = align_trace(ABC, ["A", "B"], complete=False)
+    assert (a.cost, moves(a)) == (0, [("sync", "A"), ("sync", "B")])
+    assert align_trace(ABC, [], complete=False).moves == ()
+    a = align_trace(ABC, ["B"], complete=False)
+    assert (a.cost, moves(a)) == (1, [("log", "B")])  # tie-break: a log move first
+
+
+def expected_rows(m: JourneyMap, variants: pl.DataFrame) -> list[dict[str, object]]:
+    """align_variants' rows, built trace by trace with align_trace."""
+    out = []
+    flags = variants["complete"].to_list() if "complete" in variants.columns else None
+    pairs = zip(variants["variant_id"].to_list(), variants["path"].to_list(), strict=True)
+    for r, (vid, path) in enumerate(pairs):
+        complete = flags[r] is not False if flags is not None else True
+        a = align_trace(m, tuple(path or ()), complete=complete)
+        row: dict[str, object] = {"variant_id": vid}
+        if flags is not None:
+            row["complete"] = flags[r]
+        row |= {
+            "cost": a.cost,
+            "fitness": a.fitness,
+            "is_conforming": a.is_conforming,
+            "deviations": list(a.deviations()),
+            "n_log_moves": sum(mv.kind == "log" for mv in a.moves),
+            "n_model_moves": sum(mv.kind == "model" for mv in a.moves),
+            "moves": [
+                {"kind": mv.kind, "position": mv.position, "touchpoint": mv.touchpoint,
+                 "step": mv.step}
+                for mv in a.moves
+            ],
+        }  # fmt: skip
+        out.append(row)
+    return out
+
+
+def test_align_variants_matches_align_trace_row_by_row():
+    """The batch (a trie of the traces, vectorized) gives each row what align_trace gives it:
+    cost, fitness, and the same moves under the same tie-break."""
+    rng = random.Random(7)
+    checked = 0
+    while checked < 60:
+        m = random_map(rng)
+        if m is None:
+            continue
+        alphabet = [*m.step_names, "X", "Y"]
+        paths: list[list[str] | None] = [
+            [rng.choice(alphabet) for _ in range(rng.randint(0, 7))] for _ in range(25)
+        ]
+        paths += [paths[0], [], None]  # a repeated trace, an empty one, a missing one
+        variants = pl.DataFrame(
+            {
+                "variant_id": [f"v{i}" for i in range(len(paths))],
+                "path": paths,
+                "complete": [rng.random() < 0.6 for _ in paths[:-1]] + [None],
+            },
+            schema_overrides={"path": pl.List(pl.String)},
+        )
+        out = align_variants(m, variants)
+        assert out.to_dicts() == expected_rows(m, variants)
+        whole = align_variants(m, variants.drop("complete"))
+        assert whole.to_dicts() == expected_rows(m, variants.drop("complete"))
+        checked += 1
+
+
+def test_align_variants_on_a_real_map_with_ignored_touchpoints():
+    m = load_map(MAPS / "online_purchase.yaml")
+    steps = list(m.step_names)
+    rng = random.Random(3)
+    alphabet = [*steps, *steps, "Newsletter opened", "Call centre", "Visit site"]
+    paths = [[rng.choice(alphabet) for _ in range(rng.randint(0, 12))] for _ in range(300)]
+    variants = pl.DataFrame(
+        {
+            "variant_id": [f"v{i:03d}" for i in range(len(paths))],
+            "path": paths,
+            "complete": [rng.random() < 0.8 for _ in paths],
+        },
+        schema_overrides={"path": pl.List(pl.String)},
+    )
+    assert any(m.is_ignored(t) for p in paths for t in p)
+    assert align_variants(m, variants).to_dicts() == expected_rows(m, variants)
+
+
+def test_align_variants_of_no_rows_keeps_the_schema():
+    empty = pl.DataFrame(
+        {"variant_id": [], "path": []}, schema={"variant_id": pl.String, "path": pl.List(pl.String)}
+    )
+    out = align_variants(ABC, empty)
+    assert out.height == 0
+    assert (
+        out.schema
+        == align_variants(ABC, pl.DataFrame({"variant_id": ["v"], "path": [["A"]]})).schema
+    )
+
+
+def reference_moves(
+    m: JourneyMap, trace: tuple[str, ...], complete: bool
+) -> tuple[int, list[tuple[str, int | None, str | None, str | None]]]:
+    """The documented algorithm, plainly: cost-to-go per trace position by relaxing model moves
+    until nothing changes, then a forward reading with the tie-break sync, log, earliest step."""
+    inf = float("inf")
+    states: list[str | None] = [None, *m.step_names]
+
+    def succ(q: str | None) -> list[str]:
+        if q is None:
+            return [s for s in m.step_names if s in m.start_steps]
+        return [s for s in m.step_names if (q, s) in m.edges()]
+
+    kept = [(i, t) for i, t in enumerate(trace) if not m.is_ignored(t)]
+    n = len(kept)
+    h: list[dict[str | None, float]] = [{} for _ in range(n + 1)]
+    for i in range(n, -1, -1):
+        row = {q: (0.0 if not complete or q in m.end_steps else inf) for q in states}
+        if i < n:
+            t = kept[i][1]
+            row = {q: h[i + 1][q] + 1 for q in states}
+            for q in states:
+                if t in succ(q):
+                    row[q] = min(row[q], h[i + 1][t])
+        changed = True
+        while changed:  # model moves: Bellman-Ford on the map graph
+            changed = False
+            for q in states:
+                best = min([row[q]] + [row[s] + 1 for s in succ(q)])
+                if best < row[q]:
+                    row[q], changed = best, True
+        h[i] = row
+    out: list[tuple[str, int | None, str | None, str | None]] = []
+    i, q = 0, None
+    while not (i == n and (not complete or q in m.end_steps)):
+        here = h[i][q]
+        if i < n:
+            pos, t = kept[i]
+            if t in succ(q) and h[i + 1][t] == here:
+                out.append(("sync", pos, t, t))
+                i, q = i + 1, t
+                continue
+            if h[i + 1][q] + 1 == here:
+                out.append(("log", pos, t, None))
+                i += 1
+                continue
+        s = next(s for s in succ(q) if h[i][s] + 1 == here)
+        out.append(("model", None, None, s))
+        q = s
+    return int(h[0][None]), out
+
+
+def test_moves_follow_the_documented_tie_break_on_random_cases():
+    rng = random.Random(99)
+    checked = 0
+    while checked < 400:
+        m = random_map(rng)
+        if m is None:
+            continue
+        alphabet = [*m.step_names, "X"]
+        trace = tuple(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        complete = rng.random() < 0.7
+        a = align_trace(m, trace, complete=complete)
+        got = [(mv.kind, mv.position, mv.touchpoint, mv.step) for mv in a.moves]
+        assert (a.cost, got) == reference_moves(m, trace, complete), (m.edges(), trace)
+        checked += 1
+
+
+def test_align_variants_solves_each_distinct_trace_once(monkeypatch):
+    from journeys.compare import alignment
+
+    solved: list[tuple[tuple[str, ...], bool]] = []
+    real = alignment._code_traces
+
+    def spy(journey_map, ix, traces):
+        solved.extend((tuple(p or ()), c) for p, c in traces.iter_rows())
+        return real(journey_map, ix, traces)
+
+    monkeypatch.setattr(alignment, "_code_traces", spy)
+    variants = pl.DataFrame(
+        {
+            "variant_id": ["v1", "v2", "v3", "v4", "v5"],
+            "path": [["A", "B"], ["A"], ["A", "B"], ["A"], ["B"]],
+            "complete": [True, True, True, False, True],
+        }
+    )
+    out = align_variants(ABC, variants)
+    assert sorted(solved) == [(("A",), False), (("A",), True), (("A", "B"), True), (("B",), True)]
+    assert out["variant_id"].to_list() == ["v1", "v2", "v3", "v4", "v5"]
+    assert out["cost"].to_list() == [1, 2, 1, 0, 2]

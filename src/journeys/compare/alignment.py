@@ -21,6 +21,16 @@ forwards, which also fixes the tie-break among equally cheap alignments, determi
 at every state take a sync move if one stays optimal, else a log move, else the model move to
 the earliest step in file order. So an out-of-order touchpoint is reported where it happened
 (log move) before the map is made to catch up (model moves).
+
+Many traces at once (``align_variants``): the cost-to-go at a trace position depends only on the
+rest of the trace (its suffix) and on whether the journey is complete, so it is computed once
+per distinct suffix, over a trie of the reversed traces, one trie depth at a time, vectorized
+with numpy over all suffixes of that depth and all map states. With touchpoint c next and
+``after`` the cost-to-go of the rest: ``h[q] = min(after[q] + 1, after[c] + into[c, q])``, where
+``into[c, q]`` is the fewest model moves from q to a step with a designed edge into c (model
+moves before a log move never help, as ``after`` is already closed under them). The forward
+reading then advances every trace by one move per round, also vectorized, and gives the same
+moves as reading each trace alone. ``align_trace`` is the same computation on one trace.
 """
 
 from __future__ import annotations
@@ -32,11 +42,14 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from journeys.compare.maps import JourneyMap
 
 MoveKind = Literal["sync", "log", "model"]
 _INF = float("inf")
+_KINDS: tuple[MoveKind, ...] = ("sync", "log", "model")
+_SYNC, _LOG, _MODEL = 0, 1, 2
 
 MOVE_DTYPE = pl.Struct(
     {"kind": pl.String, "position": pl.Int64, "touchpoint": pl.String, "step": pl.String}
@@ -84,16 +97,26 @@ class Alignment:
 
 @dataclass(frozen=True, eq=False)
 class _Index:
-    """Per-map arrays, built once per map (node 0 is the start state)."""
+    """Per-map arrays, built once per map (node 0 is the start state; code ``size`` stands for
+    a touchpoint that is not a step)."""
 
     names: tuple[str, ...]
     node: dict[str, int]
-    succ: tuple[tuple[int, ...], ...]
     adj: np.ndarray
+    """adj[q, s]: the designed edge q -> s (from the start state: s is a start step)."""
+    adj_code: np.ndarray
+    """adj[q, c] with one more, all-false column for the code of unknown touchpoints."""
+    into: np.ndarray
+    """into[c, q]: the fewest model moves from q to a state with a designed edge into step c,
+    that is, from where a touchpoint c can be a sync move (infinite for unknown touchpoints)."""
     dist: np.ndarray
     to_end: np.ndarray
     is_end: np.ndarray
     walk_length: int
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
 
 
 @lru_cache(maxsize=64)
@@ -122,16 +145,172 @@ def _index(journey_map: JourneyMap) -> _Index:
             frontier = nxt
     is_end = np.zeros(size, dtype=bool)
     is_end[[node[s] for s in journey_map.end_steps]] = True
+    adj_code = np.zeros((size, size + 1), dtype=bool)
+    adj_code[:, :size] = adj
     return _Index(
         names=names,
         node=node,
-        succ=tuple(succ_lists),
         adj=adj,
+        adj_code=adj_code,
+        into=np.array(
+            [dist[:, adj[:, c]].min(axis=1, initial=_INF) for c in range(size)]
+            + [np.full(size, _INF)]
+        ),
         dist=dist,
         to_end=dist[:, is_end].min(axis=1),
         is_end=is_end,
         walk_length=len(journey_map.shortest_walk()),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _Traces:
+    """Traces coded for the map, flat: trace r's kept touchpoints are ``starts[r]`` up to
+    ``starts[r + 1]``; ``codes`` holds a step's node (``size`` when it is not a step),
+    ``positions`` the index in the trace as given, ``labels`` the index in ``touchpoints``."""
+
+    codes: np.ndarray
+    positions: np.ndarray
+    labels: np.ndarray
+    starts: np.ndarray
+    complete: np.ndarray
+    touchpoints: list[str]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+
+@dataclass(frozen=True, eq=False)
+class _Aligned:
+    """Costs per trace; moves flat, grouped by trace in move order (``offsets``)."""
+
+    cost: np.ndarray
+    offsets: np.ndarray
+    kind: np.ndarray
+    position: np.ndarray
+    label: np.ndarray
+    step: np.ndarray
+
+
+def _solve(ix: _Index, tr: _Traces) -> _Aligned:
+    """Cost-to-go over the trie of reversed traces, then one optimal alignment per trace."""
+    h, node = _cost_to_go(ix, tr)
+    return _read_moves(ix, tr, h, node)
+
+
+def _cost_to_go(ix: _Index, tr: _Traces) -> tuple[np.ndarray, np.ndarray]:
+    """h[node, q]: the optimal cost from map state q with a suffix of a trace left to align,
+    one row per node of the trie of reversed traces (0 / 1: the empty suffix of a complete /
+    unfinished trace; column ``size``, the unknown touchpoint, is infinite). And node[j]: the
+    node of the suffix from kept touchpoint k of trace r, at j = starts[r] + r + k (k <= n)."""
+    size, radix = ix.size, ix.size + 1
+    lengths = tr.lengths
+    n_traces = len(lengths)
+    base = tr.starts[:-1] + np.arange(n_traces)  # node[base[r] + k]
+    node = np.empty(len(tr.codes) + n_traces, dtype=np.int64)
+    node[base + lengths] = np.where(tr.complete, 0, 1)
+    roots = np.full((2, radix), _INF)
+    roots[0, :size] = ix.to_end
+    roots[1, :size] = 0.0
+    blocks = [roots]  # h of the nodes of depth 0, 1, ...: a node's parent is one block back
+    first = 0  # node id of the previous block's first row
+    longest = np.argsort(-lengths, kind="stable")
+    reach = np.searchsorted(-lengths[longest], -np.arange(int(lengths.max(initial=0)) + 1), "right")
+    for d in range(1, len(reach)):
+        rows = longest[: reach[d]]  # the traces with at least d kept touchpoints
+        at = base[rows] + lengths[rows] - d
+        code = tr.codes[tr.starts[rows] + lengths[rows] - d]
+        keys, inverse = np.unique(node[at + 1] * radix + code, return_inverse=True)
+        nodes = first + len(blocks[-1])
+        node[at] = nodes + inverse.reshape(-1)
+        parent, c = keys // radix - first, keys % radix
+        after = blocks[-1][parent]
+        # a log move stays in q; a sync move on c first reaches a predecessor of c by model
+        # moves. (Model moves before a log move never help: they can as well come after it,
+        # as after[] is closed under them: after[q] <= dist[q, s] + after[s].)
+        block = np.full((len(keys), radix), _INF)
+        np.minimum(
+            after[:, :size] + 1.0,
+            after[np.arange(len(keys)), c][:, None] + ix.into[c],
+            out=block[:, :size],
+        )
+        blocks.append(block)
+        first = nodes
+    return np.concatenate(blocks), node
+
+
+def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Aligned:
+    """One optimal alignment per trace, read forwards with the documented tie-break."""
+    size = ix.size
+    lengths = tr.lengths
+    n_traces = len(lengths)
+    base = tr.starts[:-1] + np.arange(n_traces)
+    cost = h[node[base], 0]
+    if not np.isfinite(cost).all():  # pragma: no cover - validated maps reach an end
+        raise AssertionError("a trace has no alignment: the map cannot reach an exit")
+
+    # every trace makes one optimal move per round
+    live = np.arange(n_traces)
+    at = np.zeros(n_traces, dtype=np.int64)
+    state = np.zeros(n_traces, dtype=np.int64)
+    moved: list[tuple[np.ndarray, ...]] = []
+    # one more, sentinel touchpoint: what a trace at its end "has next"
+    codes = np.append(tr.codes, size)
+    positions, labels = np.append(tr.positions, -1), np.append(tr.labels, -1)
+    while live.size:
+        i, q, n = at[live], state[live], lengths[live]
+        finished = (i == n) & (ix.is_end[q] | ~tr.complete[live])
+        if finished.any():
+            keep = ~finished
+            live, i, q, n = live[keep], i[keep], q[keep], n[keep]
+            if not live.size:
+                break
+        here_node = node[base[live] + i]
+        here = h[here_node, q]
+        more = i < n
+        flat = np.where(more, tr.starts[live] + i, len(tr.codes))  # the next touchpoint
+        c = codes[flat]
+        after = node[base[live] + np.minimum(i + 1, n)]
+        sync = more & ix.adj_code[q, c] & (h[after, c] == here)
+        log = more & ~sync & (h[after, q] + 1.0 == here)
+        model = ~(sync | log)
+        target = c.copy()
+        if model.any():
+            fits = ix.adj[q[model]] & (h[here_node[model], :size] + 1.0 == here[model, None])
+            if not fits.any(axis=1).all():  # pragma: no cover - the cost-to-go guarantees it
+                raise AssertionError("alignment found no optimal move")
+            target[model] = fits.argmax(axis=1)  # the earliest step in file order
+        kind = np.where(sync, _SYNC, np.where(log, _LOG, _MODEL))
+        moved.append(
+            (
+                live,
+                kind,
+                np.where(model, -1, positions[flat]),
+                np.where(model, -1, labels[flat]),
+                np.where(log, -1, target),
+            )
+        )
+        at[live] = i + ~model
+        state[live] = np.where(log, q, target)
+
+    if moved:
+        trace, kind, position, label, step = (np.concatenate(a) for a in zip(*moved, strict=True))
+        order = np.argsort(trace, kind="stable")  # rounds are in move order
+        trace, kind, position, label, step = (
+            a[order] for a in (trace, kind, position, label, step)
+        )
+    else:
+        trace = kind = position = label = step = np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(n_traces + 1, dtype=np.int64)
+    np.cumsum(np.bincount(trace, minlength=n_traces), out=offsets[1:])
+    return _Aligned(cost, offsets, kind, position, label, step)
+
+
+def _fitness(ix: _Index, cost: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    denominator = lengths + ix.walk_length
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, 1.0 - cost / denominator, 1.0)
 
 
 def align_trace(
@@ -143,48 +322,105 @@ def align_trace(
     """
     ix = _index(journey_map)
     kept = [(i, t) for i, t in enumerate(trace) if not journey_map.is_ignored(t)]
-    codes = [ix.node.get(t, -1) for _, t in kept]
-    n = len(codes)
-    # cost-to-go, backwards over trace positions
-    h = np.empty((n + 1, len(ix.names)))
-    h[n] = ix.to_end if complete else 0.0
-    for i in range(n - 1, -1, -1):
-        base = h[i + 1] + 1.0  # log move
-        c = codes[i]
-        if c >= 0:
-            base = np.minimum(base, np.where(ix.adj[:, c], h[i + 1, c], _INF))  # sync
-        h[i] = (ix.dist + base[None, :]).min(axis=1)  # then any model moves before it
-    cost = h[0, 0]
-    # forward: read one optimal alignment with the documented tie-break
-    moves: list[Move] = []
-    i, q = 0, 0
-    while not (i == n and (ix.is_end[q] or not complete)):
-        here = h[i, q]
-        if i < n:
-            c = codes[i]
-            pos, touchpoint = kept[i]
-            if c >= 0 and ix.adj[q, c] and h[i + 1, c] == here:
-                moves.append(Move("sync", pos, touchpoint, touchpoint))
-                i, q = i + 1, c
-                continue
-            if h[i + 1, q] + 1.0 == here:
-                moves.append(Move("log", pos, touchpoint, None))
-                i += 1
-                continue
-        for s in ix.succ[q]:
-            if h[i, s] + 1.0 == here:
-                moves.append(Move("model", None, None, ix.names[s]))
-                q = s
-                break
-        else:  # pragma: no cover - the cost-to-go guarantees an optimal move exists
-            raise AssertionError(f"alignment of {trace!r} found no optimal move")
-    denominator = n + ix.walk_length
+    n = len(kept)
+    coded = _Traces(
+        codes=np.array([ix.node.get(t, ix.size) for _, t in kept], dtype=np.int64),
+        positions=np.array([i for i, _ in kept], dtype=np.int64),
+        labels=np.arange(n),
+        starts=np.array([0, n]),
+        complete=np.array([complete]),
+        touchpoints=[t for _, t in kept],
+    )
+    out = _solve(ix, coded)
+    moves = []
+    for kind, position, label, step in zip(
+        out.kind.tolist(), out.position.tolist(), out.label.tolist(), out.step.tolist(), strict=True
+    ):
+        moves.append(
+            Move(
+                _KINDS[kind],
+                None if position < 0 else position,
+                None if label < 0 else coded.touchpoints[label],
+                None if step < 0 else ix.names[step],
+            )
+        )
+    cost = float(out.cost[0])
     return Alignment(
         cost=int(cost),
-        fitness=1.0 - cost / denominator if denominator else 1.0,
+        fitness=float(_fitness(ix, out.cost, coded.lengths)[0]),
         moves=tuple(moves),
         trace_length=n,
     )
+
+
+def _code_traces(journey_map: JourneyMap, ix: _Index, traces: pl.DataFrame) -> _Traces:
+    """Code the distinct traces (columns path, complete) for ``_solve``."""
+    n_traces = traces.height
+    flat = (
+        traces.select(pl.col("path").fill_null([]))
+        .with_row_index("trace")
+        .with_columns(position=pl.int_ranges(pl.col("path").list.len()))
+        .explode("path", "position")
+        .drop_nulls("position")
+    )
+    names = flat["path"].unique(maintain_order=True)
+    touchpoints = names.to_list()
+    label = flat["path"].replace_strict(names, pl.int_range(len(names), eager=True)).to_numpy()
+    ignored = np.array([journey_map.is_ignored(t) for t in touchpoints], dtype=bool)
+    code_of = np.array([ix.node.get(t, ix.size) for t in touchpoints], dtype=np.int64)
+    keep = ~ignored[label] if len(touchpoints) else np.zeros(0, dtype=bool)
+    trace = flat["trace"].to_numpy().astype(np.int64)[keep]
+    label = label.astype(np.int64)[keep]
+    position = flat["position"].to_numpy().astype(np.int64)[keep]
+    starts = np.zeros(n_traces + 1, dtype=np.int64)
+    np.cumsum(np.bincount(trace, minlength=n_traces), out=starts[1:])
+    return _Traces(
+        codes=code_of[label],
+        positions=position,
+        labels=label,
+        starts=starts,
+        complete=traces["complete"].to_numpy().astype(bool),
+        touchpoints=touchpoints,
+    )
+
+
+def _non_negative(values: np.ndarray) -> pl.Series:
+    """Int64 values, with null for the negative ones (no position, no touchpoint, no step)."""
+    series = pl.Series(values.astype(np.int64))
+    return pl.select(pl.when(series >= 0).then(series)).to_series()
+
+
+def _lists(offsets: np.ndarray, values: pl.Series) -> pl.Series:
+    """One list per trace from flat values in trace order and the traces' offsets."""
+    array = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values.to_arrow())
+    return pl.Series(values.name, array)
+
+
+def _deviations(
+    ix: _Index, touchpoints: Sequence[str], out: _Aligned, trace_of_move: np.ndarray
+) -> pl.Series:
+    """The text of every log and model move, in move order (as ``Alignment.deviations``):
+    a skipped step, or an unexpected touchpoint after the trace's last synced step."""
+    kind, step = out.kind, out.step
+    index = np.arange(len(kind))
+    last_sync = np.maximum.accumulate(np.where(kind == _SYNC, index, -1)) if len(kind) else index
+    at = np.maximum(last_sync, 0)
+    previous = np.where((last_sync >= 0) & (trace_of_move[at] == trace_of_move), step[at], -1)
+    # few distinct texts: number them (model: the step; log: touchpoint and previous step),
+    # write each once, then gather
+    radix = ix.size + 1
+    key = np.where(kind == _MODEL, step, ix.size + out.label * radix + previous + 1)
+    key = key[kind != _SYNC]
+    distinct, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for k in distinct.tolist():
+        if k < ix.size:
+            texts.append(f"skipped '{ix.names[k]}'")
+            continue
+        label, before = divmod(k - ix.size, radix)
+        where = f"after '{ix.names[before - 1]}'" if before else "at the start"
+        texts.append(f"unexpected '{touchpoints[label]}' {where}")
+    return pl.Series("deviations", texts, dtype=pl.String).gather(inverse.reshape(-1))
 
 
 def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
@@ -195,42 +431,59 @@ def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
     Returns variant_id, [complete,] cost, fitness, is_conforming, deviations (list of text),
     n_log_moves, n_model_moves and moves (list of struct kind, position, touchpoint, step).
     """
-    cache: dict[tuple[tuple[str, ...], bool], Alignment] = {}
-    rows: dict[str, list[object]] = {
-        k: []
-        for k in (
-            "cost",
-            "fitness",
-            "is_conforming",
-            "deviations",
-            "n_log_moves",
-            "n_model_moves",
-            "moves",
-        )
-    }
+    ix = _index(journey_map)
     has_complete = "complete" in variants.columns
-    flags = variants["complete"].to_list() if has_complete else [True] * variants.height
-    for path, complete in zip(variants["path"].to_list(), flags, strict=True):
-        key = (tuple(path or ()), complete is not False)
-        result = cache.get(key)
-        if result is None:
-            result = cache[key] = align_trace(journey_map, key[0], complete=key[1])
-        rows["cost"].append(result.cost)
-        rows["fitness"].append(result.fitness)
-        rows["is_conforming"].append(result.is_conforming)
-        rows["deviations"].append(list(result.deviations()))
-        rows["n_log_moves"].append(sum(m.kind == "log" for m in result.moves))
-        rows["n_model_moves"].append(sum(m.kind == "model" for m in result.moves))
-        rows["moves"].append(
-            [
-                {"kind": m.kind, "position": m.position, "touchpoint": m.touchpoint, "step": m.step}
-                for m in result.moves
-            ]
-        )
+    complete = pl.col("complete").fill_null(True) if has_complete else pl.lit(True)
+    rows = variants.select("path", complete.alias("complete"))
+    # distinct (path, complete), in order of first appearance; `trace` maps rows to them
+    distinct = (
+        rows.with_row_index("row")
+        .group_by("path", "complete", maintain_order=True)
+        .agg("row")
+        .with_row_index("trace")
+    )
+    trace_of = np.empty(variants.height, dtype=np.int64)
+    spread = distinct.select("trace", "row").explode("row")
+    trace_of[spread["row"].to_numpy()] = spread["trace"].to_numpy()
+    coded = _code_traces(journey_map, ix, distinct.select("path", "complete"))
+    out = _solve(ix, coded)
+
+    kind, step, label = out.kind, out.step, out.label
+    counts = np.diff(out.offsets)
+    trace_of_move = np.repeat(np.arange(len(counts)), counts)
+    n_log = np.bincount(trace_of_move[kind == _LOG], minlength=len(counts))
+    n_model = np.bincount(trace_of_move[kind == _MODEL], minlength=len(counts))
+    step_names = pl.Series("step", ix.names, dtype=pl.String)
+    labels = pl.Series("touchpoint", coded.touchpoints, dtype=pl.String)
+
+    moves = pl.DataFrame(
+        {
+            "kind": pl.Series(_KINDS, dtype=pl.String).gather(kind),
+            "position": _non_negative(out.position),
+            "touchpoint": labels.gather(_non_negative(label)),
+            "step": step_names.gather(_non_negative(step)),
+        }
+    )
+    deviation_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(n_log + n_model, out=deviation_offsets[1:])
+    per_trace = pl.DataFrame(
+        {
+            "cost": pl.Series(out.cost.astype(np.int64)),
+            "fitness": pl.Series(_fitness(ix, out.cost, coded.lengths)),
+            "is_conforming": pl.Series(out.cost == 0),
+            "deviations": _lists(
+                deviation_offsets, _deviations(ix, coded.touchpoints, out, trace_of_move)
+            ),
+            "n_log_moves": pl.Series(n_log.astype(np.int64)),
+            "n_model_moves": pl.Series(n_model.astype(np.int64)),
+            "moves": _lists(out.offsets, moves.to_struct("moves")),
+        }
+    )
     keys = variants.select("variant_id", *(["complete"] if has_complete else []))
-    return pl.DataFrame(
-        {**keys.to_dict(), **rows},
-        schema_overrides={
+    if per_trace.height != variants.height:  # else every row is its own trace, in order
+        per_trace = per_trace[trace_of]
+    return pl.concat([keys, per_trace], how="horizontal").cast(
+        {
             "cost": pl.Int64,
             "fitness": pl.Float64,
             "is_conforming": pl.Boolean,
@@ -238,5 +491,5 @@ def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
             "n_log_moves": pl.Int64,
             "n_model_moves": pl.Int64,
             "moves": pl.List(MOVE_DTYPE),
-        },
+        }
     )
