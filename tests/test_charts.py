@@ -278,6 +278,43 @@ def test_gap_table_uses_compare_descriptions_and_puts_unranked_gaps_last():
     assert unranked.top_gap is None
 
 
+def test_gap_table_lists_deviations_then_dropoffs_and_folds_same_behaviour():
+    frame = pl.DataFrame(
+        {
+            "map_name": ["m"] * 4,
+            "ranking": ["dropoffs", "deviations", "deviations", "deviations"],
+            "rank": [1, 1, None, 2],
+            "same_behaviour_as": [None, None, 1, None],
+            "gap_type": ["dropoff", "skipped_step", "skipped_step", "loop"],
+            "from_step": ["B", None, None, None],
+            "to_step": [None, "C", "D", "A"],
+            "description": ["abandoned after 'B'", "'C' skipped", "'D' skipped", "'A' repeated"],
+            "journeys": [50, 9, 9, 4],
+            "customers": [50, 9, 9, 4],
+            "share": [0.5, 0.09, 0.09, 0.04],
+            "value_at_risk": [0.0] * 4,
+            "outcome_rate_with": [0.0, 0.9, 0.9, 0.2],
+            "outcome_rate_without": [0.8, 0.5, 0.5, 0.6],
+            "ci_low": [-0.9, 0.1, 0.1, -0.7],
+            "ci_high": [-0.7, 0.6, 0.6, -0.1],
+            "example_journey_ids": [["j1"], ["j2"], ["j2"], ["j3"]],
+        }
+    )
+    table = gap_table_data(frame)
+    assert table.select("ranking", "rank", "what").rows() == [
+        ("deviations", 1, "'C' skipped"),
+        ("deviations", 2, "'A' repeated"),
+        ("deviations", None, "'D' skipped"),
+        ("dropoffs", 1, "abandoned after 'B'"),
+    ]
+    assert table["also"].to_list() == [["'D' skipped"], None, None, None]
+    # the headline's top gap is the top deviation, not the bigger drop-off
+    assert (
+        headline_data(journeys=99, conformance=None, gaps=frame).top_gap
+        == "Skipped step: 'C' skipped"
+    )
+
+
 def test_headline_uses_conformance_and_the_top_gap():
     conformance = pl.DataFrame(
         {"journey_id": ["a", "b", "c", "d"], "is_conforming": [True, False, True, True]}

@@ -393,7 +393,8 @@ def funnel_data(
 def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.DataFrame:
     """Gaps in rank order, the deviations then the drop-offs (marts.map_gaps ``ranking``; the
     unranked ones, rank NULL, last in each, those re-describing a ranked gap first, by
-    ``same_behaviour_as``), with a readable ``gap`` label, a
+    ``same_behaviour_as``), with a readable ``gap`` label, ``also`` (what the gaps that
+    re-describe a ranked one say, on that one's row), a
     ``what`` text (compare's ``description`` when present), ``impact`` = outcome rate with minus
     without (``ci_low``..``ci_high`` is its 95% interval) and up to three ``examples``.
 
@@ -438,8 +439,17 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
             impact=pl.col("outcome_rate_with") - pl.col("outcome_rate_without"),
             examples=pl.col("example_journey_ids").list.head(3),
         )
+    )
+    also = (
+        frame.filter(pl.col("same_behaviour_as").is_not_null())
+        .group_by("ranking", "same_behaviour_as", maintain_order=True)
+        .agg(pl.col("what").alias("also"))
+        .rename({"same_behaviour_as": "rank"})
+    )
+    frame = (
+        frame.join(also, on=["ranking", "rank"], how="left", maintain_order="left")
         .select("rank", "ranked", "ranking", "same_behaviour_as", "gap_type", "gap", "where",
-                "what", *GAP_COLUMNS[4:12], "impact", "effect", "net_impact", "impact_unit",
-                "examples")
+                "what", "also", *GAP_COLUMNS[4:12], "impact", "effect", "net_impact",
+                "impact_unit", "examples")
     )  # fmt: skip
     return frame.head(top_n) if top_n is not None else frame

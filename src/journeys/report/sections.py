@@ -146,6 +146,15 @@ def _points(value: float | None) -> str:
     return f"{value * 100:+.1f} pts".replace("-", "−")
 
 
+def _also(also: Sequence[str] | None, *, shown: int = 3) -> str:
+    """The gaps folded into a ranked one (the same journeys), under its description."""
+    if not also:
+        return ""
+    more = f" and {len(also) - shown} more" if len(also) > shown else ""
+    listed = "; ".join(html_text(a) for a in also[:shown])
+    return f'<br><small class="note">Same journeys: {listed}{more}</small>'
+
+
 def _rank_label(row: dict) -> str:
     if row["rank"] is not None:
         return str(row["rank"])
@@ -165,7 +174,7 @@ def _gap_rows(frame: pl.DataFrame, paths: dict[str, list[str]]) -> list[list[Cel
             [
                 num_cell(_rank_label(r)),
                 Cell(f'<span class="tag">{html_text(r["gap"])}</span>'),
-                text_cell(r["what"]),
+                Cell(html_text(r["what"]) + _also(r.get("also"))),
                 Cell(bar + html_text(format_count(r["journeys"])), numeric=True),
                 num_cell(format_pct(r["share"])),
                 num_cell(format_count(r["customers"])),
