@@ -160,6 +160,8 @@ def test_a_nested_gap_about_something_else_stays_its_own():
     assert ranked["ranking"].unique().to_list() == ["deviations"]
     call = steps.filter(pl.col("touchpoint") == "P").row(0, named=True)
     assert call["effect"] == "harms" and call["journeys"] == 4
+    # the off-map touchpoint the calls came right after is named
+    assert call["description"] == "unexpected 'P' between 'A' → 'F' and 'B'"
 
 
 def test_skipping_the_goal_and_leaving_after_a_detour_rank_with_the_dropoffs():

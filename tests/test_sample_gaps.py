@@ -71,6 +71,11 @@ def test_phone_support_after_a_failed_payment_is_a_costly_unexpected_step(wareho
     assert call["journeys"] == phoned.len() == pbp["count"]
     assert set(call["example_journey_ids"]) <= set(phoned)
     assert call["to_step"] == "Payment captured" and "'Order cancelled'" in call["detail"]
+    # between the failed payment (off the map) and the capture, in words
+    assert call["description"].startswith(
+        "unexpected 'Phone support' after 'Order placed' → 'Payment failed', then "
+        "'Payment captured' "
+    )
     # compared with the other orders (journeys that reached 'Order placed'), not with visitors
     assert call["baseline_steps"] == ["Order placed"]
     assert call["outcome_rate_with"] == pytest.approx(pbp["delivered_rate"], abs=0.02)

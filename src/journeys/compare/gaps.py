@@ -166,7 +166,7 @@ def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
         cols.append(expr.cast(pl.String).alias(name))
     keep = [
         c
-        for c in ("variant_id", "vx", "complete", "jx", "trailing", "position", "after")
+        for c in ("variant_id", "vx", "complete", "jx", "trailing", "position", "after", "prior")
         if c in frame.columns
     ]
     return frame.select(*keep, *cols)
@@ -175,7 +175,8 @@ def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
 def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
     """skipped_step and unexpected_step, per aligned (variant_id, complete), with a flag for
     model moves after the last touchpoint (``trailing``) and, for unexpected steps, the map
-    step that came next (``after``, NULL at the end; not part of the gap's key)."""
+    step that came next (``after``, NULL at the end) and the touchpoint just before, on the map
+    or off it (``prior``); neither is part of the gap's key."""
     moves = (
         aligned.select("variant_id", "complete", "moves")
         .with_row_index("_row")
@@ -185,9 +186,11 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             anchor=pl.when(pl.col("kind") == "sync").then(pl.col("step")),
             observed=(pl.col("kind") != "model").cast(pl.Int32),
+            seen=pl.when(pl.col("kind") != "model").then(pl.col("touchpoint")),
         )
         .with_columns(
             before=pl.col("anchor").forward_fill().over("_row"),
+            prior=pl.col("seen").forward_fill().shift(1).over("_row"),
             after=pl.col("anchor").backward_fill().over("_row"),
             # a model move after the journey's last touchpoint
             trailing=pl.col("observed").cum_sum(reverse=True).over("_row") == 0,
@@ -215,10 +218,22 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     unexpected = catalog.filter(pl.col("gap_type") == "unexpected_step").select("gap_id")
     logs = (
         moved.join(unexpected, on="gap_id")
-        .select("gap_id", "jx", "position", "after")
+        .select("gap_id", "jx", "position", "after", "prior")
         .sort("gap_id", "jx", "position")
         .group_by("gap_id", "jx", maintain_order=True)
-        .agg(pl.col("after").first())
+        .agg(pl.col("after").first(), pl.col("prior").first())
+    )
+    # the touchpoint just before, when most of the gap's journeys came from the same one off
+    # the map (a call right after a failed payment): said in the description
+    via = (
+        logs.group_by("gap_id", "prior")
+        .agg(pl.len().alias("n"))
+        .join(logs.group_by("gap_id").agg(pl.len().alias("of")), on="gap_id")
+        .sort(["gap_id", "n", "prior"], descending=[False, True, False], nulls_last=True)
+        .group_by("gap_id", maintain_order=True)
+        .first()
+        .filter(pl.col("n") * 2 > pl.col("of"))
+        .select("gap_id", pl.col("prior").alias("_via"))
     )
     step = pl.lit("'") + pl.col("after") + pl.lit("'")
     percent = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64)
@@ -237,6 +252,7 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
             pl.col("label").head(NEXT_SHOWN).str.join(", ").alias("next_detail"),
             (pl.len() > 1).alias("_mixed"),
         )
+        .join(via, on="gap_id", how="left")
     )
 
 
@@ -416,15 +432,18 @@ _DESCRIBE = {
 
 
 def _describe(row: dict[str, object]) -> str:
-    before, after = row["from_step"], row["to_step"]
+    before, after, via = row["from_step"], row["to_step"], row.get("_via")
+    came = f"'{before}'" if before else None
+    if came and via and via not in (before, row["touchpoint"]):
+        came += f" → '{via}'"  # most of its journeys came through an off-map touchpoint
     if row["_mixed"]:
         # its journeys went on to different steps: say where, with the shares
-        start = f"after '{before}'" if before else "at the start"
+        start = f"after {came}" if came else "at the start"
         where = f"{start}, then {row['detail']}"
-    elif before and after:
-        where = f"between '{before}' and '{after}'"
-    elif before:
-        where = f"after '{before}', at the end"
+    elif came and after:
+        where = f"between {came} and '{after}'"
+    elif came:
+        where = f"after {came}, at the end"
     elif after:
         where = f"at the start, before '{after}'"
     else:
@@ -480,7 +499,9 @@ def _finish(
         pl.col("gap_id").alias("_same_as"), pl.col("rank").alias("same_behaviour_as")
     )
     ranked = ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")
-    description = [_describe(r) for r in ranked.select(*KEY, "_mixed").iter_rows(named=True)]
+    description = [
+        _describe(r) for r in ranked.select(*KEY, "_mixed", "_via").iter_rows(named=True)
+    ]
     return ranked.with_columns(
         map_name=pl.lit(journey_map.name),
         description=pl.Series(description, dtype=pl.String),
