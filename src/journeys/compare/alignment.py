@@ -294,16 +294,15 @@ def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Al
         at[live] = i + ~model
         state[live] = np.where(log, q, target)
 
-    if moved:
-        trace, kind, position, label, step = (np.concatenate(a) for a in zip(*moved, strict=True))
-        order = np.argsort(trace, kind="stable")  # rounds are in move order
-        trace, kind, position, label, step = (
-            a[order] for a in (trace, kind, position, label, step)
-        )
-    else:
-        trace = kind = position = label = step = np.zeros(0, dtype=np.int64)
+    rounds = moved or [(np.zeros(0, dtype=np.int64),) * 5]
+    trace, *values = (np.concatenate(c) for c in zip(*rounds, strict=True))
     offsets = np.zeros(n_traces + 1, dtype=np.int64)
     np.cumsum(np.bincount(trace, minlength=n_traces), out=offsets[1:])
+    # a trace moves in every round until it is done, so its move of round r is its r-th move
+    slot = np.concatenate([offsets[r[0]] + k for k, r in enumerate(rounds)])
+    kind, position, label, step = (np.empty_like(v) for v in values)
+    for into, v in zip((kind, position, label, step), values, strict=True):
+        into[slot] = v
     return _Aligned(cost, offsets, kind, position, label, step)
 
 
