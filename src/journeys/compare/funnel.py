@@ -24,24 +24,7 @@ def measure_steps(
     """map_name, step, stage, position, journeys_reached, conversion_from_previous,
     median_seconds_from_previous, sla_breaches, for every designed step in file order."""
     names = journey_map.step_names
-    predecessors = {
-        name: {a for a, b in journey_map.edges() if b == name and a != name} for name in names
-    }
-    reached = dict.fromkeys(names, 0)
-    pred_reached = dict.fromkeys(names, 0)
-    converted = dict.fromkeys(names, 0)
-    for seq, count in variants.select("seq", "journeys").iter_rows():
-        seen = set(seq)
-        for name in seen:
-            reached[name] += count
-        for name in names:
-            preds = predecessors[name]
-            if not preds or not (preds & seen):
-                continue
-            pred_reached[name] += count
-            first = next(i for i, s in enumerate(seq) if s in preds)
-            if name in seq[first + 1 :]:
-                converted[name] += count
+    reached, pred_reached, converted = _funnel_counts(journey_map, variants)
     medians = timing.seconds.group_by("step").agg(
         pl.col("seconds_from_previous").median().alias("median_seconds_from_previous")
     )
@@ -55,9 +38,10 @@ def measure_steps(
             "step": list(names),
             "stage": [s.stage for s in journey_map.steps],
             "position": [s.position for s in journey_map.steps],
-            "journeys_reached": [reached[n] for n in names],
+            "journeys_reached": [reached.get(n, 0) for n in names],
             "conversion_from_previous": [
-                converted[n] / pred_reached[n] if pred_reached[n] else None for n in names
+                converted.get(n, 0) / pred_reached[n] if pred_reached.get(n) else None
+                for n in names
             ],
         },
         schema_overrides={
@@ -75,3 +59,48 @@ def measure_steps(
         )
         .sort("position")
     )
+
+
+def _funnel_counts(
+    journey_map: JourneyMap, variants: pl.DataFrame
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Journeys per step: that reached it; that reached one of its designed predecessors; and
+    of those, that reached the step after the first such predecessor. Counted per variant
+    (its ``seq`` and ``journeys``), with frames rather than a loop over the variants."""
+    step_type = pl.Enum(journey_map.step_names)  # integer keys for the group-bys
+    links = pl.DataFrame(
+        [(a, b) for a, b in journey_map.edges() if a != b],
+        schema={"pred": step_type, "step": step_type},
+        orient="row",
+    )
+    occurrences = (
+        variants.select(pl.col("seq").cast(pl.List(step_type)), "journeys")
+        .with_row_index("v")
+        .with_columns(pos=pl.int_ranges(pl.col("seq").list.len()))
+        .explode("seq", "pos")
+        .drop_nulls("pos")
+        .rename({"seq": "name"})
+    )
+    spans = occurrences.group_by("v", "name").agg(
+        pl.col("journeys").first(), pl.col("pos").max().alias("last")
+    )
+    # the first occurrence of any designed predecessor of each step, per variant
+    firsts = (
+        occurrences.join(links, left_on="name", right_on="pred")
+        .group_by("v", "step")
+        .agg(pl.col("journeys").first(), pl.col("pos").min().alias("first"))
+        .join(
+            spans.select("v", pl.col("name").alias("step"), "last"),
+            on=["v", "step"],
+            how="left",
+        )
+    )
+
+    def totals(frame: pl.DataFrame, key: str) -> dict[str, int]:
+        sums = frame.group_by(key).agg(pl.col("journeys").sum())
+        return dict(zip(sums[key].cast(pl.String), sums["journeys"], strict=True))
+
+    reached = totals(spans, "name")
+    pred_reached = totals(firsts, "step")
+    converted = totals(firsts.filter(pl.col("last") > pl.col("first")), "step")
+    return reached, pred_reached, converted

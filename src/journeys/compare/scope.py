@@ -78,7 +78,9 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
         .with_columns(
             value=pl.col("value").cast(pl.Float64).fill_null(0.0),
             finished=pl.col("status") != "in_flight",
-            cx=pl.col("customer_key").rank("dense").cast(pl.UInt32),
+            # any one-to-one code will do (counts of distinct customers); hashing the keys
+            # into categories is cheaper than ranking them
+            cx=pl.col("customer_key").cast(pl.Categorical).to_physical().cast(pl.UInt32),
         )
         .with_row_index("jx")
     )
