@@ -383,16 +383,24 @@ def _same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFram
     empty = pl.DataFrame(schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32})
     if eligible.height < 2:
         return empty
-    ids = eligible.select("gap_id")
-    mine = members.join(ids, on="gap_id")
+    # journeys with the same set of gaps count once, weighted (far fewer sets than journeys)
+    sets = (
+        members.join(eligible.select("gap_id"), on="gap_id")
+        .group_by("jx")
+        .agg(pl.col("gap_id").sort())
+        .group_by("gap_id")
+        .agg(pl.len().alias("n"))
+        .with_row_index("set")
+    )
+    mine = sets.explode("gap_id")
     shared = (
-        mine.join(mine, on="jx", suffix="_other")
+        mine.join(mine.select("set", "gap_id"), on="set", suffix="_other")
         .filter(pl.col("gap_id") != pl.col("gap_id_other"))
         .group_by("gap_id", "gap_id_other")
-        .len()
+        .agg(pl.col("n").sum())
     )
     overlap = {(a, b): n for a, b, n in shared.iter_rows()}
-    sizes = dict(mine.group_by("gap_id").len().iter_rows())
+    sizes = dict(mine.group_by("gap_id").agg(pl.col("n").sum()).iter_rows())
     kept: dict[str, list[tuple[int, str | None, str | None]]] = {}
     same: dict[int, int] = {}
     rows = eligible.select(
