@@ -70,7 +70,7 @@ def _time_part(
     names = list(journey_map.step_names)
     step_type = pl.Enum(names)
     within = {s.name: s.within_seconds for s in journey_map.steps}
-    same = pl.col("journey_id") == pl.col("journey_id").shift(1)
+    same = pl.col("journey") == pl.col("journey").shift(1)
     # No join with the journeys here (the slow part at scale): a journey without events on map
     # steps is out of scope by definition, so these events are the in-scope journeys' events.
     frame = (
@@ -85,7 +85,10 @@ def _time_part(
             pl.col("channel").cast(pl.Categorical),
         )
         .collect(engine="streaming")
-        .sort("journey_id", "step_index")
+        # each journey's events together, in step order: any code of the journey will do as
+        # the first key, and sorting integer codes is several times cheaper than the ids
+        .with_columns(journey=pl.col("journey_id").cast(pl.Categorical).to_physical())
+        .sort("journey", "step_index")
         .select(
             "journey_id",
             "step",
