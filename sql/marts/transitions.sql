@@ -25,12 +25,16 @@ variant_paths AS (
 ),
 
 variant_pairs AS (
-    SELECT DISTINCT
-        variant_id,
-        journeys,
-        path[i] AS from_touchpoint,
-        path[i + 1] AS to_touchpoint
-    FROM variant_paths, generate_series(1, len(path) - 1) AS steps (i)
+    SELECT DISTINCT *
+    FROM (
+        -- two unnests side by side pair each touchpoint with the next ([:-2]: all but the last)
+        SELECT
+            variant_id,
+            journeys,
+            unnest(path[:-2]) AS from_touchpoint,
+            unnest(path[2:]) AS to_touchpoint
+        FROM variant_paths
+    )
 ),
 
 journey_counts AS (
