@@ -250,49 +250,47 @@ def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Al
     if not np.isfinite(cost).all():  # pragma: no cover - validated maps reach an end
         raise AssertionError("a trace has no alignment: the map cannot reach an exit")
 
-    # every trace makes one optimal move per round
+    # every trace makes one optimal move per round; the state of the traces not done yet (in
+    # trace order): position i, map state q, length n, where its nodes / touchpoints begin
     live = np.arange(n_traces)
-    at = np.zeros(n_traces, dtype=np.int64)
-    state = np.zeros(n_traces, dtype=np.int64)
+    i = np.zeros(n_traces, dtype=np.int64)
+    q = np.zeros(n_traces, dtype=np.int64)
+    n, first_node, first = lengths, base, tr.starts[:-1]
+    unfinished = ~tr.complete
     moved: list[tuple[np.ndarray, ...]] = []
     # one more, sentinel touchpoint: what a trace at its end "has next"
+    end = len(tr.codes)
     codes = np.append(tr.codes, size)
     positions, labels = np.append(tr.positions, -1), np.append(tr.labels, -1)
     while live.size:
-        i, q, n = at[live], state[live], lengths[live]
-        finished = (i == n) & (ix.is_end[q] | ~tr.complete[live])
+        finished = (i == n) & (ix.is_end[q] | unfinished)
         if finished.any():
             keep = ~finished
             live, i, q, n = live[keep], i[keep], q[keep], n[keep]
+            first_node, first, unfinished = first_node[keep], first[keep], unfinished[keep]
             if not live.size:
                 break
-        here_node = node[base[live] + i]
+        here_node = node[first_node + i]
         here = h[here_node, q]
         more = i < n
-        flat = np.where(more, tr.starts[live] + i, len(tr.codes))  # the next touchpoint
+        flat = np.where(more, first + i, end)  # the next touchpoint
         c = codes[flat]
-        after = node[base[live] + np.minimum(i + 1, n)]
+        after = node[first_node + np.minimum(i + 1, n)]
         sync = more & ix.adj_code[q, c] & (h[after, c] == here)
         log = more & ~sync & (h[after, q] + 1.0 == here)
         model = ~(sync | log)
-        target = c.copy()
+        target = c
         if model.any():
             fits = ix.adj[q[model]] & (h[here_node[model], :size] + 1.0 == here[model, None])
             if not fits.any(axis=1).all():  # pragma: no cover - the cost-to-go guarantees it
                 raise AssertionError("alignment found no optimal move")
+            target = c.copy()
             target[model] = fits.argmax(axis=1)  # the earliest step in file order
+            flat = np.where(model, end, flat)  # a model move consumes no touchpoint
         kind = np.where(sync, _SYNC, np.where(log, _LOG, _MODEL))
-        moved.append(
-            (
-                live,
-                kind,
-                np.where(model, -1, positions[flat]),
-                np.where(model, -1, labels[flat]),
-                np.where(log, -1, target),
-            )
-        )
-        at[live] = i + ~model
-        state[live] = np.where(log, q, target)
+        moved.append((live, kind, positions[flat], labels[flat], np.where(log, -1, target)))
+        i = i + ~model
+        q = np.where(log, q, target)
 
     rounds = moved or [(np.zeros(0, dtype=np.int64),) * 5]
     trace, *values = (np.concatenate(c) for c in zip(*rounds, strict=True))
