@@ -252,11 +252,13 @@ def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Al
 
     # every trace makes one optimal move per round; the state of the traces not done yet (in
     # trace order): position i, map state q, length n, where its nodes / touchpoints begin
-    live = np.arange(n_traces)
-    i = np.zeros(n_traces, dtype=np.int64)
-    q = np.zeros(n_traces, dtype=np.int64)
-    n, first_node, first = lengths, base, tr.starts[:-1]
-    unfinished = ~tr.complete
+    # (a trace that costs nothing is all sync moves, as any other move costs 1: those are
+    # placed directly, further below)
+    live = np.flatnonzero(cost > 0)
+    i = np.zeros(len(live), dtype=np.int64)
+    q = np.zeros(len(live), dtype=np.int64)
+    n, first_node, first = lengths[live], base[live], tr.starts[live]
+    unfinished = ~tr.complete[live]
     moved: list[tuple[np.ndarray, ...]] = []
     # one more, sentinel touchpoint: what a trace at its end "has next"
     end = len(tr.codes)
@@ -294,13 +296,23 @@ def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Al
 
     rounds = moved or [(np.zeros(0, dtype=np.int64),) * 5]
     trace, *values = (np.concatenate(c) for c in zip(*rounds, strict=True))
+    synced = np.flatnonzero(cost == 0)
+    counts = np.bincount(trace, minlength=n_traces)
+    counts[synced] = lengths[synced]
     offsets = np.zeros(n_traces + 1, dtype=np.int64)
-    np.cumsum(np.bincount(trace, minlength=n_traces), out=offsets[1:])
+    np.cumsum(counts, out=offsets[1:])
     # a trace moves in every round until it is done, so its move of round r is its r-th move
     slot = np.concatenate([offsets[r[0]] + k for k, r in enumerate(rounds)])
-    kind, position, label, step = (np.empty_like(v) for v in values)
+    kind, position, label, step = (np.empty(int(offsets[-1]), dtype=np.int64) for _ in range(4))
     for into, v in zip((kind, position, label, step), values, strict=True):
         into[slot] = v
+    # the traces that cost nothing: a sync move on each touchpoint
+    count = lengths[synced]
+    owner = np.repeat(synced, count)
+    k = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)  # index in the trace
+    flat, slot = tr.starts[owner] + k, offsets[owner] + k
+    kind[slot] = _SYNC
+    position[slot], label[slot], step[slot] = tr.positions[flat], tr.labels[flat], tr.codes[flat]
     return _Aligned(cost, offsets, kind, position, label, step)
 
 
