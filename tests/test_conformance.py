@@ -205,19 +205,20 @@ def test_missing_marts_say_to_build_first(wh: Warehouse, tmp_path: Path):
 
 
 def test_distinct_variants_are_aligned_once(wh: Warehouse, tmp_path: Path, monkeypatch):
-    from journeys.compare import alignment
+    from journeys.compare import conformance
 
     calls = []
-    real = alignment.align_trace
+    real = conformance.align_variants
 
     def counting(*args, **kwargs):
-        calls.append(args[1])
+        calls.extend(tuple(p) for p in args[1]["path"].to_list())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(alignment, "align_trace", counting)
+    monkeypatch.setattr(conformance, "align_variants", counting)
     paths = itertools.islice(itertools.cycle([["A", "B"], ["A"], ["B"]]), 30)
     load(wh, [{"id": f"j{i:02d}", "path": p} for i, p in enumerate(paths)])
     compare_maps(wh, SETTINGS, [write_map(tmp_path, "ab", "- A\n- B\n")])
+    # 30 journeys, 3 distinct paths (all finished): each is aligned once, in one batch
     assert sorted(calls) == [("A",), ("A", "B"), ("B",)]
     assert wh.count("marts.map_conformance") == 30
 
