@@ -90,6 +90,39 @@ def test_transitions_count_pairs_journeys_and_median_seconds(built: Warehouse):
     assert transitions["transitions"].sum() == 2 + 2 + 3  # steps minus one per journey
 
 
+def test_a_customer_counts_once_per_pair_across_journeys_and_variants(wh: Warehouse):
+    day = 86_400
+    paths = {  # two journeys each, 20 days apart (beyond the 14-day horizon)
+        "c1": (["Visit", "Cart"], ["Visit", "Cart", "Pay"]),  # two variants share Visit -> Cart
+        "c2": (["Visit", "Cart"], ["Visit", "Cart"]),  # one variant, twice
+        "c3": (["Visit", "Help"], ["Help", "Cart"]),
+    }
+    rows, seq = [], 0
+    for customer, journeys in paths.items():
+        for j, path in enumerate(journeys):
+            for k, touchpoint in enumerate(path):
+                seq += 1
+                at = after(T0, j * 20 * day + k * 60)
+                rows.append(int_event(customer, at, touchpoint, seq=seq, event_type=touchpoint))
+    wh.write_table("intermediate.int_events", int_events_frame(rows))
+    build_paths(wh, Settings(), full=True)
+    build_mining(wh, Settings())
+    got = {
+        (r["from_touchpoint"], r["to_touchpoint"]): (
+            r["transitions"],
+            r["journeys"],
+            r["customers"],
+        )
+        for r in wh.read_table("marts.transitions").iter_rows(named=True)
+    }
+    assert got == {
+        ("Visit", "Cart"): (4, 4, 2),
+        ("Cart", "Pay"): (1, 1, 1),
+        ("Visit", "Help"): (1, 1, 1),
+        ("Help", "Cart"): (1, 1, 1),
+    }
+
+
 def test_touchpoints_count_events_journeys_starts_and_ends(built: Warehouse):
     touchpoints = built.read_table("marts.touchpoints")
     rows = {r["touchpoint"]: r for r in touchpoints.iter_rows(named=True)}

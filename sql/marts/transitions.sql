@@ -43,36 +43,57 @@ journey_counts AS (
     GROUP BY ALL
 ),
 
--- A customer whose journeys all follow one variant has that variant's pairs: such customers
--- are counted per variant. Customers with several variants are de-duplicated per pair.
-customer_variants AS (
-    SELECT customer_key, list(DISTINCT variant_id) AS variants
-    FROM marts.journeys
-    WHERE customer_key IS NOT NULL
-    GROUP BY customer_key
+-- Pairs and customers get integer ids here: the de-duplication below compares numbers, not
+-- touchpoint names and customer keys.
+pair_ids AS (
+    SELECT from_touchpoint, to_touchpoint, row_number() OVER () AS pair_id
+    FROM (SELECT DISTINCT from_touchpoint, to_touchpoint FROM variant_pairs)
 ),
 
-customer_counts AS (
-    SELECT from_touchpoint, to_touchpoint, sum(customers)::BIGINT AS customers
+variant_pair_ids AS (
+    SELECT p.variant_id, i.pair_id
+    FROM variant_pairs AS p
+    JOIN pair_ids AS i USING (from_touchpoint, to_touchpoint)
+),
+
+customer_variants AS (
+    SELECT row_number() OVER () AS customer_no, variants
     FROM (
-        SELECT p.from_touchpoint, p.to_touchpoint, o.customers
+        SELECT list(DISTINCT variant_id) AS variants
+        FROM marts.journeys
+        WHERE customer_key IS NOT NULL
+        GROUP BY customer_key
+    )
+),
+
+-- A customer whose journeys all follow one variant has that variant's pairs: such customers
+-- are counted per variant. Customers with several variants are de-duplicated per pair.
+customer_counts AS (
+    SELECT i.from_touchpoint, i.to_touchpoint, sum(n)::BIGINT AS customers
+    FROM (
+        SELECT v.pair_id, sum(o.customers) AS n
         FROM (
             SELECT variants[1] AS variant_id, count(*) AS customers
             FROM customer_variants
             WHERE len(variants) = 1
             GROUP BY ALL
         ) AS o
-        JOIN variant_pairs AS p USING (variant_id)
+        JOIN variant_pair_ids AS v USING (variant_id)
+        GROUP BY v.pair_id
         UNION ALL
-        SELECT p.from_touchpoint, p.to_touchpoint, count(DISTINCT s.customer_key) AS customers
+        SELECT pair_id, count(*) AS n
         FROM (
-            SELECT customer_key, unnest(variants) AS variant_id
-            FROM customer_variants
-            WHERE len(variants) > 1
-        ) AS s
-        JOIN variant_pairs AS p USING (variant_id)
-        GROUP BY ALL
+            SELECT DISTINCT s.customer_no, v.pair_id
+            FROM (
+                SELECT customer_no, unnest(variants) AS variant_id
+                FROM customer_variants
+                WHERE len(variants) > 1
+            ) AS s
+            JOIN variant_pair_ids AS v USING (variant_id)
+        )
+        GROUP BY pair_id
     )
+    JOIN pair_ids AS i USING (pair_id)
     GROUP BY ALL
 )
 
