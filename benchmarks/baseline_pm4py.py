@@ -297,10 +297,10 @@ def like_for_like(settings, map_file: Path, out: Path) -> dict[str, float]:
 
     with open_work(settings, step="like-for-like") as wh:
         started, cpu = time.perf_counter(), _cpu()
-        wh.run_model("marts/transitions")
-        lap("transitions")
         wh.run_model("marts/variants")
         lap("variants")
+        wh.run_model("marts/transitions")  # reads the variants' paths (MINING_MODELS' order)
+        lap("transitions")
         variants = wh.read_table("marts.variants", columns=["variant_id", "path", "journeys"])
         ends = pl.concat(
             [

@@ -15,13 +15,13 @@ WITH times AS (
     GROUP BY ALL
 ),
 
--- Distinct journeys and customers per pair come from the paths of marts.journeys (a journey's
+-- Distinct journeys and customers per pair come from the paths of marts.variants (a journey's
 -- touchpoints in step order: the same consecutive pairs as next_touchpoint), one variant at a
--- time, which is far cheaper than de-duplicating (pair, journey) over all the events.
+-- time, which is far cheaper than de-duplicating (pair, journey) over all the events. (Built
+-- after marts.variants: journeys.mining.marts.MINING_MODELS.)
 variant_paths AS (
-    SELECT variant_id, any_value(path) AS path, count(*) AS journeys
-    FROM marts.journeys
-    GROUP BY variant_id
+    SELECT variant_id, path, journeys
+    FROM marts.variants
 ),
 
 variant_pairs AS (
