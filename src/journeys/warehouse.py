@@ -192,6 +192,14 @@ class Warehouse:
             f"delete from {table}",
         )
 
+    def delete_where(self, table: str, *, column: str, value: object) -> None:
+        """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter)."""
+        self._execute(
+            f"DELETE FROM {quote_ident(table)} WHERE {quote_ident(column)} = $value",
+            {"value": value},
+            f"delete from {table}",
+        )
+
     def run_models(self, models: Sequence[str], **params: Any) -> dict[str, int]:
         return {model: self.run_model(model, **params) for model in models}
 

@@ -8,8 +8,6 @@ journeys with polars joins. Each map's rows replace that map's previous rows in 
 
 from __future__ import annotations
 
-import functools
-import operator
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,23 +109,22 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     journeys = wh.read_table("marts.journeys", columns=[c for c in JOURNEY_COLUMNS if c != "path"])
     variants = _read_variants(wh)
     events = wh.scan_table("marts.events", columns=EVENT_COLUMNS)
-    results = [
-        compare_map(
-            m,
-            journeys=journeys,
-            events=events,
-            variants=variants,
-            min_support=settings.min_support,
-        )
-        for m in loaded
-    ]
-    names = [m.name for m in loaded]
-    with wh.transaction():
-        for table, attr in zip(TABLES, ("conformance", "steps", "gaps"), strict=True):
-            _replace_rows(wh, table, names, [getattr(r, attr) for r in results])
-    return CompareResult(
-        maps=tuple(r.summary for r in results), seconds=time.perf_counter() - started
-    )
+    summaries = []
+    with wh.transaction():  # all maps or none
+        for m in loaded:
+            result = compare_map(
+                m,
+                journeys=journeys,
+                events=events,
+                variants=variants,
+                min_support=settings.min_support,
+            )
+            # written before the next map is compared: one map's rows in memory at a time
+            for table, attr in zip(TABLES, ("conformance", "steps", "gaps"), strict=True):
+                _replace_rows(wh, table, m.name, getattr(result, attr))
+            summaries.append(result.summary)
+            del result
+    return CompareResult(maps=tuple(summaries), seconds=time.perf_counter() - started)
 
 
 def compare_map(
@@ -235,13 +232,14 @@ def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
         )
 
 
-def _replace_rows(
-    wh: Warehouse, table: str, names: Sequence[str], frames: Sequence[pl.DataFrame]
-) -> None:
-    parts = list(frames)
-    if wh.table_exists(table):
-        others = functools.reduce(operator.and_, [pl.col("map_name") != pl.lit(n) for n in names])
-        kept = wh.scan_table(table).filter(others).collect()
-        if kept.height:
-            parts.insert(0, kept)
-    wh.write_table(table, pl.concat(parts, how="diagonal_relaxed"))
+def _replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
+    """Replace one map's rows of ``table``, keeping the other maps' rows in place. A table
+    written by an older version (other columns) is rewritten whole, its rows kept."""
+    if not wh.table_exists(table):
+        wh.write_table(table, frame)
+    elif wh.columns(table) == frame.columns:
+        wh.delete_where(table, column="map_name", value=name)
+        wh.write_table(table, frame, mode="append")
+    else:
+        kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
+        wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))
