@@ -124,15 +124,15 @@ def find_gaps(
 
     keys = journeys.select("jx", "vx", "finished", "status", "outcome")
     abandoned = pl.col("status") == "abandoned"
-    moved = (
-        ids(moves)
-        .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
-        # the steps an abandoned journey never got to are its drop-off, not skipped steps
-        .filter(~(pl.col("trailing") & abandoned))
-    )
+    moved = ids(moves)  # per aligned (variant, complete): spread to journeys as integers only
     members = pl.concat(
         [
-            moved.select("gap_id", "jx"),
+            moved.select("gap_id", "vx", "complete", "trailing")
+            .unique()
+            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
+            # the steps an abandoned journey never got to are its drop-off, not skipped steps
+            .filter(~(pl.col("trailing") & abandoned))
+            .select("gap_id", "jx"),
             ids(sequences).join(keys, on="vx").select("gap_id", "jx"),
             ids(drops)
             .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
@@ -145,7 +145,7 @@ def find_gaps(
         measure_impact(members, journeys, variants=variants, baselines=baselines)
         .join(catalog, on="gap_id")
         .join(baselines, on="gap_id")
-        .join(_next_steps(moved, catalog), on="gap_id", how="left")
+        .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
         .with_columns(
             to_step=pl.coalesce("next_step", "to_step"),
             detail=pl.coalesce("next_detail", "detail"),
@@ -210,25 +210,30 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([skipped, unexpected], how="vertical_relaxed").unique()
 
 
-def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """Per unexpected_step gap: ``next_step``, the map step most of its journeys did next (ties:
     a step before the end, then alphabetical), and ``next_detail``, where they went with the
     share of the gap's journeys (``'Payment captured' 61%, 'Order cancelled' 39%``). A journey
-    with the gap more than once counts where it went after the first time."""
+    with the gap more than once counts where it went after the first time. ``moved``: the moves
+    per aligned (variant, complete); every journey of a variant has its moves, so each variant
+    counts with its journeys (``keys``: jx, vx, finished), never a row per journey."""
     unexpected = catalog.filter(pl.col("gap_type") == "unexpected_step").select("gap_id")
+    journeys_of = keys.group_by("vx", "finished").agg(pl.len().alias("w"))
     logs = (
         moved.join(unexpected, on="gap_id")
-        .select("gap_id", "jx", "position", "after", "prior")
-        .sort("gap_id", "jx", "position")
-        .group_by("gap_id", "jx", maintain_order=True)
+        .select("gap_id", "vx", "complete", "position", "after", "prior")
+        .sort("gap_id", "vx", "complete", "position")
+        .group_by("gap_id", "vx", "complete", maintain_order=True)
         .agg(pl.col("after").first(), pl.col("prior").first())
+        .join(journeys_of, left_on=["vx", "complete"], right_on=["vx", "finished"])
     )
     # the touchpoint just before, when most of the gap's journeys came from the same one off
     # the map (a call right after a failed payment): said in the description
+    gap_journeys = logs.group_by("gap_id").agg(pl.col("w").sum().alias("of"))
     via = (
         logs.group_by("gap_id", "prior")
-        .agg(pl.len().alias("n"))
-        .join(logs.group_by("gap_id").agg(pl.len().alias("of")), on="gap_id")
+        .agg(pl.col("w").sum().alias("n"))
+        .join(gap_journeys, on="gap_id")
         .sort(["gap_id", "n", "prior"], descending=[False, True, False], nulls_last=True)
         .group_by("gap_id", maintain_order=True)
         .first()
@@ -240,8 +245,8 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     share = pl.when(percent < 1).then(pl.lit("<1")).otherwise(percent.cast(pl.String))
     return (
         logs.group_by("gap_id", "after")
-        .agg(pl.len().alias("n"))
-        .join(logs.group_by("gap_id").agg(pl.col("jx").n_unique().alias("of")), on="gap_id")
+        .agg(pl.col("w").sum().alias("n"))
+        .join(gap_journeys, on="gap_id")
         .sort(["gap_id", "n", "after"], descending=[False, True, False], nulls_last=True)
         .with_columns(
             label=pl.coalesce(step, pl.lit("the end")) + pl.lit(" ") + share + pl.lit("%")
