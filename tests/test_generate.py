@@ -450,3 +450,94 @@ def test_sample_maps_use_exactly_the_touchpoints_the_rules_produce() -> None:
         assert set(journey_map.get("ignore", [])) <= rule_names
         assert {journey_map["goal"], *journey_map["entry"], *journey_map["exit"]} <= names
         assert any(s.get("within") for s in steps) and journey_map["owner"]
+
+
+# -- chunked generation (shops too large for one process) ------------------------------------------
+def _chunk_rows(folder: Path, name: str) -> pl.DataFrame:
+    if name.endswith(".jsonl"):
+        rows = [r for p in sorted(folder.glob(f"chunk-*/{name}")) for r in read_jsonl(p)[0]]
+        return pl.DataFrame(rows, infer_schema_length=None)
+    frames = [
+        pl.DataFrame(read_csv(p)).with_columns(chunk=pl.lit(p.parent.name))
+        for p in sorted(folder.glob(f"chunk-*/{name}"))
+    ]
+    return pl.concat(frames, how="diagonal")
+
+
+def test_chunks_never_share_a_customer_contact_device_order_ticket_or_event(tmp_path: Path) -> None:
+    from journeys.generate import generate_chunks
+
+    result = generate_chunks(tmp_path / "shop", customers=150, seed=5, chunks=3)
+    shop = tmp_path / "shop"
+    assert [c.customers for c in result.chunks] == [50, 50, 50]
+    summary = json.loads((shop / "chunks.json").read_text())
+    assert summary["event_rows"] == result.events == sum(c.events for c in result.chunks)
+
+    crm = _chunk_rows(shop, "customers.csv")
+    assert crm.height == 150 and crm["customer_id"].n_unique() == 150
+    assert crm["customer_id"].sort().to_list() == [f"C{i:06d}" for i in range(1, 151)]
+    assert crm["email"].n_unique() == 150
+    assert crm["phone"].map_elements(digits, return_dtype=pl.String).n_unique() == 150
+
+    tx = _chunk_rows(shop, "transactions.csv")
+    support = _chunk_rows(shop, "support_interactions.csv")
+    web = _chunk_rows(shop, "web_events.jsonl")
+    late_tx = _chunk_rows(shop, "late/transactions.csv")
+    for frame, column in ((tx, "order_id"), (support, "ticket_id")):
+        owners = frame.group_by(column).agg(pl.col("chunk").n_unique())
+        assert owners["chunk"].max() == 1, column  # an order or ticket lives in one chunk
+    for frame in (tx, support):
+        # duplicates repeat an id inside a chunk; no id appears in two chunks
+        assert frame.group_by("event_id").agg(pl.col("chunk").n_unique())["chunk"].max() == 1
+    assert set(late_tx["event_id"]) <= set(tx["event_id"]) | set(late_tx["event_id"])
+    device_owner = (
+        web.filter(pl.col("user_id").is_not_null() & (pl.col("user_id") != ""))
+        .group_by("anonymous_id")
+        .agg(pl.col("user_id").n_unique())
+    )
+    assert device_owner["user_id"].max() == 1  # no device is shared by customers of two chunks
+    # Event numbers run on from chunk to chunk: T00000001 .. T<all transactions of all chunks>.
+    counted = sum(
+        json.loads((shop / c.out.name / "ground_truth.json").read_text())["counts"]["transactions"]
+        for c in result.chunks
+    )
+    numbers = pl.concat([tx["event_id"], late_tx["event_id"]]).unique().str.slice(1).cast(int)
+    assert numbers.len() == counted and numbers.max() == counted
+
+    # Support people (customers and strangers) keep one email and phone each across chunks.
+    stranger_emails = support.filter(pl.col("email").str.contains("@inbox.example"))["email"]
+    assert not set(stranger_emails.str.strip_chars().str.to_lowercase()) & set(crm["email"])
+    customer_phones = set(crm["phone"].map_elements(digits, return_dtype=pl.String))
+    unknown = support.filter(pl.col("email").is_null() | pl.col("email").str.contains("@inbox"))
+    unknown_phones = {digits(p) for p in unknown["phone"].drop_nulls()}
+    assert not unknown_phones & customer_phones
+
+
+def test_chunked_shop_is_deterministic_and_chunk_0_is_a_plain_run(tmp_path: Path) -> None:
+    from journeys.generate import generate_chunks
+
+    for name in ("a", "b"):
+        generate_chunks(tmp_path / name, customers=80, seed=9, chunks=2)
+    generate_sources(tmp_path / "plain", customers=40, seed=9)
+    for file in FILES:
+        for chunk in ("chunk-000", "chunk-001"):
+            a = (tmp_path / "a" / chunk / file).read_bytes()
+            assert a == (tmp_path / "b" / chunk / file).read_bytes(), (chunk, file)
+        if file != "ground_truth.json":  # the chunk's truth also records its id offsets
+            plain = (tmp_path / "plain" / file).read_bytes()
+            assert (tmp_path / "a" / "chunk-000" / file).read_bytes() == plain, file
+    truth = json.loads((tmp_path / "a" / "chunk-001" / "ground_truth.json").read_text())
+    assert truth["generator"]["id_offsets"]["customers"] == 40
+
+
+@pytest.mark.parametrize(
+    ("customers", "chunks", "message"),
+    [(4_000_000, 1, "--chunks 2"), (10, 11, "--chunks 11"), (9_500_000, 5, "--customers")],
+)
+def test_impossible_chunkings_are_refused(
+    tmp_path: Path, customers: int, chunks: int, message: str
+) -> None:
+    from journeys.generate import generate_chunks
+
+    with pytest.raises(JourneysError, match=message):
+        generate_chunks(tmp_path, customers=customers, seed=1, chunks=chunks)

@@ -83,13 +83,25 @@ def generate(
         int, typer.Option("--customers", min=1, help="How many customers.")
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
+    chunks: Annotated[
+        int | None,
+        typer.Option(
+            "--chunks",
+            min=1,
+            help="Write the shop as N runs into chunk-000/, chunk-001/, ... (ids unique across "
+            "them); memory follows one chunk, for shops of 100M+ events.",
+        ),
+    ] = None,
 ) -> None:
     """Write synthetic customers, transactions, web and support sources with known behaviours.
 
     Example: journeys generate --customers 1000 --seed 7 --out data/sample
     """
     mod = _module("journeys.generate", "generate")
-    result = mod.generate_sources(out, customers=customers, seed=seed)
+    if chunks:
+        result = mod.generate_chunks(out, customers=customers, seed=seed, chunks=chunks)
+    else:
+        result = mod.generate_sources(out, customers=customers, seed=seed)
     echo(result.summary())
 
 

@@ -58,6 +58,40 @@ SEGMENTS = ("consumer", "business")
 BUSINESS_SHARE = 0.2
 SUBSCRIBER_SPACE = 10_000_000
 MAX_CUSTOMERS = 2_000_000
+"""Per generator run (one chunk): about 5.7 GiB of memory per 375,000 customers (10M events)."""
+MAX_CHUNKED_CUSTOMERS = 9_000_000
+"""All chunks together: customers and unknown contacts (3 %) must fit the 10**7 phone numbers."""
+
+
+@dataclass(frozen=True)
+class IdOffsets:
+    """Where one generator run's identifiers start, so several runs (chunks) never collide.
+
+    The default (all zero, keys drawn from the run's own generator) is a plain run. A chunk
+    continues the numbering of the chunks before it (``GenerateResult.next_offsets``) and reuses
+    the first chunk's keys, so customer numbers, emails, phones, anonymous ids, order, ticket and
+    event ids are unique across all chunks together.
+    """
+
+    customers: int = 0
+    total_customers: int | None = None
+    """Customers of all chunks (the width of ``customer_id``, and where unknown contacts'
+    phone numbers start); None: this run's own count."""
+    anonymous: int = 0
+    unknown_contacts: int = 0
+    orders: int = 0
+    calls: int = 0
+    tickets: int = 0
+    transactions: int = 0
+    web: int = 0
+    support: int = 0
+    phone_shift: int | None = None
+    anon_key: int | None = None
+    event_key: int | None = None
+
+    @property
+    def chunked(self) -> bool:
+        return self != IdOffsets()
 
 
 def mix_bits(values: np.ndarray, key: int) -> np.ndarray:
@@ -128,8 +162,13 @@ def make_phones(
     )
 
 
-def build_people(rng: np.random.Generator, customers: int) -> People:
-    """The CRM export and each customer's devices; deterministic for a given generator."""
+def build_people(
+    rng: np.random.Generator, customers: int, offsets: IdOffsets | None = None
+) -> People:
+    """The CRM export and each customer's devices; deterministic for a given generator.
+
+    ``offsets`` numbers the customers after those of earlier chunks (same phone permutation)."""
+    offsets = offsets or IdOffsets()
     n = customers
     country = rng.choice(len(COUNTRIES), size=n, p=COUNTRY_P)
     business = rng.random(n) < BUSINESS_SHARE
@@ -139,10 +178,13 @@ def build_people(rng: np.random.Generator, customers: int) -> People:
     domain = np.asarray(CONSUMER_DOMAINS)[rng.integers(0, len(CONSUMER_DOMAINS), size=n)]
     new_customer = rng.random(n) < 0.3
     created_day = np.where(new_customer, 0, -rng.integers(1, 4 * 365, size=n))
-    width = max(6, len(str(n)))
-    number = pl.Series(np.arange(1, n + 1)).cast(pl.String)
+    width = max(6, len(str(offsets.total_customers or n)))
+    first_number = offsets.customers + 1
+    number = pl.Series(np.arange(first_number, first_number + n)).cast(pl.String)
     shift = int(rng.integers(0, SUBSCRIBER_SPACE))
-    phones = make_phones(rng, country, offset=0, shift=shift)
+    if offsets.phone_shift is not None:
+        shift = offsets.phone_shift
+    phones = make_phones(rng, country, offset=offsets.customers, shift=shift)
     frame = pl.DataFrame(
         {
             "_first": first,

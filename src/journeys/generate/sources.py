@@ -13,7 +13,14 @@ import numpy as np
 import polars as pl
 
 from journeys.generate.episodes import UNKNOWN_CONTACT, Episodes
-from journeys.generate.people import FIRST_NAMES, LAST_NAMES, People, format_hex_ids, make_phones
+from journeys.generate.people import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    IdOffsets,
+    People,
+    format_hex_ids,
+    make_phones,
+)
 from journeys.generate.timeline import LOCAL_TZ
 
 TRANSACTION_COLUMNS = (
@@ -42,6 +49,8 @@ class Sources:
     support: pl.DataFrame
     episodes: pl.DataFrame
     """One row per episode: _ep, _kind, _cust, customer_id, segment and the plan's flags."""
+    next_offsets: IdOffsets = IdOffsets()
+    """Where the next chunk's ids start (see ``IdOffsets``)."""
 
 
 def _epoch(col: str = "_t") -> pl.Expr:
@@ -79,12 +88,16 @@ def _episode_frame(ep: Episodes, people: People) -> pl.DataFrame:
     return frame.with_columns(_cust=pl.when(pl.col("_cust") >= 0).then(pl.col("_cust")))
 
 
-def _unknown_contacts(rng: np.random.Generator, people: People, n: int) -> pl.DataFrame:
+def _unknown_contacts(
+    rng: np.random.Generator, people: People, n: int, offsets: IdOffsets
+) -> pl.DataFrame:
     """Made-up people who contact support but are not in the CRM (they never stitch)."""
     first = np.asarray(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), size=n)]
     last = np.asarray(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), size=n)]
+    # Phone numbers continue after every chunk's customers, then after earlier chunks' strangers.
+    first_phone = (offsets.total_customers or people.size) + offsets.unknown_contacts
     phones = make_phones(
-        rng, np.zeros(n, dtype=np.int64), offset=people.size, shift=people.phone_shift
+        rng, np.zeros(n, dtype=np.int64), offset=first_phone, shift=people.phone_shift
     )
     return (
         pl.DataFrame({"_contact": np.arange(n, dtype=np.int64), "_first": first, "_last": last})
@@ -94,20 +107,25 @@ def _unknown_contacts(rng: np.random.Generator, people: People, n: int) -> pl.Da
             + "."
             + pl.col("_last")
             + "."
-            + pl.col("_contact").cast(pl.String)
+            + (pl.col("_contact") + offsets.unknown_contacts).cast(pl.String)
             + "@inbox.example",
         )
         .drop("_first", "_last")
     )
 
 
-def _transactions(tx: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
+def _numbered(width: int, offset: int) -> pl.Expr:
+    """1, 2, 3, ... after ``offset``, zero-padded to ``width`` digits (wider numbers grow)."""
+    return (pl.int_range(pl.len()) + 1 + offset).cast(pl.String).str.zfill(width)
+
+
+def _transactions(tx: pl.DataFrame, episodes: pl.DataFrame, offsets: IdOffsets) -> pl.DataFrame:
     orders = (
         tx.filter(pl.col("event_type") == "order_placed")
         .sort("t", "ep")
         .select(
             pl.col("ep").alias("_ep"),
-            order_id=pl.lit("ORD-") + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(7),
+            order_id=pl.lit("ORD-") + _numbered(7, offsets.orders),
             _channel=pl.col("sales_channel"),
         )
     )
@@ -123,7 +141,7 @@ def _transactions(tx: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("_t", "_ep", "_step")
         .with_columns(
-            event_id=pl.lit("T") + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(8),
+            event_id=pl.lit("T") + _numbered(8, offsets.transactions),
             occurred_at=berlin,
             amount=_money(pl.col("amount_cents")),
             sales_channel=pl.col("_channel"),
@@ -133,13 +151,21 @@ def _transactions(tx: pl.DataFrame, episodes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _web(
-    rng: np.random.Generator, web: pl.DataFrame, episodes: pl.DataFrame, anon_device: np.ndarray
-) -> pl.DataFrame:
+    rng: np.random.Generator,
+    web: pl.DataFrame,
+    episodes: pl.DataFrame,
+    anon_device: np.ndarray,
+    offsets: IdOffsets,
+) -> tuple[pl.DataFrame, tuple[int, int]]:
+    """The web source, and the (anonymous id, event id) keys it used."""
     anon_key, event_key = (int(k) for k in rng.integers(0, 2**63, size=2))
+    anon_key = anon_key if offsets.anon_key is None else offsets.anon_key
+    event_key = event_key if offsets.event_key is None else offsets.event_key
+    n_anon = len(anon_device)
     anon_ids = pl.DataFrame(
         {
-            "_anon": np.arange(len(anon_device), dtype=np.int64),
-            "anonymous_id": format_hex_ids(np.arange(len(anon_device)), anon_key),
+            "_anon": np.arange(n_anon, dtype=np.int64),
+            "anonymous_id": format_hex_ids(np.arange(n_anon) + offsets.anonymous, anon_key),
             "device": anon_device,
         }
     )
@@ -154,7 +180,7 @@ def _web(
         )
         .sort("_t", "_ep", "_step")
         .with_columns(
-            event_id=format_hex_ids(np.arange(web.height), event_key),
+            event_id=format_hex_ids(np.arange(web.height) + offsets.web, event_key),
             # Before login the app sends an empty string, the website sends null.
             user_id=pl.when(pl.col("logged_in"))
             .then(pl.col("customer_id"))
@@ -165,7 +191,7 @@ def _web(
             referrer=pl.when(pl.col("referrer") == "").then(None).otherwise(pl.col("referrer")),
         )
     )
-    return out.select(*WEB_COLUMNS, "_ep", "_t", "_cust", "_anon")
+    return out.select(*WEB_COLUMNS, "_ep", "_t", "_cust", "_anon"), (anon_key, event_key)
 
 
 def _messy_email(email: pl.Expr, style: pl.Expr) -> pl.Expr:
@@ -194,13 +220,21 @@ def _messy_phone(style: pl.Expr) -> pl.Expr:
 
 
 def _support(
-    rng: np.random.Generator, sup: pl.DataFrame, episodes: pl.DataFrame, unknown: pl.DataFrame
+    rng: np.random.Generator,
+    sup: pl.DataFrame,
+    episodes: pl.DataFrame,
+    unknown: pl.DataFrame,
+    offsets: IdOffsets,
 ) -> pl.DataFrame:
     tickets = (
         sup.group_by("ep", "slot")
         .agg(pl.col("t").min().alias("_first"))
         .sort("_first", "ep", "slot")
-        .with_columns(_rank=pl.int_range(pl.len()).over("slot") + 1)
+        .with_columns(
+            _rank=pl.int_range(pl.len()).over("slot")
+            + 1
+            + pl.when(pl.col("slot") == 0).then(offsets.calls).otherwise(offsets.tickets)
+        )
         .select(
             pl.col("ep").alias("_ep"),
             "slot",
@@ -254,7 +288,7 @@ def _support(
             .then(_messy_email(pl.col("email"), pl.col("_email_style")))
             .otherwise(None),
             phone=pl.when(pl.col("_show_phone")).then(_messy_phone(pl.col("_phone_style"))),
-            event_id=pl.lit("S") + (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(8),
+            event_id=pl.lit("S") + _numbered(8, offsets.support),
             occurred_at=local,
         )
     )
@@ -266,13 +300,37 @@ def build_sources(
     frames: dict[str, pl.DataFrame],
     ep: Episodes,
     people: People,
+    offsets: IdOffsets | None = None,
 ) -> Sources:
-    """Ids, formats and messy contact details; every event exactly once."""
+    """Ids, formats and messy contact details; every event exactly once. ``offsets`` starts
+    every id after those of earlier chunks."""
+    offsets = offsets or IdOffsets()
     episodes = _episode_frame(ep, people)
-    unknown = _unknown_contacts(rng, people, int((ep.kind == UNKNOWN_CONTACT).sum()))
+    n_unknown = int((ep.kind == UNKNOWN_CONTACT).sum())
+    unknown = _unknown_contacts(rng, people, n_unknown, offsets)
+    transactions = _transactions(frames["transactions"], episodes, offsets)
+    web, (anon_key, event_key) = _web(rng, frames["web"], episodes, ep.anon_device, offsets)
+    support = _support(rng, frames["support"], episodes, unknown, offsets)
+    slots = frames["support"].select("ep", "slot").unique()
+    next_offsets = IdOffsets(
+        customers=offsets.customers + people.size,
+        total_customers=offsets.total_customers,
+        anonymous=offsets.anonymous + len(ep.anon_device),
+        unknown_contacts=offsets.unknown_contacts + n_unknown,
+        orders=offsets.orders + int((transactions["event_type"] == "order_placed").sum()),
+        calls=offsets.calls + int((slots["slot"] == 0).sum()),
+        tickets=offsets.tickets + int((slots["slot"] == 1).sum()),
+        transactions=offsets.transactions + transactions.height,
+        web=offsets.web + web.height,
+        support=offsets.support + support.height,
+        phone_shift=people.phone_shift,
+        anon_key=anon_key,
+        event_key=event_key,
+    )
     return Sources(
-        transactions=_transactions(frames["transactions"], episodes),
-        web=_web(rng, frames["web"], episodes, ep.anon_device),
-        support=_support(rng, frames["support"], episodes, unknown),
+        transactions=transactions,
+        web=web,
+        support=support,
         episodes=episodes.drop("email", "_cc", "_area", "_sub"),
+        next_offsets=next_offsets,
     )

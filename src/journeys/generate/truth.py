@@ -297,7 +297,7 @@ def count_unstitched(s: Sources) -> dict[str, Any]:
 
 
 def build_ground_truth(
-    s: Sources, delivery: Delivery, *, customers: int, seed: int
+    s: Sources, delivery: Delivery, *, customers: int, seed: int | list[int]
 ) -> dict[str, Any]:
     """The whole ground truth document (plain JSON types, stable order)."""
     pbp = find_phone_before_payment(s)
