@@ -8,7 +8,15 @@ table's previous runs, e.g. the same size with ``--partitions``).
 
     python benchmarks/run.py                      # 1M events
     python benchmarks/run.py --sizes 1M,10M       # as the issue asks
-    python benchmarks/run.py --sizes 100M         # opt-in: about an hour on 2 cores
+    python benchmarks/run.py --sizes 100M --memory-limit 6GB --temp-directory /tmp/spill
+                                                  # opt-in: hours on 2 cores, see below
+
+Sizes above ``--chunk-events`` (default 10M) are generated in chunks (``journeys generate
+--chunks``: one folder per chunk, ids unique across them, each file one ingest batch), so the
+generator's memory follows the chunk, not the total. Without ``--keep`` the generated files are
+deleted as soon as ingest has loaded them (100M events are about 18 GB of CSV/JSONL). Each
+stage's figures are saved in ``benchmarks/out/<events>/stages.json`` as soon as it ends;
+``--from-stage build`` re-runs a size from that stage on, keeping the earlier stages' figures.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 EVENTS_PER_CUSTOMER = 26.6  # measured on the generator's output
 DOC = ROOT / "docs" / "benchmarks.md"
+CHUNK_EVENTS = 10_000_000
+STAGES = ("generate", "ingest", "build", "compare", "report")
 BEGIN, END = "<!-- stages:begin -->", "<!-- stages:end -->"
 
 STAGE_CODE = {
@@ -46,9 +56,16 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
-def generate_command(events: int, out: Path) -> list[str]:
-    """The `journeys generate` call that writes about ``events`` event rows into ``out``."""
+def chunk_count(events: int, chunk_events: int = CHUNK_EVENTS) -> int:
+    """Generator runs for ``events``: 1 up to ``chunk_events``, then one per ``chunk_events``."""
+    return max(1, -(-events // chunk_events))
+
+
+def generate_command(events: int, out: Path, *, chunk_events: int = CHUNK_EVENTS) -> list[str]:
+    """The `journeys generate` call that writes about ``events`` event rows into ``out``
+    (in chunks above ``chunk_events``)."""
     customers = max(1, round(events / EVENTS_PER_CUSTOMER))
+    chunks = chunk_count(events, chunk_events)
     return [
         sys.executable,
         "-m",
@@ -60,10 +77,12 @@ def generate_command(events: int, out: Path) -> list[str]:
         "11",
         "--out",
         str(out),
+        *(["--chunks", str(chunks)] if chunks > 1 else []),
     ]
 
 
 def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, float | str]:
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -79,23 +98,84 @@ def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, floa
         "seconds": round(seconds, 2),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "load_average": round((load_before + os.getloadavg()[0]) / 2, 1),
         "output": output.strip().splitlines()[-1] if output.strip() else "",
     }
 
 
-def bench_size(events: int, *, keep: bool, overrides: dict[str, object] | None = None) -> dict:
+def landing_rows(landing: Path) -> int:
+    """Event rows generated (both deliveries), from chunks.json or ground_truth.json."""
+    chunks = landing / "chunks.json"
+    if chunks.exists():
+        return int(json.loads(chunks.read_text())["event_rows"])
+    truth = json.loads((landing / "ground_truth.json").read_text())
+    return sum(truth["counts"]["rows"].values())
+
+
+def delete_generated(landing: Path) -> None:
+    """The generated sources, once loaded; the configuration and maps stay for compare."""
+    for path in landing.iterdir():
+        if path.name in ("journeys.yaml", "maps", "chunks.json", "ground_truth.json"):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def write_config(landing: Path, chunks: int) -> Path:
+    config = landing / "journeys.yaml"
+    text = (ROOT / "data" / "sample" / "journeys.yaml").read_text()
+    if chunks > 1:  # one customers.csv per chunk folder
+        text = text.replace('path: "customers.csv"', 'path: "**/customers*.csv"')
+    config.write_text(text)
+    if not (landing / "maps").exists():
+        shutil.copytree(ROOT / "data" / "sample" / "maps", landing / "maps")
+    return config
+
+
+def bench_size(
+    events: int,
+    *,
+    keep: bool,
+    overrides: dict[str, object] | None = None,
+    chunk_events: int = CHUNK_EVENTS,
+    from_stage: str = "generate",
+) -> dict:
     customers = max(1, round(events / EVENTS_PER_CUSTOMER))
+    chunks = chunk_count(events, chunk_events)
     folder = OUT / f"{events}"
-    if folder.exists():
+    saved = folder / "stages.json"
+    done: list[dict] = []
+    if from_stage != "generate":
+        if not saved.exists():
+            raise SystemExit(f"--from-stage {from_stage}: no earlier run in {folder}")
+        earlier = json.loads(saved.read_text())
+        done = [s for s in earlier if STAGES.index(s["stage"]) < STAGES.index(from_stage)]
+    elif folder.exists():
         shutil.rmtree(folder)
     landing = folder / "landing"
     env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     py = sys.executable
-    stages = [run_stage("generate", generate_command(events, landing), env)]
-    config = landing / "journeys.yaml"
-    text = (ROOT / "data" / "sample" / "journeys.yaml").read_text()
-    config.write_text(text)
-    shutil.copytree(ROOT / "data" / "sample" / "maps", landing / "maps")
+    stages = list(done)
+
+    def record(stage: dict) -> None:
+        stages.append(stage)
+        saved.write_text(json.dumps(stages, indent=2))
+        print(
+            f"{events:>11,} events  {stage['stage']:<9} {stage['seconds']:>8.2f} s "
+            f"{stage['cpu_seconds']:>8.2f} CPU-s {stage['peak_rss_mib']:>7,} MiB "
+            f"load {stage.get('load_average', '')}",
+            flush=True,
+        )
+
+    if from_stage == "generate":
+        folder.mkdir(parents=True)
+        record(
+            run_stage("generate", generate_command(events, landing, chunk_events=chunk_events), env)
+        )
+        (folder / "event_rows.txt").write_text(str(landing_rows(landing)))
+    config = write_config(landing, chunks)
     setup = (
         "from pathlib import Path; from journeys.config import load_settings; "
         f"s = load_settings(Path({str(config)!r}), "
@@ -103,10 +183,12 @@ def bench_size(events: int, *, keep: bool, overrides: dict[str, object] | None =
         f"reports=Path({str(folder / 'reports')!r}), **{overrides or {}!r}); "
     )
     for name, code in STAGE_CODE.items():
-        stages.append(run_stage(name, [py, "-c", setup + code], env))
-    rows = sum(1 for _ in (landing).glob("**/*"))
-    truth = json.loads((landing / "ground_truth.json").read_text())
-    event_rows = sum(truth["counts"]["rows"].values())
+        if STAGES.index(name) < STAGES.index(from_stage):
+            continue
+        record(run_stage(name, [py, "-c", setup + code], env))
+        if name == "ingest" and not keep:
+            delete_generated(landing)
+    event_rows = int((folder / "event_rows.txt").read_text())
     pipeline = [s for s in stages if s["stage"] in ("ingest", "build", "compare")]
     seconds = sum(float(s["seconds"]) for s in pipeline)
     result = {
@@ -117,8 +199,11 @@ def bench_size(events: int, *, keep: bool, overrides: dict[str, object] | None =
         "ingest_to_compare_seconds": round(seconds, 2),
         "ingest_to_compare_cpu_seconds": round(sum(float(s["cpu_seconds"]) for s in pipeline), 2),
         "events_per_second": round((event_rows or events) / seconds),
-        "files": rows,
-        "settings": {k: str(v) for k, v in (overrides or {}).items()},
+        "chunks": chunks,
+        "settings": {
+            **({"chunks": str(chunks)} if chunks > 1 else {}),
+            **{k: str(v) for k, v in (overrides or {}).items()},
+        },
     }
     if not keep:
         shutil.rmtree(folder / "landing", ignore_errors=True)
@@ -173,6 +258,17 @@ def main() -> None:
     parser.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 8GB (spills beyond)")
     parser.add_argument("--temp-directory", help="where DuckDB spills")
     parser.add_argument(
+        "--chunk-events",
+        default="10M",
+        help="generate sizes above this in chunks of about this many events (default 10M)",
+    )
+    parser.add_argument(
+        "--from-stage",
+        choices=STAGES,
+        default="generate",
+        help="resume one size from this stage (keeps the earlier stages' figures)",
+    )
+    parser.add_argument(
         "--baseline",
         action="store_true",
         help="also run benchmarks/baseline_pm4py.py (pm4py in a throwaway venv)",
@@ -189,13 +285,16 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes.split(","):
-        result = bench_size(parse_size(size), keep=args.keep, overrides=overrides)
+        result = bench_size(
+            parse_size(size),
+            keep=args.keep,
+            overrides=overrides,
+            chunk_events=parse_size(args.chunk_events),
+            from_stage=args.from_stage,
+        )
         results.append(result)
         for s in result["stages"]:
-            print(
-                f"{result['event_rows']:>11,} events  {s['stage']:<9} {s['seconds']:>8.2f} s  "
-                f"{s['peak_rss_mib']:>7,} MiB  {s['output'][:90]}"
-            )
+            print(f"{s['stage']:<9} {s['output'][:160]}")
         print(
             f"{'':>11}         ingest→compare {result['ingest_to_compare_seconds']} s, "
             f"{result['events_per_second']:,} events/s"
