@@ -124,6 +124,7 @@ def delete_generated(landing: Path) -> None:
 
 
 def write_config(landing: Path, chunks: int) -> Path:
+    landing.mkdir(parents=True, exist_ok=True)
     config = landing / "journeys.yaml"
     text = (ROOT / "data" / "sample" / "journeys.yaml").read_text()
     if chunks > 1:  # one customers.csv per chunk folder
