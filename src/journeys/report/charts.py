@@ -8,6 +8,11 @@ frequent paths are drawn in full; every other journey follows the drawn nodes wh
 prefix of a drawn path, then flows into one ``Other paths`` node. So the ``End`` nodes receive
 exactly the top-k journeys and ``Other paths`` exactly the rest, and together the total.
 
+Every function taking ``journeys`` accepts one row per journey, or one row per group of
+identical journeys with a ``journeys`` column counting them (what the report reads from DuckDB:
+one row per path, status, segment and start month, so its memory follows the distinct paths,
+not the journeys). A Sankey of groups takes its link medians from ``link_seconds``.
+
 Labels here are raw (redaction and escaping happen at render time, in text.py).
 """
 
@@ -22,6 +27,8 @@ import polars as pl
 from journeys.errors import ReportError
 
 SEP = "\x1f"
+WEIGHT = "journeys"
+"""Column of a grouped journeys frame: how many identical journeys the row stands for."""
 START, OTHER, END = "\x00start", "\x00other", "\x00end" + SEP
 END_LABELS = {
     "completed": "End: completed",
@@ -69,6 +76,26 @@ class SankeyData:
     other_journeys: int
 
 
+def journey_weight(journeys: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
+    """How many journeys a row stands for: its ``journeys`` count, else 1."""
+    columns = journeys.collect_schema().names()
+    return pl.col(WEIGHT).cast(pl.Int64) if WEIGHT in columns else pl.lit(1, dtype=pl.Int64)
+
+
+def _weight_sum(journeys: pl.DataFrame) -> pl.Expr:
+    """Inside an aggregation: the journeys the group's rows stand for."""
+    if WEIGHT in journeys.columns:
+        return pl.col(WEIGHT).sum().cast(pl.Int64)
+    return pl.len().cast(pl.Int64)
+
+
+def count_journeys(journeys: pl.DataFrame) -> int:
+    """Journeys in a per-journey or grouped frame."""
+    if WEIGHT in journeys.columns:
+        return int(journeys[WEIGHT].sum())
+    return journeys.height
+
+
 def require_columns(frame: pl.DataFrame, columns: Sequence[str], *, table: str) -> None:
     """Raise a ReportError naming the table and the missing column."""
     missing = [c for c in columns if c not in frame.columns]
@@ -92,7 +119,8 @@ def scoped_journeys(
 ) -> pl.DataFrame:
     """The journeys a map is about, as compare scopes them: ``ignore`` touchpoints (globs allowed)
     dropped from ``path``, then only journeys touching at least one of ``steps`` (when given)."""
-    require_columns(journeys, ("journey_id", "path"), table="marts.journeys")
+    keys = ("path",) if WEIGHT in journeys.columns else ("journey_id", "path")
+    require_columns(journeys, keys, table="marts.journeys")
     frame = journeys
     dropped = ignored_touchpoints(frame["path"].explode(), ignore)
     if dropped:
@@ -154,6 +182,29 @@ def step_times(events: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl.DataFr
     )
 
 
+def sankey_layout(
+    journeys: pl.DataFrame,
+    *,
+    designed_steps: pl.DataFrame,
+    top_k: int = 10,
+    ignore: Sequence[str] = (),
+) -> pl.DataFrame:
+    """The distinct paths of the map's journeys, most frequent first: key (the path joined by
+    ``SEP``), path, journeys, is_top (one of the ``top_k`` drawn in full) and shown (how many of
+    its first steps the Sankey draws: the longest prefix it shares with a top path)."""
+    if top_k < 1:
+        raise ReportError(f"top_k={top_k}: draw at least one path; pass top_k >= 1")
+    require_columns(designed_steps, ("step",), table="map steps")
+    scope = designed_steps["step"].to_list()
+    frame = scoped_journeys(journeys, ignore=ignore, steps=scope)
+    variants = (
+        frame.group_by(key=pl.col("path").list.join(SEP))
+        .agg(journeys=_weight_sum(frame), path=pl.col("path").first())
+        .sort(["journeys", "key"], descending=[True, False])
+    )
+    return _shown_lengths(variants, top_k).select("key", "path", "journeys", "is_top", "shown")
+
+
 def sankey_data(
     journeys: pl.DataFrame,
     *,
@@ -162,29 +213,33 @@ def sankey_data(
     top_k: int = 10,
     ignore: Sequence[str] = (),
     step_seconds: pl.DataFrame | None = None,
+    link_seconds: pl.DataFrame | None = None,
 ) -> SankeyData:
     """The observed Sankey of ``journeys`` with the map overlaid (see the module docstring).
 
     ``designed_steps`` needs ``step``; ``designed_edges`` needs ``from_step``, ``to_step``; a
     step-to-step link is ``designed`` exactly when its (from, to) touchpoints are a designed edge.
-    ``step_seconds`` (from :func:`step_times`, same ``ignore``) adds median seconds per link.
+    ``step_seconds`` (from :func:`step_times`, same ``ignore``) adds median seconds per link;
+    for grouped journeys ``link_seconds`` gives them ready-made: pos, from_touchpoint,
+    to_touchpoint, median_seconds, over the journeys whose drawn steps include that link.
     """
     if top_k < 1:
         raise ReportError(f"top_k={top_k}: draw at least one path; pass top_k >= 1")
     require_columns(designed_steps, ("step",), table="map steps")
     require_columns(designed_edges, ("from_step", "to_step"), table="map edges")
     scope = designed_steps["step"].to_list()
-    frame = scoped_journeys(journeys, ignore=ignore, steps=scope).select(
-        "journey_id", "path", pl.col("status").cast(pl.String).fill_null("")
+    scoped = scoped_journeys(journeys, ignore=ignore, steps=scope)
+    ids = ["journey_id"] if "journey_id" in scoped.columns else []
+    frame = scoped.select(
+        *ids, "path", pl.col("status").cast(pl.String).fill_null(""), _w=journey_weight(scoped)
     )
-    total = frame.height
+    total = int(frame["_w"].sum())
     frame = frame.with_columns(key=pl.col("path").list.join(SEP))
-    variants = (
-        frame.group_by("key")
-        .agg(journeys=pl.len().cast(pl.Int64), path=pl.col("path").first())
-        .sort(["journeys", "key"], descending=[True, False])
+    variants = sankey_layout(
+        frame.select("path", "status", pl.col("_w").alias(WEIGHT)),
+        designed_steps=designed_steps,
+        top_k=top_k,
     )
-    variants = _shown_lengths(variants, top_k)
     paths = (
         variants.filter("is_top")
         .with_row_index("rank", offset=1)
@@ -216,7 +271,7 @@ def sankey_data(
             .otherwise(key(pl.col("pos") - 1, pl.col("from_touchpoint"))),
         )
     )
-    if step_seconds is not None:
+    if step_seconds is not None and ids:
         steps = steps.join(step_seconds, on=["journey_id", "pos"], how="left")
         steps = steps.with_columns(
             seconds=pl.when(pl.col("pos") > 1).then(pl.col("seconds")).otherwise(None)
@@ -225,7 +280,7 @@ def sankey_data(
         steps = steps.with_columns(seconds=pl.lit(None, dtype=pl.Float64))
     last = pl.col("path").list.last()
     terminal = drawn.select(
-        "journey_id",
+        "_w",
         from_key=pl.when(pl.col("shown") > 0)
         .then(key(pl.col("shown"), last))
         .otherwise(pl.lit(START)),
@@ -233,14 +288,36 @@ def sankey_data(
         to_key=pl.when("is_top").then(pl.lit(END) + pl.col("status")).otherwise(pl.lit(OTHER)),
         to_touchpoint=pl.lit(None, dtype=pl.String),
         seconds=pl.lit(None, dtype=pl.Float64),
+        pos=pl.lit(None, dtype=pl.Int64),
     )
     rows = pl.concat([steps.select(terminal.columns), terminal], how="vertical_relaxed")
     links = rows.group_by(["from_key", "to_key"]).agg(
         from_touchpoint=pl.col("from_touchpoint").first(),
         to_touchpoint=pl.col("to_touchpoint").first(),
-        journeys=pl.len().cast(pl.Int64),
+        journeys=pl.col("_w").sum().cast(pl.Int64),
         median_seconds=pl.col("seconds").median(),
+        pos=pl.col("pos").first(),
     )
+    if link_seconds is not None:
+        require_columns(
+            link_seconds,
+            ("pos", "from_touchpoint", "to_touchpoint", "median_seconds"),
+            table="link seconds",
+        )
+        medians = link_seconds.select(
+            pl.col("pos").cast(pl.Int64),
+            pl.col("from_touchpoint").cast(pl.String),
+            pl.col("to_touchpoint").cast(pl.String),
+            pl.col("median_seconds").cast(pl.Float64).alias("_median"),
+        )
+        links = (
+            links.join(medians, on=["pos", "from_touchpoint", "to_touchpoint"], how="left")
+            .with_columns(
+                median_seconds=pl.when(pl.col("pos") > 1).then(pl.col("_median")).otherwise(None)
+            )
+            .drop("_median")
+        )
+    links = links.drop("pos")
     nodes = _nodes(links, designed_steps, total)
     links = _classify_links(links, designed_edges, nodes, total)
     reached = set(frame["path"].explode().unique().to_list()) if total else set()

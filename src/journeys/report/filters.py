@@ -1,6 +1,7 @@
 """The page's filter menu: all journeys, each large segment, each recent period.
 
-Each view is drawn as its own Sankey trace; the page's dropdown shows one at a time.
+Each view is drawn as its own Sankey trace; the page's dropdown shows one at a time. Like the
+chart data, these take one row per journey or grouped rows with a ``journeys`` count.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+
+from journeys.report.charts import WEIGHT, count_journeys
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,14 @@ def view_data(
     journeys: pl.DataFrame, *, max_segments: int = 12, max_periods: int = 12
 ) -> tuple[JourneyView, ...]:
     """The filter menu: all journeys, then the largest segments, then the latest periods."""
-    views = [JourneyView("All journeys", "all", None, journeys.height)]
+    views = [JourneyView("All journeys", "all", None, count_journeys(journeys))]
+    counted = (
+        pl.col(WEIGHT).sum().cast(pl.Int64) if WEIGHT in journeys.columns else pl.len()
+    ).alias("journeys")
     if "segment" in journeys.columns:
         segments = (
             journeys.group_by(value=pl.col("segment").cast(pl.String).fill_null(NO_SEGMENT))
-            .agg(journeys=pl.len())
+            .agg(counted)
             .sort(["journeys", "value"], descending=[True, False])
             .head(max_segments)
         )
@@ -57,7 +63,7 @@ def view_data(
         _with_period(journeys, max_periods=max_periods)
         .drop_nulls("period")
         .group_by(value="period")
-        .agg(journeys=pl.len())
+        .agg(counted)
         .sort("value", descending=True)
         .head(max_periods)
         .sort("value")

@@ -2,6 +2,8 @@
 
 ``write_reports(wh, settings, out)`` reads the marts, draws each map's page (observed Sankey with
 the map overlaid, ranked gaps, designed funnel) and the index, and returns ``out/index.html``.
+The marts are aggregated in DuckDB first (report/inputs.py): the pages' memory follows the
+distinct paths and chart rows, not the number of journeys or events.
 Pages work offline: plotly.js is embedded in every map page (``plotlyjs="inline"``, default: a
 page mailed on its own still works) or written once beside them (``plotlyjs="shared"``). This is
 the only report module that touches the map object; everything below it takes frames.
@@ -9,6 +11,7 @@ the only report module that touches the map object; everything below it takes fr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,13 +23,14 @@ from plotly.offline import get_plotlyjs
 
 from journeys.config import Settings
 from journeys.errors import ReportError
+from journeys.report import inputs as read
 from journeys.report import sections
 from journeys.report.charts import (
+    count_journeys,
     funnel_data,
     gap_table_data,
     sankey_data,
-    scoped_journeys,
-    step_times,
+    sankey_layout,
 )
 from journeys.report.figures import funnel_figure, sankey_figure
 from journeys.report.filters import filter_journeys, view_data
@@ -35,8 +39,6 @@ from journeys.report.templates import page
 from journeys.report.text import html_text, slugify
 from journeys.warehouse import Warehouse
 
-JOURNEY_COLUMNS = ("journey_id", "customer_key", "started_at", "ended_at", "path", "status")
-EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at")
 PLOTLY_FILE = "plotly.min.js"
 
 
@@ -56,11 +58,12 @@ class MapFrames:
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """The marts the report reads; optional ones are None when not built yet."""
+    """What every page shows from the marts; the map pages query the rest per map."""
 
-    journeys: pl.DataFrame
-    events: pl.DataFrame | None
-    conformance: pl.DataFrame | None
+    journeys: int
+    """Journeys observed (rows of marts.journeys)."""
+    first_event: datetime | None
+    last_event: datetime | None
     map_steps: pl.DataFrame | None
     map_gaps: pl.DataFrame | None
     data_quality: pl.DataFrame | None
@@ -89,37 +92,17 @@ def load_maps(paths: Sequence[Path]) -> tuple[MapFrames, ...]:
     return tuple(map_frames(load_map(Path(p))) for p in paths)
 
 
-def _optional(wh: Warehouse, table: str) -> pl.DataFrame | None:
-    return wh.read_table(table) if wh.table_exists(table) else None
-
-
 def read_inputs(wh: Warehouse) -> ReportInputs:
-    """Read the marts; ``marts.journeys`` is required, the others are shown when present."""
-    if not wh.table_exists("marts.journeys"):
-        where = wh.path or "the warehouse"
-        raise ReportError(f"{where}: marts.journeys not found; run `journeys build` first")
-    have = wh.columns("marts.journeys")
-    wanted = [c for c in (*JOURNEY_COLUMNS, "value", "segment") if c in have]
-    journeys = wh.read_table("marts.journeys", columns=wanted, order_by=["journey_id"])
-    crm = "marts.customers"
-    if (
-        "segment" not in have
-        and "customer_key" in have
-        and wh.table_exists(crm)
-        and "segment" in wh.columns(crm)
-    ):
-        segments = wh.read_table(crm, columns=["customer_key", "segment"])
-        journeys = journeys.join(segments, on="customer_key", how="left")
-    events = None
-    if wh.table_exists("marts.events"):
-        events = wh.read_table("marts.events", columns=list(EVENT_COLUMNS))
+    """Counts, time bounds and the small marts; ``marts.journeys`` is required."""
+    read.journey_source(wh)  # names the fix when marts.journeys is missing
+    first, last = read.time_bounds(wh)
     return ReportInputs(
-        journeys=journeys,
-        events=events,
-        conformance=_optional(wh, "marts.map_conformance"),
-        map_steps=_optional(wh, "marts.map_steps"),
-        map_gaps=_optional(wh, "marts.map_gaps"),
-        data_quality=_optional(wh, "marts.data_quality"),
+        journeys=read.count_rows(wh, read.JOURNEYS),
+        first_event=first,
+        last_event=last,
+        map_steps=read.optional_table(wh, "marts.map_steps"),
+        map_gaps=read.optional_table(wh, "marts.map_gaps"),
+        data_quality=read.optional_table(wh, "marts.data_quality"),
         published_at=_modified(wh.path),
     )
 
@@ -148,18 +131,13 @@ class MapPage:
 
 def freshness(inputs: ReportInputs) -> tuple[datetime | None, datetime | None]:
     """First and last event time (``marts.events.occurred_at``, else the journeys' bounds)."""
-    if inputs.events is not None and inputs.events.height:
-        stamps = inputs.events["occurred_at"]
-        return stamps.min(), stamps.max()
-    if "started_at" in inputs.journeys.columns and inputs.journeys.height:
-        last = "ended_at" if "ended_at" in inputs.journeys.columns else "started_at"
-        return inputs.journeys["started_at"].min(), inputs.journeys[last].max()
-    return None, None
+    return inputs.first_event, inputs.last_event
 
 
 def render_map_page(
     spec: MapFrames,
     inputs: ReportInputs,
+    wh: Warehouse,
     *,
     slug: str,
     built_at: datetime,
@@ -168,18 +146,23 @@ def render_map_page(
 ) -> MapPage:
     """The page of one map: Sankey with overlay and filters, ranked gaps, designed funnel."""
     scope = spec.steps["step"].to_list()
-    scoped = scoped_journeys(inputs.journeys, ignore=spec.ignore, steps=scope)
-    times = step_times(inputs.events, ignore=spec.ignore) if inputs.events is not None else None
+    source = read.journey_source(wh)
+    ignored = read.ignored_in_paths(wh, spec.ignore)
+    scoped = read.journey_groups(wh, source, ignored=ignored, steps=scope)
+    views = view_data(scoped)
+    subsets = [filter_journeys(scoped, view) for view in views]
+    layouts = [sankey_layout(subset, designed_steps=spec.steps, top_k=top_k) for subset in subsets]
+    medians = read.link_seconds(
+        wh, source, ignored=ignored, steps=scope, groups=scoped, views=views, layouts=layouts
+    )
     sankeys = []
-    for view in view_data(scoped):
-        subset = filter_journeys(scoped, view)
+    for i, (view, subset) in enumerate(zip(views, subsets, strict=True)):
         data = sankey_data(
             subset,
             designed_steps=spec.steps,
             designed_edges=spec.edges,
             top_k=top_k,
-            ignore=spec.ignore,
-            step_seconds=times,
+            link_seconds=medians.filter(pl.col("view") == i),
         )
         sankeys.append((view, data))
     sankey = sankey_figure(sankeys, title=f"{spec.name}: observed journeys", top_k=top_k)
@@ -187,20 +170,30 @@ def render_map_page(
     compared = steps is not None and steps.height > 0  # compare writes a row per designed step
     steps = steps if compared else None
     gaps = _for_map(inputs.map_gaps, spec.name) if compared else None
-    conformance = _for_map(inputs.conformance, spec.name) if compared else None
+    conformance = read.conformance_summary(wh, spec.name) if compared else None
     gap_rows = gap_table_data(gaps) if gaps is not None else None
     funnel = funnel_data(steps, designed_steps=spec.steps) if steps is not None else None
-    headline = headline_data(journeys=scoped.height, conformance=conformance, gaps=gaps)
+    in_scope = count_journeys(scoped)
+    headline = headline_data(journeys=in_scope, conformance=None, gaps=gaps)
+    if conformance is not None and conformance[0]:
+        headline = dataclasses.replace(
+            headline, journeys=conformance[0], conforming_share=conformance[1]
+        )
     funnel_chart = None
     if funnel is not None:
         funnel_chart = funnel_figure(funnel, title=f"{spec.name}: designed funnel")
     first, last = freshness(inputs)
+    examples = (
+        read.journey_paths(wh, _example_ids(gap_rows))
+        if gap_rows is not None
+        else read.journey_paths(wh, [])
+    )
     body = "".join(
         [
             sections.map_header(spec.name, spec.description, spec.goal, first, last, built_at),
-            sections.map_cards(headline, outside=inputs.journeys.height - scoped.height),
+            sections.map_cards(headline, outside=inputs.journeys - in_scope),
             sections.observed(sankey, sankeys[0][1], top_k=top_k, filters=len(sankeys) > 1),
-            sections.gaps(gap_rows, inputs.journeys),
+            sections.gaps(gap_rows, examples),
             sections.funnel(funnel, funnel_chart),
             sections.footer(built_at),
         ]
@@ -211,15 +204,18 @@ def render_map_page(
     return MapPage(spec=spec, slug=slug, html=html, headline=headline)
 
 
+def _example_ids(gap_rows: pl.DataFrame) -> list[str]:
+    """Every example journey id the gap table may show (it looks their paths up)."""
+    return gap_rows["examples"].explode().drop_nulls().unique().to_list()
+
+
 def render_index(pages: Sequence[MapPage], inputs: ReportInputs, *, built_at: datetime) -> str:
     """The landing page: every map with its headline, data freshness and data quality."""
     first, last = freshness(inputs)
     body = "".join(
         [
             sections.index_header(),
-            sections.index_cards(
-                inputs.journeys.height, first, last, inputs.published_at, built_at
-            ),
+            sections.index_cards(inputs.journeys, first, last, inputs.published_at, built_at),
             sections.map_list(
                 [(p.spec.name, p.spec.description, p.slug, p.headline) for p in pages]
             ),
@@ -272,7 +268,7 @@ def write_reports(
     for spec in specs:
         slug = slugify(spec.name, taken=taken)
         rendered = render_map_page(
-            spec, inputs, slug=slug, built_at=built_at, top_k=top_k, scripts=scripts
+            spec, inputs, wh, slug=slug, built_at=built_at, top_k=top_k, scripts=scripts
         )
         _write(out / f"{slug}.html", rendered.html)
         pages.append(rendered)
