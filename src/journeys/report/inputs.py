@@ -27,7 +27,7 @@ from datetime import datetime
 import polars as pl
 
 from journeys.errors import ReportError
-from journeys.report.charts import SEP, WEIGHT
+from journeys.report.charts import SEP, WEIGHT, count_journeys
 from journeys.report.filters import JourneyView, filter_journeys
 from journeys.warehouse import Warehouse, quote_ident
 
@@ -126,13 +126,16 @@ def journey_groups(
     return _fetch(wh, select, ignored=list(ignored), steps=list(steps))
 
 
-def _lcp(a: str, b: str) -> str:
-    """SQL: the length of the longest common prefix of lists ``a`` and ``b``."""
-    shorter = f"least(len({a}), len({b}))"
-    mismatch = (
-        f"list_position(list_transform(range(1, {shorter} + 1), lambda i: {a}[i] = {b}[i]), false)"
-    )
-    return f"coalesce(nullif({mismatch}, 0) - 1, {shorter})"
+MEDIAN_JOURNEYS = 1_000_000
+"""Link medians use every journey of a map's scope up to this many, else a fixed sample."""
+PER_MILLION = 1_000_000
+
+
+def sample_rate(journeys: int, *, cap: int = MEDIAN_JOURNEYS) -> int:
+    """Journeys kept per million for the link medians: all of them up to ``cap``."""
+    if journeys <= cap:
+        return PER_MILLION
+    return max(1, -(-cap * PER_MILLION // journeys))
 
 
 def link_seconds(
@@ -144,57 +147,54 @@ def link_seconds(
     groups: pl.DataFrame,
     views: Sequence[JourneyView],
     layouts: Sequence[pl.DataFrame],
+    cap: int = MEDIAN_JOURNEYS,
 ) -> pl.DataFrame:
     """Median seconds between consecutive steps per (view, pos, from, to) link of the Sankeys.
 
-    A journey counts for a link when the view shows it and its drawn steps (the prefix it
-    shares with the view's top paths, ``layouts[i]``: ``sankey_layout``) reach the link, as
-    :func:`journeys.report.charts.sankey_data` counts it. One pass over ``marts.events``.
+    A journey counts for a link when the view shows it and its drawn steps (``layouts[i]``,
+    from ``sankey_layout`` on the view's groups: the prefix it shares with the top paths)
+    reach the link, as :func:`journeys.report.charts.sankey_data` counts it. DuckDB orders the
+    events of those journeys in one pass over ``marts.events``. Above ``cap`` journeys in the
+    map's scope, the medians come from a fixed sample of about ``cap`` of them (by a hash of
+    ``journey_id``, the same every run), so the work and memory stay bounded; journey counts
+    and shares are always exact.
     """
     columns = {"view": pl.Int64, "pos": pl.Int64, "from_touchpoint": pl.String,
                "to_touchpoint": pl.String, "median_seconds": pl.Float64}  # fmt: skip
     if not wh.table_exists(EVENTS) or not views:
         return pl.DataFrame(schema=columns)
-    member_view, member_segment, member_month = [], [], []
-    for i, view in enumerate(views):
-        cells = filter_journeys(groups, view).select("segment", "started_at").unique()
-        member_view += [i] * cells.height
-        member_segment += cells["segment"].to_list()
-        member_month += cells["started_at"].to_list()
-    top_view, top_path = [], []
-    for i, layout in enumerate(layouts):
-        tops = layout.filter("is_top")["key"].to_list()
-        top_view += [i] * len(tops)
-        top_path += tops
+    cells = []
+    for i, (view, layout) in enumerate(zip(views, layouts, strict=True)):
+        drawn = layout.filter(pl.col("shown") >= 2).select("key", "shown")
+        cells.append(
+            filter_journeys(groups, view)
+            .select("segment", "started_at", key=pl.col("path").list.join(SEP))
+            .unique()
+            .join(drawn, on="key")
+            .with_columns(view=pl.lit(i, dtype=pl.Int64))
+        )
+    shown = pl.concat(cells) if cells else pl.DataFrame()
+    if shown.is_empty():
+        return pl.DataFrame(schema=columns)
     e = quote_ident
     select = f"""
-        WITH scoped AS (
-            SELECT * FROM ({_scoped(source)})
+        WITH shown AS (
+            SELECT unnest(CAST($view AS BIGINT[])) AS view,
+                   unnest(CAST($segment AS VARCHAR[])) AS segment,
+                   unnest(CAST($month AS TIMESTAMPTZ[])) AS month,
+                   unnest(CAST($key AS VARCHAR[])) AS key,
+                   unnest(CAST($shown AS BIGINT[])) AS shown
+        ),
+        scoped AS (
+            SELECT journey_id, array_to_string(path, $sep) AS key, segment, started_at
+            FROM ({_scoped(source)})
             WHERE list_has_any(path, CAST($steps AS VARCHAR[]))
-        ),
-        members AS (
-            SELECT unnest(CAST($member_view AS BIGINT[])) AS view,
-                   unnest(CAST($member_segment AS VARCHAR[])) AS segment,
-                   unnest(CAST($member_month AS TIMESTAMPTZ[])) AS month
-        ),
-        tops AS (
-            SELECT unnest(CAST($top_view AS BIGINT[])) AS view,
-                   string_split(unnest(CAST($top_path AS VARCHAR[])), $sep) AS top
-        ),
-        in_view AS (
-            SELECT s.journey_id, s.path, m.view FROM scoped AS s JOIN members AS m
-            ON s.segment IS NOT DISTINCT FROM m.segment
-            AND s.started_at IS NOT DISTINCT FROM m.month
-        ),
-        shown AS (
-            SELECT p.view, p.path, max({_lcp("p.path", "t.top")}) AS shown
-            FROM (SELECT DISTINCT view, path FROM in_view) AS p JOIN tops AS t USING (view)
-            GROUP BY ALL
-            HAVING max({_lcp("p.path", "t.top")}) >= 2
+            AND hash(journey_id) % {PER_MILLION} < $per_million
         ),
         drawn AS (
-            SELECT v.journey_id, v.view, s.shown
-            FROM in_view AS v JOIN shown AS s USING (view, path)
+            SELECT j.journey_id, s.view, s.shown FROM scoped AS j JOIN shown AS s
+            ON j.key = s.key AND j.segment IS NOT DISTINCT FROM s.segment
+            AND j.started_at IS NOT DISTINCT FROM s.month
         ),
         events AS (
             SELECT {e("journey_id")} AS journey_id, {e("step_index")} AS step_index,
@@ -217,19 +217,18 @@ def link_seconds(
         GROUP BY ALL
         ORDER BY ALL
     """
-    if not top_path or not member_view:
-        return pl.DataFrame(schema=columns)
     frame = _fetch(
         wh,
         select,
         ignored=list(ignored),
         steps=list(steps),
-        member_view=member_view,
-        member_segment=member_segment,
-        member_month=member_month,
-        top_view=top_view,
-        top_path=top_path,
+        view=shown["view"].to_list(),
+        segment=shown["segment"].to_list(),
+        month=shown["started_at"].to_list(),
+        key=shown["key"].to_list(),
+        shown=shown["shown"].to_list(),
         sep=SEP,
+        per_million=sample_rate(count_journeys(groups), cap=cap),
     )
     return frame.select([pl.col(c).cast(t) for c, t in columns.items()])
 
