@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def parse_size(text: str) -> int:
     if not match:
         raise SystemExit(f"--sizes: '{text}' is not a size such as 1M or 250K")
     scale = {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+    return int(float(match.group(1)) * scale)
+
+
+def parse_mib(text: str) -> int:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(MiB|GiB|MB|GB)", text.strip(), flags=re.I)
+    if not match:
+        raise SystemExit(f"--max-rss: '{text}' is not a size such as 12GiB or 900MiB")
+    scale = {"mib": 1, "mb": 1, "gib": 1024, "gb": 1024}[match.group(2).lower()]
     return int(float(match.group(1)) * scale)
 
 
@@ -81,18 +90,52 @@ def generate_command(events: int, out: Path, *, chunk_events: int = CHUNK_EVENTS
     ]
 
 
-def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, float | str]:
+def rss_mib(pid: int) -> int:
+    """Resident memory of a running process (VmRSS), 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def watch_rss(proc: subprocess.Popen, limit_mib: int, exceeded: list[int]) -> None:
+    """Kill the stage as soon as its resident memory passes ``limit_mib`` (the machine is
+    shared: a stage must fail, not push other people's processes into the OOM killer)."""
+    while proc.poll() is None:
+        now = rss_mib(proc.pid)
+        if now > limit_mib:
+            exceeded.append(now)
+            proc.kill()
+            return
+        time.sleep(0.5)
+
+
+def run_stage(
+    name: str, argv: list[str], env: dict[str, str], *, max_rss_mib: int | None = None
+) -> dict[str, float | str]:
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    exceeded: list[int] = []
+    if max_rss_mib:
+        threading.Thread(target=watch_rss, args=(proc, max_rss_mib, exceeded), daemon=True).start()
     output = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
+    if exceeded:
+        raise StageFailed(
+            name,
+            f"killed after {seconds:.0f} s ({usage.ru_utime + usage.ru_stime:.0f} CPU-s): "
+            f"resident memory {exceeded[0]:,} MiB passed --max-rss {max_rss_mib:,} MiB",
+        )
     if proc.returncode != 0:
-        raise SystemExit(f"stage {name} failed ({proc.returncode}):\n{output[-3000:]}")
+        raise StageFailed(name, f"exit code {proc.returncode}:\n{output[-3000:]}")
     return {
         "stage": name,
         "seconds": round(seconds, 2),
@@ -101,6 +144,12 @@ def run_stage(name: str, argv: list[str], env: dict[str, str]) -> dict[str, floa
         "load_average": round((load_before + os.getloadavg()[0]) / 2, 1),
         "output": output.strip().splitlines()[-1] if output.strip() else "",
     }
+
+
+class StageFailed(SystemExit):
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(f"stage {stage} failed: {reason}")
+        self.stage, self.reason = stage, reason
 
 
 def landing_rows(landing: Path) -> int:
@@ -142,6 +191,7 @@ def bench_size(
     overrides: dict[str, object] | None = None,
     chunk_events: int = CHUNK_EVENTS,
     from_stage: str = "generate",
+    max_rss_mib: int | None = None,
 ) -> dict:
     customers = max(1, round(events / EVENTS_PER_CUSTOMER))
     chunks = chunk_count(events, chunk_events)
@@ -170,11 +220,16 @@ def bench_size(
             flush=True,
         )
 
+    def run(name: str, argv: list[str]) -> None:
+        try:
+            record(run_stage(name, argv, env, max_rss_mib=max_rss_mib))
+        except StageFailed as failed:
+            saved.write_text(json.dumps([*stages, {"stage": name, "failed": failed.reason}]))
+            raise
+
     if from_stage == "generate":
         folder.mkdir(parents=True)
-        record(
-            run_stage("generate", generate_command(events, landing, chunk_events=chunk_events), env)
-        )
+        run("generate", generate_command(events, landing, chunk_events=chunk_events))
         (folder / "event_rows.txt").write_text(str(landing_rows(landing)))
     config = write_config(landing, chunks)
     setup = (
@@ -186,7 +241,7 @@ def bench_size(
     for name, code in STAGE_CODE.items():
         if STAGES.index(name) < STAGES.index(from_stage):
             continue
-        record(run_stage(name, [py, "-c", setup + code], env))
+        run(name, [py, "-c", setup + code])
         if name == "ingest" and not keep:
             delete_generated(landing)
     event_rows = int((folder / "event_rows.txt").read_text())
@@ -264,6 +319,10 @@ def main() -> None:
         help="generate sizes above this in chunks of about this many events (default 10M)",
     )
     parser.add_argument(
+        "--max-rss",
+        help="kill a stage whose resident memory passes this (e.g. 12GiB) and stop",
+    )
+    parser.add_argument(
         "--from-stage",
         choices=STAGES,
         default="generate",
@@ -292,6 +351,7 @@ def main() -> None:
             overrides=overrides,
             chunk_events=parse_size(args.chunk_events),
             from_stage=args.from_stage,
+            max_rss_mib=parse_mib(args.max_rss) if args.max_rss else None,
         )
         results.append(result)
         for s in result["stages"]:
