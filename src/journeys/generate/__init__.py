@@ -119,8 +119,14 @@ def generate_sources(
 
     ``offsets`` (chunks only, see ``generate_chunks``) starts every id after earlier chunks'."""
     if not 1 <= customers <= MAX_CUSTOMERS:
+        more = (
+            f"; write more in chunks with --chunks N (up to {MAX_CHUNKED_CUSTOMERS:,} in all)"
+            if customers > MAX_CUSTOMERS and offsets is None
+            else ""
+        )
         raise JourneysError(
-            f"--customers {customers}: choose between 1 and {MAX_CUSTOMERS:,}", step="generate"
+            f"--customers {customers}: choose between 1 and {MAX_CUSTOMERS:,}{more}",
+            step="generate",
         )
     started = time.perf_counter()
     out = Path(out)
