@@ -152,6 +152,15 @@ class StageFailed(SystemExit):
         self.stage, self.reason = stage, reason
 
 
+def shown_setting(value: object) -> str:
+    """A setting as the doc table shows it: paths inside the checkout relative to it."""
+    text = str(value)
+    try:
+        return str(Path(text).resolve().relative_to(ROOT))
+    except ValueError:
+        return text
+
+
 def landing_rows(landing: Path) -> int:
     """Event rows generated (both deliveries), from chunks.json or ground_truth.json."""
     chunks = landing / "chunks.json"
@@ -258,7 +267,7 @@ def bench_size(
         "chunks": chunks,
         "settings": {
             **({"chunks": str(chunks)} if chunks > 1 else {}),
-            **{k: str(v) for k, v in (overrides or {}).items()},
+            **{k: shown_setting(v) for k, v in (overrides or {}).items()},
         },
     }
     if not keep:
