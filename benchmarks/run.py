@@ -247,14 +247,23 @@ def bench_size(
         f"warehouse=Path({str(folder / 'wh' / 'journeys.duckdb')!r}), "
         f"reports=Path({str(folder / 'reports')!r}), **{overrides or {}!r}); "
     )
+    failed = None
     for name, code in STAGE_CODE.items():
         if STAGES.index(name) < STAGES.index(from_stage):
             continue
-        run(name, [py, "-c", setup + code])
+        try:
+            run(name, [py, "-c", setup + code])
+        except StageFailed as stop:
+            print(stop, flush=True)
+            stages.append({"stage": name, "failed": stop.reason})
+            failed = name
+            break
         if name == "ingest" and not keep:
             delete_generated(landing)
     event_rows = int((folder / "event_rows.txt").read_text())
-    pipeline = [s for s in stages if s["stage"] in ("ingest", "build", "compare")]
+    pipeline = [
+        s for s in stages if s["stage"] in ("ingest", "build", "compare") and "failed" not in s
+    ]
     seconds = sum(float(s["seconds"]) for s in pipeline)
     result = {
         "events_requested": events,
@@ -263,7 +272,8 @@ def bench_size(
         "stages": stages,
         "ingest_to_compare_seconds": round(seconds, 2),
         "ingest_to_compare_cpu_seconds": round(sum(float(s["cpu_seconds"]) for s in pipeline), 2),
-        "events_per_second": round((event_rows or events) / seconds),
+        "events_per_second": round((event_rows or events) / seconds) if seconds else 0,
+        "failed": failed,
         "chunks": chunks,
         "settings": {
             **({"chunks": str(chunks)} if chunks > 1 else {}),
@@ -280,24 +290,34 @@ def write_doc(results: list[dict]) -> None:
     lines = [
         BEGIN,
         "",
-        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"measured {time.strftime('%Y-%m-%d')} with `python benchmarks/run.py --sizes "
-        f"{','.join(str(r['events_requested']) for r in results)} --write-doc`.",
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}; table written "
+        f"{time.strftime('%Y-%m-%d')} by `python benchmarks/run.py --write-doc` / "
+        "`--append-doc` (sizes and settings per row; load = the machine's 1-minute load "
+        "average during the stage, – where not recorded).",
         "",
-        "| events | customers | settings | stage | seconds | CPU-seconds | peak RSS (MiB) |",
-        "|---:|---:|---|---|---:|---:|---:|",
+        "| events | customers | settings | stage | seconds | CPU-seconds | peak RSS (MiB) | load |",
+        "|---:|---:|---|---|---:|---:|---:|---:|",
     ]
     for r in results:
         how = ", ".join(f"{k}={v}" for k, v in r.get("settings", {}).items()) or "defaults"
         for s in r["stages"]:
+            if "failed" in s:
+                lines.append(
+                    f"| {r['event_rows']:,} | {r['customers']:,} | {how} | {s['stage']} "
+                    f"| **failed**: {s['failed'].splitlines()[0]} | | | |"
+                )
+                continue
             lines.append(
                 f"| {r['event_rows']:,} | {r['customers']:,} | {how} | {s['stage']} "
-                f"| {s['seconds']} | {s.get('cpu_seconds', '')} | {s['peak_rss_mib']:,} |"
+                f"| {s['seconds']} | {s.get('cpu_seconds', '')} | {s['peak_rss_mib']:,} "
+                f"| {s.get('load_average', '–')} |"
             )
+        if r.get("failed"):
+            continue
         lines.append(
             f"| {r['event_rows']:,} | {r['customers']:,} | {how} | **ingest → compare** | "
             f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s) "
-            f"| {r.get('ingest_to_compare_cpu_seconds', '')} | |"
+            f"| {r.get('ingest_to_compare_cpu_seconds', '')} | | |"
         )
     lines += ["", END]
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
@@ -364,7 +384,7 @@ def main() -> None:
         )
         results.append(result)
         for s in result["stages"]:
-            print(f"{s['stage']:<9} {s['output'][:160]}")
+            print(f"{s['stage']:<9} {s.get('output', s.get('failed', ''))[:160]}")
         print(
             f"{'':>11}         ingest→compare {result['ingest_to_compare_seconds']} s, "
             f"{result['events_per_second']:,} events/s"
