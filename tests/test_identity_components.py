@@ -1,0 +1,36 @@
+"""Identity components on integer ids (ingest/identity.py ``component_roots``) agree with
+networkx on random graphs, including chains whose ids run against the hooking order."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+
+from journeys.ingest.identity import component_roots, connected_components
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_component_roots_are_each_components_smallest_id(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    m = int(rng.integers(0, 2 * n))
+    left, right = rng.integers(0, n, size=m), rng.integers(0, n, size=m)
+    roots = component_roots(n, left, right)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(zip(left.tolist(), right.tolist(), strict=True))
+    expected = np.empty(n, dtype=np.int64)
+    for component in nx.connected_components(graph):
+        expected[list(component)] = min(component)
+    assert np.array_equal(roots, expected)
+
+
+def test_a_descending_chain_and_string_nodes_keep_the_smallest_node() -> None:
+    n = 1000
+    chain = np.arange(n - 1, 0, -1)
+    assert set(component_roots(n, chain, chain - 1).tolist()) == {0}
+    edges = pl.DataFrame({"left_node": ["z", "y", "b", "q"], "right_node": ["y", "b", "b", "q"]})
+    labels = dict(connected_components(edges).iter_rows())
+    assert labels == {"b": "b", "y": "b", "z": "b", "q": "q"}
