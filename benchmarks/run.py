@@ -312,10 +312,14 @@ def write_doc(results: list[dict]) -> None:
                 f"| {s['seconds']} | {s.get('cpu_seconds', '')} | {s['peak_rss_mib']:,} "
                 f"| {s.get('load_average', '–')} |"
             )
-        if r.get("failed"):
+        failed = [s["stage"] for s in r["stages"] if "failed" in s]
+        done = [s["stage"] for s in r["stages"] if s["stage"] in ("ingest", "build", "compare")]
+        done = [name for name in done if name not in failed]
+        if not done:
             continue
+        total = "**ingest → compare**" if not failed else f"**ingest → {done[-1]}** (not compare)"
         lines.append(
-            f"| {r['event_rows']:,} | {r['customers']:,} | {how} | **ingest → compare** | "
+            f"| {r['event_rows']:,} | {r['customers']:,} | {how} | {total} | "
             f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s) "
             f"| {r.get('ingest_to_compare_cpu_seconds', '')} | | |"
         )
