@@ -122,5 +122,11 @@ def publish_marts(settings: Settings) -> Path:
 
 
 def open_published(settings: Settings) -> Warehouse:
-    """A read-only connection to the published marts (what analysts and reports read)."""
-    return Warehouse(settings.warehouse, read_only=True)
+    """A read-only connection to the published marts (what analysts and reports read), with
+    the configured ``memory_limit`` and spill folder, as the writer has."""
+    return Warehouse(
+        settings.warehouse,
+        read_only=True,
+        memory_limit=settings.memory_limit,
+        temp_directory=settings.temp_directory,
+    )
