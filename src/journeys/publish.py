@@ -115,7 +115,9 @@ def publish_marts(settings: Settings) -> Path:
     for stale in published.parent.glob(f".{published.name}.*.next"):
         stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
-    with Warehouse(staging) as target:
+    with Warehouse(
+        staging, memory_limit=settings.memory_limit, temp_directory=settings.temp_directory
+    ) as target:
         target.copy_schema_from(work, schema="marts", models=("raw/rejects",))
     os.replace(staging, published)
     return published
