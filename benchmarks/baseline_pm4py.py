@@ -283,7 +283,7 @@ def like_for_like(settings, map_file: Path, out: Path) -> dict[str, float]:
 
     import polars as pl
 
-    from journeys.compare.alignment import align_variants
+    from journeys.compare.conformance import align_journeys
     from journeys.compare.maps import load_map
     from journeys.compare.scope import JOURNEY_COLUMNS, scope_journeys, scope_variants
     from journeys.publish import open_work
@@ -318,24 +318,7 @@ def like_for_like(settings, map_file: Path, out: Path) -> dict[str, float]:
         )
         scoped_variants = scope_variants(journey_map, variants)
         scoped = scope_journeys(journeys, scoped_variants)
-        to_align = (
-            scoped.select("variant_id", pl.col("finished").alias("complete"))
-            .unique()
-            .join(scoped_variants.select("variant_id", "path"), on="variant_id")
-            .sort("variant_id", "complete")
-        )
-        aligned = align_variants(journey_map, to_align)
-        conformance = (
-            scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
-            .join(
-                aligned.drop("moves"),
-                left_on=["variant_id", "finished"],
-                right_on=["variant_id", "complete"],
-                how="left",
-                maintain_order="left",
-            )
-            .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
-        )
+        _, conformance = align_journeys(journey_map, scoped, scoped_variants)
         lap("alignments")
     out.mkdir(parents=True, exist_ok=True)
     conformance.write_parquet(out / "conformance.parquet")

@@ -144,26 +144,8 @@ def compare_map(
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
     scoped = scope_journeys(journeys, variants)
-    # align each distinct (variant, finished) once; in-flight journeys get a prefix alignment
-    to_align = (
-        scoped.select("variant_id", pl.col("finished").alias("complete"))
-        .unique()
-        .join(variants.select("variant_id", "path"), on="variant_id")
-        .sort("variant_id", "complete")
-    )
-    aligned = align_variants(journey_map, to_align)
+    aligned, conformance = align_journeys(journey_map, scoped, variants)
     timing = time_steps(journey_map, events, scoped)
-    conformance = (
-        scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
-        .join(
-            aligned.drop("moves"),
-            left_on=["variant_id", "finished"],
-            right_on=["variant_id", "complete"],
-            how="left",
-            maintain_order="left",
-        )
-        .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
-    )
     gaps = find_gaps(
         journey_map,
         variants=variants,
@@ -189,6 +171,34 @@ def compare_map(
         seconds=time.perf_counter() - started,
     )
     return MapComparison(conformance=conformance, steps=steps, gaps=gaps, summary=summary)
+
+
+def align_journeys(
+    journey_map: JourneyMap, scoped: pl.DataFrame, variants: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Align each distinct (variant, finished) of the in-scope journeys once (in-flight ones get
+    a prefix alignment) and spread the results to one row per journey. ``scoped``:
+    scope_journeys(); ``variants``: scope_variants(). Returns the alignments (with their moves)
+    and the rows of ``marts.map_conformance``."""
+    to_align = (
+        scoped.select("variant_id", pl.col("finished").alias("complete"))
+        .unique()
+        .join(variants.select("variant_id", "path"), on="variant_id")
+        .sort("variant_id", "complete")
+    )
+    aligned = align_variants(journey_map, to_align)
+    conformance = (
+        scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
+        .join(
+            aligned.drop("moves"),
+            left_on=["variant_id", "finished"],
+            right_on=["variant_id", "complete"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
+    )
+    return aligned, conformance
 
 
 def _check_unique(maps: Sequence[JourneyMap]) -> None:
