@@ -94,11 +94,7 @@ def open_work(settings: Settings, *, step: str, publish: bool = False) -> Iterat
     the block succeeds, after the work file is closed and before the lock is released (so no
     other writer can touch the work file in between)."""
     with writer_lock(settings, step=step):
-        with Warehouse(
-            work_path(settings),
-            memory_limit=settings.memory_limit,
-            temp_directory=settings.temp_directory,
-        ) as wh:
+        with _open(settings, work_path(settings)) as wh:
             yield wh
         if publish:
             publish_marts(settings)
@@ -115,20 +111,23 @@ def publish_marts(settings: Settings) -> Path:
     for stale in published.parent.glob(f".{published.name}.*.next"):
         stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
-    with Warehouse(
-        staging, memory_limit=settings.memory_limit, temp_directory=settings.temp_directory
-    ) as target:
+    with _open(settings, staging) as target:
         target.copy_schema_from(work, schema="marts", models=("raw/rejects",))
     os.replace(staging, published)
     return published
 
 
 def open_published(settings: Settings) -> Warehouse:
-    """A read-only connection to the published marts (what analysts and reports read), with
-    the configured ``memory_limit`` and spill folder, as the writer has."""
+    """A read-only connection to the published marts (what analysts and reports read)."""
+    return _open(settings, Path(settings.warehouse), read_only=True)
+
+
+def _open(settings: Settings, path: Path, *, read_only: bool = False) -> Warehouse:
+    """Every warehouse file a step opens, with the configured ``memory_limit`` and spill folder
+    (the work file, the file being published, the published one)."""
     return Warehouse(
-        settings.warehouse,
-        read_only=True,
+        path,
+        read_only=read_only,
         memory_limit=settings.memory_limit,
         temp_directory=settings.temp_directory,
     )
