@@ -108,7 +108,7 @@ def publish_marts(settings: Settings) -> Path:
     work = work_path(settings)
     if not work.exists():
         raise WarehouseError(f"{work}: nothing built yet; run `journeys build` first")
-    for stale in published.parent.glob(f".{published.name}.*.next"):
+    for stale in published.parent.glob(f".{published.name}.*.next*"):  # and its .wal
         stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
     with _open(settings, staging) as target:
