@@ -7,7 +7,37 @@
 -- Rules are matched once per distinct *signature*: the source, the event type and the values of
 -- the fields that source's rules test (a page path, a sales channel attribute), hashed. Millions
 -- of page views share a few hundred signatures, so the glob tests run on those, not per event.
-WITH tested AS (
+-- The sources are read twice (the signatures, then the events), never materialised in between:
+-- a second narrow scan and hash is much cheaper than writing and re-reading every wide row.
+WITH source_events AS NOT MATERIALIZED (
+    -- one accepted, deduplicated event of any source, before touchpoint mapping, with the
+    -- identifier node that carries its customer. seq (arrival order) is unique across sources.
+    SELECT seq, event_id, 'transactions' AS source, 'c:' || customer_id AS node,
+        CAST(NULL AS VARCHAR) AS case_id, event_type, occurred_at,
+        CAST(NULL AS VARCHAR) AS page_path, CAST(NULL AS VARCHAR) AS referrer,
+        CAST(NULL AS VARCHAR) AS device, CAST(NULL AS VARCHAR) AS channel_in,
+        CAST(NULL AS VARCHAR) AS team_in, CAST(NULL AS VARCHAR) AS system_in,
+        CAST(NULL AS VARCHAR) AS category, order_id, CAST(NULL AS VARCHAR) AS ticket_id,
+        -- in the configured currency (staging.exchange_rates; no currency: already in it)
+        CASE event_type WHEN 'payment_captured' THEN coalesce(amount * coalesce(rate, 1), 0)
+            WHEN 'refund_issued' THEN -coalesce(amount * coalesce(rate, 1), 0) ELSE 0 END AS value,
+        attributes, batch_id
+    FROM staging.stg_transactions
+    LEFT JOIN staging.exchange_rates USING (currency)
+    UNION ALL
+    SELECT seq, event_id, 'web', CASE WHEN user_id IS NOT NULL THEN 'c:' || user_id ELSE 'a:' || anonymous_id END,
+        NULL, event_type, occurred_at, page_path, referrer, device, NULL, NULL, NULL, NULL, NULL, NULL,
+        0, attributes, batch_id
+    FROM staging.stg_web
+    UNION ALL
+    SELECT seq, event_id, 'support', 't:' || ticket_id, NULL, event_type, occurred_at,
+        NULL, NULL, NULL, channel, team, system, category, NULL, ticket_id, 0, attributes, batch_id
+    FROM staging.stg_support
+    UNION ALL
+    SELECT seq, event_id, 'log', 'l:' || case_id, case_id, activity, occurred_at,
+        NULL, NULL, NULL, channel, NULL, NULL, NULL, NULL, NULL, 0, attributes, batch_id
+    FROM staging.stg_log
+), tested AS (
     -- the fields each source's rules test; any other name is a delivered attribute
     SELECT r.source,
         CASE WHEN c.field IN ('event_type', 'page_path', 'referrer', 'device', 'channel', 'team',
@@ -24,7 +54,7 @@ WITH tested AS (
         bool_or(field = 'ticket_id') AS t_ticket_id, bool_or(field = 'attributes') AS t_attributes
     FROM tested
     GROUP BY source
-), keyed AS (
+), keyed AS NOT MATERIALIZED (
     -- each event with only the fields its source's rules test (the rest NULL), and their hash
     SELECT *, hash(source, event_type, page_path_t, referrer_t, device_t, channel_t, team_t,
         system_t, category_t, order_id_t, ticket_id_t, attributes_t) AS signature
@@ -40,7 +70,7 @@ WITH tested AS (
             CASE WHEN f.t_order_id THEN e.order_id END AS order_id_t,
             CASE WHEN f.t_ticket_id THEN e.ticket_id END AS ticket_id_t,
             CASE WHEN f.t_attributes THEN e.attributes END AS attributes_t
-        FROM intermediate.int_source_events AS e
+        FROM source_events AS e
         LEFT JOIN flags AS f ON f.source = e.source
     )
 ), signatures AS (

@@ -18,4 +18,3 @@ SELECT n.node,
     a.crm_anchor IS NOT NULL AS is_stitched
 FROM nodes AS n
 JOIN anchors AS a ON a.root_id = n.root_id
-ORDER BY n.node

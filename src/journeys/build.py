@@ -58,25 +58,22 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
     """Staging models, identity stitching and ``intermediate.int_events``; returns the identity
     result and the last build's file number (0 when this is the first build)."""
     ensure_raw(wh)
-    write_rules(wh, settings)
-    wh.run_models(STAGING_MODELS, salt=settings.salt)
-    write_exchange_rates(wh, settings)
-    first = not wh.table_exists("intermediate.int_identity")
-    if not first:
-        wh.run_model("intermediate/int_identity_previous")
-    identity = stitch_identities(wh, salt=settings.salt)
-    if first:
-        wh.run_model("intermediate/int_identity_previous")
-    with wh.insertion_order(preserve=False):  # wide unordered tables: parallel, leaner writes
-        wh.run_models(
-            (
-                "intermediate/int_source_events",
-                "intermediate/int_events",
-                "intermediate/int_customer_profiles",
-            )
-        )
-    last_file_seq = int(wh.scalar("queries/last_build"))
-    wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
+    # Every model here is an unordered table (readers aggregate, join or order explicitly), so
+    # writes need not keep insertion order: they run in parallel and hold less in memory.
+    with wh.insertion_order(preserve=False):
+        write_rules(wh, settings)
+        wh.run_models(STAGING_MODELS, salt=settings.salt)
+        write_exchange_rates(wh, settings)
+        first = not wh.table_exists("intermediate.int_identity")
+        if not first:
+            wh.run_model("intermediate/int_identity_previous")
+        identity = stitch_identities(wh, salt=settings.salt)
+        if first:
+            wh.run_model("intermediate/int_identity_previous")
+        wh.run_models(("intermediate/int_events", "intermediate/int_customer_profiles"))
+        wh.drop_table("intermediate.int_source_events")  # left by builds before this one
+        last_file_seq = int(wh.scalar("queries/last_build"))
+        wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
     return identity, last_file_seq
 
 
