@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -23,6 +25,7 @@ from journeys.publish import (
     work_path,
     writer_lock,
 )
+from journeys.warehouse import Warehouse
 
 HOLD_LOCK = """
 import sys
@@ -137,3 +140,107 @@ def test_publish_removes_files_a_killed_publisher_left(settings: Settings):
         publish_marts(settings)
     assert not stale.exists()
     assert published_version(settings) == 1
+
+
+# -- publishing only what changed ----------------------------------------------------------------
+
+
+def write_work(settings: Settings, tables: dict[str, pl.DataFrame], *, drop: tuple[str, ...] = ()):
+    with open_work(settings, step="build", publish=True) as wh:
+        for table, frame in tables.items():
+            wh.write_table(table, frame)
+        for table in drop:
+            wh.drop_table(table)
+
+
+def published_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        names = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables ORDER BY 1"
+        ).fetchall()
+        return {n: sorted(map(repr, con.sql(f"SELECT * FROM {n}").fetchall())) for (n,) in names}
+
+
+@pytest.fixture
+def copied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables each publish copies from the work file (CREATE ... AS SELECT FROM source_wh)."""
+    seen: list[str] = []
+    run = Warehouse._run
+
+    def spy(self: Warehouse, sql: str, params: object = None) -> object:
+        found = re.match(r"CREATE OR REPLACE TABLE (\S+) AS SELECT \* FROM source_wh", sql)
+        if found:
+            seen.append(found.group(1).replace('"', ""))
+        return run(self, sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Warehouse, "_run", spy)
+    return seen
+
+
+def test_publish_copies_only_the_tables_that_changed(settings: Settings, copied: list[str]):
+    big = pl.DataFrame({"id": list(range(1000)), "name": [f"n{i}" for i in range(1000)]})
+    write_work(settings, {"marts.big": big, "marts.small": pl.DataFrame({"v": [1.0, 2.0]})})
+    assert sorted(copied) == ["marts.big", "marts.small"]  # the first publish copies all
+    copied.clear()
+    write_work(settings, {"marts.small": pl.DataFrame({"v": [1.0, 3.0]})})
+    assert copied == ["marts.small"]
+    copied.clear()
+    write_work(settings, {"marts.big": big.sample(fraction=1.0, shuffle=True, seed=1)})
+    assert copied == []  # the same rows in another order are the same table
+    write_work(settings, {"marts.big": big.with_columns(name=pl.col("name").reverse())})
+    assert copied == ["marts.big"]  # same count, same values, other rows
+    with open_work(settings, step="build") as wh:
+        expected = {
+            f"marts.{t}": sorted(map(repr, wh.read_table(f"marts.{t}").rows()))
+            for t in ("big", "small")
+        }
+    assert published_rows(settings) == expected
+
+
+def test_publish_drops_tables_gone_from_the_work_file(settings: Settings):
+    write_work(settings, {"marts.a": pl.DataFrame({"v": [1]}), "marts.b": pl.DataFrame({"v": [2]})})
+    write_work(settings, {}, drop=("marts.b",))
+    assert list(published_rows(settings)) == ["marts.a"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([0.0], [-0.0]),  # equal as numbers, and DuckDB hashes them alike
+        ([["a"], []], [["a"], None]),  # NULL, empty and [NULL] lists hash alike
+        ([[], ["b"]], [[None], ["b"]]),
+        ([[None, "x"]], [["x", None]]),
+        ([[1.0]], [[-0.0]]),  # a list of doubles is never compared: always copied
+    ],
+)
+def test_publish_tells_apart_what_the_row_hash_does_not(
+    settings: Settings, copied: list[str], before: list[object], after: list[object]
+):
+    write_work(settings, {"marts.t": pl.DataFrame({"k": range(len(before)), "v": before})})
+    copied.clear()
+    write_work(settings, {"marts.t": pl.DataFrame({"k": range(len(after)), "v": after})})
+    assert copied == ["marts.t"]
+    shown = []
+    for path in (settings.warehouse, work_path(settings)):
+        with duckdb.connect(str(path), read_only=True) as con:
+            shown.append(con.execute("SELECT CAST(v AS VARCHAR) FROM marts.t").fetchall())
+    assert shown[0] == shown[1]
+
+
+def test_publish_writes_a_fresh_file_when_the_published_one_cannot_be_updated(
+    settings: Settings, copied: list[str], monkeypatch: pytest.MonkeyPatch
+):
+    write_work(settings, {"marts.a": pl.DataFrame({"v": [1]})})
+    settings.warehouse.write_bytes(b"not a warehouse")
+    copied.clear()
+    with writer_lock(settings, step="publish"):
+        publish_marts(settings)
+    assert copied == ["marts.a"]
+    assert published_rows(settings) == {"marts.a": ["(1,)"]}
+    monkeypatch.setattr("journeys.publish.MAX_FREE_SHARE", -1.0)  # too many free blocks
+    copied.clear()
+    with writer_lock(settings, step="publish"):
+        publish_marts(settings)
+    assert copied == ["marts.a"]
+    assert published_rows(settings) == {"marts.a": ["(1,)"]}
+    assert not list(settings.warehouse.parent.glob(".*.next*"))

@@ -15,15 +15,23 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from journeys.config import Settings
 from journeys.errors import WarehouseError
 from journeys.warehouse import Warehouse
+
+PUBLISHED_MODELS = ("raw/rejects",)
+"""Published tables made by a model from the work file rather than copied."""
+MAX_FREE_SHARE = 0.5
+"""Update a copy of the published file only while at most this share of its blocks is free."""
 
 
 def work_path(settings: Settings) -> Path:
@@ -103,6 +111,8 @@ def open_work(settings: Settings, *, step: str, publish: bool = False) -> Iterat
 def publish_marts(settings: Settings) -> Path:
     """Copy every marts table of the work file into a new file and swap it in atomically.
 
+    The new file starts as a copy of the published one when it can (``_update_copy``): the
+    tables whose rows have not changed since then are kept, and only the others are copied.
     Call it holding the writer lock with the work file closed (``open_work(publish=True)``)."""
     published = Path(settings.warehouse)
     work = work_path(settings)
@@ -111,10 +121,34 @@ def publish_marts(settings: Settings) -> Path:
     for stale in published.parent.glob(f".{published.name}.*.next*"):  # and its .wal
         stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
-    with _open(settings, staging) as target:
-        target.copy_schema_from(work, schema="marts", models=("raw/rejects",))
+    if not _update_copy(settings, published, staging, work):
+        with _open(settings, staging) as target:
+            target.copy_schema_from(work, schema="marts", models=PUBLISHED_MODELS)
     os.replace(staging, published)
     return published
+
+
+def _update_copy(settings: Settings, published: Path, staging: Path, work: Path) -> bool:
+    """Make ``staging`` a copy of the published file brought up to date with the work file:
+    unchanged tables kept, changed ones copied, gone ones dropped, the models re-run. Returns
+    False (and leaves no staging file) when there is no usable published file, or when its
+    copy carries more than ``MAX_FREE_SHARE`` of free blocks: a fresh file is written then."""
+    wal = published.with_name(published.name + ".wal")
+    if not published.is_file() or wal.exists():  # a .wal: the file alone is not the marts
+        return False
+    shutil.copyfile(published, staging)
+    try:
+        with _open(settings, staging) as target:
+            if target.free_share() <= MAX_FREE_SHARE:
+                target.copy_schema_from(
+                    work, schema="marts", models=PUBLISHED_MODELS, keep_equal=True
+                )
+                return True
+    except (WarehouseError, duckdb.Error):
+        pass  # not a warehouse this version can update: write a fresh one
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return False
 
 
 def open_published(settings: Settings) -> Warehouse:

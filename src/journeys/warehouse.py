@@ -82,6 +82,35 @@ def _without_comments(sql: str) -> str:
     return "".join(out)
 
 
+_EXACT_TYPES = frozenset(
+    (
+        "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+        "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "DATE", "TIMESTAMP",
+        "TIMESTAMP WITH TIME ZONE", "VARCHAR",
+    )
+)  # fmt: skip
+"""Types DuckDB hashes by their exact value (DOUBLE: all but the sign of zero and NaN)."""
+
+
+def _fingerprint(columns: Sequence[tuple[str, str]]) -> str | None:
+    """The SELECT list that measures a table's rows, order-free (see ``_same_rows``), or None
+    when a column's type is not one it can compare exactly."""
+    if not columns:
+        return None
+    measures = ["count(*)"]
+    for column, data_type in columns:
+        col = quote_ident(column)
+        if data_type in ("DOUBLE", "FLOAT"):  # hash(-0.0) = hash(0.0), and NaN's sign
+            measures.append(f"count_if(({col} = 0 OR isnan({col})) AND signbit({col}))")
+        elif data_type.endswith("[]") and data_type[:-2] in _EXACT_TYPES:
+            measures.append(f"count_if({col} IS NULL), sum(len({col}))")
+        elif data_type not in _EXACT_TYPES:
+            return None
+    row = ", ".join(quote_ident(c) for c, _ in columns)
+    measures.append(f"sum(hash({row})::HUGEINT)")
+    return ", ".join(measures)
+
+
 class Warehouse:
     """A DuckDB warehouse file (or ``:memory:``), with the layered schemas created on open."""
 
@@ -117,6 +146,7 @@ class Warehouse:
                 "another process is writing it, wait for it to finish"
             ) from exc
         self._run("SET TimeZone = 'UTC'")
+        self._run("SET enable_progress_bar = false")  # a library draws no bars on stderr
         if not read_only:
             for schema in SCHEMAS:
                 self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
@@ -218,14 +248,28 @@ class Warehouse:
         self._execute(read_sql(model), None, model)
 
     def materialize_temp(
-        self, name: str, model: str | None = None, *, select: str | None = None, **params: Any
+        self,
+        name: str,
+        model: str | None = None,
+        *,
+        select: str | None = None,
+        inputs: Mapping[str, str] | None = None,
+        **params: Any,
     ) -> int:
         """``CREATE OR REPLACE TEMP TABLE name AS`` a model file's SELECT (or a composed one).
 
         A composed ``select`` is for shapes only known at run time (a delivered file's columns);
         it must build identifiers with ``quote_ident`` and bind every value as ``$param``.
+        ``inputs`` maps a relation the model reads to another model that computes it, so both
+        run as one statement (``WITH relation AS (model) ...``) instead of materializing it.
         """
         body = _strip_trailing(read_sql(model) if model else (select or ""))
+        if inputs:
+            ctes = ",\n".join(
+                f"{quote_ident(relation)} AS (\n{_strip_trailing(read_sql(source))}\n)"
+                for relation, source in inputs.items()
+            )
+            body = f"WITH {ctes}\nSELECT * FROM (\n{body}\n)"
         where = model or f"temp {name}"
         self._execute(
             f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS\n{body}",
@@ -348,11 +392,20 @@ class Warehouse:
         return data.num_rows
 
     def copy_schema_from(
-        self, other: Path, *, schema: str, models: Sequence[str] = ()
+        self,
+        other: Path,
+        *,
+        schema: str,
+        models: Sequence[str] = (),
+        keep_equal: bool = False,
     ) -> list[str]:
         """Copy every table of ``schema`` from another warehouse file into this one, then
         materialise ``models`` here (they read the other file as ``source_wh``; a model whose
-        source tables the other file lacks is skipped)."""
+        source tables the other file lacks is skipped).
+
+        ``keep_equal``: this file is a copy of an earlier result of this method; a table it
+        already holds with the same rows as the other file's (``_same_rows``) is kept rather
+        than copied, and its tables neither copied nor materialised now are dropped."""
         self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
         try:
             names = [
@@ -364,8 +417,13 @@ class Warehouse:
                     {"schema": schema},
                 )
             ]
+            held = set(self._tables_here()) if keep_equal else set()
+            for name in sorted(held - {f"{schema}.{n}" for n in names}):
+                self.drop_table(name)  # gone from the other file (models: replaced or dropped)
             for name in names:
                 qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
+                if f"{schema}.{name}" in held and self._same_rows(schema, name):
+                    continue
                 self._run(
                     f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM source_wh.{qualified}"
                 )
@@ -383,6 +441,44 @@ class Warehouse:
         finally:
             self._run("DETACH source_wh")
         return names
+
+    def free_share(self) -> float:
+        """The share of this file's blocks that are free (left by dropped or replaced tables)."""
+        total, free = self._run("SELECT total_blocks, free_blocks FROM pragma_database_size()")[0]
+        return float(free) / total if total else 0.0
+
+    def _tables_here(self) -> list[str]:
+        rows = self._run(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE'"
+        )
+        return [f"{r[0]}.{r[1]}" for r in rows]
+
+    def _same_rows(self, schema: str, name: str) -> bool:
+        """Whether ``schema.name`` holds the same rows here as in the attached ``source_wh``, in
+        any order: the same columns and types, the same count, and the same sum of row hashes,
+        plus what DuckDB's hash does not tell apart (a NULL, empty or [NULL] list; -0.0 and
+        0.0). Column types outside a known exact set never count as the same. Equal sums of
+        64-bit hashes with unequal rows would need a hash collision (about 2^-64)."""
+        columns = [
+            self._run(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                f"WHERE table_catalog = {catalog} AND table_schema = $schema "
+                "AND table_name = $name ORDER BY ordinal_position",
+                {"schema": schema, "name": name},
+            )
+            for catalog in ("current_database()", "'source_wh'")
+        ]
+        measures = _fingerprint(columns[0])
+        if columns[0] != columns[1] or measures is None:
+            return False
+        qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
+        here, there = qualified, f"source_wh.{qualified}"
+        if self._run(f"SELECT count(*) FROM {here}") != self._run(f"SELECT count(*) FROM {there}"):
+            return False
+        return self._run(f"SELECT {measures} FROM {here}") == self._run(
+            f"SELECT {measures} FROM {there}"
+        )
 
     def drop_table(self, table: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}")
