@@ -1,8 +1,10 @@
 """Read one delivered file into the temp table ``landing_std``: contract columns as text.
 
-Every delivered row ends up in ``landing_std`` (with ``_line`` and ``_raw``) or, when the reader
-cannot parse it at all, in ``landing_parse_rejects``. A file that is not its declared format, or
-lacks contract columns, raises ``IngestError`` and nothing is kept.
+Every delivered row ends up in ``landing_std`` (with its ``_line``) or, when the reader cannot
+parse it at all, in ``landing_parse_rejects``. The row as delivered is not copied along: the
+``RawText`` that ``read_landing`` returns selects it by ``_line``, for the rows that are rejected.
+A file that is not its declared format, or lacks contract columns, raises ``IngestError`` and
+nothing is kept.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from journeys.errors import IngestError, WarehouseError
 from journeys.warehouse import Warehouse, quote_ident
@@ -27,6 +30,7 @@ TEMP_TABLES = (
     "landing_std",
     "landing_checked",
     "landing_marked",
+    "landing_reject_text",
     "landing_parse_rejects",
     "raw_keys",
     *PARSE_REJECT_TABLES,
@@ -36,6 +40,15 @@ TEMP_TABLES = (
 MISSING_FIX = (
     "rename them in the export or map them under sources.<source>.column_map (e.g. occurred_at: ts)"
 )
+
+
+@dataclass(frozen=True)
+class RawText:
+    """A SELECT of ``_line, _raw`` (the delivered row as text: the JSON line, or a JSON object of
+    a CSV/Parquet row's fields) over the file's temp tables, with its parameters."""
+
+    select: str
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -56,18 +69,18 @@ def read_landing(
     encoding: str = "utf-8",
     optional: Sequence[str] = (),
     missing_fix: str = MISSING_FIX,
-) -> None:
-    """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``."""
+) -> RawText:
+    """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``; return how to select
+    a row's delivered text by its ``_line``."""
     wh.drop_temp(*TEMP_TABLES)
     spec = _Spec(tuple(columns), column_map, tuple(optional), missing_fix)
     if fmt == "jsonl":
-        _read_jsonl(wh, path, spec, encoding)
-    elif fmt in ("csv", "parquet"):
-        _read_table(wh, path, fmt, spec, encoding)
-    else:
-        raise IngestError(
-            f"{path.name}: format '{fmt}' is not supported here; use csv, jsonl or parquet"
-        )
+        return _read_jsonl(wh, path, spec, encoding)
+    if fmt in ("csv", "parquet"):
+        return _read_table(wh, path, fmt, spec, encoding)
+    raise IngestError(
+        f"{path.name}: format '{fmt}' is not supported here; use csv, jsonl or parquet"
+    )
 
 
 def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
@@ -102,7 +115,7 @@ def _resolve_columns(path: Path, delivered: Sequence[str], spec: _Spec) -> dict[
     return chosen
 
 
-def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str) -> None:
+def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str) -> RawText:
     try:
         if fmt == "csv":
             with _utf8_text(path, encoding) as (readable, enc):
@@ -127,10 +140,12 @@ def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str)
         for col, src in chosen.items()
     ]
     select.append(_json_object(extras, params, "a") + " AS attributes")
-    select.append(_json_object(delivered, params, "r") + "::VARCHAR AS _raw")
     select.append("_line")
     select.append("CAST(NULL AS VARCHAR) AS _parse_error")
     wh.materialize_temp("landing_std", select=f"SELECT {', '.join(select)} FROM landing", **params)
+    raw: dict[str, Any] = {}
+    text = _json_object(delivered, raw, "r")
+    return RawText(f"SELECT _line, CAST({text} AS VARCHAR) AS _raw FROM landing", raw)
 
 
 @contextmanager
@@ -200,7 +215,7 @@ def _json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
+def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> RawText:
     try:
         with _utf8_text(path, encoding) as (readable, enc):
             lines = wh.materialize_temp(
@@ -216,28 +231,26 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
             "one JSON object per line, or set the source's format. Nothing was loaded from it"
         )
     chosen = _resolve_columns(path, keys, spec)
-    params: dict[str, str] = {}
+    # Every wanted key is read in one parse of the line (a list of paths), not one per column.
+    present = [key for key in chosen.values() if key is not None]
+    params: dict[str, Any] = {"paths": [_json_path(key) for key in present]}
     select = []
-    for i, (col, key) in enumerate(chosen.items()):
-        if key is None:
-            select.append(f"CAST(NULL AS VARCHAR) AS {quote_ident(col)}")
-            continue
-        params[f"p{i}"] = _json_path(key)
-        select.append(
-            f"CASE WHEN _object THEN json_extract_string(line, $p{i}) END AS {quote_ident(col)}"
-        )
-    used = {key for key in chosen.values() if key}
-    extras = [key for key in keys if key not in used]
+    for col, key in chosen.items():
+        value = f"_values[{present.index(key) + 1}]" if key is not None else "NULL"
+        select.append(f"CAST({value} AS VARCHAR) AS {quote_ident(col)}")
+    extras = [key for key in keys if key not in set(present)]
     if extras:
+        params["extra_paths"] = [_json_path(key) for key in extras]
         pairs = []
         for i, key in enumerate(extras):
-            params[f"k{i}"], params[f"q{i}"] = key, _json_path(key)
-            pairs.append(f"$k{i}, json_extract(line, $q{i})")
+            params[f"k{i}"] = key
+            pairs.append(f"$k{i}, _extras[{i + 1}]")
         select.append(f"CASE WHEN _object THEN json_object({', '.join(pairs)}) END AS attributes")
+        extract_extras = ", CASE WHEN _object THEN json_extract(line, $extra_paths) END AS _extras"
     else:
         select.append("CAST(NULL AS JSON) AS attributes")
+        extract_extras = ""
     select += [
-        "line AS _raw",
         "_line",
         "CASE WHEN NOT _valid THEN 'line is not valid JSON; each line must be one JSON object' "
         "WHEN NOT _object THEN 'line is JSON but not an object; each line must be one JSON "
@@ -246,9 +259,13 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> None:
     wh.materialize_temp(
         "landing_std",
         select=(
-            f"SELECT {', '.join(select)} FROM (SELECT *, json_valid(line) AS _valid, "
-            "CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' ELSE false END AS _object "
-            "FROM landing_lines)"
+            f"SELECT {', '.join(select)} FROM ("
+            "SELECT *, CASE WHEN _object THEN json_extract_string(line, $paths) END AS _values"
+            f"{extract_extras} FROM ("
+            "SELECT line, _line, _valid, "
+            "CASE WHEN _valid THEN json_type(line) = 'OBJECT' ELSE false END AS _object "
+            "FROM (SELECT *, json_valid(line) AS _valid FROM landing_lines)))"
         ),
         **params,
     )
+    return RawText("SELECT _line, line AS _raw FROM landing_lines", {})

@@ -167,7 +167,7 @@ def load_file(
         _record(wh, result, content_hash, file_seq, loaded_at)
         return result
     sniff_text(path, kind, configured.encoding)
-    read_landing(
+    raw_text = read_landing(
         wh,
         path,
         fmt=kind,
@@ -178,14 +178,14 @@ def load_file(
         **({"missing_fix": missing_fix} if missing_fix else {}),
     )
     with wh.transaction():
-        wh.materialize_temp(
-            "landing_checked", f"ingest/validate_{source}", tz=timezone or configured.timezone
-        )
         wh.create_temp_view("raw_keys", f"raw.{source}")
         watermark = wh.scalar("ingest/watermark") if contract.is_event_source else None
+        # Checking and marking run as one statement: the checked rows are not copied in between.
         wh.materialize_temp(
             "landing_marked",
             "ingest/mark_landing",
+            inputs={"landing_checked": f"ingest/validate_{source}"},
+            tz=timezone or configured.timezone,
             file_seq=file_seq,
             batch_id=batch_id,
             file=str(path),
@@ -199,7 +199,14 @@ def load_file(
         raw_columns = wh.columns(f"raw.{source}")
         wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
         params = {"batch_id": batch_id, "source": source, "file": str(path)}
-        wh.execute("ingest/insert_rejects", **params)
+        if counts["invalid"]:
+            wh.materialize_temp(
+                "landing_reject_text",
+                select=f"SELECT * FROM ({raw_text.select}) "
+                "WHERE _line IN (SELECT _line FROM landing_marked WHERE NOT _valid)",
+                **raw_text.params,
+            )
+            wh.execute("ingest/insert_rejects", **params)
         if parse_rejects:
             wh.execute("ingest/insert_parse_rejects", **params)
         rejected = counts["invalid"] + parse_rejects
