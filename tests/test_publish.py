@@ -179,8 +179,9 @@ def copied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_publish_copies_only_the_tables_that_changed(settings: Settings, copied: list[str]):
     big = pl.DataFrame({"id": list(range(1000)), "name": [f"n{i}" for i in range(1000)]})
-    write_work(settings, {"marts.big": big, "marts.small": pl.DataFrame({"v": [1.0, 2.0]})})
-    assert sorted(copied) == ["marts.big", "marts.small"]  # the first publish copies all
+    small = pl.DataFrame({"v": [1.0, 2.0]})
+    write_work(settings, {"marts.big": big, "marts.more": big, "marts.small": small})
+    assert sorted(copied) == ["marts.big", "marts.more", "marts.small"]  # the first: all
     copied.clear()
     write_work(settings, {"marts.small": pl.DataFrame({"v": [1.0, 3.0]})})
     assert copied == ["marts.small"]
@@ -189,10 +190,14 @@ def test_publish_copies_only_the_tables_that_changed(settings: Settings, copied:
     assert copied == []  # the same rows in another order are the same table
     write_work(settings, {"marts.big": big.with_columns(name=pl.col("name").reverse())})
     assert copied == ["marts.big"]  # same count, same values, other rows
+    copied.clear()
+    shuffled = big.with_columns(name=pl.col("name").shuffle(seed=2))
+    write_work(settings, {"marts.big": shuffled, "marts.more": shuffled})
+    assert sorted(copied) == ["marts.big", "marts.more", "marts.small"]  # most rows: a fresh file
     with open_work(settings, step="build") as wh:
         expected = {
             f"marts.{t}": sorted(map(repr, wh.read_table(f"marts.{t}").rows()))
-            for t in ("big", "small")
+            for t in ("big", "more", "small")
         }
     assert published_rows(settings) == expected
 

@@ -30,8 +30,10 @@ from journeys.warehouse import Warehouse
 
 PUBLISHED_MODELS = ("raw/rejects",)
 """Published tables made by a model from the work file rather than copied."""
-MAX_FREE_SHARE = 0.5
-"""Update a copy of the published file only while at most this share of its blocks is free."""
+MAX_CHANGED_SHARE = 0.5
+"""Update a copy of the published file only when at most this share of its rows changed..."""
+MAX_FREE_SHARE = 0.25
+"""...and at most this share of its blocks is free; else write a fresh, compact file."""
 
 
 def work_path(settings: Settings) -> Path:
@@ -130,25 +132,30 @@ def publish_marts(settings: Settings) -> Path:
 
 def _update_copy(settings: Settings, published: Path, staging: Path, work: Path) -> bool:
     """Make ``staging`` a copy of the published file brought up to date with the work file:
-    unchanged tables kept, changed ones copied, gone ones dropped, the models re-run. Returns
-    False (and leaves no staging file) when there is no usable published file, or when its
-    copy carries more than ``MAX_FREE_SHARE`` of free blocks: a fresh file is written then."""
+    the tables with unchanged rows kept, the others copied, gone ones dropped, the models
+    re-run. Returns False (and leaves no staging file) when a fresh file is the better start:
+    no usable published file, more than ``MAX_CHANGED_SHARE`` of its rows changed, or more
+    than ``MAX_FREE_SHARE`` of its blocks free (so the file stays compact)."""
     wal = published.with_name(published.name + ".wal")
     if not published.is_file() or wal.exists():  # a .wal: the file alone is not the marts
         return False
-    shutil.copyfile(published, staging)
     try:
+        with _open(settings, published, read_only=True) as old:
+            same = old.same_tables(work, schema="marts")
+            rows = {name: old.count(name) for name in same}
+            free = old.free_share()
+        changed = sum(n for name, n in rows.items() if not same[name])
+        if free > MAX_FREE_SHARE or changed > MAX_CHANGED_SHARE * sum(rows.values()):
+            return False
+        shutil.copyfile(published, staging)
         with _open(settings, staging) as target:
-            if target.free_share() <= MAX_FREE_SHARE:
-                target.copy_schema_from(
-                    work, schema="marts", models=PUBLISHED_MODELS, keep_equal=True
-                )
-                return True
-    except (WarehouseError, duckdb.Error):
-        pass  # not a warehouse this version can update: write a fresh one
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    return False
+            keep = [name for name, equal in same.items() if equal]
+            target.copy_schema_from(work, schema="marts", models=PUBLISHED_MODELS, keep=keep)
+        return True
+    except (WarehouseError, duckdb.Error):  # not a warehouse this version can update
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        return False
 
 
 def open_published(settings: Settings) -> Warehouse:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -397,15 +397,15 @@ class Warehouse:
         *,
         schema: str,
         models: Sequence[str] = (),
-        keep_equal: bool = False,
+        keep: Collection[str] = (),
     ) -> list[str]:
         """Copy every table of ``schema`` from another warehouse file into this one, then
         materialise ``models`` here (they read the other file as ``source_wh``; a model whose
         source tables the other file lacks is skipped).
 
-        ``keep_equal``: this file is a copy of an earlier result of this method; a table it
-        already holds with the same rows as the other file's (``_same_rows``) is kept rather
-        than copied, and its tables neither copied nor materialised now are dropped."""
+        ``keep``: tables (``schema.name``) this file already holds with the other file's rows
+        (see ``same_tables``), left as they are. Any other table of this file that is neither
+        copied nor materialised now is dropped."""
         self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
         try:
             names = [
@@ -417,23 +417,17 @@ class Warehouse:
                     {"schema": schema},
                 )
             ]
-            held = set(self._tables_here()) if keep_equal else set()
-            for name in sorted(held - {f"{schema}.{n}" for n in names}):
-                self.drop_table(name)  # gone from the other file (models: replaced or dropped)
+            for name in self._tables_in("current_database()"):
+                if name not in keep:  # replaced or gone (models: re-made below)
+                    self.drop_table(name)
             for name in names:
-                qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
-                if f"{schema}.{name}" in held and self._same_rows(schema, name):
+                if f"{schema}.{name}" in keep:
                     continue
+                qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
                 self._run(
                     f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM source_wh.{qualified}"
                 )
-            present = {
-                f"{r[0]}.{r[1]}"
-                for r in self._run(
-                    "SELECT table_schema, table_name FROM information_schema.tables "
-                    "WHERE table_catalog = 'source_wh'"
-                )
-            }
+            present = set(self._tables_in("'source_wh'"))
             for model in models:
                 needed = set(re.findall(r"source_wh\.(\w+\.\w+)", read_sql(model)))
                 if needed <= present:
@@ -442,15 +436,30 @@ class Warehouse:
             self._run("DETACH source_wh")
         return names
 
+    def same_tables(self, other: Path, *, schema: str) -> dict[str, bool]:
+        """Per table of ``schema`` here (``schema.name``): whether the other warehouse file holds
+        it with the same rows, in any order (``_same_rows``). Opens nothing for writing."""
+        self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
+        try:
+            theirs = set(self._tables_in("'source_wh'"))
+            return {
+                name: name in theirs and self._same_rows(*name.split(".", 1))
+                for name in self._tables_in("current_database()")
+                if name.startswith(f"{schema}.")
+            }
+        finally:
+            self._run("DETACH source_wh")
+
     def free_share(self) -> float:
         """The share of this file's blocks that are free (left by dropped or replaced tables)."""
         total, free = self._run("SELECT total_blocks, free_blocks FROM pragma_database_size()")[0]
         return float(free) / total if total else 0.0
 
-    def _tables_here(self) -> list[str]:
+    def _tables_in(self, catalog: str) -> list[str]:
+        """``schema.name`` of the base tables of ``catalog`` (a SQL expression)."""
         rows = self._run(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE'"
+            f"WHERE table_catalog = {catalog} AND table_type = 'BASE TABLE' ORDER BY 1, 2"
         )
         return [f"{r[0]}.{r[1]}" for r in rows]
 
