@@ -311,6 +311,12 @@ class Warehouse:
             f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT * FROM {quote_ident(table)}"
         )
 
+    def view_temp(self, name: str, model: str) -> None:
+        """``CREATE OR REPLACE TEMP VIEW name AS`` a parameterless model's SELECT: for a step
+        read once, which need not be copied into a table first."""
+        body = _strip_trailing(read_sql(model))
+        self._execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS\n{body}", None, model)
+
     def scalar(self, model: str, **params: Any) -> Any:
         """The single value of a one-row, one-column query file."""
         frame = self.query(model, **params)

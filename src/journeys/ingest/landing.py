@@ -122,8 +122,8 @@ def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str)
                 wh.materialize_temp(
                     "landing_raw", "ingest/read_csv", path=str(readable), encoding=enc
                 )
-            wh.materialize_temp("landing", "ingest/number_csv_rows")
             wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
+            wh.view_temp("landing", "ingest/number_csv_rows")  # read once, by landing_std
         else:
             with _plain_parquet(path) as plain:
                 wh.materialize_temp("landing", "ingest/read_parquet", path=str(plain))
