@@ -23,6 +23,7 @@ from journeys.compare.scope import (
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
     distinct_variants,
+    prepare_journeys,
     scope_journeys,
     scope_variants,
 )
@@ -106,7 +107,9 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     _require(wh, "marts.journeys", JOURNEY_COLUMNS)
     _require(wh, "marts.events", EVENT_COLUMNS)
     # paths are only needed once per variant; events are scanned in batches, never whole
-    journeys = wh.read_table("marts.journeys", columns=[c for c in JOURNEY_COLUMNS if c != "path"])
+    journeys = prepare_journeys(  # sorted and coded once for every map
+        wh.read_table("marts.journeys", columns=[c for c in JOURNEY_COLUMNS if c != "path"])
+    )
     variants = _read_variants(wh)
     events = wh.scan_table("marts.events", columns=EVENT_COLUMNS)
     summaries = []

@@ -59,15 +59,27 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
     )
 
 
+def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
+    """The journeys sorted by journey_id, with ``cx``, a compact code of the customer: the work
+    ``scope_journeys`` would repeat for every map, done once (``compare_maps``)."""
+    frame = journeys.select("journey_id", "customer_key", "variant_id", "status", "value")
+    if not frame["journey_id"].is_sorted():  # the warehouse seldom returns them in order
+        frame = frame.sort("journey_id")
+    # any one-to-one code will do (counts of distinct customers); hashing the keys into
+    # categories is cheaper than ranking them
+    return frame.with_columns(
+        cx=pl.col("customer_key").cast(pl.Categorical).to_physical().cast(pl.UInt32)
+    )
+
+
 def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
     """In-scope journeys, sorted by journey_id, with their variant's outcome.
 
-    Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, and
+    ``journeys``: marts.journeys columns, or prepare_journeys() of them (cheaper for several
+    maps). Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, and
     compact keys for joins: jx (the row number), vx (the variant's), cx (the customer's).
     """
-    frame = journeys.select("journey_id", "customer_key", "variant_id", "status", "value")
-    if not frame["journey_id"].is_sorted():  # the warehouse usually returns them in order
-        frame = frame.sort("journey_id")
+    frame = journeys if "cx" in journeys.columns else prepare_journeys(journeys)
     return (
         frame.join(
             variants.select("variant_id", "vx", "outcome"),
@@ -78,9 +90,17 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
         .with_columns(
             value=pl.col("value").cast(pl.Float64).fill_null(0.0),
             finished=pl.col("status") != "in_flight",
-            # any one-to-one code will do (counts of distinct customers); hashing the keys
-            # into categories is cheaper than ranking them
-            cx=pl.col("customer_key").cast(pl.Categorical).to_physical().cast(pl.UInt32),
+        )
+        .select(
+            "journey_id",
+            "customer_key",
+            "variant_id",
+            "status",
+            "value",
+            "vx",
+            "outcome",
+            "finished",
+            "cx",
         )
         .with_row_index("jx")
     )
