@@ -13,8 +13,8 @@ from journeys.config import Settings
 from journeys.errors import BuildError
 from journeys.warehouse import Warehouse
 
-MINING_MODELS = ("marts/touchpoints", "marts/variants", "marts/transitions")
-"""In this order: transitions reads the variants' paths."""
+MINING_MODELS = ("marts/variants", "marts/touchpoints", "marts/transitions")
+"""In this order: touchpoints and transitions read the variants' paths."""
 
 
 @dataclass(frozen=True)
