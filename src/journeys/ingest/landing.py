@@ -44,11 +44,20 @@ MISSING_FIX = (
 
 @dataclass(frozen=True)
 class RawText:
-    """A SELECT of ``_line, _raw`` (the delivered row as text: the JSON line, or a JSON object of
-    a CSV/Parquet row's fields) over the file's temp tables, with its parameters."""
+    """How to read a delivered row as text (the JSON line, or a JSON object of a CSV/Parquet
+    row's fields): the expression ``text`` over the temp relation ``source``, with ``params``."""
 
-    select: str
+    text: str
+    source: str
     params: dict[str, Any]
+
+    def select(self, lines: str) -> str:
+        """``_line, _raw`` of the rows whose ``_line`` the SELECT ``lines`` returns; the filter
+        comes first, so only those rows are turned into text."""
+        return (
+            f"SELECT _line, CAST({self.text} AS VARCHAR) AS _raw FROM {self.source} "
+            f"WHERE _line IN ({lines})"
+        )
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str)
     wh.materialize_temp("landing_std", select=f"SELECT {', '.join(select)} FROM landing", **params)
     raw: dict[str, Any] = {}
     text = _json_object(delivered, raw, "r")
-    return RawText(f"SELECT _line, CAST({text} AS VARCHAR) AS _raw FROM landing", raw)
+    return RawText(text, "landing", raw)
 
 
 @contextmanager
@@ -268,4 +277,4 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> RawTex
         ),
         **params,
     )
-    return RawText("SELECT _line, line AS _raw FROM landing_lines", {})
+    return RawText("line", "landing_lines", {})

@@ -202,8 +202,7 @@ def load_file(
         if counts["invalid"]:
             wh.materialize_temp(
                 "landing_reject_text",
-                select=f"SELECT * FROM ({raw_text.select}) "
-                "WHERE _line IN (SELECT _line FROM landing_marked WHERE NOT _valid)",
+                select=raw_text.select("SELECT _line FROM landing_marked WHERE NOT _valid"),
                 **raw_text.params,
             )
             wh.execute("ingest/insert_rejects", **params)
