@@ -1,12 +1,13 @@
 -- grain: one row per touchpoint.
 -- events: its events; journeys / customers: distinct journeys / customers with it;
 -- starts / ends: journeys whose first / last step it is.
---
+WITH
+
 -- Counted from the paths of marts.variants (a journey's touchpoints in step order, with how many
 -- journeys follow it), one variant at a time, as marts.transitions counts its pairs: far cheaper
 -- than grouping every event by (touchpoint, journey). (Built after marts.variants:
 -- journeys.mining.marts.MINING_MODELS.)
-WITH variant_steps AS (
+variant_steps AS (
     -- two unnests side by side pair each touchpoint of a path with its step number
     SELECT
         variant_id,
