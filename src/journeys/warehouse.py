@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,7 +146,9 @@ class Warehouse:
                 "another process is writing it, wait for it to finish"
             ) from exc
         self._run("SET TimeZone = 'UTC'")
-        self._run("SET enable_progress_bar = false")  # a library draws no bars on stderr
+        # a library draws no progress bars on stderr (Jupyter without ipywidgets refuses)
+        with suppress(duckdb.InvalidInputException):
+            self._run("SET enable_progress_bar = false")
         if not read_only:
             for schema in SCHEMAS:
                 self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
