@@ -205,6 +205,25 @@ class Warehouse:
         )
         return self.count(f"{layer}.{name}")
 
+    def run_view(self, model: str) -> None:
+        """Define ``sql/<layer>/<name>.sql`` (parameterless) as view ``<layer>.<name>``, replacing
+        a table of that name: for a model its readers scan once or twice, narrowly, where
+        writing every row would cost more than computing it again."""
+        layer, _, name = model.partition("/")
+        if layer not in SCHEMAS or not name:
+            raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
+        body = _strip_trailing(read_sql(model))
+        _bind(body, {}, model)  # a view cannot hold parameters
+        kind = self._run(
+            "SELECT table_type FROM information_schema.tables WHERE table_catalog = "
+            "current_database() AND table_schema = $layer AND table_name = $name",
+            {"layer": layer, "name": name},
+        )
+        if kind and kind[0][0] == "BASE TABLE":
+            self.drop_table(f"{layer}.{name}")  # written by builds before this one
+        view = f"{quote_ident(layer)}.{quote_ident(name)}"
+        self._execute(f"CREATE OR REPLACE VIEW {view} AS\n{body}", None, model)
+
     def append_model(self, model: str, **params: Any) -> int:
         """Append the SELECT of ``sql/<layer>/<name>.sql`` to the existing table ``<layer>.<name>``
         (columns matched by name); return the rows appended."""
