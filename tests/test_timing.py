@@ -81,3 +81,14 @@ def test_several_passes_give_the_same_result_as_one():
     for name in ("seconds", "breaches", "switches"):
         a, b = getattr(one, name), getattr(many, name)
         assert a.sort(pl.all()).equals(b.sort(pl.all())), name
+
+
+def test_events_out_of_step_order_inside_a_journey_are_put_in_order():
+    """The same journeys with each journey's events together but backwards: sorted first."""
+    j, e = frames()
+    scoped = scope_journeys(j, scope_variants(MAP, distinct_variants(j)))
+    backwards = e.sort("journey_id", "step_index", descending=[False, True])
+    a, b = time_steps(MAP, e, scoped), time_steps(MAP, backwards, scoped)
+    for name in ("seconds", "breaches", "switches"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.height and x.sort(pl.all()).equals(y.sort(pl.all())), name

@@ -2,9 +2,11 @@
 
 Each in-scope journey's events on map steps are read in journey order (``step_index``, which
 follows the ordering rule: occurred_at, then seq), and each is paired with the previous map step
-of the same journey. Events are scanned lazily and, for many journeys, in several passes (one per
-slice of the journey keys), so memory stays bounded at 100M events; only small results are kept:
-the seconds per step (for medians), the SLA breaches and the unplanned channel switches.
+of the same journey. The warehouse returns nearly every journey's events together and in order
+already, so only the few that are not get sorted (``_in_journey_order``). Events are scanned
+lazily and, for many journeys, in several passes (one per slice of the journey keys), so memory
+stays bounded at 100M events; only small results are kept: the seconds per step (for medians),
+the SLA breaches and the unplanned channel switches.
 
 Channel switch rule: consecutive map steps on different observed channels, where the map names a
 channel for at least one of them and at least one was observed off its designed channel (a
@@ -70,10 +72,9 @@ def _time_part(
     names = list(journey_map.step_names)
     step_type = pl.Enum(names)
     within = {s.name: s.within_seconds for s in journey_map.steps}
-    same = pl.col("journey") == pl.col("journey").shift(1)
     # No join with the journeys here (the slow part at scale): a journey without events on map
     # steps is out of scope by definition, so these events are the in-scope journeys' events.
-    frame = (
+    events_on_steps = (
         events.select(*EVENT_COLUMNS)
         # equalities rather than is_in: the warehouse applies them itself while scanning
         .filter(functools.reduce(operator.or_, [pl.col("touchpoint") == pl.lit(n) for n in names]))
@@ -82,36 +83,22 @@ def _time_part(
             "step_index",
             pl.col("touchpoint").cast(step_type).alias("step"),
             "occurred_at",
-            pl.col("channel").cast(pl.Categorical),
+            "channel",
         )
         .collect(engine="streaming")
-        # each journey's events together, in step order: any code of the journey will do as
-        # the first key, and sorting integer codes is several times cheaper than the ids
-        .with_columns(journey=pl.col("journey_id").cast(pl.Categorical).to_physical())
-        .sort("journey", "step_index")
-        .select(
-            "journey_id",
-            "step",
-            "channel",
-            prev_step=pl.when(same).then(pl.col("step").shift(1)),
-            prev_channel=pl.when(same).then(pl.col("channel").shift(1)),
-            seconds_from_previous=pl.when(same).then(
-                (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds()
-                / 1000.0
-            ),
-        )
     )
-    seconds = frame.filter(pl.col("seconds_from_previous").is_not_null()).select(
-        "step", "seconds_from_previous"
+    frame = _in_journey_order(events_on_steps)
+    # each event with the previous one of its journey: the pairs are the rows where ``same``;
+    # the few pairs that make a breach or a switch are gathered by row number
+    same = frame["same"]
+    elapsed = frame.select(
+        (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds() / 1000.0
+    ).to_series()
+    seconds = pl.DataFrame(
+        {"step": frame["step"].filter(same), "seconds_from_previous": elapsed.filter(same)}
     )
-    breaches = (
-        frame.filter(
-            pl.col("seconds_from_previous")
-            > pl.col("step").replace_strict(within, return_dtype=pl.Int64)
-        )
-        .select("journey_id", "step")
-        .unique()
-    )
+    late = elapsed > frame["step"].replace_strict(within, return_dtype=pl.Int64)
+    breaches = _pairs(frame, same & late).select("journey_id", "step").unique()
     switches = _unplanned_switches(journey_map, frame)
     keys = keys.collect()
     return (
@@ -123,21 +110,58 @@ def _time_part(
     )
 
 
+def _in_journey_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The events with each journey's events together, in step order (the journeys in any
+    order), and ``same``: the event follows one of the same journey. The warehouse mostly
+    returns the events so already (marts.events is written journey by journey), so only the
+    journeys that are not (in several runs, or out of step order inside one) are sorted, and
+    appended after the others: cheaper than sorting all the events."""
+    ids = frame["journey_id"]
+    same = (ids == ids.shift(1)).fill_null(False)
+    runs = frame.select(
+        run=(~same).cum_sum() - 1,
+        # a step at or before the previous one of the same run: the run is out of order
+        backwards=same & (pl.col("step_index") <= pl.col("step_index").shift(1)),
+    )
+    # a journey in several runs, or a run out of order: its runs are irregular
+    irregular = ids.filter(~same).is_duplicated()
+    backwards = runs.filter("backwards")["run"]
+    if backwards.len():
+        irregular = irregular.scatter(backwards, True)
+    if not irregular.any():
+        return frame.with_columns(same=same)
+    rows = irregular.gather(runs["run"])
+    regular = frame.filter(~rows).with_columns(same=same.filter(~rows))
+    # (two regular runs brought together by removing the rows between are other journeys)
+    sorted_rows = frame.filter(rows).sort("journey_id", "step_index")
+    return pl.concat(
+        [
+            regular,
+            sorted_rows.with_columns(
+                same=(pl.col("journey_id") == pl.col("journey_id").shift(1)).fill_null(False)
+            ),
+        ]
+    )
+
+
+def _pairs(frame: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
+    """journey_id, prev_step, step, prev_channel, channel of the ``rows`` (each the event after
+    another of its journey) of _in_journey_order()."""
+    at = rows.fill_null(False).arg_true()
+    this = frame.select("journey_id", "step", "channel")[at]
+    prev = frame.select(prev_step="step", prev_channel="channel")[at - 1]
+    return pl.concat([this, prev], how="horizontal").select(
+        "journey_id", "prev_step", "step", "prev_channel", "channel"
+    )
+
+
 def _unplanned_switches(journey_map: JourneyMap, frame: pl.DataFrame) -> pl.DataFrame:
     designed = {s.name: s.channel for s in journey_map.steps}
+    channel = frame["channel"]
+    changed = frame["same"] & (channel != channel.shift(1))  # null when either is null
     if not any(designed.values()):
-        return frame.select("journey_id", "prev_step", "step", "prev_channel", "channel").clear()
-    switched = frame.filter(
-        pl.col("prev_channel").is_not_null()
-        & pl.col("channel").is_not_null()
-        & (pl.col("prev_channel") != pl.col("channel"))
-    ).select(
-        "journey_id",
-        "prev_step",
-        "step",
-        pl.col("prev_channel").cast(pl.String),
-        pl.col("channel").cast(pl.String),
-    )
+        changed = changed.clear(frame.height)
+    switched = _pairs(frame, changed)
     plan_prev = pl.col("prev_step").replace_strict(designed, return_dtype=pl.String)
     plan_this = pl.col("step").replace_strict(designed, return_dtype=pl.String)
     return switched.filter(
