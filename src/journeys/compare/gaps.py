@@ -125,10 +125,12 @@ def find_gaps(
     keys = journeys.select("jx", "vx", "finished", "status", "outcome")
     abandoned = pl.col("status") == "abandoned"
     moved = ids(moves)  # per aligned (variant, complete): spread to journeys as integers only
+    # one row per (gap, journey): each part is made unique on its own (the gap types of the
+    # parts differ), at the variant level where it can, not over the millions of rows
     members = pl.concat(
         [
-            moved.select("gap_id", "vx", "complete", "trailing")
-            .unique()
+            moved.group_by("gap_id", "vx", "complete")
+            .agg(pl.col("trailing").all())
             .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
             # the steps an abandoned journey never got to are its drop-off, not skipped steps
             .filter(~(pl.col("trailing") & abandoned))
@@ -137,9 +139,9 @@ def find_gaps(
             ids(drops)
             .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
             .select("gap_id", "jx"),
-            ids(events).select("gap_id", "jx"),
+            ids(events).select("gap_id", "jx").unique(),
         ]
-    ).unique()
+    )
     baselines = _baselines(journey_map, catalog)
     measured = (
         measure_impact(members, journeys, variants=variants, baselines=baselines)

@@ -118,15 +118,22 @@ def measure_impact(
         .group_by("bx")
         .agg(pl.col("n").sum().alias("n_base"), pl.col("k").sum().alias("k_base"))
     )
+    # jx is the journeys' row number (scope_journeys()): a gather, and one integer key per
+    # (baseline, variant), rather than joins of the millions of members
+    radix = int(variants["vx"].max() or 0) + 1  # type: ignore[arg-type]
+    at_base = pl.col("bx").cast(pl.Int64) * radix + pl.col("vx")
+    reached_keys = reach.select(at_base.alias("key"))["key"]
+    members = members.with_columns(
+        journeys.select("vx", "cx", "finished", "outcome")[members["jx"]]
+    )
     stats = (
-        members.join(journeys.select("jx", "vx", "cx", "finished", "outcome"), on="jx")
-        .join(gap_sets, on="gap_id")
-        .join(reach.with_columns(at_base=pl.lit(True)), on=["bx", "vx"], how="left")
+        members.join(gap_sets, on="gap_id")
+        .with_columns(at_base=at_base.is_in(reached_keys))
         .with_columns(
             fin=pl.col("finished"),
             won=pl.col("finished") & pl.col("outcome"),
-            fin_base=pl.col("finished") & pl.col("at_base").fill_null(False),
-            won_base=pl.col("finished") & pl.col("outcome") & pl.col("at_base").fill_null(False),
+            fin_base=pl.col("finished") & pl.col("at_base"),
+            won_base=pl.col("finished") & pl.col("outcome") & pl.col("at_base"),
         )
         .group_by("gap_id", "bx")
         .agg(
