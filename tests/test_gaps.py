@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from journeys.compare.conformance import compare_map
-from journeys.compare.gaps import newcombe_interval, wilson_interval
+from journeys.compare.gaps import _gap_sets, newcombe_interval, wilson_interval
 from journeys.compare.maps import JourneyMap, parse_map
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -381,3 +381,17 @@ def test_an_unexpected_step_is_one_gap_whatever_came_next():
     after_b = gaps.filter(pl.col("from_step") == "B").row(0, named=True)
     assert after_b["description"] == "unexpected 'X' after 'B', then 'C' 75%, 'D' 25%"
     assert (after_b["outcome_rate_with"], after_b["outcome_rate_without"]) == (0.75, 1.0)
+
+
+def test_gap_sets_count_journeys_per_set_of_gaps_beyond_one_word():
+    gap_ids = pl.Series("gap_id", list(range(0, 300, 2)), dtype=pl.UInt32)  # 150: three words
+    members = pl.DataFrame(
+        {
+            "gap_id": [0, 298, 130, 0, 298, 130, 4, 5, 298],
+            "jx": [1, 1, 1, 2, 2, 2, 3, 3, 4],
+        },
+        schema={"gap_id": pl.UInt32, "jx": pl.UInt32},
+    )
+    sets = _gap_sets(members, gap_ids)
+    counted = sorted((tuple(s), n) for s, n in sets.select("gap_id", "n").iter_rows())
+    assert counted == [((0, 130, 298), 2), ((4,), 1), ((298,), 1)]  # 5 is not among gap_ids

@@ -390,15 +390,10 @@ def _same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFram
     empty = pl.DataFrame(schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32})
     if eligible.height < 2:
         return empty
-    # journeys with the same set of gaps count once, weighted (far fewer sets than journeys)
-    sets = (
-        members.join(eligible.select("gap_id"), on="gap_id")
-        .group_by("jx")
-        .agg(pl.col("gap_id").sort())
-        .group_by("gap_id")
-        .agg(pl.len().alias("n"))
-        .with_row_index("set")
-    )
+    # journeys with the same set of gaps count once, weighted (far fewer sets than journeys);
+    # a journey's set is a few integer words with one bit per eligible gap (summing integers
+    # per journey is much cheaper than collecting lists)
+    sets = _gap_sets(members, eligible["gap_id"].unique().sort())
     mine = sets.explode("gap_id")
     shared = (
         mine.join(mine.select("set", "gap_id"), on="set", suffix="_other")
@@ -432,6 +427,35 @@ def _same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFram
         {"gap_id": list(same), "_same_as": list(same.values())},
         schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32},
     )
+
+
+def _gap_sets(members: pl.DataFrame, gap_ids: pl.Series) -> pl.DataFrame:
+    """set, gap_id (the sorted list of a set of ``gap_ids``), n: how many journeys have
+    exactly that set of them (members: gap_id, jx, one row per gap and journey)."""
+    bits = 62
+    ids = gap_ids.to_list()
+    words = [f"_w{k}" for k in range(-(-len(ids) // bits))]
+    word = pl.col("gap_id").replace_strict(ids, [i // bits for i in range(len(ids))])
+    value = pl.col("gap_id").replace_strict(ids, [1 << (i % bits) for i in range(len(ids))])
+    per_journey = (
+        members.filter(pl.col("gap_id").is_in(gap_ids))
+        .with_columns(
+            pl.when(word == k).then(value).otherwise(0).cast(pl.Int64).alias(w)
+            for k, w in enumerate(words)
+        )
+        .group_by("jx")
+        .agg(pl.col(words).sum())  # one row per (gap, journey): the sum sets the bits
+        .group_by(words)
+        .agg(pl.len().alias("n"))
+    )
+    sets = [
+        [ids[k * bits + i] for k, mask in enumerate(row) for i in range(bits) if mask >> i & 1]
+        for row in per_journey.select(words).iter_rows()
+    ]
+    return pl.DataFrame(
+        {"gap_id": sets, "n": per_journey["n"]},
+        schema={"gap_id": pl.List(gap_ids.dtype), "n": pl.UInt32},
+    ).with_row_index("set")
 
 
 _DESCRIBE = {
