@@ -71,7 +71,6 @@ def _time_part(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     names = list(journey_map.step_names)
     step_type = pl.Enum(names)
-    within = {s.name: s.within_seconds for s in journey_map.steps}
     # No join with the journeys here (the slow part at scale): a journey without events on map
     # steps is out of scope by definition, so these events are the in-scope journeys' events.
     events_on_steps = (
@@ -87,19 +86,8 @@ def _time_part(
         )
         .collect(engine="streaming")
     )
-    frame = _in_journey_order(events_on_steps)
-    # each event with the previous one of its journey: the pairs are the rows where ``same``;
-    # the few pairs that make a breach or a switch are gathered by row number
-    same = frame["same"]
-    elapsed = frame.select(
-        (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds() / 1000.0
-    ).to_series()
-    seconds = pl.DataFrame(
-        {"step": frame["step"].filter(same), "seconds_from_previous": elapsed.filter(same)}
-    )
-    late = elapsed > frame["step"].replace_strict(within, return_dtype=pl.Int64)
-    breaches = _pairs(frame, same & late).select("journey_id", "step").unique()
-    switches = _unplanned_switches(journey_map, frame)
+    timed = [_time_events(journey_map, f) for f in _in_journey_order(events_on_steps)]
+    seconds, breaches, switches = (pl.concat(p) for p in zip(*timed, strict=True))
     keys = keys.collect()
     return (
         seconds,
@@ -110,12 +98,13 @@ def _time_part(
     )
 
 
-def _in_journey_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """The events with each journey's events together, in step order (the journeys in any
-    order), and ``same``: the event follows one of the same journey. The warehouse mostly
-    returns the events so already (marts.events is written journey by journey), so only the
-    journeys that are not (in several runs, or out of step order inside one) are sorted, and
-    appended after the others: cheaper than sorting all the events."""
+def _in_journey_order(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """The events, with ``same``: the event follows the previous one of its journey, in step
+    order. The warehouse mostly returns each journey's events together and in step order
+    (marts.events is written journey by journey), so the frame is used as it is, except for the
+    journeys that are not (in several runs, or out of step order inside one): their events get
+    ``same`` false there and come again, sorted, in a second, small frame. Cheaper than sorting
+    all the events."""
     ids = frame["journey_id"]
     same = (ids == ids.shift(1)).fill_null(False)
     runs = frame.select(
@@ -129,24 +118,40 @@ def _in_journey_order(frame: pl.DataFrame) -> pl.DataFrame:
     if backwards.len():
         irregular = irregular.scatter(backwards, True)
     if not irregular.any():
-        return frame.with_columns(same=same)
+        return [frame.with_columns(same=same)]
     rows = irregular.gather(runs["run"])
-    regular = frame.filter(~rows).with_columns(same=same.filter(~rows))
-    # (two regular runs brought together by removing the rows between are other journeys)
-    sorted_rows = frame.filter(rows).sort("journey_id", "step_index")
-    return pl.concat(
-        [
-            regular,
-            sorted_rows.with_columns(
-                same=(pl.col("journey_id") == pl.col("journey_id").shift(1)).fill_null(False)
-            ),
-        ]
+    again = frame.filter(rows).sort("journey_id", "step_index")
+    return [
+        frame.with_columns(same=same & ~rows),
+        again.with_columns(
+            same=(pl.col("journey_id") == pl.col("journey_id").shift(1)).fill_null(False)
+        ),
+    ]
+
+
+def _time_events(
+    journey_map: JourneyMap, frame: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """seconds, breaches (journey_id, step) and switches of one frame of _in_journey_order().
+    Each event where ``same`` is paired with the row before it; the few pairs that make a
+    breach or a switch are gathered by row number."""
+    same = frame["same"]
+    elapsed = frame.select(
+        (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds() / 1000.0
+    ).to_series()
+    seconds = pl.DataFrame(
+        {"step": frame["step"].filter(same), "seconds_from_previous": elapsed.filter(same)}
     )
+    # the step's within, by the step's code (steps are an Enum in file order)
+    within = pl.Series([s.within_seconds for s in journey_map.steps], dtype=pl.Int64)
+    late = elapsed > within.gather(frame["step"].to_physical())
+    breaches = _pairs(frame, same & late).select("journey_id", "step").unique()
+    return seconds, breaches, _unplanned_switches(journey_map, frame)
 
 
 def _pairs(frame: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
     """journey_id, prev_step, step, prev_channel, channel of the ``rows`` (each the event after
-    another of its journey) of _in_journey_order()."""
+    another of its journey) of a frame of _in_journey_order()."""
     at = rows.fill_null(False).arg_true()
     this = frame.select("journey_id", "step", "channel")[at]
     prev = frame.select(prev_step="step", prev_channel="channel")[at - 1]
