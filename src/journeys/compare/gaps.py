@@ -265,12 +265,9 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame) 
 
 def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
     """unexpected_transition and loop, per variant (from its step sequence)."""
-    seq = (
-        variants.select("variant_id", "seq")
-        .explode("seq")
-        .rename({"seq": "step"})
-        .with_columns(next_step=pl.col("step").shift(-1).over("variant_id"))
-    )
+    seq = variants.select(
+        "variant_id", step=pl.col("seq"), next_step=pl.col("seq").list.shift(-1)
+    ).explode("step", "next_step")
     designed = journey_map.edges_frame().rename({"from_step": "step", "to_step": "next_step"})
     transitions = _key(
         seq.filter(
