@@ -7,6 +7,7 @@ import polars as pl
 from journeys.compare.maps import parse_map
 from journeys.compare.scope import distinct_variants, scope_journeys, scope_variants
 from journeys.compare.timing import time_steps
+from journeys.warehouse import Warehouse
 
 MAP = parse_map(
     {
@@ -92,3 +93,16 @@ def test_events_out_of_step_order_inside_a_journey_are_put_in_order():
     for name in ("seconds", "breaches", "switches"):
         x, y = getattr(a, name), getattr(b, name)
         assert x.height and x.sort(pl.all()).equals(y.sort(pl.all())), name
+
+
+def test_events_read_from_the_warehouse_give_the_same_result_as_a_frame():
+    j, e = frames()
+    scoped = scope_journeys(j, scope_variants(MAP, distinct_variants(j)))
+    wh = Warehouse()
+    wh.write_table("marts.events", e)
+    one = time_steps(MAP, e, scoped)
+    for part_journeys in (1, 10):
+        read = time_steps(MAP, wh, scoped, part_journeys=part_journeys)
+        for name in ("seconds", "breaches", "switches"):
+            a, b = getattr(one, name), getattr(read, name)
+            assert a.height and a.sort(pl.all()).equals(b.sort(pl.all())), name

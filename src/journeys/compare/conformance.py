@@ -1,9 +1,10 @@
 """Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps.
 
-``compare_maps`` reads ``marts.journeys`` and ``marts.events`` once, then for each map aligns
-every distinct in-scope variant once (``alignment.align_variants``) and spreads the results to
-journeys with polars joins. Each map's rows replace that map's previous rows in the three tables
-(rows of other maps stay), inside one transaction, so readers never see a half-written compare.
+``compare_maps`` reads ``marts.journeys`` once, then for each map aligns every distinct in-scope
+variant once (``alignment.align_variants``) and spreads the results to journeys with polars
+joins; the events on the map's steps are read per range of journey ids (``timing``). Each map's
+rows replace that map's previous rows in the three tables (rows of other maps stay), inside one
+transaction, so readers never see a half-written compare.
 """
 
 from __future__ import annotations
@@ -117,14 +118,13 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
         )
     )
     variants = _read_variants(wh)
-    events = wh.scan_table("marts.events", columns=EVENT_COLUMNS)
     summaries = []
     with wh.transaction():  # all maps or none
         for m in loaded:
             result = compare_map(
                 m,
                 journeys=journeys,
-                events=events,
+                events=wh,  # read per map and journey-id range (timing.time_steps)
                 variants=variants,
                 min_support=settings.min_support,
             )
@@ -140,11 +140,12 @@ def compare_map(
     journey_map: JourneyMap,
     *,
     journeys: pl.DataFrame,
-    events: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse,
     min_support: int,
     variants: pl.DataFrame | None = None,
 ) -> MapComparison:
-    """Compare one map with journeys (marts.journeys columns) and events (marts.events).
+    """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
+    warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
     its ``path`` column.

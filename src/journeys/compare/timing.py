@@ -24,6 +24,7 @@ import polars as pl
 
 from journeys.compare.maps import JourneyMap
 from journeys.compare.scope import EVENT_COLUMNS
+from journeys.warehouse import Warehouse
 
 PART_JOURNEYS = 200_000
 """Journeys per pass over the events."""
@@ -41,42 +42,62 @@ class StepTiming:
 
 def time_steps(
     journey_map: JourneyMap,
-    events: pl.DataFrame | pl.LazyFrame,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse,
     journeys: pl.DataFrame,
     *,
     part_journeys: int = PART_JOURNEYS,
 ) -> StepTiming:
     """Timing, SLA breaches and channel switches of ``journeys`` (scope_journeys(), sorted by
-    journey_id) on the map. Each pass reads one range of journey ids: a range filter the
-    warehouse applies itself, so a pass reads only its own events."""
+    journey_id) on the map. ``events``: marts.events columns, or the warehouse holding them
+    (read with sql/queries/map_step_events.sql, cheaper than a lazy frame over the table).
+    Each pass reads one range of journey ids: a range filter the warehouse applies itself, so a
+    pass reads only its own events."""
     parts = max(1, math.ceil(journeys.height / part_journeys))
     size = max(1, math.ceil(journeys.height / parts))
     ids = journeys["journey_id"]
     pieces = []
     for start in range(0, max(journeys.height, 1), size):
         keys = journeys.lazy().slice(start, size).select("journey_id", "jx")
-        source = events.lazy()
+        bounds = None
         if parts > 1:
-            last = min(start + size, journeys.height) - 1
-            source = source.filter(
-                (pl.col("journey_id") >= pl.lit(ids[start]))
-                & (pl.col("journey_id") <= pl.lit(ids[last]))
-            )
-        pieces.append(_time_part(journey_map, source, keys))
+            bounds = (ids[start], ids[min(start + size, journeys.height) - 1])
+        events_on_steps = _read_events(journey_map, events, bounds)
+        pieces.append(_time_part(journey_map, events_on_steps, keys))
     return StepTiming(*(pl.concat([p[i] for p in pieces]) for i in range(3)))
 
 
-def _time_part(
-    journey_map: JourneyMap, events: pl.LazyFrame, keys: pl.LazyFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _read_events(
+    journey_map: JourneyMap,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse,
+    bounds: tuple[str, str] | None,
+) -> pl.DataFrame:
+    """journey_id, step_index, step (an Enum of the map's steps), occurred_at, channel: the
+    events on the map's steps, of the journeys with ids in ``bounds`` (all when None).
+    No join with the journeys here (the slow part at scale): a journey without events on map
+    steps is out of scope by definition, so these events are the in-scope journeys' events."""
     names = list(journey_map.step_names)
     step_type = pl.Enum(names)
-    # No join with the journeys here (the slow part at scale): a journey without events on map
-    # steps is out of scope by definition, so these events are the in-scope journeys' events.
-    events_on_steps = (
-        events.select(*EVENT_COLUMNS)
+    if isinstance(events, Warehouse):
+        first, last = bounds or (None, None)
+        found = events.query("queries/map_step_events", steps=names, first=first, last=last)
+        return found.select(
+            "journey_id",
+            "step_index",
+            pl.Series(names, dtype=step_type).gather(found["step_code"]).alias("step"),
+            "occurred_at",
+            "channel",
+        )
+    source = events.lazy().select(*EVENT_COLUMNS)
+    if bounds is not None:
+        source = source.filter(
+            (pl.col("journey_id") >= pl.lit(bounds[0]))
+            & (pl.col("journey_id") <= pl.lit(bounds[1]))
+        )
+    return (
         # equalities rather than is_in: the warehouse applies them itself while scanning
-        .filter(functools.reduce(operator.or_, [pl.col("touchpoint") == pl.lit(n) for n in names]))
+        source.filter(
+            functools.reduce(operator.or_, [pl.col("touchpoint") == pl.lit(n) for n in names])
+        )
         .select(
             "journey_id",
             "step_index",
@@ -86,6 +107,11 @@ def _time_part(
         )
         .collect(engine="streaming")
     )
+
+
+def _time_part(
+    journey_map: JourneyMap, events_on_steps: pl.DataFrame, keys: pl.LazyFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     timed = [_time_events(journey_map, f) for f in _in_journey_order(events_on_steps)]
     seconds, breaches, switches = (pl.concat(p) for p in zip(*timed, strict=True))
     keys = keys.collect()
