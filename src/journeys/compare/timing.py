@@ -146,7 +146,12 @@ def _in_journey_order(frame: pl.DataFrame) -> list[pl.DataFrame]:
     if not irregular.any():
         return [frame.with_columns(same=same)]
     rows = irregular.gather(runs["run"])
-    again = frame.filter(rows).sort("journey_id", "step_index")
+    # each journey's events together, in step order: any code of the journey will do as the
+    # first key, and sorting integer codes is several times cheaper than the ids (this matters
+    # when the warehouse returns many journeys out of order)
+    again = frame.filter(rows).sort(
+        pl.col("journey_id").cast(pl.Categorical).to_physical(), "step_index"
+    )
     return [
         frame.with_columns(same=same & ~rows),
         again.with_columns(
