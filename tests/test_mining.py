@@ -90,7 +90,9 @@ def test_transitions_count_pairs_journeys_and_median_seconds(built: Warehouse):
     assert transitions["transitions"].sum() == 2 + 2 + 3  # steps minus one per journey
 
 
-def test_a_customer_counts_once_per_pair_across_journeys_and_variants(wh: Warehouse):
+def test_a_customer_counts_once_per_touchpoint_and_pair_across_journeys_and_variants(
+    wh: Warehouse,
+):
     day = 86_400
     paths = {  # two journeys each, 20 days apart (beyond the 14-day horizon)
         "c1": (["Visit", "Cart"], ["Visit", "Cart", "Pay"]),  # two variants share Visit -> Cart
@@ -120,6 +122,20 @@ def test_a_customer_counts_once_per_pair_across_journeys_and_variants(wh: Wareho
         ("Cart", "Pay"): (1, 1, 1),
         ("Visit", "Help"): (1, 1, 1),
         ("Help", "Cart"): (1, 1, 1),
+    }
+    touchpoints = wh.read_table("marts.touchpoints")
+    assert dict(zip(touchpoints["touchpoint"], touchpoints["customers"], strict=True)) == {
+        "Visit": 3,
+        "Cart": 3,
+        "Pay": 1,
+        "Help": 1,  # c3 has it in both variants
+    }
+    # both marts read their customers from one model: touchpoints as [t], pairs as [from, to]
+    subpaths = wh.read_table("intermediate.int_subpath_counts")
+    got_subpaths = {tuple(r["subpath"]): r["customers"] for r in subpaths.iter_rows(named=True)}
+    assert got_subpaths == {
+        **{(t,): n for t, n in (("Visit", 3), ("Cart", 3), ("Pay", 1), ("Help", 1))},
+        **{pair: customers for pair, (_, _, customers) in got.items()},
     }
 
 

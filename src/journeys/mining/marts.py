@@ -1,7 +1,9 @@
 """Build the mining marts: ``marts.touchpoints``, ``marts.transitions``, ``marts.variants``.
 
-They are aggregates of ``marts.events`` and ``marts.journeys`` (SQL in ``sql/marts/``) and are
-rebuilt whole on every build: a few group-bys, cheap next to the path marts.
+They are aggregates of ``marts.events`` and ``marts.journeys`` (SQL in ``sql/marts/``, and
+``sql/intermediate/int_subpath_counts.sql`` for the distinct journeys and customers of
+touchpoints and pairs) and are rebuilt whole on every build: a few group-bys, cheap next to the
+path marts.
 """
 
 from __future__ import annotations
@@ -13,8 +15,15 @@ from journeys.config import Settings
 from journeys.errors import BuildError
 from journeys.warehouse import Warehouse
 
-MINING_MODELS = ("marts/variants", "marts/touchpoints", "marts/transitions")
-"""In this order: touchpoints and transitions read the variants' paths."""
+MINING_MODELS = (
+    "marts/variants",
+    "intermediate/int_subpath_counts",
+    "marts/touchpoints",
+    "marts/transitions",
+)
+"""In this order: touchpoints and transitions read the variants' paths, and their distinct
+journeys and customers from ``intermediate.int_subpath_counts`` (one pass over the customers'
+variants for both)."""
 
 
 @dataclass(frozen=True)
