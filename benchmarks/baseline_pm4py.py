@@ -299,7 +299,10 @@ def like_for_like(settings, map_file: Path, out: Path) -> dict[str, float]:
         started, cpu = time.perf_counter(), _cpu()
         wh.run_model("marts/variants")
         lap("variants")
-        wh.run_model("marts/transitions")  # reads the variants' paths (MINING_MODELS' order)
+        # distinct journeys and customers per pair come from the variants' paths (MINING_MODELS'
+        # order); the model counts touchpoints too, which the DFG does not need: counted here
+        wh.run_model("intermediate/int_subpath_counts")
+        wh.run_model("marts/transitions")
         lap("transitions")
         variants = wh.read_table("marts.variants", columns=["variant_id", "path", "journeys"])
         ends = pl.concat(
