@@ -46,3 +46,20 @@ def test_scan_table_is_lazy_and_filters_per_batch(wh: Warehouse):
     wh.write_table("marts.u", pl.DataFrame({"a": [1]}))  # other statements in between are fine
     assert lazy.filter(pl.col("a") > 1).collect()["a"].to_list() == [2, 3]
     assert lazy.collect().columns == ["a"]
+
+
+def test_run_view_replaces_a_table_left_by_an_earlier_build(wh: Warehouse):
+    wh.run_script("ddl/raw")
+    wh.write_table("staging.stg_web", pl.DataFrame({"stale": [1]}))  # an older build's table
+    wh._run(
+        "INSERT INTO raw.web (event_id, event_type, occurred_at_utc, _seq, _is_duplicate) "
+        "VALUES (' e1 ', 'page_view', TIMESTAMPTZ '2026-03-01 10:00:00+00', 1, false), "
+        "('e1', 'page_view', TIMESTAMPTZ '2026-03-01 10:00:00+00', 2, true)"
+    )
+    wh.run_view("staging/stg_web")
+    wh.run_view("staging/stg_web")  # again: the view replaces itself
+    assert wh.read_table("staging.stg_web")["event_id"].to_list() == ["e1"]
+    with pytest.raises(WarehouseError, match="models live in"):
+        wh.run_view("stg_web")
+    with pytest.raises(WarehouseError, match=r"parameter \$salt"):
+        wh.run_view("staging/stg_customers")

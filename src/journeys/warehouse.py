@@ -111,6 +111,14 @@ def _fingerprint(columns: Sequence[tuple[str, str]]) -> str | None:
     return ", ".join(measures)
 
 
+def _model_target(model: str) -> tuple[str, str]:
+    """(layer, name) of the table or view that model ``<layer>/<name>`` defines."""
+    layer, _, name = model.partition("/")
+    if layer not in SCHEMAS or not name:
+        raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
+    return layer, name
+
+
 class Warehouse:
     """A DuckDB warehouse file (or ``:memory:``), with the layered schemas created on open."""
 
@@ -195,9 +203,7 @@ class Warehouse:
     # -- models --------------------------------------------------------------------------------
     def run_model(self, model: str, **params: Any) -> int:
         """Materialise ``sql/<layer>/<name>.sql`` as table ``<layer>.<name>``; return its rows."""
-        layer, _, name = model.partition("/")
-        if layer not in SCHEMAS or not name:
-            raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
+        layer, name = _model_target(model)
         body = _strip_trailing(read_sql(model))
         table = f"{quote_ident(layer)}.{quote_ident(name)}"
         self._execute(
@@ -209,17 +215,10 @@ class Warehouse:
         """Define ``sql/<layer>/<name>.sql`` (parameterless) as view ``<layer>.<name>``, replacing
         a table of that name: for a model its readers scan once or twice, narrowly, where
         writing every row would cost more than computing it again."""
-        layer, _, name = model.partition("/")
-        if layer not in SCHEMAS or not name:
-            raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
+        layer, name = _model_target(model)
         body = _strip_trailing(read_sql(model))
         _bind(body, {}, model)  # a view cannot hold parameters
-        kind = self._run(
-            "SELECT table_type FROM information_schema.tables WHERE table_catalog = "
-            "current_database() AND table_schema = $layer AND table_name = $name",
-            {"layer": layer, "name": name},
-        )
-        if kind and kind[0][0] == "BASE TABLE":
+        if f"{layer}.{name}" in self._tables_in("current_database()"):
             self.drop_table(f"{layer}.{name}")  # written by builds before this one
         view = f"{quote_ident(layer)}.{quote_ident(name)}"
         self._execute(f"CREATE OR REPLACE VIEW {view} AS\n{body}", None, model)

@@ -28,7 +28,6 @@ TEMP_TABLES = (
     "landing",
     "landing_lines",
     "landing_std",
-    "landing_checked",
     "landing_marked",
     "landing_reject_text",
     "landing_parse_rejects",
