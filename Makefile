@@ -42,4 +42,4 @@ lock:
 	rm -rf .lockenv
 
 clean:
-	rm -rf $(VENV) warehouse reports demo .pytest_cache
+	rm -rf $(VENV) warehouse reports .pytest_cache

@@ -25,3 +25,81 @@ def test_help_lists_every_contract_command(capsys):
 def test_unknown_source_is_a_usage_error(capsys):
     assert main(["ingest", "bogus", "x.csv"]) == 2
     assert "use one of" in capsys.readouterr().err
+
+
+def test_every_command_has_an_example_in_its_help(capsys):
+    import typer
+
+    from journeys.cli import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert len(commands) >= 12
+    for name in commands:
+        assert main([name, "--help"]) == 0
+        assert "Example: journeys " + name in capsys.readouterr().out, name
+
+
+def _missing_warehouse(capsys, args: list[str]) -> str:
+    """The warehouse a read command looked for (the report of a warehouse that is not there)."""
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "warehouse not found" in err, err
+    return err.split(":")[0].removeprefix("[warehouse] ")
+
+
+def test_warehouse_before_or_after_the_command_and_from_the_environment(
+    capsys, tmp_path, monkeypatch
+):
+    before, after, env = tmp_path / "before.duckdb", tmp_path / "after.duckdb", tmp_path / "e.db"
+    out = ["--out", str(tmp_path / "r")]
+    assert _missing_warehouse(capsys, ["--warehouse", str(before), "report", *out]) == str(before)
+    assert _missing_warehouse(capsys, ["report", "--warehouse", str(after), *out]) == str(after)
+    both = ["--warehouse", str(before), "report", "--warehouse", str(after), *out]
+    assert _missing_warehouse(capsys, both) == str(after)  # the nearer one wins
+    monkeypatch.setenv("JOURNEYS_WAREHOUSE", str(env))
+    assert _missing_warehouse(capsys, ["report", *out]) == str(env)
+    assert _missing_warehouse(capsys, ["report", "--warehouse", str(after), *out]) == str(after)
+
+
+def test_the_default_warehouse_is_the_documented_one(capsys, tmp_path, monkeypatch):
+    from journeys.config import DEFAULT_WAREHOUSE
+
+    monkeypatch.delenv("JOURNEYS_WAREHOUSE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert str(DEFAULT_WAREHOUSE) == "warehouse/journeys.duckdb"  # DESIGN.md, command contract
+    assert _missing_warehouse(capsys, ["report"]) == str(DEFAULT_WAREHOUSE)
+
+
+def test_demo_refuses_a_warehouse_holding_other_data(capsys, tmp_path):
+    import polars as pl
+
+    from journeys.warehouse import Warehouse
+
+    warehouse = tmp_path / "mine.duckdb"
+    with Warehouse(warehouse) as wh:
+        wh.write_table("marts.data_quality", pl.DataFrame({"file": ["web_events.jsonl", "x.csv"]}))
+    assert main(["demo", "--warehouse", str(warehouse), "--out", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("[demo] ") and "'x.csv'" in err and "--warehouse" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_library_never_imports_the_flows():
+    """DESIGN.md: only the CLI's commands import ``pipelines``."""
+    import ast
+    from pathlib import Path
+
+    import journeys
+
+    package = Path(journeys.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "pipelines" or n.startswith("pipelines.") for n in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"cli.py"}

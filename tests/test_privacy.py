@@ -142,7 +142,9 @@ def flow_run(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) ->
     from prefect.logging.handlers import APILogHandler
 
     out = tmp_path_factory.mktemp("privacy")
-    settings = demo_settings(out)
+    settings = demo_settings(
+        warehouse=out / "warehouse" / "journeys.duckdb", reports=out / "reports"
+    )
     capture = Capture()
     loggers = [logging.getLogger(n) for n in ("", "prefect", "prefect.flow_runs",
                                                "prefect.task_runs")]  # fmt: skip

@@ -229,7 +229,7 @@ def test_a_map_that_fits_the_happy_path_gives_fitness_one(warehouse, marts):
 
 
 def test_suggested_map_at_80_percent_coverage_makes_80_percent_conform(warehouse, marts, tmp_path):
-    settings = demo_settings(tmp_path, warehouse=warehouse)
+    settings = demo_settings(warehouse=warehouse, reports=tmp_path / "reports")
     revised = tmp_path / "revised.yaml"
     printed = steps.suggest_map(settings, ONLINE, coverage=0.8, out=revised)
     assert "suggest-map 'online-purchase'" in printed

@@ -1,22 +1,30 @@
 """The ``journeys`` command: the command contract of DESIGN.md.
 
 Exit codes: 0 success; 1 a user error, printed as one line naming the file, row or field and the
-fix; 2 a usage error (or a command whose capability is not built yet).
+fix; 2 a usage error.
+
+The top-level options live in typer's context (``ctx.obj``, a frozen ``CliState``), not in module
+globals; ``--warehouse`` is accepted before or after the subcommand (after wins). Environment
+variables are read here, at the edge, and nowhere in the library. Commands import what they run
+when they run (``--help`` stays fast); only ``demo``, ``run`` and ``serve`` import the Prefect
+flows in ``pipelines/`` (the library never does).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from journeys.errors import JourneysError, NotBuiltYet
+from journeys.errors import JourneysError
 from journeys.report.text import escape_controls
+
+if TYPE_CHECKING:
+    from journeys.config import Settings
 
 app = typer.Typer(
     name="journeys",
@@ -27,7 +35,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DEFAULT_WAREHOUSE = "warehouse/journeys.duckdb"
+ENV_WAREHOUSE = "JOURNEYS_WAREHOUSE"
 
 
 def echo(message: object, *, err: bool = False) -> None:
@@ -37,11 +45,25 @@ def echo(message: object, *, err: bool = False) -> None:
     typer.echo(escape_controls(message), err=err)
 
 
-_state: dict[str, Any] = {}
+@dataclass(frozen=True)
+class CliState:
+    """The top-level options, kept in typer's context (``ctx.obj``) for every command."""
 
+    warehouse: Path | None
+    """``--warehouse`` before the subcommand, else ``$JOURNEYS_WAREHOUSE``; None: the config's
+    ``warehouse:``, else the default ``warehouse/journeys.duckdb``."""
+
+
+_WAREHOUSE_HELP = (
+    "DuckDB warehouse file (default warehouse/journeys.duckdb, or the config's `warehouse:`)."
+)
 WarehouseOpt = Annotated[
     Path | None,
-    typer.Option("--warehouse", help="DuckDB file [env JOURNEYS_WAREHOUSE].", show_default=False),
+    typer.Option(
+        "--warehouse",
+        help=f"{_WAREHOUSE_HELP} Also accepted before the command; env {ENV_WAREHOUSE}.",
+        show_default=False,
+    ),
 ]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="journeys.yaml with sources, touchpoints, maps.")
@@ -50,30 +72,38 @@ ConfigOpt = Annotated[
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     warehouse: Annotated[
-        Path | None,
-        typer.Option(
-            "--warehouse",
-            envvar="JOURNEYS_WAREHOUSE",
-            help=f"DuckDB warehouse file (default {DEFAULT_WAREHOUSE}).",
-        ),
+        Path | None, typer.Option("--warehouse", envvar=ENV_WAREHOUSE, help=_WAREHOUSE_HELP)
     ] = None,
 ) -> None:
-    _state["warehouse"] = warehouse
+    ctx.obj = CliState(warehouse=warehouse)
 
 
-def _module(name: str, command: str) -> Any:
-    if importlib.util.find_spec(name) is None:
-        raise NotBuiltYet(f"`journeys {command}` is not built yet; see the open issues")
-    return importlib.import_module(name)
-
-
-def settings_for(config: Path | None, warehouse: Path | None = None, **overrides: Any) -> Any:
-    """Settings from --config, with the global --warehouse (or env) taking precedence."""
+def settings_for(
+    ctx: typer.Context,
+    config: Path | None,
+    warehouse: Path | None,
+    *,
+    partitions: int | None = None,
+    dask_address: str | None = None,
+) -> Settings:
+    """Settings from ``--config``; ``--warehouse`` after the subcommand, else before it (or the
+    environment), takes precedence over the configuration's ``warehouse:``."""
     from journeys.config import load_settings
 
-    chosen = warehouse or _state.get("warehouse")
-    return load_settings(config, warehouse=chosen, **overrides)
+    return load_settings(
+        config,
+        warehouse=chosen_warehouse(ctx, warehouse),
+        partitions=partitions,
+        dask_address=dask_address,
+    )
+
+
+def chosen_warehouse(ctx: typer.Context, warehouse: Path | None) -> Path | None:
+    """``--warehouse`` after the subcommand, else before it (or ``$JOURNEYS_WAREHOUSE``)."""
+    state = ctx.find_object(CliState)
+    return warehouse or (state.warehouse if state is not None else None)
 
 
 @app.command()
@@ -97,19 +127,21 @@ def generate(
 
     Example: journeys generate --customers 1000 --seed 7 --out data/sample
     """
-    mod = _module("journeys.generate", "generate")
+    from journeys.generate import generate_chunks, generate_sources
+
     if chunks:
-        result = mod.generate_chunks(out, customers=customers, seed=seed, chunks=chunks)
+        echo(generate_chunks(out, customers=customers, seed=seed, chunks=chunks).summary())
     else:
-        result = mod.generate_sources(out, customers=customers, seed=seed)
-    echo(result.summary())
+        echo(generate_sources(out, customers=customers, seed=seed).summary())
 
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="transactions, web, support or customers.")],
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to load.")],
     config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Load files of one source into raw.* (skips files already loaded; bad rows to raw.rejects).
 
@@ -121,12 +153,13 @@ def ingest(
         raise typer.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
     from journeys import steps
 
-    for batch in steps.ingest_files(settings_for(config), source, paths):
+    for batch in steps.ingest_files(settings_for(ctx, config, warehouse), source, paths):
         echo(batch.summary())
 
 
 @app.command("import-log")
 def import_log(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="An event log: CSV, Parquet, JSONL or XES(.gz).")],
     case_col: Annotated[str, typer.Option("--case-col", help="Case id column.")],
     activity_col: Annotated[str, typer.Option("--activity-col", help="Activity column.")],
@@ -134,6 +167,7 @@ def import_log(
     channel_col: Annotated[str | None, typer.Option("--channel-col")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes")] = None,
     config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Bring any event log; each case becomes one journey as is.
 
@@ -143,7 +177,7 @@ def import_log(
     from journeys import steps
 
     result = steps.import_event_log(
-        settings_for(config),
+        settings_for(ctx, config, warehouse),
         file,
         case_col=case_col,
         activity_col=activity_col,
@@ -156,56 +190,59 @@ def import_log(
 
 @app.command()
 def build(
+    ctx: typer.Context,
     config: ConfigOpt = None,
     full: Annotated[bool, typer.Option("--full", help="Rebuild every customer.")] = False,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Stitch identities, build events, sessions, journeys and the mining marts; publish them.
 
     Example: journeys build --config data/sample/journeys.yaml
     """
-    _module("journeys.paths", "build")
     from journeys import steps
 
-    echo(steps.build_marts(settings_for(config), full=full).summary())
+    echo(steps.build_marts(settings_for(ctx, config, warehouse), full=full).summary())
 
 
 @app.command()
 def compare(
+    ctx: typer.Context,
     maps: Annotated[list[Path] | None, typer.Option("--map", help="Map YAML; repeatable.")] = None,
     config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Align the observed journeys to each assumptive map; write map_* marts.
 
     Example: journeys compare --map data/sample/maps/online_purchase.yaml
     """
-    _module("journeys.compare.conformance", "compare")
     from journeys import steps
 
-    settings = settings_for(config)
-    echo(steps.compare_maps(settings, maps or ()).summary())
+    echo(steps.compare_maps(settings_for(ctx, config, warehouse), maps or ()).summary())
 
 
 @app.command()
 def report(
+    ctx: typer.Context,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
     config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Write the HTML reports: index.html and one page per map, offline.
 
     Example: journeys report --out reports
     """
-    _module("journeys.report.pages", "report")
     from journeys import steps
 
-    index = steps.write_reports(settings_for(config), out)
-    echo(f"report: {index}")
+    echo(f"report: {steps.write_reports(settings_for(ctx, config, warehouse), out)}")
 
 
 @app.command()
 def export(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet")] = "parquet",
     config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Write every published mart as Parquet (large ones partitioned by month).
 
@@ -214,7 +251,7 @@ def export(
     from journeys.export import export_marts
     from journeys.publish import open_published
 
-    with open_published(settings_for(config)) as wh:
+    with open_published(settings_for(ctx, config, warehouse)) as wh:
         echo(export_marts(wh, out, fmt=fmt).summary())
 
 
@@ -224,44 +261,56 @@ def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")])
 
     Example: journeys validate-map data/sample/maps/online_purchase.yaml
     """
-    mod = _module("journeys.compare.maps", "validate-map")
-    journey_map = mod.load_map(file)
-    echo(f"{file}: ok ({journey_map.describe()})")
+    from journeys.compare.maps import load_map
+
+    echo(f"{file}: ok ({load_map(file).describe()})")
 
 
 @app.command("suggest-map")
 def suggest_map(
+    ctx: typer.Context,
     map_file: Annotated[Path, typer.Option("--map", help="The assumed map to revise.")],
     coverage: Annotated[float, typer.Option("--coverage", min=0.0, max=1.0)] = 0.8,
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write the revised map.")
     ] = None,
     config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Write a revised map explaining the journeys that cover a share, and print the diff.
 
     Example: journeys suggest-map --map maps/online_purchase.yaml --coverage 0.8 --out new.yaml
     """
-    _module("journeys.compare.suggest", "suggest-map")
     from journeys import steps
 
-    echo(steps.suggest_map(settings_for(config), map_file, coverage=coverage, out=out))
+    settings = settings_for(ctx, config, warehouse)
+    echo(steps.suggest_map(settings, map_file, coverage=coverage, out=out))
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Working folder for the demo.")] = Path("demo"),
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reports.")] = Path("reports"),
+    warehouse: WarehouseOpt = None,
 ) -> None:
-    """Run the whole pipeline on data/sample/ and print where the reports are.
+    """Run the whole pipeline (the daily Prefect flow) on data/sample/; print where the reports are.
 
     Example: journeys demo
     """
-    mod = _module("journeys.demo", "demo")
-    echo(mod.run_demo(out, warehouse=_state.get("warehouse")))
+    from pipelines.daily import run_daily
+
+    from journeys.config import DEFAULT_WAREHOUSE
+    from journeys.demo import check_demo_warehouse, demo_settings
+
+    chosen = chosen_warehouse(ctx, warehouse) or DEFAULT_WAREHOUSE
+    settings = demo_settings(warehouse=chosen, reports=out)
+    check_demo_warehouse(settings)
+    echo(run_daily(settings))
 
 
 @app.command()
 def run(
+    ctx: typer.Context,
     config: ConfigOpt = None,
     partitions: Annotated[
         int | None,
@@ -274,16 +323,20 @@ def run(
             help="Run the partitions on this Dask scheduler (tcp://host:8786, or 'local').",
         ),
     ] = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Run the end-to-end Prefect flow (ingest, build, compare, report) on configured folders.
 
     Example: journeys run --config data/sample/journeys.yaml --partitions 8 --dask-address tcp://scheduler:8786
     """
-    mod = _module("pipelines.daily", "run")
-    settings = settings_for(config, partitions=partitions, dask_address=dask_address)
+    from pipelines.daily import run_daily
+
+    settings = settings_for(
+        ctx, config, warehouse, partitions=partitions, dask_address=dask_address
+    )
     if settings.dask_address and settings.partitions == 1:
         settings = settings.model_copy(update={"partitions": 2 * (os.cpu_count() or 1)})
-    echo(mod.run_daily(settings))
+    echo(run_daily(settings))
 
 
 @app.command()
@@ -292,8 +345,9 @@ def serve() -> None:
 
     Example: journeys serve
     """
-    mod = _module("pipelines.serve", "serve")
-    mod.serve_deployments()
+    from pipelines.serve import serve_deployments
+
+    serve_deployments()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,9 +355,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         app(args=argv, standalone_mode=False)
-    except NotBuiltYet as exc:
-        echo(str(exc), err=True)
-        return 2
     except JourneysError as exc:
         echo(str(exc), err=True)
         return 1

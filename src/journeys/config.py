@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from journeys.errors import ConfigError
 
+DEFAULT_WAREHOUSE = Path("warehouse/journeys.duckdb")
+"""The published warehouse of every command, the demo, the notebooks and docs/analysts.md."""
 SOURCES = ("customers", "transactions", "web", "support")
 EVENT_SOURCES = ("transactions", "web", "support")
 
@@ -107,7 +109,7 @@ class JourneySettings(_Frozen):
 class Settings(_Frozen):
     """Everything a run needs. Paths are absolute once loaded."""
 
-    warehouse: Path = Path("warehouse/journeys.duckdb")
+    warehouse: Path = DEFAULT_WAREHOUSE
     landing: Path | None = None
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     touchpoints: tuple[TouchpointRule, ...] = ()

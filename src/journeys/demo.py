@@ -1,34 +1,47 @@
-"""``journeys demo``: the whole pipeline on ``data/sample/``, from a clean warehouse each time."""
+"""``journeys demo``: the settings running the whole pipeline on the sample shop in data/sample/.
+
+The CLI runs the daily flow on them (the library never imports the flows). The demo writes the
+same warehouse as every other command (``warehouse/journeys.duckdb`` unless ``--warehouse``
+says otherwise), so the notebooks and docs/analysts.md read it as it is. Running it again loads
+nothing new and changes nothing; a warehouse holding other data is refused, not mixed with the
+sample.
+"""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from journeys.config import Settings, load_settings
 from journeys.errors import ConfigError
+from journeys.publish import open_published
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+QUALITY = "marts.data_quality"
 
 
-def demo_settings(out: Path, *, warehouse: Path | None = None) -> Settings:
+def demo_settings(*, warehouse: Path, reports: Path) -> Settings:
+    """The sample's configuration (``data/sample/journeys.yaml``) writing ``warehouse`` and
+    ``reports``."""
     config = SAMPLE_DIR / "journeys.yaml"
     if not config.is_file():
         raise ConfigError(f"{config}: the sample configuration is missing; restore data/sample/")
-    out = out.resolve()
-    return load_settings(
-        config,
-        warehouse=warehouse or out / "warehouse" / "journeys.duckdb",
-        reports=out / "reports",
-    )
+    return load_settings(config, warehouse=warehouse, reports=reports)
 
 
-def run_demo(out: Path, *, warehouse: Path | None = None) -> str:
-    """Run ingest, build, compare and report on the sample; return what to open."""
-    settings = demo_settings(out, warehouse=warehouse)
-    folder = Path(settings.warehouse).parent
-    if folder.exists() and warehouse is None:
-        shutil.rmtree(folder)
-    from pipelines.daily import run_daily
-
-    return run_daily(settings)
+def check_demo_warehouse(settings: Settings) -> None:
+    """Refuse a published warehouse that holds files other than the sample's: the demo's
+    configuration would rebuild that data with the sample's touchpoint rules."""
+    if not Path(settings.warehouse).exists():
+        return
+    sample = {p.name for p in SAMPLE_DIR.rglob("*") if p.is_file()}
+    with open_published(settings) as wh:
+        if not wh.table_exists(QUALITY):
+            return
+        files = wh.read_table(QUALITY, columns=["file"])["file"].drop_nulls().unique().sort()
+    foreign = [f for f in files.to_list() if f not in sample]
+    if foreign:
+        raise ConfigError(
+            f"{settings.warehouse}: holds data not from data/sample/ (file '{foreign[0]}'); run "
+            "the demo on another file: journeys demo --warehouse demo/journeys.duckdb",
+            step="demo",
+        )

@@ -288,7 +288,9 @@ def build_sample_warehouse(out: Path) -> Path:
     from journeys import steps
     from journeys.demo import demo_settings
 
-    settings = demo_settings(out)
+    settings = demo_settings(
+        warehouse=out / "warehouse" / "journeys.duckdb", reports=out / "reports"
+    )
     steps.ingest_landing(settings)
     steps.build_marts(settings)
     steps.compare_maps(settings)

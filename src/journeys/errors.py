@@ -47,9 +47,3 @@ class ReportError(JourneysError):
 
 class WarehouseError(JourneysError):
     step = "warehouse"
-
-
-class NotBuiltYet(JourneysError):
-    """A command of the contract whose capability has not been built yet (exit code 2)."""
-
-    step = "cli"
