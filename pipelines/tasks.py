@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
@@ -32,6 +32,10 @@ from journeys.config import Settings
 from journeys.errors import JourneysError
 from journeys.publish import WriterBusy
 from journeys.report.text import log_text
+
+if TYPE_CHECKING:
+    from journeys.build import BuildResult
+    from journeys.ingest.load import BatchResult
 
 T = TypeVar("T")
 
@@ -64,7 +68,7 @@ class IngestTotals:
     late_events: int
 
     @classmethod
-    def of(cls, batches: Sequence[Any]) -> IngestTotals:
+    def of(cls, batches: Sequence[BatchResult]) -> IngestTotals:
         loaded = [b for b in batches if not b.skipped]
         return cls(
             files_loaded=len(loaded),
@@ -86,6 +90,8 @@ class IngestTotals:
 
 @dataclass(frozen=True)
 class BuildTotals:
+    """What the build step built, and its summary line (PII masked)."""
+
     events: int
     customers: int
     journeys: int
@@ -93,18 +99,20 @@ class BuildTotals:
     text: str
 
     @classmethod
-    def of(cls, result: Any) -> BuildTotals:
+    def of(cls, result: BuildResult) -> BuildTotals:
         return cls(
-            events=int(result.events),
-            customers=int(result.customers),
-            journeys=int(result.journeys),
-            full_rebuild=bool(result.full_rebuild),
+            events=result.events,
+            customers=result.customers,
+            journeys=result.journeys,
+            full_rebuild=result.full_rebuild,
             text=log_text(result.summary()),
         )
 
 
 @dataclass(frozen=True)
 class CompareTotals:
+    """The maps compared, and the compare step's summary (PII masked)."""
+
     maps: tuple[Path, ...]
     text: str
 
@@ -188,9 +196,9 @@ def build(settings: Settings, *, full: bool = False) -> BuildTotals:
     from pipelines.partitions import partition_runner
 
     runner = partition_runner(settings)
-    extra = {} if runner is None else {"run_partitions": runner}
     result = run_step(
-        "build", lambda: steps.build_marts(settings, full=full, publish=False, **extra)
+        "build",
+        lambda: steps.build_marts(settings, full=full, publish=False, run_partitions=runner),
     )
     totals = BuildTotals.of(result)
     get_run_logger().info(log_text(totals.text))
