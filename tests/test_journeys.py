@@ -274,13 +274,13 @@ def test_incremental_rebuild_equals_full_rebuild_when_the_cutoff_moves(
 
 
 def test_aggregating_in_customer_parts_gives_the_same_marts(wh: Warehouse, monkeypatch):
-    from journeys.paths import build as paths_build
+    from journeys.paths import scope
 
     events = _events(*[(f"c{i % 7}", i * DAY // 3, f"T{i % 4}") for i in range(60)])
     wh.write_table("intermediate.int_events", events)
     build_paths(wh, _settings(), full=True)
     whole = _marts(wh)
-    monkeypatch.setattr(paths_build, "EVENTS_PER_PART", 8)  # 60 events: 8 parts
+    monkeypatch.setattr(scope, "EVENTS_PER_PART", 8)  # 60 events: 8 parts
     build_paths(wh, _settings(), full=True)
     for table, frame in _marts(wh).items():
         assert frame.equals(whole[table]), table

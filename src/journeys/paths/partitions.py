@@ -25,19 +25,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import polars as pl
 
 from journeys.config import Settings
 from journeys.errors import BuildError
-from journeys.paths.build import (
+from journeys.paths.rules import PathRules
+from journeys.paths.scope import (
     EVENTS,
-    PROFILE_SCHEMA,
     PROFILES,
     SCOPE,
-    _path_params,
     build_scope_marts,
+    empty_scope,
+    ensure_profiles,
 )
 from journeys.warehouse import Warehouse
 
@@ -46,7 +44,8 @@ PARTITION_MARTS = ("events", "sessions", "journeys")
 
 @dataclass(frozen=True)
 class PartitionJob:
-    """One partition's work: its input files, where to write, and the path rules."""
+    """One partition's work: its input files, where to write, and the path rules (a partition
+    is always built whole)."""
 
     part: int
     parts: int
@@ -54,26 +53,9 @@ class PartitionJob:
     """The run's exchange folder (shared with the workers)."""
     events: tuple[Path, ...]
     profiles: tuple[Path, ...]
-    gap_seconds: int
-    max_seconds: int
-    horizon_seconds: int
-    start_touchpoints: tuple[str, ...]
-    end_touchpoints: tuple[str, ...]
-    split_by_channel: bool
+    rules: PathRules
     memory_limit: str | None = None
     temp_directory: Path | None = None
-
-    def params(self) -> dict[str, Any]:
-        """The path models' ``$parameters`` (a partition is always built whole)."""
-        return {
-            "full": True,
-            "gap_seconds": self.gap_seconds,
-            "max_seconds": self.max_seconds,
-            "horizon_seconds": self.horizon_seconds,
-            "start_touchpoints": list(self.start_touchpoints),
-            "end_touchpoints": list(self.end_touchpoints),
-            "cutoff": None,
-        }
 
 
 @dataclass(frozen=True)
@@ -122,7 +104,7 @@ def export_partitions(wh: Warehouse, settings: Settings, *, full: bool) -> list[
         parts=parts,
         full=full,
     )
-    params = _path_params(settings, full=True)
+    rules = PathRules.of(settings)
     jobs = []
     for part in range(parts):
         events = tuple(sorted((inputs / "events" / f"part={part}").glob("*.parquet")))
@@ -135,12 +117,7 @@ def export_partitions(wh: Warehouse, settings: Settings, *, full: bool) -> list[
                 folder=folder,
                 events=events,
                 profiles=tuple(sorted((inputs / "profiles" / f"part={part}").glob("*.parquet"))),
-                gap_seconds=params["gap_seconds"],
-                max_seconds=params["max_seconds"],
-                horizon_seconds=params["horizon_seconds"],
-                start_touchpoints=tuple(params["start_touchpoints"]),
-                end_touchpoints=tuple(params["end_touchpoints"]),
-                split_by_channel=settings.sessions.split_by_channel,
+                rules=rules,
                 memory_limit=settings.memory_limit,
                 temp_directory=settings.temp_directory,
             )
@@ -166,12 +143,9 @@ def build_partition(job: PartitionJob) -> PartitionResult:
             wh.load_parquet(EVENTS, job.events)
             if job.profiles:
                 wh.load_parquet(PROFILES, job.profiles)
-            else:
-                wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
-            wh.write_table(SCOPE, pl.DataFrame(schema={"customer_key": pl.String}))
-            events = build_scope_marts(
-                wh, job.params(), split_by_channel=job.split_by_channel, full=True
-            )
+            ensure_profiles(wh)
+            empty_scope(wh)
+            events = build_scope_marts(wh, job.rules, full=True)
             files = tuple(out / f"{mart}.parquet" for mart in PARTITION_MARTS)
             for mart, path in zip(PARTITION_MARTS, files, strict=True):
                 wh.export_parquet(f"marts.{mart}", path)
