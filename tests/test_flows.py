@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from journeys import steps
 from journeys.config import Settings, load_settings
 from journeys.errors import ConfigError, IngestError, JourneysError
+from journeys.paths.partitions import PartitionRunner
 from journeys.publish import open_published, open_work, writer_lock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +138,13 @@ class FakeCompare:
         return "online-purchase: compared (fake)"
 
 
-def fake_build(settings: Settings, *, full: bool = False, publish: bool = True) -> FakeBuild:
+def fake_build(
+    settings: Settings,
+    *,
+    full: bool = False,
+    publish: bool = True,
+    run_partitions: PartitionRunner | None = None,
+) -> FakeBuild:
     """One journey per transactions customer, from what ingest really loaded into raw."""
     with open_work(settings, step="build", publish=publish) as wh:
         raw = wh.read_table("raw.transactions", columns=["customer_id"])
@@ -378,7 +385,9 @@ def test_a_failing_step_names_itself_and_keeps_the_published_marts(
     journeys_daily(DailyParams(config=config))
     assert published_journeys(settings) == ["j_c1", "j_c2"]
 
-    def broken_build(settings: Settings, *, full: bool = False, publish: bool = True) -> Any:
+    def broken_build(
+        settings: Settings, *, full: bool = False, publish: bool = True, **_: Any
+    ) -> Any:
         with open_work(settings, step="build", publish=publish) as wh:
             wh.write_table("marts.journeys", pl.DataFrame({"journey_id": ["half"]}))
             raise RuntimeError("lost the thread at ann@example.com")
