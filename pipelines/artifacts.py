@@ -2,7 +2,8 @@
 
 Pure builders (``top_gaps``, ``summary_markdown``, ``gap_rows``) take frames and the run's
 totals; ``create_run_artifacts`` reads ``marts.map_gaps`` from the published warehouse and
-hands the results to Prefect. Every text cell goes through ``redact_text``: no email address or
+hands the results to Prefect. The summary names gap types by their report labels
+(``journeys.compare.deviations``). Every text cell goes through ``redact_text``: no email address or
 phone number reaches an artifact, even if one slipped into a touchpoint or file name.
 """
 
@@ -20,6 +21,7 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 
+from journeys.compare.deviations import gap_label
 from journeys.config import Settings
 from journeys.errors import JourneysError
 from journeys.publish import open_published
@@ -105,6 +107,8 @@ def top_gaps(gaps: pl.DataFrame | None, *, per_map: int = TOP_PER_MAP) -> pl.Dat
 def _cell(value: Any, column: str) -> str:
     if value is None:
         return ""
+    if column == "gap_type":
+        return gap_label(str(value))
     if column == "share" and isinstance(value, float):
         return f"{value:.1%}"
     if isinstance(value, float):

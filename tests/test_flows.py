@@ -333,6 +333,7 @@ def test_summary_markdown_counts_and_top_five_gaps_per_map(tmp_path: Path):
     assert "**7 loaded**" in text and "**2 rejected**" in text and "**3 late**" in text
     assert "**4 journeys**" in text and "incremental" in text
     assert "a\\|b" in text and "12.3%" in text and "1,234.50" in text
+    assert "| Loop |" in text and "loop" not in text  # gap types by their report label
     assert "@" not in text and "[email]" in text
     assert (tmp_path / "reports" / "index.html").as_uri() in text
     assert "2026-03-05 06:00 UTC" in text

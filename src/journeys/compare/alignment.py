@@ -44,6 +44,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from journeys.compare.deviations import skipped_text, unexpected_text
 from journeys.compare.maps import JourneyMap
 
 MoveKind = Literal["sync", "log", "model"]
@@ -86,10 +87,9 @@ class Alignment:
         previous: str | None = None
         for move in self.moves:
             if move.kind == "model":
-                out.append(f"skipped '{move.step}'")
+                out.append(skipped_text(str(move.step)))
             elif move.kind == "log":
-                where = f"after '{previous}'" if previous else "at the start"
-                out.append(f"unexpected '{move.touchpoint}' {where}")
+                out.append(unexpected_text(str(move.touchpoint), previous))
             else:
                 previous = move.step
         return tuple(out)
@@ -424,11 +424,10 @@ def _deviations(
     texts = []
     for k in distinct.tolist():
         if k < ix.size:
-            texts.append(f"skipped '{ix.names[k]}'")
+            texts.append(skipped_text(ix.names[k]))
             continue
         label, before = divmod(k - ix.size, radix)
-        where = f"after '{ix.names[before - 1]}'" if before else "at the start"
-        texts.append(f"unexpected '{touchpoints[label]}' {where}")
+        texts.append(unexpected_text(touchpoints[label], ix.names[before - 1] if before else None))
     return pl.Series("deviations", texts, dtype=pl.String).gather(inverse.reshape(-1))
 
 

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from journeys.compare.deviations import GapType, describe_gap
 from journeys.compare.impact import (
     HARMS,
     HELPS,
@@ -71,18 +72,8 @@ from journeys.compare.impact import (
 from journeys.compare.maps import JourneyMap, format_duration
 from journeys.compare.timing import StepTiming
 
-__all__ = ["GAP_TYPES", "KEY", "Z95", "find_gaps", "newcombe_interval", "wilson_interval"]
+__all__ = ["KEY", "Z95", "find_gaps", "newcombe_interval", "wilson_interval"]
 
-GAP_TYPES = (
-    "skipped_step",
-    "unexpected_step",
-    "unexpected_transition",
-    "unused_transition",
-    "loop",
-    "sla_breach",
-    "channel_switch",
-    "dropoff",
-)
 KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
@@ -110,7 +101,7 @@ def find_gaps(
     vx = variants.select("variant_id", "vx")
     moves = _move_members(aligned).join(vx, on="variant_id")
     sequences = _sequence_members(journey_map, variants).join(vx, on="variant_id")
-    drops = _key(variants, gap_type="dropoff", from_step=pl.col("last_step"))
+    drops = _key(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step"))
     events = _event_members(timing)
     catalog = (
         pl.concat([f.select(KEY) for f in (moves, sequences, drops, events)])
@@ -200,12 +191,12 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
     )
     skipped = _key(
         moves.filter(pl.col("kind") == "model").with_columns(after=pl.lit(None, pl.String)),
-        gap_type="skipped_step",
+        gap_type=GapType.SKIPPED_STEP,
         to_step=pl.col("step"),
     )
     unexpected = _key(
         moves.filter(pl.col("kind") == "log"),
-        gap_type="unexpected_step",
+        gap_type=GapType.UNEXPECTED_STEP,
         from_step=pl.col("before"),
         touchpoint=pl.col("touchpoint"),
     )
@@ -219,7 +210,7 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame) 
     with the gap more than once counts where it went after the first time. ``moved``: the moves
     per aligned (variant, complete); every journey of a variant has its moves, so each variant
     counts with its journeys (``keys``: jx, vx, finished), never a row per journey."""
-    unexpected = catalog.filter(pl.col("gap_type") == "unexpected_step").select("gap_id")
+    unexpected = catalog.filter(pl.col("gap_type") == GapType.UNEXPECTED_STEP).select("gap_id")
     journeys_of = keys.group_by("vx", "finished").agg(pl.len().alias("w"))
     logs = (
         moved.join(unexpected, on="gap_id")
@@ -273,7 +264,7 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
         seq.filter(
             pl.col("next_step").is_not_null() & (pl.col("step") != pl.col("next_step"))
         ).join(designed, on=["step", "next_step"], how="anti"),
-        gap_type="unexpected_transition",
+        gap_type=GapType.UNEXPECTED_TRANSITION,
         from_step=pl.col("step"),
         to_step=pl.col("next_step"),
     )
@@ -283,7 +274,7 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
         .group_by("variant_id", "step")
         .agg(pl.len().alias("times"))
         .filter(pl.col("times") > 1),
-        gap_type="loop",
+        gap_type=GapType.LOOP,
         to_step=pl.col("step"),
     )
     return pl.concat([transitions, loops], how="vertical_relaxed").unique()
@@ -291,10 +282,10 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
 
 def _event_members(timing: StepTiming) -> pl.DataFrame:
     """sla_breach and channel_switch, per journey (jx)."""
-    sla = _key(timing.breaches, gap_type="sla_breach", to_step=pl.col("step"))
+    sla = _key(timing.breaches, gap_type=GapType.SLA_BREACH, to_step=pl.col("step"))
     switches = _key(
         timing.switches,
-        gap_type="channel_switch",
+        gap_type=GapType.CHANNEL_SWITCH,
         from_step=pl.col("prev_step"),
         to_step=pl.col("step"),
         detail=pl.col("prev_channel") + " → " + pl.col("channel"),
@@ -312,9 +303,9 @@ def _baselines(journey_map: JourneyMap, catalog: pl.DataFrame) -> pl.DataFrame:
     }
     steps: list[list[str] | None] = []
     for gap_type, before, after in catalog.select("gap_type", "from_step", "to_step").iter_rows():
-        if gap_type == "skipped_step":
+        if gap_type == GapType.SKIPPED_STEP:
             found = predecessors.get(after, [])
-        elif gap_type in ("sla_breach", "loop"):
+        elif gap_type in (GapType.SLA_BREACH, GapType.LOOP):
             found = [after]
         else:  # unexpected_step, unexpected_transition, channel_switch, dropoff
             found = [before] if before is not None else []
@@ -334,7 +325,7 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.Da
     unused = journey_map.edges_frame().join(taken, on=["from_step", "to_step"], how="anti")
     return _key(
         unused,
-        gap_type="unused_transition",
+        gap_type=GapType.UNUSED_TRANSITION,
         from_step=pl.col("from_step"),
         to_step=pl.col("to_step"),
     ).with_columns(
@@ -350,9 +341,9 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.Da
 
 def _subject(gap_type: str, from_step: str | None, to_step: str | None, touchpoint: str | None):
     """What a gap is about: the unexpected touchpoint, or the map step it names last."""
-    if gap_type == "unexpected_step":
+    if gap_type == GapType.UNEXPECTED_STEP:
         return touchpoint
-    return from_step if gap_type == "dropoff" else to_step
+    return from_step if gap_type == GapType.DROPOFF else to_step
 
 
 def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
@@ -363,10 +354,10 @@ def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
     outcomes = [journey_map.goal] if journey_map.goal else list(journey_map.exit)
     kind = pl.col("gap_type")
     return (
-        (kind == "dropoff")
-        | ((kind == "skipped_step") & pl.col("to_step").is_in(outcomes))
+        (kind == GapType.DROPOFF)
+        | ((kind == GapType.SKIPPED_STEP) & pl.col("to_step").is_in(outcomes))
         | (
-            (kind == "unexpected_step")
+            (kind == GapType.UNEXPECTED_STEP)
             & pl.col("to_step").is_null()
             & ~pl.col("_mixed").fill_null(False)
             & pl.col("from_step").is_not_null()
@@ -455,38 +446,6 @@ def _gap_sets(members: pl.DataFrame, gap_ids: pl.Series) -> pl.DataFrame:
     ).with_row_index("set")
 
 
-_DESCRIBE = {
-    "skipped_step": "'{to_step}' skipped",
-    "unexpected_step": "unexpected '{touchpoint}' {where}",
-    "unexpected_transition": "'{from_step}' → '{to_step}' is not a designed transition",
-    "unused_transition": "designed '{from_step}' → '{to_step}' never taken",
-    "loop": "'{to_step}' repeated",
-    "sla_breach": "'{to_step}' later than {detail} after the previous step",
-    "channel_switch": "channel switch {detail} from '{from_step}' to '{to_step}'",
-    "dropoff": "abandoned after '{from_step}'",
-}
-
-
-def _describe(row: dict[str, object]) -> str:
-    before, after, via = row["from_step"], row["to_step"], row.get("_via")
-    came = f"'{before}'" if before else None
-    if came and via and via not in (before, row["touchpoint"]):
-        came += f" → '{via}'"  # most of its journeys came through an off-map touchpoint
-    if row["_mixed"]:
-        # its journeys went on to different steps: say where, with the shares
-        start = f"after {came}" if came else "at the start"
-        where = f"{start}, then {row['detail']}"
-    elif came and after:
-        where = f"between {came} and '{after}'"
-    elif came:
-        where = f"after {came}, at the end"
-    elif after:
-        where = f"at the start, before '{after}'"
-    else:
-        where = "with no map step around it"
-    return _DESCRIBE[str(row["gap_type"])].format(where=where, **row)
-
-
 def _finish(
     journey_map: JourneyMap,
     frame: pl.DataFrame,
@@ -501,7 +460,7 @@ def _finish(
     }
     if within:
         frame = frame.with_columns(
-            detail=pl.when(pl.col("gap_type") == "sla_breach")
+            detail=pl.when(pl.col("gap_type") == GapType.SLA_BREACH)
             .then(pl.col("to_step").replace_strict(within, default=None, return_dtype=pl.String))
             .otherwise(pl.col("detail"))
         )
@@ -512,7 +471,7 @@ def _finish(
         share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
         _mixed=pl.col("_mixed").fill_null(False),
         _eligible=(pl.col("journeys") >= max(min_support, 1))
-        & (pl.col("gap_type") != "unused_transition"),
+        & (pl.col("gap_type") != GapType.UNUSED_TRANSITION),
         # a clear effect (the interval excludes 0) first, then by size, harm or help
         _clear=pl.col("effect").is_not_null() & (pl.col("effect") != UNCLEAR),
         _size=pl.col("impact").abs(),
@@ -536,7 +495,7 @@ def _finish(
     )
     ranked = ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")
     description = [
-        _describe(r) for r in ranked.select(*KEY, "_mixed", "_via").iter_rows(named=True)
+        describe_gap(r) for r in ranked.select(*KEY, "_mixed", "_via").iter_rows(named=True)
     ]
     return ranked.with_columns(
         map_name=pl.lit(journey_map.name),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from journeys.compare.deviations import GAP_LABELS, GapType
 from journeys.errors import ReportError
 
 SEP = "\x1f"
@@ -45,16 +46,6 @@ LINK_COLUMNS = (
     "source", "target", "source_label", "target_label", "from_touchpoint", "to_touchpoint",
     "kind", "journeys", "share", "median_seconds",
 )  # fmt: skip
-GAP_LABELS = {
-    "skipped_step": "Skipped step",
-    "unexpected_step": "Unexpected step",
-    "unexpected_transition": "Off-map transition",
-    "unused_transition": "Designed transition nobody used",
-    "loop": "Loop",
-    "sla_breach": "SLA breach",
-    "channel_switch": "Channel switch",
-    "dropoff": "Drop-off",
-}
 
 
 @dataclass(frozen=True)
@@ -491,7 +482,7 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
     ):
         if optional not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(optional))
-    unexpected = pl.col("gap_type") == "unexpected_step"
+    unexpected = pl.col("gap_type") == GapType.UNEXPECTED_STEP
     where = (
         pl.when(unexpected & pl.col("touchpoint").is_not_null())
         .then(pl.col("touchpoint"))

@@ -1,0 +1,96 @@
+"""The words for where reality departs from a map, in one place: the gap types with their labels
+and descriptions (``marts.map_gaps``), and the deviation texts of ``marts.map_conformance``.
+
+Compare writes them, the report and the Prefect artifacts show the labels; the values of
+``GapType`` are the public ``gap_type`` values of DESIGN.md. A new gap type is one member here
+(plus how compare finds it, in gaps.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class GapType(StrEnum):
+    """A ``marts.map_gaps.gap_type``, with its report label and its description template
+    (``{from_step}``, ``{to_step}``, ``{touchpoint}``, ``{detail}``, ``{where}``)."""
+
+    label: str
+    template: str
+
+    def __new__(cls, value: str, label: str, template: str) -> GapType:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.template = template
+        return member
+
+    SKIPPED_STEP = ("skipped_step", "Skipped step", "'{to_step}' skipped")
+    UNEXPECTED_STEP = ("unexpected_step", "Unexpected step", "unexpected '{touchpoint}' {where}")
+    UNEXPECTED_TRANSITION = (
+        "unexpected_transition",
+        "Off-map transition",
+        "'{from_step}' → '{to_step}' is not a designed transition",
+    )
+    UNUSED_TRANSITION = (
+        "unused_transition",
+        "Designed transition nobody used",
+        "designed '{from_step}' → '{to_step}' never taken",
+    )
+    LOOP = ("loop", "Loop", "'{to_step}' repeated")
+    SLA_BREACH = (
+        "sla_breach",
+        "SLA breach",
+        "'{to_step}' later than {detail} after the previous step",
+    )
+    CHANNEL_SWITCH = (
+        "channel_switch",
+        "Channel switch",
+        "channel switch {detail} from '{from_step}' to '{to_step}'",
+    )
+    DROPOFF = ("dropoff", "Drop-off", "abandoned after '{from_step}'")
+
+
+GAP_LABELS: Mapping[str, str] = {gap.value: gap.label for gap in GapType}
+"""gap_type -> label, for polars' ``replace_strict``."""
+
+
+def gap_label(gap_type: str) -> str:
+    """The label of a gap type; an unknown one is shown as it is."""
+    return GAP_LABELS.get(gap_type, gap_type)
+
+
+def describe_gap(row: Mapping[str, object]) -> str:
+    """The description of one gap (``marts.map_gaps.description``) from its key columns,
+    ``_mixed`` (its journeys went on to different steps, listed in ``detail``) and ``_via`` (the
+    off-map touchpoint most of them came through)."""
+    before, after, via = row["from_step"], row["to_step"], row.get("_via")
+    came = f"'{before}'" if before else None
+    if came and via and via not in (before, row["touchpoint"]):
+        came += f" → '{via}'"  # most of its journeys came through an off-map touchpoint
+    if row["_mixed"]:
+        # its journeys went on to different steps: say where, with the shares
+        start = f"after {came}" if came else "at the start"
+        where = f"{start}, then {row['detail']}"
+    elif came and after:
+        where = f"between {came} and '{after}'"
+    elif came:
+        where = f"after {came}, at the end"
+    elif after:
+        where = f"at the start, before '{after}'"
+    else:
+        where = "with no map step around it"
+    return GapType(str(row["gap_type"])).template.format(where=where, **row)
+
+
+def skipped_text(step: str) -> str:
+    """A model move as ``marts.map_conformance.deviations`` lists it."""
+    return f"skipped '{step}'"
+
+
+def unexpected_text(touchpoint: str, previous: str | None) -> str:
+    """A log move as ``marts.map_conformance.deviations`` lists it: the touchpoint, after the
+    last map step the journey did (``previous``; None: at the start)."""
+    where = f"after '{previous}'" if previous else "at the start"
+    return f"unexpected '{touchpoint}' {where}"
