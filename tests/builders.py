@@ -1,17 +1,47 @@
-"""Tiny builders shared by unit tests: rows of intermediate.int_events (the paths' input)."""
+"""The one place unit tests build event and mart frames by hand.
+
+- ``int_event`` / ``int_events_after``: rows of ``intermediate.int_events`` (the paths' input);
+- ``Journey`` / ``journey_marts`` / ``write_journey_marts``: ``marts.journeys`` and
+  ``marts.events`` for compare and the report, one journey at a time from its path.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
 
+from journeys.paths import variant_id_of
+from journeys.warehouse import Warehouse
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
 INT_EVENTS_SCHEMA = {
     "case_id": pl.String,
     "team": pl.String,
     "system": pl.String,
     "channel": pl.String,
+}
+EVENTS_SCHEMA = {
+    "journey_id": pl.String,
+    "step_index": pl.Int64,
+    "touchpoint": pl.String,
+    "occurred_at": pl.Datetime("us", "UTC"),
+    "channel": pl.String,
+}
+JOURNEYS_SCHEMA = {
+    "journey_id": pl.String,
+    "customer_key": pl.String,
+    "started_at": pl.Datetime("us", "UTC"),
+    "ended_at": pl.Datetime("us", "UTC"),
+    "n_steps": pl.Int64,
+    "variant_id": pl.String,
+    "path": pl.List(pl.String),
+    "status": pl.String,
+    "segment": pl.String,
+    "value": pl.Float64,
 }
 
 
@@ -43,5 +73,81 @@ def int_events_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema_overrides=INT_EVENTS_SCHEMA)
 
 
+def int_events_after(t0: datetime, *rows: tuple[Any, ...], first_seq: int = 0) -> pl.DataFrame:
+    """int_events from rows ``(customer, seconds after t0, touchpoint[, {column: value}])``;
+    seq is the row number from ``first_seq`` (the list order is the arrival order) unless the
+    dict names it."""
+    out = []
+    for i, (customer, seconds, touchpoint, *extra) in enumerate(rows, start=first_seq):
+        columns = dict(extra[0]) if extra else {}
+        seq = columns.pop("seq", i)
+        out.append(int_event(customer, after(t0, seconds), touchpoint, seq=seq, **columns))
+    return int_events_frame(out)
+
+
 def after(t0: datetime, seconds: float) -> datetime:
     return t0 + timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Journey:
+    """One journey of the mart builders: its id and path, everything else defaulted."""
+
+    id: str
+    path: Sequence[str]
+    status: str = "completed"
+    customer: str | None = None
+    """Default ``ck_<id>``."""
+    value: float = 0.0
+    segment: str | None = None
+    start: datetime = T0
+    seconds: Sequence[float] | None = None
+    """Seconds before each step, the first counted from ``start`` (default 60 each)."""
+    channels: Sequence[str | None] | None = None
+    """The channel of each step (default web)."""
+
+
+def journey_marts(
+    journeys: Iterable[Journey | Mapping[str, Any]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``marts.journeys`` and ``marts.events`` frames of ``journeys`` (``Journey`` or the same
+    fields as a dict): events in path order, step_index from 1, real variant ids."""
+    rows, events = [], []
+    for item in journeys:
+        j = item if isinstance(item, Journey) else Journey(**item)
+        n = len(j.path)
+        seconds = j.seconds if j.seconds is not None else [60] * n
+        channels = j.channels if j.channels is not None else ["web"] * n
+        at, times = j.start, []
+        for i, touchpoint in enumerate(j.path):
+            at += timedelta(seconds=seconds[i])
+            times.append(at)
+            events.append((j.id, i + 1, touchpoint, at, channels[i]))
+        rows.append(
+            (
+                j.id,
+                j.customer if j.customer is not None else f"ck_{j.id}",
+                times[0] if times else j.start,
+                times[-1] if times else j.start,
+                n,
+                variant_id_of(j.path),
+                list(j.path),
+                j.status,
+                j.segment,
+                j.value,
+            )
+        )
+    return (
+        pl.DataFrame(rows, schema=JOURNEYS_SCHEMA, orient="row"),
+        pl.DataFrame(events, schema=EVENTS_SCHEMA, orient="row"),
+    )
+
+
+def write_journey_marts(
+    wh: Warehouse, journeys: Iterable[Journey | Mapping[str, Any]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Write ``journey_marts(journeys)`` as marts.journeys and marts.events; return them."""
+    frames = journey_marts(journeys)
+    wh.write_table("marts.journeys", frames[0])
+    wh.write_table("marts.events", frames[1])
+    return frames

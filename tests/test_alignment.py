@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -125,15 +126,16 @@ def test_align_variants_aligns_each_distinct_trace_once():
     }
 
 
-# -- optimality against brute force ---------------------------------------------------------
-def brute_force_cost(m: JourneyMap, trace: tuple[str, ...]) -> int:
-    """Enumerate every alignment, cheapest bound first (iterative deepening): exact minimum."""
+# -- optimality against brute force, on random small cases ------------------------------------
+def brute_force_cost(m: JourneyMap, trace: tuple[str, ...], *, complete: bool = True) -> int:
+    """Enumerate every alignment, cheapest bound first (iterative deepening): exact minimum. A
+    prefix alignment (``complete=False``) may stop in any state, a complete one on an end step."""
     edges, starts, ends = m.edges(), set(m.start_steps), set(m.end_steps)
     names = m.step_names
     n = len(trace)
 
     def search(i: int, q: str | None, budget: int) -> bool:
-        if i == n and q in ends:
+        if i == n and (not complete or q in ends):
             return True
         if i < n:
             t = trace[i]
@@ -195,20 +197,28 @@ def random_map(rng: random.Random) -> JourneyMap | None:
         return None
 
 
-def test_alignment_is_optimal_on_random_small_cases():
-    rng = random.Random(20240611)
-    checked = 0
-    while checked < 600:
+def random_cases(
+    seed: int, n: int, *, longest: int = 5, extra: tuple[str, ...] = ("X",)
+) -> Iterator[tuple[JourneyMap, tuple[str, ...], random.Random]]:
+    """``n`` random (map, trace) cases, and the generator for anything else a test draws: small
+    maps (``random_map``; invalid ones are drawn again), traces of 0..``longest`` touchpoints
+    over the map's steps and ``extra`` names the map does not know."""
+    rng = random.Random(seed)
+    made = 0
+    while made < n:
         m = random_map(rng)
         if m is None:
             continue
-        for _ in range(3):
-            alphabet = [*m.step_names, "X"]
-            trace = tuple(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
-            a = align_trace(m, trace)
-            assert a.cost == brute_force_cost(m, trace), (m.edges(), trace)
-            assert replay_cost(m, trace, a) == a.cost
-            checked += 1
+        alphabet = [*m.step_names, *extra]
+        yield m, tuple(rng.choice(alphabet) for _ in range(rng.randint(0, longest))), rng
+        made += 1
+
+
+def test_alignment_is_optimal_on_random_small_cases():
+    for m, trace, _ in random_cases(20240611, 600):
+        a = align_trace(m, trace)
+        assert a.cost == brute_force_cost(m, trace), (m.edges(), trace)
+        assert replay_cost(m, trace, a) == a.cost
 
 
 def test_alignment_is_deterministic():
@@ -218,46 +228,11 @@ def test_alignment_is_deterministic():
 
 
 # -- prefix alignments, and many traces at once -----------------------------------------------
-def brute_force_prefix_cost(m: JourneyMap, trace: tuple[str, ...]) -> int:
-    """Exact minimum of a prefix alignment (complete=False): it may stop in any state."""
-    edges, starts = m.edges(), set(m.start_steps)
-    n = len(trace)
-
-    def search(i: int, q: str | None, budget: int) -> bool:
-        if i == n:
-            return True
-        t = trace[i]
-        can_sync = (q is None and t in starts) or (q is not None and (q, t) in edges)
-        if can_sync and search(i + 1, t, budget):
-            return True
-        if budget and search(i + 1, q, budget - 1):
-            return True
-        if budget:
-            for s in m.step_names:
-                legal = (q is None and s in starts) or (q is not None and (q, s) in edges)
-                if legal and search(i, s, budget - 1):
-                    return True
-        return False
-
-    bound = 0
-    while not search(0, None, bound):
-        bound += 1
-    return bound
-
-
 def test_prefix_alignment_is_optimal_on_random_small_cases():
-    rng = random.Random(20261123)
-    checked = 0
-    while checked < 300:
-        m = random_map(rng)
-        if m is None:
-            continue
-        alphabet = [*m.step_names, "X"]
-        trace = tuple(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+    for m, trace, _ in random_cases(20261123, 300):
         a = align_trace(m, trace, complete=False)
-        assert a.cost == brute_force_prefix_cost(m, trace), (m.edges(), trace)
+        assert a.cost == brute_force_cost(m, trace, complete=False), (m.edges(), trace)
         assert a.cost <= align_trace(m, trace).cost
-        checked += 1
 
 
 def test_unfinished_journey_may_stop_anywhere():
@@ -299,12 +274,7 @@ def expected_rows(m: JourneyMap, variants: pl.DataFrame) -> list[dict[str, objec
 def test_align_variants_matches_align_trace_row_by_row():
     """The batch (a trie of the traces, vectorized) gives each row what align_trace gives it:
     cost, fitness, and the same moves under the same tie-break."""
-    rng = random.Random(7)
-    checked = 0
-    while checked < 60:
-        m = random_map(rng)
-        if m is None:
-            continue
+    for m, _, rng in random_cases(7, 60):
         alphabet = [*m.step_names, "X", "Y"]
         paths: list[list[str] | None] = [
             [rng.choice(alphabet) for _ in range(rng.randint(0, 7))] for _ in range(25)
@@ -322,7 +292,6 @@ def test_align_variants_matches_align_trace_row_by_row():
         assert out.to_dicts() == expected_rows(m, variants)
         whole = align_variants(m, variants.drop("complete"))
         assert whole.to_dicts() == expected_rows(m, variants.drop("complete"))
-        checked += 1
 
 
 def test_align_variants_on_a_real_map_with_ignored_touchpoints():
@@ -408,19 +377,11 @@ def reference_moves(
 
 
 def test_moves_follow_the_documented_tie_break_on_random_cases():
-    rng = random.Random(99)
-    checked = 0
-    while checked < 400:
-        m = random_map(rng)
-        if m is None:
-            continue
-        alphabet = [*m.step_names, "X"]
-        trace = tuple(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+    for m, trace, rng in random_cases(99, 400, longest=6):
         complete = rng.random() < 0.7
         a = align_trace(m, trace, complete=complete)
         got = [(mv.kind, mv.position, mv.touchpoint, mv.step) for mv in a.moves]
         assert (a.cost, got) == reference_moves(m, trace, complete), (m.edges(), trace)
-        checked += 1
 
 
 def test_align_variants_solves_each_distinct_trace_once(monkeypatch):

@@ -2,60 +2,23 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from builders import write_journey_marts
 from journeys.compare.conformance import compare_maps
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
 
 MAPS = Path(__file__).parent / "maps"
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def load(wh: Warehouse, rows: list[dict]) -> None:
     """rows: dicts with id, path and optional status, customer, value, seconds, channels."""
-    journeys, events = [], []
-    for r in rows:
-        at = T0
-        for i, touchpoint in enumerate(r["path"]):
-            at += timedelta(seconds=(r.get("seconds") or [60] * len(r["path"]))[i])
-            channel = (r.get("channels") or ["web"] * len(r["path"]))[i]
-            events.append((r["id"], i + 1, touchpoint, at, channel))
-        journeys.append(
-            {
-                "journey_id": r["id"],
-                "customer_key": r.get("customer", f"ck_{r['id']}"),
-                "started_at": T0,
-                "ended_at": at,
-                "n_steps": len(r["path"]),
-                "variant_id": "|".join(r["path"]),
-                "path": r["path"],
-                "status": r.get("status", "completed"),
-                "value": r.get("value", 0.0),
-            }
-        )
-    wh.write_table(
-        "marts.journeys", pl.DataFrame(journeys, schema_overrides={"path": pl.List(pl.String)})
-    )
-    wh.write_table(
-        "marts.events",
-        pl.DataFrame(
-            events,
-            schema={
-                "journey_id": pl.String,
-                "step_index": pl.Int64,
-                "touchpoint": pl.String,
-                "occurred_at": pl.Datetime("us", "UTC"),
-                "channel": pl.String,
-            },
-            orient="row",
-        ),
-    )
+    write_journey_marts(wh, rows)
 
 
 def write_map(tmp_path: Path, name: str, steps: str, **top: str) -> Path:

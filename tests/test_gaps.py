@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import polars as pl
 import pytest
 
+from builders import journey_marts
 from journeys.compare.conformance import compare_map
 from journeys.compare.gaps import _gap_sets, newcombe_interval, wilson_interval
 from journeys.compare.maps import JourneyMap, parse_map
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 # A -> B -> C (goal) or D; the map names a web channel for A and B; C within 1h of B.
 MAP = parse_map(
@@ -35,39 +32,7 @@ MAP = parse_map(
 
 def frames(rows: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """rows: id, path, and optional status, customer, value, seconds, channels."""
-    journeys, events = [], []
-    for r in rows:
-        at, n = T0, len(r["path"])
-        for i, touchpoint in enumerate(r["path"]):
-            at += timedelta(seconds=(r.get("seconds") or [60] * n)[i])
-            events.append((r["id"], i + 1, touchpoint, at, (r.get("channels") or ["web"] * n)[i]))
-        journeys.append(
-            (
-                r["id"],
-                r.get("customer", r["id"]),
-                "|".join(r["path"]),
-                r["path"],
-                r.get("status", "completed"),
-                r.get("value", 0.0),
-            )
-        )
-    j = pl.DataFrame(
-        journeys,
-        schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
-        orient="row",
-    )
-    e = pl.DataFrame(
-        events,
-        schema={
-            "journey_id": pl.String,
-            "step_index": pl.Int64,
-            "touchpoint": pl.String,
-            "occurred_at": pl.Datetime("us", "UTC"),
-            "channel": pl.String,
-        },
-        orient="row",
-    )
-    return j, e
+    return journey_marts({"customer": r["id"], **r} for r in rows)
 
 
 def gaps_of(rows: list[dict], *, journey_map: JourneyMap = MAP, min_support: int = 1):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import after, int_event, int_events_frame
+from builders import int_events_after
 from journeys.config import JourneySettings, SessionSettings, Settings
 from journeys.errors import BuildError
 from journeys.paths import build_paths, variant_id_of
@@ -21,16 +21,9 @@ DAY = 86400
 
 
 def _events(*rows: tuple, first_seq: int = 0) -> pl.DataFrame:
-    """Rows ``(customer, seconds after T0, touchpoint)`` or with extra keys in a 4th dict item
-    (case_id, channel, team, system, value); seq is the row number (arrival order)."""
-    return int_events_frame(
-        [
-            int_event(
-                customer, after(T0, seconds), touchpoint, seq=i, **(extra[0] if extra else {})
-            )
-            for i, (customer, seconds, touchpoint, *extra) in enumerate(rows, start=first_seq)
-        ]
-    )
+    """Rows ``(customer, seconds after T0, touchpoint[, {column: value}])``; seq is the row
+    number (arrival order)."""
+    return int_events_after(T0, *rows, first_seq=first_seq)
 
 
 def _settings(**journeys: object) -> Settings:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from builders import after, int_event, int_events_frame
+from builders import int_events_after
 from journeys.config import JourneySettings, Settings
 from journeys.errors import BuildError
 from journeys.mining import (
@@ -41,23 +41,13 @@ JOURNEYS = {
 
 
 def _int_events(journeys: dict[str, list[tuple[str, int, str]]] = JOURNEYS) -> pl.DataFrame:
-    rows = [
-        (customer, touchpoint, seconds, channel)
-        for customer, steps in journeys.items()
-        for touchpoint, seconds, channel in steps
-    ]
-    return int_events_frame(
-        [
-            int_event(
-                customer,
-                after(T0, seconds),
-                touchpoint,
-                seq=seq,
-                channel=channel,
-                event_type=touchpoint,
-            )
-            for seq, (customer, touchpoint, seconds, channel) in enumerate(rows)
-        ]
+    return int_events_after(
+        T0,
+        *[
+            (customer, seconds, touchpoint, {"channel": channel})
+            for customer, steps in journeys.items()
+            for touchpoint, seconds, channel in steps
+        ],
     )
 
 
@@ -99,14 +89,13 @@ def test_a_customer_counts_once_per_touchpoint_and_pair_across_journeys_and_vari
         "c2": (["Visit", "Cart"], ["Visit", "Cart"]),  # one variant, twice
         "c3": (["Visit", "Help"], ["Help", "Cart"]),
     }
-    rows, seq = [], 0
-    for customer, journeys in paths.items():
-        for j, path in enumerate(journeys):
-            for k, touchpoint in enumerate(path):
-                seq += 1
-                at = after(T0, j * 20 * day + k * 60)
-                rows.append(int_event(customer, at, touchpoint, seq=seq, event_type=touchpoint))
-    wh.write_table("intermediate.int_events", int_events_frame(rows))
+    rows = [
+        (customer, j * 20 * day + k * 60, touchpoint)
+        for customer, journeys in paths.items()
+        for j, path in enumerate(journeys)
+        for k, touchpoint in enumerate(path)
+    ]
+    wh.write_table("intermediate.int_events", int_events_after(T0, *rows, first_seq=1))
     build_paths(wh, Settings(), full=True)
     build_mining(wh, Settings())
     got = {

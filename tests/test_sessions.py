@@ -7,32 +7,19 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from builders import after, int_event, int_events_frame
+from builders import int_events_after
 from journeys.config import SessionSettings, Settings
 from journeys.paths import build_paths
 from journeys.warehouse import Warehouse
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+PHONE = {"channel": "phone"}
 
 
 def _events(*rows: tuple) -> pl.DataFrame:
-    """Rows ``(customer, seconds after T0, touchpoint[, channel[, seq]])``; seq defaults to the
+    """Rows ``(customer, seconds after T0, touchpoint[, {column: value}])``; seq defaults to the
     row number, so the list order is the arrival order."""
-    out = []
-    for i, (customer, seconds, touchpoint, *rest) in enumerate(rows):
-        channel = rest[0] if rest else "web"
-        seq = rest[1] if len(rest) > 1 else i
-        out.append(
-            int_event(
-                customer,
-                after(T0, seconds),
-                touchpoint,
-                seq=seq,
-                channel=channel,
-                event_type=touchpoint,
-            )
-        )
-    return int_events_frame(out)
+    return int_events_after(T0, *rows)
 
 
 def _sessions(wh: Warehouse, events: pl.DataFrame, **options: object) -> pl.DataFrame:
@@ -58,7 +45,7 @@ def test_gap_exactly_equal_stays_in_the_session_and_one_second_more_splits(wh: W
 
 def test_ties_on_occurred_at_are_ordered_by_seq_not_by_arrival_in_the_table(wh: Warehouse):
     # same instant, seq 7 before seq 9 although the rows arrive the other way round
-    events = _events(("a", 0, "Second", "web", 9), ("a", 0, "First", "web", 7))
+    events = _events(("a", 0, "Second", {"seq": 9}), ("a", 0, "First", {"seq": 7}))
     _sessions(wh, events)
     steps = wh.read_table("marts.events", order_by=["step_index"])
     assert steps["touchpoint"].to_list() == ["First", "Second"]
@@ -91,17 +78,17 @@ def test_a_customer_with_one_event_has_one_session(wh: Warehouse):
 
 
 def test_channels_are_the_sorted_distinct_known_channels(wh: Warehouse):
-    events = _events(("a", 0, "Visit", "web"), ("a", 60, "Call", "phone"), ("a", 90, "X", None))
+    events = _events(("a", 0, "Visit"), ("a", 60, "Call", PHONE), ("a", 90, "X", {"channel": None}))
     sessions = _sessions(wh, events)
     assert sessions["channels"].to_list() == [["phone", "web"]]
 
 
 def test_split_by_channel_gives_each_channel_its_own_sessions(wh: Warehouse):
     events = _events(
-        ("a", 0, "Visit", "web"),
-        ("a", 60, "Call", "phone"),
-        ("a", 120, "View", "web"),
-        ("a", 5000, "Call", "phone"),
+        ("a", 0, "Visit"),
+        ("a", 60, "Call", PHONE),
+        ("a", 120, "View"),
+        ("a", 5000, "Call", PHONE),
     )
     sessions = _sessions(wh, events, split_by_channel=True)
     assert sorted(zip(sessions["session_id"], sessions["n_events"], strict=True)) == [

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 import yaml
 
+from builders import Journey, write_journey_marts
 from journeys.compare.conformance import compare_maps
 from journeys.compare.maps import load_map, parse_map
 from journeys.compare.suggest import suggest_map
@@ -52,27 +52,13 @@ OBSERVED = [
 
 
 def load(wh: Warehouse, observed=OBSERVED) -> None:
-    rows, events = [], []
-    for v, (path, count, status) in enumerate(observed):
-        for k in range(count):
-            jid = f"v{v}j{k:02d}"
-            rows.append((jid, f"ck_{jid}", f"v{v}", path, status, 0.0))
-            events += [(jid, i + 1, t, i * 60, "web") for i, t in enumerate(path)]
-    wh.write_table(
-        "marts.journeys",
-        pl.DataFrame(
-            rows,
-            schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
-            orient="row",
-        ),
-    )
-    wh.write_table(
-        "marts.events",
-        pl.DataFrame(
-            events,
-            schema=["journey_id", "step_index", "touchpoint", "seconds", "channel"],
-            orient="row",
-        ).with_columns(occurred_at=pl.from_epoch("seconds").dt.replace_time_zone("UTC")),
+    write_journey_marts(
+        wh,
+        [
+            Journey(id=f"v{v}j{k:02d}", path=path, status=status)
+            for v, (path, count, status) in enumerate(observed)
+            for k in range(count)
+        ],
     )
 
 
@@ -171,25 +157,7 @@ def test_in_flight_journeys_shape_the_revision_without_making_exits(wh: Warehous
 def test_a_new_step_only_an_in_flight_journey_reached_is_left_out(wh: Warehouse, tmp_path: Path):
     """An in-flight journey's last step is no exit; a new step there, with no way on to an exit,
     would make the revision invalid, so it is left out (the journey still conforms as a prefix)."""
-    from journeys.paths import variant_id_of
-
-    path = ["A", "B", "C", "X"]
-    wh.write_table(
-        "marts.journeys",
-        pl.DataFrame(
-            [("j1", "c1", variant_id_of(path), path, "in_flight", 0.0)],
-            schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
-            orient="row",
-        ),
-    )
-    wh.write_table(
-        "marts.events",
-        pl.DataFrame(
-            [("j1", i + 1, t, i * 60, "web") for i, t in enumerate(path)],
-            schema=["journey_id", "step_index", "touchpoint", "seconds", "channel"],
-            orient="row",
-        ).with_columns(occurred_at=pl.from_epoch("seconds").dt.replace_time_zone("UTC")),
-    )
+    write_journey_marts(wh, [Journey(id="j1", path=["A", "B", "C", "X"], status="in_flight")])
     original = tmp_path / "abc.yaml"
     original.write_text(
         "name: abc\nstages:\n  - name: S\n    steps:\n      - name: A\n"
