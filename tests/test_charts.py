@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import Journey, journey_marts
+from journeys.compare.maps import parse_map
 from journeys.errors import ReportError
 from journeys.report.charts import funnel_data, gap_table_data, sankey_data, step_times
 from journeys.report.filters import JourneyView, filter_journeys, view_data
@@ -27,27 +29,21 @@ EDGES = pl.DataFrame({"from_step": ["A", "B", "B"], "to_step": ["B", "C", "B"]})
 
 
 def journeys(*paths: list[str], status: str = "completed", **extra: list) -> pl.DataFrame:
-    n = len(paths)
-    return pl.DataFrame(
-        {
-            "journey_id": [f"j{i}" for i in range(n)],
-            "path": list(paths),
-            "status": [status] * n,
-            **extra,
-        },
-        schema_overrides={"path": pl.List(pl.String)},
-    )
+    """journey_id, path, status (and the ``extra`` columns) of one journey per path."""
+    rows = [Journey(id=f"j{i}", path=path, status=status) for i, path in enumerate(paths)]
+    frame = journey_marts(rows)[0].select("journey_id", "path", "status")
+    return frame.with_columns(**{name: pl.Series(values) for name, values in extra.items()})
 
 
 def events_of(frame: pl.DataFrame, *, minutes: int = 10) -> pl.DataFrame:
     """Events one ``minutes`` apart, in path order."""
-    return (
-        frame.select("journey_id", "path")
-        .with_columns(step_index=pl.int_ranges(1, pl.col("path").list.len() + 1))
-        .explode(["path", "step_index"])
-        .rename({"path": "touchpoint"})
-        .with_columns(occurred_at=pl.lit(T0) + pl.duration(minutes=pl.col("step_index") * minutes))
-    )
+    rows = [
+        Journey(
+            id=r["journey_id"], path=r["path"], start=T0, seconds=[60 * minutes] * len(r["path"])
+        )
+        for r in frame.iter_rows(named=True)
+    ]
+    return journey_marts(rows)[1]
 
 
 def sankey(frame: pl.DataFrame, **options):
@@ -146,8 +142,8 @@ def test_only_journeys_touching_a_map_step_are_in_scope():
 
 def test_ignored_touchpoints_are_dropped_before_drawing():
     frame = journeys(["A", "N", "B"], ["N"], ["A", "B"])
-    times = step_times(events_of(frame), ignore=["N"])
-    data = sankey(frame, ignore=["N"], step_seconds=times)
+    times = step_times(events_of(frame), ignored=["N"])
+    data = sankey(frame, ignored=["N"], step_seconds=times)
     assert data.total_journeys == 2
     assert "N" not in data.nodes["touchpoint"].to_list()
     assert data.paths["path"].to_list() == [["A", "B"]]
@@ -156,9 +152,19 @@ def test_ignored_touchpoints_are_dropped_before_drawing():
     assert link["journeys"] == 2 and link["median_seconds"] == pytest.approx(900.0)
 
 
-def test_ignore_accepts_globs_like_the_map():
+def test_the_maps_ignore_globs_name_the_touchpoints_to_drop():
+    journey_map = parse_map(
+        {
+            "name": "m",
+            "ignore": ["Newsletter *", "N[*]"],
+            "stages": [{"name": "S", "steps": ["A"]}],
+        },
+        source="m.yaml",
+    )
     frame = journeys(["A", "Newsletter opened", "B"], ["Newsletter clicked"], ["A", "N*"])
-    data = sankey(frame, ignore=["Newsletter *", "N[*]"])
+    ignored = journey_map.ignored(frame["path"].explode())
+    assert ignored == ("N*", "Newsletter clicked", "Newsletter opened")
+    data = sankey(frame, ignored=ignored)
     assert data.total_journeys == 2
     assert data.paths["path"].to_list() == [["A"], ["A", "B"]]  # ties: path order
 

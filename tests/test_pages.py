@@ -8,11 +8,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 
+from builders import Journey, write_journey_marts
+from journeys.compare.maps import JourneyMap, parse_map
 from journeys.config import Settings
 from journeys.errors import ReportError
 from journeys.report.figures import export_static, sankey_figure
-from journeys.report.pages import PLOTLY_FILE, MapFrames, write_reports
+from journeys.report.pages import PLOTLY_FILE, write_reports
 
 HOSTILE = '<script>alert(1)</script> & "Q"'
 EMAIL, PHONE = "jane.doe@example.com", "+44 20 7946 0958"
@@ -34,15 +37,8 @@ stages:
 """
 
 
-def online_purchase() -> MapFrames:
-    return MapFrames(
-        name="online-purchase",
-        description="How we believe a new customer buys online.",
-        goal="Order delivered",
-        ignore=("Newsletter *",),
-        steps=pl.DataFrame({"step": STEPS, "stage": ["Buy"] * 4}),
-        edges=pl.DataFrame({"from_step": STEPS[:-1], "to_step": STEPS[1:]}),
-    )
+def online_purchase(**changes: object) -> JourneyMap:
+    return parse_map({**yaml.safe_load(MAP_YAML), **changes}, source="online_purchase.yaml")
 
 
 def build_marts(wh, *, compare: bool = True) -> None:
@@ -58,39 +54,24 @@ def build_marts(wh, *, compare: bool = True) -> None:
         ["Newsletter opened"],
     ]
     status = ["completed"] * 4 + ["abandoned", "abandoned", "in_flight", "abandoned"]
+    segments = ["Retail", "Retail", f"Call {PHONE}"] * 2 + ["Retail", None]
     ids = [f"j{i}" for i in range(len(paths))]
-    starts = [T0 + timedelta(days=20 * i) for i in range(len(paths))]
-    journeys = pl.DataFrame(
-        {
-            "journey_id": ids,
-            "customer_key": [f"ck_{i:016x}" for i in range(len(paths))],
-            "started_at": starts,
-            "ended_at": [s + timedelta(hours=3) for s in starts],
-            "path": paths,
-            "status": status,
-            "value": [10.0] * 4 + [0.0] * 4,
-        }
+    write_journey_marts(
+        wh,
+        [
+            Journey(
+                id=ids[i],
+                path=path,
+                status=status[i],
+                customer=f"ck_{i:016x}",
+                value=10.0 if i < 4 else 0.0,
+                segment=segments[i],
+                start=T0 + timedelta(days=20 * i),
+                seconds=[900] * len(path),
+            )
+            for i, path in enumerate(paths)
+        ],
     )
-    events = (
-        journeys.select("journey_id", "path", "started_at")
-        .with_columns(step_index=pl.int_ranges(1, pl.col("path").list.len() + 1))
-        .explode(["path", "step_index"])
-        .select(
-            "journey_id",
-            "step_index",
-            touchpoint="path",
-            occurred_at=pl.col("started_at") + pl.duration(minutes=pl.col("step_index") * 15),
-        )
-    )
-    customers = pl.DataFrame(
-        {
-            "customer_key": journeys["customer_key"],
-            "segment": ["Retail", "Retail", f"Call {PHONE}"] * 2 + ["Retail", None],
-        }
-    )
-    wh.write_table("marts.journeys", journeys)
-    wh.write_table("marts.events", events)
-    wh.write_table("marts.customers", customers)
     wh.write_table(
         "marts.data_quality",
         pl.DataFrame(
@@ -254,7 +235,7 @@ def test_pages_explain_what_is_missing_before_compare(wh, tmp_path):
 
 def test_a_map_compare_has_not_seen_is_reported_as_not_compared(wh, tmp_path):
     build_marts(wh)
-    renamed = MapFrames("renamed", "", None, (), online_purchase().steps, online_purchase().edges)
+    renamed = online_purchase(name="renamed", description=None, goal=None, ignore=[])
     write(wh, tmp_path / "r", maps=[renamed])
     page = (tmp_path / "r" / "renamed.html").read_text(encoding="utf-8")
     assert page.count("run <code>journeys compare</code>") == 2
@@ -269,14 +250,8 @@ def test_no_maps_gives_an_index_that_says_how_to_add_them(wh, tmp_path):
 
 def test_a_map_nobody_touches_gets_a_note_instead_of_an_empty_chart(wh, tmp_path):
     build_marts(wh, compare=False)
-    other = MapFrames(
-        name="support",
-        description="",
-        goal=None,
-        ignore=(),
-        steps=pl.DataFrame({"step": ["Ticket opened", "Ticket resolved"]}),
-        edges=pl.DataFrame({"from_step": ["Ticket opened"], "to_step": ["Ticket resolved"]}),
-    )
+    steps = {"name": "S", "steps": ["Ticket opened", "Ticket resolved"]}
+    other = parse_map({"name": "support", "stages": [steps]}, source="support.yaml")
     write(wh, tmp_path / "r", maps=[other])
     page = (tmp_path / "r" / "support.html").read_text(encoding="utf-8")
     assert "No journey in this map's scope yet" in page and 'id="sankey"' not in page

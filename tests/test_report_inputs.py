@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from builders import Journey, write_journey_marts
 from journeys.report import inputs as read
 from journeys.report.charts import (
     count_journeys,
@@ -41,64 +42,38 @@ def wh(tmp_path):
     """120 journeys from the templates, with 'Noise' steps to ignore, three segments and none,
     four start months, three statuses; events a random 1 s .. 3 h apart."""
     rng = np.random.default_rng(3)
-    journeys, events = [], []
+    journeys = []
     for i in range(120):
         path = list(TEMPLATES[int(rng.integers(0, len(TEMPLATES)))])
         if rng.random() < 0.3:
             path.insert(int(rng.integers(0, len(path) + 1)), "Noise")
         start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=int(rng.integers(0, 110)))
-        journey_id = f"j{i:04d}"
-        at = start
-        for step, touchpoint in enumerate(path, start=1):
-            events.append((journey_id, step, touchpoint, at))
-            at += timedelta(milliseconds=int(rng.integers(1_000, 3 * 3_600_000)))
-        segment = [None, "retail", "business", "public"][int(rng.integers(0, 4))]
-        status = ["completed", "abandoned", "in_flight"][int(rng.integers(0, 3))]
-        journeys.append((journey_id, path, status, segment, start))
+        gaps = [int(rng.integers(1_000, 3 * 3_600_000)) / 1000 for _ in path[1:]]
+        journeys.append(
+            Journey(
+                id=f"j{i:04d}",
+                path=path,
+                start=start,
+                seconds=[0, *gaps],
+                segment=[None, "retail", "business", "public"][int(rng.integers(0, 4))],
+                status=["completed", "abandoned", "in_flight"][int(rng.integers(0, 3))],
+            )
+        )
     warehouse = Warehouse(tmp_path / "w.duckdb")
-    warehouse.write_table(
-        "marts.journeys",
-        pl.DataFrame(
-            journeys,
-            schema={
-                "journey_id": pl.String,
-                "path": pl.List(pl.String),
-                "status": pl.String,
-                "segment": pl.String,
-                "started_at": pl.Datetime("us", "UTC"),
-            },
-            orient="row",
-        ),
-    )
-    warehouse.write_table(
-        "marts.events",
-        pl.DataFrame(
-            events,
-            schema={
-                "journey_id": pl.String,
-                "step_index": pl.Int64,
-                "touchpoint": pl.String,
-                "occurred_at": pl.Datetime("us", "UTC"),
-            },
-            orient="row",
-        ),
-    )
+    write_journey_marts(warehouse, journeys)
     yield warehouse
     warehouse.close()
 
 
-def _grouped(wh, ignore, *, cap=read.MEDIAN_JOURNEYS, top_k=10):
-    source = read.journey_source(wh)
-    ignored = read.ignored_in_paths(wh, ignore)
+def _grouped(wh, ignored, *, cap=read.MEDIAN_JOURNEYS, top_k=10):
     steps = STEPS["step"].to_list()
-    groups = read.journey_groups(wh, source, ignored=ignored, steps=steps)
+    groups = read.journey_groups(wh, ignored=ignored, steps=steps)
     views = view_data(groups)
     layouts = [
         sankey_layout(filter_journeys(groups, v), designed_steps=STEPS, top_k=top_k) for v in views
     ]
     medians = read.link_seconds(
         wh,
-        source,
         ignored=ignored,
         steps=steps,
         groups=groups,
@@ -109,18 +84,18 @@ def _grouped(wh, ignore, *, cap=read.MEDIAN_JOURNEYS, top_k=10):
     return groups, views, medians
 
 
-@pytest.mark.parametrize("ignore", [(), ("Noi*",)])
+@pytest.mark.parametrize("ignored", [(), ("Noise",)])
 @pytest.mark.parametrize("top_k", [1, 3, 10])
-def test_grouped_journeys_and_duckdb_medians_draw_the_per_journey_sankey(wh, ignore, top_k):
-    groups, views, medians = _grouped(wh, ignore, top_k=top_k)
+def test_grouped_journeys_and_duckdb_medians_draw_the_per_journey_sankey(wh, ignored, top_k):
+    groups, views, medians = _grouped(wh, ignored, top_k=top_k)
     journeys = scoped_journeys(
-        wh.read_table("marts.journeys"), ignore=ignore, steps=STEPS["step"].to_list()
+        wh.read_table("marts.journeys"), ignored=ignored, steps=STEPS["step"].to_list()
     )
     events = wh.read_table("marts.events")
     assert groups.height < journeys.height  # grouped: fewer rows than journeys
     assert view_data(journeys) == views
     assert len(views) > 3  # all, segments and months are all exercised
-    times = step_times(events, ignore=ignore)
+    times = step_times(events, ignored=ignored)
     timed = 0
     for i, view in enumerate(views):
         expected = sankey_data(
@@ -128,7 +103,7 @@ def test_grouped_journeys_and_duckdb_medians_draw_the_per_journey_sankey(wh, ign
             designed_steps=STEPS,
             designed_edges=EDGES,
             top_k=top_k,
-            ignore=ignore,
+            ignored=ignored,
             step_seconds=times,
         )
         got = sankey_data(
@@ -164,4 +139,4 @@ def test_report_reads_name_the_missing_mart(tmp_path):
     from journeys.errors import ReportError
 
     with Warehouse(tmp_path / "empty.duckdb") as empty, pytest.raises(ReportError, match="build"):
-        read.journey_source(empty)
+        read.require_marts(empty)

@@ -12,7 +12,7 @@ and a ``repeatable`` step loops on itself. See docs/maps.md.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,13 @@ class JourneyMap:
         raise KeyError(name)
 
     def is_ignored(self, touchpoint: str) -> bool:
-        """True when ``touchpoint`` matches an ``ignore:`` entry (``*`` globs allowed)."""
+        """True when ``touchpoint`` matches an ``ignore:`` entry (``*`` globs allowed): the one
+        place the map's ignore globs are matched (compare, the report and suggest-map use it)."""
         return any(fnmatch.fnmatchcase(touchpoint, pattern) for pattern in self.ignore)
+
+    def ignored(self, touchpoints: Iterable[str]) -> tuple[str, ...]:
+        """The distinct ``touchpoints`` this map ignores, sorted (the names to drop from paths)."""
+        return tuple(sorted({t for t in touchpoints if self.is_ignored(t)}))
 
     def filter_trace(self, trace: Sequence[str]) -> tuple[str, ...]:
         """The trace without ignored touchpoints (what conformance aligns)."""

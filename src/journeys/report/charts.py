@@ -18,7 +18,6 @@ Labels here are raw (redaction and escaping happen at render time, in text.py).
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -97,26 +96,18 @@ def require_columns(frame: pl.DataFrame, columns: Sequence[str], *, table: str) 
         )
 
 
-def ignored_touchpoints(touchpoints: pl.Series, ignore: Sequence[str]) -> list[str]:
-    """The distinct touchpoints matching an ``ignore:`` pattern (``*`` globs, as the map does)."""
-    if not ignore:
-        return []
-    names = touchpoints.drop_nulls().unique().to_list()
-    return [t for t in names if any(fnmatch.fnmatchcase(t, pattern) for pattern in ignore)]
-
-
 def scoped_journeys(
-    journeys: pl.DataFrame, *, ignore: Sequence[str] = (), steps: Sequence[str] | None = None
+    journeys: pl.DataFrame, *, ignored: Sequence[str] = (), steps: Sequence[str] | None = None
 ) -> pl.DataFrame:
-    """The journeys a map is about, as compare scopes them: ``ignore`` touchpoints (globs allowed)
-    dropped from ``path``, then only journeys touching at least one of ``steps`` (when given)."""
+    """The journeys a map is about, as compare scopes them: the ``ignored`` touchpoints (names,
+    as ``JourneyMap.ignored`` resolves the map's globs) dropped from ``path``, then only
+    journeys touching at least one of ``steps`` (when given)."""
     keys = ("path",) if WEIGHT in journeys.columns else ("journey_id", "path")
     require_columns(journeys, keys, table="marts.journeys")
     frame = journeys
-    dropped = ignored_touchpoints(frame["path"].explode(), ignore)
-    if dropped:
+    if ignored:
         frame = frame.with_columns(
-            pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(dropped)))
+            pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(list(ignored))))
         )
     if "status" not in frame.columns:
         frame = frame.with_columns(status=pl.lit(None, dtype=pl.String))
@@ -151,16 +142,15 @@ def _shown_lengths(variants: pl.DataFrame, top_k: int) -> pl.DataFrame:
     )
 
 
-def step_times(events: pl.DataFrame, *, ignore: Sequence[str] = ()) -> pl.DataFrame:
+def step_times(events: pl.DataFrame, *, ignored: Sequence[str] = ()) -> pl.DataFrame:
     """Per (journey_id, pos): seconds since the previous step, positions counted after dropping
-    the ``ignore`` touchpoints (as ``sankey_data`` counts them). Compute once, pass to each view.
+    the ``ignored`` touchpoints (as ``sankey_data`` counts them). Compute once, pass to each view.
     """
     require_columns(
         events, ("journey_id", "step_index", "touchpoint", "occurred_at"), table="marts.events"
     )
-    dropped = ignored_touchpoints(events["touchpoint"], ignore)
     return (
-        events.filter(~pl.col("touchpoint").is_in(dropped))
+        events.filter(~pl.col("touchpoint").is_in(list(ignored)))
         .sort(["journey_id", "step_index"])
         .with_columns(pos=pl.col("step_index").cum_count().over("journey_id").cast(pl.Int64))
         .with_columns(
@@ -178,7 +168,7 @@ def sankey_layout(
     *,
     designed_steps: pl.DataFrame,
     top_k: int = 10,
-    ignore: Sequence[str] = (),
+    ignored: Sequence[str] = (),
 ) -> pl.DataFrame:
     """The distinct paths of the map's journeys, most frequent first: key (the path joined by
     ``SEP``), path, journeys, is_top (one of the ``top_k`` drawn in full) and shown (how many of
@@ -187,7 +177,7 @@ def sankey_layout(
         raise ReportError(f"top_k={top_k}: draw at least one path; pass top_k >= 1")
     require_columns(designed_steps, ("step",), table="map steps")
     scope = designed_steps["step"].to_list()
-    frame = scoped_journeys(journeys, ignore=ignore, steps=scope)
+    frame = scoped_journeys(journeys, ignored=ignored, steps=scope)
     variants = (
         frame.group_by(key=pl.col("path").list.join(SEP))
         .agg(journeys=_weight_sum(frame), path=pl.col("path").first())
@@ -202,7 +192,7 @@ def sankey_data(
     designed_steps: pl.DataFrame,
     designed_edges: pl.DataFrame,
     top_k: int = 10,
-    ignore: Sequence[str] = (),
+    ignored: Sequence[str] = (),
     step_seconds: pl.DataFrame | None = None,
     link_seconds: pl.DataFrame | None = None,
 ) -> SankeyData:
@@ -210,7 +200,7 @@ def sankey_data(
 
     ``designed_steps`` needs ``step``; ``designed_edges`` needs ``from_step``, ``to_step``; a
     step-to-step link is ``designed`` exactly when its (from, to) touchpoints are a designed edge.
-    ``step_seconds`` (from :func:`step_times`, same ``ignore``) adds median seconds per link;
+    ``step_seconds`` (from :func:`step_times`, same ``ignored``) adds median seconds per link;
     for grouped journeys ``link_seconds`` gives them ready-made: pos, from_touchpoint,
     to_touchpoint, median_seconds, over the journeys whose drawn steps include that link.
     """
@@ -219,7 +209,7 @@ def sankey_data(
     require_columns(designed_steps, ("step",), table="map steps")
     require_columns(designed_edges, ("from_step", "to_step"), table="map edges")
     scope = designed_steps["step"].to_list()
-    scoped = scoped_journeys(journeys, ignore=ignore, steps=scope)
+    scoped = scoped_journeys(journeys, ignored=ignored, steps=scope)
     ids = ["journey_id"] if "journey_id" in scoped.columns else []
     frame = scoped.select(
         *ids, "path", pl.col("status").cast(pl.String).fill_null(""), _w=journey_weight(scoped)

@@ -6,7 +6,9 @@ The marts are aggregated in DuckDB first (report/inputs.py): the pages' memory f
 distinct paths and chart rows, not the number of journeys or events.
 Pages work offline: plotly.js is embedded in every map page (``plotlyjs="inline"``, default: a
 page mailed on its own still works) or written once beside them (``plotlyjs="shared"``). This is
-the only report module that touches the map object; everything below it takes frames.
+the only report module that touches the map object (``JourneyMap``: its steps and edges as
+frames, its ``ignore:`` globs resolved by ``JourneyMap.ignored``); everything below it takes
+frames.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
+import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
 
+from journeys.compare.maps import JourneyMap, load_map
 from journeys.config import Settings
 from journeys.errors import ReportError
 from journeys.report import inputs as read
 from journeys.report import sections
 from journeys.report.charts import (
+    SankeyData,
     count_journeys,
     funnel_data,
     gap_table_data,
@@ -43,20 +48,6 @@ PLOTLY_FILE = "plotly.min.js"
 
 
 @dataclass(frozen=True)
-class MapFrames:
-    """What the report needs from one assumptive map, as frames (see ``map_frames``)."""
-
-    name: str
-    description: str
-    goal: str | None
-    ignore: tuple[str, ...]
-    steps: pl.DataFrame
-    """step, stage, position, optional, ... (JourneyMap.steps_frame())."""
-    edges: pl.DataFrame
-    """from_step, to_step (JourneyMap.edges_frame())."""
-
-
-@dataclass(frozen=True)
 class ReportInputs:
     """What every page shows from the marts; the map pages query the rest per map."""
 
@@ -71,30 +62,15 @@ class ReportInputs:
     """When the marts were published (the warehouse file's modification time)."""
 
 
-def map_frames(journey_map: Any) -> MapFrames:
-    """Frames of a ``journeys.compare.maps.JourneyMap``."""
-    return MapFrames(
-        name=str(journey_map.name),
-        description=str(getattr(journey_map, "description", None) or ""),
-        goal=getattr(journey_map, "goal", None),
-        ignore=tuple(getattr(journey_map, "ignore", None) or ()),
-        steps=pl.DataFrame(journey_map.steps_frame()),
-        edges=pl.DataFrame(journey_map.edges_frame()),
-    )
-
-
-def load_maps(paths: Sequence[Path]) -> tuple[MapFrames, ...]:
+def load_maps(paths: Sequence[Path]) -> tuple[JourneyMap, ...]:
     """Load and validate each configured map file (``settings.maps``)."""
-    if not paths:
-        return ()
-    from journeys.compare.maps import load_map
-
-    return tuple(map_frames(load_map(Path(p))) for p in paths)
+    return tuple(load_map(Path(p)) for p in paths)
 
 
 def read_inputs(wh: Warehouse) -> ReportInputs:
-    """Counts, time bounds and the small marts; ``marts.journeys`` is required."""
-    read.journey_source(wh)  # names the fix when marts.journeys is missing
+    """Counts, time bounds and the small marts; ``marts.journeys`` and ``marts.events`` are
+    required."""
+    read.require_marts(wh)
     first, last = read.time_bounds(wh)
     return ReportInputs(
         journeys=read.count_rows(wh, read.JOURNEYS),
@@ -123,19 +99,77 @@ def _for_map(frame: pl.DataFrame | None, name: str) -> pl.DataFrame | None:
 class MapPage:
     """One rendered map page and its index headline."""
 
-    spec: MapFrames
+    journey_map: JourneyMap
     slug: str
     html: str
     headline: MapHeadline
 
 
-def freshness(inputs: ReportInputs) -> tuple[datetime | None, datetime | None]:
-    """First and last event time (``marts.events.occurred_at``, else the journeys' bounds)."""
-    return inputs.first_event, inputs.last_event
+@dataclass(frozen=True)
+class Observed:
+    """The observed-journeys part of a map page: the Sankey of every view, and its journeys."""
+
+    figure: go.Figure
+    views: tuple[SankeyData, ...]
+    """One Sankey per view (all journeys first, then segments and periods)."""
+    in_scope: int
+
+
+@dataclass(frozen=True)
+class Compared:
+    """What compare wrote for a map (all None when compare has not seen it)."""
+
+    steps: pl.DataFrame | None
+    gaps: pl.DataFrame | None
+    conformance: tuple[int, float | None] | None
+
+
+def observed_sankeys(wh: Warehouse, journey_map: JourneyMap, *, top_k: int) -> Observed:
+    """The map's journeys grouped in DuckDB, drawn per view with their link medians."""
+    designed = journey_map.steps_frame()
+    scope = list(journey_map.step_names)
+    ignored = journey_map.ignored(read.path_touchpoints(wh))
+    groups = read.journey_groups(wh, ignored=ignored, steps=scope)
+    views = view_data(groups)
+    subsets = [filter_journeys(groups, view) for view in views]
+    layouts = [sankey_layout(subset, designed_steps=designed, top_k=top_k) for subset in subsets]
+    medians = read.link_seconds(
+        wh, ignored=ignored, steps=scope, groups=groups, views=views, layouts=layouts
+    )
+    edges = journey_map.edges_frame()
+    sankeys = [
+        sankey_data(
+            subset,
+            designed_steps=designed,
+            designed_edges=edges,
+            top_k=top_k,
+            link_seconds=medians.filter(pl.col("view") == i),
+        )
+        for i, subset in enumerate(subsets)
+    ]
+    figure = sankey_figure(
+        list(zip(views, sankeys, strict=True)),
+        title=f"{journey_map.name}: observed journeys",
+        top_k=top_k,
+    )
+    return Observed(figure=figure, views=tuple(sankeys), in_scope=count_journeys(groups))
+
+
+def compared(wh: Warehouse, inputs: ReportInputs, name: str) -> Compared:
+    """The map's rows of map_steps and map_gaps and its conformance, when compare has seen it
+    (compare writes a row per designed step)."""
+    steps = _for_map(inputs.map_steps, name)
+    if steps is None or steps.height == 0:
+        return Compared(steps=None, gaps=None, conformance=None)
+    return Compared(
+        steps=steps,
+        gaps=_for_map(inputs.map_gaps, name),
+        conformance=read.conformance_summary(wh, name),
+    )
 
 
 def render_map_page(
-    spec: MapFrames,
+    journey_map: JourneyMap,
     inputs: ReportInputs,
     wh: Warehouse,
     *,
@@ -145,63 +179,40 @@ def render_map_page(
     scripts: str = "",
 ) -> MapPage:
     """The page of one map: Sankey with overlay and filters, ranked gaps, designed funnel."""
-    scope = spec.steps["step"].to_list()
-    source = read.journey_source(wh)
-    ignored = read.ignored_in_paths(wh, spec.ignore)
-    scoped = read.journey_groups(wh, source, ignored=ignored, steps=scope)
-    views = view_data(scoped)
-    subsets = [filter_journeys(scoped, view) for view in views]
-    layouts = [sankey_layout(subset, designed_steps=spec.steps, top_k=top_k) for subset in subsets]
-    medians = read.link_seconds(
-        wh, source, ignored=ignored, steps=scope, groups=scoped, views=views, layouts=layouts
-    )
-    sankeys = []
-    for i, (view, subset) in enumerate(zip(views, subsets, strict=True)):
-        data = sankey_data(
-            subset,
-            designed_steps=spec.steps,
-            designed_edges=spec.edges,
-            top_k=top_k,
-            link_seconds=medians.filter(pl.col("view") == i),
-        )
-        sankeys.append((view, data))
-    sankey = sankey_figure(sankeys, title=f"{spec.name}: observed journeys", top_k=top_k)
-    steps = _for_map(inputs.map_steps, spec.name)
-    compared = steps is not None and steps.height > 0  # compare writes a row per designed step
-    steps = steps if compared else None
-    gaps = _for_map(inputs.map_gaps, spec.name) if compared else None
-    conformance = read.conformance_summary(wh, spec.name) if compared else None
-    gap_rows = gap_table_data(gaps) if gaps is not None else None
-    funnel = funnel_data(steps, designed_steps=spec.steps) if steps is not None else None
-    in_scope = count_journeys(scoped)
-    headline = headline_data(journeys=in_scope, conformance=None, gaps=gaps)
-    if conformance is not None and conformance[0]:
-        headline = dataclasses.replace(
-            headline, journeys=conformance[0], conforming_share=conformance[1]
-        )
+    name = journey_map.name
+    seen = observed_sankeys(wh, journey_map, top_k=top_k)
+    done = compared(wh, inputs, name)
+    gap_rows = gap_table_data(done.gaps) if done.gaps is not None else None
+    funnel = None
+    if done.steps is not None:
+        funnel = funnel_data(done.steps, designed_steps=journey_map.steps_frame())
+    headline = headline_data(journeys=seen.in_scope, conformance=None, gaps=done.gaps)
+    if done.conformance is not None and done.conformance[0]:
+        journeys, share = done.conformance
+        headline = dataclasses.replace(headline, journeys=journeys, conforming_share=share)
     funnel_chart = None
     if funnel is not None:
-        funnel_chart = funnel_figure(funnel, title=f"{spec.name}: designed funnel")
+        funnel_chart = funnel_figure(funnel, title=f"{name}: designed funnel")
+    examples = read.journey_paths(wh, _example_ids(gap_rows) if gap_rows is not None else [])
     first, last = freshness(inputs)
-    examples = (
-        read.journey_paths(wh, _example_ids(gap_rows))
-        if gap_rows is not None
-        else read.journey_paths(wh, [])
-    )
+    description = journey_map.description or ""
     body = "".join(
         [
-            sections.map_header(spec.name, spec.description, spec.goal, first, last, built_at),
-            sections.map_cards(headline, outside=inputs.journeys - in_scope),
-            sections.observed(sankey, sankeys[0][1], top_k=top_k, filters=len(sankeys) > 1),
+            sections.map_header(name, description, journey_map.goal, first, last, built_at),
+            sections.map_cards(headline, outside=inputs.journeys - seen.in_scope),
+            sections.observed(seen.figure, seen.views[0], top_k=top_k, filters=len(seen.views) > 1),
             sections.gaps(gap_rows, examples),
             sections.funnel(funnel, funnel_chart),
             sections.footer(built_at),
         ]
     )
-    html = page(
-        title=html_text(f"{spec.name} · customer journeys"), body=body, head_scripts=scripts
-    )
-    return MapPage(spec=spec, slug=slug, html=html, headline=headline)
+    html = page(title=html_text(f"{name} · customer journeys"), body=body, head_scripts=scripts)
+    return MapPage(journey_map=journey_map, slug=slug, html=html, headline=headline)
+
+
+def freshness(inputs: ReportInputs) -> tuple[datetime | None, datetime | None]:
+    """First and last event time (``marts.events.occurred_at``)."""
+    return inputs.first_event, inputs.last_event
 
 
 def _example_ids(gap_rows: pl.DataFrame) -> list[str]:
@@ -217,7 +228,10 @@ def render_index(pages: Sequence[MapPage], inputs: ReportInputs, *, built_at: da
             sections.index_header(),
             sections.index_cards(inputs.journeys, first, last, inputs.published_at, built_at),
             sections.map_list(
-                [(p.spec.name, p.spec.description, p.slug, p.headline) for p in pages]
+                [
+                    (p.journey_map.name, p.journey_map.description or "", p.slug, p.headline)
+                    for p in pages
+                ]
             ),
             sections.quality(inputs.data_quality),
             sections.footer(built_at),
@@ -248,7 +262,7 @@ def write_reports(
     settings: Settings,
     out: Path,
     *,
-    maps: Sequence[MapFrames] | None = None,
+    maps: Sequence[JourneyMap] | None = None,
     built_at: datetime | None = None,
     top_k: int = 10,
     plotlyjs: Literal["inline", "shared"] = "inline",
@@ -257,18 +271,18 @@ def write_reports(
 
     ``maps`` defaults to loading ``settings.maps``; ``built_at`` defaults to now (UTC).
     """
-    specs = tuple(maps) if maps is not None else load_maps(settings.maps)
+    journey_maps = tuple(maps) if maps is not None else load_maps(settings.maps)
     inputs = read_inputs(wh)
     built_at = built_at or datetime.now(UTC)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    scripts = plotly_scripts(out, plotlyjs) if specs else ""
+    scripts = plotly_scripts(out, plotlyjs) if journey_maps else ""
     taken: set[str] = {"index"}
     pages = []
-    for spec in specs:
-        slug = slugify(spec.name, taken=taken)
+    for journey_map in journey_maps:
+        slug = slugify(journey_map.name, taken=taken)
         rendered = render_map_page(
-            spec, inputs, wh, slug=slug, built_at=built_at, top_k=top_k, scripts=scripts
+            journey_map, inputs, wh, slug=slug, built_at=built_at, top_k=top_k, scripts=scripts
         )
         _write(out / f"{slug}.html", rendered.html)
         pages.append(rendered)
