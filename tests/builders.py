@@ -151,3 +151,42 @@ def write_journey_marts(
     wh.write_table("marts.journeys", frames[0])
     wh.write_table("marts.events", frames[1])
     return frames
+
+
+MAP_GAPS_SCHEMA = {
+    "map_name": pl.String,
+    "ranking": pl.String,
+    "rank": pl.Int64,
+    "same_behaviour_as": pl.Int64,
+    "gap_type": pl.String,
+    "from_step": pl.String,
+    "to_step": pl.String,
+    "touchpoint": pl.String,
+    "detail": pl.String,
+    "description": pl.String,
+    "journeys": pl.Int64,
+    "customers": pl.Int64,
+    "share": pl.Float64,
+    "effect": pl.String,
+    "impact": pl.Float64,
+    "impact_unit": pl.String,
+    "value_at_risk": pl.Float64,
+    "missed_outcomes": pl.Float64,
+    "outcome_rate_with": pl.Float64,
+    "outcome_rate_without": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "baseline_steps": pl.List(pl.String),
+    "baseline_journeys": pl.Int64,
+    "example_journey_ids": pl.List(pl.String),
+}
+"""marts.map_gaps as compare writes it (compare/gaps.py)."""
+
+
+def map_gaps_frame(**columns: Sequence[Any]) -> pl.DataFrame:
+    """marts.map_gaps rows from the given columns (lists of one length); the ranking defaults to
+    ``deviations``, every other column to NULL."""
+    n = len(next(iter(columns.values())))
+    defaults: dict[str, Sequence[Any]] = {"ranking": ["deviations"] * n}
+    data = {name: columns.get(name, defaults.get(name, [None] * n)) for name in MAP_GAPS_SCHEMA}
+    return pl.DataFrame(data, schema=MAP_GAPS_SCHEMA)

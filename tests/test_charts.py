@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import Journey, journey_marts
+from builders import Journey, journey_marts, map_gaps_frame
 from journeys.compare.maps import parse_map
 from journeys.errors import ReportError
 from journeys.report.charts import funnel_data, gap_table_data, sankey_data, step_times
@@ -253,7 +253,7 @@ def gaps_frame(**overrides) -> pl.DataFrame:
         "ci_high": [-0.2, 0.3],
         "example_journey_ids": [["j1"], ["j2", "j3", "j4", "j5"]],
     }
-    return pl.DataFrame({**base, **overrides})
+    return map_gaps_frame(**{**base, **overrides})
 
 
 def test_gap_table_is_ranked_readable_with_impact_and_examples():
@@ -285,8 +285,8 @@ def test_gap_table_uses_compare_descriptions_and_puts_unranked_gaps_last():
 
 
 def test_gap_table_lists_deviations_then_dropoffs_and_folds_same_behaviour():
-    frame = pl.DataFrame(
-        {
+    frame = map_gaps_frame(
+        **{
             "map_name": ["m"] * 4,
             "ranking": ["dropoffs", "deviations", "deviations", "deviations"],
             "rank": [1, 1, None, 2],

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 import yaml
 
-from builders import Journey, write_journey_marts
+from builders import Journey, map_gaps_frame, write_journey_marts
 from journeys.compare.maps import JourneyMap, parse_map
 from journeys.config import Settings
 from journeys.errors import ReportError
@@ -117,8 +117,8 @@ def build_marts(wh, *, compare: bool = True) -> None:
     )
     wh.write_table(
         "marts.map_gaps",
-        pl.DataFrame(
-            {
+        map_gaps_frame(
+            **{
                 "map_name": ["online-purchase", "online-purchase"],
                 "rank": [1, 2],
                 "gap_type": ["dropoff", "unexpected_step"],

@@ -78,6 +78,28 @@ def _presence(selection: Selection) -> pl.DataFrame:
     return pl.concat([p.cast({"n": pl.Int64}) for p in parts])
 
 
+def _tested_shares(a: Selection, b: Selection) -> pl.DataFrame:
+    """kind, item, journeys and share of each side, difference (b - a), and the two-proportion
+    test of each item: z, p_value and q_value (Benjamini-Hochberg over all items)."""
+    n_a, n_b = a.n_journeys, b.n_journeys
+    side_a = _presence(a).rename({"n": "journeys_a"})
+    side_b = _presence(b).rename({"n": "journeys_b"})
+    both = (
+        side_a.join(side_b, on=["kind", "item"], how="full", coalesce=True)
+        .with_columns(pl.col("journeys_a", "journeys_b").fill_null(0))
+        .with_columns(
+            share_a=pl.col("journeys_a") / n_a,
+            share_b=pl.col("journeys_b") / n_b,
+        )
+        .with_columns(difference=pl.col("share_b") - pl.col("share_a"))
+    )
+    z, p = two_proportion_test(
+        both["journeys_a"].to_numpy(), n_a, both["journeys_b"].to_numpy(), n_b
+    )
+    both = both.with_columns(z=pl.Series(z), p_value=pl.Series(p))
+    return both.with_columns(q_value=pl.Series(benjamini_hochberg(both["p_value"].to_numpy())))
+
+
 def compare_selections(
     a: Selection,
     b: Selection,
@@ -98,23 +120,7 @@ def compare_selections(
             raise BuildError(
                 f"compare_selections: selection {name} has no journeys; widen its filter"
             )
-    n_a, n_b = a.n_journeys, b.n_journeys
-    side_a = _presence(a).rename({"n": "journeys_a"})
-    side_b = _presence(b).rename({"n": "journeys_b"})
-    both = (
-        side_a.join(side_b, on=["kind", "item"], how="full", coalesce=True)
-        .with_columns(pl.col("journeys_a", "journeys_b").fill_null(0))
-        .with_columns(
-            share_a=pl.col("journeys_a") / n_a,
-            share_b=pl.col("journeys_b") / n_b,
-        )
-        .with_columns(difference=pl.col("share_b") - pl.col("share_a"))
-    )
-    z, p = two_proportion_test(
-        both["journeys_a"].to_numpy(), n_a, both["journeys_b"].to_numpy(), n_b
-    )
-    both = both.with_columns(z=pl.Series(z), p_value=pl.Series(p))
-    both = both.with_columns(q_value=pl.Series(benjamini_hochberg(both["p_value"].to_numpy())))
+    both = _tested_shares(a, b)
     supported = (pl.col("journeys_a") + pl.col("journeys_b")) >= min_journeys
     flagged = (
         supported & (pl.col("difference").abs() >= min_difference) & (pl.col("q_value") < alpha)

@@ -213,15 +213,38 @@ def sankey_data(
     ids = ["journey_id"] if "journey_id" in scoped.columns else []
     frame = scoped.select(
         *ids, "path", pl.col("status").cast(pl.String).fill_null(""), _w=journey_weight(scoped)
-    )
+    ).with_columns(key=pl.col("path").list.join(SEP))
     total = int(frame["_w"].sum())
-    frame = frame.with_columns(key=pl.col("path").list.join(SEP))
     variants = sankey_layout(
         frame.select("path", "status", pl.col("_w").alias(WEIGHT)),
         designed_steps=designed_steps,
         top_k=top_k,
     )
-    paths = (
+    drawn = frame.join(variants.select("key", "is_top", "shown"), on="key").with_columns(
+        pl.col("path").list.head(pl.col("shown"))
+    )
+    steps = _step_rows(drawn, step_seconds if ids else None)
+    rows = pl.concat([steps, _terminal_rows(drawn).select(steps.columns)], how="vertical_relaxed")
+    links = _links(rows, link_seconds)
+    nodes = _nodes(links, designed_steps, total)
+    reached = set(frame["path"].explode().unique().to_list()) if total else set()
+    return SankeyData(
+        nodes=nodes,
+        links=_classify_links(links, designed_edges, nodes, total),
+        paths=_top_paths(variants, total),
+        unreached=tuple(s for s in scope if s not in reached),
+        total_journeys=total,
+        other_journeys=int(variants.filter(~pl.col("is_top"))["journeys"].sum()),
+    )
+
+
+def _node_key(pos: pl.Expr, touchpoint: pl.Expr) -> pl.Expr:
+    return pos.cast(pl.String) + SEP + touchpoint
+
+
+def _top_paths(variants: pl.DataFrame, total: int) -> pl.DataFrame:
+    """rank, path, journeys, share of the paths drawn in full."""
+    return (
         variants.filter("is_top")
         .with_row_index("rank", offset=1)
         .select(
@@ -231,12 +254,11 @@ def sankey_data(
             share=pl.col("journeys") / max(total, 1),
         )
     )
-    per_journey = frame.join(variants.select("key", "is_top", "shown"), on="key")
 
-    def key(pos: pl.Expr, touchpoint: pl.Expr) -> pl.Expr:
-        return pos.cast(pl.String) + SEP + touchpoint
 
-    drawn = per_journey.with_columns(pl.col("path").list.head(pl.col("shown")))
+def _step_rows(drawn: pl.DataFrame, step_seconds: pl.DataFrame | None) -> pl.DataFrame:
+    """One row per drawn step of each journey (or group): from_key -> to_key at position pos,
+    with the seconds since the previous step when ``step_seconds`` gives them."""
     steps = (
         drawn.with_columns(
             pos=pl.int_ranges(1, pl.col("shown") + 1),
@@ -246,24 +268,31 @@ def sankey_data(
         .drop_nulls("pos")
         .rename({"path": "to_touchpoint"})
         .with_columns(
-            to_key=key(pl.col("pos"), pl.col("to_touchpoint")),
+            to_key=_node_key(pl.col("pos"), pl.col("to_touchpoint")),
             from_key=pl.when(pl.col("pos") == 1)
             .then(pl.lit(START))
-            .otherwise(key(pl.col("pos") - 1, pl.col("from_touchpoint"))),
+            .otherwise(_node_key(pl.col("pos") - 1, pl.col("from_touchpoint"))),
         )
     )
-    if step_seconds is not None and ids:
-        steps = steps.join(step_seconds, on=["journey_id", "pos"], how="left")
-        steps = steps.with_columns(
+    if step_seconds is None:
+        steps = steps.with_columns(seconds=pl.lit(None, dtype=pl.Float64))
+    else:
+        steps = steps.join(step_seconds, on=["journey_id", "pos"], how="left").with_columns(
             seconds=pl.when(pl.col("pos") > 1).then(pl.col("seconds")).otherwise(None)
         )
-    else:
-        steps = steps.with_columns(seconds=pl.lit(None, dtype=pl.Float64))
+    return steps.select(
+        "_w", "from_key", "from_touchpoint", "to_key", "to_touchpoint", "seconds", "pos"
+    )
+
+
+def _terminal_rows(drawn: pl.DataFrame) -> pl.DataFrame:
+    """Where each journey leaves the drawing: its ``End: <status>`` node when its path is drawn
+    in full, else ``Other paths``."""
     last = pl.col("path").list.last()
-    terminal = drawn.select(
+    return drawn.select(
         "_w",
         from_key=pl.when(pl.col("shown") > 0)
-        .then(key(pl.col("shown"), last))
+        .then(_node_key(pl.col("shown"), last))
         .otherwise(pl.lit(START)),
         from_touchpoint=last,
         to_key=pl.when("is_top").then(pl.lit(END) + pl.col("status")).otherwise(pl.lit(OTHER)),
@@ -271,7 +300,11 @@ def sankey_data(
         seconds=pl.lit(None, dtype=pl.Float64),
         pos=pl.lit(None, dtype=pl.Int64),
     )
-    rows = pl.concat([steps.select(terminal.columns), terminal], how="vertical_relaxed")
+
+
+def _links(rows: pl.DataFrame, link_seconds: pl.DataFrame | None) -> pl.DataFrame:
+    """from_key, to_key, from_touchpoint, to_touchpoint, journeys, median_seconds per link;
+    the medians from ``link_seconds`` (grouped journeys) when given."""
     links = rows.group_by(["from_key", "to_key"]).agg(
         from_touchpoint=pl.col("from_touchpoint").first(),
         to_touchpoint=pl.col("to_touchpoint").first(),
@@ -298,19 +331,7 @@ def sankey_data(
             )
             .drop("_median")
         )
-    links = links.drop("pos")
-    nodes = _nodes(links, designed_steps, total)
-    links = _classify_links(links, designed_edges, nodes, total)
-    reached = set(frame["path"].explode().unique().to_list()) if total else set()
-    unreached = tuple(s for s in designed_steps["step"].to_list() if s not in reached)
-    return SankeyData(
-        nodes=nodes,
-        links=links,
-        paths=paths,
-        unreached=unreached,
-        total_journeys=total,
-        other_journeys=int(variants.filter(~pl.col("is_top"))["journeys"].sum()),
-    )
+    return links.drop("pos")
 
 
 def _node_row(key: str) -> tuple[str, str, int | None, str | None, int, int]:
@@ -409,10 +430,14 @@ FUNNEL_COLUMNS = (
     "sla_breaches",
 )
 GAP_COLUMNS = (
+    "ranking",
     "rank",
+    "same_behaviour_as",
     "gap_type",
     "from_step",
     "to_step",
+    "touchpoint",
+    "description",
     "journeys",
     "customers",
     "share",
@@ -421,8 +446,14 @@ GAP_COLUMNS = (
     "outcome_rate_without",
     "ci_low",
     "ci_high",
+    "effect",
+    "impact",
+    "impact_unit",
     "example_journey_ids",
 )
+"""The columns of marts.map_gaps the gap table reads."""
+MEASURES = ("journeys", "customers", "share", "value_at_risk", "outcome_rate_with",
+            "outcome_rate_without", "ci_low", "ci_high")  # fmt: skip
 
 
 def funnel_data(
@@ -452,36 +483,14 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
     """Gaps in rank order, the deviations then the drop-offs (marts.map_gaps ``ranking``; the
     unranked ones, rank NULL, last in each, those re-describing a ranked gap first, by
     ``same_behaviour_as``), with a readable ``gap`` label, ``also`` (what the gaps that
-    re-describe a ranked one say, on that one's row), a
-    ``what`` text (compare's ``description`` when present), ``impact`` = outcome rate with minus
-    without (``ci_low``..``ci_high`` is its 95% interval) and up to three ``examples``.
-
-    From compare's optional columns: ``effect`` (harms, helps, no clear effect) and
+    re-describe a ranked one say, on that one's row), a ``what`` text (compare's
+    ``description``, else where the gap is), ``impact`` = outcome rate with minus without
+    (``ci_low``..``ci_high`` is its 95% interval), ``effect`` (harms, helps, no clear effect),
     ``net_impact`` / ``impact_unit`` (marts.map_gaps ``impact``: the outcomes, or their value,
-    the gap costs, negative, or brings, positive); NULL when the marts predate them."""
+    the gap costs, negative, or brings, positive) and up to three ``examples``."""
     require_columns(map_gaps, GAP_COLUMNS, table="marts.map_gaps")
-    frame = map_gaps.rename({"impact": "net_impact"}, strict=False)
-    for optional, dtype in (
-        ("ranking", pl.String),
-        ("same_behaviour_as", pl.Int64),
-        ("touchpoint", pl.String),
-        ("description", pl.String),
-        ("effect", pl.String),
-        ("net_impact", pl.Float64),
-        ("impact_unit", pl.String),
-    ):
-        if optional not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(optional))
-    unexpected = pl.col("gap_type") == GapType.UNEXPECTED_STEP
-    where = (
-        pl.when(unexpected & pl.col("touchpoint").is_not_null())
-        .then(pl.col("touchpoint"))
-        .when(pl.col("from_step").is_not_null() & pl.col("to_step").is_not_null())
-        .then(pl.col("from_step") + " → " + pl.col("to_step"))
-        .otherwise(pl.coalesce("from_step", "to_step").fill_null(""))
-    )
     frame = (
-        frame.with_columns(pl.col("ranking").fill_null("deviations"))
+        map_gaps.rename({"impact": "net_impact"})
         .sort(
             ["ranking", "rank", "same_behaviour_as", "journeys"],
             descending=[False, False, False, True],
@@ -490,7 +499,7 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
         .with_columns(
             ranked=pl.col("rank").is_not_null(),
             gap=pl.col("gap_type").replace_strict(GAP_LABELS, default=pl.col("gap_type")),
-            where=where,
+            where=_gap_where(),
         )
         .with_columns(
             what=pl.coalesce("description", "where"),
@@ -507,7 +516,19 @@ def gap_table_data(map_gaps: pl.DataFrame, *, top_n: int | None = None) -> pl.Da
     frame = (
         frame.join(also, on=["ranking", "rank"], how="left", maintain_order="left")
         .select("rank", "ranked", "ranking", "same_behaviour_as", "gap_type", "gap", "where",
-                "what", "also", *GAP_COLUMNS[4:12], "impact", "effect", "net_impact",
-                "impact_unit", "examples")
+                "what", "also", *MEASURES, "impact", "effect", "net_impact", "impact_unit",
+                "examples")
     )  # fmt: skip
     return frame.head(top_n) if top_n is not None else frame
+
+
+def _gap_where() -> pl.Expr:
+    """Where a gap is: the unexpected touchpoint, the transition, or the step it names."""
+    unexpected = pl.col("gap_type") == GapType.UNEXPECTED_STEP
+    return (
+        pl.when(unexpected & pl.col("touchpoint").is_not_null())
+        .then(pl.col("touchpoint"))
+        .when(pl.col("from_step").is_not_null() & pl.col("to_step").is_not_null())
+        .then(pl.col("from_step") + " → " + pl.col("to_step"))
+        .otherwise(pl.coalesce("from_step", "to_step").fill_null(""))
+    )
