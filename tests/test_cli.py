@@ -82,24 +82,3 @@ def test_demo_refuses_a_warehouse_holding_other_data(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("[demo] ") and "'x.csv'" in err and "--warehouse" in err
     assert not (tmp_path / "r").exists()
-
-
-def test_the_library_never_imports_the_flows():
-    """DESIGN.md: only the CLI's commands import ``pipelines``."""
-    import ast
-    from pathlib import Path
-
-    import journeys
-
-    package = Path(journeys.__file__).parent
-    importers = set()
-    for path in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            if any(n == "pipelines" or n.startswith("pipelines.") for n in names):
-                importers.add(path.relative_to(package).as_posix())
-    assert importers == {"cli.py"}
