@@ -11,7 +11,7 @@ import polars as pl
 
 from journeys.report.charts import SankeyData
 from journeys.report.figures import figure_html
-from journeys.report.overview import MapHeadline, quality_data
+from journeys.report.overview import QUALITY_COLUMNS, MapHeadline, quality_data
 from journeys.report.templates import Cell, card, legend, num_cell, table, text_cell
 from journeys.report.text import (
     format_count,
@@ -361,17 +361,9 @@ def quality(data_quality: pl.DataFrame | None) -> str:
     if data_quality is None:
         return head + '<p class="note">No load statistics (marts.data_quality) yet.</p></section>'
     totals = quality_data(data_quality)
-    counts = (
-        "rows_read",
-        "rows_accepted",
-        "rows_rejected",
-        "duplicates",
-        "late_events",
-        "unstitched",
-    )
     rows = [
         [text_cell(r["source"]), num_cell(format_count(r["batches"]))]
-        + [num_cell(format_count(r[c])) for c in counts]
+        + [num_cell(format_count(r[c])) for c in QUALITY_COLUMNS]
         + [num_cell(format_pct(r["reject_rate"]))]
         for r in totals.iter_rows(named=True)
     ]
@@ -381,7 +373,7 @@ def quality(data_quality: pl.DataFrame | None) -> str:
     recent = data_quality.sort("batch_id", descending=True).head(MAX_BATCH_ROWS)
     batch_rows = [
         [text_cell(r["batch_id"]), text_cell(r["source"]), text_cell(r["file"])]
-        + [num_cell(format_count(r[c])) for c in counts]
+        + [num_cell(format_count(r[c])) for c in QUALITY_COLUMNS]
         for r in recent.iter_rows(named=True)
     ]
     batch_headers = [("Batch", False), ("Source", False), ("File", False)]
