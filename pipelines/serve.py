@@ -9,6 +9,7 @@ with ``prefect.serve``. Schedules are created by a Prefect server's scheduler, w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from prefect import serve
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
@@ -43,8 +44,10 @@ DAILY = DeploymentSpec(
 )
 
 
-def build_deployments() -> list[RunnerDeployment]:
-    """The deployments ``journeys serve`` runs (importable entrypoints, so any folder works)."""
+def build_deployments(*, warehouse: Path | None = None) -> list[RunnerDeployment]:
+    """The deployments ``journeys serve`` runs (importable entrypoints, so any folder works);
+    ``warehouse`` (the CLI's ``--warehouse``) becomes the runs' parameter."""
+    parameters = {} if warehouse is None else {"params": {"warehouse": str(warehouse.resolve())}}
     return [
         journeys_daily.to_deployment(
             name=DAILY.name,
@@ -53,11 +56,12 @@ def build_deployments() -> list[RunnerDeployment]:
             description=DAILY.description,
             concurrency_limit=DAILY.concurrency_limit,
             entrypoint_type=EntrypointType.MODULE_PATH,
+            parameters=parameters,
         )
     ]
 
 
-def serve_deployments(*, limit: int | None = None) -> None:
+def serve_deployments(*, warehouse: Path | None = None, limit: int | None = None) -> None:
     """Serve the deployments until interrupted (Ctrl-C); ``limit`` caps concurrent runs."""
     if not PREFECT_API_URL.value():
         raise JourneysError(
@@ -65,4 +69,4 @@ def serve_deployments(*, limit: int | None = None) -> None:
             "PREFECT_API_URL=http://127.0.0.1:4200/api, then run `journeys serve` again",
             step="serve",
         )
-    serve(*build_deployments(), limit=limit)
+    serve(*build_deployments(warehouse=warehouse), limit=limit)

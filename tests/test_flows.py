@@ -504,6 +504,9 @@ def test_prefect_yaml_declares_the_served_deployment():
     assert served.name == DAILY.name and served.entrypoint == "pipelines.daily.journeys_daily"
     [schedule] = served.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (DAILY.cron, DAILY.timezone)
+    assert served.parameters == {}  # the runs read $JOURNEYS_WAREHOUSE or the config's
+    [elsewhere] = build_deployments(warehouse=Path("/srv/w.duckdb"))  # journeys --warehouse
+    assert elsewhere.parameters == {"params": {"warehouse": "/srv/w.duckdb"}}
 
 
 def test_serve_needs_a_prefect_server():

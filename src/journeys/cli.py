@@ -340,14 +340,14 @@ def run(
 
 
 @app.command()
-def serve() -> None:
+def serve(ctx: typer.Context, warehouse: WarehouseOpt = None) -> None:
     """Serve the scheduled deployments of prefect.yaml locally (Ctrl-C stops).
 
     Example: journeys serve
     """
     from pipelines.serve import serve_deployments
 
-    serve_deployments()
+    serve_deployments(warehouse=chosen_warehouse(ctx, warehouse))
 
 
 def main(argv: list[str] | None = None) -> int:
