@@ -19,12 +19,11 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
+from prefect.cache_policies import NONE, CachePolicy
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import Task, exponential_backoff
 
 from journeys import steps
@@ -167,16 +166,33 @@ def run_step(step: str, call: Callable[[], T]) -> T:
     raise error
 
 
-_IO = {
-    "retries": IO_RETRIES,
-    "retry_delay_seconds": exponential_backoff(backoff_factor=IO_BACKOFF_SECONDS),
-    "retry_jitter_factor": 0.5,
-    "retry_condition_fn": retry_if_transient,
-}
-_NO_CACHE = {"cache_policy": NONE, "persist_result": False}
+class NoCache(TypedDict):
+    """Task options: no cache and no stored result (see the module docstring)."""
+
+    cache_policy: CachePolicy
+    persist_result: bool
 
 
-@task(name="ingest", tags=[WRITER_TAG], **_IO, **_NO_CACHE)
+class RetryIO(NoCache):
+    """Task options of the I/O tasks: ``NoCache`` plus retries of transient failures."""
+
+    retries: int
+    retry_delay_seconds: Callable[[int], list[float]]
+    retry_jitter_factor: float
+    retry_condition_fn: Callable[[Task[..., Any], TaskRun, State[Any]], bool]
+
+
+_NO_CACHE = NoCache(cache_policy=NONE, persist_result=False)
+_IO = RetryIO(
+    **_NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=exponential_backoff(backoff_factor=IO_BACKOFF_SECONDS),
+    retry_jitter_factor=0.5,
+    retry_condition_fn=retry_if_transient,
+)
+
+
+@task(name="ingest", tags=[WRITER_TAG], **_IO)
 def ingest(settings: Settings) -> IngestTotals:
     """Load every configured source's new files into raw (files loaded before are skipped)."""
     batches = run_step("ingest", lambda: steps.ingest_landing(settings))
@@ -217,7 +233,7 @@ def compare(settings: Settings) -> CompareTotals:
     return CompareTotals(maps=tuple(settings.maps), text=text)
 
 
-@task(name="publish", tags=[WRITER_TAG], **_IO, **_NO_CACHE)
+@task(name="publish", tags=[WRITER_TAG], **_IO)
 def publish(settings: Settings) -> Path:
     """Swap the work file's marts in as the published warehouse, atomically."""
     published = run_step("publish", lambda: steps.publish(settings))
@@ -225,7 +241,7 @@ def publish(settings: Settings) -> Path:
     return published
 
 
-@task(name="report", **_IO, **_NO_CACHE)
+@task(name="report", **_IO)
 def report(settings: Settings) -> Path:
     """Write index.html and one page per map from the published marts."""
     index = run_step("report", lambda: steps.write_reports(settings))

@@ -52,6 +52,8 @@ class GapType(StrEnum):
     DROPOFF = ("dropoff", "Drop-off", "abandoned after '{from_step}'")
 
 
+GAP_TYPES: Mapping[str, GapType] = {gap.value: gap for gap in GapType}
+"""gap_type -> GapType."""
 GAP_LABELS: Mapping[str, str] = {gap.value: gap.label for gap in GapType}
 """gap_type -> label, for polars' ``replace_strict``."""
 
@@ -81,7 +83,7 @@ def describe_gap(row: Mapping[str, object]) -> str:
         where = f"at the start, before '{after}'"
     else:
         where = "with no map step around it"
-    return GapType(str(row["gap_type"])).template.format(where=where, **row)
+    return GAP_TYPES[str(row["gap_type"])].template.format(where=where, **row)
 
 
 def skipped_text(step: str) -> str:

@@ -21,14 +21,16 @@ SCOPE = "intermediate.int_path_scope"
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
-PROFILE_SCHEMA = {
-    "customer_key": pl.String,
-    "n_identities": pl.Int64,
-    "segment": pl.String,
-    "created_at": pl.Datetime("us", "UTC"),
-    "is_stitched": pl.Boolean,
-}
-SCOPE_SCHEMA = {"customer_key": pl.String}
+PROFILE_SCHEMA = pl.Schema(
+    {
+        "customer_key": pl.String,
+        "n_identities": pl.Int64,
+        "segment": pl.String,
+        "created_at": pl.Datetime("us", "UTC"),
+        "is_stitched": pl.Boolean,
+    }
+)
+SCOPE_SCHEMA = pl.Schema({"customer_key": pl.String})
 
 
 def build_scope_marts(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
