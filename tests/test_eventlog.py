@@ -11,7 +11,8 @@ import pytest
 from journeys.build import build_events
 from journeys.config import Settings
 from journeys.errors import IngestError
-from journeys.ingest.eventlog import import_log, read_xes
+from journeys.ingest.eventlog import import_log
+from journeys.ingest.xes import read_xes
 from journeys.warehouse import Warehouse
 
 XES = """<?xml version="1.0" encoding="UTF-8"?>
@@ -54,15 +55,12 @@ def test_helpdesk_reference_figures(wh: Warehouse, helpdesk_csv: Path):
     assert arcs.height == 16768
     assert arcs.filter(pl.col("next_at") == pl.col("occurred_at")).height == 130
     file_order = pl.read_csv(helpdesk_csv, infer_schema=False).with_row_index("row")
-    joined = events.join(
-        file_order.select(
-            pl.concat_str("case_id", pl.lit("#"), (pl.col("row") + 2).cast(pl.String)).alias(
-                "event_id"
-            ),
-            "row",
-        ),
-        on="event_id",
+    # seq is the arrival order: file number * 1e9 + the line (the header is line 1)
+    joined = events.with_columns((pl.col("seq") % 1_000_000_000 - 2).alias("row")).join(
+        file_order.select(pl.col("row").cast(pl.Int64), pl.col("case_id").alias("file_case")),
+        on="row",
     )
+    assert (joined["case_id"] == joined["file_case"]).all()
     assert joined.height == 21348
     # within each case, rows with the same timestamp appear in file order
     ties = joined.sort("case_id", "occurred_at", "seq").with_columns(
@@ -74,7 +72,7 @@ def test_helpdesk_reference_figures(wh: Warehouse, helpdesk_csv: Path):
 def test_xes_and_case_ids_that_look_missing(wh: Warehouse, tmp_path: Path):
     path = tmp_path / "log.xes.gz"
     path.write_bytes(gzip.compress(XES.encode()))
-    frame = read_xes(path)
+    frame = read_xes(path).events
     assert frame.height == 3 and frame["case:concept:name"].to_list() == ["NA", "NA", "null"]
     result = import_log(
         wh,
