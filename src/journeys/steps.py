@@ -68,15 +68,34 @@ def publish(settings: Settings) -> Path:
         return publish_marts(settings)
 
 
-def write_reports(settings: Settings, out: Path | None = None) -> Path:
+def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Path] = ()) -> Path:
+    """A page per map: ``maps``, else the configured maps, else every map compare recorded."""
+    from journeys.compare.registry import stored_maps
+    from journeys.report.pages import load_maps, map_frames
     from journeys.report.pages import write_reports as write
 
     with open_published(settings) as wh:
-        return write(wh, settings, Path(out or settings.reports))
+        if maps or settings.maps:
+            specs = load_maps(list(maps) or list(settings.maps))
+        else:
+            specs = tuple(map_frames(m) for m in stored_maps(wh))
+        return write(wh, settings, Path(out or settings.reports), maps=specs)
 
 
-def suggest_map(settings: Settings, map_file: Path, *, coverage: float, out: Path | None) -> str:
-    from journeys.compare.suggest import suggest_map as suggest
-
+def suggest_map(
+    settings: Settings,
+    map_file: Path | None,
+    *,
+    coverage: float,
+    out: Path | None,
+    name: str | None = None,
+) -> str:
+    """Revise ``map_file`` from the journeys, or without one discover a first map."""
     with open_published(settings) as wh:
+        if map_file is None:
+            from journeys.compare.discover import discover_map
+
+            return discover_map(wh, settings, coverage=coverage, out=out, name=name)
+        from journeys.compare.suggest import suggest_map as suggest
+
         return suggest(wh, settings, map_file, coverage=coverage, out=out)
