@@ -233,10 +233,9 @@ def missing_steps(journey_map: JourneyMap, touchpoints: Sequence[str]) -> tuple[
         if step in present:
             continue
         close = lowered.get(step.casefold(), [])
-        close += [
-            c for c in difflib.get_close_matches(step, touchpoints, n=3, cutoff=0.6)
-            if c not in close
-        ]  # fmt: skip
+        if not close:  # else the closest names, compared without case
+            similar = difflib.get_close_matches(step.casefold(), list(lowered), n=3, cutoff=0.6)
+            close = [name for key in similar for name in lowered[key]]
         hint = (
             "did you mean " + " or ".join(f"'{c}'" for c in close[:3]) + "?"
             if close
