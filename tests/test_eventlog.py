@@ -255,7 +255,7 @@ def test_missing_column_flags_name_the_likely_columns(wh: Warehouse, tmp_path):
         import_log(wh, Settings(), path)
     message = str(caught.value)
     assert "--case-col is missing (columns that look like a case: 'ticket_id')" in message
-    assert "--activity-col is missing (columns that look like a activity: 'status')" in message
+    assert "--activity-col is missing (columns that look like an activity: 'status')" in message
     assert (
         "--timestamp-col is missing (columns that look like a timestamp: 'changed_at')" in message
     )

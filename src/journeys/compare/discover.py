@@ -59,7 +59,8 @@ def discover_map(
     )
     head = (
         f"suggest-map: discovered '{map_name}' from {journeys.height} journeys: "
-        f"{len(journey_map.steps)} steps in {len(journey_map.stages)} stages, "
+        f"{len(journey_map.steps)} steps in {len(journey_map.stages)} "
+        f"stage{'s' if len(journey_map.stages) != 1 else ''}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{revision.share_after:.1%} of the {revision.journeys} journeys in its scope "
         f"(target {coverage:.0%})"

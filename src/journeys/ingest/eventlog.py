@@ -233,7 +233,8 @@ def _require_columns(
     for role in missing:
         guesses = [n for n in names if LOOKS_LIKE[role].search(n)]
         hint = ", ".join(f"'{n}'" for n in guesses[:4]) if guesses else "none by its name"
-        parts.append(f"{FLAGS[role]} is missing (columns that look like a {role}: {hint})")
+        article = "an" if role[0] in "aeiou" else "a"
+        parts.append(f"{FLAGS[role]} is missing (columns that look like {article} {role}: {hint})")
     shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
     raise IngestError(
         f"{path.name}: {'; '.join(parts)}. The file's columns: {shown}. Pass "
