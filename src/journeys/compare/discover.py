@@ -109,7 +109,7 @@ def finish_document(
         "Rename, regroup and set your own SLAs."
     )
     data["stages"] = _stages(steps, waits)
-    ordered = {k: data[k] for k in ("name", "description") if k in data}
+    ordered: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
     return {**ordered, **{k: v for k, v in data.items() if k not in ordered}}
 
 
