@@ -95,7 +95,7 @@ def build_warehouse(
     from journeys.paths import build_paths
 
     ensure_raw(wh)
-    if not wh.scalar("queries/loaded_events"):
+    if not wh.scalar("queries/loaded_files"):
         raise BuildError(
             "nothing is loaded yet, so there is nothing to build; load an event log with "
             "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then "
