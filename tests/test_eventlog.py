@@ -11,7 +11,8 @@ import pytest
 from journeys.build import build_events
 from journeys.config import Settings
 from journeys.errors import IngestError
-from journeys.ingest.eventlog import import_log, read_xes
+from journeys.ingest.eventlog import import_log
+from journeys.ingest.xes import read_xes
 from journeys.warehouse import Warehouse
 
 XES = """<?xml version="1.0" encoding="UTF-8"?>
@@ -54,15 +55,12 @@ def test_helpdesk_reference_figures(wh: Warehouse, helpdesk_csv: Path):
     assert arcs.height == 16768
     assert arcs.filter(pl.col("next_at") == pl.col("occurred_at")).height == 130
     file_order = pl.read_csv(helpdesk_csv, infer_schema=False).with_row_index("row")
-    joined = events.join(
-        file_order.select(
-            pl.concat_str("case_id", pl.lit("#"), (pl.col("row") + 2).cast(pl.String)).alias(
-                "event_id"
-            ),
-            "row",
-        ),
-        on="event_id",
+    # seq is the arrival order: file number * 1e9 + the line (the header is line 1)
+    joined = events.with_columns((pl.col("seq") % 1_000_000_000 - 2).alias("row")).join(
+        file_order.select(pl.col("row").cast(pl.Int64), pl.col("case_id").alias("file_case")),
+        on="row",
     )
+    assert (joined["case_id"] == joined["file_case"]).all()
     assert joined.height == 21348
     # within each case, rows with the same timestamp appear in file order
     ties = joined.sort("case_id", "occurred_at", "seq").with_columns(
@@ -74,7 +72,7 @@ def test_helpdesk_reference_figures(wh: Warehouse, helpdesk_csv: Path):
 def test_xes_and_case_ids_that_look_missing(wh: Warehouse, tmp_path: Path):
     path = tmp_path / "log.xes.gz"
     path.write_bytes(gzip.compress(XES.encode()))
-    frame = read_xes(path)
+    frame = read_xes(path).events
     assert frame.height == 3 and frame["case:concept:name"].to_list() == ["NA", "NA", "null"]
     result = import_log(
         wh,
@@ -108,3 +106,156 @@ def test_missing_log_column_names_the_fix(wh: Warehouse, tmp_path: Path):
         import_log(
             wh, Settings(), path, case_col="case", activity_col="activity", timestamp_col="ts"
         )
+
+
+def _marts(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    from journeys.build import build_warehouse
+
+    build_warehouse(wh, Settings())
+    return {
+        "events": wh.read_table("marts.events").drop("seq").sort("event_id"),
+        "journeys": wh.read_table("marts.journeys").sort("journey_id"),
+        "variants": wh.read_table("marts.variants").sort("variant_id"),
+        "transitions": wh.read_table("marts.transitions").sort("from_touchpoint", "to_touchpoint"),
+    }
+
+
+def test_reimporting_a_shuffled_copy_changes_nothing(wh: Warehouse, helpdesk_csv: Path, tmp_path):
+    columns = {"case_col": "case_id", "activity_col": "activity", "timestamp_col": "timestamp"}
+    first = import_log(wh, Settings(), helpdesk_csv, **columns)
+    before = _marts(wh)
+    shuffled = tmp_path / "helpdesk-export-again.csv"
+    pl.read_csv(helpdesk_csv, infer_schema=False).sample(
+        fraction=1.0, shuffle=True, seed=3
+    ).write_csv(shuffled)
+    again = import_log(wh, Settings(), shuffled, **columns)
+    assert (again.batch.rows_read, again.batch.rows_accepted, again.batch.duplicates) == (
+        first.batch.rows_accepted,
+        0,
+        first.batch.rows_accepted,
+    )
+    after = _marts(wh)
+    for name, frame in before.items():
+        assert after[name].equals(frame), name
+
+
+def test_second_file_events_are_not_duplicates_of_the_first_files_lines(wh: Warehouse, tmp_path):
+    """#23: the key was case#line, so Resolve on line 2 of a second file was 'a duplicate' of
+    Open on line 2 of the first."""
+    one, two = tmp_path / "monday.csv", tmp_path / "tuesday.csv"
+    one.write_text("case,act,ts\nT-1,Open,2024-01-01T09:00:00Z\nT-1,Assign,2024-01-01T10:00:00Z\n")
+    two.write_text(
+        "case,act,ts\nT-1,Resolve,2024-01-02T09:00:00Z\nT-1,Assign,2024-01-01T10:00:00Z\n"
+    )
+    columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
+    import_log(wh, Settings(), one, **columns)
+    second = import_log(wh, Settings(), two, **columns)
+    # Resolve is new; the repeated Assign (same case, activity, instant) is the same event
+    assert (second.batch.rows_accepted, second.batch.duplicates) == (1, 1)
+    build_events(wh, Settings())
+    activities = wh.read_table("intermediate.int_events").sort("occurred_at")["touchpoint"]
+    assert activities.to_list() == ["Open", "Assign", "Resolve"]
+
+
+def test_identical_rows_in_one_file_are_all_kept(wh: Warehouse, tmp_path):
+    path = tmp_path / "scans.csv"
+    path.write_text("case,act,ts\nP-1,Scan,2024-01-01T09:00:00Z\nP-1,Scan,2024-01-01T09:00:00Z\n")
+    result = import_log(
+        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
+    )
+    assert (result.batch.rows_accepted, result.batch.duplicates) == (2, 0)
+
+
+def test_event_id_column_keys_the_events(wh: Warehouse, tmp_path):
+    one, two = tmp_path / "a.csv", tmp_path / "b.csv"
+    one.write_text("id,case,act,ts\ne1,C,Open,2024-01-01T09:00:00Z\n")
+    two.write_text("id,case,act,ts\ne1,C,Open again,2024-01-01T09:05:00Z\n")
+    columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
+    import_log(wh, Settings(), one, event_id_col="id", **columns)
+    second = import_log(wh, Settings(), two, event_id_col="id", **columns)
+    assert second.batch.duplicates == 1  # the log's own id says it is the same event
+
+
+def test_contact_case_ids_and_activities_never_reach_the_marts(wh: Warehouse, tmp_path):
+    """#23: case ids that are emails or phone numbers landed in marts, examples and exports."""
+    from journeys.build import build_warehouse
+    from journeys.export import export_marts
+
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "case,act,ts\n"
+        "jane.doe@example.com,Mail jane.doe@example.com,2024-01-01T09:00:00Z\n"
+        "jane.doe@example.com,Reply,2024-01-01T10:00:00Z\n"
+        "+31 6 1234 5678,Call +31 6 1234 5678,2024-01-01T09:00:00Z\n"
+        "0031612345678,Call,2024-01-01T09:00:00Z\n"
+        "173688,Open,2024-01-01T09:00:00Z\n"
+        "0000123456,Open,2024-01-01T09:00:00Z\n"
+    )
+    result = import_log(
+        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
+    )
+    assert (
+        result.contact_cases == 3 and "3 case ids are emails or phone numbers" in result.summary()
+    )
+    build_warehouse(wh, Settings())
+    journeys = wh.read_table("marts.journeys")["journey_id"].to_list()
+    assert sorted(j for j in journeys if not j.startswith("case_")) == ["0000123456", "173688"]
+    touchpoints = set(wh.read_table("marts.touchpoints")["touchpoint"])
+    assert {"Mail [email]", "Call [phone]"} <= touchpoints
+    out = tmp_path / "export"
+    export_marts(wh, out, fmt="parquet")
+    files = list(out.rglob("*.parquet"))
+    assert any("events" in str(f) for f in files)
+    for file in files:
+        text = str(pl.read_parquet(file).rows())
+        assert "jane.doe" not in text and "1234 5678" not in text and "612345678" not in text
+    # the hash is keyed: the same id in another batch is the same journey, another salt differs
+    with Warehouse() as other:
+        import_log(other, Settings(salt="another"), path, case_col="case", activity_col="act",
+                   timestamp_col="ts")  # fmt: skip
+        build_warehouse(other, Settings(salt="another"))
+        assert set(other.read_table("marts.journeys")["journey_id"]).isdisjoint(
+            {j for j in journeys if j.startswith("case_")}
+        )
+
+
+def test_personal_case_ids_hashes_every_case_id(wh: Warehouse, tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_text(
+        "case,act,ts\nPAT-0042,Admit,2024-01-01T09:00:00Z\n173688,Admit,2024-01-01T09:00:00Z\n"
+    )
+    result = import_log(
+        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts",
+        personal_case_ids=True,
+    )  # fmt: skip
+    assert "every case id is personal" in result.summary()
+    build_events(wh, Settings())
+    cases = wh.read_table("intermediate.int_events")["case_id"].to_list()
+    assert len(set(cases)) == 2 and all(c.startswith("case_") for c in cases)
+
+
+def test_timezone_reads_naive_timestamps_as_local(wh: Warehouse, tmp_path):
+    path = tmp_path / "local.csv"
+    path.write_text("case,act,ts\nC,Open,2024-07-01 09:00:00\n")
+    columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
+    plain = import_log(wh, Settings(), path, **columns)
+    assert "1 timestamps have no offset and were read as UTC" in plain.summary()
+    with Warehouse() as local:
+        summary = import_log(local, Settings(), path, timezone="Europe/Amsterdam", **columns)
+        assert "no offset" not in summary.summary()
+        build_events(local, Settings())
+        at = local.read_table("intermediate.int_events")["occurred_at"][0]
+        assert str(at) == "2024-07-01 07:00:00+00:00"  # 09:00 summer time in Amsterdam
+
+
+def test_missing_column_flags_name_the_likely_columns(wh: Warehouse, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("ticket_id;status;changed_at;agent\nT1;open;2024-01-01T09:00:00Z;ann\n")
+    with pytest.raises(IngestError) as caught:
+        import_log(wh, Settings(), path)
+    message = str(caught.value)
+    assert "--case-col is missing (columns that look like a case: 'ticket_id')" in message
+    assert "--activity-col is missing (columns that look like an activity: 'status')" in message
+    assert (
+        "--timestamp-col is missing (columns that look like a timestamp: 'changed_at')" in message
+    )

@@ -95,3 +95,28 @@ END;
 CREATE OR REPLACE MACRO journeys_norm_email(s) AS nullif(lower(regexp_replace(coalesce(s, ''), '\s+', '', 'g')), '');
 CREATE OR REPLACE MACRO journeys_norm_phone(s) AS nullif(regexp_replace(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g'), '^00', ''), '');
 CREATE OR REPLACE MACRO journeys_blank(s) AS s IS NULL OR trim(s) = '';
+-- One row per import-log batch: how the log was read (the staging model reads the choices).
+CREATE TABLE IF NOT EXISTS raw.log_imports (
+    batch_id          VARCHAR PRIMARY KEY,
+    file              VARCHAR NOT NULL,   -- the delivered file (an XES or OCEL log, not its conversion)
+    format            VARCHAR NOT NULL,   -- csv, parquet, jsonl, xes or ocel
+    lifecycle         VARCHAR,            -- XES: complete or all
+    object_type       VARCHAR,            -- OCEL: the object type each case is an object of
+    timezone          VARCHAR,            -- of naive timestamps
+    personal_case_ids BOOLEAN NOT NULL,   -- --personal-case-ids: hash every case id
+    left_out          BIGINT NOT NULL     -- events of other lifecycle transitions not loaded
+);
+-- Contact identifiers in imported logs: a whole value that is an email address, or a phone
+-- number written as one (a leading + or 00, or digit groups with separators; 8 to 15 digits).
+-- Plain numbers (173688, zero-padded 0000123456) are ids, not phones.
+CREATE OR REPLACE MACRO journeys_is_email(s) AS
+    regexp_full_match(trim(coalesce(s, '')), '[\w.+-]+@[\w-]+(\.[\w-]+)+');
+CREATE OR REPLACE MACRO journeys_is_phone(s) AS
+    length(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g')) BETWEEN 8 AND 15
+    AND (regexp_full_match(trim(s), '(\+|00)[1-9][0-9 ().-]*')
+        OR regexp_full_match(trim(s), '\(?0[1-9][0-9]{0,4}\)?([ .-]+[0-9]{2,})+'));
+CREATE OR REPLACE MACRO journeys_is_contact(s) AS journeys_is_email(s) OR journeys_is_phone(s);
+-- An activity's email addresses and international phone numbers, masked as in the reports.
+CREATE OR REPLACE MACRO journeys_redact(s) AS regexp_replace(
+    regexp_replace(s, '[\w.+-]+@[\w-]+(\.[\w-]+)+', '[email]', 'g'),
+    '(\+|\b00)[1-9]([ ().-]{0,2}[0-9]){7,14}', '[phone]', 'g');

@@ -1,11 +1,29 @@
 -- grain: one row of an imported event log with the first violation in _reason (NULL when valid).
 -- The case id is a value as delivered: '', 'NA' and 'null' are case ids, not missing values.
+-- event_id: the log's own id (--event-id-col), else a content key: a hash of the case, the
+-- activity, the instant and the other columns, numbered when the same content comes more than
+-- once in the file. It never depends on the row's position, so a re-delivered log, in any
+-- order, has the same keys, and two files' different events never share one.
 WITH typed AS (
-    SELECT * REPLACE (
-            coalesce(nullif(trim(event_id), ''), case_id || '#' || CAST(_line AS VARCHAR)) AS event_id
-        ),
-        journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc
+    SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc
     FROM landing_std
+), hashed AS (
+    SELECT *, md5(concat_ws(chr(31),
+            coalesce(case_id, chr(0)),
+            coalesce(activity, chr(0)),
+            coalesce(CAST(occurred_at_utc AS VARCHAR), occurred_at, chr(0)),
+            coalesce(CAST(attributes AS VARCHAR), chr(0))
+        )) AS _content
+    FROM typed
+), keyed AS (
+    SELECT * EXCLUDE (_content) REPLACE (
+            coalesce(
+                nullif(trim(event_id), ''),
+                'k' || left(_content, 24) || '-'
+                    || CAST(row_number() OVER (PARTITION BY _content ORDER BY _line) AS VARCHAR)
+            ) AS event_id
+        )
+    FROM hashed
 )
 SELECT *,
     event_id AS _key,
@@ -15,4 +33,4 @@ SELECT *,
         WHEN occurred_at_utc IS NULL THEN 'timestamp ''' || coalesce(occurred_at, '')
             || ''' is not a timestamp; use ISO-8601'
     END AS _reason
-FROM typed
+FROM keyed

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from journeys.config import Settings
+from journeys.errors import BuildError
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.money import write_exchange_rates
@@ -93,6 +94,13 @@ def build_warehouse(
     from journeys.mining import build_mining
     from journeys.paths import build_paths
 
+    ensure_raw(wh)
+    if not wh.scalar("queries/loaded_files"):
+        raise BuildError(
+            "nothing is loaded yet, so there is nothing to build; load an event log with "
+            "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then "
+            "run `journeys build`"
+        )
     identity, last_file_seq = build_events(wh, settings)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.query("queries/build_counts").row(0, named=True)

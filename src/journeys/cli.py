@@ -157,25 +157,71 @@ def ingest(
         echo(batch.summary())
 
 
+# long: typer declares each of the log's options (XES, OCEL, CSV columns, time zone) here
 @app.command("import-log")
 def import_log(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="An event log: CSV, Parquet, JSONL or XES(.gz).")],
-    case_col: Annotated[str, typer.Option("--case-col", help="Case id column.")],
-    activity_col: Annotated[str, typer.Option("--activity-col", help="Activity column.")],
-    timestamp_col: Annotated[str, typer.Option("--timestamp-col", help="Timestamp column.")],
-    channel_col: Annotated[str | None, typer.Option("--channel-col")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet or JSONL."
+        ),
+    ],  # fmt: skip
+    case_col: Annotated[
+        str | None, typer.Option("--case-col", help="Case id column (XES: case:concept:name).")
+    ] = None,
+    activity_col: Annotated[
+        str | None, typer.Option("--activity-col", help="Activity column (XES: concept:name).")
+    ] = None,
+    timestamp_col: Annotated[
+        str | None,
+        typer.Option("--timestamp-col", help="Timestamp column (XES: time:timestamp)."),
+    ] = None,
+    channel_col: Annotated[
+        str | None, typer.Option("--channel-col", help="Channel column (optional).")
+    ] = None,
+    event_id_col: Annotated[
+        str | None,
+        typer.Option(
+            "--event-id-col", help="Event id column; without it events are keyed by content."
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
+    ] = None,
+    lifecycle: Annotated[
+        str,
+        typer.Option("--lifecycle", help="XES: keep 'complete' events, or 'all' transitions."),
+    ] = "complete",
+    object_type: Annotated[
+        str | None,
+        typer.Option("--object-type", help="OCEL 2.0: the object type whose objects are cases."),
+    ] = None,
+    personal_case_ids: Annotated[
+        bool,
+        typer.Option(
+            "--personal-case-ids", help="Case ids are personal data: the marts show hashes."
+        ),
+    ] = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes|ocel")] = None,
     config: ConfigOpt = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Bring any event log; each case becomes one journey as is.
 
+    XES and OCEL 2.0 need no column flags; CSV, Parquet and JSONL name their columns.
+    Re-importing the same events, in any order, changes nothing.
+
+    Example: journeys import-log orders.xes.gz
+
     Example: journeys import-log helpdesk.csv --case-col case_id --activity-col activity
-    --timestamp-col timestamp
+    --timestamp-col timestamp --timezone Europe/Amsterdam
     """
     from journeys import steps
 
+    if lifecycle not in ("complete", "all"):
+        raise typer.BadParameter(f"'{lifecycle}': use complete or all", param_hint="--lifecycle")
     result = steps.import_event_log(
         settings_for(ctx, config, warehouse),
         file,
@@ -183,6 +229,11 @@ def import_log(
         activity_col=activity_col,
         timestamp_col=timestamp_col,
         channel_col=channel_col,
+        event_id_col=event_id_col,
+        timezone=timezone,
+        lifecycle=lifecycle,
+        object_type=object_type,
+        personal_case_ids=personal_case_ids,
         fmt=fmt,
     )
     echo(result.summary())
@@ -224,6 +275,14 @@ def compare(
 def report(
     ctx: typer.Context,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
+    maps: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--map",
+            help="Map YAML; repeatable. Default: the configured maps, else "
+            "every map `journeys compare` has written.",
+        ),
+    ] = None,  # fmt: skip
     config: ConfigOpt = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
@@ -233,7 +292,8 @@ def report(
     """
     from journeys import steps
 
-    echo(f"report: {steps.write_reports(settings_for(ctx, config, warehouse), out)}")
+    index = steps.write_reports(settings_for(ctx, config, warehouse), out, maps or ())
+    echo(f"report: {index}")
 
 
 @app.command()
@@ -269,22 +329,37 @@ def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")])
 @app.command("suggest-map")
 def suggest_map(
     ctx: typer.Context,
-    map_file: Annotated[Path, typer.Option("--map", help="The assumed map to revise.")],
-    coverage: Annotated[float, typer.Option("--coverage", min=0.0, max=1.0)] = 0.8,
+    map_file: Annotated[
+        Path | None,
+        typer.Option("--map", help="The assumed map to revise; without it, discover a first map."),
+    ] = None,
+    coverage: Annotated[
+        float,
+        typer.Option(
+            "--coverage", min=0.0, max=1.0, help="Share of journeys the map should explain."
+        ),
+    ] = 0.8,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Where to write the revised map.")
+        Path | None, typer.Option("--out", help="Where to write the map (default: print it).")
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Name of a discovered map (default: the --out file's stem)."),
     ] = None,
     config: ConfigOpt = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Write a revised map explaining the journeys that cover a share, and print the diff.
+    """Write a map explaining the journeys that cover a share: a revision of --map (with the
+    diff), or, without --map, a first map discovered from the journeys.
+
+    Example: journeys suggest-map --out maps/first.yaml
 
     Example: journeys suggest-map --map maps/online_purchase.yaml --coverage 0.8 --out new.yaml
     """
     from journeys import steps
 
     settings = settings_for(ctx, config, warehouse)
-    echo(steps.suggest_map(settings, map_file, coverage=coverage, out=out))
+    echo(steps.suggest_map(settings, map_file, coverage=coverage, out=out, name=name))
 
 
 @app.command()

@@ -43,11 +43,16 @@ def import_event_log(
     settings: Settings,
     path: Path,
     *,
-    case_col: str,
-    activity_col: str,
-    timestamp_col: str,
+    case_col: str | None = None,
+    activity_col: str | None = None,
+    timestamp_col: str | None = None,
     channel_col: str | None = None,
+    event_id_col: str | None = None,
     fmt: str | None = None,
+    timezone: str | None = None,
+    lifecycle: str = "complete",
+    object_type: str | None = None,
+    personal_case_ids: bool = False,
 ) -> ImportResult:
     """Load one event log file, each case one journey (``journeys import-log``)."""
     from journeys.ingest.eventlog import import_log
@@ -61,7 +66,12 @@ def import_event_log(
             activity_col=activity_col,
             timestamp_col=timestamp_col,
             channel_col=channel_col,
+            event_id_col=event_id_col,
             fmt=fmt,
+            timezone=timezone,
+            lifecycle=lifecycle,
+            object_type=object_type,
+            personal_case_ids=personal_case_ids,
         )
 
 
@@ -97,17 +107,34 @@ def publish(settings: Settings) -> Path:
         return publish_marts(settings)
 
 
-def write_reports(settings: Settings, out: Path | None = None) -> Path:
-    """Write the HTML reports from the published marts; return the index page."""
+def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Path] = ()) -> Path:
+    """A page per map: ``maps``, else the configured maps, else every map compare recorded."""
+    from journeys.compare.registry import stored_maps
+    from journeys.report.pages import load_maps
     from journeys.report.pages import write_reports as write
 
     with open_published(settings) as wh:
-        return write(wh, settings, Path(out or settings.reports))
+        if maps or settings.maps:
+            specs = load_maps(list(maps) or list(settings.maps))
+        else:
+            specs = stored_maps(wh)
+        return write(wh, settings, Path(out or settings.reports), maps=specs)
 
 
-def suggest_map(settings: Settings, map_file: Path, *, coverage: float, out: Path | None) -> str:
-    """Revise ``map_file`` to explain ``coverage`` of the journeys; return the diff."""
-    from journeys.compare.suggest import suggest_map as suggest
-
+def suggest_map(
+    settings: Settings,
+    map_file: Path | None,
+    *,
+    coverage: float,
+    out: Path | None,
+    name: str | None = None,
+) -> str:
+    """Revise ``map_file`` from the journeys, or without one discover a first map."""
     with open_published(settings) as wh:
+        if map_file is None:
+            from journeys.compare.discover import discover_map
+
+            return discover_map(wh, settings, coverage=coverage, out=out, name=name)
+        from journeys.compare.suggest import suggest_map as suggest
+
         return suggest(wh, settings, map_file, coverage=coverage, out=out)

@@ -9,6 +9,8 @@ transaction, so readers never see a half-written compare.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from journeys.compare.alignment import align_variants
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
 from journeys.compare.maps import JourneyMap, load_map
+from journeys.compare.registry import TABLE as MAPS_TABLE
+from journeys.compare.registry import maps_frame
 from journeys.compare.scope import (
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
@@ -52,24 +56,27 @@ class MapSummary:
     ranked_gaps: int
     top_gap: str | None
     seconds: float
+    warnings: tuple[str, ...] = ()
+    """Map steps that never occur in the data, with the closest touchpoint names."""
 
     @property
     def conforming_share(self) -> float | None:
         return self.conforming / self.journeys if self.journeys else None
 
     def line(self) -> str:
+        warnings = "".join(f"\n  warning: {w}" for w in self.warnings)
         if not self.journeys:
             return (
                 f"{self.map_name}: no journey touches this map's steps "
                 f"({self.out_of_scope} journeys out of scope); check the step names"
-            )
+            ) + warnings
         share = self.conforming_share or 0.0
         top = f"; top gap: {self.top_gap}" if self.top_gap else ""
         return (
             f"{self.map_name}: {self.journeys} journeys ({self.variants} variants), "
             f"{self.conforming} conforming ({share:.1%}), mean fitness {self.mean_fitness:.3f}, "
             f"{self.gaps} gaps ({self.ranked_gaps} ranked){top}"
-        )
+        ) + warnings
 
 
 @dataclass(frozen=True)
@@ -118,8 +125,10 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
         )
     )
     variants = _read_variants(wh)
+    touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries = []
     with wh.transaction():  # all maps or none
+        _replace_maps(wh, loaded)
         for m in loaded:
             result = compare_map(
                 m,
@@ -131,7 +140,8 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
             # written before the next map is compared: one map's rows in memory at a time
             for table, attr in zip(TABLES, ("conformance", "steps", "gaps"), strict=True):
                 _replace_rows(wh, table, m.name, getattr(result, attr))
-            summaries.append(result.summary)
+            warnings = missing_steps(m, touchpoints)
+            summaries.append(dataclasses.replace(result.summary, warnings=warnings))
             del result
     return CompareResult(maps=tuple(summaries), seconds=time.perf_counter() - started)
 
@@ -209,6 +219,41 @@ def align_journeys(
         .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
     )
     return aligned, conformance
+
+
+def missing_steps(journey_map: JourneyMap, touchpoints: Sequence[str]) -> tuple[str, ...]:
+    """A warning for each map step that no journey has, naming the closest touchpoints (the
+    same name in another case first), so a typo does not pass for a gap."""
+    present = set(touchpoints)
+    lowered: dict[str, list[str]] = {}
+    for name in touchpoints:
+        lowered.setdefault(name.casefold(), []).append(name)
+    warnings = []
+    for step in journey_map.step_names:
+        if step in present:
+            continue
+        close = lowered.get(step.casefold(), [])
+        if not close:  # else the closest names, compared without case
+            similar = difflib.get_close_matches(step.casefold(), list(lowered), n=3, cutoff=0.6)
+            close = [name for key in similar for name in lowered[key]]
+        hint = (
+            "did you mean " + " or ".join(f"'{c}'" for c in close[:3]) + "?"
+            if close
+            else "no touchpoint has a similar name"
+        )
+        warnings.append(f"'{step}' never occurs; {hint}")
+    return tuple(warnings)
+
+
+def _replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
+    """Record the compared maps in marts.maps (the report draws every recorded map)."""
+    frame = maps_frame(maps)
+    if not wh.table_exists(MAPS_TABLE):
+        wh.write_table(MAPS_TABLE, frame)
+        return
+    for name in frame["map_name"]:
+        wh.delete_where(MAPS_TABLE, column="map_name", value=name)
+    wh.write_table(MAPS_TABLE, frame, mode="append")
 
 
 def _check_unique(maps: Sequence[JourneyMap]) -> None:

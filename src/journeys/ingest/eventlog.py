@@ -1,15 +1,22 @@
-"""``journeys import-log``: any event log (CSV, Parquet, JSONL, XES, XES.gz) as journeys.
+"""``journeys import-log``: any event log (CSV, Parquet, JSONL, XES, XES.gz, OCEL 2.0) as journeys.
 
 Each case becomes one journey as is: its events keep their case id, which the path builder
 uses as the journey. The case id is a value: ``NA``, ``null`` and ``""`` are case ids, not
 missing values. Events with equal timestamps keep their order in the file (``seq``).
+
+XES needs no column flags (its standard keys name the case, activity and timestamp); OCEL 2.0 is
+flattened on ``object_type``; CSV, Parquet and JSONL name their columns, and a missing flag is
+answered with the columns that look like one. XES and OCEL logs are converted to Parquet and
+loaded as their own file: the manifest records the delivered file, so it is recognised when it
+comes again. Events are keyed by the log's ids (``event_id_col``) or by their content, never by
+their line, so re-importing a log in any order changes nothing.
 """
 
 from __future__ import annotations
 
-import gzip
+import csv
+import re
 import tempfile
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +24,18 @@ import polars as pl
 
 from journeys.config import Settings
 from journeys.errors import IngestError
+from journeys.ingest import ocel, xes
 from journeys.ingest.contracts import detect_format
-from journeys.ingest.load import BatchResult, ensure_raw, load_file
+from journeys.ingest.load import BatchResult, ensure_raw, file_hash, load_file
 from journeys.warehouse import Warehouse
+
+FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
+LOOKS_LIKE = {
+    "case": re.compile(r"case|trace|ticket|order|incident|session|journey|_id$|^id$", re.I),
+    "activity": re.compile(r"activit|event|action|step|task|status|concept:name|name$", re.I),
+    "timestamp": re.compile(r"time|date|_at$|^ts$|when", re.I),
+}
+FLAGS = {"case": "--case-col", "activity": "--activity-col", "timestamp": "--timestamp-col"}
 
 
 @dataclass(frozen=True)
@@ -27,96 +43,247 @@ class ImportResult:
     batch: BatchResult
     cases: int
     activities: int
+    left_out: int = 0
+    """Events of other lifecycle transitions that ``--lifecycle complete`` left out (XES)."""
+    contact_cases: int = 0
+    """Case ids that are emails or phone numbers: the marts show keyed hashes of them."""
+    personal_case_ids: bool = False
+    naive_timestamps: int = 0
+    """Timestamps without an offset, read in ``timezone``."""
+    timezone: str | None = None
 
     def summary(self) -> str:
-        return f"{self.batch.summary()}; {self.cases} cases, {self.activities} activities"
+        if self.batch.skipped:
+            return self.batch.summary()
+        text = f"{self.batch.summary()}; {self.cases} cases, {self.activities} activities"
+        if self.left_out:
+            text += (
+                f"; {self.left_out} events of other lifecycle transitions left out "
+                "(--lifecycle all keeps them)"
+            )
+        if self.personal_case_ids:
+            text += "; every case id is personal: the marts show keyed hashes of them"
+        elif self.contact_cases:
+            text += (
+                f"; {self.contact_cases} case ids are emails or phone numbers: the marts show "
+                "keyed hashes of them"
+            )
+        if self.naive_timestamps and self.timezone is None:
+            text += (
+                f"; {self.naive_timestamps} timestamps have no offset and were read as UTC "
+                "(pass --timezone, e.g. Europe/Amsterdam, if they are local times)"
+            )
+        return text
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def log_format(path: Path, declared: str | None = None) -> str:
+    """csv, parquet, jsonl, xes or ocel: the declared format, else from the name and, for
+    ``.json``, ``.xml`` and ``.sqlite``, the content (an OCEL 2.0 log or JSON lines)."""
+    if declared:
+        if declared not in FORMATS:
+            raise IngestError(f"--format {declared}: use one of {', '.join(FORMATS)}")
+        return declared
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".gzip")]
+    last = suffixes[-1] if suffixes else ""
+    if last in (".xes",):
+        return "xes"
+    if last in (".sqlite", ".sqlite3", ".db", ".xml", ".jsonocel", ".xmlocel", ".json"):
+        if ocel.ocel_kind(path) is not None:
+            return "ocel"
+        if last != ".json":
+            raise IngestError(
+                f"{path.name}: not an OCEL 2.0 log (JSON, XML or SQLite); export it as OCEL 2.0, "
+                "or as XES, CSV or Parquet. Nothing was loaded from it"
+            )
+    return detect_format(path)
 
 
-def read_xes(path: Path) -> pl.DataFrame:
-    """Flatten an XES (or XES.gz) file: one row per event, trace attributes prefixed ``case:``.
-
-    Streams the XML, so large logs do not need a DOM in memory.
-    """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    rows: list[dict[str, str]] = []
-    trace_attrs: dict[str, str] = {}
-    event: dict[str, str] | None = None
-    depth_in_trace = False
-    try:
-        with opener(path, "rb") as handle:
-            for kind, element in ET.iterparse(handle, events=("start", "end")):
-                name = _local(element.tag)
-                if kind == "start":
-                    if name == "trace":
-                        trace_attrs, depth_in_trace = {}, True
-                    elif name == "event" and depth_in_trace:
-                        event = {}
-                    continue
-                if name in ("string", "date", "int", "float", "boolean", "id"):
-                    key, value = element.get("key"), element.get("value")
-                    if key is not None and value is not None:
-                        if event is not None:
-                            event.setdefault(key, value)
-                        elif depth_in_trace:
-                            trace_attrs.setdefault(f"case:{key}", value)
-                elif name == "event" and event is not None:
-                    rows.append({**trace_attrs, **event})
-                    event = None
-                    element.clear()
-                elif name == "trace":
-                    depth_in_trace = False
-                    element.clear()
-    except (ET.ParseError, OSError, EOFError) as exc:
-        raise IngestError(
-            f"{path.name}: not a readable XES file ({exc}); check the file is complete XES XML. "
-            "Nothing was loaded from it"
-        ) from exc
-    if not rows:
-        return pl.DataFrame()
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    return pl.DataFrame(
-        {c: [row.get(c) for row in rows] for c in columns}, schema={c: pl.String for c in columns}
-    )
-
-
+# long: its signature lists every import-log option (14 lines); the body reads one file
 def import_log(
     wh: Warehouse,
     settings: Settings,
     path: Path,
     *,
-    case_col: str,
-    activity_col: str,
-    timestamp_col: str,
+    case_col: str | None = None,
+    activity_col: str | None = None,
+    timestamp_col: str | None = None,
     channel_col: str | None = None,
+    event_id_col: str | None = None,
     fmt: str | None = None,
+    timezone: str | None = None,
+    lifecycle: str = "complete",
+    object_type: str | None = None,
+    personal_case_ids: bool = False,
 ) -> ImportResult:
     """Load one event log file as a batch of source ``log``; see the module docstring."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
-    kind = detect_format(path, fmt or "auto")
-    column_map = {"case_id": case_col, "activity": activity_col, "occurred_at": timestamp_col}
+    kind = log_format(path, fmt)
+    ensure_raw(wh)
+    columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
+    if kind in ("xes", "ocel"):
+        earlier = _earlier_batch(wh, path)
+        if earlier is not None:  # recognised before reading it again
+            return ImportResult(batch=earlier, cases=0, activities=0)
+        batch, left_out = _load_converted(
+            wh,
+            settings,
+            path,
+            kind,
+            columns,
+            channel_col=channel_col,
+            event_id_col=event_id_col,
+            timezone=timezone,
+            lifecycle=lifecycle,
+            object_type=object_type,
+        )
+    else:
+        _require_columns(path, kind, columns, settings)
+        column_map = _column_map(columns, channel_col, event_id_col)
+        batch, left_out = _load(wh, settings, path, column_map, kind, timezone), 0
+    if batch.skipped:
+        return ImportResult(batch=batch, cases=0, activities=0)
+    wh.execute(
+        "queries/record_log_import",
+        batch_id=batch.batch_id,
+        file=batch.file,
+        format=kind,
+        lifecycle=lifecycle if kind == "xes" else None,
+        object_type=object_type if kind == "ocel" else None,
+        timezone=timezone,
+        personal_case_ids=personal_case_ids,
+        left_out=left_out,
+    )
+    counts = wh.query("queries/log_counts", batch_id=batch.batch_id).row(0, named=True)
+    return ImportResult(
+        batch=batch,
+        cases=counts["cases"],
+        activities=counts["activities"],
+        left_out=left_out,
+        contact_cases=counts["contact_cases"],
+        personal_case_ids=personal_case_ids,
+        naive_timestamps=counts["naive_timestamps"],
+        timezone=timezone,
+    )
+
+
+def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:
+    """The batch that already loaded this XES/OCEL file (same path and content), if any."""
+    earlier = wh.query(
+        "ingest/manifest_lookup", file=str(path.resolve()), content_hash=file_hash(path)
+    )
+    if not earlier.height:
+        return None
+    batch_id = earlier["batch_id"][0]
+    note = f"already loaded in batch {batch_id}"
+    return BatchResult(batch_id, "log", str(path.resolve()), skipped=True, note=note)
+
+
+def _load_converted(
+    wh: Warehouse,
+    settings: Settings,
+    path: Path,
+    kind: str,
+    columns: dict[str, str | None],
+    *,
+    channel_col: str | None,
+    event_id_col: str | None,
+    timezone: str | None,
+    lifecycle: str,
+    object_type: str | None,
+) -> tuple[BatchResult, int]:
+    """Read an XES or OCEL file into a frame, load it as Parquet recorded under the file's own
+    name; return the batch and how many events the lifecycle filter left out."""
+    if kind == "xes":
+        log = xes.read_xes(path, lifecycle=lifecycle)
+        frame, left_out = log.events, log.left_out
+        defaults = {"case": xes.CASE, "activity": xes.ACTIVITY, "timestamp": xes.TIMESTAMP}
+    else:
+        frame, left_out = ocel.read_ocel(path, object_type=object_type).events, 0
+        defaults = {"case": ocel.CASE, "activity": ocel.ACTIVITY, "timestamp": ocel.TIMESTAMP}
+    columns = {k: v or defaults[k] for k, v in columns.items()}
+    column_map = _column_map(columns, channel_col, event_id_col)
+    with tempfile.TemporaryDirectory(prefix="journeys-log-") as tmp:
+        flat = Path(tmp) / f"{path.name}.parquet"
+        frame.write_parquet(flat, statistics=False)
+        del frame
+        return _load(wh, settings, flat, column_map, "parquet", timezone, origin=path), left_out
+
+
+def _column_map(
+    columns: dict[str, str | None], channel_col: str | None, event_id_col: str | None
+) -> dict[str, str]:
+    column_map = {
+        "case_id": str(columns["case"]),
+        "activity": str(columns["activity"]),
+        "occurred_at": str(columns["timestamp"]),
+    }
     if channel_col:
         column_map["channel"] = channel_col
+    if event_id_col:
+        column_map["event_id"] = event_id_col
+    return column_map
+
+
+def _load(
+    wh: Warehouse,
+    settings: Settings,
+    path: Path,
+    column_map: dict[str, str],
+    kind: str,
+    timezone: str | None,
+    *,
+    origin: Path | None = None,
+) -> BatchResult:
     fix = "pass the file's column names with --case-col, --activity-col and --timestamp-col"
-    ensure_raw(wh)
-    if kind == "xes":
-        frame = read_xes(path)
-        if frame.is_empty():
-            raise IngestError(f"{path.name}: the XES file has no events; nothing to import")
-        with tempfile.TemporaryDirectory() as tmp:
-            flat = Path(tmp) / (path.name.split(".")[0] + ".parquet")
-            frame.write_parquet(flat)
-            batch = load_file(
-                wh, settings, "log", flat, column_map=column_map, fmt="parquet", missing_fix=fix
-            )
-    else:
-        batch = load_file(
-            wh, settings, "log", path, column_map=column_map, fmt=kind, missing_fix=fix
-        )
-    counts = wh.query("queries/log_counts", batch_id=batch.batch_id).row(0, named=True)
-    return ImportResult(batch=batch, cases=counts["cases"], activities=counts["activities"])
+    return load_file(
+        wh,
+        settings,
+        "log",
+        path,
+        column_map=column_map,
+        fmt=kind,
+        missing_fix=fix,
+        timezone=timezone,
+        origin=origin,
+    )
+
+
+def _require_columns(
+    path: Path, kind: str, columns: dict[str, str | None], settings: Settings
+) -> None:
+    """A missing column flag stops the import with the columns that look like that column."""
+    missing = [role for role, value in columns.items() if not value]
+    if not missing:
+        return
+    names = header(path, kind, settings)
+    parts = []
+    for role in missing:
+        guesses = [n for n in names if LOOKS_LIKE[role].search(n)]
+        hint = ", ".join(f"'{n}'" for n in guesses[:4]) if guesses else "none by its name"
+        article = "an" if role[0] in "aeiou" else "a"
+        parts.append(f"{FLAGS[role]} is missing (columns that look like {article} {role}: {hint})")
+    shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+    raise IngestError(
+        f"{path.name}: {'; '.join(parts)}. The file's columns: {shown}. Pass "
+        f"{' '.join(f'{FLAGS[r]} NAME' for r in missing)}; XES and OCEL logs need no flags"
+    )
+
+
+def header(path: Path, kind: str, settings: Settings) -> list[str]:
+    """The column names of a CSV, Parquet or JSONL file (its first rows only)."""
+    try:
+        if kind == "parquet":
+            return list(pl.read_parquet_schema(path))
+        if kind == "jsonl":
+            return pl.read_ndjson(path, n_rows=100, infer_schema_length=100).columns
+        first = xes.read_head(path, 1 << 16).split(b"\n", 1)[0].rstrip(b"\r")
+        line = first.decode(settings.source("log").encoding, errors="replace").lstrip("\ufeff")
+        dialect = csv.Sniffer().sniff(line, delimiters=",;\t|")
+        return next(csv.reader([line], dialect))
+    except Exception as exc:  # any reader error: the load that follows names the problem
+        raise IngestError(
+            f"{path.name}: cannot read the column names ({str(exc).splitlines()[0][:120]}); "
+            f"check the file is {kind}, or pass --format"
+        ) from None

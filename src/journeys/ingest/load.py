@@ -140,21 +140,25 @@ def load_file(
     timezone: str | None = None,
     fmt: str | None = None,
     missing_fix: str | None = None,
+    origin: Path | None = None,
 ) -> BatchResult:
-    """Load one file as one batch (see the module docstring)."""
+    """Load one file as one batch (see the module docstring). ``origin``: the delivered file
+    that ``path`` was converted from (an XES log as Parquet); the manifest, raw rows and rejects
+    name it, and its content decides whether it was loaded before."""
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
     contract = contract_for(source)
     configured = settings.source(source)
     ensure_raw(wh)
-    content_hash = file_hash(path)
-    earlier = wh.query("ingest/manifest_lookup", file=str(path), content_hash=content_hash)
+    delivered = Path(origin).resolve() if origin is not None else path
+    content_hash = file_hash(delivered)
+    earlier = wh.query("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
     if earlier.height:
         return BatchResult(
             earlier["batch_id"][0],
             source,
-            str(path),
+            str(delivered),
             skipped=True,
             note=f"already loaded in batch {earlier['batch_id'][0]}",
         )
@@ -163,7 +167,7 @@ def load_file(
     file_seq = int(wh.scalar("ingest/next_file_seq"))
     kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
     if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
-        result = BatchResult(batch_id, source, str(path), note="empty file, nothing to load")
+        result = BatchResult(batch_id, source, str(delivered), note="empty file, nothing to load")
         _record(wh, result, content_hash, file_seq, loaded_at)
         return result
     sniff_text(path, kind, configured.encoding)
@@ -188,7 +192,7 @@ def load_file(
             tz=timezone or configured.timezone,
             file_seq=file_seq,
             batch_id=batch_id,
-            file=str(path),
+            file=str(delivered),
             loaded_at=loaded_at,
             watermark=watermark,
         )
@@ -198,7 +202,7 @@ def load_file(
         )
         raw_columns = wh.columns(f"raw.{source}")
         wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
-        params = {"batch_id": batch_id, "source": source, "file": str(path)}
+        params = {"batch_id": batch_id, "source": source, "file": str(delivered)}
         if counts["invalid"]:
             wh.materialize_temp(
                 "landing_reject_text",
@@ -212,7 +216,7 @@ def load_file(
         result = BatchResult(
             batch_id,
             source,
-            str(path),
+            str(delivered),
             rows_read=counts["parsed"] + parse_rejects,
             rows_accepted=counts["parsed"] - counts["invalid"] - counts["duplicates"],
             rows_rejected=rejected,

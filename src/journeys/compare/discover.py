@@ -1,0 +1,163 @@
+"""A first map discovered from the journeys (``suggest-map`` without ``--map``).
+
+For a log that comes with no assumed map: the most frequent journey becomes a seed map (its steps
+in order), and ``suggest.revise_map`` adds the next most frequent sequences until the map
+explains ``coverage`` of the journeys in its scope (the same rules and the same writer as a
+revision, so the file reads like any other map). Then, so the draft is ready to edit:
+
+- every step with an observed way in gets ``within:`` (an SLA): the median time of its most
+  frequent designed incoming transition (``marts.transitions.median_seconds``), rounded up to a
+  whole minute, hour or day;
+- the steps, in file order, are cut into stages at the longest of those waits (about four steps
+  a stage), each stage named after its first step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from journeys.compare.maps import STEP_KEYS, JourneyMap, format_duration, parse_map
+from journeys.compare.suggest import Revision, collect_traces, revise_map
+from journeys.config import Settings
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+STEPS_PER_STAGE = 4
+
+
+def discover_map(
+    wh: Warehouse,
+    settings: Settings,
+    *,
+    coverage: float,
+    out: Path | None,
+    name: str | None = None,
+) -> str:
+    """Write (to ``out``) or return a map discovered from ``marts.journeys``; return a summary
+    of what it holds."""
+    if not 0.0 <= coverage <= 1.0:
+        raise CompareError(f"--coverage {coverage}: must be between 0 and 1, e.g. 0.8")
+    if not wh.table_exists("marts.journeys"):
+        raise CompareError("marts.journeys not found; run `journeys build` before suggest-map")
+    journeys = wh.read_table("marts.journeys", columns=["variant_id", "path", "status"])
+    if journeys.is_empty():
+        raise CompareError("marts.journeys is empty; load events and run `journeys build` first")
+    map_name = name or (Path(out).stem if out is not None else "discovered")
+    seed = seed_map(journeys, name=map_name)
+    revision = revise_map(seed, collect_traces(seed, journeys), coverage=coverage)
+    medians = _medians(wh)
+    data = finish_document(revision, medians, journeys=journeys.height, coverage=coverage)
+    journey_map = parse_map(data, source=str(out or map_name))
+    text = _header(coverage, revision) + yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=100
+    )
+    head = (
+        f"suggest-map: discovered '{map_name}' from {journeys.height} journeys: "
+        f"{len(journey_map.steps)} steps in {len(journey_map.stages)} "
+        f"stage{'s' if len(journey_map.stages) != 1 else ''}, "
+        f"{len(journey_map.edges())} designed transitions; it explains "
+        f"{revision.share_after:.1%} of the {revision.journeys} journeys in its scope "
+        f"(target {coverage:.0%})"
+    )
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text, encoding="utf-8")
+        return "\n".join([head, f"written to {out}; edit it, then `journeys compare --map {out}`"])
+    return "\n".join([head, "", text])
+
+
+def seed_map(journeys: pl.DataFrame, *, name: str) -> JourneyMap:
+    """The most frequent finished journey's steps, in order, as a map (ties: the path)."""
+    ranked = (
+        journeys.filter(pl.col("path").list.len() > 0)
+        .group_by("variant_id")
+        .agg(pl.col("path").first(), pl.len().alias("n"), (pl.col("status") != "in_flight").any())
+        .sort(["status", "n", "variant_id"], descending=[True, True, False])
+    )
+    if ranked.is_empty():
+        raise CompareError("no journey has a step; load events and run `journeys build` first")
+    path: Sequence[str] = ranked["path"][0].to_list()
+    names = list(dict.fromkeys(path))
+    loops = {a for a, b in zip(path, path[1:], strict=False) if a == b}
+    steps = [{"name": n, **({"repeatable": True} if n in loops else {})} for n in names]
+    return parse_map({"name": name, "stages": [{"name": "Observed", "steps": steps}]}, source=name)
+
+
+def finish_document(
+    revision: Revision, medians: pl.DataFrame, *, journeys: int, coverage: float
+) -> dict[str, Any]:
+    """The revision's document with SLAs, stages and a description (see the module docstring)."""
+    data: dict[str, Any] = yaml.safe_load(revision.text)
+    steps = [step for stage in data["stages"] for step in stage["steps"]]
+    edges = revision.journey_map.edges()
+    waits: dict[str, int] = {}
+    for i, step in enumerate(steps):
+        seconds = _sla(step["name"], edges, medians)
+        if seconds is not None:
+            waits[step["name"]] = seconds
+            step["within"] = format_duration(seconds)
+        steps[i] = {k: step[k] for k in STEP_KEYS if k in step}  # the order docs/maps.md uses
+    data["description"] = (
+        f"Discovered from {journeys} journeys by `journeys suggest-map --coverage {coverage}`: "
+        "the most frequent sequences, as steps; within: is the observed median wait. "
+        "Rename, regroup and set your own SLAs."
+    )
+    data["stages"] = _stages(steps, waits)
+    ordered: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
+    return {**ordered, **{k: v for k, v in data.items() if k not in ordered}}
+
+
+def _sla(step: str, edges: frozenset[tuple[str, str]], medians: pl.DataFrame) -> int | None:
+    """The median seconds of the most frequent designed transition into ``step``, rounded up."""
+    into = [
+        (-n, a, seconds)
+        for a, b, n, seconds in medians.filter(pl.col("to_touchpoint") == step).iter_rows()
+        if a != b and (a, b) in edges
+    ]
+    return round_up(min(into)[2]) if into else None
+
+
+def round_up(seconds: float | None) -> int | None:
+    """Up to a whole minute (under an hour), hour (under two days) or day; at least 1m."""
+    if seconds is None or math.isnan(seconds):
+        return None
+    for unit, below in ((60, 3600), (3600, 2 * 86400)):
+        if seconds < below:
+            return max(unit, math.ceil(seconds / unit) * unit)
+    return math.ceil(seconds / 86400) * 86400
+
+
+def _stages(steps: list[dict[str, Any]], waits: dict[str, int]) -> list[dict[str, Any]]:
+    """Cut the steps (file order) into stages at the longest waits into a step."""
+    count = max(1, math.ceil(len(steps) / STEPS_PER_STAGE))
+    candidates = sorted(range(1, len(steps)), key=lambda i: (-waits.get(steps[i]["name"], 0), i))
+    cuts = sorted(candidates[: count - 1])
+    stages: list[dict[str, Any]] = []
+    for start, end in zip([0, *cuts], [*cuts, len(steps)], strict=True):
+        part = steps[start:end]
+        stages.append({"name": f"Stage {len(stages) + 1}: {part[0]['name']}", "steps": part})
+    return stages
+
+
+def _medians(wh: Warehouse) -> pl.DataFrame:
+    columns = ["from_touchpoint", "to_touchpoint", "transitions", "median_seconds"]
+    if not wh.table_exists("marts.transitions"):
+        return pl.DataFrame(
+            schema={**dict.fromkeys(columns[:2], pl.String), columns[2]: pl.Int64,
+                    columns[3]: pl.Float64}
+        )  # fmt: skip
+    return wh.read_table("marts.transitions", columns=columns)
+
+
+def _header(coverage: float, revision: Revision) -> str:
+    return (
+        f"# Discovered by `journeys suggest-map --coverage {coverage}` from the "
+        f"{revision.journeys} journeys in its scope.\n"
+        "# A first draft: review it like code before it becomes the assumed journey.\n"
+    )

@@ -1,0 +1,55 @@
+"""The maps compare has written, kept in the warehouse (``marts.maps``) for the reports.
+
+``journeys compare --map FILE`` records each map's name, version (a hash of its text) and YAML
+text; ``journeys report`` without a configuration or ``--map`` draws a page for every recorded
+map, so a first report needs no configuration file. The rows depend on the maps' text only (no
+path, no time), so the same inputs publish the same mart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from journeys.compare.maps import JourneyMap, parse_map
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+TABLE = "marts.maps"
+COLUMNS = ("map_name", "map_version", "definition")
+
+
+def map_version(text: str) -> str:
+    """The content hash a map's rows carry (the same text, the same version)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def maps_frame(maps: Sequence[JourneyMap]) -> pl.DataFrame:
+    """One row per map: its name, version and definition (the file's text)."""
+    rows = []
+    for journey_map in maps:
+        text = Path(journey_map.source).read_text(encoding="utf-8")
+        rows.append((journey_map.name, map_version(text), text))
+    return pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
+
+
+def stored_maps(wh: Warehouse) -> tuple[JourneyMap, ...]:
+    """Every map compare has recorded, by name."""
+    if not wh.table_exists(TABLE):
+        return ()
+    frame = wh.read_table(TABLE, columns=["map_name", "definition"]).sort("map_name")
+    maps = []
+    for name, definition in frame.iter_rows():
+        source = f"{TABLE} '{name}'"
+        try:
+            maps.append(parse_map(yaml.safe_load(definition), source=source))
+        except Exception as exc:  # recorded by an older compare: a message, not a traceback
+            raise CompareError(
+                f"{TABLE}: map '{name}' cannot be read back ({str(exc).splitlines()[0]}); "
+                "compare its file again with `journeys compare --map FILE`"
+            ) from None
+    return tuple(maps)

@@ -1,0 +1,149 @@
+"""OCEL 2.0 object-centric event logs (JSON, XML, SQLite), flattened on one object type.
+
+The standard flattening: for the chosen object type, every object is a case and holds every
+event related to it; an event related to two objects of the type is in both cases. JSON and XML
+are read with rustxes, SQLite with Python's sqlite3 (the OCEL 2.0 relational schema:
+``event``, ``object``, ``event_object``, ``event_map_type`` and one ``event_<type>`` table per
+event type). ``read_ocel`` returns ``case``, ``activity``, ``timestamp`` (text) and the event's
+attributes with ``ocel:eid`` and ``ocel:qualifier``, as text, in name order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from journeys.errors import IngestError
+from journeys.ingest.xes import ISO_UTC, call_native, read_head
+
+CASE, ACTIVITY, TIMESTAMP = "case", "activity", "timestamp"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class OcelLog:
+    """The flattened events, and the object types the log holds (type -> objects)."""
+
+    events: pl.DataFrame
+    object_types: dict[str, int]
+
+
+def ocel_kind(path: Path) -> str | None:
+    """``sqlite``, ``json`` or ``xml`` when the file looks like an OCEL 2.0 log, else None."""
+    head = read_head(path, 1 << 14)
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    text = head.lstrip()
+    if text.startswith(b"{") and (b'"objectTypes"' in head or b'"eventTypes"' in head):
+        return "json"
+    if text.startswith(b"<") and (b"<object-types" in head or b"<event-types" in head):
+        return "xml"
+    return None
+
+
+def read_ocel(path: Path, *, object_type: str | None) -> OcelLog:
+    """Flatten ``path`` on ``object_type``; without it (or with an unknown one) the error lists
+    the log's object types."""
+    kind = ocel_kind(path)
+    if kind is None:
+        raise IngestError(
+            f"{path.name}: not an OCEL 2.0 log (JSON with objectTypes/eventTypes, XML with "
+            "<object-types>, or SQLite); export it as OCEL 2.0. Nothing was loaded from it"
+        )
+    if kind == "sqlite":
+        events, relations, types = _read_sqlite(path)
+    else:
+        events, relations, types = _read_rustxes(path, kind)
+    _check_type(path, object_type, types)
+    related = (
+        relations.filter(pl.col("ocel:type") == object_type)
+        .select("ocel:eid", pl.col("ocel:oid").alias(CASE), "ocel:qualifier")
+        .unique(["ocel:eid", CASE], keep="first", maintain_order=True)
+    )
+    flat = related.join(events, on="ocel:eid", how="inner", maintain_order="left")
+    first = [CASE, ACTIVITY, TIMESTAMP]
+    rest = sorted(c for c in flat.columns if c not in first)
+    flat = flat.select(first + rest).with_columns(pl.all().cast(pl.String))
+    if flat.is_empty():
+        raise IngestError(
+            f"{path.name}: no event is related to an object of type '{object_type}'; "
+            f"choose another --object-type ({_listing(types)})"
+        )
+    return OcelLog(events=flat, object_types=types)
+
+
+def _check_type(path: Path, object_type: str | None, types: dict[str, int]) -> None:
+    if object_type in types:
+        return
+    if not types:
+        raise IngestError(f"{path.name}: the OCEL log has no objects; nothing to import")
+    what = "is missing" if object_type is None else f"'{object_type}' is not an object type"
+    raise IngestError(
+        f"{path.name}: --object-type {what}; each object of that type becomes a case. "
+        f"The log's object types: {_listing(types)}"
+    )
+
+
+def _listing(types: dict[str, int]) -> str:
+    ranked = sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{name} ({n:,} object{'s' if n != 1 else ''})" for name, n in ranked)
+
+
+def _read_rustxes(path: Path, kind: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    import rustxes
+
+    reader = rustxes.import_ocel_json if kind == "json" else rustxes.import_ocel_xml
+    tables = call_native(path, f"OCEL 2.0 {kind.upper()}", lambda: reader(str(path)))
+    raw_events, objects = tables["events"], tables["objects"]
+    if raw_events.is_empty():
+        raise IngestError(f"{path.name}: the OCEL log has no events; nothing to import")
+    events = raw_events.rename({"ocel:activity": ACTIVITY}).with_columns(
+        pl.col("ocel:timestamp").dt.strftime(ISO_UTC).alias(TIMESTAMP)
+    )
+    events = events.drop("ocel:timestamp")
+    relations = tables["relations"].select("ocel:eid", "ocel:oid", "ocel:type", "ocel:qualifier")
+    counts = objects.group_by("ocel:type").len()
+    return events, relations, dict(counts.iter_rows())
+
+
+def _read_sqlite(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise IngestError(f"{path.name}: not a readable SQLite file ({exc})") from exc
+    try:
+        types = dict(con.execute("SELECT ocel_type, count(*) FROM object GROUP BY 1").fetchall())
+        relations = pl.DataFrame(
+            con.execute(
+                "SELECT eo.ocel_event_id, eo.ocel_object_id, o.ocel_type, eo.ocel_qualifier "
+                "FROM event_object AS eo JOIN object AS o ON o.ocel_id = eo.ocel_object_id"
+            ).fetchall(),
+            schema=["ocel:eid", "ocel:oid", "ocel:type", "ocel:qualifier"],
+            orient="row",
+        ).with_columns(pl.all().cast(pl.String))
+        parts = []
+        for activity, suffix in con.execute("SELECT ocel_type, ocel_type_map FROM event_map_type"):
+            table = '"' + f"event_{suffix}".replace('"', '""') + '"'
+            cursor = con.execute(f"SELECT * FROM {table}")  # noqa: S608 - a quoted table name
+            names = [d[0] for d in cursor.description]
+            frame = pl.DataFrame(
+                cursor.fetchall(), schema=names, orient="row", infer_schema_length=None
+            )
+            parts.append(
+                frame.with_columns(
+                    pl.all().cast(pl.String), pl.lit(activity).alias(ACTIVITY)
+                ).rename({"ocel_id": "ocel:eid", "ocel_time": TIMESTAMP})
+            )
+    except sqlite3.Error as exc:
+        raise IngestError(
+            f"{path.name}: not an OCEL 2.0 SQLite log ({exc}); it needs the tables event, "
+            "object, event_object and event_map_type. Nothing was loaded from it"
+        ) from exc
+    finally:
+        con.close()
+    if not parts:
+        raise IngestError(f"{path.name}: the OCEL log has no events; nothing to import")
+    return pl.concat(parts, how="diagonal_relaxed"), relations, types

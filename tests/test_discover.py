@@ -1,0 +1,107 @@
+"""suggest-map without --map: a first map discovered from the journeys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from journeys.compare.conformance import compare_maps
+from journeys.compare.discover import discover_map, round_up
+from journeys.compare.maps import load_map
+from journeys.config import Settings
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
+
+SETTINGS = Settings(min_support=1)
+# (path, journeys); waits between steps in minutes, per step entered
+OBSERVED = [
+    (["Open", "Assign", "Work", "Resolve", "Close"], 50),
+    (["Open", "Work", "Resolve", "Close"], 20),
+    (["Open", "Assign", "Work", "Work", "Resolve", "Close"], 15),
+    (["Open", "Assign", "Escalate", "Work", "Resolve", "Close"], 10),
+    (["Open", "Spam"], 5),
+]
+WAIT = {"Assign": 10, "Work": 90, "Escalate": 600, "Resolve": 30, "Close": 3 * 1440, "Spam": 1}
+
+
+def load(wh: Warehouse) -> None:
+    journeys, events, pairs = [], [], {}
+    for v, (path, count) in enumerate(OBSERVED):
+        for k in range(count):
+            jid = f"v{v}j{k:02d}"
+            journeys.append((jid, f"ck_{jid}", f"v{v}", path, "completed", 0.0))
+            t = 0
+            for i, step in enumerate(path):
+                t += WAIT.get(step, 0) * 60
+                events.append((jid, i + 1, step, t, "web"))
+        for a, b in zip(path, path[1:], strict=False):
+            n, _ = pairs.get((a, b), (0, 0))
+            pairs[(a, b)] = (n + count, WAIT.get(b, 0) * 60.0)
+    wh.write_table(
+        "marts.journeys",
+        pl.DataFrame(
+            journeys,
+            schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
+            orient="row",
+        ),
+    )
+    wh.write_table(
+        "marts.events",
+        pl.DataFrame(
+            events,
+            schema=["journey_id", "step_index", "touchpoint", "seconds", "channel"],
+            orient="row",
+        ).with_columns(occurred_at=pl.from_epoch("seconds").dt.replace_time_zone("UTC")),
+    )
+    wh.write_table(
+        "marts.transitions",
+        pl.DataFrame(
+            [(a, b, n, s) for (a, b), (n, s) in pairs.items()],
+            schema=["from_touchpoint", "to_touchpoint", "transitions", "median_seconds"],
+            orient="row",
+        ),
+    )
+
+
+def test_discovered_map_reaches_the_coverage_with_slas_and_stages(wh: Warehouse, tmp_path: Path):
+    load(wh)
+    out = tmp_path / "maps" / "first.yaml"
+    summary = discover_map(wh, SETTINGS, coverage=0.9, out=out)
+    assert "discovered 'first' from 100 journeys" in summary
+    journey_map = load_map(out)
+    assert journey_map.name == "first"
+    assert "Spam" not in journey_map.step_names  # 5 %: beyond the coverage
+    assert journey_map.step("Work").repeatable
+    assert journey_map.step("Escalate").optional or ("Assign", "Work") in journey_map.edges()
+    slas = {s.name: s.within_seconds for s in journey_map.steps}
+    assert slas["Assign"] == 600 and slas["Resolve"] == 1800 and slas["Close"] == 3 * 86400
+    assert slas["Open"] is None  # nothing leads into the first step
+    # stages are cut at the longest waits, each named after its first step
+    assert len(journey_map.stages) == 2
+    assert journey_map.stages[1] == "Stage 2: Close"
+    result = compare_maps(wh, SETTINGS, [out])
+    assert (result.maps[0].conforming_share or 0) >= 0.9
+    assert yaml.safe_load(out.read_text())["description"].startswith("Discovered from 100")
+
+
+def test_a_discovered_map_without_out_is_printed(wh: Warehouse):
+    load(wh)
+    text = discover_map(wh, SETTINGS, coverage=0.5, out=None, name="draft")
+    assert "name: draft" in text and "stages:" in text
+
+
+def test_discovery_needs_built_journeys(wh: Warehouse):
+    with pytest.raises(CompareError, match="journeys build"):
+        discover_map(wh, SETTINGS, coverage=0.8, out=None)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "rounded"),
+    [(0, 60), (61, 120), (3599, 3600), (3601, 7200), (2 * 86400 - 1, 2 * 86400),
+     (2 * 86400 + 1, 3 * 86400), (None, None)],
+)  # fmt: skip
+def test_slas_are_rounded_up_to_a_whole_unit(seconds, rounded):
+    assert round_up(seconds) == rounded

@@ -1,0 +1,127 @@
+"""OCEL 2.0 logs (JSON, XML, SQLite) flattened on one object type."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from journeys.errors import IngestError
+from journeys.ingest.eventlog import log_format
+from journeys.ingest.ocel import read_ocel
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+XML = """<?xml version="1.0" encoding="UTF-8"?>
+<log>
+  <object-types>
+    <object-type name="order"><attributes/></object-type>
+    <object-type name="customer"><attributes/></object-type>
+  </object-types>
+  <event-types>
+    <event-type name="place order">
+      <attributes><attribute name="channel" type="string"/></attributes>
+    </event-type>
+    <event-type name="ship order"><attributes/></event-type>
+  </event-types>
+  <objects>
+    <object id="o1" type="order"><attributes/></object>
+    <object id="o2" type="order"><attributes/></object>
+    <object id="c1" type="customer"><attributes/></object>
+  </objects>
+  <events>
+    <event id="e1" type="place order" time="2024-01-01T10:00:00Z">
+      <attributes><attribute name="channel">web</attribute></attributes>
+      <objects>
+        <relationship object-id="o1" qualifier="order"/>
+        <relationship object-id="c1" qualifier="buyer"/>
+      </objects>
+    </event>
+    <event id="e2" type="place order" time="2024-01-01T11:00:00+01:00">
+      <attributes/>
+      <objects>
+        <relationship object-id="o2" qualifier="order"/>
+        <relationship object-id="c1" qualifier="buyer"/>
+      </objects>
+    </event>
+    <event id="e3" type="ship order" time="2024-01-02T09:00:00Z">
+      <attributes/>
+      <objects>
+        <relationship object-id="o1" qualifier="order"/>
+        <relationship object-id="o2" qualifier="order"/>
+      </objects>
+    </event>
+  </events>
+</log>
+"""
+
+SQLITE = """
+CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, ocel_qualifier TEXT);
+CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT, ocel_qualifier TEXT);
+CREATE TABLE event_map_type (ocel_type TEXT, ocel_type_map TEXT);
+CREATE TABLE object_map_type (ocel_type TEXT, ocel_type_map TEXT);
+CREATE TABLE event_PlaceOrder (ocel_id TEXT, ocel_time TIMESTAMP, channel TEXT);
+CREATE TABLE event_ShipOrder (ocel_id TEXT, ocel_time TIMESTAMP);
+INSERT INTO event VALUES ('e1', 'place order'), ('e2', 'place order'), ('e3', 'ship order');
+INSERT INTO object VALUES ('o1', 'order'), ('o2', 'order'), ('c1', 'customer');
+INSERT INTO event_object VALUES ('e1', 'o1', 'order'), ('e1', 'c1', 'buyer'),
+    ('e2', 'o2', 'order'), ('e2', 'c1', 'buyer'), ('e3', 'o1', 'order'), ('e3', 'o2', 'order');
+INSERT INTO event_map_type VALUES ('place order', 'PlaceOrder'), ('ship order', 'ShipOrder');
+INSERT INTO event_PlaceOrder VALUES ('e1', '2024-01-01 10:00:00', 'web'),
+    ('e2', '2024-01-01 10:00:00', NULL);
+INSERT INTO event_ShipOrder VALUES ('e3', '2024-01-02 09:00:00');
+"""
+
+
+def _sqlite(path: Path) -> Path:
+    with sqlite3.connect(path) as con:
+        con.executescript(SQLITE)
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xml", "sqlite"])
+def test_flattening_on_orders_puts_a_shared_event_in_each_case(tmp_path: Path, kind: str):
+    if kind == "xml":
+        path = tmp_path / "orders.xml"
+        path.write_text(XML)
+    else:
+        path = _sqlite(tmp_path / "orders.sqlite")
+    assert log_format(path) == "ocel"
+    events = read_ocel(path, object_type="order").events.sort("case", "timestamp")
+    rows = events.select("case", "activity", "ocel:eid").rows()
+    assert rows == [
+        ("o1", "place order", "e1"),
+        ("o1", "ship order", "e3"),
+        ("o2", "place order", "e2"),
+        ("o2", "ship order", "e3"),
+    ]
+    customers = read_ocel(path, object_type="customer").events
+    assert customers["case"].to_list() == ["c1", "c1"]
+
+
+def test_missing_or_unknown_object_type_lists_the_types(tmp_path: Path):
+    path = tmp_path / "orders.json"
+    shutil.copy(FIXTURES / "orders.ocel.json", path)
+    for given, what in ((None, "--object-type is missing"), ("invoice", "'invoice' is not")):
+        with pytest.raises(IngestError) as caught:
+            read_ocel(path, object_type=given)
+        assert what in str(caught.value)
+        assert "item (10 objects), order (8 objects)" in str(caught.value)
+
+
+def test_json_lines_stay_json_lines(tmp_path: Path):
+    path = tmp_path / "events.json"
+    path.write_text('{"case": "a", "activity": "x", "ts": "2024-01-01T00:00:00Z"}\n')
+    assert log_format(path) == "jsonl"
+
+
+def test_a_broken_ocel_file_is_one_line_error(tmp_path: Path):
+    path = tmp_path / "orders.json"
+    path.write_text('{"objectTypes": [], "eventTypes": [], "events": 3}')
+    with pytest.raises(IngestError, match="not a readable OCEL 2.0 JSON file"):
+        read_ocel(path, object_type="order")

@@ -1,0 +1,128 @@
+"""XES through rustxes: standard keys, lifecycle, nested lists, and files it would misread."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from journeys.config import Settings
+from journeys.errors import IngestError
+from journeys.ingest.eventlog import import_log
+from journeys.ingest.xes import read_xes
+from journeys.warehouse import Warehouse
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+NESTED = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="2.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
+  <trace><string key="concept:name" value="A-1"/>
+    <event>
+      <list key="approvals">
+        <values>
+          <string key="concept:name" value="Manager approval"/>
+          <string key="concept:name" value="Director approval"/>
+        </values>
+      </list>
+      <string key="concept:name" value="Approve invoice"/>
+      <date key="time:timestamp" value="2024-02-01T10:00:00.000+01:00"/>
+    </event>
+    <event>
+      <string key="concept:name" value="Pay invoice"/>
+      <date key="time:timestamp" value="2024-02-02T10:00:00.000+01:00"/>
+    </event>
+  </trace>
+</log>
+"""
+
+NAIVE = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <trace><string key="concept:name" value="N-1"/>
+    <event><string key="concept:name" value="Open"/>
+      <date key="time:timestamp" value="2024-07-01T09:00:00"/></event>
+  </trace>
+</log>
+"""
+
+
+def test_a_nested_list_holding_concept_name_is_not_the_activity(tmp_path: Path):
+    """#23: the hand-written reader took the list's concept:name as the event's activity."""
+    path = tmp_path / "invoices.xes"
+    path.write_text(NESTED)
+    events = read_xes(path).events
+    assert events["concept:name"].to_list() == ["Approve invoice", "Pay invoice"]
+    assert "approvals" in events.columns  # kept as an attribute
+
+
+def test_lifecycle_complete_keeps_the_complete_events(tmp_path: Path):
+    log = read_xes(FIXTURES / "orders.xes")
+    assert (log.events.height, log.left_out) == (37, 37)
+    assert set(log.events["lifecycle:transition"]) == {"complete"}
+    everything = read_xes(FIXTURES / "orders.xes", lifecycle="all")
+    assert (everything.events.height, everything.left_out) == (74, 0)
+    # the column order is fixed (rustxes' own order changes between runs)
+    assert everything.events.columns[:4] == [
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "lifecycle:transition",
+    ]
+    assert everything.events.columns[4:] == sorted(everything.events.columns[4:])
+
+
+def test_naive_xes_timestamps_are_local_in_the_timezone(wh: Warehouse, tmp_path: Path):
+    path = tmp_path / "naive.xes"
+    path.write_text(NAIVE)
+    assert read_xes(path).naive_timestamps
+    result = import_log(wh, Settings(), path, timezone="Europe/Amsterdam")
+    assert result.naive_timestamps == 1 and "no offset" not in result.summary()
+    row = wh.read_table("raw.log").row(0, named=True)
+    assert str(row["occurred_at_utc"]) == "2024-07-01 07:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("cut", "message"),
+    [
+        (lambda text: text[: text.index("</trace>") + 8], "does not end with </log>"),
+        (lambda text: text[: len(text) // 2], "does not end with </log>"),
+    ],
+)
+def test_a_cut_off_xes_is_refused_not_read_in_part(tmp_path: Path, cut, message):
+    text = (FIXTURES / "orders.xes").read_text()
+    path = tmp_path / "orders.xes"
+    path.write_text(cut(text))
+    with pytest.raises(IngestError, match=message):
+        read_xes(path)
+    packed = tmp_path / "orders.xes.gz"
+    packed.write_bytes(gzip.compress(text.encode())[:-100])
+    with pytest.raises(IngestError, match="cut off|ended before"):
+        read_xes(packed)
+
+
+def test_not_xes_is_refused_with_the_fix(tmp_path: Path):
+    path = tmp_path / "orders.xes"
+    shutil.copy(FIXTURES / "orders.ocel.json", path)
+    with pytest.raises(IngestError, match="not an XES log"):
+        read_xes(path)
+
+
+def test_a_converted_log_is_recognised_when_it_comes_again(wh: Warehouse, tmp_path: Path):
+    path = tmp_path / "orders.xes.gz"
+    path.write_bytes(gzip.compress((FIXTURES / "orders.xes").read_bytes()))
+    first = import_log(wh, Settings(), path)
+    again = import_log(wh, Settings(), path)
+    assert again.batch.skipped and again.batch.batch_id == first.batch.batch_id
+    assert "already loaded" in again.summary()
+    manifest = wh.read_table("raw.manifest")
+    assert manifest["file"].to_list() == [str(path.resolve())]
+    # the same log in another order and under another name: every event is a duplicate
+    text = (FIXTURES / "orders.xes").read_text()
+    head, rest = text.split("  <trace>", 1)
+    traces = ["  <trace>" + t for t in rest.split("  <trace>")]
+    traces[-1], tail = traces[-1].split("</log>")[0], "</log>\n"
+    reordered = tmp_path / "orders-again.xes"
+    reordered.write_text(head + "".join(reversed(traces)) + tail)
+    copy = import_log(wh, Settings(), reordered)
+    assert (copy.batch.rows_read, copy.batch.rows_accepted, copy.batch.duplicates) == (37, 0, 37)
