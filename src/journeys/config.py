@@ -6,6 +6,7 @@ Durations are written ``30m``, ``2h``, ``14d``, ``90s`` (or plain seconds).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,9 @@ from journeys.errors import ConfigError
 SOURCES = ("customers", "transactions", "web", "support")
 EVENT_SOURCES = ("transactions", "web", "support")
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
+_DURATION = re.compile(r"(\d++(?:\.\d++)?+)\s*+(s|sec|m|min|h|d|w)?")
+"""Matched whole on the stripped text, possessively: linear, whatever the text (the old
+``^\s*...\s*$`` took seconds on a number followed by 20,000 spaces)."""
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -28,10 +31,12 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
     if isinstance(value, bool):
         raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
         if value < 0:
             raise ValueError(f"{field}: {value!r} is negative; durations are >= 0")
         return int(value)
-    match = _DURATION.match(str(value))
+    match = _DURATION.fullmatch(str(value).strip())
     if not match:
         raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
     return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
