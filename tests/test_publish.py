@@ -167,11 +167,11 @@ def copied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     run = Warehouse._run
 
-    def spy(self: Warehouse, sql: str, params: object = None) -> object:
-        found = re.match(r"CREATE OR REPLACE TABLE (\S+) AS SELECT \* FROM source_wh", sql)
+    def spy(self: Warehouse, sql: str, params: object = None, **labels: object) -> object:
+        found = re.match(r"CREATE OR REPLACE TABLE (\S+) AS SELECT \* FROM \"?source_wh", sql)
         if found:
             seen.append(found.group(1).replace('"', ""))
-        return run(self, sql, params)  # type: ignore[arg-type]
+        return run(self, sql, params, **labels)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Warehouse, "_run", spy)
     return seen
