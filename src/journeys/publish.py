@@ -129,8 +129,20 @@ def publish_marts(settings: Settings) -> Path:
     if not _update_copy(settings, published, staging, work):
         with _open(settings, staging) as target:
             _copy_marts(target, work)
+    _set_aside_stale_wal(published)
     os.replace(staging, published)
     return published
+
+
+def _set_aside_stale_wal(published: Path) -> None:
+    """A write-ahead log beside the published file was left by a program that wrote to it
+    (readers are meant to open it read-only) and was killed before a checkpoint. The file it
+    belonged to is being replaced: the log would no longer match, and every later open would
+    fail ("WAL does not match database file"). Moved aside before the swap, as
+    ``<name>.wal.stale`` (the latest one is kept for inspection; its writes are lost anyway)."""
+    wal = published.with_name(published.name + ".wal")
+    if wal.exists():
+        os.replace(wal, wal.with_name(wal.name + ".stale"))
 
 
 def _update_copy(settings: Settings, published: Path, staging: Path, work: Path) -> bool:

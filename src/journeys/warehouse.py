@@ -560,6 +560,14 @@ def _failure(what: str, exc: duckdb.Error, folder: Path | None) -> str:
 def _cannot_open(path: Path | None, exc: duckdb.Error, config: Mapping[str, Any]) -> str:
     """Why a warehouse file did not open, and what to do."""
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if path is not None and "WAL" in first:
+        wal = path.with_name(path.name + ".wal")
+        return (
+            f"{path}: cannot open the warehouse: {wal} does not belong to it (a program wrote "
+            "to this file and was stopped before it finished, and the file was replaced since); "
+            f"move the log away (mv '{wal}' '{wal}.stale') and open it again; the next "
+            "`journeys build` or `compare` publishes without it"
+        )
     if "lock" in first.lower():
         return (
             f"{path}: cannot open the warehouse ({first}); another process is writing it, wait "
