@@ -23,6 +23,10 @@ EVENT_SOURCES = ("transactions", "web", "support")
 _DURATION = re.compile(r"(\d++(?:\.\d++)?+)\s*+(s|sec|m|min|h|d|w)?")
 """Matched whole on the stripped text, possessively: linear, whatever the text (the old
 ``^\s*...\s*$`` took seconds on a number followed by 20,000 spaces)."""
+_MEMORY = re.compile(
+    r"\d++(?:\.\d++)?+\s*+(?:[kmgt]i?b|b|bytes?|(?:kilo|mega|giga|tera)bytes?|%)", re.I
+)
+"""A DuckDB memory size: ``8GB``, ``512 MiB``, ``80%``."""
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -166,6 +170,13 @@ class Settings(_Frozen):
     spills to ``temp_directory``. Unset: DuckDB's default (80 % of RAM)."""
     temp_directory: Path | None = None
     """Where DuckDB spills (default: DuckDB's, beside the database file)."""
+
+    @field_validator("memory_limit", mode="before")
+    @classmethod
+    def _memory_size(cls, value: Any) -> Any:
+        if value is not None and not _MEMORY.fullmatch(str(value).strip()):
+            raise ValueError(f"{value!r} is not a memory size; write e.g. 8GB, 512MB or 80%")
+        return value
 
     def source(self, name: str) -> SourceSettings:
         return self.sources.get(name, SourceSettings())

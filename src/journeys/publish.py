@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from journeys.config import Settings
-from journeys.errors import WarehouseError
+from journeys.errors import WarehouseError, os_failure
 from journeys.warehouse import Warehouse, quote_ident, read_sql
 
 PUBLISHED_MODELS = ("raw/rejects",)
@@ -66,8 +66,13 @@ def _describe_holder(text: str) -> str:
 def writer_lock(settings: Settings, *, step: str) -> Iterator[None]:
     """Hold the warehouse's writer lock, or refuse at once naming who holds it."""
     path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise WarehouseError(
+            os_failure(path, exc, doing="take the writer lock"), step=step
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -126,11 +131,18 @@ def publish_marts(settings: Settings) -> Path:
     for stale in published.parent.glob(f".{published.name}.*.next*"):  # and its .wal
         stale.unlink(missing_ok=True)  # left by a publisher that was killed; we hold the lock
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
-    if not _update_copy(settings, published, staging, work):
-        with _open(settings, staging) as target:
-            _copy_marts(target, work)
-    _set_aside_stale_wal(published)
-    os.replace(staging, published)
+    try:
+        if not _update_copy(settings, published, staging, work):
+            with _open(settings, staging) as target:
+                _copy_marts(target, work)
+        _set_aside_stale_wal(published)
+        os.replace(staging, published)
+    except (OSError, WarehouseError) as exc:
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)  # the published file stays as it was
+        if isinstance(exc, WarehouseError):
+            raise
+        raise WarehouseError(os_failure(published, exc, doing="publish the marts")) from None
     return published
 
 

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from journeys.errors import WarehouseError
+from journeys.errors import WarehouseError, os_failure
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
@@ -114,7 +114,10 @@ class Warehouse:
         if temp_directory:
             config["temp_directory"] = str(temp_directory)
         if self.path is not None and not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(os_failure(self.path, exc, doing="make its folder")) from None
         if self.path is not None and read_only and not self.path.exists():
             raise WarehouseError(f"{self.path}: warehouse not found; run `journeys build` first")
         try:
