@@ -13,11 +13,15 @@ import random
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import polars as pl
 import pytest
 
+from journeys import steps
 from journeys.compare.maps import parse_map
-from journeys.config import parse_duration
+from journeys.config import Settings, parse_duration
+from journeys.publish import open_work
 from journeys.report.text import _mask_emails, escape_controls, html_text, redact_text, slugify
 
 MB = 1_000_000
@@ -91,3 +95,36 @@ def test_other_patterns_on_user_text_are_linear():
         source="m.yaml",
     )
     assert_linear(journey_map.is_ignored, lambda n: "a" * n)
+
+
+def _publish_seconds(tmp_path: Path, size: int) -> float:
+    """Publish a work file whose raw.rejects holds lines of ``size`` characters shaped to make a
+    backtracking pattern retry; the published copy masks them with SQL regexp_replace."""
+    settings = Settings(warehouse=tmp_path / str(size) / "journeys.duckdb")
+    lines = [make(size) for make in SHAPES.values()]
+    with open_work(settings, step="ingest") as wh:
+        wh.write_table("marts.events", pl.DataFrame({"event_id": ["e1"]}))
+        wh.write_table(
+            "raw.rejects",
+            pl.DataFrame(
+                {
+                    "batch_id": "b1",
+                    "source": "web",
+                    "file": "web.jsonl",
+                    "row_number": range(len(lines)),
+                    "raw": lines,
+                    "reason": "hostile",
+                }
+            ),
+        )
+    started = time.perf_counter()
+    steps.publish(settings)
+    return time.perf_counter() - started
+
+
+def test_sql_masks_of_published_rejects_are_linear(tmp_path: Path):
+    """DuckDB's regexp_* run RE2, which cannot backtrack: the masks of raw.rejects take about
+    twice as long on lines twice as long (and well under a second per MB)."""
+    half, whole = _publish_seconds(tmp_path, MB // 2), _publish_seconds(tmp_path, MB)
+    assert whole < 3 * half + 0.5, (half, whole)
+    assert whole < 10, whole
