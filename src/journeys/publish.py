@@ -170,7 +170,7 @@ def _update_copy(settings: Settings, published: Path, staging: Path, work: Path)
         with _open(settings, published, read_only=True) as old:
             same = _same_tables(old, work)
             rows = {name: old.count(name) for name in same}
-            total, free = old.blocks()
+            total, free = old.query("queries/database_blocks").row(0)
         changed = sum(n for name, n in rows.items() if not same[name])
         if free > MAX_FREE_SHARE * total or changed > MAX_CHANGED_SHARE * sum(rows.values()):
             return False
@@ -191,10 +191,10 @@ def _copy_marts(target: Warehouse, work: Path, *, keep: Collection[str] = ()) ->
     with the work file's rows (``_same_tables``), left as they are; any other table of
     ``target`` that is neither copied nor materialised now is dropped."""
     with target.attached(work, alias=SOURCE):
-        for name in target.base_tables():
+        for name in _base_tables(target):
             if name not in keep:  # replaced or gone (models: re-made below)
                 target.drop_table(name)
-        present = target.base_tables(catalog=SOURCE)
+        present = _base_tables(target, catalog=SOURCE)
         for name in present:
             if name.startswith("marts.") and name not in keep:
                 target.copy_table(f"{SOURCE}.{name}", name)
@@ -207,12 +207,23 @@ def _same_tables(old: Warehouse, work: Path) -> dict[str, bool]:
     """Per marts table of ``old`` (``marts.name``): whether the work file holds it with the same
     rows, in any order (``_same_rows``). Opens nothing for writing."""
     with old.attached(work, alias=SOURCE):
-        theirs = set(old.base_tables(catalog=SOURCE))
+        theirs = set(_base_tables(old, catalog=SOURCE))
         return {
             name: name in theirs and _same_rows(old, name)
-            for name in old.base_tables()
+            for name in _base_tables(old)
             if name.startswith("marts.")
         }
+
+
+def _base_tables(wh: Warehouse, *, catalog: str | None = None) -> list[str]:
+    """``schema.name`` of the base tables of ``wh``'s file, or of an attached ``catalog``."""
+    return wh.query("queries/base_tables", catalog=catalog)["name"].to_list()
+
+
+def _column_types(wh: Warehouse, table: str, *, catalog: str | None = None) -> list[tuple]:
+    schema, _, name = table.partition(".")
+    found = wh.query("queries/table_columns", catalog=catalog, schema=schema, name=name)
+    return found.rows()
 
 
 _EXACT_TYPES = frozenset(
@@ -231,9 +242,9 @@ def _same_rows(wh: Warehouse, table: str) -> bool:
     what DuckDB's hash does not tell apart (a NULL, empty or [NULL] list; -0.0 and 0.0).
     Column types outside a known exact set never count as the same. Equal sums of 64-bit
     hashes with unequal rows would need a hash collision (about 2^-64)."""
-    columns = wh.column_types(table)
+    columns = _column_types(wh, table)
     measures = _fingerprint(columns)
-    if measures is None or columns != wh.column_types(table, catalog=SOURCE):
+    if measures is None or columns != _column_types(wh, table, catalog=SOURCE):
         return False
     there = f"{SOURCE}.{table}"
     if wh.measure(table, ["count(*)"]) != wh.measure(there, ["count(*)"]):

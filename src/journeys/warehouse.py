@@ -184,7 +184,7 @@ class Warehouse:
         layer, name = _model_target(model)
         body = _strip_trailing(read_sql(model))
         _bind(body, {}, model)  # a view cannot hold parameters
-        if f"{layer}.{name}" in self.base_tables():
+        if f"{layer}.{name}" in self.query("queries/base_tables", catalog=None)["name"]:
             self.drop_table(f"{layer}.{name}")  # written by builds before this one
         view = f"{quote_ident(layer)}.{quote_ident(name)}"
         self._execute(f"CREATE OR REPLACE VIEW {view} AS\n{body}", None, model)
@@ -319,7 +319,11 @@ class Warehouse:
         return bool(rows[0][0])
 
     def columns(self, table: str) -> list[str]:
-        return [name for name, _ in self.column_types(table)]
+        schema, _, name = table.rpartition(".")
+        found = self.query(
+            "queries/table_columns", catalog=None, schema=schema or "main", name=name
+        )
+        return found["column_name"].to_list()
 
     def tables(self, schema: str) -> list[str]:
         rows = self._run(
@@ -393,26 +397,6 @@ class Warehouse:
         finally:
             self._run(f"DETACH {quote_ident(alias)}")
 
-    def base_tables(self, *, catalog: str | None = None) -> list[str]:
-        """``schema.name`` of the base tables of this file, or of an attached ``catalog``."""
-        rows = self._run(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog "
-            "= coalesce($catalog, current_database()) AND table_type = 'BASE TABLE' ORDER BY 1, 2",
-            {"catalog": catalog},
-        )
-        return [f"{r[0]}.{r[1]}" for r in rows]
-
-    def column_types(self, table: str, *, catalog: str | None = None) -> list[tuple[str, str]]:
-        """(name, DuckDB type) of each column of ``schema.name``, here or in ``catalog``."""
-        schema, _, name = table.rpartition(".")
-        rows = self._run(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = "
-            "coalesce($catalog, current_database()) AND table_schema = $schema "
-            "AND table_name = $name ORDER BY ordinal_position",
-            {"catalog": catalog, "schema": schema or "main", "name": name},
-        )
-        return [(r[0], r[1]) for r in rows]
-
     def measure(self, table: str, measures: Sequence[str]) -> tuple[Any, ...]:
         """One row of aggregates over a table: ``measures`` are SQL expressions whose
         identifiers the caller quoted with ``quote_ident`` (publish.py's row fingerprints)."""
@@ -426,14 +410,6 @@ class Warehouse:
             f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT * FROM {quote_ident(source)}",
             what=f"copy {source} to {target}",
         )
-
-    def blocks(self) -> tuple[int, int]:
-        """(total, free) blocks of this file: free ones are left by dropped or replaced tables."""
-        total, free = self._run(
-            "SELECT total_blocks, free_blocks FROM pragma_database_size() "
-            "WHERE database_name = current_database()"
-        )[0]
-        return int(total), int(free)
 
     def drop_table(self, table: str) -> None:
         self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
