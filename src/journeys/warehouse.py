@@ -129,7 +129,7 @@ class Warehouse:
         self._run("SET TimeZone = 'UTC'")
         # a library draws no progress bars on stderr (Jupyter without ipywidgets refuses)
         with suppress(duckdb.InvalidInputException):
-            self._run("SET enable_progress_bar = false")
+            self._con.execute("SET enable_progress_bar = false").fetchall()
         if not read_only:
             for schema in SCHEMAS:
                 self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
