@@ -20,6 +20,7 @@ from journeys.config import Settings
 from journeys.errors import JourneysError
 from pipelines import tasks
 from pipelines.artifacts import DailyRun, create_run_artifacts
+from pipelines.ephemeral import ephemeral_server_dies_with_us
 from pipelines.params import DailyParams
 
 FLOW_NAME = "journeys-daily"
@@ -70,9 +71,9 @@ def failed(error: JourneysError) -> State[Any]:
 def run_daily(settings: Settings) -> str:
     """Run ``journeys-daily`` on ``settings`` (``journeys run``); return what ran and where the
     report index is. Raises the failing step's ``JourneysError``."""
-    with temporary_settings(
-        set_defaults={PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: EPHEMERAL_STARTUP_SECONDS}
-    ):
+    defaults = {PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: EPHEMERAL_STARTUP_SECONDS}
+    # a kill -9 of journeys run takes Prefect's temporary server along
+    with ephemeral_server_dies_with_us(), temporary_settings(set_defaults=defaults):
         state = journeys_daily(DailyParams(settings=settings), return_state=True)
     run: DailyRun = state.result()  # raises the failed step's JourneysError
     return run.summary()

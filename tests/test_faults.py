@@ -105,7 +105,7 @@ KILL_POINTS = {
     ),
     # publish: two tables copied into the next file
     "publish-mid-copy": KillPoint(
-        "journeys.warehouse", "Warehouse._run", 3, "before", "FROM source_wh.", "day1"
+        "journeys.warehouse", "Warehouse._run", 3, "before", 'FROM "source_wh".', "day1"
     ),
     # publish: the next file complete, not yet renamed over the published one
     "publish-before-rename": KillPoint(

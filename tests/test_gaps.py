@@ -4,8 +4,9 @@ import polars as pl
 import pytest
 
 from builders import journey_marts
+from journeys.compare.behaviour import gap_sets, unpack
 from journeys.compare.conformance import compare_map
-from journeys.compare.gaps import _gap_sets, newcombe_interval, wilson_interval
+from journeys.compare.gaps import newcombe_interval, wilson_interval
 from journeys.compare.maps import JourneyMap, parse_map
 
 # A -> B -> C (goal) or D; the map names a web channel for A and B; C within 1h of B.
@@ -357,6 +358,8 @@ def test_gap_sets_count_journeys_per_set_of_gaps_beyond_one_word():
         },
         schema={"gap_id": pl.UInt32, "jx": pl.UInt32},
     )
-    sets = _gap_sets(members, gap_ids)
-    counted = sorted((tuple(s), n) for s, n in sets.select("gap_id", "n").iter_rows())
+    masks, n = gap_sets(members, gap_ids)
+    ids = gap_ids.to_list()
+    held = [tuple(ids[i] for i in row.nonzero()[0]) for row in unpack(masks, len(ids))]
+    counted = sorted(zip(held, n.tolist(), strict=True))
     assert counted == [((0, 130, 298), 2), ((4,), 1), ((298,), 1)]  # 5 is not among gap_ids

@@ -142,6 +142,60 @@ def test_publish_removes_files_a_killed_publisher_left(settings: Settings):
     assert published_version(settings) == 1
 
 
+WRITE_AND_WAIT = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("SET checkpoint_threshold = '1TB'")  # the rows stay in the write-ahead log
+con.execute("CREATE TABLE main.scribble AS SELECT * FROM range(1000)")
+print("written", flush=True)
+sys.stdin.readline()
+"""
+
+
+def kill_a_client_writing_to_the_published_file(settings: Settings) -> Path:
+    """A program opens the published file for writing (against the contract) and is killed
+    before a checkpoint: its write-ahead log stays beside the file."""
+    client = subprocess.Popen(
+        [sys.executable, "-c", WRITE_AND_WAIT, str(settings.warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert read_line(client) == "written"
+    client.kill()
+    client.wait()
+    wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
+    assert wal.stat().st_size > 0
+    return wal
+
+
+def test_a_stale_write_ahead_log_is_named_with_its_fix_and_set_aside_by_publishing(
+    settings: Settings,
+):
+    """Issue #23: once a publish replaced the file, the killed client's log no longer matched
+    and every later open failed, saying another process was writing it."""
+    build_version(settings, 1)
+    wal = kill_a_client_writing_to_the_published_file(settings)
+    stale = wal.with_name(wal.name + ".stale")
+    build_version(settings, 2)  # publishing sets the log aside before the swap
+    assert not wal.exists() and stale.exists()
+    assert published_version(settings) == 2
+    with open_published(settings) as wh:  # and a reader does not replay it
+        assert not wh.table_exists("main.scribble")
+
+    # a log beside a file it does not belong to (set there by hand, or by an older journeys)
+    os.replace(stale, wal)
+    with pytest.raises(WarehouseError) as refused:
+        open_published(settings)
+    message = str(refused.value)
+    assert message.startswith(f"[warehouse] {settings.warehouse}: cannot open the warehouse: ")
+    assert f"{wal} does not belong to it" in message
+    assert f"mv '{wal}' '{wal}.stale'" in message and "another process" not in message
+    assert "\n" not in message
+    build_version(settings, 3)
+    assert published_version(settings) == 3
+
+
 # -- publishing only what changed ----------------------------------------------------------------
 
 
@@ -167,11 +221,11 @@ def copied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     run = Warehouse._run
 
-    def spy(self: Warehouse, sql: str, params: object = None) -> object:
-        found = re.match(r"CREATE OR REPLACE TABLE (\S+) AS SELECT \* FROM source_wh", sql)
+    def spy(self: Warehouse, sql: str, params: object = None, **labels: object) -> object:
+        found = re.match(r"CREATE OR REPLACE TABLE (\S+) AS SELECT \* FROM \"?source_wh", sql)
         if found:
             seen.append(found.group(1).replace('"', ""))
-        return run(self, sql, params)  # type: ignore[arg-type]
+        return run(self, sql, params, **labels)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Warehouse, "_run", spy)
     return seen

@@ -6,6 +6,7 @@ Durations are written ``30m``, ``2h``, ``14d``, ``90s`` (or plain seconds).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,13 @@ DEFAULT_WAREHOUSE = Path("warehouse/journeys.duckdb")
 SOURCES = ("customers", "transactions", "web", "support")
 EVENT_SOURCES = ("transactions", "web", "support")
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
+_DURATION = re.compile(r"(\d++(?:\.\d++)?+)\s*+(s|sec|m|min|h|d|w)?")
+"""Matched whole on the stripped text, possessively: linear, whatever the text (the old
+``^\s*...\s*$`` took seconds on a number followed by 20,000 spaces)."""
+_MEMORY = re.compile(
+    r"\d++(?:\.\d++)?+\s*+(?:[kmgt]i?b|b|bytes?|(?:kilo|mega|giga|tera)bytes?|%)", re.I
+)
+"""A DuckDB memory size: ``8GB``, ``512 MiB``, ``80%``."""
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -30,10 +37,12 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
     if isinstance(value, bool):
         raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
         if value < 0:
             raise ValueError(f"{field}: {value!r} is negative; durations are >= 0")
         return int(value)
-    match = _DURATION.match(str(value))
+    match = _DURATION.fullmatch(str(value).strip())
     if not match:
         raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
     return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
@@ -163,6 +172,13 @@ class Settings(_Frozen):
     spills to ``temp_directory``. Unset: DuckDB's default (80 % of RAM)."""
     temp_directory: Path | None = None
     """Where DuckDB spills (default: DuckDB's, beside the database file)."""
+
+    @field_validator("memory_limit", mode="before")
+    @classmethod
+    def _memory_size(cls, value: Any) -> Any:
+        if value is not None and not _MEMORY.fullmatch(str(value).strip()):
+            raise ValueError(f"{value!r} is not a memory size; write e.g. 8GB, 512MB or 80%")
+        return value
 
     def source(self, name: str) -> SourceSettings:
         return self.sources.get(name, SourceSettings())

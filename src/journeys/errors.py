@@ -7,6 +7,9 @@ The CLI prints ``str(error)`` on one line and exits 1.
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class JourneysError(Exception):
     """A user-facing error: the CLI prints it on one line, without a traceback."""
@@ -47,3 +50,19 @@ class ReportError(JourneysError):
 
 class WarehouseError(JourneysError):
     step = "warehouse"
+
+
+def os_failure(path: Path | str, exc: OSError, *, doing: str) -> str:
+    """``path: cannot <doing> (<reason>); <fix>`` for a file operation that failed: a full disk,
+    a folder without write permission, a file where a folder belongs."""
+    reason = exc.strerror or type(exc).__name__
+    folder = Path(path).parent
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        fix = f"free disk space in {folder} and run again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"make {folder} writable, or choose a folder you can write"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        fix = "a file stands where a folder belongs (or the reverse); choose another path"
+    else:
+        fix = "check the path, free space and permissions, then run again"
+    return f"{path}: cannot {doing} ({reason}); {fix}"

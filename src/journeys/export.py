@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from journeys.errors import JourneysError
+from journeys.errors import JourneysError, os_failure
 from journeys.warehouse import Warehouse
 
 TIME_COLUMNS = ("occurred_at", "started_at")
@@ -35,7 +35,15 @@ def export_marts(
             f"--format {fmt}: only parquet is supported; use --format parquet", step="export"
         )
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise JourneysError(
+            f"{out}: is a file, not a folder; pass --out a folder (made if missing)", step="export"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        failure = os_failure(out, exc, doing="make the export folder")
+        raise JourneysError(failure, step="export") from None
     written = []
     for table in wh.tables("marts"):
         rows = wh.count(f"marts.{table}")

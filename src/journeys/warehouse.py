@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from journeys.errors import WarehouseError
+from journeys.errors import WarehouseError, os_failure
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
@@ -53,7 +53,9 @@ def _bind(sql: str, params: Mapping[str, Any], model: str) -> dict[str, Any]:
     wanted = set(_PARAM.findall(_without_comments(sql)))
     missing = wanted - set(params)
     if missing:
-        raise WarehouseError(f"sql/{model}.sql: parameter ${sorted(missing)[0]} was not given")
+        raise WarehouseError(
+            f"{_label(model)}: parameter ${sorted(missing)[0]} was not given; pass it to the call"
+        )
     return {k: params[k] for k in wanted}
 
 
@@ -80,35 +82,6 @@ def _without_comments(sql: str) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
-
-
-_EXACT_TYPES = frozenset(
-    (
-        "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
-        "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "DATE", "TIMESTAMP",
-        "TIMESTAMP WITH TIME ZONE", "VARCHAR",
-    )
-)  # fmt: skip
-"""Types DuckDB hashes by their exact value (DOUBLE: all but the sign of zero and NaN)."""
-
-
-def _fingerprint(columns: Sequence[tuple[str, str]]) -> str | None:
-    """The SELECT list that measures a table's rows, order-free (see ``_same_rows``), or None
-    when a column's type is not one it can compare exactly."""
-    if not columns:
-        return None
-    measures = ["count(*)"]
-    for column, data_type in columns:
-        col = quote_ident(column)
-        if data_type in ("DOUBLE", "FLOAT"):  # hash(-0.0) = hash(0.0), and NaN's sign
-            measures.append(f"count_if(({col} = 0 OR isnan({col})) AND signbit({col}))")
-        elif data_type.endswith("[]") and data_type[:-2] in _EXACT_TYPES:
-            measures.append(f"count_if({col} IS NULL), sum(len({col}))")
-        elif data_type not in _EXACT_TYPES:
-            return None
-    row = ", ".join(quote_ident(c) for c, _ in columns)
-    measures.append(f"sum(hash({row})::HUGEINT)")
-    return ", ".join(measures)
 
 
 def _model_target(model: str) -> tuple[str, str]:
@@ -141,22 +114,22 @@ class Warehouse:
         if temp_directory:
             config["temp_directory"] = str(temp_directory)
         if self.path is not None and not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(os_failure(self.path, exc, doing="make its folder")) from None
         if self.path is not None and read_only and not self.path.exists():
             raise WarehouseError(f"{self.path}: warehouse not found; run `journeys build` first")
         try:
             self._con = duckdb.connect(
                 str(self.path) if self.path else ":memory:", read_only=read_only, config=config
             )
-        except duckdb.IOException as exc:
-            raise WarehouseError(
-                f"{self.path}: cannot open the warehouse ({str(exc).splitlines()[0]}); "
-                "another process is writing it, wait for it to finish"
-            ) from exc
+        except duckdb.Error as exc:
+            raise WarehouseError(_cannot_open(self.path, exc, config)) from exc
         self._run("SET TimeZone = 'UTC'")
         # a library draws no progress bars on stderr (Jupyter without ipywidgets refuses)
         with suppress(duckdb.InvalidInputException):
-            self._run("SET enable_progress_bar = false")
+            self._con.execute("SET enable_progress_bar = false").fetchall()
         if not read_only:
             for schema in SCHEMAS:
                 self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
@@ -171,13 +144,6 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def cursor(self) -> Warehouse:
-        """A second handle on the same database for another thread."""
-        other = object.__new__(Warehouse)
-        other.path, other.read_only = self.path, self.read_only
-        other._con = self._con.cursor()
-        return other
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self._run("BEGIN TRANSACTION")
@@ -186,7 +152,7 @@ class Warehouse:
         except BaseException:
             self._run("ROLLBACK")
             raise
-        self._run("COMMIT")
+        self._run("COMMIT", what="commit the transaction")
 
     @contextmanager
     def insertion_order(self, *, preserve: bool) -> Iterator[None]:
@@ -218,7 +184,7 @@ class Warehouse:
         layer, name = _model_target(model)
         body = _strip_trailing(read_sql(model))
         _bind(body, {}, model)  # a view cannot hold parameters
-        if f"{layer}.{name}" in self._tables_in("current_database()"):
+        if f"{layer}.{name}" in self.query("queries/base_tables", catalog=None)["name"]:
             self.drop_table(f"{layer}.{name}")  # written by builds before this one
         view = f"{quote_ident(layer)}.{quote_ident(name)}"
         self._execute(f"CREATE OR REPLACE VIEW {view} AS\n{body}", None, model)
@@ -354,12 +320,10 @@ class Warehouse:
 
     def columns(self, table: str) -> list[str]:
         schema, _, name = table.rpartition(".")
-        rows = self._run(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = $schema AND table_name = $name ORDER BY ordinal_position",
-            {"schema": schema or "main", "name": name},
+        found = self.query(
+            "queries/table_columns", catalog=None, schema=schema or "main", name=name
         )
-        return [r[0] for r in rows]
+        return found["column_name"].to_list()
 
     def tables(self, schema: str) -> list[str]:
         rows = self._run(
@@ -374,7 +338,9 @@ class Warehouse:
         return list(self._con.sql(f"SELECT * FROM {quote_ident(relation)} LIMIT 0").columns)
 
     def count(self, table: str) -> int:
-        return int(self._run(f"SELECT count(*) FROM {quote_ident(table)}")[0][0])
+        return int(
+            self._run(f"SELECT count(*) FROM {quote_ident(table)}", what=f"count {table}")[0][0]
+        )
 
     def read_table(
         self,
@@ -385,7 +351,7 @@ class Warehouse:
     ) -> pl.DataFrame:
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
         order = f" ORDER BY {', '.join(quote_ident(c) for c in order_by)}" if order_by else ""
-        return self._fetch(f"SELECT {cols} FROM {quote_ident(table)}{order}", None, table)
+        return self._fetch(f"SELECT {cols} FROM {quote_ident(table)}{order}", None, f"read {table}")
 
     def scan_table(self, table: str, *, columns: Sequence[str] | None = None) -> pl.LazyFrame:
         """A lazy frame over a table: each collect reads it in batches (filters and projections
@@ -410,113 +376,43 @@ class Warehouse:
         try:
             target = quote_ident(table)
             if mode == "replace" or not self.table_exists(table):
-                self._run(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}")
+                sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
             else:
-                self._run(f"INSERT INTO {target} BY NAME SELECT * FROM {view}")
+                sql = f"INSERT INTO {target} BY NAME SELECT * FROM {view}"
+            self._run(sql, what=f"write {table}")
         finally:
             self._con.unregister(view)
         return data.num_rows
 
-    def copy_schema_from(
-        self,
-        other: Path,
-        *,
-        schema: str,
-        models: Sequence[str] = (),
-        keep: Collection[str] = (),
-    ) -> list[str]:
-        """Copy every table of ``schema`` from another warehouse file into this one, then
-        materialise ``models`` here (they read the other file as ``source_wh``; a model whose
-        source tables the other file lacks is skipped).
-
-        ``keep``: tables (``schema.name``) this file already holds with the other file's rows
-        (see ``same_tables``), left as they are. Any other table of this file that is neither
-        copied nor materialised now is dropped."""
-        self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
-        try:
-            names = [
-                r[0]
-                for r in self._run(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_catalog = 'source_wh' AND table_schema = $schema "
-                    "ORDER BY table_name",
-                    {"schema": schema},
-                )
-            ]
-            for name in self._tables_in("current_database()"):
-                if name not in keep:  # replaced or gone (models: re-made below)
-                    self.drop_table(name)
-            for name in names:
-                if f"{schema}.{name}" in keep:
-                    continue
-                qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
-                self._run(
-                    f"CREATE OR REPLACE TABLE {qualified} AS SELECT * FROM source_wh.{qualified}"
-                )
-            present = set(self._tables_in("'source_wh'"))
-            for model in models:
-                needed = set(re.findall(r"source_wh\.(\w+\.\w+)", read_sql(model)))
-                if needed <= present:
-                    self.run_model(model)
-        finally:
-            self._run("DETACH source_wh")
-        return names
-
-    def same_tables(self, other: Path, *, schema: str) -> dict[str, bool]:
-        """Per table of ``schema`` here (``schema.name``): whether the other warehouse file holds
-        it with the same rows, in any order (``_same_rows``). Opens nothing for writing."""
-        self._run("ATTACH $path AS source_wh (READ_ONLY)", {"path": str(other)})
-        try:
-            theirs = set(self._tables_in("'source_wh'"))
-            return {
-                name: name in theirs and self._same_rows(*name.split(".", 1))
-                for name in self._tables_in("current_database()")
-                if name.startswith(f"{schema}.")
-            }
-        finally:
-            self._run("DETACH source_wh")
-
-    def free_share(self) -> float:
-        """The share of this file's blocks that are free (left by dropped or replaced tables)."""
-        total, free = self._run("SELECT total_blocks, free_blocks FROM pragma_database_size()")[0]
-        return float(free) / total if total else 0.0
-
-    def _tables_in(self, catalog: str) -> list[str]:
-        """``schema.name`` of the base tables of ``catalog`` (a SQL expression)."""
-        rows = self._run(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            f"WHERE table_catalog = {catalog} AND table_type = 'BASE TABLE' ORDER BY 1, 2"
+    @contextmanager
+    def attached(self, other: Path, *, alias: str) -> Iterator[None]:
+        """Another warehouse file, read-only, as catalog ``alias`` inside the block."""
+        self._run(
+            f"ATTACH $path AS {quote_ident(alias)} (READ_ONLY)",
+            {"path": str(other)},
+            what=f"attach {other}",
         )
-        return [f"{r[0]}.{r[1]}" for r in rows]
+        try:
+            yield
+        finally:
+            self._run(f"DETACH {quote_ident(alias)}")
 
-    def _same_rows(self, schema: str, name: str) -> bool:
-        """Whether ``schema.name`` holds the same rows here as in the attached ``source_wh``, in
-        any order: the same columns and types, the same count, and the same sum of row hashes,
-        plus what DuckDB's hash does not tell apart (a NULL, empty or [NULL] list; -0.0 and
-        0.0). Column types outside a known exact set never count as the same. Equal sums of
-        64-bit hashes with unequal rows would need a hash collision (about 2^-64)."""
-        columns = [
-            self._run(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                f"WHERE table_catalog = {catalog} AND table_schema = $schema "
-                "AND table_name = $name ORDER BY ordinal_position",
-                {"schema": schema, "name": name},
-            )
-            for catalog in ("current_database()", "'source_wh'")
-        ]
-        measures = _fingerprint(columns[0])
-        if columns[0] != columns[1] or measures is None:
-            return False
-        qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
-        here, there = qualified, f"source_wh.{qualified}"
-        if self._run(f"SELECT count(*) FROM {here}") != self._run(f"SELECT count(*) FROM {there}"):
-            return False
-        return self._run(f"SELECT {measures} FROM {here}") == self._run(
-            f"SELECT {measures} FROM {there}"
+    def measure(self, table: str, measures: Sequence[str]) -> tuple[Any, ...]:
+        """One row of aggregates over a table: ``measures`` are SQL expressions whose
+        identifiers the caller quoted with ``quote_ident`` (publish.py's row fingerprints)."""
+        sql = f"SELECT {', '.join(measures)} FROM {quote_ident(table)}"
+        return self._run(sql, what=f"measure {table}")[0]
+
+    def copy_table(self, source: str, target: str) -> None:
+        """``CREATE OR REPLACE TABLE target AS SELECT * FROM source`` (``source`` may be in an
+        attached catalog: ``catalog.schema.name``)."""
+        self._run(
+            f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT * FROM {quote_ident(source)}",
+            what=f"copy {source} to {target}",
         )
 
     def drop_table(self, table: str) -> None:
-        self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+        self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
 
     def export_parquet(self, table: str, path: Path, *, month_of: str | None = None) -> None:
         """Write a table as one Parquet file, or as a folder partitioned by month of a column."""
@@ -525,6 +421,8 @@ class Warehouse:
             self._run(
                 f"COPY (SELECT * FROM {quote_ident(table)}) TO $path (FORMAT parquet)",
                 {"path": str(path)},
+                what=f"export {table} to {path}",
+                writes=path.parent,
             )
             return
         self._run(
@@ -532,6 +430,8 @@ class Warehouse:
             f"FROM {quote_ident(table)}) TO $path "
             "(FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)",
             {"path": str(path)},
+            what=f"export {table} to {path}",
+            writes=path.parent,
         )
 
     def export_model_parquet(
@@ -545,7 +445,12 @@ class Warehouse:
             options += f", PARTITION_BY ({quote_ident(partition_by)}), OVERWRITE_OR_IGNORE true"
         path.parent.mkdir(parents=True, exist_ok=True)
         bound = {**_bind(body, params, model), "out_path": str(path)}
-        self._execute(f"COPY ({body}) TO $out_path ({options})", bound, model)
+        self._run(
+            f"COPY ({body}) TO $out_path ({options})",
+            bound,
+            what=f"{_label(model)} to {path}",
+            writes=path.parent,
+        )
 
     def load_parquet(
         self,
@@ -568,18 +473,89 @@ class Warehouse:
         return self.count(table) - before
 
     # -- internals -----------------------------------------------------------------------------
-    def _run(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        """Execute and drain (duckdb 2 keeps a connection busy until its result is fetched)."""
-        return self._con.execute(sql, dict(params) if params else None).fetchall()
+    def _run(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        what: str | None = None,
+        writes: Path | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Execute and drain (duckdb 2 keeps a connection busy until its result is fetched).
+        A failure is a WarehouseError naming what ran (``what``: a model file, an operation on
+        a table; by default the statement's first words) and the fix (naming the folder it
+        ``writes`` to, by default the warehouse's)."""
+        try:
+            return self._con.execute(sql, dict(params) if params else None).fetchall()
+        except duckdb.Error as exc:
+            folder = writes or (self.path.parent if self.path is not None else None)
+            raise WarehouseError(_failure(what or _first_words(sql), exc, folder)) from exc
 
     def _execute(self, sql: str, params: Mapping[str, Any] | None, where: str) -> None:
-        try:
-            self._run(sql, params)
-        except duckdb.Error as exc:
-            raise WarehouseError(f"sql/{where}.sql: {str(exc).splitlines()[0]}") from exc
+        """Run a statement; ``where``: the model it comes from, or what it does."""
+        self._run(sql, params, what=_label(where))
 
     def _fetch(self, sql: str, params: Mapping[str, Any] | None, where: str) -> pl.DataFrame:
         try:
             return self._con.sql(sql, params=dict(params) if params else None).pl()
         except duckdb.Error as exc:
-            raise WarehouseError(f"{where}: {str(exc).splitlines()[0]}") from exc
+            folder = self.path.parent if self.path is not None else None
+            raise WarehouseError(_failure(_label(where), exc, folder)) from exc
+
+
+def _label(where: str) -> str:
+    """``sql/<model>.sql`` for a model name, else ``where`` as given (``delete from x``)."""
+    return f"sql/{where}.sql" if (SQL_DIR / f"{where}.sql").is_file() else where
+
+
+def _first_words(sql: str) -> str:
+    words = " ".join(sql.split())
+    return words if len(words) <= 60 else words[:57] + "..."
+
+
+_FULL = ("No space left", "File too large", "Disk quota", "ENOSPC", "EFBIG")
+_DENIED = ("Permission denied", "Read-only file system")
+
+
+def _failure(what: str, exc: duckdb.Error, folder: Path | None) -> str:
+    """``what: DuckDB's first line; the fix`` for a statement that failed writing in ``folder``."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    where = folder if folder is not None else "the temporary folder"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        fix = "set memory_limit and temp_directory in journeys.yaml (docs/configuration.md)"
+    elif any(word in first for word in _FULL):
+        fix = f"no room left to write in {where}; free disk space there and run again"
+    elif any(word in first for word in _DENIED):
+        fix = f"no permission to write in {where}; make the folder writable"
+    elif isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
+        fix = "a table or column it reads is missing or changed; rebuild with `journeys build`"
+    elif isinstance(exc, duckdb.IOException):
+        fix = "check the path, free space and permissions, then run again"
+    else:
+        fix = "run again; if it fails again, report this line"
+    return f"{what}: {first}; {fix}"
+
+
+def _cannot_open(path: Path | None, exc: duckdb.Error, config: Mapping[str, Any]) -> str:
+    """Why a warehouse file did not open, and what to do."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if path is not None and "WAL" in first:
+        wal = path.with_name(path.name + ".wal")
+        return (
+            f"{path}: cannot open the warehouse: {wal} does not belong to it (a program wrote "
+            "to this file and was stopped before it finished, and the file was replaced since); "
+            f"move the log away (mv '{wal}' '{wal}.stale') and open it again; the next "
+            "`journeys build` or `compare` publishes without it"
+        )
+    if "lock" in first.lower():
+        return (
+            f"{path}: cannot open the warehouse ({first}); another process is writing it, wait "
+            "for it to finish"
+        )
+    if config and not isinstance(exc, duckdb.IOException):
+        settings = ", ".join(f"{k}: {v}" for k, v in config.items())
+        return (
+            f"{path}: cannot open the warehouse with {settings} ({first}); fix the setting "
+            "(memory_limit: e.g. 8GB, see docs/configuration.md)"
+        )
+    return _failure(f"{path}: cannot open the warehouse", exc, path.parent if path else None)

@@ -35,6 +35,7 @@ moves as reading each trace alone. ``align_trace`` is the same computation on on
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -124,25 +125,23 @@ def _index(journey_map: JourneyMap) -> _Index:
     names = ("",) + journey_map.step_names
     node = {name: i for i, name in enumerate(names) if i}
     size = len(names)
-    succ_lists: list[tuple[int, ...]] = [tuple(node[s] for s in journey_map.start_steps)]
-    for name in journey_map.step_names:
-        succ_lists.append(tuple(node[s] for s in journey_map.graph.successors[name]))
+    starts = [node[s] for s in journey_map.start_steps]
+    successors = journey_map.graph.successors
+    src = np.array([node[a] for a in node for _ in successors[a]], dtype=np.int64)
+    dst = np.array([node[b] for a in node for b in successors[a]], dtype=np.int64)
     adj = np.zeros((size, size), dtype=bool)
-    for a, targets in enumerate(succ_lists):
-        adj[a, list(targets)] = True
-    dist = np.full((size, size), _INF)
-    for a in range(size):  # BFS from every node: all-pairs designed distances
-        dist[a, a] = 0.0
-        frontier, d = [a], 0
-        while frontier:
-            d += 1
-            nxt = []
-            for u in frontier:
-                for v in succ_lists[u]:
-                    if dist[a, v] == _INF:
-                        dist[a, v] = d
-                        nxt.append(v)
-            frontier = nxt
+    adj[0, starts] = True
+    adj[src, dst] = True
+    dist = _distances(journey_map, node, starts)
+    # into[c, q] = min over designed predecessors p of c of dist[q, p]: a shortest walk from q
+    # to c (q != c) ends with such an edge, so it is dist[q, c] - 1; from c back to c it is the
+    # nearest predecessor of c seen from c (0 for a repeatable step). Nothing leads into the
+    # start state (row 0), nor into an unknown touchpoint (the last row).
+    into = np.full((size + 1, size), _INF)
+    into[1:size] = dist.T[1:] - 1.0
+    cycle = np.full(size, _INF)
+    np.minimum.at(cycle, dst, dist[dst, src])
+    into[np.arange(1, size), np.arange(1, size)] = cycle[1:]
     is_end = np.zeros(size, dtype=bool)
     is_end[[node[s] for s in journey_map.end_steps]] = True
     adj_code = np.zeros((size, size + 1), dtype=bool)
@@ -152,15 +151,48 @@ def _index(journey_map: JourneyMap) -> _Index:
         node=node,
         adj=adj,
         adj_code=adj_code,
-        into=np.array(
-            [dist[:, adj[:, c]].min(axis=1, initial=_INF) for c in range(size)]
-            + [np.full(size, _INF)]
-        ),
+        into=into,
         dist=dist,
         to_end=dist[:, is_end].min(axis=1),
         is_end=is_end,
         walk_length=len(journey_map.shortest_walk()),
     )
+
+
+def _distances(journey_map: JourneyMap, node: dict[str, int], starts: list[int]) -> np.ndarray:
+    """dist[q, s]: the fewest designed edges from state q to step s (state 0 is the start).
+
+    A designed edge is a walk of ``follows`` links whose inner steps are optional (see
+    mapgraph). So from each step one 0-1 breadth-first search over the ``follows`` links gives
+    its row: entering a step costs 1, entering an optional one costs 0 (it may be walked past)
+    and 1 more to stop on it. That is linear in the map per row, where a search over the
+    designed edges would not be: a run of k optional steps designs about k²/2 of them."""
+    size = len(node) + 1
+    follows: list[list[int]] = [[]] + [
+        [node[t] for t in journey_map.graph.follows[n]] for n in node
+    ]
+    optional = [False] + [step.optional for step in journey_map.steps]
+    rows = np.full((size, size), _INF)
+    for a in range(1, size):
+        cost = [_INF] * size
+        cost[a] = 0
+        queue = deque([a])
+        while queue:
+            u = queue.popleft()
+            here = cost[u]
+            for v in follows[u]:
+                if optional[v]:
+                    if here < cost[v]:
+                        cost[v] = here
+                        queue.appendleft(v)
+                elif here + 1 < cost[v]:
+                    cost[v] = here + 1
+                    queue.append(v)
+        rows[a] = cost
+    dist = rows + np.array(optional, dtype=np.float64)  # stopping on an optional step
+    dist[np.arange(size), np.arange(size)] = 0.0
+    dist[0, 1:] = 1.0 + dist[starts, 1:].min(axis=0, initial=_INF)
+    return dist
 
 
 @dataclass(frozen=True, eq=False)

@@ -51,17 +51,16 @@ rank NULL, as are unused transitions (they affect no journey). There are two ran
 (``ranking``): the ways of ending without the outcome (``dropoffs``: drop-offs, the goal step
 skipped, an unexpected step its journeys ended after; their rate with is 0 by definition) apart
 from the ``deviations``. One behaviour is one ranked gap: a gap re-describing a higher-ranked
-one (``_same_behaviour``) has rank NULL and ``same_behaviour_as`` = that rank.
+one (``behaviour.same_behaviour``) has rank NULL and ``same_behaviour_as`` = that rank.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from journeys.compare.behaviour import same_behaviour
 from journeys.compare.deviations import GapType, describe_gap
 from journeys.compare.impact import (
-    HARMS,
-    HELPS,
     UNCLEAR,
     Z95,
     goal_value,
@@ -78,8 +77,6 @@ KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
 DEVIATIONS, DROPOFFS = "deviations", "dropoffs"
-SAME_SHARE = 0.9
-"""Two gaps are one behaviour when they share this much of their journeys (see _same_behaviour)."""
 
 
 def find_gaps(
@@ -296,11 +293,11 @@ def _event_members(timing: StepTiming) -> pl.DataFrame:
 def _baselines(journey_map: JourneyMap, catalog: pl.DataFrame) -> pl.DataFrame:
     """gap_id, baseline_steps: the map steps the gap's baseline journeys reached (any of them;
     NULL = every journey in scope). See the module docstring for the rule per gap type."""
-    order = {name: i for i, name in enumerate(journey_map.step_names)}
-    predecessors = {
-        name: sorted({a for a, b in journey_map.edges() if b == name and a != name}, key=order.get)
-        for name in journey_map.step_names
-    }
+    predecessors: dict[str, list[str]] = {name: [] for name in journey_map.step_names}
+    for a, targets in journey_map.graph.successors.items():  # in file order: one pass
+        for b in targets:
+            if b != a:
+                predecessors[b].append(a)
     steps: list[list[str] | None] = []
     for gap_type, before, after in catalog.select("gap_type", "from_step", "to_step").iter_rows():
         if gap_type == GapType.SKIPPED_STEP:
@@ -339,13 +336,6 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.Da
     )
 
 
-def _subject(gap_type: str, from_step: str | None, to_step: str | None, touchpoint: str | None):
-    """What a gap is about: the unexpected touchpoint, or the map step it names last."""
-    if gap_type == GapType.UNEXPECTED_STEP:
-        return touchpoint
-    return from_step if gap_type == GapType.DROPOFF else to_step
-
-
 def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
     """The gaps that are a way of ending without the outcome, whose outcome rate is 0 by
     definition: drop-offs, the goal step skipped, and an unexpected step after which its
@@ -364,86 +354,6 @@ def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
             & ~pl.col("from_step").is_in(outcomes)
         )
     )
-
-
-def _same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """gap_id, _same_as: the ranked gap an eligible gap merely re-describes (one behaviour, one
-    gap). In rank order, a gap joins the first higher-ranked gap of its ranking, without the
-    opposite effect, when the two share ``SAME_SHARE`` of their journeys (Jaccard: one detour
-    seen as a step, a transition and a channel switch), or when ``SAME_SHARE`` of its journeys
-    have that gap and both are about the same step or touchpoint (a loop back to 'Visit site'
-    and the transitions into it). A gap nested in another about something else stays its own
-    (the call after a failed payment is not the failed payment)."""
-    eligible = ordered.filter(pl.col("_eligible") & pl.col("gap_id").is_not_null())
-    empty = pl.DataFrame(schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32})
-    if eligible.height < 2:
-        return empty
-    # journeys with the same set of gaps count once, weighted (far fewer sets than journeys);
-    # a journey's set is a few integer words with one bit per eligible gap (summing integers
-    # per journey is much cheaper than collecting lists)
-    sets = _gap_sets(members, eligible["gap_id"].unique().sort())
-    mine = sets.explode("gap_id")
-    shared = (
-        mine.join(mine.select("set", "gap_id"), on="set", suffix="_other")
-        .filter(pl.col("gap_id") != pl.col("gap_id_other"))
-        .group_by("gap_id", "gap_id_other")
-        .agg(pl.col("n").sum())
-    )
-    overlap = {(a, b): n for a, b, n in shared.iter_rows()}
-    sizes = dict(mine.group_by("gap_id").agg(pl.col("n").sum()).iter_rows())
-    kept: dict[str, list[tuple[int, str | None, str | None]]] = {}
-    same: dict[int, int] = {}
-    rows = eligible.select(
-        "gap_id", "ranking", "gap_type", "from_step", "to_step", "touchpoint", "effect"
-    )
-    for gap, ranking, gap_type, before, after, touchpoint, effect in rows.iter_rows():
-        subject = _subject(gap_type, before, after, touchpoint)
-        size = sizes.get(gap, 0)
-        for other, other_subject, other_effect in kept.setdefault(ranking, []):
-            n = overlap.get((gap, other), 0)
-            if not n or {effect, other_effect} == {HARMS, HELPS}:
-                continue
-            union = size + sizes[other] - n
-            if n >= SAME_SHARE * union or (n >= SAME_SHARE * size and subject == other_subject):
-                same[gap] = other
-                break
-        else:
-            kept[ranking].append((gap, subject, effect))
-    if not same:
-        return empty
-    return pl.DataFrame(
-        {"gap_id": list(same), "_same_as": list(same.values())},
-        schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32},
-    )
-
-
-def _gap_sets(members: pl.DataFrame, gap_ids: pl.Series) -> pl.DataFrame:
-    """set, gap_id (the sorted list of a set of ``gap_ids``), n: how many journeys have
-    exactly that set of them (members: gap_id, jx, one row per gap and journey)."""
-    bits = 62
-    ids = gap_ids.to_list()
-    words = [f"_w{k}" for k in range(-(-len(ids) // bits))]
-    word = pl.col("gap_id").replace_strict(ids, [i // bits for i in range(len(ids))])
-    value = pl.col("gap_id").replace_strict(ids, [1 << (i % bits) for i in range(len(ids))])
-    per_journey = (
-        members.filter(pl.col("gap_id").is_in(gap_ids))
-        .with_columns(
-            pl.when(word == k).then(value).otherwise(0).cast(pl.Int64).alias(w)
-            for k, w in enumerate(words)
-        )
-        .group_by("jx")
-        .agg(pl.col(words).sum())  # one row per (gap, journey): the sum sets the bits
-        .group_by(words)
-        .agg(pl.len().alias("n"))
-    )
-    sets = [
-        [ids[k * bits + i] for k, mask in enumerate(row) for i in range(bits) if mask >> i & 1]
-        for row in per_journey.select(words).iter_rows()
-    ]
-    return pl.DataFrame(
-        {"gap_id": sets, "n": per_journey["n"]},
-        schema={"gap_id": pl.List(gap_ids.dtype), "n": pl.UInt32},
-    ).with_row_index("set")
 
 
 def _finish(
@@ -480,7 +390,7 @@ def _finish(
         descending=[True, True, True, True, True, False, False, False, False, False],
         nulls_last=True,
     )
-    same = _same_behaviour(ordered, members)
+    same = same_behaviour(ordered, members)
     ranked = (
         ordered.join(same, on="gap_id", how="left", maintain_order="left")
         .with_columns(_ranked=pl.col("_eligible") & pl.col("_same_as").is_null())

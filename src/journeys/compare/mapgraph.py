@@ -31,6 +31,9 @@ class MapGraph:
 
     order: tuple[str, ...]
     """Step names in file order."""
+    follows: Mapping[str, tuple[str, ...]]
+    """Rules 1 and 2 alone: the steps each step leads to before optional steps are skipped
+    (a walk through optional steps is one designed edge; alignment measures distances so)."""
     edges: frozenset[tuple[str, str]]
     successors: Mapping[str, tuple[str, ...]]
     """Successors of each step in file order (self-loops included)."""
@@ -44,89 +47,94 @@ class MapGraph:
 
 
 def build_graph(steps: Sequence[_Step], *, entry: Sequence[str], exit: Sequence[str]) -> MapGraph:
-    """Apply the map rules to the steps; unknown names are ignored (validation reports them)."""
+    """Apply the map rules to the steps; unknown names are ignored (validation reports them).
+
+    Time and memory are linear in the steps, the ``next:`` names and the designed edges (a
+    run of k consecutive optional steps designs about k²/2 skips: maps.py bounds them)."""
     order = tuple(s.name for s in steps)
     pos = {name: i for i, name in enumerate(order)}
-    by_name = {s.name: s for s in steps}
-    base: dict[str, list[str]] = {}
+    optional = [s.optional for s in steps]
+    base: list[list[int]] = []
     for i, step in enumerate(steps):
         if step.next is not None:
-            succ = [t for t in step.next if t in pos]
+            succ = [pos[t] for t in step.next if t in pos]
         else:
-            succ = [order[i + 1]] if i + 1 < len(order) else []
+            succ = [i + 1] if i + 1 < len(order) else []
         if step.repeatable:
-            succ.append(step.name)
-        base[step.name] = list(dict.fromkeys(succ))
+            succ.append(i)
+        base.append(list(dict.fromkeys(succ)))
 
-    edges: set[tuple[str, str]] = set()
-    for name in order:
-        for target in base[name]:
-            edges.add((name, target))
-        # skip optional successors, transitively through consecutive optional steps
-        stack = [t for t in base[name] if by_name[t].optional and t != name]
+    # a step's successors: its own, and on through optional successors (skipping one or several
+    # in a row); each step's targets are collected once, so the work is the edges it designs
+    succ_of: list[list[int]] = []
+    for i in range(len(order)):
+        targets = dict.fromkeys(base[i])
+        stack = [t for t in base[i] if optional[t] and t != i]
         seen = set(stack)
         while stack:
             skipped = stack.pop()
             for target in base[skipped]:
                 if target == skipped:
                     continue
-                edges.add((name, target))
-                if by_name[target].optional and target not in seen and target != name:
+                targets[target] = None
+                if optional[target] and target not in seen and target != i:
                     seen.add(target)
                     stack.append(target)
-    successors = {
-        name: tuple(sorted({b for a, b in edges if a == name}, key=pos.__getitem__))
-        for name in order
-    }
+        succ_of.append(sorted(targets))
+    pred_of: list[list[int]] = [[] for _ in order]
+    for a, after in enumerate(succ_of):
+        for b in after:
+            pred_of[b].append(a)
 
-    starts = _closure([e for e in entry if e in pos], successors, by_name)
-    ends = _ends([e for e in exit if e in pos], edges, by_name)
-    reach = _reach(starts, successors)
-    predecessors: dict[str, list[str]] = {name: [] for name in order}
-    for a, b in edges:
-        predecessors[b].append(a)
-    coreach = _reach(ends, predecessors)
+    starts = _closure([pos[e] for e in entry if e in pos], succ_of, optional)
+    ends = _ends([pos[e] for e in exit if e in pos], pred_of, optional)
+    reach = _reach(starts, succ_of)
+    coreach = _reach(ends, pred_of)
     return MapGraph(
         order=order,
-        edges=frozenset(edges),
-        successors=successors,
-        starts=tuple(sorted(starts, key=pos.__getitem__)),
-        ends=tuple(sorted(ends, key=pos.__getitem__)),
-        shortest_walk=_shortest_walk(sorted(starts, key=pos.__getitem__), set(ends), successors),
-        unreachable=tuple(n for n in order if n not in reach),
-        dead_ends=tuple(n for n in order if n not in coreach),
+        follows={order[a]: tuple(order[b] for b in t) for a, t in enumerate(base)},
+        edges=frozenset((order[a], order[b]) for a, after in enumerate(succ_of) for b in after),
+        successors={order[a]: tuple(order[b] for b in t) for a, t in enumerate(succ_of)},
+        starts=tuple(order[i] for i in sorted(starts)),
+        ends=tuple(order[i] for i in sorted(ends)),
+        shortest_walk=tuple(order[i] for i in _shortest_walk(sorted(starts), ends, succ_of)),
+        unreachable=tuple(n for i, n in enumerate(order) if i not in reach),
+        dead_ends=tuple(n for i, n in enumerate(order) if i not in coreach),
     )
 
 
 def _closure(
-    entry: Sequence[str], successors: Mapping[str, Sequence[str]], by_name: Mapping[str, _Step]
-) -> set[str]:
+    entry: Sequence[int], successors: Sequence[Sequence[int]], optional: Sequence[bool]
+) -> set[int]:
+    """The entries, and past optional entries their successors (on through optional ones)."""
     out = set(entry)
-    stack = [e for e in entry if by_name[e].optional]
+    stack = [e for e in out if optional[e]]
     while stack:
         for target in successors[stack.pop()]:
             if target not in out:
                 out.add(target)
-                if by_name[target].optional:
+                if optional[target]:
                     stack.append(target)
     return out
 
 
 def _ends(
-    exits: Sequence[str], edges: set[tuple[str, str]], by_name: Mapping[str, _Step]
-) -> set[str]:
+    exits: Sequence[int], predecessors: Sequence[Sequence[int]], optional: Sequence[bool]
+) -> set[int]:
+    """The exits, and the steps that lead to an optional end (the exit was skipped)."""
     out = set(exits)
-    changed = True
-    while changed:
-        changed = False
-        for a, b in edges:
-            if a != b and a not in out and b in out and by_name[b].optional:
+    stack = [e for e in out if optional[e]]
+    while stack:
+        b = stack.pop()
+        for a in predecessors[b]:
+            if a != b and a not in out:
                 out.add(a)
-                changed = True
+                if optional[a]:
+                    stack.append(a)
     return out
 
 
-def _reach(seeds: set[str], links: Mapping[str, Sequence[str]]) -> set[str]:
+def _reach(seeds: set[int], links: Sequence[Sequence[int]]) -> set[int]:
     seen = set(seeds)
     stack = list(seeds)
     while stack:
@@ -138,16 +146,16 @@ def _reach(seeds: set[str], links: Mapping[str, Sequence[str]]) -> set[str]:
 
 
 def _shortest_walk(
-    starts: Sequence[str], ends: set[str], successors: Mapping[str, Sequence[str]]
-) -> tuple[str, ...]:
-    parent: dict[str, str | None] = {s: None for s in starts}
+    starts: Sequence[int], ends: set[int], successors: Sequence[Sequence[int]]
+) -> tuple[int, ...]:
+    parent: dict[int, int | None] = {s: None for s in starts}
     queue = deque(starts)
     while queue:
         node = queue.popleft()
         if node in ends:
             walk = [node]
-            while parent[walk[-1]] is not None:
-                walk.append(parent[walk[-1]])  # type: ignore[arg-type]
+            while (before := parent[walk[-1]]) is not None:
+                walk.append(before)
             return tuple(reversed(walk))
         for target in successors[node]:
             if target not in parent:

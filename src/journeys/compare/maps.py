@@ -33,6 +33,18 @@ from journeys.compare.mapgraph import MapGraph, build_graph
 from journeys.config import parse_duration
 from journeys.errors import MapError
 
+MAX_MAP_BYTES = 1_000_000
+"""Size limits (docs/maps.md, *Size limits*): a map file of at most 1 MB (read in about a
+second), at most 1,000 steps and 20,000 designed transitions. Compare on the sample with a map
+at the limits takes seconds and about 1 GB (tests/test_map_limits.py); beyond them it grew
+quadratically and a 1,008-step map ran out of memory."""
+MAX_STEPS = 1_000
+MAX_TRANSITIONS = 20_000
+MAX_WITHIN_SECONDS = 365 * 86400
+"""``within:`` is at most a year: an SLA between two steps of one journey (larger numbers
+overflowed the timestamps compare computes with)."""
+SPLIT_IT = "split it into several maps, one per journey (see docs/maps.md, Size limits)"
+
 MAP_KEYS = ("name", "description", "owner", "goal", "entry", "exit", "ignore", "stages")
 STAGE_KEYS = ("name", "description", "steps")
 STEP_KEYS = (
@@ -198,6 +210,11 @@ def load_map(path: Path) -> JourneyMap:
     source = str(path)
     if not path.is_file():
         raise MapValidationError([f"{source}: file not found; pass the path of a map YAML file"])
+    if (size := path.stat().st_size) > MAX_MAP_BYTES:
+        raise MapValidationError(
+            [f"{source}: {size:,} bytes, more than a map file may have ({MAX_MAP_BYTES:,}); "
+             f"{SPLIT_IT}"]
+        )  # fmt: skip
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -331,11 +348,23 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
                     f"{paths[step.name]}.next[{j}]",
                     f"'{target}' is not a step of this map; use one of {list_choices(known)}",
                 )
-    if not steps:
+    if len(steps) > MAX_STEPS:
+        p.add(
+            "stages", f"{len(steps):,} steps, more than a map may have ({MAX_STEPS:,}); {SPLIT_IT}"
+        )
+    if not steps or len(steps) > MAX_STEPS:
         raise MapValidationError(p.items)
     entry = entry or (steps[0].name,)
     exit_ = exit_ or (steps[-1].name,)
     graph = build_graph(steps, entry=entry, exit=exit_)
+    if len(graph.edges) > MAX_TRANSITIONS:
+        p.add(
+            "stages",
+            f"{len(graph.edges):,} designed transitions, more than a map may have "
+            f"({MAX_TRANSITIONS:,}; a run of k optional steps designs about k²/2); mark fewer "
+            f"steps in a row optional, or {SPLIT_IT}",
+        )
+        raise MapValidationError(p.items)
     for bad in graph.unreachable:
         p.add(
             paths[bad],
@@ -431,6 +460,13 @@ def _parse_step(
             within = parse_duration(item["within"], field="within")
         except ValueError as exc:
             p.add(f"{at}.within", str(exc).removeprefix("within: "))
+        if within is not None and within > MAX_WITHIN_SECONDS:
+            p.add(
+                f"{at}.within",
+                f"{item['within']!r} is more than a year; an SLA between two steps is at most "
+                "365d, write e.g. 4h or 3d",
+            )
+            within = None
     nxt = read_names(p, item, "next", at)
     if nxt is not None and len(set(nxt)) != len(nxt):
         p.add(f"{at}.next", "names a step twice; list each successor once")

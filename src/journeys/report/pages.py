@@ -26,7 +26,7 @@ from plotly.offline import get_plotlyjs
 
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.config import Settings
-from journeys.errors import ReportError
+from journeys.errors import ReportError, os_failure
 from journeys.report import inputs as read
 from journeys.report import sections
 from journeys.report.charts import (
@@ -243,8 +243,12 @@ def render_index(pages: Sequence[MapPage], inputs: ReportInputs, *, built_at: da
 def _write(path: Path, text: str) -> None:
     """Write beside, then rename: a reader never opens half a page."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(os_failure(path, exc, doing="write the page")) from None
 
 
 def plotly_scripts(out: Path, mode: Literal["inline", "shared"]) -> str:
@@ -275,7 +279,12 @@ def write_reports(
     inputs = read_inputs(wh)
     built_at = built_at or datetime.now(UTC)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"{out}: is a file, not a folder; pass --out a folder (made if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(os_failure(out, exc, doing="make the report folder")) from None
     scripts = plotly_scripts(out, plotlyjs) if journey_maps else ""
     taken: set[str] = {"index"}
     pages = []
