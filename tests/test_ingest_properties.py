@@ -544,7 +544,7 @@ def test_undecodable_or_unknown_encoding_fails_the_file_with_its_name(tmp_path: 
     broken = (TX_HEADER + "\n").encode("utf-16") + b"\x00\xdcx\x00"  # a lone low surrogate
     with pytest.raises(IngestError, match=r"^\[ingest\] u16\.csv: not readable as utf-16"):
         load(tmp_path, "u16.csv", broken, TRANSACTIONS, encoding="utf-16")
-    with pytest.raises(IngestError, match=r"tx\.csv: encoding 'klingon' is not known"):
+    with pytest.raises(IngestError, match=r"tx\.csv: encoding 'klingon' is not a known text encoding"):
         load(tmp_path, "tx.csv", TX_HEADER.encode(), TRANSACTIONS, encoding="klingon")
 
 

@@ -1,6 +1,17 @@
 -- grain: one delivered CRM customer row with the first contract violation in _reason (NULL when
 -- valid). A CRM export is a snapshot: the dedup key is the row's content, so an unchanged row
 -- delivered again is a duplicate and a changed one is an update (the latest wins in staging).
+WITH delivered AS (
+    -- the contract columns, from the delivered columns columns.py chose
+    SELECT
+        _v[$at.customer_id] AS customer_id,
+        _v[$at.email] AS email,
+        _v[$at.phone] AS phone,
+        _v[$at.segment] AS segment,
+        _v[$at.created_at] AS created_at,
+        * EXCLUDE (_v)
+    FROM landing_std
+)
 SELECT *,
     CAST(NULL AS TIMESTAMPTZ) AS occurred_at_utc,
     md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) AS _key,
@@ -14,4 +25,4 @@ SELECT *,
             AND journeys_parse_ts(created_at, $tz) IS NULL
             THEN 'created_at ''' || created_at || ''' is not a date; use YYYY-MM-DD'
     END AS _reason
-FROM landing_std
+FROM delivered

@@ -1,11 +1,21 @@
 -- grain: one row of an imported event log with the first violation in _reason (NULL when valid).
 -- The case id is a value as delivered: '', 'NA' and 'null' are case ids, not missing values.
-WITH typed AS (
+WITH delivered AS (
+    -- the contract columns, from the delivered columns columns.py chose
+    SELECT
+        _v[$at.event_id] AS event_id,
+        _v[$at.case_id] AS case_id,
+        _v[$at.activity] AS activity,
+        _v[$at.occurred_at] AS occurred_at,
+        _v[$at.channel] AS channel,
+        * EXCLUDE (_v)
+    FROM landing_std
+), typed AS (
     SELECT * REPLACE (
             coalesce(nullif(trim(event_id), ''), case_id || '#' || CAST(_line AS VARCHAR)) AS event_id
         ),
         journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc
-    FROM landing_std
+    FROM delivered
 )
 SELECT *,
     event_id AS _key,

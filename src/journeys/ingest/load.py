@@ -20,6 +20,7 @@ from pathlib import Path
 
 from journeys.config import SOURCES, Settings
 from journeys.errors import IngestError
+from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.landing import TEMP_TABLES, read_landing
 from journeys.warehouse import Warehouse
@@ -167,16 +168,13 @@ def load_file(
         _record(wh, result, content_hash, file_seq, loaded_at)
         return result
     sniff_text(path, kind, configured.encoding)
-    raw_text = read_landing(
-        wh,
-        path,
-        fmt=kind,
+    spec = Spec(
         columns=contract.columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
-        encoding=configured.encoding,
         optional=OPTIONAL_COLUMNS.get(source, ()),
-        **({"missing_fix": missing_fix} if missing_fix else {}),
+        missing_fix=missing_fix or MISSING_FIX,
     )
+    landing = read_landing(wh, path, fmt=kind, spec=spec, encoding=configured.encoding)
     with wh.transaction():
         wh.create_temp_view("raw_keys", f"raw.{source}")
         watermark = wh.scalar("ingest/watermark") if contract.is_event_source else None
@@ -191,29 +189,23 @@ def load_file(
             file=str(path),
             loaded_at=loaded_at,
             watermark=watermark,
+            **landing.params,
         )
         counts = wh.query("ingest/batch_counts").row(0, named=True)
-        parse_rejects = (
-            wh.count("landing_parse_rejects") if _exists(wh, "landing_parse_rejects") else 0
-        )
         raw_columns = wh.columns(f"raw.{source}")
         wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
         params = {"batch_id": batch_id, "source": source, "file": str(path)}
         if counts["invalid"]:
-            wh.materialize_temp(
-                "landing_reject_text",
-                select=raw_text.select("SELECT _line FROM landing_marked WHERE NOT _valid"),
-                **raw_text.params,
-            )
+            wh.materialize_temp("landing_reject_text", landing.text_model)
             wh.execute("ingest/insert_rejects", **params)
-        if parse_rejects:
+        if landing.parse_rejects:
             wh.execute("ingest/insert_parse_rejects", **params)
-        rejected = counts["invalid"] + parse_rejects
+        rejected = counts["invalid"] + landing.parse_rejects
         result = BatchResult(
             batch_id,
             source,
             str(path),
-            rows_read=counts["parsed"] + parse_rejects,
+            rows_read=counts["parsed"] + landing.parse_rejects,
             rows_accepted=counts["parsed"] - counts["invalid"] - counts["duplicates"],
             rows_rejected=rejected,
             duplicates=counts["duplicates"],
@@ -261,14 +253,6 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
         f"{path.name}: not a readable {kind} file (it holds {what}); deliver {kind} text or set "
         "the source's format. Nothing was loaded from it"
     )
-
-
-def _exists(wh: Warehouse, temp: str) -> bool:
-    try:
-        wh.columns_of(temp)
-    except Exception:
-        return False
-    return True
 
 
 def _record(
