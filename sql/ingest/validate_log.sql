@@ -1,5 +1,7 @@
 -- grain: one row of an imported event log with the first violation in _reason (NULL when valid).
 -- The case id is a value as delivered: '', 'NA' and 'null' are case ids, not missing values.
+-- A reason names the column and the problem, never the value: raw.rejects is published, and a
+-- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 WITH delivered AS (
     -- the contract columns, from the delivered columns columns.py chose
     SELECT
@@ -22,7 +24,7 @@ SELECT *,
     CASE
         WHEN case_id IS NULL THEN 'case id is missing in this row; every event needs its case'
         WHEN journeys_blank(activity) THEN 'activity is empty; every event needs its activity'
-        WHEN occurred_at_utc IS NULL THEN 'timestamp ''' || coalesce(occurred_at, '')
-            || ''' is not a timestamp; use ISO-8601'
+        WHEN occurred_at_utc IS NULL
+            THEN 'the timestamp column is not a timestamp; use ISO-8601'
     END AS _reason
 FROM typed
