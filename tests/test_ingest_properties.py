@@ -115,11 +115,40 @@ def aware_stamps(draw: st.DrawFn) -> Stamp:
             + (["Z", "z"] if minutes == 0 else [])
         )
     )
+    if minutes in NAMED_ZONES.values() and draw(st.booleans()):
+        # a zone name instead of the offset (zones without daylight saving since 1971)
+        suffix = " " + draw(st.sampled_from([n for n, m in NAMED_ZONES.items() if m == minutes]))
+    elif draw(st.integers(0, 5)) == 0:
+        suffix = " " + suffix  # a space before the offset
     sep = draw(st.sampled_from(["T", " "]))
     fraction = f".{local.microsecond:06d}" if local.microsecond else ""
     text = f"{local:%Y-%m-%d}{sep}{local:%H:%M:%S}{fraction}{suffix}"
     utc = (local - timedelta(minutes=minutes)).replace(tzinfo=UTC)
     return Stamp(draw(st.sampled_from([text, f" {text} "])), utc)
+
+
+NAMED_ZONES = {
+    "UTC": 0,
+    "utc": 0,
+    "GMT": 0,
+    "Etc/UTC": 0,
+    "Asia/Kolkata": 330,
+    "Asia/Tokyo": 540,
+    "Etc/GMT+5": -300,  # the Etc/ sign is POSIX's: five hours behind
+}
+
+
+@st.composite
+def twelve_hour_stamps(draw: st.DrawFn) -> Stamp:
+    """10:00:00 PM on the 12-hour clock, local to the source's timezone."""
+    local = draw(st.datetimes(datetime(1971, 1, 1), datetime(2150, 12, 31))).replace(microsecond=0)
+    hour = local.hour % 12 or 12
+    marker = draw(st.sampled_from(["AM", "am", "A.M."] if local.hour < 12 else ["PM", "pm"]))
+    seconds = draw(st.booleans()) or local.second != 0
+    clock = f"{hour}:{local:%M}" + (f":{local:%S}" if seconds else "")
+    space = draw(st.sampled_from([" ", ""]))
+    text = f"{local:%Y-%m-%d} {clock}{space}{marker}"
+    return Stamp(text, (local - TZ_OFFSET).replace(tzinfo=UTC))
 
 
 @st.composite
@@ -160,11 +189,22 @@ GARBAGE = [
     "2026-03-01T",
     "abc1",
     "2026-03-01T10:00:00Z[Europe/Berlin]",
+    # DuckDB's cast ignored whatever follows the time: each of these read as 10:00 local
+    "2026-03-01 10:00:00 EST",
+    "2026-03-01 10:00:00 CET",
+    "2026-03-01 10:00:00 xyz",
+    "2026-03-01 10:00:00 Mars/Olympus",
+    "2026-03-01 13:00:00 PM",
+    "2026-03-01 00:30 AM",
+    # offsets no clock has
+    "2026-03-01T10:00:00+25:00",
+    "2026-03-01T10:00:00+19:00",
+    "2026-03-01T10:00:00-00:60",
 ]
 garbage_stamps = st.one_of(
     st.sampled_from(GARBAGE), st.text(st.characters(categories=("Ll", "Lu")), min_size=1)
 ).map(lambda text: Stamp(text, None))
-valid_stamps = st.one_of(aware_stamps(), naive_stamps(), epoch_stamps())
+valid_stamps = st.one_of(aware_stamps(), naive_stamps(), epoch_stamps(), twelve_hour_stamps())
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -606,6 +646,9 @@ FAST_SHAPES = (
     "1900-01-01 00:30:00",
     "2199-12-31T23:30:00-01:00",
     "2026-03-29 02:30:00",
+    "2026-03-01T10:00:00+18:59",
+    "2026-03-01T10:00:00-18:00",
+    "2026-03-01T10:00:00+19:00",
 )
 
 
@@ -614,7 +657,7 @@ FAST_SHAPES = (
         st.tuples(
             st.sampled_from(FAST_SHAPES),
             st.lists(
-                st.tuples(st.integers(0, 24), st.sampled_from("0123456789 -:+TtZz.aX/\t")),
+                st.tuples(st.integers(0, 24), st.sampled_from("0123456789 -:+TtZz.aX/\tPMUC")),
                 max_size=2,
             ),
         ),
@@ -643,3 +686,36 @@ def test_timestamp_fast_shapes_read_as_the_general_rules(cases):
     )
     assert any(fast is not None for _, fast, _ in rows)
     assert [(s, fast) for s, fast, _ in rows] == [(s, general) for s, _, general in rows]
+
+
+@pytest.mark.parametrize(
+    ("value", "utc", "reason"),
+    [
+        ("2026-03-01 10:00:00 PM", "2026-03-01 21:00:00+00:00", None),
+        ("2026-03-01 12:05 am", "2026-02-28 23:05:00+00:00", None),
+        ("2026-03-01 10:00:00 America/New_York", "2026-03-01 15:00:00+00:00", None),
+        ("2026-03-01 10:00:00 UTC", "2026-03-01 10:00:00+00:00", None),
+        ("2026-03-01 10:00:00 +01:00", "2026-03-01 09:00:00+00:00", None),
+        ("2026-03-01 10:00:00 EST", None, "occurred_at ends in a time zone abbreviation"),
+        ("2026-03-01T10:00:00+25:00", None, "occurred_at has an offset beyond 18 hours"),
+        ("2026-03-01 10:00:00 xyz", None, "occurred_at ends in a time zone abbreviation"),
+    ],
+)
+def test_timestamps_are_read_at_their_instant_or_rejected_saying_why(
+    tmp_path: Path, value: str, utc: str | None, reason: str | None
+):
+    """Issue #23: 10:00:00 PM, EST and America/New_York suffixes read as 10:00 local, +25:00 was
+    accepted and '... UTC' in a Berlin-local source was read as Berlin time."""
+    header = ",".join(SUPPORT.columns)
+    row = ",".join({"event_id": "s1", "occurred_at": value}.get(c, "k") for c in SUPPORT.columns)
+    path = tmp_path / "support.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    settings = Settings(sources={"support": SourceSettings(timezone="Europe/Berlin")})
+    with Warehouse() as wh:
+        load_file(wh, settings, "support", path)
+        loaded = wh.read_table("raw.support")["occurred_at_utc"].to_list()
+        reasons = wh.read_table("raw.rejects")["reason"].to_list()
+    if utc is None:
+        assert loaded == [] and reasons[0].startswith(str(reason))
+    else:
+        assert [str(t) for t in loaded] == [utc] and reasons == []

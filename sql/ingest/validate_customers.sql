@@ -25,6 +25,7 @@ SELECT *,
                 false
             )
             AND journeys_parse_ts(created_at, $tz) IS NULL
-            THEN 'created_at is not a date; use YYYY-MM-DD'
+            THEN 'created_at '
+                || coalesce(journeys_ts_problem(created_at), 'is not a date; use YYYY-MM-DD')
     END AS _reason
 FROM delivered

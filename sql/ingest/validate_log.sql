@@ -24,7 +24,7 @@ SELECT *,
     CASE
         WHEN case_id IS NULL THEN 'case id is missing in this row; every event needs its case'
         WHEN journeys_blank(activity) THEN 'activity is empty; every event needs its activity'
-        WHEN occurred_at_utc IS NULL
-            THEN 'the timestamp column is not a timestamp; use ISO-8601'
+        WHEN occurred_at_utc IS NULL THEN 'the timestamp column '
+            || coalesce(journeys_ts_problem(occurred_at), 'is not a timestamp; use ISO-8601')
     END AS _reason
 FROM typed

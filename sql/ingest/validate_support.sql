@@ -27,7 +27,9 @@ SELECT *,
         WHEN journeys_blank(ticket_id) THEN 'ticket_id is empty; every interaction belongs to a ticket'
         WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. ticket_opened'
         WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
-        WHEN occurred_at_utc IS NULL THEN 'occurred_at is not a timestamp; use '
-            || 'YYYY-MM-DD HH:MM:SS (source timezone) or ISO-8601'
+        WHEN occurred_at_utc IS NULL THEN 'occurred_at ' || coalesce(
+            journeys_ts_problem(occurred_at),
+            'is not a timestamp; use YYYY-MM-DD HH:MM:SS (source timezone) or ISO-8601'
+        )
     END AS _reason
 FROM typed

@@ -27,8 +27,10 @@ SELECT * EXCLUDE (_amount),
         WHEN journeys_blank(customer_id) THEN 'customer_id is empty; every transaction names its customer'
         WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. order_placed'
         WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
-        WHEN occurred_at_utc IS NULL THEN 'occurred_at is not a timestamp; use ISO-8601 such as '
-            || '2026-03-01T10:00:00+01:00'
+        WHEN occurred_at_utc IS NULL THEN 'occurred_at ' || coalesce(
+            journeys_ts_problem(occurred_at),
+            'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'
+        )
         WHEN NOT journeys_blank(amount) AND (_amount IS NULL OR NOT isfinite(_amount))
             THEN 'amount is not a number; use a plain decimal such as 19.90'
         WHEN _amount < 0

@@ -26,7 +26,9 @@ SELECT *,
             THEN 'anonymous_id and user_id are both empty; one of them must name the visitor'
         WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. page_view'
         WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
-        WHEN occurred_at_utc IS NULL THEN 'occurred_at is not a timestamp; use ISO-8601 such as '
-            || '2026-03-01T10:00:00.000Z'
+        WHEN occurred_at_utc IS NULL THEN 'occurred_at ' || coalesce(
+            journeys_ts_problem(occurred_at),
+            'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
+        )
     END AS _reason
 FROM typed
