@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import math
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from journeys import steps
 from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest.load import load_file, load_source
+from journeys.publish import open_published
 from journeys.warehouse import Warehouse
 
 TX_HEADER = "event_id,customer_id,order_id,event_type,occurred_at,amount,currency,sales_channel\n"
@@ -193,3 +196,26 @@ def test_rows_read_always_reconciles(wh: Warehouse, tmp_path: Path):
     load_source(wh, Settings(), "transactions", [path])
     m = manifest(wh).row(0, named=True)
     assert m["rows_read"] == m["rows_accepted"] + m["rows_rejected"] + m["duplicates"] == 3
+
+
+def test_amounts_too_large_to_add_up_are_rejected(tmp_path: Path):
+    """Issue #23: 1.7e308 is a finite double, but two of them (or one times an exchange rate)
+    are inf, and inf reached the marts' journey and customer values."""
+    settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
+    rows = [
+        "t1,c1,o1,payment_captured,2026-03-01T10:00:00Z,1.7e308,EUR,web",
+        "t2,c1,o1,payment_captured,2026-03-01T10:01:00Z,1.7e308,EUR,web",
+        "t3,c1,o1,payment_captured,2026-03-01T10:02:00Z,1e16,EUR,web",
+        "t4,c1,o1,payment_captured,2026-03-01T10:03:00Z,999999999999999,EUR,web",
+    ]
+    path = write(tmp_path, "tx.csv", TX_HEADER + "\n".join(rows) + "\n")
+    steps.ingest_files(settings, "transactions", [path])
+    steps.build_marts(settings)
+    with open_published(settings) as wh:
+        reasons = wh.read_table("raw.rejects", order_by=["row_number"])["reason"].to_list()
+        values = [
+            *wh.read_table("marts.journeys")["value"].to_list(),
+            *wh.read_table("marts.customers")["total_value"].to_list(),
+        ]
+    assert len(reasons) == 3 and all(r.startswith("amount is beyond 10^15") for r in reasons)
+    assert values and all(math.isfinite(v) for v in values) and max(values) == 999999999999999

@@ -33,6 +33,9 @@ SELECT * EXCLUDE (_amount),
         )
         WHEN NOT journeys_blank(amount) AND (_amount IS NULL OR NOT isfinite(_amount))
             THEN 'amount is not a number; use a plain decimal such as 19.90'
+        WHEN abs(_amount) > 1e15
+            THEN 'amount is beyond 10^15; no payment is that large (journey values add amounts up '
+            || 'and would overflow): check the export''s units and decimal separator'
         WHEN _amount < 0
             THEN 'amount is negative; send refunds as refund_issued with a positive amount'
     END AS _reason
