@@ -272,7 +272,7 @@ def test_ingest_and_the_scheduled_load_go_on_past_a_bad_file(
     assert len(out.splitlines()) == 2 and "a.csv: 1 read, 1 accepted" in out
     refused, total = err.splitlines()
     assert refused.startswith("transactions b.csv: refused, not a readable csv file")
-    assert total == "[ingest] 1 of 3 file(s) refused (above); fix and rerun"
+    assert total == "[ingest] 1 of 3 file(s) refused (above); fix, rerun"
     # the scheduled run (journeys run) loads what is configured the same way, then builds
     scheduled = Settings.model_validate(
         {"warehouse": tmp_path / "wh2" / "journeys.duckdb",

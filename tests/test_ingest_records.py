@@ -10,12 +10,16 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeys.config import Settings
 from journeys.errors import IngestError
+from journeys.ingest import lines as line_scan
 from journeys.ingest.load import load_file
 from journeys.warehouse import Warehouse
 
@@ -46,7 +50,8 @@ def rejects(wh: Warehouse) -> list[tuple[int, str, str]]:
 @pytest.mark.parametrize("rows", [50_000, 100])
 def test_an_unterminated_quote_rejects_its_line_and_the_rest_loads(tmp_path: Path, rows: int):
     bad = rows // 2
-    lines = [tx_row(i, f'"O{i} unterminated') if i == bad else tx_row(i) for i in range(1, rows + 1)]
+    lines = [tx_row(i) for i in range(1, rows + 1)]
+    lines[bad - 1] = tx_row(bad, f'"O{bad} unterminated')
     path = write_rows(tmp_path / "tx.csv", TX_HEADER, lines)
     with Warehouse() as wh:
         load_file(wh, Settings(), "transactions", path)
@@ -200,3 +205,44 @@ def test_delivered_columns_named_like_internal_ones_are_attributes(tmp_path: Pat
         [(line, raw, _)] = rejects(wh)
         assert line == (3 if fmt == "csv" else 2)
         assert json.loads(raw)["_line"] == "_line-1"
+
+
+def reference_lines(data: bytes, head: int) -> tuple[int, list[int], list[int], list[int]]:
+    """(lines, blank, odd-quote, bare-CR line numbers) the slow way."""
+    newline = b"\r" if b"\n" not in data[:head] and b"\r" in data[:head] else b"\n"
+    lines = data.split(newline)
+    if lines[-1] == b"":
+        lines.pop()
+    empty = (b"", b"\r") if newline == b"\n" else (b"",)  # a lone CR before the LF is blank
+    blank = [n for n, line in enumerate(lines, 1) if line in empty]
+    odd = [n for n, line in enumerate(lines, 1) if line.count(b'"') % 2]
+    bare = []
+    if newline == b"\n":
+        for n, line in enumerate(lines, 1):
+            ended = n < len(lines) or data.endswith(b"\n")
+            body = line[:-1] if ended and line.endswith(b"\r") else line
+            if b"\r" in body:
+                bare.append(n)
+    return len(lines), blank, odd, bare
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"a", b",", b'"', b"\n", b"\r", b"\r\n", b" "]), max_size=60),
+    chunk=st.sampled_from([1, 2, 3, 7, 64]),
+    head=st.sampled_from([1, 2, 5, 100]),
+)
+def test_the_line_scan_counts_like_splitting_the_bytes(
+    tmp_path_factory: pytest.TempPathFactory, data: list[bytes], chunk: int, head: int
+):
+    """numpy reads the file in chunks; a line (its quotes, its CRLF) may straddle two."""
+    body = b"".join(data) or b"a"
+    path = tmp_path_factory.mktemp("scan") / "f.csv"
+    path.write_bytes(body)
+    with patch.object(line_scan, "_CHUNK", chunk), patch.object(line_scan, "_HEAD", head):
+        scan = line_scan.scan_lines(path)
+        count = line_scan.count_lines(path)
+    lines, blank, odd, bare = reference_lines(body, head)
+    got = (scan.lines, scan.blank.tolist(), scan.odd.tolist(), scan.bare_cr.tolist())
+    assert got == (lines, blank, odd, bare)
+    assert (count.lines, count.bare_cr) == (lines, bare[0] if bare else 0)

@@ -366,7 +366,8 @@ def test_reject_reasons_name_the_column_never_the_value(tmp_path: Path):
         "t1,c1,o1,order_placed,+49 30 1234567,1,EUR\n"
         "t2,c1,o1,order_placed,2026-03-01T10:00:00Z,grace.h@corp.example,EUR\n"
         "t3,c1,o1,order_placed,2026-03-01T10:00:00Z,-0301234567,EUR\n",
-        "web": "event_id,anonymous_id,user_id,event_type,occurred_at\nw1,a1,,page_view,Grace Hopper\n",
+        "web": "event_id,anonymous_id,user_id,event_type,occurred_at\n"
+        "w1,a1,,page_view,Grace Hopper\n",
         "support": "event_id,ticket_id,email,phone,channel,team,system,category,event_type,"
         "occurred_at\ns1,k1,,,phone,T,S,c,contact,grace.h@corp.example\n",
     }

@@ -1,6 +1,6 @@
 -- grain: one record the reader could not parse (column count, quoting, encoding), by line,
--- and one line ingest/records.py kept apart because a quote in it never closes where a field
--- may end (the lines after it are read as records of their own).
+-- and one line ingest/records.py kept apart (a quote that never closes where a field may end,
+-- a carriage return in an unquoted field, a record past 2 MiB), with its reason.
 WITH rejected AS (
     SELECT line - $header_lines AS rec, any_value(csv_line) AS _raw,
         'record could not be parsed ('
@@ -13,5 +13,6 @@ SELECT r.rec + o._offset AS _line, r._raw, r._reason
 FROM rejected AS r
 ASOF JOIN landing_offsets AS o ON r.rec >= o._rec
 UNION ALL
-SELECT unnest(CAST($kept_lines AS BIGINT[])), unnest(CAST($kept_texts AS VARCHAR[])), $kept_reason
+SELECT unnest(CAST($kept_lines AS BIGINT[])), unnest(CAST($kept_texts AS VARCHAR[])),
+    unnest(CAST($kept_reasons AS VARCHAR[]))
 ORDER BY _line

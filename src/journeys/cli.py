@@ -127,7 +127,7 @@ def ingest(
         echo(batch.summary(), err=batch.refused)
     refused = [batch for batch in batches if batch.refused]
     if refused:  # the other files were loaded; exit 1 all the same
-        raise IngestError(f"{len(refused)} of {len(batches)} file(s) refused (above); fix and rerun")
+        raise IngestError(f"{len(refused)} of {len(batches)} file(s) refused (above); fix, rerun")
 
 
 @app.command("import-log")

@@ -24,15 +24,8 @@ from typing import Any
 
 from journeys.errors import IngestError, WarehouseError
 from journeys.ingest.columns import Spec, jsonl_params, resolve, table_params
-from journeys.ingest.records import (
-    Layout,
-    LineCount,
-    count_lines,
-    layout,
-    returned_runs,
-    scan_lines,
-    write_without,
-)
+from journeys.ingest.lines import LineCount, count_lines, scan_lines
+from journeys.ingest.records import KEPT_REASONS, Layout, layout, returned_runs, write_without
 from journeys.warehouse import Warehouse
 
 TEMP_TABLES = (
@@ -45,11 +38,6 @@ TEMP_TABLES = (
     "landing_reject_text",
     "landing_parse_rejects",
     "raw_keys",
-)
-KEPT_REASON = (
-    "a quote in this line opens a field that does not close where a field may end, so the "
-    "line is kept apart and the lines after it are read on their own; put fields holding "
-    "quotes, delimiters or line breaks in double quotes and double the quotes inside"
 )
 
 
@@ -108,7 +96,7 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
         header_lines=1,
         kept_lines=[k.line for k in kept],
         kept_texts=[k.text for k in kept],
-        kept_reason=KEPT_REASON,
+        kept_reasons=[KEPT_REASONS[k.reason] for k in kept],
     )
     params = table_params(delivered, chosen)
     runs = returned_runs(found.offsets, found.records, rejected)
@@ -199,7 +187,7 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
         header_lines=0,
         kept_lines=[],
         kept_texts=[],
-        kept_reason="",
+        kept_reasons=[],
     )
     params = jsonl_params(keys, chosen)
     runs = returned_runs(((1, 0),), count.lines, _reader_rejects(wh))

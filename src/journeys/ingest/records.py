@@ -5,13 +5,14 @@ after it into a single bad record (25,000 rows of a 50,000-row file in one rejec
 quoted field that closed many lines later. So the file's lines are counted here first, apart
 from the reader, and the reader's record count must match (``Layout.records``):
 
-* numpy finds every line's quote parity, the blank lines and carriage returns inside lines;
+* ingest/lines.py finds every line's quote parity, the blank lines and carriage returns inside
+  lines;
 * a line whose quotes do not balance is matched field by field (RFC 4180 as DuckDB reads it:
   a quote opens a field only at its start, spaces around a quoted field are allowed): a quoted
   field that closes on a later line makes one record of those lines if the record has the
   header's number of fields; otherwise (a quote that never closes where a field may end, a
-  record past the reader's 2 MiB) the line is kept apart as a reject of its own (``Layout.kept``)
-  and the lines after it are read as records again;
+  carriage return inside an unquoted field, a record past the reader's 2 MiB) the line is kept
+  apart as a reject of its own (``Layout.kept``) and the lines after it are read as records;
 * every other non-blank line after the header is one record.
 
 Blank and kept-apart lines are left out of the copy the reader parses (``Layout.drop``);
@@ -20,8 +21,6 @@ Blank and kept-apart lines are left out of the copy the reader parses (``Layout.
 
 from __future__ import annotations
 
-import gzip
-import itertools
 import mmap
 import re
 from collections.abc import Iterator
@@ -32,48 +31,31 @@ from pathlib import Path
 import numpy as np
 
 from journeys.errors import IngestError
+from journeys.ingest.lines import CR, LF, LineScan
 
-LF, CR, QUOTE = 10, 13, 34
 MAX_RECORD = 2 << 20  # DuckDB's max_line_size: a longer record is refused by the reader anyway
 DELIMITERS = (",", ";", "\t", "|")
-_CHUNK = 1 << 24
-_HEAD = 1 << 20  # where a file shows its line breaks
 _QUOTED = re.compile(rb' *"(?:[^"]|"")*" *')
 
 
-@dataclass(frozen=True)
-class LineScan:
-    """The lines of a text file as numpy finds them (line numbers are 1-based)."""
-
-    size: int
-    newline: int
-    """LF, or CR for a file whose line breaks are all bare carriage returns."""
-    ends: np.ndarray
-    """Byte position of each line's newline (the size for a last line without one)."""
-    blank: np.ndarray
-    """Empty lines (nothing, or only a CR before the LF)."""
-    odd: np.ndarray
-    """Lines with an odd number of double quotes."""
-    bare_cr: np.ndarray
-    """Lines holding a carriage return not followed by a line feed."""
-
-    @property
-    def lines(self) -> int:
-        return len(self.ends)
-
-    def start(self, line: int) -> int:
-        return 0 if line == 1 else int(self.ends[line - 2]) + 1
-
-    def line_at(self, position: int) -> int:
-        return int(np.searchsorted(self.ends, position)) + 1
+KEPT_REASONS = {
+    "quote": "a quote in this line opens a field that does not close where a field may end, so "
+    "the line is kept apart and the lines after it are read on their own; put fields holding "
+    "quotes, delimiters or line breaks in double quotes and double the quotes inside",
+    "cr": "a carriage return inside an unquoted field (not ending the line) stops the CSV "
+    "reader; put the field in double quotes or remove the carriage return",
+    "long": "the record is longer than 2 MiB, more than the CSV reader reads; shorten the field "
+    "or deliver the source as JSON lines or Parquet",
+}
 
 
 @dataclass(frozen=True)
 class Kept:
-    """A line kept apart from the records: its quote never closes where a field may end."""
+    """A line kept apart from the records, and why (a key of ``KEPT_REASONS``)."""
 
     line: int
     text: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -93,141 +75,6 @@ class Layout:
     """The first line whose quotes or carriage returns may be read differently (0: none)."""
 
 
-def scan_lines(path: Path, *, quotes: bool = True) -> LineScan:
-    """One pass over ``path`` (gunzipped on the fly for ``.gz``) in chunks: newlines, blank
-    lines, bare CRs and, with ``quotes``, the lines with an odd number of quotes."""
-    ends: list[np.ndarray] = []
-    blank: list[np.ndarray] = []
-    odd: list[np.ndarray] = []
-    bare: list[np.ndarray] = []
-    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
-    with opener(path, "rb") as handle:
-        head = handle.read(_HEAD)
-        newline = CR if b"\n" not in head and b"\r" in head else LF
-        state = _Carry()
-        base = 0
-        for chunk in itertools.chain((head,), iter(lambda: handle.read(_CHUNK), b"")):
-            if not chunk:
-                break
-            data = np.frombuffer(chunk, dtype=np.uint8)
-            nls = np.flatnonzero(data == newline) + base
-            ends.append(nls)
-            blank.append(state.blank(data, nls, base, newline))
-            if quotes:
-                odd.append(state.odd_quotes(data, nls, base))
-            if newline == LF:
-                bare.append(state.bare_cr(data, nls, base))
-            state.advance(data, nls, base)
-            base += len(chunk)
-    return state.finish(base, newline, ends, blank, odd, bare)
-
-
-@dataclass(frozen=True)
-class LineCount:
-    """How many lines a text file has, and the first holding a bare carriage return (0: none)."""
-
-    lines: int
-    bare_cr: int
-
-
-def count_lines(path: Path) -> LineCount:
-    """Count the lines of ``path`` (gunzipped on the fly for ``.gz``) with ``bytes.count``;
-    numpy looks closer only at chunks with a carriage return that is not part of a CRLF."""
-    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
-    with opener(path, "rb") as handle:
-        head = handle.read(_HEAD)
-        newline = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
-        lines, last, bare, ended_cr = 0, b"", 0, False
-        for chunk in itertools.chain((head,), iter(lambda: handle.read(_CHUNK), b"")):
-            if not chunk:
-                break
-            split = ended_cr and not chunk.startswith(b"\n")
-            if newline == b"\n" and not bare and (split or b"\r" in chunk):
-                lone = chunk.count(b"\r") - chunk.count(b"\r\n") - chunk.endswith(b"\r")
-                if lone or split:
-                    bare = _first_bare_cr(chunk, lines, ended_cr)
-            ended_cr = chunk.endswith(b"\r")
-            lines += chunk.count(newline)
-            last = chunk[-1:]
-    if last and last != newline:
-        lines += 1
-        bare = bare or (lines if ended_cr and newline == b"\n" else 0)
-    return LineCount(lines, bare)
-
-
-def _first_bare_cr(chunk: bytes, lines_before: int, ended_cr: bool) -> int:
-    if ended_cr and not chunk.startswith(b"\n"):
-        return lines_before + 1
-    data = np.frombuffer(chunk, dtype=np.uint8)
-    crs = np.flatnonzero(data[:-1] == CR)
-    lone = crs[data[crs + 1] != LF]
-    if not len(lone):
-        return 0
-    return lines_before + int(np.count_nonzero(data[: lone[0]] == LF)) + 1
-
-
-class _Carry:
-    """What one chunk passes to the next: the line count, the last newline, the quotes of the
-    unfinished line, whether the chunk ended in a CR and its last byte."""
-
-    def __init__(self) -> None:
-        self.lines = 0
-        self.last_nl = -1
-        self.quotes = 0
-        self.ended_cr = False
-        self.last_byte = -1
-
-    def blank(self, data: np.ndarray, nls: np.ndarray, base: int, newline: int) -> np.ndarray:
-        if not len(nls):
-            return np.empty(0, dtype=np.int64)
-        starts = np.concatenate(([self.last_nl + 1], nls[:-1] + 1))
-        lengths = nls - starts
-        one = lengths == 1
-        first = np.where(starts >= base, data[np.clip(starts - base, 0, len(data) - 1)], -1)
-        first = np.where(starts < base, self.last_byte, first)
-        empty = (lengths == 0) | (one & (first == CR) & (newline == LF))
-        return np.flatnonzero(empty) + self.lines + 1
-
-    def odd_quotes(self, data: np.ndarray, nls: np.ndarray, base: int) -> np.ndarray:
-        quotes = np.flatnonzero(data == QUOTE) + base
-        index = np.searchsorted(nls, quotes)  # line within the chunk; len(nls): unfinished
-        counts = np.bincount(index, minlength=len(nls) + 1)
-        counts[0] += self.quotes
-        self.quotes = int(counts[-1]) if len(nls) else int(counts[0])
-        finished = counts[: len(nls)]
-        return np.flatnonzero(finished % 2 == 1) + self.lines + 1
-
-    def bare_cr(self, data: np.ndarray, nls: np.ndarray, base: int) -> np.ndarray:
-        crs = np.flatnonzero(data == CR)
-        following = np.append(data[1:], -1)[crs] if len(crs) else crs
-        lone = crs[(following != LF) & (crs + 1 < len(data))] + base
-        lines = [np.searchsorted(nls, lone) + self.lines + 1]
-        if self.ended_cr and data[0] != LF:
-            lines.insert(0, np.array([self.lines + 1]))
-        return np.concatenate(lines)
-
-    def advance(self, data: np.ndarray, nls: np.ndarray, base: int) -> None:
-        self.lines += len(nls)
-        if len(nls):
-            self.last_nl = int(nls[-1])
-        self.ended_cr = bool(data[-1] == CR)
-        self.last_byte = int(data[-1])
-
-    def finish(self, size: int, newline: int, *parts: list[np.ndarray]) -> LineScan:
-        ends, blank, odd, bare = (
-            np.concatenate(p) if p else np.empty(0, dtype=np.int64) for p in parts
-        )
-        if self.ended_cr and newline == LF:
-            bare = np.append(bare, self.lines + 1)
-        if size > self.last_nl + 1:  # a last line without its newline
-            ends = np.append(ends, size)
-            if self.quotes % 2:
-                odd = np.append(odd, self.lines + 1)
-            if size - self.last_nl - 1 == 1 and self.last_byte == CR:
-                blank = np.append(blank, self.lines + 1)
-        return LineScan(size, newline, ends, blank, odd, np.unique(bare))
-
-
 @contextmanager
 def _mapped(path: Path) -> Iterator[mmap.mmap]:
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
@@ -243,19 +90,24 @@ class _Fields:
         self.buf, self.delim, self.newline = buf, ord(delimiter), newline
         self.plain = re.compile(rb'(?! *")[^' + d + nl + rb"]*")
 
-    def match(self, pos: int, limit: int) -> tuple[int, int] | None:
-        """(position of the record's newline or the file's end, fields), or None when the
-        record is malformed or longer than ``limit`` bytes."""
+    def match(self, pos: int, limit: int) -> tuple[int, int] | str:
+        """(position of the record's newline or the file's end, fields), or why the record
+        cannot be read: "quote" (a quoted field that does not close where a field may end),
+        "cr" (a carriage return inside an unquoted field) or "long" (past ``limit`` bytes)."""
         buf, size = self.buf, len(self.buf)
         end = min(size, pos + limit)
         fields = 0
         while True:
-            m = _QUOTED.match(buf, pos, end) or self.plain.match(buf, pos, end)
+            m = _QUOTED.match(buf, pos, end)
             if m is None:
-                return None
+                m = self.plain.match(buf, pos, end)
+                if m is None:
+                    return "quote" if end == size else "long"
+                if self.newline == LF and self._lone_cr(m.start(), m.end()):
+                    return "cr"
             fields, pos = fields + 1, m.end()
             if pos >= end:
-                return (pos, fields) if end == size else None
+                return (pos, fields) if end == size else "long"
             byte = buf[pos]
             if byte == self.delim:
                 pos += 1
@@ -264,7 +116,16 @@ class _Fields:
             elif byte == CR and self.newline == LF and pos + 1 < size and buf[pos + 1] == LF:
                 return pos + 1, fields
             else:
-                return None
+                return "quote"
+
+    def _lone_cr(self, start: int, end: int) -> bool:
+        """A CR in an unquoted field other than the one ending a CRLF line: DuckDB's sniffer
+        cannot read the file."""
+        cr = self.buf.find(b"\r", start, end)
+        if cr < 0:
+            return False
+        last = cr == end - 1 and end < len(self.buf) and self.buf[end] == LF
+        return not last or self.buf.find(b"\r", start, end - 1) >= 0
 
 
 def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -> Layout:
@@ -278,9 +139,9 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
         delimiter, fields, header_end = _header(buf, scan, header, name)
         reader = _Fields(buf, delimiter, scan.newline)
         suspects = np.union1d(scan.odd, scan.bare_cr)
-        candidates = _quoted_lines(buf, scan) if exhaustive else suspects
+        candidates = np.union1d(_quoted_lines(buf, scan) if exhaustive else suspects, _long(scan))
         kept, spans = _split(reader, scan, candidates[candidates > header_end], fields)
-        texts = tuple(Kept(n, _text(buf, scan, n)) for n in kept)
+        texts = tuple(Kept(n, _text(buf, scan, n), why) for n, why in kept)
     return _layout(scan, delimiter, (header, header_end), blank, texts, spans, suspects)
 
 
@@ -290,7 +151,7 @@ def _header(buf: mmap.mmap, scan: LineScan, line: int, name: str) -> tuple[str, 
     best: tuple[int, str, int] | None = None
     for delimiter in DELIMITERS:
         found = _Fields(buf, delimiter, scan.newline).match(scan.start(line), MAX_RECORD)
-        if found and (best is None or found[1] > best[0]):
+        if not isinstance(found, str) and (best is None or found[1] > best[0]):
             best = (found[1], delimiter, scan.line_at(found[0]))
     if best is None:
         raise IngestError(
@@ -298,6 +159,12 @@ def _header(buf: mmap.mmap, scan: LineScan, line: int, name: str) -> tuple[str, 
             "names. Nothing was loaded from it"
         )
     return best[1], best[0], best[2]
+
+
+def _long(scan: LineScan) -> np.ndarray:
+    """Lines longer than the reader reads (whatever their quotes)."""
+    starts = np.concatenate(([0], scan.ends[:-1] + 1))
+    return np.flatnonzero(scan.ends - starts > MAX_RECORD) + 1
 
 
 def _quoted_lines(buf: mmap.mmap, scan: LineScan) -> np.ndarray:
@@ -313,18 +180,22 @@ def _quoted_lines(buf: mmap.mmap, scan: LineScan) -> np.ndarray:
 
 def _split(
     reader: _Fields, scan: LineScan, candidates: np.ndarray, fields: int
-) -> tuple[list[int], list[tuple[int, int]]]:
-    """Kept-apart lines and multi-line records (first line, last line) among the candidates."""
-    kept: list[int] = []
+) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """Kept-apart lines (with why) and multi-line records (first line, last line) among the
+    candidates."""
+    kept: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
     covered = 0
     for line in candidates.tolist():
         if line <= covered:
             continue  # inside a record that began on an earlier line
         found = reader.match(scan.start(line), MAX_RECORD)
-        last = scan.line_at(found[0]) if found else line
-        if found is None or (last > line and found[1] != fields):
-            kept.append(line)
+        if isinstance(found, str):
+            kept.append((line, found))
+            continue
+        last = scan.line_at(found[0])
+        if last > line and found[1] != fields:
+            kept.append((line, "quote"))
         elif last > line:
             spans.append((line, last))
             covered = last
