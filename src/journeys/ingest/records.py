@@ -217,27 +217,31 @@ def _layout(
     suspects: np.ndarray,
 ) -> Layout:
     header_start, header_end = header
-    starts = np.ones(scan.lines + 1, dtype=bool)
-    starts[: header_end + 1] = False
-    inside = np.zeros(scan.lines + 1, dtype=bool)
-    for first, last in spans:
-        inside[first + 1 : last + 1] = True
-    outside_blank = [n for n in sorted(blank) if n > header_end and not inside[n]]
+    inside = {n for first, last in spans for n in range(first + 1, last + 1)}
+    outside_blank = [n for n in sorted(blank) if n > header_end and n not in inside]
     dropped = sorted([*outside_blank, *(k.line for k in kept)])
-    starts[dropped] = False
-    starts[inside] = False
-    lines = np.flatnonzero(starts)
-    offsets = lines - np.arange(1, len(lines) + 1)
-    change = np.flatnonzero(np.diff(offsets, prepend=-1) != 0) if len(lines) else []
+    records, offsets = _offsets(scan.lines, header_end, sorted({*dropped, *inside}))
     later = suspects[suspects > header_end]
     return Layout(
         delimiter=delimiter,
-        records=len(lines),
-        offsets=tuple((int(i) + 1, int(offsets[i])) for i in change) or ((1, header_end),),
+        records=records,
+        offsets=offsets,
         kept=kept,
         drop=_ranges(scan, [*(n for n in sorted(blank) if n < header_start), *dropped]),
         suspect=int(later[0]) if len(later) else 0,
     )
+
+
+def _offsets(
+    lines: int, header_end: int, removed: list[int]
+) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """(records, offsets) when every line after the header starts a record but the ``removed``
+    ones (sorted): the record on line L is number L - header_end - (removed lines before L)."""
+    offsets = {1: header_end}
+    for k, line in enumerate(removed, 1):
+        offsets[line + 1 - header_end - k] = header_end + k  # from the next record on
+    records = lines - header_end - len(removed)
+    return records, tuple((rec, off) for rec, off in offsets.items() if rec <= max(records, 1))
 
 
 def _ranges(scan: LineScan, lines: list[int]) -> tuple[tuple[int, int], ...]:
@@ -268,6 +272,8 @@ def returned_runs(
     """(first row, line minus row) stretches of the rows the reader returned (row = 0-based
     place in what it returned): the records numbered 1..``records``, less the ``rejected`` ones,
     lie on the lines ``offsets`` gives. Usually one stretch."""
+    if len(offsets) == 1 and not rejected:  # the usual case: one stretch, nothing to compute
+        return ((0, offsets[0][1] + 1),)
     keep = np.ones(records, dtype=bool)
     keep[np.asarray(rejected, dtype=np.int64) - 1] = False
     returned = np.flatnonzero(keep) + 1
