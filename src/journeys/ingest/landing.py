@@ -155,6 +155,7 @@ def _standardise(
 ) -> None:
     """``landing_std``: the values model's rows numbered by line (one stretch: no join)."""
     inputs = {"landing_values": values_model}
+    numbering: dict[str, Any]
     if len(runs) == 1:
         model, numbering = "ingest/number_records_one_run", {"shift": runs[0][1]}
     else:
@@ -262,7 +263,7 @@ def _text_file(path: Path, encoding: str, *, plain: bool) -> Iterator[tuple[Path
 def _decode(raw: Any, out: Any, codec: codecs.CodecInfo) -> None:
     if codec.name == "utf-16" and raw.peek(2)[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         codec = codecs.lookup("utf-16-le")  # no byte-order mark: little-endian
-    reader = codec.streamreader(raw, errors="strict")
+    reader = codec.streamreader(raw, "strict")
     while text := reader.read(1 << 20):
         out.write(text.encode("utf-8"))
 
