@@ -246,3 +246,23 @@ def test_the_line_scan_counts_like_splitting_the_bytes(
     got = (scan.lines, scan.blank.tolist(), scan.odd.tolist(), scan.bare_cr.tolist())
     assert got == (lines, blank, odd, bare)
     assert (count.lines, count.bare_cr) == (lines, bare[0] if bare else 0)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        'e5,c1,"O5"x,order_placed,2026-03-01T10:00:00Z,1,EUR\n',  # text after a closing quote
+        'e5,c1,5" x,"order_placed,2026-03-01T10:00:00Z,1,EUR\n',  # its quotes balance
+    ],
+    ids=["text-after-quote", "balanced-but-open"],
+)
+def test_a_quote_the_sniffer_trips_on_is_rejected_alone(tmp_path: Path, bad: str):
+    """Lines whose quotes balance are not looked at first; the reader's sniffer refused the
+    whole file for them, so every quoted line is matched and the bad one kept apart."""
+    lines = [tx_row(i) for i in range(1, 10)]
+    lines[4] = bad
+    path = write_rows(tmp_path / "tx.csv", TX_HEADER, lines)
+    with Warehouse() as wh:
+        load_file(wh, Settings(), "transactions", path)
+        assert (manifest(wh)["rows_read"], manifest(wh)["rows_accepted"]) == (9, 8)
+        assert [line for line, _, _ in rejects(wh)] == [6]

@@ -79,12 +79,18 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
     with _text_file(path, encoding, plain=True) as (readable, tmp):
         scan = scan_lines(readable)
         found = layout(readable, scan, name=path.name)
-        parsed = _parse_csv(wh, path, readable, found, tmp)
-        delivered = wh.columns_of("landing_raw")
-        chosen = resolve(path.name, delivered, spec)
+        try:
+            parsed = _parse_csv(wh, readable, found, tmp)
+        except WarehouseError:
+            parsed = -1  # the reader (its sniffer) refused the file
         if parsed != found.records:  # a stray quote on a line whose quotes balance: look closer
             found = layout(readable, scan, name=path.name, exhaustive=True)
-            parsed = _parse_csv(wh, path, readable, found, tmp)
+            try:
+                parsed = _parse_csv(wh, readable, found, tmp)
+            except WarehouseError as exc:
+                raise _fail_unreadable(path, "csv", exc) from exc
+        delivered = wh.columns_of("landing_raw")
+        chosen = resolve(path.name, delivered, spec)
     if parsed != found.records:
         raise _records_differ(path, parsed, found.records, found.suspect, "records")
     rejected = [line - 1 for line in _reader_rejects(wh)]  # line 1: the header
@@ -104,7 +110,7 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
     return Landing({"at": params["at"]}, "ingest/reject_text_table", parse_rejects)
 
 
-def _parse_csv(wh: Warehouse, path: Path, readable: Path, found: Layout, tmp: Path) -> int:
+def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
     """Read the CSV into ``landing_raw`` without the lines ``found`` drops; return the records
     the reader returned or rejected."""
     wh.drop_temp("landing_raw", "landing_rejects", "landing_scans")
@@ -112,16 +118,10 @@ def _parse_csv(wh: Warehouse, path: Path, readable: Path, found: Layout, tmp: Pa
         trimmed = tmp / "records.csv"
         write_without(readable, found.drop, trimmed)
         readable = trimmed
-    try:
-        wh.materialize_temp(
-            "landing_raw",
-            "ingest/read_csv",
-            path=str(readable),
-            encoding="utf-8",
-            delim=found.delimiter,
-        )
-    except WarehouseError as exc:
-        raise _fail_unreadable(path, "csv", exc) from exc
+    delim = found.delimiter
+    wh.materialize_temp(
+        "landing_raw", "ingest/read_csv", path=str(readable), encoding="utf-8", delim=delim
+    )
     counts = wh.query("ingest/reader_counts").row(0, named=True)
     return int(counts["parsed"]) + int(counts["rejected"])
 
