@@ -1,5 +1,5 @@
 -- grain: one record the reader returned (landing_values: its row _rowid in landing_raw) that
--- is not a blank line, with _line, its line in the delivered file: _rowid + the _offset of the
+-- is not a blank line (contract_<source> reads it as landing_numbered), with _line, its line in the delivered file: _rowid + the _offset of the
 -- stretch it lies in (ingest/records.py returned_runs: the reader's rejects, blank lines, lines
 -- kept apart and records over several lines move the rows after them).
 WITH runs AS (

@@ -3,17 +3,6 @@
 -- delivered again is a duplicate and a changed one is an update (the latest wins in staging).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-WITH delivered AS (
-    -- the contract columns, from the delivered columns columns.py chose
-    SELECT
-        _v[$at.customer_id] AS customer_id,
-        _v[$at.email] AS email,
-        _v[$at.phone] AS phone,
-        _v[$at.segment] AS segment,
-        _v[$at.created_at] AS created_at,
-        * EXCLUDE (_v)
-    FROM landing_std
-)
 SELECT *,
     CAST(NULL AS TIMESTAMPTZ) AS occurred_at_utc,
     md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) AS _key,
@@ -28,4 +17,4 @@ SELECT *,
             THEN 'created_at '
                 || coalesce(journeys_ts_problem(created_at), 'is not a date; use YYYY-MM-DD')
     END AS _reason
-FROM delivered
+FROM landing_std

@@ -2,22 +2,12 @@
 -- The case id is a value as delivered: '', 'NA' and 'null' are case ids, not missing values.
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-WITH delivered AS (
-    -- the contract columns, from the delivered columns columns.py chose
-    SELECT
-        _v[$at.event_id] AS event_id,
-        _v[$at.case_id] AS case_id,
-        _v[$at.activity] AS activity,
-        _v[$at.occurred_at] AS occurred_at,
-        _v[$at.channel] AS channel,
-        * EXCLUDE (_v)
-    FROM landing_std
-), typed AS (
+WITH typed AS (
     SELECT * REPLACE (
             coalesce(nullif(trim(event_id), ''), case_id || '#' || CAST(_line AS VARCHAR)) AS event_id
         ),
         journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc
-    FROM delivered
+    FROM landing_std
 )
 SELECT *,
     event_id AS _key,

@@ -2,23 +2,8 @@
 -- (NULL when the row is valid) and its dedup key (event_id).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-WITH delivered AS (
-    -- the contract columns, from the delivered columns columns.py chose
-    SELECT
-        _v[$at.event_id] AS event_id,
-        _v[$at.ticket_id] AS ticket_id,
-        _v[$at.email] AS email,
-        _v[$at.phone] AS phone,
-        _v[$at.channel] AS channel,
-        _v[$at.team] AS team,
-        _v[$at.system] AS system,
-        _v[$at.category] AS category,
-        _v[$at.event_type] AS event_type,
-        _v[$at.occurred_at] AS occurred_at,
-        * EXCLUDE (_v)
-    FROM landing_std
-), typed AS (
-    SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc FROM delivered
+WITH typed AS (
+    SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc FROM landing_std
 )
 SELECT *,
     trim(event_id) AS _key,

@@ -2,23 +2,11 @@
 -- (NULL when the row is valid) and its dedup key (event_id).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-WITH delivered AS (
-    -- the contract columns, from the delivered columns columns.py chose
-    SELECT
-        _v[$at.event_id] AS event_id,
-        _v[$at.customer_id] AS customer_id,
-        _v[$at.order_id] AS order_id,
-        _v[$at.event_type] AS event_type,
-        _v[$at.occurred_at] AS occurred_at,
-        _v[$at.amount] AS amount,
-        _v[$at.currency] AS currency,
-        * EXCLUDE (_v)
-    FROM landing_std
-), typed AS (
+WITH typed AS (
     SELECT *,
         journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc,
         try_cast(trim(amount) AS DOUBLE) AS _amount
-    FROM delivered
+    FROM landing_std
 )
 SELECT * EXCLUDE (_amount),
     trim(event_id) AS _key,

@@ -3,7 +3,7 @@ contract column, and the name lists the landing SQL takes as parameters.
 
 The SQL never splices a delivered name into its text: ``sql/ingest/landing_table.sql`` selects
 the contract columns with ``COLUMNS($keys)`` into a list ``_v`` and packs the others into
-``attributes``; ``landing_jsonl.sql`` reads JSON paths. The ``validate_<source>`` models name
+``attributes``; ``landing_jsonl.sql`` reads JSON paths. The ``contract_<source>`` models name
 the contract columns ``_v[$at.<column>]``. So a delivered column can be called anything,
 ``_line`` or ``attributes`` included: it never meets a column journeys adds.
 """
@@ -27,6 +27,8 @@ class Spec:
     """What a source wants from a file: its contract columns, the configured column map, the
     columns it may lack, and the fix a missing one's message gives."""
 
+    source: str
+    """The source (``contract_<source>.sql`` names its columns)."""
     columns: tuple[str, ...]
     column_map: dict[str, str]
     optional: tuple[str, ...] = ()

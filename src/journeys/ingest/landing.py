@@ -1,8 +1,8 @@
 """Read one delivered file into the temp table ``landing_std``: its records, numbered by line.
 
 ``landing_raw`` holds what the reader returned (the delivered columns as text, or a JSON-lines
-file's lines); ``landing_std`` one row per record with ``_v`` (the contract columns' values),
-``attributes`` (every other column), ``_rowid`` (its row in ``landing_raw``) and ``_line``;
+file's lines); ``landing_std`` one row per record with the contract columns, ``attributes``
+(every other column), ``_rowid`` (its row in ``landing_raw``) and ``_line``;
 ``landing_parse_rejects`` the records the reader could not parse. The lines are counted apart
 from the reader (ingest/records.py): a file whose reader returns another number of records
 than its lines hold is refused, naming the line where they part, so no row can vanish
@@ -45,8 +45,6 @@ TEMP_TABLES = (
 class Landing:
     """What ``read_landing`` left in the temp tables, for the load to check and record."""
 
-    params: dict[str, Any]
-    """``$at`` for the ``validate_<source>`` model: where each contract column is in ``_v``."""
     text_model: str
     """The model that turns rejected rows back into their delivered text, by ``_line``."""
     parse_rejects: int
@@ -106,8 +104,8 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
     )
     params = table_params(delivered, chosen)
     runs = returned_runs(found.offsets, found.records, rejected)
-    _standardise(wh, "ingest/landing_table", runs, **params)
-    return Landing({"at": params["at"]}, "ingest/reject_text_table", parse_rejects)
+    _standardise(wh, "ingest/landing_table", runs, spec, **params)
+    return Landing("ingest/reject_text_table", parse_rejects)
 
 
 def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
@@ -151,17 +149,23 @@ def _offsets(wh: Warehouse, offsets: tuple[tuple[int, int], ...]) -> None:
 
 
 def _standardise(
-    wh: Warehouse, values_model: str, runs: tuple[tuple[int, int], ...], **params: Any
+    wh: Warehouse, values_model: str, runs: tuple[tuple[int, int], ...], spec: Spec, **params: Any
 ) -> None:
-    """``landing_std``: the values model's rows numbered by line (one stretch: no join)."""
-    inputs = {"landing_values": values_model}
+    """``landing_std``: the values model's records numbered by line (one stretch: without a
+    join), their contract columns named (``contract_<source>``), in one statement."""
     numbering: dict[str, Any]
     if len(runs) == 1:
         model, numbering = "ingest/number_records_one_run", {"shift": runs[0][1]}
     else:
         model = "ingest/number_records"
         numbering = {"firsts": [r for r, _ in runs], "shifts": [s for _, s in runs]}
-    wh.materialize_temp("landing_std", model, inputs=inputs, **numbering, **params)
+    wh.materialize_temp(
+        "landing_std",
+        f"ingest/contract_{spec.source}",
+        inputs={"landing_values": values_model, "landing_numbered": model},
+        **numbering,
+        **params,
+    )
 
 
 def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
@@ -192,8 +196,8 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
     )
     params = jsonl_params(keys, chosen)
     runs = returned_runs(((1, 0),), count.lines, _reader_rejects(wh))
-    _standardise(wh, "ingest/landing_jsonl", runs, **params)
-    return Landing({"at": params["at"]}, "ingest/reject_text_jsonl", parse_rejects)
+    _standardise(wh, "ingest/landing_jsonl", runs, spec, **params)
+    return Landing("ingest/reject_text_jsonl", parse_rejects)
 
 
 def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:
@@ -212,8 +216,8 @@ def _read_parquet(wh: Warehouse, path: Path, spec: Spec) -> Landing:
         raise _fail_unreadable(path, "parquet", exc) from exc
     delivered = wh.columns_of("landing_raw")
     params = table_params(delivered, resolve(path.name, delivered, spec))
-    _standardise(wh, "ingest/landing_table", ((0, 1),), **params)
-    return Landing({"at": params["at"]}, "ingest/reject_text_table", 0)
+    _standardise(wh, "ingest/landing_table", ((0, 1),), spec, **params)
+    return Landing("ingest/reject_text_table", 0)
 
 
 def text_codec(encoding: str, *, name: str) -> codecs.CodecInfo:

@@ -219,6 +219,7 @@ def load_file(
         return result
     sniff_text(path, kind, configured.encoding)
     spec = Spec(
+        source=source,
         columns=contract.columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
         optional=OPTIONAL_COLUMNS.get(source, ()),
@@ -249,7 +250,6 @@ def _append(wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str) -> Batch
         file=file,
         loaded_at=batch.loaded_at,
         watermark=watermark,
-        **landing.params,
     )
     counts = wh.query("ingest/batch_counts").row(0, named=True)
     raw_columns = wh.columns(f"raw.{source}")
