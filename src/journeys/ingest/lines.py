@@ -47,9 +47,9 @@ class LineScan:
         return int(np.searchsorted(self.ends, position)) + 1
 
 
-def scan_lines(path: Path, *, quotes: bool = True) -> LineScan:
+def scan_lines(path: Path) -> LineScan:
     """One pass over ``path`` (gunzipped on the fly for ``.gz``) in chunks: newlines, blank
-    lines, bare CRs and, with ``quotes``, the lines with an odd number of quotes."""
+    lines, bare CRs and the lines with an odd number of quotes."""
     ends: list[np.ndarray] = []
     blank: list[np.ndarray] = []
     odd: list[np.ndarray] = []
@@ -67,8 +67,7 @@ def scan_lines(path: Path, *, quotes: bool = True) -> LineScan:
             nls = np.flatnonzero(data == newline) + base
             ends.append(nls)
             blank.append(state.blank(data, nls, base, newline))
-            if quotes:
-                odd.append(state.odd_quotes(data, nls, base))
+            odd.append(state.odd_quotes(data, nls, base))
             if newline == LF:
                 bare.append(state.bare_cr(data, nls, base))
             state.advance(data, nls, base)
