@@ -357,3 +357,33 @@ def test_a_broken_configuration_file_is_one_line(tmp_path: Path, body: bytes, ex
     assert (code, out) == (1, "")
     [line] = err.splitlines()
     assert line.startswith(f"[config] {config}") and expected in line
+
+
+@pytest.mark.parametrize(
+    ("setting", "field", "expected"),
+    [
+        ("sources: {support: {encoding: rot13}}", "sources.support.encoding", "text encoding"),
+        ("sources: {support: {encoding: klingon}}", "sources.support.encoding", "utf-16"),
+        ("sources: {support: {timezone: Mars/Base}}", "sources.support.timezone", "IANA name"),
+        ("salt: ''", "salt", "set salt: to a secret per company"),
+        ("salt: '   '", "salt", "hashed without a key"),
+    ],
+    ids=["rot13", "unknown-encoding", "timezone", "empty-salt", "blank-salt"],
+)
+def test_a_bad_setting_is_one_line_naming_its_field(
+    tmp_path: Path, setting: str, field: str, expected: str
+):
+    """Issue #23: `encoding: rot13` ended ingest in a traceback, an unknown timezone in a SQL
+    error, and an empty salt was accepted, leaving the identifier hashes unkeyed."""
+    config = tmp_path / "journeys.yaml"
+    config.write_text(f"warehouse: wh/journeys.duckdb\n{setting}\n", encoding="utf-8")
+    support = tmp_path / "support.csv"
+    support.write_text(
+        "event_id,ticket_id,email,phone,channel,team,system,category,event_type,occurred_at\n"
+        "s1,k1,,,phone,T,S,c,contact,2026-03-01 10:00:00\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("ingest", "support", str(support), "--config", str(config))
+    assert (code, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"[config] {config}: field '{field}'") and expected in line

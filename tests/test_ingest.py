@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import gzip
+import math
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from journeys import steps
+from journeys.cli import main
 from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest.load import load_file, load_source
+from journeys.publish import open_published
 from journeys.warehouse import Warehouse
 
 TX_HEADER = "event_id,customer_id,order_id,event_type,occurred_at,amount,currency,sales_channel\n"
@@ -51,9 +56,9 @@ def test_batch_reconciles_and_keeps_every_bad_row(wh: Warehouse, tmp_path: Path)
     rejects = wh.read_table("raw.rejects", order_by=["row_number"])
     assert rejects["row_number"].to_list() == [3, 4, 6]
     reasons = rejects["reason"].to_list()
-    assert "occurred_at 'yesterday' is not a timestamp" in reasons[0]
+    assert "occurred_at is not a timestamp" in reasons[0]
     assert "could not be parsed" in reasons[1]
-    assert "amount 'abc' is not a number" in reasons[2]
+    assert "amount is not a number" in reasons[2]
     assert rejects["raw"][1] == "t3,c1,o1"
     accepted = wh.read_table("raw.transactions", order_by=["_seq"])
     assert accepted.filter(~pl.col("_is_duplicate"))["event_id"].to_list() == ["t1", "t5"]
@@ -97,9 +102,44 @@ def test_file_that_is_not_its_format_fails_and_loads_nothing(
     path = write(tmp_path, name, content)
     source = "web" if name.endswith("jsonl") else "transactions"
     with pytest.raises(IngestError, match=message) as info:
-        load_source(wh, Settings(), source, [path])
+        load_file(wh, Settings(), source, path)
     assert name in str(info.value) and "Nothing was loaded" in str(info.value)
     assert wh.count("raw.manifest") == 0 and wh.count(f"raw.{source}") == 0
+    # in a folder or glob the file is refused, recorded with its reason, and the others load
+    [refused] = load_source(wh, Settings(), source, [path])
+    assert refused.refused and re.search(message, refused.note)
+    [row] = manifest(wh).rows(named=True)
+    assert row["note"] == f"refused: {refused.note}" and row["rows_read"] == 0
+    assert wh.count(f"raw.{source}") == 0
+
+
+def test_one_bad_file_in_a_folder_is_refused_and_the_others_load(wh: Warehouse, tmp_path: Path):
+    """Issue #23: one bad file under a source's glob failed every scheduled run."""
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    write(
+        folder, "2026-03-01.csv", TX_HEADER + "t1,c1,o1,order_placed,2026-03-01T10:00:00Z,1,EUR,w\n"
+    )
+    write(folder, "2026-03-02.csv", "id,cust,when\nt2,c1,2026-03-02T10:00:00Z\n")
+    write(
+        folder, "2026-03-03.csv", TX_HEADER + "t3,c1,o1,order_placed,2026-03-03T10:00:00Z,1,EUR,w\n"
+    )
+    first = load_source(wh, Settings(), "transactions", [folder])
+    assert [b.refused for b in first] == [False, True, False]
+    assert "missing column(s) event_id" in first[1].summary()
+    assert sorted(wh.read_table("raw.transactions")["event_id"].to_list()) == ["t1", "t3"]
+    # the next run tries the refused file again, but records its refusal only once
+    again = load_source(wh, Settings(), "transactions", [folder])
+    assert [(b.skipped, b.refused) for b in again] == [(True, False), (False, True), (True, False)]
+    assert again[1].batch_id == first[1].batch_id and wh.count("raw.manifest") == 3
+    # mapped in the configuration, the same file loads
+    mapped = Settings.model_validate(
+        {"sources": {"transactions": {"column_map": {
+            "event_id": "id", "customer_id": "cust", "occurred_at": "when", "event_type": "id",
+        }}}}
+    )  # fmt: skip
+    [_, fixed, _] = load_source(wh, mapped, "transactions", [folder])
+    assert not fixed.refused and fixed.rows_accepted == 1
 
 
 def test_column_map_loads_a_real_export_without_editing_it(wh: Warehouse, tmp_path: Path):
@@ -193,3 +233,56 @@ def test_rows_read_always_reconciles(wh: Warehouse, tmp_path: Path):
     load_source(wh, Settings(), "transactions", [path])
     m = manifest(wh).row(0, named=True)
     assert m["rows_read"] == m["rows_accepted"] + m["rows_rejected"] + m["duplicates"] == 3
+
+
+def test_amounts_too_large_to_add_up_are_rejected(tmp_path: Path):
+    """Issue #23: 1.7e308 is a finite double, but two of them (or one times an exchange rate)
+    are inf, and inf reached the marts' journey and customer values."""
+    settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
+    rows = [
+        "t1,c1,o1,payment_captured,2026-03-01T10:00:00Z,1.7e308,EUR,web",
+        "t2,c1,o1,payment_captured,2026-03-01T10:01:00Z,1.7e308,EUR,web",
+        "t3,c1,o1,payment_captured,2026-03-01T10:02:00Z,1e16,EUR,web",
+        "t4,c1,o1,payment_captured,2026-03-01T10:03:00Z,999999999999999,EUR,web",
+    ]
+    path = write(tmp_path, "tx.csv", TX_HEADER + "\n".join(rows) + "\n")
+    steps.ingest_files(settings, "transactions", [path])
+    steps.build_marts(settings)
+    with open_published(settings) as wh:
+        reasons = wh.read_table("raw.rejects", order_by=["row_number"])["reason"].to_list()
+        values = [
+            *wh.read_table("marts.journeys")["value"].to_list(),
+            *wh.read_table("marts.customers")["total_value"].to_list(),
+        ]
+    assert len(reasons) == 3 and all(r.startswith("amount is beyond 10^15") for r in reasons)
+    assert values and all(math.isfinite(v) for v in values) and max(values) == 999999999999999
+
+
+def test_ingest_and_the_scheduled_load_go_on_past_a_bad_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    write(folder, "a.csv", TX_HEADER + "t1,c1,o1,order_placed,2026-03-01T10:00:00Z,1,EUR,w\n")
+    write(folder, "b.csv", b"PK\x03\x04 a zip, not a csv")
+    write(folder, "c.csv", TX_HEADER + "t3,c1,o1,order_placed,2026-03-03T10:00:00Z,1,EUR,w\n")
+    config = write(tmp_path, "journeys.yaml", "warehouse: wh/journeys.duckdb\n")
+    assert main(["ingest", "transactions", str(folder), "--config", str(config)]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 2 and "a.csv: 1 read, 1 accepted" in out
+    refused, total = err.splitlines()
+    assert refused.startswith("transactions b.csv: refused, not a readable csv file")
+    assert total == "[ingest] 1 of 3 file(s) refused (above); fix, rerun"
+    # the scheduled run (journeys run) loads what is configured the same way, then builds
+    scheduled = Settings.model_validate(
+        {"warehouse": tmp_path / "wh2" / "journeys.duckdb",
+         "sources": {"transactions": {"path": str(folder / "*.csv")}}}
+    )  # fmt: skip
+    batches = steps.ingest_landing(scheduled)
+    assert [b.refused for b in batches] == [False, True, False]
+    steps.build_marts(scheduled)
+    with open_published(scheduled) as wh:
+        quality = wh.read_table("marts.data_quality").rows(named=True)
+    assert [q["file"] for q in quality] == ["a.csv", "b.csv", "c.csv"]
+    assert quality[1]["note"].startswith("refused: not a readable csv file")
+    assert [q["rows_accepted"] for q in quality] == [1, 0, 1]

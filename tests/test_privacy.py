@@ -353,6 +353,38 @@ def test_a_rejected_crm_row_is_published_without_its_raw_text(tmp_path: Path):
     with open_published(settings) as wh:
         rejects = wh.read_table("raw.rejects", order_by=["row_number"])
     assert rejects["row_number"].to_list() == [2, 3] and rejects["raw"].null_count() == 2
-    assert rejects["reason"][1] == "created_at 'not-a-date' is not a date; use YYYY-MM-DD"
+    assert rejects["reason"][1] == "created_at is not a date; use YYYY-MM-DD"
     text = "\n".join(str(v) for v in rejects.rows())
     assert "Bernard" not in text and "Jansen" not in text and "1234567" not in text
+
+
+def test_reject_reasons_name_the_column_never_the_value(tmp_path: Path):
+    """A value in the wrong column can be anyone's email, phone or name: the reason names the
+    column and the problem (issue #23: `created_at 'grace.h@corp.example' is not a date` reached
+    the published file); the raw text beside it is masked there."""
+    files = {
+        "customers": "customer_id,email,phone,segment,created_at\nc1,,,new,grace.h@corp.example\n",
+        "transactions": "event_id,customer_id,order_id,event_type,occurred_at,amount,currency\n"
+        "t1,c1,o1,order_placed,+49 30 1234567,1,EUR\n"
+        "t2,c1,o1,order_placed,2026-03-01T10:00:00Z,grace.h@corp.example,EUR\n"
+        "t3,c1,o1,order_placed,2026-03-01T10:00:00Z,-0301234567,EUR\n",
+        "web": "event_id,anonymous_id,user_id,event_type,occurred_at\n"
+        "w1,a1,,page_view,Grace Hopper\n",
+        "support": "event_id,ticket_id,email,phone,channel,team,system,category,event_type,"
+        "occurred_at\ns1,k1,,,phone,T,S,c,contact,grace.h@corp.example\n",
+    }
+    settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
+    for source, text in files.items():
+        path = tmp_path / f"{source}.csv"
+        path.write_text(text, encoding="utf-8")
+        steps.ingest_files(settings, source, [path])
+    log = tmp_path / "log.csv"
+    log.write_text("case,act,ts\nk1,open,grace.h@corp.example\n", encoding="utf-8")
+    steps.import_event_log(settings, log, case_col="case", activity_col="act", timestamp_col="ts")
+    steps.build_marts(settings)
+    with open_published(settings) as wh:
+        reasons = wh.read_table("raw.rejects")["reason"].to_list()
+    assert len(reasons) == 7
+    for reason in reasons:
+        assert not {"grace", "Grace", "Hopper", "1234567"} & set(re.findall(r"\w+", reason))
+        assert "'" not in reason

@@ -23,7 +23,7 @@ def test_published_rejects_keep_the_reason_and_mask_identifiers(tmp_path: Path):
         [reject] = wh.read_table("raw.rejects").to_dicts()
         assert wh.table_exists("marts.events")
     assert reject["row_number"] == 2 and reject["file"] == "support.csv"
-    assert "occurred_at 'not-a-time' is not a timestamp" in reject["reason"]
+    assert "occurred_at is not a timestamp" in reject["reason"]
     assert "ann@example.com" not in reject["raw"] and "1234567" not in reject["raw"]
     assert (
         reject["raw"].startswith("{") and "[email]" in reject["raw"] and "[phone]" in reject["raw"]

@@ -59,8 +59,13 @@ CREATE TABLE IF NOT EXISTS raw.log (
     attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
     _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
 );
--- Timestamps: ISO-8601 with Z or an offset are absolute; epoch seconds (10 digits) and
--- milliseconds (13 digits) are UTC; anything else is a naive local time in the source's timezone.
+-- Timestamps: ISO-8601 with Z or an offset are absolute (a space before the offset allowed; an
+-- offset beyond ±18:00 or a minute beyond 59 is no offset); so is a time followed by UTC, GMT or
+-- an IANA zone name (America/New_York, Europe/Berlin). Zone abbreviations (EST, CST, IST) are
+-- not read: CST is Central, China and Cuba time. A 12-hour clock (10:00:00 PM) is read. Epoch
+-- seconds (10 digits) and milliseconds (13 digits) are UTC; a date and time of digits and
+-- separators alone is a naive local time in the source's timezone. Anything else after the time
+-- (DuckDB's own cast ignores it: '10:00:00 PM' and '10:00:00 EST' read as 10:00) is no time.
 -- Only instants from 1900 up to (not including) 2200 are timestamps: DuckDB also reads words
 -- ('infinity', 'epoch') and years such as 12026, which no analyst's tool (Python, polars) can
 -- hold, and one such event would break every later build.
@@ -72,23 +77,53 @@ CREATE OR REPLACE MACRO journeys_ts_in_range(t) AS CASE
     WHEN t >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND t < TIMESTAMPTZ '2200-01-01 00:00:00+00'
         THEN t
 END;
+CREATE OR REPLACE MACRO journeys_ts_offset_ok(s) AS coalesce(
+    try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 2) AS INTEGER) <= 18
+        AND coalesce(try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 3) AS INTEGER), 0) <= 59,
+    true
+);
+-- '2026-03-01 10:00:00 PM' -> '2026-03-01 22:00:00' (NULL for an hour outside 1-12); p: the parts
+CREATE OR REPLACE MACRO journeys_ts_12h_of(p) AS CASE
+    WHEN try_cast(p.h AS INTEGER) BETWEEN 1 AND 12 THEN p.d || ' '
+        || lpad(CAST(try_cast(p.h AS INTEGER) % 12 + CASE WHEN upper(p.ap) = 'P' THEN 12 ELSE 0 END
+            AS VARCHAR), 2, '0') || ':' || p.m || p.sec
+END;
+CREATE OR REPLACE MACRO journeys_ts_12h(s) AS journeys_ts_12h_of(regexp_extract(s,
+    '^([\d\-/.]*\d)[ T](\d{1,2}):(\d\d)(:\d\d(?:\.\d+)?)?\s*([AaPp])\.?[Mm]\.?$',
+    ['d', 'h', 'm', 'sec', 'ap']));
 CREATE OR REPLACE MACRO journeys_parse_ts_any(s, tz) AS journeys_ts_in_range(CASE
     WHEN s IS NULL OR NOT regexp_matches(s, '\d') THEN NULL
     WHEN regexp_full_match(trim(s), '\d{10}') THEN to_timestamp(CAST(trim(s) AS BIGINT))
     WHEN regexp_full_match(trim(s), '\d{13}') THEN to_timestamp(CAST(trim(s) AS BIGINT) / 1000.0)
-    WHEN regexp_matches(trim(s), '\d:\d\d(:\d\d(\.\d+)?)?\s*([Zz]|[+-]\d\d(:?\d\d)?)$')
-        THEN try_cast(upper(trim(s)) AS TIMESTAMPTZ)
-    ELSE timezone(tz, try_cast(trim(s) AS TIMESTAMP))
+    WHEN regexp_full_match(trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*\s*([Zz]|[+-]\d\d(:?\d\d)?)')
+        THEN CASE WHEN journeys_ts_offset_ok(trim(s)) THEN try_cast(upper(regexp_replace(
+            trim(s), '\s+([Zz]|[+-]\d\d(:?\d\d)?)$', '\1')) AS TIMESTAMPTZ) END
+    WHEN regexp_full_match(trim(s),
+            '[\d\-/. T:]*\d:\d\d[\d:.]*\s+((?i:utc|gmt)|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+)')
+        THEN try_cast(regexp_replace(trim(s), '(?i)\s+(utc|gmt)$', ' UTC') AS TIMESTAMPTZ)
+    WHEN regexp_matches(trim(s), '\d\s*[AaPp]\.?[Mm]\.?$')
+        THEN timezone(tz, try_cast(journeys_ts_12h(trim(s)) AS TIMESTAMP))
+    WHEN regexp_full_match(trim(s), '[\d\-/. T:]*\d') THEN timezone(tz, try_cast(trim(s) AS TIMESTAMP))
 END);
 CREATE OR REPLACE MACRO journeys_parse_ts(s, tz) AS CASE
     WHEN s[1:4] NOT BETWEEN '1901' AND '2198' THEN journeys_parse_ts_any(s, tz)
     -- 2026-03-01T10:00:00.000Z, 2026-03-01T10:00:00Z, 2026-03-01T10:00:00+01:00
-    WHEN regexp_full_match(s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)')
+    WHEN regexp_full_match(s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-](0\d|1[0-8]):[0-5]\d)')
         THEN try_cast(s AS TIMESTAMPTZ)
     -- 2026-03-01 10:00:00 in the source's timezone
     WHEN regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d')
         THEN timezone(tz, try_cast(s AS TIMESTAMP))
     ELSE journeys_parse_ts_any(s, tz)
+END;
+-- Why a value is not a timestamp, where a general reason would mislead (NULL otherwise).
+CREATE OR REPLACE MACRO journeys_ts_problem(s) AS CASE
+    WHEN regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[A-Za-z]{2,5}$')
+        AND NOT regexp_matches(trim(s), '(?i)(utc|gmt|\d\s*z|\d\s*[ap]\.?m\.?)$')
+        THEN 'ends in a time zone abbreviation, which is ambiguous (CST is Central, China and '
+            || 'Cuba time); write an offset such as -05:00 or a zone name such as America/New_York'
+    WHEN regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[+-]\d\d(:?\d\d)?$')
+        AND NOT journeys_ts_offset_ok(trim(s))
+        THEN 'has an offset beyond 18 hours or 59 minutes; write an offset such as +01:00'
 END;
 -- Normalised contact identifiers: case and whitespace for emails; digits only for phones
 -- (a leading 00 international prefix is dropped, so 0049… and +49… agree).

@@ -1,4 +1,5 @@
--- grain: one row of a delivered Parquet file, with its 1-based row number (the reader's
--- file_row_number column is not a delivered column: it must not become an attribute).
-SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _line
-FROM read_parquet($path, file_row_number = true)
+-- grain: one row of a delivered Parquet file, every column as text, in file order (the row's
+-- number is its rowid + 1 in the temp table this fills; no reader column is added, so none can
+-- meet a delivered one).
+SELECT COLUMNS(*)::VARCHAR
+FROM read_parquet($path)

@@ -1,6 +1,8 @@
 -- grain: one delivered CRM customer row with the first contract violation in _reason (NULL when
 -- valid). A CRM export is a snapshot: the dedup key is the row's content, so an unchanged row
 -- delivered again is a duplicate and a changed one is an update (the latest wins in staging).
+-- A reason names the column and the problem, never the value: raw.rejects is published, and a
+-- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 SELECT *,
     CAST(NULL AS TIMESTAMPTZ) AS occurred_at_utc,
     md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) AS _key,
@@ -12,6 +14,7 @@ SELECT *,
                 false
             )
             AND journeys_parse_ts(created_at, $tz) IS NULL
-            THEN 'created_at ''' || created_at || ''' is not a date; use YYYY-MM-DD'
+            THEN 'created_at '
+                || coalesce(journeys_ts_problem(created_at), 'is not a date; use YYYY-MM-DD')
     END AS _reason
 FROM landing_std

@@ -4,6 +4,8 @@
 -- activity, the instant and the other columns, numbered when the same content comes more than
 -- once in the file. It never depends on the row's position, so a re-delivered log, in any
 -- order, has the same keys, and two files' different events never share one.
+-- A reason names the column and the problem, never the value: raw.rejects is published, and a
+-- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 WITH typed AS (
     SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc
     FROM landing_std
@@ -30,7 +32,7 @@ SELECT *,
     CASE
         WHEN case_id IS NULL THEN 'case id is missing in this row; every event needs its case'
         WHEN journeys_blank(activity) THEN 'activity is empty; every event needs its activity'
-        WHEN occurred_at_utc IS NULL THEN 'timestamp ''' || coalesce(occurred_at, '')
-            || ''' is not a timestamp; use ISO-8601'
+        WHEN occurred_at_utc IS NULL THEN 'the timestamp column '
+            || coalesce(journeys_ts_problem(occurred_at), 'is not a timestamp; use ISO-8601')
     END AS _reason
 FROM keyed

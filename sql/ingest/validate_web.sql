@@ -1,5 +1,7 @@
 -- grain: one delivered web event, typed, with the first contract violation in _reason
 -- (NULL when the row is valid) and its dedup key (event_id).
+-- A reason names the column and the problem, never the value: raw.rejects is published, and a
+-- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 WITH typed AS (
     SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc FROM landing_std
 )
@@ -11,7 +13,9 @@ SELECT *,
             THEN 'anonymous_id and user_id are both empty; one of them must name the visitor'
         WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. page_view'
         WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
-        WHEN occurred_at_utc IS NULL THEN 'occurred_at ''' || occurred_at
-            || ''' is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
+        WHEN occurred_at_utc IS NULL THEN 'occurred_at ' || coalesce(
+            journeys_ts_problem(occurred_at),
+            'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
+        )
     END AS _reason
 FROM typed

@@ -148,13 +148,18 @@ def ingest(
     Example: journeys ingest web data/sample/web_events.jsonl
     """
     from journeys.config import SOURCES
+    from journeys.errors import IngestError
 
     if source not in SOURCES:
         raise typer.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
     from journeys import steps
 
-    for batch in steps.ingest_files(settings_for(ctx, config, warehouse), source, paths):
-        echo(batch.summary())
+    batches = steps.ingest_files(settings_for(ctx, config, warehouse), source, paths)
+    for batch in batches:
+        echo(batch.summary(), err=batch.refused)
+    refused = [batch for batch in batches if batch.refused]
+    if refused:  # the other files were loaded; exit 1 all the same
+        raise IngestError(f"{len(refused)} of {len(batches)} file(s) refused (above); fix, rerun")
 
 
 # long: typer declares each of the log's options (XES, OCEL, CSV columns, time zone) here

@@ -6,8 +6,10 @@ Durations are written ``30m``, ``2h``, ``14d``, ``90s`` (or plain seconds).
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
+import zoneinfo
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +77,27 @@ class SourceSettings(_Frozen):
     column_map: dict[str, str] = Field(default_factory=dict)
     """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
 
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, value: str) -> str:
+        try:
+            known = getattr(codecs.lookup(value), "_is_text_encoding", True)
+        except LookupError:
+            known = False
+        if not known:  # rot13 and base64 are codecs, but not text encodings
+            raise ValueError(f"{value!r} is not a text encoding; use utf-8, utf-16 or latin-1")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        zones = zoneinfo.available_timezones()
+        if zones and value not in zones and value != "UTC":  # no tz database: DuckDB decides
+            raise ValueError(
+                f"{value!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC"
+            )
+        return value
+
 
 class TouchpointRule(_Frozen):
     """Maps (source, event_type, optional field globs) to a touchpoint name and its owners."""
@@ -136,6 +159,16 @@ class Settings(_Frozen):
     exchange_rates: dict[str, float] = Field(default_factory=dict)
     """Units of ``currency`` per unit of another currency (``CHF: 1.06``): amounts in that
     currency are converted. A transaction currency without a rate stops the build, naming it."""
+
+    @field_validator("salt")
+    @classmethod
+    def _keyed(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(
+                "empty, so emails and phone numbers would be hashed without a key and could be "
+                "looked up from a list of addresses; set salt: to a secret per company"
+            )
+        return value
 
     @field_validator("currency", mode="before")
     @classmethod

@@ -1,10 +1,13 @@
-"""Read one delivered file into the temp table ``landing_std``: contract columns as text.
+"""Read one delivered file into the temp table ``landing_std``: its records, numbered by line.
 
-Every delivered row ends up in ``landing_std`` (with its ``_line``) or, when the reader cannot
-parse it at all, in ``landing_parse_rejects``. The row as delivered is not copied along: the
-``RawText`` that ``read_landing`` returns selects it by ``_line``, for the rows that are rejected.
-A file that is not its declared format, or lacks contract columns, raises ``IngestError`` and
-nothing is kept.
+``landing_raw`` holds what the reader returned (the delivered columns as text, or a JSON-lines
+file's lines); ``landing_std`` one row per record with the contract columns, ``attributes``
+(every other column), ``_rowid`` (its row in ``landing_raw``) and ``_line``;
+``landing_parse_rejects`` the records the reader could not parse. The lines are counted apart
+from the reader (ingest/records.py): a file whose reader returns another number of records
+than its lines hold is refused, naming the line where they part, so no row can vanish
+unnoticed. A file that is not its declared format, or lacks contract columns, raises
+``IngestError`` and nothing is kept.
 """
 
 from __future__ import annotations
@@ -13,79 +16,50 @@ import codecs
 import gzip
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from journeys.errors import IngestError, WarehouseError
-from journeys.warehouse import Warehouse, quote_ident
+from journeys.ingest.columns import Spec, jsonl_params, resolve, table_params
+from journeys.ingest.lines import LineCount, count_lines, scan_lines
+from journeys.ingest.records import KEPT_REASONS, Layout, layout, returned_runs, write_without
+from journeys.warehouse import Warehouse
 
-PARSE_REJECT_TABLES = ("landing_rejects", "landing_scans")
 TEMP_TABLES = (
     "landing_raw",
-    "landing",
-    "landing_lines",
+    "landing_rejects",
+    "landing_scans",
+    "landing_offsets",
     "landing_std",
     "landing_marked",
     "landing_reject_text",
     "landing_parse_rejects",
     "raw_keys",
-    *PARSE_REJECT_TABLES,
-)
-
-
-MISSING_FIX = (
-    "rename them in the export or map them under sources.<source>.column_map (e.g. occurred_at: ts)"
 )
 
 
 @dataclass(frozen=True)
-class RawText:
-    """How to read a delivered row as text (the JSON line, or a JSON object of a CSV/Parquet
-    row's fields): the expression ``text`` over the temp relation ``source``, with ``params``."""
+class Landing:
+    """What ``read_landing`` left in the temp tables, for the load to check and record."""
 
-    text: str
-    source: str
-    params: dict[str, Any]
-
-    def select(self, lines: str) -> str:
-        """``_line, _raw`` of the rows whose ``_line`` the SELECT ``lines`` returns; the filter
-        comes first, so only those rows are turned into text."""
-        return (
-            f"SELECT _line, CAST({self.text} AS VARCHAR) AS _raw FROM {self.source} "
-            f"WHERE _line IN ({lines})"
-        )
+    text_model: str
+    """The model that turns rejected rows back into their delivered text, by ``_line``."""
+    parse_rejects: int
+    """Rows of ``landing_parse_rejects``."""
 
 
-@dataclass(frozen=True)
-class _Spec:
-    columns: tuple[str, ...]
-    column_map: dict[str, str]
-    optional: tuple[str, ...]
-    missing_fix: str
-
-
-def read_landing(
-    wh: Warehouse,
-    path: Path,
-    *,
-    fmt: str,
-    columns: Sequence[str],
-    column_map: dict[str, str],
-    encoding: str = "utf-8",
-    optional: Sequence[str] = (),
-    missing_fix: str = MISSING_FIX,
-) -> RawText:
-    """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``; return how to select
-    a row's delivered text by its ``_line``."""
+def read_landing(wh: Warehouse, path: Path, *, fmt: str, spec: Spec, encoding: str) -> Landing:
+    """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``."""
     wh.drop_temp(*TEMP_TABLES)
-    spec = _Spec(tuple(columns), column_map, tuple(optional), missing_fix)
+    if fmt == "csv":
+        return _read_csv(wh, path, spec, encoding)
     if fmt == "jsonl":
         return _read_jsonl(wh, path, spec, encoding)
-    if fmt in ("csv", "parquet"):
-        return _read_table(wh, path, fmt, spec, encoding)
+    if fmt == "parquet":
+        return _read_parquet(wh, path, spec)
     raise IngestError(
         f"{path.name}: format '{fmt}' is not supported here; use csv, jsonl or parquet"
     )
@@ -99,93 +73,203 @@ def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
     )
 
 
-def _resolve_columns(path: Path, delivered: Sequence[str], spec: _Spec) -> dict[str, str | None]:
-    """Contract column -> delivered column (exact name, else case/space-insensitive)."""
-    loose = {c.strip().lower(): c for c in delivered}
-    chosen: dict[str, str | None] = {}
-    missing: list[str] = []
-    for column in spec.columns:
-        wanted = spec.column_map.get(column, column)
-        if wanted in delivered:
-            chosen[column] = wanted
-        elif wanted.strip().lower() in loose:
-            chosen[column] = loose[wanted.strip().lower()]
-        elif column in spec.optional:
-            chosen[column] = None
-        else:
-            missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
-    if missing:
-        seen = ", ".join(delivered[:12]) + (" …" if len(delivered) > 12 else "")
-        raise IngestError(
-            f"{path.name}: missing column(s) {', '.join(missing)}; the file has {seen}. "
-            f"To fix, {spec.missing_fix}. Nothing was loaded from it"
-        )
-    return chosen
+def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
+    with _text_file(path, encoding, plain=True) as (readable, tmp):
+        scan = scan_lines(readable)
+        found = layout(readable, scan, name=path.name)
+        try:
+            parsed = _parse_csv(wh, readable, found, tmp)
+        except WarehouseError:
+            parsed = -1  # the reader (its sniffer) refused the file
+        if parsed != found.records:  # a stray quote on a line whose quotes balance: look closer
+            found = layout(readable, scan, name=path.name, exhaustive=True)
+            try:
+                parsed = _parse_csv(wh, readable, found, tmp)
+            except WarehouseError as exc:
+                raise _fail_unreadable(path, "csv", exc) from exc
+        delivered = wh.columns_of("landing_raw")
+        chosen = resolve(path.name, delivered, spec)
+    if parsed != found.records:
+        raise _records_differ(path, parsed, found.records, found.suspect, "records")
+    rejected = [line - 1 for line in _reader_rejects(wh)]  # line 1: the header
+    _offsets(wh, found.offsets)
+    kept = found.kept
+    parse_rejects = wh.materialize_temp(
+        "landing_parse_rejects",
+        "ingest/parse_rejects",
+        header_lines=1,
+        kept_lines=[k.line for k in kept],
+        kept_texts=[k.text for k in kept],
+        kept_reasons=[KEPT_REASONS[k.reason] for k in kept],
+    )
+    params = table_params(delivered, chosen)
+    runs = returned_runs(found.offsets, found.records, rejected)
+    _standardise(wh, "ingest/landing_table", runs, spec, **params)
+    return Landing("ingest/reject_text_table", parse_rejects)
 
 
-def _read_table(wh: Warehouse, path: Path, fmt: str, spec: _Spec, encoding: str) -> RawText:
+def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
+    """Read the CSV into ``landing_raw`` without the lines ``found`` drops; return the records
+    the reader returned or rejected."""
+    wh.drop_temp("landing_raw", "landing_rejects", "landing_scans")
+    if found.drop:
+        trimmed = tmp / "records.csv"
+        write_without(readable, found.drop, trimmed)
+        readable = trimmed
+    delim = found.delimiter
+    wh.materialize_temp(
+        "landing_raw", "ingest/read_csv", path=str(readable), encoding="utf-8", delim=delim
+    )
+    counts = wh.query("ingest/reader_counts").row(0, named=True)
+    return int(counts["parsed"]) + int(counts["rejected"])
+
+
+def _records_differ(path: Path, read: int, counted: int, suspect: int, what: str) -> IngestError:
+    where = f" (they part from line {suspect} on)" if suspect else ""
+    return IngestError(
+        f"{path.name}: the reader found {read} {what} where the file's lines hold {counted}"
+        f"{where}; a quote or a carriage return inside a field is read differently. Fix the "
+        "quoting (fields with quotes, delimiters or line breaks in double quotes, quotes inside "
+        "doubled; line breaks as LF or CRLF). Nothing was loaded from it"
+    )
+
+
+def _reader_rejects(wh: Warehouse) -> list[int]:
+    return [int(line) for line in wh.query("ingest/reader_rejects")["line"].to_list()]
+
+
+def _offsets(wh: Warehouse, offsets: tuple[tuple[int, int], ...]) -> None:
+    """``landing_offsets``: where the reader's records lie, for its rejects' lines."""
+    wh.materialize_temp(
+        "landing_offsets",
+        "ingest/landing_offsets",
+        recs=[rec for rec, _ in offsets],
+        offsets=[offset for _, offset in offsets],
+    )
+
+
+def _standardise(
+    wh: Warehouse, values_model: str, runs: tuple[tuple[int, int], ...], spec: Spec, **params: Any
+) -> None:
+    """``landing_std``: the values model's records numbered by line (one stretch: without a
+    join), their contract columns named (``contract_<source>``), in one statement."""
+    numbering: dict[str, Any]
+    if len(runs) == 1:
+        model, numbering = "ingest/number_records_one_run", {"shift": runs[0][1]}
+    else:
+        model = "ingest/number_records"
+        numbering = {"firsts": [r for r, _ in runs], "shifts": [s for _, s in runs]}
+    wh.materialize_temp(
+        "landing_std",
+        f"ingest/contract_{spec.source}",
+        inputs={"landing_values": values_model, "landing_numbered": model},
+        **numbering,
+        **params,
+    )
+
+
+def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
     try:
-        if fmt == "csv":
-            with _utf8_text(path, encoding) as (readable, enc):
-                wh.materialize_temp(
-                    "landing_raw", "ingest/read_csv", path=str(readable), encoding=enc
-                )
-            wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
-            wh.view_temp("landing", "ingest/number_csv_rows")  # read once, by landing_std
-        else:
-            with _plain_parquet(path) as plain:
-                wh.materialize_temp("landing", "ingest/read_parquet", path=str(plain))
+        with _text_file(path, encoding, plain=False) as (readable, _):
+            count = count_lines(readable)
+            wh.materialize_temp(
+                "landing_raw", "ingest/read_jsonl", path=str(readable), encoding="utf-8"
+            )
     except WarehouseError as exc:
-        raise _fail_unreadable(path, fmt, exc) from exc
-    delivered = [c for c in wh.columns_of("landing") if c != "_line"]
-    chosen = _resolve_columns(path, delivered, spec)
-    used = {c for c in chosen.values() if c}
-    extras = [c for c in delivered if c not in used]
-    params: dict[str, str] = {}
-    select = [
-        (f"CAST({quote_ident(src)} AS VARCHAR)" if src else "CAST(NULL AS VARCHAR)")
-        + f" AS {quote_ident(col)}"
-        for col, src in chosen.items()
-    ]
-    select.append(_json_object(extras, params, "a") + " AS attributes")
-    select.append("_line")
-    select.append("CAST(NULL AS VARCHAR) AS _parse_error")
-    wh.materialize_temp("landing_std", select=f"SELECT {', '.join(select)} FROM landing", **params)
-    raw: dict[str, Any] = {}
-    text = _json_object(delivered, raw, "r")
-    return RawText(text, "landing", raw)
+        raise _fail_unreadable(path, "jsonl", exc) from exc
+    _check_lines(wh, path, count)
+    keys = wh.query("ingest/jsonl_keys")["key"].to_list()
+    if not keys:
+        raise IngestError(
+            f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
+            "one JSON object per line, or set the source's format. Nothing was loaded from it"
+        )
+    chosen = resolve(path.name, keys, spec)
+    _offsets(wh, ((1, 0),))
+    parse_rejects = wh.materialize_temp(
+        "landing_parse_rejects",
+        "ingest/parse_rejects",
+        header_lines=0,
+        kept_lines=[],
+        kept_texts=[],
+        kept_reasons=[],
+    )
+    params = jsonl_params(keys, chosen)
+    runs = returned_runs(((1, 0),), count.lines, _reader_rejects(wh))
+    _standardise(wh, "ingest/landing_jsonl", runs, spec, **params)
+    return Landing("ingest/reject_text_jsonl", parse_rejects)
 
 
-@contextmanager
-def _utf8_text(path: Path, encoding: str) -> Iterator[tuple[Path, str]]:
-    """The text file and the encoding DuckDB reads it in: UTF-8 files as they are; any other
-    encoding is decoded by Python into a temporary UTF-8 copy first, because DuckDB's own
-    decoders refuse whole files for one character: UTF-16 with any character outside the
-    basic plane (an emoji), latin-1 with any byte from 0x80 to 0x9F."""
+def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:
+    """The line reader must return (or reject) every line of the file, blank ones too."""
+    counts = wh.query("ingest/reader_counts").row(0, named=True)
+    read = int(counts["parsed"]) + int(counts["rejected"])
+    if read != count.lines:
+        raise _records_differ(path, read, count.lines, count.bare_cr, "lines")
+
+
+def _read_parquet(wh: Warehouse, path: Path, spec: Spec) -> Landing:
+    try:
+        with _plain_parquet(path) as plain:
+            wh.materialize_temp("landing_raw", "ingest/read_parquet", path=str(plain))
+    except WarehouseError as exc:
+        raise _fail_unreadable(path, "parquet", exc) from exc
+    delivered = wh.columns_of("landing_raw")
+    params = table_params(delivered, resolve(path.name, delivered, spec))
+    _standardise(wh, "ingest/landing_table", ((0, 1),), spec, **params)
+    return Landing("ingest/reject_text_table", 0)
+
+
+def text_codec(encoding: str, *, name: str) -> codecs.CodecInfo:
+    """The codec of a configured text encoding; an unknown name, or a codec that is not a
+    text encoding (``rot13``, ``base64``), fails naming the file."""
     try:
         codec = codecs.lookup(encoding)
     except LookupError:
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):
         raise IngestError(
-            f"{path.name}: encoding '{encoding}' is not known; set the source's encoding to "
-            "utf-8, utf-16 or latin-1"
-        ) from None
-    if codec.name == "utf-8":
-        yield path, "utf-8"
-        return
-    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+            f"{name}: encoding '{encoding}' is not a known text encoding; set the source's "
+            "encoding to utf-8, utf-16 or latin-1"
+        )
+    return codec
+
+
+@contextmanager
+def _text_file(path: Path, encoding: str, *, plain: bool) -> Iterator[tuple[Path, Path]]:
+    """(the file as UTF-8 text, a temporary folder). UTF-8 files are read as they are (and
+    gzipped ones, unless ``plain`` asks for a file ingest/records.py can map); any other
+    encoding is decoded by Python into a temporary UTF-8 copy first, because DuckDB's own
+    decoders refuse whole files for one character: UTF-16 with any character outside the
+    basic plane (an emoji), latin-1 with any byte from 0x80 to 0x9F."""
+    codec = text_codec(encoding, name=path.name)
+    packed = path.name.lower().endswith((".gz", ".gzip"))
     with tempfile.TemporaryDirectory(prefix="journeys-landing-") as tmp:
-        plain = Path(tmp) / "landing.txt"
+        if codec.name == "utf-8" and not (packed and plain):
+            yield path, Path(tmp)
+            return
+        copy = Path(tmp) / "landing.txt"
+        opener = gzip.open if packed else open
         try:
-            with opener(path, "rb") as raw, plain.open("w", encoding="utf-8", newline="") as out:
-                if codec.name == "utf-16" and raw.peek(2)[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-                    codec = codecs.lookup("utf-16-le")  # no byte-order mark: little-endian
-                shutil.copyfileobj(codec.streamreader(raw, errors="strict"), out, 1 << 20)
+            with opener(path, "rb") as raw, copy.open("wb") as out:
+                if codec.name == "utf-8":
+                    shutil.copyfileobj(raw, out, 1 << 20)
+                else:
+                    _decode(raw, out, codec)
         except (OSError, EOFError, UnicodeError) as exc:
             raise IngestError(
                 f"{path.name}: not readable as {encoding} ({exc}); check the file is complete "
                 "and set the source's encoding. Nothing was loaded from it"
             ) from exc
-        yield plain, "utf-8"
+        yield copy, Path(tmp)
+
+
+def _decode(raw: Any, out: Any, codec: codecs.CodecInfo) -> None:
+    if codec.name == "utf-16" and raw.peek(2)[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        codec = codecs.lookup("utf-16-le")  # no byte-order mark: little-endian
+    reader = codec.streamreader(raw, "strict")
+    while text := reader.read(1 << 20):
+        out.write(text.encode("utf-8"))
 
 
 @contextmanager
@@ -206,74 +290,3 @@ def _plain_parquet(path: Path) -> Iterator[Path]:
                 "complete. Nothing was loaded from it"
             ) from exc
         yield plain
-
-
-def _json_object(names: Sequence[str], params: dict[str, str], prefix: str) -> str:
-    if not names:
-        return "CAST(NULL AS JSON)"
-    parts = []
-    for i, name in enumerate(names):
-        key = f"{prefix}{i}"
-        params[key] = name
-        parts.append(f"${key}, CAST({quote_ident(name)} AS VARCHAR)")
-    return f"json_object({', '.join(parts)})"
-
-
-def _json_path(key: str) -> str:
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _read_jsonl(wh: Warehouse, path: Path, spec: _Spec, encoding: str) -> RawText:
-    try:
-        with _utf8_text(path, encoding) as (readable, enc):
-            lines = wh.materialize_temp(
-                "landing_lines", "ingest/read_jsonl", path=str(readable), encoding=enc
-            )
-        wh.materialize_temp("landing_parse_rejects", "ingest/parse_rejects")
-    except WarehouseError as exc:
-        raise _fail_unreadable(path, "jsonl", exc) from exc
-    keys = wh.query("ingest/jsonl_keys")["key"].to_list()
-    if lines and not keys:
-        raise IngestError(
-            f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
-            "one JSON object per line, or set the source's format. Nothing was loaded from it"
-        )
-    chosen = _resolve_columns(path, keys, spec)
-    # Every wanted key is read in one parse of the line (a list of paths), not one per column.
-    present = [key for key in chosen.values() if key is not None]
-    params: dict[str, Any] = {"paths": [_json_path(key) for key in present]}
-    select = []
-    for col, key in chosen.items():
-        value = f"_values[{present.index(key) + 1}]" if key is not None else "NULL"
-        select.append(f"CAST({value} AS VARCHAR) AS {quote_ident(col)}")
-    extras = [key for key in keys if key not in set(present)]
-    if extras:
-        params["extra_paths"] = [_json_path(key) for key in extras]
-        pairs = []
-        for i, key in enumerate(extras):
-            params[f"k{i}"] = key
-            pairs.append(f"$k{i}, _extras[{i + 1}]")
-        select.append(f"CASE WHEN _object THEN json_object({', '.join(pairs)}) END AS attributes")
-        extract_extras = ", CASE WHEN _object THEN json_extract(line, $extra_paths) END AS _extras"
-    else:
-        select.append("CAST(NULL AS JSON) AS attributes")
-        extract_extras = ""
-    select += [
-        "_line",
-        "CASE WHEN NOT _valid THEN 'line is not valid JSON; each line must be one JSON object' "
-        "WHEN NOT _object THEN 'line is JSON but not an object; each line must be one JSON "
-        "object' END AS _parse_error",
-    ]
-    wh.materialize_temp(
-        "landing_std",
-        select=(
-            f"SELECT {', '.join(select)} FROM ("
-            "SELECT *, CASE WHEN _object THEN json_extract_string(line, $paths) END AS _values"
-            f"{extract_extras} FROM ("
-            "SELECT line, _line, _valid, "
-            "CASE WHEN _valid THEN json_type(line) = 'OBJECT' ELSE false END AS _object "
-            "FROM (SELECT *, json_valid(line) AS _valid FROM landing_lines)))"
-        ),
-        **params,
-    )
-    return RawText("line", "landing_lines", {})

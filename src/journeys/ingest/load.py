@@ -4,7 +4,8 @@ For every file: skip it when the same path with the same content was loaded befo
 otherwise read it, check each row against the source contract, and in one transaction append the
 valid rows to ``raw.<source>`` (re-delivered event ids flagged ``_is_duplicate``), every invalid
 row to ``raw.rejects`` with its line, raw text and reason, and the batch's counts to
-``raw.manifest``: rows_read = rows_accepted + rows_rejected + duplicates.
+``raw.manifest``: rows_read = rows_accepted + rows_rejected + duplicates. A file of a folder or
+glob that cannot be loaded is recorded as refused, and the others load (``load_or_refuse``).
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ import gzip
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from journeys.config import SOURCES, Settings
 from journeys.errors import IngestError
+from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
-from journeys.ingest.landing import TEMP_TABLES, read_landing
+from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
 from journeys.warehouse import Warehouse
+
+REFUSED = "refused: "
+"""How ``raw.manifest.note`` starts for a file that was refused (its rows all 0)."""
 
 # Columns a real export may lack without losing the row's meaning: missing ones load as empty.
 OPTIONAL_COLUMNS = {
@@ -47,12 +52,16 @@ class BatchResult:
     duplicates: int = 0
     late_events: int = 0
     skipped: bool = False
+    refused: bool = False
+    """The file could not be loaded (``note`` says why); the other files of the run load."""
     note: str = ""
 
     def summary(self) -> str:
         name = Path(self.file).name
         if self.skipped:
             return f"{self.source} {name}: skipped, {self.note}"
+        if self.refused:
+            return f"{self.source} {name}: refused, {self.note}"
         text = (
             f"{self.source} {name}: {self.rows_read} read, {self.rows_accepted} accepted, "
             f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
@@ -101,7 +110,7 @@ def load_source(
     if source not in SOURCES:
         raise IngestError(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
     ensure_raw(wh)
-    return [load_file(wh, settings, source, path) for path in expand_paths(paths)]
+    return [load_or_refuse(wh, settings, source, path) for path in expand_paths(paths)]
 
 
 def load_landing(wh: Warehouse, settings: Settings) -> list[BatchResult]:
@@ -113,7 +122,7 @@ def load_landing(wh: Warehouse, settings: Settings) -> list[BatchResult]:
             continue
         files = expand_paths([configured.path]) if _has_matches(configured.path) else []
         ensure_raw(wh)
-        results += [load_file(wh, settings, source, path) for path in files]
+        results += [load_or_refuse(wh, settings, source, path) for path in files]
     return results
 
 
@@ -130,6 +139,52 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def load_or_refuse(wh: Warehouse, settings: Settings, source: str, path: Path) -> BatchResult:
+    """Load one file of a folder or glob. A file that cannot be loaded (not its format, columns
+    missing, records the reader cannot count) is refused: recorded in ``raw.manifest`` (and so
+    in ``marts.data_quality``) with the reason, once per content, and the other files load, so
+    one bad delivery does not block every scheduled run. It is tried again on the next run (a
+    fixed configuration may load it); a fixed file is new content."""
+    try:
+        return load_file(wh, settings, source, path)
+    except IngestError as exc:
+        reason = str(exc.args[0]).removeprefix(f"{path.resolve().name}: ")
+        return _refuse(wh, source, path.resolve(), reason)
+
+
+def _refuse(wh: Warehouse, source: str, path: Path, reason: str) -> BatchResult:
+    content_hash = file_hash(path)
+    note = f"{REFUSED}{reason}"
+    lookup = {"file": str(path), "content_hash": content_hash, "note": note}
+    earlier = wh.query("ingest/refusal_lookup", **lookup)
+    if earlier.height:
+        return BatchResult(earlier["batch_id"][0], source, str(path), refused=True, note=reason)
+    batch = _Batch.new(wh, source, path, content_hash)
+    result = BatchResult(batch.batch_id, source, str(path), refused=True, note=reason)
+    with wh.transaction():
+        _record(wh, batch, replace(result, note=note))
+    return result
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Where one file's load is recorded: its batch, arrival number and time."""
+
+    batch_id: str
+    source: str
+    path: Path
+    content_hash: str
+    file_seq: int
+    loaded_at: datetime
+
+    @classmethod
+    def new(cls, wh: Warehouse, source: str, path: Path, content_hash: str) -> _Batch:
+        now = datetime.now(UTC)
+        batch_id = f"b_{now:%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
+        file_seq = int(wh.scalar("ingest/next_file_seq"))
+        return cls(batch_id, source, path, content_hash, file_seq, now)
+
+
 def load_file(
     wh: Warehouse,
     settings: Settings,
@@ -142,9 +197,10 @@ def load_file(
     missing_fix: str | None = None,
     origin: Path | None = None,
 ) -> BatchResult:
-    """Load one file as one batch (see the module docstring). ``origin``: the delivered file
-    that ``path`` was converted from (an XES log as Parquet); the manifest, raw rows and rejects
-    name it, and its content decides whether it was loaded before."""
+    """Load one file as one batch (see the module docstring); a file that cannot be loaded
+    raises ``IngestError`` and nothing of it is kept. ``origin``: the delivered file that
+    ``path`` was converted from (an XES log as Parquet); the manifest, raw rows and rejects name
+    it, and its content decides whether it was loaded before."""
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
@@ -155,78 +211,73 @@ def load_file(
     content_hash = file_hash(delivered)
     earlier = wh.query("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
     if earlier.height:
+        first = earlier["batch_id"][0]
         return BatchResult(
-            earlier["batch_id"][0],
-            source,
-            str(delivered),
-            skipped=True,
-            note=f"already loaded in batch {earlier['batch_id'][0]}",
+            first, source, str(delivered), skipped=True, note=f"already loaded in batch {first}"
         )
-    batch_id = f"b_{datetime.now(UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
-    loaded_at = datetime.now(UTC)
-    file_seq = int(wh.scalar("ingest/next_file_seq"))
+    batch = _Batch.new(wh, source, delivered, content_hash)
     kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
     if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
-        result = BatchResult(batch_id, source, str(delivered), note="empty file, nothing to load")
-        _record(wh, result, content_hash, file_seq, loaded_at)
+        result = BatchResult(
+            batch.batch_id, source, str(delivered), note="empty file, nothing to load"
+        )
+        _record(wh, batch, result)
         return result
     sniff_text(path, kind, configured.encoding)
-    raw_text = read_landing(
-        wh,
-        path,
-        fmt=kind,
+    spec = Spec(
+        source=source,
         columns=contract.columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
-        encoding=configured.encoding,
         optional=OPTIONAL_COLUMNS.get(source, ()),
-        **({"missing_fix": missing_fix} if missing_fix else {}),
+        missing_fix=missing_fix or MISSING_FIX,
     )
+    landing = read_landing(wh, path, fmt=kind, spec=spec, encoding=configured.encoding)
     with wh.transaction():
-        wh.create_temp_view("raw_keys", f"raw.{source}")
-        watermark = wh.scalar("ingest/watermark") if contract.is_event_source else None
-        # Checking and marking run as one statement: the checked rows are not copied in between.
-        wh.materialize_temp(
-            "landing_marked",
-            "ingest/mark_landing",
-            inputs={"landing_checked": f"ingest/validate_{source}"},
-            tz=timezone or configured.timezone,
-            file_seq=file_seq,
-            batch_id=batch_id,
-            file=str(delivered),
-            loaded_at=loaded_at,
-            watermark=watermark,
-        )
-        counts = wh.query("ingest/batch_counts").row(0, named=True)
-        parse_rejects = (
-            wh.count("landing_parse_rejects") if _exists(wh, "landing_parse_rejects") else 0
-        )
-        raw_columns = wh.columns(f"raw.{source}")
-        wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
-        params = {"batch_id": batch_id, "source": source, "file": str(delivered)}
-        if counts["invalid"]:
-            wh.materialize_temp(
-                "landing_reject_text",
-                select=raw_text.select("SELECT _line FROM landing_marked WHERE NOT _valid"),
-                **raw_text.params,
-            )
-            wh.execute("ingest/insert_rejects", **params)
-        if parse_rejects:
-            wh.execute("ingest/insert_parse_rejects", **params)
-        rejected = counts["invalid"] + parse_rejects
-        result = BatchResult(
-            batch_id,
-            source,
-            str(delivered),
-            rows_read=counts["parsed"] + parse_rejects,
-            rows_accepted=counts["parsed"] - counts["invalid"] - counts["duplicates"],
-            rows_rejected=rejected,
-            duplicates=counts["duplicates"],
-            late_events=counts["late_events"],
-            note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
-        )
-        _record(wh, result, content_hash, file_seq, loaded_at)
+        result = _append(wh, batch, landing, tz=timezone or configured.timezone)
+        _record(wh, batch, result)
     wh.drop_temp(*TEMP_TABLES)
     return result
+
+
+def _append(wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str) -> BatchResult:
+    """Check and mark the file's rows, append the valid ones to ``raw.<source>`` and keep the
+    others in ``raw.rejects``; return the batch's counts."""
+    source, file = batch.source, str(batch.path)
+    wh.create_temp_view("raw_keys", f"raw.{source}")
+    watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
+    # Checking and marking run as one statement: the checked rows are not copied in between.
+    wh.materialize_temp(
+        "landing_marked",
+        "ingest/mark_landing",
+        inputs={"landing_checked": f"ingest/validate_{source}"},
+        tz=tz,
+        file_seq=batch.file_seq,
+        batch_id=batch.batch_id,
+        file=file,
+        loaded_at=batch.loaded_at,
+        watermark=watermark,
+    )
+    counts = wh.query("ingest/batch_counts").row(0, named=True)
+    raw_columns = wh.columns(f"raw.{source}")
+    wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
+    params = {"batch_id": batch.batch_id, "source": source, "file": file}
+    if counts["invalid"]:
+        wh.materialize_temp("landing_reject_text", landing.text_model)
+        wh.execute("ingest/insert_rejects", **params)
+    if landing.parse_rejects:
+        wh.execute("ingest/insert_parse_rejects", **params)
+    rejected = counts["invalid"] + landing.parse_rejects
+    return BatchResult(
+        batch.batch_id,
+        source,
+        file,
+        rows_read=counts["parsed"] + landing.parse_rejects,
+        rows_accepted=counts["parsed"] - counts["invalid"] - counts["duplicates"],
+        rows_rejected=rejected,
+        duplicates=counts["duplicates"],
+        late_events=counts["late_events"],
+        note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
+    )
 
 
 def is_blank_text(path: Path, encoding: str) -> bool:
@@ -267,25 +318,15 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
     )
 
 
-def _exists(wh: Warehouse, temp: str) -> bool:
-    try:
-        wh.columns_of(temp)
-    except Exception:
-        return False
-    return True
-
-
-def _record(
-    wh: Warehouse, result: BatchResult, content_hash: str, file_seq: int, loaded_at: datetime
-) -> None:
+def _record(wh: Warehouse, batch: _Batch, result: BatchResult) -> None:
     wh.execute(
         "ingest/insert_manifest",
-        batch_id=result.batch_id,
-        source=result.source,
-        file=result.file,
-        content_hash=content_hash,
-        file_seq=file_seq,
-        loaded_at=loaded_at,
+        batch_id=batch.batch_id,
+        source=batch.source,
+        file=str(batch.path),
+        content_hash=batch.content_hash,
+        file_seq=batch.file_seq,
+        loaded_at=batch.loaded_at,
         rows_read=result.rows_read,
         rows_accepted=result.rows_accepted,
         rows_rejected=result.rows_rejected,

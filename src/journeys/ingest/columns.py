@@ -1,0 +1,95 @@
+"""The one place that knows a delivered file's column names: which delivered column fills each
+contract column, and the name lists the landing SQL takes as parameters.
+
+The SQL never splices a delivered name into its text: ``sql/ingest/landing_table.sql`` selects
+the contract columns with ``COLUMNS($keys)`` into a list ``_v`` and packs the others into
+``attributes``; ``landing_jsonl.sql`` reads JSON paths. The ``contract_<source>`` models name
+the contract columns ``_v[$at.<column>]``. So a delivered column can be called anything,
+``_line`` or ``attributes`` included: it never meets a column journeys adds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.errors import IngestError
+
+MISSING_FIX = (
+    "rename them in the export or map them under sources.<source>.column_map (e.g. occurred_at: ts)"
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a source wants from a file: its contract columns, the configured column map, the
+    columns it may lack, and the fix a missing one's message gives."""
+
+    source: str
+    """The source (``contract_<source>.sql`` names its columns)."""
+    columns: tuple[str, ...]
+    column_map: dict[str, str]
+    optional: tuple[str, ...] = ()
+    missing_fix: str = MISSING_FIX
+
+
+def resolve(name: str, delivered: Sequence[str], spec: Spec) -> dict[str, str | None]:
+    """Contract column -> delivered column (exact name, else case/space-insensitive; None for
+    an optional column the file lacks). A required column missing fails the file."""
+    loose = {c.strip().lower(): c for c in delivered}
+    chosen: dict[str, str | None] = {}
+    missing: list[str] = []
+    for column in spec.columns:
+        wanted = spec.column_map.get(column, column)
+        if wanted in delivered:
+            chosen[column] = wanted
+        elif wanted.strip().lower() in loose:
+            chosen[column] = loose[wanted.strip().lower()]
+        elif column in spec.optional:
+            chosen[column] = None
+        else:
+            missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
+    if missing:
+        seen = ", ".join(delivered[:12]) + (" …" if len(delivered) > 12 else "")
+        raise IngestError(
+            f"{name}: missing column(s) {', '.join(missing)}; the file has {seen}. "
+            f"To fix, {spec.missing_fix}. Nothing was loaded from it"
+        )
+    return chosen
+
+
+def table_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dict[str, Any]:
+    """Parameters of ``landing_table.sql``: ``COLUMNS($keys)`` yields the chosen columns in
+    file order (each once), so ``$at`` points each contract column at its place there."""
+    used = {key for key in chosen.values() if key is not None}
+    keys = [c for c in delivered if c in used]
+    extras = [c for c in delivered if c not in used]
+    return {
+        "keys": keys,
+        "at": _positions(chosen, keys),
+        "extras": extras or keys,  # COLUMNS([]) is an error; $has_extras drops the stand-in
+        "has_extras": bool(extras),
+    }
+
+
+def jsonl_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dict[str, Any]:
+    """Parameters of ``landing_jsonl.sql``: one JSON path per chosen key (``$paths``, read in
+    one parse of the line), and the structure that reads the other keys as JSON values."""
+    keys = list(dict.fromkeys(key for key in chosen.values() if key is not None))
+    extras = [key for key in delivered if key not in set(keys)]
+    return {
+        "paths": [_json_path(key) for key in keys],
+        "at": _positions(chosen, keys),
+        "extras": json.dumps(dict.fromkeys(extras or ["_"], "JSON")),
+        "has_extras": bool(extras),
+    }
+
+
+def _positions(chosen: dict[str, str | None], keys: list[str]) -> dict[str, int | None]:
+    return {col: (keys.index(key) + 1 if key is not None else None) for col, key in chosen.items()}
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
