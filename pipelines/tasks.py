@@ -65,13 +65,16 @@ class IngestTotals:
     rows_rejected: int
     duplicates: int
     late_events: int
+    files_refused: int = 0
 
     @classmethod
     def of(cls, batches: Sequence[BatchResult]) -> IngestTotals:
-        loaded = [b for b in batches if not b.skipped]
+        loaded = [b for b in batches if not b.skipped and not b.refused]
+        refused = sum(b.refused for b in batches)
         return cls(
             files_loaded=len(loaded),
-            files_skipped=len(batches) - len(loaded),
+            files_skipped=len(batches) - len(loaded) - refused,
+            files_refused=refused,
             rows_read=sum(b.rows_read for b in loaded),
             rows_loaded=sum(b.rows_accepted for b in loaded),
             rows_rejected=sum(b.rows_rejected for b in loaded),
@@ -81,7 +84,8 @@ class IngestTotals:
 
     def line(self) -> str:
         return (
-            f"ingest: {self.files_loaded} file(s) loaded ({self.files_skipped} already loaded), "
+            f"ingest: {self.files_loaded} file(s) loaded ({self.files_skipped} already loaded, "
+            f"{self.files_refused} refused), "
             f"{self.rows_read} rows read, {self.rows_loaded} loaded, {self.rows_rejected} "
             f"rejected, {self.duplicates} duplicates, {self.late_events} late"
         )

@@ -531,3 +531,17 @@ def test_summary_links_a_relative_report_index_as_an_absolute_file_uri(tmp_path:
     empty = pl.DataFrame(schema={"map_name": pl.String, "rank": pl.Int64})
     text = summary_markdown(run, empty, at=datetime(2026, 3, 5, 6, tzinfo=UTC))
     assert (tmp_path / "reports" / "index.html").as_uri() in text
+
+
+def test_ingest_totals_count_refused_files_apart_from_loaded_and_skipped():
+    from journeys.ingest.load import BatchResult
+
+    batches = [
+        BatchResult("b1", "web", "a.jsonl", rows_read=5, rows_accepted=4, rows_rejected=1),
+        BatchResult("b2", "web", "b.jsonl", skipped=True, note="already loaded in batch b0"),
+        BatchResult("b3", "web", "c.jsonl", refused=True, note="not a JSON lines file"),
+    ]
+    totals = tasks.IngestTotals.of(batches)
+    assert (totals.files_loaded, totals.files_skipped, totals.files_refused) == (1, 1, 1)
+    assert (totals.rows_read, totals.rows_loaded, totals.rows_rejected) == (5, 4, 1)
+    assert "1 refused" in totals.line()

@@ -236,31 +236,27 @@ class Warehouse:
     def materialize_temp(
         self,
         name: str,
-        model: str | None = None,
+        model: str,
         *,
-        select: str | None = None,
         inputs: Mapping[str, str] | None = None,
         **params: Any,
     ) -> int:
-        """``CREATE OR REPLACE TEMP TABLE name AS`` a model file's SELECT (or a composed one).
+        """``CREATE OR REPLACE TEMP TABLE name AS`` a model file's SELECT.
 
-        A composed ``select`` is for shapes only known at run time (a delivered file's columns);
-        it must build identifiers with ``quote_ident`` and bind every value as ``$param``.
         ``inputs`` maps a relation the model reads to another model that computes it, so both
         run as one statement (``WITH relation AS (model) ...``) instead of materializing it.
         """
-        body = _strip_trailing(read_sql(model) if model else (select or ""))
+        body = _strip_trailing(read_sql(model))
         if inputs:
             ctes = ",\n".join(
                 f"{quote_ident(relation)} AS (\n{_strip_trailing(read_sql(source))}\n)"
                 for relation, source in inputs.items()
             )
             body = f"WITH {ctes}\nSELECT * FROM (\n{body}\n)"
-        where = model or f"temp {name}"
         self._execute(
             f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS\n{body}",
-            _bind(body, params, where),
-            where,
+            _bind(body, params, model),
+            model,
         )
         return self.count(name)
 
