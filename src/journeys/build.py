@@ -74,7 +74,14 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
         identity = stitch_identities(wh, salt=settings.salt)
         if first:
             wh.run_model("intermediate/int_identity_previous")
-        wh.run_models(("intermediate/int_events", "intermediate/int_customer_profiles"))
+        # stored in the customer-hash partitions the path build reads (ADR 0004)
+        for table in ("int_events", "int_customer_profiles"):
+            wh.store_parts(
+                f"intermediate.{table}",
+                f"intermediate/{table}",
+                parts=settings.partitions,
+                key="customer_key",
+            )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
         last_file_seq = int(wh.scalar("queries/last_build"))
         wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
@@ -103,7 +110,7 @@ def build_warehouse(
         )
     identity, last_file_seq = build_events(wh, settings)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
-    counts = wh.query("queries/build_counts").row(0, named=True)
+    counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
         full = build_paths(wh, settings, full=full, run_partitions=run_partitions).full

@@ -102,7 +102,7 @@ def compare_maps(
 
 
 def publish(settings: Settings) -> Path:
-    """Publish the work file's marts (under the writer lock, without opening the work file)."""
+    """Publish the work file's marts: a new catalog of views over their files (writer lock)."""
     with writer_lock(settings, step="publish"):
         return publish_marts(settings)
 

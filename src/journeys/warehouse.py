@@ -13,16 +13,22 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from journeys.errors import WarehouseError, os_failure
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
+STORED_TABLES = ("intermediate.int_events", "intermediate.int_customer_profiles")
+"""Tables outside ``marts`` that a warehouse with a data folder keeps as Parquet files."""
+DATA_FILES = "raw.data_files"
+"""The work file's list of the Parquet files of each stored table (ADR 0004)."""
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 
 
@@ -92,6 +98,16 @@ def _model_target(model: str) -> tuple[str, str]:
     return layer, name
 
 
+class StoredFile(NamedTuple):
+    """One Parquet file of a stored table: its path, rows and customer-hash part (or None)."""
+
+    file: str
+    rows: int
+    part: int | None
+    label: str | None = None
+    """The value of the key column every row of the file has (``replace_rows``), if known."""
+
+
 class Warehouse:
     """A DuckDB warehouse file (or ``:memory:``), with the layered schemas created on open."""
 
@@ -103,9 +119,14 @@ class Warehouse:
         threads: int | None = None,
         memory_limit: str | None = None,
         temp_directory: str | Path | None = None,
+        data: str | Path | None = None,
     ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
+        self._scripts_run: set[str] = set()
+        self.data = Path(data).resolve() if data is not None else None
+        """The data folder: with it, the marts (and ``STORED_TABLES``) are Parquet files there,
+        behind views of the same names (ADR 0004); without it, DuckDB tables as always."""
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
@@ -133,6 +154,8 @@ class Warehouse:
         if not read_only:
             for schema in SCHEMAS:
                 self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+            if self.data is not None:
+                self.run_script("ddl/data_files")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -171,11 +194,13 @@ class Warehouse:
         """Materialise ``sql/<layer>/<name>.sql`` as table ``<layer>.<name>``; return its rows."""
         layer, name = _model_target(model)
         body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        if self.is_stored(f"{layer}.{name}"):
+            return self._store(f"{layer}.{name}", body, bound, model, append=False)
         table = f"{quote_ident(layer)}.{quote_ident(name)}"
-        self._execute(
-            f"CREATE OR REPLACE TABLE {table} AS\n{body}", _bind(body, params, model), model
+        return _rows(
+            self._run(f"CREATE OR REPLACE TABLE {table} AS\n{body}", bound, what=_label(model))
         )
-        return self.count(f"{layer}.{name}")
 
     def run_view(self, model: str) -> None:
         """Define ``sql/<layer>/<name>.sql`` (parameterless) as view ``<layer>.<name>``, replacing
@@ -184,7 +209,9 @@ class Warehouse:
         layer, name = _model_target(model)
         body = _strip_trailing(read_sql(model))
         _bind(body, {}, model)  # a view cannot hold parameters
-        if f"{layer}.{name}" in self.query("queries/base_tables", catalog=None)["name"]:
+        body_tables = _strip_trailing(read_sql("queries/base_tables"))
+        tables = {r[0] for r in self._run(body_tables, {"catalog": None})}
+        if f"{layer}.{name}" in tables:
             self.drop_table(f"{layer}.{name}")  # written by builds before this one
         view = f"{quote_ident(layer)}.{quote_ident(name)}"
         self._execute(f"CREATE OR REPLACE VIEW {view} AS\n{body}", None, model)
@@ -194,24 +221,60 @@ class Warehouse:
         (columns matched by name); return the rows appended."""
         layer, _, name = model.partition("/")
         body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        if self.is_stored(f"{layer}.{name}"):
+            return self._store(f"{layer}.{name}", body, bound, model, append=True)
         table = f"{quote_ident(layer)}.{quote_ident(name)}"
-        before = self.count(f"{layer}.{name}")
-        self._execute(f"INSERT INTO {table} BY NAME\n{body}", _bind(body, params, model), model)
-        return self.count(f"{layer}.{name}") - before
+        return _rows(self._run(f"INSERT INTO {table} BY NAME\n{body}", bound, what=_label(model)))
 
     def delete_keys(self, table: str, *, column: str, keys: str) -> None:
         """Delete the rows of ``table`` whose ``column`` value is in the same column of ``keys``."""
         col, source = quote_ident(column), quote_ident(keys)
+        condition = f"{col} IN (SELECT {col} FROM {source})"
+        if self.is_stored(table):
+            self._delete_stored(table, condition, None)
+            return
         self._execute(
-            f"DELETE FROM {quote_ident(table)} WHERE {col} IN (SELECT {col} FROM {source})",
-            None,
-            f"delete from {table}",
+            f"DELETE FROM {quote_ident(table)} WHERE {condition}", None, f"delete from {table}"
+        )
+
+    def replace_rows(self, table: str, frame: pl.DataFrame, *, column: str, value: str) -> None:
+        """Make ``frame`` the rows of ``table`` whose ``column`` is ``value`` (every row of
+        ``frame`` has it), keeping the others: one compared map's rows among all maps'. A stored
+        table keeps each value's rows in their own files, so only that value's file changes."""
+        if not self.table_exists(table):
+            self.write_table(table, frame)
+            if self.is_stored(table):
+                self._label(table, value)
+            return
+        if not self.is_stored(table):
+            self.delete_where(table, column=column, value=value)
+            self.write_table(table, frame, mode="append")
+            return
+        unlabelled = [f for f in self.stored_files(table).get(table, []) if f.label is None]
+        if unlabelled:  # files holding any value's rows: rewritten without this value's
+            self.delete_where(table, column=column, value=value)
+        others = [f for f in self.stored_files(table).get(table, []) if f.label != value]
+        self._point(table, others, view=False)
+        self.write_table(table, frame, mode="append")
+        self._label(table, value)
+
+    def _label(self, table: str, value: str) -> None:
+        """Mark the last file of stored ``table`` as holding only ``value``'s rows."""
+        self._run(
+            f"UPDATE {DATA_FILES} SET label = $v WHERE table_name = $t AND position = "
+            f"(SELECT max(position) FROM {DATA_FILES} WHERE table_name = $t)",
+            {"t": table, "v": value},
         )
 
     def delete_where(self, table: str, *, column: str, value: object) -> None:
         """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter)."""
+        condition = f"{quote_ident(column)} = $value"
+        if self.is_stored(table):
+            self._delete_stored(table, condition, {"value": value})
+            return
         self._execute(
-            f"DELETE FROM {quote_ident(table)} WHERE {quote_ident(column)} = $value",
+            f"DELETE FROM {quote_ident(table)} WHERE {condition}",
             {"value": value},
             f"delete from {table}",
         )
@@ -229,9 +292,13 @@ class Warehouse:
         body = _strip_trailing(read_sql(model))
         self._execute(body, _bind(body, params, model), model)
 
-    def run_script(self, model: str) -> None:
-        """Run a parameterless multi-statement script such as ``ddl/raw``."""
+    def run_script(self, model: str, *, once: bool = False) -> None:
+        """Run a parameterless multi-statement script such as ``ddl/raw`` (``once``: not again
+        on this connection: an idempotent set-up a command would otherwise repeat per file)."""
+        if once and model in self._scripts_run:
+            return
         self._execute(read_sql(model), None, model)
+        self._scripts_run.add(model)
 
     def materialize_temp(
         self,
@@ -300,9 +367,43 @@ class Warehouse:
         self._execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS\n{body}", None, model)
 
     def scalar(self, model: str, **params: Any) -> Any:
-        """The single value of a one-row, one-column query file."""
-        frame = self.query(model, **params)
-        return frame.item() if frame.height else None
+        """The single value of a one-row, one-column query file (None when it has no row)."""
+        row = self.row(model, **params)
+        return row[0] if row else None
+
+    def record(self, model: str, **params: Any) -> dict[str, Any]:
+        """The first row of a query file as a dict by column name (empty when it has none)."""
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        try:
+            cursor = self._con.execute(body, bound or None)
+            names = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            raise WarehouseError(_failure(_label(model), exc, self._folder())) from exc
+        return dict(zip(names, rows[0], strict=True)) if rows else {}
+
+    def rows(self, model: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Every row of a (small) query file as tuples: no frame, so no pyarrow import."""
+        body = _strip_trailing(read_sql(model))
+        return self._run(body, _bind(body, params, model), what=_label(model))
+
+    def arrays(self, model: str, **params: Any) -> dict[str, Any]:
+        """A query file's columns as NumPy arrays (numeric results such as graph links: no
+        Arrow or polars conversion on the way)."""
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        try:
+            return dict(self._con.execute(body, bound or None).fetchnumpy())
+        except duckdb.Error as exc:
+            raise WarehouseError(_failure(_label(model), exc, self._folder())) from exc
+
+    def row(self, model: str, **params: Any) -> tuple[Any, ...] | None:
+        """The first row of a query file as a tuple (None when it has none): for the small
+        bookkeeping queries of every command, which need no frame (and so no pyarrow)."""
+        body = _strip_trailing(read_sql(model))
+        rows = self._run(body, _bind(body, params, model), what=_label(model))
+        return rows[0] if rows else None
 
     # -- tables --------------------------------------------------------------------------------
     def table_exists(self, table: str) -> bool:
@@ -315,11 +416,15 @@ class Warehouse:
         return bool(rows[0][0])
 
     def columns(self, table: str) -> list[str]:
+        """The column names of a table or view, in order."""
         schema, _, name = table.rpartition(".")
-        found = self.query(
-            "queries/table_columns", catalog=None, schema=schema or "main", name=name
+        rows = self._run(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = $s AND table_name = $n ORDER BY column_index",
+            {"s": schema or "main", "n": name},
+            what=f"columns of {table}",
         )
-        return found["column_name"].to_list()
+        return [r[0] for r in rows]  # none: no such table
 
     def tables(self, schema: str) -> list[str]:
         rows = self._run(
@@ -345,6 +450,11 @@ class Warehouse:
         columns: Sequence[str] | None = None,
         order_by: Sequence[str] | None = None,
     ) -> pl.DataFrame:
+        if self.is_stored(table):  # its Parquet files, read by polars directly (in parallel)
+            files = [f.file for f in self.stored_files(table).get(table, [])]
+            if files:
+                frame = pl.read_parquet(files, columns=list(columns) if columns else None)
+                return frame.sort(list(order_by)) if order_by else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
         order = f" ORDER BY {', '.join(quote_ident(c) for c in order_by)}" if order_by else ""
         return self._fetch(f"SELECT {cols} FROM {quote_ident(table)}{order}", None, f"read {table}")
@@ -352,6 +462,11 @@ class Warehouse:
     def scan_table(self, table: str, *, columns: Sequence[str] | None = None) -> pl.LazyFrame:
         """A lazy frame over a table: each collect reads it in batches (filters and projections
         apply per batch), so a large table never sits in memory whole."""
+        if self.is_stored(table):  # its Parquet files, scanned by polars itself
+            files = [f.file for f in self.stored_files(table).get(table, [])]
+            if files:
+                frame = pl.scan_parquet(files)
+                return frame.select(list(columns)) if columns else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
         try:
             return self._con.sql(f"SELECT {cols} FROM {quote_ident(table)}").pl(lazy=True)
@@ -367,18 +482,24 @@ class Warehouse:
     ) -> int:
         """Write a frame as ``table`` (replace) or append it (columns matched by name)."""
         view = f"_frame_{uuid.uuid4().hex}"
-        data = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
-        self._con.register(view, data)
+        # registered through the Arrow PyCapsule interface: no pyarrow import (0.1-0.15 s of
+        # every command) for a frame that DuckDB reads as is
+        self._con.register(view, _ArrowStream(frame))
         try:
             target = quote_ident(table)
-            if mode == "replace" or not self.table_exists(table):
-                sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
+            append = mode == "append" and self.table_exists(table)
+            if self.is_stored(table):
+                self._store(table, f"SELECT * FROM {view}", None, f"write {table}", append=append)
+            elif append:
+                self._run(
+                    f"INSERT INTO {target} BY NAME SELECT * FROM {view}", what=f"write {table}"
+                )
             else:
-                sql = f"INSERT INTO {target} BY NAME SELECT * FROM {view}"
-            self._run(sql, what=f"write {table}")
+                sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
+                self._run(sql, what=f"write {table}")
         finally:
             self._con.unregister(view)
-        return data.num_rows
+        return frame.height if isinstance(frame, pl.DataFrame) else frame.num_rows
 
     @contextmanager
     def attached(self, other: Path, *, alias: str) -> Iterator[None]:
@@ -408,7 +529,11 @@ class Warehouse:
         )
 
     def drop_table(self, table: str) -> None:
-        self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
+        if self.is_stored(table):
+            self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
+            self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table})
+        else:
+            self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
 
     def export_parquet(self, table: str, path: Path, *, month_of: str | None = None) -> None:
         """Write a table as one Parquet file, or as a folder partitioned by month of a column."""
@@ -468,6 +593,216 @@ class Warehouse:
         self._execute(sql, {"files": files}, f"load {table}")
         return self.count(table) - before
 
+    # -- stored tables (ADR 0004) --------------------------------------------------------------
+    def is_stored(self, table: str) -> bool:
+        """Whether ``table`` is Parquet files behind a view (a warehouse with a data folder)."""
+        return self.data is not None and (table.startswith("marts.") or table in STORED_TABLES)
+
+    def stored_files(self, table: str | None = None) -> dict[str, list[StoredFile]]:
+        """The files of each stored table (or of ``table``), in the order its view reads them."""
+        rows = self._run(
+            f"SELECT table_name, file, rows, part, label FROM {DATA_FILES} "
+            "WHERE $t IS NULL OR table_name = $t ORDER BY table_name, position",
+            {"t": table},
+        )
+        found: dict[str, list[StoredFile]] = {}
+        for name, file, count, part, label in rows:
+            found.setdefault(name, []).append(StoredFile(file, int(count), part, label))
+        return found
+
+    def new_data_file(self, table: str, *, part: int | None = None) -> Path:
+        """A fresh path for one Parquet file of ``table`` in the data folder (not yet written)."""
+        if self.data is None:
+            raise WarehouseError(f"{table}: this warehouse keeps no data files")
+        schema, _, name = table.partition(".")
+        folder = self.data / schema / name
+        folder.mkdir(parents=True, exist_ok=True)
+        tag = "" if part is None else f"p{part:05d}-"
+        return folder / f"{tag}{uuid.uuid4().hex[:16]}.parquet"
+
+    def adopt_files(
+        self, table: str, files: Sequence[tuple[Path | str, int | None]], *, keep: bool = False
+    ) -> int:
+        """Make Parquet files already written in the data folder (by partitions: (file, part))
+        the rows of stored ``table``; ``keep``: the table's current files of other parts stay.
+        Nothing is copied. Returns the rows of ``files``."""
+        names = [str(f) for f, _ in files]
+        rows = dict(
+            self._run(
+                "SELECT file_name, num_rows FROM parquet_file_metadata($files)",
+                {"files": names},
+                what=f"read the files of {table}",
+            )
+            if names
+            else []
+        )
+        found = [StoredFile(str(f), int(rows.get(str(f), 0)), part) for f, part in files]
+        parts = {part for _, part in files}
+        kept = [f for f in self.stored_files(table).get(table, []) if keep and f.part not in parts]
+        self._point(table, sorted([*kept, *found], key=lambda f: (f.part is None, f.part or 0)))
+        return sum(f.rows for f in found)
+
+    def store_parts(self, table: str, model: str, *, parts: int, key: str, **params: Any) -> int:
+        """Write a model's SELECT as the files of stored ``table``, one or more per hash bucket
+        of column ``key`` (``hash(key) % parts``), in one pass; returns the rows written."""
+        if self.data is None:
+            return self.run_model(model, **params)
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        folder = self.new_data_file(table).with_suffix("")
+        select = f"SELECT *, hash({quote_ident(key)}) % {int(parts)} AS journeys_part FROM ({body})"
+        written = _rows(
+            self._run(
+                f"COPY ({select}) TO $journeys_out (FORMAT parquet, PARTITION_BY (journeys_part))",
+                {**bound, "journeys_out": str(folder)},
+                what=_label(model),
+                writes=folder.parent,
+            )
+        )
+        found = [
+            (file, int(file.parent.name.partition("=")[2]))
+            for file in sorted(folder.glob("journeys_part=*/*.parquet"))
+        ]
+        if not found:  # no rows: one empty file keeps the table's columns
+            empty = self.new_data_file(table)
+            self._run(
+                f"COPY (SELECT * FROM ({body}) LIMIT 0) TO $journeys_out (FORMAT parquet)",
+                {**bound, "journeys_out": str(empty)},
+                what=_label(model),
+            )
+            found = [(empty, 0)]
+        self.adopt_files(table, found)
+        return written
+
+    def define_stored_view(self, table: str, files: Sequence[str]) -> None:
+        """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog)."""
+        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        sql = (
+            f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
+            f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
+        )
+        try:
+            self._run(sql, what=f"define {table}")
+        except WarehouseError:
+            if not self.table_exists(table):
+                raise
+            # a table of that name from a build before stored tables: replaced by the view
+            self._run(f"DROP TABLE {quote_ident(table)}", what=f"drop {table}")
+            self._run(sql, what=f"define {table}")
+
+    def store_model(self, table: str, model: str, *, view: bool = True) -> int:
+        """Write a parameterless model's SELECT as the one file of ``table`` (``view=False``: a
+        file only a published catalog reads, such as the masked ``raw.rejects``)."""
+        body = _strip_trailing(read_sql(model))
+        return self._store(table, body, _bind(body, {}, model), model, append=False, view=view)
+
+    def record_published(self, files: Sequence[str], *, keep_seconds: int) -> None:
+        """Remember the files a new published catalog reads. The catalogs before it stay
+        remembered (their readers keep their snapshot) while they are the previous one or
+        younger than ``keep_seconds``; older ones are forgotten (their files become garbage)."""
+        self._run(
+            "INSERT INTO raw.published_files SELECT next, now(), unnest($files) FROM "
+            "(SELECT coalesce(max(generation), 0) + 1 AS next FROM raw.published_files)",
+            {"files": list(files)},
+            what="record the published files",
+        )
+        self._run(
+            "DELETE FROM raw.published_files WHERE generation < "
+            "(SELECT max(generation) - 1 FROM raw.published_files) "
+            "AND published_at < now() - to_seconds($keep)",
+            {"keep": keep_seconds},
+        )
+
+    def referenced_files(self) -> list[str]:
+        """Every data file a catalog refers to: the work file's and the last two published."""
+        rows = self._run(
+            f"SELECT file FROM {DATA_FILES} UNION SELECT file FROM raw.published_files"
+        )
+        return [r[0] for r in rows]
+
+    def _store(
+        self,
+        table: str,
+        body: str,
+        params: Mapping[str, Any] | None,
+        what: str,
+        *,
+        append: bool,
+        view: bool = True,
+    ) -> int:
+        """Write a SELECT as a new Parquet file of ``table``; the file replaces the table's
+        files or joins them (``append``: its columns cast to the table's, by name)."""
+        current = self.stored_files(table).get(table, []) if append else []
+        if append and current:
+            columns = self._run(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = $s AND table_name = $n ORDER BY ordinal_position",
+                dict(zip(("s", "n"), table.split(".", 1), strict=True)),
+            )
+            cast = ", ".join(
+                f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t in columns
+            )
+            body = f"SELECT {cast} FROM (\n{body}\n)"
+        file = self.new_data_file(table)
+        bound = {**(params or {}), "journeys_out": str(file)}
+        rows = _rows(
+            self._run(
+                f"COPY (\n{body}\n) TO $journeys_out (FORMAT parquet)",
+                bound,
+                what=_label(what),
+                writes=file.parent,
+            )
+        )
+        self._point(table, [*current, StoredFile(str(file), rows, None)], view=view)
+        return rows
+
+    def _delete_stored(self, table: str, condition: str, params: Mapping[str, Any] | None) -> None:
+        """Rewrite the files of ``table`` holding rows where ``condition`` is true, without
+        them (DELETE's rule: a row where it is NULL stays); other files stay as they are."""
+        files = self.stored_files(table).get(table, [])
+        hits = dict(
+            self._run(
+                f"SELECT filename, count(*) FROM read_parquet($files, filename = true) "
+                f"WHERE {condition} GROUP BY filename",
+                {**(params or {}), "files": [f.file for f in files]},
+                what=f"delete from {table}",
+            )
+        )
+        kept: list[StoredFile] = []
+        for stored in files:
+            if not hits.get(stored.file):
+                kept.append(stored)
+                continue
+            new = self.new_data_file(table, part=stored.part)
+            left = self._run(
+                f"COPY (SELECT * FROM read_parquet($file) WHERE ({condition}) IS NOT TRUE) "
+                "TO $journeys_out (FORMAT parquet)",
+                {**(params or {}), "file": stored.file, "journeys_out": str(new)},
+                what=f"delete from {table}",
+                writes=new.parent,
+            )
+            kept.append(StoredFile(str(new), _rows(left), stored.part))
+        self._point(table, kept)
+
+    def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
+        """Record ``files`` as the rows of stored ``table`` and point its view at them."""
+        self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table})
+        self._run(
+            f"INSERT INTO {DATA_FILES} SELECT $t, unnest($files), unnest($rows), "
+            "unnest($at), unnest($parts), unnest($labels)",
+            {
+                "t": table,
+                "files": [f.file for f in files],
+                "rows": [f.rows for f in files],
+                "at": list(range(len(files))),
+                "parts": [f.part for f in files],
+                "labels": [f.label for f in files],
+            },
+            what=f"record the files of {table}",
+        )
+        if view:
+            self.define_stored_view(table, [f.file for f in files])
+
     # -- internals -----------------------------------------------------------------------------
     def _run(
         self,
@@ -495,8 +830,26 @@ class Warehouse:
         try:
             return self._con.sql(sql, params=dict(params) if params else None).pl()
         except duckdb.Error as exc:
-            folder = self.path.parent if self.path is not None else None
-            raise WarehouseError(_failure(_label(where), exc, folder)) from exc
+            raise WarehouseError(_failure(_label(where), exc, self._folder())) from exc
+
+    def _folder(self) -> Path | None:
+        return self.path.parent if self.path is not None else None
+
+
+def _rows(result: list[tuple[Any, ...]]) -> int:
+    """The row count a CREATE TABLE AS, INSERT, DELETE or COPY statement returns."""
+    return int(result[0][0]) if result and result[0] and result[0][0] is not None else 0
+
+
+class _ArrowStream:
+    """A frame seen only as an Arrow stream (``__arrow_c_stream__``), so DuckDB scans it
+    without converting it through pyarrow."""
+
+    def __init__(self, frame: pl.DataFrame | pa.Table) -> None:
+        self._frame = frame
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self._frame.__arrow_c_stream__(requested_schema)
 
 
 def _label(where: str) -> str:

@@ -248,12 +248,9 @@ def missing_steps(journey_map: JourneyMap, touchpoints: Sequence[str]) -> tuple[
 def _replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
     """Record the compared maps in marts.maps (the report draws every recorded map)."""
     frame = maps_frame(maps)
-    if not wh.table_exists(MAPS_TABLE):
-        wh.write_table(MAPS_TABLE, frame)
-        return
     for name in frame["map_name"]:
-        wh.delete_where(MAPS_TABLE, column="map_name", value=name)
-    wh.write_table(MAPS_TABLE, frame, mode="append")
+        one = frame.filter(pl.col("map_name") == name)
+        wh.replace_rows(MAPS_TABLE, one, column="map_name", value=name)
 
 
 def _check_unique(maps: Sequence[JourneyMap]) -> None:
@@ -288,9 +285,10 @@ def _read_variants(wh: Warehouse) -> pl.DataFrame:
 
 
 def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
-    if not wh.table_exists(table):
+    have = wh.columns(table)
+    if not have:
         raise CompareError(f"{table} not found; run `journeys build` before `journeys compare`")
-    missing = [c for c in columns if c not in wh.columns(table)]
+    missing = [c for c in columns if c not in have]
     if missing:
         raise CompareError(
             f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
@@ -300,11 +298,9 @@ def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
 def _replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
     """Replace one map's rows of ``table``, keeping the other maps' rows in place. A table
     written by an older version (other columns) is rewritten whole, its rows kept."""
-    if not wh.table_exists(table):
-        wh.write_table(table, frame)
-    elif wh.columns(table) == frame.columns:
-        wh.delete_where(table, column="map_name", value=name)
-        wh.write_table(table, frame, mode="append")
+    have = wh.columns(table)
+    if not have or have == frame.columns:
+        wh.replace_rows(table, frame, column="map_name", value=name)
     else:
         kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
         wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))

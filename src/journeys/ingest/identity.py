@@ -92,8 +92,8 @@ def stitch_identities(wh: Warehouse, *, salt: str) -> IdentityResult:
         wh.write_table("intermediate.int_identity", frame)
         return IdentityResult(0, 0, 0, 0)
     n = wh.run_model("intermediate/int_identity_nodes")
-    links = wh.query("queries/identity_edge_ids")
-    roots = component_roots(n, links["left_id"].to_numpy(), links["right_id"].to_numpy())
+    links = wh.arrays("queries/identity_edge_ids")
+    roots = component_roots(n, links["left_id"], links["right_id"])
     del links
     wh.write_table(
         "intermediate.int_identity_roots",
@@ -102,7 +102,7 @@ def stitch_identities(wh: Warehouse, *, salt: str) -> IdentityResult:
     del roots
     wh.run_model("intermediate/int_identity", salt=salt)
     wh.drop_table("intermediate.int_identity_roots")
-    counts = wh.query("queries/identity_counts").row(0, named=True)
+    counts = wh.record("queries/identity_counts")
     return IdentityResult(
         nodes=int(counts["nodes"]),
         customers=int(counts["customers"]),

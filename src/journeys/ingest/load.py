@@ -71,7 +71,7 @@ class BatchResult:
 
 def ensure_raw(wh: Warehouse) -> None:
     """Create the raw tables and the SQL macros the staging models use (idempotent)."""
-    wh.run_script("ddl/raw")
+    wh.run_script("ddl/raw", once=True)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:

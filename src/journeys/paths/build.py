@@ -4,30 +4,41 @@ The SQL lives in ``sql/marts/`` and ``sql/intermediate/``; this module only orde
 Every rule (ordering by occurred_at then seq, strict gaps, the greedy max-length cut, journey
 boundaries, status) is written once, in SQL, and documented in the model headers.
 
+A warehouse with a data folder (every writer's work file, ADR 0004) builds in customer-hash
+partitions (``partitions.py``: one job per partition, one partition by default), each writing
+its marts' Parquet files, which the writer adds to its catalog. A warehouse without one (an
+in-memory test warehouse) builds the same marts with the same SQL on its own connection.
+
 Incremental builds: when the marts exist and ``intermediate.int_dirty_customers`` lists the
-customers whose events changed, only their rows are deleted and rebuilt (a customer's journeys
-depend on that customer's events only). Journey status depends on the cut-off, which moves with
-every build, so it is recomputed for every journey (cheap: one row per journey), and
+customers whose events changed, only their rows are rebuilt (a customer's journeys depend on
+that customer's events only). Journey status depends on the cut-off, which moves with every
+build, so it is recomputed for every journey (cheap: one row per journey), and
 ``marts.customers`` is rebuilt whole (one row per customer). Incremental == full rebuild.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from journeys.config import Settings
 from journeys.errors import BuildError
-from journeys.paths.partitions import PartitionRunner, build_partitioned
+from journeys.paths.partitions import (
+    PartitionRunner,
+    merge_partitions,
+    partition_folder,
+    partition_jobs,
+    run_here,
+)
 from journeys.paths.rules import PathRules, rules_frame
-from journeys.paths.scope import EVENTS, build_scope_marts, empty_scope, ensure_profiles
+from journeys.paths.scope import EVENTS, PATH_MARTS, build_part, empty_scope, ensure_profiles
 from journeys.warehouse import Warehouse
 
 DIRTY = "intermediate.int_dirty_customers"
 RULES = "intermediate.int_path_rules"
 """The session and journey rules of the last build: a change forces a full rebuild."""
-PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
 
 
 @dataclass(frozen=True)
@@ -63,9 +74,9 @@ def build_paths(
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
     path marts already exist and were built with the same rules (``rules_frame``); otherwise
-    (or with ``full=True``) everything is rebuilt. With ``settings.partitions > 1`` the customers
-    in scope are split into hash partitions that ``run_partitions`` builds (default: one after
-    the other in this process; the flows pass a Prefect task runner) and merged here.
+    (or with ``full=True``) everything is rebuilt. A warehouse with a data folder builds its
+    ``settings.partitions`` partitions with ``run_partitions`` (default: one after the other in
+    this process; the flows pass a Prefect task runner) and adds their files to its catalog.
     """
     started = time.perf_counter()
     if not wh.table_exists(EVENTS):
@@ -79,27 +90,26 @@ def build_paths(
         or not wh.table_exists(DIRTY)
         or not all(wh.table_exists(t) for t in PATH_MARTS)
         or not wh.table_exists(RULES)
-        or not wh.read_table(RULES).equals(rules)
+        or wh.rows("queries/path_rules") != rules.rows()
     )
     ensure_profiles(wh)
     path_rules = PathRules.of(settings)
-    params = path_rules.params(full=full, cutoff=settings.journeys.cutoff)
-    rebuilt = 0
     with wh.transaction():
+        rebuilt = 0 if full else wh.run_model("intermediate/int_path_scope")
         if full:
             empty_scope(wh)
-        else:
-            rebuilt = wh.run_model("intermediate/int_path_scope")
-        if settings.partitions <= 1 or not build_partitioned(
-            wh, settings, full=full, run_partitions=run_partitions
-        ):
-            build_scope_marts(wh, path_rules, full=full)
+        params = path_rules.params(full=full, cutoff=settings.journeys.cutoff)
         wh.run_model("intermediate/int_path_cutoff", **params)
-        wh.run_model("intermediate/int_journey_status", **params)
-        wh.execute("marts/updates/journeys_status")
-        wh.run_model("marts/customers")
+        cutoff = wh.scalar("queries/path_cutoff")
+        if wh.is_stored("marts.events"):
+            try:
+                jobs = partition_jobs(wh, settings, full=full, cutoff=cutoff)
+                merge_partitions(wh, jobs, (run_partitions or run_here)(jobs))
+            finally:
+                shutil.rmtree(partition_folder(settings), ignore_errors=True)
+        else:
+            build_part(wh, path_rules, full=full, cutoff=cutoff)
         wh.write_table(RULES, rules)
-    cutoff = wh.read_table("intermediate.int_path_cutoff")["cutoff_at"].item()
     customers = wh.count("marts.customers")
     return PathsResult(
         events=wh.count("marts.events"),

@@ -1,18 +1,23 @@
-"""Partitioned path builds: customers split into hash partitions, built apart, merged exactly.
+"""The path build in customer-hash partitions, each a job that reads and writes Parquet files.
 
-A customer's sessions and journeys depend on that customer's events only, so the customers in
-scope are split by ``hash(customer_key) % partitions``. The writer exports each partition's slice
-of ``intermediate.int_events`` (and of the profiles, for the journeys' segment) as Parquet in one
-pass; ``build_partition`` builds that partition's ``marts.events``, ``marts.sessions`` and
-``marts.journeys`` in its own temporary DuckDB file with the same SQL models as a one-process
-build, and writes them as Parquet; the writer loads them back into its warehouse. Everything
-that looks across customers — the cut-off and journey status, ``marts.customers``, the mining
-marts, conformance — runs afterwards in the writer on the merged marts, so medians and counts
-are computed over all the data, never combined from partial results.
+A customer's sessions and journeys depend on that customer's events only, so the customers are
+split by ``hash(customer_key) % partitions``. The writer stores ``intermediate.int_events`` and
+the profiles in those partitions already (one or more files per partition, ADR 0004), so a job
+needs no export: ``build_partition`` opens a private in-memory DuckDB, reads its partition's
+files, builds ``marts.events``, ``marts.sessions``, ``marts.journeys`` (with their status at the
+cut-off the writer computed) and ``marts.customers`` with the same SQL as a one-process build
+(``scope.build_part``), and writes them as new Parquet files into the data folder. The writer
+only adds the files to its catalog (``merge_partitions``): no row is copied back. Everything that
+looks across customers -- the mining marts' medians, conformance -- runs afterwards on the
+merged marts, so nothing is combined from partial results it cannot be combined from.
 
-A partition job carries no secrets (no salt, no raw identifiers: int_events holds hashed
-customer keys), only its files and the session and journey rules, so it can travel to any
-worker (a Dask cluster) that sees the exchange folder.
+An incremental build gives each job the files its partition holds now and the customers to
+rebuild (``intermediate.int_path_scope``); a partition without such customers keeps its events
+and sessions files and only re-derives journey status (the cut-off moves) and its customers.
+
+A job carries no secrets (no salt, no raw identifiers: int_events holds hashed customer keys),
+only file names and the rules, so it can run on any worker (a Dask cluster) that sees the data
+and partition folders at the same paths.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import shutil
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from journeys.config import Settings
@@ -31,41 +37,48 @@ from journeys.errors import BuildError
 from journeys.paths.rules import PathRules
 from journeys.paths.scope import (
     EVENTS,
+    PATH_MARTS,
     PROFILES,
     SCOPE,
-    build_scope_marts,
+    build_part,
     empty_scope,
     ensure_profiles,
 )
 from journeys.warehouse import Warehouse
 
-PARTITION_MARTS = ("events", "sessions", "journeys")
+PART_MARTS = (*PATH_MARTS, "marts.customers")
+"""What each partition writes, one file each."""
 
 
 @dataclass(frozen=True)
 class PartitionJob:
-    """One partition's work: its input files, where to write, and the path rules (a partition
-    is always built whole)."""
+    """One partition's work: the files it reads, where it writes, and the rules."""
 
     part: int
     parts: int
-    folder: Path
-    """The run's exchange folder (shared with the workers)."""
-    events: tuple[Path, ...]
-    profiles: tuple[Path, ...]
+    data: Path
+    """The data folder: the job writes its marts' files there."""
+    events: tuple[str, ...]
+    profiles: tuple[str, ...]
     rules: PathRules
+    cutoff: datetime | None
+    """The cut-off of journey status, computed over every partition by the writer."""
+    full: bool = True
+    scope: tuple[str, ...] = ()
+    """Incremental: files listing this partition's customers to rebuild (none: keep them)."""
+    current: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Incremental: this partition's current files of each path mart."""
     memory_limit: str | None = None
     temp_directory: Path | None = None
 
 
 @dataclass(frozen=True)
 class PartitionResult:
-    """What one partition wrote: one Parquet file per path mart, and where and how it ran."""
+    """What one partition wrote: its files per mart (PART_MARTS order), and where it ran."""
 
     part: int
     events: int
-    files: tuple[Path, ...]
-    """events, sessions, journeys (PARTITION_MARTS order)."""
+    files: tuple[tuple[str, ...], ...]
     host: str
     pid: int
     seconds: float
@@ -87,80 +100,99 @@ def partition_folder(settings: Settings) -> Path:
     return published.with_name(f"{published.name}.partitions")
 
 
-def export_partitions(wh: Warehouse, settings: Settings, *, full: bool) -> list[PartitionJob]:
-    """Write the scope's events and profiles as Parquet, one folder per partition, in one pass
-    each; return one job per partition that has events (none when the scope is empty)."""
-    folder = partition_folder(settings)
-    shutil.rmtree(folder, ignore_errors=True)
-    inputs = folder / "in"
+def partition_jobs(
+    wh: Warehouse, settings: Settings, *, full: bool, cutoff: datetime | None
+) -> list[PartitionJob]:
+    """One job per partition that has events, profiles or marts. An incremental build writes
+    each partition's customers in scope as Parquet into the partition folder first."""
     parts = settings.partitions
-    wh.export_model_parquet(
-        "queries/partition_events", inputs / "events", partition_by="part", parts=parts, full=full
-    )
-    wh.export_model_parquet(
-        "queries/partition_profiles",
-        inputs / "profiles",
-        partition_by="part",
-        parts=parts,
-        full=full,
-    )
-    rules = PathRules.of(settings)
+    stored = wh.stored_files()
+    scope: dict[int, list[str]] = {}
+    if not full:
+        folder = partition_folder(settings) / "scope"
+        shutil.rmtree(folder, ignore_errors=True)
+        wh.export_model_parquet("queries/partition_scope", folder, partition_by="part", parts=parts)
+        for file in sorted(folder.glob("part=*/*.parquet")):
+            scope.setdefault(int(file.parent.name.partition("=")[2]), []).append(str(file))
+
+    def of(table: str, part: int) -> tuple[str, ...]:
+        return tuple(f.file for f in stored.get(table, []) if f.part == part)
+
     jobs = []
     for part in range(parts):
-        events = tuple(sorted((inputs / "events" / f"part={part}").glob("*.parquet")))
-        if not events:
-            continue
-        jobs.append(
-            PartitionJob(
-                part=part,
-                parts=parts,
-                folder=folder,
-                events=events,
-                profiles=tuple(sorted((inputs / "profiles" / f"part={part}").glob("*.parquet"))),
-                rules=rules,
-                memory_limit=settings.memory_limit,
-                temp_directory=settings.temp_directory,
-            )
+        job = PartitionJob(
+            part=part,
+            parts=parts,
+            data=Path(wh.data or "."),
+            events=of(EVENTS, part),
+            profiles=of(PROFILES, part),
+            rules=PathRules.of(settings),
+            cutoff=cutoff,
+            full=full,
+            scope=tuple(scope.get(part, ())),
+            current={} if full else {mart: of(mart, part) for mart in PART_MARTS},
+            memory_limit=settings.memory_limit,
+            temp_directory=settings.temp_directory,
         )
+        if job.events or job.profiles or any(job.current.values()):
+            jobs.append(job)
     return jobs
 
 
 def build_partition(job: PartitionJob) -> PartitionResult:
-    """Build one partition's path marts in a temporary DuckDB file and write them as Parquet
-    (``<folder>/out/part=<n>/<mart>.parquet``); the temporary file is removed."""
+    """Build one partition's marts in a private in-memory DuckDB from its files and write them
+    as new Parquet files into the data folder (unchanged events and sessions keep their files)."""
     started, cpu = time.perf_counter(), _cpu_seconds()
-    out = job.folder / "out" / f"part={job.part}"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    database = out / "work.duckdb"
-    try:
-        with (
-            Warehouse(
-                database, memory_limit=job.memory_limit, temp_directory=job.temp_directory
-            ) as wh,
-            wh.insertion_order(preserve=False),
-        ):
-            wh.load_parquet(EVENTS, job.events)
-            if job.profiles:
-                wh.load_parquet(PROFILES, job.profiles)
-            ensure_profiles(wh)
+    with (
+        Warehouse(memory_limit=job.memory_limit, temp_directory=job.temp_directory) as wh,
+        wh.insertion_order(preserve=False),
+    ):
+        if job.events:
+            wh.define_stored_view(EVENTS, job.events)
+        if job.profiles:
+            wh.define_stored_view(PROFILES, job.profiles)
+        ensure_profiles(wh)
+        # a partition without marts yet (its customers are all new, so all in scope) is built
+        # whole: the same rows, without the current tables the incremental path starts from
+        full = job.full or not job.current.get("marts.journeys")
+        rebuild = full or bool(job.scope)
+        if full:
             empty_scope(wh)
-            events = build_scope_marts(wh, job.rules, full=True)
-            files = tuple(out / f"{mart}.parquet" for mart in PARTITION_MARTS)
-            for mart, path in zip(PARTITION_MARTS, files, strict=True):
-                wh.export_parquet(f"marts.{mart}", path)
-    finally:
-        for leftover in (database, database.with_name(database.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        else:
+            if job.scope:
+                wh.load_parquet(SCOPE, [Path(f) for f in job.scope])
+            else:
+                empty_scope(wh)
+            wanted = PATH_MARTS if rebuild else ("marts.journeys",)
+            for mart in wanted:
+                wh.load_parquet(mart, [Path(f) for f in job.current.get(mart, ())])
+        if not job.events:
+            raise BuildError(f"partition {job.part}: no events files; run `journeys build --full`")
+        events = build_part(wh, job.rules, full=full, cutoff=job.cutoff, rebuild=rebuild)
+        files = []
+        for mart in PART_MARTS:
+            if not rebuild and mart in ("marts.events", "marts.sessions"):
+                files.append(job.current.get(mart, ()))
+                continue
+            path = _out_file(job, mart)
+            wh.export_parquet(mart, path)
+            files.append((str(path),))
     return PartitionResult(
         part=job.part,
         events=events,
-        files=files,
+        files=tuple(files),
         host=socket.gethostname(),
         pid=os.getpid(),
         seconds=time.perf_counter() - started,
         cpu_seconds=_cpu_seconds() - cpu,
     )
+
+
+def _out_file(job: PartitionJob, mart: str) -> Path:
+    schema, _, name = mart.partition(".")
+    folder = job.data / schema / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"p{job.part:05d}-{os.urandom(8).hex()}.parquet"
 
 
 def run_here(jobs: Sequence[PartitionJob]) -> list[PartitionResult]:
@@ -169,10 +201,10 @@ def run_here(jobs: Sequence[PartitionJob]) -> list[PartitionResult]:
 
 
 def merge_partitions(
-    wh: Warehouse, jobs: Sequence[PartitionJob], results: Sequence[PartitionResult], *, full: bool
+    wh: Warehouse, jobs: Sequence[PartitionJob], results: Sequence[PartitionResult]
 ) -> int:
-    """Load every partition's path marts into the writer's warehouse: replace them (``full``) or
-    delete the scope's rows and append; return the events merged."""
+    """Make every partition's files the rows of the path marts and ``marts.customers``: the
+    files are added to the catalog, nothing is copied. Returns the events rebuilt."""
     done = {r.part: r for r in results}
     missing = sorted({j.part for j in jobs} - set(done))
     if missing:
@@ -180,29 +212,9 @@ def merge_partitions(
             f"partitions {missing} returned no result; check the workers' logs, then run again"
         )
     ordered = [done[j.part] for j in sorted(jobs, key=lambda j: j.part)]
-    for i, mart in enumerate(PARTITION_MARTS):
-        table = f"marts.{mart}"
-        if not full:
-            wh.delete_keys(table, column="customer_key", keys=SCOPE)
-        wh.load_parquet(table, [r.files[i] for r in ordered], mode="replace" if full else "append")
+    for i, mart in enumerate(PART_MARTS):
+        wh.adopt_files(mart, [(f, r.part) for r in ordered for f in r.files[i]])
     return sum(r.events for r in ordered)
-
-
-def build_partitioned(
-    wh: Warehouse, settings: Settings, *, full: bool, run_partitions: PartitionRunner | None
-) -> bool:
-    """Export, build (with ``run_partitions``) and merge the partitions of the scope; return
-    False, having done nothing, when the scope has no events (the caller builds it directly)."""
-    folder = partition_folder(settings)
-    try:
-        jobs = export_partitions(wh, settings, full=full)
-        if not jobs:
-            return False
-        results = list((run_partitions or run_here)(jobs))
-        merge_partitions(wh, jobs, results, full=full)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return True
 
 
 def _cpu_seconds() -> float:

@@ -1,14 +1,16 @@
 """The path marts of the customers in scope: the steps one process and one partition share.
 
-``build_scope_marts`` writes ``marts.events``, ``marts.sessions`` and ``marts.journeys``
-(status still NULL) with the SQL models of ``sql/marts/``; ``build.py`` runs it on the writer's
-warehouse, ``partitions.py`` on each partition's own file. The table names live here, below
-both, so neither imports the other's internals.
+``build_part`` writes ``marts.events``, ``marts.sessions``, ``marts.journeys`` (with their status
+at the cut-off) and ``marts.customers`` with the SQL models of ``sql/marts/``, on any connection
+that holds ``intermediate.int_events`` and the profiles: the writer's own (a warehouse without
+a data folder, such as a test's) or a partition's private one (``partitions.py``). The table
+names live here, below both, so neither imports the other's internals.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import polars as pl
 
@@ -18,6 +20,7 @@ from journeys.warehouse import Warehouse
 EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
 SCOPE = "intermediate.int_path_scope"
+PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
@@ -33,10 +36,27 @@ PROFILE_SCHEMA = pl.Schema(
 SCOPE_SCHEMA = pl.Schema({"customer_key": pl.String})
 
 
+def build_part(
+    wh: Warehouse, rules: PathRules, *, full: bool, cutoff: datetime | None, rebuild: bool = True
+) -> int:
+    """The path marts and ``marts.customers`` of the customers ``wh`` holds: every customer's
+    events, sessions and journeys rebuilt (``full``), or only those of ``int_path_scope``
+    (``rebuild=False``: none, the path marts are kept); then every journey's status at the
+    cut-off (``cutoff``, else the latest event in ``wh``) and the customers. Returns the events
+    written."""
+    events = build_scope_marts(wh, rules, full=full) if rebuild else 0
+    params = rules.params(full=full, cutoff=cutoff)
+    wh.run_model("intermediate/int_path_cutoff", **params)
+    wh.run_model("intermediate/int_journey_status", **params)
+    wh.execute("marts/updates/journeys_status")
+    wh.run_model("marts/customers")
+    return events
+
+
 def build_scope_marts(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
     """``marts.events``, ``marts.sessions`` and ``marts.journeys`` (status still NULL) for the
     customers in scope (all when ``full``; else ``intermediate.int_path_scope``, whose old rows
-    are deleted first); return the events written. The same steps build one partition."""
+    are deleted first); return the events written."""
     params = rules.params(full=full)
     if full:
         events = wh.run_model("marts/events", **params)
