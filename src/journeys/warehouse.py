@@ -124,6 +124,7 @@ class Warehouse:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
         self._scripts_run: set[str] = set()
+        self._preserve_order = True  # DuckDB's default; changed only by insertion_order()
         self.data = Path(data).resolve() if data is not None else None
         """The data folder: with it, the marts (and ``STORED_TABLES``) are Parquet files there,
         behind views of the same names (ADR 0004); without it, DuckDB tables as always."""
@@ -147,15 +148,16 @@ class Warehouse:
             )
         except duckdb.Error as exc:
             raise WarehouseError(_cannot_open(self.path, exc, config)) from exc
-        self._run("SET TimeZone = 'UTC'")
         # a library draws no progress bars on stderr (Jupyter without ipywidgets refuses)
         with suppress(duckdb.InvalidInputException):
             self._con.execute("SET enable_progress_bar = false").fetchall()
+        setup = ["SET TimeZone = 'UTC'"]  # one script: each statement costs about a millisecond
         if not read_only:
-            for schema in SCHEMAS:
-                self._run(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+            setup += [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(s)}" for s in SCHEMAS]
             if self.data is not None:
-                self.run_script("ddl/data_files")
+                setup.append(read_sql("ddl/data_files"))
+                self._scripts_run.add("ddl/data_files")
+        self._run(";\n".join(setup), what="open the warehouse")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -182,12 +184,17 @@ class Warehouse:
         """Inside the block, tables keep (or need not keep) the order rows were produced in.
         ``preserve=False`` lets DuckDB write in parallel and hold less in memory; use it only
         where every reader orders explicitly (the build: its models never rely on row order)."""
-        before = self._run("SELECT current_setting('preserve_insertion_order')")[0][0]
+        before = self._preserve_order
+        if preserve == before:
+            yield
+            return
         self._run(f"SET preserve_insertion_order = {'true' if preserve else 'false'}")
+        self._preserve_order = preserve
         try:
             yield
         finally:
             self._run(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+            self._preserve_order = before
 
     # -- models --------------------------------------------------------------------------------
     def run_model(self, model: str, **params: Any) -> int:
@@ -261,11 +268,8 @@ class Warehouse:
 
     def _label(self, table: str, value: str) -> None:
         """Mark the last file of stored ``table`` as holding only ``value``'s rows."""
-        self._run(
-            f"UPDATE {DATA_FILES} SET label = $v WHERE table_name = $t AND position = "
-            f"(SELECT max(position) FROM {DATA_FILES} WHERE table_name = $t)",
-            {"t": table, "v": value},
-        )
+        files = self.stored_files(table).get(table, [])
+        self._point(table, [*files[:-1], files[-1]._replace(label=value)], view=False)
 
     def delete_where(self, table: str, *, column: str, value: object) -> None:
         """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter)."""
@@ -531,7 +535,7 @@ class Warehouse:
     def drop_table(self, table: str) -> None:
         if self.is_stored(table):
             self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
-            self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table})
+            self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table}, what=table)
         else:
             self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
 
@@ -601,14 +605,15 @@ class Warehouse:
     def stored_files(self, table: str | None = None) -> dict[str, list[StoredFile]]:
         """The files of each stored table (or of ``table``), in the order its view reads them."""
         rows = self._run(
-            f"SELECT table_name, file, rows, part, label FROM {DATA_FILES} "
-            "WHERE $t IS NULL OR table_name = $t ORDER BY table_name, position",
+            f"SELECT table_name, files, rows, parts, labels FROM {DATA_FILES} "
+            "WHERE $t IS NULL OR table_name = $t ORDER BY table_name",
             {"t": table},
+            what="read the data files",
         )
-        found: dict[str, list[StoredFile]] = {}
-        for name, file, count, part, label in rows:
-            found.setdefault(name, []).append(StoredFile(file, int(count), part, label))
-        return found
+        return {
+            name: [StoredFile(*f) for f in zip(files, rows, parts, labels, strict=True)]
+            for name, files, rows, parts, labels in rows
+        }
 
     def new_data_file(self, table: str, *, part: int | None = None) -> Path:
         """A fresh path for one Parquet file of ``table`` in the data folder (not yet written)."""
@@ -716,7 +721,7 @@ class Warehouse:
     def referenced_files(self) -> list[str]:
         """Every data file a catalog refers to: the work file's and the last two published."""
         rows = self._run(
-            f"SELECT file FROM {DATA_FILES} UNION SELECT file FROM raw.published_files"
+            f"SELECT unnest(files) FROM {DATA_FILES} UNION SELECT file FROM raw.published_files"
         )
         return [r[0] for r in rows]
 
@@ -786,15 +791,12 @@ class Warehouse:
 
     def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
         """Record ``files`` as the rows of stored ``table`` and point its view at them."""
-        self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table})
         self._run(
-            f"INSERT INTO {DATA_FILES} SELECT $t, unnest($files), unnest($rows), "
-            "unnest($at), unnest($parts), unnest($labels)",
+            f"INSERT OR REPLACE INTO {DATA_FILES} VALUES ($t, $files, $rows, $parts, $labels)",
             {
                 "t": table,
                 "files": [f.file for f in files],
                 "rows": [f.rows for f in files],
-                "at": list(range(len(files))),
                 "parts": [f.part for f in files],
                 "labels": [f.label for f in files],
             },
