@@ -211,14 +211,14 @@ def ingest(settings: Settings) -> IngestTotals:
 @task(name="build", tags=[WRITER_TAG], **_NO_CACHE)
 def build(settings: Settings, *, full: bool = False) -> BuildTotals:
     """Identity, events, sessions, journeys and mining marts, in the work file (not published).
-    With ``settings.partitions > 1`` the path marts are built as mapped partition tasks
+    With ``settings.partitions > 1`` the stages' jobs run as mapped tasks
     (``pipelines.partitions``) while this task holds the writer lock."""
-    from pipelines.partitions import partition_runner
+    from pipelines.partitions import task_runner
 
-    runner = partition_runner(settings)
+    runner = task_runner(settings)
     result = run_step(
         "build",
-        lambda: steps.build_marts(settings, full=full, publish=False, run_partitions=runner),
+        lambda: steps.build_marts(settings, full=full, publish=False, run_tasks=runner),
     )
     totals = BuildTotals.of(result)
     get_run_logger().info(log_text(totals.text))

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from journeys import steps
 from journeys.config import Settings, load_settings
 from journeys.errors import ConfigError, IngestError, JourneysError
-from journeys.paths.partitions import PartitionRunner
 from journeys.publish import open_published, open_work, writer_lock
+from journeys.runner import Runner
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP = ROOT / "tests" / "maps" / "online_purchase.yaml"
@@ -143,7 +143,7 @@ def fake_build(
     *,
     full: bool = False,
     publish: bool = True,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> FakeBuild:
     """One journey per transactions customer, from what ingest really loaded into raw."""
     with open_work(settings, step="build", publish=publish) as wh:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -129,14 +131,15 @@ def test_split_by_channel_partitioned(loaded: Path, landing: Path, tmp_path: Pat
     )
     calls: list[list[PartitionJob]] = []
 
-    def runner(jobs: list[PartitionJob]) -> list[PartitionResult]:
-        calls.append(list(jobs))
-        return [build_partition(job) for job in reversed(jobs)]  # order does not matter
+    def runner(function: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
+        if function is build_partition:
+            calls.append(list(jobs))
+        return [function(job) for job in jobs]
 
     for settings in (single, parted):
         _copy(loaded, tmp_path / settings.warehouse.parent.name)
     steps.build_marts(single, full=True, publish=False)
-    steps.build_marts(parted, full=True, publish=False, run_partitions=runner)
+    steps.build_marts(parted, full=True, publish=False, run_tasks=runner)
     assert [len(c) for c in calls] == [4]
     assert_same_marts(single, parted)
 
@@ -147,7 +150,7 @@ def test_dask_cluster_build_is_identical(
 ) -> None:
     """The partitions as mapped Prefect tasks on a local Dask cluster (2 worker processes)."""
     from distributed import LocalCluster
-    from pipelines.partitions import partition_runner
+    from pipelines.partitions import task_runner
 
     single = _settings(landing, tmp_path / "single", late=False)
     _copy(loaded, tmp_path / "single")
@@ -164,15 +167,15 @@ def test_dask_cluster_build_is_identical(
         )
         _copy(loaded, tmp_path / "parted")
         seen: list[PartitionResult] = []
-        runner = partition_runner(parted)
+        runner = task_runner(parted)
         assert runner is not None
 
-        def recording(jobs: list[PartitionJob]) -> list[PartitionResult]:
-            results = list(runner(jobs))
-            seen.extend(results)
+        def recording(function: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
+            results = list(runner(function, jobs))
+            seen.extend(r for r in results if isinstance(r, PartitionResult))
             return results
 
-        steps.build_marts(parted, full=True, publish=False, run_partitions=recording)
+        steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
     assert len(seen) == 4
     assert os.getpid() not in {r.pid for r in seen}
     assert len({r.pid for r in seen}) == 2  # both worker processes built partitions
@@ -217,12 +220,12 @@ def test_daily_flow_maps_partitions_on_threads(
 def test_task_runner_and_params_choose_the_runner(tmp_path: Path) -> None:
     """Threads by default, prefect-dask for an address; the flow parameters set both."""
     from pipelines.params import DailyParams
-    from pipelines.partitions import partition_runner, task_runner_for
+    from pipelines.partitions import task_runner, task_runner_for
     from prefect.task_runners import ThreadPoolTaskRunner
     from prefect_dask import DaskTaskRunner
 
     base = Settings(warehouse=tmp_path / "journeys.duckdb")
-    assert partition_runner(base) is None  # one partition: the plain build
+    assert task_runner(base) is None  # one partition: the plain build
     assert isinstance(
         task_runner_for(base.model_copy(update={"partitions": 4})), ThreadPoolTaskRunner
     )

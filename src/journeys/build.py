@@ -20,7 +20,7 @@ from journeys.ingest.touchpoints import write_rules
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from journeys.paths.partitions import PartitionRunner
+    from journeys.runner import Runner
 
 STAGING_MODELS = (
     "staging/stg_customers",
@@ -93,11 +93,11 @@ def build_warehouse(
     settings: Settings,
     *,
     full: bool = False,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> BuildResult:
     """Build every mart from what raw holds now (see the module docstring). With
     ``settings.partitions > 1`` the path marts are built in customer-hash partitions by
-    ``run_partitions`` (see ``journeys.paths.partitions``); the marts are the same."""
+    ``run_tasks`` (see ``journeys.runner``); the marts are the same."""
     from journeys.mining import build_mining
     from journeys.paths import build_paths
 
@@ -113,8 +113,8 @@ def build_warehouse(
     counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
-        full = build_paths(wh, settings, full=full, run_partitions=run_partitions).full
-    build_mining(wh, settings)
+        full = build_paths(wh, settings, full=full, run_tasks=run_tasks).full
+    build_mining(wh, settings, run_tasks=run_tasks)
     wh.run_model("marts/data_quality")
     wh.execute(
         "queries/record_build",

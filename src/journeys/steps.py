@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from journeys.compare.conformance import CompareResult
     from journeys.ingest.eventlog import ImportResult
     from journeys.ingest.load import BatchResult
-    from journeys.paths.partitions import PartitionRunner
+    from journeys.runner import Runner
 
 
 def ingest_landing(settings: Settings) -> list[BatchResult]:
@@ -80,15 +80,15 @@ def build_marts(
     *,
     full: bool = False,
     publish: bool = True,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> BuildResult:
     """Build the marts under the writer lock. With ``settings.partitions > 1``,
-    ``run_partitions`` builds the partitions (default: one after the other in this process; the
+    ``run_tasks`` runs the stages' jobs (default: one after the other in this process; the
     flows map them as tasks on threads or a Dask cluster) while this writer holds the lock."""
     from journeys.build import build_warehouse
 
     with open_work(settings, step="build", publish=publish) as wh:
-        return build_warehouse(wh, settings, full=full, run_partitions=run_partitions)
+        return build_warehouse(wh, settings, full=full, run_tasks=run_tasks)
 
 
 def compare_maps(

@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
-STORED_TABLES = ("intermediate.int_events", "intermediate.int_customer_profiles")
+STORED_TABLES = (
+    "intermediate.int_events",
+    "intermediate.int_customer_profiles",
+    "intermediate.part_variants",
+    "intermediate.part_subpaths",
+    "intermediate.part_pairs",
+    "intermediate.int_variant_durations",
+    "intermediate.int_pair_times",
+)
 """Tables outside ``marts`` that a warehouse with a data folder keeps as Parquet files."""
 DATA_FILES = "raw.data_files"
 """The work file's list of the Parquet files of each stored table (ADR 0004)."""

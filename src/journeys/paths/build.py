@@ -26,14 +26,14 @@ from datetime import datetime
 from journeys.config import Settings
 from journeys.errors import BuildError
 from journeys.paths.partitions import (
-    PartitionRunner,
+    build_partition,
     merge_partitions,
     partition_folder,
     partition_jobs,
-    run_here,
 )
 from journeys.paths.rules import PathRules, rules_frame
 from journeys.paths.scope import EVENTS, PATH_MARTS, build_part, empty_scope, ensure_profiles
+from journeys.runner import Runner, run_here
 from journeys.warehouse import Warehouse
 
 DIRTY = "intermediate.int_dirty_customers"
@@ -68,14 +68,14 @@ def build_paths(
     settings: Settings,
     *,
     full: bool = False,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> PathsResult:
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
     path marts already exist and were built with the same rules (``rules_frame``); otherwise
     (or with ``full=True``) everything is rebuilt. A warehouse with a data folder builds its
-    ``settings.partitions`` partitions with ``run_partitions`` (default: one after the other in
+    ``settings.partitions`` partitions with ``run_tasks`` (default: one after the other in
     this process; the flows pass a Prefect task runner) and adds their files to its catalog.
     """
     started = time.perf_counter()
@@ -104,7 +104,7 @@ def build_paths(
         if wh.is_stored("marts.events"):
             try:
                 jobs = partition_jobs(wh, settings, full=full, cutoff=cutoff)
-                merge_partitions(wh, jobs, (run_partitions or run_here)(jobs))
+                merge_partitions(wh, jobs, (run_tasks or run_here)(build_partition, jobs))
             finally:
                 shutil.rmtree(partition_folder(settings), ignore_errors=True)
         else:

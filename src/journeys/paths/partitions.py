@@ -27,7 +27,7 @@ import resource
 import shutil
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ from journeys.errors import BuildError
 from journeys.paths.rules import PathRules
 from journeys.paths.scope import (
     EVENTS,
+    PART_COUNTS,
     PATH_MARTS,
     PROFILES,
     SCOPE,
@@ -46,8 +47,10 @@ from journeys.paths.scope import (
 )
 from journeys.warehouse import Warehouse
 
-PART_MARTS = (*PATH_MARTS, "marts.customers")
-"""What each partition writes, one file each."""
+PART_MARTS = (*PATH_MARTS, "marts.customers", *PART_COUNTS)
+"""What each partition writes, one file each: its marts and its mining counts."""
+KEPT = (*PATH_MARTS[:2], *PART_COUNTS)
+"""What a partition without customers to rebuild keeps as it is (its events did not change)."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,6 @@ class PartitionResult:
     cpu_seconds: float
     """CPU time of the whole worker process meanwhile (DuckDB works in its own threads; on the
     thread runner this includes the other partitions running beside it)."""
-
-
-PartitionRunner = Callable[[Sequence[PartitionJob]], Sequence[PartitionResult]]
-"""Builds every job and returns their results (in any order): ``run_here`` one after the other
-in this process; the Prefect flows map them as tasks on threads or a Dask cluster."""
 
 
 def partition_folder(settings: Settings) -> Path:
@@ -171,7 +169,7 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         events = build_part(wh, job.rules, full=full, cutoff=job.cutoff, rebuild=rebuild)
         files = []
         for mart in PART_MARTS:
-            if not rebuild and mart in ("marts.events", "marts.sessions"):
+            if not rebuild and mart in KEPT:
                 files.append(job.current.get(mart, ()))
                 continue
             path = _out_file(job, mart)
@@ -193,11 +191,6 @@ def _out_file(job: PartitionJob, mart: str) -> Path:
     folder = job.data / schema / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"p{job.part:05d}-{os.urandom(8).hex()}.parquet"
-
-
-def run_here(jobs: Sequence[PartitionJob]) -> list[PartitionResult]:
-    """The default runner: every partition in this process, one after the other."""
-    return [build_partition(job) for job in jobs]
 
 
 def merge_partitions(

@@ -21,6 +21,13 @@ EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
 SCOPE = "intermediate.int_path_scope"
 PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
+PART_COUNTS = (
+    "intermediate.part_variants",
+    "intermediate.part_subpaths",
+    "intermediate.part_pairs",
+)
+"""The mining counts of one partition (sql/intermediate/part_*.sql), which the mining marts add
+up exactly (journeys.mining.marts)."""
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
@@ -50,6 +57,9 @@ def build_part(
     wh.run_model("intermediate/int_journey_status", **params)
     wh.execute("marts/updates/journeys_status")
     wh.run_model("marts/customers")
+    if rebuild:  # else the counts of the kept events and journeys are kept too
+        for table in PART_COUNTS:
+            wh.run_model(table.replace(".", "/"))
     return events
 
 
