@@ -27,6 +27,7 @@ from journeys.publish import work_path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 MARTS = ("events", "sessions", "journeys", "customers", "touchpoints", "transitions", "variants")
+IDENTITY = "intermediate.int_identity"
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +84,13 @@ def _marts(settings: Settings) -> dict[str, pl.DataFrame]:
         for mart in MARTS:
             frame = con.sql(f"SELECT * FROM marts.{mart}").pl()
             out[mart] = frame.sort(keys.get(mart, frame.columns), nulls_last=True)
+        out[IDENTITY] = con.sql(f"SELECT * FROM {IDENTITY}").pl().sort("node")
         return out
 
 
 def assert_same_marts(a: Settings, b: Settings) -> None:
     left, right = _marts(a), _marts(b)
-    for mart in MARTS:
+    for mart in (*MARTS, IDENTITY):
         assert left[mart].height > 0, mart
         assert left[mart].schema == right[mart].schema, mart
         assert_frame_equal(left[mart], right[mart], check_exact=True), mart
@@ -167,19 +169,30 @@ def test_dask_cluster_build_is_identical(
         )
         _copy(loaded, tmp_path / "parted")
         seen: list[PartitionResult] = []
+        stages: list[str] = []
         runner = task_runner(parted)
         assert runner is not None
 
         def recording(function: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
             results = list(runner(function, jobs))
+            stages.append(function.__name__)
             seen.extend(r for r in results if isinstance(r, PartitionResult))
             return results
 
         steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
+    # identity (rounds of label propagation), the events, the paths and the medians all ran as
+    # tasks on the cluster
+    assert {"label_step", "build_event_slice", "build_partition", "compute_medians"} <= set(stages)
     assert len(seen) == 4
     assert os.getpid() not in {r.pid for r in seen}
     assert len({r.pid for r in seen}) == 2  # both worker processes built partitions
     assert_same_marts(single, parted)
+    with duckdb.connect(str(work_path(parted)), read_only=True) as con:
+        split = con.execute(  # customers whose identifiers the partitions share between them
+            f"SELECT count(*) FROM (SELECT customer_key FROM {IDENTITY} GROUP BY customer_key "
+            "HAVING count(DISTINCT hash(node) % 4) > 1)"
+        ).fetchone()[0]
+    assert split > 100  # so stitching really had to join components across partitions
 
 
 @pytest.mark.slow

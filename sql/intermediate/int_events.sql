@@ -9,6 +9,7 @@
 -- of page views share a few hundred signatures, so the glob tests run on those, not per event.
 -- The sources are read twice (the signatures, then the events), never materialised in between:
 -- a second narrow scan and hash is much cheaper than writing and re-reading every wide row.
+-- Only the events with $seq_from <= seq < $seq_to: a partitioned build runs one range per job.
 WITH source_events AS NOT MATERIALIZED (
     -- one accepted, deduplicated event of any source, before touchpoint mapping, with the
     -- identifier node that carries its customer. seq (arrival order) is unique across sources.
@@ -72,6 +73,9 @@ WITH source_events AS NOT MATERIALIZED (
             CASE WHEN f.t_attributes THEN e.attributes END AS attributes_t
         FROM source_events AS e
         LEFT JOIN flags AS f ON f.source = e.source
+        -- a slice of the arrival order: all of it in one process, one range per job of a
+        -- partitioned build (ingest/slices.py)
+        WHERE e.seq >= $seq_from AND e.seq < $seq_to
     )
 ), signatures AS (
     SELECT signature, any_value(source) AS source, any_value(event_type) AS event_type,

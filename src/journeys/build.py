@@ -16,7 +16,9 @@ from journeys.errors import BuildError
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.money import write_exchange_rates
+from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
 from journeys.ingest.touchpoints import write_rules
+from journeys.paths.partitions import partition_folder
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -56,9 +58,15 @@ class BuildResult:
         )
 
 
-def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int]:
+def build_events(
+    wh: Warehouse, settings: Settings, *, run_tasks: Runner | None = None
+) -> tuple[IdentityResult, int]:
     """Staging models, identity stitching and ``intermediate.int_events``; returns the identity
-    result and the last build's file number (0 when this is the first build)."""
+    result and the last build's file number (0 when this is the first build). With
+    ``run_tasks`` and ``settings.partitions > 1``, the identity components and the events are
+    computed by jobs (``ingest/components.py``, ``ingest/slices.py``), not in this process."""
+    spread = run_tasks is not None and settings.partitions > 1 and wh.data is not None
+    limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
     ensure_raw(wh)
     # Every model here is an unordered table (readers aggregate, join or order explicitly), so
     # writes need not keep insertion order: they run in parallel and hold less in memory.
@@ -71,17 +79,35 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
         first = not wh.table_exists("intermediate.int_identity")
         if not first:
             wh.run_model("intermediate/int_identity_previous")
-        identity = stitch_identities(wh, salt=settings.salt)
+        identity = stitch_identities(
+            wh,
+            salt=settings.salt,
+            parts=settings.partitions,
+            folder=partition_folder(settings) / "identity",
+            run_tasks=run_tasks if spread else None,
+            limits=limits,
+        )
         if first:
             wh.run_model("intermediate/int_identity_previous")
         # stored in the customer-hash partitions the path build reads (ADR 0004)
-        for table in ("int_events", "int_customer_profiles"):
+        parts = settings.partitions
+        if spread and run_tasks is not None:
+            build_event_slices(wh, slices=parts, parts=parts, run_tasks=run_tasks, **limits)
+        else:
             wh.store_parts(
-                f"intermediate.{table}",
-                f"intermediate/{table}",
-                parts=settings.partitions,
+                "intermediate.int_events",
+                "intermediate/int_events",
+                parts=parts,
                 key="customer_key",
+                seq_from=SEQ_MIN,
+                seq_to=SEQ_END,
             )
+        wh.store_parts(
+            "intermediate.int_customer_profiles",
+            "intermediate/int_customer_profiles",
+            parts=parts,
+            key="customer_key",
+        )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
         last_file_seq = int(wh.scalar("queries/last_build"))
         wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
@@ -108,7 +134,7 @@ def build_warehouse(
             "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then "
             "run `journeys build`"
         )
-    identity, last_file_seq = build_events(wh, settings)
+    identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)

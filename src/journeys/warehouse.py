@@ -150,22 +150,42 @@ class Warehouse:
                 raise WarehouseError(os_failure(self.path, exc, doing="make its folder")) from None
         if self.path is not None and read_only and not self.path.exists():
             raise WarehouseError(f"{self.path}: warehouse not found; run `journeys build` first")
+        self._config = config
+        self._connect()
+
+    def _connect(self) -> None:
         try:
             self._con = duckdb.connect(
-                str(self.path) if self.path else ":memory:", read_only=read_only, config=config
+                str(self.path) if self.path else ":memory:",
+                read_only=self.read_only,
+                config=self._config,
             )
         except duckdb.Error as exc:
-            raise WarehouseError(_cannot_open(self.path, exc, config)) from exc
+            raise WarehouseError(_cannot_open(self.path, exc, self._config)) from exc
         # a library draws no progress bars on stderr (Jupyter without ipywidgets refuses)
         with suppress(duckdb.InvalidInputException):
             self._con.execute("SET enable_progress_bar = false").fetchall()
         setup = ["SET TimeZone = 'UTC'"]  # one script: each statement costs about a millisecond
-        if not read_only:
+        if not self._preserve_order:
+            setup.append("SET preserve_insertion_order = false")
+        if not self.read_only:
             setup += [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(s)}" for s in SCHEMAS]
             if self.data is not None:
                 setup.append(read_sql("ddl/data_files"))
                 self._scripts_run.add("ddl/data_files")
         self._run(";\n".join(setup), what="open the warehouse")
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Close the file for the block, after a checkpoint, and open it again after: jobs in
+        other processes may then open it read-only (the writer lock, a separate file, stays
+        held). Temp tables do not survive it."""
+        self._run("CHECKPOINT", what="checkpoint the warehouse")
+        self._con.close()
+        try:
+            yield
+        finally:
+            self._connect()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -540,6 +560,9 @@ class Warehouse:
             what=f"copy {source} to {target}",
         )
 
+    def drop_view(self, view: str) -> None:
+        self._run(f"DROP VIEW IF EXISTS {quote_ident(view)}", what=f"drop {view}")
+
     def drop_table(self, table: str) -> None:
         if self.is_stored(table):
             self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
@@ -660,32 +683,40 @@ class Warehouse:
         of column ``key`` (``hash(key) % parts``), in one pass; returns the rows written."""
         if self.data is None:
             return self.run_model(model, **params)
+        folder = self.new_data_file(table).with_suffix("")
+        found = self.export_parts(model, folder, parts=parts, key=key, **params)
+        return self.adopt_files(table, found)
+
+    def export_parts(
+        self, model: str, folder: Path, *, parts: int, key: str, **params: Any
+    ) -> list[tuple[Path, int]]:
+        """Write a model's SELECT as Parquet files under ``folder``, one or more per hash bucket
+        of column ``key``, in one pass; returns (file, bucket) of each file (an empty result:
+        one empty file of bucket 0, which keeps the columns)."""
         body = _strip_trailing(read_sql(model))
         bound = _bind(body, params, model)
-        folder = self.new_data_file(table).with_suffix("")
+        folder.parent.mkdir(parents=True, exist_ok=True)
         select = f"SELECT *, hash({quote_ident(key)}) % {int(parts)} AS journeys_part FROM ({body})"
-        written = _rows(
-            self._run(
-                f"COPY ({select}) TO $journeys_out (FORMAT parquet, PARTITION_BY (journeys_part))",
-                {**bound, "journeys_out": str(folder)},
-                what=_label(model),
-                writes=folder.parent,
-            )
+        self._run(
+            f"COPY ({select}) TO $journeys_out (FORMAT parquet, PARTITION_BY (journeys_part))",
+            {**bound, "journeys_out": str(folder)},
+            what=_label(model),
+            writes=folder.parent,
         )
         found = [
             (file, int(file.parent.name.partition("=")[2]))
             for file in sorted(folder.glob("journeys_part=*/*.parquet"))
         ]
-        if not found:  # no rows: one empty file keeps the table's columns
-            empty = self.new_data_file(table)
+        if not found:
+            empty = folder / "empty.parquet"
+            folder.mkdir(parents=True, exist_ok=True)
             self._run(
                 f"COPY (SELECT * FROM ({body}) LIMIT 0) TO $journeys_out (FORMAT parquet)",
                 {**bound, "journeys_out": str(empty)},
                 what=_label(model),
             )
             found = [(empty, 0)]
-        self.adopt_files(table, found)
-        return written
+        return found
 
     def define_stored_view(self, table: str, files: Sequence[str]) -> None:
         """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog)."""
