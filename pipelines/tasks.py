@@ -199,7 +199,10 @@ _IO = RetryIO(
 @task(name="ingest", tags=[WRITER_TAG], **_IO)
 def ingest(settings: Settings) -> IngestTotals:
     """Load every configured source's new files into raw (files loaded before are skipped)."""
-    batches = run_step("ingest", lambda: steps.ingest_landing(settings))
+    from pipelines.partitions import task_runner
+
+    runner = task_runner(settings)
+    batches = run_step("ingest", lambda: steps.ingest_landing(settings, run_tasks=runner))
     logger = get_run_logger()
     for batch in batches:
         logger.info(log_text(batch.summary()))

@@ -146,11 +146,50 @@ def test_split_by_channel_partitioned(loaded: Path, landing: Path, tmp_path: Pat
     assert_same_marts(single, parted)
 
 
+RAW = (
+    "SELECT source, regexp_extract(file, '[^/]+/[^/]+$'), rows_read, rows_accepted, "
+    "rows_rejected, duplicates, late_events, note FROM raw.manifest",
+    "SELECT source, regexp_extract(file, '[^/]+/[^/]+$'), row_number, raw, reason FROM raw.rejects",
+    "SELECT * EXCLUDE (_batch_id, _loaded_at, _file, _seq) FROM raw.web",
+    "SELECT * EXCLUDE (_batch_id, _loaded_at, _file, _seq) FROM raw.transactions",
+    "SELECT * EXCLUDE (_batch_id, _loaded_at, _file, _seq) FROM raw.support",
+)
+
+
+def raw_layer(settings: Settings) -> list[list[str]]:
+    """The raw layer, order-free, without what names a run (batch ids, load times, paths)."""
+    with duckdb.connect(str(work_path(settings)), read_only=True) as con:
+        return [sorted(map(repr, con.execute(q).fetchall())) for q in RAW]
+
+
+def test_ingest_as_jobs_loads_the_same_batches(landing: Path, tmp_path: Path) -> None:
+    """Files read and checked by jobs (here in reverse order) and merged by the writer in
+    delivery order give the raw layer of a one-process ingest: rows, duplicates across files,
+    late events, rejects and their text."""
+    single = _settings(landing, tmp_path / "single")
+    parted = _settings(landing, tmp_path / "parted", partitions=3)
+    ran: list[int] = []
+
+    def backwards(function: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
+        ran.append(len(jobs))
+        return list(reversed([function(job) for job in reversed(jobs)]))
+
+    steps.ingest_landing(single)
+    batches = steps.ingest_landing(parted, run_tasks=backwards)
+    assert ran == [6] and sum(b.duplicates for b in batches) > 0
+    assert sum(b.rows_rejected for b in batches) > 0 and sum(b.late_events for b in batches) > 0
+    assert raw_layer(single) == raw_layer(parted)
+    again = steps.ingest_landing(parted, run_tasks=backwards)
+    assert all(b.skipped for b in again)  # the manifest knows them
+    assert not (tmp_path / "parted" / "journeys.duckdb.partitions").exists()
+
+
 @pytest.mark.slow
 def test_dask_cluster_build_is_identical(
     loaded: Path, landing: Path, tmp_path: Path, prefect_harness: None
 ) -> None:
-    """The partitions as mapped Prefect tasks on a local Dask cluster (2 worker processes)."""
+    """Ingest and build as mapped Prefect tasks on a local Dask cluster (2 worker processes):
+    the raw layer, int_identity and every mart as in one process."""
     from distributed import LocalCluster
     from pipelines.partitions import task_runner
 
@@ -167,7 +206,6 @@ def test_dask_cluster_build_is_identical(
             partitions=4,
             dask_address=cluster.scheduler_address,
         )
-        _copy(loaded, tmp_path / "parted")
         seen: list[PartitionResult] = []
         stages: list[str] = []
         runner = task_runner(parted)
@@ -179,10 +217,13 @@ def test_dask_cluster_build_is_identical(
             seen.extend(r for r in results if isinstance(r, PartitionResult))
             return results
 
+        steps.ingest_landing(parted, run_tasks=recording)
         steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
-    # identity (rounds of label propagation), the events, the paths and the medians all ran as
-    # tasks on the cluster
-    assert {"label_step", "build_event_slice", "build_partition", "compute_medians"} <= set(stages)
+    # the files, identity (rounds of label propagation), the events, the paths and the medians
+    # all ran as tasks on the cluster
+    ran = {"check_file", "label_step", "build_event_slice", "build_partition", "compute_medians"}
+    assert ran <= set(stages)
+    assert raw_layer(single) == raw_layer(parted)
     assert len(seen) == 4
     assert os.getpid() not in {r.pid for r in seen}
     assert len({r.pid for r in seen}) == 2  # both worker processes built partitions

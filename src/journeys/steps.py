@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     from journeys.runner import Runner
 
 
-def ingest_landing(settings: Settings) -> list[BatchResult]:
-    """Load every configured source's new files (``journeys run``'s first step)."""
+def ingest_landing(settings: Settings, *, run_tasks: Runner | None = None) -> list[BatchResult]:
+    """Load every configured source's new files (``journeys run``'s first step); with
+    ``run_tasks`` and ``settings.partitions > 1`` jobs read and check the files."""
     from journeys.ingest.load import load_landing
 
     with open_work(settings, step="ingest") as wh:
-        return load_landing(wh, settings)
+        return load_landing(wh, settings, run_tasks=run_tasks)
 
 
 def ingest_files(settings: Settings, source: str, paths: Sequence[Path]) -> list[BatchResult]:

@@ -392,6 +392,15 @@ class Warehouse:
             f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT * FROM {quote_ident(table)}"
         )
 
+    def file_view_temp(self, name: str, files: Sequence[str]) -> None:
+        """``CREATE OR REPLACE TEMP VIEW name`` over Parquet files (a job's output)."""
+        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        self._run(
+            f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS "
+            f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)",
+            what=f"read {name}",
+        )
+
     def view_temp(self, name: str, model: str) -> None:
         """``CREATE OR REPLACE TEMP VIEW name AS`` a parameterless model's SELECT: for a step
         read once, which need not be copied into a table first."""
