@@ -234,7 +234,12 @@ def compare(settings: Settings) -> CompareTotals:
     if not settings.maps:
         text = "compare: skipped, no maps configured"
     else:
-        result = run_step("compare", lambda: steps.compare_maps(settings, publish=False))
+        from pipelines.partitions import task_runner
+
+        runner = task_runner(settings)
+        result = run_step(
+            "compare", lambda: steps.compare_maps(settings, publish=False, run_tasks=runner)
+        )
         text = log_text(result.summary())
     get_run_logger().info(text)
     return CompareTotals(maps=tuple(settings.maps), text=text)

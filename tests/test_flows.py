@@ -156,7 +156,9 @@ def fake_build(
         return FakeBuild(events=raw.height, customers=customers.len(), journeys=customers.len())
 
 
-def fake_compare(settings: Settings, maps: Any = (), *, publish: bool = True) -> FakeCompare:
+def fake_compare(
+    settings: Settings, maps: Any = (), *, publish: bool = True, run_tasks: Any = None
+) -> FakeCompare:
     gaps = pl.DataFrame(
         {
             "map_name": ["online-purchase"] * 7 + ["returns"],
@@ -430,17 +432,17 @@ def test_transient_io_failures_are_retried_user_errors_are_not(
     settings = load_settings(config)
     real_ingest, calls = steps.ingest_landing, []
 
-    def flaky(settings: Settings) -> list[Any]:
+    def flaky(settings: Settings, **options: Any) -> list[Any]:
         calls.append("flaky")
         if len(calls) == 1:
             raise OSError("NFS hiccup")
-        return real_ingest(settings)
+        return real_ingest(settings, **options)
 
     monkeypatch.setattr(steps, "ingest_landing", flaky)
     assert journeys_daily(DailyParams(config=config)).ok
     assert calls == ["flaky", "flaky"]
 
-    def bad_file(settings: Settings) -> list[Any]:
+    def bad_file(settings: Settings, **options: Any) -> list[Any]:
         calls.append("bad")
         raise IngestError("web.csv line 3: occurred_at 'soon' is not a timestamp")
 

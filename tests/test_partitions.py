@@ -27,6 +27,7 @@ from journeys.publish import work_path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 MARTS = ("events", "sessions", "journeys", "customers", "touchpoints", "transitions", "variants")
+COMPARED = ("maps", "map_conformance", "map_steps", "map_gaps")
 IDENTITY = "intermediate.int_identity"
 
 
@@ -41,6 +42,7 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ):
         shutil.copy(SAMPLE / name, folder / name)
     shutil.copytree(SAMPLE / "late", folder / "late")
+    shutil.copytree(SAMPLE / "maps", folder / "maps")
     shutil.copy(SAMPLE / "journeys.yaml", folder / "journeys.yaml")
     return folder
 
@@ -78,10 +80,15 @@ def _marts(settings: Settings) -> dict[str, pl.DataFrame]:
         "journeys": ["journey_id"],
         "customers": ["customer_key"],
         "touchpoints": ["touchpoint"],
+        "maps": ["map_name"],
+        "map_conformance": ["map_name", "journey_id"],
+        "map_steps": ["map_name", "step"],
+        "map_gaps": ["map_name", "gap_type", "from_step", "to_step", "touchpoint", "detail"],
     }
     with duckdb.connect(str(work_path(settings)), read_only=True) as con:
         out = {}
-        for mart in MARTS:
+        compared = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'maps'")
+        for mart in MARTS + (COMPARED if compared.fetchall()[0][0] else ()):
             frame = con.sql(f"SELECT * FROM marts.{mart}").pl()
             out[mart] = frame.sort(keys.get(mart, frame.columns), nulls_last=True)
         out[IDENTITY] = con.sql(f"SELECT * FROM {IDENTITY}").pl().sort("node")
@@ -90,7 +97,8 @@ def _marts(settings: Settings) -> dict[str, pl.DataFrame]:
 
 def assert_same_marts(a: Settings, b: Settings) -> None:
     left, right = _marts(a), _marts(b)
-    for mart in (*MARTS, IDENTITY):
+    assert left.keys() == right.keys()
+    for mart in left:
         assert left[mart].height > 0, mart
         assert left[mart].schema == right[mart].schema, mart
         assert_frame_equal(left[mart], right[mart], check_exact=True), mart
@@ -143,6 +151,8 @@ def test_split_by_channel_partitioned(loaded: Path, landing: Path, tmp_path: Pat
     steps.build_marts(single, full=True, publish=False)
     steps.build_marts(parted, full=True, publish=False, run_tasks=runner)
     assert [len(c) for c in calls] == [4]
+    steps.compare_maps(single, publish=False)
+    steps.compare_maps(parted, publish=False, run_tasks=runner)
     assert_same_marts(single, parted)
 
 
@@ -196,6 +206,7 @@ def test_dask_cluster_build_is_identical(
     single = _settings(landing, tmp_path / "single", late=False)
     _copy(loaded, tmp_path / "single")
     steps.build_marts(single, full=True, publish=False)
+    steps.compare_maps(single, publish=False)
     with LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as cluster:
@@ -219,9 +230,17 @@ def test_dask_cluster_build_is_identical(
 
         steps.ingest_landing(parted, run_tasks=recording)
         steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
-    # the files, identity (rounds of label propagation), the events, the paths and the medians
-    # all ran as tasks on the cluster
-    ran = {"check_file", "label_step", "build_event_slice", "build_partition", "compute_medians"}
+        steps.compare_maps(parted, publish=False, run_tasks=recording)
+    # the files, identity (rounds of label propagation), the events, the paths, the medians and
+    # the maps' step timing all ran as tasks on the cluster
+    ran = {
+        "check_file",
+        "label_step",
+        "build_event_slice",
+        "build_partition",
+        "compute_medians",
+        "time_partition",
+    }
     assert ran <= set(stages)
     assert raw_layer(single) == raw_layer(parted)
     assert len(seen) == 4

@@ -93,13 +93,18 @@ def build_marts(
 
 
 def compare_maps(
-    settings: Settings, maps: Sequence[Path] = (), *, publish: bool = True
+    settings: Settings,
+    maps: Sequence[Path] = (),
+    *,
+    publish: bool = True,
+    run_tasks: Runner | None = None,
 ) -> CompareResult:
-    """Align the journeys to ``maps`` (default: the configured ones); write the map_* marts."""
+    """Align the journeys to ``maps`` (default: the configured ones); write the map_* marts.
+    With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
     from journeys.compare.conformance import compare_maps as compare
 
     with open_work(settings, step="compare", publish=publish) as wh:
-        return compare(wh, settings, list(maps) or list(settings.maps))
+        return compare(wh, settings, list(maps) or list(settings.maps), run_tasks=run_tasks)
 
 
 def publish(settings: Settings) -> Path:

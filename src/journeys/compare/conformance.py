@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from journeys.compare.alignment import align_variants
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
 from journeys.compare.maps import JourneyMap, load_map
+from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.registry import TABLE as MAPS_TABLE
 from journeys.compare.registry import maps_frame
 from journeys.compare.scope import (
@@ -35,6 +37,7 @@ from journeys.compare.scope import (
 from journeys.compare.timing import time_steps
 from journeys.config import Settings
 from journeys.errors import CompareError
+from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps")
@@ -102,8 +105,16 @@ class CompareResult:
         return "\n".join(lines)
 
 
-def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> CompareResult:
-    """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts."""
+def compare_maps(
+    wh: Warehouse,
+    settings: Settings,
+    maps: Sequence[Path],
+    *,
+    run_tasks: Runner | None = None,
+) -> CompareResult:
+    """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts.
+    With ``run_tasks`` and a partitioned build, step timing runs as one job per partition
+    (``partitioned.py``)."""
     started = time.perf_counter()
     paths = list(maps) or list(settings.maps)
     if not paths:
@@ -126,6 +137,11 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     )
     variants = _read_variants(wh)
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
+    events: Warehouse | PartitionedEvents = wh  # read per map and journey-id range (timing)
+    if run_tasks is not None and settings.partitions > 1 and wh.is_stored("marts.events"):
+        folder = _exchange(settings)
+        limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
+        events = PartitionedEvents.of(wh, folder, run_tasks, **limits)
     summaries = []
     with wh.transaction():  # all maps or none
         _replace_maps(wh, loaded)
@@ -133,7 +149,7 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
             result = compare_map(
                 m,
                 journeys=journeys,
-                events=wh,  # read per map and journey-id range (timing.time_steps)
+                events=events,
                 variants=variants,
                 min_support=settings.min_support,
             )
@@ -143,14 +159,23 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
             warnings = missing_steps(m, touchpoints)
             summaries.append(dataclasses.replace(result.summary, warnings=warnings))
             del result
+    if isinstance(events, PartitionedEvents):
+        shutil.rmtree(events.folder, ignore_errors=True)
     return CompareResult(maps=tuple(summaries), seconds=time.perf_counter() - started)
+
+
+def _exchange(settings: Settings) -> Path:
+    """Where a partitioned compare's jobs exchange files (beside the partitions' folder)."""
+    published = Path(settings.warehouse)
+    base = Path(settings.partition_folder) if settings.partition_folder else None
+    return (base or published.with_name(f"{published.name}.partitions")) / "compare"
 
 
 def compare_map(
     journey_map: JourneyMap,
     *,
     journeys: pl.DataFrame,
-    events: pl.DataFrame | pl.LazyFrame | Warehouse,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
     min_support: int,
     variants: pl.DataFrame | None = None,
 ) -> MapComparison:
@@ -165,7 +190,10 @@ def compare_map(
     variants = scope_variants(journey_map, all_variants)
     scoped = scope_journeys(journeys, variants)
     aligned, conformance = align_journeys(journey_map, scoped, variants)
-    timing = time_steps(journey_map, events, scoped)
+    if isinstance(events, PartitionedEvents):
+        timing = events.time(journey_map, scoped)
+    else:
+        timing = time_steps(journey_map, events, scoped)
     gaps = find_gaps(
         journey_map,
         variants=variants,
