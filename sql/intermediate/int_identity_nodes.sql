@@ -1,6 +1,7 @@
--- grain: one identifier of the identity graph (a node of int_identity_edges), numbered in sort
--- order from 0, so the smallest node of a component is the one with the smallest node_id.
-SELECT node, CAST(row_number() OVER (ORDER BY node) - 1 AS BIGINT) AS node_id
+-- grain: one identifier of the identity graph (a node of int_identity_edges), numbered from 0
+-- in no particular order: the numbers only tell components apart (int_identity_components);
+-- int_identity names each component by its nodes themselves. (No sort of the node names.)
+SELECT node, CAST(row_number() OVER () - 1 AS BIGINT) AS node_id
 FROM (
     SELECT left_node AS node FROM intermediate.int_identity_edges
     UNION

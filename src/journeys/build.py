@@ -76,9 +76,11 @@ def build_events(
         for view in STAGING_VIEWS:
             wh.run_view(view)
         write_exchange_rates(wh, settings)
-        first = not wh.table_exists("intermediate.int_identity")
-        if not first:
-            wh.run_model("intermediate/int_identity_previous")
+        if wh.table_exists("intermediate.int_identity"):
+            # the last build's identity, kept as it is (renamed, not copied); a build that
+            # stopped after this finds it still there (and no int_identity) and keeps it
+            wh.rename_table("intermediate.int_identity", "int_identity_previous")
+        first = not wh.table_exists("intermediate.int_identity_previous")
         identity = stitch_identities(
             wh,
             salt=settings.salt,

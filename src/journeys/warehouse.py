@@ -569,6 +569,15 @@ class Warehouse:
             what=f"copy {source} to {target}",
         )
 
+    def rename_table(self, table: str, name: str) -> None:
+        """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
+        schema = table.partition(".")[0]
+        self.drop_table(f"{schema}.{name}")
+        self._run(
+            f"ALTER TABLE {quote_ident(table)} RENAME TO {quote_ident(name)}",
+            what=f"rename {table}",
+        )
+
     def drop_view(self, view: str) -> None:
         self._run(f"DROP VIEW IF EXISTS {quote_ident(view)}", what=f"drop {view}")
 
@@ -705,6 +714,16 @@ class Warehouse:
         body = _strip_trailing(read_sql(model))
         bound = _bind(body, params, model)
         folder.parent.mkdir(parents=True, exist_ok=True)
+        if parts == 1:  # one file: PARTITION_BY would cost about half as much again (10M rows)
+            folder.mkdir(exist_ok=True)
+            one = folder / "data_0.parquet"
+            self._run(
+                f"COPY ({body}) TO $journeys_out (FORMAT parquet)",
+                {**bound, "journeys_out": str(one)},
+                what=_label(model),
+                writes=folder,
+            )
+            return [(one, 0)]
         select = f"SELECT *, hash({quote_ident(key)}) % {int(parts)} AS journeys_part FROM ({body})"
         self._run(
             f"COPY ({select}) TO $journeys_out (FORMAT parquet, PARTITION_BY (journeys_part))",
