@@ -3,7 +3,8 @@
 ``here`` (one after the other in the stage's process), ``threads`` (a thread per core) or
 ``dask:N`` (a local Dask cluster of N worker processes, one thread each, reached through a
 plain ``distributed.Client``: the jobs as journeys runs them on a cluster, without the
-Prefect task bookkeeping the flows add). Every job is timed where it runs; the totals per job
+Prefect task bookkeeping the flows add). Every job is timed where it runs (CPU-seconds of its
+whole process: exact when a process runs one job at a time); the totals per job
 function (jobs, wall seconds, CPU-seconds, worker processes) are written as JSON to the file
 named by ``JOURNEYS_BENCH_JOBS`` when the stage's process ends.
 """
@@ -32,10 +33,10 @@ class Timed:
         self.function = function
 
     def __call__(self, job: Any) -> tuple[Any, float, float, int]:
-        usage = resource.getrusage(resource.RUSAGE_THREAD)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         result = self.function(job)
-        after = resource.getrusage(resource.RUSAGE_THREAD)
+        after = resource.getrusage(resource.RUSAGE_SELF)
         cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
         return result, time.perf_counter() - started, cpu, os.getpid()
 

@@ -3,8 +3,8 @@
 -- the label of its label (pointer jumping: the label names a node of the same component, so its
 -- label is one too, and components long as chains converge in a few steps, not one per link).
 -- Reads the temp views `mine` (this partition's labels), `links` (its links a -> b) and `labels`
--- (every partition's labels). A label is a node name, so the fixpoint labels each connected
--- component with its smallest node.
+-- (every partition's labels). A label is a node id, so the fixpoint labels each connected
+-- component with its smallest node id.
 WITH stepped AS (
     SELECT m.node, m.component AS was,
         least(m.component, coalesce(min(n.component), m.component),

@@ -237,11 +237,12 @@ class Warehouse:
             self._run(f"CREATE OR REPLACE TABLE {table} AS\n{body}", bound, what=_label(model))
         )
 
-    def run_view(self, model: str) -> None:
-        """Define ``sql/<layer>/<name>.sql`` (parameterless) as view ``<layer>.<name>``, replacing
-        a table of that name: for a model its readers scan once or twice, narrowly, where
-        writing every row would cost more than computing it again."""
-        layer, name = _model_target(model)
+    def run_view(self, model: str, *, name: str | None = None) -> None:
+        """Define ``sql/<layer>/<name>.sql`` (parameterless) as view ``<layer>.<name>`` (or
+        ``<layer>.<name>`` given), replacing a table of that name: for a model its readers scan
+        once or twice, narrowly, where writing every row would cost more than computing it."""
+        layer, own = _model_target(model)
+        name = name or own
         body = _strip_trailing(read_sql(model))
         _bind(body, {}, model)  # a view cannot hold parameters
         body_tables = _strip_trailing(read_sql("queries/base_tables"))

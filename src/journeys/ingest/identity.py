@@ -105,16 +105,18 @@ def stitch_identities(
         )
         wh.write_table("intermediate.int_identity", frame)
         return IdentityResult(0, 0, 0, 0)
+    n = wh.run_model("intermediate/int_identity_nodes")
     if run_tasks is not None and parts > 1 and folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
         labels = label_components(
             wh, parts=parts, folder=folder, run_tasks=run_tasks, **(limits or {})
         )
-        wh.define_stored_view("intermediate.int_identity_components", labels)
+        wh.file_view_temp("identity_labels", labels)
+        wh.run_view("intermediate/int_identity_labelled", name="int_identity_components")
         wh.run_model("intermediate/int_identity", salt=salt)
+        wh.drop_temp("identity_labels")
         shutil.rmtree(folder, ignore_errors=True)
     else:
-        n = wh.run_model("intermediate/int_identity_nodes")
         links = wh.arrays("queries/identity_edge_ids")
         roots = component_roots(n, links["left_id"], links["right_id"])
         del links
