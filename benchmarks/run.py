@@ -286,9 +286,12 @@ def bench_size(
     ]
     seconds = sum(float(s["seconds"]) for s in pipeline)
     floor = next((s for s in stages if s["stage"] == "floor" and "failed" not in s), None)
+    cpu = sum(float(s["cpu_seconds"]) for s in pipeline)
     result = {
         "floor_seconds": float(floor["seconds"]) if floor else None,
         "floor_ratio": round(seconds / float(floor["seconds"]), 2) if floor and seconds else None,
+        # CPU-seconds against CPU-seconds: the ratio the shared machine's load disturbs least
+        "floor_cpu_ratio": round(cpu / float(floor["cpu_seconds"]), 2) if floor and cpu else None,
         "events_requested": events,
         "event_rows": event_rows or events,
         "customers": customers,
@@ -344,10 +347,12 @@ def write_doc(results: list[dict]) -> None:
         total = "**ingest → compare**" if not failed else f"**ingest → {done[-1]}** (not compare)"
         ratio = r.get("floor_ratio")
         against = f", **{ratio}× the floor**" if ratio else ""
+        cpu_ratio = r.get("floor_cpu_ratio")
+        cpu_against = f" ({cpu_ratio}× the floor's)" if cpu_ratio else ""
         lines.append(
             f"| {r['event_rows']:,} | {r['customers']:,} | {how} | {total} | "
             f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s{against}) "
-            f"| {r.get('ingest_to_compare_cpu_seconds', '')} | | |"
+            f"| {r.get('ingest_to_compare_cpu_seconds', '')}{cpu_against} | | |"
         )
     lines += ["", END]
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
