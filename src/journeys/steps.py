@@ -29,7 +29,11 @@ def ingest_landing(settings: Settings, *, run_tasks: Runner | None = None) -> li
     from journeys.ingest.load import load_landing
 
     with open_work(settings, step="ingest") as wh:
-        return load_landing(wh, settings, run_tasks=run_tasks)
+        if run_tasks is not None and settings.partitions > 1:
+            from journeys.ingest.jobs import load_landing_as_jobs
+
+            return load_landing_as_jobs(wh, settings, run_tasks=run_tasks)
+        return load_landing(wh, settings)
 
 
 def ingest_files(settings: Settings, source: str, paths: Sequence[Path]) -> list[BatchResult]:

@@ -33,6 +33,7 @@ from journeys.ingest.load import (
     _refuse,
     ensure_raw,
     file_hash,
+    landing_files,
     landing_spec,
     record_empty,
 )
@@ -60,6 +61,13 @@ class CheckResult:
     parse_rejects: int = 0
     empty: bool = False
     error: str | None = None
+
+
+def load_landing_as_jobs(
+    wh: Warehouse, settings: Settings, *, run_tasks: Runner
+) -> list[BatchResult]:
+    """``load.load_landing`` with a job per new file (see the module docstring)."""
+    return load_as_jobs(wh, settings, landing_files(settings), run_tasks=run_tasks)
 
 
 def load_as_jobs(

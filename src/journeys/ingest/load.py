@@ -24,7 +24,6 @@ from journeys.errors import IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
-from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 REFUSED = "refused: "
@@ -114,12 +113,16 @@ def load_source(
     return [load_or_refuse(wh, settings, source, path) for path in expand_paths(paths)]
 
 
-def load_landing(
-    wh: Warehouse, settings: Settings, *, run_tasks: Runner | None = None
-) -> list[BatchResult]:
-    """Load every configured source's files; customers first so stitching sees the CRM. With
-    ``run_tasks`` and ``settings.partitions > 1`` the files are read and checked by jobs and
-    merged here in the same order (``ingest/jobs.py``); the batches are the same."""
+def load_landing(wh: Warehouse, settings: Settings) -> list[BatchResult]:
+    """Load every configured source's files; customers first so stitching sees the CRM. (A
+    partitioned run reads and checks them as jobs: ``ingest/jobs.py``; the batches are the
+    same.)"""
+    ensure_raw(wh)
+    return [load_or_refuse(wh, settings, source, path) for source, path in landing_files(settings)]
+
+
+def landing_files(settings: Settings) -> list[tuple[str, Path]]:
+    """(source, file) of every configured source's files, in load order: customers first."""
     files: list[tuple[str, Path]] = []
     for source in SOURCES:
         configured = settings.sources.get(source)
@@ -127,12 +130,7 @@ def load_landing(
             continue
         if _has_matches(configured.path):
             files += [(source, path) for path in expand_paths([configured.path])]
-    ensure_raw(wh)
-    if run_tasks is not None and settings.partitions > 1 and len(files) > 1:
-        from journeys.ingest.jobs import load_as_jobs
-
-        return load_as_jobs(wh, settings, files, run_tasks=run_tasks)
-    return [load_or_refuse(wh, settings, source, path) for source, path in files]
+    return files
 
 
 def _has_matches(pattern: str) -> bool:
