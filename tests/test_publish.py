@@ -293,3 +293,13 @@ def test_publish_replaces_a_published_file_it_cannot_read(settings: Settings):
         publish_marts(settings)
     assert published_rows(settings) == {"marts.a": ["(1,)"]}
     assert not list(settings.warehouse.parent.glob(".*.next*"))
+
+
+def test_a_new_work_file_keeps_the_files_the_published_catalog_reads(settings: Settings):
+    """Someone deletes the work file to start afresh: the next writer must not take the
+    published marts' files for garbage (readers would find them gone)."""
+    write_work(settings, {"marts.t": pl.DataFrame({"v": [1, 2]})})
+    work_path(settings).unlink()
+    with open_work(settings, step="ingest"):
+        pass  # a writing step ends: garbage is collected
+    assert published_rows(settings) == {"marts.t": ["(1,)", "(2,)"]}

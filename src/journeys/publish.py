@@ -184,18 +184,33 @@ def _publish_rejects(wh: Warehouse) -> None:
 
 def collect_garbage(settings: Settings, wh: Warehouse) -> int:
     """Delete the data files that no catalog refers to: not the work file's, nor the published
-    one's, nor the one published before it (a reader keeps its snapshot across one publish).
+    one's, nor those published in the last hour or just before (a reader keeps its snapshot).
     Files a killed run left behind go too. Returns how many were deleted."""
     folder = data_path(settings)
     if not folder.is_dir():
         return 0
     kept = set(wh.referenced_files())
+    if not wh.published_count():  # a new work file: the published catalog is not recorded
+        kept |= _published_files(settings)
     gone = 0
     for file in folder.rglob("*.parquet"):
         if str(file) not in kept:
             file.unlink(missing_ok=True)
             gone += 1
     return gone
+
+
+def _published_files(settings: Settings) -> set[str]:
+    """The data files the published catalog reads, from its views (none when it cannot be
+    read): kept even when the work file that wrote them is gone."""
+    published = Path(settings.warehouse)
+    if not published.is_file():
+        return set()
+    try:
+        with open_published(settings) as old:
+            return set(old.view_files())
+    except WarehouseError:
+        return set()
 
 
 def _set_aside_stale_wal(published: Path) -> None:

@@ -786,6 +786,18 @@ class Warehouse:
             {"keep": keep_seconds},
         )
 
+    def published_count(self) -> int:
+        """How many published catalogs' files this work file remembers."""
+        return int(self._run("SELECT count(DISTINCT generation) FROM raw.published_files")[0][0])
+
+    def view_files(self) -> list[str]:
+        """Every Parquet file the views of this catalog read (a published catalog's files)."""
+        rows = self._run("SELECT sql FROM duckdb_views() WHERE NOT internal AND sql IS NOT NULL")
+        found = []
+        for (sql,) in rows:
+            found += [f.replace("''", "'") for f in re.findall(r"'((?:[^']|'')+\.parquet)'", sql)]
+        return found
+
     def referenced_files(self) -> list[str]:
         """Every data file a catalog refers to: the work file's and the last two published."""
         rows = self._run(
