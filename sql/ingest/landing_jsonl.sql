@@ -12,7 +12,7 @@ SELECT
         WHEN NOT _object THEN 'line is JSON but not an object; each line must be one JSON object'
     END AS _parse_error
 FROM (
-    SELECT line, _rowid, _valid,
-        CASE WHEN _valid THEN json_type(line) = 'OBJECT' ELSE false END AS _object
-    FROM (SELECT line, rowid AS _rowid, json_valid(line) AS _valid FROM landing_raw)
+    -- one parse tells both: try() gives NULL for a line that is not JSON
+    SELECT line, _rowid, _type IS NOT NULL AS _valid, coalesce(_type = 'OBJECT', false) AS _object
+    FROM (SELECT line, rowid AS _rowid, try(json_type(line)) AS _type FROM landing_raw)
 )
