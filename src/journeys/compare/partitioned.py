@@ -24,13 +24,15 @@ from journeys.compare.timing import StepTiming, time_steps
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
-EVENT_SCHEMA = {
-    "journey_id": pl.String,
-    "step_index": pl.Int64,
-    "touchpoint": pl.String,
-    "occurred_at": pl.Datetime("us", "UTC"),
-    "channel": pl.String,
-}
+EVENT_SCHEMA = pl.Schema(
+    {
+        "journey_id": pl.String,
+        "step_index": pl.Int64,
+        "touchpoint": pl.String,
+        "occurred_at": pl.Datetime("us", "UTC"),
+        "channel": pl.String,
+    }
+)
 TIMING_COLUMNS = (
     ("step", "seconds_from_previous"),
     ("jx", "step"),
