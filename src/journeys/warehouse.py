@@ -543,33 +543,6 @@ class Warehouse:
             self._con.unregister(view)
         return frame.height if isinstance(frame, pl.DataFrame) else frame.num_rows
 
-    @contextmanager
-    def attached(self, other: Path, *, alias: str) -> Iterator[None]:
-        """Another warehouse file, read-only, as catalog ``alias`` inside the block."""
-        self._run(
-            f"ATTACH $path AS {quote_ident(alias)} (READ_ONLY)",
-            {"path": str(other)},
-            what=f"attach {other}",
-        )
-        try:
-            yield
-        finally:
-            self._run(f"DETACH {quote_ident(alias)}")
-
-    def measure(self, table: str, measures: Sequence[str]) -> tuple[Any, ...]:
-        """One row of aggregates over a table: ``measures`` are SQL expressions whose
-        identifiers the caller quoted with ``quote_ident`` (publish.py's row fingerprints)."""
-        sql = f"SELECT {', '.join(measures)} FROM {quote_ident(table)}"
-        return self._run(sql, what=f"measure {table}")[0]
-
-    def copy_table(self, source: str, target: str) -> None:
-        """``CREATE OR REPLACE TABLE target AS SELECT * FROM source`` (``source`` may be in an
-        attached catalog: ``catalog.schema.name``)."""
-        self._run(
-            f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT * FROM {quote_ident(source)}",
-            what=f"copy {source} to {target}",
-        )
-
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
         schema = table.partition(".")[0]
