@@ -15,6 +15,7 @@ from journeys.config import Settings
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.money import write_exchange_rates
+from journeys.ingest.phones import normalize_phones
 from journeys.ingest.touchpoints import write_rules
 from journeys.warehouse import Warehouse
 
@@ -63,6 +64,7 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
     # writes need not keep insertion order: they run in parallel and hold less in memory.
     with wh.insertion_order(preserve=False):
         write_rules(wh, settings)
+        normalize_phones(wh, settings)  # raw.phone_numbers, which the staging models join
         wh.run_models(STAGING_MODELS, salt=settings.salt)
         for view in STAGING_VIEWS:
             wh.run_view(view)
