@@ -39,6 +39,7 @@ def _int_events_from_csv(path: Path) -> pl.DataFrame:
         system=pl.lit(None, pl.String),
         value=pl.lit(0.0),
         batch_id=pl.lit("b1"),
+        thread_id=pl.lit(None, pl.String),
     )
 
 

@@ -124,6 +124,9 @@ SELECT
         WHEN 'transactions' THEN 'order system' END) AS system,
     e.value,
     e.batch_id,
+    -- the thread a journey never splits (marts/events.sql): an order or a ticket
+    CASE e.source WHEN 'transactions' THEN 'o:' || e.order_id
+        WHEN 'support' THEN 't:' || nullif(e.ticket_id, '') END AS thread_id,
     r.rule_no IS NULL AS is_unmapped,
     i.is_stitched
 FROM keyed AS e

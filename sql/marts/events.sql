@@ -10,9 +10,14 @@
 -- (Sessions longer than max_seconds are cut afterwards: intermediate.int_session_cuts; the
 -- split_by_channel option re-numbers them: marts/updates/events_sessions_by_channel.sql.)
 -- Journeys: a new journey starts at a customer's first event, after a gap strictly greater than
--- $horizon_seconds, at an event whose touchpoint is in $start_touchpoints, and at the event after
--- one whose touchpoint is in $end_touchpoints. Events with a case_id (imported logs) keep their
+-- $horizon_seconds, at an event whose touchpoint is in $start_touchpoints, and after an event
+-- whose touchpoint is in $end_touchpoints. Events with a case_id (imported logs) keep their
 -- case as the journey, as is: journey_id = case_id, no cuts.
+-- Threads: a journey never splits the events of one thread (thread_id: an order, a ticket).
+-- A thread's events from its first to its last hold the journey open: no journey starts inside
+-- that span (overlapping spans merge into one), and an end touchpoint inside it ends the journey
+-- after the span's last event, once the threads it holds are closed. (A ticket opened before
+-- 'Order delivered' and resolved after it stays in the order's journey.)
 -- Ids are stable: a rebuild of the same events gives the same ids.
 --   journey_id = case_id, else customer_key || '-j' || n (n = 1, 2, ... inside the customer)
 --   session_id = coalesce(case_id, customer_key) || '-s' || n
@@ -38,9 +43,77 @@ WITH scoped AS (
             AS is_start_touchpoint,
         e.case_id IS NULL
             AND list_contains($end_touchpoints::VARCHAR[], coalesce(e.touchpoint, e.event_type))
-            AS is_end_touchpoint
+            AS is_end_touchpoint,
+        CASE WHEN e.case_id IS NULL THEN e.thread_id END AS thread_id
     FROM intermediate.int_events AS e
     WHERE $full OR e.customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s)
+),
+
+spans AS (
+    -- what holds a journey open, from its first to its last event in the ordering rule: each
+    -- thread with two or more events; and each end touchpoint, a point (so that one inside a
+    -- thread's span marks that span as ending the journey)
+    SELECT
+        customer_key,
+        min({'t': at_us, 's': seq}) AS first_at,
+        max({'t': at_us, 's': seq}) AS last_at,
+        bool_or(is_end_touchpoint) AS has_end
+    FROM scoped
+    WHERE thread_id IS NOT NULL
+    GROUP BY customer_key, thread_id
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT customer_key, {'t': at_us, 's': seq}, {'t': at_us, 's': seq}, true
+    FROM scoped
+    WHERE is_end_touchpoint
+),
+
+merged AS (
+    -- overlapping spans of a customer merge into one block (a span starting after every
+    -- earlier span has ended starts a new block)
+    SELECT
+        customer_key,
+        first_at,
+        last_at,
+        has_end,
+        sum(starts_block::INTEGER) OVER (
+            PARTITION BY customer_key ORDER BY first_at, last_at ROWS UNBOUNDED PRECEDING
+        ) AS block_no
+    FROM (
+        SELECT
+            *,
+            coalesce(first_at > max(last_at) OVER (
+                PARTITION BY customer_key ORDER BY first_at, last_at
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ), true) AS starts_block
+        FROM spans
+    )
+),
+
+blocks AS (
+    SELECT min(first_at) AS first_at, max(last_at) AS last_at, bool_or(has_end) AS has_end
+    FROM merged
+    GROUP BY customer_key, block_no
+),
+
+marks AS (
+    -- per event at a block's edge: opens (+1 on its first event) / closes (-1 on its last)
+    -- the block, and whether a journey ends after it (the block holds an end touchpoint)
+    SELECT first_at.s AS seq, 1 AS open_delta, false AS ends_journey
+    FROM blocks
+    WHERE first_at < last_at
+    UNION ALL
+    SELECT last_at.s, CASE WHEN first_at < last_at THEN -1 ELSE 0 END, has_end
+    FROM blocks
+),
+
+marked AS (
+    SELECT
+        e.*,
+        coalesce(m.open_delta, 0) AS open_delta,
+        coalesce(m.ends_journey, false) AS ends_journey
+    FROM scoped AS e
+    LEFT JOIN marks AS m ON m.seq = e.seq
 ),
 
 boundaries AS (
@@ -49,16 +122,27 @@ boundaries AS (
         row_number() OVER w AS customer_step,
         coalesce(at_us - lag(at_us) OVER w > $gap_seconds::BIGINT * 1000000, true)
             AS starts_session,
-        coalesce(
-            (case_id IS NULL AND at_us - lag(at_us) OVER w > $horizon_seconds::BIGINT * 1000000)
-                OR is_start_touchpoint
-                OR lag(is_end_touchpoint) OVER w,
-            true
-        ) AS starts_journey,
+        lag(seq) OVER w IS NULL  -- the first event of a customer or case
+            OR (
+                case_id IS NULL
+                -- not inside a block: the blocks opened before this event are all closed
+                AND sum(open_delta) OVER before = 0
+                AND (
+                    at_us - lag(at_us) OVER w > $horizon_seconds::BIGINT * 1000000
+                    OR is_start_touchpoint
+                    OR lag(ends_journey) OVER w
+                )
+            )
+        AS starts_journey,
         coalesce(channel <> lag(channel) OVER w, false) AS channel_changed,
         coalesce(team <> lag(team) OVER w, false) AS team_changed
-    FROM scoped
-    WINDOW w AS (PARTITION BY customer_key, case_id ORDER BY occurred_at, seq)
+    FROM marked
+    WINDOW
+        w AS (PARTITION BY customer_key, case_id ORDER BY occurred_at, seq),
+        before AS (
+            PARTITION BY customer_key, case_id ORDER BY occurred_at, seq
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        )
 ),
 
 numbered AS (
