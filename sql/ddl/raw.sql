@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS raw.log (
     attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
     _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
 );
+-- import-log's options per batch: an extract is live (its recent cases may be in flight) only
+-- when --open-cases-horizon says so; otherwise every case of it is historical, completed.
+CREATE TABLE IF NOT EXISTS raw.log_imports (
+    batch_id                    VARCHAR PRIMARY KEY,
+    open_cases_horizon_seconds  BIGINT           -- NULL: historical
+);
 -- Timestamps: ISO-8601 with Z or an offset are absolute; epoch seconds (10 digits) and
 -- milliseconds (13 digits) are UTC; anything else is a naive local time in the source's timezone.
 -- Only instants from 1900 up to (not including) 2200 are timestamps: DuckDB also reads words

@@ -76,6 +76,7 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
         if first:
             wh.run_model("intermediate/int_identity_previous")
         wh.run_models(("intermediate/int_events", "intermediate/int_customer_profiles"))
+        wh.run_model("intermediate/int_case_horizons")  # the live imports' open cases
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
         last_file_seq = int(wh.scalar("queries/last_build"))
         wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)

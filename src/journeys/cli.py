@@ -133,6 +133,14 @@ def import_log(
     timestamp_col: Annotated[str, typer.Option("--timestamp-col", help="Timestamp column.")],
     channel_col: Annotated[str | None, typer.Option("--channel-col")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes")] = None,
+    open_cases_horizon: Annotated[
+        str | None,
+        typer.Option(
+            "--open-cases-horizon",
+            help="The extract is live: cases with an event this recent (e.g. 14d) may be in "
+            "flight. Default: a historical log, every case completed.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Bring any event log; each case becomes one journey as is.
@@ -141,6 +149,16 @@ def import_log(
     --timestamp-col timestamp
     """
     from journeys import steps
+    from journeys.config import parse_duration
+
+    try:
+        horizon = (
+            None
+            if open_cases_horizon is None
+            else parse_duration(open_cases_horizon, field="--open-cases-horizon")
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
     result = steps.import_event_log(
         settings_for(config),
@@ -150,6 +168,7 @@ def import_log(
         timestamp_col=timestamp_col,
         channel_col=channel_col,
         fmt=fmt,
+        open_cases_horizon=horizon,
     )
     echo(result.summary())
 

@@ -93,8 +93,13 @@ def import_log(
     timestamp_col: str,
     channel_col: str | None = None,
     fmt: str | None = None,
+    open_cases_horizon: int | None = None,
 ) -> ImportResult:
-    """Load one event log file as a batch of source ``log``; see the module docstring."""
+    """Load one event log file as a batch of source ``log``; see the module docstring.
+
+    The log is historical (every case completed) unless ``open_cases_horizon`` (seconds) says
+    the extract is live: then a case whose last event is that recent may still be in flight.
+    Recorded per batch in ``raw.log_imports`` (importing the same file again updates it)."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
@@ -118,5 +123,15 @@ def import_log(
         batch = load_file(
             wh, settings, "log", path, column_map=column_map, fmt=kind, missing_fix=fix
         )
+    _record_options(wh, batch.batch_id, open_cases_horizon)
     counts = wh.query("queries/log_counts", batch_id=batch.batch_id).row(0, named=True)
     return ImportResult(batch=batch, cases=counts["cases"], activities=counts["activities"])
+
+
+def _record_options(wh: Warehouse, batch_id: str, open_cases_horizon: int | None) -> None:
+    wh.delete_where("raw.log_imports", column="batch_id", value=batch_id)
+    options = pl.DataFrame(
+        {"batch_id": [batch_id], "open_cases_horizon_seconds": [open_cases_horizon]},
+        schema={"batch_id": pl.String, "open_cases_horizon_seconds": pl.Int64},
+    )
+    wh.write_table("raw.log_imports", options, mode="append")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
+CASE_HORIZONS = "intermediate.int_case_horizons"
 DIRTY = "intermediate.int_dirty_customers"
 SCOPE = "intermediate.int_path_scope"
 RULES = "intermediate.int_path_rules"
@@ -209,6 +210,10 @@ def split_sessions(wh: Warehouse, params: dict[str, Any], *, split_by_channel: b
 
 
 def ensure_profiles(wh: Warehouse) -> None:
-    """An imported event log has no CRM: give it an empty ``int_customer_profiles``."""
+    """An imported event log has no CRM: give it an empty ``int_customer_profiles``; events
+    written without ``build_events`` have no live imports: an empty ``int_case_horizons``."""
     if not wh.table_exists(PROFILES):
         wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
+    if not wh.table_exists(CASE_HORIZONS):
+        schema = {"case_id": pl.String, "open_cases_horizon_seconds": pl.Int64}
+        wh.write_table(CASE_HORIZONS, pl.DataFrame(schema=schema))
