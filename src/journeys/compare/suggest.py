@@ -8,11 +8,11 @@ the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
    the original map is about (its scope), so the revision and the original are compared on
    the same journeys (journeys the new steps bring into scope are reported apart; in-flight
    journeys count with the prefix rule). Drop-offs are never adopted: a finished sequence that
-   did not reach the map's outcome (the goal, or an exit without one) is a journey that left,
-   not a path to design for;
+   reached neither the map's goal nor one of its exits is a journey that left, not a path to
+   design for;
 2. designed transitions = the original ones that some journey took + every transition of the
    chosen sequences; entries and exits = the original ones + where the chosen sequences start
-   and where the finished ones (all of which reached the outcome) end (an in-flight journey's
+   and where the finished ones (all of which reached the goal or an exit) end (an in-flight journey's
    last step is not an exit; a new step at the end of one, with no way on to an exit, is left
    out); new touchpoints become steps in the stage of their most frequent neighbour (or a new
    stage "Observed");
@@ -70,7 +70,8 @@ class Trace:
     """Not in flight for the map (its status, or it reached one of the map's exits)."""
     journeys: int
     outcome: bool = True
-    """It reached the map's outcome (goal, or an exit without one)."""
+    """It reached the map's goal or one of its exits: it ended the way the map designs (a
+    finished journey that did neither is a drop-off, never a path to adopt)."""
 
 
 def suggest_map(
@@ -118,7 +119,7 @@ def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame | pl.LazyFram
     for path, finished, n in grouped.select("path", "finished", "n").iter_rows():
         steps = journey_map.filter_trace(path or ())
         counts[(steps, bool(finished) or bool(exits.intersection(steps)))] += n
-    outcomes = {journey_map.goal} if journey_map.goal else exits
+    outcomes = exits | ({journey_map.goal} if journey_map.goal else set())
     return [
         Trace(steps=k[0], finished=k[1], journeys=n, outcome=bool(outcomes.intersection(k[0])))
         for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], not kv[0][1]))
