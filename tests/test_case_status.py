@@ -9,12 +9,13 @@ import polars as pl
 
 from journeys.cli import main
 
+COLUMNS = ["--case-col", "case_id", "--activity-col", "activity", "--timestamp-col", "timestamp"]
+
 
 def _import_and_build(warehouse: Path, log: Path, *options: str) -> pl.DataFrame:
     from journeys.warehouse import Warehouse
 
-    columns = ["--case-col", "case_id", "--activity-col", "activity", "--timestamp-col", "timestamp"]
-    assert main(["--warehouse", str(warehouse), "import-log", str(log), *columns, *options]) == 0
+    assert main(["--warehouse", str(warehouse), "import-log", str(log), *COLUMNS, *options]) == 0
     assert main(["--warehouse", str(warehouse), "build"]) == 0
     with Warehouse(warehouse, read_only=True) as wh:
         return wh.read_table("marts.journeys", columns=["journey_id", "status", "last_touchpoint"])
@@ -38,7 +39,6 @@ def test_a_live_extract_keeps_its_recent_cases_in_flight(tmp_path: Path, helpdes
 
 
 def test_an_open_cases_horizon_must_be_a_duration(tmp_path: Path, helpdesk_csv: Path, capsys):
-    columns = ["--case-col", "case_id", "--activity-col", "activity", "--timestamp-col", "timestamp"]
-    args = ["--warehouse", str(tmp_path / "wh.duckdb"), "import-log", str(helpdesk_csv), *columns]
+    args = ["--warehouse", str(tmp_path / "wh.duckdb"), "import-log", str(helpdesk_csv), *COLUMNS]
     assert main([*args, "--open-cases-horizon", "soon"]) == 2
     assert "--open-cases-horizon: 'soon' is not a duration" in capsys.readouterr().err

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from test_conformance import load, write_map
 
 from journeys.compare.conformance import compare_maps
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
+from test_conformance import load, write_map
 
 STEPS = """\
 - name: Assign seriousness
@@ -45,9 +45,8 @@ def test_a_journey_that_reached_an_exit_is_completed_for_the_map(wh: Warehouse, 
     dropoff = gaps.filter(pl.col("gap_type") == "dropoff")
     assert dropoff["example_journey_ids"].to_list() == [["c4"]]
     # the closed journeys count as finished ones that reached the goal
-    late = gaps.filter(
-        (pl.col("gap_type") == "unexpected_step") & (pl.col("touchpoint") == "Take in charge ticket")
-    ).row(0, named=True)
+    again = pl.col("touchpoint") == "Take in charge ticket"
+    late = gaps.filter((pl.col("gap_type") == "unexpected_step") & again).row(0, named=True)
     assert late["outcome_rate_with"] == 1.0 and late["journeys"] == 1
 
 

@@ -85,7 +85,8 @@ def test_the_table_is_the_librarys_answer_for_every_country_code():
             national = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 18)))
             trunk = rng.choice(["", "", "0", "1", "8", "06", "(0) "])
             sep = rng.choice(["", " ", "-", "."])
-            values.append(rng.choice(["+{}{}{}{}", "00{}{}{}{}"]).format(code, sep, trunk, national))
+            layout = rng.choice(["+{}{}{}{}", "00{}{}{}{}"])
+            values.append(layout.format(code, sep, trunk, national))
     values += ["+0 123", "+", "++49 160 3821092", "+49 160 3821092 ext. 7", "n/a", "0160 3821092"]
     regions = {"customers": None, "support": "DE"}
     frame = pl.DataFrame(

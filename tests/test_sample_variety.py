@@ -3,8 +3,6 @@ German phone system, and tickets that outlive their order. Every one must be fou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
@@ -33,9 +31,9 @@ def test_every_national_phone_number_stitches_to_its_crm_customer(events: pl.Dat
     }
     assert len(expected) > 100
     found = dict(
-        events.filter(pl.col("event_id").is_in(list(expected))).select(
-            "event_id", "customer_key"
-        ).iter_rows()
+        events.filter(pl.col("event_id").is_in(list(expected)))
+        .select("event_id", "customer_key")
+        .iter_rows()
     )
     assert found == expected
 
@@ -62,7 +60,5 @@ def test_every_ticket_outliving_its_order_stays_in_the_orders_journey(events: pl
 def test_no_lone_ticket_resolution_journeys(events: pl.DataFrame):
     sizes = events.group_by("journey_id").len()
     lone = sizes.filter(pl.col("len") == 1).join(events, on="journey_id")
-    resolved = source_rows("support_interactions").filter(
-        pl.col("event_type") == "ticket_resolved"
-    )
+    resolved = source_rows("support_interactions").filter(pl.col("event_type") == "ticket_resolved")
     assert lone.join(resolved.select("event_id"), on="event_id").height == 0

@@ -32,7 +32,8 @@ Many traces at once (``align_variants``): the cost-to-go at a trace position dep
 rest of the trace (its suffix) and on whether the journey is complete, so it is computed once
 per distinct suffix, over a trie of the reversed traces, one trie depth at a time, vectorized
 with numpy over all suffixes of that depth and all map states. With touchpoint c next and
-``after`` the cost-to-go of the rest: ``h[q] = min(after[q] + K + 1, after[c] + K * into[c, q])``, where
+``after`` the cost-to-go of the rest:
+``h[q] = min(after[q] + K + 1, after[c] + K * into[c, q])``, where
 ``into[c, q]`` is the fewest model moves from q to a step with a designed edge into c (model
 moves before a log move never help, as ``after`` is already closed under them). The forward
 reading then advances every trace by one move per round, also vectorized, and gives the same

@@ -12,10 +12,10 @@ the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
    design for;
 2. designed transitions = the original ones that some journey took + every transition of the
    chosen sequences; entries and exits = the original ones + where the chosen sequences start
-   and where the finished ones (all of which reached the goal or an exit) end (an in-flight journey's
-   last step is not an exit; a new step at the end of one, with no way on to an exit, is left
-   out); new touchpoints become steps in the stage of their most frequent neighbour (or a new
-   stage "Observed");
+   and where the finished ones (all of which reached the goal or an exit) end (an in-flight
+   journey's last step is not an exit; a new step at the end of one, with no way on to an exit,
+   is left out); new touchpoints become steps in the stage of their most frequent neighbour (or
+   a new stage "Observed");
 3. original steps no journey reached, and steps no longer on an entry-to-exit walk, are removed;
 4. a step becomes ``optional`` when journeys skip it and the flag adds no transition that was
    not observed; ``next:`` is written only where it differs from the default.

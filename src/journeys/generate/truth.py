@@ -319,9 +319,11 @@ def find_national_phones(s: Sources) -> dict[str, Any]:
 def find_tickets_outliving_orders(s: Sources) -> dict[str, Any]:
     """Tickets opened before their order was delivered or cancelled and resolved after it: a
     journey that ends at the delivery must not cut them off."""
-    ends = s.transactions.filter(
-        pl.col("event_type").is_in(["order_delivered", "order_cancelled"])
-    ).group_by("_ep").agg(pl.col("order_id").first(), pl.col("_t").min().alias("_end"))
+    ends = (
+        s.transactions.filter(pl.col("event_type").is_in(["order_delivered", "order_cancelled"]))
+        .group_by("_ep")
+        .agg(pl.col("order_id").first(), pl.col("_t").min().alias("_end"))
+    )
     spans = s.support.group_by("ticket_id", "_ep").agg(
         pl.col("_t").min().alias("_first"), pl.col("_t").max().alias("_last")
     )

@@ -67,9 +67,15 @@ def phone_table(
     """source, phone, phone_norm, is_parsed for ``values`` (columns source, phone), and how many
     values the library parsed. ``regions``: source -> default region (None: international
     numbers only)."""
-    frame = values.select("source", "phone").unique().with_columns(
-        region=pl.col("source").replace_strict(dict(regions), default=None, return_dtype=pl.String),
-        compact=pl.col("phone").str.replace_all(_SEPARATORS, ""),
+    frame = (
+        values.select("source", "phone")
+        .unique()
+        .with_columns(
+            region=pl.col("source").replace_strict(
+                dict(regions), default=None, return_dtype=pl.String
+            ),
+            compact=pl.col("phone").str.replace_all(_SEPARATORS, ""),
+        )
     )
     plain = pl.col("compact").str.contains(r"^\+?\d+$")
     # the library reads a plain value like its compact form (separators are only punctuation),
@@ -99,9 +105,9 @@ def phone_table(
             parsed,
         ]
     )
-    table = keyed.join(
-        results, on=["key", "key_region"], how="left", nulls_equal=True
-    ).select(list(SCHEMA))
+    table = keyed.join(results, on=["key", "key_region"], how="left", nulls_equal=True).select(
+        list(SCHEMA)
+    )
     return table.cast(SCHEMA), todo.height  # type: ignore[arg-type]
 
 
@@ -138,9 +144,11 @@ def _spelled_out(keys: pl.DataFrame) -> pl.Series:
     size = pl.lit(None, pl.Int64)
     for n in (3, 2, 1):  # the shortest known prefix wins
         known = [c for c in codes if len(str(c)) == n]
-        size = pl.when(pl.col("digits").str.slice(0, n).cast(pl.Int64).is_in(known)).then(
-            pl.lit(n)
-        ).otherwise(size)
+        size = (
+            pl.when(pl.col("digits").str.slice(0, n).cast(pl.Int64).is_in(known))
+            .then(pl.lit(n))
+            .otherwise(size)
+        )
     coded = frame.with_columns(size=size).with_columns(
         code=pl.col("digits").str.slice(0, pl.col("size")).cast(pl.Int64),
         national=pl.col("digits").str.slice(pl.col("size")),
