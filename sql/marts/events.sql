@@ -13,7 +13,8 @@
 -- $horizon_seconds, at an event whose touchpoint is in $start_touchpoints, and after an event
 -- whose touchpoint is in $end_touchpoints. Events with a case_id (imported logs) keep their
 -- case as the journey, as is: journey_id = case_id, no cuts.
--- Threads: a journey never splits the events of one thread (thread_id: an order, a ticket).
+-- Threads: a journey never splits the events of one thread (source and thread_id: an order,
+-- a ticket).
 -- A thread's events from its first to its last hold the journey open: no journey starts inside
 -- that span (overlapping spans merge into one), and an end touchpoint inside it ends the journey
 -- after the span's last event, once the threads it holds are closed. (A ticket opened before
@@ -23,7 +24,7 @@
 --   session_id = coalesce(case_id, customer_key) || '-s' || n
 -- next_touchpoint / seconds_to_next describe the next step of the same journey (NULL on the
 -- last step): they are the directly-follows pairs that the mining marts count.
-WITH scoped AS (
+WITH scoped AS NOT MATERIALIZED (
     SELECT
         e.event_id,
         e.source,
@@ -44,28 +45,32 @@ WITH scoped AS (
         e.case_id IS NULL
             AND list_contains($end_touchpoints::VARCHAR[], coalesce(e.touchpoint, e.event_type))
             AS is_end_touchpoint,
-        CASE WHEN e.case_id IS NULL THEN e.thread_id END AS thread_id
+        e.thread_id,
+        -- occurred_at then seq as one positive number (timestamps are from 1900 on)
+        (epoch_us(e.occurred_at) + 10000000000000000)::HUGEINT * 1000000000000000000 + e.seq
+            AS position
     FROM intermediate.int_events AS e
     WHERE $full OR e.customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s)
 ),
 
 spans AS (
-    -- what holds a journey open, from its first to its last event in the ordering rule: each
-    -- thread with two or more events; and each end touchpoint, a point (so that one inside a
-    -- thread's span marks that span as ending the journey)
+    -- what holds a journey open, from its first to its last event in the ordering rule
+    -- (position = occurred_at, then seq, as one number: seq < 10^18): each thread with two or more
+    -- events; and each end touchpoint that is not one (a point, so that an end touchpoint
+    -- inside another thread's span marks that span as ending the journey)
     SELECT
         customer_key,
-        min({'t': at_us, 's': seq}) AS first_at,
-        max({'t': at_us, 's': seq}) AS last_at,
+        min(position) AS first_at,
+        max(position) AS last_at,
         bool_or(is_end_touchpoint) AS has_end
     FROM scoped
     WHERE thread_id IS NOT NULL
-    GROUP BY customer_key, thread_id
-    HAVING count(*) > 1
+    GROUP BY customer_key, source, thread_id
+    HAVING count(*) > 1 OR bool_or(is_end_touchpoint)
     UNION ALL
-    SELECT customer_key, {'t': at_us, 's': seq}, {'t': at_us, 's': seq}, true
+    SELECT customer_key, position, position, true
     FROM scoped
-    WHERE is_end_touchpoint
+    WHERE is_end_touchpoint AND thread_id IS NULL
 ),
 
 merged AS (
@@ -99,17 +104,19 @@ blocks AS (
 marks AS (
     -- per event at a block's edge: opens (+1 on its first event) / closes (-1 on its last)
     -- the block, and whether a journey ends after it (the block holds an end touchpoint)
-    SELECT first_at.s AS seq, 1 AS open_delta, false AS ends_journey
+    SELECT CAST(first_at % 1000000000000000000 AS BIGINT) AS seq, 1 AS open_delta,
+        false AS ends_journey
     FROM blocks
     WHERE first_at < last_at
     UNION ALL
-    SELECT last_at.s, CASE WHEN first_at < last_at THEN -1 ELSE 0 END, has_end
+    SELECT CAST(last_at % 1000000000000000000 AS BIGINT),
+        CASE WHEN first_at < last_at THEN -1 ELSE 0 END, has_end
     FROM blocks
 ),
 
 marked AS (
     SELECT
-        e.*,
+        e.* EXCLUDE (thread_id, is_end_touchpoint, position),  -- not carried through the sorts
         coalesce(m.open_delta, 0) AS open_delta,
         coalesce(m.ends_journey, false) AS ends_journey
     FROM scoped AS e
@@ -126,7 +133,7 @@ boundaries AS (
             OR (
                 case_id IS NULL
                 -- not inside a block: the blocks opened before this event are all closed
-                AND sum(open_delta) OVER before = 0
+                AND sum(open_delta) OVER w - open_delta = 0
                 AND (
                     at_us - lag(at_us) OVER w > $horizon_seconds::BIGINT * 1000000
                     OR is_start_touchpoint
@@ -137,12 +144,7 @@ boundaries AS (
         coalesce(channel <> lag(channel) OVER w, false) AS channel_changed,
         coalesce(team <> lag(team) OVER w, false) AS team_changed
     FROM marked
-    WINDOW
-        w AS (PARTITION BY customer_key, case_id ORDER BY occurred_at, seq),
-        before AS (
-            PARTITION BY customer_key, case_id ORDER BY occurred_at, seq
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-        )
+    WINDOW w AS (PARTITION BY customer_key, case_id ORDER BY occurred_at, seq)
 ),
 
 numbered AS (
