@@ -55,22 +55,19 @@ WITH scoped AS NOT MATERIALIZED (
 
 spans AS (
     -- what holds a journey open, from its first to its last event in the ordering rule
-    -- (position = occurred_at, then seq, as one number: seq < 10^18): each thread with two or more
-    -- events; and each end touchpoint that is not one (a point, so that an end touchpoint
-    -- inside another thread's span marks that span as ending the journey)
+    -- (position = occurred_at, then seq, as one number: seq < 10^18): each thread with two or
+    -- more events; and each end touchpoint that is not one (a point, so that an end touchpoint
+    -- inside another thread's span marks that span as ending the journey). One scan: events
+    -- without a thread group alone (by seq).
     SELECT
         customer_key,
         min(position) AS first_at,
         max(position) AS last_at,
         bool_or(is_end_touchpoint) AS has_end
     FROM scoped
-    WHERE thread_id IS NOT NULL
-    GROUP BY customer_key, source, thread_id
+    WHERE thread_id IS NOT NULL OR is_end_touchpoint
+    GROUP BY customer_key, source, thread_id, CASE WHEN thread_id IS NULL THEN seq END
     HAVING count(*) > 1 OR bool_or(is_end_touchpoint)
-    UNION ALL
-    SELECT customer_key, position, position, true
-    FROM scoped
-    WHERE is_end_touchpoint AND thread_id IS NULL
 ),
 
 merged AS (
