@@ -23,6 +23,7 @@ INT_EVENTS_SCHEMA = {
     "team": pl.String,
     "system": pl.String,
     "channel": pl.String,
+    "thread_id": pl.String,
 }
 EVENTS_SCHEMA = {
     "journey_id": pl.String,
@@ -49,7 +50,7 @@ def int_event(
     customer: str, at: datetime, touchpoint: str, *, seq: int, **extra: Any
 ) -> dict[str, Any]:
     """One int_events row with defaults (web, no team or system, no value); ``extra`` overrides
-    any column (case_id, channel, team, system, value, event_type…)."""
+    any column (case_id, channel, team, system, value, event_type, thread_id…)."""
     row: dict[str, Any] = {
         "event_id": f"e{seq}",
         "source": "web",
@@ -64,6 +65,7 @@ def int_event(
         "system": None,
         "value": 0.0,
         "batch_id": "b1",
+        "thread_id": None,
     }
     row.update(extra)
     return row

@@ -139,7 +139,9 @@ CREATE TABLE IF NOT EXISTS raw.log_imports (
     object_type       VARCHAR,            -- OCEL: the object type each case is an object of
     timezone          VARCHAR,            -- of naive timestamps
     personal_case_ids BOOLEAN NOT NULL,   -- --personal-case-ids: hash every case id
-    left_out          BIGINT NOT NULL     -- events of other lifecycle transitions not loaded
+    left_out          BIGINT NOT NULL,    -- events of other lifecycle transitions not loaded
+    open_cases_horizon_seconds BIGINT     -- --open-cases-horizon: a live extract, its recent
+                                          -- cases may be in flight; NULL: historical, all completed
 );
 -- Contact identifiers in imported logs: a whole value that is an email address, or a phone
 -- number written as one (a leading + or 00, or digit groups with separators; 8 to 15 digits).

@@ -124,6 +124,9 @@ SELECT
         WHEN 'transactions' THEN 'order system' END) AS system,
     e.value,
     e.batch_id,
+    -- the thread a journey never splits (marts/events.sql): an order or a ticket (unique with
+    -- the source), NULL for web and log events (an imported case is a journey as is)
+    coalesce(e.order_id, nullif(e.ticket_id, '')) AS thread_id,
     r.rule_no IS NULL AS is_unmapped,
     i.is_stitched
 FROM keyed AS e

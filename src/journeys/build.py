@@ -16,6 +16,7 @@ from journeys.errors import BuildError
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.money import write_exchange_rates
+from journeys.ingest.phones import normalize_phones
 from journeys.ingest.touchpoints import write_rules
 from journeys.warehouse import Warehouse
 
@@ -64,6 +65,7 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
     # writes need not keep insertion order: they run in parallel and hold less in memory.
     with wh.insertion_order(preserve=False):
         write_rules(wh, settings)
+        normalize_phones(wh, settings)  # raw.phone_numbers, which the staging models join
         wh.run_models(STAGING_MODELS, salt=settings.salt)
         for view in STAGING_VIEWS:
             wh.run_view(view)
@@ -75,6 +77,7 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
         if first:
             wh.run_model("intermediate/int_identity_previous")
         wh.run_models(("intermediate/int_events", "intermediate/int_customer_profiles"))
+        wh.run_model("intermediate/int_case_horizons")  # the live imports' open cases
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
         last_file_seq = int(wh.scalar("queries/last_build"))
         wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)

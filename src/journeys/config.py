@@ -50,6 +50,20 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
     return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
+def _region(value: Any, field: str) -> str | None:
+    """``' de '`` -> ``'DE'``: a region phonenumbers knows (ISO 3166 alpha-2), or None."""
+    if value is None:
+        return None
+    import phonenumbers
+
+    code = str(value).strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(
+            f"{field}: {value!r} is not a phone region; write a two-letter country code, e.g. DE"
+        )
+    return code
+
+
 def _code(value: Any, field: str) -> str:
     """``' eur '`` -> ``'EUR'``; a currency code is three letters."""
     code = str(value).strip().upper()
@@ -76,6 +90,14 @@ class SourceSettings(_Frozen):
     """Text encoding of CSV/JSONL files: utf-8, utf-16 or latin-1."""
     column_map: dict[str, str] = Field(default_factory=dict)
     """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
+    phone_region: str | None = None
+    """Country whose national format this source's phones are written in (``US``, ``DE``);
+    default: the global ``phone_region``."""
+
+    @field_validator("phone_region", mode="before")
+    @classmethod
+    def _phone_region(cls, value: Any) -> Any:
+        return _region(value, "phone_region")
 
     @field_validator("encoding")
     @classmethod
@@ -153,6 +175,15 @@ class Settings(_Frozen):
     """Key for hashing direct identifiers (emails, phones). Set your own in production."""
     min_support: int = 20
     """Gaps affecting fewer journeys than this are not ranked."""
+    phone_region: str | None = None
+    """Country national phone numbers are read in when a source names none (``DE``); unset:
+    only numbers with a country code (``+49…``, ``0049…`` needs a region) parse."""
+
+    @field_validator("phone_region", mode="before")
+    @classmethod
+    def _phone_region(cls, value: Any) -> Any:
+        return _region(value, "phone_region")
+
     currency: str | None = None
     """The currency journey values are added up in (ISO code, e.g. ``EUR``). Unset: the one
     currency the transactions use; transactions in several currencies need it."""

@@ -76,7 +76,17 @@ __all__ = ["KEY", "Z95", "find_gaps", "newcombe_interval", "wilson_interval"]
 KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
-DEVIATIONS, DROPOFFS = "deviations", "dropoffs"
+DEVIATIONS, DROPOFFS, LATE_OUTCOMES = "deviations", "dropoffs", "late_outcomes"
+NOT_MEASURED = (
+    "outcome_rate_with",
+    "outcome_rate_without",
+    "ci_low",
+    "ci_high",
+    "effect",
+    "missed_outcomes",
+    "impact",
+)
+"""What a late outcome cannot be measured by: every journey with it reached the outcome."""
 
 
 def find_gaps(
@@ -145,7 +155,18 @@ def find_gaps(
     )
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
+    frame = frame.join(_delays(timing), on=["gap_type", "to_step"], how="left")
     return _finish(journey_map, frame, members, journeys.height, min_support)
+
+
+def _delays(timing: StepTiming) -> pl.DataFrame:
+    """Per sla_breach gap (to_step): the median and 90th percentile of how long its journeys
+    took from the previous step (the longest wait, when a journey was late more than once)."""
+    return timing.breaches.group_by(pl.col("step").cast(pl.String).alias("to_step")).agg(
+        gap_type=pl.lit(GapType.SLA_BREACH.value),
+        delay_median_seconds=pl.col("seconds").median(),
+        delay_p90_seconds=pl.col("seconds").quantile(0.9, interpolation="linear"),
+    )
 
 
 def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
@@ -356,6 +377,16 @@ def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
     )
 
 
+def _late_outcome(journey_map: JourneyMap) -> pl.Expr:
+    """An SLA breach of the outcome step itself (the goal, or an exit without one): every
+    journey with it reached the outcome and so did every journey it is compared with, so the
+    outcome rates are 1.0 by construction. It is ranked apart (``late_outcomes``), by journeys,
+    with its delay distribution, and its outcome measures are NULL: not measured, which is not
+    'no effect'."""
+    outcomes = [journey_map.goal] if journey_map.goal else list(journey_map.exit)
+    return (pl.col("gap_type") == GapType.SLA_BREACH) & pl.col("to_step").is_in(outcomes)
+
+
 def _finish(
     journey_map: JourneyMap,
     frame: pl.DataFrame,
@@ -374,8 +405,15 @@ def _finish(
             .then(pl.col("to_step").replace_strict(within, default=None, return_dtype=pl.String))
             .otherwise(pl.col("detail"))
         )
+    late = _late_outcome(journey_map)
+    frame = frame.with_columns(
+        *(pl.when(late).then(None).otherwise(pl.col(c)).alias(c) for c in NOT_MEASURED),
+        value_at_risk=pl.when(late).then(0.0).otherwise(pl.col("value_at_risk")),
+    )
     ordered = frame.with_columns(
-        ranking=pl.when(_ends_without_outcome(journey_map))
+        ranking=pl.when(late)
+        .then(pl.lit(LATE_OUTCOMES))
+        .when(_ends_without_outcome(journey_map))
         .then(pl.lit(DROPOFFS))
         .otherwise(pl.lit(DEVIATIONS)),
         share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
@@ -405,7 +443,10 @@ def _finish(
     )
     ranked = ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")
     description = [
-        describe_gap(r) for r in ranked.select(*KEY, "_mixed", "_via").iter_rows(named=True)
+        describe_gap(r)
+        for r in ranked.select(
+            *KEY, "_mixed", "_via", "ranking", "delay_median_seconds", "delay_p90_seconds"
+        ).iter_rows(named=True)
     ]
     return ranked.with_columns(
         map_name=pl.lit(journey_map.name),
@@ -435,6 +476,8 @@ def _finish(
         "outcome_rate_without",
         "ci_low",
         "ci_high",
+        pl.col("delay_median_seconds").cast(pl.Float64),
+        pl.col("delay_p90_seconds").cast(pl.Float64),
         pl.col("baseline_steps").cast(pl.List(pl.String)),
         pl.col("baseline_journeys").cast(pl.Int64),
         pl.col("example_journey_ids").cast(pl.List(pl.String)),

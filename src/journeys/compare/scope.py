@@ -10,7 +10,9 @@ map's results never depend on which other maps run beside it.
 A journey's **step sequence** is its touchpoints that are steps of the map, in journey order;
 transitions, loops, SLAs, channel switches and ``journeys_reached`` are read from it.
 **Outcome**: the journey reached the map's ``goal`` step, or, without a goal, one of its ``exit``
-steps. **Finished**: the journey's status is not ``in_flight`` (outcome rates use finished
+steps. **Status for the map**: a journey that reached one of the map's ``exit`` steps is
+``completed`` for the map, whatever its horizon says; any other keeps its marts.journeys
+status. **Finished**: the status for the map is not ``in_flight`` (outcome rates use finished
 journeys only, since an in-flight journey may still reach the goal).
 """
 
@@ -38,7 +40,7 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
     """One row per distinct in-scope variant, sorted by variant_id.
 
     ``variants``: distinct_variants(). Columns: variant_id, path, journeys, seq, outcome,
-    last_step, vx (a compact row key).
+    reached_exit, last_step, vx (a compact row key).
     """
     steps = list(journey_map.step_names)
     if journey_map.goal is not None:
@@ -51,6 +53,10 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
         .filter(pl.col("seq").list.len() > 0)
         .with_columns(
             outcome=outcome.fill_null(False),
+            reached_exit=pl.col("seq")
+            .list.eval(pl.element().is_in(list(journey_map.exit)))
+            .list.any()
+            .fill_null(False),
             last_step=pl.col("seq").list.last(),
         )
         .sort("variant_id")
@@ -76,21 +82,25 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
     """In-scope journeys, sorted by journey_id, with their variant's outcome.
 
     ``journeys``: marts.journeys columns, or prepare_journeys() of them (cheaper for several
-    maps). Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, and
-    compact keys for joins: jx (the row number), vx (the variant's), cx (the customer's).
+    maps). Columns: journey_id, customer_key, variant_id, status (for the map: see the module
+    docstring), value, finished, outcome, and compact keys for joins: jx (the row number), vx
+    (the variant's), cx (the customer's).
     """
     frame = journeys if "cx" in journeys.columns else prepare_journeys(journeys)
     return (
         frame.join(
-            variants.select("variant_id", "vx", "outcome"),
+            variants.select("variant_id", "vx", "outcome", "reached_exit"),
             on="variant_id",
             how="inner",
             maintain_order="left",
         )
         .with_columns(
             value=pl.col("value").cast(pl.Float64).fill_null(0.0),
-            finished=pl.col("status") != "in_flight",
+            status=pl.when(pl.col("reached_exit"))
+            .then(pl.lit("completed"))
+            .otherwise(pl.col("status")),
         )
+        .with_columns(finished=pl.col("status") != "in_flight")
         .select(
             "journey_id",
             "customer_key",

@@ -4,14 +4,18 @@ The revision keeps the original's name, metadata, step names, stages and flags. 
 the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
 
 1. take the journeys' step sequences from the most frequent down, until the share of
-   conforming journeys under the revised map reaches ``coverage`` (the revised map may bring
-   new journeys into scope through its new steps, so the share is re-measured and more
-   sequences are taken until it holds; in-flight journeys count with the prefix rule);
+   conforming journeys under the revised map reaches ``coverage``, measured on the journeys
+   the original map is about (its scope), so the revision and the original are compared on
+   the same journeys (journeys the new steps bring into scope are reported apart; in-flight
+   journeys count with the prefix rule). Drop-offs are never adopted: a finished sequence that
+   reached neither the map's goal nor one of its exits is a journey that left, not a path to
+   design for;
 2. designed transitions = the original ones that some journey took + every transition of the
    chosen sequences; entries and exits = the original ones + where the chosen sequences start
-   and where the finished ones end (an in-flight journey's last step is not an exit; a new step
-   at the end of one, with no way on to an exit, is left out); new touchpoints become steps in
-   the stage of their most frequent neighbour (or a new stage "Observed");
+   and where the finished ones (all of which reached the goal or an exit) end (an in-flight
+   journey's last step is not an exit; a new step at the end of one, with no way on to an exit,
+   is left out); new touchpoints become steps in the stage of their most frequent neighbour (or
+   a new stage "Observed");
 3. original steps no journey reached, and steps no longer on an entry-to-exit walk, are removed;
 4. a step becomes ``optional`` when journeys skip it and the flag adds no transition that was
    not observed; ``next:`` is written only where it differs from the default.
@@ -42,14 +46,19 @@ OBSERVED_STAGE = "Observed"
 
 @dataclass(frozen=True)
 class Revision:
-    """A suggested map, its YAML text and the conforming shares before and after."""
+    """A suggested map, its YAML text and the conforming shares before and after, both on the
+    journeys in the original map's scope."""
 
     journey_map: JourneyMap
     text: str
     share_before: float
     share_after: float
     journeys: int
-    """Journeys in the revised map's scope."""
+    """Journeys in the original map's scope (both shares are over these)."""
+    added_journeys: int = 0
+    """Journeys the revision's new steps bring into scope (not in the shares)."""
+    added_share: float | None = None
+    """The revision's conforming share among those."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,11 @@ class Trace:
 
     steps: tuple[str, ...]
     finished: bool
+    """Not in flight for the map (its status, or it reached one of the map's exits)."""
     journeys: int
+    outcome: bool = True
+    """It reached the map's goal or one of its exits: it ended the way the map designs (a
+    finished journey that did neither is a drop-off, never a path to adopt)."""
 
 
 def suggest_map(
@@ -74,10 +87,15 @@ def suggest_map(
     journeys = wh.scan_table("marts.journeys", columns=["variant_id", "path", "status"])
     revision = revise_map(original, collect_traces(original, journeys), coverage=coverage)
     head = (
-        f"suggest-map '{original.name}' ({original.source}): the revision explains "
-        f"{revision.share_after:.1%} of {revision.journeys} journeys in scope "
+        f"suggest-map '{original.name}' ({original.source}): on the {revision.journeys} "
+        f"journeys in the original's scope, the revision explains {revision.share_after:.1%} "
         f"(the original: {revision.share_before:.1%}; target {coverage:.0%})"
     )
+    if revision.added_journeys:
+        head += (
+            f"; its new steps bring {revision.added_journeys} more journeys into scope, "
+            f"{revision.added_share or 0.0:.1%} of them conforming"
+        )
     diff = describe_changes(original, revision.journey_map)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +105,9 @@ def suggest_map(
 
 
 def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame | pl.LazyFrame) -> list[Trace]:
-    """Distinct (sequence, finished) pairs with journey counts, most frequent first."""
+    """Distinct (sequence, finished) pairs with journey counts, most frequent first. Finished
+    and outcome are for ``journey_map`` (a journey that reached one of its exits is finished:
+    see compare/scope.py)."""
     grouped = (
         journeys.lazy()
         .group_by("variant_id", (pl.col("status") != "in_flight").alias("finished"))
@@ -95,10 +115,13 @@ def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame | pl.LazyFram
         .collect(engine="streaming")
     )
     counts: Counter[tuple[tuple[str, ...], bool]] = Counter()
+    exits = set(journey_map.exit)
     for path, finished, n in grouped.select("path", "finished", "n").iter_rows():
-        counts[(journey_map.filter_trace(path or ()), bool(finished))] += n
+        steps = journey_map.filter_trace(path or ())
+        counts[(steps, bool(finished) or bool(exits.intersection(steps)))] += n
+    outcomes = exits | ({journey_map.goal} if journey_map.goal else set())
     return [
-        Trace(steps=k[0], finished=k[1], journeys=n)
+        Trace(steps=k[0], finished=k[1], journeys=n, outcome=bool(outcomes.intersection(k[0])))
         for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], not kv[0][1]))
         if k[0]
     ]
@@ -114,39 +137,41 @@ def conforms(journey_map: JourneyMap, trace: Trace) -> bool:
     return not trace.finished or steps[-1] in journey_map.end_steps
 
 
-def measure_share(journey_map: JourneyMap, traces: Sequence[Trace]) -> tuple[float, int]:
-    """(share of in-scope journeys conforming, journeys in scope)."""
-    names = set(journey_map.step_names)
-    scope = [t for t in traces if names.intersection(t.steps)]
-    total = sum(t.journeys for t in scope)
-    good = sum(t.journeys for t in scope if conforms(journey_map, t))
+def measure_share(
+    journey_map: JourneyMap, traces: Sequence[Trace], *, scope: JourneyMap | None = None
+) -> tuple[float, int]:
+    """(share of the journeys conforming, journeys), over the journeys in ``scope``'s scope
+    (default: the map's own)."""
+    names = set((scope or journey_map).step_names)
+    within = [t for t in traces if names.intersection(t.steps)]
+    total = sum(t.journeys for t in within)
+    good = sum(t.journeys for t in within if conforms(journey_map, t))
     return (good / total if total else 1.0), total
 
 
 def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
     """A revision built from the most frequent sequences first, adding sequences until
-    ``coverage`` is reached (or every sequence has been taken)."""
-    before, _ = measure_share(original, traces)
+    ``coverage`` of the original's journeys conform (or every sequence that may be adopted
+    has been taken). Finished sequences without the outcome (drop-offs) are never adopted."""
+    before, total = measure_share(original, traces)
     pairs = {p for t in traces for p in zip(t.steps, t.steps[1:], strict=False)}
     seen = {s for t in traces for s in t.steps}
     chosen: list[Trace] = []
     taken: set[Trace] = set()
     revised, data = _build(original, chosen, pairs, seen)
     while True:
-        share, total = measure_share(revised, traces)
-        names = set(revised.step_names)
+        share, _ = measure_share(revised, traces, scope=original)
+        names = set(original.step_names)  # what the shares measure: the original's journeys
         todo = [
             t
             for t in traces
-            if t not in taken and names.intersection(t.steps) and not conforms(revised, t)
+            if t not in taken
+            and (t.outcome or not t.finished)
+            and names.intersection(t.steps)
+            and not conforms(revised, t)
         ]
         if share >= coverage or not todo:
-            header = (
-                f"# Suggested by `journeys suggest-map --coverage {coverage}` from {total} "
-                "journeys.\n# Review it like code before it replaces the assumed map.\n"
-            )
-            text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-            return Revision(revised, text, before, share, total)
+            return _revision(original, revised, data, traces, coverage, before, share, total)
         deficit = math.ceil(coverage * total - share * total - 1e-9)
         for t in todo:
             chosen.append(t)
@@ -155,6 +180,36 @@ def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float
             if deficit <= 0:
                 break
         revised, data = _build(original, chosen, pairs, seen)
+
+
+def _revision(
+    original: JourneyMap,
+    revised: JourneyMap,
+    data: dict[str, Any],
+    traces: Sequence[Trace],
+    coverage: float,
+    before: float,
+    share: float,
+    total: int,
+) -> Revision:
+    old = set(original.step_names)
+    added = [t for t in traces if not old.intersection(t.steps)]
+    added_share, added_total = measure_share(revised, added)
+    header = (
+        f"# Suggested by `journeys suggest-map --coverage {coverage}` from the {total} "
+        "journeys the original map is about.\n"
+        "# Review it like code before it replaces the assumed map.\n"
+    )
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return Revision(
+        revised,
+        text,
+        before,
+        share,
+        total,
+        added_journeys=added_total,
+        added_share=added_share if added_total else None,
+    )
 
 
 def _build(
@@ -166,7 +221,9 @@ def _build(
     required = {e for e in original.edges() if e in pairs}
     required |= {p for t in chosen for p in zip(t.steps, t.steps[1:], strict=False)}
     entries = set(original.entry) | {t.steps[0] for t in chosen}
-    exits = set(original.exit) | {t.steps[-1] for t in chosen if t.finished}
+    # only journeys that reached the outcome end where a journey may end: an abandoned
+    # journey's last step is where it left, not an exit
+    exits = set(original.exit) | {t.steps[-1] for t in chosen if t.finished and t.outcome}
     keep = {s for s in original.step_names if s in seen} | {s for t in chosen for s in t.steps}
     keep = _prune(keep, required, entries, exits)
     if not keep:  # nothing observed fits yet: start from the original as designed

@@ -206,9 +206,16 @@ def _messy_email(email: pl.Expr, style: pl.Expr) -> pl.Expr:
     )
 
 
-def _messy_phone(style: pl.Expr) -> pl.Expr:
+NATIONAL_CODE = "49"
+"""The phone system is German: it shows German callers' numbers in national format."""
+
+
+def _messy_phone(style: pl.Expr, national: pl.Expr) -> pl.Expr:
+    """The number as a desk typed it: international in four layouts, or, where ``national``
+    (the German phone system's caller id for a German number), national in four layouts
+    (``0160 3821092``): only a default region (``phone_region: DE``) reads those."""
     cc, area, sub = pl.col("_cc"), pl.col("_area"), pl.col("_sub")
-    return (
+    international = (
         pl.when(style == 1)
         .then(pl.concat_str(pl.lit("+"), cc, pl.lit(" "), area, pl.lit(" "), sub))
         .when(style == 2)
@@ -217,6 +224,16 @@ def _messy_phone(style: pl.Expr) -> pl.Expr:
         .then(pl.concat_str(pl.lit("(+"), cc, pl.lit(") "), area, sub))
         .otherwise(pl.concat_str(pl.lit("+"), cc, area, sub))
     )
+    domestic = (
+        pl.when(style == 1)
+        .then(pl.concat_str(pl.lit("0"), area, pl.lit(" "), sub))
+        .when(style == 2)
+        .then(pl.concat_str(pl.lit("0"), area, pl.lit("/"), sub))
+        .when(style == 3)
+        .then(pl.concat_str(pl.lit("(0"), area, pl.lit(") "), sub))
+        .otherwise(pl.concat_str(pl.lit("0"), area, sub))
+    )
+    return pl.when(national).then(domestic).otherwise(international)
 
 
 def _support(
@@ -287,7 +304,12 @@ def _support(
             email=pl.when(pl.col("_show_email"))
             .then(_messy_email(pl.col("email"), pl.col("_email_style")))
             .otherwise(None),
-            phone=pl.when(pl.col("_show_phone")).then(_messy_phone(pl.col("_phone_style"))),
+            phone=pl.when(pl.col("_show_phone")).then(
+                _messy_phone(
+                    pl.col("_phone_style"),
+                    (pl.col("system") == "Phone system") & (pl.col("_cc") == NATIONAL_CODE),
+                )
+            ),
             event_id=pl.lit("S") + _numbered(8, offsets.support),
             occurred_at=local,
         )

@@ -296,6 +296,50 @@ def count_unstitched(s: Sources) -> dict[str, Any]:
     }
 
 
+def find_national_phones(s: Sources) -> dict[str, Any]:
+    """Support rows whose phone the German phone system wrote in national format
+    (``0160 3821092``) while the CRM has it in E.164: they stitch only when support is read in
+    region DE (``sources.support.phone_region``)."""
+    national = s.support.filter(
+        pl.col("phone").is_not_null() & ~pl.col("phone").str.contains(r"^\(?\+")
+    ).join(s.episodes.select("_ep", "customer_id"), on="_ep", how="left")
+    known = national.filter(pl.col("_kind") != UNKNOWN_CONTACT).sort("event_id")
+    return {
+        "description": "Support rows whose phone the German phone system recorded in national "
+        "format (0160 3821092, 0160/3821092, (0160) 3821092, 01603821092) while the CRM has it "
+        "as +49…; with sources.support.phone_region: DE each stitches to its CRM customer.",
+        "count": known.height,
+        "events": dict(zip(known["event_id"], known["customer_id"], strict=True)),
+        "tickets": _ids(known, "ticket_id"),
+        "customers": _ids(known, "customer_id"),
+        "unknown_contact_rows": national.height - known.height,
+    }
+
+
+def find_tickets_outliving_orders(s: Sources) -> dict[str, Any]:
+    """Tickets opened before their order was delivered or cancelled and resolved after it: a
+    journey that ends at the delivery must not cut them off."""
+    ends = (
+        s.transactions.filter(pl.col("event_type").is_in(["order_delivered", "order_cancelled"]))
+        .group_by("_ep")
+        .agg(pl.col("order_id").first(), pl.col("_t").min().alias("_end"))
+    )
+    spans = s.support.group_by("ticket_id", "_ep").agg(
+        pl.col("_t").min().alias("_first"), pl.col("_t").max().alias("_last")
+    )
+    found = (
+        spans.join(ends, on="_ep")
+        .filter((pl.col("_first") < pl.col("_end")) & (pl.col("_last") > pl.col("_end")))
+        .sort("ticket_id")
+    )
+    return {
+        "description": "Tickets opened before their order was delivered (or cancelled) and "
+        "resolved after it; each stays whole, in its order's journey.",
+        "count": found.height,
+        "tickets": dict(zip(found["ticket_id"], found["order_id"], strict=True)),
+    }
+
+
 def build_ground_truth(
     s: Sources, delivery: Delivery, *, customers: int, seed: int | list[int]
 ) -> dict[str, Any]:
@@ -333,6 +377,8 @@ def build_ground_truth(
             "happy_path": count_happy_path(s),
             "in_flight": find_in_flight(s),
             "unstitched": count_unstitched(s),
+            "national_phones": find_national_phones(s),
+            "tickets_outliving_orders": find_tickets_outliving_orders(s),
         },
         "data_quality": {
             "description": "Rows a loader must handle: exact duplicates inside the main drop, "

@@ -17,6 +17,7 @@ from journeys.warehouse import Warehouse
 
 EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
+CASE_HORIZONS = "intermediate.int_case_horizons"
 SCOPE = "intermediate.int_path_scope"
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
@@ -69,9 +70,13 @@ def split_sessions(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
 
 
 def ensure_profiles(wh: Warehouse) -> None:
-    """An imported event log has no CRM: give it an empty ``int_customer_profiles``."""
+    """An imported event log has no CRM: give it an empty ``int_customer_profiles``; events
+    written without ``build_events`` have no live imports: an empty ``int_case_horizons``."""
     if not wh.table_exists(PROFILES):
         wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
+    if not wh.table_exists(CASE_HORIZONS):
+        schema = {"case_id": pl.String, "open_cases_horizon_seconds": pl.Int64}
+        wh.write_table(CASE_HORIZONS, pl.DataFrame(schema=schema))
 
 
 def empty_scope(wh: Warehouse) -> None:

@@ -211,10 +211,12 @@ def gaps(gap_rows: pl.DataFrame | None, journeys: pl.DataFrame) -> str:
     deviation = pl.col("ranking") == "deviations"
     ranked = gap_rows.filter(pl.col("ranked") & deviation)
     shown = ranked.head(MAX_GAP_ROWS)
-    dropoffs = gap_rows.filter(pl.col("ranked") & ~deviation).head(MAX_GAP_ROWS)
+    dropoffs = gap_rows.filter(pl.col("ranked") & (pl.col("ranking") == "dropoffs"))
+    dropoffs = dropoffs.head(MAX_GAP_ROWS)
+    late = gap_rows.filter(pl.col("ranked") & (pl.col("ranking") == "late_outcomes"))
     rest = gap_rows.filter(~pl.col("ranked"))
     wanted = (
-        pl.concat([shown["examples"], dropoffs["examples"], rest["examples"]])
+        pl.concat([shown["examples"], dropoffs["examples"], late["examples"], rest["examples"]])
         .explode()
         .drop_nulls()
         .unique()
@@ -239,6 +241,14 @@ def gaps(gap_rows: pl.DataFrame | None, journeys: pl.DataFrame) -> str:
             "They are ranked apart, by the goals they cost; the designed funnel below shows the "
             "same leaks step by step.</p>"
             + table(GAP_HEADERS, _gap_rows(dropoffs, paths), id="dropoff-table")
+        )
+    if late.height:
+        more += (
+            "<h3>Late at the outcome</h3>"
+            '<p class="explain">The outcome step itself came later than its SLA. Every one of '
+            "these journeys reached the outcome, so the goal rate cannot show what the delay "
+            "costs: they are listed apart, with how late they were, not as <i>no effect</i>."
+            "</p>" + table(GAP_HEADERS, _gap_rows(late.head(MAX_GAP_ROWS), paths), id="late-table")
         )
     if rest.height:
         more += (
