@@ -71,17 +71,37 @@ MEASURE = r"""
                  ? el.className : '', scroll: el.scrollWidth, client: el.clientWidth});
     }
   }
+  const coverage = (p) => {
+    // the visible Sankey trace: 1 - journeys into "Other paths" / journeys out of "Start"
+    const trace = (p.data || []).find((t) => t.type === 'sankey' && t.visible !== false);
+    if (!trace) return null;
+    const name = (i) => trace.node.customdata[i][0];
+    let total = 0, other = 0;
+    trace.link.value.forEach((v, k) => {
+      if (name(trace.link.source[k]) === 'Start') total += v;
+      if (name(trace.link.target[k]) === 'Other paths') other += v;
+    });
+    return total ? 1 - other / total : null;
+  };
   const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(visible).map((p) => ({
     id: p.id,
     width: p.getBoundingClientRect().width,
     sankeyLinks: p.querySelectorAll('path.sankey-link').length,
     sankeyNodes: p.querySelectorAll('g.sankey-node').length,
+    coverage: coverage(p),
     traces: p.querySelectorAll('g.trace').length,
-    points: p.querySelectorAll('g.trace path.point').length,
     lines: p.querySelectorAll('g.trace path.js-line').length,
+    strokes: [...p.querySelectorAll('g.trace path.js-line')].map(
+      (l) => l.style.stroke.replace(/ /g, '')).reduce(
+      (counts, c) => Object.assign(counts, {[c]: (counts[c] || 0) + 1}), {}),
+    dashed: [...p.querySelectorAll('g.trace path.js-line')].filter(
+      (l) => (l.style.strokeDasharray || 'none') !== 'none').length,
+    markers: [...new Set([...p.querySelectorAll('g.trace path.point')].map(
+      (m) => m.style.fill.replace(/ /g, '')))],
     sliders: p.querySelectorAll('g.slider-container').length,
   }));
   return {
+    alerted: !!window.__alerted,
     viewport: view,
     pageWidth: document.documentElement.scrollWidth,
     bodyWidth: document.body.scrollWidth,
@@ -135,6 +155,7 @@ class Measured:
     plots: tuple[dict[str, Any], ...]
     text: str
     requests: tuple[str, ...]
+    alerted: bool
 
     def overlapping(self) -> list[tuple[str, str]]:
         """Pairs of label texts of one plot drawn over each other."""
@@ -183,6 +204,12 @@ class Browser:
         ]
         for domain in ("Page", "Network", "Runtime"):
             self.send(f"{domain}.enable", session=True)
+        # a page that ran injected markup would call alert(): remember it instead of blocking
+        self.send(
+            "Page.addScriptToEvaluateOnNewDocument",
+            session=True,
+            source="window.alert = () => { window.__alerted = true; };",
+        )
 
     # -- protocol -----------------------------------------------------------------------------
     def _read(self, deadline: float) -> dict[str, Any]:
@@ -272,6 +299,7 @@ class Browser:
             plots=tuple(found["plots"]),
             text=found["text"],
             requests=requests,
+            alerted=found["alerted"],
         )
 
     def screenshot(
@@ -288,6 +316,31 @@ class Browser:
             mobile=width < 600,
         )
         clip = {"x": 0, "y": top, "width": width, "height": height, "scale": scale}
+        shot = self.send("Page.captureScreenshot", session=True, format="png", clip=clip)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def element_screenshot(
+        self, path: Path, selector: str, *, width: int, scale: float = 1.0, most: int = 4000
+    ) -> Path:
+        """The element ``selector`` of the page as loaded last (at most ``most`` px tall)."""
+        box = self.evaluate(
+            f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+            ".getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, "
+            "r.height]; })()"
+        )
+        height = self.evaluate("document.documentElement.scrollHeight")
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=int(height),
+            deviceScaleFactor=1,
+            mobile=width < 600,
+        )
+        clip = {"x": box[0], "y": box[1], "width": box[2], "height": min(box[3], most),
+                "scale": scale}  # fmt: skip
         shot = self.send("Page.captureScreenshot", session=True, format="png", clip=clip)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))

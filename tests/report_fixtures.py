@@ -91,6 +91,8 @@ stages:
     steps:
       - name: Visit site
       - name: Add to cart
+      - name: Apply coupon
+        optional: true
       - name: Payment captured
       - name: Order delivered
 """

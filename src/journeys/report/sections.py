@@ -219,8 +219,8 @@ def sankey(
             "paths", title, "", '<p class="note">No journey in this map\'s scope yet.</p>'
         )
     small = (
-        f" On a phone, the first {narrow_data.drawn_depth} steps: they cover "
-        f"{format_share(narrow_data.covered)}."
+        f' On a phone, the first <span data-depth="{narrow_data.depth}">'
+        f"{narrow_data.drawn_depth}</span> steps: they cover {format_share(narrow_data.covered)}."
         if narrow_data is not None
         else ""
     )
@@ -234,7 +234,8 @@ def sankey(
         "Read left to right: each band is a group of journeys going from one step to the next, "
         "as wide as its journeys; a step done several times in a row counts once. "
         f"{reach}; the most common paths "
-        f'cover <b data-covered="{data.covered:.4f}">{format_share(data.covered)}</b> of the '
+        f'cover <b data-covered="{data.covered:.4f}" data-depth="{data.depth}">'
+        f"{format_share(data.covered)}</b> of the "
         f"{format_count(data.total_journeys)} journeys (target: at least "
         f"{format_share(data.coverage_target)}); the other "
         f"{format_count(data.other_journeys)} flow into <i>Other paths</i> where they leave the "
