@@ -283,6 +283,19 @@ class Browser:
 
     def measure(self, page: Path, *, width: int) -> Measured:
         self.load(page, width=width)
+        return self.inspect(width=width)
+
+    def slide(self, div_id: str, step: int) -> None:
+        """Move the slider of the figure ``div_id`` to ``step``, as a click on it would."""
+        self.evaluate(
+            f"(() => {{ const gd = document.getElementById({json.dumps(div_id)});"
+            f" const s = gd.layout.sliders[0].steps[{step}];"
+            " return Plotly.update(gd, s.args[0], s.args[1]).then(() => new Promise("
+            "(done) => requestAnimationFrame(() => requestAnimationFrame(done)))); })()"
+        )
+
+    def inspect(self, *, width: int) -> Measured:
+        """The page as it is now (after ``load``, and any ``slide``)."""
         found = self.evaluate(MEASURE)
         requests = tuple(
             e["params"]["request"]["url"]

@@ -113,10 +113,9 @@ def test_rows_speak_plainly_with_the_maps_names():
 def test_who_calls_out_an_over_represented_segment():
     costs = fixes().costs.to_dicts()
     assert costs[1]["who"] == "Mostly business: 75% of them (30% of all)"
-    assert costs[0]["who"] == ""  # only journeys without a segment: nothing to say
-    assert who([{"segment": "a", "share": 0.5, "share_of_scope": 0.5}]) == (
-        "No segment stands out (largest: a, 50%)"
-    )
+    assert costs[0]["who"] == "Mostly customers without a segment: 100% of them (10% of all)"
+    assert who([{"segment": "a", "share": 0.5, "share_of_scope": 0.5}]) == "All segments alike"
+    assert who([{"segment": "(no segment)", "share": 1.0, "share_of_scope": 1.0}]) == ""
 
 
 def test_each_row_links_its_own_example_and_late_steps_carry_their_delays():

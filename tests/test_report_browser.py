@@ -109,3 +109,16 @@ def test_designed_moves_nobody_takes_are_dashed_and_steps_nobody_reaches_grey(
         assert process["dashed"] == 2  # into and out of 'Apply coupon'
         assert UNREACHED in process["markers"]
         assert any(label.text.startswith("Apply coupon") for label in found.labels)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_slider_position_keeps_the_labels_apart(chromium, reports, width):
+    """From every move (all) to the busiest ones only: still no label over another."""
+    size = "wide" if width >= 1200 else "narrow"
+    for report, name in (("sample", "online-purchase"), ("helpdesk", "helpdesk-ticket")):
+        chromium.load(reports[report].page(name), width=width)
+        for step in range(6):
+            chromium.slide(f"process-map-{size}", step)
+            found = chromium.inspect(width=width)
+            assert found.overlapping() == [] and found.clipped() == [], (name, step)
+            assert found.page_width <= width

@@ -13,6 +13,7 @@ width they are drawn at and never overlap.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import textwrap
 from collections.abc import Sequence
@@ -224,10 +225,13 @@ def sankey_figure(
 
 
 def figure_html(figure: go.Figure, *, div_id: str) -> str:
-    """The figure as a ``<div>`` plus its script; plotly.js itself is loaded once by the page."""
-    return pio.to_html(
+    """The figure as a ``<div>`` plus its script; plotly.js itself is loaded once by the page.
+    The wrapper plotly gives the figure's height is freed, so a figure that grows (the process
+    map's slider) pushes the page down instead of spilling over what follows."""
+    html = pio.to_html(
         figure, config=CONFIG, include_plotlyjs=False, full_html=False, div_id=div_id
     )
+    return re.sub(r'^<div style="height:\d+px; width:100%;">', "<div>", html, count=1)
 
 
 def export_static(

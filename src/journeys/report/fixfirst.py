@@ -55,18 +55,24 @@ def _segments(segments: pl.DataFrame) -> dict[int, list[dict[str, object]]]:
 
 
 def who(segments: Sequence[Mapping[str, object]]) -> str:
-    """Who a gap affects: the segments over-represented among its journeys (``OVER``), else
-    that none stands out; ``''`` when the data has no segments."""
-    named = [s for s in segments if s["segment"] != NO_SEGMENT]
-    if not named:
+    """Who a gap affects: the segments over-represented among its journeys (``OVER``; journeys
+    without a segment count as one, often the customers nobody knows yet), else ``'All
+    segments alike'``; ``''`` when the data has no segments at all."""
+    if not segments or all(
+        s["segment"] == NO_SEGMENT and float(s["share_of_scope"]) >= 1.0  # type: ignore[arg-type]
+        for s in segments
+    ):
         return ""
-    share = {str(s["segment"]): float(s["share"]) for s in named}  # type: ignore[arg-type]
-    base = {str(s["segment"]): float(s["share_of_scope"]) for s in named}  # type: ignore[arg-type]
+    share = {str(s["segment"]): float(s["share"]) for s in segments}  # type: ignore[arg-type]
+    base = {str(s["segment"]): float(s["share_of_scope"]) for s in segments}  # type: ignore[arg-type]
     over = [name for name in share if share[name] >= 0.2 and share[name] >= OVER * base[name]]
     if not over:
-        largest = next(iter(share))
-        return f"No segment stands out (largest: {largest}, {share[largest]:.0%})"
-    parts = [f"{name}: {share[name]:.0%} of them ({base[name]:.0%} of all)" for name in over[:2]]
+        return "All segments alike"
+    named = {NO_SEGMENT: "customers without a segment"}
+    parts = [
+        f"{named.get(name, name)}: {share[name]:.0%} of them ({base[name]:.0%} of all)"
+        for name in over[:2]
+    ]
     return "Mostly " + "; ".join(parts)
 
 

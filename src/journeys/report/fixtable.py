@@ -11,7 +11,7 @@ import polars as pl
 
 from journeys.report.fixfirst import FixList
 from journeys.report.sections import Section, section
-from journeys.report.templates import Cell, num_cell, table
+from journeys.report.templates import Cell, num_cell, own, table
 from journeys.report.text import format_count, format_seconds, html_text
 from journeys.report.units import format_impact, format_points, format_share
 from journeys.report.words import KINDS
@@ -21,7 +21,7 @@ def _cost_cell(row: Mapping[str, object], currency: str | None) -> Cell:
     impact = row["impact"]
     text = format_impact(impact, row["impact_unit"], currency=currency)  # type: ignore[arg-type]
     sign = "neg" if text.startswith("−") else "pos" if text.startswith("+") else ""
-    return Cell(f'<span class="cost {sign}">{html_text(text)}</span>', numeric=True)
+    return Cell(f'<span class="cost {sign}">{own(text)}</span>', numeric=True)
 
 
 def delay_html(delay: Mapping[str, object] | None) -> str:
@@ -44,9 +44,9 @@ def delay_html(delay: Mapping[str, object] | None) -> str:
     counts = ", ".join(f"{label}: {int(delay[key])}" for _, key, label in parts if delay[key])  # type: ignore[arg-type]
     return (
         f'<div class="dist" aria-label="delay distribution">{spans}</div><small>Late by '
-        f"(× the {html_text(format_seconds(delay['within_seconds']))} limit) {counts}; median "  # type: ignore[arg-type]
-        f"wait {html_text(format_seconds(delay['median_seconds']))}, 90% within "  # type: ignore[arg-type]
-        f"{html_text(format_seconds(delay['p90_seconds']))}</small>"  # type: ignore[arg-type]
+        f"(× the {own(format_seconds(delay['within_seconds']))} limit) {counts}; median "  # type: ignore[arg-type]
+        f"wait {own(format_seconds(delay['median_seconds']))}, 90% within "  # type: ignore[arg-type]
+        f"{own(format_seconds(delay['p90_seconds']))}</small>"  # type: ignore[arg-type]
     )
 
 
@@ -71,7 +71,7 @@ def _rates_cell(row: Mapping[str, object]) -> Cell:
     interval = f" ({format_points(low)} to {format_points(high)})" if low is not None else ""  # type: ignore[arg-type]
     return Cell(
         f"{format_share(with_)} vs {format_share(without)}<br>"  # type: ignore[arg-type]
-        f"<small>{html_text(format_points(with_ - without) + interval)}</small>",  # type: ignore[operator]
+        f"<small>{own(format_points(with_ - without) + interval)}</small>",  # type: ignore[operator]
         numeric=True,
     )
 
@@ -83,7 +83,7 @@ def _fix_rows(
     for r in frame.iter_rows(named=True):
         example = r["example"]
         link = (
-            f'<a href="#{anchors[example]}" title="{html_text(example)}">'
+            f'<a class="example" href="#{anchors[example]}" title="{html_text(example)}">'
             f"journey {anchors[example].removeprefix('example-')}</a>"
             if example in anchors
             else "–"

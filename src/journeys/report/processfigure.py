@@ -9,7 +9,7 @@ ProcessMap as they are; only the geometry is computed here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -79,16 +79,37 @@ def _frame(pm: ProcessMap, *, narrow: bool) -> Frame:
 
 
 def _extent(
-    frame: Frame, curves: list[tuple[list[float], list[float]]], *, narrow: bool
+    frame: Frame,
+    curves: list[tuple[list[float], list[float]]],
+    *,
+    narrow: bool,
+    nodes: Collection[str] | None = None,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The axis ranges: SIDE px beside the outermost nodes, and every node, label, curve and
-    loop from top to bottom."""
+    """The axis ranges: SIDE px beside the outermost nodes (all of them: the columns stay put),
+    and from top to bottom every node (of ``nodes``, default all), label, curve and loop."""
     xs = [p[0] for p in frame.xy.values()]
-    ys = [p[1] for p in frame.xy.values()] + [y for c in curves for y in c[1]]
+    shown = [frame.xy[t] for t in (frame.xy if nodes is None else nodes)]
+    ys = [p[1] for p in shown] + [y for c in curves for y in c[1]]
     side = SIDE["narrow" if narrow else "wide"] / frame.px[0]
-    lowest = min(p[1] for p in frame.xy.values()) - LABEL_PX / frame.px[1]
+    lowest = min(p[1] for p in shown) - LABEL_PX / frame.px[1]
     top = max(ys) + 34 / frame.px[1]  # a loop above the highest node
     return (min(xs) - side, max(xs) + side), (min(min(ys), lowest) - 0.1, top)
+
+
+def _levels_extent(
+    pm: ProcessMap, frame: Frame, curves: list[tuple[list[float], list[float]]], *, narrow: bool
+) -> list[tuple[tuple[float, float], int]]:
+    """Per slider level, the y range and the figure height that hold what it shows (a level
+    hiding the rare touchpoints far from the map does not keep their room)."""
+    levels = pm.edges.sort("journeys")["level"].to_list()
+    found = []
+    for i in range(len(pm.levels)):
+        nodes = pm.nodes.filter(pl.col("level") >= i)["touchpoint"].to_list()
+        shown = [c for c, top in zip(curves, levels, strict=True) if top >= i]
+        _, y_range = _extent(frame, shown, narrow=narrow, nodes=nodes)
+        height = int(frame.px[1] * (y_range[1] - y_range[0])) + MARGIN_T + MARGIN_B
+        found.append((y_range, height))
+    return found
 
 
 SIDE = {"wide": 60, "narrow": 46}
@@ -313,8 +334,9 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
     """The process map, with a slider over ``pm.levels`` starting at ``pm.default_level``."""
     frame = _frame(pm, narrow=narrow)
     curves = _curves(pm, frame, narrow=narrow)
-    x_range, y_range = _extent(frame, curves, narrow=narrow)
-    height = int(frame.px[1] * (y_range[1] - y_range[0])) + MARGIN_T + MARGIN_B
+    x_range, _ = _extent(frame, curves, narrow=narrow)
+    extents = _levels_extent(pm, frame, curves, narrow=narrow)
+    y_range, height = extents[pm.default_level]
     figure = go.Figure()
     owners: list[int] = []  # per trace: the highest level it is drawn at
     for trace, top in _edge_traces(pm, curves):
@@ -351,18 +373,28 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
         hovermode="closest",
         xaxis={"visible": False, "range": list(x_range), "fixedrange": True},
         yaxis={"visible": False, "range": list(y_range), "fixedrange": True},
-        sliders=[_slider(pm, visible, narrow=narrow)],
+        sliders=[_slider(pm, visible, extents, narrow=narrow)],
     )
     return figure
 
 
-def _slider(pm: ProcessMap, visible: Callable[[int], list[bool]], *, narrow: bool) -> dict:
-    """Levels as slider steps: each shows the edges (and off-map touchpoints) at that level."""
+def _slider(
+    pm: ProcessMap,
+    visible: Callable[[int], list[bool]],
+    extents: list[tuple[tuple[float, float], int]],
+    *,
+    narrow: bool,
+) -> dict:
+    """Levels as slider steps: each shows the edges (and off-map touchpoints) at that level,
+    in a figure as tall as they need."""
     steps = [
         {
             "label": "all" if share == 0 else f"≥{share * 100:g}%",
-            "method": "restyle",
-            "args": [{"visible": visible(i)}],
+            "method": "update",
+            "args": [
+                {"visible": visible(i)},
+                {"yaxis.range": list(extents[i][0]), "height": extents[i][1]},
+            ],
         }
         for i, share in enumerate(pm.levels)
     ]

@@ -17,7 +17,7 @@ from journeys.report.figures import END_COLOURS, END_KINDS, INK, NODE_COLOURS
 from journeys.report.inputs import MapSummary
 from journeys.report.processmap import ProcessMap
 from journeys.report.sankey import SankeyData
-from journeys.report.templates import bar, card
+from journeys.report.templates import bar, card, own
 from journeys.report.text import format_count, format_seconds, format_timestamp, html_text
 from journeys.report.units import format_impact, format_share
 
@@ -101,7 +101,7 @@ def map_cards(
                 "Fix first",
                 f'<a href="#fix-first">{html_text(top["what"])}</a>',
                 small=True,
-                sub=f"costs {html_text(cost)} · {format_count(top['journeys'])} journeys",
+                sub=f"costs {own(cost)} · {format_count(top['journeys'])} journeys",
                 cls="fix",
             )
         )
@@ -176,7 +176,7 @@ def stage_funnel(stages: pl.DataFrame | None, *, in_scope: int) -> Section:
     for row in stages.iter_rows(named=True):
         conversion = (
             f" · {format_share(row['conversion'])} of the previous stage's journeys came on "
-            f"(median {html_text(format_seconds(row['median_seconds']))})"
+            f"(median {own(format_seconds(row['median_seconds']))})"
             if row["conversion"] is not None
             else ""
         )

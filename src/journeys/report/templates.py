@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from journeys.report.text import html_text
 
@@ -64,6 +65,7 @@ td.num { white-space:nowrap; }
 .tag.k-rework, .tag.k-skip { background:#f5f3ff; color:#5b21b6; border-color:#ddd6fe; }
 .tag.ok { background:#eff6ff; color:#1e3a8a; border-color:#bfdbfe; }
 .cost { font-weight:650; }
+a.example { white-space:nowrap; }
 .cost.neg { color:var(--bad); }
 .cost.pos { color:var(--good); }
 small, .small { font-size:12px; color:var(--muted); }
@@ -130,8 +132,14 @@ def text_cell(value: object) -> Cell:
     return Cell(html_text(value))
 
 
+def own(formatted: str) -> str:
+    """Text the report formatted itself (counts, amounts, dates, durations): escaped, never
+    redacted, so a date or a large count is never taken for a phone number."""
+    return escape(formatted, quote=True)
+
+
 def num_cell(formatted: str) -> Cell:
-    return Cell(html_text(formatted), numeric=True)
+    return Cell(own(formatted), numeric=True)
 
 
 def table(

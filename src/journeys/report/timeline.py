@@ -9,6 +9,7 @@ details; every text still goes through ``html_text``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from html import escape
 
 import polars as pl
 
@@ -34,14 +35,14 @@ def _event(row: Mapping[str, object], steps: Collection[str], marked: Collection
     if row["touchpoint"] in marked and cls != "ignored":
         cls = (cls + " hit").strip()
     wait = row["wait_seconds"]
-    after = (
-        f'<span class="wait">+{html_text(format_seconds(wait))}</span>' if wait is not None else ""
-    )
+    # times and waits are the report's own formatting: escaped, never redacted (a date's
+    # digits would pass for a phone number)
+    after = f'<span class="wait">+{escape(format_seconds(wait))}</span>' if wait is not None else ""
     who = " · ".join(html_text(row[c]) for c in ("channel", "team", "system") if row[c])
     detail = f"<br><small>{who}</small>" if who else ""
     when = format_timestamp(row["occurred_at"]).replace(" UTC", "")  # type: ignore[arg-type]
     return (
-        f'<li class="{cls}"><span class="when">{html_text(when)}{after}</span>'
+        f'<li class="{cls}"><span class="when">{escape(when)}{after}</span>'
         f"<span><b>{html_text(row['touchpoint'])}</b> <small>({where})</small>{detail}</span></li>"
     )
 
@@ -66,6 +67,6 @@ def timeline_html(
     return (
         f'<details id="{anchor}" class="example"><summary>Journey '
         f"{anchor.removeprefix('example-')} · <code>{html_text(journey_id)}</code>: {len(rows)} "
-        f"events over {html_text(span)}</summary>{note}"
+        f"events over {escape(span)}</summary>{note}"
         f'<ol class="timeline">{items}</ol></details>'
     )
