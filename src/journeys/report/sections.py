@@ -224,7 +224,11 @@ def sankey(
         if narrow_data is not None
         else ""
     )
-    menu = " The menu shows one segment or start month at a time." if filters else ""
+    menu = (
+        " On a wide screen, the menu shows one segment or start month at a time."
+        if filters
+        else ""
+    )
     reach = (
         f"The first {data.depth} steps of every journey are drawn"
         if data.continues

@@ -66,6 +66,7 @@ td.num { white-space:nowrap; }
 .tag.ok { background:#eff6ff; color:#1e3a8a; border-color:#bfdbfe; }
 .cost { font-weight:650; }
 a.example { white-space:nowrap; }
+#map-table td:first-child { min-width:9em; overflow-wrap:normal; }
 .cost.neg { color:var(--bad); }
 .cost.pos { color:var(--good); }
 small, .small { font-size:12px; color:var(--muted); }
