@@ -181,7 +181,9 @@ def stage_funnel(stages: pl.DataFrame | None, *, in_scope: int) -> Section:
             else ""
         )
         steps = "".join(
-            f"<span>{html_text(s['step'])}: {format_count(s['journeys_reached'])}</span>"
+            f"<span>{html_text(s['step'])}: {format_count(s['journeys_reached'])}"
+            + (f" · {format_count(s['sla_breaches'])} late" if s["sla_breaches"] else "")
+            + "</span>"
             + bar(
                 s["share"],
                 cls="" if s["journeys_reached"] else "grey",
@@ -200,7 +202,8 @@ def stage_funnel(stages: pl.DataFrame | None, *, in_scope: int) -> Section:
         f"The map's stages in order. A stage counts each of the {format_count(in_scope)} "
         "journeys once, whichever of its steps they took (alternatives are grouped), so no share "
         "exceeds 100%. Each stage says how many of the previous stage's journeys came on to it, "
-        "and how long that took; its steps are listed under it."
+        "and how long that took; its steps are listed under it, with the journeys that reached "
+        "each (and how many of them came later than the step's time limit, <i>late</i>)."
     )
     return section("funnel", title, explain, "".join(blocks))
 
@@ -225,9 +228,7 @@ def sankey(
         else ""
     )
     menu = (
-        " On a wide screen, the menu shows one segment or start month at a time."
-        if filters
-        else ""
+        " On a wide screen, the menu shows one segment or start month at a time." if filters else ""
     )
     reach = (
         f"The first {data.depth} steps of every journey are drawn"

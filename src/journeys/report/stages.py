@@ -2,7 +2,8 @@
 
 From sql/queries/report/stage_funnel.sql (per stage: journeys that reached it, their share of
 the journeys in scope, conversion from the previous stage and the median time it took) and
-map_steps.sql (the steps of each stage with the journeys that reached them). A share is of the
+map_steps.sql (the steps of each stage with the journeys that reached them and those later than
+the step's SLA). A share is of the
 journeys in scope, so it never exceeds 100%; a conversion counts the journeys that reached the
 previous stage and then this one.
 """
@@ -22,7 +23,14 @@ STAGE_SCHEMA = {
     "conversion": pl.Float64,
     "median_seconds": pl.Float64,
     "steps": pl.List(
-        pl.Struct({"step": pl.String, "journeys_reached": pl.Int64, "share": pl.Float64})
+        pl.Struct(
+            {
+                "step": pl.String,
+                "journeys_reached": pl.Int64,
+                "share": pl.Float64,
+                "sla_breaches": pl.Int64,
+            }
+        )
     ),
 }
 
@@ -45,6 +53,7 @@ def stage_funnel_data(
                 "step": row["step"],
                 "journeys_reached": int(row["journeys_reached"] or 0),
                 "share": (row["journeys_reached"] or 0) / in_scope if in_scope else 0.0,
+                "sla_breaches": int(row["sla_breaches"] or 0),
             }
         )
     rows = []
