@@ -147,3 +147,32 @@ def test_outcome_names_come_from_the_map():
     row = {"gap_type": "skipped_step", "ranking": "dropoffs", "to_step": "Closed"}
     assert what_happens(row, outcome="'Closed'") == "Journeys end without 'Closed'."
     assert goal_effect({"outcome_rate_with": None}, outcome="'Closed'") == ""
+
+
+def test_a_late_goal_is_listed_apart_with_its_delays():
+    """compare ranks the goal step's own SLA breaches apart (``late_outcomes``): no outcome rate
+    can price them, so they are neither a cost nor 'no clear effect'."""
+    gaps = map_gaps_frame(
+        map_name=["m"],
+        ranking=["late_outcomes"],
+        rank=[1],
+        gap_type=["sla_breach"],
+        to_step=["Paid"],
+        detail=["1h"],
+        journeys=[25],
+        customers=[25],
+        share=[0.1],
+        impact_unit=["value"],
+        example_journey_ids=[["j9"]],
+    )
+    delays = pl.DataFrame(
+        [("Paid", 3600, 25, 9000.0, 20000.0, 5, 5, 10, 5)], schema=DELAYS_SCHEMA, orient="row"
+    )
+    found = fix_first_data(
+        gaps, segments=pl.DataFrame(schema=SEGMENTS_SCHEMA), delays=delays, goal="Paid",
+        exits=["Paid"],
+    )  # fmt: skip
+    assert (found.costs.height, found.unclear.height) == (0, 0)
+    late = found.late.to_dicts()[0]
+    assert late["kind_label"] == "Delay" and late["effect_text"] == ""
+    assert late["delay"]["breaches"] == 25 and late["example"] == "j9"

@@ -19,6 +19,8 @@ import polars as pl
 from journeys.report.words import KINDS, goal_effect, loss_kind, outcome_name, what_happens
 
 HARMS, HELPS = "harms", "helps"
+LATE_OUTCOMES = "late_outcomes"
+"""The ranking of the outcome step's own SLA breaches (their outcome measures are NULL)."""
 NO_SEGMENT = "(no segment)"
 OVER = 1.25
 """A segment is called out when its share of a gap's journeys is this many times its share
@@ -27,19 +29,26 @@ of every journey in scope (and at least a fifth of the gap's journeys)."""
 
 @dataclass(frozen=True)
 class FixList:
-    """costs, helps, unclear: one row per listed gap (see ``ROW_COLUMNS``), in list order."""
+    """costs, helps, late, unclear: one row per listed gap (``ROW_SCHEMA``), in list order.
+    ``late``: the outcome step itself later than its SLA (ranking ``late_outcomes``): every such
+    journey reached the outcome, so the goal rate cannot price the delay."""
 
     costs: pl.DataFrame
     helps: pl.DataFrame
+    late: pl.DataFrame
     unclear: pl.DataFrame
     unit: str | None
     """``value`` (money) or ``outcomes`` (goals): marts.map_gaps.impact_unit."""
 
     @property
+    def lists(self) -> tuple[pl.DataFrame, ...]:
+        return (self.costs, self.helps, self.late, self.unclear)
+
+    @property
     def examples(self) -> list[str]:
         """The example journeys the lists link to, in list order, each once."""
         ids: list[str] = []
-        for frame in (self.costs, self.helps, self.unclear):
+        for frame in self.lists:
             for journey_id in frame["example"].to_list():
                 if journey_id and journey_id not in ids:
                     ids.append(journey_id)
@@ -114,6 +123,7 @@ def fix_first_data(
     frame = pl.DataFrame(rows, schema=ROW_SCHEMA) if rows else pl.DataFrame(schema=ROW_SCHEMA)
     units = gaps["impact_unit"].drop_nulls().unique().to_list()
     by_cost = ["impact", "journeys", "gap_id"]
+    late = pl.col("ranking") == LATE_OUTCOMES
     lists = [
         frame.filter(pl.col("effect") == HARMS).sort(
             by_cost, descending=[False, True, False], nulls_last=True
@@ -121,13 +131,18 @@ def fix_first_data(
         frame.filter(pl.col("effect") == HELPS).sort(
             by_cost, descending=[True, True, False], nulls_last=True
         ),
-        frame.filter(~pl.col("effect").is_in([HARMS, HELPS]).fill_null(True)).sort(
+        frame.filter(late).sort(["journeys", "gap_id"], descending=[True, False]),
+        frame.filter(~pl.col("effect").is_in([HARMS, HELPS]).fill_null(True) & ~late).sort(
             ["journeys", "gap_id"], descending=[True, False]
         ),
     ]
-    costs, helps, unclear = _with_examples(lists)
+    costs, helps, lates, unclear = _with_examples(lists)
     return FixList(
-        costs=costs, helps=helps, unclear=unclear, unit=units[0] if len(units) == 1 else None
+        costs=costs,
+        helps=helps,
+        late=lates,
+        unclear=unclear,
+        unit=units[0] if len(units) == 1 else None,
     )
 
 

@@ -183,6 +183,17 @@ def fix_first(
                 id="helps-table",
             )
         )
+    if fixes.late.height:
+        body += (
+            '<h3>Late at the goal</h3><p class="explain">The goal step itself came later than '
+            "the map allows. Every one of these journeys reached the goal, so the goal rate "
+            "cannot say what the delay costs: they are listed with how late they were.</p>"
+            + table(
+                fix_headers("Impact", kind="Kind"),
+                _fix_rows(fixes.late.head(max_rows), currency=currency, anchors=anchors),
+                id="late-table",
+            )
+        )
     if fixes.unclear.height:
         body += (
             f"<details><summary>{fixes.unclear.height} more departures with no clear effect on "

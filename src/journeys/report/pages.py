@@ -157,7 +157,7 @@ def _stages(wh: Warehouse, m: JourneyMap, in_scope: int) -> pl.DataFrame:
 def _timelines(wh: Warehouse, m: JourneyMap, fixes: FixList, links: dict[str, str]) -> list[str]:
     ids = list(links)
     events = read.example_events(wh, m.name, ids)
-    rows = pl.concat([fixes.costs, fixes.helps, fixes.unclear])
+    rows = pl.concat(fixes.lists)
     caption: dict[str, str] = {}
     for r in rows.iter_rows(named=True):
         if r["example"] in links and r["example"] not in caption:
