@@ -10,8 +10,8 @@ photographs one section at a time, half size, so each file stays small.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

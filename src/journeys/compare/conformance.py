@@ -32,6 +32,7 @@ from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.registry import TABLE as MAPS_TABLE
 from journeys.compare.registry import maps_frame
 from journeys.compare.scope import (
+    BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
     distinct_variants,
@@ -131,7 +132,8 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     journeys = prepare_journeys(
         wh.read_table(
             "marts.journeys",
-            columns=[c for c in JOURNEY_COLUMNS if c != "path"],
+            columns=[c for c in JOURNEY_COLUMNS if c != "path"]
+            + [c for c in BREAKDOWN_COLUMNS if c in wh.columns("marts.journeys")],
             order_by=["journey_id"],
         )
     )

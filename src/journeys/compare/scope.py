@@ -20,9 +20,9 @@ import polars as pl
 
 from journeys.compare.maps import JourneyMap
 
-JOURNEY_COLUMNS = (
-    "journey_id", "customer_key", "variant_id", "path", "status", "value", "segment", "started_at",
-)  # fmt: skip
+JOURNEY_COLUMNS = ("journey_id", "customer_key", "variant_id", "path", "status", "value")
+BREAKDOWN_COLUMNS = ("segment", "started_at")
+"""Read when marts.journeys has them: marts.map_journeys' segment and period."""
 EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at", "channel")
 
 
