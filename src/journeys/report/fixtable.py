@@ -152,21 +152,17 @@ def fix_first(
     anchors: Mapping[str, str],
     max_rows: int = 15,
 ) -> Section:
-    title = "What to fix first"
+    """The costs, then what works better, the late goals and (folded) the unclear ones."""
     if fixes is None:
-        return section(
-            title="What to fix first",
-            id="fix-first",
-            explain="",
-            body='<p class="note">No gaps yet: run <code>journeys compare</code>.</p>',
-        )
-    explain = _explain(fixes, outcome=outcome, currency=currency)
+        note = '<p class="note">No gaps yet: run <code>journeys compare</code>.</p>'
+        return section("fix-first", "What to fix first", "", note)
+
+    def listed(frame: pl.DataFrame, money: str, id: str, *, kind: str = "Kind") -> str:
+        rows = _fix_rows(frame.head(max_rows), currency=currency, anchors=anchors)
+        return table(fix_headers(money, kind=kind), rows, id=id)
+
     body = (
-        table(
-            fix_headers("Cost"),
-            _fix_rows(fixes.costs.head(max_rows), currency=currency, anchors=anchors),
-            id="fix-table",
-        )
+        listed(fixes.costs, "Cost", "fix-table", kind="Kind of loss")
         if fixes.costs.height
         else '<p class="note">No gap has a clear cost.</p>'
     )
@@ -176,33 +172,19 @@ def fix_first(
         body += (
             '<h3>What works better than the map</h3><p class="explain">Departures after '
             f"which journeys reach {html_text(outcome)} more often: paths the map could adopt."
-            "</p>"
-            + table(
-                fix_headers("Gain", kind="Kind"),
-                _fix_rows(fixes.helps.head(max_rows), currency=currency, anchors=anchors),
-                id="helps-table",
-            )
+            "</p>" + listed(fixes.helps, "Gain", "helps-table")
         )
     if fixes.late.height:
         body += (
             '<h3>Late at the goal</h3><p class="explain">The goal step itself came later than '
             "the map allows. Every one of these journeys reached the goal, so the goal rate "
             "cannot say what the delay costs: they are listed with how late they were.</p>"
-            + table(
-                fix_headers("Impact", kind="Kind"),
-                _fix_rows(fixes.late.head(max_rows), currency=currency, anchors=anchors),
-                id="late-table",
-            )
+            + listed(fixes.late, "Impact", "late-table")
         )
     if fixes.unclear.height:
         body += (
             f"<details><summary>{fixes.unclear.height} more departures with no clear effect on "
-            "the goal</summary>"
-            + table(
-                fix_headers("Impact", kind="Kind"),
-                _fix_rows(fixes.unclear, currency=currency, anchors=anchors),
-                id="unclear-table",
-            )
-            + "</details>"
+            "the goal</summary>" + listed(fixes.unclear, "Impact", "unclear-table") + "</details>"
         )
-    return section("fix-first", title, explain, body)
+    explain = _explain(fixes, outcome=outcome, currency=currency)
+    return section("fix-first", "What to fix first", explain, body)
