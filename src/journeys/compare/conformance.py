@@ -1,10 +1,16 @@
-"""Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps.
+"""Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps and
+map_journeys.
 
 ``compare_maps`` reads ``marts.journeys`` once, then for each map aligns every distinct in-scope
 variant once (``alignment.align_variants``) and spreads the results to journeys with polars
 joins; the events on the map's steps are read per range of journey ids (``timing``). Each map's
-rows replace that map's previous rows in the three tables (rows of other maps stay), inside one
+rows replace that map's previous rows in the four tables (rows of other maps stay), inside one
 transaction, so readers never see a half-written compare.
+
+``marts.map_journeys`` is the contract the report reads: per (map, journey in scope) the path
+after the map's ``ignore:``, the status for the map, segment, period, whether it conforms and
+which gaps it has (``gap_ids``, joining ``marts.map_gaps.gap_id``). The report never derives the
+scope itself.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ import polars as pl
 from journeys.compare.alignment import align_variants
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
+from journeys.compare.mapjourneys import map_journeys
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.registry import TABLE as MAPS_TABLE
 from journeys.compare.registry import maps_frame
 from journeys.compare.scope import (
+    BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
     distinct_variants,
@@ -37,7 +45,9 @@ from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
 
-TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps")
+TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps", "marts.map_journeys")
+PARTS = ("conformance", "steps", "gaps", "journeys")
+"""The MapComparison attribute written to each of TABLES."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +91,13 @@ class MapSummary:
 
 @dataclass(frozen=True)
 class MapComparison:
-    """One map's result frames (the rows written to the three marts) and its summary."""
+    """One map's result frames (the rows written to the four marts) and its summary."""
 
     conformance: pl.DataFrame
     steps: pl.DataFrame
     gaps: pl.DataFrame
+    journeys: pl.DataFrame
+    """The rows of marts.map_journeys."""
     summary: MapSummary
 
 
@@ -120,7 +132,8 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     journeys = prepare_journeys(
         wh.read_table(
             "marts.journeys",
-            columns=[c for c in JOURNEY_COLUMNS if c != "path"],
+            columns=[c for c in JOURNEY_COLUMNS if c != "path"]
+            + [c for c in BREAKDOWN_COLUMNS if c in wh.columns("marts.journeys")],
             order_by=["journey_id"],
         )
     )
@@ -138,7 +151,7 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
                 min_support=settings.min_support,
             )
             # written before the next map is compared: one map's rows in memory at a time
-            for table, attr in zip(TABLES, ("conformance", "steps", "gaps"), strict=True):
+            for table, attr in zip(TABLES, PARTS, strict=True):
                 _replace_rows(wh, table, m.name, getattr(result, attr))
             warnings = missing_steps(m, touchpoints)
             summaries.append(dataclasses.replace(result.summary, warnings=warnings))
@@ -166,7 +179,7 @@ def compare_map(
     scoped = scope_journeys(journeys, variants)
     aligned, conformance = align_journeys(journey_map, scoped, variants)
     timing = time_steps(journey_map, events, scoped)
-    gaps = find_gaps(
+    found = find_gaps(
         journey_map,
         variants=variants,
         aligned=aligned,
@@ -174,6 +187,7 @@ def compare_map(
         timing=timing,
         min_support=min_support,
     )
+    gaps = found.table
     steps = measure_steps(journey_map, variants=variants, timing=timing)
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
@@ -190,7 +204,13 @@ def compare_map(
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
     )
-    return MapComparison(conformance=conformance, steps=steps, gaps=gaps, summary=summary)
+    return MapComparison(
+        conformance=conformance,
+        steps=steps,
+        gaps=gaps,
+        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
+        summary=summary,
+    )
 
 
 def align_journeys(

@@ -52,9 +52,14 @@ rank NULL, as are unused transitions (they affect no journey). There are two ran
 skipped, an unexpected step its journeys ended after; their rate with is 0 by definition) apart
 from the ``deviations``. One behaviour is one ranked gap: a gap re-describing a higher-ranked
 one (``behaviour.same_behaviour``) has rank NULL and ``same_behaviour_as`` = that rank.
+
+Each gap has a ``gap_id`` (its number in the map's catalog of gap keys); ``find_gaps`` also
+returns which journeys have which gap, written as ``marts.map_journeys.gap_ids``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -71,7 +76,7 @@ from journeys.compare.impact import (
 from journeys.compare.maps import JourneyMap, format_duration
 from journeys.compare.timing import StepTiming
 
-__all__ = ["KEY", "Z95", "find_gaps", "newcombe_interval", "wilson_interval"]
+__all__ = ["KEY", "Z95", "Gaps", "find_gaps", "newcombe_interval", "wilson_interval"]
 
 KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
@@ -89,6 +94,16 @@ NOT_MEASURED = (
 """What a late outcome cannot be measured by: every journey with it reached the outcome."""
 
 
+@dataclass(frozen=True)
+class Gaps:
+    """One map's gaps: the rows of marts.map_gaps, and which journeys have which gap."""
+
+    table: pl.DataFrame
+    """The rows of marts.map_gaps for the map; ``gap_id`` numbers them."""
+    members: pl.DataFrame
+    """gap_id, jx: one row per (gap, journey with it); jx is scope_journeys()' row number."""
+
+
 def find_gaps(
     journey_map: JourneyMap,
     *,
@@ -97,8 +112,9 @@ def find_gaps(
     journeys: pl.DataFrame,
     timing: StepTiming,
     min_support: int,
-) -> pl.DataFrame:
-    """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map).
+) -> Gaps:
+    """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map), and
+    their journeys.
 
     ``variants``: scope_variants(). ``aligned``: align_variants() of the (variant_id, complete)
     pairs of the journeys. ``journeys``: scope_journeys(). ``timing``: time_steps().
@@ -156,7 +172,13 @@ def find_gaps(
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
     frame = frame.join(_delays(timing), on=["gap_type", "to_step"], how="left")
-    return _finish(journey_map, frame, members, journeys.height, min_support)
+    # the unused transitions (no journey, not in the catalog) are numbered after it
+    unnumbered = pl.col("gap_id").is_null().cum_sum().cast(pl.UInt32)
+    frame = frame.with_columns(
+        gap_id=pl.coalesce("gap_id", pl.lit(catalog.height, pl.UInt32) + unnumbered - 1)
+    )
+    table = _finish(journey_map, frame, members, journeys.height, min_support)
+    return Gaps(table=table, members=members)
 
 
 def _delays(timing: StepTiming) -> pl.DataFrame:
@@ -455,6 +477,7 @@ def _finish(
         customers=pl.col("customers").cast(pl.Int64),
     ).select(
         "map_name",
+        pl.col("gap_id").cast(pl.Int64),
         "ranking",
         "rank",
         "same_behaviour_as",

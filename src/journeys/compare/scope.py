@@ -23,6 +23,8 @@ import polars as pl
 from journeys.compare.maps import JourneyMap
 
 JOURNEY_COLUMNS = ("journey_id", "customer_key", "variant_id", "path", "status", "value")
+BREAKDOWN_COLUMNS = ("segment", "started_at")
+"""Read when marts.journeys has them: marts.map_journeys' segment and period."""
 EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at", "channel")
 
 
@@ -66,9 +68,23 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
 
 
 def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
-    """The journeys sorted by journey_id, with ``cx``, a compact code of the customer: the work
-    ``scope_journeys`` would repeat for every map, done once (``compare_maps``)."""
-    frame = journeys.select("journey_id", "customer_key", "variant_id", "status", "value")
+    """The journeys sorted by journey_id, with ``cx``, a compact code of the customer, and
+    ``period``, the start month (``2026-03``): the work ``scope_journeys`` would repeat for
+    every map, done once (``compare_maps``). ``segment`` and ``started_at`` may be missing
+    (NULL segment and period)."""
+    frame = journeys.select(
+        "journey_id",
+        "customer_key",
+        "variant_id",
+        "status",
+        "value",
+        segment=pl.col("segment").cast(pl.String)
+        if "segment" in journeys.columns
+        else pl.lit(None, pl.String),
+        period=pl.col("started_at").dt.strftime("%Y-%m")
+        if "started_at" in journeys.columns
+        else pl.lit(None, pl.String),
+    )
     if not frame["journey_id"].is_sorted():  # the warehouse seldom returns them in order
         frame = frame.sort("journey_id")
     # any one-to-one code will do (counts of distinct customers); hashing the keys into
@@ -83,8 +99,8 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
 
     ``journeys``: marts.journeys columns, or prepare_journeys() of them (cheaper for several
     maps). Columns: journey_id, customer_key, variant_id, status (for the map: see the module
-    docstring), value, finished, outcome, and compact keys for joins: jx (the row number), vx
-    (the variant's), cx (the customer's).
+    docstring), value, segment, period, finished, outcome, and compact keys for joins: jx (the
+    row number), vx (the variant's), cx (the customer's).
     """
     frame = journeys if "cx" in journeys.columns else prepare_journeys(journeys)
     return (
@@ -107,6 +123,8 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
             "variant_id",
             "status",
             "value",
+            "segment",
+            "period",
             "vx",
             "outcome",
             "finished",
