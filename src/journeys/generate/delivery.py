@@ -153,7 +153,7 @@ DAMAGES = (
 """The damaged rows of every delivery, in the order they are drawn."""
 
 
-def _damage_pools(sources: Sources) -> dict[str, pl.DataFrame]:
+def _select_damage_pools(sources: Sources) -> dict[str, pl.DataFrame]:
     """Per file, the rows a damaged row may come from: happy purchases, known support."""
     happy = _happy_episodes(sources).implode()
     return {
@@ -181,7 +181,7 @@ def _damage_values(
     rng: np.random.Generator, sources: Sources, used: set[int]
 ) -> tuple[dict[str, pl.DataFrame], list[BadRow], dict[str, str]]:
     """Pick the rows to damage; returns patched frames, the bad rows and row-level cuts."""
-    pools = _damage_pools(sources)
+    pools = _select_damage_pools(sources)
     frames = {TX_FILE: sources.transactions, WEB_FILE: sources.web, SUPPORT_FILE: sources.support}
     bad: list[BadRow] = []
     cuts: dict[str, str] = {}
