@@ -123,13 +123,25 @@ def _order_and_payment(
 ) -> np.ndarray:
     """Order, then payment; returns the episodes whose payment was captured."""
     order = web | agent
+    method = _place_order(tl, ep, order=order, agent=agent)
+    pay = np.where(agent, PAY_OK, ep.payment)
+    _fail_payment(
+        tl, ep, failed=order & (pay != PAY_OK), retry=order & (pay == PAY_RETRY), method=method
+    )
+    # Phone before payment: the customer calls billing; then the payment goes through, or (a
+    # third of them) they give up and never pay, and the shop cancels the unpaid order.
+    gave_up = order & (pay == PAY_PHONE_GIVE_UP)
+    _call_billing(tl, order & ((pay == PAY_PHONE) | gave_up))
+    return _settle_payment(tl, ep, order=order, pay=pay, gave_up=gave_up, method=method)
+
+
+def _place_order(tl: Timeline, ep: Episodes, *, order: np.ndarray, agent: np.ndarray) -> np.ndarray:
+    """The order, online or by a Sales desk agent; returns the payment method per episode."""
     method = np.where(
         agent,
         tl.pick(("card", "invoice"), (0.4, 0.6)),
         tl.pick(("card", "paypal", "invoice"), (0.6, 0.3, 0.1)),
     )
-    pay = np.where(agent, PAY_OK, ep.payment)
-    money = {"amount_cents": ep.amount_cents, "payment_method": method}
     tl.emit(
         "transactions",
         order,
@@ -138,14 +150,24 @@ def _order_and_payment(
             agent, tl.uniform_ms(3 * MINUTE, 15 * MINUTE), tl.uniform_ms(40 * SECOND, 6 * MINUTE)
         ),
         sales_channel=np.where(agent, "agent", "web"),
-        **money,
+        amount_cents=ep.amount_cents,
+        payment_method=method,
     )
-    failed = order & (pay != PAY_OK)
+    return method
+
+
+def _fail_payment(
+    tl: Timeline, ep: Episodes, *, failed: np.ndarray, retry: np.ndarray, method: np.ndarray
+) -> None:
+    """The payment fails; those who retry online go back to checkout to pay again."""
     tl.emit(
-        "transactions", failed, "payment_failed", tl.uniform_ms(3 * SECOND, 40 * SECOND), **money
+        "transactions",
+        failed,
+        "payment_failed",
+        tl.uniform_ms(3 * SECOND, 40 * SECOND),
+        amount_cents=ep.amount_cents,
+        payment_method=method,
     )
-    # Retry online: back to checkout, pay again.
-    retry = order & (pay == PAY_RETRY)
     tl.emit(
         "web",
         retry,
@@ -155,10 +177,10 @@ def _order_and_payment(
         logged_in=True,
         page_path="/checkout",
     )
-    # Phone before payment: the customer calls billing; then the payment goes through, or (a
-    # third of them) they give up and never pay, and the shop cancels the unpaid order.
-    gave_up = order & (pay == PAY_PHONE_GIVE_UP)
-    phone = order & ((pay == PAY_PHONE) | gave_up)
+
+
+def _call_billing(tl: Timeline, phone: np.ndarray) -> None:
+    """A while after the failure, the customer phones Billing in the desk's opening hours."""
     tl.wait(phone, tl.uniform_ms(30 * MINUTE, 5 * HOUR))
     tl.open_hours(phone)
     tl.emit(
@@ -172,13 +194,32 @@ def _order_and_payment(
         system="Phone system",
         category="billing",
     )
-    captured = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
+
+
+def _settle_payment(
+    tl: Timeline,
+    ep: Episodes,
+    *,
+    order: np.ndarray,
+    pay: np.ndarray,
+    gave_up: np.ndarray,
+    method: np.ndarray,
+) -> np.ndarray:
+    """The payment is captured, or the unpaid order cancelled; returns the captured ones."""
+    captured: np.ndarray = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
     gap = np.select(
         [pay == PAY_RETRY, pay == PAY_PHONE],
         [tl.uniform_ms(20 * SECOND, 2 * MINUTE), tl.uniform_ms(4 * MINUTE, 15 * MINUTE)],
         tl.uniform_ms(3 * SECOND, 60 * SECOND),
     )
-    tl.emit("transactions", captured, "payment_captured", gap, **money)
+    tl.emit(
+        "transactions",
+        captured,
+        "payment_captured",
+        gap,
+        amount_cents=ep.amount_cents,
+        payment_method=method,
+    )
     unpaid = order & ((pay == PAY_FAIL_CANCEL) | gave_up)
     tl.emit("transactions", unpaid, "order_cancelled", tl.uniform_ms(20 * HOUR, 48 * HOUR))
     return captured
