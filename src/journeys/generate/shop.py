@@ -28,6 +28,7 @@ from journeys.generate.timeline import DAY, HOUR, MINUTE, SECOND, Column, Timeli
 
 CALL, TICKET = 0, 1
 MAX_TRANSFERS = 5
+DELIVERY_TICKET: dict[str, Column] = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
 
 
 def emit_desk_action(
@@ -251,6 +252,26 @@ def _fulfil(tl: Timeline, ep: Episodes, captured: np.ndarray) -> None:
 def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
     """The parcel does not arrive: a ticket, chasing contacts, and for some a team ping-pong."""
     tl.wait(problem, tl.uniform_ms(int(3.5 * DAY), 5 * DAY))
+    channel = _open_delivery_ticket(tl, ep, problem)
+    bounce = problem & (ep.fulfil == SHIP_BOUNCE)
+    transfers = _bounce_between_teams(tl, ep, bounce, channel=channel)
+    _chase_parcel(tl, ep, problem & (ep.fulfil == SHIP_CHASE), channel=channel)
+    tl.emit("transactions", problem, "order_delivered", tl.uniform_ms(4 * HOUR, 30 * HOUR))
+    last_team = np.where(bounce & (transfers % 2 == 1), "Logistics", "Tier 1")
+    emit_desk_action(
+        tl,
+        problem,
+        "ticket_resolved",
+        tl.uniform_ms(10 * MINUTE, 3 * HOUR),
+        channel=channel,
+        team=last_team,
+        **DELIVERY_TICKET,
+    )
+
+
+def _open_delivery_ticket(tl: Timeline, ep: Episodes, problem: np.ndarray) -> np.ndarray:
+    """Half look at the delivery help page; all write to Tier 1, who answer. Returns the
+    channel (email or chat) of each ticket."""
     tl.emit(
         "web",
         problem & tl.chance(0.5),
@@ -261,7 +282,6 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         page_path="/help/delivery",
     )
     channel = tl.pick(("email", "chat"), (0.6, 0.4))
-    ticket = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
     tl.emit(
         "support",
         problem,
@@ -269,7 +289,7 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         tl.uniform_ms(1 * MINUTE, 20 * MINUTE),
         channel=channel,
         team="Tier 1",
-        **ticket,
+        **DELIVERY_TICKET,
     )
     emit_desk_action(
         tl,
@@ -278,9 +298,16 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         tl.lognormal_ms(1.5 * HOUR, 0.8, low=5 * MINUTE, high=20 * HOUR),
         channel=channel,
         team="Tier 1",
-        **ticket,
+        **DELIVERY_TICKET,
     )
-    bounce = problem & (ep.fulfil == SHIP_BOUNCE)
+    return channel
+
+
+def _bounce_between_teams(
+    tl: Timeline, ep: Episodes, bounce: np.ndarray, *, channel: np.ndarray
+) -> np.ndarray:
+    """3 to MAX_TRANSFERS transfers between Logistics and Tier 1, the customer chasing after
+    most of them; returns the transfers per episode."""
     transfers = tl.rng.integers(3, MAX_TRANSFERS + 1, size=ep.size)
     for j in range(MAX_TRANSFERS):
         hop = bounce & (transfers > j)
@@ -292,7 +319,7 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
             tl.uniform_ms(2 * HOUR, 20 * HOUR),
             channel=channel,
             team=team,
-            **ticket,
+            **DELIVERY_TICKET,
         )
         chase = hop & tl.chance(0.6)
         emit_desk_action(
@@ -302,9 +329,13 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
             tl.uniform_ms(1 * HOUR, 8 * HOUR),
             channel=np.where(tl.chance(0.3), "phone", channel),
             team=team,
-            **ticket,
+            **DELIVERY_TICKET,
         )
-    chaser = problem & (ep.fulfil == SHIP_CHASE)
+    return transfers
+
+
+def _chase_parcel(tl: Timeline, ep: Episodes, chaser: np.ndarray, *, channel: np.ndarray) -> None:
+    """Two or three more contacts with Tier 1 asking where the parcel is."""
     extra = tl.rng.integers(2, 4, size=ep.size)
     for j in range(3):
         emit_desk_action(
@@ -314,19 +345,8 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
             tl.uniform_ms(6 * HOUR, 24 * HOUR),
             channel=np.where(tl.chance(0.3), "phone", channel),
             team="Tier 1",
-            **ticket,
+            **DELIVERY_TICKET,
         )
-    tl.emit("transactions", problem, "order_delivered", tl.uniform_ms(4 * HOUR, 30 * HOUR))
-    last_team = np.where(bounce & (transfers % 2 == 1), "Logistics", "Tier 1")
-    emit_desk_action(
-        tl,
-        problem,
-        "ticket_resolved",
-        tl.uniform_ms(10 * MINUTE, 3 * HOUR),
-        channel=channel,
-        team=last_team,
-        **ticket,
-    )
 
 
 def _return(tl: Timeline, ep: Episodes, returned: np.ndarray) -> None:
