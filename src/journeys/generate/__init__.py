@@ -41,6 +41,7 @@ from journeys.generate.delivery import (
     plan_delivery,
     write_delivery,
 )
+from journeys.generate.desk import run_support
 from journeys.generate.episodes import SUPPORT, UNKNOWN_CONTACT, Episodes, plan_episodes
 from journeys.generate.people import (
     MAX_CHUNKED_CUSTOMERS,
@@ -49,7 +50,7 @@ from journeys.generate.people import (
     build_crm,
     build_people,
 )
-from journeys.generate.shop import run_purchases, run_support
+from journeys.generate.shop import run_purchases
 from journeys.generate.sources import build_sources
 from journeys.generate.timeline import Timeline
 from journeys.generate.truth import build_ground_truth, render_truth
