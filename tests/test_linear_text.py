@@ -51,10 +51,10 @@ def seconds(function: Callable[[str], object], text: str) -> float:
 
 
 def assert_linear(function: Callable[[str], object], make: Callable[[int], str]) -> float:
-    """The time for 1 MB: under 2 s, and under 8x the time for 250 KB (linear: 4x, quadratic:
-    16x; plus timer noise)."""
+    """The time for 1 MB: under 5 s (0.03-0.7 s on an idle machine; the old email pattern never
+    finished), and under 8x the time for 250 KB (linear: 4x, quadratic: 16x; plus timer noise)."""
     quarter, whole = seconds(function, make(MB // 4)), seconds(function, make(MB))
-    assert whole < 2.0, whole
+    assert whole < 5.0, whole
     assert whole < 8 * quarter + 0.05, (quarter, whole)
     return whole
 
