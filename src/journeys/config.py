@@ -160,6 +160,26 @@ class JourneySettings(_Frozen):
         return parse_duration(value, field=f"journeys.{info.field_name}")
 
 
+class EffortSettings(_Frozen):
+    """What counts as effort for ``marts.journey_effort`` (docs/marts.md has the definitions)."""
+
+    handoff_sla_seconds: int = 86400
+    """A handoff waiting longer than this is late (missed), unless a configured map's ``within``
+    gives the SLA of that step after the step before it."""
+    repeat_window_seconds: int = 7 * 86400
+    """A contact within this time of the customer's previous contact on the same ticket or the
+    same topic (support category) is a repeat contact."""
+    contact_touchpoints: tuple[str, ...] = ()
+    """Touchpoints that are a customer contact; empty: support events of event type ``contact``."""
+    reopen_touchpoints: tuple[str, ...] = ()
+    """Touchpoints that reopen a ticket; empty: support events of type ``ticket_reopened``."""
+
+    @field_validator("handoff_sla_seconds", "repeat_window_seconds", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: Any) -> int:
+        return parse_duration(value, field=f"effort.{info.field_name}")
+
+
 class Settings(_Frozen):
     """Everything a run needs. Paths are absolute once loaded."""
 
@@ -221,6 +241,7 @@ class Settings(_Frozen):
             rates[_code(code, where)] = float(rate)
         return rates
 
+    effort: EffortSettings = EffortSettings()
     partitions: int = Field(default=1, ge=1, le=4096)
     """Split the path build into this many customer-hash partitions (1: one process, as before).
     Each partition builds its customers' events, sessions and journeys in its own DuckDB file;
