@@ -41,6 +41,7 @@ from journeys.compare.scope import (
     scope_variants,
 )
 from journeys.compare.timing import time_steps
+from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
@@ -138,6 +139,7 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
         )
     )
     variants = _read_variants(wh)
+    values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries = []
     with wh.transaction():  # all maps or none
@@ -149,6 +151,8 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
                 events=wh,  # read per map and journey-id range (timing.time_steps)
                 variants=variants,
                 min_support=settings.min_support,
+                values=values,
+                value_weighted=settings.ranking == "value_weighted",
             )
             # written before the next map is compared: one map's rows in memory at a time
             for table, attr in zip(TABLES, PARTS, strict=True):
@@ -166,17 +170,22 @@ def compare_map(
     events: pl.DataFrame | pl.LazyFrame | Warehouse,
     min_support: int,
     variants: pl.DataFrame | None = None,
+    values: pl.DataFrame | None = None,
+    value_weighted: bool = False,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column.
+    its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
+    weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
-    scoped = scope_journeys(journeys, variants)
+    scoped = attach_values(
+        scope_journeys(journeys, variants), values, value_weighted=value_weighted
+    )
     aligned, conformance = align_journeys(journey_map, scoped, variants)
     timing = time_steps(journey_map, events, scoped)
     found = find_gaps(
