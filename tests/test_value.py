@@ -142,6 +142,7 @@ def test_compare_writes_the_segments_and_weights(wh: Warehouse, tmp_path: Path):
         ("ranking: value_weighted\n", "ranking"),
         ("customer_value: {segments: {vip: 0}}\n", "customer_value.segments"),
         ("customer_value: {column: ltv, segments: {vip: 2}}\n", "customer_value.segments"),
+        ("touchpoint_costs: {Phone support: -1}\n", "touchpoint_costs"),
         ("ranking: by_value\n", "ranking"),
     ],
 )

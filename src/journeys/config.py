@@ -286,6 +286,9 @@ class Settings(_Frozen):
     ranking: Literal["impact", "value_weighted"] = "impact"
     """How gaps are ranked: by ``impact`` (outcomes lost, in money), or ``value_weighted``: each
     journey's lost outcome weighs its customer's ``customer_value`` (value at risk too)."""
+    touchpoint_costs: dict[str, float] = Field(default_factory=dict)
+    """Cost of one event of a touchpoint, in ``currency`` (``Phone support: 4.5``), for the
+    return of each touchpoint in ``marts.touchpoint_impact``."""
 
     @field_validator("ranking")
     @classmethod
@@ -296,6 +299,14 @@ class Settings(_Frozen):
                 "value_weighted needs customer values; set customer_value.column (a CRM "
                 "column) or customer_value.segments (a weight per segment, e.g. {vip: 3})"
             )
+        return value
+
+    @field_validator("touchpoint_costs", mode="before")
+    @classmethod
+    def _costs(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for name, cost in value.items():
+                _positive(cost, f"touchpoint_costs.{name}", "4.5", zero=True)
         return value
 
     partitions: int = Field(default=1, ge=1, le=4096)

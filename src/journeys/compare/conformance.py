@@ -18,13 +18,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
+from journeys.compare.attribution import measure_touchpoints
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
 from journeys.compare.mapjourneys import map_journeys
@@ -46,8 +47,14 @@ from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
 
-TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps", "marts.map_journeys")
-PARTS = ("conformance", "steps", "gaps", "journeys")
+TABLES = (
+    "marts.map_conformance",
+    "marts.map_steps",
+    "marts.map_gaps",
+    "marts.map_journeys",
+    "marts.touchpoint_impact",
+)
+PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
 """The MapComparison attribute written to each of TABLES."""
 
 
@@ -100,6 +107,8 @@ class MapComparison:
     journeys: pl.DataFrame
     """The rows of marts.map_journeys."""
     summary: MapSummary
+    touchpoints: pl.DataFrame
+    """The rows of marts.touchpoint_impact (attribution.py)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,7 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
                 min_support=settings.min_support,
                 values=values,
                 value_weighted=settings.ranking == "value_weighted",
+                costs=settings.touchpoint_costs,
             )
             # written before the next map is compared: one map's rows in memory at a time
             for table, attr in zip(TABLES, PARTS, strict=True):
@@ -172,6 +182,7 @@ def compare_map(
     variants: pl.DataFrame | None = None,
     values: pl.DataFrame | None = None,
     value_weighted: bool = False,
+    costs: Mapping[str, float] | None = None,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
@@ -179,6 +190,7 @@ def compare_map(
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
     its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
     weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
+    ``costs``: cost per event by touchpoint (marts.touchpoint_impact).
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
@@ -198,6 +210,7 @@ def compare_map(
     )
     gaps = found.table
     steps = measure_steps(journey_map, variants=variants, timing=timing)
+    touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
     summary = MapSummary(
@@ -219,6 +232,7 @@ def compare_map(
         gaps=gaps,
         journeys=map_journeys(journey_map, scoped, variants, conformance, found),
         summary=summary,
+        touchpoints=touchpoints,
     )
 
 

@@ -30,9 +30,11 @@ def journey_values(wh: Warehouse, settings: Settings) -> pl.DataFrame:
     """journey_id, segment, raw_weight (NULL: an average customer; all NULL without
     ``customer_value``), one row per journey of marts.journeys, sorted by journey_id."""
     value = settings.customer_value
-    journeys = wh.read_table(
-        "marts.journeys", columns=["journey_id", "customer_key", "segment"], order_by=["journey_id"]
-    )
+    present = wh.columns("marts.journeys")
+    columns = [c for c in ("journey_id", "customer_key", "segment") if c in present]
+    journeys = wh.read_table("marts.journeys", columns=columns, order_by=["journey_id"])
+    if "segment" not in present:  # a journeys mart written without one (tests, old notebooks)
+        journeys = journeys.with_columns(segment=pl.lit(None, pl.String))
     if value.column is not None:
         crm = wh.query("queries/customer_values", column=value.column)
         raw = journeys.join(crm, on="customer_key", how="left", maintain_order="left")["value"]
