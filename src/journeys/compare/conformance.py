@@ -211,28 +211,48 @@ def compare_map(
     gaps = found.table
     steps = measure_steps(journey_map, variants=variants, timing=timing)
     touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
+    return MapComparison(
+        conformance=conformance,
+        steps=steps,
+        gaps=gaps,
+        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
+        summary=_summary(
+            journey_map,
+            journeys=journeys.height,
+            scoped=scoped.height,
+            variants=variants.height,
+            conformance=conformance,
+            gaps=gaps,
+            started=started,
+        ),
+        touchpoints=touchpoints,
+    )
+
+
+def _summary(
+    journey_map: JourneyMap,
+    *,
+    journeys: int,
+    scoped: int,
+    variants: int,
+    conformance: pl.DataFrame,
+    gaps: pl.DataFrame,
+    started: float,
+) -> MapSummary:
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
-    summary = MapSummary(
+    return MapSummary(
         map_name=journey_map.name,
         source=journey_map.source,
-        journeys=scoped.height,
-        out_of_scope=journeys.height - scoped.height,
-        variants=variants.height,
+        journeys=scoped,
+        out_of_scope=journeys - scoped,
+        variants=variants,
         conforming=int(conformance["is_conforming"].sum()),
         mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
         gaps=gaps.height,
         ranked_gaps=ranked.height,
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
-    )
-    return MapComparison(
-        conformance=conformance,
-        steps=steps,
-        gaps=gaps,
-        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
-        summary=summary,
-        touchpoints=touchpoints,
     )
 
 
