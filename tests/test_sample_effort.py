@@ -111,3 +111,29 @@ def test_effort_columns_match_between_the_marts(marts: dict):
     handoffs = marts["journey_handoffs"].group_by("journey_id").len()
     assert handoffs["len"].sum() == joined["handoffs"].sum() > 1000
     assert 0 < joined["missed_handoffs"].sum() < joined["handoffs"].sum()
+
+
+def test_touchpoints_that_matter_on_the_sample(warehouse: Path):
+    """Every touchpoint of each map's journeys but the ignored ones; the credited outcomes add
+    up to the goals reached; failed payments harm the goal like with like (phone_before_payment:
+    those orders are delivered less often)."""
+    with Warehouse(warehouse, read_only=True) as wh:
+        impact = wh.read_table("marts.touchpoint_impact")
+        conformance = wh.read_table("marts.map_conformance", columns=["map_name", "journey_id"])
+        journeys = wh.read_table("marts.journeys", columns=["journey_id", "path", "status"])
+    goals = {"online-purchase": "Order delivered", "support-resolution": "Ticket resolved"}
+    for name, goal in goals.items():
+        rows = impact.filter(pl.col("map_name") == name)
+        reached = conformance.filter(pl.col("map_name") == name).join(journeys, on="journey_id")
+        won = reached.filter(
+            (pl.col("status") != "in_flight") & pl.col("path").list.contains(goal)
+        ).height
+        assert rows["attributed_outcomes"].sum() == pytest.approx(won) and won > 400
+        assert rows.filter(pl.col("touchpoint") == goal)["rank"].to_list() == [None]
+        assert rows["rank"].drop_nulls().sort().to_list() == list(range(1, rows.height))
+    online = impact.filter(pl.col("map_name") == "online-purchase")
+    assert "View help" not in online["touchpoint"].to_list()  # ignored by the map
+    failed = online.filter(pl.col("touchpoint") == "Payment failed").row(0, named=True)
+    assert failed["effect"] == "harms" and not failed["designed"]
+    top = online.filter(pl.col("rank") <= 2)["touchpoint"].to_list()
+    assert set(top) <= {"Payment captured", "Order shipped", "Order placed"}
