@@ -103,6 +103,27 @@ def test_every_hidden_bounce_is_found(warehouse: Path, marts: dict):
         assert set(group["to_team"]) == {"Logistics", "Tier 1"}
 
 
+def test_a_reopened_ticket_stays_in_its_journey_and_counts_there(warehouse: Path, marts: dict):
+    """A ticket reopened days after 'Ticket resolved' (an end touchpoint) is one thread, so it
+    stays whole in the journey it was opened in, and that journey counts the reopening and the
+    contact after it as a repeat of the ticket's first contact."""
+    rows = source_rows("support_interactions")
+    reopened = rows.filter(pl.col("event_type") == "ticket_reopened")["ticket_id"].unique()
+    events = ticket_events(warehouse, reopened)
+    per_ticket = events.group_by("ticket_id").agg(
+        pl.col("journey_id").n_unique().alias("journeys"),
+        pl.col("journey_id").first(),
+        (pl.col("event_type") == "contact").sum().alias("contacts"),
+    )
+    assert per_ticket.height == reopened.len() >= 10
+    assert per_ticket["journeys"].to_list() == [1] * per_ticket.height
+    effort = per_ticket.join(marts["journey_effort"], on="journey_id")
+    assert effort.height == per_ticket.height
+    assert (effort["reopens"] >= 1).all()
+    assert marts["journey_effort"]["reopens"].sum() == reopened.len()
+    assert (effort["repeat_contacts"] >= effort["contacts"] - 1).all()
+
+
 def test_effort_columns_match_between_the_marts(marts: dict):
     joined = marts["journeys"].join(marts["journey_effort"], on="journey_id")
     assert joined.height == marts["journeys"].height == marts["journey_effort"].height
@@ -119,14 +140,14 @@ def test_touchpoints_that_matter_on_the_sample(warehouse: Path):
     those orders are delivered less often)."""
     with Warehouse(warehouse, read_only=True) as wh:
         impact = wh.read_table("marts.touchpoint_impact")
-        conformance = wh.read_table("marts.map_conformance", columns=["map_name", "journey_id"])
-        journeys = wh.read_table("marts.journeys", columns=["journey_id", "path", "status"])
+        scoped = wh.read_table("marts.map_journeys", columns=["map_name", "status", "path"])
     goals = {"online-purchase": "Order delivered", "support-resolution": "Ticket resolved"}
     for name, goal in goals.items():
         rows = impact.filter(pl.col("map_name") == name)
-        reached = conformance.filter(pl.col("map_name") == name).join(journeys, on="journey_id")
-        won = reached.filter(
-            (pl.col("status") != "in_flight") & pl.col("path").list.contains(goal)
+        won = scoped.filter(  # finished for the map (its status there), with the goal
+            (pl.col("map_name") == name)
+            & (pl.col("status") != "in_flight")
+            & pl.col("path").list.contains(goal)
         ).height
         assert rows["attributed_outcomes"].sum() == pytest.approx(won) and won > 400
         assert rows.filter(pl.col("touchpoint") == goal)["rank"].to_list() == [None]

@@ -5,7 +5,9 @@
 -- contact: a touchpoint in $contact_touchpoints; with none configured, a support event of type
 --          `contact`. reopen: a touchpoint in $reopen_touchpoints; with none configured, a
 --          support event of type `ticket_reopened`.
--- thread:  the support ticket (`t:<ticket_id>`), else the imported case (`c:<case_id>`).
+-- thread:  the event's thread, its source and intermediate.int_events.thread_id (the order or
+--          the ticket, `support:<ticket_id>`: the thread a journey never splits), else the
+--          imported case (`c:<case_id>`).
 -- topic:   the support category (billing, delivery, ...); NULL for other sources.
 -- is_repeat_contact: a contact whose customer's previous contact on the same thread, or on the
 --          same topic, is at most $repeat_window_seconds before it (ordering rule: occurred_at,
@@ -19,8 +21,8 @@ WITH scoped AS (
         e.occurred_at,
         e.seq,
         e.touchpoint,
-        coalesce('t:' || nullif(s.ticket_id, ''), 'c:' || e.case_id) AS thread,
-        s.category AS topic,
+        e.source,
+        e.case_id,
         CASE
             WHEN len($contact_touchpoints::VARCHAR[]) > 0
                 THEN list_contains($contact_touchpoints::VARCHAR[], e.touchpoint)
@@ -32,14 +34,19 @@ WITH scoped AS (
             ELSE e.source = 'support' AND e.event_type = 'ticket_reopened'
         END AS is_reopen
     FROM marts.events AS e
-    LEFT JOIN staging.stg_support AS s ON e.source = 'support' AND s.seq = e.seq
     WHERE $full OR e.customer_key IN (SELECT p.customer_key FROM intermediate.int_path_scope AS p)
 ),
 
 kept AS (
-    SELECT *, epoch_us(occurred_at) AS at_us
-    FROM scoped
-    WHERE is_contact OR is_reopen
+    SELECT
+        k.* EXCLUDE (source, case_id),
+        epoch_us(k.occurred_at) AS at_us,
+        coalesce(i.source || ':' || i.thread_id, 'c:' || k.case_id) AS thread,
+        s.category AS topic
+    FROM scoped AS k
+    LEFT JOIN intermediate.int_events AS i ON i.seq = k.seq
+    LEFT JOIN staging.stg_support AS s ON k.source = 'support' AND s.seq = k.seq
+    WHERE k.is_contact OR k.is_reopen
 ),
 
 contacts AS (

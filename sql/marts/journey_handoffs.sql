@@ -3,8 +3,9 @@
 --
 -- wait_seconds: from the event before the handoff to the handoff's event (how long the journey
 --   waited between the two teams).
--- same_thread: both events belong to one ticket or one order (or one imported case): the
---   company passing the case on, not the customer starting something new.
+-- same_thread: both events belong to one thread (intermediate.int_events.thread_id with its
+--   source: one order or one ticket, the thread a journey never splits) or to one imported
+--   case: the company passing the case on, not the customer starting something new.
 -- sla_seconds: the `within` of the handoff's touchpoint in a configured map whose steps include
 --   the touchpoint before it (the shortest, when several maps give one;
 --   intermediate.int_handoff_slas holds the maps' pairs); else, inside one thread,
@@ -24,7 +25,8 @@ WITH handoffs AS (
         e.occurred_at,
         e.touchpoint,
         e.team AS to_team,
-        e.seq
+        e.seq,
+        e.case_id
     FROM marts.events AS e
     WHERE
         e.is_team_handoff
@@ -42,26 +44,13 @@ placed AS (
     JOIN marts.events AS p ON p.journey_id = h.journey_id AND p.step_index = h.step_index - 1
 ),
 
-sides AS (
-    -- the events on either side of a handoff
-    SELECT seq FROM placed
-    UNION
-    SELECT from_seq FROM placed
-),
-
 threads AS (
-    -- their ticket, order or imported case
-    SELECT seq, 't:' || nullif(ticket_id, '') AS thread
-    FROM staging.stg_support
-    WHERE seq IN (SELECT seq FROM sides)
-    UNION ALL
-    SELECT seq, 'o:' || order_id
-    FROM staging.stg_transactions
-    WHERE seq IN (SELECT seq FROM sides)
-    UNION ALL
-    SELECT seq, 'c:' || case_id
-    FROM marts.events
-    WHERE case_id IS NOT NULL AND seq IN (SELECT seq FROM sides)
+    -- the order or ticket of the events on either side of a handoff
+    SELECT seq, source || ':' || thread_id AS thread
+    FROM intermediate.int_events
+    WHERE
+        thread_id IS NOT NULL
+        AND seq IN (SELECT seq FROM placed UNION SELECT from_seq FROM placed)
 ),
 
 followed AS (
@@ -80,18 +69,25 @@ followed AS (
 measured AS (
     SELECT
         p.*,
-        coalesce(t.thread = f.thread, false) AS same_thread,
-        coalesce(
-            s.sla_seconds, CASE WHEN t.thread = f.thread THEN $handoff_sla_seconds::BIGINT END
-        ) AS sla_seconds,
+        -- an imported case is the journey itself: both events are in it
+        coalesce(t.thread = f.thread, false) OR p.case_id IS NOT NULL AS same_thread,
         coalesce(a.repeat_contacts, 0) AS repeat_contacts,
         coalesce(a.reopens, 0) AS reopens
     FROM placed AS p
-    LEFT JOIN intermediate.int_handoff_slas AS s
-        ON s.from_touchpoint = p.from_touchpoint AND s.to_touchpoint = p.touchpoint
     LEFT JOIN followed AS a ON a.journey_id = p.journey_id AND a.step_index = p.step_index
     LEFT JOIN threads AS t ON t.seq = p.seq
     LEFT JOIN threads AS f ON f.seq = p.from_seq
+),
+
+with_sla AS (
+    SELECT
+        m.*,
+        coalesce(
+            s.sla_seconds, CASE WHEN m.same_thread THEN $handoff_sla_seconds::BIGINT END
+        ) AS sla_seconds
+    FROM measured AS m
+    LEFT JOIN intermediate.int_handoff_slas AS s
+        ON s.from_touchpoint = m.from_touchpoint AND s.to_touchpoint = m.touchpoint
 )
 
 SELECT
@@ -113,5 +109,5 @@ SELECT
     coalesce(
         lag(to_team) OVER journey = from_team AND lag(from_team) OVER journey = to_team, false
     ) AS is_bounce
-FROM measured
+FROM with_sla
 WINDOW journey AS (PARTITION BY journey_id ORDER BY step_index)
