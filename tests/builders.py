@@ -188,6 +188,7 @@ MAP_GAPS_SCHEMA = {
         pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share": pl.Float64})
     ),
     "customer_weight": pl.Float64,
+    "value_weighted": pl.Boolean,
 }
 """marts.map_gaps as compare writes it (compare/gaps.py)."""
 

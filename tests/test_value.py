@@ -11,11 +11,12 @@ import pytest
 from builders import write_journey_marts
 from journeys.build import build_warehouse
 from journeys.compare.conformance import compare_map, compare_maps
-from journeys.compare.maps import parse_map
+from journeys.compare.maps import load_map, parse_map
 from journeys.compare.value import attach_values, journey_values
 from journeys.config import CustomerValue, Settings, load_settings
 from journeys.errors import ConfigError
 from journeys.ingest.load import load_source
+from journeys.report.pages import write_reports
 from journeys.warehouse import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "effort"
@@ -70,6 +71,7 @@ def test_value_weighting_puts_the_vips_gap_first(wh: Warehouse):
     # with the journeys that left A without it (the other detour's included)
     without_x, without_y = 120 / 160, 120 / 150
     assert plain["touchpoint"].to_list() == ["Y", "X"]
+    assert not plain["value_weighted"].any()
     assert plain["value_at_risk"].to_list() == pytest.approx(
         [without_y * 40 * 50.0, without_x * 30 * 50.0]
     )
@@ -78,6 +80,7 @@ def test_value_weighting_puts_the_vips_gap_first(wh: Warehouse):
         Settings(customer_value=CustomerValue(segments={"vip": 3}), ranking="value_weighted"),
     )
     assert weighted["touchpoint"].to_list() == ["X", "Y"]
+    assert weighted["value_weighted"].all()
     # weights relative to the mean over the 190 finished journeys: (50 VIPs x 3 + 140) / 190
     mean = (50 * 3 + 140) / 190
     x, y = weighted.row(0, named=True), weighted.row(1, named=True)
@@ -133,7 +136,42 @@ def test_compare_writes_the_segments_and_weights(wh: Warehouse, tmp_path: Path):
     gaps = wh.read_table("marts.map_gaps").filter(pl.col("ranking") == "deviations")
     top = gaps.filter(pl.col("rank") == 1).row(0, named=True)
     assert (top["touchpoint"], top["segments"][0]["segment"]) == ("X", "vip")
-    assert top["customer_weight"] > 1
+    assert top["customer_weight"] > 1 and top["value_weighted"]
+
+
+def test_the_fix_first_list_says_its_costs_are_value_weighted_and_who_pays(
+    wh: Warehouse, tmp_path: Path
+):
+    """Who comes from marts.map_gaps.segments: the 30 VIP journeys of the X detour are 100% of
+    it and 50 of the 190 journeys (26%); the list names the weighting in its header."""
+    write_journey_marts(wh, _rows())
+    map_file = tmp_path / "abc.yaml"
+    map_file.write_text(
+        "name: abc\ngoal: C\nstages:\n  - name: S\n    steps: [A, B, C]\n", encoding="utf-8"
+    )
+    pages = {}
+    for ranking in ("impact", "value_weighted"):
+        settings = Settings(customer_value=CustomerValue(segments={"vip": 3}), ranking=ranking)
+        compare_maps(wh, settings, [map_file])
+        out = write_reports(wh, settings, tmp_path / ranking, maps=[load_map(map_file)])
+        pages[ranking] = (out.parent / "abc.html").read_text(encoding="utf-8")
+
+    def rows(page: str) -> list[str]:
+        return page.split('id="fix-table"')[1].split("</table>")[0].split("</tr>")[1:-1]
+
+    weighted, plain = rows(pages["value_weighted"]), rows(pages["impact"])
+    assert '<th class="num">Cost, value weighted</th>' in pages["value_weighted"]
+    assert "<b>Value weighted</b>" in pages["value_weighted"]
+    detour = {"X": "go to &#x27;X&#x27;", "Y": "go to &#x27;Y&#x27;"}
+    order = [next(k for k, v in detour.items() if v in r) for r in weighted if "go to" in r]
+    assert order == ["X", "Y"]  # the VIPs' detour costs more once their weight counts
+    assert [next(k for k, v in detour.items() if v in r) for r in plain if "go to" in r] == [
+        "Y", "X"
+    ]  # fmt: skip
+    x = next(r for r in weighted if detour["X"] in r)
+    assert 'data-label="Who">Mostly vip: 100% of them (26% of all)</td>' in x
+    assert "Cost, value weighted" not in pages["impact"]
+    assert "<b>Value weighted</b>" not in pages["impact"]
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,8 @@ in value (x that average, ``impact_unit`` = ``value``) when it is positive, else
 
 Who: ``segments`` lists the CRM segments of a gap's journeys with their shares, and
 ``customer_weight`` the mean weight of its finished journeys' customers (``value.py``; with
-``ranking: value_weighted`` those weights also weigh ``value_at_risk`` and ``impact``).
+``ranking: value_weighted`` those weights also weigh ``value_at_risk`` and ``impact``, and
+``value_weighted`` says so).
 
 Ranking: gaps with a clear effect first, then those whose interval crosses 0; inside each, by
 ``|impact|`` (harmful and helpful deviations alike: a frequent helpful one is a path the map
@@ -177,6 +178,8 @@ def find_gaps(
     )
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
+    # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
+    frame = frame.with_columns(value_weighted=pl.lit("rank_weight" in journeys.columns))
     frame = frame.join(_delays(timing), on=["gap_type", "to_step"], how="left")
     # the unused transitions (no journey, not in the catalog) are numbered after it
     unnumbered = pl.col("gap_id").is_null().cum_sum().cast(pl.UInt32)
@@ -512,4 +515,5 @@ def _finish(
         pl.col("example_journey_ids").cast(pl.List(pl.String)),
         pl.col("segments").cast(SEGMENTS),
         "customer_weight",
+        "value_weighted",
     )
