@@ -99,6 +99,24 @@ def test_the_sections_escape_what_the_data_says():
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
+def test_the_touchpoint_table_keeps_the_priced_ones_below_its_top_rows():
+    """Fifteen rows by rank, then every touchpoint with a cost (the lead names the best return,
+    so the table shows it), then a note for the rest."""
+    rows = [(f"T{i:02}", i, True, 1 / (i + 1), 1.0, None, None) for i in range(1, 19)]
+    rows[16] = ("Chat", 17, False, 0.01, 0.1, 1.5, 8.0)  # rank 17, priced
+    impact = _impact(*rows).with_columns(
+        stage=pl.lit("S"), journeys_with=pl.lit(3), outcome_rate_with=pl.lit(0.5),
+        outcome_rate_without=pl.lit(0.25), ci_low=pl.lit(-0.2), ci_high=pl.lit(0.7),
+        total_cost=pl.col("cost") * 10,
+    )  # fmt: skip
+    html = cxsections.touchpoints(CxInputs(None, None, impact), currency="EUR").html
+    table = html.split('id="touchpoint-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 16  # the header, the top 15 and Chat
+    assert "Chat <span" in table and "T16" not in table and "€15" in table
+    assert "Best return on its cost: <b>Chat</b>, 8.0 in value per unit spent." in html
+    assert "2 more in marts.touchpoint_impact." in html
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The effort fixtures built and compared against a small service map, with costs."""

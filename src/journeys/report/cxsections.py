@@ -105,7 +105,7 @@ def _handoff_cells(r: Mapping[str, Any]) -> list[Cell]:
     sla = r["sla_seconds"]
     return [
         text_cell(r["pair"]), num_cell(format_count(r["handoffs"])),
-        Cell(f"{own(format_count(r['missed']))}<br><small>{format_share(r['missed_share'])}"
+        Cell(f"{own(format_count(r['missed']))} <small>({format_share(r['missed_share'])})"
              "</small>", numeric=True),
         num_cell(format_count(r["late"])), num_cell(format_count(r["repeated"])),
         num_cell(format_count(r["reopened"])), num_cell(format_count(r["bounced"])),
@@ -123,7 +123,9 @@ def touchpoints(cx: CxInputs, *, currency: str | None) -> Section:
         note = "No touchpoint impact for this map yet: <code>journeys compare</code> writes it."
         return section("touchpoints", title, "", NOTE.format(note))
     rows = touchpoint_table_data(impact)
-    cells = [_touchpoint_cells(r, currency) for r in rows.head(MAX_ROWS).iter_rows(named=True)]
+    # the first MAX_ROWS by rank, and every priced one after them (the best return is named)
+    shown = pl.concat([rows.head(MAX_ROWS), rows.slice(MAX_ROWS).filter(pl.col("cost") >= 0)])
+    cells = [_touchpoint_cells(r, currency) for r in shown.iter_rows(named=True)]
     explain = (
         "Which touchpoints, on the map or not, make the difference to the goal. <i>Removal "
         "effect</i>: the share of goals lost if journeys could not pass through the touchpoint, "
@@ -146,8 +148,8 @@ def touchpoints(cx: CxInputs, *, currency: str | None) -> Section:
             + f'<div class="only-wide">{wide}</div><div class="only-narrow">{narrow}</div>'
         )
     body += table(TOUCHPOINT_HEADERS, cells, id="touchpoint-table")
-    if rows.height > MAX_ROWS:
-        body += NOTE.format(f"{rows.height - MAX_ROWS} more in marts.touchpoint_impact.")
+    if rows.height > shown.height:
+        body += NOTE.format(f"{rows.height - shown.height} more in marts.touchpoint_impact.")
     return section("touchpoints", title, explain, body)
 
 
