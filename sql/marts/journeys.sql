@@ -4,7 +4,9 @@
 -- chr(31) (ASCII unit separator, which touchpoint names do not contain); the same id as
 -- marts.variants and journeys.paths.journeys.variant_id_of() in Python.
 -- n_channel_switches / n_team_handoffs: consecutive steps whose known channel / team differ.
--- status is filled by marts/updates/journeys_status.sql (it depends on the moving cut-off).
+-- status is filled by marts/updates/journeys_status.sql (it depends on the moving cut-off);
+-- n_contacts, n_repeat_contacts, n_missed_handoffs and waiting_seconds by
+-- marts/updates/journeys_effort.sql from marts.journey_effort (see marts/journey_effort.sql).
 WITH steps AS (
     SELECT *
     FROM marts.events
@@ -26,6 +28,7 @@ journeys AS (
         count(*) FILTER (WHERE is_team_handoff) AS n_team_handoffs,
         count(DISTINCT system) AS n_systems,
         count(DISTINCT channel) AS n_channels,
+        count(DISTINCT team) AS n_teams,
         sum(value ORDER BY step_index) AS value,  -- fixed order: reproducible float sums
         bool_or(case_id IS NOT NULL) AS is_case
     FROM steps
@@ -50,6 +53,11 @@ SELECT
     j.path[1] AS first_touchpoint,
     j.path[-1] AS last_touchpoint,
     j.n_channels,
-    j.is_case
+    j.is_case,
+    j.n_teams,
+    NULL::BIGINT AS n_contacts,
+    NULL::BIGINT AS n_repeat_contacts,
+    NULL::BIGINT AS n_missed_handoffs,
+    NULL::DOUBLE AS waiting_seconds
 FROM journeys AS j
 LEFT JOIN intermediate.int_customer_profiles AS p ON p.customer_key = j.customer_key

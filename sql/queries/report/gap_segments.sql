@@ -1,28 +1,26 @@
--- grain: one (gap, segment) of the map $map_name: who the gap affects. journeys: the gap's
--- journeys in the segment (marts.map_journeys.gap_ids); share: of the gap's journeys;
--- share_of_scope: the segment's share of every journey in the map's scope, to compare with.
--- A journey without a segment counts as '(no segment)'.
-WITH scope AS (
-    SELECT coalesce(j.segment, '(no segment)') AS segment, j.gap_ids
+-- grain: one (gap, segment) of the map $map_name: who the gap affects, as compare counted it
+-- (marts.map_gaps.segments: the gap's journeys per CRM segment and their share of the gap's
+-- journeys); share_of_scope: the segment's share of every journey in the map's scope
+-- (marts.map_journeys), to compare with. A journey without a segment counts as '(no segment)'.
+WITH gap_segments AS (
+    SELECT g.gap_id, unnest(g.segments) AS s
+    FROM marts.map_gaps AS g
+    WHERE g.map_name = $map_name
+),
+scope AS (
+    SELECT
+        coalesce(j.segment, '(no segment)') AS segment,
+        count(*) / sum(count(*)) OVER () AS share_of_scope
     FROM marts.map_journeys AS j
     WHERE j.map_name = $map_name
-),
-segments AS (
-    SELECT segment, count(*) / sum(count(*)) OVER () AS share_of_scope
-    FROM scope
-    GROUP BY segment
-),
-members AS (
-    SELECT unnest(s.gap_ids) AS gap_id, s.segment
-    FROM scope AS s
+    GROUP BY 1
 )
 SELECT
-    m.gap_id,
-    m.segment,
-    count(*) AS journeys,
-    count(*) / sum(count(*)) OVER (PARTITION BY m.gap_id) AS share,
-    s.share_of_scope
-FROM members AS m
-INNER JOIN segments AS s ON m.segment = s.segment
-GROUP BY m.gap_id, m.segment, s.share_of_scope
-ORDER BY m.gap_id, journeys DESC, m.segment
+    g.gap_id,
+    coalesce(g.s.segment, '(no segment)') AS segment,
+    g.s.journeys AS journeys,
+    g.s.share AS share,
+    c.share_of_scope
+FROM gap_segments AS g
+INNER JOIN scope AS c ON c.segment = coalesce(g.s.segment, '(no segment)')
+ORDER BY g.gap_id, journeys DESC, segment

@@ -21,7 +21,8 @@ SELECT
     g.outcome_rate_without,
     g.ci_low,
     g.ci_high,
-    g.example_journey_ids
+    g.example_journey_ids,
+    g.value_weighted
 FROM marts.map_gaps AS g
 WHERE g.map_name = $map_name
 ORDER BY g.ranking, g.rank NULLS LAST, g.journeys DESC, g.gap_id

@@ -18,13 +18,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
+from journeys.compare.attribution import measure_touchpoints
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
 from journeys.compare.mapjourneys import map_journeys
@@ -41,12 +42,19 @@ from journeys.compare.scope import (
     scope_variants,
 )
 from journeys.compare.timing import time_steps
+from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
 
-TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps", "marts.map_journeys")
-PARTS = ("conformance", "steps", "gaps", "journeys")
+TABLES = (
+    "marts.map_conformance",
+    "marts.map_steps",
+    "marts.map_gaps",
+    "marts.map_journeys",
+    "marts.touchpoint_impact",
+)
+PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
 """The MapComparison attribute written to each of TABLES."""
 
 
@@ -99,6 +107,8 @@ class MapComparison:
     journeys: pl.DataFrame
     """The rows of marts.map_journeys."""
     summary: MapSummary
+    touchpoints: pl.DataFrame
+    """The rows of marts.touchpoint_impact (attribution.py)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,7 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
         )
     )
     variants = _read_variants(wh)
+    values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries = []
     with wh.transaction():  # all maps or none
@@ -149,6 +160,9 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
                 events=wh,  # read per map and journey-id range (timing.time_steps)
                 variants=variants,
                 min_support=settings.min_support,
+                values=values,
+                value_weighted=settings.ranking == "value_weighted",
+                costs=settings.touchpoint_costs,
             )
             # written before the next map is compared: one map's rows in memory at a time
             for table, attr in zip(TABLES, PARTS, strict=True):
@@ -166,17 +180,24 @@ def compare_map(
     events: pl.DataFrame | pl.LazyFrame | Warehouse,
     min_support: int,
     variants: pl.DataFrame | None = None,
+    values: pl.DataFrame | None = None,
+    value_weighted: bool = False,
+    costs: Mapping[str, float] | None = None,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column.
+    its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
+    weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
+    ``costs``: cost per event by touchpoint (marts.touchpoint_impact).
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
-    scoped = scope_journeys(journeys, variants)
+    scoped = attach_values(
+        scope_journeys(journeys, variants), values, value_weighted=value_weighted
+    )
     aligned, conformance = align_journeys(journey_map, scoped, variants)
     timing = time_steps(journey_map, events, scoped)
     found = find_gaps(
@@ -189,27 +210,49 @@ def compare_map(
     )
     gaps = found.table
     steps = measure_steps(journey_map, variants=variants, timing=timing)
+    touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
+    return MapComparison(
+        conformance=conformance,
+        steps=steps,
+        gaps=gaps,
+        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
+        summary=_summary(
+            journey_map,
+            journeys=journeys.height,
+            scoped=scoped.height,
+            variants=variants.height,
+            conformance=conformance,
+            gaps=gaps,
+            started=started,
+        ),
+        touchpoints=touchpoints,
+    )
+
+
+def _summary(
+    journey_map: JourneyMap,
+    *,
+    journeys: int,
+    scoped: int,
+    variants: int,
+    conformance: pl.DataFrame,
+    gaps: pl.DataFrame,
+    started: float,
+) -> MapSummary:
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
-    summary = MapSummary(
+    return MapSummary(
         map_name=journey_map.name,
         source=journey_map.source,
-        journeys=scoped.height,
-        out_of_scope=journeys.height - scoped.height,
-        variants=variants.height,
+        journeys=scoped,
+        out_of_scope=journeys - scoped,
+        variants=variants,
         conforming=int(conformance["is_conforming"].sum()),
         mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
         gaps=gaps.height,
         ranked_gaps=ranked.height,
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
-    )
-    return MapComparison(
-        conformance=conformance,
-        steps=steps,
-        gaps=gaps,
-        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
-        summary=summary,
     )
 
 

@@ -2,7 +2,8 @@
 in goals), helpful ones apart, drop-offs in the same list with the kind of loss they are.
 
 Inputs are the rows of sql/queries/report/map_gaps.sql (marts.map_gaps), gap_segments.sql
-(who each gap affects) and sla_delays.sql (how late the late journeys were). Only ranked gaps
+(who each gap affects: marts.map_gaps.segments against the map's scope) and sla_delays.sql (how
+late the late journeys were). Only ranked gaps
 are listed; a gap that re-describes a ranked one (``same_behaviour_as``) is folded into its row
 (``also``). Rows whose effect is ``harms`` are the costs, ordered by what they cost (the most
 negative ``impact`` first, then journeys); ``helps`` are listed apart, the largest gain first;
@@ -39,6 +40,9 @@ class FixList:
     unclear: pl.DataFrame
     unit: str | None
     """``value`` (money) or ``outcomes`` (goals): marts.map_gaps.impact_unit."""
+    weighted: bool = False
+    """The costs are value weighted (``ranking: value_weighted``; marts.map_gaps.value_weighted):
+    each journey counts with its customer's weight."""
 
     @property
     def lists(self) -> tuple[pl.DataFrame, ...]:
@@ -143,6 +147,7 @@ def fix_first_data(
         late=lates,
         unclear=unclear,
         unit=units[0] if len(units) == 1 else None,
+        weighted=bool(gaps["value_weighted"].any()),
     )
 
 

@@ -136,11 +136,20 @@ def _explain(fixes: FixList, *, outcome: str, currency: str | None) -> str:
     kinds = "; ".join(
         f"<b>{label}</b>, {words}" for kind, (label, words) in KINDS.items() if kind in present
     )
+    weighted = (
+        " <b>Value weighted</b> (<code>ranking: value_weighted</code>): each journey counts "
+        "with its customer's weight (<code>customer_value</code>, 1 = the map's average "
+        "journey), so what valuable customers lose costs more and ranks higher."
+        if fixes.weighted
+        else ""
+    )
     return (
         f"Where journeys depart from the map and reach {html_text(outcome)} less often, the "
-        f"biggest cost first ({unit}). <i>Kind of loss</i>: {kinds}. <i>Goal reached</i> "
-        "compares these journeys with comparable ones, the difference in percentage points "
-        "with its 95% interval. The example is one such journey, drawn at the end of the page."
+        f"biggest cost first ({unit}).{weighted} <i>Kind of loss</i>: {kinds}. <i>Who</i>: the "
+        "customer segments the departure hits more than the map's journeys as a whole. "
+        "<i>Goal reached</i> compares these journeys with comparable ones, the difference in "
+        "percentage points with its 95% interval. The example is one such journey, drawn at "
+        "the end of the page."
     )
 
 
@@ -161,8 +170,9 @@ def fix_first(
         rows = _fix_rows(frame.head(max_rows), currency=currency, anchors=anchors)
         return table(fix_headers(money, kind=kind), rows, id=id)
 
+    cost = "Cost, value weighted" if fixes.weighted else "Cost"
     body = (
-        listed(fixes.costs, "Cost", "fix-table", kind="Kind of loss")
+        listed(fixes.costs, cost, "fix-table", kind="Kind of loss")
         if fixes.costs.height
         else '<p class="note">No gap has a clear cost.</p>'
     )
