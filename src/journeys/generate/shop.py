@@ -129,7 +129,7 @@ def _order_and_payment(
         tl.pick(("card", "paypal", "invoice"), (0.6, 0.3, 0.1)),
     )
     pay = np.where(agent, PAY_OK, ep.payment)
-    money = {"amount_cents": ep.amount_cents, "payment_method": method}
+    money: dict[str, Column] = {"amount_cents": ep.amount_cents, "payment_method": method}
     tl.emit(
         "transactions",
         order,
@@ -172,7 +172,7 @@ def _order_and_payment(
         system="Phone system",
         category="billing",
     )
-    captured = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
+    captured: np.ndarray = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
     gap = np.select(
         [pay == PAY_RETRY, pay == PAY_PHONE],
         [tl.uniform_ms(20 * SECOND, 2 * MINUTE), tl.uniform_ms(4 * MINUTE, 15 * MINUTE)],
@@ -220,7 +220,7 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         page_path="/help/delivery",
     )
     channel = tl.pick(("email", "chat"), (0.6, 0.4))
-    ticket = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
+    ticket: dict[str, Column] = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
     tl.emit(
         "support",
         problem,
@@ -290,7 +290,7 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
 
 def _return(tl: Timeline, ep: Episodes, returned: np.ndarray) -> None:
     """Delivered, then sent back: a ticket, a refund for part of the order, resolution."""
-    ticket = {
+    ticket: dict[str, Column] = {
         "slot": TICKET,
         "channel": "email",
         "team": "Tier 1",
@@ -327,7 +327,7 @@ def run_support(tl: Timeline, ep: Episodes, questions: np.ndarray) -> None:
     )
     category = tl.pick(("account", "product", "billing"), (0.4, 0.4, 0.2))
     team = np.where(category == "billing", "Billing", "Tier 1")
-    ticket = {
+    ticket: dict[str, Column] = {
         "slot": TICKET,
         "channel": channel,
         "team": team,
