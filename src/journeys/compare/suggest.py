@@ -350,9 +350,9 @@ def _document(
             optional = trial
     for name in names:  # drop explicit successors the optional skips already imply
         for b in list(nexts[name]):
-            trial = {**nexts, name: [x for x in nexts[name] if x != b]}
-            if edges_of(optional, trial) == target:
-                nexts = trial
+            fewer = {**nexts, name: [x for x in nexts[name] if x != b]}
+            if edges_of(optional, fewer) == target:
+                nexts = fewer
     stages: list[dict[str, Any]] = []
     for i, (name, stage, orig) in enumerate(steps):
         item: dict[str, Any] = {"name": name}
