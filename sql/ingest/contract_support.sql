@@ -1,5 +1,5 @@
--- grain: one record of a delivered support interaction file (landing_numbered), its contract columns
--- named: $at says where ingest/columns.py found each in _v (NULL: an optional column the
+-- grain: one record of a delivered support interaction file (landing_numbered), its contract
+-- columns named: $at says where ingest/columns.py found each in _v (NULL: an optional column the
 -- file lacks).
 SELECT
     _v[$at.event_id] AS event_id,

@@ -26,7 +26,8 @@ long_events AS (
 ),
 
 instants AS (
-    SELECT DISTINCT session_id, at_us
+    -- reach_us: "more than $max_seconds" in whole microseconds, the window frame's offset
+    SELECT DISTINCT session_id, at_us, $max_seconds::BIGINT * 1000000 + 1 AS reach_us
     FROM long_events
 ),
 
@@ -38,7 +39,7 @@ next_starts AS (
         at_us,
         min(at_us) OVER (
             PARTITION BY session_id ORDER BY at_us
-            RANGE BETWEEN $max_seconds::BIGINT * 1000000 + 1 FOLLOWING AND UNBOUNDED FOLLOWING
+            RANGE BETWEEN reach_us FOLLOWING AND UNBOUNDED FOLLOWING
         ) AS next_us
     FROM instants
 ),

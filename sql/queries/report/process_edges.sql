@@ -5,7 +5,7 @@
 WITH scope AS (
     SELECT
         j.journey_id,
-        list_filter(j.path, lambda t, i: i = 1 OR t <> j.path[i - 1]) AS steps
+        [t FOR t, i IN j.path IF i = 1 OR t <> j.path[i - 1]] AS steps
     FROM marts.map_journeys AS j
     WHERE j.map_name = $map_name AND len(j.path) > 0
 ),

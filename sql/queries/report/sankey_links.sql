@@ -12,8 +12,8 @@
 -- none) / start month.
 WITH scope AS (
     SELECT
-        list_filter(j.path, lambda t, i: i = 1 OR t <> j.path[i - 1])[1:$depth] AS drawn,
-        len(list_filter(j.path, lambda t, i: i = 1 OR t <> j.path[i - 1])) > $depth AS more,
+        [t FOR t, i IN j.path IF i = 1 OR t <> j.path[i - 1]][1:$depth] AS drawn,
+        len([t FOR t, i IN j.path IF i = 1 OR t <> j.path[i - 1]]) > $depth AS more,
         j.status
     FROM marts.map_journeys AS j
     WHERE j.map_name = $map_name
