@@ -2,27 +2,36 @@
 -- journeys in the segment (marts.map_journeys.gap_ids); share: of the gap's journeys;
 -- share_of_scope: the segment's share of every journey in the map's scope, to compare with.
 -- A journey without a segment counts as '(no segment)'.
-WITH scope AS (
-    SELECT coalesce(j.segment, '(no segment)') AS segment, j.gap_ids
-    FROM marts.map_journeys AS j
-    WHERE j.map_name = $map_name
+with scope as (
+    select
+        coalesce(j.segment, '(no segment)') as segment,
+        j.gap_ids
+    from marts.map_journeys as j
+    where j.map_name = $map_name
 ),
-segments AS (
-    SELECT segment, count(*) / sum(count(*)) OVER () AS share_of_scope
-    FROM scope
-    GROUP BY segment
+
+segments as (
+    select
+        segment,
+        count(*) / sum(count(*)) over () as share_of_scope
+    from scope
+    group by segment
 ),
-members AS (
-    SELECT unnest(s.gap_ids) AS gap_id, s.segment
-    FROM scope AS s
+
+members as (
+    select
+        unnest(s.gap_ids) as gap_id,
+        s.segment
+    from scope as s
 )
-SELECT
+
+select
     m.gap_id,
     m.segment,
-    count(*) AS journeys,
-    count(*) / sum(count(*)) OVER (PARTITION BY m.gap_id) AS share,
+    count(*) as journeys,
+    count(*) / sum(count(*)) over (partition by m.gap_id) as share,
     s.share_of_scope
-FROM members AS m
-INNER JOIN segments AS s ON m.segment = s.segment
-GROUP BY m.gap_id, m.segment, s.share_of_scope
-ORDER BY m.gap_id, journeys DESC, m.segment
+from members as m
+inner join segments as s on m.segment = s.segment
+group by m.gap_id, m.segment, s.share_of_scope
+order by m.gap_id asc, journeys desc, m.segment asc
