@@ -21,5 +21,5 @@ from (
         line,
         rowid as _rowid,
         json_valid(line) as _valid
-    from landing_raw)
-)
+    from landing_raw) as checked
+) as typed

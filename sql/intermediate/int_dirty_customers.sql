@@ -12,4 +12,4 @@ select distinct customer_key from (
     select o.customer_key from intermediate.int_identity as n
     inner join intermediate.int_identity_previous as o using (node)
     where n.customer_key <> o.customer_key
-)
+) as moved

@@ -160,7 +160,7 @@ keyed as not materialized (
             case when f.t_attributes then e.attributes end as attributes_t
         from source_events as e
         left join flags as f on e.source = f.source
-    )
+    ) as kept
 ),
 
 signatures as (

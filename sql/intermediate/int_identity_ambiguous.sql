@@ -16,10 +16,10 @@ from (
             'p:' || phone_key
         from staging.stg_customers
         where phone_key is not null
-    )
+    ) as crm_contacts
     group by contact
     having count(distinct customer) > 1
-)
+) as shared
 union all
 select
     'shared_browser',
@@ -29,4 +29,4 @@ from (
     where anonymous_id is not null and user_id is not null
     group by visitor
     having count(distinct user_id) > 1
-)
+) as visitors

@@ -67,14 +67,14 @@ from ticket_contacts
 where contact not in (select node from ambiguous)
 union all
 select distinct
-    node,
-    node,
-    'self'
+    node as left_node,
+    node as right_node,
+    'self' as link
 from (
     select 'c:' || customer_id as node from staging.stg_customers
     union all
     select 'c:' || customer_id
-    from (select distinct customer_id from staging.stg_transactions)
+    from (select distinct customer_id from staging.stg_transactions) as crm_ids
     union all
     select case when user_id is not null then 'c:' || user_id else 'a:' || anonymous_id end
     from web_ids
@@ -82,7 +82,7 @@ from (
     select 'a:' || anonymous_id from web_ids
     where anonymous_id is not null
     union all
-    select 't:' || ticket_id from (select distinct ticket_id from staging.stg_support)
+    select 't:' || ticket_id from (select distinct ticket_id from staging.stg_support) as tickets
     union all
-    select 'l:' || case_id from (select distinct case_id from staging.stg_log)
-)
+    select 'l:' || case_id from (select distinct case_id from staging.stg_log) as cases
+) as nodes

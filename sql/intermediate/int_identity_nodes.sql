@@ -7,4 +7,4 @@ from (
     select left_node as node from intermediate.int_identity_edges
     union
     select right_node from intermediate.int_identity_edges
-)
+) as edge_nodes

@@ -28,7 +28,7 @@ variant_subpaths as (
             unnest(path[:-2]),
             unnest(path[2:])
         from marts.variants
-    )
+    ) as steps
 ),
 
 -- Sub-paths and customers get integer ids here: the de-duplication below compares numbers, not
@@ -44,7 +44,7 @@ subpath_journeys as (
             sum(journeys)::bigint as journeys
         from variant_subpaths
         group by all
-    )
+    ) as counted
 ),
 
 variant_subpath_ids as (
@@ -67,7 +67,7 @@ customer_variants as (
         from marts.journeys
         where customer_key is not null
         group by customer_key
-    )
+    ) as variant_lists
 ),
 
 -- A customer whose journeys all follow one variant has that variant's sub-paths: such customers
@@ -102,7 +102,7 @@ customer_counts as (
             where len(variants) > 1
         ) as s
         inner join variant_subpath_ids as v using (variant_id)
-    )
+    ) as pairs
     group by subpath_id
 )
 

@@ -89,7 +89,7 @@ merged as (
                 rows between unbounded preceding and 1 preceding
             ), true) as starts_block
         from spans
-    )
+    ) as flagged
 ),
 
 blocks as (

@@ -28,6 +28,6 @@ from (
         where
             $full
             or customer_key in (select p.customer_key from intermediate.int_path_scope as p)
-    )
+    ) as timed
 ) as s
 where e.seq = s.seq

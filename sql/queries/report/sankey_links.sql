@@ -124,6 +124,6 @@ from (
     select * from steps
     union all
     select * from leaving
-)
+) as moves
 group by all
 order by source_position, source_touchpoint nulls first, target, target_touchpoint, status
