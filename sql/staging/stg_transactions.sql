@@ -1,15 +1,23 @@
 -- grain: one transaction event (event_id; the first delivery wins), typed, in UTC.
-select
-    trim(event_id) as event_id,
-    trim(customer_id) as customer_id,
-    nullif(trim(order_id), '') as order_id,
-    trim(event_type) as event_type,
-    occurred_at_utc as occurred_at,
-    try_cast(trim(amount) as double) as amount,
-    nullif(upper(trim(currency)), '') as currency,
-    attributes,
-    _seq as seq,
-    _batch_id as batch_id,
-    _is_late as is_late
-from raw.transactions
-where not _is_duplicate
+with source as (
+    select * from raw.transactions
+    where not _is_duplicate
+),
+
+final as (
+    select
+        trim(event_id) as event_id,
+        trim(customer_id) as customer_id,
+        nullif(trim(order_id), '') as order_id,
+        trim(event_type) as event_type,
+        occurred_at_utc as occurred_at,
+        try_cast(trim(amount) as double) as amount,
+        nullif(upper(trim(currency)), '') as currency,
+        attributes,
+        _seq as seq,
+        _batch_id as batch_id,
+        _is_late as is_late
+    from source
+)
+
+select * from final
