@@ -13,8 +13,8 @@
 --          same topic, is at most $repeat_window_seconds before it (ordering rule: occurred_at,
 --          then seq). Customer-wide, across journeys: calling again about the same order a week
 --          later still repeats the first call.
-WITH scoped AS (
-    SELECT
+with scoped as (
+    select
         e.journey_id,
         e.customer_key,
         e.step_index,
@@ -23,45 +23,45 @@ WITH scoped AS (
         e.touchpoint,
         e.source,
         e.case_id,
-        CASE
-            WHEN len($contact_touchpoints::VARCHAR[]) > 0
-                THEN list_contains($contact_touchpoints::VARCHAR[], e.touchpoint)
-            ELSE e.source = 'support' AND e.event_type = 'contact'
-        END AS is_contact,
-        CASE
-            WHEN len($reopen_touchpoints::VARCHAR[]) > 0
-                THEN list_contains($reopen_touchpoints::VARCHAR[], e.touchpoint)
-            ELSE e.source = 'support' AND e.event_type = 'ticket_reopened'
-        END AS is_reopen
-    FROM marts.events AS e
-    WHERE $full OR e.customer_key IN (SELECT p.customer_key FROM intermediate.int_path_scope AS p)
+        case
+            when len($contact_touchpoints::varchar[]) > 0
+                then list_contains($contact_touchpoints::varchar[], e.touchpoint)
+            else e.source = 'support' and e.event_type = 'contact'
+        end as is_contact,
+        case
+            when len($reopen_touchpoints::varchar[]) > 0
+                then list_contains($reopen_touchpoints::varchar[], e.touchpoint)
+            else e.source = 'support' and e.event_type = 'ticket_reopened'
+        end as is_reopen
+    from marts.events as e
+    where $full or e.customer_key in (select p.customer_key from intermediate.int_path_scope as p)
 ),
 
-kept AS (
-    SELECT
-        k.* EXCLUDE (source, case_id),
-        epoch_us(k.occurred_at) AS at_us,
-        coalesce(i.source || ':' || i.thread_id, 'c:' || k.case_id) AS thread,
-        s.category AS topic
-    FROM scoped AS k
-    LEFT JOIN intermediate.int_events AS i ON i.seq = k.seq
-    LEFT JOIN staging.stg_support AS s ON k.source = 'support' AND s.seq = k.seq
-    WHERE k.is_contact OR k.is_reopen
+kept as (
+    select
+        k.* exclude (source, case_id),
+        epoch_us(k.occurred_at) as at_us,
+        coalesce(i.source || ':' || i.thread_id, 'c:' || k.case_id) as thread,
+        s.category as topic
+    from scoped as k
+    left join intermediate.int_events as i on k.seq = i.seq
+    left join staging.stg_support as s on k.source = 'support' and k.seq = s.seq
+    where k.is_contact or k.is_reopen
 ),
 
-contacts AS (
-    SELECT
+contacts as (
+    select
         *,
-        CASE WHEN thread IS NOT NULL THEN at_us - lag(at_us) OVER by_thread END AS us_since_thread,
-        CASE WHEN topic IS NOT NULL THEN at_us - lag(at_us) OVER by_topic END AS us_since_topic
-    FROM kept
-    WHERE is_contact
-    WINDOW
-        by_thread AS (PARTITION BY customer_key, thread ORDER BY occurred_at, seq),
-        by_topic AS (PARTITION BY customer_key, topic ORDER BY occurred_at, seq)
+        case when thread is not null then at_us - lag(at_us) over by_thread end as us_since_thread,
+        case when topic is not null then at_us - lag(at_us) over by_topic end as us_since_topic
+    from kept
+    where is_contact
+    window
+        by_thread as (partition by customer_key, thread order by occurred_at, seq),
+        by_topic as (partition by customer_key, topic order by occurred_at, seq)
 )
 
-SELECT
+select
     journey_id,
     customer_key,
     step_index,
@@ -70,15 +70,15 @@ SELECT
     touchpoint,
     thread,
     topic,
-    true AS is_contact,
+    true as is_contact,
     is_reopen,
     coalesce(
-        least(us_since_thread, us_since_topic) <= $repeat_window_seconds::BIGINT * 1000000, false
-    ) AS is_repeat_contact,
-    least(us_since_thread, us_since_topic) / 1e6 AS seconds_since_previous
-FROM contacts
-UNION ALL
-SELECT
+        least(us_since_thread, us_since_topic) <= $repeat_window_seconds::bigint * 1000000, false
+    ) as is_repeat_contact,
+    least(us_since_thread, us_since_topic) / 1e6 as seconds_since_previous
+from contacts
+union all
+select
     journey_id,
     customer_key,
     step_index,
@@ -90,6 +90,6 @@ SELECT
     false,
     true,
     false,
-    NULL
-FROM kept
-WHERE is_reopen AND NOT is_contact
+    null
+from kept
+where is_reopen and not is_contact

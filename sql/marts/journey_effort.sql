@@ -25,55 +25,55 @@
 -- teams 2, handoffs 2, missed_handoffs 2 (1: the repeat contact after it; 2: late),
 -- late_handoffs 1, bounced_handoffs 1, contacts 2, repeat_contacts 1, reopens 0,
 -- waiting_seconds 4h + 27h = 111,600.
-WITH scoped AS (
-    SELECT
+with scoped as (
+    select
         journey_id,
         customer_key,
         n_teams,
         n_systems,
         n_channels,
         n_team_handoffs
-    FROM marts.journeys
-    WHERE $full OR customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s)
+    from marts.journeys
+    where $full or customer_key in (select s.customer_key from intermediate.int_path_scope as s)
 ),
 
-handoffs AS (
-    SELECT
+handoffs as (
+    select
         journey_id,
-        count(*) FILTER (WHERE is_missed) AS missed_handoffs,
-        count(*) FILTER (WHERE is_late) AS late_handoffs,
-        count(*) FILTER (WHERE is_bounce) AS bounced_handoffs,
-        sum(wait_seconds) AS waiting_seconds
-    FROM marts.journey_handoffs
-    WHERE journey_id IN (SELECT s.journey_id FROM scoped AS s)
-    GROUP BY journey_id
+        count(*) filter (where is_missed) as missed_handoffs,
+        count(*) filter (where is_late) as late_handoffs,
+        count(*) filter (where is_bounce) as bounced_handoffs,
+        sum(wait_seconds) as waiting_seconds
+    from marts.journey_handoffs
+    where journey_id in (select s.journey_id from scoped as s)
+    group by journey_id
 ),
 
-contacts AS (
-    SELECT
+contacts as (
+    select
         journey_id,
-        count(*) FILTER (WHERE is_contact) AS contacts,
-        count(*) FILTER (WHERE is_repeat_contact) AS repeat_contacts,
-        count(*) FILTER (WHERE is_reopen) AS reopens
-    FROM intermediate.int_effort_events
-    WHERE journey_id IN (SELECT s.journey_id FROM scoped AS s)
-    GROUP BY journey_id
+        count(*) filter (where is_contact) as contacts,
+        count(*) filter (where is_repeat_contact) as repeat_contacts,
+        count(*) filter (where is_reopen) as reopens
+    from intermediate.int_effort_events
+    where journey_id in (select s.journey_id from scoped as s)
+    group by journey_id
 )
 
-SELECT
+select
     j.journey_id,
     j.customer_key,
-    j.n_teams AS teams,
-    j.n_systems AS systems,
-    j.n_channels AS channels,
-    j.n_team_handoffs AS handoffs,
-    coalesce(h.missed_handoffs, 0) AS missed_handoffs,
-    coalesce(c.contacts, 0) AS contacts,
-    coalesce(c.repeat_contacts, 0) AS repeat_contacts,
-    coalesce(h.waiting_seconds, 0.0) AS waiting_seconds,
-    coalesce(h.late_handoffs, 0) AS late_handoffs,
-    coalesce(h.bounced_handoffs, 0) AS bounced_handoffs,
-    coalesce(c.reopens, 0) AS reopens
-FROM scoped AS j
-LEFT JOIN handoffs AS h ON h.journey_id = j.journey_id
-LEFT JOIN contacts AS c ON c.journey_id = j.journey_id
+    j.n_teams as teams,
+    j.n_systems as systems,
+    j.n_channels as channels,
+    j.n_team_handoffs as handoffs,
+    coalesce(h.missed_handoffs, 0) as missed_handoffs,
+    coalesce(c.contacts, 0) as contacts,
+    coalesce(c.repeat_contacts, 0) as repeat_contacts,
+    coalesce(h.waiting_seconds, 0.0) as waiting_seconds,
+    coalesce(h.late_handoffs, 0) as late_handoffs,
+    coalesce(h.bounced_handoffs, 0) as bounced_handoffs,
+    coalesce(c.reopens, 0) as reopens
+from scoped as j
+left join handoffs as h on j.journey_id = h.journey_id
+left join contacts as c on j.journey_id = c.journey_id

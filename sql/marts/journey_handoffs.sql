@@ -17,80 +17,88 @@
 -- is_late: wait_seconds > sla_seconds. is_missed: late, or a repeat contact or a reopening
 --   follows it. is_bounce: it hands the journey straight back (the journey's previous handoff
 --   went from this handoff's receiving team to its giving team: A -> B, then B -> A).
-WITH handoffs AS (
-    SELECT
+with handoffs as (
+    select
         e.journey_id,
         e.customer_key,
         e.step_index,
         e.occurred_at,
         e.touchpoint,
-        e.team AS to_team,
+        e.team as to_team,
         e.seq,
         e.case_id
-    FROM marts.events AS e
-    WHERE
+    from marts.events as e
+    where
         e.is_team_handoff
-        AND ($full OR e.customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s))
+        and (
+            $full or e.customer_key in (select s.customer_key from intermediate.int_path_scope as s)
+        )
 ),
 
-placed AS (
-    SELECT
+placed as (
+    select
         h.*,
-        p.touchpoint AS from_touchpoint,
-        p.team AS from_team,
-        p.seconds_to_next AS wait_seconds,
-        p.seq AS from_seq
-    FROM handoffs AS h
-    JOIN marts.events AS p ON p.journey_id = h.journey_id AND p.step_index = h.step_index - 1
+        p.touchpoint as from_touchpoint,
+        p.team as from_team,
+        p.seconds_to_next as wait_seconds,
+        p.seq as from_seq
+    from handoffs as h
+    inner join marts.events as p on h.journey_id = p.journey_id and p.step_index = h.step_index - 1
 ),
 
-threads AS (
+threads as (
     -- the order or ticket of the events on either side of a handoff
-    SELECT seq, source || ':' || thread_id AS thread
-    FROM intermediate.int_events
-    WHERE
-        thread_id IS NOT NULL
-        AND seq IN (SELECT seq FROM placed UNION SELECT from_seq FROM placed)
+    select
+        seq,
+        source || ':' || thread_id as thread
+    from intermediate.int_events
+    where
+        thread_id is not null
+        and seq in (
+            select seq from placed
+            union
+            select from_seq from placed
+        )
 ),
 
-followed AS (
+followed as (
     -- each repeat contact or reopening, with the last handoff at or before it in its journey
-    SELECT
+    select
         h.journey_id,
         h.step_index,
-        count(*) FILTER (WHERE c.is_repeat_contact) AS repeat_contacts,
-        count(*) FILTER (WHERE c.is_reopen) AS reopens
-    FROM intermediate.int_effort_events AS c
-    ASOF JOIN handoffs AS h ON c.journey_id = h.journey_id AND c.step_index >= h.step_index
-    WHERE c.is_repeat_contact OR c.is_reopen
-    GROUP BY h.journey_id, h.step_index
+        count(*) filter (where c.is_repeat_contact) as repeat_contacts,
+        count(*) filter (where c.is_reopen) as reopens
+    from intermediate.int_effort_events as c
+    asof join handoffs as h on c.journey_id = h.journey_id and c.step_index >= h.step_index
+    where c.is_repeat_contact or c.is_reopen
+    group by h.journey_id, h.step_index
 ),
 
-measured AS (
-    SELECT
+measured as (
+    select
         p.*,
         -- an imported case is the journey itself: both events are in it
-        coalesce(t.thread = f.thread, false) OR p.case_id IS NOT NULL AS same_thread,
-        coalesce(a.repeat_contacts, 0) AS repeat_contacts,
-        coalesce(a.reopens, 0) AS reopens
-    FROM placed AS p
-    LEFT JOIN followed AS a ON a.journey_id = p.journey_id AND a.step_index = p.step_index
-    LEFT JOIN threads AS t ON t.seq = p.seq
-    LEFT JOIN threads AS f ON f.seq = p.from_seq
+        coalesce(t.thread = f.thread, false) or p.case_id is not null as same_thread,
+        coalesce(a.repeat_contacts, 0) as repeat_contacts,
+        coalesce(a.reopens, 0) as reopens
+    from placed as p
+    left join followed as a on p.journey_id = a.journey_id and p.step_index = a.step_index
+    left join threads as t on p.seq = t.seq
+    left join threads as f on p.from_seq = f.seq
 ),
 
-with_sla AS (
-    SELECT
+with_sla as (
+    select
         m.*,
         coalesce(
-            s.sla_seconds, CASE WHEN m.same_thread THEN $handoff_sla_seconds::BIGINT END
-        ) AS sla_seconds
-    FROM measured AS m
-    LEFT JOIN intermediate.int_handoff_slas AS s
-        ON s.from_touchpoint = m.from_touchpoint AND s.to_touchpoint = m.touchpoint
+            s.sla_seconds, case when m.same_thread then $handoff_sla_seconds::bigint end
+        ) as sla_seconds
+    from measured as m
+    left join intermediate.int_handoff_slas as s
+        on m.from_touchpoint = s.from_touchpoint and m.touchpoint = s.to_touchpoint
 )
 
-SELECT
+select
     journey_id,
     customer_key,
     step_index,
@@ -102,12 +110,12 @@ SELECT
     wait_seconds,
     same_thread,
     sla_seconds,
-    coalesce(wait_seconds > sla_seconds, false) AS is_late,
+    coalesce(wait_seconds > sla_seconds, false) as is_late,
     repeat_contacts,
     reopens,
-    coalesce(wait_seconds > sla_seconds, false) OR repeat_contacts > 0 OR reopens > 0 AS is_missed,
+    coalesce(wait_seconds > sla_seconds, false) or repeat_contacts > 0 or reopens > 0 as is_missed,
     coalesce(
-        lag(to_team) OVER journey = from_team AND lag(from_team) OVER journey = to_team, false
-    ) AS is_bounce
-FROM with_sla
-WINDOW journey AS (PARTITION BY journey_id ORDER BY step_index)
+        lag(to_team) over journey = from_team and lag(from_team) over journey = to_team, false
+    ) as is_bounce
+from with_sla
+window journey as (partition by journey_id order by step_index)

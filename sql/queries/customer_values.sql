@@ -2,19 +2,19 @@
 -- $column (an attribute of the customers file): customer_key, value. The latest delivery of a
 -- CRM customer wins, as in staging.stg_customers; a customer_key linked to several CRM
 -- customers gets their mean.
-WITH latest AS (
-    SELECT
-        trim(customer_id) AS customer_id,
-        try_cast(json_extract_string(attributes, '$."' || $column || '"') AS DOUBLE) AS value
-    FROM raw.customers
-    WHERE NOT _is_duplicate
-    QUALIFY row_number() OVER (PARTITION BY trim(customer_id) ORDER BY _seq DESC) = 1
+with latest as (
+    select
+        trim(customer_id) as customer_id,
+        try_cast(json_extract_string(attributes, '$."' || $column || '"') as double) as value
+    from raw.customers
+    where not _is_duplicate
+    qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
 )
 
-SELECT
+select
     i.customer_key,
-    avg(l.value) AS value
-FROM latest AS l
-JOIN intermediate.int_identity AS i ON i.node = 'c:' || l.customer_id
-WHERE l.value >= 0 AND isfinite(l.value)
-GROUP BY i.customer_key
+    avg(l.value) as value
+from latest as l
+inner join intermediate.int_identity as i on i.node = 'c:' || l.customer_id
+where l.value >= 0 and isfinite(l.value)
+group by i.customer_key

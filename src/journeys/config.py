@@ -381,7 +381,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        where = path or "settings"
+        where = str(path) if path is not None else "settings"
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise ConfigError(

@@ -1,12 +1,12 @@
 -- Copies the effort of the journeys just rebuilt (every journey when $full, else those of the
 -- customers of intermediate.int_path_scope) from marts.journey_effort into marts.journeys.
-UPDATE marts.journeys AS j
-SET
+update marts.journeys as j
+set
     n_contacts = e.contacts,
     n_repeat_contacts = e.repeat_contacts,
     n_missed_handoffs = e.missed_handoffs,
     waiting_seconds = e.waiting_seconds
-FROM marts.journey_effort AS e
-WHERE
+from marts.journey_effort as e
+where
     j.journey_id = e.journey_id
-    AND ($full OR j.customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s))
+    and ($full or j.customer_key in (select s.customer_key from intermediate.int_path_scope as s))

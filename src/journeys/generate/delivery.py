@@ -94,7 +94,8 @@ def _one_per_episode(rng: np.random.Generator, frame: pl.DataFrame, used: set[in
         return None
     row = free.row(int(rng.integers(0, free.height)), named=True)
     used.add(row["_ep"])
-    return row["event_id"]
+    event_id: str = row["event_id"]
+    return event_id
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ horizon plus the longest episode, so each episode becomes its own journey downst
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +91,9 @@ def _starts(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
     return from_local_ms(local)
 
 
-def _choose(rng: np.random.Generator, business: np.ndarray, table: dict) -> np.ndarray:
+def _choose(
+    rng: np.random.Generator, business: np.ndarray, table: Mapping[bool, Sequence[float]]
+) -> np.ndarray:
     out = np.empty(len(business), dtype=np.int8)
     for segment, p in table.items():
         mask = business == segment

@@ -7,6 +7,7 @@ number inside every email), so identity stitching has one right answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -109,7 +110,8 @@ def format_hex_ids(values: np.ndarray, key: int) -> pl.Series:
     raw = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(8), len(mixed), [None, pa.py_buffer(mixed.tobytes())]
     )
-    return pl.from_arrow(raw).bin.encode("hex")
+    # from_arrow types its result as DataFrame | Series; an Array (not a Table) gives a Series.
+    return cast(pl.Series, pl.from_arrow(raw)).bin.encode("hex")
 
 
 @dataclass(frozen=True)

@@ -341,7 +341,7 @@ def _chase_parcel(tl: Timeline, ep: Episodes, chaser: np.ndarray, *, channel: np
 
 def _return(tl: Timeline, ep: Episodes, returned: np.ndarray) -> None:
     """Delivered, then sent back: a ticket, a refund for part of the order, resolution."""
-    ticket = {
+    ticket: dict[str, Column] = {
         "slot": TICKET,
         "channel": "email",
         "team": "Tier 1",
