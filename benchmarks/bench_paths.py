@@ -110,6 +110,7 @@ def event_chunk(rng: np.random.Generator, first: int, size: int, customers: int)
         system="system",
         value=pl.col("value").cast(pl.Float64),
         batch_id=pl.lit("bench"),
+        thread_id=pl.lit(None, dtype=pl.String),
     )
 
 

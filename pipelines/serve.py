@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from prefect import serve
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL
+from prefect.types.entrypoint import EntrypointType
 
 from journeys.errors import JourneysError
 from pipelines.daily import journeys_daily
@@ -48,17 +50,18 @@ def build_deployments(*, warehouse: Path | None = None) -> list[RunnerDeployment
     """The deployments ``journeys serve`` runs (importable entrypoints, so any folder works);
     ``warehouse`` (the CLI's ``--warehouse``) becomes the runs' parameter."""
     parameters = {} if warehouse is None else {"params": {"warehouse": str(warehouse.resolve())}}
-    return [
-        journeys_daily.to_deployment(
-            name=DAILY.name,
-            schedules=[Cron(DAILY.cron, timezone=DAILY.timezone)],
-            tags=list(DAILY.tags),
-            description=DAILY.description,
-            concurrency_limit=DAILY.concurrency_limit,
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            parameters=parameters,
-        )
-    ]
+    daily = journeys_daily.to_deployment(
+        name=DAILY.name,
+        schedules=[Cron(DAILY.cron, timezone=DAILY.timezone)],
+        tags=list(DAILY.tags),
+        description=DAILY.description,
+        concurrency_limit=DAILY.concurrency_limit,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        parameters=parameters,
+    )
+    # to_deployment is typed for both callers (async_dispatch); called outside an event loop
+    # it returns the deployment, not a coroutine
+    return [cast(RunnerDeployment, daily)]
 
 
 def serve_deployments(*, warehouse: Path | None = None, limit: int | None = None) -> None:

@@ -23,6 +23,8 @@ INT_EVENTS_SCHEMA = {
     "team": pl.String,
     "system": pl.String,
     "channel": pl.String,
+    "thread_id": pl.String,
+    "topic": pl.String,
 }
 EVENTS_SCHEMA = {
     "journey_id": pl.String,
@@ -30,6 +32,8 @@ EVENTS_SCHEMA = {
     "touchpoint": pl.String,
     "occurred_at": pl.Datetime("us", "UTC"),
     "channel": pl.String,
+    "team": pl.String,
+    "system": pl.String,
 }
 JOURNEYS_SCHEMA = {
     "journey_id": pl.String,
@@ -49,7 +53,7 @@ def int_event(
     customer: str, at: datetime, touchpoint: str, *, seq: int, **extra: Any
 ) -> dict[str, Any]:
     """One int_events row with defaults (web, no team or system, no value); ``extra`` overrides
-    any column (case_id, channel, team, system, value, event_type…)."""
+    any column (case_id, channel, team, system, value, event_type, thread_id, topic…)."""
     row: dict[str, Any] = {
         "event_id": f"e{seq}",
         "source": "web",
@@ -64,6 +68,8 @@ def int_event(
         "system": None,
         "value": 0.0,
         "batch_id": "b1",
+        "thread_id": None,
+        "topic": None,
     }
     row.update(extra)
     return row
@@ -122,7 +128,7 @@ def journey_marts(
         for i, touchpoint in enumerate(j.path):
             at += timedelta(seconds=seconds[i])
             times.append(at)
-            events.append((j.id, i + 1, touchpoint, at, channels[i]))
+            events.append((j.id, i + 1, touchpoint, at, channels[i], None, None))
         rows.append(
             (
                 j.id,
@@ -155,6 +161,7 @@ def write_journey_marts(
 
 MAP_GAPS_SCHEMA = {
     "map_name": pl.String,
+    "gap_id": pl.Int64,
     "ranking": pl.String,
     "rank": pl.Int64,
     "same_behaviour_as": pl.Int64,
@@ -179,14 +186,76 @@ MAP_GAPS_SCHEMA = {
     "baseline_steps": pl.List(pl.String),
     "baseline_journeys": pl.Int64,
     "example_journey_ids": pl.List(pl.String),
+    "segments": pl.List(
+        pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share": pl.Float64})
+    ),
+    "customer_weight": pl.Float64,
+    "value_weighted": pl.Boolean,
 }
 """marts.map_gaps as compare writes it (compare/gaps.py)."""
 
 
 def map_gaps_frame(**columns: Sequence[Any]) -> pl.DataFrame:
-    """marts.map_gaps rows from the given columns (lists of one length); the ranking defaults to
-    ``deviations``, every other column to NULL."""
+    """marts.map_gaps rows from the given columns (lists of one length); gap_id defaults to the
+    row number, the ranking to ``deviations``, every other column to NULL."""
     n = len(next(iter(columns.values())))
-    defaults: dict[str, Sequence[Any]] = {"ranking": ["deviations"] * n}
+    defaults: dict[str, Sequence[Any]] = {"ranking": ["deviations"] * n, "gap_id": list(range(n))}
     data = {name: columns.get(name, defaults.get(name, [None] * n)) for name in MAP_GAPS_SCHEMA}
     return pl.DataFrame(data, schema=MAP_GAPS_SCHEMA)
+
+
+MAP_JOURNEYS_SCHEMA = {
+    "map_name": pl.String,
+    "map_version": pl.String,
+    "journey_id": pl.String,
+    "customer_key": pl.String,
+    "variant_id": pl.String,
+    "path": pl.List(pl.String),
+    "status": pl.String,
+    "segment": pl.String,
+    "period": pl.String,
+    "is_conforming": pl.Boolean,
+    "reached_outcome": pl.Boolean,
+    "gap_ids": pl.List(pl.Int64),
+}
+"""marts.map_journeys as compare writes it (compare/conformance.py)."""
+
+
+def map_journeys_frame(
+    paths: Sequence[Sequence[str]],
+    *,
+    map_name: str = "m",
+    status: Sequence[str] | None = None,
+    segment: Sequence[str | None] | None = None,
+    period: Sequence[str | None] | None = None,
+) -> pl.DataFrame:
+    """marts.map_journeys rows, one per path (journey ``j<i>``), the rest defaulted."""
+    n = len(paths)
+    return pl.DataFrame(
+        {
+            "map_name": [map_name] * n,
+            "map_version": ["v1"] * n,
+            "journey_id": [f"j{i}" for i in range(n)],
+            "customer_key": [f"ck_{i}" for i in range(n)],
+            "variant_id": [variant_id_of(p) for p in paths],
+            "path": [list(p) for p in paths],
+            "status": list(status) if status is not None else ["completed"] * n,
+            "segment": list(segment) if segment is not None else [None] * n,
+            "period": list(period) if period is not None else ["2026-01"] * n,
+            "is_conforming": [False] * n,
+            "reached_outcome": [False] * n,
+            "gap_ids": [[] for _ in range(n)],
+        },
+        schema=MAP_JOURNEYS_SCHEMA,
+    )
+
+
+def write_map_journeys(
+    wh: Warehouse, paths: Sequence[Sequence[str]], **columns: Any
+) -> pl.DataFrame:
+    """marts.map_journeys of ``paths`` (see ``map_journeys_frame``), with marts.journeys and
+    marts.events of the same journeys (events a minute apart); returns the map_journeys."""
+    frame = map_journeys_frame(paths, **columns)
+    write_journey_marts(wh, [Journey(id=f"j{i}", path=list(path)) for i, path in enumerate(paths)])
+    wh.write_table("marts.map_journeys", frame)
+    return frame

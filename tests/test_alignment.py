@@ -240,7 +240,8 @@ def test_unfinished_journey_may_stop_anywhere():
     assert (a.cost, moves(a)) == (0, [("sync", "A"), ("sync", "B")])
     assert align_trace(ABC, [], complete=False).moves == ()
     a = align_trace(ABC, ["B"], complete=False)
-    assert (a.cost, moves(a)) == (1, [("log", "B")])  # tie-break: a log move first
+    # tie-break: the most synchronous moves (skipping A explains B), not B as unexpected
+    assert (a.cost, moves(a)) == (1, [("model", "A"), ("sync", "B")])
 
 
 def expected_rows(m: JourneyMap, variants: pl.DataFrame) -> list[dict[str, object]]:
@@ -328,7 +329,9 @@ def reference_moves(
     m: JourneyMap, trace: tuple[str, ...], complete: bool
 ) -> tuple[int, list[tuple[str, int | None, str | None, str | None]]]:
     """The documented algorithm, plainly: cost-to-go per trace position by relaxing model moves
-    until nothing changes, then a forward reading with the tie-break sync, log, earliest step."""
+    until nothing changes, on weights that prefer the most sync moves among optimal alignments
+    (K per model move, K + 1 per log move, K > the trace length), then a forward reading with
+    the tie-break sync, log, earliest step."""
     inf = float("inf")
     states: list[str | None] = [None, *m.step_names]
 
@@ -339,12 +342,13 @@ def reference_moves(
 
     kept = [(i, t) for i, t in enumerate(trace) if not m.is_ignored(t)]
     n = len(kept)
+    k = n + 1
     h: list[dict[str | None, float]] = [{} for _ in range(n + 1)]
     for i in range(n, -1, -1):
         row = {q: (0.0 if not complete or q in m.end_steps else inf) for q in states}
         if i < n:
             t = kept[i][1]
-            row = {q: h[i + 1][q] + 1 for q in states}
+            row = {q: h[i + 1][q] + k + 1 for q in states}
             for q in states:
                 if t in succ(q):
                     row[q] = min(row[q], h[i + 1][t])
@@ -352,7 +356,7 @@ def reference_moves(
         while changed:  # model moves: Bellman-Ford on the map graph
             changed = False
             for q in states:
-                best = min([row[q]] + [row[s] + 1 for s in succ(q)])
+                best = min([row[q]] + [row[s] + k for s in succ(q)])
                 if best < row[q]:
                     row[q], changed = best, True
         h[i] = row
@@ -366,14 +370,14 @@ def reference_moves(
                 out.append(("sync", pos, t, t))
                 i, q = i + 1, t
                 continue
-            if h[i + 1][q] + 1 == here:
+            if h[i + 1][q] + k + 1 == here:
                 out.append(("log", pos, t, None))
                 i += 1
                 continue
-        s = next(s for s in succ(q) if h[i][s] + 1 == here)
+        s = next(s for s in succ(q) if h[i][s] + k == here)
         out.append(("model", None, None, s))
         q = s
-    return int(h[0][None]), out
+    return int(h[0][None] // k), out
 
 
 def test_moves_follow_the_documented_tie_break_on_random_cases():
@@ -406,3 +410,37 @@ def test_align_variants_solves_each_distinct_trace_once(monkeypatch):
     assert sorted(solved) == [(("A",), False), (("A",), True), (("A", "B"), True), (("B",), True)]
     assert out["variant_id"].to_list() == ["v1", "v2", "v3", "v4", "v5"]
     assert out["cost"].to_list() == [1, 2, 1, 0, 2]
+
+
+def test_ties_prefer_the_most_synchronous_moves_for_an_in_flight_journey():
+    """Same cost, two explanations: five unexpected steps, or one unexpected contact and the
+    browsing steps skipped. The second explains what the journey did on the map."""
+    m = load_map(MAPS / "online_purchase.yaml")
+    trace = ["Phone support", "Payment captured", "Order shipped", "Order delivered"]
+    a = align_trace(m, trace, complete=False)
+    assert a.cost == len(trace)  # as much as four unexpected steps: a tie
+    assert moves(a) == [
+        ("log", "Phone support"),
+        ("model", "Visit site"),
+        ("model", "View product"),
+        ("model", "Add to cart"),
+        ("sync", "Payment captured"),
+        ("sync", "Order shipped"),
+        ("sync", "Order delivered"),
+    ]
+    assert a.deviations() == (
+        "unexpected 'Phone support' at the start",
+        "skipped 'Visit site'",
+        "skipped 'View product'",
+        "skipped 'Add to cart'",
+    )
+    # the same trace aligned among others, in any company, gets the same moves
+    others = [["Visit site"], trace[:2], [*trace, "Order shipped"], trace]
+    rows = align_variants(
+        m,
+        pl.DataFrame(
+            {"variant_id": [str(i) for i in range(4)], "path": others, "complete": [False] * 4}
+        ),
+    )
+    got = [(mv["kind"], mv["step"] or mv["touchpoint"]) for mv in rows["moves"][3]]
+    assert got == moves(a)

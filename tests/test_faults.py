@@ -254,7 +254,12 @@ def test_a_run_killed_anywhere_recovers_to_what_a_clean_run_gives(
     assert not list(settings.warehouse.parent.glob(".*.next*"))  # nor their .wal
     if reporting:  # every page rewritten whole, no half-written temporary left
         pages = sorted(p.name for p in Path(settings.reports).iterdir())
-        assert pages == ["index.html", "online-purchase.html", "support-resolution.html"]
+        assert pages == [
+            "index.html",
+            "online-purchase.html",
+            "plotly.min.js",
+            "support-resolution.html",
+        ]
 
 
 # -- two writers, readers ------------------------------------------------------------------------

@@ -273,9 +273,17 @@ def test_baseline_steps_per_gap_type():
     assert baseline[("dropoff", "B")] == ["B"]
     assert baseline[("unexpected_step", "X")] is None  # at the start: every journey in scope
     late = gaps.filter(pl.col("gap_type") == "sla_breach").row(0, named=True)
-    # a late 'C' still reached 'C': compared with the 5 other journeys that reached it, no effect
-    assert (late["outcome_rate_with"], late["outcome_rate_without"]) == (1.0, 1.0)
-    assert (late["baseline_journeys"], late["impact"]) == (5, 0.0)
+    # a late 'C', the goal, still reached 'C', as did the 5 it is compared with: rates of 1.0 by
+    # construction say nothing, so it is not measured ('no effect' would be the method talking)
+    # but reported apart, with how late it was
+    assert late["ranking"] == "late_outcomes" and late["baseline_journeys"] == 5
+    measures = ("outcome_rate_with", "outcome_rate_without", "ci_low", "effect", "impact")
+    assert [late[m] for m in measures] == [None] * 5 and late["value_at_risk"] == 0.0
+    assert (late["delay_median_seconds"], late["delay_p90_seconds"]) == (7200.0, 7200.0)
+    assert late["description"] == (
+        "'C' later than 1h after the previous step: a median 2h (90% within 2h); each of these "
+        "journeys reached the outcome, so what the delay costs is not in the outcome rate"
+    )
 
 
 # -- impact with a direction, and the ranking ------------------------------------------------------

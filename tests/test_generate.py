@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import polars as pl
 import pytest
 import yaml
@@ -70,7 +71,15 @@ def parse_time(value: str | None, *, naive_tz: ZoneInfo | None = None) -> dateti
 
 
 def digits(phone: str | None) -> str:
-    return re.sub(r"\D", "", phone or "")
+    """The number as E.164 digits: the German phone system's national numbers read in region
+    DE with phonenumbers, as data/sample/journeys.yaml configures support (phone_region: DE)."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone, "DE")
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", phone)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
 
 
 class Data:
@@ -185,6 +194,10 @@ def test_support_identifies_people_only_by_messy_email_or_phone(data: Data) -> N
     shown = [p for p in sup["phone"].to_list() if p]
     assert any(" " in p for p in shown) and any("-" in p for p in shown)
     assert any(p.startswith("(+") for p in shown)
+    national = data.behaviour("national_phones")
+    assert national["count"] == len(national["events"]) > 0
+    written = dict(zip(sup["event_id"], sup["phone"], strict=True))
+    assert all(written[e][0] in "0(" and "+" not in written[e] for e in national["events"])
 
 
 # -- behaviours in ground_truth.json are really in the files --------------------------------------

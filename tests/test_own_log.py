@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from journeys.cli import main
-from journeys.report.text import format_count, format_pct
+from journeys.report.text import format_count
+from journeys.report.units import format_share
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,18 +31,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def marts(warehouse: Path, sql: str) -> pl.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.sql(sql).pl()
-
-
-def table_rows(page: str, table_id: str) -> list[list[str]]:
-    """The text of each body row of the HTML table ``table_id``."""
-    block = re.search(rf'<table[^>]*id="{table_id}".*?</table>', page, flags=re.S)
-    assert block, f"no table {table_id} in the page"
-    body = block.group(0).split("<tbody>", 1)[-1]
-    rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
-        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)
-        rows.append([html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
-    return rows
 
 
 def check_report(capsys, tmp_path: Path, warehouse: Path, map_name: str) -> None:
@@ -63,15 +52,20 @@ def check_report(capsys, tmp_path: Path, warehouse: Path, map_name: str) -> None
     ).row(0, named=True)
     assert conformance["n"] == marts(warehouse, "SELECT count(*) FROM marts.journeys").item()
     assert f">{format_count(conformance['n'])}<" in page
-    assert f">{format_pct(conformance['share'])}<" in page
+    assert f">{format_share(conformance['share'])}<" in page
     steps = marts(
         warehouse,
         "SELECT step, journeys_reached, sla_breaches FROM marts.map_steps WHERE map_name = 'first'",
     )
-    shown = {r[0]: (r[1], r[4]) for r in table_rows(page, "funnel-table")}
-    expected = {
-        s: (format_count(n), format_count(b)) for s, n, b in steps.iter_rows() if s in shown
+    funnel = page[page.index('<section id="funnel"') :]
+    funnel = funnel[: funnel.index("</section>")]
+    shown = {
+        html.unescape(step): (count, late or "0")
+        for step, count, late in re.findall(
+            r"<span>([^<]+): ([\d,]+)(?: · ([\d,]+) late)?</span>", funnel
+        )
     }
+    expected = {s: (format_count(n), format_count(b)) for s, n, b in steps.iter_rows()}
     assert steps.height and shown == expected
     stored = marts(warehouse, "SELECT map_name, definition FROM marts.maps")
     assert stored["map_name"].to_list() == [map_name]

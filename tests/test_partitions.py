@@ -26,8 +26,25 @@ from journeys.publish import work_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-MARTS = ("events", "sessions", "journeys", "customers", "touchpoints", "transitions", "variants")
-COMPARED = ("maps", "map_conformance", "map_steps", "map_gaps")
+MARTS = (
+    "events",
+    "sessions",
+    "journeys",
+    "customers",
+    "touchpoints",
+    "transitions",
+    "variants",
+    "journey_effort",
+    "journey_handoffs",
+)
+COMPARED = (
+    "maps",
+    "map_conformance",
+    "map_steps",
+    "map_gaps",
+    "map_journeys",
+    "touchpoint_impact",
+)
 IDENTITY = "intermediate.int_identity"
 
 
@@ -84,6 +101,10 @@ def _marts(settings: Settings) -> dict[str, pl.DataFrame]:
         "map_conformance": ["map_name", "journey_id"],
         "map_steps": ["map_name", "step"],
         "map_gaps": ["map_name", "gap_type", "from_step", "to_step", "touchpoint", "detail"],
+        "map_journeys": ["map_name", "journey_id"],
+        "touchpoint_impact": ["map_name", "touchpoint"],
+        "journey_effort": ["journey_id"],
+        "journey_handoffs": ["journey_id", "step_index"],
     }
     with duckdb.connect(str(work_path(settings)), read_only=True) as con:
         out = {}
@@ -129,6 +150,26 @@ def test_partitioned_incremental_build_is_identical(
     steps.build_marts(single, full=True, publish=False)
     result = steps.build_marts(parted, publish=False)
     assert not result.full_rebuild and 0 < result.rebuilt_customers < result.customers
+    assert_same_marts(single, parted)
+
+
+def test_changed_effort_rules_reach_every_partition(
+    loaded: Path, landing: Path, tmp_path: Path
+) -> None:
+    """A shorter handoff SLA and no new events: each partition keeps its events and re-derives
+    its effort (every customer), as a one-process full build with the new rule does."""
+    single = _settings(landing, tmp_path / "single", late=False)
+    parted = _settings(landing, tmp_path / "parted", late=False, partitions=3)
+    for settings in (single, parted):
+        _copy(loaded, tmp_path / settings.warehouse.parent.name)
+    steps.build_marts(parted, publish=False)
+    before = _marts(parted)["journey_effort"]["missed_handoffs"].sum()
+    effort = single.effort.model_copy(update={"handoff_sla_seconds": 600})
+    single, parted = (s.model_copy(update={"effort": effort}) for s in (single, parted))
+    steps.build_marts(single, full=True, publish=False)
+    result = steps.build_marts(parted, publish=False)
+    assert not result.full_rebuild
+    assert _marts(parted)["journey_effort"]["missed_handoffs"].sum() > before
     assert_same_marts(single, parted)
 
 
@@ -265,7 +306,8 @@ def test_daily_flow_maps_partitions_on_threads(
     from pipelines.params import DailyParams
     from prefect.client.orchestration import get_client
 
-    single = _settings(landing, tmp_path / "single", late=False)
+    # no maps on either side: the flow skips compare, and the effort marts take no SLAs
+    single = _settings(landing, tmp_path / "single", late=False, maps=())
     _copy(loaded, tmp_path / "single")
     steps.build_marts(single, full=True, publish=False)
     parted = _settings(

@@ -189,22 +189,31 @@ def test_agent_assisted_orders_skip_the_web_checkout_a_path_that_helps(warehouse
 
 def test_support_map_gaps_are_ranked_by_outcomes_not_all_zero(gaps):
     support = ranked_deviations(gaps, "support-resolution")
+    every = gaps.filter(pl.col("map_name") == "support-resolution")
+    # the delivery tickets bounced between teams stay whole now (resolved after the delivery,
+    # in the order's journey): every one is resolved, so the transfers cost time, not
+    # resolutions. The time shows as the late resolution, ranked apart with its delays
+    bounce = every.filter(pl.col("touchpoint") == "Ticket transferred")
+    assert bounce.height == 2 and set(bounce["outcome_rate_with"]) == {1.0}
+    assert bounce["journeys"].max() <= behaviour("delivery_bounce")["count"]
+    late = one(every, gap_type="sla_breach", to_step="Ticket resolved")
+    assert (late["ranking"], late["rank"]) == ("late_outcomes", 1)
+    assert late["effect"] is None and late["outcome_rate_with"] is None
+    assert 86400 < late["delay_median_seconds"] < late["delay_p90_seconds"]
+    assert "a median 1.7d" in late["description"]
+    # deviations: the clear effects first, by the size of their impact
     top = support.head(10)
-    # the delivery tickets bounced between teams: transfers the map never drew, which harm
-    bounce = support.filter(pl.col("touchpoint") == "Ticket transferred").row(0, named=True)
-    assert bounce["gap_type"] == "unexpected_step" and bounce["rank"] <= 5
-    assert (
-        bounce["effect"] == "harms" and bounce["journeys"] <= behaviour("delivery_bounce")["count"]
-    )
-    assert set(support["impact_unit"]) == {"outcomes"}
-    assert (support["value_at_risk"] == 0).all()  # these journeys carry no money
-    assert top["impact"].abs().min() > 1  # each top gap moves at least one resolution
-    assert top["impact"].n_unique() > 5
+    # tickets now sit in their orders' journeys, whose money is at stake: impact in value
+    assert set(support["impact_unit"]) == {"value"}
+    assert (top["impact"] * top["missed_outcomes"] <= 0).all()  # opposite signs
+    assert top["impact"].abs().head(4).min() > 1  # each clear one moves at least a resolution
     clear = top.filter(pl.col("effect") != "no clear effect")
-    assert clear.height == top.height
+    assert clear.height >= 3 and top.head(clear.height).equals(clear)
     sizes = clear["impact"].abs().to_list()
     assert sizes == sorted(sizes, reverse=True)
-    assert (top["impact"] == -top["missed_outcomes"]).all()
+    # calls on the phone system are never Zendesk tickets: they never reach a resolution
+    skipped = one(every, gap_type="skipped_step", to_step="Ticket opened")
+    assert skipped["rank"] == 1 and skipped["effect"] == "harms"
 
 
 def test_a_map_that_fits_the_happy_path_gives_fitness_one(warehouse, marts):
@@ -229,16 +238,33 @@ def test_a_map_that_fits_the_happy_path_gives_fitness_one(warehouse, marts):
 
 
 def test_suggested_map_at_80_percent_coverage_makes_80_percent_conform(warehouse, marts, tmp_path):
+    """80% of the journeys the original map is about, except where only drop-offs are left:
+    journeys abandoned without reaching the goal or an exit are never adopted."""
     settings = demo_settings(warehouse=warehouse, reports=tmp_path / "reports")
     revised = tmp_path / "revised.yaml"
     printed = steps.suggest_map(settings, ONLINE, coverage=0.8, out=revised)
-    assert "suggest-map 'online-purchase'" in printed
     journeys, events = marts
-    before = compare_map(load_map(ONLINE), journeys=journeys, events=events, min_support=20)
+    original = load_map(ONLINE)
+    before = compare_map(original, journeys=journeys, events=events, min_support=20)
     after = compare_map(load_map(revised), journeys=journeys, events=events, min_support=20)
-    assert before.summary.conforming_share < 0.8 <= after.summary.conforming_share
-    # the revision adds steps (calls, tickets), so its scope grows; the journeys the original
-    # map was about conform too
-    scope = before.conformance.select("journey_id")
-    again = after.conformance.join(scope, on="journey_id")
-    assert again.height == scope.height and again["is_conforming"].mean() >= 0.8
+    # the same journeys before and after: the original's scope
+    scope = before.conformance.select("journey_id", "status")
+    again = after.conformance.join(scope.select("journey_id"), on="journey_id")
+    assert again.height == scope.height
+    share = again["is_conforming"].mean()
+    assert printed.splitlines()[0].endswith(
+        f"on the {scope.height} journeys in the original's scope, the revision explains "
+        f"{share:.1%} (the original: {before.summary.conforming_share:.1%}; target 80%); its "
+        f"new steps bring {after.summary.journeys - scope.height} more journeys into scope, "
+        "0.0% of them conforming"
+    )
+    ended = set(original.exit) | {original.goal}
+    paths = journeys.select("journey_id", "path").join(scope, on="journey_id")
+    dropoffs = paths.filter(
+        (pl.col("status") != "in_flight")
+        & ~pl.col("path").list.eval(pl.element().is_in(list(ended))).list.any()
+    )
+    assert dropoffs.height > 0.2 * scope.height  # browsing that never led to an order
+    assert share >= min(0.8, 1 - dropoffs.height / scope.height) > 0.7
+    # no browsing step became an exit because abandoned journeys stop there
+    assert set(load_map(revised).exit) <= ended | {"Ticket resolved"}

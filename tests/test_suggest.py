@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
@@ -69,9 +70,13 @@ def shop(tmp_path: Path) -> Path:
     return path
 
 
-def conforming_share(wh: Warehouse, path: Path) -> float:
-    result = compare_maps(wh, SETTINGS, [path])
-    return result.maps[0].conforming_share or 0.0
+def conforming_share(wh: Warehouse, path: Path, among: pl.Series | None = None) -> float:
+    """The map's conforming share, over ``among`` (journey ids) when given."""
+    compare_maps(wh, SETTINGS, [path])
+    rows = wh.read_table("marts.map_conformance")
+    if among is not None:
+        rows = rows.filter(pl.col("journey_id").is_in(among.implode()))
+    return float(rows["is_conforming"].mean() or 0.0)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("coverage", [0.5, 0.8, 0.95, 1.0])
@@ -79,10 +84,16 @@ def test_recomparing_with_the_suggestion_reaches_the_coverage(
     wh: Warehouse, shop: Path, tmp_path: Path, coverage: float
 ):
     load(wh)
-    assert conforming_share(wh, shop) < 0.5
+    original = conforming_share(wh, shop)
+    assert original < 0.5
+    scope = wh.read_table("marts.map_conformance")["journey_id"]
     out = tmp_path / "suggested.yaml"
-    suggest_map(wh, SETTINGS, shop, coverage=coverage, out=out)
-    assert conforming_share(wh, out) >= coverage
+    head = suggest_map(wh, SETTINGS, shop, coverage=coverage, out=out).splitlines()[0]
+    # on the same journeys as the original; the 6 abandoned of its 100 are never adopted
+    share = conforming_share(wh, out, among=scope)
+    assert share >= min(coverage, 0.94)
+    assert f"on the {scope.len()} journeys in the original's scope" in head
+    assert f"explains {share:.1%} (the original: {original:.1%};" in head
 
 
 def test_keeps_names_stages_and_metadata_and_explains_the_diff(
@@ -151,13 +162,13 @@ def test_in_flight_journeys_shape_the_revision_without_making_exits(wh: Warehous
     revised = parse_map(yaml.safe_load(text.split("\n\n", 1)[1]), source="s")
     assert ("Visit", "Chat") in revised.edges() and ("Chat", "View") in revised.edges()
     assert revised.end_steps == ("Paid",)
-    assert "explains 100.0% of 15 journeys" in text.splitlines()[0]
+    assert "on the 15 journeys in the original's scope, the revision explains 100.0%" in text
 
 
 def test_a_new_step_only_an_in_flight_journey_reached_is_left_out(wh: Warehouse, tmp_path: Path):
     """An in-flight journey's last step is no exit; a new step there, with no way on to an exit,
     would make the revision invalid, so it is left out (the journey still conforms as a prefix)."""
-    write_journey_marts(wh, [Journey(id="j1", path=["A", "B", "C", "X"], status="in_flight")])
+    write_journey_marts(wh, [Journey(id="j1", path=["A", "B", "X"], status="in_flight")])
     original = tmp_path / "abc.yaml"
     original.write_text(
         "name: abc\nstages:\n  - name: S\n    steps:\n      - name: A\n"
@@ -166,3 +177,16 @@ def test_a_new_step_only_an_in_flight_journey_reached_is_left_out(wh: Warehouse,
     out = tmp_path / "abc.suggested.yaml"
     suggest_map(wh, SETTINGS, original, coverage=1.0, out=out)
     assert load_map(out).step_names == ("A", "B", "C")
+
+
+def test_abandoned_journeys_are_drop_offs_not_exits_to_adopt(wh: Warehouse, shop: Path):
+    """Most journeys leave after browsing; the revision must not make browsing an exit."""
+    happy = (["Visit", "View", "Cart", "Paid"], 30, "completed")
+    left = [(["Visit", "View"], 40, "abandoned"), (["Visit", "View", "Cart"], 20, "abandoned")]
+    load(wh, [happy, *left, (["Visit", "Chat", "Cart", "Paid"], 10, "completed")])
+    text = suggest_map(wh, SETTINGS, shop, coverage=0.9, out=None)
+    revised = parse_map(yaml.safe_load(text.split("\n\n", 1)[1]), source="s")
+    assert set(revised.exit) == {"Paid"} and "View" not in revised.end_steps
+    assert ("Visit", "Chat") in revised.edges()  # the adoptable detour is adopted
+    # the target cannot be met without adopting drop-offs: the share says so, same journeys
+    assert "on the 100 journeys in the original's scope, the revision explains 40.0%" in text

@@ -65,7 +65,7 @@ def test_seconds_breaches_and_switches_follow_step_order():
     seconds = timing.seconds.with_columns(pl.col("step").cast(pl.String)).sort(pl.all())
     assert seconds.rows() == [("B", 600.0), ("B", 7200.0), ("C", 3600.0)]
     breaches = timing.breaches.with_columns(pl.col("step").cast(pl.String))
-    assert breaches.rows() == [(jx["j2"], "B")]
+    assert breaches.rows() == [(jx["j2"], "B", 7200.0)]  # and how long it took
     switches = timing.switches.with_columns(pl.col("prev_step", "step").cast(pl.String))
     # B is designed on web: the journey left it for the phone, and came back for C
     assert switches.sort("prev_step").rows() == [

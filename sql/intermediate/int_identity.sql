@@ -3,15 +3,18 @@
 -- partitioned build, label propagation over partitioned links: ingest/components.py); the key
 -- is a keyed hash of the component's smallest CRM customer node, or of its smallest node when
 -- no CRM customer is linked (an unstitched visitor or contact).
-WITH anchors AS (
-    SELECT component,
-        min(node) FILTER (WHERE starts_with(node, 'c:')) AS crm_anchor,
-        min(node) AS any_anchor
-    FROM intermediate.int_identity_components
-    GROUP BY component
+with anchors as (
+    select
+        component,
+        min(node) filter (where starts_with(node, 'c:')) as crm_anchor,
+        min(node) as any_anchor
+    from intermediate.int_identity_components
+    group by component
 )
-SELECT n.node,
-    'ck_' || left(sha256($salt || '|' || coalesce(a.crm_anchor, a.any_anchor)), 16) AS customer_key,
-    a.crm_anchor IS NOT NULL AS is_stitched
-FROM intermediate.int_identity_components AS n
-JOIN anchors AS a ON a.component = n.component
+
+select
+    n.node,
+    'ck_' || left(sha256($salt || '|' || coalesce(a.crm_anchor, a.any_anchor)), 16) as customer_key,
+    a.crm_anchor is not null as is_stitched
+from intermediate.int_identity_components as n
+inner join anchors as a on n.component = a.component

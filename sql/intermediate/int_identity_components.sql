@@ -4,6 +4,8 @@
 -- component (int_identity_roots); a partitioned build's label propagation
 -- (ingest/components.py) gives the smallest node name instead. The component is only compared
 -- for equality, so either gives the same customers.
-SELECT n.node, CAST(r.root_id AS VARCHAR) AS component
-FROM intermediate.int_identity_nodes AS n
-JOIN intermediate.int_identity_roots AS r ON r.node_id = n.node_id
+select
+    n.node,
+    cast(r.root_id as varchar) as component
+from intermediate.int_identity_nodes as n
+inner join intermediate.int_identity_roots as r on n.node_id = r.node_id

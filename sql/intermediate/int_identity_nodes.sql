@@ -1,9 +1,11 @@
 -- grain: one identifier of the identity graph (a node of int_identity_edges), numbered from 0
 -- in no particular order: the numbers only tell components apart (int_identity_components);
 -- int_identity names each component by its nodes themselves. (No sort of the node names.)
-SELECT node, CAST(row_number() OVER () - 1 AS BIGINT) AS node_id
-FROM (
-    SELECT left_node AS node FROM intermediate.int_identity_edges
-    UNION
-    SELECT right_node FROM intermediate.int_identity_edges
-)
+select
+    node,
+    cast(row_number() over () - 1 as bigint) as node_id
+from (
+    select left_node as node from intermediate.int_identity_edges
+    union
+    select right_node from intermediate.int_identity_edges
+) as edge_nodes

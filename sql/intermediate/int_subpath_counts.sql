@@ -3,9 +3,9 @@
 -- a journey and a customer belong to one partition, so their distinct counts add up).
 -- journeys / customers: distinct journeys / customers with it, for marts.touchpoints and
 -- marts.transitions.
-SELECT
+select
     subpath,
-    sum(journeys)::BIGINT AS journeys,
-    sum(customers)::BIGINT AS customers
-FROM intermediate.part_subpaths
-GROUP BY subpath
+    sum(journeys)::bigint as journeys,
+    sum(customers)::bigint as customers
+from intermediate.part_subpaths
+group by subpath

@@ -6,21 +6,24 @@
 -- Counts come from each customer partition (intermediate.part_pairs) added up, the quantiles from
 -- intermediate.int_pair_times, the distinct journeys and customers from
 -- intermediate.int_subpath_counts.
-WITH pairs AS (
-    SELECT from_touchpoint, to_touchpoint, sum(transitions)::BIGINT AS transitions
-    FROM intermediate.part_pairs
-    GROUP BY ALL
+with pairs as (
+    select
+        from_touchpoint,
+        to_touchpoint,
+        sum(transitions)::bigint as transitions
+    from intermediate.part_pairs
+    group by all
 )
 
-SELECT
+select
     p.from_touchpoint,
     p.to_touchpoint,
     p.transitions,
     c.journeys,
     c.customers,
-    t.quantiles[1] AS median_seconds,
-    t.quantiles[2] AS p90_seconds
-FROM pairs AS p
-JOIN intermediate.int_pair_times AS t USING (from_touchpoint, to_touchpoint)
-JOIN intermediate.int_subpath_counts AS c ON c.subpath = [p.from_touchpoint, p.to_touchpoint]
-ORDER BY p.transitions DESC, p.from_touchpoint, p.to_touchpoint
+    t.quantiles[1] as median_seconds,
+    t.quantiles[2] as p90_seconds
+from pairs as p
+inner join intermediate.int_pair_times as t using (from_touchpoint, to_touchpoint)
+inner join intermediate.int_subpath_counts as c on c.subpath = [p.from_touchpoint, p.to_touchpoint]
+order by p.transitions desc, p.from_touchpoint asc, p.to_touchpoint asc

@@ -4,34 +4,34 @@
 -- cumulative_share: the share of ranks 1..rank. median_duration_seconds: of its journeys.
 -- The journeys of each customer partition are counted there (intermediate.part_variants) and
 -- added up here; the medians come from intermediate.int_variant_durations.
-WITH variants AS (
-    SELECT
+with variants as (
+    select
         v.variant_id,
-        any_value(v.path) AS path,
-        any_value(v.length) AS length,
-        sum(v.journeys)::BIGINT AS journeys,
-        any_value(d.median_duration_seconds) AS median_duration_seconds
-    FROM intermediate.part_variants AS v
-    JOIN intermediate.int_variant_durations AS d USING (variant_id)
-    GROUP BY v.variant_id
+        any_value(v.path) as path,
+        any_value(v.length) as length,
+        sum(v.journeys)::bigint as journeys,
+        any_value(d.median_duration_seconds) as median_duration_seconds
+    from intermediate.part_variants as v
+    inner join intermediate.int_variant_durations as d using (variant_id)
+    group by v.variant_id
 ),
 
-ranked AS (
-    SELECT
+ranked as (
+    select
         *,
-        row_number() OVER (ORDER BY journeys DESC, length, path, variant_id) AS rank
-    FROM variants
+        row_number() over (order by journeys desc, length asc, path asc, variant_id asc) as rank
+    from variants
 )
 
-SELECT
+select
     variant_id,
     path,
     length,
     journeys,
-    journeys / sum(journeys) OVER () AS share,
-    sum(journeys) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) / sum(journeys) OVER ()
-        AS cumulative_share,
+    journeys / sum(journeys) over () as share,
+    sum(journeys) over (order by rank rows unbounded preceding) / sum(journeys) over ()
+        as cumulative_share,
     rank,
     median_duration_seconds
-FROM ranked
-ORDER BY rank
+from ranked
+order by rank

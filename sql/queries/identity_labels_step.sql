@@ -5,14 +5,23 @@
 -- Reads the temp views `mine` (this partition's labels), `links` (its links a -> b) and `labels`
 -- (every partition's labels). A label is a node id, so the fixpoint labels each connected
 -- component with its smallest node id.
-WITH stepped AS (
-    SELECT m.node, m.component AS was,
-        least(m.component, coalesce(min(n.component), m.component),
-            coalesce(any_value(j.component), m.component)) AS component
-    FROM mine AS m
-    LEFT JOIN links AS l ON l.a = m.node
-    LEFT JOIN labels AS n ON n.node = l.b
-    LEFT JOIN labels AS j ON j.node = m.component
-    GROUP BY m.node, m.component
+with stepped as (
+    select
+        m.node,
+        m.component as was,
+        least(
+            m.component, coalesce(min(n.component), m.component),
+            coalesce(any_value(j.component), m.component)
+        ) as component
+    from mine as m
+    left join links as l on m.node = l.a
+    left join labels as n on l.b = n.node
+    left join labels as j on m.component = j.node
+    group by m.node, m.component
 )
-SELECT node, component, component <> was AS changed FROM stepped
+
+select
+    node,
+    component,
+    component <> was as changed
+from stepped

@@ -16,6 +16,7 @@ from journeys.errors import BuildError
 from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.money import write_exchange_rates
+from journeys.ingest.phones import normalize_phones
 from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
 from journeys.ingest.touchpoints import write_rules
 from journeys.paths.partitions import partition_folder
@@ -72,6 +73,7 @@ def build_events(
     # writes need not keep insertion order: they run in parallel and hold less in memory.
     with wh.insertion_order(preserve=False):
         write_rules(wh, settings)
+        normalize_phones(wh, settings)  # raw.phone_numbers, which the staging models join
         wh.run_models(STAGING_MODELS, salt=settings.salt)
         for view in STAGING_VIEWS:
             wh.run_view(view)
@@ -104,12 +106,10 @@ def build_events(
                 seq_from=SEQ_MIN,
                 seq_to=SEQ_END,
             )
-        wh.store_parts(
-            "intermediate.int_customer_profiles",
-            "intermediate/int_customer_profiles",
-            parts=parts,
-            key="customer_key",
-        )
+        for table in ("int_customer_profiles", "int_case_horizons"):  # horizons: live imports
+            wh.store_parts(
+                f"intermediate.{table}", f"intermediate/{table}", parts=parts, key="customer_key"
+            )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
         last_file_seq = int(wh.scalar("queries/last_build"))
         wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
@@ -141,6 +141,7 @@ def build_warehouse(
     counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
+        # (the effort marts are built with the paths: paths/effort.py)
         full = build_paths(wh, settings, full=full, run_tasks=run_tasks).full
     build_mining(wh, settings, run_tasks=run_tasks)
     wh.run_model("marts/data_quality")

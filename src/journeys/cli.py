@@ -210,6 +210,14 @@ def import_log(
         ),
     ] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes|ocel")] = None,
+    open_cases_horizon: Annotated[
+        str | None,
+        typer.Option(
+            "--open-cases-horizon",
+            help="The extract is live: cases with an event this recent (e.g. 14d) may be in "
+            "flight. Default: a historical log, every case completed.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
@@ -224,6 +232,16 @@ def import_log(
     --timestamp-col timestamp --timezone Europe/Amsterdam
     """
     from journeys import steps
+    from journeys.config import parse_duration
+
+    try:
+        horizon = (
+            None
+            if open_cases_horizon is None
+            else parse_duration(open_cases_horizon, field="--open-cases-horizon")
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
     if lifecycle not in ("complete", "all"):
         raise typer.BadParameter(f"'{lifecycle}': use complete or all", param_hint="--lifecycle")
@@ -240,6 +258,7 @@ def import_log(
         object_type=object_type,
         personal_case_ids=personal_case_ids,
         fmt=fmt,
+        open_cases_horizon=horizon,
     )
     echo(result.summary())
 

@@ -58,6 +58,7 @@ def import_event_log(
     lifecycle: str = "complete",
     object_type: str | None = None,
     personal_case_ids: bool = False,
+    open_cases_horizon: int | None = None,
 ) -> ImportResult:
     """Load one event log file, each case one journey (``journeys import-log``)."""
     from journeys.ingest.eventlog import import_log
@@ -77,6 +78,7 @@ def import_event_log(
             lifecycle=lifecycle,
             object_type=object_type,
             personal_case_ids=personal_case_ids,
+            open_cases_horizon=open_cases_horizon,
         )
 
 

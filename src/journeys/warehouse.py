@@ -28,6 +28,7 @@ SCHEMAS = ("raw", "staging", "intermediate", "marts")
 STORED_TABLES = (
     "intermediate.int_events",
     "intermediate.int_customer_profiles",
+    "intermediate.int_case_horizons",
     "intermediate.part_variants",
     "intermediate.part_subpaths",
     "intermediate.part_pairs",
@@ -511,7 +512,10 @@ class Warehouse:
                 return frame.select(list(columns)) if columns else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
         try:
-            return self._con.sql(f"SELECT {cols} FROM {quote_ident(table)}").pl(lazy=True)
+            lazy: pl.LazyFrame = self._con.sql(f"SELECT {cols} FROM {quote_ident(table)}").pl(
+                lazy=True
+            )
+            return lazy
         except duckdb.Error as exc:
             raise WarehouseError(f"{table}: {str(exc).splitlines()[0]}") from exc
 
@@ -883,7 +887,8 @@ class Warehouse:
 
     def _fetch(self, sql: str, params: Mapping[str, Any] | None, where: str) -> pl.DataFrame:
         try:
-            return self._con.sql(sql, params=dict(params) if params else None).pl()
+            frame: pl.DataFrame = self._con.sql(sql, params=dict(params) if params else None).pl()
+            return frame
         except duckdb.Error as exc:
             raise WarehouseError(_failure(_label(where), exc, self._folder())) from exc
 

@@ -16,17 +16,24 @@ the map ``ignore``s are removed first (they produce no move and do not count in 
 
 The optimum is exact: dynamic programming over trace positions, backwards, gives the optimal
 cost-to-go of every state (inside one position, model moves are relaxed through the map's
-all-pairs distances, so this equals Dijkstra on the state graph). The moves are then read
-forwards, which also fixes the tie-break among equally cheap alignments, deterministically:
-at every state take a sync move if one stays optimal, else a log move, else the model move to
-the earliest step in file order. So an out-of-order touchpoint is reported where it happened
-(log move) before the map is made to catch up (model moves).
+all-pairs distances, so this equals Dijkstra on the state graph). **Ties**: among the optimal
+alignments, the one with the most synchronous moves wins (the fewest log moves: cost is log
+plus model moves, so for one cost more syncs mean fewer log moves), then the earliest. The
+cost-to-go is computed on weights that make this exact, ``K`` per model move and ``K + 1`` per
+log move with ``K`` larger than any trace (a weighted total is ``K * cost + log moves``), so
+the optimal cost, and pm4py's, is unchanged. The moves are then read forwards: at every state
+take a sync move if one stays optimal, else a log move, else the model move to the earliest
+step in file order. So an in-flight ``contact, order placed, payment, shipped, delivered`` is
+one unexpected contact and the skipped browsing steps, not five unexpected steps; and an
+out-of-order touchpoint is reported where it happened (log move) before the map is made to
+catch up (model moves). The same trace and completeness always get the same alignment.
 
 Many traces at once (``align_variants``): the cost-to-go at a trace position depends only on the
 rest of the trace (its suffix) and on whether the journey is complete, so it is computed once
 per distinct suffix, over a trie of the reversed traces, one trie depth at a time, vectorized
 with numpy over all suffixes of that depth and all map states. With touchpoint c next and
-``after`` the cost-to-go of the rest: ``h[q] = min(after[q] + 1, after[c] + into[c, q])``, where
+``after`` the cost-to-go of the rest:
+``h[q] = min(after[q] + K + 1, after[c] + K * into[c, q])``, where
 ``into[c, q]`` is the fewest model moves from q to a step with a designed edge into c (model
 moves before a log move never help, as ``after`` is already closed under them). The forward
 reading then advances every trace by one move per round, also vectorized, and gives the same
@@ -225,13 +232,16 @@ class _Aligned:
 
 
 def _solve(ix: _Index, tr: _Traces) -> _Aligned:
-    """Cost-to-go over the trie of reversed traces, then one optimal alignment per trace."""
-    h, node = _cost_to_go(ix, tr)
-    return _read_moves(ix, tr, h, node)
+    """Cost-to-go over the trie of reversed traces, then one optimal alignment per trace.
+    Weights: ``K`` per model move, ``K + 1`` per log move (see the module docstring)."""
+    weight = float(int(tr.lengths.max(initial=0)) + 1)
+    h, node = _cost_to_go(ix, tr, weight)
+    return _read_moves(ix, tr, h, node, weight)
 
 
-def _cost_to_go(ix: _Index, tr: _Traces) -> tuple[np.ndarray, np.ndarray]:
-    """h[node, q]: the optimal cost from map state q with a suffix of a trace left to align,
+def _cost_to_go(ix: _Index, tr: _Traces, weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """h[node, q]: the optimal weighted cost from map state q with a suffix of a trace left to
+    align (``weight`` per model move, ``weight + 1`` per log move),
     one row per node of the trie of reversed traces (0 / 1: the empty suffix of a complete /
     unfinished trace; column ``size``, the unknown touchpoint, is infinite). And node[j]: the
     node of the suffix from kept touchpoint k of trace r, at j = starts[r] + r + k (k <= n)."""
@@ -242,7 +252,7 @@ def _cost_to_go(ix: _Index, tr: _Traces) -> tuple[np.ndarray, np.ndarray]:
     node = np.empty(len(tr.codes) + n_traces, dtype=np.int64)
     node[base + lengths] = np.where(tr.complete, 0, 1)
     roots = np.full((2, radix), _INF)
-    roots[0, :size] = ix.to_end
+    roots[0, :size] = ix.to_end * weight
     roots[1, :size] = 0.0
     blocks = [roots]  # h of the nodes of depth 0, 1, ...: a node's parent is one block back
     first = 0  # node id of the previous block's first row
@@ -262,8 +272,8 @@ def _cost_to_go(ix: _Index, tr: _Traces) -> tuple[np.ndarray, np.ndarray]:
         # as after[] is closed under them: after[q] <= dist[q, s] + after[s].)
         block = np.full((len(keys), radix), _INF)
         np.minimum(
-            after[:, :size] + 1.0,
-            after[np.arange(len(keys)), c][:, None] + ix.into[c],
+            after[:, :size] + (weight + 1.0),
+            after[np.arange(len(keys)), c][:, None] + ix.into[c] * weight,
             out=block[:, :size],
         )
         blocks.append(block)
@@ -271,13 +281,15 @@ def _cost_to_go(ix: _Index, tr: _Traces) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(blocks), node
 
 
-def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Aligned:
+def _read_moves(
+    ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray, weight: float
+) -> _Aligned:
     """One optimal alignment per trace, read forwards with the documented tie-break."""
     size = ix.size
     lengths = tr.lengths
     n_traces = len(lengths)
     base = tr.starts[:-1] + np.arange(n_traces)
-    cost = h[node[base], 0]
+    cost = np.floor(h[node[base], 0] / weight)  # weighted = weight * cost + log moves
     if not np.isfinite(cost).all():  # pragma: no cover - validated maps reach an end
         raise AssertionError("a trace has no alignment: the map cannot reach an exit")
 
@@ -310,11 +322,11 @@ def _read_moves(ix: _Index, tr: _Traces, h: np.ndarray, node: np.ndarray) -> _Al
         c = codes[flat]
         after = node[first_node + np.minimum(i + 1, n)]
         sync = more & ix.adj_code[q, c] & (h[after, c] == here)
-        log = more & ~sync & (h[after, q] + 1.0 == here)
+        log = more & ~sync & (h[after, q] + (weight + 1.0) == here)
         model = ~(sync | log)
         target = c
         if model.any():
-            fits = ix.adj[q[model]] & (h[here_node[model], :size] + 1.0 == here[model, None])
+            fits = ix.adj[q[model]] & (h[here_node[model], :size] + weight == here[model, None])
             if not fits.any(axis=1).all():  # pragma: no cover - the cost-to-go guarantees it
                 raise AssertionError("alignment found no optimal move")
             target = c.copy()

@@ -1,10 +1,16 @@
-"""Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps.
+"""Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps and
+map_journeys.
 
 ``compare_maps`` reads ``marts.journeys`` once, then for each map aligns every distinct in-scope
 variant once (``alignment.align_variants``) and spreads the results to journeys with polars
 joins; the events on the map's steps are read per range of journey ids (``timing``). Each map's
-rows replace that map's previous rows in the three tables (rows of other maps stay), inside one
+rows replace that map's previous rows in the four tables (rows of other maps stay), inside one
 transaction, so readers never see a half-written compare.
+
+``marts.map_journeys`` is the contract the report reads: per (map, journey in scope) the path
+after the map's ``ignore:``, the status for the map, segment, period, whether it conforms and
+which gaps it has (``gap_ids``, joining ``marts.map_gaps.gap_id``). The report never derives the
+scope itself.
 """
 
 from __future__ import annotations
@@ -13,20 +19,23 @@ import dataclasses
 import difflib
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
+from journeys.compare.attribution import measure_touchpoints
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
+from journeys.compare.mapjourneys import map_journeys
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.registry import TABLE as MAPS_TABLE
 from journeys.compare.registry import maps_frame
 from journeys.compare.scope import (
+    BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
     distinct_variants,
@@ -35,12 +44,21 @@ from journeys.compare.scope import (
     scope_variants,
 )
 from journeys.compare.timing import time_steps
+from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
-TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps")
+TABLES = (
+    "marts.map_conformance",
+    "marts.map_steps",
+    "marts.map_gaps",
+    "marts.map_journeys",
+    "marts.touchpoint_impact",
+)
+PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
+"""The MapComparison attribute written to each of TABLES."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +102,16 @@ class MapSummary:
 
 @dataclass(frozen=True)
 class MapComparison:
-    """One map's result frames (the rows written to the three marts) and its summary."""
+    """One map's result frames (the rows written to the four marts) and its summary."""
 
     conformance: pl.DataFrame
     steps: pl.DataFrame
     gaps: pl.DataFrame
+    journeys: pl.DataFrame
+    """The rows of marts.map_journeys."""
     summary: MapSummary
+    touchpoints: pl.DataFrame
+    """The rows of marts.touchpoint_impact (attribution.py)."""
 
 
 @dataclass(frozen=True)
@@ -131,17 +153,15 @@ def compare_maps(
     journeys = prepare_journeys(
         wh.read_table(
             "marts.journeys",
-            columns=[c for c in JOURNEY_COLUMNS if c != "path"],
+            columns=[c for c in JOURNEY_COLUMNS if c != "path"]
+            + [c for c in BREAKDOWN_COLUMNS if c in wh.columns("marts.journeys")],
             order_by=["journey_id"],
         )
     )
     variants = _read_variants(wh)
+    values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
-    events: Warehouse | PartitionedEvents = wh  # read per map and journey-id range (timing)
-    if run_tasks is not None and settings.partitions > 1 and wh.is_stored("marts.events"):
-        folder = _exchange(settings)
-        limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
-        events = PartitionedEvents.of(wh, folder, run_tasks, **limits)
+    events = _events_source(wh, settings, run_tasks)
     summaries = []
     with wh.transaction():  # all maps or none
         _replace_maps(wh, loaded)
@@ -152,9 +172,12 @@ def compare_maps(
                 events=events,
                 variants=variants,
                 min_support=settings.min_support,
+                values=values,
+                value_weighted=settings.ranking == "value_weighted",
+                costs=settings.touchpoint_costs,
             )
             # written before the next map is compared: one map's rows in memory at a time
-            for table, attr in zip(TABLES, ("conformance", "steps", "gaps"), strict=True):
+            for table, attr in zip(TABLES, PARTS, strict=True):
                 _replace_rows(wh, table, m.name, getattr(result, attr))
             warnings = missing_steps(m, touchpoints)
             summaries.append(dataclasses.replace(result.summary, warnings=warnings))
@@ -162,6 +185,17 @@ def compare_maps(
     if isinstance(events, PartitionedEvents):
         shutil.rmtree(events.folder, ignore_errors=True)
     return CompareResult(maps=tuple(summaries), seconds=time.perf_counter() - started)
+
+
+def _events_source(
+    wh: Warehouse, settings: Settings, run_tasks: Runner | None
+) -> Warehouse | PartitionedEvents:
+    """What step timing reads: the warehouse (per map and journey-id range), or, with
+    ``run_tasks`` and a partitioned build, each partition's events in a job of its own."""
+    if run_tasks is None or settings.partitions <= 1 or not wh.is_stored("marts.events"):
+        return wh
+    limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
+    return PartitionedEvents.of(wh, _exchange(settings), run_tasks, **limits)
 
 
 def _exchange(settings: Settings) -> Path:
@@ -178,23 +212,30 @@ def compare_map(
     events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
     min_support: int,
     variants: pl.DataFrame | None = None,
+    values: pl.DataFrame | None = None,
+    value_weighted: bool = False,
+    costs: Mapping[str, float] | None = None,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column.
+    its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
+    weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
+    ``costs``: cost per event by touchpoint (marts.touchpoint_impact).
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
-    scoped = scope_journeys(journeys, variants)
+    scoped = attach_values(
+        scope_journeys(journeys, variants), values, value_weighted=value_weighted
+    )
     aligned, conformance = align_journeys(journey_map, scoped, variants)
     if isinstance(events, PartitionedEvents):
         timing = events.time(journey_map, scoped)
     else:
         timing = time_steps(journey_map, events, scoped)
-    gaps = find_gaps(
+    found = find_gaps(
         journey_map,
         variants=variants,
         aligned=aligned,
@@ -202,15 +243,45 @@ def compare_map(
         timing=timing,
         min_support=min_support,
     )
+    gaps = found.table
     steps = measure_steps(journey_map, variants=variants, timing=timing)
+    touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
+    return MapComparison(
+        conformance=conformance,
+        steps=steps,
+        gaps=gaps,
+        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
+        summary=_summary(
+            journey_map,
+            journeys=journeys.height,
+            scoped=scoped.height,
+            variants=variants.height,
+            conformance=conformance,
+            gaps=gaps,
+            started=started,
+        ),
+        touchpoints=touchpoints,
+    )
+
+
+def _summary(
+    journey_map: JourneyMap,
+    *,
+    journeys: int,
+    scoped: int,
+    variants: int,
+    conformance: pl.DataFrame,
+    gaps: pl.DataFrame,
+    started: float,
+) -> MapSummary:
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
-    summary = MapSummary(
+    return MapSummary(
         map_name=journey_map.name,
         source=journey_map.source,
-        journeys=scoped.height,
-        out_of_scope=journeys.height - scoped.height,
-        variants=variants.height,
+        journeys=scoped,
+        out_of_scope=journeys - scoped,
+        variants=variants,
         conforming=int(conformance["is_conforming"].sum()),
         mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
         gaps=gaps.height,
@@ -218,7 +289,6 @@ def compare_map(
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
     )
-    return MapComparison(conformance=conformance, steps=steps, gaps=gaps, summary=summary)
 
 
 def align_journeys(

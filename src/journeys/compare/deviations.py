@@ -65,8 +65,9 @@ def gap_label(gap_type: str) -> str:
 
 def describe_gap(row: Mapping[str, object]) -> str:
     """The description of one gap (``marts.map_gaps.description``) from its key columns,
-    ``_mixed`` (its journeys went on to different steps, listed in ``detail``) and ``_via`` (the
-    off-map touchpoint most of them came through)."""
+    ``_mixed`` (its journeys went on to different steps, listed in ``detail``), ``_via`` (the
+    off-map touchpoint most of them came through) and, for a late outcome (``ranking``
+    ``late_outcomes``), its delay distribution."""
     before, after, via = row["from_step"], row["to_step"], row.get("_via")
     came = f"'{before}'" if before else None
     if came and via and via not in (before, row["touchpoint"]):
@@ -83,7 +84,23 @@ def describe_gap(row: Mapping[str, object]) -> str:
         where = f"at the start, before '{after}'"
     else:
         where = "with no map step around it"
-    return GAP_TYPES[str(row["gap_type"])].template.format(where=where, **row)
+    text = GAP_TYPES[str(row["gap_type"])].template.format(where=where, **row)
+    if row.get("ranking") == "late_outcomes" and row.get("delay_median_seconds") is not None:
+        text += (
+            f": a median {span_text(row['delay_median_seconds'])} (90% within "
+            f"{span_text(row['delay_p90_seconds'])}); each of these journeys reached the "
+            "outcome, so what the delay costs is not in the outcome rate"
+        )
+    return text
+
+
+def span_text(seconds: object) -> str:
+    """A wait for people: ``1.5d``, ``5.2h``, ``40m``."""
+    value = float(seconds)  # type: ignore[arg-type]
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if value >= size:
+            return f"{value / size:.1f}".rstrip("0").rstrip(".") + unit
+    return f"{value:.0f}s"
 
 
 def skipped_text(step: str) -> str:

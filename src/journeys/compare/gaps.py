@@ -44,6 +44,11 @@ that reached the outcome (0 when that average is not positive), and ``impact`` =
 in value (x that average, ``impact_unit`` = ``value``) when it is positive, else in outcomes
 (``impact_unit`` = ``outcomes``): negative costs, positive helps.
 
+Who: ``segments`` lists the CRM segments of a gap's journeys with their shares, and
+``customer_weight`` the mean weight of its finished journeys' customers (``value.py``; with
+``ranking: value_weighted`` those weights also weigh ``value_at_risk`` and ``impact``, and
+``value_weighted`` says so).
+
 Ranking: gaps with a clear effect first, then those whose interval crosses 0; inside each, by
 ``|impact|`` (harmful and helpful deviations alike: a frequent helpful one is a path the map
 should adopt), then journeys. A gap affecting fewer than ``min_support`` journeys is kept with
@@ -52,9 +57,14 @@ rank NULL, as are unused transitions (they affect no journey). There are two ran
 skipped, an unexpected step its journeys ended after; their rate with is 0 by definition) apart
 from the ``deviations``. One behaviour is one ranked gap: a gap re-describing a higher-ranked
 one (``behaviour.same_behaviour``) has rank NULL and ``same_behaviour_as`` = that rank.
+
+Each gap has a ``gap_id`` (its number in the map's catalog of gap keys); ``find_gaps`` also
+returns which journeys have which gap, written as ``marts.map_journeys.gap_ids``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -70,13 +80,34 @@ from journeys.compare.impact import (
 )
 from journeys.compare.maps import JourneyMap, format_duration
 from journeys.compare.timing import StepTiming
+from journeys.compare.value import SEGMENTS, affected_segments
 
-__all__ = ["KEY", "Z95", "find_gaps", "newcombe_interval", "wilson_interval"]
+__all__ = ["KEY", "Z95", "Gaps", "find_gaps", "newcombe_interval", "wilson_interval"]
 
 KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
-DEVIATIONS, DROPOFFS = "deviations", "dropoffs"
+DEVIATIONS, DROPOFFS, LATE_OUTCOMES = "deviations", "dropoffs", "late_outcomes"
+NOT_MEASURED = (
+    "outcome_rate_with",
+    "outcome_rate_without",
+    "ci_low",
+    "ci_high",
+    "effect",
+    "missed_outcomes",
+    "impact",
+)
+"""What a late outcome cannot be measured by: every journey with it reached the outcome."""
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """One map's gaps: the rows of marts.map_gaps, and which journeys have which gap."""
+
+    table: pl.DataFrame
+    """The rows of marts.map_gaps for the map; ``gap_id`` numbers them."""
+    members: pl.DataFrame
+    """gap_id, jx: one row per (gap, journey with it); jx is scope_journeys()' row number."""
 
 
 def find_gaps(
@@ -87,8 +118,9 @@ def find_gaps(
     journeys: pl.DataFrame,
     timing: StepTiming,
     min_support: int,
-) -> pl.DataFrame:
-    """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map).
+) -> Gaps:
+    """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map), and
+    their journeys.
 
     ``variants``: scope_variants(). ``aligned``: align_variants() of the (variant_id, complete)
     pairs of the journeys. ``journeys``: scope_journeys(). ``timing``: time_steps().
@@ -136,6 +168,7 @@ def find_gaps(
         .join(catalog, on="gap_id")
         .join(baselines, on="gap_id")
         .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
+        .join(affected_segments(members, journeys), on="gap_id", how="left")
         .with_columns(
             to_step=pl.coalesce("next_step", "to_step"),
             detail=pl.coalesce("next_detail", "detail"),
@@ -145,7 +178,26 @@ def find_gaps(
     )
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
-    return _finish(journey_map, frame, members, journeys.height, min_support)
+    # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
+    frame = frame.with_columns(value_weighted=pl.lit("rank_weight" in journeys.columns))
+    frame = frame.join(_delays(timing), on=["gap_type", "to_step"], how="left")
+    # the unused transitions (no journey, not in the catalog) are numbered after it
+    unnumbered = pl.col("gap_id").is_null().cum_sum().cast(pl.UInt32)
+    frame = frame.with_columns(
+        gap_id=pl.coalesce("gap_id", pl.lit(catalog.height, pl.UInt32) + unnumbered - 1)
+    )
+    table = _finish(journey_map, frame, members, journeys.height, min_support)
+    return Gaps(table=table, members=members)
+
+
+def _delays(timing: StepTiming) -> pl.DataFrame:
+    """Per sla_breach gap (to_step): the median and 90th percentile of how long its journeys
+    took from the previous step (the longest wait, when a journey was late more than once)."""
+    return timing.breaches.group_by(pl.col("step").cast(pl.String).alias("to_step")).agg(
+        gap_type=pl.lit(GapType.SLA_BREACH.value),
+        delay_median_seconds=pl.col("seconds").median(),
+        delay_p90_seconds=pl.col("seconds").quantile(0.9, interpolation="linear"),
+    )
 
 
 def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
@@ -356,6 +408,16 @@ def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
     )
 
 
+def _late_outcome(journey_map: JourneyMap) -> pl.Expr:
+    """An SLA breach of the outcome step itself (the goal, or an exit without one): every
+    journey with it reached the outcome and so did every journey it is compared with, so the
+    outcome rates are 1.0 by construction. It is ranked apart (``late_outcomes``), by journeys,
+    with its delay distribution, and its outcome measures are NULL: not measured, which is not
+    'no effect'."""
+    outcomes = [journey_map.goal] if journey_map.goal else list(journey_map.exit)
+    return (pl.col("gap_type") == GapType.SLA_BREACH) & pl.col("to_step").is_in(outcomes)
+
+
 def _finish(
     journey_map: JourneyMap,
     frame: pl.DataFrame,
@@ -374,8 +436,15 @@ def _finish(
             .then(pl.col("to_step").replace_strict(within, default=None, return_dtype=pl.String))
             .otherwise(pl.col("detail"))
         )
+    late = _late_outcome(journey_map)
+    frame = frame.with_columns(
+        *(pl.when(late).then(None).otherwise(pl.col(c)).alias(c) for c in NOT_MEASURED),
+        value_at_risk=pl.when(late).then(0.0).otherwise(pl.col("value_at_risk")),
+    )
     ordered = frame.with_columns(
-        ranking=pl.when(_ends_without_outcome(journey_map))
+        ranking=pl.when(late)
+        .then(pl.lit(LATE_OUTCOMES))
+        .when(_ends_without_outcome(journey_map))
         .then(pl.lit(DROPOFFS))
         .otherwise(pl.lit(DEVIATIONS)),
         share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
@@ -405,7 +474,10 @@ def _finish(
     )
     ranked = ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")
     description = [
-        describe_gap(r) for r in ranked.select(*KEY, "_mixed", "_via").iter_rows(named=True)
+        describe_gap(r)
+        for r in ranked.select(
+            *KEY, "_mixed", "_via", "ranking", "delay_median_seconds", "delay_p90_seconds"
+        ).iter_rows(named=True)
     ]
     return ranked.with_columns(
         map_name=pl.lit(journey_map.name),
@@ -414,6 +486,7 @@ def _finish(
         customers=pl.col("customers").cast(pl.Int64),
     ).select(
         "map_name",
+        pl.col("gap_id").cast(pl.Int64),
         "ranking",
         "rank",
         "same_behaviour_as",
@@ -435,7 +508,12 @@ def _finish(
         "outcome_rate_without",
         "ci_low",
         "ci_high",
+        pl.col("delay_median_seconds").cast(pl.Float64),
+        pl.col("delay_p90_seconds").cast(pl.Float64),
         pl.col("baseline_steps").cast(pl.List(pl.String)),
         pl.col("baseline_journeys").cast(pl.Int64),
         pl.col("example_journey_ids").cast(pl.List(pl.String)),
+        pl.col("segments").cast(SEGMENTS),
+        "customer_weight",
+        "value_weighted",
     )

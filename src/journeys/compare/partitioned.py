@@ -26,11 +26,11 @@ from journeys.warehouse import Warehouse
 
 EVENT_SCHEMA = pl.Schema(
     {
-        "journey_id": pl.String,
-        "step_index": pl.Int64,
-        "touchpoint": pl.String,
+        "journey_id": pl.String(),
+        "step_index": pl.Int64(),
+        "touchpoint": pl.String(),
         "occurred_at": pl.Datetime("us", "UTC"),
-        "channel": pl.String,
+        "channel": pl.String(),
     }
 )
 TIMING_COLUMNS = (

@@ -10,7 +10,9 @@ map's results never depend on which other maps run beside it.
 A journey's **step sequence** is its touchpoints that are steps of the map, in journey order;
 transitions, loops, SLAs, channel switches and ``journeys_reached`` are read from it.
 **Outcome**: the journey reached the map's ``goal`` step, or, without a goal, one of its ``exit``
-steps. **Finished**: the journey's status is not ``in_flight`` (outcome rates use finished
+steps. **Status for the map**: a journey that reached one of the map's ``exit`` steps is
+``completed`` for the map, whatever its horizon says; any other keeps its marts.journeys
+status. **Finished**: the status for the map is not ``in_flight`` (outcome rates use finished
 journeys only, since an in-flight journey may still reach the goal).
 """
 
@@ -21,6 +23,8 @@ import polars as pl
 from journeys.compare.maps import JourneyMap
 
 JOURNEY_COLUMNS = ("journey_id", "customer_key", "variant_id", "path", "status", "value")
+BREAKDOWN_COLUMNS = ("segment", "started_at")
+"""Read when marts.journeys has them: marts.map_journeys' segment and period."""
 EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at", "channel")
 
 
@@ -38,7 +42,7 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
     """One row per distinct in-scope variant, sorted by variant_id.
 
     ``variants``: distinct_variants(). Columns: variant_id, path, journeys, seq, outcome,
-    last_step, vx (a compact row key).
+    reached_exit, last_step, vx (a compact row key).
     """
     steps = list(journey_map.step_names)
     if journey_map.goal is not None:
@@ -51,6 +55,10 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
         .filter(pl.col("seq").list.len() > 0)
         .with_columns(
             outcome=outcome.fill_null(False),
+            reached_exit=pl.col("seq")
+            .list.eval(pl.element().is_in(list(journey_map.exit)))
+            .list.any()
+            .fill_null(False),
             last_step=pl.col("seq").list.last(),
         )
         .sort("variant_id")
@@ -60,9 +68,23 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
 
 
 def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
-    """The journeys sorted by journey_id, with ``cx``, a compact code of the customer: the work
-    ``scope_journeys`` would repeat for every map, done once (``compare_maps``)."""
-    frame = journeys.select("journey_id", "customer_key", "variant_id", "status", "value")
+    """The journeys sorted by journey_id, with ``cx``, a compact code of the customer, and
+    ``period``, the start month (``2026-03``): the work ``scope_journeys`` would repeat for
+    every map, done once (``compare_maps``). ``segment`` and ``started_at`` may be missing
+    (NULL segment and period)."""
+    frame = journeys.select(
+        "journey_id",
+        "customer_key",
+        "variant_id",
+        "status",
+        "value",
+        segment=pl.col("segment").cast(pl.String)
+        if "segment" in journeys.columns
+        else pl.lit(None, pl.String),
+        period=pl.col("started_at").dt.strftime("%Y-%m")
+        if "started_at" in journeys.columns
+        else pl.lit(None, pl.String),
+    )
     if not frame["journey_id"].is_sorted():  # the warehouse seldom returns them in order
         frame = frame.sort("journey_id")
     # any one-to-one code will do (counts of distinct customers); hashing the keys into
@@ -76,27 +98,33 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
     """In-scope journeys, sorted by journey_id, with their variant's outcome.
 
     ``journeys``: marts.journeys columns, or prepare_journeys() of them (cheaper for several
-    maps). Columns: journey_id, customer_key, variant_id, status, value, finished, outcome, and
-    compact keys for joins: jx (the row number), vx (the variant's), cx (the customer's).
+    maps). Columns: journey_id, customer_key, variant_id, status (for the map: see the module
+    docstring), value, segment, period, finished, outcome, and compact keys for joins: jx (the
+    row number), vx (the variant's), cx (the customer's).
     """
     frame = journeys if "cx" in journeys.columns else prepare_journeys(journeys)
     return (
         frame.join(
-            variants.select("variant_id", "vx", "outcome"),
+            variants.select("variant_id", "vx", "outcome", "reached_exit"),
             on="variant_id",
             how="inner",
             maintain_order="left",
         )
         .with_columns(
             value=pl.col("value").cast(pl.Float64).fill_null(0.0),
-            finished=pl.col("status") != "in_flight",
+            status=pl.when(pl.col("reached_exit"))
+            .then(pl.lit("completed"))
+            .otherwise(pl.col("status")),
         )
+        .with_columns(finished=pl.col("status") != "in_flight")
         .select(
             "journey_id",
             "customer_key",
             "variant_id",
             "status",
             "value",
+            "segment",
+            "period",
             "vx",
             "outcome",
             "finished",

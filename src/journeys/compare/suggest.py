@@ -4,14 +4,18 @@ The revision keeps the original's name, metadata, step names, stages and flags. 
 the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
 
 1. take the journeys' step sequences from the most frequent down, until the share of
-   conforming journeys under the revised map reaches ``coverage`` (the revised map may bring
-   new journeys into scope through its new steps, so the share is re-measured and more
-   sequences are taken until it holds; in-flight journeys count with the prefix rule);
+   conforming journeys under the revised map reaches ``coverage``, measured on the journeys
+   the original map is about (its scope), so the revision and the original are compared on
+   the same journeys (journeys the new steps bring into scope are reported apart; in-flight
+   journeys count with the prefix rule). Drop-offs are never adopted: a finished sequence that
+   reached neither the map's goal nor one of its exits is a journey that left, not a path to
+   design for;
 2. designed transitions = the original ones that some journey took + every transition of the
    chosen sequences; entries and exits = the original ones + where the chosen sequences start
-   and where the finished ones end (an in-flight journey's last step is not an exit; a new step
-   at the end of one, with no way on to an exit, is left out); new touchpoints become steps in
-   the stage of their most frequent neighbour (or a new stage "Observed");
+   and where the finished ones (all of which reached the goal or an exit) end (an in-flight
+   journey's last step is not an exit; a new step at the end of one, with no way on to an exit,
+   is left out); new touchpoints become steps in the stage of their most frequent neighbour (or
+   a new stage "Observed");
 3. original steps no journey reached, and steps no longer on an entry-to-exit walk, are removed;
 4. a step becomes ``optional`` when journeys skip it and the flag adds no transition that was
    not observed; ``next:`` is written only where it differs from the default.
@@ -24,15 +28,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import yaml
 
+from journeys.compare.mapdiff import describe_changes
 from journeys.compare.mapgraph import build_graph
 from journeys.compare.maps import JourneyMap, MapStep, format_duration, load_map, parse_map
+from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_share
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
@@ -42,23 +47,19 @@ OBSERVED_STAGE = "Observed"
 
 @dataclass(frozen=True)
 class Revision:
-    """A suggested map, its YAML text and the conforming shares before and after."""
+    """A suggested map, its YAML text and the conforming shares before and after, both on the
+    journeys in the original map's scope."""
 
     journey_map: JourneyMap
     text: str
     share_before: float
     share_after: float
     journeys: int
-    """Journeys in the revised map's scope."""
-
-
-@dataclass(frozen=True)
-class Trace:
-    """A distinct journey sequence after removing ignored touchpoints, with its journeys."""
-
-    steps: tuple[str, ...]
-    finished: bool
-    journeys: int
+    """Journeys in the original map's scope (both shares are over these)."""
+    added_journeys: int = 0
+    """Journeys the revision's new steps bring into scope (not in the shares)."""
+    added_share: float | None = None
+    """The revision's conforming share among those."""
 
 
 def suggest_map(
@@ -74,10 +75,15 @@ def suggest_map(
     journeys = wh.scan_table("marts.journeys", columns=["variant_id", "path", "status"])
     revision = revise_map(original, collect_traces(original, journeys), coverage=coverage)
     head = (
-        f"suggest-map '{original.name}' ({original.source}): the revision explains "
-        f"{revision.share_after:.1%} of {revision.journeys} journeys in scope "
+        f"suggest-map '{original.name}' ({original.source}): on the {revision.journeys} "
+        f"journeys in the original's scope, the revision explains {revision.share_after:.1%} "
         f"(the original: {revision.share_before:.1%}; target {coverage:.0%})"
     )
+    if revision.added_journeys:
+        head += (
+            f"; its new steps bring {revision.added_journeys} more journeys into scope, "
+            f"{revision.added_share or 0.0:.1%} of them conforming"
+        )
     diff = describe_changes(original, revision.journey_map)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -86,67 +92,29 @@ def suggest_map(
     return "\n".join([head, *diff, "", revision.text])
 
 
-def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame | pl.LazyFrame) -> list[Trace]:
-    """Distinct (sequence, finished) pairs with journey counts, most frequent first."""
-    grouped = (
-        journeys.lazy()
-        .group_by("variant_id", (pl.col("status") != "in_flight").alias("finished"))
-        .agg(pl.col("path").first(), pl.len().alias("n"))
-        .collect(engine="streaming")
-    )
-    counts: Counter[tuple[tuple[str, ...], bool]] = Counter()
-    for path, finished, n in grouped.select("path", "finished", "n").iter_rows():
-        counts[(journey_map.filter_trace(path or ()), bool(finished))] += n
-    return [
-        Trace(steps=k[0], finished=k[1], journeys=n)
-        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], not kv[0][1]))
-        if k[0]
-    ]
-
-
-def conforms(journey_map: JourneyMap, trace: Trace) -> bool:
-    """Cost 0 against the map: a walk from a start (to an end, when finished)."""
-    steps, edges = trace.steps, journey_map.edges()
-    if steps[0] not in journey_map.start_steps:
-        return False
-    if any(pair not in edges for pair in zip(steps, steps[1:], strict=False)):
-        return False
-    return not trace.finished or steps[-1] in journey_map.end_steps
-
-
-def measure_share(journey_map: JourneyMap, traces: Sequence[Trace]) -> tuple[float, int]:
-    """(share of in-scope journeys conforming, journeys in scope)."""
-    names = set(journey_map.step_names)
-    scope = [t for t in traces if names.intersection(t.steps)]
-    total = sum(t.journeys for t in scope)
-    good = sum(t.journeys for t in scope if conforms(journey_map, t))
-    return (good / total if total else 1.0), total
-
-
 def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
     """A revision built from the most frequent sequences first, adding sequences until
-    ``coverage`` is reached (or every sequence has been taken)."""
-    before, _ = measure_share(original, traces)
+    ``coverage`` of the original's journeys conform (or every sequence that may be adopted
+    has been taken). Finished sequences without the outcome (drop-offs) are never adopted."""
+    before, total = measure_share(original, traces)
     pairs = {p for t in traces for p in zip(t.steps, t.steps[1:], strict=False)}
     seen = {s for t in traces for s in t.steps}
     chosen: list[Trace] = []
     taken: set[Trace] = set()
     revised, data = _build(original, chosen, pairs, seen)
     while True:
-        share, total = measure_share(revised, traces)
-        names = set(revised.step_names)
+        share, _ = measure_share(revised, traces, scope=original)
+        names = set(original.step_names)  # what the shares measure: the original's journeys
         todo = [
             t
             for t in traces
-            if t not in taken and names.intersection(t.steps) and not conforms(revised, t)
+            if t not in taken
+            and (t.outcome or not t.finished)
+            and names.intersection(t.steps)
+            and not conforms(revised, t)
         ]
         if share >= coverage or not todo:
-            header = (
-                f"# Suggested by `journeys suggest-map --coverage {coverage}` from {total} "
-                "journeys.\n# Review it like code before it replaces the assumed map.\n"
-            )
-            text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-            return Revision(revised, text, before, share, total)
+            return _revision(original, revised, data, traces, coverage, before, share, total)
         deficit = math.ceil(coverage * total - share * total - 1e-9)
         for t in todo:
             chosen.append(t)
@@ -155,6 +123,36 @@ def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float
             if deficit <= 0:
                 break
         revised, data = _build(original, chosen, pairs, seen)
+
+
+def _revision(
+    original: JourneyMap,
+    revised: JourneyMap,
+    data: dict[str, Any],
+    traces: Sequence[Trace],
+    coverage: float,
+    before: float,
+    share: float,
+    total: int,
+) -> Revision:
+    old = set(original.step_names)
+    added = [t for t in traces if not old.intersection(t.steps)]
+    added_share, added_total = measure_share(revised, added)
+    header = (
+        f"# Suggested by `journeys suggest-map --coverage {coverage}` from the {total} "
+        "journeys the original map is about.\n"
+        "# Review it like code before it replaces the assumed map.\n"
+    )
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return Revision(
+        revised,
+        text,
+        before,
+        share,
+        total,
+        added_journeys=added_total,
+        added_share=added_share if added_total else None,
+    )
 
 
 def _build(
@@ -166,7 +164,9 @@ def _build(
     required = {e for e in original.edges() if e in pairs}
     required |= {p for t in chosen for p in zip(t.steps, t.steps[1:], strict=False)}
     entries = set(original.entry) | {t.steps[0] for t in chosen}
-    exits = set(original.exit) | {t.steps[-1] for t in chosen if t.finished}
+    # only journeys that reached the outcome end where a journey may end: an abandoned
+    # journey's last step is where it left, not an exit
+    exits = set(original.exit) | {t.steps[-1] for t in chosen if t.finished and t.outcome}
     keep = {s for s in original.step_names if s in seen} | {s for t in chosen for s in t.steps}
     keep = _prune(keep, required, entries, exits)
     if not keep:  # nothing observed fits yet: start from the original as designed
@@ -255,6 +255,97 @@ def _insert(
     return False
 
 
+@dataclass(frozen=True)
+class _Flags:
+    """Per step name, what the YAML says: optional, repeatable, and the ``next:`` list."""
+
+    optional: dict[str, bool]
+    repeatable: dict[str, bool]
+    nexts: dict[str, list[str]]
+
+    def edges(self, names: Sequence[str]) -> frozenset[tuple[str, str]]:
+        """The transitions a map with these steps (in this order) and flags designs."""
+        fake = [
+            MapStep(
+                name=n,
+                stage="",
+                position=i + 1,
+                optional=self.optional[n],
+                repeatable=self.repeatable[n],
+                next=tuple(self.nexts[n]),
+            )
+            for i, n in enumerate(names)
+        ]
+        return build_graph(fake, entry=names[:1], exit=names[-1:]).edges
+
+
+def _choose_flags(
+    names: Sequence[str], required: set[tuple[str, str]], *, optional: dict[str, bool]
+) -> _Flags:
+    """Explicit successors for ``required``, then simplified without changing the designed
+    transitions: a step becomes optional when journeys skip it, and a successor the optional
+    skips already imply is dropped from ``next:``."""
+    succ = {n: [b for b in names if (n, b) in required and b != n] for n in names}
+    flags = _Flags(
+        optional=optional,
+        repeatable={n: (n, n) in required for n in names},
+        nexts={n: list(v) for n, v in succ.items()},
+    )
+    target = flags.edges(names)
+    for name in names:  # optional when journeys skip it and the flag adds nothing unobserved
+        if flags.optional[name] or not any(
+            (a, b) in required for a in names for b in succ[name] if (a, name) in required
+        ):
+            continue
+        trial = replace(flags, optional={**flags.optional, name: True})
+        if trial.edges(names) == target:
+            flags = trial
+    for name in names:  # drop explicit successors the optional skips already imply
+        for b in list(flags.nexts[name]):
+            trial = replace(
+                flags, nexts={**flags.nexts, name: [x for x in flags.nexts[name] if x != b]}
+            )
+            if trial.edges(names) == target:
+                flags = trial
+    return flags
+
+
+def _describe_step(
+    name: str, orig: MapStep | None, *, flags: _Flags, default: list[str]
+) -> dict[str, Any]:
+    """One step as YAML: the original's description, channel, team, system and SLA, the flags,
+    and ``next:`` where it differs from ``default`` (the following step)."""
+    item: dict[str, Any] = {"name": name}
+    if orig is not None and orig.description:
+        item["description"] = orig.description
+    if flags.optional[name]:
+        item["optional"] = True
+    if flags.repeatable[name]:
+        item["repeatable"] = True
+    for key in ("channel", "team", "system"):
+        if orig is not None and getattr(orig, key):
+            item[key] = getattr(orig, key)
+    if orig is not None and orig.within_seconds is not None:
+        item["within"] = format_duration(orig.within_seconds)
+    if flags.nexts[name] != default:
+        item["next"] = flags.nexts[name]
+    return item
+
+
+def _group_stages(
+    steps: Sequence[tuple[str, str, MapStep | None]], *, flags: _Flags
+) -> list[dict[str, Any]]:
+    """The steps as YAML, consecutive steps of one stage grouped under it."""
+    names = [s[0] for s in steps]
+    stages: list[dict[str, Any]] = []
+    for i, (name, stage, orig) in enumerate(steps):
+        item = _describe_step(name, orig, flags=flags, default=names[i + 1 : i + 2])
+        if not stages or stages[-1]["name"] != stage:
+            stages.append({"name": stage, "steps": []})
+        stages[-1]["steps"].append(item)
+    return stages
+
+
 def _document(
     original: JourneyMap,
     steps: Sequence[tuple[str, str, MapStep | None]],
@@ -262,60 +353,11 @@ def _document(
     entries: set[str],
     exits: set[str],
 ) -> dict[str, Any]:
+    """The revised map as a YAML document: the original's name and metadata, then the steps."""
     names = [s[0] for s in steps]
-    succ = {n: [b for b in names if (n, b) in required and b != n] for n in names}
-    optional = {n: bool(o and o.optional) for n, _, o in steps}
-    repeatable = {n: (n, n) in required for n in names}
-    nexts: dict[str, list[str]] = {n: list(v) for n, v in succ.items()}
-
-    def edges_of(opt: dict[str, bool], nxt: dict[str, list[str]]) -> frozenset[tuple[str, str]]:
-        fake = [
-            MapStep(
-                name=n,
-                stage="",
-                position=i + 1,
-                optional=opt[n],
-                repeatable=repeatable[n],
-                next=tuple(nxt[n]),
-            )
-            for i, n in enumerate(names)
-        ]
-        return build_graph(fake, entry=names[:1], exit=names[-1:]).edges
-
-    target = edges_of(optional, nexts)
-    for name in names:  # optional when journeys skip it and the flag adds nothing unobserved
-        if optional[name] or not any(
-            (a, b) in required for a in names for b in succ[name] if (a, name) in required
-        ):
-            continue
-        trial = {**optional, name: True}
-        if edges_of(trial, nexts) == target:
-            optional = trial
-    for name in names:  # drop explicit successors the optional skips already imply
-        for b in list(nexts[name]):
-            trial = {**nexts, name: [x for x in nexts[name] if x != b]}
-            if edges_of(optional, trial) == target:
-                nexts = trial
-    stages: list[dict[str, Any]] = []
-    for i, (name, stage, orig) in enumerate(steps):
-        item: dict[str, Any] = {"name": name}
-        if orig is not None and orig.description:
-            item["description"] = orig.description
-        if optional[name]:
-            item["optional"] = True
-        if repeatable[name]:
-            item["repeatable"] = True
-        for key in ("channel", "team", "system"):
-            if orig is not None and getattr(orig, key):
-                item[key] = getattr(orig, key)
-        if orig is not None and orig.within_seconds is not None:
-            item["within"] = format_duration(orig.within_seconds)
-        default = names[i + 1 : i + 2]
-        if nexts[name] != default:
-            item["next"] = nexts[name]
-        if not stages or stages[-1]["name"] != stage:
-            stages.append({"name": stage, "steps": []})
-        stages[-1]["steps"].append(item)
+    flags = _choose_flags(
+        names, required, optional={n: bool(o and o.optional) for n, _, o in steps}
+    )
     entry = [n for n in names if n in entries]
     exit_ = [n for n in names if n in exits]
     data: dict[str, Any] = {"name": original.name}
@@ -330,48 +372,5 @@ def _document(
         data["exit"] = exit_
     if original.ignore:
         data["ignore"] = list(original.ignore)
-    data["stages"] = stages
+    data["stages"] = _group_stages(steps, flags=flags)
     return data
-
-
-def describe_changes(original: JourneyMap, revised: JourneyMap) -> list[str]:
-    """Readable lines: steps added/removed/made optional, transitions added/removed, ends."""
-    old, new = set(original.step_names), set(revised.step_names)
-    lines: list[str] = []
-
-    def names(items: Sequence[str]) -> str:
-        return ", ".join(f"'{n}'" for n in items)
-
-    def edges(items: Sequence[tuple[str, str]]) -> str:
-        return ", ".join(f"'{a}' → '{b}'" for a, b in items)
-
-    added = [n for n in revised.step_names if n not in old]
-    removed = [n for n in original.step_names if n not in new]
-    optional = [
-        s.name
-        for s in revised.steps
-        if s.optional and s.name in old and not original.step(s.name).optional
-    ]
-    pos = {n: i for i, n in enumerate([*original.step_names, *added])}
-    more = sorted(revised.edges() - original.edges(), key=lambda e: (pos[e[0]], pos[e[1]]))
-    less = sorted(original.edges() - revised.edges(), key=lambda e: (pos[e[0]], pos[e[1]]))
-    if added:
-        where = ", ".join(f"'{n}' ({revised.step(n).stage})" for n in added)
-        lines.append(f"steps added: {where}")
-    if removed:
-        lines.append(f"steps removed: {names(removed)}")
-    if optional:
-        lines.append(f"made optional: {names(optional)}")
-    if more:
-        lines.append(f"transitions added: {edges(more)}")
-    if less:
-        lines.append(f"transitions removed: {edges(less)}")
-    for label, a, b in (
-        ("entry", original.entry, revised.entry),
-        ("exit", original.exit, revised.exit),
-    ):
-        if set(a) != set(b):
-            lines.append(f"{label}: {names(list(a))} -> {names(list(b))}")
-    if original.goal and revised.goal is None:
-        lines.append(f"goal '{original.goal}' dropped: no suggested journey reaches it")
-    return lines or ["no changes: the original map already explains these journeys"]

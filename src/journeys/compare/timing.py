@@ -35,7 +35,8 @@ class StepTiming:
     seconds: pl.DataFrame
     """step, seconds_from_previous: one row per map-step event with a previous map step."""
     breaches: pl.DataFrame
-    """jx, step: journeys with an occurrence of the step later than its ``within``."""
+    """jx, step, seconds: journeys with an occurrence of the step later than its ``within``,
+    and the longest such wait from the previous step (seconds)."""
     switches: pl.DataFrame
     """jx, prev_step, step, prev_channel, channel: unplanned channel switches."""
 
@@ -114,11 +115,11 @@ def _time_part(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     timed = [_time_events(journey_map, f) for f in _in_journey_order(events_on_steps)]
     seconds, breaches, switches = (pl.concat(p) for p in zip(*timed, strict=True))
-    keys = keys.collect()
+    key_frame = keys.collect()
     return (
         seconds,
-        breaches.join(keys, on="journey_id").select("jx", "step"),
-        switches.join(keys, on="journey_id").select(
+        breaches.join(key_frame, on="journey_id").select("jx", "step", "seconds"),
+        switches.join(key_frame, on="journey_id").select(
             "jx", "prev_step", "step", "prev_channel", "channel"
         ),
     )
@@ -175,8 +176,14 @@ def _time_events(
     )
     # the step's within, by the step's code (steps are an Enum in file order)
     within = pl.Series([s.within_seconds for s in journey_map.steps], dtype=pl.Int64)
-    late = elapsed > within.gather(frame["step"].to_physical())
-    breaches = _pairs(frame, same & late).select("journey_id", "step").unique()
+    late = (elapsed > within.gather(frame["step"].to_physical())).fill_null(False) & same
+    breaches = (
+        frame.select("journey_id", "step")
+        .with_columns(seconds=elapsed)
+        .filter(late)
+        .group_by("journey_id", "step")
+        .agg(pl.col("seconds").max())
+    )
     return seconds, breaches, _unplanned_switches(journey_map, frame)
 
 

@@ -114,8 +114,13 @@ def import_log(
     lifecycle: str = "complete",
     object_type: str | None = None,
     personal_case_ids: bool = False,
+    open_cases_horizon: int | None = None,
 ) -> ImportResult:
-    """Load one event log file as a batch of source ``log``; see the module docstring."""
+    """Load one event log file as a batch of source ``log``; see the module docstring.
+
+    The log is historical (every case completed) unless ``open_cases_horizon`` (seconds) says
+    the extract is live: then a case whose last event is that recent may still be in flight.
+    Recorded per batch in ``raw.log_imports``."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
@@ -154,6 +159,7 @@ def import_log(
         timezone=timezone,
         personal_case_ids=personal_case_ids,
         left_out=left_out,
+        open_cases_horizon_seconds=open_cases_horizon,
     )
     counts = wh.query("queries/log_counts", batch_id=batch.batch_id).row(0, named=True)
     return ImportResult(

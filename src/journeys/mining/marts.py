@@ -28,7 +28,7 @@ PART_MODELS = (
 )
 """Per partition (built by the path build; built here when a warehouse lacks them)."""
 MEDIAN_MODELS = ("intermediate/int_variant_durations", "intermediate/int_pair_times")
-"""Per key bucket ($keys, $key): the medians of marts.variants and marts.transitions."""
+"""Per key bucket ($buckets, $bucket): the medians of marts.variants and marts.transitions."""
 MINING_MODELS = (
     "intermediate/int_subpath_counts",
     "marts/variants",
@@ -100,7 +100,7 @@ def build_mining(
             files = [(r[i], j.key) for j, r in zip(jobs, results, strict=True)]
             wh.adopt_files(model.replace("/", "."), files)
     else:
-        wh.run_models(MEDIAN_MODELS, keys=1, key=0)
+        wh.run_models(MEDIAN_MODELS, buckets=1, bucket=0)
     counts = wh.run_models(MINING_MODELS)
     return MiningResult(
         touchpoints=counts["marts/touchpoints"],
@@ -118,7 +118,7 @@ def compute_medians(job: MedianJob) -> tuple[str, ...]:
         wh.define_stored_view("marts.events", job.events)
         files = []
         for model in MEDIAN_MODELS:
-            wh.run_model(model, keys=job.keys, key=job.key)
+            wh.run_model(model, buckets=job.keys, bucket=job.key)
             schema, _, name = model.partition("/")
             path = job.data / schema / name / f"k{job.key:05d}-{os.urandom(8).hex()}.parquet"
             wh.export_parquet(model.replace("/", "."), path)

@@ -1,4 +1,5 @@
-"""Build ``marts.events``, ``marts.sessions``, ``marts.journeys`` and ``marts.customers``.
+"""Build ``marts.events``, ``marts.sessions``, ``marts.journeys``, the effort marts and
+``marts.customers``.
 
 The SQL lives in ``sql/marts/`` and ``sql/intermediate/``; this module only orders the steps.
 Every rule (ordering by occurred_at then seq, strict gaps, the greedy max-length cut, journey
@@ -22,9 +23,14 @@ import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import polars as pl
 
 from journeys.config import Settings
 from journeys.errors import BuildError
+from journeys.paths.effort import RULES as EFFORT_RULES
+from journeys.paths.effort import EffortRules, effort_changed
 from journeys.paths.partitions import (
     build_partition,
     merge_partitions,
@@ -85,15 +91,11 @@ def build_paths(
             "`journeys import-log`), then run `journeys build`"
         )
     rules = rules_frame(settings)
-    full = (
-        full
-        or not wh.table_exists(DIRTY)
-        or not all(wh.table_exists(t) for t in PATH_MARTS)
-        or not wh.table_exists(RULES)
-        or wh.rows("queries/path_rules") != rules.rows()
-    )
+    full = full or _rules_changed(wh, rules)
     ensure_profiles(wh)
     path_rules = PathRules.of(settings)
+    effort = EffortRules.of(settings)  # the effort marts are built with the path marts
+    effort_full = full or effort_changed(wh, effort)
     with wh.transaction():
         rebuilt = 0 if full else wh.run_model("intermediate/int_path_scope")
         if full:
@@ -102,14 +104,14 @@ def build_paths(
         wh.run_model("intermediate/int_path_cutoff", **params)
         cutoff = wh.scalar("queries/path_cutoff")
         if wh.is_stored("marts.events"):
-            try:
-                jobs = partition_jobs(wh, settings, full=full, cutoff=cutoff)
-                merge_partitions(wh, jobs, (run_tasks or run_here)(build_partition, jobs))
-            finally:
-                shutil.rmtree(partition_folder(settings), ignore_errors=True)
+            steps = {"full": full, "cutoff": cutoff, "effort": effort, "effort_full": effort_full}
+            _run_partitions(wh, settings, steps, run_tasks=run_tasks)
         else:
-            build_part(wh, path_rules, full=full, cutoff=cutoff)
+            build_part(
+                wh, path_rules, full=full, cutoff=cutoff, effort=effort, effort_full=effort_full
+            )
         wh.write_table(RULES, rules)
+        wh.write_table(EFFORT_RULES, effort.frame())
     customers = wh.count("marts.customers")
     return PathsResult(
         events=wh.count("marts.events"),
@@ -120,4 +122,28 @@ def build_paths(
         full=full,
         cutoff=cutoff,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _run_partitions(
+    wh: Warehouse, settings: Settings, steps: dict[str, Any], *, run_tasks: Runner | None
+) -> None:
+    """The partitions' jobs (``partition_jobs`` with ``steps``), run by ``run_tasks`` (default:
+    here, one after the other); their files become the path and effort marts. The exchange
+    folder is removed after."""
+    try:
+        jobs = partition_jobs(wh, settings, **steps)
+        merge_partitions(wh, jobs, (run_tasks or run_here)(build_partition, jobs))
+    finally:
+        shutil.rmtree(partition_folder(settings), ignore_errors=True)
+
+
+def _rules_changed(wh: Warehouse, rules: pl.DataFrame) -> bool:
+    """Whether every customer must be rebuilt: no dirty customers listed, path marts missing,
+    or the last build's rules (``intermediate.int_path_rules``) differ from ``rules``."""
+    return (
+        not wh.table_exists(DIRTY)
+        or not all(wh.table_exists(t) for t in PATH_MARTS)
+        or not wh.table_exists(RULES)
+        or wh.rows("queries/path_rules") != rules.rows()
     )

@@ -1,19 +1,22 @@
 """The path build in customer-hash partitions, each a job that reads and writes Parquet files.
 
 A customer's sessions and journeys depend on that customer's events only, so the customers are
-split by ``hash(customer_key) % partitions``. The writer stores ``intermediate.int_events`` and
-the profiles in those partitions already (one or more files per partition, ADR 0004), so a job
-needs no export: ``build_partition`` opens a private in-memory DuckDB, reads its partition's
-files, builds ``marts.events``, ``marts.sessions``, ``marts.journeys`` (with their status at the
-cut-off the writer computed) and ``marts.customers`` with the same SQL as a one-process build
-(``scope.build_part``), and writes them as new Parquet files into the data folder. The writer
+split by ``hash(customer_key) % partitions``. The writer stores ``intermediate.int_events``, the
+profiles and the live imports' case horizons in those partitions already (one or more files per
+partition, ADR 0004), so a job needs no export: ``build_partition`` opens a private in-memory
+DuckDB, reads its partition's files, builds ``marts.events``, ``marts.sessions``,
+``marts.journeys`` (with their status at the cut-off the writer computed, and their effort),
+``marts.journey_handoffs``, ``marts.journey_effort`` (the effort rules travel with the job) and
+``marts.customers`` with the same SQL as a one-process build (``scope.build_part``), and writes
+them as new Parquet files into the data folder. The writer
 only adds the files to its catalog (``merge_partitions``): no row is copied back. Everything that
 looks across customers -- the mining marts' medians, conformance -- runs afterwards on the
 merged marts, so nothing is combined from partial results it cannot be combined from.
 
 An incremental build gives each job the files its partition holds now and the customers to
-rebuild (``intermediate.int_path_scope``); a partition without such customers keeps its events
-and sessions files and only re-derives journey status (the cut-off moves) and its customers.
+rebuild (``intermediate.int_path_scope``); a partition without such customers keeps its events,
+sessions and effort files and only re-derives journey status (the cut-off moves) and its
+customers; when the effort rules changed, every partition re-derives its effort too.
 
 A job carries no secrets (no salt, no raw identifiers: int_events holds hashed customer keys),
 only file names and the rules, so it can run on any worker (a Dask cluster) that sees the data
@@ -34,8 +37,10 @@ from pathlib import Path
 
 from journeys.config import Settings
 from journeys.errors import BuildError
+from journeys.paths.effort import EFFORT_MARTS, EffortRules
 from journeys.paths.rules import PathRules
 from journeys.paths.scope import (
+    CASE_HORIZONS,
     EVENTS,
     PART_COUNTS,
     PATH_MARTS,
@@ -47,10 +52,11 @@ from journeys.paths.scope import (
 )
 from journeys.warehouse import Warehouse
 
-PART_MARTS = (*PATH_MARTS, "marts.customers", *PART_COUNTS)
+PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
 """What each partition writes, one file each: its marts and its mining counts."""
 KEPT = (*PATH_MARTS[:2], *PART_COUNTS)
-"""What a partition without customers to rebuild keeps as it is (its events did not change)."""
+"""What a partition without customers to rebuild keeps as it is (its events did not change);
+the effort marts too, unless the effort rules changed."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,11 @@ class PartitionJob:
     """The data folder: the job writes its marts' files there."""
     events: tuple[str, ...]
     profiles: tuple[str, ...]
+    horizons: tuple[str, ...]
+    """The partition's cases of live imports (``intermediate.int_case_horizons``)."""
     rules: PathRules
+    effort: EffortRules
+    """The effort rules (settings and the maps' SLAs): the effort marts are built here too."""
     cutoff: datetime | None
     """The cut-off of journey status, computed over every partition by the writer."""
     full: bool = True
@@ -71,6 +81,8 @@ class PartitionJob:
     """Incremental: files listing this partition's customers to rebuild (none: keep them)."""
     current: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Incremental: this partition's current files of each path mart."""
+    effort_full: bool = False
+    """The effort rules changed: every customer's effort is rebuilt (events unchanged or not)."""
     memory_limit: str | None = None
     temp_directory: Path | None = None
 
@@ -99,7 +111,13 @@ def partition_folder(settings: Settings) -> Path:
 
 
 def partition_jobs(
-    wh: Warehouse, settings: Settings, *, full: bool, cutoff: datetime | None
+    wh: Warehouse,
+    settings: Settings,
+    *,
+    full: bool,
+    cutoff: datetime | None,
+    effort: EffortRules,
+    effort_full: bool = False,
 ) -> list[PartitionJob]:
     """One job per partition that has events, profiles or marts. An incremental build writes
     each partition's customers in scope as Parquet into the partition folder first."""
@@ -124,11 +142,14 @@ def partition_jobs(
             data=Path(wh.data or "."),
             events=of(EVENTS, part),
             profiles=of(PROFILES, part),
+            horizons=of(CASE_HORIZONS, part),
             rules=PathRules.of(settings),
+            effort=effort,
             cutoff=cutoff,
             full=full,
             scope=tuple(scope.get(part, ())),
             current={} if full else {mart: of(mart, part) for mart in PART_MARTS},
+            effort_full=effort_full,
             memory_limit=settings.memory_limit,
             temp_directory=settings.temp_directory,
         )
@@ -145,31 +166,34 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         Warehouse(memory_limit=job.memory_limit, temp_directory=job.temp_directory) as wh,
         wh.insertion_order(preserve=False),
     ):
-        if job.events:
-            wh.define_stored_view(EVENTS, job.events)
-        if job.profiles:
-            wh.define_stored_view(PROFILES, job.profiles)
+        for table, inputs in (
+            (EVENTS, job.events),
+            (PROFILES, job.profiles),
+            (CASE_HORIZONS, job.horizons),
+        ):
+            if inputs:
+                wh.define_stored_view(table, inputs)
         ensure_profiles(wh)
         # a partition without marts yet (its customers are all new, so all in scope) is built
         # whole: the same rows, without the current tables the incremental path starts from
         full = job.full or not job.current.get("marts.journeys")
         rebuild = full or bool(job.scope)
-        if full:
-            empty_scope(wh)
-        else:
-            if job.scope:
-                wh.load_parquet(SCOPE, [Path(f) for f in job.scope])
-            else:
-                empty_scope(wh)
-            wanted = PATH_MARTS if rebuild else ("marts.journeys",)
-            for mart in wanted:
-                wh.load_parquet(mart, [Path(f) for f in job.current.get(mart, ())])
+        effort = rebuild or job.effort_full  # the effort marts are written anew
         if not job.events:
             raise BuildError(f"partition {job.part}: no events files; run `journeys build --full`")
-        events = build_part(wh, job.rules, full=full, cutoff=job.cutoff, rebuild=rebuild)
+        _start_from(wh, job, full=full, rebuild=rebuild)
+        events = build_part(
+            wh,
+            job.rules,
+            full=full,
+            cutoff=job.cutoff,
+            rebuild=rebuild,
+            effort=job.effort,
+            effort_full=job.effort_full,
+        )
         files = []
         for mart in PART_MARTS:
-            if not rebuild and mart in KEPT:
+            if (not rebuild and mart in KEPT) or (not effort and mart in EFFORT_MARTS):
                 files.append(job.current.get(mart, ()))
                 continue
             path = _out_file(job, mart)
@@ -184,6 +208,26 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         seconds=time.perf_counter() - started,
         cpu_seconds=_cpu_seconds() - cpu,
     )
+
+
+def _start_from(wh: Warehouse, job: PartitionJob, *, full: bool, rebuild: bool) -> None:
+    """The scope and the current marts an incremental job starts from: the path marts it
+    rebuilds rows of (only ``marts.journeys`` when it rebuilds none: status moves), the effort
+    marts it rebuilds rows of, and the events whose effort it recomputes."""
+    if full:
+        empty_scope(wh)
+        return
+    if job.scope:
+        wh.load_parquet(SCOPE, [Path(f) for f in job.scope])
+    else:
+        empty_scope(wh)
+    wanted = list(PATH_MARTS if rebuild else ("marts.journeys",))
+    if rebuild and not job.effort_full:
+        wanted += EFFORT_MARTS  # the other customers' effort rows stay
+    for mart in wanted:
+        wh.load_parquet(mart, [Path(f) for f in job.current.get(mart, ())])
+    if job.effort_full and not rebuild:
+        wh.define_stored_view("marts.events", job.current.get("marts.events", ()))
 
 
 def _out_file(job: PartitionJob, mart: str) -> Path:

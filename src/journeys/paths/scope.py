@@ -1,8 +1,9 @@
 """The path marts of the customers in scope: the steps one process and one partition share.
 
 ``build_part`` writes ``marts.events``, ``marts.sessions``, ``marts.journeys`` (with their status
-at the cut-off) and ``marts.customers`` with the SQL models of ``sql/marts/``, on any connection
-that holds ``intermediate.int_events`` and the profiles: the writer's own (a warehouse without
+at the cut-off and their effort), the effort marts (``effort.py``) and ``marts.customers`` with
+the SQL models of ``sql/marts/``, on any connection that holds ``intermediate.int_events``, the
+profiles and the live imports' case horizons: the writer's own (a warehouse without
 a data folder, such as a test's) or a partition's private one (``partitions.py``). The table
 names live here, below both, so neither imports the other's internals.
 """
@@ -14,11 +15,13 @@ from datetime import datetime
 
 import polars as pl
 
+from journeys.paths.effort import EffortRules, refresh_effort
 from journeys.paths.rules import PathRules
 from journeys.warehouse import Warehouse
 
 EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
+CASE_HORIZONS = "intermediate.int_case_horizons"
 SCOPE = "intermediate.int_path_scope"
 PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
 PART_COUNTS = (
@@ -33,29 +36,42 @@ EVENTS_PER_PART = 20_000_000
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
 PROFILE_SCHEMA = pl.Schema(
     {
-        "customer_key": pl.String,
-        "n_identities": pl.Int64,
-        "segment": pl.String,
+        "customer_key": pl.String(),
+        "n_identities": pl.Int64(),
+        "segment": pl.String(),
         "created_at": pl.Datetime("us", "UTC"),
-        "is_stitched": pl.Boolean,
+        "is_stitched": pl.Boolean(),
     }
 )
 SCOPE_SCHEMA = pl.Schema({"customer_key": pl.String})
+HORIZON_SCHEMA = pl.Schema(
+    {"case_id": pl.String, "customer_key": pl.String, "open_cases_horizon_seconds": pl.Int64}
+)
 
 
 def build_part(
-    wh: Warehouse, rules: PathRules, *, full: bool, cutoff: datetime | None, rebuild: bool = True
+    wh: Warehouse,
+    rules: PathRules,
+    *,
+    full: bool,
+    cutoff: datetime | None,
+    rebuild: bool = True,
+    effort: EffortRules | None = None,
+    effort_full: bool = False,
 ) -> int:
     """The path marts and ``marts.customers`` of the customers ``wh`` holds: every customer's
     events, sessions and journeys rebuilt (``full``), or only those of ``int_path_scope``
     (``rebuild=False``: none, the path marts are kept); then every journey's status at the
-    cut-off (``cutoff``, else the latest event in ``wh``) and the customers. Returns the events
-    written."""
+    cut-off (``cutoff``, else the latest event in ``wh``), the effort marts of the customers
+    rebuilt (``effort``; of every customer when ``effort_full``: its rules changed) and the
+    customers. Returns the events written."""
     events = build_scope_marts(wh, rules, full=full) if rebuild else 0
     params = rules.params(full=full, cutoff=cutoff)
     wh.run_model("intermediate/int_path_cutoff", **params)
     wh.run_model("intermediate/int_journey_status", **params)
     wh.execute("marts/updates/journeys_status")
+    if effort is not None and (rebuild or effort_full):
+        refresh_effort(wh, effort, full=full or effort_full)
     wh.run_model("marts/customers")
     if rebuild:  # else the counts of the kept events and journeys are kept too
         for table in PART_COUNTS:
@@ -99,9 +115,12 @@ def split_sessions(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
 
 
 def ensure_profiles(wh: Warehouse) -> None:
-    """An imported event log has no CRM: give it an empty ``int_customer_profiles``."""
+    """An imported event log has no CRM: give it an empty ``int_customer_profiles``; events
+    written without ``build_events`` have no live imports: an empty ``int_case_horizons``."""
     if not wh.table_exists(PROFILES):
         wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
+    if not wh.table_exists(CASE_HORIZONS):
+        wh.write_table(CASE_HORIZONS, pl.DataFrame(schema=HORIZON_SCHEMA))
 
 
 def empty_scope(wh: Warehouse) -> None:

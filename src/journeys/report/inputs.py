@@ -1,151 +1,243 @@
-"""What the report reads from the marts, aggregated in DuckDB so memory stays bounded.
+"""What the report reads: the marts, through the fixed queries of ``sql/queries/report/``.
 
-The report never holds ``marts.journeys``, ``marts.events`` or ``marts.map_conformance`` in
-Python. It reads, per map, with the queries of ``sql/queries/report/``:
+The report never derives compare's scope itself. ``journeys compare`` writes
+``marts.map_journeys`` (per map and journey in its scope: the path after the map's ``ignore:``,
+the status for the map, segment, period, conformance and gap ids); every figure of a map page
+is one of these queries on it, joined with ``marts.map_gaps``, ``map_steps`` or ``events`` where
+it needs them (docs/reports.md lists which query draws what). DuckDB aggregates, so the pages'
+memory follows the chart rows, not the journeys or events.
 
-- the journeys in the map's scope grouped by (path after ``ignore:``, status, segment, start
-  month) with a ``journeys`` count (:func:`journey_groups`): the frame every chart function
-  (charts.py, filters.py) takes, as many rows as distinct paths, not journeys;
-- the median seconds of each link the Sankey draws, per view (:func:`link_seconds`), computed
-  by DuckDB from ``marts.events`` (its sorts and aggregates spill to disk when large);
-- counts and bounds (journeys, conformance, first and last event), the example journeys of the
-  gap table, and the small marts (``map_steps``, ``map_gaps``, ``data_quality``) as they are.
-
-The marts must have the columns the queries read (:func:`require_marts`); a warehouse built by
-an older version is named with the fix (rebuild it), not read around.
+The marts must have the columns the queries read (:func:`require_marts`); a warehouse written
+by an older version is named with the fix (rebuild it), never read around.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
 from journeys.errors import ReportError
-from journeys.report.charts import SEP, count_journeys
-from journeys.report.filters import JourneyView, filter_journeys
 from journeys.warehouse import Warehouse
 
 JOURNEYS, EVENTS = "marts.journeys", "marts.events"
-CONFORMANCE = "marts.map_conformance"
+MAP_JOURNEYS, MAP_GAPS, MAP_STEPS = "marts.map_journeys", "marts.map_gaps", "marts.map_steps"
+QUALITY = "marts.data_quality"
 REQUIRED: Mapping[str, tuple[str, ...]] = {
-    JOURNEYS: ("journey_id", "path", "status", "segment", "started_at"),
-    EVENTS: ("journey_id", "step_index", "touchpoint", "occurred_at"),
+    JOURNEYS: ("journey_id",),
+    EVENTS: ("journey_id", "step_index", "touchpoint", "occurred_at", "channel", "team", "system"),
 }
-"""The columns of the marts the report's queries read."""
-LINK_SCHEMA = {
-    "view": pl.Int64,
-    "pos": pl.Int64,
-    "from_touchpoint": pl.String,
-    "to_touchpoint": pl.String,
-    "median_seconds": pl.Float64,
+"""The marts every report reads, with the columns its queries use."""
+COMPARED: Mapping[str, tuple[str, ...]] = {
+    MAP_JOURNEYS: (
+        "map_name",
+        "map_version",
+        "journey_id",
+        "customer_key",
+        "path",
+        "status",
+        "segment",
+        "period",
+        "is_conforming",
+        "reached_outcome",
+        "gap_ids",
+    ),
+    MAP_GAPS: (
+        "map_name",
+        "gap_id",
+        "ranking",
+        "rank",
+        "same_behaviour_as",
+        "gap_type",
+        "from_step",
+        "to_step",
+        "touchpoint",
+        "detail",
+        "description",
+        "journeys",
+        "customers",
+        "share",
+        "effect",
+        "impact",
+        "impact_unit",
+        "outcome_rate_with",
+        "outcome_rate_without",
+        "ci_low",
+        "ci_high",
+        "example_journey_ids",
+        "segments",
+        "value_weighted",
+    ),
+    MAP_STEPS: (
+        "map_name",
+        "step",
+        "stage",
+        "position",
+        "journeys_reached",
+        "conversion_from_previous",
+        "median_seconds_from_previous",
+        "sla_breaches",
+    ),
 }
+"""The marts ``journeys compare`` writes, with the columns the map pages read."""
 MEDIAN_JOURNEYS = 1_000_000
-"""Link medians use every journey of a map's scope up to this many, else a fixed sample."""
+"""Edge medians use every journey of a map's scope up to this many, else a fixed sample."""
 PER_MILLION = 1_000_000
 
 
+def _check_columns(wh: Warehouse, table: str, needed: Sequence[str], fix: str) -> None:
+    have = set(wh.columns(table))
+    missing = [c for c in needed if c not in have]
+    if missing:
+        raise ReportError(
+            f"{table}: column '{missing[0]}' is missing (written by an older version); {fix}"
+        )
+
+
 def require_marts(wh: Warehouse) -> None:
-    """Raise a ReportError naming the fix when a mart the report reads, or a column of it, is
+    """Raise a ReportError naming the fix when a mart every page reads, or a column of it, is
     missing (nothing built yet, or built by an older version)."""
     for table, needed in REQUIRED.items():
         if not wh.table_exists(table):
             where = wh.path or "the warehouse"
             raise ReportError(f"{where}: {table} not found; run `journeys build` first")
-        have = set(wh.columns(table))
-        missing = [c for c in needed if c not in have]
-        if missing:
-            raise ReportError(
-                f"{table}: column '{missing[0]}' is missing (has {', '.join(sorted(have))}); "
-                "rebuild the warehouse with `journeys build --full`"
-            )
+        _check_columns(wh, table, needed, "rebuild with `journeys build`")
 
 
-def path_touchpoints(wh: Warehouse) -> list[str]:
-    """The distinct touchpoints of the journeys' paths (what ``ignore:`` globs match)."""
-    return wh.query("queries/report/path_touchpoints")["touchpoint"].drop_nulls().to_list()
+def compared(wh: Warehouse) -> bool:
+    """True when ``journeys compare`` has written its marts (each checked for the columns the
+    map pages read); False when it has not run yet."""
+    present = [t for t in COMPARED if wh.table_exists(t)]
+    if not present:
+        return False
+    if len(present) < len(COMPARED):
+        missing = next(t for t in COMPARED if t not in present)
+        raise ReportError(
+            f"{missing} not found beside {present[0]} (written by an older version); rebuild "
+            "with `journeys build` and `journeys compare`"
+        )
+    for table, needed in COMPARED.items():
+        _check_columns(wh, table, needed, "rebuild with `journeys build` and `journeys compare`")
+    return True
 
 
-def journey_groups(wh: Warehouse, *, ignored: Sequence[str], steps: Sequence[str]) -> pl.DataFrame:
-    """The map's journeys as groups: path, status, segment, started_at (month), journeys."""
-    return wh.query("queries/report/journey_groups", ignored=list(ignored), steps=list(steps))
+@dataclass(frozen=True)
+class MapSummary:
+    """The headline figures of one map (sql/queries/report/map_summary.sql)."""
+
+    journeys: int
+    customers: int
+    conforming: int
+    finished: int
+    reached_outcome: int
+    map_version: str | None
+
+    @property
+    def conforming_share(self) -> float | None:
+        return self.conforming / self.journeys if self.journeys else None
+
+    @property
+    def outcome_rate(self) -> float | None:
+        """Of the journeys finished for the map, the share that reached its outcome."""
+        return self.reached_outcome / self.finished if self.finished else None
+
+
+def map_summary(wh: Warehouse, map_name: str) -> MapSummary:
+    row = wh.query("queries/report/map_summary", map_name=map_name).row(0, named=True)
+    counts = {k: int(v or 0) for k, v in row.items() if k != "map_version"}
+    return MapSummary(**counts, map_version=row["map_version"])
+
+
+def process_nodes(wh: Warehouse, map_name: str) -> pl.DataFrame:
+    return wh.query("queries/report/process_nodes", map_name=map_name)
+
+
+def process_edges(wh: Warehouse, map_name: str, *, cap: int = MEDIAN_JOURNEYS) -> pl.DataFrame:
+    """The process map's edges with their median seconds (NULL for starts and ends)."""
+    edges = wh.query("queries/report/process_edges", map_name=map_name)
+    journeys = int(edges.filter(pl.col("from_touchpoint").is_null())["journeys"].sum())
+    seconds = wh.query(
+        "queries/report/edge_seconds",
+        map_name=map_name,
+        modulus=PER_MILLION,
+        kept=sample_rate(journeys, cap=cap),
+    )
+    return edges.join(
+        seconds, on=["from_touchpoint", "to_touchpoint"], how="left", maintain_order="left"
+    )
 
 
 def sample_rate(journeys: int, *, cap: int = MEDIAN_JOURNEYS) -> int:
-    """Journeys kept per million for the link medians: all of them up to ``cap``."""
+    """Journeys kept per million for the edge medians: all of them up to ``cap``."""
     if journeys <= cap:
         return PER_MILLION
     return max(1, -(-cap * PER_MILLION // journeys))
 
 
-def link_seconds(
+def sankey_links(
     wh: Warehouse,
+    map_name: str,
     *,
-    ignored: Sequence[str],
-    steps: Sequence[str],
-    groups: pl.DataFrame,
-    views: Sequence[JourneyView],
-    layouts: Sequence[pl.DataFrame],
-    cap: int = MEDIAN_JOURNEYS,
+    depth: int,
+    coverage: float,
+    segment: str | None = None,
+    period: str | None = None,
 ) -> pl.DataFrame:
-    """Median seconds between consecutive steps per (view, pos, from, to) link of the Sankeys.
-
-    A journey counts for a link when the view shows it and its drawn steps (``layouts[i]``,
-    from ``sankey_layout`` on the view's groups: the prefix it shares with the top paths)
-    reach the link, as :func:`journeys.report.charts.sankey_data` counts it. DuckDB orders the
-    events of those journeys in one pass over ``marts.events``. Above ``cap`` journeys in the
-    map's scope, the medians come from a fixed sample of about ``cap`` of them (by a hash of
-    ``journey_id``, the same every run), so the work and memory stay bounded; journey counts
-    and shares are always exact.
-    """
-    shown = _drawn_paths(groups, views, layouts)
-    if shown.is_empty():
-        return pl.DataFrame(schema=LINK_SCHEMA)
-    frame = wh.query(
-        "queries/report/link_seconds",
-        ignored=list(ignored),
-        steps=list(steps),
-        view=shown["view"].to_list(),
-        segment=shown["segment"].to_list(),
-        month=shown["started_at"].to_list(),
-        key=shown["key"].to_list(),
-        shown=shown["shown"].to_list(),
-        sep=SEP,
-        modulus=PER_MILLION,
-        kept=sample_rate(count_journeys(groups), cap=cap),
+    return wh.query(
+        "queries/report/sankey_links",
+        map_name=map_name,
+        depth=depth,
+        coverage=coverage,
+        segment=segment,
+        period=period,
     )
-    return frame.select([pl.col(c).cast(t) for c, t in LINK_SCHEMA.items()])
 
 
-def _drawn_paths(
-    groups: pl.DataFrame, views: Sequence[JourneyView], layouts: Sequence[pl.DataFrame]
+def map_views(wh: Warehouse, map_name: str) -> pl.DataFrame:
+    return wh.query("queries/report/map_views", map_name=map_name)
+
+
+def map_gaps(wh: Warehouse, map_name: str) -> pl.DataFrame:
+    return wh.query("queries/report/map_gaps", map_name=map_name)
+
+
+def gap_segments(wh: Warehouse, map_name: str) -> pl.DataFrame:
+    return wh.query("queries/report/gap_segments", map_name=map_name)
+
+
+def map_steps(wh: Warehouse, map_name: str) -> pl.DataFrame:
+    return wh.query("queries/report/map_steps", map_name=map_name)
+
+
+def sla_delays(
+    wh: Warehouse, map_name: str, *, steps: Sequence[str], within: Sequence[int | None]
 ) -> pl.DataFrame:
-    """view, segment, started_at, key, shown: per view, the groups it shows whose path the
-    Sankey draws at least two steps of (a link needs two)."""
-    cells = []
-    for i, (view, layout) in enumerate(zip(views, layouts, strict=True)):
-        drawn = layout.filter(pl.col("shown") >= 2).select("key", "shown")
-        cells.append(
-            filter_journeys(groups, view)
-            .select("segment", "started_at", key=pl.col("path").list.join(SEP))
-            .unique()
-            .join(drawn, on="key")
-            .with_columns(view=pl.lit(i, dtype=pl.Int64))
-        )
-    return pl.concat(cells) if cells else pl.DataFrame()
+    return wh.query(
+        "queries/report/sla_delays", map_name=map_name, steps=list(steps), within=list(within)
+    )
+
+
+def stage_funnel(
+    wh: Warehouse, map_name: str, *, steps: Sequence[str], stage_index: Sequence[int]
+) -> pl.DataFrame:
+    return wh.query(
+        "queries/report/stage_funnel",
+        map_name=map_name,
+        steps=list(steps),
+        stage_index=list(stage_index),
+    )
+
+
+def example_events(wh: Warehouse, map_name: str, journey_ids: Sequence[str]) -> pl.DataFrame:
+    return wh.query(
+        "queries/report/example_events", map_name=map_name, ids=sorted(set(journey_ids))
+    )
 
 
 def count_rows(wh: Warehouse, table: str) -> int:
     return wh.count(table) if wh.table_exists(table) else 0
-
-
-def conformance_summary(wh: Warehouse, map_name: str) -> tuple[int, float | None] | None:
-    """(journeys compared, conforming share) of one map, or None when compare has not run."""
-    if not wh.table_exists(CONFORMANCE):
-        return None
-    row = wh.query("queries/report/conformance_summary", map_name=map_name).row(0)
-    return int(row[0]), row[1]
 
 
 def time_bounds(wh: Warehouse) -> tuple[datetime | None, datetime | None]:
@@ -154,13 +246,6 @@ def time_bounds(wh: Warehouse) -> tuple[datetime | None, datetime | None]:
     return first, last
 
 
-def journey_paths(wh: Warehouse, journey_ids: Sequence[str]) -> pl.DataFrame:
-    """journey_id, path of the named journeys (the gap table's examples)."""
-    if not journey_ids:
-        return pl.DataFrame(schema={"journey_id": pl.String, "path": pl.List(pl.String)})
-    return wh.query("queries/report/journey_paths", ids=sorted(set(journey_ids)))
-
-
-def optional_table(wh: Warehouse, table: str) -> pl.DataFrame | None:
-    """A small mart (map_steps, map_gaps, data_quality) as it is, or None when not built."""
-    return wh.read_table(table) if wh.table_exists(table) else None
+def data_quality(wh: Warehouse) -> pl.DataFrame | None:
+    """marts.data_quality as it is, or None when no load statistics were written."""
+    return wh.read_table(QUALITY) if wh.table_exists(QUALITY) else None

@@ -1,12 +1,16 @@
-"""Index-page data: one headline per map, and the data quality summary per source."""
+"""The index page: one row per map with its headline, the data's freshness, and data quality."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
-from journeys.report.charts import gap_table_data, require_columns
+from journeys.report.templates import Cell, card, num_cell, table, text_cell
+from journeys.report.text import format_count, format_pct, format_timestamp, html_text
+from journeys.report.units import format_share
 
 QUALITY_COLUMNS = (
     "rows_read",
@@ -16,50 +20,27 @@ QUALITY_COLUMNS = (
     "late_events",
     "unstitched",
 )
+MAX_BATCH_ROWS = 40
 
 
 @dataclass(frozen=True)
 class MapHeadline:
     """The index page's row for one map."""
 
+    name: str
+    description: str
+    slug: str
     journeys: int
     conforming_share: float | None
-    top_gap: str | None
-    value_at_risk: float | None
-    impact: float | None = None
-    """The top gap's signed impact (marts.map_gaps ``impact``), NULL on older marts."""
-    impact_unit: str | None = None
-
-
-def headline_data(
-    *, journeys: int, conformance: pl.DataFrame | None, gaps: pl.DataFrame | None
-) -> MapHeadline:
-    """Journeys in the map's scope, conforming share (from map_conformance) and the top gap."""
-    share = None
-    if conformance is not None and conformance.height:
-        journeys = conformance.height
-        share = float(conformance["is_conforming"].cast(pl.Float64).mean())
-    top, risk, impact, unit = None, None, None, None
-    ranked = gap_table_data(gaps).filter("ranked") if gaps is not None else None
-    if ranked is not None and ranked.height:
-        first = ranked.row(0, named=True)
-        top = f"{first['gap']}: {first['what']}" if first["what"] else first["gap"]
-        risk, impact, unit = first["value_at_risk"], first["net_impact"], first["impact_unit"]
-    return MapHeadline(
-        journeys=journeys,
-        conforming_share=share,
-        top_gap=top,
-        value_at_risk=risk,
-        impact=impact,
-        impact_unit=unit,
-    )
+    outcome_rate: float | None
+    fix_first: str | None
+    """What happens in the costliest gap (the fix-first list's first row)."""
+    cost: str | None
+    """What it costs, formatted in the currency or in goals."""
 
 
 def quality_data(data_quality: pl.DataFrame) -> pl.DataFrame:
     """Totals per source: batches, files, the row counts and the reject rate."""
-    require_columns(
-        data_quality, ("batch_id", "source", "file", *QUALITY_COLUMNS), table="marts.data_quality"
-    )
     return (
         data_quality.group_by("source")
         .agg(
@@ -73,4 +54,99 @@ def quality_data(data_quality: pl.DataFrame) -> pl.DataFrame:
             )
         )
         .sort("source")
+    )
+
+
+def index_header() -> str:
+    return (
+        '<header class="page"><h1>Customer journeys</h1><p class="lead">How customers really '
+        "move, beside the journeys we designed for them. Open a map to see what to fix first, "
+        "how its journeys flow, and its funnel by stage.</p></header>"
+    )
+
+
+def index_cards(
+    journeys: int,
+    first: datetime | None,
+    last: datetime | None,
+    published: datetime | None,
+    built_at: datetime,
+) -> str:
+    cards = [
+        card("Journeys observed", format_count(journeys)),
+        card("First event", format_timestamp(first), small=True),
+        card("Last event", format_timestamp(last), small=True),
+        card("Marts published", format_timestamp(published), small=True),
+        card("Report built", format_timestamp(built_at), small=True),
+    ]
+    return f'<section class="cards">{"".join(cards)}</section>'
+
+
+def map_list(maps: Sequence[MapHeadline]) -> str:
+    head = '<section id="maps"><h2>Journey maps</h2>'
+    if not maps:
+        return head + (
+            '<p class="note">No maps configured: list map files under <code>maps:</code> in the '
+            "configuration, then run <code>journeys compare</code> and "
+            "<code>journeys report</code>."
+            "</p></section>"
+        )
+    rows = [
+        [
+            Cell(f'<a href="{h.slug}.html">{html_text(h.name)}</a>'),
+            text_cell(h.description),
+            num_cell(format_count(h.journeys)),
+            num_cell(format_share(h.conforming_share)),
+            num_cell(format_share(h.outcome_rate)),
+            text_cell(h.fix_first or "–"),
+            num_cell(h.cost or "–"),
+        ]
+        for h in maps
+    ]
+    headers = [
+        ("Map", False),
+        ("What it describes", False),
+        ("Journeys", True),
+        ("Follow the map", True),
+        ("Reach the goal", True),
+        ("Fix first", False),
+        ("Its cost", True),
+    ]
+    return (
+        head
+        + '<p class="explain">One row per assumptive journey map: how many journeys it covers, '
+        "the share that follow it exactly and that reach its goal, and the gap that costs "
+        "most.</p>" + table(headers, rows, id="map-table") + "</section>"
+    )
+
+
+def quality(data_quality: pl.DataFrame | None) -> str:
+    head = '<section id="quality"><h2>Data quality</h2>'
+    if data_quality is None:
+        return head + '<p class="note">No load statistics (marts.data_quality) yet.</p></section>'
+    totals = quality_data(data_quality)
+    rows = [
+        [text_cell(r["source"]), num_cell(format_count(r["batches"]))]
+        + [num_cell(format_count(r[c])) for c in QUALITY_COLUMNS]
+        + [num_cell(format_pct(r["reject_rate"]))]
+        for r in totals.iter_rows(named=True)
+    ]
+    names = ("Rows read", "Accepted", "Rejected", "Duplicates", "Late events", "Unstitched")
+    headers = [("Source", False), ("Batches", True)] + [(n, True) for n in names]
+    headers.append(("Rejected share", True))
+    recent = data_quality.sort("batch_id", descending=True).head(MAX_BATCH_ROWS)
+    batch_rows = [
+        [text_cell(r["batch_id"]), text_cell(r["source"]), text_cell(r["file"])]
+        + [num_cell(format_count(r[c])) for c in QUALITY_COLUMNS]
+        for r in recent.iter_rows(named=True)
+    ]
+    batch_headers = [("Batch", False), ("Source", False), ("File", False)]
+    batch_headers += [(n, True) for n in names]
+    return (
+        head + '<p class="explain">Rows loaded per source: rejected rows are kept in raw.rejects '
+        "with the reason; unstitched events could not be tied to a known customer.</p>"
+        + table(headers, rows, id="quality-table")
+        + f"<details><summary>The {len(recent)} most recent load batches</summary>"
+        + table(batch_headers, batch_rows)
+        + "</details></section>"
     )

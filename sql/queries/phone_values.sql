@@ -1,0 +1,13 @@
+-- grain: one distinct phone value as delivered, per source that carries phones (CRM, support);
+-- ingest/phones.py parses each once into raw.phone_numbers.
+select distinct
+    'customers' as source,
+    phone
+from raw.customers
+where not _is_duplicate and not journeys_blank(phone)
+union
+select distinct
+    'support',
+    phone
+from raw.support
+where not _is_duplicate and not journeys_blank(phone)

@@ -1,0 +1,108 @@
+"""Phones stitch across systems in any format: national numbers in the source's region, E.164
+from the CRM (fixtures/phones: a hand-written CRM and two help desks' exports)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import phonenumbers
+import polars as pl
+import pytest
+
+from journeys.build import build_events
+from journeys.config import Settings, SourceSettings, load_settings
+from journeys.errors import ConfigError
+from journeys.ingest.identity import customer_key
+from journeys.ingest.load import load_source
+from journeys.ingest.phones import _digits, _parse, phone_table
+from journeys.warehouse import Warehouse
+
+FIXTURES = Path(__file__).parent / "fixtures" / "phones"
+
+
+def _stitch(settings: Settings, support_file: str) -> tuple[dict[str, str | None], int]:
+    """event id -> the CRM customer its contact stitched to (None: unstitched), and the
+    support batch's unparsed_phones."""
+    with Warehouse() as wh:
+        load_source(wh, settings, "customers", [FIXTURES / "customers.csv"])
+        load_source(wh, settings, "support", [FIXTURES / support_file])
+        build_events(wh, settings)
+        wh.run_model("marts/data_quality")
+        events = wh.read_table("intermediate.int_events", columns=["event_id", "customer_key"])
+        quality = wh.read_table("marts.data_quality").filter(pl.col("source") == "support")
+    crm = {customer_key(f"c:CRM-{n}", settings.salt): f"CRM-{n}" for n in range(1001, 1006)}
+    stitched = {e: crm.get(k) for e, k in events.iter_rows()}
+    return stitched, int(quality["unparsed_phones"].item())
+
+
+def test_us_desk_numbers_in_national_formats_stitch_to_the_crm():
+    settings = Settings(sources={"support": SourceSettings(phone_region="US")})
+    stitched, unparsed = _stitch(settings, "support_us.csv")
+    assert stitched == {
+        "T-1": "CRM-1001",  # 555.000.0746
+        "T-2": "CRM-1001",  # 5550000746
+        "T-3": "CRM-1001",  # (555) 000-0746
+        "T-4": "CRM-1002",
+        "T-5": "CRM-1005",  # 011 44 …: the US international prefix
+        "T-6": "CRM-1005",
+        "T-7": None,  # '7' is no number: digits only, counted
+    }
+    assert unparsed == 1
+
+
+def test_the_global_region_reads_german_national_numbers_and_trunk_prefixes():
+    stitched, unparsed = _stitch(Settings(phone_region="de"), "support_de.csv")
+    assert stitched == {
+        "H-1": "CRM-1003",  # 0160 3821092
+        "H-2": "CRM-1003",  # 0160/3821092
+        "H-3": "CRM-1004",  # 030 8876543 = +49 (0) 30 8876543 in the CRM
+        "H-4": "CRM-1004",
+        "H-5": "CRM-1003",
+    }
+    assert unparsed == 0
+
+
+def test_without_a_region_national_numbers_keep_their_digits_and_are_counted():
+    stitched, unparsed = _stitch(Settings(), "support_de.csv")
+    # 0049… still meets +49… by the digits rule; the national numbers meet nobody
+    assert stitched == {
+        "H-1": None,
+        "H-2": None,
+        "H-3": None,
+        "H-4": "CRM-1004",
+        "H-5": "CRM-1003",
+    }
+    assert unparsed == 4
+
+
+def test_the_table_is_the_librarys_answer_for_every_country_code():
+    """The values skipping the library (already E.164) get exactly what it would give."""
+    rng = random.Random(16)
+    values = []
+    for code in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
+        for _ in range(25):
+            national = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 18)))
+            trunk = rng.choice(["", "", "0", "1", "8", "06", "(0) "])
+            sep = rng.choice(["", " ", "-", "."])
+            layout = rng.choice(["+{}{}{}{}", "00{}{}{}{}"])
+            values.append(layout.format(code, sep, trunk, national))
+    values += ["+0 123", "+", "++49 160 3821092", "+49 160 3821092 ext. 7", "n/a", "0160 3821092"]
+    regions = {"customers": None, "support": "DE"}
+    frame = pl.DataFrame(
+        {"source": ["customers"] * len(values) + ["support"] * len(values), "phone": values * 2}
+    )
+    table, parsed = phone_table(frame, regions)
+    assert table.height == frame.unique().height
+    assert 0 < parsed < table.height  # most values skip the library
+    for source, phone, norm, is_parsed in table.iter_rows():
+        e164 = _parse(phone, regions[source])
+        assert (norm, is_parsed) == (e164 or _digits(phone), e164 is not None), phone
+
+
+def test_a_phone_region_must_be_a_country(tmp_path: Path):
+    config = tmp_path / "journeys.yaml"
+    config.write_text("sources:\n  support: {phone_region: USA}\n")
+    with pytest.raises(ConfigError, match=r"sources.support.phone_region.*two-letter"):
+        load_settings(config)
+    assert load_settings(None, phone_region=" gb ").phone_region == "GB"

@@ -1,0 +1,152 @@
+"""The process map: the rows of process_nodes.sql / process_edges.sql on marts.map_journeys, the
+overlay of the map, the layout that keeps the designed order left to right, and the slider."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from builders import write_map_journeys
+from journeys.compare.maps import parse_map
+from journeys.report import inputs as read
+from journeys.report.processfigure import process_figure
+from journeys.report.processmap import LEVELS, designed_layers, process_map_data
+from journeys.warehouse import Warehouse
+
+MAP = parse_map(
+    {
+        "name": "m",
+        "exit": ["Solved", "Survey"],
+        "stages": [
+            {"name": "Ask", "steps": [{"name": "Open", "next": ["Email", "Chat", "Phone"]}]},
+            {
+                "name": "Answer",
+                "steps": [
+                    {"name": "Email", "repeatable": True, "next": ["Solved"]},
+                    {"name": "Chat", "next": ["Solved"]},
+                    {"name": "Phone", "next": ["Solved"]},
+                ],
+            },
+            {"name": "Close", "steps": [{"name": "Solved"}, {"name": "Survey"}]},
+        ],
+    },
+    source="m.yaml",
+)
+PATHS = (
+    [["Open", "Email", "Email", "Email", "Solved"]] * 6
+    + [["Open", "Chat", "Solved"]] * 3
+    + [["Open", "Chat", "Transfer", "Phone", "Solved"]] * 2
+    + [["Transfer", "Solved"]]
+)
+
+
+def process_map(wh: Warehouse, paths=PATHS):
+    write_map_journeys(wh, paths)
+    return process_map_data(
+        read.process_nodes(wh, "m"),
+        read.process_edges(wh, "m"),
+        steps=MAP.step_names,
+        designed_edges=MAP.edges(),
+        entries=MAP.start_steps,
+        exits=MAP.end_steps,
+        repeatable=frozenset({"Email"}),
+    )
+
+
+def test_designed_order_reads_left_to_right_and_alternatives_share_a_column():
+    layers = designed_layers(MAP.step_names, MAP.edges())
+    assert layers == {"Open": 0, "Email": 1, "Chat": 1, "Phone": 1, "Solved": 2, "Survey": 3}
+    loop_back = designed_layers(("A", "B", "C"), frozenset({("A", "B"), ("B", "C"), ("C", "A")}))
+    assert loop_back == {"A": 0, "B": 1, "C": 2}  # the edge back does not reorder the map
+
+
+def test_nodes_count_journeys_and_collapse_repeats_into_a_loop(wh: Warehouse):
+    nodes = read.process_nodes(wh_with(wh), "m")
+    email = nodes.filter(pl.col("touchpoint") == "Email").row(0, named=True)
+    assert (email["journeys"], email["visits"], email["repeats"], email["repeat_journeys"]) == (
+        6,
+        6,
+        12,
+        6,
+    )
+    solved = nodes.filter(pl.col("touchpoint") == "Solved").row(0, named=True)
+    assert (solved["journeys"], solved["ends"], solved["starts"]) == (12, 12, 0)
+    edges = read.process_edges(wh, "m")
+    pairs = {(a, b): n for a, b, n, *_ in edges.iter_rows()}
+    assert edges.filter(pl.col("from_touchpoint") == "Open")["median_seconds"].to_list() == [
+        60.0,
+        60.0,
+    ]
+    assert pairs[(None, "Open")] == 11 and pairs[(None, "Transfer")] == 1
+    assert pairs[("Email", "Solved")] == 6 and ("Email", "Email") not in pairs
+    assert pairs[("Solved", None)] == 12
+
+
+def wh_with(wh: Warehouse) -> Warehouse:
+    write_map_journeys(wh, PATHS)
+    return wh
+
+
+def test_the_overlay_types_every_edge_and_greys_unreached_steps(wh: Warehouse):
+    pm = process_map(wh)
+    kinds = {
+        (a, b): k for a, b, k in pm.edges.select("from_touchpoint", "to_touchpoint", "kind").rows()
+    }
+    assert kinds[("Open", "Email")] == "designed"
+    assert kinds[("Open", "Phone")] == "unused"  # designed, nobody takes it
+    assert kinds[("Chat", "Transfer")] == "off_map"
+    assert kinds[(None, "Open")] == "start" and kinds[("Solved", None)] == "end"
+    on_map = dict(
+        zip(
+            pm.edges.filter(pl.col("kind").is_in(["start", "end"]))["to_touchpoint"].fill_null(
+                "END"
+            ),
+            pm.edges.filter(pl.col("kind").is_in(["start", "end"]))["on_map"],
+            strict=True,
+        )
+    )
+    assert on_map["Open"] and not on_map["Transfer"]
+    node = {r["touchpoint"]: r for r in pm.nodes.iter_rows(named=True)}
+    assert node["Survey"]["kind"] == "unreached" and node["Survey"]["journeys"] == 0
+    assert node["Transfer"]["kind"] == "off_map"
+    assert node["Email"]["repeats"] == 12 and node["Email"]["repeatable"]
+
+
+def test_off_map_touchpoints_sit_between_columns_and_apart(wh: Warehouse):
+    many = PATHS + [["Open", "Chat", f"Extra {i}", "Solved"] for i in range(5)]
+    pm = process_map(wh, many)
+    off = pm.nodes.filter(pl.col("kind") == "off_map")
+    assert off.height == 6
+    assert all(layer % 1 == 0.5 for layer in off["layer"])  # never on a step's column
+    steps = pm.nodes.filter(pl.col("kind") != "off_map")
+    assert set(steps["lane"]) <= {-1.0, 0.0, 1.0}
+    for lane, group in off.group_by("lane"):
+        layers = sorted(group["layer"])
+        assert all(b - a >= 1.0 for a, b in zip(layers, layers[1:], strict=False)), lane
+        assert not set(steps.filter(pl.col("lane") == lane[0])["layer"]) & set(layers)
+
+
+def test_the_slider_always_shows_the_map_and_hides_rare_moves(wh: Warehouse):
+    pm = process_map(wh)
+    top = len(LEVELS) - 1
+    designed = pm.edges.filter(pl.col("kind").is_in(["designed", "unused"]))
+    assert (designed["level"] == top).all()
+    rare = pm.edges.filter(pl.col("from_touchpoint") == "Transfer")  # 2 and 1 of 12 journeys
+    assert rare.sort("share")["level"].to_list() == [top - 1, top]  # below 10%, at or above
+    assert pm.nodes.filter(pl.col("kind") != "off_map")["level"].unique().to_list() == [top]
+    figure = process_figure(pm)
+    slider = figure.layout.sliders[0]
+    assert len(slider.steps) == len(LEVELS) and slider.active == pm.default_level
+    shown = slider.steps[top].args[0]["visible"]
+    assert 0 < sum(shown) < len(shown)  # the highest level hides something
+    assert all(slider.steps[0].args[0]["visible"])  # the lowest shows everything
+    narrow = process_figure(pm, narrow=True)
+
+    def place(fig) -> dict[str, tuple[float, float]]:
+        texts = [t for t in fig.data if t.mode == "markers+text"]
+        nodes = next(t for t in texts if any(x.startswith("Open<br>") for x in t.text))
+        names = [text.split("<br>")[0] for text in nodes.text]
+        return dict(zip(names, zip(nodes.x, nodes.y, strict=True), strict=True))
+
+    wide, tall = place(figure), place(narrow)
+    assert wide["Open"][0] < wide["Email"][0] < wide["Solved"][0] < wide["Survey"][0]
+    assert tall["Open"][1] > tall["Email"][1] > tall["Solved"][1] > tall["Survey"][1]

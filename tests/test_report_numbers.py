@@ -1,0 +1,204 @@
+"""Every number a map page draws in a band, a node or a table row equals a documented query of
+sql/queries/report/ run on the marts (docs/reports.md says which query draws what): on the
+sample shop's two maps and on the real help-desk log brought in with import-log."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from journeys.compare.maps import JourneyMap
+from journeys.report.stages import stage_index
+from journeys.report.units import format_impact
+from journeys.warehouse import SQL_DIR, Warehouse
+from report_fixtures import Report, helpdesk_report, sample_report
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "reports.md"
+PAGES = [
+    pytest.param((sample_report, "online-purchase"), id="sample-online-purchase"),
+    pytest.param((sample_report, "support-resolution"), id="sample-support-resolution"),
+    pytest.param((helpdesk_report, "helpdesk-ticket"), id="helpdesk"),
+]
+
+
+def figures(html: str) -> dict[str, tuple[list, dict]]:
+    """div id -> (data, layout) of every plotly figure of a page."""
+    decoder = json.JSONDecoder()
+    found = {}
+    for match in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', html):
+        data, end = decoder.raw_decode(html, match.end())
+        layout, _ = decoder.raw_decode(html, re.compile(r",\s*").match(html, end).end())
+        found[match.group(1)] = (data, layout)
+    return found
+
+
+def count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def query(wh: Warehouse, name: str, **params) -> pl.DataFrame:
+    return wh.query(f"queries/report/{name}", **params)
+
+
+@pytest.fixture(params=PAGES)
+def page(request) -> tuple[Report, JourneyMap, str, Warehouse]:
+    build, name = request.param
+    report = build()
+    journey_map = next(m for m in report.maps if m.name == name)
+    with Warehouse(report.warehouse, read_only=True) as wh:
+        yield report, journey_map, report.page(name).read_text(encoding="utf-8"), wh
+
+
+def test_sankey_bands_and_nodes_are_the_sankey_query(page):
+    _, m, html, wh = page
+    depth = int(re.search(r'data-covered="[^"]+" data-depth="(\d+)"', html).group(1))
+    narrow_depth = int(re.search(r'<span data-depth="(\d+)">', html).group(1))
+    figs = figures(html)
+    checked = 0
+    for div, at in (("sankey-wide", depth), ("sankey-narrow", narrow_depth)):
+        for trace in figs[div][0]:
+            name = trace.get("name", "")
+            segment = name.removeprefix("Segment: ") if name.startswith("Segment: ") else None
+            period = name.removeprefix("Started ") if name.startswith("Started ") else None
+            bands = query(wh, "sankey_links", map_name=m.name, depth=at, coverage=0.8,
+                          segment=segment, period=period)  # fmt: skip
+            link, node = trace["link"], trace["node"]
+            assert Counter(link["value"]) == Counter(bands["journeys"].to_list()), (div, name)
+            for i, data in enumerate(node["customdata"]):
+                into = sum(v for t, v in zip(link["target"], link["value"], strict=True) if t == i)
+                out = sum(v for s, v in zip(link["source"], link["value"], strict=True) if s == i)
+                assert count(data[1]) == max(into, out), (div, name, data[0])
+            checked += 1
+    assert checked >= 2
+
+
+def test_process_map_nodes_and_edges_are_the_process_queries(page):
+    _, m, html, wh = page
+    nodes = query(wh, "process_nodes", map_name=m.name)
+    edges = query(wh, "process_edges", map_name=m.name)
+    journeys = dict(zip(nodes["touchpoint"], nodes["journeys"], strict=True))
+    repeats = dict(zip(nodes["touchpoint"], nodes["repeats"], strict=True))
+    pairs = {(a, b): n for a, b, n, _ in edges.rows()}
+    for div in ("process-map-wide", "process-map-narrow"):
+        drawn_nodes = drawn_edges = 0
+        for trace in figures(html)[div][0]:
+            if trace.get("mode") == "markers+text":
+                for hover in trace["hovertext"]:
+                    name = re.match(r"<b>(.*?)</b><br>([\d,]+) journeys", hover)
+                    label = name.group(1).replace("&amp;", "&").replace("&lt;", "<")
+                    assert count(name.group(2)) == journeys.get(label, 0), label
+                    loop = re.search(r"repeated ([\d,]+) times", hover)
+                    assert (count(loop.group(1)) if loop else 0) == repeats.get(label, 0)
+                    drawn_nodes += 1
+            elif isinstance(trace.get("hovertext"), str):
+                hover = trace["hovertext"]
+                if found := re.match(r"([\d,]+) journeys start at (.*?) \(", hover):
+                    key = (None, found.group(2))
+                elif found := re.match(r"([\d,]+) journeys end at (.*?) \(", hover):
+                    key = (found.group(2), None)
+                else:
+                    found = re.match(r"(.*?) → (.*?)<br><b>([\d,]+)</b>", hover)
+                    key = (found.group(1), found.group(2))
+                    assert count(found.group(3)) == pairs.get(key, 0), key
+                    drawn_edges += 1
+                    continue
+                assert count(found.group(1)) == pairs[key], key
+                drawn_edges += 1
+        assert drawn_nodes >= len(m.steps) and drawn_edges >= edges.height
+
+
+def _cells(table: str) -> list[dict[str, str]]:
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S):
+        cells = dict(re.findall(r'<td[^>]*data-label="([^"]+)">(.*?)</td>', row, flags=re.S))
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def test_fix_first_rows_are_the_gap_query(page):
+    report, m, html, wh = page
+    gaps = query(wh, "map_gaps", map_name=m.name).filter(pl.col("rank").is_not_null())
+    costs = gaps.filter(pl.col("effect") == "harms").sort(
+        ["impact", "journeys", "gap_id"], descending=[False, True, False]
+    )
+    start = html.index('id="fix-table"')
+    rows = _cells(html[start : html.index("</table>", start)])
+    assert len(rows) == min(costs.height, 15)
+    for row, gap in zip(rows, costs.iter_rows(named=True), strict=False):
+        assert count(re.match(r"([\d,]+)<br>", row["Journeys"]).group(1)) == gap["journeys"]
+        shown = re.search(r'class="cost[^"]*">([^<]+)<', row["Cost"]).group(1)
+        assert shown == format_impact(
+            gap["impact"], gap["impact_unit"], currency=report.settings.currency
+        )
+
+
+def test_stage_funnel_and_sla_delays_are_their_queries(page):
+    _, m, html, wh = page
+    stages = query(wh, "stage_funnel", map_name=m.name, steps=list(m.step_names),
+                   stage_index=stage_index(m.stages, [s.stage for s in m.steps]))  # fmt: skip
+    shown = re.findall(r'data-stage="([^"]+)".*?<b>([\d,]+)</b> journeys', html, flags=re.S)
+    assert [(s, count(n)) for s, n in shown] == list(
+        zip(m.stages, stages["reached"].to_list(), strict=True)
+    )
+    assert (stages["share"] <= 1.0).all() and (stages["moved_on"].fill_null(0) <= stages[
+        "came_from_previous"].fill_null(0)).all()  # fmt: skip
+    delays = query(wh, "sla_delays", map_name=m.name, steps=list(m.step_names),
+                   within=[s.within_seconds for s in m.steps])  # fmt: skip
+    steps = query(wh, "map_steps", map_name=m.name)
+    joined = delays.join(steps, on="step")
+    assert joined.height == sum(s.within_seconds is not None for s in m.steps) > 0
+    assert joined["breaches"].to_list() == joined["sla_breaches"].to_list()  # compare's counts
+    bins = joined.select(pl.sum_horizontal("up_to_1_5x", "up_to_2x", "up_to_4x", "over_4x"))
+    assert bins.to_series().to_list() == joined["breaches"].to_list()
+
+
+def test_the_cards_are_the_summary_query(page):
+    _, m, html, wh = page
+    summary = query(wh, "map_summary", map_name=m.name).row(0, named=True)
+    cards = re.findall(r'<div class="label">(.*?)</div><div class="value[^"]*">(.*?)</div>', html)
+    values = dict(cards)
+    assert count(values["Journeys in this map's scope"]) == summary["journeys"]
+    share = round(100 * summary["conforming"] / summary["journeys"])
+    assert values["Follow the map exactly"] == f"{share}%"
+
+
+def test_docs_name_every_query_the_report_runs():
+    doc = DOC.read_text(encoding="utf-8")
+    for path in sorted((SQL_DIR / "queries" / "report").glob("*.sql")):
+        assert f"`{path.name}`" in doc, path.name
+
+
+def test_effort_and_touchpoint_figures_are_their_queries(page):
+    _, m, html, wh = page
+    handoffs = query(wh, "map_handoffs", map_name=m.name)
+    start = html.index('id="effort"')
+    cards = {
+        label: sub
+        for label, sub in re.findall(
+            r'<div class="label">([^<]*)</div><div class="value[^"]*">[^<]*</div>'
+            r'<div class="sub">([^<]*)</div>',
+            html[start : html.index("</section>", start)],
+        )
+    }
+    missed, total = (count(n) for n in re.match(r"([\d,]+) of ([\d,]+)",
+                                                  cards["Handoffs missed"]).groups())  # fmt: skip
+    assert (missed, total) == (handoffs["missed"].sum(), handoffs["handoffs"].sum())
+    effort = query(wh, "map_effort", map_name=m.name).row(0, named=True)
+    assert cards["Repeat contacts"] == f"of {effort['contacts']:,} contacts"
+    if handoffs.height:
+        table = html[html.index('id="handoff-table"') :]
+        rows = _cells(table[: table.index("</table>")])
+        assert [count(r["Handoffs"]) for r in rows] == handoffs.sort(
+            ["missed", "handoffs"], descending=True, maintain_order=True
+        )["handoffs"].head(15).to_list()
+    impact = query(wh, "touchpoint_impact", map_name=m.name)
+    ranked = impact.filter(pl.col("rank").is_not_null()).head(12)
+    for div in ("touchpoint-chart-wide", "touchpoint-chart-narrow"):
+        (bars,), _ = figures(html)[div]
+        assert bars["x"][::-1] == pytest.approx(ranked["removal_effect"].to_list())
