@@ -117,7 +117,7 @@ KILL_POINTS = {
     ),
     # compare: map_conformance replaced inside compare's transaction
     "compare-in-transaction": KillPoint(
-        "journeys.warehouse", "Warehouse.write_table", 1, "after", "marts.map_", "day2"
+        "journeys.warehouse", "Warehouse.replace_rows", 1, "after", "marts.map_", "day2"
     ),
     # report: one map page written, the index not yet
     "report-between-pages": KillPoint(
