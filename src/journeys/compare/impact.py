@@ -84,7 +84,9 @@ def measure_impact(
     baselines: pl.DataFrame,
 ) -> pl.DataFrame:
     """Per gap_id: journeys, customers, the rates with and without, the interval, effect,
-    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples.
+    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples, and the
+    counts behind the rates (finished_with, outcomes_with, outcomes_without; the finished
+    journeys without the gap are baseline_journeys).
 
     ``members``: (gap_id, jx), one row per journey with the gap. ``journeys``: scope_journeys().
     ``variants``: scope_variants(). ``baselines``: (gap_id, baseline_steps) with
@@ -175,6 +177,9 @@ def measure_impact(
                 "value" if unit_value else "outcomes",
                 n_without,
                 journey_ids.gather(r["examples"]).to_list(),
+                n_with,
+                k_with,
+                k_without,
             )
         )
     extra = pl.DataFrame(
@@ -191,6 +196,9 @@ def measure_impact(
             "impact_unit": pl.String,
             "baseline_journeys": pl.Int64,
             "example_journey_ids": pl.List(pl.String),
+            "finished_with": pl.Int64,
+            "outcomes_with": pl.Int64,
+            "outcomes_without": pl.Int64,
         },
         orient="row",
     )

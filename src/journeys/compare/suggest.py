@@ -355,21 +355,14 @@ def _document(
                 nexts = trial
     stages: list[dict[str, Any]] = []
     for i, (name, stage, orig) in enumerate(steps):
-        item: dict[str, Any] = {"name": name}
-        if orig is not None and orig.description:
-            item["description"] = orig.description
-        if optional[name]:
-            item["optional"] = True
-        if repeatable[name]:
-            item["repeatable"] = True
-        for key in ("channel", "team", "system"):
-            if orig is not None and getattr(orig, key):
-                item[key] = getattr(orig, key)
-        if orig is not None and orig.within_seconds is not None:
-            item["within"] = format_duration(orig.within_seconds)
-        default = names[i + 1 : i + 2]
-        if nexts[name] != default:
-            item["next"] = nexts[name]
+        item = _step_item(
+            name,
+            orig,
+            optional=optional[name],
+            repeatable=repeatable[name],
+            nexts=nexts[name],
+            default=names[i + 1 : i + 2],
+        )
         if not stages or stages[-1]["name"] != stage:
             stages.append({"name": stage, "steps": []})
         stages[-1]["steps"].append(item)
@@ -389,6 +382,40 @@ def _document(
         data["ignore"] = list(original.ignore)
     data["stages"] = stages
     return data
+
+
+def _step_item(
+    name: str,
+    orig: MapStep | None,
+    *,
+    optional: bool,
+    repeatable: bool,
+    nexts: list[str],
+    default: list[str],
+) -> dict[str, Any]:
+    """One step of the revised map as YAML: the original's options, the revised flags and
+    successors (``next:`` only where it differs from the default, or carries a kept
+    transition's expected share)."""
+    item: dict[str, Any] = {"name": name}
+    if orig is not None and orig.description:
+        item["description"] = orig.description
+    if optional:
+        item["optional"] = True
+    if repeatable:
+        item["repeatable"] = True
+    for key in ("channel", "team", "system"):
+        if orig is not None and getattr(orig, key):
+            item[key] = getattr(orig, key)
+    if orig is not None and orig.within_seconds is not None:
+        item["within"] = format_duration(orig.within_seconds)
+    if orig is not None and orig.expected_share is not None:
+        item["expected_share"] = orig.expected_share
+    shares = dict(orig.next_shares) if orig is not None else {}
+    if nexts != default or any(b in shares for b in nexts):
+        item["next"] = [
+            {"step": b, "expected_share": shares[b]} if b in shares else b for b in nexts
+        ]
+    return item
 
 
 def describe_changes(original: JourneyMap, revised: JourneyMap) -> list[str]:
