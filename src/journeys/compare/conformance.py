@@ -18,16 +18,19 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
+from journeys.compare.cache import MapCache
+from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
-from journeys.compare.mapjourneys import map_journeys
+from journeys.compare.history import GapInputs
+from journeys.compare.mapjourneys import map_journeys, map_version
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.registry import TABLE as MAPS_TABLE
 from journeys.compare.registry import maps_frame
@@ -40,14 +43,21 @@ from journeys.compare.scope import (
     scope_journeys,
     scope_variants,
 )
+from journeys.compare.state import (
+    FINGERPRINT,
+    JourneyChanges,
+    can_continue,
+    read_changes,
+    record_map,
+    save_snapshot,
+)
 from journeys.compare.timing import time_steps
+from journeys.compare.update import PARTS, TABLES, update_history, write_rows
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
 
-TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps", "marts.map_journeys")
-PARTS = ("conformance", "steps", "gaps", "journeys")
-"""The MapComparison attribute written to each of TABLES."""
+__all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
 
 
 @dataclass(frozen=True)
@@ -99,23 +109,36 @@ class MapComparison:
     journeys: pl.DataFrame
     """The rows of marts.map_journeys."""
     summary: MapSummary
+    inputs: GapInputs | None = None
+    """What the gaps were found from (for the gap history)."""
 
 
 @dataclass(frozen=True)
 class CompareResult:
     maps: tuple[MapSummary, ...]
     seconds: float
+    drift: pl.DataFrame = dataclasses.field(default_factory=empty_drift)
+    """The drift events this compare found that the marts did not hold before (to alert on)."""
+    changed: int | None = None
+    """Journeys compared again (changed or gone since the last compare); None: all of them."""
 
     def summary(self) -> str:
         lines = [m.line() for m in self.maps]
+        redone = "every journey" if self.changed is None else f"{self.changed} changed journeys"
         lines.append(
-            f"compare: {len(self.maps)} map(s) in {self.seconds:.1f}s -> " + ", ".join(TABLES)
+            f"compare: {len(self.maps)} map(s), {redone}, {self.drift.height} new drift "
+            f"event(s) in {self.seconds:.1f}s -> " + ", ".join(TABLES)
         )
         return "\n".join(lines)
 
 
-def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> CompareResult:
-    """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts."""
+def compare_maps(
+    wh: Warehouse, settings: Settings, maps: Sequence[Path], *, full: bool = False
+) -> CompareResult:
+    """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts.
+
+    A map compared before, unchanged, on journeys a build has since changed in part, is
+    compared again for the changed journeys only (compare/state.py), unless ``full``."""
     started = time.perf_counter()
     paths = list(maps) or list(settings.maps)
     if not paths:
@@ -129,34 +152,71 @@ def compare_maps(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> Com
     # paths are only needed once per variant; events are scanned in batches, never whole
     # sorted and coded once for every map; the warehouse sorts the ids in parallel, at half
     # the CPU of sorting them here
-    journeys = prepare_journeys(
-        wh.read_table(
-            "marts.journeys",
-            columns=[c for c in JOURNEY_COLUMNS if c != "path"]
-            + [c for c in BREAKDOWN_COLUMNS if c in wh.columns("marts.journeys")],
-            order_by=["journey_id"],
-        )
+    present = wh.columns("marts.journeys")
+    wanted = [c for c in JOURNEY_COLUMNS if c != "path"]
+    wanted += [c for c in (*BREAKDOWN_COLUMNS, *FINGERPRINT) if c in present]
+    read = wh.read_table(
+        "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
     )
     variants = _read_variants(wh)
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
-    summaries = []
+    summaries, drift = [], []
     with wh.transaction():  # all maps or none
+        changes = read_changes(wh, read)
+        journeys = prepare_journeys(read)
         _replace_maps(wh, loaded)
+        incremental = []
         for m in loaded:
-            result = compare_map(
-                m,
-                journeys=journeys,
-                events=wh,  # read per map and journey-id range (timing.time_steps)
-                variants=variants,
-                min_support=settings.min_support,
-            )
-            # written before the next map is compared: one map's rows in memory at a time
-            for table, attr in zip(TABLES, PARTS, strict=True):
-                _replace_rows(wh, table, m.name, getattr(result, attr))
-            warnings = missing_steps(m, touchpoints)
-            summaries.append(dataclasses.replace(result.summary, warnings=warnings))
-            del result
-    return CompareResult(maps=tuple(summaries), seconds=time.perf_counter() - started)
+            summary, events, again = _compare_one(
+                wh, settings, m, journeys=journeys, variants=variants, changes=changes,
+                full=full,
+            )  # fmt: skip
+            summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
+            drift.append(events)
+            incremental.append(again)
+        save_snapshot(wh, read, changes)
+    return CompareResult(
+        maps=tuple(summaries),
+        seconds=time.perf_counter() - started,
+        drift=pl.concat(drift) if drift else empty_drift(),
+        changed=changes.ids.n_unique() if incremental and all(incremental) else None,
+    )
+
+
+def _compare_one(
+    wh: Warehouse,
+    settings: Settings,
+    journey_map: JourneyMap,
+    *,
+    journeys: pl.DataFrame,
+    variants: pl.DataFrame,
+    changes: JourneyChanges,
+    full: bool,
+) -> tuple[MapSummary, pl.DataFrame, bool]:
+    """Compare one map (only the changed journeys when its kept rows allow) and write its rows,
+    history and drift events: one map's rows in memory at a time. Returns its summary, its new
+    drift events, and whether it was compared incrementally."""
+    name, version, grain = journey_map.name, map_version(journey_map), settings.drift.grain
+    again = not full and can_continue(wh, name=name, version=version, grain=grain,
+                                      changes=changes)  # fmt: skip
+    result = compare_map(
+        journey_map,
+        journeys=journeys,
+        events=wh,  # read per map and journey-id range (timing.time_steps)
+        variants=variants,
+        min_support=settings.min_support,
+        cache=MapCache(wh, name, version, incremental=again),
+    )
+    kept = changes if again else None
+    write_rows(wh, name, [getattr(result, a) for a in PARTS], changes=kept)
+    events = empty_drift()
+    if result.inputs is not None:
+        events = update_history(
+            wh, journey_map, result.inputs, version=version, drift=settings.drift,
+            min_support=settings.min_support, changes=kept,
+        )  # fmt: skip
+    record_map(wh, name=name, version=version, grain=grain, changes=changes)
+    return result.summary, events, again
 
 
 def compare_map(
@@ -166,19 +226,26 @@ def compare_map(
     events: pl.DataFrame | pl.LazyFrame | Warehouse,
     min_support: int,
     variants: pl.DataFrame | None = None,
+    cache: MapCache | None = None,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column.
+    its ``path`` column. ``cache``: the map's kept alignments and step timing in the warehouse
+    (compare/cache.py), reused and brought up to date instead of computed again.
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
     scoped = scope_journeys(journeys, variants)
-    aligned, conformance = align_journeys(journey_map, scoped, variants)
-    timing = time_steps(journey_map, events, scoped)
+    align = align_variants if cache is None else cache.align
+    aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
+    medians = None
+    if cache is None:
+        timing = time_steps(journey_map, events, scoped)
+    else:
+        timing, medians = cache.time(journey_map, scoped)
     found = find_gaps(
         journey_map,
         variants=variants,
@@ -188,7 +255,7 @@ def compare_map(
         min_support=min_support,
     )
     gaps = found.table
-    steps = measure_steps(journey_map, variants=variants, timing=timing)
+    steps = measure_steps(journey_map, variants=variants, timing=timing, medians=medians)
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
     summary = MapSummary(
@@ -210,23 +277,29 @@ def compare_map(
         gaps=gaps,
         journeys=map_journeys(journey_map, scoped, variants, conformance, found),
         summary=summary,
+        inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
     )
 
 
 def align_journeys(
-    journey_map: JourneyMap, scoped: pl.DataFrame, variants: pl.DataFrame
+    journey_map: JourneyMap,
+    scoped: pl.DataFrame,
+    variants: pl.DataFrame,
+    *,
+    align: Callable[[JourneyMap, pl.DataFrame], pl.DataFrame] = align_variants,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Align each distinct (variant, finished) of the in-scope journeys once (in-flight ones get
     a prefix alignment) and spread the results to one row per journey. ``scoped``:
-    scope_journeys(); ``variants``: scope_variants(). Returns the alignments (with their moves)
-    and the rows of ``marts.map_conformance``."""
+    scope_journeys(); ``variants``: scope_variants(); ``align``: align_variants, or a cache's
+    (MapCache.align). Returns the alignments (with their moves) and the rows of
+    ``marts.map_conformance``."""
     to_align = (
         scoped.select("variant_id", pl.col("finished").alias("complete"))
         .unique()
         .join(variants.select("variant_id", "path"), on="variant_id")
         .sort("variant_id", "complete")
     )
-    aligned = align_variants(journey_map, to_align)
+    aligned = align(journey_map, to_align)
     conformance = (
         scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
         .join(
@@ -315,16 +388,3 @@ def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
         raise CompareError(
             f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
         )
-
-
-def _replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
-    """Replace one map's rows of ``table``, keeping the other maps' rows in place. A table
-    written by an older version (other columns) is rewritten whole, its rows kept."""
-    if not wh.table_exists(table):
-        wh.write_table(table, frame)
-    elif wh.columns(table) == frame.columns:
-        wh.delete_where(table, column="map_name", value=name)
-        wh.write_table(table, frame, mode="append")
-    else:
-        kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
-        wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))
