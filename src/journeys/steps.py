@@ -161,6 +161,22 @@ def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Pa
         return write(wh, settings, Path(out or settings.reports), maps=specs)
 
 
+def drift_lines(settings: Settings, *, since_seconds: int) -> list[str]:
+    """The published drift events of the latest periods, one line each (``journeys drift``)."""
+    from journeys.compare.drift import drift_line, read_drift
+
+    with open_published(settings) as wh:
+        found, newest = read_drift(wh, since_seconds=since_seconds)
+    days = since_seconds / 86400
+    head = (
+        f"drift: {found.height} event(s) in the periods that ended within {days:g} days of "
+        f"the newest event ({newest:%Y-%m-%d %H:%M} UTC)"
+        if newest is not None
+        else "drift: no journeys yet"
+    )
+    return [head, *(drift_line(e) for e in found.iter_rows(named=True))]
+
+
 def suggest_map(
     settings: Settings,
     map_file: Path | None,

@@ -40,6 +40,8 @@ import polars as pl
 from journeys.compare.deviations import GapType
 from journeys.compare.gapkey import KEY
 from journeys.compare.impact import Z95, newcombe_interval, wilson_interval
+from journeys.errors import CompareError
+from journeys.warehouse import Warehouse
 
 TABLE = "marts.map_drift"
 MIN_JOURNEYS = 5
@@ -50,6 +52,7 @@ LABEL = ("gap_id", "gap_key", "gap_type", *KEY[1:], "description")
 DRIFT_SCHEMA = {
     "map_name": pl.String,
     "map_version": pl.String,
+    "grain": pl.String,
     "period": pl.Date,
     "baseline_period": pl.Date,
     "baseline_periods": pl.Int64,
@@ -126,6 +129,7 @@ def _event(
     return (
         history["map_name"][0],
         history["map_version"][0],
+        history["grain"][0],
         period,
         min(baseline),
         len(baseline),
@@ -281,3 +285,14 @@ def _points(value: object) -> str:
     """A difference of shares in percentage points: ``+21.9 pts``."""
     number = 100 * float(value)  # type: ignore[arg-type]
     return f"{'+' if number > 0 else '−' if number < 0 else ''}{abs(number):.1f} pts"
+
+
+def read_drift(wh: Warehouse, *, since_seconds: int) -> tuple[pl.DataFrame, object]:
+    """The published drift events of the periods that ended less than ``since_seconds`` before
+    the newest event of the warehouse (not the clock: a replayed extract reads the same), most
+    recent first; and that newest event's time."""
+    if not wh.table_exists(TABLE):
+        raise CompareError(f"{TABLE} not found; run `journeys compare` (or journeys-micro) first")
+    found = wh.query("queries/drift_since", seconds=since_seconds)
+    newest = wh.scalar("queries/newest_event")
+    return found, newest
