@@ -96,6 +96,7 @@ def history_rows(rows: list[dict]) -> pl.DataFrame:
         "description": "unexpected 'Call' after 'A'", "finished_with": None,
         "outcomes_with": None, "finished_without": None, "outcomes_without": None,
         "outcome_rate_with": None, "expected_share": None, "observed_share": None,
+        "same_behaviour_as": None,
     }  # fmt: skip
     full = [{**base, **r} for r in rows]
     return pl.DataFrame(full, schema_overrides=HISTORY_SCHEMA).select(
@@ -183,3 +184,11 @@ def test_benjamini_hochberg_adjusts_like_the_published_procedure():
     assert adjust(p) == pytest.approx([0.0005, 0.001, 0.0031667, 0.011875, 0.0201], rel=1e-4)
     assert adjust([0.5, 0.01]) == pytest.approx([0.5, 0.02])
     assert adjust([]) == []
+
+
+def test_a_gap_that_re_describes_another_is_not_tested_again():
+    """One behaviour, one event: the period's history says which gap re-describes which."""
+    rows = weeks((5, 100), (4, 100), (6, 100), (5, 100), (30, 100))
+    copy = [r | {"gap_id": 8, "gap_key": "[]", "same_behaviour_as": 1} for r in rows]
+    found = drift_of([*rows, *copy])
+    assert found["gap_id"].to_list() == [7]

@@ -383,7 +383,8 @@ class Warehouse:
                 sql = f"INSERT INTO {target} BY NAME SELECT * FROM {view}"
             self._run(sql, what=f"write {table}")
         finally:
-            self._con.unregister(view)
+            with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
+                self._con.unregister(view)
         return data.num_rows
 
     @contextmanager

@@ -19,7 +19,9 @@ A period whose journeys are not all finished (the newest, typically) is **open**
 may not have got to a gap yet, nor finished, so an open period is tested for growth of a share
 only (``grew``, ``new``); decreases, effects and expected shares are judged once it has closed.
 ``dropoff`` is never tested (a drop-off is only known a journey horizon after it happened), nor
-``unused_transition`` (no journeys). Tests with fewer than ``MIN_JOURNEYS`` journeys with the gap
+``unused_transition`` (no journeys), nor a gap that re-describes the journeys of another in the
+period (``same_behaviour_as`` in the history, as in marts.map_gaps: one behaviour, one event).
+Tests with fewer than ``MIN_JOURNEYS`` journeys with the gap
 in the period and baseline together, or an effect group of fewer than ``MIN_FINISHED`` finished
 journeys, are not run. The false discovery rate is controlled at ``drift.fdr`` across the tests
 of one map and period (Benjamini-Hochberg): a drift event is a test whose adjusted p-value
@@ -161,21 +163,24 @@ def _period_tests(
     now = history.filter(pl.col("period") == period)
     before = (
         history.filter(pl.col("period").is_in(baseline))
+        .sort("period", descending=True)
         .group_by("gap_id")
         .agg(
             *(pl.col(c).first() for c in LABEL[1:]),
             *(pl.col(c).sum() for c in COUNTS),
+            pl.col("same_behaviour_as").is_not_null().first().alias("folded"),
         )
     )
-    both = now.select(*LABEL, *COUNTS, "outcome_rate_with", "expected_share",
-                      "observed_share").join(
-        before, on="gap_id", how="full", coalesce=True, suffix="_base"
-    )  # fmt: skip
+    both = now.select(
+        *LABEL, *COUNTS, "outcome_rate_with", "expected_share", "observed_share",
+        pl.col("same_behaviour_as").is_not_null().alias("folded"),
+    ).join(before, on="gap_id", how="full", coalesce=True, suffix="_base")  # fmt: skip
     tests = []
     for row in both.iter_rows(named=True):
         label = {c: row[c] if row[c] is not None else row.get(f"{c}_base") for c in LABEL}
-        if label["gap_type"] in NOT_TESTED:
-            continue
+        folded = row["folded"] if row["folded"] is not None else row["folded_base"]
+        if label["gap_type"] in NOT_TESTED or folded:
+            continue  # a gap re-describing another's journeys: that one is tested
         if label["gap_type"] == GapType.SHARE_DRIFT:
             if closed and row["observed_share"] is not None:
                 tests.append(_expected_test(label, row))

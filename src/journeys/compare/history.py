@@ -160,6 +160,9 @@ def _history_rows(frame: pl.DataFrame, *, name: str, version: str, grain: str) -
                 "journeys_in_scope",
                 "finished_in_scope",
                 "description",
+                "ranking",
+                "rank",
+                "same_behaviour_as",
             ).rename({"baseline_journeys": "finished_without"}),
         ],
         how="horizontal",
@@ -192,6 +195,9 @@ HISTORY_SCHEMA = {
     "journeys_in_scope": pl.Int64,
     "finished_in_scope": pl.Int64,
     "description": pl.String,
+    "ranking": pl.String,
+    "rank": pl.Int64,
+    "same_behaviour_as": pl.Int64,
 }
 
 
@@ -210,9 +216,14 @@ def write_history(
 ) -> None:
     """Replace the map's rows of this version and grain for ``periods`` (None: every period)
     with ``rows``; rows of another grain go (the history starts again), those of other
-    versions stay."""
+    versions stay. A table of other columns (written by an older version) is rewritten in this
+    version's columns, its other maps' rows kept."""
     if not wh.table_exists(TABLE):
         wh.write_table(TABLE, rows)
+        return
+    if not current(wh):
+        kept = wh.scan_table(TABLE).filter(pl.col("map_name") != pl.lit(name)).collect()
+        wh.write_table(TABLE, pl.concat([kept, rows], how="diagonal_relaxed").select(rows.columns))
         return
     wh.execute("queries/compare/drop_other_grains", map_name=name, grain=grain)
     wh.execute(
@@ -222,3 +233,9 @@ def write_history(
         periods=None if periods is None else sorted(periods),
     )
     wh.write_table(TABLE, rows, mode="append")
+
+
+def current(wh: Warehouse) -> bool:
+    """Whether the history table has this version's columns (else a compare measures every
+    period again)."""
+    return wh.table_exists(TABLE) and wh.columns(TABLE) == list(HISTORY_SCHEMA)

@@ -19,6 +19,7 @@ from journeys.compare.drift import TABLE as DRIFT
 from journeys.compare.drift import empty_drift, find_drift
 from journeys.compare.history import (
     GapInputs,
+    current,
     measure_history,
     periods_of,
     write_history,
@@ -82,7 +83,7 @@ def update_history(
     their journeys started in), find its drift events, and return those the marts did not
     hold before."""
     grain = drift.grain
-    if changes is None:
+    if changes is None or not current(wh):
         todo: list[date] | None = None
         periods = periods_of(inputs.scoped, grain)
     else:
