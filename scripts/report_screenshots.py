@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             shot = chromium.element_screenshot(
                 args.out / file, selector, width=width, scale=SCALE[width], most=most
             )
-            print(f"{shot.relative_to(ROOT)}: {shot.stat().st_size // 1024} KB")
+            shown = shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot
+            print(f"{shown}: {shot.stat().st_size // 1024} KB")
     return 0
 
 
