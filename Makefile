@@ -29,6 +29,7 @@ test-fast: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_import.py --write-doc
+	$(BIN)/python benchmarks/bench_micro.py --write-doc
 
 lint: setup
 	$(BIN)/ruff check src pipelines tests benchmarks
