@@ -9,7 +9,7 @@ under test. ``test_daily_flow_runs_the_real_steps`` runs every real step end to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,8 @@ class FakeBuild:
 
 @dataclass(frozen=True)
 class FakeCompare:
+    drift: pl.DataFrame = field(default_factory=pl.DataFrame)
+
     def summary(self) -> str:
         return "online-purchase: compared (fake)"
 
@@ -156,7 +158,9 @@ def fake_build(
         return FakeBuild(events=raw.height, customers=customers.len(), journeys=customers.len())
 
 
-def fake_compare(settings: Settings, maps: Any = (), *, publish: bool = True) -> FakeCompare:
+def fake_compare(
+    settings: Settings, maps: Any = (), *, publish: bool = True, full: bool = False
+) -> FakeCompare:
     gaps = pl.DataFrame(
         {
             "map_name": ["online-purchase"] * 7 + ["returns"],
@@ -296,6 +300,8 @@ def test_task_logs_escape_control_characters_and_mask_contacts(
         error = info
 
     class Result:
+        drift = pl.DataFrame()
+
         def summary(self) -> str:
             return "map \x1b[2J\x1b]0;title\x07 \u202eevil: mail jane@example.com"
 

@@ -182,21 +182,19 @@ def find_gaps(
     frame = frame.with_columns(
         gap_id=pl.coalesce("gap_id", pl.lit(catalog.height, pl.UInt32) + unnumbered - 1)
     )
-    found = with_stable_keys(
-        pl.concat(
-            [
-                catalog,
-                frame.filter(pl.col("gap_type") == GapType.UNUSED_TRANSITION).select(
-                    "gap_id", *KEY
-                ),
-            ],
-            how="diagonal_relaxed",
-        )
-    ).select("gap_id", "gap_key", "stable_id")
+    found = _stable_ids(catalog, frame)
     table = _finish(journey_map, frame.join(found, on="gap_id"), members, journeys.height,
                     min_support)  # fmt: skip
     stable = members.join(found.select("gap_id", "stable_id"), on="gap_id")
     return Gaps(table=table, members=stable.select(gap_id="stable_id", jx="jx"))
+
+
+def _stable_ids(catalog: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """gap_id (this run's number), gap_key, stable_id: the catalog's keys as found, and the
+    unused transitions' (gapkey.py)."""
+    unused = frame.filter(pl.col("gap_type") == GapType.UNUSED_TRANSITION)
+    keys = pl.concat([catalog, unused.select("gap_id", *KEY)], how="diagonal_relaxed")
+    return with_stable_keys(keys).select("gap_id", "gap_key", "stable_id")
 
 
 def _delays(timing: StepTiming) -> pl.DataFrame:
