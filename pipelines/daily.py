@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from prefect import State, flow, get_run_logger
 from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
@@ -77,5 +77,6 @@ def run_daily(settings: Settings) -> str:
     # a kill -9 of journeys run takes Prefect's temporary server along
     with ephemeral_server_dies_with_us(), temporary_settings(set_defaults=defaults):
         state = journeys_daily(DailyParams(settings=settings), return_state=True)
-    run: DailyRun = state.result()  # raises the failed step's JourneysError
+    # raises the failed step's JourneysError; so what it returns is the flow's DailyRun
+    run = cast(DailyRun, state.result())
     return run.summary()

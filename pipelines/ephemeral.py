@@ -71,8 +71,9 @@ def ephemeral_server_dies_with_us() -> Iterator[None]:
     if arm is None or getattr(server, "subprocess", None) is not subprocess:
         yield  # another Prefect, or another system: leave it as it is
         return
-    server.subprocess = _DyingSubprocess(arm)  # type: ignore[assignment]
+    # prefect's server module does not export its `subprocess` import; we patch that import
+    server.subprocess = _DyingSubprocess(arm)  # type: ignore[attr-defined, assignment]
     try:
         yield
     finally:
-        server.subprocess = subprocess
+        server.subprocess = subprocess  # type: ignore[attr-defined]

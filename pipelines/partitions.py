@@ -49,7 +49,7 @@ def task_runner_for(settings: Settings) -> Any:
     address = settings.dask_address
     if not address:
         return ThreadPoolTaskRunner(max_workers=min(settings.partitions, os.cpu_count() or 1))
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
 
     if address == LOCAL_CLUSTER:
         workers = max(1, min(settings.partitions, os.cpu_count() or 1))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.settings import PREFECT_API_URL
+from prefect.types.entrypoint import EntrypointType
 
 from journeys.errors import JourneysError
 from pipelines.daily import journeys_daily
@@ -82,7 +84,7 @@ def build_deployments(*, warehouse: Path | None = None) -> list[RunnerDeployment
     """The deployments ``journeys serve`` runs (importable entrypoints, so any folder works);
     ``warehouse`` (the CLI's ``--warehouse``) becomes the runs' parameter."""
     parameters = {} if warehouse is None else {"params": {"warehouse": str(warehouse.resolve())}}
-    return [
+    deployments = [
         flow.to_deployment(
             name=spec.name,
             schedules=[spec.schedule()],
@@ -94,6 +96,9 @@ def build_deployments(*, warehouse: Path | None = None) -> list[RunnerDeployment
         )
         for flow, spec in ((journeys_daily, DAILY), (journeys_micro, MICRO))
     ]
+    # to_deployment is typed for both callers (async_dispatch); called outside an event loop
+    # it returns the deployment, not a coroutine
+    return [cast(RunnerDeployment, d) for d in deployments]
 
 
 def serve_deployments(*, warehouse: Path | None = None, limit: int | None = None) -> None:

@@ -231,8 +231,9 @@ def build(settings: Settings, *, full: bool = False) -> BuildTotals:
 def compare(settings: Settings, *, full: bool = False) -> CompareTotals:
     """Align the journeys to each configured map (only the changed journeys, unless ``full``);
     write the map_* marts, gap history and drift events (not published)."""
+    drift: tuple[dict[str, Any], ...] = ()
     if not settings.maps:
-        text, drift = "compare: skipped, no maps configured", ()
+        text = "compare: skipped, no maps configured"
     else:
         result = run_step("compare", lambda: steps.compare_maps(settings, publish=False, full=full))
         text, drift = log_text(result.summary()), tuple(result.drift.to_dicts())

@@ -31,6 +31,8 @@ SHOTS = [
     ("report-support-process-map-1440.png", "sample", "support-resolution", 1440,
      "#process-map", 1200),
     ("report-support-funnel-1440.png", "sample", "support-resolution", 1440, "#funnel", 1200),
+    ("report-support-effort-1440.png", "sample", "support-resolution", 1440, "#effort", 1400),
+    ("report-touchpoints-1440.png", "sample", "online-purchase", 1440, "#touchpoints", 1800),
     ("report-helpdesk-fix-first-1440.png", "helpdesk", "helpdesk-ticket", 1440, "#fix-first",
      1200),
     ("report-helpdesk-process-map-1440.png", "helpdesk", "helpdesk-ticket", 1440,
@@ -39,6 +41,9 @@ SHOTS = [
     ("report-phone-process-map-390.png", "sample", "online-purchase", 390, "#process-map",
      2400),
     ("report-phone-paths-390.png", "sample", "online-purchase", 390, "#paths", 1600),
+    ("report-phone-effort-390.png", "sample", "support-resolution", 390, "#effort", 2400),
+    ("report-phone-touchpoints-390.png", "sample", "online-purchase", 390, "#touchpoints",
+     2400),
 ]  # fmt: skip
 SCALE = {1440: 0.7, 390: 0.8}
 OPEN_FIRST_EXAMPLE = "document.querySelector('#examples details').open = true"

@@ -184,6 +184,11 @@ MAP_GAPS_SCHEMA = {
     "baseline_steps": pl.List(pl.String),
     "baseline_journeys": pl.Int64,
     "example_journey_ids": pl.List(pl.String),
+    "segments": pl.List(
+        pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share": pl.Float64})
+    ),
+    "customer_weight": pl.Float64,
+    "value_weighted": pl.Boolean,
 }
 """marts.map_gaps as compare writes it (compare/gaps.py)."""
 

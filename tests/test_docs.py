@@ -38,7 +38,8 @@ from sample_fixtures import sample_warehouse
 ANALYSTS_DOC = ROOT / "docs" / "analysts.md"
 EXPECTED_MARTS = {
     "events", "customers", "sessions", "journeys", "touchpoints", "transitions", "variants",
-    "map_conformance", "map_steps", "map_gaps", "data_quality",
+    "map_conformance", "map_steps", "map_gaps", "data_quality", "journey_effort",
+    "journey_handoffs", "touchpoint_impact",
 }  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from journeys.mining import (
     variant_stats,
 )
 from journeys.paths import build_paths
+from journeys.paths.effort import build_effort
 from journeys.warehouse import Warehouse
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -288,7 +289,7 @@ def test_sample_shop_patterns_match_the_ground_truth_and_late_drop_builds_increm
         load(wh, main_drop)
         assert build_warehouse(wh, settings).full_rebuild
         load(wh, late_drop)
-        late = build_warehouse(wh, settings)  # build_paths(full=False) + build_mining
+        late = build_warehouse(wh, settings)  # build_paths(full=False), effort, mining
         assert not late.full_rebuild and 0 < late.rebuilt_customers < 100
         daily = {
             t: wh.read_table(f"marts.{t}") for t in ("events", "journeys", "sessions", "customers")
@@ -300,6 +301,7 @@ def test_sample_shop_patterns_match_the_ground_truth_and_late_drop_builds_increm
         load(wh, late_drop)
         build_events(wh, settings)
         build_paths(wh, settings, full=True)
+        build_effort(wh, settings, full=True)  # the effort columns of marts.journeys
         for table, frame in daily.items():
             order = {
                 "events": "seq",

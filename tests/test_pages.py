@@ -48,13 +48,22 @@ def test_each_folder_has_an_index_a_page_per_map_and_plotly_once():
         assert len(page.encode()) < MAX_PAGE, name
         assert re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", page) == [PLOTLY_FILE]
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
-        assert page.count("Plotly.newPlot") == 4  # process map and Sankey, wide and narrow
+        # process map, Sankey and the touchpoints that matter, each wide and narrow
+        assert page.count("Plotly.newPlot") == 6
 
 
 def test_a_map_page_answers_what_to_fix_first():
     page = text_of(sample_report().page("online-purchase"))
     sections = re.findall(r'<section id="([a-z-]+)"', page)
-    assert sections == ["fix-first", "process-map", "funnel", "paths", "examples"]
+    assert sections == [
+        "fix-first",
+        "process-map",
+        "funnel",
+        "effort",
+        "touchpoints",
+        "paths",
+        "examples",
+    ]
     assert page.index('class="card fix"') < page.index('id="fix-first"')
     fix = page[page.index('id="fix-table"') : page.index("</table>", page.index('id="fix-table"'))]
     numbers = re.findall(r'data-label="#">(\d+)</td>', fix)

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, Browser, Measured, browser
+from journeys.report.cx import touchpoint_chart_data
+from journeys.warehouse import Warehouse
 from report_fixtures import HOSTILE, Report, helpdesk_report, hostile_report, sample_report
 
 pytestmark = pytest.mark.browser
@@ -82,6 +84,43 @@ def test_a_page_reads_well_offline_at_this_width(chromium, reports, tmp_path, re
     assert sankey["sankeyLinks"] >= 3 and sankey["sankeyNodes"] >= 4
     if report in ("sample", "helpdesk"):
         assert sankey["coverage"] >= 0.8, f"the drawn paths cover {sankey['coverage']:.1%}"
+
+
+CX_PAGES = [("sample", "online-purchase"), ("sample", "support-resolution"),
+            ("helpdesk", "helpdesk-ticket")]  # fmt: skip
+CX_BOXES = ("effort", "touchpoints", "handoff-table", "touchpoint-table")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("report", "name"), CX_PAGES, ids=[f"{r}-{n}" for r, n in CX_PAGES])
+def test_effort_and_touchpoint_sections_fit_at_this_width(
+    chromium, reports, tmp_path, report, name, width
+):
+    """*Effort and handoffs* and *Touchpoints that matter*: shown, no box wider than the
+    screen, the removal-effect chart drawn at the size for the screen with every touchpoint
+    named (the largest first) and no label over another or cut off."""
+    found = measured(chromium, reports[report].page(name), width, tmp_path)
+    assert "Effort and handoffs" in found.text and "Touchpoints that matter" in found.text
+    assert "carries the most of the goal" in found.text
+    # the imported help-desk log has no teams (import-log maps no resource column)
+    worst = "No handoff in this map" if report == "helpdesk" else "The worst handoff:"
+    assert worst in found.text
+    assert [w for w in found.wide if w["id"] in CX_BOXES] == []
+    size = "wide" if width >= 1200 else "narrow"
+    chart = found.plot(f"touchpoint-chart-{size}")
+    assert chart["traces"] == 1 and chart["width"] <= width
+    with Warehouse(reports[report].warehouse, read_only=True) as wh:
+        ranked = touchpoint_chart_data(wh.query("queries/report/touchpoint_impact", map_name=name))[
+            "touchpoint"
+        ].to_list()
+    labels = [label for label in found.labels if label.plot == chart["id"]]
+    named = {t.replace(" ", ""): t for t in ranked}  # a wrapped label reads without spaces
+    ticks = [label for label in labels if label.text.replace(" ", "") in named]
+    top_down = [named[t.text.replace(" ", "")] for t in sorted(ticks, key=lambda t: t.y)]
+    assert top_down == ranked and len(ranked) >= 5  # every touchpoint, rank 1 on top
+    texts = {label.text for label in labels}
+    assert not [pair for pair in found.overlapping() if pair[0] in texts]
+    assert not [text for text in found.clipped() if text in texts]
 
 
 def test_off_map_moves_and_unused_transitions_are_drawn_apart(chromium, reports, tmp_path):

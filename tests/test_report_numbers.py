@@ -208,3 +208,33 @@ def test_each_fix_first_row_draws_its_gaps_history(page):
         assert label.group(1).endswith(told)
         assert ('class="open"' in row["Journeys"]) == bool(still)
     assert drawn or trends.is_empty()
+
+
+def test_effort_and_touchpoint_figures_are_their_queries(page):
+    _, m, html, wh = page
+    handoffs = query(wh, "map_handoffs", map_name=m.name)
+    start = html.index('id="effort"')
+    cards = {
+        label: sub
+        for label, sub in re.findall(
+            r'<div class="label">([^<]*)</div><div class="value[^"]*">[^<]*</div>'
+            r'<div class="sub">([^<]*)</div>',
+            html[start : html.index("</section>", start)],
+        )
+    }
+    missed, total = (count(n) for n in re.match(r"([\d,]+) of ([\d,]+)",
+                                                  cards["Handoffs missed"]).groups())  # fmt: skip
+    assert (missed, total) == (handoffs["missed"].sum(), handoffs["handoffs"].sum())
+    effort = query(wh, "map_effort", map_name=m.name).row(0, named=True)
+    assert cards["Repeat contacts"] == f"of {effort['contacts']:,} contacts"
+    if handoffs.height:
+        table = html[html.index('id="handoff-table"') :]
+        rows = _cells(table[: table.index("</table>")])
+        assert [count(r["Handoffs"]) for r in rows] == handoffs.sort(
+            ["missed", "handoffs"], descending=True, maintain_order=True
+        )["handoffs"].head(15).to_list()
+    impact = query(wh, "touchpoint_impact", map_name=m.name)
+    ranked = impact.filter(pl.col("rank").is_not_null()).head(12)
+    for div in ("touchpoint-chart-wide", "touchpoint-chart-narrow"):
+        (bars,), _ = figures(html)[div]
+        assert bars["x"][::-1] == pytest.approx(ranked["removal_effect"].to_list())

@@ -1,63 +1,88 @@
 -- Raw layer: every delivered row as text, with load metadata; raw.rejects keeps every bad row.
 -- Idempotent: safe to run on every load.
-CREATE TABLE IF NOT EXISTS raw.manifest (
-    batch_id      VARCHAR PRIMARY KEY,   -- one batch per loaded file
-    source        VARCHAR NOT NULL,
-    file          VARCHAR NOT NULL,      -- absolute path as loaded
-    content_hash  VARCHAR NOT NULL,      -- sha256 of the bytes
-    file_seq      BIGINT  NOT NULL,      -- arrival order of files; seq = file_seq * 1e9 + row
-    loaded_at     TIMESTAMPTZ NOT NULL,
-    rows_read     BIGINT NOT NULL,
-    rows_accepted BIGINT NOT NULL,
-    rows_rejected BIGINT NOT NULL,
-    duplicates    BIGINT NOT NULL,
-    late_events   BIGINT NOT NULL,
-    note          VARCHAR
+create table if not exists raw.manifest (
+    batch_id varchar primary key,   -- one batch per loaded file
+    source varchar not null,
+    file varchar not null,      -- absolute path as loaded
+    content_hash varchar not null,      -- sha256 of the bytes
+    file_seq bigint not null,      -- arrival order of files; seq = file_seq * 1e9 + row
+    loaded_at timestamptz not null,
+    rows_read bigint not null,
+    rows_accepted bigint not null,
+    rows_rejected bigint not null,
+    duplicates bigint not null,
+    late_events bigint not null,
+    note varchar
 );
-CREATE TABLE IF NOT EXISTS raw.rejects (
-    batch_id   VARCHAR NOT NULL,
-    source     VARCHAR NOT NULL,
-    file       VARCHAR NOT NULL,
-    row_number BIGINT,                   -- line in the file (header = line 1); JSONL: line
-    raw        VARCHAR,                  -- the row as delivered (CSV/JSONL line, or JSON of its fields)
-    reason     VARCHAR NOT NULL
+create table if not exists raw.rejects (
+    batch_id varchar not null,
+    source varchar not null,
+    file varchar not null,
+    row_number bigint,                   -- line in the file (header = line 1); JSONL: line
+    raw varchar,                  -- the row as delivered (CSV/JSONL line, or JSON of its fields)
+    reason varchar not null
 );
-CREATE TABLE IF NOT EXISTS raw.builds (
-    build_id      VARCHAR PRIMARY KEY,
-    built_at      TIMESTAMPTZ NOT NULL,
-    max_file_seq  BIGINT NOT NULL,
-    full_rebuild  BOOLEAN NOT NULL
+create table if not exists raw.builds (
+    build_id varchar primary key,
+    built_at timestamptz not null,
+    max_file_seq bigint not null,
+    full_rebuild boolean not null
 );
-CREATE TABLE IF NOT EXISTS raw.customers (
-    customer_id VARCHAR, email VARCHAR, phone VARCHAR, segment VARCHAR, created_at VARCHAR,
-    attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
-    _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
+create table if not exists raw.customers (
+    customer_id varchar, email varchar, phone varchar, segment varchar, created_at varchar,
+    attributes json,
+    _key varchar,
+    _batch_id varchar,
+    _file varchar,
+    _row_number bigint,
+    _seq bigint,
+    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
 );
-CREATE TABLE IF NOT EXISTS raw.transactions (
-    event_id VARCHAR, customer_id VARCHAR, order_id VARCHAR, event_type VARCHAR,
-    occurred_at VARCHAR, amount VARCHAR, currency VARCHAR, occurred_at_utc TIMESTAMPTZ,
-    attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
-    _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
+create table if not exists raw.transactions (
+    event_id varchar, customer_id varchar, order_id varchar, event_type varchar,
+    occurred_at varchar, amount varchar, currency varchar, occurred_at_utc timestamptz,
+    attributes json,
+    _key varchar,
+    _batch_id varchar,
+    _file varchar,
+    _row_number bigint,
+    _seq bigint,
+    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
 );
-CREATE TABLE IF NOT EXISTS raw.web (
-    event_id VARCHAR, anonymous_id VARCHAR, user_id VARCHAR, event_type VARCHAR,
-    occurred_at VARCHAR, page_path VARCHAR, referrer VARCHAR, device VARCHAR,
-    occurred_at_utc TIMESTAMPTZ,
-    attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
-    _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
+create table if not exists raw.web (
+    event_id varchar, anonymous_id varchar, user_id varchar, event_type varchar,
+    occurred_at varchar, page_path varchar, referrer varchar, device varchar,
+    occurred_at_utc timestamptz,
+    attributes json,
+    _key varchar,
+    _batch_id varchar,
+    _file varchar,
+    _row_number bigint,
+    _seq bigint,
+    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
 );
-CREATE TABLE IF NOT EXISTS raw.support (
-    event_id VARCHAR, ticket_id VARCHAR, email VARCHAR, phone VARCHAR, channel VARCHAR,
-    team VARCHAR, system VARCHAR, category VARCHAR, event_type VARCHAR, occurred_at VARCHAR,
-    occurred_at_utc TIMESTAMPTZ,
-    attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
-    _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
+create table if not exists raw.support (
+    event_id varchar, ticket_id varchar, email varchar, phone varchar, channel varchar,
+    team varchar, system varchar, category varchar, event_type varchar, occurred_at varchar,
+    occurred_at_utc timestamptz,
+    attributes json,
+    _key varchar,
+    _batch_id varchar,
+    _file varchar,
+    _row_number bigint,
+    _seq bigint,
+    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
 );
-CREATE TABLE IF NOT EXISTS raw.log (
-    event_id VARCHAR, case_id VARCHAR, activity VARCHAR, occurred_at VARCHAR, channel VARCHAR,
-    occurred_at_utc TIMESTAMPTZ,
-    attributes JSON, _key VARCHAR, _batch_id VARCHAR, _file VARCHAR, _row_number BIGINT, _seq BIGINT,
-    _loaded_at TIMESTAMPTZ, _is_duplicate BOOLEAN, _is_late BOOLEAN
+create table if not exists raw.log (
+    event_id varchar, case_id varchar, activity varchar, occurred_at varchar, channel varchar,
+    occurred_at_utc timestamptz,
+    attributes json,
+    _key varchar,
+    _batch_id varchar,
+    _file varchar,
+    _row_number bigint,
+    _seq bigint,
+    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
 );
 -- Timestamps: ISO-8601 with Z or an offset are absolute (a space before the offset allowed; an
 -- offset beyond ±18:00 or a minute beyond 59 is no offset); so is a time followed by UTC, GMT or
@@ -73,87 +98,111 @@ CREATE TABLE IF NOT EXISTS raw.log (
 -- row, 3 s per 7M values). The shapes exports almost always use are read first, with one
 -- anchored pattern each; their years 1901-2198 keep any offset inside the range. Every other
 -- value takes the general rules (journeys_parse_ts_any), with the same result.
-CREATE OR REPLACE MACRO journeys_ts_in_range(t) AS CASE
-    WHEN t >= TIMESTAMPTZ '1900-01-01 00:00:00+00' AND t < TIMESTAMPTZ '2200-01-01 00:00:00+00'
-        THEN t
-END;
-CREATE OR REPLACE MACRO journeys_ts_offset_ok(s) AS coalesce(
-    try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 2) AS INTEGER) <= 18
-        AND coalesce(try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 3) AS INTEGER), 0) <= 59,
+create or replace macro journeys_ts_in_range(t) as case
+    when t >= timestamptz '1900-01-01 00:00:00+00' and t < timestamptz '2200-01-01 00:00:00+00'
+        then t
+end;
+create or replace macro journeys_ts_offset_ok(s) as coalesce(
+    try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 2) as integer) <= 18
+    and coalesce(try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 3) as integer), 0) <= 59,
     true
 );
 -- '2026-03-01 10:00:00 PM' -> '2026-03-01 22:00:00' (NULL for an hour outside 1-12); p: the parts
-CREATE OR REPLACE MACRO journeys_ts_12h_of(p) AS CASE
-    WHEN try_cast(p.h AS INTEGER) BETWEEN 1 AND 12 THEN p.d || ' '
-        || lpad(CAST(try_cast(p.h AS INTEGER) % 12 + CASE WHEN upper(p.ap) = 'P' THEN 12 ELSE 0 END
-            AS VARCHAR), 2, '0') || ':' || p.m || p.sec
-END;
-CREATE OR REPLACE MACRO journeys_ts_12h(s) AS journeys_ts_12h_of(regexp_extract(s,
+create or replace macro journeys_ts_12h_of(p) as case
+    when try_cast(
+        p.h as integer) between 1 and 12 then p.d || ' '
+    || lpad(cast(
+        try_cast(p.h as integer) % 12 + case when upper(p.ap) = 'P' then 12 else 0 end
+        as varchar
+    ), 2, '0') || ':' || p.m || p.sec
+end;
+create or replace macro journeys_ts_12h(s) as journeys_ts_12h_of(regexp_extract(
+    s,
     '^([\d\-/.]*\d)[ T](\d{1,2}):(\d\d)(:\d\d(?:\.\d+)?)?\s*([AaPp])\.?[Mm]\.?$',
-    ['d', 'h', 'm', 'sec', 'ap']));
-CREATE OR REPLACE MACRO journeys_parse_ts_any(s, tz) AS journeys_ts_in_range(CASE
-    WHEN s IS NULL OR NOT regexp_matches(s, '\d') THEN NULL
-    WHEN regexp_full_match(trim(s), '\d{10}') THEN to_timestamp(CAST(trim(s) AS BIGINT))
-    WHEN regexp_full_match(trim(s), '\d{13}') THEN to_timestamp(CAST(trim(s) AS BIGINT) / 1000.0)
-    WHEN regexp_full_match(trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*\s*([Zz]|[+-]\d\d(:?\d\d)?)')
-        THEN CASE WHEN journeys_ts_offset_ok(trim(s)) THEN try_cast(upper(regexp_replace(
-            trim(s), '\s+([Zz]|[+-]\d\d(:?\d\d)?)$', '\1')) AS TIMESTAMPTZ) END
-    WHEN regexp_full_match(trim(s),
-            '[\d\-/. T:]*\d:\d\d[\d:.]*\s+((?i:utc|gmt)|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+)')
-        THEN try_cast(regexp_replace(trim(s), '(?i)\s+(utc|gmt)$', ' UTC') AS TIMESTAMPTZ)
-    WHEN regexp_matches(trim(s), '\d\s*[AaPp]\.?[Mm]\.?$')
-        THEN timezone(tz, try_cast(journeys_ts_12h(trim(s)) AS TIMESTAMP))
-    WHEN regexp_full_match(trim(s), '[\d\-/. T:]*\d') THEN timezone(tz, try_cast(trim(s) AS TIMESTAMP))
-END);
-CREATE OR REPLACE MACRO journeys_parse_ts(s, tz) AS CASE
-    WHEN s[1:4] NOT BETWEEN '1901' AND '2198' THEN journeys_parse_ts_any(s, tz)
+    ['d', 'h', 'm', 'sec', 'ap']
+));
+create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(case
+    when s is null or not regexp_matches(s, '\d') then null
+    when regexp_full_match(trim(s), '\d{10}') then to_timestamp(cast(trim(s) as bigint))
+    when regexp_full_match(trim(s), '\d{13}') then to_timestamp(cast(trim(s) as bigint) / 1000.0)
+    when regexp_full_match(trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*\s*([Zz]|[+-]\d\d(:?\d\d)?)')
+        then case when journeys_ts_offset_ok(trim(s)) then try_cast(upper(regexp_replace(
+            trim(s), '\s+([Zz]|[+-]\d\d(:?\d\d)?)$', '\1'
+        )) as timestamptz) end
+    when
+        regexp_full_match(
+            trim(s),
+            '[\d\-/. T:]*\d:\d\d[\d:.]*\s+((?i:utc|gmt)|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+)'
+        )
+        then try_cast(regexp_replace(trim(s), '(?i)\s+(utc|gmt)$', ' UTC') as timestamptz)
+    when regexp_matches(trim(s), '\d\s*[AaPp]\.?[Mm]\.?$')
+        then timezone(tz, try_cast(journeys_ts_12h(trim(s)) as timestamp))
+    when
+        regexp_full_match(trim(s), '[\d\-/. T:]*\d')
+        then timezone(tz, try_cast(trim(s) as timestamp))
+end);
+create or replace macro journeys_parse_ts(s, tz) as case
+    when s[1:4] not between '1901' and '2198' then journeys_parse_ts_any(s, tz)
     -- 2026-03-01T10:00:00.000Z, 2026-03-01T10:00:00Z, 2026-03-01T10:00:00+01:00
-    WHEN regexp_full_match(s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-](0\d|1[0-8]):[0-5]\d)')
-        THEN try_cast(s AS TIMESTAMPTZ)
+    when
+        regexp_full_match(
+            s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-](0\d|1[0-8]):[0-5]\d)'
+        )
+        then try_cast(s as timestamptz)
     -- 2026-03-01 10:00:00 in the source's timezone
-    WHEN regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d')
-        THEN timezone(tz, try_cast(s AS TIMESTAMP))
-    ELSE journeys_parse_ts_any(s, tz)
-END;
+    when regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d')
+        then timezone(tz, try_cast(s as timestamp))
+    else journeys_parse_ts_any(s, tz)
+end;
 -- Why a value is not a timestamp, where a general reason would mislead (NULL otherwise).
-CREATE OR REPLACE MACRO journeys_ts_problem(s) AS CASE
-    WHEN regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[A-Za-z]{2,5}$')
-        AND NOT regexp_matches(trim(s), '(?i)(utc|gmt|\d\s*z|\d\s*[ap]\.?m\.?)$')
-        THEN 'ends in a time zone abbreviation, which is ambiguous (CST is Central, China and '
+create or replace macro journeys_ts_problem(s) as case
+    when
+        regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[A-Za-z]{2,5}$')
+        and not regexp_matches(trim(s), '(?i)(utc|gmt|\d\s*z|\d\s*[ap]\.?m\.?)$')
+        then
+            'ends in a time zone abbreviation, which is ambiguous (CST is Central, China and '
             || 'Cuba time); write an offset such as -05:00 or a zone name such as America/New_York'
-    WHEN regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[+-]\d\d(:?\d\d)?$')
-        AND NOT journeys_ts_offset_ok(trim(s))
-        THEN 'has an offset beyond 18 hours or 59 minutes; write an offset such as +01:00'
-END;
+    when
+        regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[+-]\d\d(:?\d\d)?$')
+        and not journeys_ts_offset_ok(trim(s))
+        then 'has an offset beyond 18 hours or 59 minutes; write an offset such as +01:00'
+end;
 -- Normalised contact identifiers: case and whitespace for emails; digits only for phones
 -- (a leading 00 international prefix is dropped, so 0049… and +49… agree).
-CREATE OR REPLACE MACRO journeys_norm_email(s) AS nullif(lower(regexp_replace(coalesce(s, ''), '\s+', '', 'g')), '');
-CREATE OR REPLACE MACRO journeys_norm_phone(s) AS nullif(regexp_replace(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g'), '^00', ''), '');
-CREATE OR REPLACE MACRO journeys_blank(s) AS s IS NULL OR trim(s) = '';
+create or replace macro journeys_norm_email(s) as nullif(
+    lower(regexp_replace(coalesce(s, ''), '\s+', '', 'g')), ''
+);
+create or replace macro journeys_norm_phone(s) as nullif(
+    regexp_replace(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g'), '^00', ''), ''
+);
+create or replace macro journeys_blank(s) as s is null or trim(s) = '';
 -- One row per import-log batch: how the log was read (the staging model reads the choices).
-CREATE TABLE IF NOT EXISTS raw.log_imports (
-    batch_id          VARCHAR PRIMARY KEY,
-    file              VARCHAR NOT NULL,   -- the delivered file (an XES or OCEL log, not its conversion)
-    format            VARCHAR NOT NULL,   -- csv, parquet, jsonl, xes or ocel
-    lifecycle         VARCHAR,            -- XES: complete or all
-    object_type       VARCHAR,            -- OCEL: the object type each case is an object of
-    timezone          VARCHAR,            -- of naive timestamps
-    personal_case_ids BOOLEAN NOT NULL,   -- --personal-case-ids: hash every case id
-    left_out          BIGINT NOT NULL,    -- events of other lifecycle transitions not loaded
-    open_cases_horizon_seconds BIGINT     -- --open-cases-horizon: a live extract, its recent
-                                          -- cases may be in flight; NULL: historical, all completed
+create table if not exists raw.log_imports (
+    batch_id varchar primary key,
+    file varchar not null,   -- the delivered file (an XES or OCEL log, not its conversion)
+    format varchar not null,   -- csv, parquet, jsonl, xes or ocel
+    lifecycle varchar,            -- XES: complete or all
+    object_type varchar,            -- OCEL: the object type each case is an object of
+    timezone varchar,            -- of naive timestamps
+    personal_case_ids boolean not null,   -- --personal-case-ids: hash every case id
+    left_out bigint not null,    -- events of other lifecycle transitions not loaded
+    open_cases_horizon_seconds bigint     -- --open-cases-horizon: a live extract, its recent
+-- cases may be in flight; NULL: historical, all completed
 );
 -- Contact identifiers in imported logs: a whole value that is an email address, or a phone
 -- number written as one (a leading + or 00, or digit groups with separators; 8 to 15 digits).
 -- Plain numbers (173688, zero-padded 0000123456) are ids, not phones.
-CREATE OR REPLACE MACRO journeys_is_email(s) AS
-    regexp_full_match(trim(coalesce(s, '')), '[\w.+-]+@[\w-]+(\.[\w-]+)+');
-CREATE OR REPLACE MACRO journeys_is_phone(s) AS
-    length(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g')) BETWEEN 8 AND 15
-    AND (regexp_full_match(trim(s), '(\+|00)[1-9][0-9 ().-]*')
-        OR regexp_full_match(trim(s), '\(?0[1-9][0-9]{0,4}\)?([ .-]+[0-9]{2,})+'));
-CREATE OR REPLACE MACRO journeys_is_contact(s) AS journeys_is_email(s) OR journeys_is_phone(s);
+create or replace macro journeys_is_email(s) as
+regexp_full_match(trim(coalesce(s, '')), '[\w.+-]+@[\w-]+(\.[\w-]+)+');
+create or replace macro journeys_is_phone(s) as
+length(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g')) between 8 and 15
+and (
+    regexp_full_match(trim(s), '(\+|00)[1-9][0-9 ().-]*')
+    or regexp_full_match(trim(s), '\(?0[1-9][0-9]{0,4}\)?([ .-]+[0-9]{2,})+')
+);
+create or replace macro journeys_is_contact(s) as journeys_is_email(s) or journeys_is_phone(s);
 -- An activity's email addresses and international phone numbers, masked as in the reports.
-CREATE OR REPLACE MACRO journeys_redact(s) AS regexp_replace(
+create or replace macro journeys_redact(s) as regexp_replace(
     regexp_replace(s, '[\w.+-]+@[\w-]+(\.[\w-]+)+', '[email]', 'g'),
-    '(\+|\b00)[1-9]([ ().-]{0,2}[0-9]){7,14}', '[phone]', 'g');
+    '(\+|\b00)[1-9]([ ().-]{0,2}[0-9]){7,14}', '[phone]', 'g'
+);

@@ -1,7 +1,7 @@
 -- grain: one row, the reconciliation counts of the file in landing_marked.
-SELECT
-    count(*) AS parsed,
-    count(*) FILTER (WHERE NOT _valid) AS invalid,
-    count(*) FILTER (WHERE _is_duplicate) AS duplicates,
-    count(*) FILTER (WHERE _valid AND NOT _is_duplicate AND _is_late) AS late_events
-FROM landing_marked
+select
+    count(*) as parsed,
+    count(*) filter (where not _valid) as invalid,
+    count(*) filter (where _is_duplicate) as duplicates,
+    count(*) filter (where _valid and not _is_duplicate and _is_late) as late_events
+from landing_marked

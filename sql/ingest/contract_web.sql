@@ -1,14 +1,14 @@
 -- grain: one record of a delivered web event file (landing_numbered), its contract columns
 -- named: $at says where ingest/columns.py found each in _v (NULL: an optional column the
 -- file lacks).
-SELECT
-    _v[$at.event_id] AS event_id,
-    _v[$at.anonymous_id] AS anonymous_id,
-    _v[$at.user_id] AS user_id,
-    _v[$at.event_type] AS event_type,
-    _v[$at.occurred_at] AS occurred_at,
-    _v[$at.page_path] AS page_path,
-    _v[$at.referrer] AS referrer,
-    _v[$at.device] AS device,
-    * EXCLUDE (_v)
-FROM landing_numbered
+select
+    _v[$at.event_id] as event_id,
+    _v[$at.anonymous_id] as anonymous_id,
+    _v[$at.user_id] as user_id,
+    _v[$at.event_type] as event_type,
+    _v[$at.occurred_at] as occurred_at,
+    _v[$at.page_path] as page_path,
+    _v[$at.referrer] as referrer,
+    _v[$at.device] as device,
+    * exclude (_v)
+from landing_numbered

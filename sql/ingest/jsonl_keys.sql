@@ -1,4 +1,4 @@
 -- grain: one distinct top-level key seen in the JSON objects of landing_raw (a JSON-lines file).
-SELECT DISTINCT unnest(json_keys(line)) AS key
-FROM landing_raw
-WHERE json_valid(line) AND json_type(line) = 'OBJECT'
+select distinct unnest(json_keys(line)) as key
+from landing_raw
+where json_valid(line) and json_type(line) = 'OBJECT'

@@ -1,18 +1,25 @@
 -- grain: one line of a delivered JSON-lines file (landing_raw), blank lines flagged _skip.
 -- _v: the values of the keys $paths chose for the contract, read in one parse of the line
 -- (validate_<source> names them _v[$at.<column>]); attributes: every other key, as JSON.
-SELECT
-    CASE WHEN _object THEN json_extract_string(line, $paths) END AS _v,
-    CASE WHEN _object AND $has_extras THEN to_json(json_transform(line, $extras)) END
-        AS attributes,
+select
+    case when _object then json_extract_string(line, $paths) end as _v,
+    case when _object and $has_extras then to_json(json_transform(line, $extras)) end
+        as attributes,
     _rowid,
-    line IS NULL OR trim(line) = '' AS _skip,
-    CASE
-        WHEN NOT _valid THEN 'line is not valid JSON; each line must be one JSON object'
-        WHEN NOT _object THEN 'line is JSON but not an object; each line must be one JSON object'
-    END AS _parse_error
-FROM (
-    SELECT line, _rowid, _valid,
-        CASE WHEN _valid THEN json_type(line) = 'OBJECT' ELSE false END AS _object
-    FROM (SELECT line, rowid AS _rowid, json_valid(line) AS _valid FROM landing_raw)
-)
+    line is null or trim(line) = '' as _skip,
+    case
+        when not _valid then 'line is not valid JSON; each line must be one JSON object'
+        when not _object then 'line is JSON but not an object; each line must be one JSON object'
+    end as _parse_error
+from (
+    select
+        line,
+        _rowid,
+        _valid,
+        case when _valid then json_type(line) = 'OBJECT' else false end as _object
+    from (select
+        line,
+        rowid as _rowid,
+        json_valid(line) as _valid
+    from landing_raw) as checked
+) as typed

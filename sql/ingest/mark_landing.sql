@@ -4,31 +4,42 @@
 -- newest event of earlier batches).
 -- Duplicates are found by key, not by ordering every row: a window over the whole file moved
 -- every column through a sort (13 s for 7M web events); the keys seen twice are few.
-WITH checked AS (
-    SELECT * REPLACE (coalesce(_parse_error, _reason) AS _reason) FROM landing_checked
-), earlier AS (
+with checked as (
+    select * replace (coalesce(_parse_error, _reason) as _reason) from landing_checked
+),
+
+earlier as (
     -- this file's keys that an earlier batch delivered: raw is probed with the file's keys
-    SELECT DISTINCT _key FROM raw_keys
-    WHERE _key IN (SELECT _key FROM checked WHERE _reason IS NULL)
-), repeated AS (
+    select distinct _key from raw_keys
+    where _key in (
+        select _key from checked
+        where _reason is null
+    )
+),
+
+repeated as (
     -- keys this file delivers more than once, with the line of their first valid row
-    SELECT _key, min(_line) AS first_line
-    FROM checked
-    WHERE _reason IS NULL
-    GROUP BY _key
-    HAVING count(*) > 1
+    select
+        _key,
+        min(_line) as first_line
+    from checked
+    where _reason is null
+    group by _key
+    having count(*) > 1
 )
-SELECT c.*,
-    c._reason IS NULL AS _valid,
-    c._line AS _row_number,
-    CAST($file_seq AS BIGINT) * 1000000000 + c._line AS _seq,
-    CAST($batch_id AS VARCHAR) AS _batch_id,
-    CAST($file AS VARCHAR) AS _file,
-    CAST($loaded_at AS TIMESTAMPTZ) AS _loaded_at,
-    c._reason IS NULL
-        AND (e._key IS NOT NULL OR coalesce(c._line > r.first_line, false)) AS _is_duplicate,
-    c._reason IS NULL
-        AND coalesce(c.occurred_at_utc < CAST($watermark AS TIMESTAMPTZ), false) AS _is_late
-FROM checked AS c
-LEFT JOIN earlier AS e ON c._key = e._key
-LEFT JOIN repeated AS r ON c._key = r._key
+
+select
+    c.*,
+    c._reason is null as _valid,
+    c._line as _row_number,
+    cast($file_seq as bigint) * 1000000000 + c._line as _seq,
+    cast($batch_id as varchar) as _batch_id,
+    cast($file as varchar) as _file,
+    cast($loaded_at as timestamptz) as _loaded_at,
+    c._reason is null
+    and (e._key is not null or coalesce(c._line > r.first_line, false)) as _is_duplicate,
+    c._reason is null
+    and coalesce(c.occurred_at_utc < cast($watermark as timestamptz), false) as _is_late
+from checked as c
+left join earlier as e on c._key = e._key
+left join repeated as r on c._key = r._key

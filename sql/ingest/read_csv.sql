@@ -7,8 +7,8 @@
 -- the sniffer fell back to one column when a quote in its sample did not close.
 -- The file read here has no blank line and no line whose quote does not close
 -- (ingest/records.py leaves them out), so a record's line is 1 + its number.
-SELECT *
-FROM read_csv(
+select *
+from read_csv(
     $path,
     all_varchar = true,
     header = true,

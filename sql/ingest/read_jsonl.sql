@@ -1,9 +1,9 @@
 -- grain: one line of a delivered JSON-lines file, as text, in file order (blank lines too: the
 -- line's number is its place among the lines and the reader's rejects, see landing_jsonl).
-SELECT column0 AS line
-FROM read_csv(
+select column0 as line
+from read_csv(
     $path,
-    columns = {'column0': 'VARCHAR'},
+    columns = { 'column0': 'VARCHAR' },
     header = false,
     delim = E'\x1f',
     quote = '',

@@ -1,2 +1,3 @@
 -- grain: one line on which the reader rejected a record (the reader's own numbering).
-SELECT DISTINCT line FROM landing_rejects ORDER BY line
+select distinct line from landing_rejects
+order by line

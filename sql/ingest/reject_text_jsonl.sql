@@ -1,4 +1,10 @@
 -- grain: one rejected line of a JSON-lines file: its line number and the line as delivered.
-SELECT m._line, r.line AS _raw
-FROM (SELECT _line, _rowid FROM landing_marked WHERE NOT _valid) AS m
-JOIN landing_raw AS r ON r.rowid = m._rowid
+select
+    m._line,
+    r.line as _raw
+from (select
+    _line,
+    _rowid
+from landing_marked
+where not _valid) as m
+inner join landing_raw as r on m._rowid = r.rowid

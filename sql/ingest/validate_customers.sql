@@ -3,18 +3,21 @@
 -- delivered again is a duplicate and a changed one is an update (the latest wins in staging).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-SELECT *,
-    CAST(NULL AS TIMESTAMPTZ) AS occurred_at_utc,
-    md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) AS _key,
-    CASE
-        WHEN journeys_blank(customer_id) THEN 'customer_id is empty; every CRM row needs its id'
-        WHEN NOT journeys_blank(created_at)
-            AND NOT coalesce(
-                try_cast(trim(created_at) AS DATE) BETWEEN DATE '0001-01-01' AND DATE '9999-12-31',
+select
+    *,
+    cast(null as timestamptz) as occurred_at_utc,
+    md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) as _key,
+    case
+        when journeys_blank(customer_id) then 'customer_id is empty; every CRM row needs its id'
+        when
+            not journeys_blank(created_at)
+            and not coalesce(
+                try_cast(trim(created_at) as date) between date '0001-01-01' and date '9999-12-31',
                 false
             )
-            AND journeys_parse_ts(created_at, $tz) IS NULL
-            THEN 'created_at '
+            and journeys_parse_ts(created_at, $tz) is null
+            then
+                'created_at '
                 || coalesce(journeys_ts_problem(created_at), 'is not a date; use YYYY-MM-DD')
-    END AS _reason
-FROM landing_std
+    end as _reason
+from landing_std

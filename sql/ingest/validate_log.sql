@@ -6,33 +6,46 @@
 -- order, has the same keys, and two files' different events never share one.
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-WITH typed AS (
-    SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc
-    FROM landing_std
-), hashed AS (
-    SELECT *, md5(concat_ws(chr(31),
+with typed as (
+    select
+        *,
+        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc
+    from landing_std
+),
+
+hashed as (
+    select
+        *,
+        md5(concat_ws(
+            chr(31),
             coalesce(case_id, chr(0)),
             coalesce(activity, chr(0)),
-            coalesce(CAST(occurred_at_utc AS VARCHAR), occurred_at, chr(0)),
-            coalesce(CAST(attributes AS VARCHAR), chr(0))
-        )) AS _content
-    FROM typed
-), keyed AS (
-    SELECT * EXCLUDE (_content) REPLACE (
+            coalesce(cast(occurred_at_utc as varchar), occurred_at, chr(0)),
+            coalesce(cast(attributes as varchar), chr(0))
+        )) as _content
+    from typed
+),
+
+keyed as (
+    select
+        * exclude (_content) replace (
             coalesce(
                 nullif(trim(event_id), ''),
                 'k' || left(_content, 24) || '-'
-                    || CAST(row_number() OVER (PARTITION BY _content ORDER BY _line) AS VARCHAR)
-            ) AS event_id
+                || cast(row_number() over (partition by _content order by _line) as varchar)
+            ) as event_id
         )
-    FROM hashed
+    from hashed
 )
-SELECT *,
-    event_id AS _key,
-    CASE
-        WHEN case_id IS NULL THEN 'case id is missing in this row; every event needs its case'
-        WHEN journeys_blank(activity) THEN 'activity is empty; every event needs its activity'
-        WHEN occurred_at_utc IS NULL THEN 'the timestamp column '
+
+select
+    *,
+    event_id as _key,
+    case
+        when case_id is null then 'case id is missing in this row; every event needs its case'
+        when journeys_blank(activity) then 'activity is empty; every event needs its activity'
+        when occurred_at_utc is null then
+            'the timestamp column '
             || coalesce(journeys_ts_problem(occurred_at), 'is not a timestamp; use ISO-8601')
-    END AS _reason
-FROM keyed
+    end as _reason
+from keyed

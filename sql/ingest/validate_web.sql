@@ -2,20 +2,25 @@
 -- (NULL when the row is valid) and its dedup key (event_id).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
-WITH typed AS (
-    SELECT *, journeys_parse_ts(occurred_at, $tz) AS occurred_at_utc FROM landing_std
+with typed as (
+    select
+        *,
+        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc
+    from landing_std
 )
-SELECT *,
-    trim(event_id) AS _key,
-    CASE
-        WHEN journeys_blank(event_id) THEN 'event_id is empty; every web event needs its id'
-        WHEN journeys_blank(anonymous_id) AND journeys_blank(user_id)
-            THEN 'anonymous_id and user_id are both empty; one of them must name the visitor'
-        WHEN journeys_blank(event_type) THEN 'event_type is empty; e.g. page_view'
-        WHEN journeys_blank(occurred_at) THEN 'occurred_at is empty; every event needs its time'
-        WHEN occurred_at_utc IS NULL THEN 'occurred_at ' || coalesce(
+
+select
+    *,
+    trim(event_id) as _key,
+    case
+        when journeys_blank(event_id) then 'event_id is empty; every web event needs its id'
+        when journeys_blank(anonymous_id) and journeys_blank(user_id)
+            then 'anonymous_id and user_id are both empty; one of them must name the visitor'
+        when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
+        when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
+        when occurred_at_utc is null then 'occurred_at ' || coalesce(
             journeys_ts_problem(occurred_at),
             'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
         )
-    END AS _reason
-FROM typed
+    end as _reason
+from typed

@@ -3,41 +3,86 @@
 -- l:<case id of an imported log>. Ambiguous identifiers (int_identity_ambiguous: contacts of
 -- several CRM customers, browsers several customers logged in on) link nobody: their events stay
 -- with their own key and are counted as unstitched.
-WITH ambiguous AS (
-    SELECT node FROM intermediate.int_identity_ambiguous
-), web_ids AS (
+with ambiguous as (
+    select node from intermediate.int_identity_ambiguous
+),
+
+web_ids as (
     -- the distinct (visitor, login) pairs of the web events: a few per visitor, not one per event
-    SELECT DISTINCT anonymous_id, user_id FROM staging.stg_web
-), crm_contacts AS (
-    SELECT 'c:' || customer_id AS customer, 'e:' || email_key AS contact
-    FROM staging.stg_customers WHERE email_key IS NOT NULL
-    UNION ALL
-    SELECT 'c:' || customer_id, 'p:' || phone_key
-    FROM staging.stg_customers WHERE phone_key IS NOT NULL
-), ticket_contacts AS (
-    SELECT DISTINCT 't:' || ticket_id AS ticket, 'e:' || email_key AS contact
-    FROM staging.stg_support WHERE email_key IS NOT NULL
-    UNION
-    SELECT DISTINCT 't:' || ticket_id, 'p:' || phone_key
-    FROM staging.stg_support WHERE phone_key IS NOT NULL
+    select distinct
+        anonymous_id,
+        user_id
+    from staging.stg_web
+),
+
+crm_contacts as (
+    select
+        'c:' || customer_id as customer,
+        'e:' || email_key as contact
+    from staging.stg_customers
+    where email_key is not null
+    union all
+    select
+        'c:' || customer_id,
+        'p:' || phone_key
+    from staging.stg_customers
+    where phone_key is not null
+),
+
+ticket_contacts as (
+    select distinct
+        't:' || ticket_id as ticket,
+        'e:' || email_key as contact
+    from staging.stg_support
+    where email_key is not null
+    union
+    select distinct
+        't:' || ticket_id,
+        'p:' || phone_key
+    from staging.stg_support
+    where phone_key is not null
 )
-SELECT customer AS left_node, contact AS right_node, 'crm_contact' AS link
-FROM crm_contacts WHERE contact NOT IN (SELECT node FROM ambiguous)
-UNION ALL
-SELECT 'a:' || anonymous_id, 'c:' || user_id, 'login'
-FROM web_ids
-WHERE anonymous_id IS NOT NULL AND user_id IS NOT NULL
-    AND 'a:' || anonymous_id NOT IN (SELECT node FROM ambiguous)
-UNION ALL
-SELECT ticket, contact, 'ticket_contact' FROM ticket_contacts
-WHERE contact NOT IN (SELECT node FROM ambiguous)
-UNION ALL
-SELECT DISTINCT node, node, 'self' FROM (
-    SELECT 'c:' || customer_id AS node FROM staging.stg_customers
-    UNION ALL SELECT 'c:' || customer_id FROM (SELECT DISTINCT customer_id FROM staging.stg_transactions)
-    UNION ALL SELECT CASE WHEN user_id IS NOT NULL THEN 'c:' || user_id ELSE 'a:' || anonymous_id END
-        FROM web_ids
-    UNION ALL SELECT 'a:' || anonymous_id FROM web_ids WHERE anonymous_id IS NOT NULL
-    UNION ALL SELECT 't:' || ticket_id FROM (SELECT DISTINCT ticket_id FROM staging.stg_support)
-    UNION ALL SELECT 'l:' || case_id FROM (SELECT DISTINCT case_id FROM staging.stg_log)
-)
+
+select
+    customer as left_node,
+    contact as right_node,
+    'crm_contact' as link
+from crm_contacts
+where contact not in (select node from ambiguous)
+union all
+select
+    'a:' || anonymous_id,
+    'c:' || user_id,
+    'login'
+from web_ids
+where
+    anonymous_id is not null and user_id is not null
+    and 'a:' || anonymous_id not in (select node from ambiguous)
+union all
+select
+    ticket,
+    contact,
+    'ticket_contact'
+from ticket_contacts
+where contact not in (select node from ambiguous)
+union all
+select distinct
+    node as left_node,
+    node as right_node,
+    'self' as link
+from (
+    select 'c:' || customer_id as node from staging.stg_customers
+    union all
+    select 'c:' || customer_id
+    from (select distinct customer_id from staging.stg_transactions) as crm_ids
+    union all
+    select case when user_id is not null then 'c:' || user_id else 'a:' || anonymous_id end
+    from web_ids
+    union all
+    select 'a:' || anonymous_id from web_ids
+    where anonymous_id is not null
+    union all
+    select 't:' || ticket_id from (select distinct ticket_id from staging.stg_support) as tickets
+    union all
+    select 'l:' || case_id from (select distinct case_id from staging.stg_log) as cases
+) as nodes

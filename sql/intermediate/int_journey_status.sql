@@ -10,18 +10,21 @@
 -- An imported case (is_case) is a finished case of a historical log: completed. Only a case of
 -- a live extract (intermediate.int_case_horizons, import-log --open-cases-horizon) follows the
 -- rules above, with the extract's horizon in place of $horizon_seconds.
-SELECT
+select
     j.journey_id,
-    CASE
-        WHEN j.is_case AND h.case_id IS NULL THEN 'completed'
-        WHEN list_contains($end_touchpoints::VARCHAR[], j.last_touchpoint)
-            OR (NOT j.is_case AND list_has_any(j.path, $end_touchpoints::VARCHAR[])) THEN 'completed'
-        WHEN epoch_us(c.cutoff_at) - epoch_us(j.ended_at)
-            <= coalesce(h.open_cases_horizon_seconds, $horizon_seconds)::BIGINT * 1000000
-            THEN 'in_flight'
-        WHEN len($end_touchpoints::VARCHAR[]) = 0 THEN 'completed'
-        ELSE 'abandoned'
-    END AS status
-FROM marts.journeys AS j
-CROSS JOIN intermediate.int_path_cutoff AS c
-LEFT JOIN intermediate.int_case_horizons AS h ON j.is_case AND h.case_id = j.journey_id
+    case
+        when j.is_case and h.case_id is null then 'completed'
+        when
+            list_contains($end_touchpoints::varchar[], j.last_touchpoint)
+            or (not j.is_case and list_has_any(j.path, $end_touchpoints::varchar[]))
+            then 'completed'
+        when
+            epoch_us(c.cutoff_at) - epoch_us(j.ended_at)
+            <= coalesce(h.open_cases_horizon_seconds, $horizon_seconds)::bigint * 1000000
+            then 'in_flight'
+        when len($end_touchpoints::varchar[]) = 0 then 'completed'
+        else 'abandoned'
+    end as status
+from marts.journeys as j
+cross join intermediate.int_path_cutoff as c
+left join intermediate.int_case_horizons as h on j.is_case and j.journey_id = h.case_id

@@ -1,7 +1,7 @@
 -- grain: one row: the cut-off that journey status is measured against (journeys.cutoff when
 -- configured, else the latest occurred_at in intermediate.int_events).
-SELECT
+select
     coalesce(
-        $cutoff::TIMESTAMPTZ,
-        (SELECT max(e.occurred_at) FROM intermediate.int_events AS e)
-    ) AS cutoff_at
+        $cutoff::timestamptz,
+        (select max(e.occurred_at) from intermediate.int_events as e)
+    ) as cutoff_at

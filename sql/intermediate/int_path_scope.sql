@@ -1,5 +1,5 @@
 -- grain: one row per customer whose sessions and journeys an incremental build rebuilds
 -- (the customers of intermediate.int_dirty_customers). A full build writes it empty.
-SELECT DISTINCT customer_key
-FROM intermediate.int_dirty_customers
-WHERE customer_key IS NOT NULL
+select distinct customer_key
+from intermediate.int_dirty_customers
+where customer_key is not null

@@ -6,64 +6,86 @@
 -- and so on. A part therefore never lasts more than $max_seconds. Parts 2, 3, ... get the id
 -- '<session_id>.<part>'. Only the start times matter, so the recursion walks one start time per
 -- part (a few steps), not one event at a time.
-WITH RECURSIVE scoped AS (
-    SELECT e.seq, e.session_id, epoch_us(e.occurred_at) AS at_us
-    FROM marts.events AS e
-    WHERE $full OR e.customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s)
+with recursive scoped as (
+    select
+        e.seq,
+        e.session_id,
+        epoch_us(e.occurred_at) as at_us
+    from marts.events as e
+    where $full or e.customer_key in (select s.customer_key from intermediate.int_path_scope as s)
 ),
 
-long_sessions AS (
-    SELECT session_id, min(at_us) AS start_us
-    FROM scoped
-    GROUP BY session_id
-    HAVING max(at_us) - min(at_us) > $max_seconds::BIGINT * 1000000
+long_sessions as (
+    select
+        session_id,
+        min(at_us) as start_us
+    from scoped
+    group by session_id
+    having max(at_us) - min(at_us) > $max_seconds::bigint * 1000000
 ),
 
-long_events AS (
-    SELECT e.seq, e.session_id, e.at_us
-    FROM scoped AS e
-    SEMI JOIN long_sessions AS l ON e.session_id = l.session_id
+long_events as (
+    select
+        e.seq,
+        e.session_id,
+        e.at_us
+    from scoped as e
+    semi join long_sessions as l on e.session_id = l.session_id
 ),
 
-instants AS (
-    SELECT DISTINCT session_id, at_us
-    FROM long_events
-),
-
-next_starts AS (
-    -- for each instant, the first instant more than $max_seconds later: where the next part
-    -- would start if a part started at this instant (timestamps are whole microseconds)
-    SELECT
+instants as (
+    -- reach_us: "more than $max_seconds" in whole microseconds, the window frame's offset
+    select distinct
         session_id,
         at_us,
-        min(at_us) OVER (
-            PARTITION BY session_id ORDER BY at_us
-            RANGE BETWEEN $max_seconds::BIGINT * 1000000 + 1 FOLLOWING AND UNBOUNDED FOLLOWING
-        ) AS next_us
-    FROM instants
+        $max_seconds::bigint * 1000000 + 1 as reach_us
+    from long_events
 ),
 
-parts AS (
-    SELECT session_id, start_us, 1 AS part
-    FROM long_sessions
-    UNION ALL
-    SELECT p.session_id, n.next_us, p.part + 1
-    FROM parts AS p
-    JOIN next_starts AS n ON n.session_id = p.session_id AND n.at_us = p.start_us
-    WHERE n.next_us IS NOT NULL
+next_starts as (
+    -- for each instant, the first instant more than $max_seconds later: where the next part
+    -- would start if a part started at this instant (timestamps are whole microseconds)
+    select
+        session_id,
+        at_us,
+        min(at_us) over (
+            partition by session_id order by at_us
+            range between reach_us following and unbounded following
+        ) as next_us
+    from instants
 ),
 
-bounded AS (
-    SELECT
+parts as (
+    select
+        session_id,
+        start_us,
+        1 as part
+    from long_sessions
+    union all
+    select
+        p.session_id,
+        n.next_us,
+        p.part + 1
+    from parts as p
+    inner join next_starts as n on p.session_id = n.session_id and p.start_us = n.at_us
+    where n.next_us is not null
+),
+
+bounded as (
+    select
         session_id,
         part,
         start_us,
-        coalesce(lead(start_us) OVER (PARTITION BY session_id ORDER BY part), 9223372036854775807)
-            AS end_us
-    FROM parts
+        coalesce(lead(start_us) over (partition by session_id order by part), 9223372036854775807)
+            as end_us
+    from parts
 )
 
-SELECT e.seq, e.session_id || '.' || p.part AS session_id
-FROM long_events AS e
-JOIN bounded AS p ON e.session_id = p.session_id AND e.at_us >= p.start_us AND e.at_us < p.end_us
-WHERE p.part > 1
+select
+    e.seq,
+    e.session_id || '.' || p.part as session_id
+from long_events as e
+inner join
+    bounded as p
+    on e.session_id = p.session_id and e.at_us >= p.start_us and e.at_us < p.end_us
+where p.part > 1

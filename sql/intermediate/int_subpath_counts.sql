@@ -4,83 +4,115 @@
 -- customers is 0 when none of its journeys has a customer. Counted for marts.touchpoints and
 -- marts.transitions at once, from the variants rather than from every event (built between
 -- marts.variants and them: MINING_MODELS in journeys.mining.marts).
-WITH
+with
 
 -- each variant's distinct sub-paths; next_touchpoint NULL: the touchpoint alone
-variant_subpaths AS (
-    SELECT DISTINCT variant_id, journeys, touchpoint, next_touchpoint
-    FROM (
-        SELECT variant_id, journeys, unnest(path) AS touchpoint, NULL AS next_touchpoint
-        FROM marts.variants
-        UNION ALL
+variant_subpaths as (
+    select distinct
+        variant_id,
+        journeys,
+        touchpoint,
+        next_touchpoint
+    from (
+        select
+            variant_id,
+            journeys,
+            unnest(path) as touchpoint,
+            null as next_touchpoint
+        from marts.variants
+        union all
         -- two unnests side by side pair each touchpoint with the next ([:-2]: all but the last)
-        SELECT variant_id, journeys, unnest(path[:-2]), unnest(path[2:])
-        FROM marts.variants
-    )
+        select
+            variant_id,
+            journeys,
+            unnest(path[:-2]),
+            unnest(path[2:])
+        from marts.variants
+    ) as steps
 ),
 
 -- Sub-paths and customers get integer ids here: the de-duplication below compares numbers, not
 -- touchpoint names and customer keys.
-subpath_journeys AS (
-    SELECT *, row_number() OVER () AS subpath_id
-    FROM (
-        SELECT touchpoint, next_touchpoint, sum(journeys)::BIGINT AS journeys
-        FROM variant_subpaths
-        GROUP BY ALL
-    )
+subpath_journeys as (
+    select
+        *,
+        row_number() over () as subpath_id
+    from (
+        select
+            touchpoint,
+            next_touchpoint,
+            sum(journeys)::bigint as journeys
+        from variant_subpaths
+        group by all
+    ) as counted
 ),
 
-variant_subpath_ids AS (
-    SELECT v.variant_id, s.subpath_id
-    FROM variant_subpaths AS v
-    JOIN subpath_journeys AS s
-        ON v.touchpoint = s.touchpoint
-        AND v.next_touchpoint IS NOT DISTINCT FROM s.next_touchpoint
+variant_subpath_ids as (
+    select
+        v.variant_id,
+        s.subpath_id
+    from variant_subpaths as v
+    inner join subpath_journeys as s
+        on
+            v.touchpoint = s.touchpoint
+            and v.next_touchpoint is not distinct from s.next_touchpoint
 ),
 
-customer_variants AS (
-    SELECT row_number() OVER () AS customer_no, variants
-    FROM (
-        SELECT list(DISTINCT variant_id) AS variants
-        FROM marts.journeys
-        WHERE customer_key IS NOT NULL
-        GROUP BY customer_key
-    )
+customer_variants as (
+    select
+        row_number() over () as customer_no,
+        variants
+    from (
+        select list(distinct variant_id) as variants
+        from marts.journeys
+        where customer_key is not null
+        group by customer_key
+    ) as variant_lists
 ),
 
 -- A customer whose journeys all follow one variant has that variant's sub-paths: such customers
 -- are counted per variant. Customers with several variants are de-duplicated per sub-path.
-customer_counts AS (
-    SELECT v.subpath_id, sum(o.customers) AS n
-    FROM (
-        SELECT variants[1] AS variant_id, count(*) AS customers
-        FROM customer_variants
-        WHERE len(variants) = 1
-        GROUP BY ALL
-    ) AS o
-    JOIN variant_subpath_ids AS v USING (variant_id)
-    GROUP BY v.subpath_id
-    UNION ALL
-    SELECT subpath_id, count(*) AS n
-    FROM (
-        SELECT DISTINCT s.customer_no, v.subpath_id
-        FROM (
-            SELECT customer_no, unnest(variants) AS variant_id
-            FROM customer_variants
-            WHERE len(variants) > 1
-        ) AS s
-        JOIN variant_subpath_ids AS v USING (variant_id)
-    )
-    GROUP BY subpath_id
+customer_counts as (
+    select
+        v.subpath_id,
+        sum(o.customers) as n
+    from (
+        select
+            variants[1] as variant_id,
+            count(*) as customers
+        from customer_variants
+        where len(variants) = 1
+        group by all
+    ) as o
+    inner join variant_subpath_ids as v using (variant_id)
+    group by v.subpath_id
+    union all
+    select
+        subpath_id,
+        count(*) as n
+    from (
+        select distinct
+            s.customer_no,
+            v.subpath_id
+        from (
+            select
+                customer_no,
+                unnest(variants) as variant_id
+            from customer_variants
+            where len(variants) > 1
+        ) as s
+        inner join variant_subpath_ids as v using (variant_id)
+    ) as pairs
+    group by subpath_id
 )
 
-SELECT
-    CASE
-        WHEN s.next_touchpoint IS NULL THEN [s.touchpoint]
-        ELSE [s.touchpoint, s.next_touchpoint]
-    END AS subpath,
+select
+    case
+        when s.next_touchpoint is null then [s.touchpoint]
+        else [s.touchpoint, s.next_touchpoint]
+    end as subpath,
     s.journeys,
-    coalesce(sum(c.n), 0)::BIGINT AS customers
-FROM subpath_journeys AS s
-LEFT JOIN customer_counts AS c USING (subpath_id)
-GROUP BY ALL
+    coalesce(sum(c.n), 0)::bigint as customers
+from subpath_journeys as s
+left join customer_counts as c using (subpath_id)
+group by all

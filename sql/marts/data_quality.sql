@@ -4,39 +4,51 @@
 -- unmapped: accepted events no touchpoint rule mapped (they keep their event_type);
 -- unparsed_phones: accepted rows (support, CRM) whose phone the phone library could not parse
 -- (raw.phone_numbers; they fall back to their digits).
-SELECT
+select
     m.batch_id,
     m.source,
-    regexp_extract(m.file, '[^/\\]+$') AS file,
+    regexp_extract(m.file, '[^/\\]+$') as file,
     m.loaded_at,
     m.rows_read,
     m.rows_accepted,
     m.rows_rejected,
     m.duplicates,
     m.late_events,
-    coalesce(e.unstitched, 0) AS unstitched,
-    coalesce(e.unmapped, 0) AS unmapped,
-    coalesce(p.unparsed_phones, 0) AS unparsed_phones,
-    m.rows_read = m.rows_accepted + m.rows_rejected + m.duplicates AS reconciles,
+    coalesce(e.unstitched, 0) as unstitched,
+    coalesce(e.unmapped, 0) as unmapped,
+    coalesce(p.unparsed_phones, 0) as unparsed_phones,
+    m.rows_read = m.rows_accepted + m.rows_rejected + m.duplicates as reconciles,
     m.note
-FROM raw.manifest AS m
-LEFT JOIN (
-    SELECT batch_id,
-        count(*) FILTER (WHERE NOT is_stitched AND source <> 'log') AS unstitched,
-        count(*) FILTER (WHERE is_unmapped AND source <> 'log') AS unmapped
-    FROM intermediate.int_events
-    GROUP BY batch_id
-) AS e USING (batch_id)
-LEFT JOIN (
-    SELECT r.batch_id, count(*) AS unparsed_phones
-    FROM (
-        SELECT _batch_id AS batch_id, 'support' AS source, phone FROM raw.support
-        WHERE NOT _is_duplicate
-        UNION ALL
-        SELECT _batch_id, 'customers', phone FROM raw.customers WHERE NOT _is_duplicate
-    ) AS r
-    JOIN raw.phone_numbers AS n ON n.source = r.source AND n.phone = r.phone
-    WHERE NOT n.is_parsed AND n.phone_norm IS NOT NULL
-    GROUP BY r.batch_id
-) AS p USING (batch_id)
-ORDER BY m.file_seq
+from raw.manifest as m
+left join (
+    select
+        batch_id,
+        count(*) filter (where not is_stitched and source <> 'log') as unstitched,
+        count(*) filter (where is_unmapped and source <> 'log') as unmapped
+    from intermediate.int_events
+    group by batch_id
+) as e using (batch_id)
+left join (
+    select
+        r.batch_id,
+        count(*) as unparsed_phones
+    from (
+        select
+            _batch_id as batch_id,
+            'support' as source,
+            phone
+        from raw.support
+        where not _is_duplicate
+        union all
+        select
+            _batch_id,
+            'customers',
+            phone
+        from raw.customers
+        where not _is_duplicate
+    ) as r
+    inner join raw.phone_numbers as n on r.source = n.source and r.phone = n.phone
+    where not n.is_parsed and n.phone_norm is not null
+    group by r.batch_id
+) as p using (batch_id)
+order by m.file_seq

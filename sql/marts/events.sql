@@ -24,8 +24,8 @@
 --   session_id = coalesce(case_id, customer_key) || '-s' || n
 -- next_touchpoint / seconds_to_next describe the next step of the same journey (NULL on the
 -- last step): they are the directly-follows pairs that the mining marts count.
-WITH scoped AS NOT MATERIALIZED (
-    SELECT
+with scoped as not materialized (
+    select
         e.event_id,
         e.source,
         e.customer_key,
@@ -33,141 +33,148 @@ WITH scoped AS NOT MATERIALIZED (
         e.occurred_at,
         e.seq,
         e.event_type,
-        coalesce(e.touchpoint, e.event_type) AS touchpoint,
+        coalesce(e.touchpoint, e.event_type) as touchpoint,
         e.channel,
         e.team,
         e.system,
-        coalesce(e.value, 0.0) AS value,
-        epoch_us(e.occurred_at) AS at_us,
-        e.case_id IS NULL
-            AND list_contains($start_touchpoints::VARCHAR[], coalesce(e.touchpoint, e.event_type))
-            AS is_start_touchpoint,
-        e.case_id IS NULL
-            AND list_contains($end_touchpoints::VARCHAR[], coalesce(e.touchpoint, e.event_type))
-            AS is_end_touchpoint,
+        coalesce(e.value, 0.0) as value,
+        epoch_us(e.occurred_at) as at_us,
+        e.case_id is null
+        and list_contains($start_touchpoints::varchar[], coalesce(e.touchpoint, e.event_type))
+            as is_start_touchpoint,
+        e.case_id is null
+        and list_contains($end_touchpoints::varchar[], coalesce(e.touchpoint, e.event_type))
+            as is_end_touchpoint,
         e.thread_id,
         -- occurred_at then seq as one positive number (timestamps are from 1900 on)
-        (epoch_us(e.occurred_at) + 10000000000000000)::HUGEINT * 1000000000000000000 + e.seq
-            AS position
-    FROM intermediate.int_events AS e
-    WHERE $full OR e.customer_key IN (SELECT s.customer_key FROM intermediate.int_path_scope AS s)
+        (epoch_us(e.occurred_at) + 10000000000000000)::hugeint * 1000000000000000000 + e.seq
+            as position
+    from intermediate.int_events as e
+    where $full or e.customer_key in (select s.customer_key from intermediate.int_path_scope as s)
 ),
 
-spans AS (
+spans as (
     -- what holds a journey open, from its first to its last event in the ordering rule
     -- (position = occurred_at, then seq, as one number: seq < 10^18): each thread with two or
     -- more events; and each end touchpoint that is not one (a point, so that an end touchpoint
     -- inside another thread's span marks that span as ending the journey). One scan: events
     -- without a thread group alone (by seq).
-    SELECT
+    select
         customer_key,
-        min(position) AS first_at,
-        max(position) AS last_at,
-        bool_or(is_end_touchpoint) AS has_end
-    FROM scoped
-    WHERE thread_id IS NOT NULL OR is_end_touchpoint
-    GROUP BY customer_key, source, thread_id, CASE WHEN thread_id IS NULL THEN seq END
-    HAVING count(*) > 1 OR bool_or(is_end_touchpoint)
+        min(position) as first_at,
+        max(position) as last_at,
+        bool_or(is_end_touchpoint) as has_end
+    from scoped
+    where thread_id is not null or is_end_touchpoint
+    group by customer_key, source, thread_id, case when thread_id is null then seq end
+    having count(*) > 1 or bool_or(is_end_touchpoint)
 ),
 
-merged AS (
+merged as (
     -- overlapping spans of a customer merge into one block (a span starting after every
     -- earlier span has ended starts a new block)
-    SELECT
+    select
         customer_key,
         first_at,
         last_at,
         has_end,
-        sum(starts_block::INTEGER) OVER (
-            PARTITION BY customer_key ORDER BY first_at, last_at ROWS UNBOUNDED PRECEDING
-        ) AS block_no
-    FROM (
-        SELECT
+        sum(starts_block::integer) over (
+            partition by customer_key order by first_at, last_at rows unbounded preceding
+        ) as block_no
+    from (
+        select
             *,
-            coalesce(first_at > max(last_at) OVER (
-                PARTITION BY customer_key ORDER BY first_at, last_at
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ), true) AS starts_block
-        FROM spans
-    )
+            coalesce(first_at > max(last_at) over (
+                partition by customer_key order by first_at, last_at
+                rows between unbounded preceding and 1 preceding
+            ), true) as starts_block
+        from spans
+    ) as flagged
 ),
 
-blocks AS (
-    SELECT min(first_at) AS first_at, max(last_at) AS last_at, bool_or(has_end) AS has_end
-    FROM merged
-    GROUP BY customer_key, block_no
+blocks as (
+    select
+        min(first_at) as first_at,
+        max(last_at) as last_at,
+        bool_or(has_end) as has_end
+    from merged
+    group by customer_key, block_no
 ),
 
-marks AS (
+marks as (
     -- per event at a block's edge: opens (+1 on its first event) / closes (-1 on its last)
     -- the block, and whether a journey ends after it (the block holds an end touchpoint)
-    SELECT CAST(first_at % 1000000000000000000 AS BIGINT) AS seq, 1 AS open_delta,
-        false AS ends_journey
-    FROM blocks
-    WHERE first_at < last_at
-    UNION ALL
-    SELECT CAST(last_at % 1000000000000000000 AS BIGINT),
-        CASE WHEN first_at < last_at THEN -1 ELSE 0 END, has_end
-    FROM blocks
+    select
+        (first_at % 1000000000000000000)::bigint as seq,
+        1 as open_delta,
+        false as ends_journey
+    from blocks
+    where first_at < last_at
+    union all
+    select
+        (last_at % 1000000000000000000)::bigint,
+        case when first_at < last_at then -1 else 0 end,
+        has_end
+    from blocks
 ),
 
-marked AS (
-    SELECT
-        e.* EXCLUDE (thread_id, is_end_touchpoint, position),  -- not carried through the sorts
-        coalesce(m.open_delta, 0) AS open_delta,
-        coalesce(m.ends_journey, false) AS ends_journey
-    FROM scoped AS e
-    LEFT JOIN marks AS m ON m.seq = e.seq
+marked as (
+    select
+        e.* exclude (thread_id, is_end_touchpoint, position),  -- not carried through the sorts
+        coalesce(m.open_delta, 0) as open_delta,
+        coalesce(m.ends_journey, false) as ends_journey
+    from scoped as e
+    left join marks as m on e.seq = m.seq
 ),
 
-boundaries AS (
-    SELECT
+boundaries as (
+    select
         *,
-        row_number() OVER w AS customer_step,
-        coalesce(at_us - lag(at_us) OVER w > $gap_seconds::BIGINT * 1000000, true)
-            AS starts_session,
-        lag(seq) OVER w IS NULL  -- the first event of a customer or case
-            OR (
-                case_id IS NULL
-                -- not inside a block: the blocks opened before this event are all closed
-                AND sum(open_delta) OVER w - open_delta = 0
-                AND (
-                    at_us - lag(at_us) OVER w > $horizon_seconds::BIGINT * 1000000
-                    OR is_start_touchpoint
-                    OR lag(ends_journey) OVER w
-                )
+        row_number() over w as customer_step,
+        coalesce(at_us - lag(at_us) over w > $gap_seconds::bigint * 1000000, true)
+            as starts_session,
+        lag(seq) over w is null  -- the first event of a customer or case
+        or (
+            case_id is null
+            -- not inside a block: the blocks opened before this event are all closed
+            and sum(open_delta) over w - open_delta = 0
+            and (
+                at_us - lag(at_us) over w > $horizon_seconds::bigint * 1000000
+                or is_start_touchpoint
+                or lag(ends_journey) over w
             )
-        AS starts_journey,
-        coalesce(channel <> lag(channel) OVER w, false) AS channel_changed,
-        coalesce(team <> lag(team) OVER w, false) AS team_changed
-    FROM marked
-    WINDOW w AS (PARTITION BY customer_key, case_id ORDER BY occurred_at, seq)
+        )
+            as starts_journey,
+        coalesce(channel <> lag(channel) over w, false) as channel_changed,
+        coalesce(team <> lag(team) over w, false) as team_changed
+    from marked
+    window w as (partition by customer_key, case_id order by occurred_at, seq)
 ),
 
-numbered AS (
-    SELECT
+numbered as (
+    select
         *,
-        sum(starts_session::INTEGER) OVER w AS session_no,
-        sum(starts_journey::INTEGER) OVER w AS journey_no,
-        max(CASE WHEN starts_journey THEN customer_step END) OVER w AS journey_first_step,
-        lead(touchpoint) OVER w AS lead_touchpoint,
-        lead(at_us) OVER w AS lead_at_us,
-        lead(starts_journey) OVER w AS lead_starts_journey
-    FROM boundaries
-    WINDOW w AS (
-        PARTITION BY customer_key, case_id ORDER BY occurred_at, seq ROWS UNBOUNDED PRECEDING
+        sum(starts_session::integer) over w as session_no,
+        sum(starts_journey::integer) over w as journey_no,
+        max(case when starts_journey then customer_step end) over w as journey_first_step,
+        lead(touchpoint) over w as lead_touchpoint,
+        lead(at_us) over w as lead_at_us,
+        lead(starts_journey) over w as lead_starts_journey
+    from boundaries
+    window w as (
+        partition by customer_key, case_id order by occurred_at, seq rows unbounded preceding
     )
 )
 
-SELECT
+select
     event_id,
     source,
     customer_key,
-    coalesce(case_id, customer_key || '-j' || journey_no) AS journey_id,
-    coalesce(case_id, customer_key) || '-s' || session_no AS session_id,
+    coalesce(case_id, customer_key || '-j' || journey_no) as journey_id,
+    coalesce(case_id, customer_key) || '-s' || session_no as session_id,
     occurred_at,
     seq,
-    customer_step - journey_first_step + 1 AS step_index,
+    customer_step - journey_first_step + 1 as step_index,
     touchpoint,
     channel,
     team,
@@ -175,8 +182,8 @@ SELECT
     value,
     event_type,
     case_id,
-    CASE WHEN NOT lead_starts_journey THEN lead_touchpoint END AS next_touchpoint,
-    CASE WHEN NOT lead_starts_journey THEN (lead_at_us - at_us) / 1e6 END AS seconds_to_next,
-    channel_changed AND NOT starts_journey AS is_channel_switch,
-    team_changed AND NOT starts_journey AS is_team_handoff
-FROM numbered
+    case when not lead_starts_journey then lead_touchpoint end as next_touchpoint,
+    case when not lead_starts_journey then (lead_at_us - at_us) / 1e6 end as seconds_to_next,
+    channel_changed and not starts_journey as is_channel_switch,
+    team_changed and not starts_journey as is_team_handoff
+from numbered

@@ -2,33 +2,33 @@
 -- rank 1 is the most frequent; ties are broken by the shorter path, then by the path itself
 -- (lexicographic), so the order is deterministic. share: journeys / all journeys;
 -- cumulative_share: the share of ranks 1..rank. median_duration_seconds: of its journeys.
-WITH variants AS (
-    SELECT
+with variants as (
+    select
         variant_id,
-        any_value(path) AS path,
-        any_value(n_steps) AS length,
-        count(*) AS journeys,
-        quantile_cont(duration_seconds, 0.5) AS median_duration_seconds
-    FROM marts.journeys
-    GROUP BY variant_id
+        any_value(path) as path,
+        any_value(n_steps) as length,
+        count(*) as journeys,
+        quantile_cont(duration_seconds, 0.5) as median_duration_seconds
+    from marts.journeys
+    group by variant_id
 ),
 
-ranked AS (
-    SELECT
+ranked as (
+    select
         *,
-        row_number() OVER (ORDER BY journeys DESC, length, path, variant_id) AS rank
-    FROM variants
+        row_number() over (order by journeys desc, length asc, path asc, variant_id asc) as rank
+    from variants
 )
 
-SELECT
+select
     variant_id,
     path,
     length,
     journeys,
-    journeys / sum(journeys) OVER () AS share,
-    sum(journeys) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) / sum(journeys) OVER ()
-        AS cumulative_share,
+    journeys / sum(journeys) over () as share,
+    sum(journeys) over (order by rank rows unbounded preceding) / sum(journeys) over ()
+        as cumulative_share,
     rank,
     median_duration_seconds
-FROM ranked
-ORDER BY rank
+from ranked
+order by rank

@@ -1,7 +1,8 @@
 -- grain: one base table (not a view) of a catalog, as schema.name: the connected file's, or an
 -- attached one's ($catalog, NULL for the connected file). Publishing compares and copies them.
-SELECT table_schema || '.' || table_name AS name
-FROM information_schema.tables
-WHERE table_catalog = coalesce($catalog, current_database())
-    AND table_type = 'BASE TABLE'
-ORDER BY table_schema, table_name
+select table_schema || '.' || table_name as name
+from information_schema.tables
+where
+    table_catalog = coalesce($catalog, current_database())
+    and table_type = 'BASE TABLE'
+order by table_schema, table_name

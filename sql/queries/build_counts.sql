@@ -1,6 +1,10 @@
 -- grain: one row, the headline counts of a build.
-SELECT
-    (SELECT count(*) FROM intermediate.int_events) AS events,
-    (SELECT count(*) FILTER (WHERE NOT is_stitched AND source <> 'log') FROM intermediate.int_events) AS unstitched_events,
-    (SELECT count(*) FILTER (WHERE is_unmapped AND source <> 'log') FROM intermediate.int_events) AS unmapped_events,
-    (SELECT count(*) FROM intermediate.int_dirty_customers) AS dirty_customers
+select
+    (select count(*) from intermediate.int_events) as events,
+    (
+        select count(*) filter (where not is_stitched and source <> 'log')
+        from intermediate.int_events
+    ) as unstitched_events,
+    (select count(*) filter (where is_unmapped and source <> 'log') from intermediate.int_events)
+        as unmapped_events,
+    (select count(*) from intermediate.int_dirty_customers) as dirty_customers

@@ -1,5 +1,6 @@
 -- grain: one row: the nodes, customers (components) and stitched customers of int_identity.
-SELECT count(*) AS nodes,
-    count(DISTINCT customer_key) AS customers,
-    count(DISTINCT customer_key) FILTER (WHERE is_stitched) AS stitched_customers
-FROM intermediate.int_identity
+select
+    count(*) as nodes,
+    count(distinct customer_key) as customers,
+    count(distinct customer_key) filter (where is_stitched) as stitched_customers
+from intermediate.int_identity

@@ -1,2 +1,2 @@
 -- grain: one row, the files loaded so far, of any source (0: nothing to build yet).
-SELECT count(*) FROM raw.manifest
+select count(*) from raw.manifest

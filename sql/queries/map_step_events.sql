@@ -3,12 +3,13 @@
 -- compare.timing reads the events in journey-id ranges, one range per pass.
 -- step_code is the step's 0-based index in $steps (a small integer is cheaper to read than the
 -- name). The rows come in the table's order: each journey's events mostly together, in order.
-SELECT
+select
     e.journey_id,
     e.step_index,
-    (list_position($steps::VARCHAR[], e.touchpoint) - 1)::USMALLINT AS step_code,
+    (list_position($steps::varchar[], e.touchpoint) - 1)::usmallint as step_code,
     e.occurred_at,
     e.channel
-FROM marts.events AS e
-WHERE list_contains($steps::VARCHAR[], e.touchpoint)
-    AND ($first IS NULL OR e.journey_id BETWEEN $first AND $last)
+from marts.events as e
+where
+    list_contains($steps::varchar[], e.touchpoint)
+    and ($first is null or e.journey_id between $first and $last)

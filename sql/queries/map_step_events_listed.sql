@@ -2,12 +2,12 @@
 -- of the journeys listed in intermediate.compare_changed: the journeys a micro-batch changed,
 -- whose step timing compare reads again (compare.timing with listed=True). Columns as
 -- queries/map_step_events.sql.
-SELECT
+select
     e.journey_id,
     e.step_index,
-    (list_position($steps::VARCHAR[], e.touchpoint) - 1)::USMALLINT AS step_code,
+    (list_position($steps::varchar[], e.touchpoint) - 1)::usmallint as step_code,
     e.occurred_at,
     e.channel
-FROM marts.events AS e
-SEMI JOIN intermediate.compare_changed AS c ON e.journey_id = c.journey_id
-WHERE list_contains($steps::VARCHAR[], e.touchpoint)
+from marts.events as e
+semi join intermediate.compare_changed as c on e.journey_id = c.journey_id
+where list_contains($steps::varchar[], e.touchpoint)

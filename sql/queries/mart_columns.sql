@@ -1,13 +1,14 @@
 -- grain: one row per column of a table in schema marts (the published marts), in table order,
 -- then column order; data_type as DuckDB names it (VARCHAR, TIMESTAMP WITH TIME ZONE, ...).
-SELECT
+select
     c.table_name,
     c.column_name,
     c.data_type
-FROM information_schema.columns AS c
-JOIN information_schema.tables AS t
-    ON t.table_catalog = c.table_catalog
-    AND t.table_schema = c.table_schema
-    AND t.table_name = c.table_name
-WHERE c.table_schema = 'marts' AND t.table_type = 'BASE TABLE'
-ORDER BY c.table_name, c.ordinal_position
+from information_schema.columns as c
+inner join information_schema.tables as t
+    on
+        c.table_catalog = t.table_catalog
+        and c.table_schema = t.table_schema
+        and c.table_name = t.table_name
+where c.table_schema = 'marts' and t.table_type = 'BASE TABLE'
+order by c.table_name, c.ordinal_position

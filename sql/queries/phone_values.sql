@@ -1,7 +1,13 @@
 -- grain: one distinct phone value as delivered, per source that carries phones (CRM, support);
 -- ingest/phones.py parses each once into raw.phone_numbers.
-SELECT DISTINCT 'customers' AS source, phone FROM raw.customers
-WHERE NOT _is_duplicate AND NOT journeys_blank(phone)
-UNION
-SELECT DISTINCT 'support', phone FROM raw.support
-WHERE NOT _is_duplicate AND NOT journeys_blank(phone)
+select distinct
+    'customers' as source,
+    phone
+from raw.customers
+where not _is_duplicate and not journeys_blank(phone)
+union
+select distinct
+    'support',
+    phone
+from raw.support
+where not _is_duplicate and not journeys_blank(phone)

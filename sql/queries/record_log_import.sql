@@ -1,4 +1,6 @@
 -- Record how one import-log batch was read (raw.log_imports; staging reads personal_case_ids).
-INSERT OR REPLACE INTO raw.log_imports
-VALUES ($batch_id, $file, $format, $lifecycle, $object_type, $timezone, $personal_case_ids,
-    $left_out, $open_cases_horizon_seconds)
+insert or replace into raw.log_imports
+values (
+    $batch_id, $file, $format, $lifecycle, $object_type, $timezone, $personal_case_ids,
+    $left_out, $open_cases_horizon_seconds
+)

@@ -4,16 +4,20 @@
 -- A CRM row is not published at all (raw is NULL): CRM exports carry names, addresses and
 -- companies in their other columns, which no mask recognises; its reason, file and line are.
 -- Runs inside publish, where the work file is attached as source_wh.
-SELECT
+select
     batch_id,
     source,
-    regexp_extract(file, '[^/\\]+$') AS file,
+    regexp_extract(file, '[^/\\]+$') as file,
     row_number,
-    CASE WHEN source <> 'customers' THEN
-        regexp_replace(regexp_replace(regexp_replace(raw,
-            '[^\s,;"<>()\[\]{}:]+@[^\s,;"<>()\[\]{}]+', '[email]', 'g'),
-            '(^|[^\d])\(?(\+|00)\d[\d ()./-]{5,}\d', '\1[phone]', 'g'),
-            '(^|[^\d])\d{9,15}($|[^\d])', '\1[phone]\2', 'g')
-    END AS raw,
+    case
+        when source <> 'customers'
+            then
+                regexp_replace(regexp_replace(regexp_replace(
+                    raw,
+                    '[^\s,;"<>()\[\]{}:]+@[^\s,;"<>()\[\]{}]+', '[email]', 'g'
+                ),
+                '(^|[^\d])\(?(\+|00)\d[\d ()./-]{5,}\d', '\1[phone]', 'g'),
+                '(^|[^\d])\d{9,15}($|[^\d])', '\1[phone]\2', 'g')
+    end as raw,
     reason
-FROM source_wh.raw.rejects
+from source_wh.raw.rejects

@@ -1,18 +1,44 @@
 -- grain: one CRM customer (customer_id); a later delivery of the same id updates it.
 -- Emails and phones are normalised, then replaced by keyed hashes: no direct identifier leaves raw.
-SELECT
-    trim(c.customer_id) AS customer_id,
-    CASE WHEN journeys_norm_email(c.email) IS NOT NULL
-        THEN sha256($salt || 'e:' || journeys_norm_email(c.email)) END AS email_key,
-    -- phones: E.164 digits from raw.phone_numbers (parsed per distinct value, ingest/phones.py)
-    CASE WHEN p.phone_norm IS NOT NULL THEN sha256($salt || 'p:' || p.phone_norm) END AS phone_key,
-    coalesce(p.phone_norm IS NOT NULL AND NOT p.is_parsed, false) AS phone_unparsed,
-    nullif(trim(segment), '') AS segment,
-    coalesce(try_cast(trim(created_at) AS DATE), CAST(journeys_parse_ts(created_at, 'UTC') AS DATE))
-        AS created_at,
-    _seq AS seq,
-    _batch_id AS batch_id
-FROM raw.customers AS c
-LEFT JOIN raw.phone_numbers AS p ON p.source = 'customers' AND p.phone = c.phone
-WHERE NOT c._is_duplicate
-QUALIFY row_number() OVER (PARTITION BY trim(c.customer_id) ORDER BY c._seq DESC) = 1
+with source as (
+    select * from raw.customers
+    where not _is_duplicate
+),
+
+-- phones: E.164 digits, one row per distinct delivered value (parsed in ingest/phones.py)
+phone_numbers as (
+    select
+        phone,
+        phone_norm,
+        is_parsed
+    from raw.phone_numbers
+    where source = 'customers'
+),
+
+latest as (
+    select * from source
+    qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
+),
+
+final as (
+    select
+        trim(c.customer_id) as customer_id,
+        case
+            when journeys_norm_email(c.email) is not null
+                then sha256($salt || 'e:' || journeys_norm_email(c.email))
+        end as email_key,
+        case when p.phone_norm is not null then sha256($salt || 'p:' || p.phone_norm) end
+            as phone_key,
+        coalesce(p.phone_norm is not null and not p.is_parsed, false) as phone_unparsed,
+        nullif(trim(c.segment), '') as segment,
+        coalesce(
+            try_cast(trim(c.created_at) as date),
+            cast(journeys_parse_ts(c.created_at, 'UTC') as date)
+        ) as created_at,
+        c._seq as seq,
+        c._batch_id as batch_id
+    from latest as c
+    left join phone_numbers as p on c.phone = p.phone
+)
+
+select * from final

@@ -1,15 +1,23 @@
 -- grain: one transaction event (event_id; the first delivery wins), typed, in UTC.
-SELECT
-    trim(event_id) AS event_id,
-    trim(customer_id) AS customer_id,
-    nullif(trim(order_id), '') AS order_id,
-    trim(event_type) AS event_type,
-    occurred_at_utc AS occurred_at,
-    try_cast(trim(amount) AS DOUBLE) AS amount,
-    nullif(upper(trim(currency)), '') AS currency,
-    attributes,
-    _seq AS seq,
-    _batch_id AS batch_id,
-    _is_late AS is_late
-FROM raw.transactions
-WHERE NOT _is_duplicate
+with source as (
+    select * from raw.transactions
+    where not _is_duplicate
+),
+
+final as (
+    select
+        trim(event_id) as event_id,
+        trim(customer_id) as customer_id,
+        nullif(trim(order_id), '') as order_id,
+        trim(event_type) as event_type,
+        occurred_at_utc as occurred_at,
+        try_cast(trim(amount) as double) as amount,
+        nullif(upper(trim(currency)), '') as currency,
+        attributes,
+        _seq as seq,
+        _batch_id as batch_id,
+        _is_late as is_late
+    from source
+)
+
+select * from final

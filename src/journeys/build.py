@@ -96,6 +96,7 @@ def build_warehouse(
     ``run_partitions`` (see ``journeys.paths.partitions``); the marts are the same."""
     from journeys.mining import build_mining
     from journeys.paths import build_paths
+    from journeys.paths.effort import build_effort
 
     ensure_raw(wh)
     if not wh.scalar("queries/loaded_files"):
@@ -110,6 +111,7 @@ def build_warehouse(
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
         full = build_paths(wh, settings, full=full, run_partitions=run_partitions).full
+        build_effort(wh, settings, full=full)
     build_mining(wh, settings)
     wh.run_model("marts/data_quality")
     wh.execute(

@@ -175,6 +175,66 @@ class DriftSettings(_Frozen):
     event to; unset: the events are Prefect artifacts and ``journeys.drift`` events only."""
 
 
+class EffortSettings(_Frozen):
+    """What counts as effort for ``marts.journey_effort`` (docs/marts.md has the definitions)."""
+
+    handoff_sla_seconds: int = 86400
+    """A handoff waiting longer than this is late (missed), unless a configured map's ``within``
+    gives the SLA of that step after the step before it."""
+    repeat_window_seconds: int = 7 * 86400
+    """A contact within this time of the customer's previous contact on the same ticket or the
+    same topic (support category) is a repeat contact."""
+    contact_touchpoints: tuple[str, ...] = ()
+    """Touchpoints that are a customer contact; empty: support events of event type ``contact``."""
+    reopen_touchpoints: tuple[str, ...] = ()
+    """Touchpoints that reopen a ticket; empty: support events of type ``ticket_reopened``."""
+
+    @field_validator("handoff_sla_seconds", "repeat_window_seconds", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: Any) -> int:
+        return parse_duration(value, field=f"effort.{info.field_name}")
+
+
+class CustomerValue(_Frozen):
+    """How much a customer weighs in a gap's value at risk (``ranking: value_weighted``): a CRM
+    column holding each customer's value, or a weight per CRM segment. Weights are relative: a
+    map's finished journeys weigh 1 on average, so value at risk stays in money."""
+
+    column: str | None = None
+    """A numeric column of the customers file (kept as an attribute), e.g. ``lifetime_value``."""
+    segments: dict[str, float] = Field(default_factory=dict)
+    """Weight per CRM segment, e.g. ``{vip: 3}``; other segments weigh ``default``."""
+    default: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    """The weight of a customer whose segment is not listed (or who has none). With ``column``,
+    a customer without a value there weighs as much as the average customer."""
+
+    @field_validator("segments", mode="before")
+    @classmethod
+    def _weights(cls, value: Any, info: Any) -> Any:
+        if value and info.data.get("column") is not None:
+            raise ValueError(
+                "give customer_value.column or customer_value.segments, not both; a customer's "
+                "value is either a CRM column or its segment's weight"
+            )
+        if isinstance(value, dict):
+            for segment, weight in value.items():
+                _positive(weight, f"customer_value.segments.{segment}", "3")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return self.column is not None or bool(self.segments)
+
+
+def _positive(value: Any, field: str, example: str, *, zero: bool = False) -> float:
+    """A finite number > 0 (>= 0 with ``zero``), else ValueError naming the field."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        what = "a number >= 0" if zero else "a positive number"
+        raise ValueError(f"{field}: {value!r} is not {what}; write e.g. {example}")
+    return float(value)
+
+
 class Settings(_Frozen):
     """Everything a run needs. Paths are absolute once loaded."""
 
@@ -236,6 +296,34 @@ class Settings(_Frozen):
                 raise ValueError(f"{where}: {rate!r} is not a finite number; write e.g. 1.06")
             rates[_code(code, where)] = float(rate)
         return rates
+
+    effort: EffortSettings = EffortSettings()
+    customer_value: CustomerValue = CustomerValue()
+    ranking: Literal["impact", "value_weighted"] = "impact"
+    """How gaps are ranked: by ``impact`` (outcomes lost, in money), or ``value_weighted``: each
+    journey's lost outcome weighs its customer's ``customer_value`` (value at risk too)."""
+    touchpoint_costs: dict[str, float] = Field(default_factory=dict)
+    """Cost of one event of a touchpoint, in ``currency`` (``Phone support: 4.5``), for the
+    return of each touchpoint in ``marts.touchpoint_impact``."""
+
+    @field_validator("ranking")
+    @classmethod
+    def _weighted(cls, value: str, info: Any) -> str:
+        value_of = info.data.get("customer_value")
+        if value == "value_weighted" and value_of is not None and not value_of.configured:
+            raise ValueError(
+                "value_weighted needs customer values; set customer_value.column (a CRM "
+                "column) or customer_value.segments (a weight per segment, e.g. {vip: 3})"
+            )
+        return value
+
+    @field_validator("touchpoint_costs", mode="before")
+    @classmethod
+    def _costs(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for name, cost in value.items():
+                _positive(cost, f"touchpoint_costs.{name}", "4.5", zero=True)
+        return value
 
     partitions: int = Field(default=1, ge=1, le=4096)
     """Split the path build into this many customer-hash partitions (1: one process, as before).
@@ -309,7 +397,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        where = path or "settings"
+        where = str(path) if path is not None else "settings"
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise ConfigError(

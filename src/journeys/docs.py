@@ -190,9 +190,9 @@ def check_docs(
                 problems.append(f"{where}.{col}: documented but not in the mart")
         for col in sorted({c for c in named if named.count(c) > 1}):
             problems.append(f"{where}.{col}: documented twice")
-        for col in doc.columns:
-            if not col.description or not col.computed:
-                problems.append(f"{where}.{col.name}: needs a description and `computed:`")
+        for column in doc.columns:
+            if not column.description or not column.computed:
+                problems.append(f"{where}.{column.name}: needs a description and `computed:`")
     return problems
 
 

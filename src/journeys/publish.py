@@ -220,7 +220,9 @@ def _base_tables(wh: Warehouse, *, catalog: str | None = None) -> list[str]:
     return wh.query("queries/base_tables", catalog=catalog)["name"].to_list()
 
 
-def _column_types(wh: Warehouse, table: str, *, catalog: str | None = None) -> list[tuple]:
+def _column_types(
+    wh: Warehouse, table: str, *, catalog: str | None = None
+) -> list[tuple[str, str]]:
     schema, _, name = table.partition(".")
     found = wh.query("queries/table_columns", catalog=catalog, schema=schema, name=name)
     return found.rows()

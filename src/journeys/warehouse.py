@@ -360,7 +360,10 @@ class Warehouse:
         apply per batch), so a large table never sits in memory whole."""
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
         try:
-            return self._con.sql(f"SELECT {cols} FROM {quote_ident(table)}").pl(lazy=True)
+            lazy: pl.LazyFrame = self._con.sql(f"SELECT {cols} FROM {quote_ident(table)}").pl(
+                lazy=True
+            )
+            return lazy
         except duckdb.Error as exc:
             raise WarehouseError(f"{table}: {str(exc).splitlines()[0]}") from exc
 
@@ -500,7 +503,8 @@ class Warehouse:
 
     def _fetch(self, sql: str, params: Mapping[str, Any] | None, where: str) -> pl.DataFrame:
         try:
-            return self._con.sql(sql, params=dict(params) if params else None).pl()
+            frame: pl.DataFrame = self._con.sql(sql, params=dict(params) if params else None).pl()
+            return frame
         except duckdb.Error as exc:
             folder = self.path.parent if self.path is not None else None
             raise WarehouseError(_failure(_label(where), exc, folder)) from exc

@@ -1,5 +1,5 @@
 -- Moves the events of over-long sessions to their shorter parts (intermediate.int_session_cuts).
-UPDATE marts.events AS e
-SET session_id = c.session_id
-FROM intermediate.int_session_cuts AS c
-WHERE e.seq = c.seq
+update marts.events as e
+set session_id = c.session_id
+from intermediate.int_session_cuts as c
+where e.seq = c.seq

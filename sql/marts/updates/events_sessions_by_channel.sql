@@ -1,28 +1,33 @@
 -- split_by_channel: re-numbers the sessions of the events in scope per (customer, channel), with
 -- the same rule as marts/events.sql (a gap STRICTLY greater than $gap_seconds starts a session;
 -- ordering rule: occurred_at, then seq). Ids: '<customer or case>-<channel>-s<n>'.
-UPDATE marts.events AS e
-SET session_id = s.session_id
-FROM (
-    SELECT
+update marts.events as e
+set session_id = s.session_id
+from (
+    select
         seq,
         coalesce(case_id, customer_key) || '-' || coalesce(channel, '(none)') || '-s'
-            || sum(starts::INTEGER) OVER (
-                PARTITION BY customer_key, case_id, channel ORDER BY occurred_at, seq
-                ROWS UNBOUNDED PRECEDING
-            ) AS session_id
-    FROM (
-        SELECT
-            seq, customer_key, case_id, channel, occurred_at,
+        || sum(starts::integer) over (
+            partition by customer_key, case_id, channel order by occurred_at, seq
+            rows unbounded preceding
+        ) as session_id
+    from (
+        select
+            seq,
+            customer_key,
+            case_id,
+            channel,
+            occurred_at,
             coalesce(
-                epoch_us(occurred_at) - lag(epoch_us(occurred_at)) OVER (
-                    PARTITION BY customer_key, case_id, channel ORDER BY occurred_at, seq
-                ) > $gap_seconds::BIGINT * 1000000,
+                epoch_us(occurred_at) - lag(epoch_us(occurred_at)) over (
+                    partition by customer_key, case_id, channel order by occurred_at, seq
+                ) > $gap_seconds::bigint * 1000000,
                 true
-            ) AS starts
-        FROM marts.events
-        WHERE $full
-            OR customer_key IN (SELECT p.customer_key FROM intermediate.int_path_scope AS p)
-    )
-) AS s
-WHERE e.seq = s.seq
+            ) as starts
+        from marts.events
+        where
+            $full
+            or customer_key in (select p.customer_key from intermediate.int_path_scope as p)
+    ) as timed
+) as s
+where e.seq = s.seq

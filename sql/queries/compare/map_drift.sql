@@ -1,5 +1,5 @@
 -- grain: one drift event of the map $map_name in marts.map_drift (before compare replaces them,
 -- to tell the new events from those already there: compare/update.py).
-SELECT *
-FROM marts.map_drift
-WHERE map_name = $map_name
+select *
+from marts.map_drift
+where map_name = $map_name

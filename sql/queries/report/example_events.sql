@@ -2,7 +2,7 @@
 -- order, drawn as timelines: touchpoint, channel, team, system, when, the wait since the
 -- previous event, and in_scope (false: a touchpoint the map ignores, not on the journey's
 -- path in marts.map_journeys).
-SELECT
+select
     e.journey_id,
     e.step_index,
     e.touchpoint,
@@ -10,11 +10,11 @@ SELECT
     e.team,
     e.system,
     e.occurred_at,
-    (epoch_ms(e.occurred_at) - epoch_ms(lag(e.occurred_at) OVER w)) / 1000.0 AS wait_seconds,
-    list_contains(j.path, e.touchpoint) AS in_scope
-FROM marts.events AS e
-INNER JOIN marts.map_journeys AS j
-    ON e.journey_id = j.journey_id AND j.map_name = $map_name
-WHERE e.journey_id IN (SELECT unnest($ids::VARCHAR[]))
-WINDOW w AS (PARTITION BY e.journey_id ORDER BY e.step_index)
-ORDER BY e.journey_id, e.step_index
+    (epoch_ms(e.occurred_at) - epoch_ms(lag(e.occurred_at) over w)) / 1000.0 as wait_seconds,
+    list_contains(j.path, e.touchpoint) as in_scope
+from marts.events as e
+inner join marts.map_journeys as j
+    on e.journey_id = j.journey_id and j.map_name = $map_name
+where e.journey_id in (select unnest($ids::varchar[]))
+window w as (partition by e.journey_id order by e.step_index)
+order by e.journey_id, e.step_index

@@ -1,6 +1,6 @@
 -- grain: one gap of the map $map_name (marts.map_gaps as compare wrote it), in its ranking's
 -- order: the rows of the report's fix-first list and of its "works better" list.
-SELECT
+select
     g.gap_id,
     g.ranking,
     g.rank,
@@ -21,7 +21,8 @@ SELECT
     g.outcome_rate_without,
     g.ci_low,
     g.ci_high,
-    g.example_journey_ids
-FROM marts.map_gaps AS g
-WHERE g.map_name = $map_name
-ORDER BY g.ranking, g.rank NULLS LAST, g.journeys DESC, g.gap_id
+    g.example_journey_ids,
+    g.value_weighted
+from marts.map_gaps as g
+where g.map_name = $map_name
+order by g.ranking asc, g.rank asc nulls last, g.journeys desc, g.gap_id asc

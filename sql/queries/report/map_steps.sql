@@ -1,6 +1,6 @@
 -- grain: one designed step of the map $map_name (marts.map_steps as compare wrote it), in the
 -- map's file order: the steps listed under each stage of the funnel.
-SELECT
+select
     s.step,
     s.stage,
     s.position,
@@ -8,6 +8,6 @@ SELECT
     s.conversion_from_previous,
     s.median_seconds_from_previous,
     s.sla_breaches
-FROM marts.map_steps AS s
-WHERE s.map_name = $map_name
-ORDER BY s.position
+from marts.map_steps as s
+where s.map_name = $map_name
+order by s.position

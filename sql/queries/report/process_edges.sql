@@ -2,25 +2,27 @@
 -- touchpoints of marts.map_journeys.path (consecutive repeats are the nodes' self-loops), plus
 -- the journeys' starts (from_touchpoint NULL) and ends (to_touchpoint NULL).
 -- journeys: journeys taking the edge; transitions: how often it is taken.
-WITH scope AS (
-    SELECT
+with scope as (
+    select
         j.journey_id,
-        list_filter(j.path, lambda t, i: i = 1 OR t <> j.path[i - 1]) AS steps
-    FROM marts.map_journeys AS j
-    WHERE j.map_name = $map_name AND len(j.path) > 0
+        [t for t, i in j.path if i = 1 or t <> j.path[i - 1]] as steps
+    from marts.map_journeys as j
+    where j.map_name = $map_name and len(j.path) > 0
 ),
-pairs AS (
-    SELECT
+
+pairs as (
+    select
         s.journey_id,
-        CASE WHEN k > 1 THEN s.steps[k - 1] END AS from_touchpoint,
-        CASE WHEN k <= len(s.steps) THEN s.steps[k] END AS to_touchpoint
-    FROM scope AS s, range(1, len(s.steps) + 2) AS r (k)
+        case when k > 1 then s.steps[k - 1] end as from_touchpoint,
+        case when k <= len(s.steps) then s.steps[k] end as to_touchpoint
+    from scope as s, range(1, len(s.steps) + 2) as r (k)
 )
-SELECT
+
+select
     from_touchpoint,
     to_touchpoint,
-    count(DISTINCT journey_id) AS journeys,
-    count(*) AS transitions
-FROM pairs
-GROUP BY from_touchpoint, to_touchpoint
-ORDER BY journeys DESC, from_touchpoint NULLS FIRST, to_touchpoint NULLS LAST
+    count(distinct journey_id) as journeys,
+    count(*) as transitions
+from pairs
+group by from_touchpoint, to_touchpoint
+order by journeys desc, from_touchpoint asc nulls first, to_touchpoint asc nulls last

@@ -3,29 +3,33 @@
 -- journeys: journeys passing it; visits: its occurrences once consecutive repeats are
 -- collapsed; repeat_journeys: journeys doing it twice or more in a row; repeats: those extra
 -- consecutive occurrences (the self-loop); starts / ends: journeys starting / ending with it.
-WITH scope AS (
-    SELECT j.journey_id, j.path
-    FROM marts.map_journeys AS j
-    WHERE j.map_name = $map_name AND len(j.path) > 0
+with scope as (
+    select
+        j.journey_id,
+        j.path
+    from marts.map_journeys as j
+    where j.map_name = $map_name and len(j.path) > 0
 ),
-steps AS (
-    SELECT
+
+steps as (
+    select
         s.journey_id,
-        k AS position,
-        s.path[k] AS touchpoint,
-        k > 1 AND s.path[k] = s.path[k - 1] AS is_repeat,
-        k = 1 AS is_start,
-        k = len(s.path) AS is_end
-    FROM scope AS s, range(1, len(s.path) + 1) AS r (k)
+        k as position,
+        s.path[k] as touchpoint,
+        k > 1 and s.path[k] = s.path[k - 1] as is_repeat,
+        k = 1 as is_start,
+        k = len(s.path) as is_end
+    from scope as s, range(1, len(s.path) + 1) as r (k)
 )
-SELECT
+
+select
     touchpoint,
-    count(DISTINCT journey_id) AS journeys,
-    count(*) FILTER (WHERE NOT is_repeat) AS visits,
-    count(DISTINCT journey_id) FILTER (WHERE is_repeat) AS repeat_journeys,
-    count(*) FILTER (WHERE is_repeat) AS repeats,
-    count(*) FILTER (WHERE is_start) AS starts,
-    count(*) FILTER (WHERE is_end) AS ends
-FROM steps
-GROUP BY touchpoint
-ORDER BY journeys DESC, touchpoint
+    count(distinct journey_id) as journeys,
+    count(*) filter (where not is_repeat) as visits,
+    count(distinct journey_id) filter (where is_repeat) as repeat_journeys,
+    count(*) filter (where is_repeat) as repeats,
+    count(*) filter (where is_start) as starts,
+    count(*) filter (where is_end) as ends
+from steps
+group by touchpoint
+order by journeys desc, touchpoint asc

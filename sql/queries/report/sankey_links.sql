@@ -10,90 +10,120 @@
 -- journeys, other the rest.
 -- $segment / $period: NULL for every journey, else only that segment ('(no segment)' for
 -- none) / start month.
-WITH scope AS (
-    SELECT
-        list_filter(j.path, lambda t, i: i = 1 OR t <> j.path[i - 1])[1:$depth] AS drawn,
-        len(list_filter(j.path, lambda t, i: i = 1 OR t <> j.path[i - 1])) > $depth AS more,
+with scope as (
+    select
+        [t for t, i in j.path if i = 1 or t <> j.path[i - 1]][1:$depth] as drawn,
+        len([t for t, i in j.path if i = 1 or t <> j.path[i - 1]]) > $depth as more,
         j.status
-    FROM marts.map_journeys AS j
-    WHERE j.map_name = $map_name
-        AND len(j.path) > 0
-        AND ($segment IS NULL OR coalesce(j.segment, '(no segment)') = $segment)
-        AND ($period IS NULL OR j.period = $period)
+    from marts.map_journeys as j
+    where
+        j.map_name = $map_name
+        and len(j.path) > 0
+        and ($segment is null or coalesce(j.segment, '(no segment)') = $segment)
+        and ($period is null or j.period = $period)
 ),
-cut AS (
-    SELECT drawn, more, status, count(*) AS journeys
-    FROM scope
-    GROUP BY drawn, more, status
-),
-ranked AS (
-    SELECT
+
+cut as (
+    select
         drawn,
         more,
-        sum(journeys) AS journeys,
-        sum(sum(journeys)) OVER (
-            ORDER BY sum(journeys) DESC, array_to_string(drawn, chr(31)), more
-            ROWS UNBOUNDED PRECEDING
-        ) - sum(journeys) AS before,
-        sum(sum(journeys)) OVER () AS total
-    FROM cut
-    GROUP BY drawn, more
+        status,
+        count(*) as journeys
+    from scope
+    group by drawn, more, status
 ),
-top AS (
-    SELECT drawn, more FROM ranked WHERE before < $coverage * total
+
+ranked as (
+    select
+        drawn,
+        more,
+        sum(journeys) as journeys,
+        sum(sum(journeys)) over (
+            order by sum(journeys) desc, array_to_string(drawn, chr(31)), more
+            rows unbounded preceding
+        ) - sum(journeys) as before,
+        sum(sum(journeys)) over () as total
+    from cut
+    group by drawn, more
 ),
-prefixes AS (
-    SELECT DISTINCT k, t.drawn[1:k] AS prefix
-    FROM top AS t, range(1, len(t.drawn) + 1) AS r (k)
+
+top as (
+    select
+        drawn,
+        more
+    from ranked
+    where before < $coverage * total
 ),
-reach AS (
-    SELECT c.drawn, c.more, max(p.k) AS shown
-    FROM (SELECT DISTINCT drawn, more FROM cut) AS c
-    INNER JOIN prefixes AS p ON p.k <= len(c.drawn) AND p.prefix = c.drawn[1:p.k]
-    GROUP BY c.drawn, c.more
+
+prefixes as (
+    select distinct
+        k,
+        t.drawn[1:k] as prefix
+    from top as t, range(1, len(t.drawn) + 1) as r (k)
 ),
-flows AS (
-    SELECT
+
+reach as (
+    select
+        c.drawn,
+        c.more,
+        max(p.k) as shown
+    from (select distinct
+        drawn,
+        more
+    from cut) as c
+    inner join prefixes as p on p.k <= len(c.drawn) and p.prefix = c.drawn[1:p.k]
+    group by c.drawn, c.more
+),
+
+flows as (
+    select
         c.drawn,
         c.more,
         c.status,
         c.journeys,
-        t.drawn IS NOT NULL AS is_top,
-        CASE WHEN t.drawn IS NOT NULL THEN len(c.drawn) ELSE coalesce(r.shown, 0) END AS shown
-    FROM cut AS c
-    LEFT JOIN top AS t ON c.drawn = t.drawn AND c.more = t.more
-    LEFT JOIN reach AS r ON c.drawn = r.drawn AND c.more = r.more
+        t.drawn is not null as is_top,
+        case when t.drawn is not null then len(c.drawn) else coalesce(r.shown, 0) end as shown
+    from cut as c
+    left join top as t on c.drawn = t.drawn and c.more = t.more
+    left join reach as r on c.drawn = r.drawn and c.more = r.more
 ),
-steps AS (
-    SELECT
-        k - 1 AS source_position,
-        CASE WHEN k > 1 THEN f.drawn[k - 1] END AS source_touchpoint,
-        'step' AS target,
-        k AS target_position,
-        f.drawn[k] AS target_touchpoint,
-        CAST(NULL AS VARCHAR) AS status,
+
+steps as (
+    select
+        k - 1 as source_position,
+        case when k > 1 then f.drawn[k - 1] end as source_touchpoint,
+        'step' as target,
+        k as target_position,
+        f.drawn[k] as target_touchpoint,
+        cast(null as varchar) as status,
         f.journeys
-    FROM flows AS f, range(1, f.shown + 1) AS r (k)
+    from flows as f, range(1, f.shown + 1) as r (k)
 ),
-leaving AS (
-    SELECT
-        f.shown AS source_position,
-        CASE WHEN f.shown > 0 THEN f.drawn[f.shown] END AS source_touchpoint,
-        CASE WHEN NOT f.is_top THEN 'other' WHEN f.more THEN 'more' ELSE 'end' END AS target,
-        CAST(NULL AS BIGINT) AS target_position,
-        CAST(NULL AS VARCHAR) AS target_touchpoint,
-        CASE WHEN f.is_top AND NOT f.more THEN f.status END AS status,
+
+leaving as (
+    select
+        f.shown as source_position,
+        case when f.shown > 0 then f.drawn[f.shown] end as source_touchpoint,
+        case when not f.is_top then 'other' when f.more then 'more' else 'end' end as target,
+        cast(null as bigint) as target_position,
+        cast(null as varchar) as target_touchpoint,
+        case when f.is_top and not f.more then f.status end as status,
         f.journeys
-    FROM flows AS f
+    from flows as f
 )
-SELECT
+
+select
     source_position,
     source_touchpoint,
     target,
     target_position,
     target_touchpoint,
     status,
-    sum(journeys)::BIGINT AS journeys
-FROM (SELECT * FROM steps UNION ALL SELECT * FROM leaving)
-GROUP BY ALL
-ORDER BY source_position, source_touchpoint NULLS FIRST, target, target_touchpoint, status
+    cast(sum(journeys) as bigint) as journeys
+from (
+    select * from steps
+    union all
+    select * from leaving
+) as moves
+group by all
+order by source_position, source_touchpoint nulls first, target, target_touchpoint, status

@@ -5,43 +5,57 @@
 -- `within` after the previous one. Per late journey its longest wait counts. breaches: late
 -- journeys (= marts.map_steps.sla_breaches); median / p90: of their waits;
 -- up_to_1_5x, up_to_2x, up_to_4x, over_4x: late journeys by how many times the SLA they waited.
-WITH slas AS (
-    SELECT unnest($steps::VARCHAR[]) AS step, unnest($within::BIGINT[]) AS within_seconds
+with slas as (
+    select
+        unnest($steps::varchar[]) as step,
+        unnest($within::bigint[]) as within_seconds
 ),
-events AS (
-    SELECT e.journey_id, e.step_index, e.touchpoint, e.occurred_at
-    FROM marts.events AS e
-    INNER JOIN marts.map_journeys AS j
-        ON e.journey_id = j.journey_id AND j.map_name = $map_name
-    WHERE list_contains($steps::VARCHAR[], e.touchpoint)
+
+events as (
+    select
+        e.journey_id,
+        e.step_index,
+        e.touchpoint,
+        e.occurred_at
+    from marts.events as e
+    inner join marts.map_journeys as j
+        on e.journey_id = j.journey_id and j.map_name = $map_name
+    where list_contains($steps::varchar[], e.touchpoint)
 ),
-waits AS (
-    SELECT
+
+waits as (
+    select
         journey_id,
-        touchpoint AS step,
-        (epoch_ms(occurred_at) - epoch_ms(lag(occurred_at) OVER w)) / 1000.0 AS seconds
-    FROM events
-    WINDOW w AS (PARTITION BY journey_id ORDER BY step_index)
+        touchpoint as step,
+        (epoch_ms(occurred_at) - epoch_ms(lag(occurred_at) over w)) / 1000.0 as seconds
+    from events
+    window w as (partition by journey_id order by step_index)
 ),
-late AS (
-    SELECT w.step, w.journey_id, max(w.seconds) AS seconds, any_value(s.within_seconds) AS sla
-    FROM waits AS w
-    INNER JOIN slas AS s ON w.step = s.step
-    WHERE s.within_seconds IS NOT NULL AND w.seconds > s.within_seconds
-    GROUP BY w.step, w.journey_id
+
+late as (
+    select
+        w.step,
+        w.journey_id,
+        max(w.seconds) as seconds,
+        any_value(s.within_seconds) as sla
+    from waits as w
+    inner join slas as s on w.step = s.step
+    where s.within_seconds is not null and w.seconds > s.within_seconds
+    group by w.step, w.journey_id
 )
-SELECT
+
+select
     s.step,
     s.within_seconds,
-    count(l.journey_id) AS breaches,
-    median(l.seconds) AS median_seconds,
-    quantile_cont(l.seconds, 0.9) AS p90_seconds,
-    count(*) FILTER (WHERE l.seconds <= 1.5 * l.sla) AS up_to_1_5x,
-    count(*) FILTER (WHERE l.seconds > 1.5 * l.sla AND l.seconds <= 2 * l.sla) AS up_to_2x,
-    count(*) FILTER (WHERE l.seconds > 2 * l.sla AND l.seconds <= 4 * l.sla) AS up_to_4x,
-    count(*) FILTER (WHERE l.seconds > 4 * l.sla) AS over_4x
-FROM slas AS s
-LEFT JOIN late AS l ON s.step = l.step
-WHERE s.within_seconds IS NOT NULL
-GROUP BY s.step, s.within_seconds
-ORDER BY s.step
+    count(l.journey_id) as breaches,
+    median(l.seconds) as median_seconds,
+    quantile_cont(l.seconds, 0.9) as p90_seconds,
+    count(*) filter (where l.seconds <= 1.5 * l.sla) as up_to_1_5x,
+    count(*) filter (where l.seconds > 1.5 * l.sla and l.seconds <= 2 * l.sla) as up_to_2x,
+    count(*) filter (where l.seconds > 2 * l.sla and l.seconds <= 4 * l.sla) as up_to_4x,
+    count(*) filter (where l.seconds > 4 * l.sla) as over_4x
+from slas as s
+left join late as l on s.step = l.step
+where s.within_seconds is not null
+group by s.step, s.within_seconds
+order by s.step

@@ -69,7 +69,7 @@ class MapCache:
         if kept is None:
             return new
         found = to_align.select(keys).join(kept, on=keys).select(new.columns)
-        return pl.concat([found, new.cast(found.schema)]).sort(keys)  # type: ignore[arg-type]
+        return pl.concat([found, new.cast(found.schema)]).sort(keys)
 
     def time(
         self, journey_map: JourneyMap, scoped: pl.DataFrame

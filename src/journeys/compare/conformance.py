@@ -18,13 +18,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
+from journeys.compare.attribution import measure_touchpoints
 from journeys.compare.cache import MapCache
 from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
@@ -51,8 +52,9 @@ from journeys.compare.state import (
     record_map,
     save_snapshot,
 )
-from journeys.compare.timing import time_steps
+from journeys.compare.timing import StepTiming, time_steps
 from journeys.compare.update import PARTS, TABLES, update_history, write_rows
+from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
@@ -109,6 +111,8 @@ class MapComparison:
     journeys: pl.DataFrame
     """The rows of marts.map_journeys."""
     summary: MapSummary
+    touchpoints: pl.DataFrame
+    """The rows of marts.touchpoint_impact (attribution.py)."""
     inputs: GapInputs | None = None
     """What the gaps were found from (for the gap history)."""
 
@@ -159,6 +163,7 @@ def compare_maps(
         "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
     )
     variants = _read_variants(wh)
+    values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
     with wh.transaction():  # all maps or none
@@ -168,8 +173,8 @@ def compare_maps(
         incremental = []
         for m in loaded:
             summary, events, again = _compare_one(
-                wh, settings, m, journeys=journeys, variants=variants, changes=changes,
-                full=full,
+                wh, settings, m, journeys=journeys, variants=variants, values=values,
+                changes=changes, full=full,
             )  # fmt: skip
             summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
             drift.append(events)
@@ -190,6 +195,7 @@ def _compare_one(
     *,
     journeys: pl.DataFrame,
     variants: pl.DataFrame,
+    values: pl.DataFrame,
     changes: JourneyChanges,
     full: bool,
 ) -> tuple[MapSummary, pl.DataFrame, bool]:
@@ -205,6 +211,9 @@ def _compare_one(
         events=wh,  # read per map and journey-id range (timing.time_steps)
         variants=variants,
         min_support=settings.min_support,
+        values=values,
+        value_weighted=settings.ranking == "value_weighted",
+        costs=settings.touchpoint_costs,
         cache=MapCache(wh, name, version, incremental=again),
     )
     kept = changes if again else None
@@ -226,26 +235,30 @@ def compare_map(
     events: pl.DataFrame | pl.LazyFrame | Warehouse,
     min_support: int,
     variants: pl.DataFrame | None = None,
+    values: pl.DataFrame | None = None,
+    value_weighted: bool = False,
+    costs: Mapping[str, float] | None = None,
     cache: MapCache | None = None,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column. ``cache``: the map's kept alignments and step timing in the warehouse
-    (compare/cache.py), reused and brought up to date instead of computed again.
+    its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
+    weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
+    ``costs``: cost per event by touchpoint (marts.touchpoint_impact). ``cache``: the map's
+    kept alignments and step timing in the warehouse (compare/cache.py), reused and brought up
+    to date instead of computed again.
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
-    scoped = scope_journeys(journeys, variants)
-    align = align_variants if cache is None else cache.align
-    aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
-    medians = None
-    if cache is None:
-        timing = time_steps(journey_map, events, scoped)
-    else:
-        timing, medians = cache.time(journey_map, scoped)
+    scoped = attach_values(
+        scope_journeys(journeys, variants), values, value_weighted=value_weighted
+    )
+    aligned, conformance, timing, medians = _align_and_time(
+        journey_map, scoped, variants, events=events, cache=cache
+    )
     found = find_gaps(
         journey_map,
         variants=variants,
@@ -256,28 +269,68 @@ def compare_map(
     )
     gaps = found.table
     steps = measure_steps(journey_map, variants=variants, timing=timing, medians=medians)
+    touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
+    return MapComparison(
+        conformance=conformance,
+        steps=steps,
+        gaps=gaps,
+        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
+        summary=_summary(
+            journey_map,
+            journeys=journeys.height,
+            scoped=scoped.height,
+            variants=variants.height,
+            conformance=conformance,
+            gaps=gaps,
+            started=started,
+        ),
+        touchpoints=touchpoints,
+        inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
+    )
+
+
+def _align_and_time(
+    journey_map: JourneyMap,
+    scoped: pl.DataFrame,
+    variants: pl.DataFrame,
+    *,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse,
+    cache: MapCache | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, StepTiming, pl.DataFrame | None]:
+    """The alignments, conformance rows, step timing and (from the cache) the steps' median
+    times: computed, or with ``cache`` the kept ones brought up to date."""
+    align = align_variants if cache is None else cache.align
+    aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
+    if cache is None:
+        return aligned, conformance, time_steps(journey_map, events, scoped), None
+    timing, medians = cache.time(journey_map, scoped)
+    return aligned, conformance, timing, medians
+
+
+def _summary(
+    journey_map: JourneyMap,
+    *,
+    journeys: int,
+    scoped: int,
+    variants: int,
+    conformance: pl.DataFrame,
+    gaps: pl.DataFrame,
+    started: float,
+) -> MapSummary:
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
     fitness = conformance["fitness"].mean() if conformance.height else None
-    summary = MapSummary(
+    return MapSummary(
         map_name=journey_map.name,
         source=journey_map.source,
-        journeys=scoped.height,
-        out_of_scope=journeys.height - scoped.height,
-        variants=variants.height,
+        journeys=scoped,
+        out_of_scope=journeys - scoped,
+        variants=variants,
         conforming=int(conformance["is_conforming"].sum()),
         mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
         gaps=gaps.height,
         ranked_gaps=ranked.height,
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
-    )
-    return MapComparison(
-        conformance=conformance,
-        steps=steps,
-        gaps=gaps,
-        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
-        summary=summary,
-        inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
     )
 
 

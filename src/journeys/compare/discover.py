@@ -23,7 +23,8 @@ import polars as pl
 import yaml
 
 from journeys.compare.maps import STEP_KEYS, JourneyMap, format_duration, parse_map
-from journeys.compare.suggest import Revision, collect_traces, revise_map
+from journeys.compare.maptraces import collect_traces
+from journeys.compare.suggest import Revision, revise_map
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse

@@ -44,6 +44,11 @@ that reached the outcome (0 when that average is not positive), and ``impact`` =
 in value (x that average, ``impact_unit`` = ``value``) when it is positive, else in outcomes
 (``impact_unit`` = ``outcomes``): negative costs, positive helps.
 
+Who: ``segments`` lists the CRM segments of a gap's journeys with their shares, and
+``customer_weight`` the mean weight of its finished journeys' customers (``value.py``; with
+``ranking: value_weighted`` those weights also weigh ``value_at_risk`` and ``impact``, and
+``value_weighted`` says so).
+
 Ranking: gaps with a clear effect first, then those whose interval crosses 0; inside each, by
 ``|impact|`` (harmful and helpful deviations alike: a frequent helpful one is a path the map
 should adopt), then journeys. A gap affecting fewer than ``min_support`` journeys is kept with
@@ -77,6 +82,7 @@ from journeys.compare.impact import (
 from journeys.compare.maps import JourneyMap, format_duration
 from journeys.compare.shares import share_members
 from journeys.compare.timing import StepTiming
+from journeys.compare.value import SEGMENTS, affected_segments
 
 __all__ = ["KEY", "Z95", "Gaps", "find_gaps", "newcombe_interval", "wilson_interval"]
 
@@ -167,6 +173,7 @@ def find_gaps(
         .join(baselines, on="gap_id")
         .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
         .join(share_info, on=list(KEY), how="left", nulls_equal=True)
+        .join(affected_segments(members, journeys), on="gap_id", how="left")
         .with_columns(
             to_step=pl.coalesce("next_step", "to_step"),
             detail=pl.coalesce("next_detail", "share_detail", "detail"),
@@ -176,6 +183,8 @@ def find_gaps(
     )
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
+    # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
+    frame = frame.with_columns(value_weighted=pl.lit("rank_weight" in journeys.columns))
     frame = frame.join(_delays(timing), on=["gap_type", "to_step"], how="left")
     # the unused transitions (no journey, not in the catalog) are numbered after it
     unnumbered = pl.col("gap_id").is_null().cum_sum().cast(pl.UInt32)
@@ -534,4 +543,7 @@ def _finish(
         pl.col("outcomes_without").cast(pl.Int64),
         pl.col("expected_share").cast(pl.Float64),
         pl.col("observed_share").cast(pl.Float64),
+        pl.col("segments").cast(SEGMENTS),
+        "customer_weight",
+        "value_weighted",
     )

@@ -18,6 +18,8 @@ The definitions (the same words as in ``gaps.py`` and docs/maps.md, section *Gap
 - ``impact`` = -missed_outcomes, times that average value when it is positive
   (``impact_unit`` = ``value``), else in outcomes (``impact_unit`` = ``outcomes``). Negative:
   the gap costs; positive: it helps. It has the sign of the interval.
+- With ``ranking: value_weighted`` the journeys with the gap count with their customers'
+  weights in ``value_at_risk`` and ``impact`` (``value.py``); ``customer_weight`` is their mean.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 import math
 
 import polars as pl
+
+from journeys.compare.value import weight_columns
 
 Z95 = 1.959963984540054
 HARMS, HELPS, UNCLEAR = "harms", "helps", "no clear effect"
@@ -126,7 +130,7 @@ def measure_impact(
     at_base = pl.col("bx").cast(pl.Int64) * radix + pl.col("vx")
     reached_keys = reach.select(at_base.alias("key"))["key"]
     members = members.with_columns(
-        journeys.select("vx", "cx", "finished", "outcome")[members["jx"]]
+        journeys.select("vx", "cx", "finished", "outcome", *weight_columns(journeys))[members["jx"]]
     )
     stats = (
         members.join(gap_sets, on="gap_id")
@@ -146,6 +150,8 @@ def measure_impact(
             pl.col("fin_base").sum().alias("n_with_base"),
             pl.col("won_base").sum().alias("k_with_base"),
             pl.col("jx").bottom_k(5).sort().alias("examples"),
+            (pl.col("w") * pl.col("fin")).sum().alias("w_with"),
+            (pl.col("rw") * pl.col("fin")).sum().alias("rw_with"),
         )
         .join(reached, on="bx", how="left")
         .sort("gap_id")
@@ -165,6 +171,12 @@ def measure_impact(
             if with_rate is not None and without_rate is not None
             else 0.0
         )
+        # the same outcomes lost, each journey counting with its weight (1 unless value_weighted)
+        weighted = (
+            (without_rate - with_rate) * r["rw_with"]
+            if with_rate is not None and without_rate is not None
+            else 0.0
+        )
         rows.append(
             (
                 with_rate,
@@ -172,14 +184,15 @@ def measure_impact(
                 *(interval or (None, None)),
                 effect_of(interval),
                 missed,
-                max(0.0, missed) * unit_value,
-                -missed * (unit_value or 1.0) + 0.0,  # + 0.0: no negative zero
+                max(0.0, weighted) * unit_value,
+                -weighted * (unit_value or 1.0) + 0.0,  # + 0.0: no negative zero
                 "value" if unit_value else "outcomes",
                 n_without,
                 journey_ids.gather(r["examples"]).to_list(),
                 n_with,
                 k_with,
                 k_without,
+                r["w_with"] / n_with if n_with else None,
             )
         )
     extra = pl.DataFrame(
@@ -199,6 +212,7 @@ def measure_impact(
             "finished_with": pl.Int64,
             "outcomes_with": pl.Int64,
             "outcomes_without": pl.Int64,
+            "customer_weight": pl.Float64,
         },
         orient="row",
     )

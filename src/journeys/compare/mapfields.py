@@ -27,7 +27,8 @@ def index_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
 
 class Problems:
     def __init__(self, source: str, lines: Mapping[str, int]) -> None:
-        self.source, self.lines, self.items = source, lines, []
+        self.source, self.lines = source, lines
+        self.items: list[str] = []
 
     def add(self, path: str, message: str) -> None:
         line = self._line(path)

@@ -19,10 +19,16 @@ from typing import Protocol
 
 
 class _Step(Protocol):
-    name: str
-    optional: bool
-    repeatable: bool
-    next: tuple[str, ...] | None
+    """What the graph reads of a step; read-only, so frozen MapSteps satisfy it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def optional(self) -> bool: ...
+    @property
+    def repeatable(self) -> bool: ...
+    @property
+    def next(self) -> tuple[str, ...] | None: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,15 +28,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import yaml
 
+from journeys.compare.mapdiff import describe_changes
 from journeys.compare.mapgraph import build_graph
 from journeys.compare.maps import JourneyMap, MapStep, format_duration, load_map, parse_map
+from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_share
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
@@ -59,19 +60,6 @@ class Revision:
     """Journeys the revision's new steps bring into scope (not in the shares)."""
     added_share: float | None = None
     """The revision's conforming share among those."""
-
-
-@dataclass(frozen=True)
-class Trace:
-    """A distinct journey sequence after removing ignored touchpoints, with its journeys."""
-
-    steps: tuple[str, ...]
-    finished: bool
-    """Not in flight for the map (its status, or it reached one of the map's exits)."""
-    journeys: int
-    outcome: bool = True
-    """It reached the map's goal or one of its exits: it ended the way the map designs (a
-    finished journey that did neither is a drop-off, never a path to adopt)."""
 
 
 def suggest_map(
@@ -102,51 +90,6 @@ def suggest_map(
         Path(out).write_text(revision.text, encoding="utf-8")
         return "\n".join([head, *diff, f"written to {out}"])
     return "\n".join([head, *diff, "", revision.text])
-
-
-def collect_traces(journey_map: JourneyMap, journeys: pl.DataFrame | pl.LazyFrame) -> list[Trace]:
-    """Distinct (sequence, finished) pairs with journey counts, most frequent first. Finished
-    and outcome are for ``journey_map`` (a journey that reached one of its exits is finished:
-    see compare/scope.py)."""
-    grouped = (
-        journeys.lazy()
-        .group_by("variant_id", (pl.col("status") != "in_flight").alias("finished"))
-        .agg(pl.col("path").first(), pl.len().alias("n"))
-        .collect(engine="streaming")
-    )
-    counts: Counter[tuple[tuple[str, ...], bool]] = Counter()
-    exits = set(journey_map.exit)
-    for path, finished, n in grouped.select("path", "finished", "n").iter_rows():
-        steps = journey_map.filter_trace(path or ())
-        counts[(steps, bool(finished) or bool(exits.intersection(steps)))] += n
-    outcomes = exits | ({journey_map.goal} if journey_map.goal else set())
-    return [
-        Trace(steps=k[0], finished=k[1], journeys=n, outcome=bool(outcomes.intersection(k[0])))
-        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], not kv[0][1]))
-        if k[0]
-    ]
-
-
-def conforms(journey_map: JourneyMap, trace: Trace) -> bool:
-    """Cost 0 against the map: a walk from a start (to an end, when finished)."""
-    steps, edges = trace.steps, journey_map.edges()
-    if steps[0] not in journey_map.start_steps:
-        return False
-    if any(pair not in edges for pair in zip(steps, steps[1:], strict=False)):
-        return False
-    return not trace.finished or steps[-1] in journey_map.end_steps
-
-
-def measure_share(
-    journey_map: JourneyMap, traces: Sequence[Trace], *, scope: JourneyMap | None = None
-) -> tuple[float, int]:
-    """(share of the journeys conforming, journeys), over the journeys in ``scope``'s scope
-    (default: the map's own)."""
-    names = set((scope or journey_map).step_names)
-    within = [t for t in traces if names.intersection(t.steps)]
-    total = sum(t.journeys for t in within)
-    good = sum(t.journeys for t in within if conforms(journey_map, t))
-    return (good / total if total else 1.0), total
 
 
 def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
@@ -312,6 +255,104 @@ def _insert(
     return False
 
 
+@dataclass(frozen=True)
+class _Flags:
+    """Per step name, what the YAML says: optional, repeatable, and the ``next:`` list."""
+
+    optional: dict[str, bool]
+    repeatable: dict[str, bool]
+    nexts: dict[str, list[str]]
+
+    def edges(self, names: Sequence[str]) -> frozenset[tuple[str, str]]:
+        """The transitions a map with these steps (in this order) and flags designs."""
+        fake = [
+            MapStep(
+                name=n,
+                stage="",
+                position=i + 1,
+                optional=self.optional[n],
+                repeatable=self.repeatable[n],
+                next=tuple(self.nexts[n]),
+            )
+            for i, n in enumerate(names)
+        ]
+        return build_graph(fake, entry=names[:1], exit=names[-1:]).edges
+
+
+def _choose_flags(
+    names: Sequence[str], required: set[tuple[str, str]], *, optional: dict[str, bool]
+) -> _Flags:
+    """Explicit successors for ``required``, then simplified without changing the designed
+    transitions: a step becomes optional when journeys skip it, and a successor the optional
+    skips already imply is dropped from ``next:``."""
+    succ = {n: [b for b in names if (n, b) in required and b != n] for n in names}
+    flags = _Flags(
+        optional=optional,
+        repeatable={n: (n, n) in required for n in names},
+        nexts={n: list(v) for n, v in succ.items()},
+    )
+    target = flags.edges(names)
+    for name in names:  # optional when journeys skip it and the flag adds nothing unobserved
+        if flags.optional[name] or not any(
+            (a, b) in required for a in names for b in succ[name] if (a, name) in required
+        ):
+            continue
+        trial = replace(flags, optional={**flags.optional, name: True})
+        if trial.edges(names) == target:
+            flags = trial
+    for name in names:  # drop explicit successors the optional skips already imply
+        for b in list(flags.nexts[name]):
+            trial = replace(
+                flags, nexts={**flags.nexts, name: [x for x in flags.nexts[name] if x != b]}
+            )
+            if trial.edges(names) == target:
+                flags = trial
+    return flags
+
+
+def _describe_step(
+    name: str, orig: MapStep | None, *, flags: _Flags, default: list[str]
+) -> dict[str, Any]:
+    """One step as YAML: the original's description, channel, team, system, SLA and expected
+    share, the flags, and ``next:`` where it differs from ``default`` (the following step) or
+    carries a kept transition's expected share."""
+    item: dict[str, Any] = {"name": name}
+    if orig is not None and orig.description:
+        item["description"] = orig.description
+    if flags.optional[name]:
+        item["optional"] = True
+    if flags.repeatable[name]:
+        item["repeatable"] = True
+    for key in ("channel", "team", "system"):
+        if orig is not None and getattr(orig, key):
+            item[key] = getattr(orig, key)
+    if orig is not None and orig.within_seconds is not None:
+        item["within"] = format_duration(orig.within_seconds)
+    if orig is not None and orig.expected_share is not None:
+        item["expected_share"] = orig.expected_share
+    shares = dict(orig.next_shares) if orig is not None else {}
+    nexts = flags.nexts[name]
+    if nexts != default or any(b in shares for b in nexts):
+        item["next"] = [
+            {"step": b, "expected_share": shares[b]} if b in shares else b for b in nexts
+        ]
+    return item
+
+
+def _group_stages(
+    steps: Sequence[tuple[str, str, MapStep | None]], *, flags: _Flags
+) -> list[dict[str, Any]]:
+    """The steps as YAML, consecutive steps of one stage grouped under it."""
+    names = [s[0] for s in steps]
+    stages: list[dict[str, Any]] = []
+    for i, (name, stage, orig) in enumerate(steps):
+        item = _describe_step(name, orig, flags=flags, default=names[i + 1 : i + 2])
+        if not stages or stages[-1]["name"] != stage:
+            stages.append({"name": stage, "steps": []})
+        stages[-1]["steps"].append(item)
+    return stages
+
+
 def _document(
     original: JourneyMap,
     steps: Sequence[tuple[str, str, MapStep | None]],
@@ -319,53 +360,11 @@ def _document(
     entries: set[str],
     exits: set[str],
 ) -> dict[str, Any]:
+    """The revised map as a YAML document: the original's name and metadata, then the steps."""
     names = [s[0] for s in steps]
-    succ = {n: [b for b in names if (n, b) in required and b != n] for n in names}
-    optional = {n: bool(o and o.optional) for n, _, o in steps}
-    repeatable = {n: (n, n) in required for n in names}
-    nexts: dict[str, list[str]] = {n: list(v) for n, v in succ.items()}
-
-    def edges_of(opt: dict[str, bool], nxt: dict[str, list[str]]) -> frozenset[tuple[str, str]]:
-        fake = [
-            MapStep(
-                name=n,
-                stage="",
-                position=i + 1,
-                optional=opt[n],
-                repeatable=repeatable[n],
-                next=tuple(nxt[n]),
-            )
-            for i, n in enumerate(names)
-        ]
-        return build_graph(fake, entry=names[:1], exit=names[-1:]).edges
-
-    target = edges_of(optional, nexts)
-    for name in names:  # optional when journeys skip it and the flag adds nothing unobserved
-        if optional[name] or not any(
-            (a, b) in required for a in names for b in succ[name] if (a, name) in required
-        ):
-            continue
-        trial = {**optional, name: True}
-        if edges_of(trial, nexts) == target:
-            optional = trial
-    for name in names:  # drop explicit successors the optional skips already imply
-        for b in list(nexts[name]):
-            trial = {**nexts, name: [x for x in nexts[name] if x != b]}
-            if edges_of(optional, trial) == target:
-                nexts = trial
-    stages: list[dict[str, Any]] = []
-    for i, (name, stage, orig) in enumerate(steps):
-        item = _step_item(
-            name,
-            orig,
-            optional=optional[name],
-            repeatable=repeatable[name],
-            nexts=nexts[name],
-            default=names[i + 1 : i + 2],
-        )
-        if not stages or stages[-1]["name"] != stage:
-            stages.append({"name": stage, "steps": []})
-        stages[-1]["steps"].append(item)
+    flags = _choose_flags(
+        names, required, optional={n: bool(o and o.optional) for n, _, o in steps}
+    )
     entry = [n for n in names if n in entries]
     exit_ = [n for n in names if n in exits]
     data: dict[str, Any] = {"name": original.name}
@@ -380,82 +379,5 @@ def _document(
         data["exit"] = exit_
     if original.ignore:
         data["ignore"] = list(original.ignore)
-    data["stages"] = stages
+    data["stages"] = _group_stages(steps, flags=flags)
     return data
-
-
-def _step_item(
-    name: str,
-    orig: MapStep | None,
-    *,
-    optional: bool,
-    repeatable: bool,
-    nexts: list[str],
-    default: list[str],
-) -> dict[str, Any]:
-    """One step of the revised map as YAML: the original's options, the revised flags and
-    successors (``next:`` only where it differs from the default, or carries a kept
-    transition's expected share)."""
-    item: dict[str, Any] = {"name": name}
-    if orig is not None and orig.description:
-        item["description"] = orig.description
-    if optional:
-        item["optional"] = True
-    if repeatable:
-        item["repeatable"] = True
-    for key in ("channel", "team", "system"):
-        if orig is not None and getattr(orig, key):
-            item[key] = getattr(orig, key)
-    if orig is not None and orig.within_seconds is not None:
-        item["within"] = format_duration(orig.within_seconds)
-    if orig is not None and orig.expected_share is not None:
-        item["expected_share"] = orig.expected_share
-    shares = dict(orig.next_shares) if orig is not None else {}
-    if nexts != default or any(b in shares for b in nexts):
-        item["next"] = [
-            {"step": b, "expected_share": shares[b]} if b in shares else b for b in nexts
-        ]
-    return item
-
-
-def describe_changes(original: JourneyMap, revised: JourneyMap) -> list[str]:
-    """Readable lines: steps added/removed/made optional, transitions added/removed, ends."""
-    old, new = set(original.step_names), set(revised.step_names)
-    lines: list[str] = []
-
-    def names(items: Sequence[str]) -> str:
-        return ", ".join(f"'{n}'" for n in items)
-
-    def edges(items: Sequence[tuple[str, str]]) -> str:
-        return ", ".join(f"'{a}' → '{b}'" for a, b in items)
-
-    added = [n for n in revised.step_names if n not in old]
-    removed = [n for n in original.step_names if n not in new]
-    optional = [
-        s.name
-        for s in revised.steps
-        if s.optional and s.name in old and not original.step(s.name).optional
-    ]
-    pos = {n: i for i, n in enumerate([*original.step_names, *added])}
-    more = sorted(revised.edges() - original.edges(), key=lambda e: (pos[e[0]], pos[e[1]]))
-    less = sorted(original.edges() - revised.edges(), key=lambda e: (pos[e[0]], pos[e[1]]))
-    if added:
-        where = ", ".join(f"'{n}' ({revised.step(n).stage})" for n in added)
-        lines.append(f"steps added: {where}")
-    if removed:
-        lines.append(f"steps removed: {names(removed)}")
-    if optional:
-        lines.append(f"made optional: {names(optional)}")
-    if more:
-        lines.append(f"transitions added: {edges(more)}")
-    if less:
-        lines.append(f"transitions removed: {edges(less)}")
-    for label, a, b in (
-        ("entry", original.entry, revised.entry),
-        ("exit", original.exit, revised.exit),
-    ):
-        if set(a) != set(b):
-            lines.append(f"{label}: {names(list(a))} -> {names(list(b))}")
-    if original.goal and revised.goal is None:
-        lines.append(f"goal '{original.goal}' dropped: no suggested journey reaches it")
-    return lines or ["no changes: the original map already explains these journeys"]

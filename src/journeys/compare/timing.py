@@ -131,11 +131,11 @@ def _time_part(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     timed = [_time_events(journey_map, f) for f in _in_journey_order(events_on_steps)]
     seconds, breaches, switches = (pl.concat(p) for p in zip(*timed, strict=True))
-    keys = keys.collect()
+    key_frame = keys.collect()
     return (
         seconds,
-        breaches.join(keys, on="journey_id").select("jx", "step", "seconds"),
-        switches.join(keys, on="journey_id").select(
+        breaches.join(key_frame, on="journey_id").select("jx", "step", "seconds"),
+        switches.join(key_frame, on="journey_id").select(
             "jx", "prev_step", "step", "prev_channel", "channel"
         ),
     )

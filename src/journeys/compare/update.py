@@ -3,9 +3,10 @@
 From scratch, each map's rows replace that map's previous rows. Incrementally
 (compare/state.py), the rows of ``marts.map_conformance`` and ``marts.map_journeys`` of the
 changed and stale journeys are deleted and the changed journeys' rows written, and the other
-journeys' rows stay as they are; ``marts.map_gaps`` and ``map_steps`` (one row per gap or step)
-are written whole. The gap history is measured again for the periods the changed journeys
-started in, and the drift events of the map are found again from its whole history.
+journeys' rows stay as they are; ``marts.map_gaps``, ``map_steps`` and ``touchpoint_impact``
+(one row per gap, step or touchpoint) are written whole. The gap history is measured again
+for the periods the changed journeys started in, and the drift events of the map are found
+again from its whole history.
 """
 
 from __future__ import annotations
@@ -29,8 +30,14 @@ from journeys.compare.state import CHANGED, JourneyChanges
 from journeys.config import DriftSettings
 from journeys.warehouse import Warehouse
 
-TABLES = ("marts.map_conformance", "marts.map_steps", "marts.map_gaps", "marts.map_journeys")
-PARTS = ("conformance", "steps", "gaps", "journeys")
+TABLES = (
+    "marts.map_conformance",
+    "marts.map_steps",
+    "marts.map_gaps",
+    "marts.map_journeys",
+    "marts.touchpoint_impact",
+)
+PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
 """The MapComparison attribute written to each of TABLES."""
 PER_JOURNEY = ("conformance", "journeys")
 """The parts with one row per journey: written for the changed journeys only, incrementally."""
@@ -44,7 +51,7 @@ def write_rows(
     *,
     changes: JourneyChanges | None,
 ) -> None:
-    """Write one map's four frames (in the order of ``TABLES``); with ``changes``, the rows of
+    """Write one map's frames (in the order of ``TABLES``); with ``changes``, the rows of
     one journey each only for the changed journeys (see the module docstring)."""
     for table, attr, frame in zip(TABLES, PARTS, parts, strict=True):
         kept = wh.table_exists(table) and wh.columns(table) == frame.columns

@@ -38,9 +38,11 @@ from journeys.generate.delivery import (
     SUPPORT_FILE,
     TX_FILE,
     WEB_FILE,
+    Delivery,
     plan_delivery,
     write_delivery,
 )
+from journeys.generate.desk import run_support
 from journeys.generate.episodes import SUPPORT, UNKNOWN_CONTACT, Episodes, plan_episodes
 from journeys.generate.people import (
     MAX_CHUNKED_CUSTOMERS,
@@ -49,7 +51,7 @@ from journeys.generate.people import (
     build_crm,
     build_people,
 )
-from journeys.generate.shop import run_purchases, run_support
+from journeys.generate.shop import run_purchases
 from journeys.generate.sources import build_sources
 from journeys.generate.timeline import Timeline
 from journeys.generate.truth import build_ground_truth, render_truth
@@ -112,22 +114,45 @@ def simulate_events(rng: np.random.Generator, episodes: Episodes) -> dict[str, p
     return timeline.frames()
 
 
+HEADLINE_BEHAVIOURS = (
+    "phone_before_payment",
+    "agent_assisted_orders",
+    "delivery_bounce",
+    "repeat_contacts",
+    "anonymous_then_login",
+)
+"""The behaviours ``GenerateResult.summary`` names, in this order."""
+
+
+def _check_customers(customers: int, *, chunked: bool) -> None:
+    """One run holds 1 to MAX_CUSTOMERS customers; a plain run points at --chunks beyond."""
+    if 1 <= customers <= MAX_CUSTOMERS:
+        return
+    more = (
+        f"; write more in chunks with --chunks N (up to {MAX_CHUNKED_CUSTOMERS:,} in all)"
+        if customers > MAX_CUSTOMERS and not chunked
+        else ""
+    )
+    raise JourneysError(
+        f"--customers {customers}: choose between 1 and {MAX_CUSTOMERS:,}{more}", step="generate"
+    )
+
+
+def _write_sources(out: Path, *, crm: pl.DataFrame, delivery: Delivery, truth: str) -> None:
+    """customers.csv, the delivered files and ground_truth.json, as UTF-8, into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CUSTOMERS_FILE).write_bytes(crm.write_csv().encode("utf-8"))
+    write_delivery(out, delivery)
+    (out / TRUTH_FILE).write_bytes(truth.encode("utf-8"))
+
+
 def generate_sources(
     out: Path, *, customers: int, seed: int | list[int], offsets: IdOffsets | None = None
 ) -> GenerateResult:
     """Write the four synthetic sources, the late delivery and ground_truth.json into ``out``.
 
     ``offsets`` (chunks only, see ``generate_chunks``) starts every id after earlier chunks'."""
-    if not 1 <= customers <= MAX_CUSTOMERS:
-        more = (
-            f"; write more in chunks with --chunks N (up to {MAX_CHUNKED_CUSTOMERS:,} in all)"
-            if customers > MAX_CUSTOMERS and offsets is None
-            else ""
-        )
-        raise JourneysError(
-            f"--customers {customers}: choose between 1 and {MAX_CUSTOMERS:,}{more}",
-            step="generate",
-        )
+    _check_customers(customers, chunked=offsets is not None)
     started = time.perf_counter()
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -142,13 +167,8 @@ def generate_sources(
     truth = build_ground_truth(sources, delivery, customers=customers, seed=seed)
     if offsets is not None and offsets.chunked:
         truth["generator"]["id_offsets"] = asdict(offsets)
-
-    out.mkdir(parents=True, exist_ok=True)
     crm = build_crm(people, episodes.first_day)
-    (out / CUSTOMERS_FILE).write_bytes(crm.write_csv().encode("utf-8"))
-    write_delivery(out, delivery)
-    (out / TRUTH_FILE).write_bytes(render_truth(truth).encode("utf-8"))
-
+    _write_sources(out, crm=crm, delivery=delivery, truth=render_truth(truth))
     behaviours = truth["behaviours"]
     return GenerateResult(
         out=out,
@@ -160,16 +180,7 @@ def generate_sources(
         late_transactions=delivery.rows[LATE_TX_FILE],
         late_support_interactions=delivery.rows[LATE_SUPPORT_FILE],
         distinct_events=truth["counts"]["distinct_events"],
-        behaviours=tuple(
-            (name, int(behaviours[name]["count"]))
-            for name in (
-                "phone_before_payment",
-                "agent_assisted_orders",
-                "delivery_bounce",
-                "repeat_contacts",
-                "anonymous_then_login",
-            )
-        ),
+        behaviours=tuple((name, int(behaviours[name]["count"])) for name in HEADLINE_BEHAVIOURS),
         seconds=time.perf_counter() - started,
         next_offsets=sources.next_offsets,
     )

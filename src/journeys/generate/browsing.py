@@ -46,6 +46,32 @@ def emit_session(
     ``remembered`` visitors are logged in from the first page; ``login`` ones log in after the
     home page; everybody else stays anonymous (no user_id) for the whole visit.
     """
+    _emit_arrival(tl, mask, anon=anon, gap=gap, login=login, remembered=remembered)
+    signed = remembered | login
+    _emit_product_pages(tl, mask, anon=anon, signed=signed, products=products)
+    _emit_follow_up_pages(
+        tl,
+        mask,
+        anon=anon,
+        signed=signed,
+        pricing=pricing,
+        help_page=help_page,
+        cart=cart,
+        view_cart=view_cart,
+        checkout=checkout,
+    )
+
+
+def _emit_arrival(
+    tl: Timeline,
+    mask: np.ndarray,
+    *,
+    anon: np.ndarray,
+    gap: np.ndarray | int,
+    login: np.ndarray,
+    remembered: np.ndarray,
+) -> None:
+    """The home page (with its referrer), then the login of those who log in now."""
     tl.emit(
         "web",
         mask,
@@ -65,7 +91,12 @@ def emit_session(
         logged_in=True,
         page_path="/login",
     )
-    signed = remembered | login
+
+
+def _emit_product_pages(
+    tl: Timeline, mask: np.ndarray, *, anon: np.ndarray, signed: np.ndarray, products: np.ndarray
+) -> None:
+    """``products`` product pages per visit, one emit per page rank."""
     most = int(products[mask].max()) if mask.any() else 0
     for j in range(most):
         tl.emit(
@@ -77,6 +108,23 @@ def emit_session(
             logged_in=signed,
             page_path=tl.pick(PRODUCT_PATHS),
         )
+
+
+def _emit_follow_up_pages(
+    tl: Timeline,
+    mask: np.ndarray,
+    *,
+    anon: np.ndarray,
+    signed: np.ndarray,
+    pricing: np.ndarray,
+    help_page: np.ndarray,
+    cart: np.ndarray,
+    view_cart: np.ndarray,
+    checkout: np.ndarray,
+) -> None:
+    """Pricing, a help page, add to cart, the cart and checkout, each where wanted, in order.
+
+    The help and product paths are drawn for all five pages before any gap (draw order)."""
     pages = (
         (pricing, "page_view", np.asarray("/pricing")),
         (help_page, "page_view", tl.pick(HELP_PATHS)),

@@ -94,96 +94,110 @@ def _one_per_episode(rng: np.random.Generator, frame: pl.DataFrame, used: set[in
         return None
     row = free.row(int(rng.integers(0, free.height)), named=True)
     used.add(row["_ep"])
-    return row["event_id"]
+    event_id: str = row["event_id"]
+    return event_id
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One kind of damaged row: which file, which event type to pick it from, and how."""
+
+    file: str
+    event_type: str
+    column: str | None
+    """The value replaced; None: the whole line is damaged on output (``how``)."""
+    how: str
+    """The new value, or 'negative' / 'comma' (the amount rewritten), or 'cut' / 'truncate'."""
+    reason: str
+
+
+DAMAGES = (
+    Damage(
+        TX_FILE,
+        "order_delivered",
+        "occurred_at",
+        "31.02.2026 10:00",
+        "occurred_at '31.02.2026 10:00' is not a timestamp",
+    ),
+    Damage(TX_FILE, "payment_captured", "amount", "negative", "amount is negative"),
+    Damage(TX_FILE, "order_placed", "amount", "comma", "amount is not a number"),
+    Damage(
+        TX_FILE,
+        "order_shipped",
+        None,
+        "cut",
+        "row has fewer columns than the header (payment_method missing)",
+    ),
+    Damage(
+        WEB_FILE,
+        "page_view",
+        "occurred_at",
+        "yesterday 14:03",
+        "occurred_at 'yesterday 14:03' is not a timestamp",
+    ),
+    Damage(WEB_FILE, "page_view", None, "truncate", "line is not valid JSON (truncated)"),
+    Damage(
+        SUPPORT_FILE,
+        "contact",
+        "occurred_at",
+        "2026-02-30 09:15:00",
+        "occurred_at '2026-02-30 09:15:00' is not a valid date",
+    ),
+    Damage(
+        SUPPORT_FILE,
+        "ticket_opened",
+        None,
+        "cut",
+        "row has fewer columns than the header (occurred_at missing)",
+    ),
+)
+"""The damaged rows of every delivery, in the order they are drawn."""
+
+
+def _select_damage_pools(sources: Sources) -> dict[str, pl.DataFrame]:
+    """Per file, the rows a damaged row may come from: happy purchases, known support."""
+    happy = _happy_episodes(sources).implode()
+    return {
+        TX_FILE: sources.transactions.filter(pl.col("_ep").is_in(happy)),
+        WEB_FILE: sources.web.filter(pl.col("_ep").is_in(happy)),
+        SUPPORT_FILE: sources.support.filter(
+            (pl.col("_kind") == SUPPORT) & pl.col("_cust").is_not_null()
+        ),
+    }
+
+
+def _replace_value(frame: pl.DataFrame, event_id: str, column: str, how: str) -> pl.DataFrame:
+    """``frame`` with ``column`` of the row ``event_id`` damaged as ``how`` says."""
+    if how == "negative":
+        new = pl.lit("-") + pl.col("amount")
+    elif how == "comma":
+        new = pl.col("amount").str.replace(".", ",", literal=True) + " " + pl.col("currency")
+    else:
+        new = pl.lit(how)
+    hit = pl.col("event_id") == event_id
+    return frame.with_columns(pl.when(hit).then(new).otherwise(pl.col(column)).alias(column))
 
 
 def _damage_values(
     rng: np.random.Generator, sources: Sources, used: set[int]
 ) -> tuple[dict[str, pl.DataFrame], list[BadRow], dict[str, str]]:
     """Pick the rows to damage; returns patched frames, the bad rows and row-level cuts."""
-    happy = _happy_episodes(sources)
-    tx = sources.transactions.filter(pl.col("_ep").is_in(happy.implode()))
-    web = sources.web.filter(pl.col("_ep").is_in(happy.implode()))
-    sup = sources.support.filter((pl.col("_kind") == SUPPORT) & pl.col("_cust").is_not_null())
-    plan = [
-        (
-            TX_FILE,
-            tx.filter(pl.col("event_type") == "order_delivered"),
-            "occurred_at",
-            "31.02.2026 10:00",
-            "occurred_at '31.02.2026 10:00' is not a timestamp",
-        ),
-        (
-            TX_FILE,
-            tx.filter(pl.col("event_type") == "payment_captured"),
-            "amount",
-            "negative",
-            "amount is negative",
-        ),
-        (
-            TX_FILE,
-            tx.filter(pl.col("event_type") == "order_placed"),
-            "amount",
-            "comma",
-            "amount is not a number",
-        ),
-        (
-            TX_FILE,
-            tx.filter(pl.col("event_type") == "order_shipped"),
-            None,
-            "cut",
-            "row has fewer columns than the header (payment_method missing)",
-        ),
-        (
-            WEB_FILE,
-            web.filter(pl.col("event_type") == "page_view"),
-            "occurred_at",
-            "yesterday 14:03",
-            "occurred_at 'yesterday 14:03' is not a timestamp",
-        ),
-        (
-            WEB_FILE,
-            web.filter(pl.col("event_type") == "page_view"),
-            None,
-            "truncate",
-            "line is not valid JSON (truncated)",
-        ),
-        (
-            SUPPORT_FILE,
-            sup.filter(pl.col("event_type") == "contact"),
-            "occurred_at",
-            "2026-02-30 09:15:00",
-            "occurred_at '2026-02-30 09:15:00' is not a valid date",
-        ),
-        (
-            SUPPORT_FILE,
-            sup.filter(pl.col("event_type") == "ticket_opened"),
-            None,
-            "cut",
-            "row has fewer columns than the header (occurred_at missing)",
-        ),
-    ]
+    pools = _select_damage_pools(sources)
     frames = {TX_FILE: sources.transactions, WEB_FILE: sources.web, SUPPORT_FILE: sources.support}
     bad: list[BadRow] = []
     cuts: dict[str, str] = {}
-    for file, pool, column, value, reason in plan:
+    for damage in DAMAGES:
+        pool = pools[damage.file].filter(pl.col("event_type") == damage.event_type)
         event_id = _one_per_episode(rng, pool, used)
         if event_id is None:
             continue
-        bad.append(BadRow(file=file, event_id=event_id, reason=reason))
-        if column is None:
-            cuts[event_id] = value
-            continue
-        hit = pl.col("event_id") == event_id
-        if value == "negative":
-            new = pl.lit("-") + pl.col("amount")
-        elif value == "comma":
-            new = pl.col("amount").str.replace(".", ",", literal=True) + " " + pl.col("currency")
+        bad.append(BadRow(file=damage.file, event_id=event_id, reason=damage.reason))
+        if damage.column is None:
+            cuts[event_id] = damage.how
         else:
-            new = pl.lit(value)
-        frames[file] = frames[file].with_columns(
-            pl.when(hit).then(new).otherwise(pl.col(column)).alias(column)
-        )
+            frames[damage.file] = _replace_value(
+                frames[damage.file], event_id, damage.column, damage.how
+            )
     return frames, bad, cuts
 
 

@@ -6,6 +6,7 @@ horizon plus the longest episode, so each episode becomes its own journey downst
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +91,9 @@ def _starts(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
     return from_local_ms(local)
 
 
-def _choose(rng: np.random.Generator, business: np.ndarray, table: dict) -> np.ndarray:
+def _choose(
+    rng: np.random.Generator, business: np.ndarray, table: Mapping[bool, Sequence[float]]
+) -> np.ndarray:
     out = np.empty(len(business), dtype=np.int8)
     for segment, p in table.items():
         mask = business == segment
@@ -98,34 +101,76 @@ def _choose(rng: np.random.Generator, business: np.ndarray, table: dict) -> np.n
     return out
 
 
-def plan_episodes(rng: np.random.Generator, people: People) -> Episodes:
-    """Customers' episodes, then anonymous visitors and unknown support contacts."""
-    n = people.size
+@dataclass(frozen=True)
+class _Calendar:
+    """The customers' episodes before anything else is drawn: one row per episode."""
+
+    cust: np.ndarray
+    day: np.ndarray
+    """Start, in days since the window start."""
+    is_first: np.ndarray
+    """The customer's first episode."""
+    first_day: np.ndarray
+    """Per customer: the day of the first episode (0 for dormant customers)."""
+
+
+def _plan_calendar(rng: np.random.Generator, n: int) -> _Calendar:
+    """Up to MAX_EPISODES start days per customer, SPACING_DAYS or more apart, in the window."""
     gaps = SPACING_DAYS + rng.exponential(12.0, size=(n, MAX_EPISODES - 1))
     first = rng.uniform(0.0, FIRST_START_DAYS, size=(n, 1))
     days = np.cumsum(np.hstack([first, gaps]), axis=1)
     valid = days < WINDOW_DAYS - 0.5
     valid[rng.random(n) < DORMANT_SHARE] = False
     per_customer = valid.sum(axis=1)
-    cust = np.repeat(np.arange(n, dtype=np.int64), per_customer)
-    day = days[valid]
-    first_day = np.where(per_customer > 0, np.floor(days[:, 0]), 0).astype(np.int64)
-    is_first = np.zeros(len(cust), dtype=bool)
+    is_first = np.zeros(int(per_customer.sum()), dtype=bool)
     is_first[np.cumsum(per_customer)[per_customer > 0] - per_customer[per_customer > 0]] = True
+    return _Calendar(
+        cust=np.repeat(np.arange(n, dtype=np.int64), per_customer),
+        day=days[valid],
+        is_first=is_first,
+        first_day=np.where(per_customer > 0, np.floor(days[:, 0]), 0).astype(np.int64),
+    )
 
-    business = people.business[cust]
-    kind = _choose(rng, business, KIND_P)
-    new_first = people.new_customer[cust] & is_first
-    research = (kind == PURCHASE_WEB) & (rng.random(len(cust)) < np.where(new_first, 0.3, 0.04))
 
-    n_anon = people.n_anon
-    fresh = np.where(research, n_anon + np.cumsum(research) - 1, -1)
-    n_anon += int(research.sum())
+def _pick_anon(
+    rng: np.random.Generator,
+    people: People,
+    cust: np.ndarray,
+    *,
+    kind: np.ndarray,
+    research: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Each customer episode's anonymous id, and how many ids exist now: researchers get a
+    fresh cookie, others their primary or (35 %) second device."""
+    fresh = np.where(research, people.n_anon + np.cumsum(research) - 1, -1)
     second = people.second_anon[cust]
     use_second = (second >= 0) & (rng.random(len(cust)) < 0.35)
     device_anon = np.where(use_second, second, people.primary_anon[cust])
     anon = np.where(research, fresh, device_anon)
     anon = np.where((kind == SUPPORT) | (kind == PURCHASE_AGENT), device_anon, anon)
+    return anon, people.n_anon + int(research.sum())
+
+
+def _draw_amounts(rng: np.random.Generator, business: np.ndarray) -> np.ndarray:
+    """Order value in cents: log-normal, business orders far larger."""
+    amount = np.where(
+        business,
+        45_000 * np.exp(0.8 * rng.standard_normal(len(business))),
+        6_500 * np.exp(0.7 * rng.standard_normal(len(business))),
+    )
+    return np.clip(amount, np.where(business, 5_000, 990), 500_000).astype(np.int64)
+
+
+def plan_episodes(rng: np.random.Generator, people: People) -> Episodes:
+    """Customers' episodes, then anonymous visitors and unknown support contacts."""
+    n = people.size
+    cal = _plan_calendar(rng, n)
+    business = people.business[cal.cust]
+    kind = _choose(rng, business, KIND_P)
+    new_first = people.new_customer[cal.cust] & cal.is_first
+    chance = np.where(new_first, 0.3, 0.04)
+    research = (kind == PURCHASE_WEB) & (rng.random(len(cal.cust)) < chance)
+    anon, n_anon = _pick_anon(rng, people, cal.cust, kind=kind, research=research)
 
     n_visitors = round(VISITOR_SHARE * n)
     n_unknown = max(1, round(UNKNOWN_CONTACT_SHARE * n))
@@ -134,6 +179,7 @@ def plan_episodes(rng: np.random.Generator, people: People) -> Episodes:
     extra_days = rng.uniform(0.0, WINDOW_DAYS - 0.5, size=n_visitors + n_unknown)
 
     def extend(values: np.ndarray, visitors: object, unknown: object) -> np.ndarray:
+        """Customer episodes' ``values``, then the visitors' and the unknown contacts'."""
         return np.concatenate(
             [
                 values,
@@ -142,30 +188,25 @@ def plan_episodes(rng: np.random.Generator, people: People) -> Episodes:
             ]
         )
 
-    cust_all = extend(cust, -1, -1)
+    cust_all = extend(cal.cust, -1, -1)
     business_all = extend(business, False, False)
-    amount = np.where(
-        business_all,
-        45_000 * np.exp(0.8 * rng.standard_normal(len(cust_all))),
-        6_500 * np.exp(0.7 * rng.standard_normal(len(cust_all))),
-    )
-    amount = np.clip(amount, np.where(business_all, 5_000, 990), 500_000).astype(np.int64)
+    amount = _draw_amounts(rng, business_all)
     currency = np.where(cust_all >= 0, people.currency[np.maximum(cust_all, 0)], "EUR")
     anon_device = _devices(rng, people, n_anon)
     return Episodes(
         cust=cust_all,
         kind=extend(kind, VISITOR, UNKNOWN_CONTACT).astype(np.int8),
         business=business_all,
-        start=_starts(rng, np.concatenate([day, extra_days])),
+        start=_starts(rng, np.concatenate([cal.day, extra_days])),
         anon=extend(anon, visitor_anon, -1).astype(np.int64),
         research=extend(research, False, False),
         payment=_choose(rng, business_all, PAY_P),
         fulfil=rng.choice(len(SHIP_P), size=len(cust_all), p=SHIP_P).astype(np.int8),
         amount_cents=amount,
         currency=currency,
-        contact=extend(np.full(len(cust), -1), -1, np.arange(n_unknown)).astype(np.int64),
+        contact=extend(np.full(len(cal.cust), -1), -1, np.arange(n_unknown)).astype(np.int64),
         anon_device=anon_device,
-        first_day=first_day,
+        first_day=cal.first_day,
     )
 
 

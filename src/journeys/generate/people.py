@@ -7,6 +7,7 @@ number inside every email), so identity stitching has one right answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -109,7 +110,8 @@ def format_hex_ids(values: np.ndarray, key: int) -> pl.Series:
     raw = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(8), len(mixed), [None, pa.py_buffer(mixed.tobytes())]
     )
-    return pl.from_arrow(raw).bin.encode("hex")
+    # from_arrow types its result as DataFrame | Series; an Array (not a Table) gives a Series.
+    return cast(pl.Series, pl.from_arrow(raw)).bin.encode("hex")
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,36 @@ def make_phones(
     )
 
 
+def _derive_crm_columns(width: int) -> list[pl.Expr]:
+    """customers.csv's public columns from the drawn parts (``_first``, ``_n``, ``_cc`` ...)."""
+    company_slug = pl.col("_company").str.replace("ü", "ue") + pl.col("_n")
+    business_email = pl.concat_str(
+        pl.col("_first"),
+        pl.lit("."),
+        pl.col("_last"),
+        pl.lit("@"),
+        company_slug,
+        pl.lit(".example"),
+    )
+    consumer_email = pl.concat_str(
+        pl.col("_first"), pl.lit("."), pl.col("_last"), pl.col("_n"), pl.lit("@"), pl.col("_domain")
+    )
+    business = pl.col("_business")
+    return [
+        (pl.lit("C") + pl.col("_n").str.zfill(width)).alias("customer_id"),
+        pl.when(business).then(business_email).otherwise(consumer_email).alias("email"),
+        pl.concat_str(pl.lit("+"), pl.col("_cc"), pl.col("_area"), pl.col("_sub")).alias("phone"),
+        pl.when(business).then(pl.lit("business")).otherwise(pl.lit("consumer")).alias("segment"),
+        (
+            pl.col("_first").str.to_titlecase() + pl.lit(" ") + pl.col("_last").str.to_titlecase()
+        ).alias("name"),
+        pl.when(business)
+        .then(pl.col("_company").str.to_titlecase() + pl.lit(" GmbH"))
+        .otherwise(None)
+        .alias("company"),
+    ]
+
+
 def build_people(
     rng: np.random.Generator, customers: int, offsets: IdOffsets | None = None
 ) -> People:
@@ -178,7 +210,6 @@ def build_people(
     domain = np.asarray(CONSUMER_DOMAINS)[rng.integers(0, len(CONSUMER_DOMAINS), size=n)]
     new_customer = rng.random(n) < 0.3
     created_day = np.where(new_customer, 0, -rng.integers(1, 4 * 365, size=n))
-    width = max(6, len(str(offsets.total_customers or n)))
     first_number = offsets.customers + 1
     number = pl.Series(np.arange(first_number, first_number + n)).cast(pl.String)
     shift = int(rng.integers(0, SUBSCRIBER_SPACE))
@@ -196,48 +227,17 @@ def build_people(
             "country": np.asarray(COUNTRIES)[country],
         }
     ).with_columns(phones)
-    company_slug = pl.col("_company").str.replace("ü", "ue") + pl.col("_n")
-    crm = frame.with_columns(
-        customer_id=pl.lit("C") + pl.col("_n").str.zfill(width),
-        email=pl.when(pl.col("_business"))
-        .then(
-            pl.concat_str(
-                pl.col("_first"),
-                pl.lit("."),
-                pl.col("_last"),
-                pl.lit("@"),
-                company_slug,
-                pl.lit(".example"),
-            )
-        )
-        .otherwise(
-            pl.concat_str(
-                pl.col("_first"),
-                pl.lit("."),
-                pl.col("_last"),
-                pl.col("_n"),
-                pl.lit("@"),
-                pl.col("_domain"),
-            )
-        ),
-        phone=pl.concat_str(pl.lit("+"), pl.col("_cc"), pl.col("_area"), pl.col("_sub")),
-        segment=pl.when(pl.col("_business")).then(pl.lit("business")).otherwise(pl.lit("consumer")),
-        name=pl.col("_first").str.to_titlecase() + pl.lit(" ") + pl.col("_last").str.to_titlecase(),
-        company=pl.when(pl.col("_business"))
-        .then(pl.col("_company").str.to_titlecase() + pl.lit(" GmbH"))
-        .otherwise(None),
-    )
-    primary = np.arange(n, dtype=np.int64)
+    width = max(6, len(str(offsets.total_customers or n)))
+    crm = frame.with_columns(_derive_crm_columns(width))
     has_second = rng.random(n) < 0.25
-    second = np.where(has_second, n + np.cumsum(has_second) - 1, -1).astype(np.int64)
     return People(
         crm=crm,
         business=business,
         currency=np.asarray(CURRENCIES)[country],
         created_day=created_day,
         new_customer=new_customer,
-        primary_anon=primary,
-        second_anon=second,
+        primary_anon=np.arange(n, dtype=np.int64),
+        second_anon=np.where(has_second, n + np.cumsum(has_second) - 1, -1).astype(np.int64),
         n_anon=n + int(has_second.sum()),
         phone_shift=shift,
     )

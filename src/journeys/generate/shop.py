@@ -1,7 +1,6 @@
 """Purchases: the web or phone order, payment, fulfilment, and the support it sometimes needs.
 
-Support rows carry ``slot`` 0 for a phone-system call and 1 for a Zendesk ticket; an episode has
-at most one of each, so (episode, slot) identifies a ticket until real ids are assigned.
+The support desk's part (calls, tickets, an agent's action) comes from ``desk.py``.
 """
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from journeys.generate.browsing import emit_session
+from journeys.generate.desk import CALL, TICKET, emit_desk_action
 from journeys.generate.episodes import (
     PAY_FAIL_CANCEL,
     PAY_OK,
@@ -26,17 +26,8 @@ from journeys.generate.episodes import (
 )
 from journeys.generate.timeline import DAY, HOUR, MINUTE, SECOND, Column, Timeline
 
-CALL, TICKET = 0, 1
 MAX_TRANSFERS = 5
-
-
-def emit_desk_action(
-    tl: Timeline, mask: np.ndarray, event_type: str, gap: np.ndarray, **columns: Column
-) -> None:
-    """An agent's action: wait ``gap``, then the next moment the desk is open."""
-    tl.wait(mask, gap)
-    tl.open_hours(mask)
-    tl.emit("support", mask, event_type, SECOND, **columns)
+DELIVERY_TICKET: dict[str, Column] = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
 
 
 def run_purchases(tl: Timeline, ep: Episodes) -> None:
@@ -123,13 +114,25 @@ def _order_and_payment(
 ) -> np.ndarray:
     """Order, then payment; returns the episodes whose payment was captured."""
     order = web | agent
+    method = _place_order(tl, ep, order=order, agent=agent)
+    pay = np.where(agent, PAY_OK, ep.payment)
+    _fail_payment(
+        tl, ep, failed=order & (pay != PAY_OK), retry=order & (pay == PAY_RETRY), method=method
+    )
+    # Phone before payment: the customer calls billing; then the payment goes through, or (a
+    # third of them) they give up and never pay, and the shop cancels the unpaid order.
+    gave_up = order & (pay == PAY_PHONE_GIVE_UP)
+    _call_billing(tl, order & ((pay == PAY_PHONE) | gave_up))
+    return _settle_payment(tl, ep, order=order, pay=pay, gave_up=gave_up, method=method)
+
+
+def _place_order(tl: Timeline, ep: Episodes, *, order: np.ndarray, agent: np.ndarray) -> np.ndarray:
+    """The order, online or by a Sales desk agent; returns the payment method per episode."""
     method = np.where(
         agent,
         tl.pick(("card", "invoice"), (0.4, 0.6)),
         tl.pick(("card", "paypal", "invoice"), (0.6, 0.3, 0.1)),
     )
-    pay = np.where(agent, PAY_OK, ep.payment)
-    money = {"amount_cents": ep.amount_cents, "payment_method": method}
     tl.emit(
         "transactions",
         order,
@@ -138,14 +141,24 @@ def _order_and_payment(
             agent, tl.uniform_ms(3 * MINUTE, 15 * MINUTE), tl.uniform_ms(40 * SECOND, 6 * MINUTE)
         ),
         sales_channel=np.where(agent, "agent", "web"),
-        **money,
+        amount_cents=ep.amount_cents,
+        payment_method=method,
     )
-    failed = order & (pay != PAY_OK)
+    return method
+
+
+def _fail_payment(
+    tl: Timeline, ep: Episodes, *, failed: np.ndarray, retry: np.ndarray, method: np.ndarray
+) -> None:
+    """The payment fails; those who retry online go back to checkout to pay again."""
     tl.emit(
-        "transactions", failed, "payment_failed", tl.uniform_ms(3 * SECOND, 40 * SECOND), **money
+        "transactions",
+        failed,
+        "payment_failed",
+        tl.uniform_ms(3 * SECOND, 40 * SECOND),
+        amount_cents=ep.amount_cents,
+        payment_method=method,
     )
-    # Retry online: back to checkout, pay again.
-    retry = order & (pay == PAY_RETRY)
     tl.emit(
         "web",
         retry,
@@ -155,10 +168,10 @@ def _order_and_payment(
         logged_in=True,
         page_path="/checkout",
     )
-    # Phone before payment: the customer calls billing; then the payment goes through, or (a
-    # third of them) they give up and never pay, and the shop cancels the unpaid order.
-    gave_up = order & (pay == PAY_PHONE_GIVE_UP)
-    phone = order & ((pay == PAY_PHONE) | gave_up)
+
+
+def _call_billing(tl: Timeline, phone: np.ndarray) -> None:
+    """A while after the failure, the customer phones Billing in the desk's opening hours."""
     tl.wait(phone, tl.uniform_ms(30 * MINUTE, 5 * HOUR))
     tl.open_hours(phone)
     tl.emit(
@@ -172,13 +185,32 @@ def _order_and_payment(
         system="Phone system",
         category="billing",
     )
-    captured = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
+
+
+def _settle_payment(
+    tl: Timeline,
+    ep: Episodes,
+    *,
+    order: np.ndarray,
+    pay: np.ndarray,
+    gave_up: np.ndarray,
+    method: np.ndarray,
+) -> np.ndarray:
+    """The payment is captured, or the unpaid order cancelled; returns the captured ones."""
+    captured: np.ndarray = order & (pay != PAY_FAIL_CANCEL) & ~gave_up
     gap = np.select(
         [pay == PAY_RETRY, pay == PAY_PHONE],
         [tl.uniform_ms(20 * SECOND, 2 * MINUTE), tl.uniform_ms(4 * MINUTE, 15 * MINUTE)],
         tl.uniform_ms(3 * SECOND, 60 * SECOND),
     )
-    tl.emit("transactions", captured, "payment_captured", gap, **money)
+    tl.emit(
+        "transactions",
+        captured,
+        "payment_captured",
+        gap,
+        amount_cents=ep.amount_cents,
+        payment_method=method,
+    )
     unpaid = order & ((pay == PAY_FAIL_CANCEL) | gave_up)
     tl.emit("transactions", unpaid, "order_cancelled", tl.uniform_ms(20 * HOUR, 48 * HOUR))
     return captured
@@ -210,6 +242,26 @@ def _fulfil(tl: Timeline, ep: Episodes, captured: np.ndarray) -> None:
 def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
     """The parcel does not arrive: a ticket, chasing contacts, and for some a team ping-pong."""
     tl.wait(problem, tl.uniform_ms(int(3.5 * DAY), 5 * DAY))
+    channel = _open_delivery_ticket(tl, ep, problem)
+    bounce = problem & (ep.fulfil == SHIP_BOUNCE)
+    transfers = _bounce_between_teams(tl, ep, bounce, channel=channel)
+    _chase_parcel(tl, ep, problem & (ep.fulfil == SHIP_CHASE), channel=channel)
+    tl.emit("transactions", problem, "order_delivered", tl.uniform_ms(4 * HOUR, 30 * HOUR))
+    last_team = np.where(bounce & (transfers % 2 == 1), "Logistics", "Tier 1")
+    emit_desk_action(
+        tl,
+        problem,
+        "ticket_resolved",
+        tl.uniform_ms(10 * MINUTE, 3 * HOUR),
+        channel=channel,
+        team=last_team,
+        **DELIVERY_TICKET,
+    )
+
+
+def _open_delivery_ticket(tl: Timeline, ep: Episodes, problem: np.ndarray) -> np.ndarray:
+    """Half look at the delivery help page; all write to Tier 1, who answer. Returns the
+    channel (email or chat) of each ticket."""
     tl.emit(
         "web",
         problem & tl.chance(0.5),
@@ -220,7 +272,6 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         page_path="/help/delivery",
     )
     channel = tl.pick(("email", "chat"), (0.6, 0.4))
-    ticket = {"slot": TICKET, "system": "Zendesk", "category": "delivery"}
     tl.emit(
         "support",
         problem,
@@ -228,7 +279,7 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         tl.uniform_ms(1 * MINUTE, 20 * MINUTE),
         channel=channel,
         team="Tier 1",
-        **ticket,
+        **DELIVERY_TICKET,
     )
     emit_desk_action(
         tl,
@@ -237,9 +288,16 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
         tl.lognormal_ms(1.5 * HOUR, 0.8, low=5 * MINUTE, high=20 * HOUR),
         channel=channel,
         team="Tier 1",
-        **ticket,
+        **DELIVERY_TICKET,
     )
-    bounce = problem & (ep.fulfil == SHIP_BOUNCE)
+    return channel
+
+
+def _bounce_between_teams(
+    tl: Timeline, ep: Episodes, bounce: np.ndarray, *, channel: np.ndarray
+) -> np.ndarray:
+    """3 to MAX_TRANSFERS transfers between Logistics and Tier 1, the customer chasing after
+    most of them; returns the transfers per episode."""
     transfers = tl.rng.integers(3, MAX_TRANSFERS + 1, size=ep.size)
     for j in range(MAX_TRANSFERS):
         hop = bounce & (transfers > j)
@@ -251,7 +309,7 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
             tl.uniform_ms(2 * HOUR, 20 * HOUR),
             channel=channel,
             team=team,
-            **ticket,
+            **DELIVERY_TICKET,
         )
         chase = hop & tl.chance(0.6)
         emit_desk_action(
@@ -261,9 +319,13 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
             tl.uniform_ms(1 * HOUR, 8 * HOUR),
             channel=np.where(tl.chance(0.3), "phone", channel),
             team=team,
-            **ticket,
+            **DELIVERY_TICKET,
         )
-    chaser = problem & (ep.fulfil == SHIP_CHASE)
+    return transfers
+
+
+def _chase_parcel(tl: Timeline, ep: Episodes, chaser: np.ndarray, *, channel: np.ndarray) -> None:
+    """Two or three more contacts with Tier 1 asking where the parcel is."""
     extra = tl.rng.integers(2, 4, size=ep.size)
     for j in range(3):
         emit_desk_action(
@@ -273,24 +335,13 @@ def _delivery_problem(tl: Timeline, ep: Episodes, problem: np.ndarray) -> None:
             tl.uniform_ms(6 * HOUR, 24 * HOUR),
             channel=np.where(tl.chance(0.3), "phone", channel),
             team="Tier 1",
-            **ticket,
+            **DELIVERY_TICKET,
         )
-    tl.emit("transactions", problem, "order_delivered", tl.uniform_ms(4 * HOUR, 30 * HOUR))
-    last_team = np.where(bounce & (transfers % 2 == 1), "Logistics", "Tier 1")
-    emit_desk_action(
-        tl,
-        problem,
-        "ticket_resolved",
-        tl.uniform_ms(10 * MINUTE, 3 * HOUR),
-        channel=channel,
-        team=last_team,
-        **ticket,
-    )
 
 
 def _return(tl: Timeline, ep: Episodes, returned: np.ndarray) -> None:
     """Delivered, then sent back: a ticket, a refund for part of the order, resolution."""
-    ticket = {
+    ticket: dict[str, Column] = {
         "slot": TICKET,
         "channel": "email",
         "team": "Tier 1",
@@ -316,55 +367,3 @@ def _return(tl: Timeline, ep: Episodes, returned: np.ndarray) -> None:
         amount_cents=refund,
     )
     emit_desk_action(tl, returned, "ticket_resolved", tl.uniform_ms(5 * MINUTE, 1 * HOUR), **ticket)
-
-
-def run_support(tl: Timeline, ep: Episodes, questions: np.ndarray) -> None:
-    """Stand-alone questions (account, product, billing) from customers and unknown people."""
-    channel = np.where(
-        ep.business,
-        tl.pick(("email", "chat", "phone"), (0.4, 0.2, 0.4)),
-        tl.pick(("email", "chat", "phone"), (0.55, 0.35, 0.10)),
-    )
-    category = tl.pick(("account", "product", "billing"), (0.4, 0.4, 0.2))
-    team = np.where(category == "billing", "Billing", "Tier 1")
-    ticket = {
-        "slot": TICKET,
-        "channel": channel,
-        "team": team,
-        "system": "Zendesk",
-        "category": category,
-    }
-    live = questions & (channel != "email")
-    tl.open_hours(live)
-    tl.emit("support", questions, "ticket_opened", SECOND, **ticket)
-    email = questions & (channel == "email")
-    first_reply = np.select(
-        [channel == "email", channel == "chat"],
-        [
-            tl.lognormal_ms(2 * HOUR, 0.9, low=10 * MINUTE, high=30 * HOUR),
-            tl.uniform_ms(30 * SECOND, 8 * MINUTE),
-        ],
-        tl.uniform_ms(5 * SECOND, 60 * SECOND),
-    )
-    tl.wait(questions, first_reply)
-    tl.open_hours(email)
-    tl.emit("support", questions, "contact", SECOND, **ticket)
-    extra = np.select(
-        [tl.chance(0.72), tl.chance(0.45)], [0, 1], tl.rng.integers(2, 5, size=ep.size)
-    )
-    for j in range(4):
-        emit_desk_action(
-            tl,
-            questions & (extra > j),
-            "contact",
-            tl.uniform_ms(3 * HOUR, 30 * HOUR),
-            **{**ticket, "channel": np.where(tl.chance(0.2), "phone", channel)},
-        )
-    emit_desk_action(
-        tl, questions, "ticket_resolved", tl.uniform_ms(10 * MINUTE, 20 * HOUR), **ticket
-    )
-    reopen = questions & tl.chance(0.08)
-    tl.wait(reopen, tl.uniform_ms(1 * DAY, 3 * DAY))
-    tl.emit("support", reopen, "ticket_reopened", SECOND, **ticket)
-    emit_desk_action(tl, reopen, "contact", tl.uniform_ms(1 * HOUR, 6 * HOUR), **ticket)
-    emit_desk_action(tl, reopen, "ticket_resolved", tl.uniform_ms(10 * MINUTE, 6 * HOUR), **ticket)

@@ -236,14 +236,9 @@ def _messy_phone(style: pl.Expr, national: pl.Expr) -> pl.Expr:
     return pl.when(national).then(domestic).otherwise(international)
 
 
-def _support(
-    rng: np.random.Generator,
-    sup: pl.DataFrame,
-    episodes: pl.DataFrame,
-    unknown: pl.DataFrame,
-    offsets: IdOffsets,
-) -> pl.DataFrame:
-    tickets = (
+def _number_tickets(sup: pl.DataFrame, offsets: IdOffsets) -> pl.DataFrame:
+    """(_ep, slot) -> ticket_id: CALL-000001 for calls, ZD-100001 for Zendesk, in time order."""
+    return (
         sup.group_by("ep", "slot")
         .agg(pl.col("t").min().alias("_first"))
         .sort("_first", "ep", "slot")
@@ -260,6 +255,10 @@ def _support(
             .otherwise(pl.lit("ZD-") + (pl.col("_rank") + 100_000).cast(pl.String)),
         )
     )
+
+
+def _collect_contacts(episodes: pl.DataFrame, unknown: pl.DataFrame) -> pl.DataFrame:
+    """Per episode, who gets in touch: the CRM customer's, or the unknown contact's, details."""
     people = episodes.select(
         "_ep", "_kind", "_cust", "_contact", "customer_id", "email", "_cc", "_area", "_sub"
     )
@@ -270,23 +269,26 @@ def _support(
         .join(unknown, on="_contact", how="left", maintain_order="left")
         .select(known.columns)
     )
-    n = sup.height
+    return pl.concat([known, strangers])
+
+
+def _draw_typing(rng: np.random.Generator, n: int) -> list[pl.Series]:
+    """Per support row: rolls for showing an email or phone anyway, and how each is typed."""
     rolls = {name: rng.random(n) for name in ("has_email", "has_phone", "email_style")}
     phone_style = rng.choice(4, size=n, p=(0.25, 0.30, 0.25, 0.20))
     email_style = np.searchsorted(np.cumsum((0.6, 0.1, 0.15, 0.15)), rolls["email_style"])
-    local = _epoch().dt.convert_time_zone(LOCAL_TZ).dt.to_string("%Y-%m-%d %H:%M:%S")
-    out = (
-        sup.rename({"ep": "_ep", "t": "_t", "step": "_step"})
-        .join(tickets, on=["_ep", "slot"], how="left", maintain_order="left")
-        .join(pl.concat([known, strangers]), on="_ep", how="left", maintain_order="left")
-        .sort("_t", "_ep", "_step")
-        .with_columns(
-            _roll_email=pl.Series(rolls["has_email"]),
-            _roll_phone=pl.Series(rolls["has_phone"]),
-            _email_style=pl.Series(np.minimum(email_style, 3)),
-            _phone_style=pl.Series(phone_style),
-        )
-        .with_columns(
+    return [
+        pl.Series("_roll_email", rolls["has_email"]),
+        pl.Series("_roll_phone", rolls["has_phone"]),
+        pl.Series("_email_style", np.minimum(email_style, 3)),
+        pl.Series("_phone_style", phone_style),
+    ]
+
+
+def _type_contacts(rows: pl.DataFrame) -> pl.DataFrame:
+    """The email and phone each system shows, typed in by hand (null where it shows none)."""
+    return (
+        rows.with_columns(
             # Zendesk always knows the requester's email; the phone system the caller's number.
             _show_email=(pl.col("system") == "Zendesk") & (pl.col("channel") != "phone")
             | (pl.col("_roll_email") < 0.15),
@@ -310,9 +312,29 @@ def _support(
                     (pl.col("system") == "Phone system") & (pl.col("_cc") == NATIONAL_CODE),
                 )
             ),
-            event_id=pl.lit("S") + _numbered(8, offsets.support),
-            occurred_at=local,
         )
+    )
+
+
+def _support(
+    rng: np.random.Generator,
+    sup: pl.DataFrame,
+    episodes: pl.DataFrame,
+    unknown: pl.DataFrame,
+    offsets: IdOffsets,
+) -> pl.DataFrame:
+    """The support source: ticket ids, contact details as typed, Berlin wall-clock times."""
+    typing = _draw_typing(rng, sup.height)
+    local = _epoch().dt.convert_time_zone(LOCAL_TZ).dt.to_string("%Y-%m-%d %H:%M:%S")
+    rows = (
+        sup.rename({"ep": "_ep", "t": "_t", "step": "_step"})
+        .join(_number_tickets(sup, offsets), on=["_ep", "slot"], how="left", maintain_order="left")
+        .join(_collect_contacts(episodes, unknown), on="_ep", how="left", maintain_order="left")
+        .sort("_t", "_ep", "_step")
+        .with_columns(typing)
+    )
+    out = _type_contacts(rows).with_columns(
+        event_id=pl.lit("S") + _numbered(8, offsets.support), occurred_at=local
     )
     return out.select(*SUPPORT_COLUMNS, "_ep", "_t", "_cust", "_kind")
 

@@ -11,184 +11,24 @@ from typing import Any
 
 import polars as pl
 
+from journeys.generate.behaviours import (
+    distinct_ids,
+    find_agent_assisted_orders,
+    find_anonymous_then_login,
+    find_delivery_bounce,
+    find_phone_before_payment,
+    find_repeat_contacts,
+)
 from journeys.generate.delivery import Delivery
 from journeys.generate.episodes import (
     PAY_OK,
-    PHONE_GIVE_UP_SHARE,
     PURCHASE_WEB,
     SHIP_NORMAL,
     UNKNOWN_CONTACT,
     VISITOR,
 )
 from journeys.generate.sources import Sources
-from journeys.generate.timeline import DAY, LOCAL_TZ, WINDOW_END, WINDOW_START
-
-AGENT_LOOKBACK_DAYS = 7
-
-
-def _ids(frame: pl.DataFrame, column: str) -> list[str]:
-    return sorted(frame[column].drop_nulls().unique().to_list())
-
-
-def find_phone_before_payment(s: Sources) -> dict[str, Any]:
-    """Orders whose payment failed, then the customer phoned Billing, then the order was either
-    paid (captured after the call) or given up (cancelled after the call, never captured)."""
-    tx = s.transactions
-    failed = (
-        tx.filter(pl.col("event_type") == "payment_failed")
-        .group_by("order_id", "_ep")
-        .agg(pl.col("_t").min().alias("_failed"), pl.col("customer_id").first())
-    )
-    captured = (
-        tx.filter(pl.col("event_type") == "payment_captured")
-        .group_by("order_id")
-        .agg(pl.col("_t").min().alias("_captured"))
-    )
-    cancelled = (
-        tx.filter(pl.col("event_type") == "order_cancelled")
-        .group_by("order_id")
-        .agg(pl.col("_t").min().alias("_cancelled"))
-    )
-    delivered = tx.filter(pl.col("event_type") == "order_delivered").select("order_id").unique()
-    calls = s.support.filter(
-        (pl.col("event_type") == "contact")
-        & (pl.col("channel") == "phone")
-        & (pl.col("team") == "Billing")
-    ).select("_ep", "ticket_id", pl.col("_t").alias("_call"))
-    after_call = (
-        failed.join(calls, on="_ep")
-        .filter(pl.col("_failed") < pl.col("_call"))
-        .join(captured, on="order_id", how="left")
-        .join(cancelled, on="order_id", how="left")
-    )
-    paid = pl.col("_captured").is_not_null() & (pl.col("_call") < pl.col("_captured"))
-    gave_up = pl.col("_captured").is_null() & (pl.col("_call") < pl.col("_cancelled"))
-    found = after_call.filter(paid | gave_up).with_columns(gave_up=gave_up).sort("order_id")
-    quitters = found.filter(pl.col("gave_up"))
-    # the goal of the online purchase map, per finished order (delivered or cancelled)
-    finished = (
-        tx.filter(pl.col("event_type").is_in(["order_delivered", "order_cancelled"]))
-        .select("order_id")
-        .unique()
-        .with_columns(
-            delivered=pl.col("order_id").is_in(delivered["order_id"].implode()),
-            phoned=pl.col("order_id").is_in(found["order_id"].implode()),
-        )
-    )
-
-    def delivered_rate(frame: pl.DataFrame) -> float:
-        return round(float(frame["delivered"].mean() or 0.0), 4)  # type: ignore[arg-type]
-
-    return {
-        "description": "Payment fails, the customer phones Billing, then either the payment is "
-        "captured (Order placed -> Payment failed -> Phone support -> Payment captured) or, for "
-        "about a third, the customer gives up: the order is never paid and the shop cancels it "
-        "(... -> Phone support -> Order cancelled). A costly detour: those orders are delivered "
-        "less often than the others.",
-        "count": found.height,
-        "orders": found["order_id"].to_list(),
-        "customers": _ids(found, "customer_id"),
-        "calls": found["ticket_id"].to_list(),
-        "gave_up_orders": quitters["order_id"].to_list(),
-        "intended_give_up_share": round(PHONE_GIVE_UP_SHARE, 4),
-        "give_up_share": round(quitters.height / max(found.height, 1), 4),
-        "delivered_rate": delivered_rate(finished.filter(pl.col("phoned"))),
-        "other_orders_delivered_rate": delivered_rate(finished.filter(~pl.col("phoned"))),
-    }
-
-
-def find_agent_assisted_orders(s: Sources) -> dict[str, Any]:
-    orders = s.transactions.filter(
-        (pl.col("event_type") == "order_placed") & (pl.col("sales_channel") == "agent")
-    ).select("order_id", "customer_id", "_cust", pl.col("_t").alias("_order"))
-    carts = s.web.filter(pl.col("event_type").is_in(["add_to_cart", "checkout_started"])).select(
-        "_cust", pl.col("_t").alias("_cart")
-    )
-    # The web rows carry the customer even when not logged in (internal column), so this is
-    # the strict check: no cart or checkout by that person on any device in the week before.
-    before = orders.join(carts, on="_cust").filter(
-        (pl.col("_cart") < pl.col("_order"))
-        & (pl.col("_cart") >= pl.col("_order") - AGENT_LOOKBACK_DAYS * DAY)
-    )
-    return {
-        "description": "Orders placed by a Sales desk agent on a phone call "
-        f"(sales_channel=agent), with no web add_to_cart or checkout in the "
-        f"{AGENT_LOOKBACK_DAYS} days before.",
-        "count": orders.height,
-        "orders": sorted(orders["order_id"].to_list()),
-        "customers": _ids(orders, "customer_id"),
-        "orders_with_web_cart_before": before["order_id"].n_unique(),
-    }
-
-
-def find_delivery_bounce(s: Sources) -> dict[str, Any]:
-    sup = s.support.filter(pl.col("category") == "delivery")
-    transfers = (
-        sup.filter(pl.col("event_type") == "ticket_transferred")
-        .group_by("ticket_id", "_ep")
-        .agg(pl.len().alias("transfers"), pl.col("team").n_unique().alias("teams"))
-        .filter((pl.col("transfers") >= 3) & (pl.col("teams") == 2))
-    )
-    orders = s.transactions.group_by("_ep").agg(
-        pl.col("order_id").first(), pl.col("customer_id").first()
-    )
-    found = transfers.join(orders, on="_ep", how="left").sort("ticket_id")
-    return {
-        "description": "Delivery tickets transferred back and forth between Logistics and Tier 1 "
-        "at least three times before they are resolved.",
-        "count": found.height,
-        "tickets": found["ticket_id"].to_list(),
-        "orders": found["order_id"].to_list(),
-        "customers": _ids(found, "customer_id"),
-        "transfers": dict(zip(found["ticket_id"], found["transfers"], strict=True)),
-    }
-
-
-def find_repeat_contacts(s: Sources) -> dict[str, Any]:
-    found = (
-        s.support.filter(pl.col("event_type") == "contact")
-        .group_by("ticket_id")
-        .agg(pl.len().alias("contacts"), pl.col("_cust").first(), pl.col("_ep").first())
-        .filter((pl.col("contacts") >= 3) & pl.col("_cust").is_not_null())
-        .join(s.episodes.select("_ep", "customer_id"), on="_ep", how="left")
-        .sort("ticket_id")
-    )
-    return {
-        "description": "Known customers with three or more contacts on one ticket.",
-        "count": found.height,
-        "tickets": found["ticket_id"].to_list(),
-        "customers": _ids(found, "customer_id"),
-        "contacts": dict(zip(found["ticket_id"], found["contacts"], strict=True)),
-    }
-
-
-def find_anonymous_then_login(s: Sources) -> dict[str, Any]:
-    research = s.episodes.filter(pl.col("_research"))["_ep"].implode()
-    web = s.web.filter(pl.col("_ep").is_in(research))
-    logins = (
-        web.filter(pl.col("event_type") == "login")
-        .group_by("anonymous_id")
-        .agg(pl.col("_t").min().alias("_login"), pl.col("user_id").first().alias("customer_id"))
-    )
-    days = pl.col("_t").cast(pl.Datetime("ms", "UTC")).dt.convert_time_zone(LOCAL_TZ).dt.date()
-    found = (
-        web.join(logins, on="anonymous_id")
-        .filter(pl.col("_t") < pl.col("_login"))
-        .group_by("anonymous_id", "customer_id")
-        .agg(days.n_unique().alias("days"), pl.len().alias("events"))
-        .filter(pl.col("days") >= 2)
-        .sort("anonymous_id")
-    )
-    return {
-        "description": "Visitors who browse anonymously (a fresh anonymous_id, no user_id) on two "
-        "or more days before logging in; anonymous_id -> customer_id.",
-        "count": found.height,
-        "anonymous_to_customer": dict(
-            zip(found["anonymous_id"], found["customer_id"], strict=True)
-        ),
-        "anonymous_days": dict(zip(found["anonymous_id"], found["days"], strict=True)),
-        "anonymous_events": int(found["events"].sum()),
-    }
+from journeys.generate.timeline import LOCAL_TZ, WINDOW_END, WINDOW_START
 
 
 def measure_segment_difference(s: Sources, pbp: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +132,7 @@ def count_unstitched(s: Sources) -> dict[str, Any]:
         - visitors["anonymous_id"].n_unique(),
         "unknown_support_tickets": strangers["ticket_id"].n_unique(),
         "unknown_support_events": strangers.height,
-        "unknown_support_tickets_list": _ids(strangers, "ticket_id"),
+        "unknown_support_tickets_list": distinct_ids(strangers, "ticket_id"),
     }
 
 
@@ -310,8 +150,8 @@ def find_national_phones(s: Sources) -> dict[str, Any]:
         "as +49…; with sources.support.phone_region: DE each stitches to its CRM customer.",
         "count": known.height,
         "events": dict(zip(known["event_id"], known["customer_id"], strict=True)),
-        "tickets": _ids(known, "ticket_id"),
-        "customers": _ids(known, "customer_id"),
+        "tickets": distinct_ids(known, "ticket_id"),
+        "customers": distinct_ids(known, "customer_id"),
         "unknown_contact_rows": national.height - known.height,
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import polars as pl
@@ -18,6 +19,9 @@ from journeys.errors import BuildError
 from journeys.mining.stats import require_columns
 from journeys.warehouse import Warehouse
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 NODE_COLUMNS = ("touchpoint", "events", "journeys", "customers", "starts", "ends")
 EDGE_COLUMNS = (
     "from_touchpoint", "to_touchpoint", "transitions", "journeys", "customers", "median_seconds",
@@ -25,11 +29,11 @@ EDGE_COLUMNS = (
 )  # fmt: skip
 
 
-def build_graph(touchpoints: pl.DataFrame, transitions: pl.DataFrame) -> nx.DiGraph:
+def build_graph(touchpoints: pl.DataFrame, transitions: pl.DataFrame) -> nx.DiGraph[str]:
     """A DiGraph: one node per touchpoint, one edge per transition, counts and times as data."""
     require_columns(touchpoints, NODE_COLUMNS, what="touchpoints")
     require_columns(transitions, EDGE_COLUMNS, what="transitions")
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for row in touchpoints.select(NODE_COLUMNS).iter_rows(named=True):
         graph.add_node(row.pop("touchpoint"), **row)
     for row in transitions.select(EDGE_COLUMNS).iter_rows(named=True):
@@ -38,7 +42,7 @@ def build_graph(touchpoints: pl.DataFrame, transitions: pl.DataFrame) -> nx.DiGr
     return graph
 
 
-def load_graph(wh: Warehouse) -> nx.DiGraph:
+def load_graph(wh: Warehouse) -> nx.DiGraph[str]:
     """The journey graph of the whole warehouse, from ``marts.touchpoints`` and ``transitions``."""
     for table in ("marts.touchpoints", "marts.transitions"):
         if not wh.table_exists(table):
@@ -66,7 +70,7 @@ def paths_covering(variants: pl.DataFrame, *, share: float = 0.8) -> pl.DataFram
     return ranked.filter(before < share - 1e-12)
 
 
-def likely_paths(graph: nx.DiGraph, *, source: str, target: str, k: int = 5) -> pl.DataFrame:
+def likely_paths(graph: nx.DiGraph[str], *, source: str, target: str, k: int = 5) -> pl.DataFrame:
     """The ``k`` most probable simple paths from ``source`` to ``target`` in the graph.
 
     A step u -> v has probability transitions(u, v) / (all transitions out of u + journeys
@@ -78,7 +82,7 @@ def likely_paths(graph: nx.DiGraph, *, source: str, target: str, k: int = 5) -> 
             raise BuildError(
                 f"likely_paths: touchpoint '{node}' is not in the graph; check its name"
             )
-    weighted = nx.DiGraph()
+    weighted: nx.DiGraph[str] = nx.DiGraph()
     for node, data in graph.nodes(data=True):
         out = sum(d["transitions"] for _, _, d in graph.out_edges(node, data=True))
         leaving = out + data.get("ends", 0)
@@ -91,7 +95,11 @@ def likely_paths(graph: nx.DiGraph, *, source: str, target: str, k: int = 5) -> 
         for rank, path in enumerate(islice(found, k), start=1):
             cost = sum(weighted[u][v]["cost"] for u, v in zip(path, path[1:], strict=False))
             rows.append({"rank": rank, "path": path, "probability": math.exp(-cost)})
-    schema = {"rank": pl.Int64, "path": pl.List(pl.String), "probability": pl.Float64}
+    schema: dict[str, PolarsDataType] = {
+        "rank": pl.Int64,
+        "path": pl.List(pl.String),
+        "probability": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -115,7 +123,7 @@ def find_bottlenecks(
     )
 
 
-def graph_edges(graph: nx.DiGraph) -> pl.DataFrame:
+def graph_edges(graph: nx.DiGraph[str]) -> pl.DataFrame:
     """The graph's edges back as a frame (``marts.transitions`` columns), e.g. after pruning."""
     rows = [
         {"from_touchpoint": u, "to_touchpoint": v, **{c: d.get(c) for c in EDGE_COLUMNS[2:]}}

@@ -24,11 +24,11 @@ EVENTS_PER_PART = 20_000_000
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
 PROFILE_SCHEMA = pl.Schema(
     {
-        "customer_key": pl.String,
-        "n_identities": pl.Int64,
-        "segment": pl.String,
+        "customer_key": pl.String(),
+        "n_identities": pl.Int64(),
+        "segment": pl.String(),
         "created_at": pl.Datetime("us", "UTC"),
-        "is_stitched": pl.Boolean,
+        "is_stitched": pl.Boolean(),
     }
 )
 SCOPE_SCHEMA = pl.Schema({"customer_key": pl.String})

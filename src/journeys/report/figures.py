@@ -18,6 +18,7 @@ import shutil
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -73,7 +74,7 @@ def wrap_label(label: str, *, width_px: float, lines: int = 2) -> str:
     return "<br>".join(plotly_text(line) for line in wrapped)
 
 
-def _node_colour(node: dict) -> str:
+def _node_colour(node: dict[str, Any]) -> str:
     if node["kind"] == "step":
         return DESIGNED if node["is_designed"] else OFF_MAP
     if node["kind"] == "end":
@@ -81,7 +82,7 @@ def _node_colour(node: dict) -> str:
     return NODE_COLOURS.get(node["kind"], NEUTRAL)
 
 
-def _node_note(row: dict) -> str:
+def _node_note(row: dict[str, Any]) -> str:
     """Fixed words and counts: no customer text, so nothing to redact or escape."""
     if row["kind"] == "step":
         where = "a step of the map" if row["is_designed"] else "not a step of the map"
@@ -96,7 +97,8 @@ def _node_note(row: dict) -> str:
 def _columns(data: SankeyData) -> int:
     """The Sankey's columns: Start, the step positions drawn, and the end column."""
     positions = data.nodes.filter(data.nodes["kind"] == "step")["position"]
-    return int(positions.max() or 0) + 2  # type: ignore[operator]
+    # Series.max() is typed as any Python literal; an Int64 column's max is an int or None
+    return int(positions.max() or 0) + 2  # type: ignore[arg-type]
 
 
 def sankey_trace(
@@ -159,7 +161,7 @@ def sankey_height(views: Sequence[SankeyData], *, narrow: bool = False) -> int:
     return min(1400, max(380, per_node * busiest + 90))
 
 
-def _step_headers(columns: int, *, narrow: bool) -> list[dict]:
+def _step_headers(columns: int, *, narrow: bool) -> list[dict[str, Any]]:
     """``Step 1`` .. above the step columns (plotly spreads the columns evenly)."""
     return [
         {

@@ -2,7 +2,8 @@
 in goals), helpful ones apart, drop-offs in the same list with the kind of loss they are.
 
 Inputs are the rows of sql/queries/report/map_gaps.sql (marts.map_gaps), gap_segments.sql
-(who each gap affects) and sla_delays.sql (how late the late journeys were). Only ranked gaps
+(who each gap affects: marts.map_gaps.segments against the map's scope) and sla_delays.sql (how
+late the late journeys were). Only ranked gaps
 are listed; a gap that re-describes a ranked one (``same_behaviour_as``) is folded into its row
 (``also``). Rows whose effect is ``harms`` are the costs, ordered by what they cost (the most
 negative ``impact`` first, then journeys); ``helps`` are listed apart, the largest gain first;
@@ -13,10 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from journeys.report.words import KINDS, goal_effect, loss_kind, outcome_name, what_happens
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 HARMS, HELPS = "harms", "helps"
 LATE_OUTCOMES = "late_outcomes"
@@ -41,6 +46,9 @@ class FixList:
     """``value`` (money) or ``outcomes`` (goals): marts.map_gaps.impact_unit."""
     grain: str = "week"
     """The periods of the rows' trend lines (marts.map_gap_history.grain)."""
+    weighted: bool = False
+    """The costs are value weighted (``ranking: value_weighted``; marts.map_gaps.value_weighted):
+    each journey counts with its customer's weight."""
 
     @property
     def lists(self) -> tuple[pl.DataFrame, ...]:
@@ -57,25 +65,24 @@ class FixList:
         return ids
 
 
-def _segments(segments: pl.DataFrame) -> dict[int, list[dict[str, object]]]:
+def _segments(segments: pl.DataFrame) -> dict[int, list[dict[str, Any]]]:
     """gap_id -> its segments, most journeys first."""
-    found: dict[int, list[dict[str, object]]] = {}
+    found: dict[int, list[dict[str, Any]]] = {}
     for row in segments.iter_rows(named=True):
         found.setdefault(int(row["gap_id"]), []).append(row)
     return found
 
 
-def who(segments: Sequence[Mapping[str, object]]) -> str:
+def who(segments: Sequence[Mapping[str, Any]]) -> str:
     """Who a gap affects: the segments over-represented among its journeys (``OVER``; journeys
     without a segment count as one, often the customers nobody knows yet), else ``'All
     segments alike'``; ``''`` when the data has no segments at all."""
     if not segments or all(
-        s["segment"] == NO_SEGMENT and float(s["share_of_scope"]) >= 1.0  # type: ignore[arg-type]
-        for s in segments
+        s["segment"] == NO_SEGMENT and float(s["share_of_scope"]) >= 1.0 for s in segments
     ):
         return ""
-    share = {str(s["segment"]): float(s["share"]) for s in segments}  # type: ignore[arg-type]
-    base = {str(s["segment"]): float(s["share_of_scope"]) for s in segments}  # type: ignore[arg-type]
+    share = {str(s["segment"]): float(s["share"]) for s in segments}
+    base = {str(s["segment"]): float(s["share_of_scope"]) for s in segments}
     over = [name for name in share if share[name] >= 0.2 and share[name] >= OVER * base[name]]
     if not over:
         return "All segments alike"
@@ -112,11 +119,11 @@ def fix_first_data(
     outcome = outcome_name(goal, exits)
     by_gap = _segments(segments)
     also = _also(gaps)
-    late = {str(r["step"]): r for r in delays.iter_rows(named=True)}
+    late_by_step = {str(r["step"]): r for r in delays.iter_rows(named=True)}
     trend = {} if trends is None else {r[0]: (r[1], r[2], r[4]) for r in trends.iter_rows()}
     rows = []
     for r in gaps.filter(pl.col("rank").is_not_null()).iter_rows(named=True):
-        delay = late.get(str(r["to_step"])) if r["gap_type"] == "sla_breach" else None
+        delay = late_by_step.get(str(r["to_step"])) if r["gap_type"] == "sla_breach" else None
         rows.append(
             {
                 **{c: r[c] for c in MEASURED},
@@ -152,6 +159,7 @@ def fix_first_data(
         unclear=unclear,
         unit=units[0] if len(units) == 1 else None,
         grain=grain,
+        weighted=bool(gaps["value_weighted"].any()),
     )
 
 
@@ -162,7 +170,7 @@ MEASURED = (
 """The columns of marts.map_gaps a list row shows as they are."""
 
 
-def _words(row: Mapping[str, object], outcome: str) -> dict[str, str]:
+def _words(row: Mapping[str, Any], outcome: str) -> dict[str, str]:
     kind = loss_kind(row)
     return {
         "kind": kind,
@@ -210,7 +218,7 @@ DELAY = pl.Struct(
         "over_4x": pl.Int64,
     }
 )
-ROW_SCHEMA = {
+ROW_SCHEMA: dict[str, PolarsDataType] = {
     "gap_id": pl.Int64,
     "ranking": pl.String,
     "rank": pl.Int64,

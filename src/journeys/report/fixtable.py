@@ -6,6 +6,7 @@ their delay distribution."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
 
@@ -18,14 +19,14 @@ from journeys.report.units import format_impact, format_points, format_share
 from journeys.report.words import KINDS
 
 
-def _cost_cell(row: Mapping[str, object], currency: str | None) -> Cell:
+def _cost_cell(row: Mapping[str, Any], currency: str | None) -> Cell:
     impact = row["impact"]
-    text = format_impact(impact, row["impact_unit"], currency=currency)  # type: ignore[arg-type]
+    text = format_impact(impact, row["impact_unit"], currency=currency)
     sign = "neg" if text.startswith("−") else "pos" if text.startswith("+") else ""
     return Cell(f'<span class="cost {sign}">{own(text)}</span>', numeric=True)
 
 
-def delay_html(delay: Mapping[str, object] | None) -> str:
+def delay_html(delay: Mapping[str, float] | None) -> str:
     """How late the late journeys were: a bar split by multiples of the limit, and words."""
     if not delay or not delay.get("breaches"):
         return ""
@@ -35,44 +36,44 @@ def delay_html(delay: Mapping[str, object] | None) -> str:
         ("d3", "up_to_4x", "2–4×"),
         ("d4", "over_4x", "over 4×"),
     ]
-    total = int(delay["breaches"])  # type: ignore[arg-type]
+    total = int(delay["breaches"])
     spans = "".join(
-        f'<span class="{cls}" style="width:{100 * int(delay[key]) / total:.1f}%" '  # type: ignore[arg-type]
-        f'title="{label} the limit: {int(delay[key])}"></span>'  # type: ignore[arg-type]
+        f'<span class="{cls}" style="width:{100 * int(delay[key]) / total:.1f}%" '
+        f'title="{label} the limit: {int(delay[key])}"></span>'
         for cls, key, label in parts
         if delay[key]
     )
-    counts = ", ".join(f"{label}: {int(delay[key])}" for _, key, label in parts if delay[key])  # type: ignore[arg-type]
+    counts = ", ".join(f"{label}: {int(delay[key])}" for _, key, label in parts if delay[key])
     return (
         f'<div class="dist" aria-label="delay distribution">{spans}</div><small>Late by '
-        f"(× the {own(format_seconds(delay['within_seconds']))} limit) {counts}; median "  # type: ignore[arg-type]
-        f"wait {own(format_seconds(delay['median_seconds']))}, 90% within "  # type: ignore[arg-type]
-        f"{own(format_seconds(delay['p90_seconds']))}</small>"  # type: ignore[arg-type]
+        f"(× the {own(format_seconds(delay['within_seconds']))} limit) {counts}; median "
+        f"wait {own(format_seconds(delay['median_seconds']))}, 90% within "
+        f"{own(format_seconds(delay['p90_seconds']))}</small>"
     )
 
 
-def _what_cell(row: Mapping[str, object]) -> Cell:
+def _what_cell(row: Mapping[str, Any]) -> Cell:
     parts = [html_text(row["what"])]
     if row["effect_text"]:
         parts.append(f"<br><small>{html_text(row['effect_text'])}</small>")
     also = row.get("also") or []
     if also:
-        listed = "; ".join(html_text(a) for a in also[:2])  # type: ignore[index]
-        more = f" and {len(also) - 2} more" if len(also) > 2 else ""  # type: ignore[arg-type]
+        listed = "; ".join(html_text(a) for a in also[:2])
+        more = f" and {len(also) - 2} more" if len(also) > 2 else ""
         parts.append(f"<br><small>The same journeys: {listed}{more}</small>")
-    parts.append(delay_html(row.get("delay")))  # type: ignore[arg-type]
+    parts.append(delay_html(row.get("delay")))
     return Cell("".join(parts))
 
 
-def _rates_cell(row: Mapping[str, object]) -> Cell:
+def _rates_cell(row: Mapping[str, Any]) -> Cell:
     with_, without = row["outcome_rate_with"], row["outcome_rate_without"]
     if with_ is None or without is None:
         return Cell("<small>not measured</small>")
     low, high = row["ci_low"], row["ci_high"]
-    interval = f" ({format_points(low)} to {format_points(high)})" if low is not None else ""  # type: ignore[arg-type]
+    interval = f" ({format_points(low)} to {format_points(high)})" if low is not None else ""
     return Cell(
-        f"{format_share(with_)} vs {format_share(without)}<br>"  # type: ignore[arg-type]
-        f"<small>{own(format_points(with_ - without) + interval)}</small>",  # type: ignore[operator]
+        f"{format_share(with_)} vs {format_share(without)}<br>"
+        f"<small>{own(format_points(with_ - without) + interval)}</small>",
         numeric=True,
     )
 
@@ -149,11 +150,20 @@ def _explain(fixes: FixList, *, outcome: str, currency: str | None) -> str:
     kinds = "; ".join(
         f"<b>{label}</b>, {words}" for kind, (label, words) in KINDS.items() if kind in present
     )
+    weighted = (
+        " <b>Value weighted</b> (<code>ranking: value_weighted</code>): each journey counts "
+        "with its customer's weight (<code>customer_value</code>, 1 = the map's average "
+        "journey), so what valuable customers lose costs more and ranks higher."
+        if fixes.weighted
+        else ""
+    )
     return (
         f"Where journeys depart from the map and reach {html_text(outcome)} less often, the "
-        f"biggest cost first ({unit}). <i>Kind of loss</i>: {kinds}. <i>Goal reached</i> "
-        "compares these journeys with comparable ones, the difference in percentage points "
-        "with its 95% interval. The example is one such journey, drawn at the end of the page."
+        f"biggest cost first ({unit}).{weighted} <i>Kind of loss</i>: {kinds}. <i>Who</i>: the "
+        "customer segments the departure hits more than the map's journeys as a whole. "
+        "<i>Goal reached</i> compares these journeys with comparable ones, the difference in "
+        "percentage points with its 95% interval. The example is one such journey, drawn at "
+        "the end of the page."
     )
 
 
@@ -176,8 +186,9 @@ def fix_first(
         )
         return table(fix_headers(money, kind=kind), rows, id=id)
 
+    cost = "Cost, value weighted" if fixes.weighted else "Cost"
     body = (
-        listed(fixes.costs, "Cost", "fix-table", kind="Kind of loss")
+        listed(fixes.costs, cost, "fix-table", kind="Kind of loss")
         if fixes.costs.height
         else '<p class="note">No gap has a clear cost.</p>'
     )

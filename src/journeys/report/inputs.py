@@ -68,6 +68,8 @@ COMPARED: Mapping[str, tuple[str, ...]] = {
         "ci_low",
         "ci_high",
         "example_journey_ids",
+        "segments",
+        "value_weighted",
     ),
     MAP_STEPS: (
         "map_name",

@@ -24,8 +24,9 @@ from plotly.offline import get_plotlyjs
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.config import Settings
 from journeys.errors import ReportError, os_failure
+from journeys.report import cxsections, sections
 from journeys.report import inputs as read
-from journeys.report import sections
+from journeys.report.cx import CxHeadline, CxInputs, cx_headline, read_cx
 from journeys.report.figures import figure_html, sankey_figure
 from journeys.report.fixfirst import FixList, fix_first_data
 from journeys.report.fixtable import fix_first
@@ -66,6 +67,8 @@ class Context:
 class MapPage:
     html: str
     headline: MapHeadline
+    cx: CxHeadline | None = None
+    """Its worst handoff and best-return touchpoint, for the index (report/cx.py)."""
 
 
 def load_maps(paths: Sequence[Path]) -> tuple[JourneyMap, ...]:
@@ -235,17 +238,28 @@ def _sankey_section(
 
 
 def map_sections(
-    m: JourneyMap, wh: Warehouse, ctx: Context, *, in_scope: int, depth: int, coverage: float
+    m: JourneyMap,
+    wh: Warehouse,
+    ctx: Context,
+    *,
+    in_scope: int,
+    depth: int,
+    coverage: float,
+    cx: CxInputs | None = None,
 ) -> tuple[list[sections.Section], dict[str, object] | None]:
     """The sections of a compared map's page, in order, and the first row of its fix-first
-    list (None when no gap has a clear cost). Later sections slot in here."""
+    list (None when no gap has a clear cost). Later sections slot in here. ``cx``: the map's
+    effort and touchpoint rows (read when not given)."""
     fixes = _fix_list(wh, m)
+    cx = cx if cx is not None else read_cx(wh, m.name)
     links = anchors(fixes.examples)
     outcome = outcome_name(m.goal, m.exit)
     parts = [
         fix_first(fixes, outcome=outcome, currency=ctx.currency, anchors=links),
         _process_section(wh, m),
         sections.stage_funnel(_stages(wh, m, in_scope), in_scope=in_scope),
+        cxsections.effort(cx),
+        cxsections.touchpoints(cx, currency=ctx.currency),
         _sankey_section(wh, m, depth=depth, coverage=coverage),
         sections.examples(_timelines(wh, m, fixes, links)),
     ]
@@ -265,13 +279,14 @@ def render_map_page(
     """The page of one map: header, cards, then its sections (``map_sections``)."""
     summary = read.map_summary(wh, m.name) if ctx.compared else None
     outcome = outcome_name(m.goal, m.exit)
-    top = None
+    top = cx = None
     cards = ""
     if summary is None or not summary.journeys:
         parts = [_not_compared(m, ctx)]
     else:
+        cx = read_cx(wh, m.name)
         parts, top = map_sections(
-            m, wh, ctx, in_scope=summary.journeys, depth=depth, coverage=coverage
+            m, wh, ctx, in_scope=summary.journeys, depth=depth, coverage=coverage, cx=cx
         )
         cards = sections.map_cards(
             summary,
@@ -292,7 +307,11 @@ def render_map_page(
     )
     body = header + cards + "".join(p.html for p in parts) + sections.footer(ctx.built_at)
     html = page(title=html_text(f"{m.name} · customer journeys"), body=body, head_scripts=scripts)
-    return MapPage(html=html, headline=_headline(m, slug, summary, top, ctx.currency))
+    return MapPage(
+        html=html,
+        headline=_headline(m, slug, summary, top, ctx.currency),
+        cx=cx_headline(cx) if cx is not None else None,
+    )
 
 
 def _headline(
@@ -343,6 +362,7 @@ def render_index(pages: Sequence[MapPage], ctx: Context, data_quality: pl.DataFr
                 ctx.journeys, ctx.first_event, ctx.last_event, ctx.published_at, ctx.built_at
             ),
             map_list([p.headline for p in pages]),
+            cxsections.index_line([(p.headline.name, p.headline.slug, p.cx) for p in pages]),
             quality(data_quality),
             sections.footer(ctx.built_at),
         ]

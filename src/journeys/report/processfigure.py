@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -56,7 +57,7 @@ def _node_size(journeys: int, total: int) -> float:
     return 12 + 22 * math.sqrt(journeys / total) if total else 12
 
 
-def _edge_hover(e: dict) -> str:
+def _edge_hover(e: dict[str, Any]) -> str:
     if e["kind"] == "start":
         where = f"{format_count(e['journeys'])} journeys start at {plotly_text(e['to_touchpoint'])}"
     elif e["kind"] == "end":
@@ -117,7 +118,7 @@ def _edge_traces(
     return traces
 
 
-def _node_label(row: dict, *, room: float, narrow: bool) -> str:
+def _node_label(row: dict[str, Any], *, room: float, narrow: bool) -> str:
     """The name (wrapped to ``room`` px), the journeys and, when repeated, ↻ and the repeats
     (on a line of their own on a phone)."""
     name = wrap_label(row["label"], width_px=room)
@@ -129,7 +130,7 @@ def _node_label(row: dict, *, room: float, narrow: bool) -> str:
     return f"{name}<br><b>{count}</b>{loop}"
 
 
-def _node_hover(row: dict, total: int) -> str:
+def _node_hover(row: dict[str, Any], total: int) -> str:
     where = {
         "designed": "a step of the map",
         "unreached": "a step of the map nobody reaches",
@@ -229,8 +230,8 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
     def visible(level: int) -> list[bool]:
         return [top >= level for top in owners]
 
-    for trace, show in zip(figure.data, visible(pm.default_level), strict=True):
-        trace.visible = show
+    for drawn, show in zip(figure.data, visible(pm.default_level), strict=True):
+        drawn.visible = show
     figure.update_layout(
         height=height,
         margin={"l": 4, "r": 4, "t": MARGIN_T, "b": MARGIN_B},
@@ -251,7 +252,7 @@ def _slider(
     extents: list[tuple[tuple[float, float], int]],
     *,
     narrow: bool,
-) -> dict:
+) -> dict[str, Any]:
     """Levels as slider steps: each shows the edges (and off-map touchpoints) at that level,
     in a figure as tall as they need."""
     steps = [

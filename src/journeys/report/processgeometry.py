@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -128,7 +129,9 @@ def bend_of(
     return 0.12
 
 
-def ends(e: dict, frame: Frame, *, narrow: bool) -> tuple[tuple[float, float], tuple[float, float]]:
+def ends(
+    e: dict[str, Any], frame: Frame, *, narrow: bool
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """Where an edge's curve starts and ends: a stub above-left into the node for a start,
     above-right out of it for an end, else from node to node."""
     run, rise = STUB / frame.px[0], STUB / frame.px[1]

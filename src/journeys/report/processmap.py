@@ -64,7 +64,7 @@ def designed_layers(steps: Sequence[str], edges: frozenset[tuple[str, str]]) -> 
     """Each designed step's column: the longest designed walk to it, without loops and the edges
     that go back in file order (so a map with a loop back still reads left to right)."""
     order = {step: i for i, step in enumerate(steps)}
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(steps)
     graph.add_edges_from(
         (a, b) for a, b in edges if a in order and b in order and order[a] < order[b]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -126,7 +127,9 @@ def _terminal_rank(row: dict[str, object]) -> int:
     return -1
 
 
-def _flows(links: pl.DataFrame) -> tuple[list[tuple[str, str, dict, int]], dict[str, int]]:
+def _flows(
+    links: pl.DataFrame,
+) -> tuple[list[tuple[str, str, dict[str, Any], int]], dict[str, int]]:
     """Each band keyed (source key, target key, row, journeys), and the journeys through each
     node (the larger of in and out; Start: out)."""
     inflow: dict[str, int] = {}

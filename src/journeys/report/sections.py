@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -73,7 +74,7 @@ def map_cards(
     summary: MapSummary,
     *,
     outcome: str,
-    top: Mapping[str, object] | None,
+    top: Mapping[str, Any] | None,
     currency: str | None,
     outside: int,
 ) -> str:
@@ -95,7 +96,7 @@ def map_cards(
         ),
     ]
     if top is not None:
-        cost = format_impact(top["impact"], top["impact_unit"], currency=currency)  # type: ignore[arg-type]
+        cost = format_impact(top["impact"], top["impact_unit"], currency=currency)
         cards.append(
             card(
                 "Fix first",
@@ -266,7 +267,7 @@ def end_legend(data: SankeyData) -> str:
     return f'<div class="legend ends" aria-label="the last column"><b>Last column:</b>{items}</div>'
 
 
-def _end_colour(node: Mapping[str, object]) -> str:
+def _end_colour(node: Mapping[str, Any]) -> str:
     if node["kind"] == "end":
         return END_COLOURS.get(str(node["status"]), INK)
     return NODE_COLOURS[str(node["kind"])]

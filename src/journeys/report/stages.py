@@ -11,10 +11,14 @@ previous stage and then this one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-STAGE_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
+STAGE_SCHEMA: dict[str, PolarsDataType] = {
     "stage": pl.String,
     "reached": pl.Int64,
     "share": pl.Float64,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from html import escape
+from typing import Any
 
 import polars as pl
 
@@ -21,7 +22,7 @@ def anchors(journey_ids: Sequence[str]) -> dict[str, str]:
     return {journey_id: f"example-{i + 1}" for i, journey_id in enumerate(journey_ids)}
 
 
-def _where(row: Mapping[str, object], steps: Collection[str]) -> tuple[str, str]:
+def _where(row: Mapping[str, Any], steps: Collection[str]) -> tuple[str, str]:
     """(css class, words) of an event: on the map, off it, or ignored by it."""
     if not row["in_scope"]:
         return "ignored", "ignored by this map"
@@ -30,7 +31,7 @@ def _where(row: Mapping[str, object], steps: Collection[str]) -> tuple[str, str]
     return "off", "not on the map"
 
 
-def _event(row: Mapping[str, object], steps: Collection[str], marked: Collection[str]) -> str:
+def _event(row: Mapping[str, Any], steps: Collection[str], marked: Collection[str]) -> str:
     cls, where = _where(row, steps)
     if row["touchpoint"] in marked and cls != "ignored":
         cls = (cls + " hit").strip()
@@ -40,7 +41,7 @@ def _event(row: Mapping[str, object], steps: Collection[str], marked: Collection
     after = f'<span class="wait">+{escape(format_seconds(wait))}</span>' if wait is not None else ""
     who = " · ".join(html_text(row[c]) for c in ("channel", "team", "system") if row[c])
     detail = f"<br><small>{who}</small>" if who else ""
-    when = format_timestamp(row["occurred_at"]).replace(" UTC", "")  # type: ignore[arg-type]
+    when = format_timestamp(row["occurred_at"]).replace(" UTC", "")
     return (
         f'<li class="{cls}"><span class="when">{escape(when)}{after}</span>'
         f"<span><b>{html_text(row['touchpoint'])}</b> <small>({where})</small>{detail}</span></li>"

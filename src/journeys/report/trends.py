@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from journeys.report.text import html_text
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 WIDTH, HEIGHT, PAD = 88, 22, 2
 GRAIN_WORDS = {"week": "week of", "day": "day"}
 
-TRENDS_SCHEMA = {
+TRENDS_SCHEMA: dict[str, PolarsDataType] = {
     "gap_id": pl.Int64,
     "periods": pl.List(pl.Date),
     "shares": pl.List(pl.Float64),
@@ -45,7 +49,7 @@ def trend_data(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("open").alias("open"),
         )
         .filter(pl.col("periods").list.len() >= 2)
-        .cast(TRENDS_SCHEMA)  # type: ignore[arg-type]
+        .cast(pl.Schema(TRENDS_SCHEMA))
     )
 
 

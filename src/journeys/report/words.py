@@ -7,6 +7,7 @@ Texts here are raw; the sections escape them (``html_text``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from journeys.compare.deviations import GapType
 from journeys.report.units import format_share
@@ -33,25 +34,26 @@ def outcome_name(goal: str | None, exits: Sequence[str]) -> str:
     return " or ".join(f"'{e}'" for e in exits)
 
 
-def loss_kind(row: Mapping[str, object]) -> str:
+def loss_kind(row: Mapping[str, Any]) -> str:
     """The kind of loss a gap is (a key of KINDS)."""
     if row.get("ranking") == DROPOFFS:
         return "dropoff"
-    return {
+    kinds: dict[str, str] = {
         GapType.LOOP: "rework",
         GapType.SKIPPED_STEP: "skip",
         GapType.SLA_BREACH: "delay",
         GapType.CHANNEL_SWITCH: "switch",
         GapType.DROPOFF: "dropoff",
         GapType.SHARE_DRIFT: "share",
-    }.get(str(row.get("gap_type")), "detour")  # type: ignore[call-overload]
+    }
+    return kinds.get(str(row.get("gap_type")), "detour")
 
 
 def _q(name: object) -> str:
     return f"'{name}'"
 
 
-def what_happens(row: Mapping[str, object], *, outcome: str) -> str:
+def what_happens(row: Mapping[str, Any], *, outcome: str) -> str:
     """One sentence: what the journeys with the gap do."""
     kind = str(row.get("gap_type"))
     before, after, touchpoint = row.get("from_step"), row.get("to_step"), row.get("touchpoint")
@@ -83,7 +85,7 @@ def what_happens(row: Mapping[str, object], *, outcome: str) -> str:
 
 
 def _unexpected(
-    row: Mapping[str, object], before: object, after: object, touchpoint: object, detail: object
+    row: Mapping[str, Any], before: object, after: object, touchpoint: object, detail: object
 ) -> str:
     where = f"After {_q(before)}, customers" if before else "Customers start with"
     text = f"{where} {'go to ' if before else ''}{_q(touchpoint)}, which is not on the map"
@@ -96,13 +98,13 @@ def _unexpected(
     return text + ", at the end of the journey."
 
 
-def goal_effect(row: Mapping[str, object], *, outcome: str) -> str:
+def goal_effect(row: Mapping[str, Any], *, outcome: str) -> str:
     """How often these journeys reach the outcome, against comparable ones; empty when compare
     could not measure it."""
     with_, without = row.get("outcome_rate_with"), row.get("outcome_rate_without")
     if with_ is None or without is None:
         return ""
     return (
-        f"{format_share(with_)} of them reach {outcome}, against {format_share(without)} of "  # type: ignore[arg-type]
+        f"{format_share(with_)} of them reach {outcome}, against {format_share(without)} of "
         "comparable journeys."
     )
