@@ -13,8 +13,9 @@ import pytest
 
 from feed import MAP, TOUCHPOINTS, Mix, between, journey_rows, sample_feed, write_feed
 from journeys import steps
+from journeys.compare.state import SNAPSHOT
 from journeys.config import Settings
-from journeys.publish import open_published
+from journeys.publish import open_published, open_work
 
 FIRST = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
 
@@ -80,6 +81,11 @@ def test_micro_batches_then_a_full_rebuild_give_identical_marts(tmp_path: Path):
     micro = published_marts(settings)
     history = micro["marts.map_gap_history"]
     assert history["period"].n_unique() == 5 and history.height >= 15
+    # compare's snapshot, kept up by replacing its changed rows, is the journeys it last read
+    with open_work(settings, step="test") as wh:
+        kept = wh.read_table(SNAPSHOT).sort("journey_id")
+        now = wh.read_table("marts.journeys", columns=kept.columns).sort("journey_id")
+    assert kept.height == micro["marts.journeys"].height and kept.equals(now)
 
     land(settings, full=True)
     rebuilt = published_marts(settings)

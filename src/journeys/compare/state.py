@@ -110,9 +110,17 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def save_snapshot(wh: Warehouse, journeys: pl.DataFrame, changes: JourneyChanges) -> None:
-    """The journeys this compare read become the snapshot the next one diffs against."""
+    """The journeys this compare read become the snapshot the next one diffs against: with a
+    snapshot read, its changed and stale rows replaced (a micro-batch's few thousand), else
+    written whole."""
     columns = ["journey_id", *(c for c in FINGERPRINT if c in journeys.columns)]
-    wh.write_table(SNAPSHOT, journeys.select(columns))
+    if changes.previous is None:
+        wh.write_table(SNAPSHOT, journeys.select(columns))
+    else:  # read_changes read the snapshot with these columns and listed the ids in CHANGED
+        wh.delete_keys(SNAPSHOT, column="journey_id", keys=CHANGED)
+        ids = changes.changed.select("journey_id")
+        now = journeys.select(columns).join(ids, on="journey_id", how="semi")
+        wh.write_table(SNAPSHOT, now, mode="append")
     runs = pl.DataFrame(
         {"snapshot": [changes.snapshot], "built_at": [changes.newest_build]},
         schema={"snapshot": pl.String, "built_at": pl.Datetime("us", "UTC")},
