@@ -16,7 +16,6 @@ scope itself.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,8 +32,8 @@ from journeys.compare.gaps import find_gaps
 from journeys.compare.history import GapInputs
 from journeys.compare.mapjourneys import map_journeys, map_version
 from journeys.compare.maps import JourneyMap, load_map
-from journeys.compare.registry import TABLE as MAPS_TABLE
-from journeys.compare.registry import maps_frame
+from journeys.compare.reads import check_unique, missing_steps, read_variants, require
+from journeys.compare.registry import replace_maps
 from journeys.compare.scope import (
     BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
@@ -150,9 +149,9 @@ def compare_maps(
             "no maps to compare; pass --map FILE or list maps: in the configuration file"
         )
     loaded = [load_map(Path(p)) for p in paths]
-    _check_unique(loaded)
-    _require(wh, "marts.journeys", JOURNEY_COLUMNS)
-    _require(wh, "marts.events", EVENT_COLUMNS)
+    check_unique(loaded)
+    require(wh, "marts.journeys", JOURNEY_COLUMNS)
+    require(wh, "marts.events", EVENT_COLUMNS)
     # paths are only needed once per variant; events are scanned in batches, never whole
     # sorted and coded once for every map; the warehouse sorts the ids in parallel, at half
     # the CPU of sorting them here
@@ -162,14 +161,14 @@ def compare_maps(
     read = wh.read_table(
         "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
     )
-    variants = _read_variants(wh)
+    variants = read_variants(wh)
     values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
     with wh.transaction():  # all maps or none
         changes = read_changes(wh, read)
         journeys = prepare_journeys(read)
-        _replace_maps(wh, loaded)
+        replace_maps(wh, loaded)
         incremental = []
         for m in loaded:
             summary, events, again = _compare_one(
@@ -365,79 +364,3 @@ def align_journeys(
         .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
     )
     return aligned, conformance
-
-
-def missing_steps(journey_map: JourneyMap, touchpoints: Sequence[str]) -> tuple[str, ...]:
-    """A warning for each map step that no journey has, naming the closest touchpoints (the
-    same name in another case first), so a typo does not pass for a gap."""
-    present = set(touchpoints)
-    lowered: dict[str, list[str]] = {}
-    for name in touchpoints:
-        lowered.setdefault(name.casefold(), []).append(name)
-    warnings = []
-    for step in journey_map.step_names:
-        if step in present:
-            continue
-        close = lowered.get(step.casefold(), [])
-        if not close:  # else the closest names, compared without case
-            similar = difflib.get_close_matches(step.casefold(), list(lowered), n=3, cutoff=0.6)
-            close = [name for key in similar for name in lowered[key]]
-        hint = (
-            "did you mean " + " or ".join(f"'{c}'" for c in close[:3]) + "?"
-            if close
-            else "no touchpoint has a similar name"
-        )
-        warnings.append(f"'{step}' never occurs; {hint}")
-    return tuple(warnings)
-
-
-def _replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
-    """Record the compared maps in marts.maps (the report draws every recorded map)."""
-    frame = maps_frame(maps)
-    if not wh.table_exists(MAPS_TABLE):
-        wh.write_table(MAPS_TABLE, frame)
-        return
-    for name in frame["map_name"]:
-        wh.delete_where(MAPS_TABLE, column="map_name", value=name)
-    wh.write_table(MAPS_TABLE, frame, mode="append")
-
-
-def _check_unique(maps: Sequence[JourneyMap]) -> None:
-    seen: dict[str, str] = {}
-    for m in maps:
-        if m.name in seen:
-            raise CompareError(
-                f"{m.source}: name '{m.name}' is also the name of {seen[m.name]}; "
-                "map names are unique, rename one of them"
-            )
-        seen[m.name] = m.source
-
-
-def _read_variants(wh: Warehouse) -> pl.DataFrame:
-    """variant_id, path, journeys. The path comes from marts.variants when it has every variant
-    (variant_id is content-addressed, md5 of the path, so the paths agree), else from
-    marts.journeys (the paths of millions of journeys, read only when needed)."""
-    counts = (
-        wh.scan_table("marts.journeys", columns=["variant_id"])
-        .group_by("variant_id")
-        .agg(pl.len().alias("journeys"))
-        .collect(engine="streaming")
-    )
-    if wh.table_exists("marts.variants") and {"variant_id", "path"} <= set(
-        wh.columns("marts.variants")
-    ):
-        paths = wh.read_table("marts.variants", columns=["variant_id", "path"])
-        found = counts.join(paths.unique("variant_id"), on="variant_id", how="left")
-        if found["path"].null_count() == 0:
-            return found.select("variant_id", "path", "journeys")
-    return distinct_variants(wh.scan_table("marts.journeys", columns=["variant_id", "path"]))
-
-
-def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
-    if not wh.table_exists(table):
-        raise CompareError(f"{table} not found; run `journeys build` before `journeys compare`")
-    missing = [c for c in columns if c not in wh.columns(table)]
-    if missing:
-        raise CompareError(
-            f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
-        )
