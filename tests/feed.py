@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -104,16 +104,21 @@ def _at(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def journey_rows(journeys: Iterable[Journey], *, known: set[str] | None = None) -> Files:
+def journey_rows(
+    journeys: Iterable[Journey],
+    *,
+    known: set[str] | None = None,
+    segment_of: Callable[[str], str] = lambda customer: "new",
+) -> Files:
     """The source rows of ``journeys``; a customer not in ``known`` gets a CRM row (and is added
-    to it). Event ids are unique per journey and step."""
+    to it), in the segment ``segment_of`` gives. Event ids are unique per journey and step."""
     known = known if known is not None else set()
     files = Files()
     for j in journeys:
         c = j.customer
         if c not in known:
             known.add(c)
-            files.add("customers", [c, f"{c}@example.com", "", "new", _at(j.start)])
+            files.add("customers", [c, f"{c}@example.com", "", segment_of(c), _at(j.start)])
         for minutes, what in j.steps:
             when = _at(j.start + timedelta(minutes=minutes))
             key = f"{c}-{j.start:%Y%m%d%H%M}-{round(minutes * 60)}"  # the same in any delivery

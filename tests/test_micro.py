@@ -5,6 +5,7 @@ history and drift events included; and only the changed journeys are compared ag
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,10 @@ from journeys.publish import open_published, open_work
 FIRST = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
 
 
-def shop_settings(root: Path, **drift: object) -> Settings:
+def shop_settings(
+    root: Path, *, extra: Mapping[str, object] | None = None, **drift: object
+) -> Settings:
+    """The shop's configuration (the checkout map), ``drift`` settings and ``extra`` settings."""
     (root / "checkout.yaml").write_text(MAP, encoding="utf-8")
     return Settings.model_validate(
         {
@@ -36,6 +40,7 @@ def shop_settings(root: Path, **drift: object) -> Settings:
             "journeys": {"end_touchpoints": ["Order delivered", "Order cancelled"]},
             "drift": {"grain": "week", **drift},
             "salt": "micro-test-salt",
+            **(extra or {}),
         }
     )
 
@@ -90,6 +95,37 @@ def test_micro_batches_then_a_full_rebuild_give_identical_marts(tmp_path: Path):
     land(settings, full=True)
     rebuilt = published_marts(settings)
     assert rebuilt.keys() == micro.keys()
+    for name, frame in rebuilt.items():
+        assert frame.equals(micro[name]), f"{name} differs after a full rebuild"
+
+
+def test_value_weighted_micro_batches_then_a_full_rebuild_give_identical_marts(tmp_path: Path):
+    """A customer's weight is relative to all the map's finished journeys, so a batch that
+    brings more VIPs moves every weight; the gap history is measured unweighted, else the
+    periods the batch did not touch would keep weights a full rebuild no longer gives."""
+    weighted = {"customer_value": {"segments": {"vip": 3}}, "ranking": "value_weighted"}
+    settings = shop_settings(tmp_path, extra=weighted)
+    journeys = sample_feed(random.Random(5), first=FIRST, days=42, per_day=8, mix=Mix(),
+                           prefix="c")  # fmt: skip
+    known: set[str] = set()
+    cut, end = FIRST + timedelta(days=35), FIRST + timedelta(days=60)
+    # a tenth of the first delivery's new customers are VIPs, every one of the second's
+    for n, (first, last, vips) in enumerate([(FIRST, cut, "7"), (cut, end, "0123456789")]):
+        files = journey_rows(
+            between(journeys, first, last),
+            known=known,
+            segment_of=lambda c, v=vips: "vip" if c[-1] in v else "new",
+        )
+        write_feed(tmp_path / "landing", files, name=f"delivery-{n}")
+        changed = land(settings).changed
+    assert changed is not None and changed > 0  # the second delivery compared incrementally
+    micro = published_marts(settings)
+    gaps = micro["marts.map_gaps"]
+    assert gaps["value_weighted"].all() and gaps["customer_weight"].drop_nulls().n_unique() > 1
+    assert micro["marts.map_gap_history"]["period"].n_unique() == 6
+
+    land(settings, full=True)
+    rebuilt = published_marts(settings)
     for name, frame in rebuilt.items():
         assert frame.equals(micro[name]), f"{name} differs after a full rebuild"
 

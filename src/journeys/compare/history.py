@@ -52,6 +52,8 @@ MEASURES = (
     "description",
 )
 """The marts.map_gaps columns a history row keeps (baseline_journeys as finished_without)."""
+UNWEIGHTED = ("weight", "rank_weight")
+"""value.attach_values' columns, left out of the history (see _measure_period)."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,11 @@ def _measure_period(
     journey_map: JourneyMap, inputs: GapInputs, sub: pl.DataFrame, *, min_support: int
 ) -> pl.DataFrame:
     """find_gaps over one period's journeys: renumbered (jx is a row number), with the
-    variants, alignments and timing rows of those journeys only."""
-    journeys = sub.drop("_period").rename({"jx": "_all"}).with_row_index("jx")
+    variants, alignments and timing rows of those journeys only. Unweighted: a customer's
+    weight (``ranking: value_weighted``) is relative to the map's journeys of every period, so
+    each batch would move the weights of periods it does not measure again."""
+    unweighted = sub.drop("_period", *UNWEIGHTED, strict=False)
+    journeys = unweighted.rename({"jx": "_all"}).with_row_index("jx")
     renumber = journeys.select("_all", "jx")
     variants = inputs.variants.join(journeys.select("vx").unique(), on="vx", how="semi")
     aligned = inputs.aligned.join(variants.select("variant_id"), on="variant_id", how="semi")
