@@ -80,6 +80,13 @@ def goal_value(journeys: pl.DataFrame) -> float:
     return max(0.0, float(mean or 0.0))  # type: ignore[arg-type]
 
 
+def _fixed_sum(values: pl.Expr, exact: bool) -> pl.Expr:
+    """The sum of a group's ``values``. The members' rows come in the order of parallel joins,
+    and a float sum depends on its order in the last bit: unless every value is the same
+    (``exact``), they are added in sorted order, so a micro-batch and a full rebuild agree."""
+    return values.sum() if exact else values.sort().sum()
+
+
 def measure_impact(
     members: pl.DataFrame,
     journeys: pl.DataFrame,
@@ -132,6 +139,7 @@ def measure_impact(
     members = members.with_columns(
         journeys.select("vx", "cx", "finished", "outcome", *weight_columns(journeys))[members["jx"]]
     )
+    exact = all(members[c].n_unique() <= 1 for c in ("w", "rw"))  # sums of one weight
     stats = (
         members.join(gap_sets, on="gap_id")
         .with_columns(at_base=at_base.is_in(reached_keys))
@@ -150,8 +158,8 @@ def measure_impact(
             pl.col("fin_base").sum().alias("n_with_base"),
             pl.col("won_base").sum().alias("k_with_base"),
             pl.col("jx").bottom_k(5).sort().alias("examples"),
-            (pl.col("w") * pl.col("fin")).sum().alias("w_with"),
-            (pl.col("rw") * pl.col("fin")).sum().alias("rw_with"),
+            _fixed_sum(pl.col("w") * pl.col("fin"), exact).alias("w_with"),
+            _fixed_sum(pl.col("rw") * pl.col("fin"), exact).alias("rw_with"),
         )
         .join(reached, on="bx", how="left")
         .sort("gap_id")
