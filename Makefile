@@ -29,6 +29,7 @@ test-fast: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/bench_import.py --write-doc
+	$(BIN)/python benchmarks/bench_micro.py --write-doc
 
 # ruff, mypy --strict (pyproject.toml [tool.mypy]; .mypy_cache keeps warm runs fast) and
 # sqlfluff (.sqlfluff) over sql/, two processes. Fix SQL layout with: .venv/bin/sqlfluff fix sql

@@ -199,12 +199,18 @@ class Warehouse:
         self._execute(f"INSERT INTO {table} BY NAME\n{body}", _bind(body, params, model), model)
         return self.count(f"{layer}.{name}") - before
 
-    def delete_keys(self, table: str, *, column: str, keys: str) -> None:
-        """Delete the rows of ``table`` whose ``column`` value is in the same column of ``keys``."""
+    def delete_keys(
+        self, table: str, *, column: str, keys: str, also: Mapping[str, object] | None = None
+    ) -> None:
+        """Delete the rows of ``table`` whose ``column`` value is in the same column of ``keys``
+        (and, with ``also``, whose columns equal those values: bound parameters)."""
         col, source = quote_ident(column), quote_ident(keys)
+        where = [f"{col} IN (SELECT {col} FROM {source})"]
+        params = {f"v{i}": value for i, value in enumerate((also or {}).values())}
+        where += [f"{quote_ident(name)} = $v{i}" for i, name in enumerate(also or {})]
         self._execute(
-            f"DELETE FROM {quote_ident(table)} WHERE {col} IN (SELECT {col} FROM {source})",
-            None,
+            f"DELETE FROM {quote_ident(table)} WHERE {' AND '.join(where)}",
+            params or None,
             f"delete from {table}",
         )
 
@@ -380,7 +386,8 @@ class Warehouse:
                 sql = f"INSERT INTO {target} BY NAME SELECT * FROM {view}"
             self._run(sql, what=f"write {table}")
         finally:
-            self._con.unregister(view)
+            with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
+                self._con.unregister(view)
         return data.num_rows
 
     @contextmanager

@@ -37,6 +37,17 @@ def maps_frame(maps: Sequence[JourneyMap]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
 
 
+def replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
+    """Record the compared maps in marts.maps (the report draws every recorded map)."""
+    frame = maps_frame(maps)
+    if not wh.table_exists(TABLE):
+        wh.write_table(TABLE, frame)
+        return
+    for name in frame["map_name"]:
+        wh.delete_where(TABLE, column="map_name", value=name)
+    wh.write_table(TABLE, frame, mode="append")
+
+
 def stored_maps(wh: Warehouse) -> tuple[JourneyMap, ...]:
     """Every map compare has recorded, by name."""
     if not wh.table_exists(TABLE):
