@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_fixed.py --write-doc
 	$(BIN)/python benchmarks/run.py --sizes 1M,10M --write-doc
 	$(BIN)/python benchmarks/bench_import.py --events 1M --write-doc
+	$(BIN)/python benchmarks/bench_micro.py --write-doc
 
 # ruff, mypy --strict (pyproject.toml [tool.mypy]; .mypy_cache keeps warm runs fast) and
 # sqlfluff (.sqlfluff) over sql/, two processes. Fix SQL layout with: .venv/bin/sqlfluff fix sql

@@ -19,6 +19,7 @@ from prefect.states import Failed
 from journeys.config import Settings
 from journeys.errors import JourneysError
 from pipelines import tasks
+from pipelines.alerts import alert_drift
 from pipelines.artifacts import DailyRun, create_run_artifacts
 from pipelines.ephemeral import ephemeral_server_dies_with_us
 from pipelines.params import DailyParams
@@ -49,8 +50,9 @@ def journeys_daily(params: DailyParams | None = None) -> DailyRun | State[Any]:
     try:
         run = replace(run, ingest=tasks.ingest(settings))
         run = replace(run, build=tasks.build(settings, full=params.full))
-        run = replace(run, compare=tasks.compare(settings))
+        run = replace(run, compare=tasks.compare(settings, full=params.full))
         run = replace(run, published=tasks.publish(settings))
+        alert_drift(run.compare.drift if run.compare else (), settings)
         run = replace(run, report_index=tasks.report(settings))
     except JourneysError as exc:
         run = replace(run, failed_step=exc.step, error=str(exc))

@@ -127,6 +127,22 @@ class DailyParams(BaseModel):
             raise ConfigError(f"flow parameters: {exc}") from None
 
 
+class MicroParams(DailyParams):
+    """What one run of ``journeys-micro`` works on: the daily parameters, but never a full
+    rebuild (a micro-batch rebuilds the changed customers and journeys only)."""
+
+    full: bool = Field(
+        default=False, description="Ignored: a micro-batch is incremental.", exclude=True
+    )
+
+    @field_validator("full")
+    @classmethod
+    def _incremental(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("journeys-micro is incremental; run journeys-daily with full: true")
+        return value
+
+
 def _env_path(env: Mapping[str, str], name: str) -> Path | None:
     value = env.get(name, "").strip()
     return Path(value) if value else None

@@ -118,6 +118,8 @@ class CompareTotals:
 
     maps: tuple[Path, ...]
     text: str
+    drift: tuple[dict[str, Any], ...] = ()
+    """The new drift events (rows of marts.map_drift), to alert on."""
 
 
 def is_transient(exc: BaseException | None) -> bool:
@@ -229,8 +231,10 @@ def build(settings: Settings, *, full: bool = False) -> BuildTotals:
 
 
 @task(name="compare", tags=[WRITER_TAG], **_NO_CACHE)
-def compare(settings: Settings) -> CompareTotals:
-    """Align the journeys to each configured map; write the map_* marts (not published)."""
+def compare(settings: Settings, *, full: bool = False) -> CompareTotals:
+    """Align the journeys to each configured map (only the changed journeys, unless ``full``);
+    write the map_* marts, gap history and drift events (not published)."""
+    drift: tuple[dict[str, Any], ...] = ()
     if not settings.maps:
         text = "compare: skipped, no maps configured"
     else:
@@ -238,11 +242,30 @@ def compare(settings: Settings) -> CompareTotals:
 
         runner = task_runner(settings)
         result = run_step(
-            "compare", lambda: steps.compare_maps(settings, publish=False, run_tasks=runner)
+            "compare",
+            lambda: steps.compare_maps(settings, publish=False, full=full, run_tasks=runner),
         )
-        text = log_text(result.summary())
+        text, drift = log_text(result.summary()), tuple(result.drift.to_dicts())
     get_run_logger().info(text)
-    return CompareTotals(maps=tuple(settings.maps), text=text)
+    return CompareTotals(maps=tuple(settings.maps), text=text, drift=drift)
+
+
+@dataclass(frozen=True)
+class NewFilesTotals:
+    """What a micro-batch's ingest loaded, and whether there is anything to build or compare."""
+
+    ingest: IngestTotals
+    anything_new: bool
+
+
+@task(name="ingest-new", tags=[WRITER_TAG], **_NO_CACHE)
+def ingest_new(settings: Settings) -> NewFilesTotals:
+    """journeys-micro's ingest: load the new files; no retries (a busy writer means another
+    run is on it: this one stops, the next interval carries on)."""
+    found = run_step("ingest", lambda: steps.ingest_new_files(settings))
+    totals = IngestTotals.of(found.batches)
+    get_run_logger().info(log_text(totals.line()))
+    return NewFilesTotals(ingest=totals, anything_new=found.anything_new)
 
 
 @task(name="publish", tags=[WRITER_TAG], **_IO)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check that prefect.yaml deploys: start a throwaway local Prefect server (temporary home and
 # database, no network), create the work pool, run `prefect deploy --all` from the repository,
-# and inspect the deployment it created (entrypoint, schedule, timezone, pool, concurrency).
+# and inspect the deployments it created (entrypoint, schedule, timezone, pool, concurrency).
 #
 #   scripts/check_deploy.sh                      # deploy and inspect
 #   scripts/check_deploy.sh --run CONFIG.yaml    # ... then run it once through a process worker
@@ -69,6 +69,25 @@ checks = {
         d["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"],
         sys.argv[2],
     ),
+}
+for name, (got, want) in checks.items():
+    print(f"{'ok ' if got == want else 'BAD'} {name}: {got!r}")
+if any(got != want for got, want in checks.values()):
+    sys.exit(1)
+PY
+
+echo "== prefect deployment inspect journeys-micro/journeys-micro"
+"$BIN/prefect" deployment inspect journeys-micro/journeys-micro --output json >"$WORK/micro.json"
+"$BIN/python" - "$WORK/micro.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sched = d["schedules"][0]["schedule"]
+checks = {
+    "entrypoint": (d["entrypoint"], "pipelines/micro.py:journeys_micro"),
+    "work pool": (d["work_pool_name"], "journeys"),
+    "interval": (sched["interval"], 300.0),
+    "concurrency limit": (d["global_concurrency_limit"]["limit"], 1),
+    "collision strategy": ((d["concurrency_options"] or {}).get("collision_strategy"), "CANCEL_NEW"),
 }
 for name, (got, want) in checks.items():
     print(f"{'ok ' if got == want else 'BAD'} {name}: {got!r}")

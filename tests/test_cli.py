@@ -13,6 +13,7 @@ def test_help_lists_every_contract_command(capsys):
         "import-log",
         "build",
         "compare",
+        "drift",
         "report",
         "validate-map",
         "suggest-map",

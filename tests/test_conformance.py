@@ -188,22 +188,27 @@ def test_missing_marts_say_to_build_first(wh: Warehouse, tmp_path: Path):
 
 
 def test_distinct_variants_are_aligned_once(wh: Warehouse, tmp_path: Path, monkeypatch):
-    from journeys.compare import conformance
+    from journeys.compare import cache
 
     calls = []
-    real = conformance.align_variants
+    real = cache.align_variants
 
     def counting(*args, **kwargs):
         calls.extend(tuple(p) for p in args[1]["path"].to_list())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(conformance, "align_variants", counting)
+    monkeypatch.setattr(cache, "align_variants", counting)
     paths = itertools.islice(itertools.cycle([["A", "B"], ["A"], ["B"]]), 30)
     load(wh, [{"id": f"j{i:02d}", "path": p} for i, p in enumerate(paths)])
-    compare_maps(wh, SETTINGS, [write_map(tmp_path, "ab", "- A\n- B\n")])
+    map_file = write_map(tmp_path, "ab", "- A\n- B\n")
+    compare_maps(wh, SETTINGS, [map_file])
     # 30 journeys, 3 distinct paths (all finished): each is aligned once, in one batch
     assert sorted(calls) == [("A",), ("A", "B"), ("B",)]
     assert wh.count("marts.map_conformance") == 30
+    # the alignments are kept per (map version, variant, complete): even a full compare of the
+    # same map aligns nothing again
+    compare_maps(wh, SETTINGS, [map_file], full=True)
+    assert len(calls) == 3 and wh.count("marts.map_conformance") == 30
 
 
 def test_paths_come_from_marts_variants_only_when_it_has_every_variant(

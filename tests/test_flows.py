@@ -9,7 +9,7 @@ under test. ``test_daily_flow_runs_the_real_steps`` runs every real step end to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from pipelines import tasks
 from pipelines.artifacts import DailyRun, summary_markdown, top_gaps
 from pipelines.daily import journeys_daily, run_daily
 from pipelines.params import REDACTED, DailyParams
-from pipelines.serve import DAILY, build_deployments, serve_deployments
+from pipelines.serve import DAILY, MICRO, build_deployments, serve_deployments
 from pydantic import ValidationError
 
 from journeys import steps
@@ -134,6 +134,8 @@ class FakeBuild:
 
 @dataclass(frozen=True)
 class FakeCompare:
+    drift: pl.DataFrame = field(default_factory=pl.DataFrame)
+
     def summary(self) -> str:
         return "online-purchase: compared (fake)"
 
@@ -157,7 +159,12 @@ def fake_build(
 
 
 def fake_compare(
-    settings: Settings, maps: Any = (), *, publish: bool = True, run_tasks: Any = None
+    settings: Settings,
+    maps: Any = (),
+    *,
+    publish: bool = True,
+    full: bool = False,
+    run_tasks: Any = None,
 ) -> FakeCompare:
     gaps = pl.DataFrame(
         {
@@ -298,6 +305,8 @@ def test_task_logs_escape_control_characters_and_mask_contacts(
         error = info
 
     class Result:
+        drift = pl.DataFrame()
+
         def summary(self) -> str:
             return "map \x1b[2J\x1b]0;title\x07 \u202eevil: mail jane@example.com"
 
@@ -489,26 +498,42 @@ def test_daily_flow_runs_the_real_steps(tmp_path: Path):
 # -- deployments --------------------------------------------------------------------------------
 
 
-def test_prefect_yaml_declares_the_served_deployment():
+def test_prefect_yaml_declares_the_served_deployments():
     from prefect.flows import load_flow_from_entrypoint
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    [daily] = spec["deployments"]
-    assert daily["name"] == DAILY.name and daily["entrypoint"] == DAILY.entrypoint
+    daily, micro = spec["deployments"]
+    for declared, served in ((daily, DAILY), (micro, MICRO)):
+        assert declared["name"] == served.name and declared["entrypoint"] == served.entrypoint
+        assert declared["work_pool"]["name"] == served.work_pool
+        assert declared["tags"] == list(served.tags)
+        assert declared["description"] == served.description
+        file, _, name = declared["entrypoint"].partition(":")
+        assert load_flow_from_entrypoint(f"{ROOT / file}:{name}").name == served.name
     assert daily["schedules"] == [{"cron": DAILY.cron, "timezone": DAILY.timezone, "active": True}]
-    assert daily["work_pool"]["name"] == DAILY.work_pool
     assert daily["concurrency_limit"] == DAILY.concurrency_limit
-    assert daily["tags"] == list(DAILY.tags)
-    file, _, name = daily["entrypoint"].partition(":")
-    assert load_flow_from_entrypoint(f"{ROOT / file}:{name}").name == journeys_daily.name
+    # micro: an interval, one run at a time, a run due while one runs is cancelled
+    assert micro["schedules"] == [
+        {"interval": MICRO.interval_seconds, "timezone": MICRO.timezone, "active": True}
+    ]
+    assert micro["concurrency_limit"] == {
+        "limit": MICRO.concurrency_limit,
+        "collision_strategy": MICRO.collision_strategy,
+    }
 
-    [served] = build_deployments()
-    assert served.name == DAILY.name and served.entrypoint == "pipelines.daily.journeys_daily"
-    [schedule] = served.schedules
+    served_daily, served_micro = build_deployments()
+    assert served_daily.name == DAILY.name
+    assert served_daily.entrypoint == "pipelines.daily.journeys_daily"
+    [schedule] = served_daily.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (DAILY.cron, DAILY.timezone)
-    assert served.parameters == {}  # the runs read $JOURNEYS_WAREHOUSE or the config's
-    [elsewhere] = build_deployments(warehouse=Path("/srv/w.duckdb"))  # journeys --warehouse
-    assert elsewhere.parameters == {"params": {"warehouse": "/srv/w.duckdb"}}
+    assert served_micro.entrypoint == "pipelines.micro.journeys_micro"
+    [schedule] = served_micro.schedules
+    assert schedule.schedule.interval.total_seconds() == MICRO.interval_seconds
+    assert served_micro.concurrency_limit == 1
+    assert served_micro.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+    assert served_daily.parameters == {}  # the runs read $JOURNEYS_WAREHOUSE or the config's
+    for elsewhere in build_deployments(warehouse=Path("/srv/w.duckdb")):  # journeys --warehouse
+        assert elsewhere.parameters == {"params": {"warehouse": "/srv/w.duckdb"}}
 
 
 def test_serve_needs_a_prefect_server():

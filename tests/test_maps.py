@@ -254,9 +254,15 @@ def doc_examples() -> dict[str, dict]:
 
 def test_every_example_in_the_map_guide_is_valid():
     examples = doc_examples()
-    assert len(examples) == 6
+    assert len(examples) == 7
     for name, doc in examples.items():
         assert parse_map(doc, source="docs/maps.md").name == name
+    shares = parse_map(examples["checkout-shares"], source="docs/maps.md").expected_shares()
+    assert shares.rows() == [
+        (None, "Payment captured", 0.8),
+        (None, "Order delivered", 0.75),
+        ("Payment captured", "Order cancelled", 0.05),
+    ]
 
 
 def test_the_guide_states_the_designed_graph_of_its_optional_example():

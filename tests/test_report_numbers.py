@@ -174,6 +174,42 @@ def test_docs_name_every_query_the_report_runs():
         assert f"`{path.name}`" in doc, path.name
 
 
+def test_each_fix_first_row_draws_its_gaps_history(page):
+    """The trend line under a gap's journeys is gap_trends.sql: the share of each period's
+    journeys with the gap, first and last said in its label."""
+    _, m, html, wh = page
+    trends = query(wh, "gap_trends", map_name=m.name)
+    gaps = query(wh, "map_gaps", map_name=m.name).filter(pl.col("effect") == "harms")
+    costs = gaps.filter(pl.col("rank").is_not_null()).sort(
+        ["impact", "journeys", "gap_id"], descending=[False, True, False]
+    )
+    start = html.index('id="fix-table"')
+    rows = _cells(html[start : html.index("</table>", start)])
+    drawn = 0
+    for row, gap in zip(rows, costs.iter_rows(named=True), strict=False):
+        mine = trends.filter(pl.col("gap_id") == gap["gap_id"]).sort("period")
+        label = re.search(r'<svg class="trend"[^>]*aria-label="([^"]+)"', row["Journeys"])
+        if mine.height < 2:
+            assert label is None
+            continue
+        drawn += 1
+        first, last = mine.row(0, named=True), mine.row(-1, named=True)
+        assert label.group(1).startswith(
+            f"Share of journeys with this gap per {first['grain']}: {first['share']:.1%} "
+        )
+        assert f"to {last['share']:.1%} " in label.group(1)
+        still = 0
+        for is_open in reversed(mine["open"].to_list()):
+            if not is_open:
+                break
+            still += 1
+        told = f"{mine.height} {first['grain']}s"
+        told += f"; the last {still} still open (journeys in flight)" if still else ""
+        assert label.group(1).endswith(told)
+        assert ('class="open"' in row["Journeys"]) == bool(still)
+    assert drawn or trends.is_empty()
+
+
 def test_effort_and_touchpoint_figures_are_their_queries(page):
     _, m, html, wh = page
     handoffs = query(wh, "map_handoffs", map_name=m.name)

@@ -283,16 +283,46 @@ def build(
 def compare(
     ctx: typer.Context,
     maps: Annotated[list[Path] | None, typer.Option("--map", help="Map YAML; repeatable.")] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Compare every journey, not only the changed ones.")
+    ] = False,
     config: ConfigOpt = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Align the observed journeys to each assumptive map; write map_* marts.
+    """Align the observed journeys to each assumptive map; write map_* marts, the gap history
+    and drift events (only the journeys changed since the last compare, unless --full).
 
     Example: journeys compare --map data/sample/maps/online_purchase.yaml
     """
     from journeys import steps
 
-    echo(steps.compare_maps(settings_for(ctx, config, warehouse), maps or ()).summary())
+    settings = settings_for(ctx, config, warehouse)
+    echo(steps.compare_maps(settings, maps or (), full=full).summary())
+
+
+@app.command()
+def drift(
+    ctx: typer.Context,
+    since: Annotated[
+        str, typer.Option("--since", help="How far back: periods that ended within it (7d, 24h).")
+    ] = "7d",
+    config: ConfigOpt = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Print the drift events of the latest periods: gaps whose share or effect on the goal
+    changed beyond chance, and expected shares missed (marts.map_drift).
+
+    Example: journeys drift --since 7d
+    """
+    from journeys import steps
+    from journeys.config import parse_duration
+
+    try:
+        seconds = parse_duration(since, field="--since")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    for line in steps.drift_lines(settings_for(ctx, config, warehouse), since_seconds=seconds):
+        echo(line)
 
 
 @app.command()

@@ -160,6 +160,21 @@ class JourneySettings(_Frozen):
         return parse_duration(value, field=f"journeys.{info.field_name}")
 
 
+class DriftSettings(_Frozen):
+    """Gap history and drift (docs/maps.md, *Gap history and drift*)."""
+
+    grain: Literal["day", "week"] = "week"
+    """The periods of marts.map_gap_history: journeys by the day or the week (Monday, UTC) they
+    started."""
+    baseline_periods: int = Field(default=4, ge=1, le=52)
+    """A period is compared with the pooled periods just before it, this many."""
+    fdr: float = Field(default=0.01, gt=0, lt=1)
+    """False discovery rate controlled across the gaps of a map and period (Benjamini-Hochberg)."""
+    notify_block: str | None = None
+    """A Prefect notification block (``slack-webhook/cx-alerts``) the flows send each new drift
+    event to; unset: the events are Prefect artifacts and ``journeys.drift`` events only."""
+
+
 class EffortSettings(_Frozen):
     """What counts as effort for ``marts.journey_effort`` (docs/marts.md has the definitions)."""
 
@@ -235,6 +250,7 @@ class Settings(_Frozen):
     """Key for hashing direct identifiers (emails, phones). Set your own in production."""
     min_support: int = 20
     """Gaps affecting fewer journeys than this are not ranked."""
+    drift: DriftSettings = DriftSettings()
     phone_region: str | None = None
     """Country national phone numbers are read in when a source names none (``DE``); unset:
     only numbers with a country code (``+49…``, ``0049…`` needs a region) parse."""

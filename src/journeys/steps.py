@@ -9,6 +9,7 @@ Reports read the published marts only. The stages are imported when a step runs,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,42 @@ def ingest_landing(settings: Settings, *, run_tasks: Runner | None = None) -> li
 
             return load_landing_as_jobs(wh, settings, run_tasks=run_tasks)
         return load_landing(wh, settings)
+
+
+@dataclass(frozen=True)
+class NewFiles:
+    """What a micro-batch found: the batches it loaded, and the work still to do."""
+
+    batches: list[BatchResult]
+    unbuilt: int
+    """Files with accepted rows loaded since the last build (this run's or a failed run's)."""
+    uncompared: int
+    """Builds the compare has not seen yet."""
+
+    @property
+    def anything_new(self) -> bool:
+        return bool(self.unbuilt or self.uncompared)
+
+
+def ingest_new_files(settings: Settings) -> NewFiles:
+    """Load every configured source's new files, and say whether anything is left to build or
+    compare (``journeys-micro`` stops there when nothing is)."""
+    from journeys.compare.state import RUNS
+    from journeys.ingest.load import load_landing
+
+    with open_work(settings, step="ingest") as wh:
+        batches = load_landing(wh, settings)
+        if not wh.table_exists("raw.builds"):  # nothing loaded, and never built
+            return NewFiles(batches, unbuilt=len(batches), uncompared=0)
+        unbuilt = int(wh.scalar("queries/unbuilt_files"))
+        uncompared = 0
+        if settings.maps:
+            uncompared = int(
+                wh.scalar("queries/compare/uncompared_builds")
+                if wh.table_exists(RUNS)
+                else wh.count("raw.builds")
+            )
+        return NewFiles(batches, unbuilt=unbuilt, uncompared=uncompared)
 
 
 def ingest_files(settings: Settings, source: str, paths: Sequence[Path]) -> list[BatchResult]:
@@ -103,14 +140,18 @@ def compare_maps(
     maps: Sequence[Path] = (),
     *,
     publish: bool = True,
+    full: bool = False,
     run_tasks: Runner | None = None,
 ) -> CompareResult:
     """Align the journeys to ``maps`` (default: the configured ones); write the map_* marts.
+    Only the journeys changed since the last compare are compared again, unless ``full``.
     With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
     from journeys.compare.conformance import compare_maps as compare
 
     with open_work(settings, step="compare", publish=publish) as wh:
-        return compare(wh, settings, list(maps) or list(settings.maps), run_tasks=run_tasks)
+        return compare(
+            wh, settings, list(maps) or list(settings.maps), full=full, run_tasks=run_tasks
+        )
 
 
 def publish(settings: Settings) -> Path:
@@ -131,6 +172,22 @@ def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Pa
         else:
             specs = stored_maps(wh)
         return write(wh, settings, Path(out or settings.reports), maps=specs)
+
+
+def drift_lines(settings: Settings, *, since_seconds: int) -> list[str]:
+    """The published drift events of the latest periods, one line each (``journeys drift``)."""
+    from journeys.compare.drift import drift_line, read_drift
+
+    with open_published(settings) as wh:
+        found, newest = read_drift(wh, since_seconds=since_seconds)
+    days = since_seconds / 86400
+    head = (
+        f"drift: {found.height} event(s) in the periods that ended within {days:g} days of "
+        f"the newest event ({newest:%Y-%m-%d %H:%M} UTC)"
+        if newest is not None
+        else "drift: no journeys yet"
+    )
+    return [head, *(drift_line(e) for e in found.iter_rows(named=True))]
 
 
 def suggest_map(

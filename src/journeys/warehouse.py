@@ -36,6 +36,8 @@ STORED_TABLES = (
     "intermediate.int_pair_times",
 )
 """Tables outside ``marts`` that a warehouse with a data folder keeps as Parquet files."""
+LOOSE_FILES = 8
+"""A stored table's appended files (no partition, no key value) are merged beyond this many."""
 DATA_FILES = "raw.data_files"
 """The work file's list of the Parquet files of each stored table (ADR 0004)."""
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
@@ -72,6 +74,18 @@ def _bind(sql: str, params: Mapping[str, Any], model: str) -> dict[str, Any]:
             f"{_label(model)}: parameter ${sorted(missing)[0]} was not given; pass it to the call"
         )
     return {k: params[k] for k in wanted}
+
+
+_DELETE = re.compile(
+    r"delete\s+from\s+(?P<table>[a-z_]\w*\.[a-z_]\w*)\s+where\s+(?P<condition>.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A model file that deletes the rows of one table where a condition holds."""
+
+
+def _without_line_comments(sql: str) -> str:
+    """The SQL without its ``--`` comment lines (a DELETE file's header)."""
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
 def _without_comments(sql: str) -> str:
@@ -273,15 +287,23 @@ class Warehouse:
         table = f"{quote_ident(layer)}.{quote_ident(name)}"
         return _rows(self._run(f"INSERT INTO {table} BY NAME\n{body}", bound, what=_label(model)))
 
-    def delete_keys(self, table: str, *, column: str, keys: str) -> None:
-        """Delete the rows of ``table`` whose ``column`` value is in the same column of ``keys``."""
+    def delete_keys(
+        self, table: str, *, column: str, keys: str, also: Mapping[str, object] | None = None
+    ) -> None:
+        """Delete the rows of ``table`` whose ``column`` value is in the same column of ``keys``
+        (and, with ``also``, whose columns equal those values: bound parameters)."""
         col, source = quote_ident(column), quote_ident(keys)
-        condition = f"{col} IN (SELECT {col} FROM {source})"
+        where = [f"{col} IN (SELECT {col} FROM {source})"]
+        params = {f"v{i}": value for i, value in enumerate((also or {}).values())}
+        where += [f"{quote_ident(name)} = $v{i}" for i, name in enumerate(also or {})]
+        condition = " AND ".join(where)
         if self.is_stored(table):
-            self._delete_stored(table, condition, None)
+            self._delete_stored(table, condition, params or None)
             return
         self._execute(
-            f"DELETE FROM {quote_ident(table)} WHERE {condition}", None, f"delete from {table}"
+            f"DELETE FROM {quote_ident(table)} WHERE {condition}",
+            params or None,
+            f"delete from {table}",
         )
 
     def replace_rows(self, table: str, frame: pl.DataFrame, *, column: str, value: str) -> None:
@@ -324,9 +346,18 @@ class Warehouse:
         return self._fetch(body, _bind(body, params, model), model)
 
     def execute(self, model: str, **params: Any) -> None:
-        """Run one statement from ``sql/<model>.sql`` (an INSERT, DELETE or UPDATE)."""
+        """Run one statement from ``sql/<model>.sql`` (an INSERT, DELETE or UPDATE). A
+        ``delete from <table> where ...`` of a stored table rewrites the files holding the rows
+        (ADR 0004); a stored table takes no other statement."""
         body = _strip_trailing(read_sql(model))
-        self._execute(body, _bind(body, params, model), model)
+        bound = _bind(body, params, model)
+        found = _DELETE.fullmatch(_without_comments(body).strip())
+        if found and self.is_stored(found["table"]):
+            where = _DELETE.fullmatch(_without_line_comments(body).strip())
+            assert where is not None  # the same statement, its literals kept
+            self._delete_stored(found["table"], where["condition"], bound)
+            return
+        self._execute(body, bound, model)
 
     def run_script(self, model: str, *, once: bool = False) -> None:
         """Run a parameterless multi-statement script such as ``ddl/raw`` (``once``: not again
@@ -559,7 +590,8 @@ class Warehouse:
         try:
             yield view
         finally:
-            self._con.unregister(view)
+            with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
+                self._con.unregister(view)
 
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
@@ -838,8 +870,27 @@ class Warehouse:
                 writes=file.parent,
             )
         )
-        self._point(table, [*current, StoredFile(str(file), rows, None, label)], view=view)
+        files = self._compacted(table, [*current, StoredFile(str(file), rows, None, label)])
+        self._point(table, files, view=view)
         return rows
+
+    def _compacted(self, table: str, files: list[StoredFile]) -> list[StoredFile]:
+        """``files``, with the files of no partition and no key value merged into one when
+        appends have made more than ``LOOSE_FILES`` of them (a micro-batch appends every few
+        minutes; each file costs every reader a footer read)."""
+        loose = [f for f in files if f.part is None and f.label is None]
+        if len(loose) <= LOOSE_FILES:
+            return files
+        merged = self.new_data_file(table)
+        rows = _rows(
+            self._run(
+                "COPY (SELECT * FROM read_parquet($files)) TO $journeys_out (FORMAT parquet)",
+                {"files": [f.file for f in loose], "journeys_out": str(merged)},
+                what=f"merge the files of {table}",
+                writes=merged.parent,
+            )
+        )
+        return [*(f for f in files if f not in loose), StoredFile(str(merged), rows, None)]
 
     def _delete_stored(self, table: str, condition: str, params: Mapping[str, Any] | None) -> None:
         """Rewrite the files of ``table`` holding rows where ``condition`` is true, without
@@ -848,25 +899,29 @@ class Warehouse:
         hits = dict(
             self._run(
                 f"SELECT filename, count(*) FROM read_parquet($files, filename = true) "
-                f"WHERE {condition} GROUP BY filename",
+                f"WHERE ({condition}\n) GROUP BY filename",
                 {**(params or {}), "files": [f.file for f in files]},
                 what=f"delete from {table}",
             )
         )
         kept: list[StoredFile] = []
         for stored in files:
-            if not hits.get(stored.file):
+            hit = hits.get(stored.file)
+            if not hit:
                 kept.append(stored)
                 continue
+            if hit == stored.rows and (kept or stored is not files[-1]):
+                continue  # every row goes, and other files keep the columns: the file goes
             new = self.new_data_file(table, part=stored.part)
             left = self._run(
-                f"COPY (SELECT * FROM read_parquet($file) WHERE ({condition}) IS NOT TRUE) "
+                f"COPY (SELECT * FROM read_parquet($file) WHERE ({condition}\n) IS NOT TRUE) "
                 "TO $journeys_out (FORMAT parquet)",
                 {**(params or {}), "file": stored.file, "journeys_out": str(new)},
                 what=f"delete from {table}",
                 writes=new.parent,
             )
-            kept.append(StoredFile(str(new), _rows(left), stored.part))
+            # a file of one key value (replace_rows) still holds only that value's rows
+            kept.append(StoredFile(str(new), _rows(left), stored.part, stored.label))
         self._point(table, kept)
 
     def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:

@@ -16,10 +16,9 @@ scope itself.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +26,16 @@ import polars as pl
 
 from journeys.compare.alignment import align_variants
 from journeys.compare.attribution import measure_touchpoints
+from journeys.compare.cache import MapCache
+from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
-from journeys.compare.mapjourneys import map_journeys
+from journeys.compare.history import GapInputs
+from journeys.compare.mapjourneys import map_journeys, map_version
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
-from journeys.compare.registry import TABLE as MAPS_TABLE
-from journeys.compare.registry import maps_frame
+from journeys.compare.reads import check_unique, missing_steps, read_variants, require
+from journeys.compare.registry import replace_maps
 from journeys.compare.scope import (
     BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
@@ -43,22 +45,23 @@ from journeys.compare.scope import (
     scope_journeys,
     scope_variants,
 )
-from journeys.compare.timing import time_steps
+from journeys.compare.state import (
+    FINGERPRINT,
+    JourneyChanges,
+    can_continue,
+    read_changes,
+    record_map,
+    save_snapshot,
+)
+from journeys.compare.timing import StepTiming, time_steps
+from journeys.compare.update import PARTS, TABLES, update_history, write_rows
 from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
-TABLES = (
-    "marts.map_conformance",
-    "marts.map_steps",
-    "marts.map_gaps",
-    "marts.map_journeys",
-    "marts.touchpoint_impact",
-)
-PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
-"""The MapComparison attribute written to each of TABLES."""
+__all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
 
 
 @dataclass(frozen=True)
@@ -112,17 +115,25 @@ class MapComparison:
     summary: MapSummary
     touchpoints: pl.DataFrame
     """The rows of marts.touchpoint_impact (attribution.py)."""
+    inputs: GapInputs | None = None
+    """What the gaps were found from (for the gap history)."""
 
 
 @dataclass(frozen=True)
 class CompareResult:
     maps: tuple[MapSummary, ...]
     seconds: float
+    drift: pl.DataFrame = dataclasses.field(default_factory=empty_drift)
+    """The drift events this compare found that the marts did not hold before (to alert on)."""
+    changed: int | None = None
+    """Journeys compared again (changed or gone since the last compare); None: all of them."""
 
     def summary(self) -> str:
         lines = [m.line() for m in self.maps]
+        redone = "every journey" if self.changed is None else f"{self.changed} changed journeys"
         lines.append(
-            f"compare: {len(self.maps)} map(s) in {self.seconds:.1f}s -> " + ", ".join(TABLES)
+            f"compare: {len(self.maps)} map(s), {redone}, {self.drift.height} new drift "
+            f"event(s) in {self.seconds:.1f}s -> " + ", ".join(TABLES)
         )
         return "\n".join(lines)
 
@@ -132,11 +143,15 @@ def compare_maps(
     settings: Settings,
     maps: Sequence[Path],
     *,
+    full: bool = False,
     run_tasks: Runner | None = None,
 ) -> CompareResult:
     """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts.
-    With ``run_tasks`` and a partitioned build, step timing runs as one job per partition
-    (``partitioned.py``)."""
+
+    A map compared before, unchanged, on journeys a build has since changed in part, is
+    compared again for the changed journeys only (compare/state.py), unless ``full``. With
+    ``run_tasks`` and a partitioned build, the step timing of a map compared whole runs as one
+    job per partition (``partitioned.py``)."""
     started = time.perf_counter()
     paths = list(maps) or list(settings.maps)
     if not paths:
@@ -144,47 +159,93 @@ def compare_maps(
             "no maps to compare; pass --map FILE or list maps: in the configuration file"
         )
     loaded = [load_map(Path(p)) for p in paths]
-    _check_unique(loaded)
-    _require(wh, "marts.journeys", JOURNEY_COLUMNS)
-    _require(wh, "marts.events", EVENT_COLUMNS)
+    check_unique(loaded)
+    require(wh, "marts.journeys", JOURNEY_COLUMNS)
+    require(wh, "marts.events", EVENT_COLUMNS)
     # paths are only needed once per variant; events are scanned in batches, never whole
     # sorted and coded once for every map; the warehouse sorts the ids in parallel, at half
     # the CPU of sorting them here
-    journeys = prepare_journeys(
-        wh.read_table(
-            "marts.journeys",
-            columns=[c for c in JOURNEY_COLUMNS if c != "path"]
-            + [c for c in BREAKDOWN_COLUMNS if c in wh.columns("marts.journeys")],
-            order_by=["journey_id"],
-        )
+    present = wh.columns("marts.journeys")
+    wanted = [c for c in JOURNEY_COLUMNS if c != "path"]
+    wanted += [c for c in (*BREAKDOWN_COLUMNS, *FINGERPRINT) if c in present]
+    read = wh.read_table(
+        "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
     )
-    variants = _read_variants(wh)
+    variants = read_variants(wh)
     values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
-    events = _events_source(wh, settings, run_tasks)
-    summaries = []
+    summaries, drift = [], []
+    source = _events_source(wh, settings, run_tasks)
     with wh.transaction():  # all maps or none
-        _replace_maps(wh, loaded)
+        changes = read_changes(wh, read)
+        journeys = prepare_journeys(read)
+        replace_maps(wh, loaded)
+        incremental = []
         for m in loaded:
-            result = compare_map(
-                m,
-                journeys=journeys,
-                events=events,
-                variants=variants,
-                min_support=settings.min_support,
-                values=values,
-                value_weighted=settings.ranking == "value_weighted",
-                costs=settings.touchpoint_costs,
-            )
-            # written before the next map is compared: one map's rows in memory at a time
-            for table, attr in zip(TABLES, PARTS, strict=True):
-                _replace_rows(wh, table, m.name, getattr(result, attr))
-            warnings = missing_steps(m, touchpoints)
-            summaries.append(dataclasses.replace(result.summary, warnings=warnings))
-            del result
-    if isinstance(events, PartitionedEvents):
-        shutil.rmtree(events.folder, ignore_errors=True)
-    return CompareResult(maps=tuple(summaries), seconds=time.perf_counter() - started)
+            summary, events, again = _compare_one(
+                wh, settings, m, journeys=journeys, variants=variants, values=values,
+                changes=changes, full=full, source=source,
+            )  # fmt: skip
+            summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
+            drift.append(events)
+            incremental.append(again)
+        save_snapshot(wh, read, changes)
+    if isinstance(source, PartitionedEvents):
+        shutil.rmtree(source.folder, ignore_errors=True)
+    return CompareResult(
+        maps=tuple(summaries),
+        seconds=time.perf_counter() - started,
+        drift=pl.concat(drift) if drift else empty_drift(),
+        changed=changes.ids.n_unique() if incremental and all(incremental) else None,
+    )
+
+
+def _compare_one(
+    wh: Warehouse,
+    settings: Settings,
+    journey_map: JourneyMap,
+    *,
+    journeys: pl.DataFrame,
+    variants: pl.DataFrame,
+    values: pl.DataFrame,
+    changes: JourneyChanges,
+    full: bool,
+    source: Warehouse | PartitionedEvents,
+) -> tuple[MapSummary, pl.DataFrame, bool]:
+    """Compare one map (only the changed journeys when its kept rows allow) and write its rows,
+    history and drift events: one map's rows in memory at a time. Returns its summary, its new
+    drift events, and whether it was compared incrementally. ``source``: where a map compared
+    whole reads its events (``_events_source``)."""
+    name, version, grain = journey_map.name, map_version(journey_map), settings.drift.grain
+    again = not full and can_continue(wh, name=name, version=version, grain=grain,
+                                      changes=changes)  # fmt: skip
+    result = compare_map(
+        journey_map,
+        journeys=journeys,
+        events=wh,  # read per map and journey-id range (timing.time_steps)
+        variants=variants,
+        min_support=settings.min_support,
+        values=values,
+        value_weighted=settings.ranking == "value_weighted",
+        costs=settings.touchpoint_costs,
+        cache=MapCache(
+            wh,
+            name,
+            version,
+            incremental=again,
+            events=source if isinstance(source, PartitionedEvents) else None,
+        ),
+    )
+    kept = changes if again else None
+    write_rows(wh, name, [getattr(result, a) for a in PARTS], changes=kept)
+    events = empty_drift()
+    if result.inputs is not None:
+        events = update_history(
+            wh, journey_map, result.inputs, version=version, drift=settings.drift,
+            min_support=settings.min_support, changes=kept,
+        )  # fmt: skip
+    record_map(wh, name=name, version=version, grain=grain, changes=changes)
+    return result.summary, events, again
 
 
 def _events_source(
@@ -215,6 +276,7 @@ def compare_map(
     values: pl.DataFrame | None = None,
     value_weighted: bool = False,
     costs: Mapping[str, float] | None = None,
+    cache: MapCache | None = None,
 ) -> MapComparison:
     """Compare one map with journeys (marts.journeys columns) and events (marts.events, or the
     warehouse holding it).
@@ -222,7 +284,9 @@ def compare_map(
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
     its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
     weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
-    ``costs``: cost per event by touchpoint (marts.touchpoint_impact).
+    ``costs``: cost per event by touchpoint (marts.touchpoint_impact). ``cache``: the map's
+    kept alignments and step timing in the warehouse (compare/cache.py), reused and brought up
+    to date instead of computed again.
     """
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
@@ -230,11 +294,9 @@ def compare_map(
     scoped = attach_values(
         scope_journeys(journeys, variants), values, value_weighted=value_weighted
     )
-    aligned, conformance = align_journeys(journey_map, scoped, variants)
-    if isinstance(events, PartitionedEvents):
-        timing = events.time(journey_map, scoped)
-    else:
-        timing = time_steps(journey_map, events, scoped)
+    aligned, conformance, timing, medians = _align_and_time(
+        journey_map, scoped, variants, events=events, cache=cache
+    )
     found = find_gaps(
         journey_map,
         variants=variants,
@@ -244,7 +306,7 @@ def compare_map(
         min_support=min_support,
     )
     gaps = found.table
-    steps = measure_steps(journey_map, variants=variants, timing=timing)
+    steps = measure_steps(journey_map, variants=variants, timing=timing, medians=medians)
     touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
     return MapComparison(
         conformance=conformance,
@@ -261,7 +323,28 @@ def compare_map(
             started=started,
         ),
         touchpoints=touchpoints,
+        inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
     )
+
+
+def _align_and_time(
+    journey_map: JourneyMap,
+    scoped: pl.DataFrame,
+    variants: pl.DataFrame,
+    *,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
+    cache: MapCache | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, StepTiming, pl.DataFrame | None]:
+    """The alignments, conformance rows, step timing and (from the cache) the steps' median
+    times: computed, or with ``cache`` the kept ones brought up to date."""
+    align = align_variants if cache is None else cache.align
+    aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
+    if cache is None:
+        if isinstance(events, PartitionedEvents):
+            return aligned, conformance, events.time(journey_map, scoped), None
+        return aligned, conformance, time_steps(journey_map, events, scoped), None
+    timing, medians = cache.time(journey_map, scoped)
+    return aligned, conformance, timing, medians
 
 
 def _summary(
@@ -292,19 +375,24 @@ def _summary(
 
 
 def align_journeys(
-    journey_map: JourneyMap, scoped: pl.DataFrame, variants: pl.DataFrame
+    journey_map: JourneyMap,
+    scoped: pl.DataFrame,
+    variants: pl.DataFrame,
+    *,
+    align: Callable[[JourneyMap, pl.DataFrame], pl.DataFrame] = align_variants,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Align each distinct (variant, finished) of the in-scope journeys once (in-flight ones get
     a prefix alignment) and spread the results to one row per journey. ``scoped``:
-    scope_journeys(); ``variants``: scope_variants(). Returns the alignments (with their moves)
-    and the rows of ``marts.map_conformance``."""
+    scope_journeys(); ``variants``: scope_variants(); ``align``: align_variants, or a cache's
+    (MapCache.align). Returns the alignments (with their moves) and the rows of
+    ``marts.map_conformance``."""
     to_align = (
         scoped.select("variant_id", pl.col("finished").alias("complete"))
         .unique()
         .join(variants.select("variant_id", "path"), on="variant_id")
         .sort("variant_id", "complete")
     )
-    aligned = align_variants(journey_map, to_align)
+    aligned = align(journey_map, to_align)
     conformance = (
         scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
         .join(
@@ -317,88 +405,3 @@ def align_journeys(
         .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
     )
     return aligned, conformance
-
-
-def missing_steps(journey_map: JourneyMap, touchpoints: Sequence[str]) -> tuple[str, ...]:
-    """A warning for each map step that no journey has, naming the closest touchpoints (the
-    same name in another case first), so a typo does not pass for a gap."""
-    present = set(touchpoints)
-    lowered: dict[str, list[str]] = {}
-    for name in touchpoints:
-        lowered.setdefault(name.casefold(), []).append(name)
-    warnings = []
-    for step in journey_map.step_names:
-        if step in present:
-            continue
-        close = lowered.get(step.casefold(), [])
-        if not close:  # else the closest names, compared without case
-            similar = difflib.get_close_matches(step.casefold(), list(lowered), n=3, cutoff=0.6)
-            close = [name for key in similar for name in lowered[key]]
-        hint = (
-            "did you mean " + " or ".join(f"'{c}'" for c in close[:3]) + "?"
-            if close
-            else "no touchpoint has a similar name"
-        )
-        warnings.append(f"'{step}' never occurs; {hint}")
-    return tuple(warnings)
-
-
-def _replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
-    """Record the compared maps in marts.maps (the report draws every recorded map)."""
-    frame = maps_frame(maps)
-    for name in frame["map_name"]:
-        one = frame.filter(pl.col("map_name") == name)
-        wh.replace_rows(MAPS_TABLE, one, column="map_name", value=name)
-
-
-def _check_unique(maps: Sequence[JourneyMap]) -> None:
-    seen: dict[str, str] = {}
-    for m in maps:
-        if m.name in seen:
-            raise CompareError(
-                f"{m.source}: name '{m.name}' is also the name of {seen[m.name]}; "
-                "map names are unique, rename one of them"
-            )
-        seen[m.name] = m.source
-
-
-def _read_variants(wh: Warehouse) -> pl.DataFrame:
-    """variant_id, path, journeys. The path comes from marts.variants when it has every variant
-    (variant_id is content-addressed, md5 of the path, so the paths agree), else from
-    marts.journeys (the paths of millions of journeys, read only when needed)."""
-    counts = (
-        wh.scan_table("marts.journeys", columns=["variant_id"])
-        .group_by("variant_id")
-        .agg(pl.len().alias("journeys"))
-        .collect(engine="streaming")
-    )
-    if wh.table_exists("marts.variants") and {"variant_id", "path"} <= set(
-        wh.columns("marts.variants")
-    ):
-        paths = wh.read_table("marts.variants", columns=["variant_id", "path"])
-        found = counts.join(paths.unique("variant_id"), on="variant_id", how="left")
-        if found["path"].null_count() == 0:
-            return found.select("variant_id", "path", "journeys")
-    return distinct_variants(wh.scan_table("marts.journeys", columns=["variant_id", "path"]))
-
-
-def _require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
-    have = wh.columns(table)
-    if not have:
-        raise CompareError(f"{table} not found; run `journeys build` before `journeys compare`")
-    missing = [c for c in columns if c not in have]
-    if missing:
-        raise CompareError(
-            f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
-        )
-
-
-def _replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
-    """Replace one map's rows of ``table``, keeping the other maps' rows in place. A table
-    written by an older version (other columns) is rewritten whole, its rows kept."""
-    have = wh.columns(table)
-    if not have or have == frame.columns:
-        wh.replace_rows(table, frame, column="map_name", value=name)
-    else:
-        kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
-        wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))

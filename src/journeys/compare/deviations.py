@@ -50,6 +50,7 @@ class GapType(StrEnum):
         "channel switch {detail} from '{from_step}' to '{to_step}'",
     )
     DROPOFF = ("dropoff", "Drop-off", "abandoned after '{from_step}'")
+    SHARE_DRIFT = ("share_drift", "Share off expectation", "{subject} taken by {detail}")
 
 
 GAP_TYPES: Mapping[str, GapType] = {gap.value: gap for gap in GapType}
@@ -69,6 +70,9 @@ def describe_gap(row: Mapping[str, object]) -> str:
     off-map touchpoint most of them came through) and, for a late outcome (``ranking``
     ``late_outcomes``), its delay distribution."""
     before, after, via = row["from_step"], row["to_step"], row.get("_via")
+    if row["gap_type"] == GapType.SHARE_DRIFT:  # a step, or a transition between two
+        subject = f"'{before}' → '{after}'" if before else f"'{after}'"
+        return GapType.SHARE_DRIFT.template.format(subject=subject, detail=row["detail"])
     came = f"'{before}'" if before else None
     if came and via and via not in (before, row["touchpoint"]):
         came += f" → '{via}'"  # most of its journeys came through an off-map touchpoint

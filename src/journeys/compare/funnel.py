@@ -19,18 +19,26 @@ from journeys.compare.timing import StepTiming
 
 
 def measure_steps(
-    journey_map: JourneyMap, *, variants: pl.DataFrame, timing: StepTiming
+    journey_map: JourneyMap,
+    *,
+    variants: pl.DataFrame,
+    timing: StepTiming,
+    medians: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """map_name, step, stage, position, journeys_reached, conversion_from_previous,
-    median_seconds_from_previous, sla_breaches, for every designed step in file order."""
+    median_seconds_from_previous, sla_breaches, for every designed step in file order.
+    ``medians`` (step, median_seconds_from_previous): the medians when the seconds are kept
+    elsewhere (compare's cache in the warehouse); else they are taken of ``timing.seconds``."""
     names = journey_map.step_names
     reached, pred_reached, converted = _funnel_counts(journey_map, variants)
-    medians = timing.seconds.group_by("step").agg(
-        pl.col("seconds_from_previous").median().alias("median_seconds_from_previous")
-    )
+    if medians is None:
+        medians = timing.seconds.group_by("step").agg(
+            pl.col("seconds_from_previous").median().alias("median_seconds_from_previous")
+        )
+    medians = medians.with_columns(pl.col("step").cast(pl.String))
     breaches = timing.breaches.group_by("step").agg(pl.col("jx").n_unique().alias("sla_breaches"))
-    per_step = medians.join(breaches, on="step", how="full", coalesce=True).with_columns(
-        pl.col("step").cast(pl.String)
+    per_step = medians.join(
+        breaches.with_columns(pl.col("step").cast(pl.String)), on="step", how="full", coalesce=True
     )
     frame = pl.DataFrame(
         {

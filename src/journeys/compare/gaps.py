@@ -70,6 +70,7 @@ import polars as pl
 
 from journeys.compare.behaviour import same_behaviour
 from journeys.compare.deviations import GapType, describe_gap
+from journeys.compare.gapkey import KEY, with_stable_keys
 from journeys.compare.impact import (
     UNCLEAR,
     Z95,
@@ -79,12 +80,12 @@ from journeys.compare.impact import (
     wilson_interval,
 )
 from journeys.compare.maps import JourneyMap, format_duration
+from journeys.compare.shares import share_members
 from journeys.compare.timing import StepTiming
 from journeys.compare.value import SEGMENTS, affected_segments
 
 __all__ = ["KEY", "Z95", "Gaps", "find_gaps", "newcombe_interval", "wilson_interval"]
 
-KEY = ("gap_type", "from_step", "to_step", "touchpoint", "detail")
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
 DEVIATIONS, DROPOFFS, LATE_OUTCOMES = "deviations", "dropoffs", "late_outcomes"
@@ -105,9 +106,10 @@ class Gaps:
     """One map's gaps: the rows of marts.map_gaps, and which journeys have which gap."""
 
     table: pl.DataFrame
-    """The rows of marts.map_gaps for the map; ``gap_id`` numbers them."""
+    """The rows of marts.map_gaps for the map; ``gap_id`` is the stable id (gapkey.py)."""
     members: pl.DataFrame
-    """gap_id, jx: one row per (gap, journey with it); jx is scope_journeys()' row number."""
+    """gap_id, jx: one row per (gap, journey with it); jx is scope_journeys()' row number and
+    gap_id the stable id of marts.map_gaps."""
 
 
 def find_gaps(
@@ -132,8 +134,10 @@ def find_gaps(
     sequences = _sequence_members(journey_map, variants).join(vx, on="variant_id")
     drops = _key(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step"))
     events = _event_members(timing)
+    keys = journeys.select("jx", "vx", "finished", "status", "outcome")
+    shares, share_info = share_members(journey_map, variants, keys)
     catalog = (
-        pl.concat([f.select(KEY) for f in (moves, sequences, drops, events)])
+        pl.concat([f.select(KEY) for f in (moves, sequences, drops, events, shares)])
         .unique()
         .sort(KEY, nulls_last=True)
         .with_row_index("gap_id")
@@ -142,7 +146,6 @@ def find_gaps(
     def ids(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.join(catalog, on=list(KEY), nulls_equal=True).drop(KEY)
 
-    keys = journeys.select("jx", "vx", "finished", "status", "outcome")
     abandoned = pl.col("status") == "abandoned"
     moved = ids(moves)  # per aligned (variant, complete): spread to journeys as integers only
     # one row per (gap, journey): each part is made unique on its own (the gap types of the
@@ -160,6 +163,7 @@ def find_gaps(
             .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
             .select("gap_id", "jx"),
             ids(events).select("gap_id", "jx").unique(),
+            ids(shares).select("gap_id", "jx"),
         ]
     )
     baselines = _baselines(journey_map, catalog)
@@ -168,13 +172,14 @@ def find_gaps(
         .join(catalog, on="gap_id")
         .join(baselines, on="gap_id")
         .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
+        .join(share_info, on=list(KEY), how="left", nulls_equal=True)
         .join(affected_segments(members, journeys), on="gap_id", how="left")
         .with_columns(
             to_step=pl.coalesce("next_step", "to_step"),
-            detail=pl.coalesce("next_detail", "detail"),
+            detail=pl.coalesce("next_detail", "share_detail", "detail"),
         )
         .with_columns(pl.col("_mixed").fill_null(False))
-        .drop("next_step", "next_detail")
+        .drop("next_step", "next_detail", "share_detail")
     )
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
@@ -186,8 +191,19 @@ def find_gaps(
     frame = frame.with_columns(
         gap_id=pl.coalesce("gap_id", pl.lit(catalog.height, pl.UInt32) + unnumbered - 1)
     )
-    table = _finish(journey_map, frame, members, journeys.height, min_support)
-    return Gaps(table=table, members=members)
+    found = _stable_ids(catalog, frame)
+    table = _finish(journey_map, frame.join(found, on="gap_id"), members, journeys.height,
+                    min_support)  # fmt: skip
+    stable = members.join(found.select("gap_id", "stable_id"), on="gap_id")
+    return Gaps(table=table, members=stable.select(gap_id="stable_id", jx="jx"))
+
+
+def _stable_ids(catalog: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """gap_id (this run's number), gap_key, stable_id: the catalog's keys as found, and the
+    unused transitions' (gapkey.py)."""
+    unused = frame.filter(pl.col("gap_type") == GapType.UNUSED_TRANSITION)
+    keys = pl.concat([catalog, unused.select("gap_id", *KEY)], how="diagonal_relaxed")
+    return with_stable_keys(keys).select("gap_id", "gap_key", "stable_id")
 
 
 def _delays(timing: StepTiming) -> pl.DataFrame:
@@ -356,6 +372,8 @@ def _baselines(journey_map: JourneyMap, catalog: pl.DataFrame) -> pl.DataFrame:
             found = predecessors.get(after, [])
         elif gap_type in (GapType.SLA_BREACH, GapType.LOOP):
             found = [after]
+        elif gap_type == GapType.SHARE_DRIFT:
+            found = []  # against the other finished journeys in scope
         else:  # unexpected_step, unexpected_transition, channel_switch, dropoff
             found = [before] if before is not None else []
         steps.append(found or None)
@@ -397,6 +415,12 @@ def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
     kind = pl.col("gap_type")
     return (
         (kind == GapType.DROPOFF)
+        | (  # fewer journeys reach the outcome step than expected: those that do not
+            (kind == GapType.SHARE_DRIFT)
+            & pl.col("from_step").is_null()
+            & pl.col("to_step").is_in(outcomes)
+            & (pl.col("observed_share") < pl.col("expected_share"))
+        )
         | ((kind == GapType.SKIPPED_STEP) & pl.col("to_step").is_in(outcomes))
         | (
             (kind == GapType.UNEXPECTED_STEP)
@@ -486,7 +510,8 @@ def _finish(
         customers=pl.col("customers").cast(pl.Int64),
     ).select(
         "map_name",
-        pl.col("gap_id").cast(pl.Int64),
+        pl.col("stable_id").alias("gap_id"),
+        "gap_key",
         "ranking",
         "rank",
         "same_behaviour_as",
@@ -513,6 +538,11 @@ def _finish(
         pl.col("baseline_steps").cast(pl.List(pl.String)),
         pl.col("baseline_journeys").cast(pl.Int64),
         pl.col("example_journey_ids").cast(pl.List(pl.String)),
+        pl.col("finished_with").cast(pl.Int64),
+        pl.col("outcomes_with").cast(pl.Int64),
+        pl.col("outcomes_without").cast(pl.Int64),
+        pl.col("expected_share").cast(pl.Float64),
+        pl.col("observed_share").cast(pl.Float64),
         pl.col("segments").cast(SEGMENTS),
         "customer_weight",
         "value_weighted",

@@ -80,6 +80,13 @@ def goal_value(journeys: pl.DataFrame) -> float:
     return max(0.0, float(mean or 0.0))  # type: ignore[arg-type]
 
 
+def _fixed_sum(values: pl.Expr, exact: bool) -> pl.Expr:
+    """The sum of a group's ``values``. The members' rows come in the order of parallel joins,
+    and a float sum depends on its order in the last bit: unless every value is the same
+    (``exact``), they are added in sorted order, so a micro-batch and a full rebuild agree."""
+    return values.sum() if exact else values.sort().sum()
+
+
 def measure_impact(
     members: pl.DataFrame,
     journeys: pl.DataFrame,
@@ -88,7 +95,9 @@ def measure_impact(
     baselines: pl.DataFrame,
 ) -> pl.DataFrame:
     """Per gap_id: journeys, customers, the rates with and without, the interval, effect,
-    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples.
+    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples, and the
+    counts behind the rates (finished_with, outcomes_with, outcomes_without; the finished
+    journeys without the gap are baseline_journeys).
 
     ``members``: (gap_id, jx), one row per journey with the gap. ``journeys``: scope_journeys().
     ``variants``: scope_variants(). ``baselines``: (gap_id, baseline_steps) with
@@ -130,6 +139,7 @@ def measure_impact(
     members = members.with_columns(
         journeys.select("vx", "cx", "finished", "outcome", *weight_columns(journeys))[members["jx"]]
     )
+    exact = all(members[c].n_unique() <= 1 for c in ("w", "rw"))  # sums of one weight
     stats = (
         members.join(gap_sets, on="gap_id")
         .with_columns(at_base=at_base.is_in(reached_keys))
@@ -148,8 +158,8 @@ def measure_impact(
             pl.col("fin_base").sum().alias("n_with_base"),
             pl.col("won_base").sum().alias("k_with_base"),
             pl.col("jx").bottom_k(5).sort().alias("examples"),
-            (pl.col("w") * pl.col("fin")).sum().alias("w_with"),
-            (pl.col("rw") * pl.col("fin")).sum().alias("rw_with"),
+            _fixed_sum(pl.col("w") * pl.col("fin"), exact).alias("w_with"),
+            _fixed_sum(pl.col("rw") * pl.col("fin"), exact).alias("rw_with"),
         )
         .join(reached, on="bx", how="left")
         .sort("gap_id")
@@ -187,6 +197,9 @@ def measure_impact(
                 "value" if unit_value else "outcomes",
                 n_without,
                 journey_ids.gather(r["examples"]).to_list(),
+                n_with,
+                k_with,
+                k_without,
                 r["w_with"] / n_with if n_with else None,
             )
         )
@@ -204,6 +217,9 @@ def measure_impact(
             "impact_unit": pl.String,
             "baseline_journeys": pl.Int64,
             "example_journey_ids": pl.List(pl.String),
+            "finished_with": pl.Int64,
+            "outcomes_with": pl.Int64,
+            "outcomes_without": pl.Int64,
             "customer_weight": pl.Float64,
         },
         orient="row",

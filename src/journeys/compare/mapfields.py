@@ -98,6 +98,54 @@ def read_flag(p: Problems, data: Mapping[str, Any], key: str, at: str) -> bool:
     return value
 
 
+NEXT_KEYS = ("step", "expected_share")
+"""Keys of a ``next:`` item written as a mapping (a transition with its expected share)."""
+
+
+def read_next(
+    p: Problems, item: Mapping[str, Any], at: str
+) -> tuple[tuple[str, ...] | None, tuple[tuple[str, float], ...]]:
+    """``next:`` as step names, and the expected shares of the items written as mappings
+    (``- {step: Order cancelled, expected_share: 0.05}``)."""
+    raw = item.get("next")
+    if not isinstance(raw, list) or not any(isinstance(x, dict) for x in raw):
+        return read_names(p, item, "next", at), ()
+    names: list[str] = []
+    shares: list[tuple[str, float]] = []
+    for i, entry in enumerate(raw):
+        where = f"{at}.next[{i}]"
+        if isinstance(entry, str) and entry.strip():
+            names.append(entry)
+            continue
+        if not isinstance(entry, dict):
+            p.add(where, f"{entry!r} is not a step name; write the name as text")
+            continue
+        check_keys(p, entry, NEXT_KEYS, where)
+        name = read_text(p, entry, "step", where)
+        if not name or not name.strip():
+            p.add(f"{where}.step", "missing; name the successor, e.g. step: Order shipped")
+            continue
+        names.append(name)
+        share = read_share(p, entry, where)
+        if share is not None:
+            shares.append((name, share))
+    return tuple(names), tuple(shares)
+
+
+def read_share(p: Problems, data: Mapping[str, Any], at: str) -> float | None:
+    """``expected_share:``, a number from 0 to 1 (a share of the map's journeys)."""
+    value = data.get("expected_share")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        p.add(
+            f"{at}.expected_share",
+            f"{value!r} is not a share; write a number from 0 to 1, e.g. expected_share: 0.7",
+        )
+        return None
+    return float(value)
+
+
 def join_path(at: str, key: str) -> str:
     return f"{at}.{key}" if at else key
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from journeys.compare.deviations import GapType
 from journeys.compare.gaps import Gaps
 from journeys.compare.maps import JourneyMap
 from journeys.compare.registry import map_version as text_version
@@ -42,7 +43,7 @@ def map_journeys(
     """The rows of marts.map_journeys: one per journey in the map's scope (``scoped``, in its
     order), with its path after the map's ``ignore:`` (per variant), its status for the map,
     segment, period, whether it conforms (``conformance``, the same rows in the same order),
-    whether it reached the outcome, and the ids of its gaps (sorted)."""
+    whether it reached the outcome, and the ids of its gaps (sorted; share_drift never listed)."""
     touchpoints = variants["path"].explode().drop_nulls().unique().to_list()
     ignored = list(journey_map.ignored(touchpoints))
     paths = variants.select(
@@ -51,8 +52,12 @@ def map_journeys(
         if ignored
         else pl.col("path"),
     )
+    # share_drift is left out: which side of the expected share a journey is on depends on the
+    # other journeys, so listing it would change the rows of journeys that did not change
+    listed = gaps.table.filter(pl.col("gap_type") != GapType.SHARE_DRIFT).select("gap_id")
     gap_ids = (
-        gaps.members.group_by("jx")
+        gaps.members.join(listed, on="gap_id")
+        .group_by("jx")
         .agg(pl.col("gap_id").cast(pl.Int64).sort().alias("gap_ids"))
         .with_columns(pl.col("jx").cast(scoped.schema["jx"]))
     )
@@ -87,5 +92,6 @@ def map_version(journey_map: JourneyMap) -> str:
     content = [
         journey_map.name, journey_map.goal, journey_map.ignore, journey_map.entry,
         journey_map.exit, journey_map.steps_frame().rows(), sorted(journey_map.edges()),
+        journey_map.expected_shares().rows(),
     ]  # fmt: skip
     return text_version(json.dumps(content, default=str))

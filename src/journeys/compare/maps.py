@@ -27,6 +27,8 @@ from journeys.compare.mapfields import (
     list_choices,
     read_flag,
     read_names,
+    read_next,
+    read_share,
     read_text,
 )
 from journeys.compare.mapgraph import MapGraph, build_graph
@@ -57,6 +59,7 @@ STEP_KEYS = (
     "system",
     "within",
     "next",
+    "expected_share",
 )
 
 
@@ -86,6 +89,12 @@ class MapStep:
     next: tuple[str, ...] | None = None
     """Explicit ``next:`` as written; ``None`` means the default (next step in file order)."""
     description: str | None = None
+    expected_share: float | None = None
+    """``expected_share:``: the share of the map's finished journeys expected to reach the step
+    (a ``share_drift`` gap when the observed share's interval excludes it)."""
+    next_shares: tuple[tuple[str, float], ...] = ()
+    """(successor, expected share) of the ``next:`` items written as mappings: the share of the
+    map's finished journeys expected to take that transition."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,19 @@ class JourneyMap:
                 "within_seconds": pl.Int64,
                 "position": pl.Int64,
             },
+        )
+
+    def expected_shares(self) -> pl.DataFrame:
+        """from_step, to_step, expected_share: one row per declared ``expected_share:``, steps
+        (from_step NULL) then transitions, in file order."""
+        rows: list[tuple[str | None, str, float]] = [
+            (None, s.name, s.expected_share) for s in self.steps if s.expected_share is not None
+        ]
+        rows += [(s.name, b, share) for s in self.steps for b, share in s.next_shares]
+        return pl.DataFrame(
+            rows,
+            schema={"from_step": pl.String, "to_step": pl.String, "expected_share": pl.Float64},
+            orient="row",
         )
 
     def edges_frame(self) -> pl.DataFrame:
@@ -467,7 +489,7 @@ def _parse_step(
                 "365d, write e.g. 4h or 3d",
             )
             within = None
-    nxt = read_names(p, item, "next", at)
+    nxt, next_shares = read_next(p, item, at)
     if nxt is not None and len(set(nxt)) != len(nxt):
         p.add(f"{at}.next", "names a step twice; list each successor once")
     return MapStep(
@@ -482,4 +504,6 @@ def _parse_step(
         within_seconds=within,
         next=nxt,
         description=read_text(p, item, "description", at),
+        expected_share=read_share(p, item, at),
+        next_shares=next_shares,
     )

@@ -14,6 +14,7 @@ computed from them as in one process, so the marts are the same.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ EVENT_SCHEMA = pl.Schema(
     }
 )
 TIMING_COLUMNS = (
-    ("step", "seconds_from_previous"),
+    ("journey_id", "step", "seconds_from_previous"),
     ("jx", "step"),
     ("jx", "prev_step", "step", "prev_channel", "channel"),
 )
@@ -89,8 +90,15 @@ class PartitionedEvents:
             temp_directory=limits.get("temp_directory"),  # type: ignore[arg-type]
         )
 
-    def time(self, journey_map: JourneyMap, scoped: pl.DataFrame) -> StepTiming:
-        """``time_steps`` of ``scoped`` (scope_journeys()), one job per partition."""
+    def time(
+        self,
+        journey_map: JourneyMap,
+        scoped: pl.DataFrame,
+        *,
+        keep: Callable[[pl.DataFrame], None] | None = None,
+    ) -> StepTiming:
+        """``time_steps`` of ``scoped`` (scope_journeys()), one job per partition; ``keep``
+        is handed the seconds with their journey_id, as ``time_steps`` hands them."""
         keyed = scoped.select("journey_id", "jx").join(self.journeys, on="journey_id")
         self.folder.mkdir(parents=True, exist_ok=True)
         jobs = []
@@ -109,7 +117,7 @@ class PartitionedEvents:
                 )
             )
         if not jobs:  # nothing in scope: the empty timing of one process
-            return time_steps(journey_map, pl.DataFrame(schema=EVENT_SCHEMA), scoped)
+            return time_steps(journey_map, pl.DataFrame(schema=EVENT_SCHEMA), scoped, keep=keep)
         found = self.run_tasks(time_partition, jobs)
         step = pl.Enum(list(journey_map.step_names))
         seconds, breaches, switches = (
@@ -118,17 +126,20 @@ class PartitionedEvents:
             )
             for i in range(3)
         )
-        return StepTiming(seconds, breaches, switches)
+        if keep is not None:
+            keep(seconds)
+        return StepTiming(seconds.drop("journey_id"), breaches, switches)
 
 
 def time_partition(job: TimingJob) -> tuple[str, str, str]:
     """One partition's step timing, from its events files, as three Parquet files."""
     keys = pl.read_parquet(job.keys)
+    seconds: list[pl.DataFrame] = []  # with their journey_id (time_steps drops it)
     with Warehouse(memory_limit=job.memory_limit, temp_directory=job.temp_directory) as wh:
         wh.define_stored_view("marts.events", job.events)
-        timing = time_steps(job.journey_map, wh, keys)
+        timing = time_steps(job.journey_map, wh, keys, keep=seconds.append)
     out = []
-    frames = (timing.seconds, timing.breaches, timing.switches)
+    frames = (pl.concat(seconds), timing.breaches, timing.switches)
     for name, frame in zip(("seconds", "breaches", "switches"), frames, strict=True):
         path = job.folder / f"{name}-{job.part:05d}-{os.urandom(4).hex()}.parquet"
         frame.write_parquet(path)

@@ -37,6 +37,14 @@ def maps_frame(maps: Sequence[JourneyMap]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
 
 
+def replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
+    """Record the compared maps in marts.maps (the report draws every recorded map)."""
+    frame = maps_frame(maps)
+    for name in frame["map_name"]:  # a stored mart: one file per map (Warehouse.replace_rows)
+        one = frame.filter(pl.col("map_name") == name)
+        wh.replace_rows(TABLE, one, column="map_name", value=name)
+
+
 def stored_maps(wh: Warehouse) -> tuple[JourneyMap, ...]:
     """Every map compare has recorded, by name."""
     if not wh.table_exists(TABLE):

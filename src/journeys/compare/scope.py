@@ -71,7 +71,7 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
     """The journeys sorted by journey_id, with ``cx``, a compact code of the customer, and
     ``period``, the start month (``2026-03``): the work ``scope_journeys`` would repeat for
     every map, done once (``compare_maps``). ``segment`` and ``started_at`` may be missing
-    (NULL segment and period)."""
+    (NULL segment, period and started_at)."""
     frame = journeys.select(
         "journey_id",
         "customer_key",
@@ -84,6 +84,9 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
         period=pl.col("started_at").dt.strftime("%Y-%m")
         if "started_at" in journeys.columns
         else pl.lit(None, pl.String),
+        started_at=pl.col("started_at")
+        if "started_at" in journeys.columns
+        else pl.lit(None, pl.Datetime("us", "UTC")),
     )
     if not frame["journey_id"].is_sorted():  # the warehouse seldom returns them in order
         frame = frame.sort("journey_id")
@@ -99,8 +102,8 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
 
     ``journeys``: marts.journeys columns, or prepare_journeys() of them (cheaper for several
     maps). Columns: journey_id, customer_key, variant_id, status (for the map: see the module
-    docstring), value, segment, period, finished, outcome, and compact keys for joins: jx (the
-    row number), vx (the variant's), cx (the customer's).
+    docstring), value, segment, period, started_at, finished, outcome, and compact keys for
+    joins: jx (the row number), vx (the variant's), cx (the customer's).
     """
     frame = journeys if "cx" in journeys.columns else prepare_journeys(journeys)
     return (
@@ -125,6 +128,7 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
             "value",
             "segment",
             "period",
+            "started_at",
             "vx",
             "outcome",
             "finished",

@@ -313,8 +313,9 @@ def _choose_flags(
 def _describe_step(
     name: str, orig: MapStep | None, *, flags: _Flags, default: list[str]
 ) -> dict[str, Any]:
-    """One step as YAML: the original's description, channel, team, system and SLA, the flags,
-    and ``next:`` where it differs from ``default`` (the following step)."""
+    """One step as YAML: the original's description, channel, team, system, SLA and expected
+    share, the flags, and ``next:`` where it differs from ``default`` (the following step) or
+    carries a kept transition's expected share."""
     item: dict[str, Any] = {"name": name}
     if orig is not None and orig.description:
         item["description"] = orig.description
@@ -327,8 +328,14 @@ def _describe_step(
             item[key] = getattr(orig, key)
     if orig is not None and orig.within_seconds is not None:
         item["within"] = format_duration(orig.within_seconds)
-    if flags.nexts[name] != default:
-        item["next"] = flags.nexts[name]
+    if orig is not None and orig.expected_share is not None:
+        item["expected_share"] = orig.expected_share
+    shares = dict(orig.next_shares) if orig is not None else {}
+    nexts = flags.nexts[name]
+    if nexts != default or any(b in shares for b in nexts):
+        item["next"] = [
+            {"step": b, "expected_share": shares[b]} if b in shares else b for b in nexts
+        ]
     return item
 
 

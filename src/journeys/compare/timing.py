@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -47,12 +48,19 @@ def time_steps(
     journeys: pl.DataFrame,
     *,
     part_journeys: int = PART_JOURNEYS,
+    listed: bool = False,
+    keep: Callable[[pl.DataFrame], None] | None = None,
 ) -> StepTiming:
     """Timing, SLA breaches and channel switches of ``journeys`` (scope_journeys(), sorted by
     journey_id) on the map. ``events``: marts.events columns, or the warehouse holding them
     (read with sql/queries/map_step_events.sql, cheaper than a lazy frame over the table).
     Each pass reads one range of journey ids: a range filter the warehouse applies itself, so a
-    pass reads only its own events."""
+    pass reads only its own events. ``listed``: read, in one pass, only the events of the
+    journeys in ``intermediate.compare_changed`` (a micro-batch's; ``events`` is the
+    warehouse). ``keep`` is handed each pass's seconds with their journey_id (journey_id, step,
+    seconds_from_previous), which StepTiming then holds without it."""
+    if listed:
+        part_journeys = max(journeys.height, 1)
     parts = max(1, math.ceil(journeys.height / part_journeys))
     size = max(1, math.ceil(journeys.height / parts))
     ids = journeys["journey_id"]
@@ -62,8 +70,11 @@ def time_steps(
         bounds = None
         if parts > 1:
             bounds = (ids[start], ids[min(start + size, journeys.height) - 1])
-        events_on_steps = _read_events(journey_map, events, bounds)
-        pieces.append(_time_part(journey_map, events_on_steps, keys))
+        events_on_steps = _read_events(journey_map, events, bounds, listed=listed)
+        seconds, breaches, switches = _time_part(journey_map, events_on_steps, keys)
+        if keep is not None:
+            keep(seconds)
+        pieces.append((seconds.drop("journey_id"), breaches, switches))
     return StepTiming(*(pl.concat([p[i] for p in pieces]) for i in range(3)))
 
 
@@ -71,6 +82,8 @@ def _read_events(
     journey_map: JourneyMap,
     events: pl.DataFrame | pl.LazyFrame | Warehouse,
     bounds: tuple[str, str] | None,
+    *,
+    listed: bool = False,
 ) -> pl.DataFrame:
     """journey_id, step_index, step (an Enum of the map's steps), occurred_at, channel: the
     events on the map's steps, of the journeys with ids in ``bounds`` (all when None).
@@ -80,7 +93,10 @@ def _read_events(
     step_type = pl.Enum(names)
     if isinstance(events, Warehouse):
         first, last = bounds or (None, None)
-        found = events.query("queries/map_step_events", steps=names, first=first, last=last)
+        if listed:
+            found = events.query("queries/map_step_events_listed", steps=names)
+        else:
+            found = events.query("queries/map_step_events", steps=names, first=first, last=last)
         return found.select(
             "journey_id",
             "step_index",
@@ -172,7 +188,11 @@ def _time_events(
         (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_milliseconds() / 1000.0
     ).to_series()
     seconds = pl.DataFrame(
-        {"step": frame["step"].filter(same), "seconds_from_previous": elapsed.filter(same)}
+        {
+            "journey_id": frame["journey_id"].filter(same),
+            "step": frame["step"].filter(same),
+            "seconds_from_previous": elapsed.filter(same),
+        }
     )
     # the step's within, by the step's code (steps are an Enum in file order)
     within = pl.Series([s.within_seconds for s in journey_map.steps], dtype=pl.Int64)

@@ -44,6 +44,8 @@ class FixList:
     unclear: pl.DataFrame
     unit: str | None
     """``value`` (money) or ``outcomes`` (goals): marts.map_gaps.impact_unit."""
+    grain: str = "week"
+    """The periods of the rows' trend lines (marts.map_gap_history.grain)."""
     weighted: bool = False
     """The costs are value weighted (``ranking: value_weighted``; marts.map_gaps.value_weighted):
     each journey counts with its customer's weight."""
@@ -108,12 +110,17 @@ def fix_first_data(
     delays: pl.DataFrame,
     goal: str | None,
     exits: Sequence[str],
+    trends: pl.DataFrame | None = None,
+    grain: str = "week",
 ) -> FixList:
-    """The map's ranked gaps as the three lists of the page (see the module docstring)."""
+    """The map's ranked gaps as the three lists of the page (see the module docstring), each
+    row with its trend (``trends``: trends.trend_data() of the gap history, periods of
+    ``grain``; none without)."""
     outcome = outcome_name(goal, exits)
     by_gap = _segments(segments)
     also = _also(gaps)
     late_by_step = {str(r["step"]): r for r in delays.iter_rows(named=True)}
+    trend = {} if trends is None else {r[0]: (r[1], r[2], r[4]) for r in trends.iter_rows()}
     rows = []
     for r in gaps.filter(pl.col("rank").is_not_null()).iter_rows(named=True):
         delay = late_by_step.get(str(r["to_step"])) if r["gap_type"] == "sla_breach" else None
@@ -125,6 +132,7 @@ def fix_first_data(
                 "examples": list(r["example_journey_ids"] or []),
                 "also": also.get((str(r["ranking"]), int(r["rank"])), []),
                 "delay": dict(delay) if delay else None,
+                **dict(zip(TREND, trend.get(r["gap_id"], ([], [], [])), strict=True)),
             }
         )
     frame = pl.DataFrame(rows, schema=ROW_SCHEMA) if rows else pl.DataFrame(schema=ROW_SCHEMA)
@@ -150,6 +158,7 @@ def fix_first_data(
         late=lates,
         unclear=unclear,
         unit=units[0] if len(units) == 1 else None,
+        grain=grain,
         weighted=bool(gaps["value_weighted"].any()),
     )
 
@@ -232,6 +241,10 @@ ROW_SCHEMA: dict[str, PolarsDataType] = {
     "examples": pl.List(pl.String),
     "also": pl.List(pl.String),
     "delay": DELAY,
+    "trend_periods": pl.List(pl.Date),
+    "trend_shares": pl.List(pl.Float64),
+    "trend_open": pl.List(pl.Boolean),
 }
+TREND = ("trend_periods", "trend_shares", "trend_open")
 """One row before it is listed (then ``examples`` becomes one ``example`` and ``order``, its
 number in the list, is added)."""

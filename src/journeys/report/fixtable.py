@@ -14,6 +14,7 @@ from journeys.report.fixfirst import FixList
 from journeys.report.sections import Section, section
 from journeys.report.templates import Cell, num_cell, own, table
 from journeys.report.text import format_count, format_seconds, html_text
+from journeys.report.trends import trend_svg
 from journeys.report.units import format_impact, format_points, format_share
 from journeys.report.words import KINDS
 
@@ -77,8 +78,23 @@ def _rates_cell(row: Mapping[str, Any]) -> Cell:
     )
 
 
+def _journeys_cell(row: Mapping[str, object], grain: str) -> Cell:
+    """How many journeys, their share, and the gap's trend line (share per period)."""
+    trend = trend_svg(
+        row["trend_periods"] or [],  # type: ignore[arg-type]
+        row["trend_shares"] or [],  # type: ignore[arg-type]
+        grain=grain,
+        open_periods=row["trend_open"] or [],  # type: ignore[arg-type]
+    )
+    return Cell(
+        f"{format_count(row['journeys'])}<br><small>{format_share(row['share'])}</small>"  # type: ignore[arg-type]
+        + (f"<br>{trend}" if trend else ""),
+        numeric=True,
+    )
+
+
 def _fix_rows(
-    frame: pl.DataFrame, *, currency: str | None, anchors: Mapping[str, str]
+    frame: pl.DataFrame, *, currency: str | None, anchors: Mapping[str, str], grain: str
 ) -> list[list[Cell]]:
     rows = []
     for r in frame.iter_rows(named=True):
@@ -94,10 +110,7 @@ def _fix_rows(
                 num_cell(str(r["order"])),
                 _what_cell(r),
                 Cell(f'<span class="tag k-{r["kind"]}">{html_text(r["kind_label"])}</span>'),
-                Cell(
-                    f"{format_count(r['journeys'])}<br><small>{format_share(r['share'])}</small>",
-                    numeric=True,
-                ),
+                _journeys_cell(r, grain),
                 Cell(html_text(r["who"]) if r["who"] else "<small>no segments in the data</small>"),
                 _cost_cell(r, currency),
                 _rates_cell(r),
@@ -168,7 +181,9 @@ def fix_first(
         return section("fix-first", "What to fix first", "", note)
 
     def listed(frame: pl.DataFrame, money: str, id: str, *, kind: str = "Kind") -> str:
-        rows = _fix_rows(frame.head(max_rows), currency=currency, anchors=anchors)
+        rows = _fix_rows(
+            frame.head(max_rows), currency=currency, anchors=anchors, grain=fixes.grain
+        )
         return table(fix_headers(money, kind=kind), rows, id=id)
 
     cost = "Cost, value weighted" if fixes.weighted else "Cost"

@@ -25,6 +25,7 @@ from journeys.warehouse import Warehouse
 JOURNEYS, EVENTS = "marts.journeys", "marts.events"
 MAP_JOURNEYS, MAP_GAPS, MAP_STEPS = "marts.map_journeys", "marts.map_gaps", "marts.map_steps"
 QUALITY = "marts.data_quality"
+HISTORY = "marts.map_gap_history"
 REQUIRED: Mapping[str, tuple[str, ...]] = {
     JOURNEYS: ("journey_id",),
     EVENTS: ("journey_id", "step_index", "touchpoint", "occurred_at", "channel", "team", "system"),
@@ -201,6 +202,17 @@ def map_views(wh: Warehouse, map_name: str) -> pl.DataFrame:
 
 def map_gaps(wh: Warehouse, map_name: str) -> pl.DataFrame:
     return wh.query("queries/report/map_gaps", map_name=map_name)
+
+
+def gap_trends(wh: Warehouse, map_name: str) -> pl.DataFrame:
+    """gap_id, period, grain, share, journeys, open of the map's current version in
+    marts.map_gap_history; no rows when compare has written no history (a hand-built mart)."""
+    if not wh.table_exists(HISTORY):
+        return pl.DataFrame(
+            schema={"gap_id": pl.Int64, "period": pl.Date, "grain": pl.String,
+                    "share": pl.Float64, "journeys": pl.Int64, "open": pl.Boolean}
+        )  # fmt: skip
+    return wh.query("queries/report/gap_trends", map_name=map_name)
 
 
 def gap_segments(wh: Warehouse, map_name: str) -> pl.DataFrame:

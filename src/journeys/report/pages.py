@@ -38,6 +38,7 @@ from journeys.report.stages import stage_funnel_data, stage_index
 from journeys.report.templates import page
 from journeys.report.text import html_text, slugify
 from journeys.report.timeline import anchors, timeline_html
+from journeys.report.trends import trend_data
 from journeys.report.units import format_impact
 from journeys.report.words import outcome_name
 from journeys.warehouse import Warehouse
@@ -132,12 +133,15 @@ def _sankeys(
 
 
 def _fix_list(wh: Warehouse, m: JourneyMap) -> FixList:
+    history = read.gap_trends(wh, m.name)
     return fix_first_data(
         read.map_gaps(wh, m.name),
         segments=read.gap_segments(wh, m.name),
         delays=_delays(wh, m),
         goal=m.goal,
         exits=m.exit,
+        trends=trend_data(history),
+        grain=history["grain"][0] if history.height else "week",
     )
 
 

@@ -88,6 +88,11 @@ details summary { cursor:pointer; color:var(--designed); margin:6px 0; }
 .dist span { display:block; height:100%; }
 .d1 { background:#fde68a; } .d2 { background:#fbbf24; } .d3 { background:#f97316; }
 .d4 { background:#b91c1c; }
+svg.trend { display:inline-block; margin-top:3px; }
+svg.trend polyline { fill:none; stroke:var(--designed); stroke-width:1.5; stroke-linejoin:round; }
+svg.trend polyline.open { stroke:var(--neutral); stroke-dasharray:2 2; }
+svg.trend line { stroke:var(--line); stroke-width:1; }
+svg.trend circle { fill:var(--offmap); }
 ol.timeline { list-style:none; padding:0; margin:8px 0; }
 ol.timeline li { display:grid; grid-template-columns:7.5em 1fr; gap:0 12px; padding:3px 0;
   border-left:3px solid var(--designed); padding-left:10px; margin-left:4px; }

@@ -20,6 +20,7 @@ KINDS = {
     "skip": ("Skipped step", "a designed step left out"),
     "delay": ("Delay", "later than the map's time limit"),
     "switch": ("Channel switch", "a change of channel the map does not plan"),
+    "share": ("Share off expectation", "more or fewer journeys take a step than the map expects"),
 }
 """Kind of loss: label, and what it means (the list's legend)."""
 
@@ -43,6 +44,7 @@ def loss_kind(row: Mapping[str, Any]) -> str:
         GapType.SLA_BREACH: "delay",
         GapType.CHANNEL_SWITCH: "switch",
         GapType.DROPOFF: "dropoff",
+        GapType.SHARE_DRIFT: "share",
     }
     return kinds.get(str(row.get("gap_type")), "detour")
 
@@ -74,6 +76,9 @@ def what_happens(row: Mapping[str, Any], *, outcome: str) -> str:
         return (
             f"Customers go from {_q(before)} straight to {_q(after)}, which the map does not plan."
         )
+    if kind == GapType.SHARE_DRIFT:
+        subject = f"{_q(before)} → {_q(after)}" if before else _q(after)
+        return f"{subject} is taken by {detail}."
     if kind == GapType.UNUSED_TRANSITION:
         return f"Nobody goes from {_q(before)} to {_q(after)} as the map designs."
     return _unexpected(row, before, after, touchpoint, detail)

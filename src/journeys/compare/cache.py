@@ -1,0 +1,143 @@
+"""What compare keeps per map in the work file, so a micro-batch redoes only what changed.
+
+- ``intermediate.map_alignments``: the alignment of each (map version, variant, complete): an
+  alignment depends on the map and the path only (and on whether the journey is finished), so
+  it is kept for as long as the map's version lasts, and only variants never seen are aligned.
+- ``intermediate.map_step_seconds``, ``map_sla_breaches``, ``map_channel_switches``: the step
+  timing of each journey in the map's scope (time from the previous map step, the SLA breaches,
+  the unplanned channel switches), keyed by journey_id. The events are read again only for the
+  changed journeys (``intermediate.compare_changed``); the medians of ``marts.map_steps`` are
+  taken in the warehouse over every kept row.
+
+Every row is what a compare from scratch computes for the same journey (compare/state.py says
+which journeys changed), so a compare that reuses them writes the same marts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from journeys.compare.alignment import align_variants
+from journeys.compare.maps import JourneyMap
+from journeys.compare.state import CHANGED
+from journeys.compare.timing import StepTiming, time_steps
+from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from journeys.compare.partitioned import PartitionedEvents
+
+ALIGNMENTS = "intermediate.map_alignments"
+SECONDS = "intermediate.map_step_seconds"
+BREACHES = "intermediate.map_sla_breaches"
+SWITCHES = "intermediate.map_channel_switches"
+TIMING_TABLES = (SECONDS, BREACHES, SWITCHES)
+
+
+@dataclass(frozen=True)
+class MapCache:
+    """One map's kept alignments and step timing in ``wh``. ``incremental``: only the journeys
+    of ``intermediate.compare_changed`` changed since the kept rows were written."""
+
+    wh: Warehouse
+    name: str
+    version: str
+    incremental: bool
+    events: PartitionedEvents | None = None
+    """A partitioned build's events: a map compared whole reads them in one job per
+    partition (a micro-batch's few changed journeys are read here, from the warehouse)."""
+
+    def align(self, journey_map: JourneyMap, to_align: pl.DataFrame) -> pl.DataFrame:
+        """``align_variants`` of ``to_align`` (variant_id, complete, path): the kept rows of this
+        map version, and the variants never aligned before, aligned now and kept."""
+        wh, keys = self.wh, ["variant_id", "complete"]
+        if wh.table_exists(ALIGNMENTS):
+            wh.execute("queries/compare/drop_other_versions", map_name=self.name,
+                       map_version=self.version)  # fmt: skip
+            kept = wh.query(
+                "queries/compare/kept_alignments", map_name=self.name, map_version=self.version
+            )
+        else:
+            kept = None
+        missing = to_align if kept is None else to_align.join(kept, on=keys, how="anti")
+        new = align_variants(journey_map, missing) if kept is None or missing.height else kept[:0]
+        if new.height:
+            wh.write_table(
+                ALIGNMENTS,
+                new.select(
+                    pl.lit(self.name).alias("map_name"),
+                    pl.lit(self.version).alias("map_version"),
+                    pl.all(),
+                ),  # fmt: skip
+                mode="append",
+            )
+        if kept is None:
+            return new
+        found = to_align.select(keys).join(kept, on=keys).select(new.columns)
+        return pl.concat([found, new.cast(found.schema)]).sort(keys)
+
+    def time(
+        self, journey_map: JourneyMap, scoped: pl.DataFrame
+    ) -> tuple[StepTiming, pl.DataFrame]:
+        """The step timing of every journey in ``scoped`` (scope_journeys()), its seconds kept
+        in the warehouse, and the medians per step over them (step,
+        median_seconds_from_previous). Reads the events of the changed journeys only when
+        ``incremental``, else of every journey in scope (and replaces the kept rows)."""
+        wh = self.wh
+        for table in TIMING_TABLES:
+            if not wh.table_exists(table):
+                continue
+            if self.incremental:
+                wh.delete_keys(table, column="journey_id", keys=CHANGED,
+                               also={"map_name": self.name})  # fmt: skip
+            else:
+                wh.delete_where(table, column="map_name", value=self.name)
+        todo = scoped
+        if self.incremental:
+            todo = scoped.join(wh.read_table(CHANGED), on="journey_id", how="semi")
+        if self.events is not None and not self.incremental:
+            timed = self.events.time(journey_map, todo, keep=self._keep_seconds)
+        else:
+            timed = time_steps(
+                journey_map, wh, todo, listed=self.incremental, keep=self._keep_seconds
+            )
+        ids = todo.select("jx", "journey_id")
+        for table, frame in ((BREACHES, timed.breaches), (SWITCHES, timed.switches)):
+            rows = frame.join(ids, on="jx").drop("jx")
+            wh.write_table(table, self._with_map(rows), mode="append")
+        return self._kept_timing(journey_map, scoped), self._medians()
+
+    def _keep_seconds(self, seconds: pl.DataFrame) -> None:
+        self.wh.write_table(SECONDS, self._with_map(seconds), mode="append")
+
+    def _with_map(self, frame: pl.DataFrame) -> pl.DataFrame:
+        steps = [c for c in ("prev_step", "step") if c in frame.columns]
+        return frame.select(
+            pl.lit(self.name).alias("map_name"),
+            pl.all().exclude(steps),
+            *(pl.col(c).cast(pl.String) for c in steps),
+        )
+
+    def _kept_timing(self, journey_map: JourneyMap, scoped: pl.DataFrame) -> StepTiming:
+        step = pl.Enum(journey_map.step_names)
+        ids = scoped.select("journey_id", "jx")
+        breaches = self.wh.query("queries/compare/kept_breaches", map_name=self.name)
+        switches = self.wh.query("queries/compare/kept_switches", map_name=self.name)
+        return StepTiming(
+            seconds=pl.DataFrame(schema={"step": step, "seconds_from_previous": pl.Float64}),
+            breaches=breaches.join(ids, on="journey_id").select(
+                "jx", pl.col("step").cast(step), "seconds"
+            ),
+            switches=switches.join(ids, on="journey_id").select(
+                "jx",
+                pl.col("prev_step").cast(step),
+                pl.col("step").cast(step),
+                "prev_channel",
+                "channel",
+            ),  # fmt: skip
+        )
+
+    def _medians(self) -> pl.DataFrame:
+        return self.wh.query("queries/compare/step_medians", map_name=self.name)

@@ -1,0 +1,246 @@
+"""``marts.map_gap_history``: each gap of a map measured per period, kept across runs.
+
+A **period** is the day or the week (Monday, UTC; ``drift.grain``) a journey started in, and a
+period's measures are the gaps found among the journeys that started in it, exactly as
+``marts.map_gaps`` measures them among all journeys (share of the period's journeys in scope,
+outcome rates of its finished journeys, the interval, impact). So the history is a function of
+the events, not of when runs happened: a full rebuild writes the same rows, and a micro-batch
+re-measures only the periods its changed journeys started in (the newest, still open, period,
+and older ones whose journeys changed status). Rows of the map's earlier versions are kept as
+they were (the key holds the version); a change of grain starts the map's history again.
+
+Gap key columns are the stable key (compare/gapkey.py): an unexpected_step's to_step and detail
+are NULL here, since where its journeys went next differs from period to period. Unused
+transitions (no journeys) have no rows: a gap absent from a period had no journey in it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from journeys.compare.deviations import GapType
+from journeys.compare.gapkey import KEY
+from journeys.compare.gaps import find_gaps
+from journeys.compare.maps import JourneyMap
+from journeys.compare.timing import StepTiming
+from journeys.warehouse import Warehouse
+
+TABLE = "marts.map_gap_history"
+EVERY = {"day": "1d", "week": "1w"}
+"""drift.grain -> the polars truncation of started_at (weeks start on Monday)."""
+MEASURES = (
+    "journeys",
+    "share",
+    "outcome_rate_with",
+    "outcome_rate_without",
+    "ci_low",
+    "ci_high",
+    "impact",
+    "impact_unit",
+    "effect",
+    "finished_with",
+    "outcomes_with",
+    "baseline_journeys",
+    "outcomes_without",
+    "expected_share",
+    "observed_share",
+    "description",
+)
+"""The marts.map_gaps columns a history row keeps (baseline_journeys as finished_without)."""
+UNWEIGHTED = ("weight", "rank_weight")
+"""value.attach_values' columns, left out of the history (see _measure_period)."""
+
+
+@dataclass(frozen=True)
+class GapInputs:
+    """What one map's gaps are found from (compare_map's intermediate frames)."""
+
+    scoped: pl.DataFrame
+    """scope_journeys(): with started_at."""
+    variants: pl.DataFrame
+    """scope_variants()."""
+    aligned: pl.DataFrame
+    timing: StepTiming
+
+
+def period_of(column: str, grain: str) -> pl.Expr:
+    """The period (its first day) of a timestamp column at ``grain``."""
+    return pl.col(column).dt.truncate(EVERY[grain]).dt.date()
+
+
+def periods_of(frame: pl.DataFrame, grain: str) -> list[date]:
+    """The distinct periods of ``frame.started_at`` (NULL ones left out), sorted."""
+    found = frame.select(period_of("started_at", grain).alias("p")).drop_nulls().unique()
+    return sorted(found["p"].to_list())
+
+
+def measure_history(
+    journey_map: JourneyMap,
+    inputs: GapInputs,
+    *,
+    version: str,
+    periods: Iterable[date],
+    grain: str,
+    min_support: int,
+) -> pl.DataFrame:
+    """The history rows of ``periods`` (each measured over the journeys that started in it)."""
+    scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain))
+    rows = []
+    for period in periods:
+        sub = scoped.filter(pl.col("_period") == period)
+        if sub.is_empty():
+            continue
+        found = _measure_period(journey_map, inputs, sub, min_support=min_support)
+        if found.height:
+            rows.append(
+                found.with_columns(
+                    period=pl.lit(period, pl.Date),
+                    journeys_in_scope=pl.lit(sub.height, pl.Int64),
+                    finished_in_scope=pl.lit(int(sub["finished"].sum()), pl.Int64),
+                )
+            )
+    if not rows:
+        return empty_history()
+    frame = pl.concat(rows)
+    return _history_rows(frame, name=journey_map.name, version=version, grain=grain)
+
+
+def _measure_period(
+    journey_map: JourneyMap, inputs: GapInputs, sub: pl.DataFrame, *, min_support: int
+) -> pl.DataFrame:
+    """find_gaps over one period's journeys: renumbered (jx is a row number), with the
+    variants, alignments and timing rows of those journeys only. Unweighted: a customer's
+    weight (``ranking: value_weighted``) is relative to the map's journeys of every period, so
+    each batch would move the weights of periods it does not measure again."""
+    unweighted = sub.drop("_period", *UNWEIGHTED, strict=False)
+    journeys = unweighted.rename({"jx": "_all"}).with_row_index("jx")
+    renumber = journeys.select("_all", "jx")
+    variants = inputs.variants.join(journeys.select("vx").unique(), on="vx", how="semi")
+    aligned = inputs.aligned.join(variants.select("variant_id"), on="variant_id", how="semi")
+    timing = inputs.timing
+
+    def local(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.rename({"jx": "_all"}).join(renumber, on="_all").drop("_all")
+
+    found = find_gaps(
+        journey_map,
+        variants=variants,
+        aligned=aligned,
+        journeys=journeys.drop("_all"),
+        timing=StepTiming(
+            seconds=timing.seconds.clear(),
+            breaches=local(timing.breaches).select("jx", "step", "seconds"),
+            switches=local(timing.switches).select(
+                "jx", "prev_step", "step", "prev_channel", "channel"
+            ),
+        ),
+        min_support=min_support,
+    )
+    return found.table.filter(
+        (pl.col("journeys") > 0) & (pl.col("gap_type") != GapType.UNUSED_TRANSITION)
+    )
+
+
+def _history_rows(frame: pl.DataFrame, *, name: str, version: str, grain: str) -> pl.DataFrame:
+    keys = [tuple(json.loads(k)) for k in frame["gap_key"].to_list()]
+    stable = pl.DataFrame(keys, schema=dict.fromkeys(KEY, pl.String), orient="row")
+    return pl.concat(
+        [
+            frame.select(
+                pl.lit(name).alias("map_name"),
+                pl.lit(version).alias("map_version"),
+                pl.lit(grain).alias("grain"),
+                "period",
+                "gap_id",
+                "gap_key",
+            ),
+            stable,
+            frame.select(
+                *MEASURES[:-1],
+                "journeys_in_scope",
+                "finished_in_scope",
+                "description",
+                "ranking",
+                "rank",
+                "same_behaviour_as",
+            ).rename({"baseline_journeys": "finished_without"}),
+        ],
+        how="horizontal",
+    ).cast(HISTORY_SCHEMA)  # type: ignore[arg-type]
+
+
+HISTORY_SCHEMA = {
+    "map_name": pl.String,
+    "map_version": pl.String,
+    "grain": pl.String,
+    "period": pl.Date,
+    "gap_id": pl.Int64,
+    "gap_key": pl.String,
+    **dict.fromkeys(KEY, pl.String),
+    "journeys": pl.Int64,
+    "share": pl.Float64,
+    "outcome_rate_with": pl.Float64,
+    "outcome_rate_without": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "impact": pl.Float64,
+    "impact_unit": pl.String,
+    "effect": pl.String,
+    "finished_with": pl.Int64,
+    "outcomes_with": pl.Int64,
+    "finished_without": pl.Int64,
+    "outcomes_without": pl.Int64,
+    "expected_share": pl.Float64,
+    "observed_share": pl.Float64,
+    "journeys_in_scope": pl.Int64,
+    "finished_in_scope": pl.Int64,
+    "description": pl.String,
+    "ranking": pl.String,
+    "rank": pl.Int64,
+    "same_behaviour_as": pl.Int64,
+}
+
+
+def empty_history() -> pl.DataFrame:
+    return pl.DataFrame(schema=HISTORY_SCHEMA)
+
+
+def write_history(
+    wh: Warehouse,
+    rows: pl.DataFrame,
+    *,
+    name: str,
+    version: str,
+    grain: str,
+    periods: Iterable[date] | None,
+) -> None:
+    """Replace the map's rows of this version and grain for ``periods`` (None: every period)
+    with ``rows``; rows of another grain go (the history starts again), those of other
+    versions stay. A table of other columns (written by an older version) is rewritten in this
+    version's columns, its other maps' rows kept."""
+    if not wh.table_exists(TABLE):
+        wh.write_table(TABLE, rows)
+        return
+    if not current(wh):
+        kept = wh.scan_table(TABLE).filter(pl.col("map_name") != pl.lit(name)).collect()
+        wh.write_table(TABLE, pl.concat([kept, rows], how="diagonal_relaxed").select(rows.columns))
+        return
+    wh.execute("queries/compare/drop_other_grains", map_name=name, grain=grain)
+    wh.execute(
+        "queries/compare/drop_history",
+        map_name=name,
+        map_version=version,
+        periods=None if periods is None else sorted(periods),
+    )
+    wh.write_table(TABLE, rows, mode="append")
+
+
+def current(wh: Warehouse) -> bool:
+    """Whether the history table has this version's columns (else a compare measures every
+    period again)."""
+    return wh.table_exists(TABLE) and wh.columns(TABLE) == list(HISTORY_SCHEMA)

@@ -1,0 +1,157 @@
+"""What compare keeps between runs in the writer's work file, to redo only what changed.
+
+Tables (schema ``intermediate``: the work file only, never published):
+
+- ``compare_journeys``: ``marts.journeys`` as the last compare read it, the journey_id and the
+  columns a journey's comparison depends on (``FINGERPRINT``). The next compare diffs
+  ``marts.journeys`` against it: a journey that is new or whose row differs is **changed**; a
+  row of the snapshot with no equal row now is **stale** (the rows compare wrote for it go).
+- ``compare_runs``: one row, the snapshot's id and the newest build (``raw.builds``) it saw.
+- ``compare_maps``: per map, the version, history grain and snapshot its marts rows match.
+- ``compare_changed``: the changed and stale journey ids of the compare running now.
+
+A map is compared **incrementally** when its record matches (same version and grain, rows of
+the snapshot just read) and no full build has run since; else from scratch: the first compare,
+a changed map or grain, ``journeys build --full``, ``journeys compare --full``.
+
+What this relies on (the build's contract, paths/build.py): an incremental build changes a
+journey only by rebuilding its customer's journeys, and a rebuilt journey whose events differ
+differs in one of the ``FINGERPRINT`` columns (its path and so its variant, start, end, length,
+value); a change of the touchpoint, session or journey rules is a full build
+(``raw.builds.full_rebuild``). Journey status is in the fingerprint: the cut-off moves with every
+build and changes the status of journeys that were not rebuilt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import polars as pl
+
+from journeys.warehouse import Warehouse
+
+FINGERPRINT = (
+    "customer_key",
+    "variant_id",
+    "status",
+    "value",
+    "segment",
+    "started_at",
+    "ended_at",
+    "n_steps",
+)
+"""The marts.journeys columns a journey's comparison depends on (those the mart has)."""
+SNAPSHOT = "intermediate.compare_journeys"
+RUNS = "intermediate.compare_runs"
+MAPS = "intermediate.compare_maps"
+CHANGED = "intermediate.compare_changed"
+
+
+@dataclass(frozen=True)
+class JourneyChanges:
+    """The journeys that changed since the last compare (see the module docstring)."""
+
+    snapshot: str
+    """The id of the snapshot this compare writes."""
+    previous: str | None
+    """The id of the snapshot read; None when there is none to compare with."""
+    changed: pl.DataFrame
+    """journey_id, started_at: the journeys now that are new or differ."""
+    stale: pl.DataFrame
+    """journey_id, started_at: the snapshot's rows that are gone or differ."""
+    full_build: bool
+    """A full build ran since the snapshot: nothing can be kept."""
+    newest_build: object
+    """raw.builds' newest built_at now (None: no build recorded)."""
+
+    @property
+    def ids(self) -> pl.DataFrame:
+        """journey_id of every changed or stale journey (the rows to redo)."""
+        return pl.concat([self.changed.select("journey_id"), self.stale.select("journey_id")])
+
+
+def read_changes(wh: Warehouse, journeys: pl.DataFrame) -> JourneyChanges:
+    """Diff ``journeys`` (marts.journeys with the ``FINGERPRINT`` columns it has) against the
+    last compare's snapshot; record the changed and stale ids in ``compare_changed``."""
+    columns = ["journey_id", *(c for c in FINGERPRINT if c in journeys.columns)]
+    now = journeys.select(columns)
+    newest = wh.scalar("queries/newest_build") if wh.table_exists("raw.builds") else None
+    previous, old, full_build = None, None, False
+    if wh.table_exists(SNAPSHOT) and wh.table_exists(RUNS) and wh.count(RUNS) == 1:
+        snapshot, seen = wh.read_table(RUNS).row(0)
+        if wh.columns(SNAPSHOT) == columns:
+            previous, old = snapshot, wh.read_table(SNAPSHOT)
+        if wh.table_exists("raw.builds"):
+            full_build = bool(wh.scalar("queries/full_builds_since", seen=seen))
+    if old is None:
+        old = pl.DataFrame(schema=now.schema)
+    when = "started_at" if "started_at" in columns else None
+    # equal rows on every column, nulls equal: unchanged; the rest is changed (now) or stale
+    changed = now.join(old, on=columns, how="anti", nulls_equal=True)
+    stale = old.join(now, on=columns, how="anti", nulls_equal=True)
+    pick = ["journey_id", *([when] if when else [])]
+    changes = JourneyChanges(
+        snapshot=uuid.uuid4().hex,
+        previous=previous,
+        changed=_with_start(changed.select(pick)),
+        stale=_with_start(stale.select(pick)),
+        full_build=full_build,
+        newest_build=newest,
+    )
+    wh.write_table(CHANGED, changes.ids.unique())
+    return changes
+
+
+def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
+    if "started_at" in frame.columns:
+        return frame
+    return frame.with_columns(started_at=pl.lit(None, pl.Datetime("us", "UTC")))
+
+
+def save_snapshot(wh: Warehouse, journeys: pl.DataFrame, changes: JourneyChanges) -> None:
+    """The journeys this compare read become the snapshot the next one diffs against: with a
+    snapshot read, its changed and stale rows replaced (a micro-batch's few thousand), else
+    written whole."""
+    columns = ["journey_id", *(c for c in FINGERPRINT if c in journeys.columns)]
+    if changes.previous is None:
+        wh.write_table(SNAPSHOT, journeys.select(columns))
+    else:  # read_changes read the snapshot with these columns and listed the ids in CHANGED
+        wh.delete_keys(SNAPSHOT, column="journey_id", keys=CHANGED)
+        ids = changes.changed.select("journey_id")
+        now = journeys.select(columns).join(ids, on="journey_id", how="semi")
+        wh.write_table(SNAPSHOT, now, mode="append")
+    runs = pl.DataFrame(
+        {"snapshot": [changes.snapshot], "built_at": [changes.newest_build]},
+        schema={"snapshot": pl.String, "built_at": pl.Datetime("us", "UTC")},
+    )
+    wh.write_table(RUNS, runs)
+
+
+def can_continue(
+    wh: Warehouse, *, name: str, version: str, grain: str, changes: JourneyChanges
+) -> bool:
+    """Whether the map's rows were written from the snapshot just read, with this version and
+    grain, and no full build has run since: then only the changed journeys are compared."""
+    if changes.previous is None or changes.full_build or not wh.table_exists(MAPS):
+        return False
+    record = wh.read_table(MAPS).filter(pl.col("map_name") == name)
+    return record.height == 1 and record.row(0, named=True) == {
+        "map_name": name,
+        "map_version": version,
+        "grain": grain,
+        "snapshot": changes.previous,
+    }
+
+
+def record_map(
+    wh: Warehouse, *, name: str, version: str, grain: str, changes: JourneyChanges
+) -> None:
+    """The map's rows now match this compare's snapshot."""
+    row = pl.DataFrame(
+        {"map_name": [name], "map_version": [version], "grain": [grain]},
+        schema={"map_name": pl.String, "map_version": pl.String, "grain": pl.String},
+    ).with_columns(snapshot=pl.lit(changes.snapshot, pl.String))
+    if wh.table_exists(MAPS):
+        wh.delete_where(MAPS, column="map_name", value=name)
+    wh.write_table(MAPS, row, mode="append")

@@ -1,0 +1,114 @@
+"""Writing one map's comparison into the marts: its rows, its gap history, its drift events.
+
+From scratch, each map's rows replace that map's previous rows. Incrementally
+(compare/state.py), the rows of ``marts.map_conformance`` and ``marts.map_journeys`` of the
+changed and stale journeys are deleted and the changed journeys' rows written, and the other
+journeys' rows stay as they are; ``marts.map_gaps``, ``map_steps`` and ``touchpoint_impact``
+(one row per gap, step or touchpoint) are written whole. The gap history is measured again
+for the periods the changed journeys started in, and the drift events of the map are found
+again from its whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from journeys.compare.drift import TABLE as DRIFT
+from journeys.compare.drift import empty_drift, find_drift
+from journeys.compare.history import (
+    GapInputs,
+    current,
+    measure_history,
+    periods_of,
+    write_history,
+)
+from journeys.compare.maps import JourneyMap
+from journeys.compare.state import CHANGED, JourneyChanges
+from journeys.config import DriftSettings
+from journeys.warehouse import Warehouse
+
+TABLES = (
+    "marts.map_conformance",
+    "marts.map_steps",
+    "marts.map_gaps",
+    "marts.map_journeys",
+    "marts.touchpoint_impact",
+)
+PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
+"""The MapComparison attribute written to each of TABLES."""
+PER_JOURNEY = ("conformance", "journeys")
+"""The parts with one row per journey: written for the changed journeys only, incrementally."""
+DRIFT_KEY = ["gap_id", "period", "measure", "kind"]
+
+
+def write_rows(
+    wh: Warehouse,
+    name: str,
+    parts: Sequence[pl.DataFrame],
+    *,
+    changes: JourneyChanges | None,
+) -> None:
+    """Write one map's frames (in the order of ``TABLES``); with ``changes``, the rows of
+    one journey each only for the changed journeys (see the module docstring)."""
+    for table, attr, frame in zip(TABLES, PARTS, parts, strict=True):
+        kept = wh.table_exists(table) and wh.columns(table) == frame.columns
+        if changes is not None and attr in PER_JOURNEY and kept:
+            wh.delete_keys(table, column="journey_id", keys=CHANGED, also={"map_name": name})
+            changed = frame.join(changes.changed.select("journey_id"), on="journey_id", how="semi")
+            wh.write_table(table, changed, mode="append")
+        else:
+            replace_rows(wh, table, name, frame)
+
+
+def replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
+    """Replace one map's rows of ``table``, keeping the other maps' rows in place (a stored
+    mart keeps each map's rows in a file of their own: Warehouse.replace_rows). A table
+    written by an older version (other columns) is rewritten whole, its rows kept."""
+    if not wh.table_exists(table) or wh.columns(table) == frame.columns:
+        wh.replace_rows(table, frame, column="map_name", value=name)
+    else:
+        kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
+        wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))
+
+
+def update_history(
+    wh: Warehouse,
+    journey_map: JourneyMap,
+    inputs: GapInputs,
+    *,
+    version: str,
+    drift: DriftSettings,
+    min_support: int,
+    changes: JourneyChanges | None,
+) -> pl.DataFrame:
+    """Measure the map's gap history again (every period, or with ``changes`` the periods
+    their journeys started in), find its drift events, and return those the marts did not
+    hold before."""
+    grain = drift.grain
+    if changes is None or not current(wh):
+        todo: list[date] | None = None
+        periods = periods_of(inputs.scoped, grain)
+    else:
+        moved = pl.concat([changes.changed, changes.stale]).select("started_at")
+        periods = todo = periods_of(moved, grain)
+    rows = measure_history(
+        journey_map, inputs, version=version, periods=periods, grain=grain,
+        min_support=min_support,
+    )  # fmt: skip
+    write_history(wh, rows, name=journey_map.name, version=version, grain=grain, periods=todo)
+    history = wh.query(
+        "queries/compare/map_history", map_name=journey_map.name, map_version=version
+    )
+    events = find_drift(
+        history, grain=grain, baseline_periods=drift.baseline_periods, fdr=drift.fdr
+    )
+    before = (
+        wh.query("queries/compare/map_drift", map_name=journey_map.name)
+        if wh.table_exists(DRIFT)
+        else empty_drift()
+    )
+    replace_rows(wh, DRIFT, journey_map.name, events)
+    return events.join(before.select(DRIFT_KEY), on=DRIFT_KEY, how="anti")
