@@ -189,12 +189,7 @@ def find_gaps(
         events=_event_members(timing),
         shares=shares,
     )
-    catalog = (
-        pl.concat([f.select(KEY) for f in found.parts()])
-        .unique()
-        .sort(KEY, nulls_last=True)
-        .with_row_index("gap_id")
-    )
+    catalog = found.catalog()
     moved = _ids(found.moves, catalog)
     members = _gap_members(found, catalog, moved=moved, keys=keys)
     baselines = _baselines(journey_map, catalog)
@@ -205,13 +200,12 @@ def find_gaps(
         .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
         .join(share_info, on=list(KEY), how="left", nulls_equal=True)
         .join(affected_segments(members, journeys), on="gap_id", how="left")
-        .with_columns(
-            to_step=pl.coalesce("next_step", "to_step"),
-            detail=pl.coalesce("next_detail", "share_detail", "detail"),
-        )
-        .with_columns(pl.col("_mixed").fill_null(False))
-        .drop("next_step", "next_detail", "share_detail")
     )
+    measured = measured.with_columns(
+        to_step=pl.coalesce("next_step", "to_step"),
+        detail=pl.coalesce("next_detail", "share_detail", "detail"),
+        _mixed=pl.col("_mixed").fill_null(False),
+    ).drop("next_step", "next_detail", "share_detail")
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
     # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
@@ -239,8 +233,15 @@ class _Found:
     events: pl.DataFrame  # per journey: SLA breaches
     shares: pl.DataFrame  # per journey: share_drift
 
-    def parts(self) -> tuple[pl.DataFrame, ...]:
-        return (self.moves, self.sequences, self.drops, self.events, self.shares)
+    def catalog(self) -> pl.DataFrame:
+        """gap_id and KEY: every gap found, numbered in key order (this run's numbers)."""
+        parts = (self.moves, self.sequences, self.drops, self.events, self.shares)
+        return (
+            pl.concat([f.select(KEY) for f in parts])
+            .unique()
+            .sort(KEY, nulls_last=True)
+            .with_row_index("gap_id")
+        )
 
 
 def _ids(frame: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:

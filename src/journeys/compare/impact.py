@@ -94,10 +94,9 @@ def measure_impact(
     variants: pl.DataFrame,
     baselines: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Per gap_id: journeys, customers, the rates with and without, the interval, effect,
-    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples, and the
-    counts behind the rates (finished_with, outcomes_with, outcomes_without; the finished
-    journeys without the gap are baseline_journeys).
+    """Per gap_id: journeys, customers, the rates with and without, their interval, effect,
+    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys (the finished
+    journeys without the gap), examples, finished_with, outcomes_with, outcomes_without.
 
     ``members``: (gap_id, jx), one row per journey with the gap. ``journeys``: scope_journeys().
     ``variants``: scope_variants(). ``baselines``: (gap_id, baseline_steps) with
