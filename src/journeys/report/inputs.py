@@ -19,6 +19,7 @@ from datetime import datetime
 
 import polars as pl
 
+from journeys.compare.gaps import MAP_GAPS_SCHEMA
 from journeys.errors import ReportError
 from journeys.warehouse import Warehouse
 
@@ -45,32 +46,7 @@ COMPARED: Mapping[str, tuple[str, ...]] = {
         "reached_outcome",
         "gap_ids",
     ),
-    MAP_GAPS: (
-        "map_name",
-        "gap_id",
-        "ranking",
-        "rank",
-        "same_behaviour_as",
-        "gap_type",
-        "from_step",
-        "to_step",
-        "touchpoint",
-        "detail",
-        "description",
-        "journeys",
-        "customers",
-        "share",
-        "effect",
-        "impact",
-        "impact_unit",
-        "outcome_rate_with",
-        "outcome_rate_without",
-        "ci_low",
-        "ci_high",
-        "example_journey_ids",
-        "segments",
-        "value_weighted",
-    ),
+    MAP_GAPS: tuple(MAP_GAPS_SCHEMA),
     MAP_STEPS: (
         "map_name",
         "step",
