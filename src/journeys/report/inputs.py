@@ -80,7 +80,7 @@ def require_marts(wh: Warehouse) -> None:
         if not wh.table_exists(table):
             where = wh.path or "the warehouse"
             raise ReportError(f"{where}: {table} not found; run `journeys build` first")
-        _check_columns(wh, table, needed, "rebuild with `journeys build`")
+        _check_columns(wh, table, needed, "rebuild with `journeys build --full`")
 
 
 def compared(wh: Warehouse) -> bool:
@@ -96,7 +96,7 @@ def compared(wh: Warehouse) -> bool:
             "with `journeys build` and `journeys compare`"
         )
     for table, needed in COMPARED.items():
-        _check_columns(wh, table, needed, "rebuild with `journeys build` and `journeys compare`")
+        _check_columns(wh, table, needed, "rebuild with `journeys build --full` and `journeys compare`")
     return True
 
 
