@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from journeys.compare.gaps import MAP_GAPS_SCHEMA
+from journeys.compare.mapjourneys import MAP_JOURNEYS_SCHEMA
 from journeys.paths import variant_id_of
 from journeys.warehouse import Warehouse
 
@@ -159,42 +161,6 @@ def write_journey_marts(
     return frames
 
 
-MAP_GAPS_SCHEMA = {
-    "map_name": pl.String,
-    "gap_id": pl.Int64,
-    "ranking": pl.String,
-    "rank": pl.Int64,
-    "same_behaviour_as": pl.Int64,
-    "gap_type": pl.String,
-    "from_step": pl.String,
-    "to_step": pl.String,
-    "touchpoint": pl.String,
-    "detail": pl.String,
-    "description": pl.String,
-    "journeys": pl.Int64,
-    "customers": pl.Int64,
-    "share": pl.Float64,
-    "effect": pl.String,
-    "impact": pl.Float64,
-    "impact_unit": pl.String,
-    "value_at_risk": pl.Float64,
-    "missed_outcomes": pl.Float64,
-    "outcome_rate_with": pl.Float64,
-    "outcome_rate_without": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "baseline_steps": pl.List(pl.String),
-    "baseline_journeys": pl.Int64,
-    "example_journey_ids": pl.List(pl.String),
-    "segments": pl.List(
-        pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share": pl.Float64})
-    ),
-    "customer_weight": pl.Float64,
-    "value_weighted": pl.Boolean,
-}
-"""marts.map_gaps as compare writes it (compare/gaps.py)."""
-
-
 def map_gaps_frame(**columns: Sequence[Any]) -> pl.DataFrame:
     """marts.map_gaps rows from the given columns (lists of one length); gap_id defaults to the
     row number, the ranking to ``deviations``, every other column to NULL."""
@@ -202,23 +168,6 @@ def map_gaps_frame(**columns: Sequence[Any]) -> pl.DataFrame:
     defaults: dict[str, Sequence[Any]] = {"ranking": ["deviations"] * n, "gap_id": list(range(n))}
     data = {name: columns.get(name, defaults.get(name, [None] * n)) for name in MAP_GAPS_SCHEMA}
     return pl.DataFrame(data, schema=MAP_GAPS_SCHEMA)
-
-
-MAP_JOURNEYS_SCHEMA = {
-    "map_name": pl.String,
-    "map_version": pl.String,
-    "journey_id": pl.String,
-    "customer_key": pl.String,
-    "variant_id": pl.String,
-    "path": pl.List(pl.String),
-    "status": pl.String,
-    "segment": pl.String,
-    "period": pl.String,
-    "is_conforming": pl.Boolean,
-    "reached_outcome": pl.Boolean,
-    "gap_ids": pl.List(pl.Int64),
-}
-"""marts.map_journeys as compare writes it (compare/conformance.py)."""
 
 
 def map_journeys_frame(

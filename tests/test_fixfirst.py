@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from builders import map_gaps_frame
-from journeys.report.fixfirst import fix_first_data, who
+from journeys.report.fixfirst import DELAY, fix_first_data, who
 from journeys.report.units import format_amount, format_goals, format_impact, format_points
 from journeys.report.words import goal_effect, outcome_name, what_happens
 
@@ -18,17 +18,7 @@ SEGMENTS_SCHEMA = {
     "share": pl.Float64,
     "share_of_scope": pl.Float64,
 }
-DELAYS_SCHEMA = {
-    "step": pl.String,
-    "within_seconds": pl.Int64,
-    "breaches": pl.Int64,
-    "median_seconds": pl.Float64,
-    "p90_seconds": pl.Float64,
-    "up_to_1_5x": pl.Int64,
-    "up_to_2x": pl.Int64,
-    "up_to_4x": pl.Int64,
-    "over_4x": pl.Int64,
-}
+DELAYS_SCHEMA = DELAY.to_schema()  # the report's sla-delay rows, as fix_first_data reads them
 
 
 def gaps() -> pl.DataFrame:

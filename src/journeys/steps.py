@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from journeys.config import Settings
 from journeys.publish import open_published, open_work, publish_marts, writer_lock
@@ -19,7 +19,7 @@ from journeys.publish import open_published, open_work, publish_marts, writer_lo
 if TYPE_CHECKING:
     from journeys.build import BuildResult
     from journeys.compare.conformance import CompareResult
-    from journeys.ingest.eventlog import ImportResult
+    from journeys.ingest.eventlog import ImportResult, LogOptions
     from journeys.ingest.load import BatchResult
     from journeys.runner import Runner
 
@@ -81,42 +81,13 @@ def ingest_files(settings: Settings, source: str, paths: Sequence[Path]) -> list
         return load_source(wh, settings, source, paths)
 
 
-def import_event_log(
-    settings: Settings,
-    path: Path,
-    *,
-    case_col: str | None = None,
-    activity_col: str | None = None,
-    timestamp_col: str | None = None,
-    channel_col: str | None = None,
-    event_id_col: str | None = None,
-    fmt: str | None = None,
-    timezone: str | None = None,
-    lifecycle: str = "complete",
-    object_type: str | None = None,
-    personal_case_ids: bool = False,
-    open_cases_horizon: int | None = None,
-) -> ImportResult:
-    """Load one event log file, each case one journey (``journeys import-log``)."""
+def import_event_log(settings: Settings, path: Path, **options: Unpack[LogOptions]) -> ImportResult:
+    """Load one event log file, each case one journey (``journeys import-log``); the options
+    are ``ingest.eventlog.import_log``'s."""
     from journeys.ingest.eventlog import import_log
 
     with open_work(settings, step="import-log") as wh:
-        return import_log(
-            wh,
-            settings,
-            path,
-            case_col=case_col,
-            activity_col=activity_col,
-            timestamp_col=timestamp_col,
-            channel_col=channel_col,
-            event_id_col=event_id_col,
-            fmt=fmt,
-            timezone=timezone,
-            lifecycle=lifecycle,
-            object_type=object_type,
-            personal_case_ids=personal_case_ids,
-            open_cases_horizon=open_cases_horizon,
-        )
+        return import_log(wh, settings, path, **options)
 
 
 def build_marts(

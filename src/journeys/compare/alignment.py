@@ -337,6 +337,14 @@ def _read_moves(
         i = i + ~model
         q = np.where(log, q, target)
 
+    return _place_moves(tr, cost, moved)
+
+
+def _place_moves(tr: _Traces, cost: np.ndarray, moved: list[tuple[np.ndarray, ...]]) -> _Aligned:
+    """The moves of every round (trace, kind, position, label, step) put in trace order, and the
+    traces that cost nothing given a sync move on each touchpoint."""
+    lengths = tr.lengths
+    n_traces = len(lengths)
     rounds = moved or [(np.zeros(0, dtype=np.int64),) * 5]
     trace, *values = (np.concatenate(c) for c in zip(*rounds, strict=True))
     synced = np.flatnonzero(cost == 0)
@@ -505,6 +513,26 @@ def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
     coded = _code_traces(journey_map, ix, distinct.select("path", "complete"))
     out = _solve(ix, coded)
 
+    per_trace = _per_trace(ix, coded, out)
+    keys = variants.select("variant_id", *(["complete"] if has_complete else []))
+    if per_trace.height != variants.height:  # else every row is its own trace, in order
+        per_trace = per_trace[trace_of]
+    return pl.concat([keys, per_trace], how="horizontal").cast(
+        {
+            "cost": pl.Int64,
+            "fitness": pl.Float64,
+            "is_conforming": pl.Boolean,
+            "deviations": pl.List(pl.String),
+            "n_log_moves": pl.Int64,
+            "n_model_moves": pl.Int64,
+            "moves": pl.List(MOVE_DTYPE),
+        }
+    )
+
+
+def _per_trace(ix: _Index, coded: _Traces, out: _Aligned) -> pl.DataFrame:
+    """cost, fitness, is_conforming, deviations, n_log_moves, n_model_moves and moves, one row
+    per distinct trace."""
     kind, step, label = out.kind, out.step, out.label
     counts = np.diff(out.offsets)
     trace_of_move = np.repeat(np.arange(len(counts)), counts)
@@ -536,17 +564,4 @@ def align_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
             "moves": _lists(out.offsets, moves.to_struct("moves")),
         }
     )
-    keys = variants.select("variant_id", *(["complete"] if has_complete else []))
-    if per_trace.height != variants.height:  # else every row is its own trace, in order
-        per_trace = per_trace[trace_of]
-    return pl.concat([keys, per_trace], how="horizontal").cast(
-        {
-            "cost": pl.Int64,
-            "fitness": pl.Float64,
-            "is_conforming": pl.Boolean,
-            "deviations": pl.List(pl.String),
-            "n_log_moves": pl.Int64,
-            "n_model_moves": pl.Int64,
-            "moves": pl.List(MOVE_DTYPE),
-        }
-    )
+    return per_trace

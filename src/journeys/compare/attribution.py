@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from journeys.compare.impact import effect_of, goal_value, newcombe_interval
+from journeys.compare.impact import goal_value, outcome_rates
 from journeys.compare.maps import JourneyMap
 from journeys.compare.markov import removal_effects, transition_counts
 
@@ -198,34 +198,6 @@ def _outcomes(journey_map: JourneyMap) -> list[str]:
     return [journey_map.goal] if journey_map.goal else list(journey_map.exit)
 
 
-def _rates(frame: pl.DataFrame) -> pl.DataFrame:
-    """outcome_rate_with, outcome_rate_without, ci_low, ci_high, effect, per row of ``frame``
-    (finished_with, k_with, baseline_journeys, k_without)."""
-    rows = []
-    counts = frame.select("finished_with", "k_with", "baseline_journeys", "k_without")
-    for n1, k1, n2, k2 in counts.fill_null(0).iter_rows():
-        interval = newcombe_interval(k1, n1, k2, n2)
-        rows.append(
-            (
-                k1 / n1 if n1 else None,
-                k2 / n2 if n2 else None,
-                *(interval or (None, None)),
-                effect_of(interval),
-            )
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "outcome_rate_with": pl.Float64,
-            "outcome_rate_without": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "effect": pl.String,
-        },
-        orient="row",
-    )
-
-
 def _finish(
     journey_map: JourneyMap,
     frame: pl.DataFrame,
@@ -238,7 +210,7 @@ def _finish(
     cost = pl.col("touchpoint").replace_strict(dict(costs), default=None, return_dtype=pl.Float64)
     value = pl.col("attributed_outcomes") * unit_value if unit_value > 0 else pl.lit(None)
     out = (
-        pl.concat([frame, _rates(frame)], how="horizontal")
+        pl.concat([frame, outcome_rates(frame)], how="horizontal")
         .with_columns(
             *(
                 pl.when(is_outcome).then(None).otherwise(pl.col(c).fill_null(0.0)).alias(c)

@@ -84,7 +84,15 @@ from journeys.compare.shares import share_members
 from journeys.compare.timing import StepTiming
 from journeys.compare.value import SEGMENTS, affected_segments
 
-__all__ = ["KEY", "Z95", "Gaps", "find_gaps", "newcombe_interval", "wilson_interval"]
+__all__ = [
+    "KEY",
+    "MAP_GAPS_SCHEMA",
+    "Z95",
+    "Gaps",
+    "find_gaps",
+    "newcombe_interval",
+    "wilson_interval",
+]
 
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
@@ -98,6 +106,48 @@ NOT_MEASURED = (
     "missed_outcomes",
     "impact",
 )
+MAP_GAPS_SCHEMA = pl.Schema(
+    {
+        "map_name": pl.String(),
+        "gap_id": pl.Int64(),
+        "gap_key": pl.String(),
+        "ranking": pl.String(),
+        "rank": pl.Int64(),
+        "same_behaviour_as": pl.Int64(),
+        "gap_type": pl.String(),
+        "from_step": pl.String(),
+        "to_step": pl.String(),
+        "touchpoint": pl.String(),
+        "detail": pl.String(),
+        "description": pl.String(),
+        "journeys": pl.Int64(),
+        "customers": pl.Int64(),
+        "share": pl.Float64(),
+        "effect": pl.String(),
+        "impact": pl.Float64(),
+        "impact_unit": pl.String(),
+        "value_at_risk": pl.Float64(),
+        "missed_outcomes": pl.Float64(),
+        "outcome_rate_with": pl.Float64(),
+        "outcome_rate_without": pl.Float64(),
+        "ci_low": pl.Float64(),
+        "ci_high": pl.Float64(),
+        "delay_median_seconds": pl.Float64(),
+        "delay_p90_seconds": pl.Float64(),
+        "baseline_steps": pl.List(pl.String()),
+        "baseline_journeys": pl.Int64(),
+        "example_journey_ids": pl.List(pl.String()),
+        "finished_with": pl.Int64(),
+        "outcomes_with": pl.Int64(),
+        "outcomes_without": pl.Int64(),
+        "expected_share": pl.Float64(),
+        "observed_share": pl.Float64(),
+        "segments": SEGMENTS,
+        "customer_weight": pl.Float64(),
+        "value_weighted": pl.Boolean(),
+    }
+)
+"""marts.map_gaps, its columns in order and their types (docs: sql/marts/schema.yml)."""
 """What a late outcome cannot be measured by: every journey with it reached the outcome."""
 
 
@@ -130,42 +180,18 @@ def find_gaps(
     spread to journeys through compact integer keys, so the journey-level work is a few joins.
     """
     vx = variants.select("variant_id", "vx")
-    moves = _move_members(aligned).join(vx, on="variant_id")
-    sequences = _sequence_members(journey_map, variants).join(vx, on="variant_id")
-    drops = _key(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step"))
-    events = _event_members(timing)
     keys = journeys.select("jx", "vx", "finished", "status", "outcome")
     shares, share_info = share_members(journey_map, variants, keys)
-    catalog = (
-        pl.concat([f.select(KEY) for f in (moves, sequences, drops, events, shares)])
-        .unique()
-        .sort(KEY, nulls_last=True)
-        .with_row_index("gap_id")
+    found = _Found(
+        moves=_move_members(aligned).join(vx, on="variant_id"),
+        sequences=_sequence_members(journey_map, variants).join(vx, on="variant_id"),
+        drops=_key(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step")),
+        events=_event_members(timing),
+        shares=shares,
     )
-
-    def ids(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.join(catalog, on=list(KEY), nulls_equal=True).drop(KEY)
-
-    abandoned = pl.col("status") == "abandoned"
-    moved = ids(moves)  # per aligned (variant, complete): spread to journeys as integers only
-    # one row per (gap, journey): each part is made unique on its own (the gap types of the
-    # parts differ), at the variant level where it can, not over the millions of rows
-    members = pl.concat(
-        [
-            moved.group_by("gap_id", "vx", "complete")
-            .agg(pl.col("trailing").all())
-            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
-            # the steps an abandoned journey never got to are its drop-off, not skipped steps
-            .filter(~(pl.col("trailing") & abandoned))
-            .select("gap_id", "jx"),
-            ids(sequences).join(keys, on="vx").select("gap_id", "jx"),
-            ids(drops)
-            .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
-            .select("gap_id", "jx"),
-            ids(events).select("gap_id", "jx").unique(),
-            ids(shares).select("gap_id", "jx"),
-        ]
-    )
+    catalog = found.catalog()
+    moved = _ids(found.moves, catalog)
+    members = _gap_members(found, catalog, moved=moved, keys=keys)
     baselines = _baselines(journey_map, catalog)
     measured = (
         measure_impact(members, journeys, variants=variants, baselines=baselines)
@@ -174,13 +200,12 @@ def find_gaps(
         .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
         .join(share_info, on=list(KEY), how="left", nulls_equal=True)
         .join(affected_segments(members, journeys), on="gap_id", how="left")
-        .with_columns(
-            to_step=pl.coalesce("next_step", "to_step"),
-            detail=pl.coalesce("next_detail", "share_detail", "detail"),
-        )
-        .with_columns(pl.col("_mixed").fill_null(False))
-        .drop("next_step", "next_detail", "share_detail")
     )
+    measured = measured.with_columns(
+        to_step=pl.coalesce("next_step", "to_step"),
+        detail=pl.coalesce("next_detail", "share_detail", "detail"),
+        _mixed=pl.col("_mixed").fill_null(False),
+    ).drop("next_step", "next_detail", "share_detail")
     unit = "value" if goal_value(journeys) else "outcomes"
     frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
     # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
@@ -191,11 +216,62 @@ def find_gaps(
     frame = frame.with_columns(
         gap_id=pl.coalesce("gap_id", pl.lit(catalog.height, pl.UInt32) + unnumbered - 1)
     )
-    found = _stable_ids(catalog, frame)
-    table = _finish(journey_map, frame.join(found, on="gap_id"), members, journeys.height,
+    ids = _stable_ids(catalog, frame)
+    table = _finish(journey_map, frame.join(ids, on="gap_id"), members, journeys.height,
                     min_support)  # fmt: skip
-    stable = members.join(found.select("gap_id", "stable_id"), on="gap_id")
+    stable = members.join(ids.select("gap_id", "stable_id"), on="gap_id")
     return Gaps(table=table, members=stable.select(gap_id="stable_id", jx="jx"))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The gaps found, by where they were found, each keyed by KEY (plus vx or jx)."""
+
+    moves: pl.DataFrame  # per aligned (variant, complete), with trailing
+    sequences: pl.DataFrame  # per variant: loops, channel switches
+    drops: pl.DataFrame  # per variant: where an abandoned journey stopped
+    events: pl.DataFrame  # per journey: SLA breaches
+    shares: pl.DataFrame  # per journey: share_drift
+
+    def catalog(self) -> pl.DataFrame:
+        """gap_id and KEY: every gap found, numbered in key order (this run's numbers)."""
+        parts = (self.moves, self.sequences, self.drops, self.events, self.shares)
+        return (
+            pl.concat([f.select(KEY) for f in parts])
+            .unique()
+            .sort(KEY, nulls_last=True)
+            .with_row_index("gap_id")
+        )
+
+
+def _ids(frame: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its KEY columns replaced by the catalog's gap_id."""
+    return frame.join(catalog, on=list(KEY), nulls_equal=True).drop(KEY)
+
+
+def _gap_members(
+    found: _Found, catalog: pl.DataFrame, *, moved: pl.DataFrame, keys: pl.DataFrame
+) -> pl.DataFrame:
+    """gap_id, jx: one row per (gap, journey). Each part is made unique on its own (the gap
+    types of the parts differ), at the variant level where it can, not over the millions of
+    rows; the moves (``moved``, per aligned variant) spread to journeys as integers only."""
+    abandoned = pl.col("status") == "abandoned"
+    return pl.concat(
+        [
+            moved.group_by("gap_id", "vx", "complete")
+            .agg(pl.col("trailing").all())
+            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
+            # the steps an abandoned journey never got to are its drop-off, not skipped steps
+            .filter(~(pl.col("trailing") & abandoned))
+            .select("gap_id", "jx"),
+            _ids(found.sequences, catalog).join(keys, on="vx").select("gap_id", "jx"),
+            _ids(found.drops, catalog)
+            .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
+            .select("gap_id", "jx"),
+            _ids(found.events, catalog).select("gap_id", "jx").unique(),
+            _ids(found.shares, catalog).select("gap_id", "jx"),
+        ]
+    )
 
 
 def _stable_ids(catalog: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
@@ -449,6 +525,7 @@ def _finish(
     in_scope: int,
     min_support: int,
 ) -> pl.DataFrame:
+    """The rows of marts.map_gaps: SLA details, late outcomes unmeasured, ranked, described."""
     within = {
         s.name: format_duration(s.within_seconds)
         for s in journey_map.steps
@@ -464,18 +541,39 @@ def _finish(
     frame = frame.with_columns(
         *(pl.when(late).then(None).otherwise(pl.col(c)).alias(c) for c in NOT_MEASURED),
         value_at_risk=pl.when(late).then(0.0).otherwise(pl.col("value_at_risk")),
-    )
-    ordered = frame.with_columns(
         ranking=pl.when(late)
         .then(pl.lit(LATE_OUTCOMES))
         .when(_ends_without_outcome(journey_map))
         .then(pl.lit(DROPOFFS))
         .otherwise(pl.lit(DEVIATIONS)),
         share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
+    )
+    ranked = _rank(frame, members, min_support)
+    description = [
+        describe_gap(r)
+        for r in ranked.select(
+            *KEY, "_mixed", "_via", "ranking", "delay_median_seconds", "delay_p90_seconds"
+        ).iter_rows(named=True)
+    ]
+    return (
+        ranked.with_columns(
+            map_name=pl.lit(journey_map.name),
+            gap_id=pl.col("stable_id"),
+            description=pl.Series(description, dtype=pl.String),
+        )
+        .select(list(MAP_GAPS_SCHEMA))
+        .cast(MAP_GAPS_SCHEMA)
+    )
+
+
+def _rank(frame: pl.DataFrame, members: pl.DataFrame, min_support: int) -> pl.DataFrame:
+    """``frame`` ordered inside each ranking (a clear effect first, the interval excluding 0,
+    then by size, harm or help), with rank (eligible gaps only: enough journeys, not an unused
+    transition, not the same behaviour as a gap ranked before) and same_behaviour_as."""
+    ordered = frame.with_columns(
         _mixed=pl.col("_mixed").fill_null(False),
         _eligible=(pl.col("journeys") >= max(min_support, 1))
         & (pl.col("gap_type") != GapType.UNUSED_TRANSITION),
-        # a clear effect (the interval excludes 0) first, then by size, harm or help
         _clear=pl.col("effect").is_not_null() & (pl.col("effect") != UNCLEAR),
         _size=pl.col("impact").abs(),
     ).sort(
@@ -496,54 +594,4 @@ def _finish(
     rank_of = ranked.filter(pl.col("_ranked")).select(
         pl.col("gap_id").alias("_same_as"), pl.col("rank").alias("same_behaviour_as")
     )
-    ranked = ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")
-    description = [
-        describe_gap(r)
-        for r in ranked.select(
-            *KEY, "_mixed", "_via", "ranking", "delay_median_seconds", "delay_p90_seconds"
-        ).iter_rows(named=True)
-    ]
-    return ranked.with_columns(
-        map_name=pl.lit(journey_map.name),
-        description=pl.Series(description, dtype=pl.String),
-        journeys=pl.col("journeys").cast(pl.Int64),
-        customers=pl.col("customers").cast(pl.Int64),
-    ).select(
-        "map_name",
-        pl.col("stable_id").alias("gap_id"),
-        "gap_key",
-        "ranking",
-        "rank",
-        "same_behaviour_as",
-        "gap_type",
-        "from_step",
-        "to_step",
-        "touchpoint",
-        "detail",
-        "description",
-        "journeys",
-        "customers",
-        "share",
-        "effect",
-        "impact",
-        "impact_unit",
-        "value_at_risk",
-        "missed_outcomes",
-        "outcome_rate_with",
-        "outcome_rate_without",
-        "ci_low",
-        "ci_high",
-        pl.col("delay_median_seconds").cast(pl.Float64),
-        pl.col("delay_p90_seconds").cast(pl.Float64),
-        pl.col("baseline_steps").cast(pl.List(pl.String)),
-        pl.col("baseline_journeys").cast(pl.Int64),
-        pl.col("example_journey_ids").cast(pl.List(pl.String)),
-        pl.col("finished_with").cast(pl.Int64),
-        pl.col("outcomes_with").cast(pl.Int64),
-        pl.col("outcomes_without").cast(pl.Int64),
-        pl.col("expected_share").cast(pl.Float64),
-        pl.col("observed_share").cast(pl.Float64),
-        pl.col("segments").cast(SEGMENTS),
-        "customer_weight",
-        "value_weighted",
-    )
+    return ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")

@@ -94,16 +94,95 @@ def measure_impact(
     variants: pl.DataFrame,
     baselines: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Per gap_id: journeys, customers, the rates with and without, the interval, effect,
-    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys, examples, and the
-    counts behind the rates (finished_with, outcomes_with, outcomes_without; the finished
-    journeys without the gap are baseline_journeys).
+    """Per gap_id: journeys, customers, the rates with and without, their interval, effect,
+    missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys (the finished
+    journeys without the gap), examples, finished_with, outcomes_with, outcomes_without.
 
     ``members``: (gap_id, jx), one row per journey with the gap. ``journeys``: scope_journeys().
     ``variants``: scope_variants(). ``baselines``: (gap_id, baseline_steps) with
     baseline_steps a list of map steps, NULL for every journey in scope.
     """
-    # Which variants reached each distinct set of baseline steps; NULL reaches them all.
+    gap_sets, reach = _baseline_reach(baselines, variants)
+    stats = _gap_counts(members, journeys, variants=variants, gap_sets=gap_sets, reach=reach)
+    counts = stats.select(
+        "gap_id",
+        "journeys",
+        "customers",
+        finished_with=pl.col("n_with").cast(pl.Int64),
+        k_with=pl.col("k_with").cast(pl.Int64),
+        baseline_journeys=pl.col("n_base").fill_null(0).cast(pl.Int64)
+        - pl.col("n_with_base").cast(pl.Int64),
+        k_without=pl.col("k_base").fill_null(0).cast(pl.Int64)
+        - pl.col("k_with_base").cast(pl.Int64),
+        rw_with=pl.col("rw_with"),
+        customer_weight=pl.when(pl.col("n_with") > 0).then(pl.col("w_with") / pl.col("n_with")),
+        examples=pl.col("examples"),
+    )
+    unit_value = goal_value(journeys)
+    journey_ids = journeys["journey_id"].cast(pl.String)
+    rated = pl.concat([counts, outcome_rates(counts)], how="horizontal")
+    gap = pl.col("outcome_rate_without") - pl.col("outcome_rate_with")
+    # the same outcomes lost, each journey counting with its weight (1 unless value_weighted)
+    weighted = gap.fill_null(0.0) * pl.col("rw_with")
+    return rated.select(
+        "gap_id",
+        "journeys",
+        "customers",
+        "outcome_rate_with",
+        "outcome_rate_without",
+        "ci_low",
+        "ci_high",
+        "effect",
+        missed_outcomes=(gap * pl.col("finished_with")).fill_null(0.0),
+        value_at_risk=pl.max_horizontal(pl.lit(0.0), weighted) * unit_value + 0.0,
+        impact=-weighted * (unit_value or 1.0) + 0.0,  # + 0.0: no negative zero
+        impact_unit=pl.lit("value" if unit_value else "outcomes"),
+        baseline_journeys="baseline_journeys",
+        example_journey_ids=pl.Series(
+            [journey_ids.gather(e).to_list() for e in counts["examples"]],
+            dtype=pl.List(pl.String),
+        ),
+        finished_with="finished_with",
+        outcomes_with="k_with",
+        outcomes_without="k_without",
+        customer_weight="customer_weight",
+    )
+
+
+def outcome_rates(frame: pl.DataFrame) -> pl.DataFrame:
+    """outcome_rate_with, outcome_rate_without, ci_low, ci_high, effect, per row of ``frame``
+    (finished_with, k_with, baseline_journeys, k_without: the finished journeys with the gap or
+    touchpoint and those of them that reached the outcome, the same for the baseline)."""
+    rows = []
+    counts = frame.select("finished_with", "k_with", "baseline_journeys", "k_without")
+    for n1, k1, n2, k2 in counts.fill_null(0).iter_rows():
+        interval = newcombe_interval(k1, n1, k2, n2)
+        rows.append(
+            (
+                k1 / n1 if n1 else None,
+                k2 / n2 if n2 else None,
+                *(interval or (None, None)),
+                effect_of(interval),
+            )
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "outcome_rate_with": pl.Float64,
+            "outcome_rate_without": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "effect": pl.String,
+        },
+        orient="row",
+    )
+
+
+def _baseline_reach(
+    baselines: pl.DataFrame, variants: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(gap_id, bx): each gap's distinct set of baseline steps, numbered; and (bx, vx): which
+    variants reached each set (a NULL set is every variant)."""
     sets = (
         baselines.select("baseline_steps")
         .unique()
@@ -122,6 +201,20 @@ def measure_impact(
             everyone.join(variants.select("vx"), how="cross"),
         ]
     ).unique()
+    return gap_sets, reach
+
+
+def _gap_counts(
+    members: pl.DataFrame,
+    journeys: pl.DataFrame,
+    *,
+    variants: pl.DataFrame,
+    gap_sets: pl.DataFrame,
+    reach: pl.DataFrame,
+) -> pl.DataFrame:
+    """Per (gap_id, bx), sorted by gap_id: journeys, customers, finished journeys with the gap
+    (n_with) and their outcomes (k_with), the same at the baseline (n_with_base, k_with_base),
+    every finished journey at the baseline (n_base, k_base), weight sums and five examples."""
     finished = journeys.filter(pl.col("finished"))
     per_variant = finished.group_by("vx").agg(
         pl.len().alias("n"), pl.col("outcome").sum().alias("k")
@@ -140,7 +233,7 @@ def measure_impact(
         journeys.select("vx", "cx", "finished", "outcome", *weight_columns(journeys))[members["jx"]]
     )
     exact = all(members[c].n_unique() <= 1 for c in ("w", "rw"))  # sums of one weight
-    stats = (
+    return (
         members.join(gap_sets, on="gap_id")
         .with_columns(at_base=at_base.is_in(reached_keys))
         .with_columns(
@@ -164,64 +257,3 @@ def measure_impact(
         .join(reached, on="bx", how="left")
         .sort("gap_id")
     )
-    unit_value = goal_value(journeys)
-    journey_ids = journeys["journey_id"].cast(pl.String)
-    rows = []
-    for r in stats.iter_rows(named=True):
-        n_with, k_with = r["n_with"], r["k_with"]
-        n_without = (r["n_base"] or 0) - r["n_with_base"]
-        k_without = (r["k_base"] or 0) - r["k_with_base"]
-        with_rate = k_with / n_with if n_with else None
-        without_rate = k_without / n_without if n_without else None
-        interval = newcombe_interval(k_with, n_with, k_without, n_without)
-        missed = (
-            (without_rate - with_rate) * n_with
-            if with_rate is not None and without_rate is not None
-            else 0.0
-        )
-        # the same outcomes lost, each journey counting with its weight (1 unless value_weighted)
-        weighted = (
-            (without_rate - with_rate) * r["rw_with"]
-            if with_rate is not None and without_rate is not None
-            else 0.0
-        )
-        rows.append(
-            (
-                with_rate,
-                without_rate,
-                *(interval or (None, None)),
-                effect_of(interval),
-                missed,
-                max(0.0, weighted) * unit_value,
-                -weighted * (unit_value or 1.0) + 0.0,  # + 0.0: no negative zero
-                "value" if unit_value else "outcomes",
-                n_without,
-                journey_ids.gather(r["examples"]).to_list(),
-                n_with,
-                k_with,
-                k_without,
-                r["w_with"] / n_with if n_with else None,
-            )
-        )
-    extra = pl.DataFrame(
-        rows,
-        schema={
-            "outcome_rate_with": pl.Float64,
-            "outcome_rate_without": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "effect": pl.String,
-            "missed_outcomes": pl.Float64,
-            "value_at_risk": pl.Float64,
-            "impact": pl.Float64,
-            "impact_unit": pl.String,
-            "baseline_journeys": pl.Int64,
-            "example_journey_ids": pl.List(pl.String),
-            "finished_with": pl.Int64,
-            "outcomes_with": pl.Int64,
-            "outcomes_without": pl.Int64,
-            "customer_weight": pl.Float64,
-        },
-        orient="row",
-    )
-    return pl.concat([stats.select("gap_id", "journeys", "customers"), extra], how="horizontal")

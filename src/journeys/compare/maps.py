@@ -329,47 +329,15 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
     owner = read_text(p, data, "owner", "")
     steps, stages, paths = _parse_stages(p, data.get("stages"))
     known = [s.name for s in steps]
-    known_set = set(known)
-
-    def check_refs(key: str, values: tuple[str, ...] | None) -> tuple[str, ...]:
-        if values is None:
-            return ()
-        if not values and key in ("entry", "exit"):
-            p.add(key, f"is empty; list at least one step, or remove {key}: to use the default")
-        kept = []
-        for i, value in enumerate(values):
-            if value in known_set:
-                kept.append(value)
-            elif known:
-                p.add(
-                    f"{key}[{i}]" if isinstance(data.get(key), list) else key,
-                    f"'{value}' is not a step of this map; use one of {list_choices(known)}",
-                )
-        return tuple(dict.fromkeys(kept))
-
-    entry = check_refs("entry", read_names(p, data, "entry", ""))
-    exit_ = check_refs("exit", read_names(p, data, "exit", ""))
+    entry = _check_refs(p, data, "entry", read_names(p, data, "entry", ""), known)
+    exit_ = _check_refs(p, data, "exit", read_names(p, data, "exit", ""), known)
     goal = read_text(p, data, "goal", "")
-    if goal is not None and known and goal not in known_set:
+    if goal is not None and known and goal not in known:
         p.add("goal", f"'{goal}' is not a step of this map; use one of {list_choices(known)}")
         goal = None
     ignore = read_names(p, data, "ignore", "") or ()
-    for i, pattern in enumerate(ignore):
-        clash = [s for s in known if fnmatch.fnmatchcase(s, pattern)]
-        if clash:
-            field = f"ignore[{i}]" if isinstance(data.get("ignore"), list) else "ignore"
-            p.add(
-                field,
-                f"'{pattern}' matches step '{clash[0]}' of this map; a step cannot be "
-                "out of scope, remove it from ignore:",
-            )
-    for step in steps:
-        for j, target in enumerate(step.next or ()):
-            if target not in known_set:
-                p.add(
-                    f"{paths[step.name]}.next[{j}]",
-                    f"'{target}' is not a step of this map; use one of {list_choices(known)}",
-                )
+    _check_ignore(p, data, ignore, known)
+    _check_next(p, steps, paths, known)
     if len(steps) > MAX_STEPS:
         p.add(
             "stages", f"{len(steps):,} steps, more than a map may have ({MAX_STEPS:,}); {SPLIT_IT}"
@@ -379,6 +347,85 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
     entry = entry or (steps[0].name,)
     exit_ = exit_ or (steps[-1].name,)
     graph = build_graph(steps, entry=entry, exit=exit_)
+    _check_graph(p, graph, paths, entry=entry, exit_=exit_)
+    if p.items:
+        raise MapValidationError(p.items)
+    return JourneyMap(
+        name=str(name),
+        source=source,
+        description=description,
+        owner=owner,
+        goal=goal,
+        ignore=tuple(ignore),
+        entry=entry,
+        exit=exit_,
+        stages=stages,
+        steps=steps,
+        graph=graph,
+    )
+
+
+def _check_refs(
+    p: Problems, data: dict[str, Any], key: str, values: tuple[str, ...] | None, known: list[str]
+) -> tuple[str, ...]:
+    """The steps ``key`` (entry or exit) names that are steps of the map, in order, once each;
+    a problem for each that is not, and for an empty list."""
+    if values is None:
+        return ()
+    known_set = set(known)
+    if not values and key in ("entry", "exit"):
+        p.add(key, f"is empty; list at least one step, or remove {key}: to use the default")
+    kept = []
+    for i, value in enumerate(values):
+        if value in known_set:
+            kept.append(value)
+        elif known:
+            p.add(
+                f"{key}[{i}]" if isinstance(data.get(key), list) else key,
+                f"'{value}' is not a step of this map; use one of {list_choices(known)}",
+            )
+    return tuple(dict.fromkeys(kept))
+
+
+def _check_ignore(
+    p: Problems, data: dict[str, Any], ignore: tuple[str, ...], known: list[str]
+) -> None:
+    """A problem for each ignore: pattern that matches a step of the map."""
+    for i, pattern in enumerate(ignore):
+        clash = [s for s in known if fnmatch.fnmatchcase(s, pattern)]
+        if clash:
+            field = f"ignore[{i}]" if isinstance(data.get("ignore"), list) else "ignore"
+            p.add(
+                field,
+                f"'{pattern}' matches step '{clash[0]}' of this map; a step cannot be "
+                "out of scope, remove it from ignore:",
+            )
+
+
+def _check_next(
+    p: Problems, steps: tuple[MapStep, ...], paths: Mapping[str, str], known: list[str]
+) -> None:
+    """A problem for each next: target that is not a step of the map."""
+    known_set = set(known)
+    for step in steps:
+        for j, target in enumerate(step.next or ()):
+            if target not in known_set:
+                p.add(
+                    f"{paths[step.name]}.next[{j}]",
+                    f"'{target}' is not a step of this map; use one of {list_choices(known)}",
+                )
+
+
+def _check_graph(
+    p: Problems,
+    graph: MapGraph,
+    paths: Mapping[str, str],
+    *,
+    entry: tuple[str, ...],
+    exit_: tuple[str, ...],
+) -> None:
+    """Raise for too many designed transitions; a problem for each unreachable step and each
+    step from which no exit can be reached."""
     if len(graph.edges) > MAX_TRANSITIONS:
         p.add(
             "stages",
@@ -400,21 +447,6 @@ def parse_map(data: Any, *, source: str, lines: Mapping[str, int] | None = None)
             f"without exit); add an exit to its next:, or list it in exit: "
             f"(exits: {list_choices(list(exit_))})",
         )
-    if p.items:
-        raise MapValidationError(p.items)
-    return JourneyMap(
-        name=str(name),
-        source=source,
-        description=description,
-        owner=owner,
-        goal=goal,
-        ignore=tuple(ignore),
-        entry=entry,
-        exit=exit_,
-        stages=stages,
-        steps=steps,
-        graph=graph,
-    )
 
 
 def _parse_stages(

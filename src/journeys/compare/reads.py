@@ -79,5 +79,5 @@ def require(wh: Warehouse, table: str, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in wh.columns(table)]
     if missing:
         raise CompareError(
-            f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build`"
+            f"{table}: column '{missing[0]}' is missing; rebuild with `journeys build --full`"
         )

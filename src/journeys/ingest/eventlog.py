@@ -19,6 +19,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import polars as pl
 
@@ -96,6 +97,23 @@ def log_format(path: Path, declared: str | None = None) -> str:
                 "or as XES, CSV or Parquet. Nothing was loaded from it"
             )
     return detect_format(path)
+
+
+class LogOptions(TypedDict, total=False):
+    """The options of ``journeys import-log`` (``import_log``'s keywords), as the CLI and
+    ``steps.import_event_log`` pass them on."""
+
+    case_col: str | None
+    activity_col: str | None
+    timestamp_col: str | None
+    channel_col: str | None
+    event_id_col: str | None
+    fmt: str | None
+    timezone: str | None
+    lifecycle: str
+    object_type: str | None
+    personal_case_ids: bool
+    open_cases_horizon: int | None
 
 
 # long: its signature lists every import-log option (14 lines); the body reads one file

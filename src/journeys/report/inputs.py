@@ -19,6 +19,7 @@ from datetime import datetime
 
 import polars as pl
 
+from journeys.compare.gaps import MAP_GAPS_SCHEMA
 from journeys.errors import ReportError
 from journeys.warehouse import Warehouse
 
@@ -45,32 +46,7 @@ COMPARED: Mapping[str, tuple[str, ...]] = {
         "reached_outcome",
         "gap_ids",
     ),
-    MAP_GAPS: (
-        "map_name",
-        "gap_id",
-        "ranking",
-        "rank",
-        "same_behaviour_as",
-        "gap_type",
-        "from_step",
-        "to_step",
-        "touchpoint",
-        "detail",
-        "description",
-        "journeys",
-        "customers",
-        "share",
-        "effect",
-        "impact",
-        "impact_unit",
-        "outcome_rate_with",
-        "outcome_rate_without",
-        "ci_low",
-        "ci_high",
-        "example_journey_ids",
-        "segments",
-        "value_weighted",
-    ),
+    MAP_GAPS: tuple(MAP_GAPS_SCHEMA),
     MAP_STEPS: (
         "map_name",
         "step",
@@ -104,7 +80,7 @@ def require_marts(wh: Warehouse) -> None:
         if not wh.table_exists(table):
             where = wh.path or "the warehouse"
             raise ReportError(f"{where}: {table} not found; run `journeys build` first")
-        _check_columns(wh, table, needed, "rebuild with `journeys build`")
+        _check_columns(wh, table, needed, "rebuild with `journeys build --full`")
 
 
 def compared(wh: Warehouse) -> bool:
@@ -120,7 +96,7 @@ def compared(wh: Warehouse) -> bool:
             "with `journeys build` and `journeys compare`"
         )
     for table, needed in COMPARED.items():
-        _check_columns(wh, table, needed, "rebuild with `journeys build` and `journeys compare`")
+        _check_columns(wh, table, needed, "rebuild with `journeys build --full` and `journeys compare`")
     return True
 
 
