@@ -1017,7 +1017,9 @@ def _failure(what: str, exc: duckdb.Error, folder: Path | None) -> str:
     elif any(word in first for word in _DENIED):
         fix = f"no permission to write in {where}; make the folder writable"
     elif isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
-        fix = "a table or column it reads is missing or changed; rebuild with `journeys build --full`"
+        fix = (
+            "a table or column it reads is missing or changed; rebuild with `journeys build --full`"
+        )
     elif isinstance(exc, duckdb.IOException):
         fix = "check the path, free space and permissions, then run again"
     else:
