@@ -43,6 +43,9 @@ DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- import:begin -->", "<!-- import:end -->"
 FOLDER = OUT / "import"
 TARGET_SECONDS = 3.0
+"""Issue #17: file -> answers at 250,000 events."""
+TARGET_SPEED_UP = 10.0
+"""Issue #21: file -> answers at least this many times faster than pm4py (1M events)."""
 
 PM4PY_XES_WORKER = r"""
 import json, resource, sys, time
@@ -224,10 +227,13 @@ def write_doc(r: dict) -> None:
     ]
     for name in ("import-log", "build", "compare", "suggest-map", "report"):
         lines.append(f"| `journeys {name}` | {s(name)} | {j[name]['peak_rss_mib']:,} |")
-    met = "met" if r["file_to_answers_seconds"] < r["target_seconds"] else "**not met**"
+    target = ""
+    if r["events"] == 250_000:  # issue #17's target is for this size
+        met = "met" if r["file_to_answers_seconds"] < r["target_seconds"] else "**not met**"
+        target = f" (target < {r['target_seconds']:.0f} s: {met})"
     lines.append(
         f"| **file → answers** (import-log + build + compare) | "
-        f"**{r['file_to_answers_seconds']}** (target < {r['target_seconds']:.0f} s: {met}) | |"
+        f"**{r['file_to_answers_seconds']}**{target} | |"
     )
     if "pm4py" in r:
         p = r["pm4py"]["timings"]
@@ -237,6 +243,13 @@ def write_doc(r: dict) -> None:
             f"alignments, same file, same model | {parts} = **{r['pm4py_seconds']}** "
             f"(process {r['pm4py']['process_seconds']} s with imports) "
             f"| {round(r['pm4py']['peak_rss_mib']):,} |"
+        )
+        speed_up = r["pm4py_seconds"] / r["file_to_answers_seconds"]
+        met = "met" if speed_up >= TARGET_SPEED_UP else "**not met**"
+        lines.append(
+            f"| **journeys vs pm4py, file → answers** | **{speed_up:.2f}×** (pm4py's seconds "
+            f"without its imports / journeys' with process start; target ≥ "
+            f"{TARGET_SPEED_UP:.0f}×: {met}) | |"
         )
     lines += [
         "",

@@ -38,18 +38,23 @@ OUT = ROOT / "benchmarks" / "out"
 EVENTS_PER_CUSTOMER = 26.6  # measured on the generator's output
 DOC = ROOT / "docs" / "benchmarks.md"
 CHUNK_EVENTS = 10_000_000
-STAGES = ("generate", "ingest", "build", "compare", "report")
+STAGES = ("generate", "floor", "ingest", "build", "compare", "report")
+FLOOR_TARGET = 3.0
+"""Issue #21: ingest -> compare at most this many times the floor measured in the same run."""
 BEGIN, END = "<!-- stages:begin -->", "<!-- stages:end -->"
 
 # The build leaves publishing to the compare stage, as the journeys-daily flow does (it publishes
 # once, after both): publishing the build's marts and then again after compare counted one
 # copy of every mart twice.
 STAGE_CODE = {
-    "ingest": "from journeys import steps; print(len(steps.ingest_landing(s)))",
-    "build": "from journeys import steps; print(steps.build_marts(s, publish=False).summary())",
-    "compare": "from journeys import steps; print(steps.compare_maps(s).summary())",
+    "ingest": "from journeys import steps; print(len(steps.ingest_landing(s{tasks})))",
+    "build": (
+        "from journeys import steps; print(steps.build_marts(s, publish=False{tasks}).summary())"
+    ),
+    "compare": "from journeys import steps; print(steps.compare_maps(s{tasks}).summary())",
     "report": "from journeys import steps; print(steps.write_reports(s))",
 }
+"""{tasks}: the stage's jobs run with --runner's runner (benchmarks/bench_runner.py)."""
 
 
 def parse_size(text: str) -> int:
@@ -200,6 +205,7 @@ def bench_size(
     events: int,
     *,
     keep: bool,
+    runner: str | None = None,
     overrides: dict[str, object] | None = None,
     chunk_events: int = CHUNK_EVENTS,
     from_stage: str = "generate",
@@ -243,6 +249,9 @@ def bench_size(
         folder.mkdir(parents=True)
         run("generate", generate_command(events, landing, chunk_events=chunk_events))
         (folder / "event_rows.txt").write_text(str(landing_rows(landing)))
+    if STAGES.index(from_stage) <= STAGES.index("floor") and chunks == 1:
+        # the least any design does for these files, timed in the same run (floor_sketch.py)
+        run("floor", [py, str(ROOT / "benchmarks" / "floor_sketch.py"), str(landing)])
     config = write_config(landing, chunks)
     setup = (
         "from pathlib import Path; from journeys.config import load_settings; "
@@ -251,11 +260,19 @@ def bench_size(
         f"reports=Path({str(folder / 'reports')!r}), **{overrides or {}!r}); "
     )
     failed = None
+    if runner:
+        bench = str(ROOT / "benchmarks")
+        setup += (
+            f"import sys; sys.path.insert(0, {bench!r}); from bench_runner import runner; "
+            f"run_tasks = runner({runner!r}); "
+        )
     for name, code in STAGE_CODE.items():
         if STAGES.index(name) < STAGES.index(from_stage):
             continue
         try:
-            run(name, [py, "-c", setup + code])
+            tasks = ", run_tasks=run_tasks" if runner else ""
+            env["JOURNEYS_BENCH_JOBS"] = str(folder / f"jobs-{name}.json")
+            run(name, [py, "-c", setup + code.format(tasks=tasks)])
         except StageFailed as stop:
             print(stop, flush=True)
             stages.append({"stage": name, "failed": stop.reason})
@@ -268,7 +285,13 @@ def bench_size(
         s for s in stages if s["stage"] in ("ingest", "build", "compare") and "failed" not in s
     ]
     seconds = sum(float(s["seconds"]) for s in pipeline)
+    floor = next((s for s in stages if s["stage"] == "floor" and "failed" not in s), None)
+    cpu = sum(float(s["cpu_seconds"]) for s in pipeline)
     result = {
+        "floor_seconds": float(floor["seconds"]) if floor else None,
+        "floor_ratio": round(seconds / float(floor["seconds"]), 2) if floor and seconds else None,
+        # CPU-seconds against CPU-seconds: the ratio the shared machine's load disturbs least
+        "floor_cpu_ratio": round(cpu / float(floor["cpu_seconds"]), 2) if floor and cpu else None,
         "events_requested": events,
         "event_rows": event_rows or events,
         "customers": customers,
@@ -281,6 +304,7 @@ def bench_size(
         "settings": {
             **({"chunks": str(chunks)} if chunks > 1 else {}),
             **{k: shown_setting(v) for k, v in (overrides or {}).items()},
+            **({"runner": runner} if runner else {}),
         },
     }
     if not keep:
@@ -321,10 +345,14 @@ def write_doc(results: list[dict]) -> None:
         if not done:
             continue
         total = "**ingest → compare**" if not failed else f"**ingest → {done[-1]}** (not compare)"
+        ratio = r.get("floor_ratio")
+        against = f", **{ratio}× the floor**" if ratio else ""
+        cpu_ratio = r.get("floor_cpu_ratio")
+        cpu_against = f" ({cpu_ratio}× the floor's)" if cpu_ratio else ""
         lines.append(
             f"| {r['event_rows']:,} | {r['customers']:,} | {how} | {total} | "
-            f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s) "
-            f"| {r.get('ingest_to_compare_cpu_seconds', '')} | | |"
+            f"**{r['ingest_to_compare_seconds']}** ({r['events_per_second']:,} events/s{against}) "
+            f"| {r.get('ingest_to_compare_cpu_seconds', '')}{cpu_against} | | |"
         )
     lines += ["", END]
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
@@ -347,6 +375,11 @@ def main() -> None:
         "--append-doc", action="store_true", help="add these runs to the table's previous runs"
     )
     parser.add_argument("--partitions", type=int, help="build in N customer-hash partitions")
+    parser.add_argument(
+        "--runner",
+        help="run the stages' jobs with this runner (benchmarks/bench_runner.py): "
+        "'here', 'threads' or 'dask:N' (a local Dask cluster of N worker processes)",
+    )
     parser.add_argument("--memory-limit", help="DuckDB memory_limit, e.g. 8GB (spills beyond)")
     parser.add_argument("--temp-directory", help="where DuckDB spills")
     parser.add_argument(
@@ -388,13 +421,15 @@ def main() -> None:
             chunk_events=parse_size(args.chunk_events),
             from_stage=args.from_stage,
             max_rss_mib=parse_mib(args.max_rss) if args.max_rss else None,
+            runner=args.runner,
         )
         results.append(result)
         for s in result["stages"]:
             print(f"{s['stage']:<9} {s.get('output', s.get('failed', ''))[:160]}")
+        ratio = f", {result['floor_ratio']}× the floor" if result["floor_ratio"] else ""
         print(
             f"{'':>11}         ingest→compare {result['ingest_to_compare_seconds']} s, "
-            f"{result['events_per_second']:,} events/s"
+            f"{result['events_per_second']:,} events/s{ratio}"
         )
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     if args.write_doc or args.append_doc:

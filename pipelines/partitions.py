@@ -1,46 +1,49 @@
-"""Partitioned builds: the path build's customer-hash partitions as mapped Prefect tasks.
+"""Stage jobs as mapped Prefect tasks, on threads or on a Dask cluster.
 
-The ``build`` task holds the writer lock and calls ``journeys.steps.build_marts`` with
-``partition_runner(settings)``: the writer exports the partitions, this runner builds them with
-the subflow ``journeys-build-partitions`` (one mapped ``build-partition`` task per partition) on
-the task runner the settings choose, and the writer merges the results. The task runner:
+Each writing task holds the writer lock and calls ``journeys.steps`` with
+``task_runner(settings)``: the stage splits its work into jobs (files in, files out; see
+``journeys.runner``), this runner maps them with the subflow ``journeys-jobs`` (one task per
+job, named after the job's function: ``build-partition``, ``compute-medians``, ...) on the task
+runner the settings choose, and the writer adopts what they wrote. The task runner:
 
 * ``dask_address`` unset: threads in the flow's process (DuckDB releases the GIL);
 * ``dask_address: local``: a local Dask cluster for the run (one worker process per core);
 * ``dask_address: tcp://host:8786``: an existing Dask cluster (prefect-dask's DaskTaskRunner);
-  the workers need journeys installed and must see the partition folder at the same path.
+  the workers need journeys installed and must see the data and partition folders (and, for
+  the stages that read it, the work file) at the same paths.
 
-A partition task touches no warehouse: it reads its Parquet slice and writes Parquet, so it does
-not take the writer lock and is safe to retry on another worker.
+A job task touches no warehouse for writing: it reads files (or the work file, read-only) and
+writes new files, so it does not take the writer lock and is safe to retry on another worker.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from journeys.config import Settings
-from journeys.paths import partitions
-from journeys.paths.partitions import PartitionJob, PartitionResult, PartitionRunner
+from journeys.runner import Runner
 from pipelines.tasks import _NO_CACHE, run_step
 
 LOCAL_CLUSTER = "local"
 
 
-@task(name="build-partition", **_NO_CACHE)
-def build_partition(job: PartitionJob) -> PartitionResult:
-    """Build one partition's events, sessions and journeys into Parquet files."""
-    return run_step("build", lambda: partitions.build_partition(job))
+@task(name="job", **_NO_CACHE)
+def run_job(function: Callable[[Any], Any], job: Any) -> Any:
+    """One job of a stage (its errors leave as the stage's one-line ``[build]`` errors)."""
+    return run_step("build", lambda: function(job))
 
 
-@flow(name="journeys-build-partitions", persist_result=False, validate_parameters=False)
-def build_partitions(jobs: list[PartitionJob]) -> list[PartitionResult]:
-    """Map ``build-partition`` over the jobs on this flow's task runner; wait for all."""
-    futures = build_partition.map(jobs)
+@flow(name="journeys-jobs", persist_result=False, validate_parameters=False)
+def run_jobs(function: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
+    """Map ``function`` over the jobs as tasks on this flow's task runner; wait for all, and
+    return the results in the jobs' order."""
+    named = run_job.with_options(name=function.__name__.replace("_", "-"))
+    futures = named.map(unmapped(function), jobs)
     return [future.result() for future in futures]
 
 
@@ -60,13 +63,13 @@ def task_runner_for(settings: Settings) -> Any:
     return DaskTaskRunner(address=address)
 
 
-def partition_runner(settings: Settings) -> PartitionRunner | None:
-    """What ``steps.build_marts`` runs the partitions with (None: not partitioned)."""
+def task_runner(settings: Settings) -> Runner | None:
+    """What ``steps`` runs the stages' jobs with (None: not partitioned, all in this process)."""
     if settings.partitions <= 1:
         return None
-    runner_flow = build_partitions.with_options(task_runner=task_runner_for(settings))
+    runner_flow = run_jobs.with_options(task_runner=task_runner_for(settings))
 
-    def run(jobs: Sequence[PartitionJob]) -> list[PartitionResult]:
-        return runner_flow(list(jobs))
+    def run(function: Callable[[Any], Any], jobs: Sequence[Any]) -> list[Any]:
+        return runner_flow(function, list(jobs)) if jobs else []
 
     return run

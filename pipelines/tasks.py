@@ -201,7 +201,10 @@ _IO = RetryIO(
 @task(name="ingest", tags=[WRITER_TAG], **_IO)
 def ingest(settings: Settings) -> IngestTotals:
     """Load every configured source's new files into raw (files loaded before are skipped)."""
-    batches = run_step("ingest", lambda: steps.ingest_landing(settings))
+    from pipelines.partitions import task_runner
+
+    runner = task_runner(settings)
+    batches = run_step("ingest", lambda: steps.ingest_landing(settings, run_tasks=runner))
     logger = get_run_logger()
     for batch in batches:
         logger.info(log_text(batch.summary()))
@@ -213,14 +216,14 @@ def ingest(settings: Settings) -> IngestTotals:
 @task(name="build", tags=[WRITER_TAG], **_NO_CACHE)
 def build(settings: Settings, *, full: bool = False) -> BuildTotals:
     """Identity, events, sessions, journeys and mining marts, in the work file (not published).
-    With ``settings.partitions > 1`` the path marts are built as mapped partition tasks
+    With ``settings.partitions > 1`` the stages' jobs run as mapped tasks
     (``pipelines.partitions``) while this task holds the writer lock."""
-    from pipelines.partitions import partition_runner
+    from pipelines.partitions import task_runner
 
-    runner = partition_runner(settings)
+    runner = task_runner(settings)
     result = run_step(
         "build",
-        lambda: steps.build_marts(settings, full=full, publish=False, run_partitions=runner),
+        lambda: steps.build_marts(settings, full=full, publish=False, run_tasks=runner),
     )
     totals = BuildTotals.of(result)
     get_run_logger().info(log_text(totals.text))
@@ -235,7 +238,13 @@ def compare(settings: Settings, *, full: bool = False) -> CompareTotals:
     if not settings.maps:
         text = "compare: skipped, no maps configured"
     else:
-        result = run_step("compare", lambda: steps.compare_maps(settings, publish=False, full=full))
+        from pipelines.partitions import task_runner
+
+        runner = task_runner(settings)
+        result = run_step(
+            "compare",
+            lambda: steps.compare_maps(settings, publish=False, full=full, run_tasks=runner),
+        )
         text, drift = log_text(result.summary()), tuple(result.drift.to_dicts())
     get_run_logger().info(text)
     return CompareTotals(maps=tuple(settings.maps), text=text, drift=drift)

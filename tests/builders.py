@@ -26,6 +26,7 @@ INT_EVENTS_SCHEMA = {
     "system": pl.String,
     "channel": pl.String,
     "thread_id": pl.String,
+    "topic": pl.String,
 }
 EVENTS_SCHEMA = {
     "journey_id": pl.String,
@@ -54,7 +55,7 @@ def int_event(
     customer: str, at: datetime, touchpoint: str, *, seq: int, **extra: Any
 ) -> dict[str, Any]:
     """One int_events row with defaults (web, no team or system, no value); ``extra`` overrides
-    any column (case_id, channel, team, system, value, event_type, thread_id…)."""
+    any column (case_id, channel, team, system, value, event_type, thread_id, topic…)."""
     row: dict[str, Any] = {
         "event_id": f"e{seq}",
         "source": "web",
@@ -70,6 +71,7 @@ def int_event(
         "value": 0.0,
         "batch_id": "b1",
         "thread_id": None,
+        "topic": None,
     }
     row.update(extra)
     return row

@@ -42,3 +42,29 @@ def test_an_open_cases_horizon_must_be_a_duration(tmp_path: Path, helpdesk_csv: 
     args = ["--warehouse", str(tmp_path / "wh.duckdb"), "import-log", str(helpdesk_csv), *COLUMNS]
     assert main([*args, "--open-cases-horizon", "soon"]) == 2
     assert "--open-cases-horizon: 'soon' is not a duration" in capsys.readouterr().err
+
+
+def test_a_partitioned_build_keeps_the_same_cases_in_flight(tmp_path: Path, helpdesk_csv: Path):
+    """The live extract's horizons reach every partition job (int_case_horizons is stored in
+    the customer partitions): three partitions give the statuses of one process."""
+    from journeys import steps
+    from journeys.config import Settings
+    from journeys.publish import open_published
+
+    statuses = []
+    for parts in (1, 3):
+        settings = Settings(warehouse=tmp_path / f"p{parts}" / "wh.duckdb", partitions=parts)
+        steps.import_event_log(
+            settings,
+            helpdesk_csv,
+            case_col="case_id",
+            activity_col="activity",
+            timestamp_col="timestamp",
+            open_cases_horizon=14 * 86400,
+        )
+        steps.build_marts(settings)
+        with open_published(settings) as wh:
+            statuses.append(wh.read_table("marts.journeys", columns=["journey_id", "status"]))
+    one, three = (s.sort("journey_id") for s in statuses)
+    assert one.filter(pl.col("status") == "in_flight").height == 47
+    assert one.equals(three)

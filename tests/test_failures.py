@@ -190,6 +190,8 @@ def test_errors_name_what_ran_not_a_file_that_does_not_exist():
                 run()
             message = str(failed.value)
             assert message.startswith(f"[warehouse] {what}: Catalog Error: ")
-            assert message.endswith("rebuild with `journeys build --full`") and "sql/" not in message
+            assert (
+                message.endswith("rebuild with `journeys build --full`") and "sql/" not in message
+            )
         with pytest.raises(WarehouseError, match=r"^\[warehouse\] sql/marts/events\.sql: param"):
             wh.run_model("marts/events")

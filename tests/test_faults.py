@@ -103,9 +103,9 @@ KILL_POINTS = {
     "build-before-publish": KillPoint(
         "journeys.warehouse", "Warehouse.execute", 1, "after", "queries/record_build", "day1"
     ),
-    # publish: two tables copied into the next file
-    "publish-mid-copy": KillPoint(
-        "journeys.warehouse", "Warehouse._run", 3, "before", 'FROM "source_wh".', "day1"
+    # publish: the marts' views written into the next catalog, the rejects' not yet
+    "publish-mid-catalog": KillPoint(
+        "journeys.warehouse", "Warehouse.define_stored_view", 1, "before", "raw.rejects", "day1"
     ),
     # publish: the next file complete, not yet renamed over the published one
     "publish-before-rename": KillPoint(
@@ -117,7 +117,7 @@ KILL_POINTS = {
     ),
     # compare: map_conformance replaced inside compare's transaction
     "compare-in-transaction": KillPoint(
-        "journeys.warehouse", "Warehouse.write_table", 1, "after", "marts.map_", "day2"
+        "journeys.warehouse", "Warehouse.replace_rows", 1, "after", "marts.map_", "day2"
     ),
     # report: one map page written, the index not yet
     "report-between-pages": KillPoint(

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from journeys import steps
 from journeys.config import Settings, load_settings
 from journeys.errors import ConfigError, IngestError, JourneysError
-from journeys.paths.partitions import PartitionRunner
 from journeys.publish import open_published, open_work, writer_lock
+from journeys.runner import Runner
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP = ROOT / "tests" / "maps" / "online_purchase.yaml"
@@ -145,7 +145,7 @@ def fake_build(
     *,
     full: bool = False,
     publish: bool = True,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> FakeBuild:
     """One journey per transactions customer, from what ingest really loaded into raw."""
     with open_work(settings, step="build", publish=publish) as wh:
@@ -159,7 +159,12 @@ def fake_build(
 
 
 def fake_compare(
-    settings: Settings, maps: Any = (), *, publish: bool = True, full: bool = False
+    settings: Settings,
+    maps: Any = (),
+    *,
+    publish: bool = True,
+    full: bool = False,
+    run_tasks: Any = None,
 ) -> FakeCompare:
     gaps = pl.DataFrame(
         {
@@ -436,17 +441,17 @@ def test_transient_io_failures_are_retried_user_errors_are_not(
     settings = load_settings(config)
     real_ingest, calls = steps.ingest_landing, []
 
-    def flaky(settings: Settings) -> list[Any]:
+    def flaky(settings: Settings, **options: Any) -> list[Any]:
         calls.append("flaky")
         if len(calls) == 1:
             raise OSError("NFS hiccup")
-        return real_ingest(settings)
+        return real_ingest(settings, **options)
 
     monkeypatch.setattr(steps, "ingest_landing", flaky)
     assert journeys_daily(DailyParams(config=config)).ok
     assert calls == ["flaky", "flaky"]
 
-    def bad_file(settings: Settings) -> list[Any]:
+    def bad_file(settings: Settings, **options: Any) -> list[Any]:
         calls.append("bad")
         raise IngestError("web.csv line 3: occurred_at 'soon' is not a timestamp")
 

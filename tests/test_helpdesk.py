@@ -40,6 +40,7 @@ def _int_events_from_csv(path: Path) -> pl.DataFrame:
         value=pl.lit(0.0),
         batch_id=pl.lit("b1"),
         thread_id=pl.lit(None, pl.String),
+        topic=pl.lit(None, pl.String),  # no support category
     )
 
 

@@ -61,6 +61,7 @@ def marts(helpdesk_csv: Path) -> dict[str, pl.DataFrame]:
         value=pl.lit(0.0),
         batch_id=pl.lit("b1"),
         thread_id=pl.lit(None, pl.String),  # an imported case is a journey as it is
+        topic=pl.lit(None, pl.String),  # no support category
     )
     settings = Settings()
     with Warehouse() as wh:

@@ -158,5 +158,7 @@ def test_a_stale_warehouse_is_told_to_rebuild(wh, tmp_path):
         write_reports(wh, Settings(), tmp_path, maps=[])
     wh.write_table("marts.map_journeys", pl.DataFrame({"map_name": ["m"], "journey_id": ["j1"]}))
     wh.write_table("marts.map_steps", pl.DataFrame({"map_name": ["m"], "step": ["A"]}))
-    with pytest.raises(ReportError, match="rebuild with `journeys build --full` and `journeys compare`"):
+    with pytest.raises(
+        ReportError, match="rebuild with `journeys build --full` and `journeys compare`"
+    ):
         write_reports(wh, Settings(), tmp_path, maps=[])

@@ -122,7 +122,7 @@ def test_open_reader_keeps_its_snapshot_while_a_publish_swaps_the_file(settings:
     assert leftovers == []
 
 
-def test_publish_step_takes_the_lock_without_opening_the_work_file(settings: Settings):
+def test_publish_step_takes_the_lock_and_publishes_the_work_files_marts(settings: Settings):
     build_version(settings, 1, publish=False)
     with pytest.raises(WarehouseError, match="warehouse not found"):
         open_published(settings)
@@ -196,7 +196,7 @@ def test_a_stale_write_ahead_log_is_named_with_its_fix_and_set_aside_by_publishi
     assert published_version(settings) == 3
 
 
-# -- publishing only what changed ----------------------------------------------------------------
+# -- publishing a catalog, not rows (ADR 0004) ---------------------------------------------------
 
 
 def write_work(settings: Settings, tables: dict[str, pl.DataFrame], *, drop: tuple[str, ...] = ()):
@@ -215,45 +215,48 @@ def published_rows(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
         return {n: sorted(map(repr, con.sql(f"SELECT * FROM {n}").fetchall())) for (n,) in names}
 
 
+def published_files(settings: Settings) -> dict[str, set[str]]:
+    """The data files each published view reads (from the views' SQL)."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        views = con.execute(
+            "SELECT schema_name || '.' || view_name, sql FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    return {name: set(re.findall(r"'([^']+\.parquet)'", sql)) for name, sql in views}
+
+
 @pytest.fixture
-def copied(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The tables each publish copies from the work file (CREATE ... AS SELECT FROM source_wh)."""
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement that writes rows (a table, or a Parquet file) while it is on."""
     seen: list[str] = []
     run = Warehouse._run
 
     def spy(self: Warehouse, sql: str, params: object = None, **labels: object) -> object:
-        found = re.match(r"CREATE OR REPLACE TABLE (\S+) AS SELECT \* FROM \"?source_wh", sql)
-        if found:
-            seen.append(found.group(1).replace('"', ""))
+        if re.match(r"\s*(COPY|CREATE (OR REPLACE )?TABLE|INSERT INTO marts)", sql):
+            seen.append(sql.split("\n")[0][:80])
         return run(self, sql, params, **labels)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Warehouse, "_run", spy)
     return seen
 
 
-def test_publish_copies_only_the_tables_that_changed(settings: Settings, copied: list[str]):
+def test_publishing_copies_no_row_and_keeps_unchanged_tables_files(
+    settings: Settings, writes: list[str]
+):
     big = pl.DataFrame({"id": list(range(1000)), "name": [f"n{i}" for i in range(1000)]})
-    small = pl.DataFrame({"v": [1.0, 2.0]})
-    write_work(settings, {"marts.big": big, "marts.more": big, "marts.small": small})
-    assert sorted(copied) == ["marts.big", "marts.more", "marts.small"]  # the first: all
-    copied.clear()
+    write_work(settings, {"marts.big": big, "marts.small": pl.DataFrame({"v": [1.0, 2.0]})})
+    first = published_files(settings)
+    assert set(first) == {"marts.big", "marts.small"}
+    assert all(Path(f).is_file() for files in first.values() for f in files)
+    writes.clear()
+    with writer_lock(settings, step="publish"):
+        publish_marts(settings)  # a publish alone writes a catalog, not rows
+    assert writes == []
     write_work(settings, {"marts.small": pl.DataFrame({"v": [1.0, 3.0]})})
-    assert copied == ["marts.small"]
-    copied.clear()
-    write_work(settings, {"marts.big": big.sample(fraction=1.0, shuffle=True, seed=1)})
-    assert copied == []  # the same rows in another order are the same table
-    write_work(settings, {"marts.big": big.with_columns(name=pl.col("name").reverse())})
-    assert copied == ["marts.big"]  # same count, same values, other rows
-    copied.clear()
-    shuffled = big.with_columns(name=pl.col("name").shuffle(seed=2))
-    write_work(settings, {"marts.big": shuffled, "marts.more": shuffled})
-    assert sorted(copied) == ["marts.big", "marts.more", "marts.small"]  # most rows: a fresh file
-    with open_work(settings, step="build") as wh:
-        expected = {
-            f"marts.{t}": sorted(map(repr, wh.read_table(f"marts.{t}").rows()))
-            for t in ("big", "more", "small")
-        }
-    assert published_rows(settings) == expected
+    second = published_files(settings)
+    assert second["marts.big"] == first["marts.big"]  # not rewritten
+    assert second["marts.small"].isdisjoint(first["marts.small"])
+    assert published_rows(settings)["marts.small"] == ["(1.0,)", "(3.0,)"]
+    assert settings.warehouse.stat().st_size < 2_000_000  # views, not data
 
 
 def test_publish_drops_tables_gone_from_the_work_file(settings: Settings):
@@ -262,44 +265,41 @@ def test_publish_drops_tables_gone_from_the_work_file(settings: Settings):
     assert list(published_rows(settings)) == ["marts.a"]
 
 
-@pytest.mark.parametrize(
-    ("before", "after"),
-    [
-        ([0.0], [-0.0]),  # equal as numbers, and DuckDB hashes them alike
-        ([["a"], []], [["a"], None]),  # NULL, empty and [NULL] lists hash alike
-        ([[], ["b"]], [[None], ["b"]]),
-        ([[None, "x"]], [["x", None]]),
-        ([[1.0]], [[-0.0]]),  # a list of doubles is never compared: always copied
-    ],
-)
-def test_publish_tells_apart_what_the_row_hash_does_not(
-    settings: Settings, copied: list[str], before: list[object], after: list[object]
+def test_replaced_files_stay_while_a_recent_catalog_may_read_them_then_go(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
-    write_work(settings, {"marts.t": pl.DataFrame({"k": range(len(before)), "v": before})})
-    copied.clear()
-    write_work(settings, {"marts.t": pl.DataFrame({"k": range(len(after)), "v": after})})
-    assert copied == ["marts.t"]
-    shown = []
-    for path in (settings.warehouse, work_path(settings)):
-        with duckdb.connect(str(path), read_only=True) as con:
-            shown.append(con.execute("SELECT CAST(v AS VARCHAR) FROM marts.t").fetchall())
-    assert shown[0] == shown[1]
+    data = settings.warehouse.with_name("journeys.data")
+    write_work(settings, {"marts.t": pl.DataFrame({"v": [1]})})
+    one = published_files(settings)["marts.t"]
+    write_work(settings, {"marts.t": pl.DataFrame({"v": [2]})})
+    write_work(settings, {"marts.t": pl.DataFrame({"v": [3]})})
+    assert all(Path(f).is_file() for f in one)  # published within the hour: kept
+    monkeypatch.setattr("journeys.publish.KEEP_PUBLISHED_SECONDS", 0)
+    write_work(settings, {"marts.t": pl.DataFrame({"v": [4]})})
+    assert not any(Path(f).exists() for f in one)  # neither the last two nor recent enough
+    left = {str(p) for p in data.rglob("*.parquet")}
+    kept = published_files(settings)["marts.t"]
+    assert kept <= left and len(left) == 2  # the published catalog's and the one before it
+    stray = data / "marts" / "t" / "left-by-a-killed-run.parquet"
+    stray.write_bytes(b"PAR1")
+    write_work(settings, {})
+    assert not stray.exists()  # a file no catalog lists is garbage
 
 
-def test_publish_writes_a_fresh_file_when_the_published_one_cannot_be_updated(
-    settings: Settings, copied: list[str], monkeypatch: pytest.MonkeyPatch
-):
+def test_publish_replaces_a_published_file_it_cannot_read(settings: Settings):
     write_work(settings, {"marts.a": pl.DataFrame({"v": [1]})})
     settings.warehouse.write_bytes(b"not a warehouse")
-    copied.clear()
     with writer_lock(settings, step="publish"):
         publish_marts(settings)
-    assert copied == ["marts.a"]
-    assert published_rows(settings) == {"marts.a": ["(1,)"]}
-    monkeypatch.setattr("journeys.publish.MAX_FREE_SHARE", -1.0)  # too many free blocks
-    copied.clear()
-    with writer_lock(settings, step="publish"):
-        publish_marts(settings)
-    assert copied == ["marts.a"]
     assert published_rows(settings) == {"marts.a": ["(1,)"]}
     assert not list(settings.warehouse.parent.glob(".*.next*"))
+
+
+def test_a_new_work_file_keeps_the_files_the_published_catalog_reads(settings: Settings):
+    """Someone deletes the work file to start afresh: the next writer must not take the
+    published marts' files for garbage (readers would find them gone)."""
+    write_work(settings, {"marts.t": pl.DataFrame({"v": [1, 2]})})
+    work_path(settings).unlink()
+    with open_work(settings, step="ingest"):
+        pass  # a writing step ends: garbage is collected
+    assert published_rows(settings) == {"marts.t": ["(1,)", "(2,)"]}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -63,3 +65,64 @@ def test_run_view_replaces_a_table_left_by_an_earlier_build(wh: Warehouse):
         wh.run_view("stg_web")
     with pytest.raises(WarehouseError, match=r"parameter \$salt"):
         wh.run_view("staging/stg_customers")
+
+
+def _stored(tmp_path: Path) -> Warehouse:
+    return Warehouse(tmp_path / "work.duckdb", data=tmp_path / "data")
+
+
+def _history(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["map_name", "grain", "gap_id"], orient="row")
+
+
+def test_replace_rows_keeps_one_file_per_map_and_rewrites_only_that_one(tmp_path: Path):
+    with _stored(tmp_path) as wh:
+        for name in ("a", "b"):
+            frame = _history([(name, "week", "g1")])
+            wh.replace_rows("marts.m", frame, column="map_name", value=name)
+        before = {f.label: f.file for f in wh.stored_files("marts.m")["marts.m"]}
+        wh.replace_rows("marts.m", _history([("a", "week", "g2")]), column="map_name", value="a")
+        after = {f.label: f.file for f in wh.stored_files("marts.m")["marts.m"]}
+        assert after["b"] == before["b"] and after["a"] != before["a"]
+        assert sorted(wh.read_table("marts.m")["gap_id"]) == ["g1", "g2"]
+        kept = wh.stored_files()
+    with _stored(tmp_path) as again:  # what this writer kept in memory is what the file holds
+        assert again.stored_files() == kept
+
+
+def test_a_delete_file_on_a_stored_table_rewrites_only_the_files_with_its_rows(tmp_path: Path):
+    """queries/compare/drop_other_grains on a stored marts.map_gap_history: a file whose rows
+    all go is dropped, a file with rows left keeps its map label, others stay as they are."""
+    with _stored(tmp_path) as wh:
+        wh.write_table("marts.map_gap_history", _history([("x", "day", "g0")]))
+        for name, rows in (("a", [("a", "day", "g1"), ("a", "week", "g2")]), ("b", [])):
+            frame = _history(rows or [("b", "day", "g3")])
+            wh.replace_rows("marts.map_gap_history", frame, column="map_name", value=name)
+        wh.execute("queries/compare/drop_other_grains", map_name="x", grain="week")
+        wh.execute("queries/compare/drop_other_grains", map_name="a", grain="week")
+        files = wh.stored_files("marts.map_gap_history")["marts.map_gap_history"]
+        assert [f.label for f in files] == ["a", "b"]  # x's only file went whole
+        assert sorted(wh.read_table("marts.map_gap_history")["gap_id"]) == ["g2", "g3"]
+
+
+def test_appended_files_are_merged_beyond_a_few(tmp_path: Path):
+    from journeys.warehouse import LOOSE_FILES
+
+    with _stored(tmp_path) as wh:
+        for i in range(3 * LOOSE_FILES):
+            wh.write_table("marts.log", pl.DataFrame({"i": [i]}), mode="append")
+        assert len(wh.stored_files("marts.log")["marts.log"]) <= LOOSE_FILES
+        assert sorted(wh.read_table("marts.log")["i"]) == list(range(3 * LOOSE_FILES))
+
+
+def test_a_rolled_back_transaction_leaves_the_catalog_as_it_was(tmp_path: Path):
+    with _stored(tmp_path) as wh:
+        wh.write_table("marts.t", pl.DataFrame({"v": [1]}))
+        before = wh.stored_files()
+        with pytest.raises(RuntimeError), wh.transaction():
+            wh.write_table("marts.t", pl.DataFrame({"v": [2]}))
+            wh.write_table("marts.u", pl.DataFrame({"v": [3]}))
+            raise RuntimeError("stop")
+        assert wh.stored_files() == before
+        assert not wh.table_exists("marts.u")
+        assert wh.read_table("marts.t")["v"].to_list() == [1]

@@ -12,14 +12,15 @@ select
         when not _object then 'line is JSON but not an object; each line must be one JSON object'
     end as _parse_error
 from (
+    -- one parse tells both: try() gives NULL for a line that is not JSON
     select
         line,
         _rowid,
-        _valid,
-        case when _valid then json_type(line) = 'OBJECT' else false end as _object
+        _type is not null as _valid,
+        coalesce(_type = 'OBJECT', false) as _object
     from (select
         line,
         rowid as _rowid,
-        json_valid(line) as _valid
+        try(json_type(line)) as _type
     from landing_raw) as checked
 ) as typed

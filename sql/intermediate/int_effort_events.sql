@@ -42,10 +42,9 @@ kept as (
         k.* exclude (source, case_id),
         epoch_us(k.occurred_at) as at_us,
         coalesce(i.source || ':' || i.thread_id, 'c:' || k.case_id) as thread,
-        s.category as topic
+        i.topic
     from scoped as k
     left join intermediate.int_events as i on k.seq = i.seq
-    left join staging.stg_support as s on k.source = 'support' and k.seq = s.seq
     where k.is_contact or k.is_reopen
 ),
 

@@ -9,6 +9,7 @@
 -- of page views share a few hundred signatures, so the glob tests run on those, not per event.
 -- The sources are read twice (the signatures, then the events), never materialised in between:
 -- a second narrow scan and hash is much cheaper than writing and re-reading every wide row.
+-- Only the events with $seq_from <= seq < $seq_to: a partitioned build runs one range per job.
 with source_events as not materialized (
     -- one accepted, deduplicated event of any source, before touchpoint mapping, with the
     -- identifier node that carries its customer. seq (arrival order) is unique across sources.
@@ -160,6 +161,9 @@ keyed as not materialized (
             case when f.t_attributes then e.attributes end as attributes_t
         from source_events as e
         left join flags as f on e.source = f.source
+        -- a slice of the arrival order: all of it in one process, one range per job of a
+        -- partitioned build (ingest/slices.py)
+        where e.seq >= $seq_from and e.seq < $seq_to
     ) as kept
 ),
 
@@ -245,6 +249,9 @@ select
     -- the thread a journey never splits (marts/events.sql): an order or a ticket (unique with
     -- the source), NULL for web and log events (an imported case is a journey as is)
     coalesce(e.order_id, nullif(e.ticket_id, '')) as thread_id,
+    -- the support category (billing, delivery, ...), NULL for other sources: the topic a repeat
+    -- contact repeats (intermediate/int_effort_events.sql)
+    e.category as topic,
     r.rule_no is null as is_unmapped,
     i.is_stitched
 from keyed as e

@@ -3,29 +3,27 @@
 -- transitions counts the pairs, journeys / customers the distinct journeys / customers with the
 -- pair. median_seconds / p90_seconds: time between the two events (interpolated quantiles).
 -- Journey starts and ends are not pseudo-transitions: they are counted in marts.touchpoints.
-with times as (
+-- Counts come from each customer partition (intermediate.part_pairs) added up, the quantiles from
+-- intermediate.int_pair_times, the distinct journeys and customers from
+-- intermediate.int_subpath_counts.
+with pairs as (
     select
-        touchpoint as from_touchpoint,
-        next_touchpoint as to_touchpoint,
-        count(*) as transitions,
-        -- both quantiles from one sort of the pair's times
-        quantile_cont(seconds_to_next, [0.5, 0.9]) as quantiles
-    from marts.events
-    where next_touchpoint is not null
+        from_touchpoint,
+        to_touchpoint,
+        sum(transitions)::bigint as transitions
+    from intermediate.part_pairs
     group by all
 )
 
 select
-    t.from_touchpoint,
-    t.to_touchpoint,
-    t.transitions,
+    p.from_touchpoint,
+    p.to_touchpoint,
+    p.transitions,
     c.journeys,
     c.customers,
     t.quantiles[1] as median_seconds,
     t.quantiles[2] as p90_seconds
-from times as t
--- Distinct journeys and customers per pair come from the paths of marts.variants (a journey's
--- touchpoints in step order: the same consecutive pairs as next_touchpoint), one variant at a
--- time, which is far cheaper than de-duplicating (pair, journey) over all the events.
-inner join intermediate.int_subpath_counts as c on c.subpath = [t.from_touchpoint, t.to_touchpoint]
-order by t.transitions desc, t.from_touchpoint asc, t.to_touchpoint asc
+from pairs as p
+inner join intermediate.int_pair_times as t using (from_touchpoint, to_touchpoint)
+inner join intermediate.int_subpath_counts as c on c.subpath = [p.from_touchpoint, p.to_touchpoint]
+order by p.transitions desc, p.from_touchpoint asc, p.to_touchpoint asc

@@ -2,15 +2,18 @@
 -- rank 1 is the most frequent; ties are broken by the shorter path, then by the path itself
 -- (lexicographic), so the order is deterministic. share: journeys / all journeys;
 -- cumulative_share: the share of ranks 1..rank. median_duration_seconds: of its journeys.
+-- The journeys of each customer partition are counted there (intermediate.part_variants) and
+-- added up here; the medians come from intermediate.int_variant_durations.
 with variants as (
     select
-        variant_id,
-        any_value(path) as path,
-        any_value(n_steps) as length,
-        count(*) as journeys,
-        quantile_cont(duration_seconds, 0.5) as median_duration_seconds
-    from marts.journeys
-    group by variant_id
+        v.variant_id,
+        any_value(v.path) as path,
+        any_value(v.length) as length,
+        sum(v.journeys)::bigint as journeys,
+        any_value(d.median_duration_seconds) as median_duration_seconds
+    from intermediate.part_variants as v
+    inner join intermediate.int_variant_durations as d using (variant_id)
+    group by v.variant_id
 ),
 
 ranked as (

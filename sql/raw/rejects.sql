@@ -3,7 +3,7 @@
 -- + or 00 prefix, or 9-15 digits in a row); the reason is kept whole.
 -- A CRM row is not published at all (raw is NULL): CRM exports carry names, addresses and
 -- companies in their other columns, which no mask recognises; its reason, file and line are.
--- Runs inside publish, where the work file is attached as source_wh.
+-- Written by publish (publish.py) into a Parquet file when the work file's rejects changed.
 select
     batch_id,
     source,
@@ -20,4 +20,4 @@ select
                 '(^|[^\d])\d{9,15}($|[^\d])', '\1[phone]\2', 'g')
     end as raw,
     reason
-from source_wh.raw.rejects
+from raw.rejects

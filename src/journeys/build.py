@@ -17,11 +17,13 @@ from journeys.ingest.identity import IdentityResult, stitch_identities
 from journeys.ingest.load import ensure_raw
 from journeys.ingest.money import write_exchange_rates
 from journeys.ingest.phones import normalize_phones
+from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
 from journeys.ingest.touchpoints import write_rules
+from journeys.paths.partitions import partition_folder
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from journeys.paths.partitions import PartitionRunner
+    from journeys.runner import Runner
 
 STAGING_MODELS = (
     "staging/stg_customers",
@@ -57,9 +59,15 @@ class BuildResult:
         )
 
 
-def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int]:
+def build_events(
+    wh: Warehouse, settings: Settings, *, run_tasks: Runner | None = None
+) -> tuple[IdentityResult, int]:
     """Staging models, identity stitching and ``intermediate.int_events``; returns the identity
-    result and the last build's file number (0 when this is the first build)."""
+    result and the last build's file number (0 when this is the first build). With
+    ``run_tasks`` and ``settings.partitions > 1``, the identity components and the events are
+    computed by jobs (``ingest/components.py``, ``ingest/slices.py``), not in this process."""
+    spread = run_tasks is not None and settings.partitions > 1 and wh.data is not None
+    limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
     ensure_raw(wh)
     # Every model here is an unordered table (readers aggregate, join or order explicitly), so
     # writes need not keep insertion order: they run in parallel and hold less in memory.
@@ -70,14 +78,38 @@ def build_events(wh: Warehouse, settings: Settings) -> tuple[IdentityResult, int
         for view in STAGING_VIEWS:
             wh.run_view(view)
         write_exchange_rates(wh, settings)
-        first = not wh.table_exists("intermediate.int_identity")
-        if not first:
-            wh.run_model("intermediate/int_identity_previous")
-        identity = stitch_identities(wh, salt=settings.salt)
+        if wh.table_exists("intermediate.int_identity"):
+            # the last build's identity, kept as it is (renamed, not copied); a build that
+            # stopped after this finds it still there (and no int_identity) and keeps it
+            wh.rename_table("intermediate.int_identity", "int_identity_previous")
+        first = not wh.table_exists("intermediate.int_identity_previous")
+        identity = stitch_identities(
+            wh,
+            salt=settings.salt,
+            parts=settings.partitions,
+            folder=partition_folder(settings) / "identity",
+            run_tasks=run_tasks if spread else None,
+            limits=limits,
+        )
         if first:
             wh.run_model("intermediate/int_identity_previous")
-        wh.run_models(("intermediate/int_events", "intermediate/int_customer_profiles"))
-        wh.run_model("intermediate/int_case_horizons")  # the live imports' open cases
+        # stored in the customer-hash partitions the path build reads (ADR 0004)
+        parts = settings.partitions
+        if spread and run_tasks is not None:
+            build_event_slices(wh, slices=parts, parts=parts, run_tasks=run_tasks, **limits)
+        else:
+            wh.store_parts(
+                "intermediate.int_events",
+                "intermediate/int_events",
+                parts=parts,
+                key="customer_key",
+                seq_from=SEQ_MIN,
+                seq_to=SEQ_END,
+            )
+        for table in ("int_customer_profiles", "int_case_horizons"):  # horizons: live imports
+            wh.store_parts(
+                f"intermediate.{table}", f"intermediate/{table}", parts=parts, key="customer_key"
+            )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
         last_file_seq = int(wh.scalar("queries/last_build"))
         wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
@@ -89,14 +121,13 @@ def build_warehouse(
     settings: Settings,
     *,
     full: bool = False,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> BuildResult:
     """Build every mart from what raw holds now (see the module docstring). With
     ``settings.partitions > 1`` the path marts are built in customer-hash partitions by
-    ``run_partitions`` (see ``journeys.paths.partitions``); the marts are the same."""
+    ``run_tasks`` (see ``journeys.runner``); the marts are the same."""
     from journeys.mining import build_mining
     from journeys.paths import build_paths
-    from journeys.paths.effort import build_effort
 
     ensure_raw(wh)
     if not wh.scalar("queries/loaded_files"):
@@ -105,14 +136,14 @@ def build_warehouse(
             "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then "
             "run `journeys build`"
         )
-    identity, last_file_seq = build_events(wh, settings)
+    identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
-    counts = wh.query("queries/build_counts").row(0, named=True)
+    counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
-        full = build_paths(wh, settings, full=full, run_partitions=run_partitions).full
-        build_effort(wh, settings, full=full)
-    build_mining(wh, settings)
+        # (the effort marts are built with the paths: paths/effort.py)
+        full = build_paths(wh, settings, full=full, run_tasks=run_tasks).full
+    build_mining(wh, settings, run_tasks=run_tasks)
     wh.run_model("marts/data_quality")
     wh.execute(
         "queries/record_build",

@@ -335,6 +335,9 @@ class Settings(_Frozen):
     partition_folder: Path | None = None
     """Where partitions exchange Parquet files (default: ``<warehouse>.partitions`` beside the
     warehouse). On a remote cluster it must be a folder every worker sees at the same path."""
+    data_folder: Path | None = None
+    """Where the marts' Parquet files live (default: ``<warehouse>.data`` beside the published
+    file; ADR 0004). On a remote cluster, a folder every worker sees at the same path."""
     memory_limit: str | None = None
     """DuckDB ``memory_limit`` of the writer and of each partition (e.g. ``8GB``); beyond it DuckDB
     spills to ``temp_directory``. Unset: DuckDB's default (80 % of RAM)."""
@@ -350,6 +353,10 @@ class Settings(_Frozen):
 
     def source(self, name: str) -> SourceSettings:
         return self.sources.get(name, SourceSettings())
+
+
+PATH_KEYS = ("warehouse", "landing", "reports", "partition_folder", "data_folder", "temp_directory")
+"""Settings holding a path: relative to the configuration file's folder."""
 
 
 def _resolve(base: Path, value: Any) -> Any:
@@ -385,7 +392,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{path}: top level must be a mapping of settings")
         data = loaded or {}
         base = path.parent.resolve()
-        for key in ("warehouse", "landing", "reports", "partition_folder", "temp_directory"):
+        for key in PATH_KEYS:
             if key in data:
                 data[key] = _resolve(base, data[key])
         if "maps" in data and isinstance(data["maps"], list):

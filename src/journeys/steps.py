@@ -21,14 +21,19 @@ if TYPE_CHECKING:
     from journeys.compare.conformance import CompareResult
     from journeys.ingest.eventlog import ImportResult, LogOptions
     from journeys.ingest.load import BatchResult
-    from journeys.paths.partitions import PartitionRunner
+    from journeys.runner import Runner
 
 
-def ingest_landing(settings: Settings) -> list[BatchResult]:
-    """Load every configured source's new files (``journeys run``'s first step)."""
+def ingest_landing(settings: Settings, *, run_tasks: Runner | None = None) -> list[BatchResult]:
+    """Load every configured source's new files (``journeys run``'s first step); with
+    ``run_tasks`` and ``settings.partitions > 1`` jobs read and check the files."""
     from journeys.ingest.load import load_landing
 
     with open_work(settings, step="ingest") as wh:
+        if run_tasks is not None and settings.partitions > 1:
+            from journeys.ingest.jobs import load_landing_as_jobs
+
+            return load_landing_as_jobs(wh, settings, run_tasks=run_tasks)
         return load_landing(wh, settings)
 
 
@@ -90,30 +95,38 @@ def build_marts(
     *,
     full: bool = False,
     publish: bool = True,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> BuildResult:
     """Build the marts under the writer lock. With ``settings.partitions > 1``,
-    ``run_partitions`` builds the partitions (default: one after the other in this process; the
+    ``run_tasks`` runs the stages' jobs (default: one after the other in this process; the
     flows map them as tasks on threads or a Dask cluster) while this writer holds the lock."""
     from journeys.build import build_warehouse
 
     with open_work(settings, step="build", publish=publish) as wh:
-        return build_warehouse(wh, settings, full=full, run_partitions=run_partitions)
+        return build_warehouse(wh, settings, full=full, run_tasks=run_tasks)
 
 
 def compare_maps(
-    settings: Settings, maps: Sequence[Path] = (), *, publish: bool = True, full: bool = False
+    settings: Settings,
+    maps: Sequence[Path] = (),
+    *,
+    publish: bool = True,
+    full: bool = False,
+    run_tasks: Runner | None = None,
 ) -> CompareResult:
     """Align the journeys to ``maps`` (default: the configured ones); write the map_* marts.
-    Only the journeys changed since the last compare are compared again, unless ``full``."""
+    Only the journeys changed since the last compare are compared again, unless ``full``.
+    With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
     from journeys.compare.conformance import compare_maps as compare
 
     with open_work(settings, step="compare", publish=publish) as wh:
-        return compare(wh, settings, list(maps) or list(settings.maps), full=full)
+        return compare(
+            wh, settings, list(maps) or list(settings.maps), full=full, run_tasks=run_tasks
+        )
 
 
 def publish(settings: Settings) -> Path:
-    """Publish the work file's marts (under the writer lock, without opening the work file)."""
+    """Publish the work file's marts: a new catalog of views over their files (writer lock)."""
     with writer_lock(settings, step="publish"):
         return publish_marts(settings)
 

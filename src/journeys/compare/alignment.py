@@ -50,7 +50,6 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from journeys.compare.deviations import skipped_text, unexpected_text
 from journeys.compare.maps import JourneyMap
@@ -453,8 +452,14 @@ def _non_negative(values: np.ndarray) -> pl.Series:
 
 def _lists(offsets: np.ndarray, values: pl.Series) -> pl.Series:
     """One list per trace from flat values in trace order and the traces' offsets."""
-    array = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values.to_arrow())
-    return pl.Series(values.name, array)
+    lengths = np.diff(offsets)
+    owner = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+    grouped = (
+        pl.DataFrame({"owner": owner, "v": values}).group_by("owner", maintain_order=True).agg("v")
+    )
+    every = pl.DataFrame({"owner": np.arange(lengths.size, dtype=np.int64)})
+    lists = every.join(grouped, on="owner", how="left", maintain_order="left")["v"]
+    return lists.fill_null(pl.lit([], dtype=pl.List(values.dtype))).alias(values.name)
 
 
 def _deviations(

@@ -16,6 +16,7 @@ which journeys changed), so a compare that reuses them writes the same marts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -24,6 +25,9 @@ from journeys.compare.maps import JourneyMap
 from journeys.compare.state import CHANGED
 from journeys.compare.timing import StepTiming, time_steps
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from journeys.compare.partitioned import PartitionedEvents
 
 ALIGNMENTS = "intermediate.map_alignments"
 SECONDS = "intermediate.map_step_seconds"
@@ -41,6 +45,9 @@ class MapCache:
     name: str
     version: str
     incremental: bool
+    events: PartitionedEvents | None = None
+    """A partitioned build's events: a map compared whole reads them in one job per
+    partition (a micro-batch's few changed journeys are read here, from the warehouse)."""
 
     def align(self, journey_map: JourneyMap, to_align: pl.DataFrame) -> pl.DataFrame:
         """``align_variants`` of ``to_align`` (variant_id, complete, path): the kept rows of this
@@ -90,7 +97,12 @@ class MapCache:
         todo = scoped
         if self.incremental:
             todo = scoped.join(wh.read_table(CHANGED), on="journey_id", how="semi")
-        timed = time_steps(journey_map, wh, todo, listed=self.incremental, keep=self._keep_seconds)
+        if self.events is not None and not self.incremental:
+            timed = self.events.time(journey_map, todo, keep=self._keep_seconds)
+        else:
+            timed = time_steps(
+                journey_map, wh, todo, listed=self.incremental, keep=self._keep_seconds
+            )
         ids = todo.select("jx", "journey_id")
         for table, frame in ((BREACHES, timed.breaches), (SWITCHES, timed.switches)):
             rows = frame.join(ids, on="jx").drop("jx")

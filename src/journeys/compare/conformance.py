@@ -16,6 +16,7 @@ scope itself.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from journeys.compare.gaps import find_gaps
 from journeys.compare.history import GapInputs
 from journeys.compare.mapjourneys import map_journeys, map_version
 from journeys.compare.maps import JourneyMap, load_map
+from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.reads import check_unique, missing_steps, read_variants, require
 from journeys.compare.registry import replace_maps
 from journeys.compare.scope import (
@@ -56,6 +58,7 @@ from journeys.compare.update import PARTS, TABLES, update_history, write_rows
 from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
+from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 __all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
@@ -136,12 +139,19 @@ class CompareResult:
 
 
 def compare_maps(
-    wh: Warehouse, settings: Settings, maps: Sequence[Path], *, full: bool = False
+    wh: Warehouse,
+    settings: Settings,
+    maps: Sequence[Path],
+    *,
+    full: bool = False,
+    run_tasks: Runner | None = None,
 ) -> CompareResult:
     """Align the journeys to each map (``maps``, or ``settings.maps`` when empty); write marts.
 
     A map compared before, unchanged, on journeys a build has since changed in part, is
-    compared again for the changed journeys only (compare/state.py), unless ``full``."""
+    compared again for the changed journeys only (compare/state.py), unless ``full``. With
+    ``run_tasks`` and a partitioned build, the step timing of a map compared whole runs as one
+    job per partition (``partitioned.py``)."""
     started = time.perf_counter()
     paths = list(maps) or list(settings.maps)
     if not paths:
@@ -165,6 +175,7 @@ def compare_maps(
     values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
+    source = _events_source(wh, settings, run_tasks)
     with wh.transaction():  # all maps or none
         changes = read_changes(wh, read)
         journeys = prepare_journeys(read)
@@ -173,12 +184,14 @@ def compare_maps(
         for m in loaded:
             summary, events, again = _compare_one(
                 wh, settings, m, journeys=journeys, variants=variants, values=values,
-                changes=changes, full=full,
+                changes=changes, full=full, source=source,
             )  # fmt: skip
             summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
             drift.append(events)
             incremental.append(again)
         save_snapshot(wh, read, changes)
+    if isinstance(source, PartitionedEvents):
+        shutil.rmtree(source.folder, ignore_errors=True)
     return CompareResult(
         maps=tuple(summaries),
         seconds=time.perf_counter() - started,
@@ -197,10 +210,12 @@ def _compare_one(
     values: pl.DataFrame,
     changes: JourneyChanges,
     full: bool,
+    source: Warehouse | PartitionedEvents,
 ) -> tuple[MapSummary, pl.DataFrame, bool]:
     """Compare one map (only the changed journeys when its kept rows allow) and write its rows,
     history and drift events: one map's rows in memory at a time. Returns its summary, its new
-    drift events, and whether it was compared incrementally."""
+    drift events, and whether it was compared incrementally. ``source``: where a map compared
+    whole reads its events (``_events_source``)."""
     name, version, grain = journey_map.name, map_version(journey_map), settings.drift.grain
     again = not full and can_continue(wh, name=name, version=version, grain=grain,
                                       changes=changes)  # fmt: skip
@@ -213,7 +228,13 @@ def _compare_one(
         values=values,
         value_weighted=settings.ranking == "value_weighted",
         costs=settings.touchpoint_costs,
-        cache=MapCache(wh, name, version, incremental=again),
+        cache=MapCache(
+            wh,
+            name,
+            version,
+            incremental=again,
+            events=source if isinstance(source, PartitionedEvents) else None,
+        ),
     )
     kept = changes if again else None
     write_rows(wh, name, [getattr(result, a) for a in PARTS], changes=kept)
@@ -227,11 +248,29 @@ def _compare_one(
     return result.summary, events, again
 
 
+def _events_source(
+    wh: Warehouse, settings: Settings, run_tasks: Runner | None
+) -> Warehouse | PartitionedEvents:
+    """What step timing reads: the warehouse (per map and journey-id range), or, with
+    ``run_tasks`` and a partitioned build, each partition's events in a job of its own."""
+    if run_tasks is None or settings.partitions <= 1 or not wh.is_stored("marts.events"):
+        return wh
+    limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
+    return PartitionedEvents.of(wh, _exchange(settings), run_tasks, **limits)
+
+
+def _exchange(settings: Settings) -> Path:
+    """Where a partitioned compare's jobs exchange files (beside the partitions' folder)."""
+    published = Path(settings.warehouse)
+    base = Path(settings.partition_folder) if settings.partition_folder else None
+    return (base or published.with_name(f"{published.name}.partitions")) / "compare"
+
+
 def compare_map(
     journey_map: JourneyMap,
     *,
     journeys: pl.DataFrame,
-    events: pl.DataFrame | pl.LazyFrame | Warehouse,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
     min_support: int,
     variants: pl.DataFrame | None = None,
     values: pl.DataFrame | None = None,
@@ -293,7 +332,7 @@ def _align_and_time(
     scoped: pl.DataFrame,
     variants: pl.DataFrame,
     *,
-    events: pl.DataFrame | pl.LazyFrame | Warehouse,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
     cache: MapCache | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, StepTiming, pl.DataFrame | None]:
     """The alignments, conformance rows, step timing and (from the cache) the steps' median
@@ -301,6 +340,8 @@ def _align_and_time(
     align = align_variants if cache is None else cache.align
     aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
     if cache is None:
+        if isinstance(events, PartitionedEvents):
+            return aligned, conformance, events.time(journey_map, scoped), None
         return aligned, conformance, time_steps(journey_map, events, scoped), None
     timing, medians = cache.time(journey_map, scoped)
     return aligned, conformance, timing, medians

@@ -40,12 +40,9 @@ def maps_frame(maps: Sequence[JourneyMap]) -> pl.DataFrame:
 def replace_maps(wh: Warehouse, maps: Sequence[JourneyMap]) -> None:
     """Record the compared maps in marts.maps (the report draws every recorded map)."""
     frame = maps_frame(maps)
-    if not wh.table_exists(TABLE):
-        wh.write_table(TABLE, frame)
-        return
-    for name in frame["map_name"]:
-        wh.delete_where(TABLE, column="map_name", value=name)
-    wh.write_table(TABLE, frame, mode="append")
+    for name in frame["map_name"]:  # a stored mart: one file per map (Warehouse.replace_rows)
+        one = frame.filter(pl.col("map_name") == name)
+        wh.replace_rows(TABLE, one, column="map_name", value=name)
 
 
 def stored_maps(wh: Warehouse) -> tuple[JourneyMap, ...]:

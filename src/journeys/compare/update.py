@@ -64,13 +64,11 @@ def write_rows(
 
 
 def replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
-    """Replace one map's rows of ``table``, keeping the other maps' rows in place. A table
+    """Replace one map's rows of ``table``, keeping the other maps' rows in place (a stored
+    mart keeps each map's rows in a file of their own: Warehouse.replace_rows). A table
     written by an older version (other columns) is rewritten whole, its rows kept."""
-    if not wh.table_exists(table):
-        wh.write_table(table, frame)
-    elif wh.columns(table) == frame.columns:
-        wh.delete_where(table, column="map_name", value=name)
-        wh.write_table(table, frame, mode="append")
+    if not wh.table_exists(table) or wh.columns(table) == frame.columns:
+        wh.replace_rows(table, frame, column="map_name", value=name)
     else:
         kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
         wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))

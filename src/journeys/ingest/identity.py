@@ -10,11 +10,16 @@ or contact): stable across rebuilds, and it reveals no identifier.
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from journeys.ingest.components import label_components
+from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 
@@ -75,34 +80,56 @@ def customer_key(anchor: str, salt: str) -> str:
     return "ck_" + hashlib.sha256(f"{salt}|{anchor}".encode()).hexdigest()[:16]
 
 
-def stitch_identities(wh: Warehouse, *, salt: str) -> IdentityResult:
+def stitch_identities(
+    wh: Warehouse,
+    *,
+    salt: str,
+    parts: int = 1,
+    folder: Path | None = None,
+    run_tasks: Runner | None = None,
+    limits: Mapping[str, object] | None = None,
+) -> IdentityResult:
     """Build ``intermediate.int_identity`` (node, customer_key, is_stitched) from the edges.
 
-    DuckDB numbers the nodes and maps the links to node ids, Python finds the components on
-    those integers (``component_roots``), DuckDB names each component's customer. No string
-    column of the graph is ever held in Python: at 100M events the graph has ~20M nodes and
-    ~27M links, and joining them as strings in polars needed over 10 GiB.
+    In one process: DuckDB numbers the nodes and maps the links to node ids, Python finds the
+    components on those integers (``component_roots``), DuckDB names each component's customer.
+    No string column of the graph is ever held in Python: at 100M events the graph has ~20M
+    nodes and ~27M links, and joining them as strings in polars needed over 10 GiB. With
+    ``run_tasks`` and ``parts > 1`` the components come from label propagation over ``parts``
+    partitions of the links, as jobs (``components.py``; exchange files under ``folder``).
     """
     wh.run_model("intermediate/int_identity_ambiguous")
-    wh.run_model("intermediate/int_identity_edges")
-    if wh.count("intermediate.int_identity_edges") == 0:
+    if wh.run_model("intermediate/int_identity_edges") == 0:
         frame = pl.DataFrame(
             schema={"node": pl.String, "customer_key": pl.String, "is_stitched": pl.Boolean}
         )
         wh.write_table("intermediate.int_identity", frame)
         return IdentityResult(0, 0, 0, 0)
     n = wh.run_model("intermediate/int_identity_nodes")
-    links = wh.query("queries/identity_edge_ids")
-    roots = component_roots(n, links["left_id"].to_numpy(), links["right_id"].to_numpy())
-    del links
-    wh.write_table(
-        "intermediate.int_identity_roots",
-        pl.DataFrame({"node_id": np.arange(n, dtype=np.int64), "root_id": roots}),
-    )
-    del roots
-    wh.run_model("intermediate/int_identity", salt=salt)
-    wh.drop_table("intermediate.int_identity_roots")
-    counts = wh.query("queries/identity_counts").row(0, named=True)
+    if run_tasks is not None and parts > 1 and folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        labels = label_components(
+            wh, parts=parts, folder=folder, run_tasks=run_tasks, **(limits or {})
+        )
+        wh.file_view_temp("identity_labels", labels)
+        wh.run_view("intermediate/int_identity_labelled", name="int_identity_components")
+        wh.run_model("intermediate/int_identity", salt=salt)
+        wh.drop_temp("identity_labels")
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        links = wh.arrays("queries/identity_edge_ids")
+        roots = component_roots(n, links["left_id"], links["right_id"])
+        del links
+        wh.write_table(
+            "intermediate.int_identity_roots",
+            pl.DataFrame({"node_id": np.arange(n, dtype=np.int64), "root_id": roots}),
+        )
+        del roots
+        wh.run_view("intermediate/int_identity_components")
+        wh.run_model("intermediate/int_identity", salt=salt)
+        wh.drop_table("intermediate.int_identity_roots")
+    wh.drop_view("intermediate.int_identity_components")
+    counts = wh.record("queries/identity_counts")
     return IdentityResult(
         nodes=int(counts["nodes"]),
         customers=int(counts["customers"]),

@@ -71,7 +71,7 @@ class BatchResult:
 
 def ensure_raw(wh: Warehouse) -> None:
     """Create the raw tables and the SQL macros the staging models use (idempotent)."""
-    wh.run_script("ddl/raw")
+    wh.run_script("ddl/raw", once=True)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
@@ -114,16 +114,23 @@ def load_source(
 
 
 def load_landing(wh: Warehouse, settings: Settings) -> list[BatchResult]:
-    """Load every configured source's files; customers first so stitching sees the CRM."""
-    results: list[BatchResult] = []
+    """Load every configured source's files; customers first so stitching sees the CRM. (A
+    partitioned run reads and checks them as jobs: ``ingest/jobs.py``; the batches are the
+    same.)"""
+    ensure_raw(wh)
+    return [load_or_refuse(wh, settings, source, path) for source, path in landing_files(settings)]
+
+
+def landing_files(settings: Settings) -> list[tuple[str, Path]]:
+    """(source, file) of every configured source's files, in load order: customers first."""
+    files: list[tuple[str, Path]] = []
     for source in SOURCES:
         configured = settings.sources.get(source)
         if configured is None or configured.path is None:
             continue
-        files = expand_paths([configured.path]) if _has_matches(configured.path) else []
-        ensure_raw(wh)
-        results += [load_or_refuse(wh, settings, source, path) for path in files]
-    return results
+        if _has_matches(configured.path):
+            files += [(source, path) for path in expand_paths([configured.path])]
+    return files
 
 
 def _has_matches(pattern: str) -> bool:
@@ -204,7 +211,6 @@ def load_file(
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
-    contract = contract_for(source)
     configured = settings.source(source)
     ensure_raw(wh)
     delivered = Path(origin).resolve() if origin is not None else path
@@ -216,22 +222,10 @@ def load_file(
             first, source, str(delivered), skipped=True, note=f"already loaded in batch {first}"
         )
     batch = _Batch.new(wh, source, delivered, content_hash)
-    kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
-    if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
-        result = BatchResult(
-            batch.batch_id, source, str(delivered), note="empty file, nothing to load"
-        )
-        _record(wh, batch, result)
-        return result
-    sniff_text(path, kind, configured.encoding)
-    spec = Spec(
-        source=source,
-        columns=contract.columns,
-        column_map=column_map if column_map is not None else dict(configured.column_map),
-        optional=OPTIONAL_COLUMNS.get(source, ()),
-        missing_fix=missing_fix or MISSING_FIX,
-    )
-    landing = read_landing(wh, path, fmt=kind, spec=spec, encoding=configured.encoding)
+    spec = landing_spec(settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix)
+    if spec is None:
+        return record_empty(wh, batch)
+    landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
     with wh.transaction():
         result = _append(wh, batch, landing, tz=timezone or configured.timezone)
         _record(wh, batch, result)
@@ -239,9 +233,56 @@ def load_file(
     return result
 
 
-def _append(wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str) -> BatchResult:
+@dataclass(frozen=True)
+class LandingSpec:
+    """How to read one delivered file: its format and the source's column contract."""
+
+    fmt: str
+    spec: Spec
+
+
+def landing_spec(
+    settings: Settings,
+    source: str,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    column_map: dict[str, str] | None = None,
+    missing: str | None = None,
+) -> LandingSpec | None:
+    """The file's format and contract; None for an empty delivery. A file that is plainly not
+    text where text is expected raises ``IngestError``."""
+    configured = settings.source(source)
+    kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
+    if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
+        return None
+    sniff_text(path, kind, configured.encoding)
+    return LandingSpec(
+        kind,
+        Spec(
+            source=source,
+            columns=contract_for(source).columns,
+            column_map=column_map if column_map is not None else dict(configured.column_map),
+            optional=OPTIONAL_COLUMNS.get(source, ()),
+            missing_fix=missing or MISSING_FIX,
+        ),
+    )
+
+
+def record_empty(wh: Warehouse, batch: _Batch) -> BatchResult:
+    result = BatchResult(
+        batch.batch_id, batch.source, str(batch.path), note="empty file, nothing to load"
+    )
+    _record(wh, batch, result)
+    return result
+
+
+def _append(
+    wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str, checked: bool = False
+) -> BatchResult:
     """Check and mark the file's rows, append the valid ones to ``raw.<source>`` and keep the
-    others in ``raw.rejects``; return the batch's counts."""
+    others in ``raw.rejects``; return the batch's counts. ``checked``: a job checked the rows
+    already (the temp relations ``landing_checked`` and ``landing_reject_text`` hold them)."""
     source, file = batch.source, str(batch.path)
     wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
@@ -249,7 +290,7 @@ def _append(wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str) -> Batch
     wh.materialize_temp(
         "landing_marked",
         "ingest/mark_landing",
-        inputs={"landing_checked": f"ingest/validate_{source}"},
+        inputs=None if checked else {"landing_checked": f"ingest/validate_{source}"},
         tz=tz,
         file_seq=batch.file_seq,
         batch_id=batch.batch_id,
@@ -262,7 +303,8 @@ def _append(wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str) -> Batch
     wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
     params = {"batch_id": batch.batch_id, "source": source, "file": file}
     if counts["invalid"]:
-        wh.materialize_temp("landing_reject_text", landing.text_model)
+        if not checked:
+            wh.materialize_temp("landing_reject_text", landing.text_model)
         wh.execute("ingest/insert_rejects", **params)
     if landing.parse_rejects:
         wh.execute("ingest/insert_parse_rejects", **params)

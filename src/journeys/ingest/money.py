@@ -23,8 +23,7 @@ RATES = "staging.exchange_rates"
 def write_exchange_rates(wh: Warehouse, settings: Settings) -> str | None:
     """Write ``staging.exchange_rates`` (currency, rate) for the transactions' currencies and
     return the currency values are in (None: no amount carries a currency)."""
-    used = wh.query("queries/transaction_currencies")
-    found = dict(zip(used["currency"].to_list(), used["transactions"].to_list(), strict=True))
+    found = dict(wh.rows("queries/transaction_currencies"))
     base = settings.currency
     if base is None:
         if len(found) > 1:

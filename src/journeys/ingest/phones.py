@@ -33,6 +33,7 @@ from journeys.warehouse import Warehouse
 PHONE_SOURCES = ("customers", "support")
 TABLE = "raw.phone_numbers"
 SCHEMA = {"source": pl.String, "phone": pl.String, "phone_norm": pl.String, "is_parsed": pl.Boolean}
+VALUE_SCHEMA = {"source": pl.String, "phone": pl.String}
 _SEPARATORS = r"[\s\-./()]"
 _MAX_NSN = 17  # phonenumbers: longest national significant number it parses
 
@@ -54,7 +55,8 @@ def phone_regions(settings: Settings) -> dict[str, str | None]:
 
 def normalize_phones(wh: Warehouse, settings: Settings) -> PhoneResult:
     """Write ``raw.phone_numbers`` for every distinct phone value in raw (see module doc)."""
-    values = wh.query("queries/phone_values")
+    # as NumPy arrays, not a frame through Arrow: no pyarrow import on the build's path
+    values = pl.DataFrame(wh.arrays("queries/phone_values"), schema=VALUE_SCHEMA)
     table, parsed = phone_table(values, phone_regions(settings))
     wh.write_table(TABLE, table)
     unparsed = table.filter(~pl.col("is_parsed") & pl.col("phone_norm").is_not_null()).height

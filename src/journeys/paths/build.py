@@ -1,33 +1,50 @@
-"""Build ``marts.events``, ``marts.sessions``, ``marts.journeys`` and ``marts.customers``.
+"""Build ``marts.events``, ``marts.sessions``, ``marts.journeys``, the effort marts and
+``marts.customers``.
 
 The SQL lives in ``sql/marts/`` and ``sql/intermediate/``; this module only orders the steps.
 Every rule (ordering by occurred_at then seq, strict gaps, the greedy max-length cut, journey
 boundaries, status) is written once, in SQL, and documented in the model headers.
 
+A warehouse with a data folder (every writer's work file, ADR 0004) builds in customer-hash
+partitions (``partitions.py``: one job per partition, one partition by default), each writing
+its marts' Parquet files, which the writer adds to its catalog. A warehouse without one (an
+in-memory test warehouse) builds the same marts with the same SQL on its own connection.
+
 Incremental builds: when the marts exist and ``intermediate.int_dirty_customers`` lists the
-customers whose events changed, only their rows are deleted and rebuilt (a customer's journeys
-depend on that customer's events only). Journey status depends on the cut-off, which moves with
-every build, so it is recomputed for every journey (cheap: one row per journey), and
+customers whose events changed, only their rows are rebuilt (a customer's journeys depend on
+that customer's events only). Journey status depends on the cut-off, which moves with every
+build, so it is recomputed for every journey (cheap: one row per journey), and
 ``marts.customers`` is rebuilt whole (one row per customer). Incremental == full rebuild.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import polars as pl
 
 from journeys.config import Settings
 from journeys.errors import BuildError
-from journeys.paths.partitions import PartitionRunner, build_partitioned
+from journeys.paths.effort import RULES as EFFORT_RULES
+from journeys.paths.effort import EffortRules, effort_changed
+from journeys.paths.partitions import (
+    build_partition,
+    merge_partitions,
+    partition_folder,
+    partition_jobs,
+)
 from journeys.paths.rules import PathRules, rules_frame
-from journeys.paths.scope import EVENTS, build_scope_marts, empty_scope, ensure_profiles
+from journeys.paths.scope import EVENTS, PATH_MARTS, build_part, empty_scope, ensure_profiles
+from journeys.runner import Runner, run_here
 from journeys.warehouse import Warehouse
 
 DIRTY = "intermediate.int_dirty_customers"
 RULES = "intermediate.int_path_rules"
 """The session and journey rules of the last build: a change forces a full rebuild."""
-PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
 
 
 @dataclass(frozen=True)
@@ -57,15 +74,15 @@ def build_paths(
     settings: Settings,
     *,
     full: bool = False,
-    run_partitions: PartitionRunner | None = None,
+    run_tasks: Runner | None = None,
 ) -> PathsResult:
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
     path marts already exist and were built with the same rules (``rules_frame``); otherwise
-    (or with ``full=True``) everything is rebuilt. With ``settings.partitions > 1`` the customers
-    in scope are split into hash partitions that ``run_partitions`` builds (default: one after
-    the other in this process; the flows pass a Prefect task runner) and merged here.
+    (or with ``full=True``) everything is rebuilt. A warehouse with a data folder builds its
+    ``settings.partitions`` partitions with ``run_tasks`` (default: one after the other in
+    this process; the flows pass a Prefect task runner) and adds their files to its catalog.
     """
     started = time.perf_counter()
     if not wh.table_exists(EVENTS):
@@ -74,32 +91,27 @@ def build_paths(
             "`journeys import-log`), then run `journeys build`"
         )
     rules = rules_frame(settings)
-    full = (
-        full
-        or not wh.table_exists(DIRTY)
-        or not all(wh.table_exists(t) for t in PATH_MARTS)
-        or not wh.table_exists(RULES)
-        or not wh.read_table(RULES).equals(rules)
-    )
+    full = full or _rules_changed(wh, rules)
     ensure_profiles(wh)
     path_rules = PathRules.of(settings)
-    params = path_rules.params(full=full, cutoff=settings.journeys.cutoff)
-    rebuilt = 0
+    effort = EffortRules.of(settings)  # the effort marts are built with the path marts
+    effort_full = full or effort_changed(wh, effort)
     with wh.transaction():
+        rebuilt = 0 if full else wh.run_model("intermediate/int_path_scope")
         if full:
             empty_scope(wh)
-        else:
-            rebuilt = wh.run_model("intermediate/int_path_scope")
-        if settings.partitions <= 1 or not build_partitioned(
-            wh, settings, full=full, run_partitions=run_partitions
-        ):
-            build_scope_marts(wh, path_rules, full=full)
+        params = path_rules.params(full=full, cutoff=settings.journeys.cutoff)
         wh.run_model("intermediate/int_path_cutoff", **params)
-        wh.run_model("intermediate/int_journey_status", **params)
-        wh.execute("marts/updates/journeys_status")
-        wh.run_model("marts/customers")
+        cutoff = wh.scalar("queries/path_cutoff")
+        if wh.is_stored("marts.events"):
+            steps = {"full": full, "cutoff": cutoff, "effort": effort, "effort_full": effort_full}
+            _run_partitions(wh, settings, steps, run_tasks=run_tasks)
+        else:
+            build_part(
+                wh, path_rules, full=full, cutoff=cutoff, effort=effort, effort_full=effort_full
+            )
         wh.write_table(RULES, rules)
-    cutoff = wh.read_table("intermediate.int_path_cutoff")["cutoff_at"].item()
+        wh.write_table(EFFORT_RULES, effort.frame())
     customers = wh.count("marts.customers")
     return PathsResult(
         events=wh.count("marts.events"),
@@ -110,4 +122,28 @@ def build_paths(
         full=full,
         cutoff=cutoff,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _run_partitions(
+    wh: Warehouse, settings: Settings, steps: dict[str, Any], *, run_tasks: Runner | None
+) -> None:
+    """The partitions' jobs (``partition_jobs`` with ``steps``), run by ``run_tasks`` (default:
+    here, one after the other); their files become the path and effort marts. The exchange
+    folder is removed after."""
+    try:
+        jobs = partition_jobs(wh, settings, **steps)
+        merge_partitions(wh, jobs, (run_tasks or run_here)(build_partition, jobs))
+    finally:
+        shutil.rmtree(partition_folder(settings), ignore_errors=True)
+
+
+def _rules_changed(wh: Warehouse, rules: pl.DataFrame) -> bool:
+    """Whether every customer must be rebuilt: no dirty customers listed, path marts missing,
+    or the last build's rules (``intermediate.int_path_rules``) differ from ``rules``."""
+    return (
+        not wh.table_exists(DIRTY)
+        or not all(wh.table_exists(t) for t in PATH_MARTS)
+        or not wh.table_exists(RULES)
+        or wh.rows("queries/path_rules") != rules.rows()
     )

@@ -7,9 +7,14 @@ Everything is SQL over ``marts.events``: the handoffs are the events flagged ``i
 joined to the event before them, the contacts a filtered window over the contacts only, and each
 repeat contact or reopening finds its handoff with an ASOF join: no pass per journey.
 
-Incremental like the path marts: a customer's effort depends on that customer's events only
-(repeat contacts are customer-wide), so only the customers of ``intermediate.int_path_scope`` are
-rebuilt, unless the effort rules (``effort:`` and the maps' SLAs) changed since the last build.
+A customer's effort depends on that customer's events only (repeat contacts are customer-wide),
+so the effort is built with the path marts, by the same step (``scope.build_part``): in one
+process, or in each customer-hash partition job of a partitioned build, which carries the rules
+(``EffortRules``: the effort settings and the maps' SLAs) and writes the effort marts' files
+beside its path marts'. Incremental like the path marts: only the customers of
+``intermediate.int_path_scope`` are rebuilt, unless the effort rules changed since the last
+build (``effort_changed``). ``build_effort`` rebuilds them on their own in a warehouse without
+a data folder (a test's, with other maps' SLAs).
 """
 
 from __future__ import annotations
@@ -19,19 +24,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from journeys.compare.maps import JourneyMap, load_map
 from journeys.config import Settings
-from journeys.errors import MapError
+from journeys.errors import BuildError, MapError
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from journeys.compare.maps import JourneyMap
 
 SCOPE = "intermediate.int_path_scope"
 SLAS = "intermediate.int_handoff_slas"
 RULES = "intermediate.int_effort_rules"
 MODELS = ("intermediate/int_effort_events", "marts/journey_handoffs", "marts/journey_effort")
-"""In this order: the handoffs count the repeat contacts after them; the journeys add up both."""
+"""In this order: the handoffs count the repeat contacts after them; the journeys add up both.
+int_effort_events holds only the customers in scope (its readers read no others)."""
+EFFORT_MARTS = ("marts.journey_handoffs", "marts.journey_effort")
 SLA_SCHEMA = pl.Schema(
     {"from_touchpoint": pl.String, "to_touchpoint": pl.String, "sla_seconds": pl.Int64}
 )
@@ -57,6 +67,52 @@ class EffortResult:
         )
 
 
+@dataclass(frozen=True)
+class EffortRules:
+    """What the effort marts depend on besides the events: the effort settings and the maps'
+    handoff SLAs (from_touchpoint, to_touchpoint, sla_seconds); picklable, so a partition job
+    can carry it."""
+
+    contact_touchpoints: tuple[str, ...]
+    reopen_touchpoints: tuple[str, ...]
+    repeat_window_seconds: int
+    handoff_sla_seconds: int
+    slas: tuple[tuple[str, str, int], ...]
+
+    @classmethod
+    def of(cls, settings: Settings, maps: Sequence[JourneyMap] | None = None) -> EffortRules:
+        """The rules of ``settings``, with the SLAs of ``maps`` (default: the configured maps)."""
+        effort = settings.effort
+        slas = handoff_slas(list(maps) if maps is not None else configured_maps(settings))
+        return cls(
+            contact_touchpoints=tuple(effort.contact_touchpoints),
+            reopen_touchpoints=tuple(effort.reopen_touchpoints),
+            repeat_window_seconds=effort.repeat_window_seconds,
+            handoff_sla_seconds=effort.handoff_sla_seconds,
+            slas=tuple(slas.iter_rows()),
+        )
+
+    def params(self, *, full: bool) -> dict[str, object]:
+        """The ``$parameters`` of the effort models (``full``: every customer is rebuilt)."""
+        return {
+            "full": full,
+            "contact_touchpoints": list(self.contact_touchpoints),
+            "reopen_touchpoints": list(self.reopen_touchpoints),
+            "repeat_window_seconds": self.repeat_window_seconds,
+            "handoff_sla_seconds": self.handoff_sla_seconds,
+        }
+
+    def sla_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(list(self.slas), schema=SLA_SCHEMA, orient="row")
+
+    def frame(self) -> pl.DataFrame:
+        """The rules as one JSON text (``intermediate.int_effort_rules``): a change rebuilds
+        every customer's effort."""
+        rules = {k: v for k, v in self.params(full=True).items() if k != "full"}
+        text = json.dumps({"effort": rules, "slas": list(self.slas)}, sort_keys=True)
+        return pl.DataFrame({"rules": [text]})
+
+
 def handoff_slas(maps: Sequence[JourneyMap]) -> pl.DataFrame:
     """from_touchpoint, to_touchpoint, sla_seconds: for each map step with ``within``, every
     other step of the same map as the touchpoint before it (the shortest SLA over maps)."""
@@ -79,6 +135,10 @@ def handoff_slas(maps: Sequence[JourneyMap]) -> pl.DataFrame:
 def configured_maps(settings: Settings) -> list[JourneyMap]:
     """The configured maps that load; a missing or broken map is compare's error to report
     (``journeys compare`` names it and the fix), so the build does without its SLAs."""
+    if not settings.maps:
+        return []
+    from journeys.compare.maps import load_map  # YAML and the map model: only with maps
+
     loaded = []
     for path in settings.maps:
         try:
@@ -88,53 +148,49 @@ def configured_maps(settings: Settings) -> list[JourneyMap]:
     return loaded
 
 
-def effort_rules(settings: Settings, slas: pl.DataFrame) -> str:
-    """Everything the effort marts depend on besides the events, as one JSON text."""
-    return json.dumps(
-        {"effort": settings.effort.model_dump(mode="json"), "slas": slas.rows()},
-        sort_keys=True,
+def effort_changed(wh: Warehouse, rules: EffortRules) -> bool:
+    """Whether every customer's effort must be rebuilt: the effort marts are missing, or were
+    built with other rules (``intermediate.int_effort_rules``)."""
+    return (
+        not all(wh.table_exists(m) for m in EFFORT_MARTS)
+        or not wh.table_exists(RULES)
+        or wh.rows("queries/effort_rules") != rules.frame().rows()
     )
+
+
+def refresh_effort(wh: Warehouse, rules: EffortRules, *, full: bool) -> None:
+    """Rebuild the effort marts of the customers in scope (every customer when ``full``) and
+    copy their effort into ``marts.journeys``: on a connection holding ``marts.events``,
+    ``marts.journeys`` and ``intermediate.int_events`` of these customers (and, unless ``full``,
+    the effort marts of the others)."""
+    params = rules.params(full=full)
+    wh.write_table(SLAS, rules.sla_frame())
+    for model in MODELS:
+        if full or model.startswith("intermediate/"):
+            wh.run_model(model, **params)
+        else:
+            wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
+            wh.append_model(model, **params)
+    wh.execute("marts/updates/journeys_effort", full=full)
 
 
 def build_effort(
     wh: Warehouse, settings: Settings, *, full: bool, maps: Sequence[JourneyMap] | None = None
 ) -> EffortResult:
-    """Rebuild the effort marts for the customers in scope (all when ``full``, when they are
-    missing, or when the rules changed) and copy the effort into ``marts.journeys``.
-    ``maps``: whose SLAs apply (default: the configured maps)."""
+    """Rebuild the effort marts on their own, for the customers in scope (all when ``full``,
+    when they are missing, or when the rules changed), in a warehouse without a data folder
+    (a build builds them with the path marts). ``maps``: whose SLAs apply (default: the
+    configured maps)."""
     started = time.perf_counter()
-    slas = handoff_slas(list(maps) if maps is not None else configured_maps(settings))
-    rules = pl.DataFrame({"rules": [effort_rules(settings, slas)]})
-    full = (
-        full
-        or not all(wh.table_exists(m.replace("/", ".")) for m in MODELS)
-        or not wh.table_exists(RULES)
-        or not wh.read_table(RULES).equals(rules)
-        or not wh.table_exists(SCOPE)
-    )
-    effort = settings.effort
-    params = {
-        "full": full,
-        "contact_touchpoints": list(effort.contact_touchpoints),
-        "reopen_touchpoints": list(effort.reopen_touchpoints),
-        "repeat_window_seconds": effort.repeat_window_seconds,
-        "handoff_sla_seconds": effort.handoff_sla_seconds,
-    }
+    if wh.is_stored("marts.journeys"):
+        raise BuildError(
+            "the effort marts of a stored warehouse are built with its path marts; run "
+            "`journeys build`"
+        )
+    rules = EffortRules.of(settings, maps)
+    full = full or effort_changed(wh, rules) or not wh.table_exists(SCOPE)
     with wh.transaction():
-        wh.write_table(SLAS, slas)
-        for model in MODELS:
-            _refresh(wh, model, full=full, params=params)
-        wh.execute("marts/updates/journeys_effort", full=full)
-        wh.write_table(RULES, rules)
-    totals = wh.query("queries/effort_totals").row(0, named=True)
+        refresh_effort(wh, rules, full=full)
+        wh.write_table(RULES, rules.frame())
+    totals = wh.record("queries/effort_totals")
     return EffortResult(**totals, full=full, seconds=time.perf_counter() - started)
-
-
-def _refresh(wh: Warehouse, model: str, *, full: bool, params: dict[str, object]) -> None:
-    """Rebuild ``model`` whole, or only the rows of the customers in scope (each model takes
-    the parameters its SQL names)."""
-    if full:
-        wh.run_model(model, **params)
-        return
-    wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
-    wh.append_model(model, **params)

@@ -1,18 +1,26 @@
-"""Partitioned path builds: customers split into hash partitions, built apart, merged exactly.
+"""The path build in customer-hash partitions, each a job that reads and writes Parquet files.
 
-A customer's sessions and journeys depend on that customer's events only, so the customers in
-scope are split by ``hash(customer_key) % partitions``. The writer exports each partition's slice
-of ``intermediate.int_events`` (and of the profiles, for the journeys' segment) as Parquet in one
-pass; ``build_partition`` builds that partition's ``marts.events``, ``marts.sessions`` and
-``marts.journeys`` in its own temporary DuckDB file with the same SQL models as a one-process
-build, and writes them as Parquet; the writer loads them back into its warehouse. Everything
-that looks across customers — the cut-off and journey status, ``marts.customers``, the mining
-marts, conformance — runs afterwards in the writer on the merged marts, so medians and counts
-are computed over all the data, never combined from partial results.
+A customer's sessions and journeys depend on that customer's events only, so the customers are
+split by ``hash(customer_key) % partitions``. The writer stores ``intermediate.int_events``, the
+profiles and the live imports' case horizons in those partitions already (one or more files per
+partition, ADR 0004), so a job needs no export: ``build_partition`` opens a private in-memory
+DuckDB, reads its partition's files, builds ``marts.events``, ``marts.sessions``,
+``marts.journeys`` (with their status at the cut-off the writer computed, and their effort),
+``marts.journey_handoffs``, ``marts.journey_effort`` (the effort rules travel with the job) and
+``marts.customers`` with the same SQL as a one-process build (``scope.build_part``), and writes
+them as new Parquet files into the data folder. The writer
+only adds the files to its catalog (``merge_partitions``): no row is copied back. Everything that
+looks across customers -- the mining marts' medians, conformance -- runs afterwards on the
+merged marts, so nothing is combined from partial results it cannot be combined from.
 
-A partition job carries no secrets (no salt, no raw identifiers: int_events holds hashed
-customer keys), only its files and the session and journey rules, so it can travel to any
-worker (a Dask cluster) that sees the exchange folder.
+An incremental build gives each job the files its partition holds now and the customers to
+rebuild (``intermediate.int_path_scope``); a partition without such customers keeps its events,
+sessions and effort files and only re-derives journey status (the cut-off moves) and its
+customers; when the effort rules changed, every partition re-derives its effort too.
+
+A job carries no secrets (no salt, no raw identifiers: int_events holds hashed customer keys),
+only file names and the rules, so it can run on any worker (a Dask cluster) that sees the data
+and partition folders at the same paths.
 """
 
 from __future__ import annotations
@@ -22,61 +30,76 @@ import resource
 import shutil
 import socket
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from journeys.config import Settings
 from journeys.errors import BuildError
+from journeys.paths.effort import EFFORT_MARTS, EffortRules
 from journeys.paths.rules import PathRules
 from journeys.paths.scope import (
+    CASE_HORIZONS,
     EVENTS,
+    PART_COUNTS,
+    PATH_MARTS,
     PROFILES,
     SCOPE,
-    build_scope_marts,
+    build_part,
     empty_scope,
     ensure_profiles,
 )
 from journeys.warehouse import Warehouse
 
-PARTITION_MARTS = ("events", "sessions", "journeys")
+PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
+"""What each partition writes, one file each: its marts and its mining counts."""
+KEPT = (*PATH_MARTS[:2], *PART_COUNTS)
+"""What a partition without customers to rebuild keeps as it is (its events did not change);
+the effort marts too, unless the effort rules changed."""
 
 
 @dataclass(frozen=True)
 class PartitionJob:
-    """One partition's work: its input files, where to write, and the path rules (a partition
-    is always built whole)."""
+    """One partition's work: the files it reads, where it writes, and the rules."""
 
     part: int
     parts: int
-    folder: Path
-    """The run's exchange folder (shared with the workers)."""
-    events: tuple[Path, ...]
-    profiles: tuple[Path, ...]
+    data: Path
+    """The data folder: the job writes its marts' files there."""
+    events: tuple[str, ...]
+    profiles: tuple[str, ...]
+    horizons: tuple[str, ...]
+    """The partition's cases of live imports (``intermediate.int_case_horizons``)."""
     rules: PathRules
+    effort: EffortRules
+    """The effort rules (settings and the maps' SLAs): the effort marts are built here too."""
+    cutoff: datetime | None
+    """The cut-off of journey status, computed over every partition by the writer."""
+    full: bool = True
+    scope: tuple[str, ...] = ()
+    """Incremental: files listing this partition's customers to rebuild (none: keep them)."""
+    current: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Incremental: this partition's current files of each path mart."""
+    effort_full: bool = False
+    """The effort rules changed: every customer's effort is rebuilt (events unchanged or not)."""
     memory_limit: str | None = None
     temp_directory: Path | None = None
 
 
 @dataclass(frozen=True)
 class PartitionResult:
-    """What one partition wrote: one Parquet file per path mart, and where and how it ran."""
+    """What one partition wrote: its files per mart (PART_MARTS order), and where it ran."""
 
     part: int
     events: int
-    files: tuple[Path, ...]
-    """events, sessions, journeys (PARTITION_MARTS order)."""
+    files: tuple[tuple[str, ...], ...]
     host: str
     pid: int
     seconds: float
     cpu_seconds: float
     """CPU time of the whole worker process meanwhile (DuckDB works in its own threads; on the
     thread runner this includes the other partitions running beside it)."""
-
-
-PartitionRunner = Callable[[Sequence[PartitionJob]], Sequence[PartitionResult]]
-"""Builds every job and returns their results (in any order): ``run_here`` one after the other
-in this process; the Prefect flows map them as tasks on threads or a Dask cluster."""
 
 
 def partition_folder(settings: Settings) -> Path:
@@ -87,75 +110,99 @@ def partition_folder(settings: Settings) -> Path:
     return published.with_name(f"{published.name}.partitions")
 
 
-def export_partitions(wh: Warehouse, settings: Settings, *, full: bool) -> list[PartitionJob]:
-    """Write the scope's events and profiles as Parquet, one folder per partition, in one pass
-    each; return one job per partition that has events (none when the scope is empty)."""
-    folder = partition_folder(settings)
-    shutil.rmtree(folder, ignore_errors=True)
-    inputs = folder / "in"
+def partition_jobs(
+    wh: Warehouse,
+    settings: Settings,
+    *,
+    full: bool,
+    cutoff: datetime | None,
+    effort: EffortRules,
+    effort_full: bool = False,
+) -> list[PartitionJob]:
+    """One job per partition that has events, profiles or marts. An incremental build writes
+    each partition's customers in scope as Parquet into the partition folder first."""
     parts = settings.partitions
-    wh.export_model_parquet(
-        "queries/partition_events", inputs / "events", partition_by="part", parts=parts, full=full
-    )
-    wh.export_model_parquet(
-        "queries/partition_profiles",
-        inputs / "profiles",
-        partition_by="part",
-        parts=parts,
-        full=full,
-    )
-    rules = PathRules.of(settings)
+    stored = wh.stored_files()
+    scope: dict[int, list[str]] = {}
+    if not full:
+        folder = partition_folder(settings) / "scope"
+        shutil.rmtree(folder, ignore_errors=True)
+        wh.export_model_parquet("queries/partition_scope", folder, partition_by="part", parts=parts)
+        for file in sorted(folder.glob("part=*/*.parquet")):
+            scope.setdefault(int(file.parent.name.partition("=")[2]), []).append(str(file))
+
+    def of(table: str, part: int) -> tuple[str, ...]:
+        return tuple(f.file for f in stored.get(table, []) if f.part == part)
+
     jobs = []
     for part in range(parts):
-        events = tuple(sorted((inputs / "events" / f"part={part}").glob("*.parquet")))
-        if not events:
-            continue
-        jobs.append(
-            PartitionJob(
-                part=part,
-                parts=parts,
-                folder=folder,
-                events=events,
-                profiles=tuple(sorted((inputs / "profiles" / f"part={part}").glob("*.parquet"))),
-                rules=rules,
-                memory_limit=settings.memory_limit,
-                temp_directory=settings.temp_directory,
-            )
+        job = PartitionJob(
+            part=part,
+            parts=parts,
+            data=Path(wh.data or "."),
+            events=of(EVENTS, part),
+            profiles=of(PROFILES, part),
+            horizons=of(CASE_HORIZONS, part),
+            rules=PathRules.of(settings),
+            effort=effort,
+            cutoff=cutoff,
+            full=full,
+            scope=tuple(scope.get(part, ())),
+            current={} if full else {mart: of(mart, part) for mart in PART_MARTS},
+            effort_full=effort_full,
+            memory_limit=settings.memory_limit,
+            temp_directory=settings.temp_directory,
         )
+        if job.events or job.profiles or any(job.current.values()):
+            jobs.append(job)
     return jobs
 
 
 def build_partition(job: PartitionJob) -> PartitionResult:
-    """Build one partition's path marts in a temporary DuckDB file and write them as Parquet
-    (``<folder>/out/part=<n>/<mart>.parquet``); the temporary file is removed."""
+    """Build one partition's marts in a private in-memory DuckDB from its files and write them
+    as new Parquet files into the data folder (unchanged events and sessions keep their files)."""
     started, cpu = time.perf_counter(), _cpu_seconds()
-    out = job.folder / "out" / f"part={job.part}"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    database = out / "work.duckdb"
-    try:
-        with (
-            Warehouse(
-                database, memory_limit=job.memory_limit, temp_directory=job.temp_directory
-            ) as wh,
-            wh.insertion_order(preserve=False),
+    with (
+        Warehouse(memory_limit=job.memory_limit, temp_directory=job.temp_directory) as wh,
+        wh.insertion_order(preserve=False),
+    ):
+        for table, inputs in (
+            (EVENTS, job.events),
+            (PROFILES, job.profiles),
+            (CASE_HORIZONS, job.horizons),
         ):
-            wh.load_parquet(EVENTS, job.events)
-            if job.profiles:
-                wh.load_parquet(PROFILES, job.profiles)
-            ensure_profiles(wh)
-            empty_scope(wh)
-            events = build_scope_marts(wh, job.rules, full=True)
-            files = tuple(out / f"{mart}.parquet" for mart in PARTITION_MARTS)
-            for mart, path in zip(PARTITION_MARTS, files, strict=True):
-                wh.export_parquet(f"marts.{mart}", path)
-    finally:
-        for leftover in (database, database.with_name(database.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+            if inputs:
+                wh.define_stored_view(table, inputs)
+        ensure_profiles(wh)
+        # a partition without marts yet (its customers are all new, so all in scope) is built
+        # whole: the same rows, without the current tables the incremental path starts from
+        full = job.full or not job.current.get("marts.journeys")
+        rebuild = full or bool(job.scope)
+        effort = rebuild or job.effort_full  # the effort marts are written anew
+        if not job.events:
+            raise BuildError(f"partition {job.part}: no events files; run `journeys build --full`")
+        _start_from(wh, job, full=full, rebuild=rebuild)
+        events = build_part(
+            wh,
+            job.rules,
+            full=full,
+            cutoff=job.cutoff,
+            rebuild=rebuild,
+            effort=job.effort,
+            effort_full=job.effort_full,
+        )
+        files = []
+        for mart in PART_MARTS:
+            if (not rebuild and mart in KEPT) or (not effort and mart in EFFORT_MARTS):
+                files.append(job.current.get(mart, ()))
+                continue
+            path = _out_file(job, mart)
+            wh.export_parquet(mart, path)
+            files.append((str(path),))
     return PartitionResult(
         part=job.part,
         events=events,
-        files=files,
+        files=tuple(files),
         host=socket.gethostname(),
         pid=os.getpid(),
         seconds=time.perf_counter() - started,
@@ -163,16 +210,38 @@ def build_partition(job: PartitionJob) -> PartitionResult:
     )
 
 
-def run_here(jobs: Sequence[PartitionJob]) -> list[PartitionResult]:
-    """The default runner: every partition in this process, one after the other."""
-    return [build_partition(job) for job in jobs]
+def _start_from(wh: Warehouse, job: PartitionJob, *, full: bool, rebuild: bool) -> None:
+    """The scope and the current marts an incremental job starts from: the path marts it
+    rebuilds rows of (only ``marts.journeys`` when it rebuilds none: status moves), the effort
+    marts it rebuilds rows of, and the events whose effort it recomputes."""
+    if full:
+        empty_scope(wh)
+        return
+    if job.scope:
+        wh.load_parquet(SCOPE, [Path(f) for f in job.scope])
+    else:
+        empty_scope(wh)
+    wanted = list(PATH_MARTS if rebuild else ("marts.journeys",))
+    if rebuild and not job.effort_full:
+        wanted += EFFORT_MARTS  # the other customers' effort rows stay
+    for mart in wanted:
+        wh.load_parquet(mart, [Path(f) for f in job.current.get(mart, ())])
+    if job.effort_full and not rebuild:
+        wh.define_stored_view("marts.events", job.current.get("marts.events", ()))
+
+
+def _out_file(job: PartitionJob, mart: str) -> Path:
+    schema, _, name = mart.partition(".")
+    folder = job.data / schema / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"p{job.part:05d}-{os.urandom(8).hex()}.parquet"
 
 
 def merge_partitions(
-    wh: Warehouse, jobs: Sequence[PartitionJob], results: Sequence[PartitionResult], *, full: bool
+    wh: Warehouse, jobs: Sequence[PartitionJob], results: Sequence[PartitionResult]
 ) -> int:
-    """Load every partition's path marts into the writer's warehouse: replace them (``full``) or
-    delete the scope's rows and append; return the events merged."""
+    """Make every partition's files the rows of the path marts and ``marts.customers``: the
+    files are added to the catalog, nothing is copied. Returns the events rebuilt."""
     done = {r.part: r for r in results}
     missing = sorted({j.part for j in jobs} - set(done))
     if missing:
@@ -180,29 +249,9 @@ def merge_partitions(
             f"partitions {missing} returned no result; check the workers' logs, then run again"
         )
     ordered = [done[j.part] for j in sorted(jobs, key=lambda j: j.part)]
-    for i, mart in enumerate(PARTITION_MARTS):
-        table = f"marts.{mart}"
-        if not full:
-            wh.delete_keys(table, column="customer_key", keys=SCOPE)
-        wh.load_parquet(table, [r.files[i] for r in ordered], mode="replace" if full else "append")
+    for i, mart in enumerate(PART_MARTS):
+        wh.adopt_files(mart, [(f, r.part) for r in ordered for f in r.files[i]])
     return sum(r.events for r in ordered)
-
-
-def build_partitioned(
-    wh: Warehouse, settings: Settings, *, full: bool, run_partitions: PartitionRunner | None
-) -> bool:
-    """Export, build (with ``run_partitions``) and merge the partitions of the scope; return
-    False, having done nothing, when the scope has no events (the caller builds it directly)."""
-    folder = partition_folder(settings)
-    try:
-        jobs = export_partitions(wh, settings, full=full)
-        if not jobs:
-            return False
-        results = list((run_partitions or run_here)(jobs))
-        merge_partitions(wh, jobs, results, full=full)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return True
 
 
 def _cpu_seconds() -> float:

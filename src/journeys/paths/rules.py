@@ -72,6 +72,8 @@ def rules_frame(settings: Settings) -> pl.DataFrame:
             "horizon_seconds": [rules.horizon_seconds],
             "start_touchpoints": [list(rules.start_touchpoints)],
             "end_touchpoints": [list(rules.end_touchpoints)],
+            # the marts are stored in this many customer-hash partitions (ADR 0004)
+            "partitions": [settings.partitions],
         },
         schema_overrides={
             "start_touchpoints": pl.List(pl.String),

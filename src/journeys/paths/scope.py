@@ -1,17 +1,21 @@
 """The path marts of the customers in scope: the steps one process and one partition share.
 
-``build_scope_marts`` writes ``marts.events``, ``marts.sessions`` and ``marts.journeys``
-(status still NULL) with the SQL models of ``sql/marts/``; ``build.py`` runs it on the writer's
-warehouse, ``partitions.py`` on each partition's own file. The table names live here, below
-both, so neither imports the other's internals.
+``build_part`` writes ``marts.events``, ``marts.sessions``, ``marts.journeys`` (with their status
+at the cut-off and their effort), the effort marts (``effort.py``) and ``marts.customers`` with
+the SQL models of ``sql/marts/``, on any connection that holds ``intermediate.int_events``, the
+profiles and the live imports' case horizons: the writer's own (a warehouse without
+a data folder, such as a test's) or a partition's private one (``partitions.py``). The table
+names live here, below both, so neither imports the other's internals.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import polars as pl
 
+from journeys.paths.effort import EffortRules, refresh_effort
 from journeys.paths.rules import PathRules
 from journeys.warehouse import Warehouse
 
@@ -19,6 +23,14 @@ EVENTS = "intermediate.int_events"
 PROFILES = "intermediate.int_customer_profiles"
 CASE_HORIZONS = "intermediate.int_case_horizons"
 SCOPE = "intermediate.int_path_scope"
+PATH_MARTS = ("marts.events", "marts.sessions", "marts.journeys")
+PART_COUNTS = (
+    "intermediate.part_variants",
+    "intermediate.part_subpaths",
+    "intermediate.part_pairs",
+)
+"""The mining counts of one partition (sql/intermediate/part_*.sql), which the mining marts add
+up exactly (journeys.mining.marts)."""
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
@@ -32,12 +44,45 @@ PROFILE_SCHEMA = pl.Schema(
     }
 )
 SCOPE_SCHEMA = pl.Schema({"customer_key": pl.String})
+HORIZON_SCHEMA = pl.Schema(
+    {"case_id": pl.String, "customer_key": pl.String, "open_cases_horizon_seconds": pl.Int64}
+)
+
+
+def build_part(
+    wh: Warehouse,
+    rules: PathRules,
+    *,
+    full: bool,
+    cutoff: datetime | None,
+    rebuild: bool = True,
+    effort: EffortRules | None = None,
+    effort_full: bool = False,
+) -> int:
+    """The path marts and ``marts.customers`` of the customers ``wh`` holds: every customer's
+    events, sessions and journeys rebuilt (``full``), or only those of ``int_path_scope``
+    (``rebuild=False``: none, the path marts are kept); then every journey's status at the
+    cut-off (``cutoff``, else the latest event in ``wh``), the effort marts of the customers
+    rebuilt (``effort``; of every customer when ``effort_full``: its rules changed) and the
+    customers. Returns the events written."""
+    events = build_scope_marts(wh, rules, full=full) if rebuild else 0
+    params = rules.params(full=full, cutoff=cutoff)
+    wh.run_model("intermediate/int_path_cutoff", **params)
+    wh.run_model("intermediate/int_journey_status", **params)
+    wh.execute("marts/updates/journeys_status")
+    if effort is not None and (rebuild or effort_full):
+        refresh_effort(wh, effort, full=full or effort_full)
+    wh.run_model("marts/customers")
+    if rebuild:  # else the counts of the kept events and journeys are kept too
+        for table in PART_COUNTS:
+            wh.run_model(table.replace(".", "/"))
+    return events
 
 
 def build_scope_marts(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
     """``marts.events``, ``marts.sessions`` and ``marts.journeys`` (status still NULL) for the
     customers in scope (all when ``full``; else ``intermediate.int_path_scope``, whose old rows
-    are deleted first); return the events written. The same steps build one partition."""
+    are deleted first); return the events written."""
     params = rules.params(full=full)
     if full:
         events = wh.run_model("marts/events", **params)
@@ -75,8 +120,7 @@ def ensure_profiles(wh: Warehouse) -> None:
     if not wh.table_exists(PROFILES):
         wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
     if not wh.table_exists(CASE_HORIZONS):
-        schema = {"case_id": pl.String, "open_cases_horizon_seconds": pl.Int64}
-        wh.write_table(CASE_HORIZONS, pl.DataFrame(schema=schema))
+        wh.write_table(CASE_HORIZONS, pl.DataFrame(schema=HORIZON_SCHEMA))
 
 
 def empty_scope(wh: Warehouse) -> None:

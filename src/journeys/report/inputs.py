@@ -96,7 +96,9 @@ def compared(wh: Warehouse) -> bool:
             "with `journeys build` and `journeys compare`"
         )
     for table, needed in COMPARED.items():
-        _check_columns(wh, table, needed, "rebuild with `journeys build --full` and `journeys compare`")
+        _check_columns(
+            wh, table, needed, "rebuild with `journeys build --full` and `journeys compare`"
+        )
     return True
 
 

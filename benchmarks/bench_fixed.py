@@ -1,0 +1,148 @@
+"""Fixed cost per command: ``journeys build`` and ``journeys compare`` on a 1,000-event warehouse.
+
+On so few events a command's time is nearly all fixed cost: the interpreter, loading the
+libraries, opening the work file, the statements every build or compare runs whatever the
+size, writing and publishing the catalog. ``make bench`` runs this; each command runs in a
+fresh process as a user types it, ``--repeat`` times (median and best reported; wall time and
+CPU-seconds), after one warm-up of each. The floor beside it is the interpreter alone and the
+interpreter loading the libraries every command needs (duckdb, polars, numpy, pydantic, yaml,
+typer), measured the same way in the same run.
+
+    .venv/bin/python benchmarks/bench_fixed.py --write-doc
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_pm4py import run_timed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out" / "fixed"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- fixed:begin -->", "<!-- fixed:end -->"
+TARGET_SECONDS = 0.5
+LIBRARIES = "import duckdb, polars, numpy, pydantic, yaml, typer"
+
+
+def prepare(folder: Path) -> tuple[Path, Path]:
+    """A generated shop of about 1,000 events, ingested, built and compared once."""
+    shutil.rmtree(folder, ignore_errors=True)
+    landing = folder / "landing"
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    run_timed(
+        [sys.executable, "-m", "journeys.cli", "generate", "--customers", "40", "--seed", "3",
+         "--out", str(landing)],
+        env,
+    )  # fmt: skip
+    shutil.copy(ROOT / "data" / "sample" / "journeys.yaml", landing / "journeys.yaml")
+    shutil.copytree(ROOT / "data" / "sample" / "maps", landing / "maps")
+    warehouse = folder / "wh" / "journeys.duckdb"
+    config = landing / "journeys.yaml"
+    code = (
+        "from pathlib import Path; from journeys import steps; "
+        "from journeys.config import load_settings; "
+        f"s = load_settings(Path({str(config)!r}), warehouse=Path({str(warehouse)!r})); "
+        "steps.ingest_landing(s); steps.build_marts(s); steps.compare_maps(s)"
+    )
+    run_timed([sys.executable, "-c", code], env)
+    return config, warehouse
+
+
+def measure(argv: list[str], repeat: int) -> dict[str, float]:
+    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    run_timed(argv, env)  # warm-up: files in the page cache, bytecode compiled
+    runs = [run_timed(argv, env) for _ in range(repeat)]
+    walls = [float(r["seconds"]) for r in runs]
+    cpus = [float(r["cpu_seconds"]) for r in runs]
+    return {
+        "median": round(statistics.median(walls), 3),
+        "best": round(min(walls), 3),
+        "cpu_median": round(statistics.median(cpus), 3),
+        "peak_rss_mib": max(int(r["peak_rss_mib"]) for r in runs),
+    }
+
+
+def bench(repeat: int) -> dict:
+    config, warehouse = prepare(OUT)
+    events = json.loads((config.parent / "ground_truth.json").read_text())["counts"]["rows"]
+    cli = [sys.executable, "-m", "journeys.cli", "--warehouse", str(warehouse)]
+    commands = {
+        "python": [sys.executable, "-c", "pass"],
+        "python + libraries": [sys.executable, "-c", LIBRARIES],
+        "journeys build --full": [*cli, "build", "--full", "--config", str(config)],
+        "journeys build (nothing new)": [*cli, "build", "--config", str(config)],
+        "journeys compare": [*cli, "compare", "--config", str(config)],
+    }
+    found = {}
+    for name, argv in commands.items():
+        found[name] = measure(argv, repeat)
+        print(f"{name:<32} median {found[name]['median']:.3f} s, best {found[name]['best']:.3f} s, "
+              f"{found[name]['cpu_median']:.3f} CPU-s", flush=True)  # fmt: skip
+    return {
+        "events": sum(events.values()),
+        "repeat": repeat,
+        "commands": found,
+        "load": round(os.getloadavg()[0], 1),
+        "measured": time.strftime("%Y-%m-%d"),
+        "target_seconds": TARGET_SECONDS,
+    }
+
+
+def write_doc(r: dict) -> None:
+    c = r["commands"]
+    lines = [
+        BEGIN,
+        "",
+        f"Measured {r['measured']} with `python benchmarks/bench_fixed.py --write-doc` "
+        f"({os.cpu_count()} cores, load {r['load']}): a generated shop of {r['events']:,} event "
+        f"rows, ingested, built and compared once; then each command in a fresh process, "
+        f"{r['repeat']} times after a warm-up (median and best wall seconds, median CPU-seconds).",
+        "",
+        "| command | median s | best s | CPU-s | peak RSS (MiB) | target < 0.5 s |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, m in c.items():
+        target = ""
+        if name.startswith("journeys"):
+            target = "met" if m["median"] < r["target_seconds"] else "**not met**"
+        lines.append(
+            f"| `{name}` | {m['median']:.3f} | {m['best']:.3f} | {m['cpu_median']:.3f} "
+            f"| {m['peak_rss_mib']:,} | {target} |"
+        )
+    lines += ["", END]
+    doc = DOC.read_text()
+    block = "\n".join(lines)
+    if BEGIN in doc:
+        doc = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
+    else:
+        doc += "\n## Fixed cost per command (`make bench`)\n\n" + block + "\n"
+    DOC.write_text(doc)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--write-doc", action="store_true")
+    args = parser.parse_args(argv)
+    result = bench(args.repeat)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT.parent / "fixed.json").write_text(json.dumps(result, indent=2))
+    if args.write_doc:
+        write_doc(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()

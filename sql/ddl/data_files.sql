@@ -1,0 +1,19 @@
+-- The work file's catalog of stored tables (ADR 0004): one row per table the warehouse keeps as
+-- Parquet files in its data folder (every marts table, intermediate.int_events and
+-- int_customer_profiles, the published raw.rejects); its view reads the files in list order.
+-- Idempotent: run when a writer opens the work file.
+create table if not exists raw.data_files (
+    table_name varchar primary key,  -- schema.name of the stored table (its view)
+    files varchar[] not null,  -- absolute paths of its Parquet files
+    rows bigint[] not null,  -- the rows of each file
+    parts integer[] not null,  -- the customer-hash partition each holds (NULL: any)
+    labels varchar[] not null  -- the one key value each file's rows have (a map), if known
+);
+-- The files of the published catalogs whose readers may still read them (generation 1, 2, ...):
+-- the previous one, and any published in the last hour (publish.KEEP_PUBLISHED_SECONDS); every
+-- file no catalog lists is garbage.
+create table if not exists raw.published_files (
+    generation integer not null,
+    published_at timestamptz not null,
+    file varchar not null
+);
