@@ -23,7 +23,7 @@ from journeys.errors import WarehouseError, os_failure
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 SCHEMAS = ("raw", "staging", "intermediate", "marts")
 STORED_TABLES = (
     "intermediate.int_events",
