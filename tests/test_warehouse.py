@@ -36,7 +36,7 @@ def test_missing_model_names_the_file(wh: Warehouse):
 
 
 def test_parameters_in_comments_and_strings_are_not_parameters():
-    from journeys.warehouse import _PARAM, _without_comments
+    from journeys.warehouse.sqltext import _PARAM, _without_comments
 
     sql = "-- the row's $nope\nSELECT '$x it''s' AS a, $yes /* $no */ FROM t -- $gone"
     assert _PARAM.findall(_without_comments(sql)) == ["yes"]

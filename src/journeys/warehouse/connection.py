@@ -1,0 +1,200 @@
+"""The warehouse's DuckDB connection: opening the file (schemas set up), closing and releasing
+it, transactions, and running one statement with a one-line failure (``_run``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+import duckdb
+import polars as pl
+
+from journeys.errors import WarehouseError, os_failure
+from journeys.warehouse.failures import _cannot_open, _failure, _first_words
+from journeys.warehouse.sqltext import SCHEMAS, _label, quote_ident, read_sql
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from journeys.warehouse.storage import StoredFile
+
+
+class Connection:
+    """The DuckDB connection under a ``Warehouse``: opened with the layered schemas created,
+    closed, released, in transactions; every statement runs through ``_run``."""
+
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        read_only: bool = False,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+        data: str | Path | None = None,
+    ) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.read_only = read_only
+        self._scripts_run: set[str] = set()
+        self._preserve_order = True  # DuckDB's default; changed only by insertion_order()
+        self._files: dict[str, list[StoredFile]] | None = None
+        """raw.data_files as last read or written here (only this writer changes it): each
+        stored table's files without a query per look-up; forgotten on rollback or reconnect."""
+        self.data = Path(data).resolve() if data is not None else None
+        """The data folder: with it, the marts (and ``STORED_TABLES``) are Parquet files there,
+        behind views of the same names (ADR 0004); without it, DuckDB tables as always."""
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if temp_directory:
+            config["temp_directory"] = str(temp_directory)
+        if self.path is not None and not read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(os_failure(self.path, exc, doing="make its folder")) from None
+        if self.path is not None and read_only and not self.path.exists():
+            raise WarehouseError(f"{self.path}: warehouse not found; run `journeys build` first")
+        self._config = config
+        self._connect()
+
+    def _connect(self) -> None:
+        self._files = None
+        try:
+            self._con = duckdb.connect(
+                str(self.path) if self.path else ":memory:",
+                read_only=self.read_only,
+                config=self._config,
+            )
+        except duckdb.Error as exc:
+            raise WarehouseError(_cannot_open(self.path, exc, self._config)) from exc
+        # a library draws no progress bars on stderr (Jupyter without ipywidgets refuses)
+        with suppress(duckdb.InvalidInputException):
+            self._con.execute("SET enable_progress_bar = false").fetchall()
+        setup = ["SET TimeZone = 'UTC'"]  # one script: each statement costs about a millisecond
+        if not self._preserve_order:
+            setup.append("SET preserve_insertion_order = false")
+        if not self.read_only:
+            setup += [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(s)}" for s in SCHEMAS]
+            if self.data is not None:
+                setup.append(read_sql("ddl/data_files"))
+                self._scripts_run.add("ddl/data_files")
+        self._run(";\n".join(setup), what="open the warehouse")
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Close the file for the block, after a checkpoint, and open it again after: jobs in
+        other processes may then open it read-only (the writer lock, a separate file, stays
+        held). Temp tables do not survive it."""
+        self._run("CHECKPOINT", what="checkpoint the warehouse")
+        self._con.close()
+        try:
+            yield
+        finally:
+            self._connect()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._run("BEGIN TRANSACTION")
+        try:
+            yield
+            self._run("COMMIT", what="commit the transaction")
+        except BaseException:
+            self._files = None  # the catalog is as it was before the transaction
+            with suppress(WarehouseError):  # a failed COMMIT has rolled back already
+                self._run("ROLLBACK")
+            raise
+
+    @contextmanager
+    def insertion_order(self, *, preserve: bool) -> Iterator[None]:
+        """Inside the block, tables keep (or need not keep) the order rows were produced in.
+        ``preserve=False`` lets DuckDB write in parallel and hold less in memory; use it only
+        where every reader orders explicitly (the build: its models never rely on row order)."""
+        before = self._preserve_order
+        if preserve == before:
+            yield
+            return
+        self._run(f"SET preserve_insertion_order = {'true' if preserve else 'false'}")
+        self._preserve_order = preserve
+        try:
+            yield
+        finally:
+            self._run(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+            self._preserve_order = before
+
+    @contextmanager
+    def _registered(self, frame: pl.DataFrame | pa.Table) -> Iterator[str]:
+        """A frame as a view of this connection for the block; yields its name."""
+        view = f"_frame_{uuid.uuid4().hex}"
+        # registered through the Arrow PyCapsule interface: no pyarrow import (0.1-0.15 s of
+        # every command) for a frame that DuckDB reads as is
+        self._con.register(view, _ArrowStream(frame))
+        try:
+            yield view
+        finally:
+            with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
+                self._con.unregister(view)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _run(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        what: str | None = None,
+        writes: Path | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Execute and drain (duckdb 2 keeps a connection busy until its result is fetched).
+        A failure is a WarehouseError naming what ran (``what``: a model file, an operation on
+        a table; by default the statement's first words) and the fix (naming the folder it
+        ``writes`` to, by default the warehouse's)."""
+        try:
+            return self._con.execute(sql, dict(params) if params else None).fetchall()
+        except duckdb.Error as exc:
+            folder = writes or (self.path.parent if self.path is not None else None)
+            raise WarehouseError(_failure(what or _first_words(sql), exc, folder)) from exc
+
+    def _execute(self, sql: str, params: Mapping[str, Any] | None, where: str) -> None:
+        """Run a statement; ``where``: the model it comes from, or what it does."""
+        self._run(sql, params, what=_label(where))
+
+    def _fetch(self, sql: str, params: Mapping[str, Any] | None, where: str) -> pl.DataFrame:
+        try:
+            frame: pl.DataFrame = self._con.sql(sql, params=dict(params) if params else None).pl()
+            return frame
+        except duckdb.Error as exc:
+            raise WarehouseError(_failure(_label(where), exc, self._folder())) from exc
+
+    def _folder(self) -> Path | None:
+        return self.path.parent if self.path is not None else None
+
+
+def _rows(result: list[tuple[Any, ...]]) -> int:
+    """The row count a CREATE TABLE AS, INSERT, DELETE or COPY statement returns."""
+    return int(result[0][0]) if result and result[0] and result[0][0] is not None else 0
+
+
+class _ArrowStream:
+    """A frame seen only as an Arrow stream (``__arrow_c_stream__``), so DuckDB scans it
+    without converting it through pyarrow."""
+
+    def __init__(self, frame: pl.DataFrame | pa.Table) -> None:
+        self._frame = frame
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self._frame.__arrow_c_stream__(requested_schema)

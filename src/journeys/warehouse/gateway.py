@@ -1,0 +1,217 @@
+"""The gateway: ``Warehouse`` runs the model and query files of ``sql/`` (materialised as
+tables or views, appended, run as statements and scripts, read as frames, rows or values)
+over its tables (``tables.py``), stored tables (``storage.py``) and connection
+(``connection.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from journeys.errors import WarehouseError
+from journeys.warehouse.connection import _rows
+from journeys.warehouse.failures import _failure
+from journeys.warehouse.sqltext import (
+    _DELETE,
+    _bind,
+    _label,
+    _model_target,
+    _strip_trailing,
+    _without_comments,
+    _without_line_comments,
+    quote_ident,
+    read_sql,
+)
+from journeys.warehouse.tables import Tables
+
+
+class Warehouse(Tables):
+    """A DuckDB warehouse file (or ``:memory:``), with the layered schemas created on open."""
+
+    def run_model(self, model: str, **params: Any) -> int:
+        """Materialise ``sql/<layer>/<name>.sql`` as table ``<layer>.<name>``; return its rows."""
+        layer, name = _model_target(model)
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        if self.is_stored(f"{layer}.{name}"):
+            return self._store(f"{layer}.{name}", body, bound, model, append=False)
+        table = f"{quote_ident(layer)}.{quote_ident(name)}"
+        return _rows(
+            self._run(f"CREATE OR REPLACE TABLE {table} AS\n{body}", bound, what=_label(model))
+        )
+
+    def run_view(self, model: str, *, name: str | None = None) -> None:
+        """Define ``sql/<layer>/<name>.sql`` (parameterless) as view ``<layer>.<name>`` (or
+        ``<layer>.<name>`` given), replacing a table of that name: for a model its readers scan
+        once or twice, narrowly, where writing every row would cost more than computing it."""
+        layer, own = _model_target(model)
+        name = name or own
+        body = _strip_trailing(read_sql(model))
+        _bind(body, {}, model)  # a view cannot hold parameters
+        view = f"{quote_ident(layer)}.{quote_ident(name)}"
+        sql = f"CREATE OR REPLACE VIEW {view} AS\n{body}"
+        try:  # one statement in the usual case (no catalog look-up first)
+            self._execute(sql, None, model)
+        except WarehouseError:
+            if not self.table_exists(f"{layer}.{name}"):
+                raise
+            self.drop_table(f"{layer}.{name}")  # a table of that name (another build's way)
+            self._execute(sql, None, model)
+
+    def append_model(self, model: str, **params: Any) -> int:
+        """Append the SELECT of ``sql/<layer>/<name>.sql`` to the existing table ``<layer>.<name>``
+        (columns matched by name); return the rows appended."""
+        layer, _, name = model.partition("/")
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        if self.is_stored(f"{layer}.{name}"):
+            return self._store(f"{layer}.{name}", body, bound, model, append=True)
+        table = f"{quote_ident(layer)}.{quote_ident(name)}"
+        return _rows(self._run(f"INSERT INTO {table} BY NAME\n{body}", bound, what=_label(model)))
+
+    def run_models(self, models: Sequence[str], **params: Any) -> dict[str, int]:
+        return {model: self.run_model(model, **params) for model in models}
+
+    def query(self, model: str, **params: Any) -> pl.DataFrame:
+        """Run the SELECT in ``sql/<model>.sql`` and return its rows."""
+        body = _strip_trailing(read_sql(model))
+        return self._fetch(body, _bind(body, params, model), model)
+
+    def execute(self, model: str, **params: Any) -> None:
+        """Run one statement from ``sql/<model>.sql`` (an INSERT, DELETE or UPDATE). A
+        ``delete from <table> where ...`` of a stored table rewrites the files holding the rows
+        (ADR 0004); a stored table takes no other statement."""
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        found = _DELETE.fullmatch(_without_comments(body).strip())
+        if found and self.is_stored(found["table"]):
+            where = _DELETE.fullmatch(_without_line_comments(body).strip())
+            assert where is not None  # the same statement, its literals kept
+            self._delete_stored(found["table"], where["condition"], bound)
+            return
+        self._execute(body, bound, model)
+
+    def run_script(self, model: str, *, once: bool = False) -> None:
+        """Run a parameterless multi-statement script such as ``ddl/raw`` (``once``: not again
+        on this connection: an idempotent set-up a command would otherwise repeat per file)."""
+        if once and model in self._scripts_run:
+            return
+        self._execute(read_sql(model), None, model)
+        self._scripts_run.add(model)
+
+    def materialize_temp(
+        self,
+        name: str,
+        model: str,
+        *,
+        inputs: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> int:
+        """``CREATE OR REPLACE TEMP TABLE name AS`` a model file's SELECT.
+
+        ``inputs`` maps a relation the model reads to another model that computes it, so both
+        run as one statement (``WITH relation AS (model) ...``) instead of materializing it.
+        """
+        body = _strip_trailing(read_sql(model))
+        if inputs:
+            ctes = ",\n".join(
+                f"{quote_ident(relation)} AS (\n{_strip_trailing(read_sql(source))}\n)"
+                for relation, source in inputs.items()
+            )
+            body = f"WITH {ctes}\nSELECT * FROM (\n{body}\n)"
+        self._execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS\n{body}",
+            _bind(body, params, model),
+            model,
+        )
+        return self.count(name)
+
+    def insert_select(self, target: str, source: str, *, columns: Sequence[str], where: str) -> int:
+        """Append ``columns`` of temp/table ``source`` to ``target`` for rows where the boolean
+        column ``where`` is true; return the rows appended."""
+        cols = ", ".join(quote_ident(c) for c in columns)
+        before = self.count(target)
+        self._execute(
+            f"INSERT INTO {quote_ident(target)} ({cols}) SELECT {cols} FROM {quote_ident(source)} "
+            f"WHERE {quote_ident(where)}",
+            None,
+            f"insert into {target}",
+        )
+        return self.count(target) - before
+
+    def drop_temp(self, *names: str) -> None:
+        temps = {
+            (r[0], r[1])
+            for r in self._run(
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_catalog = 'temp'"
+            )
+        }
+        for name in names:
+            if (name, "VIEW") in temps:
+                self._run(f"DROP VIEW temp.{quote_ident(name)}")
+            elif (name, "LOCAL TEMPORARY") in temps or (name, "BASE TABLE") in temps:
+                self._run(f"DROP TABLE temp.{quote_ident(name)}")
+
+    def create_temp_view(self, name: str, table: str) -> None:
+        """A temp view aliasing ``table``, so one SQL file can serve several tables."""
+        self._run(
+            f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT * FROM {quote_ident(table)}"
+        )
+
+    def file_view_temp(self, name: str, files: Sequence[str]) -> None:
+        """``CREATE OR REPLACE TEMP VIEW name`` over Parquet files (a job's output)."""
+        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        self._run(
+            f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS "
+            f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)",
+            what=f"read {name}",
+        )
+
+    def view_temp(self, name: str, model: str) -> None:
+        """``CREATE OR REPLACE TEMP VIEW name AS`` a parameterless model's SELECT: for a step
+        read once, which need not be copied into a table first."""
+        body = _strip_trailing(read_sql(model))
+        self._execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS\n{body}", None, model)
+
+    def scalar(self, model: str, **params: Any) -> Any:
+        """The single value of a one-row, one-column query file (None when it has no row)."""
+        row = self.row(model, **params)
+        return row[0] if row else None
+
+    def record(self, model: str, **params: Any) -> dict[str, Any]:
+        """The first row of a query file as a dict by column name (empty when it has none)."""
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        try:
+            cursor = self._con.execute(body, bound or None)
+            names = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            raise WarehouseError(_failure(_label(model), exc, self._folder())) from exc
+        return dict(zip(names, rows[0], strict=True)) if rows else {}
+
+    def rows(self, model: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Every row of a (small) query file as tuples: no frame, so no pyarrow import."""
+        body = _strip_trailing(read_sql(model))
+        return self._run(body, _bind(body, params, model), what=_label(model))
+
+    def arrays(self, model: str, **params: Any) -> dict[str, Any]:
+        """A query file's columns as NumPy arrays (numeric results such as graph links: no
+        Arrow or polars conversion on the way)."""
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        try:
+            return dict(self._con.execute(body, bound or None).fetchnumpy())
+        except duckdb.Error as exc:
+            raise WarehouseError(_failure(_label(model), exc, self._folder())) from exc
+
+    def row(self, model: str, **params: Any) -> tuple[Any, ...] | None:
+        """The first row of a query file as a tuple (None when it has none): for the small
+        bookkeeping queries of every command, which need no frame (and so no pyarrow)."""
+        body = _strip_trailing(read_sql(model))
+        rows = self._run(body, _bind(body, params, model), what=_label(model))
+        return rows[0] if rows else None

@@ -1,0 +1,98 @@
+"""The text of the SQL files: where they live, reading them, their ``$name`` parameters and
+comments, and quoting identifiers. No statement runs here (``connection.py`` runs them)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from journeys.errors import WarehouseError
+
+SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
+SCHEMAS = ("raw", "staging", "intermediate", "marts")
+_PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
+
+
+def quote_ident(name: str) -> str:
+    """Quote one identifier, or a dotted ``schema.table``, for DuckDB."""
+    if not name:
+        raise WarehouseError("empty identifier; name the table or column")
+    parts = name.split(".") if "." in name and '"' not in name else [name]
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def sql_path(model: str) -> Path:
+    path = SQL_DIR / f"{model}.sql"
+    if not path.is_file():
+        raise WarehouseError(f"sql/{model}.sql: model not found; check the model name")
+    return path
+
+
+def read_sql(model: str) -> str:
+    return sql_path(model).read_text(encoding="utf-8")
+
+
+def _strip_trailing(sql: str) -> str:
+    return sql.strip().rstrip(";").strip()
+
+
+def _bind(sql: str, params: Mapping[str, Any], model: str) -> dict[str, Any]:
+    wanted = set(_PARAM.findall(_without_comments(sql)))
+    missing = wanted - set(params)
+    if missing:
+        raise WarehouseError(
+            f"{_label(model)}: parameter ${sorted(missing)[0]} was not given; pass it to the call"
+        )
+    return {k: params[k] for k in wanted}
+
+
+_DELETE = re.compile(
+    r"delete\s+from\s+(?P<table>[a-z_]\w*\.[a-z_]\w*)\s+where\s+(?P<condition>.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A model file that deletes the rows of one table where a condition holds."""
+
+
+def _without_line_comments(sql: str) -> str:
+    """The SQL without its ``--`` comment lines (a DELETE file's header)."""
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+
+
+def _without_comments(sql: str) -> str:
+    """The SQL with string literals and quoted identifiers emptied and comments removed (a
+    one-pass scanner): a delivered column named ``"$salt"`` is a name, not a parameter."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":
+            j = i + 1
+            while j < n and not (sql[j] == ch and (j + 1 >= n or sql[j + 1] != ch)):
+                j += 2 if sql[j] == ch else 1
+            out.append(ch * 2)
+            i = j + 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _model_target(model: str) -> tuple[str, str]:
+    """(layer, name) of the table or view that model ``<layer>/<name>`` defines."""
+    layer, _, name = model.partition("/")
+    if layer not in SCHEMAS or not name:
+        raise WarehouseError(f"sql/{model}.sql: models live in sql/<{'|'.join(SCHEMAS)}>/")
+    return layer, name
+
+
+def _label(where: str) -> str:
+    """``sql/<model>.sql`` for a model name, else ``where`` as given (``delete from x``)."""
+    return f"sql/{where}.sql" if (SQL_DIR / f"{where}.sql").is_file() else where

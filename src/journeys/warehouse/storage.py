@@ -1,0 +1,321 @@
+"""Stored tables (ADR 0004): with a data folder, the marts and ``STORED_TABLES`` are Parquet
+files behind views of the same names, listed in ``raw.data_files``; here they are written,
+adopted, rewritten without deleted rows, merged, and pointed at, and a publish's files are
+remembered. Every statement runs through the connection's ``_run``."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from journeys.errors import WarehouseError
+from journeys.warehouse.connection import Connection, _rows
+from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
+
+STORED_TABLES = (
+    "intermediate.int_events",
+    "intermediate.int_customer_profiles",
+    "intermediate.int_case_horizons",
+    "intermediate.part_variants",
+    "intermediate.part_subpaths",
+    "intermediate.part_pairs",
+    "intermediate.int_variant_durations",
+    "intermediate.int_pair_times",
+)
+"""Tables outside ``marts`` that a warehouse with a data folder keeps as Parquet files."""
+LOOSE_FILES = 8
+"""A stored table's appended files (no partition, no key value) are merged beyond this many."""
+DATA_FILES = "raw.data_files"
+"""The work file's list of the Parquet files of each stored table (ADR 0004)."""
+
+
+class StoredFile(NamedTuple):
+    """One Parquet file of a stored table: its path, rows and customer-hash part (or None)."""
+
+    file: str
+    rows: int
+    part: int | None
+    label: str | None = None
+    """The value of the key column every row of the file has (``replace_rows``), if known."""
+
+
+class StoredTables(Connection):
+    """The stored-table part of a ``Warehouse`` (which defines the two methods named below)."""
+
+    if TYPE_CHECKING:  # the gateway's, which a stored table's steps call back
+
+        def table_exists(self, table: str) -> bool: ...
+
+        def run_model(self, model: str, **params: Any) -> int: ...
+
+    def is_stored(self, table: str) -> bool:
+        """Whether ``table`` is Parquet files behind a view (a warehouse with a data folder)."""
+        return self.data is not None and (table.startswith("marts.") or table in STORED_TABLES)
+
+    def stored_files(self, table: str | None = None) -> dict[str, list[StoredFile]]:
+        """The files of each stored table (or of ``table``), in the order its view reads them."""
+        if self._files is None:
+            rows = self._run(
+                f"SELECT table_name, files, rows, parts, labels FROM {DATA_FILES} "
+                "ORDER BY table_name",
+                what="read the data files",
+            )
+            self._files = {
+                name: [StoredFile(*f) for f in zip(files, rows, parts, labels, strict=True)]
+                for name, files, rows, parts, labels in rows
+            }
+        return {
+            name: list(self._files[name])
+            for name in sorted(self._files)
+            if table is None or name == table
+        }
+
+    def new_data_file(self, table: str, *, part: int | None = None) -> Path:
+        """A fresh path for one Parquet file of ``table`` in the data folder (not yet written)."""
+        if self.data is None:
+            raise WarehouseError(f"{table}: this warehouse keeps no data files")
+        schema, _, name = table.partition(".")
+        folder = self.data / schema / name
+        folder.mkdir(parents=True, exist_ok=True)
+        tag = "" if part is None else f"p{part:05d}-"
+        return folder / f"{tag}{uuid.uuid4().hex[:16]}.parquet"
+
+    def adopt_files(
+        self, table: str, files: Sequence[tuple[Path | str, int | None]], *, keep: bool = False
+    ) -> int:
+        """Make Parquet files already written in the data folder (by partitions: (file, part))
+        the rows of stored ``table``; ``keep``: the table's current files of other parts stay.
+        Nothing is copied. Returns the rows of ``files``."""
+        names = [str(f) for f, _ in files]
+        rows = dict(
+            self._run(
+                "SELECT file_name, num_rows FROM parquet_file_metadata($files)",
+                {"files": names},
+                what=f"read the files of {table}",
+            )
+            if names
+            else []
+        )
+        found = [StoredFile(str(f), int(rows.get(str(f), 0)), part) for f, part in files]
+        parts = {part for _, part in files}
+        kept = [f for f in self.stored_files(table).get(table, []) if keep and f.part not in parts]
+        self._point(table, sorted([*kept, *found], key=lambda f: (f.part is None, f.part or 0)))
+        return sum(f.rows for f in found)
+
+    def store_parts(self, table: str, model: str, *, parts: int, key: str, **params: Any) -> int:
+        """Write a model's SELECT as the files of stored ``table``, one or more per hash bucket
+        of column ``key`` (``hash(key) % parts``), in one pass; returns the rows written."""
+        if self.data is None:
+            return self.run_model(model, **params)
+        folder = self.new_data_file(table).with_suffix("")
+        found = self.export_parts(model, folder, parts=parts, key=key, **params)
+        return self.adopt_files(table, found)
+
+    def export_parts(
+        self, model: str, folder: Path, *, parts: int, key: str, **params: Any
+    ) -> list[tuple[Path, int]]:
+        """Write a model's SELECT as Parquet files under ``folder``, one or more per hash bucket
+        of column ``key``, in one pass; returns (file, bucket) of each file (an empty result:
+        one empty file of bucket 0, which keeps the columns)."""
+        body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if parts == 1:  # one file: PARTITION_BY would cost about half as much again (10M rows)
+            folder.mkdir(exist_ok=True)
+            one = folder / "data_0.parquet"
+            self._run(
+                f"COPY ({body}) TO $journeys_out (FORMAT parquet)",
+                {**bound, "journeys_out": str(one)},
+                what=_label(model),
+                writes=folder,
+            )
+            return [(one, 0)]
+        select = f"SELECT *, hash({quote_ident(key)}) % {int(parts)} AS journeys_part FROM ({body})"
+        self._run(
+            f"COPY ({select}) TO $journeys_out (FORMAT parquet, PARTITION_BY (journeys_part))",
+            {**bound, "journeys_out": str(folder)},
+            what=_label(model),
+            writes=folder.parent,
+        )
+        found = [
+            (file, int(file.parent.name.partition("=")[2]))
+            for file in sorted(folder.glob("journeys_part=*/*.parquet"))
+        ]
+        if not found:
+            empty = folder / "empty.parquet"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._run(
+                f"COPY (SELECT * FROM ({body}) LIMIT 0) TO $journeys_out (FORMAT parquet)",
+                {**bound, "journeys_out": str(empty)},
+                what=_label(model),
+            )
+            found = [(empty, 0)]
+        return found
+
+    def define_stored_view(self, table: str, files: Sequence[str]) -> None:
+        """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog)."""
+        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        sql = (
+            f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
+            f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
+        )
+        try:
+            self._run(sql, what=f"define {table}")
+        except WarehouseError:
+            if not self.table_exists(table):
+                raise
+            # a table of that name from a build before stored tables: replaced by the view
+            self._run(f"DROP TABLE {quote_ident(table)}", what=f"drop {table}")
+            self._run(sql, what=f"define {table}")
+
+    def store_model(self, table: str, model: str, *, view: bool = True) -> int:
+        """Write a parameterless model's SELECT as the one file of ``table`` (``view=False``: a
+        file only a published catalog reads, such as the masked ``raw.rejects``)."""
+        body = _strip_trailing(read_sql(model))
+        return self._store(table, body, _bind(body, {}, model), model, append=False, view=view)
+
+    def record_published(self, files: Sequence[str], *, keep_seconds: int) -> None:
+        """Remember the files a new published catalog reads. The catalogs before it stay
+        remembered (their readers keep their snapshot) while they are the previous one or
+        younger than ``keep_seconds``; older ones are forgotten (their files become garbage)."""
+        self._run(
+            "INSERT INTO raw.published_files SELECT next, now(), unnest($files) FROM "
+            "(SELECT coalesce(max(generation), 0) + 1 AS next FROM raw.published_files)",
+            {"files": list(files)},
+            what="record the published files",
+        )
+        self._run(
+            "DELETE FROM raw.published_files WHERE generation < "
+            "(SELECT max(generation) - 1 FROM raw.published_files) "
+            "AND published_at < now() - to_seconds($keep)",
+            {"keep": keep_seconds},
+        )
+
+    def published_count(self) -> int:
+        """How many published catalogs' files this work file remembers."""
+        return int(self._run("SELECT count(DISTINCT generation) FROM raw.published_files")[0][0])
+
+    def view_files(self) -> list[str]:
+        """Every Parquet file the views of this catalog read (a published catalog's files)."""
+        rows = self._run("SELECT sql FROM duckdb_views() WHERE NOT internal AND sql IS NOT NULL")
+        found = []
+        for (sql,) in rows:
+            found += [f.replace("''", "'") for f in re.findall(r"'((?:[^']|'')+\.parquet)'", sql)]
+        return found
+
+    def referenced_files(self) -> list[str]:
+        """Every data file a catalog refers to: the work file's and the last two published."""
+        rows = self._run(
+            f"SELECT unnest(files) FROM {DATA_FILES} UNION SELECT file FROM raw.published_files"
+        )
+        return [r[0] for r in rows]
+
+    def _store(
+        self,
+        table: str,
+        body: str,
+        params: Mapping[str, Any] | None,
+        what: str,
+        *,
+        append: bool = False,
+        view: bool = True,
+        keep: Sequence[StoredFile] | None = None,
+        label: str | None = None,
+    ) -> int:
+        """Write a SELECT as a new Parquet file of ``table``; the file replaces the table's
+        files or joins them (``append``: its columns cast to the table's, by name), or joins
+        the files ``keep`` (the same cast). ``label``: the one key value of its rows."""
+        if keep is not None:
+            current = list(keep)
+        else:
+            current = self.stored_files(table).get(table, []) if append else []
+        if current:
+            described = self._run(f"DESCRIBE {quote_ident(table)}", what=f"columns of {table}")
+            cast = ", ".join(
+                f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t, *_ in described
+            )
+            body = f"SELECT {cast} FROM (\n{body}\n)"
+        file = self.new_data_file(table)
+        bound = {**(params or {}), "journeys_out": str(file)}
+        rows = _rows(
+            self._run(
+                f"COPY (\n{body}\n) TO $journeys_out (FORMAT parquet)",
+                bound,
+                what=_label(what),
+                writes=file.parent,
+            )
+        )
+        files = self._compacted(table, [*current, StoredFile(str(file), rows, None, label)])
+        self._point(table, files, view=view)
+        return rows
+
+    def _compacted(self, table: str, files: list[StoredFile]) -> list[StoredFile]:
+        """``files``, with the files of no partition and no key value merged into one when
+        appends have made more than ``LOOSE_FILES`` of them (a micro-batch appends every few
+        minutes; each file costs every reader a footer read)."""
+        loose = [f for f in files if f.part is None and f.label is None]
+        if len(loose) <= LOOSE_FILES:
+            return files
+        merged = self.new_data_file(table)
+        rows = _rows(
+            self._run(
+                "COPY (SELECT * FROM read_parquet($files)) TO $journeys_out (FORMAT parquet)",
+                {"files": [f.file for f in loose], "journeys_out": str(merged)},
+                what=f"merge the files of {table}",
+                writes=merged.parent,
+            )
+        )
+        return [*(f for f in files if f not in loose), StoredFile(str(merged), rows, None)]
+
+    def _delete_stored(self, table: str, condition: str, params: Mapping[str, Any] | None) -> None:
+        """Rewrite the files of ``table`` holding rows where ``condition`` is true, without
+        them (DELETE's rule: a row where it is NULL stays); other files stay as they are."""
+        files = self.stored_files(table).get(table, [])
+        hits = dict(
+            self._run(
+                f"SELECT filename, count(*) FROM read_parquet($files, filename = true) "
+                f"WHERE ({condition}\n) GROUP BY filename",
+                {**(params or {}), "files": [f.file for f in files]},
+                what=f"delete from {table}",
+            )
+        )
+        kept: list[StoredFile] = []
+        for stored in files:
+            hit = hits.get(stored.file)
+            if not hit:
+                kept.append(stored)
+                continue
+            if hit == stored.rows and (kept or stored is not files[-1]):
+                continue  # every row goes, and other files keep the columns: the file goes
+            new = self.new_data_file(table, part=stored.part)
+            left = self._run(
+                f"COPY (SELECT * FROM read_parquet($file) WHERE ({condition}\n) IS NOT TRUE) "
+                "TO $journeys_out (FORMAT parquet)",
+                {**(params or {}), "file": stored.file, "journeys_out": str(new)},
+                what=f"delete from {table}",
+                writes=new.parent,
+            )
+            # a file of one key value (replace_rows) still holds only that value's rows
+            kept.append(StoredFile(str(new), _rows(left), stored.part, stored.label))
+        self._point(table, kept)
+
+    def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
+        """Record ``files`` as the rows of stored ``table`` and point its view at them."""
+        self._run(
+            f"INSERT OR REPLACE INTO {DATA_FILES} VALUES ($t, $files, $rows, $parts, $labels)",
+            {
+                "t": table,
+                "files": [f.file for f in files],
+                "rows": [f.rows for f in files],
+                "parts": [f.part for f in files],
+                "labels": [f.label for f in files],
+            },
+            what=f"record the files of {table}",
+        )
+        if self._files is not None:
+            self._files[table] = list(files)
+        if view:
+            self.define_stored_view(table, [f.file for f in files])
