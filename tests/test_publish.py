@@ -17,6 +17,8 @@ from journeys import steps
 from journeys.config import Settings
 from journeys.errors import WarehouseError
 from journeys.publish import (
+    WAREHOUSE_FORMAT,
+    StaleWarehouse,
     WriterBusy,
     lock_path,
     open_published,
@@ -303,3 +305,42 @@ def test_a_new_work_file_keeps_the_files_the_published_catalog_reads(settings: S
     with open_work(settings, step="ingest"):
         pass  # a writing step ends: garbage is collected
     assert published_rows(settings) == {"marts.t": ["(1,)", "(2,)"]}
+
+
+def test_work_file_of_an_older_layout_is_refused_with_the_fix(settings: Settings):
+    """A work file whose marts are DuckDB tables (the layout before ADR 0004) and that records no
+    format is not built on: one line naming the file and the rebuild, nothing changed in it."""
+    work = work_path(settings)
+    work.parent.mkdir(parents=True)
+    with duckdb.connect(str(work)) as con:  # what a build of the older version left
+        con.execute("CREATE SCHEMA marts; CREATE TABLE marts.journeys (journey_id VARCHAR)")
+        con.execute("INSERT INTO marts.journeys VALUES ('j1')")
+    with pytest.raises(StaleWarehouse, match="older version") as raised:
+        steps.build_marts(settings)
+    message = str(raised.value)
+    assert str(work) in message and "journeys run" in message and "\n" not in message
+    with duckdb.connect(str(work), read_only=True) as con:
+        assert con.execute("SELECT journey_id FROM marts.journeys").fetchall() == [("j1",)]
+
+
+def test_a_new_work_file_records_its_layout_and_opens_again(settings: Settings):
+    build_version(settings, 1)
+    build_version(settings, 2)  # the second open finds its own format
+    assert published_version(settings) == 2
+    with duckdb.connect(str(work_path(settings)), read_only=True) as con:
+        assert con.execute("SELECT version FROM raw.warehouse_format").fetchall() == [
+            (WAREHOUSE_FORMAT,)
+        ]
+
+
+def test_demo_warehouse_of_an_older_layout_is_loaded_again(settings: Settings):
+    from journeys.demo import reset_stale_demo
+
+    assert not reset_stale_demo(settings)  # nothing there
+    build_version(settings, 1)
+    assert not reset_stale_demo(settings)  # a current one is kept
+    assert published_version(settings) == 1
+    with duckdb.connect(str(work_path(settings))) as con:
+        con.execute("UPDATE raw.warehouse_format SET version = 3")
+    assert reset_stale_demo(settings)
+    assert not work_path(settings).exists() and not Path(settings.warehouse).exists()

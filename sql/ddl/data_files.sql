@@ -17,3 +17,8 @@ create table if not exists raw.published_files (
     published_at timestamptz not null,
     file varchar not null
 );
+-- The work file's format (publish.WAREHOUSE_FORMAT): a file written by another version of the
+-- layout is not built on (no compatibility code; the fix is a rebuild).
+create table if not exists raw.warehouse_format (
+    version integer not null
+);

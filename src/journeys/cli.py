@@ -429,11 +429,13 @@ def demo(
     from pipelines.daily import run_daily
 
     from journeys.config import DEFAULT_WAREHOUSE
-    from journeys.demo import check_demo_warehouse, demo_settings
+    from journeys.demo import check_demo_warehouse, demo_settings, reset_stale_demo
 
     chosen = chosen_warehouse(ctx, warehouse) or DEFAULT_WAREHOUSE
     settings = demo_settings(warehouse=chosen, reports=out)
     check_demo_warehouse(settings)
+    if reset_stale_demo(settings):
+        echo(f"demo: {chosen} was written by an older version; loading the sample again")
     echo(run_daily(settings))
 
 

@@ -9,11 +9,19 @@ sample.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from journeys.config import Settings, load_settings
 from journeys.errors import ConfigError
-from journeys.publish import open_published
+from journeys.publish import (
+    StaleWarehouse,
+    data_path,
+    open_published,
+    open_work_file,
+    work_path,
+    writer_lock,
+)
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 QUALITY = "marts.data_quality"
@@ -45,3 +53,23 @@ def check_demo_warehouse(settings: Settings) -> None:
             "the demo on another file: journeys demo --warehouse demo/journeys.duckdb",
             step="demo",
         )
+
+
+def reset_stale_demo(settings: Settings) -> bool:
+    """Delete a demo warehouse written by an older version's layout, so the demo loads the sample
+    again (call it after ``check_demo_warehouse``: it holds only the sample's files). Returns
+    whether it did."""
+    work = work_path(settings)
+    if not work.exists():
+        return False
+    with writer_lock(settings, step="demo"):
+        try:
+            open_work_file(settings).close()
+        except StaleWarehouse:
+            published = Path(settings.warehouse)
+            for stale in (published, work):
+                for path in (stale, stale.with_name(stale.name + ".wal")):
+                    path.unlink(missing_ok=True)
+            shutil.rmtree(data_path(settings), ignore_errors=True)
+            return True
+    return False

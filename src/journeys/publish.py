@@ -34,6 +34,11 @@ PUBLISHED_REJECTS = "raw.rejects"
 """The one published table that is not a mart: the work file's rejects, masked."""
 
 
+WAREHOUSE_FORMAT = 4
+"""The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
+catalog of views (ADR 0004). Raise it when a change makes older work files unusable."""
+
+
 def work_path(settings: Settings) -> Path:
     """The writer's private warehouse file beside the published one."""
     published = Path(settings.warehouse)
@@ -114,8 +119,35 @@ def open_work(settings: Settings, *, step: str, publish: bool = False) -> Iterat
 
 
 def open_work_file(settings: Settings) -> Warehouse:
-    """The work file with its data folder (call it holding the writer lock)."""
-    return _open(settings, work_path(settings), data=data_path(settings))
+    """The work file with its data folder (call it holding the writer lock). A work file of
+    another layout (``WAREHOUSE_FORMAT``) raises ``StaleWarehouse`` naming the fix."""
+    wh = _open(settings, work_path(settings), data=data_path(settings))
+    try:
+        _check_format(settings, wh)
+    except StaleWarehouse:
+        wh.close()
+        raise
+    return wh
+
+
+class StaleWarehouse(WarehouseError):
+    """The work file was written by another version's layout: rebuild it, never read around."""
+
+
+def _check_format(settings: Settings, wh: Warehouse) -> None:
+    """Mark a new work file with ``WAREHOUSE_FORMAT``; refuse one holding tables of another."""
+    found = wh.record("queries/warehouse_format")
+    if found["version"] == WAREHOUSE_FORMAT:
+        return
+    if found["version"] is None and not found["pipeline_tables"]:
+        wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT)
+        return
+    folder = Path(settings.warehouse).parent
+    raise StaleWarehouse(
+        f"{work_path(settings)}: written by an older version of journeys (not layout "
+        f"{WAREHOUSE_FORMAT}, docs/adr/0004); rebuild it: move {folder}/ aside and load your "
+        "files again with `journeys run` (or `journeys ingest` and `journeys build`)"
+    )
 
 
 def data_path(settings: Settings) -> Path:
