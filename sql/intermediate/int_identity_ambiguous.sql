@@ -4,21 +4,9 @@ select
     'shared_contact' as kind,
     contact as node
 from (
-    select contact from (
-        select
-            'c:' || customer_id as customer,
-            'e:' || email_key as contact
-        from staging.stg_customers
-        where email_key is not null
-        union all
-        select
-            'c:' || customer_id,
-            'p:' || phone_key
-        from staging.stg_customers
-        where phone_key is not null
-    ) as crm_contacts
-    group by contact
-    having count(distinct customer) > 1
+    select c.contact from intermediate.int_crm_contacts as c
+    group by c.contact
+    having count(distinct c.customer) > 1
 ) as shared
 union all
 select

@@ -17,16 +17,9 @@ web_ids as (
 
 crm_contacts as (
     select
-        'c:' || customer_id as customer,
-        'e:' || email_key as contact
-    from staging.stg_customers
-    where email_key is not null
-    union all
-    select
-        'c:' || customer_id,
-        'p:' || phone_key
-    from staging.stg_customers
-    where phone_key is not null
+        customer,
+        contact
+    from intermediate.int_crm_contacts
 ),
 
 ticket_contacts as (

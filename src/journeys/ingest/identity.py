@@ -98,6 +98,7 @@ def stitch_identities(
     ``run_tasks`` and ``parts > 1`` the components come from label propagation over ``parts``
     partitions of the links, as jobs (``components.py``; exchange files under ``folder``).
     """
+    wh.run_view("intermediate/int_crm_contacts")
     wh.run_model("intermediate/int_identity_ambiguous")
     if wh.run_model("intermediate/int_identity_edges") == 0:
         frame = pl.DataFrame(
