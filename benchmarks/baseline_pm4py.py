@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -50,7 +49,6 @@ OUT = ROOT / "benchmarks" / "out"
 VENV = OUT / "pm4py-venv"
 PM4PY_VERSION = "2.7.23.11"
 HELPDESK = ROOT.parent / "shared" / "data" / "real" / "helpdesk.csv"
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- baseline:begin -->", "<!-- baseline:end -->"
 PM4PY_COST = 10000  # pm4py's standard cost of a log or model move
 TOLERANCE = 1e-9
@@ -619,13 +617,9 @@ def write_doc(results: list[dict]) -> None:
             f"format_dataframe {p['seconds']['load']} s) | {agreement} |"
         )
     lines += ["", END]
-    doc = DOC.read_text()
-    block = "\n".join(lines)
-    if BEGIN in doc:
-        doc = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
-    else:
-        doc += "\n## Baseline (pm4py)\n\n" + block + "\n"
-    DOC.write_text(doc)
+    from run import write_block  # the benchmarks' one writer of docs/benchmarks.md blocks
+
+    write_block(lines, begin=BEGIN, end=END, heading="## Baseline (pm4py)")
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

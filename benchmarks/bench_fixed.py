@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import sys
@@ -25,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_pm4py import run_timed  # noqa: E402
+from run import write_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "fixed"
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- fixed:begin -->", "<!-- fixed:end -->"
 TARGET_SECONDS = 0.5
 LIBRARIES = "import duckdb, polars, numpy, pydantic, yaml, typer"
@@ -120,13 +119,7 @@ def write_doc(r: dict) -> None:
             f"| {m['peak_rss_mib']:,} | {target} |"
         )
     lines += ["", END]
-    doc = DOC.read_text()
-    block = "\n".join(lines)
-    if BEGIN in doc:
-        doc = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
-    else:
-        doc += "\n## Fixed cost per command (`make bench`)\n\n" + block + "\n"
-    DOC.write_text(doc)
+    write_block(lines, begin=BEGIN, end=END, heading="## Fixed cost per command (`make bench`)")
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -27,7 +27,6 @@ import gzip
 import json
 import os
 import random
-import re
 import shutil
 import sys
 import time
@@ -36,10 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_pm4py import OUT, derive_model, ensure_venv, run_timed, write_map  # noqa: E402
-from run import parse_size  # noqa: E402
+from run import parse_size, write_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- import:begin -->", "<!-- import:end -->"
 FOLDER = OUT / "import"
 TARGET_SECONDS = 3.0
@@ -259,13 +257,7 @@ def write_doc(r: dict) -> None:
         "",
         END,
     ]
-    doc = DOC.read_text()
-    block = "\n".join(lines)
-    if BEGIN in doc:
-        doc = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
-    else:
-        doc += "\n## Own log: file → answers (`make bench`)\n\n" + block + "\n"
-    DOC.write_text(doc)
+    write_block(lines, begin=BEGIN, end=END, heading="## Own log: file → answers (`make bench`)")
 
 
 def main(argv: list[str] | None = None) -> dict:

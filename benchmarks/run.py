@@ -355,12 +355,19 @@ def write_doc(results: list[dict]) -> None:
             f"| {r.get('ingest_to_compare_cpu_seconds', '')}{cpu_against} | | |"
         )
     lines += ["", END]
+    write_block(lines, begin=BEGIN, end=END, heading="## Pipeline stages (`make bench`)")
+
+
+def write_block(lines: list[str], *, begin: str, end: str, heading: str) -> None:
+    """Put ``lines`` (the block, its markers ``begin`` and ``end`` included) into
+    docs/benchmarks.md in place of the block between those markers, or append it under
+    ``heading`` where the markers are not there yet."""
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
     block = "\n".join(lines)
-    if BEGIN in doc:
-        doc = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
+    if begin in doc:
+        doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S)
     else:
-        doc += "\n## Pipeline stages (`make bench`)\n\n" + block + "\n"
+        doc += f"\n{heading}\n\n" + block + "\n"
     DOC.write_text(doc)
 
 
