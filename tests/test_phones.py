@@ -106,3 +106,21 @@ def test_a_phone_region_must_be_a_country(tmp_path: Path):
     with pytest.raises(ConfigError, match=r"sources.support.phone_region.*two-letter"):
         load_settings(config)
     assert load_settings(None, phone_region=" gb ").phone_region == "GB"
+
+
+def test_a_foreign_national_number_is_not_read_as_a_number_of_the_region():
+    """A German mobile in national format in a US source is no possible US number: it keeps its
+    digits and counts as unparsed, where the library alone gives a US number that never was."""
+    frame = pl.DataFrame(
+        {
+            "source": ["support"] * 3,
+            "phone": ["0160 3821092", "(415) 555-0132", "011 49 160 3821092"],
+        }
+    )
+    table, _ = phone_table(frame, {"support": "US"})
+    got = {phone: (norm, ok) for _, phone, norm, ok in table.iter_rows()}
+    assert got == {
+        "0160 3821092": ("01603821092", False),
+        "(415) 555-0132": ("14155550132", True),
+        "011 49 160 3821092": ("491603821092", True),  # the US international prefix: kept
+    }

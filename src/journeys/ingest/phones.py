@@ -25,7 +25,7 @@ from functools import cache
 
 import phonenumbers
 import polars as pl
-from phonenumbers import PhoneMetadata, PhoneNumberFormat
+from phonenumbers import CountryCodeSource, PhoneMetadata, PhoneNumberFormat
 
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
@@ -114,11 +114,18 @@ def phone_table(
 
 
 def _parse(value: str, region: str | None) -> str | None:
-    """The library's E.164 form without '+', or None when it cannot parse the value."""
+    """The library's E.164 form without '+', or None when it cannot parse the value. A national
+    number (its country taken from ``region``) must be a possible number there, by length: a
+    German ``0160 3821092`` in a US source is not read as the US number ``+1 01603821092``."""
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
+    if region is not None and not phonenumbers.is_possible_number(number):
+        # where its country came from (raw input changes the formatting: parsed again, rarely)
+        source = phonenumbers.parse(value, region, keep_raw_input=True).country_code_source
+        if source == CountryCodeSource.FROM_DEFAULT_COUNTRY:
+            return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
 
 
