@@ -259,3 +259,30 @@ def test_missing_column_flags_name_the_likely_columns(wh: Warehouse, tmp_path):
     assert (
         "--timestamp-col is missing (columns that look like a timestamp: 'changed_at')" in message
     )
+
+
+def test_missing_flags_offer_a_command_with_the_likeliest_columns(wh: Warehouse, tmp_path):
+    # the shared help-desk log's header: event_index is a counter, not an activity
+    path = tmp_path / "helpdesk.csv"
+    path.write_text(
+        "case_id,event_index,activity,timestamp,lifecycle,resource\n"
+        "Case 1,0,Assign seriousness,2012-10-09T14:50:17+00:00,,Value 1\n"
+    )
+    with pytest.raises(IngestError) as caught:
+        import_log(wh, Settings(), path)
+    message = str(caught.value)
+    assert "columns that look like an activity: 'activity')" in message
+    assert (
+        "`journeys import-log helpdesk.csv --case-col case_id --activity-col activity "
+        "--timestamp-col timestamp`" in message
+    )
+
+
+def test_missing_flags_never_offer_a_given_column_again(wh: Warehouse, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Order Number,Event Name,changed_at\nO1,paid,2024-01-01T09:00:00Z\n")
+    with pytest.raises(IngestError) as caught:
+        import_log(wh, Settings(), path, case_col="Order Number")
+    message = str(caught.value)
+    assert "--case-col" not in message.split("e.g.")[1]
+    assert "--activity-col 'Event Name' --timestamp-col changed_at`" in message

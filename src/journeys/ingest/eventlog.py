@@ -32,10 +32,22 @@ from journeys.warehouse import Warehouse
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
 LOOKS_LIKE = {
-    "case": re.compile(r"case|trace|ticket|order|incident|session|journey|_id$|^id$", re.I),
-    "activity": re.compile(r"activit|event|action|step|task|status|concept:name|name$", re.I),
-    "timestamp": re.compile(r"time|date|_at$|^ts$|when", re.I),
+    "case": (
+        re.compile(r"^case|case[_:]?(id|name)$|^trace|ticket|incident", re.I),
+        re.compile(r"case|trace|order|session|journey|_id$|^id$", re.I),
+    ),
+    "activity": (
+        re.compile(r"^activity|activity$|concept:name|^action$|^event$|^event_?name$", re.I),
+        re.compile(r"activit|event|action|step|task|status|name$", re.I),
+    ),
+    "timestamp": (
+        re.compile(r"timestamp|time:|^time$|^ts$|_at$", re.I),
+        re.compile(r"time|date|when", re.I),
+    ),
 }
+"""Per role, the names that look like it strongly, then weakly (offered in that order)."""
+NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$", re.I)}
+"""Names that match a role's words but are a counter or a key, not that role."""
 FLAGS = {"case": "--case-col", "activity": "--activity-col", "timestamp": "--timestamp-col"}
 
 
@@ -282,17 +294,36 @@ def _require_columns(
     if not missing:
         return
     names = header(path, kind, settings)
-    parts = []
+    given = {value for value in columns.values() if value}
+    parts: list[str] = []
+    best: dict[str, str] = {}
     for role in missing:
-        guesses = [n for n in names if LOOKS_LIKE[role].search(n)]
+        guesses = likely_columns(role, names)
         hint = ", ".join(f"'{n}'" for n in guesses[:4]) if guesses else "none by its name"
         article = "an" if role[0] in "aeiou" else "a"
         parts.append(f"{FLAGS[role]} is missing (columns that look like {article} {role}: {hint})")
+        free = [n for n in guesses if n not in given and n not in best.values()]
+        best[role] = free[0] if free else "NAME"
     shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+    flags = " ".join(f"{FLAGS[r]} {_quoted(best[r])}" for r in missing)
     raise IngestError(
-        f"{path.name}: {'; '.join(parts)}. The file's columns: {shown}. Pass "
-        f"{' '.join(f'{FLAGS[r]} NAME' for r in missing)}; XES and OCEL logs need no flags"
+        f"{path.name}: {'; '.join(parts)}. The file's columns: {shown}. Name them, e.g. "
+        f"`journeys import-log {_quoted(path.name)} {flags}`; XES and OCEL logs need no flags"
     )
+
+
+def likely_columns(role: str, names: list[str]) -> list[str]:
+    """The columns whose names look like ``role`` ('case', 'activity', 'timestamp'): strong
+    matches first, in the file's order; counters and keys are no activity."""
+    strong, weak = LOOKS_LIKE[role]
+    unlike = NOT_A.get(role)
+    fits = [n for n in names if not (unlike and unlike.search(n))]
+    first = [n for n in fits if strong.search(n)]
+    return first + [n for n in fits if weak.search(n) and n not in first]
+
+
+def _quoted(name: str) -> str:
+    return name if re.fullmatch(r"[\w.:/-]+", name) else f"'{name}'"
 
 
 def header(path: Path, kind: str, settings: Settings) -> list[str]:
