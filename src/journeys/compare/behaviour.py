@@ -55,7 +55,9 @@ def same_behaviour(
         .then(pl.col("from_step"))
         .otherwise(pl.col("to_step")),
     )
-    schema = {**{c: ordered.schema[c] for c in by}, "gap_id": pl.UInt32, "_same_as": pl.UInt32}
+    schema = pl.Schema(
+        {**{c: ordered.schema[c] for c in by}, "gap_id": pl.UInt32(), "_same_as": pl.UInt32()}
+    )
     if by:
         rows = _grouped(eligible, members, list(by))
     elif eligible.height < 2:
@@ -99,7 +101,9 @@ def _judge(eligible: pl.DataFrame, overlap: np.ndarray) -> dict[int, int]:
     return same
 
 
-def _grouped(eligible: pl.DataFrame, members: pl.DataFrame, by: list[str]) -> list[tuple]:
+def _grouped(
+    eligible: pl.DataFrame, members: pl.DataFrame, by: list[str]
+) -> list[tuple[object, ...]]:
     """same_behaviour per group of ``by``: the sets of every group counted in one pass (a
     gap's bit is its place among its group's eligible gaps), then judged group by group."""
     place = pl.int_range(pl.len(), dtype=pl.Int64).over(by)
