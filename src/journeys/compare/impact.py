@@ -140,13 +140,9 @@ def measure_impact(
         customer_weight=pl.when(pl.col("n_with") > 0).then(pl.col("w_with") / pl.col("n_with")),
         examples=pl.col("examples") if who else pl.lit(None),
     )
-    rated = pl.concat([counts, outcome_rates(counts)], how="horizontal")
-    if by:  # each group's journeys have their own average value
-        units = goal_values(journeys, by)
-        rated = rated.join(units, on=list(by), how="left", maintain_order="left")
-        unit = pl.col("_unit").fill_null(0.0)
-    else:
-        unit = pl.lit(goal_value(journeys))
+    rated, unit = _with_unit(
+        pl.concat([counts, outcome_rates(counts)], how="horizontal"), journeys, by
+    )
     gap = pl.col("outcome_rate_without") - pl.col("outcome_rate_with")
     # the same outcomes lost, each journey counting with its weight (1 unless value_weighted)
     weighted = gap.fill_null(0.0) * pl.col("rw_with")
@@ -173,12 +169,20 @@ def measure_impact(
     if not who:
         return measured
     journey_ids = journeys["journey_id"].cast(pl.String)
-    return measured.with_columns(
-        example_journey_ids=pl.Series(
-            [journey_ids.gather(e).to_list() for e in counts["examples"]],
-            dtype=pl.List(pl.String),
-        )
-    )
+    examples = [journey_ids.gather(e).to_list() for e in counts["examples"]]
+    return measured.with_columns(example_journey_ids=pl.Series(examples, dtype=pl.List(pl.String)))
+
+
+def _with_unit(
+    rated: pl.DataFrame, journeys: pl.DataFrame, by: Sequence[str]
+) -> tuple[pl.DataFrame, pl.Expr]:
+    """``rated`` and the goal value its impact is counted in (goal_value; with ``by``, each
+    group's own, as a column _unit)."""
+    if not by:
+        return rated, pl.lit(goal_value(journeys))
+    units = goal_values(journeys, by)
+    rated = rated.join(units, on=list(by), how="left", maintain_order="left")
+    return rated, pl.col("_unit").fill_null(0.0)
 
 
 def outcome_rates(frame: pl.DataFrame) -> pl.DataFrame:

@@ -55,8 +55,31 @@ def share_members(
         pl.col("dx").is_not_null().alias("_took")
     )
     counts = per_journey.filter("_took").group_by(*by, "dx").agg(pl.len().alias("k"))
-    k_of = {tuple(row[:-1]): row[-1] for row in counts.iter_rows()}
     sizes = finished.group_by(by).agg(pl.len()) if by else finished.select(pl.len())
+    drifting = _drifting(declared, counts, sizes, groups)
+    if drifting.is_empty():
+        return empty, no_info
+    # every finished journey against every drifting declaration (of its group): on its
+    # over-represented side?
+    sides = (
+        finished.join(drifting.select(*by, "dx", "over", *KEY), on=list(by))
+        if by
+        else finished.join(drifting.select("dx", "over", *KEY), how="cross")
+    ).join(took.with_columns(_took=pl.lit(True)), on=["vx", "dx"], how="left")
+    members = sides.filter(pl.col("_took").fill_null(False) == pl.col("over")).select("jx", *KEY)
+    return members, drifting.select(*by, *INFO_SCHEMA)
+
+
+def _drifting(
+    declared: pl.DataFrame,
+    counts: pl.DataFrame,
+    sizes: pl.DataFrame,
+    groups: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """The declarations (dx) whose expected share is outside the 95% interval of the share
+    observed (per group: ``groups``, the by columns), with its words and which side is over.
+    ``counts``: (by, dx, k) the finished journeys that took each; ``sizes``: (by, n) all."""
+    k_of = {tuple(row[:-1]): row[-1] for row in counts.iter_rows()}
     rows = []
     for *group, n in sizes.iter_rows():
         for dx, before, after, expected in declared.iter_rows():
@@ -68,7 +91,7 @@ def share_members(
                 f"{k / n:.0%} of finished journeys ({low:.0%}–{high:.0%}), expected {expected:.0%}"
             )
             rows.append((*group, dx, before, after, expected, k / n, detail, k / n > expected))
-    drifting = pl.DataFrame(
+    return pl.DataFrame(
         rows,
         schema={
             **groups,
@@ -86,17 +109,6 @@ def share_members(
         touchpoint=pl.lit(None, pl.String),
         detail=pl.lit(None, pl.String),
     )
-    if drifting.is_empty():
-        return empty, no_info
-    # every finished journey against every drifting declaration (of its group): on its
-    # over-represented side?
-    sides = (
-        finished.join(drifting.select(*by, "dx", "over", *KEY), on=list(by))
-        if by
-        else finished.join(drifting.select("dx", "over", *KEY), how="cross")
-    ).join(took.with_columns(_took=pl.lit(True)), on=["vx", "dx"], how="left")
-    members = sides.filter(pl.col("_took").fill_null(False) == pl.col("over")).select("jx", *KEY)
-    return members, drifting.select(*by, *INFO_SCHEMA)
 
 
 def _taken(declared: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
