@@ -125,21 +125,7 @@ def measure_impact(
     stats = _gap_counts(
         members, journeys, variants=variants, gap_sets=gap_sets, reach=reach, by=by, who=who
     )
-    counts = stats.select(
-        *by,
-        "gap_id",
-        "journeys",
-        *(["customers"] if who else []),
-        finished_with=pl.col("n_with").cast(pl.Int64),
-        k_with=pl.col("k_with").cast(pl.Int64),
-        baseline_journeys=pl.col("n_base").fill_null(0).cast(pl.Int64)
-        - pl.col("n_with_base").cast(pl.Int64),
-        k_without=pl.col("k_base").fill_null(0).cast(pl.Int64)
-        - pl.col("k_with_base").cast(pl.Int64),
-        rw_with=pl.col("rw_with"),
-        customer_weight=pl.when(pl.col("n_with") > 0).then(pl.col("w_with") / pl.col("n_with")),
-        examples=pl.col("examples") if who else pl.lit(None),
-    )
+    counts = _counts(stats, by=by, who=who)
     rated, unit = _with_unit(
         pl.concat([counts, outcome_rates(counts)], how="horizontal"), journeys, by
     )
@@ -171,6 +157,25 @@ def measure_impact(
     journey_ids = journeys["journey_id"].cast(pl.String)
     examples = [journey_ids.gather(e).to_list() for e in counts["examples"]]
     return measured.with_columns(example_journey_ids=pl.Series(examples, dtype=pl.List(pl.String)))
+
+
+def _counts(stats: pl.DataFrame, *, by: Sequence[str], who: bool) -> pl.DataFrame:
+    """The counts of ``_gap_counts`` as measured: with and without the gap, as integers."""
+    return stats.select(
+        *by,
+        "gap_id",
+        "journeys",
+        *(["customers"] if who else []),
+        finished_with=pl.col("n_with").cast(pl.Int64),
+        k_with=pl.col("k_with").cast(pl.Int64),
+        baseline_journeys=pl.col("n_base").fill_null(0).cast(pl.Int64)
+        - pl.col("n_with_base").cast(pl.Int64),
+        k_without=pl.col("k_base").fill_null(0).cast(pl.Int64)
+        - pl.col("k_with_base").cast(pl.Int64),
+        rw_with=pl.col("rw_with"),
+        customer_weight=pl.when(pl.col("n_with") > 0).then(pl.col("w_with") / pl.col("n_with")),
+        examples=pl.col("examples") if who else pl.lit(None),
+    )
 
 
 def _with_unit(
