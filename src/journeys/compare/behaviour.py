@@ -16,6 +16,8 @@ cheaper of the two. Memory: the matrix, and one bounded chunk (never the pairs o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
@@ -32,15 +34,19 @@ SPARSE_PAIRS = 1 << 21
 """Pairs listed at a time at most; a chunk with more takes the dense matrix product."""
 
 
-def same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+def same_behaviour(
+    ordered: pl.DataFrame, members: pl.DataFrame, *, by: Sequence[str] = ()
+) -> pl.DataFrame:
     """gap_id, _same_as: the ranked gap an eligible gap re-describes (see the module docstring).
 
     ``ordered``: the gaps in rank order with gap_id, ranking, gap_type, from_step, to_step,
     touchpoint, effect and ``_eligible``. ``members``: (gap_id, jx), one row per gap and journey.
+    With ``by`` (columns of both), each group of gaps and journeys is judged on its own, all
+    groups in one pass (compare/history.py): the result has the ``by`` columns too.
     """
-    empty = pl.DataFrame(schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32})
     eligible = ordered.filter(pl.col("_eligible") & pl.col("gap_id").is_not_null()).select(
-        "gap_id",
+        *by,
+        pl.col("gap_id").cast(pl.UInt32),
         "ranking",
         "effect",
         subject=pl.when(pl.col("gap_type") == GapType.UNEXPECTED_STEP)
@@ -49,18 +55,31 @@ def same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame
         .then(pl.col("from_step"))
         .otherwise(pl.col("to_step")),
     )
-    if eligible.height < 2:
-        return empty
-    ids = eligible["gap_id"].cast(pl.UInt32)
-    masks, n = gap_sets(members, ids)
-    overlap = overlaps(masks, n, size=len(ids))
+    schema = pl.Schema(
+        {**{c: ordered.schema[c] for c in by}, "gap_id": pl.UInt32(), "_same_as": pl.UInt32()}
+    )
+    if by:
+        rows = _grouped(eligible, members, list(by))
+    elif eligible.height < 2:
+        rows = []
+    else:
+        ids = eligible["gap_id"]
+        masks, n = gap_sets(members, ids)
+        same = _judge(eligible, overlaps(masks, n, size=len(ids)))
+        rows = list(same.items())
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _judge(eligible: pl.DataFrame, overlap: np.ndarray) -> dict[int, int]:
+    """gap_id -> the gap_id it re-describes, for the ``eligible`` gaps (in rank order; their
+    journeys' ``overlaps``)."""
     size = np.diagonal(overlap)
     ranking, subject = _codes(eligible["ranking"]), _codes(eligible["subject"])
     sign = {HARMS: -1, HELPS: 1}
     effect = np.array([sign.get(e, 0) for e in eligible["effect"].to_list()])
-    kept = np.zeros(len(ids), dtype=bool)
+    id_list = eligible["gap_id"].to_list()
+    kept = np.zeros(len(id_list), dtype=bool)
     same: dict[int, int] = {}
-    id_list = ids.to_list()
     for i, gap in enumerate(id_list):
         shared = overlap[i, :i]
         union = size[i] + size[:i] - shared
@@ -79,12 +98,41 @@ def same_behaviour(ordered: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame
             same[gap] = id_list[int(hit[0])]
         else:
             kept[i] = True
-    if not same:
-        return empty
-    return pl.DataFrame(
-        {"gap_id": list(same), "_same_as": list(same.values())},
-        schema={"gap_id": pl.UInt32, "_same_as": pl.UInt32},
+    return same
+
+
+def _grouped(
+    eligible: pl.DataFrame, members: pl.DataFrame, by: list[str]
+) -> list[tuple[object, ...]]:
+    """same_behaviour per group of ``by``: the sets of every group counted in one pass (a
+    gap's bit is its place among its group's eligible gaps), then judged group by group."""
+    place = pl.int_range(pl.len(), dtype=pl.Int64).over(by)
+    eligible = eligible.with_columns(_i=place).filter(pl.len().over(by) >= 2)
+    if eligible.is_empty():
+        return []
+    groups = eligible.select(by).unique(maintain_order=True).with_row_index("_g")
+    eligible = eligible.join(groups, on=by, maintain_order="left")
+    width = int(eligible["_i"].max()) + 1  # type: ignore[arg-type]
+    place_of = eligible["_i"].to_numpy()
+    position = eligible.select(
+        "_g",
+        "gap_id",
+        _word=pl.col("_i") // BITS,
+        _bit=pl.Series(np.left_shift(np.int64(1), place_of % BITS), dtype=pl.Int64),
     )
+    words = [f"_w{k}" for k in range(-(-width // BITS))]
+    grouped = members.select(*by, pl.col("gap_id").cast(pl.UInt32), "jx").join(groups, on=by)
+    sets = _set_counts(grouped, position, words, by=["_g"]).sort("_g")
+    set_group = sets["_g"].to_numpy()
+    masks = sets.select(words).to_numpy().astype(np.int64).reshape(-1, len(words))
+    n = sets["n"].to_numpy().astype(np.int64)
+    rows = []
+    for (g,), part in eligible.partition_by("_g", as_dict=True).items():  # rows in rank order
+        low, high = np.searchsorted(set_group, [g, g + 1])
+        overlap = overlaps(masks[low:high], n[low:high], size=part.height)
+        key = part.row(0, named=True)
+        rows += [(*(key[c] for c in by), gap, to) for gap, to in _judge(part, overlap).items()]
+    return rows
 
 
 def _codes(values: pl.Series) -> np.ndarray:
@@ -110,19 +158,27 @@ def gap_sets(members: pl.DataFrame, gap_ids: pl.Series) -> tuple[np.ndarray, np.
         },
         schema={"gap_id": gap_ids.dtype, "_word": pl.Int64, "_bit": pl.Int64},
     )
-    per_journey = (
-        members.join(position, on="gap_id")
-        .group_by("jx", "_word")
+    per_journey = _set_counts(members, position, words, by=[])
+    masks = per_journey.select(words).to_numpy().astype(np.int64).reshape(-1, len(words))
+    return masks, per_journey["n"].to_numpy().astype(np.int64)
+
+
+def _set_counts(
+    members: pl.DataFrame, position: pl.DataFrame, words: list[str], *, by: list[str]
+) -> pl.DataFrame:
+    """by, the words, n: each distinct set of gaps journeys have (the bits of ``position``:
+    gap_id, _word, _bit, and the ``by`` columns) and how many journeys have it."""
+    return (
+        members.join(position, on=[*by, "gap_id"])
+        .group_by(*by, "jx", "_word")
         .agg(pl.col("_bit").sum())  # one row per (gap, journey): the sum sets the bits
-        .group_by("jx")
+        .group_by(*by, "jx")
         .agg(
             pl.col("_bit").filter(pl.col("_word") == k).sum().alias(w) for k, w in enumerate(words)
         )
-        .group_by(words)
+        .group_by(*by, *words)
         .agg(pl.len().alias("n"))
     )
-    masks = per_journey.select(words).to_numpy().astype(np.int64).reshape(-1, len(words))
-    return masks, per_journey["n"].to_numpy().astype(np.int64)
 
 
 def unpack(masks: np.ndarray, size: int) -> np.ndarray:

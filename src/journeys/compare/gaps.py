@@ -64,22 +64,22 @@ returns which journeys have which gap, written as ``marts.map_journeys.gap_ids``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
-from journeys.compare.behaviour import same_behaviour
-from journeys.compare.deviations import GapType, describe_gap
+from journeys.compare.deviations import GapType
 from journeys.compare.gapkey import KEY, with_stable_keys
 from journeys.compare.impact import (
-    UNCLEAR,
     Z95,
     goal_value,
     measure_impact,
     newcombe_interval,
     wilson_interval,
 )
-from journeys.compare.maps import JourneyMap, format_duration
+from journeys.compare.maps import JourneyMap
+from journeys.compare.ranking import finish_gaps
 from journeys.compare.shares import share_members
 from journeys.compare.timing import StepTiming
 from journeys.compare.value import SEGMENTS, affected_segments
@@ -96,16 +96,6 @@ __all__ = [
 
 NEXT_SHOWN = 3
 """Where an unexpected step's journeys went next: the most frequent steps named in detail."""
-DEVIATIONS, DROPOFFS, LATE_OUTCOMES = "deviations", "dropoffs", "late_outcomes"
-NOT_MEASURED = (
-    "outcome_rate_with",
-    "outcome_rate_without",
-    "ci_low",
-    "ci_high",
-    "effect",
-    "missed_outcomes",
-    "impact",
-)
 MAP_GAPS_SCHEMA = pl.Schema(
     {
         "map_name": pl.String(),
@@ -148,7 +138,6 @@ MAP_GAPS_SCHEMA = pl.Schema(
     }
 )
 """marts.map_gaps, its columns in order and their types (docs: sql/marts/schema.yml)."""
-"""What a late outcome cannot be measured by: every journey with it reached the outcome."""
 
 
 @dataclass(frozen=True)
@@ -179,9 +168,92 @@ def find_gaps(
     Gaps are found per variant where they depend on the path only, and
     spread to journeys through compact integer keys, so the journey-level work is a few joins.
     """
+    found = _measure(
+        journey_map, variants=variants, aligned=aligned, journeys=journeys, timing=timing, by=()
+    )
+    measured = found.measured.join(
+        affected_segments(found.members, journeys), on="gap_id", how="left"
+    )
+    unit = "value" if goal_value(journeys) else "outcomes"
+    frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
+    # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
+    frame = frame.with_columns(value_weighted=pl.lit("rank_weight" in journeys.columns))
+    frame = frame.join(_delays(timing, journeys, by=()), on=["gap_type", "to_step"], how="left")
+    # the unused transitions (no journey, not in the catalog) are numbered after it
+    unnumbered = pl.col("gap_id").is_null().cum_sum().cast(pl.UInt32)
+    frame = frame.with_columns(
+        gap_id=pl.coalesce("gap_id", pl.lit(found.catalog.height, pl.UInt32) + unnumbered - 1)
+    )
+    ids = _stable_ids(found.catalog, frame)
+    table = finish_gaps(
+        journey_map, frame.join(ids, on="gap_id"), found.members, journeys=journeys,
+        min_support=min_support,
+    )  # fmt: skip
+    stable = found.members.join(ids.select("gap_id", "stable_id"), on="gap_id")
+    return Gaps(
+        table=table.select(list(MAP_GAPS_SCHEMA)).cast(MAP_GAPS_SCHEMA),
+        members=stable.select(gap_id="stable_id", jx="jx"),
+    )
+
+
+def gaps_by(
+    journey_map: JourneyMap,
+    *,
+    variants: pl.DataFrame,
+    aligned: pl.DataFrame,
+    journeys: pl.DataFrame,
+    timing: StepTiming,
+    min_support: int,
+    by: Sequence[str],
+) -> pl.DataFrame:
+    """The gaps ``find_gaps`` finds among each group of ``journeys`` (the same values of the
+    ``by`` columns), measured and ranked among that group's journeys only, every group in one
+    pass: one row per (group, gap its journeys have) with, among working columns, the ``by``
+    columns, gap_id (the stable id), gap_key, the published ``KEY`` columns, the measures,
+    ranking, rank, same_behaviour_as and description, each as marts.map_gaps has it for a map
+    compared on that group's journeys alone. Left out (the gap history keeps none of them):
+    unused transitions, customers, segments, examples, customer weights, value_weighted. For
+    the history ``journeys`` carry no weights: it is measured unweighted (history.py says why).
+
+    The variant-level parts (moves, step sequences, drop-offs) are found once for every group;
+    the groups are columns of the journey-level joins and aggregations, so the work does not
+    grow with the number of groups."""
+    found = _measure(
+        journey_map, variants=variants, aligned=aligned, journeys=journeys, timing=timing, by=by
+    )
+    delays = _delays(timing, journeys, by=by)
+    frame = found.measured.join(delays, on=[*by, "gap_type", "to_step"], how="left")
+    ids = _stable_ids(found.catalog, frame)
+    return finish_gaps(
+        journey_map, frame.join(ids, on="gap_id"), found.members, journeys=journeys,
+        min_support=min_support, by=by,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Measured:
+    measured: pl.DataFrame
+    """Per (by, gap_id): the measures (impact.py), the KEY columns as published, baseline_steps,
+    _mixed and _via (an unexpected step's next steps), the share_drift shares."""
+    catalog: pl.DataFrame
+    """gap_id and KEY: every gap found (_Found.catalog)."""
+    members: pl.DataFrame
+    """gap_id, jx (and the by columns): one row per (gap, journey with it)."""
+
+
+def _measure(
+    journey_map: JourneyMap,
+    *,
+    variants: pl.DataFrame,
+    aligned: pl.DataFrame,
+    journeys: pl.DataFrame,
+    timing: StepTiming,
+    by: Sequence[str],
+) -> _Measured:
+    """Find the gaps and measure them (per group of ``by``): what find_gaps and gaps_by share."""
     vx = variants.select("variant_id", "vx")
-    keys = journeys.select("jx", "vx", "finished", "status", "outcome")
-    shares, share_info = share_members(journey_map, variants, keys)
+    keys = journeys.select("jx", "vx", "finished", "status", "outcome", *by)
+    shares, share_info = share_members(journey_map, variants, keys, by=by)
     found = _Found(
         moves=_move_members(aligned).join(vx, on="variant_id"),
         sequences=_sequence_members(journey_map, variants).join(vx, on="variant_id"),
@@ -192,35 +264,22 @@ def find_gaps(
     catalog = found.catalog()
     moved = _ids(found.moves, catalog)
     members = _gap_members(found, catalog, moved=moved, keys=keys)
+    if by:  # each journey's group, for the grouped aggregations
+        members = members.with_columns(journeys.select(by)[members["jx"]])
     baselines = _baselines(journey_map, catalog)
     measured = (
-        measure_impact(members, journeys, variants=variants, baselines=baselines)
+        measure_impact(members, journeys, variants=variants, baselines=baselines, by=by, who=not by)
         .join(catalog, on="gap_id")
         .join(baselines, on="gap_id")
-        .join(_next_steps(moved, catalog, keys), on="gap_id", how="left")
-        .join(share_info, on=list(KEY), how="left", nulls_equal=True)
-        .join(affected_segments(members, journeys), on="gap_id", how="left")
+        .join(_next_steps(moved, catalog, keys, by=by), on=[*by, "gap_id"], how="left")
+        .join(share_info, on=[*by, *KEY], how="left", nulls_equal=True)
     )
     measured = measured.with_columns(
         to_step=pl.coalesce("next_step", "to_step"),
         detail=pl.coalesce("next_detail", "share_detail", "detail"),
         _mixed=pl.col("_mixed").fill_null(False),
     ).drop("next_step", "next_detail", "share_detail")
-    unit = "value" if goal_value(journeys) else "outcomes"
-    frame = pl.concat([measured, _unused(journey_map, variants, unit)], how="diagonal_relaxed")
-    # ranking: value_weighted gave the journeys a rank_weight (value.attach_values)
-    frame = frame.with_columns(value_weighted=pl.lit("rank_weight" in journeys.columns))
-    frame = frame.join(_delays(timing), on=["gap_type", "to_step"], how="left")
-    # the unused transitions (no journey, not in the catalog) are numbered after it
-    unnumbered = pl.col("gap_id").is_null().cum_sum().cast(pl.UInt32)
-    frame = frame.with_columns(
-        gap_id=pl.coalesce("gap_id", pl.lit(catalog.height, pl.UInt32) + unnumbered - 1)
-    )
-    ids = _stable_ids(catalog, frame)
-    table = _finish(journey_map, frame.join(ids, on="gap_id"), members, journeys.height,
-                    min_support)  # fmt: skip
-    stable = members.join(ids.select("gap_id", "stable_id"), on="gap_id")
-    return Gaps(table=table, members=stable.select(gap_id="stable_id", jx="jx"))
+    return _Measured(measured=measured, catalog=catalog, members=members)
 
 
 @dataclass(frozen=True)
@@ -282,10 +341,14 @@ def _stable_ids(catalog: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     return with_stable_keys(keys).select("gap_id", "gap_key", "stable_id")
 
 
-def _delays(timing: StepTiming) -> pl.DataFrame:
-    """Per sla_breach gap (to_step): the median and 90th percentile of how long its journeys
-    took from the previous step (the longest wait, when a journey was late more than once)."""
-    return timing.breaches.group_by(pl.col("step").cast(pl.String).alias("to_step")).agg(
+def _delays(timing: StepTiming, journeys: pl.DataFrame, *, by: Sequence[str]) -> pl.DataFrame:
+    """Per sla_breach gap (to_step; and group of ``by``): the median and 90th percentile of
+    how long its journeys took from the previous step (the longest wait, when a journey was
+    late more than once)."""
+    breaches = timing.breaches
+    if by:
+        breaches = breaches.with_columns(journeys.select(by)[breaches["jx"]])
+    return breaches.group_by(*by, pl.col("step").cast(pl.String).alias("to_step")).agg(
         gap_type=pl.lit(GapType.SLA_BREACH.value),
         delay_median_seconds=pl.col("seconds").median(),
         delay_p90_seconds=pl.col("seconds").quantile(0.9, interpolation="linear"),
@@ -344,15 +407,20 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([skipped, unexpected], how="vertical_relaxed").unique()
 
 
-def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """Per unexpected_step gap: ``next_step``, the map step most of its journeys did next (ties:
-    a step before the end, then alphabetical), and ``next_detail``, where they went with the
-    share of the gap's journeys (``'Payment captured' 61%, 'Order cancelled' 39%``). A journey
-    with the gap more than once counts where it went after the first time. ``moved``: the moves
-    per aligned (variant, complete); every journey of a variant has its moves, so each variant
-    counts with its journeys (``keys``: jx, vx, finished), never a row per journey."""
+def _next_steps(
+    moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame, *, by: Sequence[str]
+) -> pl.DataFrame:
+    """Per unexpected_step gap (and group of ``by``): ``next_step``, the map step most of its
+    journeys did next (ties: a step before the end, then alphabetical), and ``next_detail``,
+    where they went with the share of the gap's journeys (``'Payment captured' 61%, 'Order
+    cancelled' 39%``). A journey with the gap more than once counts where it went after the
+    first time. ``moved``: the moves per aligned (variant, complete); every journey of a
+    variant has its moves, so each variant counts with its journeys (``keys``: jx, vx,
+    finished), never a row per journey."""
     unexpected = catalog.filter(pl.col("gap_type") == GapType.UNEXPECTED_STEP).select("gap_id")
-    journeys_of = keys.group_by("vx", "finished").agg(pl.len().alias("w"))
+    journeys_of = keys.group_by(*by, "vx", "finished").agg(pl.len().alias("w"))
+    gap = [*by, "gap_id"]
+    first = [False] * len(gap)  # by group and gap, then the most journeys first
     logs = (
         moved.join(unexpected, on="gap_id")
         .select("gap_id", "vx", "complete", "position", "after", "prior")
@@ -363,35 +431,35 @@ def _next_steps(moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame) 
     )
     # the touchpoint just before, when most of the gap's journeys came from the same one off
     # the map (a call right after a failed payment): said in the description
-    gap_journeys = logs.group_by("gap_id").agg(pl.col("w").sum().alias("of"))
+    gap_journeys = logs.group_by(gap).agg(pl.col("w").sum().alias("of"))
     via = (
-        logs.group_by("gap_id", "prior")
+        logs.group_by(*gap, "prior")
         .agg(pl.col("w").sum().alias("n"))
-        .join(gap_journeys, on="gap_id")
-        .sort(["gap_id", "n", "prior"], descending=[False, True, False], nulls_last=True)
-        .group_by("gap_id", maintain_order=True)
+        .join(gap_journeys, on=gap)
+        .sort([*gap, "n", "prior"], descending=[*first, True, False], nulls_last=True)
+        .group_by(gap, maintain_order=True)
         .first()
         .filter(pl.col("n") * 2 > pl.col("of"))
-        .select("gap_id", pl.col("prior").alias("_via"))
+        .select(*gap, pl.col("prior").alias("_via"))
     )
     step = pl.lit("'") + pl.col("after") + pl.lit("'")
     percent = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64)
     share = pl.when(percent < 1).then(pl.lit("<1")).otherwise(percent.cast(pl.String))
     return (
-        logs.group_by("gap_id", "after")
+        logs.group_by(*gap, "after")
         .agg(pl.col("w").sum().alias("n"))
-        .join(gap_journeys, on="gap_id")
-        .sort(["gap_id", "n", "after"], descending=[False, True, False], nulls_last=True)
+        .join(gap_journeys, on=gap)
+        .sort([*gap, "n", "after"], descending=[*first, True, False], nulls_last=True)
         .with_columns(
             label=pl.coalesce(step, pl.lit("the end")) + pl.lit(" ") + share + pl.lit("%")
         )
-        .group_by("gap_id", maintain_order=True)
+        .group_by(gap, maintain_order=True)
         .agg(
             pl.col("after").first().alias("next_step"),
             pl.col("label").head(NEXT_SHOWN).str.join(", ").alias("next_detail"),
             (pl.len() > 1).alias("_mixed"),
         )
-        .join(via, on="gap_id", how="left")
+        .join(via, on=gap, how="left")
     )
 
 
@@ -480,118 +548,3 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.Da
         impact_unit=pl.lit(unit),
         example_journey_ids=pl.lit([], dtype=pl.List(pl.String)),
     )
-
-
-def _ends_without_outcome(journey_map: JourneyMap) -> pl.Expr:
-    """The gaps that are a way of ending without the outcome, whose outcome rate is 0 by
-    definition: drop-offs, the goal step skipped, and an unexpected step after which its
-    journeys all ended, left from a step that is not an outcome. They are ranked apart
-    (``dropoffs``) so they do not crowd out the deviations, whose rates are comparable."""
-    outcomes = [journey_map.goal] if journey_map.goal else list(journey_map.exit)
-    kind = pl.col("gap_type")
-    return (
-        (kind == GapType.DROPOFF)
-        | (  # fewer journeys reach the outcome step than expected: those that do not
-            (kind == GapType.SHARE_DRIFT)
-            & pl.col("from_step").is_null()
-            & pl.col("to_step").is_in(outcomes)
-            & (pl.col("observed_share") < pl.col("expected_share"))
-        )
-        | ((kind == GapType.SKIPPED_STEP) & pl.col("to_step").is_in(outcomes))
-        | (
-            (kind == GapType.UNEXPECTED_STEP)
-            & pl.col("to_step").is_null()
-            & ~pl.col("_mixed").fill_null(False)
-            & pl.col("from_step").is_not_null()
-            & ~pl.col("from_step").is_in(outcomes)
-        )
-    )
-
-
-def _late_outcome(journey_map: JourneyMap) -> pl.Expr:
-    """An SLA breach of the outcome step itself (the goal, or an exit without one): every
-    journey with it reached the outcome and so did every journey it is compared with, so the
-    outcome rates are 1.0 by construction. It is ranked apart (``late_outcomes``), by journeys,
-    with its delay distribution, and its outcome measures are NULL: not measured, which is not
-    'no effect'."""
-    outcomes = [journey_map.goal] if journey_map.goal else list(journey_map.exit)
-    return (pl.col("gap_type") == GapType.SLA_BREACH) & pl.col("to_step").is_in(outcomes)
-
-
-def _finish(
-    journey_map: JourneyMap,
-    frame: pl.DataFrame,
-    members: pl.DataFrame,
-    in_scope: int,
-    min_support: int,
-) -> pl.DataFrame:
-    """The rows of marts.map_gaps: SLA details, late outcomes unmeasured, ranked, described."""
-    within = {
-        s.name: format_duration(s.within_seconds)
-        for s in journey_map.steps
-        if s.within_seconds is not None
-    }
-    if within:
-        frame = frame.with_columns(
-            detail=pl.when(pl.col("gap_type") == GapType.SLA_BREACH)
-            .then(pl.col("to_step").replace_strict(within, default=None, return_dtype=pl.String))
-            .otherwise(pl.col("detail"))
-        )
-    late = _late_outcome(journey_map)
-    frame = frame.with_columns(
-        *(pl.when(late).then(None).otherwise(pl.col(c)).alias(c) for c in NOT_MEASURED),
-        value_at_risk=pl.when(late).then(0.0).otherwise(pl.col("value_at_risk")),
-        ranking=pl.when(late)
-        .then(pl.lit(LATE_OUTCOMES))
-        .when(_ends_without_outcome(journey_map))
-        .then(pl.lit(DROPOFFS))
-        .otherwise(pl.lit(DEVIATIONS)),
-        share=(pl.col("journeys") / in_scope) if in_scope else pl.lit(0.0),
-    )
-    ranked = _rank(frame, members, min_support)
-    description = [
-        describe_gap(r)
-        for r in ranked.select(
-            *KEY, "_mixed", "_via", "ranking", "delay_median_seconds", "delay_p90_seconds"
-        ).iter_rows(named=True)
-    ]
-    return (
-        ranked.with_columns(
-            map_name=pl.lit(journey_map.name),
-            gap_id=pl.col("stable_id"),
-            description=pl.Series(description, dtype=pl.String),
-        )
-        .select(list(MAP_GAPS_SCHEMA))
-        .cast(MAP_GAPS_SCHEMA)
-    )
-
-
-def _rank(frame: pl.DataFrame, members: pl.DataFrame, min_support: int) -> pl.DataFrame:
-    """``frame`` ordered inside each ranking (a clear effect first, the interval excluding 0,
-    then by size, harm or help), with rank (eligible gaps only: enough journeys, not an unused
-    transition, not the same behaviour as a gap ranked before) and same_behaviour_as."""
-    ordered = frame.with_columns(
-        _mixed=pl.col("_mixed").fill_null(False),
-        _eligible=(pl.col("journeys") >= max(min_support, 1))
-        & (pl.col("gap_type") != GapType.UNUSED_TRANSITION),
-        _clear=pl.col("effect").is_not_null() & (pl.col("effect") != UNCLEAR),
-        _size=pl.col("impact").abs(),
-    ).sort(
-        ["ranking", "_eligible", "_clear", "_size", "journeys", *KEY],
-        descending=[True, True, True, True, True, False, False, False, False, False],
-        nulls_last=True,
-    )
-    same = same_behaviour(ordered, members)
-    ranked = (
-        ordered.join(same, on="gap_id", how="left", maintain_order="left")
-        .with_columns(_ranked=pl.col("_eligible") & pl.col("_same_as").is_null())
-        .with_columns(
-            rank=pl.when(pl.col("_ranked")).then(
-                pl.col("_ranked").cast(pl.Int64).cum_sum().over("ranking")
-            )
-        )
-    )
-    rank_of = ranked.filter(pl.col("_ranked")).select(
-        pl.col("gap_id").alias("_same_as"), pl.col("rank").alias("same_behaviour_as")
-    )
-    return ranked.join(rank_of, on="_same_as", how="left", maintain_order="left")

@@ -23,9 +23,8 @@ from datetime import date
 
 import polars as pl
 
-from journeys.compare.deviations import GapType
 from journeys.compare.gapkey import KEY
-from journeys.compare.gaps import find_gaps
+from journeys.compare.gaps import gaps_by
 from journeys.compare.maps import JourneyMap
 from journeys.compare.timing import StepTiming
 from journeys.warehouse import Warehouse
@@ -53,7 +52,7 @@ MEASURES = (
 )
 """The marts.map_gaps columns a history row keeps (baseline_journeys as finished_without)."""
 UNWEIGHTED = ("weight", "rank_weight")
-"""value.attach_values' columns, left out of the history (see _measure_period)."""
+"""value.attach_values' columns, left out of the history (see measure_history)."""
 
 
 @dataclass(frozen=True)
@@ -88,36 +87,20 @@ def measure_history(
     grain: str,
     min_support: int,
 ) -> pl.DataFrame:
-    """The history rows of ``periods`` (each measured over the journeys that started in it)."""
-    scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain))
-    rows = []
-    for period in periods:
-        sub = scoped.filter(pl.col("_period") == period)
-        if sub.is_empty():
-            continue
-        found = _measure_period(journey_map, inputs, sub, min_support=min_support)
-        if found.height:
-            rows.append(
-                found.with_columns(
-                    period=pl.lit(period, pl.Date),
-                    journeys_in_scope=pl.lit(sub.height, pl.Int64),
-                    finished_in_scope=pl.lit(int(sub["finished"].sum()), pl.Int64),
-                )
-            )
-    if not rows:
+    """The history rows of ``periods`` (each measured over the journeys that started in it).
+
+    Every period in one pass (gaps.gaps_by, the period a column of the journey-level work),
+    unweighted: a customer's weight (``ranking: value_weighted``) is relative to the map's
+    journeys of every period, so each batch would move the weights of periods it does not
+    measure again. The journeys of the periods are renumbered (jx is a row number), with the
+    variants, alignments and timing rows of those journeys only."""
+    wanted = pl.Series(sorted(set(periods)), dtype=pl.Date)
+    scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain)).filter(
+        pl.col("_period").is_in(wanted)
+    )
+    if scoped.is_empty():
         return empty_history()
-    frame = pl.concat(rows)
-    return _history_rows(frame, name=journey_map.name, version=version, grain=grain)
-
-
-def _measure_period(
-    journey_map: JourneyMap, inputs: GapInputs, sub: pl.DataFrame, *, min_support: int
-) -> pl.DataFrame:
-    """find_gaps over one period's journeys: renumbered (jx is a row number), with the
-    variants, alignments and timing rows of those journeys only. Unweighted: a customer's
-    weight (``ranking: value_weighted``) is relative to the map's journeys of every period, so
-    each batch would move the weights of periods it does not measure again."""
-    unweighted = sub.drop("_period", *UNWEIGHTED, strict=False)
+    unweighted = scoped.drop(*UNWEIGHTED, strict=False)
     journeys = unweighted.rename({"jx": "_all"}).with_row_index("jx")
     renumber = journeys.select("_all", "jx")
     variants = inputs.variants.join(journeys.select("vx").unique(), on="vx", how="semi")
@@ -127,7 +110,7 @@ def _measure_period(
     def local(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.rename({"jx": "_all"}).join(renumber, on="_all").drop("_all")
 
-    found = find_gaps(
+    found = gaps_by(
         journey_map,
         variants=variants,
         aligned=aligned,
@@ -140,10 +123,16 @@ def _measure_period(
             ),
         ),
         min_support=min_support,
+        by=["_period"],
     )
-    return found.table.filter(
-        (pl.col("journeys") > 0) & (pl.col("gap_type") != GapType.UNUSED_TRANSITION)
+    if found.is_empty():
+        return empty_history()
+    sizes = journeys.group_by("_period").agg(
+        journeys_in_scope=pl.len().cast(pl.Int64),
+        finished_in_scope=pl.col("finished").sum().cast(pl.Int64),
     )
+    frame = found.join(sizes, on="_period", maintain_order="left").rename({"_period": "period"})
+    return _history_rows(frame, name=journey_map.name, version=version, grain=grain)
 
 
 def _history_rows(frame: pl.DataFrame, *, name: str, version: str, grain: str) -> pl.DataFrame:

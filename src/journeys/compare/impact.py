@@ -25,6 +25,7 @@ The definitions (the same words as in ``gaps.py`` and docs/maps.md, section *Gap
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -80,6 +81,20 @@ def goal_value(journeys: pl.DataFrame) -> float:
     return max(0.0, float(mean or 0.0))  # type: ignore[arg-type]
 
 
+def goal_values(journeys: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """by, _unit: ``goal_value`` of each group of journeys (a group without an outcome: none).
+    Sorted by group first: each group's values are then one slice, added up as a Series of
+    them would be, so a group's mean is the very number goal_value gives its journeys."""
+    return (
+        journeys.filter(pl.col("finished") & pl.col("outcome"))
+        .select(*by, "value")
+        .sort(by, maintain_order=True)
+        .group_by(by, maintain_order=True)
+        .agg(pl.col("value").mean())
+        .select(*by, _unit=pl.max_horizontal(pl.lit(0.0), pl.col("value").fill_null(0.0)))
+    )
+
+
 def _fixed_sum(values: pl.Expr, exact: bool) -> pl.Expr:
     """The sum of a group's ``values``. The members' rows come in the order of parallel joins,
     and a float sum depends on its order in the last bit: unless every value is the same
@@ -93,6 +108,8 @@ def measure_impact(
     *,
     variants: pl.DataFrame,
     baselines: pl.DataFrame,
+    by: Sequence[str] = (),
+    who: bool = True,
 ) -> pl.DataFrame:
     """Per gap_id: journeys, customers, the rates with and without, their interval, effect,
     missed_outcomes, value_at_risk, impact, impact_unit, baseline_journeys (the finished
@@ -100,14 +117,55 @@ def measure_impact(
 
     ``members``: (gap_id, jx), one row per journey with the gap. ``journeys``: scope_journeys().
     ``variants``: scope_variants(). ``baselines``: (gap_id, baseline_steps) with
-    baseline_steps a list of map steps, NULL for every journey in scope.
+    baseline_steps a list of map steps, NULL for every journey in scope. With ``by`` (columns
+    of ``journeys`` and ``members``), per (group, gap_id), each group's gaps measured among
+    its journeys only. ``who``: False leaves out customers, customer_weight and the examples.
     """
     gap_sets, reach = _baseline_reach(baselines, variants)
-    stats = _gap_counts(members, journeys, variants=variants, gap_sets=gap_sets, reach=reach)
-    counts = stats.select(
+    stats = _gap_counts(
+        members, journeys, variants=variants, gap_sets=gap_sets, reach=reach, by=by, who=who
+    )
+    counts = _counts(stats, by=by, who=who)
+    rated, unit = _with_unit(
+        pl.concat([counts, outcome_rates(counts)], how="horizontal"), journeys, by
+    )
+    gap = pl.col("outcome_rate_without") - pl.col("outcome_rate_with")
+    # the same outcomes lost, each journey counting with its weight (1 unless value_weighted)
+    weighted = gap.fill_null(0.0) * pl.col("rw_with")
+    measured = rated.select(
+        *by,
         "gap_id",
         "journeys",
-        "customers",
+        *(["customers"] if who else []),
+        "outcome_rate_with",
+        "outcome_rate_without",
+        "ci_low",
+        "ci_high",
+        "effect",
+        missed_outcomes=(gap * pl.col("finished_with")).fill_null(0.0),
+        value_at_risk=pl.max_horizontal(pl.lit(0.0), weighted) * unit + 0.0,
+        impact=-weighted * pl.when(unit > 0).then(unit).otherwise(1.0) + 0.0,  # + 0.0: no -0
+        impact_unit=pl.when(unit > 0).then(pl.lit("value")).otherwise(pl.lit("outcomes")),
+        baseline_journeys="baseline_journeys",
+        finished_with="finished_with",
+        outcomes_with="k_with",
+        outcomes_without="k_without",
+        customer_weight="customer_weight",
+    )
+    if not who:
+        return measured
+    journey_ids = journeys["journey_id"].cast(pl.String)
+    examples = [journey_ids.gather(e).to_list() for e in counts["examples"]]
+    return measured.with_columns(example_journey_ids=pl.Series(examples, dtype=pl.List(pl.String)))
+
+
+def _counts(stats: pl.DataFrame, *, by: Sequence[str], who: bool) -> pl.DataFrame:
+    """The counts of ``_gap_counts`` as measured: with and without the gap, as integers."""
+    return stats.select(
+        *by,
+        "gap_id",
+        "journeys",
+        *(["customers"] if who else []),
         finished_with=pl.col("n_with").cast(pl.Int64),
         k_with=pl.col("k_with").cast(pl.Int64),
         baseline_journeys=pl.col("n_base").fill_null(0).cast(pl.Int64)
@@ -116,37 +174,20 @@ def measure_impact(
         - pl.col("k_with_base").cast(pl.Int64),
         rw_with=pl.col("rw_with"),
         customer_weight=pl.when(pl.col("n_with") > 0).then(pl.col("w_with") / pl.col("n_with")),
-        examples=pl.col("examples"),
+        examples=pl.col("examples") if who else pl.lit(None),
     )
-    unit_value = goal_value(journeys)
-    journey_ids = journeys["journey_id"].cast(pl.String)
-    rated = pl.concat([counts, outcome_rates(counts)], how="horizontal")
-    gap = pl.col("outcome_rate_without") - pl.col("outcome_rate_with")
-    # the same outcomes lost, each journey counting with its weight (1 unless value_weighted)
-    weighted = gap.fill_null(0.0) * pl.col("rw_with")
-    return rated.select(
-        "gap_id",
-        "journeys",
-        "customers",
-        "outcome_rate_with",
-        "outcome_rate_without",
-        "ci_low",
-        "ci_high",
-        "effect",
-        missed_outcomes=(gap * pl.col("finished_with")).fill_null(0.0),
-        value_at_risk=pl.max_horizontal(pl.lit(0.0), weighted) * unit_value + 0.0,
-        impact=-weighted * (unit_value or 1.0) + 0.0,  # + 0.0: no negative zero
-        impact_unit=pl.lit("value" if unit_value else "outcomes"),
-        baseline_journeys="baseline_journeys",
-        example_journey_ids=pl.Series(
-            [journey_ids.gather(e).to_list() for e in counts["examples"]],
-            dtype=pl.List(pl.String),
-        ),
-        finished_with="finished_with",
-        outcomes_with="k_with",
-        outcomes_without="k_without",
-        customer_weight="customer_weight",
-    )
+
+
+def _with_unit(
+    rated: pl.DataFrame, journeys: pl.DataFrame, by: Sequence[str]
+) -> tuple[pl.DataFrame, pl.Expr]:
+    """``rated`` and the goal value its impact is counted in (goal_value; with ``by``, each
+    group's own, as a column _unit)."""
+    if not by:
+        return rated, pl.lit(goal_value(journeys))
+    units = goal_values(journeys, by)
+    rated = rated.join(units, on=list(by), how="left", maintain_order="left")
+    return rated, pl.col("_unit").fill_null(0.0)
 
 
 def outcome_rates(frame: pl.DataFrame) -> pl.DataFrame:
@@ -211,17 +252,20 @@ def _gap_counts(
     variants: pl.DataFrame,
     gap_sets: pl.DataFrame,
     reach: pl.DataFrame,
+    by: Sequence[str],
+    who: bool,
 ) -> pl.DataFrame:
-    """Per (gap_id, bx), sorted by gap_id: journeys, customers, finished journeys with the gap
-    (n_with) and their outcomes (k_with), the same at the baseline (n_with_base, k_with_base),
-    every finished journey at the baseline (n_base, k_base), weight sums and five examples."""
+    """Per (by, gap_id, bx), sorted by (by, gap_id): journeys, customers, finished journeys with
+    the gap (n_with) and their outcomes (k_with), the same at the baseline (n_with_base,
+    k_with_base), every finished journey at the baseline (n_base, k_base), weight sums and five
+    examples (customers and examples only with ``who``)."""
     finished = journeys.filter(pl.col("finished"))
-    per_variant = finished.group_by("vx").agg(
+    per_variant = finished.group_by(*by, "vx").agg(
         pl.len().alias("n"), pl.col("outcome").sum().alias("k")
     )
     reached = (
         reach.join(per_variant, on="vx")
-        .group_by("bx")
+        .group_by(*by, "bx")
         .agg(pl.col("n").sum().alias("n_base"), pl.col("k").sum().alias("k_base"))
     )
     # jx is the journeys' row number (scope_journeys()): a gather, and one integer key per
@@ -229,8 +273,9 @@ def _gap_counts(
     radix = int(variants["vx"].max() or 0) + 1  # type: ignore[arg-type]
     at_base = pl.col("bx").cast(pl.Int64) * radix + pl.col("vx")
     reached_keys = reach.select(at_base.alias("key"))["key"]
+    wanted = ["vx", "cx", "finished", "outcome"] if who else ["vx", "finished", "outcome"]
     members = members.with_columns(
-        journeys.select("vx", "cx", "finished", "outcome", *weight_columns(journeys))[members["jx"]]
+        journeys.select(*wanted, *weight_columns(journeys))[members["jx"]]
     )
     exact = all(members[c].n_unique() <= 1 for c in ("w", "rw"))  # sums of one weight
     return (
@@ -242,18 +287,18 @@ def _gap_counts(
             fin_base=pl.col("finished") & pl.col("at_base"),
             won_base=pl.col("finished") & pl.col("outcome") & pl.col("at_base"),
         )
-        .group_by("gap_id", "bx")
+        .group_by(*by, "gap_id", "bx")
         .agg(
             pl.len().alias("journeys"),
-            pl.col("cx").n_unique().alias("customers"),
+            *([pl.col("cx").n_unique().alias("customers")] if who else []),
             pl.col("fin").sum().alias("n_with"),
             pl.col("won").sum().alias("k_with"),
             pl.col("fin_base").sum().alias("n_with_base"),
             pl.col("won_base").sum().alias("k_with_base"),
-            pl.col("jx").bottom_k(5).sort().alias("examples"),
+            *([pl.col("jx").bottom_k(5).sort().alias("examples")] if who else []),
             _fixed_sum(pl.col("w") * pl.col("fin"), exact).alias("w_with"),
             _fixed_sum(pl.col("rw") * pl.col("fin"), exact).alias("rw_with"),
         )
-        .join(reached, on="bx", how="left")
-        .sort("gap_id")
+        .join(reached, on=[*by, "bx"], how="left")
+        .sort([*by, "gap_id"])
     )

@@ -14,6 +14,8 @@ journey), and the gap is measured and ranked like any other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from journeys.compare.deviations import GapType
@@ -30,33 +32,69 @@ INFO_SCHEMA = {
 
 
 def share_members(
-    journey_map: JourneyMap, variants: pl.DataFrame, journeys: pl.DataFrame
+    journey_map: JourneyMap,
+    variants: pl.DataFrame,
+    journeys: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The ``share_drift`` gaps of one map: members (jx and the ``KEY`` columns, one row per gap
     and journey) and one row per gap with its expected and observed share and the words for
-    ``detail``. ``variants``: scope_variants(); ``journeys``: jx, vx, finished."""
+    ``detail``. ``variants``: scope_variants(); ``journeys``: jx, vx, finished. With ``by``
+    (columns of ``journeys``), the shares are observed in each group of journeys on its own
+    (compare/history.py), and the rows per gap have the ``by`` columns too."""
     declared = journey_map.expected_shares().with_row_index("dx")
-    finished = journeys.filter(pl.col("finished")).select("jx", "vx")
+    finished = journeys.filter(pl.col("finished")).select("jx", "vx", *by)
+    groups = {c: journeys.schema[c] for c in by}
     empty = pl.DataFrame(schema={"jx": pl.UInt32, **dict.fromkeys(KEY, pl.String)})
+    no_info = pl.DataFrame(schema={**groups, **INFO_SCHEMA})
     if declared.is_empty() or finished.is_empty():
-        return empty, pl.DataFrame(schema=INFO_SCHEMA)
+        return empty, no_info
     took = _taken(declared, variants)
     per_journey = finished.join(took, on="vx", how="left").with_columns(
         pl.col("dx").is_not_null().alias("_took")
     )
-    counts = per_journey.filter("_took").group_by("dx").agg(pl.len().alias("k"))
-    n = finished.height
+    counts = per_journey.filter("_took").group_by(*by, "dx").agg(pl.len().alias("k"))
+    sizes = finished.group_by(by).agg(pl.len()) if by else finished.select(pl.len())
+    drifting = _drifting(declared, counts, sizes, groups)
+    if drifting.is_empty():
+        return empty, no_info
+    # every finished journey against every drifting declaration (of its group): on its
+    # over-represented side?
+    sides = (
+        finished.join(drifting.select(*by, "dx", "over", *KEY), on=list(by))
+        if by
+        else finished.join(drifting.select("dx", "over", *KEY), how="cross")
+    ).join(took.with_columns(_took=pl.lit(True)), on=["vx", "dx"], how="left")
+    members = sides.filter(pl.col("_took").fill_null(False) == pl.col("over")).select("jx", *KEY)
+    return members, drifting.select(*by, *INFO_SCHEMA)
+
+
+def _drifting(
+    declared: pl.DataFrame,
+    counts: pl.DataFrame,
+    sizes: pl.DataFrame,
+    groups: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """The declarations (dx) whose expected share is outside the 95% interval of the share
+    observed (per group: ``groups``, the by columns), with its words and which side is over.
+    ``counts``: (by, dx, k) the finished journeys that took each; ``sizes``: (by, n) all."""
+    k_of = {tuple(row[:-1]): row[-1] for row in counts.iter_rows()}
     rows = []
-    for dx, before, after, expected in declared.iter_rows():
-        k = next((c for d, c in counts.iter_rows() if d == dx), 0)
-        low, high = wilson_interval(k, n)
-        if low <= expected <= high:
-            continue
-        detail = f"{k / n:.0%} of finished journeys ({low:.0%}–{high:.0%}), expected {expected:.0%}"
-        rows.append((dx, before, after, expected, k / n, detail, k / n > expected))
-    drifting = pl.DataFrame(
+    for *group, n in sizes.iter_rows():
+        for dx, before, after, expected in declared.iter_rows():
+            k = k_of.get((*group, dx), 0)
+            low, high = wilson_interval(k, n)
+            if low <= expected <= high:
+                continue
+            detail = (
+                f"{k / n:.0%} of finished journeys ({low:.0%}–{high:.0%}), expected {expected:.0%}"
+            )
+            rows.append((*group, dx, before, after, expected, k / n, detail, k / n > expected))
+    return pl.DataFrame(
         rows,
         schema={
+            **groups,
             "dx": pl.UInt32,
             "from_step": pl.String,
             "to_step": pl.String,
@@ -71,14 +109,6 @@ def share_members(
         touchpoint=pl.lit(None, pl.String),
         detail=pl.lit(None, pl.String),
     )
-    if drifting.is_empty():
-        return empty, pl.DataFrame(schema=INFO_SCHEMA)
-    # every finished journey against every drifting declaration: on its over-represented side?
-    sides = finished.join(drifting.select("dx", "over", *KEY), how="cross").join(
-        took.with_columns(_took=pl.lit(True)), on=["vx", "dx"], how="left"
-    )
-    members = sides.filter(pl.col("_took").fill_null(False) == pl.col("over")).select("jx", *KEY)
-    return members, drifting.select(list(INFO_SCHEMA))
 
 
 def _taken(declared: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
