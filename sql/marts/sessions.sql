@@ -11,6 +11,7 @@ select
     (epoch_us(max(occurred_at)) - epoch_us(min(occurred_at))) / 1e6 as duration_seconds
 from marts.events
 where ($full or customer_key in (select s.customer_key from intermediate.int_path_scope as s))
--- large builds run in $parts parts over customer hash buckets ($part = 0, 1, ...)
-and hash(customer_key) % $parts = $part
+-- large builds run in $parts parts over customer hash buckets ($part = 0, 1, ...; one part: no
+-- hash per row)
+and ($parts = 1 or hash(customer_key) % $parts = $part)
 group by session_id
