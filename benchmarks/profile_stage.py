@@ -1,11 +1,15 @@
 """Where one stage's time goes: every SQL statement timed (wall and CPU-seconds), slowest first.
 
     python benchmarks/profile_stage.py build benchmarks/out/10000000 [--top 25]
+        [--fresh-from WAREHOUSE_FOLDER] [--explain marts/events.sql,...]
 
 runs the stage (``ingest``, ``build`` or ``compare``, as ``benchmarks/run.py`` runs it) on the
 folder a ``run.py --keep`` run left (``landing/journeys.yaml``, ``wh/``) in this process, with
 ``Connection._run`` and ``Connection._fetch`` timed; the folder's warehouse is changed as the
-stage changes it (copy it first to keep it). CPU-seconds are the process's (every DuckDB thread),
+stage changes it (copy it first to keep it; ``--fresh-from`` copies a kept one into ``wh/`` first,
+e.g. the folder as ingest left it, to time the build again). ``--explain`` runs the statements
+whose label holds one of the given parts under EXPLAIN ANALYZE and prints their plans with the
+operators' timings. CPU-seconds are the process's (every DuckDB thread),
 so a statement that runs while Python works elsewhere is charged for both; the cores are
 shared, so compare CPU-seconds between runs.
 """
