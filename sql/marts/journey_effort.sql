@@ -43,7 +43,7 @@ handoffs as (
         count(*) filter (where is_missed) as missed_handoffs,
         count(*) filter (where is_late) as late_handoffs,
         count(*) filter (where is_bounce) as bounced_handoffs,
-        sum(wait_seconds) as waiting_seconds
+        sum(wait_seconds order by step_index) as waiting_seconds  -- fixed order: reproducible
     from marts.journey_handoffs
     where journey_id in (select s.journey_id from scoped as s)
     group by journey_id

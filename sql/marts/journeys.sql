@@ -12,8 +12,8 @@ with steps as (
     from marts.events
     where ($full or customer_key in (select s.customer_key from intermediate.int_path_scope as s))
     -- large builds run in $parts parts over customer hash buckets ($part = 0, 1, ...),
-    -- so the per-journey lists never have to fit in memory at once
-    and hash(customer_key) % $parts = $part
+    -- so the per-journey lists never have to fit in memory at once (one part: no hash per row)
+    and ($parts = 1 or hash(customer_key) % $parts = $part)
 ),
 
 journeys as (
@@ -29,7 +29,9 @@ journeys as (
         count(distinct system) as n_systems,
         count(distinct channel) as n_channels,
         count(distinct team) as n_teams,
-        sum(value order by step_index) as value,  -- fixed order: reproducible float sums
+        -- fixed order: reproducible float sums; only the steps with a value (the orders' and
+        -- refunds'): adding 0.0 changes no sum, and most steps have none to sort
+        coalesce(sum(value order by step_index) filter (where value <> 0), 0.0) as value,
         bool_or(case_id is not null) as is_case
     from steps
     group by journey_id

@@ -31,6 +31,7 @@ from journeys.ingest.load import (
     _Batch,
     _record,
     _refuse,
+    check_landing,
     ensure_raw,
     file_hash,
     landing_files,
@@ -130,9 +131,7 @@ def check_file(job: CheckJob) -> CheckResult:
             landing = read_landing(
                 wh, job.path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding
             )
-            wh.materialize_temp(
-                "landing_checked", f"ingest/validate_{job.source}", tz=configured.timezone
-            )
+            check_landing(wh, job.source, landing, tz=configured.timezone)
             wh.view_temp("landing_marked", "ingest/checked_marks")
             wh.materialize_temp("landing_reject_text", landing.text_model)
             files = []

@@ -1,9 +1,11 @@
-"""Read one delivered file into the temp table ``landing_std``: its records, numbered by line.
+"""Read one delivered file into the temp table ``landing_raw`` and say how to read its records.
 
 ``landing_raw`` holds what the reader returned (the delivered columns as text, or a JSON-lines
-file's lines); ``landing_std`` one row per record with the contract columns, ``attributes``
-(every other column), ``_rowid`` (its row in ``landing_raw``) and ``_line``;
-``landing_parse_rejects`` the records the reader could not parse. The lines are counted apart
+file's lines); ``Landing.std`` the models that turn it into ``landing_std``, one row per record
+with the contract columns, ``attributes`` (every other column), ``_rowid`` (its row in
+``landing_raw``) and ``_line``, which the checks read in the same statement (``landing_std``
+is never copied into a table of its own); ``landing_parse_rejects`` the records the reader
+could not parse. The lines are counted apart
 from the reader (ingest/records.py): a file whose reader returns another number of records
 than its lines hold is refused, naming the line where they part, so no row can vanish
 unnoticed. A file that is not its declared format, or lacks contract columns, raises
@@ -18,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,9 @@ TEMP_TABLES = (
     "landing_rejects",
     "landing_scans",
     "landing_offsets",
-    "landing_std",
+    "landing_checked",
+    "landing_batch",
+    "landing_dups",
     "landing_marked",
     "landing_reject_text",
     "landing_parse_rejects",
@@ -49,10 +53,16 @@ class Landing:
     """The model that turns rejected rows back into their delivered text, by ``_line``."""
     parse_rejects: int
     """Rows of ``landing_parse_rejects``."""
+    std: dict[str, str] = field(default_factory=dict)
+    """``landing_std`` as models to run as one statement with the model reading it: relation ->
+    model, in order (the values read, numbered by line, the contract columns named)."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """The parameters of the ``std`` models."""
 
 
 def read_landing(wh: Warehouse, path: Path, *, fmt: str, spec: Spec, encoding: str) -> Landing:
-    """Fill ``landing_std`` (and ``landing_parse_rejects``) from ``path``."""
+    """Fill ``landing_raw`` (and ``landing_parse_rejects``) from ``path``; the ``Landing`` says how
+    to read ``landing_std`` from it."""
     wh.drop_temp(*TEMP_TABLES)
     if fmt == "csv":
         return _read_csv(wh, path, spec, encoding)
@@ -102,10 +112,9 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
         kept_texts=[k.text for k in kept],
         kept_reasons=[KEPT_REASONS[k.reason] for k in kept],
     )
-    params = table_params(delivered, chosen)
     runs = returned_runs(found.offsets, found.records, rejected)
-    _standardise(wh, "ingest/landing_table", runs, spec, **params)
-    return Landing("ingest/reject_text_table", parse_rejects)
+    std, params = _standardise("ingest/landing_table", runs, spec, table_params(delivered, chosen))
+    return Landing("ingest/reject_text_table", parse_rejects, std, params)
 
 
 def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
@@ -149,23 +158,22 @@ def _offsets(wh: Warehouse, offsets: tuple[tuple[int, int], ...]) -> None:
 
 
 def _standardise(
-    wh: Warehouse, values_model: str, runs: tuple[tuple[int, int], ...], spec: Spec, **params: Any
-) -> None:
-    """``landing_std``: the values model's records numbered by line (one stretch: without a
-    join), their contract columns named (``contract_<source>``), in one statement."""
+    values_model: str, runs: tuple[tuple[int, int], ...], spec: Spec, params: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """``landing_std`` as models and their parameters: the values model's records numbered by
+    line (one stretch: without a join), their contract columns named (``contract_<source>``)."""
     numbering: dict[str, Any]
     if len(runs) == 1:
         model, numbering = "ingest/number_records_one_run", {"shift": runs[0][1]}
     else:
         model = "ingest/number_records"
         numbering = {"firsts": [r for r, _ in runs], "shifts": [s for _, s in runs]}
-    wh.materialize_temp(
-        "landing_std",
-        f"ingest/contract_{spec.source}",
-        inputs={"landing_values": values_model, "landing_numbered": model},
-        **numbering,
-        **params,
-    )
+    std = {
+        "landing_values": values_model,
+        "landing_numbered": model,
+        "landing_std": f"ingest/contract_{spec.source}",
+    }
+    return std, {**numbering, **params}
 
 
 def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
@@ -194,10 +202,9 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
         kept_texts=[],
         kept_reasons=[],
     )
-    params = jsonl_params(keys, chosen)
     runs = returned_runs(((1, 0),), count.lines, _reader_rejects(wh))
-    _standardise(wh, "ingest/landing_jsonl", runs, spec, **params)
-    return Landing("ingest/reject_text_jsonl", parse_rejects)
+    std, params = _standardise("ingest/landing_jsonl", runs, spec, jsonl_params(keys, chosen))
+    return Landing("ingest/reject_text_jsonl", parse_rejects, std, params)
 
 
 def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:
@@ -216,8 +223,8 @@ def _read_parquet(wh: Warehouse, path: Path, spec: Spec) -> Landing:
         raise _fail_unreadable(path, "parquet", exc) from exc
     delivered = wh.columns_of("landing_raw")
     params = table_params(delivered, resolve(path.name, delivered, spec))
-    _standardise(wh, "ingest/landing_table", ((0, 1),), spec, **params)
-    return Landing("ingest/reject_text_table", 0)
+    std, params = _standardise("ingest/landing_table", ((0, 1),), spec, params)
+    return Landing("ingest/reject_text_table", 0, std, params)
 
 
 def text_codec(encoding: str, *, name: str) -> codecs.CodecInfo:

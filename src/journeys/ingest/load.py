@@ -286,18 +286,21 @@ def _append(
     source, file = batch.source, str(batch.path)
     wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
-    # Checking and marking run as one statement: the checked rows are not copied in between.
+    if not checked:
+        check_landing(wh, source, landing, tz=tz)
+    # The marks are a view: the rows are checked once (landing_checked), and the few keys
+    # delivered twice are looked up (landing_dups), not every row copied once more.
     wh.materialize_temp(
-        "landing_marked",
-        "ingest/mark_landing",
-        inputs=None if checked else {"landing_checked": f"ingest/validate_{source}"},
-        tz=tz,
+        "landing_batch",
+        "ingest/landing_batch",
         file_seq=batch.file_seq,
         batch_id=batch.batch_id,
         file=file,
         loaded_at=batch.loaded_at,
         watermark=watermark,
     )
+    wh.materialize_temp("landing_dups", "ingest/landing_dups")
+    wh.view_temp("landing_marked", "ingest/mark_landing")
     counts = wh.query("ingest/batch_counts").row(0, named=True)
     raw_columns = wh.columns(f"raw.{source}")
     wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
@@ -319,6 +322,15 @@ def _append(
         duplicates=counts["duplicates"],
         late_events=counts["late_events"],
         note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
+    )
+
+
+def check_landing(wh: Warehouse, source: str, landing: Landing, *, tz: str) -> None:
+    """``landing_checked``: every record of ``landing_raw`` with its contract columns, typed,
+    and the first contract violation in ``_reason`` (``validate_<source>``): reading the values,
+    numbering and checking them run as one statement."""
+    wh.materialize_temp(
+        "landing_checked", f"ingest/validate_{source}", inputs=landing.std, tz=tz, **landing.params
     )
 
 
