@@ -27,7 +27,8 @@ from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest import ocel, xes
 from journeys.ingest.contracts import detect_format
-from journeys.ingest.load import BatchResult, ensure_raw, file_hash, load_file
+from journeys.ingest.load import BatchResult, file_hash, load_file
+from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")

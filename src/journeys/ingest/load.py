@@ -24,6 +24,7 @@ from journeys.errors import IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
+from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
 REFUSED = "refused: "
@@ -67,11 +68,6 @@ class BatchResult:
             f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
         )
         return text + (f" ({self.note})" if self.note else "")
-
-
-def ensure_raw(wh: Warehouse) -> None:
-    """Create the raw tables and the SQL macros the staging models use (idempotent)."""
-    wh.run_script("ddl/raw", once=True)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:

@@ -194,6 +194,14 @@ class StoredTables(Connection):
             {"keep": keep_seconds},
         )
 
+    def newest_published(self) -> list[str]:
+        """The files the newest published catalog reads, as recorded (none: never published)."""
+        rows = self._run(
+            "SELECT file FROM raw.published_files "
+            "WHERE generation = (SELECT max(generation) FROM raw.published_files)"
+        )
+        return [r[0] for r in rows]
+
     def published_count(self) -> int:
         """How many published catalogs' files this work file remembers."""
         return int(self._run("SELECT count(DISTINCT generation) FROM raw.published_files")[0][0])
@@ -315,6 +323,7 @@ class StoredTables(Connection):
             },
             what=f"record the files of {table}",
         )
+        self.stored_changed = True
         if self._files is not None:
             self._files[table] = list(files)
         if view:

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-import polars as pl
 
 from journeys.errors import WarehouseError
 from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
 from journeys.warehouse.storage import DATA_FILES, StoredTables
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
 
@@ -75,6 +75,8 @@ class Tables(StoredTables):
         if self.is_stored(table):  # its Parquet files, read by polars directly (in parallel)
             files = [f.file for f in self.stored_files(table).get(table, [])]
             if files:
+                import polars as pl  # only where a frame is read: not on every command's path
+
                 frame = pl.read_parquet(files, columns=list(columns) if columns else None)
                 return frame.sort(list(order_by)) if order_by else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
@@ -87,6 +89,8 @@ class Tables(StoredTables):
         if self.is_stored(table):  # its Parquet files, scanned by polars itself
             files = [f.file for f in self.stored_files(table).get(table, [])]
             if files:
+                import polars as pl
+
                 frame = pl.scan_parquet(files)
                 return frame.select(list(columns)) if columns else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
@@ -118,7 +122,7 @@ class Tables(StoredTables):
             else:
                 sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
                 self._run(sql, what=f"write {table}")
-        return frame.height if isinstance(frame, pl.DataFrame) else frame.num_rows
+        return int(frame.num_rows if hasattr(frame, "num_rows") else frame.height)
 
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
@@ -136,6 +140,7 @@ class Tables(StoredTables):
         if self.is_stored(table):
             self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
             self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table}, what=table)
+            self.stored_changed = True
             if self._files is not None:
                 self._files.pop(table, None)
         else:
