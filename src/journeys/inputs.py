@@ -1,17 +1,20 @@
-"""What a build is made of, as one fingerprint: a build whose inputs are those of the last
-finished one would write the same rows, so ``journeys build`` records itself and stops there.
+"""What a build or a compare is made of, as one fingerprint: a step whose inputs are those of
+the last finished one would write the same rows, so it records itself and stops there.
 
 A build reads the raw rows (they change only by loading files: the count and the newest arrival
 number of ``raw.manifest``), the settings (touchpoint rules, sessions, journeys, salt, phone
 regions, currencies, partitions, ...), the maps (their steps' ``within`` are the effort marts'
 handoff SLAs) and the code that builds (the package's modules and ``sql/``, by size and
 modification time: an upgrade or an edit builds again). Anything else it reads it wrote itself.
+A compare reads the build's marts (their files: a build that changed anything wrote new ones),
+the settings, the maps it compares and the code (``compare/unchanged.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -23,11 +26,15 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 def build_fingerprint(settings: Settings, *, files: int, max_file_seq: int) -> str:
     """The SHA-256 of a build's inputs (see the module docstring)."""
+    return fingerprint(settings, settings.maps, files=files, max_file_seq=max_file_seq)
+
+
+def fingerprint(settings: Settings, maps: Sequence[Path | str], **data: object) -> str:
+    """The SHA-256 of ``data`` (JSON values), the settings, the text of ``maps`` and the code."""
     parts = {
-        "files": files,
-        "max_file_seq": max_file_seq,
+        **data,
         "settings": settings.model_dump(mode="json"),
-        "maps": [_file_digest(Path(m)) for m in settings.maps],
+        "maps": [(str(m), _file_digest(Path(m))) for m in maps],
         "code": code_stamp(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
