@@ -180,7 +180,7 @@ def import_log(
         left_out=left_out,
         open_cases_horizon_seconds=open_cases_horizon,
     )
-    counts = wh.query("queries/log_counts", batch_id=batch.batch_id).row(0, named=True)
+    counts = wh.record("queries/log_counts", batch_id=batch.batch_id)
     return ImportResult(
         batch=batch,
         cases=counts["cases"],
