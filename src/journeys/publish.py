@@ -200,7 +200,8 @@ def publish_catalog(settings: Settings, wh: Warehouse) -> Path:
     }
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
     try:
-        with _open(settings, staging) as target:
+        # one transaction: a commit per view cost about 4 ms each (20 views)
+        with _open(settings, staging) as target, target.transaction():
             for name, files in tables.items():
                 target.define_stored_view(name, files)
         _set_aside_stale_wal(published)

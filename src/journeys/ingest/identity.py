@@ -14,13 +14,17 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import polars as pl
+from typing import TYPE_CHECKING
 
 from journeys.ingest.components import label_components
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:  # imported where a graph has links: a log of unlinked cases needs neither
+    import numpy as np
+    import polars as pl
+
+IDENTITY_COLUMNS = {"node": "VARCHAR", "customer_key": "VARCHAR", "is_stitched": "BOOLEAN"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ def component_roots(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     dropped. A root is only ever replaced by a smaller one, so each root is its component's
     smallest id. Memory is a few integers per link and node (no strings, no joins).
     """
+    import numpy as np
+
     parent = np.arange(n, dtype=np.int64)
     a = np.asarray(left, dtype=np.int64)
     b = np.asarray(right, dtype=np.int64)
@@ -64,6 +70,9 @@ def connected_components(edges: pl.DataFrame) -> pl.DataFrame:
     ``edges`` has columns left_node, right_node (strings). Returns columns node, component.
     (``stitch_identities`` does the same with the node numbering in DuckDB.)
     """
+    import numpy as np
+    import polars as pl
+
     nodes = pl.concat([edges["left_node"], edges["right_node"]]).unique().sort()
     ids = pl.DataFrame({"node": nodes, "node_id": np.arange(nodes.len(), dtype=np.int64)})
     pairs = edges.join(ids, left_on="left_node", right_on="node").join(
@@ -73,6 +82,21 @@ def connected_components(edges: pl.DataFrame) -> pl.DataFrame:
         nodes.len(), pairs["node_id"].to_numpy(), pairs["node_id_right"].to_numpy()
     )
     return pl.DataFrame({"node": nodes, "component": nodes.gather(roots)})
+
+
+def _stitch_in_process(wh: Warehouse, n: int, *, salt: str) -> None:
+    """``int_identity`` from the union-find of the links on their node ids, here."""
+    import numpy as np
+
+    links = wh.arrays("queries/identity_edge_ids")
+    roots = component_roots(n, links["left_id"], links["right_id"])
+    del links
+    ids = np.arange(n, dtype=np.int64)
+    wh.write_arrays("intermediate.int_identity_roots", {"node_id": ids, "root_id": roots})
+    del roots, ids
+    wh.run_view("intermediate/int_identity_components")
+    wh.run_model("intermediate/int_identity", salt=salt)
+    wh.drop_table("intermediate.int_identity_roots")
 
 
 def customer_key(anchor: str, salt: str) -> str:
@@ -101,10 +125,7 @@ def stitch_identities(
     wh.run_view("intermediate/int_crm_contacts")
     wh.run_model("intermediate/int_identity_ambiguous")
     if wh.run_model("intermediate/int_identity_edges") == 0:
-        frame = pl.DataFrame(
-            schema={"node": pl.String, "customer_key": pl.String, "is_stitched": pl.Boolean}
-        )
-        wh.write_table("intermediate.int_identity", frame)
+        wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
     n = wh.run_model("intermediate/int_identity_nodes")
     if run_tasks is not None and parts > 1 and folder is not None:
@@ -117,18 +138,11 @@ def stitch_identities(
         wh.run_model("intermediate/int_identity", salt=salt)
         wh.drop_temp("identity_labels")
         shutil.rmtree(folder, ignore_errors=True)
-    else:
-        links = wh.arrays("queries/identity_edge_ids")
-        roots = component_roots(n, links["left_id"], links["right_id"])
-        del links
-        wh.write_table(
-            "intermediate.int_identity_roots",
-            pl.DataFrame({"node_id": np.arange(n, dtype=np.int64), "root_id": roots}),
-        )
-        del roots
-        wh.run_view("intermediate/int_identity_components")
+    elif not wh.scalar("queries/identity_link_count"):  # every identifier alone (a log's cases)
+        wh.run_view("intermediate/int_identity_unlinked", name="int_identity_components")
         wh.run_model("intermediate/int_identity", salt=salt)
-        wh.drop_table("intermediate.int_identity_roots")
+    else:
+        _stitch_in_process(wh, n, salt=salt)
     wh.drop_view("intermediate.int_identity_components")
     counts = wh.record("queries/identity_counts")
     return IdentityResult(

@@ -4,7 +4,9 @@ a stored table (``storage.py``) through its files."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -123,6 +125,36 @@ class Tables(StoredTables):
                 sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
                 self._run(sql, what=f"write {table}")
         return int(frame.num_rows if hasattr(frame, "num_rows") else frame.height)
+
+    def write_rows(
+        self, table: str, columns: Mapping[str, str], rows: Sequence[Sequence[Any]]
+    ) -> int:
+        """Write ``rows`` (Python values in the order of ``columns``: name -> DuckDB type) as
+        ``table``, in one statement: for the small tables a step makes from its settings (rules,
+        rates, an empty scope), which need no frame library. Returns the rows written."""
+        params = {f"c{i}": [row[i] for row in rows] for i in range(len(columns))}
+        select = ", ".join(
+            f"unnest(CAST($c{i} AS {kind}[])) AS {quote_ident(name)}"
+            for i, (name, kind) in enumerate(columns.items())
+        )
+        if self.is_stored(table):
+            self._store(table, f"SELECT {select}", params, f"write {table}")
+        else:
+            sql = f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT {select}"
+            self._run(sql, params, what=f"write {table}")
+        return len(rows)
+
+    def write_arrays(self, table: str, arrays: Mapping[str, Any]) -> None:
+        """Write NumPy arrays of equal length (column name -> array) as ``table``: DuckDB scans
+        them as they are (no frame, no Arrow conversion)."""
+        view = f"_arrays_{uuid.uuid4().hex}"
+        self._con.register(view, dict(arrays))
+        try:
+            sql = f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM {view}"
+            self._run(sql, what=f"write {table}")
+        finally:
+            with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
+                self._con.unregister(view)
 
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
