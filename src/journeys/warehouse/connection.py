@@ -43,6 +43,8 @@ class Connection:
         self.stored_changed = False
         """Whether this connection has changed any stored table's files (publish: whether the
         published catalog may already be current)."""
+        self._described: dict[str, list[tuple[str, str]]] = {}
+        """(column, type) of stored tables' views as described here, until their files change."""
         self._files: dict[str, list[StoredFile]] | None = None
         """raw.data_files as last read or written here (only this writer changes it): each
         stored table's files without a query per look-up; forgotten on rollback or reconnect."""
@@ -68,6 +70,7 @@ class Connection:
 
     def _connect(self) -> None:
         self._files = None
+        self._described = {}
         try:
             self._con = duckdb.connect(
                 str(self.path) if self.path else ":memory:",
@@ -119,6 +122,7 @@ class Connection:
             self._run("COMMIT", what="commit the transaction")
         except BaseException:
             self._files = None  # the catalog is as it was before the transaction
+            self._described = {}
             with suppress(WarehouseError):  # a failed COMMIT has rolled back already
                 self._run("ROLLBACK")
             raise

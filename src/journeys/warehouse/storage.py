@@ -73,6 +73,14 @@ class StoredTables(Connection):
             if table is None or name == table
         }
 
+    def described(self, table: str) -> list[tuple[str, str]]:
+        """(column, type) of a stored table's view, described once until its files change (a
+        compare read the same table's columns seven times)."""
+        if table not in self._described:
+            rows = self._run(f"DESCRIBE {quote_ident(table)}", what=f"columns of {table}")
+            self._described[table] = [(r[0], r[1]) for r in rows]
+        return list(self._described[table])
+
     def new_data_file(self, table: str, *, part: int | None = None) -> Path:
         """A fresh path for one Parquet file of ``table`` in the data folder (not yet written)."""
         if self.data is None:
@@ -241,9 +249,9 @@ class StoredTables(Connection):
         else:
             current = self.stored_files(table).get(table, []) if append else []
         if current:
-            described = self._run(f"DESCRIBE {quote_ident(table)}", what=f"columns of {table}")
             cast = ", ".join(
-                f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t, *_ in described
+                f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}"
+                for c, t in self.described(table)
             )
             body = f"SELECT {cast} FROM (\n{body}\n)"
         file = self.new_data_file(table)
@@ -324,6 +332,7 @@ class StoredTables(Connection):
             what=f"record the files of {table}",
         )
         self.stored_changed = True
+        self._described.pop(table, None)
         if self._files is not None:
             self._files[table] = list(files)
         if view:

@@ -40,7 +40,7 @@ class Tables(StoredTables):
         if self.is_stored(table):  # DESCRIBE: a third of duckdb_columns()' time on such a view
             if not self.table_exists(table):  # (and a missing one would abort a transaction)
                 return []
-            return [r[0] for r in self._run(f"DESCRIBE {quote_ident(table)}")]
+            return [column for column, _ in self.described(table)]
         schema, _, name = table.rpartition(".")
         rows = self._run(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
@@ -173,6 +173,7 @@ class Tables(StoredTables):
             self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
             self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table}, what=table)
             self.stored_changed = True
+            self._described.pop(table, None)
             if self._files is not None:
                 self._files.pop(table, None)
         else:
