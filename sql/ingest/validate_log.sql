@@ -26,31 +26,16 @@ hashed as (
     from typed
 ),
 
--- the rows whose content comes more than once in the file, numbered in file order; any other
--- row is number 1 (a window over every row sorted all 250,000 hashes of a log for its few
--- repeats: 0.3 s)
-repeats as (
-    select
-        _line,
-        row_number() over (partition by _content order by _line) as _n
-    from hashed
-    where _content in (
-        select c._content from hashed as c
-        group by c._content
-        having count(*) > 1
-    )
-),
-
 keyed as (
     select
-        h.* exclude (_content) replace (
+        * exclude (_content) replace (
             coalesce(
-                nullif(trim(h.event_id), ''),
-                'k' || left(h._content, 24) || '-' || cast(coalesce(r._n, 1) as varchar)
+                nullif(trim(event_id), ''),
+                'k' || left(_content, 24) || '-'
+                || cast(row_number() over (partition by _content order by _line) as varchar)
             ) as event_id
         )
-    from hashed as h
-    left join repeats as r on h._line = r._line
+    from hashed
 )
 
 select
