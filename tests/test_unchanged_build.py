@@ -99,3 +99,32 @@ def test_a_step_that_did_not_publish_is_published_by_the_next_unchanged_build(
     assert published == 0
     steps.build_marts(settings)  # nothing new to build, but the marts were never published
     assert _state(settings)[2] == 1
+
+
+def test_phone_numbers_are_parsed_again_only_when_their_inputs_change():
+    """fixtures/phones: a hand-written CRM and two help desks' exports."""
+    from journeys.build import phone_numbers
+    from journeys.config import SourceSettings
+    from journeys.ingest.load import load_source
+    from journeys.ingest.raw import ensure_raw
+    from journeys.warehouse import Warehouse
+
+    phones = Path(__file__).parent / "fixtures" / "phones"
+    settings = Settings(phone_region="DE")
+    with Warehouse() as wh:
+        ensure_raw(wh)
+        load_source(wh, settings, "customers", [phones / "customers.csv"])
+        load_source(wh, settings, "support", [phones / "support_de.csv"])
+        assert phone_numbers(wh, settings)
+        parsed = wh.rows("queries/phone_values")
+        table = sorted(wh._run("SELECT * FROM raw.phone_numbers"))
+        assert len(table) == len(parsed) > 0
+        assert not phone_numbers(wh, settings)  # nothing loaded, the same settings
+        assert sorted(wh._run("SELECT * FROM raw.phone_numbers")) == table
+        load_source(wh, settings, "support", [phones / "support_us.csv"])
+        assert phone_numbers(wh, settings)  # a support file loaded
+        us = settings.model_copy(update={"sources": {"support": SourceSettings(phone_region="US")}})
+        assert phone_numbers(wh, us)  # another region for the help desk
+        assert not phone_numbers(wh, us)
+        wh.drop_table("raw.phone_numbers")
+        assert phone_numbers(wh, us)  # the table is gone: parsed again

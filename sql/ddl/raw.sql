@@ -32,6 +32,13 @@ create table if not exists raw.builds (
 -- maps and the code as one fingerprint, with the build's headline counts. A build of the same
 -- inputs would change nothing: it records itself and reports these. Emptied when a build starts,
 -- so a build that stopped half-way is never taken for a finished one.
+-- The inputs of a build step that runs again only when they change (journeys/build.py): the
+-- phone numbers are parsed again only when customer or support files, the settings or the code
+-- changed. One fingerprint per step.
+create table if not exists raw.step_inputs (
+    step varchar primary key,
+    fingerprint varchar not null
+);
 create table if not exists raw.build_inputs (
     fingerprint varchar not null,
     events bigint not null,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from journeys.config import Settings
 from journeys.errors import BuildError
 from journeys.ingest.raw import ensure_raw
-from journeys.inputs import build_fingerprint
+from journeys.inputs import build_fingerprint, fingerprint
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -116,15 +116,31 @@ def build_staging(wh: Warehouse, settings: Settings) -> None:
     """The touchpoint rules, the phone numbers, the staging models and views, the exchange
     rates: what identity stitching and ``int_events`` read."""
     from journeys.ingest.money import write_exchange_rates
-    from journeys.ingest.phones import normalize_phones
     from journeys.ingest.touchpoints import write_rules
 
     write_rules(wh, settings)
-    normalize_phones(wh, settings)  # raw.phone_numbers, which the staging models join
+    phone_numbers(wh, settings)  # raw.phone_numbers, which the staging models join
     wh.run_models(STAGING_MODELS, salt=settings.salt)
     for view in STAGING_VIEWS:
         wh.run_view(view)
     write_exchange_rates(wh, settings)
+
+
+def phone_numbers(wh: Warehouse, settings: Settings) -> bool:
+    """Parse the delivered phone numbers into ``raw.phone_numbers`` when its inputs changed (a
+    customer or support file loaded, other settings or code; ``--full`` alike: the table is a
+    function of them alone). Returns whether it parsed them."""
+    found = wh.record("queries/phone_inputs")
+    inputs = fingerprint(
+        settings, (), step="phones", files=found["files"], max_file_seq=found["max_file_seq"]
+    )
+    if found["fingerprint"] == inputs:
+        return False
+    from journeys.ingest.phones import normalize_phones
+
+    normalize_phones(wh, settings)
+    wh.execute("queries/record_step_inputs", step="phones", fingerprint=inputs)
+    return True
 
 
 def build_warehouse(
