@@ -43,6 +43,9 @@ class Connection:
         self.stored_changed = False
         """Whether this connection has changed any stored table's files (publish: whether the
         published catalog may already be current)."""
+        self._existing: set[tuple[str, str]] = set()
+        """(schema, name) of the tables and views last listed here, less those dropped since:
+        ``table_exists`` lists them again only for a name it does not find."""
         self._described: dict[str, list[tuple[str, str]]] = {}
         """(column, type) of stored tables' views as described here, until their files change."""
         self._files: dict[str, list[StoredFile]] | None = None
@@ -71,6 +74,7 @@ class Connection:
     def _connect(self) -> None:
         self._files = None
         self._described = {}
+        self._existing = set()
         try:
             self._con = duckdb.connect(
                 str(self.path) if self.path else ":memory:",
@@ -123,6 +127,7 @@ class Connection:
         except BaseException:
             self._files = None  # the catalog is as it was before the transaction
             self._described = {}
+            self._existing = set()
             with suppress(WarehouseError):  # a failed COMMIT has rolled back already
                 self._run("ROLLBACK")
             raise

@@ -170,6 +170,7 @@ class Warehouse(Tables):
                 self._run(f"DROP VIEW temp.{quote_ident(name)}")
             elif (name, "LOCAL TEMPORARY") in temps or (name, "BASE TABLE") in temps:
                 self._run(f"DROP TABLE temp.{quote_ident(name)}")
+            self._forget(name)
 
     def create_temp_view(self, name: str, table: str) -> None:
         """A temp view aliasing ``table``, so one SQL file can serve several tables."""

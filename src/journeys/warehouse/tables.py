@@ -28,12 +28,11 @@ class Tables(StoredTables):
         if self.is_stored(table):  # a stored table is listed (and its view made) in one step
             return table in self.stored_files()
         schema, _, name = table.rpartition(".")
-        rows = self._run(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = $schema AND table_name = $name",
-            {"schema": schema or "main", "name": name},
-        )
-        return bool(rows[0][0])
+        key = (schema or "main", name)
+        if key not in self._existing:  # every table and view (temp ones too) in one look-up
+            rows = self._run("SELECT table_schema, table_name FROM information_schema.tables")
+            self._existing = {(r[0], r[1]) for r in rows}
+        return key in self._existing
 
     def columns(self, table: str) -> list[str]:
         """The column names of a table or view, in order (none: no such table)."""
@@ -63,6 +62,10 @@ class Tables(StoredTables):
         return list(self._con.sql(f"SELECT * FROM {quote_ident(relation)} LIMIT 0").columns)
 
     def count(self, table: str) -> int:
+        if self.is_stored(table):  # its files' rows, as recorded when they were written
+            files = self.stored_files(table).get(table)
+            if files is not None:
+                return sum(f.rows for f in files)
         return int(
             self._run(f"SELECT count(*) FROM {quote_ident(table)}", what=f"count {table}")[0][0]
         )
@@ -164,9 +167,16 @@ class Tables(StoredTables):
             f"ALTER TABLE {quote_ident(table)} RENAME TO {quote_ident(name)}",
             what=f"rename {table}",
         )
+        self._forget(table)
 
     def drop_view(self, view: str) -> None:
         self._run(f"DROP VIEW IF EXISTS {quote_ident(view)}", what=f"drop {view}")
+        self._forget(view)
+
+    def _forget(self, table: str) -> None:
+        """``table`` was dropped: ``table_exists`` no longer finds it listed."""
+        schema, _, name = table.rpartition(".")
+        self._existing.discard((schema or "main", name))
 
     def drop_table(self, table: str) -> None:
         if self.is_stored(table):
@@ -178,6 +188,7 @@ class Tables(StoredTables):
                 self._files.pop(table, None)
         else:
             self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
+            self._forget(table)
 
     def export_parquet(self, table: str, path: Path, *, month_of: str | None = None) -> None:
         """Write a table as one Parquet file, or as a folder partitioned by month of a column."""
