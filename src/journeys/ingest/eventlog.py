@@ -195,12 +195,12 @@ def import_log(
 
 def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:
     """The batch that already loaded this XES/OCEL file (same path and content), if any."""
-    earlier = wh.query(
+    earlier = wh.row(
         "ingest/manifest_lookup", file=str(path.resolve()), content_hash=file_hash(path)
     )
-    if not earlier.height:
+    if earlier is None:
         return None
-    batch_id = earlier["batch_id"][0]
+    batch_id = earlier[0]
     note = f"already loaded in batch {batch_id}"
     return BatchResult(batch_id, "log", str(path.resolve()), skipped=True, note=note)
 

@@ -159,9 +159,9 @@ def _refuse(wh: Warehouse, source: str, path: Path, reason: str) -> BatchResult:
     content_hash = file_hash(path)
     note = f"{REFUSED}{reason}"
     lookup = {"file": str(path), "content_hash": content_hash, "note": note}
-    earlier = wh.query("ingest/refusal_lookup", **lookup)
-    if earlier.height:
-        return BatchResult(earlier["batch_id"][0], source, str(path), refused=True, note=reason)
+    earlier = wh.row("ingest/refusal_lookup", **lookup)
+    if earlier is not None:
+        return BatchResult(earlier[0], source, str(path), refused=True, note=reason)
     batch = _Batch.new(wh, source, path, content_hash)
     result = BatchResult(batch.batch_id, source, str(path), refused=True, note=reason)
     with wh.transaction():
@@ -211,9 +211,9 @@ def load_file(
     ensure_raw(wh)
     delivered = Path(origin).resolve() if origin is not None else path
     content_hash = file_hash(delivered)
-    earlier = wh.query("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
-    if earlier.height:
-        first = earlier["batch_id"][0]
+    earlier = wh.row("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
+    if earlier is not None:
+        first = earlier[0]
         return BatchResult(
             first, source, str(delivered), skipped=True, note=f"already loaded in batch {first}"
         )
@@ -294,7 +294,7 @@ def _append(
         loaded_at=batch.loaded_at,
         watermark=watermark,
     )
-    counts = wh.query("ingest/batch_counts").row(0, named=True)
+    counts = wh.record("ingest/batch_counts")
     raw_columns = wh.columns(f"raw.{source}")
     wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
     params = {"batch_id": batch.batch_id, "source": source, "file": file}
