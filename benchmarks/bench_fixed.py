@@ -4,9 +4,12 @@ On so few events a command's time is nearly all fixed cost: the interpreter, loa
 libraries, opening the work file, the statements every build or compare runs whatever the
 size, writing and publishing the catalog. ``make bench`` runs this; each command runs in a
 fresh process as a user types it, ``--repeat`` times (median and best reported; wall time and
-CPU-seconds), after one warm-up of each. The floor beside it is the interpreter alone and the
-interpreter loading the libraries every command needs (duckdb, polars, numpy, pydantic, yaml,
-typer), measured the same way in the same run.
+CPU-seconds), after one warm-up of each. "Nothing new": nothing loaded or built since the last
+build or compare (the step finds its inputs unchanged and stops, journeys/inputs.py); ``--full``
+does the whole work again. The floor beside it is the interpreter alone, the interpreter
+loading DuckDB (what the steps that find nothing new need beside the configuration) and the
+interpreter loading the libraries the full commands need (duckdb, polars, numpy, pydantic,
+yaml, typer), measured the same way in the same run.
 
     .venv/bin/python benchmarks/bench_fixed.py --write-doc
 """
@@ -77,10 +80,12 @@ def bench(repeat: int) -> dict:
     cli = [sys.executable, "-m", "journeys.cli", "--warehouse", str(warehouse)]
     commands = {
         "python": [sys.executable, "-c", "pass"],
+        "python + duckdb": [sys.executable, "-c", "import duckdb"],
         "python + libraries": [sys.executable, "-c", LIBRARIES],
         "journeys build --full": [*cli, "build", "--full", "--config", str(config)],
         "journeys build (nothing new)": [*cli, "build", "--config", str(config)],
-        "journeys compare": [*cli, "compare", "--config", str(config)],
+        "journeys compare (nothing new)": [*cli, "compare", "--config", str(config)],
+        "journeys compare --full": [*cli, "compare", "--full", "--config", str(config)],
     }
     found = {}
     for name, argv in commands.items():

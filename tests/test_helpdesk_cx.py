@@ -15,8 +15,8 @@ import pytest
 from journeys.compare.conformance import compare_map
 from journeys.compare.maps import parse_map
 from journeys.config import Settings
-from journeys.ingest.load import ensure_raw
 from journeys.ingest.phones import normalize_phones
+from journeys.ingest.raw import ensure_raw
 from journeys.paths import build_paths
 from journeys.paths.effort import build_effort
 from journeys.warehouse import Warehouse

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from journeys.ingest.identity import component_roots, connected_components
+from journeys.ingest.identity import component_roots, connected_components, small_component_roots
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -25,12 +25,17 @@ def test_component_roots_are_each_components_smallest_id(seed: int) -> None:
     for component in nx.connected_components(graph):
         expected[list(component)] = min(component)
     assert np.array_equal(roots, expected)
+    # the plain-Python union-find of small graphs gives the same roots
+    links = list(zip(left.tolist(), right.tolist(), strict=True))
+    assert small_component_roots(n, links) == expected.tolist()
 
 
 def test_a_descending_chain_and_string_nodes_keep_the_smallest_node() -> None:
     n = 1000
     chain = np.arange(n - 1, 0, -1)
     assert set(component_roots(n, chain, chain - 1).tolist()) == {0}
+    links = list(zip(chain.tolist(), (chain - 1).tolist(), strict=True))
+    assert set(small_component_roots(n, links)) == {0}
     edges = pl.DataFrame({"left_node": ["z", "y", "b", "q"], "right_node": ["y", "b", "b", "q"]})
     labels = dict(connected_components(edges).iter_rows())
     assert labels == {"b": "b", "y": "b", "z": "b", "q": "q"}

@@ -151,7 +151,10 @@ def test_a_compare_with_nothing_new_changes_nothing_and_reads_no_events(
         return found
 
     monkeypatch.setattr(timing, "_read_events", counting)
-    result = land(settings)
+    result = land(settings)  # the same inputs: the last compare is reported, nothing is read
+    assert result.changed == 0 and result.drift.is_empty() and read == []
+    # another reports folder: inputs that differ, so compare runs, on no changed journey
+    result = land(settings.model_copy(update={"reports": tmp_path / "elsewhere"}))
     assert result.changed == 0 and result.drift.is_empty()
     assert read == [0]  # the one map read the events of no journey
     after = published_marts(settings)

@@ -22,3 +22,9 @@ create table if not exists raw.published_files (
 create table if not exists raw.warehouse_format (
     version integer not null
 );
+-- The scripts of sql/ddl/ this work file has run, by the SHA-256 of their text: a writer runs
+-- one again only when its text changed (Warehouse.run_script(once=True)).
+create table if not exists raw.ddl_scripts (
+    script varchar primary key,
+    sha256 varchar not null
+);

@@ -28,6 +28,26 @@ create table if not exists raw.builds (
     max_file_seq bigint not null,
     full_rebuild boolean not null
 );
+-- The inputs of the last finished build (journeys/build.py): the files loaded, the settings, the
+-- maps and the code as one fingerprint, with the build's headline counts. A build of the same
+-- inputs would change nothing: it records itself and reports these. Emptied when a build starts,
+-- so a build that stopped half-way is never taken for a finished one.
+-- The inputs of a build step that runs again only when they change (journeys/build.py): the
+-- phone numbers are parsed again only when customer or support files, the settings or the code
+-- changed. One fingerprint per step.
+create table if not exists raw.step_inputs (
+    step varchar primary key,
+    fingerprint varchar not null
+);
+create table if not exists raw.build_inputs (
+    fingerprint varchar not null,
+    events bigint not null,
+    customers bigint not null,
+    stitched_customers bigint not null,
+    unstitched_events bigint not null,
+    unmapped_events bigint not null,
+    journeys bigint not null
+);
 create table if not exists raw.customers (
     customer_id varchar, email varchar, phone varchar, segment varchar, created_at varchar,
     attributes json,

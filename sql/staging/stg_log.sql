@@ -3,7 +3,7 @@
 -- a case id that is an email address or a phone number, or every case id of a batch imported
 -- with --personal-case-ids, becomes a keyed hash (the salt, as emails and phones elsewhere).
 -- Email addresses and phone numbers inside activity names are masked.
-with source as (
+with source as not materialized (
     select * from raw.log
     where not _is_duplicate
 ),
@@ -15,15 +15,31 @@ imports as (
     from raw.log_imports
 ),
 
+-- The regular expressions run once per distinct value, not once per event: an activity name
+-- repeats on thousands of events, a case id on each of its events (250,000 events: 0.6 s of
+-- CPU per event, 0.05 s per value).
+activities as (
+    select
+        activity,
+        journeys_redact(trim(activity)) as masked
+    from (select distinct activity from source) as distinct_activities
+),
+
+contact_cases as (
+    select case_id
+    from (select distinct case_id from source) as distinct_cases
+    where journeys_is_contact(case_id)
+),
+
 final as (
     select
         r.event_id,
         case
-            when coalesce(i.personal_case_ids, false) or journeys_is_contact(r.case_id)
+            when coalesce(i.personal_case_ids, false) or c.case_id is not null
                 then 'case_' || left(sha256($salt || 'case:' || r.case_id), 16)
             else r.case_id
         end as case_id,
-        journeys_redact(trim(r.activity)) as activity,
+        a.masked as activity,
         r.occurred_at_utc as occurred_at,
         nullif(trim(r.channel), '') as channel,
         r.attributes,
@@ -31,7 +47,9 @@ final as (
         r._batch_id as batch_id,
         r._is_late as is_late
     from source as r
+    inner join activities as a on r.activity is not distinct from a.activity
     left join imports as i on r._batch_id = i.batch_id
+    left join contact_cases as c on r.case_id = c.case_id
 )
 
 select * from final

@@ -9,20 +9,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from journeys.config import Settings
 from journeys.errors import BuildError
-from journeys.ingest.identity import IdentityResult, stitch_identities
-from journeys.ingest.load import ensure_raw
-from journeys.ingest.money import write_exchange_rates
-from journeys.ingest.phones import normalize_phones
-from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
-from journeys.ingest.touchpoints import write_rules
-from journeys.paths.partitions import partition_folder
+from journeys.ingest.raw import ensure_raw
+from journeys.inputs import build_fingerprint, fingerprint
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:
+    from journeys.ingest.identity import IdentityResult
     from journeys.runner import Runner
 
 STAGING_MODELS = (
@@ -66,18 +62,18 @@ def build_events(
     result and the last build's file number (0 when this is the first build). With
     ``run_tasks`` and ``settings.partitions > 1``, the identity components and the events are
     computed by jobs (``ingest/components.py``, ``ingest/slices.py``), not in this process."""
+    # imported here: a build that finds its inputs unchanged needs none of them
+    from journeys.ingest.identity import stitch_identities
+    from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
+    from journeys.paths.partitions import partition_folder
+
     spread = run_tasks is not None and settings.partitions > 1 and wh.data is not None
     limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
     ensure_raw(wh)
     # Every model here is an unordered table (readers aggregate, join or order explicitly), so
     # writes need not keep insertion order: they run in parallel and hold less in memory.
     with wh.insertion_order(preserve=False):
-        write_rules(wh, settings)
-        normalize_phones(wh, settings)  # raw.phone_numbers, which the staging models join
-        wh.run_models(STAGING_MODELS, salt=settings.salt)
-        for view in STAGING_VIEWS:
-            wh.run_view(view)
-        write_exchange_rates(wh, settings)
+        build_staging(wh, settings)
         if wh.table_exists("intermediate.int_identity"):
             # the last build's identity, kept as it is (renamed, not copied); a build that
             # stopped after this finds it still there (and no int_identity) and keeps it
@@ -116,6 +112,37 @@ def build_events(
     return identity, last_file_seq
 
 
+def build_staging(wh: Warehouse, settings: Settings) -> None:
+    """The touchpoint rules, the phone numbers, the staging models and views, the exchange
+    rates: what identity stitching and ``int_events`` read."""
+    from journeys.ingest.money import write_exchange_rates
+    from journeys.ingest.touchpoints import write_rules
+
+    write_rules(wh, settings)
+    phone_numbers(wh, settings)  # raw.phone_numbers, which the staging models join
+    wh.run_models(STAGING_MODELS, salt=settings.salt)
+    for view in STAGING_VIEWS:
+        wh.run_view(view)
+    write_exchange_rates(wh, settings)
+
+
+def phone_numbers(wh: Warehouse, settings: Settings) -> bool:
+    """Parse the delivered phone numbers into ``raw.phone_numbers`` when its inputs changed (a
+    customer or support file loaded, other settings or code; ``--full`` alike: the table is a
+    function of them alone). Returns whether it parsed them."""
+    found = wh.record("queries/phone_inputs")
+    inputs = fingerprint(
+        settings, (), step="phones", files=found["files"], max_file_seq=found["max_file_seq"]
+    )
+    if found["fingerprint"] == inputs:
+        return False
+    from journeys.ingest.phones import normalize_phones
+
+    normalize_phones(wh, settings)
+    wh.execute("queries/record_step_inputs", step="phones", fingerprint=inputs)
+    return True
+
+
 def build_warehouse(
     wh: Warehouse,
     settings: Settings,
@@ -126,16 +153,21 @@ def build_warehouse(
     """Build every mart from what raw holds now (see the module docstring). With
     ``settings.partitions > 1`` the path marts are built in customer-hash partitions by
     ``run_tasks`` (see ``journeys.runner``); the marts are the same."""
-    from journeys.mining import build_mining
-    from journeys.paths import build_paths
-
     ensure_raw(wh)
-    if not wh.scalar("queries/loaded_files"):
+    last = wh.record("queries/build_inputs")
+    if not last["files"]:
         raise BuildError(
             "nothing is loaded yet, so there is nothing to build; load an event log with "
             "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then "
             "run `journeys build`"
         )
+    inputs = build_fingerprint(settings, files=last["files"], max_file_seq=last["max_file_seq"])
+    if not full and last["fingerprint"] == inputs:
+        return _unchanged(wh, last)
+    wh.execute("queries/forget_build_inputs")
+    from journeys.mining import build_mining
+    from journeys.paths import build_paths
+
     identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.record("queries/build_counts")
@@ -145,13 +177,8 @@ def build_warehouse(
         full = build_paths(wh, settings, full=full, run_tasks=run_tasks).full
     build_mining(wh, settings, run_tasks=run_tasks)
     wh.run_model("marts/data_quality")
-    wh.execute(
-        "queries/record_build",
-        build_id=f"build_{uuid.uuid4().hex[:12]}",
-        built_at=datetime.now(UTC),
-        full_rebuild=full,
-    )
-    return BuildResult(
+    _record_build(wh, full=full)
+    result = BuildResult(
         events=counts["events"],
         customers=identity.customers,
         stitched_customers=identity.stitched_customers,
@@ -161,3 +188,38 @@ def build_warehouse(
         journeys=wh.count("marts.journeys"),
         full_rebuild=full,
     )
+    wh.execute(
+        "queries/record_build_inputs",
+        fingerprint=inputs,
+        **{name: getattr(result, name) for name in KEPT_COUNTS},
+    )
+    return result
+
+
+KEPT_COUNTS = (
+    "events",
+    "customers",
+    "stitched_customers",
+    "unstitched_events",
+    "unmapped_events",
+    "journeys",
+)
+"""The counts of a finished build that raw.build_inputs keeps for a build of the same inputs."""
+
+
+def _record_build(wh: Warehouse, *, full: bool) -> None:
+    wh.execute(
+        "queries/record_build",
+        build_id=f"build_{uuid.uuid4().hex[:12]}",
+        built_at=datetime.now(UTC),
+        full_rebuild=full,
+    )
+
+
+def _unchanged(wh: Warehouse, last: dict[str, Any]) -> BuildResult:
+    """A build of the last finished build's inputs: every table would be written again as it
+    is, and no customer's journeys change. It is recorded all the same (compare and the
+    micro-batch count builds) and reports the last build's counts."""
+    _record_build(wh, full=False)
+    counts = {name: int(last[name]) for name in KEPT_COUNTS}
+    return BuildResult(**counts, rebuilt_customers=0, full_rebuild=False)

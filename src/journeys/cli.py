@@ -3,22 +3,24 @@
 Exit codes: 0 success; 1 a user error, printed as one line naming the file, row or field and the
 fix; 2 a usage error.
 
-The top-level options live in typer's context (``ctx.obj``, a frozen ``CliState``), not in module
+The top-level options live in click's context (``ctx.obj``, a frozen ``CliState``), not in module
 globals; ``--warehouse`` is accepted before or after the subcommand (after wins). Environment
 variables are read here, at the edge, and nowhere in the library. Commands import what they run
 when they run (``--help`` stays fast); only ``demo``, ``run`` and ``serve`` import the Prefect
-flows in ``pipelines/`` (the library never does).
+flows in ``pipelines/`` (the library never does). Plain click: typer's layer over it cost
+about 25 ms of every command (it built a pydantic validator per option).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 
 from journeys.errors import JourneysError
 from journeys.report.text import escape_controls
@@ -26,62 +28,65 @@ from journeys.report.text import escape_controls
 if TYPE_CHECKING:
     from journeys.config import Settings
 
-app = typer.Typer(
-    name="journeys",
-    help="Observed customer journeys from your event data, beside the journeys you assumed.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
 ENV_WAREHOUSE = "JOURNEYS_WAREHOUSE"
+PATH = click.Path(path_type=Path)
 
 
 def echo(message: object, *, err: bool = False) -> None:
     """Print a result or an error. Names come from delivered data (a touchpoint, a map step):
     control and bidi characters in them are shown escaped (``\\x1b``), never sent to the
     terminal, where they could clear the screen, retitle it or reorder the line."""
-    typer.echo(escape_controls(message), err=err)
+    click.echo(escape_controls(message), err=err)
 
 
 @dataclass(frozen=True)
 class CliState:
-    """The top-level options, kept in typer's context (``ctx.obj``) for every command."""
+    """The top-level options, kept in click's context (``ctx.obj``) for every command."""
 
     warehouse: Path | None
     """``--warehouse`` before the subcommand, else ``$JOURNEYS_WAREHOUSE``; None: the config's
     ``warehouse:``, else the default ``warehouse/journeys.duckdb``."""
 
 
+class Group(click.Group):
+    """The ``journeys`` group: its commands listed in the order they are declared."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def option(*decls: str, help: str, **kwargs: Any) -> Callable[[Any], Any]:  # noqa: A002
+    """An option whose default is shown in ``--help`` (unless it is None or a flag's False)."""
+    default = kwargs.get("default")
+    kwargs.setdefault("show_default", default is not None and default is not False)
+    return click.option(*decls, help=help, **kwargs)
+
+
 _WAREHOUSE_HELP = (
     "DuckDB warehouse file (default warehouse/journeys.duckdb, or the config's `warehouse:`)."
 )
-WarehouseOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--warehouse",
-        help=f"{_WAREHOUSE_HELP} Also accepted before the command; env {ENV_WAREHOUSE}.",
-        show_default=False,
-    ),
-]
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="journeys.yaml with sources, touchpoints, maps.")
-]
+warehouse_option = option(
+    "--warehouse",
+    type=PATH,
+    help=f"{_WAREHOUSE_HELP} Also accepted before the command; env {ENV_WAREHOUSE}.",
+)
+config_option = option("--config", type=PATH, help="journeys.yaml with sources, touchpoints, maps.")
 
 
-@app.callback()
-def _main(
-    ctx: typer.Context,
-    warehouse: Annotated[
-        Path | None, typer.Option("--warehouse", envvar=ENV_WAREHOUSE, help=_WAREHOUSE_HELP)
-    ] = None,
-) -> None:
+@click.group(
+    name="journeys",
+    cls=Group,
+    help="Observed customer journeys from your event data, beside the journeys you assumed.",
+    no_args_is_help=True,
+)
+@option("--warehouse", type=PATH, envvar=ENV_WAREHOUSE, show_envvar=True, help=_WAREHOUSE_HELP)
+@click.pass_context
+def app(ctx: click.Context, warehouse: Path | None) -> None:
     ctx.obj = CliState(warehouse=warehouse)
 
 
 def settings_for(
-    ctx: typer.Context,
+    ctx: click.Context,
     config: Path | None,
     warehouse: Path | None,
     *,
@@ -100,29 +105,23 @@ def settings_for(
     )
 
 
-def chosen_warehouse(ctx: typer.Context, warehouse: Path | None) -> Path | None:
+def chosen_warehouse(ctx: click.Context, warehouse: Path | None) -> Path | None:
     """``--warehouse`` after the subcommand, else before it (or ``$JOURNEYS_WAREHOUSE``)."""
     state = ctx.find_object(CliState)
     return warehouse or (state.warehouse if state is not None else None)
 
 
 @app.command()
-def generate(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the four sources into.")],
-    customers: Annotated[
-        int, typer.Option("--customers", min=1, help="How many customers.")
-    ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 7,
-    chunks: Annotated[
-        int | None,
-        typer.Option(
-            "--chunks",
-            min=1,
-            help="Write the shop as N runs into chunk-000/, chunk-001/, ... (ids unique across "
-            "them); memory follows one chunk, for shops of 100M+ events.",
-        ),
-    ] = None,
-) -> None:
+@option("--out", type=PATH, required=True, help="Folder to write the four sources into.")
+@option("--customers", type=click.IntRange(min=1), default=1000, help="How many customers.")
+@option("--seed", type=int, default=7, help="Random seed; same seed, same bytes.")
+@option(
+    "--chunks",
+    type=click.IntRange(min=1),
+    help="Write the shop as N runs into chunk-000/, chunk-001/, ... (ids unique across them); "
+    "memory follows one chunk, for shops of 100M+ events.",
+)
+def generate(out: Path, customers: int, seed: int, chunks: int | None) -> None:
     """Write synthetic customers, transactions, web and support sources with known behaviours.
 
     Example: journeys generate --customers 1000 --seed 7 --out data/sample
@@ -136,12 +135,17 @@ def generate(
 
 
 @app.command()
+@click.argument("source", help="transactions, web, support or customers.")
+@click.argument("paths", type=PATH, nargs=-1, required=True, help="Files or folders to load.")
+@config_option
+@warehouse_option
+@click.pass_context
 def ingest(
-    ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="transactions, web, support or customers.")],
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to load.")],
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context,
+    source: str,
+    paths: tuple[Path, ...],
+    config: Path | None,
+    warehouse: Path | None,
 ) -> None:
     """Load files of one source into raw.* (skips files already loaded; bad rows to raw.rejects).
 
@@ -151,10 +155,10 @@ def ingest(
     from journeys.errors import IngestError
 
     if source not in SOURCES:
-        raise typer.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
+        raise click.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
     from journeys import steps
 
-    batches = steps.ingest_files(settings_for(ctx, config, warehouse), source, paths)
+    batches = steps.ingest_files(settings_for(ctx, config, warehouse), source, list(paths))
     for batch in batches:
         echo(batch.summary(), err=batch.refused)
     refused = [batch for batch in batches if batch.refused]
@@ -162,64 +166,53 @@ def ingest(
         raise IngestError(f"{len(refused)} of {len(batches)} file(s) refused (above); fix, rerun")
 
 
-# long: typer declares each of the log's options (XES, OCEL, CSV columns, time zone) here
+# long: click declares each of the log's options (XES, OCEL, CSV columns, time zone) here
 @app.command("import-log")
+@click.argument(
+    "file",
+    type=PATH,
+    help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet or JSONL.",
+)
+@option("--case-col", help="Case id column (XES: case:concept:name).")
+@option("--activity-col", help="Activity column (XES: concept:name).")
+@option("--timestamp-col", help="Timestamp column (XES: time:timestamp).")
+@option("--channel-col", help="Channel column (optional).")
+@option("--event-id-col", help="Event id column; without it events are keyed by content.")
+@option("--timezone", help="Timezone of timestamps without an offset (default UTC).")
+@option(
+    "--lifecycle", default="complete", help="XES: keep 'complete' events, or 'all' transitions."
+)
+@option("--object-type", help="OCEL 2.0: the object type whose objects are cases.")
+@option(
+    "--personal-case-ids",
+    is_flag=True,
+    help="Case ids are personal data: the marts show hashes.",
+)
+@option("--format", "fmt", help="csv|parquet|jsonl|xes|ocel")
+@option(
+    "--open-cases-horizon",
+    help="The extract is live: cases with an event this recent (e.g. 14d) may be in flight. "
+    "Default: a historical log, every case completed.",
+)
+@config_option
+@warehouse_option
+@click.pass_context
 def import_log(
-    ctx: typer.Context,
-    file: Annotated[
-        Path,
-        typer.Argument(
-            help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet or JSONL."
-        ),
-    ],  # fmt: skip
-    case_col: Annotated[
-        str | None, typer.Option("--case-col", help="Case id column (XES: case:concept:name).")
-    ] = None,
-    activity_col: Annotated[
-        str | None, typer.Option("--activity-col", help="Activity column (XES: concept:name).")
-    ] = None,
-    timestamp_col: Annotated[
-        str | None,
-        typer.Option("--timestamp-col", help="Timestamp column (XES: time:timestamp)."),
-    ] = None,
-    channel_col: Annotated[
-        str | None, typer.Option("--channel-col", help="Channel column (optional).")
-    ] = None,
-    event_id_col: Annotated[
-        str | None,
-        typer.Option(
-            "--event-id-col", help="Event id column; without it events are keyed by content."
-        ),
-    ] = None,
-    timezone: Annotated[
-        str | None,
-        typer.Option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
-    ] = None,
-    lifecycle: Annotated[
-        str,
-        typer.Option("--lifecycle", help="XES: keep 'complete' events, or 'all' transitions."),
-    ] = "complete",
-    object_type: Annotated[
-        str | None,
-        typer.Option("--object-type", help="OCEL 2.0: the object type whose objects are cases."),
-    ] = None,
-    personal_case_ids: Annotated[
-        bool,
-        typer.Option(
-            "--personal-case-ids", help="Case ids are personal data: the marts show hashes."
-        ),
-    ] = False,
-    fmt: Annotated[str | None, typer.Option("--format", help="csv|parquet|jsonl|xes|ocel")] = None,
-    open_cases_horizon: Annotated[
-        str | None,
-        typer.Option(
-            "--open-cases-horizon",
-            help="The extract is live: cases with an event this recent (e.g. 14d) may be in "
-            "flight. Default: a historical log, every case completed.",
-        ),
-    ] = None,
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context,
+    file: Path,
+    case_col: str | None,
+    activity_col: str | None,
+    timestamp_col: str | None,
+    channel_col: str | None,
+    event_id_col: str | None,
+    timezone: str | None,
+    lifecycle: str,
+    object_type: str | None,
+    personal_case_ids: bool,
+    fmt: str | None,
+    open_cases_horizon: str | None,
+    config: Path | None,
+    warehouse: Path | None,
 ) -> None:
     """Bring any event log; each case becomes one journey as is.
 
@@ -241,10 +234,10 @@ def import_log(
             else parse_duration(open_cases_horizon, field="--open-cases-horizon")
         )
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc)) from None
 
     if lifecycle not in ("complete", "all"):
-        raise typer.BadParameter(f"'{lifecycle}': use complete or all", param_hint="--lifecycle")
+        raise click.BadParameter(f"'{lifecycle}': use complete or all", param_hint="--lifecycle")
     result = steps.import_event_log(
         settings_for(ctx, config, warehouse),
         file,
@@ -264,12 +257,11 @@ def import_log(
 
 
 @app.command()
-def build(
-    ctx: typer.Context,
-    config: ConfigOpt = None,
-    full: Annotated[bool, typer.Option("--full", help="Rebuild every customer.")] = False,
-    warehouse: WarehouseOpt = None,
-) -> None:
+@config_option
+@option("--full", is_flag=True, help="Rebuild every customer.")
+@warehouse_option
+@click.pass_context
+def build(ctx: click.Context, config: Path | None, full: bool, warehouse: Path | None) -> None:
     """Stitch identities, build events, sessions, journeys and the mining marts; publish them.
 
     Example: journeys build --config data/sample/journeys.yaml
@@ -280,14 +272,17 @@ def build(
 
 
 @app.command()
+@option("--map", "maps", type=PATH, multiple=True, help="Map YAML; repeatable.")
+@option("--full", is_flag=True, help="Compare every journey, not only the changed ones.")
+@config_option
+@warehouse_option
+@click.pass_context
 def compare(
-    ctx: typer.Context,
-    maps: Annotated[list[Path] | None, typer.Option("--map", help="Map YAML; repeatable.")] = None,
-    full: Annotated[
-        bool, typer.Option("--full", help="Compare every journey, not only the changed ones.")
-    ] = False,
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context,
+    maps: tuple[Path, ...],
+    full: bool,
+    config: Path | None,
+    warehouse: Path | None,
 ) -> None:
     """Align the observed journeys to each assumptive map; write map_* marts, the gap history
     and drift events (only the journeys changed since the last compare, unless --full).
@@ -297,18 +292,19 @@ def compare(
     from journeys import steps
 
     settings = settings_for(ctx, config, warehouse)
-    echo(steps.compare_maps(settings, maps or (), full=full).summary())
+    echo(steps.compare_maps(settings, maps, full=full).summary())
 
 
 @app.command()
-def drift(
-    ctx: typer.Context,
-    since: Annotated[
-        str, typer.Option("--since", help="How far back: periods that ended within it (7d, 24h).")
-    ] = "7d",
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
-) -> None:
+@option(
+    "--since",
+    default="7d",
+    help="How far back: periods that ended within it (7d, 24h).",
+)
+@config_option
+@warehouse_option
+@click.pass_context
+def drift(ctx: click.Context, since: str, config: Path | None, warehouse: Path | None) -> None:
     """Print the drift events of the latest periods: gaps whose share or effect on the goal
     changed beyond chance, and expected shares missed (marts.map_drift).
 
@@ -320,25 +316,30 @@ def drift(
     try:
         seconds = parse_duration(since, field="--since")
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc)) from None
     for line in steps.drift_lines(settings_for(ctx, config, warehouse), since_seconds=seconds):
         echo(line)
 
 
 @app.command()
+@option("--out", type=PATH, help="Folder for index.html.")
+@option(
+    "--map",
+    "maps",
+    type=PATH,
+    multiple=True,
+    help="Map YAML; repeatable. Default: the configured maps, else every map "
+    "`journeys compare` has written.",
+)
+@config_option
+@warehouse_option
+@click.pass_context
 def report(
-    ctx: typer.Context,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
-    maps: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--map",
-            help="Map YAML; repeatable. Default: the configured maps, else "
-            "every map `journeys compare` has written.",
-        ),
-    ] = None,  # fmt: skip
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context,
+    out: Path | None,
+    maps: tuple[Path, ...],
+    config: Path | None,
+    warehouse: Path | None,
 ) -> None:
     """Write the HTML reports: index.html and one page per map, offline.
 
@@ -346,17 +347,18 @@ def report(
     """
     from journeys import steps
 
-    index = steps.write_reports(settings_for(ctx, config, warehouse), out, maps or ())
+    index = steps.write_reports(settings_for(ctx, config, warehouse), out, maps)
     echo(f"report: {index}")
 
 
 @app.command()
+@option("--out", type=PATH, required=True, help="Folder for the Parquet files.")
+@option("--format", "fmt", default="parquet", help="parquet")
+@config_option
+@warehouse_option
+@click.pass_context
 def export(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")],
-    fmt: Annotated[str, typer.Option("--format", help="parquet")] = "parquet",
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context, out: Path, fmt: str, config: Path | None, warehouse: Path | None
 ) -> None:
     """Write every published mart as Parquet (large ones partitioned by month).
 
@@ -370,7 +372,8 @@ def export(
 
 
 @app.command("validate-map")
-def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")]) -> None:
+@click.argument("file", type=PATH, help="A map YAML file.")
+def validate_map(file: Path) -> None:
     """Check an assumptive map; every error names the file, the field path and the fix.
 
     Example: journeys validate-map data/sample/maps/online_purchase.yaml
@@ -381,27 +384,31 @@ def validate_map(file: Annotated[Path, typer.Argument(help="A map YAML file.")])
 
 
 @app.command("suggest-map")
+@option(
+    "--map",
+    "map_file",
+    type=PATH,
+    help="The assumed map to revise; without it, discover a first map.",
+)
+@option(
+    "--coverage",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.8,
+    help="Share of journeys the map should explain.",
+)
+@option("--out", type=PATH, help="Where to write the map (default: print it).")
+@option("--name", help="Name of a discovered map (default: the --out file's stem).")
+@config_option
+@warehouse_option
+@click.pass_context
 def suggest_map(
-    ctx: typer.Context,
-    map_file: Annotated[
-        Path | None,
-        typer.Option("--map", help="The assumed map to revise; without it, discover a first map."),
-    ] = None,
-    coverage: Annotated[
-        float,
-        typer.Option(
-            "--coverage", min=0.0, max=1.0, help="Share of journeys the map should explain."
-        ),
-    ] = 0.8,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Where to write the map (default: print it).")
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", help="Name of a discovered map (default: the --out file's stem)."),
-    ] = None,
-    config: ConfigOpt = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context,
+    map_file: Path | None,
+    coverage: float,
+    out: Path | None,
+    name: str | None,
+    config: Path | None,
+    warehouse: Path | None,
 ) -> None:
     """Write a map explaining the journeys that cover a share: a revision of --map (with the
     diff), or, without --map, a first map discovered from the journeys.
@@ -417,11 +424,10 @@ def suggest_map(
 
 
 @app.command()
-def demo(
-    ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the reports.")] = Path("reports"),
-    warehouse: WarehouseOpt = None,
-) -> None:
+@option("--out", type=PATH, default=Path("reports"), help="Folder for the reports.")
+@warehouse_option
+@click.pass_context
+def demo(ctx: click.Context, out: Path, warehouse: Path | None) -> None:
     """Run the whole pipeline (the daily Prefect flow) on data/sample/; print where the reports are.
 
     Example: journeys demo
@@ -440,21 +446,24 @@ def demo(
 
 
 @app.command()
+@config_option
+@option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    help="Build paths in N customer-hash partitions.",
+)
+@option(
+    "--dask-address",
+    help="Run the partitions on this Dask scheduler (tcp://host:8786, or 'local').",
+)
+@warehouse_option
+@click.pass_context
 def run(
-    ctx: typer.Context,
-    config: ConfigOpt = None,
-    partitions: Annotated[
-        int | None,
-        typer.Option("--partitions", min=1, help="Build paths in N customer-hash partitions."),
-    ] = None,
-    dask_address: Annotated[
-        str | None,
-        typer.Option(
-            "--dask-address",
-            help="Run the partitions on this Dask scheduler (tcp://host:8786, or 'local').",
-        ),
-    ] = None,
-    warehouse: WarehouseOpt = None,
+    ctx: click.Context,
+    config: Path | None,
+    partitions: int | None,
+    dask_address: str | None,
+    warehouse: Path | None,
 ) -> None:
     """Run the end-to-end Prefect flow (ingest, build, compare, report) on configured folders.
 
@@ -471,7 +480,9 @@ def run(
 
 
 @app.command()
-def serve(ctx: typer.Context, warehouse: WarehouseOpt = None) -> None:
+@warehouse_option
+@click.pass_context
+def serve(ctx: click.Context, warehouse: Path | None) -> None:
     """Serve the scheduled deployments of prefect.yaml locally (Ctrl-C stops).
 
     Example: journeys serve
@@ -485,22 +496,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
-        app(args=argv, standalone_mode=False)
+        app.main(args=argv, prog_name="journeys", standalone_mode=False)
     except JourneysError as exc:
         echo(str(exc), err=True)
         return 1
-    except typer.Abort:
+    except click.Abort:
         echo("aborted", err=True)
         return 1
-    except typer.Exit as exc:
+    except click.exceptions.Exit as exc:
         return exc.exit_code
-    except Exception as exc:
-        # Usage errors of the click that typer vendors: they know how to show themselves.
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):
-            show()
-            return code
-        raise
+    except click.ClickException as exc:  # usage errors: they know how to show themselves
+        exc.show()
+        return exc.exit_code
     return 0
 
 

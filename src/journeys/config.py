@@ -113,12 +113,27 @@ class SourceSettings(_Frozen):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        zones = zoneinfo.available_timezones()
-        if zones and value not in zones and value != "UTC":  # no tz database: DuckDB decides
+        if value == "UTC" or _loads_as_zone(value):
+            return value
+        zones = zoneinfo.available_timezones()  # a walk of the tz database: about 10 ms
+        if zones and value not in zones:  # no tz database: DuckDB decides
             raise ValueError(
                 f"{value!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC"
             )
         return value
+
+
+def _loads_as_zone(value: str) -> bool:
+    """Whether ``value`` is a zone ``zoneinfo.available_timezones()`` lists, known without
+    listing them: a normalised key of a zone file (not the ``right/`` or ``posix/`` variants,
+    nor ``posixrules``, which that list leaves out). False: ask the list."""
+    if value == "posixrules" or value.startswith(("right/", "posix/")):
+        return False
+    try:
+        zoneinfo.ZoneInfo(value)
+    except Exception:  # not found, not normalised, not a zone file: the list decides
+        return False
+    return True
 
 
 class TouchpointRule(_Frozen):

@@ -113,9 +113,24 @@ def open_work(settings: Settings, *, step: str, publish: bool = False) -> Iterat
     the data files no catalog refers to any more are deleted."""
     with writer_lock(settings, step=step), open_work_file(settings) as wh:
         yield wh
-        if publish:
+        if publish and not is_published(settings, wh):
             publish_catalog(settings, wh)
         collect_garbage(settings, wh)
+
+
+def is_published(settings: Settings, wh: Warehouse) -> bool:
+    """Whether the published catalog reads the work file's marts and rejects as they are: this
+    step changed no stored table, and the newest catalog lists the files the work file lists
+    (no step before it wrote without publishing). Publishing again would write the same views."""
+    if wh.stored_changed or not Path(settings.warehouse).is_file() or not _rejects_current(wh):
+        return False
+    files = {
+        f.file
+        for name, stored in wh.stored_files().items()
+        if name.startswith("marts.") or name == PUBLISHED_REJECTS
+        for f in stored
+    }
+    return files == set(wh.newest_published())
 
 
 def open_work_file(settings: Settings) -> Warehouse:
@@ -136,9 +151,9 @@ class StaleWarehouse(WarehouseError):
 
 def _check_format(settings: Settings, wh: Warehouse) -> None:
     """Mark a new work file with ``WAREHOUSE_FORMAT``; refuse one holding tables of another."""
-    found = wh.record("queries/warehouse_format")
-    if found["version"] == WAREHOUSE_FORMAT:
+    if wh.scalar("queries/warehouse_version") == WAREHOUSE_FORMAT:
         return
+    found = wh.record("queries/warehouse_format")
     if found["version"] is None and not found["pipeline_tables"]:
         wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT)
         return
@@ -185,7 +200,8 @@ def publish_catalog(settings: Settings, wh: Warehouse) -> Path:
     }
     staging = published.with_name(f".{published.name}.{os.getpid()}.next")
     try:
-        with _open(settings, staging) as target:
+        # one transaction: a commit per view cost about 4 ms each (20 views)
+        with _open(settings, staging) as target, target.transaction():
             for name, files in tables.items():
                 target.define_stored_view(name, files)
         _set_aside_stale_wal(published)
@@ -205,13 +221,17 @@ def publish_catalog(settings: Settings, wh: Warehouse) -> Path:
 def _publish_rejects(wh: Warehouse) -> None:
     """``raw.rejects`` as published (``sql/raw/rejects.sql``: raw text masked) as a stored file,
     written again only when the work file's rejects changed (they are only ever appended)."""
+    if not _rejects_current(wh):
+        wh.store_model(PUBLISHED_REJECTS, "raw/rejects", view=False)
+
+
+def _rejects_current(wh: Warehouse) -> bool:
+    """Whether the published rejects' file holds every row of the work file's ``raw.rejects``
+    (or there is no such table)."""
     if not wh.table_exists("raw.rejects"):
-        return
-    rows = wh.count("raw.rejects")
+        return True
     files = wh.stored_files(PUBLISHED_REJECTS).get(PUBLISHED_REJECTS, [])
-    if files and sum(f.rows for f in files) == rows:
-        return
-    wh.store_model(PUBLISHED_REJECTS, "raw/rejects", view=False)
+    return bool(files) and sum(f.rows for f in files) == wh.count("raw.rejects")
 
 
 def collect_garbage(settings: Settings, wh: Warehouse) -> int:

@@ -18,7 +18,7 @@ from journeys.publish import open_published, open_work, publish_marts, writer_lo
 
 if TYPE_CHECKING:
     from journeys.build import BuildResult
-    from journeys.compare.conformance import CompareResult
+    from journeys.compare.results import CompareResult
     from journeys.ingest.eventlog import ImportResult, LogOptions
     from journeys.ingest.load import BatchResult
     from journeys.runner import Runner
@@ -115,14 +115,23 @@ def compare_maps(
     run_tasks: Runner | None = None,
 ) -> CompareResult:
     """Align the journeys to ``maps`` (default: the configured ones); write the map_* marts.
-    Only the journeys changed since the last compare are compared again, unless ``full``.
+    Only the journeys changed since the last compare are compared again, unless ``full``; a
+    compare whose inputs are the last finished compare's reports that one (compare/unchanged.py).
     With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
-    from journeys.compare.conformance import compare_maps as compare
+    from journeys.compare import unchanged
 
+    paths = list(maps) or list(settings.maps)
     with open_work(settings, step="compare", publish=publish) as wh:
-        return compare(
-            wh, settings, list(maps) or list(settings.maps), full=full, run_tasks=run_tasks
-        )
+        inputs = unchanged.compare_fingerprint(wh, settings, paths)
+        kept = None if full else unchanged.last_compare(wh, inputs)
+        if kept is not None:  # the same marts, maps and settings: the same rows again
+            return kept
+        unchanged.forget_compare(wh)
+        from journeys.compare.conformance import compare_maps as compare
+
+        result = compare(wh, settings, paths, full=full, run_tasks=run_tasks)
+        unchanged.record_compare(wh, inputs, result)
+        return result
 
 
 def publish(settings: Settings) -> Path:

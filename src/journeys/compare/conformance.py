@@ -36,6 +36,7 @@ from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.reads import check_unique, missing_steps, read_variants, require
 from journeys.compare.registry import replace_maps
+from journeys.compare.results import TABLES, CompareResult, MapSummary
 from journeys.compare.scope import (
     BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
@@ -54,7 +55,7 @@ from journeys.compare.state import (
     save_snapshot,
 )
 from journeys.compare.timing import StepTiming, time_steps
-from journeys.compare.update import PARTS, TABLES, update_history, write_rows
+from journeys.compare.update import PARTS, update_history, write_rows
 from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
@@ -62,45 +63,6 @@ from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 __all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
-
-
-@dataclass(frozen=True)
-class MapSummary:
-    """Headline numbers of one map's comparison."""
-
-    map_name: str
-    source: str
-    journeys: int
-    """Journeys in the map's scope (touching at least one of its steps)."""
-    out_of_scope: int
-    variants: int
-    conforming: int
-    mean_fitness: float | None
-    gaps: int
-    ranked_gaps: int
-    top_gap: str | None
-    seconds: float
-    warnings: tuple[str, ...] = ()
-    """Map steps that never occur in the data, with the closest touchpoint names."""
-
-    @property
-    def conforming_share(self) -> float | None:
-        return self.conforming / self.journeys if self.journeys else None
-
-    def line(self) -> str:
-        warnings = "".join(f"\n  warning: {w}" for w in self.warnings)
-        if not self.journeys:
-            return (
-                f"{self.map_name}: no journey touches this map's steps "
-                f"({self.out_of_scope} journeys out of scope); check the step names"
-            ) + warnings
-        share = self.conforming_share or 0.0
-        top = f"; top gap: {self.top_gap}" if self.top_gap else ""
-        return (
-            f"{self.map_name}: {self.journeys} journeys ({self.variants} variants), "
-            f"{self.conforming} conforming ({share:.1%}), mean fitness {self.mean_fitness:.3f}, "
-            f"{self.gaps} gaps ({self.ranked_gaps} ranked){top}"
-        ) + warnings
 
 
 @dataclass(frozen=True)
@@ -117,25 +79,6 @@ class MapComparison:
     """The rows of marts.touchpoint_impact (attribution.py)."""
     inputs: GapInputs | None = None
     """What the gaps were found from (for the gap history)."""
-
-
-@dataclass(frozen=True)
-class CompareResult:
-    maps: tuple[MapSummary, ...]
-    seconds: float
-    drift: pl.DataFrame = dataclasses.field(default_factory=empty_drift)
-    """The drift events this compare found that the marts did not hold before (to alert on)."""
-    changed: int | None = None
-    """Journeys compared again (changed or gone since the last compare); None: all of them."""
-
-    def summary(self) -> str:
-        lines = [m.line() for m in self.maps]
-        redone = "every journey" if self.changed is None else f"{self.changed} changed journeys"
-        lines.append(
-            f"compare: {len(self.maps)} map(s), {redone}, {self.drift.height} new drift "
-            f"event(s) in {self.seconds:.1f}s -> " + ", ".join(TABLES)
-        )
-        return "\n".join(lines)
 
 
 def compare_maps(
@@ -195,7 +138,7 @@ def compare_maps(
     return CompareResult(
         maps=tuple(summaries),
         seconds=time.perf_counter() - started,
-        drift=pl.concat(drift) if drift else empty_drift(),
+        found_drift=pl.concat(drift) if drift else None,
         changed=changes.ids.n_unique() if incremental and all(incremental) else None,
     )
 

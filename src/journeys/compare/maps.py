@@ -15,9 +15,8 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import yaml
 
 from journeys.compare.mapfields import (
@@ -34,6 +33,9 @@ from journeys.compare.mapfields import (
 from journeys.compare.mapgraph import MapGraph, build_graph
 from journeys.config import parse_duration
 from journeys.errors import MapError
+
+if TYPE_CHECKING:  # imported by the frames only: loading a map (validate-map, a build's
+    import polars as pl  # handoff SLAs) needs no frame library
 
 MAX_MAP_BYTES = 1_000_000
 """Size limits (docs/maps.md, *Size limits*): a map file of at most 1 MB (read in about a
@@ -169,6 +171,8 @@ class JourneyMap:
     # -- frames --------------------------------------------------------------------------------
     def steps_frame(self) -> pl.DataFrame:
         """One row per step in file order (is_entry/is_exit: declared or default)."""
+        import polars as pl
+
         entry, exit_ = set(self.entry), set(self.exit)
         return pl.DataFrame(
             {
@@ -197,6 +201,8 @@ class JourneyMap:
     def expected_shares(self) -> pl.DataFrame:
         """from_step, to_step, expected_share: one row per declared ``expected_share:``, steps
         (from_step NULL) then transitions, in file order."""
+        import polars as pl
+
         rows: list[tuple[str | None, str, float]] = [
             (None, s.name, s.expected_share) for s in self.steps if s.expected_share is not None
         ]
@@ -209,6 +215,8 @@ class JourneyMap:
 
     def edges_frame(self) -> pl.DataFrame:
         """One row per designed transition, sorted by the steps' file positions."""
+        import polars as pl
+
         pos = {s.name: s.position for s in self.steps}
         rows = sorted(self.graph.edges, key=lambda e: (pos[e[0]], pos[e[1]]))
         return pl.DataFrame(

@@ -26,17 +26,11 @@ from journeys.compare.history import (
     write_history,
 )
 from journeys.compare.maps import JourneyMap
+from journeys.compare.results import TABLES
 from journeys.compare.state import CHANGED, JourneyChanges
 from journeys.config import DriftSettings
 from journeys.warehouse import Warehouse
 
-TABLES = (
-    "marts.map_conformance",
-    "marts.map_steps",
-    "marts.map_gaps",
-    "marts.map_journeys",
-    "marts.touchpoint_impact",
-)
 PARTS = ("conformance", "steps", "gaps", "journeys", "touchpoints")
 """The MapComparison attribute written to each of TABLES."""
 PER_JOURNEY = ("conformance", "journeys")

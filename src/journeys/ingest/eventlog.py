@@ -27,7 +27,8 @@ from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest import ocel, xes
 from journeys.ingest.contracts import detect_format
-from journeys.ingest.load import BatchResult, ensure_raw, file_hash, load_file
+from journeys.ingest.load import BatchResult, file_hash, load_file
+from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
@@ -191,7 +192,7 @@ def import_log(
         left_out=left_out,
         open_cases_horizon_seconds=open_cases_horizon,
     )
-    counts = wh.query("queries/log_counts", batch_id=batch.batch_id).row(0, named=True)
+    counts = wh.record("queries/log_counts", batch_id=batch.batch_id)
     return ImportResult(
         batch=batch,
         cases=counts["cases"],
@@ -206,12 +207,12 @@ def import_log(
 
 def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:
     """The batch that already loaded this XES/OCEL file (same path and content), if any."""
-    earlier = wh.query(
+    earlier = wh.row(
         "ingest/manifest_lookup", file=str(path.resolve()), content_hash=file_hash(path)
     )
-    if not earlier.height:
+    if earlier is None:
         return None
-    batch_id = earlier["batch_id"][0]
+    batch_id = earlier[0]
     note = f"already loaded in batch {batch_id}"
     return BatchResult(batch_id, "log", str(path.resolve()), skipped=True, note=note)
 

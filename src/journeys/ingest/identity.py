@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import polars as pl
+from typing import TYPE_CHECKING
 
 from journeys.ingest.components import label_components
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:  # imported where a graph has links: a log of unlinked cases needs neither
+    import numpy as np
+    import polars as pl
+
+IDENTITY_COLUMNS = {"node": "VARCHAR", "customer_key": "VARCHAR", "is_stitched": "BOOLEAN"}
+ROOT_COLUMNS = {"node_id": "BIGINT", "root_id": "BIGINT"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,31 @@ class IdentityResult:
     customers: int
     stitched_customers: int
     ambiguous_identifiers: int
+
+
+SMALL_GRAPH = 50_000
+"""A graph of at most this many nodes and links is stitched in plain Python
+(``small_component_roots``): importing NumPy (about 0.07 s) costs more than its union-find."""
+
+
+def small_component_roots(n: int, links: Sequence[tuple[int, int]]) -> list[int]:
+    """``component_roots`` of a small graph, in plain Python: the same roots. Union by the
+    smaller root keeps each root its component's smallest id; finds compress their paths."""
+    parent = list(range(n))
+
+    def find(node: int) -> int:
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
+        return root
+
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [find(node) for node in range(n)]
 
 
 def component_roots(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -40,6 +70,8 @@ def component_roots(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     dropped. A root is only ever replaced by a smaller one, so each root is its component's
     smallest id. Memory is a few integers per link and node (no strings, no joins).
     """
+    import numpy as np
+
     parent = np.arange(n, dtype=np.int64)
     a = np.asarray(left, dtype=np.int64)
     b = np.asarray(right, dtype=np.int64)
@@ -64,6 +96,9 @@ def connected_components(edges: pl.DataFrame) -> pl.DataFrame:
     ``edges`` has columns left_node, right_node (strings). Returns columns node, component.
     (``stitch_identities`` does the same with the node numbering in DuckDB.)
     """
+    import numpy as np
+    import polars as pl
+
     nodes = pl.concat([edges["left_node"], edges["right_node"]]).unique().sort()
     ids = pl.DataFrame({"node": nodes, "node_id": np.arange(nodes.len(), dtype=np.int64)})
     pairs = edges.join(ids, left_on="left_node", right_on="node").join(
@@ -73,6 +108,26 @@ def connected_components(edges: pl.DataFrame) -> pl.DataFrame:
         nodes.len(), pairs["node_id"].to_numpy(), pairs["node_id_right"].to_numpy()
     )
     return pl.DataFrame({"node": nodes, "component": nodes.gather(roots)})
+
+
+def _stitch_in_process(wh: Warehouse, n: int, *, small: bool, salt: str) -> None:
+    """``int_identity`` from the union-find of the links on their node ids, here (``small``:
+    in plain Python, else on NumPy arrays)."""
+    if small:
+        roots = small_component_roots(n, wh.rows("queries/identity_edge_ids"))
+        wh.write_rows("intermediate.int_identity_roots", ROOT_COLUMNS, list(enumerate(roots)))
+    else:
+        import numpy as np
+
+        links = wh.arrays("queries/identity_edge_ids")
+        found = component_roots(n, links["left_id"], links["right_id"])
+        del links
+        ids = np.arange(n, dtype=np.int64)
+        wh.write_arrays("intermediate.int_identity_roots", {"node_id": ids, "root_id": found})
+        del found, ids
+    wh.run_view("intermediate/int_identity_components")
+    wh.run_model("intermediate/int_identity", salt=salt)
+    wh.drop_table("intermediate.int_identity_roots")
 
 
 def customer_key(anchor: str, salt: str) -> str:
@@ -101,10 +156,7 @@ def stitch_identities(
     wh.run_view("intermediate/int_crm_contacts")
     wh.run_model("intermediate/int_identity_ambiguous")
     if wh.run_model("intermediate/int_identity_edges") == 0:
-        frame = pl.DataFrame(
-            schema={"node": pl.String, "customer_key": pl.String, "is_stitched": pl.Boolean}
-        )
-        wh.write_table("intermediate.int_identity", frame)
+        wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
     n = wh.run_model("intermediate/int_identity_nodes")
     if run_tasks is not None and parts > 1 and folder is not None:
@@ -118,17 +170,12 @@ def stitch_identities(
         wh.drop_temp("identity_labels")
         shutil.rmtree(folder, ignore_errors=True)
     else:
-        links = wh.arrays("queries/identity_edge_ids")
-        roots = component_roots(n, links["left_id"], links["right_id"])
-        del links
-        wh.write_table(
-            "intermediate.int_identity_roots",
-            pl.DataFrame({"node_id": np.arange(n, dtype=np.int64), "root_id": roots}),
-        )
-        del roots
-        wh.run_view("intermediate/int_identity_components")
-        wh.run_model("intermediate/int_identity", salt=salt)
-        wh.drop_table("intermediate.int_identity_roots")
+        links = int(wh.scalar("queries/identity_link_count"))
+        if not links:  # every identifier alone (a log's cases): no union-find
+            wh.run_view("intermediate/int_identity_unlinked", name="int_identity_components")
+            wh.run_model("intermediate/int_identity", salt=salt)
+        else:
+            _stitch_in_process(wh, n, small=max(n, links) <= SMALL_GRAPH, salt=salt)
     wh.drop_view("intermediate.int_identity_components")
     counts = wh.record("queries/identity_counts")
     return IdentityResult(

@@ -32,12 +32,12 @@ from journeys.ingest.load import (
     _record,
     _refuse,
     check_landing,
-    ensure_raw,
     file_hash,
     landing_files,
     landing_spec,
     record_empty,
 )
+from journeys.ingest.raw import ensure_raw
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 

@@ -129,7 +129,7 @@ def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
     wh.materialize_temp(
         "landing_raw", "ingest/read_csv", path=str(readable), encoding="utf-8", delim=delim
     )
-    counts = wh.query("ingest/reader_counts").row(0, named=True)
+    counts = wh.record("ingest/reader_counts")
     return int(counts["parsed"]) + int(counts["rejected"])
 
 
@@ -144,7 +144,7 @@ def _records_differ(path: Path, read: int, counted: int, suspect: int, what: str
 
 
 def _reader_rejects(wh: Warehouse) -> list[int]:
-    return [int(line) for line in wh.query("ingest/reader_rejects")["line"].to_list()]
+    return [int(line) for (line,) in wh.rows("ingest/reader_rejects")]
 
 
 def _offsets(wh: Warehouse, offsets: tuple[tuple[int, int], ...]) -> None:
@@ -186,7 +186,7 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
     except WarehouseError as exc:
         raise _fail_unreadable(path, "jsonl", exc) from exc
     _check_lines(wh, path, count)
-    keys = wh.query("ingest/jsonl_keys")["key"].to_list()
+    keys = [key for (key,) in wh.rows("ingest/jsonl_keys")]
     if not keys:
         raise IngestError(
             f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
@@ -209,7 +209,7 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
 
 def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:
     """The line reader must return (or reject) every line of the file, blank ones too."""
-    counts = wh.query("ingest/reader_counts").row(0, named=True)
+    counts = wh.record("ingest/reader_counts")
     read = int(counts["parsed"]) + int(counts["rejected"])
     if read != count.lines:
         raise _records_differ(path, read, count.lines, count.bare_cr, "lines")

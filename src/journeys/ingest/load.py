@@ -24,6 +24,7 @@ from journeys.errors import IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
+from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
 REFUSED = "refused: "
@@ -67,11 +68,6 @@ class BatchResult:
             f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
         )
         return text + (f" ({self.note})" if self.note else "")
-
-
-def ensure_raw(wh: Warehouse) -> None:
-    """Create the raw tables and the SQL macros the staging models use (idempotent)."""
-    wh.run_script("ddl/raw", once=True)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
@@ -163,9 +159,9 @@ def _refuse(wh: Warehouse, source: str, path: Path, reason: str) -> BatchResult:
     content_hash = file_hash(path)
     note = f"{REFUSED}{reason}"
     lookup = {"file": str(path), "content_hash": content_hash, "note": note}
-    earlier = wh.query("ingest/refusal_lookup", **lookup)
-    if earlier.height:
-        return BatchResult(earlier["batch_id"][0], source, str(path), refused=True, note=reason)
+    earlier = wh.row("ingest/refusal_lookup", **lookup)
+    if earlier is not None:
+        return BatchResult(earlier[0], source, str(path), refused=True, note=reason)
     batch = _Batch.new(wh, source, path, content_hash)
     result = BatchResult(batch.batch_id, source, str(path), refused=True, note=reason)
     with wh.transaction():
@@ -215,9 +211,9 @@ def load_file(
     ensure_raw(wh)
     delivered = Path(origin).resolve() if origin is not None else path
     content_hash = file_hash(delivered)
-    earlier = wh.query("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
-    if earlier.height:
-        first = earlier["batch_id"][0]
+    earlier = wh.row("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
+    if earlier is not None:
+        first = earlier[0]
         return BatchResult(
             first, source, str(delivered), skipped=True, note=f"already loaded in batch {first}"
         )
@@ -301,7 +297,7 @@ def _append(
     )
     wh.materialize_temp("landing_dups", "ingest/landing_dups")
     wh.view_temp("landing_marked", "ingest/mark_landing")
-    counts = wh.query("ingest/batch_counts").row(0, named=True)
+    counts = wh.record("ingest/batch_counts")
     raw_columns = wh.columns(f"raw.{source}")
     wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
     params = {"batch_id": batch.batch_id, "source": source, "file": file}

@@ -11,8 +11,6 @@ than adding francs to pounds.
 
 from __future__ import annotations
 
-import polars as pl
-
 from journeys.config import Settings
 from journeys.errors import BuildError
 from journeys.warehouse import Warehouse
@@ -43,11 +41,5 @@ def write_exchange_rates(wh: Warehouse, settings: Settings) -> str | None:
             f"transactions: amounts in {listed} have no exchange rate to {base}; add "
             f"exchange_rates: {{{example}}} to the configuration"
         )
-    wh.write_table(
-        RATES,
-        pl.DataFrame(
-            {"currency": list(rates), "rate": list(rates.values())},
-            schema={"currency": pl.String, "rate": pl.Float64},
-        ),
-    )
+    wh.write_rows(RATES, {"currency": "VARCHAR", "rate": "DOUBLE"}, list(rates.items()))
     return base

@@ -22,18 +22,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import phonenumbers
-import polars as pl
 from phonenumbers import CountryCodeSource, PhoneMetadata, PhoneNumberFormat
 
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
 
+if TYPE_CHECKING:  # imported when there are phone values (an imported log has none)
+    import polars as pl
+
 PHONE_SOURCES = ("customers", "support")
 TABLE = "raw.phone_numbers"
-SCHEMA = {"source": pl.String, "phone": pl.String, "phone_norm": pl.String, "is_parsed": pl.Boolean}
-VALUE_SCHEMA = {"source": pl.String, "phone": pl.String}
+COLUMNS = {"source": "VARCHAR", "phone": "VARCHAR", "phone_norm": "VARCHAR", "is_parsed": "BOOLEAN"}
 _SEPARATORS = r"[\s\-./()]"
 _MAX_NSN = 17  # phonenumbers: longest national significant number it parses
 
@@ -55,8 +57,13 @@ def phone_regions(settings: Settings) -> dict[str, str | None]:
 
 def normalize_phones(wh: Warehouse, settings: Settings) -> PhoneResult:
     """Write ``raw.phone_numbers`` for every distinct phone value in raw (see module doc)."""
+    if not wh.scalar("queries/phone_count"):  # no frame library for none
+        wh.write_rows(TABLE, COLUMNS, [])
+        return PhoneResult(values=0, parsed_by_library=0, unparsed=0)
+    import polars as pl
+
     # as NumPy arrays, not a frame through Arrow: no pyarrow import on the build's path
-    values = pl.DataFrame(wh.arrays("queries/phone_values"), schema=VALUE_SCHEMA)
+    values = pl.DataFrame(wh.arrays("queries/phone_values"), schema=_schema(VALUE_COLUMNS))
     table, parsed = phone_table(values, phone_regions(settings))
     wh.write_table(TABLE, table)
     unparsed = table.filter(~pl.col("is_parsed") & pl.col("phone_norm").is_not_null()).height
@@ -69,6 +76,8 @@ def phone_table(
     """source, phone, phone_norm, is_parsed for ``values`` (columns source, phone), and how many
     values the library parsed. ``regions``: source -> default region (None: international
     numbers only)."""
+    import polars as pl
+
     frame = (
         values.select("source", "phone")
         .unique()
@@ -108,9 +117,21 @@ def phone_table(
         ]
     )
     table = keyed.join(results, on=["key", "key_region"], how="left", nulls_equal=True).select(
-        list(SCHEMA)
+        list(COLUMNS)
     )
-    return table.cast(SCHEMA), todo.height  # type: ignore[arg-type]
+    return table.cast(_schema(COLUMNS)), todo.height  # type: ignore[arg-type]
+
+
+VALUE_COLUMNS = {"source": "VARCHAR", "phone": "VARCHAR"}
+
+
+def _schema(columns: Mapping[str, str]) -> dict[str, pl.DataType]:
+    """The polars types of ``columns`` (DuckDB type names: VARCHAR or BOOLEAN here)."""
+    import polars as pl
+
+    return {
+        name: pl.Boolean() if kind == "BOOLEAN" else pl.String() for name, kind in columns.items()
+    }
 
 
 def _parse(value: str, region: str | None) -> str | None:
@@ -143,6 +164,8 @@ def _spelled_out(keys: pl.DataFrame) -> pl.Series:
     input: the country code is the shortest known prefix of 1-3 digits; the national part
     (2..17 digits) is kept unless the region's national-prefix pattern matches its start (then
     the library decides, as it may strip a trunk prefix)."""
+    import polars as pl
+
     digits = pl.col("key").str.slice(1)
     frame = keys.select(
         digits=pl.when(

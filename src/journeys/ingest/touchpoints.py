@@ -9,50 +9,39 @@ mapping. Fields a rule can test: the source's contract columns and any delivered
 
 from __future__ import annotations
 
-import polars as pl
-
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
 
+RULES = "staging.touchpoint_rules"
+RULE_COLUMNS = {
+    "rule_no": "BIGINT",
+    "source": "VARCHAR",
+    "event_type_glob": "VARCHAR",
+    "touchpoint": "VARCHAR",
+    "channel": "VARCHAR",
+    "team": "VARCHAR",
+    "system": "VARCHAR",
+}
+CONDITIONS = "staging.touchpoint_conditions"
+CONDITION_COLUMNS = {"rule_no": "BIGINT", "field": "VARCHAR", "pattern": "VARCHAR"}
 
-def rules_frames(settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The configured rules as two frames: rules and their field conditions."""
-    rules = pl.DataFrame(
-        [
-            {
-                "rule_no": i,
-                "source": rule.source,
-                "event_type_glob": rule.event_type,
-                "touchpoint": rule.touchpoint,
-                "channel": rule.channel,
-                "team": rule.team,
-                "system": rule.system,
-            }
-            for i, rule in enumerate(settings.touchpoints, start=1)
-        ],
-        schema={
-            "rule_no": pl.Int64,
-            "source": pl.String,
-            "event_type_glob": pl.String,
-            "touchpoint": pl.String,
-            "channel": pl.String,
-            "team": pl.String,
-            "system": pl.String,
-        },
-    )
-    conditions = pl.DataFrame(
-        [
-            {"rule_no": i, "field": field, "pattern": pattern}
-            for i, rule in enumerate(settings.touchpoints, start=1)
-            for field, pattern in rule.match.items()
-        ],
-        schema={"rule_no": pl.Int64, "field": pl.String, "pattern": pl.String},
-    )
+
+def rule_rows(settings: Settings) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The configured rules as rows of ``RULE_COLUMNS``, and their field conditions."""
+    rules: list[tuple[object, ...]] = [
+        (i, rule.source, rule.event_type, rule.touchpoint, rule.channel, rule.team, rule.system)
+        for i, rule in enumerate(settings.touchpoints, start=1)
+    ]
+    conditions: list[tuple[object, ...]] = [
+        (i, field, pattern)
+        for i, rule in enumerate(settings.touchpoints, start=1)
+        for field, pattern in rule.match.items()
+    ]
     return rules, conditions
 
 
 def write_rules(wh: Warehouse, settings: Settings) -> int:
-    rules, conditions = rules_frames(settings)
-    wh.write_table("staging.touchpoint_rules", rules)
-    wh.write_table("staging.touchpoint_conditions", conditions)
-    return rules.height
+    rules, conditions = rule_rows(settings)
+    wh.write_rows(RULES, RULE_COLUMNS, rules)
+    wh.write_rows(CONDITIONS, CONDITION_COLUMNS, conditions)
+    return len(rules)

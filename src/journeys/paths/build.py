@@ -25,11 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import polars as pl
-
 from journeys.config import Settings
 from journeys.errors import BuildError
-from journeys.paths.effort import RULES as EFFORT_RULES
 from journeys.paths.effort import EffortRules, effort_changed
 from journeys.paths.partitions import (
     build_partition,
@@ -37,7 +34,7 @@ from journeys.paths.partitions import (
     partition_folder,
     partition_jobs,
 )
-from journeys.paths.rules import PathRules, rules_frame
+from journeys.paths.rules import RULE_COLUMNS, PathRules, rules_row
 from journeys.paths.scope import EVENTS, PATH_MARTS, build_part, empty_scope, ensure_profiles
 from journeys.runner import Runner, run_here
 from journeys.warehouse import Warehouse
@@ -79,7 +76,7 @@ def build_paths(
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
     ``full=False`` rebuilds only the customers of ``intermediate.int_dirty_customers`` when the
-    path marts already exist and were built with the same rules (``rules_frame``); otherwise
+    path marts already exist and were built with the same rules (``rules_row``); otherwise
     (or with ``full=True``) everything is rebuilt. A warehouse with a data folder builds its
     ``settings.partitions`` partitions with ``run_tasks`` (default: one after the other in
     this process; the flows pass a Prefect task runner) and adds their files to its catalog.
@@ -90,7 +87,7 @@ def build_paths(
             f"{EVENTS}: table not found; load events first (`journeys ingest` or "
             "`journeys import-log`), then run `journeys build`"
         )
-    rules = rules_frame(settings)
+    rules = rules_row(settings)
     full = full or _rules_changed(wh, rules)
     ensure_profiles(wh)
     path_rules = PathRules.of(settings)
@@ -110,8 +107,8 @@ def build_paths(
             build_part(
                 wh, path_rules, full=full, cutoff=cutoff, effort=effort, effort_full=effort_full
             )
-        wh.write_table(RULES, rules)
-        wh.write_table(EFFORT_RULES, effort.frame())
+        wh.write_rows(RULES, RULE_COLUMNS, [rules])
+        effort.write(wh)
     customers = wh.count("marts.customers")
     return PathsResult(
         events=wh.count("marts.events"),
@@ -138,12 +135,12 @@ def _run_partitions(
         shutil.rmtree(partition_folder(settings), ignore_errors=True)
 
 
-def _rules_changed(wh: Warehouse, rules: pl.DataFrame) -> bool:
+def _rules_changed(wh: Warehouse, rules: tuple[object, ...]) -> bool:
     """Whether every customer must be rebuilt: no dirty customers listed, path marts missing,
     or the last build's rules (``intermediate.int_path_rules``) differ from ``rules``."""
     return (
         not wh.table_exists(DIRTY)
         or not all(wh.table_exists(t) for t in PATH_MARTS)
         or not wh.table_exists(RULES)
-        or wh.rows("queries/path_rules") != rules.rows()
+        or wh.rows("queries/path_rules") != [rules]
     )

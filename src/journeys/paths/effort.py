@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 from journeys.config import Settings
 from journeys.errors import BuildError, MapError
 from journeys.warehouse import Warehouse
@@ -42,9 +40,7 @@ MODELS = ("intermediate/int_effort_events", "marts/journey_handoffs", "marts/jou
 """In this order: the handoffs count the repeat contacts after them; the journeys add up both.
 int_effort_events holds only the customers in scope (its readers read no others)."""
 EFFORT_MARTS = ("marts.journey_handoffs", "marts.journey_effort")
-SLA_SCHEMA = pl.Schema(
-    {"from_touchpoint": pl.String, "to_touchpoint": pl.String, "sla_seconds": pl.Int64}
-)
+SLA_COLUMNS = {"from_touchpoint": "VARCHAR", "to_touchpoint": "VARCHAR", "sla_seconds": "BIGINT"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +85,7 @@ class EffortRules:
             reopen_touchpoints=tuple(effort.reopen_touchpoints),
             repeat_window_seconds=effort.repeat_window_seconds,
             handoff_sla_seconds=effort.handoff_sla_seconds,
-            slas=tuple(slas.iter_rows()),
+            slas=slas,
         )
 
     def params(self, *, full: bool) -> dict[str, object]:
@@ -102,34 +98,31 @@ class EffortRules:
             "handoff_sla_seconds": self.handoff_sla_seconds,
         }
 
-    def sla_frame(self) -> pl.DataFrame:
-        return pl.DataFrame(list(self.slas), schema=SLA_SCHEMA, orient="row")
-
-    def frame(self) -> pl.DataFrame:
+    def text(self) -> str:
         """The rules as one JSON text (``intermediate.int_effort_rules``): a change rebuilds
         every customer's effort."""
         rules = {k: v for k, v in self.params(full=True).items() if k != "full"}
-        text = json.dumps({"effort": rules, "slas": list(self.slas)}, sort_keys=True)
-        return pl.DataFrame({"rules": [text]})
+        return json.dumps({"effort": rules, "slas": [list(s) for s in self.slas]}, sort_keys=True)
+
+    def write(self, wh: Warehouse) -> None:
+        """Record the rules the effort marts were built with (``intermediate.int_effort_rules``)."""
+        wh.write_rows(RULES, {"rules": "VARCHAR"}, [(self.text(),)])
 
 
-def handoff_slas(maps: Sequence[JourneyMap]) -> pl.DataFrame:
-    """from_touchpoint, to_touchpoint, sla_seconds: for each map step with ``within``, every
-    other step of the same map as the touchpoint before it (the shortest SLA over maps)."""
-    rows = [
-        (before.name, step.name, step.within_seconds)
-        for m in maps
-        for step in m.steps
-        if step.within_seconds is not None
-        for before in m.steps
-        if before.name != step.name
-    ]
-    frame = pl.DataFrame(rows, schema=SLA_SCHEMA, orient="row")
-    return (
-        frame.group_by("from_touchpoint", "to_touchpoint")
-        .agg(pl.col("sla_seconds").min())
-        .sort("from_touchpoint", "to_touchpoint")
-    )
+def handoff_slas(maps: Sequence[JourneyMap]) -> tuple[tuple[str, str, int], ...]:
+    """(from_touchpoint, to_touchpoint, sla_seconds), sorted: for each map step with ``within``,
+    every other step of the same map as the touchpoint before it (the shortest SLA over maps)."""
+    shortest: dict[tuple[str, str], int] = {}
+    for m in maps:
+        for step in m.steps:
+            if step.within_seconds is None:
+                continue
+            for before in m.steps:
+                if before.name != step.name:
+                    pair = (before.name, step.name)
+                    seconds = shortest.get(pair, step.within_seconds)
+                    shortest[pair] = min(seconds, step.within_seconds)
+    return tuple((a, b, seconds) for (a, b), seconds in sorted(shortest.items()))
 
 
 def configured_maps(settings: Settings) -> list[JourneyMap]:
@@ -154,7 +147,7 @@ def effort_changed(wh: Warehouse, rules: EffortRules) -> bool:
     return (
         not all(wh.table_exists(m) for m in EFFORT_MARTS)
         or not wh.table_exists(RULES)
-        or wh.rows("queries/effort_rules") != rules.frame().rows()
+        or wh.rows("queries/effort_rules") != [(rules.text(),)]
     )
 
 
@@ -164,7 +157,7 @@ def refresh_effort(wh: Warehouse, rules: EffortRules, *, full: bool) -> None:
     ``marts.journeys`` and ``intermediate.int_events`` of these customers (and, unless ``full``,
     the effort marts of the others)."""
     params = rules.params(full=full)
-    wh.write_table(SLAS, rules.sla_frame())
+    wh.write_rows(SLAS, SLA_COLUMNS, rules.slas)
     for model in MODELS:
         if full or model.startswith("intermediate/"):
             wh.run_model(model, **params)
@@ -191,6 +184,6 @@ def build_effort(
     full = full or effort_changed(wh, rules) or not wh.table_exists(SCOPE)
     with wh.transaction():
         refresh_effort(wh, rules, full=full)
-        wh.write_table(RULES, rules.frame())
+        rules.write(wh)
     totals = wh.record("queries/effort_totals")
     return EffortResult(**totals, full=full, seconds=time.perf_counter() - started)

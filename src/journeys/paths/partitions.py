@@ -249,8 +249,12 @@ def merge_partitions(
             f"partitions {missing} returned no result; check the workers' logs, then run again"
         )
     ordered = [done[j.part] for j in sorted(jobs, key=lambda j: j.part)]
-    for i, mart in enumerate(PART_MARTS):
-        wh.adopt_files(mart, [(f, r.part) for r in ordered for f in r.files[i]])
+    wh.adopt_tables(
+        {
+            mart: [(f, r.part) for r in ordered for f in r.files[i]]
+            for i, mart in enumerate(PART_MARTS)
+        }
+    )
     return sum(r.events for r in ordered)
 
 

@@ -1,7 +1,7 @@
 """The rules that shape a customer's sessions and journeys, written once.
 
 ``PathRules`` is what the path models need (``params`` gives their ``$parameters``), what a
-partition job carries to a worker, and, with the event rules (``rules_frame``), what a build
+partition job carries to a worker, and, with the event rules (``rules_row``), what a build
 compares with the last build's to decide whether every customer must be rebuilt.
 """
 
@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-
-import polars as pl
 
 from journeys.config import Settings
 
@@ -53,30 +51,37 @@ class PathRules:
         }
 
 
-def rules_frame(settings: Settings) -> pl.DataFrame:
+RULE_COLUMNS = {
+    "event_rules": "VARCHAR",
+    "gap_seconds": "BIGINT",
+    "max_seconds": "BIGINT",
+    "split_by_channel": "BOOLEAN",
+    "horizon_seconds": "BIGINT",
+    "start_touchpoints": "VARCHAR[]",
+    "end_touchpoints": "VARCHAR[]",
+    "partitions": "BIGINT",
+}
+"""The columns of ``intermediate.int_path_rules`` (``rules_row``)."""
+
+
+def rules_row(settings: Settings) -> tuple[object, ...]:
     """Every setting that shapes the events, sessions and journeys of every customer, as one row
-    (not the moving cut-off): the path rules plus the touchpoint rules and the currency, since a
-    changed rule or rate must reach the customers with no new events too."""
+    of ``RULE_COLUMNS`` (not the moving cut-off): the path rules plus the touchpoint rules and
+    the currency, since a changed rule or rate must reach the customers with no new events too."""
     rules = PathRules.of(settings)
     events = {
         "touchpoints": [rule.model_dump(mode="json") for rule in settings.touchpoints],
         "currency": settings.currency,
         "exchange_rates": settings.exchange_rates,
     }
-    return pl.DataFrame(
-        {
-            "event_rules": [json.dumps(events, sort_keys=True)],
-            "gap_seconds": [rules.gap_seconds],
-            "max_seconds": [rules.max_seconds],
-            "split_by_channel": [rules.split_by_channel],
-            "horizon_seconds": [rules.horizon_seconds],
-            "start_touchpoints": [list(rules.start_touchpoints)],
-            "end_touchpoints": [list(rules.end_touchpoints)],
-            # the marts are stored in this many customer-hash partitions (ADR 0004)
-            "partitions": [settings.partitions],
-        },
-        schema_overrides={
-            "start_touchpoints": pl.List(pl.String),
-            "end_touchpoints": pl.List(pl.String),
-        },
+    return (
+        json.dumps(events, sort_keys=True),
+        rules.gap_seconds,
+        rules.max_seconds,
+        rules.split_by_channel,
+        rules.horizon_seconds,
+        list(rules.start_touchpoints),
+        list(rules.end_touchpoints),
+        # the marts are stored in this many customer-hash partitions (ADR 0004)
+        settings.partitions,
     )

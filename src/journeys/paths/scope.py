@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-import polars as pl
-
 from journeys.paths.effort import EffortRules, refresh_effort
 from journeys.paths.rules import PathRules
 from journeys.warehouse import Warehouse
@@ -34,19 +32,19 @@ up exactly (journeys.mining.marts)."""
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
-PROFILE_SCHEMA = pl.Schema(
-    {
-        "customer_key": pl.String(),
-        "n_identities": pl.Int64(),
-        "segment": pl.String(),
-        "created_at": pl.Datetime("us", "UTC"),
-        "is_stitched": pl.Boolean(),
-    }
-)
-SCOPE_SCHEMA = pl.Schema({"customer_key": pl.String})
-HORIZON_SCHEMA = pl.Schema(
-    {"case_id": pl.String, "customer_key": pl.String, "open_cases_horizon_seconds": pl.Int64}
-)
+PROFILE_COLUMNS = {
+    "customer_key": "VARCHAR",
+    "n_identities": "BIGINT",
+    "segment": "VARCHAR",
+    "created_at": "TIMESTAMPTZ",
+    "is_stitched": "BOOLEAN",
+}
+SCOPE_COLUMNS = {"customer_key": "VARCHAR"}
+HORIZON_COLUMNS = {
+    "case_id": "VARCHAR",
+    "customer_key": "VARCHAR",
+    "open_cases_horizon_seconds": "BIGINT",
+}
 
 
 def build_part(
@@ -118,11 +116,11 @@ def ensure_profiles(wh: Warehouse) -> None:
     """An imported event log has no CRM: give it an empty ``int_customer_profiles``; events
     written without ``build_events`` have no live imports: an empty ``int_case_horizons``."""
     if not wh.table_exists(PROFILES):
-        wh.write_table(PROFILES, pl.DataFrame(schema=PROFILE_SCHEMA))
+        wh.write_rows(PROFILES, PROFILE_COLUMNS, [])
     if not wh.table_exists(CASE_HORIZONS):
-        wh.write_table(CASE_HORIZONS, pl.DataFrame(schema=HORIZON_SCHEMA))
+        wh.write_rows(CASE_HORIZONS, HORIZON_COLUMNS, [])
 
 
 def empty_scope(wh: Warehouse) -> None:
     """``intermediate.int_path_scope`` with no rows: a full build names no customers."""
-    wh.write_table(SCOPE, pl.DataFrame(schema=SCOPE_SCHEMA))
+    wh.write_rows(SCOPE, SCOPE_COLUMNS, [])

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import duckdb
-import polars as pl
 
 from journeys.errors import WarehouseError, os_failure
 from journeys.warehouse.failures import _cannot_open, _failure, _first_words
 from journeys.warehouse.sqltext import SCHEMAS, _label, quote_ident, read_sql
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
     from journeys.warehouse.storage import StoredFile
@@ -40,6 +40,14 @@ class Connection:
         self.read_only = read_only
         self._scripts_run: set[str] = set()
         self._preserve_order = True  # DuckDB's default; changed only by insertion_order()
+        self.stored_changed = False
+        """Whether this connection has changed any stored table's files (publish: whether the
+        published catalog may already be current)."""
+        self._existing: set[tuple[str, str]] = set()
+        """(schema, name) of the tables and views last listed here, less those dropped since:
+        ``table_exists`` lists them again only for a name it does not find."""
+        self._described: dict[str, list[tuple[str, str]]] = {}
+        """(column, type) of stored tables' views as described here, until their files change."""
         self._files: dict[str, list[StoredFile]] | None = None
         """raw.data_files as last read or written here (only this writer changes it): each
         stored table's files without a query per look-up; forgotten on rollback or reconnect."""
@@ -65,6 +73,8 @@ class Connection:
 
     def _connect(self) -> None:
         self._files = None
+        self._described = {}
+        self._existing = set()
         try:
             self._con = duckdb.connect(
                 str(self.path) if self.path else ":memory:",
@@ -116,6 +126,8 @@ class Connection:
             self._run("COMMIT", what="commit the transaction")
         except BaseException:
             self._files = None  # the catalog is as it was before the transaction
+            self._described = {}
+            self._existing = set()
             with suppress(WarehouseError):  # a failed COMMIT has rolled back already
                 self._run("ROLLBACK")
             raise

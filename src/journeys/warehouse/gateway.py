@@ -5,11 +5,11 @@ over its tables (``tables.py``), stored tables (``storage.py``) and connection
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
 from journeys.errors import WarehouseError
 from journeys.warehouse.connection import _rows
@@ -26,6 +26,12 @@ from journeys.warehouse.sqltext import (
     read_sql,
 )
 from journeys.warehouse.tables import Tables
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DDL_APPLIED = "SELECT 1 FROM raw.ddl_scripts WHERE script = $script AND sha256 = $sha256"
+DDL_RECORD = "INSERT OR REPLACE INTO raw.ddl_scripts VALUES ($script, $sha256)"
 
 
 class Warehouse(Tables):
@@ -95,12 +101,21 @@ class Warehouse(Tables):
         self._execute(body, bound, model)
 
     def run_script(self, model: str, *, once: bool = False) -> None:
-        """Run a parameterless multi-statement script such as ``ddl/raw`` (``once``: not again
-        on this connection: an idempotent set-up a command would otherwise repeat per file)."""
+        """Run a parameterless multi-statement script such as ``ddl/raw`` (``once``: an
+        idempotent set-up, not run again on this connection, nor on a work file that has run
+        this very text before: ``raw.ddl_scripts``; its macros alone cost about 50 ms a run)."""
         if once and model in self._scripts_run:
             return
-        self._execute(read_sql(model), None, model)
+        text = read_sql(model)
+        recorded = once and self.data is not None and not self.read_only
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if recorded and self._run(DDL_APPLIED, {"script": model, "sha256": digest}):
+            self._scripts_run.add(model)
+            return
+        self._execute(text, None, model)
         self._scripts_run.add(model)
+        if recorded:
+            self._run(DDL_RECORD, {"script": model, "sha256": digest}, what=_label(model))
 
     def materialize_temp(
         self,
@@ -155,6 +170,7 @@ class Warehouse(Tables):
                 self._run(f"DROP VIEW temp.{quote_ident(name)}")
             elif (name, "LOCAL TEMPORARY") in temps or (name, "BASE TABLE") in temps:
                 self._run(f"DROP TABLE temp.{quote_ident(name)}")
+            self._forget(name)
 
     def create_temp_view(self, name: str, table: str) -> None:
         """A temp view aliasing ``table``, so one SQL file can serve several tables."""

@@ -60,29 +60,16 @@ def _without_line_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
 
 
+_TOKENS = re.compile(r"""'(?:''|[^'])*'?|"(?:""|[^"])*"?|--[^\n]*|/\*.*?(?:\*/|\Z)""", re.DOTALL)
+"""A string literal or quoted identifier (doubled quotes inside; unterminated: to the end), a
+``--`` comment (to the line's end) or a ``/* */`` comment (unterminated: to the end)."""
+
+
 def _without_comments(sql: str) -> str:
-    """The SQL with string literals and quoted identifiers emptied and comments removed (a
-    one-pass scanner): a delivered column named ``"$salt"`` is a name, not a parameter."""
-    out: list[str] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"":
-            j = i + 1
-            while j < n and not (sql[j] == ch and (j + 1 >= n or sql[j + 1] != ch)):
-                j += 2 if sql[j] == ch else 1
-            out.append(ch * 2)
-            i = j + 1
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j
-        elif sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    """The SQL with string literals and quoted identifiers emptied and comments removed (one
+    regular-expression pass; a character loop took 0.15 ms per model, 20 ms a build): a
+    delivered column named ``"$salt"`` is a name, not a parameter."""
+    return _TOKENS.sub(lambda m: m.group()[0] * 2 if m.group()[0] in "'\"" else "", sql)
 
 
 def _model_target(model: str) -> tuple[str, str]:

@@ -73,6 +73,14 @@ class StoredTables(Connection):
             if table is None or name == table
         }
 
+    def described(self, table: str) -> list[tuple[str, str]]:
+        """(column, type) of a stored table's view, described once until its files change (a
+        compare read the same table's columns seven times)."""
+        if table not in self._described:
+            rows = self._run(f"DESCRIBE {quote_ident(table)}", what=f"columns of {table}")
+            self._described[table] = [(r[0], r[1]) for r in rows]
+        return list(self._described[table])
+
     def new_data_file(self, table: str, *, part: int | None = None) -> Path:
         """A fresh path for one Parquet file of ``table`` in the data folder (not yet written)."""
         if self.data is None:
@@ -89,21 +97,34 @@ class StoredTables(Connection):
         """Make Parquet files already written in the data folder (by partitions: (file, part))
         the rows of stored ``table``; ``keep``: the table's current files of other parts stay.
         Nothing is copied. Returns the rows of ``files``."""
-        names = [str(f) for f, _ in files]
+        return self.adopt_tables({table: files}, keep=keep)[table]
+
+    def adopt_tables(
+        self, tables: Mapping[str, Sequence[tuple[Path | str, int | None]]], *, keep: bool = False
+    ) -> dict[str, int]:
+        """``adopt_files`` for several tables at once (the marts of a path build): their files'
+        rows read in one statement, recorded in one, their views defined in one script.
+        Returns the rows of each table's ``files``."""
+        names = [str(f) for files in tables.values() for f, _ in files]
         rows = dict(
             self._run(
                 "SELECT file_name, num_rows FROM parquet_file_metadata($files)",
                 {"files": names},
-                what=f"read the files of {table}",
+                what=f"read the files of {', '.join(tables)}",
             )
             if names
             else []
         )
-        found = [StoredFile(str(f), int(rows.get(str(f), 0)), part) for f, part in files]
-        parts = {part for _, part in files}
-        kept = [f for f in self.stored_files(table).get(table, []) if keep and f.part not in parts]
-        self._point(table, sorted([*kept, *found], key=lambda f: (f.part is None, f.part or 0)))
-        return sum(f.rows for f in found)
+        pointed, adopted = {}, {}
+        for table, files in tables.items():
+            found = [StoredFile(str(f), int(rows.get(str(f), 0)), part) for f, part in files]
+            parts = {part for _, part in files}
+            current = self.stored_files(table).get(table, []) if keep else []
+            kept = [f for f in current if f.part not in parts]
+            pointed[table] = sorted([*kept, *found], key=lambda f: (f.part is None, f.part or 0))
+            adopted[table] = sum(f.rows for f in found)
+        self._point_many(pointed)
+        return adopted
 
     def store_parts(self, table: str, model: str, *, parts: int, key: str, **params: Any) -> int:
         """Write a model's SELECT as the files of stored ``table``, one or more per hash bucket
@@ -157,11 +178,7 @@ class StoredTables(Connection):
 
     def define_stored_view(self, table: str, files: Sequence[str]) -> None:
         """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog)."""
-        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        sql = (
-            f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
-            f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
-        )
+        sql = _view_sql(table, files)
         try:
             self._run(sql, what=f"define {table}")
         except WarehouseError:
@@ -193,6 +210,14 @@ class StoredTables(Connection):
             "AND published_at < now() - to_seconds($keep)",
             {"keep": keep_seconds},
         )
+
+    def newest_published(self) -> list[str]:
+        """The files the newest published catalog reads, as recorded (none: never published)."""
+        rows = self._run(
+            "SELECT file FROM raw.published_files "
+            "WHERE generation = (SELECT max(generation) FROM raw.published_files)"
+        )
+        return [r[0] for r in rows]
 
     def published_count(self) -> int:
         """How many published catalogs' files this work file remembers."""
@@ -233,9 +258,9 @@ class StoredTables(Connection):
         else:
             current = self.stored_files(table).get(table, []) if append else []
         if current:
-            described = self._run(f"DESCRIBE {quote_ident(table)}", what=f"columns of {table}")
             cast = ", ".join(
-                f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t, *_ in described
+                f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}"
+                for c, t in self.described(table)
             )
             body = f"SELECT {cast} FROM (\n{body}\n)"
         file = self.new_data_file(table)
@@ -304,18 +329,42 @@ class StoredTables(Connection):
 
     def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
         """Record ``files`` as the rows of stored ``table`` and point its view at them."""
+        self._point_many({table: files}, view=view)
+
+    def _point_many(self, tables: Mapping[str, Sequence[StoredFile]], *, view: bool = True) -> None:
+        """Record each table's files as its rows (one statement) and point the tables' views
+        at them (one script; a table in a view's way is replaced one view at a time)."""
         self._run(
-            f"INSERT OR REPLACE INTO {DATA_FILES} VALUES ($t, $files, $rows, $parts, $labels)",
+            f"INSERT OR REPLACE INTO {DATA_FILES} SELECT unnest($t), unnest($files), "
+            "unnest($rows), unnest($parts), unnest($labels)",
             {
-                "t": table,
-                "files": [f.file for f in files],
-                "rows": [f.rows for f in files],
-                "parts": [f.part for f in files],
-                "labels": [f.label for f in files],
+                "t": list(tables),
+                "files": [[f.file for f in files] for files in tables.values()],
+                "rows": [[f.rows for f in files] for files in tables.values()],
+                "parts": [[f.part for f in files] for files in tables.values()],
+                "labels": [[f.label for f in files] for files in tables.values()],
             },
-            what=f"record the files of {table}",
+            what=f"record the files of {', '.join(tables)}",
         )
-        if self._files is not None:
-            self._files[table] = list(files)
-        if view:
-            self.define_stored_view(table, [f.file for f in files])
+        self.stored_changed = True
+        for table, files in tables.items():
+            self._described.pop(table, None)
+            if self._files is not None:
+                self._files[table] = list(files)
+        if not view:
+            return
+        script = ";\n".join(_view_sql(t, [f.file for f in files]) for t, files in tables.items())
+        try:
+            self._run(script, what=f"define {', '.join(tables)}")
+        except WarehouseError:
+            for table, files in tables.items():  # a table where a view belongs, or another
+                self.define_stored_view(table, [f.file for f in files])  # failure named
+
+
+def _view_sql(table: str, files: Sequence[str]) -> str:
+    """``CREATE OR REPLACE VIEW table`` reading these Parquet files in list order."""
+    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return (
+        f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
+        f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
+    )

@@ -4,18 +4,20 @@ a stored table (``storage.py``) through its files."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-import polars as pl
 
 from journeys.errors import WarehouseError
 from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
 from journeys.warehouse.storage import DATA_FILES, StoredTables
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
 
@@ -26,19 +28,18 @@ class Tables(StoredTables):
         if self.is_stored(table):  # a stored table is listed (and its view made) in one step
             return table in self.stored_files()
         schema, _, name = table.rpartition(".")
-        rows = self._run(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = $schema AND table_name = $name",
-            {"schema": schema or "main", "name": name},
-        )
-        return bool(rows[0][0])
+        key = (schema or "main", name)
+        if key not in self._existing:  # every table and view (temp ones too) in one look-up
+            rows = self._run("SELECT table_schema, table_name FROM information_schema.tables")
+            self._existing = {(r[0], r[1]) for r in rows}
+        return key in self._existing
 
     def columns(self, table: str) -> list[str]:
         """The column names of a table or view, in order (none: no such table)."""
         if self.is_stored(table):  # DESCRIBE: a third of duckdb_columns()' time on such a view
             if not self.table_exists(table):  # (and a missing one would abort a transaction)
                 return []
-            return [r[0] for r in self._run(f"DESCRIBE {quote_ident(table)}")]
+            return [column for column, _ in self.described(table)]
         schema, _, name = table.rpartition(".")
         rows = self._run(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
@@ -61,6 +62,10 @@ class Tables(StoredTables):
         return list(self._con.sql(f"SELECT * FROM {quote_ident(relation)} LIMIT 0").columns)
 
     def count(self, table: str) -> int:
+        if self.is_stored(table):  # its files' rows, as recorded when they were written
+            files = self.stored_files(table).get(table)
+            if files is not None:
+                return sum(f.rows for f in files)
         return int(
             self._run(f"SELECT count(*) FROM {quote_ident(table)}", what=f"count {table}")[0][0]
         )
@@ -75,6 +80,8 @@ class Tables(StoredTables):
         if self.is_stored(table):  # its Parquet files, read by polars directly (in parallel)
             files = [f.file for f in self.stored_files(table).get(table, [])]
             if files:
+                import polars as pl  # only where a frame is read: not on every command's path
+
                 frame = pl.read_parquet(files, columns=list(columns) if columns else None)
                 return frame.sort(list(order_by)) if order_by else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
@@ -87,6 +94,8 @@ class Tables(StoredTables):
         if self.is_stored(table):  # its Parquet files, scanned by polars itself
             files = [f.file for f in self.stored_files(table).get(table, [])]
             if files:
+                import polars as pl
+
                 frame = pl.scan_parquet(files)
                 return frame.select(list(columns)) if columns else frame
         cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
@@ -118,7 +127,37 @@ class Tables(StoredTables):
             else:
                 sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
                 self._run(sql, what=f"write {table}")
-        return frame.height if isinstance(frame, pl.DataFrame) else frame.num_rows
+        return int(frame.num_rows if hasattr(frame, "num_rows") else frame.height)
+
+    def write_rows(
+        self, table: str, columns: Mapping[str, str], rows: Sequence[Sequence[Any]]
+    ) -> int:
+        """Write ``rows`` (Python values in the order of ``columns``: name -> DuckDB type) as
+        ``table``, in one statement: for the small tables a step makes from its settings (rules,
+        rates, an empty scope), which need no frame library. Returns the rows written."""
+        params = {f"c{i}": [row[i] for row in rows] for i in range(len(columns))}
+        select = ", ".join(
+            f"unnest(CAST($c{i} AS {kind}[])) AS {quote_ident(name)}"
+            for i, (name, kind) in enumerate(columns.items())
+        )
+        if self.is_stored(table):
+            self._store(table, f"SELECT {select}", params, f"write {table}")
+        else:
+            sql = f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT {select}"
+            self._run(sql, params, what=f"write {table}")
+        return len(rows)
+
+    def write_arrays(self, table: str, arrays: Mapping[str, Any]) -> None:
+        """Write NumPy arrays of equal length (column name -> array) as ``table``: DuckDB scans
+        them as they are (no frame, no Arrow conversion)."""
+        view = f"_arrays_{uuid.uuid4().hex}"
+        self._con.register(view, dict(arrays))
+        try:
+            sql = f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM {view}"
+            self._run(sql, what=f"write {table}")
+        finally:
+            with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
+                self._con.unregister(view)
 
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
@@ -128,18 +167,28 @@ class Tables(StoredTables):
             f"ALTER TABLE {quote_ident(table)} RENAME TO {quote_ident(name)}",
             what=f"rename {table}",
         )
+        self._forget(table)
 
     def drop_view(self, view: str) -> None:
         self._run(f"DROP VIEW IF EXISTS {quote_ident(view)}", what=f"drop {view}")
+        self._forget(view)
+
+    def _forget(self, table: str) -> None:
+        """``table`` was dropped: ``table_exists`` no longer finds it listed."""
+        schema, _, name = table.rpartition(".")
+        self._existing.discard((schema or "main", name))
 
     def drop_table(self, table: str) -> None:
         if self.is_stored(table):
             self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
             self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table}, what=table)
+            self.stored_changed = True
+            self._described.pop(table, None)
             if self._files is not None:
                 self._files.pop(table, None)
         else:
             self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
+            self._forget(table)
 
     def export_parquet(self, table: str, path: Path, *, month_of: str | None = None) -> None:
         """Write a table as one Parquet file, or as a folder partitioned by month of a column."""

@@ -1,0 +1,8 @@
+-- grain: one identifier node of intermediate.int_identity_edges with its component, when no
+-- link joins two identifiers (queries/identity_link_count is 0, as in a log of cases without
+-- contact ids): each is a component of its own, named by its node id as the union-find of
+-- identity.py names it (int_identity_components).
+select
+    node,
+    cast(node_id as varchar) as component
+from intermediate.int_identity_nodes
