@@ -72,6 +72,7 @@ class MapCache:
                     pl.all(),
                 ),  # fmt: skip
                 mode="append",
+                through_file=True,
             )
         if kept is None:
             return new
@@ -106,11 +107,11 @@ class MapCache:
         ids = todo.select("jx", "journey_id")
         for table, frame in ((BREACHES, timed.breaches), (SWITCHES, timed.switches)):
             rows = frame.join(ids, on="jx").drop("jx")
-            wh.write_table(table, self._with_map(rows), mode="append")
+            wh.write_table(table, self._with_map(rows), mode="append", through_file=True)
         return self._kept_timing(journey_map, scoped), self._medians()
 
     def _keep_seconds(self, seconds: pl.DataFrame) -> None:
-        self.wh.write_table(SECONDS, self._with_map(seconds), mode="append")
+        self.wh.write_table(SECONDS, self._with_map(seconds), mode="append", through_file=True)
 
     def _with_map(self, frame: pl.DataFrame) -> pl.DataFrame:
         steps = [c for c in ("prev_step", "step") if c in frame.columns]

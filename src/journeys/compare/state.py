@@ -99,7 +99,7 @@ def read_changes(wh: Warehouse, journeys: pl.DataFrame) -> JourneyChanges:
         full_build=full_build,
         newest_build=newest,
     )
-    wh.write_table(CHANGED, changes.ids.unique())
+    wh.write_table(CHANGED, changes.ids.unique(), through_file=True)
     return changes
 
 
@@ -115,12 +115,12 @@ def save_snapshot(wh: Warehouse, journeys: pl.DataFrame, changes: JourneyChanges
     written whole."""
     columns = ["journey_id", *(c for c in FINGERPRINT if c in journeys.columns)]
     if changes.previous is None:
-        wh.write_table(SNAPSHOT, journeys.select(columns))
+        wh.write_table(SNAPSHOT, journeys.select(columns), through_file=True)
     else:  # read_changes read the snapshot with these columns and listed the ids in CHANGED
         wh.delete_keys(SNAPSHOT, column="journey_id", keys=CHANGED)
         ids = changes.changed.select("journey_id")
         now = journeys.select(columns).join(ids, on="journey_id", how="semi")
-        wh.write_table(SNAPSHOT, now, mode="append")
+        wh.write_table(SNAPSHOT, now, mode="append", through_file=True)
     runs = pl.DataFrame(
         {"snapshot": [changes.snapshot], "built_at": [changes.newest_build]},
         schema={"snapshot": pl.String, "built_at": pl.Datetime("us", "UTC")},

@@ -4,6 +4,7 @@ a stored table (``storage.py``) through its files."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -104,8 +105,15 @@ class Tables(StoredTables):
         frame: pl.DataFrame | pa.Table,
         *,
         mode: Literal["replace", "append"] = "replace",
+        through_file: bool = False,
     ) -> int:
-        """Write a frame as ``table`` (replace) or append it (columns matched by name)."""
+        """Write a frame as ``table`` (replace) or append it (columns matched by name).
+        ``through_file``: a large frame written inside a long transaction goes through a
+        Parquet file, which DuckDB writes into the database file as it reads it; the rows of
+        a frame scanned directly stay in memory until the transaction commits."""
+        folder = self._stage_folder()
+        if through_file and folder and isinstance(frame, pl.DataFrame) and not self.is_stored(table):
+            return self._write_through_file(table, frame, folder, mode=mode)
         with self._registered(frame) as view:
             target = quote_ident(table)
             append = mode == "append" and self.table_exists(table)
@@ -119,6 +127,23 @@ class Tables(StoredTables):
                 sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
                 self._run(sql, what=f"write {table}")
         return frame.height if isinstance(frame, pl.DataFrame) else frame.num_rows
+
+    def _stage_folder(self) -> Path | None:
+        """Where ``write_table(through_file=True)`` puts its file: the data folder, else the
+        warehouse file's folder (None in memory: the frame is scanned directly)."""
+        return self.data or (self.path.parent if self.path is not None else None)
+
+    def _write_through_file(
+        self, table: str, frame: pl.DataFrame, folder: Path, *, mode: Literal["replace", "append"]
+    ) -> int:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".stage-{uuid.uuid4().hex}.parquet"
+        try:
+            frame.write_parquet(staged, compression="lz4", statistics=False)
+            self.load_parquet(table, [staged], mode=mode)
+        finally:
+            staged.unlink(missing_ok=True)
+        return frame.height
 
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
