@@ -29,7 +29,7 @@ from journeys.compare.attribution import measure_touchpoints
 from journeys.compare.cache import MapCache
 from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
-from journeys.compare.gaps import find_gaps
+from journeys.compare.gaps import Gaps, find_gaps
 from journeys.compare.history import GapInputs
 from journeys.compare.mapjourneys import map_journeys, map_version
 from journeys.compare.maps import JourneyMap, load_map
@@ -105,18 +105,37 @@ class MapSummary:
 
 @dataclass(frozen=True)
 class MapComparison:
-    """One map's result frames (the rows written to the four marts) and its summary."""
+    """One map's result: the rows of the marts it writes and its summary. The two tables with
+    a row per journey (``conformance``, ``journeys``) are built when asked for, from the
+    alignments per variant and the journeys in scope, so a writer holds one of them at a time."""
 
-    conformance: pl.DataFrame
+    journey_map: JourneyMap
     steps: pl.DataFrame
     gaps: pl.DataFrame
-    journeys: pl.DataFrame
-    """The rows of marts.map_journeys."""
     summary: MapSummary
     touchpoints: pl.DataFrame
     """The rows of marts.touchpoint_impact (attribution.py)."""
-    inputs: GapInputs | None = None
+    inputs: GapInputs
     """What the gaps were found from (for the gap history)."""
+    members: pl.DataFrame
+    """gap_id, jx: which journeys have which gap (Gaps.members)."""
+
+    @property
+    def conformance(self) -> pl.DataFrame:
+        """The rows of marts.map_conformance."""
+        return conformance_rows(self.journey_map, self.inputs.scoped, self.inputs.aligned)
+
+    @property
+    def journeys(self) -> pl.DataFrame:
+        """The rows of marts.map_journeys."""
+        scoped, aligned = self.inputs.scoped, self.inputs.aligned
+        return map_journeys(
+            self.journey_map,
+            scoped,
+            self.inputs.variants,
+            _per_journey(scoped, aligned, ["is_conforming"]),
+            Gaps(table=self.gaps, members=self.members),
+        )
 
 
 @dataclass(frozen=True)
@@ -178,7 +197,9 @@ def compare_maps(
     source = _events_source(wh, settings, run_tasks)
     with wh.transaction():  # all maps or none
         changes = read_changes(wh, read)
+        save_snapshot(wh, read, changes)  # the journeys read: the next compare diffs them
         journeys = prepare_journeys(read)
+        del read  # only the prepared columns are needed from here
         replace_maps(wh, loaded)
         incremental = []
         for m in loaded:
@@ -189,7 +210,6 @@ def compare_maps(
             summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
             drift.append(events)
             incremental.append(again)
-        save_snapshot(wh, read, changes)
     if isinstance(source, PartitionedEvents):
         shutil.rmtree(source.folder, ignore_errors=True)
     return CompareResult(
@@ -237,15 +257,15 @@ def _compare_one(
         ),
     )
     kept = changes if again else None
-    write_rows(wh, name, [getattr(result, a) for a in PARTS], changes=kept)
-    events = empty_drift()
-    if result.inputs is not None:
-        events = update_history(
-            wh, journey_map, result.inputs, version=version, drift=settings.drift,
-            min_support=settings.min_support, changes=kept,
-        )  # fmt: skip
+    write_rows(wh, name, lambda part: getattr(result, part), changes=kept)
+    summary, inputs = result.summary, result.inputs
+    del result  # the history needs only the inputs
+    events = update_history(
+        wh, journey_map, inputs, version=version, drift=settings.drift,
+        min_support=settings.min_support, changes=kept,
+    )  # fmt: skip
     record_map(wh, name=name, version=version, grain=grain, changes=changes)
-    return result.summary, events, again
+    return summary, events, again
 
 
 def _events_source(
@@ -294,7 +314,7 @@ def compare_map(
     scoped = attach_values(
         scope_journeys(journeys, variants), values, value_weighted=value_weighted
     )
-    aligned, conformance, timing, medians = _align_and_time(
+    aligned, timing, medians = _align_and_time(
         journey_map, scoped, variants, events=events, cache=cache
     )
     found = find_gaps(
@@ -309,21 +329,21 @@ def compare_map(
     steps = measure_steps(journey_map, variants=variants, timing=timing, medians=medians)
     touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
     return MapComparison(
-        conformance=conformance,
+        journey_map=journey_map,
         steps=steps,
         gaps=gaps,
-        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
         summary=_summary(
             journey_map,
             journeys=journeys.height,
             scoped=scoped.height,
             variants=variants.height,
-            conformance=conformance,
+            fitness=_per_journey(scoped, aligned, ["fitness", "is_conforming"]),
             gaps=gaps,
             started=started,
         ),
         touchpoints=touchpoints,
         inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
+        members=found.members,
     )
 
 
@@ -334,17 +354,17 @@ def _align_and_time(
     *,
     events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
     cache: MapCache | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, StepTiming, pl.DataFrame | None]:
-    """The alignments, conformance rows, step timing and (from the cache) the steps' median
-    times: computed, or with ``cache`` the kept ones brought up to date."""
+) -> tuple[pl.DataFrame, StepTiming, pl.DataFrame | None]:
+    """The alignments, step timing and (from the cache) the steps' median times: computed,
+    or with ``cache`` the kept ones brought up to date."""
     align = align_variants if cache is None else cache.align
-    aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
+    aligned = align(journey_map, _to_align(scoped, variants))
     if cache is None:
         if isinstance(events, PartitionedEvents):
-            return aligned, conformance, events.time(journey_map, scoped), None
-        return aligned, conformance, time_steps(journey_map, events, scoped), None
+            return aligned, events.time(journey_map, scoped), None
+        return aligned, time_steps(journey_map, events, scoped), None
     timing, medians = cache.time(journey_map, scoped)
-    return aligned, conformance, timing, medians
+    return aligned, timing, medians
 
 
 def _summary(
@@ -353,20 +373,21 @@ def _summary(
     journeys: int,
     scoped: int,
     variants: int,
-    conformance: pl.DataFrame,
+    fitness: pl.DataFrame,
     gaps: pl.DataFrame,
     started: float,
 ) -> MapSummary:
+    """``fitness``: fitness and is_conforming of each journey in scope."""
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
-    fitness = conformance["fitness"].mean() if conformance.height else None
+    mean = fitness["fitness"].mean() if fitness.height else None
     return MapSummary(
         map_name=journey_map.name,
         source=journey_map.source,
         journeys=scoped,
         out_of_scope=journeys - scoped,
         variants=variants,
-        conforming=int(conformance["is_conforming"].sum()),
-        mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
+        conforming=int(fitness["is_conforming"].sum()),
+        mean_fitness=float(mean) if mean is not None else None,  # type: ignore[arg-type]
         gaps=gaps.height,
         ranked_gaps=ranked.height,
         top_gap=ranked["description"][0] if ranked.height else None,
@@ -374,26 +395,40 @@ def _summary(
     )
 
 
-def align_journeys(
-    journey_map: JourneyMap,
-    scoped: pl.DataFrame,
-    variants: pl.DataFrame,
-    *,
-    align: Callable[[JourneyMap, pl.DataFrame], pl.DataFrame] = align_variants,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Align each distinct (variant, finished) of the in-scope journeys once (in-flight ones get
-    a prefix alignment) and spread the results to one row per journey. ``scoped``:
-    scope_journeys(); ``variants``: scope_variants(); ``align``: align_variants, or a cache's
-    (MapCache.align). Returns the alignments (with their moves) and the rows of
-    ``marts.map_conformance``."""
-    to_align = (
+def _to_align(scoped: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
+    """variant_id, complete, path: each distinct (variant, finished) of the in-scope journeys,
+    aligned once (in-flight ones get a prefix alignment)."""
+    return (
         scoped.select("variant_id", pl.col("finished").alias("complete"))
         .unique()
         .join(variants.select("variant_id", "path"), on="variant_id")
         .sort("variant_id", "complete")
     )
-    aligned = align(journey_map, to_align)
-    conformance = (
+
+
+def _per_journey(scoped: pl.DataFrame, aligned: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``columns`` of each in-scope journey's alignment (its variant's, finished or not), one
+    row per journey of ``scoped`` in its order."""
+    return (
+        scoped.select("variant_id", "finished")
+        .join(
+            aligned.select("variant_id", "complete", *columns),
+            left_on=["variant_id", "finished"],
+            right_on=["variant_id", "complete"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(columns)
+    )
+
+
+def conformance_rows(
+    journey_map: JourneyMap, scoped: pl.DataFrame, aligned: pl.DataFrame
+) -> pl.DataFrame:
+    """The rows of ``marts.map_conformance``: each journey in scope (``scoped``:
+    scope_journeys()) with its variant's alignment (``aligned``: align_variants() of
+    ``_to_align``), in the order of ``scoped``."""
+    return (
         scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
         .join(
             aligned.drop("moves"),
@@ -404,4 +439,18 @@ def align_journeys(
         )
         .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
     )
-    return aligned, conformance
+
+
+def align_journeys(
+    journey_map: JourneyMap,
+    scoped: pl.DataFrame,
+    variants: pl.DataFrame,
+    *,
+    align: Callable[[JourneyMap, pl.DataFrame], pl.DataFrame] = align_variants,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Align each distinct (variant, finished) of the in-scope journeys once and spread the
+    results to one row per journey. ``scoped``: scope_journeys(); ``variants``:
+    scope_variants(); ``align``: align_variants, or a cache's (MapCache.align). Returns the
+    alignments (with their moves) and the rows of ``marts.map_conformance``."""
+    aligned = align(journey_map, _to_align(scoped, variants))
+    return aligned, conformance_rows(journey_map, scoped, aligned)

@@ -11,7 +11,7 @@ again from its whole history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -47,13 +47,16 @@ DRIFT_KEY = ["gap_id", "period", "measure", "kind"]
 def write_rows(
     wh: Warehouse,
     name: str,
-    parts: Sequence[pl.DataFrame],
+    frame_of: Callable[[str], pl.DataFrame],
     *,
     changes: JourneyChanges | None,
 ) -> None:
-    """Write one map's frames (in the order of ``TABLES``); with ``changes``, the rows of
-    one journey each only for the changed journeys (see the module docstring)."""
-    for table, attr, frame in zip(TABLES, PARTS, parts, strict=True):
+    """Write one map's frames (``frame_of(part)`` for each of ``PARTS``, in the order of
+    ``TABLES``; each is built when its table is written, and let go before the next); with
+    ``changes``, the rows of one journey each only for the changed journeys (see the module
+    docstring)."""
+    for table, attr in zip(TABLES, PARTS, strict=True):
+        frame = frame_of(attr)
         kept = wh.table_exists(table) and wh.columns(table) == frame.columns
         if changes is not None and attr in PER_JOURNEY and kept:
             wh.delete_keys(table, column="journey_id", keys=CHANGED, also={"map_name": name})
@@ -61,6 +64,7 @@ def write_rows(
             wh.write_table(table, changed, mode="append")
         else:
             replace_rows(wh, table, name, frame)
+        del frame
 
 
 def replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
