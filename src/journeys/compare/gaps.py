@@ -373,13 +373,16 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
     """skipped_step and unexpected_step, per aligned (variant_id, complete), with a flag for
     model moves after the last touchpoint (``trailing``) and, for unexpected steps, the map
     step that came next (``after``, NULL at the end) and the touchpoint just before, on the map
-    or off it (``prior``); neither is part of the gap's key."""
+    or off it (``prior``); neither is part of the gap's key. The moves (a million at 10M
+    events) are worked on as categories and an alignment's row number, the names and variant
+    ids put back on the few distinct rows left."""
     moves = (
-        aligned.select("variant_id", "complete", "moves")
+        aligned.select("moves")
         .with_row_index("_row")
         .explode("moves")
         .drop_nulls("moves")
         .unnest("moves")
+        .with_columns(pl.col("kind", "touchpoint", "step").cast(pl.Categorical))
         .with_columns(
             anchor=pl.when(pl.col("kind") == "sync").then(pl.col("step")),
             observed=(pl.col("kind") != "model").cast(pl.Int32),
@@ -393,18 +396,33 @@ def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
             trailing=pl.col("observed").cum_sum(reverse=True).over("_row") == 0,
         )
     )
-    skipped = _key(
-        moves.filter(pl.col("kind") == "model").with_columns(after=pl.lit(None, pl.String)),
-        gap_type=GapType.SKIPPED_STEP,
-        to_step=pl.col("step"),
+    kept = ["_row", "trailing", "position", "after", "prior"]
+    skipped = (
+        moves.filter(pl.col("kind") == "model")
+        .select(*kept[:3], pl.lit(None, pl.Categorical).alias("after"), "prior", "step")
+        .unique()
     )
-    unexpected = _key(
-        moves.filter(pl.col("kind") == "log"),
-        gap_type=GapType.UNEXPECTED_STEP,
-        from_step=pl.col("before"),
-        touchpoint=pl.col("touchpoint"),
+    unexpected = (
+        moves.filter(pl.col("kind") == "log").select(*kept, "before", "touchpoint").unique()
     )
-    return pl.concat([skipped, unexpected], how="vertical_relaxed").unique()
+    rows = aligned.select("variant_id", "complete")
+
+    def named(part: pl.DataFrame) -> pl.DataFrame:
+        names = part.drop("_row", "trailing", "position").cast(pl.String)
+        return pl.concat([rows[part["_row"]], part.select(kept[1:3]), names], how="horizontal")
+
+    return pl.concat(
+        [
+            _key(named(skipped), gap_type=GapType.SKIPPED_STEP, to_step=pl.col("step")),
+            _key(
+                named(unexpected),
+                gap_type=GapType.UNEXPECTED_STEP,
+                from_step=pl.col("before"),
+                touchpoint=pl.col("touchpoint"),
+            ),
+        ],
+        how="vertical_relaxed",
+    )
 
 
 def _next_steps(
