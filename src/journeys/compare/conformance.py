@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,6 @@ from journeys.compare.scope import (
     scope_variants,
 )
 from journeys.compare.state import (
-    FINGERPRINT,
     JourneyChanges,
     can_continue,
     read_changes,
@@ -54,7 +53,7 @@ from journeys.compare.state import (
     save_snapshot,
 )
 from journeys.compare.timing import StepTiming, time_steps
-from journeys.compare.update import PARTS, TABLES, update_history, write_rows
+from journeys.compare.update import PARTS, PER_JOURNEY, TABLES, update_history, write_rows
 from journeys.compare.value import attach_values, journey_values
 from journeys.config import Settings
 from journeys.errors import CompareError
@@ -62,6 +61,11 @@ from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 __all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
+
+
+WRITE_JOURNEYS = 500_000
+"""Journeys per part of map_conformance and map_journeys: each part is built and written before
+the next, so a map's rows are never all in memory (MapComparison.frames)."""
 
 
 @dataclass(frozen=True)
@@ -123,18 +127,38 @@ class MapComparison:
     @property
     def conformance(self) -> pl.DataFrame:
         """The rows of marts.map_conformance."""
-        return conformance_rows(self.journey_map, self.inputs.scoped, self.inputs.aligned)
+        return self._rows("conformance", self.inputs.scoped)
 
     @property
     def journeys(self) -> pl.DataFrame:
         """The rows of marts.map_journeys."""
-        scoped, aligned = self.inputs.scoped, self.inputs.aligned
+        return self._rows("journeys", self.inputs.scoped)
+
+    def frames(self, part: str, *, size: int = WRITE_JOURNEYS) -> Iterator[pl.DataFrame]:
+        """The rows of ``part`` (an attribute named in ``PARTS``): the tables with a row per
+        journey in parts of ``size`` journeys in scope, in order, each built when asked for."""
+        if part not in PER_JOURNEY:
+            yield getattr(self, part)
+            return
+        scoped = self.inputs.scoped
+        for start in range(0, max(scoped.height, 1), size):
+            yield self._rows(part, scoped.slice(start, size))
+
+    def _rows(self, part: str, scoped: pl.DataFrame) -> pl.DataFrame:
+        """The rows of a per-journey ``part`` for ``scoped``, a slice of the journeys in scope."""
+        aligned = self.inputs.aligned
+        if part == "conformance":
+            return conformance_rows(self.journey_map, scoped, aligned)
+        members = self.members
+        if scoped.height < self.inputs.scoped.height:  # a slice: its jx are one range
+            first, last = (scoped["jx"][0], scoped["jx"][-1]) if scoped.height else (0, -1)
+            members = members.filter(pl.col("jx").is_between(first, last))
         return map_journeys(
             self.journey_map,
             scoped,
             self.inputs.variants,
             _per_journey(scoped, aligned, ["is_conforming"]),
-            Gaps(table=self.gaps, members=self.members),
+            Gaps(table=self.gaps, members=members),
         )
 
 
@@ -186,7 +210,7 @@ def compare_maps(
     # the CPU of sorting them here
     present = wh.columns("marts.journeys")
     wanted = [c for c in JOURNEY_COLUMNS if c != "path"]
-    wanted += [c for c in (*BREAKDOWN_COLUMNS, *FINGERPRINT) if c in present]
+    wanted += [c for c in BREAKDOWN_COLUMNS if c in present]
     read = wh.read_table(
         "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
     )
@@ -196,8 +220,8 @@ def compare_maps(
     summaries, drift = [], []
     source = _events_source(wh, settings, run_tasks)
     with wh.transaction():  # all maps or none
-        changes = read_changes(wh, read)
-        save_snapshot(wh, read, changes)  # the journeys read: the next compare diffs them
+        changes = read_changes(wh)
+        save_snapshot(wh, changes)  # the journeys read: the next compare diffs them
         journeys = prepare_journeys(read)
         del read  # only the prepared columns are needed from here
         replace_maps(wh, loaded)
@@ -257,7 +281,7 @@ def _compare_one(
         ),
     )
     kept = changes if again else None
-    write_rows(wh, name, lambda part: getattr(result, part), changes=kept)
+    write_rows(wh, name, result.frames, changes=kept)
     summary, inputs = result.summary, result.inputs
     del result  # the history needs only the inputs
     events = update_history(

@@ -5,7 +5,7 @@ a stored table (``storage.py``) through its files."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -244,24 +244,39 @@ class Tables(StoredTables):
             f"delete from {table}",
         )
 
-    def replace_rows(self, table: str, frame: pl.DataFrame, *, column: str, value: str) -> None:
+    def replace_rows(
+        self,
+        table: str,
+        frame: pl.DataFrame | Iterable[pl.DataFrame],
+        *,
+        column: str,
+        value: str,
+    ) -> None:
         """Make ``frame`` the rows of ``table`` whose ``column`` is ``value`` (every row of
         ``frame`` has it), keeping the others: one compared map's rows among all maps'. A stored
         table keeps each value's rows in their own files, so only that value's file changes:
-        one new file, and the catalog row and view written once."""
+        one new file, and the catalog row and view written once. ``frame`` may be an iterable
+        of frames, written one after another (a file each), so that a large result is built and
+        held one part at a time."""
+        frames = [frame] if isinstance(frame, pl.DataFrame) else frame
         if not self.is_stored(table):
             if self.table_exists(table):
                 self.delete_where(table, column=column, value=value)
-            self.write_table(table, frame, mode="append")
+            for part in frames:
+                self.write_table(table, part, mode="append")
+                del part  # before the next is built
             return
         files = self.stored_files(table).get(table, [])
         if any(f.label is None for f in files):  # files holding any value's rows: rewritten
             self.delete_where(table, column=column, value=value)  # without this value's
             files = self.stored_files(table).get(table, [])
-        others = [f for f in files if f.label != value]
-        with self._registered(frame) as view:
-            body = f"SELECT * FROM {view}"
-            self._store(table, body, None, f"write {table}", keep=others, label=value)
+        kept = [f for f in files if f.label != value]
+        for part in frames:
+            with self._registered(part) as view:
+                body = f"SELECT * FROM {view}"
+                self._store(table, body, None, f"write {table}", keep=kept, label=value)
+            kept = self.stored_files(table).get(table, [])
+            del part  # before the next is built
 
     def delete_where(self, table: str, *, column: str, value: object) -> None:
         """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter)."""
