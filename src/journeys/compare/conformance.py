@@ -54,7 +54,7 @@ from journeys.compare.state import (
 )
 from journeys.compare.timing import StepTiming, time_steps
 from journeys.compare.update import PARTS, PER_JOURNEY, TABLES, update_history, write_rows
-from journeys.compare.value import attach_values, journey_values
+from journeys.compare.value import attach_values, raw_weights
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.runner import Runner
@@ -214,8 +214,8 @@ def compare_maps(
     read = wh.read_table(
         "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
     )
+    read = read.with_columns(raw_weights(wh, settings, read))  # the customers' weights
     variants = read_variants(wh)
-    values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
     source = _events_source(wh, settings, run_tasks)
@@ -228,8 +228,8 @@ def compare_maps(
         incremental = []
         for m in loaded:
             summary, events, again = _compare_one(
-                wh, settings, m, journeys=journeys, variants=variants, values=values,
-                changes=changes, full=full, source=source,
+                wh, settings, m, journeys=journeys, variants=variants, changes=changes,
+                full=full, source=source,
             )  # fmt: skip
             summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
             drift.append(events)
@@ -251,7 +251,6 @@ def _compare_one(
     *,
     journeys: pl.DataFrame,
     variants: pl.DataFrame,
-    values: pl.DataFrame,
     changes: JourneyChanges,
     full: bool,
     source: Warehouse | PartitionedEvents,
@@ -269,8 +268,7 @@ def _compare_one(
         events=wh,  # read per map and journey-id range (timing.time_steps)
         variants=variants,
         min_support=settings.min_support,
-        values=values,
-        value_weighted=settings.ranking == "value_weighted",
+        value_weighted=settings.ranking == "value_weighted",  # raw_weight: a journeys column
         costs=settings.touchpoint_costs,
         cache=MapCache(
             wh,
@@ -326,8 +324,9 @@ def compare_map(
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
-    weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
+    its ``path`` column. ``values`` (value.journey_values(); or ``journeys.raw_weight``, see
+    value.attach_values): the journeys' segments and customer weights; ``value_weighted``:
+    the weights weigh the gaps' value at risk and impact.
     ``costs``: cost per event by touchpoint (marts.touchpoint_impact). ``cache``: the map's
     kept alignments and step timing in the warehouse (compare/cache.py), reused and brought up
     to date instead of computed again.

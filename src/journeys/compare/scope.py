@@ -87,6 +87,7 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
         started_at=pl.col("started_at")
         if "started_at" in journeys.columns
         else pl.lit(None, pl.Datetime("us", "UTC")),
+        *[c for c in ("raw_weight",) if c in journeys.columns],  # value.raw_weights()
     )
     if not frame["journey_id"].is_sorted():  # the warehouse seldom returns them in order
         frame = frame.sort("journey_id")
@@ -133,6 +134,7 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
             "outcome",
             "finished",
             "cx",
+            *[c for c in ("raw_weight",) if c in frame.columns],
         )
         .with_row_index("jx")
     )

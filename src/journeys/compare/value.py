@@ -29,39 +29,56 @@ SEGMENTS = pl.List(pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share
 def journey_values(wh: Warehouse, settings: Settings) -> pl.DataFrame:
     """journey_id, segment, raw_weight (NULL: an average customer; all NULL without
     ``customer_value``), one row per journey of marts.journeys, sorted by journey_id."""
-    value = settings.customer_value
     present = wh.columns("marts.journeys")
     columns = [c for c in ("journey_id", "customer_key", "segment") if c in present]
     journeys = wh.read_table("marts.journeys", columns=columns, order_by=["journey_id"])
     if "segment" not in present:  # a journeys mart written without one (tests, old notebooks)
         journeys = journeys.with_columns(segment=pl.lit(None, pl.String))
-    if value.column is not None:
-        crm = wh.query("queries/customer_values", column=value.column)
-        raw = journeys.join(crm, on="customer_key", how="left", maintain_order="left")["value"]
-    elif value.segments:
-        raw = journeys["segment"].replace_strict(
-            value.segments, default=value.default, return_dtype=pl.Float64
-        )
-    else:
-        raw = pl.Series(values=[None] * journeys.height, dtype=pl.Float64)
     return journeys.select(
         pl.col("journey_id").cast(pl.String),
         pl.col("segment").cast(pl.String),
-        raw_weight=raw.cast(pl.Float64),
+        raw_weights(wh, settings, journeys),
     )
+
+
+def raw_weights(wh: Warehouse, settings: Settings, journeys: pl.DataFrame) -> pl.Series:
+    """raw_weight of each row of ``journeys`` (customer_key, segment: a NULL segment when it
+    has none): its customer's value (``customer_value``), NULL for an average customer, all
+    NULL without ``customer_value``."""
+    value = settings.customer_value
+    if value.column is not None:
+        crm = wh.query("queries/customer_values", column=value.column)
+        keys = journeys.select("customer_key")
+        raw = keys.join(crm, on="customer_key", how="left", maintain_order="left")["value"]
+    elif value.segments and "segment" in journeys.columns:
+        raw = journeys["segment"].replace_strict(
+            value.segments, default=value.default, return_dtype=pl.Float64
+        )
+    elif value.segments:  # no segments: every journey weighs the default
+        raw = pl.Series(values=[value.default] * journeys.height, dtype=pl.Float64)
+    else:
+        raw = pl.Series(values=[None] * journeys.height, dtype=pl.Float64)
+    return raw.cast(pl.Float64).alias("raw_weight")
 
 
 def attach_values(
     scoped: pl.DataFrame, values: pl.DataFrame | None, *, value_weighted: bool
 ) -> pl.DataFrame:
     """``scoped`` (scope_journeys()) with ``segment``, ``weight`` (mean 1 over its finished
-    journeys) and, when ``value_weighted``, ``rank_weight`` (the weight the impact uses)."""
-    if values is None:
-        values = pl.DataFrame(schema=SCHEMA)
-    columns = ["journey_id", "raw_weight"]
-    if "segment" not in scoped.columns:
-        columns.append("segment")
-    frame = scoped.join(values.select(columns), on="journey_id", how="left", maintain_order="left")
+    journeys) and, when ``value_weighted``, ``rank_weight`` (the weight the impact uses).
+    ``values``: journey_values(); None: the ``raw_weight`` column of ``scoped`` (raw_weights()
+    of the journeys, as compare_maps reads them), else no customer value."""
+    if values is None and "raw_weight" in scoped.columns:  # read with the journeys
+        frame = scoped
+    else:
+        if values is None:
+            values = pl.DataFrame(schema=SCHEMA)
+        columns = ["journey_id", "raw_weight"]
+        if "segment" not in scoped.columns:
+            columns.append("segment")
+        frame = scoped.drop("raw_weight", strict=False).join(
+            values.select(columns), on="journey_id", how="left", maintain_order="left"
+        )
     finished = pl.col("finished")
     known = pl.col("raw_weight").filter(finished & (pl.col("raw_weight") >= 0))
     filled = pl.col("raw_weight").fill_null(known.mean())
