@@ -78,6 +78,7 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
         "variant_id",
         "status",
         "value",
+        *[c for c in ("raw_weight",) if c in journeys.columns],  # value.raw_weights()
         segment=pl.col("segment").cast(pl.String)
         if "segment" in journeys.columns
         else pl.lit(None, pl.String),
@@ -87,7 +88,6 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
         started_at=pl.col("started_at")
         if "started_at" in journeys.columns
         else pl.lit(None, pl.Datetime("us", "UTC")),
-        *[c for c in ("raw_weight",) if c in journeys.columns],  # value.raw_weights()
     )
     if not frame["journey_id"].is_sorted():  # the warehouse seldom returns them in order
         frame = frame.sort("journey_id")

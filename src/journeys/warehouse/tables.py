@@ -111,8 +111,8 @@ class Tables(StoredTables):
         ``through_file``: a large frame written inside a long transaction goes through a
         Parquet file, which DuckDB writes into the database file as it reads it; the rows of
         a frame scanned directly stay in memory until the transaction commits."""
-        folder = self._stage_folder()
-        if through_file and folder and isinstance(frame, pl.DataFrame) and not self.is_stored(table):
+        folder = self._stage_folder() if through_file and not self.is_stored(table) else None
+        if folder is not None and isinstance(frame, pl.DataFrame):
             return self._write_through_file(table, frame, folder, mode=mode)
         with self._registered(frame) as view:
             target = quote_ident(table)
