@@ -252,7 +252,9 @@ def _measure(
 ) -> _Measured:
     """Find the gaps and measure them (per group of ``by``): what find_gaps and gaps_by share."""
     vx = variants.select("variant_id", "vx")
-    keys = journeys.select("jx", "vx", "finished", "status", "outcome", *by)
+    keys = journeys.select(
+        "jx", "vx", "finished", "outcome", *by, abandoned=pl.col("status") == "abandoned"
+    )
     shares, share_info = share_members(journey_map, variants, keys, by=by)
     found = _Found(
         moves=_move_members(aligned).join(vx, on="variant_id"),
@@ -313,19 +315,28 @@ def _gap_members(
 ) -> pl.DataFrame:
     """gap_id, jx: one row per (gap, journey). Each part is made unique on its own (the gap
     types of the parts differ), at the variant level where it can, not over the millions of
-    rows; the moves (``moved``, per aligned variant) spread to journeys as integers only."""
-    abandoned = pl.col("status") == "abandoned"
+    rows; the moves (``moved``, per aligned variant) spread to journeys as integers only, each
+    join given only the journey columns it needs."""
+    abandoned = pl.col("abandoned")
     return pl.concat(
         [
             moved.group_by("gap_id", "vx", "complete")
             .agg(pl.col("trailing").all())
-            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
+            .join(
+                keys.select("jx", "vx", "finished", "abandoned"),
+                left_on=["vx", "complete"],
+                right_on=["vx", "finished"],
+            )
             # the steps an abandoned journey never got to are its drop-off, not skipped steps
             .filter(~(pl.col("trailing") & abandoned))
             .select("gap_id", "jx"),
-            _ids(found.sequences, catalog).join(keys, on="vx").select("gap_id", "jx"),
+            _ids(found.sequences, catalog)
+            .select("gap_id", "vx")
+            .join(keys.select("jx", "vx"), on="vx")
+            .select("gap_id", "jx"),
             _ids(found.drops, catalog)
-            .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
+            .select("gap_id", "vx")
+            .join(keys.filter(abandoned & ~pl.col("outcome")).select("jx", "vx"), on="vx")
             .select("gap_id", "jx"),
             _ids(found.events, catalog).select("gap_id", "jx").unique(),
             _ids(found.shares, catalog).select("gap_id", "jx"),

@@ -293,11 +293,13 @@ def _gap_counts(
     )
     if who:
         counted = counted.join(_who(members, journeys, by=by), on=gap)
-    return (
-        counted.join(_weight_sums(members, journeys, by=by), on=gap)
-        .join(reached, on=[*by, "bx"], how="left")
-        .sort(gap)
-    )
+    if _all_ones(journeys):  # each weight 1: its sum is the count, as adding ones gives it
+        weighed = counted.with_columns(
+            w_with=pl.col("n_with").cast(pl.Float64), rw_with=pl.col("n_with").cast(pl.Float64)
+        )
+    else:
+        weighed = counted.join(_weight_sums(members, journeys, by=by), on=gap)
+    return weighed.join(reached, on=[*by, "bx"], how="left").sort(gap)
 
 
 FLAGS = ("finished", "outcome")
@@ -310,28 +312,46 @@ _COUNTED = (
 
 
 def _cells(members: pl.DataFrame, journeys: pl.DataFrame, *, by: Sequence[str]) -> pl.DataFrame:
-    """by, gap_id, vx, finished, outcome, n: the members counted per gap and kind of journey
-    (variant, finished, outcome): everything the counts of a gap depend on, in a few rows per
-    gap and variant instead of a wide row per member. The gap and kind are packed into one
-    integer key, which groups far cheaper than five columns."""
+    """by, gap_id, vx, finished, outcome, n: the members counted per group, gap and kind of
+    journey (variant, finished, outcome): everything the counts of a gap depend on, in a few
+    rows per gap and variant instead of a wide row per member. Group, gap and kind are packed
+    into one integer key, which groups far cheaper than several columns."""
     finished, outcome = (pl.col(c).fill_null(False).cast(pl.UInt64) for c in FLAGS)
     kind = journeys.select(pl.col("vx").cast(pl.UInt64) * 4 + finished * 2 + outcome)["vx"]
     span = int(kind.max() or 0) + 1  # type: ignore[arg-type]
-    key = members["gap_id"].cast(pl.UInt64) * span + kind.gather(members["jx"])
-    found = (
-        pl.DataFrame([*members.select(by), key.alias("_key")])
-        .group_by(*by, "_key")
-        .agg(pl.len().alias("n"))
-    )
+    gaps = int(members["gap_id"].max() or 0) + 1  # type: ignore[arg-type]
+    group, groups = _group_codes(journeys, by)
+    jx = members["jx"]
+    key = (group.gather(jx) * gaps + members["gap_id"].cast(pl.UInt64)) * span + kind.gather(jx)
+    found = key.alias("_key").value_counts(name="n")
     kinds = pl.col("_key") % span
-    return found.select(
-        *by,
-        (pl.col("_key") // span).cast(members.schema["gap_id"]).alias("gap_id"),
-        (kinds // 4).cast(journeys.schema["vx"]).alias("vx"),
-        ((kinds // 2) % 2 == 1).alias("finished"),
-        (kinds % 2 == 1).alias("outcome"),
-        "n",
+    return (
+        found.select(
+            (pl.col("_key") // span // gaps).alias("_group"),
+            (pl.col("_key") // span % gaps).cast(members.schema["gap_id"]).alias("gap_id"),
+            (kinds // 4).cast(journeys.schema["vx"]).alias("vx"),
+            ((kinds // 2) % 2 == 1).alias("finished"),
+            (kinds % 2 == 1).alias("outcome"),
+            pl.col("n").cast(pl.get_index_type()),
+        )
+        .join(groups, on="_group")
+        .select(*by, "gap_id", "vx", "finished", "outcome", "n")
     )
+
+
+def _group_codes(journeys: pl.DataFrame, by: Sequence[str]) -> tuple[pl.Series, pl.DataFrame]:
+    """A code of each journey's group of the ``by`` columns (UInt64; all 0 without them), and
+    the groups by code (_group and the by columns)."""
+    if not by:
+        return pl.zeros(journeys.height, pl.UInt64, eager=True), pl.DataFrame(
+            {"_group": [0]}, schema={"_group": pl.UInt64}
+        )
+    code = pl.lit(0, pl.UInt64)
+    for column in by:  # each column's dense rank (0: NULL), as digits of one number
+        rank = pl.col(column).rank("dense").fill_null(0).cast(pl.UInt64)
+        code = code * (rank.max() + 1) + rank
+    coded = journeys.select(*by, code.alias("_group"))
+    return coded["_group"], coded.unique("_group")
 
 
 def _who(members: pl.DataFrame, journeys: pl.DataFrame, *, by: Sequence[str]) -> pl.DataFrame:
@@ -346,22 +366,20 @@ def _who(members: pl.DataFrame, journeys: pl.DataFrame, *, by: Sequence[str]) ->
     )
 
 
+def _all_ones(journeys: pl.DataFrame) -> bool:
+    """Whether every journey weighs 1 in both weights (value.weight_columns): no customer
+    value configured, or the unweighted history."""
+    weights = [c for c in ("weight", "rank_weight") if c in journeys.columns]
+    return all((journeys[c] == 1.0).all() for c in weights)
+
+
 def _weight_sums(
     members: pl.DataFrame, journeys: pl.DataFrame, *, by: Sequence[str]
 ) -> pl.DataFrame:
     """by, gap_id, w_with, rw_with: the sums of the weights (value.weight_columns) of each gap's
-    finished journeys. Where every journey weighs 1 (no customer value, or the unweighted
-    history) that is the count of them, which is what adding the ones gives, to the bit."""
+    finished journeys, added in sorted order unless they are all one weight (_fixed_sum)."""
     gap = [*by, "gap_id"]
-    if all((journeys[c] == 1.0).all() for c in ("weight", "rank_weight") if c in journeys.columns):
-        return (
-            members.select(*gap)
-            .with_columns(journeys["finished"].gather(members["jx"]))
-            .group_by(gap)
-            .agg(pl.col("finished").sum().cast(pl.Float64).alias("w_with"))
-            .with_columns(rw_with=pl.col("w_with"))
-        )
-    weighed = members.select(*gap).with_columns(
+    weighed = members.select(*gap).hstack(
         journeys.select("finished", *weight_columns(journeys))[members["jx"]]
     )
     exact = all(weighed[c].n_unique() <= 1 for c in ("w", "rw"))  # sums of one weight

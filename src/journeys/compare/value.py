@@ -102,13 +102,19 @@ def weight_columns(journeys: pl.DataFrame) -> list[pl.Expr]:
 
 def affected_segments(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
     """gap_id, segments: per gap, its journeys per customer segment (most first), with their
-    share of the gap's journeys. ``members``: (gap_id, jx); ``journeys``: with ``segment``."""
+    share of the gap's journeys. ``members``: (gap_id, jx); ``journeys``: with ``segment``.
+    Counted on a code of the segment (its rank among the few segments), not on the names."""
     if "segment" not in journeys.columns:
         return pl.DataFrame(schema={"gap_id": pl.UInt32, "segments": SEGMENTS})
-    per_journey = members.select("gap_id", segment=journeys["segment"].gather(members["jx"]))
+    names = journeys["segment"].cast(pl.String)
+    code = names.rank("dense").fill_null(0).cast(pl.UInt32)  # 0: NULL
+    per_journey = members.select("gap_id", code.gather(members["jx"]).alias("_code"))
+    segment_of = pl.DataFrame({"_code": code, "segment": names}).unique("_code").sort("_code")
     counts = (
-        per_journey.group_by("gap_id", "segment")
+        per_journey.group_by("gap_id", "_code")
         .agg(pl.len().cast(pl.Int64).alias("journeys"))
+        .join(segment_of, on="_code")
+        .drop("_code")
         .with_columns(share=pl.col("journeys") / pl.col("journeys").sum().over("gap_id"))
         .sort(["gap_id", "journeys", "segment"], descending=[False, True, False], nulls_last=True)
     )
