@@ -31,7 +31,7 @@ from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import Gaps, find_gaps
 from journeys.compare.history import GapInputs
-from journeys.compare.mapjourneys import map_journeys, map_version
+from journeys.compare.mapjourneys import map_journeys, map_paths, map_version
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.reads import check_unique, missing_steps, read_variants, require
@@ -63,7 +63,7 @@ from journeys.warehouse import Warehouse
 __all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
 
 
-WRITE_JOURNEYS = 500_000
+WRITE_JOURNEYS = 250_000
 """Journeys per part of map_conformance and map_journeys: each part is built and written before
 the next, so a map's rows are never all in memory (MapComparison.frames)."""
 
@@ -141,11 +141,15 @@ class MapComparison:
             yield getattr(self, part)
             return
         scoped = self.inputs.scoped
+        paths = map_paths(self.journey_map, self.inputs.variants) if part == "journeys" else None
         for start in range(0, max(scoped.height, 1), size):
-            yield self._rows(part, scoped.slice(start, size))
+            yield self._rows(part, scoped.slice(start, size), paths=paths)
 
-    def _rows(self, part: str, scoped: pl.DataFrame) -> pl.DataFrame:
-        """The rows of a per-journey ``part`` for ``scoped``, a slice of the journeys in scope."""
+    def _rows(
+        self, part: str, scoped: pl.DataFrame, *, paths: pl.DataFrame | None = None
+    ) -> pl.DataFrame:
+        """The rows of a per-journey ``part`` for ``scoped``, a slice of the journeys in scope
+        (``paths``: map_paths(), for map_journeys)."""
         aligned = self.inputs.aligned
         if part == "conformance":
             return conformance_rows(self.journey_map, scoped, aligned)
@@ -159,6 +163,7 @@ class MapComparison:
             self.inputs.variants,
             _per_journey(scoped, aligned, ["is_conforming"]),
             Gaps(table=self.gaps, members=members),
+            paths=paths,
         )
 
 
