@@ -26,7 +26,7 @@ import polars as pl
 
 from journeys.compare.alignment import align_variants
 from journeys.compare.attribution import measure_touchpoints
-from journeys.compare.cache import MapCache
+from journeys.compare.cache import MapCache, forget_stale_timing
 from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import Gaps, find_gaps
@@ -225,6 +225,7 @@ def compare_maps(
     summaries, drift = [], []
     source = _events_source(wh, settings, run_tasks)
     with wh.transaction():  # all maps or none
+        full = forget_stale_timing(wh) or full
         changes = read_changes(wh)
         save_snapshot(wh, changes)  # the journeys read: the next compare diffs them
         journeys = prepare_journeys(read)
