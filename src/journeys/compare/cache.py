@@ -126,9 +126,15 @@ class MapCache:
     def _keep_seconds(self, seconds: pl.DataFrame) -> None:
         """A pass's seconds (journey_id, step, seconds_from_previous), kept one row per journey:
         its steps and their seconds, in order (SECONDS_COLUMNS)."""
-        rows = seconds.group_by("journey_id", maintain_order=True).agg(
-            steps=pl.col("step").cast(pl.String), seconds=pl.col("seconds_from_previous")
+        # a journey's seconds come together (timing.time_steps), so its run of rows is the
+        # group: cheaper than hashing the ids (a journey in two runs would just keep two rows)
+        run = pl.col("journey_id").rle_id()
+        rows = seconds.group_by(run.alias("_run"), maintain_order=True).agg(
+            pl.col("journey_id").first(),
+            steps=pl.col("step").cast(pl.String),
+            seconds=pl.col("seconds_from_previous"),
         )
+        rows = rows.drop("_run")
         rows = rows.select(pl.lit(self.name).alias("map_name"), pl.all())
         self.wh.write_table(SECONDS, rows, mode="append", through_file=True)
 
