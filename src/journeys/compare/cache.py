@@ -36,8 +36,8 @@ BREACHES = "intermediate.map_sla_breaches"
 SWITCHES = "intermediate.map_channel_switches"
 TIMING_TABLES = (SECONDS, BREACHES, SWITCHES)
 SECONDS_COLUMNS = ["map_name", "journey_id", "steps", "seconds"]
-"""The kept seconds: per map and journey in scope, its map steps with a previous map step and
-the seconds from it, in journey order (two lists)."""
+"""The kept seconds: per map and journey in scope, its map steps with a previous map step (their
+places among the map's steps, 0-based) and the seconds from it, in journey order (two lists)."""
 
 
 def forget_stale_timing(wh: Warehouse) -> bool:
@@ -121,17 +121,17 @@ class MapCache:
         for table, frame in ((BREACHES, timed.breaches), (SWITCHES, timed.switches)):
             rows = frame.join(ids, on="jx").drop("jx")
             wh.write_table(table, self._with_map(rows), mode="append", through_file=True)
-        return self._kept_timing(journey_map, scoped), self._medians()
+        return self._kept_timing(journey_map, scoped), self._medians(journey_map)
 
     def _keep_seconds(self, seconds: pl.DataFrame) -> None:
         """A pass's seconds (journey_id, step, seconds_from_previous), kept one row per journey:
-        its steps and their seconds, in order (SECONDS_COLUMNS)."""
+        its steps (as codes) and their seconds, in order (SECONDS_COLUMNS)."""
         # a journey's seconds come together (timing.time_steps), so its run of rows is the
         # group: cheaper than hashing the ids (a journey in two runs would just keep two rows)
         run = pl.col("journey_id").rle_id()
         rows = seconds.group_by(run.alias("_run"), maintain_order=True).agg(
             pl.col("journey_id").first(),
-            steps=pl.col("step").cast(pl.String),
+            steps=pl.col("step").to_physical().cast(pl.UInt16),  # maps.MAX_STEPS: 1,000
             seconds=pl.col("seconds_from_previous"),
         )
         rows = rows.drop("_run")
@@ -165,5 +165,6 @@ class MapCache:
             ),  # fmt: skip
         )
 
-    def _medians(self) -> pl.DataFrame:
-        return self.wh.query("queries/compare/step_medians", map_name=self.name)
+    def _medians(self, journey_map: JourneyMap) -> pl.DataFrame:
+        steps = list(journey_map.step_names)
+        return self.wh.query("queries/compare/step_medians", map_name=self.name, steps=steps)
