@@ -31,17 +31,16 @@ from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import Gaps, find_gaps
 from journeys.compare.history import GapInputs
+from journeys.compare.inscope import read_in_scope
 from journeys.compare.mapjourneys import map_journeys, map_paths, map_version
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.reads import check_unique, missing_steps, read_variants, require
 from journeys.compare.registry import replace_maps
 from journeys.compare.scope import (
-    BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
     distinct_variants,
-    prepare_journeys,
     scope_journeys,
     scope_variants,
 )
@@ -54,7 +53,7 @@ from journeys.compare.state import (
 )
 from journeys.compare.timing import StepTiming, time_steps
 from journeys.compare.update import PARTS, PER_JOURNEY, TABLES, update_history, write_rows
-from journeys.compare.value import attach_values, raw_weights
+from journeys.compare.value import attach_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.runner import Runner
@@ -210,16 +209,7 @@ def compare_maps(
     check_unique(loaded)
     require(wh, "marts.journeys", JOURNEY_COLUMNS)
     require(wh, "marts.events", EVENT_COLUMNS)
-    # paths are only needed once per variant; events are scanned in batches, never whole
-    # sorted and coded once for every map; the warehouse sorts the ids in parallel, at half
-    # the CPU of sorting them here
-    present = wh.columns("marts.journeys")
-    wanted = [c for c in JOURNEY_COLUMNS if c != "path"]
-    wanted += [c for c in BREAKDOWN_COLUMNS if c in present]
-    read = wh.read_table(
-        "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
-    )
-    read = read.with_columns(raw_weights(wh, settings, read))  # the customers' weights
+    # the journeys are read map by map (inscope.py); events in batches, never whole
     variants = read_variants(wh)
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
@@ -227,17 +217,21 @@ def compare_maps(
     with wh.transaction():  # all maps or none
         full = forget_stale_timing(wh) or full
         changes = read_changes(wh)
-        save_snapshot(wh, changes)  # the journeys read: the next compare diffs them
-        journeys = prepare_journeys(read)
-        del read  # only the prepared columns are needed from here
+        save_snapshot(wh, changes)  # marts.journeys as compared: the next compare diffs it
         replace_maps(wh, loaded)
+        total = int(variants["journeys"].sum())
         incremental = []
         for m in loaded:
             summary, events, again = _compare_one(
-                wh, settings, m, journeys=journeys, variants=variants, changes=changes,
-                full=full, source=source,
-            )  # fmt: skip
-            summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
+                wh, settings, m, variants=variants, changes=changes, full=full, source=source
+            )
+            summaries.append(
+                dataclasses.replace(
+                    summary,
+                    out_of_scope=total - summary.journeys,
+                    warnings=missing_steps(m, touchpoints),
+                )
+            )
             drift.append(events)
             incremental.append(again)
     if isinstance(source, PartitionedEvents):
@@ -255,7 +249,6 @@ def _compare_one(
     settings: Settings,
     journey_map: JourneyMap,
     *,
-    journeys: pl.DataFrame,
     variants: pl.DataFrame,
     changes: JourneyChanges,
     full: bool,
@@ -270,7 +263,7 @@ def _compare_one(
                                       changes=changes)  # fmt: skip
     result = compare_map(
         journey_map,
-        journeys=journeys,
+        journeys=read_in_scope(wh, settings, journey_map, variants),
         events=wh,  # read per map and journey-id range (timing.time_steps)
         variants=variants,
         min_support=settings.min_support,
