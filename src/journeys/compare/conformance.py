@@ -336,6 +336,8 @@ def compare_map(
     scoped = attach_values(
         scope_journeys(journeys, variants), values, value_weighted=value_weighted
     )
+    total = journeys.height
+    del journeys  # the journeys in scope (``scoped``) from here: one frame of them in memory
     aligned, timing, medians = _align_and_time(
         journey_map, scoped, variants, events=events, cache=cache
     )
@@ -356,7 +358,7 @@ def compare_map(
         gaps=gaps,
         summary=_summary(
             journey_map,
-            journeys=journeys.height,
+            journeys=total,
             scoped=scoped.height,
             variants=variants.height,
             fitness=_per_journey(scoped, aligned, ["fitness", "is_conforming"]),
