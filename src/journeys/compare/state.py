@@ -57,7 +57,9 @@ class JourneyChanges:
     previous: str | None
     """The id of the snapshot read; None when there is none to compare with."""
     changed: pl.DataFrame
-    """journey_id, started_at: the journeys now that are new or differ."""
+    """journey_id, started_at: the journeys now that are new or differ. Empty when there is
+    no snapshot to diff (``previous`` None): every journey is new then, listed only in
+    ``compare_changed``, as no map can be compared incrementally."""
     stale: pl.DataFrame
     """journey_id, started_at: the snapshot's rows that are gone or differ."""
     full_build: bool
@@ -88,14 +90,18 @@ def read_changes(wh: Warehouse) -> JourneyChanges:
             previous = snapshot
         if wh.table_exists("raw.builds"):
             full_build = bool(wh.scalar("queries/full_builds_since", seen=seen))
-    # equal rows on every column, nulls equal: unchanged; the rest is changed (now) or stale
-    model = "queries/compare/journey_changes" if previous else "queries/compare/journey_starts"
-    found = wh.query(model, columns=columns)
-    changed, stale = (
-        _with_start(found.filter(pl.col("side") == side).drop("side"))
-        for side in ("changed", "stale")
-    )
-    changes = JourneyChanges(
+    if previous is None:  # nothing to diff: every journey is new, listed in the warehouse only
+        wh.run_model("intermediate/compare_changed")
+        changed = stale = _with_start(pl.DataFrame(schema={"journey_id": pl.String}))
+    else:  # equal rows on every column, nulls equal: unchanged; the rest changed or stale
+        found = wh.query("queries/compare/journey_changes", columns=columns)
+        changed, stale = (
+            _with_start(found.filter(pl.col("side") == side).drop("side"))
+            for side in ("changed", "stale")
+        )
+        ids = pl.concat([changed.select("journey_id"), stale.select("journey_id")]).unique()
+        wh.write_table(CHANGED, ids, through_file=True)
+    return JourneyChanges(
         snapshot=uuid.uuid4().hex,
         previous=previous,
         changed=changed,
@@ -103,8 +109,6 @@ def read_changes(wh: Warehouse) -> JourneyChanges:
         full_build=full_build,
         newest_build=newest,
     )
-    wh.write_table(CHANGED, changes.ids.unique(), through_file=True)
-    return changes
 
 
 def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
