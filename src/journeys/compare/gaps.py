@@ -81,6 +81,7 @@ from journeys.compare.impact import (
 from journeys.compare.maps import JourneyMap
 from journeys.compare.ranking import finish_gaps
 from journeys.compare.shares import share_members
+from journeys.compare.slices import journey_slices
 from journeys.compare.timing import StepTiming
 from journeys.compare.value import SEGMENTS, affected_segments
 
@@ -316,28 +317,32 @@ def _gap_members(
     """gap_id, jx: one row per (gap, journey). Each part is made unique on its own (the gap
     types of the parts differ), at the variant level where it can, not over the millions of
     rows; the moves (``moved``, per aligned variant) spread to journeys as integers only, each
-    join given only the journey columns it needs."""
+    join given only the journey columns it needs, a slice of the journeys at a time."""
+    moves = moved.group_by("gap_id", "vx", "complete").agg(pl.col("trailing").all())
+    sequences = _ids(found.sequences, catalog).select("gap_id", "vx")
+    drops = _ids(found.drops, catalog).select("gap_id", "vx")
     abandoned = pl.col("abandoned")
-    return pl.concat(
-        [
-            moved.group_by("gap_id", "vx", "complete")
-            .agg(pl.col("trailing").all())
-            .join(
-                keys.select("jx", "vx", "finished", "abandoned"),
+    spread = [
+        part
+        for journeys in journey_slices(keys)  # keys: one row per journey, jx its row number
+        for part in (
+            moves.join(
+                journeys.select("jx", "vx", "finished", "abandoned"),
                 left_on=["vx", "complete"],
                 right_on=["vx", "finished"],
             )
             # the steps an abandoned journey never got to are its drop-off, not skipped steps
             .filter(~(pl.col("trailing") & abandoned))
             .select("gap_id", "jx"),
-            _ids(found.sequences, catalog)
-            .select("gap_id", "vx")
-            .join(keys.select("jx", "vx"), on="vx")
-            .select("gap_id", "jx"),
-            _ids(found.drops, catalog)
-            .select("gap_id", "vx")
-            .join(keys.filter(abandoned & ~pl.col("outcome")).select("jx", "vx"), on="vx")
-            .select("gap_id", "jx"),
+            sequences.join(journeys.select("jx", "vx"), on="vx").select("gap_id", "jx"),
+            drops.join(
+                journeys.filter(abandoned & ~pl.col("outcome")).select("jx", "vx"), on="vx"
+            ).select("gap_id", "jx"),
+        )
+    ]
+    return pl.concat(
+        [
+            *spread,
             _ids(found.events, catalog).select("gap_id", "jx").unique(),
             _ids(found.shares, catalog).select("gap_id", "jx"),
         ]
@@ -447,7 +452,7 @@ def _next_steps(
     variant has its moves, so each variant counts with its journeys (``keys``: jx, vx,
     finished), never a row per journey."""
     unexpected = catalog.filter(pl.col("gap_type") == GapType.UNEXPECTED_STEP).select("gap_id")
-    journeys_of = keys.group_by(*by, "vx", "finished").agg(pl.len().alias("w"))
+    journeys_of = _journeys_of(keys, by)
     gap = [*by, "gap_id"]
     first = [False] * len(gap)  # by group and gap, then the most journeys first
     logs = (
@@ -489,6 +494,21 @@ def _next_steps(
             (pl.len() > 1).alias("_mixed"),
         )
         .join(via, on=gap, how="left")
+    )
+
+
+def _journeys_of(keys: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """by, vx, finished, w: the journeys of each (group,) variant and finished; without groups
+    counted on one packed integer (vx and finished), far cheaper than two key columns."""
+    if by:
+        return keys.group_by(*by, "vx", "finished").agg(pl.len().alias("w"))
+    packed = keys["vx"].cast(pl.UInt64) * 3 + keys["finished"].cast(pl.UInt64).fill_null(2)
+    counts = packed.alias("_k").value_counts(name="w")
+    flag = pl.col("_k") % 3
+    return counts.select(
+        (pl.col("_k") // 3).cast(keys.schema["vx"]).alias("vx"),
+        pl.when(flag < 2).then(flag == 1).alias("finished"),
+        "w",
     )
 
 

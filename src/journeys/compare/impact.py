@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from journeys.compare.slices import journey_slices
 from journeys.compare.value import weight_columns
 
 Z95 = 1.959963984540054
@@ -76,7 +77,8 @@ def effect_of(interval: tuple[float, float] | None) -> str:
 def goal_value(journeys: pl.DataFrame) -> float:
     """The average value of finished journeys that reached the outcome, or 0 when that is not
     positive (refunds can make it negative) or no journey reached it."""
-    values = journeys.filter(pl.col("finished") & pl.col("outcome"))["value"]
+    won = pl.col("finished") & pl.col("outcome")
+    values = journeys.select(pl.col("value").filter(won))["value"]  # not every column filtered
     mean = values.mean() if values.len() else None
     return max(0.0, float(mean or 0.0))  # type: ignore[arg-type]
 
@@ -86,7 +88,8 @@ def goal_values(journeys: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     Sorted by group first: each group's values are then one slice, added up as a Series of
     them would be, so a group's mean is the very number goal_value gives its journeys."""
     return (
-        journeys.filter(pl.col("finished") & pl.col("outcome"))
+        journeys.select(*by, "value", "finished", "outcome")
+        .filter(pl.col("finished") & pl.col("outcome"))
         .select(*by, "value")
         .sort(by, maintain_order=True)
         .group_by(by, maintain_order=True)
@@ -321,9 +324,15 @@ def _cells(members: pl.DataFrame, journeys: pl.DataFrame, *, by: Sequence[str]) 
     span = int(kind.max() or 0) + 1  # type: ignore[arg-type]
     gaps = int(members["gap_id"].max() or 0) + 1  # type: ignore[arg-type]
     group, groups = _group_codes(journeys, by)
-    jx = members["jx"]
-    key = (group.gather(jx) * gaps + members["gap_id"].cast(pl.UInt64)) * span + kind.gather(jx)
-    found = key.alias("_key").value_counts(name="n")
+
+    def counted(part: pl.DataFrame) -> pl.DataFrame:
+        jx, gap = part["jx"], part["gap_id"].cast(pl.UInt64)
+        key = (group.gather(jx) * gaps + gap) * span + kind.gather(jx)
+        return key.alias("_key").value_counts(name="n")
+
+    found = pl.concat([counted(part) for part in journey_slices(members)])
+    if found["_key"].is_duplicated().any():  # a key in several slices: its counts added
+        found = found.group_by("_key").agg(pl.col("n").sum())
     kinds = pl.col("_key") % span
     return (
         found.select(
@@ -355,13 +364,29 @@ def _group_codes(journeys: pl.DataFrame, by: Sequence[str]) -> tuple[pl.Series, 
 
 
 def _who(members: pl.DataFrame, journeys: pl.DataFrame, *, by: Sequence[str]) -> pl.DataFrame:
-    """by, gap_id, customers (distinct), examples (the five lowest jx, sorted) of each gap."""
-    return (
-        pl.DataFrame([*members.select(*by, "gap_id", "jx"), journeys["cx"].gather(members["jx"])])
-        .group_by(*by, "gap_id")
-        .agg(
+    """by, gap_id, customers (distinct), examples (the five lowest jx, sorted) of each gap.
+    Taken a slice of customers at a time (each customer in one slice: the distinct counts add
+    up), the examples the lowest five of the slices' lowest five."""
+    cx = journeys["cx"]
+    gap = [*by, "gap_id"]
+    parts = [
+        part.group_by(gap).agg(
             pl.col("cx").n_unique().alias("customers"),
-            pl.col("jx").bottom_k(5).sort().alias("examples"),
+            pl.col("jx").bottom_k(5).alias("examples"),
+        )
+        for part in journey_slices(
+            pl.DataFrame([*members.select(*gap, "jx"), cx.gather(members["jx"])]), column="cx"
+        )
+    ]
+    return (
+        pl.concat(parts)
+        .group_by(gap)
+        .agg(
+            pl.col("customers").sum().cast(pl.get_index_type()),
+            pl.col("examples")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .bottom_k(5)
+            .sort(),
         )
     )
 

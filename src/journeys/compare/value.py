@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from journeys.compare.slices import journey_slices
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
 
@@ -108,11 +109,17 @@ def affected_segments(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataF
         return pl.DataFrame(schema={"gap_id": pl.UInt32, "segments": SEGMENTS})
     names = journeys["segment"].cast(pl.String)
     code = names.rank("dense").fill_null(0).cast(pl.UInt32)  # 0: NULL
-    per_journey = members.select("gap_id", code.gather(members["jx"]).alias("_code"))
     segment_of = pl.DataFrame({"_code": code, "segment": names}).unique("_code").sort("_code")
-    counts = (
-        per_journey.group_by("gap_id", "_code")
+    per_slice = [  # a slice of the journeys at a time (slices.py): counts add up
+        part.select("gap_id", code.gather(part["jx"]).alias("_code"))
+        .group_by("gap_id", "_code")
         .agg(pl.len().cast(pl.Int64).alias("journeys"))
+        for part in journey_slices(members)
+    ]
+    counts = (
+        pl.concat(per_slice)
+        .group_by("gap_id", "_code")
+        .agg(pl.col("journeys").sum())
         .join(segment_of, on="_code")
         .drop("_code")
         .with_columns(share=pl.col("journeys") / pl.col("journeys").sum().over("gap_id"))
