@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +27,19 @@ import polars as pl
 from journeys.compare.alignment import align_variants
 from journeys.compare.attribution import measure_touchpoints
 from journeys.compare.cache import MapCache, forget_stale_timing
+from journeys.compare.comparison import (
+    MapComparison,
+    MapSummary,
+    align_journeys,
+    per_journey,
+    to_align,
+)
 from journeys.compare.drift import empty_drift
 from journeys.compare.funnel import measure_steps
-from journeys.compare.gaps import Gaps, find_gaps
+from journeys.compare.gaps import find_gaps
 from journeys.compare.history import GapInputs
 from journeys.compare.inscope import read_in_scope
-from journeys.compare.mapjourneys import map_journeys, map_paths, map_version
+from journeys.compare.mapjourneys import map_version
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.reads import check_unique, missing_steps, read_variants, require
@@ -52,118 +59,23 @@ from journeys.compare.state import (
     save_snapshot,
 )
 from journeys.compare.timing import StepTiming, time_steps
-from journeys.compare.update import PARTS, PER_JOURNEY, TABLES, update_history, write_rows
+from journeys.compare.update import PARTS, TABLES, update_history, write_rows
 from journeys.compare.value import attach_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
-__all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
-
-
-WRITE_JOURNEYS = 250_000
-"""Journeys per part of map_conformance and map_journeys: each part is built and written before
-the next, so a map's rows are never all in memory (MapComparison.frames)."""
-
-
-@dataclass(frozen=True)
-class MapSummary:
-    """Headline numbers of one map's comparison."""
-
-    map_name: str
-    source: str
-    journeys: int
-    """Journeys in the map's scope (touching at least one of its steps)."""
-    out_of_scope: int
-    variants: int
-    conforming: int
-    mean_fitness: float | None
-    gaps: int
-    ranked_gaps: int
-    top_gap: str | None
-    seconds: float
-    warnings: tuple[str, ...] = ()
-    """Map steps that never occur in the data, with the closest touchpoint names."""
-
-    @property
-    def conforming_share(self) -> float | None:
-        return self.conforming / self.journeys if self.journeys else None
-
-    def line(self) -> str:
-        warnings = "".join(f"\n  warning: {w}" for w in self.warnings)
-        if not self.journeys:
-            return (
-                f"{self.map_name}: no journey touches this map's steps "
-                f"({self.out_of_scope} journeys out of scope); check the step names"
-            ) + warnings
-        share = self.conforming_share or 0.0
-        top = f"; top gap: {self.top_gap}" if self.top_gap else ""
-        return (
-            f"{self.map_name}: {self.journeys} journeys ({self.variants} variants), "
-            f"{self.conforming} conforming ({share:.1%}), mean fitness {self.mean_fitness:.3f}, "
-            f"{self.gaps} gaps ({self.ranked_gaps} ranked){top}"
-        ) + warnings
-
-
-@dataclass(frozen=True)
-class MapComparison:
-    """One map's result: the rows of the marts it writes and its summary. The two tables with
-    a row per journey (``conformance``, ``journeys``) are built when asked for, from the
-    alignments per variant and the journeys in scope, so a writer holds one of them at a time."""
-
-    journey_map: JourneyMap
-    steps: pl.DataFrame
-    gaps: pl.DataFrame
-    summary: MapSummary
-    touchpoints: pl.DataFrame
-    """The rows of marts.touchpoint_impact (attribution.py)."""
-    inputs: GapInputs
-    """What the gaps were found from (for the gap history)."""
-    members: pl.DataFrame
-    """gap_id, jx: which journeys have which gap (Gaps.members)."""
-
-    @property
-    def conformance(self) -> pl.DataFrame:
-        """The rows of marts.map_conformance."""
-        return self._rows("conformance", self.inputs.scoped)
-
-    @property
-    def journeys(self) -> pl.DataFrame:
-        """The rows of marts.map_journeys."""
-        return self._rows("journeys", self.inputs.scoped)
-
-    def frames(self, part: str, *, size: int = WRITE_JOURNEYS) -> Iterator[pl.DataFrame]:
-        """The rows of ``part`` (an attribute named in ``PARTS``): the tables with a row per
-        journey in parts of ``size`` journeys in scope, in order, each built when asked for."""
-        if part not in PER_JOURNEY:
-            yield getattr(self, part)
-            return
-        scoped = self.inputs.scoped
-        paths = map_paths(self.journey_map, self.inputs.variants) if part == "journeys" else None
-        for start in range(0, max(scoped.height, 1), size):
-            yield self._rows(part, scoped.slice(start, size), paths=paths)
-
-    def _rows(
-        self, part: str, scoped: pl.DataFrame, *, paths: pl.DataFrame | None = None
-    ) -> pl.DataFrame:
-        """The rows of a per-journey ``part`` for ``scoped``, a slice of the journeys in scope
-        (``paths``: map_paths(), for map_journeys)."""
-        aligned = self.inputs.aligned
-        if part == "conformance":
-            return conformance_rows(self.journey_map, scoped, aligned)
-        members = self.members
-        if scoped.height < self.inputs.scoped.height:  # a slice: its jx are one range
-            first, last = (scoped["jx"][0], scoped["jx"][-1]) if scoped.height else (0, -1)
-            members = members.filter(pl.col("jx").is_between(first, last))
-        return map_journeys(
-            self.journey_map,
-            scoped,
-            self.inputs.variants,
-            _per_journey(scoped, aligned, ["is_conforming"]),
-            Gaps(table=self.gaps, members=members),
-            paths=paths,
-        )
+__all__ = [
+    "PARTS",
+    "TABLES",
+    "CompareResult",
+    "MapComparison",
+    "MapSummary",
+    "align_journeys",
+    "compare_map",
+    "compare_maps",
+]
 
 
 @dataclass(frozen=True)
@@ -342,30 +254,26 @@ def compare_map(
         journey_map, scoped, variants, events=events, cache=cache
     )
     found = find_gaps(
-        journey_map,
-        variants=variants,
-        aligned=aligned,
-        journeys=scoped,
-        timing=timing,
+        journey_map, variants=variants, aligned=aligned, journeys=scoped, timing=timing,
         min_support=min_support,
-    )
+    )  # fmt: skip
     gaps = found.table
-    steps = measure_steps(journey_map, variants=variants, timing=timing, medians=medians)
-    touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
     return MapComparison(
         journey_map=journey_map,
-        steps=steps,
+        steps=measure_steps(journey_map, variants=variants, timing=timing, medians=medians),
         gaps=gaps,
         summary=_summary(
             journey_map,
             journeys=total,
             scoped=scoped.height,
             variants=variants.height,
-            fitness=_per_journey(scoped, aligned, ["fitness", "is_conforming"]),
+            fitness=per_journey(scoped, aligned, ["fitness", "is_conforming"]),
             gaps=gaps,
             started=started,
         ),
-        touchpoints=touchpoints,
+        touchpoints=measure_touchpoints(
+            journey_map, variants=variants, journeys=scoped, costs=costs
+        ),
         inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
         members=found.members,
     )
@@ -382,7 +290,7 @@ def _align_and_time(
     """The alignments, step timing and (from the cache) the steps' median times: computed,
     or with ``cache`` the kept ones brought up to date."""
     align = align_variants if cache is None else cache.align
-    aligned = align(journey_map, _to_align(scoped, variants))
+    aligned = align(journey_map, to_align(scoped, variants))
     if cache is None:
         if isinstance(events, PartitionedEvents):
             return aligned, events.time(journey_map, scoped), None
@@ -417,64 +325,3 @@ def _summary(
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
     )
-
-
-def _to_align(scoped: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFrame:
-    """variant_id, complete, path: each distinct (variant, finished) of the in-scope journeys,
-    aligned once (in-flight ones get a prefix alignment)."""
-    return (
-        scoped.select("variant_id", pl.col("finished").alias("complete"))
-        .unique()
-        .join(variants.select("variant_id", "path"), on="variant_id")
-        .sort("variant_id", "complete")
-    )
-
-
-def _per_journey(scoped: pl.DataFrame, aligned: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``columns`` of each in-scope journey's alignment (its variant's, finished or not), one
-    row per journey of ``scoped`` in its order."""
-    return (
-        scoped.select("variant_id", "finished")
-        .join(
-            aligned.select("variant_id", "complete", *columns),
-            left_on=["variant_id", "finished"],
-            right_on=["variant_id", "complete"],
-            how="left",
-            maintain_order="left",
-        )
-        .select(columns)
-    )
-
-
-def conformance_rows(
-    journey_map: JourneyMap, scoped: pl.DataFrame, aligned: pl.DataFrame
-) -> pl.DataFrame:
-    """The rows of ``marts.map_conformance``: each journey in scope (``scoped``:
-    scope_journeys()) with its variant's alignment (``aligned``: align_variants() of
-    ``_to_align``), in the order of ``scoped``."""
-    return (
-        scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
-        .join(
-            aligned.drop("moves"),
-            left_on=["variant_id", "finished"],
-            right_on=["variant_id", "complete"],
-            how="left",
-            maintain_order="left",
-        )
-        .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
-    )
-
-
-def align_journeys(
-    journey_map: JourneyMap,
-    scoped: pl.DataFrame,
-    variants: pl.DataFrame,
-    *,
-    align: Callable[[JourneyMap, pl.DataFrame], pl.DataFrame] = align_variants,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Align each distinct (variant, finished) of the in-scope journeys once and spread the
-    results to one row per journey. ``scoped``: scope_journeys(); ``variants``:
-    scope_variants(); ``align``: align_variants, or a cache's (MapCache.align). Returns the
-    alignments (with their moves) and the rows of ``marts.map_conformance``."""
-    aligned = align(journey_map, _to_align(scoped, variants))
-    return aligned, conformance_rows(journey_map, scoped, aligned)

@@ -103,7 +103,9 @@ def measure_history(
         pl.col("_period").is_in(wanted)
     )
     sizes = scoped.group_by("_period").agg(pl.len()).sort("_period")
-    rows, todo, size = [], [], 0
+    rows: list[pl.DataFrame] = []
+    todo: list[date] = []
+    size = 0
     for period, journeys in sizes.iter_rows():
         if todo and size + journeys > batch:
             rows.append(_measure_periods(journey_map, inputs, scoped, todo, min_support))
