@@ -102,12 +102,14 @@ class MapComparison:
         """The rows of marts.map_journeys."""
         return self._rows("journeys", self.inputs.scoped)
 
-    def frames(self, part: str, *, size: int = WRITE_JOURNEYS) -> Iterator[pl.DataFrame]:
+    def frames(self, part: str, *, size: int | None = None) -> Iterator[pl.DataFrame]:
         """The rows of ``part`` (an attribute named in ``PARTS``): the tables with a row per
-        journey in parts of ``size`` journeys in scope, in order, each built when asked for."""
+        journey in parts of ``size`` (default WRITE_JOURNEYS) journeys in scope, in order, each
+        built when asked for."""
         if part not in PER_JOURNEY:
             yield getattr(self, part)
             return
+        size = size or WRITE_JOURNEYS
         scoped = self.inputs.scoped
         paths = map_paths(self.journey_map, self.inputs.variants) if part == "journeys" else None
         for start in range(0, max(scoped.height, 1), size):

@@ -89,20 +89,21 @@ def measure_history(
     periods: Iterable[date],
     grain: str,
     min_support: int,
-    batch: int = HISTORY_JOURNEYS,
+    batch: int | None = None,
 ) -> pl.DataFrame:
     """The history rows of ``periods`` (each measured over the journeys that started in it).
 
     Many periods in one pass (gaps.gaps_by, the period a column of the journey-level work),
-    in batches of whole periods of about ``batch`` journeys (a period measures only its own
-    journeys, so the batches change no row), unweighted: a customer's weight (``ranking:
-    value_weighted``) is relative to the map's journeys of every period, so each batch would
-    move the weights of periods it does not measure again."""
+    in batches of whole periods of about ``batch`` journeys (default HISTORY_JOURNEYS; a period
+    measures only its own journeys, so the batches change no row), unweighted: a customer's
+    weight (``ranking: value_weighted``) is relative to the map's journeys of every period, so
+    each batch would move the weights of periods it does not measure again."""
     wanted = pl.Series(sorted(set(periods)), dtype=pl.Date)
     scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain)).filter(
         pl.col("_period").is_in(wanted)
     )
     sizes = scoped.group_by("_period").agg(pl.len()).sort("_period")
+    batch = batch or HISTORY_JOURNEYS
     rows: list[pl.DataFrame] = []
     todo: list[date] = []
     size = 0
