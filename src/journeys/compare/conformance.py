@@ -1,11 +1,12 @@
 """Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps and
 map_journeys.
 
-``compare_maps`` reads ``marts.journeys`` once, then for each map aligns every distinct in-scope
-variant once (``alignment.align_variants``) and spreads the results to journeys with polars
-joins; the events on the map's steps are read per range of journey ids (``timing``). Each map's
-rows replace that map's previous rows in the four tables (rows of other maps stay), inside one
-transaction, so readers never see a half-written compare.
+``compare_maps`` reads, for each map, the journeys in its scope (``inscope``), aligns every
+distinct in-scope variant once (``alignment.align_variants``) and spreads the results to journeys
+with polars joins; the events on the map's steps are read per range of journey ids
+(``timing``). Each map's rows replace that map's previous rows in the four tables (rows of other
+maps stay), inside one transaction, so readers never see a half-written compare; one map's rows
+are in memory at a time, its per-journey tables a part at a time (``comparison``).
 
 ``marts.map_journeys`` is the contract the report reads: per (map, journey in scope) the path
 after the map's ``ignore:``, the status for the map, segment, period, whether it conforms and
