@@ -126,3 +126,49 @@ def test_a_rolled_back_transaction_leaves_the_catalog_as_it_was(tmp_path: Path):
         assert wh.stored_files() == before
         assert not wh.table_exists("marts.u")
         assert wh.read_table("marts.t")["v"].to_list() == [1]
+
+
+def test_a_frame_written_inside_a_transaction_is_let_go_before_the_commit(tmp_path: Path):
+    """DuckDB holds a frame registered inside a transaction until the commit, even once
+    unregistered; the warehouse lets go of it itself, so a long transaction (compare's) does
+    not keep every frame it wrote."""
+    import gc
+    import weakref
+
+    with _stored(tmp_path) as wh, wh.transaction():
+        frame = pl.DataFrame({"map_name": ["a"] * 3, "v": [1, 2, 3]})
+        gone = weakref.ref(frame)
+        wh.replace_rows("marts.m", frame, column="map_name", value="a")
+        wh.write_table("intermediate.t", frame)
+        del frame
+        gc.collect()
+        assert gone() is None
+        assert wh.read_table("marts.m")["v"].to_list() == [1, 2, 3]
+        assert wh.read_table("intermediate.t", order_by=["v"])["v"].to_list() == [1, 2, 3]
+
+
+def test_a_write_through_a_file_lands_the_rows_and_leaves_no_file(tmp_path: Path):
+    with _stored(tmp_path) as wh:
+        with pytest.raises(RuntimeError), wh.transaction():
+            wh.write_table("intermediate.t", pl.DataFrame({"v": [9]}), through_file=True)
+            raise RuntimeError("stop")
+        assert not wh.table_exists("intermediate.t")  # rolled back with the rest
+        with wh.transaction():
+            frame = pl.DataFrame({"v": [1, 2], "s": [["x"], ["y", None]]})
+            wh.write_table("intermediate.t", frame, through_file=True)
+            wh.write_table("intermediate.t", frame.head(1), mode="append", through_file=True)
+        out = wh.read_table("intermediate.t", order_by=["v"])
+        assert out["v"].to_list() == [1, 1, 2] and out["s"].to_list() == [["x"], ["x"], ["y", None]]
+        assert not list((tmp_path / "data").glob(".stage-*"))
+
+
+def test_replace_rows_writes_parts_one_after_another_and_replaces_them_all(tmp_path: Path):
+    with _stored(tmp_path) as wh:
+        wh.replace_rows("marts.m", _history([("b", "week", "g0")]), column="map_name", value="b")
+        parts = (_history([("a", "week", f"g{i}")]) for i in range(1, 4))
+        wh.replace_rows("marts.m", parts, column="map_name", value="a")
+        labels = [f.label for f in wh.stored_files("marts.m")["marts.m"]]
+        assert sorted(labels) == ["a", "a", "a", "b"]
+        assert sorted(wh.read_table("marts.m")["gap_id"]) == ["g0", "g1", "g2", "g3"]
+        wh.replace_rows("marts.m", _history([("a", "day", "g9")]), column="map_name", value="a")
+        assert sorted(wh.read_table("marts.m")["gap_id"]) == ["g0", "g9"]

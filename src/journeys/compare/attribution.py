@@ -47,10 +47,12 @@ def measure_touchpoints(
 ) -> pl.DataFrame:
     """The rows of marts.touchpoint_impact for one map. ``variants``: scope_variants();
     ``journeys``: scope_journeys(); ``costs``: cost per event by touchpoint."""
-    counts = journeys.group_by("vx").agg(
-        pl.len().alias("n_all"),
-        pl.col("finished").sum().alias("n"),
-        (pl.col("finished") & pl.col("outcome")).sum().alias("k"),
+    # plain column sums per group: an expression summed per group is evaluated group by group
+    # (+1.2 GiB for 8.75M journeys), a column's sum is not
+    counts = (
+        journeys.select("vx", "finished", k=pl.col("finished") & pl.col("outcome"))
+        .group_by("vx")
+        .agg(pl.len().alias("n_all"), pl.col("finished").sum().alias("n"), pl.col("k").sum())
     )
     variants = _without_ignored(journey_map, variants)
     steps = _occurrences(journey_map, variants)

@@ -23,6 +23,7 @@ import polars as pl
 
 from journeys.compare.deviations import GapType
 from journeys.compare.impact import HARMS, HELPS
+from journeys.compare.slices import journey_slices
 
 SAME_SHARE = 0.9
 """Two gaps are one behaviour when they share this much of their journeys."""
@@ -121,8 +122,9 @@ def _grouped(
         _bit=pl.Series(np.left_shift(np.int64(1), place_of % BITS), dtype=pl.Int64),
     )
     words = [f"_w{k}" for k in range(-(-width // BITS))]
-    grouped = members.select(*by, pl.col("gap_id").cast(pl.UInt32), "jx").join(groups, on=by)
-    sets = _set_counts(grouped, position, words, by=["_g"]).sort("_g")
+    position = position.join(groups, on="_g").drop("_g")  # by, gap_id, _word, _bit
+    grouped = members.select(*by, pl.col("gap_id").cast(pl.UInt32), "jx")
+    sets = _set_counts(grouped, position, words, by=by).join(groups, on=by).sort("_g")
     set_group = sets["_g"].to_numpy()
     masks = sets.select(words).to_numpy().astype(np.int64).reshape(-1, len(words))
     n = sets["n"].to_numpy().astype(np.int64)
@@ -167,18 +169,26 @@ def _set_counts(
     members: pl.DataFrame, position: pl.DataFrame, words: list[str], *, by: list[str]
 ) -> pl.DataFrame:
     """by, the words, n: each distinct set of gaps journeys have (the bits of ``position``:
-    gap_id, _word, _bit, and the ``by`` columns) and how many journeys have it."""
-    return (
-        members.join(position, on=[*by, "gap_id"])
-        .group_by(*by, "jx", "_word")
-        .agg(pl.col("_bit").sum())  # one row per (gap, journey): the sum sets the bits
+    gap_id, _word, _bit, and the ``by`` columns) and how many journeys have it. A slice of the
+    journeys at a time (slices.py): each journey's set is whole in its slice, the counts add."""
+    # one row per (gap, journey): the sums of the bits of a journey's gaps set them; each word
+    # a column of its own first, as plain sums per journey are far cheaper than filtered ones
+    bits = [
+        pl.when(pl.col("_word") == k).then(pl.col("_bit")).otherwise(0).alias(w)
+        for k, w in enumerate(words)
+    ]
+    per_slice = [
+        part.join(position, on=[*by, "gap_id"])
+        .select(*by, "jx", *bits)
         .group_by(*by, "jx")
-        .agg(
-            pl.col("_bit").filter(pl.col("_word") == k).sum().alias(w) for k, w in enumerate(words)
-        )
+        .agg(pl.col(words).sum())
         .group_by(*by, *words)
         .agg(pl.len().alias("n"))
-    )
+        for part in journey_slices(members)
+    ]
+    if len(per_slice) == 1:
+        return per_slice[0]
+    return pl.concat(per_slice).group_by(*by, *words).agg(pl.col("n").sum())
 
 
 def unpack(masks: np.ndarray, size: int) -> np.ndarray:

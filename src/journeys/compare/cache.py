@@ -4,8 +4,9 @@
   alignment depends on the map and the path only (and on whether the journey is finished), so
   it is kept for as long as the map's version lasts, and only variants never seen are aligned.
 - ``intermediate.map_step_seconds``, ``map_sla_breaches``, ``map_channel_switches``: the step
-  timing of each journey in the map's scope (time from the previous map step, the SLA breaches,
-  the unplanned channel switches), keyed by journey_id. The events are read again only for the
+  timing of each journey in the map's scope (time from the previous map step, one row per
+  journey with its steps and seconds as two lists; the SLA breaches; the unplanned channel
+  switches), keyed by journey_id. The events are read again only for the
   changed journeys (``intermediate.compare_changed``); the medians of ``marts.map_steps`` are
   taken in the warehouse over every kept row.
 
@@ -34,6 +35,18 @@ SECONDS = "intermediate.map_step_seconds"
 BREACHES = "intermediate.map_sla_breaches"
 SWITCHES = "intermediate.map_channel_switches"
 TIMING_TABLES = (SECONDS, BREACHES, SWITCHES)
+SECONDS_COLUMNS = ["map_name", "journey_id", "steps", "seconds"]
+"""The kept seconds: per map and journey in scope, its map steps with a previous map step (their
+places among the map's steps, 0-based) and the seconds from it, in journey order (two lists)."""
+
+
+def forget_stale_timing(wh: Warehouse) -> bool:
+    """Drop kept seconds of another layout (an older version's): True when there were, and
+    every map must then be compared whole (none has its kept timing any more)."""
+    if not wh.table_exists(SECONDS) or wh.columns(SECONDS) == SECONDS_COLUMNS:
+        return False
+    wh.drop_table(SECONDS)
+    return True
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class MapCache:
                     pl.all(),
                 ),  # fmt: skip
                 mode="append",
+                through_file=True,
             )
         if kept is None:
             return new
@@ -106,11 +120,23 @@ class MapCache:
         ids = todo.select("jx", "journey_id")
         for table, frame in ((BREACHES, timed.breaches), (SWITCHES, timed.switches)):
             rows = frame.join(ids, on="jx").drop("jx")
-            wh.write_table(table, self._with_map(rows), mode="append")
-        return self._kept_timing(journey_map, scoped), self._medians()
+            wh.write_table(table, self._with_map(rows), mode="append", through_file=True)
+        return self._kept_timing(journey_map, scoped), self._medians(journey_map)
 
     def _keep_seconds(self, seconds: pl.DataFrame) -> None:
-        self.wh.write_table(SECONDS, self._with_map(seconds), mode="append")
+        """A pass's seconds (journey_id, step, seconds_from_previous), kept one row per journey:
+        its steps (as codes) and their seconds, in order (SECONDS_COLUMNS)."""
+        # a journey's seconds come together (timing.time_steps), so its run of rows is the
+        # group: cheaper than hashing the ids (a journey in two runs would just keep two rows)
+        run = pl.col("journey_id").rle_id()
+        rows = seconds.group_by(run.alias("_run"), maintain_order=True).agg(
+            pl.col("journey_id").first(),
+            steps=pl.col("step").to_physical().cast(pl.UInt16),  # maps.MAX_STEPS: 1,000
+            seconds=pl.col("seconds_from_previous"),
+        )
+        rows = rows.drop("_run")
+        rows = rows.select(pl.lit(self.name).alias("map_name"), pl.all())
+        self.wh.write_table(SECONDS, rows, mode="append", through_file=True)
 
     def _with_map(self, frame: pl.DataFrame) -> pl.DataFrame:
         steps = [c for c in ("prev_step", "step") if c in frame.columns]
@@ -139,5 +165,6 @@ class MapCache:
             ),  # fmt: skip
         )
 
-    def _medians(self) -> pl.DataFrame:
-        return self.wh.query("queries/compare/step_medians", map_name=self.name)
+    def _medians(self, journey_map: JourneyMap) -> pl.DataFrame:
+        steps = list(journey_map.step_names)
+        return self.wh.query("queries/compare/step_medians", map_name=self.name, steps=steps)

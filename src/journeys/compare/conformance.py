@@ -1,11 +1,12 @@
 """Compare observed journeys with each assumptive map: map_conformance, map_steps, map_gaps and
 map_journeys.
 
-``compare_maps`` reads ``marts.journeys`` once, then for each map aligns every distinct in-scope
-variant once (``alignment.align_variants``) and spreads the results to journeys with polars
-joins; the events on the map's steps are read per range of journey ids (``timing``). Each map's
-rows replace that map's previous rows in the four tables (rows of other maps stay), inside one
-transaction, so readers never see a half-written compare.
+``compare_maps`` reads, for each map, the journeys in its scope (``inscope``), aligns every
+distinct in-scope variant once (``alignment.align_variants``) and spreads the results to journeys
+with polars joins; the events on the map's steps are read per range of journey ids
+(``timing``). Each map's rows replace that map's previous rows in the four tables (rows of other
+maps stay), inside one transaction, so readers never see a half-written compare; one map's rows
+are in memory at a time, its per-journey tables a part at a time (``comparison``).
 
 ``marts.map_journeys`` is the contract the report reads: per (map, journey in scope) the path
 after the map's ``ignore:``, the status for the map, segment, period, whether it conforms and
@@ -18,36 +19,38 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
 from journeys.compare.attribution import measure_touchpoints
-from journeys.compare.cache import MapCache
-from journeys.compare.drift import empty_drift
+from journeys.compare.cache import MapCache, forget_stale_timing
+from journeys.compare.comparison import (
+    MapComparison,
+    align_journeys,
+    per_journey,
+    to_align,
+)
 from journeys.compare.funnel import measure_steps
 from journeys.compare.gaps import find_gaps
 from journeys.compare.history import GapInputs
-from journeys.compare.mapjourneys import map_journeys, map_version
+from journeys.compare.inscope import read_in_scope
+from journeys.compare.mapjourneys import map_version
 from journeys.compare.maps import JourneyMap, load_map
 from journeys.compare.partitioned import PartitionedEvents
 from journeys.compare.reads import check_unique, missing_steps, read_variants, require
 from journeys.compare.registry import replace_maps
 from journeys.compare.results import TABLES, CompareResult, MapSummary
 from journeys.compare.scope import (
-    BREAKDOWN_COLUMNS,
     EVENT_COLUMNS,
     JOURNEY_COLUMNS,
     distinct_variants,
-    prepare_journeys,
     scope_journeys,
     scope_variants,
 )
 from journeys.compare.state import (
-    FINGERPRINT,
     JourneyChanges,
     can_continue,
     read_changes,
@@ -56,29 +59,22 @@ from journeys.compare.state import (
 )
 from journeys.compare.timing import StepTiming, time_steps
 from journeys.compare.update import PARTS, update_history, write_rows
-from journeys.compare.value import attach_values, journey_values
+from journeys.compare.value import attach_values
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
-__all__ = ["PARTS", "TABLES", "CompareResult", "MapComparison", "compare_map", "compare_maps"]
-
-
-@dataclass(frozen=True)
-class MapComparison:
-    """One map's result frames (the rows written to the four marts) and its summary."""
-
-    conformance: pl.DataFrame
-    steps: pl.DataFrame
-    gaps: pl.DataFrame
-    journeys: pl.DataFrame
-    """The rows of marts.map_journeys."""
-    summary: MapSummary
-    touchpoints: pl.DataFrame
-    """The rows of marts.touchpoint_impact (attribution.py)."""
-    inputs: GapInputs | None = None
-    """What the gaps were found from (for the gap history)."""
+__all__ = [
+    "PARTS",
+    "TABLES",
+    "CompareResult",
+    "MapComparison",
+    "MapSummary",
+    "align_journeys",
+    "compare_map",
+    "compare_maps",
+]
 
 
 def compare_maps(
@@ -105,34 +101,31 @@ def compare_maps(
     check_unique(loaded)
     require(wh, "marts.journeys", JOURNEY_COLUMNS)
     require(wh, "marts.events", EVENT_COLUMNS)
-    # paths are only needed once per variant; events are scanned in batches, never whole
-    # sorted and coded once for every map; the warehouse sorts the ids in parallel, at half
-    # the CPU of sorting them here
-    present = wh.columns("marts.journeys")
-    wanted = [c for c in JOURNEY_COLUMNS if c != "path"]
-    wanted += [c for c in (*BREAKDOWN_COLUMNS, *FINGERPRINT) if c in present]
-    read = wh.read_table(
-        "marts.journeys", columns=list(dict.fromkeys(wanted)), order_by=["journey_id"]
-    )
+    # the journeys are read map by map (inscope.py); events in batches, never whole
     variants = read_variants(wh)
-    values = journey_values(wh, settings)  # segments and customer weights
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
     source = _events_source(wh, settings, run_tasks)
     with wh.transaction():  # all maps or none
-        changes = read_changes(wh, read)
-        journeys = prepare_journeys(read)
+        full = forget_stale_timing(wh) or full
+        changes = read_changes(wh)
+        save_snapshot(wh, changes)  # marts.journeys as compared: the next compare diffs it
         replace_maps(wh, loaded)
+        total = int(variants["journeys"].sum())
         incremental = []
         for m in loaded:
             summary, events, again = _compare_one(
-                wh, settings, m, journeys=journeys, variants=variants, values=values,
-                changes=changes, full=full, source=source,
-            )  # fmt: skip
-            summaries.append(dataclasses.replace(summary, warnings=missing_steps(m, touchpoints)))
+                wh, settings, m, variants=variants, changes=changes, full=full, source=source
+            )
+            summaries.append(
+                dataclasses.replace(
+                    summary,
+                    out_of_scope=total - summary.journeys,
+                    warnings=missing_steps(m, touchpoints),
+                )
+            )
             drift.append(events)
             incremental.append(again)
-        save_snapshot(wh, read, changes)
     if isinstance(source, PartitionedEvents):
         shutil.rmtree(source.folder, ignore_errors=True)
     return CompareResult(
@@ -148,9 +141,7 @@ def _compare_one(
     settings: Settings,
     journey_map: JourneyMap,
     *,
-    journeys: pl.DataFrame,
     variants: pl.DataFrame,
-    values: pl.DataFrame,
     changes: JourneyChanges,
     full: bool,
     source: Warehouse | PartitionedEvents,
@@ -164,12 +155,11 @@ def _compare_one(
                                       changes=changes)  # fmt: skip
     result = compare_map(
         journey_map,
-        journeys=journeys,
+        journeys=read_in_scope(wh, settings, journey_map, variants),
         events=wh,  # read per map and journey-id range (timing.time_steps)
         variants=variants,
         min_support=settings.min_support,
-        values=values,
-        value_weighted=settings.ranking == "value_weighted",
+        value_weighted=settings.ranking == "value_weighted",  # raw_weight: a journeys column
         costs=settings.touchpoint_costs,
         cache=MapCache(
             wh,
@@ -180,15 +170,15 @@ def _compare_one(
         ),
     )
     kept = changes if again else None
-    write_rows(wh, name, [getattr(result, a) for a in PARTS], changes=kept)
-    events = empty_drift()
-    if result.inputs is not None:
-        events = update_history(
-            wh, journey_map, result.inputs, version=version, drift=settings.drift,
-            min_support=settings.min_support, changes=kept,
-        )  # fmt: skip
+    write_rows(wh, name, result.frames, changes=kept)
+    summary, inputs = result.summary, result.inputs
+    del result  # the history needs only the inputs
+    events = update_history(
+        wh, journey_map, inputs, version=version, drift=settings.drift,
+        min_support=settings.min_support, changes=kept,
+    )  # fmt: skip
     record_map(wh, name=name, version=version, grain=grain, changes=changes)
-    return result.summary, events, again
+    return summary, events, again
 
 
 def _events_source(
@@ -225,8 +215,9 @@ def compare_map(
     warehouse holding it).
 
     ``variants`` (distinct_variants()) saves re-deriving paths; without it ``journeys`` needs
-    its ``path`` column. ``values`` (value.journey_values()): the journeys' segments and customer
-    weights; ``value_weighted``: the weights weigh the gaps' value at risk and impact.
+    its ``path`` column. ``values`` (value.journey_values(); or ``journeys.raw_weight``, see
+    value.attach_values): the journeys' segments and customer weights; ``value_weighted``:
+    the weights weigh the gaps' value at risk and impact.
     ``costs``: cost per event by touchpoint (marts.touchpoint_impact). ``cache``: the map's
     kept alignments and step timing in the warehouse (compare/cache.py), reused and brought up
     to date instead of computed again.
@@ -237,36 +228,34 @@ def compare_map(
     scoped = attach_values(
         scope_journeys(journeys, variants), values, value_weighted=value_weighted
     )
-    aligned, conformance, timing, medians = _align_and_time(
+    total = journeys.height
+    del journeys  # the journeys in scope (``scoped``) from here: one frame of them in memory
+    aligned, timing, medians = _align_and_time(
         journey_map, scoped, variants, events=events, cache=cache
     )
     found = find_gaps(
-        journey_map,
-        variants=variants,
-        aligned=aligned,
-        journeys=scoped,
-        timing=timing,
+        journey_map, variants=variants, aligned=aligned, journeys=scoped, timing=timing,
         min_support=min_support,
-    )
+    )  # fmt: skip
     gaps = found.table
-    steps = measure_steps(journey_map, variants=variants, timing=timing, medians=medians)
-    touchpoints = measure_touchpoints(journey_map, variants=variants, journeys=scoped, costs=costs)
     return MapComparison(
-        conformance=conformance,
-        steps=steps,
+        journey_map=journey_map,
+        steps=measure_steps(journey_map, variants=variants, timing=timing, medians=medians),
         gaps=gaps,
-        journeys=map_journeys(journey_map, scoped, variants, conformance, found),
         summary=_summary(
             journey_map,
-            journeys=journeys.height,
+            journeys=total,
             scoped=scoped.height,
             variants=variants.height,
-            conformance=conformance,
+            fitness=per_journey(scoped, aligned, ["fitness", "is_conforming"]),
             gaps=gaps,
             started=started,
         ),
-        touchpoints=touchpoints,
+        touchpoints=measure_touchpoints(
+            journey_map, variants=variants, journeys=scoped, costs=costs
+        ),
         inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
+        members=found.members,
     )
 
 
@@ -277,17 +266,17 @@ def _align_and_time(
     *,
     events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
     cache: MapCache | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, StepTiming, pl.DataFrame | None]:
-    """The alignments, conformance rows, step timing and (from the cache) the steps' median
-    times: computed, or with ``cache`` the kept ones brought up to date."""
+) -> tuple[pl.DataFrame, StepTiming, pl.DataFrame | None]:
+    """The alignments, step timing and (from the cache) the steps' median times: computed,
+    or with ``cache`` the kept ones brought up to date."""
     align = align_variants if cache is None else cache.align
-    aligned, conformance = align_journeys(journey_map, scoped, variants, align=align)
+    aligned = align(journey_map, to_align(scoped, variants))
     if cache is None:
         if isinstance(events, PartitionedEvents):
-            return aligned, conformance, events.time(journey_map, scoped), None
-        return aligned, conformance, time_steps(journey_map, events, scoped), None
+            return aligned, events.time(journey_map, scoped), None
+        return aligned, time_steps(journey_map, events, scoped), None
     timing, medians = cache.time(journey_map, scoped)
-    return aligned, conformance, timing, medians
+    return aligned, timing, medians
 
 
 def _summary(
@@ -296,55 +285,23 @@ def _summary(
     journeys: int,
     scoped: int,
     variants: int,
-    conformance: pl.DataFrame,
+    fitness: pl.DataFrame,
     gaps: pl.DataFrame,
     started: float,
 ) -> MapSummary:
+    """``fitness``: fitness and is_conforming of each journey in scope."""
     ranked = gaps.filter(pl.col("rank").is_not_null()).sort("ranking", "rank")
-    fitness = conformance["fitness"].mean() if conformance.height else None
+    mean = fitness["fitness"].mean() if fitness.height else None
     return MapSummary(
         map_name=journey_map.name,
         source=journey_map.source,
         journeys=scoped,
         out_of_scope=journeys - scoped,
         variants=variants,
-        conforming=int(conformance["is_conforming"].sum()),
-        mean_fitness=float(fitness) if fitness is not None else None,  # type: ignore[arg-type]
+        conforming=int(fitness["is_conforming"].sum()),
+        mean_fitness=float(mean) if mean is not None else None,  # type: ignore[arg-type]
         gaps=gaps.height,
         ranked_gaps=ranked.height,
         top_gap=ranked["description"][0] if ranked.height else None,
         seconds=time.perf_counter() - started,
     )
-
-
-def align_journeys(
-    journey_map: JourneyMap,
-    scoped: pl.DataFrame,
-    variants: pl.DataFrame,
-    *,
-    align: Callable[[JourneyMap, pl.DataFrame], pl.DataFrame] = align_variants,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Align each distinct (variant, finished) of the in-scope journeys once (in-flight ones get
-    a prefix alignment) and spread the results to one row per journey. ``scoped``:
-    scope_journeys(); ``variants``: scope_variants(); ``align``: align_variants, or a cache's
-    (MapCache.align). Returns the alignments (with their moves) and the rows of
-    ``marts.map_conformance``."""
-    to_align = (
-        scoped.select("variant_id", pl.col("finished").alias("complete"))
-        .unique()
-        .join(variants.select("variant_id", "path"), on="variant_id")
-        .sort("variant_id", "complete")
-    )
-    aligned = align(journey_map, to_align)
-    conformance = (
-        scoped.select("journey_id", "customer_key", "variant_id", "status", "finished")
-        .join(
-            aligned.drop("moves"),
-            left_on=["variant_id", "finished"],
-            right_on=["variant_id", "complete"],
-            how="left",
-            maintain_order="left",
-        )
-        .select(pl.lit(journey_map.name).alias("map_name"), pl.all().exclude("finished"))
-    )
-    return aligned, conformance

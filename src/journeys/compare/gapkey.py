@@ -42,3 +42,19 @@ def with_stable_keys(catalog: pl.DataFrame) -> pl.DataFrame:
         gap_key=pl.Series(keys, dtype=pl.String),
         stable_id=pl.Series([gap_id_of(k) for k in keys], dtype=pl.Int64),
     )
+
+
+def keyed(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
+    """``frame``'s KEY columns (as strings: the given values, NULL for the others) with the
+    columns that place its rows (variant, journey, moves)."""
+    cols = []
+    for name in KEY:
+        value = values.get(name)
+        expr = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.String)
+        cols.append(expr.cast(pl.String).alias(name))
+    keep = [
+        c
+        for c in ("variant_id", "vx", "complete", "jx", "trailing", "position", "after", "prior")
+        if c in frame.columns
+    ]
+    return frame.select(*keep, *cols)

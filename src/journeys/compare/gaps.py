@@ -70,7 +70,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from journeys.compare.deviations import GapType
-from journeys.compare.gapkey import KEY, with_stable_keys
+from journeys.compare.gapkey import KEY, keyed, with_stable_keys
 from journeys.compare.impact import (
     Z95,
     goal_value,
@@ -79,8 +79,10 @@ from journeys.compare.impact import (
     wilson_interval,
 )
 from journeys.compare.maps import JourneyMap
+from journeys.compare.moves import move_members, next_steps
 from journeys.compare.ranking import finish_gaps
 from journeys.compare.shares import share_members
+from journeys.compare.slices import journey_slices
 from journeys.compare.timing import StepTiming
 from journeys.compare.value import SEGMENTS, affected_segments
 
@@ -94,8 +96,6 @@ __all__ = [
     "wilson_interval",
 ]
 
-NEXT_SHOWN = 3
-"""Where an unexpected step's journeys went next: the most frequent steps named in detail."""
 MAP_GAPS_SCHEMA = pl.Schema(
     {
         "map_name": pl.String(),
@@ -252,12 +252,14 @@ def _measure(
 ) -> _Measured:
     """Find the gaps and measure them (per group of ``by``): what find_gaps and gaps_by share."""
     vx = variants.select("variant_id", "vx")
-    keys = journeys.select("jx", "vx", "finished", "status", "outcome", *by)
+    keys = journeys.select(
+        "jx", "vx", "finished", "outcome", *by, abandoned=pl.col("status") == "abandoned"
+    )
     shares, share_info = share_members(journey_map, variants, keys, by=by)
     found = _Found(
-        moves=_move_members(aligned).join(vx, on="variant_id"),
+        moves=move_members(aligned).join(vx, on="variant_id"),
         sequences=_sequence_members(journey_map, variants).join(vx, on="variant_id"),
-        drops=_key(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step")),
+        drops=keyed(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step")),
         events=_event_members(timing),
         shares=shares,
     )
@@ -271,7 +273,7 @@ def _measure(
         measure_impact(members, journeys, variants=variants, baselines=baselines, by=by, who=not by)
         .join(catalog, on="gap_id")
         .join(baselines, on="gap_id")
-        .join(_next_steps(moved, catalog, keys, by=by), on=[*by, "gap_id"], how="left")
+        .join(next_steps(moved, catalog, keys, by=by), on=[*by, "gap_id"], how="left")
         .join(share_info, on=[*by, *KEY], how="left", nulls_equal=True)
     )
     measured = measured.with_columns(
@@ -313,20 +315,33 @@ def _gap_members(
 ) -> pl.DataFrame:
     """gap_id, jx: one row per (gap, journey). Each part is made unique on its own (the gap
     types of the parts differ), at the variant level where it can, not over the millions of
-    rows; the moves (``moved``, per aligned variant) spread to journeys as integers only."""
-    abandoned = pl.col("status") == "abandoned"
-    return pl.concat(
-        [
-            moved.group_by("gap_id", "vx", "complete")
-            .agg(pl.col("trailing").all())
-            .join(keys, left_on=["vx", "complete"], right_on=["vx", "finished"])
+    rows; the moves (``moved``, per aligned variant) spread to journeys as integers only, each
+    join given only the journey columns it needs, a slice of the journeys at a time."""
+    moves = moved.group_by("gap_id", "vx", "complete").agg(pl.col("trailing").all())
+    sequences = _ids(found.sequences, catalog).select("gap_id", "vx")
+    drops = _ids(found.drops, catalog).select("gap_id", "vx")
+    abandoned = pl.col("abandoned")
+    spread = [
+        part
+        for journeys in journey_slices(keys)  # keys: one row per journey, jx its row number
+        for part in (
+            moves.join(
+                journeys.select("jx", "vx", "finished", "abandoned"),
+                left_on=["vx", "complete"],
+                right_on=["vx", "finished"],
+            )
             # the steps an abandoned journey never got to are its drop-off, not skipped steps
             .filter(~(pl.col("trailing") & abandoned))
             .select("gap_id", "jx"),
-            _ids(found.sequences, catalog).join(keys, on="vx").select("gap_id", "jx"),
-            _ids(found.drops, catalog)
-            .join(keys.filter(abandoned & ~pl.col("outcome")), on="vx")
-            .select("gap_id", "jx"),
+            sequences.join(journeys.select("jx", "vx"), on="vx").select("gap_id", "jx"),
+            drops.join(
+                journeys.filter(abandoned & ~pl.col("outcome")).select("jx", "vx"), on="vx"
+            ).select("gap_id", "jx"),
+        )
+    ]
+    return pl.concat(
+        [
+            *spread,
             _ids(found.events, catalog).select("gap_id", "jx").unique(),
             _ids(found.shares, catalog).select("gap_id", "jx"),
         ]
@@ -355,121 +370,13 @@ def _delays(timing: StepTiming, journeys: pl.DataFrame, *, by: Sequence[str]) ->
     )
 
 
-def _key(frame: pl.DataFrame, **values: pl.Expr | str | None) -> pl.DataFrame:
-    cols = []
-    for name in KEY:
-        value = values.get(name)
-        expr = value if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.String)
-        cols.append(expr.cast(pl.String).alias(name))
-    keep = [
-        c
-        for c in ("variant_id", "vx", "complete", "jx", "trailing", "position", "after", "prior")
-        if c in frame.columns
-    ]
-    return frame.select(*keep, *cols)
-
-
-def _move_members(aligned: pl.DataFrame) -> pl.DataFrame:
-    """skipped_step and unexpected_step, per aligned (variant_id, complete), with a flag for
-    model moves after the last touchpoint (``trailing``) and, for unexpected steps, the map
-    step that came next (``after``, NULL at the end) and the touchpoint just before, on the map
-    or off it (``prior``); neither is part of the gap's key."""
-    moves = (
-        aligned.select("variant_id", "complete", "moves")
-        .with_row_index("_row")
-        .explode("moves")
-        .drop_nulls("moves")
-        .unnest("moves")
-        .with_columns(
-            anchor=pl.when(pl.col("kind") == "sync").then(pl.col("step")),
-            observed=(pl.col("kind") != "model").cast(pl.Int32),
-            seen=pl.when(pl.col("kind") != "model").then(pl.col("touchpoint")),
-        )
-        .with_columns(
-            before=pl.col("anchor").forward_fill().over("_row"),
-            prior=pl.col("seen").forward_fill().shift(1).over("_row"),
-            after=pl.col("anchor").backward_fill().over("_row"),
-            # a model move after the journey's last touchpoint
-            trailing=pl.col("observed").cum_sum(reverse=True).over("_row") == 0,
-        )
-    )
-    skipped = _key(
-        moves.filter(pl.col("kind") == "model").with_columns(after=pl.lit(None, pl.String)),
-        gap_type=GapType.SKIPPED_STEP,
-        to_step=pl.col("step"),
-    )
-    unexpected = _key(
-        moves.filter(pl.col("kind") == "log"),
-        gap_type=GapType.UNEXPECTED_STEP,
-        from_step=pl.col("before"),
-        touchpoint=pl.col("touchpoint"),
-    )
-    return pl.concat([skipped, unexpected], how="vertical_relaxed").unique()
-
-
-def _next_steps(
-    moved: pl.DataFrame, catalog: pl.DataFrame, keys: pl.DataFrame, *, by: Sequence[str]
-) -> pl.DataFrame:
-    """Per unexpected_step gap (and group of ``by``): ``next_step``, the map step most of its
-    journeys did next (ties: a step before the end, then alphabetical), and ``next_detail``,
-    where they went with the share of the gap's journeys (``'Payment captured' 61%, 'Order
-    cancelled' 39%``). A journey with the gap more than once counts where it went after the
-    first time. ``moved``: the moves per aligned (variant, complete); every journey of a
-    variant has its moves, so each variant counts with its journeys (``keys``: jx, vx,
-    finished), never a row per journey."""
-    unexpected = catalog.filter(pl.col("gap_type") == GapType.UNEXPECTED_STEP).select("gap_id")
-    journeys_of = keys.group_by(*by, "vx", "finished").agg(pl.len().alias("w"))
-    gap = [*by, "gap_id"]
-    first = [False] * len(gap)  # by group and gap, then the most journeys first
-    logs = (
-        moved.join(unexpected, on="gap_id")
-        .select("gap_id", "vx", "complete", "position", "after", "prior")
-        .sort("gap_id", "vx", "complete", "position")
-        .group_by("gap_id", "vx", "complete", maintain_order=True)
-        .agg(pl.col("after").first(), pl.col("prior").first())
-        .join(journeys_of, left_on=["vx", "complete"], right_on=["vx", "finished"])
-    )
-    # the touchpoint just before, when most of the gap's journeys came from the same one off
-    # the map (a call right after a failed payment): said in the description
-    gap_journeys = logs.group_by(gap).agg(pl.col("w").sum().alias("of"))
-    via = (
-        logs.group_by(*gap, "prior")
-        .agg(pl.col("w").sum().alias("n"))
-        .join(gap_journeys, on=gap)
-        .sort([*gap, "n", "prior"], descending=[*first, True, False], nulls_last=True)
-        .group_by(gap, maintain_order=True)
-        .first()
-        .filter(pl.col("n") * 2 > pl.col("of"))
-        .select(*gap, pl.col("prior").alias("_via"))
-    )
-    step = pl.lit("'") + pl.col("after") + pl.lit("'")
-    percent = (100 * pl.col("n") / pl.col("of")).round(0).cast(pl.Int64)
-    share = pl.when(percent < 1).then(pl.lit("<1")).otherwise(percent.cast(pl.String))
-    return (
-        logs.group_by(*gap, "after")
-        .agg(pl.col("w").sum().alias("n"))
-        .join(gap_journeys, on=gap)
-        .sort([*gap, "n", "after"], descending=[*first, True, False], nulls_last=True)
-        .with_columns(
-            label=pl.coalesce(step, pl.lit("the end")) + pl.lit(" ") + share + pl.lit("%")
-        )
-        .group_by(gap, maintain_order=True)
-        .agg(
-            pl.col("after").first().alias("next_step"),
-            pl.col("label").head(NEXT_SHOWN).str.join(", ").alias("next_detail"),
-            (pl.len() > 1).alias("_mixed"),
-        )
-        .join(via, on=gap, how="left")
-    )
-
-
 def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
     """unexpected_transition and loop, per variant (from its step sequence)."""
     seq = variants.select(
         "variant_id", step=pl.col("seq"), next_step=pl.col("seq").list.shift(-1)
     ).explode("step", "next_step")
     designed = journey_map.edges_frame().rename({"from_step": "step", "to_step": "next_step"})
-    transitions = _key(
+    transitions = keyed(
         seq.filter(
             pl.col("next_step").is_not_null() & (pl.col("step") != pl.col("next_step"))
         ).join(designed, on=["step", "next_step"], how="anti"),
@@ -478,7 +385,7 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
         to_step=pl.col("next_step"),
     )
     repeatable = [s.name for s in journey_map.steps if s.repeatable]
-    loops = _key(
+    loops = keyed(
         seq.filter(~pl.col("step").is_in(repeatable))
         .group_by("variant_id", "step")
         .agg(pl.len().alias("times"))
@@ -491,8 +398,8 @@ def _sequence_members(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.Dat
 
 def _event_members(timing: StepTiming) -> pl.DataFrame:
     """sla_breach and channel_switch, per journey (jx)."""
-    sla = _key(timing.breaches, gap_type=GapType.SLA_BREACH, to_step=pl.col("step"))
-    switches = _key(
+    sla = keyed(timing.breaches, gap_type=GapType.SLA_BREACH, to_step=pl.col("step"))
+    switches = keyed(
         timing.switches,
         gap_type=GapType.CHANNEL_SWITCH,
         from_step=pl.col("prev_step"),
@@ -534,7 +441,7 @@ def _unused(journey_map: JourneyMap, variants: pl.DataFrame, unit: str) -> pl.Da
         .unique()
     )
     unused = journey_map.edges_frame().join(taken, on=["from_step", "to_step"], how="anti")
-    return _key(
+    return keyed(
         unused,
         gap_type=GapType.UNUSED_TRANSITION,
         from_step=pl.col("from_step"),

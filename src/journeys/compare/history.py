@@ -51,6 +51,9 @@ MEASURES = (
     "description",
 )
 """The marts.map_gaps columns a history row keeps (baseline_journeys as finished_without)."""
+HISTORY_JOURNEYS = 1_000_000
+"""Journeys measured at a time in the gap history (whole periods): its memory follows this, not
+the map's journeys (measure_history)."""
 UNWEIGHTED = ("weight", "rank_weight")
 """value.attach_values' columns, left out of the history (see measure_history)."""
 
@@ -86,22 +89,52 @@ def measure_history(
     periods: Iterable[date],
     grain: str,
     min_support: int,
+    batch: int | None = None,
 ) -> pl.DataFrame:
     """The history rows of ``periods`` (each measured over the journeys that started in it).
 
-    Every period in one pass (gaps.gaps_by, the period a column of the journey-level work),
-    unweighted: a customer's weight (``ranking: value_weighted``) is relative to the map's
-    journeys of every period, so each batch would move the weights of periods it does not
-    measure again. The journeys of the periods are renumbered (jx is a row number), with the
-    variants, alignments and timing rows of those journeys only."""
+    Many periods in one pass (gaps.gaps_by, the period a column of the journey-level work),
+    in batches of whole periods of about ``batch`` journeys (default HISTORY_JOURNEYS; a period
+    measures only its own journeys, so the batches change no row), unweighted: a customer's
+    weight (``ranking: value_weighted``) is relative to the map's journeys of every period, so
+    each batch would move the weights of periods it does not measure again."""
     wanted = pl.Series(sorted(set(periods)), dtype=pl.Date)
     scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain)).filter(
         pl.col("_period").is_in(wanted)
     )
-    if scoped.is_empty():
+    sizes = scoped.group_by("_period").agg(pl.len()).sort("_period")
+    batch = batch or HISTORY_JOURNEYS
+    rows: list[pl.DataFrame] = []
+    todo: list[date] = []
+    size = 0
+    for period, journeys in sizes.iter_rows():
+        if todo and size + journeys > batch:
+            rows.append(_measure_periods(journey_map, inputs, scoped, todo, min_support))
+            todo, size = [], 0
+        todo.append(period)
+        size += journeys
+    if todo:
+        rows.append(_measure_periods(journey_map, inputs, scoped, todo, min_support))
+    found = [r for r in rows if not r.is_empty()]
+    if not found:
         return empty_history()
-    unweighted = scoped.drop(*UNWEIGHTED, strict=False)
-    journeys = unweighted.rename({"jx": "_all"}).with_row_index("jx")
+    frame = pl.concat(found).rename({"_period": "period"})
+    return _history_rows(frame, name=journey_map.name, version=version, grain=grain)
+
+
+def _measure_periods(
+    journey_map: JourneyMap,
+    inputs: GapInputs,
+    scoped: pl.DataFrame,
+    periods: list[date],
+    min_support: int,
+) -> pl.DataFrame:
+    """gaps_by of the journeys of ``scoped`` (with _period) that started in ``periods``, with
+    each period's journeys and finished journeys in scope. The journeys are renumbered (jx is
+    a row number), with the variants, alignments and timing rows of those journeys only."""
+    chosen = scoped.filter(pl.col("_period").is_in(pl.Series(periods, dtype=pl.Date)))
+    journeys = chosen.drop(*UNWEIGHTED, strict=False).rename({"jx": "_all"}).with_row_index("jx")
+    del chosen
     renumber = journeys.select("_all", "jx")
     variants = inputs.variants.join(journeys.select("vx").unique(), on="vx", how="semi")
     aligned = inputs.aligned.join(variants.select("variant_id"), on="variant_id", how="semi")
@@ -125,14 +158,11 @@ def measure_history(
         min_support=min_support,
         by=["_period"],
     )
-    if found.is_empty():
-        return empty_history()
     sizes = journeys.group_by("_period").agg(
         journeys_in_scope=pl.len().cast(pl.Int64),
         finished_in_scope=pl.col("finished").sum().cast(pl.Int64),
     )
-    frame = found.join(sizes, on="_period", maintain_order="left").rename({"_period": "period"})
-    return _history_rows(frame, name=journey_map.name, version=version, grain=grain)
+    return found.join(sizes, on="_period", maintain_order="left")
 
 
 def _history_rows(frame: pl.DataFrame, *, name: str, version: str, grain: str) -> pl.DataFrame:

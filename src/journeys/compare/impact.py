@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from journeys.compare.value import weight_columns
+from journeys.compare.counts import gap_counts
 
 Z95 = 1.959963984540054
 HARMS, HELPS, UNCLEAR = "harms", "helps", "no clear effect"
@@ -76,7 +76,8 @@ def effect_of(interval: tuple[float, float] | None) -> str:
 def goal_value(journeys: pl.DataFrame) -> float:
     """The average value of finished journeys that reached the outcome, or 0 when that is not
     positive (refunds can make it negative) or no journey reached it."""
-    values = journeys.filter(pl.col("finished") & pl.col("outcome"))["value"]
+    won = pl.col("finished") & pl.col("outcome")
+    values = journeys.select(pl.col("value").filter(won))["value"]  # not every column filtered
     mean = values.mean() if values.len() else None
     return max(0.0, float(mean or 0.0))  # type: ignore[arg-type]
 
@@ -86,20 +87,14 @@ def goal_values(journeys: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     Sorted by group first: each group's values are then one slice, added up as a Series of
     them would be, so a group's mean is the very number goal_value gives its journeys."""
     return (
-        journeys.filter(pl.col("finished") & pl.col("outcome"))
+        journeys.select(*by, "value", "finished", "outcome")
+        .filter(pl.col("finished") & pl.col("outcome"))
         .select(*by, "value")
         .sort(by, maintain_order=True)
         .group_by(by, maintain_order=True)
         .agg(pl.col("value").mean())
         .select(*by, _unit=pl.max_horizontal(pl.lit(0.0), pl.col("value").fill_null(0.0)))
     )
-
-
-def _fixed_sum(values: pl.Expr, exact: bool) -> pl.Expr:
-    """The sum of a group's ``values``. The members' rows come in the order of parallel joins,
-    and a float sum depends on its order in the last bit: unless every value is the same
-    (``exact``), they are added in sorted order, so a micro-batch and a full rebuild agree."""
-    return values.sum() if exact else values.sort().sum()
 
 
 def measure_impact(
@@ -122,7 +117,7 @@ def measure_impact(
     its journeys only. ``who``: False leaves out customers, customer_weight and the examples.
     """
     gap_sets, reach = _baseline_reach(baselines, variants)
-    stats = _gap_counts(
+    stats = gap_counts(
         members, journeys, variants=variants, gap_sets=gap_sets, reach=reach, by=by, who=who
     )
     counts = _counts(stats, by=by, who=who)
@@ -243,62 +238,3 @@ def _baseline_reach(
         ]
     ).unique()
     return gap_sets, reach
-
-
-def _gap_counts(
-    members: pl.DataFrame,
-    journeys: pl.DataFrame,
-    *,
-    variants: pl.DataFrame,
-    gap_sets: pl.DataFrame,
-    reach: pl.DataFrame,
-    by: Sequence[str],
-    who: bool,
-) -> pl.DataFrame:
-    """Per (by, gap_id, bx), sorted by (by, gap_id): journeys, customers, finished journeys with
-    the gap (n_with) and their outcomes (k_with), the same at the baseline (n_with_base,
-    k_with_base), every finished journey at the baseline (n_base, k_base), weight sums and five
-    examples (customers and examples only with ``who``)."""
-    finished = journeys.filter(pl.col("finished"))
-    per_variant = finished.group_by(*by, "vx").agg(
-        pl.len().alias("n"), pl.col("outcome").sum().alias("k")
-    )
-    reached = (
-        reach.join(per_variant, on="vx")
-        .group_by(*by, "bx")
-        .agg(pl.col("n").sum().alias("n_base"), pl.col("k").sum().alias("k_base"))
-    )
-    # jx is the journeys' row number (scope_journeys()): a gather, and one integer key per
-    # (baseline, variant), rather than joins of the millions of members
-    radix = int(variants["vx"].max() or 0) + 1  # type: ignore[arg-type]
-    at_base = pl.col("bx").cast(pl.Int64) * radix + pl.col("vx")
-    reached_keys = reach.select(at_base.alias("key"))["key"]
-    wanted = ["vx", "cx", "finished", "outcome"] if who else ["vx", "finished", "outcome"]
-    members = members.with_columns(
-        journeys.select(*wanted, *weight_columns(journeys))[members["jx"]]
-    )
-    exact = all(members[c].n_unique() <= 1 for c in ("w", "rw"))  # sums of one weight
-    return (
-        members.join(gap_sets, on="gap_id")
-        .with_columns(at_base=at_base.is_in(reached_keys))
-        .with_columns(
-            fin=pl.col("finished"),
-            won=pl.col("finished") & pl.col("outcome"),
-            fin_base=pl.col("finished") & pl.col("at_base"),
-            won_base=pl.col("finished") & pl.col("outcome") & pl.col("at_base"),
-        )
-        .group_by(*by, "gap_id", "bx")
-        .agg(
-            pl.len().alias("journeys"),
-            *([pl.col("cx").n_unique().alias("customers")] if who else []),
-            pl.col("fin").sum().alias("n_with"),
-            pl.col("won").sum().alias("k_with"),
-            pl.col("fin_base").sum().alias("n_with_base"),
-            pl.col("won_base").sum().alias("k_with_base"),
-            *([pl.col("jx").bottom_k(5).sort().alias("examples")] if who else []),
-            _fixed_sum(pl.col("w") * pl.col("fin"), exact).alias("w_with"),
-            _fixed_sum(pl.col("rw") * pl.col("fin"), exact).alias("rw_with"),
-        )
-        .join(reached, on=[*by, "bx"], how="left")
-        .sort([*by, "gap_id"])
-    )

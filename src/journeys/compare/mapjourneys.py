@@ -39,19 +39,16 @@ def map_journeys(
     variants: pl.DataFrame,
     conformance: pl.DataFrame,
     gaps: Gaps,
+    *,
+    paths: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The rows of marts.map_journeys: one per journey in the map's scope (``scoped``, in its
     order), with its path after the map's ``ignore:`` (per variant), its status for the map,
     segment, period, whether it conforms (``conformance``, the same rows in the same order),
-    whether it reached the outcome, and the ids of its gaps (sorted; share_drift never listed)."""
-    touchpoints = variants["path"].explode().drop_nulls().unique().to_list()
-    ignored = list(journey_map.ignored(touchpoints))
-    paths = variants.select(
-        "vx",
-        path=pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(ignored)))
-        if ignored
-        else pl.col("path"),
-    )
+    whether it reached the outcome, and the ids of its gaps (sorted; share_drift never listed).
+    ``paths``: map_paths() of the variants, when several parts of the journeys are asked for."""
+    if paths is None:
+        paths = map_paths(journey_map, variants)
     # share_drift is left out: which side of the expected share a journey is on depends on the
     # other journeys, so listing it would change the rows of journeys that did not change
     listed = gaps.table.filter(pl.col("gap_type") != GapType.SHARE_DRIFT).select("gap_id")
@@ -81,6 +78,18 @@ def map_journeys(
         reached_outcome="outcome",
         gap_ids="gap_ids",
     ).cast(MAP_JOURNEYS_SCHEMA)  # type: ignore[arg-type]
+
+
+def map_paths(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFrame:
+    """vx, path: each variant's path after the map's ``ignore:``."""
+    touchpoints = variants["path"].explode().drop_nulls().unique().to_list()
+    ignored = list(journey_map.ignored(touchpoints))
+    return variants.select(
+        "vx",
+        path=pl.col("path").list.eval(pl.element().filter(~pl.element().is_in(ignored)))
+        if ignored
+        else pl.col("path"),
+    )
 
 
 def map_version(journey_map: JourneyMap) -> str:

@@ -14,7 +14,7 @@ computed from them as in one process, so the marts are the same.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +98,8 @@ class PartitionedEvents:
         keep: Callable[[pl.DataFrame], None] | None = None,
     ) -> StepTiming:
         """``time_steps`` of ``scoped`` (scope_journeys()), one job per partition; ``keep``
-        is handed the seconds with their journey_id, as ``time_steps`` hands them."""
+        is handed the seconds with their journey_id, a partition at a time, and the timing
+        returned then holds none (as ``time_steps``)."""
         keyed = scoped.select("journey_id", "jx").join(self.journeys, on="journey_id")
         self.folder.mkdir(parents=True, exist_ok=True)
         jobs = []
@@ -120,15 +121,20 @@ class PartitionedEvents:
             return time_steps(journey_map, pl.DataFrame(schema=EVENT_SCHEMA), scoped, keep=keep)
         found = self.run_tasks(time_partition, jobs)
         step = pl.Enum(list(journey_map.step_names))
-        seconds, breaches, switches = (
-            pl.concat([pl.read_parquet(files[i]) for files in found]).with_columns(
+
+        def read(i: int, files: Sequence[str]) -> pl.DataFrame:
+            return pl.concat([pl.read_parquet(f) for f in files]).with_columns(
                 pl.col(c).cast(step) for c in ("step", "prev_step") if c in TIMING_COLUMNS[i]
             )
-            for i in range(3)
-        )
-        if keep is not None:
-            keep(seconds)
-        return StepTiming(seconds.drop("journey_id"), breaches, switches)
+
+        breaches, switches = (read(i, [files[i] for files in found]) for i in (1, 2))
+        if keep is None:
+            seconds = read(0, [files[0] for files in found]).drop("journey_id")
+            return StepTiming(seconds, breaches, switches)
+        for files in found:  # one partition's seconds at a time, as time_steps hands them
+            keep(read(0, [files[0]]))
+        empty = pl.DataFrame(schema={"step": step, "seconds_from_previous": pl.Float64})
+        return StepTiming(empty, breaches, switches)
 
 
 def time_partition(job: TimingJob) -> tuple[str, str, str]:

@@ -78,6 +78,7 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
         "variant_id",
         "status",
         "value",
+        *[c for c in ("raw_weight",) if c in journeys.columns],  # value.raw_weights()
         segment=pl.col("segment").cast(pl.String)
         if "segment" in journeys.columns
         else pl.lit(None, pl.String),
@@ -133,6 +134,7 @@ def scope_journeys(journeys: pl.DataFrame, variants: pl.DataFrame) -> pl.DataFra
             "outcome",
             "finished",
             "cx",
+            *[c for c in ("raw_weight",) if c in frame.columns],
         )
         .with_row_index("jx")
     )

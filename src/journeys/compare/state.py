@@ -57,7 +57,9 @@ class JourneyChanges:
     previous: str | None
     """The id of the snapshot read; None when there is none to compare with."""
     changed: pl.DataFrame
-    """journey_id, started_at: the journeys now that are new or differ."""
+    """journey_id, started_at: the journeys now that are new or differ. Empty when there is
+    no snapshot to diff (``previous`` None): every journey is new then, listed only in
+    ``compare_changed``, as no map can be compared incrementally."""
     stale: pl.DataFrame
     """journey_id, started_at: the snapshot's rows that are gone or differ."""
     full_build: bool
@@ -71,36 +73,42 @@ class JourneyChanges:
         return pl.concat([self.changed.select("journey_id"), self.stale.select("journey_id")])
 
 
-def read_changes(wh: Warehouse, journeys: pl.DataFrame) -> JourneyChanges:
-    """Diff ``journeys`` (marts.journeys with the ``FINGERPRINT`` columns it has) against the
-    last compare's snapshot; record the changed and stale ids in ``compare_changed``."""
-    columns = ["journey_id", *(c for c in FINGERPRINT if c in journeys.columns)]
-    now = journeys.select(columns)
+def snapshot_columns(wh: Warehouse) -> list[str]:
+    """journey_id and the ``FINGERPRINT`` columns marts.journeys has, in its order."""
+    return [c for c in wh.columns("marts.journeys") if c == "journey_id" or c in FINGERPRINT]
+
+
+def read_changes(wh: Warehouse) -> JourneyChanges:
+    """Diff marts.journeys (its ``FINGERPRINT`` columns) against the last compare's snapshot,
+    in the warehouse; record the changed and stale ids in ``compare_changed``."""
+    columns = snapshot_columns(wh)
     newest = wh.scalar("queries/newest_build") if wh.table_exists("raw.builds") else None
-    previous, old, full_build = None, None, False
+    previous, full_build = None, False
     if wh.table_exists(SNAPSHOT) and wh.table_exists(RUNS) and wh.count(RUNS) == 1:
         snapshot, seen = wh.read_table(RUNS).row(0)
         if wh.columns(SNAPSHOT) == columns:
-            previous, old = snapshot, wh.read_table(SNAPSHOT)
+            previous = snapshot
         if wh.table_exists("raw.builds"):
             full_build = bool(wh.scalar("queries/full_builds_since", seen=seen))
-    if old is None:
-        old = pl.DataFrame(schema=now.schema)
-    when = "started_at" if "started_at" in columns else None
-    # equal rows on every column, nulls equal: unchanged; the rest is changed (now) or stale
-    changed = now.join(old, on=columns, how="anti", nulls_equal=True)
-    stale = old.join(now, on=columns, how="anti", nulls_equal=True)
-    pick = ["journey_id", *([when] if when else [])]
-    changes = JourneyChanges(
+    if previous is None:  # nothing to diff: every journey is new, listed in the warehouse only
+        wh.run_model("intermediate/compare_changed")
+        changed = stale = _with_start(pl.DataFrame(schema={"journey_id": pl.String}))
+    else:  # equal rows on every column, nulls equal: unchanged; the rest changed or stale
+        found = wh.query("queries/compare/journey_changes", columns=columns)
+        changed, stale = (
+            _with_start(found.filter(pl.col("side") == side).drop("side"))
+            for side in ("changed", "stale")
+        )
+        ids = pl.concat([changed.select("journey_id"), stale.select("journey_id")]).unique()
+        wh.write_table(CHANGED, ids, through_file=True)
+    return JourneyChanges(
         snapshot=uuid.uuid4().hex,
         previous=previous,
-        changed=_with_start(changed.select(pick)),
-        stale=_with_start(stale.select(pick)),
+        changed=changed,
+        stale=stale,
         full_build=full_build,
         newest_build=newest,
     )
-    wh.write_table(CHANGED, changes.ids.unique())
-    return changes
 
 
 def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
@@ -109,18 +117,16 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(started_at=pl.lit(None, pl.Datetime("us", "UTC")))
 
 
-def save_snapshot(wh: Warehouse, journeys: pl.DataFrame, changes: JourneyChanges) -> None:
-    """The journeys this compare read become the snapshot the next one diffs against: with a
-    snapshot read, its changed and stale rows replaced (a micro-batch's few thousand), else
-    written whole."""
-    columns = ["journey_id", *(c for c in FINGERPRINT if c in journeys.columns)]
+def save_snapshot(wh: Warehouse, changes: JourneyChanges) -> None:
+    """marts.journeys as this compare read it becomes the snapshot the next one diffs against:
+    with a snapshot read, its changed and stale rows replaced (a micro-batch's few thousand),
+    else taken whole; in the warehouse, no journey passing through memory."""
+    columns = snapshot_columns(wh)
     if changes.previous is None:
-        wh.write_table(SNAPSHOT, journeys.select(columns))
-    else:  # read_changes read the snapshot with these columns and listed the ids in CHANGED
+        wh.run_model("intermediate/compare_journeys", columns=columns, only_changed=False)
+    else:  # read_changes diffed the snapshot with these columns and listed the ids in CHANGED
         wh.delete_keys(SNAPSHOT, column="journey_id", keys=CHANGED)
-        ids = changes.changed.select("journey_id")
-        now = journeys.select(columns).join(ids, on="journey_id", how="semi")
-        wh.write_table(SNAPSHOT, now, mode="append")
+        wh.append_model("intermediate/compare_journeys", columns=columns, only_changed=True)
     runs = pl.DataFrame(
         {"snapshot": [changes.snapshot], "built_at": [changes.newest_build]},
         schema={"snapshot": pl.String, "built_at": pl.Datetime("us", "UTC")},

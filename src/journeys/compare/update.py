@@ -11,7 +11,8 @@ again from its whole history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 import polars as pl
@@ -41,31 +42,46 @@ DRIFT_KEY = ["gap_id", "period", "measure", "kind"]
 def write_rows(
     wh: Warehouse,
     name: str,
-    parts: Sequence[pl.DataFrame],
+    frames_of: Callable[[str], Iterator[pl.DataFrame]],
     *,
     changes: JourneyChanges | None,
 ) -> None:
-    """Write one map's frames (in the order of ``TABLES``); with ``changes``, the rows of
-    one journey each only for the changed journeys (see the module docstring)."""
-    for table, attr, frame in zip(TABLES, PARTS, parts, strict=True):
-        kept = wh.table_exists(table) and wh.columns(table) == frame.columns
+    """Write one map's rows: ``frames_of(part)`` yields the frames of each of ``PARTS`` (in
+    the order of ``TABLES``), the tables with a row per journey in parts of the journeys, each
+    built when it is written and let go before the next. With ``changes``, the rows of one
+    journey each only for the changed journeys (see the module docstring)."""
+    for table, attr in zip(TABLES, PARTS, strict=True):
+        frames = iter(frames_of(attr))
+        first = next(frames)
+        kept = wh.table_exists(table) and wh.columns(table) == first.columns
+        parts = itertools.chain([first], frames)
+        del first
         if changes is not None and attr in PER_JOURNEY and kept:
             wh.delete_keys(table, column="journey_id", keys=CHANGED, also={"map_name": name})
-            changed = frame.join(changes.changed.select("journey_id"), on="journey_id", how="semi")
-            wh.write_table(table, changed, mode="append")
+            ids = changes.changed.select("journey_id")
+            changed = [f.join(ids, on="journey_id", how="semi") for f in parts]
+            wh.write_table(table, pl.concat(changed), mode="append")
         else:
-            replace_rows(wh, table, name, frame)
+            replace_rows(wh, table, name, parts)
 
 
-def replace_rows(wh: Warehouse, table: str, name: str, frame: pl.DataFrame) -> None:
-    """Replace one map's rows of ``table``, keeping the other maps' rows in place (a stored
-    mart keeps each map's rows in a file of their own: Warehouse.replace_rows). A table
-    written by an older version (other columns) is rewritten whole, its rows kept."""
-    if not wh.table_exists(table) or wh.columns(table) == frame.columns:
-        wh.replace_rows(table, frame, column="map_name", value=name)
+def replace_rows(
+    wh: Warehouse, table: str, name: str, frame: pl.DataFrame | Iterable[pl.DataFrame]
+) -> None:
+    """Replace one map's rows of ``table`` (a frame, or its parts one after another), keeping
+    the other maps' rows in place (a stored mart keeps each map's rows in files of their own:
+    Warehouse.replace_rows). A table written by an older version (other columns) is
+    rewritten whole, its rows kept."""
+    frames = iter([frame] if isinstance(frame, pl.DataFrame) else frame)
+    first = next(frames)
+    if not wh.table_exists(table) or wh.columns(table) == first.columns:
+        parts = itertools.chain([first], frames)
+        del first
+        wh.replace_rows(table, parts, column="map_name", value=name)
     else:
         kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
-        wh.write_table(table, pl.concat([kept, frame], how="diagonal_relaxed"))
+        rows = pl.concat([kept, first, *frames], how="diagonal_relaxed")
+        wh.write_table(table, rows)
 
 
 def update_history(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from journeys.compare.slices import journey_slices
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
 
@@ -29,39 +30,56 @@ SEGMENTS = pl.List(pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share
 def journey_values(wh: Warehouse, settings: Settings) -> pl.DataFrame:
     """journey_id, segment, raw_weight (NULL: an average customer; all NULL without
     ``customer_value``), one row per journey of marts.journeys, sorted by journey_id."""
-    value = settings.customer_value
     present = wh.columns("marts.journeys")
     columns = [c for c in ("journey_id", "customer_key", "segment") if c in present]
     journeys = wh.read_table("marts.journeys", columns=columns, order_by=["journey_id"])
     if "segment" not in present:  # a journeys mart written without one (tests, old notebooks)
         journeys = journeys.with_columns(segment=pl.lit(None, pl.String))
-    if value.column is not None:
-        crm = wh.query("queries/customer_values", column=value.column)
-        raw = journeys.join(crm, on="customer_key", how="left", maintain_order="left")["value"]
-    elif value.segments:
-        raw = journeys["segment"].replace_strict(
-            value.segments, default=value.default, return_dtype=pl.Float64
-        )
-    else:
-        raw = pl.Series(values=[None] * journeys.height, dtype=pl.Float64)
     return journeys.select(
         pl.col("journey_id").cast(pl.String),
         pl.col("segment").cast(pl.String),
-        raw_weight=raw.cast(pl.Float64),
+        raw_weights(wh, settings, journeys),
     )
+
+
+def raw_weights(wh: Warehouse, settings: Settings, journeys: pl.DataFrame) -> pl.Series:
+    """raw_weight of each row of ``journeys`` (customer_key, segment: a NULL segment when it
+    has none): its customer's value (``customer_value``), NULL for an average customer, all
+    NULL without ``customer_value``."""
+    value = settings.customer_value
+    if value.column is not None:
+        crm = wh.query("queries/customer_values", column=value.column)
+        keys = journeys.select("customer_key")
+        raw = keys.join(crm, on="customer_key", how="left", maintain_order="left")["value"]
+    elif value.segments and "segment" in journeys.columns:
+        raw = journeys["segment"].replace_strict(
+            value.segments, default=value.default, return_dtype=pl.Float64
+        )
+    elif value.segments:  # no segments: every journey weighs the default
+        raw = pl.Series(values=[value.default] * journeys.height, dtype=pl.Float64)
+    else:
+        raw = pl.Series(values=[None] * journeys.height, dtype=pl.Float64)
+    return raw.cast(pl.Float64).alias("raw_weight")
 
 
 def attach_values(
     scoped: pl.DataFrame, values: pl.DataFrame | None, *, value_weighted: bool
 ) -> pl.DataFrame:
     """``scoped`` (scope_journeys()) with ``segment``, ``weight`` (mean 1 over its finished
-    journeys) and, when ``value_weighted``, ``rank_weight`` (the weight the impact uses)."""
-    if values is None:
-        values = pl.DataFrame(schema=SCHEMA)
-    columns = ["journey_id", "raw_weight"]
-    if "segment" not in scoped.columns:
-        columns.append("segment")
-    frame = scoped.join(values.select(columns), on="journey_id", how="left", maintain_order="left")
+    journeys) and, when ``value_weighted``, ``rank_weight`` (the weight the impact uses).
+    ``values``: journey_values(); None: the ``raw_weight`` column of ``scoped`` (raw_weights()
+    of the journeys, as compare_maps reads them), else no customer value."""
+    if values is None and "raw_weight" in scoped.columns:  # read with the journeys
+        frame = scoped
+    else:
+        if values is None:
+            values = pl.DataFrame(schema=SCHEMA)
+        columns = ["journey_id", "raw_weight"]
+        if "segment" not in scoped.columns:
+            columns.append("segment")
+        frame = scoped.drop("raw_weight", strict=False).join(
+            values.select(columns), on="journey_id", how="left", maintain_order="left"
+        )
     finished = pl.col("finished")
     known = pl.col("raw_weight").filter(finished & (pl.col("raw_weight") >= 0))
     filled = pl.col("raw_weight").fill_null(known.mean())
@@ -85,13 +103,25 @@ def weight_columns(journeys: pl.DataFrame) -> list[pl.Expr]:
 
 def affected_segments(members: pl.DataFrame, journeys: pl.DataFrame) -> pl.DataFrame:
     """gap_id, segments: per gap, its journeys per customer segment (most first), with their
-    share of the gap's journeys. ``members``: (gap_id, jx); ``journeys``: with ``segment``."""
+    share of the gap's journeys. ``members``: (gap_id, jx); ``journeys``: with ``segment``.
+    Counted on a code of the segment (its rank among the few segments), not on the names."""
     if "segment" not in journeys.columns:
         return pl.DataFrame(schema={"gap_id": pl.UInt32, "segments": SEGMENTS})
-    per_journey = members.select("gap_id", segment=journeys["segment"].gather(members["jx"]))
-    counts = (
-        per_journey.group_by("gap_id", "segment")
+    names = journeys["segment"].cast(pl.String)
+    code = names.rank("dense").fill_null(0).cast(pl.UInt32)  # 0: NULL
+    segment_of = pl.DataFrame({"_code": code, "segment": names}).unique("_code").sort("_code")
+    per_slice = [  # a slice of the journeys at a time (slices.py): counts add up
+        part.select("gap_id", code.gather(part["jx"]).alias("_code"))
+        .group_by("gap_id", "_code")
         .agg(pl.len().cast(pl.Int64).alias("journeys"))
+        for part in journey_slices(members)
+    ]
+    counts = (
+        pl.concat(per_slice)
+        .group_by("gap_id", "_code")
+        .agg(pl.col("journeys").sum())
+        .join(segment_of, on="_code")
+        .drop("_code")
         .with_columns(share=pl.col("journeys") / pl.col("journeys").sum().over("gap_id"))
         .sort(["gap_id", "journeys", "segment"], descending=[False, True, False], nulls_last=True)
     )

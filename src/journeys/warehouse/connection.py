@@ -87,6 +87,10 @@ class Connection:
         with suppress(duckdb.InvalidInputException):
             self._con.execute("SET enable_progress_bar = false").fetchall()
         setup = ["SET TimeZone = 'UTC'"]  # one script: each statement costs about a millisecond
+        # memory DuckDB frees goes back to the system in the background, not only when DuckDB
+        # allocates again: a step that hands large results to polars (compare) keeps hundreds
+        # of MiB less resident
+        setup.append("SET allocator_background_threads = true")
         if not self._preserve_order:
             setup.append("SET preserve_insertion_order = false")
         if not self.read_only:
@@ -155,12 +159,16 @@ class Connection:
         view = f"_frame_{uuid.uuid4().hex}"
         # registered through the Arrow PyCapsule interface: no pyarrow import (0.1-0.15 s of
         # every command) for a frame that DuckDB reads as is
-        self._con.register(view, _ArrowStream(frame))
+        stream = _ArrowStream(frame)
+        self._con.register(view, stream)
         try:
             yield view
         finally:
             with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
                 self._con.unregister(view)
+            # inside a transaction DuckDB holds the registered object until the commit: without
+            # the frame, so that every frame written in a long transaction is not kept in memory
+            stream.release()
 
     # -- internals -----------------------------------------------------------------------------
     def _run(
@@ -206,7 +214,13 @@ class _ArrowStream:
     without converting it through pyarrow."""
 
     def __init__(self, frame: pl.DataFrame | pa.Table) -> None:
-        self._frame = frame
+        self._frame: pl.DataFrame | pa.Table | None = frame
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        if self._frame is None:
+            raise WarehouseError("a frame was read after its statement ended")
         return self._frame.__arrow_c_stream__(requested_schema)
+
+    def release(self) -> None:
+        """Let go of the frame (DuckDB may hold this object longer than the statement)."""
+        self._frame = None

@@ -5,10 +5,10 @@ a stored table (``storage.py``) through its files."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 import duckdb
 
@@ -113,8 +113,15 @@ class Tables(StoredTables):
         frame: pl.DataFrame | pa.Table,
         *,
         mode: Literal["replace", "append"] = "replace",
+        through_file: bool = False,
     ) -> int:
-        """Write a frame as ``table`` (replace) or append it (columns matched by name)."""
+        """Write a frame as ``table`` (replace) or append it (columns matched by name).
+        ``through_file``: a large frame written inside a long transaction goes through a
+        Parquet file, which DuckDB writes into the database file as it reads it; the rows of
+        a frame scanned directly stay in memory until the transaction commits."""
+        folder = self._stage_folder() if through_file and not self.is_stored(table) else None
+        if folder is not None and _is_polars_frame(frame):
+            return self._write_through_file(table, frame, folder, mode=mode)
         with self._registered(frame) as view:
             target = quote_ident(table)
             append = mode == "append" and self.table_exists(table)
@@ -158,6 +165,23 @@ class Tables(StoredTables):
         finally:
             with suppress(duckdb.Error):  # an aborted transaction: the write's error tells why
                 self._con.unregister(view)
+
+    def _stage_folder(self) -> Path | None:
+        """Where ``write_table(through_file=True)`` puts its file: the data folder, else the
+        warehouse file's folder (None in memory: the frame is scanned directly)."""
+        return self.data or (self.path.parent if self.path is not None else None)
+
+    def _write_through_file(
+        self, table: str, frame: pl.DataFrame, folder: Path, *, mode: Literal["replace", "append"]
+    ) -> int:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".stage-{uuid.uuid4().hex}.parquet"
+        try:
+            frame.write_parquet(staged, compression="lz4", statistics=False)
+            self.load_parquet(table, [staged], mode=mode)
+        finally:
+            staged.unlink(missing_ok=True)
+        return frame.height
 
     def rename_table(self, table: str, name: str) -> None:
         """Rename ``schema.table`` to ``schema.name``, replacing a table of that name."""
@@ -268,24 +292,39 @@ class Tables(StoredTables):
             f"delete from {table}",
         )
 
-    def replace_rows(self, table: str, frame: pl.DataFrame, *, column: str, value: str) -> None:
+    def replace_rows(
+        self,
+        table: str,
+        frame: pl.DataFrame | Iterable[pl.DataFrame],
+        *,
+        column: str,
+        value: str,
+    ) -> None:
         """Make ``frame`` the rows of ``table`` whose ``column`` is ``value`` (every row of
         ``frame`` has it), keeping the others: one compared map's rows among all maps'. A stored
         table keeps each value's rows in their own files, so only that value's file changes:
-        one new file, and the catalog row and view written once."""
+        one new file, and the catalog row and view written once. ``frame`` may be an iterable
+        of frames, written one after another (a file each), so that a large result is built and
+        held one part at a time."""
+        frames = [frame] if _is_polars_frame(frame) else frame
         if not self.is_stored(table):
             if self.table_exists(table):
                 self.delete_where(table, column=column, value=value)
-            self.write_table(table, frame, mode="append")
+            for part in frames:
+                self.write_table(table, part, mode="append")
+                del part  # before the next is built
             return
         files = self.stored_files(table).get(table, [])
         if any(f.label is None for f in files):  # files holding any value's rows: rewritten
             self.delete_where(table, column=column, value=value)  # without this value's
             files = self.stored_files(table).get(table, [])
-        others = [f for f in files if f.label != value]
-        with self._registered(frame) as view:
-            body = f"SELECT * FROM {view}"
-            self._store(table, body, None, f"write {table}", keep=others, label=value)
+        kept = [f for f in files if f.label != value]
+        for part in frames:
+            with self._registered(part) as view:
+                body = f"SELECT * FROM {view}"
+                self._store(table, body, None, f"write {table}", keep=kept, label=value)
+            kept = self.stored_files(table).get(table, [])
+            del part  # before the next is built
 
     def delete_where(self, table: str, *, column: str, value: object) -> None:
         """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter)."""
@@ -298,3 +337,9 @@ class Tables(StoredTables):
             {"value": value},
             f"delete from {table}",
         )
+
+
+def _is_polars_frame(frame: object) -> TypeGuard[pl.DataFrame]:
+    """Whether ``frame`` is a polars DataFrame, without importing polars (a small build never
+    loads it)."""
+    return type(frame).__name__ == "DataFrame" and type(frame).__module__.startswith("polars")

@@ -1,0 +1,55 @@
+"""Compare works through a large map in parts (compare/comparison.py, slices.py, history.py):
+the per-journey marts written in parts of journeys, the gap members counted a slice of journeys
+or customers at a time, the gap history measured in batches of periods. The parts are only a
+way to bound memory: with parts of a few dozen journeys the marts are the ones a compare in one
+part writes, row for row, and the per-journey marts are really written in several files."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import journeys.compare.comparison as comparison
+import journeys.compare.history as history
+import journeys.compare.slices as slices
+from feed import Mix, journey_rows, sample_feed, write_feed
+from journeys import steps
+from journeys.publish import open_work
+from test_micro import FIRST, published_marts, shop_settings
+
+
+def compared(root: Path) -> dict[str, object]:
+    root.mkdir()
+    settings = shop_settings(root, extra={"customer_value": {"segments": {"vip": 3}}})
+    feed = sample_feed(random.Random(7), first=FIRST, days=28, per_day=12, mix=Mix(), prefix="p")
+    write_feed(root / "landing", journey_rows(feed, known=set()), name="delivery-0")
+    steps.ingest_landing(settings)
+    steps.build_marts(settings, publish=False)
+    steps.compare_maps(settings)
+    with open_work(settings, step="test") as wh:
+        files = len(wh.stored_files("marts.map_journeys")["marts.map_journeys"])
+    return {"marts": published_marts(settings), "files": files}
+
+
+def test_a_map_compared_in_small_parts_writes_the_same_marts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = compared(tmp_path / "whole")
+    monkeypatch.setattr(comparison, "WRITE_JOURNEYS", 40)
+    monkeypatch.setattr(slices, "MEMBER_JOURNEYS", 25)
+    monkeypatch.setattr(history, "HISTORY_JOURNEYS", 60)
+    parts = compared(tmp_path / "parts")
+    assert whole["files"] == 1 and parts["files"] > 3  # the parts were really taken
+    assert whole["marts"].keys() == parts["marts"].keys()  # type: ignore[attr-defined]
+    compare_marts = [
+        name
+        for name in whole["marts"]  # type: ignore[attr-defined]
+        if name.startswith("marts.map_") or name == "marts.touchpoint_impact"
+    ]
+    assert len(compare_marts) == 7, compare_marts  # the build's marts name their run
+    for name in compare_marts:
+        frame = whole["marts"][name]  # type: ignore[index]
+        assert frame.height > 0 or name == "marts.map_drift", name
+        assert frame.equals(parts["marts"][name]), f"{name} differs when compared in parts"  # type: ignore[index]
