@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 
 import duckdb
 
@@ -306,7 +306,7 @@ class Tables(StoredTables):
         one new file, and the catalog row and view written once. ``frame`` may be an iterable
         of frames, written one after another (a file each), so that a large result is built and
         held one part at a time."""
-        frames = [frame] if _is_polars_frame(frame) else frame
+        frames = [frame] if _is_polars_frame(frame) else cast("Iterable[pl.DataFrame]", frame)
         if not self.is_stored(table):
             if self.table_exists(table):
                 self.delete_where(table, column=column, value=value)
