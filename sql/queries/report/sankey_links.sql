@@ -9,28 +9,37 @@
 -- in = the journeys going on + the journeys ending there, and end + more = the top paths'
 -- journeys, other the rest.
 -- $segment / $period: NULL for every journey, else only that segment ('(no segment)' for
--- none) / start month.
-with scope as (
+-- none) / start month. The paths are collapsed once per (variant, status), weighted by journeys.
+with variants as (
     select
-        [t for t, i in j.path if i = 1 or t <> j.path[i - 1]][1:$depth] as drawn,
-        len([t for t, i in j.path if i = 1 or t <> j.path[i - 1]]) > $depth as more,
-        j.status
+        j.status,
+        any_value(j.path) as path,
+        count(*) as journeys
     from marts.map_journeys as j
     where
         j.map_name = $map_name
         and len(j.path) > 0
         and ($segment is null or coalesce(j.segment, '(no segment)') = $segment)
         and ($period is null or j.period = $period)
+    group by j.variant_id, j.status
+),
+
+scope as (
+    select
+        [t for t, i in v.path if i = 1 or t <> v.path[i - 1]] as steps,
+        v.status,
+        v.journeys
+    from variants as v
 ),
 
 cut as (
     select
-        drawn,
-        more,
-        status,
-        count(*) as journeys
-    from scope
-    group by drawn, more, status
+        s.steps[1:$depth] as drawn,
+        len(s.steps) > $depth as more,
+        s.status,
+        sum(s.journeys) as journeys
+    from scope as s
+    group by drawn, more, s.status
 ),
 
 ranked as (
