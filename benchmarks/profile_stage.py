@@ -1,7 +1,7 @@
 """Where one stage's time goes: every SQL statement timed (wall and CPU-seconds), slowest first.
 
     python benchmarks/profile_stage.py build benchmarks/out/10000000 [--top 25]
-        [--fresh-from WAREHOUSE_FOLDER] [--explain marts/events.sql,...]
+        [--fresh-from WAREHOUSE_FOLDER] [--explain marts/events.sql,...] [--operators sql/,export]
 
 runs the stage (``ingest``, ``build`` or ``compare``, as ``benchmarks/run.py`` runs it) on the
 folder a ``run.py --keep`` run left (``landing/journeys.yaml``, ``wh/``) in this process, with
@@ -9,15 +9,19 @@ folder a ``run.py --keep`` run left (``landing/journeys.yaml``, ``wh/``) in this
 stage changes it (copy it first to keep it; ``--fresh-from`` copies a kept one into ``wh/`` first,
 e.g. the folder as ingest left it, to time the build again). ``--explain`` runs the statements
 whose label holds one of the given parts under EXPLAIN ANALYZE and prints their plans with the
-operators' timings. CPU-seconds are the process's (every DuckDB thread),
-so a statement that runs while Python works elsewhere is charged for both; the cores are
-shared, so compare CPU-seconds between runs.
+operators' timings; ``--operators`` runs them with DuckDB's JSON profiler instead and prints each
+one's slowest operators as a short list (``--operators sql/,export`` for every model and export:
+where a statement's time goes without reading wide plans). CPU-seconds are the process's
+(every DuckDB thread), so a statement that runs while Python works elsewhere is charged for
+both; the cores are shared, so compare CPU-seconds between runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -61,6 +65,54 @@ def _explained(method: Any) -> Any:
     return wrapper
 
 
+OPERATORS: list[str] = []
+
+
+def _operators(method: Any) -> Any:
+    """``_run`` that profiles the statements whose label holds one of ``OPERATORS`` (DuckDB's
+    JSON profiler) and prints their slowest operators: thread-seconds summed over threads, rows
+    out, the operator and what it works on."""
+
+    def wrapper(self: Any, sql: str, params: Any = None, **kwargs: Any) -> Any:
+        label = _run_label((sql,), kwargs)
+        if not any(part in label for part in OPERATORS):
+            return method(self, sql, params, **kwargs)
+        out = Path(tempfile.mkdtemp()) / "profile.json"
+        self._con.execute(f"PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '{out}'")
+        try:
+            return method(self, sql, params, **kwargs)
+        finally:
+            self._con.execute("PRAGMA disable_profiling")
+            found: list[tuple[float, int, str]] = []
+            for root in json.loads(out.read_text()).get("operator", []) if out.exists() else []:
+                _walk(root, found)
+            print(f"== {label}", flush=True)
+            for seconds, rows, what in sorted(found, reverse=True)[:8]:
+                print(f"   {seconds:7.2f} s {rows:>12,}  {what}", flush=True)
+            shutil.rmtree(out.parent, ignore_errors=True)
+
+    return wrapper
+
+
+def _walk(node: dict[str, Any], found: list[tuple[float, int, str]]) -> None:
+    info = node.get("extra_info") or {}
+    detail = " ".join(
+        f"{key}={value if isinstance(value, str) else ','.join(map(str, value))}"[:100]
+        for key, value in info.items()
+        if key
+        in ("Join Type", "Conditions", "Aggregates", "Groups", "Order By", "Table", "Function")
+    )
+    found.append(
+        (
+            float(node.get("timing", 0.0)),
+            int(node.get("intermediate_rows", 0)),
+            f"{node.get('type')} {detail}",
+        )
+    )
+    for child in node.get("children", []):
+        _walk(child, found)
+
+
 def _run_label(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     what = kwargs.get("what")
     return str(what) if what else " ".join(str(args[0]).split())[:70]
@@ -75,6 +127,11 @@ def main() -> None:
         "--explain", default="", help="comma-separated parts of labels to run under EXPLAIN ANALYZE"
     )
     parser.add_argument(
+        "--operators",
+        default="",
+        help="comma-separated parts of labels whose slowest operators to print (JSON profiler)",
+    )
+    parser.add_argument(
         "--fresh-from", type=Path, help="copy this warehouse folder to FOLDER/wh first"
     )
     args = parser.parse_args()
@@ -83,6 +140,8 @@ def main() -> None:
         shutil.rmtree(folder / "wh", ignore_errors=True)
         shutil.copytree(args.fresh_from, folder / "wh")
     EXPLAIN.extend(filter(None, args.explain.split(",")))
+    OPERATORS.extend(filter(None, args.operators.split(",")))
+    connection.Connection._run = _operators(connection.Connection._run)  # type: ignore[method-assign]
     connection.Connection._run = _explained(connection.Connection._run)  # type: ignore[method-assign]
     connection.Connection._run = _timed(connection.Connection._run, _run_label)  # type: ignore[method-assign]
     connection.Connection._fetch = _timed(  # type: ignore[method-assign]

@@ -6,7 +6,9 @@
 -- and so on. A part therefore never lasts more than $max_seconds. Parts 2, 3, ... get the id
 -- '<session_id>.<part>'. Only the start times matter, so the recursion walks one start time per
 -- part (a few steps), not one event at a time.
-with recursive scoped as (
+with recursive scoped as not materialized (
+    -- read twice (long_sessions, long_events): scanning marts.events again is cheaper than
+    -- DuckDB writing every event's columns aside first (1.4 -> 0.9 CPU-s at 10M events)
     select
         e.seq,
         e.session_id,

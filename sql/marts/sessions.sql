@@ -3,7 +3,9 @@
 -- channels: the distinct non-null channels of the session, sorted (NULL when it has none).
 -- Most sessions stay on one channel (its least and greatest are the same): only the others
 -- list their distinct channels, which spares grouping every event by session and channel.
-with steps as (
+with steps as not materialized (
+    -- read twice (sessions, mixed): scanning marts.events again is cheaper than DuckDB writing
+    -- every event's four columns aside first (3.8 -> 3.3 CPU-s at 10M events)
     select
         session_id,
         customer_key,
