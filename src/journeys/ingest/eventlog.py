@@ -25,7 +25,7 @@ import polars as pl
 
 from journeys.config import Settings
 from journeys.errors import IngestError
-from journeys.ingest import ocel, xes
+from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format
 from journeys.ingest.load import BatchResult, file_hash, load_file
 from journeys.ingest.raw import ensure_raw
@@ -102,6 +102,8 @@ def log_format(path: Path, declared: str | None = None) -> str:
     if last in (".xes",):
         return "xes"
     if last in (".sqlite", ".sqlite3", ".db", ".xml", ".jsonocel", ".xmlocel", ".json"):
+        from journeys.ingest import ocel  # sqlite3 and the OCEL readers: only for these
+
         if ocel.ocel_kind(path) is not None:
             return "ocel"
         if last != ".json":
@@ -237,6 +239,8 @@ def _load_converted(
         frame, left_out = log.events, log.left_out
         defaults = {"case": xes.CASE, "activity": xes.ACTIVITY, "timestamp": xes.TIMESTAMP}
     else:
+        from journeys.ingest import ocel
+
         frame, left_out = ocel.read_ocel(path, object_type=object_type).events, 0
         defaults = {"case": ocel.CASE, "activity": ocel.ACTIVITY, "timestamp": ocel.TIMESTAMP}
     columns = {k: v or defaults[k] for k, v in columns.items()}
