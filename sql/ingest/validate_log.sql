@@ -26,31 +26,16 @@ hashed as (
     from typed
 ),
 
-repeats as (
-    -- the few contents delivered more than once, numbered in line order (any other content is
-    -- number 1): only their rows are sorted, not every wide row. Grouped by the 64-bit hash
-    -- first, cheaper than grouping every text; then by the content itself.
-    select
-        _line,
-        row_number() over (partition by _content order by _line) as _n
-    from hashed
-    where hash(_content) in (
-        select hash(h._content) from hashed as h
-        group by hash(h._content)
-        having count(*) > 1
-    )
-),
-
 keyed as (
     select
-        h.* exclude (_content) replace (
+        * exclude (_content) replace (
             coalesce(
-                nullif(trim(h.event_id), ''),
-                'k' || left(h._content, 24) || '-' || cast(coalesce(r._n, 1) as varchar)
+                nullif(trim(event_id), ''),
+                'k' || left(_content, 24) || '-'
+                || cast(row_number() over (partition by _content order by _line) as varchar)
             ) as event_id
         )
-    from hashed as h
-    left join repeats as r on h._line = r._line
+    from hashed
 )
 
 select
