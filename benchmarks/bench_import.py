@@ -17,11 +17,13 @@ pm4py on the same file (``make bench``; issue #17).
    warehouse) and keeps each one's median;
 4. times pm4py (in the throwaway venv of ``baseline_pm4py``): ``read_xes``, ``discover_dfg``,
    ``get_variants`` and DFG alignments, in one process (the import of pm4py outside the clock);
-5. writes ``benchmarks/out/import.json`` and, with ``--write-doc``, the "Own log" section of
-   docs/benchmarks.md (between ``<!-- import:begin -->`` and ``<!-- import:end -->``).
+5. writes ``benchmarks/out/import.json`` and, with ``--write-doc``, its block of the "Own log"
+   section of docs/benchmarks.md (``<!-- import:begin -->`` for 1M events, ``<!-- import-250K:begin
+   -->`` for issue #17's 250,000, and so on).
 
     .venv/bin/python benchmarks/bench_import.py --write-doc
     .venv/bin/python benchmarks/bench_import.py --events 25K --no-pm4py
+    .venv/bin/python benchmarks/bench_import.py --events 250K --no-pm4py --repeat 3 --write-doc
 """
 
 from __future__ import annotations
@@ -43,6 +45,17 @@ from run import parse_size, write_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- import:begin -->", "<!-- import:end -->"
+"""The doc's block for 1M events (``make bench``, against pm4py); other sizes get their own
+block, ``<!-- import-250K:begin -->`` for issue #17's 250,000 events."""
+
+
+def markers(events: int) -> tuple[str, str]:
+    if events == 1_000_000:
+        return BEGIN, END
+    size = f"{events // 1000}K" if events % 1000 == 0 else str(events)
+    return f"<!-- import-{size}:begin -->", f"<!-- import-{size}:end -->"
+
+
 FOLDER = OUT / "import"
 TARGET_SECONDS = 3.0
 """Issue #17: file -> answers at 250,000 events."""
@@ -257,10 +270,12 @@ def write_doc(r: dict) -> None:
         )
 
     repeat = r.get("repeat", 1)
+    begin, end = markers(r["events"])
     lines = [
-        BEGIN,
+        begin,
         "",
         f"Measured {r['measured']} with `python benchmarks/bench_import.py --write-doc"
+        f" --events {r['events']:,}{' --no-pm4py' if 'pm4py' not in r else ''}"
         f"{f' --repeat {repeat}' if repeat > 1 else ''}` ({r['machine']}): a generated XES.gz "
         f"of **{r['events']:,} events** ({r['file_mib']} MiB), each command in a fresh process "
         "as a user types it, no configuration"
@@ -311,8 +326,8 @@ def write_doc(r: dict) -> None:
             f"journeys' three commands with process start; target ≥ {TARGET_SPEED_UP:.0f}×: "
             f"{met}) | **{speed_up:.2f}×** | | |"
         )
-    lines += ["", END]
-    write_block(lines, begin=BEGIN, end=END, heading="## Own log: file → answers (`make bench`)")
+    lines += ["", end]
+    write_block(lines, begin=begin, end=end, heading="## Own log: file → answers (`make bench`)")
 
 
 def main(argv: list[str] | None = None) -> dict:
