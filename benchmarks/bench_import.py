@@ -50,10 +50,17 @@ BEGIN, END = "<!-- import:begin -->", "<!-- import:end -->"
 block, ``<!-- import-250K:begin -->`` for issue #17's 250,000 events."""
 
 
+def size_label(events: int) -> str:
+    """250K, 1M: the ``--events`` value that gives ``events``."""
+    if events % 1_000_000 == 0:
+        return f"{events // 1_000_000}M"
+    return f"{events // 1000}K" if events % 1000 == 0 else str(events)
+
+
 def markers(events: int) -> tuple[str, str]:
     if events == 1_000_000:
         return BEGIN, END
-    size = f"{events // 1000}K" if events % 1000 == 0 else str(events)
+    size = size_label(events)
     return f"<!-- import-{size}:begin -->", f"<!-- import-{size}:end -->"
 
 
@@ -276,7 +283,7 @@ def write_doc(r: dict) -> None:
         begin,
         "",
         f"Measured {r['measured']} with `python benchmarks/bench_import.py --write-doc"
-        f" --events {r['events']:,}{' --no-pm4py' if 'pm4py' not in r else ''}"
+        f" --events {size_label(r['events'])}{' --no-pm4py' if 'pm4py' not in r else ''}"
         f"{f' --repeat {repeat}' if repeat > 1 else ''}` ({r['machine']}): a generated XES.gz "
         f"of **{r['events']:,} events** ({r['file_mib']} MiB), each command in a fresh process "
         "as a user types it, no configuration"
