@@ -93,11 +93,11 @@ create table if not exists raw.support (
     _seq bigint,
     _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
 );
+-- raw.log has no _key: its event_id is the key (ingest/raw_keys_log.sql), not stored twice
 create table if not exists raw.log (
     event_id varchar, case_id varchar, activity varchar, occurred_at varchar, channel varchar,
     occurred_at_utc timestamptz,
     attributes json,
-    _key varchar,
     _batch_id varchar,
     _file varchar,
     _row_number bigint,

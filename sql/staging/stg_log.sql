@@ -25,17 +25,20 @@ activities as (
     from (select distinct activity from source) as distinct_activities
 ),
 
-contact_cases as (
-    select case_id
+cases as (
+    -- each case id tested once, as a projection of the distinct ids: as a filter the optimiser
+    -- moved the test below the DISTINCT, onto every event (250,000 events: 0.12 s, not 0.02 s)
+    select
+        case_id,
+        journeys_is_contact(case_id) as is_contact
     from (select distinct case_id from source) as distinct_cases
-    where journeys_is_contact(case_id)
 ),
 
 final as (
     select
         r.event_id,
         case
-            when coalesce(i.personal_case_ids, false) or c.case_id is not null
+            when coalesce(i.personal_case_ids, false) or c.is_contact
                 then 'case_' || left(sha256($salt || 'case:' || r.case_id), 16)
             else r.case_id
         end as case_id,
@@ -49,7 +52,7 @@ final as (
     from source as r
     inner join activities as a on r.activity is not distinct from a.activity
     left join imports as i on r._batch_id = i.batch_id
-    left join contact_cases as c on r.case_id = c.case_id
+    left join cases as c on r.case_id = c.case_id
 )
 
 select * from final

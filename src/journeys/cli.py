@@ -166,53 +166,74 @@ def ingest(
         raise IngestError(f"{len(refused)} of {len(batches)} file(s) refused (above); fix, rerun")
 
 
-# long: click declares each of the log's options (XES, OCEL, CSV columns, time zone) here
+_LOG_OPTIONS = (
+    option("--case-col", help="Case id column (XES: case:concept:name)."),
+    option("--activity-col", help="Activity column (XES: concept:name)."),
+    option("--timestamp-col", help="Timestamp column (XES: time:timestamp)."),
+    option("--channel-col", help="Channel column (optional)."),
+    option("--event-id-col", help="Event id column; without it events are keyed by content."),
+    option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
+    option(
+        "--lifecycle",
+        default="complete",
+        help="XES: keep 'complete' events, or 'all' transitions.",
+    ),
+    option("--object-type", help="OCEL 2.0: the object type whose objects are cases."),
+    option(
+        "--personal-case-ids",
+        is_flag=True,
+        help="Case ids are personal data: the marts show hashes.",
+    ),
+    option("--format", "fmt", help="csv|parquet|jsonl|xes|ocel"),
+    option(
+        "--open-cases-horizon",
+        help="The extract is live: cases with an event this recent (e.g. 14d) may be in flight. "
+        "Default: a historical log, every case completed.",
+    ),
+)
+
+
+def log_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The event log's options (XES, OCEL, CSV columns, time zone) of import-log and analyze,
+    and its FILE argument."""
+    for decorate in reversed(_LOG_OPTIONS):
+        command = decorate(command)
+    return click.argument(
+        "file",
+        type=PATH,
+        help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet or JSONL.",
+    )(command)
+
+
+def log_choices(lifecycle: str, open_cases_horizon: str | None, **given: Any) -> dict[str, Any]:
+    """The log options as ``steps.import_event_log`` takes them (usage errors raised here)."""
+    from journeys.config import parse_duration
+
+    try:
+        horizon = (
+            None
+            if open_cases_horizon is None
+            else parse_duration(open_cases_horizon, field="--open-cases-horizon")
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if lifecycle not in ("complete", "all"):
+        raise click.BadParameter(f"'{lifecycle}': use complete or all", param_hint="--lifecycle")
+    return {**given, "lifecycle": lifecycle, "open_cases_horizon": horizon}
+
+
 @app.command("import-log")
-@click.argument(
-    "file",
-    type=PATH,
-    help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet or JSONL.",
-)
-@option("--case-col", help="Case id column (XES: case:concept:name).")
-@option("--activity-col", help="Activity column (XES: concept:name).")
-@option("--timestamp-col", help="Timestamp column (XES: time:timestamp).")
-@option("--channel-col", help="Channel column (optional).")
-@option("--event-id-col", help="Event id column; without it events are keyed by content.")
-@option("--timezone", help="Timezone of timestamps without an offset (default UTC).")
-@option(
-    "--lifecycle", default="complete", help="XES: keep 'complete' events, or 'all' transitions."
-)
-@option("--object-type", help="OCEL 2.0: the object type whose objects are cases.")
-@option(
-    "--personal-case-ids",
-    is_flag=True,
-    help="Case ids are personal data: the marts show hashes.",
-)
-@option("--format", "fmt", help="csv|parquet|jsonl|xes|ocel")
-@option(
-    "--open-cases-horizon",
-    help="The extract is live: cases with an event this recent (e.g. 14d) may be in flight. "
-    "Default: a historical log, every case completed.",
-)
+@log_options
 @config_option
 @warehouse_option
 @click.pass_context
 def import_log(
     ctx: click.Context,
+    /,
     file: Path,
-    case_col: str | None,
-    activity_col: str | None,
-    timestamp_col: str | None,
-    channel_col: str | None,
-    event_id_col: str | None,
-    timezone: str | None,
-    lifecycle: str,
-    object_type: str | None,
-    personal_case_ids: bool,
-    fmt: str | None,
-    open_cases_horizon: str | None,
     config: Path | None,
     warehouse: Path | None,
+    **log: Any,
 ) -> None:
     """Bring any event log; each case becomes one journey as is.
 
@@ -225,34 +246,53 @@ def import_log(
     --timestamp-col timestamp --timezone Europe/Amsterdam
     """
     from journeys import steps
-    from journeys.config import parse_duration
 
-    try:
-        horizon = (
-            None
-            if open_cases_horizon is None
-            else parse_duration(open_cases_horizon, field="--open-cases-horizon")
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    options = log_choices(**log)
+    echo(steps.import_event_log(settings_for(ctx, config, warehouse), file, **options).summary())
 
-    if lifecycle not in ("complete", "all"):
-        raise click.BadParameter(f"'{lifecycle}': use complete or all", param_hint="--lifecycle")
-    result = steps.import_event_log(
-        settings_for(ctx, config, warehouse),
-        file,
-        case_col=case_col,
-        activity_col=activity_col,
-        timestamp_col=timestamp_col,
-        channel_col=channel_col,
-        event_id_col=event_id_col,
-        timezone=timezone,
-        lifecycle=lifecycle,
-        object_type=object_type,
-        personal_case_ids=personal_case_ids,
-        fmt=fmt,
-        open_cases_horizon=horizon,
-    )
+
+@app.command()
+@log_options
+@option("--map", "maps", type=PATH, multiple=True, help="Map YAML; repeatable.")
+@option(
+    "--map-out",
+    type=PATH,
+    help="Without --map: where to write the discovered map (default maps/<log name>.yaml).",
+)
+@option(
+    "--coverage",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.8,
+    help="Without --map: share of journeys the discovered map should explain.",
+)
+@config_option
+@warehouse_option
+@click.pass_context
+def analyze(
+    ctx: click.Context,
+    /,
+    file: Path,
+    maps: tuple[Path, ...],
+    map_out: Path | None,
+    coverage: float,
+    config: Path | None,
+    warehouse: Path | None,
+    **log: Any,
+) -> None:
+    """An event log to answers in one go: import-log, build and compare in one process,
+    published once. Without --map, a first map is discovered from the journeys (as
+    suggest-map writes it) and compared against.
+
+    Example: journeys analyze orders.xes.gz
+
+    Example: journeys analyze helpdesk.csv --case-col case_id --activity-col activity
+    --timestamp-col timestamp --map maps/helpdesk.yaml
+    """
+    from journeys.analyze import analyze_log
+
+    options = log_choices(**log)
+    settings = settings_for(ctx, config, warehouse)
+    result = analyze_log(settings, file, maps, map_out=map_out, coverage=coverage, **options)
     echo(result.summary())
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from journeys.ingest.eventlog import ImportResult, LogOptions
     from journeys.ingest.load import BatchResult
     from journeys.runner import Runner
+    from journeys.warehouse import Warehouse
 
 
 def ingest_landing(settings: Settings, *, run_tasks: Runner | None = None) -> list[BatchResult]:
@@ -118,20 +119,32 @@ def compare_maps(
     Only the journeys changed since the last compare are compared again, unless ``full``; a
     compare whose inputs are the last finished compare's reports that one (compare/unchanged.py).
     With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
+    with open_work(settings, step="compare", publish=publish) as wh:
+        return compare_in(wh, settings, maps, full=full, run_tasks=run_tasks)
+
+
+def compare_in(
+    wh: Warehouse,
+    settings: Settings,
+    maps: Sequence[Path] = (),
+    *,
+    full: bool = False,
+    run_tasks: Runner | None = None,
+) -> CompareResult:
+    """``compare_maps`` in an open work file (``journeys analyze`` runs it after its build)."""
     from journeys.compare import unchanged
 
     paths = list(maps) or list(settings.maps)
-    with open_work(settings, step="compare", publish=publish) as wh:
-        inputs = unchanged.compare_fingerprint(wh, settings, paths)
-        kept = None if full else unchanged.last_compare(wh, inputs)
-        if kept is not None:  # the same marts, maps and settings: the same rows again
-            return kept
-        unchanged.forget_compare(wh)
-        from journeys.compare.conformance import compare_maps as compare
+    inputs = unchanged.compare_fingerprint(wh, settings, paths)
+    kept = None if full else unchanged.last_compare(wh, inputs)
+    if kept is not None:  # the same marts, maps and settings: the same rows again
+        return kept
+    unchanged.forget_compare(wh)
+    from journeys.compare.conformance import compare_maps as compare
 
-        result = compare(wh, settings, paths, full=full, run_tasks=run_tasks)
-        unchanged.record_compare(wh, inputs, result)
-        return result
+    result = compare(wh, settings, paths, full=full, run_tasks=run_tasks)
+    unchanged.record_compare(wh, inputs, result)
+    return result
 
 
 def publish(settings: Settings) -> Path:

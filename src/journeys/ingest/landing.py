@@ -22,13 +22,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journeys.errors import IngestError, WarehouseError
 from journeys.ingest.columns import Spec, jsonl_params, resolve, table_params
-from journeys.ingest.lines import LineCount, count_lines, scan_lines
-from journeys.ingest.records import KEPT_REASONS, Layout, layout, returned_runs, write_without
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:  # the line scans import numpy (about 0.1 s): only CSV and JSONL need them
+    from journeys.ingest.lines import LineCount
+    from journeys.ingest.records import Layout
 
 TEMP_TABLES = (
     "landing_raw",
@@ -84,6 +86,9 @@ def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
 
 
 def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
+    from journeys.ingest.lines import scan_lines
+    from journeys.ingest.records import KEPT_REASONS, layout, returned_runs
+
     with _text_file(path, encoding, plain=True) as (readable, tmp):
         scan = scan_lines(readable)
         found = layout(readable, scan, name=path.name)
@@ -122,6 +127,8 @@ def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
     the reader returned or rejected."""
     wh.drop_temp("landing_raw", "landing_rejects", "landing_scans")
     if found.drop:
+        from journeys.ingest.records import write_without
+
         trimmed = tmp / "records.csv"
         write_without(readable, found.drop, trimmed)
         readable = trimmed
@@ -177,6 +184,9 @@ def _standardise(
 
 
 def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
+    from journeys.ingest.lines import count_lines
+    from journeys.ingest.records import returned_runs
+
     try:
         with _text_file(path, encoding, plain=False) as (readable, _):
             count = count_lines(readable)

@@ -280,7 +280,10 @@ def _append(
     others in ``raw.rejects``; return the batch's counts. ``checked``: a job checked the rows
     already (the temp relations ``landing_checked`` and ``landing_reject_text`` hold them)."""
     source, file = batch.source, str(batch.path)
-    wh.create_temp_view("raw_keys", f"raw.{source}")
+    if source == "log":  # raw.log keeps its key once, as event_id
+        wh.view_temp("raw_keys", "ingest/raw_keys_log")
+    else:
+        wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
     if not checked:
         check_landing(wh, source, landing, tz=tz)

@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-import phonenumbers
-from phonenumbers import CountryCodeSource, PhoneMetadata, PhoneNumberFormat
-
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
 
-if TYPE_CHECKING:  # imported when there are phone values (an imported log has none)
+if TYPE_CHECKING:  # imported when there are phone values (an imported log has none): the
+    # library's metadata takes 20-30 ms to import, the frames more
     import polars as pl
 
 PHONE_SOURCES = ("customers", "support")
@@ -138,6 +136,9 @@ def _parse(value: str, region: str | None) -> str | None:
     """The library's E.164 form without '+', or None when it cannot parse the value. A national
     number (its country taken from ``region``) must be a possible number there, by length: a
     German ``0160 3821092`` in a US source is not read as the US number ``+1 01603821092``."""
+    import phonenumbers
+    from phonenumbers import CountryCodeSource, PhoneNumberFormat
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -164,6 +165,7 @@ def _spelled_out(keys: pl.DataFrame) -> pl.Series:
     input: the country code is the shortest known prefix of 1-3 digits; the national part
     (2..17 digits) is kept unless the region's national-prefix pattern matches its start (then
     the library decides, as it may strip a trunk prefix)."""
+    import phonenumbers
     import polars as pl
 
     digits = pl.col("key").str.slice(1)
@@ -197,6 +199,9 @@ def _spelled_out(keys: pl.DataFrame) -> pl.Series:
 def _prefix_pattern(country_code: int) -> str | None:
     """The national-prefix pattern of the country code's main region, anchored (as the library
     matches it), or None when that region strips no national prefix."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
     region = phonenumbers.region_code_for_country_code(country_code)
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     pattern = metadata.national_prefix_for_parsing if metadata is not None else None

@@ -1,0 +1,119 @@
+"""``journeys analyze LOG``: import-log, build and compare in one process, published once; the
+same marts as the three commands one after the other (issue #17)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from journeys.analyze import default_map_path
+from journeys.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RUN_COLUMNS = {"batch_id", "loaded_at"}
+"""Columns that name a load (its batch and when), not the data: they differ between runs."""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, f"journeys {' '.join(argv)} exited {code}: {err}"
+    return out
+
+
+def differences(one: Path, other: Path) -> tuple[list[str], int]:
+    """The published marts and rejects that differ between two warehouses (EXCEPT ALL both
+    ways, columns and types compared), and how many rows they hold in all."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{one}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{other}' AS b (READ_ONLY)")
+    listed = (
+        "SELECT schema_name || '.' || table_name, list(column_name || ' ' || data_type "
+        "ORDER BY column_index) FROM duckdb_columns() WHERE database_name = $db "
+        "AND schema_name IN ('marts', 'raw') GROUP BY ALL"
+    )
+    left = dict(con.execute(listed, {"db": "a"}).fetchall())
+    right = dict(con.execute(listed, {"db": "b"}).fetchall())
+    found = [f"{name}: only in one" for name in sorted(set(left) ^ set(right))]
+    rows = 0
+    for name in sorted(set(left) & set(right)):
+        if left[name] != right[name]:
+            found.append(f"{name}: columns differ")
+            continue
+        names = [c.split(" ")[0] for c in left[name]]
+        cols = ", ".join(f'"{c}"' for c in names if c not in RUN_COLUMNS)
+        for x, y in (("a", "b"), ("b", "a")):
+            sql = f"SELECT count(*) FROM (FROM {x}.{name} SELECT {cols} EXCEPT ALL "
+            extra = con.execute(sql + f"FROM {y}.{name} SELECT {cols})").fetchone()
+            if extra and extra[0]:
+                found.append(f"{name}: {extra[0]} rows of {x} not in {y}")
+        counted = con.execute(f"SELECT count(*) FROM a.{name}").fetchone()
+        rows += counted[0] if counted else 0
+    return found, rows
+
+
+def test_analyze_writes_the_marts_of_import_log_build_and_compare(tmp_path: Path, capsys):
+    """A hand-written XES.gz with start and complete events: one command, then the three."""
+    log = tmp_path / "orders.xes.gz"
+    log.write_bytes(gzip.compress((FIXTURES / "orders.xes").read_bytes()))
+    first = tmp_path / "maps" / "orders.yaml"
+    one = tmp_path / "one" / "journeys.duckdb"
+    out = run(capsys, "--warehouse", str(one), "analyze", str(log), "--map-out", str(first))
+    lines = out.splitlines()
+    assert lines[0].startswith("log orders.xes.gz: 37 read, 37 accepted, 0 rejected")
+    assert "37 events of other lifecycle transitions left out" in lines[0]
+    assert lines[1].startswith("build: 37 events, 10 customers") and "10 journeys" in lines[1]
+    assert lines[2].startswith("suggest-map: discovered 'orders' from 10 journeys")
+    assert lines[3] == f"written to {first}; edit it, then `journeys compare --map {first}`"
+    assert lines[4].startswith("orders: 10 journeys (")
+    assert lines[-1].startswith(f"published to {one}; next: `journeys report`")
+    assert yaml.safe_load(first.read_text())["name"] == "orders"
+
+    three = tmp_path / "three" / "journeys.duckdb"
+    run(capsys, "--warehouse", str(three), "import-log", str(log))
+    run(capsys, "--warehouse", str(three), "build")
+    run(capsys, "--warehouse", str(three), "compare", "--map", str(first))
+    found, rows = differences(one, three)
+    assert found == [] and rows > 100  # events, journeys, map rows: every mart compared
+
+    again = tmp_path / "again" / "journeys.duckdb"  # and with the map given, lifecycle all
+    out = run(
+        capsys, "--warehouse", str(again), "analyze", str(log), "--lifecycle", "all",
+        "--map", str(first),
+    )  # fmt: skip
+    assert "74 read, 74 accepted" in out and "suggest-map" not in out
+    with duckdb.connect(str(again), read_only=True) as con:
+        touchpoints = {t for (t,) in con.sql("SELECT touchpoint FROM marts.touchpoints").fetchall()}
+        compared = con.sql("SELECT DISTINCT map_name FROM marts.map_conformance").fetchall()
+    assert {"Place order (start)", "Place order"} <= touchpoints and compared == [("orders",)]
+
+
+def test_analyze_never_overwrites_a_map_and_refuses_before_loading(tmp_path: Path, capsys):
+    log = tmp_path / "orders.xes"
+    shutil.copy(FIXTURES / "orders.xes", log)
+    kept = tmp_path / "maps" / "orders.yaml"
+    kept.parent.mkdir()
+    kept.write_text("name: edited\nstages:\n  - name: All\n    steps:\n      - name: Ship\n")
+    warehouse = tmp_path / "wh" / "journeys.duckdb"
+    argv = ["--warehouse", str(warehouse), "analyze", str(log), "--map-out", str(kept)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"[analyze] {kept}: a map is there already")
+    assert f"--map {kept}" in err and err.endswith("Nothing was loaded")
+    assert "name: edited" in kept.read_text() and not warehouse.parent.exists()
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\nstages: []\n")
+    assert main(["--warehouse", str(warehouse), "analyze", str(log), "--map", str(broken)]) == 1
+    assert "broken.yaml" in capsys.readouterr().err and not warehouse.parent.exists()
+
+
+def test_a_discovered_map_is_named_after_the_log():
+    assert default_map_path(Path("in/tickets-2024.xes.gz")) == Path("maps/tickets-2024.yaml")
+    assert default_map_path(Path("helpdesk.csv")) == Path("maps/helpdesk.yaml")
+    assert default_map_path(Path("orders.v2.json")) == Path("maps/orders.v2.yaml")
