@@ -117,3 +117,24 @@ def test_a_discovered_map_is_named_after_the_log():
     assert default_map_path(Path("in/tickets-2024.xes.gz")) == Path("maps/tickets-2024.yaml")
     assert default_map_path(Path("helpdesk.csv")) == Path("maps/helpdesk.yaml")
     assert default_map_path(Path("orders.v2.json")) == Path("maps/orders.v2.yaml")
+
+
+def test_analyze_of_a_csv_without_column_flags_names_the_analyze_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV needs its three columns named: the message gives the command the user ran
+    (analyze, not import-log) with the columns that look right, and nothing is loaded."""
+    log = tmp_path / "tickets.csv"
+    log.write_text(
+        "ticket,step,created_at\n"
+        "T-1,Register,2026-01-05 09:00:00\n"
+        "T-1,Resolve,2026-01-05 11:30:00\n"
+    )
+    warehouse = tmp_path / "wh" / "journeys.duckdb"
+    code = main(["--warehouse", str(warehouse), "analyze", str(log)])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "`journeys analyze tickets.csv --case-col ticket" in err
+    assert "--timestamp-col created_at`" in err
+    assert "journeys import-log" not in err
+    assert not (tmp_path / "maps").exists()

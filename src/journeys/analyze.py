@@ -99,7 +99,7 @@ def analyze_log(
         load_map(Path(given))
     discovered = None
     with open_work(settings, step="analyze", publish=True) as wh:
-        imported = import_log(wh, settings, path, **options)
+        imported = import_log(wh, settings, path, command="analyze", **options)
         built = build_warehouse(wh, settings)
         if out is not None:
             from journeys.compare.discover import discover_map

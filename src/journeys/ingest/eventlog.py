@@ -148,12 +148,14 @@ def import_log(
     object_type: str | None = None,
     personal_case_ids: bool = False,
     open_cases_horizon: int | None = None,
+    command: str = "import-log",
 ) -> ImportResult:
     """Load one event log file as a batch of source ``log``; see the module docstring.
 
     The log is historical (every case completed) unless ``open_cases_horizon`` (seconds) says
     the extract is live: then a case whose last event is that recent may still be in flight.
-    Recorded per batch in ``raw.log_imports``."""
+    Recorded per batch in ``raw.log_imports``. ``command``: the ``journeys`` command a missing
+    column flag's message tells the user to run again (``analyze`` passes its own name)."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
@@ -177,7 +179,7 @@ def import_log(
             object_type=object_type,
         )
     else:
-        _require_columns(path, kind, columns, settings)
+        _require_columns(path, kind, columns, settings, command=command)
         column_map = _column_map(columns, channel_col, event_id_col)
         batch, left_out = _load(wh, settings, path, column_map, kind, timezone), 0
     if batch.skipped:
@@ -293,9 +295,15 @@ def _load(
 
 
 def _require_columns(
-    path: Path, kind: str, columns: dict[str, str | None], settings: Settings
+    path: Path,
+    kind: str,
+    columns: dict[str, str | None],
+    settings: Settings,
+    *,
+    command: str = "import-log",
 ) -> None:
-    """A missing column flag stops the import with the columns that look like that column."""
+    """A missing column flag stops the import with the columns that look like that column, and
+    the ``journeys COMMAND`` to run with them."""
     missing = [role for role, value in columns.items() if not value]
     if not missing:
         return
@@ -314,7 +322,7 @@ def _require_columns(
     flags = " ".join(f"{FLAGS[r]} {_quoted(best[r])}" for r in missing)
     raise IngestError(
         f"{path.name}: {'; '.join(parts)}. The file's columns: {shown}. Name them, e.g. "
-        f"`journeys import-log {_quoted(path.name)} {flags}`; XES and OCEL logs need no flags"
+        f"`journeys {command} {_quoted(path.name)} {flags}`; XES and OCEL logs need no flags"
     )
 
 
