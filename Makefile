@@ -42,9 +42,16 @@ lint: setup
 	$(BIN)/ruff check src pipelines tests benchmarks
 	$(BIN)/ruff format --check src pipelines tests benchmarks
 	$(BIN)/mypy
-	@# the filter hides a semaphore-leak warning of sqlfluff's process pool at exit, nothing else
-	PYTHONWARNINGS="ignore:resource_tracker:UserWarning" \
-	  $(BIN)/sqlfluff lint sql --processes 2 --disable-progress-bar
+	@# the filter hides a semaphore-leak warning of sqlfluff's process pool at exit, nothing else;
+	@# with --processes, sqlfluff exits 0 when it cannot lint a file at all (e.g. a .sqlfluff in a
+	@# parent folder clashing with ours), so its "Unable to lint" fails the target here
+	@PYTHONWARNINGS="ignore:resource_tracker:UserWarning" \
+	  $(BIN)/sqlfluff lint sql --processes 2 --disable-progress-bar > .lint-sql.log 2>&1; \
+	  status=$$?; cat .lint-sql.log; \
+	  if grep -q "Unable to lint" .lint-sql.log; then \
+	    echo "make lint: sqlfluff could not lint the files above; is there a .sqlfluff in a parent folder?" >&2; \
+	    status=1; fi; \
+	  rm -f .lint-sql.log; exit $$status
 
 # Re-resolve the pinned set from pyproject.toml (needs the package index).
 lock:
