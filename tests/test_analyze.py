@@ -117,6 +117,8 @@ def test_a_discovered_map_is_named_after_the_log():
     assert default_map_path(Path("in/tickets-2024.xes.gz")) == Path("maps/tickets-2024.yaml")
     assert default_map_path(Path("helpdesk.csv")) == Path("maps/helpdesk.yaml")
     assert default_map_path(Path("orders.v2.json")) == Path("maps/orders.v2.yaml")
+    assert default_map_path(Path("orders.ocel.json")) == Path("maps/orders.yaml")
+    assert default_map_path(Path("p2p.jsonocel")) == Path("maps/p2p.yaml")
 
 
 def test_analyze_of_a_csv_without_column_flags_names_the_analyze_command(

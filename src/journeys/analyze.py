@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 MAPS_FOLDER = Path("maps")
 """Where a discovered map goes by default (relative to the working directory)."""
-LOG_SUFFIXES = (".gz", ".gzip", ".xes", ".csv", ".parquet", ".jsonl", ".json", ".xml", ".sqlite")
+LOG_SUFFIXES = (
+    *(".gz", ".gzip", ".xes", ".csv", ".parquet", ".jsonl", ".json", ".xml", ".sqlite"),
+    *(".ocel", ".jsonocel", ".xmlocel", ".sqliteocel"),  # OCEL 2.0 files: orders.ocel.json
+)
 
 
 @dataclass(frozen=True)
