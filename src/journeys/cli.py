@@ -73,6 +73,12 @@ warehouse_option = option(
 config_option = option("--config", type=PATH, help="journeys.yaml with sources, touchpoints, maps.")
 
 
+def coverage_option(help: str) -> Callable[[Any], Any]:  # noqa: A002
+    """``--coverage``: the share of journeys a discovered or revised map should explain
+    (suggest-map, analyze)."""
+    return option("--coverage", type=click.FloatRange(0.0, 1.0), default=0.8, help=help)
+
+
 @click.group(
     name="journeys",
     cls=Group,
@@ -259,12 +265,7 @@ def import_log(
     type=PATH,
     help="Without --map: where to write the discovered map (default maps/<log name>.yaml).",
 )
-@option(
-    "--coverage",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.8,
-    help="Without --map: share of journeys the discovered map should explain.",
-)
+@coverage_option("Without --map: share of journeys the discovered map should explain.")
 @config_option
 @warehouse_option
 @click.pass_context
@@ -430,12 +431,7 @@ def validate_map(file: Path) -> None:
     type=PATH,
     help="The assumed map to revise; without it, discover a first map.",
 )
-@option(
-    "--coverage",
-    type=click.FloatRange(0.0, 1.0),
-    default=0.8,
-    help="Share of journeys the map should explain.",
-)
+@coverage_option("Share of journeys the map should explain.")
 @option("--out", type=PATH, help="Where to write the map (default: print it).")
 @option("--name", help="Name of a discovered map (default: the --out file's stem).")
 @config_option

@@ -134,7 +134,7 @@ class Tables(StoredTables):
             else:
                 sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}"
                 self._run(sql, what=f"write {table}")
-        return int(frame.num_rows if hasattr(frame, "num_rows") else frame.height)
+        return len(frame)  # rows, of a polars frame or an Arrow table
 
     def write_rows(
         self, table: str, columns: Mapping[str, str], rows: Sequence[Sequence[Any]]
