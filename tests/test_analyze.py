@@ -140,3 +140,30 @@ def test_analyze_of_a_csv_without_column_flags_names_the_analyze_command(
     assert "--timestamp-col created_at`" in err
     assert "journeys import-log" not in err
     assert not (tmp_path / "maps").exists()
+
+
+def test_a_log_whose_every_row_is_rejected_stops_the_build_with_the_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Day-first dates and a quote left open: every row rejected. analyze (and build after
+    import-log) says so with the reasons, instead of building nothing and sending the user to
+    compare's "marts.journeys is empty; run journeys build"."""
+    log = tmp_path / "tickets.csv"
+    log.write_text(
+        "ticket;step;when_local\n"
+        "T-1;Opened;05/01/2026 09:00\n"
+        'T-1;"Escalated;Resolved\n'
+        "T-2;Opened;31/03/2026 02:30\n"
+    )
+    flags = ["--case-col", "ticket", "--activity-col", "step", "--timestamp-col", "when_local"]
+    for warehouse, commands in (
+        (tmp_path / "a" / "journeys.duckdb", [["analyze", str(log), *flags]]),
+        (tmp_path / "b" / "journeys.duckdb", [["import-log", str(log), *flags], ["build"]]),
+    ):
+        codes = [main(["--warehouse", str(warehouse), *argv]) for argv in commands]
+        _, err = capsys.readouterr()
+        assert codes[-1] == 1, err
+        assert "no event was accepted from the files loaded; 3 row(s) were rejected" in err
+        assert "2 × the timestamp column is not a timestamp" in err
+        assert "1 × a quote in this line opens a field" in err
+        assert "marts.journeys is empty" not in err
