@@ -198,7 +198,6 @@ def build_warehouse(
     return result
 
 
-
 def _require_accepted_events(wh: Warehouse) -> None:
     """Files were loaded but they gave no event: when rows were rejected, that is why, and a
     build of nothing would only send the user to compare's "marts.journeys is empty"."""
@@ -211,6 +210,7 @@ def _require_accepted_events(wh: Warehouse) -> None:
         f"no event was accepted from the files loaded; {rejected} row(s) were rejected: "
         f"{commonest}. raw.rejects has the file and row of each: fix the file and load it again"
     )
+
 
 KEPT_COUNTS = (
     "events",
