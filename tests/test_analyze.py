@@ -122,7 +122,7 @@ def test_a_discovered_map_is_named_after_the_log():
 
 
 def test_analyze_of_a_csv_without_column_flags_names_the_analyze_command(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A CSV needs its three columns named: the message gives the command the user ran
     (analyze, not import-log) with the columns that look right, and nothing is loaded."""
@@ -133,6 +133,7 @@ def test_analyze_of_a_csv_without_column_flags_names_the_analyze_command(
         "T-1,Resolve,2026-01-05 11:30:00\n"
     )
     warehouse = tmp_path / "wh" / "journeys.duckdb"
+    monkeypatch.chdir(tmp_path)  # a discovered map would go to ./maps
     code = main(["--warehouse", str(warehouse), "analyze", str(log)])
     _, err = capsys.readouterr()
     assert code == 1
@@ -142,12 +143,12 @@ def test_analyze_of_a_csv_without_column_flags_names_the_analyze_command(
     assert not (tmp_path / "maps").exists()
 
 
-def test_a_log_whose_every_row_is_rejected_stops_the_build_with_the_reasons(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_log_whose_every_row_is_rejected_stops_analyze_with_the_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Day-first dates and a quote left open: every row rejected. analyze (and build after
-    import-log) says so with the reasons, instead of building nothing and sending the user to
-    compare's "marts.journeys is empty; run journeys build"."""
+    """Day-first dates and a quote left open: every row rejected. analyze stops after the
+    import with its summary and the reasons, instead of building nothing and sending the user
+    to compare's "marts.journeys is empty; run journeys build"."""
     log = tmp_path / "tickets.csv"
     log.write_text(
         "ticket;step;when_local\n"
@@ -156,14 +157,13 @@ def test_a_log_whose_every_row_is_rejected_stops_the_build_with_the_reasons(
         "T-2;Opened;31/03/2026 02:30\n"
     )
     flags = ["--case-col", "ticket", "--activity-col", "step", "--timestamp-col", "when_local"]
-    for warehouse, commands in (
-        (tmp_path / "a" / "journeys.duckdb", [["analyze", str(log), *flags]]),
-        (tmp_path / "b" / "journeys.duckdb", [["import-log", str(log), *flags], ["build"]]),
-    ):
-        codes = [main(["--warehouse", str(warehouse), *argv]) for argv in commands]
-        _, err = capsys.readouterr()
-        assert codes[-1] == 1, err
-        assert "no event was accepted from the files loaded; 3 row(s) were rejected" in err
-        assert "2 × the timestamp column is not a timestamp" in err
-        assert "1 × a quote in this line opens a field" in err
-        assert "marts.journeys is empty" not in err
+    warehouse = tmp_path / "wh" / "journeys.duckdb"
+    monkeypatch.chdir(tmp_path)  # a discovered map would go to ./maps
+    code = main(["--warehouse", str(warehouse), "analyze", str(log), *flags])
+    _, err = capsys.readouterr()
+    assert code == 1, err
+    assert "tickets.csv: 3 read, 0 accepted, 3 rejected" in err
+    assert "no event to build from (2 × the timestamp column is not a timestamp" in err
+    assert "1 × a quote in this line opens a field" in err
+    assert "marts.journeys is empty" not in err
+    assert not (tmp_path / "maps").exists()

@@ -1,8 +1,9 @@
--- grain: one reason rows of raw.rejects were rejected for, most rows first: why a load gave no
--- events (build.py names the commonest when every delivered event row was rejected).
+-- grain: one reason the rows of load batch $batch_id were rejected for, most rows first
+-- (analyze.py names them when a log gave no event).
 select
     reason,
     count(*) as n_rows
 from raw.rejects
+where batch_id = $batch_id
 group by reason
 order by n_rows desc, reason asc

@@ -171,8 +171,6 @@ def build_warehouse(
     identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.record("queries/build_counts")
-    if not counts["events"]:
-        _require_accepted_events(wh)
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
         # (the effort marts are built with the paths: paths/effort.py)
@@ -196,20 +194,6 @@ def build_warehouse(
         **{name: getattr(result, name) for name in KEPT_COUNTS},
     )
     return result
-
-
-def _require_accepted_events(wh: Warehouse) -> None:
-    """Files were loaded but they gave no event: when rows were rejected, that is why, and a
-    build of nothing would only send the user to compare's "marts.journeys is empty"."""
-    reasons = wh.rows("queries/reject_reasons")
-    if not reasons:  # nothing rejected either (e.g. only customers loaded): an empty build
-        return
-    rejected = sum(n for _, n in reasons)
-    commonest = "; ".join(f"{n} × {reason}" for reason, n in reasons[:3])
-    raise BuildError(
-        f"no event was accepted from the files loaded; {rejected} row(s) were rejected: "
-        f"{commonest}. raw.rejects has the file and row of each: fix the file and load it again"
-    )
 
 
 KEPT_COUNTS = (
