@@ -163,7 +163,10 @@ def test_a_log_whose_every_row_is_rejected_stops_analyze_with_the_reasons(
     _, err = capsys.readouterr()
     assert code == 1, err
     assert "tickets.csv: 3 read, 0 accepted, 3 rejected" in err
-    assert "no event to build from (2 × the timestamp column is not a timestamp" in err
+    assert "the timestamp column is day first; pass --date-format '%d/%m/%Y %H:%M'" in err
+    assert "the timestamp column is day first or month first (both fit)" in err
     assert "1 × a quote in this line opens a field" in err
+    assert "The timestamps are written day first: import the file again with --date-format" in err
+    assert "No event to build from" in err
     assert "marts.journeys is empty" not in err
     assert not (tmp_path / "maps").exists()

@@ -286,3 +286,102 @@ def test_missing_flags_never_offer_a_given_column_again(wh: Warehouse, tmp_path)
     message = str(caught.value)
     assert "--case-col" not in message.split("e.g.")[1]
     assert "--activity-col 'Event Name' --timestamp-col changed_at`" in message
+
+
+COLUMNS = {"case_col": "ticket", "activity_col": "step", "timestamp_col": "when"}
+
+
+def _occurred(wh: Warehouse) -> list[str]:
+    build_events(wh, Settings())
+    events = wh.read_table("intermediate.int_events").sort("occurred_at")
+    return [str(at) for at in events["occurred_at"]]
+
+
+def test_day_first_dates_are_rejected_with_the_layout_that_reads_them(wh: Warehouse, tmp_path):
+    """A help-desk export in a European layout: DuckDB reads none of it without a layout. Every
+    row is kept in raw.rejects with a reason that names the --date-format to pass (never the
+    value), and the summary says the file is day first (one day above 12 decides it)."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "ticket,step,when\n"
+        "T1,Open,25/03/2026 09:00\n"
+        "T1,Close,26/03/2026 17:05\n"
+        "T2,Open,01/04/2026 08:00\n"
+    )
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (0, 3)
+    assert dict(result.reasons) == {
+        "the timestamp column is day first; pass --date-format '%d/%m/%Y %H:%M'": 2,
+        "the timestamp column is day first or month first (both fit); pass --date-format "
+        "'%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M'": 1,
+    }
+    assert result.summary().endswith(
+        "The timestamps are written day first: import the file again with "
+        "--date-format '%d/%m/%Y %H:%M'"
+    )
+    assert "25/03" not in str(wh.rows("queries/reject_reasons", batch_id=result.batch.batch_id))
+    # the same file, now with its layout: loaded (a log batch that accepted nothing is retried)
+    again = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS)
+    assert not again.batch.skipped
+    assert (again.batch.rows_accepted, again.batch.rows_rejected) == (3, 0)
+    assert _occurred(wh) == [
+        "2026-03-25 09:00:00+00:00",
+        "2026-03-26 17:05:00+00:00",
+        "2026-04-01 08:00:00+00:00",  # 1 April, not 4 January
+    ]
+    # a batch that accepted rows is the file's: a third import changes nothing
+    assert import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch.skipped
+
+
+def test_month_first_twelve_hour_dates_read_in_the_given_timezone(wh: Warehouse, tmp_path):
+    """A US export (month first, 12-hour clock, naive local times): the reason says month
+    first; with the layout and --timezone the instants are the local times' UTC ones, across
+    the DST change of 8 March 2026 in New York."""
+    path = tmp_path / "us.csv"
+    path.write_text("ticket,step,when\nA,Open,03/07/2026 11:30 PM\nA,Close,03/13/2026 9:15 AM\n")
+    first = import_log(wh, Settings(), path, **COLUMNS)
+    assert "is month first; pass --date-format '%m/%d/%Y %I:%M %p'" in first.summary()
+    assert "The timestamps are written month first" in first.summary()
+    result = import_log(
+        wh,
+        Settings(),
+        path,
+        date_format="%m/%d/%Y %I:%M %p",
+        timezone="America/New_York",
+        **COLUMNS,
+    )
+    assert result.batch.rows_accepted == 2
+    assert _occurred(wh) == ["2026-03-08 04:30:00+00:00", "2026-03-13 13:15:00+00:00"]
+
+
+def test_a_date_format_with_an_offset_ignores_the_timezone(wh: Warehouse, tmp_path):
+    path = tmp_path / "offsets.csv"
+    path.write_text("ticket,step,when\nB,Open,25.03.2026 10:00 +0100\nB,Close,not a date\n")
+    result = import_log(
+        wh, Settings(), path, date_format="%d.%m.%Y %H:%M %z", timezone="Asia/Tokyo", **COLUMNS
+    )
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (1, 1)
+    assert result.reasons == (
+        ("the timestamp column does not match --date-format '%d.%m.%Y %H:%M %z'", 1),
+    )
+    assert result.summary().count("The timestamps are written") == 0
+    assert _occurred(wh) == ["2026-03-25 09:00:00+00:00"]
+
+
+@pytest.mark.parametrize(
+    ("date_format", "log", "expected"),
+    [
+        ("%d/%m/%Y %Q", "tickets.csv", "--date-format '%d/%m/%Y %Q': Failed to parse format"),
+        ("dd/mm/yyyy", "tickets.csv", "no strptime directive such as %d or %Y"),
+        ("%d/%m/%Y", "tickets.xes", "--date-format is for CSV, Parquet and JSONL logs"),
+    ],
+)
+def test_a_date_format_that_cannot_apply_is_refused_before_loading(
+    wh: Warehouse, tmp_path, date_format, log, expected
+):
+    path = tmp_path / log
+    path.write_text(XES if log.endswith(".xes") else "ticket,step,when\nT,Open,01/02/2026\n")
+    with pytest.raises(IngestError, match="Nothing was loaded") as raised:
+        import_log(wh, Settings(), path, date_format=date_format, **COLUMNS)
+    assert expected in str(raised.value)
+    assert wh.scalar("ingest/next_file_seq") == 1  # no batch recorded

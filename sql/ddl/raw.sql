@@ -187,6 +187,48 @@ create or replace macro journeys_ts_problem(s) as case
         and not journeys_ts_offset_ok(trim(s))
         then 'has an offset beyond 18 hours or 59 minutes; write an offset such as +01:00'
 end;
+-- A timestamp in a layout the user names (import-log --date-format, strptime directives such
+-- as '%d/%m/%Y %H:%M'): read in tz unless the layout carries an offset (%z) or zone (%Z).
+-- Without a layout (fmt NULL) the general rules above.
+create or replace macro journeys_parse_ts_as(s, tz, fmt) as case
+    when fmt is null then journeys_parse_ts(s, tz)
+    when contains(fmt, '%z') or contains(fmt, '%Z')
+        then journeys_ts_in_range(cast(try_strptime(trim(s), fmt) as timestamptz))
+    else journeys_ts_in_range(timezone(tz, cast(try_strptime(trim(s), fmt) as timestamp)))
+end;
+-- A date written 25/03/2026 (10:00), 03.25.26 or 1-4-2026 10:00 PM, in its parts; first = ''
+-- when the value is not written so. DuckDB reads none of these without a layout.
+create or replace macro journeys_dmy_parts(s) as regexp_extract(
+    trim(s),
+    '^(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})'
+    || '(([ T]+)\d{1,2}:\d\d(:\d\d)?(\.\d+)?(\s*[AaPp]\.?[Mm]\.?)?)?$',
+    ['first', 'sep', 'second', 'year', 'time', 'gap', 'seconds', 'fraction', 'ampm']
+);
+-- The --date-format layout of such a date, day first or month first.
+create or replace macro journeys_dmy_format(p, day_first) as
+case when day_first then '%d' || p.sep || '%m' else '%m' || p.sep || '%d' end
+|| p.sep || case when length(p.year) = 4 then '%Y' else '%y' end
+|| case
+    when p.time = '' then ''
+    else
+        (case when p.gap = 'T' then 'T' else ' ' end)
+        || (case when p.ampm <> '' then '%I' else '%H' end) || ':%M'
+        || (case when p.seconds <> '' then ':%S' else '' end)
+        || (case when p.fraction <> '' then '.%f' else '' end)
+        || (case when p.ampm <> '' then ' %p' else '' end)
+end;
+-- Why such a date is not read, with the --date-format that reads it (never the value itself).
+create or replace macro journeys_dmy_reason(p) as case
+    when p.first = '' then null
+    when try_cast(p.first as integer) > 12
+        then 'is day first; pass --date-format ''' || journeys_dmy_format(p, true) || ''''
+    when try_cast(p.second as integer) > 12
+        then 'is month first; pass --date-format ''' || journeys_dmy_format(p, false) || ''''
+    else
+        'is day first or month first (both fit); pass --date-format '''
+        || journeys_dmy_format(p, true) || ''' or ''' || journeys_dmy_format(p, false) || ''''
+end;
+create or replace macro journeys_dmy_problem(s) as journeys_dmy_reason(journeys_dmy_parts(s));
 -- Normalised contact identifiers: case and whitespace for emails; digits only for phones
 -- (a leading 00 international prefix is dropped, so 0049… and +49… agree).
 create or replace macro journeys_norm_email(s) as nullif(
@@ -204,6 +246,7 @@ create table if not exists raw.log_imports (
     lifecycle varchar,            -- XES: complete or all
     object_type varchar,            -- OCEL: the object type each case is an object of
     timezone varchar,            -- of naive timestamps
+    date_format varchar,   -- --date-format: the strptime layout of the timestamps (NULL: ISO-8601)
     personal_case_ids boolean not null,   -- --personal-case-ids: hash every case id
     left_out bigint not null,    -- events of other lifecycle transitions not loaded
     open_cases_horizon_seconds bigint     -- --open-cases-horizon: a live extract, its recent

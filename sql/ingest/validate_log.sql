@@ -6,10 +6,12 @@
 -- order, has the same keys, and two files' different events never share one.
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
+-- Timestamps are ISO-8601 (naive ones read in $tz), or in the layout $date_format names
+-- (--date-format); a date written 25/03/2026 without one is rejected with the layout to pass.
 with typed as (
     select
         *,
-        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc
+        journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc
     from landing_std
 ),
 
@@ -44,8 +46,15 @@ select
     case
         when case_id is null then 'case id is missing in this row; every event needs its case'
         when journeys_blank(activity) then 'activity is empty; every event needs its activity'
+        when occurred_at_utc is null and $date_format is not null
+            then
+                'the timestamp column does not match --date-format ''' || $date_format || ''''
         when occurred_at_utc is null then
             'the timestamp column '
-            || coalesce(journeys_ts_problem(occurred_at), 'is not a timestamp; use ISO-8601')
+            || coalesce(
+                journeys_ts_problem(occurred_at),
+                journeys_dmy_problem(occurred_at),
+                'is not a timestamp; use ISO-8601, or pass --date-format'
+            )
     end as _reason
 from keyed

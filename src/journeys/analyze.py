@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from journeys.build import BuildResult
     from journeys.compare.results import CompareResult
     from journeys.ingest.eventlog import ImportResult, LogOptions
-    from journeys.warehouse import Warehouse
 
 MAPS_FOLDER = Path("maps")
 """Where a discovered map goes by default (relative to the working directory)."""
@@ -104,7 +103,7 @@ def analyze_log(
     discovered = None
     with open_work(settings, step="analyze", publish=True) as wh:
         imported = import_log(wh, settings, path, command="analyze", **options)
-        _require_events(wh, imported)
+        _require_events(imported)
         built = build_warehouse(wh, settings)
         if out is not None:
             from journeys.compare.discover import discover_map
@@ -123,16 +122,14 @@ def analyze_log(
     )
 
 
-def _require_events(wh: Warehouse, imported: ImportResult) -> None:
-    """A log whose every row was rejected stops analyze with the import's summary and the
-    commonest reasons: the steps after it would only build nothing, and compare would send the
+def _require_events(imported: ImportResult) -> None:
+    """A log whose every row was rejected stops analyze with the import's summary (it names the
+    commonest reasons): the steps after it would only build nothing, and compare would send the
     user to ``journeys build``, hiding what the import said."""
     batch = imported.batch
     if batch.skipped or batch.rows_accepted or not batch.rows_rejected:
         return
-    reasons = wh.rows("queries/reject_reasons", batch_id=batch.batch_id)
-    commonest = "; ".join(f"{n} × {reason}" for reason, n in reasons[:3])
     raise IngestError(
-        f"{imported.summary()}: no event to build from ({commonest}). raw.rejects has the row "
-        "of each: fix the file and run `journeys analyze` again"
+        f"{imported.summary()}. No event to build from; raw.rejects has the row of each: fix "
+        "the file or the options and run `journeys analyze` again"
     )

@@ -180,6 +180,11 @@ _LOG_OPTIONS = (
     option("--event-id-col", help="Event id column; without it events are keyed by content."),
     option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
     option(
+        "--date-format",
+        help="CSV, Parquet, JSONL: the timestamps' layout when not ISO-8601, in strptime "
+        "directives, e.g. '%d/%m/%Y %H:%M' (day first).",
+    ),
+    option(
         "--lifecycle",
         default="complete",
         help="XES: keep 'complete' events, or 'all' transitions.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -24,7 +25,7 @@ from typing import TypedDict
 import polars as pl
 
 from journeys.config import Settings
-from journeys.errors import IngestError
+from journeys.errors import IngestError, WarehouseError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format
 from journeys.ingest.load import BatchResult, file_hash, load_file
@@ -65,11 +66,22 @@ class ImportResult:
     naive_timestamps: int = 0
     """Timestamps without an offset, read in ``timezone``."""
     timezone: str | None = None
+    reasons: tuple[tuple[str, int], ...] = ()
+    """Why rows were rejected, most rows first (raw.rejects of the batch)."""
 
     def summary(self) -> str:
         if self.batch.skipped:
             return self.batch.summary()
         text = f"{self.batch.summary()}; {self.cases} cases, {self.activities} activities"
+        if self.reasons:
+            text += "; rejected: " + "; ".join(f"{n} × {why}" for why, n in self.reasons[:3])
+            layout = date_layout(self.reasons) if not self.batch.rows_accepted else None
+            if layout is not None:
+                order, date_format = layout
+                text += (
+                    f". The timestamps are written {order}: import the file again with "
+                    f"--date-format {date_format}"
+                )
         if self.left_out:
             text += (
                 f"; {self.left_out} events of other lifecycle transitions left out "
@@ -88,6 +100,19 @@ class ImportResult:
                 "(pass --timezone, e.g. Europe/Amsterdam, if they are local times)"
             )
         return text
+
+
+_LAYOUT_REASON = re.compile(r"is (day first|month first); pass --date-format ('[^']*')")
+
+
+def date_layout(reasons: Sequence[tuple[str, int]]) -> tuple[str, str] | None:
+    """("day first", "'%d/%m/%Y %H:%M'") when the rejected timestamps are dates written day
+    first (some day above 12) and none month first, or the other way round; None otherwise
+    (then each reason names both layouts)."""
+    found = {m.group(1): m.group(2) for why, _ in reasons if (m := _LAYOUT_REASON.search(why))}
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))
 
 
 def log_format(path: Path, declared: str | None = None) -> str:
@@ -125,6 +150,7 @@ class LogOptions(TypedDict, total=False):
     event_id_col: str | None
     fmt: str | None
     timezone: str | None
+    date_format: str | None
     lifecycle: str
     object_type: str | None
     personal_case_ids: bool
@@ -144,6 +170,7 @@ def import_log(
     event_id_col: str | None = None,
     fmt: str | None = None,
     timezone: str | None = None,
+    date_format: str | None = None,
     lifecycle: str = "complete",
     object_type: str | None = None,
     personal_case_ids: bool = False,
@@ -161,6 +188,8 @@ def import_log(
         raise IngestError(f"{path}: no such file; check the path")
     kind = log_format(path, fmt)
     ensure_raw(wh)
+    if date_format is not None:
+        check_date_format(wh, date_format, kind)
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     if kind in ("xes", "ocel"):
         earlier = _earlier_batch(wh, path)
@@ -181,7 +210,8 @@ def import_log(
     else:
         _require_columns(path, kind, columns, settings, command=command)
         column_map = _column_map(columns, channel_col, event_id_col)
-        batch, left_out = _load(wh, settings, path, column_map, kind, timezone), 0
+        batch = _load(wh, settings, path, column_map, kind, timezone, date_format=date_format)
+        left_out = 0
     if batch.skipped:
         return ImportResult(batch=batch, cases=0, activities=0)
     wh.execute(
@@ -192,11 +222,15 @@ def import_log(
         lifecycle=lifecycle if kind == "xes" else None,
         object_type=object_type if kind == "ocel" else None,
         timezone=timezone,
+        date_format=date_format,
         personal_case_ids=personal_case_ids,
         left_out=left_out,
         open_cases_horizon_seconds=open_cases_horizon,
     )
     counts = wh.record("queries/log_counts", batch_id=batch.batch_id)
+    reasons = (
+        wh.rows("queries/reject_reasons", batch_id=batch.batch_id) if batch.rows_rejected else []
+    )
     return ImportResult(
         batch=batch,
         cases=counts["cases"],
@@ -206,7 +240,35 @@ def import_log(
         personal_case_ids=personal_case_ids,
         naive_timestamps=counts["naive_timestamps"],
         timezone=timezone,
+        reasons=tuple((str(why), int(n)) for why, n in reasons),
     )
+
+
+DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
+
+
+def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
+    """Refuse a ``--date-format`` that cannot apply: for XES and OCEL (their standards write
+    timestamps in ISO-8601), without a directive, or with one DuckDB's strptime does not know."""
+    if kind in ("xes", "ocel"):
+        raise IngestError(
+            f"--date-format is for CSV, Parquet and JSONL logs; {kind.upper()} timestamps are "
+            "ISO-8601 by the standard: leave the option out. Nothing was loaded"
+        )
+    if "%" not in date_format:
+        raise IngestError(
+            f"--date-format {date_format!r}: no strptime directive such as %d or %Y; write the "
+            f"layout of the timestamps, e.g. {DATE_FORMAT_EXAMPLE}. Nothing was loaded"
+        )
+    try:
+        wh.scalar("queries/check_date_format", date_format=date_format)
+    except WarehouseError as exc:
+        detail = str(exc.__cause__ or exc).split("Error: ", 1)[-1]
+        raise IngestError(
+            f"--date-format {date_format!r}: {detail}; use strptime directives (%d day, %m "
+            f"month, %Y year, %H:%M:%S time, %z offset), e.g. {DATE_FORMAT_EXAMPLE}. Nothing "
+            "was loaded"
+        ) from None
 
 
 def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:
@@ -279,6 +341,7 @@ def _load(
     timezone: str | None,
     *,
     origin: Path | None = None,
+    date_format: str | None = None,
 ) -> BatchResult:
     fix = "pass the file's column names with --case-col, --activity-col and --timestamp-col"
     return load_file(
@@ -291,6 +354,7 @@ def _load(
         missing_fix=fix,
         timezone=timezone,
         origin=origin,
+        date_format=date_format,
     )
 
 

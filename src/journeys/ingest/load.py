@@ -199,11 +199,13 @@ def load_file(
     fmt: str | None = None,
     missing_fix: str | None = None,
     origin: Path | None = None,
+    date_format: str | None = None,
 ) -> BatchResult:
     """Load one file as one batch (see the module docstring); a file that cannot be loaded
     raises ``IngestError`` and nothing of it is kept. ``origin``: the delivered file that
     ``path`` was converted from (an XES log as Parquet); the manifest, raw rows and rejects name
-    it, and its content decides whether it was loaded before."""
+    it, and its content decides whether it was loaded before. ``date_format``: the strptime
+    layout of an event log's timestamps (``import-log --date-format``)."""
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
@@ -223,7 +225,9 @@ def load_file(
         return record_empty(wh, batch)
     landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
     with wh.transaction():
-        result = _append(wh, batch, landing, tz=timezone or configured.timezone)
+        result = _append(
+            wh, batch, landing, tz=timezone or configured.timezone, date_format=date_format
+        )
         _record(wh, batch, result)
     wh.drop_temp(*TEMP_TABLES)
     return result
@@ -274,7 +278,13 @@ def record_empty(wh: Warehouse, batch: _Batch) -> BatchResult:
 
 
 def _append(
-    wh: Warehouse, batch: _Batch, landing: Landing, *, tz: str, checked: bool = False
+    wh: Warehouse,
+    batch: _Batch,
+    landing: Landing,
+    *,
+    tz: str,
+    checked: bool = False,
+    date_format: str | None = None,
 ) -> BatchResult:
     """Check and mark the file's rows, append the valid ones to ``raw.<source>`` and keep the
     others in ``raw.rejects``; return the batch's counts. ``checked``: a job checked the rows
@@ -286,7 +296,7 @@ def _append(
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
     if not checked:
-        check_landing(wh, source, landing, tz=tz)
+        check_landing(wh, source, landing, tz=tz, date_format=date_format)
     # The marks are a view: the rows are checked once (landing_checked), and the few keys
     # delivered twice are looked up (landing_dups), not every row copied once more.
     wh.materialize_temp(
@@ -324,12 +334,21 @@ def _append(
     )
 
 
-def check_landing(wh: Warehouse, source: str, landing: Landing, *, tz: str) -> None:
+def check_landing(
+    wh: Warehouse, source: str, landing: Landing, *, tz: str, date_format: str | None = None
+) -> None:
     """``landing_checked``: every record of ``landing_raw`` with its contract columns, typed,
     and the first contract violation in ``_reason`` (``validate_<source>``): reading the values,
-    numbering and checking them run as one statement."""
+    numbering and checking them run as one statement. An event log's timestamps may have a
+    layout of their own (``date_format``)."""
+    layout = {"date_format": date_format} if source == "log" else {}
     wh.materialize_temp(
-        "landing_checked", f"ingest/validate_{source}", inputs=landing.std, tz=tz, **landing.params
+        "landing_checked",
+        f"ingest/validate_{source}",
+        inputs=landing.std,
+        tz=tz,
+        **layout,
+        **landing.params,
     )
 
 
