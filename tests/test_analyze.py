@@ -170,3 +170,40 @@ def test_a_log_whose_every_row_is_rejected_stops_analyze_with_the_reasons(
     assert "No event to build from" in err
     assert "marts.journeys is empty" not in err
     assert not (tmp_path / "maps").exists()
+
+
+def test_analyze_reads_a_day_first_windows_export_with_its_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export the test above rejects, saved in cp1252 with day-first local times: with
+    --date-format, --encoding and --timezone analyze imports every row, builds and compares
+    against the map it discovers; the events are the local times' UTC instants."""
+    log = tmp_path / "tickets.csv"
+    rows = [
+        "ticket;step;when_local",
+        "T-1;Geöffnet;05/01/2026 09:00",
+        "T-1;Gelöst;06/01/2026 10:30",
+        "T-2;Geöffnet;31/03/2026 02:30",
+        "T-2;Gelöst;31/03/2026 16:00",
+    ]
+    log.write_bytes("\n".join(rows).encode("cp1252") + b"\n")
+    flags = ["--case-col", "ticket", "--activity-col", "step", "--timestamp-col", "when_local"]
+    options = ["--date-format", "%d/%m/%Y %H:%M", "--encoding", "cp1252"]
+    warehouse = tmp_path / "wh" / "journeys.duckdb"
+    monkeypatch.chdir(tmp_path)
+    argv = [*flags, *options, "--timezone", "Europe/Amsterdam"]
+    code = main(["--warehouse", str(warehouse), "analyze", str(log), *argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "tickets.csv: 4 read, 4 accepted, 0 rejected" in out
+    assert (tmp_path / "maps" / "tickets.yaml").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.sql(
+            "select touchpoint, occurred_at::varchar from marts.events order by occurred_at"
+        ).fetchall()
+    assert found == [
+        ("Geöffnet", "2026-01-05 08:00:00+00"),  # winter time, 5 January (day first)
+        ("Gelöst", "2026-01-06 09:30:00+00"),
+        ("Geöffnet", "2026-03-31 00:30:00+00"),  # summer time from 29 March
+        ("Gelöst", "2026-03-31 14:00:00+00"),
+    ]

@@ -385,3 +385,44 @@ def test_a_date_format_that_cannot_apply_is_refused_before_loading(
         import_log(wh, Settings(), path, date_format=date_format, **COLUMNS)
     assert expected in str(raised.value)
     assert wh.scalar("ingest/next_file_seq") == 1  # no batch recorded
+
+
+def test_a_windows_export_is_read_in_the_encoding_given(wh: Warehouse, tmp_path):
+    """A CSV saved by Excel on Windows (cp1252: € is byte 0x80, which latin-1 reads as a control
+    character): without --encoding every row is rejected and the summary names the option;
+    with it the activities arrive as written, and the batch records the encoding."""
+    path = tmp_path / "export.csv"
+    rows = (
+        "ticket;step;when\nT1;Bestätigung;2026-03-25 09:00\nT1;Rückzahlung 5 €;2026-03-26 10:00\n"
+    )
+    path.write_bytes(rows.encode("cp1252"))
+    first = import_log(wh, Settings(), path, **COLUMNS)
+    assert (first.batch.rows_accepted, first.batch.rows_rejected) == (0, 2)
+    assert "The file is not UTF-8: import it again with its encoding, e.g. --encoding cp1252" in (
+        first.summary()
+    )
+    again = import_log(wh, Settings(), path, encoding="cp1252", **COLUMNS)
+    assert again.batch.rows_accepted == 2
+    names = sorted(wh.read_table("raw.log")["activity"].to_list())
+    assert names == ["Bestätigung", "Rückzahlung 5 €"]
+    recorded = wh.read_table("raw.log_imports").sort("encoding")["encoding"].to_list()
+    assert recorded == ["cp1252", "utf-8"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "log", "expected"),
+    [
+        ("klingon", "tickets.csv", "--encoding 'klingon': not a text encoding Python knows"),
+        ("rot13", "tickets.csv", "--encoding 'rot13': not a text encoding Python knows"),
+        ("latin-1", "tickets.xes", "--encoding is for CSV and JSONL logs; XES files carry"),
+    ],
+)
+def test_an_encoding_that_cannot_apply_is_refused_before_loading(
+    wh: Warehouse, tmp_path, encoding, log, expected
+):
+    path = tmp_path / log
+    path.write_text(XES if log.endswith(".xes") else "ticket,step,when\nT,Open,2026-01-02\n")
+    with pytest.raises(IngestError, match="Nothing was loaded") as raised:
+        import_log(wh, Settings(), path, encoding=encoding, **COLUMNS)
+    assert expected in str(raised.value)
+    assert wh.scalar("ingest/next_file_seq") == 1  # no batch recorded

@@ -247,6 +247,7 @@ create table if not exists raw.log_imports (
     object_type varchar,            -- OCEL: the object type each case is an object of
     timezone varchar,            -- of naive timestamps
     date_format varchar,   -- --date-format: the strptime layout of the timestamps (NULL: ISO-8601)
+    encoding varchar,   -- CSV/JSONL: the text encoding it was read in (NULL: XES, OCEL, Parquet)
     personal_case_ids boolean not null,   -- --personal-case-ids: hash every case id
     left_out bigint not null,    -- events of other lifecycle transitions not loaded
     open_cases_horizon_seconds bigint     -- --open-cases-horizon: a live extract, its recent

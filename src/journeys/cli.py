@@ -185,6 +185,11 @@ _LOG_OPTIONS = (
         "directives, e.g. '%d/%m/%Y %H:%M' (day first).",
     ),
     option(
+        "--encoding",
+        help="CSV, JSONL: the file's text encoding when not UTF-8, e.g. cp1252 (Windows "
+        "exports) or latin-1.",
+    ),
+    option(
         "--lifecycle",
         default="complete",
         help="XES: keep 'complete' events, or 'all' transitions.",

@@ -76,6 +76,11 @@ class ImportResult:
         if self.reasons:
             text += "; rejected: " + "; ".join(f"{n} × {why}" for why, n in self.reasons[:3])
             layout = date_layout(self.reasons) if not self.batch.rows_accepted else None
+            if any("INVALID ENCODING" in why for why, _ in self.reasons):
+                text += (
+                    ". The file is not UTF-8: import it again with its encoding, e.g. "
+                    "--encoding cp1252 (Windows exports) or --encoding latin-1"
+                )
             if layout is not None:
                 order, date_format = layout
                 text += (
@@ -151,6 +156,7 @@ class LogOptions(TypedDict, total=False):
     fmt: str | None
     timezone: str | None
     date_format: str | None
+    encoding: str | None
     lifecycle: str
     object_type: str | None
     personal_case_ids: bool
@@ -171,6 +177,7 @@ def import_log(
     fmt: str | None = None,
     timezone: str | None = None,
     date_format: str | None = None,
+    encoding: str | None = None,
     lifecycle: str = "complete",
     object_type: str | None = None,
     personal_case_ids: bool = False,
@@ -190,6 +197,8 @@ def import_log(
     ensure_raw(wh)
     if date_format is not None:
         check_date_format(wh, date_format, kind)
+    if encoding is not None:
+        settings = with_encoding(settings, encoding, kind, path)
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     if kind in ("xes", "ocel"):
         earlier = _earlier_batch(wh, path)
@@ -223,6 +232,7 @@ def import_log(
         object_type=object_type if kind == "ocel" else None,
         timezone=timezone,
         date_format=date_format,
+        encoding=settings.source("log").encoding if kind in ("csv", "jsonl") else None,
         personal_case_ids=personal_case_ids,
         left_out=left_out,
         open_cases_horizon_seconds=open_cases_horizon,
@@ -245,6 +255,28 @@ def import_log(
 
 
 DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
+
+
+def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> Settings:
+    """The settings with the log's text encoding (``import-log --encoding``); refused for a
+    format that carries its own (XES and OCEL declare it, Parquet is binary) or a name that is
+    not a text encoding."""
+    if kind not in ("csv", "jsonl"):
+        raise IngestError(
+            f"--encoding is for CSV and JSONL logs; {kind.upper()} files carry their own: leave "
+            "the option out. Nothing was loaded"
+        )
+    from journeys.ingest.landing import text_codec
+
+    try:
+        text_codec(encoding, name=path.name)
+    except IngestError:
+        raise IngestError(
+            f"--encoding {encoding!r}: not a text encoding Python knows; use e.g. cp1252 "
+            "(Windows exports), latin-1 or utf-16. Nothing was loaded"
+        ) from None
+    log = settings.source("log").model_copy(update={"encoding": encoding})
+    return settings.model_copy(update={"sources": {**settings.sources, "log": log}})
 
 
 def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
