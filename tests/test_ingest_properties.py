@@ -736,3 +736,26 @@ def test_timestamps_are_read_at_their_instant_or_rejected_saying_why(
         assert loaded == [] and reasons[0].startswith(str(reason))
     else:
         assert [str(t) for t in loaded] == [utc] and reasons == []
+
+
+def _damaged(body: bytes, at: float) -> bytes:
+    """A gzip stream with 64 bytes zeroed at the fraction ``at`` of it (a bad copy or disk)."""
+    packed = gzip.compress(body)
+    cut = int(len(packed) * at)
+    return packed[:cut] + bytes(64) + packed[cut + 64 :]
+
+
+@pytest.mark.parametrize("at", [0.02, 0.5])
+@pytest.mark.parametrize(("name", "source"), [("tx.csv.gz", TRANSACTIONS), ("web.jsonl.gz", WEB)])
+def test_a_damaged_gzip_delivery_is_refused_naming_the_file(
+    tmp_path: Path, at: float, name: str, source: Source
+):
+    """A .csv.gz or .jsonl.gz damaged early (where the format is sniffed) or half-way (where
+    the lines are counted) fails naming the file and the fix: it ended in zlib's traceback."""
+    if source is WEB:
+        lines = [json.dumps({"event_id": f"w{i}", "event_type": "page_view"}) for i in range(9000)]
+    else:
+        lines = [TX_HEADER] + [tx_line(f"t{i}") for i in range(9000)]
+    body = _damaged(("\n".join(lines) + "\n").encode(), at)
+    with pytest.raises(IngestError, match=rf"^\[ingest\] {name}: not (a )?readable"):
+        load(tmp_path, name, body, source)

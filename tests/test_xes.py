@@ -99,6 +99,15 @@ def test_a_cut_off_xes_is_refused_not_read_in_part(tmp_path: Path, cut, message)
     packed.write_bytes(gzip.compress(text.encode())[:-100])
     with pytest.raises(IngestError, match="cut off|ended before"):
         read_xes(packed)
+    # a complete gzip stream of the cut text: rustxes reads it without a word; the end of the
+    # inflated stream (a child process, beside the parse) tells
+    packed.write_bytes(gzip.compress(cut(text).encode()))
+    with pytest.raises(IngestError, match=message):
+        read_xes(packed)
+    whole = gzip.compress(text.encode())
+    packed.write_bytes(whole[:200] + bytes(64) + whole[264:])  # damaged inside the stream
+    with pytest.raises(IngestError, match="orders.xes.gz: not readable|cut off"):
+        read_xes(packed)
 
 
 def test_not_xes_is_refused_with_the_fix(tmp_path: Path):

@@ -18,6 +18,7 @@ import codecs
 import gzip
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -273,10 +274,15 @@ def _text_file(path: Path, encoding: str, *, plain: bool) -> Iterator[tuple[Path
                     shutil.copyfileobj(raw, out, 1 << 20)
                 else:
                     _decode(raw, out, codec)
-        except (OSError, EOFError, UnicodeError) as exc:
+        except UnicodeError as exc:
             raise IngestError(
                 f"{path.name}: not readable as {encoding} ({exc}); check the file is complete "
                 "and set the source's encoding. Nothing was loaded from it"
+            ) from exc
+        except (OSError, EOFError, zlib.error) as exc:  # a damaged or cut-off gzip stream
+            raise IngestError(
+                f"{path.name}: not readable ({exc}); check the file is complete. Nothing was "
+                "loaded from it"
             ) from exc
         yield copy, Path(tmp)
 
@@ -301,7 +307,7 @@ def _plain_parquet(path: Path) -> Iterator[Path]:
         try:
             with gzip.open(path, "rb") as packed, plain.open("wb") as out:
                 shutil.copyfileobj(packed, out, 1 << 20)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise IngestError(
                 f"{path.name}: not a readable gzipped parquet file ({exc}); check the file is "
                 "complete. Nothing was loaded from it"

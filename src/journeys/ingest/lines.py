@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
+
+from journeys.errors import IngestError
 
 LF, CR, QUOTE = 10, 13, 34
 _CHUNK = 1 << 24
@@ -47,6 +53,21 @@ class LineScan:
         return int(np.searchsorted(self.ends, position)) + 1
 
 
+@contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
+    """The file for reading, gunzipped on the fly for ``.gz``; a damaged or cut-off gzip
+    stream is an IngestError naming the file, not a traceback."""
+    opener: Any = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+    try:
+        with opener(path, "rb") as handle:
+            yield handle
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IngestError(
+            f"{path.name}: not readable ({exc}); check the file is complete. Nothing was "
+            "loaded from it"
+        ) from exc
+
+
 def scan_lines(path: Path) -> LineScan:
     """One pass over ``path`` (gunzipped on the fly for ``.gz``) in chunks: newlines, blank
     lines, bare CRs and the lines with an odd number of quotes."""
@@ -54,8 +75,7 @@ def scan_lines(path: Path) -> LineScan:
     blank: list[np.ndarray] = []
     odd: list[np.ndarray] = []
     bare: list[np.ndarray] = []
-    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
-    with opener(path, "rb") as handle:
+    with _opened(path) as handle:
         head = handle.read(_HEAD)
         newline = CR if b"\n" not in head and b"\r" in head else LF
         state = _Carry()
@@ -86,8 +106,7 @@ class LineCount:
 def count_lines(path: Path) -> LineCount:
     """Count the lines of ``path`` (gunzipped on the fly for ``.gz``) with ``bytes.count``;
     numpy looks closer only at chunks with a carriage return that is not part of a CRLF."""
-    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
-    with opener(path, "rb") as handle:
+    with _opened(path) as handle:
         head = handle.read(_HEAD)
         newline = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
         lines, last, bare, ended_cr = 0, b"", 0, False

@@ -14,6 +14,7 @@ import glob
 import gzip
 import hashlib
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -360,7 +361,7 @@ def is_blank_text(path: Path, encoding: str) -> bool:
         with opener(path, "rb") as handle:
             head = handle.read(4096)
         text = head.decode(encoding, errors="replace")
-    except (OSError, EOFError, LookupError):
+    except (OSError, EOFError, LookupError, zlib.error):
         return False  # sniff_text or the reader names the problem
     return len(head) < 4096 and not text.replace("\ufeff", "").strip()
 
@@ -373,7 +374,7 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
     try:
         with opener(path, "rb") as handle:
             head = handle.read(8192)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged gzip stream
         raise IngestError(
             f"{path.name}: not a readable {kind} file ({exc}); check the file is complete. "
             "Nothing was loaded from it"
