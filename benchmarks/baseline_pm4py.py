@@ -48,6 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 VENV = OUT / "pm4py-venv"
 PM4PY_VERSION = "2.7.23.11"
+RUSTXES_VERSION = "0.2.11"
+"""The XES reader pm4py uses by itself when it is installed (and recommends at import), the same
+version journeys reads XES with (requirements.lock)."""
 HELPDESK = ROOT.parent / "shared" / "data" / "real" / "helpdesk.csv"
 BEGIN, END = "<!-- baseline:begin -->", "<!-- baseline:end -->"
 PM4PY_COST = 10000  # pm4py's standard cost of a log or model move
@@ -116,6 +119,15 @@ def ensure_venv() -> Path:
     if probe.returncode != 0 or probe.stdout.strip() != PM4PY_VERSION:
         subprocess.run(
             [str(python), "-m", "pip", "install", "-q", f"pm4py=={PM4PY_VERSION}"], check=True
+        )
+    rustxes = subprocess.run(
+        [str(python), "-c", "import importlib.metadata as m; print(m.version('rustxes'))"],
+        capture_output=True,
+        text=True,
+    )
+    if rustxes.stdout.strip() != RUSTXES_VERSION:
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", f"rustxes=={RUSTXES_VERSION}"], check=True
         )
     return python
 
