@@ -426,3 +426,172 @@ def test_an_encoding_that_cannot_apply_is_refused_before_loading(
         import_log(wh, Settings(), path, encoding=encoding, **COLUMNS)
     assert expected in str(raised.value)
     assert wh.scalar("ingest/next_file_seq") == 1  # no batch recorded
+
+
+LIFECYCLE_XES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <trace><string key="concept:name" value="C1"/>
+    <event><string key="concept:name" value="Register"/>
+      <string key="lifecycle:transition" value="start"/>
+      <date key="time:timestamp" value="2026-03-01T09:00:00.000+00:00"/></event>
+    <event><string key="concept:name" value="Register"/>
+      <string key="lifecycle:transition" value="complete"/>
+      <date key="time:timestamp" value="2026-03-01T09:05:00.000+00:00"/></event>
+    <event><string key="concept:name" value="Triage"/>
+      <string key="lifecycle:transition" value="START"/>
+      <date key="time:timestamp" value="2026-03-01T09:10:00.000+00:00"/></event>
+    <event><string key="concept:name" value="Triage"/>
+      <string key="lifecycle:transition" value="complete"/>
+      <date key="time:timestamp" value="2026-03-01T09:30:00.000+00:00"/></event>
+  </trace>
+  <trace><string key="concept:name" value="C2"/>
+    <event><string key="concept:name" value="Register"/>
+      <string key="lifecycle:transition" value="start"/>
+      <date key="time:timestamp" value="2026-03-02T10:00:00.000+00:00"/></event>
+    <event><string key="concept:name" value="Register"/>
+      <string key="lifecycle:transition" value="complete"/>
+      <date key="time:timestamp" value="2026-03-02T10:02:00.000+00:00"/></event>
+  </trace>
+</log>
+"""
+LIFECYCLE_CSV = (
+    "case:concept:name,concept:name,time:timestamp,lifecycle:transition\n"
+    "C1,Register,2026-03-01T09:00:00Z,start\n"
+    "C1,Register,2026-03-01T09:05:00Z,complete\n"
+    "C1,Triage,2026-03-01T09:10:00Z,START\n"
+    "C1,Triage,2026-03-01T09:30:00Z,complete\n"
+    "C2,Register,2026-03-02T10:00:00Z,start\n"
+    "C2,Register,2026-03-02T10:02:00Z,\n"  # blank: complete, as an XES event without one
+)
+XES_COLUMNS = {
+    "case_col": "case:concept:name",
+    "activity_col": "concept:name",
+    "timestamp_col": "time:timestamp",
+}
+
+
+def _paths(wh: Warehouse) -> list[list[str]]:
+    build_events(wh, Settings())
+    events = wh.read_table("intermediate.int_events").sort("occurred_at")
+    grouped = events.group_by("case_id", maintain_order=True).agg(pl.col("touchpoint"))
+    return sorted(grouped["touchpoint"].to_list())
+
+
+@pytest.mark.parametrize("lifecycle", ["complete", "all"])
+def test_a_csv_with_lifecycle_transitions_reads_like_the_same_log_as_xes(tmp_path, lifecycle: str):
+    """The same log exported as XES and as CSV (a lifecycle:transition column, as tools write
+    it) gives the same journeys: with --lifecycle complete the start rows are left out and
+    counted, not loaded as a second 'Register' (a repeated step no one made); with all they
+    are named 'Register (start)'."""
+    xes_file, csv_file = tmp_path / "log.xes", tmp_path / "log.csv"
+    xes_file.write_text(LIFECYCLE_XES)
+    csv_file.write_text(LIFECYCLE_CSV)
+    with Warehouse() as a, Warehouse() as b:
+        from_xes = import_log(a, Settings(), xes_file, lifecycle=lifecycle)
+        from_csv = import_log(b, Settings(), csv_file, lifecycle=lifecycle, **XES_COLUMNS)
+        assert from_csv.left_out == from_xes.left_out == (3 if lifecycle == "complete" else 0)
+        assert from_csv.batch.rows_accepted == from_xes.batch.rows_accepted
+        assert _paths(a) == _paths(b)
+        expected = (
+            [["Register"], ["Register", "Triage"]]
+            if lifecycle == "complete"
+            else [
+                ["Register (start)", "Register"],
+                ["Register (start)", "Register", "Triage (start)", "Triage"],
+            ]
+        )
+        assert _paths(b) == expected
+        recorded = b.read_table("raw.log_imports").row(0, named=True)
+        assert (recorded["lifecycle"], recorded["left_out"]) == (lifecycle, from_csv.left_out)
+        if lifecycle == "complete":
+            assert "3 events of other lifecycle transitions left out" in from_csv.summary()
+
+
+def test_lifecycle_col_names_another_column_and_a_stage_column_is_not_taken_unasked(
+    wh: Warehouse, tmp_path
+):
+    """A JSONL log whose transition column is 'transition', beside a CRM-style 'lifecycle'
+    column (the customer's stage): the stage is never read as a transition, and
+    --lifecycle-col transition leaves the start rows out."""
+    path = tmp_path / "log.jsonl"
+    rows = [
+        ("C1", "Open", "2026-03-01T09:00:00Z", "start", "lead"),
+        ("C1", "Open", "2026-03-01T09:01:00Z", "complete", "lead"),
+        ("C1", "Close", "2026-03-01T10:00:00Z", "complete", "customer"),
+    ]
+    path.write_text(
+        "".join(
+            f'{{"ticket": "{c}", "step": "{a}", "when": "{t}", "transition": "{x}", '
+            f'"lifecycle": "{s}"}}\n'
+            for c, a, t, x, s in rows
+        )
+    )
+    with Warehouse() as plain:
+        unasked = import_log(plain, Settings(), path, **COLUMNS)
+        assert (unasked.batch.rows_accepted, unasked.left_out) == (3, 0)
+    asked = import_log(wh, Settings(), path, lifecycle_col="transition", **COLUMNS)
+    assert (asked.batch.rows_accepted, asked.left_out) == (2, 1)
+    assert _paths(wh) == [["Open", "Close"]]
+
+
+@pytest.mark.parametrize(
+    ("log", "column", "expected"),
+    [
+        ("log.csv", "stage", "--lifecycle-col 'stage' is not a column; the file's columns: "),
+        ("log.xes", "lifecycle:transition", "--lifecycle-col is for CSV, Parquet and JSONL"),
+    ],
+)
+def test_a_lifecycle_col_that_cannot_apply_is_refused(
+    wh: Warehouse, tmp_path, log, column, expected
+):
+    path = tmp_path / log
+    path.write_text(LIFECYCLE_XES if log.endswith(".xes") else LIFECYCLE_CSV)
+    columns = XES_COLUMNS if log.endswith(".csv") else {}
+    with pytest.raises(IngestError, match="Nothing was loaded") as raised:
+        import_log(wh, Settings(), path, lifecycle_col=column, **columns)
+    assert expected in str(raised.value)
+
+
+def test_local_times_in_a_clock_change_are_counted_and_read_as_documented(wh: Warehouse, tmp_path):
+    """Naive Amsterdam times on the two changes of 2026: 02:10 and 02:20 on 25 October happened
+    twice (pandas would refuse them as ambiguous); 02:30 on 29 March never happened. They load,
+    read as the later instant and an hour later, and the summary says how many and how."""
+    path = tmp_path / "dst.csv"
+    path.write_text(
+        "ticket,step,when\n"
+        "A,Open,2026-10-25 01:50:00\n"
+        "A,Call,2026-10-25 02:10:00\n"
+        "A,Close,2026-10-25 02:20:00\n"
+        "B,Open,2026-03-29 02:30:00\n"
+        "C,Open,2026-07-01 10:00:00\n"
+    )
+    result = import_log(wh, Settings(), path, timezone="Europe/Amsterdam", **COLUMNS)
+    assert result.batch.rows_accepted == 5
+    assert result.clock_changes == (2, 1)
+    assert (
+        "3 local times fall in a clock change: 2 in the hour Europe/Amsterdam's clocks went "
+        "back (two instants each: read as the later) and 1 in the hour Europe/Amsterdam's "
+        "clocks skipped (no such time: read an hour later)"
+    ) in result.summary()
+    assert _occurred(wh) == [
+        "2026-03-29 01:30:00+00:00",  # 02:30 does not exist: 03:30 summer time
+        "2026-07-01 08:00:00+00:00",
+        "2026-10-24 23:50:00+00:00",  # 01:50 summer time
+        "2026-10-25 01:10:00+00:00",  # 02:10 winter time, the second 02:10
+        "2026-10-25 01:20:00+00:00",
+    ]
+    with Warehouse() as utc:  # no zone, no clock change to count
+        plain = import_log(utc, Settings(), path, **COLUMNS)
+        assert plain.clock_changes == (0, 0) and "clock change" not in plain.summary()
+    with Warehouse() as laid_out:  # the same with a layout of its own
+        day_first = tmp_path / "dst-day-first.csv"
+        day_first.write_text("ticket,step,when\nA,Call,25/10/2026 02:10\nB,Open,29/03/2026 02:30\n")
+        again = import_log(
+            laid_out,
+            Settings(),
+            day_first,
+            timezone="Europe/Amsterdam",
+            date_format="%d/%m/%Y %H:%M",
+            **COLUMNS,
+        )
+        assert again.clock_changes == (1, 1)

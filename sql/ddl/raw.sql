@@ -243,7 +243,7 @@ create table if not exists raw.log_imports (
     batch_id varchar primary key,
     file varchar not null,   -- the delivered file (an XES or OCEL log, not its conversion)
     format varchar not null,   -- csv, parquet, jsonl, xes or ocel
-    lifecycle varchar,            -- XES: complete or all
+    lifecycle varchar,   -- complete or all: XES, or a log with a transition column (NULL: none)
     object_type varchar,            -- OCEL: the object type each case is an object of
     timezone varchar,            -- of naive timestamps
     date_format varchar,   -- --date-format: the strptime layout of the timestamps (NULL: ISO-8601)

@@ -8,11 +8,33 @@
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 -- Timestamps are ISO-8601 (naive ones read in $tz), or in the layout $date_format names
 -- (--date-format); a date written 25/03/2026 without one is rejected with the layout to pass.
-with typed as (
+-- Lifecycle: $lifecycle_path points at the row's transition among its other columns (the XES key
+-- lifecycle:transition, or --lifecycle-col); blank counts as complete. With $lifecycle
+-- 'complete' a row of another transition is marked _left_out (ingest/load.py drops it and counts
+-- it, as XES import leaves such events out); with 'all' it is named 'Register (start)'.
+with transitions as (
     select
         *,
-        journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc
+        case
+            when $lifecycle_path is not null
+                then nullif(lower(trim(attributes ->> $lifecycle_path)), '')
+        end as _transition
     from landing_std
+),
+
+typed as (
+    select
+        * exclude (_transition) replace (
+            case
+                when $lifecycle = 'all' and _transition <> 'complete'
+                    then activity || ' (' || _transition || ')'
+                else activity
+            end as activity
+        ),
+        journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc,
+        $lifecycle = 'complete' and _transition <> 'complete' and _parse_error is null
+            as _left_out
+    from transitions
 ),
 
 hashed as (

@@ -192,7 +192,13 @@ _LOG_OPTIONS = (
     option(
         "--lifecycle",
         default="complete",
-        help="XES: keep 'complete' events, or 'all' transitions.",
+        help="Keep 'complete' events, or 'all' transitions (XES; CSV, Parquet and JSONL with a "
+        "lifecycle:transition column or --lifecycle-col).",
+    ),
+    option(
+        "--lifecycle-col",
+        help="CSV, Parquet, JSONL: the column of the lifecycle transition (start, complete) "
+        "when it is not called lifecycle:transition.",
     ),
     option("--object-type", help="OCEL 2.0: the object type whose objects are cases."),
     option(

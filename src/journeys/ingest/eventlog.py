@@ -28,7 +28,7 @@ from journeys.config import Settings
 from journeys.errors import IngestError, WarehouseError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format
-from journeys.ingest.load import BatchResult, file_hash, load_file
+from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
@@ -68,6 +68,9 @@ class ImportResult:
     timezone: str | None = None
     reasons: tuple[tuple[str, int], ...] = ()
     """Why rows were rejected, most rows first (raw.rejects of the batch)."""
+    clock_changes: tuple[int, int] = (0, 0)
+    """Naive local times in ``timezone``'s hours when the clocks went back (two instants: the
+    later was taken) and when they skipped forward (none: read an hour later)."""
 
     def summary(self) -> str:
         if self.batch.skipped:
@@ -99,6 +102,7 @@ class ImportResult:
                 f"; {self.contact_cases} case ids are emails or phone numbers: the marts show "
                 "keyed hashes of them"
             )
+        text += clock_change_note(self.timezone, *self.clock_changes)
         if self.naive_timestamps and self.timezone is None:
             text += (
                 f"; {self.naive_timestamps} timestamps have no offset and were read as UTC "
@@ -108,6 +112,19 @@ class ImportResult:
 
 
 _LAYOUT_REASON = re.compile(r"is (day first|month first); pass --date-format ('[^']*')")
+
+
+def clock_change_note(timezone: str | None, back: int, skipped: int) -> str:
+    """``; 2 local times fall in the hour Europe/Amsterdam's clocks went back (...)``: naive
+    times a clock change makes uncertain, or an empty string."""
+    hours = [
+        f"the hour {timezone}'s clocks went back (two instants each: read as the later)",
+        f"the hour {timezone}'s clocks skipped (no such time: read an hour later)",
+    ]
+    parts = [f"{n} in {hour}" for n, hour in zip((back, skipped), hours, strict=True) if n]
+    if not parts:
+        return ""
+    return f"; {back + skipped} local times fall in a clock change: " + " and ".join(parts)
 
 
 def date_layout(reasons: Sequence[tuple[str, int]]) -> tuple[str, str] | None:
@@ -158,6 +175,7 @@ class LogOptions(TypedDict, total=False):
     date_format: str | None
     encoding: str | None
     lifecycle: str
+    lifecycle_col: str | None
     object_type: str | None
     personal_case_ids: bool
     open_cases_horizon: int | None
@@ -179,6 +197,7 @@ def import_log(
     date_format: str | None = None,
     encoding: str | None = None,
     lifecycle: str = "complete",
+    lifecycle_col: str | None = None,
     object_type: str | None = None,
     personal_case_ids: bool = False,
     open_cases_horizon: int | None = None,
@@ -199,7 +218,13 @@ def import_log(
         check_date_format(wh, date_format, kind)
     if encoding is not None:
         settings = with_encoding(settings, encoding, kind, path)
+    if lifecycle_col is not None and kind in ("xes", "ocel"):
+        raise IngestError(
+            f"--lifecycle-col is for CSV, Parquet and JSONL logs; {kind.upper()} names the "
+            "transition itself (lifecycle:transition): leave the option out. Nothing was loaded"
+        )
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
+    reading = None
     if kind in ("xes", "ocel"):
         earlier = _earlier_batch(wh, path)
         if earlier is not None:  # recognised before reading it again
@@ -219,8 +244,13 @@ def import_log(
     else:
         _require_columns(path, kind, columns, settings, command=command)
         column_map = _column_map(columns, channel_col, event_id_col)
-        batch = _load(wh, settings, path, column_map, kind, timezone, date_format=date_format)
-        left_out = 0
+        reading = LogReading(
+            date_format=date_format,
+            lifecycle_path=_lifecycle_path(path, kind, settings, lifecycle_col),
+            lifecycle=lifecycle,
+        )
+        batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading)
+        left_out = batch.left_out
     if batch.skipped:
         return ImportResult(batch=batch, cases=0, activities=0)
     wh.execute(
@@ -228,7 +258,7 @@ def import_log(
         batch_id=batch.batch_id,
         file=batch.file,
         format=kind,
-        lifecycle=lifecycle if kind == "xes" else None,
+        lifecycle=lifecycle if kind == "xes" or (reading and reading.lifecycle_path) else None,
         object_type=object_type if kind == "ocel" else None,
         timezone=timezone,
         date_format=date_format,
@@ -237,7 +267,9 @@ def import_log(
         left_out=left_out,
         open_cases_horizon_seconds=open_cases_horizon,
     )
-    counts = wh.record("queries/log_counts", batch_id=batch.batch_id)
+    counts = wh.record(
+        "queries/log_counts", batch_id=batch.batch_id, tz=timezone, date_format=date_format
+    )
     reasons = (
         wh.rows("queries/reject_reasons", batch_id=batch.batch_id) if batch.rows_rejected else []
     )
@@ -250,11 +282,38 @@ def import_log(
         personal_case_ids=personal_case_ids,
         naive_timestamps=counts["naive_timestamps"],
         timezone=timezone,
+        clock_changes=(counts["fall_back_timestamps"], counts["skipped_hour_timestamps"]),
         reasons=tuple((str(why), int(n)) for why, n in reasons),
     )
 
 
 DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
+
+
+LIFECYCLE_KEY = "lifecycle:transition"
+"""The XES standard's key of an event's transition; a CSV exported from XES keeps it."""
+
+
+def _lifecycle_path(path: Path, kind: str, settings: Settings, given: str | None) -> str | None:
+    """The JSON path of the rows' lifecycle transition among their other columns: the column
+    ``--lifecycle-col`` names (it must exist), else one named ``lifecycle:transition``, the XES
+    key (any case); None when there is none. Only that exact key is taken unasked: a column
+    called ``lifecycle`` may hold a customer's stage, not a transition."""
+    names = header(path, kind, settings)
+    if given is not None:
+        if given not in names:
+            shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+            raise IngestError(
+                f"{path.name}: --lifecycle-col {given!r} is not a column; the file's columns: "
+                f"{shown}. Nothing was loaded"
+            )
+        chosen = given
+    else:
+        found = [n for n in names if n.strip().lower() == LIFECYCLE_KEY]
+        if not found:
+            return None
+        chosen = found[0]
+    return '$."' + chosen.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> Settings:
@@ -373,7 +432,7 @@ def _load(
     timezone: str | None,
     *,
     origin: Path | None = None,
-    date_format: str | None = None,
+    reading: LogReading | None = None,
 ) -> BatchResult:
     fix = "pass the file's column names with --case-col, --activity-col and --timestamp-col"
     return load_file(
@@ -386,7 +445,7 @@ def _load(
         missing_fix=fix,
         timezone=timezone,
         origin=origin,
-        date_format=date_format,
+        reading=reading,
     )
 
 

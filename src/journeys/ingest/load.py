@@ -57,6 +57,8 @@ class BatchResult:
     refused: bool = False
     """The file could not be loaded (``note`` says why); the other files of the run load."""
     note: str = ""
+    left_out: int = 0
+    """An event log's rows of other lifecycle transitions, not loaded (``LogReading``)."""
 
     def summary(self) -> str:
         name = Path(self.file).name
@@ -69,6 +71,26 @@ class BatchResult:
             f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
         )
         return text + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
+class LogReading:
+    """How an event log's rows are read beyond its columns (``import-log`` options): the
+    timestamps' layout (``--date-format``; None: ISO-8601) and the lifecycle transition column
+    (a JSON path into the row's other columns; None: no such column) with ``lifecycle``
+    ``complete`` (rows of other transitions are left out, as in XES) or ``all`` (they are named
+    ``Activity (start)``)."""
+
+    date_format: str | None = None
+    lifecycle_path: str | None = None
+    lifecycle: str = "complete"
+
+    def params(self) -> dict[str, str | None]:
+        return {
+            "date_format": self.date_format,
+            "lifecycle_path": self.lifecycle_path,
+            "lifecycle": self.lifecycle,
+        }
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
@@ -200,13 +222,13 @@ def load_file(
     fmt: str | None = None,
     missing_fix: str | None = None,
     origin: Path | None = None,
-    date_format: str | None = None,
+    reading: LogReading | None = None,
 ) -> BatchResult:
     """Load one file as one batch (see the module docstring); a file that cannot be loaded
     raises ``IngestError`` and nothing of it is kept. ``origin``: the delivered file that
     ``path`` was converted from (an XES log as Parquet); the manifest, raw rows and rejects name
-    it, and its content decides whether it was loaded before. ``date_format``: the strptime
-    layout of an event log's timestamps (``import-log --date-format``)."""
+    it, and its content decides whether it was loaded before. ``reading``: how an event log's
+    rows are read (``LogReading``)."""
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
@@ -226,9 +248,7 @@ def load_file(
         return record_empty(wh, batch)
     landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
     with wh.transaction():
-        result = _append(
-            wh, batch, landing, tz=timezone or configured.timezone, date_format=date_format
-        )
+        result = _append(wh, batch, landing, tz=timezone or configured.timezone, reading=reading)
         _record(wh, batch, result)
     wh.drop_temp(*TEMP_TABLES)
     return result
@@ -285,7 +305,7 @@ def _append(
     *,
     tz: str,
     checked: bool = False,
-    date_format: str | None = None,
+    reading: LogReading | None = None,
 ) -> BatchResult:
     """Check and mark the file's rows, append the valid ones to ``raw.<source>`` and keep the
     others in ``raw.rejects``; return the batch's counts. ``checked``: a job checked the rows
@@ -296,8 +316,7 @@ def _append(
     else:
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
-    if not checked:
-        check_landing(wh, source, landing, tz=tz, date_format=date_format)
+    left_out = 0 if checked else check_landing(wh, source, landing, tz=tz, reading=reading)
     # The marks are a view: the rows are checked once (landing_checked), and the few keys
     # delivered twice are looked up (landing_dups), not every row copied once more.
     wh.materialize_temp(
@@ -332,17 +351,20 @@ def _append(
         duplicates=counts["duplicates"],
         late_events=counts["late_events"],
         note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
+        left_out=left_out,
     )
 
 
 def check_landing(
-    wh: Warehouse, source: str, landing: Landing, *, tz: str, date_format: str | None = None
-) -> None:
+    wh: Warehouse, source: str, landing: Landing, *, tz: str, reading: LogReading | None = None
+) -> int:
     """``landing_checked``: every record of ``landing_raw`` with its contract columns, typed,
     and the first contract violation in ``_reason`` (``validate_<source>``): reading the values,
     numbering and checking them run as one statement. An event log's timestamps may have a
-    layout of their own (``date_format``)."""
-    layout = {"date_format": date_format} if source == "log" else {}
+    layout and lifecycle transitions of their own (``reading``): returns how many rows of other
+    transitions were left out."""
+    reading = reading or LogReading()
+    layout = reading.params() if source == "log" else {}
     wh.materialize_temp(
         "landing_checked",
         f"ingest/validate_{source}",
@@ -351,6 +373,12 @@ def check_landing(
         **layout,
         **landing.params,
     )
+    if source != "log" or reading.lifecycle_path is None or reading.lifecycle != "complete":
+        return 0
+    left_out = int(wh.scalar("ingest/log_left_out"))
+    if left_out:
+        wh.execute("ingest/drop_left_out")
+    return left_out
 
 
 def is_blank_text(path: Path, encoding: str) -> bool:
