@@ -595,3 +595,35 @@ def test_local_times_in_a_clock_change_are_counted_and_read_as_documented(wh: Wa
             **COLUMNS,
         )
         assert again.clock_changes == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("written", "layout", "instant"),
+    [
+        ("2026-03-25 09:00:00,123", "%Y-%m-%d %H:%M:%S,%f", "2026-03-25 09:00:00.123000+00:00"),
+        ("25-Mar-2026 09:00", "%d-%b-%Y %H:%M", "2026-03-25 09:00:00+00:00"),
+        ("25 March 2026 9:15 pm", "%d %B %Y %I:%M %p", "2026-03-25 21:15:00+00:00"),
+        ("Mar 25, 2026 9:00AM", "%b %d, %Y %I:%M%p", "2026-03-25 09:00:00+00:00"),
+        ("20260325T090000", "%Y%m%dT%H%M%S", "2026-03-25 09:00:00+00:00"),
+        (
+            "Wed, 25 Mar 2026 09:00:00 +0100",
+            "%a, %d %b %Y %H:%M:%S %z",
+            "2026-03-25 08:00:00+00:00",
+        ),
+    ],
+)
+def test_common_layouts_are_rejected_with_the_layout_that_reads_them(
+    wh: Warehouse, tmp_path, written: str, layout: str, instant: str
+):
+    """Timestamps as exports and logs write them (log4j's comma, month names, compact, the
+    e-mail form): the reason names a --date-format, and that layout reads the value."""
+    path = tmp_path / "log.csv"
+    path.write_text(f'ticket,step,when\nT1,Open,"{written}"\n')
+    first = import_log(wh, Settings(), path, **COLUMNS)
+    reason = (
+        f"the timestamp column is written in a layout of its own; pass --date-format '{layout}'"
+    )
+    assert first.reasons == ((reason, 1),)
+    again = import_log(wh, Settings(), path, date_format=layout, **COLUMNS)
+    assert again.batch.rows_accepted == 1
+    assert _occurred(wh) == [instant]

@@ -229,6 +229,67 @@ create or replace macro journeys_dmy_reason(p) as case
         || journeys_dmy_format(p, true) || ''' or ''' || journeys_dmy_format(p, false) || ''''
 end;
 create or replace macro journeys_dmy_problem(s) as journeys_dmy_reason(journeys_dmy_parts(s));
+-- A clock time written 9:00, 09:00:15 or 9:00 PM, as strptime directives (NULL: not one).
+create or replace macro journeys_time_layout(t) as case
+    when t = '' then ''
+    when regexp_full_match(t, '\d{1,2}:\d\d(:\d\d)?(\s*)([AaPp][Mm])?')
+        then
+            (case when regexp_matches(t, '[AaPp][Mm]$') then '%I' else '%H' end)
+            || ':%M'
+            || (case when regexp_matches(t, '^\d{1,2}:\d\d:\d\d') then ':%S' else '' end)
+            || regexp_extract(t, '\d(\s*)[AaPp][Mm]$', 1)
+            || (case when regexp_matches(t, '[AaPp][Mm]$') then '%p' else '' end)
+end;
+-- English month names as strptime reads them (%b: three letters, %B: the whole name).
+create or replace macro journeys_month_names() as
+'(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|january|february|march|april|june|july'
+|| '|august|september|october|november|december)';
+-- The --date-format layout of a timestamp written in a common way that is not ISO-8601 and not
+-- DD/MM/YYYY (journeys_dmy_problem): 2026-03-25 09:00:00,123 (a comma before the fraction),
+-- 25-Mar-2026 09:00, 25 March 2026, Mar 25, 2026 9:00 AM, 20260325T090000, and the e-mail
+-- form Wed, 25 Mar 2026 09:00:00 GMT. NULL for anything else.
+create or replace macro journeys_named_layout(s) as case
+    when regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d,\d{1,6}')
+        then '%Y-%m-%d' || substr(s, 11, 1) || '%H:%M:%S,%f'
+    when
+        regexp_full_match(
+            s,
+            '\d{1,2}([ \-/.])' || journeys_month_names() || '([ \-/.])\d{4}([ T,]+.*)?'
+        )
+        then
+            '%d' || regexp_extract(s, '^\d{1,2}([ \-/.])', 1)
+            || (
+                case when regexp_matches(s, '^\d{1,2}.[A-Za-z]{3}[^A-Za-z]') then '%b' else '%B' end
+            )
+            || regexp_extract(s, '^\d{1,2}.[A-Za-z]+([ \-/.])', 1) || '%Y'
+            || regexp_extract(s, '^\d{1,2}.[A-Za-z]+.\d{4}([ T,]*)', 1)
+            || journeys_time_layout(regexp_extract(s, '^\d{1,2}.[A-Za-z]+.\d{4}[ T,]*(.*)$', 1))
+    when
+        regexp_full_match(
+            s,
+            journeys_month_names() || ' \d{1,2},? \d{4}([ T,]+.*)?'
+        )
+        then
+            (case when regexp_matches(s, '^[A-Za-z]{3} ') then '%b' else '%B' end) || ' %d'
+            || (case when regexp_matches(s, '^[A-Za-z]+ \d{1,2},') then ',' else '' end)
+            || ' %Y'
+            || regexp_extract(s, '^[A-Za-z]+ \d{1,2},? \d{4}([ T,]*)', 1)
+            || journeys_time_layout(
+                regexp_extract(s, '^[A-Za-z]+ \d{1,2},? \d{4}[ T,]*(.*)$', 1)
+            )
+    when regexp_full_match(s, '\d{8}T?\d{6}')
+        then '%Y%m%d' || (case when contains(s, 'T') then 'T' else '' end) || '%H%M%S'
+    when regexp_full_match(s, '(20|19)\d{6}') then '%Y%m%d'
+    when
+        regexp_full_match(
+            s, '[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d\d:\d\d:\d\d (GMT|UTC|[+-]\d{4})'
+        )
+        then
+            '%a, %d %b %Y %H:%M:%S ' || (case when regexp_matches(s, '\d$') then '%z' else '%Z' end)
+end;
+create or replace macro journeys_layout_problem(s) as
+'is written in a layout of its own; pass --date-format '''
+|| journeys_named_layout(trim(s)) || '''';
 -- Normalised contact identifiers: case and whitespace for emails; digits only for phones
 -- (a leading 00 international prefix is dropped, so 0049… and +49… agree).
 create or replace macro journeys_norm_email(s) as nullif(

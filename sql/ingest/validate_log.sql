@@ -7,7 +7,8 @@
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 -- Timestamps are ISO-8601 (naive ones read in $tz), or in the layout $date_format names
--- (--date-format); a date written 25/03/2026 without one is rejected with the layout to pass.
+-- (--date-format); a date written 25/03/2026 or 25-Mar-2026 09:00 without one is rejected
+-- with the layout to pass.
 -- Lifecycle: $lifecycle_path points at the row's transition among its other columns (the XES key
 -- lifecycle:transition, or --lifecycle-col); blank counts as complete. With $lifecycle
 -- 'complete' a row of another transition is marked _left_out (ingest/load.py drops it and counts
@@ -76,6 +77,7 @@ select
             || coalesce(
                 journeys_ts_problem(occurred_at),
                 journeys_dmy_problem(occurred_at),
+                journeys_layout_problem(occurred_at),
                 'is not a timestamp; use ISO-8601, or pass --date-format'
             )
     end as _reason

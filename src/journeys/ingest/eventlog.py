@@ -111,7 +111,9 @@ class ImportResult:
         return text
 
 
-_LAYOUT_REASON = re.compile(r"is (day first|month first); pass --date-format ('[^']*')")
+_LAYOUT_REASON = re.compile(
+    r"is (day first|month first|written in a layout of its own); pass --date-format ('[^']*')"
+)
 
 
 def clock_change_note(timezone: str | None, back: int, skipped: int) -> str:
@@ -128,13 +130,14 @@ def clock_change_note(timezone: str | None, back: int, skipped: int) -> str:
 
 
 def date_layout(reasons: Sequence[tuple[str, int]]) -> tuple[str, str] | None:
-    """("day first", "'%d/%m/%Y %H:%M'") when the rejected timestamps are dates written day
-    first (some day above 12) and none month first, or the other way round; None otherwise
-    (then each reason names both layouts)."""
-    found = {m.group(1): m.group(2) for why, _ in reasons if (m := _LAYOUT_REASON.search(why))}
+    """("day first", "'%d/%m/%Y %H:%M'") when every rejected timestamp whose layout is certain
+    asks for one and the same --date-format (a day above 12 decides day first; 25-Mar-2026 09:00
+    names its own layout); None otherwise (then each reason names its layouts)."""
+    found = {m.group(2): m.group(1) for why, _ in reasons if (m := _LAYOUT_REASON.search(why))}
     if len(found) != 1:
         return None
-    return next(iter(found.items()))
+    date_format, order = next(iter(found.items()))
+    return order.replace("written ", "").replace("its own", "their own"), date_format
 
 
 def log_format(path: Path, declared: str | None = None) -> str:
