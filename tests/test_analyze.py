@@ -207,3 +207,24 @@ def test_analyze_reads_a_day_first_windows_export_with_its_options(
         ("Geöffnet", "2026-03-31 00:30:00+00"),  # summer time from 29 March
         ("Gelöst", "2026-03-31 14:00:00+00"),
     ]
+
+
+def test_import_log_of_a_file_whose_every_row_is_rejected_exits_1_with_the_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scheduled `journeys import-log` of a day-first export must not report success: the
+    summary with its reasons goes to stderr and the exit code is 1; the same file with
+    --date-format then loads (exit 0)."""
+    log = tmp_path / "tickets.csv"
+    log.write_text("ticket,step,when\nT-1,Opened,25/03/2026 09:00\nT-1,Closed,26/03/2026 10:00\n")
+    flags = ["--case-col", "ticket", "--activity-col", "step", "--timestamp-col", "when"]
+    head = ["--warehouse", str(tmp_path / "wh" / "journeys.duckdb"), "import-log", str(log)]
+    assert main([*head, *flags]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "tickets.csv: 2 read, 0 accepted, 2 rejected" in err
+    assert "--date-format '%d/%m/%Y %H:%M'" in err
+    assert "no event was accepted" in err
+    assert main([*head, *flags, "--date-format", "%d/%m/%Y %H:%M"]) == 0
+    out, _ = capsys.readouterr()
+    assert "2 read, 2 accepted, 0 rejected" in out

@@ -268,9 +268,18 @@ def import_log(
     --timestamp-col timestamp --timezone Europe/Amsterdam
     """
     from journeys import steps
+    from journeys.errors import IngestError
 
     options = log_choices(**log)
-    echo(steps.import_event_log(settings_for(ctx, config, warehouse), file, **options).summary())
+    result = steps.import_event_log(settings_for(ctx, config, warehouse), file, **options)
+    batch = result.batch
+    if batch.rows_rejected and not batch.rows_accepted and not batch.skipped:
+        echo(result.summary(), err=True)  # a script sees the failure, a user the reasons
+        raise IngestError(
+            "no event was accepted: every row is in raw.rejects with its reason (above); fix "
+            "the file or the options and run `journeys import-log` again"
+        )
+    echo(result.summary())
 
 
 @app.command()
