@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -25,10 +24,17 @@ from typing import TypedDict
 import polars as pl
 
 from journeys.config import Settings
-from journeys.errors import IngestError, WarehouseError
+from journeys.errors import IngestError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format
 from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file
+from journeys.ingest.logreading import (
+    check_date_format,
+    clock_change_note,
+    date_layout,
+    lifecycle_path,
+    with_encoding,
+)
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
@@ -109,35 +115,6 @@ class ImportResult:
                 "(pass --timezone, e.g. Europe/Amsterdam, if they are local times)"
             )
         return text
-
-
-_LAYOUT_REASON = re.compile(
-    r"is (day first|month first|written in a layout of its own); pass --date-format ('[^']*')"
-)
-
-
-def clock_change_note(timezone: str | None, back: int, skipped: int) -> str:
-    """``; 2 local times fall in the hour Europe/Amsterdam's clocks went back (...)``: naive
-    times a clock change makes uncertain, or an empty string."""
-    hours = [
-        f"the hour {timezone}'s clocks went back (two instants each: read as the later)",
-        f"the hour {timezone}'s clocks skipped (no such time: read an hour later)",
-    ]
-    parts = [f"{n} in {hour}" for n, hour in zip((back, skipped), hours, strict=True) if n]
-    if not parts:
-        return ""
-    return f"; {back + skipped} local times fall in a clock change: " + " and ".join(parts)
-
-
-def date_layout(reasons: Sequence[tuple[str, int]]) -> tuple[str, str] | None:
-    """("day first", "'%d/%m/%Y %H:%M'") when every rejected timestamp whose layout is certain
-    asks for one and the same --date-format (a day above 12 decides day first; 25-Mar-2026 09:00
-    names its own layout); None otherwise (then each reason names its layouts)."""
-    found = {m.group(2): m.group(1) for why, _ in reasons if (m := _LAYOUT_REASON.search(why))}
-    if len(found) != 1:
-        return None
-    date_format, order = next(iter(found.items()))
-    return order.replace("written ", "").replace("its own", "their own"), date_format
 
 
 def log_format(path: Path, declared: str | None = None) -> str:
@@ -249,7 +226,7 @@ def import_log(
         column_map = _column_map(columns, channel_col, event_id_col)
         reading = LogReading(
             date_format=date_format,
-            lifecycle_path=_lifecycle_path(path, kind, settings, lifecycle_col),
+            lifecycle_path=lifecycle_path(path, header(path, kind, settings), lifecycle_col),
             lifecycle=lifecycle,
         )
         batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading)
@@ -288,81 +265,6 @@ def import_log(
         clock_changes=(counts["fall_back_timestamps"], counts["skipped_hour_timestamps"]),
         reasons=tuple((str(why), int(n)) for why, n in reasons),
     )
-
-
-DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
-
-
-LIFECYCLE_KEY = "lifecycle:transition"
-"""The XES standard's key of an event's transition; a CSV exported from XES keeps it."""
-
-
-def _lifecycle_path(path: Path, kind: str, settings: Settings, given: str | None) -> str | None:
-    """The JSON path of the rows' lifecycle transition among their other columns: the column
-    ``--lifecycle-col`` names (it must exist), else one named ``lifecycle:transition``, the XES
-    key (any case); None when there is none. Only that exact key is taken unasked: a column
-    called ``lifecycle`` may hold a customer's stage, not a transition."""
-    names = header(path, kind, settings)
-    if given is not None:
-        if given not in names:
-            shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
-            raise IngestError(
-                f"{path.name}: --lifecycle-col {given!r} is not a column; the file's columns: "
-                f"{shown}. Nothing was loaded"
-            )
-        chosen = given
-    else:
-        found = [n for n in names if n.strip().lower() == LIFECYCLE_KEY]
-        if not found:
-            return None
-        chosen = found[0]
-    return '$."' + chosen.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> Settings:
-    """The settings with the log's text encoding (``import-log --encoding``); refused for a
-    format that carries its own (XES and OCEL declare it, Parquet is binary) or a name that is
-    not a text encoding."""
-    if kind not in ("csv", "jsonl"):
-        raise IngestError(
-            f"--encoding is for CSV and JSONL logs; {kind.upper()} files carry their own: leave "
-            "the option out. Nothing was loaded"
-        )
-    from journeys.ingest.landing import text_codec
-
-    try:
-        text_codec(encoding, name=path.name)
-    except IngestError:
-        raise IngestError(
-            f"--encoding {encoding!r}: not a text encoding Python knows; use e.g. cp1252 "
-            "(Windows exports), latin-1 or utf-16. Nothing was loaded"
-        ) from None
-    log = settings.source("log").model_copy(update={"encoding": encoding})
-    return settings.model_copy(update={"sources": {**settings.sources, "log": log}})
-
-
-def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
-    """Refuse a ``--date-format`` that cannot apply: for XES and OCEL (their standards write
-    timestamps in ISO-8601), without a directive, or with one DuckDB's strptime does not know."""
-    if kind in ("xes", "ocel"):
-        raise IngestError(
-            f"--date-format is for CSV, Parquet and JSONL logs; {kind.upper()} timestamps are "
-            "ISO-8601 by the standard: leave the option out. Nothing was loaded"
-        )
-    if "%" not in date_format:
-        raise IngestError(
-            f"--date-format {date_format!r}: no strptime directive such as %d or %Y; write the "
-            f"layout of the timestamps, e.g. {DATE_FORMAT_EXAMPLE}. Nothing was loaded"
-        )
-    try:
-        wh.scalar("queries/check_date_format", date_format=date_format)
-    except WarehouseError as exc:
-        detail = str(exc.__cause__ or exc).split("Error: ", 1)[-1]
-        raise IngestError(
-            f"--date-format {date_format!r}: {detail}; use strptime directives (%d day, %m "
-            f"month, %Y year, %H:%M:%S time, %z offset), e.g. {DATE_FORMAT_EXAMPLE}. Nothing "
-            "was loaded"
-        ) from None
 
 
 def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:

@@ -1,0 +1,119 @@
+"""How an event log's rows are read beyond its columns, and what the import says about them:
+the checks of ``import-log``'s ``--date-format``, ``--encoding`` and ``--lifecycle-col`` (each
+refused before anything is loaded when it cannot apply), the lifecycle column a file has, and
+the summary's notes on its timestamps (the layout the rejected ones ask for, the local times a
+clock change makes uncertain). ``ingest/eventlog.py`` imports the log with them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from journeys.config import Settings
+from journeys.errors import IngestError, WarehouseError
+from journeys.warehouse import Warehouse
+
+DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
+
+
+LIFECYCLE_KEY = "lifecycle:transition"
+"""The XES standard's key of an event's transition; a CSV exported from XES keeps it."""
+
+
+def lifecycle_path(path: Path, names: list[str], given: str | None) -> str | None:
+    """The JSON path of the rows' lifecycle transition among their other columns (``names``:
+    the file's): the column ``--lifecycle-col`` names (it must exist), else one named
+    ``lifecycle:transition``, the XES key (any case); None when there is none. Only that exact
+    key is taken unasked: a column called ``lifecycle`` may hold a customer's stage, not a
+    transition."""
+    if given is not None:
+        if given not in names:
+            shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+            raise IngestError(
+                f"{path.name}: --lifecycle-col {given!r} is not a column; the file's columns: "
+                f"{shown}. Nothing was loaded"
+            )
+        chosen = given
+    else:
+        found = [n for n in names if n.strip().lower() == LIFECYCLE_KEY]
+        if not found:
+            return None
+        chosen = found[0]
+    return '$."' + chosen.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> Settings:
+    """The settings with the log's text encoding (``import-log --encoding``); refused for a
+    format that carries its own (XES and OCEL declare it, Parquet is binary) or a name that is
+    not a text encoding."""
+    if kind not in ("csv", "jsonl"):
+        raise IngestError(
+            f"--encoding is for CSV and JSONL logs; {kind.upper()} files carry their own: leave "
+            "the option out. Nothing was loaded"
+        )
+    from journeys.ingest.landing import text_codec
+
+    try:
+        text_codec(encoding, name=path.name)
+    except IngestError:
+        raise IngestError(
+            f"--encoding {encoding!r}: not a text encoding Python knows; use e.g. cp1252 "
+            "(Windows exports), latin-1 or utf-16. Nothing was loaded"
+        ) from None
+    log = settings.source("log").model_copy(update={"encoding": encoding})
+    return settings.model_copy(update={"sources": {**settings.sources, "log": log}})
+
+
+def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
+    """Refuse a ``--date-format`` that cannot apply: for XES and OCEL (their standards write
+    timestamps in ISO-8601), without a directive, or with one DuckDB's strptime does not know."""
+    if kind in ("xes", "ocel"):
+        raise IngestError(
+            f"--date-format is for CSV, Parquet and JSONL logs; {kind.upper()} timestamps are "
+            "ISO-8601 by the standard: leave the option out. Nothing was loaded"
+        )
+    if "%" not in date_format:
+        raise IngestError(
+            f"--date-format {date_format!r}: no strptime directive such as %d or %Y; write the "
+            f"layout of the timestamps, e.g. {DATE_FORMAT_EXAMPLE}. Nothing was loaded"
+        )
+    try:
+        wh.scalar("queries/check_date_format", date_format=date_format)
+    except WarehouseError as exc:
+        detail = str(exc.__cause__ or exc).split("Error: ", 1)[-1]
+        raise IngestError(
+            f"--date-format {date_format!r}: {detail}; use strptime directives (%d day, %m "
+            f"month, %Y year, %H:%M:%S time, %z offset), e.g. {DATE_FORMAT_EXAMPLE}. Nothing "
+            "was loaded"
+        ) from None
+
+
+_LAYOUT_REASON = re.compile(
+    r"is (day first|month first|written in a layout of its own); pass --date-format ('[^']*')"
+)
+
+
+def clock_change_note(timezone: str | None, back: int, skipped: int) -> str:
+    """``; 2 local times fall in the hour Europe/Amsterdam's clocks went back (...)``: naive
+    times a clock change makes uncertain, or an empty string."""
+    hours = [
+        f"the hour {timezone}'s clocks went back (two instants each: read as the later)",
+        f"the hour {timezone}'s clocks skipped (no such time: read an hour later)",
+    ]
+    parts = [f"{n} in {hour}" for n, hour in zip((back, skipped), hours, strict=True) if n]
+    if not parts:
+        return ""
+    return f"; {back + skipped} local times fall in a clock change: " + " and ".join(parts)
+
+
+def date_layout(reasons: Sequence[tuple[str, int]]) -> tuple[str, str] | None:
+    """("day first", "'%d/%m/%Y %H:%M'") when every rejected timestamp whose layout is certain
+    asks for one and the same --date-format (a day above 12 decides day first; 25-Mar-2026 09:00
+    names its own layout); None otherwise (then each reason names its layouts)."""
+    found = {m.group(2): m.group(1) for why, _ in reasons if (m := _LAYOUT_REASON.search(why))}
+    if len(found) != 1:
+        return None
+    date_format, order = next(iter(found.items()))
+    return order.replace("written ", "").replace("its own", "their own"), date_format
