@@ -368,25 +368,6 @@ def test_a_date_format_with_an_offset_ignores_the_timezone(wh: Warehouse, tmp_pa
     assert _occurred(wh) == ["2026-03-25 09:00:00+00:00"]
 
 
-@pytest.mark.parametrize(
-    ("date_format", "log", "expected"),
-    [
-        ("%d/%m/%Y %Q", "tickets.csv", "--date-format '%d/%m/%Y %Q': Failed to parse format"),
-        ("dd/mm/yyyy", "tickets.csv", "no strptime directive such as %d or %Y"),
-        ("%d/%m/%Y", "tickets.xes", "--date-format is for CSV, Parquet and JSONL logs"),
-    ],
-)
-def test_a_date_format_that_cannot_apply_is_refused_before_loading(
-    wh: Warehouse, tmp_path, date_format, log, expected
-):
-    path = tmp_path / log
-    path.write_text(XES if log.endswith(".xes") else "ticket,step,when\nT,Open,01/02/2026\n")
-    with pytest.raises(IngestError, match="Nothing was loaded") as raised:
-        import_log(wh, Settings(), path, date_format=date_format, **COLUMNS)
-    assert expected in str(raised.value)
-    assert wh.scalar("ingest/next_file_seq") == 1  # no batch recorded
-
-
 def test_a_windows_export_is_read_in_the_encoding_given(wh: Warehouse, tmp_path):
     """A CSV saved by Excel on Windows (cp1252: € is byte 0x80, which latin-1 reads as a control
     character): without --encoding every row is rejected and the summary names the option;
@@ -410,20 +391,43 @@ def test_a_windows_export_is_read_in_the_encoding_given(wh: Warehouse, tmp_path)
 
 
 @pytest.mark.parametrize(
-    ("encoding", "log", "expected"),
+    ("option", "log", "expected"),
     [
-        ("klingon", "tickets.csv", "--encoding 'klingon': not a text encoding Python knows"),
-        ("rot13", "tickets.csv", "--encoding 'rot13': not a text encoding Python knows"),
-        ("latin-1", "tickets.xes", "--encoding is for CSV and JSONL logs; XES files carry"),
+        (
+            {"date_format": "%d/%m/%Y %Q"},
+            "tickets.csv",
+            "--date-format '%d/%m/%Y %Q': Failed to parse format",
+        ),
+        ({"date_format": "dd/mm/yyyy"}, "tickets.csv", "no strptime directive such as %d or %Y"),
+        (
+            {"date_format": "%d/%m/%Y"},
+            "tickets.xes",
+            "--date-format is for CSV, Parquet and JSONL logs",
+        ),
+        (
+            {"encoding": "klingon"},
+            "tickets.csv",
+            "--encoding 'klingon': not a text encoding Python knows",
+        ),
+        (
+            {"encoding": "rot13"},
+            "tickets.csv",
+            "--encoding 'rot13': not a text encoding Python knows",
+        ),
+        (
+            {"encoding": "latin-1"},
+            "tickets.xes",
+            "--encoding is for CSV and JSONL logs; XES files carry",
+        ),
     ],
 )
-def test_an_encoding_that_cannot_apply_is_refused_before_loading(
-    wh: Warehouse, tmp_path, encoding, log, expected
+def test_a_reading_option_that_cannot_apply_is_refused_before_loading(
+    wh: Warehouse, tmp_path, option, log, expected
 ):
     path = tmp_path / log
-    path.write_text(XES if log.endswith(".xes") else "ticket,step,when\nT,Open,2026-01-02\n")
+    path.write_text(XES if log.endswith(".xes") else "ticket,step,when\nT,Open,01/02/2026\n")
     with pytest.raises(IngestError, match="Nothing was loaded") as raised:
-        import_log(wh, Settings(), path, encoding=encoding, **COLUMNS)
+        import_log(wh, Settings(), path, **option, **COLUMNS)
     assert expected in str(raised.value)
     assert wh.scalar("ingest/next_file_seq") == 1  # no batch recorded
 

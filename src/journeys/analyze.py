@@ -126,8 +126,7 @@ def _require_events(imported: ImportResult) -> None:
     """A log whose every row was rejected stops analyze with the import's summary (it names the
     commonest reasons): the steps after it would only build nothing, and compare would send the
     user to ``journeys build``, hiding what the import said."""
-    batch = imported.batch
-    if batch.skipped or batch.rows_accepted or not batch.rows_rejected:
+    if not imported.nothing_accepted:
         return
     raise IngestError(
         f"{imported.summary()}. No event to build from; raw.rejects has the row of each: fix "

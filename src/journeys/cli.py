@@ -272,8 +272,7 @@ def import_log(
 
     options = log_choices(**log)
     result = steps.import_event_log(settings_for(ctx, config, warehouse), file, **options)
-    batch = result.batch
-    if batch.rows_rejected and not batch.rows_accepted and not batch.skipped:
+    if result.nothing_accepted:
         echo(result.summary(), err=True)  # a script sees the failure, a user the reasons
         raise IngestError(
             "no event was accepted: every row is in raw.rejects with its reason (above); fix "

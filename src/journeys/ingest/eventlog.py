@@ -30,6 +30,7 @@ from journeys.ingest.contracts import detect_format
 from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file
 from journeys.ingest.logreading import (
     check_date_format,
+    check_lifecycle_col,
     clock_change_note,
     date_layout,
     lifecycle_path,
@@ -77,6 +78,12 @@ class ImportResult:
     clock_changes: tuple[int, int] = (0, 0)
     """Naive local times in ``timezone``'s hours when the clocks went back (two instants: the
     later was taken) and when they skipped forward (none: read an hour later)."""
+
+    @property
+    def nothing_accepted(self) -> bool:
+        """Rows were read and every one was rejected: nothing of the log to build from."""
+        batch = self.batch
+        return bool(batch.rows_rejected) and not batch.rows_accepted and not batch.skipped
 
     def summary(self) -> str:
         if self.batch.skipped:
@@ -198,11 +205,8 @@ def import_log(
         check_date_format(wh, date_format, kind)
     if encoding is not None:
         settings = with_encoding(settings, encoding, kind, path)
-    if lifecycle_col is not None and kind in ("xes", "ocel"):
-        raise IngestError(
-            f"--lifecycle-col is for CSV, Parquet and JSONL logs; {kind.upper()} names the "
-            "transition itself (lifecycle:transition): leave the option out. Nothing was loaded"
-        )
+    if lifecycle_col is not None:
+        check_lifecycle_col(kind)
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     reading = None
     if kind in ("xes", "ocel"):

@@ -44,15 +44,34 @@ def lifecycle_path(path: Path, names: list[str], given: str | None) -> str | Non
     return '$."' + chosen.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+TABLE_FORMATS = ("csv", "parquet", "jsonl")
+"""The log formats whose columns import-log's options name (XES and OCEL have standard keys)."""
+_FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSONL"}
+
+
+def require_format(option: str, kind: str, formats: tuple[str, ...], why: str) -> None:
+    """Refuse ``option`` for a log of ``kind`` outside ``formats``, saying ``why`` it does not
+    apply there, before anything is loaded."""
+    if kind in formats:
+        return
+    names = [_FORMAT_NAMES[f] for f in formats]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    raise IngestError(
+        f"{option} is for {listed} logs; {why}: leave the option out. Nothing was loaded"
+    )
+
+
+def check_lifecycle_col(kind: str) -> None:
+    """Refuse ``--lifecycle-col`` for XES and OCEL, which name the transition themselves."""
+    why = f"{kind.upper()} names the transition itself (lifecycle:transition)"
+    require_format("--lifecycle-col", kind, TABLE_FORMATS, why)
+
+
 def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> Settings:
     """The settings with the log's text encoding (``import-log --encoding``); refused for a
     format that carries its own (XES and OCEL declare it, Parquet is binary) or a name that is
     not a text encoding."""
-    if kind not in ("csv", "jsonl"):
-        raise IngestError(
-            f"--encoding is for CSV and JSONL logs; {kind.upper()} files carry their own: leave "
-            "the option out. Nothing was loaded"
-        )
+    require_format("--encoding", kind, ("csv", "jsonl"), f"{kind.upper()} files carry their own")
     from journeys.ingest.landing import text_codec
 
     try:
@@ -69,11 +88,8 @@ def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> S
 def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
     """Refuse a ``--date-format`` that cannot apply: for XES and OCEL (their standards write
     timestamps in ISO-8601), without a directive, or with one DuckDB's strptime does not know."""
-    if kind in ("xes", "ocel"):
-        raise IngestError(
-            f"--date-format is for CSV, Parquet and JSONL logs; {kind.upper()} timestamps are "
-            "ISO-8601 by the standard: leave the option out. Nothing was loaded"
-        )
+    why = f"{kind.upper()} timestamps are ISO-8601 by the standard"
+    require_format("--date-format", kind, TABLE_FORMATS, why)
     if "%" not in date_format:
         raise IngestError(
             f"--date-format {date_format!r}: no strptime directive such as %d or %Y; write the "
