@@ -631,3 +631,22 @@ def test_common_layouts_are_rejected_with_the_layout_that_reads_them(
     again = import_log(wh, Settings(), path, date_format=layout, **COLUMNS)
     assert again.batch.rows_accepted == 1
     assert _occurred(wh) == [instant]
+
+
+@pytest.mark.parametrize("at", [0.02, 0.5])
+@pytest.mark.parametrize("name", ["tickets.csv.gz", "tickets.jsonl.gz"])
+def test_a_damaged_gzip_log_is_refused_naming_the_file(wh: Warehouse, tmp_path, at, name):
+    """import-log reads a CSV or JSONL log's column names before loading it: a gzip stream
+    damaged early (in those first bytes) or half-way is named as not readable, not as a file
+    whose columns cannot be found."""
+    if name.endswith(".jsonl.gz"):
+        lines = [f'{{"ticket": "T{i}", "step": "Open", "when": "2026-03-01"}}' for i in range(9000)]
+    else:
+        lines = ["ticket,step,when"] + [f"T{i},Open,2026-03-01" for i in range(9000)]
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    cut = int(len(packed) * at)
+    path = tmp_path / name
+    path.write_bytes(packed[:cut] + bytes(64) + packed[cut + 64 :])
+    with pytest.raises(IngestError, match=rf"^\[ingest\] {name}: not readable \(") as raised:
+        import_log(wh, Settings(), path, **COLUMNS)
+    assert "Nothing was loaded from it" in str(raised.value)

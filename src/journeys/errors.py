@@ -8,6 +8,7 @@ The CLI prints ``str(error)`` on one line and exits 1.
 from __future__ import annotations
 
 import errno
+import zlib
 from pathlib import Path
 
 
@@ -66,3 +67,14 @@ def os_failure(path: Path | str, exc: OSError, *, doing: str) -> str:
     else:
         fix = "check the path, free space and permissions, then run again"
     return f"{path}: cannot {doing} ({reason}); {fix}"
+
+
+GZIP_ERRORS = (OSError, EOFError, zlib.error)
+"""What reading a damaged or cut-off file raises, its gzip stream included (zlib.error)."""
+
+
+def unreadable(path: Path, exc: BaseException) -> IngestError:
+    """The error for a file that cannot be read to its end (a damaged gzip stream, say)."""
+    return IngestError(
+        f"{path.name}: not readable ({exc}); check the file is complete. Nothing was loaded from it"
+    )

@@ -15,6 +15,7 @@ their line, so re-importing a log in any order changes nothing.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import tempfile
 from dataclasses import dataclass
@@ -405,16 +406,21 @@ def _quoted(name: str) -> str:
 
 
 def header(path: Path, kind: str, settings: Settings) -> list[str]:
-    """The column names of a CSV, Parquet or JSONL file (its first rows only)."""
+    """The column names of a CSV, Parquet or JSONL file (its first rows only: a text file's
+    first bytes, so a file damaged further on is named by the load, not here)."""
     try:
         if kind == "parquet":
             return list(pl.read_parquet_schema(path))
         if kind == "jsonl":
-            return pl.read_ndjson(path, n_rows=100, infer_schema_length=100).columns
+            head = xes.read_head(path, 1 << 20)
+            lines = head[: head.rfind(b"\n") + 1] or head
+            return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
         first = xes.read_head(path, 1 << 16).split(b"\n", 1)[0].rstrip(b"\r")
         line = first.decode(settings.source("log").encoding, errors="replace").lstrip("\ufeff")
         dialect = csv.Sniffer().sniff(line, delimiters=",;\t|")
         return next(csv.reader([line], dialect))
+    except IngestError:  # the file's first bytes cannot be read: read_head names it
+        raise
     except Exception as exc:  # any reader error: the load that follows names the problem
         raise IngestError(
             f"{path.name}: cannot read the column names ({str(exc).splitlines()[0][:120]}); "

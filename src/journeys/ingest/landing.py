@@ -18,14 +18,13 @@ import codecs
 import gzip
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journeys.errors import IngestError, WarehouseError
+from journeys.errors import GZIP_ERRORS, IngestError, WarehouseError, unreadable
 from journeys.ingest.columns import Spec, jsonl_params, resolve, table_params
 from journeys.warehouse import Warehouse
 
@@ -279,11 +278,8 @@ def _text_file(path: Path, encoding: str, *, plain: bool) -> Iterator[tuple[Path
                 f"{path.name}: not readable as {encoding} ({exc}); check the file is complete "
                 "and set the source's encoding. Nothing was loaded from it"
             ) from exc
-        except (OSError, EOFError, zlib.error) as exc:  # a damaged or cut-off gzip stream
-            raise IngestError(
-                f"{path.name}: not readable ({exc}); check the file is complete. Nothing was "
-                "loaded from it"
-            ) from exc
+        except GZIP_ERRORS as exc:  # a damaged or cut-off gzip stream
+            raise unreadable(path, exc) from exc
         yield copy, Path(tmp)
 
 
@@ -307,7 +303,7 @@ def _plain_parquet(path: Path) -> Iterator[Path]:
         try:
             with gzip.open(path, "rb") as packed, plain.open("wb") as out:
                 shutil.copyfileobj(packed, out, 1 << 20)
-        except (OSError, EOFError, zlib.error) as exc:
+        except GZIP_ERRORS as exc:
             raise IngestError(
                 f"{path.name}: not a readable gzipped parquet file ({exc}); check the file is "
                 "complete. Nothing was loaded from it"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import itertools
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from journeys.errors import IngestError
+from journeys.errors import GZIP_ERRORS, unreadable
 
 LF, CR, QUOTE = 10, 13, 34
 _CHUNK = 1 << 24
@@ -61,11 +60,8 @@ def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
         with opener(path, "rb") as handle:
             yield handle
-    except (OSError, EOFError, zlib.error) as exc:
-        raise IngestError(
-            f"{path.name}: not readable ({exc}); check the file is complete. Nothing was "
-            "loaded from it"
-        ) from exc
+    except GZIP_ERRORS as exc:
+        raise unreadable(path, exc) from exc
 
 
 def scan_lines(path: Path) -> LineScan:

@@ -14,14 +14,13 @@ import glob
 import gzip
 import hashlib
 import uuid
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from journeys.config import SOURCES, Settings
-from journeys.errors import IngestError
+from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
@@ -389,7 +388,7 @@ def is_blank_text(path: Path, encoding: str) -> bool:
         with opener(path, "rb") as handle:
             head = handle.read(4096)
         text = head.decode(encoding, errors="replace")
-    except (OSError, EOFError, LookupError, zlib.error):
+    except (*GZIP_ERRORS, LookupError):
         return False  # sniff_text or the reader names the problem
     return len(head) < 4096 and not text.replace("\ufeff", "").strip()
 
@@ -402,7 +401,7 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
     try:
         with opener(path, "rb") as handle:
             head = handle.read(8192)
-    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged gzip stream
+    except GZIP_ERRORS as exc:  # a damaged gzip stream too
         raise IngestError(
             f"{path.name}: not a readable {kind} file ({exc}); check the file is complete. "
             "Nothing was loaded from it"

@@ -20,7 +20,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from journeys.errors import IngestError
+from journeys.errors import GZIP_ERRORS, IngestError, unreadable
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -69,10 +68,8 @@ def read_head(path: Path, size: int = 1 << 16) -> bytes:
                 return packed.read(size)
         with path.open("rb") as handle:
             return handle.read(size)
-    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged gzip stream
-        raise IngestError(
-            f"{path.name}: not readable ({exc}); check the file is complete. Nothing was loaded"
-        ) from exc
+    except GZIP_ERRORS as exc:  # a damaged gzip stream too
+        raise unreadable(path, exc) from exc
 
 
 _TAIL_CHILD = """
