@@ -333,6 +333,45 @@ def test_day_first_dates_are_rejected_with_the_layout_that_reads_them(wh: Wareho
     assert import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch.skipped
 
 
+def test_reading_a_log_again_supersedes_the_read_that_accepted_nothing(wh: Warehouse, tmp_path):
+    """Each row of a file counts once, under the read that holds it: a day-first export read
+    without its layout, again with a wrong one, then with the right one leaves no reject behind,
+    and the per-source totals (what the report's data quality table adds up) are the file's
+    three rows, all accepted, not nine rows with six rejected."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "ticket,step,when\nT1,Open,25/03/2026 09:00\nT1,Close,26/03/2026 17:05\nT2,Open,"
+        "13/04/2026 08:00\n"
+    )
+    first = import_log(wh, Settings(), path, **COLUMNS).batch
+    wrong = import_log(wh, Settings(), path, date_format="%m/%d/%Y %H:%M", **COLUMNS).batch
+    assert (first.rows_rejected, wrong.rows_rejected) == (3, 3)
+    rejects = wh.read_table("raw.rejects")
+    assert rejects["batch_id"].to_list() == [wrong.batch_id] * 3  # not 6 rows
+    assert set(rejects["reason"]) == {
+        "the timestamp column does not match --date-format '%m/%d/%Y %H:%M'"
+    }
+    right = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch
+    assert (right.rows_accepted, right.rows_rejected) == (3, 0)
+    assert wh.count("raw.rejects") == 0
+    manifest = wh.read_table("raw.manifest").sort("file_seq")
+    assert manifest["batch_id"].to_list() == [first.batch_id, wrong.batch_id, right.batch_id]
+    assert manifest.select(pl.sum("rows_read", "rows_accepted", "rows_rejected")).row(0) == (
+        3,
+        3,
+        0,
+    )
+    assert manifest["note"].to_list()[:2] == [
+        f"superseded: read again in batch {wrong.batch_id}, which holds its rows (this read "
+        "rejected all 3 of them)",
+        f"superseded: read again in batch {right.batch_id}, which holds its rows (this read "
+        "rejected all 3 of them)",
+    ]
+    # the file is the right read's now: a fourth import changes nothing
+    again = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch
+    assert again.skipped and again.batch_id == right.batch_id
+
+
 def test_month_first_twelve_hour_dates_read_in_the_given_timezone(wh: Warehouse, tmp_path):
     """A US export (month first, 12-hour clock, naive local times): the reason says month
     first; with the layout and --timezone the instants are the local times' UTC ones, across

@@ -249,6 +249,10 @@ def load_file(
     with wh.transaction():
         result = _append(wh, batch, landing, tz=timezone or configured.timezone, reading=reading)
         _record(wh, batch, result)
+        if source == "log":  # an earlier read that accepted nothing is this one's now
+            keys = {"file": str(delivered), "content_hash": content_hash}
+            wh.execute("ingest/superseded_rejects", batch_id=batch.batch_id, **keys)
+            wh.execute("ingest/supersede_batches", batch_id=batch.batch_id, **keys)
     wh.drop_temp(*TEMP_TABLES)
     return result
 
