@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from journeys.ingest.identity import IdentityResult
     from journeys.runner import Runner
 
+DIRTY = "intermediate.int_dirty_customers"
 STAGING_MODELS = (
     "staging/stg_customers",
     "staging/stg_support",
@@ -56,12 +57,14 @@ class BuildResult:
 
 
 def build_events(
-    wh: Warehouse, settings: Settings, *, run_tasks: Runner | None = None
+    wh: Warehouse, settings: Settings, *, run_tasks: Runner | None = None, full: bool = False
 ) -> tuple[IdentityResult, int]:
     """Staging models, identity stitching and ``intermediate.int_events``; returns the identity
     result and the last build's file number (0 when this is the first build). With
     ``run_tasks`` and ``settings.partitions > 1``, the identity components and the events are
-    computed by jobs (``ingest/components.py``, ``ingest/slices.py``), not in this process."""
+    computed by jobs (``ingest/components.py``, ``ingest/slices.py``), not in this process.
+    ``intermediate.int_dirty_customers`` lists the customers an incremental build rebuilds;
+    a full build (``full``, or the first) rebuilds every one and leaves it empty."""
     # imported here: a build that finds its inputs unchanged needs none of them
     from journeys.ingest.identity import stitch_identities
     from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
@@ -70,6 +73,8 @@ def build_events(
     spread = run_tasks is not None and settings.partitions > 1 and wh.data is not None
     limits = {"memory_limit": settings.memory_limit, "temp_directory": settings.temp_directory}
     ensure_raw(wh)
+    last_file_seq = int(wh.scalar("queries/last_build"))
+    every = full or last_file_seq == 0  # every customer is rebuilt: no dirty ones to find
     # Every model here is an unordered table (readers aggregate, join or order explicitly), so
     # writes need not keep insertion order: they run in parallel and hold less in memory.
     with wh.insertion_order(preserve=False):
@@ -87,7 +92,7 @@ def build_events(
             run_tasks=run_tasks if spread else None,
             limits=limits,
         )
-        if first:
+        if first and not every:
             wh.run_model("intermediate/int_identity_previous")
         # stored in the customer-hash partitions the path build reads (ADR 0004)
         parts = settings.partitions
@@ -107,8 +112,10 @@ def build_events(
                 f"intermediate.{table}", f"intermediate/{table}", parts=parts, key="customer_key"
             )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
-        last_file_seq = int(wh.scalar("queries/last_build"))
-        wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
+        if every:
+            wh.write_rows(DIRTY, {"customer_key": "VARCHAR"}, [])
+        else:
+            wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
     return identity, last_file_seq
 
 
@@ -168,7 +175,7 @@ def build_warehouse(
     from journeys.mining import build_mining
     from journeys.paths import build_paths
 
-    identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks)
+    identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks, full=full)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
@@ -184,7 +191,7 @@ def build_warehouse(
         stitched_customers=identity.stitched_customers,
         unstitched_events=counts["unstitched_events"],
         unmapped_events=counts["unmapped_events"],
-        rebuilt_customers=counts["dirty_customers"],
+        rebuilt_customers=identity.customers if full else counts["dirty_customers"],
         journeys=wh.count("marts.journeys"),
         full_rebuild=full,
     )
