@@ -349,7 +349,8 @@ def test_reading_a_log_again_supersedes_the_read_that_accepted_nothing(wh: Wareh
     rejects = wh.read_table("raw.rejects")
     assert rejects["batch_id"].to_list() == [wrong.batch_id] * 3  # not 6 rows
     assert set(rejects["reason"]) == {
-        "the timestamp column does not match --date-format '%m/%d/%Y %H:%M'"
+        "the timestamp column does not match --date-format '%m/%d/%Y %H:%M'; it is day first; "
+        "pass --date-format '%d/%m/%Y %H:%M'"
     }
     right = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch
     assert (right.rows_accepted, right.rows_rejected) == (3, 0)
@@ -370,6 +371,41 @@ def test_reading_a_log_again_supersedes_the_read_that_accepted_nothing(wh: Wareh
     # the file is the right read's now: a fourth import changes nothing
     again = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch
     assert again.skipped and again.batch_id == right.batch_id
+
+
+def test_a_date_format_with_day_and_month_swapped_is_refused(wh: Warehouse, tmp_path):
+    """A day-first export read month first: 01/04 and 05/04 would load as 4 January and
+    4 May, and only 13/04 would be rejected. The file is refused whole (pandas stops at such
+    a value too) with the layout that reads every row; then that layout loads all of them. A
+    layout that is only partly wrong for a file of mixed layouts keeps its accepted rows."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "ticket,step,when\n"
+        "T1,Open,01/04/2026 09:00\n"
+        "T1,Close,05/04/2026 17:05\n"
+        "T2,Open,13/04/2026 08:00\n"
+    )
+    with pytest.raises(IngestError) as refused:
+        import_log(wh, Settings(), path, date_format="%m/%d/%Y %H:%M", **COLUMNS)
+    assert str(refused.value) == (
+        "[ingest] tickets.csv: 1 row(s) do not match --date-format '%m/%d/%Y %H:%M' and are "
+        "written day first, so the 2 row(s) it read would have day and month swapped. Nothing "
+        "was loaded; import the file again with --date-format '%d/%m/%Y %H:%M'"
+    )
+    assert wh.count("raw.log") == 0 and wh.count("raw.manifest") == 0
+    loaded = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS).batch
+    assert (loaded.rows_accepted, loaded.rows_rejected) == (3, 0)
+    assert _occurred(wh)[:2] == ["2026-04-01 09:00:00+00:00", "2026-04-05 17:05:00+00:00"]
+    # ISO rows read by an ISO layout, one day-first row among them: that row is rejected (with
+    # the layout that reads it), the others are right and stay
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("ticket,step,when\nT9,Open,2026-04-01 09:00\nT9,Close,13/04/2026 08:00\n")
+    result = import_log(wh, Settings(), mixed, date_format="%Y-%m-%d %H:%M", **COLUMNS)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (1, 1)
+    assert dict(result.reasons) == {
+        "the timestamp column does not match --date-format '%Y-%m-%d %H:%M'; it is day first; "
+        "pass --date-format '%d/%m/%Y %H:%M'": 1
+    }
 
 
 def test_month_first_twelve_hour_dates_read_in_the_given_timezone(wh: Warehouse, tmp_path):

@@ -8,7 +8,9 @@
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 -- Timestamps are ISO-8601 (naive ones read in $tz), or in the layout $date_format names
 -- (--date-format); a date written 25/03/2026 or 25-Mar-2026 09:00 without one is rejected
--- with the layout to pass.
+-- with the layout to pass, and so is one that a --date-format with day and month the other way
+-- round does not read (ingest/logreading.py then refuses the file: the rows it did read would
+-- have day and month swapped).
 -- Lifecycle: $lifecycle_path points at the row's transition among its other columns (the XES key
 -- lifecycle:transition, or --lifecycle-col); blank counts as complete. With $lifecycle
 -- 'complete' a row of another transition is marked _left_out (ingest/load.py drops it and counts
@@ -72,6 +74,7 @@ select
         when occurred_at_utc is null and $date_format is not null
             then
                 'the timestamp column does not match --date-format ''' || $date_format || ''''
+                || coalesce('; it ' || journeys_dmy_problem(occurred_at), '')
         when occurred_at_utc is null then
             'the timestamp column '
             || coalesce(

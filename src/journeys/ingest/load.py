@@ -24,6 +24,7 @@ from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
+from journeys.ingest.logreading import check_day_month
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
@@ -320,6 +321,8 @@ def _append(
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
     left_out = 0 if checked else check_landing(wh, source, landing, tz=tz, reading=reading)
+    if reading is not None and reading.date_format is not None:
+        check_day_month(wh, reading.date_format, file)
     # The marks are a view: the rows are checked once (landing_checked), and the few keys
     # delivered twice are looked up (landing_dups), not every row copied once more.
     wh.materialize_temp(

@@ -133,3 +133,27 @@ def date_layout(reasons: Sequence[tuple[str, int]]) -> tuple[str, str] | None:
         return None
     date_format, order = next(iter(found.items()))
     return order.replace("written ", "").replace("its own", "their own"), date_format
+
+
+def swapped(date_format: str) -> str:
+    """``date_format`` with its day and month directives the other way round."""
+    return date_format.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def check_day_month(wh: Warehouse, date_format: str, file: str) -> None:
+    """Refuse a file read with a ``--date-format`` whose day and month are the wrong way round:
+    the rows that layout does not read (a day above 12 in the month's place) are written with
+    day and month the other way, so the rows it did read (every day up to 12) would have them
+    swapped: 1 April loaded as 4 January, journeys and gaps that never happened. pandas refuses
+    such a file at its first such value; this names the layout that reads all of it."""
+    rows = wh.rows("ingest/landing_reasons")
+    accepted = sum(int(n) for reason, n in rows if reason is None)
+    layout = date_layout([(str(r), int(n)) for r, n in rows if r is not None])
+    if not accepted or layout is None or layout[1] != f"'{swapped(date_format)}'":
+        return
+    refused = sum(int(n) for r, n in rows if r is not None and layout[1] in str(r))
+    raise IngestError(
+        f"{Path(file).name}: {refused} row(s) do not match --date-format {date_format!r} and "
+        f"are written {layout[0]}, so the {accepted} row(s) it read would have day and month "
+        f"swapped. Nothing was loaded; import the file again with --date-format {layout[1]}"
+    )
