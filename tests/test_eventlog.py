@@ -465,6 +465,27 @@ def test_a_windows_export_is_read_in_the_encoding_given(wh: Warehouse, tmp_path)
     assert recorded == ["cp1252", "utf-8"]
 
 
+def test_column_names_in_another_encoding_name_the_encoding_not_missing_columns(
+    wh: Warehouse, tmp_path
+):
+    """A German Excel export whose header holds 'Aktivität' in cp1252: the reader took the
+    header for a row and the import said the columns were missing, listing the first row's
+    values as the file's columns. Now the file is refused for its encoding, by line and byte."""
+    path = tmp_path / "vorgänge.csv"
+    path.write_bytes("Vorgang;Aktivität;Zeitpunkt\nV1;Anlage;2026-03-25 09:00\n".encode("cp1252"))
+    columns = {"case_col": "Vorgang", "activity_col": "Aktivität", "timestamp_col": "Zeitpunkt"}
+    with pytest.raises(IngestError) as refused:
+        import_log(wh, Settings(), path, **columns)
+    assert str(refused.value) == (
+        "[ingest] vorgänge.csv: line 1 (the column names) is not UTF-8 text (byte 0xe4 at "
+        "position 16); the file is in another encoding, e.g. cp1252 from Excel on Windows: name "
+        "it with --encoding cp1252 (import-log) or `encoding: cp1252` under the source in "
+        "journeys.yaml. Nothing was loaded from it"
+    )
+    assert wh.count("raw.manifest") == 0
+    assert import_log(wh, Settings(), path, encoding="cp1252", **columns).batch.rows_accepted == 1
+
+
 @pytest.mark.parametrize(
     ("option", "log", "expected"),
     [
