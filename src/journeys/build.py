@@ -112,11 +112,17 @@ def build_events(
                 f"intermediate.{table}", f"intermediate/{table}", parts=parts, key="customer_key"
             )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
-        if every:
-            wh.write_rows(DIRTY, {"customer_key": "VARCHAR"}, [])
-        else:
-            wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
+        _list_dirty(wh, every=every, last_file_seq=last_file_seq)
     return identity, last_file_seq
+
+
+def _list_dirty(wh: Warehouse, *, every: bool, last_file_seq: int) -> None:
+    """``intermediate.int_dirty_customers``: the customers with events since the last build or
+    whose identifiers moved; empty when ``every`` customer is rebuilt anyway."""
+    if every:
+        wh.write_rows(DIRTY, {"customer_key": "VARCHAR"}, [])
+    else:
+        wh.run_model("intermediate/int_dirty_customers", last_file_seq=last_file_seq)
 
 
 def build_staging(wh: Warehouse, settings: Settings) -> None:
