@@ -88,6 +88,34 @@ def test_xes_and_case_ids_that_look_missing(wh: Warehouse, tmp_path: Path):
     assert cases == ["NA", "null"]
 
 
+MISSING_TIME_XES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+<trace><string key="concept:name" value="1"/>
+<event><string key="concept:name" value="Register"/>
+<date key="time:timestamp" value="2026-03-25T09:00:00+01:00"/></event>
+<event><string key="concept:name" value="Check"/></event>
+</trace>
+</log>
+"""
+
+
+def test_an_event_without_a_time_says_so(wh: Warehouse, tmp_path: Path):
+    """An XES event without time:timestamp, a JSONL line without the key, a CSV row with an
+    empty cell: each is rejected as having no time, not as "not a timestamp; pass
+    --date-format" (which XES refuses and no layout would fix)."""
+    xes = tmp_path / "log.xes"
+    xes.write_text(MISSING_TIME_XES)
+    jsonl = tmp_path / "log.jsonl"
+    jsonl.write_text('{"c":"A","a":"Open","t":"2026-03-25T09:00:00Z"}\n{"c":"A","a":"Close"}\n')
+    csv = tmp_path / "log.csv"
+    csv.write_text("c,a,t\nB,Open,2026-03-25T09:00:00Z\nB,Close,\n")
+    flags = {"case_col": "c", "activity_col": "a", "timestamp_col": "t"}
+    for path, columns in ((xes, {}), (jsonl, flags), (csv, flags)):
+        result = import_log(wh, Settings(), path, **columns)
+        assert (result.batch.rows_accepted, result.batch.rows_rejected) == (1, 1), path.name
+        assert result.reasons == (("the timestamp is empty; every event needs its time", 1),)
+
+
 def test_empty_case_id_is_a_value(wh: Warehouse, tmp_path: Path):
     path = tmp_path / "log.csv"
     path.write_text(

@@ -71,6 +71,7 @@ select
     case
         when case_id is null then 'case id is missing in this row; every event needs its case'
         when journeys_blank(activity) then 'activity is empty; every event needs its activity'
+        when journeys_blank(occurred_at) then 'the timestamp is empty; every event needs its time'
         when occurred_at_utc is null and $date_format is not null
             then
                 'the timestamp column does not match --date-format ''' || $date_format || ''''
