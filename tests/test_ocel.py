@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from journeys.config import Settings
 from journeys.errors import IngestError
-from journeys.ingest.eventlog import log_format
+from journeys.ingest.eventlog import import_log, log_format
 from journeys.ingest.ocel import read_ocel
+from journeys.warehouse import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -125,3 +127,31 @@ def test_a_broken_ocel_file_is_one_line_error(tmp_path: Path):
     path.write_text('{"objectTypes": [], "eventTypes": [], "events": 3}')
     with pytest.raises(IngestError, match="not a readable OCEL 2.0 JSON file"):
         read_ocel(path, object_type="order")
+
+
+def test_a_warehouse_holds_one_object_type(wh: Warehouse, tmp_path: Path):
+    """The same OCEL file, imported again flattened on another object type, was "already
+    loaded" (its items silently not imported), and an unknown type was "already loaded" too.
+    Items beside orders would mix two kinds of journeys in every mart and map: the other type
+    is refused with a warehouse of its own to use, an unknown one with the log's types, and a
+    second file on the warehouse's type still loads."""
+    path = tmp_path / "orders.json"
+    shutil.copy(FIXTURES / "orders.ocel.json", path)
+    first = import_log(wh, Settings(), path, object_type="order")
+    assert first.batch.rows_accepted > 0
+    assert import_log(wh, Settings(), path, object_type="order").batch.skipped
+    with pytest.raises(IngestError) as other:
+        import_log(wh, Settings(), path, object_type="item")
+    assert str(other.value) == (
+        "[ingest] orders.json: this warehouse holds OCEL journeys of object type 'order' "
+        f"(orders.json, batch {first.batch.batch_id}); flattened on 'item' the cases are other "
+        "objects, whose journeys would mix with those in every mart and map. Import it into a "
+        "warehouse of its own: `journeys --warehouse orders-item/journeys.duckdb import-log "
+        "orders.json --object-type item`. Nothing was loaded"
+    )
+    with pytest.raises(IngestError, match="'invoice' is not an object type"):
+        import_log(wh, Settings(), path, object_type="invoice")
+    assert wh.count("raw.manifest") == 1
+    again = tmp_path / "orders-next.json"
+    shutil.copy(path, again)
+    assert not import_log(wh, Settings(), again, object_type="order").batch.skipped

@@ -211,6 +211,8 @@ def import_log(
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     reading = None
     if kind in ("xes", "ocel"):
+        if kind == "ocel" and object_type is not None:
+            _one_object_type(wh, path, object_type)
         earlier = _earlier_batch(wh, path)
         if earlier is not None:  # recognised before reading it again
             return ImportResult(batch=earlier, cases=0, activities=0)
@@ -269,6 +271,27 @@ def import_log(
         timezone=timezone,
         clock_changes=(counts["fall_back_timestamps"], counts["skipped_hour_timestamps"]),
         reasons=tuple((str(why), int(n)) for why, n in reasons),
+    )
+
+
+def _one_object_type(wh: Warehouse, path: Path, object_type: str) -> None:
+    """An OCEL log flattened on another object type than the warehouse's OCEL imports is
+    refused: its cases would be other objects (items beside orders), journeys of two kinds
+    mixed in every mart and map. An unknown type is named with the log's types first."""
+    other = wh.row("queries/log_object_type", object_type=object_type)
+    if other is None:
+        return
+    from journeys.ingest import ocel
+
+    ocel.read_ocel(path, object_type=object_type)  # an unknown type: the log's types
+    loaded_as, file, batch_id = other
+    folder = f"{path.name.split('.')[0]}-{object_type}".replace(" ", "-")
+    raise IngestError(
+        f"{path.name}: this warehouse holds OCEL journeys of object type '{loaded_as}' "
+        f"({Path(file).name}, batch {batch_id}); flattened on '{object_type}' the cases are "
+        "other objects, whose journeys would mix with those in every mart and map. Import it "
+        f"into a warehouse of its own: `journeys --warehouse {folder}/journeys.duckdb "
+        f"import-log {path.name} --object-type {object_type}`. Nothing was loaded"
     )
 
 
