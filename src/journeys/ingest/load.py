@@ -406,8 +406,11 @@ def _check_header_encoding(path: Path, head: bytes, encoding: str) -> None:
     reader then takes the header for a row of data, and the file's columns would be reported
     missing. (A row in another encoding is rejected with its reason; the header is every row's.)
     """
-    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-        return  # decoded by Python into UTF-8 before the reader sees it
+    try:
+        if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+            return  # decoded by Python into UTF-8 before the reader sees it
+    except LookupError:
+        return  # not an encoding: the reader names the setting (landing.text_codec)
     line, newline, _ = head.partition(b"\n")
     try:
         line.decode("utf-8")
