@@ -6,6 +6,7 @@ import gzip
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from journeys.config import Settings
@@ -135,3 +136,65 @@ def test_a_converted_log_is_recognised_when_it_comes_again(wh: Warehouse, tmp_pa
     reordered.write_text(head + "".join(reversed(traces)) + tail)
     copy = import_log(wh, Settings(), reordered)
     assert (copy.batch.rows_read, copy.batch.rows_accepted, copy.batch.duplicates) == (37, 0, 37)
+
+
+MISREAD = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1849.2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
+  <trace>
+    <int key="concept:name" value="5"/>
+    <event>
+      <string key="concept:name" value="Register"/>
+      <date key="time:timestamp" value="2026-03-25T09:00:00.000+0100"/>
+      <container key="meta"><string key="channel" value="phone"/></container>
+    </event>
+    <event>
+      <string key="concept:name" value="Check"/>
+      <date key="time:timestamp" value="2026-03-25T10:00:00.123+01:00"/>
+      <float key="cost" value="1.5"/>
+    </event>
+  </trace>
+  <trace>
+    <string key="concept:name" value="6"/>
+    <event><string key="concept:name" value="Register"/>
+      <date key="time:timestamp" value="2026-03-25T11:00:00Z"/></event>
+  </trace>
+</log>
+"""
+
+
+def test_values_rustxes_misreads_are_read_as_written(wh: Warehouse, tmp_path: Path):
+    """An offset written +0100 (Java's SimpleDateFormat): rustxes left that time empty and the
+    event was rejected; an int trace name beside a string one: rustxes wrote every case id as
+    debug text, '"6"' with its quotes. Such a file is read with the standard library's parser,
+    every value as written: all three events, the right instants and case ids."""
+    path = tmp_path / "java.xes.gz"
+    path.write_bytes(gzip.compress(MISREAD.encode()))
+    frame = read_xes(path).events
+    assert frame["case:concept:name"].to_list() == ["5", "5", "6"]
+    assert frame["time:timestamp"].to_list()[0] == "2026-03-25T09:00:00.000+0100"
+    assert frame["meta"].to_list()[0] == '{"channel": "phone"}'
+    result = import_log(wh, Settings(), path)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected, result.cases) == (3, 0, 2)
+    log = wh.read_table("raw.log").sort("occurred_at_utc")
+    assert [str(t) for t in log["occurred_at_utc"]] == [
+        "2026-03-25 08:00:00+00:00",
+        "2026-03-25 09:00:00.123000+00:00",
+        "2026-03-25 11:00:00+00:00",
+    ]
+
+
+def test_both_xes_readers_give_the_same_events():
+    """The standard library's reader and rustxes agree on a file rustxes reads well: the same
+    events in the same order, the same cases, activities, transitions, resources and trace
+    attributes (timestamps: the same instants, written differently)."""
+    from journeys.ingest.xes import _as_text, _lifecycle
+    from journeys.ingest.xes_plain import read_plain
+
+    fast = read_xes(FIXTURES / "orders.xes", lifecycle="all").events
+    plain = _as_text(_lifecycle(read_plain(FIXTURES / "orders.xes"), "all")[0], naive=False)
+    assert plain.height == fast.height > 0
+    same = ["case:concept:name", "concept:name", "lifecycle:transition", "org:resource"]
+    same += ["case:region"]
+    assert plain.select(same).equals(fast.select(same))
+    instants = [pl.col("time:timestamp").str.to_datetime(time_zone="UTC", time_unit="us")]
+    assert plain.select(instants).equals(fast.select(instants))

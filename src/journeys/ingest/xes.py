@@ -7,6 +7,9 @@ importer's ``--timezone`` applies), ``lifecycle:transition`` and every other eve
 attribute (trace attributes prefixed ``case:``), as text, in name order. Nested ``<list>``
 attributes stay attributes: only an event's own ``concept:name`` is its activity.
 
+A file rustxes says it misread (a timestamp it could not parse, an attribute of two types) is
+read again by ``xes_plain``, every value as written.
+
 Lifecycle: ``complete`` (default) keeps the events whose transition is ``complete`` (or absent,
 as XES reads it); ``all`` keeps every event and names a non-complete one by its transition
 (``Register (start)``), so start and complete are different touchpoints.
@@ -29,6 +32,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
+from journeys.ingest.xes_plain import needs_plain, read_plain
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -169,8 +173,9 @@ def quiet_native() -> Iterator[list[str]]:
             captured.append(sink.read(1 << 16).decode("utf-8", errors="replace"))
 
 
-def call_native(path: Path, what: str, fn: Callable[[], T]) -> T:
-    """Run a rustxes reader: its panics (a BaseException) become one-line IngestErrors."""
+def call_native(path: Path, what: str, fn: Callable[[], T], *, said: list[str] | None = None) -> T:
+    """Run a rustxes reader: its panics (a BaseException) become one-line IngestErrors. What it
+    printed is added to ``said`` when given (its warnings about values it could not read)."""
     error: BaseException | None = None
     with quiet_native() as output:
         try:
@@ -185,7 +190,8 @@ def call_native(path: Path, what: str, fn: Callable[[], T]) -> T:
             f"{path.name}: not a readable {what} file ({detail.splitlines()[0][:160]}); check "
             "the file is complete and of that format. Nothing was loaded from it"
         ) from None
-    del output  # warnings of a file that parsed: the checks before and after judge it
+    if said is not None:
+        said.extend(output)
     return result
 
 
@@ -197,15 +203,18 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
         raise IngestError(f"--lifecycle {lifecycle}: use complete or all")
     head = check_head(path)
     tail = Tail(path)  # the end of a gzip file, inflated beside the parse
+    said: list[str] = []
     try:
         try:
-            frame, _ = call_native(path, "XES", lambda: rustxes.import_xes(str(path)))
+            frame, _ = call_native(path, "XES", lambda: rustxes.import_xes(str(path)), said=said)
         except IngestError:  # a file cut off is named as such, not by the parser's complaint
             require_log_end(path, tail.bytes())
             raise
         require_log_end(path, tail.bytes())
     finally:
         tail.stop()
+    if needs_plain("".join(said)):  # values rustxes left out or wrote as debug text
+        frame = read_plain(path)
     if frame.is_empty():
         raise IngestError(f"{path.name}: the XES file has no events; nothing to import")
     naive = _naive(head)
