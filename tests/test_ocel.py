@@ -125,8 +125,32 @@ def test_json_lines_stay_json_lines(tmp_path: Path):
 def test_a_broken_ocel_file_is_one_line_error(tmp_path: Path):
     path = tmp_path / "orders.json"
     path.write_text('{"objectTypes": [], "eventTypes": [], "events": 3}')
-    with pytest.raises(IngestError, match="not a readable OCEL 2.0 JSON file"):
+    with pytest.raises(IngestError, match="not an OCEL 2.0 JSON log .its events, objects"):
         read_ocel(path, object_type="order")
+    path.write_text('{"objectTypes": [], "eventTypes": [], "events": [{"id": "e1",')
+    with pytest.raises(IngestError, match=r"not a readable OCEL 2.0 JSON file \(Expecting"):
+        read_ocel(path, object_type="order")
+
+
+def test_ocel_json_with_naive_times_is_read_in_the_timezone(wh: Warehouse, tmp_path: Path):
+    """Times without an offset (Python's isoformat of a naive time), which rustxes cannot read (it
+    stopped with "premature end of input", as if the file were cut off). Such a file is read
+    with Python's json module: the same flattened events as the file with its offsets, the
+    naive times read in --timezone."""
+    aware = tmp_path / "aware.json"
+    shutil.copy(FIXTURES / "orders.ocel.json", aware)
+    naive = tmp_path / "naive.json"
+    naive.write_text(aware.read_text().replace('Z"', '"'))
+    assert naive.read_text() != aware.read_text()
+    key = ["case", "activity", "ocel:eid"]
+    expected = read_ocel(aware, object_type="order").events.select(key).sort(key)
+    assert read_ocel(naive, object_type="order").events.select(key).sort(key).equals(expected)
+    import_log(wh, Settings(), naive, object_type="order", timezone="Europe/Amsterdam")
+    first = wh.read_table("raw.log").sort("occurred_at_utc").row(0, named=True)
+    assert (first["occurred_at"], str(first["occurred_at_utc"])) == (
+        "2024-05-01T09:00:00",
+        "2024-05-01 07:00:00+00:00",  # 09:00 in Amsterdam, summer time
+    )
 
 
 def test_a_warehouse_holds_one_object_type(wh: Warehouse, tmp_path: Path):
