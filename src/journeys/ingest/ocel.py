@@ -2,7 +2,8 @@
 
 The standard flattening: for the chosen object type, every object is a case and holds every
 event related to it; an event related to two objects of the type is in both cases. JSON and XML
-are read with rustxes, SQLite with Python's sqlite3 (the OCEL 2.0 relational schema:
+are read with rustxes (JSON it cannot read, such as times without an offset, with Python's json
+module), SQLite with Python's sqlite3 (the OCEL 2.0 relational schema:
 ``event``, ``object``, ``event_object``, ``event_map_type`` and one ``event_<type>`` table per
 event type). ``read_ocel`` returns ``case``, ``activity``, ``timestamp`` (text) and the event's
 attributes with ``ocel:eid`` and ``ocel:qualifier``, as text, in name order.
