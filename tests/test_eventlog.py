@@ -436,6 +436,42 @@ def test_a_date_format_with_day_and_month_swapped_is_refused(wh: Warehouse, tmp_
     }
 
 
+def test_excel_serial_dates_are_named_and_read_with_date_format_excel(wh: Warehouse, tmp_path):
+    """A sheet's date cells exported as numbers (days since 1899-12-30, the time a fraction):
+    they were 'not a timestamp' and no strptime layout reads them. The reason and the summary
+    name --date-format excel; with it the days are local times in --timezone, to the
+    millisecond (0.3958333333 is 09:30, not 09:29:59.99999)."""
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "ticket,step,when\nT1,Open,45741.375\nT1,Check,45741.3958333333\nT1,Close,45742\n"
+        "T2,Open,25/03/2026 09:00\n"
+    )
+    first = import_log(wh, Settings(), path, **COLUMNS)
+    assert (
+        dict(first.reasons)[
+            "the timestamp column is written as Excel day numbers (days since 1899-12-30); pass "
+            "--date-format 'excel'"
+        ]
+        == 3
+    )
+    read = import_log(
+        wh, Settings(), path, date_format="excel", timezone="Europe/Amsterdam", **COLUMNS
+    )
+    assert (read.batch.rows_accepted, read.batch.rows_rejected) == (3, 1)
+    assert read.reasons == (
+        (
+            "the timestamp column does not match --date-format 'excel'; it is day first; pass "
+            "--date-format '%d/%m/%Y %H:%M'",
+            1,
+        ),
+    )
+    assert _occurred(wh) == [
+        "2025-03-25 08:00:00+00:00",  # 09:00 in Amsterdam (winter time)
+        "2025-03-25 08:30:00+00:00",
+        "2025-03-25 23:00:00+00:00",  # midnight of the 26th
+    ]
+
+
 def test_month_first_twelve_hour_dates_read_in_the_given_timezone(wh: Warehouse, tmp_path):
     """A US export (month first, 12-hour clock, naive local times): the reason says month
     first; with the layout and --timezone the instants are the local times' UTC ones, across

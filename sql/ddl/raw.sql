@@ -187,11 +187,24 @@ create or replace macro journeys_ts_problem(s) as case
         and not journeys_ts_offset_ok(trim(s))
         then 'has an offset beyond 18 hours or 59 minutes; write an offset such as +01:00'
 end;
+-- An Excel serial date (--date-format excel): days since 1899-12-30, the fraction the time of
+-- day (45741.375 is 2025-03-25 09:00), a naive local time read in tz, to the millisecond (the
+-- fraction's binary rounding: 0.3958333 is 09:30, not 09:29:59.999997). Five digits before the
+-- point only: 1927 to 2173 (a 10- or 13-digit number is epoch seconds or milliseconds).
+create or replace macro journeys_excel_ts(s, tz) as case
+    when regexp_full_match(trim(s), '\d{5}(\.\d+)?')
+        then journeys_ts_in_range(timezone(
+            tz,
+            timestamp '1899-12-30 00:00:00'
+            + to_milliseconds(cast(round(cast(trim(s) as double) * 86400000) as bigint))
+        ))
+end;
 -- A timestamp in a layout the user names (import-log --date-format, strptime directives such
 -- as '%d/%m/%Y %H:%M'): read in tz unless the layout carries an offset (%z) or zone (%Z).
 -- Without a layout (fmt NULL) the general rules above.
 create or replace macro journeys_parse_ts_as(s, tz, fmt) as case
     when fmt is null then journeys_parse_ts(s, tz)
+    when fmt = 'excel' then journeys_excel_ts(s, tz)
     when contains(fmt, '%z') or contains(fmt, '%Z')
         then journeys_ts_in_range(cast(try_strptime(trim(s), fmt) as timestamptz))
     else journeys_ts_in_range(timezone(tz, cast(try_strptime(trim(s), fmt) as timestamp)))
@@ -287,9 +300,13 @@ create or replace macro journeys_named_layout(s) as case
         then
             '%a, %d %b %Y %H:%M:%S ' || (case when regexp_matches(s, '\d$') then '%z' else '%Z' end)
 end;
-create or replace macro journeys_layout_problem(s) as
-'is written in a layout of its own; pass --date-format '''
-|| journeys_named_layout(trim(s)) || '''';
+create or replace macro journeys_layout_problem(s) as case
+    when regexp_full_match(trim(s), '\d{5}(\.\d+)?')
+        then 'is written as Excel day numbers (days since 1899-12-30); pass --date-format ''excel'''
+    else
+        'is written in a layout of its own; pass --date-format '''
+        || journeys_named_layout(trim(s)) || ''''
+end;
 -- Normalised contact identifiers: case and whitespace for emails; digits only for phones
 -- (a leading 00 international prefix is dropped, so 0049… and +49… agree).
 create or replace macro journeys_norm_email(s) as nullif(

@@ -182,7 +182,7 @@ _LOG_OPTIONS = (
     option(
         "--date-format",
         help="CSV, Parquet, JSONL: the timestamps' layout when not ISO-8601, in strptime "
-        "directives, e.g. '%d/%m/%Y %H:%M' (day first).",
+        "directives, e.g. '%d/%m/%Y %H:%M' (day first); 'excel' for Excel serial dates.",
     ),
     option(
         "--encoding",

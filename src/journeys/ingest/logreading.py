@@ -16,6 +16,8 @@ from journeys.errors import IngestError, WarehouseError
 from journeys.warehouse import Warehouse
 
 DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
+EXCEL = "excel"
+"""``--date-format excel``: Excel serial dates (days since 1899-12-30, the time as a fraction)."""
 
 
 LIFECYCLE_KEY = "lifecycle:transition"
@@ -90,10 +92,13 @@ def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
     timestamps in ISO-8601), without a directive, or with one DuckDB's strptime does not know."""
     why = f"{kind.upper()} timestamps are ISO-8601 by the standard"
     require_format("--date-format", kind, TABLE_FORMATS, why)
+    if date_format == EXCEL:
+        return
     if "%" not in date_format:
         raise IngestError(
             f"--date-format {date_format!r}: no strptime directive such as %d or %Y; write the "
-            f"layout of the timestamps, e.g. {DATE_FORMAT_EXAMPLE}. Nothing was loaded"
+            f"layout of the timestamps, e.g. {DATE_FORMAT_EXAMPLE}, or 'excel' for Excel "
+            "serial dates. Nothing was loaded"
         )
     try:
         wh.scalar("queries/check_date_format", date_format=date_format)
@@ -107,7 +112,8 @@ def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
 
 
 _LAYOUT_REASON = re.compile(
-    r"is (day first|month first|written in a layout of its own); pass --date-format ('[^']*')"
+    r"is (day first|month first|written in a layout of its own|written as Excel day numbers "
+    r"\(days since 1899-12-30\)); pass --date-format ('[^']*')"
 )
 
 
