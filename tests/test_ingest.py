@@ -15,7 +15,7 @@ from journeys.cli import main
 from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest.load import load_file, load_source
-from journeys.publish import open_published
+from journeys.publish import open_published, work_path
 from journeys.warehouse import Warehouse
 
 TX_HEADER = "event_id,customer_id,order_id,event_type,occurred_at,amount,currency,sales_channel\n"
@@ -286,3 +286,61 @@ def test_ingest_and_the_scheduled_load_go_on_past_a_bad_file(
     assert [q["file"] for q in quality] == ["a.csv", "b.csv", "c.csv"]
     assert quality[1]["note"].startswith("refused: not a readable csv file")
     assert [q["rows_accepted"] for q in quality] == [1, 0, 1]
+
+
+EU_TX = (
+    "event_id;customer_id;order_id;event_type;occurred_at;amount;currency;sales_channel\n"
+    "t1;c1;o1;order_placed;2026-03-01T10:00:00+01:00;49,70;EUR;web\n"
+    "t2;c1;o1;payment_captured;2026-03-01T10:01:00+01:00;1.249,70;EUR;web\n"
+    "t3;c1;o1;payment_captured;2026-03-01T10:02:00+01:00;1,249.70;EUR;web\n"
+)
+
+
+def _decimal(settings: Settings, separator: str) -> Settings:
+    source = settings.source("transactions").model_copy(update={"decimal": separator})
+    return settings.model_copy(update={"sources": {**settings.sources, "transactions": source}})
+
+
+def test_a_european_export_reads_its_decimal_commas(tmp_path: Path):
+    """A German shop's export (semicolons, 49,70 and 1.249,70): every row was rejected as "not
+    a number; use a plain decimal", and the file then counted as loaded. The reasons name the
+    source's decimal setting; with it the same file is read again (the read that accepted
+    nothing is superseded, its rejects gone) and the payment is worth 1,249.70. A US-grouped
+    1,249.70 is read under neither: under ',' it would be 1.24970."""
+    settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
+    path = write(tmp_path, "bestellungen.csv", EU_TX)
+    steps.ingest_files(settings, "transactions", [path])
+    with Warehouse(path=work_path(settings), read_only=True) as wh:  # before any build
+        reasons = wh.read_table("raw.rejects", order_by=["row_number"])["reason"].to_list()
+    assert reasons == [EU_COMMA] * 2 + [US_GROUPED]
+    [batch] = steps.ingest_files(_decimal(settings, ","), "transactions", [path])
+    assert (batch.skipped, batch.rows_accepted, batch.rows_rejected) == (False, 2, 1)
+    steps.build_marts(_decimal(settings, ","))
+    with open_published(settings) as wh:
+        rejects = wh.read_table("raw.rejects")
+        value = wh.read_table("marts.journeys")["value"].to_list()
+    assert rejects["reason"].to_list() == [NOT_EU] and rejects["batch_id"][0] == batch.batch_id
+    assert value == [pytest.approx(1249.70)]
+
+
+def test_file_jobs_read_the_sources_decimal_comma(wh: Warehouse, tmp_path: Path):
+    """The same through the partitioned ingest's file jobs (the Prefect flow's path)."""
+    from journeys.ingest.jobs import load_as_jobs
+    from journeys.runner import run_here
+
+    settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
+    path = write(tmp_path, "bestellungen.csv", EU_TX)
+    load_as_jobs(wh, settings, [("transactions", path)], run_tasks=run_here)
+    assert wh.read_table("raw.rejects")["reason"].to_list().count(EU_COMMA) == 2
+    load_as_jobs(wh, _decimal(settings, ","), [("transactions", path)], run_tasks=run_here)
+    values = wh.read_table("raw.transactions", order_by=["_seq"])["amount_value"].to_list()
+    assert values == [49.7, 1249.7]
+    assert wh.read_table("raw.rejects")["reason"].to_list() == [NOT_EU]
+
+
+EU_COMMA = (
+    "amount is written with a decimal comma (19,90); set decimal: ',' for this source in the "
+    "configuration"
+)
+US_GROUPED = "amount has thousands separators; write it without them, such as 1249.70"
+NOT_EU = "amount is not a number written with a decimal comma, such as 19,90 or 1.249,70"

@@ -61,6 +61,7 @@ create table if not exists raw.customers (
 create table if not exists raw.transactions (
     event_id varchar, customer_id varchar, order_id varchar, event_type varchar,
     occurred_at varchar, amount varchar, currency varchar, occurred_at_utc timestamptz,
+    amount_value double,   -- amount read with the source's decimal separator (`decimal:`)
     attributes json,
     _key varchar,
     _batch_id varchar,
@@ -316,6 +317,35 @@ create or replace macro journeys_norm_phone(s) as nullif(
     regexp_replace(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g'), '^00', ''), ''
 );
 create or replace macro journeys_blank(s) as s is null or trim(s) = '';
+-- An amount as a number, read with the source's decimal separator (sources.<name>.decimal):
+-- '.' reads 19.90 (and whatever else DuckDB casts: 1e3); ',' reads 19,90 and 1.249,70 (dots
+-- group thousands) and nothing else, so 1.249 is 1249 there. NULL: not a number so written.
+-- Thousands commas in '.' (1,249.70) are not read: 1,500 could be a European 1.5.
+create or replace macro journeys_amount(s, decimal_separator) as case
+    when journeys_blank(s) then null
+    when decimal_separator = ','
+        then case
+            when regexp_full_match(trim(s), '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
+                then try_cast(replace(replace(trim(s), '.', ''), ',', '.') as double)
+            when regexp_full_match(trim(s), '[+-]?\d+(,\d+)?')
+                then try_cast(replace(trim(s), ',', '.') as double)
+        end
+    else try_cast(trim(s) as double)
+end;
+-- Why an amount is not a number in the source's layout, and the fix (never the value).
+create or replace macro journeys_amount_problem(s, decimal_separator) as case
+    when
+        decimal_separator = '.'
+        and regexp_full_match(trim(s), '[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+')
+        then
+            'is written with a decimal comma (19,90); set decimal: '','' for this source in '
+            || 'the configuration'
+    when decimal_separator = '.' and regexp_full_match(trim(s), '[+-]?\d{1,3}(,\d{3})+(\.\d+)?')
+        then 'has thousands separators; write it without them, such as 1249.70'
+    when decimal_separator = ','
+        then 'is not a number written with a decimal comma, such as 19,90 or 1.249,70'
+    else 'is not a number; use a plain decimal such as 19.90'
+end;
 -- One row per import-log batch: how the log was read (the staging model reads the choices).
 create table if not exists raw.log_imports (
     batch_id varchar primary key,

@@ -2,16 +2,18 @@
 -- (NULL when the row is valid) and its dedup key (event_id).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
+-- amount_value: the amount read with the source's decimal separator ($decimal: '.' or ',').
 with typed as (
     select
         *,
         journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
-        try_cast(trim(amount) as double) as _amount
+        journeys_amount(amount, $decimal) as _amount
     from landing_std
 )
 
 select
     * exclude (_amount),
+    _amount as amount_value,
     trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every transaction needs its id'
@@ -27,7 +29,7 @@ select
                     'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'
                 )
         when not journeys_blank(amount) and (_amount is null or not isfinite(_amount))
-            then 'amount is not a number; use a plain decimal such as 19.90'
+            then 'amount ' || journeys_amount_problem(amount, $decimal)
         when abs(_amount) > 1e15
             then
                 'amount is beyond 10^15; no payment is that large (journey values add amounts up '

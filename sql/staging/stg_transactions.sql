@@ -11,7 +11,7 @@ final as (
         nullif(trim(order_id), '') as order_id,
         trim(event_type) as event_type,
         occurred_at_utc as occurred_at,
-        try_cast(trim(amount) as double) as amount,
+        amount_value as amount,
         nullif(upper(trim(currency)), '') as currency,
         attributes,
         _seq as seq,

@@ -88,6 +88,9 @@ class SourceSettings(_Frozen):
     """Timezone of naive timestamps in this source."""
     encoding: str = "utf-8"
     """Text encoding of CSV/JSONL files: utf-8, utf-16 or latin-1."""
+    decimal: Literal[".", ","] = "."
+    """The decimal separator of this source's amounts: ``.`` (19.90) or ``,`` (19,90, and
+    1.249,70 with dots grouping thousands), as a European export writes them."""
     column_map: dict[str, str] = Field(default_factory=dict)
     """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
     phone_region: str | None = None

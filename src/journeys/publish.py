@@ -34,10 +34,11 @@ PUBLISHED_REJECTS = "raw.rejects"
 """The one published table that is not a mart: the work file's rejects, masked."""
 
 
-WAREHOUSE_FORMAT = 5
+WAREHOUSE_FORMAT = 6
 """The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
-catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format. Raise it when
-a change makes older work files unusable."""
+catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format; 6 =
+raw.transactions.amount_value, the amount read with the source's decimal separator. Raise it
+when a change makes older work files unusable."""
 
 
 def work_path(settings: Settings) -> Path:

@@ -84,7 +84,9 @@ class ImportResult:
     def nothing_accepted(self) -> bool:
         """Rows were read and every one was rejected: nothing of the log to build from."""
         batch = self.batch
-        return bool(batch.rows_rejected) and not batch.rows_accepted and not batch.skipped
+        return bool(batch.rows_rejected) and not (
+            batch.rows_accepted or batch.duplicates or batch.skipped
+        )
 
     def summary(self) -> str:
         if self.batch.skipped:

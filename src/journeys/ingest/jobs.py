@@ -131,7 +131,9 @@ def check_file(job: CheckJob) -> CheckResult:
             landing = read_landing(
                 wh, job.path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding
             )
-            check_landing(wh, job.source, landing, tz=configured.timezone)
+            check_landing(
+                wh, job.source, landing, tz=configured.timezone, decimal=configured.decimal
+            )
             wh.view_temp("landing_marked", "ingest/checked_marks")
             wh.materialize_temp("landing_reject_text", landing.text_model)
             files = []

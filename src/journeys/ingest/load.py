@@ -249,12 +249,15 @@ def load_file(
         return record_empty(wh, batch)
     landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
     with wh.transaction():
-        result = _append(wh, batch, landing, tz=timezone or configured.timezone, reading=reading)
+        result = _append(
+            wh,
+            batch,
+            landing,
+            tz=timezone or configured.timezone,
+            reading=reading,
+            decimal=configured.decimal,
+        )
         _record(wh, batch, result)
-        if source == "log":  # an earlier read that accepted nothing is this one's now
-            keys = {"file": str(delivered), "content_hash": content_hash}
-            wh.execute("ingest/superseded_rejects", batch_id=batch.batch_id, **keys)
-            wh.execute("ingest/supersede_batches", batch_id=batch.batch_id, **keys)
     wh.drop_temp(*TEMP_TABLES)
     return result
 
@@ -311,6 +314,7 @@ def _append(
     tz: str,
     checked: bool = False,
     reading: LogReading | None = None,
+    decimal: str = ".",
 ) -> BatchResult:
     """Check and mark the file's rows, append the valid ones to ``raw.<source>`` and keep the
     others in ``raw.rejects``; return the batch's counts. ``checked``: a job checked the rows
@@ -321,7 +325,11 @@ def _append(
     else:
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
-    left_out = 0 if checked else check_landing(wh, source, landing, tz=tz, reading=reading)
+    left_out = (
+        0
+        if checked
+        else check_landing(wh, source, landing, tz=tz, reading=reading, decimal=decimal)
+    )
     if reading is not None and reading.date_format is not None:
         check_day_month(wh, reading.date_format, file)
     # The marks are a view: the rows are checked once (landing_checked), and the few keys
@@ -363,7 +371,13 @@ def _append(
 
 
 def check_landing(
-    wh: Warehouse, source: str, landing: Landing, *, tz: str, reading: LogReading | None = None
+    wh: Warehouse,
+    source: str,
+    landing: Landing,
+    *,
+    tz: str,
+    reading: LogReading | None = None,
+    decimal: str = ".",
 ) -> int:
     """``landing_checked``: every record of ``landing_raw`` with its contract columns, typed,
     and the first contract violation in ``_reason`` (``validate_<source>``): reading the values,
@@ -377,6 +391,7 @@ def check_landing(
         f"ingest/validate_{source}",
         inputs=landing.std,
         tz=tz,
+        decimal=decimal,
         **layout,
         **landing.params,
     )
@@ -469,3 +484,9 @@ def _record(wh: Warehouse, batch: _Batch, result: BatchResult) -> None:
         late_events=result.late_events,
         note=result.note or None,
     )
+    if (result.note or "").startswith(REFUSED):
+        return
+    # an earlier read of the file that accepted nothing is this one's now
+    keys = {"batch_id": batch.batch_id, "file": str(batch.path), "content_hash": batch.content_hash}
+    wh.execute("ingest/superseded_rejects", **keys)
+    wh.execute("ingest/supersede_batches", **keys)
