@@ -325,11 +325,9 @@ def _append(
     else:
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
-    left_out = (
-        0
-        if checked
-        else check_landing(wh, source, landing, tz=tz, reading=reading, decimal=decimal)
-    )
+    left_out = 0
+    if not checked:
+        left_out = check_landing(wh, source, landing, tz=tz, reading=reading, decimal=decimal)
     if reading is not None and reading.date_format is not None:
         check_day_month(wh, reading.date_format, file)
     # The marks are a view: the rows are checked once (landing_checked), and the few keys
