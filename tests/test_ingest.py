@@ -309,7 +309,8 @@ def test_a_european_export_reads_its_decimal_commas(tmp_path: Path):
     1,249.70 is read under neither: under ',' it would be 1.24970."""
     settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
     path = write(tmp_path, "bestellungen.csv", EU_TX)
-    steps.ingest_files(settings, "transactions", [path])
+    [first] = steps.ingest_files(settings, "transactions", [path])
+    assert first.summary().endswith(f"rejected: 2 × {EU_COMMA}; 1 × {US_GROUPED}")
     with Warehouse(path=work_path(settings), read_only=True) as wh:  # before any build
         reasons = wh.read_table("raw.rejects", order_by=["row_number"])["reason"].to_list()
     assert reasons == [EU_COMMA] * 2 + [US_GROUPED]

@@ -1,5 +1,5 @@
 -- grain: one reason the rows of load batch $batch_id were rejected for, most rows first
--- (analyze.py names them when a log gave no event).
+-- (import-log's and ingest's summaries name them).
 select
     reason,
     count(*) as n_rows

@@ -79,7 +79,7 @@ def ingest_files(settings: Settings, source: str, paths: Sequence[Path]) -> list
     from journeys.ingest.load import load_source
 
     with open_work(settings, step="ingest") as wh:
-        return load_source(wh, settings, source, paths)
+        return [batch.with_reasons(wh) for batch in load_source(wh, settings, source, paths)]
 
 
 def import_event_log(settings: Settings, path: Path, **options: Unpack[LogOptions]) -> ImportResult:

@@ -60,6 +60,8 @@ class BatchResult:
     note: str = ""
     left_out: int = 0
     """An event log's rows of other lifecycle transitions, not loaded (``LogReading``)."""
+    reasons: tuple[tuple[str, int], ...] = ()
+    """Why rows were rejected, most rows first (``with_reasons``; what ``summary`` names)."""
 
     def summary(self) -> str:
         name = Path(self.file).name
@@ -71,7 +73,17 @@ class BatchResult:
             f"{self.source} {name}: {self.rows_read} read, {self.rows_accepted} accepted, "
             f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
         )
-        return text + (f" ({self.note})" if self.note else "")
+        text += f" ({self.note})" if self.note else ""
+        if self.reasons:
+            text += "; rejected: " + "; ".join(f"{n} × {why}" for why, n in self.reasons[:3])
+        return text
+
+    def with_reasons(self, wh: Warehouse) -> BatchResult:
+        """The batch with the reasons its rows were rejected for (from ``raw.rejects``)."""
+        if not self.rows_rejected or self.skipped or self.refused:
+            return self
+        found = wh.rows("queries/reject_reasons", batch_id=self.batch_id)
+        return replace(self, reasons=tuple((str(why), int(n)) for why, n in found))
 
 
 @dataclass(frozen=True)
