@@ -345,3 +345,26 @@ EU_COMMA = (
 )
 US_GROUPED = "amount has thousands separators; write it without them, such as 1249.70"
 NOT_EU = "amount is not a number written with a decimal comma, such as 19,90 or 1.249,70"
+
+
+def test_ingest_fails_when_a_file_had_every_row_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """A scheduled `journeys ingest` of an export whose every amount has a decimal comma loaded
+    nothing and exited 0. It exits 1 with the reasons on stderr; with the setting fixed the
+    same command loads the file."""
+    path = write(tmp_path, "bestellungen.csv", EU_TX)
+    config = write(tmp_path, "journeys.yaml", "warehouse: wh/journeys.duckdb\n")
+    assert main(["ingest", "transactions", str(path), "--config", str(config)]) == 1
+    out, err = capsys.readouterr()
+    summary, total = err.splitlines()
+    assert out == "" and f"rejected: 2 × {EU_COMMA}; 1 × {US_GROUPED}" in summary
+    assert total == (
+        "[ingest] 1 of 1 file(s) had every row rejected (the reasons above); fix the source's "
+        "settings or the files and run `journeys ingest` again"
+    )
+    config.write_text(
+        "warehouse: wh/journeys.duckdb\nsources:\n  transactions:\n    decimal: ','\n"
+    )
+    assert main(["ingest", "transactions", str(path), "--config", str(config)]) == 0
+    assert "2 accepted, 1 rejected" in capsys.readouterr().out

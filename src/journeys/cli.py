@@ -166,10 +166,16 @@ def ingest(
 
     batches = steps.ingest_files(settings_for(ctx, config, warehouse), source, list(paths))
     for batch in batches:
-        echo(batch.summary(), err=batch.refused)
+        echo(batch.summary(), err=batch.refused or batch.every_row_rejected)
     refused = [batch for batch in batches if batch.refused]
     if refused:  # the other files were loaded; exit 1 all the same
         raise IngestError(f"{len(refused)} of {len(batches)} file(s) refused (above); fix, rerun")
+    rejected = [batch for batch in batches if batch.every_row_rejected]
+    if rejected:  # a scheduled load fails visibly; such a file is read again next time
+        raise IngestError(
+            f"{len(rejected)} of {len(batches)} file(s) had every row rejected (the reasons "
+            "above); fix the source's settings or the files and run `journeys ingest` again"
+        )
 
 
 _LOG_OPTIONS = (

@@ -83,10 +83,7 @@ class ImportResult:
     @property
     def nothing_accepted(self) -> bool:
         """Rows were read and every one was rejected: nothing of the log to build from."""
-        batch = self.batch
-        return bool(batch.rows_rejected) and not (
-            batch.rows_accepted or batch.duplicates or batch.skipped
-        )
+        return self.batch.every_row_rejected
 
     def summary(self) -> str:
         if self.batch.skipped:

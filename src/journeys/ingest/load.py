@@ -63,6 +63,13 @@ class BatchResult:
     reasons: tuple[tuple[str, int], ...] = ()
     """Why rows were rejected, most rows first (``with_reasons``; what ``summary`` names)."""
 
+    @property
+    def every_row_rejected(self) -> bool:
+        """Rows were read and every one was rejected: the file is read again next time."""
+        return bool(self.rows_rejected) and not (
+            self.rows_accepted or self.duplicates or self.skipped or self.refused
+        )
+
     def summary(self) -> str:
         name = Path(self.file).name
         if self.skipped:
