@@ -133,7 +133,8 @@ def summary_markdown(run: DailyRun, gaps: pl.DataFrame | None, *, at: datetime) 
     if ingest:
         lines.append(
             f"| ingest | {ingest.files_loaded} file(s) loaded, {ingest.files_skipped} already "
-            f"loaded, **{ingest.files_refused} refused** (see data quality); "
+            f"loaded, **{ingest.files_refused} refused**, **{ingest.files_all_rejected} with "
+            "every row rejected** (see data quality); "
             f"rows: {ingest.rows_read} read, **{ingest.rows_loaded} loaded**, "
             f"**{ingest.rows_rejected} rejected** (kept in raw.rejects), {ingest.duplicates} "
             f"duplicates, **{ingest.late_events} late** |"

@@ -66,6 +66,8 @@ class IngestTotals:
     duplicates: int
     late_events: int
     files_refused: int = 0
+    files_all_rejected: int = 0
+    """Files loaded whose every row was rejected (read again on the next run)."""
 
     @classmethod
     def of(cls, batches: Sequence[BatchResult]) -> IngestTotals:
@@ -75,6 +77,7 @@ class IngestTotals:
             files_loaded=len(loaded),
             files_skipped=len(batches) - len(loaded) - refused,
             files_refused=refused,
+            files_all_rejected=sum(b.every_row_rejected for b in loaded),
             rows_read=sum(b.rows_read for b in loaded),
             rows_loaded=sum(b.rows_accepted for b in loaded),
             rows_rejected=sum(b.rows_rejected for b in loaded),
@@ -85,7 +88,7 @@ class IngestTotals:
     def line(self) -> str:
         return (
             f"ingest: {self.files_loaded} file(s) loaded ({self.files_skipped} already loaded, "
-            f"{self.files_refused} refused), "
+            f"{self.files_refused} refused, {self.files_all_rejected} with every row rejected), "
             f"{self.rows_read} rows read, {self.rows_loaded} loaded, {self.rows_rejected} "
             f"rejected, {self.duplicates} duplicates, {self.late_events} late"
         )

@@ -560,15 +560,17 @@ def test_summary_links_a_relative_report_index_as_an_absolute_file_uri(tmp_path:
     assert (tmp_path / "reports" / "index.html").as_uri() in text
 
 
-def test_ingest_totals_count_refused_files_apart_from_loaded_and_skipped():
+def test_ingest_totals_count_refused_and_all_rejected_files_apart():
     from journeys.ingest.load import BatchResult
 
     batches = [
         BatchResult("b1", "web", "a.jsonl", rows_read=5, rows_accepted=4, rows_rejected=1),
         BatchResult("b2", "web", "b.jsonl", skipped=True, note="already loaded in batch b0"),
         BatchResult("b3", "web", "c.jsonl", refused=True, note="not a JSON lines file"),
+        BatchResult("b4", "web", "d.jsonl", rows_read=2, rows_rejected=2),
     ]
     totals = tasks.IngestTotals.of(batches)
-    assert (totals.files_loaded, totals.files_skipped, totals.files_refused) == (1, 1, 1)
-    assert (totals.rows_read, totals.rows_loaded, totals.rows_rejected) == (5, 4, 1)
-    assert "1 refused" in totals.line()
+    assert (totals.files_loaded, totals.files_skipped, totals.files_refused) == (2, 1, 1)
+    assert totals.files_all_rejected == 1
+    assert (totals.rows_read, totals.rows_loaded, totals.rows_rejected) == (7, 4, 3)
+    assert "1 refused, 1 with every row rejected" in totals.line()
