@@ -179,3 +179,26 @@ def test_a_warehouse_holds_one_object_type(wh: Warehouse, tmp_path: Path):
     again = tmp_path / "orders-next.json"
     shutil.copy(path, again)
     assert not import_log(wh, Settings(), again, object_type="order").batch.skipped
+
+
+def test_ocel_xml_with_naive_times_is_read_in_the_timezone(wh: Warehouse, tmp_path: Path):
+    """rustxes reads an OCEL XML time without an offset as UTC, so --timezone was ignored (every
+    time an hour off in Amsterdam's winter). Like an XES file, a file whose events carry no
+    offset is read in --timezone; a file whose times carry one is not."""
+    naive = tmp_path / "naive.xml"
+    naive.write_text(XML.replace('Z"', '"').replace('+01:00"', '"'))
+    import_log(wh, Settings(), naive, object_type="order", timezone="Europe/Amsterdam")
+    times = wh.read_table("raw.log").sort("occurred_at_utc")["occurred_at_utc"]
+    assert [str(t) for t in times] == [
+        "2024-01-01 09:00:00+00:00",  # 10:00 in Amsterdam
+        "2024-01-01 10:00:00+00:00",
+        "2024-01-02 08:00:00+00:00",
+        "2024-01-02 08:00:00+00:00",  # the ship event, in both orders' cases
+    ]
+    aware = read_ocel(_written(tmp_path / "aware.xml", XML), object_type="order").events
+    assert aware.sort("timestamp")["timestamp"].to_list()[0] == "2024-01-01T10:00:00.000000Z"
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path

@@ -12,6 +12,7 @@ attributes with ``ocel:eid`` and ``ocel:qualifier``, as text, in name order.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from journeys.errors import IngestError
-from journeys.ingest.xes import ISO_UTC, call_native, read_head
+from journeys.ingest.xes import ISO_NAIVE, ISO_UTC, OFFSET, call_native, read_head
 
 CASE, ACTIVITY, TIMESTAMP = "case", "activity", "timestamp"
 RELATION_COLUMNS = ("ocel:eid", "ocel:oid", "ocel:type", "ocel:qualifier")
@@ -109,13 +110,33 @@ def _read_rustxes(path: Path, kind: str) -> tuple[pl.DataFrame, pl.DataFrame, di
     raw_events, objects = tables["events"], tables["objects"]
     if raw_events.is_empty():
         raise IngestError(f"{path.name}: the OCEL log has no events; nothing to import")
+    # rustxes reads a time without an offset as UTC; written naive, the importer's --timezone
+    # applies (as for XES). JSON times without one never get here (_read_json).
+    layout = ISO_NAIVE if kind == "xml" and _naive_xml(path) else ISO_UTC
     events = raw_events.rename({"ocel:activity": ACTIVITY}).with_columns(
-        pl.col("ocel:timestamp").dt.strftime(ISO_UTC).alias(TIMESTAMP)
+        pl.col("ocel:timestamp").dt.strftime(layout).alias(TIMESTAMP)
     )
     events = events.drop("ocel:timestamp")
     relations = tables["relations"].select(RELATION_COLUMNS)
     counts = objects.group_by("ocel:type").len()
     return events, relations, dict(counts.iter_rows())
+
+
+_EVENT_TIME = re.compile(rb'<event\s[^>]*?\btime="([^"]*)"')
+
+
+def _naive_xml(path: Path) -> bool:
+    """Whether the OCEL XML file's first event time has no offset (then all are local times).
+    The events follow the objects, so the file is read until the first event, a MiB at a
+    time."""
+    carry = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            found = _EVENT_TIME.search(carry + chunk)
+            if found:
+                return not OFFSET.search(found.group(1).strip())
+            carry = (carry + chunk)[-4096:]
+    return False
 
 
 def _read_json(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:

@@ -43,7 +43,8 @@ LIFECYCLES = ("complete", "all")
 ISO_UTC = "%Y-%m-%dT%H:%M:%S%.6fZ"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.6f"
 _FIRST_TIMESTAMP = re.compile(rb'key="time:timestamp"\s+value="([^"]*)"')
-_OFFSET = re.compile(rb"(Z|z|[+-]\d\d:?\d\d)$")
+OFFSET = re.compile(rb"(Z|z|[+-]\d\d:?\d\d)$")
+"""A timestamp's offset at its end (none: a naive local time)."""
 
 T = TypeVar("T")
 
@@ -225,7 +226,7 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
 def _naive(head: bytes) -> bool:
     """Whether the file's first timestamp has no offset (then all are read as local times)."""
     match = _FIRST_TIMESTAMP.search(head)
-    return bool(match) and not _OFFSET.search(match.group(1).strip())  # type: ignore[union-attr]
+    return bool(match) and not OFFSET.search(match.group(1).strip())  # type: ignore[union-attr]
 
 
 def _lifecycle(frame: pl.DataFrame, lifecycle: str) -> tuple[pl.DataFrame, int]:
