@@ -368,3 +368,50 @@ def test_ingest_fails_when_a_file_had_every_row_rejected(
     )
     assert main(["ingest", "transactions", str(path), "--config", str(config)]) == 0
     assert "2 accepted, 1 rejected" in capsys.readouterr().out
+
+
+SEGMENT = (
+    '{"messageId":"m1","anonymousId":"a1","userId":null,"event":"Page Viewed",'
+    '"timestamp":"2026-03-25T09:00:00.123Z","properties":{"path":"/pricing",'
+    '"referrer":"https://google.com"},"context":{"device":{"type":"mobile"}}}\n'
+    '{"messageId":"m2","anonymousId":"a1","userId":"C1","event":"Signed In",'
+    '"timestamp":"2026-03-25T09:05:00Z","properties":{"path":"/login"},'
+    '"context":{"device":{"type":"mobile"}}}\n'
+)
+SEGMENT_MAP = {
+    "event_id": "messageId",
+    "anonymous_id": "anonymousId",
+    "user_id": "userId",
+    "event_type": "event",
+    "occurred_at": "timestamp",
+    "page_path": "properties.path",
+    "referrer": "properties.referrer",
+    "device": "context.device.type",
+}
+
+
+def _web_map(column_map: dict[str, str]) -> Settings:
+    settings = Settings()
+    web = settings.source("web").model_copy(update={"column_map": column_map})
+    return settings.model_copy(update={"sources": {**settings.sources, "web": web}})
+
+
+def test_a_segment_export_maps_its_nested_page_path(wh: Warehouse, tmp_path: Path):
+    """A Segment (RudderStack, PostHog) export keeps the page path under properties: mapped as
+    properties.path it loaded as NULL, silently, so no touchpoint rule on page paths matched.
+    A dotted name now reads the nested value; a mapped name the file lacks refuses the file
+    instead of loading the column empty."""
+    path = write(tmp_path, "segment.jsonl", SEGMENT)
+    [batch] = load_source(wh, _web_map(SEGMENT_MAP), "web", [path])
+    assert batch.rows_accepted == 2
+    web = wh.read_table("raw.web", order_by=["_seq"])
+    assert web["page_path"].to_list() == ["/pricing", "/login"]
+    assert web["referrer"].to_list() == ["https://google.com", None]
+    assert web["device"].to_list() == ["mobile", "mobile"]
+    typo = write(tmp_path, "segment-2.jsonl", SEGMENT.replace("m1", "m3").replace("m2", "m4"))
+    [refused] = load_source(
+        wh, _web_map({**SEGMENT_MAP, "device": "ctx.device.type"}), "web", [typo]
+    )
+    assert refused.refused and "missing column(s) device (mapped to 'ctx.device.type')" in (
+        refused.note
+    )

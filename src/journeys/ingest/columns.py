@@ -35,9 +35,14 @@ class Spec:
     missing_fix: str = MISSING_FIX
 
 
-def resolve(name: str, delivered: Sequence[str], spec: Spec) -> dict[str, str | None]:
+def resolve(
+    name: str, delivered: Sequence[str], spec: Spec, *, nested: bool = False
+) -> dict[str, str | None]:
     """Contract column -> delivered column (exact name, else case/space-insensitive; None for
-    an optional column the file lacks). A required column missing fails the file."""
+    an optional column the file lacks and the column map does not name). A required column
+    missing, or a column the map names that the file lacks, fails the file. ``nested`` (JSON
+    lines): a mapped name ``properties.path`` whose first part is a key names a nested value
+    (``nested_path``), as Segment, RudderStack and PostHog exports hold page paths."""
     loose = {c.strip().lower(): c for c in delivered}
     chosen: dict[str, str | None] = {}
     missing: list[str] = []
@@ -47,7 +52,9 @@ def resolve(name: str, delivered: Sequence[str], spec: Spec) -> dict[str, str | 
             chosen[column] = wanted
         elif wanted.strip().lower() in loose:
             chosen[column] = loose[wanted.strip().lower()]
-        elif column in spec.optional:
+        elif nested and wanted.split(".", 1)[0] in delivered and "." in wanted:
+            chosen[column] = wanted
+        elif column in spec.optional and column not in spec.column_map:
             chosen[column] = None
         else:
             missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
@@ -80,7 +87,7 @@ def jsonl_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dic
     keys = list(dict.fromkeys(key for key in chosen.values() if key is not None))
     extras = [key for key in delivered if key not in set(keys)]
     return {
-        "paths": [_json_path(key) for key in keys],
+        "paths": [_json_path(key) if key in delivered else nested_path(key) for key in keys],
         "at": _positions(chosen, keys),
         "extras": json.dumps(dict.fromkeys(extras or ["_"], "JSON")),
         "has_extras": bool(extras),
@@ -93,3 +100,8 @@ def _positions(chosen: dict[str, str | None], keys: list[str]) -> dict[str, int 
 
 def _json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def nested_path(dotted: str) -> str:
+    """The JSON path of a dotted name: ``properties.path`` is ``$."properties"."path"``."""
+    return "$" + "".join(_json_path(part)[1:] for part in dotted.split("."))

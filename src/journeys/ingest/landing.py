@@ -202,7 +202,7 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
             f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
             "one JSON object per line, or set the source's format. Nothing was loaded from it"
         )
-    chosen = resolve(path.name, keys, spec)
+    chosen = resolve(path.name, keys, spec, nested=True)
     _offsets(wh, ((1, 0),))
     parse_rejects = wh.materialize_temp(
         "landing_parse_rejects",
