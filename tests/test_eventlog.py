@@ -810,3 +810,21 @@ def test_a_damaged_gzip_log_is_refused_naming_the_file(wh: Warehouse, tmp_path, 
     with pytest.raises(IngestError, match=rf"^\[ingest\] {name}: not readable \(") as raised:
         import_log(wh, Settings(), path, **COLUMNS)
     assert "Nothing was loaded from it" in str(raised.value)
+
+
+def test_an_excel_sep_line_names_the_delimiter(wh: Warehouse, tmp_path: Path):
+    """Tools that write CSV for Excel put `sep=;` on the first line. It was taken for the
+    header: the file's columns were 'sep=' and 'column1', every named column missing. Now it
+    names the delimiter and is left out; the rows keep their line numbers."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        "\ufeffsep=;\r\nticket;step;when;note\r\nT1;Open;2026-03-25 09:00;a,b\r\n"
+        "T1;Close;2026-03-25 10:00;c\r\n".encode()
+    )
+    with pytest.raises(IngestError, match=r"The file's columns: ticket, step, when, note\."):
+        import_log(wh, Settings(), path)
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (2, 0)
+    log = wh.read_table("raw.log").sort("_row_number")
+    assert log["_row_number"].to_list() == [3, 4]
+    assert log["attributes"].to_list()[0] == '{"note":"a,b"}'

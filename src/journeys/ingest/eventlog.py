@@ -437,8 +437,14 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
             head = xes.read_head(path, 1 << 20)
             lines = head[: head.rfind(b"\n") + 1] or head
             return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
-        first = xes.read_head(path, 1 << 16).split(b"\n", 1)[0].rstrip(b"\r")
-        line = first.decode(settings.source("log").encoding, errors="replace").lstrip("\ufeff")
+        from journeys.ingest.records import excel_sep  # NumPy: only for a CSV's header
+
+        encoding = settings.source("log").encoding
+        text = xes.read_head(path, 1 << 16).decode(encoding, errors="replace")
+        texts = [t for t in text.lstrip("\ufeff").splitlines() if t.strip()] or [""]
+        line, named = texts[0], excel_sep(texts[0])
+        if named is not None:  # a sep=; line before the header (the load skips it too)
+            return next(csv.reader(texts[1:2], delimiter=named))
         dialect = csv.Sniffer().sniff(line, delimiters=",;\t|")
         return next(csv.reader([line], dialect))
     except IngestError:  # the file's first bytes cannot be read: read_head names it

@@ -136,7 +136,13 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
     if not header:
         raise IngestError(f"{name}: no header line; deliver the column names on the first line")
     with _mapped(path) as buf:
-        delimiter, fields, header_end = _header(buf, scan, header, name)
+        named = excel_sep(_text(buf, scan, header))
+        if named is not None:  # left out as a blank line before the header is
+            blank.add(header)
+            header = next((n for n in range(header + 1, scan.lines + 1) if n not in blank), 0)
+            if not header:
+                raise IngestError(f"{name}: no header line after its sep= line")
+        delimiter, fields, header_end = _header(buf, scan, header, name, named)
         reader = _Fields(buf, delimiter, scan.newline)
         suspects = np.union1d(scan.odd, scan.bare_cr)
         candidates = np.union1d(_quoted_lines(buf, scan) if exhaustive else suspects, _long(scan))
@@ -145,11 +151,23 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
     return _layout(scan, delimiter, (header, header_end), blank, texts, spans, suspects)
 
 
-def _header(buf: mmap.mmap, scan: LineScan, line: int, name: str) -> tuple[str, int, int]:
-    """(delimiter, fields, last line) of the header: the delimiter that splits it into the
-    most fields (a comma on a tie or none)."""
+_SEP_LINE = re.compile(r"\ufeff?sep=(.)\s*", re.IGNORECASE)
+
+
+def excel_sep(first: str) -> str | None:
+    """The delimiter a first line ``sep=;`` names (the hint some tools write for Excel), or
+    None when the first line is not one."""
+    found = _SEP_LINE.fullmatch(first)
+    return found.group(1) if found and found.group(1) in DELIMITERS else None
+
+
+def _header(
+    buf: mmap.mmap, scan: LineScan, line: int, name: str, named: str | None = None
+) -> tuple[str, int, int]:
+    """(delimiter, fields, last line) of the header: the delimiter a ``sep=`` line ``named``,
+    else the one that splits it into the most fields (a comma on a tie or none)."""
     best: tuple[int, str, int] | None = None
-    for delimiter in DELIMITERS:
+    for delimiter in (named,) if named else DELIMITERS:
         found = _Fields(buf, delimiter, scan.newline).match(scan.start(line), MAX_RECORD)
         if not isinstance(found, str) and (best is None or found[1] > best[0]):
             best = (found[1], delimiter, scan.line_at(found[0]))
