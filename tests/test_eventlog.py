@@ -828,3 +828,29 @@ def test_an_excel_sep_line_names_the_delimiter(wh: Warehouse, tmp_path: Path):
     log = wh.read_table("raw.log").sort("_row_number")
     assert log["_row_number"].to_list() == [3, 4]
     assert log["attributes"].to_list()[0] == '{"note":"a,b"}'
+
+
+def test_a_header_repeated_inside_the_file_is_named_as_such(wh: Warehouse, tmp_path: Path):
+    """Two exports joined with their headers (the second with its byte-order mark): the
+    second header was rejected as "the timestamp column is not a timestamp". It is kept apart
+    as a repeated header; a line equal to the header inside a quoted field stays that field's."""
+    path = tmp_path / "joined.csv"
+    path.write_bytes(
+        "\ufeffticket,step,when,note\r\nT1,Open,2026-03-25 09:00,a\r\n"
+        '\ufeffticket,step,when,note\r\nT2,Open,2026-03-26 09:00,"quoted\r\n'
+        'ticket,step,when,note\r\nend"\r\n'.encode()
+    )
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (2, 1)
+    assert result.reasons == (
+        (
+            "the line repeats the header (files joined with their headers?), so it is no row; "
+            "keep the first file's header only",
+            1,
+        ),
+    )
+    rejects = wh.read_table("raw.rejects")
+    assert rejects["row_number"].to_list() == [3]
+    log = wh.read_table("raw.log").sort("_row_number")
+    assert log["_row_number"].to_list() == [2, 4]
+    assert "ticket,step,when,note" in log["attributes"].to_list()[1]

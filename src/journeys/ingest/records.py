@@ -13,6 +13,7 @@ from the reader, and the reader's record count must match (``Layout.records``):
   header's number of fields; otherwise (a quote that never closes where a field may end, a
   carriage return inside an unquoted field, a record past the reader's 2 MiB) the line is kept
   apart as a reject of its own (``Layout.kept``) and the lines after it are read as records;
+* a line that repeats the header byte for byte (files joined with their headers) is kept apart;
 * every other non-blank line after the header is one record.
 
 Blank and kept-apart lines are left out of the copy the reader parses (``Layout.drop``);
@@ -46,6 +47,8 @@ KEPT_REASONS = {
     "reader; put the field in double quotes or remove the carriage return",
     "long": "the record is longer than 2 MiB, more than the CSV reader reads; shorten the field "
     "or deliver the source as JSON lines or Parquet",
+    "header": "the line repeats the header (files joined with their headers?), so it is no row; "
+    "keep the first file's header only",
 }
 
 
@@ -147,6 +150,7 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
         suspects = np.union1d(scan.odd, scan.bare_cr)
         candidates = np.union1d(_quoted_lines(buf, scan) if exhaustive else suspects, _long(scan))
         kept, spans = _split(reader, scan, candidates[candidates > header_end], fields)
+        kept = sorted([*kept, *_repeated_headers(buf, scan, header, header_end, kept, spans)])
         texts = tuple(Kept(n, _text(buf, scan, n), why) for n, why in kept)
     return _layout(scan, delimiter, (header, header_end), blank, texts, spans, suspects)
 
@@ -177,6 +181,35 @@ def _header(
             "names. Nothing was loaded from it"
         )
     return best[1], best[0], best[2]
+
+
+def _repeated_headers(
+    buf: mmap.mmap,
+    scan: LineScan,
+    header: int,
+    header_end: int,
+    kept: list[tuple[int, str]],
+    spans: list[tuple[int, int]],
+) -> list[tuple[int, str]]:
+    """The lines after the header that repeat it byte for byte (files joined with their
+    headers), outside the records that span lines and the lines kept apart already. Found with
+    the buffer's own search, not line by line."""
+    if header != header_end:
+        return []  # a header over several lines: not looked for
+    text = bytes(buf[scan.start(header) : int(scan.ends[header - 1])]).removesuffix(b"\r")
+    text = text.removeprefix(b"\xef\xbb\xbf")
+    taken = {n for n, _ in kept} | {n for a, b in spans for n in range(a, b + 1)}
+    found: set[int] = set()
+    for needle in (b"\n" + text, b"\n\xef\xbb\xbf" + text):  # the next file's BOM, too
+        pos = buf.find(needle, int(scan.ends[header - 1]))
+        while pos >= 0:
+            line = scan.line_at(pos + 1)
+            end = int(scan.ends[line - 1])
+            written = bytes(buf[pos + 1 : end]).removesuffix(b"\r").removeprefix(b"\xef\xbb\xbf")
+            if written == text and line not in taken:
+                found.add(line)
+            pos = buf.find(needle, end)
+    return [(line, "header") for line in sorted(found)]
 
 
 def _long(scan: LineScan) -> np.ndarray:
