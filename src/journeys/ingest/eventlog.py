@@ -28,7 +28,7 @@ from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format
-from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file
+from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file, rejected_text
 from journeys.ingest.logreading import (
     check_date_format,
     check_lifecycle_col,
@@ -90,7 +90,7 @@ class ImportResult:
             return self.batch.summary()
         text = f"{self.batch.summary()}; {self.cases} cases, {self.activities} activities"
         if self.reasons:
-            text += "; rejected: " + "; ".join(f"{n} × {why}" for why, n in self.reasons[:3])
+            text += rejected_text(self.reasons)
             layout = date_layout(self.reasons) if not self.batch.rows_accepted else None
             if any("INVALID ENCODING" in why for why, _ in self.reasons):
                 text += (
@@ -256,9 +256,6 @@ def import_log(
     counts = wh.record(
         "queries/log_counts", batch_id=batch.batch_id, tz=timezone, date_format=date_format
     )
-    reasons = (
-        wh.rows("queries/reject_reasons", batch_id=batch.batch_id) if batch.rows_rejected else []
-    )
     return ImportResult(
         batch=batch,
         cases=counts["cases"],
@@ -269,7 +266,7 @@ def import_log(
         naive_timestamps=counts["naive_timestamps"],
         timezone=timezone,
         clock_changes=(counts["fall_back_timestamps"], counts["skipped_hour_timestamps"]),
-        reasons=tuple((str(why), int(n)) for why, n in reasons),
+        reasons=batch.with_reasons(wh).reasons,
     )
 
 

@@ -80,10 +80,7 @@ class BatchResult:
             f"{self.source} {name}: {self.rows_read} read, {self.rows_accepted} accepted, "
             f"{self.rows_rejected} rejected, {self.duplicates} duplicates, {self.late_events} late"
         )
-        text += f" ({self.note})" if self.note else ""
-        if self.reasons:
-            text += "; rejected: " + "; ".join(f"{n} × {why}" for why, n in self.reasons[:3])
-        return text
+        return text + (f" ({self.note})" if self.note else "") + rejected_text(self.reasons)
 
     def with_reasons(self, wh: Warehouse) -> BatchResult:
         """The batch with the reasons its rows were rejected for (from ``raw.rejects``)."""
@@ -91,6 +88,13 @@ class BatchResult:
             return self
         found = wh.rows("queries/reject_reasons", batch_id=self.batch_id)
         return replace(self, reasons=tuple((str(why), int(n)) for why, n in found))
+
+
+def rejected_text(reasons: Sequence[tuple[str, int]]) -> str:
+    """``; rejected: 2 × why; 1 × why``: the three commonest reasons, or an empty string."""
+    if not reasons:
+        return ""
+    return "; rejected: " + "; ".join(f"{n} × {why}" for why, n in reasons[:3])
 
 
 @dataclass(frozen=True)
