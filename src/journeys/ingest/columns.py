@@ -87,7 +87,7 @@ def jsonl_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dic
     keys = list(dict.fromkeys(key for key in chosen.values() if key is not None))
     extras = [key for key in delivered if key not in set(keys)]
     return {
-        "paths": [_json_path(key) if key in delivered else nested_path(key) for key in keys],
+        "paths": [json_path(key) if key in delivered else nested_path(key) for key in keys],
         "at": _positions(chosen, keys),
         "extras": json.dumps(dict.fromkeys(extras or ["_"], "JSON")),
         "has_extras": bool(extras),
@@ -98,10 +98,11 @@ def _positions(chosen: dict[str, str | None], keys: list[str]) -> dict[str, int 
     return {col: (keys.index(key) + 1 if key is not None else None) for col, key in chosen.items()}
 
 
-def _json_path(key: str) -> str:
+def json_path(key: str) -> str:
+    """The JSON path of one top-level key: ``$."key"``, quotes and backslashes escaped."""
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def nested_path(dotted: str) -> str:
     """The JSON path of a dotted name: ``properties.path`` is ``$."properties"."path"``."""
-    return "$" + "".join(_json_path(part)[1:] for part in dotted.split("."))
+    return "$" + "".join(json_path(part)[1:] for part in dotted.split("."))

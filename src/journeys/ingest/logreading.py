@@ -13,6 +13,7 @@ from pathlib import Path
 
 from journeys.config import Settings
 from journeys.errors import IngestError, WarehouseError
+from journeys.ingest.columns import json_path
 from journeys.warehouse import Warehouse
 
 DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
@@ -43,7 +44,7 @@ def lifecycle_path(path: Path, names: list[str], given: str | None) -> str | Non
         if not found:
             return None
         chosen = found[0]
-    return '$."' + chosen.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json_path(chosen)
 
 
 TABLE_FORMATS = ("csv", "parquet", "jsonl")
