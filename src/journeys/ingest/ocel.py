@@ -22,6 +22,7 @@ import polars as pl
 
 from journeys.errors import IngestError
 from journeys.ingest.xes import ISO_NAIVE, ISO_UTC, OFFSET, call_native, read_head
+from journeys.ingest.xes_plain import text_frame
 
 CASE, ACTIVITY, TIMESTAMP = "case", "activity", "timestamp"
 RELATION_COLUMNS = ("ocel:eid", "ocel:oid", "ocel:type", "ocel:qualifier")
@@ -180,10 +181,7 @@ def _read_json(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
         ) from None
     if not rows:
         raise IngestError(f"{path.name}: the OCEL log has no events; nothing to import")
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    events = pl.DataFrame(
-        {c: [row.get(c) for row in rows] for c in columns}, schema={c: pl.String for c in columns}
-    )
+    events = text_frame(rows, list(dict.fromkeys(key for row in rows for key in row)))
     relations = pl.DataFrame(
         links, schema={c: pl.String for c in RELATION_COLUMNS}, orient="row"
     ).filter(pl.col("ocel:type").is_not_null())

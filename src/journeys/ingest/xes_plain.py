@@ -56,10 +56,14 @@ def read_plain(path: Path) -> pl.DataFrame:
         ) from None
     except GZIP_ERRORS as exc:
         raise unreadable(path, exc) from exc
-    columns = sorted({key for row in rows for key in row})
+    return text_frame(rows, sorted({key for row in rows for key in row}))
+
+
+def text_frame(rows: list[dict[str, str | None]], columns: list[str]) -> pl.DataFrame:
+    """Rows of text values (a key a row lacks is NULL there) as a frame of ``columns``, all
+    text: what a log read in Python (XES, OCEL JSON) hands to the importer."""
     return pl.DataFrame(
-        {c: [row.get(c) for row in rows] for c in columns},
-        schema={c: pl.String for c in columns},
+        {c: [row.get(c) for row in rows] for c in columns}, schema={c: pl.String for c in columns}
     )
 
 
