@@ -276,6 +276,32 @@ def test_timezone_reads_naive_timestamps_as_local(wh: Warehouse, tmp_path):
         assert str(at) == "2024-07-01 07:00:00+00:00"  # 09:00 summer time in Amsterdam
 
 
+def test_timestamps_with_a_zone_are_neither_naive_nor_in_a_clock_change(wh: Warehouse, tmp_path):
+    """A zone name or a bracketed zone (RFC 9557, Java's ZonedDateTime) fixes the instant: such
+    times were counted as 'no offset, read as UTC', and read in Europe/Berlin as falling in the
+    hour its clocks skipped. The naive one among them still is counted."""
+    path = tmp_path / "zoned.csv"
+    path.write_text(
+        "case,act,ts\n"
+        "C,Open,2024-03-31T02:30:00+02:00[Europe/Berlin]\n"
+        "C,Work,2024-03-31T03:10:00[Europe/Berlin]\n"
+        "C,Wait,2024-03-31 03:20:00 Europe/Berlin\n"
+        "C,Done,2024-03-31 02:40:00\n"
+    )
+    columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
+    result = import_log(wh, Settings(), path, timezone="Europe/Berlin", **columns)
+    assert result.batch.rows_accepted == 4 and result.naive_timestamps == 1
+    assert result.clock_changes == (0, 1)  # 02:40 naive: the skipped hour, read as 03:40
+    build_events(wh, Settings())
+    times = wh.read_table("intermediate.int_events").sort("seq")["occurred_at"]
+    assert [str(t) for t in times] == [
+        "2024-03-31 00:30:00+00:00",  # the offset is the instant
+        "2024-03-31 01:10:00+00:00",
+        "2024-03-31 01:20:00+00:00",
+        "2024-03-31 01:40:00+00:00",
+    ]
+
+
 def test_missing_column_flags_name_the_likely_columns(wh: Warehouse, tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("ticket_id;status;changed_at;agent\nT1;open;2024-01-01T09:00:00Z;ann\n")

@@ -694,7 +694,7 @@ def test_timestamp_fast_shapes_read_as_the_general_rules(cases):
             chars[position % len(chars)] = char
         values.append("".join(chars))
     wh = Warehouse()
-    wh.run_script("ddl/raw")
+    wh.run_script("ddl/macros")
     frame = pl.DataFrame({"s": values})
     wh._con.register("cases", frame.to_arrow())
     rows = wh._run(
@@ -716,6 +716,13 @@ def test_timestamp_fast_shapes_read_as_the_general_rules(cases):
         ("2026-03-01 10:00:00 EST", None, "occurred_at ends in a time zone abbreviation"),
         ("2026-03-01T10:00:00+25:00", None, "occurred_at has an offset beyond 18 hours"),
         ("2026-03-01 10:00:00 xyz", None, "occurred_at ends in a time zone abbreviation"),
+        # RFC 9557 / Java's ZonedDateTime: the offset is the instant, else the bracketed zone
+        ("2026-03-01T10:00-05:00[America/New_York]", "2026-03-01 15:00:00+00:00", None),
+        ("2026-03-01T10:00:00.250Z[UTC]", "2026-03-01 10:00:00.250000+00:00", None),
+        ("2026-03-01T10:00+01:00[!Europe/Paris][u-ca=iso8601]", "2026-03-01 09:00:00+00:00", None),
+        ("2026-03-01T10:00:00[America/New_York]", "2026-03-01 15:00:00+00:00", None),
+        ("2026-03-01 10:00:00 Mars/Olympus", None, "occurred_at names the time zone 'Mars/"),
+        ("2026-03-01T10:00[Mars/Olympus]", None, "occurred_at names the time zone 'Mars/"),
     ],
 )
 def test_timestamps_are_read_at_their_instant_or_rejected_saying_why(

@@ -1,8 +1,9 @@
 -- grain: one row, the cases and activities an imported log batch holds, the case ids that look
--- like contact identifiers (hashed in staging) and the timestamps without an offset. A case id
--- is tested once, not on each of its events. Read in a zone with clock changes ($tz), a naive
--- local time in the hour the clocks went back names two instants (the later one was taken),
--- and one in the hour they skipped names none (it was read an hour later): both are counted.
+-- like contact identifiers (hashed in staging) and the timestamps without an offset or zone. A
+-- case id is tested once, not on each of its events. Read in a zone with clock changes ($tz), a
+-- naive local time in the hour the clocks went back names two instants (the later one was
+-- taken), and one in the hour they skipped names none (it was read an hour later): both are
+-- counted.
 with batch as (
     select
         case_id,
@@ -22,9 +23,7 @@ naive as (
         b.occurred_at,
         b.occurred_at_utc
     from batch as b
-    where
-        not regexp_matches(trim(b.occurred_at), '([Zz]|[+-]\d\d(:?\d\d)?)$')
-        and not regexp_full_match(trim(b.occurred_at), '\d{10}|\d{13}')
+    where journeys_ts_is_naive(b.occurred_at)
 ),
 
 local_clock as (

@@ -1,0 +1,296 @@
+-- The SQL macros of the raw and staging layers: timestamps, amounts, contact identifiers.
+-- Idempotent (create or replace): run with sql/ddl/raw.sql by journeys.ingest.raw.ensure_raw.
+-- Timestamps: ISO-8601 with Z or an offset are absolute (a space before the offset allowed; an
+-- offset beyond ±18:00 or a minute beyond 59 is no offset); so is a time followed by UTC, GMT or
+-- an IANA zone name (America/New_York, Europe/Berlin). Zone abbreviations (EST, CST, IST) are
+-- not read: CST is Central, China and Cuba time. A 12-hour clock (10:00:00 PM) is read. Epoch
+-- seconds (10 digits) and milliseconds (13 digits) are UTC; a date and time of digits and
+-- separators alone is a naive local time in the source's timezone. Anything else after the time
+-- (DuckDB's own cast ignores it: '10:00:00 PM' and '10:00:00 EST' read as 10:00) is no time.
+-- Only instants from 1900 up to (not including) 2200 are timestamps: DuckDB also reads words
+-- ('infinity', 'epoch') and years such as 12026, which no analyst's tool (Python, polars) can
+-- hold, and one such event would break every later build.
+-- journeys_parse_ts is a plain expression (a macro with a subquery is run as a join over every
+-- row, 3 s per 7M values). The shapes exports almost always use are read first, with one
+-- anchored pattern each; their years 1901-2198 keep any offset inside the range. Every other
+-- value takes the general rules (journeys_parse_ts_any), with the same result.
+create or replace macro journeys_ts_in_range(t) as case
+    when t >= timestamptz '1900-01-01 00:00:00+00' and t < timestamptz '2200-01-01 00:00:00+00'
+        then t
+end;
+create or replace macro journeys_ts_offset_ok(s) as coalesce(
+    try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 2) as integer) <= 18
+    and coalesce(try_cast(regexp_extract(s, '([+-])(\d\d):?(\d\d)?$', 3) as integer), 0) <= 59,
+    true
+);
+-- '2026-03-01 10:00:00 PM' -> '2026-03-01 22:00:00' (NULL for an hour outside 1-12); p: the parts
+create or replace macro journeys_ts_12h_of(p) as case
+    when try_cast(
+        p.h as integer) between 1 and 12 then p.d || ' '
+    || lpad(cast(
+        try_cast(p.h as integer) % 12 + case when upper(p.ap) = 'P' then 12 else 0 end
+        as varchar
+    ), 2, '0') || ':' || p.m || p.sec
+end;
+create or replace macro journeys_ts_12h(s) as journeys_ts_12h_of(regexp_extract(
+    s,
+    '^([\d\-/.]*\d)[ T](\d{1,2}):(\d\d)(:\d\d(?:\.\d+)?)?\s*([AaPp])\.?[Mm]\.?$',
+    ['d', 'h', 'm', 'sec', 'ap']
+));
+create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(case
+    when s is null or not regexp_matches(s, '\d') then null
+    when regexp_full_match(trim(s), '\d{10}') then to_timestamp(cast(trim(s) as bigint))
+    when regexp_full_match(trim(s), '\d{13}') then to_timestamp(cast(trim(s) as bigint) / 1000.0)
+    when regexp_full_match(trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*\s*([Zz]|[+-]\d\d(:?\d\d)?)')
+        then case when journeys_ts_offset_ok(trim(s)) then try_cast(upper(regexp_replace(
+            trim(s), '\s+([Zz]|[+-]\d\d(:?\d\d)?)$', '\1'
+        )) as timestamptz) end
+    when
+        regexp_full_match(
+            trim(s),
+            '[\d\-/. T:]*\d:\d\d[\d:.]*\s+((?i:utc|gmt)|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+)'
+        )
+        then try_cast(regexp_replace(trim(s), '(?i)\s+(utc|gmt)$', ' UTC') as timestamptz)
+    when regexp_matches(trim(s), '\d\s*[AaPp]\.?[Mm]\.?$')
+        then timezone(tz, try_cast(journeys_ts_12h(trim(s)) as timestamp))
+    when
+        regexp_full_match(trim(s), '[\d\-/. T:]*\d')
+        then timezone(tz, try_cast(trim(s) as timestamp))
+end);
+-- RFC 9557 (and Java's ZonedDateTime, Temporal) write the zone after the time in brackets:
+-- 2026-03-01T10:00+01:00[Europe/Berlin], 2026-03-01T09:00Z[UTC], [!Europe/Berlin] (critical),
+-- tags such as [u-ca=gregory] after it. The offset, where written, is the instant (the zone
+-- names where it was); without one the time is local to the bracketed zone. t: the value
+-- without its brackets; zone: the first bracketed zone name ('' when none).
+create or replace macro journeys_ts_bracketed_of(t, zone) as journeys_ts_in_range(case
+    when
+        regexp_full_match(t, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)')
+        and journeys_ts_offset_ok(t)
+        then try_cast(upper(t) as timestamptz)
+    when regexp_full_match(t, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?') and zone <> ''
+        then try_cast(t || ' ' || zone as timestamptz)
+end);
+create or replace macro journeys_ts_bracketed(s) as journeys_ts_bracketed_of(
+    regexp_replace(trim(s), '(\[[^\]]*\])+$', ''),
+    regexp_extract(trim(s), '\[!?([A-Za-z_]+(/[A-Za-z0-9_+\-]+)*)\]', 1)
+);
+create or replace macro journeys_parse_ts(s, tz) as case
+    when s[1:4] not between '1901' and '2198' then journeys_parse_ts_any(s, tz)
+    -- 2026-03-01T10:00:00.000Z, 2026-03-01T10:00:00Z, 2026-03-01T10:00:00+01:00
+    when
+        regexp_full_match(
+            s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-](0\d|1[0-8]):[0-5]\d)'
+        )
+        then try_cast(s as timestamptz)
+    -- 2026-03-01 10:00:00 in the source's timezone
+    when regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d')
+        then timezone(tz, try_cast(s as timestamp))
+    -- 2026-03-01T10:00+01:00[Europe/Berlin]
+    when ends_with(rtrim(s), ']') then journeys_ts_bracketed(s)
+    else journeys_parse_ts_any(s, tz)
+end;
+-- The zone name a value ends with (2026-03-01 10:00 Europe/Berlin, ...+01:00[Europe/Berlin]);
+-- NULL when it names none.
+create or replace macro journeys_ts_zone_name(s) as nullif(regexp_extract(
+    trim(s), '\d:\d\d[^A-Za-z\[]*[\s\[!Zz]+([A-Za-z_]+/[A-Za-z0-9_+\-/]+)\]?(\[[^\]]*\])*$', 1
+), '');
+-- A value whose instant depends on the timezone it is read in: no Z, offset, UTC/GMT, zone name
+-- or bracketed zone after the time, and no epoch number.
+create or replace macro journeys_ts_is_naive(s) as
+not regexp_matches(
+    trim(s), '([Zz]|[+-]\d\d(:?\d\d)?|(?i:utc|gmt)|[A-Za-z_]+/[A-Za-z0-9_+\-/]+|\])$'
+)
+and not regexp_full_match(trim(s), '\d{10}|\d{13}');
+-- Why a value is not a timestamp, where a general reason would mislead (NULL otherwise).
+create or replace macro journeys_ts_problem(s) as case
+    when
+        regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[A-Za-z]{2,5}$')
+        and not regexp_matches(trim(s), '(?i)(utc|gmt|\d\s*z|\d\s*[ap]\.?m\.?)$')
+        then
+            'ends in a time zone abbreviation, which is ambiguous (CST is Central, China and '
+            || 'Cuba time); write an offset such as -05:00 or a zone name such as America/New_York'
+    when
+        regexp_matches(trim(s), '\d:\d\d[\d:.]*\s*[+-]\d\d(:?\d\d)?$')
+        and not journeys_ts_offset_ok(trim(s))
+        then 'has an offset beyond 18 hours or 59 minutes; write an offset such as +01:00'
+    when
+        try_cast('2000-01-01 00:00:00 ' || journeys_ts_zone_name(s) as timestamptz) is null
+        then
+            'names the time zone ''' || journeys_ts_zone_name(s) || ''', which is not an IANA '
+            || 'zone name; write one such as Europe/Berlin, or an offset such as +01:00'
+end;
+-- An Excel serial date (--date-format excel): days since 1899-12-30, the fraction the time of
+-- day (45741.375 is 2025-03-25 09:00), a naive local time read in tz, to the millisecond (the
+-- fraction's binary rounding: 0.3958333 is 09:30, not 09:29:59.999997). Five digits before the
+-- point only: 1927 to 2173 (a 10- or 13-digit number is epoch seconds or milliseconds).
+create or replace macro journeys_excel_ts(s, tz) as case
+    when regexp_full_match(trim(s), '\d{5}(\.\d+)?')
+        then journeys_ts_in_range(timezone(
+            tz,
+            timestamp '1899-12-30 00:00:00'
+            + to_milliseconds(cast(round(cast(trim(s) as double) * 86400000) as bigint))
+        ))
+end;
+-- A timestamp in a layout the user names (import-log --date-format, strptime directives such
+-- as '%d/%m/%Y %H:%M'): read in tz unless the layout carries an offset (%z) or zone (%Z).
+-- Without a layout (fmt NULL) the general rules above.
+create or replace macro journeys_parse_ts_as(s, tz, fmt) as case
+    when fmt is null then journeys_parse_ts(s, tz)
+    when fmt = 'excel' then journeys_excel_ts(s, tz)
+    when contains(fmt, '%z') or contains(fmt, '%Z')
+        then journeys_ts_in_range(cast(try_strptime(trim(s), fmt) as timestamptz))
+    else journeys_ts_in_range(timezone(tz, cast(try_strptime(trim(s), fmt) as timestamp)))
+end;
+-- A date written 25/03/2026 (10:00), 03.25.26 or 1-4-2026 10:00 PM, in its parts; first = ''
+-- when the value is not written so. DuckDB reads none of these without a layout.
+create or replace macro journeys_dmy_parts(s) as regexp_extract(
+    trim(s),
+    '^(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})'
+    || '(([ T]+)\d{1,2}:\d\d(:\d\d)?(\.\d+)?(\s*[AaPp]\.?[Mm]\.?)?)?$',
+    ['first', 'sep', 'second', 'year', 'time', 'gap', 'seconds', 'fraction', 'ampm']
+);
+-- The --date-format layout of such a date, day first or month first.
+create or replace macro journeys_dmy_format(p, day_first) as
+case when day_first then '%d' || p.sep || '%m' else '%m' || p.sep || '%d' end
+|| p.sep || case when length(p.year) = 4 then '%Y' else '%y' end
+|| case
+    when p.time = '' then ''
+    else
+        (case when p.gap = 'T' then 'T' else ' ' end)
+        || (case when p.ampm <> '' then '%I' else '%H' end) || ':%M'
+        || (case when p.seconds <> '' then ':%S' else '' end)
+        || (case when p.fraction <> '' then '.%f' else '' end)
+        || (case when p.ampm <> '' then ' %p' else '' end)
+end;
+-- Why such a date is not read, with the --date-format that reads it (never the value itself).
+create or replace macro journeys_dmy_reason(p) as case
+    when p.first = '' then null
+    when try_cast(p.first as integer) > 12
+        then 'is day first; pass --date-format ''' || journeys_dmy_format(p, true) || ''''
+    when try_cast(p.second as integer) > 12
+        then 'is month first; pass --date-format ''' || journeys_dmy_format(p, false) || ''''
+    else
+        'is day first or month first (both fit); pass --date-format '''
+        || journeys_dmy_format(p, true) || ''' or ''' || journeys_dmy_format(p, false) || ''''
+end;
+create or replace macro journeys_dmy_problem(s) as journeys_dmy_reason(journeys_dmy_parts(s));
+-- A clock time written 9:00, 09:00:15 or 9:00 PM, as strptime directives (NULL: not one).
+create or replace macro journeys_time_layout(t) as case
+    when t = '' then ''
+    when regexp_full_match(t, '\d{1,2}:\d\d(:\d\d)?(\s*)([AaPp][Mm])?')
+        then
+            (case when regexp_matches(t, '[AaPp][Mm]$') then '%I' else '%H' end)
+            || ':%M'
+            || (case when regexp_matches(t, '^\d{1,2}:\d\d:\d\d') then ':%S' else '' end)
+            || regexp_extract(t, '\d(\s*)[AaPp][Mm]$', 1)
+            || (case when regexp_matches(t, '[AaPp][Mm]$') then '%p' else '' end)
+end;
+-- English month names as strptime reads them (%b: three letters, %B: the whole name).
+create or replace macro journeys_month_names() as
+'(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|january|february|march|april|june|july'
+|| '|august|september|october|november|december)';
+-- The --date-format layout of a timestamp written in a common way that is not ISO-8601 and not
+-- DD/MM/YYYY (journeys_dmy_problem): 2026-03-25 09:00:00,123 (a comma before the fraction),
+-- 25-Mar-2026 09:00, 25 March 2026, Mar 25, 2026 9:00 AM, 20260325T090000, and the e-mail
+-- form Wed, 25 Mar 2026 09:00:00 GMT. NULL for anything else.
+create or replace macro journeys_named_layout(s) as case
+    when regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d,\d{1,6}')
+        then '%Y-%m-%d' || substr(s, 11, 1) || '%H:%M:%S,%f'
+    when
+        regexp_full_match(
+            s,
+            '\d{1,2}([ \-/.])' || journeys_month_names() || '([ \-/.])\d{4}([ T,]+.*)?'
+        )
+        then
+            '%d' || regexp_extract(s, '^\d{1,2}([ \-/.])', 1)
+            || (
+                case when regexp_matches(s, '^\d{1,2}.[A-Za-z]{3}[^A-Za-z]') then '%b' else '%B' end
+            )
+            || regexp_extract(s, '^\d{1,2}.[A-Za-z]+([ \-/.])', 1) || '%Y'
+            || regexp_extract(s, '^\d{1,2}.[A-Za-z]+.\d{4}([ T,]*)', 1)
+            || journeys_time_layout(regexp_extract(s, '^\d{1,2}.[A-Za-z]+.\d{4}[ T,]*(.*)$', 1))
+    when
+        regexp_full_match(
+            s,
+            journeys_month_names() || ' \d{1,2},? \d{4}([ T,]+.*)?'
+        )
+        then
+            (case when regexp_matches(s, '^[A-Za-z]{3} ') then '%b' else '%B' end) || ' %d'
+            || (case when regexp_matches(s, '^[A-Za-z]+ \d{1,2},') then ',' else '' end)
+            || ' %Y'
+            || regexp_extract(s, '^[A-Za-z]+ \d{1,2},? \d{4}([ T,]*)', 1)
+            || journeys_time_layout(
+                regexp_extract(s, '^[A-Za-z]+ \d{1,2},? \d{4}[ T,]*(.*)$', 1)
+            )
+    when regexp_full_match(s, '\d{8}T?\d{6}')
+        then '%Y%m%d' || (case when contains(s, 'T') then 'T' else '' end) || '%H%M%S'
+    when regexp_full_match(s, '(20|19)\d{6}') then '%Y%m%d'
+    when
+        regexp_full_match(
+            s, '[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d\d:\d\d:\d\d (GMT|UTC|[+-]\d{4})'
+        )
+        then
+            '%a, %d %b %Y %H:%M:%S ' || (case when regexp_matches(s, '\d$') then '%z' else '%Z' end)
+end;
+create or replace macro journeys_layout_problem(s) as case
+    when regexp_full_match(trim(s), '\d{5}(\.\d+)?')
+        then 'is written as Excel day numbers (days since 1899-12-30); pass --date-format ''excel'''
+    else
+        'is written in a layout of its own; pass --date-format '''
+        || journeys_named_layout(trim(s)) || ''''
+end;
+-- Normalised contact identifiers: case and whitespace for emails; digits only for phones
+-- (a leading 00 international prefix is dropped, so 0049… and +49… agree).
+create or replace macro journeys_norm_email(s) as nullif(
+    lower(regexp_replace(coalesce(s, ''), '\s+', '', 'g')), ''
+);
+create or replace macro journeys_norm_phone(s) as nullif(
+    regexp_replace(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g'), '^00', ''), ''
+);
+create or replace macro journeys_blank(s) as s is null or trim(s) = '';
+-- An amount as a number, read with the source's decimal separator (sources.<name>.decimal):
+-- '.' reads 19.90 (and whatever else DuckDB casts: 1e3); ',' reads 19,90 and 1.249,70 (dots
+-- group thousands) and nothing else, so 1.249 is 1249 there. NULL: not a number so written.
+-- Thousands commas in '.' (1,249.70) are not read: 1,500 could be a European 1.5.
+create or replace macro journeys_amount(s, decimal_separator) as case
+    when journeys_blank(s) then null
+    when decimal_separator = ','
+        then case
+            when regexp_full_match(trim(s), '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
+                then try_cast(replace(replace(trim(s), '.', ''), ',', '.') as double)
+            when regexp_full_match(trim(s), '[+-]?\d+(,\d+)?')
+                then try_cast(replace(trim(s), ',', '.') as double)
+        end
+    else try_cast(trim(s) as double)
+end;
+-- Why an amount is not a number in the source's layout, and the fix (never the value).
+create or replace macro journeys_amount_problem(s, decimal_separator) as case
+    when
+        decimal_separator = '.'
+        and regexp_full_match(trim(s), '[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+')
+        then
+            'is written with a decimal comma (19,90); set decimal: '','' for this source in '
+            || 'the configuration'
+    when decimal_separator = '.' and regexp_full_match(trim(s), '[+-]?\d{1,3}(,\d{3})+(\.\d+)?')
+        then 'has thousands separators; write it without them, such as 1249.70'
+    when decimal_separator = ','
+        then 'is not a number written with a decimal comma, such as 19,90 or 1.249,70'
+    else 'is not a number; use a plain decimal such as 19.90'
+end;
+-- Contact identifiers in imported logs: a whole value that is an email address, or a phone
+-- number written as one (a leading + or 00, or digit groups with separators; 8 to 15 digits).
+-- Plain numbers (173688, zero-padded 0000123456) are ids, not phones.
+create or replace macro journeys_is_email(s) as
+regexp_full_match(trim(coalesce(s, '')), '[\w.+-]+@[\w-]+(\.[\w-]+)+');
+create or replace macro journeys_is_phone(s) as
+length(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g')) between 8 and 15
+and (
+    regexp_full_match(trim(s), '(\+|00)[1-9][0-9 ().-]*')
+    or regexp_full_match(trim(s), '\(?0[1-9][0-9]{0,4}\)?([ .-]+[0-9]{2,})+')
+);
+create or replace macro journeys_is_contact(s) as journeys_is_email(s) or journeys_is_phone(s);
+-- An activity's email addresses and international phone numbers, masked as in the reports.
+create or replace macro journeys_redact(s) as regexp_replace(
+    regexp_replace(s, '[\w.+-]+@[\w-]+(\.[\w-]+)+', '[email]', 'g'),
+    '(\+|\b00)[1-9]([ ().-]{0,2}[0-9]){7,14}', '[phone]', 'g'
+);
