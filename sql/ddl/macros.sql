@@ -294,3 +294,8 @@ create or replace macro journeys_redact(s) as regexp_replace(
     regexp_replace(s, '[\w.+-]+@[\w-]+(\.[\w-]+)+', '[email]', 'g'),
     '(\+|\b00)[1-9]([ ().-]{0,2}[0-9]){7,14}', '[phone]', 'g'
 );
+-- A batch whose every row was rejected (every timestamp in a layout not given yet, every amount
+-- with a decimal comma): its file is read again, and the new batch supersedes it
+-- (ingest/manifest_lookup.sql, superseded_rejects.sql, supersede_batches.sql; load.BatchResult).
+create or replace macro journeys_every_row_rejected(rows_accepted, duplicates, rows_rejected) as
+rows_accepted = 0 and duplicates = 0 and rows_rejected > 0;

@@ -12,4 +12,4 @@ where
     file = $file and content_hash = $content_hash
     and not starts_with(coalesce(note, ''), 'refused: ')
     and not starts_with(coalesce(note, ''), 'superseded: ')
-    and not (rows_accepted = 0 and duplicates = 0 and rows_rejected > 0)
+    and not journeys_every_row_rejected(rows_accepted, duplicates, rows_rejected)

@@ -14,4 +14,4 @@ set
     rows_rejected = 0
 where
     file = $file and content_hash = $content_hash and batch_id <> $batch_id
-    and rows_accepted = 0 and duplicates = 0 and rows_rejected > 0
+    and journeys_every_row_rejected(rows_accepted, duplicates, rows_rejected)

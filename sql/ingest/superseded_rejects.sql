@@ -6,5 +6,5 @@ where batch_id in (
     from raw.manifest as m
     where
         m.file = $file and m.content_hash = $content_hash and m.batch_id <> $batch_id
-        and m.rows_accepted = 0 and m.duplicates = 0 and m.rows_rejected > 0
+        and journeys_every_row_rejected(m.rows_accepted, m.duplicates, m.rows_rejected)
 )
