@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from journeys import steps
 from journeys.cli import main
-from journeys.config import Settings
+from journeys.config import Settings, SourceSettings
 from journeys.errors import IngestError
 from journeys.ingest.load import load_file, load_source
 from journeys.publish import open_published, work_path
@@ -226,6 +227,33 @@ def test_parquet_source(wh: Warehouse, tmp_path: Path):
     frame.write_parquet(tmp_path / "support.parquet")
     [batch] = load_source(wh, Settings(), "support", [tmp_path / "support.parquet"])
     assert batch.rows_accepted == 2
+
+
+def test_nested_parquet_columns_are_kept_as_json(wh: Warehouse, tmp_path: Path):
+    """A Zendesk-style export's struct and list columns (via, custom_fields) reached the
+    attributes as DuckDB's display text ({'channel': email}: a string no JSON reader parses,
+    and '42' and 42 the same); they are JSON now, as a JSON lines file's objects are. A contract
+    column mapped to a nested one is refused, naming it."""
+    path = tmp_path / "support.parquet"
+    wh._run(
+        "COPY (SELECT 's1' AS event_id, 'k1' AS ticket_id, 'a@x.io' AS email, '' AS phone, "
+        "'email' AS channel, 'T1' AS team, 'Zendesk' AS system, 'billing' AS category, "
+        "'ticket_opened' AS event_type, '2026-03-01 10:00:00' AS occurred_at, "
+        "{'channel': 'email', 'source': {'rel': NULL}} AS via, "
+        "[{'id': 42, 'value': '42'}] AS custom_fields) "
+        f"TO '{path}' (FORMAT parquet)"
+    )
+    [batch] = load_source(wh, Settings(), "support", [path])
+    assert batch.rows_accepted == 1
+    attributes = json.loads(wh.read_table("raw.support")["attributes"][0])
+    assert attributes == {
+        "via": {"channel": "email", "source": {"rel": None}},
+        "custom_fields": [{"id": 42, "value": "42"}],
+    }
+    mapped = Settings(sources={"support": SourceSettings(column_map={"channel": "via"})})
+    with Warehouse() as other:
+        [refused] = load_source(other, mapped, "support", [path])
+    assert refused.refused and "channel ('via') holds nested values" in refused.note
 
 
 def test_rows_read_always_reconciles(wh: Warehouse, tmp_path: Path):

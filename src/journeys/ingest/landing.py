@@ -228,11 +228,25 @@ def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:
 def _read_parquet(wh: Warehouse, path: Path, spec: Spec) -> Landing:
     try:
         with _plain_parquet(path) as plain:
-            wh.materialize_temp("landing_raw", "ingest/read_parquet", path=str(plain))
+            nested = [r[0] for r in wh.rows("ingest/parquet_nested_columns", path=str(plain))]
+            if nested:  # kept as JSON (ingest/read_parquet_nested.sql)
+                wh.materialize_temp(
+                    "landing_raw", "ingest/read_parquet_nested", path=str(plain), nested=nested
+                )
+            else:
+                wh.materialize_temp("landing_raw", "ingest/read_parquet", path=str(plain))
     except WarehouseError as exc:
         raise _fail_unreadable(path, "parquet", exc) from exc
     delivered = wh.columns_of("landing_raw")
-    params = table_params(delivered, resolve(path.name, delivered, spec))
+    chosen = resolve(path.name, delivered, spec)
+    structured = {c: key for c, key in chosen.items() if key in nested}
+    if structured:  # an id, a name or a time cannot be a struct or a list
+        named = ", ".join(f"{c} ('{key}')" for c, key in structured.items())
+        raise IngestError(
+            f"{path.name}: {named} holds nested values (a struct, list or map), not one value "
+            "per row; name a column of plain values. Nothing was loaded from it"
+        )
+    params = table_params(delivered, chosen)
     std, params = _standardise("ingest/landing_table", ((0, 1),), spec, params)
     return Landing("ingest/reject_text_table", 0, std, params)
 
