@@ -302,6 +302,29 @@ def test_timestamps_with_a_zone_are_neither_naive_nor_in_a_clock_change(wh: Ware
     ]
 
 
+def test_a_column_named_twice_in_the_header_is_not_chosen_silently(wh: Warehouse, tmp_path):
+    """Two exports' columns side by side ('Status' from the ticket, 'status' from the
+    workflow): --activity-col status took the first without a word. Refused, naming both and
+    how each is read; naming the copy as it is read (status_1) chooses it."""
+    path = tmp_path / "joined.csv"
+    path.write_text(
+        "case;Status;at;status\nT1;open;2024-01-01T09:00:00Z;New\nT1;open;2024-01-01T10:00:00Z;Triage\n"
+    )
+    columns = {"case_col": "case", "timestamp_col": "at"}
+    with pytest.raises(IngestError) as caught:
+        import_log(wh, Settings(), path, activity_col="status", **columns)
+    assert (
+        "the header names 'Status' more than once, column 2 (read as 'Status') and column 4 "
+        "(read as 'status_1'), so which one is the activity is not clear"
+    ) in str(caught.value)
+    assert wh.count("raw.log") == 0
+    result = import_log(wh, Settings(), path, activity_col="status_1", **columns)
+    assert result.batch.rows_accepted == 2
+    log = wh.read_table("raw.log").sort("_seq")
+    assert log["activity"].to_list() == ["New", "Triage"]
+    assert log["attributes"].to_list() == ['{"Status":"open"}'] * 2
+
+
 def test_missing_column_flags_name_the_likely_columns(wh: Warehouse, tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("ticket_id;status;changed_at;agent\nT1;open;2024-01-01T09:00:00Z;ann\n")

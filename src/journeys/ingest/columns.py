@@ -67,6 +67,34 @@ def resolve(
     return chosen
 
 
+def refuse_repeated(
+    name: str, written: Sequence[str], delivered: Sequence[str], chosen: dict[str, str | None]
+) -> None:
+    """A contract column chosen by a name the header holds more than once (case aside: the
+    reader reads the second ``activity`` as ``activity_1``) fails the file: which one is meant
+    is not clear, and the first was taken without a word. A copy named as it is read
+    (``activity_1``) is a choice. ``written``: the header as written, in ``delivered``'s order
+    (no check when the two differ in length)."""
+    if len(written) != len(delivered):
+        return
+    places: dict[str, list[int]] = {}
+    for at, column in enumerate(written):
+        places.setdefault(column.strip().lower(), []).append(at)
+    for column, key in chosen.items():
+        if key is None or key not in delivered:
+            continue
+        at = list(delivered).index(key)
+        same = places[written[at].strip().lower()]
+        if len(same) < 2 or key.strip().lower() != written[at].strip().lower():
+            continue
+        copies = " and ".join(f"column {i + 1} (read as '{delivered[i]}')" for i in same)
+        raise IngestError(
+            f"{name}: the header names '{written[at]}' more than once, {copies}, so which one "
+            f"is the {column} is not clear; rename one in the export, or name the one you mean "
+            "as it is read. Nothing was loaded from it"
+        )
+
+
 def table_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dict[str, Any]:
     """Parameters of ``landing_table.sql``: ``COLUMNS($keys)`` yields the chosen columns in
     file order (each once), so ``$at`` points each contract column at its place there."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeys.errors import GZIP_ERRORS, IngestError, WarehouseError, unreadable
-from journeys.ingest.columns import Spec, jsonl_params, resolve, table_params
+from journeys.ingest.columns import Spec, jsonl_params, refuse_repeated, resolve, table_params
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:  # the line scans import numpy (about 0.1 s): only CSV and JSONL need them
@@ -104,6 +104,7 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
                 raise _fail_unreadable(path, "csv", exc) from exc
         delivered = wh.columns_of("landing_raw")
         chosen = resolve(path.name, delivered, spec)
+        refuse_repeated(path.name, found.names, delivered, chosen)
     if parsed != found.records:
         raise _records_differ(path, parsed, found.records, found.suspect, "records")
     rejected = [line - 1 for line in _reader_rejects(wh)]  # line 1: the header

@@ -22,11 +22,13 @@ Blank and kept-apart lines are left out of the copy the reader parses (``Layout.
 
 from __future__ import annotations
 
+import csv
+import io
 import mmap
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +78,8 @@ class Layout:
     """Byte ranges (blank and kept-apart lines) the reader must not see; none: read as is."""
     suspect: int
     """The first line whose quotes or carriage returns may be read differently (0: none)."""
+    names: tuple[str, ...] = ()
+    """The header's column names as written (the reader renames a repeated one: a, a_1)."""
 
 
 @contextmanager
@@ -152,7 +156,9 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
         kept, spans = _split(reader, scan, candidates[candidates > header_end], fields)
         kept = sorted([*kept, *_repeated_headers(buf, scan, header, header_end, kept, spans)])
         texts = tuple(Kept(n, _text(buf, scan, n), why) for n, why in kept)
-    return _layout(scan, delimiter, (header, header_end), blank, texts, spans, suspects)
+        names = _names(buf, scan, (header, header_end), delimiter)
+    found = _layout(scan, delimiter, (header, header_end), blank, texts, spans, suspects)
+    return replace(found, names=names)
 
 
 _SEP_LINE = re.compile(r"\ufeff?sep=(.)\s*", re.IGNORECASE)
@@ -251,6 +257,15 @@ def _split(
             spans.append((line, last))
             covered = last
     return kept, spans
+
+
+def _names(
+    buf: mmap.mmap, scan: LineScan, header: tuple[int, int], delimiter: str
+) -> tuple[str, ...]:
+    """The header's fields as written (a header over several lines: its quoted newlines kept)."""
+    raw = buf[scan.start(header[0]) : int(scan.ends[header[1] - 1])]
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").removesuffix("\r")
+    return tuple(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []))
 
 
 def _text(buf: mmap.mmap, scan: LineScan, line: int) -> str:
