@@ -39,6 +39,8 @@ class Connection:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.read_only = read_only
         self._scripts_run: set[str] = set()
+        self.in_transaction = False
+        """Whether ``transaction`` has begun one that has not ended (DuckDB does not nest them)."""
         self._preserve_order = True  # DuckDB's default; changed only by insertion_order()
         self.stored_changed = False
         """Whether this connection has changed any stored table's files (publish: whether the
@@ -125,10 +127,13 @@ class Connection:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self._run("BEGIN TRANSACTION")
+        self.in_transaction = True
         try:
             yield
+            self.in_transaction = False
             self._run("COMMIT", what="commit the transaction")
         except BaseException:
+            self.in_transaction = False
             self._files = None  # the catalog is as it was before the transaction
             self._described = {}
             self._existing = set()
