@@ -228,3 +228,45 @@ def test_import_log_of_a_file_whose_every_row_is_rejected_exits_1_with_the_reaso
     assert main([*head, *flags, "--date-format", "%d/%m/%Y %H:%M"]) == 0
     out, _ = capsys.readouterr()
     assert "2 read, 2 accepted, 0 rejected" in out
+
+
+def test_periods_follow_the_configured_time_zone(tmp_path: Path, capsys):
+    """A New York shop's evening tickets: by UTC they were counted in the next day (and the
+    last evening of March in April); with drift.timezone they are the day and month they
+    happened in. Changing the zone measures the history again: no UTC period stays."""
+    log = tmp_path / "tickets.csv"
+    log.write_text(
+        "case,activity,at\n"
+        "T1,Open,2026-03-01T22:30:00-05:00\nT1,Escalate,2026-03-01T23:00:00-05:00\n"
+        "T1,Close,2026-03-01T23:40:00-05:00\n"
+        "T2,Open,2026-03-02T10:00:00-05:00\nT2,Escalate,2026-03-02T11:00:00-05:00\n"
+        "T2,Close,2026-03-02T12:00:00-05:00\n"
+        "T3,Open,2026-03-31T22:00:00-04:00\nT3,Close,2026-03-31T23:00:00-04:00\n"
+    )
+    ticket_map = tmp_path / "tickets.yaml"
+    ticket_map.write_text(
+        "name: tickets\ngoal: Close\nentry: [Open]\nexit: [Close]\n"
+        "stages:\n  - name: All\n    steps:\n      - name: Open\n      - name: Close\n"
+    )
+    warehouse = tmp_path / "wh" / "journeys.duckdb"
+
+    def periods(zone: str) -> tuple[list[str], list[str]]:
+        config = tmp_path / f"{zone.replace('/', '-')}.yaml"
+        config.write_text(f"min_support: 1\ndrift:\n  grain: day\n  timezone: {zone}\n")
+        given = ("--warehouse", str(warehouse))
+        if not warehouse.exists():
+            run(capsys, *given, "import-log", str(log), "--case-col", "case",
+                "--activity-col", "activity", "--timestamp-col", "at")  # fmt: skip
+            run(capsys, *given, "build", "--config", str(config))
+        run(capsys, *given, "compare", "--map", str(ticket_map), "--config", str(config))
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            days = con.sql(
+                "SELECT DISTINCT strftime(period, '%m-%d') FROM marts.map_gap_history ORDER BY 1"
+            ).fetchall()
+            months = con.sql("SELECT period FROM marts.map_journeys ORDER BY journey_id").fetchall()
+        return [d for (d,) in days], [m for (m,) in months]
+
+    # the gap (Escalate) of T1 and T2: two New York days, one UTC day
+    assert periods("America/New_York") == (["03-01", "03-02"], ["2026-03"] * 3)
+    assert periods("UTC") == (["03-02"], ["2026-03", "2026-03", "2026-04"])
+    assert periods("America/New_York")[0] == ["03-01", "03-02"]

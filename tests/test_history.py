@@ -312,3 +312,31 @@ def test_one_pass_equals_find_gaps_per_period_on_the_sample(name: str, grain: st
     assert_same_rows(found, expected)
     assert found["period"].n_unique() > 8 and found.height > 100
     assert found["rank"].is_null().any() and found["rank"].is_not_null().any()
+
+
+def _utc(*instants: str) -> pl.DataFrame:
+    times = [pl.Series([t]).str.to_datetime(time_zone="UTC")[0] for t in instants]
+    return pl.DataFrame({"started_at": times}, schema={"started_at": pl.Datetime("us", "UTC")})
+
+
+def test_periods_are_days_and_weeks_of_the_configured_time_zone():
+    """Sunday 1 March 2026, 22:30 in New York is Monday 03:30 UTC: in UTC periods it was
+    Monday's and the next week's; in New York's it is Sunday's, of the week before. A midnight
+    the clocks skip (Santiago, 6 September 2026) is no error."""
+    frame = _utc("2026-03-02 03:30:00")
+    assert periods_of(frame, "day") == [date(2026, 3, 2)]
+    assert periods_of(frame, "week") == [date(2026, 3, 2)]
+    assert periods_of(frame, "day", "America/New_York") == [date(2026, 3, 1)]
+    assert periods_of(frame, "week", "America/New_York") == [date(2026, 2, 23)]
+    assert periods_of(frame, "day", "Asia/Tokyo") == [date(2026, 3, 2)]
+    skipped = _utc("2026-09-06 04:30:00", "2026-09-06 02:30:00")  # 01:30 and 22:30 the day before
+    assert periods_of(skipped, "day", "America/Santiago") == [date(2026, 9, 5), date(2026, 9, 6)]
+
+
+def test_the_month_of_a_journey_is_the_configured_time_zone_s():
+    journeys = _utc("2026-04-01 02:00:00").with_columns(
+        journey_id=pl.lit("j1"), customer_key=pl.lit("c1"), variant_id=pl.lit(1),
+        status=pl.lit("completed"), value=pl.lit(0.0),
+    )  # fmt: skip
+    assert prepare_journeys(journeys)["period"].to_list() == ["2026-04"]
+    assert prepare_journeys(journeys, "America/New_York")["period"].to_list() == ["2026-03"]

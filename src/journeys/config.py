@@ -116,14 +116,19 @@ class SourceSettings(_Frozen):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        if value == "UTC" or _loads_as_zone(value):
-            return value
-        zones = zoneinfo.available_timezones()  # a walk of the tz database: about 10 ms
-        if zones and value not in zones:  # no tz database: DuckDB decides
-            raise ValueError(
-                f"{value!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC"
-            )
+        return _time_zone(value)
+
+
+def _time_zone(value: str) -> str:
+    """``value`` if it names a time zone, else a ValueError naming it and the fix."""
+    if value == "UTC" or _loads_as_zone(value):
         return value
+    zones = zoneinfo.available_timezones()  # a walk of the tz database: about 10 ms
+    if zones and value not in zones:  # no tz database: DuckDB decides
+        raise ValueError(
+            f"{value!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC"
+        )
+    return value
 
 
 def _loads_as_zone(value: str) -> bool:
@@ -182,8 +187,12 @@ class DriftSettings(_Frozen):
     """Gap history and drift (docs/maps.md, *Gap history and drift*)."""
 
     grain: Literal["day", "week"] = "week"
-    """The periods of marts.map_gap_history: journeys by the day or the week (Monday, UTC) they
-    started."""
+    """The periods of marts.map_gap_history: journeys by the day or the week (Monday) they
+    started, in ``timezone``."""
+    timezone: str = "UTC"
+    """The zone whose days, weeks and months are the periods (the gap history, drift and
+    marts.map_journeys.period): the business's own (America/New_York), so an evening's journeys
+    are not counted in the next day. Changing it measures the history again."""
     baseline_periods: int = Field(default=4, ge=1, le=52)
     """A period is compared with the pooled periods just before it, this many."""
     fdr: float = Field(default=0.01, gt=0, lt=1)
@@ -191,6 +200,11 @@ class DriftSettings(_Frozen):
     notify_block: str | None = None
     """A Prefect notification block (``slack-webhook/cx-alerts``) the flows send each new drift
     event to; unset: the events are Prefect artifacts and ``journeys.drift`` events only."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _time_zone(value)
 
 
 class EffortSettings(_Frozen):

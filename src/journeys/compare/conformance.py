@@ -150,7 +150,8 @@ def _compare_one(
     history and drift events: one map's rows in memory at a time. Returns its summary, its new
     drift events, and whether it was compared incrementally. ``source``: where a map compared
     whole reads its events (``_events_source``)."""
-    name, version, grain = journey_map.name, map_version(journey_map), settings.drift.grain
+    name, version = journey_map.name, map_version(journey_map)
+    grain = f"{settings.drift.grain} in {settings.drift.timezone}"  # the periods kept rows have
     again = not full and can_continue(wh, name=name, version=version, grain=grain,
                                       changes=changes)  # fmt: skip
     result = compare_map(

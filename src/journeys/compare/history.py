@@ -1,6 +1,7 @@
 """``marts.map_gap_history``: each gap of a map measured per period, kept across runs.
 
-A **period** is the day or the week (Monday, UTC; ``drift.grain``) a journey started in, and a
+A **period** is the day or the week (Monday; ``drift.grain``) a journey started in, in
+``drift.timezone`` (UTC unless set: an evening's journeys in New York belong to that day), and a
 period's measures are the gaps found among the journeys that started in it, exactly as
 ``marts.map_gaps`` measures them among all journeys (share of the period's journeys in scope,
 outcome rates of its finished journeys, the interval, impact). So the history is a function of
@@ -70,14 +71,17 @@ class GapInputs:
     timing: StepTiming
 
 
-def period_of(column: str, grain: str) -> pl.Expr:
-    """The period (its first day) of a timestamp column at ``grain``."""
-    return pl.col(column).dt.truncate(EVERY[grain]).dt.date()
+def period_of(column: str, grain: str, timezone: str = "UTC") -> pl.Expr:
+    """The period (its first day) of a UTC timestamp column at ``grain``, in ``timezone``:
+    truncated as a wall-clock time there (no instant to look up: a midnight the clocks skip, as
+    in America/Santiago, is no error)."""
+    local = pl.col(column).dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+    return local.dt.truncate(EVERY[grain]).dt.date()
 
 
-def periods_of(frame: pl.DataFrame, grain: str) -> list[date]:
+def periods_of(frame: pl.DataFrame, grain: str, timezone: str = "UTC") -> list[date]:
     """The distinct periods of ``frame.started_at`` (NULL ones left out), sorted."""
-    found = frame.select(period_of("started_at", grain).alias("p")).drop_nulls().unique()
+    found = frame.select(period_of("started_at", grain, timezone).alias("p")).drop_nulls().unique()
     return sorted(found["p"].to_list())
 
 
@@ -89,6 +93,7 @@ def measure_history(
     periods: Iterable[date],
     grain: str,
     min_support: int,
+    timezone: str = "UTC",
     batch: int | None = None,
 ) -> pl.DataFrame:
     """The history rows of ``periods`` (each measured over the journeys that started in it).
@@ -99,7 +104,7 @@ def measure_history(
     weight (``ranking: value_weighted``) is relative to the map's journeys of every period, so
     each batch would move the weights of periods it does not measure again."""
     wanted = pl.Series(sorted(set(periods)), dtype=pl.Date)
-    scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain)).filter(
+    scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain, timezone)).filter(
         pl.col("_period").is_in(wanted)
     )
     sizes = scoped.group_by("_period").agg(pl.len()).sort("_period")

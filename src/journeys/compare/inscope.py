@@ -40,4 +40,4 @@ def read_in_scope(
         .collect()
     )
     frame = frame.with_columns(raw_weights(wh, settings, frame))  # the customers' weights
-    return prepare_journeys(frame)
+    return prepare_journeys(frame, settings.drift.timezone)

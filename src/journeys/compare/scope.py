@@ -67,11 +67,11 @@ def scope_variants(journey_map: JourneyMap, variants: pl.DataFrame) -> pl.DataFr
     )
 
 
-def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
+def prepare_journeys(journeys: pl.DataFrame, timezone: str = "UTC") -> pl.DataFrame:
     """The journeys sorted by journey_id, with ``cx``, a compact code of the customer, and
-    ``period``, the start month (``2026-03``): the work ``scope_journeys`` would repeat for
-    every map, done once (``compare_maps``). ``segment`` and ``started_at`` may be missing
-    (NULL segment, period and started_at)."""
+    ``period``, the start month (``2026-03``) in ``timezone`` (drift.timezone): the work
+    ``scope_journeys`` would repeat for every map, done once (``compare_maps``). ``segment``
+    and ``started_at`` may be missing (NULL segment, period and started_at)."""
     frame = journeys.select(
         "journey_id",
         "customer_key",
@@ -82,7 +82,7 @@ def prepare_journeys(journeys: pl.DataFrame) -> pl.DataFrame:
         segment=pl.col("segment").cast(pl.String)
         if "segment" in journeys.columns
         else pl.lit(None, pl.String),
-        period=pl.col("started_at").dt.strftime("%Y-%m")
+        period=pl.col("started_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m")
         if "started_at" in journeys.columns
         else pl.lit(None, pl.String),
         started_at=pl.col("started_at")

@@ -97,16 +97,16 @@ def update_history(
     """Measure the map's gap history again (every period, or with ``changes`` the periods
     their journeys started in), find its drift events, and return those the marts did not
     hold before."""
-    grain = drift.grain
+    grain, timezone = drift.grain, drift.timezone
     if changes is None or not current(wh):
         todo: list[date] | None = None
-        periods = periods_of(inputs.scoped, grain)
+        periods = periods_of(inputs.scoped, grain, timezone)
     else:
         moved = pl.concat([changes.changed, changes.stale]).select("started_at")
-        periods = todo = periods_of(moved, grain)
+        periods = todo = periods_of(moved, grain, timezone)
     rows = measure_history(
         journey_map, inputs, version=version, periods=periods, grain=grain,
-        min_support=min_support,
+        min_support=min_support, timezone=timezone,
     )  # fmt: skip
     write_history(wh, rows, name=journey_map.name, version=version, grain=grain, periods=todo)
     history = wh.query(
