@@ -107,14 +107,19 @@ def find_drift(
                                                "finished_in_scope").iter_rows()
     }  # fmt: skip
     in_scope = dict(totals.select("period", "journeys_in_scope").iter_rows())
-    rows = []
+    baselines = {}
     for period in sorted(in_scope):
         baseline = [period - k * STEP[grain] for k in range(1, baseline_periods + 1)]
         baseline = [b for b in baseline if b in in_scope]
-        if not baseline:
-            continue
+        if baseline:
+            baselines[period] = baseline
+    if not baselines:
+        return empty_drift()
+    compared = _compared(history, baselines).partition_by("period", as_dict=True)
+    rows = []
+    for period, baseline in baselines.items():
         tests = _period_tests(
-            history, period, baseline, in_scope=in_scope,
+            compared[(period,)], n1=in_scope[period], n0=sum(in_scope[b] for b in baseline),
             closed=closed[period] and all(closed[b] for b in baseline),
         )  # fmt: skip
         for test, q in zip(tests, adjust(t.p_value for t in tests), strict=True):
@@ -150,31 +155,38 @@ def _event(
     )
 
 
-def _period_tests(
-    history: pl.DataFrame,
-    period: date,
-    baseline: list[date],
-    *,
-    in_scope: dict[date, int],
-    closed: bool,
-) -> list[Test]:
-    """Every test of one period against its baseline (see the module docstring)."""
-    n1, n0 = in_scope[period], sum(in_scope[b] for b in baseline)
-    now = history.filter(pl.col("period") == period)
+def _compared(history: pl.DataFrame, baselines: dict[date, list[date]]) -> pl.DataFrame:
+    """Every period with a baseline, in one frame: per (period, gap) the period's row and its
+    baseline's pooled counts (suffix ``_base``; labels of the latest baseline period with the
+    gap), a gap of only one side with the other's columns NULL. One join for all periods, not
+    five polars operations per period (a year of days: 1,800)."""
+    pairs = pl.DataFrame(
+        {
+            "period": [p for p, bases in baselines.items() for _ in bases],
+            "base": [b for bases in baselines.values() for b in bases],
+        },
+        schema={"period": pl.Date, "base": pl.Date},
+    )
+    now = history.join(pairs.select("period").unique(), on="period", how="semi").select(
+        "period", *LABEL, *COUNTS, "outcome_rate_with", "expected_share", "observed_share",
+        pl.col("same_behaviour_as").is_not_null().alias("folded"),
+    )  # fmt: skip
     before = (
-        history.filter(pl.col("period").is_in(baseline))
-        .sort("period", descending=True)
-        .group_by("gap_id")
+        pairs.join(history.rename({"period": "base"}), on="base")
+        .sort("period", "base", descending=[False, True])
+        .group_by("period", "gap_id", maintain_order=True)
         .agg(
             *(pl.col(c).first() for c in LABEL[1:]),
             *(pl.col(c).sum() for c in COUNTS),
             pl.col("same_behaviour_as").is_not_null().first().alias("folded"),
         )
     )
-    both = now.select(
-        *LABEL, *COUNTS, "outcome_rate_with", "expected_share", "observed_share",
-        pl.col("same_behaviour_as").is_not_null().alias("folded"),
-    ).join(before, on="gap_id", how="full", coalesce=True, suffix="_base")  # fmt: skip
+    return now.join(before, on=["period", "gap_id"], how="full", coalesce=True, suffix="_base")
+
+
+def _period_tests(both: pl.DataFrame, *, n1: int, n0: int, closed: bool) -> list[Test]:
+    """Every test of one period against its baseline (see the module docstring); ``both``:
+    the period's rows of ``_compared``."""
     tests = []
     for row in both.iter_rows(named=True):
         label = {c: row[c] if row[c] is not None else row.get(f"{c}_base") for c in LABEL}
