@@ -129,7 +129,10 @@ def _grouped(
     masks = sets.select(words).to_numpy().astype(np.int64).reshape(-1, len(words))
     n = sets["n"].to_numpy().astype(np.int64)
     rows = []
-    for (g,), part in eligible.partition_by("_g", as_dict=True).items():  # rows in rank order
+    eligible = eligible.sort("_g", maintain_order=True)  # each group's rows in rank order
+    starts = np.searchsorted(eligible["_g"].to_numpy(), np.arange(groups.height + 1))
+    for g in range(groups.height):  # slices, not a frame built per group
+        part = eligible.slice(int(starts[g]), int(starts[g + 1] - starts[g]))
         low, high = np.searchsorted(set_group, [g, g + 1])
         overlap = overlaps(masks[low:high], n[low:high], size=part.height)
         key = part.row(0, named=True)

@@ -115,11 +115,13 @@ def find_drift(
             baselines[period] = baseline
     if not baselines:
         return empty_drift()
-    compared = _compared(history, baselines).partition_by("period", as_dict=True)
+    compared: dict[date, list[dict[str, Any]]] = {}
+    for row in _compared(history, baselines).iter_rows(named=True):  # no frame per period
+        compared.setdefault(row["period"], []).append(row)
     rows = []
     for period, baseline in baselines.items():
         tests = _period_tests(
-            compared[(period,)], n1=in_scope[period], n0=sum(in_scope[b] for b in baseline),
+            compared[period], n1=in_scope[period], n0=sum(in_scope[b] for b in baseline),
             closed=closed[period] and all(closed[b] for b in baseline),
         )  # fmt: skip
         for test, q in zip(tests, adjust(t.p_value for t in tests), strict=True):
@@ -184,11 +186,11 @@ def _compared(history: pl.DataFrame, baselines: dict[date, list[date]]) -> pl.Da
     return now.join(before, on=["period", "gap_id"], how="full", coalesce=True, suffix="_base")
 
 
-def _period_tests(both: pl.DataFrame, *, n1: int, n0: int, closed: bool) -> list[Test]:
+def _period_tests(both: list[dict[str, Any]], *, n1: int, n0: int, closed: bool) -> list[Test]:
     """Every test of one period against its baseline (see the module docstring); ``both``:
     the period's rows of ``_compared``."""
     tests = []
-    for row in both.iter_rows(named=True):
+    for row in both:
         label = {c: row[c] if row[c] is not None else row.get(f"{c}_base") for c in LABEL}
         folded = row["folded"] if row["folded"] is not None else row["folded_base"]
         if label["gap_type"] in NOT_TESTED or folded:
