@@ -32,7 +32,6 @@ from typing import Any, TypeVar
 import polars as pl
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
-from journeys.ingest.xes_plain import needs_plain, read_plain
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -196,6 +195,27 @@ def call_native(path: Path, what: str, fn: Callable[[], T], *, said: list[str] |
     return result
 
 
+TROUBLE = ("Failed to parse", "contains values of different dtypes")
+"""What rustxes prints when its frame does not hold the file's values (``needs_plain``)."""
+
+
+DEBUG_TEXT = "[Attribute { key: "
+"""How rustxes writes a ``<list>`` or ``<container>`` attribute's values, without a word:
+``[Attribute { key: "tag", value: String("vip"), own_attributes: None }]``."""
+
+
+def needs_plain(rustxes_output: str, frame: pl.DataFrame | None = None) -> bool:
+    """Whether rustxes said that it left values out or wrote them as debug text, or wrote a
+    nested attribute of ``frame`` (its text columns) as debug text without saying so."""
+    if any(sign in rustxes_output for sign in TROUBLE):
+        return True
+    if frame is None:
+        return False
+    texts = [c for c, kind in frame.schema.items() if kind == pl.String]
+    found = frame.select(pl.col(c).str.starts_with(DEBUG_TEXT).any() for c in texts)
+    return bool(texts) and any(found.row(0))
+
+
 def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     """One row per event of the XES (or XES.gz) file; see the module docstring."""
     import rustxes
@@ -214,7 +234,9 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
         require_log_end(path, tail.bytes())
     finally:
         tail.stop()
-    if needs_plain("".join(said)):  # values rustxes left out or wrote as debug text
+    if needs_plain("".join(said), frame):  # values rustxes left out or wrote as debug text
+        from journeys.ingest.xes_plain import read_plain  # the XML parser: only then
+
         frame = read_plain(path)
     if frame.is_empty():
         raise IngestError(f"{path.name}: the XES file has no events; nothing to import")
