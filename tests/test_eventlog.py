@@ -813,7 +813,6 @@ def test_local_times_in_a_clock_change_are_counted_and_read_as_documented(wh: Wa
 @pytest.mark.parametrize(
     ("written", "layout", "instant"),
     [
-        ("2026-03-25 09:00:00,123", "%Y-%m-%d %H:%M:%S,%f", "2026-03-25 09:00:00.123000+00:00"),
         ("25-Mar-2026 09:00", "%d-%b-%Y %H:%M", "2026-03-25 09:00:00+00:00"),
         ("25 March 2026 9:15 pm", "%d %B %Y %I:%M %p", "2026-03-25 21:15:00+00:00"),
         ("Mar 25, 2026 9:00AM", "%b %d, %Y %I:%M%p", "2026-03-25 09:00:00+00:00"),
@@ -828,8 +827,9 @@ def test_local_times_in_a_clock_change_are_counted_and_read_as_documented(wh: Wa
 def test_common_layouts_are_rejected_with_the_layout_that_reads_them(
     wh: Warehouse, tmp_path, written: str, layout: str, instant: str
 ):
-    """Timestamps as exports and logs write them (log4j's comma, month names, compact, the
-    e-mail form): the reason names a --date-format, and that layout reads the value."""
+    """Timestamps as exports and logs write them (month names, compact, the e-mail form): the
+    reason names a --date-format, and that layout reads the value. (log4j's and Python
+    logging's decimal comma, 09:00:00,123, is ISO-8601 and read without one.)"""
     path = tmp_path / "log.csv"
     path.write_text(f'ticket,step,when\nT1,Open,"{written}"\n')
     first = import_log(wh, Settings(), path, **COLUMNS)
@@ -840,6 +840,23 @@ def test_common_layouts_are_rejected_with_the_layout_that_reads_them(
     again = import_log(wh, Settings(), path, date_format=layout, **COLUMNS)
     assert again.batch.rows_accepted == 1
     assert _occurred(wh) == [instant]
+
+
+def test_a_decimal_comma_in_the_seconds_is_read_as_iso_8601_allows(wh: Warehouse, tmp_path):
+    """Python's logging and log4j write 09:00:00,123: ISO-8601's decimal comma. It was rejected
+    with a --date-format to pass (and with a Z after it, as no timestamp at all)."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        'ticket,step,when\nT1,Open,"2026-03-25 09:00:00,123"\nT1,Close,"2026-03-25T10:00:00,5Z"\n'
+        'T1,Wait,"2026-03-25T11:00:00,25+01:00[Europe/Berlin]"\n'
+    )
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.naive_timestamps) == (3, 1)
+    assert sorted(_occurred(wh)) == [
+        "2026-03-25 09:00:00.123000+00:00",
+        "2026-03-25 10:00:00.250000+00:00",  # 11:00:00,25 at +01:00
+        "2026-03-25 10:00:00.500000+00:00",
+    ]
 
 
 @pytest.mark.parametrize("at", [0.02, 0.5])

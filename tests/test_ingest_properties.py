@@ -120,8 +120,11 @@ def aware_stamps(draw: st.DrawFn) -> Stamp:
         suffix = " " + draw(st.sampled_from([n for n, m in NAMED_ZONES.items() if m == minutes]))
     elif draw(st.integers(0, 5)) == 0:
         suffix = " " + suffix  # a space before the offset
+    elif draw(st.integers(0, 5)) == 0:  # RFC 9557: the zone in brackets, the offset its instant
+        suffix += draw(st.sampled_from(["[Europe/Berlin]", "[!America/New_York][u-ca=iso8601]"]))
     sep = draw(st.sampled_from(["T", " "]))
-    fraction = f".{local.microsecond:06d}" if local.microsecond else ""
+    point = draw(st.sampled_from([".", ".", ","]))  # ISO-8601 allows a decimal comma
+    fraction = f"{point}{local.microsecond:06d}" if local.microsecond else ""
     text = f"{local:%Y-%m-%d}{sep}{local:%H:%M:%S}{fraction}{suffix}"
     utc = (local - timedelta(minutes=minutes)).replace(tzinfo=UTC)
     return Stamp(draw(st.sampled_from([text, f" {text} "])), utc)
@@ -188,7 +191,8 @@ GARBAGE = [
     "T10:00Z",
     "2026-03-01T",
     "abc1",
-    "2026-03-01T10:00:00Z[Europe/Berlin]",
+    "2026-03-01T10:00:00[Mars/Olympus]",
+    "2026-03-01T10:00:00 Z[Europe/Berlin]",
     # DuckDB's cast ignored whatever follows the time: each of these read as 10:00 local
     "2026-03-01 10:00:00 EST",
     "2026-03-01 10:00:00 CET",
@@ -658,6 +662,9 @@ FAST_SHAPES = (
     "2026-03-01T10:00:00-05:30",
     "2026-03-01 10:00:00",
     "2026-03-01T10:00:00",
+    "2026-03-01T10:00:00.123",
+    "2026-03-01 10:00:00.5",
+    "2026-03-01 10:00:00,123",
     "1901-01-01T00:00:00-12:00",
     "2198-12-31T23:59:59+14:00",
     "1900-01-01 00:30:00",

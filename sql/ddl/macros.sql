@@ -5,8 +5,10 @@
 -- an IANA zone name (America/New_York, Europe/Berlin). Zone abbreviations (EST, CST, IST) are
 -- not read: CST is Central, China and Cuba time. A 12-hour clock (10:00:00 PM) is read. Epoch
 -- seconds (10 digits) and milliseconds (13 digits) are UTC; a date and time of digits and
--- separators alone is a naive local time in the source's timezone. Anything else after the time
--- (DuckDB's own cast ignores it: '10:00:00 PM' and '10:00:00 EST' read as 10:00) is no time.
+-- separators alone is a naive local time in the source's timezone. A fraction of a second may
+-- follow a comma, as ISO-8601 allows and Python's logging writes (10:00:00,123). Anything else
+-- after the time (DuckDB's own cast ignores it: '10:00:00 PM' and '10:00:00 EST' read as 10:00)
+-- is no time.
 -- Only instants from 1900 up to (not including) 2200 are timestamps: DuckDB also reads words
 -- ('infinity', 'epoch') and years such as 12026, which no analyst's tool (Python, polars) can
 -- hold, and one such event would break every later build.
@@ -41,21 +43,26 @@ create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(cas
     when s is null or not regexp_matches(s, '\d') then null
     when regexp_full_match(trim(s), '\d{10}') then to_timestamp(cast(trim(s) as bigint))
     when regexp_full_match(trim(s), '\d{13}') then to_timestamp(cast(trim(s) as bigint) / 1000.0)
-    when regexp_full_match(trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*\s*([Zz]|[+-]\d\d(:?\d\d)?)')
+    when
+        regexp_full_match(
+            trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*(,\d+)?\s*([Zz]|[+-]\d\d(:?\d\d)?)'
+        )
         then case when journeys_ts_offset_ok(trim(s)) then try_cast(upper(regexp_replace(
-            trim(s), '\s+([Zz]|[+-]\d\d(:?\d\d)?)$', '\1'
+            replace(trim(s), ',', '.'), '\s+([Zz]|[+-]\d\d(:?\d\d)?)$', '\1'
         )) as timestamptz) end
     when
         regexp_full_match(
             trim(s),
-            '[\d\-/. T:]*\d:\d\d[\d:.]*\s+((?i:utc|gmt)|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+)'
+            '[\d\-/. T:]*\d:\d\d[\d:.]*(,\d+)?\s+((?i:utc|gmt)|[A-Za-z_]+(/[A-Za-z0-9_+\-]+)+)'
         )
-        then try_cast(regexp_replace(trim(s), '(?i)\s+(utc|gmt)$', ' UTC') as timestamptz)
+        then try_cast(
+            regexp_replace(replace(trim(s), ',', '.'), '(?i)\s+(utc|gmt)$', ' UTC') as timestamptz
+        )
     when regexp_matches(trim(s), '\d\s*[AaPp]\.?[Mm]\.?$')
         then timezone(tz, try_cast(journeys_ts_12h(trim(s)) as timestamp))
     when
-        regexp_full_match(trim(s), '[\d\-/. T:]*\d')
-        then timezone(tz, try_cast(trim(s) as timestamp))
+        regexp_full_match(trim(s), '[\d\-/. T:]*\d(,\d+)?')
+        then timezone(tz, try_cast(replace(trim(s), ',', '.') as timestamp))
 end);
 -- RFC 9557 (and Java's ZonedDateTime, Temporal) write the zone after the time in brackets:
 -- 2026-03-01T10:00+01:00[Europe/Berlin], 2026-03-01T09:00Z[UTC], [!Europe/Berlin] (critical),
@@ -64,26 +71,32 @@ end);
 -- without its brackets; zone: the first bracketed zone name ('' when none).
 create or replace macro journeys_ts_bracketed_of(t, zone) as journeys_ts_in_range(case
     when
-        regexp_full_match(t, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)')
+        regexp_full_match(
+            t, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d([.,]\d+)?)?([Zz]|[+-]\d\d(:?\d\d)?)'
+        )
         and journeys_ts_offset_ok(t)
-        then try_cast(upper(t) as timestamptz)
-    when regexp_full_match(t, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?') and zone <> ''
-        then try_cast(t || ' ' || zone as timestamptz)
+        then try_cast(upper(replace(t, ',', '.')) as timestamptz)
+    when regexp_full_match(t, '\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d([.,]\d+)?)?') and zone <> ''
+        then try_cast(replace(t, ',', '.') || ' ' || zone as timestamptz)
 end);
 create or replace macro journeys_ts_bracketed(s) as journeys_ts_bracketed_of(
     regexp_replace(trim(s), '(\[[^\]]*\])+$', ''),
     regexp_extract(trim(s), '\[!?([A-Za-z_]+(/[A-Za-z0-9_+\-]+)*)\]', 1)
 );
 create or replace macro journeys_parse_ts(s, tz) as case
-    when s[1:4] not between '1901' and '2198' then journeys_parse_ts_any(s, tz)
+    when s[1:4] not between '1901' and '2198'
+        then case
+            when ends_with(rtrim(s), ']') then journeys_ts_bracketed(s)  -- ' 2026-…[Europe/Paris]'
+            else journeys_parse_ts_any(s, tz)
+        end
     -- 2026-03-01T10:00:00.000Z, 2026-03-01T10:00:00Z, 2026-03-01T10:00:00+01:00
     when
         regexp_full_match(
             s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-](0\d|1[0-8]):[0-5]\d)'
         )
         then try_cast(s as timestamptz)
-    -- 2026-03-01 10:00:00 in the source's timezone
-    when regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d')
+    -- 2026-03-01 10:00:00, 2026-03-01T10:00:00.123 in the source's timezone
+    when regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?')
         then timezone(tz, try_cast(s as timestamp))
     -- 2026-03-01T10:00+01:00[Europe/Berlin]
     when ends_with(rtrim(s), ']') then journeys_ts_bracketed(s)
