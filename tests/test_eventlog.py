@@ -816,7 +816,6 @@ def test_local_times_in_a_clock_change_are_counted_and_read_as_documented(wh: Wa
         ("25-Mar-2026 09:00", "%d-%b-%Y %H:%M", "2026-03-25 09:00:00+00:00"),
         ("25 March 2026 9:15 pm", "%d %B %Y %I:%M %p", "2026-03-25 21:15:00+00:00"),
         ("Mar 25, 2026 9:00AM", "%b %d, %Y %I:%M%p", "2026-03-25 09:00:00+00:00"),
-        ("20260325T090000", "%Y%m%dT%H%M%S", "2026-03-25 09:00:00+00:00"),
         (
             "Wed, 25 Mar 2026 09:00:00 +0100",
             "%a, %d %b %Y %H:%M:%S %z",
@@ -829,7 +828,8 @@ def test_common_layouts_are_rejected_with_the_layout_that_reads_them(
 ):
     """Timestamps as exports and logs write them (month names, compact, the e-mail form): the
     reason names a --date-format, and that layout reads the value. (log4j's and Python
-    logging's decimal comma, 09:00:00,123, is ISO-8601 and read without one.)"""
+    logging's decimal comma, 09:00:00,123, and the compact 20260325T090000 are ISO-8601 and
+    read without one: test_iso_8601_s_other_forms_and_epoch_fractions_are_read.)"""
     path = tmp_path / "log.csv"
     path.write_text(f'ticket,step,when\nT1,Open,"{written}"\n')
     first = import_log(wh, Settings(), path, **COLUMNS)
@@ -842,20 +842,26 @@ def test_common_layouts_are_rejected_with_the_layout_that_reads_them(
     assert _occurred(wh) == [instant]
 
 
-def test_a_decimal_comma_in_the_seconds_is_read_as_iso_8601_allows(wh: Warehouse, tmp_path):
+def test_iso_8601_s_other_forms_and_epoch_fractions_are_read(wh: Warehouse, tmp_path):
     """Python's logging and log4j write 09:00:00,123: ISO-8601's decimal comma. It was rejected
-    with a --date-format to pass (and with a Z after it, as no timestamp at all)."""
+    with a --date-format to pass (and with a Z after it, as no timestamp at all); so were
+    iCalendar's basic format (20260325T090000Z) and epoch seconds with a fraction
+    (time.time(): 1774429200.25)."""
     path = tmp_path / "log.csv"
     path.write_text(
         'ticket,step,when\nT1,Open,"2026-03-25 09:00:00,123"\nT1,Close,"2026-03-25T10:00:00,5Z"\n'
         'T1,Wait,"2026-03-25T11:00:00,25+01:00[Europe/Berlin]"\n'
+        "T2,Open,20260325T120000Z\nT2,Close,20260325T130000\nT2,Wait,1774447200.25\n"
     )
     result = import_log(wh, Settings(), path, **COLUMNS)
-    assert (result.batch.rows_accepted, result.naive_timestamps) == (3, 1)
+    assert (result.batch.rows_accepted, result.naive_timestamps) == (6, 2)
     assert sorted(_occurred(wh)) == [
         "2026-03-25 09:00:00.123000+00:00",
         "2026-03-25 10:00:00.250000+00:00",  # 11:00:00,25 at +01:00
         "2026-03-25 10:00:00.500000+00:00",
+        "2026-03-25 12:00:00+00:00",
+        "2026-03-25 13:00:00+00:00",
+        "2026-03-25 14:00:00.250000+00:00",
     ]
 
 

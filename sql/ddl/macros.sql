@@ -4,11 +4,12 @@
 -- offset beyond ±18:00 or a minute beyond 59 is no offset); so is a time followed by UTC, GMT or
 -- an IANA zone name (America/New_York, Europe/Berlin). Zone abbreviations (EST, CST, IST) are
 -- not read: CST is Central, China and Cuba time. A 12-hour clock (10:00:00 PM) is read. Epoch
--- seconds (10 digits) and milliseconds (13 digits) are UTC; a date and time of digits and
--- separators alone is a naive local time in the source's timezone. A fraction of a second may
--- follow a comma, as ISO-8601 allows and Python's logging writes (10:00:00,123). Anything else
--- after the time (DuckDB's own cast ignores it: '10:00:00 PM' and '10:00:00 EST' read as 10:00)
--- is no time.
+-- seconds (10 digits, a fraction allowed) and milliseconds (13 digits) are UTC; a date and time
+-- of digits and separators alone is a naive local time in the source's timezone, and so is
+-- ISO-8601's basic format (20260301T100000, with Z or an offset: that instant). A fraction of a
+-- second may follow a comma, as ISO-8601 allows and Python's logging writes (10:00:00,123).
+-- Anything else after the time (DuckDB's own cast ignores it: '10:00:00 PM' and '10:00:00 EST'
+-- read as 10:00) is no time.
 -- Only instants from 1900 up to (not including) 2200 are timestamps: DuckDB also reads words
 -- ('infinity', 'epoch') and years such as 12026, which no analyst's tool (Python, polars) can
 -- hold, and one such event would break every later build.
@@ -39,6 +40,10 @@ create or replace macro journeys_ts_12h(s) as journeys_ts_12h_of(regexp_extract(
     '^([\d\-/.]*\d)[ T](\d{1,2}):(\d\d)(:\d\d(?:\.\d+)?)?\s*([AaPp])\.?[Mm]\.?$',
     ['d', 'h', 'm', 'sec', 'ap']
 ));
+-- 20260301T100000,5Z -> 2026-03-01T10:00:00.5Z (ISO-8601's basic format written extended)
+create or replace macro journeys_ts_extended(s) as replace(regexp_replace(
+    s, '^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)', '\1-\2-\3T\4:\5:\6'
+), ',', '.');
 create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(case
     when s is null or not regexp_matches(s, '\d') then null
     when regexp_full_match(trim(s), '\d{10}') then to_timestamp(cast(trim(s) as bigint))
@@ -60,6 +65,19 @@ create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(cas
         )
     when regexp_matches(trim(s), '\d\s*[AaPp]\.?[Mm]\.?$')
         then timezone(tz, try_cast(journeys_ts_12h(trim(s)) as timestamp))
+    -- epoch seconds with a fraction (Python's time.time()): to the microsecond, not a double's
+    when regexp_full_match(trim(s), '\d{10}\.\d{1,9}')
+        then
+            to_timestamp(cast(split_part(trim(s), '.', 1) as bigint))
+            + to_microseconds(cast(rpad(left(split_part(trim(s), '.', 2), 6), 6, '0') as bigint))
+    -- ISO-8601's basic format (iCalendar's): 20260301T100000Z, 20260301T100000+0100, naive
+    when regexp_full_match(trim(s), '\d{8}T\d{6}([.,]\d+)?(([Zz]|[+-]\d\d(:?\d\d)?))?')
+        then case
+            when not journeys_ts_offset_ok(trim(s)) then null
+            when regexp_matches(trim(s), '([Zz]|[+-]\d\d(:?\d\d)?)$')
+                then try_cast(upper(journeys_ts_extended(trim(s))) as timestamptz)
+            else timezone(tz, try_cast(journeys_ts_extended(trim(s)) as timestamp))
+        end
     when
         regexp_full_match(trim(s), '[\d\-/. T:]*\d(,\d+)?')
         then timezone(tz, try_cast(replace(trim(s), ',', '.') as timestamp))
@@ -113,7 +131,7 @@ create or replace macro journeys_ts_is_naive(s) as
 not regexp_matches(
     trim(s), '([Zz]|[+-]\d\d(:?\d\d)?|(?i:utc|gmt)|[A-Za-z_]+/[A-Za-z0-9_+\-/]+|\])$'
 )
-and not regexp_full_match(trim(s), '\d{10}|\d{13}');
+and not regexp_full_match(trim(s), '\d{10}|\d{13}|\d{10}\.\d{1,9}');
 -- Why a value is not a timestamp, where a general reason would mislead (NULL otherwise).
 create or replace macro journeys_ts_problem(s) as case
     when
