@@ -7,12 +7,13 @@ Tables (schema ``intermediate``: the work file only, never published):
   ``marts.journeys`` against it: a journey that is new or whose row differs is **changed**; a
   row of the snapshot with no equal row now is **stale** (the rows compare wrote for it go).
 - ``compare_runs``: one row, the snapshot's id and the newest build (``raw.builds``) it saw.
-- ``compare_maps``: per map, the version, history grain and snapshot its marts rows match.
+- ``compare_maps``: per map, the version, history grain (with its zone: ``week in UTC``) and
+  snapshot its marts rows match.
 - ``compare_changed``: the changed and stale journey ids of the compare running now.
 
 A map is compared **incrementally** when its record matches (same version and grain, rows of
 the snapshot just read) and no full build has run since; else from scratch: the first compare,
-a changed map or grain, ``journeys build --full``, ``journeys compare --full``.
+a changed map, grain or ``drift.timezone``, ``journeys build --full``, ``journeys compare --full``.
 
 What this relies on (the build's contract, paths/build.py): an incremental build changes a
 journey only by rebuilding its customer's journeys, and a rebuilt journey whose events differ
