@@ -325,6 +325,25 @@ def test_a_column_named_twice_in_the_header_is_not_chosen_silently(wh: Warehouse
     assert log["attributes"].to_list() == ['{"Status":"open"}'] * 2
 
 
+def test_an_event_log_as_one_json_array_is_imported(wh: Warehouse, tmp_path):
+    """A log exported as a JSON array: 'cannot read the column names (Syntax at character 0
+    ('['))' with --format as the fix, which no format gave. Read now, flags hinted from its
+    keys as for JSON lines."""
+    path = tmp_path / "events.json"
+    path.write_text(
+        '[{"ticket": "T1", "step": "Open", "when": "2026-03-25T09:00:00Z"},\n'
+        ' {"ticket": "T1", "step": "Close", "when": "2026-03-25T10:00:00Z"}]\n'
+    )
+    with pytest.raises(IngestError, match="--case-col is missing .*'ticket'"):
+        import_log(wh, Settings(), path)
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.cases, result.activities) == (2, 1, 2)
+    cut = tmp_path / "cut.json"  # pretty-printed and cut off: refused, not read line by line
+    cut.write_text('[\n  {"ticket": "T2", "step": "Open",\n')
+    with pytest.raises(IngestError, match="cut.json: not a readable JSON array file"):
+        import_log(wh, Settings(), cut, **COLUMNS)
+
+
 def test_missing_column_flags_name_the_likely_columns(wh: Warehouse, tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("ticket_id;status;changed_at;agent\nT1;open;2024-01-01T09:00:00Z;ann\n")

@@ -256,6 +256,30 @@ def test_nested_parquet_columns_are_kept_as_json(wh: Warehouse, tmp_path: Path):
     assert refused.refused and "channel ('via') holds nested values" in refused.note
 
 
+def test_a_json_array_of_events_is_read_as_its_elements(wh: Warehouse, tmp_path: Path):
+    """An API export written as one pretty-printed JSON array (not JSON lines) was refused as
+    not JSON lines, with no format that reads it. Each element is a record now, numbered by its
+    place in the array; one that is not an object is rejected there."""
+    event = {
+        "ticket_id": "k1", "email": "a@x.io", "phone": "", "channel": "email", "team": "T1",
+        "system": "Zendesk", "category": "billing", "occurred_at": "2026-03-01 10:00:00",
+    }  # fmt: skip
+    records = [
+        {**event, "event_id": "s1", "event_type": "ticket_opened", "via": {"source": "web"}},
+        42,
+        {**event, "event_id": "s2", "event_type": "ticket_resolved"},
+    ]
+    path = tmp_path / "support.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(records, indent=2).encode()))
+    [batch] = load_source(wh, Settings(), "support", [path])
+    assert (batch.rows_read, batch.rows_accepted, batch.rows_rejected) == (3, 2, 1)
+    loaded = wh.read_table("raw.support").sort("_row_number")
+    assert loaded["_row_number"].to_list() == [1, 3]
+    assert json.loads(loaded["attributes"][0]) == {"via": {"source": "web"}}
+    reject = wh.read_table("raw.rejects").row(0, named=True)
+    assert (reject["row_number"], reject["raw"]) == (2, "42")
+
+
 def test_rows_read_always_reconciles(wh: Warehouse, tmp_path: Path):
     path = write(tmp_path, "tx.csv", TX_HEADER + "t1,c1,o1,order_placed,bad,1,EUR,web\n" * 3)
     load_source(wh, Settings(), "transactions", [path])

@@ -424,6 +424,22 @@ def _quoted(name: str) -> str:
     return name if re.fullmatch(r"[\w.:/-]+", name) else f"'{name}'"
 
 
+def _array_keys(path: Path) -> list[str]:
+    """The keys of the first elements of a JSON file holding one array of objects."""
+    from journeys.errors import WarehouseError
+
+    try:
+        with Warehouse() as scratch:
+            found = scratch.rows("ingest/json_array_keys", path=str(path))
+    except WarehouseError as exc:
+        detail = str(exc).split(": ", 2)[-1][:160]
+        raise IngestError(
+            f"{path.name}: not a readable JSON array file ({detail}); check the file is "
+            "complete. Nothing was loaded from it"
+        ) from None
+    return list(dict.fromkeys(k for (keys,) in found for k in keys or []))
+
+
 def header(path: Path, kind: str, settings: Settings) -> list[str]:
     """The column names of a CSV, Parquet or JSONL file (its first rows only: a text file's
     first bytes, so a file damaged further on is named by the load, not here)."""
@@ -432,6 +448,8 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
             return list(pl.read_parquet_schema(path))
         if kind == "jsonl":
             head = xes.read_head(path, 1 << 20)
+            if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):  # a JSON array
+                return _array_keys(path)
             lines = head[: head.rfind(b"\n") + 1] or head
             return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
         from journeys.ingest.records import excel_sep  # NumPy: only for a CSV's header

@@ -189,7 +189,8 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
     from journeys.ingest.records import returned_runs
 
     try:
-        with _text_file(path, encoding, plain=False) as (readable, _):
+        with _text_file(path, encoding, plain=False) as (readable, tmp):
+            readable = _array_as_lines(wh, path, readable, tmp)
             count = count_lines(readable)
             wh.materialize_temp(
                 "landing_raw", "ingest/read_jsonl", path=str(readable), encoding="utf-8"
@@ -216,6 +217,29 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
     runs = returned_runs(((1, 0),), count.lines, _reader_rejects(wh))
     std, params = _standardise("ingest/landing_jsonl", runs, spec, jsonl_params(keys, chosen))
     return Landing("ingest/reject_text_jsonl", parse_rejects, std, params)
+
+
+def _array_as_lines(wh: Warehouse, path: Path, readable: Path, tmp: Path) -> Path:
+    """A file that is one JSON array (of objects) as JSON lines, its elements one per line
+    (``ingest/json_array_lines``); any other file as it is. A file starting with ``[`` that is
+    no single array is JSON lines whose first line is an array (rejected there), unless it
+    opens with a line of ``[`` alone: an array cut off or damaged, refused."""
+    opener = gzip.open if readable.name.lower().endswith((".gz", ".gzip")) else open
+    try:
+        with opener(readable, "rb") as raw:
+            head = raw.read(1 << 12).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except GZIP_ERRORS:  # the reader names a damaged file
+        return readable
+    if not head.startswith(b"["):
+        return readable
+    lines = tmp / "array.jsonl"
+    try:
+        wh.export_model_lines("ingest/json_array_lines", lines, path=str(readable))
+    except WarehouseError as exc:
+        if head.split(b"\n", 1)[0].strip() == b"[":
+            raise _fail_unreadable(path, "JSON array", exc) from exc
+        return readable
+    return lines
 
 
 def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:

@@ -252,6 +252,19 @@ class Tables(StoredTables):
             writes=path.parent,
         )
 
+    def export_model_lines(self, model: str, out: Path, **params: Any) -> None:
+        """Write the one text column of ``sql/<model>.sql``'s SELECT to ``out`` as lines, as
+        they are (no header, quotes or escapes)."""
+        body = _strip_trailing(read_sql(model))
+        bound = {**_bind(body, params, model), "out_path": str(out)}
+        self._run(
+            f"COPY ({body}) TO $out_path "
+            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER E'\\x1f')",
+            bound,
+            what=f"{_label(model)} to {out}",
+            writes=out.parent,
+        )
+
     def load_parquet(
         self,
         table: str,
