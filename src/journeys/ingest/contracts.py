@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
-from journeys.errors import IngestError
+from journeys.errors import GZIP_ERRORS, IngestError, unreadable
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,29 @@ _SUFFIXES = {
     ".pq": "parquet",
     ".xes": "xes",
 }
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def read_head(path: Path, size: int = 1 << 16) -> bytes:
+    """The first ``size`` bytes of the file, decompressed when it is gzip."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as packed:
+                return packed.read(size)
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except GZIP_ERRORS as exc:  # a damaged gzip stream too
+        raise unreadable(path, exc) from exc
+
+
+def opens_json_array(head: bytes) -> bool:
+    """Whether a text file's first bytes (``read_head``) open a JSON array (``[`` after white
+    space and a byte-order mark), not JSON lines."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
 def detect_format(path: Path, declared: str = "auto") -> str:

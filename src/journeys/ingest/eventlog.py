@@ -27,7 +27,7 @@ import polars as pl
 from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest import xes
-from journeys.ingest.contracts import detect_format
+from journeys.ingest.contracts import detect_format, opens_json_array, read_head
 from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file, rejected_text
 from journeys.ingest.logreading import (
     check_date_format,
@@ -447,15 +447,15 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
         if kind == "parquet":
             return list(pl.read_parquet_schema(path))
         if kind == "jsonl":
-            head = xes.read_head(path, 1 << 20)
-            if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):  # a JSON array
+            head = read_head(path, 1 << 20)
+            if opens_json_array(head):
                 return _array_keys(path)
             lines = head[: head.rfind(b"\n") + 1] or head
             return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
         from journeys.ingest.records import excel_sep  # NumPy: only for a CSV's header
 
         encoding = settings.source("log").encoding
-        text = xes.read_head(path, 1 << 16).decode(encoding, errors="replace")
+        text = read_head(path, 1 << 16).decode(encoding, errors="replace")
         texts = [t for t in text.lstrip("\ufeff").splitlines() if t.strip()] or [""]
         line, named = texts[0], excel_sep(texts[0])
         if named is not None:  # a sep=; line before the header (the load skips it too)

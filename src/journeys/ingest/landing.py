@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from journeys.errors import GZIP_ERRORS, IngestError, WarehouseError, unreadable
 from journeys.ingest.columns import Spec, jsonl_params, refuse_repeated, resolve, table_params
+from journeys.ingest.contracts import opens_json_array, read_head
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:  # the line scans import numpy (about 0.1 s): only CSV and JSONL need them
@@ -224,19 +225,17 @@ def _array_as_lines(wh: Warehouse, path: Path, readable: Path, tmp: Path) -> Pat
     (``ingest/json_array_lines``); any other file as it is. A file starting with ``[`` that is
     no single array is JSON lines whose first line is an array (rejected there), unless it
     opens with a line of ``[`` alone: an array cut off or damaged, refused."""
-    opener = gzip.open if readable.name.lower().endswith((".gz", ".gzip")) else open
     try:
-        with opener(readable, "rb") as raw:
-            head = raw.read(1 << 12).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except GZIP_ERRORS:  # the reader names a damaged file
+        head = read_head(readable, 1 << 12)
+    except IngestError:  # a damaged gzip stream: the reader names it
         return readable
-    if not head.startswith(b"["):
+    if not opens_json_array(head):
         return readable
     lines = tmp / "array.jsonl"
     try:
         wh.export_model_lines("ingest/json_array_lines", lines, path=str(readable))
     except WarehouseError as exc:
-        if head.split(b"\n", 1)[0].strip() == b"[":
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].strip() == b"[":
             raise _fail_unreadable(path, "JSON array", exc) from exc
         return readable
     return lines

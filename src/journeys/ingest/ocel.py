@@ -21,7 +21,8 @@ from pathlib import Path
 import polars as pl
 
 from journeys.errors import IngestError
-from journeys.ingest.xes import ISO_NAIVE, ISO_UTC, OFFSET, call_native, read_head
+from journeys.ingest.contracts import read_head
+from journeys.ingest.xes import ISO_NAIVE, ISO_UTC, OFFSET, call_native
 from journeys.ingest.xes_plain import text_frame
 
 CASE, ACTIVITY, TIMESTAMP = "case", "activity", "timestamp"

@@ -17,7 +17,6 @@ as XES reads it); ``all`` keeps every event and names a non-complete one by its 
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import subprocess
@@ -31,7 +30,8 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from journeys.errors import GZIP_ERRORS, IngestError, unreadable
+from journeys.errors import IngestError
+from journeys.ingest.contracts import is_gzip, read_head
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -57,23 +57,6 @@ class XesLog:
     """Events of other lifecycle transitions, left out by ``lifecycle='complete'``."""
     naive_timestamps: bool
     """The file's timestamps carry no offset (local times: ``--timezone`` says where)."""
-
-
-def is_gzip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
-
-
-def read_head(path: Path, size: int = 1 << 16) -> bytes:
-    """The first ``size`` bytes of the file, decompressed when it is gzip."""
-    try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as packed:
-                return packed.read(size)
-        with path.open("rb") as handle:
-            return handle.read(size)
-    except GZIP_ERRORS as exc:  # a damaged gzip stream too
-        raise unreadable(path, exc) from exc
 
 
 _TAIL_CHILD = """
