@@ -28,6 +28,7 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 import polars as pl
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
+from journeys.ingest.contracts import is_gzip
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRead
@@ -38,10 +39,8 @@ NESTED_TAGS = ("list", "container")
 
 def read_plain(path: Path) -> pl.DataFrame:
     """One row per event of the XES (or XES.gz) file, every value as text as written."""
-    with path.open("rb") as raw:
-        packed = raw.read(2) == b"\x1f\x8b"
     try:
-        with gzip.open(path, "rb") if packed else path.open("rb") as handle:
+        with gzip.open(path, "rb") if is_gzip(path) else path.open("rb") as handle:
             rows = _events(handle)
     except ParseError as exc:
         raise IngestError(
