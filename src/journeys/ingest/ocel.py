@@ -22,7 +22,8 @@ import polars as pl
 
 from journeys.errors import IngestError
 from journeys.ingest.contracts import read_head
-from journeys.ingest.xes import ISO_NAIVE, ISO_UTC, OFFSET, call_native
+from journeys.ingest.native import call_native
+from journeys.ingest.xes import ISO_NAIVE, ISO_UTC, OFFSET
 from journeys.ingest.xes_plain import text_frame
 
 CASE, ACTIVITY, TIMESTAMP = "case", "activity", "timestamp"

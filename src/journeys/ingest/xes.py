@@ -17,21 +17,19 @@ as XES reads it); ``all`` keeps every event and names a non-complete one by its 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 
 from journeys.errors import IngestError
+from journeys.ingest import xes_parts
 from journeys.ingest.contracts import is_gzip, read_head
+from journeys.ingest.native import call_native
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -44,8 +42,6 @@ ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.6f"
 _FIRST_TIMESTAMP = re.compile(rb'key="time:timestamp"\s+value="([^"]*)"')
 OFFSET = re.compile(rb"(Z|z|[+-]\d\d:?\d\d)$")
 """A timestamp's offset at its end (none: a naive local time)."""
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -134,50 +130,6 @@ def require_log_end(path: Path, tail: bytes) -> None:
         )
 
 
-@contextmanager
-def quiet_native() -> Iterator[list[str]]:
-    """Capture what native code writes to the process's stdout and stderr (rustxes prints
-    parse warnings and panic backtraces there) and hand it back as text, for the message."""
-    captured: list[str] = []
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with tempfile.TemporaryFile() as sink:
-        try:
-            os.dup2(sink.fileno(), 1)
-            os.dup2(sink.fileno(), 2)
-            yield captured
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            sink.seek(0)
-            captured.append(sink.read(1 << 16).decode("utf-8", errors="replace"))
-
-
-def call_native(path: Path, what: str, fn: Callable[[], T], *, said: list[str] | None = None) -> T:
-    """Run a rustxes reader: its panics (a BaseException) become one-line IngestErrors. What it
-    printed is added to ``said`` when given (its warnings about values it could not read)."""
-    error: BaseException | None = None
-    with quiet_native() as output:
-        try:
-            result = fn()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # pyo3's PanicException derives from BaseException
-            error = exc
-    if error is not None:
-        detail = str(error).replace("called `Result::unwrap()` on an `Err` value: ", "")
-        raise IngestError(
-            f"{path.name}: not a readable {what} file ({detail.splitlines()[0][:160]}); check "
-            "the file is complete and of that format. Nothing was loaded from it"
-        ) from None
-    if said is not None:
-        said.extend(output)
-    return result
-
-
 TROUBLE = ("Failed to parse", "contains values of different dtypes")
 """What rustxes prints when its frame does not hold the file's values (``needs_plain``)."""
 
@@ -201,11 +153,31 @@ def needs_plain(rustxes_output: str, frame: pl.DataFrame | None = None) -> bool:
 
 def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     """One row per event of the XES (or XES.gz) file; see the module docstring."""
-    import rustxes
-
     if lifecycle not in LIFECYCLES:
         raise IngestError(f"--lifecycle {lifecycle}: use complete or all")
     head = check_head(path)
+    frame, said, mixed = _parse(path)
+    if mixed or needs_plain(said, frame):  # values rustxes left out or wrote as debug text
+        from journeys.ingest.xes_plain import read_plain  # the XML parser: only then
+
+        frame = read_plain(path)
+    if frame.is_empty():
+        raise IngestError(f"{path.name}: the XES file has no events; nothing to import")
+    naive = _naive(head)
+    frame, left_out = _lifecycle(frame, lifecycle)
+    return XesLog(events=_as_text(frame, naive=naive), left_out=left_out, naive_timestamps=naive)
+
+
+def _parse(path: Path) -> tuple[pl.DataFrame, str, bool]:
+    """rustxes' events of the file, what it said, and whether a column holds values of two
+    types: a large file in parts on every core (``xes_parts``), else whole."""
+    parts = xes_parts.parts_for(path)
+    parsed = xes_parts.read_in_parts(path, parts) if parts > 1 else None
+    if parsed is not None:
+        require_log_end(path, parsed.tail)
+        return parsed.events, parsed.said, parsed.mixed_types
+    import rustxes
+
     tail = Tail(path)  # the end of a gzip file, inflated beside the parse
     said: list[str] = []
     try:
@@ -217,15 +189,7 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
         require_log_end(path, tail.bytes())
     finally:
         tail.stop()
-    if needs_plain("".join(said), frame):  # values rustxes left out or wrote as debug text
-        from journeys.ingest.xes_plain import read_plain  # the XML parser: only then
-
-        frame = read_plain(path)
-    if frame.is_empty():
-        raise IngestError(f"{path.name}: the XES file has no events; nothing to import")
-    naive = _naive(head)
-    frame, left_out = _lifecycle(frame, lifecycle)
-    return XesLog(events=_as_text(frame, naive=naive), left_out=left_out, naive_timestamps=naive)
+    return frame, "".join(said), False
 
 
 def _naive(head: bytes) -> bool:

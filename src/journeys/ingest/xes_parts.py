@@ -1,0 +1,362 @@
+"""A large XES file parsed in parts, side by side on every core.
+
+rustxes holds the interpreter lock for its whole parse, so one parse uses one core however
+many the machine has (0.9 s of 250,000 events, 3.2 s of a million, while the other core
+waits). ``read_in_parts`` inflates the file once, cuts it at trace boundaries into complete XES
+documents (the file's header, a run of its traces in order, ``</log>``) and parses them at
+once: the last in this process, the others in child processes that start while the file is
+still being cut, each handing its events back as an Arrow file. The parts' events, joined in
+order, are the events of the file.
+
+A cut is made only where it cannot change what is read: at a ``<trace`` start tag that
+follows the first trace, with no comment, CDATA section, DOCTYPE or processing instruction
+(``<!``, ``<?``) in the file from its first trace to the cut (only those could hold a
+``<trace`` that is not an element: XML allows no ``<`` in an attribute's value), and no event
+before the first trace. A file too small to gain (``PART_BYTES``), a machine with one core, a
+file that cannot be cut so, and a part that does not parse (then the whole file's own error is
+the one to report) give ``None``: the caller parses the file whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+import polars as pl
+
+from journeys.errors import GZIP_ERRORS, IngestError, unreadable
+from journeys.ingest.contracts import is_gzip
+from journeys.ingest.native import call_native
+
+PART_BYTES = 16 << 20
+"""The least inflated XES worth a part of its own (about 70,000 events, a 0.3 s parse): a
+child's start (the interpreter, polars and rustxes: 0.2 s of the other core) costs less."""
+CHUNK = 1 << 20
+TAIL = 256
+"""How much of the inflated file's end is kept to check that it ends with ``</log>``."""
+_TRACE = b"<trace"
+
+_OPEN_CLOSE = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+HEADER_BYTES = 16 << 20
+"""How far into the file its first trace is looked for (the header: declarations, globals)."""
+
+_CHILD = "from journeys.ingest.xes_parts import serve_child; serve_child()"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The events of every part, joined in order, and what rustxes said while reading them."""
+
+    events: pl.DataFrame
+    said: str
+    mixed_types: bool
+    """A column read as values of different types in different parts (rustxes would have said
+    so of the whole file: its values are to be read as written)."""
+    tail: bytes
+    """The end of the inflated file (it must end with ``</log>``)."""
+
+
+def parts_for(path: Path) -> int:
+    """How many parts to parse ``path`` in: one per core, each at least ``PART_BYTES`` of
+    inflated XES (1: parse it whole)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, _inflated_size(path) // PART_BYTES))
+
+
+def _inflated_size(path: Path) -> int:
+    """The file's size once inflated: a gzip file's trailer holds it modulo 4 GiB (at least the
+    compressed size, for a file larger than that)."""
+    size = path.stat().st_size
+    if not is_gzip(path) or size < 4:
+        return size
+    with path.open("rb") as handle:
+        handle.seek(size - 4)
+        return max(size, int.from_bytes(handle.read(4), "little"))
+
+
+def read_in_parts(path: Path, parts: int) -> Parsed | None:
+    """The file's events parsed in up to ``parts`` parts side by side; ``None``: parse it whole
+    (see the module docstring). A gzip stream that ends early or is damaged is refused here, as
+    the whole parse would refuse it."""
+    import rustxes
+
+    with tempfile.TemporaryDirectory(prefix="journeys-xes-") as tmp, ExitStack() as stack:
+        children = [_Child.start(stack) for _ in range(parts - 1)]
+        cut = _Cutter(Path(tmp), parts, children)
+        try:
+            with _inflated(path) as (stream, progress):
+                cut.run(stream, progress)
+        except OSError:  # no room for the parts (they are the inflated file once more)
+            return None
+        if len(cut.files) < 2:  # not cut: the whole file, parsed once
+            return None
+        said: list[str] = []
+        mine = str(cut.files[-1])
+        try:
+            last, _ = call_native(path, "XES", lambda: rustxes.import_xes(mine), said=said)
+        except IngestError:
+            return None
+        frames = [child.result(said) for child in children[: len(cut.files) - 1]]
+        if any(frame is None for frame in frames):
+            return None
+        parsed = [*(f for f in frames if f is not None), last]
+        return Parsed(_joined(parsed), "".join(said), _mixed(parsed), cut.tail)
+
+
+def _joined(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The parts' events in order; a column one part lacks is empty there (as in the whole
+    file's frame, where those events lack the attribute)."""
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _mixed(frames: list[pl.DataFrame]) -> bool:
+    seen: dict[str, pl.DataType] = {}
+    for frame in frames:
+        for column, kind in frame.schema.items():
+            if kind == pl.Null:
+                continue
+            if seen.setdefault(column, kind) != kind:
+                return True
+    return False
+
+
+@contextmanager
+def _inflated(path: Path) -> Iterator[tuple[_Readable, _Progress]]:
+    """The file's bytes as they are inflated (a plain file as it is), with how far through the
+    file on disk the reading is. A gzip stream that ends early or is damaged is an IngestError
+    naming the file."""
+    with path.open("rb") as raw:
+        progress = _Progress(raw, max(1, path.stat().st_size))
+        if is_gzip(path):
+            with gzip.GzipFile(fileobj=raw) as stream:
+                yield _Guarded(stream, path), progress
+        else:
+            yield raw, progress
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+@dataclass
+class _Progress:
+    raw: IO[bytes]
+    size: int
+
+    def fraction(self) -> float:
+        return self.raw.tell() / self.size
+
+
+class _Guarded:
+    """A gzip stream whose errors name the file and the fix."""
+
+    def __init__(self, stream: gzip.GzipFile, path: Path) -> None:
+        self.stream, self.path = stream, path
+
+    def read(self, size: int) -> bytes:
+        try:
+            return self.stream.read(size)
+        except EOFError:
+            raise IngestError(
+                f"{self.path.name}: the gzip stream ends early (the file is cut off); download "
+                "or export it again. Nothing was loaded from it"
+            ) from None
+        except GZIP_ERRORS as exc:
+            raise unreadable(self.path, exc) from None
+
+
+class _Cutter:
+    """Writes the inflated file into part files at trace boundaries, each handed to its child
+    as soon as it is complete; the last part stays for this process."""
+
+    def __init__(self, folder: Path, parts: int, children: list[_Child]) -> None:
+        self.folder, self.parts, self.children = folder, parts, children
+        self.files: list[Path] = []
+        self.tail = b""
+        self._header: bytes | None = None
+        self._safe = True
+        self._out: IO[bytes] | None = None
+
+    def run(self, stream: _Readable, progress: _Progress) -> None:
+        pending, before = b"", b""
+        try:
+            for chunk in _chunks(stream):
+                self.tail = (self.tail + chunk[-TAIL:])[-TAIL:]
+                if self._header is None:
+                    pending += chunk
+                    if len(pending) > HEADER_BYTES:  # no trace near the start: not cut
+                        return
+                    chunk = self._open_first(pending)
+                    if self._header is None:
+                        continue
+                if self._safe and _has_markup(before, chunk):
+                    self._safe = False  # every later byte goes to the part being written
+                if not self._safe and len(self.files) < 2:
+                    self.files = []  # nothing cut yet, nor can be: the file is parsed whole
+                    return
+                before = chunk[-1:]
+                self._write(self._cut(chunk, progress))
+        finally:
+            if self._out is not None:
+                self._out.close()
+
+    def _open_first(self, data: bytes) -> bytes:
+        """Find the first trace; the bytes before it are the header every part starts with.
+        Returns the data from the first trace on (all of it while no trace is found)."""
+        at = _tag_at(data, 0)
+        while at >= 0:  # a "<trace" in a comment, CDATA or instruction before it is text
+            opened = [c for o, c in _OPEN_CLOSE if data.rfind(o, 0, at) > data.rfind(c, 0, at)]
+            if not opened:
+                break
+            closed = data.find(opened[0], at)
+            at = _tag_at(data, closed) if closed >= 0 else -1
+        if at < 0:
+            return data
+        header = data[:at]
+        self._safe = b"<event" not in header  # an event outside a trace: in one part only
+        self._header = header
+        self._next_file()
+        self._write(header)
+        return data[at:]
+
+    def _cut(self, chunk: bytes, progress: _Progress) -> bytes:
+        while (
+            self._safe
+            and len(self.files) < self.parts
+            and progress.fraction() >= len(self.files) / self.parts
+        ):
+            at = _tag_at(chunk, 1)
+            if at < 0:
+                return chunk
+            self._write(chunk[:at] + b"</log>\n")
+            self._close_part()
+            self._next_file()
+            self._write(self._header or b"")
+            chunk = chunk[at:]
+        return chunk
+
+    def _next_file(self) -> None:
+        self.files.append(self.folder / f"part{len(self.files)}.xes")
+        self._out = self.files[-1].open("wb")
+
+    def _close_part(self) -> None:
+        assert self._out is not None
+        self._out.close()
+        self._out = None
+        index = len(self.files) - 1
+        self.children[index].send(self.files[index], self.folder / f"part{index}.arrow")
+
+    def _write(self, data: bytes) -> None:
+        if self._out is not None and data:
+            self._out.write(data)
+
+
+def _chunks(stream: _Readable) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def _has_markup(before: bytes, chunk: bytes) -> bool:
+    """Whether ``chunk`` (after the byte ``before``) holds ``<!`` or ``<?``. Looked for by the
+    rare second byte: a search for ``<!`` stops at every ``<`` of the XML (0.1 s of 250,000
+    events)."""
+    if before == b"<" and chunk[:1] in (b"!", b"?"):
+        return True
+    for mark in (b"!", b"?"):
+        at = chunk.find(mark, 1)
+        while at >= 0:
+            if chunk[at - 1] == 0x3C:  # "<"
+                return True
+            at = chunk.find(mark, at + 1)
+    return False
+
+
+def _tag_at(data: bytes, start: int) -> int:
+    """Where the first ``<trace`` start tag at or after ``start`` begins (-1: none whose name
+    ends in this data)."""
+    at = data.find(_TRACE, start)
+    while at >= 0:
+        end = at + len(_TRACE)
+        if end < len(data) and data[end : end + 1] in (b">", b"/", b" ", b"\t", b"\n", b"\r"):
+            return at
+        at = data.find(_TRACE, at + 1)
+    return -1
+
+
+class _Child:
+    """A child process that parses one part with rustxes and writes its events to an Arrow
+    file. Started at once, so it loads its libraries while the file is being cut."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.out: Path | None = None
+
+    @classmethod
+    def start(cls, stack: ExitStack) -> _Child:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        child = cls(process)
+        stack.callback(child.stop)
+        return child
+
+    def send(self, part: Path, out: Path) -> None:
+        assert self.process.stdin is not None
+        self.out = out
+        self.process.stdin.write(f"{part}\t{out}\n".encode())
+        self.process.stdin.close()
+
+    def result(self, said: list[str]) -> pl.DataFrame | None:
+        """The part's events (None: it did not parse; the whole file's parse will say why)."""
+        if self.out is None:
+            return None
+        assert self.process.stdout is not None
+        answer = self.process.stdout.read()
+        self.process.wait()
+        try:
+            reply = json.loads(answer.decode("utf-8", errors="replace") or "{}")
+        except ValueError:
+            return None
+        if self.process.returncode != 0 or reply.get("error") is not None:
+            return None
+        said.append(str(reply.get("said", "")))
+        return pl.read_ipc(self.out)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def serve_child() -> None:
+    """The child's side: parse the part named on stdin, write its events as Arrow, answer
+    what rustxes said (or its error) as one JSON line."""
+    import rustxes  # loaded while the parent still cuts the file
+
+    line = sys.stdin.readline().strip()
+    if not line:
+        return
+    part, out = line.split("\t")
+    said: list[str] = []
+    try:
+        frame, _ = call_native(Path(part), "XES", lambda: rustxes.import_xes(part), said=said)
+    except IngestError as exc:
+        sys.stdout.write(json.dumps({"error": str(exc)}) + "\n")
+        return
+    frame.write_ipc(out, compression="uncompressed")
+    sys.stdout.write(json.dumps({"said": "".join(said)}) + "\n")

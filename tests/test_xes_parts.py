@@ -1,0 +1,197 @@
+"""A large XES file parsed in parts on every core gives the events of the file parsed whole.
+
+The files are written by hand (an OpenXES-style header with a comment, globals, a classifier
+and a log attribute; lifecycle transitions; typed attributes; escaped markup in values; a
+comment holding a ``<trace>`` mid-file), and the parts are forced small, with reads of a few
+bytes, so that cuts and tags fall across the reads."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from journeys.errors import IngestError
+from journeys.ingest import xes_parts
+from journeys.ingest.xes import read_xes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+HEADER = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- This file has been generated with the OpenXES library. -->
+<log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
+  <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
+  <global scope="event"><string key="concept:name" value="UNKNOWN"/></global>
+  <classifier name="Activity" keys="concept:name"/>
+  <string key="concept:name" value="claims"/>
+"""
+
+TRACE = """  <trace>
+    <string key="concept:name" value="claim-{n}"/>
+    <string key="channel" value="{channel}"/>
+    <event><string key="concept:name" value="Submit"/>
+      <string key="lifecycle:transition" value="start"/>
+      <date key="time:timestamp" value="2024-05-{day:02d}T08:00:00.000+02:00"/></event>
+    <event><string key="concept:name" value="Submit"/>
+      <string key="lifecycle:transition" value="complete"/><int key="pages" value="{n}"/>
+      <date key="time:timestamp" value="2024-05-{day:02d}T08:05:00.000+02:00"/></event>
+    <event><string key="concept:name" value="Assess &lt;trace&gt; risk"/>
+      <float key="score" value="0.{n}"/><boolean key="urgent" value="{urgent}"/>
+      <date key="time:timestamp" value="2024-05-{day:02d}T09:00:00.000+02:00"/></event>
+  </trace>
+"""
+
+
+def write_log(path: Path, traces: int = 24, *, middle: str = "") -> Path:
+    body = [
+        TRACE.format(n=n, channel=("web", "phone")[n % 2], day=1 + n % 28, urgent=n % 3 == 0)
+        for n in range(traces)
+    ]
+    body.insert(traces // 2, middle)
+    text = HEADER + "".join(body) + "</log>\n"
+    if path.name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def parts(monkeypatch: pytest.MonkeyPatch):
+    """Read in ``n`` parts, a few bytes at a time (``parts(n, chunk)``); returns the calls to
+    read_in_parts and whether each was cut."""
+    cut: list[bool] = []
+    read = xes_parts.read_in_parts
+
+    def counted(path: Path, n: int):
+        parsed = read(path, n)
+        cut.append(parsed is not None)
+        return parsed
+
+    def use(n: int, chunk: int = 97) -> list[bool]:
+        monkeypatch.setattr(xes_parts, "parts_for", lambda path: n)
+        monkeypatch.setattr(xes_parts, "CHUNK", chunk)
+        monkeypatch.setattr(xes_parts, "read_in_parts", counted)
+        return cut
+
+    return use
+
+
+def whole(path: Path, lifecycle: str = "complete"):
+    return read_xes(path, lifecycle=lifecycle)
+
+
+@pytest.mark.parametrize("name", ["claims.xes", "claims.xes.gz"])
+@pytest.mark.parametrize(("n", "chunk"), [(2, 97), (3, 61), (2, 1 << 20)])
+@pytest.mark.parametrize("lifecycle", ["complete", "all"])
+def test_parts_give_the_events_of_the_whole_file(tmp_path, parts, name, n, chunk, lifecycle):
+    path = write_log(tmp_path / name)
+    expected = whole(path, lifecycle)
+    cut = parts(n, chunk)
+    got = read_xes(path, lifecycle=lifecycle)
+    assert cut == [True]  # read in parts, not whole again
+    assert got.events.equals(expected.events)
+    assert got.left_out == expected.left_out
+    assert got.events.height == (72 if lifecycle == "all" else 48)
+    assert got.events["case:concept:name"].n_unique() == 24
+
+
+def test_the_hand_written_order_log_in_parts(tmp_path, parts):
+    for lifecycle in ("complete", "all"):
+        expected = whole(FIXTURES / "orders.xes", lifecycle)
+        parts(2, 211)
+        assert read_xes(FIXTURES / "orders.xes", lifecycle=lifecycle).events.equals(expected.events)
+
+
+def test_a_trace_tag_inside_a_comment_is_not_a_cut(tmp_path, parts):
+    """After a comment, nothing more is cut (its text may hold "<trace"); one before the
+    first trace is part of the header every part starts with."""
+    path = write_log(tmp_path / "claims.xes", middle="  <!-- moved: <trace> claim-x </trace> -->\n")
+    early = tmp_path / "early.xes"
+    early.write_text(path.read_text().replace("<log ", "<!-- old: <trace> --><log ", 1))
+    expected = [whole(path), whole(early)]
+    cut = parts(3, 53)
+    assert read_xes(path).events.equals(expected[0].events)
+    assert read_xes(early).events.equals(expected[1].events)
+    assert expected[1].events.height == 48
+    assert cut == [True, True]  # cut before the comment; after the header's comment
+
+
+def test_values_of_two_types_in_two_parts_are_read_as_written(tmp_path, parts):
+    """One part reads ``size`` as whole numbers, the other as fractions: the whole file's
+    parse would have said so, and its values are read as written (not ``3.0``)."""
+    path = tmp_path / "mixed.xes"
+    ints = TRACE.replace('<int key="pages"', '<int key="size"')
+    floats = TRACE.replace('<int key="pages" value="{n}"', '<float key="size" value="0.{n}"')
+    body = [ints.format(n=n, channel="web", day=1, urgent="true") for n in range(4)]
+    body += [floats.format(n=n, channel="web", day=2, urgent="false") for n in range(4, 8)]
+    path.write_text(HEADER + "".join(body) + "</log>\n")
+    expected = whole(path)
+    cut = parts(2, 101)
+    got = read_xes(path)
+    assert cut == [True]
+    assert got.events.equals(expected.events)
+    assert got.events["size"].drop_nulls().to_list() == [
+        "0",
+        "1",
+        "2",
+        "3",
+        "0.4",
+        "0.5",
+        "0.6",
+        "0.7",
+    ]
+
+
+def test_a_cut_off_or_damaged_file_in_parts_is_refused_as_whole(tmp_path, parts):
+    path = write_log(tmp_path / "claims.xes.gz")
+    packed = path.read_bytes()
+    parts(2, 97)
+    path.write_bytes(packed[:-100])
+    with pytest.raises(IngestError, match="claims.xes.gz: .*(ends early|ended before)"):
+        read_xes(path)
+    path.write_bytes(packed[:300] + bytes(64) + packed[364:])
+    with pytest.raises(IngestError, match="claims.xes.gz: not readable|cut off"):
+        read_xes(path)
+    text = gzip.decompress(packed).decode()
+    plain = tmp_path / "claims.xes"
+    plain.write_text(text[: int(len(text) * 0.8)])
+    with pytest.raises(IngestError, match="does not end with </log>"):
+        read_xes(plain)
+
+
+def test_a_part_that_does_not_parse_leaves_the_error_to_the_whole_file(tmp_path, parts):
+    path = write_log(tmp_path / "claims.xes", middle="  <trace><event></trace>\n")
+    with pytest.raises(IngestError) as as_whole:
+        whole(path)
+    cut = parts(2, 97)
+    with pytest.raises(IngestError) as in_parts:
+        read_xes(path)
+    assert str(in_parts.value) == str(as_whole.value)
+    assert cut == [False]
+
+
+def test_a_small_file_or_one_core_is_parsed_whole(tmp_path, monkeypatch):
+    path = write_log(tmp_path / "claims.xes")
+    assert xes_parts.parts_for(path) == 1  # far under PART_BYTES
+    monkeypatch.setattr(xes_parts, "PART_BYTES", 1024)
+    monkeypatch.setattr(xes_parts.os, "sched_getaffinity", lambda pid: {0})
+    assert xes_parts.parts_for(path) == 1
+    monkeypatch.setattr(xes_parts.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert xes_parts.parts_for(path) == 4
+    packed = write_log(tmp_path / "claims.xes.gz")  # the trailer's inflated size, not the file's
+    assert xes_parts.parts_for(packed) == 4 > packed.stat().st_size // 1024
+
+
+def test_no_room_for_the_parts_parses_the_file_whole(tmp_path, parts, monkeypatch):
+    path = write_log(tmp_path / "claims.xes.gz")
+    expected = whole(path)
+    cut = parts(2, 97)
+
+    def full(self, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xes_parts._Cutter, "_write", full)
+    assert read_xes(path).events.equals(expected.events)
+    assert cut == [False]
