@@ -201,3 +201,38 @@ def test_both_xes_readers_give_the_same_events():
     assert plain.select(same).equals(fast.select(same))
     instants = [pl.col("time:timestamp").str.to_datetime(time_zone="UTC", time_unit="us")]
     assert plain.select(instants).equals(fast.select(instants))
+
+
+EMPTY_TRACES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <trace><string key="concept:name" value="c1"/>
+    <event><string key="concept:name" value="A"/>
+      <date key="time:timestamp" value="2024-03-04T09:00:00.000+01:00"/></event>
+  </trace>
+  <trace/>
+  <trace><string key="concept:name" value="filtered-out"/></trace>
+  <trace><string key="concept:name" value="c2"/>
+    <event><string key="concept:name" value="B"/>
+      <date key="time:timestamp" value="2024-03-04T10:00:00.000+01:00"/></event>
+  </trace>
+</log>
+"""
+
+
+def test_an_empty_trace_is_read_as_no_events(tmp_path: Path):
+    """A trace without events, written ``<trace/>`` (a filter in ProM leaves such traces):
+    rustxes panics on it (MissingLastTrace), pm4py reads it; the file is read as written."""
+    path = tmp_path / "filtered.xes"
+    path.write_text(EMPTY_TRACES)
+    events = read_xes(path).events
+    assert events["case:concept:name"].to_list() == ["c1", "c2"]
+    assert events["concept:name"].to_list() == ["A", "B"]
+
+
+def test_a_malformed_xes_is_refused_naming_where(tmp_path: Path):
+    path = tmp_path / "broken.xes"
+    path.write_text(EMPTY_TRACES.replace('value="B"/>', 'value="B">'))
+    with pytest.raises(
+        IngestError, match=r"broken.xes: not a readable XES file \(mismatched tag: line 11"
+    ):
+        read_xes(path)

@@ -156,8 +156,8 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     if lifecycle not in LIFECYCLES:
         raise IngestError(f"--lifecycle {lifecycle}: use complete or all")
     head = check_head(path)
-    frame, said, mixed = _parse(path)
-    if mixed or needs_plain(said, frame):  # values rustxes left out or wrote as debug text
+    frame, said, plain = _parse(path)
+    if plain or needs_plain(said, frame):  # values rustxes left out or wrote as debug text
         from journeys.ingest.xes_plain import read_plain  # the XML parser: only then
 
         frame = read_plain(path)
@@ -169,8 +169,10 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
 
 
 def _parse(path: Path) -> tuple[pl.DataFrame, str, bool]:
-    """rustxes' events of the file, what it said, and whether a column holds values of two
-    types: a large file in parts on every core (``xes_parts``), else whole."""
+    """rustxes' events of the file, what it said, and whether to read the file with
+    ``xes_plain`` instead: a large file in parts on every core (``xes_parts``; a column of
+    values of two types in two parts), else whole (a complete file rustxes cannot read at all,
+    such as one holding an empty ``<trace/>``, on which it panics)."""
     parts = xes_parts.parts_for(path)
     parsed = xes_parts.read_in_parts(path, parts) if parts > 1 else None
     if parsed is not None:
@@ -185,7 +187,7 @@ def _parse(path: Path) -> tuple[pl.DataFrame, str, bool]:
             frame, _ = call_native(path, "XES", lambda: rustxes.import_xes(str(path)), said=said)
         except IngestError:  # a file cut off is named as such, not by the parser's complaint
             require_log_end(path, tail.bytes())
-            raise
+            return pl.DataFrame(), "", True  # complete: xes_plain reads it or says why not
         require_log_end(path, tail.bytes())
     finally:
         tail.stop()
