@@ -236,3 +236,24 @@ def test_a_malformed_xes_is_refused_naming_where(tmp_path: Path):
         IngestError, match=r"broken.xes: not a readable XES file \(mismatched tag: line 11"
     ):
         read_xes(path)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_xes_is_read_as_written(tmp_path: Path, codec: str):
+    """Some Windows tools write XES in UTF-16 with a byte-order mark: rustxes reads UTF-8 only
+    (it found no <log>) and the file was refused as "not an XES log"."""
+    text = (FIXTURES / "orders.xes").read_text().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    mark = "\ufeff".encode(codec)
+    expected = read_xes(FIXTURES / "orders.xes", lifecycle="all").events
+    path = tmp_path / "orders.xes"
+    path.write_bytes(mark + text.encode(codec))
+    got = read_xes(path, lifecycle="all").events
+    assert got.height == expected.height == 74
+    same = ["case:concept:name", "concept:name", "lifecycle:transition", "org:resource"]
+    assert got.select(same).equals(expected.select(same))
+    packed = tmp_path / "orders.xes.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    assert read_xes(packed, lifecycle="all").events.select(same).equals(expected.select(same))
+    path.write_bytes(mark + text[: text.rindex("</trace>")].encode(codec))
+    with pytest.raises(IngestError, match="orders.xes: the XES file does not end with </log>"):
+        read_xes(path)

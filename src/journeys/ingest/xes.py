@@ -17,6 +17,7 @@ as XES reads it); ``all`` keeps every event and names a non-complete one by its 
 
 from __future__ import annotations
 
+import codecs
 import re
 import subprocess
 import sys
@@ -40,6 +41,7 @@ LIFECYCLES = ("complete", "all")
 ISO_UTC = "%Y-%m-%dT%H:%M:%S%.6fZ"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.6f"
 _FIRST_TIMESTAMP = re.compile(rb'key="time:timestamp"\s+value="([^"]*)"')
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 OFFSET = re.compile(rb"(Z|z|[+-]\d\d:?\d\d)$")
 """A timestamp's offset at its end (none: a naive local time)."""
 
@@ -111,8 +113,10 @@ class Tail:
 
 def check_head(path: Path) -> bytes:
     """Refuse a file that is not XES (no ``<log>`` of the standard at its start); returns the
-    file's first bytes."""
+    file's first bytes (as UTF-8 when the file is UTF-16)."""
     head = read_head(path)
+    if head.startswith(UTF16_BOMS):  # its byte-order mark says which UTF-16
+        head = head.decode("utf-16", errors="ignore").encode()
     if b"<log" not in head or (b"xes" not in head.lower() and b"<trace" not in head):
         raise IngestError(
             f"{path.name}: not an XES log (no <log> element of the XES standard at its start); "
@@ -121,8 +125,11 @@ def check_head(path: Path) -> bytes:
     return head
 
 
-def require_log_end(path: Path, tail: bytes) -> None:
-    """Refuse a file cut off before ``</log>``: rustxes returns the traces before the cut."""
+def require_log_end(path: Path, tail: bytes, *, utf16: str | None = None) -> None:
+    """Refuse a file cut off before ``</log>``: rustxes returns the traces before the cut.
+    ``utf16``: the codec of a UTF-16 file's end (``utf-16-le`` or ``-be``)."""
+    if utf16 is not None:
+        tail = tail.decode(utf16, errors="ignore").encode()
     if not tail.rstrip().endswith(b"</log>"):
         raise IngestError(
             f"{path.name}: the XES file does not end with </log>, so it is cut off; export it "
@@ -156,7 +163,7 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     if lifecycle not in LIFECYCLES:
         raise IngestError(f"--lifecycle {lifecycle}: use complete or all")
     head = check_head(path)
-    frame, said, plain = _parse(path)
+    frame, said, plain = _parse(path, utf16=_utf16(path))
     if plain or needs_plain(said, frame):  # values rustxes left out or wrote as debug text
         from journeys.ingest.xes_plain import read_plain  # the XML parser: only then
 
@@ -168,11 +175,14 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     return XesLog(events=_as_text(frame, naive=naive), left_out=left_out, naive_timestamps=naive)
 
 
-def _parse(path: Path) -> tuple[pl.DataFrame, str, bool]:
+def _parse(path: Path, *, utf16: str | None) -> tuple[pl.DataFrame, str, bool]:
     """rustxes' events of the file, what it said, and whether to read the file with
     ``xes_plain`` instead: a large file in parts on every core (``xes_parts``; a column of
     values of two types in two parts), else whole (a complete file rustxes cannot read at all,
-    such as one holding an empty ``<trace/>``, on which it panics)."""
+    such as one holding an empty ``<trace/>``, on which it panics, or a UTF-16 one)."""
+    if utf16 is not None:  # rustxes reads UTF-8 only; the XML parser reads UTF-16 as it is
+        require_log_end(path, Tail(path).bytes(), utf16=utf16)
+        return pl.DataFrame(), "", True
     parts = xes_parts.parts_for(path)
     parsed = xes_parts.read_in_parts(path, parts) if parts > 1 else None
     if parsed is not None:
@@ -192,6 +202,15 @@ def _parse(path: Path) -> tuple[pl.DataFrame, str, bool]:
     finally:
         tail.stop()
     return frame, "".join(said), False
+
+
+def _utf16(path: Path) -> str | None:
+    """The codec of a UTF-16 file (``utf-16-le`` or ``utf-16-be``, by its byte-order mark),
+    as some Windows tools write XES; None for UTF-8."""
+    mark = read_head(path, 2)
+    if mark == codecs.BOM_UTF16_LE:
+        return "utf-16-le"
+    return "utf-16-be" if mark == codecs.BOM_UTF16_BE else None
 
 
 def _naive(head: bytes) -> bool:
