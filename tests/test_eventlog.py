@@ -325,6 +325,24 @@ def test_a_column_named_twice_in_the_header_is_not_chosen_silently(wh: Warehouse
     assert log["attributes"].to_list() == ['{"Status":"open"}'] * 2
 
 
+def test_a_header_ending_in_its_delimiter_adds_no_attribute(wh: Warehouse, tmp_path):
+    """Excel's "case;activity;time;": the empty header cell was read as a column 'column3',
+    and every event got the attribute {"column3":""}. A column without a name or a value is
+    none; one without a name but with values keeps them (nothing delivered is dropped)."""
+    path = tmp_path / "excel.csv"
+    path.write_text("case;activity;time;\nc1;A;2024-03-04T09:00:00Z;\nc1;B;2024-03-04T10:00:00Z;\n")
+    columns = {"case_col": "case", "activity_col": "activity", "timestamp_col": "time"}
+    assert import_log(wh, Settings(), path, **columns).batch.rows_accepted == 2
+    assert wh.read_table("raw.log")["attributes"].to_list() == [None, None]
+    noted = tmp_path / "noted.csv"
+    noted.write_text(
+        "case;activity;time;\nc2;A;2024-03-04T09:00:00Z;\nc2;B;2024-03-04T10:00:00Z;vip\n"
+    )
+    assert import_log(wh, Settings(), noted, **columns).batch.rows_accepted == 2
+    kept = wh.read_table("raw.log").filter(case_id="c2").sort("_seq")["attributes"].to_list()
+    assert kept == ['{"column3":""}', '{"column3":"vip"}']
+
+
 def test_an_event_log_as_one_json_array_is_imported(wh: Warehouse, tmp_path):
     """A log exported as a JSON array: 'cannot read the column names (Syntax at character 0
     ('['))' with --format as the fix, which no format gave. Read now, flags hinted from its

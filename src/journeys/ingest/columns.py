@@ -95,18 +95,33 @@ def refuse_repeated(
         )
 
 
-def table_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dict[str, Any]:
+def table_params(
+    delivered: Sequence[str], chosen: dict[str, str | None], *, empty: Sequence[str] = ()
+) -> dict[str, Any]:
     """Parameters of ``landing_table.sql``: ``COLUMNS($keys)`` yields the chosen columns in
-    file order (each once), so ``$at`` points each contract column at its place there."""
+    file order (each once), so ``$at`` points each contract column at its place there. The
+    ``empty`` columns (no name and no value: ``unnamed_columns``) are no attribute."""
     used = {key for key in chosen.values() if key is not None}
     keys = [c for c in delivered if c in used]
-    extras = [c for c in delivered if c not in used]
+    extras = [c for c in delivered if c not in used and c not in empty]
     return {
         "keys": keys,
         "at": _positions(chosen, keys),
         "extras": extras or keys,  # COLUMNS([]) is an error; $has_extras drops the stand-in
         "has_extras": bool(extras),
     }
+
+
+def unnamed_columns(
+    written: Sequence[str], delivered: Sequence[str], chosen: dict[str, str | None]
+) -> list[str]:
+    """The columns whose header cell is empty (read as ``column3``), as a header ending in its
+    delimiter gives them, and not chosen for the contract: with no value in any record
+    (``ingest/blank_columns``) they are no attribute, not an empty ``column3`` on every row."""
+    if len(written) != len(delivered):
+        return []
+    used = set(chosen.values())
+    return [d for w, d in zip(written, delivered, strict=True) if not w.strip() and d not in used]
 
 
 def jsonl_params(delivered: Sequence[str], chosen: dict[str, str | None]) -> dict[str, Any]:

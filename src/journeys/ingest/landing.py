@@ -18,14 +18,21 @@ import codecs
 import gzip
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeys.errors import GZIP_ERRORS, IngestError, WarehouseError, unreadable
-from journeys.ingest.columns import Spec, jsonl_params, refuse_repeated, resolve, table_params
+from journeys.ingest.columns import (
+    Spec,
+    jsonl_params,
+    refuse_repeated,
+    resolve,
+    table_params,
+    unnamed_columns,
+)
 from journeys.ingest.contracts import opens_json_array, read_head
 from journeys.warehouse import Warehouse
 
@@ -120,8 +127,20 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
         kept_reasons=[KEPT_REASONS[k.reason] for k in kept],
     )
     runs = returned_runs(found.offsets, found.records, rejected)
-    std, params = _standardise("ingest/landing_table", runs, spec, table_params(delivered, chosen))
+    params = table_params(delivered, chosen, empty=_empty(wh, found.names, delivered, chosen))
+    std, params = _standardise("ingest/landing_table", runs, spec, params)
     return Landing("ingest/reject_text_table", parse_rejects, std, params)
+
+
+def _empty(
+    wh: Warehouse, written: Sequence[str], delivered: list[str], chosen: dict[str, str | None]
+) -> list[str]:
+    """The unnamed columns that hold no value in any record (``columns.unnamed_columns``)."""
+    unnamed = unnamed_columns(written, delivered, chosen)
+    if not unnamed:
+        return []
+    held = wh.row("ingest/blank_columns", names=unnamed) or ()
+    return [name for name, value in zip(unnamed, held, strict=True) if not value]
 
 
 def _parse_csv(wh: Warehouse, readable: Path, found: Layout, tmp: Path) -> int:
