@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from journeys import yamltext
 from journeys.compare.mapfields import (
     Problems,
     check_keys,
@@ -253,10 +254,10 @@ def load_map(path: Path) -> JourneyMap:
              f"{exc.start}); save the map as UTF-8"]
         ) from None  # fmt: skip
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yamltext.compose(text)
         if node is not None and (shape := _shape_problems(node, source)):
             raise MapValidationError(shape)
-        data = yaml.safe_load(text)
+        data = yamltext.construct(node)
     except RecursionError:
         raise MapValidationError(
             [f"{source}: nested too deeply to be a map; write stages and steps as in docs/maps.md"]

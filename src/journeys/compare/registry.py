@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from journeys.compare.maps import JourneyMap, parse_map
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
+from journeys.yamltext import safe_load
 
 TABLE = "marts.maps"
 COLUMNS = ("map_name", "map_version", "definition")
@@ -54,7 +54,7 @@ def stored_maps(wh: Warehouse) -> tuple[JourneyMap, ...]:
     for name, definition in frame.iter_rows():
         source = f"{TABLE} '{name}'"
         try:
-            maps.append(parse_map(yaml.safe_load(definition), source=source))
+            maps.append(parse_map(safe_load(definition), source=source))
         except Exception as exc:  # recorded by an older compare: a message, not a traceback
             raise CompareError(
                 f"{TABLE}: map '{name}' cannot be read back ({str(exc).splitlines()[0]}); "
