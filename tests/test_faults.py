@@ -103,9 +103,10 @@ KILL_POINTS = {
     "build-before-publish": KillPoint(
         "journeys.warehouse", "Warehouse.execute", 1, "after", "queries/record_build", "day1"
     ),
-    # publish: the marts' views written into the next catalog, the rejects' not yet
+    # publish: the next catalog attached and its views committed, not yet detached (its
+    # write-ahead log beside it)
     "publish-mid-catalog": KillPoint(
-        "journeys.warehouse", "Warehouse.define_stored_view", 1, "before", "raw.rejects", "day1"
+        "journeys.warehouse", "Warehouse._run", 1, "before", "DETACH", "day1"
     ),
     # publish: the next file complete, not yet renamed over the published one
     "publish-before-rename": KillPoint(

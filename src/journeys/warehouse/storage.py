@@ -8,12 +8,20 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from journeys.errors import WarehouseError
 from journeys.warehouse.connection import Connection, _rows
-from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
+from journeys.warehouse.sqltext import (
+    SCHEMAS,
+    _bind,
+    _label,
+    _strip_trailing,
+    quote_ident,
+    read_sql,
+)
 
 STORED_TABLES = (
     "intermediate.int_events",
@@ -188,6 +196,29 @@ class StoredTables(Connection):
             self._run(f"DROP TABLE {quote_ident(table)}", what=f"drop {table}")
             self._run(sql, what=f"define {table}")
 
+    def write_catalog(self, path: Path, tables: Mapping[str, Sequence[str]]) -> None:
+        """A new DuckDB file at ``path`` holding the layered schemas and, for each table, a view
+        over its Parquet files (a published catalog: ADR 0004), written through this connection
+        (ATTACH, one transaction, DETACH, which checkpoints it): a second DuckDB instance took
+        25-30 ms of every publishing command to start and close."""
+        alias = quote_ident(CATALOG_ALIAS)
+        self._run(f"ATTACH {_literal(str(path))} AS {alias}", what=f"create {path.name}")
+        try:
+            statements = [f"CREATE SCHEMA IF NOT EXISTS {alias}.{quote_ident(s)}" for s in SCHEMAS]
+            statements += [
+                _view_sql(f"{CATALOG_ALIAS}.{name}", files) for name, files in tables.items()
+            ]
+            self._run(
+                ";\n".join(["BEGIN TRANSACTION", *statements, "COMMIT"]),
+                what=f"define the views of {path.name}",
+            )
+        except WarehouseError:
+            with suppress(WarehouseError):  # no transaction left open to roll back
+                self._run("ROLLBACK")
+            raise
+        finally:
+            self._run(f"DETACH {alias}", what=f"close {path.name}")
+
     def store_model(self, table: str, model: str, *, view: bool = True) -> int:
         """Write a parameterless model's SELECT as the one file of ``table`` (``view=False``: a
         file only a published catalog reads, such as the masked ``raw.rejects``)."""
@@ -361,9 +392,17 @@ class StoredTables(Connection):
                 self.define_stored_view(table, [f.file for f in files])  # failure named
 
 
+CATALOG_ALIAS = "journeys_catalog"
+"""The name a catalog being written is attached under (``write_catalog``)."""
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _view_sql(table: str, files: Sequence[str]) -> str:
     """``CREATE OR REPLACE VIEW table`` reading these Parquet files in list order."""
-    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    listed = ", ".join(_literal(str(f)) for f in files)
     return (
         f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
         f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
