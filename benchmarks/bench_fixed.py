@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline_pm4py import run_timed  # noqa: E402
+from baseline_pm4py import command_env, run_timed  # noqa: E402
 from run import write_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ def prepare(folder: Path) -> tuple[Path, Path]:
     """A generated shop of about 1,000 events, ingested, built and compared once."""
     shutil.rmtree(folder, ignore_errors=True)
     landing = folder / "landing"
-    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    env = command_env()
     run_timed(
         [sys.executable, "-m", "journeys.cli", "generate", "--customers", "40", "--seed", "3",
          "--out", str(landing)],
@@ -61,7 +61,7 @@ def prepare(folder: Path) -> tuple[Path, Path]:
 
 
 def measure(argv: list[str], repeat: int) -> dict[str, float]:
-    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = command_env()
     run_timed(argv, env)  # warm-up: files in the page cache, bytecode compiled
     runs = [run_timed(argv, env) for _ in range(repeat)]
     walls = [float(r["seconds"]) for r in runs]

@@ -43,7 +43,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline_pm4py import OUT, derive_model, ensure_venv, run_timed, write_map  # noqa: E402
+from baseline_pm4py import (  # noqa: E402
+    OUT,
+    command_env,
+    derive_model,
+    ensure_venv,
+    run_timed,
+    write_map,
+)
 from run import parse_size, write_block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +188,7 @@ def run_journeys(log: Path, map_file: Path, folder: Path, *, repeat: int = 1) ->
 def _journeys_round(log: Path, map_file: Path, folder: Path) -> dict[str, dict]:
     for old in ("wh", "wh-analyze", "wh-discover", "reports", "maps"):
         shutil.rmtree(folder / old, ignore_errors=True)
-    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = command_env()
 
     def cli(warehouse: str) -> list[str]:
         return [sys.executable, "-m", "journeys.cli", "--warehouse", str(folder / warehouse)]

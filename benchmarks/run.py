@@ -33,6 +33,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline_pm4py import command_env  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 EVENTS_PER_CUSTOMER = 26.6  # measured on the generator's output
@@ -224,7 +227,7 @@ def bench_size(
     elif folder.exists():
         shutil.rmtree(folder)
     landing = folder / "landing"
-    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = command_env()
     py = sys.executable
     stages = list(done)
 
