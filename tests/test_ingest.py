@@ -256,6 +256,38 @@ def test_nested_parquet_columns_are_kept_as_json(wh: Warehouse, tmp_path: Path):
     assert refused.refused and "channel ('via') holds nested values" in refused.note
 
 
+def test_a_dotted_name_maps_a_value_inside_a_parquet_struct(wh: Warehouse, tmp_path: Path):
+    """A Segment or Snowplow export to Parquet nests the device under context: mapped as
+    context.device.type it was refused as a missing column (JSON lines read it). It reads the
+    nested value now (NULL where the struct holds none); the struct stays an attribute. A
+    dotted name into a column of plain values is refused, naming it."""
+    path = tmp_path / "web.parquet"
+    wh._run(
+        "COPY (SELECT * FROM (VALUES "
+        "('w1', 'u1', NULL, 'page_view', '2026-03-01T10:00:00Z', '/pricing', '', "
+        "{'device': {'type': 'mobile'}, 'page': {'referrer': 'https://google.com'}}), "
+        "('w2', 'u1', NULL, 'page_view', '2026-03-01T10:05:00Z', '/login', '', "
+        "{'device': {'type': NULL}, 'page': {'referrer': NULL}})"
+        ") AS t(event_id, user_id, anonymous_id, event_type, occurred_at, page_path, device, "
+        f"context)) TO '{path}' (FORMAT parquet)"
+    )
+    mapped = {"device": "context.device.type", "referrer": "context.page.referrer"}
+    [batch] = load_source(wh, _web_map(mapped), "web", [path])
+    assert batch.rows_accepted == 2
+    web = wh.read_table("raw.web", order_by=["_seq"])
+    assert web["device"].to_list() == ["mobile", None]
+    assert web["referrer"].to_list() == ["https://google.com", None]
+    kept = json.loads(web["attributes"][0])
+    assert kept["context"]["device"] == {"type": "mobile"} and kept["device"] == ""
+    with Warehouse() as other:
+        [refused] = load_source(other, _web_map({"device": "page_path.kind"}), "web", [path])
+    assert (
+        refused.refused
+        and ("'page_path.kind' names a value inside 'page_path', which holds plain values")
+        in refused.note
+    )
+
+
 def test_a_json_array_of_events_is_read_as_its_elements(wh: Warehouse, tmp_path: Path):
     """An API export written as one pretty-printed JSON array (not JSON lines) was refused as
     not JSON lines, with no format that reads it. Each element is a record now, numbered by its

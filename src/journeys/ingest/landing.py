@@ -28,6 +28,7 @@ from journeys.errors import GZIP_ERRORS, IngestError, WarehouseError, unreadable
 from journeys.ingest.columns import (
     Spec,
     jsonl_params,
+    nested_path,
     refuse_repeated,
     resolve,
     table_params,
@@ -281,17 +282,45 @@ def _read_parquet(wh: Warehouse, path: Path, spec: Spec) -> Landing:
     except WarehouseError as exc:
         raise _fail_unreadable(path, "parquet", exc) from exc
     delivered = wh.columns_of("landing_raw")
-    chosen = resolve(path.name, delivered, spec)
+    chosen = resolve(path.name, delivered, spec, nested=bool(nested))
     structured = {c: key for c, key in chosen.items() if key in nested}
     if structured:  # an id, a name or a time cannot be a struct or a list
         named = ", ".join(f"{c} ('{key}')" for c, key in structured.items())
         raise IngestError(
             f"{path.name}: {named} holds nested values (a struct, list or map), not one value "
-            "per row; name a column of plain values. Nothing was loaded from it"
+            "per row; name one of its values with a dotted name (via.channel), or a column "
+            "of plain values. Nothing was loaded from it"
         )
+    delivered += _nested_values(wh, path, delivered, nested, chosen)
     params = table_params(delivered, chosen)
     std, params = _standardise("ingest/landing_table", ((0, 1),), spec, params)
     return Landing("ingest/reject_text_table", 0, std, params)
+
+
+def _nested_values(
+    wh: Warehouse,
+    path: Path,
+    delivered: list[str],
+    nested: list[str],
+    chosen: dict[str, str | None],
+) -> list[str]:
+    """Contract columns mapped to a value inside a nested column by a dotted name
+    (``context.device.type``, as Segment and Snowplow exports nest them), added to
+    ``landing_raw`` as columns of that name, read from the column's JSON as a JSON lines
+    file's nested values are (``columns.nested_path``); returns their names. A dotted name
+    whose first part is a column of plain values fails the file, naming it."""
+    dotted = sorted({key for key in chosen.values() if key is not None and key not in delivered})
+    plain = [key for key in dotted if key.split(".", 1)[0] not in nested]
+    if plain:
+        raise IngestError(
+            f"{path.name}: {', '.join(repr(k) for k in plain)} names a value inside "
+            f"'{plain[0].split('.', 1)[0]}', which holds plain values, not a struct; map the "
+            "column itself. Nothing was loaded from it"
+        )
+    if dotted:
+        parts = {key: key.split(".", 1) for key in dotted}  # the column, the path inside it
+        wh.add_json_values("landing_raw", {k: (c, nested_path(p)) for k, (c, p) in parts.items()})
+    return dotted
 
 
 def text_codec(encoding: str, *, name: str) -> codecs.CodecInfo:

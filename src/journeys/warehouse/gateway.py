@@ -174,6 +174,21 @@ class Warehouse(Tables):
                 self._run(f"DROP TABLE temp.{quote_ident(name)}")
             self._forget(name)
 
+    def add_json_values(self, table: str, values: Mapping[str, tuple[str, str]]) -> None:
+        """Add to temp table ``table`` a text column per ``values`` item: name -> (a JSON
+        column of the table, a JSON path into it), NULL where the path names nothing."""
+        params = {f"p{i}": path for i, (_, path) in enumerate(values.values())}
+        added = ", ".join(
+            f"json_extract_string({quote_ident(column)}, $p{i}) AS {_one_ident(name)}"
+            for i, (name, (column, _)) in enumerate(values.items())
+        )
+        target = quote_ident(table)
+        self._run(
+            f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT *, {added} FROM {target}",
+            params,
+            what=f"read nested values into {table}",
+        )
+
     def create_temp_view(self, name: str, table: str) -> None:
         """A temp view aliasing ``table``, so one SQL file can serve several tables."""
         self._run(
@@ -233,3 +248,8 @@ class Warehouse(Tables):
         body = _strip_trailing(read_sql(model))
         rows = self._run(body, _bind(body, params, model), what=_label(model))
         return rows[0] if rows else None
+
+
+def _one_ident(name: str) -> str:
+    """One quoted identifier, dots and all (a column named ``context.device.type``)."""
+    return '"' + name.replace('"', '""') + '"'
