@@ -192,3 +192,27 @@ def test_a_gap_that_re_describes_another_is_not_tested_again():
     copy = [r | {"gap_id": 8, "gap_key": "[]", "same_behaviour_as": 1} for r in rows]
     found = drift_of([*rows, *copy])
     assert found["gap_id"].to_list() == [7]
+
+
+def test_the_history_names_the_zone_of_its_periods(shop: Path, tmp_path: Path):
+    """With drift.timezone set, the periods are that zone's days and weeks, and nothing said
+    so: marts.map_gap_history had no zone, and the report's trend read "week of 2024-…". Each
+    row names its zone now, the trend line's label says it, and a change of zone starts the
+    history again (the rows of the other zone go, as at a change of grain)."""
+    from journeys import steps
+    from journeys.warehouse import Warehouse
+
+    shutil.copytree(shop / "warehouse", tmp_path / "warehouse")
+    zones = {}
+    for zone in ("America/New_York", "UTC"):
+        settings = shop_settings(tmp_path, timezone=zone)
+        steps.compare_maps(settings, full=True)
+        with Warehouse(settings.warehouse, read_only=True) as wh:
+            zones[zone] = wh.read_table("marts.map_gap_history").select("timezone", "period")
+        if zone == "America/New_York":
+            page = steps.write_reports(settings)
+            text = "".join(p.read_text() for p in page.parent.glob("*.html"))
+            assert "Share of journeys with this gap per week in America/New_York" in text
+    assert set(zones["America/New_York"]["timezone"]) == {"America/New_York"}
+    assert set(zones["UTC"]["timezone"]) == {"UTC"}  # New York's rows went
+    assert zones["UTC"].height > 0 and zones["America/New_York"].height > 0

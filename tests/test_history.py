@@ -67,7 +67,9 @@ def reference_history(
             )
     if not rows:
         return empty_history()
-    return _history_rows(pl.concat(rows), name=journey_map.name, version=version, grain=grain)
+    return _history_rows(
+        pl.concat(rows), name=journey_map.name, version=version, grain=grain, timezone="UTC"
+    )
 
 
 def _one_period(

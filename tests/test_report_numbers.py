@@ -195,7 +195,8 @@ def test_each_fix_first_row_draws_its_gaps_history(page):
         drawn += 1
         first, last = mine.row(0, named=True), mine.row(-1, named=True)
         assert label.group(1).startswith(
-            f"Share of journeys with this gap per {first['grain']}: {first['share']:.1%} "
+            f"Share of journeys with this gap per {first['grain']} in {first['timezone']}: "
+            f"{first['share']:.1%} "
         )
         assert f"to {last['share']:.1%} " in label.group(1)
         still = 0

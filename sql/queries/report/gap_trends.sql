@@ -13,6 +13,7 @@ rows as (
         h.gap_id,
         h.period,
         h.grain,
+        h.timezone,
         h.share,
         h.journeys,
         h.journeys_in_scope,
@@ -26,9 +27,10 @@ periods as (
     select
         period,
         grain,
+        timezone,
         max(journeys_in_scope) > max(finished_in_scope) as open
     from rows
-    group by period, grain
+    group by period, grain, timezone
 ),
 
 gaps as (select distinct gap_id from rows)
@@ -37,6 +39,7 @@ select
     g.gap_id,
     p.period,
     p.grain,
+    p.timezone,
     coalesce(r.share, 0.0) as share,
     coalesce(r.journeys, 0) as journeys,
     p.open

@@ -8,7 +8,8 @@ outcome rates of its finished journeys, the interval, impact). So the history is
 the events, not of when runs happened: a full rebuild writes the same rows, and a micro-batch
 re-measures only the periods its changed journeys started in (the newest, still open, period,
 and older ones whose journeys changed status). Rows of the map's earlier versions are kept as
-they were (the key holds the version); a change of grain starts the map's history again.
+they were (the key holds the version); a change of grain or zone starts the map's history
+again. Each row names its zone (``timezone``), so a reader knows whose days and weeks they are.
 
 Gap key columns are the stable key (compare/gapkey.py): an unexpected_step's to_step and detail
 are NULL here, since where its journeys went next differs from period to period. Unused
@@ -124,7 +125,9 @@ def measure_history(
     if not found:
         return empty_history()
     frame = pl.concat(found).rename({"_period": "period"})
-    return _history_rows(frame, name=journey_map.name, version=version, grain=grain)
+    return _history_rows(
+        frame, name=journey_map.name, version=version, grain=grain, timezone=timezone
+    )
 
 
 def _measure_periods(
@@ -170,7 +173,9 @@ def _measure_periods(
     return found.join(sizes, on="_period", maintain_order="left")
 
 
-def _history_rows(frame: pl.DataFrame, *, name: str, version: str, grain: str) -> pl.DataFrame:
+def _history_rows(
+    frame: pl.DataFrame, *, name: str, version: str, grain: str, timezone: str
+) -> pl.DataFrame:
     keys = [tuple(json.loads(k)) for k in frame["gap_key"].to_list()]
     stable = pl.DataFrame(keys, schema=dict.fromkeys(KEY, pl.String), orient="row")
     return pl.concat(
@@ -179,6 +184,7 @@ def _history_rows(frame: pl.DataFrame, *, name: str, version: str, grain: str) -
                 pl.lit(name).alias("map_name"),
                 pl.lit(version).alias("map_version"),
                 pl.lit(grain).alias("grain"),
+                pl.lit(timezone).alias("timezone"),
                 "period",
                 "gap_id",
                 "gap_key",
@@ -202,6 +208,7 @@ HISTORY_SCHEMA = {
     "map_name": pl.String,
     "map_version": pl.String,
     "grain": pl.String,
+    "timezone": pl.String,
     "period": pl.Date,
     "gap_id": pl.Int64,
     "gap_key": pl.String,
@@ -241,12 +248,14 @@ def write_history(
     name: str,
     version: str,
     grain: str,
+    timezone: str,
     periods: Iterable[date] | None,
 ) -> None:
     """Replace the map's rows of this version and grain for ``periods`` (None: every period)
-    with ``rows``; rows of another grain go (the history starts again), those of other
-    versions stay. A table of other columns (written by an older version) is rewritten in this
-    version's columns, its other maps' rows kept."""
+    with ``rows``; rows of another grain or zone go (the history starts again: another zone's
+    days and weeks are other periods), those of other versions stay. A table of other columns
+    (written by an older version) is rewritten in this version's columns, its other maps' rows
+    kept."""
     if not wh.table_exists(TABLE):
         wh.write_table(TABLE, rows)
         return
@@ -254,7 +263,7 @@ def write_history(
         kept = wh.scan_table(TABLE).filter(pl.col("map_name") != pl.lit(name)).collect()
         wh.write_table(TABLE, pl.concat([kept, rows], how="diagonal_relaxed").select(rows.columns))
         return
-    wh.execute("queries/compare/drop_other_grains", map_name=name, grain=grain)
+    wh.execute("queries/compare/drop_other_grains", map_name=name, grain=grain, timezone=timezone)
     wh.execute(
         "queries/compare/drop_history",
         map_name=name,

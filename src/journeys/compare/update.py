@@ -108,7 +108,10 @@ def update_history(
         journey_map, inputs, version=version, periods=periods, grain=grain,
         min_support=min_support, timezone=timezone,
     )  # fmt: skip
-    write_history(wh, rows, name=journey_map.name, version=version, grain=grain, periods=todo)
+    write_history(
+        wh, rows, name=journey_map.name, version=version, grain=grain, timezone=timezone,
+        periods=todo,
+    )  # fmt: skip
     history = wh.query(
         "queries/compare/map_history", map_name=journey_map.name, map_version=version
     )

@@ -46,6 +46,8 @@ class FixList:
     """``value`` (money) or ``outcomes`` (goals): marts.map_gaps.impact_unit."""
     grain: str = "week"
     """The periods of the rows' trend lines (marts.map_gap_history.grain)."""
+    timezone: str = "UTC"
+    """Whose days and weeks those periods are (marts.map_gap_history.timezone)."""
     weighted: bool = False
     """The costs are value weighted (``ranking: value_weighted``; marts.map_gaps.value_weighted):
     each journey counts with its customer's weight."""
@@ -112,6 +114,7 @@ def fix_first_data(
     exits: Sequence[str],
     trends: pl.DataFrame | None = None,
     grain: str = "week",
+    timezone: str = "UTC",
 ) -> FixList:
     """The map's ranked gaps as the three lists of the page (see the module docstring), each
     row with its trend (``trends``: trends.trend_data() of the gap history, periods of
@@ -159,6 +162,7 @@ def fix_first_data(
         unclear=unclear,
         unit=units[0] if len(units) == 1 else None,
         grain=grain,
+        timezone=timezone,
         weighted=bool(gaps["value_weighted"].any()),
     )
 

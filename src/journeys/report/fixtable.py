@@ -78,12 +78,13 @@ def _rates_cell(row: Mapping[str, Any]) -> Cell:
     )
 
 
-def _journeys_cell(row: Mapping[str, object], grain: str) -> Cell:
+def _journeys_cell(row: Mapping[str, object], grain: str, timezone: str) -> Cell:
     """How many journeys, their share, and the gap's trend line (share per period)."""
     trend = trend_svg(
         row["trend_periods"] or [],  # type: ignore[arg-type]
         row["trend_shares"] or [],  # type: ignore[arg-type]
         grain=grain,
+        timezone=timezone,
         open_periods=row["trend_open"] or [],  # type: ignore[arg-type]
     )
     return Cell(
@@ -94,7 +95,12 @@ def _journeys_cell(row: Mapping[str, object], grain: str) -> Cell:
 
 
 def _fix_rows(
-    frame: pl.DataFrame, *, currency: str | None, anchors: Mapping[str, str], grain: str
+    frame: pl.DataFrame,
+    *,
+    currency: str | None,
+    anchors: Mapping[str, str],
+    grain: str,
+    timezone: str,
 ) -> list[list[Cell]]:
     rows = []
     for r in frame.iter_rows(named=True):
@@ -110,7 +116,7 @@ def _fix_rows(
                 num_cell(str(r["order"])),
                 _what_cell(r),
                 Cell(f'<span class="tag k-{r["kind"]}">{html_text(r["kind_label"])}</span>'),
-                _journeys_cell(r, grain),
+                _journeys_cell(r, grain, timezone),
                 Cell(html_text(r["who"]) if r["who"] else "<small>no segments in the data</small>"),
                 _cost_cell(r, currency),
                 _rates_cell(r),
@@ -182,7 +188,11 @@ def fix_first(
 
     def listed(frame: pl.DataFrame, money: str, id: str, *, kind: str = "Kind") -> str:
         rows = _fix_rows(
-            frame.head(max_rows), currency=currency, anchors=anchors, grain=fixes.grain
+            frame.head(max_rows),
+            currency=currency,
+            anchors=anchors,
+            grain=fixes.grain,
+            timezone=fixes.timezone,
         )
         return table(fix_headers(money, kind=kind), rows, id=id)
 

@@ -183,12 +183,13 @@ def map_gaps(wh: Warehouse, map_name: str) -> pl.DataFrame:
 
 
 def gap_trends(wh: Warehouse, map_name: str) -> pl.DataFrame:
-    """gap_id, period, grain, share, journeys, open of the map's current version in
+    """gap_id, period, grain, timezone, share, journeys, open of the map's current version in
     marts.map_gap_history; no rows when compare has written no history (a hand-built mart)."""
     if not wh.table_exists(HISTORY):
         return pl.DataFrame(
             schema={"gap_id": pl.Int64, "period": pl.Date, "grain": pl.String,
-                    "share": pl.Float64, "journeys": pl.Int64, "open": pl.Boolean}
+                    "timezone": pl.String, "share": pl.Float64, "journeys": pl.Int64,
+                    "open": pl.Boolean}
         )  # fmt: skip
     return wh.query("queries/report/gap_trends", map_name=map_name)
 

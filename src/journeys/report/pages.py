@@ -142,6 +142,7 @@ def _fix_list(wh: Warehouse, m: JourneyMap) -> FixList:
         exits=m.exit,
         trends=trend_data(history),
         grain=history["grain"][0] if history.height else "week",
+        timezone=history["timezone"][0] if history.height else "UTC",
     )
 
 

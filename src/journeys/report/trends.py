@@ -58,10 +58,12 @@ def trend_svg(
     shares: Sequence[float],
     *,
     grain: str = "week",
+    timezone: str = "UTC",
     open_periods: Sequence[bool] = (),
 ) -> str:
     """An inline SVG line of ``shares`` over ``periods`` (empty for fewer than two), with
-    its first and last value in its title and label; the trailing ``open_periods`` dashed."""
+    its first and last value in its title and label, and whose days or weeks the periods are
+    (``timezone``: a week of Berlin's is not UTC's); the trailing ``open_periods`` dashed."""
     if len(shares) < 2:
         return ""
     still = 0
@@ -78,7 +80,7 @@ def trend_svg(
     cut = len(points) - still  # points from cut - 1 on are drawn dashed
     words = GRAIN_WORDS.get(grain, grain)
     text = (
-        f"Share of journeys with this gap per {grain}: {shares[0]:.1%} ({words} "
+        f"Share of journeys with this gap per {grain} in {timezone}: {shares[0]:.1%} ({words} "
         f"{periods[0]}) to {shares[-1]:.1%} ({words} {periods[-1]}), {len(shares)} {grain}s"
     )
     if still:
