@@ -72,7 +72,8 @@ def _stored(tmp_path: Path) -> Warehouse:
 
 
 def _history(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=["map_name", "grain", "gap_id"], orient="row")
+    frame = pl.DataFrame(rows, schema=["map_name", "grain", "gap_id"], orient="row")
+    return frame.with_columns(timezone=pl.lit("UTC"))
 
 
 def test_replace_rows_keeps_one_file_per_map_and_rewrites_only_that_one(tmp_path: Path):
@@ -98,8 +99,10 @@ def test_a_delete_file_on_a_stored_table_rewrites_only_the_files_with_its_rows(t
         for name, rows in (("a", [("a", "day", "g1"), ("a", "week", "g2")]), ("b", [])):
             frame = _history(rows or [("b", "day", "g3")])
             wh.replace_rows("marts.map_gap_history", frame, column="map_name", value=name)
-        wh.execute("queries/compare/drop_other_grains", map_name="x", grain="week")
-        wh.execute("queries/compare/drop_other_grains", map_name="a", grain="week")
+        for name in ("x", "a"):
+            wh.execute(
+                "queries/compare/drop_other_grains", map_name=name, grain="week", timezone="UTC"
+            )
         files = wh.stored_files("marts.map_gap_history")["marts.map_gap_history"]
         assert [f.label for f in files] == ["a", "b"]  # x's only file went whole
         assert sorted(wh.read_table("marts.map_gap_history")["gap_id"]) == ["g2", "g3"]
