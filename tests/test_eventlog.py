@@ -343,6 +343,36 @@ def test_a_header_ending_in_its_delimiter_adds_no_attribute(wh: Warehouse, tmp_p
     assert kept == ['{"column3":""}', '{"column3":"vip"}']
 
 
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        (
+            "case;activity;time;\nc1;A;2024-03-04T09:00:00Z\n",
+            "the header ends with its delimiter and this record does not: remove the delimiter "
+            "at the end of the header, or end every record with one",
+        ),
+        (
+            "case;activity;time\nc1;A;2024-03-04T09:00:00Z;\r\n",
+            "this record ends with its delimiter and the header does not: end the header with "
+            "one too, or remove it from the end of every record",
+        ),
+    ],
+    ids=["header", "records"],
+)
+def test_a_delimiter_at_the_end_of_only_the_header_or_the_records_is_named(
+    wh: Warehouse, tmp_path, text: str, told: str
+):
+    """Every record was rejected as "could not be parsed (MISSING COLUMNS ...); fix its
+    delimiters, quoting or encoding": true, but it did not say which delimiter. It does now."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode())
+    columns = {"case_col": "case", "activity_col": "activity", "timestamp_col": "time"}
+    result = import_log(wh, Settings(), path, **columns)
+    assert result.batch.rows_rejected == 1
+    [reason] = wh.read_table("raw.rejects")["reason"].to_list()
+    assert reason.startswith("record could not be parsed (") and reason.endswith(told)
+
+
 def test_an_event_log_as_one_json_array_is_imported(wh: Warehouse, tmp_path):
     """A log exported as a JSON array: 'cannot read the column names (Syntax at character 0
     ('['))' with --format as the fix, which no format gave. Read now, flags hinted from its
