@@ -41,7 +41,6 @@ LIFECYCLES = ("complete", "all")
 ISO_UTC = "%Y-%m-%dT%H:%M:%S%.6fZ"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.6f"
 _FIRST_TIMESTAMP = re.compile(rb'key="time:timestamp"\s+value="([^"]*)"')
-UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 OFFSET = re.compile(rb"(Z|z|[+-]\d\d:?\d\d)$")
 """A timestamp's offset at its end (none: a naive local time)."""
 
@@ -111,18 +110,19 @@ class Tail:
             self._child.communicate()
 
 
-def check_head(path: Path) -> bytes:
+def check_head(path: Path) -> tuple[bytes, str | None]:
     """Refuse a file that is not XES (no ``<log>`` of the standard at its start); returns the
-    file's first bytes (as UTF-8 when the file is UTF-16)."""
+    file's first bytes (as UTF-8 when the file is UTF-16) and, for a UTF-16 file, its codec."""
     head = read_head(path)
-    if head.startswith(UTF16_BOMS):  # its byte-order mark says which UTF-16
-        head = head.decode("utf-16", errors="ignore").encode()
+    utf16 = _utf16(head)
+    if utf16 is not None:
+        head = head.decode("utf-16", errors="ignore").encode()  # the byte-order mark left out
     if b"<log" not in head or (b"xes" not in head.lower() and b"<trace" not in head):
         raise IngestError(
             f"{path.name}: not an XES log (no <log> element of the XES standard at its start); "
             "export the log as XES, or pass --format for another format. Nothing was loaded"
         )
-    return head
+    return head, utf16
 
 
 def require_log_end(path: Path, tail: bytes, *, utf16: str | None = None) -> None:
@@ -162,8 +162,8 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     """One row per event of the XES (or XES.gz) file; see the module docstring."""
     if lifecycle not in LIFECYCLES:
         raise IngestError(f"--lifecycle {lifecycle}: use complete or all")
-    head = check_head(path)
-    frame, said, plain = _parse(path, utf16=_utf16(path))
+    head, utf16 = check_head(path)
+    frame, said, plain = _parse(path, utf16=utf16)
     if plain or needs_plain(said, frame):  # values rustxes left out or wrote as debug text
         from journeys.ingest.xes_plain import read_plain  # the XML parser: only then
 
@@ -204,13 +204,12 @@ def _parse(path: Path, *, utf16: str | None) -> tuple[pl.DataFrame, str, bool]:
     return frame, "".join(said), False
 
 
-def _utf16(path: Path) -> str | None:
-    """The codec of a UTF-16 file (``utf-16-le`` or ``utf-16-be``, by its byte-order mark),
-    as some Windows tools write XES; None for UTF-8."""
-    mark = read_head(path, 2)
-    if mark == codecs.BOM_UTF16_LE:
+def _utf16(head: bytes) -> str | None:
+    """The codec of a UTF-16 file (``utf-16-le`` or ``utf-16-be``, by the byte-order mark its
+    ``head`` starts with), as some Windows tools write XES; None for UTF-8."""
+    if head.startswith(codecs.BOM_UTF16_LE):
         return "utf-16-le"
-    return "utf-16-be" if mark == codecs.BOM_UTF16_BE else None
+    return "utf-16-be" if head.startswith(codecs.BOM_UTF16_BE) else None
 
 
 def _naive(head: bytes) -> bool:
