@@ -24,6 +24,8 @@ from journeys.warehouse.sqltext import (
     _without_comments,
     _without_line_comments,
     quote_ident,
+    quote_literal,
+    quote_part,
     read_sql,
 )
 from journeys.warehouse.tables import Tables
@@ -179,7 +181,7 @@ class Warehouse(Tables):
         column of the table, a JSON path into it), NULL where the path names nothing."""
         params = {f"p{i}": path for i, (_, path) in enumerate(values.values())}
         added = ", ".join(
-            f"json_extract_string({quote_ident(column)}, $p{i}) AS {_one_ident(name)}"
+            f"json_extract_string({quote_ident(column)}, $p{i}) AS {quote_part(name)}"
             for i, (name, (column, _)) in enumerate(values.items())
         )
         target = quote_ident(table)
@@ -197,7 +199,7 @@ class Warehouse(Tables):
 
     def file_view_temp(self, name: str, files: Sequence[str]) -> None:
         """``CREATE OR REPLACE TEMP VIEW name`` over Parquet files (a job's output)."""
-        listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        listed = ", ".join(quote_literal(str(f)) for f in files)
         self._run(
             f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS "
             f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)",
@@ -248,8 +250,3 @@ class Warehouse(Tables):
         body = _strip_trailing(read_sql(model))
         rows = self._run(body, _bind(body, params, model), what=_label(model))
         return rows[0] if rows else None
-
-
-def _one_ident(name: str) -> str:
-    """One quoted identifier, dots and all (a column named ``context.device.type``)."""
-    return '"' + name.replace('"', '""') + '"'

@@ -20,7 +20,17 @@ def quote_ident(name: str) -> str:
     if not name:
         raise WarehouseError("empty identifier; name the table or column")
     parts = name.split(".") if "." in name and '"' not in name else [name]
-    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+    return ".".join(quote_part(part) for part in parts)
+
+
+def quote_part(name: str) -> str:
+    """Quote one identifier as it is, dots and all (a column named ``context.device.type``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A string literal for DuckDB (where a statement takes no parameter: a path to ATTACH)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def sql_path(model: str) -> Path:

@@ -20,6 +20,7 @@ from journeys.warehouse.sqltext import (
     _label,
     _strip_trailing,
     quote_ident,
+    quote_literal,
     read_sql,
 )
 
@@ -202,7 +203,7 @@ class StoredTables(Connection):
         (ATTACH, one transaction, DETACH, which checkpoints it): a second DuckDB instance took
         25-30 ms of every publishing command to start and close."""
         alias = quote_ident(CATALOG_ALIAS)
-        self._run(f"ATTACH {_literal(str(path))} AS {alias}", what=f"create {path.name}")
+        self._run(f"ATTACH {quote_literal(str(path))} AS {alias}", what=f"create {path.name}")
         try:
             statements = [f"CREATE SCHEMA IF NOT EXISTS {alias}.{quote_ident(s)}" for s in SCHEMAS]
             statements += [
@@ -396,13 +397,9 @@ CATALOG_ALIAS = "journeys_catalog"
 """The name a catalog being written is attached under (``write_catalog``)."""
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _view_sql(table: str, files: Sequence[str]) -> str:
     """``CREATE OR REPLACE VIEW table`` reading these Parquet files in list order."""
-    listed = ", ".join(_literal(str(f)) for f in files)
+    listed = ", ".join(quote_literal(str(f)) for f in files)
     return (
         f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
         f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
