@@ -262,6 +262,46 @@ def test_personal_case_ids_hashes_every_case_id(wh: Warehouse, tmp_path):
     assert len(set(cases)) == 2 and all(c.startswith("case_") for c in cases)
 
 
+def test_staging_writes_only_the_events_it_changes_and_no_identifier(wh: Warehouse, tmp_path):
+    """staging.stg_log is a view of raw.log; staging.stg_log_changes holds the hashed case ids
+    and masked activities of the events that need them, never the delivered values: here a
+    contact case id, an activity holding an email address, one with spaces around it, and a
+    second batch imported with --personal-case-ids whose plain case id is hashed too."""
+    columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
+    first, second = tmp_path / "desk.csv", tmp_path / "clinic.csv"
+    first.write_text(
+        "case,act,ts\n"
+        "T-1,Open,2024-01-01T09:00:00Z\n"
+        "T-1,Reply to ann@example.org,2024-01-01T10:00:00Z\n"
+        "ann@example.org,Open,2024-01-01T09:30:00Z\n"
+        "T-2,  Close  ,2024-01-01T11:00:00Z\n"
+    )
+    second.write_text("case,act,ts\nT-1,Admit,2024-01-02T09:00:00Z\n")
+    import_log(wh, Settings(), first, **columns)
+    import_log(wh, Settings(), second, personal_case_ids=True, **columns)
+    build_events(wh, Settings())
+    kind = wh._run(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'staging' "
+        "AND table_name = 'stg_log'"
+    )
+    assert kind == [("VIEW",)]
+    rows = wh._run("SELECT case_id, activity, seq FROM staging.stg_log ORDER BY seq")
+    hashed = [case for case, _, _ in rows if case.startswith("case_")]
+    assert [(case if not case.startswith("case_") else "#", act) for case, act, _ in rows] == [
+        ("T-1", "Open"),
+        ("T-1", "Reply to [email]"),
+        ("#", "Open"),
+        ("T-2", "Close"),
+        ("#", "Admit"),
+    ]
+    assert len(set(hashed)) == 2  # the contact and the personal batch's T-1, not the plain T-1
+    changes = wh._run("SELECT seq, case_id, activity FROM staging.stg_log_changes ORDER BY seq")
+    assert [seq for seq, _, _ in changes] == [rows[i][2] for i in (1, 2, 3, 4)]
+    assert "ann@example.org" not in str(changes) and "  Close  " not in str(changes)
+    events = wh.read_table("intermediate.int_events").sort("seq")
+    assert events["case_id"].to_list() == [case for case, _, _ in rows]
+
+
 def test_timezone_reads_naive_timestamps_as_local(wh: Warehouse, tmp_path):
     path = tmp_path / "local.csv"
     path.write_text("case,act,ts\nC,Open,2024-07-01 09:00:00\n")

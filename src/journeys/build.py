@@ -25,11 +25,12 @@ DIRTY = "intermediate.int_dirty_customers"
 STAGING_MODELS = (
     "staging/stg_customers",
     "staging/stg_support",
-    "staging/stg_log",
+    "staging/stg_log_changes",  # what stg_log changes (hashed case ids, masked activities)
 )
 # Views: typing and trimming the event sources is cheaper done again by the few narrow readers
-# (identity, int_events) than writing every row once more (about 7 CPU-s at 10M events).
-STAGING_VIEWS = ("staging/stg_transactions", "staging/stg_web")
+# (identity, int_events) than writing every row once more (about 7 CPU-s at 10M events; the
+# log's events at 250,000: 0.13 s written, 0.03 s for the few rows staging changes).
+STAGING_VIEWS = ("staging/stg_transactions", "staging/stg_web", "staging/stg_log")
 
 
 @dataclass(frozen=True)

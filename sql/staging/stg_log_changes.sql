@@ -1,0 +1,65 @@
+-- grain: one event of an imported event log whose case id or activity staging changes (most
+-- logs: none), with the values staging.stg_log shows for it: a personal case id (an email
+-- address or a phone number, or every case id of a batch imported with --personal-case-ids)
+-- becomes a keyed hash (the salt, as emails and phones elsewhere); email addresses and phone
+-- numbers inside activity names are masked, and the names trimmed. Only these outputs are
+-- stored, never the delivered values: no direct identifier leaves raw. staging.stg_log (a view)
+-- reads raw.log and takes these rows' values, so the events are not written again.
+with source as not materialized (
+    select
+        _seq,
+        case_id,
+        activity,
+        _batch_id
+    from raw.log
+    where not _is_duplicate
+),
+
+-- The regular expressions run once per distinct value, not once per event (an activity name
+-- repeats on thousands of events, a case id on each of its events), and the tests are
+-- materialized: as a filter the optimiser moved them below the DISTINCT, onto every event.
+tested_activities as materialized (
+    select
+        activity,
+        journeys_redact(trim(activity)) as masked
+    from (select distinct activity from source) as distinct_activities
+),
+
+tested_cases as materialized (
+    select
+        case_id,
+        journeys_is_contact(case_id) as is_contact
+    from (select distinct case_id from source) as distinct_cases
+),
+
+activities as (
+    select
+        activity,
+        masked
+    from tested_activities
+    where masked is distinct from activity
+),
+
+contact_cases as (
+    select case_id from tested_cases
+    where is_contact
+),
+
+personal_batches as (
+    select batch_id from raw.log_imports
+    where personal_case_ids
+)
+
+select
+    r._seq as seq,
+    case
+        when c.case_id is not null or p.batch_id is not null
+            then 'case_' || left(sha256($salt || 'case:' || r.case_id), 16)
+        else r.case_id
+    end as case_id,
+    coalesce(a.masked, r.activity) as activity
+from source as r
+left join activities as a on r.activity is not distinct from a.activity
+left join contact_cases as c on r.case_id = c.case_id
+left join personal_batches as p on r._batch_id = p.batch_id
+where a.activity is not null or c.case_id is not null or p.batch_id is not null
