@@ -481,6 +481,27 @@ def _occurred(wh: Warehouse) -> list[str]:
     return [str(at) for at in events["occurred_at"]]
 
 
+def test_each_reason_a_timestamp_is_not_read_without_a_layout(wh: Warehouse, tmp_path):
+    """Without --date-format a log's unread timestamp gets the first reason that fits: a zone
+    abbreviation, a day-first date, a layout DuckDB does not read, else 'not a timestamp'."""
+    path = tmp_path / "reasons.csv"
+    path.write_text(
+        "ticket,step,when\n"
+        "T1,Open,2026-03-01 10:00:00 CST\n"
+        "T1,Work,25/03/2026 09:00\n"
+        "T1,Close,soon\n"
+        "T2,Open,2026-03-01T10:00:00Z\n"
+    )
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (1, 3)
+    reasons = dict(result.reasons)
+    plain = "the timestamp column is not a timestamp; use ISO-8601, or pass --date-format"
+    day_first = "the timestamp column is day first; pass --date-format '%d/%m/%Y %H:%M'"
+    assert (reasons.pop(plain), reasons.pop(day_first)) == (1, 1)
+    (abbreviation,) = reasons
+    assert abbreviation.startswith("the timestamp column ends in a time zone abbreviation")
+
+
 def test_day_first_dates_are_rejected_with_the_layout_that_reads_them(wh: Warehouse, tmp_path):
     """A help-desk export in a European layout: DuckDB reads none of it without a layout. Every
     row is kept in raw.rejects with a reason that names the --date-format to pass (never the
