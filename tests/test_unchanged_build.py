@@ -101,9 +101,11 @@ def test_a_step_that_did_not_publish_is_published_by_the_next_unchanged_build(
     assert _state(settings)[2] == 1
 
 
-def test_phone_numbers_are_parsed_again_only_when_their_inputs_change():
-    """fixtures/phones: a hand-written CRM and two help desks' exports."""
-    from journeys.build import phone_numbers
+def test_contacts_are_staged_again_only_when_their_inputs_change():
+    """fixtures/phones: a hand-written CRM and two help desks' exports. The phone numbers and
+    the customers' and tickets' staging tables are built again when a customer or support file
+    is loaded, the settings change or one of the tables is gone, and only then."""
+    from journeys.build import contact_staging
     from journeys.config import SourceSettings
     from journeys.ingest.load import load_source
     from journeys.ingest.raw import ensure_raw
@@ -115,16 +117,26 @@ def test_phone_numbers_are_parsed_again_only_when_their_inputs_change():
         ensure_raw(wh)
         load_source(wh, settings, "customers", [phones / "customers.csv"])
         load_source(wh, settings, "support", [phones / "support_de.csv"])
-        assert phone_numbers(wh, settings)
+        assert contact_staging(wh, settings)
         parsed = wh.rows("queries/phone_values")
         table = sorted(wh._run("SELECT * FROM raw.phone_numbers"))
         assert len(table) == len(parsed) > 0
-        assert not phone_numbers(wh, settings)  # nothing loaded, the same settings
+        tickets = wh.count("staging.stg_support")
+        assert wh.count("staging.stg_customers") > 0 and tickets > 0
+        assert not contact_staging(wh, settings)  # nothing loaded, the same settings
         assert sorted(wh._run("SELECT * FROM raw.phone_numbers")) == table
         load_source(wh, settings, "support", [phones / "support_us.csv"])
-        assert phone_numbers(wh, settings)  # a support file loaded
+        assert contact_staging(wh, settings)  # a support file loaded
+        assert wh.count("staging.stg_support") > tickets
         us = settings.model_copy(update={"sources": {"support": SourceSettings(phone_region="US")}})
-        assert phone_numbers(wh, us)  # another region for the help desk
-        assert not phone_numbers(wh, us)
+        assert contact_staging(wh, us)  # another region for the help desk
+        assert not contact_staging(wh, us)
         wh.drop_table("raw.phone_numbers")
-        assert phone_numbers(wh, us)  # the table is gone: parsed again
+        assert contact_staging(wh, us)  # the table is gone: parsed again
+        assert not contact_staging(wh, us)
+        wh.drop_table("staging.stg_customers")
+        assert contact_staging(wh, us)  # a staging table is gone: built again
+        assert wh.count("staging.stg_customers") > 0
+        salted = sorted(wh._run("SELECT email_key FROM staging.stg_customers"))
+        assert contact_staging(wh, us.model_copy(update={"salt": "another"}))  # keys change
+        assert sorted(wh._run("SELECT email_key FROM staging.stg_customers")) != salted

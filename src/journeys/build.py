@@ -22,11 +22,9 @@ if TYPE_CHECKING:
     from journeys.runner import Runner
 
 DIRTY = "intermediate.int_dirty_customers"
-STAGING_MODELS = (
-    "staging/stg_customers",
-    "staging/stg_support",
-    "staging/stg_log_changes",  # what stg_log changes (hashed case ids, masked activities)
-)
+CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support")
+"""Functions of the customer and support files, the phone numbers and the settings alone."""
+STAGING_MODELS = ("staging/stg_log_changes",)  # what stg_log changes (hashed ids, masked names)
 # Views: typing and trimming the event sources is cheaper done again by the few narrow readers
 # (identity, int_events) than writing every row once more (about 7 CPU-s at 10M events; the
 # log's events at 250,000: 0.13 s written, 0.03 s for the few rows staging changes).
@@ -133,27 +131,30 @@ def build_staging(wh: Warehouse, settings: Settings) -> None:
     from journeys.ingest.touchpoints import write_rules
 
     write_rules(wh, settings)
-    phone_numbers(wh, settings)  # raw.phone_numbers, which the staging models join
+    contact_staging(wh, settings)
     wh.run_models(STAGING_MODELS, salt=settings.salt)
     for view in STAGING_VIEWS:
         wh.run_view(view)
     write_exchange_rates(wh, settings)
 
 
-def phone_numbers(wh: Warehouse, settings: Settings) -> bool:
-    """Parse the delivered phone numbers into ``raw.phone_numbers`` when its inputs changed (a
-    customer or support file loaded, other settings or code; ``--full`` alike: the table is a
-    function of them alone). Returns whether it parsed them."""
-    found = wh.record("queries/phone_inputs")
+def contact_staging(wh: Warehouse, settings: Settings) -> bool:
+    """Parse the delivered phone numbers into ``raw.phone_numbers`` and build the customers'
+    and tickets' staging tables from them (``CONTACT_MODELS``) when their inputs changed (a
+    customer or support file loaded, other settings or code; ``--full`` alike: the tables are a
+    function of them alone). Returns whether it built them. The inputs are recorded after the
+    tables are written: a build stopped in between builds them again."""
+    found = wh.record("queries/contact_inputs")
     inputs = fingerprint(
-        settings, (), step="phones", files=found["files"], max_file_seq=found["max_file_seq"]
+        settings, (), step="contacts", files=found["files"], max_file_seq=found["max_file_seq"]
     )
     if found["fingerprint"] == inputs:
         return False
     from journeys.ingest.phones import normalize_phones
 
     normalize_phones(wh, settings)
-    wh.execute("queries/record_step_inputs", step="phones", fingerprint=inputs)
+    wh.run_models(CONTACT_MODELS, salt=settings.salt)
+    wh.execute("queries/record_step_inputs", step="contacts", fingerprint=inputs)
     return True
 
 
