@@ -357,3 +357,104 @@ def test_task_runner_and_params_choose_the_runner(tmp_path: Path) -> None:
     assert (settings.partitions, settings.dask_address) == (6, "tcp://10.0.0.5:8786")
     with pytest.raises(ValueError):
         DailyParams(settings=base, partitions=0)
+
+
+@pytest.fixture
+def lanes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every partition of a full in-process build split into three lanes, however small."""
+    from journeys.paths import partitions
+
+    monkeypatch.setattr(partitions, "LANE_EVENTS", 1)
+    monkeypatch.setattr(partitions, "available_cores", lambda: 3)
+
+
+def test_lanes_build_and_then_grow_identically(
+    loaded: Path, landing: Path, tmp_path: Path, lanes: None
+) -> None:
+    """A full build in lanes (two partitions, three lanes each, on threads) equals the one-job
+    build; late files after it rebuild the touched customers incrementally from the lanes'
+    files, and that equals a one-process full rebuild too."""
+    single = _settings(landing, tmp_path / "single")
+    laned = _settings(landing, tmp_path / "laned", partitions=2)
+    for settings in (single, laned):
+        _copy(loaded, tmp_path / settings.warehouse.parent.name)
+    from journeys.paths import partitions
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(partitions, "LANE_EVENTS", 10**12)  # the reference: no lanes
+        steps.build_marts(single, full=True, publish=False)
+    steps.build_marts(laned, full=True, publish=False)
+    assert_same_marts(single, laned)
+    with duckdb.connect(str(work_path(laned)), read_only=True) as con:
+        files = con.sql(
+            "SELECT part, count(*) FROM (SELECT unnest(parts) AS part FROM raw.data_files "
+            "WHERE table_name = 'marts.events') GROUP BY part ORDER BY part"
+        ).fetchall()
+    assert files == [(0, 3), (1, 3)]  # a file per lane, recorded as its partition's
+    steps.ingest_landing(single)
+    steps.ingest_landing(laned)
+    steps.build_marts(single, full=True, publish=False)
+    result = steps.build_marts(laned, publish=False)
+    assert not result.full_rebuild and 0 < result.rebuilt_customers < result.customers
+    assert_same_marts(single, laned)
+
+
+def test_lanes_of_the_help_desk_log_build_its_marts(
+    helpdesk_csv: Path, tmp_path: Path, lanes: None
+) -> None:
+    """The real help-desk log (a case is a journey), built in lanes and in one job: every path
+    and mining mart holds the same rows."""
+    from journeys.build import build_warehouse
+    from journeys.ingest.eventlog import import_log
+    from journeys.paths import partitions
+    from journeys.publish import open_work
+
+    built = {}
+    for name, lane_events in (("one", 10**12), ("lanes", 1)):
+        settings = Settings(warehouse=str(tmp_path / name / "journeys.duckdb"))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(partitions, "LANE_EVENTS", lane_events)
+            with open_work(settings, step="build", publish=False) as wh:
+                import_log(wh, settings, helpdesk_csv, case_col="case_id",
+                           activity_col="activity", timestamp_col="timestamp")  # fmt: skip
+                build_warehouse(wh, settings)
+                built[name] = {
+                    mart: wh._run(f"SELECT * FROM marts.{mart} ORDER BY ALL") for mart in MARTS
+                }
+                if name == "lanes":
+                    assert len(wh.stored_files()["marts.events"]) == 3
+    for mart in MARTS:
+        assert built["one"][mart] == built["lanes"][mart], mart
+        assert built["one"][mart] or mart == "journey_handoffs", mart
+
+
+def test_only_a_full_large_job_is_split_into_lanes_with_shares_of_memory() -> None:
+    from journeys.paths.partitions import LANE_EVENTS, _share, in_lanes
+    from journeys.paths.rules import PathRules
+
+    def job(part: int, **kw: Any) -> PartitionJob:
+        fields: dict[str, Any] = {
+            "part": part, "parts": 2, "data": Path("."), "events": ("e.parquet",),
+            "profiles": (), "horizons": (), "rules": PathRules.of(Settings()),
+            "effort": None, "cutoff": None,
+        }  # fmt: skip
+        return PartitionJob(**(fields | kw))
+
+    big, small = 2 * LANE_EVENTS, LANE_EVENTS - 1
+    jobs = in_lanes(
+        [job(0, memory_limit="6GB"), job(1), job(2, full=False)],
+        {0: big, 1: small, 2: big},
+        cores=4,
+    )
+    assert [(j.part, j.lane, j.lanes, j.threads, j.memory_limit) for j in jobs] == [
+        (0, 0, 2, 2, "3000000000B"),
+        (0, 1, 2, 2, "3000000000B"),
+        (1, 0, 1, None, None),  # too small to split
+        (2, 0, 1, None, None),  # incremental: keeps its files, rebuilds a few customers
+    ]
+    assert jobs[1].lane_filter() == "(hash(customer_key) // 2) % 2 = 1"
+    assert jobs[2].lane_filter() is None
+    assert _share("1.5 GiB", 3) == f"{int(1.5 * 2**30) // 3}B"
+    assert _share("512MB", 2) == "256000000B" and _share(None, 2) is None
+    unread = in_lanes([job(0, memory_limit="80%")], {0: big}, cores=2)
+    assert [(j.lanes, j.memory_limit) for j in unread] == [(1, "80%")]  # not split: kept whole

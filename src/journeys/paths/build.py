@@ -30,13 +30,15 @@ from journeys.errors import BuildError
 from journeys.paths.effort import EffortRules, effort_changed
 from journeys.paths.partitions import (
     build_partition,
+    in_lanes,
     merge_partitions,
     partition_folder,
     partition_jobs,
+    run_lanes,
 )
 from journeys.paths.rules import RULE_COLUMNS, PathRules, rules_row
 from journeys.paths.scope import EVENTS, PATH_MARTS, build_part, empty_scope, ensure_profiles
-from journeys.runner import Runner, run_here
+from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
 DIRTY = "intermediate.int_dirty_customers"
@@ -126,11 +128,17 @@ def _run_partitions(
     wh: Warehouse, settings: Settings, steps: dict[str, Any], *, run_tasks: Runner | None
 ) -> None:
     """The partitions' jobs (``partition_jobs`` with ``steps``), run by ``run_tasks`` (default:
-    here, one after the other); their files become the path and effort marts. The exchange
-    folder is removed after."""
+    here, a large partition's lanes side by side: ``in_lanes``); their files become the path
+    and effort marts. The exchange folder is removed after."""
     try:
         jobs = partition_jobs(wh, settings, **steps)
-        merge_partitions(wh, jobs, (run_tasks or run_here)(build_partition, jobs))
+        if run_tasks is None:
+            events: dict[int, int] = {}
+            for stored in wh.stored_files().get(EVENTS, []):
+                part = stored.part or 0
+                events[part] = events.get(part, 0) + stored.rows
+            jobs = in_lanes(jobs, events)
+        merge_partitions(wh, jobs, (run_tasks or run_lanes)(build_partition, jobs))
     finally:
         shutil.rmtree(partition_folder(settings), ignore_errors=True)
 

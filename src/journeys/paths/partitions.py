@@ -18,6 +18,12 @@ rebuild (``intermediate.int_path_scope``); a partition without such customers ke
 sessions and effort files and only re-derives journey status (the cut-off moves) and its
 customers; when the effort rules changed, every partition re-derives its effort too.
 
+In one process (no task runner) a large partition is split into lanes, each a job over the
+customers ``(hash(customer_key) // partitions) % lanes`` picks, run side by side on threads:
+``marts.events`` reads the events in one order with streaming windows, which run on one core,
+so one job leaves the other cores idle for most of its time. A lane's files are its
+partition's, as a partition's files are the table's.
+
 A job carries no secrets (no salt, no raw identifiers: int_events holds hashed customer keys),
 only file names and the rules, so it can run on any worker (a Dask cluster) that sees the data
 and partition folders at the same paths.
@@ -26,12 +32,14 @@ and partition folders at the same paths.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import socket
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -57,6 +65,9 @@ PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
 KEPT = (*PATH_MARTS[:2], *PART_COUNTS)
 """What a partition without customers to rebuild keeps as it is (its events did not change);
 the effort marts too, unless the effort rules changed."""
+LANE_EVENTS = 100_000
+"""A partition is split into lanes of at least this many events: a lane's own DuckDB, files and
+statements cost about 0.05 s, which a smaller lane does not win back."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,17 @@ class PartitionJob:
     """The effort rules changed: every customer's effort is rebuilt (events unchanged or not)."""
     memory_limit: str | None = None
     temp_directory: Path | None = None
+    lane: int = 0
+    lanes: int = 1
+    """A full job may be one of ``lanes`` over the partition's customers (``in_lanes``)."""
+    threads: int | None = None
+    """DuckDB's threads for the job (None: one per core)."""
+
+    def lane_filter(self) -> str | None:
+        """The SQL condition that picks this lane's customers (None: the whole partition)."""
+        if self.lanes <= 1:
+            return None
+        return f"(hash(customer_key) // {int(self.parts)}) % {int(self.lanes)} = {int(self.lane)}"
 
 
 @dataclass(frozen=True)
@@ -163,7 +185,9 @@ def build_partition(job: PartitionJob) -> PartitionResult:
     as new Parquet files into the data folder (unchanged events and sessions keep their files)."""
     started, cpu = time.perf_counter(), _cpu_seconds()
     with (
-        Warehouse(memory_limit=job.memory_limit, temp_directory=job.temp_directory) as wh,
+        Warehouse(
+            memory_limit=job.memory_limit, temp_directory=job.temp_directory, threads=job.threads
+        ) as wh,
         wh.insertion_order(preserve=False),
     ):
         for table, inputs in (
@@ -172,7 +196,7 @@ def build_partition(job: PartitionJob) -> PartitionResult:
             (CASE_HORIZONS, job.horizons),
         ):
             if inputs:
-                wh.define_stored_view(table, inputs)
+                wh.define_stored_view(table, inputs, where=job.lane_filter())
         ensure_profiles(wh)
         # a partition without marts yet (its customers are all new, so all in scope) is built
         # whole: the same rows, without the current tables the incremental path starts from
@@ -242,13 +266,14 @@ def merge_partitions(
 ) -> int:
     """Make every partition's files the rows of the path marts and ``marts.customers``: the
     files are added to the catalog, nothing is copied. Returns the events rebuilt."""
-    done = {r.part: r for r in results}
-    missing = sorted({j.part for j in jobs} - set(done))
-    if missing:
+    done = {r.part for r in results}
+    missing = sorted({j.part for j in jobs} - done)
+    if missing or len(results) != len(jobs):
         raise BuildError(
-            f"partitions {missing} returned no result; check the workers' logs, then run again"
+            f"partitions {missing or sorted(done)} returned no result or too many; check the "
+            "workers' logs, then run again"
         )
-    ordered = [done[j.part] for j in sorted(jobs, key=lambda j: j.part)]
+    ordered = sorted(results, key=lambda r: r.part)  # a partition's lanes in the jobs' order
     wh.adopt_tables(
         {
             mart: [(f, r.part) for r in ordered for f in r.files[i]]
@@ -256,6 +281,67 @@ def merge_partitions(
         }
     )
     return sum(r.events for r in ordered)
+
+
+def in_lanes(
+    jobs: Sequence[PartitionJob], events: dict[int, int], *, cores: int | None = None
+) -> list[PartitionJob]:
+    """The jobs, each full one of ``LANE_EVENTS`` or more ``events`` (per partition) split into
+    up to ``cores`` lanes, each lane's DuckDB with its share of the threads and of the memory
+    limit (they run side by side: ``run_lanes``). An incremental job stays whole: it rebuilds a
+    few customers and keeps the others' files."""
+    cores = cores or available_cores()
+    out: list[PartitionJob] = []
+    for job in jobs:
+        lanes = min(cores, events.get(job.part, 0) // LANE_EVENTS)
+        memory = _share(job.memory_limit, lanes) if lanes > 1 else None
+        if lanes <= 1 or not job.full or (job.memory_limit and memory is None):
+            out.append(job)
+            continue
+        threads = max(1, cores // lanes)
+        out += [
+            replace(job, lane=lane, lanes=lanes, threads=threads, memory_limit=memory)
+            for lane in range(lanes)
+        ]
+    return out
+
+
+def run_lanes(
+    function: Callable[[PartitionJob], PartitionResult], jobs: Sequence[PartitionJob]
+) -> list[PartitionResult]:
+    """Run the jobs in this process: the lanes of a partition side by side on threads (DuckDB
+    lets go of the interpreter while it works), whole jobs one after the other; results in the
+    jobs' order."""
+    lanes = max((job.lanes for job in jobs), default=1)
+    if lanes <= 1:
+        return [function(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="journeys-lane") as pool:
+        return list(pool.map(function, jobs))
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _share(limit: str | None, ways: int) -> str | None:
+    """A DuckDB memory limit split ``ways`` ways ('6GB', 3 -> '2000000000B'); None when there
+    is no limit, or one this cannot read (the job then runs whole, with the limit as given)."""
+    if limit is None:
+        return None
+    found = _MEMORY.match(limit)
+    if found is None:
+        return None
+    unit = (found.group(2) or "").lower()
+    return f"{int(float(found.group(1)) * _UNITS[unit]) // ways}B"
 
 
 def _cpu_seconds() -> float:

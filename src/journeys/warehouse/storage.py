@@ -185,9 +185,12 @@ class StoredTables(Connection):
             found = [(empty, 0)]
         return found
 
-    def define_stored_view(self, table: str, files: Sequence[str]) -> None:
-        """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog)."""
-        sql = _view_sql(table, files)
+    def define_stored_view(
+        self, table: str, files: Sequence[str], *, where: str | None = None
+    ) -> None:
+        """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog), of
+        the rows ``where`` holds for (a SQL condition; None: every row)."""
+        sql = _view_sql(table, files, where=where)
         try:
             self._run(sql, what=f"define {table}")
         except WarehouseError:
@@ -397,10 +400,12 @@ CATALOG_ALIAS = "journeys_catalog"
 """The name a catalog being written is attached under (``write_catalog``)."""
 
 
-def _view_sql(table: str, files: Sequence[str]) -> str:
-    """``CREATE OR REPLACE VIEW table`` reading these Parquet files in list order."""
+def _view_sql(table: str, files: Sequence[str], *, where: str | None = None) -> str:
+    """``CREATE OR REPLACE VIEW table`` reading these Parquet files in list order (only the
+    rows ``where`` holds for, when given)."""
     listed = ", ".join(quote_literal(str(f)) for f in files)
     return (
         f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
         f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
+        + (f" WHERE {where}" if where else "")
     )
