@@ -58,7 +58,7 @@ def gap_counts(
     counted = (
         _cells(members, journeys, by=by)
         .join(gap_sets, on="gap_id")
-        .with_columns(at_base=at_base.is_in(reached_keys))
+        .with_columns(at_base=at_base.is_in(reached_keys.implode()))
         .with_columns(
             fin=pl.col("finished"),
             won=pl.col("finished") & pl.col("outcome"),

@@ -106,7 +106,7 @@ def measure_history(
     each batch would move the weights of periods it does not measure again."""
     wanted = pl.Series(sorted(set(periods)), dtype=pl.Date)
     scoped = inputs.scoped.with_columns(_period=period_of("started_at", grain, timezone)).filter(
-        pl.col("_period").is_in(wanted)
+        pl.col("_period").is_in(wanted.implode())
     )
     sizes = scoped.group_by("_period").agg(pl.len()).sort("_period")
     batch = batch or HISTORY_JOURNEYS
@@ -140,7 +140,7 @@ def _measure_periods(
     """gaps_by of the journeys of ``scoped`` (with _period) that started in ``periods``, with
     each period's journeys and finished journeys in scope. The journeys are renumbered (jx is
     a row number), with the variants, alignments and timing rows of those journeys only."""
-    chosen = scoped.filter(pl.col("_period").is_in(pl.Series(periods, dtype=pl.Date)))
+    chosen = scoped.filter(pl.col("_period").is_in(pl.Series(periods, dtype=pl.Date).implode()))
     journeys = chosen.drop(*UNWEIGHTED, strict=False).rename({"jx": "_all"}).with_row_index("jx")
     del chosen
     renumber = journeys.select("_all", "jx")
