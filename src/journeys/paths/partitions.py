@@ -284,12 +284,18 @@ def merge_partitions(
 
 
 def in_lanes(
-    jobs: Sequence[PartitionJob], events: dict[int, int], *, cores: int | None = None
+    jobs: Sequence[PartitionJob],
+    events: dict[int, int],
+    *,
+    spill: Path,
+    cores: int | None = None,
 ) -> list[PartitionJob]:
     """The jobs, each full one of ``LANE_EVENTS`` or more ``events`` (per partition) split into
     up to ``cores`` lanes, each lane's DuckDB with its share of the threads and of the memory
-    limit (they run side by side: ``run_lanes``). An incremental job stays whole: it rebuilds a
-    few customers and keeps the others' files."""
+    limit and a spill folder of its own (they run side by side: ``run_lanes``; DuckDB instances
+    that spill into one folder overwrite each other's files, duckdb/duckdb#15173): a folder
+    under the job's ``temp_directory``, else under ``spill``. An incremental job stays whole:
+    it rebuilds a few customers and keeps the others' files."""
     cores = cores or available_cores()
     out: list[PartitionJob] = []
     for job in jobs:
@@ -299,8 +305,16 @@ def in_lanes(
             out.append(job)
             continue
         threads = max(1, cores // lanes)
+        base = job.temp_directory or spill
         out += [
-            replace(job, lane=lane, lanes=lanes, threads=threads, memory_limit=memory)
+            replace(
+                job,
+                lane=lane,
+                lanes=lanes,
+                threads=threads,
+                memory_limit=memory,
+                temp_directory=Path(base) / f"p{job.part:05d}-lane{lane}",
+            )
             for lane in range(lanes)
         ]
     return out
