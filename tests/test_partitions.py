@@ -441,25 +441,20 @@ def test_only_a_full_large_job_is_split_into_lanes_with_shares_of_memory() -> No
         return PartitionJob(**(fields | kw))
 
     big, small = 2 * LANE_EVENTS, LANE_EVENTS - 1
-    spill = Path("/spill")
     jobs = in_lanes(
-        [job(0, memory_limit="6GB"), job(1), job(2, full=False), job(3, temp_directory="/t")],
-        {0: big, 1: small, 2: big, 3: big},
-        spill=spill,
+        [job(0, memory_limit="6GB"), job(1), job(2, full=False)],
+        {0: big, 1: small, 2: big},
         cores=4,
     )
-    lanes = [(j.part, j.lane, j.lanes, j.threads, j.memory_limit, j.temp_directory) for j in jobs]
-    assert lanes == [
-        (0, 0, 2, 2, "3000000000B", spill / "p00000-lane0"),  # a spill folder each
-        (0, 1, 2, 2, "3000000000B", spill / "p00000-lane1"),
-        (1, 0, 1, None, None, None),  # too small to split
-        (2, 0, 1, None, None, None),  # incremental: keeps its files, rebuilds a few customers
-        (3, 0, 2, 2, None, Path("/t/p00003-lane0")),  # under the configured temp_directory
-        (3, 1, 2, 2, None, Path("/t/p00003-lane1")),
+    assert [(j.part, j.lane, j.lanes, j.threads, j.memory_limit) for j in jobs] == [
+        (0, 0, 2, 2, "3000000000B"),
+        (0, 1, 2, 2, "3000000000B"),
+        (1, 0, 1, None, None),  # too small to split
+        (2, 0, 1, None, None),  # incremental: keeps its files, rebuilds a few customers
     ]
     assert jobs[1].lane_filter() == "(hash(customer_key) // 2) % 2 = 1"
     assert jobs[2].lane_filter() is None
     assert _share("1.5 GiB", 3) == f"{int(1.5 * 2**30) // 3}B"
     assert _share("512MB", 2) == "256000000B" and _share(None, 2) is None
-    unread = in_lanes([job(0, memory_limit="80%")], {0: big}, spill=spill, cores=2)
+    unread = in_lanes([job(0, memory_limit="80%")], {0: big}, cores=2)
     assert [(j.lanes, j.memory_limit) for j in unread] == [(1, "80%")]  # not split: kept whole

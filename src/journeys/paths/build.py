@@ -137,7 +137,7 @@ def _run_partitions(
             for stored in wh.stored_files().get(EVENTS, []):
                 part = stored.part or 0
                 events[part] = events.get(part, 0) + stored.rows
-            jobs = in_lanes(jobs, events, spill=partition_folder(settings) / "spill")
+            jobs = in_lanes(jobs, events)
         merge_partitions(wh, jobs, (run_tasks or run_lanes)(build_partition, jobs))
     finally:
         shutil.rmtree(partition_folder(settings), ignore_errors=True)

@@ -284,17 +284,12 @@ def merge_partitions(
 
 
 def in_lanes(
-    jobs: Sequence[PartitionJob],
-    events: dict[int, int],
-    *,
-    spill: Path,
-    cores: int | None = None,
+    jobs: Sequence[PartitionJob], events: dict[int, int], *, cores: int | None = None
 ) -> list[PartitionJob]:
     """The jobs, each full one of ``LANE_EVENTS`` or more ``events`` (per partition) split into
     up to ``cores`` lanes, each lane's DuckDB with its share of the threads and of the memory
-    limit and a spill folder of its own (they run side by side: ``run_lanes``; DuckDB instances
-    that spill into one folder overwrite each other's files, duckdb/duckdb#15173): a folder
-    under the job's ``temp_directory``, else under ``spill``. An incremental job stays whole:
+    limit (they run side by side: ``run_lanes``; they share the job's spill folder, as duckdb 2
+    names its spill files after the process and the instance). An incremental job stays whole:
     it rebuilds a few customers and keeps the others' files."""
     cores = cores or available_cores()
     out: list[PartitionJob] = []
@@ -305,16 +300,8 @@ def in_lanes(
             out.append(job)
             continue
         threads = max(1, cores // lanes)
-        base = job.temp_directory or spill
         out += [
-            replace(
-                job,
-                lane=lane,
-                lanes=lanes,
-                threads=threads,
-                memory_limit=memory,
-                temp_directory=Path(base) / f"p{job.part:05d}-lane{lane}",
-            )
+            replace(job, lane=lane, lanes=lanes, threads=threads, memory_limit=memory)
             for lane in range(lanes)
         ]
     return out
