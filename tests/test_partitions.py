@@ -458,3 +458,39 @@ def test_only_a_full_large_job_is_split_into_lanes_with_shares_of_memory() -> No
     assert _share("512MB", 2) == "256000000B" and _share(None, 2) is None
     unread = in_lanes([job(0, memory_limit="80%")], {0: big}, cores=2)
     assert [(j.lanes, j.memory_limit) for j in unread] == [(1, "80%")]  # not split: kept whole
+
+
+def test_lanes_with_channel_sessions_then_compare(
+    loaded: Path, landing: Path, tmp_path: Path, lanes: None
+) -> None:
+    """Sessions split by channel and cut at ten minutes, built in lanes (one partition, three
+    lanes), then both sample maps compared: every mart and map mart equals the one-job build's."""
+    from journeys.paths import partitions
+
+    single = _settings(landing, tmp_path / "single", late=False)
+    sessions = single.sessions.model_copy(update={"split_by_channel": True, "max_seconds": 600})
+    single = single.model_copy(update={"sessions": sessions})
+    laned = single.model_copy(update={"warehouse": tmp_path / "laned" / "journeys.duckdb"})
+    for settings in (single, laned):
+        _copy(loaded, tmp_path / settings.warehouse.parent.name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(partitions, "LANE_EVENTS", 10**12)  # the reference: no lanes
+        steps.build_marts(single, full=True, publish=False)
+    calls: list[list[PartitionJob]] = []
+    run_lanes = partitions.run_lanes
+
+    def counted(function: Callable[[Any], Any], jobs: Any) -> Any:
+        calls.append(list(jobs))
+        return run_lanes(function, jobs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        import journeys.paths.build as paths_build
+
+        patch.setattr(paths_build, "run_lanes", counted)
+        steps.build_marts(laned, full=True, publish=False)
+    assert [[(j.part, j.lane, j.lanes, j.threads) for j in c] for c in calls] == [
+        [(0, 0, 3, 1), (0, 1, 3, 1), (0, 2, 3, 1)]
+    ]
+    steps.compare_maps(single, publish=False)
+    steps.compare_maps(laned, publish=False)
+    assert_same_marts(single, laned)
