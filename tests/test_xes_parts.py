@@ -8,6 +8,7 @@ bytes, so that cuts and tags fall across the reads."""
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import pytest
@@ -176,9 +177,9 @@ def test_a_small_file_or_one_core_is_parsed_whole(tmp_path, monkeypatch):
     path = write_log(tmp_path / "claims.xes")
     assert xes_parts.parts_for(path) == 1  # far under PART_BYTES
     monkeypatch.setattr(xes_parts, "PART_BYTES", 1024)
-    monkeypatch.setattr(xes_parts.os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert xes_parts.parts_for(path) == 1
-    monkeypatch.setattr(xes_parts.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert xes_parts.parts_for(path) == 4
     packed = write_log(tmp_path / "claims.xes.gz")  # the trailer's inflated size, not the file's
     assert xes_parts.parts_for(packed) == 4 > packed.stat().st_size // 1024

@@ -9,6 +9,7 @@ pass a runner that maps them as tasks on threads or on a Dask cluster
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -23,3 +24,11 @@ computed wherever the runner chooses (``function`` is a module-level function: p
 def run_here(function: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
     """The default runner: every job in this process, one after the other."""
     return [function(job) for job in jobs]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

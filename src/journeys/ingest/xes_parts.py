@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ import polars as pl
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
 from journeys.ingest.contracts import is_gzip
 from journeys.ingest.native import call_native
+from journeys.runner import available_cores
 
 PART_BYTES = 16 << 20
 """The least inflated XES worth a part of its own (about 70,000 events, a 0.3 s parse): a
@@ -68,8 +68,7 @@ class Parsed:
 def parts_for(path: Path) -> int:
     """How many parts to parse ``path`` in: one per core, each at least ``PART_BYTES`` of
     inflated XES (1: parse it whole)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, _inflated_size(path) // PART_BYTES))
+    return max(1, min(available_cores(), _inflated_size(path) // PART_BYTES))
 
 
 def _inflated_size(path: Path) -> int:

@@ -58,6 +58,7 @@ from journeys.paths.scope import (
     empty_scope,
     ensure_profiles,
 )
+from journeys.runner import available_cores
 from journeys.warehouse import Warehouse
 
 PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
@@ -318,14 +319,6 @@ def run_lanes(
         return [function(job) for job in jobs]
     with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="journeys-lane") as pool:
         return list(pool.map(function, jobs))
-
-
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*$", re.IGNORECASE)
