@@ -24,10 +24,10 @@ from journeys.warehouse.sqltext import (
     _without_comments,
     _without_line_comments,
     quote_ident,
-    quote_literal,
     quote_part,
     read_sql,
 )
+from journeys.warehouse.storage import _view_sql
 from journeys.warehouse.tables import Tables
 
 if TYPE_CHECKING:
@@ -199,12 +199,7 @@ class Warehouse(Tables):
 
     def file_view_temp(self, name: str, files: Sequence[str]) -> None:
         """``CREATE OR REPLACE TEMP VIEW name`` over Parquet files (a job's output)."""
-        listed = ", ".join(quote_literal(str(f)) for f in files)
-        self._run(
-            f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS "
-            f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)",
-            what=f"read {name}",
-        )
+        self._run(_view_sql(name, files, temp=True), what=f"read {name}")
 
     def view_temp(self, name: str, model: str) -> None:
         """``CREATE OR REPLACE TEMP VIEW name AS`` a parameterless model's SELECT: for a step

@@ -400,12 +400,14 @@ CATALOG_ALIAS = "journeys_catalog"
 """The name a catalog being written is attached under (``write_catalog``)."""
 
 
-def _view_sql(table: str, files: Sequence[str], *, where: str | None = None) -> str:
-    """``CREATE OR REPLACE VIEW table`` reading these Parquet files in list order (only the
-    rows ``where`` holds for, when given)."""
+def _view_sql(
+    table: str, files: Sequence[str], *, where: str | None = None, temp: bool = False
+) -> str:
+    """``CREATE OR REPLACE [TEMP] VIEW table`` reading these Parquet files in list order (only
+    the rows ``where`` holds for, when given)."""
     listed = ", ".join(quote_literal(str(f)) for f in files)
     return (
-        f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
+        f"CREATE OR REPLACE {'TEMP ' if temp else ''}VIEW {quote_ident(table)} AS "
         f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
         + (f" WHERE {where}" if where else "")
     )
