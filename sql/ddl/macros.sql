@@ -127,11 +127,16 @@ create or replace macro journeys_ts_zone_name(s) as nullif(regexp_extract(
 ), '');
 -- A value whose instant depends on the timezone it is read in: no Z, offset, UTC/GMT, zone name
 -- or bracketed zone after the time, and no epoch number.
-create or replace macro journeys_ts_is_naive(s) as
-not regexp_matches(
-    trim(s), '([Zz]|[+-]\d\d(:?\d\d)?|(?i:utc|gmt)|[A-Za-z_]+/[A-Za-z0-9_+\-/]+|\])$'
-)
-and not regexp_full_match(trim(s), '\d{10}|\d{13}|\d{10}\.\d{1,9}');
+-- A value ending in Z (every converted XES timestamp) is decided without trimming it (trim is
+-- slow: 24 of the 25 ms of 250,000 values).
+create or replace macro journeys_ts_is_naive(s) as case
+    when ends_with(s, 'Z') then false
+    else
+        not regexp_matches(
+            trim(s), '([Zz]|[+-]\d\d(:?\d\d)?|(?i:utc|gmt)|[A-Za-z_]+/[A-Za-z0-9_+\-/]+|\])$'
+        )
+        and not regexp_full_match(trim(s), '\d{10}|\d{13}|\d{10}\.\d{1,9}')
+end;
 -- Why a value is not a timestamp, where a general reason would mislead (NULL otherwise).
 create or replace macro journeys_ts_problem(s) as case
     when
@@ -278,7 +283,18 @@ create or replace macro journeys_norm_email(s) as nullif(
 create or replace macro journeys_norm_phone(s) as nullif(
     regexp_replace(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g'), '^00', ''), ''
 );
-create or replace macro journeys_blank(s) as s is null or trim(s) = '';
+-- trim(s) as DuckDB's trim, which strips Unicode space separators (U+0020, U+00A0, U+3000 ...)
+-- and is slow (it decodes both ends of every value: 0.17 µs a value, 1.2 s of 6.8M web events'
+-- five id columns): a value that starts and ends with a printable ASCII character has none.
+create or replace macro journeys_trim(s) as case
+    when ascii(s) between 33 and 126 and ascii(substring(s, length(s))) between 33 and 126 then s
+    else trim(s)
+end;
+create or replace macro journeys_blank(s) as case
+    when s is null then true
+    when ascii(s) between 33 and 126 then false
+    else trim(s) = ''
+end;
 -- An amount as a number, read with the source's decimal separator (sources.<name>.decimal):
 -- '.' reads 19.90 (and whatever else DuckDB casts: 1e3); ',' reads 19,90 and 1.249,70 (dots
 -- group thousands) and nothing else, so 1.249 is 1249 there. NULL: not a number so written.

@@ -20,7 +20,7 @@ with transitions as (
         *,
         case
             when $lifecycle_path is not null
-                then nullif(lower(trim(attributes ->> $lifecycle_path)), '')
+                then nullif(lower(journeys_trim(attributes ->> $lifecycle_path)), '')
         end as _transition
     from landing_std
 ),
@@ -57,7 +57,7 @@ keyed as (
     select
         * exclude (_content) replace (
             coalesce(
-                nullif(trim(event_id), ''),
+                nullif(journeys_trim(event_id), ''),
                 'k' || left(_content, 24) || '-'
                 || cast(row_number() over (partition by _content order by _line) as varchar)
             ) as event_id

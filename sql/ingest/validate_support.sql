@@ -11,7 +11,7 @@ with typed as (
 
 select
     *,
-    trim(event_id) as _key,
+    journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every interaction needs its id'
         when

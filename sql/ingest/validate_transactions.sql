@@ -14,7 +14,7 @@ with typed as (
 select
     * exclude (_amount),
     _amount as amount_value,
-    trim(event_id) as _key,
+    journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every transaction needs its id'
         when
