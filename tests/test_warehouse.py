@@ -132,6 +132,39 @@ def test_a_rolled_back_transaction_leaves_the_catalog_as_it_was(tmp_path: Path):
         assert wh.read_table("marts.t")["v"].to_list() == [1]
 
 
+def test_a_transaction_records_its_stored_files_once_and_before_any_read(tmp_path: Path):
+    """Inside a transaction raw.data_files is written once, before the commit (or before a
+    read of it); what it holds then is every table's last files, none of a dropped table."""
+    recorded: list[str] = []
+    with _stored(tmp_path) as wh:
+        run = wh._run
+
+        def counted(sql: str, *args: object, **kwargs: object) -> object:
+            if "INTO raw.data_files" in sql:
+                recorded.append(str(kwargs.get("what")))
+            return run(sql, *args, **kwargs)  # type: ignore[arg-type]
+
+        wh._run = counted  # type: ignore[method-assign]
+        with wh.transaction():
+            for name, value in (("marts.t", 1), ("marts.u", 2), ("marts.t", 3), ("marts.gone", 4)):
+                wh.write_table(name, pl.DataFrame({"v": [value]}))
+            wh.drop_table("marts.gone")
+            assert recorded == []
+            wh._files = None  # a read of raw.data_files writes the pending records first
+            assert sorted(wh.stored_files()) == ["marts.t", "marts.u"]
+            assert recorded == ["record the files of marts.t, marts.u"]
+            wh.write_table("marts.u", pl.DataFrame({"v": [5]}))
+        assert recorded[1:] == ["record the files of marts.u"]  # before the commit
+        listed = dict(wh._run("SELECT table_name, files FROM raw.data_files"))
+        assert sorted(listed) == ["marts.t", "marts.u"]
+        assert listed["marts.u"] == [f.file for f in wh.stored_files()["marts.u"]]
+    with _stored(tmp_path) as wh:  # as committed
+        assert wh.read_table("marts.t")["v"].to_list() == [3]
+        assert wh.read_table("marts.u")["v"].to_list() == [5]
+        assert not wh.table_exists("marts.gone")
+    assert len(recorded) == 2
+
+
 def test_a_frame_written_inside_a_transaction_is_let_go_before_the_commit(tmp_path: Path):
     """DuckDB holds a frame registered inside a transaction until the commit, even once
     unregistered; the warehouse lets go of it itself, so a long transaction (compare's) does

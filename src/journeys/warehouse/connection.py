@@ -53,6 +53,9 @@ class Connection:
         self._files: dict[str, list[StoredFile]] | None = None
         """raw.data_files as last read or written here (only this writer changes it): each
         stored table's files without a query per look-up; forgotten on rollback or reconnect."""
+        self._unrecorded: dict[str, list[StoredFile]] = {}
+        """Stored tables whose new files a transaction has not yet written into raw.data_files:
+        written in one statement before the commit or a read of it (``Storage._point_many``)."""
         self.data = Path(data).resolve() if data is not None else None
         """The data folder: with it, the marts (and ``STORED_TABLES``) are Parquet files there,
         behind views of the same names (ADR 0004); without it, DuckDB tables as always."""
@@ -75,6 +78,7 @@ class Connection:
 
     def _connect(self) -> None:
         self._files = None
+        self._unrecorded = {}
         self._described = {}
         self._existing = set()
         try:
@@ -124,16 +128,22 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def record_files(self) -> None:
+        """Write the stored tables' files a transaction has not yet recorded (``StoredTables``
+        does; a bare connection stores none)."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self._run("BEGIN TRANSACTION")
         self.in_transaction = True
         try:
             yield
+            self.record_files()
             self.in_transaction = False
             self._run("COMMIT", what="commit the transaction")
         except BaseException:
             self.in_transaction = False
+            self._unrecorded = {}
             self._files = None  # the catalog is as it was before the transaction
             self._described = {}
             self._existing = set()

@@ -67,6 +67,7 @@ class StoredTables(Connection):
     def stored_files(self, table: str | None = None) -> dict[str, list[StoredFile]]:
         """The files of each stored table (or of ``table``), in the order its view reads them."""
         if self._files is None:
+            self.record_files()
             rows = self._run(
                 f"SELECT table_name, files, rows, parts, labels FROM {DATA_FILES} "
                 "ORDER BY table_name",
@@ -268,6 +269,7 @@ class StoredTables(Connection):
 
     def referenced_files(self) -> list[str]:
         """Every data file a catalog refers to: the work file's and the last two published."""
+        self.record_files()
         rows = self._run(
             f"SELECT unnest(files) FROM {DATA_FILES} UNION SELECT file FROM raw.published_files"
         )
@@ -362,13 +364,11 @@ class StoredTables(Connection):
             kept.append(StoredFile(str(new), _rows(left), stored.part, stored.label))
         self._point(table, kept)
 
-    def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
-        """Record ``files`` as the rows of stored ``table`` and point its view at them."""
-        self._point_many({table: files}, view=view)
-
-    def _point_many(self, tables: Mapping[str, Sequence[StoredFile]], *, view: bool = True) -> None:
-        """Record each table's files as its rows (one statement) and point the tables' views
-        at them (one script; a table in a view's way is replaced one view at a time)."""
+    def record_files(self) -> None:
+        """Write the files ``_point_many`` has not yet written into raw.data_files."""
+        tables, self._unrecorded = self._unrecorded, {}
+        if not tables:
+            return
         self._run(
             f"INSERT OR REPLACE INTO {DATA_FILES} SELECT unnest($t), unnest($files), "
             "unnest($rows), unnest($parts), unnest($labels)",
@@ -381,6 +381,19 @@ class StoredTables(Connection):
             },
             what=f"record the files of {', '.join(tables)}",
         )
+
+    def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
+        """Record ``files`` as the rows of stored ``table`` and point its view at them."""
+        self._point_many({table: files}, view=view)
+
+    def _point_many(self, tables: Mapping[str, Sequence[StoredFile]], *, view: bool = True) -> None:
+        """Record each table's files as its rows and point the tables' views at them (one
+        script; a table in a view's way is replaced one view at a time). In a transaction the
+        records wait for ``record_files`` (before its commit, or a read of raw.data_files): one
+        upsert of every table a step stored instead of one per table (1.7 ms each)."""
+        self._unrecorded.update({table: list(files) for table, files in tables.items()})
+        if not self.in_transaction:
+            self.record_files()
         self.stored_changed = True
         for table, files in tables.items():
             self._described.pop(table, None)

@@ -205,6 +205,7 @@ class Tables(StoredTables):
     def drop_table(self, table: str) -> None:
         if self.is_stored(table):
             self._run(f"DROP VIEW IF EXISTS {quote_ident(table)}", what=f"drop {table}")
+            self._unrecorded.pop(table, None)
             self._run(f"DELETE FROM {DATA_FILES} WHERE table_name = $t", {"t": table}, what=table)
             self.stored_changed = True
             self._described.pop(table, None)
