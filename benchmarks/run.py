@@ -52,12 +52,17 @@ BEGIN, END = "<!-- stages:begin -->", "<!-- stages:end -->"
 STAGE_CODE = {
     "ingest": "from journeys import steps; print(len(steps.ingest_landing(s{tasks})))",
     "build": (
-        "from journeys import steps; print(steps.build_marts(s, publish=False{tasks}).summary())"
+        "from journeys import steps; "
+        "print(steps.build_marts(s, full=True, publish=False{tasks}).summary())"
     ),
-    "compare": "from journeys import steps; print(steps.compare_maps(s{tasks}).summary())",
+    "compare": (
+        "from journeys import steps; print(steps.compare_maps(s, full=True{tasks}).summary())"
+    ),
     "report": "from journeys import steps; print(steps.write_reports(s))",
 }
-"""{tasks}: the stage's jobs run with --runner's runner (benchmarks/bench_runner.py)."""
+"""{tasks}: the stage's jobs run with --runner's runner (benchmarks/bench_runner.py). build and
+compare do their whole work (``full=True``: on a new warehouse the same as without; on one that
+``--from-stage`` resumes, not a step that finds nothing new)."""
 
 
 def parse_size(text: str) -> int:
@@ -224,6 +229,9 @@ def bench_size(
             raise SystemExit(f"--from-stage {from_stage}: no earlier run in {folder}")
         earlier = json.loads(saved.read_text())
         done = [s for s in earlier if STAGES.index(s["stage"]) < STAGES.index(from_stage)]
+        if STAGES.index(from_stage) <= STAGES.index("ingest"):  # ingest into a new warehouse:
+            for kept in ("wh", "reports"):  # in the old one it finds every file loaded
+                shutil.rmtree(folder / kept, ignore_errors=True)
     elif folder.exists():
         shutil.rmtree(folder)
     landing = folder / "landing"
@@ -405,7 +413,8 @@ def main() -> None:
         "--from-stage",
         choices=STAGES,
         default="generate",
-        help="resume one size from this stage (keeps the earlier stages' figures)",
+        help="resume one size from this stage (keeps the earlier stages' figures; from floor or "
+        "ingest on a new warehouse)",
     )
     parser.add_argument(
         "--baseline",
