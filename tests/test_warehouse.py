@@ -52,7 +52,6 @@ def test_scan_table_is_lazy_and_filters_per_batch(wh: Warehouse):
 
 def test_run_view_replaces_a_table_left_by_an_earlier_build(wh: Warehouse):
     wh.run_script("ddl/raw")
-    wh.run_script("ddl/macros")  # the staging models use them
     wh.write_table("staging.stg_web", pl.DataFrame({"stale": [1]}))  # an older build's table
     wh._run(
         "INSERT INTO raw.web (event_id, event_type, occurred_at_utc, _seq, _is_duplicate) "

@@ -9,7 +9,7 @@ select
     case when x.seq is null then r.case_id else x.case_id end as case_id,
     case when x.seq is null then r.activity else x.activity end as activity,
     r.occurred_at_utc as occurred_at,
-    nullif(journeys_trim(r.channel), '') as channel,
+    nullif(trim(r.channel), '') as channel,
     r.attributes,
     r._seq as seq,
     r._batch_id as batch_id,

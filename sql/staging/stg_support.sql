@@ -17,8 +17,8 @@ phone_numbers as (
 
 final as (
     select
-        journeys_trim(s.event_id) as event_id,
-        journeys_trim(s.ticket_id) as ticket_id,
+        trim(s.event_id) as event_id,
+        trim(s.ticket_id) as ticket_id,
         case
             when journeys_norm_email(s.email) is not null
                 then sha256($salt || 'e:' || journeys_norm_email(s.email))
@@ -26,11 +26,11 @@ final as (
         case when p.phone_norm is not null then sha256($salt || 'p:' || p.phone_norm) end
             as phone_key,
         coalesce(p.phone_norm is not null and not p.is_parsed, false) as phone_unparsed,
-        nullif(lower(journeys_trim(s.channel)), '') as channel,
-        nullif(journeys_trim(s.team), '') as team,
-        nullif(journeys_trim(s.system), '') as system,
-        nullif(journeys_trim(s.category), '') as category,
-        journeys_trim(s.event_type) as event_type,
+        nullif(lower(trim(s.channel)), '') as channel,
+        nullif(trim(s.team), '') as team,
+        nullif(trim(s.system), '') as system,
+        nullif(trim(s.category), '') as category,
+        trim(s.event_type) as event_type,
         s.occurred_at_utc as occurred_at,
         s.attributes,
         s._seq as seq,

@@ -6,13 +6,13 @@ with source as (
 
 final as (
     select
-        journeys_trim(event_id) as event_id,
-        journeys_trim(customer_id) as customer_id,
-        nullif(journeys_trim(order_id), '') as order_id,
-        journeys_trim(event_type) as event_type,
+        trim(event_id) as event_id,
+        trim(customer_id) as customer_id,
+        nullif(trim(order_id), '') as order_id,
+        trim(event_type) as event_type,
         occurred_at_utc as occurred_at,
         amount_value as amount,
-        nullif(upper(journeys_trim(currency)), '') as currency,
+        nullif(upper(trim(currency)), '') as currency,
         attributes,
         _seq as seq,
         _batch_id as batch_id,

@@ -7,14 +7,14 @@ with source as (
 
 final as (
     select
-        journeys_trim(event_id) as event_id,
-        nullif(journeys_trim(anonymous_id), '') as anonymous_id,
-        nullif(journeys_trim(user_id), '') as user_id,
-        journeys_trim(event_type) as event_type,
+        trim(event_id) as event_id,
+        nullif(trim(anonymous_id), '') as anonymous_id,
+        nullif(trim(user_id), '') as user_id,
+        trim(event_type) as event_type,
         occurred_at_utc as occurred_at,
-        nullif(journeys_trim(page_path), '') as page_path,
-        nullif(journeys_trim(referrer), '') as referrer,
-        nullif(journeys_trim(device), '') as device,
+        nullif(trim(page_path), '') as page_path,
+        nullif(trim(referrer), '') as referrer,
+        nullif(trim(device), '') as device,
         attributes,
         _seq as seq,
         _batch_id as batch_id,
