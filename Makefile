@@ -44,12 +44,13 @@ lint: setup
 	$(BIN)/mypy
 	@# the filter hides a semaphore-leak warning of sqlfluff's process pool at exit, nothing else;
 	@# with --processes, sqlfluff exits 0 when it cannot lint a file at all (e.g. a .sqlfluff in a
-	@# parent folder clashing with ours), so its "Unable to lint" fails the target here
+	@# parent folder clashing with ours), so its "Unable to lint" fails the target here, and so
+	@# does a file it skips (over large_file_skip_byte_limit: .sqlfluff lints every size)
 	@PYTHONWARNINGS="ignore:resource_tracker:UserWarning" \
 	  $(BIN)/sqlfluff lint sql --processes 2 --disable-progress-bar > .lint-sql.log 2>&1; \
 	  status=$$?; cat .lint-sql.log; \
-	  if grep -q "Unable to lint" .lint-sql.log; then \
-	    echo "make lint: sqlfluff could not lint the files above; is there a .sqlfluff in a parent folder?" >&2; \
+	  if grep -q -e "Unable to lint" -e "Skipping to avoid parser lock" .lint-sql.log; then \
+	    echo "make lint: sqlfluff could not lint, or skipped, the files above (a .sqlfluff in a parent folder? large_file_skip_byte_limit in .sqlfluff?)" >&2; \
 	    status=1; fi; \
 	  rm -f .lint-sql.log; exit $$status
 
