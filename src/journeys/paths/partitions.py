@@ -58,7 +58,7 @@ from journeys.paths.scope import (
     empty_scope,
     ensure_profiles,
 )
-from journeys.runner import available_cores
+from journeys.runner import available_cores, run_here
 from journeys.warehouse import Warehouse
 
 PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
@@ -316,7 +316,7 @@ def run_lanes(
     jobs' order."""
     lanes = max((job.lanes for job in jobs), default=1)
     if lanes <= 1:
-        return [function(job) for job in jobs]
+        return run_here(function, jobs)
     with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="journeys-lane") as pool:
         return list(pool.map(function, jobs))
 
