@@ -459,6 +459,7 @@ def test_only_a_full_large_job_is_split_into_lanes_with_shares_of_memory() -> No
     assert jobs[2].lane_filter() is None
     assert _share("1.5 GiB", 3) == f"{int(1.5 * 2**30) // 3}B"
     assert _share("512MB", 2) == "256000000B" and _share(None, 2) is None
+    assert _share("3 gigabytes", 2) == "1500000000B"  # every size the settings accept
     unread = in_lanes([job(0, memory_limit="80%")], {0: big}, cores=2)
     assert [(j.lanes, j.memory_limit) for j in unread] == [(1, "80%")]  # not split: kept whole
 

@@ -28,10 +28,26 @@ _DURATION = re.compile(r"(\d++(?:\.\d++)?+)\s*+(s|sec|m|min|h|d|w)?")
 """Matched whole on the stripped text, possessively: linear, whatever the text (the old
 ``^\s*...\s*$`` took seconds on a number followed by 20,000 spaces)."""
 _MEMORY = re.compile(
-    r"\d++(?:\.\d++)?+\s*+(?:[kmgt]i?b|b|bytes?|(?:kilo|mega|giga|tera)bytes?|%)", re.I
+    r"(\d++(?:\.\d++)?+)\s*+([kmgt]i?b|b|bytes?|(?:kilo|mega|giga|tera)bytes?|%)", re.I
 )
 """A DuckDB memory size: ``8GB``, ``512 MiB``, ``80%``."""
+_MEMORY_UNITS = {
+    **{unit: 1 for unit in ("b", "byte", "bytes")},
+    **{f"{p}b": 1000**n for n, p in enumerate("kmgt", 1)},
+    **{f"{p}ib": 1024**n for n, p in enumerate("kmgt", 1)},
+    **{f"{w}byte{s}": 1000**n for n, w in enumerate(("kilo", "mega", "giga", "tera"), 1)
+       for s in ("", "s")},
+}  # fmt: skip
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def memory_bytes(limit: str) -> int | None:
+    """A DuckDB memory size in bytes (``'1.5 GiB'`` -> 1610612736); None for a share of the
+    machine's memory (``'80%'``) or text that is no memory size."""
+    found = _MEMORY.fullmatch(limit.strip())
+    if found is None or found.group(2) == "%":
+        return None
+    return int(float(found.group(1)) * _MEMORY_UNITS[found.group(2).lower()])
 
 
 def parse_duration(value: str | int | float, *, field: str = "duration") -> int:

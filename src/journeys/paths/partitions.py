@@ -32,7 +32,6 @@ and partition folders at the same paths.
 from __future__ import annotations
 
 import os
-import re
 import resource
 import shutil
 import socket
@@ -43,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from journeys.config import Settings
+from journeys.config import Settings, memory_bytes
 from journeys.errors import BuildError
 from journeys.paths.effort import EFFORT_MARTS, EffortRules
 from journeys.paths.rules import PathRules
@@ -321,21 +320,12 @@ def run_lanes(
         return list(pool.map(function, jobs))
 
 
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
-_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
 def _share(limit: str | None, ways: int) -> str | None:
     """A DuckDB memory limit split ``ways`` ways ('6GB', 3 -> '2000000000B'); None when there
-    is no limit, or one this cannot read (the job then runs whole, with the limit as given)."""
-    if limit is None:
-        return None
-    found = _MEMORY.match(limit)
-    if found is None:
-        return None
-    unit = (found.group(2) or "").lower()
-    return f"{int(float(found.group(1)) * _UNITS[unit]) // ways}B"
+    is no limit, or one in bytes cannot say ('80%': the job then runs whole, with the limit as
+    given)."""
+    size = memory_bytes(limit) if limit is not None else None
+    return None if size is None else f"{size // ways}B"
 
 
 def _cpu_seconds() -> float:
