@@ -187,11 +187,24 @@ def test_second_file_events_are_not_duplicates_of_the_first_files_lines(wh: Ware
 
 def test_identical_rows_in_one_file_are_all_kept(wh: Warehouse, tmp_path):
     path = tmp_path / "scans.csv"
-    path.write_text("case,act,ts\nP-1,Scan,2024-01-01T09:00:00Z\nP-1,Scan,2024-01-01T09:00:00Z\n")
-    result = import_log(
-        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
+    path.write_text(
+        "case,act,ts\nP-1,Scan,2024-01-01T09:00:00Z\nP-1,Pack,2024-01-01T09:05:00Z\n"
+        "P-1,Scan,2024-01-01T09:00:00Z\nP-1,Scan,2024-01-01T09:00:00Z\n"
     )
-    assert (result.batch.rows_accepted, result.batch.duplicates) == (2, 0)
+    columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
+    result = import_log(wh, Settings(), path, **columns)
+    assert (result.batch.rows_accepted, result.batch.duplicates) == (4, 0)
+    # the same content is numbered in file order; a content seen once is its own first
+    keys = wh._run("SELECT event_id, activity FROM raw.log ORDER BY _row_number")
+    assert [(k.rpartition("-")[2], act) for k, act in keys] == [
+        ("1", "Scan"), ("1", "Pack"), ("2", "Scan"), ("3", "Scan")
+    ]
+    assert len({k.rpartition("-")[0] for k, act in keys if act == "Scan"}) == 1
+    again = tmp_path / "scans-again.csv"
+    lines = path.read_text().splitlines()
+    again.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    second = import_log(wh, Settings(), again, **columns)
+    assert (second.batch.rows_accepted, second.batch.duplicates) == (0, 4)
 
 
 def test_event_id_column_keys_the_events(wh: Warehouse, tmp_path):

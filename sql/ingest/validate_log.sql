@@ -40,7 +40,8 @@ typed as (
     from transitions
 ),
 
-hashed as (
+hashed as materialized (
+    -- materialized: read three times below (computed again each time, the statement was slower)
     select
         *,
         md5(concat_ws(
@@ -53,16 +54,35 @@ hashed as (
     from typed
 ),
 
+repeated as (
+    -- the content keys that come more than once in the file (a log repeats few rows, if any)
+    select _content
+    from hashed
+    group by _content
+    having count(*) > 1
+),
+
+numbered as (
+    -- the rows of a repeated content, numbered in file order; every other row is its content's
+    -- first. (A window over every row sorted the wide rows by content: the statement took
+    -- 0.25 s of 250,000 events, 0.91 s of a million; 0.23 and 0.79 s so.)
+    select
+        h._line,
+        row_number() over (partition by h._content order by h._line) as n
+    from hashed as h
+    semi join repeated as r on h._content = r._content
+),
+
 keyed as (
     select
-        * exclude (_content) replace (
+        h.* exclude (_content) replace (
             coalesce(
-                nullif(journeys_trim(event_id), ''),
-                'k' || left(_content, 24) || '-'
-                || cast(row_number() over (partition by _content order by _line) as varchar)
+                nullif(journeys_trim(h.event_id), ''),
+                'k' || left(h._content, 24) || '-' || cast(coalesce(n.n, 1) as varchar)
             ) as event_id
         )
-    from hashed
+    from hashed as h
+    left join numbered as n on h._line = n._line
 )
 
 select
