@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from journeys.errors import WarehouseError
+from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse, quote_ident
 
 
@@ -51,7 +52,7 @@ def test_scan_table_is_lazy_and_filters_per_batch(wh: Warehouse):
 
 
 def test_run_view_replaces_a_table_left_by_an_earlier_build(wh: Warehouse):
-    wh.run_script("ddl/raw")
+    ensure_raw(wh)
     wh.write_table("staging.stg_web", pl.DataFrame({"stale": [1]}))  # an older build's table
     wh._run(
         "INSERT INTO raw.web (event_id, event_type, occurred_at_utc, _seq, _is_duplicate) "

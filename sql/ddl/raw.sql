@@ -1,4 +1,5 @@
 -- Raw layer: every delivered row as text, with load metadata; raw.rejects keeps every bad row.
+-- The events' tables (raw.transactions, raw.web, raw.support, raw.log) are in raw_events.sql.
 -- Idempotent: safe to run on every load.
 create table if not exists raw.manifest (
     batch_id varchar primary key,   -- one batch per loaded file
@@ -52,53 +53,6 @@ create table if not exists raw.customers (
     customer_id varchar, email varchar, phone varchar, segment varchar, created_at varchar,
     attributes json,
     _key varchar,
-    _batch_id varchar,
-    _file varchar,
-    _row_number bigint,
-    _seq bigint,
-    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
-);
-create table if not exists raw.transactions (
-    event_id varchar, customer_id varchar, order_id varchar, event_type varchar,
-    occurred_at varchar, amount varchar, currency varchar, occurred_at_utc timestamptz,
-    amount_value double,   -- amount read with the source's decimal separator (`decimal:`)
-    attributes json,
-    _key varchar,
-    _batch_id varchar,
-    _file varchar,
-    _row_number bigint,
-    _seq bigint,
-    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
-);
-create table if not exists raw.web (
-    event_id varchar, anonymous_id varchar, user_id varchar, event_type varchar,
-    occurred_at varchar, page_path varchar, referrer varchar, device varchar,
-    occurred_at_utc timestamptz,
-    attributes json,
-    _key varchar,
-    _batch_id varchar,
-    _file varchar,
-    _row_number bigint,
-    _seq bigint,
-    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
-);
-create table if not exists raw.support (
-    event_id varchar, ticket_id varchar, email varchar, phone varchar, channel varchar,
-    team varchar, system varchar, category varchar, event_type varchar, occurred_at varchar,
-    occurred_at_utc timestamptz,
-    attributes json,
-    _key varchar,
-    _batch_id varchar,
-    _file varchar,
-    _row_number bigint,
-    _seq bigint,
-    _loaded_at timestamptz, _is_duplicate boolean, _is_late boolean
-);
--- raw.log has no _key: its event_id is the key (ingest/raw_keys_log.sql), not stored twice
-create table if not exists raw.log (
-    event_id varchar, case_id varchar, activity varchar, occurred_at varchar, channel varchar,
-    occurred_at_utc timestamptz,
-    attributes json,
     _batch_id varchar,
     _file varchar,
     _row_number bigint,
