@@ -7,5 +7,9 @@ select
     next_touchpoint as to_touchpoint,
     quantile_cont(seconds_to_next, [0.5, 0.9]) as quantiles
 from marts.events
-where next_touchpoint is not null and hash(touchpoint, next_touchpoint) % $buckets = $bucket
+where
+    next_touchpoint is not null
+    -- one bucket: no hash per event (the hash of every event's pair was 1.1 of the statement's
+    -- 1.7 CPU-s at 10M events)
+    and ($buckets = 1 or hash(touchpoint, next_touchpoint) % $buckets = $bucket)
 group by all
