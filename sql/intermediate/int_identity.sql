@@ -10,11 +10,20 @@ with anchors as (
         min(node) as any_anchor
     from intermediate.int_identity_components
     group by component
+),
+
+keyed as (
+    -- one hash per component, not per node (a component holds about four nodes at 10M events)
+    select
+        component,
+        'ck_' || left(sha256($salt || '|' || coalesce(crm_anchor, any_anchor)), 16) as customer_key,
+        crm_anchor is not null as is_stitched
+    from anchors
 )
 
 select
     n.node,
-    'ck_' || left(sha256($salt || '|' || coalesce(a.crm_anchor, a.any_anchor)), 16) as customer_key,
-    a.crm_anchor is not null as is_stitched
+    k.customer_key,
+    k.is_stitched
 from intermediate.int_identity_components as n
-inner join anchors as a on n.component = a.component
+inner join keyed as k on n.component = k.component
