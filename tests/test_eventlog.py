@@ -197,7 +197,10 @@ def test_identical_rows_in_one_file_are_all_kept(wh: Warehouse, tmp_path):
     # the same content is numbered in file order; a content seen once is its own first
     keys = wh._run("SELECT event_id, activity FROM raw.log ORDER BY _row_number")
     assert [(k.rpartition("-")[2], act) for k, act in keys] == [
-        ("1", "Scan"), ("1", "Pack"), ("2", "Scan"), ("3", "Scan")
+        ("1", "Scan"),
+        ("1", "Pack"),
+        ("2", "Scan"),
+        ("3", "Scan"),
     ]
     assert len({k.rpartition("-")[0] for k, act in keys if act == "Scan"}) == 1
     again = tmp_path / "scans-again.csv"
