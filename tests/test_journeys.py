@@ -138,6 +138,36 @@ def test_journey_measures_switches_handoffs_systems_and_value(wh: Warehouse):
     assert row["value"] == pytest.approx(25.0)
 
 
+@pytest.mark.parametrize("teams", [3, 64, 65, 90])
+def test_distinct_systems_channels_and_teams_are_counted_exactly(wh: Warehouse, teams: int):
+    """marts/journeys.sql counts them as bits of the part's values (up to 64), and
+    marts/updates/journeys_distinct.sql with count(distinct) beyond: the same numbers."""
+    rows = []
+    for c in range(30):  # 30 customers, each one journey of 1-6 steps over the teams
+        for step in range(1 + c % 6):
+            team = f"team-{(c * 7 + step * 5) % teams}" if (c + step) % 5 else None
+            channel = ["web", "phone", None][(c + step) % 3]
+            rows.append((f"c{c}", step * 60, "Step", {"team": team, "channel": channel}))
+    rows += [(f"x{t}", 0, "Solo", {"team": f"team-{t}"}) for t in range(teams)]  # every team
+    rows += [("all", t, "Pass", {"team": f"team-{t}"}) for t in range(teams)]  # in one journey
+    events = _events(*rows)
+    journeys = _journeys(wh, events).sort("journey_id")
+    expected = (
+        wh.read_table("marts.events")
+        .group_by("journey_id")
+        .agg(
+            n_teams=pl.col("team").drop_nulls().n_unique(),
+            n_channels=pl.col("channel").drop_nulls().n_unique(),
+            n_systems=pl.col("system").drop_nulls().n_unique(),
+        )
+        .sort("journey_id")
+    )
+    found = journeys.select("journey_id", "n_teams", "n_channels", "n_systems")
+    assert found.cast(expected.schema).equals(expected)
+    assert found["n_teams"].max() == teams and found["n_systems"].max() == 0
+    assert journeys.schema["n_teams"] == pl.Int64
+
+
 def test_variant_id_is_the_python_hash_of_the_path(wh: Warehouse):
     journeys = _journeys(wh, _events(("a", 0, "Visit"), ("a", 5, "Buy"), ("b", 0, "Visit")))
     for path, variant in zip(journeys["path"], journeys["variant_id"], strict=True):

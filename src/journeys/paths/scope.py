@@ -97,6 +97,8 @@ def build_scope_marts(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
                 wh.run_model(model, **params, parts=parts, part=part)
             else:
                 wh.append_model(model, **params, parts=parts, part=part)
+    if wh.scalar("queries/journeys_distinct_missing"):  # a part of more than 64 teams, ...
+        wh.execute("marts/updates/journeys_distinct")
     return events
 
 
