@@ -2,7 +2,8 @@
 
 ``journeys_trim`` and ``journeys_blank`` skip DuckDB's ``trim`` (slow: it decodes both ends of
 every value) for a value that starts and ends with a printable ASCII character;
-``journeys_ts_is_naive`` decides a value ending in Z without trimming it. Each must equal the
+``journeys_ts_is_naive`` decides a value ending in Z without trimming it; ``journeys_parse_ts``
+tests the year of its fast paths by comparing the whole value, not a slice. Each must equal the
 plain form on every value, Unicode space separators and control characters included.
 """
 
@@ -62,3 +63,50 @@ def test_edge_values(con: duckdb.DuckDBPyConnection) -> None:
 @given(values=st.lists(st.one_of(st.none(), text), min_size=1, max_size=30))
 def test_any_text(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> None:
     assert differences(con, values) == []
+
+
+YEAR_EDGES = ["1900", "1901", "2198", "2199", "0999", "9999", "1899", "2200", "20٢6", "２０２６"]
+timestamps = st.builds(
+    lambda year, rest, end: f"{year}-03-01{rest}{end}",
+    st.sampled_from(YEAR_EDGES) | st.from_regex(r"\A\d{4}\Z", fullmatch=True),
+    st.sampled_from(["T10:00:00", " 10:00:00", "T10:00:00.123456", "T10:00", " 10:00:00,5"]),
+    st.sampled_from(["", "Z", "+01:00", "-18:00", "+19:00", " UTC", "[Europe/Berlin]", "x"]),
+)
+
+
+def parse_differences(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> list[tuple]:
+    """Values whose journeys_parse_ts differs from the macro's earlier form, which tested the
+    year on a slice (s[1:4] between '1901' and '2198'; the macro compares the whole value)."""
+    con.execute("create or replace temp table v (s varchar)")
+    con.executemany("insert into v values (?)", [[value] for value in values])
+    sliced = """case
+        when s[1:4] between '1901' and '2198' and regexp_full_match(s,
+            '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?(Z|[+-](0\\d|1[0-8]):[0-5]\\d)'
+        ) then try_cast(s as timestamptz)
+        when s[1:4] between '1901' and '2198'
+            and regexp_full_match(s, '\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?')
+            then timezone('Europe/Berlin', try_cast(s as timestamp))
+        when ends_with(rtrim(s), ']') then journeys_ts_bracketed(s)
+        else journeys_parse_ts_any(s, 'Europe/Berlin')
+    end"""
+    return con.execute(
+        f"select s from v where journeys_parse_ts(s, 'Europe/Berlin') is distinct from ({sliced})"
+    ).fetchall()
+
+
+def test_the_year_test_reads_as_the_slice_did(con: duckdb.DuckDBPyConnection) -> None:
+    edges = [f"{y}-03-01T10:00:00Z" for y in YEAR_EDGES] + [
+        f"{y}-03-01 10:00:00" for y in YEAR_EDGES
+    ]
+    # instants whose offset carries them across 1900 or 2200 (the range the general rules keep)
+    edges += ["2198-12-31T23:59:59-18:00", "2199-12-31T23:00:00-05:00", "2199-12-31 23:30:00"]
+    edges += ["1901-01-01T00:00:00+18:00", "1900-01-01T05:00:00+06:00", "1900-01-01 00:30:00"]
+    assert parse_differences(con, [*edges, *EDGES]) == []
+    read = dict(con.execute("select s, journeys_parse_ts(s, 'UTC') from v").fetchall())
+    assert read["1901-03-01T10:00:00Z"] is not None and read["2200-03-01T10:00:00Z"] is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), timestamps, text), min_size=1, max_size=30))
+def test_any_timestamp_text(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> None:
+    assert parse_differences(con, values) == []

@@ -103,17 +103,20 @@ create or replace macro journeys_ts_bracketed(s) as journeys_ts_bracketed_of(
 );
 -- Each general macro appears once in it: a macro is expanded where it is used, and each copy's
 -- regular expressions are compiled when a statement is planned (two copies: 30 ms a statement).
+-- The year test compares the whole value (s >= '1901' and s < '2199'): with the pattern's four
+-- digits first it is the year's range, and a slice s[1:4] decodes the value as Unicode (60 ms
+-- against 10 ms for 2M values).
 create or replace macro journeys_parse_ts(s, tz) as case
     -- 2026-03-01T10:00:00.000Z, 2026-03-01T10:00:00Z, 2026-03-01T10:00:00+01:00
     when
-        s[1:4] between '1901' and '2198'
+        s >= '1901' and s < '2199'
         and regexp_full_match(
             s, '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-](0\d|1[0-8]):[0-5]\d)'
         )
         then try_cast(s as timestamptz)
     -- 2026-03-01 10:00:00, 2026-03-01T10:00:00.123 in the source's timezone
     when
-        s[1:4] between '1901' and '2198'
+        s >= '1901' and s < '2199'
         and regexp_full_match(s, '\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?')
         then timezone(tz, try_cast(s as timestamp))
     -- 2026-03-01T10:00+01:00[Europe/Berlin], ' 2026-…[Europe/Paris]'
