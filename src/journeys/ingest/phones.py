@@ -87,6 +87,8 @@ def phone_table(
         norms=norms,
         parsed=parsed,
     )
+    # the keys of every value, held until the connection closes otherwise (the whole build)
+    wh.drop_temp("phone_keys", "phone_coded", "phone_spelled")
     unparsed = sum(not ok and norm is not None for norm, ok in zip(norms, parsed, strict=True))
     return PhoneResult(values=rows, parsed_by_library=len(todo), unparsed=unparsed)
 
