@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import re
@@ -15,6 +16,7 @@ from journeys import steps
 from journeys.cli import main
 from journeys.config import Settings, SourceSettings
 from journeys.errors import IngestError
+from journeys.ingest.hashing import ContentHashes
 from journeys.ingest.load import load_file, load_source
 from journeys.publish import open_published, work_path
 from journeys.warehouse import Warehouse
@@ -77,6 +79,53 @@ def test_same_file_twice_changes_nothing(wh: Warehouse, tmp_path: Path):
     [again] = load_source(wh, Settings(), "transactions", [tmp_path])
     assert again.skipped and "already loaded" in again.note
     assert {t: wh.count(f"raw.{t}") for t in before} == before
+
+
+def test_manifest_holds_each_files_sha256_and_a_changed_file_loads_again(
+    wh: Warehouse, tmp_path: Path
+):
+    """A new path's hash is taken on a thread while the file is read (ingest/hashing.py); a
+    path loaded before is hashed first and skipped when its bytes are the same."""
+    row = "t{},c1,o1,order_placed,2026-03-01T10:00:00Z,1,EUR,web\n"
+    path = write(tmp_path, "tx.csv", TX_HEADER + row.format(1))
+    empty = write(tmp_path, "empty.csv", "")
+    first = load_source(wh, Settings(), "transactions", [path, empty])
+    path.write_text(TX_HEADER + row.format(1) + row.format(2), encoding="utf-8")
+    [changed] = load_source(wh, Settings(), "transactions", [path])
+    [same] = load_source(wh, Settings(), "transactions", [path])
+    assert [b.skipped for b in [*first, changed, same]] == [False, False, False, True]
+    assert changed.rows_read == 2 and same.note == f"already loaded in batch {changed.batch_id}"
+    recorded = manifest(wh).sort("file_seq")
+    assert recorded["content_hash"].to_list() == [
+        hashlib.sha256((TX_HEADER + row.format(1)).encode()).hexdigest(),
+        hashlib.sha256(b"").hexdigest(),
+        hashlib.sha256(path.read_bytes()).hexdigest(),
+    ]
+
+
+def test_only_a_path_loaded_before_is_hashed_before_its_reading(wh: Warehouse, tmp_path: Path):
+    old = write(tmp_path, "old.csv", TX_HEADER + "t1,c1,o1,order_placed,2026-03-01T10:00:00Z,,,\n")
+    load_source(wh, Settings(), "transactions", [old])
+    new = write(tmp_path, "new.csv", "whatever")
+    hashes = ContentHashes(wh, [old.resolve(), new.resolve()])
+    assert hashes.known(old.resolve()) == hashlib.sha256(old.read_bytes()).hexdigest()
+    assert hashes.known(new.resolve()) is None
+    assert hashes.of(new.resolve()) == hashlib.sha256(b"whatever").hexdigest()
+
+
+def test_a_cut_off_jsonl_gz_is_refused_naming_the_gzip_stream(wh: Warehouse, tmp_path: Path):
+    """The lines are counted on a thread while DuckDB reads the file: the count's error (the
+    stream ends early) is the one reported, as when it was counted first."""
+    line = (
+        '{{"event_id":"w{}","anonymous_id":"a1","event_type":"page_view",'
+        '"occurred_at":"2026-03-01T09:00:00Z"}}\n'
+    )
+    body = gzip.compress("".join(line.format(i) for i in range(3000)).encode())
+    path = write(tmp_path, "web.jsonl.gz", body[: len(body) // 2])
+    [batch] = load_source(wh, Settings(), "web", [path])
+    assert batch.refused and batch.rows_read == 0
+    assert "not readable (Compressed file ended before the end-of-stream marker" in batch.note
+    assert wh.count("raw.web") == 0
 
 
 def test_unique_text_columns_are_stored_with_zstd(tmp_path: Path):

@@ -28,7 +28,8 @@ from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format, opens_json_array, read_head
-from journeys.ingest.load import BatchResult, LogReading, file_hash, load_file, rejected_text
+from journeys.ingest.hashing import file_hash
+from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
 from journeys.ingest.logreading import (
     check_date_format,
     check_lifecycle_col,

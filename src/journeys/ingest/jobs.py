@@ -24,6 +24,7 @@ from pathlib import Path
 
 from journeys.config import Settings
 from journeys.errors import IngestError
+from journeys.ingest.hashing import ContentHashes
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
 from journeys.ingest.load import (
     BatchResult,
@@ -32,7 +33,6 @@ from journeys.ingest.load import (
     _record,
     _refuse,
     check_landing,
-    file_hash,
     landing_files,
     landing_spec,
     record_empty,
@@ -78,28 +78,29 @@ def load_as_jobs(
     ensure_raw(wh)
     folder = _folder(settings)
     shutil.rmtree(folder, ignore_errors=True)
-    new: list[tuple[str, Path, str]] = []
+    new: list[tuple[str, Path]] = []
     results: dict[int, BatchResult] = {}
+    hashes = ContentHashes(wh, [path.resolve() for _, path in files])  # new paths: meanwhile
     for i, (source, path) in enumerate(files):
         path = path.resolve()
-        content_hash = file_hash(path)
-        earlier = wh.rows("ingest/manifest_lookup", file=str(path), content_hash=content_hash)
+        known = hashes.known(path)
+        earlier = known and wh.rows("ingest/manifest_lookup", file=str(path), content_hash=known)
         if earlier:
             first = earlier[0][0]
             note = f"already loaded in batch {first}"
             results[i] = BatchResult(first, source, str(path), skipped=True, note=note)
         else:
-            new.append((source, path, content_hash))
+            new.append((source, path))
     keyless = settings.model_copy(update={"salt": "not-used-by-file-jobs"})  # no secret travels
     jobs = [
         CheckJob(source, path, folder / f"f{i:05d}", keyless)
-        for i, (source, path, _) in enumerate(new)
+        for i, (source, path) in enumerate(new)
     ]
     try:
         checked = run_tasks(check_file, jobs)
         merged = iter(
-            _merge(wh, settings, source, path, content_hash, result)
-            for (source, path, content_hash), result in zip(new, checked, strict=True)
+            _merge(wh, settings, source, path, hashes.of(path), result)
+            for (source, path), result in zip(new, checked, strict=True)
         )
         for i in range(len(files)):
             results[i] = results[i] if i in results else next(merged)

@@ -19,6 +19,7 @@ import gzip
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,12 +213,20 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
     from journeys.ingest.records import returned_runs
 
     try:
-        with _text_file(path, encoding, plain=False) as (readable, tmp):
+        with (
+            _text_file(path, encoding, plain=False) as (readable, tmp),
+            ThreadPoolExecutor(1, thread_name_prefix="journeys-lines") as pool,
+        ):
             readable = _array_as_lines(wh, path, readable, tmp)
-            count = count_lines(readable)
-            wh.materialize_temp(
-                "landing_raw", "ingest/read_jsonl", path=str(readable), encoding="utf-8"
-            )
+            # the lines are counted on a thread while DuckDB reads them (it lets go of the
+            # interpreter lock): 0.9 s of 1.4 GB at 10M events, once before the read
+            counting = pool.submit(count_lines, readable)
+            try:
+                wh.materialize_temp(
+                    "landing_raw", "ingest/read_jsonl", path=str(readable), encoding="utf-8"
+                )
+            finally:
+                count = counting.result()  # a damaged gzip stream: its error names the file
     except WarehouseError as exc:
         raise _fail_unreadable(path, "jsonl", exc) from exc
     _check_lines(wh, path, count)

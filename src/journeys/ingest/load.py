@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import glob
 import gzip
-import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from journeys.config import SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
+from journeys.ingest.hashing import ContentHashes, file_hash
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
 from journeys.ingest.logreading import check_day_month
 from journeys.ingest.raw import ensure_raw
@@ -181,14 +181,6 @@ def _has_matches(pattern: str) -> bool:
     return path.exists() or bool(glob.glob(pattern, recursive=True))
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_or_refuse(wh: Warehouse, settings: Settings, source: str, path: Path) -> BatchResult:
     """Load one file of a folder or glob. A file that cannot be loaded (not its format, columns
     missing, records the reader cannot count) is refused: recorded in ``raw.manifest`` (and so
@@ -259,18 +251,21 @@ def load_file(
     configured = settings.source(source)
     ensure_raw(wh)
     delivered = Path(origin).resolve() if origin is not None else path
-    content_hash = file_hash(delivered)
-    earlier = wh.row("ingest/manifest_lookup", file=str(delivered), content_hash=content_hash)
+    hashes = ContentHashes(wh, [delivered])  # a new path's hash is taken while it is read
+    known = hashes.known(delivered)
+    earlier = None
+    if known is not None:
+        earlier = wh.row("ingest/manifest_lookup", file=str(delivered), content_hash=known)
     if earlier is not None:
         first = earlier[0]
         return BatchResult(
             first, source, str(delivered), skipped=True, note=f"already loaded in batch {first}"
         )
-    batch = _Batch.new(wh, source, delivered, content_hash)
     spec = landing_spec(settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix)
     if spec is None:
-        return record_empty(wh, batch)
+        return record_empty(wh, _Batch.new(wh, source, delivered, hashes.of(delivered)))
     landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
+    batch = _Batch.new(wh, source, delivered, hashes.of(delivered))
     with wh.transaction():
         result = _append(
             wh,
