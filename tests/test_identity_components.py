@@ -3,12 +3,15 @@ networkx on random graphs, including chains whose ids run against the hooking or
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import polars as pl
 import pytest
 
 from journeys.ingest.identity import component_roots, connected_components, small_component_roots
+from journeys.warehouse import Warehouse
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -39,3 +42,24 @@ def test_a_descending_chain_and_string_nodes_keep_the_smallest_node() -> None:
     edges = pl.DataFrame({"left_node": ["z", "y", "b", "q"], "right_node": ["y", "b", "b", "q"]})
     labels = dict(connected_components(edges).iter_rows())
     assert labels == {"b": "b", "y": "b", "z": "b", "q": "q"}
+
+
+def test_node_ids_number_every_node_once_from_zero(tmp_path: Path) -> None:
+    """int_identity_nodes numbers the nodes by the rowid of the table they are written to once:
+    0 to n - 1, each once, also when the union runs on several threads and fills several row
+    groups of a file (the union-find sizes its arrays by the count)."""
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh._run("SET threads = 2")
+        wh._run("CREATE SCHEMA IF NOT EXISTS intermediate")
+        wh._run(
+            "CREATE TABLE intermediate.int_identity_edges AS SELECT 'c:' || (i % 150000) AS "
+            "left_node, 'a:' || i AS right_node FROM range(300000) AS t(i)"
+        )
+        n = wh.run_model("intermediate/int_identity_node_names")
+        wh.run_view("intermediate/int_identity_nodes")
+        [found] = wh._run(
+            "SELECT count(*), count(DISTINCT node_id), min(node_id), max(node_id), "
+            "count(DISTINCT node) FROM intermediate.int_identity_nodes"
+        )
+    assert n == 450_000
+    assert found == (n, n, 0, n - 1, n)

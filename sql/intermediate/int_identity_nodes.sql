@@ -1,11 +1,8 @@
--- grain: one identifier of the identity graph (a node of int_identity_edges), numbered from 0
--- in no particular order: the numbers only tell components apart (int_identity_components);
--- int_identity names each component by its nodes themselves. (No sort of the node names.)
+-- grain: one identifier of the identity graph, numbered from 0 in no particular order: the
+-- numbers only tell components apart (int_identity_components); int_identity names each
+-- component by its nodes themselves. (No sort of the node names.) node_id is the rowid of
+-- int_identity_node_names, written once by this build: 0 to n - 1, each once.
 select
     node,
-    cast(row_number() over () - 1 as bigint) as node_id
-from (
-    select left_node as node from intermediate.int_identity_edges
-    union
-    select right_node from intermediate.int_identity_edges
-) as edge_nodes
+    rowid as node_id
+from intermediate.int_identity_node_names

@@ -158,7 +158,8 @@ def stitch_identities(
     if wh.run_model("intermediate/int_identity_edges") == 0:
         wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
-    n = wh.run_model("intermediate/int_identity_nodes")
+    n = wh.run_model("intermediate/int_identity_node_names")
+    wh.run_view("intermediate/int_identity_nodes")  # numbered by rowid
     if run_tasks is not None and parts > 1 and folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
         labels = label_components(
