@@ -14,6 +14,7 @@ from builders import int_events_after
 from journeys.config import JourneySettings, SessionSettings, Settings
 from journeys.errors import BuildError
 from journeys.paths import build_paths, variant_id_of
+from journeys.paths.rules import PathRules
 from journeys.warehouse import Warehouse
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -166,6 +167,32 @@ def test_distinct_systems_channels_and_teams_are_counted_exactly(wh: Warehouse, 
     assert found.cast(expected.schema).equals(expected)
     assert found["n_teams"].max() == teams and found["n_systems"].max() == 0
     assert journeys.schema["n_teams"] == pl.Int64
+
+
+def test_journeys_read_out_of_step_order_get_their_path_again(wh: Warehouse):
+    """marts/journeys.sql takes each journey's lists in the order marts.events holds them and
+    checks it by the step numbers; a journey read out of order is left NULL there and
+    marts/updates/journeys_path.sql computes it with ordered aggregates: the same marts."""
+    rows = [
+        (f"c{c}", step * 600, f"T{(c + step * 3) % 5}", {"value": round(0.1 * (step + c), 1)})
+        for c in range(12)
+        for step in range(1 + c % 7)
+    ]
+    wh.write_table("intermediate.int_events", _events(*rows))
+    build_paths(wh, _settings(), full=True)
+    columns = ["journey_id", "path", "value", "variant_id", "first_touchpoint", "last_touchpoint"]
+    expected = wh.read_table("marts.journeys", order_by=["journey_id"]).select(columns)
+    assert expected["path"].list.len().max() == 7
+    # the events in another order than their steps': the lists are read out of step order
+    wh._run(
+        "CREATE OR REPLACE TABLE marts.events AS SELECT * FROM marts.events ORDER BY md5(event_id)"
+    )
+    wh.run_model("marts/journeys", **PathRules.of(_settings()).params(full=True), parts=1, part=0)
+    assert wh.scalar("queries/journeys_path_missing")
+    wh.execute("marts/updates/journeys_path")
+    found = wh.read_table("marts.journeys", order_by=["journey_id"]).select(columns)
+    assert found.equals(expected)
+    assert not wh.scalar("queries/journeys_path_missing")
 
 
 def test_variant_id_is_the_python_hash_of_the_path(wh: Warehouse):

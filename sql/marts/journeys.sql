@@ -46,7 +46,10 @@ journeys as (
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         count(*) as n_steps,
-        list(touchpoint order by step_index) as path,
+        -- in the order read, with the steps' numbers to check it (see `ordered`): an ordered
+        -- aggregate sorts each journey's rows again (1.9 -> 1.1 s for 5M events on one thread)
+        list(touchpoint) as listed_path,
+        list(step_index) as listed_steps,
         count(*) filter (where is_channel_switch) as n_channel_switches,
         count(*) filter (where is_team_handoff) as n_team_handoffs,
         -- a value's bit: 1 << (its place in the part's list - 1), in 64 bits (ubigint << ubigint;
@@ -60,12 +63,25 @@ journeys as (
         coalesce(bit_count(
             bit_or(1::ubigint << (list_position(d.teams, team) - 1)::ubigint)
         ), 0)::bigint as n_teams,
-        -- fixed order: reproducible float sums; only the steps with a value (the orders' and
-        -- refunds'): adding 0.0 changes no sum, and most steps have none to sort
-        coalesce(sum(value order by step_index) filter (where value <> 0), 0.0) as value,
+        -- summed in step order (reproducible float sums, see `ordered`); only the steps with a
+        -- value (the orders' and refunds'): adding 0.0 changes no sum
+        coalesce(list_sum(list(value) filter (where value <> 0)), 0.0) as listed_value,
         bool_or(case_id is not null) as is_case
     from steps, dims as d
     group by journey_id
+),
+
+ordered as (
+    -- marts.events holds each journey's events in step order and an aggregate on one thread
+    -- keeps it, so the lists read are the path in step order: when their step numbers are 1, 2,
+    -- ..., n (one aggregate's lists are all in one order). Otherwise path and value are left
+    -- NULL here (a journey always has a path) and marts/updates/journeys_path.sql computes them
+    -- with ordered aggregates.
+    select
+        * exclude (listed_path, listed_steps, listed_value),
+        case when listed_steps = range(1, n_steps + 1) then listed_path end as path,
+        case when listed_steps = range(1, n_steps + 1) then listed_value end as value
+    from journeys
 )
 
 select
@@ -92,6 +108,6 @@ select
     null::bigint as n_repeat_contacts,
     null::bigint as n_missed_handoffs,
     null::double as waiting_seconds
-from journeys as j
+from ordered as j
 cross join dims as d  -- NULL counts: more than 64 values (marts/updates/journeys_distinct.sql)
 left join intermediate.int_customer_profiles as p on j.customer_key = p.customer_key

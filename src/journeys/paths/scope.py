@@ -99,6 +99,8 @@ def build_scope_marts(wh: Warehouse, rules: PathRules, *, full: bool) -> int:
                 wh.append_model(model, **params, parts=parts, part=part)
     if wh.scalar("queries/journeys_distinct_missing"):  # a part of more than 64 teams, ...
         wh.execute("marts/updates/journeys_distinct")
+    if wh.scalar("queries/journeys_path_missing"):  # events not aggregated in step order
+        wh.execute("marts/updates/journeys_path")
     return events
 
 
