@@ -7,6 +7,8 @@ Durations are written ``30m``, ``2h``, ``14d``, ``90s`` (or plain seconds).
 from __future__ import annotations
 
 import codecs
+import functools
+import importlib.util
 import math
 import re
 import zoneinfo
@@ -18,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from journeys.errors import ConfigError
+from journeys.yamltext import safe_load
 
 DEFAULT_WAREHOUSE = Path("warehouse/journeys.duckdb")
 """The published warehouse of every command, the demo, the notebooks and docs/analysts.md."""
@@ -66,14 +69,28 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
     return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
+@functools.cache
+def phone_regions() -> frozenset[str]:
+    """The regions phonenumbers has metadata for (its ``SUPPORTED_REGIONS``), read from the
+    names of its data files (``data/region_DE.py``): importing phonenumbers costs 10 ms, in
+    every command that reads a configuration with a phone region, and only the phone parser
+    needs it. A layout without those files falls back to the import."""
+    spec = importlib.util.find_spec("phonenumbers")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    names = [p.name for folder in folders for p in (Path(folder) / "data").glob("region_??.py")]
+    if names:
+        return frozenset(name[len("region_") : -len(".py")] for name in names)
+    import phonenumbers
+
+    return frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
 def _region(value: Any, field: str) -> str | None:
     """``' de '`` -> ``'DE'``: a region phonenumbers knows (ISO 3166 alpha-2), or None."""
     if value is None:
         return None
-    import phonenumbers
-
     code = str(value).strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
+    if code not in phone_regions():
         raise ValueError(
             f"{field}: {value!r} is not a phone region; write a two-letter country code, e.g. DE"
         )
@@ -411,6 +428,25 @@ def _resolve(base: Path, value: Any) -> Any:
     return str((base / value).resolve()) if isinstance(value, str) else value
 
 
+MAX_DEPTH = 32
+"""A configuration nests four levels (sources, a source, its fields, a list): far deeper is
+not a configuration."""
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and mappings nest more than ``limit`` levels in ``value`` (no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack += [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return False
+
+
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """Read a YAML configuration (or defaults) and apply keyword overrides (``None`` is ignored).
 
@@ -423,7 +459,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         if not path.is_file():
             raise ConfigError(f"{path}: file not found; pass an existing --config file")
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded = safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark is not None else ""
@@ -436,6 +472,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             ) from None
         except RecursionError:
             raise ConfigError(f"{path}: nested too deeply; see docs/configuration.md") from None
+        if _deeper_than(loaded, MAX_DEPTH):  # libyaml builds any depth without a RecursionError
+            raise ConfigError(f"{path}: nested too deeply; see docs/configuration.md")
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"{path}: top level must be a mapping of settings")
         data = loaded or {}
