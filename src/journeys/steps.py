@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Unpack
 
 from journeys.config import Settings
+from journeys.cores import ONE_CORE_JOURNEYS, one_core
 from journeys.publish import open_published, open_work, publish_marts, writer_lock
 
 if TYPE_CHECKING:
@@ -140,9 +141,11 @@ def compare_in(
     if kept is not None:  # the same marts, maps and settings: the same rows again
         return kept
     unchanged.forget_compare(wh)
-    from journeys.compare.conformance import compare_maps as compare
+    journeys = wh.count("marts.journeys") if wh.table_exists("marts.journeys") else 0
+    with one_core(journeys < ONE_CORE_JOURNEYS):  # small: polars' hand-offs stay on this core
+        from journeys.compare.conformance import compare_maps as compare
 
-    result = compare(wh, settings, paths, full=full, run_tasks=run_tasks)
+        result = compare(wh, settings, paths, full=full, run_tasks=run_tasks)
     unchanged.record_compare(wh, inputs, result)
     return result
 
