@@ -95,3 +95,63 @@ def test_compare_runs_on_one_core_only_below_the_threshold(
         monkeypatch.setattr(steps, "ONE_CORE_JOURNEYS", journeys)
         steps.compare_in(wh, settings, full=True)
     assert seen == [True, False]
+
+
+def _threads(wh) -> int:
+    return int(wh._run("SELECT current_setting('threads')")[0][0])
+
+
+def test_a_connection_runs_on_one_thread_inside_and_as_configured_after(tmp_path: Path):
+    """``Connection.threads``: one thread inside the block, kept when the file is closed and
+    opened again inside it (``released``), DuckDB's own count (or the configured one) after."""
+    from journeys.warehouse import Warehouse
+
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        default = _threads(wh)
+        assert default > 1  # DuckDB's own: one per core (the module is skipped on one core)
+        with wh.threads(1):
+            assert _threads(wh) == 1
+            with wh.released():
+                pass
+            assert _threads(wh) == 1
+        assert _threads(wh) == default
+    with Warehouse(tmp_path / "w.duckdb", threads=2) as wh, wh.threads(1):
+        assert _threads(wh) == 1
+    with Warehouse(tmp_path / "w.duckdb", threads=2) as wh:
+        with wh.threads(1):
+            pass
+        assert _threads(wh) == 2
+
+
+def test_a_small_build_runs_on_one_thread_and_a_large_one_on_every_core(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """Below ``ONE_THREAD_ROWS`` loaded rows the build's statements run on one thread; at the
+    threshold on DuckDB's own count; either way the connection is as before after the build."""
+    import journeys.build as build
+    from journeys.warehouse import Warehouse
+
+    seen: list[int | None] = []
+    threads = Warehouse.threads
+
+    @contextmanager
+    def spy(self: Warehouse, count: int | None) -> Iterator[None]:
+        seen.append(count)
+        with threads(self, count):
+            assert count is None or _threads(self) == count
+            yield
+
+    monkeypatch.setattr(Warehouse, "threads", spy)
+    settings = shop_settings(tmp_path)
+    feed = sample_feed(random.Random(5), first=FIRST, days=7, per_day=12, mix=Mix(), prefix="t")
+    write_feed(tmp_path / "landing", journey_rows(feed, known=set()), name="delivery-0")
+    steps.ingest_landing(settings)
+    with open_work(settings, step="test") as wh:
+        rows = int(wh._run("SELECT sum(rows_accepted) FROM raw.manifest")[0][0])
+        assert 0 < rows < build.ONE_THREAD_ROWS
+        before = _threads(wh)
+        build.build_warehouse(wh, settings, full=True)
+        assert _threads(wh) == before > 1
+        monkeypatch.setattr(build, "ONE_THREAD_ROWS", rows)
+        build.build_warehouse(wh, settings, full=True)
+    assert seen == [1, None]

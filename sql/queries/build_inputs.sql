@@ -1,9 +1,10 @@
 -- grain: one row: what a build starts from (the files loaded so far, the newest one's arrival
--- number) beside what the last finished build recorded in raw.build_inputs (NULLs: no build
+-- number, the rows they gave) beside what the last finished build recorded in raw.build_inputs (NULLs: no build
 -- finished, or one started since).
 select
     m.files,
     m.max_file_seq,
+    m.rows_accepted,
     b.fingerprint,
     b.events,
     b.customers,
@@ -14,7 +15,8 @@ select
 from (
     select
         count(*) as files,
-        coalesce(max(file_seq), 0) as max_file_seq
+        coalesce(max(file_seq), 0) as max_file_seq,
+        coalesce(sum(rows_accepted), 0) as rows_accepted
     from raw.manifest
 ) as m
 left join raw.build_inputs as b on true

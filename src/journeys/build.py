@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from journeys.config import Settings
+from journeys.cores import ONE_THREAD_ROWS
 from journeys.errors import BuildError
 from journeys.ingest.raw import ensure_raw
 from journeys.inputs import build_fingerprint, fingerprint
@@ -180,6 +181,22 @@ def build_warehouse(
     if not full and last["fingerprint"] == inputs:
         return _unchanged(wh, last)
     wh.execute("queries/forget_build_inputs")
+    # a small build's statements run on one thread: waking the other cores for each of its
+    # ~125 statements costs more than it saves (journeys/cores.py)
+    with wh.threads(1 if int(last["rows_accepted"]) < ONE_THREAD_ROWS else None):
+        result = _build(wh, settings, full=full, run_tasks=run_tasks)
+    wh.execute(
+        "queries/record_build_inputs",
+        fingerprint=inputs,
+        **{name: getattr(result, name) for name in KEPT_COUNTS},
+    )
+    return result
+
+
+def _build(
+    wh: Warehouse, settings: Settings, *, full: bool, run_tasks: Runner | None
+) -> BuildResult:
+    """Every mart from what raw holds now (``build_warehouse`` after its checks)."""
     from journeys.mining import build_mining
     from journeys.paths import build_paths
 
@@ -193,7 +210,7 @@ def build_warehouse(
     build_mining(wh, settings, run_tasks=run_tasks)
     wh.run_model("marts/data_quality")
     _record_build(wh, full=full)
-    result = BuildResult(
+    return BuildResult(
         events=counts["events"],
         customers=identity.customers,
         stitched_customers=identity.stitched_customers,
@@ -203,12 +220,6 @@ def build_warehouse(
         journeys=wh.count("marts.journeys"),
         full_rebuild=full,
     )
-    wh.execute(
-        "queries/record_build_inputs",
-        fingerprint=inputs,
-        **{name: getattr(result, name) for name in KEPT_COUNTS},
-    )
-    return result
 
 
 KEPT_COUNTS = (

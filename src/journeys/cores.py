@@ -1,4 +1,5 @@
-"""Small work on one core: every thread of this process on the core the caller runs on.
+"""Small work on one core: every thread of this process on the core the caller runs on (and a
+small build's DuckDB on one thread: ``ONE_THREAD_ROWS``).
 
 compare runs about 700 small polars operations per map, and polars hands each one to its thread
 pool and waits for it. When the pool's threads sleep on another core, each hand-off wakes that
@@ -22,6 +23,12 @@ from pathlib import Path
 
 ONE_CORE_JOURNEYS = 50_000
 """Below this many journeys compare runs on one core (measured: see the module's text)."""
+ONE_THREAD_ROWS = 100_000
+"""Below this many loaded rows a build runs DuckDB on one thread (``Connection.threads``, and
+one thread in each partition's DuckDB): its ~125 statements each hand tasks to DuckDB's
+threads, and waking them costs more than they save on so few rows (``build --full`` of 1,186
+rows 0.54 → 0.51 s, of 50,000 events 0.70 → 0.65 s; of 250,000 events 1.12 → 1.19 s, so
+not there)."""
 
 _TASKS = Path("/proc/self/task")
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from journeys.config import Settings
+from journeys.cores import ONE_THREAD_ROWS
 from journeys.errors import BuildError
 from journeys.paths.effort import EffortRules, effort_changed
 from journeys.paths.partitions import (
@@ -138,6 +139,8 @@ def _run_partitions(
                 part = stored.part or 0
                 events[part] = events.get(part, 0) + stored.rows
             jobs = in_lanes(jobs, events)
+            if sum(events.values()) < ONE_THREAD_ROWS:  # as the writer's statements then
+                jobs = [replace(job, threads=1) for job in jobs]
         merge_partitions(wh, jobs, (run_tasks or run_lanes)(build_partition, jobs))
     finally:
         shutil.rmtree(partition_folder(settings), ignore_errors=True)

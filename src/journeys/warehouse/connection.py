@@ -42,6 +42,7 @@ class Connection:
         self.in_transaction = False
         """Whether ``transaction`` has begun one that has not ended (DuckDB does not nest them)."""
         self._preserve_order = True  # DuckDB's default; changed only by insertion_order()
+        self._threads: int | None = None  # set only inside threads(): DuckDB's own otherwise
         self.stored_changed = False
         """Whether this connection has changed any stored table's files (publish: whether the
         published catalog may already be current)."""
@@ -99,6 +100,8 @@ class Connection:
         setup.append("SET allocator_background_threads = true")
         if not self._preserve_order:
             setup.append("SET preserve_insertion_order = false")
+        if self._threads is not None:
+            setup.append(f"SET threads = {int(self._threads)}")
         if not self.read_only:
             setup += [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(s)}" for s in SCHEMAS]
             if self.data is not None:
@@ -167,6 +170,24 @@ class Connection:
         finally:
             self._run(f"SET preserve_insertion_order = {'true' if before else 'false'}")
             self._preserve_order = before
+
+    @contextmanager
+    def threads(self, count: int | None) -> Iterator[None]:
+        """Inside the block, DuckDB runs statements on ``count`` threads (None: as configured).
+        One thread for small work: each statement's tasks otherwise wake the other cores, which
+        costs more than they save on a few thousand rows (journeys/cores.py)."""
+        if count is None or count == self._threads:
+            yield
+            return
+        before = self._threads
+        self._run(f"SET threads = {int(count)}")
+        self._threads = count
+        try:
+            yield
+        finally:
+            restore = before or self._config.get("threads")
+            self._run(f"SET threads = {int(restore)}" if restore else "RESET threads")
+            self._threads = before
 
     @contextmanager
     def _registered(self, frame: pl.DataFrame | pa.Table) -> Iterator[str]:
