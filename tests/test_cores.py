@@ -70,11 +70,11 @@ def test_disabled_it_changes_nothing():
         assert _masks() == before
 
 
-def test_compare_runs_on_one_core_only_below_the_threshold(
+def test_compare_and_report_run_on_one_core_only_below_the_threshold(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
     """A warehouse of a few hundred journeys compares on one core; with the threshold at its
-    journeys, on every core (the decision follows the journeys)."""
+    journeys, on every core (the decision follows the journeys); its report the same way."""
     seen: list[bool] = []
 
     @contextmanager
@@ -94,7 +94,11 @@ def test_compare_runs_on_one_core_only_below_the_threshold(
         steps.compare_in(wh, settings, full=True)
         monkeypatch.setattr(steps, "ONE_CORE_JOURNEYS", journeys)
         steps.compare_in(wh, settings, full=True)
-    assert seen == [True, False]
+    steps.publish(settings)
+    steps.write_reports(settings, tmp_path / "reports")  # the report decides the same way
+    monkeypatch.setattr(steps, "ONE_CORE_JOURNEYS", journeys + 1)
+    steps.write_reports(settings, tmp_path / "reports")
+    assert seen == [True, False, False, True]
 
 
 def _threads(wh) -> int:

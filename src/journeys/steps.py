@@ -167,7 +167,9 @@ def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Pa
             specs = load_maps(list(maps) or list(settings.maps))
         else:
             specs = stored_maps(wh)
-        return write(wh, settings, Path(out or settings.reports), maps=specs)
+        journeys = wh.count("marts.journeys") if wh.table_exists("marts.journeys") else 0
+        with one_core(journeys < ONE_CORE_JOURNEYS):  # small: as compare (journeys/cores.py)
+            return write(wh, settings, Path(out or settings.reports), maps=specs)
 
 
 def drift_lines(settings: Settings, *, since_seconds: int) -> list[str]:
