@@ -158,9 +158,9 @@ def main() -> None:
     if args.stage == "ingest":
         steps.ingest_landing(settings)
     elif args.stage == "build":
-        steps.build_marts(settings, publish=False)
+        steps.build_marts(settings, full=True, publish=False)  # as run.py runs it
     else:
-        steps.compare_maps(settings)
+        steps.compare_maps(settings, full=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     timed = sum(t[0] for t in TIMES.values())
     print(f"{args.stage}: {wall:.2f} s, {cpu:.2f} CPU-s; SQL {timed:.2f} s in {len(TIMES)} labels")

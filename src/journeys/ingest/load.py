@@ -31,6 +31,9 @@ from journeys.warehouse import Warehouse
 
 REFUSED = "refused: "
 """How ``raw.manifest.note`` starts for a file that was refused (its rows all 0)."""
+ORDERED_APPEND_ROWS = 500_000
+"""A file of at most this many rows (about four of DuckDB's row groups) is appended to raw in
+its own order (``_append``)."""
 
 # Columns a real export may lack without losing the row's meaning: missing ones load as empty.
 OPTIONAL_COLUMNS = {
@@ -363,7 +366,18 @@ def _append(
     wh.view_temp("landing_marked", "ingest/mark_landing")
     counts = wh.record("ingest/batch_counts")
     raw_columns = wh.columns(f"raw.{source}")
-    wh.insert_select(f"raw.{source}", "landing_marked", columns=raw_columns, where="_valid")
+    # A file of a few row groups is appended in its own order: appended in parallel, its rows
+    # left part-filled row groups at the threads' seams, which the next checkpoint rewrote to
+    # merge them (0.12 s of a 250,000-row log, in about half the runs; the sort costs 0.03 s).
+    # A larger file's seams are a small part of it, and its sort would not be.
+    ordered = counts["parsed"] <= ORDERED_APPEND_ROWS
+    wh.insert_select(
+        f"raw.{source}",
+        "landing_marked",
+        columns=raw_columns,
+        where="_valid",
+        order_by="_row_number" if ordered else None,
+    )
     params = {"batch_id": batch.batch_id, "source": source, "file": file}
     if counts["invalid"]:
         if not checked:

@@ -148,14 +148,24 @@ class Warehouse(Tables):
         )
         return self.count(name)
 
-    def insert_select(self, target: str, source: str, *, columns: Sequence[str], where: str) -> int:
+    def insert_select(
+        self,
+        target: str,
+        source: str,
+        *,
+        columns: Sequence[str],
+        where: str,
+        order_by: str | None = None,
+    ) -> int:
         """Append ``columns`` of temp/table ``source`` to ``target`` for rows where the boolean
-        column ``where`` is true; return the rows appended."""
+        column ``where`` is true, in the order of column ``order_by`` if given; return the rows
+        appended."""
         cols = ", ".join(quote_ident(c) for c in columns)
+        order = f" ORDER BY {quote_ident(order_by)}" if order_by else ""
         before = self.count(target)
         self._execute(
             f"INSERT INTO {quote_ident(target)} ({cols}) SELECT {cols} FROM {quote_ident(source)} "
-            f"WHERE {quote_ident(where)}",
+            f"WHERE {quote_ident(where)}{order}",
             None,
             f"insert into {target}",
         )
