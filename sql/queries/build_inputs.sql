@@ -1,6 +1,6 @@
 -- grain: one row: what a build starts from (the files loaded so far, the newest one's arrival
--- number, the rows they gave) beside what the last finished build recorded in raw.build_inputs (NULLs: no build
--- finished, or one started since).
+-- number, the rows they gave) beside what the last finished build recorded in raw.build_inputs
+-- (NULLs: no build finished, or one started since).
 select
     m.files,
     m.max_file_seq,
