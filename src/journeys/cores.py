@@ -6,7 +6,7 @@ pool and waits for it. When the pool's threads sleep on another core, each hand-
 core: on this project's machine (a VM, 2 cores) a 50-row filter then takes 90-100 µs against
 28 µs with the pool on the caller's core, so that a compare of a small warehouse spends a
 fifth of its time waking the other core (``compare --full`` of 1,000 events 0.86 → 0.70 s,
-of 40,000 journeys 0.92 → 0.78 s, CPU-seconds lower too). A large compare needs both cores
+of 40,000 journeys 0.92 → 0.82 s, CPU-seconds lower too). A large compare needs both cores
 (161,000 journeys: 1.52 → 1.66 s on one), so ``one_core`` is used below ``ONE_CORE_JOURNEYS``.
 
 Linux only (``os.sched_setaffinity`` with thread ids); elsewhere, and on one core, it does
@@ -27,7 +27,7 @@ ONE_THREAD_ROWS = 100_000
 """Below this many loaded rows a build runs DuckDB on one thread (``Connection.threads``, and
 one thread in each partition's DuckDB): its ~125 statements each hand tasks to DuckDB's
 threads, and waking them costs more than they save on so few rows (``build --full`` of 1,186
-rows 0.54 → 0.51 s, of 50,000 events 0.70 → 0.65 s; of 250,000 events 1.12 → 1.19 s, so
+rows 0.54 → 0.51 s, of 50,000 events 0.77 → 0.67 s; of 250,000 events 1.12 → 1.19 s, so
 not there)."""
 
 _TASKS = Path("/proc/self/task")
