@@ -141,13 +141,19 @@ def compare_in(
     if kept is not None:  # the same marts, maps and settings: the same rows again
         return kept
     unchanged.forget_compare(wh)
-    journeys = wh.count("marts.journeys") if wh.table_exists("marts.journeys") else 0
-    with one_core(journeys < ONE_CORE_JOURNEYS):  # small: polars' hand-offs stay on this core
+    with one_core(_few_journeys(wh)):  # small: polars' hand-offs stay on this core
         from journeys.compare.conformance import compare_maps as compare
 
         result = compare(wh, settings, paths, full=full, run_tasks=run_tasks)
     unchanged.record_compare(wh, inputs, result)
     return result
+
+
+def _few_journeys(wh: Warehouse) -> bool:
+    """Whether the warehouse holds fewer journeys than ``ONE_CORE_JOURNEYS``: compare and report
+    then run on one core (journeys/cores.py)."""
+    journeys = wh.count("marts.journeys") if wh.table_exists("marts.journeys") else 0
+    return journeys < ONE_CORE_JOURNEYS
 
 
 def publish(settings: Settings) -> Path:
@@ -167,8 +173,7 @@ def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Pa
             specs = load_maps(list(maps) or list(settings.maps))
         else:
             specs = stored_maps(wh)
-        journeys = wh.count("marts.journeys") if wh.table_exists("marts.journeys") else 0
-        with one_core(journeys < ONE_CORE_JOURNEYS):  # small: as compare (journeys/cores.py)
+        with one_core(_few_journeys(wh)):  # small: as compare (journeys/cores.py)
             return write(wh, settings, Path(out or settings.reports), maps=specs)
 
 
