@@ -14,6 +14,7 @@ import pytest
 
 from feed import Mix, journey_rows, sample_feed, write_feed
 from journeys import steps
+from journeys.config import Settings
 from journeys.cores import ONE_CORE_JOURNEYS, one_core
 from journeys.publish import open_work
 from test_micro import FIRST, shop_settings
@@ -22,6 +23,15 @@ pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
     reason="needs Linux thread affinity and two cores",
 )
+
+
+def _ingested_week(root: Path, *, seed: int) -> Settings:
+    """A shop's settings in ``root`` with a week of its journeys (a few hundred) ingested."""
+    settings = shop_settings(root)
+    feed = sample_feed(random.Random(seed), first=FIRST, days=7, per_day=12, mix=Mix(), prefix="c")
+    write_feed(root / "landing", journey_rows(feed, known=set()), name="delivery-0")
+    steps.ingest_landing(settings)
+    return settings
 
 
 def _masks() -> dict[int, set[int]]:
@@ -83,10 +93,7 @@ def test_compare_and_report_run_on_one_core_only_below_the_threshold(
         yield
 
     monkeypatch.setattr(steps, "one_core", spy)
-    settings = shop_settings(tmp_path)
-    feed = sample_feed(random.Random(3), first=FIRST, days=7, per_day=12, mix=Mix(), prefix="c")
-    write_feed(tmp_path / "landing", journey_rows(feed, known=set()), name="delivery-0")
-    steps.ingest_landing(settings)
+    settings = _ingested_week(tmp_path, seed=3)
     steps.build_marts(settings, publish=False)
     with open_work(settings, step="test") as wh:
         journeys = wh.count("marts.journeys")
@@ -146,10 +153,7 @@ def test_a_small_build_runs_on_one_thread_and_a_large_one_on_every_core(
             yield
 
     monkeypatch.setattr(Warehouse, "threads", spy)
-    settings = shop_settings(tmp_path)
-    feed = sample_feed(random.Random(5), first=FIRST, days=7, per_day=12, mix=Mix(), prefix="t")
-    write_feed(tmp_path / "landing", journey_rows(feed, known=set()), name="delivery-0")
-    steps.ingest_landing(settings)
+    settings = _ingested_week(tmp_path, seed=5)
     with open_work(settings, step="test") as wh:
         rows = int(wh._run("SELECT sum(rows_accepted) FROM raw.manifest")[0][0])
         assert 0 < rows < build.ONE_THREAD_ROWS
