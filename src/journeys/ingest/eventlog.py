@@ -299,9 +299,7 @@ def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:
     )
     if earlier is None:
         return None
-    batch_id = earlier[0]
-    note = f"already loaded in batch {batch_id}"
-    return BatchResult(batch_id, "log", str(path.resolve()), skipped=True, note=note)
+    return BatchResult.already_loaded(earlier[0], "log", path.resolve())
 
 
 def _load_converted(

@@ -30,6 +30,7 @@ class ContentHashes:
     the others on one thread, in the order given (see the module docstring)."""
 
     def __init__(self, wh: Warehouse, paths: Sequence[Path]) -> None:
+        self._wh = wh
         self._pending: dict[Path, Future[str]] = {}
         later = [path for path in paths if not wh.scalar("ingest/path_loaded", file=str(path))]
         new = set(later)
@@ -42,6 +43,15 @@ class ContentHashes:
     def known(self, path: Path) -> str | None:
         """The hash of a path loaded before (None: a new path, which cannot be loaded already)."""
         return self._ready.get(path)
+
+    def earlier_batch(self, path: Path) -> str | None:
+        """The batch that loaded this path with this content already (None: a new path, which
+        cannot be loaded already, or new content)."""
+        known = self.known(path)
+        if known is None:
+            return None
+        earlier = self._wh.row("ingest/manifest_lookup", file=str(path), content_hash=known)
+        return None if earlier is None else str(earlier[0])
 
     def of(self, path: Path) -> str:
         """The file's hash (waiting for its thread if need be); an unreadable file raises here

@@ -83,12 +83,9 @@ def load_as_jobs(
     hashes = ContentHashes(wh, [path.resolve() for _, path in files])  # new paths: meanwhile
     for i, (source, path) in enumerate(files):
         path = path.resolve()
-        known = hashes.known(path)
-        earlier = known and wh.rows("ingest/manifest_lookup", file=str(path), content_hash=known)
-        if earlier:
-            first = earlier[0][0]
-            note = f"already loaded in batch {first}"
-            results[i] = BatchResult(first, source, str(path), skipped=True, note=note)
+        earlier = hashes.earlier_batch(path)
+        if earlier is not None:
+            results[i] = BatchResult.already_loaded(earlier, source, path)
         else:
             new.append((source, path))
     keyless = settings.model_copy(update={"salt": "not-used-by-file-jobs"})  # no secret travels

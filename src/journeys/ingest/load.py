@@ -66,6 +66,13 @@ class BatchResult:
     reasons: tuple[tuple[str, int], ...] = ()
     """Why rows were rejected, most rows first (``with_reasons``; what ``summary`` names)."""
 
+    @classmethod
+    def already_loaded(cls, batch_id: str, source: str, file: Path) -> BatchResult:
+        """A file skipped: ``batch_id`` loaded the same path with the same content before."""
+        return cls(
+            batch_id, source, str(file), skipped=True, note=f"already loaded in batch {batch_id}"
+        )
+
     @property
     def every_row_rejected(self) -> bool:
         """Rows were read and every one was rejected: the file is read again next time."""
@@ -255,15 +262,9 @@ def load_file(
     ensure_raw(wh)
     delivered = Path(origin).resolve() if origin is not None else path
     hashes = ContentHashes(wh, [delivered])  # a new path's hash is taken while it is read
-    known = hashes.known(delivered)
-    earlier = None
-    if known is not None:
-        earlier = wh.row("ingest/manifest_lookup", file=str(delivered), content_hash=known)
+    earlier = hashes.earlier_batch(delivered)
     if earlier is not None:
-        first = earlier[0]
-        return BatchResult(
-            first, source, str(delivered), skipped=True, note=f"already loaded in batch {first}"
-        )
+        return BatchResult.already_loaded(earlier, source, delivered)
     spec = landing_spec(settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix)
     if spec is None:
         return record_empty(wh, _Batch.new(wh, source, delivered, hashes.of(delivered)))
