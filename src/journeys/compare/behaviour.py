@@ -114,12 +114,13 @@ def _grouped(
     groups = eligible.select(by).unique(maintain_order=True).with_row_index("_g")
     eligible = eligible.join(groups, on=by, maintain_order="left")
     width = int(eligible["_i"].max()) + 1  # type: ignore[arg-type]
-    place_of = eligible["_i"].to_numpy()
     position = eligible.select(
         "_g",
         "gap_id",
         _word=pl.col("_i") // BITS,
-        _bit=pl.Series(np.left_shift(np.int64(1), place_of % BITS), dtype=pl.Int64),
+        # 2 ** (place % BITS) as an expression: a Series built from a NumPy array makes polars
+        # import numpy.ma (8 ms of the command) to ask whether the array is masked
+        _bit=pl.lit(2, dtype=pl.Int64).pow(pl.col("_i") % BITS),
     )
     words = [f"_w{k}" for k in range(-(-width // BITS))]
     position = position.join(groups, on="_g").drop("_g")  # by, gap_id, _word, _bit
