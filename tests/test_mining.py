@@ -322,3 +322,48 @@ def test_sample_shop_patterns_match_the_ground_truth_and_late_drop_builds_increm
     phone = segments.filter((pl.col("kind") == "touchpoint") & (pl.col("item") == "Phone support"))
     assert phone["flagged"].item() and phone["difference"].item() > 0.2
     assert find_bottlenecks(transitions, min_transitions=30).height > 0
+
+
+def test_a_build_writes_its_mining_marts_in_one_transaction(tmp_path, monkeypatch):
+    """The mining marts, the data quality mart and the build's record are committed together:
+    their files recorded in one statement, and a failure among them leaves every one of them
+    (and the list of builds) as the last build left it."""
+    from journeys.build import build_warehouse
+    from journeys.errors import WarehouseError
+    from journeys.publish import open_work
+    from test_cores import _ingested_week
+
+    mining = ["marts.data_quality", "marts.touchpoints", "marts.transitions", "marts.variants"]
+    settings = _ingested_week(tmp_path, seed=3)
+    with open_work(settings, step="test") as wh:
+        build_warehouse(wh, settings, full=True)
+        before = {t: f for t, f in wh.stored_files().items() if t in mining}
+        builds = wh._run("SELECT count(*) FROM raw.builds")[0][0]
+        assert sorted(before) == mining
+        run_model = wh.run_model
+
+        def failing(model: str, **params: object) -> int:
+            if model == "marts/data_quality":
+                raise WarehouseError("marts/data_quality: failed on purpose")
+            return run_model(model, **params)
+
+        monkeypatch.setattr(wh, "run_model", failing)
+        with pytest.raises(WarehouseError, match="on purpose"):
+            build_warehouse(wh, settings, full=True)
+        assert {t: f for t, f in wh.stored_files().items() if t in mining} == before
+        assert wh._run("SELECT count(*) FROM raw.builds")[0][0] == builds
+        monkeypatch.setattr(wh, "run_model", run_model)
+
+        recorded: list[str] = []
+        run = wh._run
+
+        def counted(sql: str, *args: object, **kwargs: object) -> object:
+            if "INTO raw.data_files" in sql:
+                recorded.append(str(kwargs.get("what")))
+            return run(sql, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(wh, "_run", counted)
+        build_warehouse(wh, settings, full=True)
+        names = [r for r in recorded if "marts.variants" in r]
+        assert len(names) == 1 and all(t in names[0] for t in mining)
+        assert wh._run("SELECT count(*) FROM raw.builds")[0][0] == builds + 1
