@@ -67,7 +67,7 @@ def build_events(
     a full build (``full``, or the first) rebuilds every one and leaves it empty."""
     # imported here: a build that finds its inputs unchanged needs none of them
     from journeys.ingest.identity import stitch_identities
-    from journeys.ingest.slices import SEQ_END, SEQ_MIN, build_event_slices
+    from journeys.ingest.slices import build_event_slices
     from journeys.paths.partitions import partition_folder
 
     spread = run_tasks is not None and settings.partitions > 1 and wh.data is not None
@@ -95,10 +95,22 @@ def build_events(
         if first and not every:
             wh.run_model("intermediate/int_identity_previous")
         # stored in the customer-hash partitions the path build reads (ADR 0004)
-        parts = settings.partitions
-        if spread and run_tasks is not None:
+        if spread and run_tasks is not None:  # jobs in other processes: no open transaction
+            parts = settings.partitions
             build_event_slices(wh, slices=parts, parts=parts, run_tasks=run_tasks, **limits)
-        else:
+        _store_events(wh, settings.partitions, events=not spread)
+        _list_dirty(wh, every=every, last_file_seq=last_file_seq)
+    return identity, last_file_seq
+
+
+def _store_events(wh: Warehouse, parts: int, *, events: bool) -> None:
+    """``intermediate.int_events`` (``events``: not already written by jobs), the customer
+    profiles and the live imports' case horizons, in ``parts`` customer-hash partitions, in one
+    transaction: their files recorded in one statement, committed together."""
+    from journeys.ingest.slices import SEQ_END, SEQ_MIN
+
+    with wh.transaction():
+        if events:
             wh.store_parts(
                 "intermediate.int_events",
                 "intermediate/int_events",
@@ -107,13 +119,11 @@ def build_events(
                 seq_from=SEQ_MIN,
                 seq_to=SEQ_END,
             )
-        for table in ("int_customer_profiles", "int_case_horizons"):  # horizons: live imports
+        for table in ("int_customer_profiles", "int_case_horizons"):  # of live imports
             wh.store_parts(
                 f"intermediate.{table}", f"intermediate/{table}", parts=parts, key="customer_key"
             )
         wh.drop_table("intermediate.int_source_events")  # left by builds before this one
-        _list_dirty(wh, every=every, last_file_seq=last_file_seq)
-    return identity, last_file_seq
 
 
 def _list_dirty(wh: Warehouse, *, every: bool, last_file_seq: int) -> None:
