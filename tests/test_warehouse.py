@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -29,6 +30,48 @@ def test_schemas_exist(wh: Warehouse):
     for schema in ("raw", "staging", "intermediate", "marts"):
         wh.write_table(f"{schema}.probe", pl.DataFrame({"x": [1]}))
         assert wh.table_exists(f"{schema}.probe")
+
+
+def test_table_exists_for_tables_views_temp_tables_and_missing_names(tmp_path: Path):
+    """Tables, views and temp tables exist, a name or schema that is not there does not, a view
+    whose own table is gone still exists; asked inside a transaction, a missing name leaves the
+    transaction usable; and the connection's "did you mean" still looks in every schema."""
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh._run(
+            "CREATE TABLE staging.t (a INTEGER); CREATE VIEW staging.v AS SELECT * FROM staging.t;"
+            "CREATE TEMP TABLE tt (a INTEGER); CREATE TABLE raw.gone (a INTEGER);"
+            "CREATE VIEW intermediate.over_gone AS SELECT * FROM raw.gone; DROP TABLE raw.gone"
+        )
+    with Warehouse(tmp_path / "w.duckdb") as wh:  # nothing listed or remembered yet
+        wh._run("CREATE TEMP TABLE tt (a INTEGER)")
+        listed: list[str] = []
+        run = wh._run
+
+        def spy(sql: str, *args: object, **kwargs: object) -> object:
+            if "information_schema.tables" in sql:
+                listed.append("all")
+            return run(sql, *args, **kwargs)  # type: ignore[arg-type]
+
+        wh._run = spy  # type: ignore[method-assign]
+        found = {
+            name: wh.table_exists(name)
+            for name in ("staging.t", "staging.v", "tt", "intermediate.over_gone",
+                         "staging.nope", "nope", "noschema.t", "gone")
+        }  # fmt: skip
+        assert found == {
+            "staging.t": True, "staging.v": True, "tt": True, "intermediate.over_gone": True,
+            "staging.nope": False, "nope": False, "noschema.t": False, "gone": False,
+        }  # fmt: skip
+        # each name looked up alone (listing every table loads the storage metadata of each),
+        # but for the view missing its own table, which only the listing can tell apart
+        assert listed == ["all"]
+        with wh.transaction():
+            assert not wh.table_exists("staging.missing")
+            assert wh.table_exists("staging.t")
+            wh._run("INSERT INTO staging.t VALUES (1)")  # the transaction was not aborted
+        assert wh._run("SELECT count(*) FROM staging.t") == [(1,)]
+        with pytest.raises(duckdb.CatalogException, match='Did you mean "staging.t"'):
+            wh._con.execute("SELECT * FROM t")
 
 
 def test_missing_model_names_the_file(wh: Warehouse):
@@ -209,3 +252,25 @@ def test_replace_rows_writes_parts_one_after_another_and_replaces_them_all(tmp_p
         assert sorted(wh.read_table("marts.m")["gap_id"]) == ["g0", "g1", "g2", "g3"]
         wh.replace_rows("marts.m", _history([("a", "day", "g9")]), column="map_name", value="a")
         assert sorted(wh.read_table("marts.m")["gap_id"]) == ["g0", "g9"]
+
+
+def test_a_stored_tables_files_are_recorded_whole_or_not_at_all(tmp_path: Path):
+    """Outside a transaction the old record of a table's files goes only with the new one: a
+    failed write of the new record leaves the old one, and the table still reads its rows."""
+    with _stored(tmp_path) as wh:
+        wh.write_table("marts.t", pl.DataFrame({"v": [1]}))
+        before = wh._run("SELECT table_name, files FROM raw.data_files")
+        run = wh._run
+
+        def failing(sql: str, *args: object, **kwargs: object) -> object:
+            if sql.startswith("INSERT INTO raw.data_files"):
+                raise WarehouseError("record the files: failed on purpose")
+            return run(sql, *args, **kwargs)  # type: ignore[arg-type]
+
+        wh._run = failing  # type: ignore[method-assign]
+        with pytest.raises(WarehouseError, match="on purpose"):
+            wh.write_table("marts.t", pl.DataFrame({"v": [2]}))
+        wh._run = run  # type: ignore[method-assign]
+        assert wh._run("SELECT table_name, files FROM raw.data_files") == before
+    with _stored(tmp_path) as wh:
+        assert wh.read_table("marts.t")["v"].to_list() == [1]
