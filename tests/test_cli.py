@@ -105,3 +105,42 @@ def test_a_command_does_not_look_for_pydantic_plugins(monkeypatch):
         [sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=True
     ).stdout.splitlines()[-1]
     assert out == " False"  # the user's choice kept: the plugins were looked for
+
+
+def test_the_command_ends_with_its_exit_handlers_run_its_output_whole_and_its_code(tmp_path):
+    """``journeys`` ends its process without the final garbage collection: the exit handlers
+    still run, piped output arrives whole, the exit code is the command's, and DuckDB's
+    bindings print nothing at the end."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, pathlib, sys; from journeys.cli import command_line; "
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes'); "
+        "sys.argv = ['journeys', *sys.argv[1:]]; command_line()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and marker.read_text() == "yes"
+    assert "Usage: journeys" in done.stdout and done.stdout.rstrip().endswith(main_help_last_line())
+    marker.unlink()
+    wh = tmp_path / "w" / "journeys.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--warehouse", str(wh), "build"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and marker.read_text() == "yes"
+    assert "nothing is loaded yet" in done.stderr and "leak" not in done.stderr
+
+
+def main_help_last_line() -> str:
+    """The last line ``journeys --help`` prints, as ``main`` prints it in this process."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["--help"])
+    return out.getvalue().rstrip().splitlines()[-1]
