@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 DIRTY = "intermediate.int_dirty_customers"
 CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support")
 """Functions of the customer and support files, the phone numbers and the settings alone."""
+CONTACT_TABLES = ("raw.phone_numbers", "staging.stg_customers", "staging.stg_support")
+"""What contact staging writes: built again when one of them is gone."""
 STAGING_MODELS = ("staging/stg_log_changes",)  # what stg_log changes (hashed ids, masked names)
 # Views: typing and trimming the event sources is cheaper done again by the few narrow readers
 # (identity, int_events) than writing every row once more (about 7 CPU-s at 10M events; the
@@ -159,7 +161,7 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
     inputs = fingerprint(
         settings, (), step="contacts", files=found["files"], max_file_seq=found["max_file_seq"]
     )
-    if found["fingerprint"] == inputs:
+    if found["fingerprint"] == inputs and all(wh.table_exists(t) for t in CONTACT_TABLES):
         return False
     from journeys.ingest.phones import normalize_phones
 
