@@ -70,6 +70,8 @@ def test_table_exists_for_tables_views_temp_tables_and_missing_names(tmp_path: P
             assert not wh.table_exists("staging.missing")
             assert wh.table_exists("staging.t")
             assert wh.columns("staging.t") == ["a"] and wh.columns("staging.missing") == []
+            wh._run("CREATE TABLE staging.missing (b INTEGER)")  # after the listing
+            assert wh.table_exists("staging.missing")
             wh._run("INSERT INTO staging.t VALUES (1)")  # the transaction was not aborted
         assert wh._run("SELECT count(*) FROM staging.t") == [(1,)]
         with pytest.raises(duckdb.CatalogException, match='Did you mean "staging.t"'):

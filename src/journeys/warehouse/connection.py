@@ -49,6 +49,9 @@ class Connection:
         self._existing: set[tuple[str, str]] = set()
         """(schema, name) of the tables and views last listed here, less those dropped since:
         ``table_exists`` lists them again only for a name it does not find."""
+        self._listing_current = False
+        """Whether no statement has run since ``_existing`` was listed whole: a name not in
+        it is then not there, without listing again."""
         self._described: dict[str, list[tuple[str, str]]] = {}
         """(column, type) of stored tables' views as described here, until their files change."""
         self._files: dict[str, list[StoredFile]] | None = None
@@ -82,6 +85,7 @@ class Connection:
         self._unrecorded = {}
         self._described = {}
         self._existing = set()
+        self._listing_current = False
         try:
             self._con = duckdb.connect(
                 str(self.path) if self.path else ":memory:",
@@ -150,6 +154,7 @@ class Connection:
             self._files = None  # the catalog is as it was before the transaction
             self._described = {}
             self._existing = set()
+            self._listing_current = False
             with suppress(WarehouseError):  # a failed COMMIT has rolled back already
                 self._run("ROLLBACK")
             raise
@@ -219,6 +224,7 @@ class Connection:
         A failure is a WarehouseError naming what ran (``what``: a model file, an operation on
         a table; by default the statement's first words) and the fix (naming the folder it
         ``writes`` to, by default the warehouse's)."""
+        self._listing_current = False  # it may create a table or view
         try:
             return self._con.execute(sql, dict(params) if params else None).fetchall()
         except duckdb.Error as exc:

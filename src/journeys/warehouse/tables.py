@@ -31,6 +31,8 @@ class Tables(StoredTables):
         key = (schema or "main", name)
         if key in self._existing:
             return True
+        if self._listing_current:  # listed whole, and nothing has run since
+            return False
         if self.in_transaction:  # where a failed probe would abort the transaction
             return self._listed(key)
         # one name looked up by reading none of its rows: listing every table (the catalog
@@ -54,6 +56,7 @@ class Tables(StoredTables):
         look-up and remembered."""
         rows = self._run("SELECT table_schema, table_name FROM information_schema.tables")
         self._existing = {(r[0], r[1]) for r in rows}
+        self._listing_current = True
         return key in self._existing
 
     def columns(self, table: str) -> list[str]:
