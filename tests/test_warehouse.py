@@ -278,3 +278,38 @@ def test_a_stored_tables_files_are_recorded_whole_or_not_at_all(tmp_path: Path):
         assert wh._run("SELECT table_name, files FROM raw.data_files") == before
     with _stored(tmp_path) as wh:
         assert wh.read_table("marts.t")["v"].to_list() == [1]
+
+
+def test_drop_temp_drops_temp_tables_and_views_that_exist(tmp_path: Path):
+    """Temp views made here, temp tables made here or by DuckDB itself (a CSV's rejects) and
+    names that are not there: each gone afterwards, in a transaction or not, and the
+    transaction still usable."""
+    csv = tmp_path / "x.csv"
+    csv.write_text("a,b\n1,2\n3\n", encoding="utf-8")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+
+        def made() -> None:
+            wh._run("CREATE OR REPLACE TEMP TABLE t_table AS SELECT 1 AS a")
+            wh.create_temp_view("t_view", "t_table")
+            wh._run(
+                "CREATE OR REPLACE TEMP TABLE t_read AS SELECT * FROM read_csv("
+                f"'{csv}', store_rejects = true, rejects_table = 't_rejects', "
+                "rejects_scan = 't_scans')"
+            )
+
+        def temps() -> set[str]:
+            rows = wh._run("SELECT table_name FROM duckdb_tables() WHERE database_name = 'temp'")
+            views = wh._run("SELECT view_name FROM duckdb_views() WHERE database_name = 'temp'")
+            return {r[0] for r in rows + views}
+
+        names = ("t_table", "t_view", "t_read", "t_rejects", "t_scans", "t_never")
+        made()
+        assert temps() >= set(names) - {"t_never"}
+        wh.drop_temp(*names)
+        assert not temps() & set(names)
+        made()
+        with wh.transaction():
+            wh.drop_temp(*names)
+            assert not temps() & set(names)
+            wh._run("CREATE TABLE staging.after (a INTEGER)")  # not aborted
+        assert wh.table_exists("staging.after")

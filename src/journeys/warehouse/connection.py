@@ -52,6 +52,8 @@ class Connection:
         self._listing_current = False
         """Whether no statement has run since ``_existing`` was listed whole: a name not in
         it is then not there, without listing again."""
+        self._temp_views: set[str] = set()
+        """The temp views made here (``drop_temp`` drops any other temp name as a table)."""
         self._described: dict[str, list[tuple[str, str]]] = {}
         """(column, type) of stored tables' views as described here, until their files change."""
         self._files: dict[str, list[StoredFile]] | None = None
@@ -86,6 +88,7 @@ class Connection:
         self._described = {}
         self._existing = set()
         self._listing_current = False
+        self._temp_views = set()  # temp objects do not outlive the connection
         try:
             self._con = duckdb.connect(
                 str(self.path) if self.path else ":memory:",
