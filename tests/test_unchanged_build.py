@@ -140,3 +140,34 @@ def test_contacts_are_staged_again_only_when_their_inputs_change():
         salted = sorted(wh._run("SELECT email_key FROM staging.stg_customers"))
         assert contact_staging(wh, us.model_copy(update={"salt": "another"}))  # keys change
         assert sorted(wh._run("SELECT email_key FROM staging.stg_customers")) != salted
+
+
+def test_the_code_stamp_changes_with_any_module_or_sql_file_and_nothing_else(tmp_path, monkeypatch):
+    import os
+
+    from journeys import inputs
+
+    package, sql = tmp_path / "pkg", tmp_path / "sql"
+    for path in (package / "a.py", package / "sub" / "b.py", sql / "marts" / "c.sql"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+    (package / "sub" / "notes.txt").write_text("n", encoding="utf-8")
+    monkeypatch.setattr(inputs, "PACKAGE_DIR", package)
+    monkeypatch.setattr(inputs, "SQL_DIR", sql)
+
+    def stamp() -> str:
+        inputs.code_stamp.cache_clear()
+        return inputs.code_stamp()
+
+    first = stamp()
+    assert stamp() == first
+    (package / "sub" / "notes.txt").write_text("other", encoding="utf-8")
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert stamp() == first  # neither a module nor SQL
+    (sql / "marts" / "c.sql").write_text("xy", encoding="utf-8")
+    second = stamp()
+    assert second != first
+    os.utime(package / "sub" / "b.py", ns=(1, 1))
+    assert stamp() not in (first, second)
+    inputs.code_stamp.cache_clear()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -49,10 +50,17 @@ def _file_digest(path: Path) -> str:
 
 @cache
 def code_stamp() -> str:
-    """The package's modules and SQL files by name, size and modification time (about 1 ms)."""
+    """The package's modules and SQL files by name, size and modification time (about 1 ms:
+    ``os.walk``, where ``Path.rglob`` took 4-5 ms of every build and compare)."""
     stamps = []
-    for root, pattern in ((PACKAGE_DIR, "*.py"), (SQL_DIR, "*.sql")):
-        for path in sorted(root.rglob(pattern)):
-            stat = path.stat()
-            stamps.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    for root, suffix in ((PACKAGE_DIR, ".py"), (SQL_DIR, ".sql")):
+        skip = len(str(root)) + 1  # the path relative to root
+        found = []
+        for folder, _, files in os.walk(root):
+            for name in files:
+                if name.endswith(suffix):
+                    path = os.path.join(folder, name)
+                    stat = os.stat(path)
+                    found.append(f"{path[skip:]}:{stat.st_size}:{stat.st_mtime_ns}")
+        stamps += sorted(found)
     return hashlib.sha256("\n".join(stamps).encode()).hexdigest()
