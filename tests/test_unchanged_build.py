@@ -142,6 +142,42 @@ def test_contacts_are_staged_again_only_when_their_inputs_change():
         assert sorted(wh._run("SELECT email_key FROM staging.stg_customers")) != salted
 
 
+def test_without_contact_files_the_contact_tables_are_written_empty_with_the_models_columns():
+    """An imported log has no customer or support file: the staging tables are written empty
+    without running their models, with the columns and types the models give them; the first
+    customer file loaded builds them from the models."""
+    from journeys.build import EMPTY_CONTACTS, contact_staging
+    from journeys.ingest.load import load_source
+    from journeys.ingest.raw import ensure_raw
+    from journeys.warehouse import Warehouse
+
+    def described(wh: Warehouse) -> dict[str, dict[str, str]]:
+        return {t: {c: k for c, k, *_ in wh._run(f"DESCRIBE {t}")} for t in EMPTY_CONTACTS}
+
+    phones = Path(__file__).parent / "fixtures" / "phones"
+    settings = Settings(phone_region="DE")
+    with Warehouse() as wh:
+        ensure_raw(wh)
+        ran: list[str] = []
+        run_models = wh.run_models
+
+        def counted(models: tuple[str, ...], **params: object) -> dict[str, int]:
+            ran.extend(models)
+            return run_models(models, **params)
+
+        wh.run_models = counted  # type: ignore[method-assign]
+        assert contact_staging(wh, settings)
+        assert ran == [] and described(wh) == EMPTY_CONTACTS
+        assert wh.count("staging.stg_customers") == wh.count("staging.stg_support") == 0
+        assert not contact_staging(wh, settings)
+        load_source(wh, settings, "customers", [phones / "customers.csv"])
+        load_source(wh, settings, "support", [phones / "support_de.csv"])
+        assert contact_staging(wh, settings)
+        assert ran == ["staging/stg_customers", "staging/stg_support"]
+        assert described(wh) == EMPTY_CONTACTS  # the models' own columns
+        assert wh.count("staging.stg_customers") > 0
+
+
 def test_the_code_stamp_changes_with_any_module_or_sql_file_and_nothing_else(tmp_path, monkeypatch):
     import os
 
