@@ -62,7 +62,7 @@ def test_table_exists_for_tables_views_temp_tables_and_missing_names(tmp_path: P
             "staging.t": True, "staging.v": True, "tt": True, "intermediate.over_gone": True,
             "staging.nope": False, "nope": False, "noschema.t": False, "gone": False,
         }  # fmt: skip
-        # each name looked up alone (listing every table loads the storage metadata of each),
+        # each name looked up alone (a listing reads the catalog entry of every table and view),
         # but for the view missing its own table, which only the listing can tell apart
         assert listed == ["all"]
         assert wh.columns("staging.v") == ["a"] and wh.columns("staging.nope") == []

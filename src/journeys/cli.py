@@ -587,10 +587,10 @@ def main(argv: list[str] | None = None) -> int:
 def command_line() -> None:  # pragma: no cover - it ends the process
     """The ``journeys`` command (``[project.scripts]``, ``python -m journeys.cli``): ``main``,
     then the end of the process without the interpreter's final garbage collection and module
-    teardown (30-70 ms of every command; with it DuckDB's bindings also print leak warnings
-    when the collection is skipped by other means): the exit handlers run, the output is
-    flushed, and the process ends. A command that started Prefect
-    or left a thread running ends the usual way, which waits for them."""
+    teardown (30-70 ms of every command; skipping only the collection, with ``gc.freeze()``,
+    makes DuckDB's bindings print leak warnings at the teardown): the exit handlers run, the
+    output is flushed, and the process ends. A command that started Prefect or left a thread
+    running ends the usual way, which waits for them."""
     code = main()
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
     if others or "prefect" in sys.modules:
