@@ -109,11 +109,7 @@ def compare_maps(
     touchpoints = sorted(set(variants["path"].explode().drop_nulls().to_list()))
     summaries, drift = [], []
     source = _events_source(wh, settings, run_tasks)
-    # the kept tables the transaction asks about, asked here one by one: inside it only a
-    # listing of every table can answer (a name not found would abort it), 7-9 ms on a work
-    # file just opened; those found are remembered
-    for table in (*TIMING_TABLES, ALIGNMENTS, SNAPSHOT, RUNS, MAPS, "raw.builds"):
-        wh.table_exists(table)
+    _look_up_kept(wh)
     with wh.transaction():  # all maps or none
         full = forget_stale_timing(wh) or full
         changes = read_changes(wh)
@@ -142,6 +138,14 @@ def compare_maps(
         found_drift=pl.concat(drift) if drift else None,
         changed=changes.ids.n_unique() if incremental and all(incremental) else None,
     )
+
+
+def _look_up_kept(wh: Warehouse) -> None:
+    """Ask about the kept tables the transaction asks about, here one by one (those found are
+    remembered): inside it only a listing of every table can answer, as a name not found would
+    abort it, and the first listing on a work file just opened takes 7-9 ms."""
+    for table in (*TIMING_TABLES, ALIGNMENTS, SNAPSHOT, RUNS, MAPS, "raw.builds"):
+        wh.table_exists(table)
 
 
 def _compare_one(
