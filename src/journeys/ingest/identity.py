@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from journeys.ingest.components import label_components
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
@@ -162,6 +161,8 @@ def stitch_identities(
     wh.run_view("intermediate/int_identity_nodes")  # numbered by rowid
     if run_tasks is not None and parts > 1 and folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
+        from journeys.ingest.components import label_components  # partitioned runs only
+
         labels = label_components(
             wh, parts=parts, folder=folder, run_tasks=run_tasks, **(limits or {})
         )

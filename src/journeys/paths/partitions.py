@@ -37,7 +37,6 @@ import shutil
 import socket
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -316,6 +315,10 @@ def run_lanes(
     lanes = max((job.lanes for job in jobs), default=1)
     if lanes <= 1:
         return run_here(function, jobs)
+    # imported here: it brings logging and the executor machinery into every build (4 ms),
+    # which a build of one lane does not use
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="journeys-lane") as pool:
         return list(pool.map(function, jobs))
 
