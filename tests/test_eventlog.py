@@ -88,6 +88,34 @@ def test_xes_and_case_ids_that_look_missing(wh: Warehouse, tmp_path: Path):
     assert cases == ["NA", "null"]
 
 
+def test_an_xes_log_is_hashed_once_per_import(wh: Warehouse, tmp_path: Path, monkeypatch):
+    """A log never imported is hashed once, while it is read (not also to look for an earlier
+    batch, which a path never recorded cannot have); imported again unchanged, once, and
+    skipped; changed at the same path, loaded again."""
+    from journeys.ingest import eventlog, hashing
+
+    hashed: list[Path] = []
+    real = hashing.file_hash
+
+    def counted(path: Path) -> str:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(hashing, "file_hash", counted)
+    monkeypatch.setattr(eventlog, "file_hash", counted, raising=False)  # a name of its own
+    path = tmp_path / "log.xes.gz"
+    path.write_bytes(gzip.compress(XES.encode()))
+    columns = {"case_col": "case:concept:name", "activity_col": "concept:name"}
+    first = import_log(wh, Settings(), path, timestamp_col="time:timestamp", **columns)
+    assert not first.batch.skipped and hashed == [path.resolve()]
+    again = import_log(wh, Settings(), path, timestamp_col="time:timestamp", **columns)
+    assert again.batch.skipped and again.batch.batch_id == first.batch.batch_id
+    assert hashed == [path.resolve()] * 2
+    path.write_bytes(gzip.compress(XES.replace("Close", "Closed").encode()))
+    changed = import_log(wh, Settings(), path, timestamp_col="time:timestamp", **columns)
+    assert not changed.batch.skipped and changed.batch.batch_id != first.batch.batch_id
+
+
 MISSING_TIME_XES = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
 <trace><string key="concept:name" value="1"/>

@@ -28,7 +28,7 @@ from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format, opens_json_array, read_head
-from journeys.ingest.hashing import file_hash
+from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
 from journeys.ingest.logreading import (
     check_date_format,
@@ -293,13 +293,11 @@ def _one_object_type(wh: Warehouse, path: Path, object_type: str) -> None:
 
 
 def _earlier_batch(wh: Warehouse, path: Path) -> BatchResult | None:
-    """The batch that already loaded this XES/OCEL file (same path and content), if any."""
-    earlier = wh.row(
-        "ingest/manifest_lookup", file=str(path.resolve()), content_hash=file_hash(path)
-    )
-    if earlier is None:
-        return None
-    return BatchResult.already_loaded(earlier[0], "log", path.resolve())
+    """The batch that already loaded this XES/OCEL file (same path and content), if any: a
+    path never loaded is not hashed here (``load_file`` hashes it while the log is read)."""
+    delivered = path.resolve()
+    earlier = earlier_batch(wh, delivered)
+    return None if earlier is None else BatchResult.already_loaded(earlier, "log", delivered)
 
 
 def _load_converted(

@@ -32,7 +32,7 @@ class ContentHashes:
     def __init__(self, wh: Warehouse, paths: Sequence[Path]) -> None:
         self._wh = wh
         self._pending: dict[Path, Future[str]] = {}
-        later = [path for path in paths if not wh.scalar("ingest/path_loaded", file=str(path))]
+        later = [path for path in paths if not _recorded(wh, path)]
         new = set(later)
         self._ready = {path: file_hash(path) for path in paths if path not in new}
         if later:
@@ -48,10 +48,7 @@ class ContentHashes:
         """The batch that loaded this path with this content already (None: a new path, which
         cannot be loaded already, or new content)."""
         known = self.known(path)
-        if known is None:
-            return None
-        earlier = self._wh.row("ingest/manifest_lookup", file=str(path), content_hash=known)
-        return None if earlier is None else str(earlier[0])
+        return None if known is None else _batch_of(self._wh, path, known)
 
     def of(self, path: Path) -> str:
         """The file's hash (waiting for its thread if need be); an unreadable file raises here
@@ -59,3 +56,21 @@ class ContentHashes:
         if path not in self._ready:
             self._ready[path] = self._pending.pop(path).result()
         return self._ready[path]
+
+
+def earlier_batch(wh: Warehouse, path: Path) -> str | None:
+    """``ContentHashes.earlier_batch`` of one resolved path, with no hash taken of a path the
+    manifest has never recorded (nor started on a thread: the caller loads it through
+    ``load_file``, whose ``ContentHashes`` takes it while the file is read)."""
+    return _batch_of(wh, path, file_hash(path)) if _recorded(wh, path) else None
+
+
+def _recorded(wh: Warehouse, path: Path) -> bool:
+    """Whether ``raw.manifest`` records any batch of this path."""
+    return bool(wh.scalar("ingest/path_loaded", file=str(path)))
+
+
+def _batch_of(wh: Warehouse, path: Path, content_hash: str) -> str | None:
+    """The batch that loaded this path with this content, if any."""
+    earlier = wh.row("ingest/manifest_lookup", file=str(path), content_hash=content_hash)
+    return None if earlier is None else str(earlier[0])
