@@ -8,8 +8,8 @@ CPU-seconds), after one warm-up of each. "Nothing new": nothing loaded or built 
 build or compare (the step finds its inputs unchanged and stops, journeys/inputs.py); ``--full``
 does the whole work again. The floor beside it is the interpreter alone, the interpreter
 loading DuckDB (what the steps that find nothing new need beside the configuration) and the
-interpreter loading the libraries the full commands need (duckdb, polars, numpy, pydantic,
-yaml, typer), measured the same way in the same run.
+interpreter loading the libraries the full commands need (duckdb, polars, numpy, msgspec,
+yaml, click), measured the same way in the same run.
 
     .venv/bin/python benchmarks/bench_fixed.py --write-doc
 """
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "fixed"
 BEGIN, END = "<!-- fixed:begin -->", "<!-- fixed:end -->"
 TARGET_SECONDS = 0.5
-LIBRARIES = "import duckdb, polars, numpy, pydantic, yaml, typer"
+LIBRARIES = "import duckdb, polars, numpy, msgspec, yaml, click"
 
 
 def prepare(folder: Path) -> tuple[Path, Path]:

@@ -10,16 +10,56 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_serializer,
+    field_validator,
+)
 
-from journeys.config import Settings, load_settings, parse_duration
+from journeys.config import (
+    Settings,
+    SettingsError,
+    load_settings,
+    parse_duration,
+    validate_settings,
+)
 from journeys.errors import ConfigError
 
 ENV_CONFIG = "JOURNEYS_CONFIG"
 ENV_WAREHOUSE = "JOURNEYS_WAREHOUSE"
 REDACTED = "<redacted>"
+
+
+def _as_settings(value: Any) -> Settings:
+    """A flow's ``settings`` parameter: the ``Settings`` ``journeys run`` built, or their JSON
+    values as Prefect stored them (checked again; never with the salt redacted)."""
+    if isinstance(value, Settings):
+        return value
+    if isinstance(value, Mapping) and value.get("salt") == REDACTED:
+        raise ValueError(
+            "settings were stored with the salt redacted and cannot be run again; "
+            "pass `config` (a journeys.yaml) instead"
+        )
+    try:
+        return validate_settings(dict(value) if isinstance(value, Mapping) else value)
+    except SettingsError as exc:
+        raise ValueError(f"settings: {exc}") from None
+
+
+SettingsParameter = Annotated[
+    Settings,
+    PlainValidator(_as_settings),
+    WithJsonSchema(
+        {"type": "object", "title": "Settings", "description": "journeys.yaml's fields"}
+    ),
+]
+"""``Settings`` as a pydantic field: msgspec records are no pydantic models."""
 
 
 class DailyParams(BaseModel):
@@ -57,7 +97,7 @@ class DailyParams(BaseModel):
         description="Dask scheduler for the partitions (tcp://host:8786, or local); "
         "default: threads.",
     )
-    settings: Settings | None = Field(
+    settings: SettingsParameter | None = Field(
         default=None,
         description="A complete configuration (what `journeys run` passes); replaces `config`.",
     )
@@ -74,20 +114,10 @@ class DailyParams(BaseModel):
             raise ValueError(f"{value}: file not found; pass an existing journeys.yaml")
         return value
 
-    @field_validator("settings", mode="before")
-    @classmethod
-    def _not_redacted(cls, value: Any) -> Any:
-        if isinstance(value, Mapping) and value.get("salt") == REDACTED:
-            raise ValueError(
-                "settings were stored with the salt redacted and cannot be run again; "
-                "pass `config` (a journeys.yaml) instead"
-            )
-        return value
-
     @field_serializer("settings", when_used="json")
     def _hide_salt(self, value: Settings | None) -> dict[str, Any] | None:
         """Prefect stores flow parameters; the identifier-hashing salt must not be among them."""
-        return None if value is None else {**value.model_dump(mode="json"), "salt": REDACTED}
+        return None if value is None else {**value.as_json(), "salt": REDACTED}
 
     def to_settings(self, *, environ: Mapping[str, str] | None = None) -> Settings:
         """The run's ``Settings``: ``settings`` or the configuration file, then these overrides."""
@@ -104,7 +134,7 @@ class DailyParams(BaseModel):
                     "to a journeys.yaml that lists the landing sources"
                 )
             base = load_settings(config)
-        data = base.model_dump()
+        data = base.as_json()
         warehouse = self.warehouse or (None if self.settings else _env_path(env, ENV_WAREHOUSE))
         if warehouse is not None:
             data["warehouse"] = warehouse.resolve()
@@ -122,8 +152,8 @@ class DailyParams(BaseModel):
         if self.journey_horizon is not None:
             data["journeys"] = {**data["journeys"], "horizon_seconds": self.journey_horizon}
         try:
-            return Settings.model_validate(data)
-        except ValueError as exc:
+            return validate_settings(data)
+        except SettingsError as exc:
             raise ConfigError(f"flow parameters: {exc}") from None
 
 

@@ -130,7 +130,7 @@ def test_a_bad_memory_limit_names_the_file_and_the_field(
     assert main(["--warehouse", str(tmp_path / "wh.duckdb"), "build", "--config", str(config)]) == 1
     _, err = capsys.readouterr()
     assert one_line(err) == (
-        f"[config] {config}: field 'memory_limit': Value error, 'lots' is not a memory size; "
+        f"[config] {config}: field 'memory_limit': 'lots' is not a memory size; "
         "write e.g. 8GB, 512MB or 80%; see docs/configuration.md"
     )
     with pytest.raises(WarehouseError, match=r"with memory_limit: lots \(Parser Error"):

@@ -44,9 +44,9 @@ STEPS = ("ingest_landing", "build_marts", "compare_maps", "write_reports")
 KILLED_RUN = r"""
 import importlib, json, os, signal, sys
 from journeys import steps
-from journeys.config import Settings
+from journeys.config import Settings, validate_settings
 
-settings = Settings.model_validate_json(sys.argv[1])
+settings = validate_settings(json.loads(sys.argv[1]))
 module, attr, nth, when, match = json.loads(sys.argv[2])
 owner = importlib.import_module(module)
 for part in attr.split(".")[:-1]:
@@ -219,7 +219,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
 def kill_child(settings: Settings, point: KillPoint, steps_csv: str) -> str:
     spec = json.dumps([point.module, point.attr, point.nth, point.when, point.match])
     proc = subprocess.run(
-        [sys.executable, "-c", KILLED_RUN, settings.model_dump_json(), spec, steps_csv],
+        [sys.executable, "-c", KILLED_RUN, json.dumps(settings.as_json()), spec, steps_csv],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

@@ -14,7 +14,7 @@ import pytest
 
 from journeys import steps
 from journeys.cli import main
-from journeys.config import Settings, SourceSettings
+from journeys.config import Settings, SourceSettings, validate_settings
 from journeys.errors import IngestError
 from journeys.ingest.hashing import ContentHashes
 from journeys.ingest.load import load_file, load_source
@@ -205,7 +205,7 @@ def test_one_bad_file_in_a_folder_is_refused_and_the_others_load(wh: Warehouse, 
     assert [(b.skipped, b.refused) for b in again] == [(True, False), (False, True), (True, False)]
     assert again[1].batch_id == first[1].batch_id and wh.count("raw.manifest") == 3
     # mapped in the configuration, the same file loads
-    mapped = Settings.model_validate(
+    mapped = validate_settings(
         {"sources": {"transactions": {"column_map": {
             "event_id": "id", "customer_id": "cust", "occurred_at": "when", "event_type": "id",
         }}}}
@@ -429,7 +429,7 @@ def test_ingest_and_the_scheduled_load_go_on_past_a_bad_file(
     assert refused.startswith("transactions b.csv: refused, not a readable csv file")
     assert total == "[ingest] 1 of 3 file(s) refused (above); fix, rerun"
     # the scheduled run (journeys run) loads what is configured the same way, then builds
-    scheduled = Settings.model_validate(
+    scheduled = validate_settings(
         {"warehouse": tmp_path / "wh2" / "journeys.duckdb",
          "sources": {"transactions": {"path": str(folder / "*.csv")}}}
     )  # fmt: skip
@@ -452,8 +452,8 @@ EU_TX = (
 
 
 def _decimal(settings: Settings, separator: str) -> Settings:
-    source = settings.source("transactions").model_copy(update={"decimal": separator})
-    return settings.model_copy(update={"sources": {**settings.sources, "transactions": source}})
+    source = settings.source("transactions").replace(decimal=separator)
+    return settings.replace(sources={**settings.sources, "transactions": source})
 
 
 def test_a_european_export_reads_its_decimal_commas(tmp_path: Path):
@@ -547,8 +547,8 @@ SEGMENT_MAP = {
 
 def _web_map(column_map: dict[str, str]) -> Settings:
     settings = Settings()
-    web = settings.source("web").model_copy(update={"column_map": column_map})
-    return settings.model_copy(update={"sources": {**settings.sources, "web": web}})
+    web = settings.source("web").replace(column_map=column_map)
+    return settings.replace(sources={**settings.sources, "web": web})
 
 
 def test_a_segment_export_maps_its_nested_page_path(wh: Warehouse, tmp_path: Path):

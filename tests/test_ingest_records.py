@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeys.config import Settings
+from journeys.config import Settings, validate_settings
 from journeys.errors import IngestError
 from journeys.ingest import lines as line_scan
 from journeys.ingest.load import load_file
@@ -141,7 +141,7 @@ def test_gzipped_and_utf16_files_are_counted_the_same(tmp_path: Path):
     (tmp_path / "a.csv.gz").write_bytes(gzip.compress(text.encode()))
     (tmp_path / "b.csv").write_bytes(text.encode("utf-16"))
     for name, encoding in (("a.csv.gz", "utf-8"), ("b.csv", "utf-16")):
-        settings = Settings.model_validate({"sources": {"transactions": {"encoding": encoding}}})
+        settings = validate_settings({"sources": {"transactions": {"encoding": encoding}}})
         with Warehouse() as wh:
             load_file(wh, settings, "transactions", tmp_path / name)
             assert (manifest(wh)["rows_read"], manifest(wh)["rows_accepted"]) == (7, 6)

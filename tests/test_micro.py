@@ -15,7 +15,7 @@ import pytest
 from feed import MAP, TOUCHPOINTS, Mix, between, journey_rows, sample_feed, write_feed
 from journeys import steps
 from journeys.compare.state import SNAPSHOT
-from journeys.config import Settings
+from journeys.config import Settings, validate_settings
 from journeys.publish import open_published, open_work
 
 FIRST = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
@@ -26,7 +26,7 @@ def shop_settings(
 ) -> Settings:
     """The shop's configuration (the checkout map), ``drift`` settings and ``extra`` settings."""
     (root / "checkout.yaml").write_text(MAP, encoding="utf-8")
-    return Settings.model_validate(
+    return validate_settings(
         {
             "warehouse": root / "warehouse" / "journeys.duckdb",
             "reports": root / "reports",
@@ -154,7 +154,7 @@ def test_a_compare_with_nothing_new_changes_nothing_and_reads_no_events(
     result = land(settings)  # the same inputs: the last compare is reported, nothing is read
     assert result.changed == 0 and result.drift.is_empty() and read == []
     # another reports folder: inputs that differ, so compare runs, on no changed journey
-    result = land(settings.model_copy(update={"reports": tmp_path / "elsewhere"}))
+    result = land(settings.replace(reports=tmp_path / "elsewhere"))
     assert result.changed == 0 and result.drift.is_empty()
     assert read == [0]  # the one map read the events of no journey
     after = published_marts(settings)

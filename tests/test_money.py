@@ -99,11 +99,9 @@ def test_a_changed_rule_or_rate_rebuilds_customers_without_new_events(tmp_path: 
     steps.ingest_files(settings, "transactions", [land(tmp_path, ORDERS)])
     steps.build_marts(settings)
     if change == "touchpoint rule":
-        changed = settings.model_copy(
-            update={"touchpoints": (rule.model_copy(update={"touchpoint": "Payment"}),)}
-        )
+        changed = settings.replace(touchpoints=(rule.replace(touchpoint="Payment"),))
     else:
-        changed = settings.model_copy(update={"exchange_rates": {"CHF": 1.0, "GBP": 1.2}})
+        changed = settings.replace(exchange_rates={"CHF": 1.0, "GBP": 1.2})
     result = steps.build_marts(changed)  # no new events at all
     assert result.full_rebuild and "full rebuild" in result.summary()
     with open_published(changed) as wh:

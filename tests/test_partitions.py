@@ -78,13 +78,11 @@ def _settings(landing: Path, folder: Path, *, late: bool = True, **overrides: ob
     settings = load_settings(landing / "journeys.yaml", warehouse=folder / "journeys.duckdb")
     if not late:
         sources = {
-            name: src.model_copy(
-                update={"path": str(landing / Path(src.path or "").name.replace("**/", ""))}
-            )
+            name: src.replace(path=str(landing / Path(src.path or "").name.replace("**/", "")))
             for name, src in settings.sources.items()
         }
-        settings = settings.model_copy(update={"sources": sources})
-    return settings.model_copy(update=overrides)
+        settings = settings.replace(sources=sources)
+    return settings.replace(**overrides)
 
 
 def _copy(loaded: Path, folder: Path) -> None:
@@ -175,8 +173,8 @@ def test_changed_effort_rules_reach_every_partition(
         _copy(loaded, tmp_path / settings.warehouse.parent.name)
     steps.build_marts(parted, publish=False)
     before = _marts(parted)["journey_effort"]["missed_handoffs"].sum()
-    effort = single.effort.model_copy(update={"handoff_sla_seconds": 600})
-    single, parted = (s.model_copy(update={"effort": effort}) for s in (single, parted))
+    effort = single.effort.replace(handoff_sla_seconds=600)
+    single, parted = (s.replace(effort=effort) for s in (single, parted))
     steps.build_marts(single, full=True, publish=False)
     result = steps.build_marts(parted, publish=False)
     assert not result.full_rebuild
@@ -186,11 +184,9 @@ def test_changed_effort_rules_reach_every_partition(
 
 def test_split_by_channel_partitioned(loaded: Path, landing: Path, tmp_path: Path) -> None:
     single = _settings(landing, tmp_path / "single", late=False)
-    sessions = single.sessions.model_copy(update={"split_by_channel": True, "max_seconds": 600})
-    single = single.model_copy(update={"sessions": sessions})
-    parted = single.model_copy(
-        update={"warehouse": tmp_path / "parted" / "journeys.duckdb", "partitions": 4}
-    )
+    sessions = single.sessions.replace(split_by_channel=True, max_seconds=600)
+    single = single.replace(sessions=sessions)
+    parted = single.replace(warehouse=tmp_path / "parted" / "journeys.duckdb", partitions=4)
     calls: list[list[PartitionJob]] = []
 
     def runner(function: Callable[[Any], Any], jobs: list[Any]) -> list[Any]:
@@ -352,10 +348,8 @@ def test_task_runner_and_params_choose_the_runner(tmp_path: Path) -> None:
 
     base = Settings(warehouse=tmp_path / "journeys.duckdb")
     assert task_runner(base) is None  # one partition: the plain build
-    assert isinstance(
-        task_runner_for(base.model_copy(update={"partitions": 4})), ThreadPoolTaskRunner
-    )
-    remote = base.model_copy(update={"partitions": 4, "dask_address": "tcp://10.0.0.5:8786"})
+    assert isinstance(task_runner_for(base.replace(partitions=4)), ThreadPoolTaskRunner)
+    remote = base.replace(partitions=4, dask_address="tcp://10.0.0.5:8786")
     assert isinstance(task_runner_for(remote), DaskTaskRunner)
     settings = DailyParams(
         settings=base, partitions=6, dask_address="tcp://10.0.0.5:8786"
@@ -472,9 +466,9 @@ def test_lanes_with_channel_sessions_then_compare(
     from journeys.paths import partitions
 
     single = _settings(landing, tmp_path / "single", late=False)
-    sessions = single.sessions.model_copy(update={"split_by_channel": True, "max_seconds": 600})
-    single = single.model_copy(update={"sessions": sessions})
-    laned = single.model_copy(update={"warehouse": tmp_path / "laned" / "journeys.duckdb"})
+    sessions = single.sessions.replace(split_by_channel=True, max_seconds=600)
+    single = single.replace(sessions=sessions)
+    laned = single.replace(warehouse=tmp_path / "laned" / "journeys.duckdb")
     for settings in (single, laned):
         _copy(loaded, tmp_path / settings.warehouse.parent.name)
     with pytest.MonkeyPatch.context() as patch:

@@ -56,7 +56,7 @@ def test_full_builds_again_even_with_the_same_inputs(settings: Settings):
 def test_changed_settings_or_a_new_file_build_again(settings: Settings, tmp_path: Path):
     steps.build_marts(settings)
     files, _, _ = _state(settings)
-    other = settings.model_copy(update={"sessions": SessionSettings(gap_seconds=60)})
+    other = settings.replace(sessions=SessionSettings(gap_seconds=60))
     assert steps.build_marts(other).full_rebuild  # the session rules changed
     rebuilt, _, _ = _state(settings)
     assert rebuilt["marts.sessions"] != files["marts.sessions"]
@@ -79,7 +79,7 @@ def test_a_build_that_stopped_half_way_is_not_taken_for_finished(
     def stop(*args: object, **kwargs: object) -> None:
         raise RuntimeError("killed")
 
-    changed = settings.model_copy(update={"sessions": SessionSettings(gap_seconds=60)})
+    changed = settings.replace(sessions=SessionSettings(gap_seconds=60))
     monkeypatch.setattr("journeys.paths.build_paths", stop)
     with pytest.raises(RuntimeError):
         steps.build_marts(changed)
@@ -128,7 +128,7 @@ def test_contacts_are_staged_again_only_when_their_inputs_change():
         load_source(wh, settings, "support", [phones / "support_us.csv"])
         assert contact_staging(wh, settings)  # a support file loaded
         assert wh.count("staging.stg_support") > tickets
-        us = settings.model_copy(update={"sources": {"support": SourceSettings(phone_region="US")}})
+        us = settings.replace(sources={"support": SourceSettings(phone_region="US")})
         assert contact_staging(wh, us)  # another region for the help desk
         assert not contact_staging(wh, us)
         wh.drop_table("raw.phone_numbers")
@@ -138,7 +138,7 @@ def test_contacts_are_staged_again_only_when_their_inputs_change():
         assert contact_staging(wh, us)  # a staging table is gone: built again
         assert wh.count("staging.stg_customers") > 0
         salted = sorted(wh._run("SELECT email_key FROM staging.stg_customers"))
-        assert contact_staging(wh, us.model_copy(update={"salt": "another"}))  # keys change
+        assert contact_staging(wh, us.replace(salt="another"))  # keys change
         assert sorted(wh._run("SELECT email_key FROM staging.stg_customers")) != salted
 
 

@@ -544,7 +544,7 @@ def run(
         ctx, config, warehouse, partitions=partitions, dask_address=dask_address
     )
     if settings.dask_address and settings.partitions == 1:
-        settings = settings.model_copy(update={"partitions": 2 * (os.cpu_count() or 1)})
+        settings = settings.replace(partitions=2 * (os.cpu_count() or 1))
     echo(run_daily(settings))
 
 
@@ -564,10 +564,6 @@ def serve(ctx: click.Context, warehouse: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # pydantic looks for plugins in every installed package's entry points when it builds the
-    # first model: 8-12 ms of every command, for plugins that would only watch the settings
-    # being read (set the variable to anything, even empty, to keep them)
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app.main(args=argv, prog_name="journeys", standalone_mode=False)
     except JourneysError as exc:

@@ -12,12 +12,13 @@ import importlib.util
 import math
 import re
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from pathlib import Path, PurePath
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from journeys.errors import ConfigError
 from journeys.yamltext import safe_load
@@ -85,6 +86,109 @@ def phone_regions() -> frozenset[str]:
     return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
+class SettingsError(ValueError):
+    """A setting that cannot be read: its dotted ``field`` (``sources.web.timezone``) and what
+    is wrong with it and the fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"field '{field}': {message}" if field else message)
+        self.field, self.message = field, message
+
+
+Check = Callable[[Any, str], Any]
+"""A field's own rule: the delivered value and the field's dotted path in, the value to convert
+out (``'30m'`` -> 1800); a ValueError names the problem and the fix. A value of a type the rule
+does not read passes through, and msgspec names the type it expected."""
+
+
+class _Frozen(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A frozen settings record. ``validate_settings`` builds one from plain values: each field's
+    rule in ``_checks`` first, then msgspec converts and checks the types (``'5'`` reads as 5,
+    an unknown field is an error). Constructed directly, a record applies its rules, not the
+    type checks."""
+
+    _checks: ClassVar[dict[str, Check]] = {}
+    _nested: ClassVar[dict[str, type[_Frozen]]] = {}
+    """Fields holding another record: their rules are applied at their own paths."""
+
+    def __post_init__(self) -> None:
+        """Constructed directly (tests, library callers), a record applies its fields' rules
+        too: ``SessionSettings(gap_seconds='30m')`` holds 1800. (Read from plain values, they
+        ran before, at the fields' full paths; they give the same value again.)"""
+        for name, check in self._checks.items():
+            value = getattr(self, name)
+            checked = check(value, name)
+            if checked is not value:
+                msgspec.structs.force_setattr(self, name, checked)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` (typed values; not checked again)."""
+        return msgspec.structs.replace(self, **changes)
+
+    def as_json(self) -> dict[str, Any]:
+        """The record as JSON values (paths as text, tuples as lists): fingerprints, Prefect."""
+        data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self, enc_hook=_encode))
+        return data
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, PurePath):
+        return str(value)
+    raise NotImplementedError(f"{type(value).__name__} is no setting value")
+
+
+def _decode(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str | PurePath):
+        return Path(value)
+    raise ValueError(f"Expected a path, got `{type(value).__name__}`")
+
+
+def _prepared(record: type[_Frozen], data: Any, where: str) -> Any:
+    """``data`` with each field's rule applied, nested records included; raises SettingsError
+    naming the field."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, value in data.items():
+        field = f"{where}.{name}" if where else str(name)
+        if name in record._nested:
+            out[name] = _prepared(record._nested[name], value, field)
+        if name in record._checks:
+            try:
+                out[name] = record._checks[name](out[name], field)
+            except SettingsError:
+                raise
+            except ValueError as exc:
+                raise SettingsError(field, str(exc)) from None
+    return out
+
+
+_AT = re.compile(r"\[(\d+)\]|\[\.\.\.\]")
+"""An index in msgspec's path (``$.touchpoints[0]``) and the mark of a mapping's value."""
+R = TypeVar("R", bound=_Frozen)
+_UNKNOWN = re.compile(r"Object contains unknown field `(.+)`")
+_UNKNOWN_FIX = "no such setting; check its spelling and level against docs/configuration.md"
+
+
+def _convert(record: type[R], data: Any, where: str = "") -> R:
+    """``data`` as a ``record``, its rules applied and its types checked by msgspec."""
+    prepared = _prepared(record, data, where)
+    try:
+        return msgspec.convert(prepared, record, strict=False, dec_hook=_decode)
+    except msgspec.ValidationError as exc:
+        message, _, at = str(exc).partition(" - at `$")
+        path = _AT.sub(lambda m: f".{m.group(1)}" if m.group(1) else "", at.rstrip("`"))
+        unknown = _UNKNOWN.fullmatch(message)
+        if unknown:  # named as the field it is, as a misspelt field is looked for
+            path, message = f"{path}.{unknown.group(1)}", _UNKNOWN_FIX
+        raise SettingsError(f"{where}{path}".strip("."), message) from None
+
+
+def _when_text(rule: Callable[[str], str]) -> Check:
+    """A rule for a text field: other types pass through to msgspec's type check."""
+    return lambda value, field: rule(value) if isinstance(value, str) else value
+
+
 def _region(value: Any, field: str) -> str | None:
     """``' de '`` -> ``'DE'``: a region phonenumbers knows (ISO 3166 alpha-2), or None."""
     if value is None:
@@ -107,49 +211,14 @@ def _code(value: Any, field: str) -> str:
     return code
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SourceSettings(_Frozen):
-    """Where one source's files land and how to read them."""
-
-    path: str | None = None
-    """A folder or glob, relative to the configuration file's folder."""
-    format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
-    timezone: str = "UTC"
-    """Timezone of naive timestamps in this source."""
-    encoding: str = "utf-8"
-    """Text encoding of CSV/JSONL files: utf-8, utf-16 or latin-1."""
-    decimal: Literal[".", ","] = "."
-    """The decimal separator of this source's amounts: ``.`` (19.90) or ``,`` (19,90, and
-    1.249,70 with dots grouping thousands), as a European export writes them."""
-    column_map: dict[str, str] = Field(default_factory=dict)
-    """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
-    phone_region: str | None = None
-    """Country whose national format this source's phones are written in (``US``, ``DE``);
-    default: the global ``phone_region``."""
-
-    @field_validator("phone_region", mode="before")
-    @classmethod
-    def _phone_region(cls, value: Any) -> Any:
-        return _region(value, "phone_region")
-
-    @field_validator("encoding")
-    @classmethod
-    def _text_encoding(cls, value: str) -> str:
-        try:
-            known = getattr(codecs.lookup(value), "_is_text_encoding", True)
-        except LookupError:
-            known = False
-        if not known:  # rot13 and base64 are codecs, but not text encodings
-            raise ValueError(f"{value!r} is not a text encoding; use utf-8, utf-16 or latin-1")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _time_zone(value)
+def _text_encoding(value: str) -> str:
+    try:
+        known = getattr(codecs.lookup(value), "_is_text_encoding", True)
+    except LookupError:
+        known = False
+    if not known:  # rot13 and base64 are codecs, but not text encodings
+        raise ValueError(f"{value!r} is not a text encoding; use utf-8, utf-16 or latin-1")
+    return value
 
 
 def _time_zone(value: str) -> str:
@@ -177,32 +246,80 @@ def _loads_as_zone(value: str) -> bool:
     return True
 
 
-class TouchpointRule(_Frozen):
+def _duration(value: Any, field: str) -> Any:
+    return parse_duration(value, field=field) if isinstance(value, str | int | float) else value
+
+
+def _date_time(value: Any, field: str) -> Any:
+    """An ISO-8601 text (``2026-03-31 23:59``, ``2026-03-31T23:59:59Z``) as a datetime."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a date and time; write ISO-8601, e.g. 2026-03-31T23:59:59Z"
+        ) from None
+
+
+def _positive(value: Any, field: str, example: str, *, zero: bool = False) -> float:
+    """A finite number > 0 (>= 0 with ``zero``), else ValueError naming the field."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        what = "a number >= 0" if zero else "a positive number"
+        raise ValueError(f"{field}: {value!r} is not {what}; write e.g. {example}")
+    return float(value)
+
+
+class SourceSettings(_Frozen, frozen=True, kw_only=True):
+    """Where one source's files land and how to read them."""
+
+    path: str | None = None
+    """A folder or glob, relative to the configuration file's folder."""
+    format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
+    timezone: str = "UTC"
+    """Timezone of naive timestamps in this source."""
+    encoding: str = "utf-8"
+    """Text encoding of CSV/JSONL files: utf-8, utf-16 or latin-1."""
+    decimal: Literal[".", ","] = "."
+    """The decimal separator of this source's amounts: ``.`` (19.90) or ``,`` (19,90, and
+    1.249,70 with dots grouping thousands), as a European export writes them."""
+    column_map: dict[str, str] = msgspec.field(default_factory=dict)
+    """Contract column -> column name in the delivered file, e.g. ``occurred_at: ts``."""
+    phone_region: str | None = None
+    """Country whose national format this source's phones are written in (``US``, ``DE``);
+    default: the global ``phone_region``."""
+
+    _checks: ClassVar[dict[str, Check]] = {
+        "phone_region": _region,
+        "encoding": _when_text(_text_encoding),
+        "timezone": _when_text(_time_zone),
+    }
+
+
+class TouchpointRule(_Frozen, frozen=True, kw_only=True):
     """Maps (source, event_type, optional field globs) to a touchpoint name and its owners."""
 
     source: str
     event_type: str = "*"
-    match: dict[str, str] = Field(default_factory=dict)
+    match: dict[str, str] = msgspec.field(default_factory=dict)
     touchpoint: str
     channel: str | None = None
     team: str | None = None
     system: str | None = None
 
 
-class SessionSettings(_Frozen):
+class SessionSettings(_Frozen, frozen=True, kw_only=True):
     gap_seconds: int = 1800
     """A new session starts when the gap to the previous event is strictly greater than this."""
     max_seconds: int = 86400
     """A session is cut when it would last longer than this."""
     split_by_channel: bool = False
 
-    @field_validator("gap_seconds", "max_seconds", mode="before")
-    @classmethod
-    def _duration(cls, value: Any, info: Any) -> int:
-        return parse_duration(value, field=f"sessions.{info.field_name}")
+    _checks: ClassVar[dict[str, Check]] = {"gap_seconds": _duration, "max_seconds": _duration}
 
 
-class JourneySettings(_Frozen):
+class JourneySettings(_Frozen, frozen=True, kw_only=True):
     horizon_seconds: int = 14 * 86400
     """A new journey starts when the gap to the previous event is strictly greater than this."""
     start_touchpoints: tuple[str, ...] = ()
@@ -210,13 +327,10 @@ class JourneySettings(_Frozen):
     cutoff: datetime | None = None
     """The data's cut-off for in-flight status; default: the latest event in the warehouse."""
 
-    @field_validator("horizon_seconds", mode="before")
-    @classmethod
-    def _duration(cls, value: Any, info: Any) -> int:
-        return parse_duration(value, field=f"journeys.{info.field_name}")
+    _checks: ClassVar[dict[str, Check]] = {"horizon_seconds": _duration, "cutoff": _date_time}
 
 
-class DriftSettings(_Frozen):
+class DriftSettings(_Frozen, frozen=True, kw_only=True):
     """Gap history and drift (docs/maps.md, *Gap history and drift*)."""
 
     grain: Literal["day", "week"] = "week"
@@ -226,21 +340,18 @@ class DriftSettings(_Frozen):
     """The zone whose days, weeks and months are the periods (the gap history, drift and
     marts.map_journeys.period): the business's own (America/New_York), so an evening's journeys
     are not counted in the next day. Changing it measures the history again."""
-    baseline_periods: int = Field(default=4, ge=1, le=52)
+    baseline_periods: Annotated[int, msgspec.Meta(ge=1, le=52)] = 4
     """A period is compared with the pooled periods just before it, this many."""
-    fdr: float = Field(default=0.01, gt=0, lt=1)
+    fdr: Annotated[float, msgspec.Meta(gt=0, lt=1)] = 0.01
     """False discovery rate controlled across the gaps of a map and period (Benjamini-Hochberg)."""
     notify_block: str | None = None
     """A Prefect notification block (``slack-webhook/cx-alerts``) the flows send each new drift
     event to; unset: the events are Prefect artifacts and ``journeys.drift`` events only."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _time_zone(value)
+    _checks: ClassVar[dict[str, Check]] = {"timezone": _when_text(_time_zone)}
 
 
-class EffortSettings(_Frozen):
+class EffortSettings(_Frozen, frozen=True, kw_only=True):
     """What counts as effort for ``marts.journey_effort`` (docs/marts.md has the definitions)."""
 
     handoff_sla_seconds: int = 86400
@@ -254,143 +365,125 @@ class EffortSettings(_Frozen):
     reopen_touchpoints: tuple[str, ...] = ()
     """Touchpoints that reopen a ticket; empty: support events of type ``ticket_reopened``."""
 
-    @field_validator("handoff_sla_seconds", "repeat_window_seconds", mode="before")
-    @classmethod
-    def _duration(cls, value: Any, info: Any) -> int:
-        return parse_duration(value, field=f"effort.{info.field_name}")
+    _checks: ClassVar[dict[str, Check]] = {
+        "handoff_sla_seconds": _duration,
+        "repeat_window_seconds": _duration,
+    }
 
 
-class CustomerValue(_Frozen):
+def _weights(value: Any, field: str) -> Any:
+    if isinstance(value, dict):
+        for segment, weight in value.items():
+            _positive(weight, f"{field}.{segment}", "3")
+    return value
+
+
+def _weight(value: Any, field: str) -> Any:
+    return _positive(value, field, "1") if isinstance(value, int | float) else value
+
+
+class CustomerValue(_Frozen, frozen=True, kw_only=True):
     """How much a customer weighs in a gap's value at risk (``ranking: value_weighted``): a CRM
     column holding each customer's value, or a weight per CRM segment. Weights are relative: a
     map's finished journeys weigh 1 on average, so value at risk stays in money."""
 
     column: str | None = None
     """A numeric column of the customers file (kept as an attribute), e.g. ``lifetime_value``."""
-    segments: dict[str, float] = Field(default_factory=dict)
+    segments: dict[str, float] = msgspec.field(default_factory=dict)
     """Weight per CRM segment, e.g. ``{vip: 3}``; other segments weigh ``default``."""
-    default: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    default: float = 1.0
     """The weight of a customer whose segment is not listed (or who has none). With ``column``,
     a customer without a value there weighs as much as the average customer."""
 
-    @field_validator("segments", mode="before")
-    @classmethod
-    def _weights(cls, value: Any, info: Any) -> Any:
-        if value and info.data.get("column") is not None:
-            raise ValueError(
-                "give customer_value.column or customer_value.segments, not both; a customer's "
-                "value is either a CRM column or its segment's weight"
-            )
-        if isinstance(value, dict):
-            for segment, weight in value.items():
-                _positive(weight, f"customer_value.segments.{segment}", "3")
-        return value
+    _checks: ClassVar[dict[str, Check]] = {"segments": _weights, "default": _weight}
 
     @property
     def configured(self) -> bool:
         return self.column is not None or bool(self.segments)
 
 
-def _positive(value: Any, field: str, example: str, *, zero: bool = False) -> float:
-    """A finite number > 0 (>= 0 with ``zero``), else ValueError naming the field."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0 or (value == 0 and not zero):
-        what = "a number >= 0" if zero else "a positive number"
-        raise ValueError(f"{field}: {value!r} is not {what}; write e.g. {example}")
-    return float(value)
+def _keyed(value: str) -> str:
+    if not value.strip():
+        raise ValueError(
+            "empty, so emails and phone numbers would be hashed without a key and could be "
+            "looked up from a list of addresses; set salt: to a secret per company"
+        )
+    return value
 
 
-class Settings(_Frozen):
+def _currency(value: Any, field: str) -> Any:
+    return _code(value, field) if value is not None else None
+
+
+def _rates(value: Any, field: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    rates = {}
+    for code, rate in value.items():
+        where = f"{field}.{code}"
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise ValueError(f"{where}: {rate!r} is not a positive number; write e.g. 1.06")
+        if rate == float("inf"):
+            raise ValueError(f"{where}: {rate!r} is not a finite number; write e.g. 1.06")
+        rates[_code(code, where)] = float(rate)
+    return rates
+
+
+def _costs(value: Any, field: str) -> Any:
+    if isinstance(value, dict):
+        for name, cost in value.items():
+            _positive(cost, f"{field}.{name}", "4.5", zero=True)
+    return value
+
+
+def _memory_size(value: Any, field: str) -> Any:
+    if value is not None and not _MEMORY.fullmatch(str(value).strip()):
+        raise ValueError(f"{value!r} is not a memory size; write e.g. 8GB, 512MB or 80%")
+    return value
+
+
+def _sources(value: Any, field: str) -> Any:
+    """Each source read at its own path (``sources.web.timezone``): msgspec's paths do not
+    name a mapping's keys."""
+    if not isinstance(value, dict):
+        return value
+    return {name: _convert(SourceSettings, src, f"{field}.{name}") for name, src in value.items()}
+
+
+class Settings(_Frozen, frozen=True, kw_only=True):
     """Everything a run needs. Paths are absolute once loaded."""
 
     warehouse: Path = DEFAULT_WAREHOUSE
     landing: Path | None = None
-    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    sources: dict[str, SourceSettings] = msgspec.field(default_factory=dict)
     touchpoints: tuple[TouchpointRule, ...] = ()
-    sessions: SessionSettings = SessionSettings()
-    journeys: JourneySettings = JourneySettings()
+    sessions: SessionSettings = msgspec.field(default_factory=SessionSettings)
+    journeys: JourneySettings = msgspec.field(default_factory=JourneySettings)
     maps: tuple[Path, ...] = ()
     reports: Path = Path("reports")
     salt: str = "journeys-default-salt"
     """Key for hashing direct identifiers (emails, phones). Set your own in production."""
     min_support: int = 20
     """Gaps affecting fewer journeys than this are not ranked."""
-    drift: DriftSettings = DriftSettings()
+    drift: DriftSettings = msgspec.field(default_factory=DriftSettings)
     phone_region: str | None = None
     """Country national phone numbers are read in when a source names none (``DE``); unset:
     only numbers with a country code (``+49…``, ``0049…`` needs a region) parse."""
-
-    @field_validator("phone_region", mode="before")
-    @classmethod
-    def _phone_region(cls, value: Any) -> Any:
-        return _region(value, "phone_region")
-
     currency: str | None = None
     """The currency journey values are added up in (ISO code, e.g. ``EUR``). Unset: the one
     currency the transactions use; transactions in several currencies need it."""
-    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    exchange_rates: dict[str, float] = msgspec.field(default_factory=dict)
     """Units of ``currency`` per unit of another currency (``CHF: 1.06``): amounts in that
     currency are converted. A transaction currency without a rate stops the build, naming it."""
-
-    @field_validator("salt")
-    @classmethod
-    def _keyed(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError(
-                "empty, so emails and phone numbers would be hashed without a key and could be "
-                "looked up from a list of addresses; set salt: to a secret per company"
-            )
-        return value
-
-    @field_validator("currency", mode="before")
-    @classmethod
-    def _currency_code(cls, value: Any) -> Any:
-        return _code(value, "currency") if value is not None else None
-
-    @field_validator("exchange_rates", mode="before")
-    @classmethod
-    def _rates(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        rates = {}
-        for code, rate in value.items():
-            where = f"exchange_rates.{code}"
-            if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
-                raise ValueError(f"{where}: {rate!r} is not a positive number; write e.g. 1.06")
-            if rate == float("inf"):
-                raise ValueError(f"{where}: {rate!r} is not a finite number; write e.g. 1.06")
-            rates[_code(code, where)] = float(rate)
-        return rates
-
-    effort: EffortSettings = EffortSettings()
-    customer_value: CustomerValue = CustomerValue()
+    effort: EffortSettings = msgspec.field(default_factory=EffortSettings)
+    customer_value: CustomerValue = msgspec.field(default_factory=CustomerValue)
     ranking: Literal["impact", "value_weighted"] = "impact"
     """How gaps are ranked: by ``impact`` (outcomes lost, in money), or ``value_weighted``: each
     journey's lost outcome weighs its customer's ``customer_value`` (value at risk too)."""
-    touchpoint_costs: dict[str, float] = Field(default_factory=dict)
+    touchpoint_costs: dict[str, float] = msgspec.field(default_factory=dict)
     """Cost of one event of a touchpoint, in ``currency`` (``Phone support: 4.5``), for the
     return of each touchpoint in ``marts.touchpoint_impact``."""
-
-    @field_validator("ranking")
-    @classmethod
-    def _weighted(cls, value: str, info: Any) -> str:
-        value_of = info.data.get("customer_value")
-        if value == "value_weighted" and value_of is not None and not value_of.configured:
-            raise ValueError(
-                "value_weighted needs customer values; set customer_value.column (a CRM "
-                "column) or customer_value.segments (a weight per segment, e.g. {vip: 3})"
-            )
-        return value
-
-    @field_validator("touchpoint_costs", mode="before")
-    @classmethod
-    def _costs(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            for name, cost in value.items():
-                _positive(cost, f"touchpoint_costs.{name}", "4.5", zero=True)
-        return value
-
-    partitions: int = Field(default=1, ge=1, le=4096)
+    partitions: Annotated[int, msgspec.Meta(ge=1, le=4096)] = 1
     """Split the path build into this many customer-hash partitions (1: one process, as before).
     Each partition builds its customers' events, sessions and journeys in its own DuckDB file;
     the writer merges them, so the marts are identical to a one-process build."""
@@ -409,15 +502,46 @@ class Settings(_Frozen):
     temp_directory: Path | None = None
     """Where DuckDB spills (default: DuckDB's, beside the database file)."""
 
-    @field_validator("memory_limit", mode="before")
-    @classmethod
-    def _memory_size(cls, value: Any) -> Any:
-        if value is not None and not _MEMORY.fullmatch(str(value).strip()):
-            raise ValueError(f"{value!r} is not a memory size; write e.g. 8GB, 512MB or 80%")
-        return value
+    _nested: ClassVar[dict[str, type[_Frozen]]] = {
+        "sessions": SessionSettings,
+        "journeys": JourneySettings,
+        "drift": DriftSettings,
+        "effort": EffortSettings,
+        "customer_value": CustomerValue,
+    }
+    _checks: ClassVar[dict[str, Check]] = {
+        "sources": _sources,
+        "phone_region": _region,
+        "salt": _when_text(_keyed),
+        "currency": _currency,
+        "exchange_rates": _rates,
+        "touchpoint_costs": _costs,
+        "memory_limit": _memory_size,
+    }
 
     def source(self, name: str) -> SourceSettings:
         return self.sources.get(name, SourceSettings())
+
+
+def validate_settings(data: Any) -> Settings:
+    """``Settings`` from plain values (a configuration's mapping, a flow's parameters): each
+    field's rule, the types, and the rules between fields; raises SettingsError naming the
+    first field that is wrong."""
+    settings = _convert(Settings, data)
+    value_of = settings.customer_value
+    if value_of.column is not None and value_of.segments:
+        raise SettingsError(
+            "customer_value.segments",
+            "give customer_value.column or customer_value.segments, not both; a customer's "
+            "value is either a CRM column or its segment's weight",
+        )
+    if settings.ranking == "value_weighted" and not value_of.configured:
+        raise SettingsError(
+            "ranking",
+            "value_weighted needs customer values; set customer_value.column (a CRM "
+            "column) or customer_value.segments (a weight per segment, e.g. {vip: 3})",
+        )
+    return settings
 
 
 PATH_KEYS = ("warehouse", "landing", "reports", "partition_folder", "data_folder", "temp_directory")
@@ -488,14 +612,10 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
                 src["path"] = _resolve(base, src["path"])
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        settings = Settings.model_validate(data)
-    except ValidationError as exc:
+        settings = validate_settings(data)
+    except SettingsError as exc:
         where = str(path) if path is not None else "settings"
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(
-            f"{where}: field '{field}': {first['msg']}; see docs/configuration.md"
-        ) from exc
+        raise ConfigError(f"{where}: {exc}; see docs/configuration.md") from None
     unknown = set(settings.sources) - set(SOURCES)
     if unknown:
         raise ConfigError(

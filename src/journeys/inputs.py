@@ -34,7 +34,7 @@ def fingerprint(settings: Settings, maps: Sequence[Path | str], **data: object) 
     """The SHA-256 of ``data`` (JSON values), the settings, the text of ``maps`` and the code."""
     parts = {
         **data,
-        "settings": settings.model_dump(mode="json"),
+        "settings": settings.as_json(),
         "maps": [(str(m), _file_digest(Path(m))) for m in maps],
         "code": code_stamp(),
     }

@@ -88,7 +88,7 @@ def load_as_jobs(
             results[i] = BatchResult.already_loaded(earlier, source, path)
         else:
             new.append((source, path))
-    keyless = settings.model_copy(update={"salt": "not-used-by-file-jobs"})  # no secret travels
+    keyless = settings.replace(salt="not-used-by-file-jobs")  # no secret travels
     jobs = [
         CheckJob(source, path, folder / f"f{i:05d}", keyless)
         for i, (source, path) in enumerate(new)

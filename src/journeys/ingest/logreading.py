@@ -84,8 +84,8 @@ def with_encoding(settings: Settings, encoding: str, kind: str, path: Path) -> S
             f"--encoding {encoding!r}: not a text encoding Python knows; use e.g. cp1252 "
             "(Windows exports), latin-1 or utf-16. Nothing was loaded"
         ) from None
-    log = settings.source("log").model_copy(update={"encoding": encoding})
-    return settings.model_copy(update={"sources": {**settings.sources, "log": log}})
+    log = settings.source("log").replace(encoding=encoding)
+    return settings.replace(sources={**settings.sources, "log": log})
 
 
 def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:

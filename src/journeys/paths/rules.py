@@ -70,7 +70,7 @@ def rules_row(settings: Settings) -> tuple[object, ...]:
     the currency, since a changed rule or rate must reach the customers with no new events too."""
     rules = PathRules.of(settings)
     events = {
-        "touchpoints": [rule.model_dump(mode="json") for rule in settings.touchpoints],
+        "touchpoints": [rule.as_json() for rule in settings.touchpoints],
         "currency": settings.currency,
         "exchange_rates": settings.exchange_rates,
     }
