@@ -35,6 +35,7 @@ def _load(tmp_path: Path, text: str) -> Settings:
         ("min_support: 2.5\n", "min_support", "`int`"),
         ("journeys: {cutoff: next tuesday}\n", "journeys.cutoff", "ISO-8601"),
         ("customer_value: {default: .inf}\n", "customer_value.default", "positive number"),
+        ("customer_value: {default: '0'}\n", "customer_value.default", "positive number"),
         ("exchange_rates: {CHF: 0}\n", "exchange_rates", "positive number"),
         ("currency: euro\n", "currency", "three letters"),
         ("warehouse: [a, b]\n", "warehouse", "path"),

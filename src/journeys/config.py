@@ -13,6 +13,7 @@ import math
 import re
 import zoneinfo
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
@@ -379,6 +380,11 @@ def _weights(value: Any, field: str) -> Any:
 
 
 def _weight(value: Any, field: str) -> Any:
+    """A positive weight; a number written as text (``'2'``) is read here, so that ``'0'`` is
+    named at this field, not at the record msgspec would have converted it in."""
+    if isinstance(value, str):
+        with suppress(ValueError):  # not a number: msgspec names the type it expected
+            value = float(value)
     return _positive(value, field, "1") if isinstance(value, int | float) else value
 
 
