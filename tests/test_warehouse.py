@@ -313,3 +313,45 @@ def test_drop_temp_drops_temp_tables_and_views_that_exist(tmp_path: Path):
             assert not temps() & set(names)
             wh._run("CREATE TABLE staging.after (a INTEGER)")  # not aborted
         assert wh.table_exists("staging.after")
+
+
+def test_a_frame_read_from_the_arrow_stream_has_the_types_pyarrow_gave(wh: Warehouse):
+    """Frames are read by polars from DuckDB's Arrow stream, not through pyarrow (``.pl()``):
+    the same columns, types and values, whether the result has rows or none."""
+    wh._con.execute("CREATE TYPE mood AS ENUM ('ok', 'sad')")
+    query = (
+        "SELECT 1::INT AS i, 2::HUGEINT AS h, 1.5::DECIMAL(10, 2) AS d, 'x' AS s, 'ok'::mood AS e, "
+        "DATE '2024-01-02' AS day, TIME '10:00' AS t, TIMESTAMP '2024-01-02 03:04:05' AS ts, "
+        "TIMESTAMPTZ '2024-01-02 03:04:05+02' AS tstz, 'ab'::BLOB AS b, [1, 2] AS l, "
+        "{'x': 1, 'y': 'z'} AS st, MAP {'k': 1} AS m, NULL::VARCHAR AS n"
+    )
+    for where in ("", " WHERE false"):
+        frame = wh._fetch(query + where, None, "queries/types")
+        expected = wh._con.sql(query + where).pl()
+        assert frame.schema == expected.schema
+        assert frame.equals(expected)
+        assert frame.height == (0 if where else 1)
+    # an INTERVAL, which polars' stream reader cannot hold, is read as .pl() reads it
+    with pytest.raises(pl.exceptions.ComputeError, match="interval"):
+        wh._fetch("SELECT INTERVAL 3 DAY AS gap", None, "queries/gap")
+
+
+def test_a_process_that_read_frames_loads_no_pyarrow_and_ends_without_leak_warnings(tmp_path):
+    """pyarrow's import was 30 ms of every command that read a frame; and a process that read
+    one and ended normally (a notebook, a flow's worker) must not print DuckDB's "leaked
+    instances" warning at its end."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from journeys.warehouse import Warehouse; "
+        f"wh = Warehouse({str(tmp_path / 'w.duckdb')!r}); "
+        "wh._con.execute('CREATE TABLE t AS SELECT range AS a, concat(chr(120), range) AS b "
+        "FROM range(5)'); "
+        "frame = wh.read_table('t', order_by=['a']); "
+        "print(frame.height, frame['b'][4], 'pyarrow' in sys.modules); wh.close()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["5", "x4", "False"]
+    assert "leaked" not in out.stderr and "nanobind" not in out.stderr, out.stderr

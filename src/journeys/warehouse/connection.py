@@ -240,13 +240,37 @@ class Connection:
 
     def _fetch(self, sql: str, params: Mapping[str, Any] | None, where: str) -> pl.DataFrame:
         try:
-            frame: pl.DataFrame = self._con.sql(sql, params=dict(params) if params else None).pl()
-            return frame
+            return _frame(self._con.sql(sql, params=dict(params) if params else None))
         except duckdb.Error as exc:
             raise WarehouseError(_failure(_label(where), exc, self._folder())) from exc
 
     def _folder(self) -> Path | None:
         return self.path.parent if self.path is not None else None
+
+
+def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """A query's result as a polars frame, read from its Arrow stream by polars itself.
+
+    DuckDB's ``.pl()`` converts through pyarrow, whose import (30 ms) every command that reads
+    a frame paid. The stream is DuckDB's same Arrow export, so the types are the same. It is
+    handed to polars' own reader, not to ``pl.DataFrame(relation)``: that constructor's checks
+    leave DuckDB's module behind at the interpreter's end, and DuckDB's bindings then print
+    "nanobind: leaked 27 instances" at every exit of a process that read a frame (its memory
+    does not grow: 1,000 reads of 100,000 rows kept the same RSS). polars' reader is not public
+    API; where a polars release renames it, ``.pl()`` reads the frame as before, as it does an
+    INTERVAL, which polars' reader cannot hold (it panics where ``.pl()`` raises)."""
+    frame: pl.DataFrame
+    if any("INTERVAL" in str(kind) for kind in relation.types):
+        frame = relation.pl()
+        return frame
+    try:
+        from polars._plr import PySeries
+        from polars._utils.wrap import wrap_df
+    except ImportError:  # pragma: no cover - another polars
+        frame = relation.pl()
+        return frame
+    frame = wrap_df(PySeries.from_arrow_c_stream(relation).struct_unnest())
+    return frame
 
 
 def _rows(result: list[tuple[Any, ...]]) -> int:
