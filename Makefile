@@ -33,7 +33,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_fixed.py --write-doc
 	$(BIN)/python benchmarks/run.py --sizes 1M,10M --write-doc
 	$(BIN)/python benchmarks/bench_import.py --events 1M --write-doc
-	$(BIN)/python benchmarks/bench_import.py --events 250K --no-pm4py --repeat 3 --write-doc
+	$(BIN)/python benchmarks/bench_import.py --events 250K --repeat 3 --write-doc
 	$(BIN)/python benchmarks/bench_micro.py --write-doc
 
 # ruff, mypy --strict (pyproject.toml [tool.mypy]; .mypy_cache keeps warm runs fast) and

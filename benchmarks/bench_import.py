@@ -25,7 +25,7 @@ pm4py on the same file (``make bench``; issue #17).
 
     .venv/bin/python benchmarks/bench_import.py --write-doc
     .venv/bin/python benchmarks/bench_import.py --events 25K --no-pm4py
-    .venv/bin/python benchmarks/bench_import.py --events 250K --no-pm4py --repeat 3 --write-doc
+    .venv/bin/python benchmarks/bench_import.py --events 250K --repeat 3 --write-doc
 """
 
 from __future__ import annotations
@@ -357,11 +357,14 @@ def write_doc(r: dict) -> None:
             f"| {cpu:.2f} | {round(r[key]['peak_rss_mib']):,} |"
         )
         speed_up = r[f"{key}_seconds"] / r["file_to_answers_seconds"]
-        met = "met" if speed_up >= TARGET_SPEED_UP else "**not met**"
+        target = ""
+        if r["events"] == 1_000_000:  # issue #21's target is for this size
+            met = "met" if speed_up >= TARGET_SPEED_UP else "**not met**"
+            target = f"; target ≥ {TARGET_SPEED_UP:.0f}×: {met}"
         lines.append(
             f"| **journeys vs pm4py {label.split(' (')[0]}, file → answers** (pm4py's seconds "
-            "without its imports / journeys' three commands with process start; target ≥ "
-            f"{TARGET_SPEED_UP:.0f}×: {met}) | **{speed_up:.2f}×** | | |"
+            f"without its imports / journeys' three commands with process start{target}) | "
+            f"**{speed_up:.2f}×** | | |"
         )
     lines += ["", end]
     write_block(lines, begin=begin, end=end, heading="## Own log: file → answers (`make bench`)")
