@@ -355,3 +355,19 @@ def test_a_process_that_read_frames_loads_no_pyarrow_and_ends_without_leak_warni
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["5", "x4", "False"]
     assert "leaked" not in out.stderr and "nanobind" not in out.stderr, out.stderr
+
+
+def test_an_error_in_a_later_batch_of_a_frame_is_the_warehouse_error_with_its_fix(wh: Warehouse):
+    """DuckDB raises an error found in a later batch while polars reads the stream; it reaches
+    the caller as DuckDB's own error, so as the one-line failure naming the query, as before."""
+    from journeys.warehouse.connection import _streamed_failure
+
+    wh._con.execute(
+        "CREATE TABLE t AS SELECT range::VARCHAR AS v FROM range(200000) UNION ALL SELECT 'x'"
+    )
+    with pytest.raises(WarehouseError, match=r"queries/numbers: Conversion Error.*'x'"):
+        wh._fetch("SELECT CAST(v AS INTEGER) AS n FROM t", None, "queries/numbers")
+    streamed = pl.exceptions.ComputeError("got external error: Out of Memory Error: 16 MiB")
+    assert isinstance(_streamed_failure(streamed), duckdb.OutOfMemoryException)
+    other = pl.exceptions.ComputeError("a polars error of its own")
+    assert _streamed_failure(other) is other

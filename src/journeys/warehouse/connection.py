@@ -263,14 +263,43 @@ def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     if any("INTERVAL" in str(kind) for kind in relation.types):
         frame = relation.pl()
         return frame
+    import polars as pl
+
     try:
         from polars._plr import PySeries
         from polars._utils.wrap import wrap_df
     except ImportError:  # pragma: no cover - another polars
         frame = relation.pl()
         return frame
-    frame = wrap_df(PySeries.from_arrow_c_stream(relation).struct_unnest())
+    try:
+        frame = wrap_df(PySeries.from_arrow_c_stream(relation).struct_unnest())
+    except pl.exceptions.ComputeError as exc:  # DuckDB failed while polars read its batches
+        raise _streamed_failure(exc) from None
     return frame
+
+
+_STREAMED = "got external error: "
+"""How polars words an error the Arrow stream's producer (DuckDB) raised while it was read."""
+_DUCKDB_ERRORS: dict[str, type[duckdb.Error]] = {
+    "Out of Memory Error": duckdb.OutOfMemoryException,
+    "IO Error": duckdb.IOException,
+    "Conversion Error": duckdb.ConversionException,
+    "Invalid Input Error": duckdb.InvalidInputException,
+    "Constraint Error": duckdb.ConstraintException,
+    "Permission Error": duckdb.PermissionException,
+    "Interrupt Error": duckdb.InterruptException,
+}
+
+
+def _streamed_failure(exc: Exception) -> Exception:
+    """DuckDB's own exception for an error it raised in a later batch of a result polars read
+    (the first batch's errors reach the caller as DuckDB raised them), so that the failure is
+    the one line with its fix that ``.pl()`` gave (an out-of-memory one names memory_limit)."""
+    text = str(exc)
+    if not text.startswith(_STREAMED):
+        return exc
+    message = text[len(_STREAMED) :]
+    return _DUCKDB_ERRORS.get(message.split(":", 1)[0], duckdb.Error)(message)
 
 
 def _rows(result: list[tuple[Any, ...]]) -> int:
