@@ -249,7 +249,7 @@ class Warehouse(Tables):
         return dict(zip(names, rows[0], strict=True)) if rows else {}
 
     def rows(self, model: str, **params: Any) -> list[tuple[Any, ...]]:
-        """Every row of a (small) query file as tuples: no frame, so no pyarrow import."""
+        """Every row of a (small) query file as tuples: no frame, so no polars import."""
         body = _strip_trailing(read_sql(model))
         return self._run(body, _bind(body, params, model), what=_label(model))
 
@@ -265,7 +265,7 @@ class Warehouse(Tables):
 
     def row(self, model: str, **params: Any) -> tuple[Any, ...] | None:
         """The first row of a query file as a tuple (None when it has none): for the small
-        bookkeeping queries of every command, which need no frame (and so no pyarrow)."""
+        bookkeeping queries of every command, which need no frame (and so no polars)."""
         body = _strip_trailing(read_sql(model))
         rows = self._run(body, _bind(body, params, model), what=_label(model))
         return rows[0] if rows else None
