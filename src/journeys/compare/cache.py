@@ -40,15 +40,6 @@ SECONDS_COLUMNS = ["map_name", "journey_id", "steps", "seconds"]
 places among the map's steps, 0-based) and the seconds from it, in journey order (two lists)."""
 
 
-def forget_stale_timing(wh: Warehouse) -> bool:
-    """Drop kept seconds of another layout (an older version's): True when there were, and
-    every map must then be compared whole (none has its kept timing any more)."""
-    if not wh.table_exists(SECONDS) or wh.columns(SECONDS) == SECONDS_COLUMNS:
-        return False
-    wh.drop_table(SECONDS)
-    return True
-
-
 @dataclass(frozen=True)
 class MapCache:
     """One map's kept alignments and step timing in ``wh``. ``incremental``: only the journeys

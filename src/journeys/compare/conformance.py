@@ -26,7 +26,7 @@ import polars as pl
 
 from journeys.compare.alignment import align_variants
 from journeys.compare.attribution import measure_touchpoints
-from journeys.compare.cache import ALIGNMENTS, TIMING_TABLES, MapCache, forget_stale_timing
+from journeys.compare.cache import ALIGNMENTS, TIMING_TABLES, MapCache
 from journeys.compare.comparison import (
     MapComparison,
     align_journeys,
@@ -111,7 +111,6 @@ def compare_maps(
     source = _events_source(wh, settings, run_tasks)
     _look_up_kept(wh)
     with wh.transaction():  # all maps or none
-        full = forget_stale_timing(wh) or full
         changes = read_changes(wh)
         save_snapshot(wh, changes)  # marts.journeys as compared: the next compare diffs it
         replace_maps(wh, loaded)

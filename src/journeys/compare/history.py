@@ -253,15 +253,9 @@ def write_history(
 ) -> None:
     """Replace the map's rows of this version and grain for ``periods`` (None: every period)
     with ``rows``; rows of another grain or zone go (the history starts again: another zone's
-    days and weeks are other periods), those of other versions stay. A table of other columns
-    (written by an older version) is rewritten in this version's columns, its other maps' rows
-    kept."""
+    days and weeks are other periods), those of other versions stay."""
     if not wh.table_exists(TABLE):
         wh.write_table(TABLE, rows)
-        return
-    if not current(wh):
-        kept = wh.scan_table(TABLE).filter(pl.col("map_name") != pl.lit(name)).collect()
-        wh.write_table(TABLE, pl.concat([kept, rows], how="diagonal_relaxed").select(rows.columns))
         return
     wh.execute("queries/compare/drop_other_grains", map_name=name, grain=grain, timezone=timezone)
     wh.execute(
@@ -271,9 +265,3 @@ def write_history(
         periods=None if periods is None else sorted(periods),
     )
     wh.write_table(TABLE, rows, mode="append")
-
-
-def current(wh: Warehouse) -> bool:
-    """Whether the history table has this version's columns (else a compare measures every
-    period again)."""
-    return wh.table_exists(TABLE) and wh.columns(TABLE) == list(HISTORY_SCHEMA)

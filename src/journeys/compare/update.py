@@ -11,7 +11,6 @@ again from its whole history.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
@@ -19,13 +18,8 @@ import polars as pl
 
 from journeys.compare.drift import TABLE as DRIFT
 from journeys.compare.drift import empty_drift, find_drift
-from journeys.compare.history import (
-    GapInputs,
-    current,
-    measure_history,
-    periods_of,
-    write_history,
-)
+from journeys.compare.history import TABLE as HISTORY
+from journeys.compare.history import GapInputs, measure_history, periods_of, write_history
 from journeys.compare.maps import JourneyMap
 from journeys.compare.results import TABLES
 from journeys.compare.state import CHANGED, JourneyChanges
@@ -51,12 +45,8 @@ def write_rows(
     built when it is written and let go before the next. With ``changes``, the rows of one
     journey each only for the changed journeys (see the module docstring)."""
     for table, attr in zip(TABLES, PARTS, strict=True):
-        frames = iter(frames_of(attr))
-        first = next(frames)
-        kept = wh.table_exists(table) and wh.columns(table) == first.columns
-        parts = itertools.chain([first], frames)
-        del first
-        if changes is not None and attr in PER_JOURNEY and kept:
+        parts = frames_of(attr)
+        if changes is not None and attr in PER_JOURNEY and wh.table_exists(table):
             wh.delete_keys(table, column="journey_id", keys=CHANGED, also={"map_name": name})
             ids = changes.changed.select("journey_id")
             changed = [f.join(ids, on="journey_id", how="semi") for f in parts]
@@ -70,18 +60,10 @@ def replace_rows(
 ) -> None:
     """Replace one map's rows of ``table`` (a frame, or its parts one after another), keeping
     the other maps' rows in place (a stored mart keeps each map's rows in files of their own:
-    Warehouse.replace_rows). A table written by an older version (other columns) is
-    rewritten whole, its rows kept."""
-    frames = iter([frame] if isinstance(frame, pl.DataFrame) else frame)
-    first = next(frames)
-    if not wh.table_exists(table) or wh.columns(table) == first.columns:
-        parts = itertools.chain([first], frames)
-        del first
-        wh.replace_rows(table, parts, column="map_name", value=name)
-    else:
-        kept = wh.scan_table(table).filter(pl.col("map_name") != pl.lit(name)).collect()
-        rows = pl.concat([kept, first, *frames], how="diagonal_relaxed")
-        wh.write_table(table, rows)
+    Warehouse.replace_rows). The work file's format (publish.WAREHOUSE_FORMAT) holds its
+    columns: a table of an older version's columns is never read around."""
+    frames = [frame] if isinstance(frame, pl.DataFrame) else frame
+    wh.replace_rows(table, frames, column="map_name", value=name)
 
 
 def update_history(
@@ -98,7 +80,7 @@ def update_history(
     their journeys started in), find its drift events, and return those the marts did not
     hold before."""
     grain, timezone = drift.grain, drift.timezone
-    if changes is None or not current(wh):
+    if changes is None or not wh.table_exists(HISTORY):
         todo: list[date] | None = None
         periods = periods_of(inputs.scoped, grain, timezone)
     else:
