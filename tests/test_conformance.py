@@ -4,7 +4,6 @@ import itertools
 import textwrap
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from builders import write_journey_marts
@@ -98,26 +97,6 @@ def test_rerun_replaces_only_that_maps_rows(wh: Warehouse, tmp_path: Path):
     assert counts.rows() == [("ab", 2), ("ax", 2)]
     steps = wh.read_table("marts.map_steps").group_by("map_name").len().sort("map_name")
     assert steps.rows() == [("ab", 2), ("ax", 2)]
-
-
-def test_rerun_over_marts_of_an_older_version_keeps_the_other_maps_rows(
-    wh: Warehouse, tmp_path: Path
-):
-    load(wh, [{"id": "j1", "path": ["A", "B"]}, {"id": "j2", "path": ["A", "X"]}])
-    ab = write_map(tmp_path, "ab", "- A\n- B\n")
-    ax = write_map(tmp_path, "ax", "- A\n- X\n")
-    compare_maps(wh, SETTINGS, [ab, ax])
-    # map_gaps as an older journeys wrote it: without the ranking columns
-    old = wh.read_table("marts.map_gaps").drop("ranking", "same_behaviour_as")
-    wh.write_table("marts.map_gaps", old)
-    compare_maps(wh, SETTINGS, [ab])
-    gaps = wh.read_table("marts.map_gaps")
-    assert "ranking" in gaps.columns
-    assert set(gaps["map_name"]) == {"ab", "ax"}
-    assert (
-        gaps.filter(pl.col("map_name") == "ax").height
-        == old.filter(pl.col("map_name") == "ax").height
-    )
 
 
 def test_in_flight_journeys_are_judged_on_what_they_did_so_far(wh: Warehouse, tmp_path: Path):
