@@ -166,6 +166,43 @@ def test_appended_files_are_merged_beyond_a_few(tmp_path: Path):
         assert sorted(wh.read_table("marts.log")["i"]) == list(range(3 * LOOSE_FILES))
 
 
+def test_a_stored_tables_columns_stay_as_described_after_appends_and_merges(tmp_path: Path):
+    """A file appended to a stored table is cast to the columns the table was described with,
+    so they are not described again (the view reads them from its first file); a merge of the
+    appended files, or files that replace every other, describe it afresh."""
+    from journeys.warehouse import LOOSE_FILES
+
+    def fresh(wh: Warehouse, table: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in wh._run(f"DESCRIBE {table}")]
+
+    with _stored(tmp_path) as wh:
+        first = pl.DataFrame({"map_name": ["a"], "n": [1]})
+        wh.replace_rows("marts.m", first, column="map_name", value="a")
+        assert wh.described("marts.m") == fresh(wh, "marts.m")
+        other = pl.DataFrame({"n": pl.Series([2], dtype=pl.Int8), "map_name": ["b"]})
+        wh.replace_rows("marts.m", other, column="map_name", value="b")  # order, type: cast
+        assert wh.described("marts.m") == fresh(wh, "marts.m")
+        assert wh.described("marts.m") == [("map_name", "VARCHAR"), ("n", "BIGINT")]
+        for i in range(2 * LOOSE_FILES):
+            wh.write_table("marts.log", pl.DataFrame({"i": [i]}), mode="append")
+            assert wh.described("marts.log") == fresh(wh, "marts.log")
+        wh.write_table("marts.log", pl.DataFrame({"i": ["x"], "j": [1]}))  # replaced whole
+        assert wh.described("marts.log") == fresh(wh, "marts.log") == [
+            ("i", "VARCHAR"),
+            ("j", "BIGINT"),
+        ]
+        assert wh.read_table("marts.m", order_by=["n"]).rows() == [("a", 1), ("b", 2)]
+
+
+def test_load_parquet_returns_the_rows_it_read(tmp_path: Path):
+    path = tmp_path / "rows.parquet"
+    pl.DataFrame({"v": [1, 2, 3]}).write_parquet(path)
+    with _stored(tmp_path) as wh:
+        assert wh.load_parquet("intermediate.t", [path]) == 3
+        assert wh.load_parquet("intermediate.t", [path, path], mode="append") == 6
+        assert wh.count("intermediate.t") == 9
+
+
 def test_a_rolled_back_transaction_leaves_the_catalog_as_it_was(tmp_path: Path):
     with _stored(tmp_path) as wh:
         wh.write_table("marts.t", pl.DataFrame({"v": [1]}))

@@ -311,7 +311,10 @@ class StoredTables(Connection):
             )
         )
         files = self._compacted(table, [*current, StoredFile(str(file), rows, None, label)])
-        self._point(table, files, view=view)
+        # the view takes its columns from its first file: the same one, and the new file cast
+        # to them, the columns described before still hold (a compare wrote 14 such files)
+        same = bool(current) and files[0].file == current[0].file
+        self._point(table, files, view=view, same_columns=same)
         return rows
 
     def _compacted(self, table: str, files: list[StoredFile]) -> list[StoredFile]:
@@ -391,11 +394,25 @@ class StoredTables(Connection):
                 what=what,
             )
 
-    def _point(self, table: str, files: Sequence[StoredFile], *, view: bool = True) -> None:
-        """Record ``files`` as the rows of stored ``table`` and point its view at them."""
-        self._point_many({table: files}, view=view)
+    def _point(
+        self,
+        table: str,
+        files: Sequence[StoredFile],
+        *,
+        view: bool = True,
+        same_columns: bool = False,
+    ) -> None:
+        """Record ``files`` as the rows of stored ``table`` and point its view at them
+        (``same_columns``: the view's columns are those ``described`` holds already)."""
+        self._point_many({table: files}, view=view, same_columns=same_columns)
 
-    def _point_many(self, tables: Mapping[str, Sequence[StoredFile]], *, view: bool = True) -> None:
+    def _point_many(
+        self,
+        tables: Mapping[str, Sequence[StoredFile]],
+        *,
+        view: bool = True,
+        same_columns: bool = False,
+    ) -> None:
         """Record each table's files as its rows and point the tables' views at them (one
         script; a table in a view's way is replaced one view at a time). In a transaction the
         records wait for ``record_files`` (before its commit, or a read of raw.data_files): one
@@ -405,7 +422,8 @@ class StoredTables(Connection):
             self.record_files()
         self.stored_changed = True
         for table, files in tables.items():
-            self._described.pop(table, None)
+            if not same_columns:
+                self._described.pop(table, None)
             if self._files is not None:
                 self._files[table] = list(files)
         if not view:

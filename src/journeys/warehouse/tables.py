@@ -297,17 +297,16 @@ class Tables(StoredTables):
         mode: Literal["replace", "append"] = "replace",
     ) -> int:
         """Create ``table`` from Parquet files (replace) or append them (columns matched by
-        name); return the rows read."""
+        name); return the rows read (the statement's own count: no count of the table before
+        and after)."""
         files = [str(p) for p in paths]
         source = "read_parquet($files, hive_partitioning = false)"
         target = quote_ident(table)
-        before = 0 if mode == "replace" or not self.table_exists(table) else self.count(table)
         if mode == "replace" or not self.table_exists(table):
             sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}"
         else:
             sql = f"INSERT INTO {target} BY NAME SELECT * FROM {source}"
-        self._execute(sql, {"files": files}, f"load {table}")
-        return self.count(table) - before
+        return int(self._run(sql, {"files": files}, what=f"load {table}")[0][0])
 
     # -- rows ----------------------------------------------------------------------------------
     def delete_keys(
