@@ -187,10 +187,14 @@ def test_a_stored_tables_columns_stay_as_described_after_appends_and_merges(tmp_
             wh.write_table("marts.log", pl.DataFrame({"i": [i]}), mode="append")
             assert wh.described("marts.log") == fresh(wh, "marts.log")
         wh.write_table("marts.log", pl.DataFrame({"i": ["x"], "j": [1]}))  # replaced whole
-        assert wh.described("marts.log") == fresh(wh, "marts.log") == [
-            ("i", "VARCHAR"),
-            ("j", "BIGINT"),
-        ]
+        assert (
+            wh.described("marts.log")
+            == fresh(wh, "marts.log")
+            == [
+                ("i", "VARCHAR"),
+                ("j", "BIGINT"),
+            ]
+        )
         assert wh.read_table("marts.m", order_by=["n"]).rows() == [("a", 1), ("b", 2)]
 
 
