@@ -30,9 +30,8 @@ def read_in_scope(
     """prepare_journeys() of the rows of marts.journeys whose variant is in the map's scope
     (``variants``: read_variants()), with ``raw_weight`` (value.raw_weights), sorted by
     journey_id: for scope_journeys, the same rows in the same order as from every journey."""
-    present = wh.columns("marts.journeys")
     wanted = [c for c in JOURNEY_COLUMNS if c != "path"]  # paths: once per variant
-    wanted += [c for c in BREAKDOWN_COLUMNS if c in present]
+    wanted += BREAKDOWN_COLUMNS
     in_scope = scope_variants(journey_map, variants)["variant_id"]
     frame = (
         wh.scan_table("marts.journeys", columns=list(dict.fromkeys(wanted)))

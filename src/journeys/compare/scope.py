@@ -24,7 +24,7 @@ from journeys.compare.maps import JourneyMap
 
 JOURNEY_COLUMNS = ("journey_id", "customer_key", "variant_id", "path", "status", "value")
 BREAKDOWN_COLUMNS = ("segment", "started_at")
-"""Read when marts.journeys has them: marts.map_journeys' segment and period."""
+"""marts.map_journeys' segment and period."""
 EVENT_COLUMNS = ("journey_id", "step_index", "touchpoint", "occurred_at", "channel")
 
 

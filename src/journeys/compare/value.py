@@ -30,11 +30,8 @@ SEGMENTS = pl.List(pl.Struct({"segment": pl.String, "journeys": pl.Int64, "share
 def journey_values(wh: Warehouse, settings: Settings) -> pl.DataFrame:
     """journey_id, segment, raw_weight (NULL: an average customer; all NULL without
     ``customer_value``), one row per journey of marts.journeys, sorted by journey_id."""
-    present = wh.columns("marts.journeys")
-    columns = [c for c in ("journey_id", "customer_key", "segment") if c in present]
+    columns = ["journey_id", "customer_key", "segment"]
     journeys = wh.read_table("marts.journeys", columns=columns, order_by=["journey_id"])
-    if "segment" not in present:  # a journeys mart written without one (tests, old notebooks)
-        journeys = journeys.with_columns(segment=pl.lit(None, pl.String))
     return journeys.select(
         pl.col("journey_id").cast(pl.String),
         pl.col("segment").cast(pl.String),
