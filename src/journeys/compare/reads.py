@@ -62,9 +62,7 @@ def read_variants(wh: Warehouse) -> pl.DataFrame:
         .agg(pl.len().alias("journeys"))
         .collect(engine="streaming")
     )
-    if wh.table_exists("marts.variants") and {"variant_id", "path"} <= set(
-        wh.columns("marts.variants")
-    ):
+    if wh.table_exists("marts.variants"):
         paths = wh.read_table("marts.variants", columns=["variant_id", "path"])
         found = counts.join(paths.unique("variant_id"), on="variant_id", how="left")
         if found["path"].null_count() == 0:
