@@ -46,6 +46,8 @@ def load(wh: Warehouse) -> None:
             journeys,
             schema=["journey_id", "customer_key", "variant_id", "path", "status", "value"],
             orient="row",
+        ).with_columns(  # every journey starts at its first event, at second 0
+            segment=pl.lit(None, pl.String), started_at=pl.lit(0).cast(pl.Datetime("us", "UTC"))
         ),
     )
     wh.write_table(
