@@ -62,8 +62,7 @@ def replace_rows(
     the other maps' rows in place (a stored mart keeps each map's rows in files of their own:
     Warehouse.replace_rows). The work file's format (publish.WAREHOUSE_FORMAT) holds its
     columns: a table of an older version's columns is never read around."""
-    frames = [frame] if isinstance(frame, pl.DataFrame) else frame
-    wh.replace_rows(table, frames, column="map_name", value=name)
+    wh.replace_rows(table, frame, column="map_name", value=name)
 
 
 def update_history(

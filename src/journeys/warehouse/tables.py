@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 import duckdb
 
 from journeys.errors import WarehouseError
+from journeys.warehouse.connection import _rows
 from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
 from journeys.warehouse.storage import DATA_FILES, StoredTables
 
@@ -306,7 +307,7 @@ class Tables(StoredTables):
             sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}"
         else:
             sql = f"INSERT INTO {target} BY NAME SELECT * FROM {source}"
-        return int(self._run(sql, {"files": files}, what=f"load {table}")[0][0])
+        return _rows(self._run(sql, {"files": files}, what=f"load {table}"))
 
     # -- rows ----------------------------------------------------------------------------------
     def delete_keys(
