@@ -372,11 +372,16 @@ class EffortSettings(_Frozen, frozen=True, kw_only=True):
     }
 
 
-def _weights(value: Any, field: str) -> Any:
-    if isinstance(value, dict):
-        for segment, weight in value.items():
-            _positive(weight, f"{field}.{segment}", "3")
-    return value
+def _positive_values(example: str, *, zero: bool = False) -> Check:
+    """A rule for a mapping of numbers: each value ``_positive`` at ``field.key``."""
+
+    def check(value: Any, field: str) -> Any:
+        if isinstance(value, dict):
+            for key, number in value.items():
+                _positive(number, f"{field}.{key}", example, zero=zero)
+        return value
+
+    return check
 
 
 def _weight(value: Any, field: str) -> Any:
@@ -401,7 +406,7 @@ class CustomerValue(_Frozen, frozen=True, kw_only=True):
     """The weight of a customer whose segment is not listed (or who has none). With ``column``,
     a customer without a value there weighs as much as the average customer."""
 
-    _checks: ClassVar[dict[str, Check]] = {"segments": _weights, "default": _weight}
+    _checks: ClassVar[dict[str, Check]] = {"segments": _positive_values("3"), "default": _weight}
 
     @property
     def configured(self) -> bool:
@@ -433,13 +438,6 @@ def _rates(value: Any, field: str) -> Any:
             raise ValueError(f"{where}: {rate!r} is not a finite number; write e.g. 1.06")
         rates[_code(code, where)] = float(rate)
     return rates
-
-
-def _costs(value: Any, field: str) -> Any:
-    if isinstance(value, dict):
-        for name, cost in value.items():
-            _positive(cost, f"{field}.{name}", "4.5", zero=True)
-    return value
 
 
 def _memory_size(value: Any, field: str) -> Any:
@@ -521,7 +519,7 @@ class Settings(_Frozen, frozen=True, kw_only=True):
         "salt": _when_text(_keyed),
         "currency": _currency,
         "exchange_rates": _rates,
-        "touchpoint_costs": _costs,
+        "touchpoint_costs": _positive_values("4.5", zero=True),
         "memory_limit": _memory_size,
     }
 
