@@ -204,6 +204,29 @@ def test_split_by_channel_partitioned(loaded: Path, landing: Path, tmp_path: Pat
     assert_same_marts(single, parted)
 
 
+def test_cut_sessions_partitioned(loaded: Path, landing: Path, tmp_path: Path) -> None:
+    """Sessions longer than max_seconds are cut after a partition has written its events
+    straight into their file: the partition loads them back into a table, cuts them and writes
+    them again, and deletes the first file. Same marts as one process."""
+    single = _settings(landing, tmp_path / "single", late=False)
+    single = single.replace(sessions=single.sessions.replace(max_seconds=600))
+    parted = single.replace(warehouse=tmp_path / "parted" / "journeys.duckdb", partitions=3)
+    for settings in (single, parted):
+        _copy(loaded, tmp_path / settings.warehouse.parent.name)
+        steps.build_marts(settings, full=True, publish=False)
+    assert_same_marts(single, parted)
+    events = _marts(parted)["events"]
+    assert events.filter(pl.col("session_id").str.contains(r"\.2$")).height > 0  # cut ones
+    with duckdb.connect(str(work_path(parted)), read_only=True) as con:
+        listed = {f for (f,) in con.execute(
+            "SELECT unnest(files) FROM raw.data_files WHERE table_name = 'marts.events'"
+        ).fetchall()}  # fmt: skip
+    on_disk = {
+        str(f) for f in (tmp_path / "parted" / "journeys.data" / "marts" / "events").glob("*")
+    }
+    assert len(listed) == 3 and on_disk == listed
+
+
 RAW = (
     "SELECT source, regexp_extract(file, '[^/]+/[^/]+$'), rows_read, rows_accepted, "
     "rows_rejected, duplicates, late_events, note FROM raw.manifest",

@@ -48,6 +48,7 @@ from journeys.paths.rules import PathRules
 from journeys.paths.scope import (
     CASE_HORIZONS,
     EVENTS,
+    EVENTS_MART,
     PART_COUNTS,
     PATH_MARTS,
     PROFILES,
@@ -205,6 +206,8 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         if not job.events:
             raise BuildError(f"partition {job.part}: no events files; run `journeys build --full`")
         _start_from(wh, job, full=full, rebuild=rebuild)
+        # a whole rebuild writes its events straight into their file (scope.build_scope_marts)
+        events_file = _out_file(job, EVENTS_MART) if full else None
         events = build_part(
             wh,
             job.rules,
@@ -213,11 +216,15 @@ def build_partition(job: PartitionJob) -> PartitionResult:
             rebuild=rebuild,
             effort=job.effort,
             effort_full=job.effort_full,
+            events_file=events_file,
         )
         files = []
         for mart in PART_MARTS:
             if (not rebuild and mart in KEPT) or (not effort and mart in EFFORT_MARTS):
                 files.append(job.current.get(mart, ()))
+                continue
+            if mart == EVENTS_MART and events_file is not None and events_file.exists():
+                files.append((str(events_file),))  # written already, and still the mart
                 continue
             path = _out_file(job, mart)
             wh.export_parquet(mart, path)

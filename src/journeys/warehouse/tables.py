@@ -261,20 +261,23 @@ class Tables(StoredTables):
 
     def export_model_parquet(
         self, model: str, path: Path, *, partition_by: str | None = None, **params: Any
-    ) -> None:
+    ) -> int:
         """Write the SELECT of ``sql/<model>.sql`` as Parquet: one file, or a folder with one
-        ``<column>=<value>/`` sub-folder per value of ``partition_by`` (written in one pass)."""
+        ``<column>=<value>/`` sub-folder per value of ``partition_by`` (written in one pass);
+        return the rows written."""
         body = _strip_trailing(read_sql(model))
         options = "FORMAT parquet"
         if partition_by is not None:
             options += f", PARTITION_BY ({quote_ident(partition_by)}), OVERWRITE_OR_IGNORE true"
         path.parent.mkdir(parents=True, exist_ok=True)
         bound = {**_bind(body, params, model), "out_path": str(path)}
-        self._run(
-            f"COPY ({body}) TO $out_path ({options})",
-            bound,
-            what=f"{_label(model)} to {path}",
-            writes=path.parent,
+        return _rows(
+            self._run(
+                f"COPY ({body}) TO $out_path ({options})",
+                bound,
+                what=f"{_label(model)} to {path}",
+                writes=path.parent,
+            )
         )
 
     def export_model_lines(self, model: str, out: Path, **params: Any) -> None:
