@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from journeys.paths.effort import EffortRules, refresh_effort
 from journeys.paths.rules import PathRules
@@ -95,7 +96,7 @@ def build_scope_marts(
     reading the file costs the models below what reading the table did. Should the sessions
     be changed afterwards (``split_sessions``), the file becomes a table again and is deleted:
     the caller writes the table out as before."""
-    params = rules.params(full=full)
+    params: dict[str, Any] = rules.params(full=full)  # model parameters, none named partition_by
     if full and events_file is not None:
         events = wh.export_model_parquet("marts/events", events_file, **params)
         wh.define_stored_view(EVENTS_MART, [str(events_file)])
