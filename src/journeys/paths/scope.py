@@ -97,7 +97,9 @@ def build_scope_marts(
     be changed afterwards (``split_sessions``), the file becomes a table again and is deleted:
     the caller writes the table out as before."""
     params: dict[str, Any] = rules.params(full=full)  # model parameters, none named partition_by
-    if full and events_file is not None:
+    if not full:
+        events_file = None  # only a full rebuild writes the file
+    if events_file is not None:
         events = wh.export_model_parquet("marts/events", events_file, **params)
         wh.define_stored_view(EVENTS_MART, [str(events_file)])
     elif full:
@@ -105,7 +107,7 @@ def build_scope_marts(
     else:
         wh.delete_keys(EVENTS_MART, column="customer_key", keys=SCOPE)
         events = wh.append_model("marts/events", **params)
-    split_sessions(wh, rules, full=full, events_file=events_file if full else None)
+    split_sessions(wh, rules, full=full, events_file=events_file)
     parts = max(1, math.ceil(events / EVENTS_PER_PART))
     for model in ("marts/sessions", "marts/journeys"):
         if not full:
@@ -131,7 +133,6 @@ def split_sessions(
     params = rules.params(full=full)
     if rules.split_by_channel:
         _events_as_table(wh, events_file)
-        events_file = None
         wh.execute("marts/updates/events_sessions_by_channel", **params)
     moved = wh.run_model("intermediate/int_session_cuts", **params)
     if moved:
@@ -142,8 +143,9 @@ def split_sessions(
 
 def _events_as_table(wh: Warehouse, events_file: Path | None) -> None:
     """``marts.events`` as a table that an UPDATE can change: the rows of ``events_file`` (when
-    the mart is a view of it) loaded, and the file deleted, as it no longer holds the mart."""
-    if events_file is None:
+    the mart is a view of it: the file is there) loaded, and the file deleted, as it no longer
+    holds the mart."""
+    if events_file is None or not events_file.exists():
         return
     wh.drop_view(EVENTS_MART)
     wh.load_parquet(EVENTS_MART, [events_file])
