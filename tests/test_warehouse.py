@@ -198,6 +198,44 @@ def test_a_stored_tables_columns_stay_as_described_after_appends_and_merges(tmp_
         assert wh.read_table("marts.m", order_by=["n"]).rows() == [("a", 1), ("b", 2)]
 
 
+def test_a_frame_stored_by_polars_reads_back_with_the_types_duckdb_writes(tmp_path: Path):
+    """A polars frame of a stored table is written by polars itself; every column reads back
+    with the type DuckDB's own COPY of the frame gives. A Duration (polars writes an integer)
+    goes through DuckDB, an INTERVAL as before."""
+    import datetime as dt
+
+    frame = pl.DataFrame(
+        {
+            "s": ["x", None],
+            "e": pl.Series(["a", "b"], dtype=pl.Enum(["a", "b", "c"])),
+            "c": pl.Series(["x", "y"], dtype=pl.Categorical),
+            "i8": pl.Series([1, None], dtype=pl.Int8),
+            "u16": pl.Series([1, 2], dtype=pl.UInt16),
+            "u64": pl.Series([1, 2], dtype=pl.UInt64),
+            "f32": pl.Series([1.5, None], dtype=pl.Float32),
+            "dec": pl.Series(["1.5", "2.25"]).cast(pl.Decimal(10, 2)),
+            "b": [True, None],
+            "d": [dt.date(2026, 3, 1), None],
+            "t": [dt.datetime(2026, 3, 1, 9), None],
+            "tz": pl.Series([dt.datetime(2026, 3, 1, 9), None]).dt.replace_time_zone("UTC"),
+            "ms": pl.Series([dt.datetime(2026, 3, 1), None]).cast(pl.Datetime("ms")),
+            "l": [["a"], []],
+            "steps": pl.Series([[1, 2], None], dtype=pl.List(pl.UInt16)),
+            "st": [{"a": 1, "b": "x"}, None],
+            "blob": [b"x", None],
+        }
+    )
+    with _stored(tmp_path) as wh:
+        wh.write_table("marts.by_polars", frame)
+        with wh._registered(frame) as view:  # DuckDB's own COPY, as every frame was written
+            wh._store("marts.by_duckdb", f"SELECT * FROM {view}", None, "write")
+        assert wh.described("marts.by_polars") == wh.described("marts.by_duckdb")
+        assert wh.read_table("marts.by_polars").equals(wh.read_table("marts.by_duckdb"))
+        wh.write_table("marts.waits", pl.DataFrame({"w": [dt.timedelta(seconds=90)]}))
+        assert wh.described("marts.waits") == [("w", "INTERVAL")]
+        assert wh._run("SELECT w FROM marts.waits") == [(dt.timedelta(seconds=90),)]
+
+
 def test_load_parquet_returns_the_rows_it_read(tmp_path: Path):
     path = tmp_path / "rows.parquet"
     pl.DataFrame({"v": [1, 2, 3]}).write_parquet(path)

@@ -146,9 +146,11 @@ class Tables(StoredTables):
         folder = self._stage_folder() if through_file and not self.is_stored(table) else None
         if folder is not None and _is_polars_frame(frame):
             return self._write_through_file(table, frame, folder, mode=mode)
+        append = mode == "append" and self.table_exists(table)
+        if self.is_stored(table) and _is_polars_frame(frame):
+            return self._store_frame(table, frame, f"write {table}", append=append)
         with self._registered(frame) as view:
             target = quote_ident(table)
-            append = mode == "append" and self.table_exists(table)
             if self.is_stored(table):
                 self._store(table, f"SELECT * FROM {view}", None, f"write {table}", append=append)
             elif append:
@@ -360,9 +362,7 @@ class Tables(StoredTables):
             files = self.stored_files(table).get(table, [])
         kept = [f for f in files if f.label != value]
         for part in frames:
-            with self._registered(part) as view:
-                body = f"SELECT * FROM {view}"
-                self._store(table, body, None, f"write {table}", keep=kept, label=value)
+            self._store_frame(table, part, f"write {table}", keep=kept, label=value)
             kept = self.stored_files(table).get(table, [])
             del part  # before the next is built
 
