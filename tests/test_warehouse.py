@@ -236,6 +236,25 @@ def test_a_frame_stored_by_polars_reads_back_with_the_types_duckdb_writes(tmp_pa
         assert wh._run("SELECT w FROM marts.waits") == [(dt.timedelta(seconds=90),)]
 
 
+def test_a_table_sharing_files_keeps_their_rows_after_the_source_moves_on(tmp_path: Path):
+    """compare's snapshot reads the files marts.journeys read when it was taken: a later write
+    of marts.journeys makes new files, the snapshot keeps its rows, and the garbage collector
+    keeps the files it lists (``referenced_files``)."""
+    with _stored(tmp_path) as wh:
+        wh.write_table("marts.journeys", pl.DataFrame({"journey_id": ["j1", "j2"]}))
+        assert wh.share_files("intermediate.compare_journeys", "marts.journeys")
+        shared = [f.file for f in wh.stored_files("marts.journeys")["marts.journeys"]]
+        wh.write_table("marts.journeys", pl.DataFrame({"journey_id": ["j3"]}))
+        assert wh.read_table("marts.journeys")["journey_id"].to_list() == ["j3"]
+        snapshot = wh.read_table("intermediate.compare_journeys")
+        assert sorted(snapshot["journey_id"]) == ["j1", "j2"]
+        assert set(shared) <= set(wh.referenced_files())
+        assert not wh.share_files("intermediate.compare_journeys", "marts.nothing_written")
+    with Warehouse(tmp_path / "tables.duckdb") as tables:  # no data folder: nothing to share
+        tables.write_table("marts.journeys", pl.DataFrame({"journey_id": ["j1"]}))
+        assert not tables.share_files("intermediate.compare_journeys", "marts.journeys")
+
+
 def test_load_parquet_returns_the_rows_it_read(tmp_path: Path):
     path = tmp_path / "rows.parquet"
     pl.DataFrame({"v": [1, 2, 3]}).write_parquet(path)

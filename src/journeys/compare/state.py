@@ -74,9 +74,9 @@ class JourneyChanges:
         return pl.concat([self.changed.select("journey_id"), self.stale.select("journey_id")])
 
 
-def snapshot_columns(wh: Warehouse) -> list[str]:
-    """journey_id and the ``FINGERPRINT`` columns marts.journeys has, in its order."""
-    return [c for c in wh.columns("marts.journeys") if c == "journey_id" or c in FINGERPRINT]
+def snapshot_columns(wh: Warehouse, table: str = "marts.journeys") -> list[str]:
+    """journey_id and the ``FINGERPRINT`` columns ``table`` has, in its order."""
+    return [c for c in wh.columns(table) if c == "journey_id" or c in FINGERPRINT]
 
 
 def read_changes(wh: Warehouse) -> JourneyChanges:
@@ -87,7 +87,7 @@ def read_changes(wh: Warehouse) -> JourneyChanges:
     previous, full_build = None, False
     if wh.table_exists(SNAPSHOT) and wh.table_exists(RUNS) and wh.count(RUNS) == 1:
         snapshot, seen = wh.read_table(RUNS).row(0)
-        if wh.columns(SNAPSHOT) == columns:
+        if snapshot_columns(wh, SNAPSHOT) == columns:
             previous = snapshot
         if wh.table_exists("raw.builds"):
             full_build = bool(wh.scalar("queries/full_builds_since", seen=seen))
@@ -119,15 +119,19 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def save_snapshot(wh: Warehouse, changes: JourneyChanges) -> None:
-    """marts.journeys as this compare read it becomes the snapshot the next one diffs against:
-    with a snapshot read, its changed and stale rows replaced (a micro-batch's few thousand),
-    else taken whole; in the warehouse, no journey passing through memory."""
-    columns = snapshot_columns(wh)
-    if changes.previous is None:
-        wh.run_model("intermediate/compare_journeys", columns=columns, only_changed=False)
-    else:  # read_changes diffed the snapshot with these columns and listed the ids in CHANGED
-        wh.delete_keys(SNAPSHOT, column="journey_id", keys=CHANGED)
-        wh.append_model("intermediate/compare_journeys", columns=columns, only_changed=True)
+    """marts.journeys as this compare read it becomes the snapshot the next one diffs against.
+    In a warehouse of data files the snapshot reads the files marts.journeys reads now (a build
+    writes new files, never into these): nothing is copied, and the snapshot has every column
+    of the mart. Else (marts.journeys a table) its ``FINGERPRINT`` columns are copied: with a
+    snapshot read, its changed and stale rows replaced (a micro-batch's few thousand), else
+    taken whole; in the warehouse, no journey passing through memory."""
+    if not wh.share_files(SNAPSHOT, "marts.journeys"):
+        columns = snapshot_columns(wh)
+        if changes.previous is None:
+            wh.run_model("intermediate/compare_journeys", columns=columns, only_changed=False)
+        else:  # read_changes diffed the snapshot with these columns, listed the ids in CHANGED
+            wh.delete_keys(SNAPSHOT, column="journey_id", keys=CHANGED)
+            wh.append_model("intermediate/compare_journeys", columns=columns, only_changed=True)
     runs = pl.DataFrame(
         {"snapshot": [changes.snapshot], "built_at": [changes.newest_build]},
         schema={"snapshot": pl.String, "built_at": pl.Datetime("us", "UTC")},

@@ -36,6 +36,8 @@ STORED_TABLES = (
     "intermediate.part_pairs",
     "intermediate.int_variant_durations",
     "intermediate.int_pair_times",
+    "intermediate.compare_journeys",
+    "intermediate.compare_changed",
 )
 """Tables outside ``marts`` that a warehouse with a data folder keeps as Parquet files."""
 LOOSE_FILES = 8
@@ -138,6 +140,18 @@ class StoredTables(Connection):
             adopted[table] = sum(f.rows for f in found)
         self._point_many(pointed)
         return adopted
+
+    def share_files(self, table: str, source: str) -> bool:
+        """Make stored ``table`` read the files ``source`` reads now, as they are: a data file
+        is never changed once written (a step writes new ones), so ``table`` keeps these rows
+        after ``source`` moves on, and the garbage collector keeps the files while either
+        lists them. Nothing is copied. False (nothing done): one of the two is not stored, or
+        ``source`` has no files."""
+        files = self.stored_files(source).get(source, []) if self.is_stored(source) else []
+        if not files or not self.is_stored(table):
+            return False
+        self._point(table, files)
+        return True
 
     def store_parts(self, table: str, model: str, *, parts: int, key: str, **params: Any) -> int:
         """Write a model's SELECT as the files of stored ``table``, one or more per hash bucket
