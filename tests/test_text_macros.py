@@ -110,3 +110,41 @@ def test_the_year_test_reads_as_the_slice_did(con: duckdb.DuckDBPyConnection) ->
 @given(values=st.lists(st.one_of(st.none(), timestamps, text), min_size=1, max_size=30))
 def test_any_timestamp_text(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> None:
     assert parse_differences(con, values) == []
+
+
+CONTACT_EDGES = [
+    "a@b.co", " a@b.co ", "a@b", "@b.co", "x y@b.co", "+49 160 3821092", " +49 160 3821092",
+    "0160 3821092", "(0160) 3821092", "0160/3821092", "+49 (0) 160 3821092", "0049 160 3821092",
+    "173688", "0000123456", "T-0000371", "+1234567", "+123456789012345", "+1234567890123456",
+    "\u00a0+49 160 3821092", "\t0160 3821092", "(0", "+", "0", "", " ", None,
+]  # fmt: skip
+contacts = st.text(alphabet=st.sampled_from("+0( )1-9./@ab\u00a0\t"), max_size=18)
+
+
+def contact_differences(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> list[tuple]:
+    """Values whose journeys_is_contact differs from the macros' earlier form, which ran their
+    regular expressions on every value (they now first test what a match needs)."""
+    con.execute("create or replace temp table v (s varchar)")
+    con.executemany("insert into v values (?)", [[value] for value in values])
+    plain = """regexp_full_match(trim(coalesce(s, '')), '[\\w.+-]+@[\\w-]+(\\.[\\w-]+)+')
+    or (length(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g')) between 8 and 15 and (
+        regexp_full_match(trim(s), '(\\+|00)[1-9][0-9 ().-]*')
+        or regexp_full_match(trim(s), '\\(?0[1-9][0-9]{0,4}\\)?([ .-]+[0-9]{2,})+')))"""
+    return con.execute(
+        f"select s from v where journeys_is_contact(s) is distinct from ({plain})"
+    ).fetchall()
+
+
+def test_contact_values_read_as_before(con: duckdb.DuckDBPyConnection) -> None:
+    assert contact_differences(con, [*CONTACT_EDGES, *EDGES]) == []
+    found = dict(
+        con.execute("select s, journeys_is_contact(s) from v where s is not null").fetchall()
+    )
+    assert found["a@b.co"] and found["(0160) 3821092"] and found["+49 (0) 160 3821092"]
+    assert not found["0000123456"] and not found["T-0000371"] and not found["+1234567890123456"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), contacts, text), min_size=1, max_size=30))
+def test_any_contact_text(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> None:
+    assert contact_differences(con, values) == []
