@@ -38,9 +38,9 @@ WAREHOUSE_FORMAT = 8
 """The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
 catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format; 6 =
 raw.transactions.amount_value, the amount read with the source's decimal separator; 7 = the
-tables and columns recorded in tests/warehouse_layout.txt; 8 = compare's snapshot
-(``intermediate.compare_journeys``: the files of marts.journeys it read) and changed ids are
-stored files. Raise it with every change of a
+tables and columns recorded in tests/warehouse_layout.txt; 8 = compare's state is stored
+files: its snapshot (``intermediate.compare_journeys``: the files of marts.journeys it read),
+the changed ids and the kept step timing (compare/cache.py). Raise it with every change of a
 table's columns (tests/test_warehouse_layout.py fails until then): a step never reads around an
 older version's tables, it refuses the work file with the rebuild."""
 

@@ -23,10 +23,17 @@ from journeys.inputs import fingerprint
 from journeys.warehouse import Warehouse
 
 INPUTS = "intermediate.compare_inputs"
-WRITTEN = ("marts.map", "marts.touchpoint_impact", "raw.rejects", "intermediate.compare_")
+WRITTEN = (
+    "marts.map",
+    "marts.touchpoint_impact",
+    "raw.rejects",
+    "intermediate.compare_",
+    "intermediate.map_",
+)
 """Stored tables that are no input of compare (by name prefix): the marts it writes
 (``marts.maps``, ``marts.map_*``, ``marts.touchpoint_impact``), the published rejects and its
-own state (``intermediate.compare_journeys``, ``compare_changed``: compare/state.py)."""
+own state (``intermediate.compare_journeys``, ``compare_changed``: compare/state.py; the kept
+step timing ``intermediate.map_*``: compare/cache.py)."""
 
 
 def compare_fingerprint(wh: Warehouse, settings: Settings, maps: Sequence[Path]) -> str:

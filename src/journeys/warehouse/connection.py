@@ -56,6 +56,10 @@ class Connection:
         """The temp views made here (``drop_temp`` drops any other temp name as a table)."""
         self._described: dict[str, list[tuple[str, str]]] = {}
         """(column, type) of stored tables' views as described here, until their files change."""
+        self._frame_columns: dict[str, tuple[object, list[tuple[str, str]]]] = {}
+        """Per stored table, a polars schema whose Parquet file (written by polars) was found to
+        have the table's described columns, with those columns: a frame of the same schema
+        needs no look at its file (``_store_frame``)."""
         self._files: dict[str, list[StoredFile]] | None = None
         """raw.data_files as last read or written here (only this writer changes it): each
         stored table's files without a query per look-up; forgotten on rollback or reconnect."""

@@ -38,6 +38,9 @@ STORED_TABLES = (
     "intermediate.int_pair_times",
     "intermediate.compare_journeys",
     "intermediate.compare_changed",
+    "intermediate.map_step_seconds",
+    "intermediate.map_sla_breaches",
+    "intermediate.map_channel_switches",
 )
 """Tables outside ``marts`` that a warehouse with a data folder keeps as Parquet files."""
 LOOSE_FILES = 8
@@ -353,7 +356,7 @@ class StoredTables(Connection):
             frame.write_parquet(file, compression="snappy")
         except OSError as exc:
             raise WarehouseError(os_failure(file, exc, doing=f"{what}: write")) from None
-        if current and self._file_columns(file) != self.described(table):
+        if current and not self._has_columns(table, frame, file):
             try:
                 body = f"SELECT * FROM read_parquet({quote_literal(str(file))})"
                 return self._store(table, body, None, what, keep=current, label=label)
@@ -370,11 +373,19 @@ class StoredTables(Connection):
             return list(keep)
         return self.stored_files(table).get(table, []) if append else []
 
-    def _file_columns(self, file: Path) -> list[tuple[str, str]]:
+    def _has_columns(self, table: str, frame: pl.DataFrame, file: Path) -> bool:
+        """Whether ``file`` (``frame`` as polars wrote it) has the columns of stored ``table``:
+        looked at once per frame schema (a compare writes each map's rows of a mart in turn)."""
+        columns = self.described(table)
+        if self._frame_columns.get(table) == (frame.schema, columns):
+            return True
         rows = self._run(
             "DESCRIBE SELECT * FROM read_parquet($f)", {"f": str(file)}, what=f"read {file}"
         )
-        return [(r[0], r[1]) for r in rows]
+        if [(r[0], r[1]) for r in rows] != columns:
+            return False
+        self._frame_columns[table] = (frame.schema, columns)
+        return True
 
     def _add_file(
         self, table: str, current: list[StoredFile], new: StoredFile, *, view: bool = True
