@@ -196,3 +196,33 @@ def test_no_room_for_the_parts_parses_the_file_whole(tmp_path, parts, monkeypatc
     monkeypatch.setattr(xes_parts._Cutter, "_write", full)
     assert read_xes(path).events.equals(expected.events)
     assert cut == [False]
+
+
+def test_children_started_early_parse_the_parts_and_the_rest_end_with_the_process(
+    tmp_path, parts, monkeypatch: pytest.MonkeyPatch
+):
+    """``prestart`` (the commands call it before loading their libraries) starts the children
+    of a large XES file; the parse takes them instead of starting its own, and gives the
+    events of the file parsed whole. Another file's name starts none; a child no parse takes
+    ends with the process (``_stop_warm``, registered at exit)."""
+    path = write_log(tmp_path / "claims.xes.gz")
+    expected = whole(path)
+    parts(3)  # parts_for gives 3 from now on: two children
+    monkeypatch.setattr(xes_parts, "_WARM", [])
+    xes_parts.prestart(tmp_path / "claims.csv")
+    assert xes_parts._WARM == []
+    xes_parts.prestart(path)
+    warm = list(xes_parts._WARM)
+    assert len(warm) == 2
+    started = []
+    monkeypatch.setattr(xes_parts._Child, "start", classmethod(lambda cls: started.append(1)))
+    assert read_xes(path).events.equals(expected.events)
+    assert xes_parts._WARM == [] and started == []  # the early children parsed, none more
+    assert all(child.process.returncode == 0 for child in warm)
+    monkeypatch.undo()
+    monkeypatch.setattr(xes_parts, "_WARM", [])
+    monkeypatch.setattr(xes_parts, "parts_for", lambda path: 2)
+    xes_parts.prestart(path)
+    left = xes_parts._WARM[0]
+    xes_parts._stop_warm()
+    assert xes_parts._WARM == [] and left.process.poll() is not None

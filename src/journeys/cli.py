@@ -277,6 +277,9 @@ def import_log(
     Example: journeys import-log helpdesk.csv --case-col case_id --activity-col activity
     --timestamp-col timestamp --timezone Europe/Amsterdam
     """
+    from journeys.ingest.xes_parts import prestart
+
+    prestart(file)  # a large XES file's parse children load their libraries beside this one's
     from journeys import steps
     from journeys.errors import IngestError
 
@@ -323,6 +326,9 @@ def analyze(
     Example: journeys analyze helpdesk.csv --case-col case_id --activity-col activity
     --timestamp-col timestamp --map maps/helpdesk.yaml
     """
+    from journeys.ingest.xes_parts import prestart
+
+    prestart(file)  # a large XES file's parse children load their libraries beside this one's
     from journeys.analyze import analyze_log
 
     options = log_choices(**log)
