@@ -6,8 +6,8 @@ waits). ``read_in_parts`` inflates the file once, cuts it at trace boundaries in
 documents (the file's header, a run of its traces in order, ``</log>``) and parses them at
 once: the last in this process, the others in child processes, each handing its events back as
 an Arrow file. The commands start the children (``prestart``) before they load their own
-libraries, so a child has loaded polars and rustxes by the time its part is cut. The parts' events, joined in
-order, are the events of the file.
+libraries, so a child has loaded polars and rustxes by the time its part is cut. The parts'
+events, joined in order, are the events of the file.
 
 A cut is made only where it cannot change what is read: at a ``<trace`` start tag that
 follows the first trace, with no comment, CDATA section, DOCTYPE or processing instruction
