@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 from journeys.errors import WarehouseError, os_failure
 from journeys.warehouse.connection import Connection, _rows
@@ -26,6 +26,7 @@ from journeys.warehouse.sqltext import (
 
 if TYPE_CHECKING:
     import polars as pl
+    import pyarrow as pa
 
 STORED_TABLES = (
     "intermediate.int_events",
@@ -333,7 +334,7 @@ class StoredTables(Connection):
     def _store_frame(
         self,
         table: str,
-        frame: pl.DataFrame,
+        frame: pl.DataFrame | pa.Table,
         what: str,
         *,
         append: bool = False,
@@ -344,10 +345,11 @@ class StoredTables(Connection):
         than DuckDB's COPY of the frame (a compare's 40,000 map_journeys rows 33 -> 10 ms, a
         20-row mart 3.2 -> 1.7 ms), with the same Parquet types. A frame holding a type that
         polars writes otherwise (a Duration is an integer there, an INTERVAL in DuckDB's) goes
-        through DuckDB; so does a file that would join the table's files with other columns
-        than theirs (they are cast to the table's, as ``_store`` casts them)."""
+        through DuckDB, as does an Arrow table; so does a file that would join the table's files
+        with other columns than theirs (they are cast to the table's, as ``_store`` casts
+        them)."""
         current = self._current_files(table, append=append, keep=keep)
-        if not all(_written_alike(kind) for kind in frame.schema.values()):
+        if not _is_polars_frame(frame) or not all(map(_written_alike, frame.schema.values())):
             with self._registered(frame) as view:
                 body = f"SELECT * FROM {view}"
                 return self._store(table, body, None, what, keep=current, label=label)
@@ -543,3 +545,9 @@ def _written_alike(kind: pl.DataType) -> bool:
     if inner is not None and not _written_alike(inner):
         return False
     return all(_written_alike(field.dtype) for field in getattr(kind, "fields", None) or [])
+
+
+def _is_polars_frame(frame: object) -> TypeGuard[pl.DataFrame]:
+    """Whether ``frame`` is a polars DataFrame, without importing polars (a small build never
+    loads it)."""
+    return type(frame).__name__ == "DataFrame" and type(frame).__module__.startswith("polars")

@@ -8,14 +8,14 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import duckdb
 
 from journeys.errors import WarehouseError
 from journeys.warehouse.connection import _rows
 from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
-from journeys.warehouse.storage import DATA_FILES, StoredTables
+from journeys.warehouse.storage import DATA_FILES, StoredTables, _is_polars_frame
 
 if TYPE_CHECKING:
     import polars as pl
@@ -147,13 +147,11 @@ class Tables(StoredTables):
         if folder is not None and _is_polars_frame(frame):
             return self._write_through_file(table, frame, folder, mode=mode)
         append = mode == "append" and self.table_exists(table)
-        if self.is_stored(table) and _is_polars_frame(frame):
+        if self.is_stored(table):
             return self._store_frame(table, frame, f"write {table}", append=append)
         with self._registered(frame) as view:
             target = quote_ident(table)
-            if self.is_stored(table):
-                self._store(table, f"SELECT * FROM {view}", None, f"write {table}", append=append)
-            elif append:
+            if append:
                 self._run(
                     f"INSERT INTO {target} BY NAME SELECT * FROM {view}", what=f"write {table}"
                 )
@@ -377,9 +375,3 @@ class Tables(StoredTables):
             {"value": value},
             f"delete from {table}",
         )
-
-
-def _is_polars_frame(frame: object) -> TypeGuard[pl.DataFrame]:
-    """Whether ``frame`` is a polars DataFrame, without importing polars (a small build never
-    loads it)."""
-    return type(frame).__name__ == "DataFrame" and type(frame).__module__.startswith("polars")
