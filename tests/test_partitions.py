@@ -388,7 +388,16 @@ def lanes(monkeypatch: pytest.MonkeyPatch) -> None:
     from journeys.paths import partitions
 
     monkeypatch.setattr(partitions, "LANE_EVENTS", 1)
+    monkeypatch.setattr(partitions, "TEXT_EVENTS", 1)  # and their texts read as ENUMs
     monkeypatch.setattr(partitions, "available_cores", lambda: 3)
+
+
+def _one_job(patch: pytest.MonkeyPatch) -> None:
+    """The reference build: one job per partition, its texts read as text."""
+    from journeys.paths import partitions
+
+    patch.setattr(partitions, "LANE_EVENTS", 10**12)
+    patch.setattr(partitions, "TEXT_EVENTS", 10**12)
 
 
 def test_lanes_build_and_then_grow_identically(
@@ -401,10 +410,9 @@ def test_lanes_build_and_then_grow_identically(
     laned = _settings(landing, tmp_path / "laned", partitions=2)
     for settings in (single, laned):
         _copy(loaded, tmp_path / settings.warehouse.parent.name)
-    from journeys.paths import partitions
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(partitions, "LANE_EVENTS", 10**12)  # the reference: no lanes
+        _one_job(patch)  # the reference: no lanes
         steps.build_marts(single, full=True, publish=False)
     steps.build_marts(laned, full=True, publish=False)
     assert_same_marts(single, laned)
@@ -415,7 +423,7 @@ def test_lanes_build_and_then_grow_identically(
         ).fetchall()
     assert files == [(0, 3), (1, 3)]  # a file per lane, recorded as its partition's
     with pytest.MonkeyPatch.context() as patch:  # the reference again without lanes (an
-        patch.setattr(partitions, "LANE_EVENTS", 10**12)  # incremental job has none anyway)
+        _one_job(patch)  # incremental job has none anyway)
         assert_grows_alike(single, laned)
 
 
@@ -434,6 +442,7 @@ def test_lanes_of_the_help_desk_log_build_its_marts(
         settings = Settings(warehouse=str(tmp_path / name / "journeys.duckdb"))
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(partitions, "LANE_EVENTS", lane_events)
+            patch.setattr(partitions, "TEXT_EVENTS", lane_events)
             with open_work(settings, step="build", publish=False) as wh:
                 import_log(wh, settings, helpdesk_csv, case_col="case_id",
                            activity_col="activity", timestamp_col="timestamp")  # fmt: skip
@@ -446,6 +455,73 @@ def test_lanes_of_the_help_desk_log_build_its_marts(
     for mart in MARTS:
         assert built["one"][mart] == built["lanes"][mart], mart
         assert built["one"][mart] or mart == "journey_handoffs", mart
+
+
+HOSTILE_TEXTS = """case_id,activity,timestamp,channel
+c1,O'Brien's call,2026-03-02T09:00:00Z,phone
+c1,"Zahlung – bestätigt",2026-03-02T09:05:00Z,
+c1,a,2026-03-02T09:06:00Z,Phone
+c2,A,2026-03-02T10:00:00Z,web
+c2,b,2026-03-02T10:01:00Z,web
+c2,B,2026-03-02T10:02:00Z,phone
+c2,"x, y",2026-03-02T10:03:00Z,"chat, live"
+c3,export.parquet,2026-03-03T08:00:00Z,web
+c3,Ünterschrift,2026-03-03T08:30:00Z,phone
+c3,📞 call,2026-03-03T09:00:00Z,Phone
+c3,z,2026-03-03T09:00:00Z,
+c4,Z,2026-03-04T12:00:00Z,web
+c4,O'Brien's call,2026-03-04T12:00:01Z,phone
+c4,a,2026-03-04T13:00:00Z,phone
+c5,"O'Brien's call",2026-03-05T07:00:00Z,web
+"""
+
+
+def test_texts_read_as_enums_give_the_same_marts(tmp_path: Path, lanes: None) -> None:
+    """A hand-written log of awkward names (quotes, commas, case, accents, an emoji, a name
+    ending in .parquet, no channel), built in lanes whose events' texts are read as ENUMs and
+    in one job as text: the same rows and the same (text) types in every mart, and the ENUMs
+    listed every value in text order."""
+    from journeys.build import build_warehouse
+    from journeys.ingest.eventlog import import_log
+    from journeys.publish import open_work
+    from journeys.warehouse import storage
+
+    log = tmp_path / "awkward.csv"
+    log.write_text(HOSTILE_TEXTS, encoding="utf-8")
+    listed: list[dict[str, list[str]]] = []
+    define = storage.StoredTables.define_stored_view
+
+    def spied(self: Any, table: str, files: Any, **kw: Any) -> None:
+        if kw.get("texts"):
+            listed.append(kw["texts"])
+        define(self, table, files, **kw)
+
+    built, types = {}, {}
+    for name in ("one", "lanes"):
+        settings = Settings(warehouse=tmp_path / name / "journeys.duckdb")
+        with pytest.MonkeyPatch.context() as patch:
+            if name == "one":
+                _one_job(patch)
+            patch.setattr(storage.StoredTables, "define_stored_view", spied)
+            with open_work(settings, step="build", publish=False) as wh:
+                import_log(wh, settings, log, case_col="case_id", activity_col="activity",
+                           timestamp_col="timestamp", channel_col="channel")  # fmt: skip
+                build_warehouse(wh, settings)
+                built[name] = {m: wh._run(f"SELECT * FROM marts.{m} ORDER BY ALL") for m in MARTS}
+                types[name] = {m: wh.described(f"marts.{m}") for m in MARTS}
+    for mart in MARTS:
+        assert built["one"][mart] == built["lanes"][mart], mart
+        assert types["one"][mart] == types["lanes"][mart], mart
+    assert built["lanes"]["events"] and "VARCHAR" in dict(types["lanes"]["events"]).values()
+    assert not any("ENUM" in t for m in MARTS for _, t in types["lanes"][m])
+    assert len(listed) == 3  # one per lane
+    steps_listed = listed[0]["touchpoint"]
+    assert steps_listed == listed[0]["event_type"] == sorted(steps_listed)
+    assert {"O'Brien's call", "Zahlung – bestätigt", "x, y", "export.parquet", "📞 call"} <= set(
+        steps_listed
+    )
+    assert steps_listed.index("A") < steps_listed.index("B") < steps_listed.index("a")
+    assert listed[0]["channel"] == ["Phone", "chat, live", "phone", "web"]
 
 
 def test_only_a_full_large_job_is_split_into_lanes_with_shares_of_memory() -> None:
@@ -495,7 +571,7 @@ def test_lanes_with_channel_sessions_then_compare(
     for settings in (single, laned):
         _copy(loaded, tmp_path / settings.warehouse.parent.name)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(partitions, "LANE_EVENTS", 10**12)  # the reference: no lanes
+        _one_job(patch)  # the reference: no lanes
         steps.build_marts(single, full=True, publish=False)
     calls: list[list[PartitionJob]] = []
     run_lanes = partitions.run_lanes

@@ -68,6 +68,14 @@ the effort marts too, unless the effort rules changed."""
 LANE_EVENTS = 100_000
 """A partition is split into lanes of at least this many events: a lane's own DuckDB, files and
 statements cost about 0.05 s, which a smaller lane does not win back."""
+TEXT_EVENTS = 100_000
+"""A full job of a partition of at least this many events reads its events' few-valued text
+columns as ENUMs (``_define_events``); a smaller one would not win back the statements."""
+ENUM_VALUES = 4096
+"""The most values a text column is read as an ENUM of (more: it stays text)."""
+TEXT_COLUMNS = ("source", "channel", "team", "system")
+"""The few-valued text columns of ``intermediate.int_events`` besides the touchpoint and the
+event type (which share one ENUM: marts/events.sql coalesces them)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,8 @@ class PartitionJob:
     """A full job may be one of ``lanes`` over the partition's customers (``in_lanes``)."""
     threads: int | None = None
     """DuckDB's threads for the job (None: one per core)."""
+    rows: int = 0
+    """The events in ``events`` (their files' rows as recorded; 0: not known)."""
 
     def lane_filter(self) -> str | None:
         """The SQL condition that picks this lane's customers (None: the whole partition)."""
@@ -163,6 +173,7 @@ def partition_jobs(
             parts=parts,
             data=Path(wh.data or "."),
             events=of(EVENTS, part),
+            rows=sum(f.rows for f in stored.get(EVENTS, []) if f.part == part),
             profiles=of(PROFILES, part),
             horizons=of(CASE_HORIZONS, part),
             rules=PathRules.of(settings),
@@ -190,17 +201,15 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         ) as wh,
         wh.insertion_order(preserve=False),
     ):
-        for table, inputs in (
-            (EVENTS, job.events),
-            (PROFILES, job.profiles),
-            (CASE_HORIZONS, job.horizons),
-        ):
-            if inputs:
-                wh.define_stored_view(table, inputs, where=job.lane_filter())
-        ensure_profiles(wh)
         # a partition without marts yet (its customers are all new, so all in scope) is built
         # whole: the same rows, without the current tables the incremental path starts from
         full = job.full or not job.current.get("marts.journeys")
+        if job.events:
+            _define_events(wh, job, full=full)
+        for table, inputs in ((PROFILES, job.profiles), (CASE_HORIZONS, job.horizons)):
+            if inputs:
+                wh.define_stored_view(table, inputs, where=job.lane_filter())
+        ensure_profiles(wh)
         rebuild = full or bool(job.scope)
         effort = rebuild or job.effort_full  # the effort marts are written anew
         if not job.events:
@@ -238,6 +247,28 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         seconds=time.perf_counter() - started,
         cpu_seconds=_cpu_seconds() - cpu,
     )
+
+
+def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> None:
+    """``intermediate.int_events``: a view of the job's files (of its lane's customers). A full
+    job of ``TEXT_EVENTS`` or more reads the few-valued text columns as ENUMs of the values the
+    partition holds, sorted as text sorts (so every lane has the same types, and an order by
+    them is the text's order). The marts are the same; DuckDB sorts and carries the events
+    with one-byte codes instead of the texts, and its Parquet writer encodes the codes of
+    ``marts.events`` (seven such columns) several times faster: a 5M-event lane's statement
+    12.1 -> 10.6 s, its writing 4.1 -> 2.4 CPU-s. An incremental job appends to tables of text
+    and keeps the text."""
+    where = job.lane_filter()
+    if not full or job.rows < TEXT_EVENTS:
+        wh.define_stored_view(EVENTS, job.events, where=where)
+        return
+    wh.define_stored_view(EVENTS, job.events)  # the whole partition's values, every lane's
+    found = wh.record("queries/event_texts")
+    steps = sorted({*(found["touchpoint"] or ()), *(found["event_type"] or ())})
+    texts = {"touchpoint": steps, "event_type": steps}
+    texts |= {column: sorted(found[column] or ()) for column in TEXT_COLUMNS}
+    kept = {c: values for c, values in texts.items() if 0 < len(values) <= ENUM_VALUES}
+    wh.define_stored_view(EVENTS, job.events, where=where, texts=kept)
 
 
 def _start_from(wh: Warehouse, job: PartitionJob, *, full: bool, rebuild: bool) -> None:

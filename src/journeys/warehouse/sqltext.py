@@ -4,7 +4,7 @@ comments, and quoting identifiers. No statement runs here (``connection.py`` run
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +93,15 @@ def _model_target(model: str) -> tuple[str, str]:
 def _label(where: str) -> str:
     """``sql/<model>.sql`` for a model name, else ``where`` as given (``delete from x``)."""
     return f"sql/{where}.sql" if (SQL_DIR / f"{where}.sql").is_file() else where
+
+
+def enum_replace(texts: Mapping[str, Sequence[str]]) -> str:
+    """``* REPLACE (...)``: each text column of ``texts`` cast to an ENUM of the values listed
+    for it, in their order (every value the column holds; two columns given the same list
+    have the same type, so a coalesce of them stays an ENUM)."""
+    casts = [
+        f"CAST({quote_ident(column)} AS ENUM({', '.join(map(quote_literal, values))})) "
+        f"AS {quote_ident(column)}"
+        for column, values in texts.items()
+    ]
+    return f"* REPLACE ({', '.join(casts)})" if casts else "*"

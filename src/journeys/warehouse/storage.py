@@ -19,6 +19,7 @@ from journeys.warehouse.sqltext import (
     _bind,
     _label,
     _strip_trailing,
+    enum_replace,
     quote_ident,
     quote_literal,
     read_sql,
@@ -208,11 +209,17 @@ class StoredTables(Connection):
         return found
 
     def define_stored_view(
-        self, table: str, files: Sequence[str], *, where: str | None = None
+        self,
+        table: str,
+        files: Sequence[str],
+        *,
+        where: str | None = None,
+        texts: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """``CREATE OR REPLACE VIEW table`` over these Parquet files (a published catalog), of
-        the rows ``where`` holds for (a SQL condition; None: every row)."""
-        sql = _view_sql(table, files, where=where)
+        the rows ``where`` holds for (a SQL condition; None: every row); ``texts``: text
+        columns read as ENUMs of the values listed (``enum_replace``)."""
+        sql = _view_sql(table, files, where=where, texts=texts)
         try:
             self._run(sql, what=f"define {table}")
         except WarehouseError:
@@ -523,14 +530,20 @@ CATALOG_ALIAS = "journeys_catalog"
 
 
 def _view_sql(
-    table: str, files: Sequence[str], *, where: str | None = None, temp: bool = False
+    table: str,
+    files: Sequence[str],
+    *,
+    where: str | None = None,
+    temp: bool = False,
+    texts: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """``CREATE OR REPLACE [TEMP] VIEW table`` reading these Parquet files in list order (only
-    the rows ``where`` holds for, when given)."""
+    the rows ``where`` holds for, when given; ``texts``: as ``enum_replace``)."""
     listed = ", ".join(quote_literal(str(f)) for f in files)
     return (
         f"CREATE OR REPLACE {'TEMP ' if temp else ''}VIEW {quote_ident(table)} AS "
-        f"SELECT * FROM read_parquet([{listed}], hive_partitioning = false)"
+        f"SELECT {enum_replace(texts or {})} "
+        f"FROM read_parquet([{listed}], hive_partitioning = false)"
         + (f" WHERE {where}" if where else "")
     )
 
