@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from journeys import steps
+from journeys import build, steps
 from journeys.config import Settings, load_settings
 from journeys.paths.partitions import PartitionJob, PartitionResult, build_partition
 from journeys.publish import work_path
@@ -147,6 +147,34 @@ def test_partitioned_build_is_identical(loaded: Path, landing: Path, tmp_path: P
         steps.build_marts(settings, full=True, publish=False)
     assert_same_marts(single, parted)
     assert not (tmp_path / "parted" / "journeys.duckdb.partitions").exists()
+
+
+def test_int_events_written_with_enums_are_the_same(
+    loaded: Path, landing: Path, tmp_path: Path
+) -> None:
+    """The sample shop's int_events written with its texts as ENUMs (two partitions, one job
+    each): the same int_events, of text columns, and the same marts as written as text."""
+    single = _settings(landing, tmp_path / "single", late=False, partitions=2)
+    enums = _settings(landing, tmp_path / "enums", late=False, partitions=2)
+    for settings in (single, enums):
+        _copy(loaded, tmp_path / settings.warehouse.parent.name)
+    seen: list[dict[str, list[str]]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        _one_job(patch)
+        steps.build_marts(single, full=True, publish=False)
+        patch.setattr(build, "TEXT_ROWS", 1)
+        texts = build.int_event_texts
+        patch.setattr(build, "int_event_texts", lambda wh: seen.append(texts(wh)) or seen[-1])
+        steps.build_marts(enums, full=True, publish=False)
+    assert seen and {"web", "orders"} <= set(seen[0]["channel"])  # the model's own defaults
+    assert set(seen[0]) >= {"source", "event_type", "touchpoint", "team", "system", "batch_id"}
+    assert_same_marts(single, enums)
+    events = []
+    for settings in (single, enums):
+        with duckdb.connect(str(work_path(settings)), read_only=True) as con:
+            events.append(con.sql("SELECT * FROM intermediate.int_events").pl().sort("seq"))
+    assert events[0].height > 1000 and events[0].schema == events[1].schema
+    assert_frame_equal(events[0], events[1], check_exact=True)
 
 
 def test_partitioned_incremental_build_is_identical(
@@ -300,7 +328,12 @@ def test_dask_cluster_build_is_identical(
             return results
 
         steps.ingest_landing(parted, run_tasks=recording)
-        steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
+        with pytest.MonkeyPatch.context() as patch:  # texts as ENUMs, decided by the writer
+            from journeys.paths import partitions
+
+            patch.setattr(partitions, "TEXT_EVENTS", 1)
+            patch.setattr(build, "TEXT_ROWS", 1)
+            steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
         steps.compare_maps(parted, publish=False, run_tasks=recording)
     # the files, identity (rounds of label propagation), the events, the paths, the medians and
     # the maps' step timing all ran as tasks on the cluster
@@ -389,15 +422,17 @@ def lanes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(partitions, "LANE_EVENTS", 1)
     monkeypatch.setattr(partitions, "TEXT_EVENTS", 1)  # and their texts read as ENUMs
+    monkeypatch.setattr(build, "TEXT_ROWS", 1)  # int_events' texts written as ENUMs
     monkeypatch.setattr(partitions, "available_cores", lambda: 3)
 
 
 def _one_job(patch: pytest.MonkeyPatch) -> None:
-    """The reference build: one job per partition, its texts read as text."""
+    """The reference build: one job per partition, every text read and written as text."""
     from journeys.paths import partitions
 
     patch.setattr(partitions, "LANE_EVENTS", 10**12)
     patch.setattr(partitions, "TEXT_EVENTS", 10**12)
+    patch.setattr(build, "TEXT_ROWS", 10**12)
 
 
 def test_lanes_build_and_then_grow_identically(
@@ -443,6 +478,7 @@ def test_lanes_of_the_help_desk_log_build_its_marts(
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(partitions, "LANE_EVENTS", lane_events)
             patch.setattr(partitions, "TEXT_EVENTS", lane_events)
+            patch.setattr(build, "TEXT_ROWS", lane_events)
             with open_work(settings, step="build", publish=False) as wh:
                 import_log(wh, settings, helpdesk_csv, case_col="case_id",
                            activity_col="activity", timestamp_col="timestamp")  # fmt: skip

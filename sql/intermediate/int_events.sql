@@ -235,6 +235,8 @@ select
     e.seq,
     e.event_type,
     coalesce(r.touchpoint, e.event_type) as touchpoint,
+    -- (the texts written here, and the source names above, are listed in
+    -- queries/int_event_texts.sql too: keep them the same)
     coalesce(r.channel, e.channel_in, case e.source
         when 'web' then 'web'
         when 'transactions' then 'orders'

@@ -13,7 +13,8 @@ rows are appended in arrival order, so each job scans about its share of the raw
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from journeys.runner import Runner
@@ -36,13 +37,21 @@ class EventSliceJob:
     data: Path
     memory_limit: str | None = None
     temp_directory: Path | None = None
+    texts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Text columns written as ENUMs of these values (build.int_event_texts)."""
 
 
 def build_event_slices(
-    wh: Warehouse, *, slices: int, parts: int, run_tasks: Runner, **limits: object
+    wh: Warehouse,
+    *,
+    slices: int,
+    parts: int,
+    run_tasks: Runner,
+    texts: Mapping[str, Sequence[str]] | None = None,
+    **limits: object,
 ) -> int:
     """Write ``intermediate.int_events`` as ``slices`` jobs of ``run_tasks`` (see the module
-    docstring); returns the events written."""
+    docstring; ``texts``: as ``EventSliceJob.texts``); returns the events written."""
     cuts = [i / slices for i in range(1, slices)]
     bounds = sorted(set(wh.scalar("queries/event_slice_bounds", cuts=cuts) or []))
     edges = [SEQ_MIN, *bounds, SEQ_END]
@@ -57,6 +66,7 @@ def build_event_slices(
             data=wh.data,
             memory_limit=limits.get("memory_limit"),  # type: ignore[arg-type]
             temp_directory=limits.get("temp_directory"),  # type: ignore[arg-type]
+            texts=dict(texts or {}),
         )
         for i in range(len(edges) - 1)
     ]
@@ -77,6 +87,7 @@ def build_event_slice(job: EventSliceJob) -> list[tuple[str, int]]:
             folder,
             parts=job.parts,
             key="customer_key",
+            texts=job.texts,
             seq_from=job.seq_from,
             seq_to=job.seq_to,
         )

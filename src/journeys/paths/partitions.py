@@ -59,6 +59,7 @@ from journeys.paths.scope import (
 )
 from journeys.runner import available_cores, run_here
 from journeys.warehouse import Warehouse
+from journeys.warehouse.sqltext import ENUM_VALUES
 
 PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
 """What each partition writes, one file each: its marts and its mining counts."""
@@ -71,8 +72,6 @@ statements cost about 0.05 s, which a smaller lane does not win back."""
 TEXT_EVENTS = 100_000
 """A full job of a partition of at least this many events reads its events' few-valued text
 columns as ENUMs (``_define_events``); a smaller one would not win back the statements."""
-ENUM_VALUES = 4096
-"""The most values a text column is read as an ENUM of (more: it stays text)."""
 TEXT_COLUMNS = ("source", "channel", "team", "system")
 """The few-valued text columns of ``intermediate.int_events`` besides the touchpoint and the
 event type (which share one ENUM: marts/events.sql coalesces them)."""
@@ -109,8 +108,9 @@ class PartitionJob:
     """A full job may be one of ``lanes`` over the partition's customers (``in_lanes``)."""
     threads: int | None = None
     """DuckDB's threads for the job (None: one per core)."""
-    rows: int = 0
-    """The events in ``events`` (their files' rows as recorded; 0: not known)."""
+    enums: bool = False
+    """A full job reads its events' few-valued texts as ENUMs (``_define_events``): set for a
+    partition of ``TEXT_EVENTS`` or more."""
 
     def lane_filter(self) -> str | None:
         """The SQL condition that picks this lane's customers (None: the whole partition)."""
@@ -173,7 +173,7 @@ def partition_jobs(
             parts=parts,
             data=Path(wh.data or "."),
             events=of(EVENTS, part),
-            rows=sum(f.rows for f in stored.get(EVENTS, []) if f.part == part),
+            enums=sum(f.rows for f in stored.get(EVENTS, []) if f.part == part) >= TEXT_EVENTS,
             profiles=of(PROFILES, part),
             horizons=of(CASE_HORIZONS, part),
             rules=PathRules.of(settings),
@@ -251,15 +251,14 @@ def build_partition(job: PartitionJob) -> PartitionResult:
 
 def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> None:
     """``intermediate.int_events``: a view of the job's files (of its lane's customers). A full
-    job of ``TEXT_EVENTS`` or more reads the few-valued text columns as ENUMs of the values the
-    partition holds, sorted as text sorts (so every lane has the same types, and an order by
-    them is the text's order). The marts are the same; DuckDB sorts and carries the events
-    with one-byte codes instead of the texts, and its Parquet writer encodes the codes of
-    ``marts.events`` (seven such columns) several times faster: a 5M-event lane's statement
-    12.1 -> 10.6 s, its writing 4.1 -> 2.4 CPU-s. An incremental job appends to tables of text
-    and keeps the text."""
+    job of a large partition (``enums``) reads the few-valued text columns as ENUMs of the
+    values the whole partition holds, sorted as text sorts (every lane has the same types, and
+    an order by them is the text's order). The marts are the same; DuckDB sorts and carries
+    one-byte codes instead of the texts, and its Parquet writer encodes marts.events' seven
+    such columns several times faster (a 5M-event lane's writing 4.1 -> 2.4 CPU-s; the 10M
+    build 1.2 % faster). An incremental job appends to tables of text, and keeps the text."""
     where = job.lane_filter()
-    if not full or job.rows < TEXT_EVENTS:
+    if not full or not job.enums:
         wh.define_stored_view(EVENTS, job.events, where=where)
         return
     wh.define_stored_view(EVENTS, job.events)  # the whole partition's values, every lane's

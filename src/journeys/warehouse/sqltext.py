@@ -95,6 +95,10 @@ def _label(where: str) -> str:
     return f"sql/{where}.sql" if (SQL_DIR / f"{where}.sql").is_file() else where
 
 
+ENUM_VALUES = 4096
+"""The most values a text column is read or written as an ENUM of (more: it stays text)."""
+
+
 def enum_replace(texts: Mapping[str, Sequence[str]]) -> str:
     """``* REPLACE (...)``: each text column of ``texts`` cast to an ENUM of the values listed
     for it, in their order (every value the column holds; two columns given the same list

@@ -158,23 +158,44 @@ class StoredTables(Connection):
         self._point(table, files)
         return True
 
-    def store_parts(self, table: str, model: str, *, parts: int, key: str, **params: Any) -> int:
+    def store_parts(
+        self,
+        table: str,
+        model: str,
+        *,
+        parts: int,
+        key: str,
+        texts: Mapping[str, Sequence[str]] | None = None,
+        **params: Any,
+    ) -> int:
         """Write a model's SELECT as the files of stored ``table``, one or more per hash bucket
-        of column ``key`` (``hash(key) % parts``), in one pass; returns the rows written."""
+        of column ``key`` (``hash(key) % parts``), in one pass; returns the rows written.
+        ``texts``: as ``export_parts``."""
         if self.data is None:
             return self.run_model(model, **params)
         folder = self.new_data_file(table).with_suffix("")
-        found = self.export_parts(model, folder, parts=parts, key=key, **params)
+        found = self.export_parts(model, folder, parts=parts, key=key, texts=texts, **params)
         return self.adopt_files(table, found)
 
     def export_parts(
-        self, model: str, folder: Path, *, parts: int, key: str, **params: Any
+        self,
+        model: str,
+        folder: Path,
+        *,
+        parts: int,
+        key: str,
+        texts: Mapping[str, Sequence[str]] | None = None,
+        **params: Any,
     ) -> list[tuple[Path, int]]:
         """Write a model's SELECT as Parquet files under ``folder``, one or more per hash bucket
         of column ``key``, in one pass; returns (file, bucket) of each file (an empty result:
-        one empty file of bucket 0, which keeps the columns)."""
+        one empty file of bucket 0, which keeps the columns). ``texts``: text columns written
+        as ENUMs of every value they hold (``enum_replace``): the same Parquet column of text,
+        encoded several times faster."""
         body = _strip_trailing(read_sql(model))
         bound = _bind(body, params, model)
+        if texts:
+            body = f"SELECT {enum_replace(texts)} FROM (\n{body}\n)"
         folder.parent.mkdir(parents=True, exist_ok=True)
         if parts == 1:  # one file: PARTITION_BY would cost about half as much again (10M rows)
             folder.mkdir(exist_ok=True)
