@@ -72,6 +72,20 @@ statements cost about 0.05 s, which a smaller lane does not win back."""
 TEXT_EVENTS = 100_000
 """A full job of a partition of at least this many events reads its events' few-valued text
 columns as ENUMs (``_define_events``); a smaller one would not win back the statements."""
+EXPORT_TEXTS = {
+    "marts.journeys": {
+        "first_touchpoint": "touchpoint", "last_touchpoint": "touchpoint", "path": "touchpoint",
+    },
+    "marts.journey_handoffs": {
+        "from_touchpoint": "touchpoint", "touchpoint": "touchpoint",
+        "from_team": "team", "to_team": "team",
+    },
+    "marts.sessions": {"channels": "channel"},
+}  # fmt: skip
+"""Columns of a job's marts that hold texts of its events' columns (``_define_events``), which
+a job that read those as ENUMs writes as ENUMs too: the same Parquet columns of text, written
+faster (``path`` and ``channels`` are lists of them: ``EXPORT_LISTS``)."""
+EXPORT_LISTS = ("path", "channels")
 TEXT_COLUMNS = ("source", "channel", "team", "system")
 """The few-valued text columns of ``intermediate.int_events`` besides the touchpoint and the
 event type (which share one ENUM: marts/events.sql coalesces them)."""
@@ -204,8 +218,7 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         # a partition without marts yet (its customers are all new, so all in scope) is built
         # whole: the same rows, without the current tables the incremental path starts from
         full = job.full or not job.current.get("marts.journeys")
-        if job.events:
-            _define_events(wh, job, full=full)
+        texts = _define_events(wh, job, full=full) if job.events else {}
         for table, inputs in ((PROFILES, job.profiles), (CASE_HORIZONS, job.horizons)):
             if inputs:
                 wh.define_stored_view(table, inputs, where=job.lane_filter())
@@ -236,7 +249,8 @@ def build_partition(job: PartitionJob) -> PartitionResult:
                 files.append((str(events_file),))  # written already, and still the mart
                 continue
             path = _out_file(job, mart)
-            wh.export_parquet(mart, path)
+            written = {c: texts[t] for c, t in EXPORT_TEXTS.get(mart, {}).items() if t in texts}
+            wh.export_parquet(mart, path, texts=written, lists=EXPORT_LISTS)
             files.append((str(path),))
     return PartitionResult(
         part=job.part,
@@ -249,18 +263,19 @@ def build_partition(job: PartitionJob) -> PartitionResult:
     )
 
 
-def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> None:
+def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> dict[str, list[str]]:
     """``intermediate.int_events``: a view of the job's files (of its lane's customers). A full
     job of a large partition (``enums``) reads the few-valued text columns as ENUMs of the
     values the whole partition holds, sorted as text sorts (every lane has the same types, and
     an order by them is the text's order). The marts are the same; DuckDB sorts and carries
     one-byte codes instead of the texts, and its Parquet writer encodes marts.events' seven
     such columns several times faster (a 5M-event lane's writing 4.1 -> 2.4 CPU-s; the 10M
-    build 1.2 % faster). An incremental job appends to tables of text, and keeps the text."""
+    build 1.2 % faster). An incremental job appends to tables of text, and keeps the text.
+    Returns the values of each column read as an ENUM (none: every column read as text)."""
     where = job.lane_filter()
     if not full or not job.enums:
         wh.define_stored_view(EVENTS, job.events, where=where)
-        return
+        return {}
     wh.define_stored_view(EVENTS, job.events)  # the whole partition's values, every lane's
     found = wh.record("queries/event_texts")
     steps = sorted({*(found["touchpoint"] or ()), *(found["event_type"] or ())})
@@ -268,6 +283,7 @@ def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> None:
     texts |= {column: sorted(found[column] or ()) for column in TEXT_COLUMNS}
     kept = {c: values for c, values in texts.items() if 0 < len(values) <= ENUM_VALUES}
     wh.define_stored_view(EVENTS, job.events, where=where, texts=kept)
+    return kept
 
 
 def _start_from(wh: Warehouse, job: PartitionJob, *, full: bool, rebuild: bool) -> None:

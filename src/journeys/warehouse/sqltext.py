@@ -4,7 +4,7 @@ comments, and quoting identifiers. No statement runs here (``connection.py`` run
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +99,14 @@ ENUM_VALUES = 4096
 """The most values a text column is read or written as an ENUM of (more: it stays text)."""
 
 
-def enum_replace(texts: Mapping[str, Sequence[str]]) -> str:
+def enum_replace(texts: Mapping[str, Sequence[str]], lists: Collection[str] = ()) -> str:
     """``* REPLACE (...)``: each text column of ``texts`` cast to an ENUM of the values listed
     for it, in their order (every value the column holds; two columns given the same list
-    have the same type, so a coalesce of them stays an ENUM)."""
+    have the same type, so a coalesce of them stays an ENUM); a column named in ``lists`` is
+    a list of such texts, cast to a list of the ENUM."""
     casts = [
-        f"CAST({quote_ident(column)} AS ENUM({', '.join(map(quote_literal, values))})) "
-        f"AS {quote_ident(column)}"
+        f"CAST({quote_ident(column)} AS ENUM({', '.join(map(quote_literal, values))})"
+        f"{'[]' if column in lists else ''}) AS {quote_ident(column)}"
         for column, values in texts.items()
     ]
     return f"* REPLACE ({', '.join(casts)})" if casts else "*"

@@ -5,7 +5,7 @@ a stored table (``storage.py``) through its files."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -14,7 +14,14 @@ import duckdb
 
 from journeys.errors import WarehouseError
 from journeys.warehouse.connection import _rows
-from journeys.warehouse.sqltext import _bind, _label, _strip_trailing, quote_ident, read_sql
+from journeys.warehouse.sqltext import (
+    _bind,
+    _label,
+    _strip_trailing,
+    enum_replace,
+    quote_ident,
+    read_sql,
+)
 from journeys.warehouse.storage import DATA_FILES, StoredTables, _is_polars_frame
 
 if TYPE_CHECKING:
@@ -239,12 +246,23 @@ class Tables(StoredTables):
             self._run(f"DROP TABLE IF EXISTS {quote_ident(table)}", what=f"drop {table}")
             self._forget(table)
 
-    def export_parquet(self, table: str, path: Path, *, month_of: str | None = None) -> None:
-        """Write a table as one Parquet file, or as a folder partitioned by month of a column."""
+    def export_parquet(
+        self,
+        table: str,
+        path: Path,
+        *,
+        month_of: str | None = None,
+        texts: Mapping[str, Sequence[str]] | None = None,
+        lists: Collection[str] = (),
+    ) -> None:
+        """Write a table as one Parquet file, or as a folder partitioned by month of a column.
+        ``texts`` (one file): text columns (``lists``: lists of texts) written as ENUMs of
+        every value they hold, ``enum_replace``: the same Parquet columns, encoded faster."""
         path.parent.mkdir(parents=True, exist_ok=True)
         if month_of is None:
             self._run(
-                f"COPY (SELECT * FROM {quote_ident(table)}) TO $path (FORMAT parquet)",
+                f"COPY (SELECT {enum_replace(texts or {}, lists)} FROM {quote_ident(table)}) "
+                "TO $path (FORMAT parquet)",
                 {"path": str(path)},
                 what=f"export {table} to {path}",
                 writes=path.parent,
