@@ -16,6 +16,36 @@ def test_quote_ident_escapes_quotes_and_splits_schema():
     assert quote_ident('we"ird') == '"we""ird"'
 
 
+def test_enum_texts_and_casts_keep_every_text_as_written() -> None:
+    """The values an ENUM is made of: sorted by code point, a column of none, of too many or
+    of a NUL left as text; cast and read back, every text (quotes, accents, an emoji, case,
+    NULL) is the same, in a list too, and sorts as text sorts."""
+    from journeys.warehouse.sqltext import ENUM_VALUES, enum_replace, enum_texts
+
+    awkward = ["O'Brien's call", "b", "B", "a", "Ünterschrift", "📞 call", "x, y", "A"]
+    found = enum_texts(
+        {
+            "t": awkward + ["a"],
+            "empty": [],
+            "many": [str(i) for i in range(ENUM_VALUES + 1)],
+            "nul": ["ok", "bad\0"],
+        }
+    )
+    assert list(found) == ["t"] and found["t"] == sorted(set(awkward))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE s (t VARCHAR, l VARCHAR[])")
+    rows = [(v, [v, "a"]) for v in awkward] + [(None, None), (None, [None, "b"])]
+    con.executemany("INSERT INTO s VALUES (?, ?)", rows)
+    casts = enum_replace({"t": found["t"], "l": found["t"]}, lists=("l",))
+    cast = con.sql(f"SELECT {casts} FROM s")
+    kind, listed = (str(t) for t in cast.types)
+    assert kind.startswith("ENUM(") and listed == f"{kind}[]"
+    back = con.sql(f"SELECT t::VARCHAR, l::VARCHAR[] FROM ({cast.sql_query()})").fetchall()
+    assert sorted(back, key=repr) == sorted(rows, key=repr)
+    ordered = con.sql(f"SELECT t FROM ({cast.sql_query()}) WHERE t IS NOT NULL ORDER BY t")
+    assert [r[0] for r in ordered.fetchall()] == sorted(awkward)
+
+
 def test_write_and_read_roundtrip(wh: Warehouse):
     frame = pl.DataFrame({"a": [3, 1, 2], "b": ["x", "y", "z"]})
     wh.write_table("staging.t", frame)

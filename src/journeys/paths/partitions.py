@@ -59,7 +59,7 @@ from journeys.paths.scope import (
 )
 from journeys.runner import available_cores, run_here
 from journeys.warehouse import Warehouse
-from journeys.warehouse.sqltext import ENUM_VALUES
+from journeys.warehouse.sqltext import enum_texts
 
 PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
 """What each partition writes, one file each: its marts and its mining counts."""
@@ -278,10 +278,9 @@ def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> dict[str,
         return {}
     wh.define_stored_view(EVENTS, job.events)  # the whole partition's values, every lane's
     found = wh.record("queries/event_texts")
-    steps = sorted({*(found["touchpoint"] or ()), *(found["event_type"] or ())})
+    steps = [*(found["touchpoint"] or ()), *(found["event_type"] or ())]
     texts = {"touchpoint": steps, "event_type": steps}
-    texts |= {column: sorted(found[column] or ()) for column in TEXT_COLUMNS}
-    kept = {c: values for c, values in texts.items() if 0 < len(values) <= ENUM_VALUES}
+    kept = enum_texts(texts | {column: found[column] or () for column in TEXT_COLUMNS})
     wh.define_stored_view(EVENTS, job.events, where=where, texts=kept)
     return kept
 

@@ -4,7 +4,7 @@ comments, and quoting identifiers. No statement runs here (``connection.py`` run
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,18 @@ def _label(where: str) -> str:
 
 ENUM_VALUES = 4096
 """The most values a text column is read or written as an ENUM of (more: it stays text)."""
+
+
+def enum_texts(texts: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """The columns of ``texts`` an ENUM can hold, each with its values sorted as DuckDB sorts
+    text (by code point): at least one value and at most ``ENUM_VALUES``, none holding a NUL
+    character (which a SQL literal cannot carry)."""
+    found = {column: sorted(set(values)) for column, values in texts.items()}
+    return {
+        column: values
+        for column, values in found.items()
+        if 0 < len(values) <= ENUM_VALUES and not any("\0" in v for v in values)
+    }
 
 
 def enum_replace(texts: Mapping[str, Sequence[str]], lists: Collection[str] = ()) -> str:
