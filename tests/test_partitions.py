@@ -329,6 +329,9 @@ def test_dask_cluster_build_is_identical(
 
         steps.ingest_landing(parted, run_tasks=recording)
         with pytest.MonkeyPatch.context() as patch:  # texts as ENUMs, decided by the writer
+            from journeys.paths import partitions
+
+            patch.setattr(partitions, "TEXT_EVENTS", 1)
             patch.setattr(build, "TEXT_ROWS", 1)
             steps.build_marts(parted, full=True, publish=False, run_tasks=recording)
         steps.compare_maps(parted, publish=False, run_tasks=recording)
@@ -418,7 +421,8 @@ def lanes(monkeypatch: pytest.MonkeyPatch) -> None:
     from journeys.paths import partitions
 
     monkeypatch.setattr(partitions, "LANE_EVENTS", 1)
-    monkeypatch.setattr(build, "TEXT_ROWS", 1)  # int_events' texts written, and read, as ENUMs
+    monkeypatch.setattr(partitions, "TEXT_EVENTS", 1)  # and their texts read as ENUMs
+    monkeypatch.setattr(build, "TEXT_ROWS", 1)  # int_events' texts written as ENUMs
     monkeypatch.setattr(partitions, "available_cores", lambda: 3)
 
 
@@ -427,6 +431,7 @@ def _one_job(patch: pytest.MonkeyPatch) -> None:
     from journeys.paths import partitions
 
     patch.setattr(partitions, "LANE_EVENTS", 10**12)
+    patch.setattr(partitions, "TEXT_EVENTS", 10**12)
     patch.setattr(build, "TEXT_ROWS", 10**12)
 
 
@@ -472,6 +477,7 @@ def test_lanes_of_the_help_desk_log_build_its_marts(
         settings = Settings(warehouse=str(tmp_path / name / "journeys.duckdb"))
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(partitions, "LANE_EVENTS", lane_events)
+            patch.setattr(partitions, "TEXT_EVENTS", lane_events)
             patch.setattr(build, "TEXT_ROWS", lane_events)
             with open_work(settings, step="build", publish=False) as wh:
                 import_log(wh, settings, helpdesk_csv, case_col="case_id",
@@ -551,8 +557,7 @@ def test_texts_read_as_enums_give_the_same_marts(tmp_path: Path, lanes: None) ->
         steps_listed
     )
     assert steps_listed.index("A") < steps_listed.index("B") < steps_listed.index("a")
-    # the writer's one look-up (build.int_event_texts): the log's channels and the model's own
-    assert listed[0]["channel"] == ["Phone", "chat, live", "orders", "phone", "web"]
+    assert listed[0]["channel"] == ["Phone", "chat, live", "phone", "web"]
 
 
 def test_only_a_full_large_job_is_split_into_lanes_with_shares_of_memory() -> None:

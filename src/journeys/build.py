@@ -89,11 +89,9 @@ def build_events(
     run_tasks: Runner | None = None,
     full: bool = False,
     rows: int = 0,
-) -> tuple[IdentityResult, int, dict[str, list[str]]]:
+) -> tuple[IdentityResult, int]:
     """Staging models, identity stitching and ``intermediate.int_events``; returns the identity
-    result, the last build's file number (0 when this is the first build) and the values of
-    int_events' few-valued texts it wrote as ENUMs (``int_event_texts``; none below
-    ``TEXT_ROWS``), which the partitions' jobs read as ENUMs too. With
+    result and the last build's file number (0 when this is the first build). With
     ``run_tasks`` and ``settings.partitions > 1``, the identity components and the events are
     computed by jobs (``ingest/components.py``, ``ingest/slices.py``), not in this process.
     ``intermediate.int_dirty_customers`` lists the customers an incremental build rebuilds;
@@ -137,7 +135,7 @@ def build_events(
             )
         _store_events(wh, settings.partitions, events=not spread, texts=texts)
         _list_dirty(wh, every=every, last_file_seq=last_file_seq)
-    return identity, last_file_seq, texts
+    return identity, last_file_seq
 
 
 def int_event_texts(wh: Warehouse) -> dict[str, list[str]]:
@@ -269,15 +267,13 @@ def _build(
     from journeys.mining import build_mining
     from journeys.paths import build_paths
 
-    identity, last_file_seq, texts = build_events(
-        wh, settings, run_tasks=run_tasks, full=full, rows=rows
-    )
+    identity, last_file_seq = build_events(wh, settings, run_tasks=run_tasks, full=full, rows=rows)
     full = full or last_file_seq == 0 or not wh.table_exists("marts.journeys")
     counts = wh.record("queries/build_counts")
     with wh.insertion_order(preserve=False):  # the path marts are unordered (no ORDER BY)
         # the session, journey, touchpoint or currency rules changed: a full rebuild after all
         # (the effort marts are built with the paths: paths/effort.py)
-        full = build_paths(wh, settings, full=full, run_tasks=run_tasks, texts=texts).full
+        full = build_paths(wh, settings, full=full, run_tasks=run_tasks).full
     # one transaction: the mining marts' files recorded in raw.data_files in one statement
     # before one commit, not an upsert and a commit each (about 10 ms of a small build)
     with wh.transaction():

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -76,7 +75,6 @@ def build_paths(
     *,
     full: bool = False,
     run_tasks: Runner | None = None,
-    texts: Mapping[str, Sequence[str]] | None = None,
 ) -> PathsResult:
     """Sessions, journeys, their events and customers from ``intermediate.int_events``.
 
@@ -85,7 +83,6 @@ def build_paths(
     (or with ``full=True``) everything is rebuilt. A warehouse with a data folder builds its
     ``settings.partitions`` partitions with ``run_tasks`` (default: one after the other in
     this process; the flows pass a Prefect task runner) and adds their files to its catalog.
-    ``texts``: every value of the events' few-valued texts (``PartitionJob.texts``).
     """
     started = time.perf_counter()
     if not wh.table_exists(EVENTS):
@@ -107,10 +104,7 @@ def build_paths(
         wh.run_model("intermediate/int_path_cutoff", **params)
         cutoff = wh.scalar("queries/path_cutoff")
         if wh.is_stored("marts.events"):
-            steps = {
-                "full": full, "cutoff": cutoff, "effort": effort, "effort_full": effort_full,
-                "texts": texts,
-            }  # fmt: skip
+            steps = {"full": full, "cutoff": cutoff, "effort": effort, "effort_full": effort_full}
             _run_partitions(wh, settings, steps, run_tasks=run_tasks)
         else:
             build_part(

@@ -36,7 +36,7 @@ import resource
 import shutil
 import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +59,7 @@ from journeys.paths.scope import (
 )
 from journeys.runner import available_cores, run_here
 from journeys.warehouse import Warehouse
+from journeys.warehouse.sqltext import enum_texts
 
 PART_MARTS = (*PATH_MARTS, "marts.customers", *EFFORT_MARTS, *PART_COUNTS)
 """What each partition writes, one file each: its marts and its mining counts."""
@@ -68,6 +69,9 @@ the effort marts too, unless the effort rules changed."""
 LANE_EVENTS = 100_000
 """A partition is split into lanes of at least this many events: a lane's own DuckDB, files and
 statements cost about 0.05 s, which a smaller lane does not win back."""
+TEXT_EVENTS = 100_000
+"""A full job of a partition of at least this many events reads its events' few-valued text
+columns as ENUMs (``_define_events``); a smaller one would not win back the statements."""
 EXPORT_TEXTS = {
     "marts.journeys": {
         "first_touchpoint": "touchpoint", "last_touchpoint": "touchpoint", "path": "touchpoint",
@@ -82,9 +86,9 @@ EXPORT_TEXTS = {
 a job that read those as ENUMs writes as ENUMs too: the same Parquet columns of text, written
 faster (``path`` and ``channels`` are lists of them: ``EXPORT_LISTS``)."""
 EXPORT_LISTS = ("path", "channels")
-VIEW_TEXTS = ("source", "event_type", "touchpoint", "channel", "team", "system")
-"""The few-valued text columns of ``intermediate.int_events`` that marts/events.sql carries into
-``marts.events``: a full job with ``texts`` reads them as ENUMs (``_define_events``)."""
+TEXT_COLUMNS = ("source", "channel", "team", "system")
+"""The few-valued text columns of ``intermediate.int_events`` besides the touchpoint and the
+event type (which share one ENUM: marts/events.sql coalesces them)."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,9 @@ class PartitionJob:
     """A full job may be one of ``lanes`` over the partition's customers (``in_lanes``)."""
     threads: int | None = None
     """DuckDB's threads for the job (None: one per core)."""
-    texts: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Every value of the events' few-valued text columns, looked up once by the writer
-    (``build.int_event_texts``; none in a small build): a full job reads them as ENUMs."""
+    enums: bool = False
+    """A full job reads its events' few-valued texts as ENUMs (``_define_events``): set for a
+    partition of ``TEXT_EVENTS`` or more."""
 
     def lane_filter(self) -> str | None:
         """The SQL condition that picks this lane's customers (None: the whole partition)."""
@@ -160,11 +164,9 @@ def partition_jobs(
     cutoff: datetime | None,
     effort: EffortRules,
     effort_full: bool = False,
-    texts: Mapping[str, Sequence[str]] | None = None,
 ) -> list[PartitionJob]:
-    """One job per partition that has events, profiles or marts (``texts``: as
-    ``PartitionJob.texts``). An incremental build writes each partition's customers in scope as
-    Parquet into the partition folder first."""
+    """One job per partition that has events, profiles or marts. An incremental build writes
+    each partition's customers in scope as Parquet into the partition folder first."""
     parts = settings.partitions
     stored = wh.stored_files()
     scope: dict[int, list[str]] = {}
@@ -185,7 +187,7 @@ def partition_jobs(
             parts=parts,
             data=Path(wh.data or "."),
             events=of(EVENTS, part),
-            texts=dict(texts or {}),
+            enums=sum(f.rows for f in stored.get(EVENTS, []) if f.part == part) >= TEXT_EVENTS,
             profiles=of(PROFILES, part),
             horizons=of(CASE_HORIZONS, part),
             rules=PathRules.of(settings),
@@ -263,19 +265,24 @@ def build_partition(job: PartitionJob) -> PartitionResult:
 
 def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> dict[str, list[str]]:
     """``intermediate.int_events``: a view of the job's files (of its lane's customers). A full
-    job with ``texts`` reads the columns of ``VIEW_TEXTS`` as ENUMs of their values, sorted as
-    text sorts (an order by them is the text's order; the event type takes the touchpoint's
-    values, which hold it, so that marts/events.sql's coalesce of the two stays one ENUM). The
-    marts are the same; DuckDB sorts and carries one-byte codes instead of the texts, and its
-    Parquet writer encodes marts.events' seven such columns several times faster (a 5M-event
-    lane's writing 4.1 -> 2.4 CPU-s; the 10M build 1.2 % faster). An incremental job appends
-    to tables of text, and keeps the text. Returns the values of each column read as an ENUM
-    (none: every column read as text)."""
-    texts = {c: list(job.texts[c]) for c in VIEW_TEXTS if c in job.texts} if full else {}
-    if "touchpoint" in texts:
-        texts["event_type"] = texts["touchpoint"]
-    wh.define_stored_view(EVENTS, job.events, where=job.lane_filter(), texts=texts)
-    return texts
+    job of a large partition (``enums``) reads the few-valued text columns as ENUMs of the
+    values the whole partition holds, sorted as text sorts (every lane has the same types, and
+    an order by them is the text's order). The marts are the same; DuckDB sorts and carries
+    one-byte codes instead of the texts, and its Parquet writer encodes marts.events' seven
+    such columns several times faster (a 5M-event lane's writing 4.1 -> 2.4 CPU-s; the 10M
+    build 1.2 % faster). An incremental job appends to tables of text, and keeps the text.
+    Returns the values of each column read as an ENUM (none: every column read as text)."""
+    where = job.lane_filter()
+    if not full or not job.enums:
+        wh.define_stored_view(EVENTS, job.events, where=where)
+        return {}
+    wh.define_stored_view(EVENTS, job.events)  # the whole partition's values, every lane's
+    found = wh.record("queries/event_texts")
+    steps = [*(found["touchpoint"] or ()), *(found["event_type"] or ())]
+    texts = {"touchpoint": steps, "event_type": steps}
+    kept = enum_texts(texts | {column: found[column] or () for column in TEXT_COLUMNS})
+    wh.define_stored_view(EVENTS, job.events, where=where, texts=kept)
+    return kept
 
 
 def _start_from(wh: Warehouse, job: PartitionJob, *, full: bool, rebuild: bool) -> None:
