@@ -40,6 +40,7 @@ STORED_TABLES = (
     "intermediate.int_pair_times",
     "intermediate.compare_journeys",
     "intermediate.compare_changed",
+    "intermediate.map_alignments",
     "intermediate.map_step_seconds",
     "intermediate.map_sla_breaches",
     "intermediate.map_channel_switches",
