@@ -16,7 +16,7 @@ from feed import MAP, TOUCHPOINTS, Mix, between, journey_rows, sample_feed, writ
 from journeys import steps
 from journeys.compare.state import SNAPSHOT
 from journeys.config import Settings, validate_settings
-from journeys.publish import open_published, open_work
+from journeys.publish import open_published, open_work, open_work_file
 
 FIRST = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
 
@@ -157,6 +157,48 @@ def test_a_compare_with_nothing_new_changes_nothing_and_reads_no_events(
     result = land(settings.replace(reports=tmp_path / "elsewhere"))
     assert result.changed == 0 and result.drift.is_empty()
     assert read == [0]  # the one map read the events of no journey
+    after = published_marts(settings)
+    for name, frame in before.items():
+        assert frame.equals(after[name]), name
+
+
+def test_a_full_compare_and_a_compare_after_a_full_build_do_not_diff_the_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Nothing kept can be used then, so every journey is compared (and listed as changed)
+    without the diff, whose rows would go unused (1.2 s of a compare at 10M events)."""
+    settings = shop_settings(tmp_path)
+    journeys = sample_feed(random.Random(5), first=FIRST, days=14, per_day=6, mix=Mix(),
+                           prefix="c")  # fmt: skip
+    write_feed(tmp_path / "landing", journey_rows(journeys), name="all")
+    land(settings)
+    before = published_marts(settings)
+
+    from journeys.warehouse import Warehouse
+
+    asked: list[str] = []
+    real = Warehouse.query
+
+    def listing(self: Warehouse, model: str, **params: object) -> pl.DataFrame:
+        asked.append(model)
+        return real(self, model, **params)
+
+    monkeypatch.setattr(Warehouse, "query", listing)
+    elsewhere = settings.replace(reports=tmp_path / "elsewhere")  # inputs differ: compare runs
+    land(elsewhere)  # an incremental compare diffs the snapshot: the test can see a diff
+    assert "queries/compare/journey_changes" in asked
+    for full in (True, False):  # a full rebuild and compare; then a compare after one
+        asked.clear()
+        steps.ingest_landing(settings)
+        steps.build_marts(settings, full=True, publish=False)
+        result = steps.compare_maps(
+            settings.replace(reports=tmp_path / f"full-{full}"), publish=False, full=full
+        )
+        steps.publish(settings)
+        assert "queries/compare/journey_changes" not in asked
+        assert result.changed is None  # every journey compared
+        with open_work_file(settings) as wh:
+            assert wh.count("intermediate.compare_changed") == wh.count("marts.journeys") > 0
     after = published_marts(settings)
     for name, frame in before.items():
         assert frame.equals(after[name]), name

@@ -111,7 +111,7 @@ def compare_maps(
     source = _events_source(wh, settings, run_tasks)
     _look_up_kept(wh)
     with wh.transaction():  # all maps or none
-        changes = read_changes(wh)
+        changes = read_changes(wh, full=full)
         save_snapshot(wh, changes)  # marts.journeys as compared: the next compare diffs it
         replace_maps(wh, loaded)
         total = int(variants["journeys"].sum())
