@@ -281,14 +281,12 @@ def _align_and_time(
 ) -> tuple[pl.DataFrame, StepTiming, pl.DataFrame | None]:
     """The alignments, step timing and (from the cache) the steps' median times: computed,
     or with ``cache`` the kept ones brought up to date."""
-    align = align_variants if cache is None else cache.align
-    aligned = align(journey_map, to_align(scoped, variants))
-    if cache is None:
-        if isinstance(events, PartitionedEvents):
-            return aligned, events.time(journey_map, scoped), None
-        return aligned, time_steps(journey_map, events, scoped), None
-    timing, medians = cache.time(journey_map, scoped)
-    return aligned, timing, medians
+    if cache is not None:
+        return cache.align_and_time(journey_map, to_align(scoped, variants), scoped)
+    aligned = align_variants(journey_map, to_align(scoped, variants))
+    if isinstance(events, PartitionedEvents):
+        return aligned, events.time(journey_map, scoped), None
+    return aligned, time_steps(journey_map, events, scoped), None
 
 
 def _summary(
