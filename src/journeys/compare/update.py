@@ -19,7 +19,7 @@ import polars as pl
 from journeys.compare.drift import TABLE as DRIFT
 from journeys.compare.drift import empty_drift, find_drift
 from journeys.compare.history import TABLE as HISTORY
-from journeys.compare.history import GapInputs, measure_history, periods_of, write_history
+from journeys.compare.history import GapInputs, periods_of, write_history
 from journeys.compare.maps import JourneyMap
 from journeys.compare.results import TABLES
 from journeys.compare.state import CHANGED, JourneyChanges
@@ -65,33 +65,36 @@ def replace_rows(
     wh.replace_rows(table, frame, column="map_name", value=name)
 
 
+def history_periods(
+    wh: Warehouse, inputs: GapInputs, *, drift: DriftSettings, changes: JourneyChanges | None
+) -> tuple[list[date], list[date] | None]:
+    """The periods whose gap history is measured again (every period of the journeys in
+    scope, or with ``changes`` the periods their journeys started in), and those the kept
+    history replaces (None: all of it)."""
+    grain, timezone = drift.grain, drift.timezone
+    if changes is None or not wh.table_exists(HISTORY):
+        return periods_of(inputs.scoped, grain, timezone), None
+    moved = pl.concat([changes.changed, changes.stale]).select("started_at")
+    todo = periods_of(moved, grain, timezone)
+    return todo, todo
+
+
 def update_history(
     wh: Warehouse,
     journey_map: JourneyMap,
-    inputs: GapInputs,
+    rows: pl.DataFrame,
     *,
     version: str,
     drift: DriftSettings,
-    min_support: int,
-    changes: JourneyChanges | None,
+    periods: list[date] | None,
 ) -> pl.DataFrame:
-    """Measure the map's gap history again (every period, or with ``changes`` the periods
-    their journeys started in), find its drift events, and return those the marts did not
-    hold before."""
+    """Write the map's gap history ``rows`` (measure_history() of ``history_periods``) in place
+    of the kept rows of ``periods`` (None: all), find its drift events, and return those the
+    marts did not hold before."""
     grain, timezone = drift.grain, drift.timezone
-    if changes is None or not wh.table_exists(HISTORY):
-        todo: list[date] | None = None
-        periods = periods_of(inputs.scoped, grain, timezone)
-    else:
-        moved = pl.concat([changes.changed, changes.stale]).select("started_at")
-        periods = todo = periods_of(moved, grain, timezone)
-    rows = measure_history(
-        journey_map, inputs, version=version, periods=periods, grain=grain,
-        min_support=min_support, timezone=timezone,
-    )  # fmt: skip
     write_history(
         wh, rows, name=journey_map.name, version=version, grain=grain, timezone=timezone,
-        periods=todo,
+        periods=periods,
     )  # fmt: skip
     history = wh.query(
         "queries/compare/map_history", map_name=journey_map.name, map_version=version
