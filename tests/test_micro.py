@@ -67,6 +67,17 @@ def land(settings: Settings, *, full: bool = False) -> steps.CompareResult:  # t
     return result
 
 
+def landed_shop(root: Path, *, seed: int) -> tuple[Settings, dict[str, pl.DataFrame]]:
+    """Two weeks of a shop's journeys landed in one delivery, built, compared and published;
+    the settings and the published marts."""
+    settings = shop_settings(root)
+    journeys = sample_feed(random.Random(seed), first=FIRST, days=14, per_day=6, mix=Mix(),
+                           prefix="c")  # fmt: skip
+    write_feed(root / "landing", journey_rows(journeys), name="all")
+    land(settings)
+    return settings, published_marts(settings)
+
+
 def test_micro_batches_then_a_full_rebuild_give_identical_marts(tmp_path: Path):
     settings = shop_settings(tmp_path)
     journeys = sample_feed(random.Random(11), first=FIRST, days=35, per_day=10, mix=Mix(),
@@ -133,12 +144,7 @@ def test_value_weighted_micro_batches_then_a_full_rebuild_give_identical_marts(t
 def test_a_compare_with_nothing_new_changes_nothing_and_reads_no_events(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    settings = shop_settings(tmp_path)
-    journeys = sample_feed(random.Random(3), first=FIRST, days=14, per_day=6, mix=Mix(),
-                           prefix="c")  # fmt: skip
-    write_feed(tmp_path / "landing", journey_rows(journeys), name="all")
-    land(settings)
-    before = published_marts(settings)
+    settings, before = landed_shop(tmp_path, seed=3)
 
     from journeys.compare import timing
 
@@ -167,12 +173,7 @@ def test_a_full_compare_and_a_compare_after_a_full_build_do_not_diff_the_snapsho
 ):
     """Nothing kept can be used then, so every journey is compared (and listed as changed)
     without the diff, whose rows would go unused (1.2 s of a compare at 10M events)."""
-    settings = shop_settings(tmp_path)
-    journeys = sample_feed(random.Random(5), first=FIRST, days=14, per_day=6, mix=Mix(),
-                           prefix="c")  # fmt: skip
-    write_feed(tmp_path / "landing", journey_rows(journeys), name="all")
-    land(settings)
-    before = published_marts(settings)
+    settings, before = landed_shop(tmp_path, seed=5)
 
     from journeys.warehouse import Warehouse
 
