@@ -35,7 +35,9 @@ with handoffs as (
         )
 ),
 
-placed as (
+placed as materialized (
+    -- materialized, and its seqs listed below with UNION ALL (the semi join needs no distinct
+    -- list): a 5M-event lane's statement 3.1 -> 2.4 thread-seconds, the same rows
     select
         h.*,
         p.touchpoint as from_touchpoint,
@@ -56,7 +58,7 @@ threads as (
         thread_id is not null
         and seq in (
             select seq from placed
-            union
+            union all
             select from_seq from placed
         )
 ),
