@@ -63,8 +63,6 @@ class JourneyChanges:
     ``compare_changed``, as no map can be compared incrementally."""
     stale: pl.DataFrame
     """journey_id, started_at: the snapshot's rows that are gone or differ."""
-    full_build: bool
-    """A full build ran since the snapshot: nothing can be kept."""
     newest_build: object
     """raw.builds' newest built_at now (None: no build recorded)."""
 
@@ -86,11 +84,12 @@ def read_changes(wh: Warehouse, *, full: bool = False) -> JourneyChanges:
     is then new, as with no snapshot (the diff took 1.2 s of a compare at 10M events)."""
     columns = snapshot_columns(wh)
     newest = wh.scalar("queries/newest_build") if wh.table_exists("raw.builds") else None
-    previous, full_build = None, False
+    previous = None
     if not full and wh.table_exists(SNAPSHOT) and wh.table_exists(RUNS) and wh.count(RUNS) == 1:
         snapshot, seen = wh.read_table(RUNS).row(0)
-        if wh.table_exists("raw.builds"):
-            full_build = bool(wh.scalar("queries/full_builds_since", seen=seen))
+        full_build = wh.table_exists("raw.builds") and bool(
+            wh.scalar("queries/full_builds_since", seen=seen)
+        )  # since the snapshot: nothing kept can be used
         if snapshot_columns(wh, SNAPSHOT) == columns and not full_build:
             previous = snapshot
     if previous is None:  # nothing to diff: every journey is new, listed in the warehouse only
@@ -109,7 +108,6 @@ def read_changes(wh: Warehouse, *, full: bool = False) -> JourneyChanges:
         previous=previous,
         changed=changed,
         stale=stale,
-        full_build=full_build,
         newest_build=newest,
     )
 
@@ -145,8 +143,9 @@ def can_continue(
     wh: Warehouse, *, name: str, version: str, grain: str, changes: JourneyChanges
 ) -> bool:
     """Whether the map's rows were written from the snapshot just read, with this version and
-    grain, and no full build has run since: then only the changed journeys are compared."""
-    if changes.previous is None or changes.full_build or not wh.table_exists(MAPS):
+    grain, and no full build has run since (``read_changes`` then read no snapshot): then only
+    the changed journeys are compared."""
+    if changes.previous is None or not wh.table_exists(MAPS):
         return False
     record = wh.read_table(MAPS).filter(pl.col("map_name") == name)
     return record.height == 1 and record.row(0, named=True) == {
