@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,21 @@ MAPS = sorted(
 
 
 def test_libyaml_is_what_reads_the_maps():
-    assert yamltext._FAST is yaml.CSafeLoader  # installed with PyYAML's wheels
+    assert yamltext._fast() is yaml.CSafeLoader  # installed with PyYAML's wheels
+
+
+def test_settings_without_a_file_never_load_pyyaml():
+    """import-log and build of a log read no configuration and no map: PyYAML (9 ms of each
+    command) stays unloaded; a configuration file loads it."""
+    code = (
+        "import sys; from journeys.config import load_settings; load_settings(); "
+        "print('yaml' in sys.modules); load_settings(sys.argv[1]); print('yaml' in sys.modules)"
+    )
+    config = ROOT / "data" / "sample" / "journeys.yaml"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(config)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize("path", MAPS, ids=lambda p: p.name)

@@ -19,7 +19,6 @@ from pathlib import Path, PurePath
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import msgspec
-import yaml
 
 from journeys.errors import ConfigError
 from journeys.yamltext import safe_load
@@ -586,6 +585,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"{path}: file not found; pass an existing --config file")
+        import yaml  # only with a file: a command given none never loads PyYAML
+
         try:
             loaded = safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:

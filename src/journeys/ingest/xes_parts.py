@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import gzip
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, NoReturn, Protocol
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
 from journeys.ingest.contracts import is_gzip
@@ -408,7 +409,15 @@ def serve_child() -> None:
     try:
         frame, _ = call_native(Path(part), "XES", lambda: rustxes.import_xes(part), said=said)
     except IngestError as exc:
-        sys.stdout.write(json.dumps({"error": str(exc)}) + "\n")
-        return
+        _answer({"error": str(exc)})
     frame.write_ipc(out, compression="uncompressed")
-    sys.stdout.write(json.dumps({"said": "".join(said)}) + "\n")
+    _answer({"said": "".join(said)})
+
+
+def _answer(reply: dict[str, str]) -> NoReturn:
+    """Answer the parent and end at once: the parent reads the answer to the end of the pipe,
+    which an orderly exit of an interpreter with polars loaded held open 30-45 ms longer (in
+    two runs of six at 250,000 events; the wait for the child's part is 13 ms without)."""
+    sys.stdout.write(json.dumps(reply) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
