@@ -18,16 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from journeys.config import SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
 from journeys.ingest.hashing import ContentHashes, file_hash
-from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
+from journeys.ingest.landing import TEMP_TABLES, Landing, read_frame, read_landing
 from journeys.ingest.logreading import check_day_month
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 REFUSED = "refused: "
 """How ``raw.manifest.note`` starts for a file that was refused (its rows all 0)."""
@@ -247,29 +251,34 @@ def load_file(
     timezone: str | None = None,
     fmt: str | None = None,
     missing_fix: str | None = None,
-    origin: Path | None = None,
     reading: LogReading | None = None,
+    frame: pl.DataFrame | None = None,
 ) -> BatchResult:
     """Load one file as one batch (see the module docstring); a file that cannot be loaded
-    raises ``IngestError`` and nothing of it is kept. ``origin``: the delivered file that
-    ``path`` was converted from (an XES log as Parquet); the manifest, raw rows and rejects name
-    it, and its content decides whether it was loaded before. ``reading``: how an event log's
-    rows are read (``LogReading``)."""
+    raises ``IngestError`` and nothing of it is kept. ``reading``: how an event log's rows are
+    read (``LogReading``). ``frame``: the rows of ``path`` as its parser read them (an XES or
+    OCEL log: every column text), loaded as they are; the manifest, raw rows and rejects name
+    ``path``, and its content decides whether it was loaded before."""
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
     configured = settings.source(source)
     ensure_raw(wh)
-    delivered = Path(origin).resolve() if origin is not None else path
-    hashes = ContentHashes(wh, [delivered])  # a new path's hash is taken while it is read
-    earlier = hashes.earlier_batch(delivered)
+    hashes = ContentHashes(wh, [path])  # a new path's hash is taken while it is read
+    earlier = hashes.earlier_batch(path)
     if earlier is not None:
-        return BatchResult.already_loaded(earlier, source, delivered)
-    spec = landing_spec(settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix)
-    if spec is None:
-        return record_empty(wh, _Batch.new(wh, source, delivered, hashes.of(delivered)))
-    landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
-    batch = _Batch.new(wh, source, delivered, hashes.of(delivered))
+        return BatchResult.already_loaded(earlier, source, path)
+    if frame is not None:
+        contract = source_spec(settings, source, column_map=column_map, missing=missing_fix)
+        landing = read_frame(wh, frame, name=path.name, spec=contract)
+    else:
+        spec = landing_spec(
+            settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix
+        )
+        if spec is None:
+            return record_empty(wh, _Batch.new(wh, source, path, hashes.of(path)))
+        landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
+    batch = _Batch.new(wh, source, path, hashes.of(path))
     with wh.transaction():
         result = _append(
             wh,
@@ -308,15 +317,24 @@ def landing_spec(
     if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
         return None
     sniff_text(path, kind, configured.encoding)
-    return LandingSpec(
-        kind,
-        Spec(
-            source=source,
-            columns=contract_for(source).columns,
-            column_map=column_map if column_map is not None else dict(configured.column_map),
-            optional=OPTIONAL_COLUMNS.get(source, ()),
-            missing_fix=missing or MISSING_FIX,
-        ),
+    return LandingSpec(kind, source_spec(settings, source, column_map=column_map, missing=missing))
+
+
+def source_spec(
+    settings: Settings,
+    source: str,
+    *,
+    column_map: dict[str, str] | None = None,
+    missing: str | None = None,
+) -> Spec:
+    """The source's column contract: its columns, and the delivered names they are read from."""
+    configured = settings.source(source)
+    return Spec(
+        source=source,
+        columns=contract_for(source).columns,
+        column_map=column_map if column_map is not None else dict(configured.column_map),
+        optional=OPTIONAL_COLUMNS.get(source, ()),
+        missing_fix=missing or MISSING_FIX,
     )
 
 

@@ -138,6 +138,20 @@ class Tables(StoredTables):
         except duckdb.Error as exc:
             raise WarehouseError(f"{table}: {str(exc).splitlines()[0]}") from exc
 
+    def temp_from_frame(self, name: str, model: str, relation: str, frame: pl.DataFrame) -> int:
+        """``CREATE OR REPLACE TEMP TABLE name AS`` a model file's SELECT, which reads ``frame``
+        as ``relation``: DuckDB scans the frame where it is, with no file written and read
+        back. Returns the rows of ``name``."""
+        body = _strip_trailing(read_sql(model))
+        with self._registered(frame) as view:
+            self._run(
+                f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS\n"
+                f"WITH {quote_ident(relation)} AS (SELECT * FROM {view})\n"
+                f"SELECT * FROM (\n{body}\n)",
+                what=model,
+            )
+        return self.count(name)
+
     def write_table(
         self,
         table: str,
