@@ -76,6 +76,27 @@ def test_lifecycle_complete_keeps_the_complete_events(tmp_path: Path):
     assert everything.events.columns[4:] == sorted(everything.events.columns[4:])
 
 
+@pytest.mark.parametrize(
+    ("transitions", "kept", "named"),
+    [
+        (["complete", None, "complete"], 3, ["a", "b", "c"]),  # as written: the frame as is
+        ([" Complete ", "start", "COMPLETE"], 2, ["a", "b (start)", "c"]),  # trimmed, any case
+    ],
+)
+def test_the_lifecycle_filter_reads_transitions_trimmed_in_any_case(
+    transitions: list[str | None], kept: int, named: list[str]
+):
+    from journeys.ingest.xes import _lifecycle
+
+    frame = pl.DataFrame(
+        {"concept:name": ["a", "b", "c"], "lifecycle:transition": transitions},
+        schema={"concept:name": pl.String, "lifecycle:transition": pl.String},
+    )
+    complete, left_out = _lifecycle(frame, "complete")
+    assert (complete.height, left_out) == (kept, 3 - kept)
+    assert _lifecycle(frame, "all")[0]["concept:name"].to_list() == named
+
+
 def test_naive_xes_timestamps_are_local_in_the_timezone(wh: Warehouse, tmp_path: Path):
     path = tmp_path / "naive.xes"
     path.write_text(NAIVE)
