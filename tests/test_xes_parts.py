@@ -202,27 +202,51 @@ def test_children_started_early_parse_the_parts_and_the_rest_end_with_the_proces
     tmp_path, parts, monkeypatch: pytest.MonkeyPatch
 ):
     """``prestart`` (the commands call it before loading their libraries) starts the children
-    of a large XES file; the parse takes them instead of starting its own, and gives the
-    events of the file parsed whole. Another file's name starts none; a child no parse takes
-    ends with the process (``_stop_warm``, registered at exit)."""
+    of a large XES file and cuts the file for them at once; the parse takes those parts and
+    children instead of cutting and starting its own, and gives the events of the file parsed
+    whole. Another file's name starts none; children and parts no parse takes end with the
+    process (``_stop_warm``, registered at exit)."""
     path = write_log(tmp_path / "claims.xes.gz")
     expected = whole(path)
-    parts(3)  # parts_for gives 3 from now on: two children
+    cut = parts(3)  # parts_for gives 3 from now on: two children
     monkeypatch.setattr(xes_parts, "_WARM", [])
+    monkeypatch.setattr(xes_parts, "_PRECUT", [])
     xes_parts.prestart(tmp_path / "claims.csv")
-    assert xes_parts._WARM == []
+    assert xes_parts._WARM == [] and xes_parts._PRECUT == []
     xes_parts.prestart(path)
-    warm = list(xes_parts._WARM)
-    assert len(warm) == 2
-    started = []
+    (early,) = xes_parts._PRECUT
+    assert len(early.files) == 3 and len(early.children) == 2 and xes_parts._WARM == []
+    assert all(child.out is not None for child in early.children)  # their parts sent
+    started, cutters = [], []
     monkeypatch.setattr(xes_parts._Child, "start", classmethod(lambda cls: started.append(1)))
+    monkeypatch.setattr(xes_parts._Cutter, "run", lambda *args: cutters.append(1))
     assert read_xes(path).events.equals(expected.events)
-    assert xes_parts._WARM == [] and started == []  # the early children parsed, none more
-    assert all(child.process.returncode == 0 for child in warm)
+    assert cut == [True] and started == [] and cutters == []  # the early parts, nothing more
+    assert xes_parts._PRECUT == [] and not Path(early.folder.name).exists()
+    assert all(child.process.returncode == 0 for child in early.children)
     monkeypatch.undo()
     monkeypatch.setattr(xes_parts, "_WARM", [])
+    monkeypatch.setattr(xes_parts, "_PRECUT", [])
     monkeypatch.setattr(xes_parts, "parts_for", lambda path: 2)
     xes_parts.prestart(path)
-    left = xes_parts._WARM[0]
+    (left,) = xes_parts._PRECUT
     xes_parts._stop_warm()
-    assert xes_parts._WARM == [] and left.process.poll() is not None
+    assert xes_parts._PRECUT == [] and left.children[0].process.poll() is not None
+    assert not Path(left.folder.name).exists()
+
+
+def test_a_file_prestart_cannot_cut_leaves_its_children_to_the_parse(
+    tmp_path, parts, monkeypatch: pytest.MonkeyPatch
+):
+    """A file with markup after its first trace (a comment that could hide a ``<trace``) is not
+    cut early either: the children stay started, and the parse takes them for the whole file."""
+    path = write_log(tmp_path / "claims.xes", middle="  <!-- <trace> -->\n")
+    expected = whole(path)
+    cut = parts(2)
+    monkeypatch.setattr(xes_parts, "_WARM", [])
+    monkeypatch.setattr(xes_parts, "_PRECUT", [])
+    xes_parts.prestart(path)
+    assert xes_parts._PRECUT == [] and len(xes_parts._WARM) == 1
+    assert read_xes(path).events.equals(expected.events)
+    assert cut == [False]  # parsed whole
+    xes_parts._stop_warm()
