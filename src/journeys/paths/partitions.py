@@ -53,6 +53,8 @@ from journeys.paths.scope import (
     PATH_MARTS,
     PROFILES,
     SCOPE,
+    SESSIONS_MART,
+    MartFile,
     build_part,
     empty_scope,
     ensure_profiles,
@@ -228,8 +230,13 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         if not job.events:
             raise BuildError(f"partition {job.part}: no events files; run `journeys build --full`")
         _start_from(wh, job, full=full, rebuild=rebuild)
-        # a whole rebuild writes its events straight into their file (scope.build_scope_marts)
-        events_file = _out_file(job, EVENTS_MART) if full else None
+        # a whole rebuild writes its events and sessions straight into their files
+        # (scope.build_scope_marts)
+        straight = {
+            mart: MartFile(_out_file(job, mart), _enum_texts(mart, texts), EXPORT_LISTS)
+            for mart in (EVENTS_MART, SESSIONS_MART)
+            if full
+        }
         events = build_part(
             wh,
             job.rules,
@@ -238,19 +245,18 @@ def build_partition(job: PartitionJob) -> PartitionResult:
             rebuild=rebuild,
             effort=job.effort,
             effort_full=job.effort_full,
-            events_file=events_file,
+            files=straight,
         )
         files = []
         for mart in PART_MARTS:
             if (not rebuild and mart in KEPT) or (not effort and mart in EFFORT_MARTS):
                 files.append(job.current.get(mart, ()))
                 continue
-            if mart == EVENTS_MART and events_file is not None and events_file.exists():
-                files.append((str(events_file),))  # written already, and still the mart
+            if mart in straight and straight[mart].path.exists():
+                files.append((str(straight[mart].path),))  # written already, and still the mart
                 continue
             path = _out_file(job, mart)
-            written = {c: texts[t] for c, t in EXPORT_TEXTS.get(mart, {}).items() if t in texts}
-            wh.export_parquet(mart, path, texts=written, lists=EXPORT_LISTS)
+            wh.export_parquet(mart, path, texts=_enum_texts(mart, texts), lists=EXPORT_LISTS)
             files.append((str(path),))
     return PartitionResult(
         part=job.part,
@@ -261,6 +267,12 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         seconds=time.perf_counter() - started,
         cpu_seconds=_cpu_seconds() - cpu,
     )
+
+
+def _enum_texts(mart: str, texts: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The columns of a job's ``mart`` written as ENUMs of its events' texts (``EXPORT_TEXTS``;
+    ``texts``: what ``_define_events`` read as ENUMs)."""
+    return {c: texts[t] for c, t in EXPORT_TEXTS.get(mart, {}).items() if t in texts}
 
 
 def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> dict[str, list[str]]:

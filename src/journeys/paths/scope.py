@@ -11,6 +11,8 @@ names live here, below both, so neither imports the other's internals.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,8 @@ PROFILES = "intermediate.int_customer_profiles"
 CASE_HORIZONS = "intermediate.int_case_horizons"
 SCOPE = "intermediate.int_path_scope"
 EVENTS_MART = "marts.events"
-PATH_MARTS = (EVENTS_MART, "marts.sessions", "marts.journeys")
+SESSIONS_MART = "marts.sessions"
+PATH_MARTS = (EVENTS_MART, SESSIONS_MART, "marts.journeys")
 PART_COUNTS = (
     "intermediate.part_variants",
     "intermediate.part_subpaths",
@@ -35,6 +38,19 @@ up exactly (journeys.mining.marts)."""
 EVENTS_PER_PART = 20_000_000
 """Sessions and journeys are aggregated in parts of about this many events (customer hash
 buckets), so their per-session and per-journey lists stay within DuckDB's memory limit."""
+
+
+@dataclass(frozen=True)
+class MartFile:
+    """A Parquet file a full rebuild writes a mart straight into (``build_scope_marts``), with
+    the text columns it writes as ENUMs (``texts``; ``lists``: lists of such texts), as the
+    mart's export would (``Tables.export_parquet``)."""
+
+    path: Path
+    texts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    lists: Collection[str] = ()
+
+
 PROFILE_COLUMNS = {
     "customer_key": "VARCHAR",
     "n_identities": "BIGINT",
@@ -59,16 +75,16 @@ def build_part(
     rebuild: bool = True,
     effort: EffortRules | None = None,
     effort_full: bool = False,
-    events_file: Path | None = None,
+    files: Mapping[str, MartFile] | None = None,
 ) -> int:
     """The path marts and ``marts.customers`` of the customers ``wh`` holds: every customer's
     events, sessions and journeys rebuilt (``full``), or only those of ``int_path_scope``
     (``rebuild=False``: none, the path marts are kept); then every journey's status at the
     cut-off (``cutoff``, else the latest event in ``wh``), the effort marts of the customers
     rebuilt (``effort``; of every customer when ``effort_full``: its rules changed) and the
-    customers. ``events_file``: a full rebuild writes ``marts.events`` there (see
-    ``build_scope_marts``). Returns the events written."""
-    events = build_scope_marts(wh, rules, full=full, events_file=events_file) if rebuild else 0
+    customers. ``files``: where a full rebuild writes ``marts.events`` and ``marts.sessions``
+    (see ``build_scope_marts``). Returns the events written."""
+    events = build_scope_marts(wh, rules, full=full, files=files) if rebuild else 0
     params = rules.params(full=full, cutoff=cutoff)
     wh.run_model("intermediate/int_path_cutoff", **params)
     wh.run_model("intermediate/int_journey_status", **params)
@@ -83,22 +99,24 @@ def build_part(
 
 
 def build_scope_marts(
-    wh: Warehouse, rules: PathRules, *, full: bool, events_file: Path | None = None
+    wh: Warehouse, rules: PathRules, *, full: bool, files: Mapping[str, MartFile] | None = None
 ) -> int:
     """``marts.events``, ``marts.sessions`` and ``marts.journeys`` (status still NULL) for the
     customers in scope (all when ``full``; else ``intermediate.int_path_scope``, whose old rows
     are deleted first); return the events written.
 
-    ``events_file`` (a full rebuild of a partition, which writes its marts as files): the
-    events are written straight into that Parquet file and read back through a view, instead
-    of into a table of this DuckDB that is then written out. The rows are the same; the copy
-    into the table is saved (about half a microsecond an event, 2.6 s of a 5M-event lane), and
-    reading the file costs the models below what reading the table did. Should the sessions
-    be changed afterwards (``split_sessions``), the file becomes a table again and is deleted:
-    the caller writes the table out as before."""
+    ``files`` (a full rebuild of a partition, which writes its marts as files): the events are
+    written straight into their Parquet file and read back through a view, instead of into a
+    table of this DuckDB that is then written out. The rows are the same; the copy into the
+    table is saved (about half a microsecond an event, 2.6 s of a 5M-event lane), and reading
+    the file costs the models below what reading the table did. Should the sessions be changed
+    afterwards (``split_sessions``), the file becomes a table again and is deleted: the caller
+    writes the table out as before. The sessions, which no model here reads, are written
+    straight into theirs when they are aggregated in one part; else the caller writes out their
+    table."""
     params: dict[str, Any] = rules.params(full=full)  # model parameters, none named partition_by
-    if not full:
-        events_file = None  # only a full rebuild writes the file
+    straight = dict(files or {}) if full else {}  # only a full rebuild writes the files
+    events_file = straight[EVENTS_MART].path if EVENTS_MART in straight else None
     if events_file is not None:
         events = wh.export_model_parquet("marts/events", events_file, **params)
         wh.define_stored_view(EVENTS_MART, [str(events_file)])
@@ -109,7 +127,21 @@ def build_scope_marts(
         events = wh.append_model("marts/events", **params)
     split_sessions(wh, rules, full=full, events_file=events_file)
     parts = max(1, math.ceil(events / EVENTS_PER_PART))
+    sessions = straight.get(SESSIONS_MART)
+    if sessions is not None and parts == 1:
+        wh.export_model_parquet(
+            "marts/sessions",
+            sessions.path,
+            texts=sessions.texts,
+            lists=sessions.lists,
+            **params,
+            parts=1,
+            part=0,
+        )
+        wh.define_stored_view(SESSIONS_MART, [str(sessions.path)])
     for model in ("marts/sessions", "marts/journeys"):
+        if model == "marts/sessions" and sessions is not None and parts == 1:
+            continue  # written above
         if not full:
             wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
         for part in range(parts):

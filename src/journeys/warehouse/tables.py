@@ -292,17 +292,27 @@ class Tables(StoredTables):
         )
 
     def export_model_parquet(
-        self, model: str, path: Path, *, partition_by: str | None = None, **params: Any
+        self,
+        model: str,
+        path: Path,
+        *,
+        partition_by: str | None = None,
+        texts: Mapping[str, Sequence[str]] | None = None,
+        lists: Collection[str] = (),
+        **params: Any,
     ) -> int:
         """Write the SELECT of ``sql/<model>.sql`` as Parquet: one file, or a folder with one
         ``<column>=<value>/`` sub-folder per value of ``partition_by`` (written in one pass);
-        return the rows written."""
+        return the rows written. ``texts`` and ``lists``: as ``export_parquet``'s."""
         body = _strip_trailing(read_sql(model))
+        bound = _bind(body, params, model)
+        if texts:
+            body = f"SELECT {enum_replace(texts, lists)} FROM (\n{body}\n)"
         options = "FORMAT parquet"
         if partition_by is not None:
             options += f", PARTITION_BY ({quote_ident(partition_by)}), OVERWRITE_OR_IGNORE true"
         path.parent.mkdir(parents=True, exist_ok=True)
-        bound = {**_bind(body, params, model), "out_path": str(path)}
+        bound = {**bound, "out_path": str(path)}
         return _rows(
             self._run(
                 f"COPY ({body}) TO $out_path ({options})",
