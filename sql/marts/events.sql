@@ -44,15 +44,28 @@ with scoped as not materialized (
         epoch_us(e.occurred_at) as at_us,
         e.case_id is null
         and list_contains($start_touchpoints::varchar[], coalesce(e.touchpoint, e.event_type))
-            as is_start_touchpoint,
+            as is_start_touchpoint
+    from intermediate.int_events as e
+    where $full or e.customer_key in (select s.customer_key from intermediate.int_path_scope as s)
+),
+
+threaded as not materialized (
+    -- the same events, with what spans read, from intermediate.int_events_text: int_events
+    -- with its texts as stored. (A partition job reads int_events' few-valued texts as ENUMs,
+    -- for the sort and the file below; spans need none of them as ENUMs, and the cast of every
+    -- row they read cost 0.6 s of a 5M-event lane.)
+    select
+        e.customer_key,
+        e.source,
+        e.thread_id,
+        e.seq,
         e.case_id is null
         and list_contains($end_touchpoints::varchar[], coalesce(e.touchpoint, e.event_type))
             as is_end_touchpoint,
-        e.thread_id,
         -- occurred_at then seq as one positive number (timestamps are from 1900 on)
         (epoch_us(e.occurred_at) + 10000000000000000)::hugeint * 1000000000000000000 + e.seq
             as position
-    from intermediate.int_events as e
+    from intermediate.int_events_text as e
     where $full or e.customer_key in (select s.customer_key from intermediate.int_path_scope as s)
 ),
 
@@ -67,7 +80,7 @@ spans as (
         min(position) as first_at,
         max(position) as last_at,
         bool_or(is_end_touchpoint) as has_end
-    from scoped
+    from threaded
     where thread_id is not null or is_end_touchpoint
     group by customer_key, source, thread_id, case when thread_id is null then seq end
     having count(*) > 1 or bool_or(is_end_touchpoint)
@@ -125,7 +138,7 @@ ordered as (
     -- every event, sorted once: by customer, case, then the ordering rule (seq is unique, so
     -- the order is total); the streaming windows below keep it
     select
-        e.* exclude (thread_id, is_end_touchpoint, position),
+        e.*,
         coalesce(m.open_delta, 0) as open_delta,
         coalesce(m.ends_journey, false) as ends_journey
     from scoped as e

@@ -38,7 +38,14 @@ from journeys.paths.partitions import (
     run_lanes,
 )
 from journeys.paths.rules import RULE_COLUMNS, PathRules, rules_row
-from journeys.paths.scope import EVENTS, PATH_MARTS, build_part, empty_scope, ensure_profiles
+from journeys.paths.scope import (
+    EVENTS,
+    PATH_MARTS,
+    alias_events_text,
+    build_part,
+    empty_scope,
+    ensure_profiles,
+)
 from journeys.runner import Runner
 from journeys.warehouse import Warehouse
 
@@ -107,6 +114,7 @@ def build_paths(
             steps = {"full": full, "cutoff": cutoff, "effort": effort, "effort_full": effort_full}
             _run_partitions(wh, settings, steps, run_tasks=run_tasks)
         else:
+            alias_events_text(wh)
             build_part(
                 wh, path_rules, full=full, cutoff=cutoff, effort=effort, effort_full=effort_full
             )

@@ -49,6 +49,7 @@ from journeys.paths.scope import (
     CASE_HORIZONS,
     EVENTS,
     EVENTS_MART,
+    EVENTS_TEXT,
     PART_COUNTS,
     PATH_MARTS,
     PROFILES,
@@ -285,6 +286,7 @@ def _define_events(wh: Warehouse, job: PartitionJob, *, full: bool) -> dict[str,
     build 1.2 % faster). An incremental job appends to tables of text, and keeps the text.
     Returns the values of each column read as an ENUM (none: every column read as text)."""
     where = job.lane_filter()
+    wh.define_stored_view(EVENTS_TEXT, job.events, where=where)
     if not full or not job.enums:
         wh.define_stored_view(EVENTS, job.events, where=where)
         return {}

@@ -22,6 +22,9 @@ from journeys.paths.rules import PathRules
 from journeys.warehouse import Warehouse
 
 EVENTS = "intermediate.int_events"
+EVENTS_TEXT = "intermediate.int_events_text"
+"""``EVENTS`` with its texts as stored: where a partition job reads some of them as ENUMs
+(``partitions._define_events``), marts/events.sql's spans read them from this, uncast."""
 PROFILES = "intermediate.int_customer_profiles"
 CASE_HORIZONS = "intermediate.int_case_horizons"
 SCOPE = "intermediate.int_path_scope"
@@ -182,6 +185,11 @@ def _events_as_table(wh: Warehouse, events_file: Path | None) -> None:
     wh.drop_view(EVENTS_MART)
     wh.load_parquet(EVENTS_MART, [events_file])
     events_file.unlink()
+
+
+def alias_events_text(wh: Warehouse) -> None:
+    """``EVENTS_TEXT`` on a connection whose ``EVENTS`` is a table of texts: a view of it."""
+    wh.run_view("intermediate/int_events_text")
 
 
 def ensure_profiles(wh: Warehouse) -> None:
