@@ -55,9 +55,14 @@ hashed as materialized (
 ),
 
 repeated as (
-    -- the content keys that come more than once in the file (a log repeats few rows, if any)
+    -- the content keys that come more than once in the file (a log repeats few rows, if any):
+    -- grouped by their 64-bit hash first, cheaper than grouping every 32-character key; only
+    -- the keys of a hash seen twice are grouped by the key itself
     select _content
     from hashed
+    where hash(_content) in (
+        select hash(h._content) as k from hashed as h group by k having count(*) > 1
+    )
     group by _content
     having count(*) > 1
 ),
