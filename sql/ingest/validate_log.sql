@@ -60,9 +60,12 @@ repeated as (
     -- the keys of a hash seen twice are grouped by the key itself
     select _content
     from hashed
-    where hash(_content) in (
-        select hash(h._content) as k from hashed as h group by k having count(*) > 1
-    )
+    where
+        hash(_content) in (
+            select hash(h._content) as k from hashed as h
+            group by k
+            having count(*) > 1
+        )
     group by _content
     having count(*) > 1
 ),
