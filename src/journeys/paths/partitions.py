@@ -233,11 +233,14 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         _start_from(wh, job, full=full, rebuild=rebuild)
         # a whole rebuild writes its events and sessions straight into their files
         # (scope.build_scope_marts)
-        straight = {
-            mart: MartFile(_out_file(job, mart), _enum_texts(mart, texts), EXPORT_LISTS)
-            for mart in (EVENTS_MART, SESSIONS_MART)
+        straight = (
+            {
+                mart: MartFile(_out_file(job, mart), _enum_texts(mart, texts), EXPORT_LISTS)
+                for mart in (EVENTS_MART, SESSIONS_MART)
+            }
             if full
-        }
+            else {}
+        )
         events = build_part(
             wh,
             job.rules,

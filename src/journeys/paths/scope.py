@@ -130,6 +130,7 @@ def build_scope_marts(
         events = wh.append_model("marts/events", **params)
     split_sessions(wh, rules, full=full, events_file=events_file)
     parts = max(1, math.ceil(events / EVENTS_PER_PART))
+    models = ["marts/sessions", "marts/journeys"]
     sessions = straight.get(SESSIONS_MART)
     if sessions is not None and parts == 1:
         wh.export_model_parquet(
@@ -142,9 +143,8 @@ def build_scope_marts(
             part=0,
         )
         wh.define_stored_view(SESSIONS_MART, [str(sessions.path)])
-    for model in ("marts/sessions", "marts/journeys"):
-        if model == "marts/sessions" and sessions is not None and parts == 1:
-            continue  # written above
+        models.remove("marts/sessions")
+    for model in models:
         if not full:
             wh.delete_keys(model.replace("/", "."), column="customer_key", keys=SCOPE)
         for part in range(parts):
