@@ -231,16 +231,7 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         if not job.events:
             raise BuildError(f"partition {job.part}: no events files; run `journeys build --full`")
         _start_from(wh, job, full=full, rebuild=rebuild)
-        # a whole rebuild writes its events and sessions straight into their files
-        # (scope.build_scope_marts)
-        straight = (
-            {
-                mart: MartFile(_out_file(job, mart), _enum_texts(mart, texts), EXPORT_LISTS)
-                for mart in (EVENTS_MART, SESSIONS_MART)
-            }
-            if full
-            else {}
-        )
+        straight = _straight_files(job, texts) if full else {}
         events = build_part(
             wh,
             job.rules,
@@ -271,6 +262,15 @@ def build_partition(job: PartitionJob) -> PartitionResult:
         seconds=time.perf_counter() - started,
         cpu_seconds=_cpu_seconds() - cpu,
     )
+
+
+def _straight_files(job: PartitionJob, texts: dict[str, list[str]]) -> dict[str, MartFile]:
+    """The files a whole rebuild writes its events and sessions straight into
+    (``scope.build_scope_marts``), with their texts written as ENUMs."""
+    return {
+        mart: MartFile(_out_file(job, mart), _enum_texts(mart, texts), EXPORT_LISTS)
+        for mart in (EVENTS_MART, SESSIONS_MART)
+    }
 
 
 def _enum_texts(mart: str, texts: dict[str, list[str]]) -> dict[str, list[str]]:
