@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -344,3 +345,80 @@ def test_demo_warehouse_of_an_older_layout_is_loaded_again(settings: Settings):
         con.execute("UPDATE raw.warehouse_format SET version = 3")
     assert reset_stale_demo(settings)
     assert not work_path(settings).exists() and not Path(settings.warehouse).exists()
+
+
+# -- a warehouse folder moved or copied ------------------------------------------------------------
+
+
+def recorded_files(settings: Settings) -> list[str]:
+    with duckdb.connect(str(work_path(settings)), read_only=True) as con:
+        return [f for (files,) in con.execute("SELECT files FROM raw.data_files").fetchall()
+                for f in files]  # fmt: skip
+
+
+def test_a_copied_warehouse_folder_reads_its_own_files_and_outlives_the_original(
+    settings: Settings, tmp_path: Path
+):
+    """cp -r of a warehouse folder (a backup, a copy for an analyst): the copy's catalogs must
+    read the copy's Parquet files, not the original's, so that the copy still works, and does not
+    change, once the original is deleted or moves on."""
+    two_marts = {"marts.a": pl.DataFrame({"v": [1, 2]}), "marts.b": pl.DataFrame({"w": ["x"]})}
+    write_work(settings, two_marts)
+    copy = Settings(warehouse=tmp_path / "copy" / "journeys.duckdb")
+    shutil.copytree(settings.warehouse.parent, copy.warehouse.parent)
+    with open_work(copy, step="build", publish=True):
+        pass  # any writing step: the copy is pointed at its own data folder and published
+    write_work(settings, {"marts.a": pl.DataFrame({"v": [9]})})  # the original moves on
+    shutil.rmtree(settings.warehouse.parent)
+    home = str(copy.warehouse.with_name("journeys.data")) + os.sep
+    assert recorded_files(copy) and all(f.startswith(home) for f in recorded_files(copy))
+    assert all(f.startswith(home) for files in published_files(copy).values() for f in files)
+    assert published_rows(copy) == {"marts.a": ["(1,)", "(2,)"], "marts.b": ["('x',)"]}
+    write_work(copy, {"marts.b": pl.DataFrame({"w": ["y"]})})  # and it is built on
+    assert published_rows(copy) == {"marts.a": ["(1,)", "(2,)"], "marts.b": ["('y',)"]}
+
+
+def test_a_moved_warehouse_folder_is_published_again_from_its_new_place(
+    settings: Settings, tmp_path: Path
+):
+    write_work(settings, {"marts.a": pl.DataFrame({"v": [1]})})
+    moved = Settings(warehouse=tmp_path / "moved" / "journeys.duckdb")
+    shutil.move(settings.warehouse.parent, moved.warehouse.parent)
+    with open_work(moved, step="build", publish=True) as wh:
+        assert wh.read_table("marts.a")["v"].to_list() == [1]  # the work file's view, too
+    assert published_rows(moved) == {"marts.a": ["(1,)"]}
+    assert not settings.warehouse.parent.exists()
+
+
+def test_a_work_file_moved_without_its_data_folder_is_refused_with_the_fix(
+    settings: Settings, tmp_path: Path
+):
+    write_work(settings, {"marts.a": pl.DataFrame({"v": [1]})})
+    moved = Settings(warehouse=tmp_path / "moved" / "journeys.duckdb")
+    moved.warehouse.parent.mkdir()
+    shutil.copy(work_path(settings), work_path(moved))  # the work file alone
+    with pytest.raises(WarehouseError) as raised, open_work(moved, step="build", publish=True):
+        pass
+    message = str(raised.value)
+    old = settings.warehouse.with_name("journeys.data")
+    new = moved.warehouse.with_name("journeys.data")
+    assert str(old) in message and str(new) in message and "copy" in message
+    assert "\n" not in message
+    shutil.copytree(old, new)  # the fix it names
+    with open_work(moved, step="build", publish=True):
+        pass
+    assert published_rows(moved) == {"marts.a": ["(1,)"]}
+
+
+def test_a_moved_catalog_read_before_it_is_published_again_names_the_step(
+    settings: Settings, tmp_path: Path
+):
+    write_work(settings, {"marts.a": pl.DataFrame({"v": [1]})})
+    moved = Settings(warehouse=tmp_path / "moved" / "journeys.duckdb")
+    shutil.move(settings.warehouse.parent, moved.warehouse.parent)
+    with pytest.raises(WarehouseError, match="moved or copied; run `journeys build` once"):
+        open_published(moved)  # its views read the files of a folder that is gone
+    with open_work(moved, step="build", publish=True):
+        pass
+    with open_published(moved) as wh:
+        assert wh.read_table("marts.a")["v"].to_list() == [1]

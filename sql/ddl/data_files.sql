@@ -28,3 +28,10 @@ create table if not exists raw.ddl_scripts (
     script varchar primary key,
     sha256 varchar not null
 );
+-- The data folder this work file's stored tables were written in (publish.data_path). A
+-- warehouse folder moved or copied with its data folder is pointed at its own copy of the files
+-- (publish._check_home), so that it never reads, nor depends on, the folder it came from.
+create table if not exists raw.data_home (
+    one boolean primary key default true check (one),  -- a single row
+    folder varchar not null
+);

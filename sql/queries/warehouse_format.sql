@@ -8,7 +8,7 @@ select
             t.database_name = current_database()
             and t.schema_name in ('raw', 'staging', 'intermediate', 'marts')
             and t.table_name not in (
-                'data_files', 'published_files', 'warehouse_format', 'ddl_scripts'
+                'data_files', 'published_files', 'warehouse_format', 'ddl_scripts', 'data_home'
             )
     ) as pipeline_tables,
     (select max(f.version) from raw.warehouse_format as f) as version

@@ -34,16 +34,18 @@ PUBLISHED_REJECTS = "raw.rejects"
 """The one published table that is not a mart: the work file's rejects, masked."""
 
 
-WAREHOUSE_FORMAT = 9
+WAREHOUSE_FORMAT = 10
 """The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
 catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format; 6 =
 raw.transactions.amount_value, the amount read with the source's decimal separator; 7 = the
 tables and columns recorded in tests/warehouse_layout.txt; 8 = compare's state is stored
 files: its snapshot (``intermediate.compare_journeys``: the files of marts.journeys it read),
 the changed ids and the kept step timing (compare/cache.py); 9 = the kept alignments
-(``intermediate.map_alignments``) are stored files too. Raise it with every change of a
-table's columns (tests/test_warehouse_layout.py fails until then): a step never reads around an
-older version's tables, it refuses the work file with the rebuild."""
+(``intermediate.map_alignments``) are stored files too; 10 = ``raw.data_home``, the data
+folder the stored files were written in (a moved or copied warehouse folder reads its own).
+Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
+then): a step never reads around an older version's tables, it refuses the work file with the
+rebuild."""
 
 
 def work_path(settings: Settings) -> Path:
@@ -146,7 +148,7 @@ def open_work_file(settings: Settings) -> Warehouse:
     wh = _open(settings, work_path(settings), data=data_path(settings))
     try:
         _check_format(settings, wh)
-    except StaleWarehouse:
+    except WarehouseError:  # another layout, or moved without its data folder
         wh.close()
         raise
     return wh
@@ -157,19 +159,38 @@ class StaleWarehouse(WarehouseError):
 
 
 def _check_format(settings: Settings, wh: Warehouse) -> None:
-    """Mark a new work file with ``WAREHOUSE_FORMAT``; refuse one holding tables of another."""
-    if wh.scalar("queries/warehouse_version") == WAREHOUSE_FORMAT:
-        return
-    found = wh.record("queries/warehouse_format")
-    if found["version"] is None and not found["pipeline_tables"]:
+    """Mark a new work file with ``WAREHOUSE_FORMAT``; refuse one holding tables of another.
+    Then see that it reads its own data folder (``_check_home``)."""
+    found = wh.record("queries/warehouse_version")
+    if found["version"] != WAREHOUSE_FORMAT:
+        layout = wh.record("queries/warehouse_format")
+        if layout["version"] is not None or layout["pipeline_tables"]:
+            folder = Path(settings.warehouse).parent
+            raise StaleWarehouse(
+                f"{work_path(settings)}: written by an older version of journeys (not layout "
+                f"{WAREHOUSE_FORMAT}, docs/adr/0004); rebuild it: move {folder}/ aside and load "
+                "your files again with `journeys run` (or `journeys ingest` and `journeys build`)"
+            )
         wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT)
+    _check_home(settings, wh, found["home"])
+
+
+def _check_home(settings: Settings, wh: Warehouse, home: str | None) -> None:
+    """The work file's stored tables read the data folder beside it (``data_path``). The folder
+    they were written in is recorded (``raw.data_home``); a warehouse folder moved or copied
+    (a backup, a copy for an analyst) is pointed at its own copy of the files, in one
+    transaction, so that it never reads, nor depends on, the folder it came from. Its published
+    catalog still reads the old place: the next publishing step writes it again
+    (``is_published`` finds other files)."""
+    folder = data_path(settings)
+    if home == str(folder):
         return
-    folder = Path(settings.warehouse).parent
-    raise StaleWarehouse(
-        f"{work_path(settings)}: written by an older version of journeys (not layout "
-        f"{WAREHOUSE_FORMAT}, docs/adr/0004); rebuild it: move {folder}/ aside and load your "
-        "files again with `journeys run` (or `journeys ingest` and `journeys build`)"
-    )
+    if home is None:  # a new work file
+        wh.execute("queries/record_data_home", folder=str(folder))
+        return
+    with wh.transaction():
+        wh.relocate(Path(home), folder)
+        wh.execute("queries/record_data_home", folder=str(folder))
 
 
 def data_path(settings: Settings) -> Path:
@@ -284,8 +305,22 @@ def _set_aside_stale_wal(published: Path) -> None:
 
 
 def open_published(settings: Settings) -> Warehouse:
-    """A read-only connection to the published marts (what analysts and reports read)."""
-    return _open(settings, Path(settings.warehouse), read_only=True)
+    """A read-only connection to the published marts (what analysts and reports read). A
+    catalog moved or copied with its warehouse folder and not published since reads the files
+    of the folder it came from: while they are there, they are its rows (a data file never
+    changes); when they are gone it is refused, naming the step that publishes it from its new
+    place (``_check_home``), rather than failing on the first missing file."""
+    wh = _open(settings, Path(settings.warehouse), read_only=True)
+    home = f"{data_path(settings)}{os.sep}"
+    gone = [f for f in wh.view_files() if not f.startswith(home) and not os.path.exists(f)]
+    if gone:
+        wh.close()
+        raise WarehouseError(
+            f"{settings.warehouse}: its marts read files that are gone, such as {gone[0]}, "
+            f"not those in {home}: the warehouse folder was moved or copied; run `journeys "
+            "build` once to publish it from its new place"
+        )
+    return wh
 
 
 def _open(

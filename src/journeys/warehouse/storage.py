@@ -5,6 +5,7 @@ remembered. Every statement runs through the connection's ``_run``."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -316,6 +317,43 @@ class StoredTables(Connection):
         for (sql,) in rows:
             found += [f.replace("''", "'") for f in re.findall(r"'((?:[^']|'')+\.parquet)'", sql)]
         return found
+
+    def relocate(self, old: Path, new: Path) -> int:
+        """Point every stored table at its files in data folder ``new``: the work file's were
+        written in ``old``, and its warehouse folder was moved or copied with its data folder
+        (a file recorded outside ``old`` stays as it is). Raises WarehouseError naming both
+        folders when files are not in ``new`` (the work file came without its data folder), and
+        changes nothing then. Returns how many files were pointed at their new place."""
+        before, after = f"{old}{os.sep}", f"{new}{os.sep}"
+        stored = self.stored_files()
+        moved = {
+            name: [
+                f._replace(file=after + f.file[len(before) :]) if f.file.startswith(before) else f
+                for f in files
+            ]
+            for name, files in stored.items()
+        }
+        files = [f.file for fs in moved.values() for f in fs]
+        missing = [f for f in files if not os.path.exists(f)]
+        if missing:
+            raise WarehouseError(
+                f"{self.path}: its data files were written in {old}, and {len(missing)} of "
+                f"{len(files)} are not in {new} (such as {missing[0]}): the warehouse was moved "
+                f"or copied without its data folder; copy {old} to {new}, then run again (if "
+                f"{old} is gone, rebuild: move {new.parent} aside and load your files again "
+                "with `journeys run`)"
+            )
+        viewed = {name: fs for name, fs in moved.items() if self.is_stored(name)}
+        with nullcontext() if self.in_transaction else self.transaction():
+            if viewed:
+                self._point_many(viewed)
+            if len(viewed) < len(moved):  # a file only the published catalog reads (rejects)
+                self._point_many({n: fs for n, fs in moved.items() if n not in viewed}, view=False)
+        return sum(
+            f.file != g.file
+            for name in stored
+            for f, g in zip(stored[name], moved[name], strict=True)
+        )
 
     def referenced_files(self) -> list[str]:
         """Every data file a catalog refers to: the work file's and the last two published."""
