@@ -233,8 +233,8 @@ def _micro(data: Path, config: Path, results: list[dict]) -> tuple[dict, dict]:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(data / "base", copy)
         # the copy's gigabytes (and the base build's just before) are written back now, not
-        # while the clock runs: their writeback took the micro build from 35 to 43-48 s (three
-        # runs; 34.8 s with the sync, 32-33 s on a copy of a warehouse built minutes before)
+        # while the clock runs (alone, this harness's steps 57.3 s before, 48.3 / 51.2 s with
+        # it; docs/benchmarks.md, #19, on what else moves them on this machine)
         os.sync()
         print(f"load average before {name}: {os.getloadavg()[0]:.2f}", flush=True)
         setup = _setup(config, copy / "journeys.duckdb")
