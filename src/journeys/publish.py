@@ -172,17 +172,18 @@ def _check_format(settings: Settings, wh: Warehouse) -> None:
                 "your files again with `journeys run` (or `journeys ingest` and `journeys build`)"
             )
         wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT)
-    _check_home(settings, wh, found["home"])
+    _check_home(wh, found["home"])
 
 
-def _check_home(settings: Settings, wh: Warehouse, home: str | None) -> None:
-    """The work file's stored tables read the data folder beside it (``data_path``). The folder
-    they were written in is recorded (``raw.data_home``); a warehouse folder moved or copied
-    (a backup, a copy for an analyst) is pointed at its own copy of the files, in one
-    transaction, so that it never reads, nor depends on, the folder it came from. Its published
-    catalog still reads the old place: the next publishing step writes it again
-    (``is_published`` finds other files)."""
-    folder = data_path(settings)
+def _check_home(wh: Warehouse, home: str | None) -> None:
+    """The work file's stored tables read the data folder it was opened with (``data_path``,
+    ``Warehouse.data``). The folder they were written in is recorded (``raw.data_home``); a
+    warehouse folder moved or copied (a backup, a copy for an analyst) is pointed at its own
+    copy of the files, in one transaction, so that it never reads, nor depends on, the folder it
+    came from. Its published catalog still reads the old place: the next publishing step writes
+    it again (``is_published`` finds other files)."""
+    folder = wh.data
+    assert folder is not None  # open_work_file opens the work file with its data folder
     if home == str(folder):
         return
     if home is None:  # a new work file

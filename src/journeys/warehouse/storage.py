@@ -318,20 +318,19 @@ class StoredTables(Connection):
             found += [f.replace("''", "'") for f in re.findall(r"'((?:[^']|'')+\.parquet)'", sql)]
         return found
 
-    def relocate(self, old: Path, new: Path) -> int:
+    def relocate(self, old: Path, new: Path) -> None:
         """Point every stored table at its files in data folder ``new``: the work file's were
         written in ``old``, and its warehouse folder was moved or copied with its data folder
         (a file recorded outside ``old`` stays as it is). Raises WarehouseError naming both
         folders when files are not in ``new`` (the work file came without its data folder), and
-        changes nothing then. Returns how many files were pointed at their new place."""
+        changes nothing then."""
         before, after = f"{old}{os.sep}", f"{new}{os.sep}"
-        stored = self.stored_files()
         moved = {
             name: [
                 f._replace(file=after + f.file[len(before) :]) if f.file.startswith(before) else f
                 for f in files
             ]
-            for name, files in stored.items()
+            for name, files in self.stored_files().items()
         }
         files = [f.file for fs in moved.values() for f in fs]
         missing = [f for f in files if not os.path.exists(f)]
@@ -349,11 +348,6 @@ class StoredTables(Connection):
                 self._point_many(viewed)
             if len(viewed) < len(moved):  # a file only the published catalog reads (rejects)
                 self._point_many({n: fs for n, fs in moved.items() if n not in viewed}, view=False)
-        return sum(
-            f.file != g.file
-            for name in stored
-            for f, g in zip(stored[name], moved[name], strict=True)
-        )
 
     def referenced_files(self) -> list[str]:
         """Every data file a catalog refers to: the work file's and the last two published."""
