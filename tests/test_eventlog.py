@@ -657,6 +657,47 @@ def test_a_date_format_with_day_and_month_swapped_is_refused(wh: Warehouse, tmp_
     }
 
 
+def test_a_date_no_calendar_has_is_rejected_alone_not_taken_for_the_layout(
+    wh: Warehouse, tmp_path
+):
+    """A day-first export with one broken date (02/31: 2 read as a day, 31 is no month; read
+    month first, February has no 31st). It was taken for a month-first row, so the file read
+    with its own day-first layout was refused whole ("the 3 row(s) it read would have day and
+    month swapped") and told to use the layout that reads none of its other rows. Now that row
+    alone is rejected, with a reason that names no layout, and the others load; without a
+    layout the summary still says day first."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "ticket,step,when\n"
+        "T1,Open,25/03/2026 09:00\n"
+        "T1,Close,26/03/2026 17:05\n"
+        "T2,Open,01/04/2026 08:00\n"
+        "T2,Close,02/31/2026 08:00\n"
+    )
+    no_date = (
+        "is not a date of the calendar, day first or month first (a day its month does not "
+        "have, such as 31 April, or a month above 12); correct it in the file"
+    )
+    first = import_log(wh, Settings(), path, **COLUMNS)
+    assert dict(first.reasons) == {
+        "the timestamp column is day first; pass --date-format '%d/%m/%Y %H:%M'": 2,
+        "the timestamp column is day first or month first (both fit); pass --date-format "
+        "'%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M'": 1,
+        f"the timestamp column {no_date}": 1,
+    }
+    assert first.summary().endswith(
+        "The timestamps are written day first: import the file again with "
+        "--date-format '%d/%m/%Y %H:%M'"
+    )
+    read = import_log(wh, Settings(), path, date_format="%d/%m/%Y %H:%M", **COLUMNS)
+    assert (read.batch.rows_accepted, read.batch.rows_rejected) == (3, 1)
+    assert read.reasons == (
+        (f"the timestamp column does not match --date-format '%d/%m/%Y %H:%M'; it {no_date}", 1),
+    )
+    assert _occurred(wh)[2] == "2026-04-01 08:00:00+00:00"  # 1 April, not 4 January
+    assert "02/31" not in str(wh.rows("queries/reject_reasons", batch_id=read.batch.batch_id))
+
+
 def test_excel_serial_dates_are_named_and_read_with_date_format_excel(wh: Warehouse, tmp_path):
     """A sheet's date cells exported as numbers (days since 1899-12-30, the time a fraction):
     they were 'not a timestamp' and no strptime layout reads them. The reason and the summary

@@ -201,12 +201,28 @@ case when day_first then '%d' || p.sep || '%m' else '%m' || p.sep || '%d' end
         || (case when p.fraction <> '' then '.%f' else '' end)
         || (case when p.ampm <> '' then ' %p' else '' end)
 end;
+-- Whether such a date is one of the calendar read day first (or month first): 31/04/2026 is
+-- neither (April has 30 days; there is no month 31), 13/04/2026 is day first only.
+create or replace macro journeys_dmy_text(p) as p.first || '/' || p.second || '/' || p.year;
+create or replace macro journeys_dmy_is_date(p, day_first) as case
+    when day_first and length(p.year) = 4 then try_strptime(journeys_dmy_text(p), '%d/%m/%Y')
+    when day_first then try_strptime(journeys_dmy_text(p), '%d/%m/%y')
+    when length(p.year) = 4 then try_strptime(journeys_dmy_text(p), '%m/%d/%Y')
+    else try_strptime(journeys_dmy_text(p), '%m/%d/%y')
+end is not null;
 -- Why such a date is not read, with the --date-format that reads it (never the value itself).
+-- A date that neither order reads names no layout: no --date-format reads it, and it is no
+-- sign of the file's layout (logreading.check_day_month refused a whole day-first file read
+-- day first for one 02/31 among its rows).
 create or replace macro journeys_dmy_reason(p) as case
     when p.first = '' then null
-    when try_cast(p.first as integer) > 12
+    when not journeys_dmy_is_date(p, true) and not journeys_dmy_is_date(p, false)
+        then
+            'is not a date of the calendar, day first or month first (a day its month does '
+            || 'not have, such as 31 April, or a month above 12); correct it in the file'
+    when not journeys_dmy_is_date(p, false)
         then 'is day first; pass --date-format ''' || journeys_dmy_format(p, true) || ''''
-    when try_cast(p.second as integer) > 12
+    when not journeys_dmy_is_date(p, true)
         then 'is month first; pass --date-format ''' || journeys_dmy_format(p, false) || ''''
     else
         'is day first or month first (both fit); pass --date-format '''
