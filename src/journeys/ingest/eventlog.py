@@ -62,12 +62,43 @@ FLAGS = {"case": "--case-col", "activity": "--activity-col", "timestamp": "--tim
 
 
 @dataclass(frozen=True)
+class Flattening:
+    """What flattening an OCEL log on ``object_type`` left in no case."""
+
+    object_type: str
+    events: int
+    """The log's events."""
+    unrelated: int
+    """Events related to no object of the type (the standard flattening leaves them out)."""
+    unknown_objects: int
+    """Relationships naming an object the log's objects do not list."""
+
+    def note(self) -> str:
+        """``; 2 of the log's 5 events relate to no order …``, or an empty string."""
+        text = ""
+        if self.unrelated:
+            text += (
+                f"; {self.unrelated} of the log's {self.events} events relate to no "
+                f"{self.object_type} and are in no case (each {self.object_type} is a case; "
+                "--object-type flattens the log on another type)"
+            )
+        if self.unknown_objects:
+            text += (
+                f"; {self.unknown_objects} relationship(s) name an object that the log's objects "
+                "do not list (no type): left out; export the log again with its objects"
+            )
+        return text
+
+
+@dataclass(frozen=True)
 class ImportResult:
     batch: BatchResult
     cases: int
     activities: int
     left_out: int = 0
     """Events of other lifecycle transitions that ``--lifecycle complete`` left out (XES)."""
+    flattening: Flattening | None = None
+    """An OCEL log's flattening: its object type and the events and relationships in no case."""
     contact_cases: int = 0
     """Case ids that are emails or phone numbers: the marts show keyed hashes of them."""
     personal_case_ids: bool = False
@@ -108,6 +139,8 @@ class ImportResult:
                 f"; {self.left_out} events of other lifecycle transitions left out "
                 "(--lifecycle all keeps them)"
             )
+        if self.flattening is not None:
+            text += self.flattening.note()
         if self.personal_case_ids:
             text += "; every case id is personal: the marts show keyed hashes of them"
         elif self.contact_cases:
@@ -215,7 +248,7 @@ def import_log(
         earlier = _earlier_batch(wh, path)
         if earlier is not None:  # recognised before reading it again
             return ImportResult(batch=earlier, cases=0, activities=0)
-        batch, left_out = _load_converted(
+        batch, left_out, flattening = _load_converted(
             wh,
             settings,
             path,
@@ -236,7 +269,7 @@ def import_log(
             lifecycle=lifecycle,
         )
         batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading)
-        left_out = batch.left_out
+        left_out, flattening = batch.left_out, None
     if batch.skipped:
         return ImportResult(batch=batch, cases=0, activities=0)
     wh.execute(
@@ -261,6 +294,7 @@ def import_log(
         cases=counts["cases"],
         activities=counts["activities"],
         left_out=left_out,
+        flattening=flattening,
         contact_cases=counts["contact_cases"],
         personal_case_ids=personal_case_ids,
         naive_timestamps=counts["naive_timestamps"],
@@ -311,9 +345,11 @@ def _load_converted(
     timezone: str | None,
     lifecycle: str,
     object_type: str | None,
-) -> tuple[BatchResult, int]:
+) -> tuple[BatchResult, int, Flattening | None]:
     """Read an XES or OCEL file into a frame and load the frame as the file's rows (no file is
-    written in between); return the batch and how many events the lifecycle filter left out."""
+    written in between); return the batch, how many events the lifecycle filter left out, and
+    what an OCEL log's flattening left in no case."""
+    flattening = None
     if kind == "xes":
         log = xes.read_xes(path, lifecycle=lifecycle)
         frame, left_out = log.events, log.left_out
@@ -321,11 +357,19 @@ def _load_converted(
     else:
         from journeys.ingest import ocel
 
-        frame, left_out = ocel.read_ocel(path, object_type=object_type).events, 0
+        flat = ocel.read_ocel(path, object_type=object_type)
+        frame, left_out = flat.events, 0
+        flattening = Flattening(
+            object_type=str(object_type),
+            events=flat.unrelated + frame["ocel:eid"].n_unique(),
+            unrelated=flat.unrelated,
+            unknown_objects=flat.unknown_objects,
+        )
         defaults = {"case": ocel.CASE, "activity": ocel.ACTIVITY, "timestamp": ocel.TIMESTAMP}
     columns = {k: v or defaults[k] for k, v in columns.items()}
     column_map = _column_map(columns, channel_col, event_id_col)
-    return _load(wh, settings, path, column_map, kind, timezone, frame=frame), left_out
+    batch = _load(wh, settings, path, column_map, kind, timezone, frame=frame)
+    return batch, left_out, flattening
 
 
 def _column_map(

@@ -37,6 +37,10 @@ class OcelLog:
 
     events: pl.DataFrame
     object_types: dict[str, int]
+    unrelated: int = 0
+    """Events related to no object of the type: in no case (the standard flattening)."""
+    unknown_objects: int = 0
+    """Relationships naming an object the log's objects do not list (of no type): left out."""
 
 
 def ocel_kind(path: Path) -> str | None:
@@ -76,6 +80,7 @@ def read_ocel(path: Path, *, object_type: str | None) -> OcelLog:
         .select("ocel:eid", pl.col("ocel:oid").alias(CASE), "ocel:qualifier")
         .unique(["ocel:eid", CASE], keep="first", maintain_order=True)
     )
+    in_cases = related.select("ocel:eid").unique().join(events, on="ocel:eid", how="semi")
     flat = related.join(events, on="ocel:eid", how="inner", maintain_order="left")
     first = [CASE, ACTIVITY, TIMESTAMP]
     rest = sorted(c for c in flat.columns if c not in first)
@@ -85,7 +90,12 @@ def read_ocel(path: Path, *, object_type: str | None) -> OcelLog:
             f"{path.name}: no event is related to an object of type '{object_type}'; "
             f"choose another --object-type ({_listing(types)})"
         )
-    return OcelLog(events=flat, object_types=types)
+    return OcelLog(
+        events=flat,
+        object_types=types,
+        unrelated=events["ocel:eid"].n_unique() - in_cases.height,
+        unknown_objects=relations.filter(pl.col("ocel:type").is_null()).height,
+    )
 
 
 def _check_type(path: Path, object_type: str | None, types: dict[str, int]) -> None:
@@ -184,9 +194,7 @@ def _read_json(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     if not rows:
         raise IngestError(f"{path.name}: the OCEL log has no events; nothing to import")
     events = text_frame(rows, list(dict.fromkeys(key for row in rows for key in row)))
-    relations = pl.DataFrame(
-        links, schema={c: pl.String for c in RELATION_COLUMNS}, orient="row"
-    ).filter(pl.col("ocel:type").is_not_null())
+    relations = pl.DataFrame(links, schema={c: pl.String for c in RELATION_COLUMNS}, orient="row")
     return events, relations, dict(Counter(types_of.values()))
 
 
@@ -200,7 +208,7 @@ def _read_sqlite(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]
         relations = pl.DataFrame(
             con.execute(
                 "SELECT eo.ocel_event_id, eo.ocel_object_id, o.ocel_type, eo.ocel_qualifier "
-                "FROM event_object AS eo JOIN object AS o ON o.ocel_id = eo.ocel_object_id"
+                "FROM event_object AS eo LEFT JOIN object AS o ON o.ocel_id = eo.ocel_object_id"
             ).fetchall(),
             schema=["ocel:eid", "ocel:oid", "ocel:type", "ocel:qualifier"],
             orient="row",
