@@ -27,9 +27,9 @@ OBSERVED = [
 WAIT = {"Assign": 10, "Work": 90, "Escalate": 600, "Resolve": 30, "Close": 3 * 1440, "Spam": 1}
 
 
-def load(wh: Warehouse) -> None:
+def load(wh: Warehouse, observed: list[tuple[list[str], int]] = OBSERVED) -> None:
     journeys, events, pairs = [], [], {}
-    for v, (path, count) in enumerate(OBSERVED):
+    for v, (path, count) in enumerate(observed):
         for k in range(count):
             jid = f"v{v}j{k:02d}"
             journeys.append((jid, f"ck_{jid}", f"v{v}", path, "completed", 0.0))
@@ -87,6 +87,27 @@ def test_discovered_map_reaches_the_coverage_with_slas_and_stages(wh: Warehouse,
     result = compare_maps(wh, SETTINGS, [out])
     assert (result.maps[0].conforming_share or 0) >= 0.9
     assert yaml.safe_load(out.read_text())["description"].startswith("Discovered from 100")
+
+
+def test_the_discovered_share_is_over_the_maps_own_scope_as_compare_counts(
+    wh: Warehouse, tmp_path: Path
+):
+    """Three journeys touch only 'Escalate', a step the map adopts from a longer journey: they
+    are in the discovered map's scope, not in the seed's (the most frequent journey's steps).
+    suggest-map measured its share over the seed's scope (100 journeys), compare over the
+    map's (103): on the real help-desk log "87.0% of the 4576 journeys in its scope" beside
+    compare's 4580. Both count the map's own scope now."""
+    load(wh, [*OBSERVED, (["Escalate"], 3)])
+    out = tmp_path / "first.yaml"
+    summary = discover_map(wh, SETTINGS, coverage=0.9, out=out)
+    assert "Escalate" in load_map(out).step_names
+    (compared,) = compare_maps(wh, SETTINGS, [out]).maps
+    assert compared.journeys == 103
+    share = compared.conforming / compared.journeys
+    assert f"it explains {share:.1%} of the 103 journeys in its scope" in summary
+    assert out.read_text().startswith(
+        "# Discovered by `journeys suggest-map --coverage 0.9` from the 103 journeys in its scope."
+    )
 
 
 def test_a_discovered_map_without_out_is_printed(wh: Warehouse):

@@ -23,7 +23,7 @@ import polars as pl
 import yaml
 
 from journeys.compare.maps import STEP_KEYS, JourneyMap, format_duration, parse_map
-from journeys.compare.maptraces import collect_traces
+from journeys.compare.maptraces import collect_traces, measure_share
 from journeys.compare.suggest import Revision, revise_map
 from journeys.config import Settings
 from journeys.errors import CompareError
@@ -55,7 +55,10 @@ def discover_map(
     medians = _medians(wh)
     data = finish_document(revision, medians, journeys=journeys.height, coverage=coverage)
     journey_map = parse_map(data, source=str(out or map_name))
-    text = _header(coverage, revision) + yaml.safe_dump(
+    # over the discovered map's own scope, as compare counts it: the revision measured over the
+    # seed's (the journeys touching the most frequent journey's steps), a few journeys fewer
+    share, scoped = measure_share(journey_map, collect_traces(journey_map, journeys))
+    text = _header(coverage, scoped) + yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, width=100
     )
     head = (
@@ -63,8 +66,7 @@ def discover_map(
         f"{len(journey_map.steps)} steps in {len(journey_map.stages)} "
         f"stage{'s' if len(journey_map.stages) != 1 else ''}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
-        f"{revision.share_after:.1%} of the {revision.journeys} journeys in its scope "
-        f"(target {coverage:.0%})"
+        f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
     )
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -156,9 +158,9 @@ def _medians(wh: Warehouse) -> pl.DataFrame:
     return wh.read_table("marts.transitions", columns=columns)
 
 
-def _header(coverage: float, revision: Revision) -> str:
+def _header(coverage: float, scoped: int) -> str:
     return (
         f"# Discovered by `journeys suggest-map --coverage {coverage}` from the "
-        f"{revision.journeys} journeys in its scope.\n"
+        f"{scoped} journeys in its scope.\n"
         "# A first draft: review it like code before it becomes the assumed journey.\n"
     )
