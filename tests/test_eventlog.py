@@ -657,9 +657,7 @@ def test_a_date_format_with_day_and_month_swapped_is_refused(wh: Warehouse, tmp_
     }
 
 
-def test_a_date_no_calendar_has_is_rejected_alone_not_taken_for_the_layout(
-    wh: Warehouse, tmp_path
-):
+def test_a_date_no_calendar_has_is_rejected_alone_not_taken_for_the_layout(wh: Warehouse, tmp_path):
     """A day-first export with one broken date (02/31: 2 read as a day, 31 is no month; read
     month first, February has no 31st). It was taken for a month-first row, so the file read
     with its own day-first layout was refused whole ("the 3 row(s) it read would have day and
