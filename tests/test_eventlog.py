@@ -1168,3 +1168,34 @@ def test_a_log_of_a_few_row_groups_is_appended_in_full_row_groups_in_file_order(
             assert [n for _, n in groups] == [122_880, 122_880, rows - 2 * 122_880]
             stored = [r[0] for r in wh._run("SELECT _row_number FROM raw.log ORDER BY rowid")]
             assert stored == sorted(stored)
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_log_without_events_is_refused_and_read_again(wh: Warehouse, tmp_path, kind):
+    """A log export with its column names and no row was loaded as an empty batch (exit 0):
+    `build` then made empty marts without a word and a second import said "already loaded".
+    Like an XES log without events, it is refused now, nothing recorded, every time; a file of
+    no bytes at all is named empty. A shop source's empty delivery is still recorded."""
+    path = tmp_path / f"tickets.{kind}"
+    if kind == "csv":
+        path.write_text("ticket,step,when\n")
+    else:
+        pl.DataFrame(
+            schema={"ticket": pl.String, "step": pl.String, "when": pl.String}
+        ).write_parquet(path)
+    for _ in range(2):
+        with pytest.raises(IngestError) as refused:
+            import_log(wh, Settings(), path, **COLUMNS)
+        assert str(refused.value) == (
+            f"[ingest] tickets.{kind}: the log holds its column names but no events, so there is "
+            "nothing to build from; export it again with its rows. Nothing was loaded"
+        )
+    assert wh.count("raw.manifest") == 0
+    empty = tmp_path / "nothing.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(IngestError, match=r"nothing.csv: the file is empty \(no column names"):
+        import_log(wh, Settings(), empty, **COLUMNS)
+    path.write_text("ticket,step,when\nT1,Open,2026-03-01T10:00:00Z\n")
+    path = path.rename(tmp_path / "tickets.csv")
+    loaded = import_log(wh, Settings(), path, **COLUMNS).batch
+    assert (loaded.rows_read, loaded.rows_accepted) == (1, 1)

@@ -500,6 +500,11 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
     except IngestError:  # the file's first bytes cannot be read: read_head names it
         raise
     except Exception as exc:  # any reader error: the load that follows names the problem
+        if not read_head(path, 1 << 16).strip():
+            raise IngestError(
+                f"{path.name}: the file is empty (no column names, no events); export the log "
+                "again. Nothing was loaded"
+            ) from None
         raise IngestError(
             f"{path.name}: cannot read the column names ({str(exc).splitlines()[0][:120]}); "
             f"check the file is {kind}, or pass --format"
