@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from journeys.report.units import format_share
 from journeys.report.words import KINDS, goal_effect, loss_kind, outcome_name, what_happens
 
 if TYPE_CHECKING:
@@ -90,7 +91,8 @@ def who(segments: Sequence[Mapping[str, Any]]) -> str:
         return "All segments alike"
     named = {NO_SEGMENT: "customers without a segment"}
     parts = [
-        f"{named.get(name, name)}: {share[name]:.0%} of them ({base[name]:.0%} of all)"
+        f"{named.get(name, name)}: {format_share(share[name])} of them "
+        f"({format_share(base[name])} of all)"
         for name in over[:2]
     ]
     return "Mostly " + "; ".join(parts)

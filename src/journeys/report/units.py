@@ -54,10 +54,15 @@ def format_points(value: float | None) -> str:
 
 
 def format_share(value: float | None) -> str:
-    """A share as a whole percentage, ``<1%`` below one: ``0.214`` -> ``'21%'``."""
+    """A share as a whole percentage, ``<1%`` below one and ``>99%`` above 99 short of all:
+    ``0.214`` -> ``'21%'``. Only none is 0% and only all is 100%: 4,559 of 4,580 journeys
+    reaching the goal read "100%" beside 21 that did not."""
     if _missing(value):
         return "–"
     assert value is not None
-    if 0 < value < 0.005:
+    shown = f"{value * 100:.0f}"
+    if value > 0 and shown == "0":  # 0.005 too: the format rounds half to even
         return "<1%"
-    return f"{value * 100:.0f}%"
+    if value < 1 and shown == "100":
+        return ">99%"
+    return f"{shown}%"
