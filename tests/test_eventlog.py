@@ -546,17 +546,21 @@ def test_each_reason_a_timestamp_is_not_read_without_a_layout(wh: Warehouse, tmp
     assert abbreviation.startswith("the timestamp column ends in a time zone abbreviation")
 
 
+DAY_FIRST = (
+    "ticket,step,when\n"
+    "T1,Open,25/03/2026 09:00\n"
+    "T1,Close,26/03/2026 17:05\n"
+    "T2,Open,01/04/2026 08:00\n"
+)
+"""A day-first export: two days above 12 decide it, 01/04 alone would fit either way."""
+
+
 def test_day_first_dates_are_rejected_with_the_layout_that_reads_them(wh: Warehouse, tmp_path):
     """A help-desk export in a European layout: DuckDB reads none of it without a layout. Every
     row is kept in raw.rejects with a reason that names the --date-format to pass (never the
     value), and the summary says the file is day first (one day above 12 decides it)."""
     path = tmp_path / "tickets.csv"
-    path.write_text(
-        "ticket,step,when\n"
-        "T1,Open,25/03/2026 09:00\n"
-        "T1,Close,26/03/2026 17:05\n"
-        "T2,Open,01/04/2026 08:00\n"
-    )
+    path.write_text(DAY_FIRST)
     result = import_log(wh, Settings(), path, **COLUMNS)
     assert (result.batch.rows_accepted, result.batch.rows_rejected) == (0, 3)
     assert dict(result.reasons) == {
@@ -665,13 +669,7 @@ def test_a_date_no_calendar_has_is_rejected_alone_not_taken_for_the_layout(wh: W
     alone is rejected, with a reason that names no layout, and the others load; without a
     layout the summary still says day first."""
     path = tmp_path / "tickets.csv"
-    path.write_text(
-        "ticket,step,when\n"
-        "T1,Open,25/03/2026 09:00\n"
-        "T1,Close,26/03/2026 17:05\n"
-        "T2,Open,01/04/2026 08:00\n"
-        "T2,Close,02/31/2026 08:00\n"
-    )
+    path.write_text(DAY_FIRST + "T2,Close,02/31/2026 08:00\n")
     no_date = (
         "is not a date of the calendar, day first or month first (a day its month does not "
         "have, such as 31 April, or a month above 12); correct it in the file"
