@@ -110,6 +110,22 @@ def test_the_discovered_share_is_over_the_maps_own_scope_as_compare_counts(
     )
 
 
+def test_a_discovered_map_short_of_its_target_says_why(wh: Warehouse, tmp_path: Path):
+    """The 5 journeys that end at 'Spam' never reach the map's end: drop-offs, which a map of
+    the intended journey does not take in, so 99 % cannot be reached. The summary said only
+    "95.0% ... (target 99%)"; it says why now."""
+    load(wh)
+    summary = discover_map(wh, SETTINGS, coverage=0.99, out=tmp_path / "first.yaml")
+    assert "it explains 95.0% of the 100 journeys in its scope (target 99%); 5 of the 5 " in summary
+    assert summary.splitlines()[0].endswith(
+        "journeys it does not explain end without reaching its end (drop-offs, such as "
+        "cancellations), which a map of the intended journey does not take in; compare reports "
+        "them as drop-offs"
+    )
+    reached = discover_map(wh, SETTINGS, coverage=0.9, out=tmp_path / "second.yaml")
+    assert "drop-offs" not in reached
+
+
 def test_a_discovered_map_without_out_is_printed(wh: Warehouse):
     load(wh)
     text = discover_map(wh, SETTINGS, coverage=0.5, out=None, name="draft")

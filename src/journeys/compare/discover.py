@@ -23,7 +23,7 @@ import polars as pl
 import yaml
 
 from journeys.compare.maps import STEP_KEYS, JourneyMap, format_duration, parse_map
-from journeys.compare.maptraces import collect_traces, measure_share
+from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_share
 from journeys.compare.suggest import Revision, revise_map
 from journeys.config import Settings
 from journeys.errors import CompareError
@@ -57,7 +57,8 @@ def discover_map(
     journey_map = parse_map(data, source=str(out or map_name))
     # over the discovered map's own scope, as compare counts it: the revision measured over the
     # seed's (the journeys touching the most frequent journey's steps), a few journeys fewer
-    share, scoped = measure_share(journey_map, collect_traces(journey_map, journeys))
+    traces = collect_traces(journey_map, journeys)
+    share, scoped = measure_share(journey_map, traces)
     text = _header(coverage, scoped) + yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, width=100
     )
@@ -67,6 +68,7 @@ def discover_map(
         f"stage{'s' if len(journey_map.stages) != 1 else ''}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
+        + (_short_of_target(journey_map, traces) if share < coverage else "")
     )
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +158,22 @@ def _medians(wh: Warehouse) -> pl.DataFrame:
                     columns[3]: pl.Float64}
         )  # fmt: skip
     return wh.read_table("marts.transitions", columns=columns)
+
+
+def _short_of_target(journey_map: JourneyMap, traces: list[Trace]) -> str:
+    """Why a discovered map explains less than the coverage asked for: the journeys in its
+    scope it does not explain that ended without its end (drop-offs, such as cancellations),
+    which a map of the intended journey never takes in (``suggest.revise_map``)."""
+    names = set(journey_map.step_names)
+    missed = [t for t in traces if names.intersection(t.steps) and not conforms(journey_map, t)]
+    dropped = sum(t.journeys for t in missed if t.finished and not t.outcome)
+    if not dropped:
+        return ""
+    return (
+        f"; {dropped} of the {sum(t.journeys for t in missed)} journeys it does not explain end "
+        "without reaching its end (drop-offs, such as cancellations), which a map of the "
+        "intended journey does not take in; compare reports them as drop-offs"
+    )
 
 
 def _header(coverage: float, scoped: int) -> str:
