@@ -1197,3 +1197,29 @@ def test_a_log_without_events_is_refused_and_read_again(wh: Warehouse, tmp_path,
     path = path.rename(tmp_path / "tickets.csv")
     loaded = import_log(wh, Settings(), path, **COLUMNS).batch
     assert (loaded.rows_read, loaded.rows_accepted) == (1, 1)
+
+
+def test_columns_that_look_like_other_columns_are_doubted(wh: Warehouse, tmp_path):
+    """A new user's first try names the wrong columns: the event's id as the case (every journey
+    one step) or a free text as the activity (every journey its own variant). The import
+    loads what it was told and says what looks wrong, naming the flag; the right columns get
+    no note."""
+    steps = ["Open", "Work", "Close"]
+    rows = [f"E{i},T{i // 3},{steps[i % 3]},note {i},2026-03-01T10:{i:02d}:00Z" for i in range(30)]
+    path = tmp_path / "tickets.csv"
+    path.write_text("event,ticket,step,note,when\n" + "\n".join(rows) + "\n")
+    wrong = import_log(
+        wh, Settings(), path, case_col="event", activity_col="note", timestamp_col="when"
+    )
+    assert wrong.summary().endswith(
+        "; every case holds one event: does --case-col event name the case (a ticket, an "
+        "order), not each event?; 30 activities for 30 events: does --activity-col note name "
+        "the activity, not an id or a free text?"
+    )
+    right = tmp_path / "right.csv"
+    right.write_text(path.read_text())
+    result = import_log(
+        wh, Settings(), right, case_col="ticket", activity_col="step", timestamp_col="when"
+    )
+    assert (result.cases, result.activities) == (10, 3)
+    assert "does --" not in result.summary()

@@ -110,6 +110,8 @@ class ImportResult:
     clock_changes: tuple[int, int] = (0, 0)
     """Naive local times in ``timezone``'s hours when the clocks went back (two instants: the
     later was taken) and when they skipped forward (none: read an hour later)."""
+    named: tuple[str, str] | None = None
+    """The case and activity columns the user named (a CSV, Parquet or JSONL log)."""
 
     @property
     def nothing_accepted(self) -> bool:
@@ -149,10 +151,34 @@ class ImportResult:
                 "keyed hashes of them"
             )
         text += clock_change_note(self.timezone, *self.clock_changes)
+        text += self._column_doubts()
         if self.naive_timestamps and self.timezone is None:
             text += (
                 f"; {self.naive_timestamps} timestamps have no offset and were read as UTC "
                 "(pass --timezone, e.g. Europe/Amsterdam, if they are local times)"
+            )
+        return text
+
+
+    def _column_doubts(self) -> str:
+        """A note when the named columns look like another column: every case one event (an
+        event's id named as the case), or about as many activities as events (an id or a free
+        text named as the activity). The journeys would be a path of one step each, or every
+        journey its own variant."""
+        events = self.batch.rows_accepted
+        if self.named is None or events < 2:
+            return ""
+        case, activity = self.named
+        text = ""
+        if self.cases == events:
+            text += (
+                f"; every case holds one event: does --case-col {case} name the case (a ticket, "
+                "an order), not each event?"
+            )
+        if events >= 20 and self.activities * 2 > events:
+            text += (
+                f"; {self.activities} activities for {events} events: does --activity-col "
+                f"{activity} name the activity, not an id or a free text?"
             )
         return text
 
@@ -301,6 +327,7 @@ def import_log(
         timezone=timezone,
         clock_changes=(counts["fall_back_timestamps"], counts["skipped_hour_timestamps"]),
         reasons=batch.with_reasons(wh).reasons,
+        named=None if kind in ("xes", "ocel") else (str(case_col), str(activity_col)),
     )
 
 
