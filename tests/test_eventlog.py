@@ -1223,3 +1223,21 @@ def test_columns_that_look_like_other_columns_are_doubted(wh: Warehouse, tmp_pat
     )
     assert (result.cases, result.activities) == (10, 3)
     assert "does --" not in result.summary()
+
+
+def test_a_timezone_typo_is_named_with_the_zone_meant(wh: Warehouse, tmp_path):
+    """`--timezone Europe/Amsterdm` ended the import in DuckDB's "Not implemented Error: Unknown
+    TimeZone ...; run again; if it fails again, report this line" when the log had naive times,
+    and was accepted without a word when it had none. It is refused before anything is read,
+    with the zone meant; nothing is loaded."""
+    path = tmp_path / "tickets.csv"
+    path.write_text("ticket,step,when\nT1,Open,2026-03-01T10:00:00Z\n")
+    with pytest.raises(IngestError) as refused:
+        import_log(wh, Settings(), path, timezone="Europe/Amsterdm", **COLUMNS)
+    assert str(refused.value) == (
+        "[ingest] --timezone 'Europe/Amsterdm' is not a time zone (did you mean "
+        "Europe/Amsterdam?); use an IANA name such as Europe/Berlin or UTC. Nothing was loaded"
+    )
+    assert not wh.table_exists("raw.manifest") or wh.count("raw.manifest") == 0
+    loaded = import_log(wh, Settings(), path, timezone="Europe/Amsterdam", **COLUMNS).batch
+    assert loaded.rows_accepted == 1

@@ -23,6 +23,8 @@ def _load(tmp_path: Path, text: str) -> Settings:
         ("sessions: {gap_seconds: 5x}\n", "sessions.gap_seconds", "is not a duration"),
         ("sessions: {gap_secs: 30m}\n", "sessions.gap_secs", "no such setting"),
         ("sources: {web: {timezone: Mars/Base}}\n", "sources.web.timezone", "IANA name"),
+        ("sources: {support: {timezone: Europe/Berln}}\n", "sources.support.timezone",
+         "(did you mean Europe/Berlin?)"),
         ("sources: {web: {format: xlsx}}\n", "sources.web.format", "'xlsx'"),
         ("sources: {web: {column_map: {occurred_at: 5}}}\n", "sources.web.column_map", "`str`"),
         ("sources: {web: {phone_region: XX}}\n", "sources.web.phone_region", "phone region"),

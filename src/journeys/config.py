@@ -221,14 +221,19 @@ def _text_encoding(value: str) -> str:
     return value
 
 
-def _time_zone(value: str) -> str:
-    """``value`` if it names a time zone, else a ValueError naming it and the fix."""
+def time_zone(value: str) -> str:
+    """``value`` if it names a time zone, else a ValueError naming it and the fix (the closest
+    zone name when one is close: a typo)."""
     if value == "UTC" or _loads_as_zone(value):
         return value
     zones = zoneinfo.available_timezones()  # a walk of the tz database: about 10 ms
     if zones and value not in zones:  # no tz database: DuckDB decides
+        from difflib import get_close_matches
+
+        close = get_close_matches(value, sorted(zones), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
         raise ValueError(
-            f"{value!r} is not a time zone; use an IANA name such as Europe/Berlin or UTC"
+            f"{value!r} is not a time zone{hint}; use an IANA name such as Europe/Berlin or UTC"
         )
     return value
 
@@ -293,7 +298,7 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
     _checks: ClassVar[dict[str, Check]] = {
         "phone_region": _region,
         "encoding": _when_text(_text_encoding),
-        "timezone": _when_text(_time_zone),
+        "timezone": _when_text(time_zone),
     }
 
 
@@ -348,7 +353,7 @@ class DriftSettings(_Frozen, frozen=True, kw_only=True):
     """A Prefect notification block (``slack-webhook/cx-alerts``) the flows send each new drift
     event to; unset: the events are Prefect artifacts and ``journeys.drift`` events only."""
 
-    _checks: ClassVar[dict[str, Check]] = {"timezone": _when_text(_time_zone)}
+    _checks: ClassVar[dict[str, Check]] = {"timezone": _when_text(time_zone)}
 
 
 class EffortSettings(_Frozen, frozen=True, kw_only=True):

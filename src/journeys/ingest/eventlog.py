@@ -23,7 +23,7 @@ from typing import TypedDict
 
 import polars as pl
 
-from journeys.config import Settings
+from journeys.config import Settings, time_zone
 from journeys.errors import IngestError
 from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format, opens_json_array, read_head
@@ -259,6 +259,11 @@ def import_log(
     if not path.is_file():
         raise IngestError(f"{path}: no such file; check the path")
     kind = log_format(path, fmt)
+    if timezone is not None:
+        try:
+            time_zone(timezone)
+        except ValueError as exc:  # DuckDB's own word for it: "Not implemented Error"
+            raise IngestError(f"--timezone {exc}. Nothing was loaded") from None
     ensure_raw(wh)
     if date_format is not None:
         check_date_format(wh, date_format, kind)
