@@ -139,3 +139,22 @@ def main_help_last_line() -> str:
     with contextlib.redirect_stdout(out):
         main(["--help"])
     return out.getvalue().rstrip().splitlines()[-1]
+
+
+def test_build_and_compare_of_no_warehouse_say_so_and_make_nothing(capsys, tmp_path):
+    """A build or compare pointed at a warehouse nothing was loaded into said so, but left a
+    1.3 MB work file, a lock and the folders on the way behind; a folder given as the
+    warehouse made ``<folder>.work.duckdb`` beside it. Now nothing is made, and the folder is
+    named with the file to give instead."""
+    missing = tmp_path / "typo" / "journeys.duckdb"
+    assert main(["--warehouse", str(missing), "build"]) == 1
+    assert "nothing is loaded yet" in capsys.readouterr().err
+    assert main(["--warehouse", str(missing), "compare", "--map", "data/sample/maps/x.yaml"]) == 1
+    assert f"{missing}: nothing is loaded yet" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()
+    assert main(["--warehouse", str(tmp_path), "build"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"[config] warehouse {tmp_path}: is a folder; name the warehouse file in it, e.g. "
+        f"--warehouse {tmp_path / 'journeys.duckdb'}"
+    )
+    assert sorted(p.name for p in tmp_path.parent.glob(f"{tmp_path.name}*")) == [tmp_path.name]

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from journeys.runner import Runner
 
 DIRTY = "intermediate.int_dirty_customers"
+NOTHING_LOADED = (
+    "nothing is loaded yet, so there is nothing to build; load an event log with "
+    "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then run "
+    "`journeys build`"
+)
+"""What a build (or a compare) of a warehouse holding no loaded file says."""
 CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support")
 """Functions of the customer and support files, the phone numbers and the settings alone."""
 CONTACT_TABLES = ("raw.phone_numbers", "staging.stg_customers", "staging.stg_support")
@@ -237,11 +243,7 @@ def build_warehouse(
     ensure_raw(wh)
     last = wh.record("queries/build_inputs")
     if not last["files"]:
-        raise BuildError(
-            "nothing is loaded yet, so there is nothing to build; load an event log with "
-            "`journeys import-log FILE` (or sources with `journeys ingest SOURCE PATH`), then "
-            "run `journeys build`"
-        )
+        raise BuildError(NOTHING_LOADED)
     inputs = build_fingerprint(settings, files=last["files"], max_file_seq=last["max_file_seq"])
     if not full and last["fingerprint"] == inputs:
         return _unchanged(wh, last)

@@ -632,4 +632,10 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             f"{path or 'settings'}: field 'sources.{sorted(unknown)[0]}': unknown source; "
             f"use one of {', '.join(SOURCES)}"
         )
+    warehouse = Path(settings.warehouse)
+    if warehouse.is_dir():  # its files would be made beside the folder: <folder>.work.duckdb
+        raise ConfigError(
+            f"warehouse {warehouse}: is a folder; name the warehouse file in it, e.g. "
+            f"--warehouse {warehouse / 'journeys.duckdb'}"
+        )
     return settings

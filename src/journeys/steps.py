@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Unpack
 
 from journeys.config import Settings
 from journeys.cores import ONE_CORE_JOURNEYS, one_core
-from journeys.publish import open_published, open_work, publish_marts, writer_lock
+from journeys.errors import BuildError, CompareError
+from journeys.publish import open_published, open_work, publish_marts, work_path, writer_lock
 
 if TYPE_CHECKING:
     from journeys.build import BuildResult
@@ -102,8 +103,10 @@ def build_marts(
     """Build the marts under the writer lock. With ``settings.partitions > 1``,
     ``run_tasks`` runs the stages' jobs (default: one after the other in this process; the
     flows map them as tasks on threads or a Dask cluster) while this writer holds the lock."""
-    from journeys.build import build_warehouse
+    from journeys.build import NOTHING_LOADED, build_warehouse
 
+    if not work_path(settings).exists():  # say so without making an empty work file there
+        raise BuildError(NOTHING_LOADED)
     with open_work(settings, step="build", publish=publish) as wh:
         return build_warehouse(wh, settings, full=full, run_tasks=run_tasks)
 
@@ -120,6 +123,10 @@ def compare_maps(
     Only the journeys changed since the last compare are compared again, unless ``full``; a
     compare whose inputs are the last finished compare's reports that one (compare/unchanged.py).
     With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
+    if not work_path(settings).exists():  # say so without making an empty work file there
+        from journeys.build import NOTHING_LOADED
+
+        raise CompareError(f"{Path(settings.warehouse)}: {NOTHING_LOADED}, then compare")
     with open_work(settings, step="compare", publish=publish) as wh:
         return compare_in(wh, settings, maps, full=full, run_tasks=run_tasks)
 
