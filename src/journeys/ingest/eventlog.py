@@ -159,7 +159,6 @@ class ImportResult:
             )
         return text
 
-
     def _column_doubts(self) -> str:
         """A note when the named columns look like another column: every case one event (an
         event's id named as the case), or about as many activities as events (an id or a free
