@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from journeys.cli import main
+
+SAMPLE_MAP = Path(__file__).parents[1] / "data" / "sample" / "maps" / "online_purchase.yaml"
 
 
 def test_help_lists_every_contract_command(capsys):
@@ -149,7 +153,7 @@ def test_build_and_compare_of_no_warehouse_say_so_and_make_nothing(capsys, tmp_p
     missing = tmp_path / "typo" / "journeys.duckdb"
     assert main(["--warehouse", str(missing), "build"]) == 1
     assert "nothing is loaded yet" in capsys.readouterr().err
-    assert main(["--warehouse", str(missing), "compare", "--map", "data/sample/maps/x.yaml"]) == 1
+    assert main(["--warehouse", str(missing), "compare", "--map", str(SAMPLE_MAP)]) == 1
     assert f"{missing}: nothing is loaded yet" in capsys.readouterr().err
     assert not (tmp_path / "typo").exists()
     assert main(["--warehouse", str(tmp_path), "build"]) == 1

@@ -24,7 +24,7 @@ import pytest
 import journeys.build
 from journeys import steps
 from journeys.config import Settings, SourceSettings
-from journeys.publish import WriterBusy, open_published, work_path
+from journeys.publish import WriterBusy, open_published, open_work_file, work_path
 from journeys.warehouse import Warehouse
 
 TABLES = ("marts.events", "marts.journeys", "marts.customers")
@@ -114,8 +114,10 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def versioned_build(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Replace the builder: each build writes the next version into every mart, table by table."""
+def versioned_build(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> list[int]:
+    """Replace the builder: each build writes the next version into every mart, table by table.
+    The work file is made first, as a load makes it (a build finds nothing loaded without it)."""
+    open_work_file(settings).close()
     versions: list[int] = []
 
     def build(wh: Warehouse, settings: Settings, *, full: bool = False, **_: object) -> int:

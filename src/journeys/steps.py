@@ -125,7 +125,9 @@ def compare_maps(
     With ``run_tasks`` and ``settings.partitions > 1``, step timing runs per partition."""
     if not work_path(settings).exists():  # say so without making an empty work file there
         from journeys.build import NOTHING_LOADED
+        from journeys.compare.conformance import load_maps
 
+        load_maps(list(maps) or list(settings.maps))  # a map's mistake first, as compare does
         raise CompareError(f"{Path(settings.warehouse)}: {NOTHING_LOADED}, then compare")
     with open_work(settings, step="compare", publish=publish) as wh:
         return compare_in(wh, settings, maps, full=full, run_tasks=run_tasks)

@@ -96,13 +96,7 @@ def compare_maps(
     ``run_tasks`` and a partitioned build, the step timing of a map compared whole runs as one
     job per partition (``partitioned.py``)."""
     started = time.perf_counter()
-    paths = list(maps) or list(settings.maps)
-    if not paths:
-        raise CompareError(
-            "no maps to compare; pass --map FILE or list maps: in the configuration file"
-        )
-    loaded = [load_map(Path(p)) for p in paths]
-    check_unique(loaded)
+    loaded = load_maps(list(maps) or list(settings.maps))
     require(wh, "marts.journeys", JOURNEY_COLUMNS)
     require(wh, "marts.events", EVENT_COLUMNS)
     # the journeys are read map by map (inscope.py); events in batches, never whole
@@ -138,6 +132,18 @@ def compare_maps(
         found_drift=pl.concat(drift) if drift else None,
         changed=changes.ids.n_unique() if incremental and all(incremental) else None,
     )
+
+
+def load_maps(paths: Sequence[Path]) -> list[JourneyMap]:
+    """The maps to compare, each checked, and no two of one name (none: an error naming the
+    ways to give them)."""
+    if not paths:
+        raise CompareError(
+            "no maps to compare; pass --map FILE or list maps: in the configuration file"
+        )
+    loaded = [load_map(Path(p)) for p in paths]
+    check_unique(loaded)
+    return loaded
 
 
 def _look_up_kept(wh: Warehouse) -> None:
