@@ -70,6 +70,21 @@ def check_report(capsys, tmp_path: Path, warehouse: Path, map_name: str) -> None
     stored = marts(warehouse, "SELECT map_name, definition FROM marts.maps")
     assert stored["map_name"].to_list() == [map_name]
     assert stored["definition"][0] == first.read_text(encoding="utf-8")
+    # a map never compared, and one edited since: their pages say so, and so does the console
+    other = first.with_name("other.yaml")
+    other.write_text(first.read_text(encoding="utf-8").replace("name: first", "name: other"))
+    argv = ("--warehouse", str(warehouse), "report", "--out", str(reports))
+    out = run(capsys, *argv, "--map", str(first), "--map", str(other))
+    assert out.splitlines()[1:] == [
+        f"note: map 'other' is not compared yet, so its page shows no journeys: run "
+        f"`journeys compare --map {other}`, then `journeys report`"
+    ]
+    first.write_text(first.read_text(encoding="utf-8") + "# SLAs to be agreed\n")
+    out = run(capsys, *argv, "--map", str(first))
+    assert out.splitlines()[1:] == [
+        f"note: map 'first' changed since it was compared, so its page shows the comparison of "
+        f"the version before: run `journeys compare --map {first}`, then `journeys report`"
+    ]
 
 
 def test_xes_gz_with_lifecycle_to_a_report_without_flags_or_configuration(tmp_path: Path, capsys):

@@ -428,8 +428,11 @@ def report(
     """
     from journeys import steps
 
-    index = steps.write_reports(settings_for(ctx, config, warehouse), out, maps)
-    echo(f"report: {index}")
+    written = steps.report_maps(settings_for(ctx, config, warehouse), out, maps)
+    echo(f"report: {written.index}")
+    for name, source, why in written.not_compared:  # the page says so; so does the console
+        echo(f"note: map '{name}' {why}: run `journeys compare --map {source}`, then "
+             "`journeys report`")  # fmt: skip
 
 
 @app.command()

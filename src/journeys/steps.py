@@ -173,7 +173,22 @@ def publish(settings: Settings) -> Path:
 
 def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Path] = ()) -> Path:
     """A page per map: ``maps``, else the configured maps, else every map compare recorded."""
-    from journeys.compare.registry import stored_maps
+    return report_maps(settings, out, maps).index
+
+
+@dataclass(frozen=True)
+class Reports:
+    """``write_reports``' pages: the index, and the maps whose page shows no comparison of them
+    as they are (never compared, or edited since), with why."""
+
+    index: Path
+    not_compared: tuple[tuple[str, str, str], ...] = ()
+    """(map name, its file, why)."""
+
+
+def report_maps(settings: Settings, out: Path | None = None, maps: Sequence[Path] = ()) -> Reports:
+    """``write_reports``, saying which pages show no comparison of their map as it is."""
+    from journeys.compare.registry import not_compared, stored_maps
     from journeys.report.pages import load_maps
     from journeys.report.pages import write_reports as write
 
@@ -183,7 +198,9 @@ def write_reports(settings: Settings, out: Path | None = None, maps: Sequence[Pa
         else:
             specs = stored_maps(wh)
         with one_core(_few_journeys(wh)):  # small: as compare (journeys/cores.py)
-            return write(wh, settings, Path(out or settings.reports), maps=specs)
+            index = write(wh, settings, Path(out or settings.reports), maps=specs)
+        missing = not_compared(wh, specs) if maps or settings.maps else []
+    return Reports(index, tuple((m.name, m.source, why) for m, why in missing))
 
 
 def drift_lines(settings: Settings, *, since_seconds: int) -> list[str]:

@@ -61,3 +61,22 @@ def stored_maps(wh: Warehouse) -> tuple[JourneyMap, ...]:
                 "compare its file again with `journeys compare --map FILE`"
             ) from None
     return tuple(maps)
+
+
+def not_compared(wh: Warehouse, maps: Sequence[JourneyMap]) -> list[tuple[JourneyMap, str]]:
+    """The maps of ``maps`` whose page shows no comparison of them as they are now, with why:
+    compare never recorded one of that name, or recorded another version of it (the file was
+    edited since): the report draws them all the same, its page says so."""
+    recorded: dict[str, str] = {}
+    if wh.table_exists(TABLE):
+        recorded = dict(wh.read_table(TABLE, columns=["map_name", "map_version"]).iter_rows())
+    found = []
+    for journey_map in maps:
+        version = recorded.get(journey_map.name)
+        source = Path(journey_map.source)
+        if version is None:
+            found.append((journey_map, "is not compared yet, so its page shows no journeys"))
+        elif source.is_file() and map_version(source.read_text(encoding="utf-8")) != version:
+            found.append((journey_map, "changed since it was compared, so its page shows the "
+                                        "comparison of the version before"))  # fmt: skip
+    return found
