@@ -1203,7 +1203,8 @@ def test_columns_that_look_like_other_columns_are_doubted(wh: Warehouse, tmp_pat
     """A new user's first try names the wrong columns: the event's id as the case (every journey
     one step) or a free text as the activity (every journey its own variant). The import
     loads what it was told and says what looks wrong, naming the flag; the right columns get
-    no note."""
+    no note, nor does a later batch holding one new event of each case (judged with the log's
+    earlier events: an overlapping monthly extract was doubted by its first version)."""
     steps = ["Open", "Work", "Close"]
     rows = [f"E{i},T{i // 3},{steps[i % 3]},note {i},2026-03-01T10:{i:02d}:00Z" for i in range(30)]
     path = tmp_path / "tickets.csv"
@@ -1223,6 +1224,17 @@ def test_columns_that_look_like_other_columns_are_doubted(wh: Warehouse, tmp_pat
     )
     assert (result.cases, result.activities) == (10, 3)
     assert "does --" not in result.summary()
+    # a live extract's next batch: one new event of each ticket, judged with the log's others
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "event,ticket,step,note,when\n"
+        + "".join(f"R{t},T{t},Reopen,again,2026-03-02T10:{t:02d}:00Z\n" for t in range(10))
+    )
+    increment = import_log(
+        wh, Settings(), later, case_col="ticket", activity_col="step", timestamp_col="when"
+    )
+    assert (increment.cases, increment.batch.rows_accepted) == (10, 10)
+    assert "does --" not in increment.summary()
 
 
 def test_a_timezone_typo_is_named_with_the_zone_meant(wh: Warehouse, tmp_path):

@@ -19,7 +19,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import polars as pl
 
@@ -110,8 +110,8 @@ class ImportResult:
     clock_changes: tuple[int, int] = (0, 0)
     """Naive local times in ``timezone``'s hours when the clocks went back (two instants: the
     later was taken) and when they skipped forward (none: read an hour later)."""
-    named: tuple[str, str] | None = None
-    """The case and activity columns the user named (a CSV, Parquet or JSONL log)."""
+    doubts: tuple[str, ...] = ()
+    """Named columns that look like other ones (``column_doubts``)."""
 
     @property
     def nothing_accepted(self) -> bool:
@@ -151,7 +151,7 @@ class ImportResult:
                 "keyed hashes of them"
             )
         text += clock_change_note(self.timezone, *self.clock_changes)
-        text += self._column_doubts()
+        text += "".join(f"; {doubt}" for doubt in self.doubts)
         if self.naive_timestamps and self.timezone is None:
             text += (
                 f"; {self.naive_timestamps} timestamps have no offset and were read as UTC "
@@ -159,27 +159,31 @@ class ImportResult:
             )
         return text
 
-    def _column_doubts(self) -> str:
-        """A note when the named columns look like another column: every case one event (an
-        event's id named as the case), or about as many activities as events (an id or a free
-        text named as the activity). The journeys would be a path of one step each, or every
-        journey its own variant."""
-        events = self.batch.rows_accepted
-        if self.named is None or events < 2:
-            return ""
-        case, activity = self.named
-        text = ""
-        if self.cases == events:
-            text += (
-                f"; every case holds one event: does --case-col {case} name the case (a ticket, "
-                "an order), not each event?"
-            )
-        if events >= 20 and self.activities * 2 > events:
-            text += (
-                f"; {self.activities} activities for {events} events: does --activity-col "
-                f"{activity} name the activity, not an id or a free text?"
-            )
-        return text
+
+def column_doubts(
+    wh: Warehouse, counts: dict[str, Any], *, events: int, named: tuple[str | None, str | None]
+) -> tuple[str, ...]:
+    """Notes on named columns that look like other ones: every case one event (an event's id
+    named as the case), or about as many activities as events (an id or a free text named as
+    the activity); the journeys would be one step each, or each its own variant. Judged over
+    the whole imported log (``queries/log_totals``), looked up only when the batch's own
+    ``counts`` look so: a live extract's batch may hold one new event of each case."""
+    cases, activities = int(counts["cases"]), int(counts["activities"])
+    if events < 2 or not (cases == events or (events >= 20 and activities * 2 > events)):
+        return ()
+    totals = wh.record("queries/log_totals")
+    doubts = []
+    if totals["cases"] == totals["events"]:
+        doubts.append(
+            f"every case holds one event: does --case-col {named[0]} name the case (a ticket, "
+            "an order), not each event?"
+        )
+    if totals["events"] >= 20 and totals["activities"] * 2 > totals["events"]:
+        doubts.append(
+            f"{totals['activities']} activities for {totals['events']} events: does "
+            f"--activity-col {named[1]} name the activity, not an id or a free text?"
+        )
+    return tuple(doubts)
 
 
 def log_format(path: Path, declared: str | None = None) -> str:
@@ -331,7 +335,9 @@ def import_log(
         timezone=timezone,
         clock_changes=(counts["fall_back_timestamps"], counts["skipped_hour_timestamps"]),
         reasons=batch.with_reasons(wh).reasons,
-        named=None if kind in ("xes", "ocel") else (str(case_col), str(activity_col)),
+        doubts=()
+        if kind in ("xes", "ocel")
+        else column_doubts(wh, counts, events=batch.rows_accepted, named=(case_col, activity_col)),
     )
 
 
