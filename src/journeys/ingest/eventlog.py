@@ -168,22 +168,28 @@ def column_doubts(
     the activity); the journeys would be one step each, or each its own variant. Judged over
     the whole imported log (``queries/log_totals``), looked up only when the batch's own
     ``counts`` look so: a live extract's batch may hold one new event of each case."""
-    cases, activities = int(counts["cases"]), int(counts["activities"])
-    if events < 2 or not (cases == events or (events >= 20 and activities * 2 > events)):
+    if events < 2 or not any(_doubted(events, counts["cases"], counts["activities"])):
         return ()
     totals = wh.record("queries/log_totals")
+    case_doubt, activity_doubt = _doubted(totals["events"], totals["cases"], totals["activities"])
     doubts = []
-    if totals["cases"] == totals["events"]:
+    if case_doubt:
         doubts.append(
             f"every case holds one event: does --case-col {named[0]} name the case (a ticket, "
             "an order), not each event?"
         )
-    if totals["events"] >= 20 and totals["activities"] * 2 > totals["events"]:
+    if activity_doubt:
         doubts.append(
             f"{totals['activities']} activities for {totals['events']} events: does "
             f"--activity-col {named[1]} name the activity, not an id or a free text?"
         )
     return tuple(doubts)
+
+
+def _doubted(events: int, cases: int, activities: int) -> tuple[bool, bool]:
+    """(every case one event, about as many activities as events): ``column_doubts``' rules,
+    for a batch and for the whole log alike."""
+    return cases == events, events >= 20 and activities * 2 > events
 
 
 def log_format(path: Path, declared: str | None = None) -> str:
@@ -398,7 +404,7 @@ def _load_converted(
         frame, left_out = flat.events, 0
         flattening = Flattening(
             object_type=str(object_type),
-            events=flat.unrelated + frame["ocel:eid"].n_unique(),
+            events=flat.log_events,
             unrelated=flat.unrelated,
             unknown_objects=flat.unknown_objects,
         )

@@ -37,6 +37,8 @@ class OcelLog:
 
     events: pl.DataFrame
     object_types: dict[str, int]
+    log_events: int = 0
+    """The log's events, in a case or not."""
     unrelated: int = 0
     """Events related to no object of the type: in no case (the standard flattening)."""
     unknown_objects: int = 0
@@ -90,10 +92,12 @@ def read_ocel(path: Path, *, object_type: str | None) -> OcelLog:
             f"{path.name}: no event is related to an object of type '{object_type}'; "
             f"choose another --object-type ({_listing(types)})"
         )
+    log_events = events["ocel:eid"].n_unique()
     return OcelLog(
         events=flat,
         object_types=types,
-        unrelated=events["ocel:eid"].n_unique() - in_cases.height,
+        log_events=log_events,
+        unrelated=log_events - in_cases.height,
         unknown_objects=relations.filter(pl.col("ocel:type").is_null()).height,
     )
 
