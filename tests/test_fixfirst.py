@@ -8,6 +8,8 @@ import polars as pl
 
 from builders import map_gaps_frame
 from journeys.report.fixfirst import DELAY, fix_first_data, who
+from journeys.report.fixtable import fix_first
+from journeys.report.text import counted
 from journeys.report.units import (
     format_amount,
     format_goals,
@@ -147,6 +149,13 @@ def test_a_share_reads_0_or_100_percent_only_when_it_is_none_or_all():
     ]  # fmt: skip
 
 
+def test_a_count_of_one_takes_the_singular():
+    assert [counted(n, "journey") for n in (0, 1, 1.0, 2, 12345, None)] == [
+        "0 journeys", "1 journey", "1 journey", "2 journeys", "12,345 journeys", "– journeys",
+    ]  # fmt: skip
+    assert counted(1, "finished journey") == "1 finished journey"
+
+
 def test_outcome_names_come_from_the_map():
     assert outcome_name("Closed", ["Closed"]) == "'Closed'"
     assert outcome_name(None, ["Delivered", "Cancelled"]) == "'Delivered' or 'Cancelled'"
@@ -182,3 +191,35 @@ def test_a_late_goal_is_listed_apart_with_its_delays():
     late = found.late.to_dicts()[0]
     assert late["kind_label"] == "Delay" and late["effect_text"] == ""
     assert late["delay"]["breaches"] == 25 and late["example"] == "j9"
+
+
+def test_the_legend_names_the_kinds_of_every_list_and_none_when_nothing_is_listed():
+    """A map whose gaps were all too rare to rank read "Kind of loss: ." (an empty legend, over
+    a page that showed only "No gap has a clear cost"); a page listing only a late goal named no
+    kind although its table has a Kind column."""
+    empty = fix_first_data(
+        gaps().clear(), segments=pl.DataFrame(schema=SEGMENTS_SCHEMA),
+        delays=pl.DataFrame(schema=DELAYS_SCHEMA), goal="Paid", exits=["Paid"],
+    )  # fmt: skip
+    shown = fix_first(empty, outcome="'Paid'", currency="EUR", anchors={}).html
+    assert "No gap has a clear cost" in shown
+    assert "Kind of loss" not in shown and ": ." not in shown
+    assert "less often, the biggest cost first (in goals" in shown
+
+    late_only = fix_first_data(
+        map_gaps_frame(
+            map_name=["m"], ranking=["late_outcomes"], rank=[1], gap_type=["sla_breach"],
+            to_step=["Paid"], detail=["1h"], journeys=[25], customers=[25], share=[0.1],
+            impact_unit=["value"], example_journey_ids=[["j9"]],
+        ),
+        segments=pl.DataFrame(schema=SEGMENTS_SCHEMA),
+        delays=pl.DataFrame(
+            [("Paid", 3600, 25, 9000.0, 20000.0, 5, 5, 10, 5)], schema=DELAYS_SCHEMA,
+            orient="row",
+        ),
+        goal="Paid", exits=["Paid"],
+    )  # fmt: skip
+    assert (late_only.costs.height, late_only.late.height) == (0, 1)
+    legend = fix_first(late_only, outcome="'Paid'", currency="EUR", anchors={}).html
+    assert "<i>Kind of loss</i>: <b>Delay</b>, later than the map" in legend
+    assert "<b>Rework</b>" not in legend

@@ -119,7 +119,17 @@ def test_ignored_touchpoints_stay_out_of_the_maps_charts(hostile):
     page = text_of(hostile.page("online-purchase"))
     charts = "".join(re.findall(r"Plotly\.newPlot\((.*?)\);", page, flags=re.S))
     assert "Newsletter" not in charts and "Visit site" in charts
-    assert "1 other journeys touch none of this map" in page
+    assert "Left out: 1 other journey, touching none of this map" in page
+
+
+def test_one_of_a_thing_is_written_in_the_singular(hostile):
+    """A small first log read "1 journeys, 50%" in its funnel and "of 1 finished journeys"."""
+    plural_one = re.compile(
+        r"(?<![\d.,])1 (?:other |finished )?(journeys|customers|handoffs|contacts)\b"
+    )
+    for page in hostile.index.parent.glob("*.html"):
+        found = plural_one.findall(text_of(page))
+        assert not found, (page.name, found)
 
 
 def test_a_map_compare_has_not_seen_says_so(tmp_path):

@@ -89,7 +89,7 @@ def test_process_map_nodes_and_edges_are_the_process_queries(page):
         for trace in figures(html)[div][0]:
             if trace.get("mode") == "markers+text":
                 for hover in trace["hovertext"]:
-                    name = re.match(r"<b>(.*?)</b><br>([\d,]+) journeys", hover)
+                    name = re.match(r"<b>(.*?)</b><br>([\d,]+) journeys?\b", hover)
                     label = name.group(1).replace("&amp;", "&").replace("&lt;", "<")
                     assert count(name.group(2)) == journeys.get(label, 0), label
                     loop = re.search(r"repeated ([\d,]+) times", hover)
@@ -97,9 +97,9 @@ def test_process_map_nodes_and_edges_are_the_process_queries(page):
                     drawn_nodes += 1
             elif isinstance(trace.get("hovertext"), str):
                 hover = trace["hovertext"]
-                if found := re.match(r"([\d,]+) journeys start at (.*?) \(", hover):
+                if found := re.match(r"([\d,]+) journeys? starts? at (.*?) \(", hover):
                     key = (None, found.group(2))
-                elif found := re.match(r"([\d,]+) journeys end at (.*?) \(", hover):
+                elif found := re.match(r"([\d,]+) journeys? ends? at (.*?) \(", hover):
                     key = (found.group(2), None)
                 else:
                     found = re.match(r"(.*?) → (.*?)<br><b>([\d,]+)</b>", hover)
@@ -142,7 +142,7 @@ def test_stage_funnel_and_sla_delays_are_their_queries(page):
     _, m, html, wh = page
     stages = query(wh, "stage_funnel", map_name=m.name, steps=list(m.step_names),
                    stage_index=stage_index(m.stages, [s.stage for s in m.steps]))  # fmt: skip
-    shown = re.findall(r'data-stage="([^"]+)".*?<b>([\d,]+)</b> journeys', html, flags=re.S)
+    shown = re.findall(r'data-stage="([^"]+)".*?<b>([\d,]+)</b> journeys?', html, flags=re.S)
     assert [(s, count(n)) for s, n in shown] == list(
         zip(m.stages, stages["reached"].to_list(), strict=True)
     )

@@ -25,7 +25,7 @@ from journeys.report.cx import (
 from journeys.report.figures import DESIGNED, FONT, NARROW_PLOT, OFF_MAP, figure_html, wrap_label
 from journeys.report.sections import Section, legend, section
 from journeys.report.templates import Cell, card, num_cell, own, table, text_cell
-from journeys.report.text import format_count, format_seconds, html_text, plotly_text
+from journeys.report.text import counted, format_count, format_seconds, html_text, plotly_text
 from journeys.report.units import format_amount, format_points, format_share
 
 MAX_ROWS = 15
@@ -75,12 +75,12 @@ def _effort_cards(summary: Mapping[str, Any], rows: pl.DataFrame) -> str:
     cards = [
         card("Teams per journey", own(f"{summary['teams_per_journey'] or 0:.1f}")),
         card("Handoffs missed", own(format_share(missed / handed)) if handed else "–",
-             sub=f"{format_count(missed)} of {format_count(handed)} handoffs"),
+             sub=f"{format_count(missed)} of {counted(handed, 'handoff')}"),
         card("Journeys with a repeat contact",
              own(format_share(with_repeat / journeys)) if journeys else "–",
-             sub=f"{format_count(with_repeat)} of {format_count(journeys)} journeys"),
+             sub=f"{format_count(with_repeat)} of {counted(journeys, 'journey')}"),
         card("Repeat contacts", own(format_count(summary["repeat_contacts"] or 0)),
-             sub=f"of {format_count(summary['contacts'] or 0)} contacts"),
+             sub=f"of {counted(summary['contacts'] or 0, 'contact')}"),
     ]  # fmt: skip
     return f'<section class="cards">{"".join(cards)}</section>'
 

@@ -152,7 +152,13 @@ def _explain(fixes: FixList, *, outcome: str, currency: str | None) -> str:
             "in goals: how many more of these journeys would reach it if they did as well as "
             "comparable journeys that reached the same step"
         )
-    present = set(fixes.costs["kind"]) | set(fixes.helps["kind"])
+    present = {kind for frame in fixes.lists for kind in frame["kind"]}
+    lead = (
+        f"Where journeys depart from the map and reach {html_text(outcome)} less often, the "
+        f"biggest cost first ({unit})."
+    )
+    if not present:  # nothing listed: no legend for columns the page does not show
+        return lead
     kinds = "; ".join(
         f"<b>{label}</b>, {words}" for kind, (label, words) in KINDS.items() if kind in present
     )
@@ -164,8 +170,7 @@ def _explain(fixes: FixList, *, outcome: str, currency: str | None) -> str:
         else ""
     )
     return (
-        f"Where journeys depart from the map and reach {html_text(outcome)} less often, the "
-        f"biggest cost first ({unit}).{weighted} <i>Kind of loss</i>: {kinds}. <i>Who</i>: the "
+        f"{lead}{weighted} <i>Kind of loss</i>: {kinds}. <i>Who</i>: the "
         "customer segments the departure hits more than the map's journeys as a whole. "
         "<i>Goal reached</i> compares these journeys with comparable ones, the difference in "
         "percentage points with its 95% interval. The example is one such journey, drawn at "

@@ -34,7 +34,7 @@ from journeys.report.processgeometry import (
     levels_extent,
 )
 from journeys.report.processmap import ProcessMap
-from journeys.report.text import format_count, format_pct, format_seconds, plotly_text
+from journeys.report.text import counted, format_count, format_pct, format_seconds, plotly_text
 
 EDGE_COLOURS = {
     "designed": "rgba(29, 78, 216, 0.55)",
@@ -58,14 +58,17 @@ def _node_size(journeys: int, total: int) -> float:
 
 
 def _edge_hover(e: dict[str, Any]) -> str:
+    n = e["journeys"]
     if e["kind"] == "start":
-        where = f"{format_count(e['journeys'])} journeys start at {plotly_text(e['to_touchpoint'])}"
+        where = f"{counted(n, 'journey')} {'starts' if n == 1 else 'start'} at "
+        where += plotly_text(e["to_touchpoint"])
     elif e["kind"] == "end":
-        where = f"{format_count(e['journeys'])} journeys end at {plotly_text(e['from_touchpoint'])}"
+        where = f"{counted(n, 'journey')} {'ends' if n == 1 else 'end'} at "
+        where += plotly_text(e["from_touchpoint"])
     else:
         where = (
             f"{plotly_text(e['from_touchpoint'])} → {plotly_text(e['to_touchpoint'])}<br>"
-            f"<b>{format_count(e['journeys'])}</b> journeys"
+            f"<b>{format_count(n)}</b> {'journey' if n == 1 else 'journeys'}"
         )
     median = e.get("median_seconds")
     timing = f", median {format_seconds(median)} between" if median is not None else ""
@@ -137,14 +140,14 @@ def _node_hover(row: dict[str, Any], total: int) -> str:
         "off_map": "not a step of the map",
     }[row["kind"]]
     text = (
-        f"<b>{plotly_text(row['label'])}</b><br>{format_count(row['journeys'])} journeys "
+        f"<b>{plotly_text(row['label'])}</b><br>{counted(row['journeys'], 'journey')} "
         f"({format_pct(row['journeys'] / max(total, 1))}) · {where}"
     )
     if row.get("repeats"):
         designed = "designed loop" if row.get("repeatable") else "not designed to repeat"
         text += (
             f"<br>↻ repeated {format_count(row['repeats'])} times in a row by "
-            f"{format_count(row['repeat_journeys'])} journeys ({designed})"
+            f"{counted(row['repeat_journeys'], 'journey')} ({designed})"
         )
     return text + (
         f"<br>{format_count(row.get('starts') or 0)} start here, "

@@ -19,7 +19,7 @@ from journeys.report.inputs import MapSummary
 from journeys.report.processmap import ProcessMap
 from journeys.report.sankey import SankeyData
 from journeys.report.templates import bar, card, own
-from journeys.report.text import format_count, format_seconds, format_timestamp, html_text
+from journeys.report.text import counted, format_count, format_seconds, format_timestamp, html_text
 from journeys.report.units import format_impact, format_share
 
 
@@ -82,17 +82,17 @@ def map_cards(
         card(
             "Journeys in this map's scope",
             format_count(summary.journeys),
-            sub=f"{format_count(summary.customers)} customers",
+            sub=counted(summary.customers, "customer"),
         ),
         card(
             "Follow the map exactly",
             format_share(summary.conforming_share),
-            sub=f"{format_count(summary.conforming)} journeys",
+            sub=counted(summary.conforming, "journey"),
         ),
         card(
             f"Reach {html_text(outcome)}",
             format_share(summary.outcome_rate),
-            sub=f"of {format_count(summary.finished)} finished journeys",
+            sub=f"of {counted(summary.finished, 'finished journey')}",
         ),
     ]
     if top is not None:
@@ -102,13 +102,13 @@ def map_cards(
                 "Fix first",
                 f'<a href="#fix-first">{html_text(top["what"])}</a>',
                 small=True,
-                sub=f"costs {own(cost)} · {format_count(top['journeys'])} journeys",
+                sub=f"costs {own(cost)} · {counted(top['journeys'], 'journey')}",
                 cls="fix",
             )
         )
     note = (
-        f'<p class="note">{format_count(outside)} other journeys touch none of this map\'s steps '
-        "and are left out.</p>"
+        f'<p class="note">Left out: {counted(outside, "other journey")}, touching none of this '
+        "map's steps.</p>"
         if outside
         else ""
     )
@@ -129,7 +129,8 @@ def process_map(pm: ProcessMap, wide: str, narrow: str, *, entry: Sequence[str])
     starts = pm.edges.filter(pl.col("kind") == "start")
     at_entry = int(starts.filter(pl.col("on_map"))["journeys"].sum())
     facts = [
-        f"{format_count(at_entry)} of the {format_count(pm.total_journeys)} journeys start where "
+        f"{format_count(at_entry)} of the {counted(pm.total_journeys, 'journey')} "
+        f"{'starts' if at_entry == 1 else 'start'} where "
         f"the map does ({quoted(entry)})."
     ]
     if off.height:
@@ -192,16 +193,17 @@ def stage_funnel(stages: pl.DataFrame | None, *, in_scope: int) -> Section:
             )
             for s in row["steps"]
         )
+        noun = "journey" if row["reached"] == 1 else "journeys"
         blocks.append(
             f'<div class="stage" data-stage="{html_text(row["stage"])}"><div class="head">'
             f'<span class="name">{html_text(row["stage"])}</span><span class="fig">'
-            f"<b>{format_count(row['reached'])}</b> journeys, {format_share(row['share'])}"
+            f"<b>{format_count(row['reached'])}</b> {noun}, {format_share(row['share'])}"
             f"{conversion}</span></div>{bar(row['share'])}"
             f'<div class="bars steps">{steps}</div></div>'
         )
     explain = (
-        f"The map's stages in order. A stage counts each of the {format_count(in_scope)} "
-        "journeys once, whichever of its steps they took (alternatives are grouped), so no share "
+        f"The map's stages in order. A stage counts each of the {counted(in_scope, 'journey')} "
+        "once, whichever of its steps they took (alternatives are grouped), so no share "
         "exceeds 100%. Each stage says how many of the previous stage's journeys came on to it, "
         "and how long that took; its steps are listed under it, with the journeys that reached "
         "each (and how many of them came later than the step's time limit, <i>late</i>)."
@@ -242,7 +244,7 @@ def sankey(
         f"{reach}; the most common paths "
         f'cover <b data-covered="{data.covered:.4f}" data-depth="{data.depth}">'
         f"{format_share(data.covered)}</b> of the "
-        f"{format_count(data.total_journeys)} journeys (target: at least "
+        f"{counted(data.total_journeys, 'journey')} (target: at least "
         f"{format_share(data.coverage_target)}); the other "
         f"{format_count(data.other_journeys)} flow into <i>Other paths</i> where they leave the "
         f"drawn ones. Blue bands follow the map, orange ones do not.{small}{menu}"

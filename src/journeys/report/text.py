@@ -94,6 +94,13 @@ def format_count(value: float | int | None) -> str:
     return f"{round(value):,}"
 
 
+def counted(value: float | int | None, noun: str, plural: str | None = None) -> str:
+    """``format_count`` and the noun in number: ``1 journey``, ``2 journeys``, ``– journeys``."""
+    one = value is not None and not (isinstance(value, float) and math.isnan(value))
+    word = noun if one and round(value) == 1 else (plural or f"{noun}s")  # type: ignore[arg-type]
+    return f"{format_count(value)} {word}"
+
+
 def format_pct(value: float | None, *, digits: int = 1) -> str:
     """A share in [0, 1] as a percentage: ``0.4567`` -> ``'45.7%'``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
