@@ -67,7 +67,8 @@ def sample_report() -> Report:
 
 @cache
 def helpdesk_report() -> Report:
-    """The real help-desk log through the CLI: import-log, build, compare."""
+    """The real help-desk log through the CLI: import-log (its agents as teams), build,
+    compare."""
     from journeys.cli import main
 
     csv = REAL_DATA / "helpdesk.csv"
@@ -75,7 +76,7 @@ def helpdesk_report() -> Report:
     warehouse = folder / "journeys.duckdb"
     head = ["--warehouse", str(warehouse)]
     log = ["--case-col", "case_id", "--activity-col", "activity", "--timestamp-col", "timestamp"]
-    assert main([*head, "import-log", str(csv), *log]) == 0
+    assert main([*head, "import-log", str(csv), *log, "--team-col", "resource"]) == 0
     assert main([*head, "build"]) == 0
     assert main([*head, "compare", "--map", str(HELPDESK_MAP)]) == 0
     return _report(warehouse, Settings(), (load_map(HELPDESK_MAP),), folder / "reports")

@@ -1,5 +1,6 @@
-"""Effort and attribution on the real help-desk log (/work/shared/data/real): each event's
-`resource` as its team, so a handoff is a ticket passed from one agent to another. The marts must
+"""Effort and attribution on the real help-desk log (/work/shared/data/real), imported with
+`--team-col resource`: each event's resource is its team, so a handoff is a ticket passed from
+one agent to another. The marts must
 agree with counts made here from the CSV with plain Python: handoffs, the late ones (over the 1d
 default inside one case), the waiting between agents, and the Markov removal effects of the
 activities on the way to 'Closed' (probability mass pushed through the chain, no linear algebra)."""
@@ -9,17 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
+from journeys.cli import main
 from journeys.compare.conformance import compare_map
 from journeys.compare.maps import parse_map
-from journeys.config import Settings
-from journeys.ingest.phones import normalize_phones
-from journeys.ingest.raw import ensure_raw
-from journeys.paths import build_paths
-from journeys.paths.effort import build_effort
-from journeys.warehouse import Warehouse
 
 DAY = 86400
 MAP = parse_map(
@@ -44,44 +41,28 @@ def _rows(path: Path) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def marts(helpdesk_csv: Path) -> dict[str, pl.DataFrame]:
-    rows = _rows(helpdesk_csv)
-    events = rows.select(
-        event_id=pl.col("case_id") + "#" + pl.col("seq").cast(pl.String),
-        source=pl.lit("log"),
-        customer_key=pl.col("case_id"),
-        case_id=pl.col("case_id"),
-        occurred_at=pl.col("at"),
-        seq=pl.col("seq"),
-        event_type=pl.col("activity"),
-        touchpoint=pl.col("activity"),
-        channel=pl.lit(None, pl.String),
-        team=pl.col("resource"),
-        system=pl.lit(None, pl.String),
-        value=pl.lit(0.0),
-        batch_id=pl.lit("b1"),
-        thread_id=pl.lit(None, pl.String),  # an imported case is a journey as it is
-        topic=pl.lit(None, pl.String),  # no support category
-    )
-    settings = Settings()
-    with Warehouse() as wh:
-        ensure_raw(wh)  # an imported log's warehouse has the (empty) help-desk staging too
-        normalize_phones(wh, settings)
-        wh.run_model("staging/stg_support", salt=settings.salt)
-        wh.write_table("intermediate.int_events", events)
-        build_paths(wh, settings, full=True)
-        build_effort(wh, settings, full=True, maps=[])
-        journeys = wh.read_table("marts.journeys")
-        compared = compare_map(
-            MAP, journeys=journeys, events=wh.read_table("marts.events"), min_support=1
-        )
-        return {
-            "effort": wh.read_table("marts.journey_effort"),
-            "handoffs": wh.read_table("marts.journey_handoffs"),
-            "journeys": journeys,
-            "touchpoints": compared.touchpoints,
-            "rows": rows,
+def marts(helpdesk_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pl.DataFrame]:
+    """The log through the commands a user runs: import-log naming ``resource`` as the team
+    (``--team-col``), then build."""
+    warehouse = tmp_path_factory.mktemp("helpdesk-cx") / "journeys.duckdb"
+    head = ["--warehouse", str(warehouse)]
+    log = ["--case-col", "case_id", "--activity-col", "activity", "--timestamp-col", "timestamp"]
+    assert main([*head, "import-log", str(helpdesk_csv), *log, "--team-col", "resource"]) == 0
+    assert main([*head, "build"]) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        read = {
+            name: con.sql(f"select * from marts.{name}").pl()
+            for name in ("journey_effort", "journey_handoffs", "journeys", "events")
         }
+    compared = compare_map(MAP, journeys=read["journeys"], events=read["events"], min_support=1)
+    return {
+        "effort": read["journey_effort"],
+        "handoffs": read["journey_handoffs"],
+        "journeys": read["journeys"],
+        "events": read["events"],
+        "touchpoints": compared.touchpoints,
+        "rows": _rows(helpdesk_csv),
+    }
 
 
 def test_handoffs_between_agents_match_a_count_from_the_file(marts: dict):
@@ -101,6 +82,10 @@ def test_handoffs_between_agents_match_a_count_from_the_file(marts: dict):
     assert table["same_thread"].all()  # one case, one thread: the default SLA applies
     assert effort["waiting_seconds"].sum() == pytest.approx(handoffs["wait"].sum())
     assert effort["contacts"].sum() == 0  # no help-desk contacts in an imported log
+    pairs = handoffs.group_by("prev", "resource").len()
+    found = table.group_by("from_team", "to_team").len()
+    assert sorted(found.rows()) == sorted(pairs.rows())  # pair for pair, 244 of them
+    assert found.height == 244
 
 
 def _walks(marts: dict) -> dict[tuple[tuple[str, ...], bool], int]:

@@ -56,6 +56,7 @@ create table if not exists raw.log (  -- noqa: PRS
     event_id varchar, case_id varchar, activity varchar,
     occurred_at varchar using compression zstd,
     channel varchar,
+    team varchar,
     occurred_at_utc timestamptz,
     attributes json,
     _batch_id varchar,

@@ -7,5 +7,6 @@ select
     _v[$at.activity] as activity,
     _v[$at.occurred_at] as occurred_at,
     _v[$at.channel] as channel,
+    _v[$at.team] as team,
     * exclude (_v)
 from landing_numbered

@@ -49,6 +49,8 @@ hashed as materialized (
             coalesce(case_id, chr(0)),
             coalesce(activity, chr(0)),
             coalesce(cast(occurred_at_utc as varchar), occurred_at, chr(0)),
+            coalesce(channel, chr(0)),
+            coalesce(team, chr(0)),
             coalesce(cast(attributes as varchar), chr(0))
         )) as _content
     from typed

@@ -96,7 +96,7 @@ with source_events as not materialized (
         null,
         null,
         channel,
-        null,
+        team,
         null,
         null,
         null,

@@ -1,8 +1,9 @@
--- grain: one event of an imported event log whose case id or activity staging changes (most
--- logs: none), with the values staging.stg_log shows for it: a personal case id (an email
+-- grain: one event of an imported event log whose case id, activity or team staging changes
+-- (most logs: none), with the values staging.stg_log shows for it: a personal case id (an email
 -- address or a phone number, or every case id of a batch imported with --personal-case-ids)
 -- becomes a keyed hash (the salt, as emails and phones elsewhere); email addresses and phone
--- numbers inside activity names are masked, and the names trimmed. Only these outputs are
+-- numbers inside activity and team names (a resource named by its email) are masked, and the
+-- names trimmed. Only these outputs are
 -- stored, never the delivered values: no direct identifier leaves raw. staging.stg_log (a view)
 -- reads raw.log and takes these rows' values, so the events are not written again.
 with source as not materialized (
@@ -10,6 +11,7 @@ with source as not materialized (
         _seq,
         case_id,
         activity,
+        team,
         _batch_id
     from raw.log
     where not _is_duplicate
@@ -25,6 +27,13 @@ tested_activities as materialized (
     from (select distinct activity from source) as distinct_activities
 ),
 
+tested_teams as materialized (
+    select
+        team,
+        journeys_redact(trim(team)) as masked
+    from (select distinct team from source) as distinct_teams
+),
+
 tested_cases as materialized (
     select
         case_id,
@@ -38,6 +47,14 @@ activities as (
         masked
     from tested_activities
     where masked is distinct from activity
+),
+
+teams as (
+    select
+        team,
+        masked
+    from tested_teams
+    where masked is distinct from team
 ),
 
 contact_cases as (
@@ -57,9 +74,13 @@ select
             then 'case_' || left(sha256($salt || 'case:' || r.case_id), 16)
         else r.case_id
     end as case_id,
-    coalesce(a.masked, r.activity) as activity
+    coalesce(a.masked, r.activity) as activity,
+    nullif(coalesce(t.masked, r.team), '') as team
 from source as r
 left join activities as a on r.activity is not distinct from a.activity
+left join teams as t on r.team is not distinct from t.team
 left join contact_cases as c on r.case_id = c.case_id
 left join personal_batches as p on r._batch_id = p.batch_id
-where a.activity is not null or c.case_id is not null or p.batch_id is not null
+where
+    a.activity is not null or t.team is not null or c.case_id is not null
+    or p.batch_id is not null

@@ -187,6 +187,11 @@ _LOG_OPTIONS = (
     option("--activity-col", help="Activity column (XES: concept:name)."),
     option("--timestamp-col", help="Timestamp column (XES: time:timestamp)."),
     option("--channel-col", help="Channel column (optional)."),
+    option(
+        "--team-col",
+        help="Team or resource column (optional): a change of it inside a case is a handoff "
+        "(XES: org:group; --team-col org:resource for its resources).",
+    ),
     option("--event-id-col", help="Event id column; without it events are keyed by content."),
     option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
     option(

@@ -53,7 +53,9 @@ CONTRACTS: dict[str, SourceContract] = {
             "occurred_at",
         ),
     ),
-    "log": SourceContract("log", ("event_id", "case_id", "activity", "occurred_at", "channel")),
+    "log": SourceContract(
+        "log", ("event_id", "case_id", "activity", "occurred_at", "channel", "team")
+    ),
 }
 
 _SUFFIXES = {

@@ -59,6 +59,15 @@ LOOKS_LIKE = {
 NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$", re.I)}
 """Names that match a role's words but are a counter or a key, not that role."""
 FLAGS = {"case": "--case-col", "activity": "--activity-col", "timestamp": "--timestamp-col"}
+COLUMN_FLAGS = {
+    "case_id": "--case-col",
+    "activity": "--activity-col",
+    "occurred_at": "--timestamp-col",
+    "channel": "--channel-col",
+    "team": "--team-col",
+    "event_id": "--event-id-col",
+}
+"""The flag that names each contract column of raw.log."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,10 @@ class ImportResult:
     later was taken) and when they skipped forward (none: read an hour later)."""
     doubts: tuple[str, ...] = ()
     """Named columns that look like other ones (``column_doubts``)."""
+    team: str | None = None
+    """The column whose changes inside a case are handoffs (``--team-col``; XES: org:group)."""
+    resource_kept: bool = False
+    """An XES log's org:resource, with no team column chosen: kept as an attribute."""
 
     @property
     def nothing_accepted(self) -> bool:
@@ -152,6 +165,14 @@ class ImportResult:
             )
         text += clock_change_note(self.timezone, *self.clock_changes)
         text += "".join(f"; {doubt}" for doubt in self.doubts)
+        if self.team is not None:
+            text += f"; teams from {self.team}: a change of it inside a case is a handoff"
+        elif self.resource_kept:
+            text += (
+                f"; {xes.RESOURCE} is kept as an attribute: --team-col {xes.RESOURCE} counts a "
+                "change of resource inside a case as a handoff (the reports then show the "
+                "resources' names)"
+            )
         if self.naive_timestamps and self.timezone is None:
             text += (
                 f"; {self.naive_timestamps} timestamps have no offset and were read as UTC "
@@ -224,6 +245,7 @@ class LogOptions(TypedDict, total=False):
     activity_col: str | None
     timestamp_col: str | None
     channel_col: str | None
+    team_col: str | None
     event_id_col: str | None
     fmt: str | None
     timezone: str | None
@@ -246,6 +268,7 @@ def import_log(
     activity_col: str | None = None,
     timestamp_col: str | None = None,
     channel_col: str | None = None,
+    team_col: str | None = None,
     event_id_col: str | None = None,
     fmt: str | None = None,
     timezone: str | None = None,
@@ -288,13 +311,14 @@ def import_log(
         earlier = _earlier_batch(wh, path)
         if earlier is not None:  # recognised before reading it again
             return ImportResult(batch=earlier, cases=0, activities=0)
-        batch, left_out, flattening = _load_converted(
+        batch, left_out, flattening, (team_col, resource_kept) = _load_converted(
             wh,
             settings,
             path,
             kind,
             columns,
             channel_col=channel_col,
+            team_col=team_col,
             event_id_col=event_id_col,
             timezone=timezone,
             lifecycle=lifecycle,
@@ -302,7 +326,8 @@ def import_log(
         )
     else:
         _require_columns(path, kind, columns, settings, command=command)
-        column_map = _column_map(columns, channel_col, event_id_col)
+        column_map = _column_map(columns, channel_col, team_col, event_id_col)
+        resource_kept = False
         reading = LogReading(
             date_format=date_format,
             lifecycle_path=lifecycle_path(path, header(path, kind, settings), lifecycle_col),
@@ -344,6 +369,8 @@ def import_log(
         doubts=()
         if kind in ("xes", "ocel")
         else column_doubts(wh, counts, events=batch.rows_accepted, named=(case_col, activity_col)),
+        team=team_col,
+        resource_kept=resource_kept,
     )
 
 
@@ -384,14 +411,16 @@ def _load_converted(
     columns: dict[str, str | None],
     *,
     channel_col: str | None,
+    team_col: str | None,
     event_id_col: str | None,
     timezone: str | None,
     lifecycle: str,
     object_type: str | None,
-) -> tuple[BatchResult, int, Flattening | None]:
+) -> tuple[BatchResult, int, Flattening | None, tuple[str | None, bool]]:
     """Read an XES or OCEL file into a frame and load the frame as the file's rows (no file is
-    written in between); return the batch, how many events the lifecycle filter left out, and
-    what an OCEL log's flattening left in no case."""
+    written in between); return the batch, how many events the lifecycle filter left out, what
+    an OCEL log's flattening left in no case, and the team column (an XES log's org:group when
+    none is named) with whether an XES log's org:resource was left an attribute."""
     flattening = None
     if kind == "xes":
         log = xes.read_xes(path, lifecycle=lifecycle)
@@ -410,13 +439,19 @@ def _load_converted(
         )
         defaults = {"case": ocel.CASE, "activity": ocel.ACTIVITY, "timestamp": ocel.TIMESTAMP}
     columns = {k: v or defaults[k] for k, v in columns.items()}
-    column_map = _column_map(columns, channel_col, event_id_col)
+    if kind == "xes" and team_col is None and xes.GROUP in frame.columns:
+        team_col = xes.GROUP
+    resource_kept = kind == "xes" and team_col is None and xes.RESOURCE in frame.columns
+    column_map = _column_map(columns, channel_col, team_col, event_id_col)
     batch = _load(wh, settings, path, column_map, kind, timezone, frame=frame)
-    return batch, left_out, flattening
+    return batch, left_out, flattening, (team_col, resource_kept)
 
 
 def _column_map(
-    columns: dict[str, str | None], channel_col: str | None, event_id_col: str | None
+    columns: dict[str, str | None],
+    channel_col: str | None,
+    team_col: str | None,
+    event_id_col: str | None,
 ) -> dict[str, str]:
     column_map = {
         "case_id": str(columns["case"]),
@@ -425,6 +460,8 @@ def _column_map(
     }
     if channel_col:
         column_map["channel"] = channel_col
+    if team_col:
+        column_map["team"] = team_col
     if event_id_col:
         column_map["event_id"] = event_id_col
     return column_map
@@ -441,7 +478,8 @@ def _load(
     reading: LogReading | None = None,
     frame: pl.DataFrame | None = None,
 ) -> BatchResult:
-    fix = "pass the file's column names with --case-col, --activity-col and --timestamp-col"
+    named = [COLUMN_FLAGS[column] for column in COLUMN_FLAGS if column in column_map]
+    fix = f"pass the file's column names with {', '.join(named[:-1])} and {named[-1]}"
     return load_file(
         wh,
         settings,

@@ -45,7 +45,7 @@ OPTIONAL_COLUMNS = {
     "transactions": ("order_id", "amount", "currency"),
     "web": ("anonymous_id", "user_id", "page_path", "referrer", "device"),
     "support": ("email", "phone", "channel", "team", "system", "category"),
-    "log": ("event_id", "channel"),
+    "log": ("event_id", "channel", "team"),
 }
 
 

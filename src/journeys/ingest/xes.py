@@ -37,6 +37,7 @@ ACTIVITY = "concept:name"
 TIMESTAMP = "time:timestamp"
 LIFECYCLE = "lifecycle:transition"
 RESOURCE = "org:resource"
+GROUP = "org:group"
 LIFECYCLES = ("complete", "all")
 ISO_UTC = "%Y-%m-%dT%H:%M:%S%.6fZ"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.6f"

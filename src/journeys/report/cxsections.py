@@ -72,15 +72,21 @@ def _effort_cards(summary: Mapping[str, Any], rows: pl.DataFrame) -> str:
     handed, missed = int(rows["handoffs"].sum()), int(rows["missed"].sum())
     journeys = summary["journeys"] or 0
     with_repeat = summary["journeys_with_repeat"] or 0
+    contacts = summary["contacts"] or 0
     cards = [
         card("Teams per journey", own(f"{summary['teams_per_journey'] or 0:.1f}")),
         card("Handoffs missed", own(format_share(missed / handed)) if handed else "–",
              sub=f"{format_count(missed)} of {counted(handed, 'handoff')}"),
+    ]  # fmt: skip
+    if not contacts:  # an imported log: no event is a customer's contact, nothing to repeat
+        cards.append(card("Repeat contacts", "–", sub="no event here is a contact"))
+        return f'<section class="cards">{"".join(cards)}</section>'
+    cards += [
         card("Journeys with a repeat contact",
              own(format_share(with_repeat / journeys)) if journeys else "–",
              sub=f"{format_count(with_repeat)} of {counted(journeys, 'journey')}"),
         card("Repeat contacts", own(format_count(summary["repeat_contacts"] or 0)),
-             sub=f"of {counted(summary['contacts'] or 0, 'contact')}"),
+             sub=f"of {counted(contacts, 'contact')}"),
     ]  # fmt: skip
     return f'<section class="cards">{"".join(cards)}</section>'
 

@@ -1,0 +1,138 @@
+"""An imported log's team or resource column (``--team-col``; XES: org:group): a change of it
+inside a case is a handoff, as pm4py's handover of work counts them. Hand-written logs; the real
+help-desk log's handoffs are checked in tests/test_helpdesk_cx.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from journeys.cli import main
+
+EVENT = (
+    '<event><string key="concept:name" value="{activity}"/>{group}'
+    '<string key="org:resource" value="{resource}"/>'
+    '<date key="time:timestamp" value="2024-03-0{day}T{hour}:00:00+01:00"/></event>'
+)
+T1 = [  # activity, org:group (None: the event has none), org:resource
+    ("Register", "Front desk", "Ann"),
+    ("Check", "Back office", "Bob"),
+    ("Check", "Back office", "Cid"),
+    ("Decide", "Front desk", "Ann"),
+    ("Notify", None, "Dee"),
+]
+T2 = [("Register", "Front desk", "Ann"), ("Decide", "Front desk", "Eve")]
+
+
+def xes(*, groups: bool) -> str:
+    traces = []
+    for name, events in (("T-1", T1), ("T-2", T2)):
+        body = "".join(
+            EVENT.format(
+                activity=activity,
+                group=f'<string key="org:group" value="{group}"/>' if groups and group else "",
+                resource=resource,
+                day=1 + i // 3,
+                hour=10 + i,
+            )
+            for i, (activity, group, resource) in enumerate(events)
+        )
+        traces.append(f'<trace><string key="concept:name" value="{name}"/>{body}</trace>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0" '
+        f'xmlns="http://www.xes-standard.org/">{"".join(traces)}</log>\n'
+    )
+
+
+def imported(tmp_path: Path, capsys, text: str, *flags: str, name: str = "log.xes") -> tuple:
+    """import-log and build in a warehouse of their own: the import's summary, the handoffs."""
+    log, warehouse = tmp_path / name, tmp_path / "wh" / "journeys.duckdb"
+    tmp_path.mkdir(exist_ok=True)
+    log.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--warehouse", str(warehouse), "import-log", str(log), *flags]) == 0
+    summary = capsys.readouterr().out
+    assert main(["--warehouse", str(warehouse), "build"]) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        handoffs = con.sql(
+            "select e.case_id, h.from_team, h.to_team, h.is_bounce "
+            "from marts.journey_handoffs as h "
+            "join (select distinct journey_id, case_id from marts.events) as e using (journey_id) "
+            "order by e.case_id, h.step_index"
+        ).pl()
+        teams = con.sql("select distinct team from marts.events where team is not null").pl()
+    return summary, handoffs, set(teams["team"])
+
+
+def test_an_xes_logs_org_group_is_its_team_with_no_flag(tmp_path: Path, capsys):
+    summary, handoffs, teams = imported(tmp_path, capsys, xes(groups=True))
+    assert "teams from org:group" in summary
+    assert teams == {"Front desk", "Back office"}
+    assert handoffs.rows() == [
+        ("T-1", "Front desk", "Back office", False),
+        ("T-1", "Back office", "Front desk", True),  # handed straight back
+    ]
+
+
+def test_org_resource_is_a_team_only_when_named(tmp_path: Path, capsys):
+    """A resource is often a person's name: it reaches the marts and reports only when the user
+    names it; without, the summary says how."""
+    summary, handoffs, teams = imported(tmp_path / "kept", capsys, xes(groups=False))
+    assert "org:resource is kept as an attribute: --team-col org:resource" in summary
+    assert handoffs.is_empty() and teams == set()
+
+    summary, handoffs, teams = imported(
+        tmp_path / "named", capsys, xes(groups=True), "--team-col", "org:resource"
+    )
+    assert "teams from org:resource" in summary
+    assert teams == {"Ann", "Bob", "Cid", "Dee", "Eve"}
+    pairs = [(case, a, b) for case, a, b, _ in handoffs.rows()]
+    assert pairs == [
+        ("T-1", "Ann", "Bob"), ("T-1", "Bob", "Cid"), ("T-1", "Cid", "Ann"),
+        ("T-1", "Ann", "Dee"), ("T-2", "Ann", "Eve"),
+    ]  # fmt: skip
+
+
+def test_a_resource_named_by_its_email_is_masked(tmp_path: Path, capsys):
+    csv = (
+        "case,activity,time,agent\n"
+        "c1,Open,2024-03-01T10:00:00Z,ann.smith@example.com\n"
+        "c1,Answer,2024-03-01T11:00:00Z, Tier 2 \n"
+        "c1,Close,2024-03-01T12:00:00Z,\n"
+    )
+    flags = ["--case-col", "case", "--activity-col", "activity", "--timestamp-col", "time"]
+    summary, handoffs, teams = imported(
+        tmp_path, capsys, csv, *flags, "--team-col", "agent", name="log.csv"
+    )
+    assert "3 accepted" in summary and "teams from agent" in summary
+    assert "ann.smith" not in str(teams) and "Tier 2" in teams  # trimmed
+    assert handoffs.height == 1
+    assert "example.com" not in handoffs["from_team"][0]
+
+
+def test_a_team_column_the_log_lacks_is_named(tmp_path: Path, capsys):
+    log, warehouse = tmp_path / "log.csv", tmp_path / "journeys.duckdb"
+    log.write_text("case,activity,time\nc1,Open,2024-03-01T10:00:00Z\n", encoding="utf-8")
+    flags = ["--case-col", "case", "--activity-col", "activity", "--timestamp-col", "time"]
+    code = main(["--warehouse", str(warehouse), "import-log", str(log), *flags, "--team-col", "x"])
+    assert code == 1
+    assert "team (mapped to 'x')" in (err := capsys.readouterr().err)
+    assert "--timestamp-col and --team-col" in err
+
+
+@pytest.mark.parametrize("groups", [True, False])
+def test_the_same_events_again_change_nothing(tmp_path: Path, capsys, groups: bool):
+    """The team is part of an event's content key: the same log again loads no event."""
+    log, warehouse = tmp_path / "log.xes", tmp_path / "journeys.duckdb"
+    log.write_text(xes(groups=groups), encoding="utf-8")
+    copy = tmp_path / "copy.xes"
+    copy.write_text(xes(groups=groups), encoding="utf-8")
+    for path in (log, copy):
+        assert main(["--warehouse", str(warehouse), "import-log", str(path)]) == 0
+    with duckdb.connect(str(warehouse.with_suffix(".work.duckdb")), read_only=True) as con:
+        rows = con.sql("select count(*) filter (where not _is_duplicate) from raw.log").pl()
+    assert rows.item() == len(T1) + len(T2)
+    assert isinstance(rows, pl.DataFrame)
