@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from journeys.build import build_warehouse
-from journeys.compare.maps import parse_map
+from journeys.compare.maps import handoff_slas, parse_map
 from journeys.config import EffortSettings, Settings, TouchpointRule
 from journeys.ingest.load import load_source
-from journeys.paths.effort import build_effort, handoff_slas
+from journeys.paths.effort import build_effort
 from journeys.warehouse import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "effort"

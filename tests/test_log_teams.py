@@ -4,6 +4,7 @@ help-desk log's handoffs are checked in tests/test_helpdesk_cx.py."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -136,3 +137,38 @@ def test_the_same_events_again_change_nothing(tmp_path: Path, capsys, groups: bo
         rows = con.sql("select count(*) filter (where not _is_duplicate) from raw.log").pl()
     assert rows.item() == len(T1) + len(T2)
     assert isinstance(rows, pl.DataFrame)
+
+
+MAP = """\
+name: {name}
+stages:
+  - name: All
+    steps:
+      - name: Register
+      - name: Check
+        repeatable: true
+      - name: Decide{within}
+      - name: Notify
+"""
+
+
+def test_a_map_given_with_map_judges_its_handoffs_by_its_own_within(tmp_path: Path, capsys):
+    """The build knows only configured maps' SLAs; a map compared with --map judged its
+    handoffs by the 1-day default, while its page said "the map's within". T-1 waits 25 hours
+    from Check (Back office) to Decide (Front desk)."""
+    imported(tmp_path, capsys, xes(groups=True))
+    warehouse = tmp_path / "wh" / "journeys.duckdb"
+    maps = []
+    for name, within in (("default", ""), ("patient", "\n        within: 2d")):
+        maps += ["--map", str(tmp_path / f"{name}.yaml")]
+        (tmp_path / f"{name}.yaml").write_text(MAP.format(name=name, within=within))
+    head = ["--warehouse", str(warehouse)]
+    assert main([*head, "compare", *maps]) == 0
+    assert main([*head, "report", "--out", str(tmp_path / "r"), *maps]) == 0
+    missed = {}
+    for name in ("default", "patient"):
+        page = (tmp_path / "r" / f"{name}.html").read_text(encoding="utf-8")
+        missed[name] = re.search(r"Handoffs missed</div>.*?class=\"sub\">([^<]*)<", page, re.S)[1]
+        # no contact in a log: no columns or words about repeat contacts and reopenings
+        assert "Then a repeat contact" not in page and "reopened ticket" not in page
+    assert missed == {"default": "1 of 2 handoffs", "patient": "0 of 2 handoffs"}

@@ -548,3 +548,19 @@ def _parse_step(
         expected_share=read_share(p, item, at),
         next_shares=next_shares,
     )
+
+
+def handoff_slas(maps: Sequence[JourneyMap]) -> tuple[tuple[str, str, int], ...]:
+    """(from_touchpoint, to_touchpoint, sla_seconds), sorted: for each map step with ``within``,
+    every other step of the same map as the touchpoint before it (the shortest SLA over maps)."""
+    shortest: dict[tuple[str, str], int] = {}
+    for m in maps:
+        for step in m.steps:
+            if step.within_seconds is None:
+                continue
+            for before in m.steps:
+                if before.name != step.name:
+                    pair = (before.name, step.name)
+                    seconds = shortest.get(pair, step.within_seconds)
+                    shortest[pair] = min(seconds, step.within_seconds)
+    return tuple((a, b, seconds) for (a, b), seconds in sorted(shortest.items()))

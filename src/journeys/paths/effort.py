@@ -79,7 +79,12 @@ class EffortRules:
     def of(cls, settings: Settings, maps: Sequence[JourneyMap] | None = None) -> EffortRules:
         """The rules of ``settings``, with the SLAs of ``maps`` (default: the configured maps)."""
         effort = settings.effort
-        slas = handoff_slas(list(maps) if maps is not None else configured_maps(settings))
+        chosen = list(maps) if maps is not None else configured_maps(settings)
+        slas: tuple[tuple[str, str, int], ...] = ()
+        if chosen:  # the map model only with maps
+            from journeys.compare.maps import handoff_slas
+
+            slas = handoff_slas(chosen)
         return cls(
             contact_touchpoints=tuple(effort.contact_touchpoints),
             reopen_touchpoints=tuple(effort.reopen_touchpoints),
@@ -107,22 +112,6 @@ class EffortRules:
     def write(self, wh: Warehouse) -> None:
         """Record the rules the effort marts were built with (``intermediate.int_effort_rules``)."""
         wh.write_rows(RULES, {"rules": "VARCHAR"}, [(self.text(),)])
-
-
-def handoff_slas(maps: Sequence[JourneyMap]) -> tuple[tuple[str, str, int], ...]:
-    """(from_touchpoint, to_touchpoint, sla_seconds), sorted: for each map step with ``within``,
-    every other step of the same map as the touchpoint before it (the shortest SLA over maps)."""
-    shortest: dict[tuple[str, str], int] = {}
-    for m in maps:
-        for step in m.steps:
-            if step.within_seconds is None:
-                continue
-            for before in m.steps:
-                if before.name != step.name:
-                    pair = (before.name, step.name)
-                    seconds = shortest.get(pair, step.within_seconds)
-                    shortest[pair] = min(seconds, step.within_seconds)
-    return tuple((a, b, seconds) for (a, b), seconds in sorted(shortest.items()))
 
 
 def configured_maps(settings: Settings) -> list[JourneyMap]:

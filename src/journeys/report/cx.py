@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from journeys.compare.maps import JourneyMap, handoff_slas
 from journeys.warehouse import Warehouse
 
 EFFORT = ("marts.journey_effort", "marts.journey_handoffs")
@@ -40,16 +41,31 @@ class CxHeadline:
     """Why there is no return: no touchpoint has a cost, or the map's goal carries no value."""
 
 
-def read_cx(wh: Warehouse, map_name: str) -> CxInputs:
+def read_cx(wh: Warehouse, m: JourneyMap, *, handoff_sla_seconds: int) -> CxInputs:
     """The map's effort summary, handoffs per team pair and touchpoint impact (the journeys
     of ``marts.map_journeys``; handoffs from or to a touchpoint the map ignores left out)."""
     effort = handoffs = touchpoints = None
     if all(wh.table_exists(t) for t in EFFORT):
-        effort = wh.query("queries/report/map_effort", map_name=map_name).row(0, named=True)
-        handoffs = wh.query("queries/report/map_handoffs", map_name=map_name)
+        effort = wh.query("queries/report/map_effort", map_name=m.name).row(0, named=True)
+        handoffs = map_handoffs(wh, m, handoff_sla_seconds=handoff_sla_seconds)
     if wh.table_exists(IMPACT):
-        touchpoints = wh.query("queries/report/touchpoint_impact", map_name=map_name)
+        touchpoints = wh.query("queries/report/touchpoint_impact", map_name=m.name)
     return CxInputs(effort=effort, handoffs=handoffs, touchpoints=touchpoints)
+
+
+def map_handoffs(wh: Warehouse, m: JourneyMap, *, handoff_sla_seconds: int) -> pl.DataFrame:
+    """The map's handoffs per team pair, late and missed by the map's own ``within``s (else
+    ``handoff_sla_seconds`` inside one thread): the map compared with ``--map`` as much as a
+    configured one, whose SLAs the build knew."""
+    slas = handoff_slas([m])
+    return wh.query(
+        "queries/report/map_handoffs",
+        map_name=m.name,
+        sla_from=[a for a, _, _ in slas],
+        sla_to=[b for _, b, _ in slas],
+        sla_seconds=[seconds for _, _, seconds in slas],
+        handoff_sla_seconds=handoff_sla_seconds,
+    )
 
 
 def handoff_table_data(handoffs: pl.DataFrame) -> pl.DataFrame:

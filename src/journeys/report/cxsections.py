@@ -34,6 +34,8 @@ HANDOFF_HEADERS = [
     ("Then a repeat contact", True), ("Then reopened", True), ("Handed straight back", True),
     ("Median wait", True), ("SLA", True),
 ]  # fmt: skip
+CONTACTS = (("Then a repeat contact", True), ("Then reopened", True))
+"""The columns of what followed a handoff, shown when the journeys hold contacts or reopenings."""
 TOUCHPOINT_HEADERS = [
     ("#", True), ("Touchpoint", False), ("Stage", False), ("Journeys", True),
     ("Goal reached: with vs without", True), ("Removal effect", True),
@@ -50,18 +52,22 @@ def effort(cx: CxInputs) -> Section:
         note = "No effort marts yet: <code>journeys build</code> writes them."
         return section("effort", title, "", NOTE.format(note))
     rows = handoff_table_data(handoffs)
-    cells = [_handoff_cells(r) for r in rows.head(MAX_ROWS).iter_rows(named=True)]
+    # no contact and no reopening (an imported log): no columns of zeros for them
+    contacts = bool(summary["contacts"] or (rows.height and rows["reopened"].sum()))
+    headers = HANDOFF_HEADERS if contacts else [h for h in HANDOFF_HEADERS if h not in CONTACTS]
+    cells = [_handoff_cells(r, contacts) for r in rows.head(MAX_ROWS).iter_rows(named=True)]
     explain = (
         "How many teams the customers of this map pass through, and where a handoff from one "
         "team to the next is <i>missed</i>: the customer waited longer than the SLA (the map's "
-        "<i>within</i> for that step, else the configured default inside one ticket or order), "
-        "had to get in touch again about the same ticket or topic, or the ticket was reopened, "
-        "before the next handoff. Handoffs from or to touchpoints the map ignores are left out."
+        "<i>within</i> for that step, else the configured default inside one ticket, order or "
+        "case), had to get in touch again about the same ticket or topic, or the ticket was "
+        "reopened, before the next handoff. Handoffs from or to touchpoints the map ignores are "
+        "left out."
     )
     body = (
         _effort_cards(summary, rows)
-        + _worst_handoff_lead(worst_handoff(handoffs))
-        + (table(HANDOFF_HEADERS, cells, id="handoff-table") if cells else "")
+        + _worst_handoff_lead(worst_handoff(handoffs), contacts=contacts)
+        + (table(headers, cells, id="handoff-table") if cells else "")
     )
     if rows.height > MAX_ROWS:
         body += NOTE.format(f"{rows.height - MAX_ROWS} more pairs in marts.journey_handoffs.")
@@ -91,30 +97,38 @@ def _effort_cards(summary: Mapping[str, Any], rows: pl.DataFrame) -> str:
     return f'<section class="cards">{"".join(cards)}</section>'
 
 
-def _worst_handoff_lead(worst: Mapping[str, Any] | None) -> str:
+def _worst_handoff_lead(worst: Mapping[str, Any] | None, *, contacts: bool = True) -> str:
     if not worst:
         return NOTE.format("No handoff in this map's journeys was missed.")
+    followed = (
+        f", {format_count(worst['repeated'])} followed by a repeat contact, "
+        f"{format_count(worst['reopened'])} by a reopened ticket"
+        if contacts
+        else ""
+    )
     return (
         f'<p class="lead">The worst handoff: <b>{html_text(worst["pair"])}</b>, '
         + own(
             f"{format_count(worst['missed'])} of {format_count(worst['handoffs'])} missed "
-            f"({format_share(worst['missed_share'])}): {format_count(worst['late'])} late, "
-            f"{format_count(worst['repeated'])} followed by a repeat contact, "
-            f"{format_count(worst['reopened'])} by a reopened ticket; median wait "
-            f"{format_seconds(worst['median_wait_seconds'])}."
+            f"({format_share(worst['missed_share'])}): {format_count(worst['late'])} late"
+            f"{followed}; median wait {format_seconds(worst['median_wait_seconds'])}."
         )
         + "</p>"
     )
 
 
-def _handoff_cells(r: Mapping[str, Any]) -> list[Cell]:
+def _handoff_cells(r: Mapping[str, Any], contacts: bool = True) -> list[Cell]:
     sla = r["sla_seconds"]
+    followed = (
+        [num_cell(format_count(r["repeated"])), num_cell(format_count(r["reopened"]))]
+        if contacts
+        else []
+    )
     return [
         text_cell(r["pair"]), num_cell(format_count(r["handoffs"])),
         Cell(f"{own(format_count(r['missed']))} <small>({format_share(r['missed_share'])})"
              "</small>", numeric=True),
-        num_cell(format_count(r["late"])), num_cell(format_count(r["repeated"])),
-        num_cell(format_count(r["reopened"])), num_cell(format_count(r["bounced"])),
+        num_cell(format_count(r["late"])), *followed, num_cell(format_count(r["bounced"])),
         num_cell(format_seconds(r["median_wait_seconds"])),
         num_cell(format_seconds(sla) if sla is not None else "none"),
     ]  # fmt: skip

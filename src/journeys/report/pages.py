@@ -61,6 +61,9 @@ class Context:
     journeys: int
     compared: bool
     published_at: datetime | None = None
+    handoff_sla_seconds: int = 86400
+    """``effort.handoff_sla_seconds``: a handoff's SLA inside one thread where the map gives
+    none."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ def read_context(wh: Warehouse, settings: Settings, built_at: datetime) -> Conte
         journeys=read.count_rows(wh, read.JOURNEYS),
         compared=read.compared(wh),
         published_at=_modified(wh.path),
+        handoff_sla_seconds=settings.effort.handoff_sla_seconds,
     )
 
 
@@ -252,7 +256,7 @@ def map_sections(
     list (None when no gap has a clear cost). Later sections slot in here. ``cx``: the map's
     effort and touchpoint rows (read when not given)."""
     fixes = _fix_list(wh, m)
-    cx = cx if cx is not None else read_cx(wh, m.name)
+    cx = cx if cx is not None else read_cx(wh, m, handoff_sla_seconds=ctx.handoff_sla_seconds)
     links = anchors(fixes.examples)
     outcome = outcome_name(m.goal, m.exit)
     parts = [
@@ -285,7 +289,7 @@ def render_map_page(
     if summary is None or not summary.journeys:
         parts = [_not_compared(m, ctx)]
     else:
-        cx = read_cx(wh, m.name)
+        cx = read_cx(wh, m, handoff_sla_seconds=ctx.handoff_sla_seconds)
         parts, top = map_sections(
             m, wh, ctx, in_scope=summary.journeys, depth=depth, coverage=coverage, cx=cx
         )
