@@ -172,3 +172,23 @@ def test_a_map_given_with_map_judges_its_handoffs_by_its_own_within(tmp_path: Pa
         # no contact in a log: no columns or words about repeat contacts and reopenings
         assert "Then a repeat contact" not in page and "reopened ticket" not in page
     assert missed == {"default": "1 of 2 handoffs", "patient": "0 of 2 handoffs"}
+
+
+def test_a_column_named_like_a_resource_is_offered_not_taken(tmp_path: Path, capsys):
+    """A Disco or Celonis export's 'Resource' column: offered for --team-col when the case,
+    activity and time columns are asked for, and noted after an import without it."""
+    log, warehouse = tmp_path / "export.csv", tmp_path / "journeys.duckdb"
+    log.write_text(
+        "Case ID,Activity,Complete Timestamp,Resource,Ordinal\n"
+        "1,Open,2012/10/09 14:50:17.000,Value 1,1\n"
+        "1,Close,2012/10/09 15:50:17.000,Value 2,2\n",
+        encoding="utf-8",
+    )
+    head = ["--warehouse", str(warehouse), "import-log", str(log)]
+    assert main(head) == 1
+    assert "Optional: --team-col Resource makes a change of who handled" in capsys.readouterr().err
+    flags = ["--case-col", "Case ID", "--activity-col", "Activity"]
+    assert main([*head, *flags, "--timestamp-col", "Complete Timestamp"]) == 0
+    out = capsys.readouterr().out
+    assert "2 accepted" in out
+    assert "Resource is kept as an attribute: --team-col Resource counts a change" in out

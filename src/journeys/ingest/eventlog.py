@@ -29,6 +29,7 @@ from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format, opens_json_array, read_head
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
+from journeys.ingest.logguess import likely_columns, team_candidate
 from journeys.ingest.logreading import (
     check_date_format,
     check_lifecycle_col,
@@ -41,23 +42,6 @@ from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
-LOOKS_LIKE = {
-    "case": (
-        re.compile(r"^case|case[_:]?(id|name)$|^trace|ticket|incident", re.I),
-        re.compile(r"case|trace|order|session|journey|_id$|^id$", re.I),
-    ),
-    "activity": (
-        re.compile(r"^activity|activity$|concept:name|^action$|^event$|^event_?name$", re.I),
-        re.compile(r"activit|event|action|step|task|status|name$", re.I),
-    ),
-    "timestamp": (
-        re.compile(r"timestamp|time:|^time$|^ts$|_at$", re.I),
-        re.compile(r"time|date|when", re.I),
-    ),
-}
-"""Per role, the names that look like it strongly, then weakly (offered in that order)."""
-NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$", re.I)}
-"""Names that match a role's words but are a counter or a key, not that role."""
 FLAGS = {"case": "--case-col", "activity": "--activity-col", "timestamp": "--timestamp-col"}
 COLUMN_FLAGS = {
     "case_id": "--case-col",
@@ -123,8 +107,9 @@ class ImportResult:
     """Named columns that look like other ones (``column_doubts``)."""
     team: str | None = None
     """The column whose changes inside a case are handoffs (``--team-col``; XES: org:group)."""
-    resource_kept: bool = False
-    """An XES log's org:resource, with no team column chosen: kept as an attribute."""
+    team_candidate: str | None = None
+    """With no team column chosen, a column named like who handled each event (an XES log's
+    org:resource, a CSV's ``Resource``): kept as an attribute, offered for ``--team-col``."""
 
     @property
     def nothing_accepted(self) -> bool:
@@ -167,11 +152,11 @@ class ImportResult:
         text += "".join(f"; {doubt}" for doubt in self.doubts)
         if self.team is not None:
             text += f"; teams from {self.team}: a change of it inside a case is a handoff"
-        elif self.resource_kept:
+        elif self.team_candidate is not None:
             text += (
-                f"; {xes.RESOURCE} is kept as an attribute: --team-col {xes.RESOURCE} counts a "
-                "change of resource inside a case as a handoff (the reports then show the "
-                "resources' names)"
+                f"; {self.team_candidate} is kept as an attribute: --team-col "
+                f"{_quoted(self.team_candidate)} counts a change of it inside a case as a "
+                "handoff (the reports then show its values)"
             )
         if self.naive_timestamps and self.timezone is None:
             text += (
@@ -311,7 +296,7 @@ def import_log(
         earlier = _earlier_batch(wh, path)
         if earlier is not None:  # recognised before reading it again
             return ImportResult(batch=earlier, cases=0, activities=0)
-        batch, left_out, flattening, (team_col, resource_kept) = _load_converted(
+        batch, left_out, flattening, (team_col, candidate) = _load_converted(
             wh,
             settings,
             path,
@@ -325,12 +310,14 @@ def import_log(
             object_type=object_type,
         )
     else:
-        _require_columns(path, kind, columns, settings, command=command)
+        _require_columns(path, kind, columns, settings, command=command, team_col=team_col)
         column_map = _column_map(columns, channel_col, team_col, event_id_col)
-        resource_kept = False
+        names = header(path, kind, settings)
+        taken = (case_col, activity_col, timestamp_col, channel_col, event_id_col)
+        candidate = None if team_col else team_candidate(names, taken)
         reading = LogReading(
             date_format=date_format,
-            lifecycle_path=lifecycle_path(path, header(path, kind, settings), lifecycle_col),
+            lifecycle_path=lifecycle_path(path, names, lifecycle_col),
             lifecycle=lifecycle,
         )
         batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading)
@@ -370,7 +357,7 @@ def import_log(
         if kind in ("xes", "ocel")
         else column_doubts(wh, counts, events=batch.rows_accepted, named=(case_col, activity_col)),
         team=team_col,
-        resource_kept=resource_kept,
+        team_candidate=candidate,
     )
 
 
@@ -416,11 +403,11 @@ def _load_converted(
     timezone: str | None,
     lifecycle: str,
     object_type: str | None,
-) -> tuple[BatchResult, int, Flattening | None, tuple[str | None, bool]]:
+) -> tuple[BatchResult, int, Flattening | None, tuple[str | None, str | None]]:
     """Read an XES or OCEL file into a frame and load the frame as the file's rows (no file is
     written in between); return the batch, how many events the lifecycle filter left out, what
-    an OCEL log's flattening left in no case, and the team column (an XES log's org:group when
-    none is named) with whether an XES log's org:resource was left an attribute."""
+    an OCEL log's flattening left in no case, the team column (an XES log's org:group when none
+    is named) and, without one, the column that looks like it (``team_candidate``)."""
     flattening = None
     if kind == "xes":
         log = xes.read_xes(path, lifecycle=lifecycle)
@@ -441,10 +428,11 @@ def _load_converted(
     columns = {k: v or defaults[k] for k, v in columns.items()}
     if kind == "xes" and team_col is None and xes.GROUP in frame.columns:
         team_col = xes.GROUP
-    resource_kept = kind == "xes" and team_col is None and xes.RESOURCE in frame.columns
+    taken = (*columns.values(), channel_col, event_id_col)
+    candidate = None if team_col else team_candidate(frame.columns, taken)
     column_map = _column_map(columns, channel_col, team_col, event_id_col)
     batch = _load(wh, settings, path, column_map, kind, timezone, frame=frame)
-    return batch, left_out, flattening, (team_col, resource_kept)
+    return batch, left_out, flattening, (team_col, candidate)
 
 
 def _column_map(
@@ -501,9 +489,11 @@ def _require_columns(
     settings: Settings,
     *,
     command: str = "import-log",
+    team_col: str | None = None,
 ) -> None:
     """A missing column flag stops the import with the columns that look like that column, and
-    the ``journeys COMMAND`` to run with them."""
+    the ``journeys COMMAND`` to run with them (and a column that looks like the team, offered
+    apart: a person's name reaches the reports only when the user names it)."""
     missing = [role for role, value in columns.items() if not value]
     if not missing:
         return
@@ -520,20 +510,17 @@ def _require_columns(
         best[role] = free[0] if free else "NAME"
     shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
     flags = " ".join(f"{FLAGS[r]} {_quoted(best[r])}" for r in missing)
+    team = None if team_col else team_candidate(names, {*given, *best.values()})
+    optional = (
+        f". Optional: --team-col {_quoted(team)} makes a change of who handled a case a handoff"
+        if team
+        else ""
+    )
     raise IngestError(
         f"{path.name}: {'; '.join(parts)}. The file's columns: {shown}. Name them, e.g. "
         f"`journeys {command} {_quoted(path.name)} {flags}`; XES and OCEL logs need no flags"
+        f"{optional}"
     )
-
-
-def likely_columns(role: str, names: list[str]) -> list[str]:
-    """The columns whose names look like ``role`` ('case', 'activity', 'timestamp'): strong
-    matches first, in the file's order; counters and keys are no activity."""
-    strong, weak = LOOKS_LIKE[role]
-    unlike = NOT_A.get(role)
-    fits = [n for n in names if not (unlike and unlike.search(n))]
-    first = [n for n in fits if strong.search(n)]
-    return first + [n for n in fits if weak.search(n) and n not in first]
 
 
 def _quoted(name: str) -> str:

@@ -1,0 +1,50 @@
+"""Which columns of an event log look like its case, activity, timestamp or team, by name: the
+columns a missing column flag's message offers (``likely_columns``), and the column an import
+without ``--team-col`` could have taken as the team (``team_candidate``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+LOOKS_LIKE = {
+    "case": (
+        re.compile(r"^case|case[_:]?(id|name)$|^trace|ticket|incident", re.I),
+        re.compile(r"case|trace|order|session|journey|_id$|^id$", re.I),
+    ),
+    "activity": (
+        re.compile(r"^activity|activity$|concept:name|^action$|^event$|^event_?name$", re.I),
+        re.compile(r"activit|event|action|step|task|status|name$", re.I),
+    ),
+    "timestamp": (
+        re.compile(r"timestamp|time:|^time$|^ts$|_at$", re.I),
+        re.compile(r"time|date|when", re.I),
+    ),
+    "team": (  # who handled the event: offered for --team-col by name alone, never guessed
+        re.compile(
+            r"^(org:)?(resource|group|team|agent|assignee|owner|performer|employee|handler|"
+            r"handled_by|department|queue|user)s?$",
+            re.I,
+        ),
+        re.compile(r"(?!)"),
+    ),
+}
+"""Per role, the names that look like it strongly, then weakly (offered in that order)."""
+NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$", re.I)}
+"""Names that match a role's words but are a counter or a key, not that role."""
+
+
+def likely_columns(role: str, names: list[str]) -> list[str]:
+    """The columns whose names look like ``role`` (a key of LOOKS_LIKE): strong
+    matches first, in the file's order; counters and keys are no activity."""
+    strong, weak = LOOKS_LIKE[role]
+    unlike = NOT_A.get(role)
+    fits = [n for n in names if not (unlike and unlike.search(n))]
+    first = [n for n in fits if strong.search(n)]
+    return first + [n for n in fits if weak.search(n) and n not in first]
+
+
+def team_candidate(names: list[str], taken: Collection[str | None]) -> str | None:
+    """The first column named like who handled each event (a resource, a team, an agent) that
+    no other flag took; None when there is none."""
+    return next((n for n in likely_columns("team", names) if n not in taken), None)
