@@ -192,3 +192,37 @@ def test_a_column_named_like_a_resource_is_offered_not_taken(tmp_path: Path, cap
     out = capsys.readouterr().out
     assert "2 accepted" in out
     assert "Resource is kept as an attribute: --team-col Resource counts a change" in out
+
+
+OCEL = """{"objectTypes": [{"name": "order", "attributes": []}],
+ "eventTypes": [{"name": "place", "attributes": [{"name": "resource", "type": "string"}]},
+                {"name": "pay", "attributes": [{"name": "resource", "type": "string"}]}],
+ "objects": [{"id": "o1", "type": "order"}, {"id": "o2", "type": "order"}],
+ "events": [
+  {"id": "e1", "type": "place", "time": "2026-03-01T10:00:00Z",
+   "attributes": [{"name": "resource", "value": "Web shop"}],
+   "relationships": [{"objectId": "o1", "qualifier": ""}]},
+  {"id": "e2", "type": "place", "time": "2026-03-01T11:00:00Z",
+   "attributes": [{"name": "resource", "value": "Web shop"}],
+   "relationships": [{"objectId": "o2", "qualifier": ""}]},
+  {"id": "e3", "type": "pay", "time": "2026-03-02T10:00:00Z",
+   "attributes": [{"name": "resource", "value": "Payments"}],
+   "relationships": [{"objectId": "o1", "qualifier": ""}, {"objectId": "o2", "qualifier": ""}]}
+ ]}
+"""
+
+
+def test_an_ocel_event_attribute_can_be_the_team(tmp_path: Path, capsys):
+    """One payment event shared by two orders is a handoff in each order's journey."""
+    flags = ["--object-type", "order"]
+    summary, handoffs, _ = imported(tmp_path / "kept", capsys, OCEL, *flags, name="log.json")
+    assert "resource is kept as an attribute: --team-col resource" in summary
+    assert handoffs.is_empty()
+    summary, handoffs, teams = imported(
+        tmp_path / "named", capsys, OCEL, *flags, "--team-col", "resource", name="log.json"
+    )
+    assert teams == {"Web shop", "Payments"}
+    assert handoffs.rows() == [
+        ("o1", "Web shop", "Payments", False),
+        ("o2", "Web shop", "Payments", False),
+    ]
