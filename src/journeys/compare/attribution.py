@@ -72,7 +72,7 @@ def measure_touchpoints(
     events = (
         steps.join(counts, on="vx").group_by("touchpoint").agg((pl.col("n")).sum().alias("events"))
     )
-    walks = _walks(variants, counts, _outcomes(journey_map))
+    walks = _walks(variants, counts, list(journey_map.outcomes))
     conversions = float(walks.filter("converted")["journeys"].sum())
     effects = removal_effects(transition_counts(walks), conversions=conversions)
     frame = (
@@ -195,11 +195,6 @@ def _walks(variants: pl.DataFrame, counts: pl.DataFrame, outcomes: list[str]) ->
     )
 
 
-def _outcomes(journey_map: JourneyMap) -> list[str]:
-    """The touchpoints that are the outcome: the goal, else the exits (as scope.py)."""
-    return [journey_map.goal] if journey_map.goal else list(journey_map.exit)
-
-
 def _finish(
     journey_map: JourneyMap,
     frame: pl.DataFrame,
@@ -208,7 +203,7 @@ def _finish(
     costs: Mapping[str, float],
 ) -> pl.DataFrame:
     """Rates, value, cost and rank; the outcome touchpoints get no effect and no rank."""
-    is_outcome = pl.col("touchpoint").is_in(_outcomes(journey_map))
+    is_outcome = pl.col("touchpoint").is_in(list(journey_map.outcomes))
     cost = pl.col("touchpoint").replace_strict(dict(costs), default=None, return_dtype=pl.Float64)
     value = pl.col("attributed_outcomes") * unit_value if unit_value > 0 else pl.lit(None)
     out = (

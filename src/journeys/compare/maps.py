@@ -123,6 +123,12 @@ class JourneyMap:
     def step_names(self) -> tuple[str, ...]:
         return tuple(step.name for step in self.steps)
 
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The steps that are the map's outcome: its goal, else its exits (a journey reaching
+        one reached the outcome: compare/scope.py)."""
+        return (self.goal,) if self.goal else tuple(self.exit)
+
     def step(self, name: str) -> MapStep:
         for step in self.steps:
             if step.name == name:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -196,6 +197,14 @@ def gap_trends(wh: Warehouse, map_name: str) -> pl.DataFrame:
 
 def gap_segments(wh: Warehouse, map_name: str) -> pl.DataFrame:
     return wh.query("queries/report/gap_segments", map_name=map_name)
+
+
+def outcome_time(wh: Warehouse, map_name: str, outcomes: Sequence[str]) -> dict[str, Any]:
+    """journeys, median_seconds, p90_seconds: from first event to the map's outcome, over the
+    finished journeys of its scope that reached it."""
+    return wh.query("queries/report/outcome_time", map_name=map_name, outcomes=list(outcomes)).row(
+        0, named=True
+    )
 
 
 def map_steps(wh: Warehouse, map_name: str) -> pl.DataFrame:

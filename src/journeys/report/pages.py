@@ -299,6 +299,7 @@ def render_map_page(
             top=top,
             currency=ctx.currency,
             outside=ctx.journeys - summary.journeys,
+            time_to=read.outcome_time(wh, m.name, m.outcomes),
         )
     header = sections.map_header(
         name=m.name,

@@ -77,7 +77,9 @@ def map_cards(
     top: Mapping[str, Any] | None,
     currency: str | None,
     outside: int,
+    time_to: Mapping[str, Any] | None = None,
 ) -> str:
+    """The headline cards; ``time_to``: ``read.outcome_time`` (first event to the outcome)."""
     cards = [
         card(
             "Journeys in this map's scope",
@@ -95,6 +97,14 @@ def map_cards(
             sub=f"of {counted(summary.finished, 'finished journey')}",
         ),
     ]
+    if time_to is not None and time_to["journeys"]:
+        cards.append(
+            card(
+                f"Time to {html_text(outcome)}",
+                own(format_seconds(time_to["median_seconds"])),
+                sub=f"median · 90% within {own(format_seconds(time_to['p90_seconds']))}",
+            )
+        )
     if top is not None:
         cost = format_impact(top["impact"], top["impact_unit"], currency=currency)
         cards.append(
