@@ -133,6 +133,9 @@ def test_the_same_events_again_change_nothing(tmp_path: Path, capsys, groups: bo
     copy.write_text(xes(groups=groups), encoding="utf-8")
     for path in (log, copy):
         assert main(["--warehouse", str(warehouse), "import-log", str(path)]) == 0
+    # the copy loads nothing: its summary does not offer a team column again
+    assert "0 accepted" in (again := capsys.readouterr().out.splitlines()[-1])
+    assert "--team-col" not in again
     with duckdb.connect(str(warehouse.with_suffix(".work.duckdb")), read_only=True) as con:
         rows = con.sql("select count(*) filter (where not _is_duplicate) from raw.log").pl()
     assert rows.item() == len(T1) + len(T2)

@@ -152,7 +152,7 @@ class ImportResult:
         text += "".join(f"; {doubt}" for doubt in self.doubts)
         if self.team is not None:
             text += f"; teams from {self.team}: a change of it inside a case is a handoff"
-        elif self.team_candidate is not None:
+        elif self.team_candidate is not None and self.batch.rows_accepted:
             text += (
                 f"; {self.team_candidate} is kept as an attribute: --team-col "
                 f"{_quoted(self.team_candidate)} counts a change of it inside a case as a "
