@@ -9,7 +9,7 @@ import polars as pl
 from builders import map_gaps_frame
 from journeys.report.fixfirst import DELAY, fix_first_data, who
 from journeys.report.fixtable import fix_first
-from journeys.report.text import counted
+from journeys.report.text import counted, prose_html
 from journeys.report.units import (
     format_amount,
     format_goals,
@@ -154,6 +154,16 @@ def test_a_count_of_one_takes_the_singular():
         "0 journeys", "1 journey", "1 journey", "2 journeys", "12,345 journeys", "– journeys",
     ]  # fmt: skip
     assert counted(1, "finished journey") == "1 finished journey"
+
+
+def test_a_description_sets_backticked_spans_as_code_and_stays_escaped():
+    """suggest-map writes "by `journeys suggest-map --coverage 0.8`" into the description; the
+    page showed the backticks. Inside a span the text is still escaped and redacted."""
+    text = "by `journeys suggest-map`; `<script>alert(1)</script>` `a@b.example`, a lone ` tick"
+    assert prose_html(text) == (
+        "by <code>journeys suggest-map</code>; "
+        "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code> <code>[email]</code>, a lone ` tick"
+    )
 
 
 def test_outcome_names_come_from_the_map():

@@ -110,7 +110,7 @@ def finish_document(
         steps[i] = {k: step[k] for k in STEP_KEYS if k in step}  # the order docs/maps.md uses
     data["description"] = (
         f"Discovered from {journeys} journeys by `journeys suggest-map --coverage {coverage}`: "
-        "the most frequent sequences, as steps; within: is the observed median wait. "
+        "the most frequent sequences, as steps; `within:` is the observed median wait. "
         "Rename, regroup and set your own SLAs."
     )
     data["stages"] = _stages(steps, waits)

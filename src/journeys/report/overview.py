@@ -9,7 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from journeys.report.templates import Cell, card, num_cell, table, text_cell
-from journeys.report.text import format_count, format_pct, format_timestamp, html_text
+from journeys.report.text import format_count, format_pct, format_timestamp, html_text, prose_html
 from journeys.report.units import format_share
 
 QUALITY_COLUMNS = (
@@ -94,7 +94,7 @@ def map_list(maps: Sequence[MapHeadline]) -> str:
     rows = [
         [
             Cell(f'<a href="{h.slug}.html">{html_text(h.name)}</a>'),
-            text_cell(h.description),
+            Cell(prose_html(h.description)),
             num_cell(format_count(h.journeys)),
             num_cell(format_share(h.conforming_share)),
             num_cell(format_share(h.outcome_rate)),

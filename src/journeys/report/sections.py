@@ -19,7 +19,14 @@ from journeys.report.inputs import MapSummary
 from journeys.report.processmap import ProcessMap
 from journeys.report.sankey import SankeyData
 from journeys.report.templates import bar, card, own
-from journeys.report.text import counted, format_count, format_seconds, format_timestamp, html_text
+from journeys.report.text import (
+    counted,
+    format_count,
+    format_seconds,
+    format_timestamp,
+    html_text,
+    prose_html,
+)
 from journeys.report.units import format_impact, format_share
 
 
@@ -63,7 +70,7 @@ def map_header(
     return (
         '<header class="page"><nav class="top"><a href="index.html">← All journey maps</a></nav>'
         f"<h1>{html_text(name)}</h1>"
-        + (f'<p class="lead">{html_text(description)}</p>' if description else "")
+        + (f'<p class="lead">{prose_html(description)}</p>' if description else "")
         + f'<p class="meta">{goal_html}{owner_html}Events from {format_timestamp(first)} to '
         f"{format_timestamp(last)} · report built {format_timestamp(built_at)}</p>"
         f'<nav class="toc">{links}</nav></header>'

@@ -70,7 +70,7 @@ a.example { white-space:nowrap; }
 .cost.neg { color:var(--bad); }
 .cost.pos { color:var(--good); }
 small, .small { font-size:12px; color:var(--muted); }
-code { font-size:12px; background:var(--bg); padding:0 3px; border-radius:3px; }
+code { font-size:.85em; background:var(--bg); padding:0 3px; border-radius:3px; }
 details summary { cursor:pointer; color:var(--designed); margin:6px 0; }
 .bars { display:grid; grid-template-columns:minmax(8em,14em) 1fr; gap:4px 10px;
   align-items:center; }

@@ -81,6 +81,12 @@ def html_text(value: object) -> str:
     return html.escape(redact_text(value), quote=True)
 
 
+def prose_html(value: object) -> str:
+    """A user's prose (a map's description): ``html_text``, with each `backticked` span set as
+    code, as a reader of the YAML wrote it (`journeys compare`, `within:`)."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html_text(value))
+
+
 def plotly_text(value: object) -> str:
     """Redacted, then escaped so plotly.js shows it as typed (no tags, no entities)."""
     text = redact_text(value)
