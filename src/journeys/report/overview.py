@@ -9,7 +9,14 @@ from datetime import datetime
 import polars as pl
 
 from journeys.report.templates import Cell, card, num_cell, table, text_cell
-from journeys.report.text import format_count, format_pct, format_timestamp, html_text, prose_html
+from journeys.report.text import (
+    format_count,
+    format_pct,
+    format_seconds,
+    format_timestamp,
+    html_text,
+    prose_html,
+)
 from journeys.report.units import format_share
 
 QUALITY_COLUMNS = (
@@ -37,6 +44,8 @@ class MapHeadline:
     """What happens in the costliest gap (the fix-first list's first row)."""
     cost: str | None
     """What it costs, formatted in the currency or in goals."""
+    time_to_goal: float | None = None
+    """The median seconds from a journey's first event to the goal, of those reaching it."""
 
 
 def quality_data(data_quality: pl.DataFrame) -> pl.DataFrame:
@@ -98,6 +107,7 @@ def map_list(maps: Sequence[MapHeadline]) -> str:
             num_cell(format_count(h.journeys)),
             num_cell(format_share(h.conforming_share)),
             num_cell(format_share(h.outcome_rate)),
+            num_cell(format_seconds(h.time_to_goal) if h.time_to_goal is not None else "–"),
             text_cell(h.fix_first or "–"),
             num_cell(h.cost or "–"),
         ]
@@ -109,14 +119,17 @@ def map_list(maps: Sequence[MapHeadline]) -> str:
         ("Journeys", True),
         ("Follow the map", True),
         ("Reach the goal", True),
+        ("Time to the goal", True),
         ("Fix first", False),
         ("Its cost", True),
     ]
     return (
         head
         + '<p class="explain">One row per assumptive journey map: how many journeys it covers, '
-        "the share that follow it exactly and that reach its goal, and the gap that costs "
-        "most.</p>" + table(headers, rows, id="map-table") + "</section>"
+        "the share that follow it exactly and that reach its goal, how long reaching it takes "
+        "(the median, from a journey's first event), and the gap that costs most.</p>"
+        + table(headers, rows, id="map-table")
+        + "</section>"
     )
 
 

@@ -284,12 +284,13 @@ def render_map_page(
     """The page of one map: header, cards, then its sections (``map_sections``)."""
     summary = read.map_summary(wh, m.name) if ctx.compared else None
     outcome = outcome_name(m.goal, m.exit)
-    top = cx = None
+    top = cx = time_to = None
     cards = ""
     if summary is None or not summary.journeys:
         parts = [_not_compared(m, ctx)]
     else:
         cx = read_cx(wh, m, handoff_sla_seconds=ctx.handoff_sla_seconds)
+        time_to = read.outcome_time(wh, m.name, m.outcomes)
         parts, top = map_sections(
             m, wh, ctx, in_scope=summary.journeys, depth=depth, coverage=coverage, cx=cx
         )
@@ -299,7 +300,7 @@ def render_map_page(
             top=top,
             currency=ctx.currency,
             outside=ctx.journeys - summary.journeys,
-            time_to=read.outcome_time(wh, m.name, m.outcomes),
+            time_to=time_to,
         )
     header = sections.map_header(
         name=m.name,
@@ -315,7 +316,9 @@ def render_map_page(
     html = page(title=html_text(f"{m.name} · customer journeys"), body=body, head_scripts=scripts)
     return MapPage(
         html=html,
-        headline=_headline(m, slug, summary, top, ctx.currency),
+        headline=_headline(
+            m, slug, summary, top, ctx.currency, time_to["median_seconds"] if time_to else None
+        ),
         cx=cx_headline(cx) if cx is not None else None,
     )
 
@@ -326,6 +329,7 @@ def _headline(
     summary: read.MapSummary | None,
     top: dict[str, object] | None,
     currency: str | None,
+    time_to_goal: float | None = None,
 ) -> MapHeadline:
     cost = None
     if top is not None:
@@ -339,6 +343,7 @@ def _headline(
         outcome_rate=summary.outcome_rate if summary else None,
         fix_first=str(top["what"]) if top else None,
         cost=cost,
+        time_to_goal=time_to_goal,
     )
 
 
