@@ -112,6 +112,10 @@ def test_a_resource_named_by_its_email_is_masked(tmp_path: Path, capsys):
     assert "ann.smith" not in str(teams) and "Tier 2" in teams  # trimmed
     assert handoffs.height == 1
     assert "example.com" not in handoffs["from_team"][0]
+    work = tmp_path / "wh" / "journeys.work.duckdb"
+    with duckdb.connect(str(work), read_only=True) as con:  # the spaced team is trimmed in place
+        changed = con.sql("select team from staging.stg_log_changes").pl()["team"].to_list()
+    assert changed == ["[email]"]
 
 
 def test_a_team_column_the_log_lacks_is_named(tmp_path: Path, capsys):

@@ -54,7 +54,9 @@ teams as (
         team,
         masked
     from tested_teams
-    where masked is distinct from team
+    -- only a masked name: stg_log trims every team itself, so a team delivered with spaces
+    -- (common in exports) adds no row here
+    where masked is distinct from trim(team)
 ),
 
 contact_cases as (
@@ -75,7 +77,7 @@ select
         else r.case_id
     end as case_id,
     coalesce(a.masked, r.activity) as activity,
-    nullif(coalesce(t.masked, r.team), '') as team
+    nullif(coalesce(t.masked, trim(r.team)), '') as team
 from source as r
 left join activities as a on r.activity is not distinct from a.activity
 left join teams as t on r.team is not distinct from t.team
