@@ -309,8 +309,9 @@ def test_personal_case_ids_hashes_every_case_id(wh: Warehouse, tmp_path):
 def test_staging_writes_only_the_events_it_changes_and_no_identifier(wh: Warehouse, tmp_path):
     """staging.stg_log is a view of raw.log; staging.stg_log_changes holds the hashed case ids
     and masked activities of the events that need them, never the delivered values: here a
-    contact case id, an activity holding an email address, one with spaces around it, and a
-    second batch imported with --personal-case-ids whose plain case id is hashed too."""
+    contact case id, an activity holding an email address, and a second batch imported with
+    --personal-case-ids whose plain case id is hashed too; an activity with spaces around it
+    is trimmed by the view."""
     columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
     first, second = tmp_path / "desk.csv", tmp_path / "clinic.csv"
     first.write_text(
@@ -340,7 +341,9 @@ def test_staging_writes_only_the_events_it_changes_and_no_identifier(wh: Warehou
     ]
     assert len(set(hashed)) == 2  # the contact and the personal batch's T-1, not the plain T-1
     changes = wh._run("SELECT seq, case_id, activity FROM staging.stg_log_changes ORDER BY seq")
-    assert [seq for seq, _, _ in changes] == [rows[i][2] for i in (1, 2, 3, 4)]
+    # the spaced 'Close' is trimmed in the view itself: a row here per event of an export
+    # whose names end in a space was a second copy of raw.log
+    assert [seq for seq, _, _ in changes] == [rows[i][2] for i in (1, 2, 4)]
     assert "ann@example.org" not in str(changes) and "  Close  " not in str(changes)
     events = wh.read_table("intermediate.int_events").sort("seq")
     assert events["case_id"].to_list() == [case for case, _, _ in rows]

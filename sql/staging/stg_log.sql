@@ -8,7 +8,7 @@
 select
     r.event_id,
     case when x.seq is null then r.case_id else x.case_id end as case_id,
-    case when x.seq is null then r.activity else x.activity end as activity,
+    case when x.seq is null then trim(r.activity) else x.activity end as activity,
     r.occurred_at_utc as occurred_at,
     nullif(trim(r.channel), '') as channel,
     case when x.seq is null then nullif(trim(r.team), '') else x.team end as team,

@@ -2,10 +2,10 @@
 -- (most logs: none), with the values staging.stg_log shows for it: a personal case id (an email
 -- address or a phone number, or every case id of a batch imported with --personal-case-ids)
 -- becomes a keyed hash (the salt, as emails and phones elsewhere); email addresses and phone
--- numbers inside activity and team names (a resource named by its email) are masked, and the
--- names trimmed. Only these outputs are
--- stored, never the delivered values: no direct identifier leaves raw. staging.stg_log (a view)
--- reads raw.log and takes these rows' values, so the events are not written again.
+-- numbers inside activity and team names (a resource named by its email) are masked. Only
+-- these outputs are stored, never the delivered values: no direct identifier leaves raw.
+-- staging.stg_log (a view) reads raw.log, trims every name and takes these rows' values, so the
+-- events are not written again.
 with source as not materialized (
     select
         _seq,
@@ -46,7 +46,7 @@ activities as (
         activity,
         masked
     from tested_activities
-    where masked is distinct from activity
+    where masked is distinct from trim(activity)
 ),
 
 teams as (
@@ -54,8 +54,8 @@ teams as (
         team,
         masked
     from tested_teams
-    -- only a masked name: stg_log trims every team itself, so a team delivered with spaces
-    -- (common in exports) adds no row here
+    -- only a masked name (as for activities): stg_log trims every name itself, so a name
+    -- delivered with spaces (common in exports) adds no row here
     where masked is distinct from trim(team)
 ),
 
@@ -76,7 +76,7 @@ select
             then 'case_' || left(sha256($salt || 'case:' || r.case_id), 16)
         else r.case_id
     end as case_id,
-    coalesce(a.masked, r.activity) as activity,
+    coalesce(a.masked, trim(r.activity)) as activity,
     nullif(coalesce(t.masked, trim(r.team)), '') as team
 from source as r
 left join activities as a on r.activity is not distinct from a.activity
