@@ -1256,3 +1256,18 @@ def test_a_timezone_typo_is_named_with_the_zone_meant(wh: Warehouse, tmp_path):
     assert not wh.table_exists("raw.manifest") or wh.count("raw.manifest") == 0
     loaded = import_log(wh, Settings(), path, timezone="Europe/Amsterdam", **COLUMNS).batch
     assert loaded.rows_accepted == 1
+
+
+def test_a_name_with_spaces_is_one_activity_in_the_summary_as_in_the_marts(wh: Warehouse, tmp_path):
+    path = tmp_path / "spaced.csv"
+    path.write_text(
+        "case,act,ts\nT-1,Open,2024-01-01T09:00:00Z\nT-2,Open ,2024-01-01T10:00:00Z\n"
+        "T-2, Close,2024-01-01T11:00:00Z\n"
+    )
+    result = import_log(
+        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
+    )
+    assert (result.cases, result.activities) == (2, 2)
+    build_events(wh, Settings())
+    assert sorted(set(wh.read_table("intermediate.int_events")["touchpoint"])) == ["Close", "Open"]
+    assert wh._run("SELECT count(*) FROM staging.stg_log_changes") == [(0,)]

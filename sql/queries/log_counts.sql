@@ -37,7 +37,7 @@ local_clock as (
 
 select
     (select count(c.case_id) from cases as c) as cases,
-    (select count(distinct b.activity) from batch as b) as activities,
+    (select count(distinct trim(b.activity)) from batch as b) as activities,
     (
         select count(c.case_id) from cases as c
         where journeys_is_contact(c.case_id)

@@ -4,6 +4,6 @@
 select
     count(*) as events,
     count(distinct case_id) as cases,
-    count(distinct activity) as activities
+    count(distinct trim(activity)) as activities
 from raw.log
 where not _is_duplicate
