@@ -83,6 +83,7 @@ def test_xes_and_case_ids_that_look_missing(wh: Warehouse, tmp_path: Path):
         timestamp_col="time:timestamp",
     )
     assert (result.cases, result.activities) == (2, 2)
+    assert "2 cases, 2 activities" in result.summary()
     build_events(wh, Settings())
     cases = wh.read_table("intermediate.int_events")["case_id"].unique().sort().to_list()
     assert cases == ["NA", "null"]
@@ -1268,6 +1269,16 @@ def test_a_name_with_spaces_is_one_activity_in_the_summary_as_in_the_marts(wh: W
         wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
     )
     assert (result.cases, result.activities) == (2, 2)
+    assert "2 cases, 2 activities" in result.summary()
     build_events(wh, Settings())
     assert sorted(set(wh.read_table("intermediate.int_events")["touchpoint"])) == ["Close", "Open"]
     assert wh._run("SELECT count(*) FROM staging.stg_log_changes") == [(0,)]
+
+
+def test_one_case_and_one_activity_read_in_the_singular(wh: Warehouse, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("case,act,ts\nT-1,Open,2024-01-01T09:00:00Z\n")
+    result = import_log(
+        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
+    )
+    assert "; 1 case, 1 activity" in result.summary()

@@ -119,7 +119,9 @@ class ImportResult:
     def summary(self) -> str:
         if self.batch.skipped:
             return self.batch.summary()
-        text = f"{self.batch.summary()}; {self.cases} cases, {self.activities} activities"
+        cases = f"{self.cases} case{'' if self.cases == 1 else 's'}"
+        activities = f"{self.activities} activit{'y' if self.activities == 1 else 'ies'}"
+        text = f"{self.batch.summary()}; {cases}, {activities}"
         if self.reasons:
             text += rejected_text(self.reasons)
             layout = date_layout(self.reasons) if not self.batch.rows_accepted else None
