@@ -1282,3 +1282,20 @@ def test_one_case_and_one_activity_read_in_the_singular(wh: Warehouse, tmp_path)
         wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
     )
     assert "; 1 case, 1 activity" in result.summary()
+
+
+def test_a_channel_written_in_two_cases_is_one_channel(wh: Warehouse, tmp_path):
+    """'Phone' then 'phone' in one case was a channel switch (a gap compare ranks); the help
+    desk's channels were read in lower case already."""
+    path = tmp_path / "channels.csv"
+    path.write_text(
+        "case,act,ts,via\nT-1,Open,2024-01-01T09:00:00Z,Phone\n"
+        "T-1,Close,2024-01-01T10:00:00Z, phone\nT-2,Open,2024-01-01T09:00:00Z,Web\n"
+    )
+    import_log(
+        wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts",
+        channel_col="via",
+    )  # fmt: skip
+    build_events(wh, Settings())
+    events = wh.read_table("intermediate.int_events").sort("seq")
+    assert events["channel"].to_list() == ["phone", "phone", "web"]

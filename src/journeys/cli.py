@@ -186,7 +186,7 @@ _LOG_OPTIONS = (
     option("--case-col", help="Case id column (XES: case:concept:name)."),
     option("--activity-col", help="Activity column (XES: concept:name)."),
     option("--timestamp-col", help="Timestamp column (XES: time:timestamp)."),
-    option("--channel-col", help="Channel column (optional)."),
+    option("--channel-col", help="Channel column (optional; read in lower case)."),
     option(
         "--team-col",
         help="Team or resource column (optional): a change of it inside a case is a handoff "
