@@ -233,3 +233,18 @@ def test_an_ocel_event_attribute_can_be_the_team(tmp_path: Path, capsys):
         ("o1", "Web shop", "Payments", False),
         ("o2", "Web shop", "Payments", False),
     ]
+
+
+def test_a_log_without_teams_is_told_how_to_get_its_handoffs(tmp_path: Path, capsys):
+    """Its page said "No handoff in this map's journeys was missed" over a 0.0 teams card:
+    there was no handoff to miss."""
+    imported(tmp_path, capsys, xes(groups=False))
+    head = ["--warehouse", str(tmp_path / "wh" / "journeys.duckdb")]
+    (tmp_path / "m.yaml").write_text(MAP.format(name="plain", within=""))
+    assert main([*head, "compare", "--map", str(tmp_path / "m.yaml")]) == 0
+    out = ["--out", str(tmp_path / "r"), "--map", str(tmp_path / "m.yaml")]
+    assert main([*head, "report", *out]) == 0
+    page = (tmp_path / "r" / "plain.html").read_text(encoding="utf-8")
+    effort = page[page.index('id="effort"') :]
+    assert "No handoff between teams in this map's journeys: no event names a team" in effort
+    assert "--team-col</code>" in effort and "was missed" not in effort

@@ -62,11 +62,23 @@ def effort(cx: CxInputs) -> Section:
         "<i>within</i> for that step, else the configured default inside one ticket, order or "
         "case), had to get in touch again about the same ticket or topic, or the ticket was "
         "reopened, before the next handoff. Handoffs from or to touchpoints the map ignores are "
-        "left out."
+        "left out. An imported log's teams are the column named with <code>import-log "
+        "--team-col</code> (an XES log's <code>org:group</code>), such as its resources."
     )
+    lead = _worst_handoff_lead(worst_handoff(handoffs), contacts=contacts)
+    if not rows.height:  # not "none missed": there is no handoff at all
+        lead = NOTE.format(
+            "No handoff between teams in this map's journeys"
+            + (
+                ""
+                if summary["teams_per_journey"]
+                else ": no event names a team. For an imported log, name the column of who "
+                "handled each event with <code>journeys import-log --team-col</code>."
+            )
+        )
     body = (
         _effort_cards(summary, rows)
-        + _worst_handoff_lead(worst_handoff(handoffs), contacts=contacts)
+        + lead
         + (table(headers, cells, id="handoff-table") if cells else "")
     )
     if rows.height > MAX_ROWS:
