@@ -233,3 +233,17 @@ def test_the_legend_names_the_kinds_of_every_list_and_none_when_nothing_is_liste
     legend = fix_first(late_only, outcome="'Paid'", currency="EUR", anchors={}).html
     assert "<i>Kind of loss</i>: <b>Delay</b>, later than the map" in legend
     assert "<b>Rework</b>" not in legend
+
+
+def test_no_who_column_when_the_data_has_no_segments():
+    """An imported log has no CRM segments: every row's Who read "no segments in the data"."""
+    unsegmented = fix_first_data(
+        gaps(), segments=pl.DataFrame(schema=SEGMENTS_SCHEMA),
+        delays=pl.DataFrame(schema=DELAYS_SCHEMA), goal="Paid", exits=["Paid"],
+    )  # fmt: skip
+    assert unsegmented.costs.height > 1
+    shown = fix_first(unsegmented, outcome="'Paid'", currency="EUR", anchors={}).html
+    assert "no segments in the data" not in shown and ">Who<" not in shown
+    assert "<i>Who</i>" not in shown and "<i>Goal reached</i>" in shown
+    segmented = fix_first(fixes(), outcome="'Paid'", currency="EUR", anchors={}).html
+    assert ">Who<" in segmented and "<i>Who</i>" in segmented

@@ -101,6 +101,7 @@ def _fix_rows(
     anchors: Mapping[str, str],
     grain: str,
     timezone: str,
+    segments: bool = True,
 ) -> list[list[Cell]]:
     rows = []
     for r in frame.iter_rows(named=True):
@@ -111,13 +112,14 @@ def _fix_rows(
             if example in anchors
             else "–"
         )
+        who = [Cell(html_text(r["who"]) if r["who"] else "<small>no segments in the data</small>")]
         rows.append(
             [
                 num_cell(str(r["order"])),
                 _what_cell(r),
                 Cell(f'<span class="tag k-{r["kind"]}">{html_text(r["kind_label"])}</span>'),
                 _journeys_cell(r, grain, timezone),
-                Cell(html_text(r["who"]) if r["who"] else "<small>no segments in the data</small>"),
+                *(who if segments else []),
                 _cost_cell(r, currency),
                 _rates_cell(r),
                 Cell(link),
@@ -126,20 +128,23 @@ def _fix_rows(
     return rows
 
 
-def fix_headers(money: str, *, kind: str = "Kind of loss") -> list[tuple[str, bool]]:
+def fix_headers(
+    money: str, *, kind: str = "Kind of loss", segments: bool = True
+) -> list[tuple[str, bool]]:
+    """The lists' columns; ``segments``: the data has customer segments (else no Who column)."""
     return [
         ("#", True),
         ("What happens", False),
         (kind, False),
         ("Journeys", True),
-        ("Who", False),
+        *([("Who", False)] if segments else []),
         (money, True),
         ("Goal reached: with vs without", True),
         ("Example", False),
     ]
 
 
-def _explain(fixes: FixList, *, outcome: str, currency: str | None) -> str:
+def _explain(fixes: FixList, *, outcome: str, currency: str | None, segments: bool = True) -> str:
     """How to read the list, in the unit it is in, naming only the kinds of loss it holds."""
     if fixes.unit == "value":
         unit = (
@@ -170,9 +175,14 @@ def _explain(fixes: FixList, *, outcome: str, currency: str | None) -> str:
         else ""
     )
     return (
-        f"{lead}{weighted} <i>Kind of loss</i>: {kinds}. <i>Who</i>: the "
-        "customer segments the departure hits more than the map's journeys as a whole. "
-        "<i>Goal reached</i> compares these journeys with comparable ones, the difference in "
+        f"{lead}{weighted} <i>Kind of loss</i>: {kinds}. "
+        + (
+            "<i>Who</i>: the customer segments the departure hits more than the map's journeys "
+            "as a whole. "
+            if segments
+            else ""
+        )
+        + "<i>Goal reached</i> compares these journeys with comparable ones, the difference in "
         "percentage points with its 95% interval. The example is one such journey, drawn at "
         "the end of the page."
     )
@@ -191,6 +201,9 @@ def fix_first(
         note = '<p class="note">No gaps yet: run <code>journeys compare</code>.</p>'
         return section("fix-first", "What to fix first", "", note)
 
+    # no customer segments anywhere (an imported log): no Who column saying so on every row
+    segments = any(bool(w) for frame in fixes.lists for w in frame["who"])
+
     def listed(frame: pl.DataFrame, money: str, id: str, *, kind: str = "Kind") -> str:
         rows = _fix_rows(
             frame.head(max_rows),
@@ -198,8 +211,9 @@ def fix_first(
             anchors=anchors,
             grain=fixes.grain,
             timezone=fixes.timezone,
+            segments=segments,
         )
-        return table(fix_headers(money, kind=kind), rows, id=id)
+        return table(fix_headers(money, kind=kind, segments=segments), rows, id=id)
 
     cost = "Cost, value weighted" if fixes.weighted else "Cost"
     body = (
@@ -227,5 +241,5 @@ def fix_first(
             f"<details><summary>{fixes.unclear.height} more departures with no clear effect on "
             "the goal</summary>" + listed(fixes.unclear, "Impact", "unclear-table") + "</details>"
         )
-    explain = _explain(fixes, outcome=outcome, currency=currency)
+    explain = _explain(fixes, outcome=outcome, currency=currency, segments=segments)
     return section("fix-first", "What to fix first", explain, body)
