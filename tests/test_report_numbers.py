@@ -285,3 +285,22 @@ def test_time_to_the_outcome_is_counted_from_the_events(page):
     table = index[index.index('id="map-table"') :]
     rows = [r for r in _cells(table[: table.index("</table>")]) if f">{m.name}<" in r["Map"]]
     assert [r["Time to the goal"] for r in rows] == [format_seconds(taken.median())]
+
+
+def test_each_example_is_titled_with_the_row_it_exemplifies(page):
+    """The folded example journeys read "Journey 1 · ck_…: 11 events over 3d 14h": which row
+    each stood for was only said inside, once unfolded."""
+    _, _, html, _ = page
+    start = html.index('id="fix-table"')
+    rows = _cells(html[start : html.index("</table>", start)])
+    assert rows
+    seen: set[str] = set()
+    for row in rows:
+        anchor = re.search(r'href="#(example-\d+)"', row["Example"])
+        if anchor is None or anchor[1] in seen:
+            continue  # a journey that stands for two rows is titled with the first
+        seen.add(anchor[1])
+        what = row["What happens"].split("<br>")[0]
+        summary = re.search(rf'<details id="{anchor[1]}"[^>]*><summary>(.*?)</summary>', html)
+        number = anchor[1].removeprefix("example-")
+        assert summary is not None and summary[1].startswith(f"Journey {number}: {what} <small>")

@@ -173,7 +173,7 @@ def _timelines(wh: Warehouse, m: JourneyMap, fixes: FixList, links: dict[str, st
     caption: dict[str, str] = {}
     for r in rows.iter_rows(named=True):
         if r["example"] in links and r["example"] not in caption:
-            caption[r["example"]] = f"An example of: {r['what']}"
+            caption[r["example"]] = str(r["what"])
     gap_points = _gap_points(wh, m, rows)
     return [
         timeline_html(

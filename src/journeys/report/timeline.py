@@ -57,17 +57,23 @@ def timeline_html(
     anchor: str,
     caption: str = "",
 ) -> str:
-    """One journey's timeline: a list of its events in order (``events`` holds its rows)."""
+    """One journey's timeline: a list of its events in order (``events`` holds its rows), under
+    a summary line naming what it is an example of (``caption``: a fix-first row's words), so
+    a reader scanning the folded list knows which journey is which."""
     rows = events.filter(pl.col("journey_id") == journey_id).sort("step_index").to_dicts()
     if not rows:
         return ""
     total = rows[-1]["occurred_at"] - rows[0]["occurred_at"]
     span = format_seconds(total.total_seconds())
     items = "".join(_event(r, steps, marked) for r in rows)
-    note = f'<p class="small">{html_text(caption)}</p>' if caption else ""
+    number = anchor.removeprefix("example-")
+    facts = f"<code>{html_text(journey_id)}</code>: {len(rows)} events over {escape(span)}"
+    summary = (
+        f"Journey {number}: {html_text(caption)} <small>{facts}</small>"
+        if caption
+        else f"Journey {number} · {facts}"
+    )
     return (
-        f'<details id="{anchor}" class="example"><summary>Journey '
-        f"{anchor.removeprefix('example-')} · <code>{html_text(journey_id)}</code>: {len(rows)} "
-        f"events over {escape(span)}</summary>{note}"
+        f'<details id="{anchor}" class="example"><summary>{summary}</summary>'
         f'<ol class="timeline">{items}</ol></details>'
     )
