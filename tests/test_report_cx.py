@@ -169,3 +169,25 @@ def test_the_index_names_each_maps_worst_handoff(reports: Path):
     assert '<section id="effort-index">' in index
     row = index.split('id="effort-index-table"')[1].split("</tr>")[1]
     assert 'href="service.html#effort"' in row and "Logistics → Tier 1" in row
+
+
+@pytest.mark.parametrize(("teams", "said"), [(1.5, "journeys.</p>"), (0.0, "--team-col")])
+def test_a_map_without_handoffs_says_there_are_none_not_that_none_was_missed(teams, said):
+    summary = {"journeys": 4, "teams_per_journey": teams, "contacts": 0, "journeys_with_repeat": 0}
+    handoffs = pl.DataFrame(
+        schema={
+            "from_team": pl.String,
+            "to_team": pl.String,
+            "handoffs": pl.Int64,
+            "missed": pl.Int64,
+            "late": pl.Int64,
+            "repeated": pl.Int64,
+            "reopened": pl.Int64,
+            "bounced": pl.Int64,
+            "median_wait_seconds": pl.Float64,
+            "sla_seconds": pl.Int64,
+        }  # fmt: skip
+    )
+    shown = cxsections.effort(CxInputs(effort=summary, handoffs=handoffs, touchpoints=None)).html
+    assert "No handoff between teams in this map's journeys" in shown and said in shown
+    assert "was missed" not in shown and 'id="handoff-table"' not in shown

@@ -65,17 +65,11 @@ def effort(cx: CxInputs) -> Section:
         "left out. An imported log's teams are the column named with <code>import-log "
         "--team-col</code> (an XES log's <code>org:group</code>), such as its resources."
     )
-    lead = _worst_handoff_lead(worst_handoff(handoffs), contacts=contacts)
-    if not rows.height:  # not "none missed": there is no handoff at all
-        lead = NOTE.format(
-            "No handoff between teams in this map's journeys"
-            + (
-                ""
-                if summary["teams_per_journey"]
-                else ": no event names a team. For an imported log, name the column of who "
-                "handled each event with <code>journeys import-log --team-col</code>."
-            )
-        )
+    lead = (
+        _worst_handoff_lead(worst_handoff(handoffs), contacts=contacts)
+        if rows.height
+        else _no_handoff(teams=bool(summary["teams_per_journey"]))
+    )
     body = (
         _effort_cards(summary, rows)
         + lead
@@ -107,6 +101,17 @@ def _effort_cards(summary: Mapping[str, Any], rows: pl.DataFrame) -> str:
              sub=f"of {counted(contacts, 'contact')}"),
     ]  # fmt: skip
     return f'<section class="cards">{"".join(cards)}</section>'
+
+
+def _no_handoff(*, teams: bool) -> str:
+    """Not "none missed": there is no handoff at all, and without teams, how a log gets them."""
+    if teams:
+        return NOTE.format("No handoff between teams in this map's journeys.")
+    return NOTE.format(
+        "No handoff between teams in this map's journeys: no event names a team. For an "
+        "imported log, name the column of who handled each event with <code>journeys "
+        "import-log --team-col</code>."
+    )
 
 
 def _worst_handoff_lead(worst: Mapping[str, Any] | None, *, contacts: bool = True) -> str:
