@@ -320,6 +320,7 @@ def test_work_file_of_an_older_layout_is_refused_with_the_fix(settings: Settings
         steps.build_marts(settings)
     message = str(raised.value)
     assert str(work) in message and "journeys run" in message and "\n" not in message
+    assert "journeys import-log" in message  # a warehouse of imported logs is loaded so
     with duckdb.connect(str(work), read_only=True) as con:
         assert con.execute("SELECT journey_id FROM marts.journeys").fetchall() == [("j1",)]
 

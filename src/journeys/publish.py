@@ -170,7 +170,8 @@ def _check_format(settings: Settings, wh: Warehouse) -> None:
             raise StaleWarehouse(
                 f"{work_path(settings)}: written by an older version of journeys (not layout "
                 f"{WAREHOUSE_FORMAT}, docs/adr/0004); rebuild it: move {folder}/ aside and load "
-                "your files again with `journeys run` (or `journeys ingest` and `journeys build`)"
+                "your files again with `journeys run` (or `journeys ingest`, `journeys import-log` "
+                "for an event log, then `journeys build`)"
             )
         wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT)
     _check_home(wh, found["home"])
