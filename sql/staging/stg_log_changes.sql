@@ -20,18 +20,16 @@ with source as not materialized (
 -- The regular expressions run once per distinct value, not once per event (an activity name
 -- repeats on thousands of events, a case id on each of its events), and the tests are
 -- materialized: as a filter the optimiser moved them below the DISTINCT, onto every event.
-tested_activities as materialized (
+tested_names as materialized (
+    -- activity and team names alike: one test per distinct name, whichever column holds it
     select
-        activity,
-        journeys_redact(trim(activity)) as masked
-    from (select distinct activity from source) as distinct_activities
-),
-
-tested_teams as materialized (
-    select
-        team,
-        journeys_redact(trim(team)) as masked
-    from (select distinct team from source) as distinct_teams
+        name,
+        journeys_redact(trim(name)) as masked
+    from (
+        select activity as name from source
+        union
+        select team from source
+    ) as distinct_names
 ),
 
 tested_cases as materialized (
@@ -41,22 +39,14 @@ tested_cases as materialized (
     from (select distinct case_id from source) as distinct_cases
 ),
 
-activities as (
+masked_names as (
     select
-        activity,
+        name,
         masked
-    from tested_activities
-    where masked is distinct from trim(activity)
-),
-
-teams as (
-    select
-        team,
-        masked
-    from tested_teams
-    -- only a masked name (as for activities): stg_log trims every name itself, so a name
-    -- delivered with spaces (common in exports) adds no row here
-    where masked is distinct from trim(team)
+    from tested_names
+    -- only a masked name: stg_log trims every name itself, so a name delivered with spaces
+    -- (common in exports) adds no row here
+    where masked is distinct from trim(name)
 ),
 
 contact_cases as (
@@ -79,10 +69,10 @@ select
     coalesce(a.masked, trim(r.activity)) as activity,
     nullif(coalesce(t.masked, trim(r.team)), '') as team
 from source as r
-left join activities as a on r.activity is not distinct from a.activity
-left join teams as t on r.team is not distinct from t.team
+left join masked_names as a on r.activity = a.name
+left join masked_names as t on r.team = t.name
 left join contact_cases as c on r.case_id = c.case_id
 left join personal_batches as p on r._batch_id = p.batch_id
 where
-    a.activity is not null or t.team is not null or c.case_id is not null
+    a.name is not null or t.name is not null or c.case_id is not null
     or p.batch_id is not null

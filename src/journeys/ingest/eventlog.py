@@ -42,7 +42,6 @@ from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
-FLAGS = {"case": "--case-col", "activity": "--activity-col", "timestamp": "--timestamp-col"}
 COLUMN_FLAGS = {
     "case_id": "--case-col",
     "activity": "--activity-col",
@@ -52,6 +51,10 @@ COLUMN_FLAGS = {
     "event_id": "--event-id-col",
 }
 """The flag that names each contract column of raw.log."""
+ROLE_COLUMNS = {"case": "case_id", "activity": "activity", "timestamp": "occurred_at"}
+"""The contract column of each role a log must name (``columns``' keys)."""
+FLAGS = {role: COLUMN_FLAGS[column] for role, column in ROLE_COLUMNS.items()}
+"""The flag of each required role: ``--case-col``, ``--activity-col``, ``--timestamp-col``."""
 
 
 @dataclass(frozen=True)
@@ -443,11 +446,7 @@ def _column_map(
     team_col: str | None,
     event_id_col: str | None,
 ) -> dict[str, str]:
-    column_map = {
-        "case_id": str(columns["case"]),
-        "activity": str(columns["activity"]),
-        "occurred_at": str(columns["timestamp"]),
-    }
+    column_map = {column: str(columns[role]) for role, column in ROLE_COLUMNS.items()}
     if channel_col:
         column_map["channel"] = channel_col
     if team_col:
