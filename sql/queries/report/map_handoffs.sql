@@ -4,7 +4,7 @@
 -- the map is about. Most missed first.
 -- Late and missed by this map's own SLAs, as its page explains them: the `within` of the
 -- handoff's touchpoint after any other step of the map ($sla_from, $sla_to, $sla_seconds: the
--- pairs of paths/effort.py's handoff_slas for this map alone), else, inside one thread,
+-- pairs of compare/maps.py's handoff_slas for this map alone), else, inside one thread,
 -- $handoff_sla_seconds. marts.journey_handoffs holds the build's view (the configured maps' SLAs,
 -- the shortest of them), which does not know a map given with `compare --map`.
 with slas as (
@@ -33,21 +33,27 @@ judged as (
         j.map_name = $map_name
         and list_contains(j.path, h.touchpoint)
         and list_contains(j.path, h.from_touchpoint)
+),
+
+late as (
+    -- is_late and is_missed as journey_handoffs.sql defines them, by this map's SLAs
+    select
+        *,
+        coalesce(wait_seconds > sla_seconds, false) as is_late
+    from judged
 )
 
 select
     from_team,
     to_team,
     count(*) as handoffs,
-    count(*) filter (
-        where coalesce(wait_seconds > sla_seconds, false) or repeat_contacts > 0 or reopens > 0
-    ) as missed,
-    count(*) filter (where coalesce(wait_seconds > sla_seconds, false)) as late,
+    count(*) filter (where is_late or repeat_contacts > 0 or reopens > 0) as missed,
+    count(*) filter (where is_late) as late,
     count(*) filter (where repeat_contacts > 0) as repeated,
     count(*) filter (where reopens > 0) as reopened,
     count(*) filter (where is_bounce) as bounced,
     median(wait_seconds) as median_wait_seconds,
     min(sla_seconds) as sla_seconds
-from judged
+from late
 group by from_team, to_team
 order by missed desc, handoffs desc, from_team asc, to_team asc

@@ -60,10 +60,10 @@ class Context:
     last_event: datetime | None
     journeys: int
     compared: bool
-    published_at: datetime | None = None
-    handoff_sla_seconds: int = 86400
+    handoff_sla_seconds: int
     """``effort.handoff_sla_seconds``: a handoff's SLA inside one thread where the map gives
     none."""
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,14 @@ from journeys.report.processgeometry import (
     levels_extent,
 )
 from journeys.report.processmap import ProcessMap
-from journeys.report.text import counted, format_count, format_pct, format_seconds, plotly_text
+from journeys.report.text import (
+    counted,
+    format_count,
+    format_pct,
+    format_seconds,
+    in_number,
+    plotly_text,
+)
 
 EDGE_COLOURS = {
     "designed": "rgba(29, 78, 216, 0.55)",
@@ -60,15 +67,15 @@ def _node_size(journeys: int, total: int) -> float:
 def _edge_hover(e: dict[str, Any]) -> str:
     n = e["journeys"]
     if e["kind"] == "start":
-        where = f"{counted(n, 'journey')} {'starts' if n == 1 else 'start'} at "
+        where = f"{counted(n, 'journey')} {in_number(n, 'starts', 'start')} at "
         where += plotly_text(e["to_touchpoint"])
     elif e["kind"] == "end":
-        where = f"{counted(n, 'journey')} {'ends' if n == 1 else 'end'} at "
+        where = f"{counted(n, 'journey')} {in_number(n, 'ends', 'end')} at "
         where += plotly_text(e["from_touchpoint"])
     else:
         where = (
             f"{plotly_text(e['from_touchpoint'])} → {plotly_text(e['to_touchpoint'])}<br>"
-            f"<b>{format_count(n)}</b> {'journey' if n == 1 else 'journeys'}"
+            f"<b>{format_count(n)}</b> {in_number(n, 'journey')}"
         )
     median = e.get("median_seconds")
     timing = f", median {format_seconds(median)} between" if median is not None else ""

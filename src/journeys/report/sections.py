@@ -25,6 +25,7 @@ from journeys.report.text import (
     format_seconds,
     format_timestamp,
     html_text,
+    in_number,
     prose_html,
 )
 from journeys.report.units import format_impact, format_share
@@ -147,7 +148,7 @@ def process_map(pm: ProcessMap, wide: str, narrow: str, *, entry: Sequence[str])
     at_entry = int(starts.filter(pl.col("on_map"))["journeys"].sum())
     facts = [
         f"{format_count(at_entry)} of the {counted(pm.total_journeys, 'journey')} "
-        f"{'starts' if at_entry == 1 else 'start'} where "
+        f"{in_number(at_entry, 'starts', 'start')} where "
         f"the map does ({quoted(entry)})."
     ]
     if off.height:
@@ -210,11 +211,11 @@ def stage_funnel(stages: pl.DataFrame | None, *, in_scope: int) -> Section:
             )
             for s in row["steps"]
         )
-        noun = "journey" if row["reached"] == 1 else "journeys"
         blocks.append(
             f'<div class="stage" data-stage="{html_text(row["stage"])}"><div class="head">'
             f'<span class="name">{html_text(row["stage"])}</span><span class="fig">'
-            f"<b>{format_count(row['reached'])}</b> {noun}, {format_share(row['share'])}"
+            f"<b>{format_count(row['reached'])}</b> {in_number(row['reached'], 'journey')}, "
+            f"{format_share(row['share'])}"
             f"{conversion}</span></div>{bar(row['share'])}"
             f'<div class="bars steps">{steps}</div></div>'
         )

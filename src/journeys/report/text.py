@@ -100,11 +100,16 @@ def format_count(value: float | int | None) -> str:
     return f"{round(value):,}"
 
 
+def in_number(value: float | int | None, one: str, many: str | None = None) -> str:
+    """The word that goes with ``value``: ``one`` for (a count rounding to) 1, else ``many``
+    (default ``one`` + s): ``journey``/``journeys``, ``starts``/``start``."""
+    single = value is not None and not (isinstance(value, float) and math.isnan(value))
+    return one if single and round(value) == 1 else (many or f"{one}s")  # type: ignore[arg-type]
+
+
 def counted(value: float | int | None, noun: str, plural: str | None = None) -> str:
     """``format_count`` and the noun in number: ``1 journey``, ``2 journeys``, ``– journeys``."""
-    one = value is not None and not (isinstance(value, float) and math.isnan(value))
-    word = noun if one and round(value) == 1 else (plural or f"{noun}s")  # type: ignore[arg-type]
-    return f"{format_count(value)} {word}"
+    return f"{format_count(value)} {in_number(value, noun, plural)}"
 
 
 def format_pct(value: float | None, *, digits: int = 1) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from journeys.report.text import in_number
+
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹"}
 MINUS = "−"
 
@@ -33,7 +35,7 @@ def format_goals(value: float | None, *, signed: bool = False) -> str:
     assert value is not None
     whole = round(value)
     sign = MINUS if whole < 0 else ("+" if signed and whole > 0 else "")
-    return f"{sign}{abs(whole):,} goal{'' if abs(whole) == 1 else 's'}"
+    return f"{sign}{abs(whole):,} {in_number(abs(whole), 'goal')}"
 
 
 def format_impact(value: float | None, unit: str | None, *, currency: str | None) -> str:
