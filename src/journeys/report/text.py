@@ -17,6 +17,11 @@ import math
 import re
 from datetime import datetime
 
+# the report's counts in words are the console's (journeys/words.py)
+from journeys.words import counted as counted
+from journeys.words import format_count as format_count
+from journeys.words import in_number as in_number
+
 # An email is what ``[\w.+-]+@[\w-]+(?:\.[\w-]+)+`` matches (leftmost first, as re.sub would),
 # found in linear time: that pattern retries at every position of a long run of letters, so 40 KB
 # of them took 5 s and a 500 KB label never finished. Here each run of local-part characters is
@@ -91,25 +96,6 @@ def plotly_text(value: object) -> str:
     """Redacted, then escaped so plotly.js shows it as typed (no tags, no entities)."""
     text = redact_text(value)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def format_count(value: float | int | None) -> str:
-    """``12345`` -> ``'12,345'``; missing -> ``'–'``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{round(value):,}"
-
-
-def in_number(value: float | int | None, one: str, many: str | None = None) -> str:
-    """The word that goes with ``value``: ``one`` for (a count rounding to) 1, else ``many``
-    (default ``one`` + s): ``journey``/``journeys``, ``starts``/``start``."""
-    single = value is not None and not (isinstance(value, float) and math.isnan(value))
-    return one if single and round(value) == 1 else (many or f"{one}s")  # type: ignore[arg-type]
-
-
-def counted(value: float | int | None, noun: str, plural: str | None = None) -> str:
-    """``format_count`` and the noun in number: ``1 journey``, ``2 journeys``, ``– journeys``."""
-    return f"{format_count(value)} {in_number(value, noun, plural)}"
 
 
 def format_pct(value: float | None, *, digits: int = 1) -> str:
