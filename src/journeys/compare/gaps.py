@@ -2,9 +2,12 @@
 
 Gap types (the step sequence, scope, outcome and finished are defined in ``scope.py``):
 
-- ``skipped_step`` (to_step): a model move on the step in the journey's optimal alignment
-  (except, for an ``abandoned`` journey, the model moves after its last touchpoint: the steps
-  it never got to are its ``dropoff``, not skips);
+- ``skipped_step`` (to_step): a model move on the step in the journey's optimal alignment,
+  except the model moves after the last touchpoint of a journey that **left** (finished, and
+  reached no exit of the map): the steps it never got to. An ``abandoned`` journey's are its
+  ``dropoff``; a journey ``completed`` elsewhere (a cancellation; an imported log's case, every
+  one ``completed``, that stopped early) keeps only the outcome step among them (its goal, or
+  its exit without one) as skipped: "journeys end without 'Closed'";
 - ``unexpected_step`` (touchpoint, after from_step): a log move; from_step is the map step the
   journey did just before it (a sync move; NULL at the start). One behaviour is one gap: the
   gap is keyed by (touchpoint, from_step), whatever came next, because what came next is often
@@ -252,8 +255,16 @@ def _measure(
 ) -> _Measured:
     """Find the gaps and measure them (per group of ``by``): what find_gaps and gaps_by share."""
     vx = variants.select("variant_id", "vx")
-    keys = journeys.select(
-        "jx", "vx", "finished", "outcome", *by, abandoned=pl.col("status") == "abandoned"
+    # a journey that ended before the map's end left after its last step: abandoned, or
+    # completed elsewhere (a cancellation, an imported log's case that stopped)
+    keys = (
+        journeys.select("jx", "vx", "finished", "outcome", *by, status="status")
+        .join(variants.select("vx", "reached_exit"), on="vx", maintain_order="left")
+        .with_columns(
+            abandoned=pl.col("status") == "abandoned",
+            left=pl.col("finished") & ~pl.col("reached_exit"),
+        )
+        .drop("reached_exit", "status")
     )
     shares, share_info = share_members(journey_map, variants, keys, by=by)
     found = _Found(
@@ -265,7 +276,10 @@ def _measure(
     )
     catalog = found.catalog()
     moved = _ids(found.moves, catalog)
-    members = _gap_members(found, catalog, moved=moved, keys=keys)
+    outcome_skips = catalog.filter(
+        (pl.col("gap_type") == GapType.SKIPPED_STEP) & pl.col("to_step").is_in(journey_map.outcomes)
+    )["gap_id"]
+    members = _gap_members(found, catalog, moved=moved, keys=keys, outcome_skips=outcome_skips)
     if by:  # each journey's group, for the grouped aggregations
         members = members.with_columns(journeys.select(by)[members["jx"]])
     baselines = _baselines(journey_map, catalog)
@@ -311,27 +325,38 @@ def _ids(frame: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
 
 
 def _gap_members(
-    found: _Found, catalog: pl.DataFrame, *, moved: pl.DataFrame, keys: pl.DataFrame
+    found: _Found,
+    catalog: pl.DataFrame,
+    *,
+    moved: pl.DataFrame,
+    keys: pl.DataFrame,
+    outcome_skips: pl.Series,
 ) -> pl.DataFrame:
     """gap_id, jx: one row per (gap, journey). Each part is made unique on its own (the gap
     types of the parts differ), at the variant level where it can, not over the millions of
     rows; the moves (``moved``, per aligned variant) spread to journeys as integers only, each
-    join given only the journey columns it needs, a slice of the journeys at a time."""
+    join given only the journey columns it needs, a slice of the journeys at a time.
+    ``outcome_skips``: the gap_ids of the outcome steps skipped."""
     moves = moved.group_by("gap_id", "vx", "complete").agg(pl.col("trailing").all())
     sequences = _ids(found.sequences, catalog).select("gap_id", "vx")
     drops = _ids(found.drops, catalog).select("gap_id", "vx")
     abandoned = pl.col("abandoned")
+    # the steps a journey that left never got to are not skipped steps: an abandoned journey's
+    # are its drop-off; one completed elsewhere keeps only its outcome step skipped ("journeys
+    # end without 'Closed'"), the one row that holds its loss whatever step it stopped at
+    never_got_to = pl.col("trailing") & (
+        abandoned | (pl.col("left") & ~pl.col("gap_id").is_in(outcome_skips.implode()))
+    )
     spread = [
         part
         for journeys in journey_slices(keys)  # keys: one row per journey, jx its row number
         for part in (
             moves.join(
-                journeys.select("jx", "vx", "finished", "abandoned"),
+                journeys.select("jx", "vx", "finished", "left", "abandoned"),
                 left_on=["vx", "complete"],
                 right_on=["vx", "finished"],
             )
-            # the steps an abandoned journey never got to are its drop-off, not skipped steps
-            .filter(~(pl.col("trailing") & abandoned))
+            .filter(~never_got_to)
             .select("gap_id", "jx"),
             sequences.join(journeys.select("jx", "vx"), on="vx").select("gap_id", "jx"),
             drops.join(
