@@ -8,9 +8,11 @@ import polars as pl
 import pytest
 import yaml
 
+from journeys.cli import main
 from journeys.compare.conformance import compare_maps
 from journeys.compare.discover import discover_map, round_up
 from journeys.compare.maps import load_map
+from journeys.compare.suggest import MIN_VARIANT_SHARE
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
@@ -124,6 +126,62 @@ def test_a_discovered_map_short_of_its_target_says_why(wh: Warehouse, tmp_path: 
     )
     reached = discover_map(wh, SETTINGS, coverage=0.9, out=tmp_path / "second.yaml")
     assert "drop-offs" not in reached
+
+
+# 150 journeys follow the backbone; 50 each take a detour of their own, as reworks do in a
+# purchase-to-pay log ("Change Price", "Change Quantity", ... anywhere in the order)
+BACKBONE = ["Open", "Assign", "Work", "Resolve", "Close"]
+DETOURS = [
+    (["Open", "Assign", f"Detour {i:02d}", "Work", "Resolve", "Close"], 1) for i in range(50)
+]
+
+
+def test_a_sequence_fewer_than_the_min_share_take_is_not_designed_in(wh: Warehouse, tmp_path: Path):
+    """A log where a quarter of the journeys are variants of their own. Adopting sequences until
+    80 % conform designed ten one-journey detours in; on a purchase-to-pay log of 3,000 orders
+    (2,331 variants, 128 activities) it designed all 128 activities and 2,421 transitions, a map
+    nobody can edit. Sequences fewer than 1 % of the journeys take (pm4py's variant coverage
+    filter) stay departures, and the summary says so."""
+    load(wh, [(BACKBONE, 150), *DETOURS])
+    out = tmp_path / "first.yaml"
+    summary = discover_map(wh, SETTINGS, coverage=0.8, out=out)
+    assert load_map(out).step_names == tuple(BACKBONE)
+    assert summary.splitlines()[0].endswith(
+        "it explains 75.0% of the 200 journeys in its scope (target 80%); 50 of the 50 journeys "
+        "it does not explain take one of 50 sequences that each fewer than 1% of the journeys "
+        "take (--min-variant-share 0.01): too rare to design for, they stay departures, which "
+        "compare ranks as gaps (--min-variant-share 0 adopts them)"
+    )
+    assert "(each taken by at least 1% of the journeys)" in out.read_text()
+    # with no floor, the most frequent detours are adopted until 80 % conform, as before
+    every = discover_map(wh, SETTINGS, coverage=0.8, out=out, min_share=0.0)
+    assert "it explains 80.0%" in every and len(load_map(out).steps) == len(BACKBONE) + 10
+    with pytest.raises(CompareError, match="--min-variant-share 1.5: must be between 0 and 1"):
+        discover_map(wh, SETTINGS, coverage=0.8, out=None, min_share=1.5)
+
+
+def test_suggest_map_and_analyze_take_the_min_share(tmp_path: Path, capsys):
+    """Through the commands, from a CSV written here: the flag reaches the discovery, and
+    analyze discovers with the same default."""
+    log = tmp_path / "orders.csv"
+    lines = ["order,step,at"]
+    for k, (path, n) in enumerate([(BACKBONE, 150), *DETOURS]):
+        for j in range(n):
+            lines += [f"o{k}-{j},{step},2026-03-0{1 + i} 10:00" for i, step in enumerate(path)]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    flags = ["--case-col", "order", "--activity-col", "step", "--timestamp-col", "at"]
+    wh = str(tmp_path / "wh" / "j.duckdb")
+    main(["--warehouse", wh, "analyze", str(log), *flags, "--map-out", str(tmp_path / "a.yaml")])
+    assert load_map(tmp_path / "a.yaml").step_names == tuple(BACKBONE)
+    capsys.readouterr()
+    out = tmp_path / "b.yaml"
+    main(["--warehouse", wh, "suggest-map", "--out", str(out), "--min-variant-share", "0"])
+    assert len(load_map(out).steps) == len(BACKBONE) + 10
+    assert "it explains 80.0%" in capsys.readouterr().out
+    main(["suggest-map", "--help"])
+    assert f"Default: {MIN_VARIANT_SHARE:g} when discovering" in " ".join(
+        capsys.readouterr().out.split()
+    )
 
 
 def test_a_discovered_map_without_out_is_printed(wh: Warehouse):

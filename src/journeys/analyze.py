@@ -79,6 +79,7 @@ def analyze_log(
     *,
     map_out: Path | None = None,
     coverage: float = 0.8,
+    min_share: float | None = None,
     **options: Unpack[LogOptions],
 ) -> Analysis:
     """Import the log, build, compare (against ``maps``, or a first map discovered into
@@ -107,8 +108,10 @@ def analyze_log(
         built = build_warehouse(wh, settings)
         if out is not None:
             from journeys.compare.discover import discover_map
+            from journeys.compare.suggest import MIN_VARIANT_SHARE
 
-            discovered = discover_map(wh, settings, coverage=coverage, out=out)
+            share = MIN_VARIANT_SHARE if min_share is None else min_share
+            discovered = discover_map(wh, settings, coverage=coverage, min_share=share, out=out)
         chosen = maps if out is None else (out,)
         compared = compare_in(wh, settings, chosen)
     return Analysis(

@@ -83,6 +83,18 @@ def coverage_option(help: str) -> Callable[[Any], Any]:  # noqa: A002
     return option("--coverage", type=click.FloatRange(0.0, 1.0), default=0.8, help=help)
 
 
+def min_share_option(help: str, *, default: float | None) -> Callable[[Any], Any]:  # noqa: A002
+    """``--min-variant-share``: the share of journeys a sequence needs to be adopted into a
+    discovered or revised map (suggest-map, analyze)."""
+    return option(
+        "--min-variant-share",
+        "min_share",
+        type=click.FloatRange(0.0, 1.0),
+        default=default,
+        help=help,
+    )
+
+
 @click.group(
     name="journeys",
     cls=Group,
@@ -308,6 +320,11 @@ def import_log(
     help="Without --map: where to write the discovered map (default maps/<log name>.yaml).",
 )
 @coverage_option("Without --map: share of journeys the discovered map should explain.")
+@min_share_option(
+    "Without --map: a sequence fewer journeys take is not designed into the discovered map "
+    "(it stays a departure, ranked as a gap). Default: 0.01.",
+    default=None,
+)
 @config_option
 @warehouse_option
 @click.pass_context
@@ -318,6 +335,7 @@ def analyze(
     maps: tuple[Path, ...],
     map_out: Path | None,
     coverage: float,
+    min_share: float | None,
     config: Path | None,
     warehouse: Path | None,
     **log: Any,
@@ -338,7 +356,9 @@ def analyze(
 
     options = log_choices(**log)
     settings = settings_for(ctx, config, warehouse)
-    result = analyze_log(settings, file, maps, map_out=map_out, coverage=coverage, **options)
+    result = analyze_log(
+        settings, file, maps, map_out=map_out, coverage=coverage, min_share=min_share, **options
+    )
     echo(result.summary())
 
 
@@ -480,6 +500,12 @@ def validate_map(file: Path) -> None:
     help="The assumed map to revise; without it, discover a first map.",
 )
 @coverage_option("Share of journeys the map should explain.")
+@min_share_option(
+    "A sequence fewer journeys take is not designed into the map (it stays a departure, "
+    "ranked as a gap; pm4py's variant coverage filter). Default: 0.01 when discovering a "
+    "map, 0 when revising --map.",
+    default=None,
+)
 @option("--out", type=PATH, help="Where to write the map (default: print it).")
 @option("--name", help="Name of a discovered map (default: the --out file's stem).")
 @config_option
@@ -489,6 +515,7 @@ def suggest_map(
     ctx: click.Context,
     map_file: Path | None,
     coverage: float,
+    min_share: float | None,
     out: Path | None,
     name: str | None,
     config: Path | None,
@@ -504,7 +531,11 @@ def suggest_map(
     from journeys import steps
 
     settings = settings_for(ctx, config, warehouse)
-    echo(steps.suggest_map(settings, map_file, coverage=coverage, out=out, name=name))
+    echo(
+        steps.suggest_map(
+            settings, map_file, coverage=coverage, min_share=min_share, out=out, name=name
+        )
+    )
 
 
 @app.command()

@@ -226,13 +226,20 @@ def suggest_map(
     coverage: float,
     out: Path | None,
     name: str | None = None,
+    min_share: float | None = None,
 ) -> str:
-    """Revise ``map_file`` from the journeys, or without one discover a first map."""
+    """Revise ``map_file`` from the journeys, or without one discover a first map (``min_share``:
+    see ``suggest.revise_map``; None: 0 for a revision, ``MIN_VARIANT_SHARE`` to discover)."""
     with open_published(settings) as wh:
         if map_file is None:
             from journeys.compare.discover import discover_map
+            from journeys.compare.suggest import MIN_VARIANT_SHARE
 
-            return discover_map(wh, settings, coverage=coverage, out=out, name=name)
+            share = MIN_VARIANT_SHARE if min_share is None else min_share
+            return discover_map(
+                wh, settings, coverage=coverage, min_share=share, out=out, name=name
+            )
         from journeys.compare.suggest import suggest_map as suggest
 
-        return suggest(wh, settings, map_file, coverage=coverage, out=out)
+        shares = {"coverage": coverage, "min_share": min_share or 0.0}
+        return suggest(wh, settings, map_file, out=out, **shares)

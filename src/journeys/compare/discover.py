@@ -3,7 +3,10 @@
 For a log that comes with no assumed map: the most frequent journey becomes a seed map (its steps
 in order), and ``suggest.revise_map`` adds the next most frequent sequences until the map
 explains ``coverage`` of the journeys in its scope (the same rules and the same writer as a
-revision, so the file reads like any other map). Then, so the draft is ready to edit:
+revision, so the file reads like any other map), leaving out sequences fewer than
+``min_share`` of the journeys take: in a log where most journeys are variants of their own, the
+map stays the process's backbone and the rare detours stay departures. Then, so the draft is
+ready to edit:
 
 - every step with an observed way in gets ``within:`` (an SLA): the median time of its most
   frequent designed incoming transition (``marts.transitions.median_seconds``), rounded up to a
@@ -24,10 +27,17 @@ import yaml
 
 from journeys.compare.maps import STEP_KEYS, JourneyMap, format_duration, parse_map
 from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_share
-from journeys.compare.suggest import Revision, revise_map
+from journeys.compare.suggest import (
+    MIN_VARIANT_SHARE,
+    Revision,
+    check_shares,
+    rare_note,
+    revise_map,
+)
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
+from journeys.words import in_number
 
 STEPS_PER_STAGE = 4
 
@@ -39,11 +49,11 @@ def discover_map(
     coverage: float,
     out: Path | None,
     name: str | None = None,
+    min_share: float = MIN_VARIANT_SHARE,
 ) -> str:
     """Write (to ``out``) or return a map discovered from ``marts.journeys``; return a summary
     of what it holds."""
-    if not 0.0 <= coverage <= 1.0:
-        raise CompareError(f"--coverage {coverage}: must be between 0 and 1, e.g. 0.8")
+    check_shares(coverage, min_share)
     if not wh.table_exists("marts.journeys"):
         raise CompareError("marts.journeys not found; run `journeys build` before suggest-map")
     journeys = wh.read_table("marts.journeys", columns=["variant_id", "path", "status"])
@@ -51,9 +61,13 @@ def discover_map(
         raise CompareError("marts.journeys is empty; load events and run `journeys build` first")
     map_name = name or (Path(out).stem if out is not None else "discovered")
     seed = seed_map(journeys, name=map_name)
-    revision = revise_map(seed, collect_traces(seed, journeys), coverage=coverage)
+    revision = revise_map(
+        seed, collect_traces(seed, journeys), coverage=coverage, min_share=min_share
+    )
     medians = _medians(wh)
-    data = finish_document(revision, medians, journeys=journeys.height, coverage=coverage)
+    data = finish_document(
+        revision, medians, journeys=journeys.height, coverage=coverage, min_share=min_share
+    )
     journey_map = parse_map(data, source=str(out or map_name))
     # over the discovered map's own scope, as compare counts it: the revision measured over the
     # seed's (the journeys touching the most frequent journey's steps), a few journeys fewer
@@ -65,10 +79,10 @@ def discover_map(
     head = (
         f"suggest-map: discovered '{map_name}' from {journeys.height} journeys: "
         f"{len(journey_map.steps)} steps in {len(journey_map.stages)} "
-        f"stage{'s' if len(journey_map.stages) != 1 else ''}, "
+        f"{in_number(len(journey_map.stages), 'stage')}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
-        + (_short_of_target(journey_map, traces) if share < coverage else "")
+        + (_short_of_target(journey_map, traces, min_share) if share < coverage else "")
     )
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +109,12 @@ def seed_map(journeys: pl.DataFrame, *, name: str) -> JourneyMap:
 
 
 def finish_document(
-    revision: Revision, medians: pl.DataFrame, *, journeys: int, coverage: float
+    revision: Revision,
+    medians: pl.DataFrame,
+    *,
+    journeys: int,
+    coverage: float,
+    min_share: float = MIN_VARIANT_SHARE,
 ) -> dict[str, Any]:
     """The revision's document with SLAs, stages and a description (see the module docstring)."""
     data: dict[str, Any] = yaml.safe_load(revision.text)
@@ -110,7 +129,8 @@ def finish_document(
         steps[i] = {k: step[k] for k in STEP_KEYS if k in step}  # the order docs/maps.md uses
     data["description"] = (
         f"Discovered from {journeys} journeys by `journeys suggest-map --coverage {coverage}`: "
-        "the most frequent sequences, as steps; `within:` is the observed median wait. "
+        f"the most frequent sequences (each taken by at least {min_share * 100:g}% of the "
+        "journeys), as steps; `within:` is the observed median wait. "
         "Rename, regroup and set your own SLAs."
     )
     data["stages"] = _stages(steps, waits)
@@ -160,20 +180,25 @@ def _medians(wh: Warehouse) -> pl.DataFrame:
     return wh.read_table("marts.transitions", columns=columns)
 
 
-def _short_of_target(journey_map: JourneyMap, traces: list[Trace]) -> str:
+def _short_of_target(journey_map: JourneyMap, traces: list[Trace], min_share: float) -> str:
     """Why a discovered map explains less than the coverage asked for: the journeys in its
     scope it does not explain that ended without its end (drop-offs, such as cancellations),
-    which a map of the intended journey never takes in (``suggest.revise_map``)."""
+    which a map of the intended journey never takes in, and those whose sequence fewer than
+    ``min_share`` of the journeys take (``suggest.revise_map``)."""
     names = set(journey_map.step_names)
+    scoped = sum(t.journeys for t in traces if names.intersection(t.steps))
     missed = [t for t in traces if names.intersection(t.steps) and not conforms(journey_map, t)]
+    total = sum(t.journeys for t in missed)
     dropped = sum(t.journeys for t in missed if t.finished and not t.outcome)
-    if not dropped:
-        return ""
-    return (
-        f"; {dropped} of the {sum(t.journeys for t in missed)} journeys it does not explain end "
-        "without reaching its end (drop-offs, such as cancellations), which a map of the "
-        "intended journey does not take in; compare reports them as drop-offs"
-    )
+    rare = [t for t in missed if (t.outcome or not t.finished) and t.journeys < min_share * scoped]
+    text = ""
+    if dropped:
+        text = (
+            f"; {dropped} of the {total} journeys it does not explain end without reaching its "
+            "end (drop-offs, such as cancellations), which a map of the intended journey does "
+            "not take in; compare reports them as drop-offs"
+        )
+    return text + rare_note(sum(t.journeys for t in rare), len(rare), min_share, of=total)
 
 
 def _header(coverage: float, scoped: int) -> str:

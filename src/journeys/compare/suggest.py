@@ -9,7 +9,11 @@ the journeys in scope (see ``scope.py``), with ignored touchpoints removed:
    the same journeys (journeys the new steps bring into scope are reported apart; in-flight
    journeys count with the prefix rule). Drop-offs are never adopted: a finished sequence that
    reached neither the map's goal nor one of its exits is a journey that left, not a path to
-   design for;
+   design for. Nor is a sequence fewer than ``min_share`` of those journeys take (pm4py's
+   variant coverage filter; default 0 here, ``MIN_VARIANT_SHARE`` when discovering a map): in
+   a log where nearly every journey is a variant of its own, adopting them all would design
+   every rework and detour in (a purchase-to-pay log of 3,000 orders and 128 activities gave a
+   discovered map of 2,421 transitions); they stay departures, which compare ranks as gaps;
 2. designed transitions = the original ones that some journey took + every transition of the
    chosen sequences; entries and exits = the original ones + where the chosen sequences start
    and where the finished ones (all of which reached the goal or an exit) end (an in-flight
@@ -41,8 +45,13 @@ from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
+from journeys.words import in_number
 
 OBSERVED_STAGE = "Observed"
+MIN_VARIANT_SHARE = 0.01
+"""The share of journeys a sequence must have to be adopted into a *discovered* map
+(``--min-variant-share``). A revision adopts any sequence by default (0): it starts from the
+assumed map, and each step it adds is listed in its diff for review."""
 
 
 @dataclass(frozen=True)
@@ -60,25 +69,35 @@ class Revision:
     """Journeys the revision's new steps bring into scope (not in the shares)."""
     added_share: float | None = None
     """The revision's conforming share among those."""
+    rare_sequences: int = 0
+    """Sequences the revision does not explain that it left out as rarer than ``min_share``."""
+    rare_journeys: int = 0
+    """Their journeys (in the original's scope)."""
 
 
 def suggest_map(
-    wh: Warehouse, settings: Settings, map_file: Path, *, coverage: float, out: Path | None
+    wh: Warehouse,
+    settings: Settings,
+    map_file: Path,
+    *,
+    coverage: float,
+    out: Path | None,
+    min_share: float = 0.0,
 ) -> str:
     """Write (to ``out``) or return a revised map covering ``coverage`` of journeys; return the
     diff against the original."""
-    if not 0.0 <= coverage <= 1.0:
-        raise CompareError(f"--coverage {coverage}: must be between 0 and 1, e.g. 0.8")
+    check_shares(coverage, min_share)
     original = load_map(Path(map_file))
     if not wh.table_exists("marts.journeys"):
         raise CompareError("marts.journeys not found; run `journeys build` before suggest-map")
     journeys = wh.scan_table("marts.journeys", columns=["variant_id", "path", "status"])
-    revision = revise_map(original, collect_traces(original, journeys), coverage=coverage)
+    traces = collect_traces(original, journeys)
+    revision = revise_map(original, traces, coverage=coverage, min_share=min_share)
     head = (
         f"suggest-map '{original.name}' ({original.source}): on the {revision.journeys} "
         f"journeys in the original's scope, the revision explains {revision.share_after:.1%} "
         f"(the original: {revision.share_before:.1%}; target {coverage:.0%})"
-    )
+    ) + rare_note(revision.rare_journeys, revision.rare_sequences, min_share)
     if revision.added_journeys:
         head += (
             f"; its new steps bring {revision.added_journeys} more journeys into scope, "
@@ -92,10 +111,41 @@ def suggest_map(
     return "\n".join([head, *diff, "", revision.text])
 
 
-def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float) -> Revision:
+def check_shares(coverage: float, min_share: float) -> None:
+    """Both shares between 0 and 1, or a CompareError naming the option."""
+    for flag, value, example in (
+        ("--coverage", coverage, "0.8"),
+        ("--min-variant-share", min_share, "0.01"),
+    ):
+        if not 0.0 <= value <= 1.0:
+            raise CompareError(f"{flag} {value}: must be between 0 and 1, e.g. {example}")
+
+
+def rare_note(journeys: int, sequences: int, min_share: float, *, of: int | None = None) -> str:
+    """Why a map explains less than asked for because of ``min_share``: ``journeys`` (of the
+    ``of`` it does not explain) take ``sequences`` too rare to adopt; '' when there are none."""
+    if not sequences:
+        return ""
+    who = f" of the {of} journeys it does not explain" if of is not None else " journeys"
+    return (
+        f"; {journeys}{who} take one of {sequences} {in_number(sequences, 'sequence')} that "
+        f"each fewer than {min_share * 100:g}% of the journeys take (--min-variant-share "
+        f"{min_share:g}): too rare to design for, they stay departures, which compare ranks as "
+        "gaps (--min-variant-share 0 adopts them)"
+    )
+
+
+def revise_map(
+    original: JourneyMap,
+    traces: Sequence[Trace],
+    *,
+    coverage: float,
+    min_share: float = 0.0,
+) -> Revision:
     """A revision built from the most frequent sequences first, adding sequences until
     ``coverage`` of the original's journeys conform (or every sequence that may be adopted
-    has been taken). Finished sequences without the outcome (drop-offs) are never adopted."""
+    has been taken). Finished sequences without the outcome (drop-offs) are never adopted, nor
+    are sequences fewer than ``min_share`` of those journeys take."""
     before, total = measure_share(original, traces)
     pairs = {p for t in traces for p in zip(t.steps, t.steps[1:], strict=False)}
     seen = {s for t in traces for s in t.steps}
@@ -105,7 +155,7 @@ def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float
     while True:
         share, _ = measure_share(revised, traces, scope=original)
         names = set(original.step_names)  # what the shares measure: the original's journeys
-        todo = [
+        open_ = [
             t
             for t in traces
             if t not in taken
@@ -113,8 +163,17 @@ def revise_map(original: JourneyMap, traces: Sequence[Trace], *, coverage: float
             and names.intersection(t.steps)
             and not conforms(revised, t)
         ]
+        todo = [t for t in open_ if t.journeys >= min_share * total]
         if share >= coverage or not todo:
-            return _revision(original, revised, data, traces, coverage, before, share, total)
+            revision = _revision(original, revised, data, traces, coverage, before, share, total)
+            if share >= coverage:
+                return revision
+            rare = [t for t in open_ if t.journeys < min_share * total]
+            return replace(
+                revision,
+                rare_sequences=len(rare),
+                rare_journeys=sum(t.journeys for t in rare),
+            )
         deficit = math.ceil(coverage * total - share * total - 1e-9)
         for t in todo:
             chosen.append(t)
