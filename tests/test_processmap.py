@@ -150,3 +150,22 @@ def test_the_slider_always_shows_the_map_and_hides_rare_moves(wh: Warehouse):
     wide, tall = place(figure), place(narrow)
     assert wide["Open"][0] < wide["Email"][0] < wide["Solved"][0] < wide["Survey"][0]
     assert tall["Open"][1] > tall["Email"][1] > tall["Solved"][1] > tall["Survey"][1]
+
+
+def test_on_a_phone_rare_touchpoints_do_not_squeeze_the_map(wh: Warehouse):
+    """A purchase-to-pay log's 120 rare reworks ('Change Price (7)') each took a lane across
+    the phone: 344 px over 120 lanes, so the map's own labels ran into the rework beside them
+    at the slider's first position, which shows one rework. The lanes across now are those the
+    first position shows; moving the slider to rarer moves widens the view."""
+    rare = [["Open", "Chat", f"Rework {i:02d}", "Solved"] for i in range(40)]
+    pm = process_map(wh, PATHS * 20 + rare)  # each rework: 1 of 280 journeys
+    narrow = process_figure(pm, narrow=True)
+    shown = narrow.layout.sliders[0].steps[pm.default_level].args[1]["xaxis.range"]
+    every = narrow.layout.sliders[0].steps[0].args[1]["xaxis.range"]  # "all"
+    assert list(narrow.layout.xaxis.range) == shown
+    lanes = pm.nodes.filter(pl.col("level") >= pm.default_level)["lane"]
+    assert 344 / (shown[1] - shown[0]) * (lanes.max() - lanes.min()) >= 48 * 3  # 4 lanes
+    assert every[1] - every[0] > 10 * (shown[1] - shown[0])  # all 40 reworks: wider
+    # the sample's few off-map touchpoints keep one width at every position
+    few = process_figure(process_map(wh), narrow=True).layout.sliders[0].steps
+    assert len({tuple(step.args[1]["xaxis.range"]) for step in few}) == 1

@@ -27,9 +27,9 @@ from journeys.report.processgeometry import (
     MARGIN_B,
     MARGIN_T,
     POINTS,
+    Extent,
     Frame,
     curves_of,
-    extent,
     frame_of,
     levels_extent,
 )
@@ -212,9 +212,8 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
     """The process map, with a slider over ``pm.levels`` starting at ``pm.default_level``."""
     frame = frame_of(pm, narrow=narrow)
     curves = curves_of(pm, frame, narrow=narrow)
-    x_range, _ = extent(frame, curves, narrow=narrow)
     extents = levels_extent(pm, frame, curves, narrow=narrow)
-    y_range, height = extents[pm.default_level]
+    first = extents[pm.default_level]
     figure = go.Figure()
     owners: list[int] = []  # per trace: the highest level it is drawn at
     for trace, top in _edge_traces(pm, curves):
@@ -243,14 +242,14 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
     for drawn, show in zip(figure.data, visible(pm.default_level), strict=True):
         drawn.visible = show
     figure.update_layout(
-        height=height,
+        height=first.height,
         margin={"l": 4, "r": 4, "t": MARGIN_T, "b": MARGIN_B},
         font={"size": 12, "family": FONT},
         paper_bgcolor="white",
         plot_bgcolor="white",
         hovermode="closest",
-        xaxis={"visible": False, "range": list(x_range), "fixedrange": True},
-        yaxis={"visible": False, "range": list(y_range), "fixedrange": True},
+        xaxis={"visible": False, "range": list(first.x), "fixedrange": True},
+        yaxis={"visible": False, "range": list(first.y), "fixedrange": True},
         sliders=[_slider(pm, visible, extents, narrow=narrow)],
     )
     return figure
@@ -259,19 +258,23 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
 def _slider(
     pm: ProcessMap,
     visible: Callable[[int], list[bool]],
-    extents: list[tuple[tuple[float, float], int]],
+    extents: list[Extent],
     *,
     narrow: bool,
 ) -> dict[str, Any]:
     """Levels as slider steps: each shows the edges (and off-map touchpoints) at that level,
-    in a figure as tall as they need."""
+    in a figure as tall as they need (and as wide, when the lanes follow the slider)."""
     steps = [
         {
             "label": "all" if share == 0 else f"≥{share * 100:g}%",
             "method": "update",
             "args": [
                 {"visible": visible(i)},
-                {"yaxis.range": list(extents[i][0]), "height": extents[i][1]},
+                {
+                    "yaxis.range": list(extents[i].y),
+                    "height": extents[i].height,
+                    "xaxis.range": list(extents[i].x),
+                },
             ],
         }
         for i, share in enumerate(pm.levels)

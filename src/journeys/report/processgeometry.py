@@ -30,6 +30,10 @@ class Frame:
     px: tuple[float, float]
     room: float
     """Label width (px) a node has."""
+    side: float
+    """Room (px) left and right of the outermost nodes: SIDE, or half a label when wider."""
+    follow: bool = False
+    """Whether the x range follows the slider (the nodes each level shows), not all nodes."""
 
 
 LABEL_PX = 64
@@ -39,15 +43,33 @@ LABEL_PX = 64
 def frame_of(pm: ProcessMap, *, narrow: bool) -> Frame:
     """Node positions in plot units (wide: x = column, y = -lane; narrow: x = lane,
     y = -column) and the px per unit, for a plot NARROW_PLOT or WIDE_PLOT px wide with
-    SIDE px beside the outermost nodes (half a label, or an arc's bulge)."""
+    SIDE px beside the outermost nodes (half a label, or an arc's bulge).
+
+    Narrow, the lanes run across a phone: when every lane would get less than MIN_LANE_PX,
+    the lanes are those of the nodes the first slider position shows, and the slider widens
+    the view for the others (``Frame.follow``). A log whose 120 rare activities each took a
+    lane gave each lane 2 px, and every label of the map met its neighbour's."""
     xy: dict[str, tuple[float, float]] = {}
     for t, layer, lane in pm.nodes.select("touchpoint", "layer", "lane").iter_rows():
         xy[t] = (lane, -layer) if narrow else (layer, -lane)
+    side: float = SIDE["narrow" if narrow else "wide"]
+    width = NARROW_PLOT if narrow else WIDE_PLOT
     xs = [p[0] for p in xy.values()]
-    side = SIDE["narrow" if narrow else "wide"]
-    px_x = ((NARROW_PLOT if narrow else WIDE_PLOT) - 2 * side) / max(max(xs) - min(xs), 1.0)
+    follow = narrow and (width - 2 * side) / max(max(xs) - min(xs), 1.0) < MIN_LANE_PX
+    if follow:
+        xs = [xy[t][0] for t in _shown(pm, pm.default_level)]
+    span = max(max(xs) - min(xs), 1.0)
+    px_x = (width - 2 * side) / span
     room = min(px_x, NARROW_PLOT / 2.2) if narrow else px_x
-    return Frame(xy, (px_x, LANE_PX["narrow" if narrow else "wide"]), room - 6)
+    if narrow and room / 2 > side:  # few lanes: a label wider than SIDE px stays inside
+        side = room / 2
+        px_x = (width - 2 * side) / span
+        room = min(px_x, room)
+    return Frame(xy, (px_x, LANE_PX["narrow" if narrow else "wide"]), room - 6, side, follow)
+
+
+MIN_LANE_PX = 48
+"""The least px a lane across a phone may have before the lanes follow the slider."""
 
 
 def extent(
@@ -57,12 +79,13 @@ def extent(
     narrow: bool,
     nodes: Collection[str] | None = None,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The axis ranges: SIDE px beside the outermost nodes (all of them: the columns stay put),
-    and from top to bottom every node (of ``nodes``, default all), label, curve and loop."""
-    xs = [p[0] for p in frame.xy.values()]
+    """The axis ranges: ``frame.side`` px beside the outermost nodes (all of them: the columns
+    or lanes stay put; of ``nodes`` when ``frame.follow``), and from top to bottom every node
+    (of ``nodes``, default all), label, curve and loop."""
     shown = [frame.xy[t] for t in (frame.xy if nodes is None else nodes)]
+    xs = [p[0] for p in (shown if frame.follow else frame.xy.values())]
     ys = [p[1] for p in shown] + [y for c in curves for y in c[1]]
-    side = SIDE["narrow" if narrow else "wide"] / frame.px[0]
+    side = frame.side / frame.px[0]
     lowest = min(p[1] for p in shown) - LABEL_PX / frame.px[1]
     top = max(ys) + 34 / frame.px[1]  # a loop above the highest node
     return (min(xs) - side, max(xs) + side), (min(min(ys), lowest) - 0.1, top)
@@ -70,18 +93,31 @@ def extent(
 
 def levels_extent(
     pm: ProcessMap, frame: Frame, curves: list[tuple[list[float], list[float]]], *, narrow: bool
-) -> list[tuple[tuple[float, float], int]]:
-    """Per slider level, the y range and the figure height that hold what it shows (a level
+) -> list[Extent]:
+    """Per slider level, the axis ranges and the figure height that hold what it shows (a level
     hiding the rare touchpoints far from the map does not keep their room)."""
     levels = pm.edges.sort("journeys")["level"].to_list()
     found = []
     for i in range(len(pm.levels)):
-        nodes = pm.nodes.filter(pl.col("level") >= i)["touchpoint"].to_list()
         shown = [c for c, top in zip(curves, levels, strict=True) if top >= i]
-        _, y_range = extent(frame, shown, narrow=narrow, nodes=nodes)
+        x_range, y_range = extent(frame, shown, narrow=narrow, nodes=_shown(pm, i))
         height = int(frame.px[1] * (y_range[1] - y_range[0])) + MARGIN_T + MARGIN_B
-        found.append((y_range, height))
+        found.append(Extent(x_range, y_range, height))
     return found
+
+
+@dataclass(frozen=True)
+class Extent:
+    """What one slider level shows: the x and y ranges (plot units) and the figure height."""
+
+    x: tuple[float, float]
+    y: tuple[float, float]
+    height: int
+
+
+def _shown(pm: ProcessMap, level: int) -> list[str]:
+    """The touchpoints a slider level draws (the map's steps at every level)."""
+    return pm.nodes.filter(pl.col("level") >= level)["touchpoint"].to_list()
 
 
 SIDE = {"wide": 60, "narrow": 46}
