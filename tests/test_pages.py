@@ -172,3 +172,32 @@ def test_a_stale_warehouse_is_told_to_rebuild(wh, tmp_path):
         ReportError, match="rebuild with `journeys build --full` and `journeys compare`"
     ):
         write_reports(wh, Settings(), tmp_path, maps=[])
+
+
+def test_an_order_number_is_shown_as_the_journey_id_an_email_never(tmp_path, capsys):
+    """Case ids as a purchase-to-pay export writes them (PO-4500000008, 4500000011): the report
+    redacted them as phone numbers, so every example journey read ``PO-[phone]`` and none could
+    be looked up in marts.events. import-log decides what is a contact (it hashes those case
+    ids, here the email); the report shows the journey id the marts hold."""
+    from journeys.cli import main
+
+    log = tmp_path / "p2p.csv"
+    rows = ["case,activity,at"]
+    paid = [f"PO-45000000{k:02d}" for k in range(30)] + ["4500000111", "jane.doe@example.com"]
+    for case in paid:
+        for i, step in enumerate(["Create Order", "Approve Order", "Pay Invoice"]):
+            rows.append(f"{case},{step},2026-03-0{i + 1} 10:00")
+    for k in range(25):  # cancelled: the ranked drop-off, whose example is one of these
+        rows += [f"PO-45000001{k:02d},Create Order,2026-03-01 10:00"]
+        rows += [f"PO-45000001{k:02d},Cancel,2026-03-02 10:00"]
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    warehouse = str(tmp_path / "wh" / "journeys.duckdb")
+    main(["--warehouse", warehouse, "analyze", str(log), "--case-col", "case",
+          "--activity-col", "activity", "--timestamp-col", "at",
+          "--map-out", str(tmp_path / "p2p.yaml")])  # fmt: skip
+    main(["--warehouse", warehouse, "report", "--out", str(tmp_path / "reports")])
+    capsys.readouterr()
+    page = text_of(tmp_path / "reports" / "p2p.html")
+    examples = page[page.index('id="examples"') :]
+    assert re.search(r"<code>PO-45000001\d\d</code>", examples)  # a cancelled order
+    assert "[phone]" not in examples and "jane.doe" not in page and "example.com" not in page
