@@ -1276,12 +1276,21 @@ def test_a_name_with_spaces_is_one_activity_in_the_summary_as_in_the_marts(wh: W
 
 
 def test_one_case_and_one_activity_read_in_the_singular(wh: Warehouse, tmp_path):
+    """The import and the build of a one-case log read "1 case ids are emails" and "1
+    customers (...), 1 journeys"."""
+    from journeys.build import build_warehouse
+
     path = tmp_path / "one.csv"
-    path.write_text("case,act,ts\nT-1,Open,2024-01-01T09:00:00Z\n")
+    path.write_text("case,act,ts\njane@example.com,Open,2024-01-01T09:00:00Z\n")
     result = import_log(
         wh, Settings(), path, case_col="case", activity_col="act", timestamp_col="ts"
     )
     assert "; 1 case, 1 activity" in result.summary()
+    assert "; 1 case id is an email or a phone number: the marts show a keyed hash of it" in (
+        result.summary()
+    )
+    built = build_warehouse(wh, Settings()).summary()
+    assert built.startswith("build: 1 event, 1 customer (0 linked to the CRM), 1 journey; ")
 
 
 def test_a_channel_written_in_two_cases_is_one_channel(wh: Warehouse, tmp_path):

@@ -18,6 +18,7 @@ from journeys.ingest.raw import ensure_raw
 from journeys.inputs import build_fingerprint, fingerprint
 from journeys.warehouse import Warehouse
 from journeys.warehouse.sqltext import enum_texts
+from journeys.words import in_number
 
 if TYPE_CHECKING:
     from journeys.ingest.identity import IdentityResult
@@ -76,14 +77,17 @@ class BuildResult:
     full_rebuild: bool
 
     def summary(self) -> str:
+        def n(count: int, noun: str) -> str:
+            return f"{count} {in_number(count, noun)}"
+
         return (
-            f"build: {self.events} events, {self.customers} customers "
-            f"({self.stitched_customers} linked to the CRM), {self.journeys} journeys; "
-            f"{self.unstitched_events} events unstitched, {self.unmapped_events} unmapped; "
+            f"build: {n(self.events, 'event')}, {n(self.customers, 'customer')} "
+            f"({self.stitched_customers} linked to the CRM), {n(self.journeys, 'journey')}; "
+            f"{n(self.unstitched_events, 'event')} unstitched, {self.unmapped_events} unmapped; "
             + (
                 "full rebuild"
                 if self.full_rebuild
-                else f"{self.rebuilt_customers} customers rebuilt"
+                else f"{n(self.rebuilt_customers, 'customer')} rebuilt"
             )
         )
 

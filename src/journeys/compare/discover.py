@@ -194,9 +194,10 @@ def _short_of_target(journey_map: JourneyMap, traces: list[Trace], min_share: fl
     text = ""
     if dropped:
         text = (
-            f"; {dropped} of the {total} journeys it does not explain end without reaching its "
-            "end (drop-offs, such as cancellations), which a map of the intended journey does "
-            "not take in; compare reports them as drop-offs"
+            f"; {dropped} of the {total} {in_number(total, 'journey')} it does not explain "
+            f"{in_number(dropped, 'ends', 'end')} without reaching its end (drop-offs, such as "
+            "cancellations), which a map of the intended journey does not take in; compare "
+            "reports them as drop-offs"
         )
     return text + rare_note(sum(t.journeys for t in rare), len(rare), min_share, of=total)
 

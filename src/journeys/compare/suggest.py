@@ -126,9 +126,14 @@ def rare_note(journeys: int, sequences: int, min_share: float, *, of: int | None
     ``of`` it does not explain) take ``sequences`` too rare to adopt; '' when there are none."""
     if not sequences:
         return ""
-    who = f" of the {of} journeys it does not explain" if of is not None else " journeys"
+    who = (
+        f" of the {of} {in_number(of, 'journey')} it does not explain"
+        if of is not None
+        else f" {in_number(journeys, 'journey')}"
+    )
     return (
-        f"; {journeys}{who} take one of {sequences} {in_number(sequences, 'sequence')} that "
+        f"; {journeys}{who} {in_number(journeys, 'takes', 'take')} one of {sequences} "
+        f"{in_number(sequences, 'sequence')} that "
         f"each fewer than {min_share * 100:g}% of the journeys take (--min-variant-share "
         f"{min_share:g}): too rare to design for, they stay departures, which compare ranks as "
         "gaps (--min-variant-share 0 adopts them)"

@@ -40,6 +40,7 @@ from journeys.ingest.logreading import (
 )
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
+from journeys.words import in_number
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
 COLUMN_FLAGS = {
@@ -122,8 +123,8 @@ class ImportResult:
     def summary(self) -> str:
         if self.batch.skipped:
             return self.batch.summary()
-        cases = f"{self.cases} case{'' if self.cases == 1 else 's'}"
-        activities = f"{self.activities} activit{'y' if self.activities == 1 else 'ies'}"
+        cases = f"{self.cases} {in_number(self.cases, 'case')}"
+        activities = f"{self.activities} {in_number(self.activities, 'activity', 'activities')}"
         text = f"{self.batch.summary()}; {cases}, {activities}"
         if self.reasons:
             text += rejected_text(self.reasons)
@@ -152,6 +153,8 @@ class ImportResult:
             text += (
                 f"; {self.contact_cases} case ids are emails or phone numbers: the marts show "
                 "keyed hashes of them"
+                if self.contact_cases != 1
+                else "; 1 case id is an email or a phone number: the marts show a keyed hash of it"
             )
         text += clock_change_note(self.timezone, *self.clock_changes)
         text += "".join(f"; {doubt}" for doubt in self.doubts)
