@@ -12,6 +12,7 @@ from builders import map_journeys_frame
 from journeys.errors import ReportError
 from journeys.report import inputs as read
 from journeys.report.sankey import SankeyData, choose_depth, sankey_data
+from journeys.report.sections import sankey
 from journeys.warehouse import Warehouse
 
 STEPS = frozenset({"A", "B", "C"})
@@ -108,15 +109,42 @@ def test_the_depth_shrinks_until_no_column_is_too_busy(wh: Warehouse):
     paths = [["A", t] for t in "BCDEFGH"] * 2 + [["A"]]
     wh.write_table("marts.map_journeys", map_journeys_frame(paths))
 
-    def query(depth: int) -> pl.DataFrame:
-        return read.sankey_links(wh, "m", depth=depth, coverage=1.0)
+    def query(depth: int, coverage: float) -> pl.DataFrame:
+        return read.sankey_links(wh, "m", depth=depth, coverage=coverage)
 
-    depth, links = choose_depth(query, max_depth=4, max_column=3)
-    assert depth == 1 and drawn(links, depth=1).drawn_depth == 1
-    depth, links = choose_depth(query, max_depth=4, max_column=8)
-    assert depth == 4 and drawn(links, depth=4).drawn_depth == 2  # seven at step 2 fit eight
+    # seven second steps: at most three a column fit only one step, even covering half
+    depth, share, links = choose_depth(query, max_depth=4, max_column=3, coverage=1.0)
+    assert (depth, share) == (1, 1.0) and drawn(links, depth=1).drawn_depth == 1
+    depth, share, links = choose_depth(query, max_depth=4, max_column=8, coverage=1.0)
+    assert (depth, share) == (4, 1.0)
+    assert drawn(links, depth=4).drawn_depth == 2  # seven at step 2 fit eight
     with pytest.raises(ReportError, match="depth=0"):
-        choose_depth(query, max_depth=0, max_column=3)
+        choose_depth(query, max_depth=0, max_column=3, coverage=1.0)
+
+
+def test_many_different_paths_are_drawn_three_steps_deep_covering_less(wh: Warehouse):
+    """A purchase-to-pay log's journeys took 2,331 different paths (a rework anywhere in the
+    order): 80 % of them fitted seven nodes a column only two steps deep, and its Sankey drew
+    Start, 'Create Purchase Requisition', 'Approve Requisition' and nothing more. Its paths are
+    drawn three steps deep now, covering the most that fits there, and the page says so."""
+    backbone = ["A", "B", "C", "D"]
+    reworks = [[*backbone[:k], f"R{r}", *backbone[k:]] for k in (1, 2, 3) for r in range(9)]
+    paths = [backbone] * 60 + reworks * 2  # 60 of 114 on the backbone
+    wh.write_table("marts.map_journeys", map_journeys_frame(paths))
+
+    def query(depth: int, coverage: float) -> pl.DataFrame:
+        return read.sankey_links(wh, "m", depth=depth, coverage=coverage)
+
+    depth, share, links = choose_depth(query, max_depth=6, max_column=7, coverage=0.8)
+    assert depth >= 3 and 0.5 <= share < 0.8
+    data = drawn(links, depth=depth, coverage=0.8)
+    assert_reconciles(data, len(paths))
+    assert share <= data.covered < 0.8
+    page = sankey(data, "", "", narrow_data=None, filters=False).html
+    assert "which the journeys' many different paths reach only fewer than 3 steps deep" in page
+    # paths a map's usual journeys take: the coverage asked for, as before
+    wh.write_table("marts.map_journeys", map_journeys_frame([backbone] * 60 + reworks[:3]))
+    assert choose_depth(query, max_depth=6, max_column=7, coverage=0.8)[:2] == (6, 0.8)
 
 
 PATHS = st.lists(

@@ -112,25 +112,31 @@ def _sankeys(
             links, designed_steps=steps, designed_edges=edges, depth=at, coverage=coverage
         )
 
-    def query(at: int, segment: str | None = None, period: str | None = None) -> pl.DataFrame:
+    def query(
+        at: int, share: float, segment: str | None = None, period: str | None = None
+    ) -> pl.DataFrame:
         return read.sankey_links(
-            wh, m.name, depth=at, coverage=coverage, segment=segment, period=period
+            wh, m.name, depth=at, coverage=share, segment=segment, period=period
         )
 
-    wide_depth, links = choose_depth(query, max_depth=depth, max_column=WIDE_COLUMN)
-    narrow_depth, narrow = choose_depth(query, max_depth=min(depth, 4), max_column=NARROW_COLUMN)
+    wide_depth, wide_share, links = choose_depth(
+        query, max_depth=depth, max_column=WIDE_COLUMN, coverage=coverage
+    )
+    narrow_depth, _, narrow = choose_depth(
+        query, max_depth=min(depth, 4), max_column=NARROW_COLUMN, coverage=coverage
+    )
     views = [("All journeys", drawn(links, wide_depth))]
     found = read.map_views(wh, m.name)
     segments = found.filter(pl.col("kind") == "segment").head(MAX_SEGMENTS)
     periods = found.filter(pl.col("kind") == "period").sort("value").tail(MAX_PERIODS)
     if segments.height > 1:
         views += [
-            (f"Segment: {v}", drawn(query(wide_depth, segment=v), wide_depth))
+            (f"Segment: {v}", drawn(query(wide_depth, wide_share, segment=v), wide_depth))
             for v in segments["value"]
         ]
     if periods.height > 1:
         views += [
-            (f"Started {v}", drawn(query(wide_depth, period=v), wide_depth))
+            (f"Started {v}", drawn(query(wide_depth, wide_share, period=v), wide_depth))
             for v in periods["value"]
         ]
     return views, drawn(narrow, narrow_depth)

@@ -247,15 +247,44 @@ def terminals(links: pl.DataFrame) -> int:
     return links.filter(pl.col("target") != "step").select("target", "status").unique().height
 
 
+MIN_DEPTH = 3
+"""A Sankey of fewer steps says little: Start, a first step and a second."""
+LOWEST_COVERAGE = 0.5
+"""The least share the drawn paths may cover when the coverage asked for fits only a Sankey of
+fewer than MIN_DEPTH steps."""
+
+
 def choose_depth(
-    query: Callable[[int], pl.DataFrame], *, max_depth: int, max_column: int
-) -> tuple[int, pl.DataFrame]:
-    """The deepest depth up to ``max_depth`` whose bands (``query(depth)``) have at most
-    ``max_column`` nodes in any column, with those bands (depth 1 at least)."""
+    query: Callable[[int, float], pl.DataFrame],
+    *,
+    max_depth: int,
+    max_column: int,
+    coverage: float,
+) -> tuple[int, float, pl.DataFrame]:
+    """The deepest depth up to ``max_depth`` whose bands (``query(depth, coverage)``) have at
+    most ``max_column`` nodes in any column (depth 1 at least), the coverage drawn and those
+    bands. When ``coverage`` fits only fewer than MIN_DEPTH steps, as in a log whose journeys
+    take thousands of different paths (a purchase-to-pay log's Sankey drew Start, 'Create
+    Purchase Requisition', 'Approve Requisition' and nothing more), the paths are drawn
+    MIN_DEPTH steps deep or more covering less: the highest share, in steps of 0.1 down to
+    LOWEST_COVERAGE, that fits at some such depth (the deepest); the page says what they
+    cover."""
     if max_depth < 1:
         raise ReportError(f"depth={max_depth}: draw at least one step; pass depth >= 1")
+
+    def fits(links: pl.DataFrame) -> bool:
+        return max(busiest_column(links), terminals(links)) <= max_column
+
     for depth in range(max_depth, 0, -1):
-        links = query(depth)
-        if depth == 1 or max(busiest_column(links), terminals(links)) <= max_column:
-            return depth, links
-    raise AssertionError("unreachable")
+        links = query(depth, coverage)
+        if depth == 1 or fits(links):
+            break
+    if depth >= min(MIN_DEPTH, max_depth):
+        return depth, coverage, links
+    lower = [coverage - 0.1 * k for k in range(1, 10)]
+    for share in (round(c, 2) for c in lower if c >= LOWEST_COVERAGE - 1e-9):
+        for deeper in range(max_depth, MIN_DEPTH - 1, -1):
+            found = query(deeper, share)
+            if fits(found):
+                return deeper, share, found
+    return depth, coverage, links

@@ -17,7 +17,7 @@ import polars as pl
 from journeys.report.figures import END_COLOURS, END_KINDS, INK, NODE_COLOURS
 from journeys.report.inputs import MapSummary
 from journeys.report.processmap import ProcessMap
-from journeys.report.sankey import SankeyData
+from journeys.report.sankey import MIN_DEPTH, SankeyData
 from journeys.report.templates import bar, card, own
 from journeys.report.text import (
     counted,
@@ -263,7 +263,7 @@ def sankey(
         f'cover <b data-covered="{data.covered:.4f}" data-depth="{data.depth}">'
         f"{format_share(data.covered)}</b> of the "
         f"{counted(data.total_journeys, 'journey')} (target: at least "
-        f"{format_share(data.coverage_target)}); the other "
+        f"{format_share(data.coverage_target)}{_short_of(data)}); the other "
         f"{format_count(data.other_journeys)} flow into <i>Other paths</i> where they leave the "
         f"drawn ones. Blue bands follow the map, orange ones do not.{small}{menu}"
     )
@@ -273,6 +273,16 @@ def sankey(
         f"{end_legend(narrow_data) if narrow_data is not None else ''}</div>"
     )
     return section("paths", title, explain, body)
+
+
+def _short_of(data: SankeyData) -> str:
+    """Why the drawn paths cover less than the target: only then does ``choose_depth`` draw
+    fewer, to show MIN_DEPTH steps or more (the paths asked for reach their share otherwise)."""
+    if data.covered >= data.coverage_target:
+        return ""
+    return (
+        f", which the journeys' many different paths reach only fewer than {MIN_DEPTH} steps deep"
+    )
 
 
 def end_legend(data: SankeyData) -> str:
