@@ -200,4 +200,6 @@ def test_an_order_number_is_shown_as_the_journey_id_an_email_never(tmp_path, cap
     page = text_of(tmp_path / "reports" / "p2p.html")
     examples = page[page.index('id="examples"') :]
     assert re.search(r"<code>PO-45000001\d\d</code>", examples)  # a cancelled order
+    # one file loaded: "The 1 most recent load batches" read the index
+    assert "<summary>The load batch</summary>" in text_of(tmp_path / "reports" / "index.html")
     assert "[phone]" not in examples and "jane.doe" not in page and "example.com" not in page

@@ -159,7 +159,11 @@ def quality(data_quality: pl.DataFrame | None) -> str:
         head + '<p class="explain">Rows loaded per source: rejected rows are kept in raw.rejects '
         "with the reason; unstitched events could not be tied to a known customer.</p>"
         + table(headers, rows, id="quality-table")
-        + f"<details><summary>The {len(recent)} most recent load batches</summary>"
+        + (
+            "<details><summary>The load batch</summary>"
+            if recent.height == 1
+            else f"<details><summary>The {recent.height} most recent load batches</summary>"
+        )
         + table(batch_headers, batch_rows)
         + "</details></section>"
     )
