@@ -153,11 +153,26 @@ def test_a_sequence_fewer_than_the_min_share_take_is_not_designed_in(wh: Warehou
         "compare ranks as gaps (--min-variant-share 0 adopts them)"
     )
     assert "(each taken by at least 1% of the journeys)" in out.read_text()
+    # the detours left off are named at the top, for the reader to design one in
+    head = out.read_text().split("\nname: ")[0]
+    assert (
+        "#   Detour 00: 1 journey (0%)\n" in head and "#   and 42 more (marts.touchpoints)" in head
+    )
     # with no floor, the most frequent detours are adopted until 80 % conform, as before
     every = discover_map(wh, SETTINGS, coverage=0.8, out=out, min_share=0.0)
     assert "it explains 80.0%" in every and len(load_map(out).steps) == len(BACKBONE) + 10
     with pytest.raises(CompareError, match="--min-variant-share 1.5: must be between 0 and 1"):
         discover_map(wh, SETTINGS, coverage=0.8, out=None, min_share=1.5)
+
+
+def test_a_left_off_name_cannot_break_out_of_its_comment(wh: Warehouse, tmp_path: Path):
+    """A touchpoint name with a line break, listed in the comment of touchpoints left off,
+    would put the rest of its name into the map as YAML."""
+    load(wh, [(BACKBONE, 150), (["Open", "Assign", "X\nname: hijacked\r\n# ", "Close"], 1)])
+    out = tmp_path / "first.yaml"
+    discover_map(wh, SETTINGS, coverage=0.8, out=out)
+    assert load_map(out).name == "first"
+    assert "#   X name: hijacked #: 1 journey (1%)\n" in out.read_text()
 
 
 def test_suggest_map_and_analyze_take_the_min_share(tmp_path: Path, capsys):

@@ -18,6 +18,7 @@ ready to edit:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,10 @@ def discover_map(
     # seed's (the journeys touching the most frequent journey's steps), a few journeys fewer
     traces = collect_traces(journey_map, journeys)
     share, scoped = measure_share(journey_map, traces)
-    text = _header(coverage, scoped) + yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, width=100
+    text = (
+        _header(coverage, scoped)
+        + _left_off(journeys, journey_map)
+        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     )
     head = (
         f"suggest-map: discovered '{map_name}' from {journeys.height} journeys: "
@@ -200,6 +203,45 @@ def _short_of_target(journey_map: JourneyMap, traces: list[Trace], min_share: fl
             "reports them as drop-offs"
         )
     return text + rare_note(sum(t.journeys for t in rare), len(rare), min_share, of=total)
+
+
+LEFT_OFF_LISTED = 8
+
+
+def _left_off(journeys: pl.DataFrame, journey_map: JourneyMap) -> str:
+    """Comment lines naming the touchpoints the journeys take that the map left off, the most
+    taken first with their journeys (the draft's reader adds one as a step to design it in);
+    '' when every touchpoint is a step."""
+    steps = set(journey_map.step_names)
+    taken = (
+        journeys.select(pl.col("path").list.unique())
+        .explode("path")
+        .drop_nulls()
+        .filter(~pl.col("path").is_in(list(steps)))
+        .group_by("path")
+        .len()
+        .sort(["len", "path"], descending=[True, False])
+    )
+    if taken.is_empty():
+        return ""
+    total = journeys.height
+    lines = [
+        "# Touchpoints the journeys take that are not steps, the most taken first (add one as a",
+        "# step to design it in):",
+        *(
+            f"#   {_one_line(t)}: {n:,} {in_number(n, 'journey')} ({n / total:.0%})"
+            for t, n in taken.head(LEFT_OFF_LISTED).iter_rows()
+        ),
+    ]
+    if taken.height > LEFT_OFF_LISTED:
+        lines.append(f"#   and {taken.height - LEFT_OFF_LISTED:,} more (marts.touchpoints)")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _one_line(name: str) -> str:
+    """A touchpoint name for a comment line: a line break or other control character in it
+    would end the comment and put the rest of the name into the map as YAML."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", name).split())
 
 
 def _header(coverage: float, scoped: int) -> str:
