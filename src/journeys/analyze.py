@@ -108,10 +108,8 @@ def analyze_log(
         built = build_warehouse(wh, settings)
         if out is not None:
             from journeys.compare.discover import discover_map
-            from journeys.compare.suggest import MIN_VARIANT_SHARE
 
-            share = MIN_VARIANT_SHARE if min_share is None else min_share
-            discovered = discover_map(wh, settings, coverage=coverage, min_share=share, out=out)
+            discovered = discover_map(wh, settings, coverage=coverage, min_share=min_share, out=out)
         chosen = maps if out is None else (out,)
         compared = compare_in(wh, settings, chosen)
     return Analysis(

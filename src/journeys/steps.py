@@ -233,13 +233,11 @@ def suggest_map(
     with open_published(settings) as wh:
         if map_file is None:
             from journeys.compare.discover import discover_map
-            from journeys.compare.suggest import MIN_VARIANT_SHARE
 
-            share = MIN_VARIANT_SHARE if min_share is None else min_share
             return discover_map(
-                wh, settings, coverage=coverage, min_share=share, out=out, name=name
+                wh, settings, coverage=coverage, min_share=min_share, out=out, name=name
             )
         from journeys.compare.suggest import suggest_map as suggest
 
-        shares = {"coverage": coverage, "min_share": min_share or 0.0}
-        return suggest(wh, settings, map_file, out=out, **shares)
+        share = min_share or 0.0
+        return suggest(wh, settings, map_file, coverage=coverage, min_share=share, out=out)

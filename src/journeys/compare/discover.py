@@ -50,10 +50,11 @@ def discover_map(
     coverage: float,
     out: Path | None,
     name: str | None = None,
-    min_share: float = MIN_VARIANT_SHARE,
+    min_share: float | None = None,
 ) -> str:
     """Write (to ``out``) or return a map discovered from ``marts.journeys``; return a summary
-    of what it holds."""
+    of what it holds. ``min_share``: see ``suggest.revise_map`` (None: MIN_VARIANT_SHARE)."""
+    min_share = MIN_VARIANT_SHARE if min_share is None else min_share
     check_shares(coverage, min_share)
     if not wh.table_exists("marts.journeys"):
         raise CompareError("marts.journeys not found; run `journeys build` before suggest-map")
