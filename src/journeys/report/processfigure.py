@@ -212,7 +212,7 @@ def process_figure(pm: ProcessMap, *, narrow: bool = False) -> go.Figure:
     """The process map, with a slider over ``pm.levels`` starting at ``pm.default_level``."""
     frame = frame_of(pm, narrow=narrow)
     curves = curves_of(pm, frame, narrow=narrow)
-    extents = levels_extent(pm, frame, curves, narrow=narrow)
+    extents = levels_extent(pm, frame, curves)
     first = extents[pm.default_level]
     figure = go.Figure()
     owners: list[int] = []  # per trace: the highest level it is drawn at

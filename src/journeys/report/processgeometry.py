@@ -76,7 +76,6 @@ def extent(
     frame: Frame,
     curves: list[tuple[list[float], list[float]]],
     *,
-    narrow: bool,
     nodes: Collection[str] | None = None,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """The axis ranges: ``frame.side`` px beside the outermost nodes (all of them: the columns
@@ -92,7 +91,7 @@ def extent(
 
 
 def levels_extent(
-    pm: ProcessMap, frame: Frame, curves: list[tuple[list[float], list[float]]], *, narrow: bool
+    pm: ProcessMap, frame: Frame, curves: list[tuple[list[float], list[float]]]
 ) -> list[Extent]:
     """Per slider level, the axis ranges and the figure height that hold what it shows (a level
     hiding the rare touchpoints far from the map does not keep their room)."""
@@ -100,7 +99,7 @@ def levels_extent(
     found = []
     for i in range(len(pm.levels)):
         shown = [c for c, top in zip(curves, levels, strict=True) if top >= i]
-        x_range, y_range = extent(frame, shown, narrow=narrow, nodes=_shown(pm, i))
+        x_range, y_range = extent(frame, shown, nodes=_shown(pm, i))
         height = int(frame.px[1] * (y_range[1] - y_range[0])) + MARGIN_T + MARGIN_B
         found.append(Extent(x_range, y_range, height))
     return found
