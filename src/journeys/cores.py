@@ -12,13 +12,22 @@ of 40,000 journeys 0.92 → 0.82 s, CPU-seconds lower too). A large compare need
 Linux only (``os.sched_setaffinity`` with thread ids); elsewhere, and on one core, it does
 nothing. Every thread's affinity is put back when the block ends; a thread started inside the
 block is given the caller's.
+
+NumPy's BLAS (OpenBLAS) starts its worker threads when it is first used, one per core it may
+run on. Put on the caller's core with it, they spin waiting for work beside the thread that
+hands it to them, and a 130 x 130 ``numpy.linalg.solve`` took 128 ms instead of 0.13 ms: a
+purchase-to-pay log with 128 touchpoints in a map's scope spent 13.8 s of `journeys analyze`'s
+compare (15.1 s; 0.7 s in a `compare` of its own, where NumPy is first used inside the block
+and so starts one thread). Inside the block a BLAS already started runs on one thread
+(threadpoolctl, ADR 0006).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 
 ONE_CORE_JOURNEYS = 50_000
@@ -46,11 +55,23 @@ def one_core(enabled: bool = True) -> Iterator[None]:
         _set(tid, {core})
     _set(0, {core})
     try:
-        yield
+        with _one_blas_thread():
+            yield
     finally:
         for tid in _threads():
             _set(tid, before.get(tid, allowed))
         _set(0, allowed)
+
+
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """NumPy's BLAS on one thread for the block, when NumPy is loaded (its threads may have
+    started on every core); nothing to limit otherwise (it starts inside the block, on one)."""
+    if "numpy" not in sys.modules:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    limits: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    return limits
 
 
 def _threads() -> list[int]:
