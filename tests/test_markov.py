@@ -154,3 +154,24 @@ def test_no_conversion_no_effect():
     effects = removal_effects(counts, conversions=0)
     assert effects["removal_effect"].to_list() == [0.0, 0.0]
     assert effects["attributed_outcomes"].to_list() == [0.0, 0.0]
+
+
+def test_many_touchpoints_from_one_inverse_equal_one_solve_each():
+    """The removal effects come from one inverse of the chain's system (x_0 - N_0k / N_kk x_k),
+    not one solve per touchpoint: 128 solves for a log with 128 touchpoints in a map's scope.
+    Each equals the chain solved again with that touchpoint sent to null."""
+    rng = random.Random(7)
+    names = [f"T{i:03d}" for i in range(150)]
+    paths = [[rng.choice(names) for _ in range(rng.randint(1, 9))] for _ in range(2_000)]
+    converted = [rng.random() < 0.3 for _ in paths]
+    counts = transition_counts(walks_of(paths, converted))
+    base = conversion_probability(counts)
+    got = dict(
+        removal_effects(counts, conversions=sum(converted))
+        .select("touchpoint", "removal_effect")
+        .rows()
+    )
+    assert len(got) == 150
+    for name in names[::10]:
+        alone = conversion_probability(counts, removed=name)
+        assert got[name] == pytest.approx(1 - alone / base, abs=1e-9)
