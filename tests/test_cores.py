@@ -179,7 +179,9 @@ def test_numpy_blas_threads_started_before_run_as_one_inside():
         return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
 
     outside = blas_threads()
-    assert outside and max(outside) == len(os.sched_getaffinity(0))
+    assert outside  # NumPy's wheels carry OpenBLAS
+    if max(outside) == 1:
+        pytest.skip("NumPy's BLAS runs on one thread here already (OPENBLAS_NUM_THREADS=1)")
     with one_core():
         assert blas_threads() == [1] * len(outside)
         solved = np.linalg.solve(np.eye(130) * 2.0, np.ones(130))
