@@ -169,3 +169,26 @@ def test_on_a_phone_rare_touchpoints_do_not_squeeze_the_map(wh: Warehouse):
     # the sample's few off-map touchpoints keep one width at every position
     few = process_figure(process_map(wh), narrow=True).layout.sliders[0].steps
     assert len({tuple(step.args[1]["xaxis.range"]) for step in few}) == 1
+
+
+def test_the_rarest_moves_of_a_sprawling_log_are_left_off_the_slider(wh: Warehouse):
+    """A purchase-to-pay log's 2,400 moves were all drawn at the slider's "all", about 1 KB
+    each per layout: a 5 MB page. The slider now starts at the lowest share drawing at most
+    MAX_DRAWN_EDGES optional moves; the others, and touchpoints only they reach, are counted."""
+    from journeys.report.processmap import MAX_DRAWN_EDGES
+
+    rare = [
+        ["Open", f"Rework {i:03d}", "Chat", f"Rework {i + 1:03d}", "Solved"] for i in range(200)
+    ]
+    pm = process_map(wh, PATHS * 100 + rare)  # each rework move: 1 of 1,400 journeys
+    optional = pm.edges.filter(~pl.col("kind").is_in(["designed", "unused"]))
+    assert pm.levels[0] > 0 and len(pm.levels) < len(LEVELS)
+    assert optional.height <= MAX_DRAWN_EDGES and pm.hidden_edges >= 400
+    assert pm.hidden_touchpoints == 201  # every rework, each reached only by rare moves
+    assert not pm.nodes["touchpoint"].str.starts_with("Rework").any()
+    assert (pm.edges["level"] >= 0).all() and pm.default_level < len(pm.levels)
+    figure = process_figure(pm, narrow=True)
+    assert [s.label for s in figure.layout.sliders[0].steps][0] != "all"
+    # a map of few moves keeps every position, "all" first
+    few = process_map(wh)
+    assert few.levels == LEVELS and few.hidden_edges == 0 and few.hidden_touchpoints == 0

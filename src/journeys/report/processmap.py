@@ -25,6 +25,7 @@ shown when its journeys reach that share of the journeys in scope, and designed 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ LEVELS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1)
 """Shares of the journeys in scope an edge needs to be drawn, one per slider position."""
 MAX_SHOWN_EDGES = 24
 """The default slider position is the lowest level showing at most this many optional edges."""
+MAX_DRAWN_EDGES = 150
+"""The most optional edges the slider's lowest position may draw: the levels below the lowest
+that stays within it are left off the slider (each drawn move weighs about 1 KB per layout:
+a purchase-to-pay log's 2,400 moves made a 5 MB page, every one of them at "all")."""
 OFF_MAP_GAP = 1.0
 """The least distance, in columns, between two off-map nodes of one lane."""
 
@@ -54,6 +59,10 @@ class ProcessMap:
     levels: tuple[float, ...]
     default_level: int
     total_journeys: int
+    hidden_edges: int = 0
+    """Optional moves rarer than ``levels[0]`` left undrawn (MAX_DRAWN_EDGES)."""
+    hidden_touchpoints: int = 0
+    """Off-map touchpoints left undrawn with them (every move of theirs is that rare)."""
 
     @property
     def layers(self) -> float:
@@ -123,12 +132,14 @@ def _off_map_lanes(
     ``taken``: the columns of the nodes already in each lane (the map's steps)."""
     low = max(taken, default=0.0)
     high = min(taken, default=0.0)
-    order = [lane for k in range(1, 64) for lane in (low + k, high - k)]
     lanes: dict[str, float] = {}
     for touchpoint in sorted(xs, key=lambda t: (-journeys.get(t, 0), t)):
+        # as many lanes as it takes: 130 touchpoints between the same two steps ran out of
+        # the 126 there were, and the report stopped
         lane = next(
             lane
-            for lane in order
+            for k in itertools.count(1)
+            for lane in (low + k, high - k)
             if all(abs(xs[touchpoint] - x) >= OFF_MAP_GAP for x in taken.get(lane, []))
         )
         taken.setdefault(lane, []).append(xs[touchpoint])
@@ -196,31 +207,48 @@ def process_map_data(
     journeys may start (``entries``) and end (``exits``)."""
     loops = frozenset((a, b) for a, b in designed_edges if a == b)
     designed = designed_edges - loops
-    observed = dict(zip(nodes["touchpoint"], nodes["journeys"], strict=True))
     total = int(edges.filter(pl.col("from_touchpoint").is_null())["journeys"].sum())
     order = {s: i for i, s in enumerate(steps)}
+    typed = _edge_kinds(edges, designed, entries, exits)
+    shares = typed.with_columns(share=pl.col("journeys") / max(total, 1))
+    shares = shares.with_columns(level=_level_index(shares, levels))
+    first = _first_level(shares, levels)
+    drawn = shares.filter(pl.col("level") >= first).with_columns(level=pl.col("level") - first)
+    levels = tuple(levels[first:])
+    # the off-map touchpoints of the moves drawn: one only rarer moves reach takes no lane
+    reached = set(drawn["from_touchpoint"].drop_nulls()) | set(drawn["to_touchpoint"].drop_nulls())
+    shown = nodes.filter(
+        pl.col("touchpoint").is_in(list(order)) | pl.col("touchpoint").is_in(list(reached))
+    )
+    observed = dict(zip(shown["touchpoint"], shown["journeys"], strict=True))
     layer = {s: float(v) for s, v in designed_layers(steps, designed).items()}
     lane = _lanes({s: int(v) for s, v in layer.items()}, observed, order)
-    off_map = [t for t in nodes["touchpoint"] if t not in order]
+    off_map = [t for t in shown["touchpoint"] if t not in order]
     xs = _off_map_layers(off_map, edges, layer)
     taken: dict[float, list[float]] = {}
     for step, at in lane.items():
         taken.setdefault(at, []).append(layer[step])
     lane.update(_off_map_lanes(xs, observed, taken))
     layer.update(xs)
-    typed = _edge_kinds(edges, designed, entries, exits)
-    shares = typed.with_columns(share=pl.col("journeys") / max(total, 1))
-    level = _level_index(shares, levels)
-    shares = shares.with_columns(level=level)
-    default = _default_level(shares, levels)
-    frame = _node_frame(nodes, steps, order, layer, lane, repeatable | {a for a, _ in loops})
+    frame = _node_frame(shown, steps, order, layer, lane, repeatable | {a for a, _ in loops})
     return ProcessMap(
-        nodes=_node_levels(frame, shares, len(levels)),
-        edges=shares,
-        levels=tuple(levels),
-        default_level=default,
+        nodes=_node_levels(frame, drawn, len(levels)),
+        edges=drawn,
+        levels=levels,
+        default_level=_default_level(drawn, levels),
         total_journeys=total,
+        hidden_edges=shares.height - drawn.height,
+        hidden_touchpoints=nodes.height - shown.height,
     )
+
+
+def _first_level(edges: pl.DataFrame, levels: Sequence[float]) -> int:
+    """The lowest level drawing at most MAX_DRAWN_EDGES optional (not designed) edges."""
+    optional = edges.filter(~pl.col("kind").is_in(["designed", "unused"]))
+    for i in range(len(levels)):
+        if optional.filter(pl.col("level") >= i).height <= MAX_DRAWN_EDGES:
+            return i
+    return len(levels) - 1
 
 
 def _level_index(edges: pl.DataFrame, levels: Sequence[float]) -> pl.Expr:

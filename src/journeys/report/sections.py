@@ -153,13 +153,25 @@ def process_map(pm: ProcessMap, wide: str, narrow: str, *, entry: Sequence[str])
     ]
     if off.height:
         facts.append(
-            f"{off.height} touchpoints are not on the map; the busiest: "
+            f"{off.height + pm.hidden_touchpoints} touchpoints are not on the map; the busiest: "
             f"{quoted(off['touchpoint'].head(3).to_list())}."
         )
     if unused:
         facts.append(f"{unused} designed transitions are never taken (dashed).")
     if unreached:
         facts.append(f"Designed steps nobody reaches (grey): {quoted(unreached)}.")
+    if pm.hidden_edges:
+        facts.append(
+            f"{counted(pm.hidden_edges, 'rarer move')}, each taken by fewer than "
+            f"{pm.levels[0] * 100:g}% of the journeys, "
+            f"{in_number(pm.hidden_edges, 'is', 'are')} not drawn"
+            + (
+                f", nor {counted(pm.hidden_touchpoints, 'touchpoint')} only they reach"
+                if pm.hidden_touchpoints
+                else ""
+            )
+            + " (marts.map_journeys holds every path)."
+        )
     explain = (
         "Each circle is a touchpoint, as big as the journeys passing it; each arrow a move "
         "from one to the next, as thick as the journeys taking it. The map's steps read left "
