@@ -82,6 +82,54 @@ def helpdesk_report() -> Report:
     return _report(warehouse, Settings(), (load_map(HELPDESK_MAP),), folder / "reports")
 
 
+BACKBONE = ["Create Purchase Requisition", "Approve Requisition", "Create Purchase Order",
+            "Send Order to Vendor", "Record Goods Receipt", "Record Invoice Receipt",
+            "Clear Invoice", "Pay Invoice"]  # fmt: skip
+
+
+def rework_log(path: Path, *, orders: int = 600, reworks: int = 60) -> Path:
+    """A purchase-to-pay export as ERP logs look: an 8-step backbone, a rework ('Change Price
+    (7)') after any step a quarter of the time, many of them rare, a fifth of the orders
+    stopping early; one row per event, local times, departments as teams. Written by rule
+    here, not by the project's generator."""
+    import random
+
+    rng = random.Random(5)
+    names = [f"Change {w} ({k})" for w in ("Price", "Quantity", "Vendor") for k in range(20)]
+    names = names[:reworks]
+    weights = [1 / (i + 1) for i in range(len(names))]
+    rows = ["PO Number,Activity,Event Time,Department"]
+    for order in range(orders):
+        t = datetime(2026, 1, 5, 8, 0) + timedelta(hours=rng.randint(0, 24 * 150))
+        steps = BACKBONE if rng.random() >= 0.2 else BACKBONE[: rng.randint(2, 7)]
+        for step in steps:
+            walk = [step]
+            while rng.random() < 0.25:
+                walk.append(rng.choices(names, weights)[0])
+            for activity in walk:
+                t += timedelta(minutes=rng.randint(5, 60 * 48))
+                team = rng.choice(["Purchasing", "Accounts Payable", "Warehouse"])
+                rows.append(f"PO-{4500000000 + order},{activity},{t:%Y-%m-%d %H:%M:%S},{team}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@cache
+def rework_report() -> Report:
+    """The purchase-to-pay log through ``journeys analyze`` (a discovered map) and ``report``."""
+    from journeys.cli import main
+
+    folder = _folder("journeys-rework-")
+    log = rework_log(folder / "p2p.csv")
+    warehouse = folder / "journeys.duckdb"
+    columns = ["--case-col", "PO Number", "--activity-col", "Activity",
+               "--timestamp-col", "Event Time", "--team-col", "Department"]  # fmt: skip
+    map_file = folder / "p2p.yaml"
+    head = ["--warehouse", str(warehouse)]
+    assert main([*head, "analyze", str(log), *columns, "--map-out", str(map_file)]) == 0
+    return _report(warehouse, Settings(), (load_map(map_file),), folder / "reports")
+
+
 HOSTILE_MAP = """\
 name: online-purchase
 description: How we believe a new customer buys online.

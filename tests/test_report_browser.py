@@ -16,7 +16,14 @@ import pytest
 from browser import CHROMIUM, Browser, Measured, browser
 from journeys.report.cx import touchpoint_chart_data
 from journeys.warehouse import Warehouse
-from report_fixtures import HOSTILE, Report, helpdesk_report, hostile_report, sample_report
+from report_fixtures import (
+    HOSTILE,
+    Report,
+    helpdesk_report,
+    hostile_report,
+    rework_report,
+    sample_report,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +37,9 @@ PAGES = [
     ("sample", "support-resolution"),
     ("sample", "index"),
     ("helpdesk", "helpdesk-ticket"),
+    # a discovered map of a log whose orders take hundreds of paths through 60 rare reworks:
+    # on a phone its process map gave each rework a lane of 5 px, and its Sankey cut a label
+    ("rework", "p2p"),
     ("helpdesk", "index"),
     ("hostile", "online-purchase"),
 ]
@@ -49,6 +59,7 @@ def reports(tmp_path_factory) -> dict[str, Report]:
         "sample": sample_report(),
         "helpdesk": helpdesk_report(),
         "hostile": hostile_report(tmp_path_factory.mktemp("hostile")),
+        "rework": rework_report(),
     }
 
 

@@ -149,6 +149,10 @@ def sankey_trace(
     )
 
 
+SANKEY_BOTTOM = {False: 8, True: 22}
+"""Px below the Sankey's plot (wide, narrow): room for the lower half of a two-line label."""
+
+
 def sankey_height(views: Sequence[SankeyData], *, narrow: bool = False) -> int:
     """Tall enough for the busiest column of any view, its pads and two-line labels."""
     busiest = 1
@@ -190,7 +194,10 @@ def sankey_figure(
     menu = len(drawn) > 1
     figure.update_layout(
         height=sankey_height([d for _, d in drawn], narrow=narrow),
-        margin={"l": 4, "r": 4, "t": 72 if menu else 28, "b": 8},
+        # narrow labels wrap to two lines, centred on their node: a sliver of a node at the
+        # bottom of a column ('Change Price (1)', 1% of a purchase-to-pay log) put half of its
+        # second line below the plot
+        margin={"l": 4, "r": 4, "t": 72 if menu else 28, "b": SANKEY_BOTTOM[narrow]},
         font={"size": 12, "family": FONT},
         paper_bgcolor="white",
         meta={"title": plotly_text(title)},
