@@ -212,7 +212,7 @@ def process_map_data(
     typed = _edge_kinds(edges, designed, entries, exits)
     shares = typed.with_columns(share=pl.col("journeys") / max(total, 1))
     shares = shares.with_columns(level=_level_index(shares, levels))
-    first = _first_level(shares, levels)
+    first = _lowest_level(shares, levels, most=MAX_DRAWN_EDGES)
     drawn = shares.filter(pl.col("level") >= first).with_columns(level=pl.col("level") - first)
     levels = tuple(levels[first:])
     # the off-map touchpoints of the moves drawn: one only rarer moves reach takes no lane
@@ -235,20 +235,11 @@ def process_map_data(
         nodes=_node_levels(frame, drawn, len(levels)),
         edges=drawn,
         levels=levels,
-        default_level=_default_level(drawn, levels),
+        default_level=_lowest_level(drawn, levels, most=MAX_SHOWN_EDGES),
         total_journeys=total,
         hidden_edges=shares.height - drawn.height,
         hidden_touchpoints=nodes.height - shown.height,
     )
-
-
-def _first_level(edges: pl.DataFrame, levels: Sequence[float]) -> int:
-    """The lowest level drawing at most MAX_DRAWN_EDGES optional (not designed) edges."""
-    optional = edges.filter(~pl.col("kind").is_in(["designed", "unused"]))
-    for i in range(len(levels)):
-        if optional.filter(pl.col("level") >= i).height <= MAX_DRAWN_EDGES:
-            return i
-    return len(levels) - 1
 
 
 def _level_index(edges: pl.DataFrame, levels: Sequence[float]) -> pl.Expr:
@@ -260,11 +251,12 @@ def _level_index(edges: pl.DataFrame, levels: Sequence[float]) -> pl.Expr:
     return pl.when(always).then(pl.lit(len(levels) - 1, pl.Int64)).otherwise(highest)
 
 
-def _default_level(edges: pl.DataFrame, levels: Sequence[float]) -> int:
-    """The lowest level that shows at most MAX_SHOWN_EDGES optional (not designed) edges."""
+def _lowest_level(edges: pl.DataFrame, levels: Sequence[float], *, most: int) -> int:
+    """The lowest level that shows at most ``most`` optional (not designed) edges:
+    MAX_DRAWN_EDGES for the slider's first position, MAX_SHOWN_EDGES for where it starts."""
     optional = edges.filter(~pl.col("kind").is_in(["designed", "unused"]))
     for i in range(len(levels)):
-        if optional.filter(pl.col("level") >= i).height <= MAX_SHOWN_EDGES:
+        if optional.filter(pl.col("level") >= i).height <= most:
             return i
     return len(levels) - 1
 
