@@ -18,7 +18,7 @@ from journeys.ingest.raw import ensure_raw
 from journeys.inputs import build_fingerprint, fingerprint
 from journeys.warehouse import Warehouse
 from journeys.warehouse.sqltext import enum_texts
-from journeys.words import in_number
+from journeys.words import numbered
 
 if TYPE_CHECKING:
     from journeys.ingest.identity import IdentityResult
@@ -77,17 +77,15 @@ class BuildResult:
     full_rebuild: bool
 
     def summary(self) -> str:
-        def n(count: int, noun: str) -> str:
-            return f"{count} {in_number(count, noun)}"
-
         return (
-            f"build: {n(self.events, 'event')}, {n(self.customers, 'customer')} "
-            f"({self.stitched_customers} linked to the CRM), {n(self.journeys, 'journey')}; "
-            f"{n(self.unstitched_events, 'event')} unstitched, {self.unmapped_events} unmapped; "
+            f"build: {numbered(self.events, 'event')}, {numbered(self.customers, 'customer')} "
+            f"({self.stitched_customers} linked to the CRM), {numbered(self.journeys, 'journey')}; "
+            f"{numbered(self.unstitched_events, 'event')} unstitched, {self.unmapped_events} "
+            "unmapped; "
             + (
                 "full rebuild"
                 if self.full_rebuild
-                else f"{n(self.rebuilt_customers, 'customer')} rebuilt"
+                else f"{numbered(self.rebuilt_customers, 'customer')} rebuilt"
             )
         )
 

@@ -23,3 +23,9 @@ def in_number(value: float | int | None, one: str, many: str | None = None) -> s
 def counted(value: float | int | None, noun: str, plural: str | None = None) -> str:
     """``format_count`` and the noun in number: ``1 journey``, ``2 journeys``, ``– journeys``."""
     return f"{format_count(value)} {in_number(value, noun, plural)}"
+
+
+def numbered(value: int, noun: str, plural: str | None = None) -> str:
+    """The count as the console summaries print every count (no separators) and the noun in
+    number: ``1 customer``, ``29079 events``."""
+    return f"{value} {in_number(value, noun, plural)}"

@@ -38,7 +38,7 @@ from journeys.compare.suggest import (
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
-from journeys.words import in_number
+from journeys.words import in_number, numbered
 
 STEPS_PER_STAGE = 4
 
@@ -198,7 +198,7 @@ def _short_of_target(journey_map: JourneyMap, traces: list[Trace], min_share: fl
     text = ""
     if dropped:
         text = (
-            f"; {dropped} of the {total} {in_number(total, 'journey')} it does not explain "
+            f"; {dropped} of the {numbered(total, 'journey')} it does not explain "
             f"{in_number(dropped, 'ends', 'end')} without reaching its end (drop-offs, such as "
             "cancellations), which a map of the intended journey does not take in; compare "
             "reports them as drop-offs"

@@ -45,7 +45,7 @@ from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
-from journeys.words import in_number
+from journeys.words import in_number, numbered
 
 OBSERVED_STAGE = "Observed"
 MIN_VARIANT_SHARE = 0.01
@@ -127,13 +127,13 @@ def rare_note(journeys: int, sequences: int, min_share: float, *, of: int | None
     if not sequences:
         return ""
     who = (
-        f" of the {of} {in_number(of, 'journey')} it does not explain"
+        f" of the {numbered(of, 'journey')} it does not explain"
         if of is not None
         else f" {in_number(journeys, 'journey')}"
     )
     return (
-        f"; {journeys}{who} {in_number(journeys, 'takes', 'take')} one of {sequences} "
-        f"{in_number(sequences, 'sequence')} that "
+        f"; {journeys}{who} {in_number(journeys, 'takes', 'take')} one of "
+        f"{numbered(sequences, 'sequence')} that "
         f"each fewer than {min_share * 100:g}% of the journeys take (--min-variant-share "
         f"{min_share:g}): too rare to design for, they stay departures, which compare ranks as "
         "gaps (--min-variant-share 0 adopts them)"

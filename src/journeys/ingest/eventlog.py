@@ -40,7 +40,7 @@ from journeys.ingest.logreading import (
 )
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
-from journeys.words import in_number
+from journeys.words import numbered
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
 COLUMN_FLAGS = {
@@ -123,8 +123,8 @@ class ImportResult:
     def summary(self) -> str:
         if self.batch.skipped:
             return self.batch.summary()
-        cases = f"{self.cases} {in_number(self.cases, 'case')}"
-        activities = f"{self.activities} {in_number(self.activities, 'activity', 'activities')}"
+        cases = numbered(self.cases, "case")
+        activities = numbered(self.activities, "activity", "activities")
         text = f"{self.batch.summary()}; {cases}, {activities}"
         if self.reasons:
             text += rejected_text(self.reasons)
