@@ -15,6 +15,8 @@ from journeys.ingest.eventlog import import_log
 from journeys.ingest.xes import read_xes
 from journeys.warehouse import Warehouse
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
 XES = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
   <trace><string key="concept:name" value="NA"/>
@@ -1308,3 +1310,45 @@ def test_a_channel_written_in_two_cases_is_one_channel(wh: Warehouse, tmp_path):
     build_events(wh, Settings())
     events = wh.read_table("intermediate.int_events").sort("seq")
     assert events["channel"].to_list() == ["phone", "phone", "web"]
+
+
+INCIDENTS_CSV = """case,status_time,activity,lifecycle:transition,group
+1-364285768,2010-03-31 16:59:42,Accepted,In Progress,V30
+1-364285768,2010-04-06 16:44:07,Queued,Awaiting Assignment,V30
+1-364285768,2010-04-06 16:44:38,Accepted,In Progress,V5 3rd
+1-364285768,2010-04-20 10:12:00,Completed,Closed,V5 3rd
+1-147898401,2010-05-03 09:01:52,Accepted,Wait,V13 2nd 3rd
+1-147898401,2010-05-10 14:30:00,Completed,Closed,V13 2nd 3rd
+"""
+
+
+@pytest.mark.parametrize("kind", ["xes", "csv"])
+def test_a_log_with_a_lifecycle_of_its_own_is_loaded_whole(wh: Warehouse, tmp_path, kind: str):
+    """A log whose lifecycle:transition is a status (BPI Challenge 2013: 'In Progress',
+    'Awaiting Assignment', never 'complete') was read and every event left out by the default
+    --lifecycle complete: "0 read, 0 accepted ... 6660 events left out", then build and
+    compare found nothing. Every event is kept, named as --lifecycle all names it, and the
+    summary says why; the import is recorded as 'all'."""
+    if kind == "xes":
+        path = FIXTURES / "incidents.xes"
+        result = import_log(wh, Settings(), path)
+    else:
+        path = tmp_path / "incidents.csv"
+        path.write_text(INCIDENTS_CSV)
+        result = import_log(
+            wh, Settings(), path, case_col="case", activity_col="activity",
+            timestamp_col="status_time",
+        )  # fmt: skip
+    assert (result.batch.rows_accepted, result.left_out, result.cases) == (6, 0, 2)
+    assert result.own_transitions == ("closed", "in progress", "awaiting assignment", "wait")
+    assert (
+        "no event's lifecycle transition is 'complete' (the log's own: 'closed', 'in progress', "
+        "'awaiting assignment', 'wait'), so every event is kept"
+    ) in result.summary()
+    recorded = wh.read_table("raw.log_imports").row(0, named=True)
+    assert (recorded["lifecycle"], recorded["left_out"]) == ("all", 0)
+    assert _paths(wh) == [
+        ["Accepted (in progress)", "Queued (awaiting assignment)", "Accepted (in progress)",
+         "Completed (closed)"],
+        ["Accepted (wait)", "Completed (closed)"],
+    ]  # fmt: skip

@@ -92,7 +92,7 @@ def test_the_lifecycle_filter_reads_transitions_trimmed_in_any_case(
         {"concept:name": ["a", "b", "c"], "lifecycle:transition": transitions},
         schema={"concept:name": pl.String, "lifecycle:transition": pl.String},
     )
-    complete, left_out = _lifecycle(frame, "complete")
+    complete, left_out, _ = _lifecycle(frame, "complete")
     assert (complete.height, left_out) == (kept, 3 - kept)
     assert _lifecycle(frame, "all")[0]["concept:name"].to_list() == named
 
@@ -277,4 +277,50 @@ def test_a_utf16_xes_is_read_as_written(tmp_path: Path, codec: str):
     assert read_xes(packed, lifecycle="all").events.select(same).equals(expected.select(same))
     path.write_bytes(mark + text[: text.rindex("</trace>")].encode(codec))
     with pytest.raises(IngestError, match="orders.xes: the XES file does not end with </log>"):
+        read_xes(path)
+
+
+def test_a_log_whose_lifecycle_is_its_own_keeps_every_event_named_by_its_transition(
+    tmp_path: Path,
+):
+    """BPI Challenge 2013 writes a ticket's status as lifecycle:transition (In Progress,
+    Awaiting Assignment, Closed): no event is 'complete', so --lifecycle complete left every
+    event out and import-log loaded nothing (0 read, rc 0, then "marts.journeys is empty")."""
+    log = read_xes(FIXTURES / "incidents.xes")
+    assert (log.events.height, log.left_out) == (6, 0)
+    assert log.own_transitions == ("closed", "in progress", "awaiting assignment", "wait")
+    assert log.events["concept:name"].to_list() == [
+        "Accepted (in progress)",
+        "Queued (awaiting assignment)",
+        "Accepted (in progress)",
+        "Completed (closed)",
+        "Accepted (wait)",
+        "Completed (closed)",
+    ]
+    everything = read_xes(FIXTURES / "incidents.xes", lifecycle="all")
+    assert everything.events.equals(log.events) and everything.own_transitions == ()
+    # a log with one complete event keeps only it, as before
+    one = tmp_path / "one.xes"
+    one.write_text((FIXTURES / "incidents.xes").read_text().replace('"Wait"', '"complete"', 1))
+    assert read_xes(one).events["concept:name"].to_list() == ["Accepted"]
+
+
+def test_a_bare_log_root_with_a_long_header_is_xes(tmp_path: Path):
+    """pm4py writes ``<log>`` without the standard's namespace or version, then its metadata
+    (the road-traffic log of its tests: 1,239 lines, 64 KB before the first trace): the file
+    was refused as "not an XES log" because neither 'xes' nor '<trace' was in its first 64 KB."""
+    text = (FIXTURES / "orders.xes").read_text()
+    start = text.index("<log")
+    body = text[text.index(">", start) + 1 :]
+    meta = "".join(
+        f'  <int key="meta_concept:named_events_{i}" value="{i}"/>\n' for i in range(2000)
+    )
+    path = tmp_path / "fines.xes"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<!-- exported -->\n<log>\n" + meta + body
+    )
+    assert len(path.read_bytes()[: 1 << 16].split(b"<trace")) == 1  # no trace in the head
+    assert read_xes(path).events.equals(read_xes(FIXTURES / "orders.xes").events)
+    path.write_text("<?xml version='1.0'?>\n<catalog><log>not a log</log></catalog>\n")
+    with pytest.raises(IngestError, match="fines.xes: not an XES log"):
         read_xes(path)

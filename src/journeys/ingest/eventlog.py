@@ -94,6 +94,9 @@ class ImportResult:
     activities: int
     left_out: int = 0
     """Events of other lifecycle transitions that ``--lifecycle complete`` left out (XES)."""
+    own_transitions: tuple[str, ...] = ()
+    """No event is complete: the log's own transitions, the most events first; every event was
+    kept and named by its transition, as ``--lifecycle all`` names them."""
     flattening: Flattening | None = None
     """An OCEL log's flattening: its object type and the events and relationships in no case."""
     contact_cases: int = 0
@@ -144,6 +147,15 @@ class ImportResult:
             text += (
                 f"; {self.left_out} events of other lifecycle transitions left out "
                 "(--lifecycle all keeps them)"
+            )
+        if self.own_transitions:
+            shown = ", ".join(repr(t) for t in self.own_transitions[:4])
+            more = len(self.own_transitions) - 4
+            text += (
+                f"; no event's lifecycle transition is 'complete' (the log's own: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + "), so every event is kept, named 'Activity (transition)' as --lifecycle all "
+                "names them"
             )
         if self.flattening is not None:
             text += self.flattening.note()
@@ -304,7 +316,7 @@ def import_log(
         earlier = _earlier_batch(wh, path)
         if earlier is not None:  # recognised before reading it again
             return ImportResult(batch=earlier, cases=0, activities=0)
-        batch, left_out, flattening, (team_col, candidate) = _load_converted(
+        batch, (left_out, own), flattening, (team_col, candidate) = _load_converted(
             wh,
             settings,
             path,
@@ -329,7 +341,7 @@ def import_log(
             lifecycle=lifecycle,
         )
         batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading)
-        left_out, flattening = batch.left_out, None
+        left_out, own, flattening = batch.left_out, batch.own_transitions, None
     if batch.skipped:
         return ImportResult(batch=batch, cases=0, activities=0)
     wh.execute(
@@ -337,7 +349,9 @@ def import_log(
         batch_id=batch.batch_id,
         file=batch.file,
         format=kind,
-        lifecycle=lifecycle if kind == "xes" or (reading and reading.lifecycle_path) else None,
+        lifecycle=("all" if own else lifecycle)
+        if kind == "xes" or (reading and reading.lifecycle_path)
+        else None,
         object_type=object_type if kind == "ocel" else None,
         timezone=timezone,
         date_format=date_format,
@@ -354,6 +368,7 @@ def import_log(
         cases=counts["cases"],
         activities=counts["activities"],
         left_out=left_out,
+        own_transitions=own,
         flattening=flattening,
         contact_cases=counts["contact_cases"],
         personal_case_ids=personal_case_ids,
@@ -411,21 +426,24 @@ def _load_converted(
     timezone: str | None,
     lifecycle: str,
     object_type: str | None,
-) -> tuple[BatchResult, int, Flattening | None, tuple[str | None, str | None]]:
+) -> tuple[
+    BatchResult, tuple[int, tuple[str, ...]], Flattening | None, tuple[str | None, str | None]
+]:
     """Read an XES or OCEL file into a frame and load the frame as the file's rows (no file is
-    written in between); return the batch, how many events the lifecycle filter left out, what
+    written in between); return the batch, how many events the lifecycle filter left out (and
+    the log's own transitions when none is complete: ``xes.XesLog``), what
     an OCEL log's flattening left in no case, the team column (an XES log's org:group when none
     is named) and, without one, the column that looks like it (``team_candidate``)."""
     flattening = None
     if kind == "xes":
         log = xes.read_xes(path, lifecycle=lifecycle)
-        frame, left_out = log.events, log.left_out
+        frame, left_out, own = log.events, log.left_out, log.own_transitions
         defaults = {"case": xes.CASE, "activity": xes.ACTIVITY, "timestamp": xes.TIMESTAMP}
     else:
         from journeys.ingest import ocel
 
         flat = ocel.read_ocel(path, object_type=object_type)
-        frame, left_out = flat.events, 0
+        frame, left_out, own = flat.events, 0, ()
         flattening = Flattening(
             object_type=str(object_type),
             events=flat.log_events,
@@ -440,7 +458,7 @@ def _load_converted(
     candidate = None if team_col else team_candidate(frame.columns, taken)
     column_map = _column_map(columns, channel_col, team_col, event_id_col)
     batch = _load(wh, settings, path, column_map, kind, timezone, frame=frame)
-    return batch, left_out, flattening, (team_col, candidate)
+    return batch, (left_out, own), flattening, (team_col, candidate)
 
 
 def _column_map(

@@ -67,6 +67,9 @@ class BatchResult:
     note: str = ""
     left_out: int = 0
     """An event log's rows of other lifecycle transitions, not loaded (``LogReading``)."""
+    own_transitions: tuple[str, ...] = ()
+    """An event log none of whose rows is complete: its transitions, the most rows first; every
+    row kept and named by its transition (``check_landing``)."""
     reasons: tuple[tuple[str, int], ...] = ()
     """Why rows were rejected, most rows first (``with_reasons``; what ``summary`` names)."""
 
@@ -109,6 +112,15 @@ def rejected_text(reasons: Sequence[tuple[str, int]]) -> str:
     if not reasons:
         return ""
     return "; rejected: " + "; ".join(f"{n} × {why}" for why, n in reasons[:3])
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """What an event log's lifecycle filter left out: ``rows`` of other transitions than
+    complete, or none of a log whose transitions are all its own (``own_transitions``)."""
+
+    rows: int = 0
+    own_transitions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -373,7 +385,7 @@ def _append(
     else:
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
-    left_out = 0
+    left_out = LeftOut()
     if not checked:
         left_out = check_landing(wh, source, landing, tz=tz, reading=reading, decimal=decimal)
     if reading is not None and reading.date_format is not None:
@@ -411,7 +423,8 @@ def _append(
         duplicates=counts["duplicates"],
         late_events=counts["late_events"],
         note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
-        left_out=left_out,
+        left_out=left_out.rows,
+        own_transitions=left_out.own_transitions,
     )
 
 
@@ -438,29 +451,39 @@ def check_landing(
     tz: str,
     reading: LogReading | None = None,
     decimal: str = ".",
-) -> int:
+) -> LeftOut:
     """``landing_checked``: every record of ``landing_raw`` with its contract columns, typed,
     and the first contract violation in ``_reason`` (``validate_<source>``): reading the values,
     numbering and checking them run as one statement. An event log's timestamps may have a
-    layout and lifecycle transitions of their own (``reading``): returns how many rows of other
-    transitions were left out."""
+    layout and lifecycle transitions of their own (``reading``): returns what ``complete`` left
+    out. A log none of whose rows is complete has a lifecycle of its own: its rows are checked
+    again as ``all`` names them, every one kept (as ``xes.read_xes`` keeps such a log's)."""
     reading = reading or LogReading()
-    layout = reading.params() if source == "log" else {}
-    wh.materialize_temp(
-        "landing_checked",
-        f"ingest/validate_{source}",
-        inputs=landing.std,
-        tz=tz,
-        decimal=decimal,
-        **layout,
-        **landing.params,
-    )
+
+    def check(lifecycle: str) -> None:
+        layout = {**reading.params(), "lifecycle": lifecycle} if source == "log" else {}
+        wh.materialize_temp(
+            "landing_checked",
+            f"ingest/validate_{source}",
+            inputs=landing.std,
+            tz=tz,
+            decimal=decimal,
+            **layout,
+            **landing.params,
+        )
+
+    check(reading.lifecycle)
     if source != "log" or reading.lifecycle_path is None or reading.lifecycle != "complete":
-        return 0
-    left_out = int(wh.scalar("ingest/log_left_out"))
+        return LeftOut()
+    counts = wh.record("ingest/log_left_out")
+    left_out = int(counts["left_out"])
+    if left_out and not counts["complete"]:
+        own = wh.rows("ingest/log_transitions", lifecycle_path=reading.lifecycle_path)
+        check("all")
+        return LeftOut(own_transitions=tuple(str(t) for (t,) in own))
     if left_out:
         wh.execute("ingest/drop_left_out")
-    return left_out
+    return LeftOut(rows=left_out)
 
 
 def is_blank_text(path: Path, encoding: str) -> bool:

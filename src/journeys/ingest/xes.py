@@ -12,7 +12,10 @@ read again by ``xes_plain``, every value as written.
 
 Lifecycle: ``complete`` (default) keeps the events whose transition is ``complete`` (or absent,
 as XES reads it); ``all`` keeps every event and names a non-complete one by its transition
-(``Register (start)``), so start and complete are different touchpoints.
+(``Register (start)``), so start and complete are different touchpoints. A log none of whose
+events is complete uses the key for a lifecycle of its own (BPI Challenge 2013: ``Accepted``
+events ``In Progress`` or ``Wait``, its classifier both keys): ``complete`` would leave every
+event out, so each is kept and named as ``all`` names it, and ``own_transitions`` says so.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.6f"
 _FIRST_TIMESTAMP = re.compile(rb'key="time:timestamp"\s+value="([^"]*)"')
 OFFSET = re.compile(rb"(Z|z|[+-]\d\d:?\d\d)$")
 """A timestamp's offset at its end (none: a naive local time)."""
+_ROOT_LOG = re.compile(rb"\s*(<\?xml.*?\?>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<log[\s>/]", re.S)
+"""An XML document whose root element is ``<log>``: an XES log, with or without the standard's
+namespace and version (pm4py writes a bare ``<log>``, then metadata for many kilobytes)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ class XesLog:
     """Events of other lifecycle transitions, left out by ``lifecycle='complete'``."""
     naive_timestamps: bool
     """The file's timestamps carry no offset (local times: ``--timezone`` says where)."""
+    own_transitions: tuple[str, ...] = ()
+    """No event is complete: the log's transitions (the most frequent first), every event kept
+    and named by its transition as ``lifecycle='all'`` names it (the module docstring)."""
 
 
 _TAIL_CHILD = """
@@ -112,15 +121,15 @@ class Tail:
 
 
 def check_head(path: Path) -> tuple[bytes, str | None]:
-    """Refuse a file that is not XES (no ``<log>`` of the standard at its start); returns the
-    file's first bytes (as UTF-8 when the file is UTF-16) and, for a UTF-16 file, its codec."""
+    """Refuse a file that is not XES (its root element is not ``<log>``); returns the file's
+    first bytes (as UTF-8 when the file is UTF-16) and, for a UTF-16 file, its codec."""
     head = read_head(path)
     utf16 = _utf16(head)
     if utf16 is not None:
         head = head.decode("utf-16", errors="ignore").encode()  # the byte-order mark left out
-    if b"<log" not in head or (b"xes" not in head.lower() and b"<trace" not in head):
+    if not _ROOT_LOG.match(head.removeprefix(codecs.BOM_UTF8)):
         raise IngestError(
-            f"{path.name}: not an XES log (no <log> element of the XES standard at its start); "
+            f"{path.name}: not an XES log (its root element is not <log>, as an XES log's is); "
             "export the log as XES, or pass --format for another format. Nothing was loaded"
         )
     return head, utf16
@@ -172,8 +181,13 @@ def read_xes(path: Path, *, lifecycle: str = "complete") -> XesLog:
     if frame.is_empty():
         raise IngestError(f"{path.name}: the XES file has no events; nothing to import")
     naive = _naive(head)
-    frame, left_out = _lifecycle(frame, lifecycle)
-    return XesLog(events=_as_text(frame, naive=naive), left_out=left_out, naive_timestamps=naive)
+    frame, left_out, own = _lifecycle(frame, lifecycle)
+    return XesLog(
+        events=_as_text(frame, naive=naive),
+        left_out=left_out,
+        naive_timestamps=naive,
+        own_transitions=own,
+    )
 
 
 def _parse(path: Path, *, utf16: str | None) -> tuple[pl.DataFrame, str, bool]:
@@ -219,25 +233,31 @@ def _naive(head: bytes) -> bool:
     return bool(match) and not OFFSET.search(match.group(1).strip())  # type: ignore[union-attr]
 
 
-def _lifecycle(frame: pl.DataFrame, lifecycle: str) -> tuple[pl.DataFrame, int]:
+def _lifecycle(frame: pl.DataFrame, lifecycle: str) -> tuple[pl.DataFrame, int, tuple[str, ...]]:
+    """The events ``lifecycle`` keeps, how many it left out, and a log's own transitions when
+    none of its events is complete (the module docstring)."""
     if LIFECYCLE not in frame.columns:
-        return frame, 0
+        return frame, 0, ()
     written = pl.col(LIFECYCLE)
     if frame.select((written.is_null() | (written == "complete")).all()).item():
         # every event complete as written (most logs): nothing to leave out or rename, and no
         # copy of the frame (the filter took 27 ms of 250,000 events, this test 1 ms)
-        return frame, 0
+        return frame, 0, ()
     transition = written.str.strip_chars().str.to_lowercase()
     complete = transition.is_null() | (transition == "complete")
+    own: tuple[str, ...] = ()
     if lifecycle == "complete":
         kept = frame.filter(complete)
-        return kept, frame.height - kept.height
+        if kept.height:
+            return kept, frame.height - kept.height, ()
+        counted = frame.group_by(transition.alias("t")).len()  # the most events first
+        own = tuple(counted.sort(["len", "t"], descending=[True, False])["t"].cast(pl.String))
     if ACTIVITY in frame.columns:
         named = pl.concat_str(pl.col(ACTIVITY), pl.lit(" ("), transition, pl.lit(")"))
         frame = frame.with_columns(
             pl.when(complete).then(pl.col(ACTIVITY)).otherwise(named).alias(ACTIVITY)
         )
-    return frame, 0
+    return frame, 0, own
 
 
 def _as_text(frame: pl.DataFrame, *, naive: bool) -> pl.DataFrame:
