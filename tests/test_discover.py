@@ -29,7 +29,9 @@ OBSERVED = [
 WAIT = {"Assign": 10, "Work": 90, "Escalate": 600, "Resolve": 30, "Close": 3 * 1440, "Spam": 1}
 
 
-def load(wh: Warehouse, observed: list[tuple[list[str], int]] = OBSERVED) -> None:
+def load(
+    wh: Warehouse, observed: list[tuple[list[str], int]] = OBSERVED, wait: dict[str, int] = WAIT
+) -> None:
     journeys, events, pairs = [], [], {}
     for v, (path, count) in enumerate(observed):
         for k in range(count):
@@ -37,11 +39,11 @@ def load(wh: Warehouse, observed: list[tuple[list[str], int]] = OBSERVED) -> Non
             journeys.append((jid, f"ck_{jid}", f"v{v}", path, "completed", 0.0))
             t = 0
             for i, step in enumerate(path):
-                t += WAIT.get(step, 0) * 60
+                t += wait.get(step, 0) * 60
                 events.append((jid, i + 1, step, t, "web"))
         for a, b in zip(path, path[1:], strict=False):
             n, _ = pairs.get((a, b), (0, 0))
-            pairs[(a, b)] = (n + count, WAIT.get(b, 0) * 60.0)
+            pairs[(a, b)] = (n + count, wait.get(b, 0) * 60.0)
     wh.write_table(
         "marts.journeys",
         pl.DataFrame(
@@ -89,6 +91,23 @@ def test_discovered_map_reaches_the_coverage_with_slas_and_stages(wh: Warehouse,
     result = compare_maps(wh, SETTINGS, [out])
     assert (result.maps[0].conforming_share or 0) >= 0.9
     assert yaml.safe_load(out.read_text())["description"].startswith("Discovered from 100")
+
+
+def test_a_median_wait_over_a_year_gets_no_sla_and_is_named(wh: Warehouse, tmp_path: Path):
+    """A map's within: is at most 365d, and discovery wrote the observed median as it was: on
+    pm4py's road-traffic fines log (credit collection about 550 days after the penalty)
+    `journeys analyze` built everything, then refused its own draft ("'550d' is more than a
+    year") and wrote no map."""
+    load(wh, wait={**WAIT, "Close": 550 * 1440})
+    out = tmp_path / "first.yaml"
+    discover_map(wh, SETTINGS, coverage=0.9, out=out)
+    journey_map = load_map(out)  # loads: no SLA beyond the format's limit
+    slas = {s.name: s.within_seconds for s in journey_map.steps}
+    assert slas["Close"] is None and slas["Resolve"] == 1800
+    assert "over a year, the longest SLA a map holds: 'Close' (550d)." in " ".join(
+        yaml.safe_load(out.read_text())["description"].split()
+    )
+    assert journey_map.stages[1] == "Stage 2: Close"  # still cut at the longest wait
 
 
 def test_the_discovered_share_is_over_the_maps_own_scope_as_compare_counts(

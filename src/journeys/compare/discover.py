@@ -10,7 +10,8 @@ ready to edit:
 
 - every step with an observed way in gets ``within:`` (an SLA): the median time of its most
   frequent designed incoming transition (``marts.transitions.median_seconds``), rounded up to a
-  whole minute, hour or day;
+  whole minute, hour or day; a median over a year (a fine sent to credit collection 550 days
+  on) gets none, as a map's ``within:`` is at most 365d, and the description names the step;
 - the steps, in file order, are cut into stages at the longest of those waits (about four steps
   a stage), each stage named after its first step.
 """
@@ -26,7 +27,13 @@ from typing import Any
 import polars as pl
 import yaml
 
-from journeys.compare.maps import STEP_KEYS, JourneyMap, format_duration, parse_map
+from journeys.compare.maps import (
+    MAX_WITHIN_SECONDS,
+    STEP_KEYS,
+    JourneyMap,
+    format_duration,
+    parse_map,
+)
 from journeys.compare.maptraces import Trace, collect_traces, conforms, measure_share
 from journeys.compare.suggest import (
     MIN_VARIANT_SHARE,
@@ -125,17 +132,27 @@ def finish_document(
     steps = [step for stage in data["stages"] for step in stage["steps"]]
     edges = revision.journey_map.edges()
     waits: dict[str, int] = {}
+    beyond: list[str] = []
     for i, step in enumerate(steps):
         seconds = _sla(step["name"], edges, medians)
         if seconds is not None:
             waits[step["name"]] = seconds
-            step["within"] = format_duration(seconds)
+            if seconds <= MAX_WITHIN_SECONDS:
+                step["within"] = format_duration(seconds)
+            else:
+                beyond.append(f"'{step['name']}' ({format_duration(seconds)})")
         steps[i] = {k: step[k] for k in STEP_KEYS if k in step}  # the order docs/maps.md uses
     data["description"] = (
         f"Discovered from {journeys} journeys by `journeys suggest-map --coverage {coverage}`: "
         f"the most frequent sequences (each taken by at least {min_share * 100:g}% of the "
         "journeys), as steps; `within:` is the observed median wait. "
-        "Rename, regroup and set your own SLAs."
+        + (
+            f"No `within:` where that wait is over a year, the longest SLA a map holds: "
+            f"{', '.join(beyond)}. "
+            if beyond
+            else ""
+        )
+        + "Rename, regroup and set your own SLAs."
     )
     data["stages"] = _stages(steps, waits)
     ordered: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
