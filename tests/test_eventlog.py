@@ -1352,3 +1352,25 @@ def test_a_log_with_a_lifecycle_of_its_own_is_loaded_whole(wh: Warehouse, tmp_pa
          "Completed (closed)"],
         ["Accepted (wait)", "Completed (closed)"],
     ]  # fmt: skip
+
+
+def test_an_xes_log_without_times_or_case_names_says_which_keys_it_lacks(wh: Warehouse, tmp_path):
+    """Synthetic logs of pm4py's tests have no time:timestamp, and some no trace names: the
+    refusal said "missing column(s) ... To fix, pass the file's column names with --case-col,
+    --activity-col and --timestamp-col", a fix for a CSV, not for a file that names its keys."""
+    path = tmp_path / "fines.xes"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8" ?>\n<log>\n'
+        '  <trace><event><string key="concept:name" value="Create Fine"/></event>\n'
+        '    <event><string key="concept:name" value="Send Fine"/></event></trace>\n</log>\n'
+    )
+    with pytest.raises(IngestError) as refused:
+        import_log(wh, Settings(), path)
+    assert str(refused.value) == (
+        "[ingest] fines.xes: the XES log's traces have no concept:name (the case id) and its events have "
+        "no time:timestamp (its keys: concept:name); journeys orders each case's events by their "
+        "times and measures the waits between them, so it needs a case, an activity and a time "
+        "for every event. Export the log with them, or name the keys that hold them with "
+        "--case-col and --timestamp-col. Nothing was loaded"
+    )
+    assert not wh.table_exists("raw.log") or not wh.count("raw.log")

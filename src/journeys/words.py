@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def format_count(value: float | int | None) -> str:
@@ -29,3 +30,10 @@ def numbered(value: int, noun: str, plural: str | None = None) -> str:
     """The count as the console summaries print every count (no separators) and the noun in
     number: ``1 customer``, ``29079 events``."""
     return f"{value} {in_number(value, noun, plural)}"
+
+
+def listed(items: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``: a list as a sentence writes it."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -40,7 +40,7 @@ from journeys.ingest.logreading import (
 )
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
-from journeys.words import numbered
+from journeys.words import listed, numbered
 
 FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
 COLUMN_FLAGS = {
@@ -451,7 +451,10 @@ def _load_converted(
             unknown_objects=flat.unknown_objects,
         )
         defaults = {"case": ocel.CASE, "activity": ocel.ACTIVITY, "timestamp": ocel.TIMESTAMP}
+    given = {k for k, v in columns.items() if v}
     columns = {k: v or defaults[k] for k, v in columns.items()}
+    if kind == "xes":
+        _require_xes_keys(path, frame, columns, given)
     if kind == "xes" and team_col is None and xes.GROUP in frame.columns:
         team_col = xes.GROUP
     taken = (*columns.values(), channel_col, event_id_col)
@@ -459,6 +462,33 @@ def _load_converted(
     column_map = _column_map(columns, channel_col, team_col, event_id_col)
     batch = _load(wh, settings, path, column_map, kind, timezone, frame=frame)
     return batch, (left_out, own), flattening, (team_col, candidate)
+
+
+XES_KEY_ROLES = {
+    "case": "traces have no concept:name (the case id)",
+    "activity": "events have no concept:name (the activity)",
+    "timestamp": "events have no time:timestamp",
+}
+
+
+def _require_xes_keys(
+    path: Path, frame: pl.DataFrame, columns: dict[str, str | None], given: set[str]
+) -> None:
+    """Refuse an XES log without a standard key its journeys need, saying which (a synthetic
+    log of pm4py's tests has no timestamps, another no trace names): the table formats' "pass
+    the file's column names" is no fix for a file that names its keys itself."""
+    lacking = [r for r in XES_KEY_ROLES if r not in given and columns[r] not in frame.columns]
+    if not lacking:
+        return
+    keys = ", ".join(frame.columns[:12]) + (" …" if len(frame.columns) > 12 else "")
+    raise IngestError(
+        f"{path.name}: the XES log's {' and its '.join(XES_KEY_ROLES[r] for r in lacking)} "
+        f"(its keys: {keys}); journeys orders each case's events by their times and measures "
+        "the waits between them, so it needs a case, an activity and a time for every event. "
+        "Export the log with them, or name the keys that hold them with "
+        + listed([FLAGS[r] for r in lacking])
+        + ". Nothing was loaded"
+    )
 
 
 def _column_map(
@@ -489,7 +519,7 @@ def _load(
     frame: pl.DataFrame | None = None,
 ) -> BatchResult:
     named = [COLUMN_FLAGS[column] for column in COLUMN_FLAGS if column in column_map]
-    fix = f"pass the file's column names with {', '.join(named[:-1])} and {named[-1]}"
+    fix = f"pass the file's column names with {listed(named)}"
     return load_file(
         wh,
         settings,

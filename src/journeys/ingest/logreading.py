@@ -15,6 +15,7 @@ from journeys.config import Settings
 from journeys.errors import IngestError, WarehouseError
 from journeys.ingest.columns import json_path
 from journeys.warehouse import Warehouse
+from journeys.words import listed
 
 DATE_FORMAT_EXAMPLE = "'%d/%m/%Y %H:%M'"
 EXCEL = "excel"
@@ -57,10 +58,9 @@ def require_format(option: str, kind: str, formats: tuple[str, ...], why: str) -
     apply there, before anything is loaded."""
     if kind in formats:
         return
-    names = [_FORMAT_NAMES[f] for f in formats]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    names = listed([_FORMAT_NAMES[f] for f in formats])
     raise IngestError(
-        f"{option} is for {listed} logs; {why}: leave the option out. Nothing was loaded"
+        f"{option} is for {names} logs; {why}: leave the option out. Nothing was loaded"
     )
 
 

@@ -29,6 +29,7 @@ from journeys.report.text import (
     prose_html,
 )
 from journeys.report.units import format_impact, format_share
+from journeys.words import listed
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,7 @@ def section(id: str, title: str, explain: str, body: str) -> Section:
 
 def quoted(names: Sequence[str]) -> str:
     """``'A'``, ``'A' and 'B'``, ``'A', 'B' and 'C'`` (escaped)."""
-    items = [f"<i>{html_text(n)}</i>" for n in names]
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return listed([f"<i>{html_text(n)}</i>" for n in names])
 
 
 def map_header(
