@@ -1,7 +1,12 @@
 """A first map discovered from the journeys (``suggest-map`` without ``--map``).
 
 For a log that comes with no assumed map: the most frequent journey becomes a seed map (its steps
-in order), and ``suggest.revise_map`` adds the next most frequent sequences until the map
+in order). Where the journeys end is the log's to say: a finished journey that ends at one of
+the touchpoints most journeys end at (pm4py's end-activity filter: the most frequent end, then
+each next while it is more than 0.6 times the one before) reached an outcome, so a process with
+two (a fine paid, or sent to credit collection; a paper accepted or rejected) gets both as exits,
+and only a journey that stops elsewhere is a drop-off. ``suggest.revise_map`` then adds the next
+most frequent sequences until the map
 explains ``coverage`` of the journeys in its scope (the same rules and the same writer as a
 revision, so the file reads like any other map), leaving out sequences fewer than
 ``min_share`` of the journeys take: in a log where most journeys are variants of their own, the
@@ -20,7 +25,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +55,10 @@ from journeys.warehouse import Warehouse
 from journeys.words import in_number, numbered
 
 STEPS_PER_STAGE = 4
+END_FACTOR = 0.6
+"""pm4py's decreasing factor for its start- and end-activity filters
+(``filtering_constants.DECREASING_FACTOR``): the ends kept are the most frequent, then each next
+while it is more than this times the one before (``own_ends``)."""
 
 
 def discover_map(
@@ -70,9 +81,12 @@ def discover_map(
         raise CompareError("marts.journeys is empty; load events and run `journeys build` first")
     map_name = name or (Path(out).stem if out is not None else "discovered")
     seed = seed_map(journeys, name=map_name)
-    revision = revise_map(
-        seed, collect_traces(seed, journeys), coverage=coverage, min_share=min_share
-    )
+    seed_traces = collect_traces(seed, journeys)
+    ends = own_ends(seed_traces)
+    seed_traces = [
+        replace(t, outcome=True) if t.finished and t.steps[-1] in ends else t for t in seed_traces
+    ]
+    revision = revise_map(seed, seed_traces, coverage=coverage, min_share=min_share)
     medians = _medians(wh)
     data = finish_document(
         revision, medians, journeys=journeys.height, coverage=coverage, min_share=min_share
@@ -100,6 +114,25 @@ def discover_map(
         Path(out).write_text(text, encoding="utf-8")
         return "\n".join([head, f"written to {out}; edit it, then `journeys compare --map {out}`"])
     return "\n".join([head, "", text])
+
+
+def own_ends(traces: Sequence[Trace]) -> set[str]:
+    """The touchpoints the finished journeys end at that pm4py's end-activity filter keeps:
+    the most frequent, then each next while it is more than ``END_FACTOR`` times the one
+    before (a p2p log's orders stopped after approval, 5% at each of several steps beside 79%
+    paid, stay drop-offs)."""
+    counts: Counter[str] = Counter()
+    for t in traces:
+        if t.finished:
+            counts[t.steps[-1]] += t.journeys
+    kept: set[str] = set()
+    before = 0
+    for end, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if kept and n <= before * END_FACTOR:
+            break
+        kept.add(end)
+        before = n
+    return kept
 
 
 def seed_map(journeys: pl.DataFrame, *, name: str) -> JourneyMap:
