@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from journeys.config import Settings
@@ -59,6 +60,78 @@ XML = """<?xml version="1.0" encoding="UTF-8"?>
 </log>
 """
 
+# The same log in OCEL 1.0, as pm4py writes it (and ocel-standard.org's 1.0 logs are): the
+# events name their objects (no qualifiers) and carry their values.
+JSON_V1 = """{"ocel:global-event": {"ocel:activity": "__INVALID__"},
+ "ocel:global-object": {"ocel:type": "__INVALID__"},
+ "ocel:global-log": {"ocel:attribute-names": ["channel"],
+                     "ocel:object-types": ["order", "customer"],
+                     "ocel:version": "1.0", "ocel:ordering": "timestamp"},
+ "ocel:events": {
+  "e1": {"ocel:activity": "place order", "ocel:timestamp": "2024-01-01T10:00:00Z",
+         "ocel:omap": ["o1", "c1"], "ocel:vmap": {"channel": "web"}},
+  "e2": {"ocel:activity": "place order", "ocel:timestamp": "2024-01-01T11:00:00+01:00",
+         "ocel:omap": ["o2", "c1"], "ocel:vmap": {}},
+  "e3": {"ocel:activity": "ship order", "ocel:timestamp": "2024-01-02T09:00:00Z",
+         "ocel:omap": ["o1", "o2"], "ocel:vmap": {}}},
+ "ocel:objects": {"o1": {"ocel:type": "order", "ocel:ovmap": {}},
+                  "o2": {"ocel:type": "order", "ocel:ovmap": {}},
+                  "c1": {"ocel:type": "customer", "ocel:ovmap": {"segment": "b2b"}}}}
+"""
+
+XML_V1 = """<?xml version='1.0' encoding='UTF-8'?>
+<log>
+  <global scope="event"><string key="ocel:activity" value="__INVALID__"/></global>
+  <global scope="log">
+    <list key="attribute-names"><string key="attribute-name" value="channel"/></list>
+    <list key="object-types">
+      <string key="object-type" value="order"/><string key="object-type" value="customer"/>
+    </list>
+    <string key="version" value="1.0"/>
+  </global>
+  <events>
+    <event>
+      <string key="id" value="e1"/>
+      <date key="timestamp" value="2024-01-01T10:00:00Z"/>
+      <string key="activity" value="place order"/>
+      <list key="omap">
+        <string key="object-id" value="o1"/><string key="object-id" value="c1"/>
+      </list>
+      <list key="vmap"><string key="channel" value="web"/></list>
+    </event>
+    <event>
+      <string key="id" value="e2"/>
+      <date key="timestamp" value="2024-01-01T11:00:00+01:00"/>
+      <string key="activity" value="place order"/>
+      <list key="omap">
+        <string key="object-id" value="o2"/><string key="object-id" value="c1"/>
+      </list>
+      <list key="vmap"/>
+    </event>
+    <event>
+      <string key="id" value="e3"/>
+      <date key="timestamp" value="2024-01-02T09:00:00Z"/>
+      <string key="activity" value="ship order"/>
+      <list key="omap">
+        <string key="object-id" value="o1"/><string key="object-id" value="o2"/>
+      </list>
+      <list key="vmap"/>
+    </event>
+  </events>
+  <objects>
+    <object>
+      <string key="id" value="o1"/><string key="type" value="order"/><list key="ovmap"/>
+    </object>
+    <object>
+      <string key="id" value="o2"/><string key="type" value="order"/><list key="ovmap"/>
+    </object>
+    <object>
+      <string key="id" value="c1"/><string key="type" value="customer"/><list key="ovmap"/>
+    </object>
+  </objects>
+</log>
+"""
+
 SQLITE = """
 CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
 CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
@@ -86,13 +159,16 @@ def _sqlite(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["xml", "sqlite"])
+@pytest.mark.parametrize("kind", ["xml", "sqlite", "json1", "xml1"])
 def test_flattening_on_orders_puts_a_shared_event_in_each_case(tmp_path: Path, kind: str):
-    if kind == "xml":
-        path = tmp_path / "orders.xml"
-        path.write_text(XML)
-    else:
+    """OCEL 2.0, and OCEL 1.0 (JSON and XML), which pm4py and ocel-standard.org's recruiting log
+    still use: refused before as "not an OCEL 2.0 log"."""
+    if kind == "sqlite":
         path = _sqlite(tmp_path / "orders.sqlite")
+    else:
+        text = {"xml": XML, "json1": JSON_V1, "xml1": XML_V1}[kind]
+        path = tmp_path / ("orders.jsonocel" if kind == "json1" else "orders.xmlocel")
+        path.write_text(text)
     assert log_format(path) == "ocel"
     events = read_ocel(path, object_type="order").events.sort("case", "timestamp")
     rows = events.select("case", "activity", "ocel:eid").rows()
@@ -104,6 +180,11 @@ def test_flattening_on_orders_puts_a_shared_event_in_each_case(tmp_path: Path, k
     ]
     customers = read_ocel(path, object_type="customer").events
     assert customers["case"].to_list() == ["c1", "c1"]
+    placed = events.filter(pl.col("ocel:eid") == "e1").row(0, named=True)
+    assert (placed["channel"], placed["timestamp"][:19].replace(" ", "T")) == (
+        "web",
+        "2024-01-01T10:00:00",
+    )
 
 
 def test_missing_or_unknown_object_type_lists_the_types(tmp_path: Path):

@@ -220,7 +220,7 @@ def _doubted(events: int, cases: int, activities: int) -> tuple[bool, bool]:
 
 def log_format(path: Path, declared: str | None = None) -> str:
     """csv, parquet, jsonl, xes or ocel: the declared format, else from the name and, for
-    ``.json``, ``.xml`` and ``.sqlite``, the content (an OCEL 2.0 log or JSON lines)."""
+    ``.json``, ``.xml`` and ``.sqlite``, the content (an OCEL log or JSON lines)."""
     if declared:
         if declared not in FORMATS:
             raise IngestError(f"--format {declared}: use one of {', '.join(FORMATS)}")
@@ -236,8 +236,8 @@ def log_format(path: Path, declared: str | None = None) -> str:
             return "ocel"
         if last != ".json":
             raise IngestError(
-                f"{path.name}: not an OCEL 2.0 log (JSON, XML or SQLite); export it as OCEL 2.0, "
-                "or as XES, CSV or Parquet. Nothing was loaded from it"
+                f"{path.name}: not an OCEL log (OCEL 2.0 JSON, XML or SQLite, or OCEL 1.0 JSON or "
+                "XML); export it as OCEL 2.0, or as XES, CSV or Parquet. Nothing was loaded from it"
             )
     return detect_format(path)
 

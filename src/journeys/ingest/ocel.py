@@ -1,12 +1,17 @@
-"""OCEL 2.0 object-centric event logs (JSON, XML, SQLite), flattened on one object type.
+"""OCEL 2.0 object-centric event logs (JSON, XML, SQLite), and OCEL 1.0 (JSON, XML), flattened
+on one object type.
 
 The standard flattening: for the chosen object type, every object is a case and holds every
 event related to it; an event related to two objects of the type is in both cases. JSON and XML
 are read with rustxes (JSON it cannot read, such as times without an offset, with Python's json
 module), SQLite with Python's sqlite3 (the OCEL 2.0 relational schema:
 ``event``, ``object``, ``event_object``, ``event_map_type`` and one ``event_<type>`` table per
-event type). ``read_ocel`` returns ``case``, ``activity``, ``timestamp`` (text) and the event's
-attributes with ``ocel:eid`` and ``ocel:qualifier``, as text, in name order.
+event type). OCEL 1.0, which many public logs still are (ocel-standard.org's recruiting and
+order-management logs; pm4py reads and writes it), is read with Python's json module and the
+standard library's XML parser: its events name their objects (``ocel:omap``; no qualifiers) and
+carry their values (``ocel:vmap``). ``read_ocel`` returns ``case``, ``activity``, ``timestamp``
+(text) and the event's attributes with ``ocel:eid`` and ``ocel:qualifier``, as text, in name
+order.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError, iterparse
 
 import polars as pl
 
@@ -46,15 +53,20 @@ class OcelLog:
 
 
 def ocel_kind(path: Path) -> str | None:
-    """``sqlite``, ``json`` or ``xml`` when the file looks like an OCEL 2.0 log, else None."""
+    """``sqlite``, ``json`` or ``xml`` when the file looks like an OCEL 2.0 log, ``json1`` or
+    ``xml1`` for OCEL 1.0, else None."""
     head = read_head(path, 1 << 14)
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     text = head.lstrip()
     if text.startswith(b"{") and (b'"objectTypes"' in head or b'"eventTypes"' in head):
         return "json"
+    if text.startswith(b"{") and (b'"ocel:global-log"' in head or b'"ocel:events"' in head):
+        return "json1"
     if text.startswith(b"<") and (b"<object-types" in head or b"<event-types" in head):
         return "xml"
+    if text.startswith(b"<") and (b'key="object-types"' in head or b'key="ocel:' in head):
+        return "xml1"
     return None
 
 
@@ -64,10 +76,13 @@ def read_ocel(path: Path, *, object_type: str | None) -> OcelLog:
     kind = ocel_kind(path)
     if kind is None:
         raise IngestError(
-            f"{path.name}: not an OCEL 2.0 log (JSON with objectTypes/eventTypes, XML with "
-            "<object-types>, or SQLite); export it as OCEL 2.0. Nothing was loaded from it"
+            f"{path.name}: not an OCEL log (OCEL 2.0: JSON with objectTypes/eventTypes, XML with "
+            "<object-types>, or SQLite; OCEL 1.0: JSON with ocel:events, XML with "
+            "object-types); export it as OCEL 2.0. Nothing was loaded from it"
         )
-    if kind == "sqlite":
+    if kind in ("json1", "xml1"):
+        events, relations, types = _read_v1(path, kind)
+    elif kind == "sqlite":
         events, relations, types = _read_sqlite(path)
     elif kind == "json":
         try:
@@ -200,6 +215,86 @@ def _read_json(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     events = text_frame(rows, list(dict.fromkeys(key for row in rows for key in row)))
     relations = pl.DataFrame(links, schema={c: pl.String for c in RELATION_COLUMNS}, orient="row")
     return events, relations, dict(Counter(types_of.values()))
+
+
+def _read_v1(path: Path, kind: str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """An OCEL 1.0 log (JSON or XML): each event's id, activity, time (as written: a naive one
+    is read in --timezone), objects and values; each object's type."""
+    try:
+        found = _v1_json(path) if kind == "json1" else _v1_xml(path)
+    except (json.JSONDecodeError, UnicodeDecodeError, ParseError) as exc:
+        raise IngestError(
+            f"{path.name}: not a readable OCEL 1.0 file ({exc}); check the file is complete. "
+            "Nothing was loaded from it"
+        ) from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise IngestError(
+            f"{path.name}: not an OCEL 1.0 log (an event or object without its id, activity, "
+            f"timestamp or type: {exc!r}); export it again. Nothing was loaded from it"
+        ) from None
+    events, objects = found
+    types_of = {oid: kind_ for oid, kind_ in objects}
+    rows: list[dict[str, str | None]] = []
+    links: list[tuple[str, str, str | None, str | None]] = []
+    for eid, activity, time, omap, vmap in events:
+        row: dict[str, str | None] = {"ocel:eid": eid, ACTIVITY: activity, TIMESTAMP: time}
+        row.update({name: None if value is None else str(value) for name, value in vmap.items()})
+        rows.append(row)
+        links += [(eid, oid, types_of.get(oid), None) for oid in dict.fromkeys(omap)]
+    if not rows:
+        raise IngestError(f"{path.name}: the OCEL log has no events; nothing to import")
+    frame = text_frame(rows, list(dict.fromkeys(key for row in rows for key in row)))
+    relations = pl.DataFrame(links, schema={c: pl.String for c in RELATION_COLUMNS}, orient="row")
+    return frame, relations, dict(Counter(types_of.values()))
+
+
+V1Event = tuple[str, str, str, list[str], dict[str, Any]]
+"""An OCEL 1.0 event: id, activity, time as written, its objects' ids, its values."""
+
+
+def _v1_json(path: Path) -> tuple[list[V1Event], list[tuple[str, str]]]:
+    with path.open(encoding="utf-8") as handle:
+        log = json.load(handle)
+    events = [
+        (
+            str(eid),
+            str(e["ocel:activity"]),
+            str(e["ocel:timestamp"]),
+            [str(o) for o in e.get("ocel:omap") or []],
+            dict(e.get("ocel:vmap") or {}),
+        )
+        for eid, e in (log.get("ocel:events") or {}).items()
+    ]
+    objects = [
+        (str(oid), str(o["ocel:type"])) for oid, o in (log.get("ocel:objects") or {}).items()
+    ]
+    return events, objects
+
+
+def _v1_xml(path: Path) -> tuple[list[V1Event], list[tuple[str, str]]]:
+    """``<event>`` and ``<object>`` elements of an OCEL 1.0 XML log, read as they end (the
+    standard library's parser, as ``xes_plain`` reads XES)."""
+    events: list[V1Event] = []
+    objects: list[tuple[str, str]] = []
+    for _, element in iterparse(path, events=("end",)):
+        if element.tag not in ("event", "object"):
+            continue
+        keys = {child.get("key"): child for child in element}
+        if element.tag == "event":
+            omap, vmap = keys.get("omap"), keys.get("vmap")
+            events.append(
+                (
+                    str(keys["id"].get("value")),
+                    str(keys["activity"].get("value")),
+                    str(keys["timestamp"].get("value")),
+                    [str(o.get("value")) for o in (omap if omap is not None else [])],
+                    {str(v.get("key")): v.get("value") for v in (vmap if vmap is not None else [])},
+                )
+            )
+        else:
+            objects.append((str(keys["id"].get("value")), str(keys["type"].get("value"))))
+        element.clear()
+    return events, objects
 
 
 def _read_sqlite(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
