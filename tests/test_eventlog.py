@@ -1367,10 +1367,56 @@ def test_an_xes_log_without_times_or_case_names_says_which_keys_it_lacks(wh: War
     with pytest.raises(IngestError) as refused:
         import_log(wh, Settings(), path)
     assert str(refused.value) == (
-        "[ingest] fines.xes: the XES log's traces have no concept:name (the case id) and its events have "
-        "no time:timestamp (its keys: concept:name); journeys orders each case's events by their "
-        "times and measures the waits between them, so it needs a case, an activity and a time "
-        "for every event. Export the log with them, or name the keys that hold them with "
-        "--case-col and --timestamp-col. Nothing was loaded"
+        "[ingest] fines.xes: the XES log's traces have no concept:name (the case id) and its "
+        "events have no time:timestamp (its keys: concept:name); journeys orders each case's "
+        "events by their times and measures the waits between them, so it needs a case, an "
+        "activity and a time for every event. Export the log with them, or name the keys that "
+        "hold them with --case-col and --timestamp-col. Nothing was loaded"
     )
     assert not wh.table_exists("raw.log") or not wh.count("raw.log")
+
+
+# pm4py's receipt log as pm4py writes a frame to CSV (fixtures/receipt.csv, five rows written
+# by hand under its header): the XES keys as column names, a trace's attributes as case:…
+RECEIPT_CSV = (FIXTURES / "receipt.csv").read_text()
+
+
+def test_a_table_with_the_xes_keys_is_read_as_its_xes_file(wh: Warehouse, tmp_path):
+    """pm4py writes a log's frame with the XES keys as its columns (receipt.csv, its parquet
+    files): import-log asked for three flags, and the command it offered was wrong, '--case-col
+    case:channel --activity-col case:concept:name' (any 'case…' looked like a case, and the case
+    key like an activity). The keys are read as in the XES file, org:group as its team."""
+    path = tmp_path / "receipt.csv"
+    path.write_text(RECEIPT_CSV)
+    result = import_log(wh, Settings(), path)
+    assert (result.batch.rows_accepted, result.cases, result.activities) == (5, 2, 4)
+    assert result.team == "org:group"
+    assert (
+        "case:concept:name, concept:name and time:timestamp read as the XES keys they are "
+        "(pm4py writes a log's columns so), no flag needed"
+    ) in result.summary()
+    assert _paths(wh)[0] == [
+        "Confirmation of receipt",
+        "T02 Check confirmation of receipt",
+        "T04 Determine confirmation of receipt",
+    ]
+    # a flag still names another column; the one role without a key or a flag is asked for,
+    # with the case key offered first
+    other = tmp_path / "other.csv"
+    other.write_text(RECEIPT_CSV.replace("time:timestamp", "Event Time"))
+    with Warehouse() as fresh, pytest.raises(IngestError) as caught:
+        import_log(fresh, Settings(), other, case_col="case:channel")
+    message = str(caught.value)
+    assert "--timestamp-col is missing (columns that look like a timestamp: 'Event Time')" in (
+        message
+    )
+    assert "--case-col is missing" not in message and "--activity-col is missing" not in message
+    assert "`journeys import-log other.csv --timestamp-col 'Event Time'`" in message
+    bare = tmp_path / "bare.csv"
+    bare.write_text(
+        RECEIPT_CSV.replace("case:concept:name", "case:id_x").replace("concept:name", "Activity")
+    )
+    with Warehouse() as fresh, pytest.raises(IngestError) as caught:
+        import_log(fresh, Settings(), bare)
+    assert "columns that look like a case: 'case:id_x'" not in str(caught.value)  # an attribute
+    assert "--activity-col Activity" in str(caught.value)

@@ -4,9 +4,10 @@ Each case becomes one journey as is: its events keep their case id, which the pa
 uses as the journey. The case id is a value: ``NA``, ``null`` and ``""`` are case ids, not
 missing values. Events with equal timestamps keep their order in the file (``seq``).
 
-XES needs no column flags (its standard keys name the case, activity and timestamp); OCEL 2.0 is
-flattened on ``object_type``; CSV, Parquet and JSONL name their columns, and a missing flag is
-answered with the columns that look like one. XES and OCEL logs are read into a frame, which
+XES needs no column flags (its standard keys name the case, activity and timestamp); OCEL is
+flattened on ``object_type``; CSV, Parquet and JSONL name their columns, unless they are the XES
+keys (a log pm4py wrote as a table, read as its XES file is, org:group the team), and a missing
+flag is answered with the columns that look like one. XES and OCEL logs are read into a frame, which
 DuckDB loads where it is: the manifest records the delivered file, so it is recognised when it
 comes again. Events are keyed by the log's ids (``event_id_col``) or by their content, never by
 their line, so re-importing a log in any order changes nothing.
@@ -29,7 +30,7 @@ from journeys.ingest import xes
 from journeys.ingest.contracts import detect_format, opens_json_array, read_head
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
-from journeys.ingest.logguess import likely_columns, team_candidate
+from journeys.ingest.logguess import likely_columns, standard_columns, team_candidate
 from journeys.ingest.logreading import (
     check_date_format,
     check_lifecycle_col,
@@ -112,6 +113,9 @@ class ImportResult:
     later was taken) and when they skipped forward (none: read an hour later)."""
     doubts: tuple[str, ...] = ()
     """Named columns that look like other ones (``column_doubts``)."""
+    standard_keys: tuple[str, ...] = ()
+    """A table's columns named with XES keys taken for the roles no flag named
+    (``logguess.standard_columns``)."""
     team: str | None = None
     """The column whose changes inside a case are handoffs (``--team-col``; XES: org:group)."""
     team_candidate: str | None = None
@@ -170,6 +174,11 @@ class ImportResult:
             )
         text += clock_change_note(self.timezone, *self.clock_changes)
         text += "".join(f"; {doubt}" for doubt in self.doubts)
+        if self.standard_keys:
+            text += (
+                f"; {listed(self.standard_keys)} read as the XES keys they are (pm4py writes a "
+                "log's columns so), no flag needed"
+            )
         if self.team is not None:
             text += f"; teams from {self.team}: a change of it inside a case is a handoff"
         elif self.team_candidate is not None and self.batch.rows_accepted:
@@ -310,6 +319,7 @@ def import_log(
         check_lifecycle_col(kind)
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     reading = None
+    standard: dict[str, str] = {}  # a table's XES-named columns no flag named
     if kind in ("xes", "ocel"):
         if kind == "ocel" and object_type is not None:
             _one_object_type(wh, path, object_type)
@@ -330,10 +340,14 @@ def import_log(
             object_type=object_type,
         )
     else:
-        _require_columns(path, kind, columns, settings, command=command, team_col=team_col)
-        column_map = _column_map(columns, channel_col, team_col, event_id_col)
         names = header(path, kind, settings)
-        taken = (case_col, activity_col, timestamp_col, channel_col, event_id_col)
+        standard = standard_columns(columns, names)
+        columns = {**columns, **standard}
+        _require_columns(path, columns, names, command=command, team_col=team_col)
+        if team_col is None and columns["case"] == xes.CASE and xes.GROUP in names:
+            team_col = xes.GROUP  # an XES log as a table: its org:group, as in the XES file
+        column_map = _column_map(columns, channel_col, team_col, event_id_col)
+        taken = (*columns.values(), channel_col, event_id_col)
         candidate = None if team_col else team_candidate(names, taken)
         reading = LogReading(
             date_format=date_format,
@@ -381,6 +395,7 @@ def import_log(
         else column_doubts(wh, counts, events=batch.rows_accepted, named=(case_col, activity_col)),
         team=team_col,
         team_candidate=candidate,
+        standard_keys=tuple(standard.values()),
     )
 
 
@@ -536,9 +551,8 @@ def _load(
 
 def _require_columns(
     path: Path,
-    kind: str,
     columns: dict[str, str | None],
-    settings: Settings,
+    names: list[str],
     *,
     command: str = "import-log",
     team_col: str | None = None,
@@ -549,7 +563,6 @@ def _require_columns(
     missing = [role for role, value in columns.items() if not value]
     if not missing:
         return
-    names = header(path, kind, settings)
     given = {value for value in columns.values() if value}
     parts: list[str] = []
     best: dict[str, str] = {}

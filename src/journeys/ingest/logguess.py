@@ -7,9 +7,19 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+STANDARD_KEYS = {
+    "case": "case:concept:name",
+    "activity": "concept:name",
+    "timestamp": "time:timestamp",
+}
+"""The XES keys of each role, as pm4py names a log's columns in a frame, a CSV or Parquet export:
+a table with them is read as an XES log is, no flag needed (``standard_columns``)."""
 LOOKS_LIKE = {
     "case": (
-        re.compile(r"^case|case[_:]?(id|name)$|^trace|ticket|incident", re.I),
+        re.compile(
+            r"^case([ _:]?(id|number|no|name|key))?$|case[ _]?(id|name)$|^trace|ticket|incident",
+            re.I,
+        ),
         re.compile(r"case|trace|order|session|journey|_id$|^id$", re.I),
     ),
     "activity": (
@@ -30,18 +40,28 @@ LOOKS_LIKE = {
     ),
 }
 """Per role, the names that look like it strongly, then weakly (offered in that order)."""
-NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$", re.I)}
-"""Names that match a role's words but are a counter or a key, not that role."""
+NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$|^case:", re.I)}
+"""Names that match a role's words but are a counter, a key or a case's attribute (pm4py writes
+a trace's attributes as ``case:…``: ``case:concept:name`` is the case), not that role."""
 
 
 def likely_columns(role: str, names: list[str]) -> list[str]:
-    """The columns whose names look like ``role`` (a key of LOOKS_LIKE): strong
-    matches first, in the file's order; counters and keys are no activity."""
+    """The columns whose names look like ``role`` (a key of LOOKS_LIKE): the role's XES key
+    first, then strong matches, in the file's order; counters and keys are no activity."""
     strong, weak = LOOKS_LIKE[role]
     unlike = NOT_A.get(role)
     fits = [n for n in names if not (unlike and unlike.search(n))]
-    first = [n for n in fits if strong.search(n)]
+    key = STANDARD_KEYS.get(role)
+    first = [n for n in fits if n == key] + [n for n in fits if strong.search(n) and n != key]
     return first + [n for n in fits if weak.search(n) and n not in first]
+
+
+def standard_columns(columns: dict[str, str | None], names: list[str]) -> dict[str, str]:
+    """The roles ``columns`` leaves unnamed whose XES key is a column of the table (``names``),
+    with that key: pm4py's exports read with no flag, as the XES file they came from."""
+    return {
+        role: key for role, key in STANDARD_KEYS.items() if not columns.get(role) and key in names
+    }
 
 
 def team_candidate(names: list[str], taken: Collection[str | None]) -> str | None:
