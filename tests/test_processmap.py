@@ -192,3 +192,37 @@ def test_the_rarest_moves_of_a_sprawling_log_are_left_off_the_slider(wh: Warehou
     # a map of few moves keeps every position, "all" first
     few = process_map(wh)
     assert few.levels == LEVELS and few.hidden_edges == 0 and few.hidden_touchpoints == 0
+
+
+def test_a_long_name_on_the_last_column_stays_inside_the_plot(wh: Warehouse):
+    """pm4py's road-traffic log ends at 'Send for Credit Collection': 60 px beside the last
+    column held half of a short name, and the right half of this one was cut off at 1440 px
+    (the browser's clipping check named it). The room beside the first and last columns is now
+    half their widest name when that is more."""
+    fines = parse_map(
+        {
+            "name": "m",
+            "stages": [
+                {
+                    "name": "Fine",
+                    "steps": ["Create Fine", "Send Fine", "Send for Credit Collection"],
+                }
+            ],
+        },
+        source="m.yaml",
+    )
+    write_map_journeys(wh, [["Create Fine", "Send Fine", "Send for Credit Collection"]] * 5)
+    pm = process_map_data(
+        read.process_nodes(wh, "m"),
+        read.process_edges(wh, "m"),
+        steps=fines.step_names,
+        designed_edges=fines.edges(),
+        entries=fines.start_steps,
+        exits=fines.end_steps,
+        repeatable=frozenset(),
+    )
+    wide = process_figure(pm, narrow=False)
+    low, high = wide.layout.xaxis.range
+    px = 1100 / (high - low)  # the least width the wide plot is drawn at
+    last = max(x for trace in wide.data if trace.mode and "text" in trace.mode for x in trace.x)
+    assert (high - last) * px >= len("Send for Credit Collection") * 7 / 2

@@ -12,6 +12,7 @@ width they are drawn at and never overlap.
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import re
 import shutil
@@ -72,6 +73,12 @@ def wrap_label(label: str, *, width_px: float, lines: int = 2) -> str:
     # a word a little longer than the room stays whole; a much longer one is cut
     wrapped = [w if len(w) <= chars + 2 else w[: chars - 1] + "…" for w in wrapped]
     return "<br>".join(plotly_text(line) for line in wrapped)
+
+
+def label_px(label: str, *, width_px: float, lines: int = 2) -> float:
+    """How wide (px) ``wrap_label`` draws ``label`` in ``width_px``: its longest line."""
+    wrapped = wrap_label(label, width_px=width_px, lines=lines).split("<br>")
+    return max(len(html.unescape(line)) for line in wrapped) * CHAR_PX
 
 
 def _node_colour(node: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from journeys.report.figures import NARROW_PLOT, WIDE_PLOT
+from journeys.report.figures import NARROW_PLOT, WIDE_PLOT, label_px
 from journeys.report.processmap import ProcessMap
 
 POINTS = 14
@@ -43,7 +43,9 @@ LABEL_PX = 64
 def frame_of(pm: ProcessMap, *, narrow: bool) -> Frame:
     """Node positions in plot units (wide: x = column, y = -lane; narrow: x = lane,
     y = -column) and the px per unit, for a plot NARROW_PLOT or WIDE_PLOT px wide with
-    SIDE px beside the outermost nodes (half a label, or an arc's bulge).
+    SIDE px beside the outermost nodes (half a label, or an arc's bulge); wide, half the
+    widest name of the first and last columns when that is more (pm4py's road-traffic log
+    ends at 'Send for Credit Collection', whose right half was cut off).
 
     Narrow, the lanes run across a phone: when every lane would get less than MIN_LANE_PX,
     the lanes are those of the nodes the first slider position shows, and the slider widens
@@ -65,6 +67,14 @@ def frame_of(pm: ProcessMap, *, narrow: bool) -> Frame:
         side = room / 2
         px_x = (width - 2 * side) / span
         room = min(px_x, room)
+    if not narrow:  # a long name on the first or last column keeps inside the plot
+        labels = dict(pm.nodes.select("touchpoint", "label").iter_rows())
+        outer = [t for t, p in xy.items() if p[0] in (min(xs), max(xs))]
+        half = max(label_px(str(labels[t]), width_px=room - 6) for t in outer) / 2 + 4
+        if half > side:
+            side = half
+            px_x = (width - 2 * side) / span
+            room = px_x
     return Frame(xy, (px_x, LANE_PX["narrow" if narrow else "wide"]), room - 6, side, follow)
 
 
