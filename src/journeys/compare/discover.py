@@ -1,7 +1,8 @@
 """A first map discovered from the journeys (``suggest-map`` without ``--map``).
 
 For a log that comes with no assumed map: the most frequent journey becomes a seed map (its steps
-in order). Where the journeys end is the log's to say: a finished journey that ends at one of
+in order); when no sequence is taken by ``min_share`` of the journeys, the log's backbone does
+(``backbone``: the touchpoints at least half the journeys take, in their usual order). Where the journeys end is the log's to say: a finished journey that ends at one of
 the touchpoints most journeys end at (pm4py's end-activity filter: the most frequent end, then
 each next while it is more than 0.6 times the one before) reached an outcome, so a process with
 two (a fine paid, or sent to credit collection; a paper accepted or rejected) gets both as exits,
@@ -80,7 +81,7 @@ def discover_map(
     if journeys.is_empty():
         raise CompareError("marts.journeys is empty; load events and run `journeys build` first")
     map_name = name or (Path(out).stem if out is not None else "discovered")
-    seed = seed_map(journeys, name=map_name)
+    seed, from_backbone = seed_map(journeys, name=map_name, min_share=min_share)
     seed_traces = collect_traces(seed, journeys)
     ends = own_ends(seed_traces)
     seed_traces = [
@@ -89,7 +90,12 @@ def discover_map(
     revision = revise_map(seed, seed_traces, coverage=coverage, min_share=min_share)
     medians = _medians(wh)
     data = finish_document(
-        revision, medians, journeys=journeys.height, coverage=coverage, min_share=min_share
+        revision,
+        medians,
+        journeys=journeys.height,
+        coverage=coverage,
+        min_share=min_share,
+        backbone=from_backbone,
     )
     journey_map = parse_map(data, source=str(out or map_name))
     # over the discovered map's own scope, as compare counts it: the revision measured over the
@@ -107,6 +113,12 @@ def discover_map(
         f"{in_number(len(journey_map.stages), 'stage')}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
+        + (
+            f"; no sequence is taken by {min_share * 100:g}% of the journeys, so its steps are "
+            f"the touchpoints at least {BACKBONE_SHARE:.0%} of them take, in their usual order"
+            if from_backbone
+            else ""
+        )
         + (_short_of_target(journey_map, traces, min_share) if share < coverage else "")
     )
     if out is not None:
@@ -135,8 +147,13 @@ def own_ends(traces: Sequence[Trace]) -> set[str]:
     return kept
 
 
-def seed_map(journeys: pl.DataFrame, *, name: str) -> JourneyMap:
-    """The most frequent finished journey's steps, in order, as a map (ties: the path)."""
+def seed_map(
+    journeys: pl.DataFrame, *, name: str, min_share: float = 0.0
+) -> tuple[JourneyMap, bool]:
+    """The most frequent finished journey's steps, in order, as a map (ties: the path). When
+    even that sequence is taken by fewer than ``min_share`` of the journeys, no sequence speaks
+    for the log (every hospital case its own variant), and one journey picked among equals was
+    the map: the seed is the log's backbone instead (``backbone``), and the flag says so."""
     ranked = (
         journeys.filter(pl.col("path").list.len() > 0)
         .group_by("variant_id")
@@ -145,11 +162,66 @@ def seed_map(journeys: pl.DataFrame, *, name: str) -> JourneyMap:
     )
     if ranked.is_empty():
         raise CompareError("no journey has a step; load events and run `journeys build` first")
+    if ranked["n"][0] < min_share * int(ranked["n"].sum()):
+        return backbone(journeys, name=name, min_share=min_share), True
     path: Sequence[str] = ranked["path"][0].to_list()
     names = list(dict.fromkeys(path))
     loops = {a for a, b in zip(path, path[1:], strict=False) if a == b}
     steps = [{"name": n, **({"repeatable": True} if n in loops else {})} for n in names]
-    return parse_map({"name": name, "stages": [{"name": "Observed", "steps": steps}]}, source=name)
+    document = {"name": name, "stages": [{"name": "Observed", "steps": steps}]}
+    return parse_map(document, source=name), False
+
+
+BACKBONE_SHARE = 0.5
+"""A backbone's steps are the touchpoints at least this share of the journeys take."""
+
+
+def backbone(journeys: pl.DataFrame, *, name: str, min_share: float) -> JourneyMap:
+    """The touchpoints most journeys take (``BACKBONE_SHARE``), in the order they usually come
+    (the median of where each first comes in its journey, as a share of the journey's length),
+    as one sequence: the assumed journey a workshop draws of a log whose every case is a
+    variant of its own. A step repeated in a row by at least ``min_share`` of the journeys is
+    repeatable. At least the most taken touchpoint, so the map is never empty."""
+    walked = (
+        journeys.filter(pl.col("path").list.len() > 0)
+        .select(pl.int_range(pl.len()).alias("j"), "path")
+        .with_columns(pl.col("path").list.len().alias("length"))
+        .explode("path")
+        .with_columns(pl.int_range(pl.len()).over("j").alias("at"))
+    )
+    total = walked["j"].n_unique()
+    first = walked.group_by("j", "path").agg(
+        (pl.col("at").min() / pl.col("length").first()).alias("place"),
+        (pl.col("at").diff() == 1).any().alias("again"),
+    )
+    taken = (
+        first.group_by("path")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("place").median(),
+            pl.col("again").sum().alias("repeated"),
+        )
+        .sort(["n", "path"], descending=[True, False])
+    )
+    steps = taken.filter(pl.col("n") >= BACKBONE_SHARE * total)
+    if steps.is_empty():
+        steps = taken.head(1)
+    steps = steps.sort(["place", "path"])
+    return parse_map(
+        {
+            "name": name,
+            "stages": [
+                {
+                    "name": "Observed",
+                    "steps": [
+                        {"name": t, **({"repeatable": True} if r >= min_share * total else {})}
+                        for t, r in steps.select("path", "repeated").iter_rows()
+                    ],
+                }
+            ],
+        },
+        source=name,
+    )
 
 
 def finish_document(
@@ -159,6 +231,7 @@ def finish_document(
     journeys: int,
     coverage: float,
     min_share: float = MIN_VARIANT_SHARE,
+    backbone: bool = False,
 ) -> dict[str, Any]:
     """The revision's document with SLAs, stages and a description (see the module docstring)."""
     data: dict[str, Any] = yaml.safe_load(revision.text)
@@ -177,8 +250,15 @@ def finish_document(
         steps[i] = {k: step[k] for k in STEP_KEYS if k in step}  # the order docs/maps.md uses
     data["description"] = (
         f"Discovered from {journeys} journeys by `journeys suggest-map --coverage {coverage}`: "
-        f"the most frequent sequences (each taken by at least {min_share * 100:g}% of the "
-        "journeys), as steps; `within:` is the observed median wait. "
+        + (
+            f"no sequence is taken by {min_share * 100:g}% of the journeys, so the steps are "
+            f"the touchpoints at least {BACKBONE_SHARE:.0%} of them take, in the order they "
+            "usually come"
+            if backbone
+            else f"the most frequent sequences (each taken by at least {min_share * 100:g}% of "
+            "the journeys), as steps"
+        )
+        + "; `within:` is the observed median wait. "
         + (
             f"No `within:` where that wait is over a year, the longest SLA a map holds: "
             f"{', '.join(beyond)}. "
