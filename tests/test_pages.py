@@ -187,9 +187,9 @@ def test_an_order_number_is_shown_as_the_journey_id_an_email_never(tmp_path, cap
     for case in paid:
         for i, step in enumerate(["Create Order", "Approve Order", "Pay Invoice"]):
             rows.append(f"{case},{step},2026-03-0{i + 1} 10:00")
-    for k in range(25):  # cancelled: the ranked drop-off, whose example is one of these
+    for k in range(25):  # stopped after approval: the ranked drop-off, its example one of these
         rows += [f"PO-45000001{k:02d},Create Order,2026-03-01 10:00"]
-        rows += [f"PO-45000001{k:02d},Cancel,2026-03-02 10:00"]
+        rows += [f"PO-45000001{k:02d},Approve Order,2026-03-02 10:00"]
     log.write_text("\n".join(rows) + "\n", encoding="utf-8")
     warehouse = str(tmp_path / "wh" / "journeys.duckdb")
     main(["--warehouse", warehouse, "analyze", str(log), "--case-col", "case",
@@ -199,7 +199,7 @@ def test_an_order_number_is_shown_as_the_journey_id_an_email_never(tmp_path, cap
     capsys.readouterr()
     page = text_of(tmp_path / "reports" / "p2p.html")
     examples = page[page.index('id="examples"') :]
-    assert re.search(r"<code>PO-45000001\d\d</code>", examples)  # a cancelled order
+    assert re.search(r"<code>PO-45000001\d\d</code>", examples)  # an order that stopped
     # one file loaded: "The 1 most recent load batches" read the index
     assert "<summary>The load batch</summary>" in text_of(tmp_path / "reports" / "index.html")
     assert "[phone]" not in examples and "jane.doe" not in page and "example.com" not in page

@@ -2,17 +2,16 @@
 
 For a log that comes with no assumed map: the most frequent journey becomes a seed map (its steps
 in order); when no sequence is taken by ``min_share`` of the journeys, the log's backbone does
-(``backbone``: the touchpoints at least half the journeys take, in their usual order). Where the journeys end is the log's to say: a finished journey that ends at one of
-the touchpoints most journeys end at (pm4py's end-activity filter: the most frequent end, then
-each next while it is more than 0.6 times the one before; and any end a fifth of the finished
-journeys reach) reached an outcome, so a process with
-two (a fine paid, or sent to credit collection; a paper accepted or rejected) gets both as exits,
-and only a journey that stops elsewhere is a drop-off. ``suggest.revise_map`` then adds the next
-most frequent sequences until the map
-explains ``coverage`` of the journeys in its scope (the same rules and the same writer as a
-revision, so the file reads like any other map), leaving out sequences fewer than
-``min_share`` of the journeys take: in a log where most journeys are variants of their own, the
-map stays the process's backbone and the rare detours stay departures. Then, so the draft is
+(``backbone``: the touchpoints at least half the journeys take, in their usual order). Where
+the journeys end is the log's to say: an end many finished journeys reach and most journeys
+that take it end at is an outcome (``own_ends``), so a process with two (a fine paid, or sent
+to credit collection; a loan signed or denied) gets both as exits, the most frequent journey's
+end as its ``goal:``, and only a journey that stops elsewhere is a drop-off.
+``suggest.revise_map`` then adds the next most frequent sequences until the map explains
+``coverage`` of the journeys in its scope (the same rules and the same writer as a revision,
+so the file reads like any other map), leaving out sequences fewer than ``min_share`` of the
+journeys take: in a log where most journeys are variants of their own, the map stays the
+process's backbone and the rare detours stay departures. Then, so the draft is
 ready to edit:
 
 - every step with an observed way in gets ``within:`` (an SLA): the median time of its most
@@ -54,7 +53,7 @@ from journeys.compare.suggest import (
 from journeys.config import Settings
 from journeys.errors import CompareError
 from journeys.warehouse import Warehouse
-from journeys.words import in_number, numbered
+from journeys.words import in_number, listed, numbered
 
 STEPS_PER_STAGE = 4
 END_FACTOR = 0.6
@@ -62,7 +61,9 @@ END_FACTOR = 0.6
 (``filtering_constants.DECREASING_FACTOR``): the ends kept are the most frequent, then each next
 while it is more than this times the one before (``own_ends``)."""
 END_SHARE = 0.2
-"""An end at least this share of the finished journeys reach is an outcome (``own_ends``)."""
+"""An end at least this share of the finished journeys reach may be an outcome (``own_ends``)."""
+END_RATIO = 0.5
+"""An outcome ends most journeys that take it: more than this share of them (``own_ends``)."""
 
 
 def discover_map(
@@ -85,13 +86,11 @@ def discover_map(
         raise CompareError("marts.journeys is empty; load events and run `journeys build` first")
     map_name = name or (Path(out).stem if out is not None else "discovered")
     seed, from_backbone = seed_map(journeys, name=map_name, min_share=min_share)
-    seed_traces = collect_traces(seed, journeys)
-    ends = own_ends(seed_traces)
-    seed_traces = [
-        replace(t, outcome=True) if t.finished and t.steps[-1] in ends else t for t in seed_traces
-    ]
-    revision = revise_map(seed, seed_traces, coverage=coverage, min_share=min_share)
+    revision = revise_map(
+        seed, _seed_traces(seed, journeys), coverage=coverage, min_share=min_share
+    )
     medians = _medians(wh)
+    goal = _goal(seed, revision.journey_map)
     data = finish_document(
         revision,
         medians,
@@ -99,6 +98,7 @@ def discover_map(
         coverage=coverage,
         min_share=min_share,
         backbone=from_backbone,
+        goal=goal,
     )
     journey_map = parse_map(data, source=str(out or map_name))
     # over the discovered map's own scope, as compare counts it: the revision measured over the
@@ -116,12 +116,8 @@ def discover_map(
         f"{in_number(len(journey_map.stages), 'stage')}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
-        + (
-            f"; no sequence is taken by {min_share * 100:g}% of the journeys, so its steps are "
-            f"the touchpoints at least {BACKBONE_SHARE:.0%} of them take, in their usual order"
-            if from_backbone
-            else ""
-        )
+        + _goal_note(goal, journey_map)
+        + (_backbone_note(min_share) if from_backbone else "")
         + (_short_of_target(journey_map, traces, min_share) if share < coverage else "")
     )
     if out is not None:
@@ -131,26 +127,45 @@ def discover_map(
     return "\n".join([head, "", text])
 
 
+def _seed_traces(seed: JourneyMap, journeys: pl.DataFrame) -> list[Trace]:
+    """The journeys as traces of the seed, those that end at one of the log's own outcomes
+    (``own_ends``) marked as having reached one, so the revision may adopt them."""
+    traces = collect_traces(seed, journeys)
+    ends = own_ends(traces)
+    return [replace(t, outcome=True) if t.finished and t.steps[-1] in ends else t for t in traces]
+
+
+def _backbone_note(min_share: float) -> str:
+    return (
+        f"; no sequence is taken by {min_share * 100:g}% of the journeys, so its steps are "
+        f"the touchpoints at least {BACKBONE_SHARE:.0%} of them take, in their usual order"
+    )
+
+
 def own_ends(traces: Sequence[Trace]) -> set[str]:
-    """The touchpoints the finished journeys end at that pm4py's end-activity filter keeps
-    (the most frequent, then each next while it is more than ``END_FACTOR`` times the one
-    before), and any at least ``END_SHARE`` of them end at (a loan signed by 26% beside 48%
-    denied, below pm4py's cut). A p2p log's orders that stopped early, 3-4% at each of several
-    steps beside 60% paid, and the sample's 14% who leave after viewing a product beside 50%
-    delivered, stay drop-offs."""
-    counts: Counter[str] = Counter()
+    """Where the finished journeys end that is an outcome, not a place they left: an end that
+    pm4py's end-activity filter keeps (the most frequent, then each next while it is more than
+    ``END_FACTOR`` times the one before) or that at least ``END_SHARE`` of them reach, and where
+    most journeys that take it end (``END_RATIO``). A paid fine (47% end there, 98% of those
+    who pay), a signed loan (26% beside 48% denied) and a cancelled order are outcomes; the
+    sample's 14% who leave after viewing a product (17% of those who view one) and a p2p log's
+    orders that stopped after approval (3-4% at each of several steps) are drop-offs."""
+    ends: Counter[str] = Counter()
+    takes: Counter[str] = Counter()
     for t in traces:
         if t.finished:
-            counts[t.steps[-1]] += t.journeys
-    kept: set[str] = set()
+            ends[t.steps[-1]] += t.journeys
+            takes.update(dict.fromkeys(set(t.steps), t.journeys))
+    frequent: set[str] = set()
     before = 0
-    for end, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        if kept and n <= before * END_FACTOR:
+    for end, n in sorted(ends.items(), key=lambda kv: (-kv[1], kv[0])):
+        if frequent and n <= before * END_FACTOR:
             break
-        kept.add(end)
+        frequent.add(end)
         before = n
-    finished = sum(counts.values())
-    return kept | {end for end, n in counts.items() if n >= END_SHARE * finished}
+    finished = sum(ends.values())
+    frequent |= {end for end, n in ends.items() if n >= END_SHARE * finished}
+    return {end for end in frequent if ends[end] >= END_RATIO * takes[end]}
 
 
 def seed_map(
@@ -238,6 +253,7 @@ def finish_document(
     coverage: float,
     min_share: float = MIN_VARIANT_SHARE,
     backbone: bool = False,
+    goal: str | None = None,
 ) -> dict[str, Any]:
     """The revision's document with SLAs, stages and a description (see the module docstring)."""
     data: dict[str, Any] = yaml.safe_load(revision.text)
@@ -271,10 +287,18 @@ def finish_document(
             if beyond
             else ""
         )
+        + (
+            f"`goal:` is where the most frequent journey ends ('{goal}'), the other exits where "
+            "many others do: set the outcome you want. "
+            if goal
+            else ""
+        )
         + "Rename, regroup and set your own SLAs."
     )
+    if goal:
+        data["goal"] = goal
     data["stages"] = _stages(steps, waits)
-    ordered: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
+    ordered: dict[str, Any] = {k: data[k] for k in ("name", "description", "goal") if k in data}
     return {**ordered, **{k: v for k, v in data.items() if k not in ordered}}
 
 
@@ -379,6 +403,26 @@ def _one_line(name: str) -> str:
     """A touchpoint name for a comment line: a line break or other control character in it
     would end the comment and put the rest of the name into the map as YAML."""
     return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", name).split())
+
+
+def _goal(seed: JourneyMap, revised: JourneyMap) -> str | None:
+    """With several ends, the most frequent journey's is the goal and the others ways to leave
+    without it (a cancellation a fifth of the orders end in is an exit, not an aim)."""
+    several = len(revised.end_steps) > 1
+    return seed.end_steps[0] if several and seed.end_steps else None
+
+
+def _goal_note(goal: str | None, journey_map: JourneyMap) -> str:
+    """Which end the draft made its goal and which others are exits, for the user to choose
+    (the data cannot say whether a signed loan or a denied one is the outcome wanted)."""
+    if goal is None:
+        return ""
+    others = [f"'{e}'" for e in journey_map.end_steps if e != goal]
+    return (
+        f"; its goal is '{goal}', where the most frequent journey ends, and "
+        f"{listed(others)} {'is an exit' if len(others) == 1 else 'are exits'} too: set "
+        "`goal:` to the outcome you want"
+    )
 
 
 def _header(coverage: float, scoped: int) -> str:

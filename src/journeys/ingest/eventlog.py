@@ -127,6 +127,24 @@ class ImportResult:
         """Rows were read and every one was rejected: nothing of the log to build from."""
         return self.batch.every_row_rejected
 
+    def _lifecycle_note(self) -> str:
+        """What the lifecycle filter left out, or why it kept every event."""
+        if self.left_out:
+            return (
+                f"; {self.left_out} events of other lifecycle transitions left out "
+                "(--lifecycle all keeps them)"
+            )
+        if not self.own_transitions:
+            return ""
+        shown = ", ".join(repr(t) for t in self.own_transitions[:4])
+        more = len(self.own_transitions) - 4
+        return (
+            f"; no event's lifecycle transition is 'complete' (the log's own: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+            + "), so every event is kept, named 'Activity (transition)' as --lifecycle all "
+            "names them"
+        )
+
     def summary(self) -> str:
         if self.batch.skipped:
             return self.batch.summary()
@@ -147,20 +165,7 @@ class ImportResult:
                     f". The timestamps are written {order}: import the file again with "
                     f"--date-format {date_format}"
                 )
-        if self.left_out:
-            text += (
-                f"; {self.left_out} events of other lifecycle transitions left out "
-                "(--lifecycle all keeps them)"
-            )
-        if self.own_transitions:
-            shown = ", ".join(repr(t) for t in self.own_transitions[:4])
-            more = len(self.own_transitions) - 4
-            text += (
-                f"; no event's lifecycle transition is 'complete' (the log's own: {shown}"
-                + (f" and {more} more" if more > 0 else "")
-                + "), so every event is kept, named 'Activity (transition)' as --lifecycle all "
-                "names them"
-            )
+        text += self._lifecycle_note()
         if self.flattening is not None:
             text += self.flattening.note()
         if self.personal_case_ids:
