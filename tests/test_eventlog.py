@@ -1420,3 +1420,25 @@ def test_a_table_with_the_xes_keys_is_read_as_its_xes_file(wh: Warehouse, tmp_pa
         import_log(fresh, Settings(), bare)
     assert "columns that look like a case: 'case:id_x'" not in str(caught.value)  # an attribute
     assert "--activity-col Activity" in str(caught.value)
+
+
+def test_a_complete_timestamp_is_offered_before_a_start_timestamp(wh: Warehouse, tmp_path):
+    """Disco and Celonis export 'Start Timestamp' before 'Complete Timestamp'; the command
+    offered took the start, while an event log's time (XES's time:timestamp, pm4py's) is when
+    the activity completed."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Case ID,Activity,Resource,Start Timestamp,Complete Timestamp,Variant,Variant index\n"
+        "Case 1,Register request,Pete,2010/12/30 11:02:00.000,2010/12/30 11:02:00.000,"
+        "Variant 2,2\n"
+    )
+    with pytest.raises(IngestError) as caught:
+        import_log(wh, Settings(), path)
+    message = str(caught.value)
+    assert "(columns that look like a timestamp: 'Complete Timestamp', 'Start Timestamp')" in (
+        message
+    )
+    assert (
+        "`journeys import-log export.csv --case-col 'Case ID' --activity-col Activity "
+        "--timestamp-col 'Complete Timestamp'`" in message
+    )

@@ -43,6 +43,9 @@ LOOKS_LIKE = {
 NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$|^case:", re.I)}
 """Names that match a role's words but are a counter, a key or a case's attribute (pm4py writes
 a trace's attributes as ``case:…``: ``case:concept:name`` is the case), not that role."""
+LATER = {"timestamp": re.compile(r"start|begin", re.I)}
+"""Names offered after the role's other strong matches: an event log's time is when the
+activity completed (Disco and Celonis export 'Start Timestamp' before 'Complete Timestamp')."""
 
 
 def likely_columns(role: str, names: list[str]) -> list[str]:
@@ -52,7 +55,11 @@ def likely_columns(role: str, names: list[str]) -> list[str]:
     unlike = NOT_A.get(role)
     fits = [n for n in names if not (unlike and unlike.search(n))]
     key = STANDARD_KEYS.get(role)
-    first = [n for n in fits if n == key] + [n for n in fits if strong.search(n) and n != key]
+    later = LATER.get(role)
+    strongly = [n for n in fits if strong.search(n) and n != key]
+    first = [n for n in fits if n == key] + sorted(
+        strongly, key=lambda n: bool(later and later.search(n))
+    )
     return first + [n for n in fits if weak.search(n) and n not in first]
 
 
