@@ -5,8 +5,9 @@ in order); when no sequence is taken by ``min_share`` of the journeys, the log's
 (``backbone``: the touchpoints at least half the journeys take, in their usual order). Where
 the journeys end is the log's to say: an end many finished journeys reach and most journeys
 that take it end at is an outcome (``own_ends``), so a process with two (a fine paid, or sent
-to credit collection; a loan signed or denied) gets both as exits, the most frequent journey's
-end as its ``goal:``, and only a journey that stops elsewhere is a drop-off.
+to credit collection; a loan signed or denied) gets both as exits and no ``goal:`` (which
+outcome is wanted the data cannot say: the summary asks), and only a journey that stops
+elsewhere is a drop-off.
 ``suggest.revise_map`` then adds the next most frequent sequences until the map explains
 ``coverage`` of the journeys in its scope (the same rules and the same writer as a revision,
 so the file reads like any other map), leaving out sequences fewer than ``min_share`` of the
@@ -90,7 +91,6 @@ def discover_map(
         seed, _seed_traces(seed, journeys), coverage=coverage, min_share=min_share
     )
     medians = _medians(wh)
-    goal = _goal(seed, revision.journey_map)
     data = finish_document(
         revision,
         medians,
@@ -98,7 +98,6 @@ def discover_map(
         coverage=coverage,
         min_share=min_share,
         backbone=from_backbone,
-        goal=goal,
     )
     journey_map = parse_map(data, source=str(out or map_name))
     # over the discovered map's own scope, as compare counts it: the revision measured over the
@@ -116,7 +115,7 @@ def discover_map(
         f"{in_number(len(journey_map.stages), 'stage')}, "
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
-        + _goal_note(goal, journey_map)
+        + _exits_note(journey_map)
         + (_backbone_note(min_share) if from_backbone else "")
         + (_short_of_target(journey_map, traces, min_share) if share < coverage else "")
     )
@@ -253,7 +252,6 @@ def finish_document(
     coverage: float,
     min_share: float = MIN_VARIANT_SHARE,
     backbone: bool = False,
-    goal: str | None = None,
 ) -> dict[str, Any]:
     """The revision's document with SLAs, stages and a description (see the module docstring)."""
     data: dict[str, Any] = yaml.safe_load(revision.text)
@@ -288,17 +286,14 @@ def finish_document(
             else ""
         )
         + (
-            f"`goal:` is where the most frequent journey ends ('{goal}'), the other exits where "
-            "many others do: set the outcome you want. "
-            if goal
+            "`exit:` lists the ends many journeys reach: add the one you want as `goal:`. "
+            if len(data.get("exit") or []) > 1
             else ""
         )
         + "Rename, regroup and set your own SLAs."
     )
-    if goal:
-        data["goal"] = goal
     data["stages"] = _stages(steps, waits)
-    ordered: dict[str, Any] = {k: data[k] for k in ("name", "description", "goal") if k in data}
+    ordered: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
     return {**ordered, **{k: v for k, v in data.items() if k not in ordered}}
 
 
@@ -405,23 +400,17 @@ def _one_line(name: str) -> str:
     return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", name).split())
 
 
-def _goal(seed: JourneyMap, revised: JourneyMap) -> str | None:
-    """With several ends, the most frequent journey's is the goal and the others ways to leave
-    without it (a cancellation a fifth of the orders end in is an exit, not an aim)."""
-    several = len(revised.end_steps) > 1
-    return seed.end_steps[0] if several and seed.end_steps else None
-
-
-def _goal_note(goal: str | None, journey_map: JourneyMap) -> str:
-    """Which end the draft made its goal and which others are exits, for the user to choose
-    (the data cannot say whether a signed loan or a denied one is the outcome wanted)."""
-    if goal is None:
+def _exits_note(journey_map: JourneyMap) -> str:
+    """The draft's several exits, and that the goal is the user's to choose: the data cannot
+    say whether a signed loan or a denied one is the outcome wanted (with the most frequent
+    journey's end as the goal, pm4py's lending log ranked rejected applications as costing
+    denied loans)."""
+    ends = [f"'{e}'" for e in journey_map.end_steps]
+    if len(ends) < 2:
         return ""
-    others = [f"'{e}'" for e in journey_map.end_steps if e != goal]
     return (
-        f"; its goal is '{goal}', where the most frequent journey ends, and "
-        f"{listed(others)} {'is an exit' if len(others) == 1 else 'are exits'} too: set "
-        "`goal:` to the outcome you want"
+        f"; it ends at {listed(ends)}, the ends many journeys reach: add the one you want as "
+        "`goal:` and compare measures every gap by it"
     )
 
 
