@@ -171,6 +171,12 @@ def test_outcome_names_come_from_the_map():
     assert outcome_name(None, ["Delivered", "Cancelled"]) == "'Delivered' or 'Cancelled'"
     row = {"gap_type": "skipped_step", "ranking": "dropoffs", "to_step": "Closed"}
     assert what_happens(row, outcome="'Closed'") == "Journeys end without 'Closed'."
+    # several exits, no goal: a journey that left reached none of them, not only the one its
+    # alignment drew (pm4py's lending log read "Journeys end without 'Sign Loan Agreement'")
+    drawn = {**row, "to_step": "Sign Loan Agreement"}
+    assert what_happens(drawn, outcome="'Sign Loan Agreement' or 'Loan Denied'") == (
+        "Journeys end without 'Sign Loan Agreement' or 'Loan Denied'."
+    )
     assert goal_effect({"outcome_rate_with": None}, outcome="'Closed'") == ""
 
 

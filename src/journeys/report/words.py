@@ -61,7 +61,9 @@ def what_happens(row: Mapping[str, Any], *, outcome: str) -> str:
     if kind == GapType.DROPOFF:
         return f"Customers stop after {_q(before)} and never reach {outcome}."
     if kind == GapType.SKIPPED_STEP and row.get("ranking") == DROPOFFS:
-        return f"Journeys end without {_q(after)}."
+        # the outcome step skipped: with several exits and no goal, reaching none of them (the
+        # alignment names the one it drew: 'Sign Loan Agreement' of a loan log's two)
+        return f"Journeys end without {outcome}."
     if kind == GapType.SKIPPED_STEP:
         return f"Customers skip {_q(after)}."
     if kind == GapType.LOOP:
