@@ -1442,3 +1442,19 @@ def test_a_complete_timestamp_is_offered_before_a_start_timestamp(wh: Warehouse,
         "`journeys import-log export.csv --case-col 'Case ID' --activity-col Activity "
         "--timestamp-col 'Complete Timestamp'`" in message
     )
+
+
+def test_a_workbook_is_named_as_one_with_the_way_to_csv(wh: Warehouse, tmp_path):
+    """An Excel export is the commonest form of a business event log: it was refused with
+    "cannot tell the format from the name ... or set the source's format in the configuration",
+    a fix import-log does not have (it has --format), and no word on what the file is."""
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes(b"PK\x03\x04 a workbook")
+    with pytest.raises(IngestError, match=r"orders.xlsx: a spreadsheet workbook, which journeys "
+                       r"does not read; save its sheet of events as CSV \(in Excel: File > Save "
+                       r"As > CSV UTF-8\) and load that file"):  # fmt: skip
+        import_log(wh, Settings(), book, case_col="a", activity_col="b", timestamp_col="c")
+    odd = tmp_path / "orders.dat"
+    odd.write_text("case,activity,at\n")
+    with pytest.raises(IngestError, match=r"or pass --format \(csv, parquet, jsonl, xes, ocel\)"):
+        import_log(wh, Settings(), odd, case_col="a", activity_col="b", timestamp_col="c")

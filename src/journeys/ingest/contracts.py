@@ -94,18 +94,31 @@ def opens_json_array(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
-def detect_format(path: Path, declared: str = "auto") -> str:
-    """The file's format from its declared setting or its name (``.csv.gz`` is csv)."""
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".numbers")
+"""Workbooks, the commonest export of a business event log, which journeys does not read."""
+
+
+def detect_format(
+    path: Path, declared: str = "auto", *, fix: str = "set the source's format in the configuration"
+) -> str:
+    """The file's format from its declared setting or its name (``.csv.gz`` is csv); ``fix``:
+    what the refusal of a name that does not say tells the user to do instead."""
     if declared != "auto":
         return declared
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".gzip"):
         suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in SPREADSHEETS:
+        raise IngestError(
+            f"{path.name}: a spreadsheet workbook, which journeys does not read; save its sheet "
+            "of events as CSV (in Excel: File > Save As > CSV UTF-8) and load that file. "
+            "Nothing was loaded"
+        )
     fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
     if fmt is None:
         raise IngestError(
             f"{path.name}: cannot tell the format from the name; use .csv, .jsonl, .parquet "
-            "(optionally .gz) or set the source's format in the configuration"
+            f"(optionally .gz) or {fix}"
         )
     return fmt
 

@@ -253,7 +253,7 @@ def log_format(path: Path, declared: str | None = None) -> str:
                 f"{path.name}: not an OCEL log (OCEL 2.0 JSON, XML or SQLite, or OCEL 1.0 JSON or "
                 "XML); export it as OCEL 2.0, or as XES, CSV or Parquet. Nothing was loaded from it"
             )
-    return detect_format(path)
+    return detect_format(path, fix=f"pass --format ({', '.join(FORMATS)})")
 
 
 class LogOptions(TypedDict, total=False):
