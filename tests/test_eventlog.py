@@ -11,6 +11,7 @@ import pytest
 from journeys.build import build_events
 from journeys.config import Settings
 from journeys.errors import IngestError
+from journeys.ingest.contracts import detect_format
 from journeys.ingest.eventlog import import_log
 from journeys.ingest.xes import read_xes
 from journeys.warehouse import Warehouse
@@ -826,7 +827,7 @@ def test_column_names_in_another_encoding_name_the_encoding_not_missing_columns(
         (
             {"date_format": "%d/%m/%Y"},
             "tickets.xes",
-            "--date-format is for CSV, Parquet and JSONL logs",
+            "--date-format is for CSV, Parquet, JSONL and workbook logs",
         ),
         (
             {"encoding": "klingon"},
@@ -966,7 +967,11 @@ def test_lifecycle_col_names_another_column_and_a_stage_column_is_not_taken_unas
     ("log", "column", "expected"),
     [
         ("log.csv", "stage", "--lifecycle-col 'stage' is not a column; the file's columns: "),
-        ("log.xes", "lifecycle:transition", "--lifecycle-col is for CSV, Parquet and JSONL"),
+        (
+            "log.xes",
+            "lifecycle:transition",
+            "--lifecycle-col is for CSV, Parquet, JSONL and workbook",
+        ),
     ],
 )
 def test_a_lifecycle_col_that_cannot_apply_is_refused(
@@ -1444,17 +1449,60 @@ def test_a_complete_timestamp_is_offered_before_a_start_timestamp(wh: Warehouse,
     )
 
 
-def test_a_workbook_is_named_as_one_with_the_way_to_csv(wh: Warehouse, tmp_path):
-    """An Excel export is the commonest form of a business event log: it was refused with
-    "cannot tell the format from the name ... or set the source's format in the configuration",
-    a fix import-log does not have (it has --format), and no word on what the file is."""
+def test_a_damaged_workbook_and_an_unknown_name_say_what_to_do(wh: Warehouse, tmp_path):
+    """A workbook that is not one is named by the reader's complaint and the way out; a name
+    that does not say its format was answered with "... or set the source's format in the
+    configuration", a fix import-log does not have (it has --format)."""
     book = tmp_path / "orders.xlsx"
-    book.write_bytes(b"PK\x03\x04 a workbook")
-    with pytest.raises(IngestError, match=r"orders.xlsx: a spreadsheet workbook, which journeys "
-                       r"does not read; save its sheet of events as CSV \(in Excel: File > Save "
-                       r"As > CSV UTF-8\) and load that file"):  # fmt: skip
+    book.write_bytes(b"PK\x03\x04 a workbook cut off")
+    with pytest.raises(IngestError, match=r"orders.xlsx: not a readable workbook \(.*\); open it "
+                       r"in its spreadsheet program and save it again"):  # fmt: skip
         import_log(wh, Settings(), book, case_col="a", activity_col="b", timestamp_col="c")
     odd = tmp_path / "orders.dat"
     odd.write_text("case,activity,at\n")
-    with pytest.raises(IngestError, match=r"or pass --format \(csv, parquet, jsonl, xes, ocel\)"):
+    with pytest.raises(IngestError, match=r"or pass --format \(csv, parquet, jsonl, excel, xes"):
         import_log(wh, Settings(), odd, case_col="a", activity_col="b", timestamp_col="c")
+    with pytest.raises(IngestError, match="journeys import-log reads a workbook of events"):
+        detect_format(book)  # a shop source (journeys ingest) stays CSV, JSONL or Parquet
+
+
+XLSX_COLUMNS = {
+    "case_col": "Purchasing Document",
+    "activity_col": "Activity",
+    "timestamp_col": "Event Time",
+}
+
+
+def test_a_workbook_sheet_is_read_as_its_spreadsheet_shows_it(wh: Warehouse, tmp_path):
+    """fixtures/orders.xlsx, written by hand as Excel stores a workbook: a 'Read me' sheet
+    first, then 'Events' with order numbers as numbers (4500000111), date cells as serial
+    days with a date style, a net value as a number. Workbooks were refused ("cannot tell the
+    format from the name"); Disco reads them, and SAP and Celonis exports arrive so."""
+    path = FIXTURES / "orders.xlsx"
+    with pytest.raises(IngestError) as caught:
+        import_log(wh, Settings(), path, **XLSX_COLUMNS)
+    assert str(caught.value).endswith(
+        "That was sheet 'Read me' of 2 (Read me, Events): --sheet NAME reads another"
+    )
+    result = import_log(
+        wh, Settings(), path, sheet="Events", timezone="Europe/Amsterdam", **XLSX_COLUMNS
+    )
+    assert (result.batch.rows_accepted, result.cases, result.activities) == (4, 2, 3)
+    assert "; sheet 'Events' of 2 (Read me, Events: --sheet NAME reads another)" in (
+        result.summary()
+    )
+    build_events(wh, Settings())
+    events = wh.read_table("intermediate.int_events").sort("occurred_at")
+    assert events["case_id"].to_list() == ["4500000111", "PO-17", "4500000111", "4500000111"]
+    # 46082.4375 is 2026-03-01 10:30 on the wall in Amsterdam (CET): 09:30 UTC
+    assert str(events["occurred_at"][0]) == "2026-03-01 09:30:00+00:00"
+    values = wh.read_table("raw.log").sort("_seq")["attributes"].to_list()
+    assert values[0] == '{"Net Value":"1250.5"}' and values[-1] == '{"Net Value":"80"}'
+    assert import_log(wh, Settings(), path, sheet="2", **XLSX_COLUMNS).batch.skipped
+    with pytest.raises(IngestError, match=r"--sheet 'Lines' is not a sheet of the workbook; its "
+                       r"sheets: Read me, Events"):  # fmt: skip
+        import_log(wh, Settings(), path, sheet="Lines", **XLSX_COLUMNS)
+    csv_log = tmp_path / "orders.csv"
+    csv_log.write_text("case,activity,at\nA,x,2026-03-01T10:00:00Z\n")
+    with pytest.raises(IngestError, match="--sheet is for workbook logs; only a workbook has"):
+        import_log(wh, Settings(), csv_log, sheet="Events", **XES_COLUMNS)

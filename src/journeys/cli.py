@@ -208,8 +208,9 @@ _LOG_OPTIONS = (
     option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
     option(
         "--date-format",
-        help="CSV, Parquet, JSONL: the timestamps' layout when not ISO-8601, in strptime "
-        "directives, e.g. '%d/%m/%Y %H:%M' (day first); 'excel' for Excel serial dates.",
+        help="CSV, Parquet, JSONL, workbooks: the timestamps' layout when not ISO-8601, in "
+        "strptime directives, e.g. '%d/%m/%Y %H:%M' (day first); 'excel' for Excel serial "
+        "dates.",
     ),
     option(
         "--encoding",
@@ -224,16 +225,22 @@ _LOG_OPTIONS = (
     ),
     option(
         "--lifecycle-col",
-        help="CSV, Parquet, JSONL: the column of the lifecycle transition (start, complete) "
+        help="CSV, Parquet, JSONL, workbooks: the column of the lifecycle transition (start, "
+        "complete) "
         "when it is not called lifecycle:transition.",
     ),
     option("--object-type", help="OCEL 2.0: the object type whose objects are cases."),
+    option(
+        "--sheet",
+        help="A workbook (.xlsx, .xls, .ods): the sheet of events, by name or number from 1 "
+        "(default the first).",
+    ),
     option(
         "--personal-case-ids",
         is_flag=True,
         help="Case ids are personal data: the marts show hashes.",
     ),
-    option("--format", "fmt", help="csv|parquet|jsonl|xes|ocel"),
+    option("--format", "fmt", help="csv|parquet|jsonl|excel|xes|ocel"),
     option(
         "--open-cases-horizon",
         help="The extract is live: cases with an event this recent (e.g. 14d) may be in flight. "
@@ -250,7 +257,8 @@ def log_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument(
         "file",
         type=PATH,
-        help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet or JSONL.",
+        help="An event log: XES(.gz), OCEL 2.0 (.json, .xml, .sqlite), CSV, Parquet, JSONL or "
+        "a workbook (.xlsx, .xls, .ods).",
     )(command)
 
 

@@ -164,7 +164,7 @@ def own_ends(traces: Sequence[Trace]) -> set[str]:
         before = n
     finished = sum(ends.values())
     frequent |= {end for end, n in ends.items() if n >= END_SHARE * finished}
-    return {end for end in frequent if ends[end] >= END_RATIO * takes[end]}
+    return {end for end in frequent if ends[end] > END_RATIO * takes[end]}
 
 
 def seed_map(

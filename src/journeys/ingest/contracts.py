@@ -110,9 +110,9 @@ def detect_format(
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in SPREADSHEETS:
         raise IngestError(
-            f"{path.name}: a spreadsheet workbook, which journeys does not read; save its sheet "
-            "of events as CSV (in Excel: File > Save As > CSV UTF-8) and load that file. "
-            "Nothing was loaded"
+            f"{path.name}: a spreadsheet workbook; a source's files are CSV, JSONL or Parquet: "
+            "save its sheet as CSV (in Excel: File > Save As > CSV UTF-8) and load that file "
+            "(journeys import-log reads a workbook of events). Nothing was loaded"
         )
     fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
     if fmt is None:

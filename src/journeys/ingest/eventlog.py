@@ -26,7 +26,7 @@ import polars as pl
 
 from journeys.config import Settings, time_zone
 from journeys.errors import IngestError
-from journeys.ingest import xes
+from journeys.ingest import workbook, xes
 from journeys.ingest.contracts import detect_format, opens_json_array, read_head
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
@@ -37,13 +37,14 @@ from journeys.ingest.logreading import (
     clock_change_note,
     date_layout,
     lifecycle_path,
+    require_format,
     with_encoding,
 )
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 from journeys.words import listed, numbered
 
-FORMATS = ("csv", "parquet", "jsonl", "xes", "ocel")
+FORMATS = ("csv", "parquet", "jsonl", "excel", "xes", "ocel")
 COLUMN_FLAGS = {
     "case_id": "--case-col",
     "activity": "--activity-col",
@@ -113,6 +114,8 @@ class ImportResult:
     later was taken) and when they skipped forward (none: read an hour later)."""
     doubts: tuple[str, ...] = ()
     """Named columns that look like other ones (``column_doubts``)."""
+    sheet_note: str = ""
+    """A workbook of several sheets: which one was read (``workbook.Sheet.note``)."""
     standard_keys: tuple[str, ...] = ()
     """A table's columns named with XES keys taken for the roles no flag named
     (``logguess.standard_columns``)."""
@@ -178,6 +181,7 @@ class ImportResult:
                 else "; 1 case id is an email or a phone number: the marts show a keyed hash of it"
             )
         text += clock_change_note(self.timezone, *self.clock_changes)
+        text += self.sheet_note
         text += "".join(f"; {doubt}" for doubt in self.doubts)
         if self.standard_keys:
             text += (
@@ -243,6 +247,8 @@ def log_format(path: Path, declared: str | None = None) -> str:
     last = suffixes[-1] if suffixes else ""
     if last in (".xes",):
         return "xes"
+    if last in workbook.SUFFIXES:
+        return "excel"
     if last in (".sqlite", ".sqlite3", ".db", ".xml", ".jsonocel", ".xmlocel", ".json"):
         from journeys.ingest import ocel  # sqlite3 and the OCEL readers: only for these
 
@@ -273,6 +279,7 @@ class LogOptions(TypedDict, total=False):
     lifecycle: str
     lifecycle_col: str | None
     object_type: str | None
+    sheet: str | None
     personal_case_ids: bool
     open_cases_horizon: int | None
 
@@ -296,6 +303,7 @@ def import_log(
     lifecycle: str = "complete",
     lifecycle_col: str | None = None,
     object_type: str | None = None,
+    sheet: str | None = None,
     personal_case_ids: bool = False,
     open_cases_horizon: int | None = None,
     command: str = "import-log",
@@ -322,9 +330,12 @@ def import_log(
         settings = with_encoding(settings, encoding, kind, path)
     if lifecycle_col is not None:
         check_lifecycle_col(kind)
+    if sheet is not None:
+        require_format("--sheet", kind, ("excel",), "only a workbook has sheets")
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     reading = None
     standard: dict[str, str] = {}  # a table's XES-named columns no flag named
+    book: workbook.Sheet | None = None
     if kind in ("xes", "ocel"):
         if kind == "ocel" and object_type is not None:
             _one_object_type(wh, path, object_type)
@@ -345,21 +356,26 @@ def import_log(
             object_type=object_type,
         )
     else:
-        names = header(path, kind, settings)
+        book = workbook.read_sheet(path, sheet) if kind == "excel" else None
+        names = book.events.columns if book else header(path, kind, settings)
         standard = standard_columns(columns, names)
         columns = {**columns, **standard}
-        _require_columns(path, columns, names, command=command, team_col=team_col)
-        if team_col is None and columns["case"] == xes.CASE and xes.GROUP in names:
-            team_col = xes.GROUP  # an XES log as a table: its org:group, as in the XES file
-        column_map = _column_map(columns, channel_col, team_col, event_id_col)
-        taken = (*columns.values(), channel_col, event_id_col)
-        candidate = None if team_col else team_candidate(names, taken)
-        reading = LogReading(
-            date_format=date_format,
-            lifecycle_path=lifecycle_path(path, names, lifecycle_col),
-            lifecycle=lifecycle,
-        )
-        batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading)
+        with workbook.sheet_named(book):
+            _require_columns(path, columns, names, command=command, team_col=team_col)
+            if team_col is None and columns["case"] == xes.CASE and xes.GROUP in names:
+                team_col = xes.GROUP  # an XES log as a table: its org:group, as in the XES file
+            column_map = _column_map(columns, channel_col, team_col, event_id_col)
+            taken = (*columns.values(), channel_col, event_id_col)
+            candidate = None if team_col else team_candidate(names, taken)
+            reading = LogReading(
+                date_format=date_format,
+                lifecycle_path=lifecycle_path(path, names, lifecycle_col),
+                lifecycle=lifecycle,
+            )
+            frame = book.events if book else None
+            batch = _load(
+                wh, settings, path, column_map, kind, timezone, reading=reading, frame=frame
+            )
         left_out, own, flattening = batch.left_out, batch.own_transitions, None
     if batch.skipped:
         return ImportResult(batch=batch, cases=0, activities=0)
@@ -401,6 +417,7 @@ def import_log(
         team=team_col,
         team_candidate=candidate,
         standard_keys=tuple(standard.values()),
+        sheet_note=book.note() if book else "",
     )
 
 

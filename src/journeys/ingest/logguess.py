@@ -20,7 +20,7 @@ LOOKS_LIKE = {
             r"^case([ _:]?(id|number|no|name|key))?$|case[ _]?(id|name)$|^trace|ticket|incident",
             re.I,
         ),
-        re.compile(r"case|trace|order|session|journey|_id$|^id$", re.I),
+        re.compile(r"case|trace|order|session|journey|document|_id$|^id$|_key$", re.I),
     ),
     "activity": (
         re.compile(r"^activity|activity$|concept:name|^action$|^event$|^event_?name$", re.I),
@@ -40,9 +40,14 @@ LOOKS_LIKE = {
     ),
 }
 """Per role, the names that look like it strongly, then weakly (offered in that order)."""
-NOT_A = {"activity": re.compile(r"index|idx|_no$|number|^seq|count|_id$|^id$|^case:", re.I)}
-"""Names that match a role's words but are a counter, a key or a case's attribute (pm4py writes
-a trace's attributes as ``case:…``: ``case:concept:name`` is the case), not that role."""
+NOT_A = {
+    "activity": re.compile(
+        r"index|idx|_no$|number|^seq|count|_id$|^id$|^case:|\b(time|date)\b", re.I
+    )
+}
+"""Names that match a role's words but are a counter, a key, a case's attribute (pm4py writes
+a trace's attributes as ``case:…``: ``case:concept:name`` is the case) or a time ('Event
+Time'), not that role."""
 LATER = {"timestamp": re.compile(r"start|begin", re.I)}
 """Names offered after the role's other strong matches: an event log's time is when the
 activity completed (Disco and Celonis export 'Start Timestamp' before 'Complete Timestamp')."""

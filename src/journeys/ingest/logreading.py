@@ -48,9 +48,9 @@ def lifecycle_path(path: Path, names: list[str], given: str | None) -> str | Non
     return json_path(chosen)
 
 
-TABLE_FORMATS = ("csv", "parquet", "jsonl")
+TABLE_FORMATS = ("csv", "parquet", "jsonl", "excel")
 """The log formats whose columns import-log's options name (XES and OCEL have standard keys)."""
-_FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSONL"}
+_FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSONL", "excel": "workbook"}
 
 
 def require_format(option: str, kind: str, formats: tuple[str, ...], why: str) -> None:
