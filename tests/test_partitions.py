@@ -629,3 +629,29 @@ def test_lanes_with_channel_sessions_then_compare(
     steps.compare_maps(single, publish=False)
     steps.compare_maps(laned, publish=False)
     assert_same_marts(single, laned)
+
+
+def test_a_small_build_runs_its_path_job_in_the_writers_duckdb(
+    loaded: Path, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small build's path job ran in an in-memory DuckDB of its own (13 ms to build its
+    catalog of built-in functions: `build --full` of 1,000 events 0.51 s against the 0.5 s
+    target). It runs in a database attached to the writer's DuckDB now; the marts are the same
+    as a job in a DuckDB of its own builds (as a large build's jobs still do)."""
+    host, own = _settings(landing, tmp_path / "host"), _settings(landing, tmp_path / "own")
+    _copy(loaded, tmp_path / "host")
+    _copy(loaded, tmp_path / "own")
+    opened: list[str] = []
+    connect = duckdb.connect
+
+    def counted(database: str = ":memory:", *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(database))
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    steps.build_marts(host, full=True, publish=False)
+    assert opened and ":memory:" not in opened  # the work file only
+    monkeypatch.setattr(duckdb, "connect", connect)
+    monkeypatch.setattr("journeys.paths.build.ONE_THREAD_ROWS", 0)  # a job's own DuckDB
+    steps.build_marts(own, full=True, publish=False)
+    assert_same_marts(host, own)

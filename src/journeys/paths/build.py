@@ -23,6 +23,7 @@ import shutil
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from journeys.config import Settings
@@ -149,6 +150,9 @@ def _run_partitions(
             jobs = in_lanes(jobs, events)
             if sum(events.values()) < ONE_THREAD_ROWS:  # as the writer's statements then
                 jobs = [replace(job, threads=1) for job in jobs]
+                # one small job after the other here: in the writer's DuckDB, not a new one
+                merge_partitions(wh, jobs, run_lanes(partial(build_partition, host=wh), jobs))
+                return
         merge_partitions(wh, jobs, (run_tasks or run_lanes)(build_partition, jobs))
     finally:
         shutil.rmtree(partition_folder(settings), ignore_errors=True)

@@ -208,13 +208,19 @@ def partition_jobs(
     return jobs
 
 
-def build_partition(job: PartitionJob) -> PartitionResult:
+def build_partition(job: PartitionJob, host: Warehouse | None = None) -> PartitionResult:
     """Build one partition's marts in a private in-memory DuckDB from its files and write them
-    as new Parquet files into the data folder (unchanged events and sessions keep their files)."""
+    as new Parquet files into the data folder (unchanged events and sessions keep their files).
+    ``host``: the writer, when the job runs in its process, one at a time: the in-memory
+    database is then attached to the writer's DuckDB (``Connection._attach_to``), not one of
+    its own."""
     started, cpu = time.perf_counter(), _cpu_seconds()
     with (
         Warehouse(
-            memory_limit=job.memory_limit, temp_directory=job.temp_directory, threads=job.threads
+            memory_limit=job.memory_limit,
+            temp_directory=job.temp_directory,
+            threads=job.threads,
+            host=host,
         ) as wh,
         wh.insertion_order(preserve=False),
     ):

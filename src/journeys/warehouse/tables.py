@@ -62,7 +62,10 @@ class Tables(StoredTables):
     def _listed(self, key: tuple[str, str]) -> bool:
         """Whether (schema, name) is among every table and view (temp ones too), listed in one
         look-up and remembered."""
-        rows = self._run("SELECT table_schema, table_name FROM information_schema.tables")
+        rows = self._run(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog IN (current_database(), 'temp')"
+        )  # not an attached catalog's (a published catalog, another job's lane)
         self._existing = {(r[0], r[1]) for r in rows}
         self._listing_current = True
         return key in self._existing
@@ -83,7 +86,7 @@ class Tables(StoredTables):
     def tables(self, schema: str) -> list[str]:
         rows = self._run(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = $schema "
-            "ORDER BY table_name",
+            "AND table_catalog = current_database() ORDER BY table_name",
             {"schema": schema},
         )
         return [r[0] for r in rows]
