@@ -39,16 +39,16 @@ PATHS = (
 )
 
 
-def process_map(wh: Warehouse, paths=PATHS):
+def process_map(wh: Warehouse, paths=PATHS, journey_map=MAP):
     write_map_journeys(wh, paths)
     return process_map_data(
         read.process_nodes(wh, "m"),
         read.process_edges(wh, "m"),
-        steps=MAP.step_names,
-        designed_edges=MAP.edges(),
-        entries=MAP.start_steps,
-        exits=MAP.end_steps,
-        repeatable=frozenset({"Email"}),
+        steps=journey_map.step_names,
+        designed_edges=journey_map.edges(),
+        entries=journey_map.start_steps,
+        exits=journey_map.end_steps,
+        repeatable=frozenset(s.name for s in journey_map.steps if s.repeatable),
     )
 
 
@@ -211,16 +211,7 @@ def test_a_long_name_on_the_last_column_stays_inside_the_plot(wh: Warehouse):
         },
         source="m.yaml",
     )
-    write_map_journeys(wh, [["Create Fine", "Send Fine", "Send for Credit Collection"]] * 5)
-    pm = process_map_data(
-        read.process_nodes(wh, "m"),
-        read.process_edges(wh, "m"),
-        steps=fines.step_names,
-        designed_edges=fines.edges(),
-        entries=fines.start_steps,
-        exits=fines.end_steps,
-        repeatable=frozenset(),
-    )
+    pm = process_map(wh, [["Create Fine", "Send Fine", "Send for Credit Collection"]] * 5, fines)
     wide = process_figure(pm, narrow=False)
     low, high = wide.layout.xaxis.range
     px = 1100 / (high - low)  # the least width the wide plot is drawn at
