@@ -26,6 +26,7 @@ class Connection:
     """The DuckDB connection under a ``Warehouse``: opened with the layered schemas created,
     closed, released, in transactions; every statement runs through ``_run``."""
 
+    # long: every field of a connection's state is declared here, with what it holds
     def __init__(
         self,
         path: str | Path = ":memory:",
