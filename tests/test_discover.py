@@ -170,7 +170,10 @@ def test_a_discovered_map_short_of_its_target_says_why(wh: Warehouse, tmp_path: 
     "95.0% ... (target 99%)"; it says why now."""
     load(wh)
     summary = discover_map(wh, SETTINGS, coverage=0.99, out=tmp_path / "first.yaml")
-    assert "it explains 95.0% of the 100 journeys in its scope (target 99%); 5 of the 5 " in summary
+    assert "it explains 95.0% of the 100 journeys in its scope (target 99%); 'Spam' (5%)" in (
+        summary
+    )  # an end that stops most of its journeys: named, for the user to tell outcome or not
+    assert "as an `exit:` if it is an outcome; 5 of the 5 " in summary
     assert summary.splitlines()[0].endswith(
         "journeys it does not explain end without reaching its end (drop-offs, such as "
         "cancellations), which a map of the intended journey does not take in; compare reports "
@@ -319,3 +322,23 @@ def test_a_frequent_stop_that_most_journeys_go_on_from_is_a_drop_off(wh: Warehou
     discover_map(wh, SETTINGS, coverage=0.99, out=out)
     journey_map = load_map(out)
     assert journey_map.end_steps == ("Close",) and journey_map.goal is None
+
+
+def test_an_end_too_rare_for_an_exit_is_named_for_the_user(wh: Warehouse, tmp_path: Path):
+    """A recruiting log (ocel-standard.org's, flattened on its applications): 85% end at 'send
+    rejection', 10% at 'offer accepted and hired', below a fifth and pm4py's cut, so the hires
+    were drop-offs that "cost" rejections, and nothing told the reader. An end that most of its
+    journeys stop at, and not an exit, is named in the summary and the description."""
+    rejected, hired = ["Open", "Screen", "Reject"], ["Open", "Screen", "Interview", "Hire"]
+    load(wh, [(rejected, 85), (hired, 10), (["Open", "Screen"], 5)])
+    out = tmp_path / "first.yaml"
+    summary = discover_map(wh, SETTINGS, coverage=0.8, out=out)
+    note = (
+        "'Hire' (10%) ends most journeys that reach it, and is a drop-off in this draft: add it "
+        "to the map as an `exit:` if it is an outcome"
+    )
+    assert note in summary
+    assert note in " ".join(yaml.safe_load(out.read_text())["description"].split())
+    assert load_map(out).end_steps == ("Reject",)  # the draft itself is as before
+    # 'Screen', where 5 stop, is taken by all 100: a drop-off, never named
+    assert "'Screen'" not in summary.split("; ")[-1]

@@ -104,6 +104,9 @@ def discover_map(
     # seed's (the journeys touching the most frequent journey's steps), a few journeys fewer
     traces = collect_traces(journey_map, journeys)
     share, scoped = measure_share(journey_map, traces)
+    unlisted = _unlisted_note(unlisted_ends(traces, journey_map, min_share))
+    if unlisted:
+        data["description"] += f" {unlisted[0].upper()}{unlisted[1:]}."
     text = (
         _header(coverage, scoped)
         + _left_off(journeys, journey_map)
@@ -116,6 +119,7 @@ def discover_map(
         f"{len(journey_map.edges())} designed transitions; it explains "
         f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
         + _exits_note(journey_map)
+        + (f"; {unlisted}" if unlisted else "")
         + (_backbone_note(min_share) if from_backbone else "")
         + (_short_of_target(journey_map, traces, min_share) if share < coverage else "")
     )
@@ -149,12 +153,7 @@ def own_ends(traces: Sequence[Trace]) -> set[str]:
     who pay), a signed loan (26% beside 48% denied) and a cancelled order are outcomes; the
     sample's 14% who leave after viewing a product (17% of those who view one) and a p2p log's
     orders that stopped after approval (3-4% at each of several steps) are drop-offs."""
-    ends: Counter[str] = Counter()
-    takes: Counter[str] = Counter()
-    for t in traces:
-        if t.finished:
-            ends[t.steps[-1]] += t.journeys
-            takes.update(dict.fromkeys(set(t.steps), t.journeys))
+    ends, takes = _end_counts(traces)
     frequent: set[str] = set()
     before = 0
     for end, n in sorted(ends.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -165,6 +164,54 @@ def own_ends(traces: Sequence[Trace]) -> set[str]:
     finished = sum(ends.values())
     frequent |= {end for end, n in ends.items() if n >= END_SHARE * finished}
     return {end for end in frequent if ends[end] > END_RATIO * takes[end]}
+
+
+def _end_counts(traces: Sequence[Trace]) -> tuple[Counter[str], Counter[str]]:
+    """Per touchpoint, the finished journeys that end at it and those that take it."""
+    ends: Counter[str] = Counter()
+    takes: Counter[str] = Counter()
+    for t in traces:
+        if t.finished:
+            ends[t.steps[-1]] += t.journeys
+            takes.update(dict.fromkeys(set(t.steps), t.journeys))
+    return ends, takes
+
+
+def unlisted_ends(
+    traces: Sequence[Trace], journey_map: JourneyMap, min_share: float
+) -> dict[str, float]:
+    """The ends that are not the map's but end most journeys that take them, each reached by
+    at least ``min_share`` of the finished journeys, with that share, the most first: outcomes
+    too rare for an exit of the draft, or drop-offs, which only the user can tell apart (a
+    recruiting log's 10% 'offer accepted and hired' beside 85% 'send rejection')."""
+    ends, takes = _end_counts(traces)
+    finished = sum(ends.values())
+    found = {
+        end: n / finished
+        for end, n in ends.items()
+        if end not in journey_map.end_steps
+        and n > END_RATIO * takes[end]
+        and n >= max(min_share * finished, 1)
+    }
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _unlisted_note(unlisted: dict[str, float]) -> str:
+    """``'offer accepted and hired' (10%) and 'job offer declined' (5%) end ...``, or ''."""
+    if not unlisted:
+        return ""
+    named = [f"'{end}' ({share:.0%})" for end, share in list(unlisted.items())[:4]]
+    more = len(unlisted) - len(named)
+    subject = listed(named) + (f" and {more} more" if more > 0 else "")
+    if len(unlisted) == 1:
+        return (
+            f"{subject} ends most journeys that reach it, and is a drop-off in this draft: add "
+            "it to the map as an `exit:` if it is an outcome"
+        )
+    return (
+        f"{subject} end most journeys that reach them, and are drop-offs in this draft: add "
+        "one to the map as an `exit:` if it is an outcome"
+    )
 
 
 def seed_map(
