@@ -104,9 +104,7 @@ def discover_map(
     # seed's (the journeys touching the most frequent journey's steps), a few journeys fewer
     traces = collect_traces(journey_map, journeys)
     share, scoped = measure_share(journey_map, traces)
-    unlisted = _unlisted_note(unlisted_ends(traces, journey_map, min_share))
-    if unlisted:
-        data["description"] += f" {unlisted[0].upper()}{unlisted[1:]}."
+    unlisted = _name_unlisted(data, unlisted_ends(traces, journey_map, min_share))
     text = (
         _header(coverage, scoped)
         + _left_off(journeys, journey_map)
@@ -194,6 +192,15 @@ def unlisted_ends(
         and n >= max(min_share * finished, 1)
     }
     return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _name_unlisted(data: dict[str, Any], unlisted: dict[str, float]) -> str:
+    """The note naming ``unlisted`` (``_unlisted_note``), also added to the draft's
+    description, so the report's page says it too."""
+    note = _unlisted_note(unlisted)
+    if note:
+        data["description"] += f" {note[0].upper()}{note[1:]}."
+    return note
 
 
 def _unlisted_note(unlisted: dict[str, float]) -> str:
