@@ -94,8 +94,10 @@ def opens_json_array(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
-SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".numbers")
-"""Workbooks, the commonest export of a business event log, which journeys does not read."""
+WORKBOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+"""Workbooks import-log reads (``ingest/workbook.py``), the commonest export of a business log."""
+SPREADSHEETS = (*WORKBOOKS, ".numbers")
+"""Spreadsheet files by name: a source's files (``journeys ingest``) are never one."""
 
 
 def detect_format(

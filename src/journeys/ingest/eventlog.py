@@ -27,10 +27,15 @@ import polars as pl
 from journeys.config import Settings, time_zone
 from journeys.errors import IngestError
 from journeys.ingest import workbook, xes
-from journeys.ingest.contracts import detect_format, opens_json_array, read_head
+from journeys.ingest.contracts import WORKBOOKS, detect_format, opens_json_array, read_head
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
-from journeys.ingest.logguess import likely_columns, standard_columns, team_candidate
+from journeys.ingest.logguess import (
+    STANDARD_KEYS,
+    likely_columns,
+    standard_columns,
+    team_candidate,
+)
 from journeys.ingest.logreading import (
     check_date_format,
     check_lifecycle_col,
@@ -247,7 +252,7 @@ def log_format(path: Path, declared: str | None = None) -> str:
     last = suffixes[-1] if suffixes else ""
     if last in (".xes",):
         return "xes"
-    if last in workbook.SUFFIXES:
+    if last in WORKBOOKS:
         return "excel"
     if last in (".sqlite", ".sqlite3", ".db", ".xml", ".jsonocel", ".xmlocel", ".json"):
         from journeys.ingest import ocel  # sqlite3 and the OCEL readers: only for these
@@ -475,7 +480,7 @@ def _load_converted(
     if kind == "xes":
         log = xes.read_xes(path, lifecycle=lifecycle)
         frame, left_out, own = log.events, log.left_out, log.own_transitions
-        defaults = {"case": xes.CASE, "activity": xes.ACTIVITY, "timestamp": xes.TIMESTAMP}
+        defaults = STANDARD_KEYS  # the XES keys, as a table named with them reads too
     else:
         from journeys.ingest import ocel
 

@@ -1,4 +1,4 @@
-"""Event logs in a spreadsheet workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``),
+"""Event logs in a spreadsheet workbook (``contracts.WORKBOOKS``: ``.xlsx``, ``.xls``, ``.ods``…),
 read with fastexcel (calamine, a maintained Rust reader; ADR 0007), one sheet, every cell as
 text: a date cell as ``2026-03-01 10:30:00`` (a naive local time: the importer's ``--timezone``
 applies), a whole number as ``4500000111`` (an order number stays an id, not ``4.5e9``).
@@ -19,8 +19,6 @@ import polars as pl
 
 from journeys.errors import IngestError
 
-SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
-
 
 @dataclass(frozen=True)
 class Sheet:
@@ -31,13 +29,18 @@ class Sheet:
     name: str
     sheets: tuple[str, ...]
 
+    def listing(self) -> str:
+        """``'Events' of 3 (Events, Cases, Lookup``: the sheet read and the workbook's sheets
+        (the first six), the opening of the notes below."""
+        listed = ", ".join(self.sheets[:6]) + (" …" if len(self.sheets) > 6 else "")
+        return f"'{self.name}' of {len(self.sheets)} ({listed}"
+
     def note(self) -> str:
         """``; sheet 'Events' of 3 (Events, Cases, Lookup: --sheet NAME reads another)``, or ''
         for a workbook of one sheet."""
         if len(self.sheets) < 2:
             return ""
-        listed = ", ".join(self.sheets[:6]) + (" …" if len(self.sheets) > 6 else "")
-        return f"; sheet '{self.name}' of {len(self.sheets)} ({listed}: --sheet NAME reads another)"
+        return f"; sheet {self.listing()}: --sheet NAME reads another)"
 
 
 @contextmanager
@@ -51,8 +54,7 @@ def sheet_named(book: Sheet | None) -> Iterator[None]:
             raise
         text = str(exc.args[0]).rstrip(". ")
         raise IngestError(
-            f"{text}. That was sheet '{book.name}' of {len(book.sheets)} "
-            f"({', '.join(book.sheets[:6])}): --sheet NAME reads another"
+            f"{text}. That was sheet {book.listing()}): --sheet NAME reads another"
         ) from None
 
 
