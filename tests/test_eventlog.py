@@ -807,9 +807,9 @@ def test_column_names_in_another_encoding_name_the_encoding_not_missing_columns(
         import_log(wh, Settings(), path, **columns)
     assert str(refused.value) == (
         "[ingest] vorgänge.csv: line 1 (the column names) is not UTF-8 text (byte 0xe4 at "
-        "position 16); the file is in another encoding, e.g. cp1252 from Excel on Windows: name "
-        "it with --encoding cp1252 (import-log) or `encoding: cp1252` under the source in "
-        "journeys.yaml. Nothing was loaded from it"
+        "position 16, 'ä' in cp1252); the file is in another encoding, e.g. cp1252 from Excel "
+        "on Windows: name it with --encoding cp1252 (import-log) or `encoding: cp1252` under the "
+        "source in journeys.yaml. Nothing was loaded from it"
     )
     assert wh.count("raw.manifest") == 0
     assert import_log(wh, Settings(), path, encoding="cp1252", **columns).batch.rows_accepted == 1

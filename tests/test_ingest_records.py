@@ -266,3 +266,24 @@ def test_a_quote_the_sniffer_trips_on_is_rejected_alone(tmp_path: Path, bad: str
         load_file(wh, Settings(), "transactions", path)
         assert (manifest(wh)["rows_read"], manifest(wh)["rows_accepted"]) == (9, 8)
         assert [line for line, _, _ in rejects(wh)] == [6]
+
+
+def test_a_file_whose_lines_end_both_in_crlf_and_lf_is_read_whole(wh: Warehouse, tmp_path: Path):
+    """A header written with LF and rows with CRLF (files joined from two systems): DuckDB's
+    sniffer refused the file whole ("Error when sniffing file"; run again, report this line).
+    Every row is read now, no value ends in a CR, and a CRLF inside a quoted field is kept as
+    the field's value."""
+    body = (
+        b"event_id,customer_id,order_id,event_type,occurred_at,amount,currency,note\n"
+        b'e1,c1,O1,order_placed,2026-03-01T10:00:00Z,1,EUR,"two\r\nlines"\r\n'
+        b"e2,c1,O1,order_paid,2026-03-01T11:00:00Z,1,EUR,plain\r\n"
+        b"e3,c2,O2,order_placed,2026-03-02T10:00:00Z,2,EUR,last\r\n"
+    )
+    path = tmp_path / "joined.csv"
+    path.write_bytes(body)
+    result = load_file(wh, Settings(), "transactions", path)
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 3, 0)
+    raw = wh.read_table("raw.transactions").sort("event_id")
+    assert raw["currency"].to_list() == ["EUR", "EUR", "EUR"]
+    notes = [json.loads(a)["note"] for a in raw["attributes"].to_list()]
+    assert notes == ["two\r\nlines", "plain", "last"]

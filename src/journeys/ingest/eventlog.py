@@ -15,6 +15,7 @@ their line, so re-importing a log in any order changes nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -28,6 +29,7 @@ from journeys.config import Settings, time_zone
 from journeys.errors import IngestError
 from journeys.ingest import workbook, xes
 from journeys.ingest.contracts import WORKBOOKS, detect_format, opens_json_array, read_head
+from journeys.ingest.encodings import check_header, text_encoding, utf8_lines
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
 from journeys.ingest.logguess import (
@@ -645,12 +647,15 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
             head = read_head(path, 1 << 20)
             if opens_json_array(head):
                 return _array_keys(path)
-            lines = head[: head.rfind(b"\n") + 1] or head
+            encoding = text_encoding(path, settings.source("log").encoding)
+            lines = utf8_lines(path.name, head, encoding)
             return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
         from journeys.ingest.records import excel_sep  # NumPy: only for a CSV's header
 
-        encoding = settings.source("log").encoding
-        text = read_head(path, 1 << 16).decode(encoding, errors="replace")
+        encoding = text_encoding(path, settings.source("log").encoding)
+        head = read_head(path, 1 << 16)
+        check_header(path, head.removeprefix(codecs.BOM_UTF8), encoding)
+        text = head.decode(encoding, errors="replace")
         texts = [t for t in text.lstrip("\ufeff").splitlines() if t.strip()] or [""]
         line, named = texts[0], excel_sep(texts[0])
         if named is not None:  # a sep=; line before the header (the load skips it too)

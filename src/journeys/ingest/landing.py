@@ -36,6 +36,7 @@ from journeys.ingest.columns import (
     unnamed_columns,
 )
 from journeys.ingest.contracts import opens_json_array, read_head
+from journeys.ingest.encodings import first_not_utf8, is_utf8, not_utf8, text_encoding
 from journeys.warehouse import Warehouse
 
 if TYPE_CHECKING:  # the line scans import numpy (about 0.1 s): only CSV and JSONL need them
@@ -79,9 +80,9 @@ def read_landing(wh: Warehouse, path: Path, *, fmt: str, spec: Spec, encoding: s
     to read ``landing_std`` from it."""
     wh.drop_temp(*TEMP_TABLES)
     if fmt == "csv":
-        return _read_csv(wh, path, spec, encoding)
+        return _read_csv(wh, path, spec, text_encoding(path, encoding))
     if fmt == "jsonl":
-        return _read_jsonl(wh, path, spec, encoding)
+        return _read_jsonl(wh, path, spec, text_encoding(path, encoding))
     if fmt == "parquet":
         return _read_parquet(wh, path, spec)
     raise IngestError(
@@ -97,9 +98,19 @@ def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
     )
 
 
+def _not_text(path: Path, readable: Path, encoding: str) -> IngestError | None:
+    """The refusal of a file read as UTF-8 that is not: the reader's sniffer fails on it
+    (DuckDB: "Error when sniffing file") without saying why."""
+    found = first_not_utf8(readable) if is_utf8(encoding) else None
+    if found is None:
+        return None
+    line, position, byte = found
+    return not_utf8(path.name, f"line {line}", position, byte)
+
+
 def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
     from journeys.ingest.lines import scan_lines
-    from journeys.ingest.records import KEPT_REASONS, layout, returned_runs
+    from journeys.ingest.records import KEPT_REASONS, layout, mixed_line_ends, returned_runs
 
     with _text_file(path, encoding, plain=True) as (readable, tmp):
         scan = scan_lines(readable)
@@ -113,7 +124,11 @@ def _read_csv(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
             try:
                 parsed = _parse_csv(wh, readable, found, tmp)
             except WarehouseError as exc:
-                raise _fail_unreadable(path, "csv", exc) from exc
+                refusal = _not_text(path, readable, encoding)
+                lf = None if refusal else mixed_line_ends(readable, scan, found)
+                if lf is None:
+                    raise refusal or _fail_unreadable(path, "csv", exc) from exc
+                found, parsed = lf, _parse_csv(wh, readable, lf, tmp)
         delivered = wh.columns_of("landing_raw")
         chosen = resolve(path.name, delivered, spec)
         refuse_repeated(path.name, found.names, delivered, chosen)

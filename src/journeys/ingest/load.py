@@ -10,7 +10,6 @@ glob that cannot be loaded is recorded as refused, and the others load (``load_o
 
 from __future__ import annotations
 
-import codecs
 import glob
 import gzip
 import uuid
@@ -24,6 +23,7 @@ from journeys.config import SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
+from journeys.ingest.encodings import check_header, is_wide, text_encoding
 from journeys.ingest.hashing import ContentHashes, file_hash
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_frame, read_landing
 from journeys.ingest.logreading import check_day_month
@@ -499,34 +499,12 @@ def is_blank_text(path: Path, encoding: str) -> bool:
     return len(head) < 4096 and not text.replace("\ufeff", "").strip()
 
 
-def _check_header_encoding(path: Path, head: bytes, encoding: str) -> None:
-    """Refuse a CSV whose column names are not in ``encoding`` (UTF-8 unless configured): the
-    reader then takes the header for a row of data, and the file's columns would be reported
-    missing. (A row in another encoding is rejected with its reason; the header is every row's.)
-    """
-    try:
-        if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-            return  # decoded by Python into UTF-8 before the reader sees it
-    except LookupError:
-        return  # not an encoding: the reader names the setting (landing.text_codec)
-    line, newline, _ = head.partition(b"\n")
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if not newline and exc.start >= len(line) - 3:
-            return  # the head cut a character of a long header in two
-        raise IngestError(
-            f"{path.name}: line 1 (the column names) is not UTF-8 text (byte "
-            f"0x{line[exc.start]:02x} at position {exc.start + 1}); the file is in another "
-            "encoding, e.g. cp1252 from Excel on Windows: name it with --encoding cp1252 "
-            "(import-log) or `encoding: cp1252` under the source in journeys.yaml. Nothing was "
-            "loaded from it"
-        ) from None
-
-
 def sniff_text(path: Path, kind: str, encoding: str) -> None:
     """Refuse a text source whose first bytes are plainly not text (Parquet, gzip, binary)."""
-    if kind not in ("csv", "jsonl") or encoding.lower().startswith("utf-16"):
+    if kind not in ("csv", "jsonl"):
+        return
+    encoding = text_encoding(path, encoding)
+    if is_wide(encoding):  # two or four bytes a character: NUL bytes are its text
         return
     opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
     try:
@@ -543,7 +521,7 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
         what = "binary data"  # compressed, or NUL-riddled; one stray NUL in a row is not binary
     else:
         if kind == "csv":
-            _check_header_encoding(path, head, encoding)
+            check_header(path, head, encoding)
         return
     raise IngestError(
         f"{path.name}: not a readable {kind} file (it holds {what}); deliver {kind} text or set "

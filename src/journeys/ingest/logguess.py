@@ -42,12 +42,14 @@ LOOKS_LIKE = {
 """Per role, the names that look like it strongly, then weakly (offered in that order)."""
 NOT_A = {
     "activity": re.compile(
-        r"index|idx|_no$|number|^seq|count|_id$|^id$|^case:|\b(time|date)\b", re.I
+        r"index|idx|_no$|number|^seq|count|_id$|^id$|^case:|\b(time|date)\b|time(stamp)?$"
+        r"|(?<!up)date$",
+        re.I,
     )
 }
 """Names that match a role's words but are a counter, a key, a case's attribute (pm4py writes
 a trace's attributes as ``case:…``: ``case:concept:name`` is the case) or a time ('Event
-Time'), not that role."""
+Time', Celonis's 'EVENTTIME', 'EventDate'; an 'Update' is no date), not that role."""
 LATER = {"timestamp": re.compile(r"start|begin", re.I)}
 """Names offered after the role's other strong matches: an event log's time is when the
 activity completed (Disco and Celonis export 'Start Timestamp' before 'Complete Timestamp')."""

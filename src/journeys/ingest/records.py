@@ -80,6 +80,8 @@ class Layout:
     """The first line whose quotes or carriage returns may be read differently (0: none)."""
     names: tuple[str, ...] = ()
     """The header's column names as written (the reader renames a repeated one: a, a_1)."""
+    joined: tuple[int, ...] = ()
+    """Lines whose line break lies inside a quoted field (it is part of the field's value)."""
 
 
 @contextmanager
@@ -292,6 +294,7 @@ def _layout(
         delimiter=delimiter,
         records=records,
         offsets=offsets,
+        joined=tuple(n for first, last in spans for n in range(first, last)),
         kept=kept,
         drop=_ranges(scan, [*(n for n in sorted(blank) if n < header_start), *dropped]),
         suspect=int(later[0]) if len(later) else 0,
@@ -320,6 +323,28 @@ def _ranges(scan: LineScan, lines: list[int]) -> tuple[tuple[int, int], ...]:
         else:
             ranges.append((start, end))
     return tuple(ranges)
+
+
+def mixed_line_ends(path: Path, scan: LineScan, found: Layout) -> Layout | None:
+    """``found`` reading a file whose lines end both in CRLF and in LF alone (a header written
+    by one tool, rows by another; files joined from two systems) with every line's CR left out
+    too, so that all its records end in LF: DuckDB's reader takes one kind of line end, and its
+    sniffer refuses such a file whole. A line break inside a quoted field keeps its CR (it is
+    the field's value). None when the line ends are all of one kind."""
+    if scan.newline != LF:
+        return None
+    blank = set(scan.blank.tolist())
+    ended = [n for n in range(1, scan.lines + 1) if n not in blank and scan.ends[n - 1] > 0]
+    ended = [n for n in ended if int(scan.ends[n - 1]) < scan.size]  # the last line may not end
+    with _mapped(path) as buf:
+        crlf = [n for n in ended if buf[int(scan.ends[n - 1]) - 1] == CR]
+    if not crlf or len(crlf) == len(ended):
+        return None
+    inside = set(found.joined)
+    crs = [int(scan.ends[n - 1]) - 1 for n in crlf if n not in inside]
+    dropped = [(start, end) for start, end in found.drop]
+    kept = [(cr, cr + 1) for cr in crs if not any(a <= cr < b for a, b in dropped)]
+    return replace(found, drop=tuple(sorted([*dropped, *kept])))
 
 
 def write_without(path: Path, drop: tuple[tuple[int, int], ...], out: Path) -> None:
