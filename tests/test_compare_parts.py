@@ -53,3 +53,15 @@ def test_a_map_compared_in_small_parts_writes_the_same_marts(
         frame = whole["marts"][name]  # type: ignore[index]
         assert frame.height > 0 or name == "marts.map_drift", name
         assert frame.equals(parts["marts"][name]), f"{name} differs when compared in parts"  # type: ignore[index]
+
+
+def test_a_map_summary_writes_one_journey_variant_and_gap_in_the_singular():
+    """'20 journeys (1 variants), ... 1 gaps': the console's counts are in number."""
+    from journeys.compare.results import MapSummary
+
+    one = MapSummary("m", "m.yaml", 1, 0, 1, 1, 1.0, 1, 0, None, 0.1)
+    assert one.line().startswith("m: 1 journey (1 variant), 1 conforming (100.0%), mean fitness ")
+    assert one.line().endswith(", 1 gap (0 ranked)")
+    many = MapSummary("m", "m.yaml", 20, 0, 2, 18, 0.9, 3, 1, "x", 0.1)
+    assert many.line().startswith("m: 20 journeys (2 variants), 18 conforming (90.0%)")
+    assert "3 gaps (1 ranked); top gap: x" in many.line()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from journeys.words import numbered
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -55,9 +57,10 @@ class MapSummary:
         share = self.conforming_share or 0.0
         top = f"; top gap: {self.top_gap}" if self.top_gap else ""
         return (
-            f"{self.map_name}: {self.journeys} journeys ({self.variants} variants), "
-            f"{self.conforming} conforming ({share:.1%}), mean fitness {self.mean_fitness:.3f}, "
-            f"{self.gaps} gaps ({self.ranked_gaps} ranked){top}"
+            f"{self.map_name}: {numbered(self.journeys, 'journey')} "
+            f"({numbered(self.variants, 'variant')}), {self.conforming} conforming ({share:.1%}), "
+            f"mean fitness {self.mean_fitness:.3f}, {numbered(self.gaps, 'gap')} "
+            f"({self.ranked_gaps} ranked){top}"
         ) + warnings
 
 
