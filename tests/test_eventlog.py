@@ -358,7 +358,7 @@ def test_timezone_reads_naive_timestamps_as_local(wh: Warehouse, tmp_path):
     path.write_text("case,act,ts\nC,Open,2024-07-01 09:00:00\n")
     columns = {"case_col": "case", "activity_col": "act", "timestamp_col": "ts"}
     plain = import_log(wh, Settings(), path, **columns)
-    assert "1 timestamps have no offset and were read as UTC" in plain.summary()
+    assert "1 timestamp has no offset and was read as UTC" in plain.summary()
     with Warehouse() as local:
         summary = import_log(local, Settings(), path, timezone="Europe/Amsterdam", **columns)
         assert "no offset" not in summary.summary()

@@ -84,7 +84,9 @@ class CompareResult:
 
     def summary(self) -> str:
         lines = [m.line() for m in self.maps]
-        redone = "every journey" if self.changed is None else f"{self.changed} changed journeys"
+        redone = (
+            "every journey" if self.changed is None else numbered(self.changed, "changed journey")
+        )
         found = 0 if self.found_drift is None else self.found_drift.height
         lines.append(
             f"compare: {len(self.maps)} map(s), {redone}, {found} new drift "

@@ -49,7 +49,7 @@ from journeys.ingest.logreading import (
 )
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
-from journeys.words import listed, numbered
+from journeys.words import in_number, listed, numbered
 
 FORMATS = ("csv", "parquet", "jsonl", "excel", "xes", "ocel")
 COLUMN_FLAGS = {
@@ -141,7 +141,7 @@ class ImportResult:
         """What the lifecycle filter left out, or why it kept every event."""
         if self.left_out:
             return (
-                f"; {self.left_out} events of other lifecycle transitions left out "
+                f"; {numbered(self.left_out, 'event')} of other lifecycle transitions left out "
                 "(--lifecycle all keeps them)"
             )
         if not self.own_transitions:
@@ -205,7 +205,9 @@ class ImportResult:
             )
         if self.naive_timestamps and self.timezone is None:
             text += (
-                f"; {self.naive_timestamps} timestamps have no offset and were read as UTC "
+                f"; {numbered(self.naive_timestamps, 'timestamp')} "
+                f"{in_number(self.naive_timestamps, 'has', 'have')} no offset and "
+                f"{in_number(self.naive_timestamps, 'was', 'were')} read as UTC "
                 "(pass --timezone, e.g. Europe/Amsterdam, if they are local times)"
             )
         return text
