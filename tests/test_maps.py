@@ -297,3 +297,9 @@ def test_wrong_types_are_reported_with_the_rest():
         "t.yaml: owner: ['a'] is not text; write a plain string",
         "t.yaml: stages[0].steps[0].optional: 'yes' is not true or false; write optional: true",
     )
+
+
+def test_a_one_stage_map_is_described_in_the_singular():
+    """validate-map printed "'m': 1 stages, 2 steps, 1 designed transitions"."""
+    m = make_map("Open", "Close")
+    assert m.describe() == "'t': 1 stage, 2 steps, 1 designed transition"

@@ -111,11 +111,11 @@ def discover_map(
         + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     )
     head = (
-        f"suggest-map: discovered '{map_name}' from {journeys.height} journeys: "
-        f"{len(journey_map.steps)} steps in {len(journey_map.stages)} "
-        f"{in_number(len(journey_map.stages), 'stage')}, "
-        f"{len(journey_map.edges())} designed transitions; it explains "
-        f"{share:.1%} of the {scoped} journeys in its scope (target {coverage:.0%})"
+        f"suggest-map: discovered '{map_name}' from {numbered(journeys.height, 'journey')}: "
+        f"{numbered(len(journey_map.steps), 'step')} in "
+        f"{numbered(len(journey_map.stages), 'stage')}, "
+        f"{numbered(len(journey_map.edges()), 'designed transition')}; it explains "
+        f"{share:.1%} of the {numbered(scoped, 'journey')} in its scope (target {coverage:.0%})"
         + _exits_note(journey_map)
         + (f"; {unlisted}" if unlisted else "")
         + (_backbone_note(min_share) if from_backbone else "")

@@ -34,6 +34,7 @@ from journeys.compare.mapfields import (
 from journeys.compare.mapgraph import MapGraph, build_graph
 from journeys.config import parse_duration
 from journeys.errors import MapError
+from journeys.words import numbered
 
 if TYPE_CHECKING:  # imported by the frames only: loading a map (validate-map, a build's
     import polars as pl  # handoff SLAs) needs no frame library
@@ -171,8 +172,9 @@ class JourneyMap:
 
     def describe(self) -> str:
         return (
-            f"'{self.name}': {len(self.stages)} stages, {len(self.steps)} steps, "
-            f"{len(self.graph.edges)} designed transitions"
+            f"'{self.name}': {numbered(len(self.stages), 'stage')}, "
+            f"{numbered(len(self.steps), 'step')}, "
+            f"{numbered(len(self.graph.edges), 'designed transition')}"
         )
 
     # -- frames --------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ class MapSummary:
         if not self.journeys:
             return (
                 f"{self.map_name}: no journey touches this map's steps "
-                f"({self.out_of_scope} journeys out of scope); check the step names"
+                f"({numbered(self.out_of_scope, 'journey')} out of scope); check the step names"
             ) + warnings
         share = self.conforming_share or 0.0
         top = f"; top gap: {self.top_gap}" if self.top_gap else ""

@@ -29,7 +29,7 @@ from journeys.report.text import (
     prose_html,
 )
 from journeys.report.units import format_impact, format_share
-from journeys.words import listed
+from journeys.words import listed, numbered
 
 
 @dataclass(frozen=True)
@@ -151,11 +151,16 @@ def process_map(pm: ProcessMap, wide: str, narrow: str, *, entry: Sequence[str])
     ]
     if off.height:
         facts.append(
-            f"{off.height + pm.hidden_touchpoints} touchpoints are not on the map; the busiest: "
+            f"{numbered(off.height + pm.hidden_touchpoints, 'touchpoint')} "
+            f"{in_number(off.height + pm.hidden_touchpoints, 'is', 'are')} not on the map; "
+            "the busiest: "
             f"{quoted(off['touchpoint'].head(3).to_list())}."
         )
     if unused:
-        facts.append(f"{unused} designed transitions are never taken (dashed).")
+        facts.append(
+            f"{numbered(unused, 'designed transition')} {in_number(unused, 'is', 'are')} never "
+            "taken (dashed)."
+        )
     if unreached:
         facts.append(f"Designed steps nobody reaches (grey): {quoted(unreached)}.")
     if pm.hidden_edges:

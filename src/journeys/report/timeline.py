@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from journeys.report.text import format_seconds, format_timestamp, html_text, identifier_html
+from journeys.words import numbered
 
 
 def anchors(journey_ids: Sequence[str]) -> dict[str, str]:
@@ -67,7 +68,8 @@ def timeline_html(
     span = format_seconds(total.total_seconds())
     items = "".join(_event(r, steps, marked) for r in rows)
     number = anchor.removeprefix("example-")
-    facts = f"<code>{identifier_html(journey_id)}</code>: {len(rows)} events over {escape(span)}"
+    facts = f"<code>{identifier_html(journey_id)}</code>: {numbered(len(rows), 'event')} over "
+    facts += escape(span)
     summary = (
         f"Journey {number}: {html_text(caption)} <small>{facts}</small>"
         if caption
