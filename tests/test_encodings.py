@@ -13,7 +13,6 @@ from journeys.errors import IngestError
 from journeys.ingest import encodings
 from journeys.ingest.eventlog import import_log
 from journeys.ingest.load import load_source
-from journeys.ingest.logguess import likely_columns
 from journeys.warehouse import Warehouse
 
 UNICODE_TEXT = (
@@ -121,10 +120,3 @@ def test_the_first_byte_not_utf8_is_found_across_read_chunks(
     assert encodings.first_not_utf8(path) == (3, 3, 0xEB)
     path.write_bytes("a;b\nPrüfung;x\n".encode())
     assert encodings.first_not_utf8(path) is None
-
-
-def test_a_time_column_is_never_offered_as_the_activity():
-    """Celonis exports 'EVENTTIME' beside 'ACTIVITY_EN': it was offered for --activity-col."""
-    names = ["_CASE_KEY", "ACTIVITY_EN", "EVENTTIME", "EventDate", "StatusUpdate"]
-    assert likely_columns("activity", names) == ["ACTIVITY_EN", "StatusUpdate"]
-    assert likely_columns("timestamp", names)[:2] == ["EVENTTIME", "EventDate"]

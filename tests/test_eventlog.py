@@ -13,6 +13,7 @@ from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest.contracts import detect_format
 from journeys.ingest.eventlog import import_log
+from journeys.ingest.logguess import likely_columns
 from journeys.ingest.xes import read_xes
 from journeys.warehouse import Warehouse
 
@@ -1506,3 +1507,17 @@ def test_a_workbook_sheet_is_read_as_its_spreadsheet_shows_it(wh: Warehouse, tmp
     csv_log.write_text("case,activity,at\nA,x,2026-03-01T10:00:00Z\n")
     with pytest.raises(IngestError, match="--sheet is for workbook logs; only a workbook has"):
         import_log(wh, Settings(), csv_log, sheet="Events", **XES_COLUMNS)
+
+
+def test_a_time_column_is_never_offered_as_the_activity():
+    """Celonis exports 'EVENTTIME' beside 'ACTIVITY_EN': it was offered for --activity-col."""
+    names = ["_CASE_KEY", "ACTIVITY_EN", "EVENTTIME", "EventDate", "StatusUpdate"]
+    assert likely_columns("activity", names) == ["ACTIVITY_EN", "StatusUpdate"]
+    assert likely_columns("timestamp", names)[:2] == ["EVENTTIME", "EventDate"]
+
+
+def test_an_end_time_is_offered_before_a_start_time():
+    """Apromore exports 'Start Time' then 'End Time': the start was offered first for
+    --timestamp-col, where an event log's time is when the activity completed."""
+    names = ["Case ID", "Activity", "Start Time", "End Time", "Resource"]
+    assert likely_columns("timestamp", names) == ["End Time", "Start Time"]

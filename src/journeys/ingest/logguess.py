@@ -51,8 +51,9 @@ NOT_A = {
 a trace's attributes as ``case:…``: ``case:concept:name`` is the case) or a time ('Event
 Time', Celonis's 'EVENTTIME', 'EventDate'; an 'Update' is no date), not that role."""
 LATER = {"timestamp": re.compile(r"start|begin", re.I)}
-"""Names offered after the role's other strong matches: an event log's time is when the
-activity completed (Disco and Celonis export 'Start Timestamp' before 'Complete Timestamp')."""
+"""Names offered after the role's other matches as strong (or as weak): an event log's time is
+when the activity completed (Disco and Celonis export 'Start Timestamp' before 'Complete
+Timestamp', Apromore 'Start Time' before 'End Time')."""
 
 
 def likely_columns(role: str, names: list[str]) -> list[str]:
@@ -64,10 +65,11 @@ def likely_columns(role: str, names: list[str]) -> list[str]:
     key = STANDARD_KEYS.get(role)
     later = LATER.get(role)
     strongly = [n for n in fits if strong.search(n) and n != key]
-    first = [n for n in fits if n == key] + sorted(
-        strongly, key=lambda n: bool(later and later.search(n))
-    )
-    return first + [n for n in fits if weak.search(n) and n not in first]
+    weakly = [n for n in fits if weak.search(n) and n != key and n not in strongly]
+    first = [n for n in fits if n == key]
+    for matches in (strongly, weakly):  # stable: the file's order inside each group
+        first += sorted(matches, key=lambda n: bool(later and later.search(n)))
+    return first
 
 
 def standard_columns(columns: dict[str, str | None], names: list[str]) -> dict[str, str]:
