@@ -90,7 +90,13 @@ def test_other_patterns_on_user_text_are_linear():
     within:, whose old pattern took 1.3 s on 20,000 spaces) and ignore: globs (fnmatch)."""
     assert_linear(escape_controls, lambda n: "\x1b[2J" * (n // 4))
     assert_linear(slugify, lambda n: "a-" * (n // 2))
-    for make in (lambda n: "1" + " " * n + "x", lambda n: "1" * n + "x"):
+    for make in (
+        lambda n: "1" + " " * n + "x",
+        lambda n: "1" * n + "x",
+        lambda n: "1h" * (n // 2) + "x",  # parts: 1h1h1h...
+        lambda n: "1 h and " * (n // 8) + "x",
+        lambda n: "PT" + "1" * n + "x",  # ISO 8601
+    ):
         assert_linear(lambda text: pytest.raises(ValueError, parse_duration, text), make)
     journey_map = parse_map(
         {"name": "m", "ignore": ["*a*a*a*a*b"], "stages": [{"name": "S", "steps": ["x", "y"]}]},

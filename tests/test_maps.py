@@ -303,3 +303,29 @@ def test_a_one_stage_map_is_described_in_the_singular():
     """validate-map printed "'m': 1 stages, 2 steps, 1 designed transitions"."""
     m = make_map("Open", "Close")
     assert m.describe() == "'t': 1 stage, 2 steps, 1 designed transition"
+
+
+@pytest.mark.parametrize(
+    ("within", "seconds"),
+    [
+        ("2 days", 172_800),
+        ("48 hours", 172_800),
+        ("1h30m", 5_400),
+        ("1 hour and 30 minutes", 5_400),
+        ("PT2H", 7_200),
+        ("P1DT12H", 129_600),
+        ("90s", 90),
+        (3600, 3_600),
+    ],
+)
+def test_within_reads_durations_as_people_and_bpmn_write_them(within: object, seconds: int):
+    """A CX workshop writes 'within: 2 days' or '1h30m', a BPMN timer PT2H: all were refused
+    as 'not a duration'."""
+    m = make_map("Open", {"name": "Close", "within": within})
+    assert m.step("Close").within_seconds == seconds
+
+
+@pytest.mark.parametrize("within", ["P1M", "2 months", "1h 30", "PT", "soon"])
+def test_within_refuses_what_has_no_fixed_length_or_no_unit(within: str):
+    with pytest.raises(MapValidationError, match="is not a duration; write e.g. 30m, 2h or 14d"):
+        make_map("Open", {"name": "Close", "within": within})

@@ -28,9 +28,20 @@ DEFAULT_WAREHOUSE = Path("warehouse/journeys.duckdb")
 SOURCES = ("customers", "transactions", "web", "support")
 EVENT_SOURCES = ("transactions", "web", "support")
 
-_DURATION = re.compile(r"(\d++(?:\.\d++)?+)\s*+(s|sec|m|min|h|d|w)?")
-"""Matched whole on the stripped text, possessively: linear, whatever the text (the old
-``^\s*...\s*$`` took seconds on a number followed by 20,000 spaces)."""
+_NUMBER = r"(\d++(?:\.\d++)?+)"
+_SECONDS = re.compile(_NUMBER)
+_PART = re.compile(r"\s*+" + _NUMBER + r"\s*+([a-z]++)\s*+(?:,|and\b)?+", re.I)
+"""One part of a duration as people write it: ``30m``, ``2 days``, ``1h`` of ``1h30m``, ``1 hour
+and 30 minutes``. Every quantifier possessive: linear whatever the text (an old pattern took
+seconds on a number followed by 20,000 spaces)."""
+_ISO = re.compile(
+    r"P(?:" + _NUMBER + r"W)?+(?:" + _NUMBER + r"D)?+"
+    r"(?:T(?:" + _NUMBER + r"H)?+(?:" + _NUMBER + r"M)?+(?:" + _NUMBER + r"S)?+)?+",
+    re.I,
+)
+"""An ISO 8601 duration in weeks, days, hours, minutes and seconds (``PT2H``, ``P1DT12H``), as
+BPMN timers write it; years and months have no fixed length and are refused."""
+_ISO_SECONDS = (604800, 86400, 3600, 60, 1)
 _MEMORY = re.compile(
     r"(\d++(?:\.\d++)?+)\s*+([kmgt]i?b|b|bytes?|(?:kilo|mega|giga|tera)bytes?|%)", re.I
 )
@@ -42,7 +53,13 @@ _MEMORY_UNITS = {
     **{f"{w}byte{s}": 1000**n for n, w in enumerate(("kilo", "mega", "giga", "tera"), 1)
        for s in ("", "s")},
 }  # fmt: skip
-_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_UNIT_SECONDS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604800),
+}
 
 
 def memory_bytes(limit: str) -> int | None:
@@ -64,10 +81,30 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
         if value < 0:
             raise ValueError(f"{field}: {value!r} is negative; durations are >= 0")
         return int(value)
-    match = _DURATION.fullmatch(str(value).strip())
-    if not match:
+    seconds = _duration_seconds(str(value).strip())
+    if seconds is None:
         raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
-    return int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    return int(seconds)
+
+
+def _duration_seconds(text: str) -> float | None:
+    """Seconds of a duration written ``3600`` (seconds), ``30m``, ``1h30m``, ``2 days``,
+    ``1 hour and 30 minutes`` or in ISO 8601 (``PT2H``); None for anything else."""
+    if _SECONDS.fullmatch(text):
+        return float(text)
+    iso = _ISO.fullmatch(text)
+    if iso is not None:
+        if len(text) < 3 or text.upper().endswith(("P", "T")):
+            return None  # 'P', 'PT', 'P1DT': no amount after the designator
+        return sum(float(n or 0) * unit for n, unit in zip(iso.groups(), _ISO_SECONDS, strict=True))
+    total, pos = 0.0, 0
+    while pos < len(text):
+        part = _PART.match(text, pos)
+        unit = _UNIT_SECONDS.get(part.group(2).lower()) if part else None
+        if part is None or unit is None:
+            return None
+        total, pos = total + float(part.group(1)) * unit, part.end()
+    return total if pos else None
 
 
 @functools.cache
