@@ -329,3 +329,19 @@ def test_within_reads_durations_as_people_and_bpmn_write_them(within: object, se
 def test_within_refuses_what_has_no_fixed_length_or_no_unit(within: str):
     with pytest.raises(MapValidationError, match="is not a duration; write e.g. 30m, 2h or 14d"):
         make_map("Open", {"name": "Close", "within": within})
+
+
+def test_a_tab_in_a_map_or_configuration_is_named_with_its_fix(tmp_path: Path):
+    """A map indented with a tab (an editor set to tabs): 'fix the syntax (indentation, ...)'
+    did not say that YAML takes no tabs at all."""
+    from journeys.config import load_settings
+    from journeys.errors import ConfigError
+
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\nstages:\n\t- name: S\n", encoding="utf-8")
+    assert problems(tmp_path, "name: m\nstages:\n\t- name: S\n") == (
+        "x.yaml line 3: not valid YAML (found character '\\t' that cannot start "
+        "any token); YAML indents with spaces only: replace the tab on that line with spaces",
+    )
+    with pytest.raises(ConfigError, match="replace the tab on that line with spaces"):
+        load_settings(path)

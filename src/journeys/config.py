@@ -21,7 +21,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 import msgspec
 
 from journeys.errors import ConfigError
-from journeys.yamltext import safe_load
+from journeys.yamltext import safe_load, syntax_error
 
 DEFAULT_WAREHOUSE = Path("warehouse/journeys.duckdb")
 """The published warehouse of every command, the demo, the notebooks and docs/analysts.md."""
@@ -632,10 +632,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         try:
             loaded = safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError(f"{path}{where}: not valid YAML ({what}); fix the syntax") from exc
+            raise ConfigError(syntax_error(path, exc, "fix the syntax")) from exc
         except UnicodeDecodeError as exc:
             raise ConfigError(
                 f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "

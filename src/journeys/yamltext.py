@@ -46,3 +46,15 @@ def safe_load(text: str) -> Any:
         return yaml.load(text, Loader=_fast())
     except yaml.YAMLError:
         return yaml.safe_load(text)  # raises the pure-Python error
+
+
+def syntax_error(source: object, exc: Exception, fix: str) -> str:
+    """One line for YAML that does not parse: the file, the line, PyYAML's problem and the fix;
+    a tab where YAML expects indentation (a common paste from a word processor or an editor
+    set to tabs) gets its own fix, since YAML indents with spaces only."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" line {mark.line + 1}" if mark is not None else ""
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "'\\t'" in what:
+        fix = "YAML indents with spaces only: replace the tab on that line with spaces"
+    return f"{source}{where}: not valid YAML ({what}); {fix}"

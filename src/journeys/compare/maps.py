@@ -271,15 +271,8 @@ def load_map(path: Path) -> JourneyMap:
             [f"{source}: nested too deeply to be a map; write stages and steps as in docs/maps.md"]
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise MapValidationError(
-            [
-                f"{source}{where}: not valid YAML ({what}); "
-                "fix the syntax (indentation, colons, quotes)"
-            ]
-        ) from exc
+        fix = "fix the syntax (indentation, colons, quotes)"
+        raise MapValidationError([yamltext.syntax_error(source, exc, fix)]) from exc
     lines: dict[str, int] = {}
     if node is not None:
         index_lines(node, "", lines)
