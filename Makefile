@@ -23,11 +23,15 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup
 	$(BIN)/journeys demo
 
+# The suite runs on every core (pytest-xdist, at most 4 workers: each starts its own Prefect test
+# server), a test module's tests on one worker so that its fixtures are built once (ADR 0008).
+PYTEST := $(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+
 test: setup
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(PYTEST) -m "not slow and not browser"
 
 # Issue #21's targets: fixed cost per command, 10M events against the floor of the same run,
 # pm4py at 1M events, issue #17's file → answers at 250K events (three commands and `analyze`; the
