@@ -42,6 +42,8 @@ _ISO = re.compile(
 """An ISO 8601 duration in weeks, days, hours, minutes and seconds (``PT2H``, ``P1DT12H``), as
 BPMN timers write it; years and months have no fixed length and are refused."""
 _ISO_SECONDS = (604800, 86400, 3600, 60, 1)
+_CALENDAR = re.compile(r"\d\s*+(?:months?|mo|years?|yrs?|y)\b|^P(?:\d++Y)?+\d++M|^P\d++Y", re.I)
+"""A duration in months or years (``2 months``, ``1y``, ``P1M``): refused, saying why."""
 _MEMORY = re.compile(
     r"(\d++(?:\.\d++)?+)\s*+([kmgt]i?b|b|bytes?|(?:kilo|mega|giga|tera)bytes?|%)", re.I
 )
@@ -83,7 +85,9 @@ def parse_duration(value: str | int | float, *, field: str = "duration") -> int:
         return int(value)
     seconds = _duration_seconds(str(value).strip())
     if seconds is None:
-        raise ValueError(f"{field}: {value!r} is not a duration; write e.g. 30m, 2h or 14d")
+        calendar = _CALENDAR.search(str(value)) is not None
+        why = " (months and years have no fixed length)" if calendar else ""
+        raise ValueError(f"{field}: {value!r} is not a duration{why}; write e.g. 30m, 2h or 14d")
     return int(seconds)
 
 
