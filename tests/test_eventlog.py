@@ -1086,6 +1086,24 @@ def test_iso_8601_s_other_forms_and_epoch_fractions_are_read(wh: Warehouse, tmp_
     ]
 
 
+def test_epoch_microseconds_and_nanoseconds_are_read_exactly(wh: Warehouse, tmp_path):
+    """GA4's BigQuery export writes event_timestamp in microseconds (16 digits) and pandas
+    writes a datetime column as nanoseconds (19): both were "not a timestamp", where seconds
+    and milliseconds were read. A number beyond a 64-bit integer stays no timestamp."""
+    path = tmp_path / "ga4.csv"
+    path.write_text(
+        "ticket,step,when\nT1,Open,1774429200123456\nT1,Close,1774432800123456789\n"
+        "T1,Wait,9999999999999999999\n"
+    )
+    result = import_log(wh, Settings(), path, **COLUMNS)
+    assert (result.batch.rows_accepted, result.batch.rows_rejected) == (2, 1)
+    assert result.naive_timestamps == 0
+    assert sorted(_occurred(wh)) == [
+        "2026-03-25 09:00:00.123456+00:00",
+        "2026-03-25 10:00:00.123456+00:00",
+    ]
+
+
 @pytest.mark.parametrize("at", [0.02, 0.5])
 @pytest.mark.parametrize("name", ["tickets.csv.gz", "tickets.jsonl.gz"])
 def test_a_damaged_gzip_log_is_refused_naming_the_file(wh: Warehouse, tmp_path, at, name):

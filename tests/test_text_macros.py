@@ -40,7 +40,7 @@ def differences(con: duckdb.DuckDBPyConnection, values: list[str | None]) -> lis
     con.executemany("insert into v values (?)", [[value] for value in values])
     plain_naive = """not regexp_matches(
         trim(s), '([Zz]|[+-]\\d\\d(:?\\d\\d)?|(?i:utc|gmt)|[A-Za-z_]+/[A-Za-z0-9_+\\-/]+|\\])$'
-    ) and not regexp_full_match(trim(s), '\\d{10}|\\d{13}|\\d{10}\\.\\d{1,9}')"""
+    ) and not regexp_full_match(trim(s), '\\d{10}|\\d{13}|\\d{16}|\\d{19}|\\d{10}\\.\\d{1,9}')"""
     return con.execute(
         f"""
         select s from v

@@ -4,7 +4,8 @@
 -- offset beyond ±18:00 or a minute beyond 59 is no offset); so is a time followed by UTC, GMT or
 -- an IANA zone name (America/New_York, Europe/Berlin). Zone abbreviations (EST, CST, IST) are
 -- not read: CST is Central, China and Cuba time. A 12-hour clock (10:00:00 PM) is read. Epoch
--- seconds (10 digits, a fraction allowed) and milliseconds (13 digits) are UTC; a date and time
+-- seconds (10 digits, a fraction allowed), milliseconds (13), microseconds (16: GA4's BigQuery
+-- export) and nanoseconds (19: pandas' integers; read to the microsecond) are UTC; a date and time
 -- of digits and separators alone is a naive local time in the source's timezone, and so is
 -- ISO-8601's basic format (20260301T100000, with Z or an offset: that instant). A fraction of a
 -- second may follow a comma, as ISO-8601 allows and Python's logging writes (10:00:00,123).
@@ -48,6 +49,11 @@ create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(cas
     when s is null or not regexp_matches(s, '\d') then null
     when regexp_full_match(trim(s), '\d{10}') then to_timestamp(cast(trim(s) as bigint))
     when regexp_full_match(trim(s), '\d{13}') then to_timestamp(cast(trim(s) as bigint) / 1000.0)
+    -- microseconds (BigQuery's GA4 event_timestamp) and nanoseconds (pandas' int64), exactly
+    when regexp_full_match(trim(s), '\d{16}')
+        then to_timestamp(0) + to_microseconds(cast(trim(s) as bigint))
+    when regexp_full_match(trim(s), '\d{19}')
+        then to_timestamp(0) + to_microseconds(try_cast(trim(s) as bigint) // 1000)
     when
         regexp_full_match(
             trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*(,\d+)?\s*([Zz]|[+-]\d\d(:?\d\d)?)'
@@ -138,7 +144,7 @@ create or replace macro journeys_ts_is_naive(s) as case
         not regexp_matches(
             trim(s), '([Zz]|[+-]\d\d(:?\d\d)?|(?i:utc|gmt)|[A-Za-z_]+/[A-Za-z0-9_+\-/]+|\])$'
         )
-        and not regexp_full_match(trim(s), '\d{10}|\d{13}|\d{10}\.\d{1,9}')
+        and not regexp_full_match(trim(s), '\d{10}|\d{13}|\d{16}|\d{19}|\d{10}\.\d{1,9}')
 end;
 -- Why a value is not a timestamp, where a general reason would mislead (NULL otherwise).
 create or replace macro journeys_ts_problem(s) as case
