@@ -47,13 +47,16 @@ create or replace macro journeys_ts_extended(s) as replace(regexp_replace(
 ), ',', '.');
 create or replace macro journeys_parse_ts_any(s, tz) as journeys_ts_in_range(case
     when s is null or not regexp_matches(s, '\d') then null
-    when regexp_full_match(trim(s), '\d{10}') then to_timestamp(cast(trim(s) as bigint))
-    when regexp_full_match(trim(s), '\d{13}') then to_timestamp(cast(trim(s) as bigint) / 1000.0)
-    -- microseconds (BigQuery's GA4 event_timestamp) and nanoseconds (pandas' int64), exactly
-    when regexp_full_match(trim(s), '\d{16}')
-        then to_timestamp(0) + to_microseconds(cast(trim(s) as bigint))
-    when regexp_full_match(trim(s), '\d{19}')
-        then to_timestamp(0) + to_microseconds(try_cast(trim(s) as bigint) // 1000)
+    -- epoch seconds, milliseconds, microseconds (BigQuery's GA4 event_timestamp) and
+    -- nanoseconds (pandas' int64), told apart by their length: one pattern for the four, so
+    -- that a value of another form pays one test, not four
+    when regexp_full_match(trim(s), '\d{10}|\d{13}|\d{16}|\d{19}')
+        then case length(trim(s))
+            when 10 then to_timestamp(cast(trim(s) as bigint))
+            when 13 then to_timestamp(cast(trim(s) as bigint) / 1000.0)
+            when 16 then to_timestamp(0) + to_microseconds(cast(trim(s) as bigint))
+            else to_timestamp(0) + to_microseconds(try_cast(trim(s) as bigint) // 1000)
+        end
     when
         regexp_full_match(
             trim(s), '[\d\-/. T:]*\d:\d\d[\d:.]*(,\d+)?\s*([Zz]|[+-]\d\d(:?\d\d)?)'
