@@ -107,6 +107,25 @@ def test_naive_xes_timestamps_are_local_in_the_timezone(wh: Warehouse, tmp_path:
     assert str(row["occurred_at_utc"]) == "2024-07-01 07:00:00+00:00"
 
 
+def test_a_timestamp_xes_does_not_allow_is_blamed_on_the_export_not_on_a_flag(
+    wh: Warehouse, tmp_path: Path
+):
+    """A tool that writes a day-first date into time:timestamp: the reason offered
+    --date-format '%d/%m/%Y %H:%M', which import-log then refuses for XES (its standard writes
+    ISO-8601 only), sending the user round in a circle."""
+    path = tmp_path / "dayfirst.xes"
+    path.write_text(NAIVE.replace("2024-07-01T09:00:00", "25/03/2026 10:00"))
+    result = import_log(wh, Settings(), path)
+    assert result.reasons == (
+        (
+            "the timestamp is not ISO-8601, which XES requires (e.g. "
+            "2026-03-25T09:00:00.000+01:00); fix it in the tool that exported the log",
+            1,
+        ),
+    )
+    assert "--date-format" not in result.summary()
+
+
 @pytest.mark.parametrize(
     ("cut", "message"),
     [

@@ -6,7 +6,8 @@
 -- order, has the same keys, and two files' different events never share one.
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
--- Timestamps are ISO-8601 (naive ones read in $tz), or in the layout $date_format names
+-- Timestamps are ISO-8601 (naive ones read in $tz; XES and OCEL, $standard, require it, so
+-- their reason offers no --date-format, which they refuse), or in the layout $date_format names
 -- (--date-format); a date written 25/03/2026 or 25-Mar-2026 09:00 without one is rejected
 -- with the layout to pass, and so is one that a --date-format with day and month the other way
 -- round does not read (ingest/logreading.py then refuses the file: the rows it did read would
@@ -103,6 +104,10 @@ select
         when journeys_blank(activity) then 'activity is empty; every event needs its activity'
         when journeys_blank(occurred_at) then 'the timestamp is empty; every event needs its time'
         -- journeys_dmy_problem written once (each copy of a macro is planned again: 11 ms)
+        when occurred_at_utc is null and $standard is not null
+            then
+                'the timestamp is not ISO-8601, which ' || $standard || ' requires (e.g. '
+                || '2026-03-25T09:00:00.000+01:00); fix it in the tool that exported the log'
         when occurred_at_utc is null then
             case
                 when $date_format is null then 'the timestamp column '

@@ -566,6 +566,8 @@ def _load(
 ) -> BatchResult:
     named = [COLUMN_FLAGS[column] for column in COLUMN_FLAGS if column in column_map]
     fix = f"pass the file's column names with {listed(named)}"
+    if reading is None and kind in ("xes", "ocel"):
+        reading = LogReading(standard=kind.upper())
     return load_file(
         wh,
         settings,

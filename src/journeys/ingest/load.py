@@ -129,17 +129,21 @@ class LogReading:
     timestamps' layout (``--date-format``; None: ISO-8601) and the lifecycle transition column
     (a JSON path into the row's other columns; None: no such column) with ``lifecycle``
     ``complete`` (rows of other transitions are left out, as in XES) or ``all`` (they are named
-    ``Activity (start)``)."""
+    ``Activity (start)``). ``standard``: the log is XES or OCEL, whose standard writes every
+    timestamp in ISO-8601: a value that is not one is the exporting tool's error, and no
+    ``--date-format`` (refused for them) is offered for it."""
 
     date_format: str | None = None
     lifecycle_path: str | None = None
     lifecycle: str = "complete"
+    standard: str | None = None
 
     def params(self) -> dict[str, str | None]:
         return {
             "date_format": self.date_format,
             "lifecycle_path": self.lifecycle_path,
             "lifecycle": self.lifecycle,
+            "standard": self.standard,
         }
 
 
