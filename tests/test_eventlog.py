@@ -1539,3 +1539,14 @@ def test_an_end_time_is_offered_before_a_start_time():
     --timestamp-col, where an event log's time is when the activity completed."""
     names = ["Case ID", "Activity", "Start Time", "End Time", "Resource"]
     assert likely_columns("timestamp", names) == ["End Time", "Start Time"]
+
+
+def test_a_title_line_above_a_logs_column_names_is_named_not_its_delimiter(wh: Warehouse, tmp_path):
+    """Was: "cannot read the column names (Could not determine delimiter); check the file is
+    csv, or pass --format": it is a CSV, and --format does not help."""
+    path = tmp_path / "report.csv"
+    path.write_text("Ticket report March\nticket;step;when\nT1;Open;2026-03-01T10:00:00Z\n")
+    for columns in ({}, COLUMNS):
+        with pytest.raises(IngestError, match="line 1 \\('Ticket report March'\\) holds no "):
+            import_log(wh, Settings(), path, **columns)
+    assert wh.count("raw.log") == 0

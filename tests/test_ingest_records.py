@@ -287,3 +287,20 @@ def test_a_file_whose_lines_end_both_in_crlf_and_lf_is_read_whole(wh: Warehouse,
     assert raw["currency"].to_list() == ["EUR", "EUR", "EUR"]
     notes = [json.loads(a)["note"] for a in raw["attributes"].to_list()]
     assert notes == ["two\r\nlines", "plain", "last"]
+
+
+def test_a_report_title_above_the_column_names_is_named_with_the_fix(wh: Warehouse, tmp_path: Path):
+    """A BI tool's export with its title first: the title was read as the file's only column
+    ('missing column(s) event_id, ...; the file has Order export 2024-03')."""
+    path = tmp_path / "orders.csv"
+    path.write_text("Order export 2024-03\n\n" + TX_HEADER + tx_row(1))
+    with pytest.raises(IngestError) as refused:
+        load_file(wh, Settings(), "transactions", path)
+    assert str(refused.value) == (
+        "[ingest] orders.csv: line 1 ('Order export 2024-03') holds no delimiter, but line 3 "
+        "('event_id,customer_id,order_id,event_type,occurred_at,amou...') does: the column "
+        "names must come first; delete the 2 lines above them (a report's title?). Nothing was "
+        "loaded from it"
+    )
+    path.write_text(TX_HEADER + tx_row(1))
+    assert load_file(wh, Settings(), "transactions", path).rows_accepted == 1

@@ -654,7 +654,7 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
             encoding = text_encoding(path, settings.source("log").encoding)
             lines = utf8_lines(path.name, head, encoding)
             return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
-        from journeys.ingest.records import excel_sep  # NumPy: only for a CSV's header
+        from journeys.ingest.records import excel_sep, refuse_title  # NumPy: a CSV's only
 
         encoding = text_encoding(path, settings.source("log").encoding)
         head = read_head(path, 1 << 16)
@@ -662,6 +662,9 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
         text = head.decode(encoding, errors="replace")
         texts = [t for t in text.lstrip("\ufeff").splitlines() if t.strip()] or [""]
         line, named = texts[0], excel_sep(texts[0])
+        if named is None:
+            numbered = [(n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()]
+            refuse_title(path.name, numbered[:10] or [(1, "")])
         if named is not None:  # a sep=; line before the header (the load skips it too)
             return next(csv.reader(texts[1:2], delimiter=named))
         dialect = csv.Sniffer().sniff(line, delimiters=",;\t|")

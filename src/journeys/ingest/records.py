@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import mmap
 import re
 from collections.abc import Iterator
@@ -152,6 +153,10 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
             if not header:
                 raise IngestError(f"{name}: no header line after its sep= line")
         delimiter, fields, header_end = _header(buf, scan, header, name, named)
+        if fields == 1:  # no delimiter: a report's title above the column names?
+            later = (n for n in range(header + 1, scan.lines + 1) if n not in blank)
+            lines = [(n, _text(buf, scan, n)) for n in (header, *itertools.islice(later, 9))]
+            refuse_title(name, lines)
         reader = _Fields(buf, delimiter, scan.newline)
         suspects = np.union1d(scan.odd, scan.bare_cr)
         candidates = np.union1d(_quoted_lines(buf, scan) if exhaustive else suspects, _long(scan))
@@ -164,6 +169,30 @@ def layout(path: Path, scan: LineScan, *, name: str, exhaustive: bool = False) -
 
 
 _SEP_LINE = re.compile(r"\ufeff?sep=(.)\s*", re.IGNORECASE)
+
+
+def refuse_title(name: str, lines: list[tuple[int, str]]) -> None:
+    """Refuse a delimited file whose first line (``lines``: the first non-blank lines, with
+    their numbers) holds no delimiter while a later one does: a report's title or a note above
+    the column names, which the reader would take for the only column name."""
+    (first, text), *rest = lines
+    if any(d in text for d in DELIMITERS):
+        return
+    found = next(((n, t) for n, t in rest if any(d in t for d in DELIMITERS)), None)
+    if found is None:
+        return
+    line, names = found
+    above = "the line" if line - first == 1 else f"the {line - 1} lines"
+    raise IngestError(
+        f"{name}: line {first} ({_shown(text)}) holds no delimiter, but line {line} "
+        f"({_shown(names)}) does: the column names must come first; delete {above} above them "
+        "(a report's title?). Nothing was loaded from it"
+    )
+
+
+def _shown(text: str) -> str:
+    text = text.strip().lstrip("\ufeff")
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def excel_sep(first: str) -> str | None:
