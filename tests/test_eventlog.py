@@ -1550,3 +1550,15 @@ def test_a_title_line_above_a_logs_column_names_is_named_not_its_delimiter(wh: W
         with pytest.raises(IngestError, match="line 1 \\('Ticket report March'\\) holds no "):
             import_log(wh, Settings(), path, **columns)
     assert wh.count("raw.log") == 0
+
+
+def test_a_trailing_delimiter_adds_no_empty_name_to_the_columns_listed(wh: Warehouse, tmp_path):
+    """An SAP export ends every line with its delimiter: the listing read 'Beleg, Vorgang,
+    Datum, Uhrzeit, .' with an empty name."""
+    path = tmp_path / "sap.csv"
+    path.write_text(
+        '"Beleg";"Vorgang";"Datum";"Uhrzeit";\n0000000001;Anlage;01.03.2024;10:00:00;\n'
+    )
+    with pytest.raises(IngestError) as refused:
+        import_log(wh, Settings(), path)
+    assert "The file's columns: Beleg, Vorgang, Datum, Uhrzeit. Name them" in str(refused.value)

@@ -606,7 +606,8 @@ def _require_columns(
         parts.append(f"{FLAGS[role]} is missing (columns that look like {article} {role}: {hint})")
         free = [n for n in guesses if n not in given and n not in best.values()]
         best[role] = free[0] if free else "NAME"
-    shown = ", ".join(names[:15]) + (" …" if len(names) > 15 else "")
+    named = [n for n in names if n.strip()]  # a trailing delimiter names an empty column
+    shown = ", ".join(named[:15]) + (" …" if len(named) > 15 else "")
     flags = " ".join(f"{FLAGS[r]} {_quoted(best[r])}" for r in missing)
     team = None if team_col else team_candidate(names, {*given, *best.values()})
     optional = (
