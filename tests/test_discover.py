@@ -342,3 +342,14 @@ def test_an_end_too_rare_for_an_exit_is_named_for_the_user(wh: Warehouse, tmp_pa
     assert load_map(out).end_steps == ("Reject",)  # the draft itself is as before
     # 'Screen', where 5 stop, is taken by all 100: a drop-off, never named
     assert "'Screen'" not in summary.split("; ")[-1]
+
+
+def test_a_map_discovered_from_one_journey_says_so_in_the_singular(wh: Warehouse, tmp_path: Path):
+    """A first try with a two-event file: 'Discovered from 1 journeys', 'from 1 journeys: 2
+    steps in 1 stage, 1 designed transitions'."""
+    load(wh, observed=[(["Open", "Close"], 1)])
+    out = tmp_path / "first.yaml"
+    summary = discover_map(wh, SETTINGS, coverage=0.8, out=out)
+    assert "from 1 journey: 2 steps in 1 stage, 1 designed transition; it explains" in summary
+    description = " ".join(yaml.safe_load(out.read_text())["description"].split())
+    assert description.startswith("Discovered from 1 journey by `journeys suggest-map")

@@ -323,7 +323,8 @@ def finish_document(
                 beyond.append(f"'{step['name']}' ({format_duration(seconds)})")
         steps[i] = {k: step[k] for k in STEP_KEYS if k in step}  # the order docs/maps.md uses
     data["description"] = (
-        f"Discovered from {journeys} journeys by `journeys suggest-map --coverage {coverage}`: "
+        f"Discovered from {numbered(journeys, 'journey')} by "
+        f"`journeys suggest-map --coverage {coverage}`: "
         + (
             f"no sequence is taken by {min_share * 100:g}% of the journeys, so the steps are "
             f"the touchpoints at least {BACKBONE_SHARE:.0%} of them take, in the order they "

@@ -259,7 +259,8 @@ def sankey(
         )
     small = (
         f' On a phone, the first <span data-depth="{narrow_data.depth}">'
-        f"{narrow_data.drawn_depth}</span> steps: they cover {format_share(narrow_data.covered)}."
+        f"{narrow_data.drawn_depth}</span> {in_number(narrow_data.drawn_depth, 'step')}: they "
+        f"cover {format_share(narrow_data.covered)}."
         if narrow_data is not None
         else ""
     )
@@ -267,9 +268,10 @@ def sankey(
         " On a wide screen, the menu shows one segment or start month at a time." if filters else ""
     )
     reach = (
-        f"The first {data.depth} steps of every journey are drawn"
+        f"The first {numbered(data.depth, 'step')} of every journey "
+        f"{in_number(data.depth, 'is', 'are')} drawn"
         if data.continues
-        else f"Journeys are drawn step by step (at most {data.drawn_depth} steps here)"
+        else f"Journeys are drawn step by step (at most {numbered(data.drawn_depth, 'step')} here)"
     )
     explain = (
         "Read left to right: each band is a group of journeys going from one step to the next, "
