@@ -1562,3 +1562,55 @@ def test_a_trailing_delimiter_adds_no_empty_name_to_the_columns_listed(wh: Wareh
     with pytest.raises(IngestError) as refused:
         import_log(wh, Settings(), path)
     assert "The file's columns: Beleg, Vorgang, Datum, Uhrzeit. Name them" in str(refused.value)
+
+
+def test_a_time_of_day_in_its_own_column_is_joined_to_the_date(wh: Warehouse, tmp_path):
+    """SAP writes a document's date and time apart (ERDAT, ERZET); read by the date alone every
+    event of a day was at midnight, in file order. --time-col joins them; a column that merely
+    carries the contract's own name is not taken unasked."""
+    path = tmp_path / "vbak.csv"
+    path.write_text(
+        "VBELN;AKT;ERDAT;ERZET;occurred_time\n"
+        "0000000001;Anlage;01.05.2024;11:02:00;x\n"
+        "0000000001;Freigabe;01.05.2024;09:15:30;x\n"
+    )
+    columns = {"case_col": "VBELN", "activity_col": "AKT", "timestamp_col": "ERDAT"}
+    result = import_log(
+        wh, Settings(), path, time_col="ERZET", date_format="%d.%m.%Y %H:%M:%S",
+        timezone="Europe/Berlin", **columns,
+    )  # fmt: skip
+    assert result.batch.rows_accepted == 2
+    raw = wh.read_table("raw.log").sort("occurred_at_utc")
+    assert raw["activity"].to_list() == ["Freigabe", "Anlage"]  # by the time, not file order
+    assert raw["occurred_at"].to_list() == ["01.05.2024 09:15:30", "01.05.2024 11:02:00"]
+    assert str(raw["occurred_at_utc"][0]) == "2024-05-01 07:15:30+00:00"
+    assert all("ERZET" not in a and "occurred_time" in a for a in raw["attributes"].to_list())
+
+
+def test_a_time_column_is_refused_for_xes(wh: Warehouse, tmp_path):
+    path = tmp_path / "log.xes"
+    path.write_text(XES)
+    with pytest.raises(IngestError, match="--time-col is for CSV, Parquet, JSONL and workbook"):
+        import_log(wh, Settings(), path, time_col="t")
+
+
+def test_a_workbooks_date_and_time_cells_and_a_databases_midnight_date_join(
+    wh: Warehouse, tmp_path
+):
+    """fixtures/orders_split.xlsx is orders.xlsx with the date cells date-only (style 14) and
+    the time of day in its own column of time cells (style 21, a day's fraction), as an SAP
+    export to a spreadsheet holds them: the reader writes them '2026-03-01 00:00:00' and
+    '1899-12-31 10:30:00'. A database writes a DATE column as '2024-05-01 00:00:00.000'."""
+    result = import_log(
+        wh, Settings(), FIXTURES / "orders_split.xlsx", sheet="Events", time_col="Time",
+        timezone="Europe/Amsterdam", **XLSX_COLUMNS,
+    )  # fmt: skip
+    assert result.batch.rows_accepted == 4
+    raw = wh.read_table("raw.log").sort("occurred_at_utc")
+    assert raw["occurred_at"].to_list()[:2] == ["2026-03-01 10:30:00", "2026-03-02 12:00:00"]
+    assert str(raw["occurred_at_utc"][0]) == "2026-03-01 09:30:00+00:00"  # CET
+    path = tmp_path / "orders.csv"
+    path.write_text("doc,act,day,clock\nD1,Open,2024-05-01 00:00:00.000,10:30\n")
+    columns = {"case_col": "doc", "activity_col": "act", "timestamp_col": "day"}
+    assert import_log(wh, Settings(), path, time_col="clock", **columns).batch.rows_accepted == 1
+    assert "2024-05-01 10:30:00+00:00" in _occurred(wh)

@@ -205,6 +205,12 @@ _LOG_OPTIONS = (
         "(XES: org:group; --team-col org:resource for its resources).",
     ),
     option("--event-id-col", help="Event id column; without it events are keyed by content."),
+    option(
+        "--time-col",
+        help="CSV, Parquet, JSONL, workbooks: the time of day when the timestamp column holds "
+        "only the date (SAP's ERDAT and ERZET); read joined to it with a space, so "
+        "--date-format names both, e.g. '%d.%m.%Y %H:%M:%S'.",
+    ),
     option("--timezone", help="Timezone of timestamps without an offset (default UTC)."),
     option(
         "--date-format",

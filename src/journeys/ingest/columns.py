@@ -32,6 +32,8 @@ class Spec:
     columns: tuple[str, ...]
     column_map: dict[str, str]
     optional: tuple[str, ...] = ()
+    only_mapped: tuple[str, ...] = ()
+    """Optional columns found only through the column map, never by their own name."""
     missing_fix: str = MISSING_FIX
 
 
@@ -48,7 +50,9 @@ def resolve(
     missing: list[str] = []
     for column in spec.columns:
         wanted = spec.column_map.get(column, column)
-        if wanted in delivered:
+        if column in spec.only_mapped and column not in spec.column_map:
+            chosen[column] = None
+        elif wanted in delivered:
             chosen[column] = wanted
         elif wanted.strip().lower() in loose:
             chosen[column] = loose[wanted.strip().lower()]

@@ -54,7 +54,8 @@ CONTRACTS: dict[str, SourceContract] = {
         ),
     ),
     "log": SourceContract(
-        "log", ("event_id", "case_id", "activity", "occurred_at", "channel", "team")
+        "log",
+        ("event_id", "case_id", "activity", "occurred_at", "channel", "team", "occurred_time"),
     ),
 }
 

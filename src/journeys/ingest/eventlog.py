@@ -39,6 +39,7 @@ from journeys.ingest.logguess import (
     team_candidate,
 )
 from journeys.ingest.logreading import (
+    TABLE_FORMATS,
     check_date_format,
     check_lifecycle_col,
     clock_change_note,
@@ -59,6 +60,7 @@ COLUMN_FLAGS = {
     "channel": "--channel-col",
     "team": "--team-col",
     "event_id": "--event-id-col",
+    "occurred_time": "--time-col",
 }
 """The flag that names each contract column of raw.log."""
 ROLE_COLUMNS = {"case": "case_id", "activity": "activity", "timestamp": "occurred_at"}
@@ -281,6 +283,7 @@ class LogOptions(TypedDict, total=False):
     channel_col: str | None
     team_col: str | None
     event_id_col: str | None
+    time_col: str | None
     fmt: str | None
     timezone: str | None
     date_format: str | None
@@ -305,6 +308,7 @@ def import_log(
     channel_col: str | None = None,
     team_col: str | None = None,
     event_id_col: str | None = None,
+    time_col: str | None = None,
     fmt: str | None = None,
     timezone: str | None = None,
     date_format: str | None = None,
@@ -341,6 +345,9 @@ def import_log(
         check_lifecycle_col(kind)
     if sheet is not None:
         require_format("--sheet", kind, ("excel",), "only a workbook has sheets")
+    if time_col is not None:
+        why = f"{kind.upper()} writes the date and the time in one ISO-8601 timestamp"
+        require_format("--time-col", kind, TABLE_FORMATS, why)
     columns = {"case": case_col, "activity": activity_col, "timestamp": timestamp_col}
     reading = None
     standard: dict[str, str] = {}  # a table's XES-named columns no flag named
@@ -374,7 +381,9 @@ def import_log(
             if team_col is None and columns["case"] == xes.CASE and xes.GROUP in names:
                 team_col = xes.GROUP  # an XES log as a table: its org:group, as in the XES file
             column_map = _column_map(columns, channel_col, team_col, event_id_col)
-            taken = (*columns.values(), channel_col, event_id_col)
+            if time_col is not None:
+                column_map["occurred_time"] = time_col
+            taken = (*columns.values(), channel_col, event_id_col, time_col)
             candidate = None if team_col else team_candidate(names, taken)
             reading = LogReading(
                 date_format=date_format,

@@ -45,8 +45,11 @@ OPTIONAL_COLUMNS = {
     "transactions": ("order_id", "amount", "currency"),
     "web": ("anonymous_id", "user_id", "page_path", "referrer", "device"),
     "support": ("email", "phone", "channel", "team", "system", "category"),
-    "log": ("event_id", "channel", "team"),
+    "log": ("event_id", "channel", "team", "occurred_time"),
 }
+ONLY_MAPPED = {"log": ("occurred_time",)}
+"""Optional columns read only when a flag names them, never found by their own name: the time
+of day joined to the timestamp column's date (``import-log --time-col``)."""
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,7 @@ def source_spec(
         columns=contract_for(source).columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
         optional=OPTIONAL_COLUMNS.get(source, ()),
+        only_mapped=ONLY_MAPPED.get(source, ()),
         missing_fix=missing or MISSING_FIX,
     )
 
