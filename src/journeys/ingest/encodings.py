@@ -38,14 +38,21 @@ def is_wide(encoding: str) -> bool:
         return False
 
 
-def text_encoding(path: Path, configured: str) -> str:
-    """The encoding to read ``path`` in: ``configured``, unless that is UTF-8 (the default) and
-    the file opens with a UTF-16 or UTF-32 byte-order mark, as Excel's "Unicode Text" export
-    and many Windows tools write it; the mark then decides, as Excel and LibreOffice read it."""
+def marked_encoding(head: bytes, configured: str) -> str:
+    """The encoding to read a file whose first bytes are ``head`` in: ``configured``, unless
+    that is UTF-8 (the default) and the file opens with a UTF-16 or UTF-32 byte-order mark, as
+    Excel's "Unicode Text" export and many Windows tools write it; the mark then decides, as
+    Excel and LibreOffice read it."""
     if not is_utf8(configured):
         return configured
-    head = read_head(path, 4)
     return next((name for mark, name in _MARKS if head.startswith(mark)), configured)
+
+
+def text_encoding(path: Path, configured: str) -> str:
+    """``marked_encoding`` of ``path``, for a caller that has not read its first bytes."""
+    if not is_utf8(configured):
+        return configured  # no need to read the file
+    return marked_encoding(read_head(path, 4), configured)
 
 
 def first_not_utf8(path: Path) -> tuple[int, int, int] | None:
@@ -79,14 +86,13 @@ def check_header(path: Path, head: bytes, encoding: str) -> None:
     """
     if not is_utf8(encoding):  # decoded by Python into UTF-8 before the reader sees it (or
         return  # not an encoding: the reader names the setting, landing.text_codec)
-    line, newline, _ = head.partition(b"\n")
+    line, newline, _ = head.removeprefix(codecs.BOM_UTF8).partition(b"\n")
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as exc:
         if not newline and exc.start >= len(line) - 3:
             return  # the head cut a character of a long header in two
-        where = "line 1 (the column names)"
-        raise not_utf8(path.name, where, exc.start + 1, line[exc.start]) from None
+        raise _refusal(path.name, line, exc, "line 1 (the column names)") from None
 
 
 def utf8_lines(name: str, head: bytes, encoding: str) -> bytes:
@@ -98,12 +104,19 @@ def utf8_lines(name: str, head: bytes, encoding: str) -> bytes:
         try:
             lines.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = lines.count(b"\n", 0, exc.start) + 1
-            at = exc.start - lines.rfind(b"\n", 0, exc.start)
-            raise not_utf8(name, f"line {line}", at, lines[exc.start]) from None
+            raise _refusal(name, lines, exc) from None
         return lines
     text = head.decode(encoding, errors="replace")
     return text[: text.rfind("\n") + 1].encode("utf-8") or text.encode("utf-8")
+
+
+def _refusal(name: str, data: bytes, exc: UnicodeDecodeError, where: str = "") -> IngestError:
+    """``not_utf8`` of the byte ``exc`` found in ``data`` (text from its first line on): its
+    line (``where`` names it otherwise) and its position in that line."""
+    start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    at = start - data.rfind(b"\n", 0, start)
+    return not_utf8(name, where or f"line {line}", at, data[start])
 
 
 def not_utf8(name: str, where: str, position: int, byte: int) -> IngestError:

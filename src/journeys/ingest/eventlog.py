@@ -15,7 +15,6 @@ their line, so re-importing a log in any order changes nothing.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -29,7 +28,7 @@ from journeys.config import Settings, time_zone
 from journeys.errors import IngestError
 from journeys.ingest import workbook, xes
 from journeys.ingest.contracts import WORKBOOKS, detect_format, opens_json_array, read_head
-from journeys.ingest.encodings import check_header, text_encoding, utf8_lines
+from journeys.ingest.encodings import check_header, marked_encoding, utf8_lines
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
 from journeys.ingest.logguess import (
@@ -380,9 +379,7 @@ def import_log(
             _require_columns(path, columns, names, command=command, team_col=team_col)
             if team_col is None and columns["case"] == xes.CASE and xes.GROUP in names:
                 team_col = xes.GROUP  # an XES log as a table: its org:group, as in the XES file
-            column_map = _column_map(columns, channel_col, team_col, event_id_col)
-            if time_col is not None:
-                column_map["occurred_time"] = time_col
+            column_map = _column_map(columns, channel_col, team_col, event_id_col, time_col)
             taken = (*columns.values(), channel_col, event_id_col, time_col)
             candidate = None if team_col else team_candidate(names, taken)
             reading = LogReading(
@@ -515,7 +512,8 @@ def _load_converted(
     taken = (*columns.values(), channel_col, event_id_col)
     candidate = None if team_col else team_candidate(frame.columns, taken)
     column_map = _column_map(columns, channel_col, team_col, event_id_col)
-    batch = _load(wh, settings, path, column_map, kind, timezone, frame=frame)
+    reading = LogReading(standard=kind.upper())  # its timestamps are ISO-8601 by the standard
+    batch = _load(wh, settings, path, column_map, kind, timezone, reading=reading, frame=frame)
     return batch, (left_out, own), flattening, (team_col, candidate)
 
 
@@ -551,15 +549,16 @@ def _column_map(
     channel_col: str | None,
     team_col: str | None,
     event_id_col: str | None,
+    time_col: str | None = None,
 ) -> dict[str, str]:
     column_map = {column: str(columns[role]) for role, column in ROLE_COLUMNS.items()}
-    if channel_col:
-        column_map["channel"] = channel_col
-    if team_col:
-        column_map["team"] = team_col
-    if event_id_col:
-        column_map["event_id"] = event_id_col
-    return column_map
+    named = {
+        "channel": channel_col,
+        "team": team_col,
+        "event_id": event_id_col,
+        "occurred_time": time_col,
+    }
+    return column_map | {column: flag for column, flag in named.items() if flag}
 
 
 def _load(
@@ -575,8 +574,6 @@ def _load(
 ) -> BatchResult:
     named = [COLUMN_FLAGS[column] for column in COLUMN_FLAGS if column in column_map]
     fix = f"pass the file's column names with {listed(named)}"
-    if reading is None and kind in ("xes", "ocel"):
-        reading = LogReading(standard=kind.upper())
     return load_file(
         wh,
         settings,
@@ -661,19 +658,19 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
             head = read_head(path, 1 << 20)
             if opens_json_array(head):
                 return _array_keys(path)
-            encoding = text_encoding(path, settings.source("log").encoding)
+            encoding = marked_encoding(head, settings.source("log").encoding)
             lines = utf8_lines(path.name, head, encoding)
             return pl.read_ndjson(io.BytesIO(lines), n_rows=100, infer_schema_length=100).columns
         from journeys.ingest.records import excel_sep, refuse_title  # NumPy: a CSV's only
 
-        encoding = text_encoding(path, settings.source("log").encoding)
         head = read_head(path, 1 << 16)
-        check_header(path, head.removeprefix(codecs.BOM_UTF8), encoding)
-        text = head.decode(encoding, errors="replace")
-        texts = [t for t in text.lstrip("\ufeff").splitlines() if t.strip()] or [""]
+        encoding = marked_encoding(head, settings.source("log").encoding)
+        check_header(path, head, encoding)
+        text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+        numbered = [(n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()]
+        texts = [t for _, t in numbered] or [""]
         line, named = texts[0], excel_sep(texts[0])
         if named is None:
-            numbered = [(n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()]
             refuse_title(path.name, numbered[:10] or [(1, "")])
         if named is not None:  # a sep=; line before the header (the load skips it too)
             return next(csv.reader(texts[1:2], delimiter=named))

@@ -23,7 +23,7 @@ from journeys.config import SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format
-from journeys.ingest.encodings import check_header, is_wide, text_encoding
+from journeys.ingest.encodings import check_header, is_wide, marked_encoding
 from journeys.ingest.hashing import ContentHashes, file_hash
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_frame, read_landing
 from journeys.ingest.logreading import check_day_month
@@ -45,11 +45,12 @@ OPTIONAL_COLUMNS = {
     "transactions": ("order_id", "amount", "currency"),
     "web": ("anonymous_id", "user_id", "page_path", "referrer", "device"),
     "support": ("email", "phone", "channel", "team", "system", "category"),
-    "log": ("event_id", "channel", "team", "occurred_time"),
+    "log": ("event_id", "channel", "team"),
 }
 ONLY_MAPPED = {"log": ("occurred_time",)}
-"""Optional columns read only when a flag names them, never found by their own name: the time
-of day joined to the timestamp column's date (``import-log --time-col``)."""
+"""Optional columns read only when a flag names them, never found by their own name (so none
+is listed in OPTIONAL_COLUMNS too): the time of day joined to the timestamp column's date
+(``import-log --time-col``)."""
 
 
 @dataclass(frozen=True)
@@ -511,9 +512,6 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
     """Refuse a text source whose first bytes are plainly not text (Parquet, gzip, binary)."""
     if kind not in ("csv", "jsonl"):
         return
-    encoding = text_encoding(path, encoding)
-    if is_wide(encoding):  # two or four bytes a character: NUL bytes are its text
-        return
     opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
     try:
         with opener(path, "rb") as handle:
@@ -523,6 +521,9 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
             f"{path.name}: not a readable {kind} file ({exc}); check the file is complete. "
             "Nothing was loaded from it"
         ) from exc
+    encoding = marked_encoding(head, encoding)
+    if is_wide(encoding):  # two or four bytes a character: NUL bytes are its text
+        return
     if head.startswith(b"PAR1"):
         what = "a Parquet file"
     elif head.startswith((b"\x1f\x8b", b"PK\x03\x04")) or head.count(b"\x00") * 100 > len(head):

@@ -22,6 +22,7 @@ Blank and kept-apart lines are left out of the copy the reader parses (``Layout.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import itertools
@@ -363,17 +364,22 @@ def mixed_line_ends(path: Path, scan: LineScan, found: Layout) -> Layout | None:
     if scan.newline != LF:
         return None
     blank = set(scan.blank.tolist())
-    ended = [n for n in range(1, scan.lines + 1) if n not in blank and scan.ends[n - 1] > 0]
-    ended = [n for n in ended if int(scan.ends[n - 1]) < scan.size]  # the last line may not end
+    ends = {n: int(scan.ends[n - 1]) for n in range(1, scan.lines + 1) if n not in blank}
+    ended = {n: end for n, end in ends.items() if 0 < end < scan.size}  # a last line may not end
     with _mapped(path) as buf:
-        crlf = [n for n in ended if buf[int(scan.ends[n - 1]) - 1] == CR]
+        crlf = [n for n, end in ended.items() if buf[end - 1] == CR]
     if not crlf or len(crlf) == len(ended):
         return None
     inside = set(found.joined)
-    crs = [int(scan.ends[n - 1]) - 1 for n in crlf if n not in inside]
-    dropped = [(start, end) for start, end in found.drop]
-    kept = [(cr, cr + 1) for cr in crs if not any(a <= cr < b for a, b in dropped)]
-    return replace(found, drop=tuple(sorted([*dropped, *kept])))
+    starts = [start for start, _ in found.drop]  # sorted and disjoint (``_ranges``)
+
+    def dropped(cr: int) -> bool:
+        at = bisect.bisect_right(starts, cr) - 1
+        return at >= 0 and cr < found.drop[at][1]
+
+    crs = [ended[n] - 1 for n in crlf if n not in inside]
+    kept = [(cr, cr + 1) for cr in crs if not dropped(cr)]
+    return replace(found, drop=tuple(sorted([*found.drop, *kept])))
 
 
 def write_without(path: Path, drop: tuple[tuple[int, int], ...], out: Path) -> None:
