@@ -2,7 +2,8 @@
 -- library's parse would keep as they are (NULL: the library reads it, ingest/phones.py): a
 -- national part of 2..17 digits that its country's national-prefix pattern does not match at
 -- its start ($prefixes: one pattern over 'code:national' for the codes present, NULL when none
--- strips a prefix; where it matches, the library may strip a trunk prefix, so it decides).
+-- strips a prefix; where it matches, the library may strip a trunk prefix, so it decides),
+-- and its national part (the digits after the country code).
 select
     key,
     key_region,
@@ -14,5 +15,6 @@ select
                 false
             )
             then digits
-    end as phone_norm
+    end as phone_norm,
+    digits[code_size + 1:] as national
 from phone_coded

@@ -10,13 +10,27 @@ phone_numbers as (
     select
         phone,
         phone_norm,
-        is_parsed
+        is_parsed,
+        is_placeholder
     from raw.phone_numbers
     where source = 'customers'
 ),
 
+-- identity.blocked: the addresses and numbers that identify nobody, in their normal forms
+blocked as (
+    select
+        coalesce(
+            list(journeys_norm_email(v)) filter (where journeys_norm_email(v) is not null), []
+        ) as emails,
+        cast($blocked_phones as varchar[]) as phones
+    from (select unnest(cast($blocked as varchar[])) as v) as listed
+),
+
 latest as (
-    select * from source
+    select
+        *,
+        journeys_norm_email(email) as _email
+    from source
     qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
 ),
 
@@ -24,11 +38,13 @@ final as (
     select
         trim(c.customer_id) as customer_id,
         case
-            when journeys_norm_email(c.email) is not null
-                then sha256($salt || 'e:' || journeys_norm_email(c.email))
+            when c._email is not null and not list_contains(b.emails, c._email)
+                then sha256($salt || 'e:' || c._email)
         end as email_key,
-        case when p.phone_norm is not null then sha256($salt || 'p:' || p.phone_norm) end
-            as phone_key,
+        case
+            when not p.is_placeholder and not list_contains(b.phones, p.phone_norm)
+                then sha256($salt || 'p:' || p.phone_norm)
+        end as phone_key,
         coalesce(p.phone_norm is not null and not p.is_parsed, false) as phone_unparsed,
         nullif(trim(c.segment), '') as segment,
         coalesce(
@@ -38,6 +54,7 @@ final as (
         c._seq as seq,
         c._batch_id as batch_id
     from latest as c
+    cross join blocked as b
     left join phone_numbers as p on c.phone = p.phone
 )
 

@@ -220,11 +220,17 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
     )
     if found["fingerprint"] == inputs and all(wh.table_exists(t) for t in CONTACT_TABLES):
         return False
-    from journeys.ingest.phones import normalize_phones
+    from journeys.ingest.phones import blocked_numbers, normalize_phones, phone_regions
 
     normalize_phones(wh, settings)
     if found["files"]:
-        wh.run_models(CONTACT_MODELS, salt=settings.salt)
+        blocked = settings.identity.blocked
+        wh.run_models(
+            CONTACT_MODELS,
+            salt=settings.salt,
+            blocked=list(blocked),
+            blocked_phones=blocked_numbers(blocked, phone_regions(settings).values()),
+        )
     else:
         for table, columns in EMPTY_CONTACTS.items():
             wh.write_rows(table, columns, [])

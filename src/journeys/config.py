@@ -417,6 +417,33 @@ class EffortSettings(_Frozen, frozen=True, kw_only=True):
     }
 
 
+def _contact_values(value: Any, field: str) -> Any:
+    """Blocked identifiers: each an email address (it holds an @) or a phone number (it holds
+    digits), so that a value in neither form is named here rather than matching nothing."""
+    if not isinstance(value, list | tuple):
+        return value
+    for i, item in enumerate(value):
+        text = str(item) if isinstance(item, int) and not isinstance(item, bool) else item
+        if not isinstance(text, str) or ("@" not in text and not any(c.isdigit() for c in text)):
+            raise ValueError(
+                f"{field}[{i}]: {item!r} is neither an email address nor a phone number; list "
+                "the addresses and numbers that identify nobody (values holding no address, "
+                "such as n/a, identify nobody already)"
+            )
+    return tuple(str(item) for item in value)
+
+
+class IdentitySettings(_Frozen, frozen=True, kw_only=True):
+    """What identifies a person (docs/configuration.md, *Identity*)."""
+
+    blocked: tuple[str, ...] = ()
+    """Email addresses and phone numbers that identify nobody, in any spelling (the shop's own
+    support address, the switchboard number agents type for a caller who gave none): the
+    tickets and CRM rows carrying one are not joined through it."""
+
+    _checks: ClassVar[dict[str, Check]] = {"blocked": _contact_values}
+
+
 def _positive_values(example: str, *, zero: bool = False) -> Check:
     """A rule for a mapping of numbers: each value ``_positive`` at ``field.key``."""
 
@@ -525,6 +552,7 @@ class Settings(_Frozen, frozen=True, kw_only=True):
     """Units of ``currency`` per unit of another currency (``CHF: 1.06``): amounts in that
     currency are converted. A transaction currency without a rate stops the build, naming it."""
     effort: EffortSettings = msgspec.field(default_factory=EffortSettings)
+    identity: IdentitySettings = msgspec.field(default_factory=IdentitySettings)
     customer_value: CustomerValue = msgspec.field(default_factory=CustomerValue)
     ranking: Literal["impact", "value_weighted"] = "impact"
     """How gaps are ranked: by ``impact`` (outcomes lost, in money), or ``value_weighted``: each
@@ -556,6 +584,7 @@ class Settings(_Frozen, frozen=True, kw_only=True):
         "journeys": JourneySettings,
         "drift": DriftSettings,
         "effort": EffortSettings,
+        "identity": IdentitySettings,
         "customer_value": CustomerValue,
     }
     _checks: ClassVar[dict[str, Check]] = {

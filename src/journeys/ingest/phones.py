@@ -21,7 +21,7 @@ library for its phones (polars and NumPy: 0.12 s of a small build).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,7 +30,13 @@ from journeys.warehouse import Warehouse
 
 PHONE_SOURCES = ("customers", "support")
 TABLE = "raw.phone_numbers"
-COLUMNS = {"source": "VARCHAR", "phone": "VARCHAR", "phone_norm": "VARCHAR", "is_parsed": "BOOLEAN"}
+COLUMNS = {
+    "source": "VARCHAR",
+    "phone": "VARCHAR",
+    "phone_norm": "VARCHAR",
+    "is_parsed": "BOOLEAN",
+    "is_placeholder": "BOOLEAN",
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ def phone_table(
     ``regions``: source -> default region (None: international numbers only)."""
     import phonenumbers
 
+    wh.run_script("ddl/macros", once=True)  # journeys_placeholder_number
     codes = [str(c) for c in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)]
     inputs = {"phone_values": values} if values else None
     wh.materialize_temp(
@@ -78,13 +85,16 @@ def phone_table(
     wh.materialize_temp("phone_spelled", "ingest/phone_spelled", prefixes=_prefixes(present))
     todo = wh.rows("ingest/phone_todo")
     read = [_parse(key, region) for key, region in todo]
-    norms = [e164 or _digits(key) for e164, (key, _) in zip(read, todo, strict=True)]
-    parsed = [e164 is not None for e164 in read]
+    norms = [
+        number[0] if number else _digits(key) for number, (key, _) in zip(read, todo, strict=True)
+    ]
+    parsed = [number is not None for number in read]
     rows = wh.run_model(
         "raw/phone_numbers",
         keys=[key for key, _ in todo],
         key_regions=[region for _, region in todo],
         norms=norms,
+        nationals=[n[1] if n else norm for n, norm in zip(read, norms, strict=True)],
         parsed=parsed,
     )
     # the keys of every value, held until the connection closes otherwise (the whole build)
@@ -93,10 +103,11 @@ def phone_table(
     return PhoneResult(values=rows, parsed_by_library=len(todo), unparsed=unparsed)
 
 
-def _parse(value: str, region: str | None) -> str | None:
-    """The library's E.164 form without '+', or None when it cannot parse the value. A national
-    number (its country taken from ``region``) must be a possible number there, by length: a
-    German ``0160 3821092`` in a US source is not read as the US number ``+1 01603821092``."""
+def _parse(value: str, region: str | None) -> tuple[str, str] | None:
+    """The library's E.164 form without '+' and its national part (national significant
+    number), or None when it cannot parse the value. A national number (its country taken from
+    ``region``) must be a possible number there, by length: a German ``0160 3821092`` in a US
+    source is not read as the US number ``+1 01603821092``."""
     import phonenumbers
     from phonenumbers import CountryCodeSource, PhoneNumberFormat
 
@@ -109,7 +120,24 @@ def _parse(value: str, region: str | None) -> str | None:
         source = phonenumbers.parse(value, region, keep_raw_input=True).country_code_source
         if source == CountryCodeSource.FROM_DEFAULT_COUNTRY:
             return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
+    return e164, phonenumbers.national_significant_number(number)
+
+
+def blocked_numbers(values: Sequence[str], regions: Iterable[str | None]) -> list[str]:
+    """The normal forms of ``identity.blocked``'s phone numbers (its values without an @): each
+    read in every region a source reads national numbers in, as the delivered numbers are, so
+    that a number blocked as ``030 1234567`` is blocked however a source's numbers read it."""
+    found = set()
+    for value in values:
+        if "@" in value:
+            continue
+        for region in set(regions):
+            number = _parse(value, region)
+            norm = number[0] if number else _digits(value)
+            if norm:
+                found.add(norm)
+    return sorted(found)
 
 
 def _digits(value: str) -> str | None:

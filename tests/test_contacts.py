@@ -1,0 +1,88 @@
+"""Contacts as help desks and CRMs really write them (fixtures/contacts: a hand-written CRM and
+help-desk export): an address in a sender's form stitches; a value that holds no address or
+numbers nobody, and a blocked one, joins nobody (each would join every ticket carrying it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from journeys.build import build_events
+from journeys.config import IdentitySettings, Settings, SourceSettings, load_settings
+from journeys.errors import ConfigError
+from journeys.ingest.identity import customer_key
+from journeys.ingest.load import load_source
+from journeys.ingest.phones import blocked_numbers
+from journeys.warehouse import Warehouse
+
+FIXTURES = Path(__file__).parent / "fixtures" / "contacts"
+US_DESK = {"support": SourceSettings(phone_region="US")}
+
+
+def _customers(settings: Settings) -> dict[str, str]:
+    """event id -> the CRM customer it stitched to, or, unstitched, the ids of the events that
+    share its customer ('E-7+E-8': two tickets joined into one customer)."""
+    with Warehouse() as wh:
+        load_source(wh, settings, "customers", [FIXTURES / "customers.csv"])
+        load_source(wh, settings, "support", [FIXTURES / "support.csv"])
+        build_events(wh, settings)
+        rows = wh.read_table("intermediate.int_events", columns=["event_id", "customer_key"])
+    crm = {customer_key(f"c:CRM-{n}", settings.salt): f"CRM-{n}" for n in range(1, 7)}
+    together: dict[str, list[str]] = {}
+    for event, key in rows.iter_rows():
+        together.setdefault(key, []).append(event)
+    return {
+        event: crm.get(key) or "+".join(sorted(together[key], key=lambda e: int(e[2:])))
+        for event, key in rows.iter_rows()
+    }
+
+
+def test_an_address_as_mail_clients_and_exports_write_it_stitches_to_the_crm():
+    got = _customers(Settings(sources=US_DESK))
+    assert {e: got[e] for e in ("E-1", "E-2", "E-3", "E-4", "E-5", "E-6", "E-23")} == {
+        "E-1": "CRM-1",  # Jane Doe <Jane.Doe@Example.com>
+        "E-2": "CRM-2",  # mailto:Bob.Stone@example.com
+        "E-3": "CRM-4",  # "Dave Ng" <dave.ng@example.net>
+        "E-4": "CRM-4",  # <dave.ng@example.net>
+        "E-5": "CRM-3",  # a no-break space after it, copied from a web page
+        "E-6": "CRM-3",  # a sentence's final dot
+        "E-23": "CRM-4",  # 555-000-0999 ext. 12
+    }
+
+
+def test_values_that_hold_no_address_or_number_join_nobody():
+    """n/a, '-', 'unknown', a noreply sender, two addresses in one field, 0, 000-000-0000 and
+    123-456-7890 each came twice: kept as keys, each pair was one customer (E-7+E-8)."""
+    got = _customers(Settings(sources=US_DESK))
+    for event in range(7, 23):
+        assert got[f"E-{event}"] == f"E-{event}", got
+    # the CRM's two customers written n/a keep their own ids; neither takes a ticket
+    assert "CRM-5" not in got.values() and "CRM-6" not in got.values()
+
+
+def test_blocked_addresses_and_numbers_join_nobody_in_any_spelling():
+    """The shop's own support address and the switchboard number agents type: one customer of
+    every ticket carrying them until blocked (as written once, in one spelling)."""
+    before = _customers(Settings(sources=US_DESK))
+    assert before["E-24"] == before["E-25"] == "E-24+E-25"
+    assert before["E-26"] == before["E-27"] == "E-26+E-27"
+    blocked = IdentitySettings(blocked=("Support@Shop.example", "555.010.4000"))
+    got = _customers(Settings(sources=US_DESK, phone_region="US", identity=blocked))
+    assert [got[f"E-{n}"] for n in range(24, 28)] == ["E-24", "E-25", "E-26", "E-27"]
+    assert got["E-1"] == "CRM-1"  # others as before
+
+
+def test_a_blocked_national_number_is_read_in_every_region_a_source_reads():
+    numbers = blocked_numbers(["030 1234567", "ops@shop.example"], ["DE", "US", None])
+    assert "49301234567" in numbers  # as a German desk's numbers read
+    assert "@" not in "".join(numbers)
+
+
+def test_a_blocked_value_that_is_no_address_or_number_is_refused(tmp_path: Path):
+    config = tmp_path / "journeys.yaml"
+    config.write_text("identity:\n  blocked: [support@shop.example, n/a]\n")
+    with pytest.raises(ConfigError, match=r"identity.blocked\[1\]: 'n/a' is neither an email"):
+        load_settings(config)
+    config.write_text("identity:\n  blocked: [support@shop.example, 4930123456]\n")
+    assert load_settings(config).identity.blocked == ("support@shop.example", "4930123456")
