@@ -129,6 +129,25 @@ def _placeholder(national: str | None, *, read: bool) -> bool:
     )
 
 
+def test_words_beside_a_number_are_not_read_as_its_digits():
+    """The library reads the letters of a value parsed whole as a vanity number's digits."""
+    phones = ["+49 160 3821092 (mobile)", "Mobile: 0160 3821092", "0160 3821092 (Handy)"]
+    phones += ["+49 160 3821092 / +49 30 1234567"]  # two numbers: not one
+    table, _ = _phone_table(
+        [(s, p) for p in phones for s in ("support", "customers")],
+        {"support": "DE", "customers": "US"},
+    )
+    got = {(source, phone): (norm, ok) for source, phone, norm, ok, _ in table}
+    assert {p: got["support", p] for p in phones} == {
+        "+49 160 3821092 (mobile)": ("491603821092", True),
+        "Mobile: 0160 3821092": ("491603821092", True),
+        "0160 3821092 (Handy)": ("491603821092", True),
+        "+49 160 3821092 / +49 30 1234567": ("49160382109249301234567", False),
+    }
+    # in a US source only 3821092 reads as a US number: not this one, its digits kept
+    assert got["customers", "0160 3821092 (Handy)"] == ("01603821092", False)
+
+
 def test_a_phone_region_must_be_a_country(tmp_path: Path):
     config = tmp_path / "journeys.yaml"
     config.write_text("sources:\n  support: {phone_region: USA}\n")

@@ -103,14 +103,34 @@ def phone_table(
     return PhoneResult(values=rows, parsed_by_library=len(todo), unparsed=unparsed)
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+"""A letter of any script (a word beside the number)."""
+
+
 def _parse(value: str, region: str | None) -> tuple[str, str] | None:
     """The library's E.164 form without '+' and its national part (national significant
     number), or None when it cannot parse the value. A national number (its country taken from
     ``region``) must be a possible number there, by length: a German ``0160 3821092`` in a US
-    source is not read as the US number ``+1 01603821092``."""
-    import phonenumbers
-    from phonenumbers import CountryCodeSource, PhoneNumberFormat
+    source is not read as the US number ``+1 01603821092``.
 
+    A value with words in it (``Mobile: +49 160 3821092``, ``+1 555 000 0746 (work)``) is read
+    as the one number the library's matcher finds in it: parsed whole, the library reads the
+    words' letters as a vanity number's digits (``(mobile)`` as 662453, a number that never
+    was). A value holding two numbers (``+49 160 … / +49 30 …``), or digits outside the one
+    found (a German ``0160 3821092 (Handy)`` in a US source, where only 3821092 reads as a US
+    number), is not one number: None."""
+    import phonenumbers
+    from phonenumbers import CountryCodeSource, Leniency, PhoneNumberFormat
+
+    if _LETTER.search(value):
+        found = [
+            m.raw_string
+            for m in phonenumbers.PhoneNumberMatcher(value, region, leniency=Leniency.POSSIBLE)
+        ]
+        if len(found) > 1 or (found and _digits(found[0]) != _digits(value)):
+            return None  # two numbers, or digits the region's numbers leave out: not one
+        if found and found[0] != value:
+            return _parse(found[0], region)
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
