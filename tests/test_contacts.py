@@ -20,20 +20,23 @@ FIXTURES = Path(__file__).parent / "fixtures" / "contacts"
 US_DESK = {"support": SourceSettings(phone_region="US")}
 
 
-def _customers(settings: Settings) -> dict[str, str]:
+def _customers(settings: Settings, source: str = "support") -> dict[str, str]:
     """event id -> the CRM customer it stitched to, or, unstitched, the ids of the events that
-    share its customer ('E-7+E-8': two tickets joined into one customer)."""
+    share its customer ('E-7+E-8': two tickets joined into one customer), after loading the CRM
+    and the fixture of ``source``."""
+    files = {"support": "support.csv", "web": "web.jsonl", "transactions": "transactions.csv"}
     with Warehouse() as wh:
         load_source(wh, settings, "customers", [FIXTURES / "customers.csv"])
-        load_source(wh, settings, "support", [FIXTURES / "support.csv"])
+        load_source(wh, settings, source, [FIXTURES / files[source]])
         build_events(wh, settings)
         rows = wh.read_table("intermediate.int_events", columns=["event_id", "customer_key"])
     crm = {customer_key(f"c:CRM-{n}", settings.salt): f"CRM-{n}" for n in range(1, 7)}
     together: dict[str, list[str]] = {}
     for event, key in rows.iter_rows():
         together.setdefault(key, []).append(event)
+    number = lambda event: int(event.lstrip("EOw-"))  # noqa: E731
     return {
-        event: crm.get(key) or "+".join(sorted(together[key], key=lambda e: int(e[2:])))
+        event: crm.get(key) or "+".join(sorted(together[key], key=number))
         for event, key in rows.iter_rows()
     }
 
@@ -93,3 +96,44 @@ def test_a_blocked_value_that_is_no_address_or_number_is_refused(tmp_path: Path)
         load_settings(config)
     config.write_text("identity:\n  blocked: [support@shop.example, 4930123456]\n")
     assert load_settings(config).identity.blocked == ("support@shop.example", "4930123456")
+
+
+def test_web_ids_that_name_nobody_join_nobody():
+    """PostHog's ids it never merges on (undefined, null, 0, anonymous, any case): kept as ids,
+    every visitor carrying one was one customer (w6+w7, w8+w9, w10+w11, w14+w15), and the
+    anonymous 'undefined' visits of other people joined CRM-1's login (w1+w2+w3)."""
+    with Warehouse() as wh:
+        (batch,) = load_source(wh, Settings(), "web", [FIXTURES / "web.jsonl"])
+        rejected = wh._run("SELECT row_number, reason FROM raw.rejects ORDER BY row_number")
+    assert (batch.rows_accepted, batch.rows_rejected) == (11, 4)
+    assert [line for line, _ in rejected] == [1, 3, 4, 5]
+    assert {reason for _, reason in rejected} == {
+        "anonymous_id and user_id name nobody (empty, or a placeholder such as undefined or "
+        "null); one of them must name the visitor"
+    }
+    got = _customers(Settings(), "web")
+    assert got["w2"] == "CRM-1" and got["w12"] == got["w13"] == "CRM-2"
+    for event in (6, 7, 8, 9, 10, 11, 14, 15):
+        assert got[f"w{event}"] == f"w{event}", got
+    assert not {"w1", "w3", "w4", "w5"} & got.keys()  # no visitor named: in raw.rejects
+
+
+def test_a_guest_checkout_is_its_own_orders_customer():
+    """WooCommerce writes a guest's customer as 0, Magento leaves it empty: kept as an id, every
+    guest's orders were one customer's journey."""
+    got = _customers(Settings(), "transactions")
+    assert got["O-1"] == got["O-2"] == "CRM-1"
+    assert got["O-3"] == got["O-4"] == "O-3+O-4"  # order 1002
+    assert got["O-5"] == got["O-6"] == "O-5+O-6"  # order 1003, the same guest id 0
+    assert got["O-7"] == "O-7"  # empty customer id
+    assert got["O-8"] == got["O-9"] == "O-8+O-9"  # guest, Guest
+    assert "O-10" not in got  # neither a customer nor an order: rejected, saying so
+    with Warehouse() as wh:
+        load_source(wh, Settings(), "transactions", [FIXTURES / "transactions.csv"])
+        assert wh._run("SELECT row_number, reason FROM raw.rejects") == [
+            (
+                11,
+                "customer_id and order_id are both empty (or a placeholder such as 0 or guest); "
+                "a guest's transaction needs its order",
+            )
+        ]

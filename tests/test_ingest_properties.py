@@ -283,7 +283,10 @@ def rows(draw: st.DrawFn, source: Source, index: int, *, csv_safe: bool = False)
         values["amount"] = draw(st.sampled_from(["", "0", "19.90", " 5 ", "1e3", "100"]))
     valid = True
     if kind == "blank":
-        values[draw(st.sampled_from(source.required))] = draw(st.sampled_from(["", " ", "   "]))
+        blanked = draw(st.sampled_from(source.required))
+        values[blanked] = draw(st.sampled_from(["", " ", "   "]))
+        if blanked == "customer_id":  # a guest checkout: invalid only without its order id
+            values["order_id"] = ""
         valid = False
     elif kind == "bad_ts":
         stamp, valid = draw(garbage_stamps), False

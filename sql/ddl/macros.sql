@@ -353,6 +353,20 @@ create or replace macro journeys_blank(s) as case
     when ascii(s) between 33 and 126 then false
     else trim(s) = ''
 end;
+-- An identifier that names nobody: empty, or a placeholder that analytics and shop exports
+-- write for a missing id (PostHog's ids it never merges on: anonymous, guest, distinct_id, id,
+-- not_authenticated, email, undefined, true, false, [object Object], NaN, None, null, 0; a
+-- WooCommerce guest's customer 0), in any case, quoted or not. Kept as an id, it would make
+-- every visitor or guest carrying it one customer. An id longer than any of them is one (most
+-- ids: UUIDs, GA client ids), without further work.
+create or replace macro journeys_no_id(s) as case
+    when journeys_blank(s) then true
+    when length(s) > 24 then false
+    else lower(trim(trim(s), '"''')) in (
+        'anonymous', 'guest', 'distinctid', 'distinct_id', 'id', 'not_authenticated', 'email',
+        'undefined', 'true', 'false', '[object object]', 'nan', 'none', 'null', '0'
+    )
+end;
 -- An amount as a number, read with the source's decimal separator (sources.<name>.decimal):
 -- '.' reads 19.90 (and whatever else DuckDB casts: 1e3); ',' reads 19,90 and 1.249,70 (dots
 -- group thousands) and nothing else, so 1.249 is 1249 there. NULL: not a number so written.

@@ -3,6 +3,8 @@
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 -- amount_value: the amount read with the source's decimal separator ($decimal: '.' or ',').
+-- A guest checkout's customer_id is empty or a placeholder (0, guest): its order is its own
+-- customer (staging.stg_transactions), so it needs the order id.
 with typed as (
     select
         *,
@@ -17,9 +19,10 @@ select
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every transaction needs its id'
-        when
-            journeys_blank(customer_id)
-            then 'customer_id is empty; every transaction names its customer'
+        when journeys_no_id(customer_id) and journeys_blank(order_id)
+            then
+                'customer_id and order_id are both empty (or a placeholder such as 0 or guest); '
+                || 'a guest''s transaction needs its order'
         when journeys_blank(event_type) then 'event_type is empty; e.g. order_placed'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null

@@ -14,8 +14,10 @@ select
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every web event needs its id'
-        when journeys_blank(anonymous_id) and journeys_blank(user_id)
-            then 'anonymous_id and user_id are both empty; one of them must name the visitor'
+        when journeys_no_id(anonymous_id) and journeys_no_id(user_id)
+            then
+                'anonymous_id and user_id name nobody (empty, or a placeholder such as undefined '
+                || 'or null); one of them must name the visitor'
         when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null then 'occurred_at ' || coalesce(

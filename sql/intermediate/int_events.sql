@@ -17,7 +17,7 @@ with source_events as not materialized (
         seq,
         event_id,
         'transactions' as source,
-        'c:' || customer_id as node,
+        coalesce('c:' || customer_id, 'o:' || order_id) as node,  -- a guest: its order
         cast(null as varchar) as case_id,
         event_type,
         occurred_at,

@@ -1,8 +1,8 @@
 -- grain: one link between two identifiers seen together (a self-link keeps a lone identifier).
 -- Nodes: c:<customer_id>, a:<anonymous_id>, e:<email hash>, p:<phone hash>, t:<ticket_id>,
--- l:<case id of an imported log>. Ambiguous identifiers (int_identity_ambiguous: contacts of
--- several CRM customers, browsers several customers logged in on) link nobody: their events stay
--- with their own key and are counted as unstitched.
+-- l:<case id of an imported log>, o:<order id of a guest checkout>. Ambiguous identifiers
+-- (int_identity_ambiguous: contacts of several CRM customers, browsers several customers logged
+-- in on) link nobody: their events stay with their own key and are counted as unstitched.
 with ambiguous as (
     select node from intermediate.int_identity_ambiguous
 ),
@@ -66,8 +66,8 @@ select distinct
 from (
     select 'c:' || customer_id as node from staging.stg_customers
     union all
-    select 'c:' || customer_id
-    from (select distinct customer_id from staging.stg_transactions) as crm_ids
+    select distinct coalesce('c:' || customer_id, 'o:' || order_id)  -- a guest: its order
+    from staging.stg_transactions
     union all
     select case when user_id is not null then 'c:' || user_id else 'a:' || anonymous_id end
     from web_ids

@@ -34,7 +34,7 @@ PUBLISHED_REJECTS = "raw.rejects"
 """The one published table that is not a mart: the work file's rejects, masked."""
 
 
-WAREHOUSE_FORMAT = 11
+WAREHOUSE_FORMAT = 12
 """The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
 catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format; 6 =
 raw.transactions.amount_value, the amount read with the source's decimal separator; 7 = the
@@ -43,7 +43,8 @@ files: its snapshot (``intermediate.compare_journeys``: the files of marts.journ
 the changed ids and the kept step timing (compare/cache.py); 9 = the kept alignments
 (``intermediate.map_alignments``) are stored files too; 10 = ``raw.data_home``, the data
 folder the stored files were written in (a moved or copied warehouse folder reads its own);
-11 = ``raw.log.team``, an imported log's team or resource column (``--team-col``).
+11 = ``raw.log.team``, an imported log's team or resource column (``--team-col``); 12 =
+``raw.phone_numbers.is_placeholder``, a phone number that numbers nobody.
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""
