@@ -15,6 +15,7 @@ create table if not exists raw.transactions (  -- noqa: PRS
     occurred_at varchar using compression zstd,
     amount varchar, currency varchar, occurred_at_utc timestamptz,
     amount_value double,   -- amount read with the source's decimal separator (`decimal:`)
+    no_customer_id boolean,  -- empty or a placeholder (0, guest): a guest checkout
     attributes json,
     _key varchar using compression zstd,
     _batch_id varchar,
@@ -29,6 +30,7 @@ create table if not exists raw.web (  -- noqa: PRS
     occurred_at varchar using compression zstd,
     page_path varchar, referrer varchar, device varchar,
     occurred_at_utc timestamptz,
+    no_anonymous_id boolean, no_user_id boolean,  -- empty or a placeholder (undefined, null)
     attributes json,
     _key varchar using compression zstd,
     _batch_id varchar,

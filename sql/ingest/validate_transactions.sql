@@ -4,12 +4,13 @@
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
 -- amount_value: the amount read with the source's decimal separator ($decimal: '.' or ',').
 -- A guest checkout's customer_id is empty or a placeholder (0, guest): its order is its own
--- customer (staging.stg_transactions), so it needs the order id.
+-- customer (staging.stg_transactions), so it needs the order id (no_customer_id, stored).
 with typed as (
     select
         *,
         journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
-        journeys_amount(amount, $decimal) as _amount
+        journeys_amount(amount, $decimal) as _amount,
+        journeys_no_id(customer_id) as no_customer_id
     from landing_std
 )
 
@@ -19,7 +20,7 @@ select
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every transaction needs its id'
-        when journeys_no_id(customer_id) and journeys_blank(order_id)
+        when no_customer_id and journeys_blank(order_id)
             then
                 'customer_id and order_id are both empty (or a placeholder such as 0 or guest); '
                 || 'a guest''s transaction needs its order'

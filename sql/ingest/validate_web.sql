@@ -5,7 +5,10 @@
 with typed as (
     select
         *,
-        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc
+        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
+        -- an id that names nobody (journeys_no_id), decided once here: staging reads these
+        journeys_no_id(anonymous_id) as no_anonymous_id,
+        journeys_no_id(user_id) as no_user_id
     from landing_std
 )
 
@@ -14,7 +17,7 @@ select
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every web event needs its id'
-        when journeys_no_id(anonymous_id) and journeys_no_id(user_id)
+        when no_anonymous_id and no_user_id
             then
                 'anonymous_id and user_id name nobody (empty, or a placeholder such as undefined '
                 || 'or null); one of them must name the visitor'

@@ -1,6 +1,7 @@
 -- grain: one transaction event (event_id; the first delivery wins), typed, in UTC.
 -- customer_id is NULL for a guest checkout (empty, or a placeholder such as 0 or guest:
--- journeys_no_id): its order is its own customer (intermediate.int_events).
+-- raw.transactions.no_customer_id, decided at ingest): its order is its own customer
+-- (intermediate.int_events).
 with source as (
     select * from raw.transactions
     where not _is_duplicate
@@ -9,7 +10,7 @@ with source as (
 final as (
     select
         trim(event_id) as event_id,
-        case when not journeys_no_id(customer_id) then trim(customer_id) end as customer_id,
+        case when not no_customer_id then trim(customer_id) end as customer_id,
         nullif(trim(order_id), '') as order_id,
         trim(event_type) as event_type,
         occurred_at_utc as occurred_at,

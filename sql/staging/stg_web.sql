@@ -1,8 +1,7 @@
 -- grain: one web analytics event (event_id; the first delivery wins), typed, in UTC.
 -- user_id is empty before login and the customer_id after it. An id that names nobody (empty,
--- or a placeholder such as undefined or null: journeys_no_id) is NULL: the event is its other
--- id's. (An event both of whose ids name nobody is rejected at ingest; loaded before that rule,
--- it keeps its anonymous_id as delivered.)
+-- or a placeholder such as undefined or null: raw.web.no_anonymous_id and no_user_id, decided
+-- at ingest) is NULL: the event is its other id's (ingest rejects an event with neither).
 with source as (
     select * from raw.web
     where not _is_duplicate
@@ -11,11 +10,8 @@ with source as (
 final as (
     select
         trim(event_id) as event_id,
-        case
-            when not journeys_no_id(anonymous_id) or journeys_no_id(user_id)
-                then nullif(trim(anonymous_id), '')
-        end as anonymous_id,
-        case when not journeys_no_id(user_id) then trim(user_id) end as user_id,
+        case when not no_anonymous_id then trim(anonymous_id) end as anonymous_id,
+        case when not no_user_id then trim(user_id) end as user_id,
         trim(event_type) as event_type,
         occurred_at_utc as occurred_at,
         nullif(trim(page_path), '') as page_path,

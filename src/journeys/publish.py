@@ -44,7 +44,8 @@ the changed ids and the kept step timing (compare/cache.py); 9 = the kept alignm
 (``intermediate.map_alignments``) are stored files too; 10 = ``raw.data_home``, the data
 folder the stored files were written in (a moved or copied warehouse folder reads its own);
 11 = ``raw.log.team``, an imported log's team or resource column (``--team-col``); 12 =
-``raw.phone_numbers.is_placeholder``, a phone number that numbers nobody.
+``raw.phone_numbers.is_placeholder`` (a phone number that numbers nobody), and the ids that
+name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_customer_id``.
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""
