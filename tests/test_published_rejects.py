@@ -16,11 +16,13 @@ def test_published_rejects_keep_the_reason_and_mask_identifiers(tmp_path: Path):
         "event_id,ticket_id,email,phone,channel,team,system,category,event_type,occurred_at\n"
         "s1,k1,ann@example.com,+49 30 1234567,phone,T1,Phones,billing,contact,not-a-time\n"
         "s2,k1,ann@example.com,,phone,T1,Phones,billing,contact,2026-03-01 10:00:00\n"
+        's3,k2,"""Ann Smith"" <ann@example.com>",,email,T1,Mail,billing,contact,yesterday\n'
+        "s4,k3,Bo Berg <bo@example.com>,,email,T1,Mail,billing,contact,yesterday\n"
     )
     steps.ingest_files(settings, "support", [support])
     steps.build_marts(settings)
     with open_published(settings) as wh:
-        [reject] = wh.read_table("raw.rejects").to_dicts()
+        reject, *senders = wh.read_table("raw.rejects").sort("row_number").to_dicts()
         assert wh.table_exists("marts.events")
     assert reject["row_number"] == 2 and reject["file"] == "support.csv"
     assert "occurred_at is not a timestamp" in reject["reason"]
@@ -28,3 +30,7 @@ def test_published_rejects_keep_the_reason_and_mask_identifiers(tmp_path: Path):
     assert (
         reject["raw"].startswith("{") and "[email]" in reject["raw"] and "[phone]" in reject["raw"]
     )
+    # a mail's sender names its person: the name goes with the address
+    for sender in senders:
+        assert '"email":"[email]"' in sender["raw"], sender["raw"]
+        assert not {"Ann", "Smith", "Bo", "Berg"} & set(sender["raw"].replace('"', " ").split())
