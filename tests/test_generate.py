@@ -177,6 +177,13 @@ def test_each_system_writes_its_own_timestamp_format(data: Data) -> None:
     assert offsets == {"+01:00", "+02:00"}  # Berlin winter and summer time
 
 
+def address(email: str | None) -> str:
+    """The address in a support row's email: a sender's (``Name <address>``) or the whole."""
+    text = (email or "").strip()
+    found = re.fullmatch(r"[^<>]*<([^<>]+)>", text)
+    return (found.group(1) if found else text).lower()
+
+
 def test_support_identifies_people_only_by_messy_email_or_phone(data: Data) -> None:
     emails = set(data.customers["email"])
     phones = {digits(p) for p in data.customers["phone"]}
@@ -184,13 +191,14 @@ def test_support_identifies_people_only_by_messy_email_or_phone(data: Data) -> N
     sup = data.events(data.support)
     assert "customer_id" not in sup.columns
     matched = [
-        (row["email"] or "").strip().lower() in emails or digits(row["phone"]) in phones
+        address(row["email"]) in emails or digits(row["phone"]) in phones
         for row in sup.iter_rows(named=True)
     ]
     for row, hit in zip(sup.iter_rows(named=True), matched, strict=True):
         assert hit != (row["ticket_id"] in unknown), row
     raw = [row["email"] for row in sup.iter_rows(named=True) if row["email"]]
     assert any(e != e.strip().lower() for e in raw)  # messy: case and whitespace
+    assert any(re.fullmatch(r"[A-Z][a-z]+( [A-Z][a-z]+)* <\S+@\S+>", e) for e in raw)  # senders
     shown = [p for p in sup["phone"].to_list() if p]
     assert any(" " in p for p in shown) and any("-" in p for p in shown)
     assert any(p.startswith("(+") for p in shown)

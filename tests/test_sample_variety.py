@@ -38,6 +38,23 @@ def test_every_national_phone_number_stitches_to_its_crm_customer(events: pl.Dat
     assert found == expected
 
 
+def test_every_email_shown_as_a_mails_sender_stitches_to_its_crm_customer(events: pl.DataFrame):
+    sender = behaviour("sender_emails")
+    salt = load_settings(SAMPLE / "journeys.yaml").salt
+    expected = {
+        event: customer_key(f"c:{customer}", salt)
+        for event, customer in sender["events"].items()
+        if event not in damaged_events()
+    }
+    assert len(expected) > 100
+    found = dict(
+        events.filter(pl.col("event_id").is_in(list(expected)))
+        .select("event_id", "customer_key")
+        .iter_rows()
+    )
+    assert found == expected
+
+
 def test_every_ticket_outliving_its_order_stays_in_the_orders_journey(events: pl.DataFrame):
     outliving = behaviour("tickets_outliving_orders")["tickets"]
     assert len(outliving) > 50

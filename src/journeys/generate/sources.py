@@ -195,6 +195,15 @@ def _web(
 
 
 def _messy_email(email: pl.Expr, style: pl.Expr) -> pl.Expr:
+    """The email as the desk shows it: upper or title case, padded, or as the sender of a mail
+    (style 4: ``Marie Moreau <marie.moreau153@example.net>``, the name from the address)."""
+    name = (
+        email.str.extract(r"^([^@]*)@")
+        .str.replace_all(r"[0-9]+", "")
+        .str.replace_all(r"[._]+", " ")
+        .str.strip_chars()
+        .str.to_titlecase()
+    )
     return (
         pl.when(style == 1)
         .then(email.str.to_uppercase())
@@ -202,6 +211,8 @@ def _messy_email(email: pl.Expr, style: pl.Expr) -> pl.Expr:
         .then(email.str.to_titlecase())
         .when(style == 3)
         .then(pl.lit("  ") + email + pl.lit(" "))
+        .when(style == 4)
+        .then(pl.concat_str(name, pl.lit(" <"), email, pl.lit(">")))
         .otherwise(email)
     )
 
@@ -276,11 +287,14 @@ def _draw_typing(rng: np.random.Generator, n: int) -> list[pl.Series]:
     """Per support row: rolls for showing an email or phone anyway, and how each is typed."""
     rolls = {name: rng.random(n) for name in ("has_email", "has_phone", "email_style")}
     phone_style = rng.choice(4, size=n, p=(0.25, 0.30, 0.25, 0.20))
-    email_style = np.searchsorted(np.cumsum((0.6, 0.1, 0.15, 0.15)), rolls["email_style"])
+    # as typed (0.5), upper case, title case, padded, and (0.1, the plain share's last part:
+    # the same draws) as a mail's sender
+    email_style = np.searchsorted(np.cumsum((0.5, 0.1, 0.1, 0.15, 0.15)), rolls["email_style"])
+    email_style = np.array([0, 4, 1, 2, 3])[np.minimum(email_style, 4)]
     return [
         pl.Series("_roll_email", rolls["has_email"]),
         pl.Series("_roll_phone", rolls["has_phone"]),
-        pl.Series("_email_style", np.minimum(email_style, 3)),
+        pl.Series("_email_style", email_style),
         pl.Series("_phone_style", phone_style),
     ]
 

@@ -156,6 +156,22 @@ def find_national_phones(s: Sources) -> dict[str, Any]:
     }
 
 
+def find_sender_emails(s: Sources) -> dict[str, Any]:
+    """Support rows whose email the desk shows as a mail's sender (``Marie Moreau
+    <marie.moreau153@example.net>``): each stitches to its CRM customer by the address."""
+    sender = s.support.filter(pl.col("email").str.ends_with(">")).join(
+        s.episodes.select("_ep", "customer_id"), on="_ep", how="left"
+    )
+    known = sender.filter(pl.col("_kind") != UNKNOWN_CONTACT).sort("event_id")
+    return {
+        "description": "Support rows whose email the help desk shows as a mail's sender, the "
+        "name before the address in angle brackets; each stitches to its CRM customer.",
+        "count": known.height,
+        "events": dict(zip(known["event_id"], known["customer_id"], strict=True)),
+        "unknown_contact_rows": sender.height - known.height,
+    }
+
+
 def find_tickets_outliving_orders(s: Sources) -> dict[str, Any]:
     """Tickets opened before their order was delivered or cancelled and resolved after it: a
     journey that ends at the delivery must not cut them off."""
@@ -218,6 +234,7 @@ def build_ground_truth(
             "in_flight": find_in_flight(s),
             "unstitched": count_unstitched(s),
             "national_phones": find_national_phones(s),
+            "sender_emails": find_sender_emails(s),
             "tickets_outliving_orders": find_tickets_outliving_orders(s),
         },
         "data_quality": {
