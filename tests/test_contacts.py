@@ -137,3 +137,21 @@ def test_a_guest_checkout_is_its_own_orders_customer():
                 "a guest's transaction needs its order",
             )
         ]
+
+
+def test_a_customer_id_that_is_an_email_meets_that_address():
+    """A shop export that names its customer by email (Shopify's has no customer id) and a login
+    by email: kept as ids only, they met neither the CRM nor the tickets with that address."""
+    settings = Settings(identity=IdentitySettings(blocked=("support@shop.example",)))
+    with Warehouse() as wh:
+        load_source(wh, settings, "customers", [FIXTURES / "customers.csv"])
+        load_source(wh, settings, "support", [FIXTURES / "support.csv"])
+        load_source(wh, settings, "transactions", [FIXTURES / "orders_by_email.csv"])
+        load_source(wh, settings, "web", [FIXTURES / "web_by_email.jsonl"])
+        build_events(wh, settings)
+        key = dict(wh._run("SELECT event_id, customer_key FROM intermediate.int_events"))
+    crm = {customer_key(f"c:CRM-{n}", settings.salt): f"CRM-{n}" for n in (1, 2)}
+    assert [crm.get(key[e]) for e in ("X-1", "X-2", "E-1")] == ["CRM-1"] * 3  # with her ticket
+    assert [crm.get(key[e]) for e in ("X-6", "X-7", "E-2")] == ["CRM-2"] * 3  # his visit too
+    assert key["X-3"] not in crm  # a buyer the CRM does not know: a customer of its own
+    assert key["X-4"] == key["X-5"] != key["E-24"]  # one id, but blocked: not its tickets'

@@ -3,6 +3,9 @@
 -- l:<case id of an imported log>, o:<order id of a guest checkout>. Ambiguous identifiers
 -- (int_identity_ambiguous: contacts of several CRM customers, browsers several customers logged
 -- in on) link nobody: their events stay with their own key and are counted as unstitched.
+-- A customer id that is an email address (a login by email, a shop's order export that names
+-- its customer by email) is also that address's contact: it meets the CRM customer and the
+-- tickets with that address, in the keyed hash staging gives it ($salt; not $blocked).
 with ambiguous as (
     select node from intermediate.int_identity_ambiguous
 ),
@@ -20,6 +23,35 @@ crm_contacts as (
         customer,
         contact
     from intermediate.int_crm_contacts
+),
+
+id_emails as (
+    -- the distinct customer ids that hold an @, with their address's normal form
+    select
+        id,
+        journeys_norm_email(id) as email
+    from (
+        select user_id as id from web_ids
+        where contains(user_id, '@')
+        union
+        select customer_id from staging.stg_transactions
+        where contains(customer_id, '@')
+    ) as ids
+),
+
+blocked as (
+    -- identity.blocked's addresses, in their normal form
+    select coalesce(list(journeys_norm_email(v)), []) as emails
+    from (select unnest(cast($blocked as varchar[])) as v) as listed
+),
+
+id_contacts as (
+    select
+        'c:' || i.id as customer,
+        'e:' || sha256($salt || 'e:' || i.email) as contact
+    from id_emails as i
+    cross join blocked as b
+    where i.email is not null and not list_contains(b.emails, i.email)
 ),
 
 ticket_contacts as (
@@ -51,6 +83,13 @@ from web_ids
 where
     anonymous_id is not null and user_id is not null
     and 'a:' || anonymous_id not in (select node from ambiguous)
+union all
+select
+    customer,
+    contact,
+    'id_email'
+from id_contacts
+where contact not in (select node from ambiguous)
 union all
 select
     ticket,

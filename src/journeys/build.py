@@ -127,6 +127,7 @@ def build_events(
         identity = stitch_identities(
             wh,
             salt=settings.salt,
+            blocked=settings.identity.blocked,
             parts=settings.partitions,
             folder=partition_folder(settings) / "identity",
             run_tasks=run_tasks if spread else None,
