@@ -129,6 +129,21 @@ def _placeholder(national: str | None, *, read: bool) -> bool:
     )
 
 
+def test_an_international_number_whose_plus_a_spreadsheet_dropped_is_read_as_one():
+    """Excel keeps +491603821092 as the number 491603821092: read in DE as a national number it
+    was +49 491603821092, which meets no desk's 0160 3821092."""
+    phones = ["491603821092", "0160 3821092", "4930123456", "1603821092", "447911123456"]
+    table, _ = _phone_table([("customers", p) for p in phones], {"customers": "DE"})
+    got = {phone: norm for _, phone, norm, _, _ in table}
+    assert got == {
+        "491603821092": "491603821092",
+        "0160 3821092": "491603821092",
+        "4930123456": "4930123456",
+        "1603821092": "491603821092",  # a national number without its 0: as before
+        "447911123456": "49447911123456",  # another country's: a German reading, as before
+    }
+
+
 def test_words_beside_a_number_are_not_read_as_its_digits():
     """The library reads the letters of a value parsed whole as a vanity number's digits."""
     phones = ["+49 160 3821092 (mobile)", "Mobile: 0160 3821092", "0160 3821092 (Handy)"]

@@ -24,9 +24,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from journeys.config import Settings
 from journeys.warehouse import Warehouse
+
+if TYPE_CHECKING:  # the library loads only where numbers are parsed
+    from phonenumbers import PhoneNumber
 
 PHONE_SOURCES = ("customers", "support")
 TABLE = "raw.phone_numbers"
@@ -135,13 +139,40 @@ def _parse(value: str, region: str | None) -> tuple[str, str] | None:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
-    if region is not None and not phonenumbers.is_possible_number(number):
+    if region is not None and (plussed := _plus_dropped(value, region)) is not None:
+        number = plussed
+    elif region is not None and not phonenumbers.is_possible_number(number):
         # where its country came from (raw input changes the formatting: parsed again, rarely)
         source = phonenumbers.parse(value, region, keep_raw_input=True).country_code_source
         if source == CountryCodeSource.FROM_DEFAULT_COUNTRY:
             return None
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
     return e164, phonenumbers.national_significant_number(number)
+
+
+_DIGITS_ONLY = re.compile(r"[1-9][0-9]{6,16}")
+
+
+def _plus_dropped(value: str, region: str) -> PhoneNumber | None:
+    """The international number a value of digits alone spells with its + dropped, as a
+    spreadsheet drops it from ``+491603821092``: in a region whose national numbers are written
+    with a trunk prefix of 0 (``0160 3821092``), digits that start with the region's own country
+    code instead, and read with a + are a valid number. None for any other value (the library
+    reads ``491603821092`` in DE as a national number, +49 491603821092)."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    text = value.strip()
+    metadata = PhoneMetadata.metadata_for_region(region.upper())
+    if metadata is None or metadata.national_prefix != "0" or not _DIGITS_ONLY.fullmatch(text):
+        return None
+    if not text.startswith(str(metadata.country_code)):
+        return None
+    try:
+        number = phonenumbers.parse("+" + text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def blocked_numbers(values: Sequence[str], regions: Iterable[str | None]) -> list[str]:
