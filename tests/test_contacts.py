@@ -11,6 +11,7 @@ import pytest
 from journeys.build import build_events
 from journeys.config import IdentitySettings, Settings, SourceSettings, load_settings
 from journeys.errors import ConfigError
+from journeys.ingest.eventlog import import_log
 from journeys.ingest.identity import customer_key
 from journeys.ingest.load import load_source
 from journeys.ingest.phones import blocked_numbers
@@ -155,3 +156,35 @@ def test_a_customer_id_that_is_an_email_meets_that_address():
     assert [crm.get(key[e]) for e in ("X-6", "X-7", "E-2")] == ["CRM-2"] * 3  # his visit too
     assert key["X-3"] not in crm  # a buyer the CRM does not know: a customer of its own
     assert key["X-4"] == key["X-5"] != key["E-24"]  # one id, but blocked: not its tickets'
+
+
+ROUNDED = (
+    "is a long number a spreadsheet rounded (written like 1.23457E+11), so different ids became "
+    "one; export the file again without opening it in a spreadsheet, or format the column as "
+    "text before saving"
+)
+
+
+def test_numbers_a_spreadsheet_rounded_are_no_ids():
+    """Excel shows a long id or phone number it read as a number as 4.91603E+11 and saves it so:
+    every phone of a German mobile range became one, and ids that shared their first digits
+    became one (duplicates dropped, or cases merged)."""
+    settings = Settings(phone_region="DE")
+    with Warehouse() as wh:
+        (batch,) = load_source(wh, settings, "support", [FIXTURES / "support_excel.csv"])
+        rejected = wh._run("SELECT row_number, reason FROM raw.rejects ORDER BY row_number")
+        build_events(wh, settings)
+        key = dict(wh._run("SELECT event_id, customer_key FROM intermediate.int_events"))
+    assert (batch.rows_accepted, batch.rows_rejected) == (3, 2)
+    assert rejected == [(2, f"event_id {ROUNDED}"), (3, f"ticket_id {ROUNDED}")]
+    assert len({key["X-3"], key["X-4"], key["X-5"]}) == 3  # the rounded phone joins nobody
+    with Warehouse() as wh:
+        log = import_log(
+            wh,
+            Settings(),
+            FIXTURES / "log_excel.csv",
+            case_col="case",
+            activity_col="activity",
+            timestamp_col="time",
+        )
+    assert (log.batch.rows_accepted, log.reasons) == (1, ((f"the case id {ROUNDED}", 2),))

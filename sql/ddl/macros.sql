@@ -353,6 +353,20 @@ create or replace macro journeys_blank(s) as case
     when ascii(s) between 33 and 126 then false
     else trim(s) = ''
 end;
+-- A long number as a spreadsheet shows it: 1.23457E+11 (Excel keeps six digits of an id or a
+-- phone number it read as a number, so that different ones become one); NULL for NULL. A value
+-- without 'E+' is none, without the regular expression.
+create or replace macro journeys_rounded(s) as
+    (contains(s, 'E+') or contains(s, 'e+'))
+    and regexp_full_match(trim(s), '[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}');
+-- The reason for a row whose id column `name` holds such a number (NULL when it does not).
+create or replace macro journeys_rounded_reason(name, s) as case
+    when journeys_rounded(s)
+        then
+            name || ' is a long number a spreadsheet rounded (written like 1.23457E+11), so '
+            || 'different ids became one; export the file again without opening it in a '
+            || 'spreadsheet, or format the column as text before saving'
+end;
 -- An identifier that names nobody: empty, or a placeholder that analytics and shop exports
 -- write for a missing id (PostHog's ids it never merges on: anonymous, guest, distinct_id, id,
 -- not_authenticated, email, undefined, true, false, [object Object], NaN, None, null, 0; a

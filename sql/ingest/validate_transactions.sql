@@ -10,12 +10,17 @@ with typed as (
         *,
         journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
         journeys_amount(amount, $decimal) as _amount,
-        journeys_no_id(customer_id) as no_customer_id
+        journeys_no_id(customer_id) as no_customer_id,
+        coalesce(
+            journeys_rounded_reason('event_id', event_id),
+            journeys_rounded_reason('customer_id', customer_id),
+            journeys_rounded_reason('order_id', order_id)
+        ) as _rounded
     from landing_std
 )
 
 select
-    * exclude (_amount),
+    * exclude (_amount, _rounded),
     _amount as amount_value,
     journeys_trim(event_id) as _key,
     case
@@ -24,6 +29,7 @@ select
             then
                 'customer_id and order_id are both empty (or a placeholder such as 0 or guest); '
                 || 'a guest''s transaction needs its order'
+        when _rounded is not null then _rounded
         when journeys_blank(event_type) then 'event_type is empty; e.g. order_placed'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null

@@ -8,12 +8,17 @@ with typed as (
         journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
         -- an id that names nobody (journeys_no_id), decided once here: staging reads these
         journeys_no_id(anonymous_id) as no_anonymous_id,
-        journeys_no_id(user_id) as no_user_id
+        journeys_no_id(user_id) as no_user_id,
+        coalesce(
+            journeys_rounded_reason('event_id', event_id),
+            journeys_rounded_reason('anonymous_id', anonymous_id),
+            journeys_rounded_reason('user_id', user_id)
+        ) as _rounded
     from landing_std
 )
 
 select
-    *,
+    * exclude (_rounded),
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every web event needs its id'
@@ -21,6 +26,7 @@ select
             then
                 'anonymous_id and user_id name nobody (empty, or a placeholder such as undefined '
                 || 'or null); one of them must name the visitor'
+        when _rounded is not null then _rounded
         when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null then 'occurred_at ' || coalesce(

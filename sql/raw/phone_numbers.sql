@@ -2,9 +2,10 @@
 -- without the + (phone_norm), whether the library read it (is_parsed; false: it could not,
 -- and the value keeps its digits, 00 dropped) and whether it numbers nobody (is_placeholder:
 -- its national part one digit repeated or a run of consecutive digits, or, unread, fewer than
--- five digits; staging keys no contact by it). A key spelled out in E.164 counts as parsed:
--- the library would give the same. $keys, $key_regions, $norms, $nationals, $parsed: the
--- library's answers for the keys of ingest/phone_todo.
+-- five digits, or a number a spreadsheet rounded, 4.91603E+11; staging keys no contact by it).
+-- A key spelled out in E.164 counts as parsed: the library would give the same. $keys,
+-- $key_regions, $norms, $nationals, $parsed: the library's answers for the keys of
+-- ingest/phone_todo.
 with parsed as (
     select
         unnest(cast($keys as varchar[])) as key,
@@ -34,6 +35,10 @@ select
     phone_norm,
     is_parsed,
     phone_norm is not null
-    and (journeys_placeholder_number(national) or (not is_parsed and length(national) < 5))
+    and (
+        journeys_placeholder_number(national)
+        or (not is_parsed and length(national) < 5)
+        or journeys_rounded(phone)
+    )
         as is_placeholder
 from numbers
