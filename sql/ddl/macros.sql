@@ -356,9 +356,10 @@ end;
 -- A long number as a spreadsheet shows it: 1.23457E+11 (Excel keeps six digits of an id or a
 -- phone number it read as a number, so that different ones become one); NULL for NULL. A value
 -- without 'E+' is none, without the regular expression.
-create or replace macro journeys_rounded(s) as
+create or replace macro journeys_rounded(s) as (
     (contains(s, 'E+') or contains(s, 'e+'))
-    and regexp_full_match(trim(s), '[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}');
+    and regexp_full_match(trim(s), '[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}')
+);
 -- The reason for a row whose id column `name` holds such a number (NULL when it does not).
 create or replace macro journeys_rounded_reason(name, s) as case
     when journeys_rounded(s)
