@@ -11,11 +11,19 @@ with typed as (
         journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
         journeys_amount(amount, $decimal) as _amount,
         journeys_no_id(customer_id) as no_customer_id,
-        coalesce(
-            journeys_rounded_reason('event_id', event_id),
-            journeys_rounded_reason('customer_id', customer_id),
-            journeys_rounded_reason('order_id', order_id)
-        ) as _rounded
+        -- a spreadsheet's rounded id (journeys_rounded) holds a +: only those rows are tested
+        case
+            when
+                contains(event_id, '+')
+                or contains(customer_id, '+')
+                or contains(order_id, '+')
+                then
+                    coalesce(
+                        journeys_rounded_reason('event_id', event_id),
+                        journeys_rounded_reason('customer_id', customer_id),
+                        journeys_rounded_reason('order_id', order_id)
+                    )
+        end as _rounded
     from landing_std
 )
 

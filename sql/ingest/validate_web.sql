@@ -9,11 +9,19 @@ with typed as (
         -- an id that names nobody (journeys_no_id), decided once here: staging reads these
         journeys_no_id(anonymous_id) as no_anonymous_id,
         journeys_no_id(user_id) as no_user_id,
-        coalesce(
-            journeys_rounded_reason('event_id', event_id),
-            journeys_rounded_reason('anonymous_id', anonymous_id),
-            journeys_rounded_reason('user_id', user_id)
-        ) as _rounded
+        -- a spreadsheet's rounded id (journeys_rounded) holds a +: only those rows are tested
+        case
+            when
+                contains(event_id, '+')
+                or contains(anonymous_id, '+')
+                or contains(user_id, '+')
+                then
+                    coalesce(
+                        journeys_rounded_reason('event_id', event_id),
+                        journeys_rounded_reason('anonymous_id', anonymous_id),
+                        journeys_rounded_reason('user_id', user_id)
+                    )
+        end as _rounded
     from landing_std
 )
 
