@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from journeys import steps
-from journeys.config import ConfigError, Settings, TouchpointRule, load_settings
+from journeys.config import ConfigError, Settings, SourceSettings, TouchpointRule, load_settings
 from journeys.errors import BuildError
 from journeys.publish import open_published
 
@@ -111,3 +111,38 @@ def test_a_changed_rule_or_rate_rebuilds_customers_without_new_events(tmp_path: 
         assert row["t1"]["touchpoint"] == "Payment"
     else:
         assert row["t2"]["value"] == pytest.approx(100.0)
+
+
+MARKED = (
+    't1,c1,o1,payment_captured,2026-03-01 10:00:00,"19,90 €",\n'  # a German shop's export
+    't2,c1,o1,payment_captured,2026-03-01 11:00:00,"1 249,70 €",EUR\n'  # French grouping
+    't3,c2,o2,payment_captured,2026-03-01 10:00:00,"CHF 1\'249,70",\n'  # Swiss grouping
+    "t4,c2,o2,payment_captured,2026-03-01 11:00:00,EUR19,\n"
+    't5,c3,o3,payment_captured,2026-03-01 10:00:00,"$19,90",\n'  # $: which dollar?
+    't6,c3,o3,payment_captured,2026-03-01 11:00:00,"19,90 EUR",GBP\n'  # two currencies
+    "t7,c4,o4,refund_issued,2026-03-01 11:00:00,19-,EUR\n"  # SAP's negative
+)
+
+
+def test_an_amount_marked_with_its_currency_is_read_in_it(tmp_path: Path):
+    """'19,90 €' and '1 249,70 €' were 'not a number written with a decimal comma': every
+    payment of an export that writes the currency beside the amount was rejected."""
+    settings = Settings(
+        warehouse=tmp_path / "wh" / "journeys.duckdb",
+        currency="EUR",
+        exchange_rates={"CHF": 1.06},
+        sources={"transactions": SourceSettings(decimal=",")},
+    )
+    [batch] = steps.ingest_files(settings, "transactions", [land(tmp_path, MARKED)])
+    steps.build_marts(settings)
+    value = values_by_order(settings)
+    assert value == pytest.approx({"t1": 19.9, "t2": 1249.7, "t3": 1249.7 * 1.06, "t4": 19.0})
+    with open_published(settings) as wh:
+        reasons = dict(wh._run("SELECT row_number, reason FROM raw.rejects"))
+    assert batch.rows_rejected == 3
+    assert reasons == {
+        6: "amount is marked with a symbol of several currencies ($, ¥ or kr) and the currency "
+        "column is empty; fill the currency column (USD, CAD, JPY, SEK ...)",
+        7: "amount is marked EUR but the currency column names another currency; fix one of them",
+        8: "amount is negative; send refunds as refund_issued with a positive amount",
+    }

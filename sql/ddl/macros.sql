@@ -386,12 +386,23 @@ create or replace macro journeys_no_id(s) as case
         || '|false|\[object object\]|nan|none|null|0)["'' ]*'
     )
 end;
--- An amount as a number, read with the source's decimal separator (sources.<name>.decimal):
+-- An amount as a number, read with the source's decimal separator (sources.<name>.decimal),
+-- whatever currency marks it and however its thousands are grouped (journeys_amount_parts).
+create or replace macro journeys_amount(s, decimal_separator) as case
+    when journeys_blank(s) then null
+    -- the usual value first: digits, a sign, one decimal separator (no parts to take apart)
+    when regexp_full_match(s, '[+-]?[0-9]+([.,][0-9]+)?')
+        then journeys_amount_number(s, decimal_separator)
+    else coalesce(
+        case when decimal_separator = '.' then try_cast(trim(s) as double) end,  -- 1e3
+        journeys_amount_of_parts(journeys_amount_parts(s), decimal_separator)
+    )
+end;
+-- The number of an amount's digits and separators, read with the source's decimal separator:
 -- '.' reads 19.90 (and whatever else DuckDB casts: 1e3); ',' reads 19,90 and 1.249,70 (dots
 -- group thousands) and nothing else, so 1.249 is 1249 there. NULL: not a number so written.
 -- Thousands commas in '.' (1,249.70) are not read: 1,500 could be a European 1.5.
-create or replace macro journeys_amount(s, decimal_separator) as case
-    when journeys_blank(s) then null
+create or replace macro journeys_amount_number(s, decimal_separator) as case
     when decimal_separator = ','
         then case
             when regexp_full_match(trim(s), '[+-]?\d{1,3}(\.\d{3})+(,\d+)?')
@@ -401,20 +412,73 @@ create or replace macro journeys_amount(s, decimal_separator) as case
         end
     else try_cast(trim(s) as double)
 end;
+-- An amount as exports write it, in parts: a currency before or after the number (an ISO code
+-- or a symbol: 19,90 €, $1,249.70, CHF 1'249.70, EUR19,90), its sign (-5, an accountant's
+-- (19.90), SAP's 19.90-) and the number (num, '' when the value is no amount so written), whose
+-- thousands may be grouped by spaces or apostrophes (1 249,70, 1'249.70): no decimal separator
+-- is either, so such groups are read in both layouts.
+create or replace macro journeys_amount_parts(s) as regexp_extract(
+    trim(s),
+    '^(US\$|C\$|A\$|[A-Z]{3}|[€$£¥₹₩₽₺₪฿₫₴₦]|kr\.?|Fr\.)?\s*([(+-]?)\s*'
+    || '([0-9][0-9.,\s\x{00A0}\x{202F}''’]*?)\s*(\)?)(-?)\s*'
+    || '(US\$|C\$|A\$|[A-Z]{3}|[€$£¥₹₩₽₺₪฿₫₴₦]|kr\.?|Fr\.)?$',
+    ['pre', 'sign', 'num', 'close', 'trail', 'post']
+);
+create or replace macro journeys_amount_of_parts(p, decimal_separator) as case
+    when
+        p.num = '' or (p.pre <> '' and p.post <> '') or (p.sign = '(') <> (p.close = ')')
+        or (p.sign in ('-', '(') and p.trail = '-')
+        then null
+    else
+        (case when p.sign in ('-', '(') or p.trail = '-' then -1 else 1 end)
+        * journeys_amount_number(
+            case
+                when regexp_full_match(p.num, '\d{1,3}([ \x{00A0}\x{202F}''’]\d{3})+([.,]\d+)?')
+                    then regexp_replace(p.num, '[ \x{00A0}\x{202F}''’]', '', 'g')
+                else p.num
+            end,
+            decimal_separator
+        )
+end;
+-- The currency an amount names itself: its ISO code, or the code of a symbol that names one
+-- currency (€ EUR, £ GBP, ₹ INR, US$ USD, Fr. CHF ...); '?' for a symbol that names several ($,
+-- ¥, kr); NULL when it names none (or is no amount so written).
+create or replace macro journeys_amount_currency(s) as case
+    when journeys_blank(s) or regexp_full_match(s, '[+-]?[0-9]+([.,][0-9]+)?') then null
+    else journeys_currency_of_marker(nullif(
+        coalesce(nullif(journeys_amount_parts(s).pre, ''), journeys_amount_parts(s).post), ''
+    ))
+end;
+create or replace macro journeys_currency_of_marker(m) as case
+    when regexp_full_match(m, '[A-Z]{3}') then m
+    when m in ('$', '¥', 'kr', 'kr.') then '?'
+    else map_extract_value(
+        map {
+            '€': 'EUR', '£': 'GBP', '₹': 'INR', '₩': 'KRW', '₽': 'RUB', '₺': 'TRY', '₪': 'ILS',
+            '฿': 'THB', '₫': 'VND', '₴': 'UAH', '₦': 'NGN', 'US$': 'USD', 'C$': 'CAD',
+            'A$': 'AUD', 'Fr.': 'CHF'
+        },
+        m
+    )
+end;
 -- Why an amount is not a number in the source's layout, and the fix (never the value).
-create or replace macro journeys_amount_problem(s, decimal_separator) as case
+create or replace macro journeys_number_problem(s, decimal_separator) as case
     when
         decimal_separator = '.'
-        and regexp_full_match(trim(s), '[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+')
+        and regexp_full_match(s, '[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+')
         then
             'is written with a decimal comma (19,90); set decimal: '','' for this source in '
             || 'the configuration'
-    when decimal_separator = '.' and regexp_full_match(trim(s), '[+-]?\d{1,3}(,\d{3})+(\.\d+)?')
+    when decimal_separator = '.' and regexp_full_match(s, '[+-]?\d{1,3}(,\d{3})+(\.\d+)?')
         then 'has thousands separators; write it without them, such as 1249.70'
     when decimal_separator = ','
         then 'is not a number written with a decimal comma, such as 19,90 or 1.249,70'
     else 'is not a number; use a plain decimal such as 19.90'
 end;
+create or replace macro journeys_amount_problem(s, decimal_separator) as
+journeys_number_problem(
+    coalesce(nullif(journeys_amount_parts(s).num, ''), trim(s)), decimal_separator
+);
 -- Contact identifiers in imported logs: a whole value that is an email address, or a phone
 -- number written as one (a leading + or 00, or digit groups with separators; 8 to 15 digits).
 -- Plain numbers (173688, zero-padded 0000123456) are ids, not phones.

@@ -16,6 +16,7 @@ create table if not exists raw.transactions (  -- noqa: PRS
     amount varchar, currency varchar, occurred_at_utc timestamptz,
     amount_value double,   -- amount read with the source's decimal separator (`decimal:`)
     no_customer_id boolean,  -- empty or a placeholder (0, guest): a guest checkout
+    amount_currency varchar,  -- the currency the amount names itself (19,90 €), if one
     attributes json,
     _key varchar using compression zstd,
     _batch_id varchar,

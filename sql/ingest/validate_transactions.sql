@@ -2,7 +2,10 @@
 -- (NULL when the row is valid) and its dedup key (event_id).
 -- A reason names the column and the problem, never the value: raw.rejects is published, and a
 -- value in the wrong column can be anyone's email (the raw text beside it is masked there).
--- amount_value: the amount read with the source's decimal separator ($decimal: '.' or ',').
+-- amount_value: the amount read with the source's decimal separator ($decimal: '.' or ','),
+-- whatever currency marks it (19,90 €, $1,249.70); amount_currency: the currency it names
+-- (journeys_amount_currency; NULL for none, or a symbol of several currencies such as $, which
+-- the currency column must then name), the row's currency where that column is empty.
 -- A guest checkout's customer_id is empty or a placeholder (0, guest): its order is its own
 -- customer (staging.stg_transactions), so it needs the order id (no_customer_id, stored).
 with typed as (
@@ -10,6 +13,7 @@ with typed as (
         *,
         journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
         journeys_amount(amount, $decimal) as _amount,
+        journeys_amount_currency(amount) as _marked,
         journeys_no_id(customer_id) as no_customer_id,
         -- a spreadsheet's rounded id (journeys_rounded) holds a +: only those rows are tested
         case
@@ -28,8 +32,9 @@ with typed as (
 )
 
 select
-    * exclude (_amount, _rounded),
+    * exclude (_amount, _rounded, _marked),
     _amount as amount_value,
+    nullif(_marked, '?') as amount_currency,
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every transaction needs its id'
@@ -54,5 +59,13 @@ select
                 || 'and would overflow): check the export''s units and decimal separator'
         when _amount < 0
             then 'amount is negative; send refunds as refund_issued with a positive amount'
+        when _marked = '?' and journeys_blank(currency)
+            then
+                'amount is marked with a symbol of several currencies ($, ¥ or kr) and the '
+                || 'currency column is empty; fill the currency column (USD, CAD, JPY, SEK ...)'
+        when _marked <> '?' and not journeys_blank(currency) and _marked <> upper(trim(currency))
+            then
+                'amount is marked ' || _marked || ' but the currency column names another '
+                || 'currency; fix one of them'
     end as _reason
 from typed

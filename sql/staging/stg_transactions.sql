@@ -15,7 +15,7 @@ final as (
         trim(event_type) as event_type,
         occurred_at_utc as occurred_at,
         amount_value as amount,
-        nullif(upper(trim(currency)), '') as currency,
+        coalesce(nullif(upper(trim(currency)), ''), amount_currency) as currency,
         attributes,
         _seq as seq,
         _batch_id as batch_id,

@@ -45,7 +45,8 @@ the changed ids and the kept step timing (compare/cache.py); 9 = the kept alignm
 folder the stored files were written in (a moved or copied warehouse folder reads its own);
 11 = ``raw.log.team``, an imported log's team or resource column (``--team-col``); 12 =
 ``raw.phone_numbers.is_placeholder`` (a phone number that numbers nobody), and the ids that
-name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_customer_id``.
+name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_customer_id``;
+``raw.transactions.amount_currency``, the currency an amount names itself (``19,90 €``).
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""
