@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from journeys.build import build_events
-from journeys.config import IdentitySettings, Settings, SourceSettings, load_settings
+from journeys.config import (
+    IdentitySettings,
+    Settings,
+    SourceSettings,
+    load_settings,
+)
 from journeys.errors import ConfigError
 from journeys.ingest.eventlog import import_log
 from journeys.ingest.identity import customer_key
@@ -188,3 +194,55 @@ def test_numbers_a_spreadsheet_rounded_are_no_ids():
             timestamp_col="time",
         )
     assert (log.batch.rows_accepted, log.reasons) == (1, ((f"the case id {ROUNDED}", 2),))
+
+
+CRM = Path(__file__).parent / "fixtures" / "crm"  # a Pipedrive persons export, by hand
+PERSONS = SourceSettings(
+    column_map={
+        "customer_id": "Person - ID",
+        "email": "Person - Email - Work",
+        "phone": "Person - Phone - Work",
+        "segment": "Person - Label",
+        "created_at": "Person - Added",
+    },
+    contacts=("Person - Email - Home", "Person - Phone - Mobile"),
+)
+
+
+def _crm_customers(settings: Settings) -> dict[str, str | None]:
+    with Warehouse() as wh:
+        load_source(wh, settings, "customers", [CRM / "persons.csv"])
+        load_source(wh, settings, "support", [CRM / "tickets.csv"])
+        build_events(wh, settings)
+        key = dict(wh._run("SELECT event_id, customer_key FROM intermediate.int_events"))
+    crm = {customer_key(f"c:P-{n}", settings.salt): f"P-{n}" for n in (1, 2, 3)}
+    return {event: crm.get(k) for event, k in key.items()}
+
+
+def test_the_crms_other_email_and_phone_columns_link_its_customers():
+    """A CRM keeps a work and a home address, a work and a mobile number: only the mapped
+    email and phone columns linked, so the tickets by home address or mobile met nobody."""
+    got = _crm_customers(Settings(phone_region="DE", sources={"customers": PERSONS}))
+    assert got == {
+        "K-1": "P-1",  # the home address
+        "K-2": "P-1",  # the mobile, 0160 3821092 = +49 160 3821092
+        "K-3": "P-2",  # the second of two mobiles in one field
+        "K-4": "P-3",  # the second of two home addresses in one field
+        "K-5": "P-3",  # the work address, as before
+    }
+    without = _crm_customers(
+        Settings(
+            phone_region="DE", sources={"customers": msgspec.structs.replace(PERSONS, contacts=())}
+        )
+    )
+    assert [without[e] for e in ("K-1", "K-2", "K-3", "K-4")] == [None] * 4
+
+
+def test_a_contact_column_the_crm_files_lack_is_named_with_theirs(tmp_path: Path):
+    misspelt = msgspec.structs.replace(PERSONS, contacts=("Person - Phone - Mobil",))
+    with pytest.raises(ConfigError, match=r"'Person - Phone - Mobil' is no column .*Mobile"):
+        _crm_customers(Settings(sources={"customers": misspelt}))
+    config = tmp_path / "journeys.yaml"
+    config.write_text("sources:\n  support: {contacts: [Phone 2]}\n")
+    with pytest.raises(ConfigError, match=r"'sources.support.contacts': only the CRM"):
+        load_settings(config)

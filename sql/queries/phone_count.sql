@@ -1,5 +1,6 @@
 -- grain: one value, whether any source delivered a phone number (queries/phone_values lists
--- them): without one, raw.phone_numbers is empty and nothing is parsed.
+-- them): without one, raw.phone_numbers is empty and nothing is parsed. (The CRM's other
+-- contact columns, $contact_columns, count as phones when any is named.)
 select
     exists (
         select 1 from raw.customers
@@ -8,4 +9,5 @@ select
     or exists (
         select 1 from raw.support
         where not _is_duplicate and not journeys_blank(phone)
-    ) as has_phones
+    )
+    or len(cast($contact_columns as varchar[])) > 0 as has_phones

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from journeys.config import Settings
 from journeys.cores import ONE_THREAD_ROWS
-from journeys.errors import BuildError
+from journeys.errors import BuildError, ConfigError
 from journeys.ingest.raw import ensure_raw
 from journeys.inputs import build_fingerprint, fingerprint
 from journeys.warehouse import Warehouse
@@ -31,9 +31,14 @@ NOTHING_LOADED = (
     "`journeys build`"
 )
 """What a build (or a compare) of a warehouse holding no loaded file says."""
-CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support")
+CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support", "staging/stg_customer_contacts")
 """Functions of the customer and support files, the phone numbers and the settings alone."""
-CONTACT_TABLES = ("raw.phone_numbers", "staging.stg_customers", "staging.stg_support")
+CONTACT_TABLES = (
+    "raw.phone_numbers",
+    "staging.stg_customers",
+    "staging.stg_support",
+    "staging.stg_customer_contacts",
+)
 """What contact staging writes: built again when one of them is gone."""
 EMPTY_CONTACTS = {
     "staging.stg_customers": {
@@ -48,6 +53,7 @@ EMPTY_CONTACTS = {
         "occurred_at": "TIMESTAMP WITH TIME ZONE", "attributes": "JSON", "seq": "BIGINT",
         "batch_id": "VARCHAR", "is_late": "BOOLEAN",
     },
+    "staging.stg_customer_contacts": {"customer_id": "VARCHAR", "contact": "VARCHAR"},
 }  # fmt: skip
 """The columns of ``CONTACT_MODELS`` (tests/test_unchanged_build.py checks them): written
 empty when no customer or support file is loaded (an imported log), without planning the
@@ -223,6 +229,7 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
         return False
     from journeys.ingest.phones import blocked_numbers, normalize_phones, phone_regions
 
+    _check_contact_columns(wh, settings)
     normalize_phones(wh, settings)
     if found["files"]:
         blocked = settings.identity.blocked
@@ -231,12 +238,29 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
             salt=settings.salt,
             blocked=list(blocked),
             blocked_phones=blocked_numbers(blocked, phone_regions(settings).values()),
+            contact_columns=list(settings.source("customers").contacts),
         )
     else:
         for table, columns in EMPTY_CONTACTS.items():
             wh.write_rows(table, columns, [])
     wh.execute("queries/record_step_inputs", step="contacts", fingerprint=inputs)
     return True
+
+
+def _check_contact_columns(wh: Warehouse, settings: Settings) -> None:
+    """Refuse ``sources.customers.contacts`` naming a column no loaded CRM file has: its
+    contacts would link nobody without a word (a misspelt name, a column renamed upstream)."""
+    columns = list(settings.source("customers").contacts)
+    if not columns or not wh.table_exists("raw.customers"):
+        return
+    missing = wh.rows("queries/missing_contact_columns", contact_columns=columns)
+    if missing:
+        name, present = missing[0]
+        has = ", ".join(present or []) or "none beside the contract's"
+        raise ConfigError(
+            f"sources.customers.contacts: {name!r} is no column of the loaded CRM files (their "
+            f"other columns: {has}); name one of them, as the export writes it"
+        )
 
 
 def build_warehouse(

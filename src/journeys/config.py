@@ -335,6 +335,10 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
     phone_region: str | None = None
     """Country whose national format this source's phones are written in (``US``, ``DE``);
     default: the global ``phone_region``."""
+    contacts: tuple[str, ...] = ()
+    """The CRM's other columns that hold its customers' email addresses or phone numbers
+    (``Phone - Mobile``, ``Additional emails``): each value read as an address (it holds an @)
+    or a number, several in one field split at ``;``, ``,`` or ``|``. ``customers`` only."""
 
     _checks: ClassVar[dict[str, Check]] = {
         "phone_region": _region,
@@ -606,6 +610,12 @@ def validate_settings(data: Any) -> Settings:
     field's rule, the types, and the rules between fields; raises SettingsError naming the
     first field that is wrong."""
     settings = _convert(Settings, data)
+    for name, source in settings.sources.items():
+        if source.contacts and name != "customers":
+            raise SettingsError(
+                f"sources.{name}.contacts",
+                "only the CRM lists more contact columns; move them to sources.customers.contacts",
+            )
     value_of = settings.customer_value
     if value_of.column is not None and value_of.segments:
         raise SettingsError(

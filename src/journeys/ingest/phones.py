@@ -60,14 +60,19 @@ def phone_regions(settings: Settings) -> dict[str, str | None]:
 
 def normalize_phones(wh: Warehouse, settings: Settings) -> PhoneResult:
     """Write ``raw.phone_numbers`` for every distinct phone value in raw (see module doc)."""
-    if not wh.scalar("queries/phone_count"):  # not even the library for none
+    columns = list(settings.source("customers").contacts)  # the CRM's other contact columns
+    if not wh.scalar("queries/phone_count", contact_columns=columns):  # no library for none
         wh.write_rows(TABLE, COLUMNS, [])
         return PhoneResult(values=0, parsed_by_library=0, unparsed=0)
-    return phone_table(wh, phone_regions(settings))
+    return phone_table(wh, phone_regions(settings), contact_columns=columns)
 
 
 def phone_table(
-    wh: Warehouse, regions: Mapping[str, str | None], values: str | None = "queries/phone_values"
+    wh: Warehouse,
+    regions: Mapping[str, str | None],
+    values: str | None = "queries/phone_values",
+    *,
+    contact_columns: Sequence[str] = (),
 ) -> PhoneResult:
     """Write ``raw.phone_numbers`` (source, phone, phone_norm, is_parsed) for the distinct
     (source, phone) rows of the query file ``values`` (None: of a relation ``phone_values``).
@@ -83,6 +88,7 @@ def phone_table(
         inputs=inputs,
         sources=list(regions),
         regions=list(regions.values()),
+        contact_columns=list(contact_columns),
     )
     wh.materialize_temp("phone_coded", "ingest/phone_coded", codes=codes)
     present = [int(code) for (code,) in wh.rows("ingest/phone_codes")]
