@@ -246,3 +246,39 @@ def test_a_contact_column_the_crm_files_lack_is_named_with_theirs(tmp_path: Path
     config.write_text("sources:\n  support: {contacts: [Phone 2]}\n")
     with pytest.raises(ConfigError, match=r"'sources.support.contacts': only the CRM"):
         load_settings(config)
+
+
+WORKBOOK = SourceSettings(
+    column_map={
+        "customer_id": "Customer ID",
+        "email": "Email",
+        "phone": "Phone",
+        "segment": "Segment",
+        "created_at": "Created",
+    }
+)
+
+
+def test_a_crm_exported_as_a_workbook_loads_as_its_sheet_shows_it():
+    """fixtures/crm/contacts.xlsx, written by hand as Excel stores one: the phone a number cell
+    (Excel keeps +491603821092 as 491603821092), the created date a date cell, an error cell.
+    A source's workbook was refused ('save its sheet as CSV'), though CRMs export them."""
+    settings = Settings(phone_region="DE", sources={"customers": WORKBOOK})
+    with Warehouse() as wh:
+        (batch,) = load_source(wh, settings, "customers", [CRM / "contacts.xlsx"])
+        (again,) = load_source(wh, settings, "customers", [CRM / "contacts.xlsx"])
+        load_source(wh, settings, "support", [CRM / "tickets.csv"])
+        build_events(wh, settings)
+        rejects = wh._run("SELECT row_number, reason FROM raw.rejects")
+        key = dict(wh._run("SELECT event_id, customer_key FROM intermediate.int_events"))
+    assert (batch.rows_read, batch.rows_accepted, again.rows_accepted) == (3, 2, 0)
+    assert rejects == [(4, "created_at is not a date; use YYYY-MM-DD")]  # the sheet's row 4
+    assert key["K-2"] == customer_key("c:C-1", settings.salt)  # 0160 3821092 = 491603821092
+    other = msgspec.structs.replace(WORKBOOK, sheet="People")
+    with Warehouse() as wh:
+        (refused,) = load_source(wh, Settings(sources={"customers": other}), "customers",
+                                 [CRM / "contacts.xlsx"])  # fmt: skip
+    assert refused.refused and refused.note == (
+        "sources.customers.sheet 'People' is not a sheet of the workbook; its sheets: Contacts. "
+        "Nothing was loaded"
+    )

@@ -1481,8 +1481,9 @@ def test_a_damaged_workbook_and_an_unknown_name_say_what_to_do(wh: Warehouse, tm
     odd.write_text("case,activity,at\n")
     with pytest.raises(IngestError, match=r"or pass --format \(csv, parquet, jsonl, excel, xes"):
         import_log(wh, Settings(), odd, case_col="a", activity_col="b", timestamp_col="c")
-    with pytest.raises(IngestError, match="journeys import-log reads a workbook of events"):
-        detect_format(book)  # a shop source (journeys ingest) stays CSV, JSONL or Parquet
+    assert detect_format(book) == "excel"  # a shop source (journeys ingest) reads it too
+    with pytest.raises(IngestError, match="a Numbers file, which no library here reads"):
+        detect_format(tmp_path / "orders.numbers")
 
 
 XLSX_COLUMNS = {

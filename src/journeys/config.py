@@ -322,7 +322,10 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
 
     path: str | None = None
     """A folder or glob, relative to the configuration file's folder."""
-    format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
+    format: Literal["auto", "csv", "jsonl", "parquet", "excel"] = "auto"
+    sheet: str | None = None
+    """The sheet of an Excel or OpenDocument workbook to read (a name, or its number from 1);
+    default: the first."""
     timezone: str = "UTC"
     """Timezone of naive timestamps in this source."""
     encoding: str = "utf-8"

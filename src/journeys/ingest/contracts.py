@@ -98,7 +98,16 @@ def opens_json_array(head: bytes) -> bool:
 WORKBOOKS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 """Workbooks import-log reads (``ingest/workbook.py``), the commonest export of a business log."""
 SPREADSHEETS = (*WORKBOOKS, ".numbers")
-"""Spreadsheet files by name: a source's files (``journeys ingest``) are never one."""
+"""Spreadsheet files by name: a workbook is read (``excel``: ingest/workbook.py), Apple's
+Numbers file is not."""
+
+
+def is_workbook(path: Path, declared: str = "auto") -> bool:
+    """Whether the file is read as a spreadsheet workbook (declared ``excel``, or by its name)."""
+    if declared != "auto":
+        return declared == "excel"
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".gzip")]
+    return bool(suffixes) and suffixes[-1] in WORKBOOKS
 
 
 def detect_format(
@@ -111,11 +120,12 @@ def detect_format(
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".gzip"):
         suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in WORKBOOKS:
+        return "excel"
     if suffixes and suffixes[-1] in SPREADSHEETS:
         raise IngestError(
-            f"{path.name}: a spreadsheet workbook; a source's files are CSV, JSONL or Parquet: "
-            "save its sheet as CSV (in Excel: File > Save As > CSV UTF-8) and load that file "
-            "(journeys import-log reads a workbook of events). Nothing was loaded"
+            f"{path.name}: a Numbers file, which no library here reads; export its sheet as "
+            "CSV or Excel (in Numbers: File > Export To) and load that file. Nothing was loaded"
         )
     fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
     if fmt is None:

@@ -299,17 +299,20 @@ def _check_lines(wh: Warehouse, path: Path, count: LineCount) -> None:
         raise _records_differ(path, read, count.lines, count.bare_cr, "lines")
 
 
-def read_frame(wh: Warehouse, frame: pl.DataFrame, *, name: str, spec: Spec) -> Landing:
-    """Fill ``landing_raw`` from an event log its parser read (XES, OCEL: every column text;
-    ``name``: the delivered file's), as ``_read_parquet`` fills it from a Parquet file: DuckDB
-    scans the frame where it is (a 250,000-event log's Parquet file took 20-40 ms to write)."""
+def read_frame(
+    wh: Warehouse, frame: pl.DataFrame, *, name: str, spec: Spec, first_line: int = 1
+) -> Landing:
+    """Fill ``landing_raw`` from the rows a parser read (XES, OCEL, a workbook's sheet: every
+    column text; ``name``: the delivered file's), as ``_read_parquet`` fills it from a Parquet
+    file: DuckDB scans the frame where it is (a 250,000-event log's Parquet file took 20-40 ms
+    to write). ``first_line``: the first row's number (2 in a sheet, below its column names)."""
     wh.drop_temp(*TEMP_TABLES)
     wh.temp_from_frame("landing_raw", "ingest/read_frame", "landing_frame", frame)
     delivered = wh.columns_of("landing_raw")
     chosen = resolve(name, delivered, spec)
     delivered += _nested_values(wh, Path(name), delivered, [], chosen)
     params = table_params(delivered, chosen)
-    std, params = _standardise("ingest/landing_table", ((0, 1),), spec, params)
+    std, params = _standardise("ingest/landing_table", ((0, first_line),), spec, params)
     return Landing("ingest/reject_text_table", 0, std, params)
 
 

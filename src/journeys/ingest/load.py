@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from journeys.config import SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest.columns import MISSING_FIX, Spec
-from journeys.ingest.contracts import contract_for, detect_format
+from journeys.ingest.contracts import contract_for, detect_format, is_workbook
 from journeys.ingest.encodings import check_header, is_wide, marked_encoding
 from journeys.ingest.hashing import ContentHashes, file_hash
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_frame, read_landing
@@ -288,9 +288,16 @@ def load_file(
     earlier = hashes.earlier_batch(path)
     if earlier is not None:
         return BatchResult.already_loaded(earlier, source, path)
+    book = is_workbook(path, fmt or configured.format)
+    if frame is None and book:
+        from journeys.ingest.workbook import read_sheet  # fastexcel: only for a workbook
+
+        sheet = f"sources.{source}.sheet"  # how a refusal names the setting
+        frame = read_sheet(path, configured.sheet, flag=sheet).events  # every cell as text
     if frame is not None:
         contract = source_spec(settings, source, column_map=column_map, missing=missing_fix)
-        landing = read_frame(wh, frame, name=path.name, spec=contract)
+        # a sheet's rows are numbered as the spreadsheet shows them, below the column names
+        landing = read_frame(wh, frame, name=path.name, spec=contract, first_line=1 + book)
     else:
         spec = landing_spec(
             settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix

@@ -1,11 +1,13 @@
-"""Event logs in a spreadsheet workbook (``contracts.WORKBOOKS``: ``.xlsx``, ``.xls``, ``.ods``…),
-read with fastexcel (calamine, a maintained Rust reader; ADR 0007), one sheet, every cell as
-text: a date cell as ``2026-03-01 10:30:00`` (a naive local time: the importer's ``--timezone``
-applies), a whole number as ``4500000111`` (an order number stays an id, not ``4.5e9``).
+"""Event logs and source files in a spreadsheet workbook (``contracts.WORKBOOKS``: ``.xlsx``,
+``.xls``, ``.ods``…), read with fastexcel (calamine, a maintained Rust reader; ADR 0007), one
+sheet, every cell as text: a date cell as ``2026-03-01 10:30:00`` (a naive local time: the
+importer's ``--timezone`` or the source's ``timezone`` applies), a whole number as
+``4500000111`` (an order number stays an id, not ``4.5e9``).
 
-An export's commonest form: Disco reads workbooks, and SAP or Celonis exports often arrive so.
-The sheet is ``--sheet NAME`` (or its number from 1), else the first; a workbook of several
-sheets names them in the import's summary, so a log on the second is one flag away.
+An export's commonest form: Disco reads workbooks, SAP or Celonis exports often arrive so, and
+CRMs (HubSpot, Salesforce reports) export them. The sheet is ``--sheet NAME`` for import-log or
+``sources.<source>.sheet`` (or its number from 1), else the first; a workbook of several sheets
+names them in the import's summary, so a log on the second is one flag away.
 """
 
 from __future__ import annotations
@@ -58,15 +60,16 @@ def sheet_named(book: Sheet | None) -> Iterator[None]:
         ) from None
 
 
-def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
+def read_sheet(path: Path, sheet: str | None = None, *, flag: str = "--sheet") -> Sheet:
     """The rows of ``sheet`` (a name, or a number from 1; default the first) of the workbook at
-    ``path``, every column as text; a sheet that is not there is refused with the sheets."""
+    ``path``, every column as text; a sheet that is not there is refused with the sheets, naming
+    how to choose another (``flag``: import-log's ``--sheet``, a source's ``sheet`` setting)."""
     import fastexcel  # the Rust reader: only for a workbook
 
     try:
         book = fastexcel.read_excel(path)
         names = tuple(book.sheet_names)
-        chosen = _chosen(path, sheet, names)
+        chosen = _chosen(path, sheet, names, flag)
         frame = book.load_sheet(chosen, dtypes="string").to_polars()
     except IngestError:
         raise
@@ -79,13 +82,13 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     if frame.is_empty():
         raise IngestError(
             f"{path.name}: sheet '{chosen}' holds no rows below its column names; choose the "
-            f"sheet of events with --sheet ({', '.join(names)}). Nothing was loaded"
+            f"sheet of events with {flag} ({', '.join(names)}). Nothing was loaded"
         )
     frame = frame.select(pl.all().cast(pl.String))  # an empty column comes as null, not text
     return Sheet(events=frame, name=chosen, sheets=names)
 
 
-def _chosen(path: Path, sheet: str | None, names: tuple[str, ...]) -> str:
+def _chosen(path: Path, sheet: str | None, names: tuple[str, ...], flag: str) -> str:
     if sheet is None:
         return names[0]
     if sheet in names:
@@ -93,6 +96,6 @@ def _chosen(path: Path, sheet: str | None, names: tuple[str, ...]) -> str:
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
         return names[int(sheet) - 1]
     raise IngestError(
-        f"{path.name}: --sheet {sheet!r} is not a sheet of the workbook; its sheets: "
+        f"{path.name}: {flag} {sheet!r} is not a sheet of the workbook; its sheets: "
         f"{', '.join(names)}. Nothing was loaded"
     )
