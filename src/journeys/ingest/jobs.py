@@ -25,7 +25,7 @@ from pathlib import Path
 from journeys.config import Settings
 from journeys.errors import IngestError
 from journeys.ingest.hashing import ContentHashes
-from journeys.ingest.landing import TEMP_TABLES, Landing, read_landing
+from journeys.ingest.landing import TEMP_TABLES, Landing
 from journeys.ingest.load import (
     BatchResult,
     _append,
@@ -34,8 +34,9 @@ from journeys.ingest.load import (
     _refuse,
     check_landing,
     landing_files,
-    landing_spec,
+    read_delivered,
     record_empty,
+    source_spec,
 )
 from journeys.ingest.raw import ensure_raw
 from journeys.runner import Runner
@@ -117,18 +118,16 @@ def _folder(settings: Settings) -> Path:
 def check_file(job: CheckJob) -> CheckResult:
     """Read and check one delivered file into Parquet files (see the module docstring)."""
     try:
-        spec = landing_spec(job.settings, job.source, job.path)
-        if spec is None:
-            return CheckResult(empty=True)
         configured = job.settings.source(job.source)
-        job.folder.mkdir(parents=True, exist_ok=True)
+        contract = source_spec(job.settings, job.source)
         with Warehouse(
             memory_limit=job.settings.memory_limit, temp_directory=job.settings.temp_directory
         ) as wh:
             ensure_raw(wh)  # the macros the checks use
-            landing = read_landing(
-                wh, job.path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding
-            )
+            landing = read_delivered(wh, job.settings, job.source, job.path, contract)
+            if landing is None:
+                return CheckResult(empty=True)
+            job.folder.mkdir(parents=True, exist_ok=True)
             check_landing(
                 wh, job.source, landing, tz=configured.timezone, decimal=configured.decimal
             )

@@ -288,31 +288,10 @@ def load_file(
     earlier = hashes.earlier_batch(path)
     if earlier is not None:
         return BatchResult.already_loaded(earlier, source, path)
-    book = is_workbook(path, fmt or configured.format)
-    if frame is None and book:
-        from journeys.ingest.workbook import read_sheet  # fastexcel: only for a workbook
-
-        sheet = f"sources.{source}.sheet"  # how a refusal names the setting
-        frame = read_sheet(path, configured.sheet, flag=sheet).events  # every cell as text
-    if frame is not None:
-        contract = source_spec(settings, source, column_map=column_map, missing=missing_fix)
-        # a sheet's rows are numbered as the spreadsheet shows them, below the column names
-        landing = read_frame(wh, frame, name=path.name, spec=contract, first_line=1 + book)
-    else:
-        spec = landing_spec(
-            settings, source, path, fmt=fmt, column_map=column_map, missing=missing_fix
-        )
-        if spec is None:
-            return record_empty(wh, _Batch.new(wh, source, path, hashes.of(path)))
-        landing = read_landing(wh, path, fmt=spec.fmt, spec=spec.spec, encoding=configured.encoding)
-        if source == "log" and not landing.parse_rejects and not wh.count("landing_raw"):
-            # a shop source's empty delivery is recorded (the next run skips it); an event log
-            # without events is an export gone wrong, as an XES log without events is refused
-            wh.drop_temp(*TEMP_TABLES)
-            raise IngestError(
-                f"{path.name}: the log holds its column names but no events, so there is "
-                "nothing to build from; export it again with its rows. Nothing was loaded"
-            )
+    contract = source_spec(settings, source, column_map=column_map, missing=missing_fix)
+    landing = read_delivered(wh, settings, source, path, contract, fmt=fmt, frame=frame)
+    if landing is None:
+        return record_empty(wh, _Batch.new(wh, source, path, hashes.of(path)))
     batch = _Batch.new(wh, source, path, hashes.of(path))
     with wh.transaction():
         result = _append(
@@ -328,31 +307,59 @@ def load_file(
     return result
 
 
-@dataclass(frozen=True)
-class LandingSpec:
-    """How to read one delivered file: its format and the source's column contract."""
-
-    fmt: str
-    spec: Spec
-
-
-def landing_spec(
+def read_delivered(
+    wh: Warehouse,
     settings: Settings,
     source: str,
     path: Path,
+    contract: Spec,
     *,
     fmt: str | None = None,
-    column_map: dict[str, str] | None = None,
-    missing: str | None = None,
-) -> LandingSpec | None:
-    """The file's format and contract; None for an empty delivery. A file that is plainly not
-    text where text is expected raises ``IngestError``."""
+    frame: pl.DataFrame | None = None,
+) -> Landing | None:
+    """Fill the landing tables from ``path`` (or the rows its parser read, ``frame``; a
+    workbook's sheet); None for an empty delivery."""
+    configured = settings.source(source)
+    book = is_workbook(path, fmt or configured.format)
+    if frame is None and book:
+        frame = _sheet(path, source, configured.sheet)
+    if frame is not None:
+        # a sheet's rows are numbered as the spreadsheet shows them, below the column names
+        return read_frame(wh, frame, name=path.name, spec=contract, first_line=1 + book)
+    kind = landing_kind(settings, source, path, fmt=fmt)
+    if kind is None:
+        return None
+    landing = read_landing(wh, path, fmt=kind, spec=contract, encoding=configured.encoding)
+    if source == "log" and not landing.parse_rejects and not wh.count("landing_raw"):
+        # a shop source's empty delivery is recorded (the next run skips it); an event log
+        # without events is an export gone wrong, as an XES log without events is refused
+        wh.drop_temp(*TEMP_TABLES)
+        raise IngestError(
+            f"{path.name}: the log holds its column names but no events, so there is "
+            "nothing to build from; export it again with its rows. Nothing was loaded"
+        )
+    return landing
+
+
+def _sheet(path: Path, source: str, sheet: str | None) -> pl.DataFrame:
+    """A source's workbook: the rows of its sheet (``sources.<source>.sheet``, else the first),
+    every cell as text (ingest/workbook.py)."""
+    from journeys.ingest.workbook import read_sheet  # fastexcel: only for a workbook
+
+    return read_sheet(path, sheet, flag=f"sources.{source}.sheet").events
+
+
+def landing_kind(
+    settings: Settings, source: str, path: Path, *, fmt: str | None = None
+) -> str | None:
+    """The file's format (csv, jsonl, parquet); None for an empty delivery. A file that is
+    plainly not text where text is expected raises ``IngestError``."""
     configured = settings.source(source)
     kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
     if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
         return None
     sniff_text(path, kind, configured.encoding)
-    return LandingSpec(kind, source_spec(settings, source, column_map=column_map, missing=missing))
+    return kind
 
 
 def source_spec(
