@@ -282,3 +282,17 @@ def test_a_crm_exported_as_a_workbook_loads_as_its_sheet_shows_it():
         "sources.customers.sheet 'People' is not a sheet of the workbook; its sheets: Contacts. "
         "Nothing was loaded"
     )
+
+
+def test_blocked_values_are_kept_only_as_keys():
+    """Staging holds no address or number in the clear (tests/test_identity.py): the blocked
+    ones neither."""
+    blocked = IdentitySettings(blocked=("Support@Shop.example", "555.010.4000"))
+    settings = Settings(sources=US_DESK, phone_region="US", identity=blocked)
+    with Warehouse() as wh:
+        load_source(wh, settings, "support", [FIXTURES / "support.csv"])
+        build_events(wh, settings)
+        (row,) = wh._run("SELECT email_keys, phone_keys FROM staging.stg_blocked")
+    assert [len(keys) for keys in row] == [1, 1]
+    assert not {"shop.example", "5550104000", "15550104000"} & {k for keys in row for k in keys}
+    assert all(len(k) == 64 for keys in row for k in keys)  # sha256, keyed by the salt

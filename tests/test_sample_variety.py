@@ -21,38 +21,31 @@ def events() -> pl.DataFrame:
         return wh.read_table("marts.events", columns=["event_id", "customer_key", "journey_id"])
 
 
-def test_every_national_phone_number_stitches_to_its_crm_customer(events: pl.DataFrame):
-    national = behaviour("national_phones")
+def _stitched(events: pl.DataFrame, name: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The behaviour's events (not damaged ones), each with its true customer's key, and the
+    key each got."""
     salt = load_settings(SAMPLE / "journeys.yaml").salt
     expected = {
         event: customer_key(f"c:{customer}", salt)
-        for event, customer in national["events"].items()
+        for event, customer in behaviour(name)["events"].items()
         if event not in damaged_events()
     }
-    assert len(expected) > 100
     found = dict(
         events.filter(pl.col("event_id").is_in(list(expected)))
         .select("event_id", "customer_key")
         .iter_rows()
     )
-    assert found == expected
+    return expected, found
+
+
+def test_every_national_phone_number_stitches_to_its_crm_customer(events: pl.DataFrame):
+    expected, found = _stitched(events, "national_phones")
+    assert len(expected) > 100 and found == expected
 
 
 def test_every_email_shown_as_a_mails_sender_stitches_to_its_crm_customer(events: pl.DataFrame):
-    sender = behaviour("sender_emails")
-    salt = load_settings(SAMPLE / "journeys.yaml").salt
-    expected = {
-        event: customer_key(f"c:{customer}", salt)
-        for event, customer in sender["events"].items()
-        if event not in damaged_events()
-    }
-    assert len(expected) > 100
-    found = dict(
-        events.filter(pl.col("event_id").is_in(list(expected)))
-        .select("event_id", "customer_key")
-        .iter_rows()
-    )
-    assert found == expected
+    expected, found = _stitched(events, "sender_emails")
+    assert len(expected) > 100 and found == expected
 
 
 def test_every_ticket_outliving_its_order_stays_in_the_orders_journey(events: pl.DataFrame):

@@ -5,7 +5,7 @@
 -- in on) link nobody: their events stay with their own key and are counted as unstitched.
 -- A customer id that is an email address (a login by email, a shop's order export that names
 -- its customer by email) is also that address's contact: it meets the CRM customer and the
--- tickets with that address, in the keyed hash staging gives it ($salt; not $blocked).
+-- tickets with that address, in the keyed hash staging gives it ($salt; not blocked).
 with ambiguous as (
     select node from intermediate.int_identity_ambiguous
 ),
@@ -26,10 +26,10 @@ crm_contacts as (
 ),
 
 id_emails as (
-    -- the distinct customer ids that hold an @, with their address's normal form
+    -- the distinct customer ids that hold an @, with their address's key (as staging's)
     select
         id,
-        journeys_norm_email(id) as email
+        sha256($salt || 'e:' || journeys_norm_email(id)) as email_key
     from (
         select user_id as id from web_ids
         where contains(user_id, '@')
@@ -39,19 +39,13 @@ id_emails as (
     ) as ids
 ),
 
-blocked as (
-    -- identity.blocked's addresses, in their normal form
-    select coalesce(list(journeys_norm_email(v)), []) as emails
-    from (select unnest(cast($blocked as varchar[])) as v) as listed
-),
-
 id_contacts as (
     select
         'c:' || i.id as customer,
-        'e:' || sha256($salt || 'e:' || i.email) as contact
+        'e:' || i.email_key as contact
     from id_emails as i
-    cross join blocked as b
-    where i.email is not null and not list_contains(b.emails, i.email)
+    cross join staging.stg_blocked as b  -- identity.blocked
+    where i.email_key is not null and not list_contains(b.email_keys, i.email_key)
 ),
 
 ticket_contacts as (

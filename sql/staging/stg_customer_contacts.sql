@@ -3,7 +3,8 @@
 -- as a node of the identity graph: 'e:' and the keyed hash of an address (a value with an @,
 -- in journeys_norm_email's form), 'p:' and that of a phone number (raw.phone_numbers). Several
 -- values in one field are split at ; , or |. The customer's latest delivery counts (as in
--- stg_customers); values that identify nobody (no address, placeholders, $blocked) are left out.
+-- stg_customers); values that identify nobody (no address, placeholders, staging.stg_blocked)
+-- are left out.
 with latest as (
     select
         trim(customer_id) as customer_id,
@@ -23,39 +24,29 @@ contact_values as (
     where not journeys_blank(v.value)
 ),
 
-blocked as (
-    -- identity.blocked: the addresses and numbers that identify nobody, in their normal forms
-    select
-        coalesce(
-            list(journeys_norm_email(v)) filter (where journeys_norm_email(v) is not null), []
-        ) as emails,
-        cast($blocked_phones as varchar[]) as phones
-    from (select unnest(cast($blocked as varchar[])) as v) as listed
-),
-
 emails as (
     select
         customer_id,
-        journeys_norm_email(value) as email
+        sha256($salt || 'e:' || journeys_norm_email(value)) as email_key
     from contact_values
     where contains(value, '@')
 )
 
 select distinct
     e.customer_id,
-    'e:' || sha256($salt || 'e:' || e.email) as contact
+    'e:' || e.email_key as contact
 from emails as e
-cross join blocked as b
-where e.email is not null and not list_contains(b.emails, e.email)
+cross join staging.stg_blocked as b
+where e.email_key is not null and not list_contains(b.email_keys, e.email_key)
 union
 select distinct
     v.customer_id,
     'p:' || sha256($salt || 'p:' || p.phone_norm)
 from contact_values as v
-cross join blocked as b
+cross join staging.stg_blocked as b
 inner join raw.phone_numbers as p on p.source = 'customers' and v.value = p.phone
 where
     not contains(v.value, '@')
     and p.phone_norm is not null
     and not p.is_placeholder
-    and not list_contains(b.phones, p.phone_norm)
+    and not list_contains(b.phone_keys, sha256($salt || 'p:' || p.phone_norm))

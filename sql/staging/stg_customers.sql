@@ -10,26 +10,18 @@ phone_numbers as (
     select
         phone,
         phone_norm,
+        sha256($salt || 'p:' || phone_norm) as phone_key,
         is_parsed,
         is_placeholder
     from raw.phone_numbers
     where source = 'customers'
 ),
 
--- identity.blocked: the addresses and numbers that identify nobody, in their normal forms
-blocked as (
-    select
-        coalesce(
-            list(journeys_norm_email(v)) filter (where journeys_norm_email(v) is not null), []
-        ) as emails,
-        cast($blocked_phones as varchar[]) as phones
-    from (select unnest(cast($blocked as varchar[])) as v) as listed
-),
 
 latest as (
     select
         *,
-        journeys_norm_email(email) as _email
+        sha256($salt || 'e:' || journeys_norm_email(email)) as _email_key
     from source
     qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
 ),
@@ -38,12 +30,11 @@ final as (
     select
         trim(c.customer_id) as customer_id,
         case
-            when c._email is not null and not list_contains(b.emails, c._email)
-                then sha256($salt || 'e:' || c._email)
+            when not list_contains(b.email_keys, c._email_key) then c._email_key
         end as email_key,
         case
-            when not p.is_placeholder and not list_contains(b.phones, p.phone_norm)
-                then sha256($salt || 'p:' || p.phone_norm)
+            when not p.is_placeholder and not list_contains(b.phone_keys, p.phone_key)
+                then p.phone_key
         end as phone_key,
         coalesce(p.phone_norm is not null and not p.is_parsed, false) as phone_unparsed,
         nullif(trim(c.segment), '') as segment,
@@ -54,7 +45,7 @@ final as (
         c._seq as seq,
         c._batch_id as batch_id
     from latest as c
-    cross join blocked as b
+    cross join staging.stg_blocked as b  -- identity.blocked
     left join phone_numbers as p on c.phone = p.phone
 )
 

@@ -3,7 +3,7 @@
 with source as (
     select
         *,
-        journeys_norm_email(email) as _email
+        sha256($salt || 'e:' || journeys_norm_email(email)) as _email_key
     from raw.support
     where not _is_duplicate
 ),
@@ -13,33 +13,24 @@ phone_numbers as (
     select
         phone,
         phone_norm,
+        sha256($salt || 'p:' || phone_norm) as phone_key,
         is_parsed,
         is_placeholder
     from raw.phone_numbers
     where source = 'support'
 ),
 
--- identity.blocked: the addresses and numbers that identify nobody, in their normal forms
-blocked as (
-    select
-        coalesce(
-            list(journeys_norm_email(v)) filter (where journeys_norm_email(v) is not null), []
-        ) as emails,
-        cast($blocked_phones as varchar[]) as phones
-    from (select unnest(cast($blocked as varchar[])) as v) as listed
-),
 
 final as (
     select
         trim(s.event_id) as event_id,
         trim(s.ticket_id) as ticket_id,
         case
-            when s._email is not null and not list_contains(b.emails, s._email)
-                then sha256($salt || 'e:' || s._email)
+            when not list_contains(b.email_keys, s._email_key) then s._email_key
         end as email_key,
         case
-            when not p.is_placeholder and not list_contains(b.phones, p.phone_norm)
-                then sha256($salt || 'p:' || p.phone_norm)
+            when not p.is_placeholder and not list_contains(b.phone_keys, p.phone_key)
+                then p.phone_key
         end as phone_key,
         coalesce(p.phone_norm is not null and not p.is_parsed, false) as phone_unparsed,
         nullif(lower(trim(s.channel)), '') as channel,
@@ -53,7 +44,7 @@ final as (
         s._batch_id as batch_id,
         s._is_late as is_late
     from source as s
-    cross join blocked as b
+    cross join staging.stg_blocked as b  -- identity.blocked
     left join phone_numbers as p on s.phone = p.phone
 )
 

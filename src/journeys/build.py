@@ -33,8 +33,12 @@ NOTHING_LOADED = (
 """What a build (or a compare) of a warehouse holding no loaded file says."""
 CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support", "staging/stg_customer_contacts")
 """Functions of the customer and support files, the phone numbers and the settings alone."""
+BLOCKED = "staging/stg_blocked"
+"""identity.blocked as contact keys, one row: built first, whatever the files (identity reads
+it)."""
 CONTACT_TABLES = (
     "raw.phone_numbers",
+    "staging.stg_blocked",
     "staging.stg_customers",
     "staging.stg_support",
     "staging.stg_customer_contacts",
@@ -133,7 +137,6 @@ def build_events(
         identity = stitch_identities(
             wh,
             salt=settings.salt,
-            blocked=settings.identity.blocked,
             parts=settings.partitions,
             folder=partition_folder(settings) / "identity",
             run_tasks=run_tasks if spread else None,
@@ -231,13 +234,13 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
 
     _check_contact_columns(wh, settings)
     normalize_phones(wh, settings)
+    blocked = settings.identity.blocked
+    phones = blocked_numbers(blocked, phone_regions(settings).values())
+    wh.run_model(BLOCKED, salt=settings.salt, blocked=list(blocked), blocked_phones=phones)
     if found["files"]:
-        blocked = settings.identity.blocked
         wh.run_models(
             CONTACT_MODELS,
             salt=settings.salt,
-            blocked=list(blocked),
-            blocked_phones=blocked_numbers(blocked, phone_regions(settings).values()),
             contact_columns=list(settings.source("customers").contacts),
         )
     else:

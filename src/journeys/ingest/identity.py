@@ -138,7 +138,6 @@ def stitch_identities(
     wh: Warehouse,
     *,
     salt: str,
-    blocked: Sequence[str] = (),
     parts: int = 1,
     folder: Path | None = None,
     run_tasks: Runner | None = None,
@@ -155,7 +154,7 @@ def stitch_identities(
     """
     wh.run_view("intermediate/int_crm_contacts")
     wh.run_model("intermediate/int_identity_ambiguous")
-    if wh.run_model("intermediate/int_identity_edges", salt=salt, blocked=list(blocked)) == 0:
+    if wh.run_model("intermediate/int_identity_edges", salt=salt) == 0:
         wh.drop_table("intermediate.int_identity_edges")
         wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
