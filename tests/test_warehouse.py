@@ -141,7 +141,7 @@ def test_run_view_replaces_a_table_left_by_an_earlier_build(wh: Warehouse):
     assert wh.read_table("staging.stg_web")["event_id"].to_list() == ["e1"]
     with pytest.raises(WarehouseError, match="models live in"):
         wh.run_view("stg_web")
-    with pytest.raises(WarehouseError, match=r"parameter \$blocked was not given"):
+    with pytest.raises(WarehouseError, match=r"parameter \$salt was not given"):
         wh.run_view("staging/stg_customers")
 
 
