@@ -215,7 +215,7 @@ def _crm_customers(settings: Settings) -> dict[str, str | None]:
         load_source(wh, settings, "support", [CRM / "tickets.csv"])
         build_events(wh, settings)
         key = dict(wh._run("SELECT event_id, customer_key FROM intermediate.int_events"))
-    crm = {customer_key(f"c:P-{n}", settings.salt): f"P-{n}" for n in (1, 2, 3)}
+    crm = {customer_key(f"c:P-{n}", settings.salt): f"P-{n}" for n in (1, 2, 3, 4)}
     return {event: crm.get(k) for event, k in key.items()}
 
 
@@ -229,6 +229,8 @@ def test_the_crms_other_email_and_phone_columns_link_its_customers():
         "K-3": "P-2",  # the second of two mobiles in one field
         "K-4": "P-3",  # the second of two home addresses in one field
         "K-5": "P-3",  # the work address, as before
+        "K-6": "P-4",  # the second of two addresses in the CRM's own email field
+        "K-7": "P-4",  # the second of two numbers in its phone field
     }
     without = _crm_customers(
         Settings(
@@ -236,6 +238,7 @@ def test_the_crms_other_email_and_phone_columns_link_its_customers():
         )
     )
     assert [without[e] for e in ("K-1", "K-2", "K-3", "K-4")] == [None] * 4
+    assert (without["K-6"], without["K-7"]) == ("P-4", "P-4")  # its own fields, split alone
 
 
 def test_a_contact_column_the_crm_files_lack_is_named_with_theirs(tmp_path: Path):
