@@ -299,3 +299,12 @@ def test_blocked_values_are_kept_only_as_keys():
     assert [len(keys) for keys in row] == [1, 1]
     assert not {"shop.example", "5550104000", "15550104000"} & {k for keys in row for k in keys}
     assert all(len(k) == 64 for keys in row for k in keys)  # sha256, keyed by the salt
+
+
+def test_contact_columns_wait_for_the_crm_files():
+    """Configured before the CRM's first file is loaded, they stop no build of the others."""
+    settings = Settings(sources={"customers": PERSONS}, phone_region="DE")
+    with Warehouse() as wh:
+        load_source(wh, settings, "support", [CRM / "tickets.csv"])
+        build_events(wh, settings)
+        assert wh.count("intermediate.int_events") == 7
