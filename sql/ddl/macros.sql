@@ -167,6 +167,26 @@ create or replace macro journeys_ts_problem(s) as case
             'names the time zone ''' || journeys_ts_zone_name(s) || ''', which is not an IANA '
             || 'zone name; write one such as Europe/Berlin, or an offset such as +01:00'
 end;
+-- Why a shop source's timestamp is not read (column name aside), with the source's fix: the
+-- log's reasons (journeys_ts_problem, journeys_dmy_problem, journeys_layout_problem) with
+-- import-log's --date-format said as the source's date_format setting; `fallback` when none
+-- applies. With a date_format the value does not match, that and how it is written instead.
+create or replace macro journeys_source_fix(reason) as (
+    replace(reason, 'pass --date-format ', 'set date_format: ')
+    || ' for this source in the configuration'
+);
+create or replace macro journeys_source_ts_reason(s, date_format, fallback) as case
+    when date_format is not null
+        then
+            'does not match the source''s date_format ''' || date_format || ''''
+            || coalesce('; it ' || journeys_source_fix(journeys_dmy_problem(s)), '')
+    else coalesce(
+        journeys_ts_problem(s),
+        journeys_source_fix(journeys_dmy_problem(s)),
+        journeys_source_fix(journeys_layout_problem(s)),
+        fallback
+    )
+end;
 -- An Excel serial date (--date-format excel): days since 1899-12-30, the fraction the time of
 -- day (45741.375 is 2025-03-25 09:00), a naive local time read in tz, to the millisecond (the
 -- fraction's binary rounding: 0.3958333 is 09:30, not 09:29:59.999997). Five digits before the

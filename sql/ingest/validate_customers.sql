@@ -16,9 +16,11 @@ select
                 try_cast(trim(created_at) as date) between date '0001-01-01' and date '9999-12-31',
                 false
             )
-            and journeys_parse_ts(created_at, $tz) is null
+            and journeys_parse_ts_as(created_at, $tz, $date_format) is null
             then
                 'created_at '
-                || coalesce(journeys_ts_problem(created_at), 'is not a date; use YYYY-MM-DD')
+                || journeys_source_ts_reason(
+                    created_at, $date_format, 'is not a date; use YYYY-MM-DD'
+                )
     end as _reason
 from landing_std

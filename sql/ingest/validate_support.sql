@@ -5,7 +5,7 @@
 with typed as (
     select
         *,
-        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc
+        journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc
     from landing_std
 )
 
@@ -21,8 +21,9 @@ select
         when journeys_rounded(ticket_id) then journeys_rounded_reason('ticket_id', ticket_id)
         when journeys_blank(event_type) then 'event_type is empty; e.g. ticket_opened'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
-        when occurred_at_utc is null then 'occurred_at ' || coalesce(
-            journeys_ts_problem(occurred_at),
+        when occurred_at_utc is null then 'occurred_at ' || journeys_source_ts_reason(
+            occurred_at,
+            $date_format,
             'is not a timestamp; use YYYY-MM-DD HH:MM:SS (source timezone) or ISO-8601'
         )
     end as _reason

@@ -11,7 +11,7 @@
 with typed as (
     select
         *,
-        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
+        journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc,
         journeys_amount(amount, $decimal) as _amount,
         journeys_amount_currency(amount) as _marked,
         journeys_no_id(customer_id) as no_customer_id,
@@ -47,8 +47,9 @@ select
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null
             then
-                'occurred_at ' || coalesce(
-                    journeys_ts_problem(occurred_at),
+                'occurred_at ' || journeys_source_ts_reason(
+                    occurred_at,
+                    $date_format,
                     'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'
                 )
         when not journeys_blank(amount) and (_amount is null or not isfinite(_amount))

@@ -5,7 +5,7 @@
 with typed as (
     select
         *,
-        journeys_parse_ts(occurred_at, $tz) as occurred_at_utc,
+        journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc,
         -- an id that names nobody (journeys_no_id), decided once here: staging reads these
         journeys_no_id(anonymous_id) as no_anonymous_id,
         journeys_no_id(user_id) as no_user_id,
@@ -37,8 +37,9 @@ select
         when _rounded is not null then _rounded
         when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
-        when occurred_at_utc is null then 'occurred_at ' || coalesce(
-            journeys_ts_problem(occurred_at),
+        when occurred_at_utc is null then 'occurred_at ' || journeys_source_ts_reason(
+            occurred_at,
+            $date_format,
             'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
         )
     end as _reason

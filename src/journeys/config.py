@@ -317,6 +317,16 @@ def _positive(value: Any, field: str, example: str, *, zero: bool = False) -> fl
     return float(value)
 
 
+def _date_format(value: Any, field: str) -> Any:
+    """A timestamp layout: strptime directives (``%d.%m.%Y``) or ``excel``."""
+    if isinstance(value, str) and value != "excel" and "%" not in value:
+        raise ValueError(
+            f"{value!r} is no layout; write strptime directives such as '%d.%m.%Y %H:%M', or "
+            "excel for Excel's day numbers"
+        )
+    return value
+
+
 class SourceSettings(_Frozen, frozen=True, kw_only=True):
     """Where one source's files land and how to read them."""
 
@@ -330,6 +340,11 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
     """Timezone of naive timestamps in this source."""
     encoding: str = "utf-8"
     """Text encoding of CSV/JSONL files: utf-8, utf-16 or latin-1."""
+    date_format: str | None = None
+    """The layout of this source's timestamps when they are not ISO-8601, as strptime writes it
+    (``%d.%m.%Y %H:%M``, ``%m/%d/%Y %I:%M %p``), or ``excel`` for Excel's day numbers: as
+    import-log's ``--date-format``. A timestamp it does not read is rejected naming how it is
+    written."""
     decimal: Literal[".", ","] = "."
     """The decimal separator of this source's amounts: ``.`` (19.90) or ``,`` (19,90, and
     1.249,70 with dots grouping thousands), as a European export writes them."""
@@ -347,6 +362,7 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
         "phone_region": _region,
         "encoding": _when_text(_text_encoding),
         "timezone": _when_text(time_zone),
+        "date_format": _date_format,
     }
 
 

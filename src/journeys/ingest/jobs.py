@@ -28,6 +28,7 @@ from journeys.ingest.hashing import ContentHashes
 from journeys.ingest.landing import TEMP_TABLES, Landing
 from journeys.ingest.load import (
     BatchResult,
+    LogReading,
     _append,
     _Batch,
     _record,
@@ -129,7 +130,12 @@ def check_file(job: CheckJob) -> CheckResult:
                 return CheckResult(empty=True)
             job.folder.mkdir(parents=True, exist_ok=True)
             check_landing(
-                wh, job.source, landing, tz=configured.timezone, decimal=configured.decimal
+                wh,
+                job.source,
+                landing,
+                tz=configured.timezone,
+                decimal=configured.decimal,
+                reading=LogReading(date_format=configured.date_format),
             )
             wh.view_temp("landing_marked", "ingest/checked_marks")
             wh.materialize_temp("landing_reject_text", landing.text_model)
@@ -161,7 +167,9 @@ def _merge(
         wh.file_view_temp(name, [file])
     landing = Landing(text_model="", parse_rejects=result.parse_rejects)
     with wh.transaction():
-        merged = _append(wh, batch, landing, tz=settings.source(source).timezone, checked=True)
+        configured = settings.source(source)
+        reading = LogReading(date_format=configured.date_format)  # the day and month check
+        merged = _append(wh, batch, landing, tz=configured.timezone, checked=True, reading=reading)
         _record(wh, batch, merged)
     wh.drop_temp(*TEMP_TABLES)
     for name in CHECKED:

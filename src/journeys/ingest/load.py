@@ -292,6 +292,8 @@ def load_file(
     landing = read_delivered(wh, settings, source, path, contract, fmt=fmt, frame=frame)
     if landing is None:
         return record_empty(wh, _Batch.new(wh, source, path, hashes.of(path)))
+    if reading is None and source != "log":  # its timestamps' layout (sources.<name>.date_format)
+        reading = LogReading(date_format=configured.date_format)
     batch = _Batch.new(wh, source, path, hashes.of(path))
     with wh.transaction():
         result = _append(
@@ -412,7 +414,7 @@ def _append(
     if not checked:
         left_out = check_landing(wh, source, landing, tz=tz, reading=reading, decimal=decimal)
     if reading is not None and reading.date_format is not None:
-        check_day_month(wh, reading.date_format, file)
+        check_day_month(wh, reading.date_format, file, setting=_layout_setting(source))
     # The marks are a view: the rows are checked once (landing_checked), and the few keys
     # delivered twice are looked up (landing_dups), not every row copied once more.
     wh.materialize_temp(
@@ -451,6 +453,11 @@ def _append(
     )
 
 
+def _layout_setting(source: str) -> str:
+    """How the layout of ``source``'s timestamps is given: import-log's flag, a source's setting."""
+    return "--date-format" if source == "log" else f"sources.{source}.date_format"
+
+
 def _append_valid(wh: Warehouse, source: str, *, rows: int) -> None:
     """Append the file's valid rows (``landing_marked``) to ``raw.<source>``. A file of a few
     row groups (``ORDERED_APPEND_ROWS``) is appended in its own order: appended in parallel, its
@@ -484,7 +491,10 @@ def check_landing(
     reading = reading or LogReading()
 
     def check(lifecycle: str) -> None:
-        layout = {**reading.params(), "lifecycle": lifecycle} if source == "log" else {}
+        if source == "log":
+            layout = {**reading.params(), "lifecycle": lifecycle}
+        else:  # a shop source's timestamps: its date_format setting
+            layout = {"date_format": reading.date_format}
         wh.materialize_temp(
             "landing_checked",
             f"ingest/validate_{source}",

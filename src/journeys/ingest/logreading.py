@@ -114,8 +114,10 @@ def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
 
 _LAYOUT_REASON = re.compile(
     r"is (day first|month first|written in a layout of its own|written as Excel day numbers "
-    r"\(days since 1899-12-30\)); pass --date-format ('[^']*')"
+    r"\(days since 1899-12-30\)); (?:pass --date-format|set date_format:) ('[^']*')"
 )
+"""The layout a rejected timestamp's reason asks for: import-log's ``--date-format``, or a shop
+source's ``date_format`` setting (``journeys_source_ts_reason``)."""
 
 
 def clock_change_note(timezone: str | None, back: int, skipped: int) -> str:
@@ -147,7 +149,9 @@ def swapped(date_format: str) -> str:
     return date_format.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
-def check_day_month(wh: Warehouse, date_format: str, file: str) -> None:
+def check_day_month(
+    wh: Warehouse, date_format: str, file: str, *, setting: str = "--date-format"
+) -> None:
     """Refuse a file read with a ``--date-format`` whose day and month are the wrong way round:
     the rows that layout does not read (a day above 12 in the month's place) are written with
     day and month the other way, so the rows it did read (every day up to 12) would have them
@@ -159,8 +163,13 @@ def check_day_month(wh: Warehouse, date_format: str, file: str) -> None:
     if not accepted or layout is None or layout[1] != f"'{swapped(date_format)}'":
         return
     refused = sum(int(n) for r, n in rows if r is not None and layout[1] in str(r))
+    again = (
+        f"import the file again with --date-format {layout[1]}"
+        if setting == "--date-format"
+        else f"set {setting}: {layout[1]} and load the file again"
+    )
     raise IngestError(
-        f"{Path(file).name}: {refused} row(s) do not match --date-format {date_format!r} and "
+        f"{Path(file).name}: {refused} row(s) do not match {setting} {date_format!r} and "
         f"are written {layout[0]}, so the {accepted} row(s) it read would have day and month "
-        f"swapped. Nothing was loaded; import the file again with --date-format {layout[1]}"
+        f"swapped. Nothing was loaded; {again}"
     )
