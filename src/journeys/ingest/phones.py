@@ -2,12 +2,15 @@
 
 Every distinct delivered value (not every row) is parsed once with ``phonenumbers`` (Google's
 libphonenumber metadata) and written to ``raw.phone_numbers`` (source, phone, phone_norm,
-is_parsed: it holds the numbers, so it lives in raw, which is never published); the staging
-models join it back and hash ``phone_norm``. The normal form is the
+is_parsed, is_placeholder: it holds the numbers, so it lives in raw, which is never published);
+the staging models join it back and hash ``phone_norm``. The normal form is the
 E.164 number without its ``+`` (``491603821092``): a number written in national format is read
-in its source's region (``sources.<source>.phone_region``, else ``phone_region``). A value the
-library cannot parse (no region for a national number, an unknown country code, too short)
-keeps the digits-only rule (``00`` dropped) and counts in ``marts.data_quality.unparsed_phones``.
+in its source's region (``sources.<source>.phone_region``, else ``phone_region``); one whose
+``+`` a spreadsheet dropped is read with it (``_plus_dropped``); one with words beside it is the
+one number in it (``_parse``). A value the library cannot parse (no region for a national
+number, an unknown country code, too short) keeps the digits-only rule (``00`` dropped) and
+counts in ``marts.data_quality.unparsed_phones``. A placeholder (``0``, ``000-000-0000``,
+``1.23457E+11``: sql/raw/phone_numbers.sql) keeps its row but keys no contact.
 
 Cost: the library takes ~15 µs per value, so values whose E.164 form is already spelled out
 (``+`` and the digits, as CRMs write them) skip it when the library's own metadata says it would
@@ -74,9 +77,10 @@ def phone_table(
     *,
     contact_columns: Sequence[str] = (),
 ) -> PhoneResult:
-    """Write ``raw.phone_numbers`` (source, phone, phone_norm, is_parsed) for the distinct
-    (source, phone) rows of the query file ``values`` (None: of a relation ``phone_values``).
-    ``regions``: source -> default region (None: international numbers only)."""
+    """Write ``raw.phone_numbers`` (source, phone, phone_norm, is_parsed, is_placeholder) for the
+    distinct (source, phone) rows of the query file ``values`` (None: of a relation
+    ``phone_values``). ``regions``: source -> default region (None: international numbers only);
+    ``contact_columns``: the CRM's other contact columns, whose numbers ``values`` lists too."""
     import phonenumbers
 
     wh.run_script("ddl/macros", once=True)  # journeys_placeholder_number
