@@ -4,6 +4,8 @@ numbers nobody, and a blocked one, joins nobody (each would join every ticket ca
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import msgspec
@@ -16,7 +18,7 @@ from journeys.config import (
     SourceSettings,
     load_settings,
 )
-from journeys.errors import ConfigError
+from journeys.errors import ConfigError, IngestError
 from journeys.ingest.eventlog import import_log
 from journeys.ingest.identity import customer_key
 from journeys.ingest.load import load_source
@@ -308,3 +310,28 @@ def test_contact_columns_wait_for_the_crm_files():
         load_source(wh, settings, "support", [CRM / "tickets.csv"])
         build_events(wh, settings)
         assert wh.count("intermediate.int_events") == 7
+
+
+def test_a_workbook_of_column_names_alone_is_an_empty_delivery(tmp_path: Path):
+    """As a CSV file of its header alone: recorded, and skipped when it comes again (an event
+    log without events stays refused: import-log)."""
+    empty = tmp_path / "contacts.xlsx"
+    with zipfile.ZipFile(CRM / "contacts.xlsx") as book, zipfile.ZipFile(empty, "w") as out:
+        for item in book.infolist():
+            data = book.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<row r="[2-9]">.*?</row>\n?', b"", data)
+            out.writestr(item, data)
+    settings = Settings(sources={"customers": WORKBOOK})
+    with Warehouse() as wh:
+        (batch,) = load_source(wh, settings, "customers", [empty])
+        (again,) = load_source(wh, settings, "customers", [empty])
+        assert (batch.rows_read, batch.refused, batch.skipped, again.skipped) == (
+            0,
+            False,
+            False,
+            True,
+        )
+        with pytest.raises(IngestError, match="holds no rows below its column names"):
+            import_log(wh, Settings(), empty, case_col="Customer ID", activity_col="Email",
+                       timestamp_col="Created")  # fmt: skip

@@ -348,7 +348,7 @@ def _sheet(path: Path, source: str, sheet: str | None) -> pl.DataFrame:
     every cell as text (ingest/workbook.py)."""
     from journeys.ingest.workbook import read_sheet  # fastexcel: only for a workbook
 
-    return read_sheet(path, sheet, flag=f"sources.{source}.sheet").events
+    return read_sheet(path, sheet, flag=f"sources.{source}.sheet", rows_needed=False).events
 
 
 def landing_kind(

@@ -60,10 +60,14 @@ def sheet_named(book: Sheet | None) -> Iterator[None]:
         ) from None
 
 
-def read_sheet(path: Path, sheet: str | None = None, *, flag: str = "--sheet") -> Sheet:
+def read_sheet(
+    path: Path, sheet: str | None = None, *, flag: str = "--sheet", rows_needed: bool = True
+) -> Sheet:
     """The rows of ``sheet`` (a name, or a number from 1; default the first) of the workbook at
     ``path``, every column as text; a sheet that is not there is refused with the sheets, naming
-    how to choose another (``flag``: import-log's ``--sheet``, a source's ``sheet`` setting)."""
+    how to choose another (``flag``: import-log's ``--sheet``, a source's ``sheet`` setting).
+    ``rows_needed``: a sheet of column names alone is refused (an event log without events);
+    else it is an empty delivery, as a CSV file of its header alone is."""
     import fastexcel  # the Rust reader: only for a workbook
 
     try:
@@ -79,7 +83,7 @@ def read_sheet(path: Path, sheet: str | None = None, *, flag: str = "--sheet") -
             f"{path.name}: not a readable workbook ({detail}); open it in its spreadsheet "
             "program and save it again, or save its sheet of events as CSV. Nothing was loaded"
         ) from None
-    if frame.is_empty():
+    if frame.is_empty() and rows_needed:
         raise IngestError(
             f"{path.name}: sheet '{chosen}' holds no rows below its column names; choose the "
             f"sheet of events with {flag} ({', '.join(names)}). Nothing was loaded"
