@@ -347,6 +347,12 @@ create or replace macro journeys_email_checked(a) as case
         then a
 end;
 create or replace macro journeys_norm_email(s) as journeys_email_checked(journeys_email_text(s));
+-- The keyed hashes that replace a contact in staging (salt: the configuration's): of an email's
+-- normal form (NULL when the value holds no address), and of a phone's (raw.phone_numbers'
+-- E.164 digits). Every model that keys a contact calls these, so one address is one key.
+create or replace macro journeys_email_key(s, salt) as
+sha256(salt || 'e:' || journeys_norm_email(s));
+create or replace macro journeys_phone_key(phone_norm, salt) as sha256(salt || 'p:' || phone_norm);
 -- A phone number's national part that numbers nobody: one digit repeated (0, 000-000-0000,
 -- 99 99 99 99) or a run of consecutive digits (123456, 0123456789, 987654321), as forms and
 -- help desks fill a phone field that must not be empty.

@@ -29,7 +29,7 @@ id_emails as (
     -- the distinct customer ids that hold an @, with their address's key (as staging's)
     select
         id,
-        sha256($salt || 'e:' || journeys_norm_email(id)) as email_key
+        journeys_email_key(id, $salt) as email_key
     from (
         select user_id as id from web_ids
         where contains(user_id, '@')

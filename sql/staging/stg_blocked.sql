@@ -4,13 +4,13 @@
 -- numbers in): no address or number in the clear leaves raw. The contact models and the
 -- identity links leave them out.
 with emails as (
-    select sha256($salt || 'e:' || journeys_norm_email(v)) as email_key
+    select journeys_email_key(v, $salt) as email_key
     from (select unnest(cast($blocked as varchar[])) as v) as listed
     where journeys_norm_email(v) is not null
 ),
 
 phones as (
-    select sha256($salt || 'p:' || n) as phone_key
+    select journeys_phone_key(n, $salt) as phone_key
     from (select unnest(cast($blocked_phones as varchar[])) as n) as listed
 )
 

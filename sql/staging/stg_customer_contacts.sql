@@ -39,7 +39,7 @@ contact_values as (
 emails as (
     select
         customer_id,
-        sha256($salt || 'e:' || journeys_norm_email(value)) as email_key
+        journeys_email_key(value, $salt) as email_key
     from contact_values
     where contains(value, '@')
 )
@@ -53,7 +53,7 @@ where e.email_key is not null and not list_contains(b.email_keys, e.email_key)
 union
 select distinct
     v.customer_id,
-    'p:' || sha256($salt || 'p:' || p.phone_norm)
+    'p:' || journeys_phone_key(p.phone_norm, $salt)
 from contact_values as v
 cross join staging.stg_blocked as b
 inner join raw.phone_numbers as p on p.source = 'customers' and v.value = p.phone
@@ -61,4 +61,4 @@ where
     not contains(v.value, '@')
     and p.phone_norm is not null
     and not p.is_placeholder
-    and not list_contains(b.phone_keys, sha256($salt || 'p:' || p.phone_norm))
+    and not list_contains(b.phone_keys, journeys_phone_key(p.phone_norm, $salt))

@@ -10,7 +10,7 @@ phone_numbers as (
     select
         phone,
         phone_norm,
-        sha256($salt || 'p:' || phone_norm) as phone_key,
+        journeys_phone_key(phone_norm, $salt) as phone_key,
         is_parsed,
         is_placeholder
     from raw.phone_numbers
@@ -21,7 +21,7 @@ phone_numbers as (
 latest as (
     select
         *,
-        sha256($salt || 'e:' || journeys_norm_email(email)) as _email_key
+        journeys_email_key(email, $salt) as _email_key
     from source
     qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
 ),

@@ -3,7 +3,7 @@
 with source as (
     select
         *,
-        sha256($salt || 'e:' || journeys_norm_email(email)) as _email_key
+        journeys_email_key(email, $salt) as _email_key
     from raw.support
     where not _is_duplicate
 ),
@@ -13,7 +13,7 @@ phone_numbers as (
     select
         phone,
         phone_norm,
-        sha256($salt || 'p:' || phone_norm) as phone_key,
+        journeys_phone_key(phone_norm, $salt) as phone_key,
         is_parsed,
         is_placeholder
     from raw.phone_numbers
