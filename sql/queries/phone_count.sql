@@ -1,6 +1,6 @@
 -- grain: one value, whether any source delivered a phone number (queries/phone_values lists
--- them): without one, raw.phone_numbers is empty and nothing is parsed. (The CRM's other
--- contact columns, $contact_columns, count as phones when any is named.)
+-- them): without one, raw.phone_numbers is empty and nothing is parsed. The CRM's other
+-- contact values (staging.stg_contact_values) count too.
 select
     exists (
         select 1 from raw.customers
@@ -10,4 +10,7 @@ select
         select 1 from raw.support
         where not _is_duplicate and not journeys_blank(phone)
     )
-    or len(cast($contact_columns as varchar[])) > 0 as has_phones
+    or exists (
+        select 1 from staging.stg_contact_values
+        where not contains(value, '@')
+    ) as has_phones

@@ -33,11 +33,14 @@ NOTHING_LOADED = (
 """What a build (or a compare) of a warehouse holding no loaded file says."""
 CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support", "staging/stg_customer_contacts")
 """Functions of the customer and support files, the phone numbers and the settings alone."""
+CONTACT_VALUES = "staging/stg_contact_values"
+"""The CRM's contact values beside its one email and phone: built before the phones are parsed."""
 BLOCKED = "staging/stg_blocked"
 """identity.blocked as contact keys, one row: built first, whatever the files (identity reads
 it)."""
 CONTACT_TABLES = (
     "raw.phone_numbers",
+    "staging.stg_contact_values",
     "staging.stg_blocked",
     "staging.stg_customers",
     "staging.stg_support",
@@ -233,16 +236,14 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
     from journeys.ingest.phones import blocked_numbers, normalize_phones, phone_regions
 
     _check_contact_columns(wh, settings)
+    contacts = list(settings.source("customers").contacts)
+    wh.run_model(CONTACT_VALUES, contact_columns=contacts)  # the phones among them parsed next
     normalize_phones(wh, settings)
     blocked = settings.identity.blocked
     phones = blocked_numbers(blocked, phone_regions(settings).values())
     wh.run_model(BLOCKED, salt=settings.salt, blocked=list(blocked), blocked_phones=phones)
     if found["files"]:
-        wh.run_models(
-            CONTACT_MODELS,
-            salt=settings.salt,
-            contact_columns=list(settings.source("customers").contacts),
-        )
+        wh.run_models(CONTACT_MODELS, salt=settings.salt)
     else:
         for table, columns in EMPTY_CONTACTS.items():
             wh.write_rows(table, columns, [])

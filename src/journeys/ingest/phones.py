@@ -63,24 +63,18 @@ def phone_regions(settings: Settings) -> dict[str, str | None]:
 
 def normalize_phones(wh: Warehouse, settings: Settings) -> PhoneResult:
     """Write ``raw.phone_numbers`` for every distinct phone value in raw (see module doc)."""
-    columns = list(settings.source("customers").contacts)  # the CRM's other contact columns
-    if not wh.scalar("queries/phone_count", contact_columns=columns):  # no library for none
+    if not wh.scalar("queries/phone_count"):  # not even the library for none
         wh.write_rows(TABLE, COLUMNS, [])
         return PhoneResult(values=0, parsed_by_library=0, unparsed=0)
-    return phone_table(wh, phone_regions(settings), contact_columns=columns)
+    return phone_table(wh, phone_regions(settings))
 
 
 def phone_table(
-    wh: Warehouse,
-    regions: Mapping[str, str | None],
-    values: str | None = "queries/phone_values",
-    *,
-    contact_columns: Sequence[str] = (),
+    wh: Warehouse, regions: Mapping[str, str | None], values: str | None = "queries/phone_values"
 ) -> PhoneResult:
     """Write ``raw.phone_numbers`` (source, phone, phone_norm, is_parsed, is_placeholder) for the
     distinct (source, phone) rows of the query file ``values`` (None: of a relation
-    ``phone_values``). ``regions``: source -> default region (None: international numbers only);
-    ``contact_columns``: the CRM's other contact columns, whose numbers ``values`` lists too."""
+    ``phone_values``). ``regions``: source -> default region (None: international numbers only)."""
     import phonenumbers
 
     wh.run_script("ddl/macros", once=True)  # journeys_placeholder_number
@@ -92,7 +86,6 @@ def phone_table(
         inputs=inputs,
         sources=list(regions),
         regions=list(regions.values()),
-        contact_columns=list(contact_columns),
     )
     wh.materialize_temp("phone_coded", "ingest/phone_coded", codes=codes)
     present = [int(code) for (code,) in wh.rows("ingest/phone_codes")]

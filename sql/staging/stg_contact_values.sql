@@ -1,0 +1,33 @@
+-- grain: one contact value of a CRM customer beside its one email and phone (stg_customers'):
+-- each value of the other contact columns the configuration names ($contact_columns:
+-- sources.customers.contacts, e.g. Phone - Mobile, Additional emails), and each value of an
+-- email or phone field that holds several (a@x.example; b@y.example), split at ; , or | and
+-- trimmed; the customer's latest delivery counts (as in stg_customers). An address holds an @;
+-- ingest/phones.py parses the rest as phone numbers, stg_customer_contacts keys both.
+with latest as (
+    select
+        trim(customer_id) as customer_id,
+        email,
+        phone,
+        attributes
+    from raw.customers
+    where not _is_duplicate
+    qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
+)
+
+select
+    l.customer_id,
+    trim(v.value) as value
+from latest as l,
+    unnest(cast($contact_columns as varchar[])) as t (col),
+    unnest(regexp_split_to_array(l.attributes ->> t.col, '[;,|\n]')) as v (value)
+where not journeys_blank(v.value)
+union all
+-- the email or phone field of several values (a field of one is stg_customers')
+select
+    l.customer_id,
+    trim(v.value)
+from latest as l,
+    unnest([l.email, l.phone]) as t (field),
+    unnest(regexp_split_to_array(t.field, '[;,|\n]')) as v (value)
+where regexp_matches(t.field, '[;,|\n]') and not journeys_blank(v.value)
