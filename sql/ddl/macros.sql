@@ -387,14 +387,11 @@ create or replace macro journeys_rounded(s) as case
     when contains(s, '+') then regexp_full_match(trim(s), '[0-9]([.,][0-9]+)?[eE]\+[0-9]{1,3}')
     else false
 end;
--- The reason for a row whose id column `name` holds such a number (NULL when it does not).
-create or replace macro journeys_rounded_reason(name, s) as case
-    when journeys_rounded(s)
-        then
-            name || ' is a long number a spreadsheet rounded (written like 1.23457E+11), so '
-            || 'different ids became one; export the file again without opening it in a '
-            || 'spreadsheet, or format the column as text before saving'
-end;
+-- The reason for a row whose id column `name` holds such a number.
+create or replace macro journeys_rounded_reason(name) as
+name || ' is a long number a spreadsheet rounded (written like 1.23457E+11), so different ids '
+|| 'became one; export the file again without opening it in a spreadsheet, or format the '
+|| 'column as text before saving';
 -- An identifier that names nobody: empty, or a placeholder that analytics and shop exports
 -- write for a missing id (PostHog's ids it never merges on: anonymous, guest, distinct_id, id,
 -- not_authenticated, email, undefined, true, false, [object Object], NaN, None, null, 0; a

@@ -9,7 +9,7 @@ select
     md5(concat_ws(E'\x1f', customer_id, email, phone, segment, created_at)) as _key,
     case
         when journeys_blank(customer_id) then 'customer_id is empty; every CRM row needs its id'
-        when journeys_rounded(customer_id) then journeys_rounded_reason('customer_id', customer_id)
+        when journeys_rounded(customer_id) then journeys_rounded_reason('customer_id')
         when
             not journeys_blank(created_at)
             and not coalesce(

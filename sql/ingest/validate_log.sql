@@ -101,8 +101,8 @@ select
     event_id as _key,
     case
         when case_id is null then 'case id is missing in this row; every event needs its case'
-        when journeys_rounded(case_id) then journeys_rounded_reason('the case id', case_id)
-        when journeys_rounded(event_id) then journeys_rounded_reason('the event id', event_id)
+        when journeys_rounded(case_id) then journeys_rounded_reason('the case id')
+        when journeys_rounded(event_id) then journeys_rounded_reason('the event id')
         when journeys_blank(activity) then 'activity is empty; every event needs its activity'
         when journeys_blank(occurred_at) then 'the timestamp is empty; every event needs its time'
         -- journeys_dmy_problem written once (each copy of a macro is planned again: 11 ms)

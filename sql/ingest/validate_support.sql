@@ -17,8 +17,8 @@ select
         when
             journeys_blank(ticket_id)
             then 'ticket_id is empty; every interaction belongs to a ticket'
-        when journeys_rounded(event_id) then journeys_rounded_reason('event_id', event_id)
-        when journeys_rounded(ticket_id) then journeys_rounded_reason('ticket_id', ticket_id)
+        when journeys_rounded(event_id) then journeys_rounded_reason('event_id')
+        when journeys_rounded(ticket_id) then journeys_rounded_reason('ticket_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. ticket_opened'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null then 'occurred_at ' || journeys_source_ts_reason(

@@ -14,25 +14,12 @@ with typed as (
         journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc,
         journeys_amount(amount, $decimal) as _amount,
         journeys_amount_currency(amount) as _marked,
-        journeys_no_id(customer_id) as no_customer_id,
-        -- a spreadsheet's rounded id (journeys_rounded) holds a +: only those rows are tested
-        case
-            when
-                contains(event_id, '+')
-                or contains(customer_id, '+')
-                or contains(order_id, '+')
-                then
-                    coalesce(
-                        journeys_rounded_reason('event_id', event_id),
-                        journeys_rounded_reason('customer_id', customer_id),
-                        journeys_rounded_reason('order_id', order_id)
-                    )
-        end as _rounded
+        journeys_no_id(customer_id) as no_customer_id
     from landing_std
 )
 
 select
-    * exclude (_amount, _rounded, _marked),
+    * exclude (_amount, _marked),
     _amount as amount_value,
     nullif(_marked, '?') as amount_currency,
     journeys_trim(event_id) as _key,
@@ -42,7 +29,9 @@ select
             then
                 'customer_id and order_id are both empty (or a placeholder such as 0 or guest); '
                 || 'a guest''s transaction needs its order'
-        when _rounded is not null then _rounded
+        when journeys_rounded(event_id) then journeys_rounded_reason('event_id')
+        when journeys_rounded(customer_id) then journeys_rounded_reason('customer_id')
+        when journeys_rounded(order_id) then journeys_rounded_reason('order_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. order_placed'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null

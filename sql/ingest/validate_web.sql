@@ -8,25 +8,12 @@ with typed as (
         journeys_parse_ts_as(occurred_at, $tz, $date_format) as occurred_at_utc,
         -- an id that names nobody (journeys_no_id), decided once here: staging reads these
         journeys_no_id(anonymous_id) as no_anonymous_id,
-        journeys_no_id(user_id) as no_user_id,
-        -- a spreadsheet's rounded id (journeys_rounded) holds a +: only those rows are tested
-        case
-            when
-                contains(event_id, '+')
-                or contains(anonymous_id, '+')
-                or contains(user_id, '+')
-                then
-                    coalesce(
-                        journeys_rounded_reason('event_id', event_id),
-                        journeys_rounded_reason('anonymous_id', anonymous_id),
-                        journeys_rounded_reason('user_id', user_id)
-                    )
-        end as _rounded
+        journeys_no_id(user_id) as no_user_id
     from landing_std
 )
 
 select
-    * exclude (_rounded),
+    *,
     journeys_trim(event_id) as _key,
     case
         when journeys_blank(event_id) then 'event_id is empty; every web event needs its id'
@@ -34,7 +21,9 @@ select
             then
                 'anonymous_id and user_id name nobody (empty, or a placeholder such as undefined '
                 || 'or null); one of them must name the visitor'
-        when _rounded is not null then _rounded
+        when journeys_rounded(event_id) then journeys_rounded_reason('event_id')
+        when journeys_rounded(anonymous_id) then journeys_rounded_reason('anonymous_id')
+        when journeys_rounded(user_id) then journeys_rounded_reason('user_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
         when occurred_at_utc is null then 'occurred_at ' || journeys_source_ts_reason(
