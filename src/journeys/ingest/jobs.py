@@ -28,7 +28,6 @@ from journeys.ingest.hashing import ContentHashes
 from journeys.ingest.landing import TEMP_TABLES, Landing
 from journeys.ingest.load import (
     BatchResult,
-    LogReading,
     _append,
     _Batch,
     _record,
@@ -37,6 +36,7 @@ from journeys.ingest.load import (
     landing_files,
     read_delivered,
     record_empty,
+    source_reading,
     source_spec,
 )
 from journeys.ingest.raw import ensure_raw
@@ -135,7 +135,7 @@ def check_file(job: CheckJob) -> CheckResult:
                 landing,
                 tz=configured.timezone,
                 decimal=configured.decimal,
-                reading=LogReading(date_format=configured.date_format),
+                reading=source_reading(job.settings, job.source),
             )
             wh.view_temp("landing_marked", "ingest/checked_marks")
             wh.materialize_temp("landing_reject_text", landing.text_model)
@@ -167,9 +167,9 @@ def _merge(
         wh.file_view_temp(name, [file])
     landing = Landing(text_model="", parse_rejects=result.parse_rejects)
     with wh.transaction():
-        configured = settings.source(source)
-        reading = LogReading(date_format=configured.date_format)  # the day and month check
-        merged = _append(wh, batch, landing, tz=configured.timezone, checked=True, reading=reading)
+        reading = source_reading(settings, source)  # the day and month check
+        tz = settings.source(source).timezone
+        merged = _append(wh, batch, landing, tz=tz, checked=True, reading=reading)
         _record(wh, batch, merged)
     wh.drop_temp(*TEMP_TABLES)
     for name in CHECKED:

@@ -135,7 +135,8 @@ class LogReading:
     ``complete`` (rows of other transitions are left out, as in XES) or ``all`` (they are named
     ``Activity (start)``). ``standard``: the log is XES or OCEL, whose standard writes every
     timestamp in ISO-8601: a value that is not one is the exporting tool's error, and no
-    ``--date-format`` (refused for them) is offered for it."""
+    ``--date-format`` (refused for them) is offered for it. A shop source's reading is its
+    ``date_format`` setting alone (``source_reading``)."""
 
     date_format: str | None = None
     lifecycle_path: str | None = None
@@ -149,6 +150,11 @@ class LogReading:
             "lifecycle": self.lifecycle,
             "standard": self.standard,
         }
+
+
+def source_reading(settings: Settings, source: str) -> LogReading:
+    """How a shop source's timestamps are read: its layout (``sources.<name>.date_format``)."""
+    return LogReading(date_format=settings.source(source).date_format)
 
 
 def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
@@ -292,8 +298,8 @@ def load_file(
     landing = read_delivered(wh, settings, source, path, contract, fmt=fmt, frame=frame)
     if landing is None:
         return record_empty(wh, _Batch.new(wh, source, path, hashes.of(path)))
-    if reading is None and source != "log":  # its timestamps' layout (sources.<name>.date_format)
-        reading = LogReading(date_format=configured.date_format)
+    if reading is None and source != "log":
+        reading = source_reading(settings, source)
     batch = _Batch.new(wh, source, path, hashes.of(path))
     with wh.transaction():
         result = _append(
