@@ -84,3 +84,16 @@ def test_a_date_format_without_a_directive_is_refused(tmp_path: Path):
     config.write_text("sources:\n  transactions: {date_format: DD.MM.YYYY}\n")
     with pytest.raises(ConfigError, match=r"'sources.transactions.date_format': 'DD.MM.YYYY' is"):
         load_settings(config)
+
+
+def test_a_date_format_strptime_does_not_know_refuses_the_file_naming_the_setting(tmp_path: Path):
+    """It failed every row's check inside DuckDB: 'run again; if it fails again, report this'."""
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS)
+    settings = Settings(sources={"transactions": SourceSettings(date_format="%d.%Q.%Y")})
+    with Warehouse() as wh:
+        (batch,) = load_source(wh, settings, "transactions", [path])
+    assert batch.refused and batch.note.startswith(
+        "sources.transactions.date_format '%d.%Q.%Y': Failed to parse format specifier"
+    )
+    assert "use strptime directives" in batch.note

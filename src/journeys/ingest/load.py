@@ -26,7 +26,7 @@ from journeys.ingest.contracts import contract_for, detect_format, is_workbook
 from journeys.ingest.encodings import check_header, is_wide, marked_encoding
 from journeys.ingest.hashing import ContentHashes, file_hash
 from journeys.ingest.landing import TEMP_TABLES, Landing, read_frame, read_landing
-from journeys.ingest.logreading import check_day_month
+from journeys.ingest.logreading import check_day_month, check_layout
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
 
@@ -495,6 +495,8 @@ def check_landing(
     out. A log none of whose rows is complete has a lifecycle of its own: its rows are checked
     again as ``all`` names them, every one kept (as ``xes.read_xes`` keeps such a log's)."""
     reading = reading or LogReading()
+    if source != "log" and reading.date_format is not None:  # (import-log checks its flag)
+        check_layout(wh, reading.date_format, _layout_setting(source))
 
     def check(lifecycle: str) -> None:
         if source == "log":

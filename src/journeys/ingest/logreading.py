@@ -93,11 +93,18 @@ def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
     timestamps in ISO-8601), without a directive, or with one DuckDB's strptime does not know."""
     why = f"{kind.upper()} timestamps are ISO-8601 by the standard"
     require_format("--date-format", kind, TABLE_FORMATS, why)
+    check_layout(wh, date_format, "--date-format")
+
+
+def check_layout(wh: Warehouse, date_format: str, setting: str) -> None:
+    """Refuse a timestamp layout without a strptime directive, or with one DuckDB's strptime
+    does not know (``%Q``: it would fail every row's check); ``setting`` names where it was
+    given (import-log's ``--date-format``, a source's ``date_format``)."""
     if date_format == EXCEL:
         return
     if "%" not in date_format:
         raise IngestError(
-            f"--date-format {date_format!r}: no strptime directive such as %d or %Y; write the "
+            f"{setting} {date_format!r}: no strptime directive such as %d or %Y; write the "
             f"layout of the timestamps, e.g. {DATE_FORMAT_EXAMPLE}, or 'excel' for Excel "
             "serial dates. Nothing was loaded"
         )
@@ -106,7 +113,7 @@ def check_date_format(wh: Warehouse, date_format: str, kind: str) -> None:
     except WarehouseError as exc:
         detail = str(exc.__cause__ or exc).split("Error: ", 1)[-1]
         raise IngestError(
-            f"--date-format {date_format!r}: {detail}; use strptime directives (%d day, %m "
+            f"{setting} {date_format!r}: {detail}; use strptime directives (%d day, %m "
             f"month, %Y year, %H:%M:%S time, %z offset), e.g. {DATE_FORMAT_EXAMPLE}. Nothing "
             "was loaded"
         ) from None
