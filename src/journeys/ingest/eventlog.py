@@ -670,10 +670,9 @@ def header(path: Path, kind: str, settings: Settings) -> list[str]:
         numbered = [(n, t) for n, t in enumerate(text.splitlines(), 1) if t.strip()]
         texts = [t for _, t in numbered] or [""]
         line, named = texts[0], excel_sep(texts[0])
-        if named is None:
-            refuse_title(path.name, numbered[:10] or [(1, "")])
         if named is not None:  # a sep=; line before the header (the load skips it too)
             return next(csv.reader(texts[1:2], delimiter=named))
+        refuse_title(path.name, numbered[:10] or [(1, "")])
         dialect = csv.Sniffer().sniff(line, delimiters=",;\t|")
         return next(csv.reader([line], dialect))
     except IngestError:  # the file's first bytes cannot be read: read_head names it
