@@ -631,6 +631,11 @@ def test_a_stray_nul_byte_is_data_a_nul_riddled_file_is_binary(tmp_path: Path):
     body = (TX_HEADER + "\n" + tx_line("t1", "E\x00UR") + tx_line("t2")).encode()
     with load(tmp_path, "nul.csv", body, TRANSACTIONS) as wh:
         assert batch_of(wh)["rows_accepted"] == 2
+    # a one-row file of 117 bytes with two NULs in a field: 1.7 % of it, still stray bytes
+    short = (TX_HEADER + "\n" + tx_line("t1", "E\x00U\x00R")).encode()
+    assert short.count(b"\x00") * 100 > len(short)
+    with load(tmp_path, "short.csv", short, TRANSACTIONS) as wh:
+        assert batch_of(wh)["rows_read"] == 1
     utf16_as_utf8 = (TX_HEADER + "\n" + tx_line("t1")).encode("utf-16-le")
     with pytest.raises(IngestError, match="it holds binary data"):
         load(tmp_path, "wide.csv", utf16_as_utf8, TRANSACTIONS)

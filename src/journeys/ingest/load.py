@@ -558,8 +558,8 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
         return
     if head.startswith(b"PAR1"):
         what = "a Parquet file"
-    elif head.startswith((b"\x1f\x8b", b"PK\x03\x04")) or head.count(b"\x00") * 100 > len(head):
-        what = "binary data"  # compressed, or NUL-riddled; one stray NUL in a row is not binary
+    elif head.startswith((b"\x1f\x8b", b"PK\x03\x04")) or _nul_riddled(head):
+        what = "binary data"  # compressed, or NUL-riddled
     else:
         if kind == "csv":
             check_header(path, head, encoding)
@@ -568,6 +568,17 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
         f"{path.name}: not a readable {kind} file (it holds {what}); deliver {kind} text or set "
         "the source's format. Nothing was loaded from it"
     )
+
+
+STRAY_NULS = 8
+"""NUL bytes a text file's head may hold as data (a field an export wrote them into): a
+short file's few stray NULs are more than 1 % of it, a binary or a two-byte-wide text file
+holds them by the dozen."""
+
+
+def _nul_riddled(head: bytes) -> bool:
+    nuls = head.count(b"\x00")
+    return nuls > STRAY_NULS and nuls * 100 > len(head)
 
 
 def _record(wh: Warehouse, batch: _Batch, result: BatchResult) -> None:
