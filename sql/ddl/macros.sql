@@ -409,6 +409,50 @@ create or replace macro journeys_no_id(s) as case
         || '|false|\[object object\]|nan|none|null|0)["'' ]*'
     )
 end;
+-- Google Analytics 4's list of keys and typed values (an event's event_params or
+-- user_properties, read as a list of {key, value: {string_value, int_value, double_value,
+-- float_value}}) as one JSON object of its keys in their order, each value as text, whichever
+-- field holds it: an entry without a key is left out, and a key given twice keeps its first
+-- value (only such a list is searched).
+create or replace macro journeys_ga4_object(params) as (
+    to_json(
+        map_from_entries(
+            case
+                when list_unique(list_transform(params, lambda p: p.key)) = len(params)
+                    then list_transform(
+                        params,
+                        lambda p: {
+                            'k': p.key,
+                            'v': coalesce(
+                                p.value.string_value,
+                                p.value.int_value,
+                                p.value.double_value,
+                                p.value.float_value
+                            )
+                        }
+                    )
+                else list_transform(
+                    list_filter(
+                        range(1, len(params) + 1),
+                        lambda i: params[i].key is not null
+                        and list_position(list_transform(params, lambda p: p.key), params[i].key)
+                        = i
+                    ),
+                    lambda i: {
+                        'k': params[i].key,
+                        'v': coalesce(
+                            params[i].value.string_value,
+                            params[i].value.int_value,
+                            params[i].value.double_value,
+                            params[i].value.float_value
+                        )
+                    }
+                )
+            end
+        )
+    )
+);
+
 -- An amount as a number, read with the source's decimal separator (sources.<name>.decimal),
 -- whatever currency marks it and however its thousands are grouped (journeys_amount_parts).
 create or replace macro journeys_amount(s, decimal_separator) as case

@@ -332,7 +332,9 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
 
     path: str | None = None
     """A folder or glob, relative to the configuration file's folder."""
-    format: Literal["auto", "csv", "jsonl", "parquet", "excel"] = "auto"
+    format: Literal["auto", "csv", "jsonl", "parquet", "excel", "ga4"] = "auto"
+    """How the source's files are read: by their names (``auto``), as the format given, or
+    ``ga4``: Google Analytics 4's BigQuery export (JSON lines or Parquet; the web source)."""
     sheet: str | None = None
     """The sheet of an Excel or OpenDocument workbook to read (a name, or its number from 1);
     default: the first."""
@@ -634,6 +636,11 @@ def validate_settings(data: Any) -> Settings:
             raise SettingsError(
                 f"sources.{name}.contacts",
                 "only the CRM lists more contact columns; move them to sources.customers.contacts",
+            )
+        if source.format == "ga4" and name != "web":
+            raise SettingsError(
+                f"sources.{name}.format",
+                "ga4 is Google Analytics 4's export of web events; only sources.web reads it",
             )
     value_of = settings.customer_value
     if value_of.column is not None and value_of.segments:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.errors import IngestError
@@ -35,6 +35,9 @@ class Spec:
     only_mapped: tuple[str, ...] = ()
     """Optional columns found only through the column map, never by their own name."""
     missing_fix: str = MISSING_FIX
+    defaults: dict[str, str] = field(default_factory=dict)
+    """The names a file's format gives contract columns (GA4's ``user_pseudo_id``), looked for
+    when the column map names none; an optional one the file lacks loads empty."""
 
 
 def resolve(
@@ -49,7 +52,7 @@ def resolve(
     chosen: dict[str, str | None] = {}
     missing: list[str] = []
     for column in spec.columns:
-        wanted = spec.column_map.get(column, column)
+        wanted = spec.column_map.get(column) or spec.defaults.get(column, column)
         if column in spec.only_mapped and column not in spec.column_map:
             chosen[column] = None
         elif wanted in delivered:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeys.errors import GZIP_ERRORS, IngestError, WarehouseError, unreadable
+from journeys.ingest import ga4
 from journeys.ingest.columns import (
     Spec,
     jsonl_params,
@@ -85,9 +86,25 @@ def read_landing(wh: Warehouse, path: Path, *, fmt: str, spec: Spec, encoding: s
         return _read_jsonl(wh, path, spec, text_encoding(path, encoding))
     if fmt == "parquet":
         return _read_parquet(wh, path, spec)
+    if fmt == ga4.FORMAT:
+        return _read_ga4(wh, path, spec, encoding)
     raise IngestError(
         f"{path.name}: format '{fmt}' is not supported here; use csv, jsonl or parquet"
     )
+
+
+def _read_ga4(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
+    """Google Analytics 4's BigQuery export (ingest/ga4.py): its JSON lines, or its Parquet
+    rows written as JSON lines (numbered by row), each event read by ``ingest/ga4_lines``."""
+    if ga4.file_kind(path) == "jsonl":
+        return _read_jsonl(wh, path, spec, text_encoding(path, encoding), ga4_events=True)
+    with _plain_parquet(path) as plain, tempfile.TemporaryDirectory(prefix="journeys-") as tmp:
+        rows = Path(tmp) / "rows.jsonl"
+        try:
+            wh.export_model_lines("ingest/ga4_parquet_rows", rows, path=str(plain))
+        except WarehouseError as exc:
+            raise _fail_unreadable(path, "parquet", exc) from exc
+        return _read_jsonl(wh, path, spec, "utf-8", ga4_events=True, rows=rows)
 
 
 def _fail_unreadable(path: Path, fmt: str, exc: WarehouseError) -> IngestError:
@@ -225,13 +242,24 @@ def _standardise(
     return std, {**numbering, **params}
 
 
-def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
+def _read_jsonl(
+    wh: Warehouse,
+    path: Path,
+    spec: Spec,
+    encoding: str,
+    *,
+    ga4_events: bool = False,
+    rows: Path | None = None,
+) -> Landing:
+    """``ga4_events``: each line is read as a GA4 event (``_read_ga4``); ``rows``: the lines to
+    read in place of ``path``'s (a Parquet file's rows), named by ``path``."""
     from journeys.ingest.lines import count_lines
     from journeys.ingest.records import returned_runs
 
+    reading = {"inputs": {"ga4_raw": "ingest/read_jsonl"}} if ga4_events else {}
     try:
         with (
-            _text_file(path, encoding, plain=False) as (readable, tmp),
+            _text_file(rows or path, encoding, plain=False) as (readable, tmp),
             ThreadPoolExecutor(1, thread_name_prefix="journeys-lines") as pool,
         ):
             readable = _array_as_lines(wh, path, readable, tmp)
@@ -240,7 +268,11 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
             counting = pool.submit(count_lines, readable)
             try:
                 wh.materialize_temp(
-                    "landing_raw", "ingest/read_jsonl", path=str(readable), encoding="utf-8"
+                    "landing_raw",
+                    "ingest/ga4_lines" if ga4_events else "ingest/read_jsonl",
+                    path=str(readable),
+                    encoding="utf-8",
+                    **reading,
                 )
             finally:
                 count = counting.result()  # a damaged gzip stream: its error names the file
@@ -253,7 +285,7 @@ def _read_jsonl(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing
             f"{path.name}: no line is a JSON object, so this is not a JSON-lines file; export "
             "one JSON object per line, or set the source's format. Nothing was loaded from it"
         )
-    chosen = resolve(path.name, keys, spec, nested=True)
+    chosen = resolve(path.name, keys, ga4.hinted(spec, keys), nested=True)
     _offsets(wh, ((1, 0),))
     parse_rejects = wh.materialize_temp(
         "landing_parse_rejects",
@@ -329,7 +361,7 @@ def _read_parquet(wh: Warehouse, path: Path, spec: Spec) -> Landing:
     except WarehouseError as exc:
         raise _fail_unreadable(path, "parquet", exc) from exc
     delivered = wh.columns_of("landing_raw")
-    chosen = resolve(path.name, delivered, spec, nested=bool(nested))
+    chosen = resolve(path.name, delivered, ga4.hinted(spec, delivered), nested=bool(nested))
     structured = {c: key for c, key in chosen.items() if key in nested}
     if structured:  # an id, a name or a time cannot be a struct or a list
         named = ", ".join(f"{c} ('{key}')" for c, key in structured.items())

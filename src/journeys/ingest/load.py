@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from journeys.config import SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
+from journeys.ingest import ga4
 from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format, is_workbook
 from journeys.ingest.encodings import check_header, is_wide, marked_encoding
@@ -364,9 +365,12 @@ def landing_kind(
     plainly not text where text is expected raises ``IngestError``."""
     configured = settings.source(source)
     kind = detect_format(path, fmt or configured.format) if path.stat().st_size else None
-    if kind is None or (kind in ("csv", "jsonl") and is_blank_text(path, configured.encoding)):
+    written = ga4.file_kind(path) if kind == ga4.FORMAT else kind  # GA4: JSON lines or Parquet
+    if written is None or (
+        written in ("csv", "jsonl") and is_blank_text(path, configured.encoding)
+    ):
         return None
-    sniff_text(path, kind, configured.encoding)
+    sniff_text(path, written, configured.encoding)
     return kind
 
 
@@ -383,6 +387,7 @@ def source_spec(
         source=source,
         columns=contract_for(source).columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
+        defaults=ga4.COLUMNS if configured.format == ga4.FORMAT else {},
         optional=OPTIONAL_COLUMNS.get(source, ()),
         only_mapped=ONLY_MAPPED.get(source, ()),
         missing_fix=missing or MISSING_FIX,
