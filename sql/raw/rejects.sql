@@ -7,11 +7,18 @@
 -- Written by publish (publish.py) into a Parquet file when the work file's rejects changed.
 with senders as (
     -- a sender's name goes with its address: from the field's start (a CSV or JSON delimiter,
-    -- an opening quote) over the name (quotes escaped as \" or "") to the address in brackets
+    -- an opening quote) over the name (quotes escaped as \" or "") to the address in brackets;
+    -- in a quoted field, commas and the like too ('"Doe, Jane" <jane@example.com>'), as far
+    -- as a quote that ends the field
     select
         * replace (
             regexp_replace(
-                raw,
+                regexp_replace(
+                    raw,
+                    '([,;|\t{}:]\s*"|^")(?:[^"<>]|\\"|"")*<[^<>\s]*@[^<>\s]*>',
+                    '\1[email]',
+                    'g'
+                ),
                 '([,;|\t{}:]\s*"?|^"?)(?:[^,;|\t{}:"<>]|\\"|"")*<[^<>\s]*@[^<>\s]*>',
                 '\1[email]',
                 'g'
