@@ -97,7 +97,7 @@ def test_a_ga4_visitor_who_logs_in_is_one_customer_with_the_account():
     assert named == ["Buy in euros", "Read returns policy", "View pricing"]
 
 
-def _as_parquet(path: Path) -> None:
+def _as_parquet(path: Path, lines: int = 7) -> None:
     """The export's events as GA4's Parquet export types them (integers as integers)."""
     value = pa.struct(
         [("string_value", pa.string()), ("int_value", pa.int64()),
@@ -110,7 +110,7 @@ def _as_parquet(path: Path) -> None:
          ("device", pa.struct([("category", pa.string())]))]
     )  # fmt: skip
     rows = []
-    for line in EXPORT.read_text().splitlines()[:7]:
+    for line in EXPORT.read_text().splitlines()[:lines]:
         event = json.loads(line)
         for param in event["event_params"]:
             number = param["value"]["int_value"]
@@ -161,3 +161,10 @@ def test_a_parameter_given_twice_keeps_its_first_value(tmp_path: Path):
         [row] = _web(wh)
     assert row["page_path"] == "/a"
     assert json.loads(str(row["attributes"]))["page_location"] == "https://x.example/a"
+
+
+def test_a_parquet_export_without_events_is_an_empty_delivery(tmp_path: Path):
+    _as_parquet(tmp_path / "quiet_day.parquet", lines=0)
+    with Warehouse() as wh:
+        [result] = load_source(wh, GA4, "web", [tmp_path / "quiet_day.parquet"])
+    assert (result.rows_read, result.note) == (0, "empty file, nothing to load")

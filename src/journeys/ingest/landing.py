@@ -93,6 +93,18 @@ def read_landing(wh: Warehouse, path: Path, *, fmt: str, spec: Spec, encoding: s
     )
 
 
+def ga4_without_events(wh: Warehouse, path: Path) -> bool:
+    """Whether ``path`` is a GA4 export in Parquet without a row (a day without events: an
+    empty delivery, as a JSON-lines file without lines is)."""
+    if ga4.file_kind(path) != "parquet":
+        return False
+    try:
+        with _plain_parquet(path) as plain:
+            return not wh.scalar("ingest/parquet_rows", path=str(plain))
+    except WarehouseError as exc:
+        raise _fail_unreadable(path, "parquet", exc) from exc
+
+
 def _read_ga4(wh: Warehouse, path: Path, spec: Spec, encoding: str) -> Landing:
     """Google Analytics 4's BigQuery export (ingest/ga4.py): its JSON lines, or its Parquet
     rows written as JSON lines (numbered by row), each event read by ``ingest/ga4_lines``."""

@@ -26,7 +26,13 @@ from journeys.ingest.columns import MISSING_FIX, Spec
 from journeys.ingest.contracts import contract_for, detect_format, is_workbook
 from journeys.ingest.encodings import check_header, is_wide, marked_encoding
 from journeys.ingest.hashing import ContentHashes, file_hash
-from journeys.ingest.landing import TEMP_TABLES, Landing, read_frame, read_landing
+from journeys.ingest.landing import (
+    TEMP_TABLES,
+    Landing,
+    ga4_without_events,
+    read_frame,
+    read_landing,
+)
 from journeys.ingest.logreading import check_day_month, check_layout
 from journeys.ingest.raw import ensure_raw
 from journeys.warehouse import Warehouse
@@ -336,7 +342,7 @@ def read_delivered(
         # a sheet's rows are numbered as the spreadsheet shows them, below the column names
         return read_frame(wh, frame, name=path.name, spec=contract, first_line=1 + book)
     kind = landing_kind(settings, source, path, fmt=fmt)
-    if kind is None:
+    if kind is None or (kind == ga4.FORMAT and ga4_without_events(wh, path)):
         return None
     landing = read_landing(wh, path, fmt=kind, spec=contract, encoding=configured.encoding)
     if source == "log" and not landing.parse_rejects and not wh.count("landing_raw"):
