@@ -11,4 +11,4 @@ select
 from landing_marked as m
 left join landing_reject_text as t using (_line)
 where not m._valid
-order by m._line
+order by m._seq

@@ -20,7 +20,9 @@ select
     case
         when not _valid then 'line is not valid JSON; each line must be one JSON object'
         when not _object then 'line is JSON but not an object; each line must be one JSON object'
-    end as _parse_error
+    end as _parse_error,
+    cast(null as varchar) as _time_column,
+    cast(null as bigint) as _order
 from (
     select
         line,

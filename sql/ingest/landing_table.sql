@@ -8,5 +8,7 @@ select
     case when $has_extras then to_json(struct_pack(*COLUMNS($extras))) end as attributes,
     rowid as _rowid,
     false as _skip,
-    cast(null as varchar) as _parse_error
+    cast(null as varchar) as _parse_error,
+    cast(null as varchar) as _time_column,
+    cast(null as bigint) as _order
 from landing_raw

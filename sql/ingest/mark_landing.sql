@@ -1,5 +1,6 @@
 -- grain: one delivered row, valid or not, with its final reason (a JSON parse error comes
--- first), its arrival order (_seq), whether its key was already delivered (_is_duplicate:
+-- first), its arrival order (_seq: the file's, then the line's, then a row's milestones' in
+-- their order, ingest/milestones.sql), whether its key was already delivered (_is_duplicate:
 -- earlier in this file or in an earlier batch) and whether it is late (_is_late: older than the
 -- newest event of earlier batches). A view (ingest/load.py): the checked rows are read where
 -- they are (landing_checked), with the batch (landing_batch, one row) and the few duplicate
@@ -8,7 +9,7 @@ select
     c.* replace (coalesce(c._parse_error, c._reason) as _reason),
     coalesce(c._parse_error, c._reason) is null as _valid,
     c._line as _row_number,
-    b.file_seq * 1000000000 + c._line as _seq,
+    b.file_seq * 1000000000 + coalesce(c._order, c._line) as _seq,
     b.batch_id as _batch_id,
     b.file as _file,
     b.loaded_at as _loaded_at,

@@ -1,8 +1,9 @@
--- grain: one rejected line of a JSON-lines file: its line number and the line as delivered.
+-- grain: one rejected line of a JSON-lines file: its line number and the line as delivered
+-- (each once: a line's milestones are several events, ingest/milestones.sql).
 select
     m._line,
     r.line as _raw
-from (select
+from (select distinct
     _line,
     _rowid
 from landing_marked

@@ -20,11 +20,13 @@ select
         when journeys_rounded(event_id) then journeys_rounded_reason('event_id')
         when journeys_rounded(ticket_id) then journeys_rounded_reason('ticket_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. ticket_opened'
-        when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
-        when occurred_at_utc is null then 'occurred_at ' || journeys_source_ts_reason(
-            occurred_at,
-            $date_format,
-            'is not a timestamp; use YYYY-MM-DD HH:MM:SS (source timezone) or ISO-8601'
-        )
+        when journeys_blank(occurred_at)
+            then coalesce(_time_column, 'occurred_at') || ' is empty; every event needs its time'
+        when occurred_at_utc is null
+            then coalesce(_time_column, 'occurred_at') || ' ' || journeys_source_ts_reason(
+                occurred_at,
+                $date_format,
+                'is not a timestamp; use YYYY-MM-DD HH:MM:SS (source timezone) or ISO-8601'
+            )
     end as _reason
 from typed

@@ -33,10 +33,11 @@ select
         when journeys_rounded(customer_id) then journeys_rounded_reason('customer_id')
         when journeys_rounded(order_id) then journeys_rounded_reason('order_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. order_placed'
-        when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
+        when journeys_blank(occurred_at)
+            then coalesce(_time_column, 'occurred_at') || ' is empty; every event needs its time'
         when occurred_at_utc is null
             then
-                'occurred_at ' || journeys_source_ts_reason(
+                coalesce(_time_column, 'occurred_at') || ' ' || journeys_source_ts_reason(
                     occurred_at,
                     $date_format,
                     'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'

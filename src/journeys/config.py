@@ -355,6 +355,11 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
     phone_region: str | None = None
     """Country whose national format this source's phones are written in (``US``, ``DE``);
     default: the global ``phone_region``."""
+    milestones: dict[str, str] = msgspec.field(default_factory=dict)
+    """A ticket- or order-per-row export's time columns, each the event it records: delivered
+    column -> event_type (``Created at: ticket_created``, ``Solved at: ticket_solved``). Each
+    filled one is an event of the row's ticket (support) or order (transactions); the file then
+    needs no event_id, event_type or occurred_at column."""
     contacts: tuple[str, ...] = ()
     """The CRM's other columns that hold its customers' email addresses or phone numbers
     (``Phone - Mobile``, ``Additional emails``): each value read as an address (it holds an @)
@@ -626,6 +631,46 @@ class Settings(_Frozen, frozen=True, kw_only=True):
         return self.sources.get(name, SourceSettings())
 
 
+MILESTONE_SOURCES = {"support": "ticket_id", "transactions": "order_id"}
+"""The sources whose rows may be a ticket or an order with a column per milestone, and the
+column naming the ticket or order each event belongs to."""
+DERIVED = ("event_id", "event_type", "occurred_at")
+"""The contract columns milestones make: none is read from the file."""
+
+
+def _check_milestones(name: str, source: SourceSettings) -> None:
+    if not source.milestones:
+        return
+    if name not in MILESTONE_SOURCES:
+        raise SettingsError(
+            f"sources.{name}.milestones",
+            "only a help desk's tickets (support) or a shop's orders (transactions) are exported "
+            "a row per ticket or order with a column per milestone",
+        )
+    mapped = [c for c in DERIVED if c in source.column_map]
+    if mapped:
+        raise SettingsError(
+            f"sources.{name}.column_map",
+            f"{', '.join(mapped)} come from milestones (the column's name says the event, its "
+            "value the time, the row's ticket or order and both the id); remove them from "
+            "column_map",
+        )
+    blank = [c for c, event in source.milestones.items() if not c.strip() or not event.strip()]
+    if blank:
+        raise SettingsError(
+            f"sources.{name}.milestones",
+            "each milestone needs a column name and an event type, e.g. {Solved at: ticket_solved}",
+        )
+    events = [event.strip() for event in source.milestones.values()]
+    twice = sorted({event for event in events if events.count(event) > 1})
+    if twice:
+        raise SettingsError(
+            f"sources.{name}.milestones",
+            f"{', '.join(twice)} is the event of two columns; give each milestone column an "
+            "event of its own (a row's two times would be one event, the other lost)",
+        )
+
+
 def validate_settings(data: Any) -> Settings:
     """``Settings`` from plain values (a configuration's mapping, a flow's parameters): each
     field's rule, the types, and the rules between fields; raises SettingsError naming the
@@ -637,6 +682,7 @@ def validate_settings(data: Any) -> Settings:
                 f"sources.{name}.contacts",
                 "only the CRM lists more contact columns; move them to sources.customers.contacts",
             )
+        _check_milestones(name, source)
         if source.format == "ga4" and name != "web":
             raise SettingsError(
                 f"sources.{name}.format",

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from journeys.config import DERIVED, MILESTONE_SOURCES
 from journeys.errors import IngestError
 
 MISSING_FIX = (
@@ -38,6 +39,10 @@ class Spec:
     defaults: dict[str, str] = field(default_factory=dict)
     """The names a file's format gives contract columns (GA4's ``user_pseudo_id``), looked for
     when the column map names none; an optional one the file lacks loads empty."""
+    milestones: tuple[tuple[str, str], ...] = ()
+    """(delivered column, event type) of a ticket- or order-per-row export's time columns
+    (``sources.<source>.milestones``): the file's event_id, event_type and occurred_at come
+    from them (``ingest/milestones.sql``), not from columns of those names."""
 
 
 def resolve(
@@ -53,7 +58,10 @@ def resolve(
     missing: list[str] = []
     for column in spec.columns:
         wanted = spec.column_map.get(column) or spec.defaults.get(column, column)
-        if column in spec.only_mapped and column not in spec.column_map:
+        owner = bool(spec.milestones) and column == MILESTONE_SOURCES.get(spec.source)
+        if spec.milestones and column in DERIVED:
+            chosen[column] = None  # made of the milestones below
+        elif column in spec.only_mapped and column not in spec.column_map:
             chosen[column] = None
         elif wanted in delivered:
             chosen[column] = wanted
@@ -61,10 +69,17 @@ def resolve(
             chosen[column] = loose[wanted.strip().lower()]
         elif nested and wanted.split(".", 1)[0] in delivered and "." in wanted:
             chosen[column] = wanted
-        elif column in spec.optional and column not in spec.column_map:
+        elif column in spec.optional and column not in spec.column_map and not owner:
             chosen[column] = None
         else:
             missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
+    for at, (name, _) in enumerate(spec.milestones):
+        found = name if name in delivered else loose.get(name.strip().lower())
+        if found is None and nested and name.split(".", 1)[0] in delivered and "." in name:
+            found = name
+        chosen[milestone_key(at)] = found
+        if found is None:
+            missing.append(f"milestone '{name}' (sources.{spec.source}.milestones)")
     if missing:
         seen = ", ".join(delivered[:12]) + (" …" if len(delivered) > 12 else "")
         raise IngestError(
@@ -72,6 +87,27 @@ def resolve(
             f"To fix, {spec.missing_fix}. Nothing was loaded from it"
         )
     return chosen
+
+
+def milestone_key(at: int) -> str:
+    """The name a milestone column has among the chosen columns (no contract column's)."""
+    return f"milestone {at}"
+
+
+def milestone_params(spec: Spec, params: dict[str, Any], width: int) -> dict[str, Any]:
+    """``params`` for ``ingest/milestones.sql``: where each milestone's time lies in ``_v``
+    (``width`` values long), its event type and column name, where the row's ticket or order
+    lies, and the places past ``width`` where the model puts each event's id, type and time."""
+    at = dict(params["at"])
+    made = {column: width + i for i, column in enumerate(DERIVED, start=1)}
+    return {
+        **params,
+        "at": {k: v for k, v in at.items() if not k.startswith("milestone ")} | made,
+        "milestone_at": [at[milestone_key(i)] for i in range(len(spec.milestones))],
+        "milestone_types": [event for _, event in spec.milestones],
+        "milestone_columns": [name for name, _ in spec.milestones],
+        "owner_at": at[MILESTONE_SOURCES[spec.source]],
+    }
 
 
 def refuse_repeated(

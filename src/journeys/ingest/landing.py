@@ -30,6 +30,7 @@ from journeys.ingest import ga4
 from journeys.ingest.columns import (
     Spec,
     jsonl_params,
+    milestone_params,
     nested_path,
     refuse_repeated,
     resolve,
@@ -246,12 +247,14 @@ def _standardise(
     else:
         model = "ingest/number_records"
         numbering = {"firsts": [r for r, _ in runs], "shifts": [s for _, s in runs]}
-    std = {
-        "landing_values": values_model,
-        "landing_numbered": model,
-        "landing_std": f"ingest/contract_{spec.source}",
-    }
-    return std, {**numbering, **params}
+    if spec.milestones:  # a row per ticket or order: an event per filled time column
+        width = len(params["keys"] if "keys" in params else params["paths"])
+        params = milestone_params(spec, params, width)
+        std = {"landing_values": values_model, "landing_rows": model,
+               "landing_numbered": "ingest/milestones"}  # fmt: skip
+    else:
+        std = {"landing_values": values_model, "landing_numbered": model}
+    return std | {"landing_std": f"ingest/contract_{spec.source}"}, {**numbering, **params}
 
 
 def _read_jsonl(

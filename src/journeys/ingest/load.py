@@ -394,6 +394,7 @@ def source_spec(
         columns=contract_for(source).columns,
         column_map=column_map if column_map is not None else dict(configured.column_map),
         defaults=ga4.COLUMNS if configured.format == ga4.FORMAT else {},
+        milestones=tuple(configured.milestones.items()),
         optional=OPTIONAL_COLUMNS.get(source, ()),
         only_mapped=ONLY_MAPPED.get(source, ()),
         missing_fix=missing or MISSING_FIX,
@@ -455,6 +456,10 @@ def _append(
     if landing.parse_rejects:
         wh.execute("ingest/insert_parse_rejects", **params)
     rejected = counts["invalid"] + landing.parse_rejects
+    notes = [f"{rejected} row(s) kept in raw.rejects"] if rejected else []
+    if "landing_rows" in landing.std:  # a row per ticket or order: say what was read
+        rows = int(wh.scalar("ingest/milestone_rows")) + landing.parse_rejects
+        notes.insert(0, f"{rows} row(s), an event per filled milestone")
     return BatchResult(
         batch.batch_id,
         source,
@@ -464,7 +469,7 @@ def _append(
         rows_rejected=rejected,
         duplicates=counts["duplicates"],
         late_events=counts["late_events"],
-        note=f"{rejected} row(s) kept in raw.rejects" if rejected else "",
+        note="; ".join(notes),
         left_out=left_out.rows,
         own_transitions=left_out.own_transitions,
     )
