@@ -456,10 +456,6 @@ def _append(
     if landing.parse_rejects:
         wh.execute("ingest/insert_parse_rejects", **params)
     rejected = counts["invalid"] + landing.parse_rejects
-    notes = [f"{rejected} row(s) kept in raw.rejects"] if rejected else []
-    if "landing_rows" in landing.std:  # a row per ticket or order: say what was read
-        rows = int(wh.scalar("ingest/milestone_rows")) + landing.parse_rejects
-        notes.insert(0, f"{rows} row(s), an event per filled milestone")
     return BatchResult(
         batch.batch_id,
         source,
@@ -469,10 +465,20 @@ def _append(
         rows_rejected=rejected,
         duplicates=counts["duplicates"],
         late_events=counts["late_events"],
-        note="; ".join(notes),
+        note=_batch_note(wh, landing, rejected),
         left_out=left_out.rows,
         own_transitions=left_out.own_transitions,
     )
+
+
+def _batch_note(wh: Warehouse, landing: Landing, rejected: int) -> str:
+    """The rows kept in raw.rejects, and, for a row per ticket or order (ingest/milestones.sql:
+    ``read`` counts events), how many rows they came from."""
+    notes = [f"{rejected} row(s) kept in raw.rejects"] if rejected else []
+    if "landing_rows" in landing.std:
+        rows = int(wh.scalar("ingest/milestone_rows")) + landing.parse_rejects
+        notes.insert(0, f"{rows} row(s), an event per filled milestone")
+    return "; ".join(notes)
 
 
 def _layout_setting(source: str) -> str:
