@@ -3,6 +3,7 @@ fix, values in the forms a person writes them converted, nothing unknown accepte
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def _load(tmp_path: Path, text: str) -> Settings:
         ("sources: {web: {column_map: {occurred_at: 5}}}\n", "sources.web.column_map", "`str`"),
         ("sources: {web: {phone_region: XX}}\n", "sources.web.phone_region", "phone region"),
         ("touchpoints: [{source: web, touchpoint: A}, {source: web}]\n", "touchpoints.1",
-         "missing required field `touchpoint`"),
-        ("touchpoints: [{source: web, touchpoint: [A]}]\n", "touchpoints.0.touchpoint", "`str`"),
+         "give the touchpoint its events become"),
+        ("touchpoints: [{source: web, touchpoint: [A]}]\n", "touchpoints.0.touchpoint",
+         "`str | null`"),
         ("drift: {baseline_periods: 0}\n", "drift.baseline_periods", ">= 1"),
         ("drift: {fdr: 1.5}\n", "drift.fdr", "< 1"),
         ("partitions: lots\n", "partitions", "`int`"),
@@ -117,3 +119,16 @@ def test_fields_that_depend_on_each_other():
         validate_settings({"customer_value": {"column": "ltv", "segments": {"vip": 2}}})
     weighted = validate_settings({"ranking": "value_weighted", "customer_value": {"column": "ltv"}})
     assert weighted.customer_value.configured
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ({"source": "web", "event_type": "scroll"}, "or skip: true"),
+        ({"source": "web", "touchpoint": "Scroll", "skip": True}, "remove skip: true"),
+        ({"source": "web", "channel": "web", "skip": True}, "no touchpoint, channel"),
+    ],
+)
+def test_a_touchpoint_rule_names_its_touchpoint_or_skips_its_events(rule: dict, says: str):
+    with pytest.raises(SettingsError, match=rf"touchpoints\.0.*{re.escape(says)}"):
+        validate_settings({"touchpoints": [rule]})

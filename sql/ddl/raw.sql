@@ -47,6 +47,7 @@ create table if not exists raw.build_inputs (
     stitched_customers bigint not null,
     unstitched_events bigint not null,
     unmapped_events bigint not null,
+    skipped_events bigint not null,
     journeys bigint not null
 );
 create table if not exists raw.customers (

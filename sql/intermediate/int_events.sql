@@ -260,3 +260,5 @@ from keyed as e
 inner join intermediate.int_identity as i on e.node = i.node
 left join matches as m on e.signature = m.signature
 left join staging.touchpoint_rules as r on m.rule_no = r.rule_no
+-- an event a rule skips is no touchpoint of any journey (marts.data_quality counts it)
+where not coalesce(r.skip, false)

@@ -11,6 +11,7 @@ select
     b.stitched_customers,
     b.unstitched_events,
     b.unmapped_events,
+    b.skipped_events,
     b.journeys
 from (
     select

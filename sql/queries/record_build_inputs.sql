@@ -7,5 +7,6 @@ values (
     $stitched_customers,
     $unstitched_events,
     $unmapped_events,
+    $skipped_events,
     $journeys
 )

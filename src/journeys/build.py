@@ -88,13 +88,21 @@ class BuildResult:
     rebuilt_customers: int
     journeys: int
     full_rebuild: bool
+    skipped_events: int = 0
+    """Accepted events that touchpoint rules leave out of the journeys (``skip: true``)."""
 
     def summary(self) -> str:
         return (
             f"build: {numbered(self.events, 'event')}, {numbered(self.customers, 'customer')} "
             f"({self.stitched_customers} linked to the CRM), {numbered(self.journeys, 'journey')}; "
             f"{numbered(self.unstitched_events, 'event')} unstitched, {self.unmapped_events} "
-            "unmapped; "
+            "unmapped"
+            + (
+                f", {self.skipped_events} skipped by touchpoint rules"
+                if self.skipped_events
+                else ""
+            )
+            + "; "
             + (
                 "full rebuild"
                 if self.full_rebuild
@@ -325,6 +333,7 @@ def _build(
         stitched_customers=identity.stitched_customers,
         unstitched_events=counts["unstitched_events"],
         unmapped_events=counts["unmapped_events"],
+        skipped_events=counts["skipped_events"],
         rebuilt_customers=identity.customers if full else counts["dirty_customers"],
         journeys=wh.count("marts.journeys"),
         full_rebuild=full,
@@ -337,6 +346,7 @@ KEPT_COUNTS = (
     "stitched_customers",
     "unstitched_events",
     "unmapped_events",
+    "skipped_events",
     "journeys",
 )
 """The counts of a finished build that raw.build_inputs keeps for a build of the same inputs."""

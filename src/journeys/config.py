@@ -374,15 +374,20 @@ class SourceSettings(_Frozen, frozen=True, kw_only=True):
 
 
 class TouchpointRule(_Frozen, frozen=True, kw_only=True):
-    """Maps (source, event_type, optional field globs) to a touchpoint name and its owners."""
+    """Maps (source, event_type, optional field globs) to a touchpoint name and its owners, or,
+    with ``skip``, leaves the events it matches out of the journeys (an analytics tool's events
+    that record no step of the customer's: GA4's user_engagement, scroll, session_start)."""
 
     source: str
     event_type: str = "*"
     match: dict[str, str] = msgspec.field(default_factory=dict)
-    touchpoint: str
+    touchpoint: str | None = None
     channel: str | None = None
     team: str | None = None
     system: str | None = None
+    skip: bool = False
+    """The events this rule matches stay in raw and staging, counted per batch
+    (``marts.data_quality.skipped``), and are no touchpoint of any journey."""
 
 
 class SessionSettings(_Frozen, frozen=True, kw_only=True):
@@ -631,6 +636,23 @@ class Settings(_Frozen, frozen=True, kw_only=True):
         return self.sources.get(name, SourceSettings())
 
 
+def _check_rule(at: int, rule: TouchpointRule) -> None:
+    """A rule names its touchpoint, or skips the events it matches: one of the two."""
+    field = f"touchpoints.{at}"
+    if rule.skip and (rule.touchpoint or rule.channel or rule.team or rule.system):
+        raise SettingsError(
+            field,
+            "a rule that skips its events gives them no touchpoint, channel, team or system; "
+            "remove skip: true, or those",
+        )
+    if not rule.skip and not (rule.touchpoint or "").strip():
+        raise SettingsError(
+            field,
+            "give the touchpoint its events become (touchpoint: View pricing), or skip: true to "
+            "leave them out of the journeys",
+        )
+
+
 MILESTONE_SOURCES = {"support": "ticket_id", "transactions": "order_id"}
 """The sources whose rows may be a ticket or an order with a column per milestone, and the
 column naming the ticket or order each event belongs to."""
@@ -688,6 +710,8 @@ def validate_settings(data: Any) -> Settings:
                 f"sources.{name}.format",
                 "ga4 is Google Analytics 4's export of web events; only sources.web reads it",
             )
+    for at, rule in enumerate(settings.touchpoints):
+        _check_rule(at, rule)
     value_of = settings.customer_value
     if value_of.column is not None and value_of.segments:
         raise SettingsError(

@@ -34,7 +34,7 @@ PUBLISHED_REJECTS = "raw.rejects"
 """The one published table that is not a mart: the work file's rejects, masked."""
 
 
-WAREHOUSE_FORMAT = 12
+WAREHOUSE_FORMAT = 13
 """The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
 catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format; 6 =
 raw.transactions.amount_value, the amount read with the source's decimal separator; 7 = the
@@ -46,7 +46,9 @@ folder the stored files were written in (a moved or copied warehouse folder read
 11 = ``raw.log.team``, an imported log's team or resource column (``--team-col``); 12 =
 ``raw.phone_numbers.is_placeholder`` (a phone number that numbers nobody), and the ids that
 name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_customer_id``;
-``raw.transactions.amount_currency``, the currency an amount names itself (``19,90 €``).
+``raw.transactions.amount_currency``, the currency an amount names itself (``19,90 €``); 13 =
+``raw.build_inputs.skipped_events`` and ``marts.data_quality.skipped``, the events touchpoint
+rules leave out of the journeys (``skip: true``).
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""

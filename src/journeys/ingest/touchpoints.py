@@ -2,7 +2,8 @@
 
 A rule names a source, an ``event_type`` glob and optional field globs (``page_path:
 /pricing*``, ``category: billing``); rules are tried in file order and the first that matches
-gives the touchpoint and, where it sets them, channel, team and system. An event no rule maps
+gives the touchpoint and, where it sets them, channel, team and system (or, ``skip: true``,
+leaves the event out of the journeys: int_events holds no row of it). An event no rule maps
 keeps its ``event_type`` as its touchpoint, so logs whose event types are meaningful need no
 mapping. Fields a rule can test: the source's contract columns and any delivered extra column.
 """
@@ -21,6 +22,7 @@ RULE_COLUMNS = {
     "channel": "VARCHAR",
     "team": "VARCHAR",
     "system": "VARCHAR",
+    "skip": "BOOLEAN",
 }
 CONDITIONS = "staging.touchpoint_conditions"
 CONDITION_COLUMNS = {"rule_no": "BIGINT", "field": "VARCHAR", "pattern": "VARCHAR"}
@@ -29,7 +31,16 @@ CONDITION_COLUMNS = {"rule_no": "BIGINT", "field": "VARCHAR", "pattern": "VARCHA
 def rule_rows(settings: Settings) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The configured rules as rows of ``RULE_COLUMNS``, and their field conditions."""
     rules: list[tuple[object, ...]] = [
-        (i, rule.source, rule.event_type, rule.touchpoint, rule.channel, rule.team, rule.system)
+        (
+            i,
+            rule.source,
+            rule.event_type,
+            rule.touchpoint,
+            rule.channel,
+            rule.team,
+            rule.system,
+            rule.skip,
+        )
         for i, rule in enumerate(settings.touchpoints, start=1)
     ]
     conditions: list[tuple[object, ...]] = [
