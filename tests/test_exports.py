@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CONFIG = FIXTURES / "exports" / "journeys.yaml"
 FILES = {
     "customers": [FIXTURES / "exports" / "customers.csv"],
-    "web": [FIXTURES / "ga4" / "events_20260301.jsonl"],
+    "web": [FIXTURES / "ga4" / "events_20260301.jsonl", FIXTURES / "ga4" / "events_20260303.jsonl"],
     "transactions": [FIXTURES / "milestones" / "orders.csv"],
     "support": [FIXTURES / "milestones" / "tickets.csv",
                 FIXTURES / "milestones" / "tickets_next_day.csv"],
@@ -43,11 +43,14 @@ def test_a_shops_own_exports_make_one_journey_per_customer(tmp_path: Path, capsy
     reports = tmp_path / "reports"
     run(capsys, *common, "report", "--config", str(CONFIG), "--out", str(reports))
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        ann = con.sql(
-            "SELECT e.touchpoint, e.source FROM marts.events AS e "
-            "JOIN marts.customers AS c USING (customer_key) "
-            "WHERE c.segment = 'vip' ORDER BY e.occurred_at, e.seq"  # c-1001, Ann
-        ).fetchall()
+        ann, carl = (
+            con.sql(
+                "SELECT e.touchpoint, e.source FROM marts.events AS e "
+                "JOIN marts.customers AS c USING (customer_key) "
+                f"WHERE c.created_at = DATE '{created}' ORDER BY e.occurred_at, e.seq"
+            ).fetchall()
+            for created in ("2025-11-02", "2026-01-15")  # the CRM's c-1001 (Ann), c-1002 (Carl)
+        )
         reached = dict(
             con.sql(
                 "SELECT step, journeys_reached FROM marts.map_steps WHERE map_name = 'purchase'"
@@ -58,6 +61,11 @@ def test_a_shops_own_exports_make_one_journey_per_customer(tmp_path: Path, capsy
         "Ticket opened", "Ticket assigned", "Order shipped", "Ticket resolved",
     ]  # fmt: skip
     assert {s for _, s in ann} == {"web", "transactions", "support"}
+    # Carl checks out as a guest: his GA4 purchase names his order, so his visit is his
+    assert [t for t, _ in carl] == [
+        "Visit site", "View pricing", "Checkout", "Order placed", "Payment captured",
+        "Order cancelled", "Ticket opened", "Ticket assigned", "Ticket resolved",
+    ]  # fmt: skip
     page = (reports / "purchase.html").read_text(encoding="utf-8")
     funnel = page[page.index('<section id="funnel"') :]
     shown = dict(re.findall(r"<span>([^<]+): ([\d,]+)", funnel[: funnel.index("</section>")]))
@@ -71,5 +79,5 @@ def test_a_shops_own_exports_make_one_journey_per_customer(tmp_path: Path, capsy
         ).fetchall()
     # GA4's session_start is left out and counted; every other accepted row is an event
     assert sorted(quality) == [
-        ("customers", 0, 4), ("support", 0, 9), ("transactions", 0, 6), ("web", 1, 6)
+        ("customers", 0, 4), ("support", 0, 9), ("transactions", 0, 6), ("web", 1, 10)
     ]  # fmt: skip

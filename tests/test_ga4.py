@@ -28,11 +28,13 @@ from journeys.warehouse import Warehouse
 EXPORT = Path(__file__).parent / "fixtures" / "ga4" / "events_20260301.jsonl"
 GA4 = Settings(sources={"web": SourceSettings(format="ga4")})
 SHOWN = ["anonymous_id", "user_id", "event_type", "occurred_at", "page_path", "referrer", "device"]
+ORDERS = Path(__file__).parent / "fixtures" / "milestones" / "orders.csv"
 VISITOR = "1536875215.1772359100"
 
 
 def _web(wh: Warehouse) -> list[dict[str, object]]:
-    return wh.read_table("raw.web", columns=["event_id", *SHOWN, "attributes"]).rows(named=True)
+    columns = ["event_id", *SHOWN, "order_id", "attributes"]
+    return wh.read_table("raw.web", columns=columns).rows(named=True)
 
 
 def test_a_ga4_export_loads_as_web_events_with_its_parameters():
@@ -59,7 +61,8 @@ def test_a_ga4_export_loads_as_web_events_with_its_parameters():
     assert attributes["value"] == "49.9" and attributes["currency"] == "EUR"  # a double_value
     assert attributes["page_location"] == "https://shop.example/checkout/done"
     assert attributes["user_properties"] == {"plan": "pro"}
-    assert attributes["ecommerce"]["transaction_id"] == "T-88"  # GA4's own structs kept
+    assert attributes["ecommerce"]["transaction_id"] == "#1001"  # GA4's own structs kept
+    assert purchase["order_id"] == "#1001"  # ecommerce.transaction_id: the order it made
     assert "event_params" not in attributes
     # every event its own id, the same event twice one (both copies kept in raw)
     assert len({r["event_id"] for r in rows}) == len(rows) - 1
@@ -168,3 +171,76 @@ def test_a_parquet_export_without_events_is_an_empty_delivery(tmp_path: Path):
     with Warehouse() as wh:
         [result] = load_source(wh, GA4, "web", [tmp_path / "quiet_day.parquet"])
     assert (result.rows_read, result.note) == (0, "empty file, nothing to load")
+
+
+SHOP = SourceSettings(
+    column_map={"order_id": "Name", "customer_id": "Email", "amount": "Total"},
+    milestones={"Created at": "order_placed", "Paid at": "payment_captured",
+                "Fulfilled at": "order_shipped", "Cancelled at": "order_cancelled"},
+)  # fmt: skip
+GUEST_DAY = EXPORT.with_name("events_20260303.jsonl")
+CRM = Path(__file__).parent / "fixtures" / "exports" / "customers.csv"
+
+
+def _keys_after_build(
+    web: list[Path], *, crm: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(web event id -> its customer key, order id -> its customer key) after loading ``web``
+    and the order export (and the CRM) and building."""
+    settings = Settings(sources={"web": GA4.sources["web"], "transactions": SHOP})
+    with Warehouse() as wh:
+        if crm:
+            load_source(wh, settings, "customers", [CRM])
+        load_source(wh, settings, "web", web)
+        load_source(wh, settings, "transactions", [ORDERS])
+        build_events(wh, settings)
+        events = wh.read_table(
+            "intermediate.int_events", columns=["event_id", "source", "customer_key"]
+        )
+        orders = wh.read_table("raw.transactions", columns=["event_id", "order_id"])
+    keys = {e: k for e, _, k in events.iter_rows()}
+    web_keys = {e: k for e, source, k in events.iter_rows() if source == "web"}
+    return web_keys, {o: keys[e] for e, o in orders.iter_rows() if e in keys}
+
+
+def test_a_guest_buyers_browsing_joins_the_order_its_purchase_made():
+    """Carl never logs in: his GA4 purchase names order #1002 (ecommerce.transaction_id), so his
+    visit is his order's customer's. A purchase GA4 wrote '(not set)' for names no order."""
+    keys, orders = _keys_after_build([GUEST_DAY])
+    carl = [event for event, key in keys.items() if key == orders["#1002"]]
+    assert len(carl) == 3  # the two page views and the purchase
+    assert orders["#1001"] != orders["#1002"]
+    unset = {k for k in keys.values()} - set(orders.values())
+    assert len(unset) == 1  # the (not set) buyer is a visitor of its own
+
+
+def test_a_browser_that_bought_two_customers_orders_links_neither(tmp_path: Path):
+    """A shared computer: one browser makes Ann's order #1001 and Carl's #1002. Linked through
+    both orders, it would make Ann and Carl one customer."""
+    lines = []
+    for at, order in enumerate(("#1001", "#1002")):
+        event = {"event_timestamp": str(1772535000000000 + at), "event_name": "purchase",
+                 "user_pseudo_id": "9.9", "event_params": [],
+                 "ecommerce": {"transaction_id": order}}  # fmt: skip
+        lines.append(json.dumps(event))
+    shared = tmp_path / "shared.jsonl"
+    shared.write_text("\n".join(lines) + "\n")
+    keys, orders = _keys_after_build([shared])
+    assert orders["#1001"] != orders["#1002"]
+    browser = {keys[e] for e in keys} - set(orders.values())
+    assert len(browser) == 1  # the browser's two purchases: a visitor of its own
+
+
+def test_a_login_and_a_guest_order_of_the_same_person_are_one_browser(tmp_path: Path):
+    """Ann logs in as c-1001, and later checks out as a guest: her order names her by the
+    address the CRM has for c-1001. One person, so her browser links to her, not nobody."""
+    events = [
+        {"event_timestamp": "1772359000000000", "event_name": "login", "user_id": "c-1001"},
+        {"event_timestamp": "1772359100000000", "event_name": "page_view"},
+        {"event_timestamp": "1772359200000000", "event_name": "purchase",
+         "ecommerce": {"transaction_id": "#1001"}},
+    ]  # fmt: skip
+    day = tmp_path / "ann.jsonl"
+    day.write_text("".join(json.dumps(e | {"user_pseudo_id": "5.5"}) + "\n" for e in events))
+    keys, orders = _keys_after_build([day], crm=True)
+    assert set(keys.values()) == {orders["#1001"]}

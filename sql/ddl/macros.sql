@@ -395,8 +395,8 @@ name || ' is a long number a spreadsheet rounded (written like 1.23457E+11), so 
 -- An identifier that names nobody: empty, or a placeholder that analytics and shop exports
 -- write for a missing id (PostHog's ids it never merges on: anonymous, guest, distinct_id, id,
 -- not_authenticated, email, undefined, true, false, [object Object], NaN, None, null, 0; a
--- WooCommerce guest's customer 0), in any case, quoted or not. Kept as an id, it would make
--- every visitor or guest carrying it one customer.
+-- WooCommerce guest's customer 0; Google Analytics' (not set)), in any case, quoted or not.
+-- Kept as an id, it would make every visitor or guest carrying it one customer.
 create or replace macro journeys_no_id(s) as case
     when journeys_blank(s) then true
     -- only a value of a placeholder's length, quoted or not, is matched (strlen: bytes, no
@@ -406,7 +406,7 @@ create or replace macro journeys_no_id(s) as case
     else regexp_full_match(
         s,
         '(?i)["'' ]*(anonymous|guest|distinct_?id|id|not_authenticated|email|undefined|true'
-        || '|false|\[object object\]|nan|none|null|0)["'' ]*'
+        || '|false|\[object object\]|nan|none|null|0|\(not set\))["'' ]*'
     )
 end;
 -- Google Analytics 4's list of keys and typed values (an event's event_params or

@@ -30,6 +30,7 @@ create table if not exists raw.web (  -- noqa: PRS
     anonymous_id varchar, user_id varchar, event_type varchar,
     occurred_at varchar using compression zstd,
     page_path varchar, referrer varchar, device varchar,
+    order_id varchar,  -- the order a purchase event made (links the visitor to its buyer)
     occurred_at_utc timestamptz,
     no_anonymous_id boolean, no_user_id boolean,  -- empty or a placeholder (undefined, null)
     attributes json,

@@ -10,5 +10,6 @@ select
     _v[$at.page_path] as page_path,
     _v[$at.referrer] as referrer,
     _v[$at.device] as device,
+    _v[$at.order_id] as order_id,
     * exclude (_v)
 from landing_numbered

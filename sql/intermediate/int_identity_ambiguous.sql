@@ -1,5 +1,65 @@
 -- grain: one identifier left unlinked because it is shared (contact of several CRM customers,
--- or a browser several customers logged in on).
+-- a browser several people logged in or bought on, an order of several customers).
+-- A browser's people are its logins and the customers of the orders it bought without logging
+-- in (staging.stg_web.order_id; a purchase made logged in is its login's), each an address one
+-- CRM customer has counted as that customer ($salt: the address's keyed hash, as staging's): a
+-- login c-1001 and an order of ann@example.com, Ann's address in the CRM, are one person. Only
+-- the orders a purchase event names are looked at.
+with purchased as (
+    select distinct order_id from staging.stg_web
+    where order_id is not null
+),
+
+buyers as (
+    select distinct
+        t.order_id,
+        t.customer_id
+    from staging.stg_transactions as t
+    inner join purchased as p on t.order_id = p.order_id
+    where t.customer_id is not null
+),
+
+crm_emails as (
+    -- an address one CRM customer has, with that customer
+    select
+        contact,
+        min(customer) as customer
+    from intermediate.int_crm_contacts
+    where starts_with(contact, 'e:')
+    group by contact
+    having count(distinct customer) = 1
+),
+
+seen as (
+    -- a browser's logins, and the customers of the orders it bought as a guest
+    select distinct
+        'a:' || anonymous_id as visitor,
+        user_id as id
+    from staging.stg_web
+    where anonymous_id is not null and user_id is not null
+    union
+    select distinct
+        'a:' || w.anonymous_id,
+        b.customer_id
+    from staging.stg_web as w
+    inner join buyers as b on w.order_id = b.order_id
+    where w.anonymous_id is not null and w.user_id is null
+),
+
+people as (
+    select
+        s.visitor,
+        coalesce(c.customer, 'c:' || s.id) as person
+    from (
+        select
+            *,
+            case when contains(id, '@') then 'e:' || journeys_email_key(id, $salt) end
+                as email_node
+        from seen
+    ) as s
+    left join crm_emails as c on s.email_node = c.contact
+)
+
 select
     'shared_contact' as kind,
     contact as node
@@ -12,9 +72,13 @@ union all
 select
     'shared_browser',
     visitor
-from (
-    select 'a:' || anonymous_id as visitor from staging.stg_web
-    where anonymous_id is not null and user_id is not null
-    group by visitor
-    having count(distinct user_id) > 1
-) as visitors
+from people
+group by visitor
+having count(distinct person) > 1
+union all
+select
+    'shared_order',
+    'o:' || order_id
+from buyers
+group by order_id
+having count(distinct customer_id) > 1

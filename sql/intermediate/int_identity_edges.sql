@@ -1,8 +1,13 @@
 -- grain: one link between two identifiers seen together (a self-link keeps a lone identifier).
 -- Nodes: c:<customer_id>, a:<anonymous_id>, e:<email hash>, p:<phone hash>, t:<ticket_id>,
--- l:<case id of an imported log>, o:<order id of a guest checkout>. Ambiguous identifiers
--- (int_identity_ambiguous: contacts of several CRM customers, browsers several customers logged
--- in on) link nobody: their events stay with their own key and are counted as unstitched.
+-- l:<case id of an imported log>, o:<order id of a guest checkout, or of a web purchase>.
+-- Ambiguous identifiers (int_identity_ambiguous: contacts of several CRM customers, browsers
+-- several customers logged in or bought on, orders of several customers) link nobody: their
+-- events stay with their own key and are counted as unstitched.
+-- A web purchase event's order (stg_web.order_id: GA4's ecommerce.transaction_id) makes its
+-- visitor the order's buyer: the visitor (its login, else its browser) and the order's customer
+-- (or, for a guest checkout, the order itself) are linked through the order, so the browsing
+-- before a guest checkout is its buyer's.
 -- A customer id that is an email address (a login by email, a shop's order export that names
 -- its customer by email) is also that address's contact: it meets the CRM customer and the
 -- tickets with that address, in the keyed hash staging gives it ($salt; not blocked).
@@ -48,6 +53,27 @@ id_contacts as (
     where i.email_key is not null and not list_contains(b.email_keys, i.email_key)
 ),
 
+purchases as (
+    -- the distinct (visitor, order) pairs of the web's purchase events
+    select distinct
+        case when user_id is not null then 'c:' || user_id else 'a:' || anonymous_id end
+            as visitor,
+        'o:' || order_id as order_node
+    from staging.stg_web
+    where order_id is not null
+),
+
+order_buyers as (
+    -- the customers of the orders a purchase event names (a guest checkout's order is its own)
+    select distinct
+        'c:' || t.customer_id as customer,
+        'o:' || t.order_id as order_node
+    from staging.stg_transactions as t
+    where
+        t.customer_id is not null
+        and 'o:' || t.order_id in (select p.order_node from purchases as p)
+),
+
 ticket_contacts as (
     select distinct
         't:' || ticket_id as ticket,
@@ -91,6 +117,22 @@ select
     'ticket_contact'
 from ticket_contacts
 where contact not in (select node from ambiguous)
+union all
+select
+    visitor,
+    order_node,
+    'purchase'
+from purchases
+where
+    visitor not in (select node from ambiguous)
+    and order_node not in (select node from ambiguous)
+union all
+select
+    customer,
+    order_node,
+    'order'
+from order_buyers
+where order_node not in (select node from ambiguous)
 union all
 select distinct
     node as left_node,

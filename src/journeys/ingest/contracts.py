@@ -36,6 +36,7 @@ CONTRACTS: dict[str, SourceContract] = {
             "page_path",
             "referrer",
             "device",
+            "order_id",
         ),
     ),
     "support": SourceContract(

@@ -25,6 +25,7 @@ COLUMNS = {
     "occurred_at": "event_timestamp",
     "device": "device.category",
     "referrer": "page_referrer",
+    "order_id": "ecommerce.transaction_id",
 }
 """Contract column -> the key of a GA4 event read by ``ga4_lines.sql`` (user_id, event_id and
 page_path by their own names): the source's ``Spec.defaults``; its ``column_map`` overrides

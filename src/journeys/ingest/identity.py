@@ -153,7 +153,7 @@ def stitch_identities(
     partitions of the links, as jobs (``components.py``; exchange files under ``folder``).
     """
     wh.run_view("intermediate/int_crm_contacts")
-    wh.run_model("intermediate/int_identity_ambiguous")
+    wh.run_model("intermediate/int_identity_ambiguous", salt=salt)
     if wh.run_model("intermediate/int_identity_edges", salt=salt) == 0:
         wh.drop_table("intermediate.int_identity_edges")
         wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])

@@ -50,7 +50,7 @@ its own order (``_append``)."""
 OPTIONAL_COLUMNS = {
     "customers": ("email", "phone", "segment", "created_at"),
     "transactions": ("order_id", "amount", "currency"),
-    "web": ("anonymous_id", "user_id", "page_path", "referrer", "device"),
+    "web": ("anonymous_id", "user_id", "page_path", "referrer", "device", "order_id"),
     "support": ("email", "phone", "channel", "team", "system", "category"),
     "log": ("event_id", "channel", "team"),
 }
