@@ -4,10 +4,10 @@
 -- in (staging.stg_web.order_id; a purchase made logged in is its login's), each an address one
 -- CRM customer has counted as that customer ($salt: the address's keyed hash, as staging's): a
 -- login c-1001 and an order of ann@example.com, Ann's address in the CRM, are one person. Only
--- the orders a purchase event names are looked at.
+-- the orders a purchase event names are looked at ($purchases: any web event names one).
 with purchased as (
     select distinct order_id from staging.stg_web
-    where order_id is not null
+    where $purchases and order_id is not null
 ),
 
 buyers as (
@@ -16,34 +16,51 @@ buyers as (
         t.customer_id
     from staging.stg_transactions as t
     inner join purchased as p on t.order_id = p.order_id
-    where t.customer_id is not null
+    where $purchases and t.customer_id is not null
+),
+
+contacts as (
+    -- each CRM contact, with how many customers have it (one pass over the contacts)
+    select
+        contact,
+        count(distinct customer) as customers,
+        min(customer) as customer
+    from intermediate.int_crm_contacts
+    group by contact
 ),
 
 crm_emails as (
     -- an address one CRM customer has, with that customer
     select
         contact,
-        min(customer) as customer
-    from intermediate.int_crm_contacts
-    where starts_with(contact, 'e:')
-    group by contact
-    having count(distinct customer) = 1
+        customer
+    from contacts
+    where customers = 1 and starts_with(contact, 'e:')
 ),
 
-seen as (
+seen as materialized (
     -- a browser's logins, and the customers of the orders it bought as a guest
-    select distinct
+    select
         'a:' || anonymous_id as visitor,
         user_id as id
     from staging.stg_web
     where anonymous_id is not null and user_id is not null
-    union
-    select distinct
+    union all
+    select
         'a:' || w.anonymous_id,
         b.customer_id
     from staging.stg_web as w
     inner join buyers as b on w.order_id = b.order_id
-    where w.anonymous_id is not null and w.user_id is null
+    where $purchases and w.anonymous_id is not null and w.user_id is null
+),
+
+several as (
+    -- the browsers with more than one id (min and max differ: no distinct count of every
+    -- browser's ids): only theirs are looked up as people
+    select visitor
+    from seen
+    group by visitor
+    having min(id) <> max(id)
 ),
 
 people as (
@@ -52,10 +69,12 @@ people as (
         coalesce(c.customer, 'c:' || s.id) as person
     from (
         select
-            *,
+            visitor,
+            id,
             case when contains(id, '@') then 'e:' || journeys_email_key(id, $salt) end
                 as email_node
         from seen
+        where visitor in (select visitor from several)
     ) as s
     left join crm_emails as c on s.email_node = c.contact
 )
@@ -63,11 +82,8 @@ people as (
 select
     'shared_contact' as kind,
     contact as node
-from (
-    select c.contact from intermediate.int_crm_contacts as c
-    group by c.contact
-    having count(distinct c.customer) > 1
-) as shared
+from contacts
+where customers > 1
 union all
 select
     'shared_browser',

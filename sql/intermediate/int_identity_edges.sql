@@ -60,7 +60,7 @@ purchases as (
             as visitor,
         'o:' || order_id as order_node
     from staging.stg_web
-    where order_id is not null
+    where $purchases and order_id is not null
 ),
 
 order_buyers as (
@@ -70,7 +70,8 @@ order_buyers as (
         'o:' || t.order_id as order_node
     from staging.stg_transactions as t
     where
-        t.customer_id is not null
+        $purchases  -- any web event names its order (queries/web_purchases)
+        and t.customer_id is not null
         and 'o:' || t.order_id in (select p.order_node from purchases as p)
 ),
 

@@ -1,0 +1,8 @@
+-- grain: one value: whether any web event names the order it made (staging.stg_web.order_id),
+-- so identity looks at orders for purchases at all (int_identity_ambiguous, _edges).
+select count(*) > 0 as any_purchase
+from (
+    select 1 from staging.stg_web
+    where order_id is not null
+    limit 1
+) as found
