@@ -48,7 +48,8 @@ folder the stored files were written in (a moved or copied warehouse folder read
 name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_customer_id``;
 ``raw.transactions.amount_currency``, the currency an amount names itself (``19,90 €``); 13 =
 ``raw.build_inputs.skipped_events`` and ``marts.data_quality.skipped``, the events touchpoint
-rules leave out of the journeys (``skip: true``).
+rules leave out of the journeys (``skip: true``), and ``raw.web.order_id``, the order a web
+purchase made (a GA4 export's ``ecommerce.transaction_id``).
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""
