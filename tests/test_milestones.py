@@ -165,3 +165,10 @@ def test_two_milestones_of_one_event_are_refused():
     mapped = {"milestones": {"Solved at": "ticket_solved"}, "column_map": {"occurred_at": "T"}}
     with pytest.raises(SettingsError, match=r"sources\.support\.column_map"):
         validate_settings({"sources": {"support": mapped}})
+
+
+def test_a_milestone_column_named_twice_is_refused_naming_it(tmp_path: Path):
+    twice = tmp_path / "twice.csv"
+    twice.write_text("Id,Created at,created at,Requester email\n1,2026-03-01 10:00:00,x,a@b.c\n")
+    with Warehouse() as wh, pytest.raises(Exception, match="the milestone 'Created at' is not"):
+        load_file(wh, DESK, "support", twice)

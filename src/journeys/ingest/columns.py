@@ -73,11 +73,11 @@ def resolve(
             chosen[column] = None
         else:
             missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
-    for at, (name, _) in enumerate(spec.milestones):
+    for name, _ in spec.milestones:
         found = name if name in delivered else loose.get(name.strip().lower())
         if found is None and nested and name.split(".", 1)[0] in delivered and "." in name:
             found = name
-        chosen[milestone_key(at)] = found
+        chosen[milestone_key(name)] = found
         if found is None:
             missing.append(f"milestone '{name}' (sources.{spec.source}.milestones)")
     if missing:
@@ -89,9 +89,10 @@ def resolve(
     return chosen
 
 
-def milestone_key(at: int) -> str:
-    """The name a milestone column has among the chosen columns (no contract column's)."""
-    return f"milestone {at}"
+def milestone_key(name: str) -> str:
+    """The name milestone column ``name`` has among the chosen columns (no contract column's;
+    a refusal that names the chosen column reads ``milestone 'Solved at'``)."""
+    return f"milestone '{name}'"
 
 
 def milestone_params(spec: Spec, params: dict[str, Any], width: int) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def milestone_params(spec: Spec, params: dict[str, Any], width: int) -> dict[str
     return {
         **params,
         "at": {k: v for k, v in at.items() if not k.startswith("milestone ")} | made,
-        "milestone_at": [at[milestone_key(i)] for i in range(len(spec.milestones))],
+        "milestone_at": [at[milestone_key(name)] for name, _ in spec.milestones],
         "milestone_types": [event for _, event in spec.milestones],
         "milestone_columns": [name for name, _ in spec.milestones],
         "owner_at": at[MILESTONE_SOURCES[spec.source]],
