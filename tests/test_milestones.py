@@ -142,7 +142,12 @@ def test_a_milestone_column_the_file_lacks_refuses_it_naming_the_setting(tmp_pat
             column_map=TICKETS.column_map, milestones={"Closed at": "ticket_closed"}
         )}
     )  # fmt: skip
-    with Warehouse() as wh, pytest.raises(Exception, match=r"milestone 'Closed at' \(sources\."):
+    with (
+        Warehouse() as wh,
+        pytest.raises(
+            Exception, match=r"^\[ingest\] tickets\.csv: .*milestone 'Closed at' \(sources\."
+        ),
+    ):
         load_file(wh, settings, "support", FIXTURES / "tickets.csv")
 
 
@@ -170,5 +175,15 @@ def test_two_milestones_of_one_event_are_refused():
 def test_a_milestone_column_named_twice_is_refused_naming_it(tmp_path: Path):
     twice = tmp_path / "twice.csv"
     twice.write_text("Id,Created at,created at,Requester email\n1,2026-03-01 10:00:00,x,a@b.c\n")
-    with Warehouse() as wh, pytest.raises(Exception, match="the milestone 'Created at' is not"):
-        load_file(wh, DESK, "support", twice)
+    settings = Settings(
+        sources={"support": SourceSettings(
+            column_map={"ticket_id": "Id"}, milestones={"Created at": "ticket_created"}
+        )}
+    )  # fmt: skip
+    with (
+        Warehouse() as wh,
+        pytest.raises(
+            Exception, match=r"^\[ingest\] twice\.csv: .* the milestone 'Created at' is not"
+        ),
+    ):
+        load_file(wh, settings, "support", twice)

@@ -73,13 +73,13 @@ def resolve(
             chosen[column] = None
         else:
             missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
-    for name, _ in spec.milestones:
-        found = name if name in delivered else loose.get(name.strip().lower())
-        if found is None and nested and name.split(".", 1)[0] in delivered and "." in name:
-            found = name
-        chosen[milestone_key(name)] = found
+    for time_column, _ in spec.milestones:
+        found = time_column if time_column in delivered else loose.get(time_column.strip().lower())
+        if found is None and nested and "." in time_column:
+            found = time_column if time_column.split(".", 1)[0] in delivered else None
+        chosen[milestone_key(time_column)] = found
         if found is None:
-            missing.append(f"milestone '{name}' (sources.{spec.source}.milestones)")
+            missing.append(f"milestone '{time_column}' (sources.{spec.source}.milestones)")
     if missing:
         seen = ", ".join(delivered[:12]) + (" …" if len(delivered) > 12 else "")
         raise IngestError(
