@@ -66,6 +66,9 @@ def test_a_shops_own_exports_make_one_journey_per_customer(tmp_path: Path, capsy
         "Visit site", "View pricing", "Checkout", "Order placed", "Payment captured",
         "Order cancelled", "Ticket opened", "Ticket assigned", "Ticket resolved",
     ]  # fmt: skip
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    quality = index[index.index('id="quality-table"') :]
+    assert "<th" in quality and ">Left out<" in quality  # the skipped session_start, shown
     page = (reports / "purchase.html").read_text(encoding="utf-8")
     funnel = page[page.index('<section id="funnel"') :]
     shown = dict(re.findall(r"<span>([^<]+): ([\d,]+)", funnel[: funnel.index("</section>")]))

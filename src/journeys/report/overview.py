@@ -48,14 +48,16 @@ class MapHeadline:
     """The median seconds from a journey's first event to the goal, of those reaching it."""
 
 
-def quality_data(data_quality: pl.DataFrame) -> pl.DataFrame:
-    """Totals per source: batches, files, the row counts and the reject rate."""
+def quality_data(
+    data_quality: pl.DataFrame, columns: Sequence[str] = QUALITY_COLUMNS
+) -> pl.DataFrame:
+    """Totals per source: batches, files, the row counts (``columns``) and the reject rate."""
     return (
         data_quality.group_by("source")
         .agg(
             pl.col("batch_id").n_unique().alias("batches"),
             pl.col("file").n_unique().alias("files"),
-            *[pl.col(c).sum().cast(pl.Int64) for c in QUALITY_COLUMNS],
+            *[pl.col(c).sum().cast(pl.Int64) for c in columns],
         )
         .with_columns(
             reject_rate=pl.when(pl.col("rows_read") > 0).then(
@@ -137,27 +139,36 @@ def quality(data_quality: pl.DataFrame | None) -> str:
     head = '<section id="quality"><h2>Data quality</h2>'
     if data_quality is None:
         return head + '<p class="note">No load statistics (marts.data_quality) yet.</p></section>'
-    totals = quality_data(data_quality)
+    # events touchpoint rules leave out (skip: true): a column where there are any
+    skipping = "skipped" in data_quality.columns and bool(data_quality["skipped"].sum())
+    columns = [*QUALITY_COLUMNS, *(["skipped"] if skipping else [])]
+    totals = quality_data(data_quality, columns)
     rows = [
         [text_cell(r["source"]), num_cell(format_count(r["batches"]))]
-        + [num_cell(format_count(r[c])) for c in QUALITY_COLUMNS]
+        + [num_cell(format_count(r[c])) for c in columns]
         + [num_cell(format_pct(r["reject_rate"]))]
         for r in totals.iter_rows(named=True)
     ]
-    names = ("Rows read", "Accepted", "Rejected", "Duplicates", "Late events", "Unstitched")
+    names = ["Rows read", "Accepted", "Rejected", "Duplicates", "Late events", "Unstitched"]
+    names += ["Left out"] if skipping else []
     headers = [("Source", False), ("Batches", True)] + [(n, True) for n in names]
     headers.append(("Rejected share", True))
     recent = data_quality.sort("batch_id", descending=True).head(MAX_BATCH_ROWS)
     batch_rows = [
         [text_cell(r["batch_id"]), text_cell(r["source"]), text_cell(r["file"])]
-        + [num_cell(format_count(r[c])) for c in QUALITY_COLUMNS]
+        + [num_cell(format_count(r[c])) for c in columns]
         for r in recent.iter_rows(named=True)
     ]
     batch_headers = [("Batch", False), ("Source", False), ("File", False)]
     batch_headers += [(n, True) for n in names]
+    left_out = (
+        "; left out: accepted events a touchpoint rule skips (skip: true), in no journey"
+        if skipping
+        else ""
+    )
     return (
         head + '<p class="explain">Rows loaded per source: rejected rows are kept in raw.rejects '
-        "with the reason; unstitched events could not be tied to a known customer.</p>"
+        f"with the reason; unstitched events could not be tied to a known customer{left_out}.</p>"
         + table(headers, rows, id="quality-table")
         + (
             "<details><summary>The load batch</summary>"
