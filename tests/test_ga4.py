@@ -244,3 +244,14 @@ def test_a_login_and_a_guest_order_of_the_same_person_are_one_browser(tmp_path: 
     day.write_text("".join(json.dumps(e | {"user_pseudo_id": "5.5"}) + "\n" for e in events))
     keys, orders = _keys_after_build([day], crm=True)
     assert set(keys.values()) == {orders["#1001"]}
+
+
+def test_a_new_user_loads_the_export_without_a_configuration(tmp_path: Path, capsys):
+    """No journeys.yaml: the refusal says how, and --format ga4 loads it."""
+    from journeys.cli import main
+
+    argv = ["--warehouse", str(tmp_path / "wh" / "j.duckdb"), "ingest", "web", str(EXPORT)]
+    assert main(argv) == 1
+    assert "pass --format ga4 to journeys ingest" in capsys.readouterr().err
+    assert main([*argv, "--format", "ga4"]) == 0
+    assert "10 read, 6 accepted, 3 rejected, 1 duplicates" in capsys.readouterr().out

@@ -159,6 +159,14 @@ def generate(out: Path, customers: int, seed: int, chunks: int | None) -> None:
 @app.command()
 @click.argument("source", help="transactions, web, support or customers.")
 @click.argument("paths", type=PATH, nargs=-1, required=True, help="Files or folders to load.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["auto", "csv", "jsonl", "parquet", "excel", "ga4"]),
+    default=None,
+    help="How the files are read, over the configuration's sources.<source>.format: ga4 for "
+    "Google Analytics 4's BigQuery export (web).",
+)
 @config_option
 @warehouse_option
 @click.pass_context
@@ -166,6 +174,7 @@ def ingest(
     ctx: click.Context,
     source: str,
     paths: tuple[Path, ...],
+    file_format: str | None,
     config: Path | None,
     warehouse: Path | None,
 ) -> None:
@@ -178,9 +187,15 @@ def ingest(
 
     if source not in SOURCES:
         raise click.BadParameter(f"'{source}' is not a source; use one of {', '.join(SOURCES)}")
+    if file_format == "ga4" and source != "web":
+        raise click.BadParameter("ga4 is Google Analytics 4's export of web events: ingest web")
     from journeys import steps
 
-    batches = steps.ingest_files(settings_for(ctx, config, warehouse), source, list(paths))
+    settings = settings_for(ctx, config, warehouse)
+    if file_format is not None:  # the source's format for this run
+        read = settings.source(source).replace(format=file_format)
+        settings = settings.replace(sources={**settings.sources, source: read})
+    batches = steps.ingest_files(settings, source, list(paths))
     for batch in batches:
         echo(batch.summary(), err=batch.refused or batch.every_row_rejected)
     refused = [batch for batch in batches if batch.refused]

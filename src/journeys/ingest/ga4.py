@@ -32,7 +32,10 @@ page_path by their own names): the source's ``Spec.defaults``; its ``column_map`
 any of them, and an event without a referrer or device loads them empty."""
 MARKS = frozenset({"event_name", "event_timestamp", "user_pseudo_id"})
 """Keys every GA4 export's rows have, and a web event rarely does."""
-FIX = "this is Google Analytics 4's export: set format: ga4 for the web source in the configuration"
+FIX = (
+    "this is Google Analytics 4's export: set format: ga4 for the web source in the "
+    "configuration, or pass --format ga4 to journeys ingest"
+)
 
 
 def file_kind(path: Path) -> str:
