@@ -131,8 +131,9 @@ def test_an_order_export_pays_its_total_once():
     assert sum(values["value"].to_list()) == pytest.approx(49.90 + 19.90)
     assert set(paid) == {"payment_captured"}
     assert reasons == [
-        "every milestone column (Created at, Paid at, Fulfilled at, Cancelled at) is empty; "
-        "every event needs its time"
+        "every milestone column (Created at, Paid at, Fulfilled at, Cancelled at) on this "
+        "further row of its order (an export of line items fills them on one row only) is "
+        "empty; every event needs its time"
     ]
 
 

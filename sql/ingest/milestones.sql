@@ -32,16 +32,25 @@ filled as (
 ),
 
 unfilled as (
+    -- a further row of a ticket or order with times on another row (Shopify's line items: the
+    -- order's fields on its first row only) is told so; the reason names no value
     select
-        *,
+        r.*,
         list_extract($milestone_types::varchar[], 1) as _event_type,
         'every milestone column (' || array_to_string($milestone_columns::varchar[], ', ')
-        || ')' as _column,
+        || ')'
+        || case
+            when r._v[$owner_at] in (select f._v[$owner_at] from filled as f)
+                then
+                    ' on this further row of its ' || $owner_name
+                    || ' (an export of line items fills them on one row only)'
+            else ''
+        end as _column,
         cast(null as varchar) as _time,
         0 as _place
-    from landing_rows
+    from landing_rows as r
     where
-        len(list_filter($milestone_at::integer[], lambda a: not journeys_blank(_v[a]))) = 0
+        len(list_filter($milestone_at::integer[], lambda a: not journeys_blank(r._v[a]))) = 0
 )
 
 select

@@ -108,6 +108,7 @@ def milestone_params(spec: Spec, params: dict[str, Any], width: int) -> dict[str
         "milestone_types": [event for _, event in spec.milestones],
         "milestone_columns": [name for name, _ in spec.milestones],
         "owner_at": at[MILESTONE_SOURCES[spec.source]],
+        "owner_name": "order" if spec.source == "transactions" else "ticket",
     }
 
 
