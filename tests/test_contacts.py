@@ -335,3 +335,18 @@ def test_a_workbook_of_column_names_alone_is_an_empty_delivery(tmp_path: Path):
         with pytest.raises(IngestError, match="holds no rows below its column names"):
             import_log(wh, Settings(), empty, case_col="Customer ID", activity_col="Email",
                        timestamp_col="Created")  # fmt: skip
+
+
+def test_the_crms_other_contact_values_stay_in_the_raw_layer():
+    """The values of the CRM's other contact columns are split and parsed before they are keyed:
+    written in the clear, they belong to raw, as raw.phone_numbers does; staging and the
+    intermediate tables hold only their keyed hashes."""
+    settings = Settings(phone_region="DE", sources={"customers": PERSONS})
+    with Warehouse() as wh:
+        load_source(wh, settings, "customers", [CRM / "persons.csv"])
+        build_events(wh, settings)
+        for schema in ("staging", "intermediate"):
+            for table in wh.tables(schema):
+                text = str(wh.read_table(f"{schema}.{table}").to_dicts())
+                for value in ("anna.s@mail.example", "0171 2345678", "3821092"):
+                    assert value not in text, f"{value} in {schema}.{table}"

@@ -1,14 +1,12 @@
 -- grain: one stitched customer whose CRM row has a numeric value >= 0 in the delivered column
 -- $column (an attribute of the customers file): customer_key, value. The latest delivery of a
--- CRM customer wins, as in staging.stg_customers; a customer_key linked to several CRM
+-- CRM customer wins (raw.customers_latest); a customer_key linked to several CRM
 -- customers gets their mean.
 with latest as (
     select
-        trim(customer_id) as customer_id,
+        customer_id,
         try_cast(json_extract_string(attributes, '$."' || $column || '"') as double) as value
-    from raw.customers
-    where not _is_duplicate
-    qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
+    from raw.customers_latest
 )
 
 select

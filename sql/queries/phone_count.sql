@@ -1,6 +1,6 @@
 -- grain: one value, whether any source delivered a phone number (queries/phone_values lists
 -- them): without one, raw.phone_numbers is empty and nothing is parsed. The CRM's other
--- contact values (staging.stg_contact_values) count too.
+-- contact values (raw.contact_values) count too.
 select
     exists (
         select 1 from raw.customers
@@ -11,6 +11,6 @@ select
         where not _is_duplicate and not journeys_blank(phone)
     )
     or exists (
-        select 1 from staging.stg_contact_values
+        select 1 from raw.contact_values
         where not contains(value, '@')
     ) as has_phones

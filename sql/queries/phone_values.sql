@@ -1,6 +1,6 @@
 -- grain: one distinct phone value as delivered, per source that carries phones (CRM, support);
 -- ingest/phones.py parses each once into raw.phone_numbers. The CRM's include the numbers among
--- its other contact values (staging.stg_contact_values).
+-- its other contact values (raw.contact_values).
 select distinct
     'customers' as source,
     phone
@@ -10,7 +10,7 @@ union
 select distinct
     'customers',
     value
-from staging.stg_contact_values
+from raw.contact_values
 where not contains(value, '@')
 union
 select distinct

@@ -1,5 +1,5 @@
 -- grain: one contact detail of a CRM customer beside its one email and phone (the values of
--- stg_contact_values: its other contact columns, a field of several values), as a node of the
+-- raw.contact_values: its other contact columns, a field of several values), as a node of the
 -- identity graph: 'e:' and the keyed hash of an address (a value with an @), 'p:' and that of
 -- a phone number (raw.phone_numbers). Values that identify nobody (no address, placeholders,
 -- staging.stg_blocked) are left out.
@@ -7,7 +7,7 @@ with emails as (
     select
         customer_id,
         journeys_email_key(value, $salt) as email_key
-    from staging.stg_contact_values
+    from raw.contact_values
     where contains(value, '@')
 )
 
@@ -21,7 +21,7 @@ union
 select distinct
     v.customer_id,
     'p:' || journeys_phone_key(p.phone_norm, $salt)
-from staging.stg_contact_values as v
+from raw.contact_values as v
 cross join staging.stg_blocked as b
 inner join raw.phone_numbers as p on p.source = 'customers' and v.value = p.phone
 where

@@ -1,12 +1,8 @@
--- grain: one CRM customer (customer_id); a later delivery of the same id updates it.
+-- grain: one CRM customer (customer_id); a later delivery of the same id updates it (its latest
+-- row: raw.customers_latest).
 -- Emails and phones are normalised, then replaced by keyed hashes: no direct identifier leaves raw.
-with source as (
-    select * from raw.customers
-    where not _is_duplicate
-),
-
 -- phones: E.164 digits, one row per distinct delivered value (parsed in ingest/phones.py)
-phone_numbers as (
+with phone_numbers as (
     select
         phone,
         phone_norm,
@@ -17,18 +13,16 @@ phone_numbers as (
     where source = 'customers'
 ),
 
-
 latest as (
     select
         *,
         journeys_email_key(email, $salt) as _email_key
-    from source
-    qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
+    from raw.customers_latest
 ),
 
 final as (
     select
-        trim(c.customer_id) as customer_id,
+        c.customer_id,
         case
             when not list_contains(b.email_keys, c._email_key) then c._email_key
         end as email_key,

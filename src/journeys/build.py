@@ -33,14 +33,18 @@ NOTHING_LOADED = (
 """What a build (or a compare) of a warehouse holding no loaded file says."""
 CONTACT_MODELS = ("staging/stg_customers", "staging/stg_support", "staging/stg_customer_contacts")
 """Functions of the customer and support files, the phone numbers and the settings alone."""
-CONTACT_VALUES = "staging/stg_contact_values"
+CUSTOMERS_LATEST = "raw/customers_latest"
+"""The CRM row of each customer that counts (a view), read by the models after it and by
+compare's customer values."""
+CONTACT_VALUES = "raw/contact_values"
 """The CRM's contact values beside its one email and phone: built before the phones are parsed."""
 BLOCKED = "staging/stg_blocked"
 """identity.blocked as contact keys, one row: built first, whatever the files (identity reads
 it)."""
 CONTACT_TABLES = (
+    "raw.customers_latest",
     "raw.phone_numbers",
-    "staging.stg_contact_values",
+    "raw.contact_values",
     "staging.stg_blocked",
     "staging.stg_customers",
     "staging.stg_support",
@@ -245,6 +249,7 @@ def contact_staging(wh: Warehouse, settings: Settings) -> bool:
 
     _check_contact_columns(wh, settings)
     contacts = list(settings.source("customers").contacts)
+    wh.run_view(CUSTOMERS_LATEST)
     wh.run_model(CONTACT_VALUES, contact_columns=contacts)  # the phones among them parsed next
     normalize_phones(wh, settings)
     blocked = settings.identity.blocked

@@ -2,17 +2,17 @@
 -- each value of the other contact columns the configuration names ($contact_columns:
 -- sources.customers.contacts, e.g. Phone - Mobile, Additional emails), and each value of an
 -- email or phone field that holds several (a@x.example; b@y.example), split at ; , or | and
--- trimmed; the customer's latest delivery counts (as in stg_customers). An address holds an @;
--- ingest/phones.py parses the rest as phone numbers, stg_customer_contacts keys both.
+-- trimmed; the customer's latest delivery counts (raw.customers_latest). An address
+-- holds an @; ingest/phones.py parses the rest as phone numbers, stg_customer_contacts keys both.
+-- Raw layer: the values are written in the clear (to be parsed before they are keyed), as in
+-- raw.phone_numbers; staging holds only their keyed hashes.
 with latest as (
     select
-        trim(customer_id) as customer_id,
+        customer_id,
         email,
         phone,
         attributes
-    from raw.customers
-    where not _is_duplicate
-    qualify row_number() over (partition by trim(customer_id) order by _seq desc) = 1
+    from raw.customers_latest
 )
 
 select
