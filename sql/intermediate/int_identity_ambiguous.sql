@@ -3,23 +3,9 @@
 -- A browser's people are its logins and the customers of the orders it bought without logging
 -- in (staging.stg_web.order_id; a purchase made logged in is its login's), each an address one
 -- CRM customer has counted as that customer ($salt: the address's keyed hash, as staging's): a
--- login c-1001 and an order of ann@example.com, Ann's address in the CRM, are one person. Only
--- the orders a purchase event names are looked at ($purchases: any web event names one).
-with purchased as (
-    select distinct order_id from staging.stg_web
-    where $purchases and order_id is not null
-),
-
-buyers as (
-    select distinct
-        t.order_id,
-        t.customer_id
-    from staging.stg_transactions as t
-    inner join purchased as p on t.order_id = p.order_id
-    where $purchases and t.customer_id is not null
-),
-
-contacts as (
+-- login c-1001 and an order of ann@example.com, Ann's address in the CRM, are one person. The
+-- orders' customers: intermediate.int_purchase_buyers.
+with contacts as (
     -- each CRM contact, with how many customers have it (one pass over the contacts)
     select
         contact,
@@ -50,8 +36,8 @@ seen as materialized (
         'a:' || w.anonymous_id,
         b.customer_id
     from staging.stg_web as w
-    inner join buyers as b on w.order_id = b.order_id
-    where $purchases and w.anonymous_id is not null and w.user_id is null
+    inner join intermediate.int_purchase_buyers as b on w.order_id = b.order_id
+    where w.anonymous_id is not null and w.user_id is null
 ),
 
 several as (
@@ -95,6 +81,6 @@ union all
 select
     'shared_order',
     'o:' || order_id
-from buyers
+from intermediate.int_purchase_buyers
 group by order_id
 having count(distinct customer_id) > 1

@@ -65,14 +65,10 @@ purchases as (
 
 order_buyers as (
     -- the customers of the orders a purchase event names (a guest checkout's order is its own)
-    select distinct
-        'c:' || t.customer_id as customer,
-        'o:' || t.order_id as order_node
-    from staging.stg_transactions as t
-    where
-        $purchases  -- any web event names its order (queries/web_purchases)
-        and t.customer_id is not null
-        and 'o:' || t.order_id in (select p.order_node from purchases as p)
+    select
+        'c:' || customer_id as customer,
+        'o:' || order_id as order_node
+    from intermediate.int_purchase_buyers
 ),
 
 ticket_contacts as (

@@ -141,7 +141,8 @@ def _links(wh: Warehouse, *, salt: str) -> int:
     1M events)."""
     wh.run_view("intermediate/int_crm_contacts")
     purchases = bool(wh.scalar("queries/web_purchases"))
-    wh.run_model("intermediate/int_identity_ambiguous", salt=salt, purchases=purchases)
+    wh.run_model("intermediate/int_purchase_buyers", purchases=purchases)
+    wh.run_model("intermediate/int_identity_ambiguous", salt=salt)
     return wh.run_model("intermediate/int_identity_edges", salt=salt, purchases=purchases)
 
 
@@ -165,6 +166,7 @@ def stitch_identities(
     """
     if not _links(wh, salt=salt):
         wh.drop_table("intermediate.int_identity_edges")
+        wh.drop_table("intermediate.int_purchase_buyers")
         wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
     n = wh.run_model("intermediate/int_identity_node_names")
@@ -194,6 +196,7 @@ def stitch_identities(
     wh.drop_view("intermediate.int_identity_nodes")
     wh.drop_table("intermediate.int_identity_node_names")
     wh.drop_table("intermediate.int_identity_edges")
+    wh.drop_table("intermediate.int_purchase_buyers")
     counts = wh.record("queries/identity_counts")
     return IdentityResult(
         nodes=int(counts["nodes"]),
