@@ -196,6 +196,36 @@ def test_appended_files_are_merged_beyond_a_few(tmp_path: Path):
         assert sorted(wh.read_table("marts.log")["i"]) == list(range(3 * LOOSE_FILES))
 
 
+def test_a_labelled_append_is_deleted_by_its_value_without_reading_a_file(tmp_path: Path):
+    """compare's kept step timing (compare/cache.py): appended with the map's name as label, a
+    map's rows go with its files when it is compared whole, no file read; the other map's stay.
+    Merged beyond a few appends, a value's files keep their label; replace_rows' parts do not
+    merge (a large map is written in many parts; merging them would rewrite them again)."""
+    from journeys.warehouse import LOOSE_FILES
+
+    with _stored(tmp_path) as wh:
+        for i in range(LOOSE_FILES + 2):
+            for name in ("a", "b"):
+                frame = _history([(name, "week", f"g{i}")])
+                wh.write_table("marts.t", frame, mode="append", label=name)
+        files = wh.stored_files("marts.t")["marts.t"]
+        assert sorted({f.label for f in files}) == ["a", "b"]  # merged, each value on its own
+        assert sum(f.label == "a" for f in files) <= LOOSE_FILES
+        for f in files:
+            if f.label == "a":
+                Path(f.file).write_bytes(b"not parquet")  # read, it would fail
+        wh.delete_where("marts.t", column="map_name", value="a")
+        assert wh.read_table("marts.t")["map_name"].unique().to_list() == ["b"]
+        assert wh.read_table("marts.t").height == LOOSE_FILES + 2
+        wh.delete_where("marts.t", column="map_name", value="b")  # the last value: rows read
+        assert wh.read_table("marts.t").height == 0
+        assert wh.described("marts.t")[0] == ("map_name", "VARCHAR")  # the columns stay
+        parts = (_history([("c", "week", f"g{i}")]) for i in range(LOOSE_FILES + 2))
+        wh.replace_rows("marts.t", parts, column="map_name", value="c")
+        labels = [f.label for f in wh.stored_files("marts.t")["marts.t"]]
+        assert labels.count("c") == LOOSE_FILES + 2
+
+
 def test_a_stored_tables_columns_stay_as_described_after_appends_and_merges(tmp_path: Path):
     """A file appended to a stored table is cast to the columns the table was described with,
     so they are not described again (the view reads them from its first file); a merge of the
@@ -226,6 +256,36 @@ def test_a_stored_tables_columns_stay_as_described_after_appends_and_merges(tmp_
             ]
         )
         assert wh.read_table("marts.m", order_by=["n"]).rows() == [("a", 1), ("b", 2)]
+
+
+def test_the_columns_foreseen_for_a_polars_file_are_those_duckdb_reads(tmp_path: Path):
+    """A stored table's new file is checked against the table's columns without a DESCRIBE of
+    the file when its types are ones storage._READ_AS knows: every one of them, and a list of
+    each, reads back from polars' file as foreseen; a type it does not know is not foreseen."""
+    import datetime as dt
+
+    from journeys.warehouse.storage import _READ_AS, _parquet_columns
+
+    values = {"String": "x", "Boolean": True, "Date": dt.date(2026, 1, 2)}
+    frame = pl.DataFrame(
+        {
+            **{n: pl.Series([values.get(n, 1)], dtype=getattr(pl, n)) for n in _READ_AS},
+            **{
+                f"{n}_list": pl.Series([[values.get(n, 1)]], dtype=pl.List(getattr(pl, n)))
+                for n in _READ_AS
+            },
+        }
+    )
+    file = tmp_path / "f.parquet"
+    frame.write_parquet(file, compression="snappy")
+    with _stored(tmp_path) as wh:
+        read = [
+            (r[0], r[1])
+            for r in wh._run("DESCRIBE SELECT * FROM read_parquet($f)", {"f": str(file)})
+        ]
+    assert _parquet_columns(frame.schema) == read
+    moment = pl.DataFrame({"t": [dt.datetime(2026, 1, 2, tzinfo=dt.UTC)]})
+    assert _parquet_columns(moment.schema) is None
 
 
 def test_a_frame_stored_by_polars_reads_back_with_the_types_duckdb_writes(tmp_path: Path):

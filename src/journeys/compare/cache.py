@@ -85,6 +85,7 @@ class MapCache:
                 ),  # fmt: skip
                 mode="append",
                 through_file=True,
+                label=self.name,
             )
         if kept is None:
             return new, timing, medians
@@ -131,7 +132,9 @@ class MapCache:
         ids = todo.select("jx", "journey_id")
         for table, frame in ((BREACHES, timed.breaches), (SWITCHES, timed.switches)):
             rows = frame.join(ids, on="jx").drop("jx")
-            wh.write_table(table, self._with_map(rows), mode="append", through_file=True)
+            wh.write_table(
+                table, self._with_map(rows), mode="append", through_file=True, label=self.name
+            )
         return self._kept_timing(journey_map, scoped), self._medians(journey_map)
 
     def _keep_seconds(self, seconds: pl.DataFrame) -> None:
@@ -147,7 +150,7 @@ class MapCache:
         )
         rows = rows.drop("_run")
         rows = rows.select(pl.lit(self.name).alias("map_name"), pl.all())
-        self.wh.write_table(SECONDS, rows, mode="append", through_file=True)
+        self.wh.write_table(SECONDS, rows, mode="append", through_file=True, label=self.name)
 
     def _with_map(self, frame: pl.DataFrame) -> pl.DataFrame:
         steps = [c for c in ("prev_step", "step") if c in frame.columns]

@@ -368,10 +368,12 @@ class StoredTables(Connection):
         view: bool = True,
         keep: Sequence[StoredFile] | None = None,
         label: str | None = None,
+        merge: bool = True,
     ) -> int:
         """Write a SELECT as a new Parquet file of ``table``; the file replaces the table's
         files or joins them (``append``: its columns cast to the table's, by name), or joins
-        the files ``keep`` (the same cast). ``label``: the one key value of its rows."""
+        the files ``keep`` (the same cast). ``label``: the one key value of its rows;
+        ``merge``: its value's appended files are merged when too many (``_compacted``)."""
         current = self._current_files(table, append=append, keep=keep)
         if current:
             cast = ", ".join(
@@ -389,7 +391,8 @@ class StoredTables(Connection):
                 writes=file.parent,
             )
         )
-        self._add_file(table, current, StoredFile(str(file), rows, None, label), view=view)
+        new = StoredFile(str(file), rows, None, label)
+        self._add_file(table, current, new, view=view, merge=merge)
         return rows
 
     def _store_frame(
@@ -408,12 +411,14 @@ class StoredTables(Connection):
         polars writes otherwise (a Duration is an integer there, an INTERVAL in DuckDB's) goes
         through DuckDB, as does an Arrow table; so does a file that would join the table's files
         with other columns than theirs (they are cast to the table's, as ``_store`` casts
-        them)."""
+        them). Files of one ``label`` are merged when appends made too many (not the parts of a
+        ``replace_rows``, written with ``keep``)."""
         current = self._current_files(table, append=append, keep=keep)
+        merge = keep is None
         if not _is_polars_frame(frame) or not all(map(_written_alike, frame.schema.values())):
             with self._registered(frame) as view:
                 body = f"SELECT * FROM {view}"
-                return self._store(table, body, None, what, keep=current, label=label)
+                return self._store(table, body, None, what, keep=current, label=label, merge=merge)
         file = self.new_data_file(table)
         try:
             frame.write_parquet(file, compression="snappy")
@@ -422,10 +427,11 @@ class StoredTables(Connection):
         if current and not self._has_columns(table, frame, file):
             try:
                 body = f"SELECT * FROM read_parquet({quote_literal(str(file))})"
-                return self._store(table, body, None, what, keep=current, label=label)
+                return self._store(table, body, None, what, keep=current, label=label, merge=merge)
             finally:
                 file.unlink(missing_ok=True)
-        self._add_file(table, current, StoredFile(str(file), frame.height, None, label))
+        new = StoredFile(str(file), frame.height, None, label)
+        self._add_file(table, current, new, merge=merge)
         return frame.height
 
     def _current_files(
@@ -442,6 +448,9 @@ class StoredTables(Connection):
         columns = self.described(table)
         if self._frame_columns.get(table) == (frame.schema, columns):
             return True
+        if _parquet_columns(frame.schema) == columns:  # as DuckDB reads polars' file
+            self._frame_columns[table] = (frame.schema, columns)
+            return True
         rows = self._run(
             "DESCRIBE SELECT * FROM read_parquet($f)", {"f": str(file)}, what=f"read {file}"
         )
@@ -451,21 +460,31 @@ class StoredTables(Connection):
         return True
 
     def _add_file(
-        self, table: str, current: list[StoredFile], new: StoredFile, *, view: bool = True
+        self,
+        table: str,
+        current: list[StoredFile],
+        new: StoredFile,
+        *,
+        view: bool = True,
+        merge: bool = True,
     ) -> None:
-        """``new`` joins ``current`` as the files of ``table`` (merged if too many)."""
-        files = self._compacted(table, [*current, new])
+        """``new`` joins ``current`` as the files of ``table`` (merged if too many: files of no
+        key value always, those of ``new``'s with ``merge``)."""
+        files = self._compacted(table, [*current, new], merge=merge)
         # the view takes its columns from its first file: the same one, and the new file cast
         # to them, the columns described before still hold (a compare wrote 14 such files)
         same = bool(current) and files[0].file == current[0].file
         self._point(table, files, view=view, same_columns=same)
 
-    def _compacted(self, table: str, files: list[StoredFile]) -> list[StoredFile]:
-        """``files``, with the files of no partition and no key value merged into one when
-        appends have made more than ``LOOSE_FILES`` of them (a micro-batch appends every few
-        minutes; each file costs every reader a footer read)."""
-        loose = [f for f in files if f.part is None and f.label is None]
-        if len(loose) <= LOOSE_FILES:
+    def _compacted(
+        self, table: str, files: list[StoredFile], *, merge: bool = True
+    ) -> list[StoredFile]:
+        """``files``, with the files of no partition and the new (last) file's key value merged
+        into one when appends have made more than ``LOOSE_FILES`` of them (a micro-batch appends
+        every few minutes; each file costs every reader a footer read)."""
+        label = files[-1].label
+        loose = [f for f in files if f.part is None and f.label == label]
+        if len(loose) <= LOOSE_FILES or (label is not None and not merge):
             return files
         merged = self.new_data_file(table)
         rows = _rows(
@@ -476,7 +495,7 @@ class StoredTables(Connection):
                 writes=merged.parent,
             )
         )
-        return [*(f for f in files if f not in loose), StoredFile(str(merged), rows, None)]
+        return [*(f for f in files if f not in loose), StoredFile(str(merged), rows, None, label)]
 
     def _delete_stored(self, table: str, condition: str, params: Mapping[str, Any] | None) -> None:
         """Rewrite the files of ``table`` holding rows where ``condition`` is true, without
@@ -612,6 +631,47 @@ def _written_alike(kind: pl.DataType) -> bool:
     if inner is not None and not _written_alike(inner):
         return False
     return all(_written_alike(field.dtype) for field in getattr(kind, "fields", None) or [])
+
+
+_READ_AS = {
+    "String": "VARCHAR",
+    "Boolean": "BOOLEAN",
+    "Int8": "TINYINT",
+    "Int16": "SMALLINT",
+    "Int32": "INTEGER",
+    "Int64": "BIGINT",
+    "UInt8": "UTINYINT",
+    "UInt16": "USMALLINT",
+    "UInt32": "UINTEGER",
+    "UInt64": "UBIGINT",
+    "Float32": "FLOAT",
+    "Float64": "DOUBLE",
+    "Date": "DATE",
+}
+"""The DuckDB type of a Parquet column polars wrote from a column of this type (read by class
+name, as ``_written_alike``); a type not listed is asked of the file."""
+
+
+def _read_as(kind: pl.DataType) -> str | None:
+    """The DuckDB type of a column of ``kind`` in a Parquet file polars wrote (lists of the
+    listed types too), or None where only the file can say."""
+    name = type(kind).__name__
+    if name == "List":
+        inner = _read_as(kind.inner)  # type: ignore[attr-defined]
+        return None if inner is None else f"{inner}[]"
+    return _READ_AS.get(name)
+
+
+def _parquet_columns(schema: Mapping[str, pl.DataType]) -> list[tuple[str, str]] | None:
+    """(column, DuckDB type) of the Parquet file polars writes of a frame of ``schema``, where
+    every type is one ``_read_as`` knows (None otherwise): saves a DESCRIBE of the file."""
+    columns = []
+    for name, kind in schema.items():
+        read = _read_as(kind)
+        if read is None:
+            return None
+        columns.append((name, read))
+    return columns
 
 
 def _is_polars_frame(frame: object) -> TypeGuard[pl.DataFrame]:

@@ -162,17 +162,20 @@ class Tables(StoredTables):
         *,
         mode: Literal["replace", "append"] = "replace",
         through_file: bool = False,
+        label: str | None = None,
     ) -> int:
         """Write a frame as ``table`` (replace) or append it (columns matched by name).
         ``through_file``: a large frame written inside a long transaction goes through a
         Parquet file, which DuckDB writes into the database file as it reads it; the rows of
-        a frame scanned directly stay in memory until the transaction commits."""
+        a frame scanned directly stay in memory until the transaction commits. ``label``: the
+        one key value of every row (``replace_rows``'s column), recorded with a stored table's
+        file so that ``delete_where`` of that value drops the file without reading it."""
         folder = self._stage_folder() if through_file and not self.is_stored(table) else None
         if folder is not None and _is_polars_frame(frame):
             return self._write_through_file(table, frame, folder, mode=mode)
         append = mode == "append" and self.table_exists(table)
         if self.is_stored(table):
-            return self._store_frame(table, frame, f"write {table}", append=append)
+            return self._store_frame(table, frame, f"write {table}", append=append, label=label)
         with self._registered(frame) as view:
             target = quote_ident(table)
             if append:
@@ -410,9 +413,17 @@ class Tables(StoredTables):
             del part  # before the next is built
 
     def delete_where(self, table: str, *, column: str, value: object) -> None:
-        """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter)."""
+        """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter).
+        A stored table whose every file has a key value (``replace_rows``, ``write_table``'s
+        ``label``: always ``column``'s) loses that value's files, none of them read."""
         condition = f"{quote_ident(column)} = $value"
         if self.is_stored(table):
+            files = self.stored_files(table).get(table, [])
+            kept = [f for f in files if f.label != value]
+            if kept and all(f.label is not None for f in files):  # a file left for the columns
+                if len(kept) < len(files):
+                    self._point(table, kept)
+                return
             self._delete_stored(table, condition, {"value": value})
             return
         self._execute(
