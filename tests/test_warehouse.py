@@ -170,20 +170,40 @@ def test_replace_rows_keeps_one_file_per_map_and_rewrites_only_that_one(tmp_path
 
 
 def test_a_delete_file_on_a_stored_table_rewrites_only_the_files_with_its_rows(tmp_path: Path):
-    """queries/compare/drop_other_grains on a stored marts.map_gap_history: a file whose rows
-    all go is dropped, a file with rows left keeps its map label, others stay as they are."""
+    """queries/compare/drop_history on a stored marts.map_gap_history: a file whose rows
+    all go is dropped, a file with rows left keeps its map label, others stay as they are. Its
+    one pass drops a map's rows at another grain, and its version's rows of the periods given
+    (every period: None), and keeps its other versions' rows at the grain."""
+    import datetime as dt
+
+    def history(rows: list[tuple[str, str, str]], version: str = "v1") -> pl.DataFrame:
+        frame = _history(rows).with_columns(map_version=pl.lit(version))
+        return frame.with_columns(period=pl.lit(dt.date(2026, 1, 5)))
+
     with _stored(tmp_path) as wh:
-        wh.write_table("marts.map_gap_history", _history([("x", "day", "g0")]))
-        for name, rows in (("a", [("a", "day", "g1"), ("a", "week", "g2")]), ("b", [])):
-            frame = _history(rows or [("b", "day", "g3")])
-            wh.replace_rows("marts.map_gap_history", frame, column="map_name", value=name)
+        wh.write_table("marts.map_gap_history", history([("x", "day", "g0")]))
+        old, new = [("a", "week", "g4")], [("a", "day", "g1"), ("a", "week", "g2")]
+        frame = pl.concat([history(old, "v0"), history(new)])
+        wh.replace_rows("marts.map_gap_history", frame, column="map_name", value="a")
+        frame = history([("b", "day", "g3")])
+        wh.replace_rows("marts.map_gap_history", frame, column="map_name", value="b")
         for name in ("x", "a"):
             wh.execute(
-                "queries/compare/drop_other_grains", map_name=name, grain="week", timezone="UTC"
+                "queries/compare/drop_history",
+                map_name=name,
+                map_version="v1",
+                grain="week",
+                timezone="UTC",
+                periods=[dt.date(2026, 1, 12)],  # not g2's period: g2 stays
             )
         files = wh.stored_files("marts.map_gap_history")["marts.map_gap_history"]
         assert [f.label for f in files] == ["a", "b"]  # x's only file went whole
-        assert sorted(wh.read_table("marts.map_gap_history")["gap_id"]) == ["g2", "g3"]
+        assert sorted(wh.read_table("marts.map_gap_history")["gap_id"]) == ["g2", "g3", "g4"]
+        wh.execute(
+            "queries/compare/drop_history", map_name="a", map_version="v1", grain="week",
+            timezone="UTC", periods=None,
+        )  # fmt: skip
+        assert sorted(wh.read_table("marts.map_gap_history")["gap_id"]) == ["g3", "g4"]
 
 
 def test_appended_files_are_merged_beyond_a_few(tmp_path: Path):

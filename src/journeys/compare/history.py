@@ -257,11 +257,12 @@ def write_history(
     if not wh.table_exists(TABLE):
         wh.write_table(TABLE, rows)
         return
-    wh.execute("queries/compare/drop_other_grains", map_name=name, grain=grain, timezone=timezone)
     wh.execute(
         "queries/compare/drop_history",
         map_name=name,
         map_version=version,
+        grain=grain,
+        timezone=timezone,
         periods=None if periods is None else sorted(periods),
     )
     wh.write_table(TABLE, rows, mode="append")
