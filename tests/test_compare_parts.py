@@ -65,3 +65,45 @@ def test_a_map_summary_writes_one_journey_variant_and_gap_in_the_singular():
     many = MapSummary("m", "m.yaml", 20, 0, 2, 18, 0.9, 3, 1, "x", 0.1)
     assert many.line().startswith("m: 20 journeys (2 variants), 18 conforming (90.0%)")
     assert "3 gaps (1 ranked); top gap: x" in many.line()
+
+
+def test_a_map_compared_with_its_side_work_beside_or_in_turn_writes_the_same_marts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compare/beside.py: a small map does its gap history and new alignments in turn, a large
+    one on a second thread; the marts are the same either way (here the threads forced on)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import journeys.compare.beside as beside
+
+    in_turn = compared(tmp_path / "in_turn")
+    seen: set[str] = set()
+
+    class Watched(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            def run(*a, **k):  # type: ignore[no-untyped-def]
+                seen.add(threading.current_thread().name.rsplit("_", 1)[0])
+                return fn(*a, **k)
+
+            return super().submit(run, *args, **kwargs)
+
+    monkeypatch.setattr(beside, "BESIDE_JOURNEYS", 0)
+    monkeypatch.setattr(beside, "ThreadPoolExecutor", Watched)
+    threaded = compared(tmp_path / "threaded")
+    assert seen == {"journeys-history", "journeys-align"}  # both really ran beside
+    for name, frame in in_turn["marts"].items():  # type: ignore[attr-defined]
+        if name.startswith("marts.map_") or name == "marts.touchpoint_impact":
+            assert frame.equals(threaded["marts"][name]), name  # type: ignore[index]
+
+
+def test_work_in_turn_returns_and_raises_as_a_thread_would() -> None:
+    from journeys.compare.beside import BESIDE_JOURNEYS, beside
+
+    with beside(BESIDE_JOURNEYS - 1, "t") as pool:
+        assert pool.submit(lambda x: x + 1, 1).result() == 2
+        failed = pool.submit(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            failed.result()
+    with beside(BESIDE_JOURNEYS, "t") as pool:
+        assert type(pool).__name__ == "ThreadPoolExecutor"

@@ -16,13 +16,13 @@ which journeys changed), so a compare that reuses them writes the same marts.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
+from journeys.compare.beside import beside
 from journeys.compare.maps import JourneyMap
 from journeys.compare.state import CHANGED
 from journeys.compare.timing import StepTiming, time_steps
@@ -67,7 +67,7 @@ class MapCache:
         keys = ["variant_id", "complete"]
         kept = self._kept_alignments()
         missing = to_align if kept is None else to_align.join(kept, on=keys, how="anti")
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeys-align") as pool:
+        with beside(scoped.height, "journeys-align") as pool:  # a small map: in turn
             aligning = (
                 pool.submit(align_variants, journey_map, missing)
                 if kept is None or missing.height

@@ -20,13 +20,13 @@ import dataclasses
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 
 from journeys.compare.alignment import align_variants
 from journeys.compare.attribution import measure_touchpoints
+from journeys.compare.beside import beside
 from journeys.compare.cache import ALIGNMENTS, TIMING_TABLES, MapCache
 from journeys.compare.comparison import (
     MapComparison,
@@ -192,8 +192,8 @@ def _compare_one(
     periods, replaced = history_periods(wh, result.inputs, drift=settings.drift, changes=kept)
     # the history is measured in a second thread while this one builds and writes the map's
     # rows: both are polars work of about 1.5 cores each (2.3 s and 2.0 s a map at 10M
-    # events); only this thread uses the warehouse
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeys-history") as pool:
+    # events; for a small map in turn: beside.py); only this thread uses the warehouse
+    with beside(result.summary.journeys, "journeys-history") as pool:
         measuring = pool.submit(
             measure_history, journey_map, result.inputs, version=version, periods=periods,
             grain=settings.drift.grain, min_support=settings.min_support,
