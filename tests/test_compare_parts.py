@@ -9,7 +9,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 import journeys.compare.comparison as comparison
 import journeys.compare.history as history
@@ -107,3 +109,30 @@ def test_work_in_turn_returns_and_raises_as_a_thread_would() -> None:
             failed.result()
     with beside(BESIDE_JOURNEYS, "t") as pool:
         assert type(pool).__name__ == "ThreadPoolExecutor"
+
+
+def test_a_full_compare_finds_drift_in_the_history_the_mart_then_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A map compared whole looks for drift in the gap history it has just measured, not in the
+    rows read back from marts.map_gap_history (compare/update.py): they are the same rows, in the
+    order the query gives them (period, gap_id), with the same types."""
+    import journeys.compare.update as update
+
+    looked_at: list[pl.DataFrame] = []
+    find = update.find_drift
+
+    def watched(history: pl.DataFrame, **kwargs: object) -> pl.DataFrame:
+        looked_at.append(history)
+        return find(history, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(update, "find_drift", watched)
+    root = tmp_path / "shop"
+    compared(root)
+    settings = shop_settings(root)
+    assert looked_at and all(h.height > 0 for h in looked_at)
+    with open_work(settings, step="test") as wh:
+        for history in looked_at:
+            name, version = history["map_name"][0], history["map_version"][0]
+            stored = wh.query("queries/compare/map_history", map_name=name, map_version=version)
+            assert_frame_equal(history.select(stored.columns), stored)

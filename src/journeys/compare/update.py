@@ -96,9 +96,12 @@ def update_history(
         wh, rows, name=journey_map.name, version=version, grain=grain, timezone=timezone,
         periods=periods,
     )  # fmt: skip
-    history = wh.query(
-        "queries/compare/map_history", map_name=journey_map.name, map_version=version
-    )
+    if periods is None:  # every row of this version is one just written: not read back
+        history = rows.sort("period", "gap_id")
+    else:
+        history = wh.query(
+            "queries/compare/map_history", map_name=journey_map.name, map_version=version
+        )
     events = find_drift(
         history, grain=grain, baseline_periods=drift.baseline_periods, fdr=drift.fdr
     )
