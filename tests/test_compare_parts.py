@@ -136,3 +136,44 @@ def test_a_full_compare_finds_drift_in_the_history_the_mart_then_holds(
             name, version = history["map_name"][0], history["map_version"][0]
             stored = wh.query("queries/compare/map_history", map_name=name, map_version=version)
             assert_frame_equal(history.select(stored.columns), stored)
+
+
+def test_a_full_compare_times_the_steps_as_the_kept_rows_then_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A map compared whole measures its gaps with the SLA breaches and channel switches it has
+    just timed, not with the rows read back from the kept step timing (compare/cache.py): the
+    same rows and types (in another order: they are only counted and grouped). The generated
+    shop with the sample's maps has both (their steps have `within:` and channels)."""
+    import shutil
+
+    import journeys.compare.cache as cache
+    from journeys.config import load_settings
+    from journeys.generate import generate_sources
+
+    landing = tmp_path / "landing"
+    generate_sources(landing, customers=40, seed=3)
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    shutil.copy(sample / "journeys.yaml", landing / "journeys.yaml")
+    shutil.copytree(sample / "maps", landing / "maps")
+    settings = load_settings(landing / "journeys.yaml", warehouse=tmp_path / "wh" / "j.duckdb")
+    steps.ingest_landing(settings)
+    steps.build_marts(settings)
+    pairs = []
+    time = cache.MapCache.time
+
+    def watched(self, journey_map, scoped):  # type: ignore[no-untyped-def]
+        timing, medians = time(self, journey_map, scoped)
+        if not self.incremental:
+            pairs.append((timing, self._kept_timing(journey_map, scoped)))
+        return timing, medians
+
+    monkeypatch.setattr(cache.MapCache, "time", watched)
+    steps.compare_maps(settings, full=True)
+    assert len(pairs) == 2
+    assert any(kept.breaches.height for _, kept in pairs)
+    assert any(kept.switches.height for _, kept in pairs)
+    for now, kept in pairs:
+        for part in ("seconds", "breaches", "switches"):
+            found, read = getattr(now, part), getattr(kept, part)
+            assert_frame_equal(found.sort(found.columns), read.sort(read.columns))

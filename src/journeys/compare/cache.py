@@ -135,7 +135,12 @@ class MapCache:
             wh.write_table(
                 table, self._with_map(rows), mode="append", through_file=True, label=self.name
             )
-        return self._kept_timing(journey_map, scoped), self._medians(journey_map)
+        if self.incremental:  # the kept rows of the other journeys too
+            return self._kept_timing(journey_map, scoped), self._medians(journey_map)
+        jx = scoped.schema["jx"]  # every journey in scope timed just now: none to read back
+        breaches = timed.breaches.with_columns(pl.col("jx").cast(jx))
+        switches = timed.switches.with_columns(pl.col("jx").cast(jx))
+        return _timing(journey_map, breaches, switches), self._medians(journey_map)
 
     def _keep_seconds(self, seconds: pl.DataFrame) -> None:
         """A pass's seconds (journey_id, step, seconds_from_previous), kept one row per journey:
@@ -161,24 +166,33 @@ class MapCache:
         )
 
     def _kept_timing(self, journey_map: JourneyMap, scoped: pl.DataFrame) -> StepTiming:
-        step = pl.Enum(journey_map.step_names)
         ids = scoped.select("journey_id", "jx")
         breaches = self.wh.query("queries/compare/kept_breaches", map_name=self.name)
         switches = self.wh.query("queries/compare/kept_switches", map_name=self.name)
-        return StepTiming(
-            seconds=pl.DataFrame(schema={"step": step, "seconds_from_previous": pl.Float64}),
-            breaches=breaches.join(ids, on="journey_id").select(
-                "jx", pl.col("step").cast(step), "seconds"
-            ),
-            switches=switches.join(ids, on="journey_id").select(
-                "jx",
-                pl.col("prev_step").cast(step),
-                pl.col("step").cast(step),
-                "prev_channel",
-                "channel",
-            ),  # fmt: skip
+        return _timing(
+            journey_map,
+            breaches.join(ids, on="journey_id"),
+            switches.join(ids, on="journey_id"),
         )
 
     def _medians(self, journey_map: JourneyMap) -> pl.DataFrame:
         steps = list(journey_map.step_names)
         return self.wh.query("queries/compare/step_medians", map_name=self.name, steps=steps)
+
+
+def _timing(journey_map: JourneyMap, breaches: pl.DataFrame, switches: pl.DataFrame) -> StepTiming:
+    """The StepTiming compare measures gaps with, from breaches and switches keyed by jx (kept
+    in the warehouse, or timed just now): steps as the map's Enum, the seconds left out (their
+    medians come from the warehouse: ``MapCache._medians``)."""
+    step = pl.Enum(journey_map.step_names)
+    return StepTiming(
+        seconds=pl.DataFrame(schema={"step": step, "seconds_from_previous": pl.Float64}),
+        breaches=breaches.select("jx", pl.col("step").cast(step), "seconds"),
+        switches=switches.select(
+            "jx",
+            pl.col("prev_step").cast(step),
+            pl.col("step").cast(step),
+            "prev_channel",
+            "channel",
+        ),  # fmt: skip
+    )
