@@ -240,6 +240,22 @@ def test_a_labelled_append_is_deleted_by_its_value_without_reading_a_file(tmp_pa
         wh.delete_where("marts.t", column="map_name", value="b")  # the last value: rows read
         assert wh.read_table("marts.t").height == 0
         assert wh.described("marts.t")[0] == ("map_name", "VARCHAR")  # the columns stay
+        left = wh.stored_files("marts.t")["marts.t"]
+        assert [(f.label, f.rows) for f in left] == [("b", 0)]  # kept for the columns
+        # an unlabelled file emptied so (appended before labels) goes at the next delete; a
+        # value's empty file (a map without rows in this table) is that value's and stays
+        wh.write_table("marts.u", _history([("x", "week", "g0")]), mode="append")
+        wh.delete_where("marts.u", column="map_name", value="x")
+        for name, rows in (("d", [("d", "week", "g1")]), ("e", [])):
+            frame = _history(rows) if rows else _history([("e", "week", "g")]).clear()
+            wh.write_table("marts.u", frame, mode="append", label=name)
+        empty = [f for f in wh.stored_files("marts.u")["marts.u"] if f.label is None]
+        assert len(empty) == 1 and empty[0].rows == 0
+        Path(empty[0].file).write_bytes(b"not parquet")  # read, it would fail
+        wh.delete_where("marts.u", column="map_name", value="d")
+        assert [f.label for f in wh.stored_files("marts.u")["marts.u"]] == ["e"]
+        described = [(r[0], r[1]) for r in wh._run('DESCRIBE "marts"."u"')]
+        assert wh.described("marts.u") == described  # the view's columns, as remembered
         parts = (_history([("c", "week", f"g{i}")]) for i in range(LOOSE_FILES + 2))
         wh.replace_rows("marts.t", parts, column="map_name", value="c")
         labels = [f.label for f in wh.stored_files("marts.t")["marts.t"]]

@@ -527,7 +527,7 @@ class StoredTables(Connection):
             )
             # a file of one key value (replace_rows) still holds only that value's rows
             kept.append(StoredFile(str(new), _rows(left), stored.part, stored.label))
-        self._point(table, kept)
+        self._point(table, kept, same_columns=True)  # each file as it was, less some rows
 
     def record_files(self) -> None:
         """Write the files ``_point_many`` has not yet written into raw.data_files."""

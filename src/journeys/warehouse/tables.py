@@ -415,14 +415,16 @@ class Tables(StoredTables):
     def delete_where(self, table: str, *, column: str, value: object) -> None:
         """Delete the rows of ``table`` whose ``column`` equals ``value`` (a bound parameter).
         A stored table whose every file has a key value (``replace_rows``, ``write_table``'s
-        ``label``: always ``column``'s) loses that value's files, none of them read."""
+        ``label``: always ``column``'s) loses that value's files, none of them read, and its
+        empty files (the one ``_delete_stored`` leaves when every row goes)."""
         condition = f"{quote_ident(column)} = $value"
         if self.is_stored(table):
             files = self.stored_files(table).get(table, [])
-            kept = [f for f in files if f.label != value]
-            if kept and all(f.label is not None for f in files):  # a file left for the columns
-                if len(kept) < len(files):
-                    self._point(table, kept)
+            # another value's files stay; an unlabelled empty file (no one's rows) goes
+            kept = [f for f in files if f.label != value and (f.label is not None or f.rows)]
+            if kept and all(f.label is not None or not f.rows for f in files):  # one file left
+                if len(kept) < len(files):  # for the view's columns, which stay the same
+                    self._point(table, kept, same_columns=True)
                 return
             self._delete_stored(table, condition, {"value": value})
             return
