@@ -229,22 +229,27 @@ end is not null;
 -- A date that neither order reads names no layout: no --date-format reads it, and it is no
 -- sign of the file's layout (logreading.check_day_month refused a whole day-first file read
 -- day first for one 02/31 among its rows).
-create or replace macro journeys_dmy_reason(p) as case
-    when p.first = '' then null
-    when not journeys_dmy_is_date(p, true) and not journeys_dmy_is_date(p, false)
-        then
-            'is not a date of the calendar, day first or month first (a day its month does '
-            || 'not have, such as 31 April, or a month above 12); correct it in the file'
-    when not journeys_dmy_is_date(p, false)
-        then 'is day first; pass --date-format ''' || journeys_dmy_format(p, true) || ''''
-    when not journeys_dmy_is_date(p, true)
-        then 'is month first; pass --date-format ''' || journeys_dmy_format(p, false) || ''''
-    else
-        'is day first or month first (both fit); pass --date-format '''
-        || journeys_dmy_format(p, true) || ''' or ''' || journeys_dmy_format(p, false) || ''''
-end;
+-- (Whether it is a date day first, and month first, each tested once: a lambda's parameter.)
+create or replace macro journeys_dmy_reason(p) as list_transform(
+    [{ 'day': journeys_dmy_is_date(p, true), 'month': journeys_dmy_is_date(p, false) }],
+    lambda fits: case
+        when p.first = '' then null
+        when not fits.day and not fits.month
+            then
+                'is not a date of the calendar, day first or month first (a day its month '
+                || 'does not have, such as 31 April, or a month above 12); correct it in the file'
+        when not fits.month
+            then 'is day first; pass --date-format ''' || journeys_dmy_format(p, true) || ''''
+        when not fits.day
+            then 'is month first; pass --date-format ''' || journeys_dmy_format(p, false) || ''''
+        else
+            'is day first or month first (both fit); pass --date-format '''
+            || journeys_dmy_format(p, true) || ''' or ''' || journeys_dmy_format(p, false)
+            || ''''
+    end
+)[1];
 -- The parts are bound once, as a lambda's parameter: a macro's parameter is its argument's text
--- wherever it stands, and journeys_dmy_reason names p about 120 times (each a copy of the
+-- wherever it stands, and journeys_dmy_reason names p dozens of times (each a copy of the
 -- regular expression, compiled when a statement is planned: 22 -> 8 ms a statement).
 create or replace macro journeys_dmy_problem(s) as
 list_transform([journeys_dmy_parts(s)], lambda p: journeys_dmy_reason(p))[1];
