@@ -50,7 +50,7 @@ def write_rows(
             wh.delete_keys(table, column="journey_id", keys=CHANGED, also={"map_name": name})
             ids = changes.changed.select("journey_id")
             changed = [f.join(ids, on="journey_id", how="semi") for f in parts]
-            wh.write_table(table, pl.concat(changed), mode="append")
+            wh.write_table(table, pl.concat(changed), mode="append", label=name)
         else:
             replace_rows(wh, table, name, parts)
 
