@@ -63,20 +63,14 @@ def resolve(
             chosen[column] = None  # made of the milestones below
         elif column in spec.only_mapped and column not in spec.column_map:
             chosen[column] = None
-        elif wanted in delivered:
-            chosen[column] = wanted
-        elif wanted.strip().lower() in loose:
-            chosen[column] = loose[wanted.strip().lower()]
-        elif nested and wanted.split(".", 1)[0] in delivered and "." in wanted:
-            chosen[column] = wanted
+        elif (found := _found(wanted, delivered, loose, nested=nested)) is not None:
+            chosen[column] = found
         elif column in spec.optional and column not in spec.column_map and not owner:
             chosen[column] = None
         else:
             missing.append(column if wanted == column else f"{column} (mapped to '{wanted}')")
     for time_column, _ in spec.milestones:
-        found = time_column if time_column in delivered else loose.get(time_column.strip().lower())
-        if found is None and nested and "." in time_column:
-            found = time_column if time_column.split(".", 1)[0] in delivered else None
+        found = _found(time_column, delivered, loose, nested=nested)
         chosen[milestone_key(time_column)] = found
         if found is None:
             missing.append(f"milestone '{time_column}' (sources.{spec.source}.milestones)")
@@ -87,6 +81,21 @@ def resolve(
             f"To fix, {spec.missing_fix}. Nothing was loaded from it"
         )
     return chosen
+
+
+def _found(
+    wanted: str, delivered: Sequence[str], loose: dict[str, str], *, nested: bool
+) -> str | None:
+    """The delivered column named ``wanted``: by its exact name, else case- and
+    space-insensitively (``loose``: each name so written -> its delivered name), else, in JSON
+    lines, a nested value whose first part is a key (None: the file has no such column)."""
+    if wanted in delivered:
+        return wanted
+    if wanted.strip().lower() in loose:
+        return loose[wanted.strip().lower()]
+    if nested and "." in wanted and wanted.split(".", 1)[0] in delivered:
+        return wanted
+    return None
 
 
 def milestone_key(name: str) -> str:
