@@ -13,7 +13,6 @@ import pytest
 from journeys.build import build_warehouse
 from journeys.compare.maps import handoff_slas, parse_map
 from journeys.config import EffortSettings, Settings, TouchpointRule
-from journeys.errors import WarehouseError
 from journeys.ingest.load import load_source
 from journeys.paths.effort import build_effort
 from journeys.warehouse import Warehouse
@@ -210,18 +209,3 @@ def test_an_incremental_build_gives_what_a_full_build_gives(tmp_path: Path):
             )
             assert a.equals(b), table
         assert _effort(inc)["ben"]["reopens"] == 1
-
-
-def test_handoffs_read_the_events_in_their_order(built: Warehouse):
-    """The handoffs take the event before each one from the row before it in marts.events'
-    order (marts/journey_handoffs.sql); events stored out of that order stop the build with
-    the rebuild to run, never a handoff measured from another journey's event."""
-    before = built.read_table("marts.journey_handoffs", order_by=["journey_id", "step_index"])
-    assert before.height > 0
-    built._con.execute(
-        "CREATE OR REPLACE TABLE marts.events AS SELECT * FROM marts.events ORDER BY seq DESC"
-    )
-    with pytest.raises(
-        WarehouseError, match=r"not in its order; rebuild with `journeys build --full`"
-    ):
-        build_effort(built, _settings(), full=True)

@@ -17,13 +17,7 @@
 -- is_late: wait_seconds > sla_seconds. is_missed: late, or a repeat contact or a reopening
 --   follows it. is_bounce: it hands the journey straight back (the journey's previous handoff
 --   went from this handoff's receiving team to its giving team: A -> B, then B -> A).
-with stream as (
-    -- every event with the one before it, read in marts.events' own order (customer, case, the
-    -- ordering rule: the order marts/events.sql wrote it in) by streaming windows, which keep
-    -- it. A handoff never starts a journey, so the event before it is its journey's previous
-    -- step: no join of every event with the handoffs (a 500,000-event lane's statement
-    -- 0.32 -> 0.2 s). The customers in scope are picked after the windows, which must see the
-    -- rows in the table's order.
+with handoffs as (
     select
         e.journey_id,
         e.customer_key,
@@ -32,51 +26,26 @@ with stream as (
         e.touchpoint,
         e.team as to_team,
         e.seq,
-        e.case_id,
-        e.is_team_handoff,
-        lag(e.journey_id) over () as from_journey,
-        lag(e.step_index) over () as from_step,
-        lag(e.touchpoint) over () as from_touchpoint,
-        lag(e.team) over () as from_team,
-        lag(e.seconds_to_next) over () as wait_seconds,
-        lag(e.seq) over () as from_seq
+        e.case_id
     from marts.events as e
-),
-
-ordered_handoffs as (
-    -- the handoffs, still in that order (a filter keeps it). is_bounce: the journey's handoff
-    -- before this one went from this handoff's receiving team to its giving team.
-    select
-        * exclude (is_team_handoff, from_journey, from_step, from_seq),
-        -- the order is guarded: an event read out of its order stops the build, never a
-        -- handoff measured from another event
-        case
-            when from_journey = journey_id and from_step = step_index - 1 then from_seq
-            else error('marts.events is not in its order; rebuild with `journeys build --full`')
-        end as from_seq,
-        coalesce(
-            lag(journey_id) over () = journey_id
-            and lag(to_team) over () = from_team
-            and lag(from_team) over () = to_team,
-            false
-        ) as is_bounce
-    from stream
-    where is_team_handoff
+    where
+        e.is_team_handoff
+        and (
+            $full or e.customer_key in (select s.customer_key from intermediate.int_path_scope as s)
+        )
 ),
 
 placed as materialized (
     -- materialized, and its seqs listed below with UNION ALL (the semi join needs no distinct
     -- list): a 5M-event lane's statement 3.1 -> 2.4 thread-seconds, the same rows
-    select *
-    from ordered_handoffs
-    where $full or customer_key in (select s.customer_key from intermediate.int_path_scope as s)
-),
-
-handoffs as (
     select
-        journey_id,
-        step_index
-    from placed
+        h.*,
+        p.touchpoint as from_touchpoint,
+        p.team as from_team,
+        p.seconds_to_next as wait_seconds,
+        p.seq as from_seq
+    from handoffs as h
+    inner join marts.events as p on h.journey_id = p.journey_id and p.step_index = h.step_index - 1
 ),
 
 threads as (
@@ -147,5 +116,8 @@ select
     repeat_contacts,
     reopens,
     coalesce(wait_seconds > sla_seconds, false) or repeat_contacts > 0 or reopens > 0 as is_missed,
-    is_bounce
+    coalesce(
+        lag(to_team) over journey = from_team and lag(from_team) over journey = to_team, false
+    ) as is_bounce
 from with_sla
+window journey as (partition by journey_id order by step_index)
