@@ -67,3 +67,23 @@ def test_a_build_commits_each_group_of_stored_tables_together(
         assert len(named) == 1 and all(t in named[0] for t in together)
         assert ours() != before  # new files, recorded
         assert wh._run("SELECT count(*) FROM raw.builds")[0][0] == builds + 1
+
+
+def test_a_small_build_commits_once_and_where_stitching_numbers_its_nodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # each commit of the work file costs about a millisecond: a build of a few thousand events
+    # made ~35 of them, one per statement outside a transaction
+    settings = _ingested_week(tmp_path, seed=3)
+    with open_work(settings, step="test") as wh:
+        commits: list[str] = []
+        run = wh._run
+
+        def counted(sql: str, *args: object, **kwargs: object) -> object:
+            commits.extend("commit" for s in sql.split(";") if s.strip().upper() == "COMMIT")
+            return run(sql, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(wh, "_run", counted)
+        result = build_warehouse(wh, settings, full=True)
+        assert result.journeys > 0 and result.stitched_customers > 0
+        assert len(commits) == 2

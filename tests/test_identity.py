@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from journeys.build import build_events
 from journeys.config import Settings, TouchpointRule
@@ -62,7 +64,10 @@ def _land(tmp_path: Path, wh: Warehouse, settings: Settings) -> None:
     load_source(wh, settings, "support", [tmp_path / "support.csv"])
 
 
-def test_stitching_across_channels(wh: Warehouse, tmp_path: Path):
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_stitching_across_channels(wh: Warehouse, tmp_path: Path, in_transaction: bool):
+    # a small build stitches inside its one transaction, where a new table's rowids (which
+    # number the graph's nodes) start at 2**55 until it is committed
     settings = Settings(
         touchpoints=(
             TouchpointRule(
@@ -81,7 +86,8 @@ def test_stitching_across_channels(wh: Warehouse, tmp_path: Path):
         )
     )
     _land(tmp_path, wh, settings)
-    build_events(wh, settings)
+    with wh.transaction() if in_transaction else nullcontext():
+        build_events(wh, settings)
     events = wh.read_table("intermediate.int_events")
     key = dict(zip(events["event_id"], events["customer_key"], strict=True))
     # anonymous browsing before the login, and the support call by (messy) email, are Ann's

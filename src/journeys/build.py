@@ -7,6 +7,7 @@ merged) are rebuilt in the path marts; ``full=True`` rebuilds everything.
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -299,15 +300,20 @@ def build_warehouse(
         return _unchanged(wh, last)
     wh.execute("queries/forget_build_inputs")
     # a small build's statements run on one thread: waking the other cores for each of its
-    # ~125 statements costs more than it saves (journeys/cores.py)
+    # ~125 statements costs more than it saves (journeys/cores.py). Built here, it commits
+    # once (and where identity stitching numbers its nodes): each commit of the work file
+    # costs about a millisecond, and it made ~35. A large build commits step by step, and
+    # jobs in other processes read only what is committed.
     rows = int(last["rows_accepted"])
-    with wh.threads(1 if rows < ONE_THREAD_ROWS else None):
+    small = rows < ONE_THREAD_ROWS
+    once = wh.transaction() if small and run_tasks is None else nullcontext()
+    with wh.threads(1 if small else None), once:
         result = _build(wh, settings, full=full, run_tasks=run_tasks, rows=rows)
-    wh.execute(
-        "queries/record_build_inputs",
-        fingerprint=inputs,
-        **{name: getattr(result, name) for name in KEPT_COUNTS},
-    )
+        wh.execute(
+            "queries/record_build_inputs",
+            fingerprint=inputs,
+            **{name: getattr(result, name) for name in KEPT_COUNTS},
+        )
     return result
 
 

@@ -170,6 +170,7 @@ def stitch_identities(
         wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
     n = wh.run_model("intermediate/int_identity_node_names")
+    wh.commit_so_far()  # the nodes are numbered by rowid: from 0 once the names are committed
     wh.run_view("intermediate/int_identity_nodes")  # numbered by rowid
     if run_tasks is not None and parts > 1 and folder is not None:
         shutil.rmtree(folder, ignore_errors=True)

@@ -176,6 +176,11 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """What the block writes, committed together at its end (with the files it stored
+        recorded), or not at all. Inside another transaction's block it is part of that one."""
+        if self.in_transaction:
+            yield
+            return
         self._run("BEGIN TRANSACTION")
         self.in_transaction = True
         try:
@@ -193,6 +198,15 @@ class Connection:
             with suppress(WarehouseError):  # a failed COMMIT has rolled back already
                 self._run("ROLLBACK")
             raise
+
+    def commit_so_far(self) -> None:
+        """Inside a transaction: commit what it wrote so far and go on in a new one. A table's
+        rowids number its rows from 0 only once it is committed (DuckDB numbers the rows a
+        transaction adds from 2**55 until then)."""
+        if not self.in_transaction:
+            return
+        self.record_files()
+        self._run("COMMIT; BEGIN TRANSACTION", what="commit the transaction")
 
     @contextmanager
     def insertion_order(self, *, preserve: bool) -> Iterator[None]:

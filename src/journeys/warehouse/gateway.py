@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -115,7 +114,7 @@ class Warehouse(Tables):
         if recorded and self._run(DDL_APPLIED, {"script": model, "sha256": digest}):
             self._scripts_run.add(model)
             return
-        with nullcontext() if self.in_transaction else self.transaction():
+        with self.transaction():
             self._execute(text, None, model)  # one commit: 40 macros each committed take 50 ms
             if recorded:
                 self._run(DDL_RECORD, {"script": model, "sha256": digest}, what=_label(model))

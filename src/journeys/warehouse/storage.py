@@ -9,7 +9,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
@@ -343,7 +343,7 @@ class StoredTables(Connection):
                 "with `journeys run`)"
             )
         viewed = {name: fs for name, fs in moved.items() if self.is_stored(name)}
-        with nullcontext() if self.in_transaction else self.transaction():
+        with self.transaction():
             if viewed:
                 self._point_many(viewed)
             if len(viewed) < len(moved):  # a file only the published catalog reads (rejects)
@@ -537,7 +537,7 @@ class StoredTables(Connection):
         what = f"record the files of {', '.join(tables)}"
         # a delete and an insert, not INSERT OR REPLACE: its join and grouping set up hash
         # tables of ~20 MB for a few rows (8-10 ms of a small build's transaction)
-        with nullcontext() if self.in_transaction else self.transaction():
+        with self.transaction():
             self._run(
                 f"DELETE FROM {DATA_FILES} WHERE list_contains($t, table_name)",
                 {"t": list(tables)},
