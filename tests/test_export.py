@@ -27,3 +27,33 @@ def test_every_mart_exported_and_large_ones_partitioned(wh: Warehouse, tmp_path:
     assert months == ["month=2026-01", "month=2026-02"]
     table = ds.dataset(tmp_path / "events", format="parquet", partitioning="hive").to_table()
     assert table.num_rows == 6
+
+
+def test_exports_are_parquet_version_1_and_the_warehouse_keeps_version_2(
+    wh: Warehouse, tmp_path: Path
+):
+    # the warehouse's own files are Parquet version 2 (deltas: faster to write, a quarter
+    # smaller); an export is read by other tools, some of which read only version 1's pages
+    start = datetime(2026, 1, 30, tzinfo=UTC)
+    events = pl.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(6)],
+            "seq": list(range(6)),
+            "occurred_at": [start + timedelta(days=i) for i in range(6)],
+        }
+    )
+    wh._run("CREATE TABLE scratch AS SELECT * FROM range(3) AS r(seq)")
+    wh.write_table("marts.events", events)
+    export_marts(wh, tmp_path / "one", partition_rows=100)
+    export_marts(wh, tmp_path / "months", partition_rows=5)
+
+    def encodings(files: list[str]) -> set[str]:
+        rows = wh._run("SELECT DISTINCT encodings FROM parquet_metadata($f)", {"f": files})
+        return {r[0] for r in rows}
+
+    exported = [str(tmp_path / "one" / "events.parquet")]
+    exported += [str(p) for p in (tmp_path / "months" / "events").rglob("*.parquet")]
+    assert len(exported) == 3
+    assert not any(e.startswith("DELTA") for e in encodings(exported))
+    wh.export_parquet("scratch", tmp_path / "own.parquet")
+    assert "DELTA_BINARY_PACKED" in encodings([str(tmp_path / "own.parquet")])

@@ -50,9 +50,9 @@ def export_marts(
         time_col = next((c for c in TIME_COLUMNS if c in wh.columns(f"marts.{table}")), None)
         partitioned = rows > partition_rows and time_col is not None
         if partitioned:
-            wh.export_parquet(f"marts.{table}", out / table, month_of=time_col)
+            wh.export_parquet(f"marts.{table}", out / table, month_of=time_col, portable=True)
         else:
-            wh.export_parquet(f"marts.{table}", out / f"{table}.parquet")
+            wh.export_parquet(f"marts.{table}", out / f"{table}.parquet", portable=True)
         written.append((table, rows, partitioned))
     if not written:
         raise JourneysError(

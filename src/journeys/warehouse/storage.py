@@ -51,6 +51,11 @@ LOOSE_FILES = 8
 """A stored table's appended files (no partition, no key value) are merged beyond this many."""
 DATA_FILES = "raw.data_files"
 """The work file's list of the Parquet files of each stored table (ADR 0004)."""
+PARQUET = "FORMAT parquet, PARQUET_VERSION 'V2'"
+"""How DuckDB writes the warehouse's own Parquet files: version 2 encodes integers and times
+as deltas and unique texts (ids, keys) with their lengths apart. int_events of 1M events, on
+one thread: 0.43 → 0.37 s, 32.8 → 24.7 MB; DuckDB reads them as fast or faster, polars and
+pyarrow read them too. ``journeys export`` writes version 1, which every tool reads."""
 
 
 class StoredFile(NamedTuple):
@@ -203,7 +208,7 @@ class StoredTables(Connection):
             folder.mkdir(exist_ok=True)
             one = folder / "data_0.parquet"
             self._run(
-                f"COPY ({body}) TO $journeys_out (FORMAT parquet)",
+                f"COPY ({body}) TO $journeys_out ({PARQUET})",
                 {**bound, "journeys_out": str(one)},
                 what=_label(model),
                 writes=folder,
@@ -211,7 +216,7 @@ class StoredTables(Connection):
             return [(one, 0)]
         select = f"SELECT *, hash({quote_ident(key)}) % {int(parts)} AS journeys_part FROM ({body})"
         self._run(
-            f"COPY ({select}) TO $journeys_out (FORMAT parquet, PARTITION_BY (journeys_part))",
+            f"COPY ({select}) TO $journeys_out ({PARQUET}, PARTITION_BY (journeys_part))",
             {**bound, "journeys_out": str(folder)},
             what=_label(model),
             writes=folder.parent,
@@ -224,7 +229,7 @@ class StoredTables(Connection):
             empty = folder / "empty.parquet"
             folder.mkdir(parents=True, exist_ok=True)
             self._run(
-                f"COPY (SELECT * FROM ({body}) LIMIT 0) TO $journeys_out (FORMAT parquet)",
+                f"COPY (SELECT * FROM ({body}) LIMIT 0) TO $journeys_out ({PARQUET})",
                 {**bound, "journeys_out": str(empty)},
                 what=_label(model),
             )
@@ -385,7 +390,7 @@ class StoredTables(Connection):
         bound = {**(params or {}), "journeys_out": str(file)}
         rows = _rows(
             self._run(
-                f"COPY (\n{body}\n) TO $journeys_out (FORMAT parquet)",
+                f"COPY (\n{body}\n) TO $journeys_out ({PARQUET})",
                 bound,
                 what=_label(what),
                 writes=file.parent,
@@ -489,7 +494,7 @@ class StoredTables(Connection):
         merged = self.new_data_file(table)
         rows = _rows(
             self._run(
-                "COPY (SELECT * FROM read_parquet($files)) TO $journeys_out (FORMAT parquet)",
+                f"COPY (SELECT * FROM read_parquet($files)) TO $journeys_out ({PARQUET})",
                 {"files": [f.file for f in loose], "journeys_out": str(merged)},
                 what=f"merge the files of {table}",
                 writes=merged.parent,
@@ -520,7 +525,7 @@ class StoredTables(Connection):
             new = self.new_data_file(table, part=stored.part)
             left = self._run(
                 f"COPY (SELECT * FROM read_parquet($file) WHERE ({condition}\n) IS NOT TRUE) "
-                "TO $journeys_out (FORMAT parquet)",
+                f"TO $journeys_out ({PARQUET})",
                 {**(params or {}), "file": stored.file, "journeys_out": str(new)},
                 what=f"delete from {table}",
                 writes=new.parent,

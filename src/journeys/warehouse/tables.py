@@ -22,7 +22,7 @@ from journeys.warehouse.sqltext import (
     quote_ident,
     read_sql,
 )
-from journeys.warehouse.storage import DATA_FILES, StoredTables, _is_polars_frame
+from journeys.warehouse.storage import DATA_FILES, PARQUET, StoredTables, _is_polars_frame
 
 if TYPE_CHECKING:
     import polars as pl
@@ -274,15 +274,19 @@ class Tables(StoredTables):
         month_of: str | None = None,
         texts: Mapping[str, Sequence[str]] | None = None,
         lists: Collection[str] = (),
+        portable: bool = False,
     ) -> None:
         """Write a table as one Parquet file, or as a folder partitioned by month of a column.
         ``texts`` (one file): text columns (``lists``: lists of texts) written as ENUMs of
-        every value they hold, ``enum_replace``: the same Parquet columns, encoded faster."""
+        every value they hold, ``enum_replace``: the same Parquet columns, encoded faster.
+        ``portable``: Parquet version 1, which every tool reads (``journeys export``), not the
+        warehouse's own files' version (``PARQUET``)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        options = "FORMAT parquet" if portable else PARQUET
         if month_of is None:
             self._run(
                 f"COPY (SELECT {enum_replace(texts or {}, lists)} FROM {quote_ident(table)}) "
-                "TO $path (FORMAT parquet)",
+                f"TO $path ({options})",
                 {"path": str(path)},
                 what=f"export {table} to {path}",
                 writes=path.parent,
@@ -291,7 +295,7 @@ class Tables(StoredTables):
         self._run(
             f"COPY (SELECT *, strftime({quote_ident(month_of)}, '%Y-%m') AS month "
             f"FROM {quote_ident(table)}) TO $path "
-            "(FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)",
+            f"({options}, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)",
             {"path": str(path)},
             what=f"export {table} to {path}",
             writes=path.parent,
@@ -314,7 +318,7 @@ class Tables(StoredTables):
         bound = _bind(body, params, model)
         if texts:
             body = f"SELECT {enum_replace(texts, lists)} FROM (\n{body}\n)"
-        options = "FORMAT parquet"
+        options = PARQUET
         if partition_by is not None:
             options += f", PARTITION_BY ({quote_ident(partition_by)}), OVERWRITE_OR_IGNORE true"
         path.parent.mkdir(parents=True, exist_ok=True)
