@@ -10,6 +10,7 @@ import pytest
 
 from journeys.build import build_events
 from journeys.config import Settings, TouchpointRule
+from journeys.ingest.eventlog import import_log
 from journeys.ingest.identity import connected_components
 from journeys.ingest.load import load_source
 from journeys.warehouse import Warehouse
@@ -126,3 +127,62 @@ def test_no_direct_identifier_leaves_raw(wh: Warehouse, tmp_path: Path):
             text = frame.with_columns(pl.col(lists).list.join(",")).write_csv()
             for secret in ("ann@example.com", "ANN@Example", "4930111", "Ann,", "Bob"):
                 assert secret not in text, f"{secret} leaked into {schema}.{table}"
+
+
+def test_a_warehouse_of_logs_alone_keys_each_case_as_the_graph_would(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # cases as delivered ('NA' is a case id), one named by an email address (a personal case
+    # id, hashed in staging): nothing links two cases, so the graph is skipped
+    (tmp_path / "log.csv").write_text(
+        "case,activity,ts\n"
+        "A1,Open,2026-03-01 10:00:00\n"
+        "A1,Close,2026-03-02 10:00:00\n"
+        "NA,Open,2026-03-01 11:00:00\n"
+        "ann@example.com,Open,2026-03-01 12:00:00\n"
+        "ann@example.com,Close,2026-03-03 12:00:00\n"
+    )
+    settings = Settings()
+    import_log(
+        wh, settings, tmp_path / "log.csv", case_col="case", activity_col="activity",
+        timestamp_col="ts",
+    )  # fmt: skip
+    ran: list[str] = []
+    run_model = wh.run_model
+
+    def recorded(model: str, **params: object) -> int:
+        ran.append(model)
+        return run_model(model, **params)
+
+    monkeypatch.setattr(wh, "run_model", recorded)
+    alone = build_events(wh, settings)[0]
+    assert "intermediate/int_identity_cases" in ran and "intermediate/int_identity_edges" not in ran
+    keys = wh.read_table("intermediate.int_identity").sort("node")
+    assert keys.height == 3 and not keys["is_stitched"].any()
+    assert not any("ann@" in node for node in keys["node"].to_list())
+
+    ran.clear()
+    scalar = wh.scalar
+    monkeypatch.setattr(
+        wh,
+        "scalar",
+        lambda query, **p: False if query == "queries/only_logs" else scalar(query, **p),
+    )
+    graph = build_events(wh, settings)[0]
+    assert "intermediate/int_identity_edges" in ran
+    assert wh.read_table("intermediate.int_identity").sort("node").equals(keys)
+    assert (alone.customers, alone.stitched_customers) == (graph.customers, 0) == (3, 0)
+
+
+def test_a_log_beside_a_shop_source_goes_through_the_graph(wh: Warehouse, tmp_path: Path):
+    settings = Settings()
+    _land(tmp_path, wh, settings)
+    (tmp_path / "log.csv").write_text("case,activity,ts\nK9,Open,2026-03-01 10:00:00\n")
+    import_log(
+        wh, settings, tmp_path / "log.csv", case_col="case", activity_col="activity",
+        timestamp_col="ts",
+    )  # fmt: skip
+    assert not wh.scalar("queries/only_logs")
+    build_events(wh, settings)
+    nodes = wh.read_table("intermediate.int_identity")["node"].to_list()
+    assert "l:K9" in nodes and "c:c1" in nodes

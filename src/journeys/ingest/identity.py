@@ -4,7 +4,9 @@ Identifiers (CRM customer ids, web visitor ids, hashed emails and phones, suppor
 nodes; logins, CRM contact details and ticket contacts are links (``int_identity_edges``). Each
 connected component is one customer. Its key is a keyed hash (``settings.salt``) of the smallest
 CRM customer id in it, or of its smallest node when no CRM id is linked (an unstitched visitor
-or contact): stable across rebuilds, and it reveals no identifier.
+or contact): stable across rebuilds, and it reveals no identifier. An imported log's case is a
+node that nothing links: in a warehouse of logs alone each case is its own customer, keyed so
+without building the graph.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:  # imported where a graph has links: a log of unlinked cases n
     import polars as pl
 
 IDENTITY_COLUMNS = {"node": "VARCHAR", "customer_key": "VARCHAR", "is_stitched": "BOOLEAN"}
+AMBIGUOUS_COLUMNS = {"kind": "VARCHAR", "node": "VARCHAR"}
 ROOT_COLUMNS = {"node_id": "BIGINT", "root_id": "BIGINT"}
 
 
@@ -146,6 +149,22 @@ def _links(wh: Warehouse, *, salt: str) -> int:
     return wh.run_model("intermediate/int_identity_edges", salt=salt, purchases=purchases)
 
 
+def _each_case_alone(wh: Warehouse, *, salt: str) -> IdentityResult:
+    """``int_identity`` of a warehouse whose only events are imported logs' (no identifier links
+    two cases): each case is its own customer, keyed as the graph would key it, without building
+    the graph (``int_identity_cases.sql``; 0.35 s of a 1M-event log's 2.9 s build)."""
+    wh.write_rows("intermediate.int_identity_ambiguous", AMBIGUOUS_COLUMNS, [])
+    wh.run_model("intermediate/int_identity_cases", salt=salt)
+    wh.rename_table("intermediate.int_identity_cases", "int_identity")  # (replacing it)
+    counts = wh.record("queries/identity_counts")
+    return IdentityResult(
+        nodes=int(counts["nodes"]),
+        customers=int(counts["customers"]),
+        stitched_customers=0,
+        ambiguous_identifiers=0,
+    )
+
+
 def stitch_identities(
     wh: Warehouse,
     *,
@@ -159,11 +178,12 @@ def stitch_identities(
 
     In one process: DuckDB numbers the nodes and maps the links to node ids, Python finds the
     components on those integers (``component_roots``), DuckDB names each component's customer.
-    No string column of the graph is ever held in Python: at 100M events the graph has ~20M
-    nodes and ~27M links, and joining them as strings in polars needed over 10 GiB. With
-    ``run_tasks`` and ``parts > 1`` the components come from label propagation over ``parts``
-    partitions of the links, as jobs (``components.py``; exchange files under ``folder``).
-    """
+    No string column of the graph is ever held in Python (at 100M events: ~20M nodes, ~27M
+    links; as strings in polars, over 10 GiB). With ``run_tasks`` and ``parts > 1`` the
+    components come from label propagation over ``parts`` partitions of the links, as jobs
+    (``components.py``; exchange files under ``folder``). Logs alone: ``_each_case_alone``."""
+    if wh.scalar("queries/only_logs"):
+        return _each_case_alone(wh, salt=salt)
     if not _links(wh, salt=salt):
         wh.drop_table("intermediate.int_identity_edges")
         wh.drop_table("intermediate.int_purchase_buyers")
