@@ -142,8 +142,11 @@ def command_env() -> dict[str, str]:
     return env
 
 
-def run_timed(argv: list[str], env: dict[str, str] | None = None) -> dict[str, float | str]:
-    """Run a command; its wall and CPU seconds, peak RSS (MiB) and output."""
+def run_timed(
+    argv: list[str], env: dict[str, str] | None = None, *, digits: int = 2
+) -> dict[str, float | str]:
+    """Run a command; its wall and CPU seconds (rounded to ``digits``), peak RSS (MiB) and
+    output."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
@@ -153,8 +156,8 @@ def run_timed(argv: list[str], env: dict[str, str] | None = None) -> dict[str, f
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{argv[:3]} failed:\n{output[-3000:]}")
     return {
-        "seconds": round(time.perf_counter() - started, 2),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "seconds": round(time.perf_counter() - started, digits),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, digits),
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
         "output": output,
     }
