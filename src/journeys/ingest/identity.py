@@ -156,12 +156,17 @@ def _each_case_alone(wh: Warehouse, *, salt: str) -> IdentityResult:
     wh.write_rows("intermediate.int_identity_ambiguous", AMBIGUOUS_COLUMNS, [])
     wh.run_model("intermediate/int_identity_cases", salt=salt)
     wh.rename_table("intermediate.int_identity_cases", "int_identity")  # (replacing it)
+    return _counted(wh)
+
+
+def _counted(wh: Warehouse) -> IdentityResult:
+    """What ``intermediate.int_identity`` and ``int_identity_ambiguous`` hold, counted."""
     counts = wh.record("queries/identity_counts")
     return IdentityResult(
         nodes=int(counts["nodes"]),
         customers=int(counts["customers"]),
-        stitched_customers=0,
-        ambiguous_identifiers=0,
+        stitched_customers=int(counts["stitched_customers"]),
+        ambiguous_identifiers=wh.count("intermediate.int_identity_ambiguous"),
     )
 
 
@@ -206,7 +211,7 @@ def stitch_identities(
         shutil.rmtree(folder, ignore_errors=True)
     else:
         links = int(wh.scalar("queries/identity_link_count"))
-        if not links:  # every identifier alone (a log's cases): no union-find
+        if not links:  # every identifier alone (no login or contact links two): no union-find
             wh.run_view("intermediate/int_identity_unlinked", name="int_identity_components")
             wh.run_model("intermediate/int_identity", salt=salt)
         else:
@@ -218,10 +223,4 @@ def stitch_identities(
     wh.drop_table("intermediate.int_identity_node_names")
     wh.drop_table("intermediate.int_identity_edges")
     wh.drop_table("intermediate.int_purchase_buyers")
-    counts = wh.record("queries/identity_counts")
-    return IdentityResult(
-        nodes=int(counts["nodes"]),
-        customers=int(counts["customers"]),
-        stitched_customers=int(counts["stitched_customers"]),
-        ambiguous_identifiers=wh.count("intermediate.int_identity_ambiguous"),
-    )
+    return _counted(wh)
