@@ -553,17 +553,24 @@ journeys_number_problem(
 -- number written as one (a leading + or 00, or digit groups with separators; 8 to 15 digits).
 -- Plain numbers (173688, zero-padded 0000123456) are ids, not phones.
 -- Each starts with a test the value must pass to match at all (an @; a first character + 0 or
--- an opening bracket), which most ids fail: the regular expressions then run on few values
--- (40,000 ticket ids: 39 -> 11 ms; DuckDB tests the AND's later terms only where it holds).
-create or replace macro journeys_is_email(s) as
-contains(s, '@') and regexp_full_match(trim(coalesce(s, '')), '[\w.+-]+@[\w-]+(\.[\w-]+)+');
-create or replace macro journeys_is_phone(s) as
-left(trim(s), 1) in ('+', '0', '(')
-and length(regexp_replace(coalesce(s, ''), '[^0-9]', '', 'g')) between 8 and 15
-and (
-    regexp_full_match(trim(s), '(\+|00)[1-9][0-9 ().-]*')
-    or regexp_full_match(trim(s), '\(?0[1-9][0-9]{0,4}\)?([ .-]+[0-9]{2,})+')
-);
+-- an opening bracket), which most ids fail, as a CASE: the regular expressions then run on the
+-- few values that pass it. (As the first term of an AND they ran on every value: DuckDB
+-- evaluates every term of an AND in a SELECT list; 40,000 ticket ids, one thread: 37 -> 5 ms.)
+-- NULL is no contact (false), as before.
+create or replace macro journeys_is_email(s) as case
+    when contains(s, '@') then regexp_full_match(trim(s), '[\w.+-]+@[\w-]+(\.[\w-]+)+')
+    else false
+end;
+create or replace macro journeys_is_phone(s) as case
+    when left(trim(s), 1) in ('+', '0', '(')
+        then
+            length(regexp_replace(s, '[^0-9]', '', 'g')) between 8 and 15
+            and (
+                regexp_full_match(trim(s), '(\+|00)[1-9][0-9 ().-]*')
+                or regexp_full_match(trim(s), '\(?0[1-9][0-9]{0,4}\)?([ .-]+[0-9]{2,})+')
+            )
+    else false
+end;
 create or replace macro journeys_is_contact(s) as journeys_is_email(s) or journeys_is_phone(s);
 -- An activity's email addresses and international phone numbers, masked as in the reports.
 create or replace macro journeys_redact(s) as regexp_replace(
