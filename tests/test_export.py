@@ -42,7 +42,7 @@ def test_exports_are_parquet_version_1_and_the_warehouse_keeps_version_2(
             "occurred_at": [start + timedelta(days=i) for i in range(6)],
         }
     )
-    wh._run("CREATE TABLE scratch AS SELECT * FROM range(3) AS r(seq)")
+    wh._run("CREATE TABLE scratch AS SELECT * FROM range(5000) AS r(seq)")
     wh.write_table("marts.events", events)
     export_marts(wh, tmp_path / "one", partition_rows=100)
     export_marts(wh, tmp_path / "months", partition_rows=5)
@@ -57,3 +57,27 @@ def test_exports_are_parquet_version_1_and_the_warehouse_keeps_version_2(
     assert not any(e.startswith("DELTA") for e in encodings(exported))
     wh.export_parquet("scratch", tmp_path / "own.parquet")
     assert "DELTA_BINARY_PACKED" in encodings([str(tmp_path / "own.parquet")])
+
+
+def test_the_warehouse_writes_keys_without_a_dictionary_and_few_valued_texts_with_one(
+    wh: Warehouse, tmp_path: Path
+):
+    # a column of more than 2,048 distinct values in a row group (a key: 3,000 customers, ten
+    # events each) is written as it is: DuckDB's default built a dictionary of it, as it does
+    # of up to some 30,000 values, which cost a tenth of a 10M-event build; a few-valued text (a
+    # touchpoint) keeps its dictionary
+    wh._run(
+        "CREATE TABLE scratch AS SELECT 'customer-' || (i % 3000) AS customer_key, "
+        "'touchpoint ' || (i % 5) AS touchpoint FROM range(30000) AS r(i)"
+    )
+    own = tmp_path / "own.parquet"
+    wh.export_parquet("scratch", own)
+    rows = wh._run(
+        "SELECT path_in_schema, string_agg(DISTINCT encodings, ',') FROM parquet_metadata($f) "
+        "GROUP BY ALL",
+        {"f": str(own)},
+    )
+    assert dict(rows) == {
+        "customer_key": "DELTA_LENGTH_BYTE_ARRAY",
+        "touchpoint": "RLE_DICTIONARY",
+    }
