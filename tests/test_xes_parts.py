@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from journeys.errors import IngestError
@@ -223,7 +227,8 @@ def test_children_started_early_parse_the_parts_and_the_rest_end_with_the_proces
     assert read_xes(path).events.equals(expected.events)
     assert cut == [True] and started == [] and cutters == []  # the early parts, nothing more
     assert xes_parts._PRECUT == [] and not Path(early.folder.name).exists()
-    assert all(child.process.returncode == 0 for child in early.children)
+    # each answered, and ends by itself (a thread waits for it: Child.stop)
+    assert all(child.process.wait(timeout=60) == 0 for child in early.children)
     monkeypatch.undo()
     monkeypatch.setattr(xes_parts, "_WARM", [])
     monkeypatch.setattr(xes_parts, "_PRECUT", [])
@@ -250,3 +255,44 @@ def test_a_file_prestart_cannot_cut_leaves_its_children_to_the_parse(
     assert read_xes(path).events.equals(expected.events)
     assert cut == [False]  # parsed whole
     xes_parts._stop_warm()
+
+
+def test_a_child_that_answered_is_not_waited_for(tmp_path):
+    """The parse reads a child's answer, one line, and goes on: it does not wait for the end of
+    the pipe, which comes only once the exiting child's memory is unmapped (tens of ms for a
+    large part). A child that answered and still runs (here: until its input ends) gives its
+    events at once, and ``stop`` leaves its end to a thread of its own."""
+    events = pl.DataFrame({"concept:name": ["Submit", "Assess"], "n": [1, 2]})
+    out = tmp_path / "part0.arrow"
+    events.write_ipc(out)
+    answers_then_waits = 'import sys; print(\'{"said": ""}\', flush=True); sys.stdin.read()'
+    process = subprocess.Popen(
+        [sys.executable, "-c", answers_then_waits], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    child = xes_parts._Child(process)
+    child.out = out
+    found: list[pl.DataFrame | None] = []
+    reading = threading.Thread(target=lambda: found.append(child.result([])), daemon=True)
+    reading.start()
+    reading.join(timeout=60)  # a guard: the old read to the end of the pipe never returned
+    assert found and found[0] is not None and found[0].equals(events)
+    assert process.poll() is None  # it still runs: nothing waited for it
+    child.stop()  # its input closed: it ends, and a thread waits for it
+    assert process.wait(timeout=60) == 0
+
+
+def test_a_child_that_ends_without_answering_gives_no_events(tmp_path):
+    """A child that ends before it answers (killed, out of memory) gives no events: the whole
+    file's parse then says what is wrong with the file."""
+    out = tmp_path / "part0.arrow"
+    pl.DataFrame({"a": [1]}).write_ipc(out)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.exit(3)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    child = xes_parts._Child(process)
+    child.out = out
+    assert child.result([]) is None
+    child.stop()
+    assert process.returncode == 3
