@@ -72,8 +72,9 @@ def test_a_map_summary_writes_one_journey_variant_and_gap_in_the_singular():
 def test_a_map_compared_with_its_side_work_beside_or_in_turn_writes_the_same_marts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """compare/beside.py: a small map does its gap history and new alignments in turn, a large
-    one on a second thread; the marts are the same either way (here the threads forced on)."""
+    """compare/beside.py: a small map does its gap history, new alignments and touchpoints in
+    turn, a large one on a second thread; the marts are the same either way (here the threads
+    forced on)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -93,7 +94,8 @@ def test_a_map_compared_with_its_side_work_beside_or_in_turn_writes_the_same_mar
     monkeypatch.setattr(beside, "BESIDE_JOURNEYS", 0)
     monkeypatch.setattr(beside, "ThreadPoolExecutor", Watched)
     threaded = compared(tmp_path / "threaded")
-    assert seen == {"journeys-history", "journeys-align"}  # both really ran beside
+    # each really ran beside
+    assert seen == {"journeys-history", "journeys-align", "journeys-touchpoints"}
     for name, frame in in_turn["marts"].items():  # type: ignore[attr-defined]
         if name.startswith("marts.map_") or name == "marts.touchpoint_impact":
             assert frame.equals(threaded["marts"][name]), name  # type: ignore[index]

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from builders import T0, journey_marts
 from journeys.compare.conformance import compare_map
 from journeys.compare.deviations import GapType
-from journeys.compare.gaps import find_gaps
+from journeys.compare.gaps import find_gaps, variant_gaps
 from journeys.compare.history import (
     UNWEIGHTED,
     GapInputs,
@@ -314,6 +314,49 @@ def test_one_pass_equals_find_gaps_per_period_on_the_sample(name: str, grain: st
     assert_same_rows(found, expected)
     assert found["period"].n_unique() > 8 and found.height > 100
     assert found["rank"].is_null().any() and found["rank"].is_not_null().any()
+
+
+@pytest.mark.slow
+def test_the_variants_gaps_of_some_variants_are_those_found_from_them_alone():
+    """VariantGaps.of (the history's periods take the map's gaps of their variants) holds
+    the rows variant_gaps finds from those variants and alignments alone."""
+    map_file = SAMPLE / "maps" / "online_purchase.yaml"
+    inputs = sample_inputs(sample_warehouse(), map_file, value_weighted=False)
+    assert inputs.per_variant is not None
+    journey_map = load_map(map_file)
+    some = inputs.variants.filter(pl.col("vx") % 3 == 0)
+    aligned = inputs.aligned.join(some.select("variant_id"), on="variant_id", how="semi")
+    assert 0 < some.height < inputs.variants.height
+    kept = inputs.per_variant.of(some, aligned)
+    alone = variant_gaps(journey_map, variants=some, aligned=aligned)
+    for part in ("moves", "sequences"):
+        found, expected = getattr(kept, part), getattr(alone, part)
+        assert found.height > 0 and found.height < getattr(inputs.per_variant, part).height
+        assert_frame_equal(found, expected, check_row_order=False, check_exact=True)
+
+
+def test_a_map_finds_its_variants_gaps_once_for_its_gaps_and_their_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The moves and step sequences of each variant are the same for the map's gaps and for
+    every period of its history: compare finds them once (at 10M events 0.5 s a map)."""
+    import journeys.compare.gaps as gaps
+
+    calls: list[int] = []
+    real = gaps.move_members
+
+    def counted(aligned: pl.DataFrame) -> pl.DataFrame:
+        calls.append(aligned.height)
+        return real(aligned)
+
+    monkeypatch.setattr(gaps, "move_members", counted)
+    inputs = weekly_inputs(value_weighted=False)
+    history = measure_history(
+        WEEKLY, inputs, version="v1", periods=periods_of(inputs.scoped, "week"), grain="week",
+        min_support=2,
+    )  # fmt: skip
+    assert history.height > 0
+    assert len(calls) == 1
 
 
 def _utc(*instants: str) -> pl.DataFrame:

@@ -35,7 +35,7 @@ from journeys.compare.comparison import (
     to_align,
 )
 from journeys.compare.funnel import measure_steps
-from journeys.compare.gaps import find_gaps
+from journeys.compare.gaps import find_gaps, variant_gaps
 from journeys.compare.history import GapInputs, measure_history
 from journeys.compare.inscope import read_in_scope
 from journeys.compare.mapjourneys import map_version
@@ -75,9 +75,12 @@ __all__ = [
     "CompareResult",
     "MapComparison",
     "MapSummary",
+    "PreparedMap",
     "align_journeys",
     "compare_map",
     "compare_maps",
+    "finish_map",
+    "prepare_map",
 ]
 
 
@@ -172,12 +175,11 @@ def _compare_one(
     grain = f"{settings.drift.grain} in {settings.drift.timezone}"  # the periods kept rows have
     again = not full and can_continue(wh, name=name, version=version, grain=grain,
                                       changes=changes)  # fmt: skip
-    result = compare_map(
+    prepared = prepare_map(
         journey_map,
         journeys=read_in_scope(wh, settings, journey_map, variants),
         events=wh,  # read per map and journey-id range (timing.time_steps)
         variants=variants,
-        min_support=settings.min_support,
         value_weighted=settings.ranking == "value_weighted",  # raw_weight: a journeys column
         costs=settings.touchpoint_costs,
         cache=MapCache(
@@ -189,16 +191,19 @@ def _compare_one(
         ),
     )
     kept = changes if again else None
-    periods, replaced = history_periods(wh, result.inputs, drift=settings.drift, changes=kept)
-    # the history is measured in a second thread while this one builds and writes the map's
-    # rows: both are polars work of about 1.5 cores each (2.3 s and 2.0 s a map at 10M
-    # events; for a small map in turn: beside.py); only this thread uses the warehouse
-    with beside(result.summary.journeys, "journeys-history") as pool:
+    periods, replaced = history_periods(wh, prepared.inputs, drift=settings.drift, changes=kept)
+    # the history is measured in a second thread, from the journeys aligned and timed, while
+    # this one finds the map's gaps and builds and writes its rows: both are polars work of
+    # about 1.5 cores each (2.3 s and 3.6 s a map at 10M events; for a small map in turn:
+    # beside.py); only this thread uses the warehouse
+    with beside(prepared.inputs.scoped.height, "journeys-history") as pool:
         measuring = pool.submit(
-            measure_history, journey_map, result.inputs, version=version, periods=periods,
+            measure_history, journey_map, prepared.inputs, version=version, periods=periods,
             grain=settings.drift.grain, min_support=settings.min_support,
             timezone=settings.drift.timezone,
         )  # fmt: skip
+        result = finish_map(prepared, min_support=settings.min_support)
+        del prepared
         write_rows(wh, name, result.frames, changes=kept)
         summary = result.summary
         del result  # the history needs only the inputs
@@ -251,6 +256,44 @@ def compare_map(
     kept alignments and step timing in the warehouse (compare/cache.py), reused and brought up
     to date instead of computed again.
     """
+    prepared = prepare_map(
+        journey_map, journeys=journeys, events=events, variants=variants, values=values,
+        value_weighted=value_weighted, costs=costs, cache=cache,
+    )  # fmt: skip
+    return finish_map(prepared, min_support=min_support)
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedMap:
+    """One map's journeys in scope, aligned and timed (``prepare_map``): what its gaps, steps
+    and touchpoints (``finish_map``) and its gap history are measured from."""
+
+    journey_map: JourneyMap
+    inputs: GapInputs
+    medians: pl.DataFrame | None
+    """The steps' median times, from the cache (``_align_and_time``)."""
+    touchpoints: pl.DataFrame
+    """The rows of marts.touchpoint_impact (attribution.py)."""
+    journeys: int
+    """All the journeys given, in scope or not."""
+    started: float
+
+
+def prepare_map(
+    journey_map: JourneyMap,
+    *,
+    journeys: pl.DataFrame,
+    events: pl.DataFrame | pl.LazyFrame | Warehouse | PartitionedEvents,
+    variants: pl.DataFrame | None = None,
+    values: pl.DataFrame | None = None,
+    value_weighted: bool = False,
+    costs: Mapping[str, float] | None = None,
+    cache: MapCache | None = None,
+) -> PreparedMap:
+    """The first half of ``compare_map`` (its arguments): the journeys in scope, their
+    alignments and step timing, the gaps of each variant, and the touchpoints' measures. The
+    gap history needs only these, so compare measures it beside the second half
+    (``finish_map``)."""
     started = time.perf_counter()
     all_variants = variants if variants is not None else distinct_variants(journeys)
     variants = scope_variants(journey_map, all_variants)
@@ -259,31 +302,54 @@ def compare_map(
     )
     total = journeys.height
     del journeys  # the journeys in scope (``scoped``) from here: one frame of them in memory
-    aligned, timing, medians = _align_and_time(
-        journey_map, scoped, variants, events=events, cache=cache
+    # the touchpoints need neither alignments nor timing: measured in a second thread while
+    # this one reads and times the events, which leaves a core partly idle (0.7 s of 2.4 s a
+    # map at 10M events; a small map in turn: beside.py)
+    with beside(scoped.height, "journeys-touchpoints") as pool:
+        touching = pool.submit(
+            measure_touchpoints, journey_map, variants=variants, journeys=scoped, costs=costs
+        )
+        aligned, timing, medians = _align_and_time(
+            journey_map, scoped, variants, events=events, cache=cache
+        )
+        touchpoints = touching.result()
+    inputs = GapInputs(
+        scoped=scoped,
+        variants=variants,
+        aligned=aligned,
+        timing=timing,
+        per_variant=variant_gaps(journey_map, variants=variants, aligned=aligned),
     )
+    return PreparedMap(journey_map, inputs, medians, touchpoints, journeys=total, started=started)
+
+
+def finish_map(prepared: PreparedMap, *, min_support: int) -> MapComparison:
+    """The second half of ``compare_map``: the map's gaps, steps, touchpoints and summary."""
+    journey_map, inputs = prepared.journey_map, prepared.inputs
+    scoped, variants, aligned, timing = (
+        inputs.scoped, inputs.variants, inputs.aligned, inputs.timing
+    )  # fmt: skip
     found = find_gaps(
         journey_map, variants=variants, aligned=aligned, journeys=scoped, timing=timing,
-        min_support=min_support,
+        min_support=min_support, per_variant=inputs.per_variant,
     )  # fmt: skip
     gaps = found.table
+    steps = measure_steps(journey_map, variants=variants, timing=timing, medians=prepared.medians)
     return MapComparison(
         journey_map=journey_map,
-        steps=measure_steps(journey_map, variants=variants, timing=timing, medians=medians),
+        steps=steps,
         gaps=gaps,
         summary=_summary(
             journey_map,
-            journeys=total,
+            journeys=prepared.journeys,
             scoped=scoped.height,
             variants=variants.height,
             fitness=per_journey(scoped, aligned, ["fitness", "is_conforming"]),
             gaps=gaps,
-            started=started,
+            started=prepared.started,
         ),
-        touchpoints=measure_touchpoints(
-            journey_map, variants=variants, journeys=scoped, costs=costs
-        ),
-        inputs=GapInputs(scoped=scoped, variants=variants, aligned=aligned, timing=timing),
+        touchpoints=prepared.touchpoints,
+        inputs=inputs,
         members=found.members,
     )
 

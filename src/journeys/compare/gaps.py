@@ -94,7 +94,9 @@ __all__ = [
     "MAP_GAPS_SCHEMA",
     "Z95",
     "Gaps",
+    "VariantGaps",
     "find_gaps",
+    "variant_gaps",
     "newcombe_interval",
     "wilson_interval",
 ]
@@ -162,18 +164,21 @@ def find_gaps(
     journeys: pl.DataFrame,
     timing: StepTiming,
     min_support: int,
+    per_variant: VariantGaps | None = None,
 ) -> Gaps:
     """All gaps of one map, measured and ranked (the rows of marts.map_gaps for this map), and
     their journeys.
 
     ``variants``: scope_variants(). ``aligned``: align_variants() of the (variant_id, complete)
     pairs of the journeys. ``journeys``: scope_journeys(). ``timing``: time_steps().
+    ``per_variant``: variant_gaps() of these variants and alignments, when already found.
     Gaps are found per variant where they depend on the path only, and
     spread to journeys through compact integer keys, so the journey-level work is a few joins.
     """
     found = _measure(
-        journey_map, variants=variants, aligned=aligned, journeys=journeys, timing=timing, by=()
-    )
+        journey_map, variants=variants, aligned=aligned, journeys=journeys, timing=timing, by=(),
+        per_variant=per_variant,
+    )  # fmt: skip
     measured = found.measured.join(
         affected_segments(found.members, journeys), on="gap_id", how="left"
     )
@@ -208,6 +213,7 @@ def gaps_by(
     timing: StepTiming,
     min_support: int,
     by: Sequence[str],
+    per_variant: VariantGaps | None = None,
 ) -> pl.DataFrame:
     """The gaps ``find_gaps`` finds among each group of ``journeys`` (the same values of the
     ``by`` columns), measured and ranked among that group's journeys only, every group in one
@@ -220,10 +226,12 @@ def gaps_by(
 
     The variant-level parts (moves, step sequences, drop-offs) are found once for every group;
     the groups are columns of the journey-level joins and aggregations, so the work does not
-    grow with the number of groups."""
+    grow with the number of groups. ``per_variant``: as find_gaps' (the gap history passes
+    the map's, found once for find_gaps, VariantGaps.of its variants)."""
     found = _measure(
-        journey_map, variants=variants, aligned=aligned, journeys=journeys, timing=timing, by=by
-    )
+        journey_map, variants=variants, aligned=aligned, journeys=journeys, timing=timing, by=by,
+        per_variant=per_variant,
+    )  # fmt: skip
     delays = _delays(timing, journeys, by=by)
     frame = found.measured.join(delays, on=[*by, "gap_type", "to_step"], how="left")
     ids = _stable_ids(found.catalog, frame)
@@ -231,6 +239,41 @@ def gaps_by(
         journey_map, frame.join(ids, on="gap_id"), found.members, journeys=journeys,
         min_support=min_support, by=by,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VariantGaps:
+    """The gaps found from each variant's path alone, whatever its journeys and their groups:
+    the same for a map's gaps and for its gap history, so found once for both (at 10M events
+    about 0.5 s of each)."""
+
+    moves: pl.DataFrame
+    """move_members() of the alignments: per aligned (variant_id, complete)."""
+    sequences: pl.DataFrame
+    """_sequence_members() of the variants: per variant_id."""
+
+    def of(self, variants: pl.DataFrame, aligned: pl.DataFrame) -> VariantGaps:
+        """These gaps of ``variants`` and ``aligned`` only, a part of the variants and
+        alignments they were found from (each row is one variant's, so the part's rows are
+        the rows found from the part)."""
+        return VariantGaps(
+            moves=self.moves.join(
+                aligned.select("variant_id", "complete"), on=["variant_id", "complete"],
+                how="semi",
+            ),
+            sequences=self.sequences.join(variants.select("variant_id"), on="variant_id",
+                                          how="semi"),
+        )  # fmt: skip
+
+
+def variant_gaps(
+    journey_map: JourneyMap, *, variants: pl.DataFrame, aligned: pl.DataFrame
+) -> VariantGaps:
+    """The gaps of each variant (``variants``: scope_variants()) and of each aligned
+    (variant_id, complete) (``aligned``: align_variants())."""
+    return VariantGaps(
+        moves=move_members(aligned), sequences=_sequence_members(journey_map, variants)
+    )
 
 
 @dataclass(frozen=True)
@@ -252,8 +295,11 @@ def _measure(
     journeys: pl.DataFrame,
     timing: StepTiming,
     by: Sequence[str],
+    per_variant: VariantGaps | None,
 ) -> _Measured:
     """Find the gaps and measure them (per group of ``by``): what find_gaps and gaps_by share."""
+    if per_variant is None:
+        per_variant = variant_gaps(journey_map, variants=variants, aligned=aligned)
     vx = variants.select("variant_id", "vx")
     # a journey that ended before the map's end left after its last step: abandoned, or
     # completed elsewhere (a cancellation, an imported log's case that stopped)
@@ -268,8 +314,8 @@ def _measure(
     )
     shares, share_info = share_members(journey_map, variants, keys, by=by)
     found = _Found(
-        moves=move_members(aligned).join(vx, on="variant_id"),
-        sequences=_sequence_members(journey_map, variants).join(vx, on="variant_id"),
+        moves=per_variant.moves.join(vx, on="variant_id"),
+        sequences=per_variant.sequences.join(vx, on="variant_id"),
         drops=keyed(variants, gap_type=GapType.DROPOFF, from_step=pl.col("last_step")),
         events=_event_members(timing),
         shares=shares,

@@ -26,7 +26,7 @@ from datetime import date
 import polars as pl
 
 from journeys.compare.gapkey import KEY
-from journeys.compare.gaps import gaps_by
+from journeys.compare.gaps import VariantGaps, gaps_by
 from journeys.compare.maps import JourneyMap
 from journeys.compare.timing import StepTiming
 from journeys.warehouse import Warehouse
@@ -70,6 +70,9 @@ class GapInputs:
     """scope_variants()."""
     aligned: pl.DataFrame
     timing: StepTiming
+    per_variant: VariantGaps | None = None
+    """gaps.variant_gaps() of variants and aligned (found for the map's gaps), or None: found
+    again."""
 
 
 def period_of(column: str, grain: str, timezone: str = "UTC") -> pl.Expr:
@@ -165,6 +168,7 @@ def _measure_periods(
         ),
         min_support=min_support,
         by=["_period"],
+        per_variant=inputs.per_variant.of(variants, aligned) if inputs.per_variant else None,
     )
     sizes = journeys.group_by("_period").agg(
         journeys_in_scope=pl.len().cast(pl.Int64),
