@@ -7,6 +7,8 @@
 -- reads them as fast. The inserts of raw.web / raw.transactions / raw.support: -24 / -19 / -16 %.
 -- Columns of few values (types, channels, batch ids) keep the automatic choice: zstd makes them
 -- up to ten times larger and slower to read.
+-- _key: the duplicate key (the event_id trimmed), stored only where it differs from event_id,
+-- else NULL (ingest/append_events.sql); the key is coalesce(_key, event_id).
 -- The linter cannot parse USING COMPRESSION: each statement is marked noqa PRS, and an unparsable
 -- statement hides the rest of its file from the linter, so this file holds these tables alone.
 create table if not exists raw.transactions (  -- noqa: PRS

@@ -56,9 +56,11 @@ TEMP_TABLES = (
     "landing_batch",
     "landing_dups",
     "landing_marked",
+    "landing_appended",
     "landing_reject_text",
     "landing_parse_rejects",
     "raw_keys",
+    "raw_source",
 )
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from journeys.config import SOURCES, Settings
+from journeys.config import EVENT_SOURCES, SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest import ga4
 from journeys.ingest.columns import MISSING_FIX, Spec
@@ -45,6 +45,9 @@ REFUSED = "refused: "
 ORDERED_APPEND_ROWS = 500_000
 """A file of at most this many rows (about four of DuckDB's row groups) is appended to raw in
 its own order (``_append``)."""
+KEYED_BY_EVENT_ID = EVENT_SOURCES
+"""The sources whose duplicate key (``_key``) is their trimmed event_id: raw keeps it only where
+it differs from the event_id (``ingest/append_events``, ``ingest/raw_keys_events``)."""
 
 # Columns a real export may lack without losing the row's meaning: missing ones load as empty.
 OPTIONAL_COLUMNS = {
@@ -425,6 +428,9 @@ def _append(
     source, file = batch.source, str(batch.path)
     if source == "log":  # raw.log keeps its key once, as event_id
         wh.view_temp("raw_keys", "ingest/raw_keys_log")
+    elif source in KEYED_BY_EVENT_ID:  # the key where it is not the event_id
+        wh.create_temp_view("raw_source", f"raw.{source}")
+        wh.view_temp("raw_keys", "ingest/raw_keys_events")
     else:
         wh.create_temp_view("raw_keys", f"raw.{source}")
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
@@ -487,14 +493,20 @@ def _layout_setting(source: str) -> str:
 
 
 def _append_valid(wh: Warehouse, source: str, *, rows: int) -> None:
-    """Append the file's valid rows (``landing_marked``) to ``raw.<source>``. A file of a few
-    row groups (``ORDERED_APPEND_ROWS``) is appended in its own order: appended in parallel, its
-    rows left part-filled row groups at the threads' seams, which the next checkpoint rewrote
-    to merge them (0.12 s of a 250,000-row log, in most runs; the sort costs 0.03 s). A larger
-    file's seams are a small part of it, and its sort would not be."""
+    """Append the file's valid rows (``landing_marked``) to ``raw.<source>``; the event
+    sources keyed by their event_id keep the key only where it differs from it
+    (``ingest/append_events``). A file of a few row groups (``ORDERED_APPEND_ROWS``) is appended
+    in its own order: appended in parallel, its rows left part-filled row groups at the threads'
+    seams, which the next checkpoint rewrote to merge them (0.12 s of a 250,000-row log, in most
+    runs; the sort costs 0.03 s). A larger file's seams are a small part of it, and its sort
+    would not be."""
+    appended = "landing_marked"
+    if source in KEYED_BY_EVENT_ID:
+        wh.view_temp("landing_appended", "ingest/append_events")
+        appended = "landing_appended"
     wh.insert_select(
         f"raw.{source}",
-        "landing_marked",
+        appended,
         columns=wh.columns(f"raw.{source}"),
         where="_valid",
         order_by="_row_number" if rows <= ORDERED_APPEND_ROWS else None,
