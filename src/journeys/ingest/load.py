@@ -426,13 +426,7 @@ def _append(
     others in ``raw.rejects``; return the batch's counts. ``checked``: a job checked the rows
     already (the temp relations ``landing_checked`` and ``landing_reject_text`` hold them)."""
     source, file = batch.source, str(batch.path)
-    if source == "log":  # raw.log keeps its key once, as event_id
-        wh.view_temp("raw_keys", "ingest/raw_keys_log")
-    elif source in KEYED_BY_EVENT_ID:  # the key where it is not the event_id
-        wh.create_temp_view("raw_source", f"raw.{source}")
-        wh.view_temp("raw_keys", "ingest/raw_keys_events")
-    else:
-        wh.create_temp_view("raw_keys", f"raw.{source}")
+    _view_raw_keys(wh, source)
     watermark = wh.scalar("ingest/watermark") if contract_for(source).is_event_source else None
     left_out = LeftOut()
     if not checked:
@@ -475,6 +469,18 @@ def _append(
         left_out=left_out.rows,
         own_transitions=left_out.own_transitions,
     )
+
+
+def _view_raw_keys(wh: Warehouse, source: str) -> None:
+    """``raw_keys``: the keys of ``raw.<source>``'s rows, which duplicates are found against
+    (``ingest/landing_dups``, ``ingest/watermark``)."""
+    if source == "log":  # raw.log keeps its key once, as event_id
+        wh.view_temp("raw_keys", "ingest/raw_keys_log")
+    elif source in KEYED_BY_EVENT_ID:  # the key kept only where it is not the event_id
+        wh.create_temp_view("raw_source", f"raw.{source}")
+        wh.view_temp("raw_keys", "ingest/raw_keys_events")
+    else:
+        wh.create_temp_view("raw_keys", f"raw.{source}")
 
 
 def _batch_note(wh: Warehouse, landing: Landing, rejected: int) -> str:
