@@ -333,6 +333,8 @@ def test_the_variants_gaps_of_some_variants_are_those_found_from_them_alone():
         found, expected = getattr(kept, part), getattr(alone, part)
         assert found.height > 0 and found.height < getattr(inputs.per_variant, part).height
         assert_frame_equal(found, expected, check_row_order=False, check_exact=True)
+    # all the variants (a full compare's history): the gaps as found, not joined again
+    assert inputs.per_variant.of(inputs.variants, inputs.aligned) is inputs.per_variant
 
 
 def test_a_map_finds_its_variants_gaps_once_for_its_gaps_and_their_history(

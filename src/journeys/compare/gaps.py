@@ -251,11 +251,15 @@ class VariantGaps:
     """move_members() of the alignments: per aligned (variant_id, complete)."""
     sequences: pl.DataFrame
     """_sequence_members() of the variants: per variant_id."""
+    found_from: tuple[int, int]
+    """How many variants and alignments they were found from."""
 
     def of(self, variants: pl.DataFrame, aligned: pl.DataFrame) -> VariantGaps:
         """These gaps of ``variants`` and ``aligned`` only, a part of the variants and
         alignments they were found from (each row is one variant's, so the part's rows are
-        the rows found from the part)."""
+        the rows found from the part); all of them for a part that is the whole."""
+        if (variants.height, aligned.height) == self.found_from:
+            return self
         return VariantGaps(
             moves=self.moves.join(
                 aligned.select("variant_id", "complete"), on=["variant_id", "complete"],
@@ -263,6 +267,7 @@ class VariantGaps:
             ),
             sequences=self.sequences.join(variants.select("variant_id"), on="variant_id",
                                           how="semi"),
+            found_from=(variants.height, aligned.height),
         )  # fmt: skip
 
 
@@ -272,7 +277,9 @@ def variant_gaps(
     """The gaps of each variant (``variants``: scope_variants()) and of each aligned
     (variant_id, complete) (``aligned``: align_variants())."""
     return VariantGaps(
-        moves=move_members(aligned), sequences=_sequence_members(journey_map, variants)
+        moves=move_members(aligned),
+        sequences=_sequence_members(journey_map, variants),
+        found_from=(variants.height, aligned.height),
     )
 
 
