@@ -324,7 +324,8 @@ def prepare_map(
 
 
 def finish_map(prepared: PreparedMap, *, min_support: int) -> MapComparison:
-    """The second half of ``compare_map``: the map's gaps, steps, touchpoints and summary."""
+    """The second half of ``compare_map``: the map's gaps, steps and summary, with the
+    touchpoints the first half measured."""
     journey_map, inputs = prepared.journey_map, prepared.inputs
     scoped, variants, aligned, timing = (
         inputs.scoped, inputs.variants, inputs.aligned, inputs.timing
