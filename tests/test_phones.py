@@ -3,6 +3,7 @@ from the CRM (fixtures/phones: a hand-written CRM and two help desks' exports)."
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import subprocess
@@ -18,7 +19,14 @@ from journeys.config import Settings, SourceSettings, load_settings, phone_regio
 from journeys.errors import ConfigError
 from journeys.ingest.identity import customer_key
 from journeys.ingest.load import load_source
-from journeys.ingest.phones import PhoneResult, _digits, _parse, phone_table
+from journeys.ingest.phones import (
+    PhoneResult,
+    _digits,
+    _parse,
+    _parse_by_library,
+    phone_table,
+    trunk_zero,
+)
 from journeys.warehouse import Warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "phones"
@@ -197,3 +205,52 @@ def test_a_foreign_national_number_is_not_read_as_a_number_of_the_region():
         "(415) 555-0132": ("14155550132", True),
         "011 49 160 3821092": ("491603821092", True),  # the US international prefix: kept
     }
+
+
+def test_a_trunk_zero_national_number_is_read_as_the_library_reads_it():
+    """The national numbers read without the library's parse (``TrunkZero``) get exactly what it
+    would give, in every region the rule is for; and the rule settles most of their numbers."""
+    rng = random.Random(91)
+    regions = [r for r in sorted(phonenumbers.SUPPORTED_REGIONS) if trunk_zero(r) is not None]
+    assert {"DE", "FR", "NL", "CH", "AT", "SE", "IN", "ZA"} <= set(regions)
+    assert not {"GB", "US", "IT", "JP", "AU", "AR", "BR"} & set(regions)  # other national rules
+    examples = settled = 0
+    for region in regions:
+        rule = trunk_zero(region)
+        assert rule is not None
+        values = ["0", "00", "01", "0" * 9, "0160", "0" + "9" * 17, "1603821092", "491603821092"]
+        values += ["0" + "".join(rng.choice("0123456789") for _ in range(n)) for n in range(1, 19)]
+        values += [
+            "0" + str(rng.randint(1, 9)) + str(rng.randrange(10**n)).zfill(n) for n in range(12)
+        ]
+        for value in values:
+            read = rule.read(value)
+            assert read is None or read == _parse_by_library(value, region), (region, value)
+            assert _parse(value, region) == _parse_by_library(value, region), (region, value)
+        for kind in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            # as the region's own numbers are written at home, digits alone
+            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+            value = re.sub(r"\D", "", national)
+            read = rule.read(value)
+            assert read is None or read == _parse_by_library(value, region), (region, value)
+            examples, settled = examples + 1, settled + (read is not None)
+    # numbers written without a trunk 0 (AE 800123456, NL 14020) are the library's
+    assert settled > 0.8 * examples > 400
+
+
+def test_the_trunk_zero_rule_leaves_to_the_library_what_it_does_not_settle():
+    de = trunk_zero("DE")
+    assert de is not None
+    assert de.read("01603821092") == ("491603821092", "1603821092")
+    assert de.read("030 1234567") is None  # not digits alone (the key of a value is compact)
+    assert de.read("00491603821092") is None  # the international prefix
+    assert de.read("0\u0661\u0666\u0660") is None  # Arabic-Indic digits: the library's
+    assert de.read("01") is None  # too short to be a national number
+    # a number its region's pattern knows with the 0 and not without: the library keeps the 0
+    # (no region's metadata has one today; the library's rule is kept all the same)
+    with_zero = dataclasses.replace(de, national_pattern=re.compile(r"0\d{10}"))
+    assert with_zero.read("01603821092") is None
+    assert trunk_zero("GB") is None and trunk_zero("US") is None and trunk_zero("XX") is None
