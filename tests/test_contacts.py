@@ -350,3 +350,30 @@ def test_the_crms_other_contact_values_stay_in_the_raw_layer():
                 text = str(wh.read_table(f"{schema}.{table}").to_dicts())
                 for value in ("anna.s@mail.example", "0171 2345678", "3821092"):
                     assert value not in text, f"{value} in {schema}.{table}"
+
+
+def test_an_email_or_phone_field_of_several_values_is_split_at_each_separator(tmp_path: Path):
+    """raw.contact_values holds each value of a CRM email or phone field that holds several
+    (split at ; , | or a line break, trimmed, blanks dropped), and nothing of a field of one."""
+    crm = tmp_path / "customers.csv"
+    crm.write_text(
+        "customer_id,email,phone,segment,created_at\n"
+        'C-1,"a@x.example, b@x.example",030 1234567,,2025-01-01\n'
+        'C-2,c@x.example,"0171 2345678 | 0172 3456789",,2025-01-02\n'
+        'C-3,"d@x.example\ne@x.example",,,2025-01-03\n'
+        'C-4,"f@x.example;; ",+49 30 7654321,,2025-01-04\n'
+    )
+    settings = Settings(phone_region="DE")
+    with Warehouse() as wh:
+        load_source(wh, settings, "customers", [crm])
+        build_events(wh, settings)
+        values = sorted(wh._run("SELECT customer_id, value FROM raw.contact_values"))
+    assert values == [
+        ("C-1", "a@x.example"),
+        ("C-1", "b@x.example"),
+        ("C-2", "0171 2345678"),
+        ("C-2", "0172 3456789"),
+        ("C-3", "d@x.example"),
+        ("C-3", "e@x.example"),
+        ("C-4", "f@x.example"),
+    ]

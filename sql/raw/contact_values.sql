@@ -13,6 +13,22 @@ with latest as (
         phone,
         attributes
     from raw.customers_latest
+),
+
+several as (
+    -- the email and phone fields that hold several values (few): unnested in the select list,
+    -- as a lateral unnest of every customer's two fields was planned as a join of the
+    -- customers with their distinct (email, phone) pairs (0.7 of 0.8 s at 376,000 customers)
+    select
+        customer_id,
+        field
+    from (
+        select
+            customer_id,
+            unnest([email, phone]) as field
+        from latest
+    ) as fields
+    where regexp_matches(field, '[;,|\n]')
 )
 
 select
@@ -25,9 +41,8 @@ where not journeys_blank(v.value)
 union all
 -- the email or phone field of several values (a field of one is stg_customers')
 select
-    l.customer_id,
+    s.customer_id,
     trim(v.value)
-from latest as l,
-    unnest([l.email, l.phone]) as t (field),
-    unnest(regexp_split_to_array(t.field, '[;,|\n]')) as v (value)
-where regexp_matches(t.field, '[;,|\n]') and not journeys_blank(v.value)
+from several as s,
+    unnest(regexp_split_to_array(s.field, '[;,|\n]')) as v (value)
+where not journeys_blank(v.value)
