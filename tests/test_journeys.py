@@ -413,3 +413,14 @@ def test_changed_rules_force_a_full_rebuild(wh: Warehouse):
     assert not build_paths(wh, _settings()).full  # same rules: incremental (nothing dirty)
     changed = build_paths(wh, _settings(horizon_seconds="1d"))
     assert changed.full and changed.journeys == 2
+
+
+def test_a_touchpoint_holding_the_path_separator_stays_one_step(wh: Warehouse):
+    """marts/journeys.sql joins each journey's steps by chr(31) and splits them again: a name
+    holding chr(31) would split in two, so its journey takes the ordered aggregates' path."""
+    rows = [("a", 0, "Visit\x1fsite"), ("a", 60, "Buy"), ("b", 0, "Visit"), ("b", 60, "Buy")]
+    journeys = _journeys(wh, _events(*rows)).sort("journey_id")
+    assert journeys["path"].to_list() == [["Visit\x1fsite", "Buy"], ["Visit", "Buy"]]
+    assert journeys["n_steps"].to_list() == [2, 2]
+    for path, variant in zip(journeys["path"], journeys["variant_id"], strict=True):
+        assert variant == variant_id_of(path)
