@@ -83,6 +83,19 @@ def test_channels_are_the_sorted_distinct_known_channels(wh: Warehouse):
     assert sessions["channels"].to_list() == [["phone", "web"]]
 
 
+@pytest.mark.parametrize("count", [3, 64, 70])  # more than 64: no bit each, listed instead
+def test_a_sessions_channels_are_its_own_however_many_the_part_has(wh: Warehouse, count: int):
+    names = [f"ch{n:03d}" for n in range(count)]
+    rows = [(f"c{n}", 0, "Visit", {"channel": name}) for n, name in enumerate(names)]
+    rows += [("mix", m * 60, "Call", {"channel": names[(m * 7) % count]}) for m in range(9)]
+    rows += [("mix", 600, "Note", {"channel": None}), ("none", 0, "Note", {"channel": None})]
+    sessions = _sessions(wh, _events(*rows))
+    got = dict(zip(sessions["customer_key"], sessions["channels"].to_list(), strict=True))
+    assert got["mix"] == sorted({names[(m * 7) % count] for m in range(9)})
+    assert got["none"] is None
+    assert all(got[f"c{n}"] == [name] for n, name in enumerate(names))
+
+
 def test_split_by_channel_gives_each_channel_its_own_sessions(wh: Warehouse):
     events = _events(
         ("a", 0, "Visit"),
