@@ -164,6 +164,8 @@ def trunk_zero(region: str) -> TrunkZero | None:
     metadata = PhoneMetadata.metadata_for_region(region.upper())
     if (
         metadata is None
+        or metadata.country_code is None
+        or metadata.general_desc is None
         or metadata.national_prefix_for_parsing != "0"
         or metadata.national_prefix_transform_rule
         or metadata.international_prefix is None
