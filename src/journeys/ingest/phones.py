@@ -55,7 +55,8 @@ class PhoneResult:
     values: int
     """Distinct delivered values (per source)."""
     parsed_by_library: int
-    """Keys the library read (a value, or its compact form; the rest were already E.164)."""
+    """Keys read by the library or its trunk-0 rule (``TrunkZero``): a value, or its compact
+    form; the rest were already E.164."""
     unparsed: int
     """Keys it could not read: they keep their digits (marts.data_quality counts the values)."""
 
