@@ -424,3 +424,16 @@ def test_a_touchpoint_holding_the_path_separator_stays_one_step(wh: Warehouse):
     assert journeys["n_steps"].to_list() == [2, 2]
     for path, variant in zip(journeys["path"], journeys["variant_id"], strict=True):
         assert variant == variant_id_of(path)
+
+
+def test_a_given_cutoff_leaves_the_events_unread(wh: Warehouse):
+    """A partition's build is handed the writer's cut-off: its events are then not read for
+    one (coalesce alone read them all: 0.18 s of a 5M-event lane)."""
+    wh._run(  # events behind a filter, as a partition's lane reads its own (an error if read)
+        "CREATE SCHEMA IF NOT EXISTS intermediate; CREATE OR REPLACE VIEW intermediate.int_events "
+        "AS SELECT now()::timestamptz AS occurred_at FROM range(3) WHERE error('read') IS NULL"
+    )
+    wh.run_model("intermediate/int_path_cutoff", cutoff=T0)
+    assert wh.scalar("queries/path_cutoff") == T0
+    with pytest.raises(Exception, match="read"):  # without one, they are read
+        wh.run_model("intermediate/int_path_cutoff", cutoff=None)
