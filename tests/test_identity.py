@@ -148,13 +148,18 @@ def test_a_warehouse_of_logs_alone_keys_each_case_as_the_graph_would(
         timestamp_col="ts",
     )  # fmt: skip
     ran: list[str] = []
-    run_model = wh.run_model
+    run_model, materialize_temp = wh.run_model, wh.materialize_temp
 
     def recorded(model: str, **params: object) -> int:
         ran.append(model)
         return run_model(model, **params)
 
+    def recorded_temp(name: str, model: str, **params: object) -> int:  # the graph's tables
+        ran.append(model)
+        return materialize_temp(name, model, **params)
+
     monkeypatch.setattr(wh, "run_model", recorded)
+    monkeypatch.setattr(wh, "materialize_temp", recorded_temp)
     alone = build_events(wh, settings)[0]
     assert "intermediate/int_identity_cases" in ran and "intermediate/int_identity_edges" not in ran
     keys = wh.read_table("intermediate.int_identity").sort("node")

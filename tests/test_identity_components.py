@@ -3,6 +3,7 @@ networkx on random graphs, including chains whose ids run against the hooking or
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import networkx as nx
@@ -44,22 +45,32 @@ def test_a_descending_chain_and_string_nodes_keep_the_smallest_node() -> None:
     assert labels == {"b": "b", "y": "b", "z": "b", "q": "q"}
 
 
-def test_node_ids_number_every_node_once_from_zero(tmp_path: Path) -> None:
-    """int_identity_nodes numbers the nodes by the rowid of the table they are written to once:
-    0 to n - 1, each once, also when the union runs on several threads and fills several row
-    groups of a file (the union-find sizes its arrays by the count)."""
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_node_ids_number_every_node_once_from_zero(tmp_path: Path, in_transaction: bool) -> None:
+    """int_identity_nodes numbers the nodes by the rowid of the temp table they are written to
+    once: 0 to n - 1, each once, also when the union runs on several threads and fills several
+    row groups (the union-find sizes its arrays by the count), and inside a build's one
+    transaction once the names are committed (``commit_so_far``, as stitch_identities does)."""
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh._run("SET threads = 2")
-        wh._run("CREATE SCHEMA IF NOT EXISTS intermediate")
-        wh._run(
-            "CREATE TABLE intermediate.int_identity_edges AS SELECT 'c:' || (i % 150000) AS "
-            "left_node, 'a:' || i AS right_node FROM range(300000) AS t(i)"
-        )
-        n = wh.run_model("intermediate/int_identity_node_names")
-        wh.run_view("intermediate/int_identity_nodes")
-        [found] = wh._run(
-            "SELECT count(*), count(DISTINCT node_id), min(node_id), max(node_id), "
-            "count(DISTINCT node) FROM intermediate.int_identity_nodes"
+        with wh.transaction() if in_transaction else nullcontext():
+            wh._run(
+                "CREATE TEMP TABLE int_identity_edges AS SELECT 'c:' || (i % 150000) AS "
+                "left_node, 'a:' || i AS right_node FROM range(300000) AS t(i)"
+            )
+            n = wh.materialize_temp(
+                "int_identity_node_names", "intermediate/int_identity_node_names"
+            )
+            wh.commit_so_far()
+            wh.view_temp("int_identity_nodes", "intermediate/int_identity_nodes")
+            [found] = wh._run(
+                "SELECT count(*), count(DISTINCT node_id), min(node_id), max(node_id), "
+                "count(DISTINCT node) FROM int_identity_nodes"
+            )
+        # temp: nothing of the graph is in the work file's own catalog
+        assert not wh._run(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND table_name LIKE "
+            "'int_identity_%'"
         )
     assert n == 450_000
     assert found == (n, n, 0, n - 1, n)

@@ -8,7 +8,7 @@ with anchors as (
         component,
         min(node) filter (where starts_with(node, 'c:')) as crm_anchor,
         min(node) as any_anchor
-    from intermediate.int_identity_components
+    from int_identity_components
     group by component
 ),
 
@@ -25,5 +25,5 @@ select
     n.node,
     k.customer_key,
     k.is_stitched
-from intermediate.int_identity_components as n
+from int_identity_components as n
 inner join keyed as k on n.component = k.component

@@ -4,7 +4,7 @@
 -- in (staging.stg_web.order_id; a purchase made logged in is its login's), each an address one
 -- CRM customer has counted as that customer ($salt: the address's keyed hash, as staging's): a
 -- login c-1001 and an order of ann@example.com, Ann's address in the CRM, are one person. The
--- orders' customers: intermediate.int_purchase_buyers.
+-- orders' customers: int_purchase_buyers.
 with contacts as (
     -- each CRM contact, with how many customers have it (one pass over the contacts)
     select
@@ -36,7 +36,7 @@ seen as materialized (
         'a:' || w.anonymous_id,
         b.customer_id
     from staging.stg_web as w
-    inner join intermediate.int_purchase_buyers as b on w.order_id = b.order_id
+    inner join int_purchase_buyers as b on w.order_id = b.order_id
     where w.anonymous_id is not null and w.user_id is null
 ),
 
@@ -81,6 +81,6 @@ union all
 select
     'shared_order',
     'o:' || order_id
-from intermediate.int_purchase_buyers
+from int_purchase_buyers
 group by order_id
 having count(distinct customer_id) > 1

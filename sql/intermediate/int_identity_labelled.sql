@@ -5,5 +5,5 @@
 select
     n.node,
     cast(l.component as varchar) as component
-from intermediate.int_identity_nodes as n
+from int_identity_nodes as n
 inner join identity_labels as l on n.node_id = l.node

@@ -1,4 +1,4 @@
--- grain: one identifier node of intermediate.int_identity_edges with its component, when no
+-- grain: one identifier node of int_identity_edges with its component, when no
 -- link joins two identifiers (queries/identity_link_count is 0: sources none of whose logins or
 -- contacts links two; logs alone never get here, int_identity_cases.sql keys them): each is a
 -- component of its own, named by its node id as the union-find of identity.py names it
@@ -6,4 +6,4 @@
 select
     node,
     cast(node_id as varchar) as component
-from intermediate.int_identity_nodes
+from int_identity_nodes

@@ -3,6 +3,7 @@
 -- order names none: it is its own node). Read by int_identity_ambiguous (the people a browser
 -- bought for, an order of several customers) and int_identity_edges (the order's buyer).
 -- $purchases: any web event names its order (queries/web_purchases); without, no order is read.
+-- A temp table of one stitching (ingest/identity.py, GRAPH), named without a schema.
 select distinct
     t.order_id,
     t.customer_id

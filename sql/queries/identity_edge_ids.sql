@@ -4,7 +4,7 @@
 select
     l.node_id as left_id,
     r.node_id as right_id
-from intermediate.int_identity_edges as e
-inner join intermediate.int_identity_nodes as l on e.left_node = l.node
-inner join intermediate.int_identity_nodes as r on e.right_node = r.node
+from int_identity_edges as e
+inner join int_identity_nodes as l on e.left_node = l.node
+inner join int_identity_nodes as r on e.right_node = r.node
 where e.left_node <> e.right_node

@@ -5,9 +5,9 @@ with ids as (
     select
         l.node_id as a,
         r.node_id as b
-    from intermediate.int_identity_edges as e
-    inner join intermediate.int_identity_nodes as l on e.left_node = l.node
-    inner join intermediate.int_identity_nodes as r on e.right_node = r.node
+    from int_identity_edges as e
+    inner join int_identity_nodes as l on e.left_node = l.node
+    inner join int_identity_nodes as r on e.right_node = r.node
 )
 
 select

@@ -17,7 +17,7 @@ final as (
         nullif(trim(page_path), '') as page_path,
         nullif(trim(referrer), '') as referrer,
         nullif(trim(device), '') as device,
-        -- the order a purchase made: the visitor is its buyer (intermediate.int_identity_edges)
+        -- the order a purchase made: the visitor is its buyer (int_identity_edges)
         case when not journeys_no_id(order_id) then trim(order_id) end as order_id,
         attributes,
         _seq as seq,

@@ -52,9 +52,9 @@ class LabelResult:
 def label_components(
     wh: Warehouse, *, parts: int, folder: Path, run_tasks: Runner, **limits: object
 ) -> list[str]:
-    """Label every node of ``intermediate.int_identity_edges`` with its component, in
+    """Label every node of ``int_identity_edges`` (temp) with its component, in
     ``parts`` partitions as jobs of ``run_tasks``; returns the final label files (node,
-    component) for ``intermediate.int_identity_components``."""
+    component) for ``int_identity_components``."""
     links_folder = folder / "links"
     wh.export_model_parquet(
         "queries/identity_links", links_folder, partition_by="part", parts=parts

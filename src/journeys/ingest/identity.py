@@ -38,6 +38,19 @@ class IdentityResult:
     ambiguous_identifiers: int
 
 
+GRAPH = (
+    "int_identity_components",
+    "int_identity_nodes",
+    "int_identity_node_names",
+    "int_identity_edges",
+    "int_purchase_buyers",
+)
+"""The graph's tables and views, which serve one stitching only: temp objects, held by DuckDB's
+memory (spilled to its temp directory beyond the memory limit), never written to the work
+file, whose writes compress every value (at 10M events the links and node names took 1.0-1.4 s
+longer to write there than as temp tables; docs/benchmarks.md). Their models
+(``sql/intermediate/``) name them without a schema. Dropped once ``int_identity`` is built."""
+
 SMALL_GRAPH = 50_000
 """A graph of at most this many nodes and links is stitched in plain Python
 (``small_component_roots``): importing NumPy (about 0.07 s) costs more than its union-find."""
@@ -127,7 +140,7 @@ def _stitch_in_process(wh: Warehouse, n: int, *, small: bool, salt: str) -> None
         ids = np.arange(n, dtype=np.int64)
         wh.write_arrays("intermediate.int_identity_roots", {"node_id": ids, "root_id": found})
         del found, ids
-    wh.run_view("intermediate/int_identity_components")
+    wh.view_temp("int_identity_components", "intermediate/int_identity_components")
     wh.run_model("intermediate/int_identity", salt=salt)
     wh.drop_table("intermediate.int_identity_roots")
 
@@ -138,15 +151,18 @@ def customer_key(anchor: str, salt: str) -> str:
 
 
 def _links(wh: Warehouse, *, salt: str) -> int:
-    """``intermediate.int_identity_edges`` (and the identifiers too shared to link, first);
+    """``int_identity_edges`` (and the identifiers too shared to link, first);
     returns the links. Without a web event that names its order, no order is read for
     purchases: a constant false filter, which DuckDB plans away (the orders' scan cost 45 ms of
     1M events)."""
     wh.run_view("intermediate/int_crm_contacts")
     purchases = bool(wh.scalar("queries/web_purchases"))
-    wh.run_model("intermediate/int_purchase_buyers", purchases=purchases)
+    wh.materialize_temp("int_purchase_buyers", "intermediate/int_purchase_buyers",
+                        purchases=purchases)  # fmt: skip
     wh.run_model("intermediate/int_identity_ambiguous", salt=salt)
-    return wh.run_model("intermediate/int_identity_edges", salt=salt, purchases=purchases)
+    return wh.materialize_temp(
+        "int_identity_edges", "intermediate/int_identity_edges", salt=salt, purchases=purchases
+    )
 
 
 def _each_case_alone(wh: Warehouse, *, salt: str) -> IdentityResult:
@@ -190,13 +206,12 @@ def stitch_identities(
     if wh.scalar("queries/only_logs"):
         return _each_case_alone(wh, salt=salt)
     if not _links(wh, salt=salt):
-        wh.drop_table("intermediate.int_identity_edges")
-        wh.drop_table("intermediate.int_purchase_buyers")
+        wh.drop_temp(*GRAPH)
         wh.write_rows("intermediate.int_identity", IDENTITY_COLUMNS, [])
         return IdentityResult(0, 0, 0, 0)
-    n = wh.run_model("intermediate/int_identity_node_names")
+    n = wh.materialize_temp("int_identity_node_names", "intermediate/int_identity_node_names")
     wh.commit_so_far()  # the nodes are numbered by rowid: from 0 once the names are committed
-    wh.run_view("intermediate/int_identity_nodes")  # numbered by rowid
+    wh.view_temp("int_identity_nodes", "intermediate/int_identity_nodes")  # numbered by rowid
     if run_tasks is not None and parts > 1 and folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
         from journeys.ingest.components import label_components  # partitioned runs only
@@ -205,22 +220,16 @@ def stitch_identities(
             wh, parts=parts, folder=folder, run_tasks=run_tasks, **(limits or {})
         )
         wh.file_view_temp("identity_labels", labels)
-        wh.run_view("intermediate/int_identity_labelled", name="int_identity_components")
+        wh.view_temp("int_identity_components", "intermediate/int_identity_labelled")
         wh.run_model("intermediate/int_identity", salt=salt)
         wh.drop_temp("identity_labels")
         shutil.rmtree(folder, ignore_errors=True)
     else:
         links = int(wh.scalar("queries/identity_link_count"))
         if not links:  # every identifier alone (no login or contact links two): no union-find
-            wh.run_view("intermediate/int_identity_unlinked", name="int_identity_components")
+            wh.view_temp("int_identity_components", "intermediate/int_identity_unlinked")
             wh.run_model("intermediate/int_identity", salt=salt)
         else:
             _stitch_in_process(wh, n, small=max(n, links) <= SMALL_GRAPH, salt=salt)
-    # the graph's tables serve this stitching only: dropped before the commit, the work file's
-    # close does not compress them (a log of 250,000 events: its 40,000 cases twice, 22 ms)
-    wh.drop_view("intermediate.int_identity_components")
-    wh.drop_view("intermediate.int_identity_nodes")
-    wh.drop_table("intermediate.int_identity_node_names")
-    wh.drop_table("intermediate.int_identity_edges")
-    wh.drop_table("intermediate.int_purchase_buyers")
+    wh.drop_temp(*GRAPH)
     return _counted(wh)
