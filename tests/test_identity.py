@@ -191,3 +191,41 @@ def test_a_log_beside_a_shop_source_goes_through_the_graph(wh: Warehouse, tmp_pa
     build_events(wh, settings)
     nodes = wh.read_table("intermediate.int_identity")["node"].to_list()
     assert "l:K9" in nodes and "c:c1" in nodes
+
+
+def test_a_browser_two_people_log_in_on_links_neither(wh: Warehouse, tmp_path: Path):
+    """A family computer: browser `fam` logs in as c1 and as c2, so its anonymous browsing is
+    nobody's and neither login's customer takes the other's events. Browser `solo` logs in as c1
+    three times and once by c1's address, Ann's in the CRM: one person, linked to her."""
+    (tmp_path / "customers.csv").write_text(
+        "customer_id,email,phone,segment,created_at\n"
+        "c1,ann@example.com,,consumer,2025-01-01\n"
+        "c2,bob@example.com,,consumer,2025-01-02\n"
+    )
+    visits = [
+        ("f1", "fam", ""), ("f2", "fam", "c1"), ("f3", "fam", "c2"), ("f4", "fam", "c1"),
+        ("s1", "solo", ""), ("s2", "solo", "c1"), ("s3", "solo", "c1"), ("s4", "solo", "c1"),
+        ("s5", "solo", "ann@example.com"),
+    ]  # fmt: skip
+    (tmp_path / "web.jsonl").write_text(
+        "".join(
+            f'{{"event_id":"{e}","anonymous_id":"{a}","user_id":"{u}","event_type":"page_view",'
+            f'"occurred_at":"2026-03-0{i + 1}T09:00:00Z","page_path":"/","referrer":"",'
+            '"device":"m"}\n'
+            for i, (e, a, u) in enumerate(visits)
+        )
+    )
+    settings = Settings()
+    load_source(wh, settings, "customers", [tmp_path / "customers.csv"])
+    load_source(wh, settings, "web", [tmp_path / "web.jsonl"])
+    build_events(wh, settings)
+    ambiguous = wh.read_table("intermediate.int_identity_ambiguous").rows()
+    assert ambiguous == [("shared_browser", "a:fam")]
+    events = wh.read_table("intermediate.int_events")
+    key = dict(zip(events["event_id"], events["customer_key"], strict=True))
+    stitched = dict(zip(events["event_id"], events["is_stitched"], strict=True))
+    # the family browser's logins stay their own customers' and its anonymous visit nobody's
+    assert key["f2"] == key["f4"] != key["f3"] and stitched["f2"] and stitched["f3"]
+    assert key["f1"] not in {key["f2"], key["f3"]} and not stitched["f1"]
+    # the other browser, its logins and the login by address are all Ann (c1)
+    assert {key[e] for e in ("s1", "s2", "s3", "s4", "s5")} == {key["f2"]}

@@ -4,7 +4,7 @@
 -- in (staging.stg_web.order_id; a purchase made logged in is its login's), each an address one
 -- CRM customer has counted as that customer ($salt: the address's keyed hash, as staging's): a
 -- login c-1001 and an order of ann@example.com, Ann's address in the CRM, are one person. The
--- orders' customers: int_purchase_buyers.
+-- orders' customers: int_purchase_buyers; the logins: int_web_ids.
 with contacts as (
     -- each CRM contact, with how many customers have it (one pass over the contacts)
     select
@@ -29,7 +29,7 @@ seen as materialized (
     select
         'a:' || anonymous_id as visitor,
         user_id as id
-    from staging.stg_web
+    from int_web_ids
     where anonymous_id is not null and user_id is not null
     union all
     select

@@ -19,10 +19,10 @@ with ambiguous as (
 
 web_ids as (
     -- the distinct (visitor, login) pairs of the web events: a few per visitor, not one per event
-    select distinct
+    select
         anonymous_id,
         user_id
-    from staging.stg_web
+    from int_web_ids
 ),
 
 crm_contacts as (

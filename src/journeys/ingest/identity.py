@@ -44,6 +44,7 @@ GRAPH = (
     "int_identity_node_names",
     "int_identity_edges",
     "int_purchase_buyers",
+    "int_web_ids",
 )
 """The graph's tables and views, which serve one stitching only: temp objects, held by DuckDB's
 memory (spilled to its temp directory beyond the memory limit), never written to the work
@@ -159,6 +160,7 @@ def _links(wh: Warehouse, *, salt: str) -> int:
     purchases = bool(wh.scalar("queries/web_purchases"))
     wh.materialize_temp("int_purchase_buyers", "intermediate/int_purchase_buyers",
                         purchases=purchases)  # fmt: skip
+    wh.materialize_temp("int_web_ids", "intermediate/int_web_ids")  # read by the two below
     wh.run_model("intermediate/int_identity_ambiguous", salt=salt)
     return wh.materialize_temp(
         "int_identity_edges", "intermediate/int_identity_edges", salt=salt, purchases=purchases
