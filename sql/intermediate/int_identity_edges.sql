@@ -4,8 +4,8 @@
 -- Ambiguous identifiers (int_identity_ambiguous: contacts of several CRM customers, browsers
 -- several customers logged in or bought on, orders of several customers) link nobody: their
 -- events stay with their own key and are counted as unstitched.
--- A temp table of one stitching (ingest/identity.py, GRAPH), named without a schema: in memory,
--- never written to the work file.
+-- A temp table of one stitching (ingest/identity.py, GRAPH), named without a schema: never
+-- written to the work file.
 -- A web purchase event's order (stg_web.order_id: GA4's ecommerce.transaction_id) makes its
 -- visitor the order's buyer: the visitor (its login, else its browser) and the order's customer
 -- (or, for a guest checkout, the order itself) are linked through the order, so the browsing
