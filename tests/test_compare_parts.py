@@ -179,3 +179,62 @@ def test_a_full_compare_times_the_steps_as_the_kept_rows_then_say(
         for part in ("seconds", "breaches", "switches"):
             found, read = getattr(now, part), getattr(kept, part)
             assert_frame_equal(found.sort(found.columns), read.sort(read.columns))
+
+
+def test_a_map_timed_in_many_passes_keeps_its_seconds_in_a_few_files_merged_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each pass of the step timing hands its seconds to the kept table (compare/cache.py); they
+    are held and written as at most LOOSE_FILES files of the map, so the table's appends are
+    never merged (at 100M events a map's 44 passes were merged five times over as they grew):
+    the same rows as a compare timing the map in one pass."""
+    import shutil
+
+    import journeys.compare.cache as cache
+    import journeys.compare.timing as timing
+    from journeys.config import load_settings
+    from journeys.generate import generate_sources
+    from journeys.warehouse import LOOSE_FILES
+    from journeys.warehouse.storage import StoredTables
+
+    landing = tmp_path / "landing"
+    generate_sources(landing, customers=40, seed=3)
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    shutil.copy(sample / "journeys.yaml", landing / "journeys.yaml")
+    shutil.copytree(sample / "maps", landing / "maps")
+    settings = load_settings(landing / "journeys.yaml", warehouse=tmp_path / "wh" / "j.duckdb")
+    steps.ingest_landing(settings)
+    steps.build_marts(settings)
+
+    def kept() -> tuple[pl.DataFrame, dict[str, int]]:
+        with open_work(settings, step="test") as wh:
+            rows = wh.read_table(cache.SECONDS)
+            files: dict[str, int] = {}
+            for stored in wh.stored_files(cache.SECONDS)[cache.SECONDS]:
+                files[str(stored.label)] = files.get(str(stored.label), 0) + 1
+        return rows.sort("map_name", "journey_id"), files
+
+    steps.compare_maps(settings, full=True)
+    one_pass, _ = kept()
+    merged = []
+    compacted = StoredTables._compacted
+
+    def watched(self, table, files, *, merge=True):  # type: ignore[no-untyped-def]
+        found = compacted(self, table, files, merge=merge)
+        if table == cache.SECONDS and found != files:
+            merged.append(len(files))
+        return found
+
+    monkeypatch.setattr(StoredTables, "_compacted", watched)
+    monkeypatch.setitem(timing.time_steps.__kwdefaults__, "part_journeys", 3)
+    passes = []
+    time_part = timing._time_part
+    monkeypatch.setattr(timing, "_time_part", lambda *a: (passes.append(1), time_part(*a))[1])
+    steps.compare_maps(settings, full=True)
+    many_passes, files = kept()
+    assert len(passes) > 3 * LOOSE_FILES  # the passes were really taken
+    assert merged == []
+    assert set(files) == set(one_pass["map_name"].unique()) and len(files) == 2
+    assert all(1 < n <= LOOSE_FILES for n in files.values()), files
+    assert one_pass.height > 0
+    assert_frame_equal(one_pass, many_passes)
