@@ -18,6 +18,7 @@ import journeys.compare.history as history
 import journeys.compare.slices as slices
 from feed import Mix, journey_rows, sample_feed, write_feed
 from journeys import steps
+from journeys.config import Settings
 from journeys.publish import open_work
 from test_micro import FIRST, published_marts, shop_settings
 
@@ -33,6 +34,25 @@ def compared(root: Path) -> dict[str, object]:
     with open_work(settings, step="test") as wh:
         files = len(wh.stored_files("marts.map_journeys")["marts.map_journeys"])
     return {"marts": published_marts(settings), "files": files}
+
+
+def built_shop(tmp_path: Path) -> Settings:
+    """The generated shop of 40 customers (about 1,200 events) with the sample's configuration
+    and maps, ingested and built: its maps have steps with `within:` and channels."""
+    import shutil
+
+    from journeys.config import load_settings
+    from journeys.generate import generate_sources
+
+    landing = tmp_path / "landing"
+    generate_sources(landing, customers=40, seed=3)
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    shutil.copy(sample / "journeys.yaml", landing / "journeys.yaml")
+    shutil.copytree(sample / "maps", landing / "maps")
+    settings = load_settings(landing / "journeys.yaml", warehouse=tmp_path / "wh" / "j.duckdb")
+    steps.ingest_landing(settings)
+    steps.build_marts(settings)
+    return settings
 
 
 def test_a_map_compared_in_small_parts_writes_the_same_marts(
@@ -147,20 +167,9 @@ def test_a_full_compare_times_the_steps_as_the_kept_rows_then_say(
     just timed, not with the rows read back from the kept step timing (compare/cache.py): the
     same rows and types (in another order: they are only counted and grouped). The generated
     shop with the sample's maps has both (their steps have `within:` and channels)."""
-    import shutil
-
     import journeys.compare.cache as cache
-    from journeys.config import load_settings
-    from journeys.generate import generate_sources
 
-    landing = tmp_path / "landing"
-    generate_sources(landing, customers=40, seed=3)
-    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
-    shutil.copy(sample / "journeys.yaml", landing / "journeys.yaml")
-    shutil.copytree(sample / "maps", landing / "maps")
-    settings = load_settings(landing / "journeys.yaml", warehouse=tmp_path / "wh" / "j.duckdb")
-    steps.ingest_landing(settings)
-    steps.build_marts(settings)
+    settings = built_shop(tmp_path)
     pairs = []
     time = cache.MapCache.time
 
@@ -188,23 +197,12 @@ def test_a_map_timed_in_many_passes_keeps_its_seconds_in_a_few_files_merged_neve
     are held and written as at most LOOSE_FILES files of the map, so the table's appends are
     never merged (at 100M events a map's 44 passes were merged five times over as they grew):
     the same rows as a compare timing the map in one pass."""
-    import shutil
-
     import journeys.compare.cache as cache
     import journeys.compare.timing as timing
-    from journeys.config import load_settings
-    from journeys.generate import generate_sources
     from journeys.warehouse import LOOSE_FILES
     from journeys.warehouse.storage import StoredTables
 
-    landing = tmp_path / "landing"
-    generate_sources(landing, customers=40, seed=3)
-    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
-    shutil.copy(sample / "journeys.yaml", landing / "journeys.yaml")
-    shutil.copytree(sample / "maps", landing / "maps")
-    settings = load_settings(landing / "journeys.yaml", warehouse=tmp_path / "wh" / "j.duckdb")
-    steps.ingest_landing(settings)
-    steps.build_marts(settings)
+    settings = built_shop(tmp_path)
 
     def kept() -> tuple[pl.DataFrame, dict[str, int]]:
         with open_work(settings, step="test") as wh:
