@@ -216,6 +216,38 @@ def test_appended_files_are_merged_beyond_a_few(tmp_path: Path):
         assert sorted(wh.read_table("marts.log")["i"]) == list(range(3 * LOOSE_FILES))
 
 
+def test_a_large_file_stays_as_it_is_while_small_appends_merge_in_tiers(tmp_path: Path):
+    """A table of one large file (a map's kept step seconds of a big warehouse) and a long run
+    of small appends (a micro-batch each): the small files merge among themselves, never into
+    the large one, so it is never written again; the files stay few, every row is there in the
+    order appended, and no row is rewritten more than a few times."""
+    from journeys.warehouse import LOOSE_FILES
+
+    appends, large = 60, 5_000
+    written: list[int] = []
+    with _stored(tmp_path) as wh:
+        run = wh._run
+
+        def counted(sql, params=None, **kw):  # type: ignore[no-untyped-def]
+            found = run(sql, params, **kw)
+            if kw.get("what") == "merge the files of marts.log":
+                written.append(found[0][0])
+            return found
+
+        wh._run = counted  # type: ignore[method-assign]
+        wh.write_table("marts.log", pl.DataFrame({"i": range(large)}), label="m", mode="append")
+        first = wh.stored_files("marts.log")["marts.log"][0]
+        for i in range(appends):
+            frame = pl.DataFrame({"i": [large + 2 * i, large + 2 * i + 1]})
+            wh.write_table("marts.log", frame, mode="append", label="m")
+            files = wh.stored_files("marts.log")["marts.log"]
+            assert files[0] == first  # the large file, as it was written
+            assert len(files) <= LOOSE_FILES
+        assert len(written) >= appends // LOOSE_FILES  # merges did happen
+        assert sum(written) < 6 * 2 * appends  # each small row a few times; the large never
+        assert wh.read_table("marts.log")["i"].to_list() == list(range(large + 2 * appends))
+
+
 def test_a_labelled_append_is_deleted_by_its_value_without_reading_a_file(tmp_path: Path):
     """compare's kept step timing (compare/cache.py): appended with the map's name as label, a
     map's rows go with its files when it is compared whole, no file read; the other map's stay.

@@ -491,23 +491,26 @@ class StoredTables(Connection):
     def _compacted(
         self, table: str, files: list[StoredFile], *, merge: bool = True
     ) -> list[StoredFile]:
-        """``files``, with the files of no partition and the new (last) file's key value merged
-        into one when appends have made more than ``LOOSE_FILES`` of them (a micro-batch appends
-        every few minutes; each file costs every reader a footer read)."""
+        """``files``, with the newest files of no partition and the new (last) file's key value
+        merged into one when appends have made more than ``LOOSE_FILES`` of them (a micro-batch
+        appends every few minutes; each file costs every reader a footer read). Which of them
+        merge: ``_newest_tier``."""
         label = files[-1].label
         loose = [f for f in files if f.part is None and f.label == label]
         if len(loose) <= LOOSE_FILES or (label is not None and not merge):
             return files
+        merging = _newest_tier(loose)
         merged = self.new_data_file(table)
         rows = _rows(
             self._run(
                 f"COPY (SELECT * FROM read_parquet($files)) TO $journeys_out ({PARQUET})",
-                {"files": [f.file for f in loose], "journeys_out": str(merged)},
+                {"files": [f.file for f in merging], "journeys_out": str(merged)},
                 what=f"merge the files of {table}",
                 writes=merged.parent,
             )
         )
-        return [*(f for f in files if f not in loose), StoredFile(str(merged), rows, None, label)]
+        new = StoredFile(str(merged), rows, None, label)
+        return [*(f for f in files if f not in merging), new]
 
     def _delete_stored(self, table: str, condition: str, params: Mapping[str, Any] | None) -> None:
         """Rewrite the files of ``table`` holding rows where ``condition`` is true, without
@@ -612,6 +615,20 @@ class StoredTables(Connection):
 
 CATALOG_ALIAS = "journeys_catalog"
 """The name a catalog being written is attached under (``write_catalog``)."""
+
+
+def _newest_tier(loose: list[StoredFile]) -> list[StoredFile]:
+    """The files of ``loose`` (oldest first) a merge takes: the newest two, then each older one
+    that holds no more rows than those taken after it. Files so grow in tiers, each at least
+    the rows of all the newer ones, and a row is written again about log2(appends) times.
+    Merging every loose file rewrote the oldest, largest one at every eighth append: a map's
+    kept step seconds of a 100M-event warehouse (8.75M rows) at every eighth micro-batch."""
+    start = len(loose) - 2
+    held = loose[-1].rows + loose[-2].rows
+    while start > 0 and loose[start - 1].rows <= held:
+        start -= 1
+        held += loose[start].rows
+    return loose[start:]
 
 
 def _view_sql(
