@@ -248,6 +248,31 @@ def test_a_large_file_stays_as_it_is_while_small_appends_merge_in_tiers(tmp_path
         assert wh.read_table("marts.log")["i"].to_list() == list(range(large + 2 * appends))
 
 
+def test_the_merge_rule_rewrites_a_row_a_bounded_number_of_times_over_a_long_run():
+    """A year of five-minute micro-batches (100,000 appends of one row each) after a table's
+    large file, on row counts alone: the files stay at most eight, the large file is merged
+    only once the newer ones hold half its rows, and each appended row is written again fewer
+    than 20 times (merging every loose file: 1.26 million times; taking an older file only
+    while it holds no more than the newer ones: 73 times)."""
+    from journeys.warehouse import LOOSE_FILES, StoredFile
+    from journeys.warehouse.storage import _newest_tier
+
+    files = [StoredFile("large", 10_000_000, None, "m")]
+    written = 0
+    for i in range(100_000):
+        files.append(StoredFile(f"f{i}", 1, None, "m"))
+        if len(files) > LOOSE_FILES:
+            merging = _newest_tier(files)
+            assert len(merging) >= 2 and merging == files[-len(merging) :]
+            rows = sum(f.rows for f in merging)
+            written += rows
+            files = [*files[: -len(merging)], StoredFile(f"m{i}", rows, None, "m")]
+        assert len(files) <= LOOSE_FILES
+    assert files[0].file == "large"  # the newer files hold less than half its rows
+    assert sum(f.rows for f in files) == 10_000_000 + 100_000
+    assert written < 20 * 100_000
+
+
 def test_a_labelled_append_is_deleted_by_its_value_without_reading_a_file(tmp_path: Path):
     """compare's kept step timing (compare/cache.py): appended with the map's name as label, a
     map's rows go with its files when it is compared whole, no file read; the other map's stay.

@@ -619,13 +619,17 @@ CATALOG_ALIAS = "journeys_catalog"
 
 def _newest_tier(loose: list[StoredFile]) -> list[StoredFile]:
     """The files of ``loose`` (oldest first) a merge takes: the newest two, then each older one
-    that holds no more rows than those taken after it. Files so grow in tiers, each at least
-    the rows of all the newer ones, and a row is written again about log2(appends) times.
-    Merging every loose file rewrote the oldest, largest one at every eighth append: a map's
-    kept step seconds of a 100M-event warehouse (8.75M rows) at every eighth micro-batch."""
+    that holds no more than twice the rows of those taken after it. Files so grow in tiers, and
+    a large old file is written again only once the newer ones hold half its rows. Simulated on
+    row counts: a row is written again 4.4 times over 1,000 small appends to an empty table,
+    4.5 after one file 100 times their total, 13.9 over 100,000 appends; merging every loose
+    file, as before, rewrote the oldest, largest one at every eighth append (62, 12,563 and
+    1.26 million times): a map's kept step seconds of a 100M-event warehouse (8.75M rows) at
+    every eighth micro-batch. (Old files that cannot merge and fill most of the eight places
+    leave the newest few to merge at each append: 252 times with seven such files.)"""
     start = len(loose) - 2
     held = loose[-1].rows + loose[-2].rows
-    while start > 0 and loose[start - 1].rows <= held:
+    while start > 0 and loose[start - 1].rows <= 2 * held:
         start -= 1
         held += loose[start].rows
     return loose[start:]
