@@ -218,13 +218,16 @@ def test_appended_files_are_merged_beyond_a_few(tmp_path: Path):
 
 def test_a_large_file_stays_as_it_is_while_small_appends_merge_in_tiers(tmp_path: Path):
     """A table of one large file (a map's kept step seconds of a big warehouse) and a long run
-    of small appends (a micro-batch each): the small files merge among themselves, never into
-    the large one, so it is never written again; the files stay few, every row is there in the
-    order appended, and no row is rewritten more than a few times."""
+    of small appends of varied sizes (a micro-batch each): the small files merge among
+    themselves, never into the large one, so it is never written again; a merged file takes
+    the place of the files it holds (some runs are not the newest files), so every row is read
+    back in the order appended; the files stay few, and no row is rewritten more than a few
+    times."""
     from journeys.warehouse import LOOSE_FILES
 
-    appends, large = 60, 5_000
+    large, sizes = 5_000, [2, 40, 3, 1, 60, 2, 2, 25] * 8
     written: list[int] = []
+    middle = 0
     with _stored(tmp_path) as wh:
         run = wh._run
 
@@ -237,40 +240,51 @@ def test_a_large_file_stays_as_it_is_while_small_appends_merge_in_tiers(tmp_path
         wh._run = counted  # type: ignore[method-assign]
         wh.write_table("marts.log", pl.DataFrame({"i": range(large)}), label="m", mode="append")
         first = wh.stored_files("marts.log")["marts.log"][0]
-        for i in range(appends):
-            frame = pl.DataFrame({"i": [large + 2 * i, large + 2 * i + 1]})
+        at = large
+        for size in sizes:
+            frame = pl.DataFrame({"i": range(at, at + size)})
+            at += size
+            before = {f.file for f in wh.stored_files("marts.log")["marts.log"]}
             wh.write_table("marts.log", frame, mode="append", label="m")
             files = wh.stored_files("marts.log")["marts.log"]
             assert files[0] == first  # the large file, as it was written
             assert len(files) <= LOOSE_FILES
-        assert len(written) >= appends // LOOSE_FILES  # merges did happen
-        assert sum(written) < 6 * 2 * appends  # each small row a few times; the large never
-        assert wh.read_table("marts.log")["i"].to_list() == list(range(large + 2 * appends))
+            if len([f for f in files if f.file not in before]) == 2:
+                middle += 1  # a merged file and the new one beside it: older files merged
+        assert len(written) >= len(sizes) // LOOSE_FILES  # merges did happen
+        assert middle  # and some of them were not the newest files
+        assert sum(written) < 6 * sum(sizes)  # each small row a few times; the large never
+        assert wh.read_table("marts.log")["i"].to_list() == list(range(at))
 
 
 def test_the_merge_rule_rewrites_a_row_a_bounded_number_of_times_over_a_long_run():
     """A year of five-minute micro-batches (100,000 appends of one row each) after a table's
-    large file, on row counts alone: the files stay at most eight, the large file is merged
-    only once the newer ones hold half its rows, and each appended row is written again fewer
-    than 20 times (merging every loose file: 1.26 million times; taking an older file only
-    while it holds no more than the newer ones: 73 times)."""
-    from journeys.warehouse import LOOSE_FILES, StoredFile
-    from journeys.warehouse.storage import _newest_tier
+    large file, then a hundred 1,500-row batches after a full compare's five files of a map:
+    the files stay at most eight, the large file is merged only once the newer ones
+    hold half its rows, and each appended row is written again a bounded number of times
+    (merging every loose file: 1.26 million and 83 times; taking the newest two files and the
+    older ones holding no more than them, as this change first did: 73 and 10 times)."""
+    from journeys.warehouse import LOOSE_FILES
+    from journeys.warehouse.storage import _merge_run
 
-    files = [StoredFile("large", 10_000_000, None, "m")]
-    written = 0
-    for i in range(100_000):
-        files.append(StoredFile(f"f{i}", 1, None, "m"))
-        if len(files) > LOOSE_FILES:
-            merging = _newest_tier(files)
-            assert len(merging) >= 2 and merging == files[-len(merging) :]
-            rows = sum(f.rows for f in merging)
-            written += rows
-            files = [*files[: -len(merging)], StoredFile(f"m{i}", rows, None, "m")]
-        assert len(files) <= LOOSE_FILES
-    assert files[0].file == "large"  # the newer files hold less than half its rows
-    assert sum(f.rows for f in files) == 10_000_000 + 100_000
-    assert written < 20 * 100_000
+    def run(files: list[int], appends: int, size: int) -> int:
+        written = 0
+        for _ in range(appends):
+            files.append(size)
+            if len(files) > LOOSE_FILES:
+                first, end = _merge_run(files)
+                assert 0 <= first < end - 1 < len(files)
+                written += sum(files[first:end])
+                files[first:end] = [sum(files[first:end])]
+            assert len(files) <= LOOSE_FILES
+        return written
+
+    large = [10_000_000]
+    assert run(large, 100_000, 1) < 20 * 100_000
+    assert large[0] == 10_000_000  # the newer files hold less than half its rows
+    five = [175_000] * 5  # a 10M-event compare's step seconds of one map
+    assert run(five, 100, 1_500) < 9.5 * 100 * 1_500
+    assert sum(five) == 5 * 175_000 + 100 * 1_500
 
 
 def test_a_labelled_append_is_deleted_by_its_value_without_reading_a_file(tmp_path: Path):

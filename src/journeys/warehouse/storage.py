@@ -491,15 +491,17 @@ class StoredTables(Connection):
     def _compacted(
         self, table: str, files: list[StoredFile], *, merge: bool = True
     ) -> list[StoredFile]:
-        """``files``, with the newest files of no partition and the new (last) file's key value
-        merged into one when appends have made more than ``LOOSE_FILES`` of them (a micro-batch
-        appends every few minutes; each file costs every reader a footer read). Which of them
-        merge: ``_newest_tier``."""
+        """``files``, with a run of the files of no partition and the new (last) file's key
+        value merged into one when appends have made more than ``LOOSE_FILES`` of them (a
+        micro-batch appends every few minutes; each file costs every reader a footer read). Which
+        of them merge: ``_merge_run``; the merged file takes the run's place, so the value's rows
+        keep their order."""
         label = files[-1].label
         loose = [f for f in files if f.part is None and f.label == label]
         if len(loose) <= LOOSE_FILES or (label is not None and not merge):
             return files
-        merging = _newest_tier(loose)
+        first, end = _merge_run([f.rows for f in loose])
+        merging = loose[first:end]
         merged = self.new_data_file(table)
         rows = _rows(
             self._run(
@@ -509,8 +511,9 @@ class StoredTables(Connection):
                 writes=merged.parent,
             )
         )
-        new = StoredFile(str(merged), rows, None, label)
-        return [*(f for f in files if f not in merging), new]
+        at = files.index(merging[0])  # the files before it are not merged
+        kept = [f for f in files if f not in merging]
+        return [*kept[:at], StoredFile(str(merged), rows, None, label), *kept[at:]]
 
     def _delete_stored(self, table: str, condition: str, params: Mapping[str, Any] | None) -> None:
         """Rewrite the files of ``table`` holding rows where ``condition`` is true, without
@@ -617,22 +620,31 @@ CATALOG_ALIAS = "journeys_catalog"
 """The name a catalog being written is attached under (``write_catalog``)."""
 
 
-def _newest_tier(loose: list[StoredFile]) -> list[StoredFile]:
-    """The files of ``loose`` (oldest first) a merge takes: the newest two, then each older one
-    that holds no more than twice the rows of those taken after it. Files so grow in tiers, and
-    a large old file is written again only once the newer ones hold half its rows. Simulated on
-    row counts: a row is written again 4.4 times over 1,000 small appends to an empty table,
-    4.5 after one file 100 times their total, 13.9 over 100,000 appends; merging every loose
-    file, as before, rewrote the oldest, largest one at every eighth append (62, 12,563 and
-    1.26 million times): a map's kept step seconds of a 100M-event warehouse (8.75M rows) at
-    every eighth micro-batch. (Old files that cannot merge and fill most of the eight places
-    leave the newest few to merge at each append: 252 times with seven such files.)"""
-    start = len(loose) - 2
-    held = loose[-1].rows + loose[-2].rows
-    while start > 0 and loose[start - 1].rows <= 2 * held:
-        start -= 1
-        held += loose[start].rows
-    return loose[start:]
+def _merge_run(rows: Sequence[int]) -> tuple[int, int]:
+    """Which of a table's files (their rows, oldest first) a merge takes: ``(first, end)``, the
+    files ``first`` to ``end - 1``. The newest two neighbours of which the older holds at most
+    twice the rows of the newer (files of like size merge, as a binary counter carries), and
+    each older file before them that holds at most twice the rows taken; when each file holds
+    more than twice the next one's rows, the two neighbours holding the fewest rows. A large
+    old file is so written again only once the files after it hold half its rows, and a row a
+    few times. Simulated on row counts (times each appended row is written again): 1,000 small
+    appends to an empty table 4.4, after one file 100 times their total 4.5, 100,000 appends
+    after a file of 10M rows 13.9; 100 micro-batches after a 10M-event compare's five files of a
+    map's step seconds 8.6. Merging every loose file, as before, rewrote the oldest, largest one
+    at every eighth append (62, 12,563, 1.26 million and 83 times): a map's kept step seconds of
+    a 100M-event warehouse (8.75M rows) at every eighth micro-batch. Old files too unequal to
+    merge that fill most of the places leave the newest few to merge at each append (seven such
+    files each a tenth of the one before: 252 times)."""
+    last = len(rows) - 2
+    alike = (i for i in range(last, -1, -1) if rows[i] <= 2 * rows[i + 1])
+    pair = next(alike, None)
+    if pair is None:
+        pair = min(range(last + 1), key=lambda i: rows[i] + rows[i + 1])
+    first, held = pair, rows[pair] + rows[pair + 1]
+    while first > 0 and rows[first - 1] <= 2 * held:
+        first -= 1
+        held += rows[first]
+    return first, pair + 2
 
 
 def _view_sql(
