@@ -205,8 +205,10 @@ class _HeldSeconds:
     journeys timed, then written together (``write`` writes what is left). Written pass by
     pass, a compare of 100M events' 8.75M journeys in one map (44 passes of
     ``timing.PART_JOURNEYS``) appended 44 files, and the table's appends were merged five times
-    over as they grew (storage.StoredTables._compacted: 13.7 s of that compare's 123 s); now it
-    writes at most eight and merges nothing. What is held is one file's worth of rows (1.25M
+    over as they grew (storage.StoredTables._compacted, which then merged every loose file:
+    13.7 s of that compare's 123 s); now it writes at most eight and merges nothing. Merging
+    only runs of like size (``storage._merge_run``), 44 such appends would still write 14.7M
+    rows again (simulated on row counts). What is held is one file's worth of rows (1.25M
     journeys there), beside the pass at work."""
 
     cache: MapCache
