@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 
     from journeys.warehouse.storage import StoredFile
 
+PARTITION_FLUSH_ROWS = 20_000
+"""Rows a thread gathers for one partition of a ``PARTITION_BY`` write (``int_events`` in its
+hash buckets, ``journeys export`` by month) before it hands them to the partition's file.
+DuckDB's default, 524,288, holds up to that many rows of every partition on every thread:
+``int_events`` of 10M events in 16 buckets on two threads, the statement alone, peak RSS 2,282
+→ 819 MiB and 5.96–6.14 → 5.73–5.86 s under a 6 GB memory limit; under 450–600 MB (the
+pressure a 100M build's 6 GB limit puts on it) 8.25–8.96 → 6.44–6.57 s (one file: 5.03 s).
+``marts.events`` of 10M exported by month: 7.9–10.3 → 7.2–7.3 s, peak RSS 2,932 → 410 MiB.
+10,000–50,000 rows measured alike, 122,880 as the default. The files' row groups are smaller
+(46,000 rows against 122,880 at 10M) and read as fast."""
+
 
 class Connection:
     """The DuckDB connection under a ``Warehouse``: opened with the layered schemas created,
@@ -121,6 +132,7 @@ class Connection:
         # allocates again: a step that hands large results to polars (compare) keeps hundreds
         # of MiB less resident
         setup.append("SET allocator_background_threads = true")
+        setup.append(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
         if not self._preserve_order:
             setup.append("SET preserve_insertion_order = false")
         if self._threads is not None:

@@ -63,14 +63,6 @@ some 30,000 entries before it gives it up, for every such column of every row gr
 few-valued texts (touchpoints, channels, teams) keep theirs. ``build --full``, old and new
 alternating on twin warehouses: 10M events 42.4 → 38.3 s (80.6 → 73.4 CPU-s, four pairs),
 1M 3.72 → 3.55 s, 250,000 3.4 % less; the files 2-3 % larger; compare reads them as fast."""
-PARTITION_FLUSH_ROWS = 20_000
-"""Rows a thread gathers for one hash bucket before a partitioned write (``export_parts``) hands
-them to the bucket's file; DuckDB's default, 524,288, holds up to that many rows of every bucket
-on every thread. ``int_events`` of 10M events in 16 buckets on two threads, the statement alone:
-peak RSS 2,282 → 819 MiB and 5.96–6.14 → 5.73–5.86 s under a 6 GB memory limit; under 600 MB (the
-pressure a 100M build's 6 GB limit puts on it: 8.25–8.60 s there against 5.03 s for one file)
-6.44–6.49 s. 10,000–50,000 rows measured alike, 122,880 as the default. The files' row groups
-are smaller (46,000 rows against 122,880) and read as fast."""
 
 
 class StoredFile(NamedTuple):
@@ -230,17 +222,12 @@ class StoredTables(Connection):
             )
             return [(one, 0)]
         select = f"SELECT *, hash({quote_ident(key)}) % {int(parts)} AS journeys_part FROM ({body})"
-        self._run(f"SET partitioned_write_flush_threshold = {PARTITION_FLUSH_ROWS}")
-        try:
-            self._run(
-                f"COPY ({select}) TO $journeys_out ({PARQUET}, PARTITION_BY (journeys_part))",
-                {**bound, "journeys_out": str(folder)},
-                what=_label(model),
-                writes=folder.parent,
-            )
-        finally:
-            with suppress(WarehouseError):  # an aborted transaction: the COPY's error tells why
-                self._run("RESET partitioned_write_flush_threshold")
+        self._run(
+            f"COPY ({select}) TO $journeys_out ({PARQUET}, PARTITION_BY (journeys_part))",
+            {**bound, "journeys_out": str(folder)},
+            what=_label(model),
+            writes=folder.parent,
+        )
         found = [
             (file, int(file.parent.name.partition("=")[2]))
             for file in sorted(folder.glob("journeys_part=*/*.parquet"))
