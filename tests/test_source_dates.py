@@ -97,3 +97,32 @@ def test_a_date_format_strptime_does_not_know_refuses_the_file_naming_the_settin
         "sources.transactions.date_format '%d.%Q.%Y': Failed to parse format specifier"
     )
     assert "use strptime directives" in batch.note
+
+
+def test_the_full_timestamp_reason_is_written_only_when_a_row_needs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Binding the timestamp-reason macros cost more than the rest of a small file's check, so
+    validate_<source>_ts runs after the check, and only where a timestamp did not parse."""
+    ran: list[str] = []
+    execute = Warehouse.execute
+
+    def spy(self: Warehouse, model: str, **params: object) -> None:
+        ran.append(model)
+        execute(self, model, **params)
+
+    monkeypatch.setattr(Warehouse, "execute", spy)
+    iso = (
+        "event_id,customer_id,order_id,event_type,occurred_at,amount,currency\n"
+        "t1,C1,1,order_placed,2026-03-25T10:15:00+01:00,10,EUR\n"
+        "t2,C2,2,order_placed,2026-03-25 10:15:00,10,EUR\n"
+    )
+    loaded, reasons = _load(tmp_path, SourceSettings(), iso)
+    assert [event for event, _ in loaded] == ["t1", "t2"]
+    assert reasons == []
+    assert "ingest/validate_transactions_ts" not in ran
+    loaded, reasons = _load(tmp_path, SourceSettings())
+    assert ran.count("ingest/validate_transactions_ts") == 1
+    assert loaded == []
+    assert len(reasons) == 4
+    assert all(reason.startswith("occurred_at is ") for _, reason in reasons)

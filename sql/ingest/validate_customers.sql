@@ -17,10 +17,7 @@ select
                 false
             )
             and journeys_parse_ts_as(created_at, $tz, $date_format) is null
-            then
-                'created_at '
-                || journeys_source_ts_reason(
-                    created_at, $date_format, 'is not a date; use YYYY-MM-DD'
-                )
+            -- its reason in full: validate_customers_ts.sql, run only when a row needs it
+            then $ts_reason_pending
     end as _reason
 from landing_std

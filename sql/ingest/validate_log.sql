@@ -105,26 +105,11 @@ select
         when journeys_rounded(event_id) then journeys_rounded_reason('the event id')
         when journeys_blank(activity) then 'activity is empty; every event needs its activity'
         when journeys_blank(occurred_at) then 'the timestamp is empty; every event needs its time'
-        -- journeys_dmy_problem written once (each copy of a macro is planned again: 11 ms)
         when occurred_at_utc is null and $standard is not null
             then
                 'the timestamp is not ISO-8601, which ' || $standard || ' requires (e.g. '
                 || '2026-03-25T09:00:00.000+01:00); fix it in the tool that exported the log'
-        when occurred_at_utc is null then
-            case
-                when $date_format is null then 'the timestamp column '
-                else 'the timestamp column does not match --date-format ''' || $date_format || ''''
-            end
-            || coalesce(
-                case when $date_format is null then journeys_ts_problem(occurred_at) end,
-                case when $date_format is not null then '; it ' else '' end
-                || journeys_dmy_problem(occurred_at),
-                case when $date_format is null then journeys_layout_problem(occurred_at) end,
-                case
-                    when $date_format is null
-                        then 'is not a timestamp; use ISO-8601, or pass --date-format'
-                    else ''
-                end
-            )
+        -- its reason in full: validate_log_ts.sql, run only when a row needs it
+        when occurred_at_utc is null then $ts_reason_pending
     end as _reason
 from keyed

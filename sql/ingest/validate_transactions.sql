@@ -35,13 +35,8 @@ select
         when journeys_blank(event_type) then 'event_type is empty; e.g. order_placed'
         when journeys_blank(occurred_at)
             then coalesce(_time_column, 'occurred_at') || ' is empty; every event needs its time'
-        when occurred_at_utc is null
-            then
-                coalesce(_time_column, 'occurred_at') || ' ' || journeys_source_ts_reason(
-                    occurred_at,
-                    $date_format,
-                    'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00+01:00'
-                )
+        -- its reason in full: validate_transactions_ts.sql, run only when a row needs it
+        when occurred_at_utc is null then $ts_reason_pending
         when not journeys_blank(amount) and (_amount is null or not isfinite(_amount))
             then 'amount ' || journeys_amount_problem(amount, $decimal)
         when abs(_amount) > 1e15

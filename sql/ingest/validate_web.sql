@@ -26,10 +26,7 @@ select
         when journeys_rounded(user_id) then journeys_rounded_reason('user_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
-        when occurred_at_utc is null then 'occurred_at ' || journeys_source_ts_reason(
-            occurred_at,
-            $date_format,
-            'is not a timestamp; use ISO-8601 such as 2026-03-01T10:00:00.000Z'
-        )
+        -- its reason in full: validate_web_ts.sql, run only when a row needs it
+        when occurred_at_utc is null then $ts_reason_pending
     end as _reason
 from typed
