@@ -590,3 +590,29 @@ def test_a_segment_export_maps_its_nested_page_path(wh: Warehouse, tmp_path: Pat
     assert refused.refused and "missing column(s) device (mapped to 'ctx.device.type')" in (
         refused.note
     )
+
+
+def test_a_file_the_reader_read_whole_does_not_plan_the_search_for_its_rejects(
+    wh: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Finding the records the reader could not parse took 4 ms of every file's load; a file
+    without one gets the empty table, and a file with one still keeps it in raw.rejects."""
+    planned: list[str] = []
+    materialize = Warehouse.materialize_temp
+
+    def spy(self: Warehouse, name: str, model: str, **kwargs: object) -> int:
+        planned.append(model)
+        return materialize(self, name, model, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Warehouse, "materialize_temp", spy)
+    good = "t1,c1,o1,order_placed,2026-03-01T10:00:00+01:00,19.90,EUR,web\n"
+    [clean] = load_source(
+        wh, Settings(), "transactions", [write(tmp_path, "a.csv", TX_HEADER + good)]
+    )
+    assert (clean.rows_read, clean.rows_rejected) == (1, 0)
+    assert "ingest/parse_rejects" not in planned
+    broken = TX_HEADER + good.replace("t1", "t2") + "t3,c1,o1\n"
+    [batch] = load_source(wh, Settings(), "transactions", [write(tmp_path, "b.csv", broken)])
+    assert planned.count("ingest/parse_rejects") == 1
+    assert (batch.rows_read, batch.rows_accepted, batch.rows_rejected) == (2, 1, 1)
+    assert wh.read_table("raw.rejects")["raw"].to_list() == ["t3,c1,o1"]

@@ -182,19 +182,22 @@ class Warehouse(Tables):
                     "WHERE table_catalog = 'temp'"
                 )
             }
+        drops = []
         for name in names:
             target = f"temp.main.{quote_ident(name)}"
             if self.in_transaction:
                 if (name, "VIEW") in temps:
-                    self._run(f"DROP VIEW {target}")
+                    drops.append(f"DROP VIEW {target}")
                 elif (name, "LOCAL TEMPORARY") in temps or (name, "BASE TABLE") in temps:
-                    self._run(f"DROP TABLE {target}")
+                    drops.append(f"DROP TABLE {target}")
             elif name in self._temp_views:
-                self._run(f"DROP VIEW IF EXISTS {target}")
+                drops.append(f"DROP VIEW IF EXISTS {target}")
             else:
-                self._run(f"DROP TABLE IF EXISTS {target}")
+                drops.append(f"DROP TABLE IF EXISTS {target}")
             self._temp_views.discard(name)
             self._forget(name)
+        if drops:  # one script: a file's load drops its dozen temp tables twice (0.3 ms each)
+            self._run("; ".join(drops), what=f"drop the temp tables {', '.join(names)}")
 
     def add_json_values(self, table: str, values: Mapping[str, tuple[str, str]]) -> None:
         """Add to temp table ``table`` a text column per ``values`` item: name -> (a JSON
