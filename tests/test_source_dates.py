@@ -102,8 +102,8 @@ def test_a_date_format_strptime_does_not_know_refuses_the_file_naming_the_settin
 def test_the_full_timestamp_reason_is_written_only_when_a_row_needs_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Binding the timestamp-reason macros cost more than the rest of a small file's check, so
-    validate_<source>_ts runs after the check, and only where a timestamp did not parse."""
+    """Binding the timestamp-reason macros cost more than the rest of a small file's check, so a
+    second statement writes the reason after the check, only where a timestamp did not parse."""
     ran: list[str] = []
     execute = Warehouse.execute
 
@@ -120,9 +120,9 @@ def test_the_full_timestamp_reason_is_written_only_when_a_row_needs_it(
     loaded, reasons = _load(tmp_path, SourceSettings(), iso)
     assert [event for event, _ in loaded] == ["t1", "t2"]
     assert reasons == []
-    assert "ingest/validate_transactions_ts" not in ran
+    assert "ingest/validate_events_ts" not in ran
     loaded, reasons = _load(tmp_path, SourceSettings())
-    assert ran.count("ingest/validate_transactions_ts") == 1
+    assert ran.count("ingest/validate_events_ts") == 1
     assert loaded == []
     assert len(reasons) == 4
     assert all(reason.startswith("occurred_at is ") for _, reason in reasons)

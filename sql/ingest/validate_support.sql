@@ -22,7 +22,7 @@ select
         when journeys_blank(event_type) then 'event_type is empty; e.g. ticket_opened'
         when journeys_blank(occurred_at)
             then coalesce(_time_column, 'occurred_at') || ' is empty; every event needs its time'
-        -- its reason in full: validate_support_ts.sql, run only when a row needs it
+        -- its reason in full: validate_events_ts.sql, run only when a row needs it
         when occurred_at_utc is null then $ts_reason_pending
     end as _reason
 from typed

@@ -35,7 +35,7 @@ select
         when journeys_blank(event_type) then 'event_type is empty; e.g. order_placed'
         when journeys_blank(occurred_at)
             then coalesce(_time_column, 'occurred_at') || ' is empty; every event needs its time'
-        -- its reason in full: validate_transactions_ts.sql, run only when a row needs it
+        -- its reason in full: validate_events_ts.sql, run only when a row needs it
         when occurred_at_utc is null then $ts_reason_pending
         when not journeys_blank(amount) and (_amount is null or not isfinite(_amount))
             then 'amount ' || journeys_amount_problem(amount, $decimal)

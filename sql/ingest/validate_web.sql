@@ -26,7 +26,7 @@ select
         when journeys_rounded(user_id) then journeys_rounded_reason('user_id')
         when journeys_blank(event_type) then 'event_type is empty; e.g. page_view'
         when journeys_blank(occurred_at) then 'occurred_at is empty; every event needs its time'
-        -- its reason in full: validate_web_ts.sql, run only when a row needs it
+        -- its reason in full: validate_events_ts.sql, run only when a row needs it
         when occurred_at_utc is null then $ts_reason_pending
     end as _reason
 from typed

@@ -521,7 +521,10 @@ def _append_valid(wh: Warehouse, source: str, *, rows: int) -> None:
 
 TS_REASON_PENDING = "\x00the timestamp did not parse"
 """What ``validate_<source>`` puts in a row's ``_reason`` where its timestamp did not parse;
-``validate_<source>_ts`` writes the full reason there, and only where a row holds this."""
+``TS_REASONS`` writes the full reason there, and only where a row holds this."""
+TS_REASONS = {"customers": "ingest/validate_customers_ts", "log": "ingest/validate_log_ts"}
+"""The statement that writes a source's full timestamp reasons (the event sources:
+``ingest/validate_events_ts``)."""
 
 
 def check_landing(
@@ -562,7 +565,10 @@ def check_landing(
         # macros cost more to bind (14 ms) than the rest of a small file's check
         if wh.record("ingest/ts_reason_pending", ts_reason_pending=TS_REASON_PENDING)["pending"]:
             wh.execute(
-                f"ingest/validate_{source}_ts", ts_reason_pending=TS_REASON_PENDING, **layout
+                TS_REASONS.get(source, "ingest/validate_events_ts"),
+                ts_reason_pending=TS_REASON_PENDING,
+                source=source,
+                **layout,
             )
 
     check(reading.lifecycle)
