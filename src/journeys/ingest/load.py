@@ -538,10 +538,12 @@ def check_landing(
 ) -> LeftOut:
     """``landing_checked``: every record of ``landing_raw`` with its contract columns, typed,
     and the first contract violation in ``_reason`` (``validate_<source>``): reading the values,
-    numbering and checking them run as one statement. An event log's timestamps may have a
-    layout and lifecycle transitions of their own (``reading``): returns what ``complete`` left
-    out. A log none of whose rows is complete has a lifecycle of its own: its rows are checked
-    again as ``all`` names them, every one kept (as ``xes.read_xes`` keeps such a log's)."""
+    numbering and checking them run as one statement, and a timestamp that did not parse gets
+    its full reason from a second one (``TS_REASONS``), run only when such a row exists. An
+    event log's timestamps may have a layout and lifecycle transitions of their own
+    (``reading``): returns what ``complete`` left out. A log none of whose rows is complete has
+    a lifecycle of its own: its rows are checked again as ``all`` names them, every one kept
+    (as ``xes.read_xes`` keeps such a log's)."""
     reading = reading or LogReading()
     if source != "log" and reading.date_format is not None:  # (import-log checks its flag)
         check_layout(wh, reading.date_format, _layout_setting(source))
