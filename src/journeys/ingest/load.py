@@ -563,7 +563,7 @@ def check_landing(
             **layout,
             **landing.params,
         )
-        # the full reason of a timestamp that did not parse, only where one did not: its
+        # the full reason of a timestamp that did not parse, only for a file that has one: its
         # macros cost more to bind (14 ms) than the rest of a small file's check
         if wh.record("ingest/ts_reason_pending", ts_reason_pending=TS_REASON_PENDING)["pending"]:
             wh.execute(
