@@ -10,6 +10,9 @@ from __future__ import annotations
 import errno
 import zlib
 from pathlib import Path
+from typing import cast
+
+from isal import isal_zlib
 
 
 class JourneysError(Exception):
@@ -69,8 +72,11 @@ def os_failure(path: Path | str, exc: OSError, *, doing: str) -> str:
     return f"{path}: cannot {doing} ({reason}); {fix}"
 
 
-GZIP_ERRORS = (OSError, EOFError, zlib.error)
-"""What reading a damaged or cut-off file raises, its gzip stream included (zlib.error)."""
+# isal_zlib.error is an exception class (its stub names it an instance)
+_ISAL_ERROR = cast("type[Exception]", isal_zlib.error)
+GZIP_ERRORS = (OSError, EOFError, zlib.error, _ISAL_ERROR)
+"""What reading a damaged or cut-off file raises, its gzip stream included (``zlib.error``; a
+stream journeys inflates itself, with ISA-L: ``isal_zlib.error``, ADR 0009)."""
 
 
 def unreadable(path: Path, exc: BaseException) -> IngestError:

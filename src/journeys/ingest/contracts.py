@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+from isal import igzip
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
 
@@ -78,11 +80,19 @@ def is_gzip(path: Path) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
+def open_gzip(source: Path | IO[bytes]) -> IO[bytes]:
+    """A gzip file (or stream) for reading, inflated with ISA-L: the bytes and errors of the
+    standard library's ``gzip.open``, four to five times faster (ADR 0009; its damaged-block
+    error is in ``errors.GZIP_ERRORS``)."""
+    opened: IO[bytes] = igzip.open(source, "rb")  # type: ignore[no-untyped-call]
+    return opened
+
+
 def read_head(path: Path, size: int = 1 << 16) -> bytes:
     """The first ``size`` bytes of the file, decompressed when it is gzip."""
     try:
         if is_gzip(path):
-            with gzip.open(path, "rb") as packed:
+            with open_gzip(path) as packed:
                 return packed.read(size)
         with path.open("rb") as handle:
             return handle.read(size)

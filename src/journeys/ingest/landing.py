@@ -15,7 +15,6 @@ unnoticed. A file that is not its declared format, or lacks contract columns, ra
 from __future__ import annotations
 
 import codecs
-import gzip
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -37,7 +36,7 @@ from journeys.ingest.columns import (
     table_params,
     unnamed_columns,
 )
-from journeys.ingest.contracts import opens_json_array, read_head
+from journeys.ingest.contracts import open_gzip, opens_json_array, read_head
 from journeys.ingest.encodings import first_not_utf8, is_utf8, not_utf8, text_encoding
 from journeys.warehouse import Warehouse
 
@@ -458,9 +457,8 @@ def _text_file(path: Path, encoding: str, *, plain: bool) -> Iterator[tuple[Path
             yield path, Path(tmp)
             return
         copy = Path(tmp) / "landing.txt"
-        opener = gzip.open if packed else open
         try:
-            with opener(path, "rb") as raw, copy.open("wb") as out:
+            with open_gzip(path) if packed else path.open("rb") as raw, copy.open("wb") as out:
                 if codec.name == "utf-8":
                     shutil.copyfileobj(raw, out, 1 << 20)
                 else:
@@ -493,7 +491,7 @@ def _plain_parquet(path: Path) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="journeys-landing-") as tmp:
         plain = Path(tmp) / "landing.parquet"
         try:
-            with gzip.open(path, "rb") as packed, plain.open("wb") as out:
+            with open_gzip(path) as packed, plain.open("wb") as out:
                 shutil.copyfileobj(packed, out, 1 << 20)
         except GZIP_ERRORS as exc:
             raise IngestError(

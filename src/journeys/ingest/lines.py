@@ -8,17 +8,17 @@ only counts (``bytes.count``), for JSON lines, whose reader must return every li
 
 from __future__ import annotations
 
-import gzip
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO
 
 import numpy as np
 
 from journeys.errors import GZIP_ERRORS, unreadable
+from journeys.ingest.contracts import open_gzip
 
 LF, CR, QUOTE = 10, 13, 34
 _CHUNK = 1 << 24
@@ -53,12 +53,12 @@ class LineScan:
 
 
 @contextmanager
-def _opened(path: Path) -> Iterator[BinaryIO]:
+def _opened(path: Path) -> Iterator[IO[bytes]]:
     """The file for reading, gunzipped on the fly for ``.gz``; a damaged or cut-off gzip
     stream is an IngestError naming the file, not a traceback."""
-    opener: Any = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+    packed = path.name.lower().endswith((".gz", ".gzip"))
     try:
-        with opener(path, "rb") as handle:
+        with open_gzip(path) if packed else path.open("rb") as handle:
             yield handle
     except GZIP_ERRORS as exc:
         raise unreadable(path, exc) from exc

@@ -22,7 +22,6 @@ the one to report) give ``None``: the caller parses the file whole.
 from __future__ import annotations
 
 import atexit
-import gzip
 import json
 import os
 import subprocess
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn, Protocol
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
-from journeys.ingest.contracts import is_gzip
+from journeys.ingest.contracts import is_gzip, open_gzip
 from journeys.ingest.native import call_native
 from journeys.runner import available_cores
 
@@ -167,7 +166,7 @@ def _inflated(path: Path) -> Iterator[tuple[_Readable, _Progress]]:
     with path.open("rb") as raw:
         progress = _Progress(raw, max(1, path.stat().st_size))
         if is_gzip(path):
-            with gzip.GzipFile(fileobj=raw) as stream:
+            with open_gzip(raw) as stream:
                 yield _Guarded(stream, path), progress
         else:
             yield raw, progress
@@ -189,7 +188,7 @@ class _Progress:
 class _Guarded:
     """A gzip stream whose errors name the file and the fix."""
 
-    def __init__(self, stream: gzip.GzipFile, path: Path) -> None:
+    def __init__(self, stream: IO[bytes], path: Path) -> None:
         self.stream, self.path = stream, path
 
     def read(self, size: int) -> bytes:

@@ -19,7 +19,6 @@ for the importer's own parser (offsets with or without a colon, naive local time
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,7 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 import polars as pl
 
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
-from journeys.ingest.contracts import is_gzip
+from journeys.ingest.contracts import is_gzip, open_gzip
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRead
@@ -40,7 +39,7 @@ NESTED_TAGS = ("list", "container")
 def read_plain(path: Path) -> pl.DataFrame:
     """One row per event of the XES (or XES.gz) file, every value as text as written."""
     try:
-        with gzip.open(path, "rb") if is_gzip(path) else path.open("rb") as handle:
+        with open_gzip(path) if is_gzip(path) else path.open("rb") as handle:
             rows = _events(handle)
     except ParseError as exc:
         raise IngestError(
