@@ -88,6 +88,20 @@ def open_gzip(source: Path | IO[bytes]) -> IO[bytes]:
     return opened
 
 
+PACKED = (".gz", ".gzip")
+"""How a gzipped delivery is named (``web_events.jsonl.gz``); its format is the name before."""
+
+
+def is_packed(path: Path) -> bool:
+    """Whether a delivery's name says it is gzipped (``PACKED``)."""
+    return path.name.lower().endswith(PACKED)
+
+
+def open_delivered(path: Path) -> IO[bytes]:
+    """A delivered file for reading, inflated when its name says it is gzipped."""
+    return open_gzip(path) if is_packed(path) else path.open("rb")
+
+
 def read_head(path: Path, size: int = 1 << 16) -> bytes:
     """The first ``size`` bytes of the file, decompressed when it is gzip."""
     try:
@@ -117,7 +131,7 @@ def is_workbook(path: Path, declared: str = "auto") -> bool:
     """Whether the file is read as a spreadsheet workbook (declared ``excel``, or by its name)."""
     if declared != "auto":
         return declared == "excel"
-    suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".gzip")]
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in PACKED]
     return bool(suffixes) and suffixes[-1] in WORKBOOKS
 
 
@@ -129,7 +143,7 @@ def detect_format(
     if declared != "auto":
         return declared
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+    if suffixes and suffixes[-1] in PACKED:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in WORKBOOKS:
         return "excel"

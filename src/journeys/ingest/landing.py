@@ -36,7 +36,13 @@ from journeys.ingest.columns import (
     table_params,
     unnamed_columns,
 )
-from journeys.ingest.contracts import open_gzip, opens_json_array, read_head
+from journeys.ingest.contracts import (
+    is_packed,
+    open_delivered,
+    open_gzip,
+    opens_json_array,
+    read_head,
+)
 from journeys.ingest.encodings import first_not_utf8, is_utf8, not_utf8, text_encoding
 from journeys.warehouse import Warehouse
 
@@ -451,14 +457,14 @@ def _text_file(path: Path, encoding: str, *, plain: bool) -> Iterator[tuple[Path
     decoders refuse whole files for one character: UTF-16 with any character outside the
     basic plane (an emoji), latin-1 with any byte from 0x80 to 0x9F."""
     codec = text_codec(encoding, name=path.name)
-    packed = path.name.lower().endswith((".gz", ".gzip"))
+    packed = is_packed(path)
     with tempfile.TemporaryDirectory(prefix="journeys-landing-") as tmp:
         if codec.name == "utf-8" and not (packed and plain):
             yield path, Path(tmp)
             return
         copy = Path(tmp) / "landing.txt"
         try:
-            with open_gzip(path) if packed else path.open("rb") as raw, copy.open("wb") as out:
+            with open_delivered(path) as raw, copy.open("wb") as out:
                 if codec.name == "utf-8":
                     shutil.copyfileobj(raw, out, 1 << 20)
                 else:
@@ -485,7 +491,7 @@ def _decode(raw: Any, out: Any, codec: codecs.CodecInfo) -> None:
 def _plain_parquet(path: Path) -> Iterator[Path]:
     """The Parquet file itself, or a temporary gunzipped copy of a ``.parquet.gz`` delivery
     (DuckDB reads gzipped CSV and JSON lines, but not gzipped Parquet)."""
-    if not path.name.lower().endswith((".gz", ".gzip")):
+    if not is_packed(path):
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="journeys-landing-") as tmp:

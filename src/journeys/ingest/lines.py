@@ -18,7 +18,7 @@ from typing import IO
 import numpy as np
 
 from journeys.errors import GZIP_ERRORS, unreadable
-from journeys.ingest.contracts import open_gzip
+from journeys.ingest.contracts import open_delivered
 
 LF, CR, QUOTE = 10, 13, 34
 _CHUNK = 1 << 24
@@ -56,9 +56,8 @@ class LineScan:
 def _opened(path: Path) -> Iterator[IO[bytes]]:
     """The file for reading, gunzipped on the fly for ``.gz``; a damaged or cut-off gzip
     stream is an IngestError naming the file, not a traceback."""
-    packed = path.name.lower().endswith((".gz", ".gzip"))
     try:
-        with open_gzip(path) if packed else path.open("rb") as handle:
+        with open_delivered(path) as handle:
             yield handle
     except GZIP_ERRORS as exc:
         raise unreadable(path, exc) from exc

@@ -22,7 +22,7 @@ from journeys.config import EVENT_SOURCES, SOURCES, Settings
 from journeys.errors import GZIP_ERRORS, IngestError
 from journeys.ingest import ga4
 from journeys.ingest.columns import MISSING_FIX, Spec
-from journeys.ingest.contracts import contract_for, detect_format, is_workbook, open_gzip
+from journeys.ingest.contracts import contract_for, detect_format, is_workbook, open_delivered
 from journeys.ingest.encodings import check_header, is_wide, marked_encoding
 from journeys.ingest.hashing import ContentHashes, file_hash
 from journeys.ingest.landing import (
@@ -589,9 +589,8 @@ def check_landing(
 def is_blank_text(path: Path, encoding: str) -> bool:
     """True when a text file holds nothing but white space and a byte-order mark once
     decompressed (an empty ``.csv.gz``, a file of blank lines): it is an empty delivery."""
-    packed = path.name.lower().endswith((".gz", ".gzip"))
     try:
-        with open_gzip(path) if packed else path.open("rb") as handle:
+        with open_delivered(path) as handle:
             head = handle.read(4096)
         text = head.decode(encoding, errors="replace")
     except (*GZIP_ERRORS, LookupError):
@@ -603,9 +602,8 @@ def sniff_text(path: Path, kind: str, encoding: str) -> None:
     """Refuse a text source whose first bytes are plainly not text (Parquet, gzip, binary)."""
     if kind not in ("csv", "jsonl"):
         return
-    packed = path.name.lower().endswith((".gz", ".gzip"))
     try:
-        with open_gzip(path) if packed else path.open("rb") as handle:
+        with open_delivered(path) as handle:
             head = handle.read(8192)
     except GZIP_ERRORS as exc:  # a damaged gzip stream too
         raise IngestError(
