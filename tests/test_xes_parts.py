@@ -316,3 +316,55 @@ def test_a_child_that_ends_without_answering_gives_no_events(tmp_path):
     assert child.result([]) is None
     child.stop()
     assert process.returncode == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD: Linux only")
+def test_a_child_parses_with_mimalloc_unless_something_is_preloaded(monkeypatch):
+    """A child parses with mimalloc preloaded (rustxes' many small strings made glibc's
+    allocator half of its parse), transparent huge pages off unless the user set it; a user's
+    own ``LD_PRELOAD`` is left as it is, and the child then parses with what it preloads."""
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.delenv("MIMALLOC_ALLOW_THP", raising=False)
+    env = xes_parts.child_environment()
+    assert env is not None and Path(env["LD_PRELOAD"]).is_file()
+    assert env["MIMALLOC_ALLOW_THP"] == "0" and env["PATH"] == os.environ["PATH"]
+    maps = subprocess.run(
+        [sys.executable, "-c", "print(open('/proc/self/maps').read())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert env["LD_PRELOAD"] in maps  # loaded into a process started so, not only named
+    child = xes_parts._Child.start()
+    child.stop()
+    assert child.fast
+    monkeypatch.setenv("MIMALLOC_ALLOW_THP", "1")
+    assert xes_parts.child_environment()["MIMALLOC_ALLOW_THP"] == "1"  # type: ignore[index]
+    monkeypatch.setenv("LD_PRELOAD", "libsomething.so")
+    assert xes_parts.child_environment() is None
+    child = xes_parts._Child.start()  # it inherits this environment
+    child.stop()
+    assert not child.fast
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_child_that_parses_faster_takes_the_larger_part(tmp_path, parts, monkeypatch, fast):
+    """Cut for one child that parses with mimalloc (``FAST_CHILD`` times this process's
+    speed), the child's part holds that many times this process's bytes; one that parses with
+    the system's allocator gets an even share and the lead for its head start (capped at 1.5
+    shares on a file this small)."""
+    path = write_log(tmp_path / "claims.xes.gz", traces=2000)
+    expected = whole(path)
+    parts(2, 4096)
+    monkeypatch.setattr(xes_parts, "_WARM", [])
+    monkeypatch.setattr(xes_parts, "_PRECUT", [])
+    if not fast:
+        monkeypatch.setattr(xes_parts, "child_environment", lambda: None)
+    xes_parts.prestart(path)
+    (early,) = xes_parts._PRECUT
+    assert [child.fast for child in early.children] == [fast]
+    child_part, own_part = (part.stat().st_size for part in early.files)
+    ratio = xes_parts.FAST_CHILD if fast else 3.0  # 1.5 shares against half a share
+    assert abs(child_part / own_part - ratio) < 0.05 * ratio, (child_part, own_part)
+    assert read_xes(path).events.equals(expected.events)
