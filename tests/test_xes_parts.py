@@ -320,8 +320,8 @@ def test_a_child_that_ends_without_answering_gives_no_events(tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD: Linux only")
 def test_a_child_parses_with_mimalloc_unless_something_is_preloaded(monkeypatch):
-    """A child parses with mimalloc preloaded (rustxes' many small strings made glibc's
-    allocator half of its parse), transparent huge pages off unless the user set it; a user's
+    """A child parses with mimalloc preloaded (glibc's allocator was a fifth of rustxes'
+    parse), transparent huge pages off unless the user set it; a user's
     own ``LD_PRELOAD`` is left as it is, and the child then parses with what it preloads."""
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     monkeypatch.delenv("MIMALLOC_ALLOW_THP", raising=False)

@@ -9,8 +9,8 @@ an Arrow file. The commands start the children and cut the file (``prestart``) b
 their own libraries and open the warehouse, so a child parses its part (a larger one:
 ``PRECUT_LEAD``) while this process does those. The parts' events, joined in order, are the
 events of the file. A child parses with mimalloc as its allocator where it can be preloaded
-(``child_environment``, ADR 0010): rustxes' many small strings make glibc's allocator half its
-parse, so a child parses about twice as fast as this process and takes a larger part
+(``child_environment``, ADR 0010): glibc's allocator is a fifth of rustxes' parse (its many
+small strings), so a child parses faster than this process and takes the larger part
 (``child_share``).
 
 A cut is made only where it cannot change what is read: at a ``<trace`` start tag that
@@ -57,12 +57,14 @@ WARM_LEAD = 0
 """``CHILD_LEAD`` for a child that ``prestart`` started: it has loaded its libraries before the
 file is cut, so it parses as soon as its part is complete."""
 FAST_CHILD = 1.75
-"""How many times faster a child parses than this process with mimalloc as its allocator: the
-250,000-event log's parse alone in a fresh process 0.47-0.59 s against 0.92-1.28 s with glibc's
-(five pairs; a million events 2.1-3.6 against 3.5-4.2 s, ten pairs on a noisy hour). Two parts:
-the child takes two thirds (import-log of 250,000 events, six rounds: two thirds 1.33-1.79 s,
-0.62 1.35-1.83, 0.72 1.43-1.70, the even share with ``PRECUT_LEAD`` 1.52-2.00; a million events
-two thirds 3.90-4.02 in three rounds of four, 0.62 4.28-4.42, the even share 4.75-5.28)."""
+"""How many times as fast as this process a child parses with mimalloc as its allocator, inside
+a command: a child takes 0.64 of a file cut in two, and its parse and this process's end within
+0.1 s of each other in most runs at 250,000 and a million events (2.0, two thirds, left the
+child last by 0.3-0.8 s at a million; 1.5 left this process last). Alone, in a fresh process,
+the 250,000-event log parses in 0.47-0.87 s against 0.92-1.33 s with glibc's allocator; inside
+a command both cores are busy, and the child also starts its interpreter and writes its events.
+import-log, alternating with even shares and ``PRECUT_LEAD``: 250,000 events 1.58 -> 1.375 s
+(medians of eight), a million 5.83 -> 4.85 s (four); ADR 0010."""
 ALLOCATOR = Path("cmeel.prefix") / "lib" / "libmimalloc.so"
 """mimalloc's library as the ``cmeel-mimalloc`` wheel installs it, under site-packages."""
 CHUNK = 1 << 20
