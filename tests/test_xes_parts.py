@@ -368,3 +368,32 @@ def test_a_child_that_parses_faster_takes_the_larger_part(tmp_path, parts, monke
     ratio = xes_parts.FAST_CHILD if fast else 3.0  # 1.5 shares against half a share
     assert abs(child_part / own_part - ratio) < 0.05 * ratio, (child_part, own_part)
     assert read_xes(path).events.equals(expected.events)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD: Linux only")
+@pytest.mark.parametrize("early", [True, False])
+def test_a_large_file_goes_to_children_whole(tmp_path, parts, monkeypatch, early):
+    """From ``EVERY_PART_BYTES`` on, every part goes to a child that parses with mimalloc, in
+    even shares, and this process parses none (its rustxes is never called); the parts' events
+    are the file's, whether ``prestart`` cut the file or the parse did."""
+    path = write_log(tmp_path / "claims.xes.gz", traces=2000)
+    expected = whole(path)
+    cut = parts(2, 4096)
+    monkeypatch.setattr(xes_parts, "_WARM", [])
+    monkeypatch.setattr(xes_parts, "_PRECUT", [])
+    monkeypatch.setattr(xes_parts, "EVERY_PART_BYTES", 1)
+    if early:
+        xes_parts.prestart(path)
+        (precut,) = xes_parts._PRECUT
+        assert len(precut.files) == len(precut.children) == 2
+        assert all(child.out is not None and child.fast for child in precut.children)
+        first, last = (part.stat().st_size for part in precut.files)
+        assert abs(first - last) < 0.05 * (first + last), (first, last)
+    import rustxes
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("this process parsed a part")
+
+    monkeypatch.setattr(rustxes, "import_xes", not_here)
+    assert read_xes(path).events.equals(expected.events)
+    assert cut == [True] and xes_parts._PRECUT == []

@@ -11,7 +11,8 @@ their own libraries and open the warehouse, so a child parses its part (a larger
 events of the file. A child parses with mimalloc as its allocator where it can be preloaded
 (``child_environment``, ADR 0010): glibc's allocator is a fifth of rustxes' parse (its many
 small strings), so a child parses faster than this process and takes the larger part
-(``child_share``).
+(``child_share``); from ``EVERY_PART_BYTES`` on, every part goes to a child and this process
+parses none.
 
 A cut is made only where it cannot change what is read: at a ``<trace`` start tag that
 follows the first trace, with no comment, CDATA section, DOCTYPE or processing instruction
@@ -65,6 +66,12 @@ the 250,000-event log parses in 0.47-0.87 s against 0.92-1.33 s with glibc's all
 a command both cores are busy, and the child also starts its interpreter and writes its events.
 import-log, alternating with even shares and ``PRECUT_LEAD``: 250,000 events 1.58 -> 1.375 s
 (medians of eight), a million 5.83 -> 4.85 s (four); ADR 0010."""
+EVERY_PART_BYTES = 128 << 20
+"""From this much inflated XES on (about 540,000 events), every part goes to a child that
+parses with mimalloc and this process parses none: one more child's start (about 0.2 s of a
+core) is then won back. import-log, eight pairs each, alternating with this process parsing
+its part: 1M events (227 MiB) 4.27 -> 3.83 s, the parse's end 2.43 -> 2.055 s; 500,000 (113
+MiB) 2.19 -> 2.165 s; 250,000 (56 MiB) 1.45 -> 1.435 s, the parse's end 0.79 -> 0.825 s."""
 ALLOCATOR = Path("cmeel.prefix") / "lib" / "libmimalloc.so"
 """mimalloc's library as the ``cmeel-mimalloc`` wheel installs it, under site-packages."""
 CHUNK = 1 << 20
@@ -120,10 +127,12 @@ def read_in_parts(path: Path, parts: int) -> Parsed | None:
                 stack.callback(child.stop)
             return _parse_parts(path, cut.files, cut.children, cut.tail)
     with tempfile.TemporaryDirectory(prefix="journeys-xes-") as tmp, ExitStack() as stack:
-        children, warm = _take_children(parts - 1, stack)
+        every = _every_part_to_a_child(path)
+        children, warm = _take_children(parts - 1 + every, stack)
         fast = all(child.fast for child in children)
         later = (WARM_LEAD if warm == len(children) else CHILD_LEAD) / _inflated_size(path)
-        lead = 1 / parts - child_share(parts, fast=fast) + later
+        # every part in a child: all of them start alike, even shares
+        lead = 0.0 if every else 1 / parts - child_share(parts, fast=fast) + later
         cutter = _Cutter(Path(tmp), parts, children, lead=lead)
         try:
             with _inflated(path) as (stream, progress):
@@ -138,10 +147,17 @@ def read_in_parts(path: Path, parts: int) -> Parsed | None:
 def _parse_parts(
     path: Path, files: list[Path], children: list[_Child], tail: bytes
 ) -> Parsed | None:
-    """Parse the last part here while the children parse theirs; join the parts' events."""
+    """Parse the last part here while the children parse theirs (unless a child has it too:
+    ``EVERY_PART_BYTES``); join the parts' events."""
+    said: list[str] = []
+    if len(children) >= len(files) and children[len(files) - 1].out is not None:
+        frames = [child.result(said) for child in children[: len(files)]]
+        if any(frame is None for frame in frames):
+            return None
+        parsed = [f for f in frames if f is not None]
+        return Parsed(_joined(parsed), "".join(said), _mixed(parsed), tail)
     import rustxes
 
-    said: list[str] = []
     mine = str(files[-1])
     try:
         last, _ = call_native(path, "XES", lambda: rustxes.import_xes(mine), said=said)
@@ -234,7 +250,8 @@ class _Guarded:
 
 class _Cutter:
     """Writes the inflated file into part files at trace boundaries, each handed to its child
-    as soon as it is complete; the last part stays for this process."""
+    as soon as it is complete; the last part stays for this process, or, given a child for
+    every part, goes to its child once the file has been read."""
 
     def __init__(self, folder: Path, parts: int, children: list[_Child], *, lead: float) -> None:
         self.folder, self.parts, self.children = folder, parts, children
@@ -266,6 +283,8 @@ class _Cutter:
                     return
                 before = chunk[-1:]
                 self._write(self._cut(chunk, progress))
+            if len(self.children) >= self.parts and len(self.files) >= 2:
+                self._close_part()  # the last part, complete
         finally:
             if self._out is not None:
                 self._out.close()
@@ -462,13 +481,16 @@ def prestart(path: Path) -> None:
         return
     if not _WARM and not _PRECUT:
         atexit.register(_stop_warm)
-    children = [_Child.start() for _ in range(count)]
+    every = _every_part_to_a_child(path)
+    children = [_Child.start() for _ in range(count + every)]
     folder = tempfile.TemporaryDirectory(prefix="journeys-xes-")
     # each child at most 1.5 shares when it is one; with more, this process keeps at least
     # half a share (1.5 shares each gave two children the whole file, this process nothing).
     # Children that parse with mimalloc take their measured share instead (``FAST_CHILD``: it
-    # holds their head start too)
-    if all(child.fast for child in children):
+    # holds their head start too); with every part in a child, even shares
+    if every:
+        lead = 0.0
+    elif all(child.fast for child in children):
         lead = 1 / (count + 1) - child_share(count + 1, fast=True)
     else:
         lead = -min(PRECUT_LEAD / _inflated_size(path), 0.5 / (count + 1) / count)
@@ -479,7 +501,7 @@ def prestart(path: Path) -> None:
     except (IngestError, OSError):  # the parse meets the same trouble and names it
         cutter.files = []
     sent = [child for child in children if child.out is not None]
-    if len(cutter.files) < 2 or len(sent) != len(cutter.files) - 1:
+    if len(cutter.files) < 2 or len(sent) != len(cutter.files) - (not every):
         folder.cleanup()
         for child in sent:
             child.stop()  # given a part no parse will use
@@ -515,6 +537,12 @@ def _stop_warm() -> None:
         for child in cut.children:
             child.stop()
         cut.folder.cleanup()
+
+
+def _every_part_to_a_child(path: Path) -> bool:
+    """Whether every part of ``path`` goes to a child (``EVERY_PART_BYTES``): a large file, and
+    children that parse with mimalloc."""
+    return _inflated_size(path) >= EVERY_PART_BYTES and child_environment() is not None
 
 
 def child_share(parts: int, *, fast: bool) -> float:
