@@ -150,23 +150,20 @@ def _parse_parts(
     """Parse the last part here while the children parse theirs (unless a child has it too:
     ``EVERY_PART_BYTES``); join the parts' events."""
     said: list[str] = []
-    if len(children) >= len(files) and children[len(files) - 1].out is not None:
-        frames = [child.result(said) for child in children[: len(files)]]
-        if any(frame is None for frame in frames):
-            return None
-        parsed = [f for f in frames if f is not None]
-        return Parsed(_joined(parsed), "".join(said), _mixed(parsed), tail)
-    import rustxes
+    every = len(children) >= len(files) and children[len(files) - 1].out is not None
+    mine: list[pl.DataFrame] = []  # the last part's events, when it is this process's
+    if not every:
+        import rustxes
 
-    mine = str(files[-1])
-    try:
-        last, _ = call_native(path, "XES", lambda: rustxes.import_xes(mine), said=said)
-    except IngestError:
-        return None
-    frames = [child.result(said) for child in children[: len(files) - 1]]
+        last = str(files[-1])
+        try:
+            mine.append(call_native(path, "XES", lambda: rustxes.import_xes(last), said=said)[0])
+        except IngestError:
+            return None
+    frames = [child.result(said) for child in children[: len(files) - len(mine)]]
     if any(frame is None for frame in frames):
         return None
-    parsed = [*(f for f in frames if f is not None), last]
+    parsed = [*(f for f in frames if f is not None), *mine]
     return Parsed(_joined(parsed), "".join(said), _mixed(parsed), tail)
 
 
