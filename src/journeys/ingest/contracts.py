@@ -97,6 +97,11 @@ def is_packed(path: Path) -> bool:
     return path.name.lower().endswith(PACKED)
 
 
+def unpacked_suffixes(path: Path) -> list[str]:
+    """The name's suffixes, lower case, without the gzip ones (``.CSV.gz``: ``[".csv"]``)."""
+    return [s.lower() for s in path.suffixes if s.lower() not in PACKED]
+
+
 def open_delivered(path: Path) -> IO[bytes]:
     """A delivered file for reading, inflated when its name says it is gzipped."""
     return open_gzip(path) if is_packed(path) else path.open("rb")
@@ -131,7 +136,7 @@ def is_workbook(path: Path, declared: str = "auto") -> bool:
     """Whether the file is read as a spreadsheet workbook (declared ``excel``, or by its name)."""
     if declared != "auto":
         return declared == "excel"
-    suffixes = [s.lower() for s in path.suffixes if s.lower() not in PACKED]
+    suffixes = unpacked_suffixes(path)
     return bool(suffixes) and suffixes[-1] in WORKBOOKS
 
 

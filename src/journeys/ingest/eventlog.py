@@ -27,7 +27,13 @@ import polars as pl
 from journeys.config import Settings, time_zone
 from journeys.errors import IngestError
 from journeys.ingest import workbook, xes
-from journeys.ingest.contracts import PACKED, WORKBOOKS, detect_format, opens_json_array, read_head
+from journeys.ingest.contracts import (
+    WORKBOOKS,
+    detect_format,
+    opens_json_array,
+    read_head,
+    unpacked_suffixes,
+)
 from journeys.ingest.encodings import check_header, marked_encoding, utf8_lines
 from journeys.ingest.hashing import earlier_batch
 from journeys.ingest.load import BatchResult, LogReading, load_file, rejected_text
@@ -253,7 +259,7 @@ def log_format(path: Path, declared: str | None = None) -> str:
         if declared not in FORMATS:
             raise IngestError(f"--format {declared}: use one of {', '.join(FORMATS)}")
         return declared
-    suffixes = [s.lower() for s in path.suffixes if s.lower() not in PACKED]
+    suffixes = unpacked_suffixes(path)
     last = suffixes[-1] if suffixes else ""
     if last in (".xes",):
         return "xes"

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from journeys.ingest.columns import Spec
-from journeys.ingest.contracts import PACKED
+from journeys.ingest.contracts import unpacked_suffixes
 
 FORMAT = "ga4"
 COLUMNS = {
@@ -42,7 +42,7 @@ FIX = (
 def file_kind(path: Path) -> str:
     """What a GA4 delivery is written as: ``parquet`` by its name (``.parquet``, ``.pq``,
     optionally ``.gz``), else JSON lines."""
-    suffixes = [s.lower() for s in path.suffixes if s.lower() not in PACKED]
+    suffixes = unpacked_suffixes(path)
     return "parquet" if suffixes and suffixes[-1] in (".parquet", ".pq") else "jsonl"
 
 
