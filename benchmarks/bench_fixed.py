@@ -78,7 +78,8 @@ def measure(argv: list[str], repeat: int) -> dict[str, float]:
 def bench(repeat: int) -> dict:
     config, warehouse = prepare(OUT)
     events = json.loads((config.parent / "ground_truth.json").read_text())["counts"]["rows"]
-    cli = [sys.executable, "-m", "journeys.cli", "--warehouse", str(warehouse)]
+    # ``-m journeys``: the command as the installed ``journeys`` script starts it (launch.py)
+    cli = [sys.executable, "-m", "journeys", "--warehouse", str(warehouse)]
     commands = {
         "python": [sys.executable, "-c", "pass"],
         "python + duckdb": [sys.executable, "-c", "import duckdb"],

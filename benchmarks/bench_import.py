@@ -191,7 +191,8 @@ def _journeys_round(log: Path, map_file: Path, folder: Path) -> dict[str, dict]:
     env = command_env()
 
     def cli(warehouse: str) -> list[str]:
-        return [sys.executable, "-m", "journeys.cli", "--warehouse", str(folder / warehouse)]
+        # ``-m journeys``: as the installed ``journeys`` script starts a command (launch.py)
+        return [sys.executable, "-m", "journeys", "--warehouse", str(folder / warehouse)]
 
     three = cli("wh/journeys.duckdb")
     commands = {

@@ -70,7 +70,7 @@ def test_kill_9_of_journeys_run_takes_the_temporary_server_along(tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")  # a server of its own, not the harness's
     run = subprocess.Popen(
-        [sys.executable, "-m", "journeys.cli", "--warehouse", str(tmp_path / "wh.duckdb")]
+        [sys.executable, "-m", "journeys", "--warehouse", str(tmp_path / "wh.duckdb")]
         + ["run", "--config", str(SAMPLE / "journeys.yaml")],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -56,7 +56,7 @@ def run_with_file_limit(limit: int, *args: str) -> subprocess.CompletedProcess[s
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     return subprocess.run(
-        [sys.executable, "-m", "journeys.cli", *args],
+        [sys.executable, "-m", "journeys", *args],
         preexec_fn=limit_writes,
         capture_output=True,
         text=True,

@@ -656,11 +656,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def command_line() -> None:  # pragma: no cover - it ends the process
-    """The ``journeys`` command (``[project.scripts]``, ``python -m journeys.cli``): ``main``,
-    then the end of the process without the interpreter's final garbage collection and module
-    teardown (30-70 ms of every command; skipping only the collection, with ``gc.freeze()``,
-    makes DuckDB's bindings print leak warnings at the teardown): the exit handlers run, the
-    output is flushed, and the process ends. A command that started Prefect or left a thread
+    """The ``journeys`` command (``python -m journeys.cli``; the installed script and ``python -m
+    journeys`` run it through ``launch.py``, with mimalloc): ``main``, then the end of the
+    process without the interpreter's final garbage collection and module teardown (30-70 ms of
+    every command; skipping only the collection, with ``gc.freeze()``, makes DuckDB's bindings
+    print leak warnings at the teardown): the exit handlers run, the output is flushed, and the
+    process ends. A command that started Prefect or left a thread
     running ends the usual way, which waits for them.
 
     The cyclic garbage collector runs after every 100,000 new objects instead of 700: each of

@@ -8,11 +8,13 @@ once: the last in this process, the others in child processes, each handing its 
 an Arrow file. The commands start the children and cut the file (``prestart``) before they load
 their own libraries and open the warehouse, so a child parses its part (a larger one:
 ``PRECUT_LEAD``) while this process does those. The parts' events, joined in order, are the
-events of the file. A child parses with mimalloc as its allocator where it can be preloaded
-(``child_environment``, ADR 0010): glibc's allocator is a fifth of rustxes' parse (its many
-small strings), so a child parses faster than this process and takes the larger part
-(``child_share``); from ``EVERY_PART_BYTES`` on, every part goes to a child and this process
-parses none.
+events of the file. A child parses with mimalloc as its allocator (``journeys/allocator.py``,
+ADR 0010): glibc's allocator is a fifth of rustxes' parse (its many small strings). The
+``journeys`` command runs with mimalloc itself (``journeys/launch.py``), and its children,
+inheriting it, take even shares; a process that runs with glibc's allocator (journeys used as
+a library, ``python -m journeys.cli``) starts its children with mimalloc, and they parse faster
+than it and take the larger part (``child_share``); from ``EVERY_PART_BYTES`` on, every part
+goes to such a child and that process parses none.
 
 A cut is made only where it cannot change what is read: at a ``<trace`` start tag that
 follows the first trace, with no comment, CDATA section, DOCTYPE or processing instruction
@@ -35,10 +37,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn, Protocol
 
+from journeys.allocator import preloaded
 from journeys.errors import GZIP_ERRORS, IngestError, unreadable
 from journeys.ingest.contracts import is_gzip, open_gzip
 from journeys.ingest.native import call_native
@@ -72,8 +74,6 @@ parses with mimalloc and this process parses none: one more child's start (about
 core) is then won back. import-log, eight pairs each, alternating with this process parsing
 its part: 1M events (227 MiB) 4.27 -> 3.83 s, the parse's end 2.43 -> 2.055 s; 500,000 (113
 MiB) 2.19 -> 2.165 s; 250,000 (56 MiB) 1.45 -> 1.435 s, the parse's end 0.79 -> 0.825 s."""
-ALLOCATOR = Path("cmeel.prefix") / "lib" / "libmimalloc.so"
-"""mimalloc's library as the ``cmeel-mimalloc`` wheel installs it, under site-packages."""
 CHUNK = 1 << 20
 TAIL = 256
 """How much of the inflated file's end is kept to check that it ends with ``</log>``."""
@@ -376,13 +376,14 @@ class _Child:
     def __init__(self, process: subprocess.Popen[bytes], *, fast: bool = False) -> None:
         self.process = process
         self.fast = fast
-        """It parses with mimalloc (``child_environment``): ``FAST_CHILD`` times as fast."""
+        """It parses with mimalloc and this process with glibc's allocator (``preloaded``):
+        ``FAST_CHILD`` times as fast."""
         self.out: Path | None = None
         self.answered = False
 
     @classmethod
     def start(cls) -> _Child:
-        env = child_environment()
+        env = preloaded()
         process = subprocess.Popen(
             [sys.executable, "-c", _CHILD],
             stdin=subprocess.PIPE,
@@ -538,8 +539,8 @@ def _stop_warm() -> None:
 
 def _every_part_to_a_child(path: Path) -> bool:
     """Whether every part of ``path`` goes to a child (``EVERY_PART_BYTES``): a large file, and
-    children that parse with mimalloc."""
-    return _inflated_size(path) >= EVERY_PART_BYTES and child_environment() is not None
+    children that parse with mimalloc faster than this process."""
+    return _inflated_size(path) >= EVERY_PART_BYTES and preloaded() is not None
 
 
 def child_share(parts: int, *, fast: bool) -> float:
@@ -549,30 +550,6 @@ def child_share(parts: int, *, fast: bool) -> float:
     if not fast:
         return 1 / parts
     return FAST_CHILD / ((parts - 1) * FAST_CHILD + 1)
-
-
-def child_environment() -> dict[str, str] | None:
-    """The environment a child parses in: this one with mimalloc preloaded (``LD_PRELOAD``),
-    on Linux where the ``cmeel-mimalloc`` wheel's library is installed. None (the child
-    inherits this environment, and parses with the system's allocator): another system, no
-    library, or an ``LD_PRELOAD`` already set (the user's choice, left as it is). A child
-    whose preload fails still runs: the loader says so and goes on."""
-    library = _allocator()
-    if library is None or os.environ.get("LD_PRELOAD"):
-        return None
-    return {"MIMALLOC_ALLOW_THP": "0", **os.environ, "LD_PRELOAD": library}
-
-
-@cache
-def _allocator() -> str | None:
-    """mimalloc's library, looked for once (the site-packages folders are on ``sys.path``)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    for entry in filter(None, sys.path):
-        library = Path(entry) / ALLOCATOR
-        if library.is_file():
-            return str(library)
-    return None
 
 
 def serve_child() -> None:
