@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from functools import cache
 
 LIBRARY = os.path.join("cmeel.prefix", "lib", "libmimalloc.so")
 """mimalloc's library as the ``cmeel-mimalloc`` wheel installs it, under site-packages."""
 
 
-def preloaded(environ: dict[str, str] | None = None) -> dict[str, str] | None:
+def preloaded(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
     """``environ`` (default: this process's) with mimalloc preloaded (``LD_PRELOAD``) and its
     transparent huge pages off (``MIMALLOC_ALLOW_THP=0``, unless set: with them on, this
     machine's kernel compacted memory at fault time, ADR 0010). None: another system, no
     library, or an ``LD_PRELOAD`` already set. A preload that fails is not an error: the
     loader says so and the process runs with the system's allocator."""
-    environ = dict(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    if environ.get("LD_PRELOAD"):  # first: the process the command started again stops here
+        return None
     found = library()
-    if found is None or environ.get("LD_PRELOAD"):
+    if found is None:
         return None
     return {"MIMALLOC_ALLOW_THP": "0", **environ, "LD_PRELOAD": found}
 

@@ -661,8 +661,8 @@ def command_line() -> None:  # pragma: no cover - it ends the process
     process without the interpreter's final garbage collection and module teardown (30-70 ms of
     every command; skipping only the collection, with ``gc.freeze()``, makes DuckDB's bindings
     print leak warnings at the teardown): the exit handlers run, the output is flushed, and the
-    process ends. A command that started Prefect or left a thread
-    running ends the usual way, which waits for them.
+    process ends. A command that started Prefect or left a thread running ends the usual way,
+    which waits for them.
 
     The cyclic garbage collector runs after every 100,000 new objects instead of 700: each of
     its passes walks the libraries' objects too, and a compare of 1,000 events made 130 of
