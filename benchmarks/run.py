@@ -8,8 +8,9 @@ table's previous runs, e.g. the same size with ``--partitions``).
 
     python benchmarks/run.py                      # 1M events
     python benchmarks/run.py --sizes 1M,10M       # as the issue asks
-    python benchmarks/run.py --sizes 100M --memory-limit 6GB --temp-directory /tmp/spill
-                                                  # opt-in: hours on 2 cores, see below
+    python benchmarks/run.py --sizes 100M --chunk-events 5M --memory-limit 7GB \
+        --partitions 16 --temp-directory /tmp/spill --max-rss 12GiB
+                                                  # opt-in: 15-20 minutes on 2 cores
 
 Sizes above ``--chunk-events`` (default 10M) are generated in chunks (``journeys generate
 --chunks``: one folder per chunk, ids unique across them, each file one ingest batch), so the
