@@ -18,7 +18,7 @@ from journeys.config import Settings, SourceSettings, validate_settings
 from journeys.errors import IngestError
 from journeys.ingest.hashing import ContentHashes
 from journeys.ingest.load import load_file, load_source
-from journeys.publish import open_published, work_path
+from journeys.publish import open_published, open_work, work_path
 from journeys.warehouse import Warehouse
 
 TX_HEADER = "event_id,customer_id,order_id,event_type,occurred_at,amount,currency,sales_channel\n"
@@ -177,6 +177,44 @@ def test_redelivery_under_another_name_is_all_duplicates(wh: Warehouse, tmp_path
     load_source(wh, Settings(), "transactions", [first])
     [batch] = load_source(wh, Settings(), "transactions", [second])
     assert (batch.rows_read, batch.rows_accepted, batch.duplicates) == (5, 0, 5)
+
+
+def test_a_key_is_a_duplicate_by_its_text_not_by_its_hash(wh: Warehouse, tmp_path: Path):
+    """ingest/landing_key_hits.sql finds the stored rows by the hash of a file's keys; only
+    their key texts decide (landing_dups.sql). A stored row given the hash of t9 (as a collision
+    of two keys would) leaves t9 new, and t1 delivered again is still found."""
+    rows = [f"t{i},c1,o1,order_placed,2026-03-01T10:0{i}:00Z,1,EUR,web\n" for i in (1, 2)]
+    load_source(
+        wh, Settings(), "transactions", [write(tmp_path, "a.csv", TX_HEADER + "".join(rows))]
+    )
+    wh._run("UPDATE raw.transactions SET _key_hash = hash('t9') WHERE event_id = 't2'")
+    again = ["t9,c1,o1,order_placed,2026-03-01T10:09:00Z,1,EUR,web\n", rows[0]]
+    [batch] = load_source(
+        wh, Settings(), "transactions", [write(tmp_path, "b.csv", TX_HEADER + "".join(again))]
+    )
+    assert (batch.rows_read, batch.rows_accepted, batch.duplicates) == (2, 1, 1)
+    accepted = wh._run("SELECT event_id FROM raw.transactions WHERE NOT _is_duplicate ORDER BY 1")
+    assert [r[0] for r in accepted] == ["t1", "t2", "t9"]
+
+
+def test_key_hashes_of_another_engine_are_written_again_when_the_work_file_opens(tmp_path: Path):
+    """publish._check_key_hash: raw's _key_hash as a DuckDB with another hash() would have
+    written them (and the probe's hash it recorded) are written again when the work file opens,
+    so a file delivered again is still all duplicates. Without it none of its keys would be
+    found (their hashes match no stored row)."""
+    settings = Settings(warehouse=tmp_path / "wh" / "journeys.duckdb")
+    rows = "".join(f"t{i},c1,o1,order_placed,2026-03-01T10:0{i}:00Z,1,EUR,web\n" for i in range(4))
+    with open_work(settings, step="ingest", publish=False) as work:
+        load_source(work, settings, "transactions", [write(tmp_path, "a.csv", TX_HEADER + rows)])
+        work._run("UPDATE raw.transactions SET _key_hash = _key_hash // 2")  # another hash()
+        work._run("UPDATE raw.warehouse_format SET key_hash = key_hash // 2")
+    with open_work(settings, step="ingest", publish=False) as work:
+        moved = work._run("SELECT count(*) FROM raw.transactions WHERE _key_hash <> hash(event_id)")
+        assert moved == [(0,)]
+        [batch] = load_source(
+            work, settings, "transactions", [write(tmp_path, "b.csv", TX_HEADER + rows)]
+        )
+    assert (batch.rows_read, batch.rows_accepted, batch.duplicates) == (4, 0, 4)
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,11 @@ create table if not exists raw.published_files (
 );
 -- The work file's format (publish.WAREHOUSE_FORMAT): a file written by another version of the
 -- layout is not built on (no compatibility code; the fix is a rebuild).
+-- key_hash: the engine's hash() of a fixed text when the file was marked: the raw tables'
+-- _key_hash columns were written with the hash() that gives it (publish._check_key_hash).
 create table if not exists raw.warehouse_format (
-    version integer not null
+    version integer not null,
+    key_hash ubigint
 );
 -- The scripts of sql/ddl/ this work file has run, by the SHA-256 of their text: a writer runs
 -- one again only when its text changed (Warehouse.run_script(once=True)).

@@ -54,6 +54,7 @@ create table if not exists raw.customers (
     customer_id varchar, email varchar, phone varchar, segment varchar, created_at varchar,
     attributes json,
     _key varchar,
+    _key_hash ubigint,  -- hash(_key): raw_events.sql
     _batch_id varchar,
     _file varchar,
     _row_number bigint,

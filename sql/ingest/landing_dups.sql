@@ -1,6 +1,8 @@
 -- grain: one key of a file's valid rows (landing_checked) that is a duplicate: delivered by an
 -- earlier batch (delivered_before; raw_keys is a view on raw.<source>), or more than once in this
 -- file (first_line: the line of its first valid row; the later rows are the duplicates).
+-- $any_earlier: an earlier row holds the hash of one of this file's keys (landing_key_hits is
+-- not empty); when none does, no key was delivered before and raw is not read again.
 -- Duplicates are found by key, not by ordering every row: the keys seen twice are few. The
 -- keys are grouped by their 64-bit hash first, which is cheaper than grouping millions of text
 -- keys; only the rows of a hash seen twice are grouped by the key itself.
@@ -30,9 +32,13 @@ repeated as (
 ),
 
 earlier as (
-    -- this file's keys that an earlier batch delivered: raw is probed with the file's keys
-    select distinct _key from raw_keys
-    where _key in (select _key from valid)
+    -- this file's keys that an earlier batch delivered: the key texts of the stored rows whose
+    -- hash is one of this file's (landing_key_hits), compared with the file's keys
+    select distinct r._key from raw_keys as r
+    where
+        $any_earlier
+        and r._key_hash in (select h._key_hash from landing_key_hits as h)
+        and r._key in (select v._key from valid as v)
 )
 
 select

@@ -9,6 +9,7 @@ select
     c.* replace (coalesce(c._parse_error, c._reason) as _reason),
     coalesce(c._parse_error, c._reason) is null as _valid,
     c._line as _row_number,
+    hash(c._key) as _key_hash,  -- what the next files' keys are looked up by (landing_dups)
     b.file_seq * 1000000000 + coalesce(c._order, c._line) as _seq,
     b.batch_id as _batch_id,
     b.file as _file,

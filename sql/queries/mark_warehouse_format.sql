@@ -1,2 +1,3 @@
--- grain: one row, the format a new work file is written in
-insert into raw.warehouse_format (version) values ($version)
+-- grain: one row, the format a new work file is written in and the engine's hash() of $probe
+-- (queries/warehouse_version)
+insert into raw.warehouse_format (version, key_hash) values ($version, hash($probe::varchar))

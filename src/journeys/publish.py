@@ -34,7 +34,7 @@ PUBLISHED_REJECTS = "raw.rejects"
 """The one published table that is not a mart: the work file's rejects, masked."""
 
 
-WAREHOUSE_FORMAT = 13
+WAREHOUSE_FORMAT = 14
 """The work file's layout, recorded in raw.warehouse_format: 4 = marts as Parquet files behind a
 catalog of views (ADR 0004); 5 = raw.log_imports records each log's --date-format; 6 =
 raw.transactions.amount_value, the amount read with the source's decimal separator; 7 = the
@@ -49,7 +49,9 @@ name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_
 ``raw.transactions.amount_currency``, the currency an amount names itself (``19,90 €``); 13 =
 ``raw.build_inputs.skipped_events`` and ``marts.data_quality.skipped``, the events touchpoint
 rules leave out of the journeys (``skip: true``), and ``raw.web.order_id``, the order a web
-purchase made (a GA4 export's ``ecommerce.transaction_id``).
+purchase made (a GA4 export's ``ecommerce.transaction_id``); 14 = ``_key_hash`` in the raw
+tables that keep delivered rows (the hash a file's keys are looked up by, ingest/landing_key_hits)
+and ``raw.warehouse_format.key_hash`` (``_check_key_hash``).
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""
@@ -168,7 +170,7 @@ class StaleWarehouse(WarehouseError):
 def _check_format(settings: Settings, wh: Warehouse) -> None:
     """Mark a new work file with ``WAREHOUSE_FORMAT``; refuse one holding tables of another.
     Then see that it reads its own data folder (``_check_home``)."""
-    found = wh.record("queries/warehouse_version")
+    found = wh.record("queries/warehouse_version", probe=KEY_HASH_PROBE)
     if found["version"] != WAREHOUSE_FORMAT:
         layout = wh.record("queries/warehouse_format")
         if layout["version"] is not None or layout["pipeline_tables"]:
@@ -179,8 +181,26 @@ def _check_format(settings: Settings, wh: Warehouse) -> None:
                 "your files again with `journeys run` (or `journeys ingest`, `journeys import-log` "
                 "for an event log, then `journeys build`)"
             )
-        wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT)
+        wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT, probe=KEY_HASH_PROBE)
+    elif found["key_hash_moved"]:
+        _check_key_hash(wh)
     _check_home(wh, found["home"])
+
+
+KEY_HASH_PROBE = "journeys: the hash of a duplicate key"
+"""The text whose hash() the work file records with its format (``raw.warehouse_format``): the
+raw tables' ``_key_hash`` (what a delivered file's keys are looked up by) were written by the
+hash() that gives that number."""
+
+
+def _check_key_hash(wh: Warehouse) -> None:
+    """The engine's hash() changed since the raw tables' ``_key_hash`` were written (a DuckDB
+    of another version: DuckDB promises no stable hash()): write them again, in one
+    transaction, or no file's key would be found delivered before. The check is part of the
+    query every open runs (``queries/warehouse_version``)."""
+    with wh.transaction():
+        wh.run_script("ingest/rehash_raw_keys")
+        wh.execute("queries/mark_key_hash", probe=KEY_HASH_PROBE)
 
 
 def _check_home(wh: Warehouse, home: str | None) -> None:

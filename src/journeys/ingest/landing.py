@@ -59,6 +59,7 @@ TEMP_TABLES = (
     "landing_offsets",
     "landing_checked",
     "landing_batch",
+    "landing_key_hits",
     "landing_dups",
     "landing_marked",
     "landing_appended",

@@ -443,7 +443,8 @@ def _append(
         loaded_at=batch.loaded_at,
         watermark=watermark,
     )
-    wh.materialize_temp("landing_dups", "ingest/landing_dups")
+    hits = wh.materialize_temp("landing_key_hits", "ingest/landing_key_hits")
+    wh.materialize_temp("landing_dups", "ingest/landing_dups", any_earlier=hits > 0)
     wh.view_temp("landing_marked", "ingest/mark_landing")
     counts = wh.record("ingest/batch_counts")
     _append_valid(wh, source, rows=counts["parsed"])

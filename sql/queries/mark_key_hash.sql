@@ -1,0 +1,3 @@
+-- grain: the work file's format row, with the engine's hash() of $probe: the raw tables'
+-- _key_hash were written by this hash() (publish._check_key_hash)
+update raw.warehouse_format set key_hash = hash($probe::varchar)
