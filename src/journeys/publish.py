@@ -168,8 +168,10 @@ class StaleWarehouse(WarehouseError):
 
 
 def _check_format(settings: Settings, wh: Warehouse) -> None:
-    """Mark a new work file with ``WAREHOUSE_FORMAT``; refuse one holding tables of another.
-    Then see that it reads its own data folder (``_check_home``)."""
+    """Mark a new work file with ``WAREHOUSE_FORMAT`` and the engine's hash of
+    ``KEY_HASH_PROBE``; refuse one holding tables of another; write raw's key hashes again when
+    the engine's hash() is not the one recorded (``_check_key_hash``). Then see that it reads
+    its own data folder (``_check_home``)."""
     found = wh.record("queries/warehouse_version", probe=KEY_HASH_PROBE)
     if found["version"] != WAREHOUSE_FORMAT:
         layout = wh.record("queries/warehouse_format")
