@@ -198,7 +198,7 @@ def test_a_key_is_a_duplicate_by_its_text_not_by_its_hash(wh: Warehouse, tmp_pat
 
 
 def test_key_hashes_of_another_engine_are_written_again_when_the_work_file_opens(tmp_path: Path):
-    """publish._check_key_hash: raw's _key_hash as a DuckDB with another hash() would have
+    """publish._rehash_raw_keys: raw's _key_hash as a DuckDB with another hash() would have
     written them (and the probe's hash it recorded) are written again when the work file opens,
     so a file delivered again is still all duplicates. Without it none of its keys would be
     found (their hashes match no stored row)."""

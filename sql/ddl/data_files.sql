@@ -20,7 +20,7 @@ create table if not exists raw.published_files (
 -- The work file's format (publish.WAREHOUSE_FORMAT): a file written by another version of the
 -- layout is not built on (no compatibility code; the fix is a rebuild).
 -- key_hash: the engine's hash() of a fixed text when the file was marked: the raw tables'
--- _key_hash columns were written with the hash() that gives it (publish._check_key_hash).
+-- _key_hash columns were written with the hash() that gives it (publish._rehash_raw_keys).
 create table if not exists raw.warehouse_format (
     version integer not null,
     key_hash ubigint

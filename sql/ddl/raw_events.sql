@@ -12,8 +12,8 @@
 -- _key_hash: DuckDB's hash() of the duplicate key (ingest/mark_landing.sql). A delivered file's
 -- keys are looked up in every earlier row of its source (ingest/landing_dups.sql) by this
 -- number first, the texts only of the rows whose number matches: scanning and hashing every
--- stored key text cost 1.5-2.5 s a file at 68M rows of raw.web. The engine's hash of the keys is
--- checked when the work file opens (publish._check_key_hash) and written again if it changed.
+-- stored key text cost 1.5-2.5 s a file at 68M rows of raw.web. The engine's hash() is checked
+-- when the work file opens (publish._check_format); the hashes are written again if it changed.
 -- The linter cannot parse USING COMPRESSION: each statement is marked noqa PRS, and an unparsable
 -- statement hides the rest of its file from the linter, so this file holds these tables alone.
 create table if not exists raw.transactions (  -- noqa: PRS

@@ -1,4 +1,4 @@
--- The raw tables' _key_hash written again with this engine's hash() (publish._check_key_hash,
+-- The raw tables' _key_hash written again with this engine's hash() (publish._rehash_raw_keys,
 -- which then records the hash of its probe in raw.warehouse_format, in the same transaction): a
 -- DuckDB whose hash() gives other numbers than the one that wrote them would find no key
 -- delivered before (ingest/landing_key_hits).

@@ -51,10 +51,16 @@ name nobody: ``raw.web.no_anonymous_id``, ``no_user_id``, ``raw.transactions.no_
 rules leave out of the journeys (``skip: true``), and ``raw.web.order_id``, the order a web
 purchase made (a GA4 export's ``ecommerce.transaction_id``); 14 = ``_key_hash`` in the raw
 tables that keep delivered rows (the hash a file's keys are looked up by, ingest/landing_key_hits)
-and ``raw.warehouse_format.key_hash`` (``_check_key_hash``).
+and ``raw.warehouse_format.key_hash`` (``_rehash_raw_keys``).
 Raise it with every change of a table's columns (tests/test_warehouse_layout.py fails until
 then): a step never reads around an older version's tables, it refuses the work file with the
 rebuild."""
+
+
+KEY_HASH_PROBE = "journeys: the hash of a duplicate key"
+"""The text whose hash() the work file records with its format (``raw.warehouse_format``): the
+raw tables' ``_key_hash`` (what a delivered file's keys are looked up by) were written by the
+hash() that gives that number."""
 
 
 def work_path(settings: Settings) -> Path:
@@ -170,7 +176,7 @@ class StaleWarehouse(WarehouseError):
 def _check_format(settings: Settings, wh: Warehouse) -> None:
     """Mark a new work file with ``WAREHOUSE_FORMAT`` and the engine's hash of
     ``KEY_HASH_PROBE``; refuse one holding tables of another; write raw's key hashes again when
-    the engine's hash() is not the one recorded (``_check_key_hash``). Then see that it reads
+    the engine's hash() is not the one recorded (``_rehash_raw_keys``). Then see that it reads
     its own data folder (``_check_home``)."""
     found = wh.record("queries/warehouse_version", probe=KEY_HASH_PROBE)
     if found["version"] != WAREHOUSE_FORMAT:
@@ -185,21 +191,15 @@ def _check_format(settings: Settings, wh: Warehouse) -> None:
             )
         wh.execute("queries/mark_warehouse_format", version=WAREHOUSE_FORMAT, probe=KEY_HASH_PROBE)
     elif found["key_hash_moved"]:
-        _check_key_hash(wh)
+        _rehash_raw_keys(wh)
     _check_home(wh, found["home"])
 
 
-KEY_HASH_PROBE = "journeys: the hash of a duplicate key"
-"""The text whose hash() the work file records with its format (``raw.warehouse_format``): the
-raw tables' ``_key_hash`` (what a delivered file's keys are looked up by) were written by the
-hash() that gives that number."""
-
-
-def _check_key_hash(wh: Warehouse) -> None:
+def _rehash_raw_keys(wh: Warehouse) -> None:
     """The engine's hash() changed since the raw tables' ``_key_hash`` were written (a DuckDB
     of another version: DuckDB promises no stable hash()): write them again, in one
-    transaction, or no file's key would be found delivered before. The check is part of the
-    query every open runs (``queries/warehouse_version``)."""
+    transaction, or no file's key would be found delivered before. ``_check_format`` finds the
+    change with the query every open runs (``queries/warehouse_version``)."""
     with wh.transaction():
         wh.run_script("ingest/rehash_raw_keys")
         wh.execute("queries/mark_key_hash", probe=KEY_HASH_PROBE)
